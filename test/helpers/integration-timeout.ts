@@ -1,0 +1,2 @@
+// Integration tests wait on a real broker (group joins, transactions): give them room.
+jest.setTimeout(120_000);
