@@ -1,0 +1,179 @@
+/**
+ * Format detection and the decode path shared by every record decoder:
+ * first byte 0x00 → Confluent-framed Avro; first non-whitespace byte `{` → UTF-8 JSON;
+ * anything else → NOT_DECODABLE. Bad input comes back as a value (`status: 'invalid'`),
+ * never as an exception, so a consumer loop can route it to the DLQ and move on.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { Type } from 'avsc';
+import { InputError } from '../errors';
+import { guardAvro, type GuardFailure } from './avro-guard';
+import { HEADER_SIZE, MAGIC_BYTE, hex2, truncatedHeader } from './framing';
+import { createWriterCache, type SchemaLookup } from './writer-cache';
+
+/** Which encodings a decoder accepts. `auto` (default) detects per record. */
+export type WireFormat = 'auto' | 'avro' | 'json';
+
+export type DecodeResult<T> =
+  | { readonly status: 'ok'; readonly value: T; readonly format: 'avro' | 'json' }
+  | { readonly status: 'invalid'; readonly error: InputError }
+  /** The record is Avro with a schema id not loaded yet: `await loadSchema(schemaId)`, then decode again. */
+  | { readonly status: 'schema-miss'; readonly schemaId: number };
+
+export interface RecordDecoder<T> {
+  /** Synchronous decode; never throws for any input. */
+  decodeSync(value: Buffer | null | undefined): DecodeResult<T>;
+  /**
+   * Decode, fetching an unknown schema id first. Rejects with an InputError for bad input
+   * (route it to the DLQ) and with a retriable HomeostatError (SCHEMA_REGISTRY) when the
+   * registry cannot be reached (retry; do not dead-letter).
+   */
+  decode(value: Buffer | null | undefined): Promise<T>;
+  /** Make `schemaId` available to decodeSync. Rejects only on registry transport failure. */
+  loadSchema(schemaId: number): Promise<void>;
+  /** Schema ids with a usable cached writer schema, ascending. */
+  cachedSchemaIds(): number[];
+}
+
+export interface DecoderCoreOptions<T> {
+  /** What the records are, for messages ("telemetry", "command", ...). */
+  what: string;
+  reader: Type;
+  lookup: SchemaLookup | undefined;
+  format: WireFormat;
+  maxRecordBytes: number;
+  negativeCacheSize?: number;
+  /** Turn a decoded Avro value (already shaped by the reader schema) into T. */
+  fromAvro: (decoded: unknown) => T | InputError;
+  /** Turn a parsed JSON object into T. */
+  fromJson: (parsed: Record<string, unknown>) => T | InputError;
+}
+
+const OPEN_BRACE = 0x7b;
+
+const GUARD_MESSAGES: Record<GuardFailure, string> = {
+  truncated: 'it ends early',
+  'negative-length': 'a string, bytes or block length is negative',
+  'bad-index': 'a union or enum index is out of range',
+  'too-complex': 'an array or map count is larger than the record can hold (or nesting is too deep)',
+  'bad-varint': 'a variable-length integer is longer than 10 bytes',
+};
+
+function invalid<T>(error: InputError): DecodeResult<T> {
+  return { status: 'invalid', error };
+}
+
+/** Index of the first byte that is not JSON whitespace (after an optional UTF-8 BOM). */
+function firstNonWhitespace(buf: Buffer): number {
+  let i = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  while (i < buf.length) {
+    const b = buf[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+function describeStart(buf: Buffer, at: number): string {
+  if (at >= buf.length) return 'only whitespace';
+  const b = buf[at];
+  if (b === 0x5b) return 'a JSON array';
+  if (b === 0x22) return 'a JSON string';
+  if ((b >= 0x30 && b <= 0x39) || b === 0x2d) return 'a number';
+  if (b >= 0x20 && b < 0x7f) return `text starting with '${String.fromCharCode(b)}'`;
+  return `a byte 0x${hex2(b)}`;
+}
+
+export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDecoder<T> {
+  const { what, reader, format, maxRecordBytes, fromAvro, fromJson } = options;
+  const cache = createWriterCache({ reader, lookup: options.lookup, negativeCacheSize: options.negativeCacheSize });
+  const expected =
+    format === 'avro'
+      ? 'Confluent-framed Avro (magic byte 0x00)'
+      : format === 'json'
+        ? 'a UTF-8 JSON object'
+        : 'Confluent-framed Avro (magic byte 0x00) or a UTF-8 JSON object';
+
+  const decodeAvro = (buf: Buffer): DecodeResult<T> => {
+    if (buf.length < HEADER_SIZE) return invalid(truncatedHeader(buf.length));
+    const schemaId = buf.readUInt32BE(1);
+    const entry = cache.get(schemaId);
+    if (entry === undefined) return { status: 'schema-miss', schemaId };
+    if (entry instanceof InputError) return invalid(entry);
+    const scan = guardAvro(entry.writer, buf, HEADER_SIZE);
+    if (scan.end < 0) {
+      if (scan.failure === 'truncated') {
+        return invalid(new InputError('TRUNCATED', `Avro body (schema id ${schemaId}) ends early: ${buf.length - HEADER_SIZE} body bytes are not a whole ${what} record`));
+      }
+      const why = scan.failure === undefined ? 'unreadable' : GUARD_MESSAGES[scan.failure];
+      return invalid(new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) is corrupt at byte ${scan.at}: ${why}`));
+    }
+    if (scan.end !== buf.length) {
+      return invalid(new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) has ${buf.length - scan.end} trailing byte(s) after the ${what} record`));
+    }
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = reader.decode(buf, HEADER_SIZE, entry.resolver);
+    } catch (err) {
+      return invalid(new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) cannot be decoded: ${(err as Error).message}`, { cause: err }));
+    }
+    if (decoded.offset !== buf.length) {
+      return invalid(new InputError('TRUNCATED', `Avro body (schema id ${schemaId}) is not a whole ${what} record`));
+    }
+    const out = fromAvro(decoded.value);
+    return out instanceof InputError ? invalid(out) : { status: 'ok', value: out, format: 'avro' };
+  };
+
+  const decodeJson = (buf: Buffer, start: number): DecodeResult<T> => {
+    if (!isUtf8(buf)) {
+      return invalid(new InputError('INVALID_UTF8', `value looks like JSON but is not valid UTF-8 (${buf.length} bytes)`));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(buf.toString('utf8', start));
+    } catch (err) {
+      return invalid(new InputError('INVALID_JSON', `value is not valid JSON: ${(err as Error).message}`, { cause: err }));
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return invalid(new InputError('NOT_DECODABLE', `value is JSON but not an object; expected a ${what} object`));
+    }
+    const out = fromJson(parsed as Record<string, unknown>);
+    return out instanceof InputError ? invalid(out) : { status: 'ok', value: out, format: 'json' };
+  };
+
+  const decodeSync = (value: Buffer | null | undefined): DecodeResult<T> => {
+    if (value === null || value === undefined) {
+      return invalid(new InputError('NOT_DECODABLE', `value is null (a tombstone); expected ${expected}`));
+    }
+    if (value.length === 0) return invalid(new InputError('NOT_DECODABLE', `value is empty; expected ${expected}`));
+    if (value.length > maxRecordBytes) {
+      return invalid(new InputError('RECORD_TOO_LARGE', `value is ${value.length} bytes, the limit is ${maxRecordBytes}`));
+    }
+    if (value[0] === MAGIC_BYTE && format !== 'json') return decodeAvro(value);
+    if (format === 'avro') {
+      return invalid(new InputError('BAD_MAGIC_BYTE', `first byte is 0x${hex2(value[0])}, expected the Confluent magic byte 0x00`));
+    }
+    const start = firstNonWhitespace(value);
+    if (start < value.length && value[start] === OPEN_BRACE) return decodeJson(value, start);
+    return invalid(new InputError('NOT_DECODABLE', `value is ${describeStart(value, start)}; expected ${expected}`));
+  };
+
+  return {
+    decodeSync,
+    async decode(value: Buffer | null | undefined): Promise<T> {
+      let result = decodeSync(value);
+      if (result.status === 'schema-miss') {
+        await cache.load(result.schemaId);
+        result = decodeSync(value);
+      }
+      if (result.status === 'ok') return result.value;
+      if (result.status === 'invalid') throw result.error;
+      // load() resolved, so the id is cached now; reaching here is a bug.
+      throw new InputError('UNKNOWN_SCHEMA_ID', `schema id ${result.schemaId} could not be loaded`);
+    },
+    async loadSchema(schemaId: number): Promise<void> {
+      await cache.load(schemaId);
+    },
+    cachedSchemaIds: () => cache.ids(),
+  };
+}
