@@ -1,0 +1,279 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Gauge, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { HomeostatError, describeError } from '../errors';
+import { sseStreamOf } from './http-sse';
+
+export { sse, type SseOptions, type SseStream } from './http-sse';
+
+/**
+ * The operational HTTP surface: Prometheus scrape, liveness and readiness probes, and room
+ * for extra read-only routes (the dashboard). node:http only; bound to 127.0.0.1 unless told
+ * otherwise, since metrics name tenants and targets. A handler's failure is a 500, never a
+ * crash: the control loop must not die because a scrape went wrong.
+ */
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not ready (e.g. "no partitions assigned", "restoring windows"); shown by /readyz. */
+  reasons: string[];
+}
+
+export interface Liveness {
+  live: boolean;
+  reason?: string;
+}
+
+/** What the server needs from metrics: the registry to render, and the ready gauge to keep in step. */
+export interface OpsMetricsSource {
+  readonly registry: Registry;
+  readonly ready?: Gauge<never>;
+}
+
+/** An extra GET route. `url` is the parsed request URL (query in `url.searchParams`). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+export interface OpsServerOptions {
+  /** TCP port; 0 picks a free one, reported by start(). */
+  port: number;
+  /** Interface to bind. Default 127.0.0.1; use 0.0.0.0 in a container so the scraper can reach it. */
+  host?: string;
+  metrics: OpsMetricsSource;
+  logger?: Logger;
+  /** Ready = partitions assigned and state restored. Called on every /readyz and /metrics. */
+  readiness: () => Readiness | Promise<Readiness>;
+  /** Is the processing loop still turning? Default: always live while the process answers. */
+  liveness?: () => Liveness | boolean | Promise<Liveness | boolean>;
+  /** Extra GET routes by exact path, e.g. `{ '/': page, '/events': stream }`. */
+  routes?: Readonly<Record<string, RouteHandler>>;
+  /** stop() lets in-flight plain requests finish for this long before cutting them. Default 2000 ms. */
+  stopGraceMs?: number;
+}
+
+export interface OpsServer {
+  start(): Promise<{ port: number }>;
+  /** Stops listening, ends event streams and idle keep-alive connections. Idempotent. */
+  stop(): Promise<void>;
+  /** The bound port once started, else undefined. */
+  readonly port: number | undefined;
+}
+
+const BUILT_IN = new Set(['/metrics', '/healthz', '/readyz']);
+
+/** Writes a JSON body with the right headers. Exported for route handlers. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function parseUrl(raw: string | undefined): URL {
+  // Prefix the origin ourselves: `new URL('//x', base)` would read "x" as a host.
+  const path = raw && raw.startsWith('/') ? raw : `/${raw ?? ''}`;
+  return new URL(`http://localhost${path}`);
+}
+
+function validateRoutes(routes: Readonly<Record<string, RouteHandler>>): void {
+  for (const path of Object.keys(routes)) {
+    if (!path.startsWith('/')) {
+      throw new HomeostatError('USAGE', `ops route ${JSON.stringify(path)} must start with "/"`, { field: 'routes' });
+    }
+    if (BUILT_IN.has(path)) {
+      throw new HomeostatError('USAGE', `ops route ${path} is built in and cannot be replaced; pick another path`, {
+        field: 'routes',
+      });
+    }
+  }
+}
+
+export function createOpsServer(options: OpsServerOptions): OpsServer {
+  const host = options.host ?? '127.0.0.1';
+  const routes = new Map(Object.entries(options.routes ?? {}));
+  validateRoutes(options.routes ?? {});
+  const stopGraceMs = options.stopGraceMs ?? 2000;
+  const log = options.logger;
+
+  let server: Server | undefined;
+  let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  let boundPort: number | undefined;
+  let started: Promise<{ port: number }> | undefined;
+  let stopped: Promise<void> | undefined;
+  const inFlight = new Set<ServerResponse>();
+
+  async function serveMetrics(res: ServerResponse): Promise<void> {
+    if (options.metrics.ready) {
+      // Keep homeostat_ready in step with /readyz without relying on every caller to set it.
+      // A failing readiness check reads as not ready: metrics matter most when things break,
+      // so it must not cost the scrape.
+      let ready = false;
+      try {
+        ready = (await options.readiness()).ready;
+      } catch (err) {
+        log?.warn({ err }, 'readiness check failed during scrape; reporting not ready');
+      }
+      options.metrics.ready.set(ready ? 1 : 0);
+    }
+    const body = await options.metrics.registry.metrics();
+    res.writeHead(200, {
+      'Content-Type': options.metrics.registry.contentType,
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+    });
+    res.end(body);
+  }
+
+  async function serveHealth(res: ServerResponse): Promise<void> {
+    const answer = options.liveness ? await options.liveness() : true;
+    const live = typeof answer === 'boolean' ? { live: answer } : answer;
+    if (live.live) sendJson(res, 200, { status: 'ok' });
+    else sendJson(res, 503, { status: 'unhealthy', reason: live.reason ?? 'liveness check failed' });
+  }
+
+  async function serveReady(res: ServerResponse): Promise<void> {
+    const { ready, reasons } = await options.readiness();
+    if (ready) sendJson(res, 200, { status: 'ready' });
+    else sendJson(res, 503, { status: 'not_ready', reasons });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (state === 'stopping') {
+      sendJson(res, 503, { error: 'shutting down' }, { Connection: 'close' });
+      return;
+    }
+    let url: URL;
+    try {
+      url = parseUrl(req.url);
+    } catch {
+      sendJson(res, 400, { error: 'bad request target' });
+      return;
+    }
+    const path = url.pathname;
+    const route = routes.get(path);
+    if (!BUILT_IN.has(path) && !route) {
+      sendJson(res, 404, { error: 'not found', path });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, { error: 'method not allowed', method: req.method ?? '' }, { Allow: 'GET, HEAD' });
+      return;
+    }
+    if (path === '/metrics') await serveMetrics(res);
+    else if (path === '/healthz') await serveHealth(res);
+    else if (path === '/readyz') await serveReady(res);
+    else if (route) await route(req, res, url);
+  }
+
+  function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    log?.error({ err, url: req.url }, 'ops http handler failed');
+    try {
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error', message: describeError(err) });
+      else res.destroy();
+    } catch {
+      res.destroy();
+    }
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    inFlight.add(res);
+    res.on('close', () => {
+      inFlight.delete(res);
+      // A keep-alive socket goes idle once its response is done; while stopping, close it
+      // then rather than waiting out the grace period.
+      if (state === 'stopping') setImmediate(() => server?.closeIdleConnections());
+    });
+    try {
+      handle(req, res).catch((err: unknown) => fail(req, res, err));
+    } catch (err) {
+      fail(req, res, err);
+    }
+  }
+
+  function start(): Promise<{ port: number }> {
+    if (state !== 'new') {
+      return Promise.reject(
+        new HomeostatError('INVALID_STATE', `ops server cannot start: it is ${state}; create a new one`),
+      );
+    }
+    state = 'starting';
+    const srv = createServer(onRequest);
+    server = srv;
+    started = new Promise((resolve, reject) => {
+      const onListenError = (err: Error): void => {
+        state = 'stopped';
+        reject(
+          new HomeostatError('USAGE', `ops server cannot listen on ${host}:${options.port}: ${err.message}; ` +
+            'choose a free port (0 picks one) or another host', { cause: err, field: 'port' }),
+        );
+      };
+      srv.once('error', onListenError);
+      srv.listen({ port: options.port, host }, () => {
+        srv.off('error', onListenError);
+        srv.on('error', (err) => log?.error({ err }, 'ops http server error'));
+        boundPort = (srv.address() as AddressInfo).port;
+        state = 'running';
+        log?.info({ host, port: boundPort }, 'ops http server listening');
+        resolve({ port: boundPort });
+      });
+    });
+    return started;
+  }
+
+  function closeServer(srv: Server): Promise<void> {
+    state = 'stopping';
+    return new Promise<void>((resolve) => {
+      const cutoff = setTimeout(() => srv.closeAllConnections(), stopGraceMs);
+      cutoff.unref();
+      srv.close(() => {
+        clearTimeout(cutoff);
+        state = 'stopped';
+        boundPort = undefined;
+        log?.info('ops http server stopped');
+        resolve();
+      });
+      for (const res of inFlight) {
+        const stream = sseStreamOf(res);
+        // Ending the stream's response makes its socket idle; the response's close handler
+        // in onRequest then closes it, so a browser tab cannot hold shutdown up.
+        stream?.close();
+      }
+      srv.closeIdleConnections();
+    });
+  }
+
+  function stop(): Promise<void> {
+    if (stopped) return stopped;
+    const srv = server;
+    if (!srv || state === 'stopped') {
+      state = 'stopped';
+      stopped = Promise.resolve();
+    } else if (state === 'starting' && started) {
+      // Let listen() settle first: closing a server that is still binding is an error.
+      stopped = started.then(
+        () => closeServer(srv),
+        () => undefined,
+      );
+    } else {
+      stopped = closeServer(srv);
+    }
+    return stopped;
+  }
+
+  return {
+    start,
+    stop,
+    get port() {
+      return boundPort;
+    },
+  };
+}
