@@ -1,0 +1,152 @@
+/**
+ * Pane batches (see PaneBatch in state.ts): creation, growth, compaction, release.
+ */
+import { createSketch } from '../signals/ddsketch';
+import type { CloseScratch, Compiled, InternalState, PaneBatch } from './state';
+
+const INITIAL_CAPACITY = 4096;
+/**
+ * Entries a batch holds before it is folded into per-series sketches: 32 per live series
+ * (so a compaction costs one sketch lookup per ~32 values), at least 64 Ki (768 KiB of
+ * columns) and at most 4 Mi (48 MiB). Memory stays bounded by series count, not throughput.
+ */
+const COMPACT_PER_SERIES = 32;
+const COMPACT_MIN = 1 << 16;
+const COMPACT_MAX = 1 << 22;
+
+function compactAt(st: InternalState): number {
+  return Math.min(COMPACT_MAX, Math.max(COMPACT_MIN, COMPACT_PER_SERIES * st.seriesByKey.size));
+}
+const POOL_LIMIT = 16;
+
+/** The open batch of pane `start`, created (and scheduled for closing) if needed. */
+export function batchFor(st: InternalState, c: Compiled, start: number): PaneBatch {
+  const known = st.batches.get(start);
+  if (known !== undefined) return known;
+  let b = st.batchPool.pop();
+  if (b === undefined) {
+    b = { start, ids: new Int32Array(INITIAL_CAPACITY), values: new Float64Array(INITIAL_CAPACITY), len: 0, compacted: null };
+  } else {
+    b = { start, ids: b.ids, values: b.values, len: 0, compacted: null };
+  }
+  st.batches.set(start, b);
+  const starts = st.paneStarts;
+  let i = starts.length;
+  while (i > 0 && starts[i - 1] > start) i--;
+  starts.splice(i, 0, start);
+  // The first window holding this pane may now be the next one to close.
+  const first = Math.max(st.nextWindowStart, start - c.size + c.advance);
+  const at = first + c.size + c.grace;
+  if (at < st.nextCloseAt) st.nextCloseAt = at;
+  return b;
+}
+
+/** Makes room for one more entry: doubles the columns, or compacts once they are large enough. */
+export function makeRoom(st: InternalState, c: Compiled, b: PaneBatch): void {
+  const cap = b.values.length;
+  if (cap < compactAt(st)) {
+    const ids = new Int32Array(cap * 2);
+    const values = new Float64Array(cap * 2);
+    ids.set(b.ids.subarray(0, b.len));
+    values.set(b.values.subarray(0, b.len));
+    b.ids = ids;
+    b.values = values;
+    return;
+  }
+  compact(st, c, b);
+}
+
+/** Grows the per-series-id scratch arrays of `cs` to hold ids below `n`. */
+export function ensureIdCapacity(cs: CloseScratch, n: number): void {
+  if (cs.counts.length >= n) return;
+  let cap = cs.counts.length;
+  while (cap < n) cap *= 2;
+  const stamp = new Int32Array(cap);
+  stamp.set(cs.stamp);
+  cs.stamp = stamp;
+  cs.counts = new Int32Array(cap);
+  cs.cursor = new Int32Array(cap);
+}
+
+/**
+ * Folds every entry into per-series sketches and empties the columns: a counting sort by
+ * series id first, so each series' sketch is looked up once per compaction, not per entry.
+ */
+export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
+  let sketches = b.compacted;
+  if (sketches === null) {
+    sketches = new Map();
+    b.compacted = sketches;
+  }
+  const cs = st.close;
+  ensureIdCapacity(cs, st.seriesById.length);
+  const now = (cs.stampNow = (cs.stampNow + 1) | 0);
+  const { counts, stamp, cursor } = cs;
+  const touched = cs.touched;
+  touched.length = 0;
+  const ids = b.ids;
+  const n = b.len;
+  for (let k = 0; k < n; k++) {
+    const id = ids[k];
+    if (stamp[id] !== now) {
+      stamp[id] = now;
+      counts[id] = 0;
+      touched.push(id);
+    }
+    counts[id] += 1;
+  }
+  let total = 0;
+  for (const id of touched) {
+    cursor[id] = total;
+    total += counts[id];
+  }
+  if (cs.grouped.length < total) {
+    let cap = cs.grouped.length;
+    while (cap < total) cap *= 2;
+    cs.grouped = new Float64Array(cap);
+  }
+  const grouped = cs.grouped;
+  const values = b.values;
+  for (let k = 0; k < n; k++) grouped[cursor[ids[k]]++] = values[k];
+  for (const id of touched) {
+    let sk = sketches.get(id);
+    if (sk === undefined) {
+      sk = createSketch(c.sketch);
+      sketches.set(id, sk);
+    }
+    const end = cursor[id];
+    for (let j = end - counts[id]; j < end; j++) sk.add(grouped[j]);
+  }
+  touched.length = 0;
+  b.len = 0;
+}
+
+/** Drops a closed batch, keeping its columns for reuse. */
+export function releaseBatch(st: InternalState, b: PaneBatch): void {
+  st.batches.delete(b.start);
+  if (st.paneStarts[0] === b.start) st.paneStarts.shift();
+  else {
+    const i = st.paneStarts.indexOf(b.start);
+    if (i >= 0) st.paneStarts.splice(i, 1);
+  }
+  if (st.lastBatch === b) st.lastBatch = null;
+  b.compacted = null;
+  b.len = 0;
+  if (st.batchPool.length < POOL_LIMIT) st.batchPool.push(b);
+}
+
+/** Removes the entries of the given series ids from every open batch (partition revoked). */
+export function dropSeriesEntries(st: InternalState, dead: ReadonlySet<number>): void {
+  for (const b of st.batches.values()) {
+    let w = 0;
+    for (let k = 0; k < b.len; k++) {
+      const id = b.ids[k];
+      if (dead.has(id)) continue;
+      b.ids[w] = id;
+      b.values[w] = b.values[k];
+      w++;
+    }
+    b.len = w;
+    if (b.compacted !== null) for (const id of dead) b.compacted.delete(id);
+  }
+}

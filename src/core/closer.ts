@@ -1,0 +1,262 @@
+/**
+ * Closing windows: when the watermark passes a window's end + grace, emit one signal per
+ * series with data in it (and zero-fill signals), the stage-one scope partials, then free
+ * the pane no later window needs.
+ *
+ * Windows are aligned to the epoch: window k is [k·advance, k·advance + size). Records are
+ * stored once, in the pane [k·advance, (k+1)·advance) holding them; a window is the union
+ * of its size/advance panes ("No pane, no gain", Li et al., SIGMOD Record 2005,
+ * https://doi.org/10.1145/1058150.1058158). Pane p is freed when window p — the last one
+ * covering it — closes. Closing groups the panes' (series, value) columns by series with a
+ * counting sort, then builds each series' sketch from its contiguous run of values.
+ *
+ * Order: windows close in ascending start (hence end); within a window, outputs are sorted
+ * by key (code-unit order). So every batch of outputs is sorted by (windowEnd, key).
+ */
+import type { WindowSignal } from '../model/signal';
+import { createSketch, type DDSketch } from '../signals/ddsketch';
+import { recordMean } from '../signals/history';
+import { sketchToBase64 } from '../signals/sketch-codec';
+import { buildSignal } from '../signals/window-signal';
+import { compareKeys } from './series-key';
+import { ensureIdCapacity, releaseBatch } from './batches';
+import { refreshRanks } from './series-index';
+import type { Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
+import type { EngineOutput } from './types';
+import { firstOpenWindowStart } from './watermark';
+
+const byRank = (a: Series, b: Series): number => a.rank - b.rank;
+const bySignalKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
+
+/** Next window start with something to emit (NaN: none). */
+function nextCandidate(st: InternalState, c: Compiled): number {
+  const next = st.nextWindowStart;
+  const until = Math.min(st.zeroFillUntil, st.zeroFillLimit);
+  if (until !== -Infinity && next <= until) return next;
+  if (st.paneStarts.length === 0) return NaN;
+  return Math.max(next, st.paneStarts[0] - c.size + c.advance);
+}
+
+/** Closes every window the watermark has passed, then recomputes when the next one closes. */
+export function closeDue(st: InternalState, c: Compiled, out: EngineOutput[]): void {
+  for (;;) {
+    const s = nextCandidate(st, c);
+    if (Number.isNaN(s)) {
+      st.nextCloseAt = Infinity;
+      break;
+    }
+    const at = s + c.size + c.grace;
+    if (at > st.watermark) {
+      st.nextCloseAt = at;
+      break;
+    }
+    closeWindow(st, c, s, out);
+    st.nextWindowStart = s + c.advance;
+  }
+  const open = firstOpenWindowStart(st.watermark, c);
+  if (open > st.nextWindowStart) st.nextWindowStart = open;
+}
+
+interface GroupAcc {
+  readonly membership: ScopeMembership;
+  readonly sk: DDSketch;
+}
+
+function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutput[]): void {
+  const e = s + c.size;
+  const cs = st.close;
+  ensureIdCapacity(cs, st.seriesById.length);
+  const now = (cs.stampNow = (cs.stampNow + 1) | 0);
+  const { counts, stamp, cursor } = cs;
+  const touched = cs.touched;
+  touched.length = 0;
+
+  // Pass 1: count each series' entries in the window's panes.
+  const batches: PaneBatch[] = [];
+  const starts = st.paneStarts;
+  for (let i = 0; i < starts.length && starts[i] < e; i++) {
+    const b = st.batches.get(starts[i]);
+    if (b === undefined) continue;
+    batches.push(b);
+    const ids = b.ids;
+    for (let k = 0; k < b.len; k++) {
+      const id = ids[k];
+      if (stamp[id] !== now) {
+        stamp[id] = now;
+        counts[id] = 0;
+        touched.push(id);
+      }
+      counts[id] += 1;
+    }
+    if (b.compacted !== null) {
+      for (const id of b.compacted.keys()) {
+        if (stamp[id] !== now) {
+          stamp[id] = now;
+          counts[id] = 0;
+          touched.push(id);
+        }
+      }
+    }
+  }
+  const list = cs.series;
+  list.length = 0;
+  for (const id of touched) {
+    const se = st.seriesById[id];
+    if (se !== undefined && se.emittedStart !== s) {
+      se.emittedStart = s;
+      list.push(se);
+    }
+  }
+  const horizon = s - c.zeroFill * c.advance;
+  if (c.zeroFill > 0) {
+    for (const se of st.recent) {
+      if (se.lastDataStart < horizon) {
+        st.recent.delete(se);
+        se.inRecent = false;
+      } else if (se.emittedStart !== s) {
+        se.emittedStart = s;
+        list.push(se);
+      }
+    }
+  }
+  refreshRanks(st);
+  list.sort(byRank);
+
+  // Pass 2: scatter values into `grouped`, series after series in output order.
+  let total = 0;
+  for (const se of list) {
+    if (stamp[se.id] !== now) continue;
+    cursor[se.id] = total;
+    total += counts[se.id];
+  }
+  if (cs.grouped.length < total) {
+    let cap = cs.grouped.length;
+    while (cap < total) cap *= 2;
+    cs.grouped = new Float64Array(cap);
+  }
+  const grouped = cs.grouped;
+  for (const b of batches) {
+    const ids = b.ids;
+    const values = b.values;
+    for (let k = 0; k < b.len; k++) grouped[cursor[ids[k]]++] = values[k];
+  }
+
+  const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
+  const signals: WindowSignal[] = [];
+  const groups = new Map<string, GroupAcc>();
+  const alpha = c.config.ewmaAlpha;
+  const position = s / c.advance;
+  for (const se of list) {
+    let windowSk: DDSketch | null = null;
+    if (stamp[se.id] === now) {
+      sk.reset();
+      const end = cursor[se.id];
+      for (let j = end - counts[se.id]; j < end; j++) sk.add(grouped[j]);
+      for (const b of batches) {
+        const part = b.compacted?.get(se.id);
+        if (part !== undefined) sk.merge(part);
+      }
+      windowSk = sk;
+      recordMean(se.history, position, sk.sum / sk.count, alpha);
+      se.lastDataStart = s;
+      if (c.zeroFill > 0) {
+        if (!se.inRecent) {
+          st.recent.add(se);
+          se.inRecent = true;
+        }
+        const until = s + c.zeroFill * c.advance;
+        if (until > st.zeroFillUntil) st.zeroFillUntil = until;
+      }
+      for (const m of se.scopes) {
+        let g = groups.get(m.key);
+        if (g === undefined) {
+          g = { membership: m, sk: createSketch(c.sketch) };
+          groups.set(m.key, g);
+        }
+        g.sk.merge(sk);
+      }
+    } else {
+      st.counters.zeroSignals += 1;
+    }
+    signals.push(
+      buildSignal(se, s, e, windowSk, {
+        ewma: se.history.ewma,
+        trend: se.history.trend,
+        partial: false,
+        partitions: se.partitions,
+      }),
+    );
+  }
+  st.counters.signals += signals.length;
+  const partials = emitPartials(st, c, s, e, horizon, groups);
+  st.counters.partials += partials.length;
+  if (signals.length + partials.length > 0) st.counters.windowsClosed += 1;
+  mergeByKey(signals, partials, out);
+
+  freePane(st, c, s, list);
+}
+
+/** Pushes both key-sorted lists into `out` in key order. */
+function mergeByKey(a: WindowSignal[], b: WindowSignal[], out: EngineOutput[]): void {
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const takeA = j >= b.length || (i < a.length && compareKeys(a[i].key, b[j].key) <= 0);
+    out.push({ kind: 'signal', signal: takeA ? a[i++] : b[j++] });
+  }
+}
+
+function emitPartials(
+  st: InternalState,
+  c: Compiled,
+  s: number,
+  e: number,
+  horizon: number,
+  groups: Map<string, GroupAcc>,
+): WindowSignal[] {
+  const signals: WindowSignal[] = [];
+  if (groups.size === 0 && st.scopeRecent.size === 0) return signals;
+  // Partials cover every owned partition — one with no data for a group contributed nothing —
+  // and carry source '*': a scope aggregate spans sources; its group values are in `tags`.
+  const partitions = st.ownedIds.slice();
+  const partial = (m: ScopeMembership, sk: DDSketch | null): WindowSignal =>
+    buildSignal({ scope: m.scope, key: m.key, source: '*', metric: m.metric, tags: m.tags }, s, e, sk, {
+      ewma: 0,
+      trend: 0,
+      partial: true,
+      partitions,
+      sketch: sk === null ? c.emptySketchB64 : sketchToBase64(sk),
+    });
+  for (const g of groups.values()) {
+    signals.push(partial(g.membership, g.sk));
+    if (c.zeroFill > 0) {
+      const known = st.scopeRecent.get(g.membership.key);
+      if (known === undefined) {
+        st.scopeRecent.set(g.membership.key, { membership: g.membership, lastDataStart: s });
+      } else known.lastDataStart = s;
+      const until = s + c.zeroFill * c.advance;
+      if (until > st.zeroFillUntil) st.zeroFillUntil = until;
+    }
+  }
+  for (const [key, g] of st.scopeRecent) {
+    if (g.lastDataStart === s) continue;
+    if (g.lastDataStart < horizon) st.scopeRecent.delete(key);
+    else signals.push(partial(g.membership, null));
+  }
+  return signals.sort(bySignalKey);
+}
+
+/** Frees pane s (window s was the last to cover it); series whose newest data it held turn dormant. */
+function freePane(st: InternalState, c: Compiled, s: number, sortedSeries: Series[]): void {
+  const b = st.batches.get(s);
+  if (b === undefined) return;
+  // Every series with data in pane s is in the (key-ordered) list of window s: marking them
+  // dormant in that order makes the eviction order deterministic.
+  for (const se of sortedSeries) {
+    if (se.lastPaneStart === s && se.alive) st.dormant.set(se, true);
+  }
+  releaseBatch(st, b);
+  const end = s + c.size;
+  for (const p of st.partitions) p.pending.delete(end);
+  sortedSeries.length = 0;
+}

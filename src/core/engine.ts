@@ -1,0 +1,232 @@
+/**
+ * The windowing engine: `(state, input) → { state, outputs }`, no clock, no I/O.
+ *
+ * A record is late when every window covering it has closed, i.e. when the watermark has
+ * passed the end + grace of the last such window; it is side-output (`late`) with its
+ * partition and offset, never dropped. Otherwise it is aggregated into its pane, and the
+ * watermark (see watermark.ts) may advance and close windows (see closer.ts).
+ *
+ * Accounting identity after every step: consumed = aggregated + late + rejected.
+ */
+import { createSketch } from '../signals/ddsketch';
+import { sketchToBase64 } from '../signals/sketch-codec';
+import type { Telemetry } from '../model/telemetry';
+import { assertEngineConfig, resolveEngineConfig, type EngineConfig, type EngineConfigInput } from './config';
+import { closeDue } from './closer';
+import { batchFor, dropSeriesEntries, makeRoom } from './batches';
+import { findSeries, killSeries } from './series-index';
+import { newState, type Compiled, type InternalState, type PartitionState } from './state';
+import type { EngineCounters, EngineInput, EngineOutput, EngineState, Offset, StepResult } from './types';
+import { assignPartitions, candidateWatermark, firstOpenWindowStart, removePartitions } from './watermark';
+
+export interface Engine {
+  readonly config: EngineConfig;
+  /** A fresh state owning no partitions. */
+  init(): EngineState;
+  /** Applies one input. The returned state is the same object, updated. */
+  step(state: EngineState, input: EngineInput): StepResult;
+  /** Applies inputs in order; outputs concatenated. */
+  stepAll(state: EngineState, inputs: Iterable<EngineInput>): StepResult;
+  /** A copy of the counters. */
+  counters(state: EngineState): EngineCounters;
+  /** Current watermark (event time, ms); -Infinity before the first record. */
+  watermark(state: EngineState): number;
+  /**
+   * Offset of the earliest record of `partition` still held in an open window (undefined:
+   * none). Commit at most this offset (or the next offset to consume when undefined) so that
+   * a restarted or re-assigned consumer re-reads every record whose window has not emitted.
+   */
+  pendingOffset(state: EngineState, partition: number): Offset | undefined;
+  /** Live series count (≤ maxSeries). */
+  seriesCount(state: EngineState): number;
+  /** Open panes across all series (memory gauge; 0 after flush). */
+  openPanes(state: EngineState): number;
+}
+
+const NONE: readonly EngineOutput[] = Object.freeze([]);
+
+function compile(config: EngineConfig): Compiled {
+  const scopesByMetric = new Map<string, { name: string; groupBy: readonly string[] }[]>();
+  for (const s of config.scopes) {
+    const def = { name: s.name, groupBy: [...s.groupBy].sort() };
+    for (const m of new Set(s.metrics)) {
+      const list = scopesByMetric.get(m) ?? [];
+      list.push(def);
+      scopesByMetric.set(m, list);
+    }
+  }
+  return {
+    config,
+    size: config.window.sizeMs,
+    advance: config.window.advanceMs,
+    grace: config.window.graceMs,
+    ooo: config.allowedOutOfOrdernessMs,
+    idleAfter: config.idleAfterMs,
+    tumbling: config.window.sizeMs === config.window.advanceMs,
+    sortedDims: [...config.dimensionTags].sort(),
+    sketch: { ...config.sketch },
+    zeroFill: config.zeroFillWindows,
+    scopesByMetric,
+    emptySketchB64: sketchToBase64(createSketch(config.sketch)),
+  };
+}
+
+function internal(state: EngineState): InternalState {
+  return state as InternalState;
+}
+
+export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engine {
+  const config = resolveEngineConfig(input);
+  assertEngineConfig(config);
+  const c = compile(config);
+
+  const onRecord = (st: InternalState, partition: number, offset: Offset, rec: Telemetry, out: EngineOutput[]): void => {
+    const counters = st.counters;
+    counters.consumed += 1;
+    const ts = rec.ts;
+    const value = rec.value;
+    if (!Number.isFinite(ts) || !Number.isFinite(value)) {
+      counters.rejected += 1;
+      out.push({ kind: 'rejected', reason: 'invalid_value', partition, offset, record: rec });
+      return;
+    }
+    let p: PartitionState | undefined = st.partitionById[partition];
+    if (p === undefined) {
+      // Replay from a file may not announce partitions: a record implies ownership.
+      assignPartitions(st, [partition]);
+      p = st.partitionById[partition];
+      if (p === undefined) throw new RangeError(`partition must be an integer ≥ 0 (got ${partition})`);
+    }
+    const adv = c.advance;
+    // floor division, not %: fmod on doubles (epoch ms are not small ints) is much slower.
+    const paneStart = Math.floor(ts / adv) * adv;
+    const lastEnd = paneStart + c.size;
+    if (lastEnd + c.grace <= st.watermark) {
+      counters.late += 1;
+      out.push({ kind: 'late', partition, offset, record: rec, watermark: st.watermark });
+    } else {
+      const se = findSeries(st, c, rec, partition, out);
+      if (se === null) {
+        counters.rejected += 1;
+        out.push({ kind: 'rejected', reason: 'series_limit', partition, offset, record: rec });
+      } else {
+        let b = st.lastBatch;
+        if (b === null || b.start !== paneStart) {
+          b = batchFor(st, c, paneStart);
+          st.lastBatch = b;
+        }
+        if (b.len === b.values.length) makeRoom(st, c, b);
+        b.ids[b.len] = se.id;
+        b.values[b.len] = value;
+        b.len += 1;
+        if (paneStart > se.lastPaneStart) {
+          if (se.lastPaneStart !== -Infinity) st.dormant.delete(se);
+          se.lastPaneStart = paneStart;
+        }
+        counters.aggregated += 1;
+        if (!c.tumbling && paneStart + adv + c.grace <= st.watermark) counters.partiallyLate += 1;
+        if (ts > se.maxTs) se.maxTs = ts;
+        if (lastEnd !== p.lastPendingEnd) {
+          if (!p.pending.has(lastEnd)) p.pending.set(lastEnd, offset);
+          p.lastPendingEnd = lastEnd;
+        }
+      }
+    }
+    if (ts > p.maxTs) {
+      p.maxTs = ts;
+      if (ts > st.maxEventTime) st.maxEventTime = ts;
+      raiseWatermark(st, candidateWatermark(st, c), out);
+    }
+  };
+
+  const raiseWatermark = (st: InternalState, w: number, out: EngineOutput[]): void => {
+    if (!(w > st.watermark)) return;
+    st.watermark = w;
+    if (w >= st.nextCloseAt) closeDue(st, c, out);
+    else {
+      const open = firstOpenWindowStart(w, c);
+      if (open > st.nextWindowStart) st.nextWindowStart = open;
+    }
+  };
+
+  const onRevoke = (st: InternalState, ids: readonly number[], out: EngineOutput[]): void => {
+    const removed = removePartitions(st, ids);
+    if (removed.size === 0) return;
+    const dead = [...st.seriesByKey.values()].filter((se) => removed.has(se.partition));
+    // Drop their buffered records first (the new owner re-reads them), then free their ids.
+    dropSeriesEntries(st, new Set(dead.map((se) => se.id)));
+    for (const se of dead) killSeries(st, se);
+    st.counters.revokedSeries += dead.length;
+    raiseWatermark(st, candidateWatermark(st, c), out);
+  };
+
+  const onFlush = (st: InternalState, out: EngineOutput[]): void => {
+    // Zero-fill only up to the last window with data: after the end of a recording we do not
+    // know that nothing happened, so we do not say so.
+    const starts = st.paneStarts;
+    const lastData = starts.length > 0 ? starts[starts.length - 1] : st.nextWindowStart - c.advance;
+    st.zeroFillLimit = lastData;
+    st.watermark = Infinity;
+    closeDue(st, c, out);
+    for (const p of st.partitions) {
+      p.pending.clear();
+      p.lastPendingEnd = NaN;
+    }
+  };
+
+  const apply = (st: InternalState, input: EngineInput, out: EngineOutput[]): void => {
+    switch (input.kind) {
+      case 'record':
+        onRecord(st, input.partition, input.offset, input.record, out);
+        return;
+      case 'assign':
+        assignPartitions(st, input.partitions);
+        return;
+      case 'revoke':
+        onRevoke(st, input.partitions, out);
+        return;
+      case 'tick':
+        raiseWatermark(st, input.watermark, out);
+        return;
+      case 'backlog': {
+        const p = st.partitionById[input.partition];
+        if (p === undefined || p.backlog === input.backlog) return;
+        p.backlog = input.backlog;
+        // Clearing a backlog may let an idle partition drop out of the watermark.
+        if (!input.backlog) raiseWatermark(st, candidateWatermark(st, c), out);
+        return;
+      }
+      case 'flush':
+        onFlush(st, out);
+        return;
+    }
+  };
+
+  return {
+    config,
+    init: () => newState(),
+    step(state, input) {
+      const st = internal(state);
+      const out = st.scratchOut;
+      if (out.length !== 0) out.length = 0;
+      apply(st, input, out);
+      return { state, outputs: out.length === 0 ? NONE : out.slice() };
+    },
+    stepAll(state, inputs) {
+      const st = internal(state);
+      const all: EngineOutput[] = [];
+      for (const input of inputs) apply(st, input, all);
+      return { state, outputs: all };
+    },
+    counters: (state) => ({ ...internal(state).counters }),
+    watermark: (state) => internal(state).watermark,
+    pendingOffset(state, partition) {
+      const p = internal(state).partitionById[partition];
+      if (p === undefined) return undefined;
+      const first = p.pending.values().next();
+      return first.done === true ? undefined : first.value;
+    },
+    seriesCount: (state) => internal(state).seriesByKey.size,
+    openPanes: (state) => internal(state).batches.size,
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Finding, creating and evicting series.
+ *
+ * Hot path: metric → source → a short chain of series (one per dimension combination seen),
+ * matched by comparing the record's dimension tag values — no string is built per record.
+ * The key string is only built when a (source, metric, dims) combination is new to the cache.
+ *
+ * Cap (maxSeries): a new series first evicts the dormant series — no data in an open pane,
+ * only EWMA/trend/zero-fill history — that became dormant first, which is the one whose latest
+ * event time is oldest (panes are freed in event-time order; ties broken by key). If every
+ * series has an open window, evicting one would either emit a window twice or lose its
+ * data, so the new record is rejected (`series_limit`, DLQ) instead — the same choice as
+ * the cardinality limits of Prometheus and M3: protect the series that exist.
+ */
+import type { Telemetry } from '../model/telemetry';
+import { createHistory } from '../signals/history';
+import { compareKeys, pickTags, scopeKey, seriesKey } from './series-key';
+import type { Compiled, InternalState, ScopeMembership, Series } from './state';
+import type { EngineOutput } from './types';
+
+/** Series chained per (source, metric); beyond it lookups build the key (still correct). */
+const CHAIN_LIMIT = 8;
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_SCOPES: readonly ScopeMembership[] = Object.freeze([]);
+const NO_DIMS: readonly (string | undefined)[] = Object.freeze([]);
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function dimsMatch(se: Series, tags: Readonly<Record<string, string>>, dims: readonly string[]): boolean {
+  const n = dims.length;
+  if (n === 0) return true;
+  if (str(tags[dims[0]]) !== se.d0) return false;
+  if (n === 1) return true;
+  if (str(tags[dims[1]]) !== se.d1) return false;
+  for (let j = 2; j < n; j++) {
+    if (str(tags[dims[j]]) !== se.dimsRest[j - 2]) return false;
+  }
+  return true;
+}
+
+/** The live series of a record, creating it if needed; null when the cap rejects it. */
+export function findSeries(
+  st: InternalState,
+  c: Compiled,
+  rec: Telemetry,
+  partition: number,
+  out: EngineOutput[],
+): Series | null {
+  const tags = rec.tags ?? NO_TAGS;
+  const bySource = st.byMetric.get(rec.metric);
+  if (bySource !== undefined) {
+    let se: Series | null = bySource.get(rec.source) ?? null;
+    while (se !== null) {
+      if (dimsMatch(se, tags, c.sortedDims)) return se;
+      se = se.nextAlt;
+    }
+  }
+  const dimTags = pickTags(tags, c.sortedDims);
+  const key = seriesKey(rec.source, rec.metric, dimTags, c.sortedDims);
+  const existing = st.seriesByKey.get(key);
+  if (existing !== undefined) return existing;
+  if (st.seriesByKey.size >= c.config.maxSeries && !evictOne(st, out)) return null;
+  const se = newSeries(st, c, key, rec.source, rec.metric, dimTags, partition);
+  st.seriesByKey.set(key, se);
+  chain(st, se);
+  return se;
+}
+
+function newSeries(
+  st: InternalState,
+  c: Compiled,
+  key: string,
+  source: string,
+  metric: string,
+  tags: Record<string, string>,
+  partition: number,
+): Series {
+  const scopeDefs = c.scopesByMetric.get(metric);
+  let scopes = NO_SCOPES;
+  if (scopeDefs !== undefined) {
+    scopes = scopeDefs.map((s) => {
+      const groupTags = Object.freeze(pickTags(tags, s.groupBy));
+      return { scope: s.name, key: scopeKey(s.name, metric, groupTags, s.groupBy), metric, tags: groupTags };
+    });
+  }
+  const dims = c.sortedDims;
+  const id = st.freeIds.length > 0 ? (st.freeIds.pop() as number) : st.seriesById.length;
+  const se: Series = {
+    d0: dims.length > 0 ? tags[dims[0]] : undefined,
+    d1: dims.length > 1 ? tags[dims[1]] : undefined,
+    nextAlt: null,
+    id,
+    maxTs: -Infinity,
+    lastPaneStart: -Infinity,
+    dimsRest: dims.length > 2 ? dims.slice(2).map((d) => tags[d]) : NO_DIMS,
+    scope: 'series',
+    key,
+    source,
+    metric,
+    tags: Object.freeze(tags),
+    partition,
+    partitions: Object.freeze([partition]) as number[],
+    scopes,
+    history: createHistory(c.config.trendWindows),
+    rank: 0,
+    alive: true,
+    emittedStart: NaN,
+    lastDataStart: -Infinity,
+    inRecent: false,
+    chained: false,
+  };
+  st.seriesById[id] = se;
+  st.ranksStale = true;
+  return se;
+}
+
+function chain(st: InternalState, se: Series): void {
+  let bySource = st.byMetric.get(se.metric);
+  if (bySource === undefined) {
+    bySource = new Map();
+    st.byMetric.set(se.metric, bySource);
+  }
+  const head = bySource.get(se.source);
+  if (head === undefined) {
+    bySource.set(se.source, se);
+    se.chained = true;
+    return;
+  }
+  let tail = head;
+  let length = 1;
+  while (tail.nextAlt !== null) {
+    tail = tail.nextAlt;
+    length += 1;
+  }
+  if (length < CHAIN_LIMIT) {
+    tail.nextAlt = se;
+    se.chained = true;
+  }
+}
+
+function unchain(st: InternalState, se: Series): void {
+  if (!se.chained) return;
+  se.chained = false;
+  const bySource = st.byMetric.get(se.metric);
+  if (bySource === undefined) return;
+  const head = bySource.get(se.source);
+  if (head === se) {
+    if (se.nextAlt !== null) bySource.set(se.source, se.nextAlt);
+    else {
+      bySource.delete(se.source);
+      if (bySource.size === 0) st.byMetric.delete(se.metric);
+    }
+  } else {
+    let prev = head;
+    while (prev !== undefined && prev.nextAlt !== null && prev.nextAlt !== se) prev = prev.nextAlt;
+    if (prev !== undefined && prev.nextAlt === se) prev.nextAlt = se.nextAlt;
+  }
+  se.nextAlt = null;
+}
+
+/**
+ * Removes a series from every index and frees its id. Only for a series with no entry in
+ * an open batch: a dormant one, or one whose entries dropSeriesEntries removed.
+ */
+export function killSeries(st: InternalState, se: Series): void {
+  se.alive = false;
+  st.seriesByKey.delete(se.key);
+  st.seriesById[se.id] = undefined;
+  st.freeIds.push(se.id);
+  st.recent.delete(se);
+  st.dormant.delete(se);
+  unchain(st, se);
+}
+
+function evictOne(st: InternalState, out: EngineOutput[]): boolean {
+  const first = st.dormant.keys().next();
+  if (first.done === true) return false;
+  const victim = first.value;
+  killSeries(st, victim);
+  st.counters.evicted += 1;
+  out.push({ kind: 'evicted', key: victim.key, partition: victim.partition, latestEventTime: victim.maxTs });
+  return true;
+}
+
+/**
+ * Re-assigns `rank` (position in key order) after series were added, so that sorting a
+ * window's series is an integer compare. A full sort only when the series set changed.
+ */
+export function refreshRanks(st: InternalState): void {
+  if (!st.ranksStale) return;
+  const all = [...st.seriesByKey.values()];
+  all.sort((a, b) => compareKeys(a.key, b.key));
+  for (let i = 0; i < all.length; i++) all[i].rank = i;
+  st.ranksStale = false;
+}

@@ -1,0 +1,225 @@
+/**
+ * Internal engine state. Mutated in place by the engine (allocation-free on the hot path);
+ * purity here means: no clock, no I/O, no randomness — the same inputs in the same order
+ * give the same outputs and the same state.
+ */
+import type { DDSketch, SketchParams } from '../signals/ddsketch';
+import type { SeriesHistory } from '../signals/history';
+import type { EngineConfig } from './config';
+import type { EngineCounters, EngineOutput, Offset } from './types';
+
+/**
+ * The records of one pane [start, start + advanceMs), all series together, as columns:
+ * the hot path appends (series id, value) to shared typed arrays — sequential writes —
+ * instead of chasing a per-series buffer for every record; window close groups them by
+ * series. A batch that grows large (see compactAt in batches.ts) is folded into per-series
+ * sketches (`compacted`), so memory stays bounded by series × sketch size, not by throughput.
+ */
+export interface PaneBatch {
+  readonly start: number;
+  ids: Int32Array;
+  values: Float64Array;
+  len: number;
+  /** Per-series sketches of entries compacted out of the columns (null until needed). */
+  compacted: Map<number, DDSketch> | null;
+}
+
+/** A series' membership in one scope group (computed once per series). */
+export interface ScopeMembership {
+  readonly scope: string;
+  readonly key: string;
+  readonly metric: string;
+  readonly tags: Record<string, string>;
+}
+
+export interface Series {
+  /**
+   * Values of the (sorted) dimension tags for the allocation-free match: the first two
+   * inline (one monomorphic property load each), the rest in `dimsRest`. Hot fields first.
+   */
+  readonly d0: string | undefined;
+  readonly d1: string | undefined;
+  /** Next series of the same (source, metric) with other dimension values (lookup chain). */
+  nextAlt: Series | null;
+  /** Index in `seriesById` and in pane batches (reused after the series is gone). */
+  readonly id: number;
+  /** Latest event time aggregated (eviction order). */
+  maxTs: number;
+  /** Start of the newest pane holding its data: dormant once that pane is freed. */
+  lastPaneStart: number;
+  readonly dimsRest: readonly (string | undefined)[];
+  /** Always 'series' (so a Series is its own SignalIdentity). */
+  readonly scope: 'series';
+  readonly key: string;
+  readonly source: string;
+  readonly metric: string;
+  readonly tags: Record<string, string>;
+  /** Partition of its first record (a source is the Kafka key, so it lives on one partition). */
+  readonly partition: number;
+  /** `[partition]`, shared by all its signals. */
+  readonly partitions: number[];
+  readonly scopes: readonly ScopeMembership[];
+  readonly history: SeriesHistory;
+  /** Position in key order (integer compare when sorting outputs); refreshed when series are added. */
+  rank: number;
+  alive: boolean;
+  /** Start of the last window emitted (de-duplicates zero-fill). */
+  emittedStart: number;
+  /** Start of the last window with data emitted (zero-fill horizon). */
+  lastDataStart: number;
+  inRecent: boolean;
+  /** Whether it is on a lookup chain (chains are capped; the rest are found by key). */
+  chained: boolean;
+}
+
+export interface PartitionState {
+  readonly id: number;
+  /** Highest event time seen; -Infinity before the first record. */
+  maxTs: number;
+  /**
+   * Idleness reference before the first record: the highest event time the engine had seen
+   * when the partition was assigned, or (NaN until then) the first event time it sees.
+   */
+  since: number;
+  /** End of the last window needing a record → offset of the first such record (insertion = offset order). */
+  readonly pending: Map<number, Offset>;
+  lastPendingEnd: number;
+  /**
+   * Set by the driver while the partition is known to hold unread records (consumer lag > 0):
+   * such a partition is never idle, however far the others run ahead, because its records
+   * exist and only have not been read yet. Idleness is for partitions that have nothing to say.
+   */
+  backlog: boolean;
+}
+
+/** Zero-fill memory of a scope group (stage one). */
+export interface ScopeGroupState {
+  readonly membership: ScopeMembership;
+  lastDataStart: number;
+}
+
+/** Scratch space of window close, reused (grown as needed). */
+export interface CloseScratch {
+  /** Per series id: entries in the window being closed, valid when stamp[id] === stampNow. */
+  counts: Int32Array;
+  cursor: Int32Array;
+  stamp: Int32Array;
+  stampNow: number;
+  grouped: Float64Array;
+  touched: number[];
+  series: Series[];
+  /** Reused sketch of the series being emitted (built lazily: the state does not know the params). */
+  sketch: DDSketch | null;
+}
+
+export interface InternalState {
+  readonly __engineState: true;
+  /** Owned partitions, ascending id. */
+  partitions: PartitionState[];
+  /** Same, indexed by id. */
+  partitionById: (PartitionState | undefined)[];
+  ownedIds: number[];
+  watermark: number;
+  maxEventTime: number;
+  readonly seriesByKey: Map<string, Series>;
+  readonly seriesById: (Series | undefined)[];
+  readonly freeIds: number[];
+  /** Set when series were added since ranks were assigned. */
+  ranksStale: boolean;
+  /** metric → source → first series of the chain (metric first: few, hot maps). */
+  readonly byMetric: Map<string, Map<string, Series>>;
+  /** Open pane batches by start; paneStarts = their starts, ascending. */
+  readonly batches: Map<number, PaneBatch>;
+  readonly paneStarts: number[];
+  /** The batch the previous record went to (most records go to the same one). */
+  lastBatch: PaneBatch | null;
+  /** Freed batches, for their typed arrays. */
+  readonly batchPool: PaneBatch[];
+  /** First window start not yet closed (windows before it are closed or were empty). */
+  nextWindowStart: number;
+  /** Watermark at which the next window with something to emit closes. */
+  nextCloseAt: number;
+  /** Last window start that may still need zero-fill (-Infinity: none). */
+  zeroFillUntil: number;
+  /** Zero-fill never goes past this window start (set by flush to the last window with data). */
+  zeroFillLimit: number;
+  readonly recent: Set<Series>;
+  readonly scopeRecent: Map<string, ScopeGroupState>;
+  /** Series without data in an open pane, in the order they became dormant (eviction order). */
+  readonly dormant: Map<Series, true>;
+  readonly counters: EngineCounters;
+  readonly scratchOut: EngineOutput[];
+  readonly close: CloseScratch;
+}
+
+/** Config compiled once for the hot path. */
+export interface Compiled {
+  readonly config: EngineConfig;
+  readonly size: number;
+  readonly advance: number;
+  readonly grace: number;
+  readonly ooo: number;
+  readonly idleAfter: number;
+  readonly tumbling: boolean;
+  readonly sortedDims: readonly string[];
+  readonly sketch: SketchParams;
+  readonly zeroFill: number;
+  /** metric → scopes that aggregate it, with their sorted groupBy. */
+  readonly scopesByMetric: ReadonlyMap<string, readonly { name: string; groupBy: readonly string[] }[]>;
+  readonly emptySketchB64: string;
+}
+
+export function newCounters(): EngineCounters {
+  return {
+    consumed: 0,
+    aggregated: 0,
+    late: 0,
+    rejected: 0,
+    partiallyLate: 0,
+    evicted: 0,
+    windowsClosed: 0,
+    signals: 0,
+    zeroSignals: 0,
+    partials: 0,
+    revokedSeries: 0,
+  };
+}
+
+export function newState(): InternalState {
+  return {
+    __engineState: true,
+    partitions: [],
+    partitionById: [],
+    ownedIds: [],
+    watermark: -Infinity,
+    maxEventTime: -Infinity,
+    seriesByKey: new Map(),
+    seriesById: [],
+    freeIds: [],
+    ranksStale: false,
+    byMetric: new Map(),
+    batches: new Map(),
+    paneStarts: [],
+    lastBatch: null,
+    batchPool: [],
+    nextWindowStart: -Infinity,
+    nextCloseAt: Infinity,
+    zeroFillUntil: -Infinity,
+    zeroFillLimit: Infinity,
+    recent: new Set(),
+    scopeRecent: new Map(),
+    dormant: new Map(),
+    counters: newCounters(),
+    scratchOut: [],
+    close: {
+      counts: new Int32Array(1024),
+      cursor: new Int32Array(1024),
+      stamp: new Int32Array(1024),
+      stampNow: 0,
+      grouped: new Float64Array(4096),
+      touched: [],
+      series: [],
+      sketch: null,
+    },
+  };
+}

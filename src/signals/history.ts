@@ -1,0 +1,81 @@
+/**
+ * Cross-window statistics of one series: EWMA and least-squares trend of the window mean.
+ * Only windows with data update them; an empty window has no mean and carries the last
+ * values forward (a zero mean would drag a gauge's baseline towards 0 for no reason).
+ */
+
+/**
+ * Default EWMA weight 0.3. The NIST/SEMATECH e-Handbook of Statistical Methods, 6.3.2.4
+ * "EWMA Control Charts" (https://www.itl.nist.gov/div898/handbook/pmc/section3/pmc324.htm)
+ * says lambda "is usually set between 0.2 and 0.3 (Hunter, 1986)"; we take the upper end
+ * because a control loop cares more about reacting within a few windows than about
+ * smoothing. Its memory is about 2/alpha - 1 ~ 6 windows.
+ */
+export const DEFAULT_EWMA_ALPHA = 0.3;
+
+/**
+ * Default trend span: 6 windows — with the default 10 s windows a one-minute slope, the
+ * same span as the EWMA's memory above, so the two signals look at the same recent past.
+ */
+export const DEFAULT_TREND_WINDOWS = 6;
+
+export interface SeriesHistory {
+  /** EWMA of the mean; NaN until the first window with data. */
+  ewma: number;
+  /** Window positions (window start / advance) and means, ring buffers of size K. */
+  readonly xs: number[];
+  readonly ys: number[];
+  /** Points held (<= K) and next write position. */
+  n: number;
+  head: number;
+  /** Last trend computed (carried over empty windows). */
+  trend: number;
+}
+
+export function createHistory(trendWindows: number): SeriesHistory {
+  // Plain arrays: small typed arrays are costly to allocate, and there is one per series.
+  return { ewma: NaN, xs: new Array<number>(trendWindows).fill(0), ys: new Array<number>(trendWindows).fill(0), n: 0, head: 0, trend: 0 };
+}
+
+/** Exponentially weighted moving average step; the first value seeds it. */
+export function ewmaStep(prev: number, x: number, alpha: number): number {
+  return Number.isNaN(prev) ? x : alpha * x + (1 - alpha) * prev;
+}
+
+/**
+ * Ordinary least-squares slope of ys over xs (x centred, so large window positions do
+ * not lose precision). 0 with fewer than two distinct x.
+ */
+export function leastSquaresSlope(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number): number {
+  if (n < 2) return 0;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i];
+    my += ys[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = xs[i] - mx;
+    sxy += dx * (ys[i] - my);
+    sxx += dx * dx;
+  }
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+/**
+ * Records the mean of a window with data at position `x` (window start / advance, so the
+ * slope is per window step even across gaps) and updates EWMA and trend.
+ */
+export function recordMean(h: SeriesHistory, x: number, mean: number, alpha: number): void {
+  h.ewma = ewmaStep(h.ewma, mean, alpha);
+  const k = h.xs.length;
+  h.xs[h.head] = x;
+  h.ys[h.head] = mean;
+  h.head = (h.head + 1) % k;
+  if (h.n < k) h.n += 1;
+  h.trend = leastSquaresSlope(h.xs, h.ys, h.n);
+}

@@ -1,0 +1,15 @@
+/** Public surface of the load-signal building blocks. */
+export { DDSketch, createSketch, nearestRank, DEFAULT_SKETCH_PARAMS } from './ddsketch';
+export type { SketchParams } from './ddsketch';
+export { encodeSketch, decodeSketch, sketchToBase64, sketchFromBase64 } from './sketch-codec';
+export {
+  DEFAULT_EWMA_ALPHA,
+  DEFAULT_TREND_WINDOWS,
+  createHistory,
+  ewmaStep,
+  leastSquaresSlope,
+  recordMean,
+} from './history';
+export type { SeriesHistory } from './history';
+export { buildSignal, SIGNAL_QUANTILES } from './window-signal';
+export type { SignalIdentity, SignalExtras } from './window-signal';
