@@ -1,0 +1,24 @@
+/**
+ * Per-target cooldown in event time: after any change to a target (set, relax or
+ * revert), wait `cooldownWindows` windows before tightening it again, so that the effect
+ * of the last action can show in the signals before the next one is decided — the same
+ * reason autoscalers have cooldowns (AWS EC2 Auto Scaling's default cooldown,
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-scaling-cooldowns.html).
+ * Reductions are never held back: they only ever make the system more like its default.
+ */
+import type { Guardrail } from './types';
+import { targetKey } from './types';
+
+export const cooldown: Guardrail = {
+  name: 'cooldown',
+  check: (state, c, ctx) => {
+    if (c.action !== 'set') return { ok: true };
+    const last = state.lastChange[targetKey(c.policy, c.target)];
+    if (last === undefined) return { ok: true };
+    const waitMs = ctx.config.cooldownWindows * ctx.windowMs;
+    const readyAt = last + waitMs;
+    if (ctx.eventTime >= readyAt) return { ok: true };
+    return { ok: false, reason: `last change at ${last}; cooling down until ${readyAt} (${ctx.config.cooldownWindows} windows)` };
+  },
+  commit: (_state, c, ctx) => (c.action === 'renew' ? null : { lastChange: { [targetKey(c.policy, c.target)]: ctx.eventTime } }),
+};

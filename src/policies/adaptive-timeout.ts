@@ -1,0 +1,170 @@
+/**
+ * `adaptive-timeout`: per worker (the signal's source). When a worker is overloaded —
+ * queue depth, inflight or tail latency above its high watermark for N consecutive
+ * windows — cut its query timeout multiplicatively so long queries are shed and the
+ * worker drains; keep cutting while the overload lasts (the cooldown guardrail spaces the
+ * cuts); once every signal is under its low watermark for M windows, raise the timeout
+ * additively, and revert when it is back at the default. This is AIMD, the control law
+ * Chiu & Jain proved converges to efficiency and fairness ("Analysis of the Increase and
+ * Decrease Algorithms for Congestion Avoidance in Computer Networks", 1989,
+ * https://doi.org/10.1016/0169-7552(89)90019-6) and that TCP congestion control uses
+ * (Jacobson, "Congestion Avoidance and Control", SIGCOMM 1988; RFC 5681).
+ *
+ * The timeout in force is read from the policy's leases, never remembered: a cut that a
+ * guardrail blocked, or a lease that lapsed, leaves the worker at what it really has.
+ */
+import type { WindowSignal } from '../model/signal';
+import type { Evidence } from '../model/command';
+import { completeParams, emptyParams } from '../actions/params';
+import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
+import { groupByTarget } from './select';
+import { worst, fmt } from './signals';
+import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
+import type { Policy, PolicyView, Proposal } from './types';
+
+interface TargetState {
+  streak: Streak;
+  /** EWMA of the derive quantile over healthy windows, ms; null until the first one. */
+  learned: number | null;
+  learnedWindows: number;
+}
+
+export interface AdaptiveTimeoutState {
+  targets: Readonly<Record<string, TargetState>>;
+}
+
+interface Reading {
+  signal: string;
+  value: number;
+  high: number;
+  low: number;
+}
+
+export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: string): Policy<AdaptiveTimeoutState> {
+  const p = config.parameters;
+  const name = config.name;
+
+  function readings(sigs: readonly WindowSignal[]): Reading[] {
+    const out: Reading[] = [];
+    const add = (metric: string, stat: 'mean' | 'max' | 'p50' | 'p90' | 'p99' | 'p999', high: number | null, low: number | null) => {
+      if (high === null || low === null) return;
+      const v = worst(sigs, metric, stat);
+      if (v !== null) out.push({ signal: `${metric}:${stat}`, value: v, high, low });
+    };
+    add(p.metrics.queueDepth, p.gaugeStat, p.high.queueDepth, p.low.queueDepth);
+    add(p.metrics.inflight, p.gaugeStat, p.high.inflight, p.low.inflight);
+    add(p.metrics.latency, p.latencyQuantile, p.high.latencyMs, p.low.latencyMs);
+    return out;
+  }
+
+  const clampMs = (ms: number) => Math.round(Math.min(p.maxTimeoutMs, Math.max(p.minTimeoutMs, ms)));
+
+  function defaultTimeout(t: TargetState): number {
+    if (p.defaultTimeoutMs !== null) return Math.round(p.defaultTimeoutMs);
+    // Until enough healthy windows were seen, assume the most permissive timeout we allow:
+    // the first cut then starts from the top of the range rather than from a guess.
+    if (t.learned === null || t.learnedWindows < p.derive.minWindows) return clampMs(p.maxTimeoutMs);
+    return clampMs(t.learned * p.derive.headroom);
+  }
+
+  function decide(target: string, t: TargetState, rs: Reading[], current: number | null, win: { windowStart: number; windowEnd: number }): Proposal | null {
+    const def = defaultTimeout(t);
+    if (t.streak.over >= p.overloadWindows) {
+      const base = current ?? def;
+      const next = Math.max(Math.round(p.minTimeoutMs), Math.round(base * p.decreaseFactor));
+      if (next >= base) return null; // already at the floor: hold (the lease is renewed)
+      const over = rs.filter((r) => r.value > r.high);
+      const evidence: Evidence[] = over.map((r) => ({ signal: r.signal, value: r.value, threshold: r.high, comparison: '>' }));
+      return {
+        target,
+        type: 'query_timeout.set',
+        kind: 'set',
+        params: completeParams({ timeoutMs: next }),
+        severity: Math.max(...over.map((r) => (r.high > 0 ? r.value / r.high : r.value + 1))),
+        streak: t.streak.over,
+        reason:
+          `overloaded for ${t.streak.over} windows (${over.map((r) => `${r.signal} ${fmt(r.value)} > ${fmt(r.high)}`).join(', ')}); ` +
+          `timeout ${base} → ${next} ms (×${p.decreaseFactor}, multiplicative decrease)`,
+        evidence,
+        ...win,
+      };
+    }
+    if (t.streak.calm >= p.calmWindows && current !== null) {
+      const evidence: Evidence[] = rs.map((r) => ({ signal: r.signal, value: r.value, threshold: r.low, comparison: '<' }));
+      const next = Math.round(current + p.increaseStepMs);
+      const calm = `calm for ${t.streak.calm} windows (${rs.map((r) => `${r.signal} ${fmt(r.value)} < ${fmt(r.low)}`).join(', ')})`;
+      if (next >= def) {
+        return {
+          target,
+          type: 'query_timeout.revert',
+          kind: 'revert',
+          params: emptyParams(),
+          severity: 0,
+          streak: t.streak.calm,
+          reason: `${calm}; timeout ${current} ms is back within one step of the default ${def} ms: revert`,
+          evidence,
+          ...win,
+        };
+      }
+      return {
+        target,
+        type: 'query_timeout.set',
+        kind: 'relax',
+        params: completeParams({ timeoutMs: next }),
+        severity: 0,
+        streak: t.streak.calm,
+        reason: `${calm}; timeout ${current} → ${next} ms (+${p.increaseStepMs}, additive increase toward ${def} ms)`,
+        evidence,
+        ...win,
+      };
+    }
+    return null;
+  }
+
+  return {
+    name,
+    version,
+    init: () => ({ targets: {} }),
+    evaluate(state, signals, eventTime, view: PolicyView) {
+      const groups = groupByTarget(signals, config.select, (s) => (s.scope === 'series' && s.source !== '' ? s.source : null));
+      const targets: Record<string, TargetState> = { ...state.targets };
+      const proposals: Proposal[] = [];
+      const observed: string[] = [];
+      let windowMs = 0;
+      for (const [target, sigs] of groups) {
+        const rs = readings(sigs);
+        if (rs.length === 0) continue;
+        const win = windowOf(sigs);
+        windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
+        const prev = targets[target] as TargetState | undefined;
+        const over = rs.some((r) => r.value > r.high);
+        const calm = rs.every((r) => r.value < r.low);
+        const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, over, calm);
+        if (prev !== undefined && streak === prev.streak) continue; // an old window: already counted
+        observed.push(target);
+        const lease = view.lease(target, 'query_timeout');
+        let learned = prev?.learned ?? null;
+        let learnedWindows = prev?.learnedWindows ?? 0;
+        if (p.defaultTimeoutMs === null && !over && lease === null) {
+          // Learn only from healthy, unmodified windows: under a cut, latency is truncated by the timeout itself.
+          const x = worst(sigs, p.metrics.latency, p.derive.quantile);
+          if (x !== null) {
+            learned = ewmaStep(learned, x, p.derive.alpha);
+            learnedWindows++;
+          }
+        }
+        const t: TargetState = { streak, learned, learnedWindows };
+        targets[target] = t;
+        const proposal = decide(target, t, rs, lease?.params.timeoutMs ?? null, win);
+        if (proposal) proposals.push(proposal);
+      }
+      if (windowMs > 0) {
+        const horizon = eventTime - p.forgetAfterWindows * windowMs;
+        for (const [target, t] of Object.entries(targets)) {
+          if (t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null) delete targets[target];
+        }
+      }
+      return { state: { targets }, proposals, observed };
+    },
+  };
+}

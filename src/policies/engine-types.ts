@@ -1,0 +1,51 @@
+/** Types of the decision engine (engine.ts), apart so that its helpers can share them. */
+import type { LeaseTable } from '../actions/leases';
+import type { SigningKey } from '../actions/signing';
+import type { ControlRecord } from '../guardrails/control';
+import type { GuardState } from '../guardrails/types';
+import type { Command, Mode } from '../model/command';
+import type { Decision } from '../model/decision';
+import type { WindowSignal } from '../model/signal';
+import type { ConfiguredPolicy } from './types';
+
+export interface DecisionEngineOptions {
+  policies: readonly ConfiguredPolicy[];
+  /** The global `guardrails:` section as a plain object (validated here); all defaults when omitted. */
+  guardrails?: unknown;
+  /** Overrides every policy's mode, the control plane's included (the CLI's --mode). */
+  modeOverride?: Mode | null;
+  /** Signs every command; null leaves keyId and signature ''. */
+  signing: SigningKey | null;
+}
+
+/** Plain data: serialisable with JSON, so it can be checkpointed and restored. */
+export interface EngineState {
+  /** Window length last observed, ms (converts window counts in configs to event time). */
+  windowMs: number | null;
+  lastEventTime: number | null;
+  /** Policy name → that policy's state. */
+  policies: Readonly<Record<string, unknown>>;
+  guard: GuardState;
+  leases: LeaseTable;
+}
+
+export interface WindowOutput {
+  state: EngineState;
+  commands: Command[];
+  decisions: Decision[];
+}
+
+export interface ControlOutput {
+  state: EngineState;
+  decisions: Decision[];
+}
+
+export interface DecisionEngine {
+  readonly policies: readonly { name: string; version: string; type: string }[];
+  init(): EngineState;
+  onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput;
+  onControl(state: EngineState, control: ControlRecord): ControlOutput;
+  /** The effective mode of a policy: modeOverride, else the control plane's, else its config. */
+  modeOf(state: EngineState, policy: string): Mode;
+}
+

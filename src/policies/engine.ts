@@ -1,0 +1,283 @@
+/**
+ * The pure decision pipeline: policies → guardrails → modes → signed commands, plus an
+ * audit decision for everything that matters. No clock, no I/O, no randomness: the same
+ * state, signals and event time give byte-identical commands and decisions.
+ *
+ *   onWindow: lapse expired leases → evaluate every policy (sorted by name) → candidates
+ *             (proposals + renewals of held leases) → guardrail chain → mode → command.
+ *   onControl: apply an operator record (kill, pause, mode, exclude, …) and record what it
+ *             means for the leases in force.
+ */
+import { buildCommand, type CommandSpec } from '../actions/build';
+import { dueForRenewal, lapsedLeases, leaseAfter, leaseKey, leasesOf, type Lease } from '../actions/leases';
+import { familyOf } from '../actions/params';
+import { ConfigError } from '../errors';
+import { checkChain, DEFAULT_CHAIN } from '../guardrails/chain';
+import { breakerReset } from '../guardrails/circuit-breaker';
+import { parseGuardrails, resolvePolicyGuardrails, type GuardrailsConfig, type PolicyGuardrails } from '../guardrails/config';
+import { controlMode, initialControlState, type ControlRecord } from '../guardrails/control';
+import { canaryGroup, commandMode, decisionKind } from '../guardrails/modes';
+import type { Candidate, GuardContext } from '../guardrails/types';
+import { draftOf, patchDraft } from '../guardrails/types';
+import type { Command, Mode } from '../model/command';
+import type { Decision } from '../model/decision';
+import type { WindowSignal } from '../model/signal';
+import { controlEngine } from './engine-control';
+import {
+  LeaseIndex,
+  candidateOrder,
+  familyKey,
+  leaseDecision,
+  makeDecision,
+  makeView,
+  policyError,
+  proposalProblem,
+  renewal,
+  sortCommands,
+  sortDecisions,
+} from './engine-support';
+import type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
+import { windowOf } from './streak';
+import type { ConfiguredPolicy } from './types';
+
+export type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
+
+interface Entry {
+  cp: ConfiguredPolicy;
+  guard: PolicyGuardrails;
+}
+
+interface PendingCandidate {
+  entry: Entry;
+  cand: Candidate;
+}
+
+export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngine {
+  const global: GuardrailsConfig = parseGuardrails(opts.guardrails ?? {});
+  const names = new Set<string>();
+  const issues: string[] = [];
+  for (const p of opts.policies) {
+    if (names.has(p.name)) issues.push(`policies: name '${p.name}' is used twice; give every policy a distinct name`);
+    names.add(p.name);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const entries: Entry[] = [...opts.policies]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((cp) => ({ cp, guard: resolvePolicyGuardrails(global, cp.guardrails, cp.name) }));
+  const byName = new Map(entries.map((e) => [e.cp.name, e]));
+  const modeOverride = opts.modeOverride ?? null;
+  const signing = opts.signing;
+
+  function modeOf(state: EngineState, policy: string): Mode {
+    return modeOverride ?? controlMode(state.guard.control, policy) ?? byName.get(policy)?.cp.mode ?? 'shadow';
+  }
+
+  function init(): EngineState {
+    const policies: Record<string, unknown> = {};
+    for (const e of entries) policies[e.cp.name] = e.cp.policy.init();
+    return {
+      windowMs: null,
+      lastEventTime: null,
+      policies,
+      guard: { control: initialControlState(), lastChange: {}, breakers: {}, buckets: {} },
+      leases: {},
+    };
+  }
+
+  function onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput {
+    const finals = signals.filter((s) => !s.partial);
+    let observedMs = 0;
+    for (const s of finals) observedMs = Math.max(observedMs, s.windowEnd - s.windowStart);
+    const windowMs = observedMs > 0 ? observedMs : state.windowMs;
+    if (windowMs === null || windowMs <= 0) return { state: { ...state, lastEventTime: eventTime }, commands: [], decisions: [] };
+    const batch = finals.length > 0 ? windowOf(finals) : { windowStart: eventTime - windowMs, windowEnd: eventTime };
+
+    // Drafts this call owns: copied once, patched in place (linear per window), never the caller's objects.
+    const guard = draftOf(state.guard);
+    const decisions: Decision[] = [];
+    const commands: Command[] = [];
+    const versionOf = (policy: string) => byName.get(policy)?.cp.version ?? '';
+
+    // 1. Leases that lapsed: the executor has reverted them by itself; record it and close the breaker.
+    const lapsed = lapsedLeases(state.leases, eventTime);
+    for (const l of lapsed) {
+      const policyMode = modeOf(state, l.policy);
+      const kind = l.mode === 'shadow' ? (policyMode === 'canary' ? 'control' : 'shadowed') : 'reverted';
+      decisions.push(
+        leaseDecision(l, kind, null, `lease expired at ${l.expiresAt} without renewal: the executor reverts (${l.type} ${l.commandId})`, versionOf(l.policy), policyMode, eventTime, false),
+      );
+      patchDraft(guard, breakerReset(l.policy, l.target));
+    }
+    const leases: Record<string, Lease> = { ...state.leases };
+    for (const l of lapsed) delete leases[leaseKey(l.policy, l.target, l.family)];
+
+    // 2. Evaluate the policies; collect proposals and renewals.
+    // Only configured policies keep state: a policy removed from the config is forgotten (its leases lapse).
+    const policyStates: Record<string, unknown> = {};
+    const pending: PendingCandidate[] = [];
+    const known = new Map<string, number>();
+    for (const entry of entries) {
+      const { cp } = entry;
+      const policyMode = modeOf(state, cp.name);
+      let result;
+      const prev = cp.name in state.policies ? state.policies[cp.name] : cp.policy.init();
+      policyStates[cp.name] = prev;
+      try {
+        result = cp.policy.evaluate(prev, finals, eventTime, makeView(leases, cp.name));
+      } catch (err) {
+        decisions.push(policyError(cp, policyMode, `policy failed: ${(err as Error)?.message ?? String(err)}; its state is kept and nothing is issued`, batch, eventTime));
+        continue;
+      }
+      policyStates[cp.name] = result.state;
+      const proposed = new Set<string>();
+      const targets = new Set<string>();
+      for (const p of result.proposals) {
+        const problem = proposalProblem(p);
+        if (problem !== null) {
+          decisions.push(policyError(cp, policyMode, `policy error: ${problem}`, batch, eventTime));
+          continue;
+        }
+        const fk = familyKey(p.target, familyOf(p.type));
+        if (proposed.has(fk)) {
+          decisions.push(policyError(cp, policyMode, `policy error: two proposals for ${p.target} ${familyOf(p.type)} in one window; the first was kept`, batch, eventTime));
+          continue;
+        }
+        proposed.add(fk);
+        targets.add(p.target);
+        pending.push({
+          entry,
+          cand: {
+            policy: cp.name,
+            target: p.target,
+            family: familyOf(p.type),
+            type: p.type,
+            action: p.kind,
+            params: p.params,
+            streak: Number.isFinite(p.streak) ? p.streak : 0,
+            severity: Number.isFinite(p.severity) ? p.severity : 0,
+            reason: String(p.reason),
+            evidence: p.evidence,
+            windowStart: p.windowStart,
+            windowEnd: p.windowEnd,
+          },
+        });
+      }
+      const observed = result.observed ? new Set(result.observed) : null;
+      const renewBeforeMs = entry.guard.lease.renewBeforeWindows * windowMs;
+      for (const l of leasesOf(leases, cp.name)) {
+        targets.add(l.target);
+        if (proposed.has(familyKey(l.target, l.family))) continue;
+        if (observed !== null && !observed.has(l.target)) continue; // silent target: let it lapse (fail safe)
+        if (!dueForRenewal(l, eventTime, renewBeforeMs)) continue;
+        pending.push({ entry, cand: renewal(l, batch) });
+      }
+      if (observed) for (const t of observed) targets.add(t);
+      known.set(cp.name, targets.size);
+    }
+
+    // 3. Guardrails and modes, in a deterministic order.
+    pending.sort((a, b) => candidateOrder(a.cand, b.cand));
+    const index = new LeaseIndex(leases);
+    for (const { entry, cand } of pending) {
+      const { cp } = entry;
+      const policyMode = modeOf(state, cp.name);
+      const key = leaseKey(cp.name, cand.target, cand.family);
+      const ctx: GuardContext = {
+        eventTime,
+        windowMs,
+        config: entry.guard,
+        global: global.global,
+        knownTargets: known.get(cp.name) ?? 0,
+        targetsUnderAction: index.targets.get(cp.name)?.size ?? 0,
+        targetUnderAction: index.targets.get(cp.name)?.has(cand.target) ?? false,
+        leaseExists: key in leases,
+        policyLeases: index.perPolicy.get(cp.name) ?? 0,
+        totalLeases: index.total,
+      };
+      const run = checkChain(DEFAULT_CHAIN, guard, cand, ctx);
+      patchDraft(guard, run.patch);
+      const spec = (c: Candidate, mode: Mode, reason: string): CommandSpec => ({
+        policy: cp.name,
+        policyVersion: cp.version,
+        target: c.target,
+        type: c.type,
+        params: c.params,
+        mode,
+        reason,
+        evidence: c.evidence,
+        windowStart: c.windowStart,
+        windowEnd: c.windowEnd,
+        issuedAt: eventTime,
+        leaseMs: entry.guard.lease.windows * windowMs,
+      });
+      const verdict = run.verdict;
+      if (!verdict.ok) {
+        decisions.push(
+          makeDecision({
+            policy: cp.name,
+            policyVersion: cp.version,
+            target: cand.target,
+            kind: verdict.escalate ? 'escalated' : 'blocked',
+            guardrail: verdict.guardrail,
+            commandId: buildCommand(spec(cand, policyMode, cand.reason), null).id,
+            actionType: cand.type,
+            mode: policyMode,
+            reason: `${verdict.guardrail}: ${verdict.reason} (wanted: ${cand.reason})`,
+            evidence: cand.evidence,
+            windowStart: cand.windowStart,
+            windowEnd: cand.windowEnd,
+            eventTime,
+          }),
+        );
+        continue;
+      }
+      const c = verdict.candidate;
+      const group = policyMode === 'canary' ? canaryGroup(cp.name, c.target, cp.canaryFraction) : null;
+      const groupNote = group === null ? '' : group === 'canary' ? '[canary group] ' : '[control group: not enforced] ';
+      const reason = `${groupNote}${c.reason}${verdict.notes.length > 0 ? ` (${verdict.notes.join('; ')})` : ''}`;
+      const cmd = buildCommand(spec(c, commandMode(policyMode, group), reason), signing);
+      const had = key in leases;
+      const lease = leaseAfter(leases[key], cmd, c.action);
+      if (lease === null) delete leases[key];
+      else leases[key] = lease;
+      if (had && lease === null) index.remove(cp.name, c.target);
+      if (!had && lease !== null) index.add(cp.name, c.target);
+      commands.push(cmd);
+      decisions.push(
+        makeDecision({
+          policy: cp.name,
+          policyVersion: cp.version,
+          target: c.target,
+          kind: decisionKind(policyMode, group, c.action),
+          guardrail: null,
+          commandId: cmd.id,
+          actionType: cmd.type,
+          mode: policyMode,
+          reason,
+          evidence: c.evidence,
+          windowStart: c.windowStart,
+          windowEnd: c.windowEnd,
+          eventTime,
+        }),
+      );
+    }
+
+    return {
+      state: { windowMs, lastEventTime: eventTime, policies: policyStates, guard, leases },
+      commands: sortCommands(commands),
+      decisions: sortDecisions(decisions),
+    };
+  }
+
+  function onControl(state: EngineState, control: ControlRecord): ControlOutput {
+    return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp });
+  }
+
+  return {
+    policies: entries.map((e) => ({ name: e.cp.name, version: e.cp.version, type: e.cp.type })),
+    init,
+    onWindow,
+    onControl,
+    modeOf,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Config of `herd-control`. Defaults and their sources are in docs/policies.md; the short
+ * reasons are next to each key.
+ */
+import { z } from 'zod';
+import { baseFields } from './config-base';
+
+export const herdControlParamsSchema = z
+  .object({
+    metrics: z
+      .object({
+        requests: z.string().min(1).default('requests'),
+        retries: z.string().min(1).default('retries'),
+        errors: z.string().min(1).default('errors'),
+      })
+      .strict()
+      .default({}),
+    /** The target is this tag of the signal (a service), else the signal's source. */
+    targetTag: z.string().min(1).default('service'),
+    storm: z
+      .object({
+        /** Request rate above baseline × rateFactor is a surge: with 3 attempts per call, a full retry storm triples load. */
+        rateFactor: z.number().gt(1).default(3),
+        /** retries / requests above this is a storm: more than a 20% retry budget (Finagle, Envoy) would allow. */
+        retryShare: z.number().gt(0).max(1).default(0.2),
+        /** errors / requests above this also counts; null (default) leaves errors as evidence only. */
+        errorShare: z.number().gt(0).max(1).nullable().default(null),
+      })
+      .strict()
+      .default({}),
+    calm: z
+      .object({
+        /** Calm needs the rate back under baseline × rateFactor … */
+        rateFactor: z.number().gt(0).default(1.5),
+        /** … and retries under this share (a quarter of the storm threshold). */
+        retryShare: z.number().min(0).max(1).default(0.05),
+      })
+      .strict()
+      .default({}),
+    baseline: z
+      .object({
+        /** EWMA weight of the newest non-storm window's request rate. */
+        alpha: z.number().gt(0).max(1).default(0.1),
+        /** Windows before the baseline is trusted (until then only the retry share can detect a storm). */
+        minWindows: z.number().int().min(1).default(5),
+      })
+      .strict()
+      .default({}),
+    /** N: consecutive storm windows before acting (herds build in seconds, so 2). */
+    stormWindows: z.number().int().min(1).default(2),
+    /** Consecutive calm windows before relaxing one level. */
+    relaxWindows: z.number().int().min(1).default(2),
+    /** M: consecutive calm windows at the base level before reverting. */
+    calmWindows: z.number().int().min(1).default(3),
+    /** Level 0: the policy pushed first — AWS/Finagle defaults (see src/client/policy.ts). */
+    initial: z
+      .object({
+        strategy: z.enum(['none', 'full', 'equal', 'decorrelated']).default('full'),
+        baseMs: z.number().positive().default(100),
+        capMs: z.number().positive().default(20_000),
+        maxAttempts: z.number().int().min(1).default(3),
+        budgetRatio: z.number().gt(0).max(1).default(0.2),
+        budgetFloorPerSec: z.number().min(0).default(10),
+      })
+      .strict()
+      .default({}),
+    /** Each escalation level doubles base and cap and halves the budget ratio, within these bounds. */
+    limits: z
+      .object({
+        maxBaseMs: z.number().positive().default(2_000),
+        maxCapMs: z.number().positive().default(60_000),
+        minBudgetRatio: z.number().gt(0).max(1).default(0.02),
+      })
+      .strict()
+      .default({}),
+    forgetAfterWindows: z.number().int().min(1).default(60),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    if (p.calm.rateFactor >= p.storm.rateFactor) {
+      issue(['calm', 'rateFactor'], `calm.rateFactor (${p.calm.rateFactor}) must be below storm.rateFactor (${p.storm.rateFactor}) so there is a hysteresis gap`);
+    }
+    if (p.calm.retryShare >= p.storm.retryShare) {
+      issue(['calm', 'retryShare'], `calm.retryShare (${p.calm.retryShare}) must be below storm.retryShare (${p.storm.retryShare})`);
+    }
+    if (p.initial.baseMs > p.initial.capMs) issue(['initial', 'baseMs'], `initial.baseMs (${p.initial.baseMs}) must not exceed initial.capMs (${p.initial.capMs})`);
+    if (p.limits.maxBaseMs < p.initial.baseMs) issue(['limits', 'maxBaseMs'], `limits.maxBaseMs (${p.limits.maxBaseMs}) must be at least initial.baseMs (${p.initial.baseMs})`);
+    if (p.limits.maxCapMs < p.initial.capMs) issue(['limits', 'maxCapMs'], `limits.maxCapMs (${p.limits.maxCapMs}) must be at least initial.capMs (${p.initial.capMs})`);
+    if (p.limits.minBudgetRatio > p.initial.budgetRatio) {
+      issue(['limits', 'minBudgetRatio'], `limits.minBudgetRatio (${p.limits.minBudgetRatio}) must not exceed initial.budgetRatio (${p.initial.budgetRatio})`);
+    }
+  });
+
+export const herdControlConfigSchema = z
+  .object({
+    ...baseFields,
+    type: z.literal('herd-control'),
+    parameters: herdControlParamsSchema.default({}),
+  })
+  .strict();
+
+export type HerdControlParams = z.infer<typeof herdControlParamsSchema>;
+export type HerdControlConfig = z.infer<typeof herdControlConfigSchema>;

@@ -1,0 +1,94 @@
+/**
+ * The Policy interface. A policy is a pure state machine over closed windows: given its
+ * state, the final signals of one window end and the event time, it returns its next
+ * state and the actions it proposes. It never issues anything itself — proposals go
+ * through the guardrails and the mode before they become commands.
+ */
+import type { CommandFamily, CommandParams, CommandType, Evidence, Mode } from '../model/command';
+import type { WindowSignal } from '../model/signal';
+
+/**
+ * `set` tightens or starts an intervention, `relax` loosens one (a `.set` with milder
+ * parameters), `revert` ends it. Only `set` is subject to budgets (cooldown, rate limit,
+ * blast radius, …); reducing intervention is always allowed unless killed or paused.
+ */
+export type ProposalKind = 'set' | 'relax' | 'revert';
+
+export interface Proposal {
+  target: string;
+  /** `.set` for set/relax, `.revert` for revert. */
+  type: CommandType;
+  kind: ProposalKind;
+  /** Complete parameters (null where unused); all null for a revert. */
+  params: CommandParams;
+  /** Higher is more urgent: when a budget is scarce, higher severity acts first (ties: target name). */
+  severity: number;
+  /** Consecutive windows the triggering condition has held (the min_windows guardrail checks it). */
+  streak: number;
+  reason: string;
+  evidence: Evidence[];
+  windowStart: number;
+  windowEnd: number;
+}
+
+/** A lease in force as a policy sees it: what it has applied (or, in shadow, would have). */
+export interface LeaseView {
+  target: string;
+  family: CommandFamily;
+  type: CommandType;
+  params: CommandParams;
+  mode: Mode;
+  issuedAt: number;
+  expiresAt: number;
+  /** Event time the parameters last changed (set or relax). */
+  changedAt: number;
+  /** Event time of the last tightening set. */
+  setAt: number;
+}
+
+/**
+ * Read-only view of this policy's leases in force. A proposal that a guardrail blocked
+ * never shows here, and a lease that lapsed disappears — so a policy that derives "what is
+ * applied now" from the view stays true to what executors actually have.
+ */
+export interface PolicyView {
+  lease(target: string, family: CommandFamily): LeaseView | null;
+  leases(): LeaseView[];
+}
+
+export interface PolicyResult<S> {
+  state: S;
+  proposals: Proposal[];
+  /**
+   * Targets the policy evaluated in this window. Leases are renewed only for observed
+   * targets (a target that went silent lets its lease lapse: fail safe), and they are the
+   * base of the blast-radius fraction. When omitted, every lease of the policy is renewed
+   * and the proposals' targets count as observed.
+   */
+  observed?: string[];
+}
+
+/**
+ * State must be plain JSON-like data (it is checkpointed with the engine) and must not be
+ * mutated: return a new object.
+ */
+export interface Policy<S = unknown> {
+  readonly name: string;
+  readonly version: string;
+  init(): S;
+  evaluate(state: S, signals: readonly WindowSignal[], eventTime: number, view: PolicyView): PolicyResult<S>;
+}
+
+/** A policy ready for the engine: the Policy plus the operational settings from its config. */
+export interface ConfiguredPolicy {
+  name: string;
+  version: string;
+  type: string;
+  /** Mode from the config (default shadow); the engine's override and the control plane may change it. */
+  mode: Mode;
+  /** Fraction of targets enforced in canary mode. */
+  canaryFraction: number;
+  /** Per-policy guardrail overrides (validated by the engine against the global section). */
+  guardrails: Record<string, unknown>;
+  policy: Policy<unknown>;
+}

@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { engineFor, run, sig, win, W } from './fixtures';
+
+const base = {
+  name: 'at',
+  type: 'adaptive-timeout',
+  parameters: {
+    defaultTimeoutMs: 8000,
+    high: { queueDepth: 50, inflight: null, latencyMs: null },
+    low: { queueDepth: 10, inflight: null, latencyMs: null },
+    minTimeoutMs: 500,
+    maxTimeoutMs: 20_000,
+    increaseStepMs: 2000,
+  },
+};
+
+const queue = (i: number, depth: number, source = 'w1') => sig({ metric: 'queue.depth', value: depth, i, source });
+
+describe('adaptive-timeout', () => {
+  it('acts only after N consecutive overloaded windows, and a gap restarts the count', () => {
+    const depths = [80, 80, 30, 80, 80, 80];
+    const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
+    const acted = steps.filter((s) => s.commands.length > 0).map((s) => s.i);
+    expect(acted).toEqual([5]);
+    const cmd = steps[5].commands[0];
+    expect(cmd.type).toBe('query_timeout.set');
+    expect(cmd.params.timeoutMs).toBe(4000);
+    expect(cmd.target).toBe('w1');
+    expect(cmd.mode).toBe('enforce');
+    expect(cmd.issuedAt).toBe(win(5).windowEnd);
+    expect(cmd.expiresAt).toBe(win(5).windowEnd + 3 * W);
+    expect(cmd.evidence).toEqual([{ signal: 'queue.depth:mean', value: 80, threshold: 50, comparison: '>' }]);
+    expect(steps[5].decisions.map((d) => d.kind)).toEqual(['acted']);
+  });
+
+  it('a window without signals from the worker breaks the streak (N windows of evidence, not N windows spread out)', () => {
+    const steps = run(engineFor(base), 6, (i) => (i === 2 ? [queue(i, 0, 'other')] : [queue(i, 80)]));
+    expect(steps.filter((s) => s.commands.some((c) => c.target === 'w1')).map((s) => s.i)).toEqual([5]);
+  });
+
+  it('keeps cutting while overloaded, spaced by the cooldown, and never below minTimeoutMs', () => {
+    const steps = run(engineFor(base), 16, (i) => [queue(i, 500)]);
+    const sets = steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]));
+    // Cuts at windows 2, 4, 6, 8 (cooldown 2 windows); then renewals of the floor value.
+    expect(sets.slice(0, 4)).toEqual([
+      [2, 4000],
+      [4, 2000],
+      [6, 1000],
+      [8, 500],
+    ]);
+    for (const [, ms] of sets) expect(ms).toBeGreaterThanOrEqual(500);
+    const cooldownBlocks = steps.flatMap((s) => s.decisions.filter((d) => d.guardrail === 'cooldown').map(() => s.i));
+    expect(cooldownBlocks).toEqual([3, 5, 7]);
+    // Held at the floor: renewed (same params, new id) before the lease lapses.
+    const renewals = steps.flatMap((s) => s.decisions.filter((d) => d.kind === 'renewed').map(() => s.i));
+    expect(renewals.length).toBeGreaterThan(0);
+    const lastLease = Object.values(steps[15].state.leases)[0];
+    expect(lastLease.params.timeoutMs).toBe(500);
+    expect(lastLease.expiresAt).toBeGreaterThan(win(15).windowEnd);
+  });
+
+  it('raises additively after M calm windows and reverts once back at the default', () => {
+    const depths = [80, 80, 80, 5, 5, 5, 5, 5, 5];
+    const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
+    const kindOf = (id: string, s: (typeof steps)[number]) => s.decisions.find((d) => d.commandId === id)?.kind;
+    const cmds = steps.flatMap((s) => s.commands.map((c) => ({ i: s.i, kind: kindOf(c.id, s), type: c.type, ms: c.params.timeoutMs })));
+    expect(cmds).toEqual([
+      { i: 2, kind: 'acted', type: 'query_timeout.set', ms: 4000 },
+      // Held while between "cut" and "M calm windows": renewed one window before the lease ends.
+      { i: 4, kind: 'renewed', type: 'query_timeout.set', ms: 4000 },
+      { i: 5, kind: 'acted', type: 'query_timeout.set', ms: 6000 },
+      { i: 6, kind: 'reverted', type: 'query_timeout.revert', ms: null },
+    ]);
+    expect(steps[6].decisions[0].kind).toBe('reverted');
+    expect(Object.keys(steps[8].state.leases)).toHaveLength(0);
+  });
+
+  it('holds between the watermarks: neither cuts nor raises', () => {
+    const depths = [80, 80, 80, 30, 30, 30, 30, 30];
+    const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
+    const changes = steps.flatMap((s) => s.decisions.filter((d) => d.kind === 'acted' || d.kind === 'reverted').map(() => s.i));
+    expect(changes).toEqual([2]);
+  });
+
+  it('derives the default from p99.9 × headroom of healthy windows', () => {
+    const policy = {
+      ...base,
+      parameters: { ...base.parameters, defaultTimeoutMs: null, high: { queueDepth: 50, latencyMs: null, inflight: null }, derive: { minWindows: 3, headroom: 2 } },
+    };
+    const steps = run(engineFor(policy), 8, (i) => [
+      sig({ metric: 'query.latency_ms', value: 2000, i, source: 'w1' }),
+      queue(i, i < 4 ? 5 : 90),
+    ]);
+    const first = steps.flatMap((s) => s.commands)[0];
+    expect(first.params.timeoutMs).toBe(2000); // default 4000 = 2000 × 2, cut by half
+  });
+
+  it('lets the lease lapse when the worker goes silent (fail safe)', () => {
+    const steps = run(engineFor(base), 9, (i) => (i < 3 ? [queue(i, 90)] : [queue(i, 0, 'other')]));
+    const lapse = steps.flatMap((s) => s.decisions.filter((d) => d.target === 'w1' && d.kind === 'reverted').map((d) => ({ i: s.i, d })));
+    expect(lapse).toHaveLength(1);
+    // issued at end of window 2, 3-window lease: lapses at the end of window 5.
+    expect(lapse[0].i).toBe(5);
+    expect(lapse[0].d.commandId).toBeNull();
+    expect(steps.flatMap((s) => s.commands).filter((c) => c.target === 'w1')).toHaveLength(1);
+  });
+
+  it('the min_windows guardrail floor holds even when the policy asks for one window', () => {
+    const policy = { ...base, parameters: { ...base.parameters, overloadWindows: 1 } };
+    const steps = run(engineFor(policy), 2, (i) => [queue(i, 90)]);
+    expect(steps[0].commands).toHaveLength(0);
+    expect(steps[0].decisions.map((d) => [d.kind, d.guardrail])).toEqual([['blocked', 'min_windows']]);
+    expect(steps[1].commands).toHaveLength(1);
+  });
+
+  it('reads the worst series of a worker and ignores partial signals', () => {
+    const steps = run(engineFor(base), 3, (i) => [
+      sig({ metric: 'queue.depth', value: 5, i, source: 'w1', tags: { tenant: 'a' } }),
+      sig({ metric: 'queue.depth', value: 70, i, source: 'w1', tags: { tenant: 'b' } }),
+      sig({ metric: 'queue.depth', value: 999, i, source: 'w2', partial: true }),
+    ]);
+    expect(steps[2].commands.map((c) => c.target)).toEqual(['w1']);
+  });
+});
+
+describe('adaptive-timeout properties', () => {
+  it('every timeout it sets lies in [minTimeoutMs, default], and no cut comes before 3 overloaded windows in a row', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 5, maxLength: 40 }), (depths) => {
+        const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
+        for (const s of steps) {
+          for (const c of s.commands) {
+            if (c.type !== 'query_timeout.set') continue;
+            expect(c.params.timeoutMs).toBeGreaterThanOrEqual(500);
+            expect(c.params.timeoutMs).toBeLessThanOrEqual(8000);
+          }
+          const cut = s.decisions.some((d) => d.kind === 'acted' && d.reason.startsWith('overloaded'));
+          if (cut) expect(depths.slice(s.i - 2, s.i + 1).every((d) => d > 50) && s.i >= 2).toBe(true);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

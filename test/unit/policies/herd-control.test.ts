@@ -1,0 +1,68 @@
+import { engineFor, run, sig } from './fixtures';
+
+const policy = { name: 'herd', type: 'herd-control', parameters: { baseline: { minWindows: 3 } } };
+
+/** One service `api` behind two client sources; rates split evenly between them. */
+function traffic(i: number, requests: number, retries: number) {
+  return ['c1', 'c2'].flatMap((source) => [
+    sig({ metric: 'requests', value: requests / 2, i, source, tags: { service: 'api' } }),
+    sig({ metric: 'retries', value: retries / 2, i, source, tags: { service: 'api' } }),
+  ]);
+}
+
+describe('herd-control', () => {
+  it('acts after stormWindows, escalates while the herd persists, relaxes and reverts when calm', () => {
+    // 0-4 normal, 5-12 storm, 13-24 calm
+    const at = (i: number) => (i < 5 ? traffic(i, 100, 2) : i < 13 ? traffic(i, 400, 150) : traffic(i, 100, 1));
+    const steps = run(engineFor(policy), 25, at);
+    const changes = steps.flatMap((s) =>
+      s.decisions
+        .filter((d) => d.kind === 'acted' || d.kind === 'reverted')
+        .map((d) => {
+          const c = s.commands.find((x) => x.id === d.commandId);
+          return { i: s.i, type: c?.type, level: c?.params.extra.level ?? null, base: c?.params.retryBaseMs ?? null, ratio: c?.params.retryBudgetRatio ?? null };
+        }),
+    );
+    expect(changes[0]).toEqual({ i: 6, type: 'retry_policy.set', level: '0', base: 100, ratio: 0.2 });
+    expect(changes[1]).toEqual({ i: 8, type: 'retry_policy.set', level: '1', base: 200, ratio: 0.1 });
+    expect(changes[2]).toEqual({ i: 10, type: 'retry_policy.set', level: '2', base: 400, ratio: 0.05 });
+    expect(changes[3]).toEqual({ i: 12, type: 'retry_policy.set', level: '3', base: 800, ratio: 0.025 });
+    // calm from 13: relax one level per window once calm for 2 windows, revert at level 0 after 3.
+    expect(changes.slice(4).map((c) => [c.i, c.type, c.level])).toEqual([
+      [14, 'retry_policy.set', '2'],
+      [15, 'retry_policy.set', '1'],
+      [16, 'retry_policy.set', '0'],
+      [17, 'retry_policy.revert', null],
+    ]);
+    const first = steps[6].commands[0];
+    expect(first.target).toBe('api');
+    expect(first.params).toMatchObject({ retryStrategy: 'full', retryCapMs: 20_000, retryMaxAttempts: 3, retryBudgetFloorPerSec: 10 });
+    expect(Object.keys(steps[24].state.leases)).toHaveLength(0);
+  });
+
+  it('detects a surge against the learned baseline even without retries', () => {
+    const at = (i: number) => (i < 5 ? traffic(i, 100, 0) : traffic(i, 350, 0));
+    const steps = run(engineFor(policy), 8, at);
+    const acted = steps.filter((s) => s.commands.length > 0);
+    expect(acted[0].i).toBe(6);
+    expect(acted[0].commands[0].evidence[0]).toMatchObject({ signal: 'requests:ratePerSec', value: 350, comparison: '>' });
+    expect(acted[0].commands[0].evidence[0].threshold).toBeCloseTo(300, 6);
+  });
+
+  it('does not call a surge before the baseline is learned, but a high retry share is enough', () => {
+    const surgeOnly = run(engineFor(policy), 4, (i) => traffic(i, i === 0 ? 10 : 1000, 0));
+    expect(surgeOnly.flatMap((s) => s.commands)).toHaveLength(0);
+    const retries = run(engineFor(policy), 2, (i) => traffic(i, 100, 30));
+    expect(retries[1].commands).toHaveLength(1);
+  });
+
+  it('prefers the final service-scope aggregate over per-source series', () => {
+    const at = (i: number) => [
+      ...traffic(i, 100, 1), // series say calm
+      sig({ metric: 'requests', value: 100, i, scope: 'service', tags: { service: 'api' } }),
+      sig({ metric: 'retries', value: 40, i, scope: 'service', tags: { service: 'api' } }),
+    ];
+    const steps = run(engineFor(policy), 2, at);
+    expect(steps[1].commands.map((c) => c.target)).toEqual(['api']);
+  });
+});
