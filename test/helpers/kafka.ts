@@ -1,0 +1,93 @@
+/**
+ * Helpers for integration tests on the real broker: random topic names, producing and
+ * reading back everything on a topic, and closing every client they create.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { waitForLeaders } from '../../src/kafka/topics';
+import { brokers } from './services';
+
+export function randomName(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+export function testKafka(clientId = randomName('test')): Kafka {
+  return new Kafka({ clientId, brokers: brokers(), logLevel: logLevel.NOTHING });
+}
+
+/** Runs `fn` with a connected admin and always disconnects it. */
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function createTopic(topic: string, partitions = 1): Promise<void> {
+  await withAdmin(async (admin) => {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: false });
+    await waitForLeaders(admin, [topic]);
+  });
+}
+
+/** Produces messages in chunks (explicit partitions allowed) and disconnects. */
+export async function produce(topic: string, messages: Message[], chunk = 2000): Promise<void> {
+  const producer: Producer = testKafka().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += chunk) {
+      await producer.send({ topic, messages: messages.slice(i, i + chunk) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export type ReadMessage = KafkaMessage & { partition: number };
+
+/**
+ * Reads a topic from the start until it holds `expected` messages (read_committed, so
+ * aborted transactions are invisible) or `timeoutMs` passes, and returns what it read.
+ */
+export async function readTopic(topic: string, expected: number, timeoutMs = 60_000): Promise<ReadMessage[]> {
+  const consumer = testKafka().consumer({ groupId: randomName('reader'), readUncommitted: false });
+  const out: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          out.push({ ...message, partition });
+          if (out.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+      if (expected === 0) {
+        clearTimeout(timer);
+        setTimeout(resolve, 3000);
+      }
+    });
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/** Polls `predicate` until true or the timeout passes; returns whether it became true. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return predicate();
+}
