@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { HomeostatError, describeError } from '../errors';
+import { registerRunCommand } from './run';
+import { registerTopicsCommand } from './topics';
+
+/**
+ * The `homeostat` command. Each subcommand lives in its own file and registers itself;
+ * this file only assembles them and turns errors into a message and an exit code.
+ */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('homeostat')
+    .description('A self-healing control loop for services on Apache Kafka')
+    .version(readVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerTopicsCommand(program);
+  registerRunCommand(program);
+  return program;
+}
+
+function readVersion(): string {
+  // Read at run time so that the version is the installed package's.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof HomeostatError) {
+      process.stderr.write(`homeostat: ${err.message} [${err.code}]\n`);
+      return err.code === 'USAGE' || err.code === 'CONFIG_INVALID' ? 2 : 1;
+    }
+    process.stderr.write(`homeostat: unexpected error: ${describeError(err)}\n${(err as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}

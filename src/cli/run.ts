@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { createKafka, explainKafkaError } from '../kafka/client';
+import { createRegistryResolver } from '../kafka/registry';
+import { createRunner, type Runner } from '../kafka/runner';
+import { ensureTopics, topicSpecs } from '../kafka/topics';
+import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { engineConfigFrom } from '../ops/engine-config';
+import { createOpsServer } from '../ops/http';
+import { createLogger, type Logger } from '../ops/logger';
+import { createMetrics } from '../ops/metrics';
+import { addConnectionOptions, type ConnectionOptions } from './options';
+
+interface RunOptions extends ConnectionOptions {
+  actionsFormat?: 'avro' | 'json';
+  instance?: string;
+  httpPort?: string;
+}
+
+export function registerRunCommand(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('run')
+      .description('run the processor: telemetry in; signals, decisions and commands out')
+      .option('--actions-format <format>', 'encoding of the output topics: avro or json (config actions.format)')
+      .option('--instance <id>', 'stable id of this process, for its transactional id (default 0)')
+      .option('--http-port <port>', 'port of /metrics, /healthz and /readyz (config http.port; 0 picks one)'),
+  ).action(async (opts: RunOptions) => {
+    const overrides: Record<string, Record<string, unknown>> = {};
+    if (opts.actionsFormat) overrides.actions = { format: opts.actionsFormat };
+    if (opts.httpPort !== undefined) overrides.http = { port: Number(opts.httpPort) };
+    const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry, overrides });
+    const logger = createLogger({ level: config.log.level });
+    await runProcessor(config, logger, opts.instance);
+  });
+}
+
+/** Runs until SIGTERM/SIGINT, then drains: the batch in flight commits before the process exits. */
+export async function runProcessor(config: HomeostatConfig, logger: Logger, instanceId?: string): Promise<void> {
+  const engine = engineConfigFrom(config);
+  const admin = createKafka(config.kafka, logger).admin();
+  try {
+    await admin.connect();
+    const r = await ensureTopics(admin, topicSpecs(config.topics));
+    if (r.created.length > 0) logger.info({ created: r.created }, 'created missing topics');
+  } catch (err) {
+    throw explainKafkaError(err, config.kafka.brokers);
+  } finally {
+    await admin.disconnect();
+  }
+  const metrics = createMetrics({ defaultMetrics: true });
+  const needsRegistry = config.actions.format === 'avro';
+  const resolver = createRegistryResolver(config.registry);
+  const runner: Runner = createRunner({
+    config,
+    engine,
+    limits: config.limits,
+    resolver,
+    logger,
+    metrics,
+    instanceId,
+    maxAheadMs: config.runner.maxAheadMs,
+  });
+  const http = config.http.enabled
+    ? createOpsServer({
+        port: config.http.port,
+        host: config.http.host,
+        metrics,
+        logger,
+        readiness: () => ({ ready: runner.ready(), reasons: runner.ready() ? [] : [`processor is ${runner.status()}; partitions assigned and checkpoints loaded: ${runner.ready()}`] }),
+      })
+    : undefined;
+  if (http) {
+    const { port } = await http.start();
+    logger.info({ port }, 'serving /metrics, /healthz and /readyz');
+  }
+  logger.info(
+    { brokers: config.kafka.brokers, telemetry: config.topics.telemetry, outputs: config.actions.format, registry: needsRegistry ? config.registry.url : undefined, window: engine.window },
+    'starting the processor',
+  );
+  const stopped = new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining the batch in flight');
+      const timer = setTimeout(() => {
+        logger.error('shutdown timed out; exiting without a final commit (the next start resumes from the last one)');
+        process.exit(1);
+      }, config.runner.shutdownTimeoutMs);
+      timer.unref();
+      void runner
+        .stop()
+        .then(() => http?.stop())
+        .then(() => resolve());
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await runner.start();
+  await stopped;
+}

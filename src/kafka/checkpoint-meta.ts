@@ -1,0 +1,31 @@
+/**
+ * The checkpoint that rides in the committed offset's metadata (OffsetCommit / TxnOffsetCommit
+ * carry a free-form string per partition, committed atomically with the offset). It tells a
+ * restarted processor which re-read records it had already handled and which windows it had
+ * already emitted, so that a restart neither loses nor repeats an output.
+ */
+export interface CheckpointMeta {
+  /** Format version. */
+  v: 1;
+  /** First offset not handled before the commit: records below it only rebuild window state. */
+  next: string;
+  /** The engine watermark at commit: windows that closed at or before it were emitted. */
+  wm: number;
+}
+
+export function encodeCheckpoint(meta: Omit<CheckpointMeta, 'v'>): string {
+  // -Infinity is not JSON: before the first close there is no watermark to restore.
+  return JSON.stringify({ v: 1, next: meta.next, wm: Number.isFinite(meta.wm) ? meta.wm : null });
+}
+
+/** Parses metadata written by encodeCheckpoint; anything else (another tool's commit) is ignored. */
+export function decodeCheckpoint(metadata: string | null | undefined): CheckpointMeta | undefined {
+  if (!metadata) return undefined;
+  try {
+    const m = JSON.parse(metadata) as { v?: unknown; next?: unknown; wm?: unknown };
+    if (m.v !== 1 || typeof m.next !== 'string' || !/^\d+$/.test(m.next)) return undefined;
+    return { v: 1, next: m.next, wm: typeof m.wm === 'number' ? m.wm : -Infinity };
+  } catch {
+    return undefined;
+  }
+}

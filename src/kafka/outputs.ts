@@ -1,0 +1,30 @@
+import type { Message } from 'kafkajs';
+import { createRecordCodec, registerSchema, subjectFor, type RecordKind, type RecordTypes, type SchemaResolver } from '../codec';
+
+export type OutputFormat = 'avro' | 'json';
+
+/**
+ * Encodes records of one kind for one topic: Confluent-framed Avro under the schema
+ * registered for `<topic>-value`, or canonical JSON. Both are deterministic, so replay
+ * can compare bytes.
+ */
+export interface OutputEncoder<K extends RecordKind> {
+  readonly topic: string;
+  readonly format: OutputFormat;
+  message(key: string, value: RecordTypes[K]): Message;
+}
+
+export async function createOutputEncoder<K extends RecordKind>(
+  kind: K,
+  topic: string,
+  format: OutputFormat,
+  resolver: SchemaResolver | undefined,
+): Promise<OutputEncoder<K>> {
+  const codec = createRecordCodec(kind);
+  if (format === 'json') {
+    return { topic, format, message: (key, value) => ({ key, value: codec.encodeJson(value) }) };
+  }
+  if (!resolver) throw new Error(`Avro output for ${topic} needs a schema registry; set registry.url or use JSON`);
+  const id = await registerSchema(resolver, kind, subjectFor(topic));
+  return { topic, format, message: (key, value) => ({ key, value: codec.encodeAvro(value, id) }) };
+}

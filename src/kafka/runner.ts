@@ -1,0 +1,515 @@
+/**
+ * The processor on Kafka: consume telemetry with eachBatch, drive the pure pipeline, and
+ * write every output of a batch together with the consumed offsets in one Kafka
+ * transaction (sendOffsets), so that outputs and offsets are committed together or not at
+ * all. The committed offset of a partition is the oldest record still feeding an open
+ * window; its metadata carries a checkpoint (see checkpoint-meta.ts) so that a restart
+ * rebuilds open windows without emitting anything twice.
+ */
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
+import { createTelemetryDecoder, type SchemaResolver, type TelemetryDecoder } from '../codec';
+import { HomeostatError, describeError } from '../errors';
+import type { WindowSignal } from '../model/signal';
+import type { Logger } from '../ops/logger';
+import type { HomeostatMetrics } from '../ops/metrics';
+import { createProcessor, emptyOutputs, type Processor, type ProcessorOutputs } from '../pipeline/processor';
+import type { EngineConfig } from '../core';
+import { createKafka, explainKafkaError } from './client';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
+import { dlqMessage } from './dlq';
+import { createOutputEncoder, type OutputEncoder } from './outputs';
+import { alignment, newProgress, type PartitionProgress } from './runner-state';
+import type { HomeostatConfig } from '../ops/config';
+import type { TelemetryLimits } from '../codec';
+
+/** What a policy stage adds to a batch's transaction (commands, decisions); see src/pipeline. */
+export interface BatchExtension {
+  /** Called with the final signals of a batch, in order; returns extra messages for the same transaction. */
+  onFinals(finals: readonly WindowSignal[]): Promise<TopicMessages[]> | TopicMessages[];
+  /** Forget uncommitted state (after a failed batch) and reload from the last commit. */
+  reset?(): void;
+}
+
+export interface RunnerOptions {
+  config: HomeostatConfig;
+  engine: EngineConfig;
+  limits?: Partial<TelemetryLimits>;
+  resolver?: SchemaResolver;
+  logger: Logger;
+  metrics?: HomeostatMetrics;
+  extension?: BatchExtension;
+  /** Appended to the transactional id prefix; stable per instance so a zombie is fenced. */
+  instanceId?: string;
+  /** Watermark alignment: pause a partition this far (event time) ahead of the watermark. */
+  maxAheadMs?: number;
+}
+
+export type RunnerStatus = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'DRAINING' | 'STOPPED' | 'FAILED';
+
+export interface Runner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): RunnerStatus;
+  /** Partitions assigned and their checkpoints loaded. */
+  ready(): boolean;
+  processor(): Processor | undefined;
+  counters(): RunnerCounters;
+}
+
+export interface RunnerCounters {
+  consumed: number;
+  aggregated: number;
+  late: number;
+  deadLettered: number;
+  restored: number;
+  transactions: number;
+  signalsWritten: number;
+}
+
+/**
+ * Kafka refuses a record batch above the broker's message.max.bytes (1 MiB by default), and a
+ * batch of windows closing at once (sketches included) can exceed that; so a transaction's
+ * messages are sent in requests of at most this many bytes.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** How stale the brokers' high watermarks may be when judging which partitions have a backlog. */
+const BACKLOG_REFRESH_MS = 100;
+
+function messageBytes(m: Message): number {
+  const len = (v: unknown): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length);
+  let n = 64 + len(m.key) + len(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + len(v);
+  return n;
+}
+
+export function chunkMessages(topicMessages: TopicMessages[], maxBytes: number): TopicMessages[][] {
+  const chunks: TopicMessages[][] = [];
+  let current: TopicMessages[] = [];
+  let bytes = 0;
+  for (const tm of topicMessages) {
+    let part: Message[] = [];
+    for (const m of tm.messages) {
+      const b = messageBytes(m);
+      if (bytes + b > maxBytes && bytes > 0) {
+        if (part.length > 0) current.push({ topic: tm.topic, messages: part });
+        chunks.push(current);
+        current = [];
+        part = [];
+        bytes = 0;
+      }
+      part.push(m);
+      bytes += b;
+    }
+    if (part.length > 0) current.push({ topic: tm.topic, messages: part });
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * The transaction coordinator answers CONCURRENT_TRANSACTIONS while it is still writing the
+ * markers of the previous transaction; the Java client retries it, kafkajs does not.
+ */
+async function whileConcurrent<T>(op: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type !== 'CONCURRENT_TRANSACTIONS' || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(100, 5 * 2 ** attempt)));
+    }
+  }
+}
+
+export function createRunner(options: RunnerOptions): Runner {
+  const { config, logger } = options;
+  const topic = config.topics.telemetry;
+  const groupId = config.kafka.groupId;
+  const kafka = createKafka(config.kafka, logger);
+  let status: RunnerStatus = 'INITIALIZED';
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let processor: Processor | undefined;
+  let decoder: TelemetryDecoder | undefined;
+  let signalsOut: OutputEncoder<'signal'> | undefined;
+  let assigned = new Set<number>();
+  /** Checkpoints of the current assignment: loaded on join, awaited by the first batch. */
+  let checkpointLoad: Promise<void> | undefined;
+  let checkpointsLoaded = false;
+  const loadAssigned = (): Promise<void> => {
+    checkpointsLoaded = false;
+    const p = loadCheckpoints([...assigned]).then(() => {
+      if (checkpointLoad === p) checkpointsLoaded = true;
+    });
+    // Awaited by the next batch; a failure there resets and retries.
+    p.catch(() => undefined);
+    checkpointLoad = p;
+    return p;
+  };
+  const progress = new Map<number, PartitionProgress>();
+  const totals = { restored: 0, transactions: 0, signalsWritten: 0 };
+  /**
+   * Counters as of the last committed transaction: outputs of an aborted batch are not
+   * counted, so that the accounting adds up across failures and restarts.
+   */
+  type Acc = { consumed: number; aggregated: number; late: number; deadLettered: number };
+  const zero = (): Acc => ({ consumed: 0, aggregated: 0, late: 0, deadLettered: 0 });
+  let base = zero();
+  let committed = zero();
+  let accountingTimer: NodeJS.Timeout | undefined;
+
+  const transition = (to: RunnerStatus): void => {
+    logger.info({ from: status, to }, `processor ${to.toLowerCase()}`);
+    status = to;
+  };
+
+  const partitionCount = async (): Promise<number> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      return meta.topics[0].partitions.length;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  /** Loads committed offsets' checkpoints for newly assigned partitions; raises the watermark to theirs. */
+  const loadCheckpoints = async (partitions: number[]): Promise<void> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      let wm = -Infinity;
+      for (const p of partitions) if (!progress.has(p)) progress.set(p, newProgress());
+      for (const po of entry?.partitions ?? []) {
+        if (!partitions.includes(po.partition)) continue;
+        const meta = decodeCheckpoint(po.metadata);
+        const pr = progress.get(po.partition) ?? newProgress();
+        if (meta) {
+          pr.restoreBelow = BigInt(meta.next);
+          if (meta.wm > wm) wm = meta.wm;
+        }
+        progress.set(po.partition, pr);
+      }
+      // A partition with records left to read is not idle, whatever the others' event time.
+      for (const p of partitions) {
+        const committedOffset = entry?.partitions.find((x) => x.partition === p)?.offset ?? '-1';
+        const e = ends.find((x) => x.partition === p);
+        const from = committedOffset !== '-1' ? BigInt(committedOffset) : BigInt(e?.low ?? '0');
+        const backlog = e !== undefined && BigInt(e.high) > from;
+        progress.get(p)!.lag = e ? Number(BigInt(e.high) - from) : 0;
+        progress.get(p)!.start = from;
+        processor?.step({ kind: 'backlog', partition: p, backlog }, emptyOutputs());
+      }
+      if (processor && Number.isFinite(wm)) {
+        processor.step({ kind: 'tick', watermark: wm }, emptyOutputs());
+        logger.info({ watermark: wm, partitions }, 'restored the watermark from the committed checkpoint');
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  /**
+   * Which partitions hold unread records, from the brokers' high watermarks (refreshed at most
+   * every BACKLOG_REFRESH_MS). A partition with a backlog is never idle: otherwise a batch of
+   * one partition read far ahead of another's would make the other idle and its records late,
+   * and the result would depend on fetch order instead of on the data.
+   */
+  const highs = new Map<number, bigint>();
+  let highsAt = 0;
+  let lagAdmin: Admin | undefined;
+  const refreshBacklog = async (proc: Processor, out: ProcessorOutputs): Promise<void> => {
+    if (Date.now() - highsAt >= BACKLOG_REFRESH_MS) {
+      if (!lagAdmin) {
+        lagAdmin = kafka.admin();
+        await lagAdmin.connect();
+      }
+      for (const o of await lagAdmin.fetchTopicOffsets(topic)) highs.set(o.partition, BigInt(o.high));
+      highsAt = Date.now();
+    }
+    for (const p of assigned) {
+      const pr = progress.get(p);
+      const high = highs.get(p);
+      if (!pr || high === undefined) continue;
+      const next = pr.position >= 0n ? pr.position : pr.start;
+      pr.lag = Number(high - next);
+      proc.step({ kind: 'backlog', partition: p, backlog: high > next }, out);
+    }
+  };
+
+  const decodeOne = async (m: KafkaMessage): Promise<ReturnType<TelemetryDecoder['decodeSync']>> => {
+    const d = decoder!;
+    let r = d.decodeSync(m.value);
+    if (r.status === 'schema-miss') {
+      // A registry outage is retried here (it is not bad input); kafkajs's session
+      // stays alive through heartbeats in the batch loop.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await d.loadSchema(r.schemaId);
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          logger.warn({ err: describeError(err), attempt }, 'schema registry unavailable; retrying');
+          await new Promise((res) => setTimeout(res, 200 * 2 ** attempt));
+        }
+      }
+      r = d.decodeSync(m.value);
+    }
+    return r;
+  };
+
+  /**
+   * After a failed batch (e.g. the transaction was aborted while the broker restarted), the
+   * in-memory state holds records whose outputs were never committed. Throw it away and
+   * resume from the committed offsets and checkpoints, exactly as a restarted process would.
+   */
+  const reset = async (): Promise<void> => {
+    base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
+    committed = zero();
+    processor = createProcessor({ engine: options.engine, partitionCount: processor!.merger.config.partitionCount });
+    processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
+    progress.clear();
+    options.extension?.reset?.();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const low = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.low]));
+      for (const p of assigned) {
+        const committed = entry?.partitions.find((x) => x.partition === p)?.offset;
+        const offset = committed !== undefined && committed !== '-1' ? committed : (low.get(p) ?? '0');
+        consumer!.seek({ topic, partition: p, offset });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    void loadAssigned();
+    logger.warn({ partitions: [...assigned] }, 'state reset to the last committed checkpoint');
+  };
+  let needsReset = false;
+
+  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    if (needsReset) {
+      needsReset = false;
+      await reset();
+      return;
+    }
+    try {
+      await processBatch(payload);
+    } catch (err) {
+      needsReset = true;
+      logger.error({ err: describeError(err) }, 'batch failed; its outputs were not committed and the state will be rebuilt');
+      throw err;
+    }
+  };
+
+  const processBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const started = process.hrtime.bigint();
+    const p = batch.partition;
+    const proc = processor!;
+    await (checkpointLoad ?? loadAssigned());
+    const pr = progress.get(p) ?? newProgress();
+    progress.set(p, pr);
+    const out = emptyOutputs();
+    await refreshBacklog(proc, out);
+    const scratch = emptyOutputs();
+    const byOffset = new Map<string, KafkaMessage>();
+    let last: string | undefined;
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const offset = BigInt(m.offset);
+      const restoring = offset < pr.restoreBelow;
+      const r = await decodeOne(m);
+      if (restoring) {
+        // Handled before the restart: rebuild open windows, emit what closes, but never
+        // dead-letter or count it again.
+        totals.restored++;
+        if (r.status === 'ok') {
+          scratch.dead.length = 0;
+          proc.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, scratch);
+          out.published.push(...scratch.published);
+          out.finals.push(...scratch.finals);
+          scratch.published.length = 0;
+          scratch.finals.length = 0;
+          if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
+        }
+      } else {
+        byOffset.set(m.offset, m);
+        if (r.status === 'ok') {
+          if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
+          proc.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, out);
+        } else if (r.status === 'invalid') {
+          proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: r.error.code, message: r.error.message, field: r.error.field }, out);
+        } else {
+          proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` }, out);
+        }
+      }
+      last = m.offset;
+      pr.position = offset + 1n;
+    }
+    if (last === undefined) return;
+    pr.lag = Number(BigInt(batch.highWatermark) - pr.position);
+    highs.set(p, BigInt(batch.highWatermark));
+    proc.step({ kind: 'backlog', partition: p, backlog: pr.lag > 0 }, out);
+    await heartbeat();
+    await commitBatch(out, byOffset, p);
+    resolveOffset(last);
+    await heartbeat();
+    applyAlignment();
+    options.metrics?.batchDurationSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  const commitBatch = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number): Promise<void> => {
+    const proc = processor!;
+    const topicMessages: TopicMessages[] = [];
+    if (out.dead.length > 0) {
+      const messages: Message[] = out.dead.map((d) => {
+        const m = byOffset.get(d.offset);
+        return dlqMessage(
+          { topic, partition: p, offset: d.offset, key: m?.key ?? null, value: m?.value ?? null, timestamp: m?.timestamp ?? '', headers: m?.headers },
+          { code: d.code, message: d.message, field: d.field },
+        );
+      });
+      topicMessages.push({ topic: config.topics.dlq, messages });
+    }
+    if (out.published.length > 0) {
+      topicMessages.push({ topic: config.topics.signals, messages: out.published.map((s) => signalsOut!.message(s.key, s)) });
+    }
+    if (options.extension && out.finals.length > 0) {
+      topicMessages.push(...(await options.extension.onFinals(out.finals)));
+    }
+    const wm = proc.watermark();
+    const partitions = [...progress.entries()]
+      .filter(([, s]) => s.position >= 0n)
+      .map(([part, s]) => {
+        const pending = proc.pendingOffset(part);
+        const safe = pending !== undefined ? BigInt(pending) : s.position;
+        const next = s.restoreBelow > s.position ? s.restoreBelow : s.position;
+        return { partition: part, offset: safe.toString(), metadata: encodeCheckpoint({ next: next.toString(), wm }) };
+      });
+    if (out.dead.length > 0 && logger.isLevelEnabled('debug')) {
+      for (const d of out.dead.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
+    }
+    const tx = await producer!.transaction();
+    try {
+      // One topic per request: kafkajs adds the partitions of concurrent sends to the
+      // transaction concurrently, which the coordinator refuses (CONCURRENT_TRANSACTIONS).
+      for (const tm of topicMessages) {
+        for (const chunk of chunkMessages([tm], MAX_REQUEST_BYTES)) await whileConcurrent(() => tx.sendBatch({ topicMessages: chunk }));
+      }
+      await whileConcurrent(() => tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions }] }));
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      options.metrics?.transactions.inc({ result: 'aborted' });
+      throw err;
+    }
+    const c = proc.counters();
+    committed = { consumed: c.consumed, aggregated: c.aggregated, late: c.late, deadLettered: c.deadLettered };
+    totals.transactions++;
+    totals.signalsWritten += out.published.length;
+    options.metrics?.transactions.inc({ result: 'committed' });
+  };
+
+  const applyAlignment = (): void => {
+    if (!consumer || !processor) return;
+    const { pause, resume } = alignment(progress, processor.watermark(), options.maxAheadMs ?? Infinity);
+    if (pause.length > 0) {
+      consumer.pause([{ topic, partitions: pause }]);
+      for (const p of pause) progress.get(p)!.paused = true;
+      logger.debug({ partitions: pause }, 'paused partitions ahead of the watermark');
+    }
+    if (resume.length > 0) {
+      consumer.resume([{ topic, partitions: resume }]);
+      for (const p of resume) progress.get(p)!.paused = false;
+    }
+  };
+
+  const counters = (): RunnerCounters => {
+    return {
+      consumed: base.consumed + committed.consumed,
+      aggregated: base.aggregated + committed.aggregated,
+      late: base.late + committed.late,
+      deadLettered: base.deadLettered + committed.deadLettered,
+      restored: totals.restored,
+      transactions: totals.transactions,
+      signalsWritten: totals.signalsWritten,
+    };
+  };
+
+  return {
+    async start() {
+      if (status !== 'INITIALIZED') throw new HomeostatError('INVALID_STATE', `start() called in state ${status}; create a new runner`);
+      transition('STARTING');
+      try {
+        const n = await partitionCount();
+        processor = createProcessor({ engine: options.engine, partitionCount: n });
+        decoder = createTelemetryDecoder({ resolver: options.resolver, limits: options.limits });
+        signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
+        producer = kafka.producer({
+          transactionalId: `${config.kafka.transactionalIdPrefix}-${options.instanceId ?? '0'}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        await producer.connect();
+        consumer = kafka.consumer({
+          groupId,
+          readUncommitted: false,
+          maxBytesPerPartition: config.runner.maxBytesPerPartition,
+          // After a crash the consumer rejoins and the next batch resets the state to the last
+          // commit, so restarting is always safe; kafkajs would otherwise stop for good on a
+          // non-retriable error such as an aborted transaction.
+          retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
+          sessionTimeout: config.kafka.sessionTimeoutMs,
+          heartbeatInterval: config.kafka.heartbeatIntervalMs,
+        });
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          const now = new Set<number>(e.payload.memberAssignment[topic] ?? []);
+          const revoked = [...assigned].filter((x) => !now.has(x));
+          const added = [...now].filter((x) => !assigned.has(x));
+          if (revoked.length > 0) {
+            processor!.step({ kind: 'revoke', partitions: revoked }, emptyOutputs());
+            for (const r of revoked) progress.delete(r);
+          }
+          if (added.length > 0) processor!.step({ kind: 'assign', partitions: added }, emptyOutputs());
+          assigned = now;
+          void loadAssigned();
+          logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, 'partitions assigned');
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+        accountingTimer = setInterval(() => logger.info({ accounting: counters() }, 'accounting'), config.runner.logIntervalMs);
+        accountingTimer.unref();
+        transition('RUNNING');
+      } catch (err) {
+        transition('FAILED');
+        throw explainKafkaError(err, config.kafka.brokers);
+      }
+    },
+    async stop() {
+      if (status === 'STOPPED' || status === 'INITIALIZED') {
+        status = 'STOPPED';
+        return;
+      }
+      transition('DRAINING');
+      if (accountingTimer) clearInterval(accountingTimer);
+      // consumer.disconnect() lets the running batch finish (and commit its transaction) first.
+      await consumer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'consumer disconnect failed'));
+      await lagAdmin?.disconnect().catch(() => undefined);
+      await producer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'producer disconnect failed'));
+      logger.info({ accounting: counters() }, 'final accounting');
+      transition('STOPPED');
+    },
+    status: () => status,
+    ready: () => status === 'RUNNING' && assigned.size > 0 && checkpointsLoaded,
+    processor: () => processor,
+    counters,
+  };
+}

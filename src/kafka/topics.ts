@@ -1,0 +1,77 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { TopicsConfig } from '../ops/config-kafka';
+
+/** What the processor and executors expect on the cluster, one entry per topic of DESIGN.md. */
+export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
+  const data = (name: string, partitions: number): ITopicConfig => ({
+    topic: name,
+    numPartitions: partitions,
+    replicationFactor: t.replicationFactor,
+    configEntries: [{ name: 'retention.ms', value: String(t.retentionMs) }],
+  });
+  const audit = (name: string): ITopicConfig => ({
+    topic: name,
+    numPartitions: t.partitions,
+    replicationFactor: t.replicationFactor,
+    configEntries: [{ name: 'retention.ms', value: String(t.auditRetentionMs) }],
+  });
+  return [
+    data(t.telemetry, t.telemetryPartitions),
+    // The DLQ keeps the original records: same retention as the telemetry they came from.
+    data(t.dlq, t.partitions),
+    data(t.signals, t.partitions),
+    audit(t.decisions),
+    audit(t.actions),
+    audit(t.actionResults),
+    audit(t.outcomes),
+    {
+      // Compacted: the latest pause/mode/exclude/kill per key is the control state,
+      // kept for ever so that a restarted processor still honours it. One partition:
+      // control changes are rare and must apply in a total order.
+      topic: t.control,
+      numPartitions: 1,
+      replicationFactor: t.replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'min.compaction.lag.ms', value: '60000' },
+      ],
+    },
+  ];
+}
+
+export interface EnsureTopicsResult {
+  created: string[];
+  existing: string[];
+}
+
+/** Creates what is missing, leaves what exists alone (idempotent), and says which was which. */
+export async function ensureTopics(admin: Admin, specs: ITopicConfig[]): Promise<EnsureTopicsResult> {
+  const present = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !present.has(s.topic));
+  const existing = specs.filter((s) => present.has(s.topic)).map((s) => s.topic);
+  if (missing.length > 0) {
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
+    await waitForLeaders(admin, missing.map((s) => s.topic));
+  }
+  return { created: missing.map((s) => s.topic), existing };
+}
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs's own `waitForLeaders`
+ * gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a moment after
+ * CreateTopics returns; this treats that as "not yet" too.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z, ZodTypeAny } from 'zod';
+import { ConfigError, HomeostatError } from '../errors';
+
+/** Reads a YAML file into a plain object; a missing or unparsable file is a clear ConfigError. */
+export function readYamlFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HomeostatError('CONFIG_INVALID', `cannot read config file ${path}: ${(err as Error).message}; pass an existing file with --config`, { cause: err });
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (err) {
+    throw new HomeostatError('CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
+  let cur: unknown = input;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const s = JSON.stringify(value);
+  return s === undefined ? typeof value : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/**
+ * Validates `input` against `schema` and returns the fully defaulted value, or throws a
+ * ConfigError listing every problem as "key: got <value>: <what is wrong / the fix>".
+ */
+export function validateConfig<S extends ZodTypeAny>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data as z.infer<S>;
+  const issues = result.error.issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      return `${key}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; check the spelling against docs/config.md`;
+    }
+    return `${key}: got ${show(valueAt(input, issue.path))}: ${issue.message}`;
+  });
+  throw new ConfigError(issues);
+}
+
+/** Deep-merges plain objects (override wins); arrays and scalars are replaced, not merged. */
+export function mergeDeep(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = mergeDeep(out[k], v);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

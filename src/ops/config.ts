@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
+import { engineSchema, limitsSchema } from './config-engine';
+import { mergeDeep, readYamlFile, validateConfig } from './config-load';
+
+/**
+ * The processor's configuration: one schema, every key defaulted and documented in
+ * docs/config.md, validated once at start. Sources, later wins: defaults, the YAML
+ * file, environment (KAFKA_BROKERS, SCHEMA_REGISTRY_URL), command-line flags.
+ */
+export const configSchema = z
+  .object({
+    kafka: kafkaSchema.default({}),
+    registry: registrySchema.default({}),
+    topics: topicsSchema.default({}),
+    /** Windows, watermarks and signals (src/core). */
+    engine: engineSchema,
+    /** Validation of telemetry beyond its types; a record outside them goes to the DLQ. */
+    limits: limitsSchema,
+    /** Which encoding to write to the actions topic (and the other output topics). */
+    actions: z
+      .object({ format: z.enum(['avro', 'json']).default('avro') })
+      .strict()
+      .default({}),
+    runner: z
+      .object({
+        /** Pause fetching when this many decoded records await their windows' outputs. */
+        maxBufferedRecords: z.number().int().positive().default(200_000),
+        /**
+         * Watermark alignment: a partition whose event time runs this far ahead of the
+         * watermark is paused until the others catch up, which bounds the open-window state.
+         * Must exceed engine.idleAfterMs, or an idle partition could stall the rest.
+         */
+        maxAheadMs: z.number().int().positive().default(300_000),
+        /** Most bytes fetched per partition per request (kafkajs maxBytesPerPartition); bounds a batch. */
+        maxBytesPerPartition: z.number().int().positive().default(1_048_576),
+        /** Accounting is logged this often (wall clock; logging only, never decisions). */
+        logIntervalMs: z.number().int().positive().default(10_000),
+        /** Shutdown gives in-flight work this long to drain and commit before it gives up. */
+        shutdownTimeoutMs: z.number().int().positive().default(30_000),
+      })
+      .strict()
+      .default({}),
+    /** The HTTP server for /metrics, /healthz, /readyz (and the dashboard). */
+    http: z
+      .object({
+        port: z.number().int().min(0).max(65535).default(9464),
+        host: z.string().min(1).default('127.0.0.1'),
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const idle = c.engine.idleAfterMs === 'never' ? Infinity : (c.engine.idleAfterMs ?? 30_000);
+    if (Number.isFinite(idle) && c.runner.maxAheadMs <= idle) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['runner', 'maxAheadMs'],
+        message: `must exceed engine.idleAfterMs (${idle}) so that an idle partition cannot stall the others; set it to at least ${2 * idle}`,
+      });
+    }
+  });
+
+export type HomeostatConfig = z.infer<typeof configSchema>;
+
+export interface ConfigSources {
+  file?: string;
+  /** Comma-separated brokers from --brokers. */
+  brokers?: string;
+  registry?: string;
+  /** Extra overrides from flags, as a partial config object. */
+  overrides?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
+function splitBrokers(list: string): string[] {
+  return list
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+}
+
+export function loadConfig(sources: ConfigSources = {}): HomeostatConfig {
+  const env = sources.env ?? process.env;
+  let raw: unknown = sources.file ? readYamlFile(sources.file) : {};
+  const fromEnv: Record<string, Record<string, unknown>> = {};
+  if (env.KAFKA_BROKERS) fromEnv.kafka = { brokers: splitBrokers(env.KAFKA_BROKERS) };
+  if (env.SCHEMA_REGISTRY_URL) fromEnv.registry = { url: env.SCHEMA_REGISTRY_URL };
+  raw = mergeDeep(raw, fromEnv);
+  const fromFlags: Record<string, Record<string, unknown>> = {};
+  if (sources.brokers) fromFlags.kafka = { brokers: splitBrokers(sources.brokers) };
+  if (sources.registry) fromFlags.registry = { url: sources.registry };
+  raw = mergeDeep(raw, fromFlags);
+  raw = mergeDeep(raw, sources.overrides);
+  return validateConfig(configSchema, raw);
+}

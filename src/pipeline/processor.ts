@@ -1,0 +1,168 @@
+/**
+ * The processor's pure pipeline: decoded input → windows → stage-one partials → stage-two
+ * merge → final signals, with every rejected input turned into a dead letter. The Kafka
+ * runner, replay from a file and the simulator all drive this same code, so the same
+ * input and config give the same outputs, live or replayed.
+ */
+import type { ErrorCode } from '../errors';
+import type { WindowSignal } from '../model/signal';
+import type { Telemetry } from '../model/telemetry';
+import { createEngine, createScopeMerger, type EngineConfig, type EngineInput, type EngineState, type Engine } from '../core';
+import type { MergerState, ScopeMerger } from '../core';
+
+export interface ProcessorConfig {
+  engine: EngineConfig;
+  /** Partitions of the telemetry topic: stage two completes a scope window when all are covered. */
+  partitionCount: number;
+}
+
+/** A record that could not be decoded or validated: routed to the DLQ with its reason. */
+export interface InvalidInput {
+  kind: 'invalid';
+  partition: number;
+  offset: string;
+  code: ErrorCode;
+  message: string;
+  field?: string;
+}
+
+export type ProcessorInput = EngineInput | InvalidInput;
+
+export interface DeadLetter {
+  partition: number;
+  offset: string;
+  code: ErrorCode;
+  message: string;
+  field?: string;
+  record?: Telemetry;
+}
+
+export interface ProcessorOutputs {
+  /** Every signal to publish on the signals topic (series finals, scope partials, scope finals), in order. */
+  published: WindowSignal[];
+  /** Final signals only (partial=false), in order: what policies read. */
+  finals: WindowSignal[];
+  dead: DeadLetter[];
+}
+
+/**
+ * Counters behind the accounting identity checked in tests and logged by the runner:
+ * consumed = aggregated + late + deadLettered.
+ */
+export interface ProcessorCounters {
+  consumed: number;
+  aggregated: number;
+  late: number;
+  deadLettered: number;
+  windowsClosed: number;
+  signals: number;
+  evicted: number;
+  /** Stage-one partials the stage-two merger refused (late or duplicate partials). */
+  scopeRejected: number;
+}
+
+export interface Processor {
+  readonly engine: Engine;
+  readonly merger: ScopeMerger;
+  step(input: ProcessorInput, out: ProcessorOutputs): void;
+  counters(): ProcessorCounters;
+  watermark(): number;
+  pendingOffset(partition: number): string | number | undefined;
+  seriesCount(): number;
+}
+
+export function emptyOutputs(): ProcessorOutputs {
+  return { published: [], finals: [], dead: [] };
+}
+
+const LATE_REASON = (watermark: number): string => `event time is behind the watermark (${new Date(watermark).toISOString()}) plus grace: every window it belongs to has already closed`;
+
+export function createProcessor(config: ProcessorConfig): Processor {
+  const engine = createEngine(config.engine);
+  const merger = createScopeMerger({
+    partitionCount: config.partitionCount,
+    advanceMs: config.engine.window.advanceMs,
+    ewmaAlpha: config.engine.ewmaAlpha,
+    trendWindows: config.engine.trendWindows,
+  });
+  const state: EngineState = engine.init();
+  let mstate: MergerState = merger.init();
+  let invalid = 0;
+  let mergerRejected = 0;
+
+  const merge = (signal: WindowSignal, out: ProcessorOutputs): void => {
+    const r = merger.step(mstate, { kind: 'partial', signal });
+    mstate = r.state;
+    for (const o of r.outputs) {
+      if (o.kind === 'signal') {
+        out.published.push(o.signal);
+        out.finals.push(o.signal);
+      } else mergerRejected++;
+    }
+  };
+
+  return {
+    engine,
+    merger,
+    step(input, out) {
+      if (input.kind === 'invalid') {
+        invalid++;
+        out.dead.push({ partition: input.partition, offset: input.offset, code: input.code, message: input.message, field: input.field });
+        return;
+      }
+      const r = engine.step(state, input);
+      for (const o of r.outputs) {
+        switch (o.kind) {
+          case 'signal':
+            out.published.push(o.signal);
+            if (o.signal.partial) merge(o.signal, out);
+            else out.finals.push(o.signal);
+            break;
+          case 'late':
+            out.dead.push({ partition: o.partition, offset: String(o.offset), code: 'LATE', message: LATE_REASON(o.watermark), record: o.record });
+            break;
+          case 'rejected':
+            out.dead.push({
+              partition: o.partition,
+              offset: String(o.offset),
+              code: o.reason === 'series_limit' ? 'SERIES_LIMIT' : 'INVALID_FIELD',
+              message:
+                o.reason === 'series_limit'
+                  ? 'the live-series cap (engine.maxSeries) is reached and every series has an open window; raise engine.maxSeries or reduce dimension tags'
+                  : 'event time or value is not a finite number',
+              record: o.record,
+            });
+            break;
+          case 'evicted':
+            break;
+        }
+      }
+      if (input.kind === 'flush') {
+        const r2 = merger.step(mstate, { kind: 'flush' });
+        mstate = r2.state;
+        for (const o of r2.outputs) {
+          if (o.kind === 'signal') {
+            out.published.push(o.signal);
+            out.finals.push(o.signal);
+          } else mergerRejected++;
+        }
+      }
+    },
+    counters() {
+      const c = engine.counters(state);
+      return {
+        consumed: c.consumed + invalid,
+        aggregated: c.aggregated,
+        late: c.late,
+        deadLettered: c.rejected + invalid,
+        windowsClosed: c.windowsClosed,
+        signals: c.signals + merger.counters(mstate).finals,
+        evicted: c.evicted,
+        scopeRejected: mergerRejected,
+      };
+    },
+    watermark: () => engine.watermark(state),
+    pendingOffset: (p) => engine.pendingOffset(state, p),
+    seriesCount: () => engine.seriesCount(state),
+  };
+}
