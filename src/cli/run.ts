@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
+import { loadSigningKey } from '../actions';
 import { createKafka, explainKafkaError } from '../kafka/client';
+import { createDecisionExtension } from '../kafka/decision-extension';
+import { createDecisionStage } from '../pipeline/decide';
+import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createRegistryResolver } from '../kafka/registry';
 import { createRunner, type Runner } from '../kafka/runner';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
@@ -12,6 +16,7 @@ import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface RunOptions extends ConnectionOptions {
   actionsFormat?: 'avro' | 'json';
+  mode?: 'shadow' | 'canary' | 'enforce';
   instance?: string;
   httpPort?: string;
 }
@@ -22,13 +27,16 @@ export function registerRunCommand(program: Command): void {
       .command('run')
       .description('run the processor: telemetry in; signals, decisions and commands out')
       .option('--actions-format <format>', 'encoding of the output topics: avro or json (config actions.format)')
+      .option('--mode <mode>', "override every policy's mode: shadow, canary or enforce (config mode)")
       .option('--instance <id>', 'stable id of this process, for its transactional id (default 0)')
       .option('--http-port <port>', 'port of /metrics, /healthz and /readyz (config http.port; 0 picks one)'),
   ).action(async (opts: RunOptions) => {
     const overrides: Record<string, Record<string, unknown>> = {};
     if (opts.actionsFormat) overrides.actions = { format: opts.actionsFormat };
     if (opts.httpPort !== undefined) overrides.http = { port: Number(opts.httpPort) };
-    const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry, overrides });
+    const flat: Record<string, unknown> = {};
+    if (opts.mode !== undefined) flat.mode = opts.mode;
+    const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry, overrides: { ...overrides, ...flat } });
     const logger = createLogger({ level: config.log.level });
     await runProcessor(config, logger, opts.instance);
   });
@@ -48,9 +56,30 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     await admin.disconnect();
   }
   const metrics = createMetrics({ defaultMetrics: true });
+  const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
+  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
+  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
+  const stage = createDecisionStage(decisionEngine);
+  for (const p of decisionEngine.policies) {
+    const mode = config.mode ?? policies.find((x) => x.name === p.name)?.mode ?? 'shadow';
+    logger.info({ policy: p.name, type: p.type, version: p.version, mode }, mode === 'shadow' ? `policy ${p.name} runs in SHADOW mode: it decides and records, executors never apply its commands (set mode: enforce or --mode to act)` : `policy ${p.name} runs in ${mode} mode`);
+  }
+  if (policies.length === 0) logger.info('no policies configured: computing signals only');
   const needsRegistry = config.actions.format === 'avro';
   const resolver = createRegistryResolver(config.registry);
+  const extension = await createDecisionExtension({
+    kafka: createKafka(config.kafka, logger),
+    stage,
+    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state },
+    format: config.actions.format,
+    resolver,
+    stateKey: `decisions/${config.kafka.groupId}`,
+    logger,
+    metrics,
+  });
+  await extension.restore();
   const runner: Runner = createRunner({
+    extension,
     config,
     engine,
     limits: config.limits,

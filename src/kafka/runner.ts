@@ -27,7 +27,7 @@ export interface BatchExtension {
   /** Called with the final signals of a batch, in order; returns extra messages for the same transaction. */
   onFinals(finals: readonly WindowSignal[]): Promise<TopicMessages[]> | TopicMessages[];
   /** Forget uncommitted state (after a failed batch) and reload from the last commit. */
-  reset?(): void;
+  reset?(): Promise<void>;
 }
 
 export interface RunnerOptions {
@@ -274,7 +274,7 @@ export function createRunner(options: RunnerOptions): Runner {
     processor = createProcessor({ engine: options.engine, partitionCount: processor!.merger.config.partitionCount });
     processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
     progress.clear();
-    options.extension?.reset?.();
+    await options.extension?.reset?.();
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -485,6 +485,8 @@ export function createRunner(options: RunnerOptions): Runner {
         await consumer.connect();
         await consumer.subscribe({ topic, fromBeginning: true });
         await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+        // stop() may have been called while joining the group: then it owns the lifecycle.
+        if ((status as RunnerStatus) !== 'STARTING') return;
         accountingTimer = setInterval(() => logger.info({ accounting: counters() }, 'accounting'), config.runner.logIntervalMs);
         accountingTimer.unref();
         transition('RUNNING');

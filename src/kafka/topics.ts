@@ -36,6 +36,16 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
         { name: 'min.compaction.lag.ms', value: '60000' },
       ],
     },
+    {
+      // The policies' state snapshot, one key per consumer group: only the newest matters.
+      topic: t.state,
+      numPartitions: 1,
+      replicationFactor: t.replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'max.message.bytes', value: String(8 * 1024 * 1024) },
+      ],
+    },
   ];
 }
 

@@ -68,6 +68,8 @@ export const topicsSchema = z
     actionResults: z.string().min(1).default('homeostat.action-results'),
     outcomes: z.string().min(1).default('homeostat.outcomes'),
     control: z.string().min(1).default('homeostat.control'),
+    /** Compacted: the policies' state, committed with the offsets so that a restart resumes it. */
+    state: z.string().min(1).default('homeostat.processor-state'),
     /** Partitions of the telemetry topic when `homeostat topics create` makes it. */
     telemetryPartitions: z.number().int().positive().default(6),
     /** Partitions of every other topic it makes (control: 1, so that its order is total). */

@@ -17,6 +17,20 @@ export const configSchema = z
     engine: engineSchema,
     /** Validation of telemetry beyond its types; a record outside them goes to the DLQ. */
     limits: limitsSchema,
+    /**
+     * Remediation policies (docs/policies.md). Validated by the policies module at start,
+     * which names each bad key; none configured means the processor only computes signals.
+     */
+    policies: z.array(z.unknown()).default([]),
+    /** Global guardrails and per-policy defaults (docs/policies.md#guardrails). */
+    guardrails: z.record(z.unknown()).default({}),
+    /** Overrides every policy's mode (also --mode). Unset: each policy's own mode, shadow by default. */
+    mode: z.enum(['shadow', 'canary', 'enforce']).optional(),
+    /** HMAC key that signs every command: a file, else env HOMEOSTAT_SIGNING_KEY, else a generated development key. */
+    signing: z
+      .object({ keyFile: z.string().min(1).optional(), keyId: z.string().min(1).optional() })
+      .strict()
+      .default({}),
     /** Which encoding to write to the actions topic (and the other output topics). */
     actions: z
       .object({ format: z.enum(['avro', 'json']).default('avro') })

@@ -1,0 +1,123 @@
+/**
+ * Puts the decision stage into the runner's transactions: commands to the actions topic,
+ * decisions to the decisions topic, and a snapshot of the policies' state to a compacted
+ * state topic, all committed atomically with the consumed offsets. After a crash the
+ * snapshot and the offsets agree, so a restarted processor decides as if it never stopped
+ * and never issues a command id twice.
+ */
+import type { Kafka, TopicMessages } from 'kafkajs';
+import type { SchemaResolver } from '../codec';
+import type { EngineState } from '../policies';
+import type { Logger } from '../ops/logger';
+import type { HomeostatMetrics } from '../ops/metrics';
+import type { DecideOutputs, DecisionStage } from '../pipeline/decide';
+import type { WindowSignal } from '../model/signal';
+import { createOutputEncoder, type OutputFormat } from './outputs';
+import type { BatchExtension } from './runner';
+
+export interface DecisionExtensionOptions {
+  kafka: Kafka;
+  stage: DecisionStage;
+  topics: { actions: string; decisions: string; state: string };
+  format: OutputFormat;
+  resolver?: SchemaResolver;
+  /** Key of the snapshot on the state topic (one per consumer group). */
+  stateKey: string;
+  logger: Logger;
+  metrics?: HomeostatMetrics;
+}
+
+export async function createDecisionExtension(o: DecisionExtensionOptions): Promise<BatchExtension & { restore(): Promise<void> }> {
+  const actions = await createOutputEncoder('command', o.topics.actions, o.format, o.resolver);
+  const decisions = await createOutputEncoder('decision', o.topics.decisions, o.format, o.resolver);
+
+  const restore = async (): Promise<void> => {
+    const snapshot = await readLatest(o.kafka, o.topics.state, o.stateKey);
+    if (snapshot) {
+      o.stage.restore(JSON.parse(snapshot.toString('utf8')) as EngineState);
+      o.logger.info({ topic: o.topics.state, key: o.stateKey }, 'restored the policies state from the last committed snapshot');
+    } else {
+      o.stage.restore(o.stage.engine.init());
+    }
+  };
+
+  return {
+    restore,
+    async reset() {
+      await restore();
+    },
+    onFinals(finals: readonly WindowSignal[]): TopicMessages[] {
+      const out: DecideOutputs = { commands: [], decisions: [] };
+      o.stage.onFinals(finals, out);
+      const messages: TopicMessages[] = [];
+      if (out.commands.length > 0) {
+        messages.push({ topic: o.topics.actions, messages: out.commands.map((c) => actions.message(c.target, c)) });
+        for (const c of out.commands) o.metrics?.commands.inc({ policy: c.policy, type: c.type, mode: c.mode });
+      }
+      if (out.decisions.length > 0) {
+        messages.push({ topic: o.topics.decisions, messages: out.decisions.map((d) => decisions.message(d.target, d)) });
+        for (const d of out.decisions) {
+          o.metrics?.decisions.inc({ policy: d.policy, mode: d.mode, kind: d.kind });
+          if (d.guardrail) o.metrics?.guardrailBlocks.inc({ policy: d.policy, guardrail: d.guardrail });
+        }
+      }
+      messages.push({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
+      return messages;
+    },
+  };
+}
+
+/** The newest value of `key` on a compacted topic (read_committed, from the start to the end). */
+async function readLatest(kafka: Kafka, topic: string, key: string): Promise<Buffer | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: Map<number, bigint>;
+  try {
+    ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+  // Nothing to read when every partition is empty.
+  if ([...ends.values()].every((h) => h === 0n)) return undefined;
+  const consumer = kafka.consumer({ groupId: `homeostat-state-reader-${process.pid}-${Date.now()}`, readUncommitted: false });
+  let latest: Buffer | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const remaining = new Set([...ends.entries()].filter(([, h]) => h > 0n).map(([p]) => p));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out reading the state topic ${topic}`)), 60_000);
+      // Transaction markers and aborted records are invisible to a read_committed reader, so
+      // the last visible offset can stay below the high watermark: a short quiet spell after
+      // the last batch also means "caught up".
+      let idle: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        if (idle) clearTimeout(idle);
+        resolve();
+      };
+      const armIdle = (): void => {
+        if (idle) clearTimeout(idle);
+        idle = setTimeout(done, 1500);
+      };
+      armIdle();
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              if (m.key?.toString() === key) latest = m.value ?? undefined;
+            }
+            const high = ends.get(batch.partition) ?? 0n;
+            if (BigInt(batch.lastOffset()) + 1n >= high) remaining.delete(batch.partition);
+            if (remaining.size === 0) done();
+            else armIdle();
+            return Promise.resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return latest;
+}
