@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { HomeostatError, describeError } from '../errors';
+import { registerControlCommand } from './control';
 import { registerRunCommand } from './run';
 import { registerTopicsCommand } from './topics';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTopicsCommand(program);
   registerRunCommand(program);
+  registerControlCommand(program);
   return program;
 }
 

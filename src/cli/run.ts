@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadSigningKey } from '../actions';
 import { createKafka, explainKafkaError } from '../kafka/client';
+import { createControlReader } from '../kafka/control-reader';
 import { createDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
@@ -78,6 +79,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     metrics,
   });
   await extension.restore();
+  const control = createControlReader({ kafka: createKafka(config.kafka, logger), topic: config.topics.control, logger, onControl: (r) => extension.applyControl(r) });
   const runner: Runner = createRunner({
     extension,
     config,
@@ -125,6 +127,8 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  await control.start();
   await runner.start();
   await stopped;
+  await control.stop();
 }

@@ -11,6 +11,8 @@ import type { EngineState } from '../policies';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { DecideOutputs, DecisionStage } from '../pipeline/decide';
+import type { ControlRecord } from '../guardrails/control';
+import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import type { BatchExtension } from './runner';
@@ -27,7 +29,13 @@ export interface DecisionExtensionOptions {
   metrics?: HomeostatMetrics;
 }
 
-export async function createDecisionExtension(o: DecisionExtensionOptions): Promise<BatchExtension & { restore(): Promise<void> }> {
+export interface DecisionExtension extends BatchExtension {
+  restore(): Promise<void>;
+  /** Applies an operator's control record now; its decisions go out with the next transaction. */
+  applyControl(record: ControlRecord): void;
+}
+
+export async function createDecisionExtension(o: DecisionExtensionOptions): Promise<DecisionExtension> {
   const actions = await createOutputEncoder('command', o.topics.actions, o.format, o.resolver);
   const decisions = await createOutputEncoder('decision', o.topics.decisions, o.format, o.resolver);
 
@@ -41,8 +49,41 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
     }
   };
 
+  /** Decisions caused by control records, waiting for the next transaction. */
+  let pending: Decision[] = [];
+  let dirty = false;
+
+  const decisionMessages = (list: Decision[]): TopicMessages => {
+    for (const d of list) {
+      o.metrics?.decisions.inc({ policy: d.policy, mode: d.mode, kind: d.kind });
+      if (d.guardrail) o.metrics?.guardrailBlocks.inc({ policy: d.policy, guardrail: d.guardrail });
+    }
+    return { topic: o.topics.decisions, messages: list.map((d) => decisions.message(d.target, d)) };
+  };
+  const snapshot = (): TopicMessages => ({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
+
   return {
     restore,
+    applyControl(record) {
+      const before = JSON.stringify(o.stage.state().guard.control);
+      const out: DecideOutputs = { commands: [], decisions: [] };
+      o.stage.onControl(record, out);
+      // Re-reading the compacted topic after a restart re-applies records already in the
+      // restored state: only a record that changes something is news.
+      if (JSON.stringify(o.stage.state().guard.control) === before) return;
+      o.logger.info({ control: record }, `control: ${record.kind} applied`);
+      pending.push(...out.decisions);
+      dirty = true;
+    },
+    hasPending: () => dirty,
+    takePending() {
+      const messages: TopicMessages[] = [];
+      if (pending.length > 0) messages.push(decisionMessages(pending));
+      messages.push(snapshot());
+      pending = [];
+      dirty = false;
+      return messages;
+    },
     async reset() {
       await restore();
     },
@@ -54,14 +95,11 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
         messages.push({ topic: o.topics.actions, messages: out.commands.map((c) => actions.message(c.target, c)) });
         for (const c of out.commands) o.metrics?.commands.inc({ policy: c.policy, type: c.type, mode: c.mode });
       }
-      if (out.decisions.length > 0) {
-        messages.push({ topic: o.topics.decisions, messages: out.decisions.map((d) => decisions.message(d.target, d)) });
-        for (const d of out.decisions) {
-          o.metrics?.decisions.inc({ policy: d.policy, mode: d.mode, kind: d.kind });
-          if (d.guardrail) o.metrics?.guardrailBlocks.inc({ policy: d.policy, guardrail: d.guardrail });
-        }
-      }
-      messages.push({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
+      const all = pending.length > 0 ? [...pending, ...out.decisions] : out.decisions;
+      pending = [];
+      dirty = false;
+      if (all.length > 0) messages.push(decisionMessages(all));
+      messages.push(snapshot());
       return messages;
     },
   };

@@ -26,6 +26,10 @@ import type { TelemetryLimits } from '../codec';
 export interface BatchExtension {
   /** Called with the final signals of a batch, in order; returns extra messages for the same transaction. */
   onFinals(finals: readonly WindowSignal[]): Promise<TopicMessages[]> | TopicMessages[];
+  /** True when the extension has output to write even without new input (e.g. control decisions). */
+  hasPending?(): boolean;
+  /** That output, for a transaction of its own. */
+  takePending?(): TopicMessages[];
   /** Forget uncommitted state (after a failed batch) and reload from the last commit. */
   reset?(): Promise<void>;
 }
@@ -159,6 +163,7 @@ export function createRunner(options: RunnerOptions): Runner {
   let base = zero();
   let committed = zero();
   let accountingTimer: NodeJS.Timeout | undefined;
+  let pendingTimer: NodeJS.Timeout | undefined;
 
   const transition = (to: RunnerStatus): void => {
     logger.info({ from: status, to }, `processor ${to.toLowerCase()}`);
@@ -365,7 +370,33 @@ export function createRunner(options: RunnerOptions): Runner {
     options.metrics?.batchDurationSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   };
 
-  const commitBatch = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number): Promise<void> => {
+  /** One transaction at a time: batches and idle flushes share the transactional producer. */
+  let txChain: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = txChain.then(fn, fn);
+    txChain = next.catch(() => undefined);
+    return next;
+  };
+
+  /** Writes the extension's pending output when no telemetry arrives to carry it. */
+  const flushPending = (): Promise<void> =>
+    serialized(async () => {
+      const ext = options.extension;
+      if (!producer || !ext?.hasPending?.() || !ext.takePending) return;
+      const messages = ext.takePending();
+      const tx = await producer.transaction();
+      try {
+        for (const tm of messages) await whileConcurrent(() => tx.sendBatch({ topicMessages: [tm] }));
+        await tx.commit();
+      } catch (err) {
+        await tx.abort().catch(() => undefined);
+        logger.error({ err: describeError(err) }, 'writing control decisions failed; they are rebuilt from the control topic on restart');
+      }
+    });
+
+  const commitBatch = (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number): Promise<void> => serialized(() => commitBatchNow(out, byOffset, p));
+
+  const commitBatchNow = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number): Promise<void> => {
     const proc = processor!;
     const topicMessages: TopicMessages[] = [];
     if (out.dead.length > 0) {
@@ -381,7 +412,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (out.published.length > 0) {
       topicMessages.push({ topic: config.topics.signals, messages: out.published.map((s) => signalsOut!.message(s.key, s)) });
     }
-    if (options.extension && out.finals.length > 0) {
+    if (options.extension && (out.finals.length > 0 || options.extension.hasPending?.())) {
       topicMessages.push(...(await options.extension.onFinals(out.finals)));
     }
     const wm = proc.watermark();
@@ -489,6 +520,8 @@ export function createRunner(options: RunnerOptions): Runner {
         if ((status as RunnerStatus) !== 'STARTING') return;
         accountingTimer = setInterval(() => logger.info({ accounting: counters() }, 'accounting'), config.runner.logIntervalMs);
         accountingTimer.unref();
+        pendingTimer = setInterval(() => void flushPending(), 200);
+        pendingTimer.unref();
         transition('RUNNING');
       } catch (err) {
         transition('FAILED');
@@ -502,6 +535,8 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       transition('DRAINING');
       if (accountingTimer) clearInterval(accountingTimer);
+      if (pendingTimer) clearInterval(pendingTimer);
+      await flushPending();
       // consumer.disconnect() lets the running batch finish (and commit its transaction) first.
       await consumer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'consumer disconnect failed'));
       await lagAdmin?.disconnect().catch(() => undefined);

@@ -4,75 +4,15 @@
  * worker soon after event time passes the window; SIGKILL and restart mid-stream leave no
  * duplicate command ids visible to a read_committed consumer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
 import { verifyCommand } from '../../src/actions';
-import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
+import { createRecordCodec } from '../../src/codec';
 import type { Command } from '../../src/model/command';
-import { produce, randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
-import { brokers, registryUrl } from '../helpers/services';
-
-const BIN = resolve(__dirname, '..', '..', 'bin', 'homeostat.js');
-const WINDOW = 1000;
-const GRACE = 200;
-const KEY = Buffer.alloc(32, 7);
-
-function writeConfig(dir: string, prefix: string): string {
-  const file = join(dir, 'homeostat.yaml');
-  const topics = Object.fromEntries(
-    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'].map((t) => [t, `${prefix}.${t}`]),
-  );
-  writeFileSync(
-    file,
-    stringify({
-      // A short session: a SIGKILLed member is noticed in 6 s (the broker's minimum) instead of 30 s.
-      kafka: { groupId: randomName('grp'), transactionalIdPrefix: randomName('tx'), sessionTimeoutMs: 6000, heartbeatIntervalMs: 600 },
-      topics: { ...topics, telemetryPartitions: 2 },
-      engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: 200, idleAfterMs: 2000 },
-      http: { enabled: false },
-      signing: { keyId: 'test-key' },
-      policies: [
-        {
-          name: 'timeouts',
-          type: 'adaptive-timeout',
-          select: { metric: 'queue.depth' },
-          parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 3 },
-        },
-      ],
-    }),
-  );
-  return file;
-}
-
-function startProcessor(config: string, log: string): ChildProcess {
-  const out = openSync(log, 'a');
-  return spawn(process.execPath, [BIN, 'run', '--config', config, '--mode', 'enforce', '--actions-format', 'json', '--brokers', brokers().join(','), '--registry', registryUrl()], {
-    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: `base64:${KEY.toString('base64')}`, HOMEOSTAT_LOG_LEVEL: 'info' },
-    stdio: ['ignore', out, out],
-  });
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  await exited;
-}
-
-/** Produces queue.depth samples of an overloaded worker, every 100 ms of event time = wall time. */
-async function overload(topic: string, worker: string, ms: number): Promise<number> {
-  const until = Date.now() + ms;
-  let last = 0;
-  while (Date.now() < until) {
-    last = Date.now();
-    await produce(topic, [{ key: worker, value: encodeTelemetryJson({ ts: last, source: worker, metric: 'queue.depth', value: 120, tags: {} }) }]);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return last;
-}
+import { GRACE, KEY, WINDOW, overload, startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
+import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 
 describe('homeostat run (CLI, real broker)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-cli-'));
@@ -87,14 +27,7 @@ describe('homeostat run (CLI, real broker)', () => {
     const log = join(dir, 'processor.log');
     const first = startProcessor(config, log);
     children.push(first);
-    // The processor creates its topics; wait until they exist before producing.
-    const admin = testKafka().admin();
-    await admin.connect();
-    try {
-      expect(await waitFor(async () => (await admin.listTopics()).includes(`${prefix}.actions`), 60_000, 250)).toBe(true);
-    } finally {
-      await admin.disconnect();
-    }
+    expect(await waitForTopic(`${prefix}.actions`)).toBe(true);
     const codec = createRecordCodec('command');
     const seen: { cmd: Command; at: number }[] = [];
     const consumer = testKafka().consumer({ groupId: randomName('watch'), readUncommitted: false });
@@ -102,7 +35,7 @@ describe('homeostat run (CLI, real broker)', () => {
     await consumer.subscribe({ topic: `${prefix}.actions`, fromBeginning: true });
     await consumer.run({
       eachMessage: ({ message }) => {
-        seen.push({ cmd: codec.decodeJson(message.value!), at: Date.now() });
+        seen.push({ cmd: codec.decodeJson(message.value!) as unknown as Command, at: Date.now() });
         return Promise.resolve();
       },
     });

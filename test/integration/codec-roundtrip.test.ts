@@ -15,7 +15,7 @@ const samples: Telemetry[] = Array.from({ length: 50 }, (_, i) => ({
   source: `worker-${i % 5}`,
   metric: i % 2 === 0 ? 'query.latency_ms' : 'queue.depth',
   value: i * 1.5 + 0.25,
-  tags: i % 3 === 0 ? { tenant: `t${i % 4}`, role: 'worker' } : {},
+  tags: (i % 3 === 0 ? { tenant: `t${i % 4}`, role: 'worker' } : {}) as Record<string, string>,
 }));
 
 describe('telemetry round trip through Kafka and the registry', () => {

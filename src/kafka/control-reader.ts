@@ -1,0 +1,78 @@
+/**
+ * Follows the compacted control topic from its start for the life of the process: on start
+ * it replays every pause, mode, exclusion and kill still in force (so they survive restarts),
+ * then applies new records as they arrive (within the consumer's poll latency, well under a
+ * second). It never commits offsets: every process reads the whole, small, compacted topic.
+ */
+import type { Consumer, Kafka } from 'kafkajs';
+import { createRecordCodec } from '../codec';
+import type { ControlRecord } from '../guardrails/control';
+import { describeError } from '../errors';
+import type { Logger } from '../ops/logger';
+
+export interface ControlReader {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createControlReader(opts: {
+  kafka: Kafka;
+  topic: string;
+  logger: Logger;
+  onControl(record: ControlRecord): void;
+}): ControlReader {
+  const decoder = createRecordCodec('control').createDecoder();
+  let consumer: Consumer | undefined;
+  return {
+    async start() {
+      consumer = opts.kafka.consumer({
+        groupId: `homeostat-control-${process.pid}-${Date.now()}`,
+        readUncommitted: false,
+        maxWaitTimeInMs: 250,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ message, partition }) => {
+          if (!message.value) return; // a tombstone: compaction cleaned a key
+          const r = decoder.decodeSync(message.value);
+          if (r.status !== 'ok') {
+            opts.logger.warn({ partition, offset: message.offset, err: r.status === 'invalid' ? r.error.message : 'unknown schema' }, 'ignoring an unreadable control record');
+            return;
+          }
+          try {
+            opts.onControl(r.value as ControlRecord);
+          } catch (err) {
+            opts.logger.warn({ offset: message.offset, err: describeError(err) }, 'ignoring a control record that cannot be applied');
+          }
+          return Promise.resolve();
+        },
+      });
+    },
+    async stop() {
+      await consumer?.disconnect();
+    },
+  };
+}
+
+/**
+ * Key of a control record on the compacted topic: records that cancel each other share a
+ * key (pause/resume, exclude/include, kill/unkill), so compaction keeps the one in force.
+ */
+export function controlKey(r: Pick<ControlRecord, 'kind' | 'policy' | 'target'>): string {
+  const p = r.policy ?? '*';
+  switch (r.kind) {
+    case 'pause':
+    case 'resume':
+      return `pause/${p}`;
+    case 'mode':
+      return `mode/${p}`;
+    case 'exclude':
+    case 'include':
+      return `exclude/${p}/${r.target ?? '*'}`;
+    case 'kill':
+    case 'unkill':
+      return 'kill';
+  }
+}

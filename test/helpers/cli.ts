@@ -1,0 +1,92 @@
+/** Helpers for black-box tests of the `homeostat` CLI against the real broker. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { encodeTelemetryJson } from '../../src/codec';
+import { produce, randomName, testKafka, waitFor } from './kafka';
+import { brokers, registryUrl } from './services';
+
+export const BIN = resolve(__dirname, '..', '..', 'bin', 'homeostat.js');
+export const WINDOW = 1000;
+export const GRACE = 200;
+export const KEY = Buffer.alloc(32, 7);
+
+export function writeConfig(dir: string, prefix: string): string {
+  const file = join(dir, 'homeostat.yaml');
+  const topics = Object.fromEntries(
+    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'].map((t) => [t, `${prefix}.${t}`]),
+  );
+  writeFileSync(
+    file,
+    stringify({
+      // A short session: a SIGKILLed member is noticed in 6 s (the broker's minimum) instead of 30 s.
+      kafka: { groupId: randomName('grp'), transactionalIdPrefix: randomName('tx'), sessionTimeoutMs: 6000, heartbeatIntervalMs: 600 },
+      topics: { ...topics, telemetryPartitions: 2 },
+      engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: 200, idleAfterMs: 2000 },
+      http: { enabled: false },
+      signing: { keyId: 'test-key' },
+      policies: [
+        {
+          name: 'timeouts',
+          type: 'adaptive-timeout',
+          select: { metric: 'queue.depth' },
+          parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 3 },
+        },
+      ],
+    }),
+  );
+  return file;
+}
+
+export function startProcessor(config: string, log: string): ChildProcess {
+  const out = openSync(log, 'a');
+  return spawn(process.execPath, [BIN, 'run', '--config', config, '--mode', 'enforce', '--actions-format', 'json', '--brokers', brokers().join(','), '--registry', registryUrl()], {
+    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: `base64:${KEY.toString('base64')}`, HOMEOSTAT_LOG_LEVEL: 'info' },
+    stdio: ['ignore', out, out],
+  });
+}
+
+export async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  await exited;
+}
+
+/** Produces queue.depth samples of an overloaded worker, every 100 ms of event time = wall time. */
+export async function overload(topic: string, worker: string, ms: number): Promise<number> {
+  const until = Date.now() + ms;
+  let last = 0;
+  while (Date.now() < until) {
+    last = Date.now();
+    await produce(topic, [{ key: worker, value: encodeTelemetryJson({ ts: last, source: worker, metric: 'queue.depth', value: 120, tags: {} }) }]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}
+
+
+/** Waits until the processor has created its topics. */
+export async function waitForTopic(topic: string): Promise<boolean> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return await waitFor(async () => (await admin.listTopics()).includes(topic), 60_000, 250);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Runs `homeostat <args>` to completion; resolves with its exit code and output. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; elapsedMs: number }> {
+  const started = Date.now();
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => res({ code: code ?? -1, stdout, stderr, elapsedMs: Date.now() - started }));
+  });
+}
