@@ -1,0 +1,170 @@
+/**
+ * Scenario 2 — thundering herd. The service is down for 15 s; its 200 clients retry with a
+ * naive policy (no jitter, short base, many attempts, no budget). When it comes back, the
+ * retries of every request that failed during the outage arrive on top of the normal load,
+ * the rejections eat the capacity, and the storm sustains itself. With `herd-control` the
+ * storm is seen in the retry share while the outage is still on, and the clients get a
+ * jittered, budgeted policy (`retry_policy.set`), so the herd never forms.
+ *
+ * Series keys: `attempts`, `retries`, `errors` (service-wide per second, processor's
+ * `service` scope), `retryShare`, `succeeded`, `offered` (logical requests/s, ground
+ * truth), `retryLevel` (policy in force, step: 0 = the clients' own).
+ */
+import { applyRetryPolicyCommand } from '../client/command';
+import type { Point } from '../report';
+import { createHerdModel, SERVICE, type HerdParams } from './herd-model';
+import { createLoop } from './loop';
+import { checkRunOptions } from './options';
+import { SIM_PARTITIONS, WINDOW_MS, herdPolicy, simEngineConfig, simGuardrails } from './policies';
+import { decisionCounts, leaseSpans, loopFigures, loopSummary, markersOf } from './record';
+import { SIM_START_MS, meanBetween, ratio, signalSeries, windowed } from './series';
+import { quantile, timeToRecover } from './stats';
+import type { Figure, RunOptions, ScenarioResult, SimSeries } from './types';
+
+export const HERD_DEFAULTS: Readonly<HerdParams & { durationMs: number }> = Object.freeze({
+  clients: 200,
+  requestRatePerClient: 1,
+  instances: 4,
+  capacityPerSec: 300,
+  burstMs: 100,
+  // A rejection costs 15% of a served request. The storm sustains itself once rejections eat
+  // the whole capacity, i.e. when rejectCost × attempts/s ≥ capacity: 8 attempts × 200
+  // requests/s × 0.15 = 240 < 300, so this herd decays (in ~15–20 s); at 0.2 it never does.
+  rejectCost: 0.15,
+  successLatencyMs: 20,
+  errorLatencyMs: 5,
+  outageStartMs: 40_000,
+  outageEndMs: 55_000,
+  // Naive: no jitter, 100 ms base, 1 s cap, 8 attempts, and no budget to speak of
+  // (ratio 0 plus a floor of 1000 retries/s per client — nothing ever runs out).
+  clientPolicy: Object.freeze({ strategy: 'none', baseMs: 100, capMs: 1_000, maxAttempts: 8, budgetRatio: 0, budgetFloorPerSec: 1_000 }),
+  deadlineMs: 30_000,
+  durationMs: 150_000,
+});
+
+/** Load back within this fraction of its pre-outage mean counts as recovered. */
+export const HERD_RECOVERY_TOLERANCE = 0.25;
+
+/** "After the outage" figures look at this long after it ends, ms. */
+export const HERD_AFTER_MS = 30_000;
+
+export function runHerd(opts: RunOptions, params: Partial<HerdParams> = {}): ScenarioResult {
+  const p: HerdParams = { ...HERD_DEFAULTS, ...params };
+  const seconds = checkRunOptions(opts, p.outageEndMs + 30_000, HERD_DEFAULTS.durationMs) / 1000;
+  const start = SIM_START_MS;
+  const model = createHerdModel(p, start, seconds, opts.seed);
+  const levelSteps: Point[] = [[start, 0]];
+  const setLevel = (level: number, now: number) => {
+    if (levelSteps[levelSteps.length - 1][1] !== level) levelSteps.push([now, level]);
+  };
+  const loop = createLoop(
+    { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [herdPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
+    {
+      apply(target, _family, params, expiresAt, now) {
+        if (target !== SERVICE) return;
+        for (const r of model.retriers) applyRetryPolicyCommand(r, { type: 'retry_policy.set', params, expiresAt });
+        setLevel(1 + Number(params.extra.level ?? 0), now);
+      },
+      revert(target, _family, now) {
+        if (target !== SERVICE) return;
+        for (const r of model.retriers) applyRetryPolicyCommand(r, { type: 'retry_policy.revert', params: {}, expiresAt: now });
+        setLevel(0, now);
+      },
+    },
+  );
+  for (let k = 1; k <= seconds; k++) {
+    const t = start + k * 1000;
+    loop.ingest(model.advance(t), t);
+  }
+  const end = start + seconds * 1000;
+  levelSteps.push([end, levelSteps[levelSteps.length - 1][1]]);
+
+  const finals = loop.finals();
+  const scoped = (metric: string) => signalSeries(finals, (s) => s.scope === 'service' && s.metric === metric && s.tags.service === SERVICE, 'ratePerSec', 'sum');
+  const series: Record<string, SimSeries> = {
+    attempts: { name: 'requests at the service (attempts)', unit: '/s', points: scoped('requests') },
+    retries: { name: 'of which retries', unit: '/s', points: scoped('retries') },
+    errors: { name: 'errors', unit: '/s', points: scoped('errors') },
+    succeeded: { name: 'logical requests succeeded', unit: '/s', points: windowed(model.truth.succeeded, start, WINDOW_MS, 'rate') },
+    offered: { name: 'logical requests started', unit: '/s', points: windowed(model.truth.started, start, WINDOW_MS, 'rate') },
+    retryLevel: { name: 'retry policy in force (0 = clients’ own, n = herd-control level n−1)', unit: '', points: levelSteps, style: 'step' },
+  };
+  series.retryShare = { name: 'retries / requests', unit: '', points: ratio(series.retries.points, series.attempts.points) };
+
+  const outage = { start: start + p.outageStartMs, end: start + p.outageEndMs, label: `service outage (${(p.outageEndMs - p.outageStartMs) / 1000} s)` };
+  const policy = herdPolicy() as { parameters: { storm?: { retryShare?: number }; calm?: { retryShare?: number } } };
+  return {
+    scenario: 'thundering-herd',
+    title: 'Thundering herd: backoff, jitter and retry budgets',
+    remediation: opts.remediation,
+    seed: opts.seed,
+    startMs: start,
+    durationMs: seconds * 1000,
+    disturbance: outage,
+    figures: herdFigures(model.truth, p, start, outage, series, loop),
+    series,
+    thresholds: {
+      attempts: [{ name: 'capacity', value: p.capacityPerSec }],
+      retryShare: [
+        { name: 'storm', value: policy.parameters.storm?.retryShare ?? 0.2 },
+        { name: 'calm', value: policy.parameters.calm?.retryShare ?? 0.05 },
+      ],
+    },
+    markers: markersOf(loop),
+    leases: leaseSpans(loop.executor.events(), end),
+    commands: [...loop.commands()],
+    decisions: decisionCounts(loop),
+    executor: [...loop.executor.events()],
+    loop: loopSummary(loop),
+  };
+}
+
+function herdFigures(
+  truth: ReturnType<typeof createHerdModel>['truth'],
+  p: HerdParams,
+  start: number,
+  outage: { start: number; end: number },
+  series: Record<string, SimSeries>,
+  loop: Parameters<typeof loopFigures>[0],
+): Figure[] {
+  const sum = (a: Float64Array, from = 0, to = a.length) => a.subarray(from, to).reduce((x, y) => x + y, 0);
+  const afterEnd = outage.end + HERD_AFTER_MS;
+  const after = series.attempts.points.filter(([x]) => x > outage.end && x <= afterEnd).map(([, v]) => v);
+  const started = sum(truth.started);
+  const baseline = meanBetween(series.attempts.points, start + 10_000, outage.start);
+  const ttr = timeToRecover(series.attempts.points, { from: outage.end, baseline, bad: 'up', relative: HERD_RECOVERY_TOLERANCE, absolute: 0 });
+  const s0 = Math.round(p.outageEndMs / 1000);
+  const s1 = s0 + HERD_AFTER_MS / 1000;
+  return [
+    {
+      key: 'peakToMean',
+      label: 'peak-to-mean load after the outage',
+      value: Math.max(...after) / baseline,
+      unit: '×',
+      better: 'lower',
+      note: `highest window request rate at the service in the ${HERD_AFTER_MS / 1000} s after the outage over its mean before the outage (processor signals)`,
+    },
+    { key: 'peakOverCapacity', label: 'that peak ÷ service capacity', value: Math.max(...after) / p.capacityPerSec, unit: '×', better: 'lower' },
+    { key: 'retryAmplification', label: 'retry amplification (attempts ÷ logical requests)', value: sum(truth.attempts) / started, unit: '×', better: 'lower' },
+    { key: 'successShare', label: 'logical requests that succeeded', value: (100 * sum(truth.succeeded)) / started, unit: '%', better: 'higher' },
+    {
+      key: 'successAfter',
+      label: `goodput in the ${HERD_AFTER_MS / 1000} s after the outage`,
+      value: sum(truth.succeeded, s0, s1) / (HERD_AFTER_MS / 1000),
+      unit: '/s',
+      better: 'higher',
+    },
+    { key: 'p99Latency', label: 'p99 latency of successful requests', value: quantile(truth.latency, 0.99), unit: 'ms', better: 'lower' },
+    { key: 'gaveUp', label: 'requests given up (attempts, budget, deadline)', value: sum(truth.gaveUp), unit: '', better: 'lower' },
+    { key: 'gaveUpBudget', label: '… of which stopped by the retry budget', value: truth.gaveUpBy.budget, unit: '', better: 'neutral' },
+    {
+      key: 'timeToRecover',
+      label: 'time to recover (service load)',
+      value: ttr === null ? null : ttr / 1000,
+      unit: 's',
+      better: 'lower',
+      note: `from the end of the outage until the request rate at the service is back within ${HERD_RECOVERY_TOLERANCE * 100}% of its pre-outage mean and stays there; — = not within the run`,
+    },
+    ...loopFigures(loop, 20 * WINDOW_MS),
+  ];
+}

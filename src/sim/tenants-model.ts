@@ -1,0 +1,186 @@
+/**
+ * The simulated multitenant cluster of scenario 3 (noisy tenant): B brokers sharing a fixed
+ * ingress capacity, and T tenants producing steady streams of requests — until one of them
+ * bursts.
+ *
+ * - Each tenant's requests arrive as a Poisson process at its demand (bytes/s) ÷ mean
+ *   request size; sizes are log-normal (median 100 KB, σ 0.5). Each request goes to a
+ *   random broker (the leader of a random partition).
+ * - Each broker serves its requests first come, first served at capacity ÷ B bytes/s
+ *   (Lindley's recursion: start = max(arrival, previous finish)). A burst that pushes
+ *   demand over capacity builds one backlog that every tenant's requests wait behind.
+ * - A quota (`quota.set`, bytes/s, cluster-wide per tenant) throttles the tenant before
+ *   the brokers' queues, as Kafka does by delaying the throttled client: a GCRA shaper
+ *   (the ATM Forum's Generic Cell Rate Algorithm, ITU-T I.371) with one second of burst
+ *   tolerance holds each request until its turn. Only the throttled tenant waits.
+ * - A request that would wait longer than `requestTimeoutMs` in the shaper is dropped by
+ *   its client (Kafka's request.timeout.ms, 30 s by default).
+ * - Brokers report per tenant the bytes and requests they accepted each second, and their
+ *   capacity as a gauge.
+ */
+import type { RandomFn } from '../client/random';
+import type { Telemetry } from '../model/telemetry';
+import { exponential, logNormal } from './dist';
+import { createEventQueue } from './events';
+
+export interface TenantSpec {
+  name: string;
+  demandBytesPerSec: number;
+}
+
+export interface TenantsParams {
+  capacityBytesPerSec: number;
+  brokers: number;
+  tenants: readonly TenantSpec[];
+  /** The tenant that bursts, and by how much its demand is multiplied. */
+  noisy: string;
+  burstFactor: number;
+  /** Burst interval, ms after the start. */
+  burstStartMs: number;
+  burstEndMs: number;
+  sizeMedianBytes: number;
+  sizeSigma: number;
+  requestTimeoutMs: number;
+  /** Burst tolerance of the quota shaper, ms at the quota rate. */
+  quotaBurstMs: number;
+}
+
+interface Tenant {
+  spec: TenantSpec;
+  index: number;
+  quota: number;
+  /** GCRA theoretical arrival time. */
+  tat: number;
+}
+
+interface Req {
+  tenant: number;
+  arrival: number;
+  size: number;
+}
+
+type Ev = { kind: 'arrive'; tenant: number } | { kind: 'admit'; req: Req };
+
+/** Ground truth by tenant (index as in params.tenants). */
+export interface TenantsTruth {
+  /** Offered bytes per second (by arrival). */
+  offered: Float64Array[];
+  /** Bytes completed per second (by completion). */
+  completed: Float64Array[];
+  /** Requests dropped by their client after waiting too long in the shaper (by arrival). */
+  dropped: Float64Array[];
+  /** Latency (ms) of each completed request, and its completion time. */
+  latency: number[][];
+  latencyAt: number[][];
+}
+
+export interface TenantsModel {
+  advance(t: number): Telemetry[];
+  setQuota(tenant: string, bytesPerSec: number, now: number): void;
+  clearQuota(tenant: string, now: number): void;
+  quotaOf(tenant: string): number;
+  readonly truth: TenantsTruth;
+}
+
+export function createTenantsModel(p: TenantsParams, startMs: number, seconds: number, random: RandomFn): TenantsModel {
+  const meanSize = p.sizeMedianBytes * Math.exp((p.sizeSigma * p.sizeSigma) / 2);
+  const brokerRate = p.capacityBytesPerSec / p.brokers / 1000; // bytes per ms
+  const burstStart = startMs + p.burstStartMs;
+  const burstEnd = startMs + p.burstEndMs;
+  const tenants: Tenant[] = p.tenants.map((spec, index) => ({ spec, index, quota: Infinity, tat: startMs }));
+  const byName = new Map(tenants.map((t) => [t.spec.name, t]));
+  const free = new Array<number>(p.brokers).fill(startMs);
+  const accepted = Array.from({ length: p.brokers }, () => tenants.map(() => ({ bytes: 0, requests: 0 })));
+  const n = tenants.length;
+  const truth: TenantsTruth = {
+    offered: tenants.map(() => new Float64Array(seconds)),
+    completed: tenants.map(() => new Float64Array(seconds)),
+    dropped: tenants.map(() => new Float64Array(seconds)),
+    latency: tenants.map(() => []),
+    latencyAt: tenants.map(() => []),
+  };
+  const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
+  const rateAt = (tn: Tenant, t: number): number =>
+    (tn.spec.demandBytesPerSec * (tn.spec.name === p.noisy && t >= burstStart && t < burstEnd ? p.burstFactor : 1)) / meanSize / 1000; // requests per ms
+  const nextChange = (t: number): number => (t < burstStart ? burstStart : t < burstEnd ? burstEnd : Infinity);
+  const events = createEventQueue<Ev>();
+
+  function nextArrival(tn: Tenant, from: number): number {
+    let t = from;
+    for (;;) {
+      const cand = t + exponential(random, 1 / rateAt(tn, t));
+      const change = tn.spec.name === p.noisy ? nextChange(t) : Infinity;
+      if (cand < change) return cand;
+      t = change;
+    }
+  }
+
+  for (const tn of tenants) events.push(nextArrival(tn, startMs), { kind: 'arrive', tenant: tn.index });
+
+  function arrive(tn: Tenant, now: number): void {
+    const size = logNormal(random, p.sizeMedianBytes, p.sizeSigma);
+    truth.offered[tn.index][sec(now)] += size;
+    let admit = now;
+    if (Number.isFinite(tn.quota)) {
+      const tolerance = p.quotaBurstMs;
+      admit = Math.max(now, tn.tat - tolerance);
+      if (admit - now > p.requestTimeoutMs) {
+        truth.dropped[tn.index][sec(now)]++;
+        return;
+      }
+      tn.tat = Math.max(tn.tat, admit) + (size * 1000) / tn.quota;
+    }
+    events.push(admit, { kind: 'admit', req: { tenant: tn.index, arrival: now, size } });
+  }
+
+  function admit(req: Req, now: number): void {
+    const b = Math.floor(random() * p.brokers);
+    const startAt = Math.max(now, free[b]);
+    const done = startAt + req.size / brokerRate;
+    free[b] = done;
+    accepted[b][req.tenant].bytes += req.size;
+    accepted[b][req.tenant].requests++;
+    truth.completed[req.tenant][sec(done)] += req.size;
+    truth.latency[req.tenant].push(done - req.arrival);
+    truth.latencyAt[req.tenant].push(done);
+  }
+
+  return {
+    truth,
+    advance(t) {
+      while (events.peekTime() < t) {
+        const { t: at, event } = events.pop() as { t: number; event: Ev };
+        if (event.kind === 'arrive') {
+          const tn = tenants[event.tenant];
+          arrive(tn, at);
+          events.push(nextArrival(tn, at), { kind: 'arrive', tenant: tn.index });
+        } else admit(event.req, at);
+      }
+      const ts = t - 1;
+      const out: Telemetry[] = [];
+      for (let b = 0; b < p.brokers; b++) {
+        const source = `broker-${b + 1}`;
+        for (let i = 0; i < n; i++) {
+          const tags = { tenant: tenants[i].spec.name };
+          out.push({ ts, source, metric: 'tenant.bytes_in', value: accepted[b][i].bytes, tags });
+          out.push({ ts, source, metric: 'tenant.requests', value: accepted[b][i].requests, tags });
+          accepted[b][i].bytes = 0;
+          accepted[b][i].requests = 0;
+        }
+        out.push({ ts, source, metric: 'cluster.capacity_bytes', value: p.capacityBytesPerSec / p.brokers, tags: {} });
+      }
+      return out;
+    },
+    setQuota(name, bytesPerSec, now) {
+      const tn = byName.get(name);
+      if (tn === undefined) return;
+      if (!Number.isFinite(tn.quota)) tn.tat = now; // a new shaper starts with its burst tolerance full
+      tn.quota = bytesPerSec;
+    },
+    clearQuota(name) {
+      const tn = byName.get(name);
+      if (tn !== undefined) tn.quota = Infinity;
+    },
+    quotaOf: (name) => byName.get(name)?.quota ?? Infinity,
+  };
+}

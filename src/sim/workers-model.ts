@@ -1,0 +1,246 @@
+/**
+ * The simulated worker pool of scenario 1 (overloaded workers): W workers, each with
+ * `slots` execution slots, a FIFO queue, a hidden speed, and a query timeout that
+ * homeostat may change (`query_timeout.set`).
+ *
+ * - Arrivals: one Poisson stream routed uniformly at random to the workers (hash routing:
+ *   the balancer does not know the workers' speeds); its rate steps up during the surge.
+ * - Cost: log-normal (median 20 ms, σ 1.3 by default: p99 ≈ 0.4 s, p99.9 ≈ 1.1 s, and the
+ *   2.6% of queries above 250 ms carry a quarter of the work); service time = cost / speed.
+ * - Timeout: a query whose time in system (queue + service) reaches the worker's current
+ *   timeout is dropped — from the queue if still waiting (it costs nothing), or aborted in
+ *   its slot (the slot is freed at that moment). The current timeout applies to queries
+ *   already admitted too, as a per-worker deadline check does.
+ * - The client gives up after `clientDeadlineMs`: a query completed later counts as failed
+ *   (the worker did the work for nobody). Goodput = queries completed within the deadline.
+ */
+import type { Telemetry } from '../model/telemetry';
+import type { RandomFn } from '../client/random';
+import { exponential, logNormal } from './dist';
+import { createEventQueue } from './events';
+
+export interface WorkersParams {
+  workers: number;
+  slots: number;
+  /** Hidden speeds are spread evenly over [speedMin, speedMax] and shuffled by the seed. */
+  speedMin: number;
+  speedMax: number;
+  costMedianMs: number;
+  costSigma: number;
+  /** Offered load before the surge, as a fraction of the fleet's capacity. */
+  baseUtilization: number;
+  surgeFactor: number;
+  /** Surge interval, ms after the start. */
+  surgeStartMs: number;
+  surgeEndMs: number;
+  defaultTimeoutMs: number;
+  clientDeadlineMs: number;
+}
+
+interface Query {
+  arrival: number;
+  service: number;
+}
+
+interface Running {
+  q: Query;
+  start: number;
+  end: number;
+  token: number;
+  timedOut: boolean;
+}
+
+interface Worker {
+  id: string;
+  speed: number;
+  timeoutMs: number;
+  queue: Query[];
+  head: number;
+  slots: (Running | null)[];
+  timeouts: number;
+  latencies: Telemetry[];
+}
+
+type Ev = { kind: 'arrive' } | { kind: 'done'; w: number; slot: number; token: number };
+
+/** Ground truth per second (index = second since the start). */
+export interface WorkersTruth {
+  arrivals: Float64Array;
+  /** Completed within the client deadline (by completion second). */
+  good: Float64Array;
+  /** Completed after the client deadline. */
+  late: Float64Array;
+  timeouts: Float64Array;
+  /** Client-observed latency of every completed query, and its completion time. */
+  latency: number[];
+  latencyAt: number[];
+}
+
+export interface WorkersModel {
+  readonly ids: readonly string[];
+  readonly speeds: readonly number[];
+  readonly capacityPerSec: number;
+  readonly baseRatePerSec: number;
+  /** Runs every event before `t`, then returns the telemetry of the second ending at `t`. */
+  advance(t: number): Telemetry[];
+  setTimeout(worker: string, timeoutMs: number, now: number): void;
+  timeoutOf(worker: string): number;
+  readonly truth: WorkersTruth;
+}
+
+export function createWorkersModel(p: WorkersParams, startMs: number, seconds: number, rnd: { arrivals: RandomFn; costs: RandomFn; speeds: readonly number[] }): WorkersModel {
+  const meanCost = p.costMedianMs * Math.exp((p.costSigma * p.costSigma) / 2);
+  const capacityPerSec = rnd.speeds.reduce((s, v) => s + (p.slots * v * 1000) / meanCost, 0);
+  const baseRate = p.baseUtilization * capacityPerSec;
+  const surgeStart = startMs + p.surgeStartMs;
+  const surgeEnd = startMs + p.surgeEndMs;
+  const rateAt = (t: number): number => (t >= surgeStart && t < surgeEnd ? baseRate * p.surgeFactor : baseRate);
+  const nextChange = (t: number): number => (t < surgeStart ? surgeStart : t < surgeEnd ? surgeEnd : Infinity);
+
+  const workers: Worker[] = rnd.speeds.map((speed, i) => ({
+    id: `worker-${i + 1}`,
+    speed,
+    timeoutMs: p.defaultTimeoutMs,
+    queue: [],
+    head: 0,
+    slots: new Array<Running | null>(p.slots).fill(null),
+    timeouts: 0,
+    latencies: [],
+  }));
+  const byId = new Map(workers.map((w, i) => [w.id, i]));
+  const truth: WorkersTruth = {
+    arrivals: new Float64Array(seconds),
+    good: new Float64Array(seconds),
+    late: new Float64Array(seconds),
+    timeouts: new Float64Array(seconds),
+    latency: [],
+    latencyAt: [],
+  };
+  const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
+  const events = createEventQueue<Ev>();
+  let token = 0;
+
+  /** Inhomogeneous Poisson: restart the exponential at each rate change (memorylessness). */
+  function nextArrival(from: number): number {
+    let t = from;
+    for (;;) {
+      const cand = t + exponential(rnd.arrivals, 1000 / rateAt(t));
+      const change = nextChange(t);
+      if (cand < change) return cand;
+      t = change;
+    }
+  }
+
+  function timeout(w: Worker, now: number): void {
+    w.timeouts++;
+    truth.timeouts[sec(now)]++;
+  }
+
+  function purge(w: Worker, now: number): void {
+    while (w.head < w.queue.length && now - w.queue[w.head].arrival >= w.timeoutMs) {
+      w.head++;
+      timeout(w, now);
+    }
+    if (w.head > 1024 && w.head * 2 > w.queue.length) {
+      w.queue = w.queue.slice(w.head);
+      w.head = 0;
+    }
+  }
+
+  function schedule(wi: number, slot: number, r: Running): void {
+    events.push(r.end, { kind: 'done', w: wi, slot, token: r.token });
+  }
+
+  function startRun(w: Worker, q: Query, now: number): Running {
+    const finish = now + q.service;
+    const cutoff = q.arrival + w.timeoutMs;
+    return finish <= cutoff ? { q, start: now, end: finish, token: ++token, timedOut: false } : { q, start: now, end: cutoff, token: ++token, timedOut: true };
+  }
+
+  function fill(wi: number, now: number): void {
+    const w = workers[wi];
+    purge(w, now);
+    for (let s = 0; s < w.slots.length && w.head < w.queue.length; s++) {
+      if (w.slots[s] !== null) continue;
+      const r = startRun(w, w.queue[w.head++], now);
+      w.slots[s] = r;
+      schedule(wi, s, r);
+    }
+  }
+
+  function done(wi: number, slot: number, tok: number, now: number): void {
+    const w = workers[wi];
+    const r = w.slots[slot];
+    if (r === null || r.token !== tok) return; // rescheduled by a timeout change
+    w.slots[slot] = null;
+    if (r.timedOut) timeout(w, now);
+    else {
+      const latency = now - r.q.arrival;
+      truth.latency.push(latency);
+      truth.latencyAt.push(now);
+      if (latency <= p.clientDeadlineMs) truth.good[sec(now)]++;
+      else truth.late[sec(now)]++;
+      w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
+    }
+    fill(wi, now);
+  }
+
+  events.push(nextArrival(startMs), { kind: 'arrive' });
+
+  function run(until: number): void {
+    while (events.peekTime() < until) {
+      const { t, event } = events.pop() as { t: number; event: Ev };
+      if (event.kind === 'arrive') {
+        const wi = Math.floor(rnd.arrivals() * workers.length);
+        const w = workers[wi];
+        truth.arrivals[sec(t)]++;
+        w.queue.push({ arrival: t, service: logNormal(rnd.costs, p.costMedianMs, p.costSigma) / w.speed });
+        fill(wi, t);
+        events.push(nextArrival(t), { kind: 'arrive' });
+      } else done(event.w, event.slot, event.token, t);
+    }
+  }
+
+  return {
+    ids: workers.map((w) => w.id),
+    speeds: workers.map((w) => w.speed),
+    capacityPerSec,
+    baseRatePerSec: baseRate,
+    truth,
+    advance(t) {
+      run(t);
+      const out: Telemetry[] = [];
+      const ts = t - 1;
+      for (const w of workers) {
+        purge(w, t);
+        out.push(...w.latencies);
+        w.latencies.length = 0;
+        out.push({ ts, source: w.id, metric: 'queue.depth', value: w.queue.length - w.head, tags: {} });
+        out.push({ ts, source: w.id, metric: 'inflight', value: w.slots.filter((s) => s !== null).length, tags: {} });
+        out.push({ ts, source: w.id, metric: 'query.timeouts', value: w.timeouts, tags: {} });
+        w.timeouts = 0;
+      }
+      // In event-time order, as one producer per host would write them (stable: ties keep worker order).
+      return out.sort((a, b) => a.ts - b.ts);
+    },
+    setTimeout(id, timeoutMs, now) {
+      const wi = byId.get(id);
+      if (wi === undefined) return;
+      const w = workers[wi];
+      w.timeoutMs = timeoutMs;
+      // Running queries get the new deadline too (never in the past: an abort happens now at the earliest).
+      w.slots.forEach((r, s) => {
+        if (r === null) return;
+        const finish = r.start + r.q.service;
+        const cutoff = Math.max(now, r.q.arrival + timeoutMs);
+        const next = finish <= cutoff ? { ...r, end: finish, timedOut: false } : { ...r, end: cutoff, timedOut: true };
+        if (next.end === r.end && next.timedOut === r.timedOut) return;
+        const moved = { ...next, token: ++token };
+        w.slots[s] = moved;
+        schedule(wi, s, moved);
+      });
+      fill(wi, now);
+    },
+    timeoutOf: (id) => workers[byId.get(id) ?? 0].timeoutMs,
+  };
+}
