@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { HomeostatError, describeError } from '../errors';
 import { registerControlCommand } from './control';
+import { registerDemoCommand } from './demo';
 import { registerRunCommand } from './run';
 import { registerTopicsCommand } from './topics';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerTopicsCommand(program);
   registerRunCommand(program);
   registerControlCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 
