@@ -38,8 +38,6 @@ export const configSchema = z
       .default({}),
     runner: z
       .object({
-        /** Pause fetching when this many decoded records await their windows' outputs. */
-        maxBufferedRecords: z.number().int().positive().default(200_000),
         /**
          * Watermark alignment: a partition whose event time runs this far ahead of the
          * watermark is paused until the others catch up, which bounds the open-window state.

@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../../src/errors';
+import { loadConfig } from '../../../src/ops/config';
+import { engineConfigFrom } from '../../../src/ops/engine-config';
+
+function file(text: string): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'c.yaml');
+  writeFileSync(f, text);
+  return f;
+}
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.issues];
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  test('defaults, then file, then environment, then flags', () => {
+    const f = file('kafka:\n  brokers: [file:1]\n  groupId: g1\nengine:\n  window: { sizeMs: 5000 }\n');
+    expect(loadConfig({ env: {} }).kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(loadConfig({ file: f, env: {} }).kafka.brokers).toEqual(['file:1']);
+    expect(loadConfig({ file: f, env: { KAFKA_BROKERS: 'env:2,env:3' } }).kafka.brokers).toEqual(['env:2', 'env:3']);
+    const c = loadConfig({ file: f, env: { KAFKA_BROKERS: 'env:2' }, brokers: 'flag:4' });
+    expect(c.kafka.brokers).toEqual(['flag:4']);
+    expect(c.kafka.groupId).toBe('g1');
+    expect(engineConfigFrom(c).window).toEqual({ sizeMs: 5000, advanceMs: 5000, graceMs: 1000 });
+  });
+
+  test('errors name the key, the value and the fix', () => {
+    const issues = issuesOf(() =>
+      loadConfig({ env: {}, file: file('kafka:\n  sessionTimeoutMs: 6000\n  heartbeatIntervalMs: 5000\nengine:\n  windw: 1\nhttp:\n  port: 70000\n') }),
+    );
+    expect(issues.some((i) => i.startsWith('kafka.heartbeatIntervalMs') && /a third of kafka.sessionTimeoutMs/.test(i))).toBe(true);
+    expect(issues.some((i) => i.startsWith('engine') && /'windw'/.test(i))).toBe(true);
+    expect(issues.some((i) => i.startsWith('http.port: got 70000'))).toBe(true);
+  });
+
+  test('cross-field rules of the engine and the runner', () => {
+    const bad = loadConfig({ env: {}, file: file('engine:\n  window: { sizeMs: 10000, advanceMs: 3000 }\n') });
+    expect(issuesOf(() => engineConfigFrom(bad)).join('\n')).toMatch(/engine\.window\.sizeMs \(10000\) must be a multiple of window\.advanceMs/);
+    expect(issuesOf(() => loadConfig({ env: {}, file: file('engine:\n  idleAfterMs: 60000\nrunner:\n  maxAheadMs: 30000\n') })).join('\n')).toMatch(/runner\.maxAheadMs.*must exceed engine\.idleAfterMs/);
+  });
+
+  test('a missing or broken file is a clear error', () => {
+    expect(() => loadConfig({ file: '/nonexistent/homeostat.yaml' })).toThrow(/cannot read config file \/nonexistent\/homeostat\.yaml/);
+    expect(() => loadConfig({ file: file('kafka: [') })).toThrow(/not valid YAML/);
+  });
+});
