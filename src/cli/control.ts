@@ -2,7 +2,7 @@ import { userInfo, hostname } from 'node:os';
 import type { Command } from 'commander';
 import { createRecordCodec } from '../codec';
 import { HomeostatError } from '../errors';
-import type { ControlKind, ControlRecord } from '../guardrails/control';
+import type { ControlRecord } from '../guardrails/control';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { controlKey } from '../kafka/control-reader';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
@@ -47,8 +47,8 @@ export function registerControlCommand(program: Command): void {
   });
   add('exclude', '<policy> <target>', 'never act on a target (policy "all" for every policy)', (a) => ({ kind: 'exclude', policy: policyArg(a[0]), target: a[1], mode: null }));
   add('include', '<policy> <target>', 'undo exclude', (a) => ({ kind: 'include', policy: policyArg(a[0]), target: a[1], mode: null }));
-  add('kill', '', 'global kill switch: stop issuing anything, everywhere', () => ({ kind: 'kill' as ControlKind, policy: null, target: null, mode: null }));
-  add('unkill', '', 'release the kill switch', () => ({ kind: 'unkill' as ControlKind, policy: null, target: null, mode: null }));
+  add('kill', '', 'global kill switch: stop issuing anything, everywhere', () => ({ kind: 'kill', policy: null, target: null, mode: null }));
+  add('unkill', '', 'release the kill switch', () => ({ kind: 'unkill', policy: null, target: null, mode: null }));
 }
 
 async function writeControl(opts: ControlOptions, record: ControlRecord): Promise<void> {

@@ -35,7 +35,7 @@ export function registerDemoCommand(program: Command): void {
 
 /** A plain-text table: first column left-aligned, numbers right-aligned. */
 export function formatTable(t: Table): string {
-  const cell = (v: unknown): string => (v === null || v === undefined ? '—' : typeof v === 'number' ? formatNumber(v) : String(v));
+  const cell = (v: string | number | null): string => (v === null ? '—' : typeof v === 'number' ? formatNumber(v) : v);
   const rows = [t.columns, ...t.rows.map((r) => r.map(cell))];
   const widths = t.columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   // Columns of figures (every cell starts like a number) are right-aligned, text left-aligned.

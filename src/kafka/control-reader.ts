@@ -42,7 +42,7 @@ export function createControlReader(opts: {
             return;
           }
           try {
-            opts.onControl(r.value as ControlRecord);
+            opts.onControl(r.value);
           } catch (err) {
             opts.logger.warn({ offset: message.offset, err: describeError(err) }, 'ignoring a control record that cannot be applied');
           }

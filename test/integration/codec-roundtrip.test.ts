@@ -10,12 +10,12 @@ import type { Telemetry } from '../../src/model/telemetry';
 import { createTopic, produce, randomName, readTopic } from '../helpers/kafka';
 import { registryUrl } from '../helpers/services';
 
-const samples: Telemetry[] = Array.from({ length: 50 }, (_, i) => ({
+const samples: Telemetry[] = Array.from({ length: 50 }, (_, i): Telemetry => ({
   ts: Date.UTC(2026, 0, 1) + i * 1000,
   source: `worker-${i % 5}`,
   metric: i % 2 === 0 ? 'query.latency_ms' : 'queue.depth',
   value: i * 1.5 + 0.25,
-  tags: (i % 3 === 0 ? { tenant: `t${i % 4}`, role: 'worker' } : {}) as Record<string, string>,
+  tags: (i % 3 === 0 ? { tenant: `t${i % 4}`, role: 'worker' } : {}),
 }));
 
 describe('telemetry round trip through Kafka and the registry', () => {
