@@ -162,6 +162,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const zero = (): Acc => ({ consumed: 0, aggregated: 0, late: 0, deadLettered: 0 });
   let base = zero();
   let committed = zero();
+  let committedWindows = 0;
   let accountingTimer: NodeJS.Timeout | undefined;
   let pendingTimer: NodeJS.Timeout | undefined;
 
@@ -276,6 +277,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const reset = async (): Promise<void> => {
     base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
     committed = zero();
+    committedWindows = 0;
     processor = createProcessor({ engine: options.engine, partitionCount: processor!.merger.config.partitionCount });
     processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
     progress.clear();
@@ -335,6 +337,7 @@ export function createRunner(options: RunnerOptions): Runner {
         // Handled before the restart: rebuild open windows, emit what closes, but never
         // dead-letter or count it again.
         totals.restored++;
+        options.metrics?.recordsRestored.inc();
         if (r.status === 'ok') {
           scratch.dead.length = 0;
           proc.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, scratch);
@@ -363,7 +366,7 @@ export function createRunner(options: RunnerOptions): Runner {
     highs.set(p, BigInt(batch.highWatermark));
     proc.step({ kind: 'backlog', partition: p, backlog: pr.lag > 0 }, out);
     await heartbeat();
-    await commitBatch(out, byOffset, p);
+    await commitBatch(out, byOffset, p, started);
     resolveOffset(last);
     await heartbeat();
     applyAlignment();
@@ -394,9 +397,10 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     });
 
-  const commitBatch = (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number): Promise<void> => serialized(() => commitBatchNow(out, byOffset, p));
+  const commitBatch = (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number, started: bigint): Promise<void> =>
+    serialized(() => commitBatchNow(out, byOffset, p, started));
 
-  const commitBatchNow = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number): Promise<void> => {
+  const commitBatchNow = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number, started: bigint): Promise<void> => {
     const proc = processor!;
     const topicMessages: TopicMessages[] = [];
     if (out.dead.length > 0) {
@@ -442,6 +446,27 @@ export function createRunner(options: RunnerOptions): Runner {
       throw err;
     }
     const c = proc.counters();
+    const m = options.metrics;
+    if (m) {
+      // Counters move only with committed work, by the delta since the last commit.
+      m.recordsConsumed.inc({ topic }, c.consumed - committed.consumed);
+      m.recordsAggregated.inc(c.aggregated - committed.aggregated);
+      m.recordsLate.inc(c.late - committed.late);
+      for (const d of out.dead) if (d.code !== 'LATE') m.recordsDeadLettered.inc({ reason: d.code });
+      m.windowsClosed.inc(Math.max(0, c.windowsClosed - committedWindows));
+      committedWindows = c.windowsClosed;
+      if (Number.isFinite(wm)) {
+        m.watermarkMs.set(wm);
+        const maxTs = Math.max(...[...progress.values()].map((x) => x.maxTs));
+        if (Number.isFinite(maxTs)) m.watermarkDelaySeconds.set(Math.max(0, maxTs - wm) / 1000);
+      }
+      m.seriesActive.set(proc.seriesCount());
+      for (const [part, pr] of progress) m.consumerLag.set({ topic, partition: String(part) }, Math.max(0, pr.lag));
+      if (topicMessages.some((tm) => tm.topic === config.topics.actions)) {
+        // Window close → command written: the batch that closed the window started at `started`.
+        m.commandLatencySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    }
     committed = { consumed: c.consumed, aggregated: c.aggregated, late: c.late, deadLettered: c.deadLettered };
     totals.transactions++;
     totals.signalsWritten += out.published.length;
