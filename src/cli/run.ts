@@ -5,6 +5,7 @@ import { createControlReader } from '../kafka/control-reader';
 import { createDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
+import { createVerifier } from '../verify';
 import { createRegistryResolver } from '../kafka/registry';
 import { createRunner, type Runner } from '../kafka/runner';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
@@ -60,7 +61,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
   const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
   const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
-  const stage = createDecisionStage(decisionEngine);
+  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
   for (const p of decisionEngine.policies) {
     const mode = config.mode ?? policies.find((x) => x.name === p.name)?.mode ?? 'shadow';
     logger.info({ policy: p.name, type: p.type, version: p.version, mode }, mode === 'shadow' ? `policy ${p.name} runs in SHADOW mode: it decides and records, executors never apply its commands (set mode: enforce or --mode to act)` : `policy ${p.name} runs in ${mode} mode`);
@@ -71,7 +72,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   const extension = await createDecisionExtension({
     kafka: createKafka(config.kafka, logger),
     stage,
-    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state },
+    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
     format: config.actions.format,
     resolver,
     stateKey: `decisions/${config.kafka.groupId}`,

@@ -10,23 +10,32 @@ import type { SchemaResolver } from '../codec';
 import type { EngineState } from '../policies';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
-import type { DecideOutputs, DecisionStage } from '../pipeline/decide';
+import type { DecideOutputs, DecisionStage, StageState } from '../pipeline/decide';
 import type { ControlRecord } from '../guardrails/control';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
+import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import type { BatchExtension } from './runner';
 
 export interface DecisionExtensionOptions {
   kafka: Kafka;
   stage: DecisionStage;
-  topics: { actions: string; decisions: string; state: string };
+  topics: { actions: string; decisions: string; state: string; outcomes: string };
   format: OutputFormat;
   resolver?: SchemaResolver;
   /** Key of the snapshot on the state topic (one per consumer group). */
   stateKey: string;
   logger: Logger;
   metrics?: HomeostatMetrics;
+  /**
+   * Observes what each transaction writes (e.g. the live dashboard): the batch's final
+   * signals, its commands, and its decisions (control decisions included). Called before the
+   * transaction commits: a batch that aborts is replayed after the reset with the same ids,
+   * so an observer must apply outputs idempotently. A throw is logged and ignored — an
+   * observer cannot fail a batch.
+   */
+  onOutputs?(finals: readonly WindowSignal[], commands: readonly Command[], decisions: readonly Decision[]): void;
 }
 
 export interface DecisionExtension extends BatchExtension {
@@ -38,14 +47,15 @@ export interface DecisionExtension extends BatchExtension {
 export async function createDecisionExtension(o: DecisionExtensionOptions): Promise<DecisionExtension> {
   const actions = await createOutputEncoder('command', o.topics.actions, o.format, o.resolver);
   const decisions = await createOutputEncoder('decision', o.topics.decisions, o.format, o.resolver);
+  const outcomes = await createOutputEncoder('outcome', o.topics.outcomes, o.format, o.resolver);
 
   const restore = async (): Promise<void> => {
     const snapshot = await readLatest(o.kafka, o.topics.state, o.stateKey);
     if (snapshot) {
-      o.stage.restore(JSON.parse(snapshot.toString('utf8')) as EngineState);
+      o.stage.restore(JSON.parse(snapshot.toString('utf8')) as StageState | EngineState);
       o.logger.info({ topic: o.topics.state, key: o.stateKey }, 'restored the policies state from the last committed snapshot');
     } else {
-      o.stage.restore(o.stage.engine.init());
+      o.stage.restore({ engine: o.stage.engine.init(), verifier: null });
     }
   };
 
@@ -60,17 +70,25 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
     }
     return { topic: o.topics.decisions, messages: list.map((d) => decisions.message(d.target, d)) };
   };
+  const observe = (finals: readonly WindowSignal[], commands: readonly Command[], list: readonly Decision[]): void => {
+    if (!o.onOutputs) return;
+    try {
+      o.onOutputs(finals, commands, list);
+    } catch (err) {
+      o.logger.warn({ err }, 'an onOutputs observer failed; the batch carries on');
+    }
+  };
   const snapshot = (): TopicMessages => ({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
 
   return {
     restore,
     applyControl(record) {
-      const before = JSON.stringify(o.stage.state().guard.control);
+      const before = JSON.stringify(o.stage.state().engine.guard.control);
       const out: DecideOutputs = { commands: [], decisions: [] };
       o.stage.onControl(record, out);
       // Re-reading the compacted topic after a restart re-applies records already in the
       // restored state: only a record that changes something is news.
-      if (JSON.stringify(o.stage.state().guard.control) === before) return;
+      if (JSON.stringify(o.stage.state().engine.guard.control) === before) return;
       o.logger.info({ control: record }, `control: ${record.kind} applied`);
       pending.push(...out.decisions);
       dirty = true;
@@ -78,7 +96,10 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
     hasPending: () => dirty,
     takePending() {
       const messages: TopicMessages[] = [];
-      if (pending.length > 0) messages.push(decisionMessages(pending));
+      if (pending.length > 0) {
+        observe([], [], pending);
+        messages.push(decisionMessages(pending));
+      }
       messages.push(snapshot());
       pending = [];
       dirty = false;
@@ -95,9 +116,17 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
         messages.push({ topic: o.topics.actions, messages: out.commands.map((c) => actions.message(c.target, c)) });
         for (const c of out.commands) o.metrics?.commands.inc({ policy: c.policy, type: c.type, mode: c.mode });
       }
+      if (out.outcomes && out.outcomes.length > 0) {
+        messages.push({ topic: o.topics.outcomes, messages: out.outcomes.map((r) => outcomes.message(r.target, r)) });
+      }
       const all = pending.length > 0 ? [...pending, ...out.decisions] : out.decisions;
       pending = [];
       dirty = false;
+      observe(finals, out.commands, all);
+      const leases = o.stage.state().engine.leases;
+      const perPolicy = new Map<string, number>();
+      for (const l of Object.values(leases)) perPolicy.set(l.policy, (perPolicy.get(l.policy) ?? 0) + 1);
+      for (const p of o.stage.engine.policies) o.metrics?.leasesActive.set({ policy: p.name }, perPolicy.get(p.name) ?? 0);
       if (all.length > 0) messages.push(decisionMessages(all));
       messages.push(snapshot());
       return messages;

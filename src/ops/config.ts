@@ -24,6 +24,8 @@ export const configSchema = z
     policies: z.array(z.unknown()).default([]),
     /** Global guardrails and per-policy defaults (docs/policies.md#guardrails). */
     guardrails: z.record(z.unknown()).default({}),
+    /** Verification of each enforced action (docs/verification.md); validated by the verifier at start. */
+    verification: z.record(z.unknown()).default({}),
     /** Overrides every policy's mode (also --mode). Unset: each policy's own mode, shadow by default. */
     mode: z.enum(['shadow', 'canary', 'enforce']).optional(),
     /** HMAC key that signs every command: a file, else env HOMEOSTAT_SIGNING_KEY, else a generated development key. */

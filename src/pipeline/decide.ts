@@ -1,17 +1,31 @@
 /**
  * The decision stage of the pipeline: final window signals → policies and guardrails →
- * commands and decisions. Pure apart from holding the engine's state between calls; every
- * driver (Kafka, replay, simulation) uses it, so a replay decides exactly as the live run.
+ * commands and decisions → verification of each enforced action against the signals that
+ * follow (outcomes; an automatic revert when an action made things worse). Pure apart from
+ * holding state between calls; every driver (Kafka, replay, simulation) uses it, so a
+ * replay decides exactly as the live run.
  */
+import { applyCommand } from '../actions/leases';
+import type { SigningKey } from '../actions/signing';
+import type { OutcomeRecord } from '../codec';
+import type { ControlRecord } from '../guardrails/control';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
-import type { ControlRecord } from '../guardrails/control';
 import type { DecisionEngine, EngineState } from '../policies';
+import { makeDecision } from '../policies/engine-support';
+import { buildRevertCommand, type RevertProposal, type Verifier, type VerifierState } from '../verify';
 
 export interface DecideOutputs {
   commands: Command[];
   decisions: Decision[];
+  outcomes?: OutcomeRecord[];
+}
+
+/** Plain JSON: snapshotted with the offsets so that a restart resumes it. */
+export interface StageState {
+  engine: EngineState;
+  verifier: VerifierState | null;
 }
 
 export interface DecisionStage {
@@ -19,12 +33,46 @@ export interface DecisionStage {
   /** Feeds final signals in emission order; each run of equal windowEnd is one evaluation at that event time. */
   onFinals(finals: readonly WindowSignal[], out: DecideOutputs): void;
   onControl(control: ControlRecord, out: DecideOutputs): void;
-  state(): EngineState;
-  restore(state: EngineState): void;
+  state(): StageState;
+  restore(state: StageState | EngineState): void;
 }
 
-export function createDecisionStage(engine: DecisionEngine, initial?: EngineState): DecisionStage {
-  let state = initial ?? engine.init();
+export interface DecisionStageOptions {
+  verifier?: Verifier;
+  /** Signs automatic reverts (null: unsigned, as the engine's own commands then are). */
+  signing?: SigningKey | null;
+}
+
+export function createDecisionStage(engine: DecisionEngine, options: DecisionStageOptions = {}): DecisionStage {
+  const verifier = options.verifier;
+  let state: EngineState = engine.init();
+  let vstate: VerifierState | null = verifier ? verifier.init() : null;
+
+  /** A worsened action: revert it now, record the decision, and drop its lease so it is not renewed. */
+  const revert = (p: RevertProposal, eventTime: number, out: DecideOutputs): void => {
+    const cmd = buildRevertCommand(p, options.signing ?? null);
+    state = { ...state, leases: applyCommand(state.leases, cmd, 'revert') };
+    out.commands.push(cmd);
+    out.decisions.push(
+      makeDecision({
+        policy: p.policy,
+        policyVersion: p.policyVersion,
+        target: p.target,
+        kind: 'reverted',
+        guardrail: null,
+        commandId: cmd.id,
+        actionType: cmd.type,
+        mode: p.mode,
+        reason: p.reason,
+        evidence: p.evidence,
+        windowStart: p.windowStart,
+        windowEnd: p.windowEnd,
+        eventTime,
+      }),
+    );
+    if (verifier && vstate) vstate = verifier.onCommand(vstate, cmd).state;
+  };
+
   return {
     engine,
     onFinals(finals, out) {
@@ -33,10 +81,23 @@ export function createDecisionStage(engine: DecisionEngine, initial?: EngineStat
         const end = finals[i].windowEnd;
         let j = i;
         while (j < finals.length && finals[j].windowEnd === end) j++;
-        const r = engine.onWindow(state, finals.slice(i, j), end);
+        const group = finals.slice(i, j);
+        const r = engine.onWindow(state, group, end);
         state = r.state;
         out.commands.push(...r.commands);
         out.decisions.push(...r.decisions);
+        if (verifier && vstate) {
+          const outcomes = (out.outcomes ??= []);
+          for (const c of r.commands) {
+            const v = verifier.onCommand(vstate, c);
+            vstate = v.state;
+            outcomes.push(...v.outcomes);
+          }
+          const v = verifier.onWindow(vstate, group, end);
+          vstate = v.state;
+          outcomes.push(...v.outcomes);
+          for (const p of v.reverts) revert(p, end, out);
+        }
         i = j;
       }
     },
@@ -45,9 +106,16 @@ export function createDecisionStage(engine: DecisionEngine, initial?: EngineStat
       state = r.state;
       out.decisions.push(...r.decisions);
     },
-    state: () => state,
+    state: () => ({ engine: state, verifier: vstate }),
     restore(s) {
-      state = s;
+      // Snapshots written before verification existed hold the engine state alone.
+      if ('engine' in s) {
+        state = s.engine;
+        vstate = verifier ? (s.verifier ?? verifier.init()) : null;
+      } else {
+        state = s;
+        vstate = verifier ? verifier.init() : null;
+      }
     },
   };
 }

@@ -1,0 +1,100 @@
+/**
+ * The verifier: did each action help? A pure state machine driven by the decision stage —
+ * `onCommand` for every command it emits, `onWindow` for every closed window's final
+ * signals — that follows each enforced tightening for N windows of event time, reaches a
+ * verdict, keeps per-policy track records and canary-versus-control estimates, and
+ * proposes a revert when an action made things worse. No clock (event time only), no
+ * I/O, no randomness; state is plain JSON (docs/verification.md).
+ */
+import { familyOf } from '../actions/params';
+import { InputError } from '../errors';
+import type { Command } from '../model/command';
+import type { WindowSignal } from '../model/signal';
+import { parseVerifierConfig, type VerifierConfig, type VerifierConfigInput } from './config';
+import { finish, interventionKey, type Finished } from './finish';
+import { commandAction, commandRole, cutAt, endedBy, observe, startVerification } from './pending';
+import { createSignalIndex } from './probes';
+import type { CommandHints, PendingVerification, VerifierOutput, VerifierState } from './types';
+
+export interface Verifier {
+  /** The fully defaulted config in use. */
+  readonly config: VerifierConfig;
+  init(): VerifierState;
+  /**
+   * A command the decision stage emitted. Starts a verification for a tightening `.set`
+   * that is enforced (mode enforce/canary) or a canary's control group (mode shadow);
+   * a `.revert` ends the matching verifications early. Outputs only when the pending
+   * cap drops the oldest verification (an inconclusive outcome).
+   */
+  onCommand(state: VerifierState, cmd: Command, hints?: CommandHints): VerifierOutput;
+  /** The final signals of the window(s) ending at `eventTime` (partials are ignored). */
+  onWindow(state: VerifierState, signals: readonly WindowSignal[], eventTime: number): VerifierOutput;
+}
+
+const noOutputs = (state: VerifierState): VerifierOutput => ({ state, outcomes: [], reverts: [] });
+
+export function createVerifier(input: VerifierConfigInput = {}): Verifier {
+  const config = parseVerifierConfig(input);
+
+  function init(): VerifierState {
+    return { windowMs: null, lastEventTime: null, pending: [], records: {}, dropped: 0 };
+  }
+
+  function onCommand(state: VerifierState, cmd: Command, hints: CommandHints = {}): VerifierOutput {
+    const role = commandRole(cmd, hints);
+    if (role === null) return noOutputs(state);
+    const action = commandAction(cmd, hints);
+    if (action === 'revert') {
+      if (!state.pending.some((v) => endedBy(v, cmd, role))) return noOutputs(state);
+      return noOutputs({ ...state, pending: state.pending.map((v) => (endedBy(v, cmd, role) ? cutAt(v, cmd.issuedAt) : v)) });
+    }
+    // Relaxes and renewals continue an intervention that is already being verified.
+    if (action !== 'set' || state.pending.some((v) => v.commandId === cmd.id)) return noOutputs(state);
+
+    const pending = [...state.pending, startVerification(cmd, role, config, state.windowMs)];
+    const excess = pending.length - config.maxPending;
+    if (excess <= 0) return noOutputs({ ...state, pending });
+    const at = Math.max(cmd.issuedAt, state.lastEventTime ?? cmd.issuedAt);
+    const dropped: Finished[] = pending.slice(0, excess).map((v) => ({ v, at, evicted: true }));
+    const r = finish(state.records, dropped, config, state.windowMs);
+    return {
+      state: { ...state, pending: pending.slice(excess), records: r.records, dropped: state.dropped + excess },
+      outcomes: r.outcomes,
+      reverts: r.reverts,
+    };
+  }
+
+  function onWindow(state: VerifierState, signals: readonly WindowSignal[], eventTime: number): VerifierOutput {
+    if (!Number.isFinite(eventTime)) {
+      throw new InputError('INVALID_FIELD', `verifier.onWindow: eventTime must be a finite epoch-ms number, got ${String(eventTime)}`, { field: 'eventTime' });
+    }
+    let windowMs = state.windowMs;
+    for (const s of signals) {
+      if (!s.partial && s.windowEnd > s.windowStart) {
+        windowMs = s.windowEnd - s.windowStart;
+        break;
+      }
+    }
+    const lastEventTime = state.lastEventTime === null ? eventTime : Math.max(state.lastEventTime, eventTime);
+    if (state.pending.length === 0) return noOutputs({ ...state, windowMs, lastEventTime });
+
+    const index = createSignalIndex(signals);
+    const keep: PendingVerification[] = [];
+    const done: Finished[] = [];
+    for (const v of state.pending) {
+      const next = observe(v, index, eventTime, config.families[v.family].probes, config.threshold);
+      if (eventTime >= next.endAt) done.push({ v: next, at: eventTime, evicted: false });
+      else keep.push(next);
+    }
+    if (done.length === 0) return noOutputs({ ...state, windowMs, lastEventTime, pending: keep });
+
+    const r = finish(state.records, done, config, windowMs);
+    // A proposed revert ends every other enforced verification of the same intervention:
+    // they are judged on what they saw so far and never propose a second revert.
+    const reverted = new Set(r.reverts.map((p) => interventionKey({ policy: p.policy, target: p.target, family: familyOf(p.type) })));
+    const pending = reverted.size === 0 ? keep : keep.map((v) => (v.role === 'treated' && reverted.has(interventionKey(v)) && v.issuedAt <= eventTime ? cutAt(v, eventTime) : v));
+    return { state: { ...state, windowMs, lastEventTime, pending, records: r.records }, outcomes: r.outcomes, reverts: r.reverts };
+  }
+
+  return { config, init, onCommand, onWindow };
+}
