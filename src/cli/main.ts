@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { HomeostatError, describeError } from '../errors';
 import { registerControlCommand } from './control';
 import { registerDemoCommand } from './demo';
+import { registerExecutorCommand } from './executor';
 import { registerRunCommand } from './run';
 import { registerTopicsCommand } from './topics';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerControlCommand(program);
   registerDemoCommand(program);
+  registerExecutorCommand(program);
   return program;
 }
 

@@ -1,0 +1,140 @@
+import type { Command } from 'commander';
+import { loadSigningKey, parseKeyring, type Keyring } from '../actions';
+import { HomeostatError } from '../errors';
+import { createDemoWorker, isReferenceExecutorName, REFERENCE_EXECUTORS, runReferenceExecutor, type ReferenceExecutorOptions } from '../executor';
+import { loadConfig } from '../ops/config';
+import { createLogger, type Logger } from '../ops/logger';
+import { createMetrics } from '../ops/metrics';
+import { createOpsServer } from '../ops/http';
+import { addConnectionOptions, type ConnectionOptions } from './options';
+
+interface ExecutorCliOptions extends ConnectionOptions {
+  maxClockSkewMs: string;
+  targets?: string;
+  groupId?: string;
+  fromBeginning?: boolean;
+  urlTemplate?: string;
+  url: string[];
+  clientConfigTopic?: string;
+  entityType?: 'client-id' | 'user';
+  entity: string[];
+  consumerByteRate?: boolean;
+  httpPort?: string;
+}
+
+const collect = (v: string, list: string[]): string[] => [...list, v];
+
+function pairs(list: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new HomeostatError('USAGE', `${flag} takes name=value, got '${p}'`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+/**
+ * Verification keys: HOMEOSTAT_VERIFY_KEYS (`id=base64:…,id2=hex:…`) or the same
+ * HOMEOSTAT_SIGNING_KEY / _ID the processor signs with. An executor without a key refuses
+ * to start: it would reject every command.
+ */
+function keyring(logger: Logger): Keyring {
+  const spec = process.env.HOMEOSTAT_VERIFY_KEYS;
+  if (spec) return parseKeyring(spec, 'HOMEOSTAT_VERIFY_KEYS');
+  if (!process.env.HOMEOSTAT_SIGNING_KEY) {
+    throw new HomeostatError('CONFIG_INVALID', 'no verification key: set HOMEOSTAT_VERIFY_KEYS=id=base64:… (or HOMEOSTAT_SIGNING_KEY and HOMEOSTAT_SIGNING_KEY_ID as the processor has them)');
+  }
+  const k = loadSigningKey({ announce: (m) => logger.warn(m) });
+  return { [k.keyId]: k.key };
+}
+
+export function registerExecutorCommand(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('executor <name>')
+      .description(`run a reference executor: ${REFERENCE_EXECUTORS.join(', ')} (verifies signatures, leases, de-duplicates, reports results)`)
+      .option('--max-clock-skew-ms <ms>', 'tolerance between the processor clock and ours when judging expiry', '5000')
+      .option('--targets <list>', 'comma-separated allow-list of targets (default: any)')
+      .option('--group-id <id>', 'consumer group (default homeostat-executor-<name>)')
+      .option('--from-beginning', 'read the actions topic from its start on the first run')
+      .option('--url-template <t>', 'query-timeout: admin URL per target, {target} is replaced', 'http://{target}:8080/admin/timeout')
+      .option('--url <target=url>', 'query-timeout: admin URL of one target (repeatable)', collect, [])
+      .option('--client-config-topic <topic>', 'retry-policy: compacted topic the client library follows', 'homeostat.client-config')
+      .option('--entity-type <type>', 'kafka-quota: client-id or user', 'client-id')
+      .option('--entity <tenant=name>', 'kafka-quota: the client id or user of a tenant (repeatable; default: the target itself)', collect, [])
+      .option('--consumer-byte-rate', 'kafka-quota: also set consumer_byte_rate')
+      .option('--http-port <port>', 'port of /metrics, /healthz and /readyz (0 picks one)', '9465'),
+  ).action(async (name: string, opts: ExecutorCliOptions) => {
+    if (!isReferenceExecutorName(name)) throw new HomeostatError('USAGE', `unknown executor '${name}'; choose one of ${REFERENCE_EXECUTORS.join(', ')}`);
+    const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
+    const logger = createLogger({ level: config.log.level, name: `executor-${name}` });
+    const metrics = createMetrics({ defaultMetrics: true });
+    const skew = Number(opts.maxClockSkewMs);
+    if (!(skew >= 0)) throw new HomeostatError('USAGE', `--max-clock-skew-ms must be a number of ms ≥ 0, got '${opts.maxClockSkewMs}'`);
+    const options: ReferenceExecutorOptions = {
+      kafka: config.kafka,
+      topics: { actions: config.topics.actions, actionResults: config.topics.actionResults },
+      registry: config.actions.format === 'avro' ? config.registry : undefined,
+      keyring: keyring(logger),
+      maxClockSkewMs: skew,
+      targets: opts.targets ? opts.targets.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+      groupId: opts.groupId,
+      fromBeginning: opts.fromBeginning ?? false,
+      logger,
+      metrics,
+      queryTimeout: { urlTemplate: opts.urlTemplate, urls: pairs(opts.url, '--url') },
+      retryPolicy: { topic: opts.clientConfigTopic },
+      kafkaQuota: { entityType: opts.entityType, entities: pairs(opts.entity, '--entity'), consumerByteRate: opts.consumerByteRate ?? false },
+    };
+    const executor = await runReferenceExecutor(name, options);
+    const http = createOpsServer({
+      port: Number(opts.httpPort),
+      host: config.http.host,
+      metrics,
+      logger,
+      readiness: () => ({ ready: executor.ready(), reasons: executor.ready() ? [] : [`executor is ${executor.status()}`] }),
+    });
+    await http.start();
+    await new Promise<void>((resolve) => {
+      const onSignal = (): void => {
+        logger.info('stopping: finishing the command in flight; leases stay applied until they lapse or are reverted');
+        void executor
+          .stop()
+          .then(() => http.stop())
+          .then(resolve);
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    });
+  });
+
+  addConnectionOptions(
+    program
+      .command('worker')
+      .description('run the demo worker service: simulated queries with a hidden capacity, an admin endpoint for query timeouts, and its own telemetry')
+      .option('--port <port>', 'HTTP port', '8080')
+      .option('--capacity <n>', 'queries of cost 1 it completes per second', '200')
+      .option('--default-timeout-ms <ms>', 'query timeout until an executor changes it', '30000')
+      .option('--source <id>', 'its source id in telemetry (default: worker-<port>)')
+      .option('--no-telemetry', 'do not publish telemetry to Kafka'),
+  ).action(async (opts: ConnectionOptions & { port: string; capacity: string; defaultTimeoutMs: string; source?: string; telemetry: boolean }) => {
+    const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
+    const logger = createLogger({ level: config.log.level, name: 'demo-worker' });
+    const worker = createDemoWorker({
+      port: Number(opts.port),
+      host: '0.0.0.0',
+      capacityPerSec: Number(opts.capacity),
+      defaultTimeoutMs: Number(opts.defaultTimeoutMs),
+      telemetry: opts.telemetry ? { kafka: config.kafka, topic: config.topics.telemetry, source: opts.source } : undefined,
+      logger,
+    });
+    await worker.start();
+    logger.info({ url: worker.url() }, 'demo worker serving');
+    await new Promise<void>((resolve) => {
+      const onSignal = (): void => void worker.stop().then(resolve);
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    });
+  });
+}
