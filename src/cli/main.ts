@@ -3,6 +3,7 @@ import { HomeostatError, describeError } from '../errors';
 import { registerControlCommand } from './control';
 import { registerDemoCommand } from './demo';
 import { registerExecutorCommand } from './executor';
+import { registerLoadCommand } from './load';
 import { registerRunCommand } from './run';
 import { registerTopicsCommand } from './topics';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerControlCommand(program);
   registerDemoCommand(program);
   registerExecutorCommand(program);
+  registerLoadCommand(program);
   return program;
 }
 
