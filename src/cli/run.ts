@@ -6,6 +6,8 @@ import { createDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';
+import { createDashboard } from '../dashboard';
+import type { Mode } from '../model/command';
 import { createRegistryResolver } from '../kafka/registry';
 import { createRunner, type Runner } from '../kafka/runner';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
@@ -62,6 +64,8 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
   const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
   const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
+  const dashboard = config.http.enabled ? createDashboard({ logger }) : undefined;
+  const modesNow = (): Record<string, Mode> => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
   for (const p of decisionEngine.policies) {
     const mode = config.mode ?? policies.find((x) => x.name === p.name)?.mode ?? 'shadow';
     logger.info({ policy: p.name, type: p.type, version: p.version, mode }, mode === 'shadow' ? `policy ${p.name} runs in SHADOW mode: it decides and records, executors never apply its commands (set mode: enforce or --mode to act)` : `policy ${p.name} runs in ${mode} mode`);
@@ -78,9 +82,18 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     stateKey: `decisions/${config.kafka.groupId}`,
     logger,
     metrics,
+    onOutputs: dashboard ? (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions) : undefined,
   });
   await extension.restore();
-  const control = createControlReader({ kafka: createKafka(config.kafka, logger), topic: config.topics.control, logger, onControl: (r) => extension.applyControl(r) });
+  if (dashboard) {
+    const modes = modesNow();
+    dashboard.setPolicies(decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })));
+  }
+  const control = createControlReader({ kafka: createKafka(config.kafka, logger), topic: config.topics.control, logger, onControl: (r) => {
+      extension.applyControl(r);
+      dashboard?.setModes(modesNow());
+    },
+  });
   const runner: Runner = createRunner({
     extension,
     config,
@@ -98,12 +111,13 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
         host: config.http.host,
         metrics,
         logger,
+        routes: dashboard?.routes,
         readiness: () => ({ ready: runner.ready(), reasons: runner.ready() ? [] : [`processor is ${runner.status()}; partitions assigned and checkpoints loaded: ${runner.ready()}`] }),
       })
     : undefined;
   if (http) {
     const { port } = await http.start();
-    logger.info({ port }, 'serving /metrics, /healthz and /readyz');
+    logger.info({ port }, `serving /metrics, /healthz, /readyz and the live dashboard at http://${config.http.host}:${port}/dashboard`);
   }
   logger.info(
     { brokers: config.kafka.brokers, telemetry: config.topics.telemetry, outputs: config.actions.format, registry: needsRegistry ? config.registry.url : undefined, window: engine.window },
@@ -122,7 +136,10 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
       timer.unref();
       void runner
         .stop()
-        .then(() => http?.stop())
+        .then(() => {
+          dashboard?.close();
+          return http?.stop();
+        })
         .then(() => resolve());
     };
     process.once('SIGTERM', onSignal);

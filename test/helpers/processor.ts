@@ -1,0 +1,105 @@
+/**
+ * An in-process processor wired as `homeostat run` wires it (src/cli/run.ts runProcessor):
+ * topics, policies, signed decision engine and stage, the decision extension, the control
+ * reader, the runner and the ops server — plus the live dashboard, fed through the
+ * extension's onOutputs hook and served on the ops server's routes. Returns handles to
+ * stop everything; nothing here installs signal handlers.
+ */
+import { loadSigningKey } from '../../src/actions';
+import { createDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard';
+import { createKafka } from '../../src/kafka/client';
+import { createControlReader, type ControlReader } from '../../src/kafka/control-reader';
+import { createDecisionExtension } from '../../src/kafka/decision-extension';
+import { createRegistryResolver } from '../../src/kafka/registry';
+import { createRunner, type Runner } from '../../src/kafka/runner';
+import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
+import type { HomeostatConfig } from '../../src/ops/config';
+import { engineConfigFrom } from '../../src/ops/engine-config';
+import { createOpsServer, type OpsServer } from '../../src/ops/http';
+import type { Logger } from '../../src/ops/logger';
+import { createMetrics } from '../../src/ops/metrics';
+import { createDecisionStage } from '../../src/pipeline/decide';
+import { createDecisionEngine, createPolicies, loadPolicyModule } from '../../src/policies';
+import { createVerifier } from '../../src/verify';
+
+export interface RunningProcessor {
+  runner: Runner;
+  dashboard: Dashboard;
+  http: OpsServer;
+  /** Port of the ops server (/metrics, /dashboard, …). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startProcessor(config: HomeostatConfig, logger: Logger, dashboardOptions: DashboardOptions = {}): Promise<RunningProcessor> {
+  const engine = engineConfigFrom(config);
+  const admin = createKafka(config.kafka, logger).admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topicSpecs(config.topics));
+  } finally {
+    await admin.disconnect();
+  }
+  const metrics = createMetrics();
+  const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
+  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
+  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
+  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
+
+  const dashboard = createDashboard({ logger, ...dashboardOptions });
+  // Effective modes: --mode, else the control plane's (restored with the state), else the config's.
+  const modesNow = () => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
+
+  const resolver = createRegistryResolver(config.registry);
+  const extension = await createDecisionExtension({
+    kafka: createKafka(config.kafka, logger),
+    stage,
+    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
+    format: config.actions.format,
+    resolver,
+    stateKey: `decisions/${config.kafka.groupId}`,
+    logger,
+    metrics,
+    onOutputs: (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions),
+  });
+  await extension.restore();
+  const modes = modesNow();
+  dashboard.setPolicies(decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })));
+  const control: ControlReader = createControlReader({
+    kafka: createKafka(config.kafka, logger),
+    topic: config.topics.control,
+    logger,
+    onControl: (r) => {
+      extension.applyControl(r);
+      dashboard.setModes(modesNow());
+    },
+  });
+  const runner = createRunner({ extension, config, engine, limits: config.limits, resolver, logger, metrics, maxAheadMs: config.runner.maxAheadMs });
+  const http = createOpsServer({
+    port: 0,
+    host: '127.0.0.1',
+    metrics,
+    logger,
+    readiness: () => ({ ready: runner.ready(), reasons: [] }),
+    routes: dashboard.routes,
+  });
+  const { port } = await http.start();
+  await control.start();
+  await runner.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    runner,
+    dashboard,
+    http,
+    port,
+    stop() {
+      stopped ??= (async () => {
+        await runner.stop();
+        await control.stop();
+        dashboard.close();
+        await http.stop();
+      })();
+      return stopped;
+    },
+  };
+}
