@@ -79,7 +79,9 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
     format: config.actions.format,
     resolver,
-    stateKey: `decisions/${config.kafka.groupId}`,
+    // One snapshot per process: until policy state is partitioned by target, two processes
+    // of one group must not share (and overwrite) one snapshot.
+    stateKey: `decisions/${config.kafka.groupId}/${instanceId ?? '0'}`,
     logger,
     metrics,
     onOutputs: dashboard ? (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions) : undefined,
