@@ -16,6 +16,7 @@ import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputFormat } from './outputs';
+import { waitForLeaders } from './topics';
 import type { BatchExtension } from './runner';
 
 export interface DecisionExtensionOptions {
@@ -140,7 +141,10 @@ async function readLatest(kafka: Kafka, topic: string, key: string): Promise<Buf
   await admin.connect();
   let ends: Map<number, bigint>;
   try {
-    ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+    // A state topic created a moment ago may not have its leader yet (KRaft answers
+    // NOT_LEADER / UNKNOWN_TOPIC for a while): wait for it rather than fail the start.
+    await waitForLeaders(admin, [topic]);
+    ends = await retryRetriable(async () => new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])));
   } finally {
     await admin.disconnect();
   }
@@ -187,4 +191,16 @@ async function readLatest(kafka: Kafka, topic: string, key: string): Promise<Buf
     await consumer.disconnect();
   }
   return latest;
+}
+
+/** Retries an admin call on kafkajs errors marked retriable (leader moves, topic not yet known). */
+async function retryRetriable<T>(op: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (i + 1 >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await new Promise((r) => setTimeout(r, 100 * Math.min(10, i + 1)));
+    }
+  }
 }
