@@ -326,13 +326,20 @@ export function createRunner(options: RunnerOptions): Runner {
     const out = emptyOutputs();
     await refreshBacklog(proc, out);
     const scratch = emptyOutputs();
-    const byOffset = new Map<string, KafkaMessage>();
     let last: string | undefined;
+    const restoreBelow = pr.restoreBelow;
+    // The loop awaits nothing unless a schema must be fetched, so isRunning/isStale (a
+    // rebalance or a seek) cannot change between two records: checking them before the loop
+    // and after that await is the same as checking per record, at a fraction of the cost
+    // (kafkajs builds a string key per isStale call).
+    if (!isRunning() || isStale()) return;
     for (const m of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      const offset = BigInt(m.offset);
-      const restoring = offset < pr.restoreBelow;
-      const r = await decodeOne(m);
+      const restoring = restoreBelow > 0n && BigInt(m.offset) < restoreBelow;
+      let r = decoder!.decodeSync(m.value);
+      if (r.status === 'schema-miss') {
+        r = await decodeOne(m);
+        if (!isRunning() || isStale()) break;
+      }
       if (restoring) {
         // Handled before the restart: rebuild open windows, emit what closes, but never
         // dead-letter or count it again.
@@ -347,21 +354,21 @@ export function createRunner(options: RunnerOptions): Runner {
           scratch.finals.length = 0;
           if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
         }
+      } else if (r.status === 'ok') {
+        if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
+        proc.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, out);
+      } else if (r.status === 'invalid') {
+        proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: r.error.code, message: r.error.message, field: r.error.field }, out);
       } else {
-        byOffset.set(m.offset, m);
-        if (r.status === 'ok') {
-          if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
-          proc.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, out);
-        } else if (r.status === 'invalid') {
-          proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: r.error.code, message: r.error.message, field: r.error.field }, out);
-        } else {
-          proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` }, out);
-        }
+        proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` }, out);
       }
       last = m.offset;
-      pr.position = offset + 1n;
     }
     if (last === undefined) return;
+    pr.position = BigInt(last) + 1n;
+    // Only dead letters need their original message: index the batch only when there are some.
+    const byOffset = new Map<string, KafkaMessage>();
+    if (out.dead.length > 0) for (const m of batch.messages) byOffset.set(m.offset, m);
     pr.lag = Number(BigInt(batch.highWatermark) - pr.position);
     highs.set(p, BigInt(batch.highWatermark));
     proc.step({ kind: 'backlog', partition: p, backlog: pr.lag > 0 }, out);

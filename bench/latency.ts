@@ -1,0 +1,312 @@
+/**
+ * Command latency on the real broker: from the moment a window can close to the moment its
+ * command is visible to a read_committed consumer of the actions topic.
+ *
+ *   npx tsx bench/latency.ts [--workers 20] [--seconds 30] [--tick 20] [--min-commands 200]
+ *                            [--format avro|json]
+ *
+ * Set-up, wired as `homeostat run` wires it (src/cli/run.ts): createPolicies →
+ * createDecisionEngine (signed commands) → createDecisionStage → createDecisionExtension →
+ * createRunner. One adaptive-timeout policy in enforce mode on queue.depth, 1 s tumbling
+ * windows, allowedOutOfOrdernessMs OOO and graceMs GRACE (below); the guardrails are opened
+ * (cooldown 0, no blast-radius or rate cap, circuit breaker out of the way) so that every
+ * overloaded window yields commands: cuts down to the floor, then lease renewals.
+ * The control-topic reader of `run` is left out: it is not on the command path. The
+ * verifier (outcomes of commands) is wired as in `run`.
+ *
+ * Load: every TICK ms one produce request carries one queue.depth = 120 sample (high
+ * watermark 50) for each of W workers, keyed by worker (so all 3 partitions get data every
+ * tick), with event time = the wall clock at the moment the record is made.
+ *
+ * What is measured, per command (window end E, visible at V = wall clock when a
+ * read_committed kafkajs consumer of the actions topic receives the batch holding it):
+ *   - latency = V − (E + OOO + GRACE). The watermark of a partition is its highest event
+ *     time − OOO, the processor's watermark the minimum over partitions, and a window closes
+ *     once the watermark reaches E + GRACE; with event time = wall time that is the earliest
+ *     wall time at which the window can close. This includes the wait for the next tick
+ *     (≤ TICK), the produce round trip, the processor's fetch, decode, windowing, policy,
+ *     signing, the transaction (outputs + offsets + commit) and the watcher's fetch.
+ *   - fromProduce = V − P, with P the wall time at which the first produce request whose
+ *     records carry event time ≥ E + OOO + GRACE was sent: the same without the tick wait.
+ *   - decided = D − (E + OOO + GRACE), D = when the decision extension handed the command to
+ *     the transaction (its onOutputs hook); V − D is the transaction + visibility share.
+ * Commands of the first WARMUP windows after production starts are left out (JIT warm-up,
+ * the group still settling). Baseline, same run, before the processor starts: one record
+ * written by a transactional producer and committed, until a read_committed consumer
+ * receives it (V − send start), BASELINE_SAMPLES times — the floor of any transactional
+ * output on this broker. The aim is p99 ≤ 100 ms after window close.
+ * Writes bench/results/latency.json.
+ */
+import type { Consumer, Kafka } from 'kafkajs';
+import { loadSigningKey } from '../src/actions';
+import { createRecordCodec, encodeTelemetryJson } from '../src/codec';
+import { createDecisionExtension } from '../src/kafka/decision-extension';
+import { createRegistryResolver } from '../src/kafka/registry';
+import { createRunner } from '../src/kafka/runner';
+import { ensureTopics, topicSpecs } from '../src/kafka/topics';
+import { engineConfigFrom } from '../src/ops/engine-config';
+import { silentLogger } from '../src/ops/logger';
+import { createMetrics } from '../src/ops/metrics';
+import { createDecisionStage } from '../src/pipeline/decide';
+import { createDecisionEngine, createPolicies } from '../src/policies';
+import { createVerifier } from '../src/verify';
+import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName, withAdmin } from './lib/kafka';
+import { argNumber, argString, quantile, round, writeResult } from './lib/results';
+import { acquireServices } from './lib/services';
+
+const WORKERS = Math.floor(argNumber('workers', 20));
+const SECONDS = argNumber('seconds', 30);
+const TICK = Math.floor(argNumber('tick', 20));
+const MIN_COMMANDS = Math.floor(argNumber('min-commands', 200));
+const FORMAT = argString('format', 'avro') as 'avro' | 'json';
+const WINDOW = 1000;
+const OOO = 200;
+const GRACE = 100;
+const WARMUP = 2;
+const BASELINE_SAMPLES = 200;
+const TARGET_P99_MS = 100;
+const SIGNING_KEY = Buffer.alloc(32, 7);
+
+interface Seen {
+  id: string;
+  windowEnd: number;
+  visibleAt: number;
+  type: string;
+}
+
+function stats(xs: number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return {
+    n: s.length,
+    p50: round(quantile(s, 0.5), 1),
+    p90: round(quantile(s, 0.9), 1),
+    p99: round(quantile(s, 0.99), 1),
+    max: round(s[s.length - 1] ?? NaN, 1),
+    mean: round(s.reduce((a, x) => a + x, 0) / Math.max(1, s.length), 1),
+  };
+}
+
+/** A read_committed consumer from the start of `topic`; `onBatch` gets the wall time of arrival first. */
+async function watch(kafka: Kafka, topic: string, onBatch: (at: number, values: Buffer[]) => void | Promise<void>): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId: randomName('bench-watch'), readUncommitted: false, maxWaitTimeInMs: 1000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const at = performance.timeOrigin + performance.now();
+      await onBatch(
+        at,
+        batch.messages.map((m) => m.value!),
+      );
+    },
+  });
+  return consumer;
+}
+
+/** Kafka's floor for a transactional output: one record, commit, until a read_committed consumer has it. */
+async function baseline(kafka: Kafka, topic: string): Promise<number[]> {
+  const arrivals = new Map<string, number>();
+  const consumer = await watch(kafka, topic, (at, values) => {
+    for (const v of values) arrivals.set(v.toString(), at);
+  });
+  const producer = kafka.producer({ transactionalId: randomName('bench-baseline-tx'), idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const out: number[] = [];
+  try {
+    // Wait until the watcher is joined and fetching: a first probe that arrives.
+    for (let i = -20; i < BASELINE_SAMPLES; i++) {
+      const id = `probe-${i}`;
+      const sent = performance.timeOrigin + performance.now();
+      const tx = await producer.transaction();
+      await tx.send({ topic, messages: [{ key: id, value: id }] });
+      await tx.commit();
+      const deadline = Date.now() + 10_000;
+      while (!arrivals.has(id) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      const at = arrivals.get(id);
+      if (at === undefined) throw new Error(`baseline probe ${id} never became visible`);
+      if (i >= 0) out.push(at - sent);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    await producer.disconnect();
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const services = acquireServices();
+  const kafka = benchKafka(services.brokers);
+  const prefix = randomName('bench-latency');
+  const topics = benchTopics(prefix);
+  const probeTopic = `${prefix}.probe`;
+  const config = benchConfig(services.brokers, services.registryUrl, topics, {
+    topics: { telemetryPartitions: 3 },
+    engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: OOO, idleAfterMs: 5000 },
+    actions: { format: FORMAT },
+    mode: 'enforce',
+    signing: { keyId: 'bench' },
+    policies: [
+      {
+        name: 'timeouts',
+        type: 'adaptive-timeout',
+        mode: 'enforce',
+        select: { metric: 'queue.depth' },
+        parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 1 },
+      },
+    ],
+    guardrails: {
+      minConsecutiveWindows: 1,
+      cooldownWindows: 0,
+      rateLimit: { burst: 100_000, perWindow: 100_000 },
+      blastRadius: { fraction: 1 },
+      circuitBreaker: { maxActionsWithoutRecovery: 100_000 },
+      global: { rateLimit: { burst: 100_000, perWindow: 100_000 } },
+    },
+  });
+  const created = [...Object.values(topics), probeTopic];
+  const runnerHolder: { stop?: () => Promise<void> } = {};
+  let watcher: Consumer | undefined;
+  try {
+    await withAdmin(kafka, (admin) => ensureTopics(admin, topicSpecs(config.topics)));
+    await createTopics(kafka, [{ topic: probeTopic, partitions: 1 }]);
+
+    const base = await baseline(kafka, probeTopic);
+    const baseStats = stats(base);
+    console.log(`baseline: transactional produce → read_committed consumer  p50 ${baseStats.p50} ms  p99 ${baseStats.p99} ms  (n=${baseStats.n})`);
+
+    // The decision path, as src/cli/run.ts wires it.
+    const metrics = createMetrics();
+    const resolver = createRegistryResolver(config.registry);
+    const policies = createPolicies(config.policies);
+    const signing = loadSigningKey({ keyId: config.signing.keyId, env: { HOMEOSTAT_SIGNING_KEY: `base64:${SIGNING_KEY.toString('base64')}` } });
+    const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
+    const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
+    const decidedAt = new Map<string, number>();
+    const extension = await createDecisionExtension({
+      kafka: benchKafka(services.brokers),
+      stage,
+      topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
+      format: config.actions.format,
+      resolver,
+      stateKey: `decisions/${config.kafka.groupId}/0`,
+      logger: silentLogger(),
+      metrics,
+      onOutputs: (_finals, commands) => {
+        const now = performance.timeOrigin + performance.now();
+        for (const c of commands) decidedAt.set(c.id, now);
+      },
+    });
+    await extension.restore();
+
+    const seen: Seen[] = [];
+    const decoder = createRecordCodec('command').createDecoder({ resolver });
+    watcher = await watch(kafka, config.topics.actions, async (at, values) => {
+      for (const v of values) {
+        const c = await decoder.decode(v);
+        seen.push({ id: c.id, windowEnd: c.windowEnd, visibleAt: at, type: c.type });
+      }
+    });
+
+    const runner = createRunner({ extension, config, engine: engineConfigFrom(config), limits: config.limits, resolver, logger: silentLogger(), metrics, maxAheadMs: config.runner.maxAheadMs });
+    runnerHolder.stop = () => runner.stop();
+    await runner.start();
+    const readyBy = Date.now() + 30_000;
+    while (!runner.ready() && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
+
+    // Live telemetry: event time = wall time.
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const sends: { at: number; ts: number }[] = [];
+    const started = Date.now();
+    const firstWindowEnd = Math.floor(started / WINDOW) * WINDOW + WINDOW;
+    const measuredFrom = firstWindowEnd + WARMUP * WINDOW;
+    const measured = () => seen.filter((s) => s.windowEnd > measuredFrom).length;
+    try {
+      let next = performance.now();
+      while (Date.now() - started < SECONDS * 1000 || (measured() < MIN_COMMANDS && Date.now() - started < 4 * SECONDS * 1000)) {
+        const ts = Date.now();
+        const messages = [];
+        for (let w = 0; w < WORKERS; w++) {
+          const source = `worker-${w}`;
+          messages.push({ key: source, value: encodeTelemetryJson({ ts, source, metric: 'queue.depth', value: 120, tags: { role: 'worker' } }) });
+        }
+        sends.push({ at: performance.timeOrigin + performance.now(), ts });
+        await producer.send({ topic: config.topics.telemetry, messages });
+        next += TICK;
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    // Let the last windows' commands arrive.
+    await new Promise((r) => setTimeout(r, WINDOW + OOO + GRACE + 1000));
+    await runner.stop();
+    runnerHolder.stop = undefined;
+    const counters = runner.counters();
+
+    const rows = seen.filter((s) => s.windowEnd > measuredFrom && s.windowEnd + OOO + GRACE < sends[sends.length - 1].ts);
+    const latency: number[] = [];
+    const fromProduce: number[] = [];
+    const decided: number[] = [];
+    const txShare: number[] = [];
+    const perWindow = new Map<number, number>();
+    for (const r of rows) {
+      const due = r.windowEnd + OOO + GRACE;
+      latency.push(r.visibleAt - due);
+      const first = sends.find((s) => s.ts >= due);
+      if (first) fromProduce.push(r.visibleAt - first.at);
+      const d = decidedAt.get(r.id);
+      if (d !== undefined) {
+        decided.push(d - due);
+        txShare.push(r.visibleAt - d);
+      }
+      perWindow.set(r.windowEnd, Math.max(perWindow.get(r.windowEnd) ?? -Infinity, r.visibleAt - due));
+    }
+    const ids = new Set(seen.map((s) => s.id));
+    const result = {
+      workers: WORKERS,
+      tickMs: TICK,
+      windowMs: WINDOW,
+      allowedOutOfOrdernessMs: OOO,
+      graceMs: GRACE,
+      format: FORMAT,
+      seconds: round((Date.now() - started) / 1000, 1),
+      commands: rows.length,
+      windows: perWindow.size,
+      duplicateCommandIds: seen.length - ids.size,
+      commandTypes: Object.fromEntries([...new Set(rows.map((r) => r.type))].map((t) => [t, rows.filter((r) => r.type === t).length])),
+      definition: 'latency = visible to a read_committed consumer − (windowEnd + allowedOutOfOrdernessMs + graceMs); ms',
+      latencyMs: stats(latency),
+      fromProduceMs: stats(fromProduce),
+      closeToDecidedMs: stats(decided),
+      decidedToVisibleMs: stats(txShare),
+      perWindowWorstMs: stats([...perWindow.values()]),
+      baselineTransactionalVisibleMs: baseStats,
+      ratioP99VsBaseline: round(stats(latency).p99 / baseStats.p99, 2),
+      target: { p99Ms: TARGET_P99_MS, met: stats(latency).p99 <= TARGET_P99_MS },
+      runner: counters,
+    };
+    const l = result.latencyMs;
+    console.log(
+      `command latency after window close (n=${l.n} commands over ${result.windows} windows, ${WORKERS} workers): p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms\n` +
+        `  from the produce of the closing record: p50 ${result.fromProduceMs.p50}  p99 ${result.fromProduceMs.p99} ms\n` +
+        `  close → decided: p50 ${result.closeToDecidedMs.p50}  p99 ${result.closeToDecidedMs.p99} ms;  decided → visible: p50 ${result.decidedToVisibleMs.p50}  p99 ${result.decidedToVisibleMs.p99} ms\n` +
+        `  baseline (one transactional record → visible): p50 ${baseStats.p50}  p99 ${baseStats.p99} ms;  ratio p99 / baseline p99 = ${result.ratioP99VsBaseline}\n` +
+        `  target p99 ≤ ${TARGET_P99_MS} ms: ${result.target.met ? 'met' : 'NOT met'}; duplicate command ids: ${result.duplicateCommandIds}`,
+    );
+    if (rows.length < MIN_COMMANDS) console.log(`warning: only ${rows.length} commands measured (wanted ${MIN_COMMANDS})`);
+    console.log(`wrote ${writeResult('latency', result)}`);
+  } finally {
+    await runnerHolder.stop?.().catch(() => undefined);
+    await watcher?.disconnect().catch(() => undefined);
+    await deleteTopics(kafka, created).catch((err: unknown) => console.error(`could not delete the bench topics: ${(err as Error).message}`));
+    services.release();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

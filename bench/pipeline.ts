@@ -1,0 +1,286 @@
+/**
+ * End-to-end throughput of the processor on the real broker, against a bare kafkajs
+ * consumer reading the same topic in the same run.
+ *
+ *   npx tsx bench/pipeline.ts [--n 1000000] [--series 10000] [--format avro|json|both]
+ *                             [--topic <existing telemetry topic>] [--only pipeline] [--keep]
+ *                             [--max-bytes 1048576] [--profile /tmp/pipeline]
+ *
+ * For each wire format (Avro with a registered schema, and JSON) it pre-produces N
+ * telemetry records to a random 3-partition topic (10k series, 20k events/s of event time:
+ * 1M records span 50 s, five default 10 s windows, ≤ 500 ms disorder), then reads the whole
+ * topic three times, each with a new consumer group, timed from the moment the group is
+ * joined (kafkajs `run()` resolves after JoinGroup/SyncGroup) until the last record:
+ *   1. raw:     kafkajs eachBatch that only counts messages (the floor of any consumer);
+ *   2. decode:  the same, plus avsc `fromBuffer` of the Avro body / `JSON.parse` of each value;
+ *   3. pipeline: createRunner — decode, validate, windows, two-stage merge, signals and DLQ
+ *      written in one transaction per batch with the offsets — until its `consumed` counter
+ *      (counted only once a transaction commits) reaches N.
+ * Prints events/s and the ratios pipeline/raw and pipeline/decode; aims: ratio ≥ 0.8 and
+ * ≥ 150k events/s end to end with Avro. CPU-seconds of this process and of the broker are
+ * recorded per phase (the broker shares the machine's two cores).
+ * Writes bench/results/pipeline.json. Deletes the topics it created.
+ */
+import type { Consumer, Kafka } from 'kafkajs';
+import { HEADER_SIZE, createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, schemaType, subjectFor } from '../src/codec';
+import { createRegistryResolver } from '../src/kafka/registry';
+import { createRunner, type RunnerCounters } from '../src/kafka/runner';
+import type { Telemetry } from '../src/model/telemetry';
+import type { HomeostatConfig } from '../src/ops/config';
+import { engineConfigFrom } from '../src/ops/engine-config';
+import { silentLogger } from '../src/ops/logger';
+import { createMetrics } from '../src/ops/metrics';
+import { startCpuMeter } from './lib/cpu';
+import { startProfiler } from './lib/profiler';
+import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, produceBulk, randomName, topicRecordCount } from './lib/kafka';
+import { argFlag, argNumber, argString, perSec, round, writeResult } from './lib/results';
+import { acquireServices } from './lib/services';
+import { createFleet } from './lib/telemetry';
+
+const N = Math.floor(argNumber('n', 1_000_000));
+const SERIES = Math.floor(argNumber('series', 10_000));
+const FORMAT = argString('format', 'both');
+const REUSE_TOPIC = argString('topic', '');
+const ONLY = argString('only', '');
+/** Keep the telemetry topics (to re-run or profile a phase on them with --topic). */
+const KEEP = argFlag('keep');
+/** runner.maxBytesPerPartition (kafkajs fetch size per partition): bounds a batch, hence a transaction. */
+const MAX_BYTES = Math.floor(argNumber('max-bytes', 1_048_576));
+/** Write a CPU profile of each pipeline phase to <prefix>-<format>.cpuprofile. */
+const PROFILE = argString('profile', '');
+const PARTITIONS = 3;
+const T0 = Date.UTC(2026, 0, 1);
+const TARGET_EVENTS_PER_SEC = 150_000;
+const TARGET_RATIO = 0.8;
+/** Give up on a phase after this long: a stuck consumer must not hang `npm run bench`. */
+const PHASE_TIMEOUT_MS = 180_000;
+
+type Format = 'avro' | 'json';
+
+interface Phase {
+  events: number;
+  ms: number;
+  eventsPerSec: number;
+  /** CPU ms of this process / of the broker during the phase. */
+  cpuMs: number;
+  brokerCpuMs: number | null;
+  /** Events per CPU-second of this process. */
+  eventsPerCpuSec: number;
+}
+
+function phase(events: number, ms: number, cpu: { selfMs: number; brokerMs: number | undefined }): Phase {
+  return {
+    events,
+    ms: round(ms, 1),
+    eventsPerSec: Math.round(events / (ms / 1000)),
+    cpuMs: round(cpu.selfMs, 0),
+    brokerCpuMs: cpu.brokerMs === undefined ? null : round(cpu.brokerMs, 0),
+    eventsPerCpuSec: Math.round(events / (cpu.selfMs / 1000)),
+  };
+}
+
+async function until(predicate: () => boolean, timeoutMs: number, everyMs = 5): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return true;
+}
+
+/** A bare kafkajs consumer with the runner's consumer settings; `perMessage` null counts only. */
+async function rawConsume(kafka: Kafka, config: HomeostatConfig, topic: string, expected: number, perMessage: ((v: Buffer) => unknown) | null): Promise<Phase> {
+  const consumer: Consumer = kafka.consumer({
+    groupId: randomName('bench-raw'),
+    readUncommitted: false,
+    maxBytesPerPartition: config.runner.maxBytesPerPartition,
+    sessionTimeout: config.kafka.sessionTimeoutMs,
+    heartbeatInterval: config.kafka.heartbeatIntervalMs,
+  });
+  let count = 0;
+  let sink = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((r) => (done = r));
+    const run = consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (perMessage === null) count += batch.messages.length;
+        else {
+          for (const m of batch.messages) {
+            if (perMessage(m.value!) !== undefined) sink++;
+            count++;
+          }
+        }
+        if (count >= expected) done();
+        return Promise.resolve();
+      },
+    });
+    await run;
+    const cpu = startCpuMeter();
+    const start = performance.now();
+    const timer = setTimeout(done, PHASE_TIMEOUT_MS);
+    await finished;
+    clearTimeout(timer);
+    const ms = performance.now() - start;
+    if (count < expected) throw new Error(`raw consumer read ${count} of ${expected} records in ${PHASE_TIMEOUT_MS} ms`);
+    if (perMessage !== null && sink !== count) throw new Error('a value did not decode');
+    return phase(count, ms, cpu.read());
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+interface PipelinePhase extends Phase {
+  counters: RunnerCounters;
+  batches: number;
+  meanBatchMs: number;
+  /** Share of the phase's wall time spent inside eachBatch (decode → transaction commit). */
+  busyFraction: number;
+}
+
+async function runPipeline(config: HomeostatConfig, expected: number, profileFile: string): Promise<PipelinePhase> {
+  const metrics = createMetrics();
+  const runner = createRunner({
+    config,
+    engine: engineConfigFrom(config),
+    limits: config.limits,
+    resolver: createRegistryResolver(config.registry),
+    logger: silentLogger(),
+    metrics,
+    maxAheadMs: config.runner.maxAheadMs,
+  });
+  try {
+    await runner.start();
+    const profiler = profileFile !== '' ? await startProfiler(profileFile) : undefined;
+    const cpu = startCpuMeter();
+    const start = performance.now();
+    const ok = await until(() => runner.counters().consumed >= expected, PHASE_TIMEOUT_MS);
+    const ms = performance.now() - start;
+    const used = cpu.read();
+    if (profiler) console.log(`wrote ${await profiler.stop()}`);
+    const counters = runner.counters();
+    if (!ok) throw new Error(`the pipeline consumed ${counters.consumed} of ${expected} records in ${PHASE_TIMEOUT_MS} ms`);
+    if (counters.consumed !== counters.aggregated + counters.late + counters.deadLettered) throw new Error(`accounting identity broken: ${JSON.stringify(counters)}`);
+    const hist = (await metrics.batchDurationSeconds.get()).values;
+    const batches = hist.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    const sumSec = hist.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+    return {
+      ...phase(counters.consumed, ms, used),
+      counters,
+      batches,
+      meanBatchMs: batches > 0 ? round((sumSec * 1000) / batches, 2) : 0,
+      busyFraction: round((sumSec * 1000) / ms, 3),
+    };
+  } finally {
+    await runner.stop();
+  }
+}
+
+interface FormatResult {
+  format: Format;
+  n: number;
+  bytesPerRecord: number;
+  produce: { ms: number; eventsPerSec: number } | null;
+  raw: Phase | null;
+  decode: Phase | null;
+  pipeline: PipelinePhase;
+  ratioVsRaw: number | null;
+  ratioVsDecode: number | null;
+}
+
+async function benchFormat(kafka: Kafka, brokers: string[], registryUrl: string, format: Format, created: string[]): Promise<FormatResult> {
+  const prefix = randomName(`bench-pipeline-${format}`);
+  const topics = benchTopics(prefix);
+  if (REUSE_TOPIC !== '') topics.telemetry = REUSE_TOPIC;
+  const config = benchConfig(brokers, registryUrl, topics, { runner: { maxBytesPerPartition: MAX_BYTES } });
+  const resolver = createRegistryResolver(config.registry);
+  const outputs = [topics.signals, topics.dlq];
+  await createTopics(
+    kafka,
+    [...(REUSE_TOPIC === '' ? [topics.telemetry] : []), ...outputs].map((topic) => ({ topic, partitions: PARTITIONS })),
+  );
+  created.push(...outputs, ...(REUSE_TOPIC === '' && !KEEP ? [topics.telemetry] : []));
+  if (KEEP) console.log(`${format}: keeping ${topics.telemetry}`);
+
+  const type = schemaType('telemetry');
+  const avro = createTelemetryAvroEncoder(await registerSchema(resolver, 'telemetry', subjectFor(topics.telemetry)));
+  const encode = format === 'avro' ? (t: Telemetry) => avro.encode(t) : encodeTelemetryJson;
+  let produce: FormatResult['produce'] = null;
+  let bytes = 0;
+  let n = N;
+  if (REUSE_TOPIC === '') {
+    const fleet = createFleet({ series: SERIES, t0: T0, eventsPerSecond: 20_000, disorderMs: 500, seed: 42 });
+    process.stdout.write(`${format}: producing ${N} records to ${topics.telemetry} … `);
+    const ms = await produceBulk(kafka, topics.telemetry, N, () => {
+      const t = fleet.next();
+      const value = encode(t);
+      bytes += value.length;
+      return { key: t.source, value };
+    });
+    produce = { ms, eventsPerSec: Math.round(N / (ms / 1000)) };
+    console.log(`${(ms / 1000).toFixed(1)} s (${perSec(produce.eventsPerSec)})`);
+  } else {
+    n = await topicRecordCount(kafka, REUSE_TOPIC);
+  }
+
+  let raw: Phase | null = null;
+  let decode: Phase | null = null;
+  if (ONLY !== 'pipeline') {
+    raw = await rawConsume(kafka, config, topics.telemetry, n, null);
+    console.log(`${format}: raw kafkajs consumer (count only)  ${perSec(raw.eventsPerSec)}  (${raw.ms.toFixed(0)} ms, ${perSec(raw.eventsPerCpuSec)} per CPU-s)`);
+    const decodeOne = format === 'avro' ? (v: Buffer) => type.fromBuffer(v.subarray(HEADER_SIZE)) as unknown : (v: Buffer) => JSON.parse(v.toString('utf8')) as unknown;
+    decode = await rawConsume(kafka, config, topics.telemetry, n, decodeOne);
+    console.log(`${format}: raw consumer + ${format === 'avro' ? 'avsc fromBuffer' : 'JSON.parse'}  ${perSec(decode.eventsPerSec)}  (${decode.ms.toFixed(0)} ms, ${perSec(decode.eventsPerCpuSec)} per CPU-s)`);
+  }
+  const pipeline = await runPipeline(config, n, PROFILE !== '' ? `${PROFILE}-${format}.cpuprofile` : '');
+  const ratioVsRaw = raw ? round(pipeline.eventsPerSec / raw.eventsPerSec, 3) : null;
+  const ratioVsDecode = decode ? round(pipeline.eventsPerSec / decode.eventsPerSec, 3) : null;
+  console.log(
+    `${format}: homeostat pipeline  ${perSec(pipeline.eventsPerSec)}  (${pipeline.ms.toFixed(0)} ms, ${perSec(pipeline.eventsPerCpuSec)} per CPU-s; ` +
+      `${pipeline.counters.transactions} transactions, ${pipeline.batches} batches of ${pipeline.meanBatchMs} ms, busy ${(pipeline.busyFraction * 100).toFixed(0)}%, ` +
+      `${pipeline.counters.signalsWritten} signals)` +
+      (ratioVsRaw !== null ? `\n${format}: ratio pipeline/raw = ${ratioVsRaw}, pipeline/decode = ${ratioVsDecode}` : ''),
+  );
+  return { format, n, bytesPerRecord: bytes > 0 ? round(bytes / N, 1) : 0, produce, raw, decode, pipeline, ratioVsRaw, ratioVsDecode };
+}
+
+async function main(): Promise<void> {
+  const services = acquireServices();
+  const kafka = benchKafka(services.brokers);
+  const created: string[] = [];
+  const formats: Format[] = FORMAT === 'both' ? ['avro', 'json'] : [FORMAT as Format];
+  const results: FormatResult[] = [];
+  try {
+    for (const f of formats) results.push(await benchFormat(kafka, services.brokers, services.registryUrl, f, created));
+  } finally {
+    await deleteTopics(kafka, created).catch((err: unknown) => console.error(`could not delete the bench topics: ${(err as Error).message}`));
+    services.release();
+  }
+  const avro = results.find((r) => r.format === 'avro');
+  const summary = {
+    n: N,
+    series: SERIES,
+    maxBytesPerPartition: MAX_BYTES,
+    partitions: PARTITIONS,
+    statistic: 'one run per phase; wall time from group joined to last record (pipeline: to the commit that makes consumed = N)',
+    targets: {
+      avroEventsPerSec: TARGET_EVENTS_PER_SEC,
+      ratioVsRaw: TARGET_RATIO,
+      met: avro ? avro.pipeline.eventsPerSec >= TARGET_EVENTS_PER_SEC && (avro.ratioVsRaw ?? 1) >= TARGET_RATIO : null,
+    },
+    results,
+  };
+  if (ONLY === '' && REUSE_TOPIC === '' && N >= 100_000) {
+    const file = writeResult('pipeline', summary);
+    console.log(`wrote ${file}`);
+  } else {
+    console.log('partial run (--only / --topic / small --n): bench/results/pipeline.json left as it was');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
