@@ -6,6 +6,7 @@ import { createDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';
+import { createIngestDecoder } from '../ingest';
 import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
 import { createRegistryResolver } from '../kafka/registry';
@@ -96,7 +97,9 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
       dashboard?.setModes(modesNow());
     },
   });
+  const ingest = config.ingest.format === 'homeostat' ? undefined : createIngestDecoder({ format: config.ingest.format, limits: config.limits, resolver });
   const runner: Runner = createRunner({
+    ingest,
     extension,
     config,
     engine,

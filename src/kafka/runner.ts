@@ -7,7 +7,8 @@
  * rebuilds open windows without emitting anything twice.
  */
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
-import { createTelemetryDecoder, type SchemaResolver, type TelemetryDecoder } from '../codec';
+import { createTelemetryDecoder, encodeTelemetryJson, type SchemaResolver, type TelemetryDecoder } from '../codec';
+import type { IngestDecoder } from '../ingest';
 import { HomeostatError, describeError } from '../errors';
 import type { WindowSignal } from '../model/signal';
 import type { Logger } from '../ops/logger';
@@ -36,6 +37,8 @@ export interface BatchExtension {
 
 export interface RunnerOptions {
   config: HomeostatConfig;
+  /** Decoder of foreign formats (OTLP, Influx); unset: homeostat's own Avro/JSON only. */
+  ingest?: IngestDecoder;
   engine: EngineConfig;
   limits?: Partial<TelemetryLimits>;
   resolver?: SchemaResolver;
@@ -315,6 +318,42 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   };
 
+  /**
+   * One Kafka record of any supported format: one OTLP or line-protocol record carries many
+   * samples, each stepped with the record's offset (so commits stay per record). `consumed`
+   * counts samples (plus one per undecodable record); a late sample of a foreign record is
+   * dead-lettered as the sample itself, not as the whole batch it came in.
+   */
+  const foreignOffsets = new Set<string>();
+  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs, scratch: ProcessorOutputs): Promise<void> => {
+    const ingest = options.ingest!;
+    const ctx = { partition: p, timestamp: Number(m.timestamp) };
+    let r = ingest.decodeSync(m.value, ctx);
+    if (r.status === 'schema-miss') {
+      await ingest.loadSchema(r.schemaId);
+      r = ingest.decodeSync(m.value, ctx);
+    }
+    const proc = processor!;
+    if (r.status === 'ok') {
+      if (r.format !== 'avro' && r.format !== 'json') foreignOffsets.add(m.offset);
+      for (const t of r.values) {
+        if (t.ts > pr.maxTs) pr.maxTs = t.ts;
+        if (restoring) {
+          scratch.dead.length = 0;
+          proc.step({ kind: 'record', partition: p, offset: m.offset, record: t }, scratch);
+          out.published.push(...scratch.published);
+          out.finals.push(...scratch.finals);
+          scratch.published.length = 0;
+          scratch.finals.length = 0;
+        } else proc.step({ kind: 'record', partition: p, offset: m.offset, record: t }, out);
+      }
+      if (restoring) totals.restored++;
+    } else if (!restoring) {
+      const e = r.status === 'invalid' ? r.error : { code: 'UNKNOWN_SCHEMA_ID' as const, message: `schema id ${r.schemaId} is not in the registry`, field: undefined };
+      proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field }, out);
+    }
+  };
+
   const processBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const started = process.hrtime.bigint();
@@ -335,6 +374,11 @@ export function createRunner(options: RunnerOptions): Runner {
     if (!isRunning() || isStale()) return;
     for (const m of batch.messages) {
       const restoring = restoreBelow > 0n && BigInt(m.offset) < restoreBelow;
+      if (options.ingest) {
+        await ingestOne(m, p, restoring, pr, out, scratch);
+        last = m.offset;
+        continue;
+      }
       let r = decoder!.decodeSync(m.value);
       if (r.status === 'schema-miss') {
         r = await decodeOne(m);
@@ -413,8 +457,10 @@ export function createRunner(options: RunnerOptions): Runner {
     if (out.dead.length > 0) {
       const messages: Message[] = out.dead.map((d) => {
         const m = byOffset.get(d.offset);
+        // A sample taken from a foreign record (OTLP, Influx) is dead-lettered as itself.
+        const value = d.record && foreignOffsets.has(d.offset) ? encodeTelemetryJson(d.record) : (m?.value ?? null);
         return dlqMessage(
-          { topic, partition: p, offset: d.offset, key: m?.key ?? null, value: m?.value ?? null, timestamp: m?.timestamp ?? '', headers: m?.headers },
+          { topic, partition: p, offset: d.offset, key: m?.key ?? null, value, timestamp: m?.timestamp ?? '', headers: m?.headers },
           { code: d.code, message: d.message, field: d.field },
         );
       });
@@ -475,6 +521,7 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     }
     committed = { consumed: c.consumed, aggregated: c.aggregated, late: c.late, deadLettered: c.deadLettered };
+    foreignOffsets.clear();
     totals.transactions++;
     totals.signalsWritten += out.published.length;
     options.metrics?.transactions.inc({ result: 'committed' });

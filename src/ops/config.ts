@@ -33,6 +33,15 @@ export const configSchema = z
       .object({ keyFile: z.string().min(1).optional(), keyId: z.string().min(1).optional() })
       .strict()
       .default({}),
+    /**
+     * What the telemetry topic carries: `homeostat` (Confluent Avro or JSON telemetry; the
+     * fastest path), or `auto` / `otlp_proto` / `otlp_json` / `influx` to also read what the
+     * OpenTelemetry Collector's Kafka exporter or Telegraf write (docs/ingest.md).
+     */
+    ingest: z
+      .object({ format: z.enum(['homeostat', 'auto', 'otlp_proto', 'otlp_json', 'influx']).default('homeostat') })
+      .strict()
+      .default({}),
     /** Which encoding to write to the actions topic (and the other output topics). */
     actions: z
       .object({ format: z.enum(['avro', 'json']).default('avro') })
