@@ -7,52 +7,15 @@
 import type { WindowSignal } from '../model/signal';
 import type { Telemetry } from '../model/telemetry';
 
-export type Mode = 'shadow' | 'canary' | 'enforce';
-
-/** One signal value compared against a threshold. */
-export interface Evidence {
-  signal: string;
-  value: number;
-  threshold: number;
-  /** One of `>`, `>=`, `<`, `<=`, `==`, `!=`. */
-  comparison: string;
-}
-
-/** Typed parameters of a command; each family sets its own fields, the rest are null. */
-export interface CommandParams {
-  timeoutMs: number | null;
-  /** `none`, `full`, `equal` or `decorrelated`. */
-  retryStrategy: string | null;
-  retryBaseMs: number | null;
-  retryCapMs: number | null;
-  retryMaxAttempts: number | null;
-  retryBudgetRatio: number | null;
-  retryBudgetFloorPerSec: number | null;
-  quotaBytesPerSec: number | null;
-  quotaRequestsPerSec: number | null;
-  /** Parameters without a typed field yet. */
-  extra: Record<string, string>;
-}
-
-export interface CommandRecord {
-  id: string;
-  /** e.g. `query_timeout.set`, `retry_policy.set`, `quota.set` and their `.revert`. */
-  type: string;
-  target: string;
-  params: CommandParams;
-  mode: Mode;
-  policy: string;
-  policyVersion: string;
-  reason: string;
-  evidence: Evidence[];
-  windowStart: number;
-  windowEnd: number;
-  issuedAt: number;
-  expiresAt: number;
-  keyId: string;
-  /** HMAC-SHA256, hex or base64. */
-  signature: string;
-}
+// Commands and decisions have one model, in src/model/ (what the decision engine builds and
+// executors receive); the codec decodes into exactly those shapes. A decoded value's string
+// enums are checked by their consumers (executors check types against an allow-list).
+export type { Mode, Evidence, CommandParams } from '../model/command';
+export type { Command as CommandRecord } from '../model/command';
+export type { DecisionKind } from '../model/decision';
+export type { Decision as DecisionRecord } from '../model/decision';
+import type { Command as CommandRecord, CommandParams, Mode } from '../model/command';
+import type { Decision as DecisionRecord } from '../model/decision';
 
 export type ActionStatus = 'applied' | 'rejected' | 'failed' | 'reverted' | 'expired' | 'shadowed' | 'duplicate';
 
@@ -110,26 +73,6 @@ export interface OutcomeRecord {
   trackRecord: TrackRecordSnapshot;
   canaryEffect: CanaryEffect | null;
   reason: string;
-  eventTime: number;
-}
-
-export type DecisionKind = 'acted' | 'blocked' | 'shadowed' | 'escalated' | 'reverted' | 'control' | 'renewed';
-
-export interface DecisionRecord {
-  id: string;
-  policy: string;
-  policyVersion: string;
-  target: string;
-  kind: DecisionKind;
-  /** The guardrail that blocked the action, when kind is `blocked`. */
-  guardrail: string | null;
-  commandId: string | null;
-  actionType: string | null;
-  mode: Mode;
-  reason: string;
-  evidence: Evidence[];
-  windowStart: number;
-  windowEnd: number;
   eventTime: number;
 }
 

@@ -13,7 +13,7 @@ import { SCENARIO_CONFIG, T0, WINDOW_MS, asInputs, scenarioConfig, scenarioParti
 
 const DATA = path.resolve(process.cwd(), '../shared/data');
 
-function cmd(type: string, issuedAt: number, expiresAt: number, timeoutMs: number | null, target = 'w1'): CommandRecord {
+function cmd(type: CommandRecord['type'], issuedAt: number, expiresAt: number, timeoutMs: number | null, target = 'w1'): CommandRecord {
   return {
     id: `${type}@${issuedAt}`,
     type,

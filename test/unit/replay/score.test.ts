@@ -103,7 +103,7 @@ describe('classifyDecision and actionsFromDecisions', () => {
     windowEnd: 10,
     eventTime: 10,
   };
-  const calm = [{ signal: 'query.latency_ms:p99', value: 100, threshold: 300, comparison: '<' }];
+  const calm = [{ signal: 'query.latency_ms:p99', value: 100, threshold: 300, comparison: '<' as const }];
 
   it('tells tightenings from relaxations, renewals, reverts and lapses in any mode', () => {
     expect(classifyDecision(base)).toBe('tighten');
