@@ -14,7 +14,6 @@ import { HomeostatError, InputError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createOutputEncoder } from '../kafka/outputs';
 import { createRegistryResolver } from '../kafka/registry';
-import type { Command } from '../model/command';
 import { silentLogger } from '../ops/logger';
 import { createExecutorCore, type ExecutorCore, type Incoming } from './core';
 import { createKafkaLedger } from './kafka-ledger';
