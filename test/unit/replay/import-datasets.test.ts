@@ -1,5 +1,5 @@
 /**
- * The real datasets in /work/shared/data (../shared/data from the project root) import cleanly:
+ * The real datasets in ../shared/data (relative to the project root) import cleanly:
  * every row becomes a record, timestamps are UTC, and the labels line up with the series.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
