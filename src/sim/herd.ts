@@ -16,7 +16,7 @@ import { createHerdModel, SERVICE, type HerdParams } from './herd-model';
 import { createLoop } from './loop';
 import { checkRunOptions } from './options';
 import { SIM_PARTITIONS, WINDOW_MS, herdPolicy, simEngineConfig, simGuardrails } from './policies';
-import { decisionCounts, leaseSpans, loopFigures, loopSummary, markersOf } from './record';
+import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, ratio, signalSeries, windowed } from './series';
 import { quantile, timeToRecover } from './stats';
 import type { Figure, RunOptions, ScenarioResult, SimSeries } from './types';
@@ -110,12 +110,7 @@ export function runHerd(opts: RunOptions, params: Partial<HerdParams> = {}): Sce
         { name: 'calm', value: policy.parameters.calm?.retryShare ?? 0.05 },
       ],
     },
-    markers: markersOf(loop),
-    leases: leaseSpans(loop.executor.events(), end),
-    commands: [...loop.commands()],
-    decisions: decisionCounts(loop),
-    executor: [...loop.executor.events()],
-    loop: loopSummary(loop),
+    ...loopRecord(loop, end),
   };
 }
 

@@ -9,7 +9,7 @@ import type { ExecutorEvent } from './executor';
 import type { Loop } from './loop';
 import { HomeostatError } from '../errors';
 import { countFlaps } from './stats';
-import type { Figure, LoopSummary } from './types';
+import type { Figure, LoopSummary, ScenarioResult } from './types';
 
 /** Human text for the parameters of a command in force. */
 export function describeParams(family: CommandFamily, p: CommandParams | null): string {
@@ -113,4 +113,16 @@ export function figure(result: { figures: readonly Figure[] }, key: string): num
   const f = result.figures.find((x) => x.key === key);
   if (f === undefined) throw new HomeostatError('USAGE', `no figure '${key}' (have: ${result.figures.map((x) => x.key).join(', ')})`);
   return f.value;
+}
+
+/** What every scenario result reports about the loop itself: markers, leases, commands, decisions, executor timeline. */
+export function loopRecord(loop: Loop, endMs: number): Pick<ScenarioResult, 'markers' | 'leases' | 'commands' | 'decisions' | 'executor' | 'loop'> {
+  return {
+    markers: markersOf(loop),
+    leases: leaseSpans(loop.executor.events(), endMs),
+    commands: [...loop.commands()],
+    decisions: decisionCounts(loop),
+    executor: [...loop.executor.events()],
+    loop: loopSummary(loop),
+  };
 }

@@ -15,7 +15,7 @@ import { weightedFairShares } from '../policies/fair-share';
 import { createLoop } from './loop';
 import { checkRunOptions } from './options';
 import { SIM_PARTITIONS, TENANT_WEIGHTS, WINDOW_MS, simEngineConfig, simGuardrails, tenantsPolicy } from './policies';
-import { decisionCounts, leaseSpans, loopFigures, loopSummary, markersOf } from './record';
+import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, signalSeries } from './series';
 import { jainIndex, quantile, timeToRecover } from './stats';
 import { createTenantsModel, type TenantsParams, type TenantsTruth } from './tenants-model';
@@ -130,12 +130,7 @@ export function runTenants(opts: RunOptions, params: Partial<TenantsParams> = {}
         { name: 'low watermark', value: policy.parameters.lowWatermark },
       ],
     },
-    markers: markersOf(loop),
-    leases: leaseSpans(loop.executor.events(), end),
-    commands: [...loop.commands()],
-    decisions: decisionCounts(loop),
-    executor: [...loop.executor.events()],
-    loop: loopSummary(loop),
+    ...loopRecord(loop, end),
   };
 }
 

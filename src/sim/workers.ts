@@ -16,7 +16,7 @@ import { shuffled } from './dist';
 import { createLoop } from './loop';
 import { checkRunOptions } from './options';
 import { SIM_PARTITIONS, WINDOW_MS, simEngineConfig, simGuardrails, workersPolicy } from './policies';
-import { decisionCounts, leaseSpans, loopFigures, loopSummary, markersOf } from './record';
+import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, ratio, signalSeries, windowed } from './series';
 import { quantile, timeToRecover } from './stats';
 import type { Figure, RunOptions, ScenarioResult, SimSeries } from './types';
@@ -105,12 +105,7 @@ export function runWorkers(opts: RunOptions, params: Partial<WorkersParams> = {}
         { name: 'client deadline', value: p.clientDeadlineMs },
       ],
     },
-    markers: markersOf(loop),
-    leases: leaseSpans(loop.executor.events(), end),
-    commands: [...loop.commands()],
-    decisions: decisionCounts(loop),
-    executor: [...loop.executor.events()],
-    loop: loopSummary(loop),
+    ...loopRecord(loop, end),
   };
 }
 
