@@ -6,7 +6,7 @@
  * window; its metadata carries a checkpoint (see checkpoint-meta.ts) so that a restart
  * rebuilds open windows without emitting anything twice.
  */
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Admin, Consumer, ProducerConfig, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
 import { createTelemetryDecoder, encodeTelemetryJson, type SchemaResolver, type TelemetryDecoder } from '../codec';
 import type { IngestDecoder } from '../ingest';
 import { HomeostatError, describeError } from '../errors';
@@ -278,6 +278,15 @@ export function createRunner(options: RunnerOptions): Runner {
    * resume from the committed offsets and checkpoints, exactly as a restarted process would.
    */
   const reset = async (): Promise<void> => {
+    // A transaction cut off by a broker outage can leave kafkajs's producer stuck (e.g. in
+    // COMMITTING), failing every later beginTransaction. A new producer with the same
+    // transactional id fences the old one and has the coordinator finish or abort the cut-off
+    // transaction first, so the offsets read below are the final ones.
+    await serialized(async () => {
+      await producer?.disconnect().catch(() => undefined);
+      producer = kafka.producer(producerOptions());
+      await producer.connect();
+    });
     base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
     committed = zero();
     committedWindows = 0;
@@ -302,8 +311,35 @@ export function createRunner(options: RunnerOptions): Runner {
     logger.warn({ partitions: [...assigned] }, 'state reset to the last committed checkpoint');
   };
   let needsReset = false;
+  let joinedOnce = false;
+  /**
+   * The input topic's partition count. One process owns the whole group's work (stage two
+   * and the policies' state live in it), so it processes nothing while it owns only some
+   * partitions: that happens when a restarted process joins before its dead predecessor's
+   * session expired. Working on the subset would close windows over part of the input, and
+   * the checkpoint it commits would mark the other partitions' windows as already emitted.
+   */
+  let topicPartitions = 0;
+  let partialSince: number | undefined;
+  const holdingPartial = (): boolean => topicPartitions > 0 && assigned.size < topicPartitions;
 
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    if (holdingPartial()) {
+      // Unresolved: the next join (with every partition) resets to the committed offsets.
+      needsReset = true;
+      const now = Date.now();
+      partialSince ??= now;
+      if (now - partialSince > 2 * config.kafka.sessionTimeoutMs) {
+        partialSince = now;
+        logger.error(
+          { group: groupId, assigned: [...assigned].sort((a, b) => a - b), partitions: topicPartitions },
+          'another live member of the consumer group holds some partitions; a homeostat process works only with all of them: stop the other process or give it another kafka.groupId',
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      return;
+    }
+    partialSince = undefined;
     if (needsReset) {
       needsReset = false;
       await reset();
@@ -325,7 +361,7 @@ export function createRunner(options: RunnerOptions): Runner {
    * dead-lettered as the sample itself, not as the whole batch it came in.
    */
   const foreignOffsets = new Set<string>();
-  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs, scratch: ProcessorOutputs): Promise<void> => {
+  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<void> => {
     const ingest = options.ingest!;
     const ctx = { partition: p, timestamp: Number(m.timestamp) };
     let r = ingest.decodeSync(m.value, ctx);
@@ -338,14 +374,9 @@ export function createRunner(options: RunnerOptions): Runner {
       if (r.format !== 'avro' && r.format !== 'json') foreignOffsets.add(m.offset);
       for (const t of r.values) {
         if (t.ts > pr.maxTs) pr.maxTs = t.ts;
-        if (restoring) {
-          scratch.dead.length = 0;
-          proc.step({ kind: 'record', partition: p, offset: m.offset, record: t }, scratch);
-          out.published.push(...scratch.published);
-          out.finals.push(...scratch.finals);
-          scratch.published.length = 0;
-          scratch.finals.length = 0;
-        } else proc.step({ kind: 'record', partition: p, offset: m.offset, record: t }, out);
+        const input = { kind: 'record' as const, partition: p, offset: m.offset, record: t };
+        if (restoring) proc.restore(input, out);
+        else proc.step(input, out);
       }
       if (restoring) totals.restored++;
     } else if (!restoring) {
@@ -364,7 +395,6 @@ export function createRunner(options: RunnerOptions): Runner {
     progress.set(p, pr);
     const out = emptyOutputs();
     await refreshBacklog(proc, out);
-    const scratch = emptyOutputs();
     let last: string | undefined;
     const restoreBelow = pr.restoreBelow;
     // The loop awaits nothing unless a schema must be fetched, so isRunning/isStale (a
@@ -375,7 +405,7 @@ export function createRunner(options: RunnerOptions): Runner {
     for (const m of batch.messages) {
       const restoring = restoreBelow > 0n && BigInt(m.offset) < restoreBelow;
       if (options.ingest) {
-        await ingestOne(m, p, restoring, pr, out, scratch);
+        await ingestOne(m, p, restoring, pr, out);
         last = m.offset;
         continue;
       }
@@ -390,12 +420,7 @@ export function createRunner(options: RunnerOptions): Runner {
         totals.restored++;
         options.metrics?.recordsRestored.inc();
         if (r.status === 'ok') {
-          scratch.dead.length = 0;
-          proc.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, scratch);
-          out.published.push(...scratch.published);
-          out.finals.push(...scratch.finals);
-          scratch.published.length = 0;
-          scratch.finals.length = 0;
+          proc.restore({ kind: 'record', partition: p, offset: m.offset, record: r.value }, out);
           if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
         }
       } else if (r.status === 'ok') {
@@ -553,48 +578,94 @@ export function createRunner(options: RunnerOptions): Runner {
     };
   };
 
+  /**
+   * kafkajs restarts a crashed consumer only after a *retriable* error: restartOnFailure is not
+   * even asked about the others (consumer/index.js onCrash), and "Failed to find group
+   * coordinator" after a broker restart is one of them. Left alone, the process would keep
+   * running without consuming. So a consumer that stopped for good is replaced by a new one,
+   * which rejoins the group and resumes from the last commit (the first batch resets the state).
+   */
+  const producerOptions = (): ProducerConfig => ({
+    transactionalId: `${config.kafka.transactionalIdPrefix}-${options.instanceId ?? '0'}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+
+  const startConsumer = async (): Promise<void> => {
+    const c = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      maxBytesPerPartition: config.runner.maxBytesPerPartition,
+      // After a crash the consumer rejoins and the next batch resets the state to the last
+      // commit, so restarting is always safe. kafkajs asks this only after retriable errors;
+      // the CRASH handler below replaces a consumer that stopped after any other.
+      retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
+      sessionTimeout: config.kafka.sessionTimeoutMs,
+      heartbeatInterval: config.kafka.heartbeatIntervalMs,
+    });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      // After any rejoin kafkajs fetches again from the committed offsets, which lag the
+      // position on purpose (they point at the oldest record of an open window): records
+      // already in the state would be stepped twice. Rebuild from the checkpoint instead.
+      if (joinedOnce) needsReset = true;
+      joinedOnce = true;
+      const now = new Set<number>(e.payload.memberAssignment[topic] ?? []);
+      const revoked = [...assigned].filter((x) => !now.has(x));
+      const added = [...now].filter((x) => !assigned.has(x));
+      if (revoked.length > 0) {
+        processor!.step({ kind: 'revoke', partitions: revoked }, emptyOutputs());
+        for (const r of revoked) progress.delete(r);
+      }
+      if (added.length > 0) processor!.step({ kind: 'assign', partitions: added }, emptyOutputs());
+      assigned = now;
+      void loadAssigned();
+      logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, 'partitions assigned');
+      if (holdingPartial()) {
+        logger.warn(
+          { assigned: [...now].sort((a, b) => a - b), partitions: topicPartitions },
+          'holding: this process owns only some partitions (a predecessor that died may still hold the others until its session expires)',
+        );
+      }
+    });
+    c.on(c.events.CRASH, (e) => {
+      if (e.payload.restart || consumer !== c || (status !== 'RUNNING' && status !== 'STARTING')) return;
+      logger.error({ err: describeError(e.payload.error) }, 'the consumer stopped for good after a non-retriable error; replacing it (resuming from the last commit)');
+      void replaceConsumer(c);
+    });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+  };
+
+  const replaceConsumer = async (old: Consumer): Promise<void> => {
+    await old.disconnect().catch(() => undefined);
+    needsReset = true;
+    for (let attempt = 0; status === 'RUNNING' || status === 'STARTING'; attempt++) {
+      try {
+        await startConsumer();
+        return;
+      } catch (err) {
+        logger.warn({ err: describeError(err), attempt }, 'could not start a new consumer yet; retrying');
+        await consumer?.disconnect().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
+      }
+    }
+  };
+
   return {
     async start() {
       if (status !== 'INITIALIZED') throw new HomeostatError('INVALID_STATE', `start() called in state ${status}; create a new runner`);
       transition('STARTING');
       try {
         const n = await partitionCount();
+        topicPartitions = n;
         processor = createProcessor({ engine: options.engine, partitionCount: n });
         decoder = createTelemetryDecoder({ resolver: options.resolver, limits: options.limits });
         signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
-        producer = kafka.producer({
-          transactionalId: `${config.kafka.transactionalIdPrefix}-${options.instanceId ?? '0'}`,
-          idempotent: true,
-          maxInFlightRequests: 1,
-        });
+        producer = kafka.producer(producerOptions());
         await producer.connect();
-        consumer = kafka.consumer({
-          groupId,
-          readUncommitted: false,
-          maxBytesPerPartition: config.runner.maxBytesPerPartition,
-          // After a crash the consumer rejoins and the next batch resets the state to the last
-          // commit, so restarting is always safe; kafkajs would otherwise stop for good on a
-          // non-retriable error such as an aborted transaction.
-          retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
-          sessionTimeout: config.kafka.sessionTimeoutMs,
-          heartbeatInterval: config.kafka.heartbeatIntervalMs,
-        });
-        consumer.on(consumer.events.GROUP_JOIN, (e) => {
-          const now = new Set<number>(e.payload.memberAssignment[topic] ?? []);
-          const revoked = [...assigned].filter((x) => !now.has(x));
-          const added = [...now].filter((x) => !assigned.has(x));
-          if (revoked.length > 0) {
-            processor!.step({ kind: 'revoke', partitions: revoked }, emptyOutputs());
-            for (const r of revoked) progress.delete(r);
-          }
-          if (added.length > 0) processor!.step({ kind: 'assign', partitions: added }, emptyOutputs());
-          assigned = now;
-          void loadAssigned();
-          logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, 'partitions assigned');
-        });
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+        await startConsumer();
         // stop() may have been called while joining the group: then it owns the lifecycle.
         if ((status as RunnerStatus) !== 'STARTING') return;
         accountingTimer = setInterval(() => logger.info({ accounting: counters() }, 'accounting'), config.runner.logIntervalMs);

@@ -67,9 +67,11 @@ export async function ensureTopics(admin: Admin, specs: ITopicConfig[]): Promise
 }
 
 /**
- * Waits until every partition of `topics` has a leader. kafkajs's own `waitForLeaders`
- * gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a moment after
- * CreateTopics returns; this treats that as "not yet" too.
+ * Waits until every partition of `topics` has a leader that answers for it. kafkajs's own
+ * `waitForLeaders` gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a
+ * moment after CreateTopics returns; this treats that as "not yet" too. Metadata can name a
+ * leader before that broker has loaded the partition (ListOffsets then fails with "not the
+ * leader"), so the offsets are asked for too, as a consumer's first fetch will.
  */
 export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -77,7 +79,10 @@ export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs =
   while (Date.now() < deadline) {
     try {
       const meta = await admin.fetchTopicMetadata({ topics });
-      if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        for (const t of topics) await admin.fetchTopicOffsets(t);
+        return;
+      }
     } catch (err) {
       lastError = err;
     }

@@ -24,6 +24,8 @@ export interface InvalidInput {
   code: ErrorCode;
   message: string;
   field?: string;
+  /** The sample itself when it was decoded but refused (e.g. its clock is ahead of Kafka's). */
+  record?: Telemetry;
 }
 
 export type ProcessorInput = EngineInput | InvalidInput;
@@ -59,12 +61,20 @@ export interface ProcessorCounters {
   evicted: number;
   /** Stage-one partials the stage-two merger refused (late or duplicate partials). */
   scopeRejected: number;
+  /** Records re-read after a restart to rebuild open windows (not in consumed). */
+  restored: number;
 }
 
 export interface Processor {
   readonly engine: Engine;
   readonly merger: ScopeMerger;
   step(input: ProcessorInput, out: ProcessorOutputs): void;
+  /**
+   * Re-reads a record that was already handled before a restart, to rebuild the open windows
+   * it feeds: windows that close are emitted, but its dead letter (if any) was written before
+   * and it is not counted again (`restored` instead of consumed/aggregated/late).
+   */
+  restore(input: Extract<EngineInput, { kind: 'record' }>, out: ProcessorOutputs): void;
   counters(): ProcessorCounters;
   watermark(): number;
   pendingOffset(partition: number): string | number | undefined;
@@ -89,6 +99,9 @@ export function createProcessor(config: ProcessorConfig): Processor {
   let mstate: MergerState = merger.init();
   let invalid = 0;
   let mergerRejected = 0;
+  /** The engine counters' share that came from restored records, subtracted in counters(). */
+  const restored = { consumed: 0, aggregated: 0, late: 0, rejected: 0 };
+  const scratch = emptyOutputs();
 
   const merge = (signal: WindowSignal, out: ProcessorOutputs): void => {
     const r = merger.step(mstate, { kind: 'partial', signal });
@@ -107,7 +120,7 @@ export function createProcessor(config: ProcessorConfig): Processor {
     step(input, out) {
       if (input.kind === 'invalid') {
         invalid++;
-        out.dead.push({ partition: input.partition, offset: input.offset, code: input.code, message: input.message, field: input.field });
+        out.dead.push({ partition: input.partition, offset: input.offset, code: input.code, message: input.message, field: input.field, record: input.record });
         return;
       }
       const r = engine.step(state, input);
@@ -148,17 +161,32 @@ export function createProcessor(config: ProcessorConfig): Processor {
         }
       }
     },
+    restore(input, out) {
+      const before = engine.counters(state);
+      this.step(input, scratch);
+      const after = engine.counters(state);
+      restored.consumed += after.consumed - before.consumed;
+      restored.aggregated += after.aggregated - before.aggregated;
+      restored.late += after.late - before.late;
+      restored.rejected += after.rejected - before.rejected;
+      out.published.push(...scratch.published);
+      out.finals.push(...scratch.finals);
+      scratch.published.length = 0;
+      scratch.finals.length = 0;
+      scratch.dead.length = 0;
+    },
     counters() {
       const c = engine.counters(state);
       return {
-        consumed: c.consumed + invalid,
-        aggregated: c.aggregated,
-        late: c.late,
-        deadLettered: c.rejected + invalid,
+        consumed: c.consumed - restored.consumed + invalid,
+        aggregated: c.aggregated - restored.aggregated,
+        late: c.late - restored.late,
+        deadLettered: c.rejected - restored.rejected + invalid,
         windowsClosed: c.windowsClosed,
         signals: c.signals + merger.counters(mstate).finals,
         evicted: c.evicted,
         scopeRejected: mergerRejected,
+        restored: restored.consumed,
       };
     },
     watermark: () => engine.watermark(state),
