@@ -154,4 +154,8 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   await runner.start();
   await stopped;
   await control.stop();
+  // Drained and committed. A Kafka client abandoned mid-retry (the control consumer stuck
+  // rejoining a restarted broker) must not keep the process alive until the shutdown timer
+  // turns a clean stop into exit code 1.
+  setTimeout(() => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0), 1_000).unref();
 }
