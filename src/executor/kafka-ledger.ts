@@ -70,10 +70,39 @@ export function parseStateMessage(key: string, value: Buffer | null): StateEntry
 export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
   const { kafka, stateTopic, logger } = options;
   let producer: Producer | undefined;
+  /** Set when a transaction failed: kafkajs may have left the producer stuck (e.g. in ABORTING). */
+  let renew = false;
+
+  // Connecting a transactional producer initialises its id, which aborts any transaction a
+  // crashed predecessor (or a stuck earlier incarnation of this one) left open.
+  const connectProducer = async (): Promise<Producer> => {
+    const p = kafka.producer({
+      transactionalId: options.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await p.connect();
+    return p;
+  };
 
   const transact = async (messages: Message[], stateMessages: Message[], offsets: LedgerCommit['offsets']): Promise<void> => {
     if (!producer) throw new HomeostatError('INVALID_STATE', 'executor ledger used before open()');
-    const tx = await producer.transaction();
+    if (renew) {
+      // A transaction cut off by a broker outage can leave kafkajs's producer in a state that
+      // fails every later transaction; a new producer with the same id fences the old one.
+      await producer.disconnect().catch(() => undefined);
+      try {
+        producer = await connectProducer();
+      } catch (err) {
+        throw new HomeostatError('KAFKA', `executor ledger could not reconnect: ${describeError(err)}`, { cause: err, retriable: true });
+      }
+      renew = false;
+    }
+    const tx = await producer.transaction().catch((err: unknown) => {
+      renew = true;
+      throw new HomeostatError('KAFKA', `executor transaction could not begin: ${describeError(err)}`, { cause: err, retriable: true });
+    });
     try {
       const topicMessages = [];
       if (messages.length > 0) topicMessages.push({ topic: options.results.topic, messages });
@@ -87,6 +116,7 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
+      renew = true;
       throw new HomeostatError('KAFKA', `executor transaction failed: ${describeError(err)}`, { cause: err, retriable: true });
     }
   };
@@ -156,15 +186,8 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       } finally {
         await admin.disconnect();
       }
-      // Connecting a transactional producer initialises its id, which aborts any transaction
-      // a crashed predecessor with the same id left open: restore then sees committed data only.
-      producer = kafka.producer({
-        transactionalId: options.transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
+      // Restore then sees committed data only (see connectProducer).
+      producer = await connectProducer();
       const nonce = randomBytes(12).toString('hex');
       await transact([], [{ key: MARKER_KEY, value: Buffer.from(JSON.stringify({ v: 1, kind: 'marker', nonce })) }], []);
       const entries = await readBack(nonce);

@@ -98,6 +98,52 @@ export function createExecutor(options: ExecutorOptions): Executor {
     await ledger?.close().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'ledger close failed'));
   };
 
+  /**
+   * kafkajs restarts a crashed consumer only after a retriable error; after any other (e.g.
+   * "Failed to find group coordinator" while a broker restarts) it stops for good and the
+   * executor would apply nothing more. A consumer that stopped is replaced: the new one
+   * resumes from the committed offsets, and the seen-set keeps a redelivered command from
+   * being applied twice.
+   */
+  const startConsumer = async (): Promise<void> => {
+    const c = kafka.consumer({
+      groupId: names.groupId,
+      readUncommitted: false,
+      sessionTimeout: options.kafka.sessionTimeoutMs,
+      heartbeatInterval: options.kafka.heartbeatIntervalMs,
+      // Commands are rare: a short fetch wait costs little and lets stop() return within a second.
+      maxWaitTimeInMs: 1_000,
+    });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      const assigned = new Set<number>(e.payload.memberAssignment[options.topics.actions] ?? []);
+      core?.retainOffsets((o) => assigned.has(o.partition));
+      joined = true;
+      logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'actions partitions assigned');
+    });
+    c.on(c.events.CRASH, (e) => {
+      if (e.payload.restart || consumer !== c || status !== 'RUNNING') return;
+      logger.error({ err: describeError(e.payload.error) }, 'the actions consumer stopped after a non-retriable error; replacing it (resuming from the committed offsets)');
+      void replaceConsumer(c);
+    });
+    await c.connect();
+    await c.subscribe({ topic: options.topics.actions, fromBeginning: options.fromBeginning ?? false });
+    await c.run({ autoCommit: false, eachMessage });
+  };
+
+  const replaceConsumer = async (old: Consumer): Promise<void> => {
+    await old.disconnect().catch(() => undefined);
+    for (let attempt = 0; status === 'RUNNING'; attempt++) {
+      try {
+        await startConsumer();
+        return;
+      } catch (err) {
+        logger.warn({ err: describeError(err), attempt }, 'could not start a new actions consumer yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
+      }
+    }
+  };
+
   return {
     name: options.name,
     async start() {
@@ -122,23 +168,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         }
         core = createExecutorCore({ ...options, logger, ledger });
         core.restore(await ledger.open());
-        consumer = kafka.consumer({
-          groupId: names.groupId,
-          readUncommitted: false,
-          sessionTimeout: options.kafka.sessionTimeoutMs,
-          heartbeatInterval: options.kafka.heartbeatIntervalMs,
-          // Commands are rare: a short fetch wait costs little and lets stop() return within a second.
-          maxWaitTimeInMs: 1_000,
-        });
-        consumer.on(consumer.events.GROUP_JOIN, (e) => {
-          const assigned = new Set<number>(e.payload.memberAssignment[options.topics.actions] ?? []);
-          core?.retainOffsets((o) => assigned.has(o.partition));
-          joined = true;
-          logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'actions partitions assigned');
-        });
-        await consumer.connect();
-        await consumer.subscribe({ topic: options.topics.actions, fromBeginning: options.fromBeginning ?? false });
-        await consumer.run({ autoCommit: false, eachMessage });
+        await startConsumer();
         timer = setInterval(() => {
           checkLeases().catch((err: unknown) => logger.error({ err: describeError(err) }, 'lease check failed; retrying on the next tick'));
         }, options.leaseCheckIntervalMs ?? 1_000);
