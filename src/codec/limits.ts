@@ -25,6 +25,15 @@ export interface TelemetryLimits {
   maxTagValueLength: number;
   /** Maximum size of a whole Kafka record value, bytes (header included). Default 65536. */
   maxRecordBytes: number;
+  /**
+   * Most that `ts` may run ahead of the record's Kafka timestamp (the time the producer's
+   * client or, with message.timestamp.type=LogAppendTime, the broker stamped it). Further
+   * ahead, the producer's clock is wrong, and admitting it would move the watermark for
+   * everyone: the record is dead-lettered as TS_OUT_OF_RANGE. The Kafka timestamp is stored
+   * with the record, so a replay of the topic decides the same. Default 300000 (5 min);
+   * Infinity (config `null`) turns the check off.
+   */
+  maxAheadOfLogTimeMs: number;
 }
 
 export const DEFAULT_TELEMETRY_LIMITS: Readonly<TelemetryLimits> = Object.freeze({
@@ -36,6 +45,7 @@ export const DEFAULT_TELEMETRY_LIMITS: Readonly<TelemetryLimits> = Object.freeze
   maxTagKeyLength: 256,
   maxTagValueLength: 256,
   maxRecordBytes: 64 * 1024,
+  maxAheadOfLogTimeMs: 300_000,
 });
 
 /** Largest epoch ms a JS Date can represent (ECMA-262 §21.4.1.1). */
@@ -75,6 +85,10 @@ export function resolveTelemetryLimits(
     if (!Number.isSafeInteger(v) || v < 1) {
       issues.push(`${path}.${key} must be a positive integer, got ${String(v)}; the default is ${DEFAULT_TELEMETRY_LIMITS[key]}`);
     }
+  }
+  const ahead = limits.maxAheadOfLogTimeMs;
+  if (!(ahead === Infinity || (Number.isSafeInteger(ahead) && ahead > 0))) {
+    issues.push(`${path}.maxAheadOfLogTimeMs must be a positive integer (ms), or null to turn the check off, got ${String(ahead)}`);
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return limits;

@@ -55,6 +55,7 @@ const ENCODE_LIMITS: TelemetryLimits = {
   maxTagKeyLength: Number.MAX_SAFE_INTEGER,
   maxTagValueLength: Number.MAX_SAFE_INTEGER,
   maxRecordBytes: Number.MAX_SAFE_INTEGER,
+  maxAheadOfLogTimeMs: Infinity,
 };
 
 function checked(t: Telemetry): Telemetry {

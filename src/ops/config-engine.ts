@@ -44,6 +44,14 @@ export const limitsSchema = z
     maxTagKeyLength: z.number().int().positive().optional(),
     maxTagValueLength: z.number().int().positive().optional(),
     maxRecordBytes: z.number().int().positive().optional(),
+    /** null: no check of event time against the Kafka timestamp. */
+    maxAheadOfLogTimeMs: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .optional()
+      .transform((v) => (v === null ? Infinity : v)),
   })
   .strict()
   .default({});

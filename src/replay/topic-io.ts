@@ -10,6 +10,7 @@ import type { Telemetry } from '../model/telemetry';
 import { mergeByEventTime } from './merge';
 import type { ReplayInput } from './replay';
 import type { TopicReadResult } from './topic-read';
+import { aheadOfLogTime } from '../codec/log-time';
 
 export interface TelemetryProducerOptions {
   /** Messages per send. Default 5000. */
@@ -84,7 +85,10 @@ export async function topicReplayInputs(read: TopicReadResult, decoder: Telemetr
         await decoder.loadSchema(r.schemaId);
         r = decoder.decodeSync(m.value);
       }
-      if (r.status === 'ok') out.push({ partition, offset: m.offset, record: r.value });
+      // The live processor's clock check, against the Kafka timestamp stored with the record.
+      const ahead = r.status === 'ok' ? aheadOfLogTime(r.value.ts, Number(m.timestamp), decoder.limits) : undefined;
+      if (ahead) out.push({ partition, offset: m.offset, invalid: { code: ahead.code, message: ahead.message, field: ahead.field } });
+      else if (r.status === 'ok') out.push({ partition, offset: m.offset, record: r.value });
       else if (r.status === 'invalid') out.push({ partition, offset: m.offset, invalid: { code: r.error.code, message: r.error.message, field: r.error.field } });
       else out.push({ partition, offset: m.offset, invalid: { code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` } });
     }
