@@ -80,9 +80,9 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
     format: config.actions.format,
     resolver,
-    // One snapshot per process: until policy state is partitioned by target, two processes
-    // of one group must not share (and overwrite) one snapshot.
-    stateKey: `decisions/${config.kafka.groupId}/${instanceId ?? '0'}`,
+    // One snapshot per group: one process of a group works at a time (the single-owner
+    // assigner), and a standby that takes over continues from the owner's policy state.
+    stateKey: `decisions/${config.kafka.groupId}`,
     logger,
     metrics,
     onOutputs: dashboard ? (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions) : undefined,

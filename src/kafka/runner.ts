@@ -7,7 +7,8 @@
  * rebuilds open windows without emitting anything twice.
  */
 import type { Admin, Consumer, ProducerConfig, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
-import { createTelemetryDecoder, encodeTelemetryJson, type SchemaResolver, type TelemetryDecoder } from '../codec';
+import { createTelemetryDecoder, encodeTelemetryJson, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
+import { aheadOfLogTime } from '../codec/log-time';
 import type { IngestDecoder } from '../ingest';
 import { HomeostatError, describeError } from '../errors';
 import type { WindowSignal } from '../model/signal';
@@ -17,6 +18,7 @@ import { createProcessor, emptyOutputs, type Processor, type ProcessorOutputs } 
 import type { EngineConfig } from '../core';
 import { createKafka, explainKafkaError } from './client';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
+import { singleOwnerAssigner } from './single-owner-assigner';
 import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
@@ -136,6 +138,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const groupId = config.kafka.groupId;
   const kafka = createKafka(config.kafka, logger);
   let status: RunnerStatus = 'INITIALIZED';
+  const limits = resolveTelemetryLimits(options.limits);
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let processor: Processor | undefined;
@@ -314,14 +317,15 @@ export function createRunner(options: RunnerOptions): Runner {
   let joinedOnce = false;
   /**
    * The input topic's partition count. One process owns the whole group's work (stage two
-   * and the policies' state live in it), so it processes nothing while it owns only some
-   * partitions: that happens when a restarted process joins before its dead predecessor's
-   * session expired. Working on the subset would close windows over part of the input, and
-   * the checkpoint it commits would mark the other partitions' windows as already emitted.
+   * and the policies' state live in it): the group's assigner gives every partition to one
+   * member. Should a process still own only some partitions (a member of the group that is
+   * not a homeostat of this version assigned them), it processes nothing until it owns all:
+   * working on the subset would close windows over part of the input, and the checkpoint it
+   * committed would mark the other partitions' windows as already emitted.
    */
   let topicPartitions = 0;
   let partialSince: number | undefined;
-  const holdingPartial = (): boolean => topicPartitions > 0 && assigned.size < topicPartitions;
+  const holdingPartial = (): boolean => assigned.size > 0 && assigned.size < topicPartitions;
 
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     if (holdingPartial()) {
@@ -373,6 +377,12 @@ export function createRunner(options: RunnerOptions): Runner {
     if (r.status === 'ok') {
       if (r.format !== 'avro' && r.format !== 'json') foreignOffsets.add(m.offset);
       for (const t of r.values) {
+        const ahead = aheadOfLogTime(t.ts, ctx.timestamp, limits);
+        if (ahead) {
+          // Dead-lettered before a restart; the rebuilt state never held it.
+          if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: ahead.code, message: ahead.message, field: ahead.field, record: t }, out);
+          continue;
+        }
         if (t.ts > pr.maxTs) pr.maxTs = t.ts;
         const input = { kind: 'record' as const, partition: p, offset: m.offset, record: t };
         if (restoring) proc.restore(input, out);
@@ -413,6 +423,10 @@ export function createRunner(options: RunnerOptions): Runner {
       if (r.status === 'schema-miss') {
         r = await decodeOne(m);
         if (!isRunning() || isStale()) break;
+      }
+      if (r.status === 'ok') {
+        const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), limits);
+        if (ahead) r = { status: 'invalid', error: ahead };
       }
       if (restoring) {
         // Handled before the restart: rebuild open windows, emit what closes, but never
@@ -602,6 +616,8 @@ export function createRunner(options: RunnerOptions): Runner {
       retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
       sessionTimeout: config.kafka.sessionTimeoutMs,
       heartbeatInterval: config.kafka.heartbeatIntervalMs,
+      // All partitions to one process, the others stand by (see single-owner-assigner.ts).
+      partitionAssigners: [singleOwnerAssigner(() => assigned.size > 0)],
     });
     consumer = c;
     c.on(c.events.GROUP_JOIN, (e) => {
@@ -620,7 +636,8 @@ export function createRunner(options: RunnerOptions): Runner {
       if (added.length > 0) processor!.step({ kind: 'assign', partitions: added }, emptyOutputs());
       assigned = now;
       void loadAssigned();
-      logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, 'partitions assigned');
+      if (now.size === 0) logger.info({ group: groupId }, 'standing by: another process of the group owns the partitions; this one takes over if it leaves');
+      else logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, 'partitions assigned');
       if (holdingPartial()) {
         logger.warn(
           { assigned: [...now].sort((a, b) => a - b), partitions: topicPartitions },
@@ -661,7 +678,7 @@ export function createRunner(options: RunnerOptions): Runner {
         const n = await partitionCount();
         topicPartitions = n;
         processor = createProcessor({ engine: options.engine, partitionCount: n });
-        decoder = createTelemetryDecoder({ resolver: options.resolver, limits: options.limits });
+        decoder = createTelemetryDecoder({ resolver: options.resolver, limits });
         signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
         producer = kafka.producer(producerOptions());
         await producer.connect();
@@ -695,7 +712,7 @@ export function createRunner(options: RunnerOptions): Runner {
       transition('STOPPED');
     },
     status: () => status,
-    ready: () => status === 'RUNNING' && assigned.size > 0 && checkpointsLoaded,
+    ready: () => status === 'RUNNING' && assigned.size > 0 && !holdingPartial() && checkpointsLoaded,
     processor: () => processor,
     counters,
   };
