@@ -90,10 +90,11 @@ function sameParams(a: CommandParams, b: CommandParams): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function classify(family: CommandFamily, prev: Held | undefined, next: CommandParams): ExecutorEventKind {
+/** What a `.set` with parameters `next` does to what is in force (`prev`; undefined: nothing). */
+export function classifySet(family: CommandFamily, prev: CommandParams | undefined, next: CommandParams): ExecutorEventKind {
   if (prev === undefined) return 'set';
-  if (sameParams(prev.params, next)) return 'renew';
-  return isTighter(family, prev.params, next) ? 'tighten' : 'relax';
+  if (sameParams(prev, next)) return 'renew';
+  return isTighter(family, prev, next) ? 'tighten' : 'relax';
 }
 
 export function createExecutorModel(actuator: Actuator): ExecutorModel {
@@ -133,7 +134,7 @@ export function createExecutorModel(actuator: Actuator): ExecutorModel {
       event = { ...base, params: null, expiresAt: null, kind: 'revert' };
     } else if (cmd.expiresAt <= now) event = { ...base, ...current, kind: 'expired' };
     else {
-      const kind = classify(family, prev, cmd.params);
+      const kind = classifySet(family, prev?.params, cmd.params);
       held.set(key, { policy: cmd.policy, params: cmd.params, expiresAt: cmd.expiresAt, commandId: cmd.id });
       actuator.apply(cmd.target, family, cmd.params, cmd.expiresAt, now);
       event = { ...base, params: cmd.params, expiresAt: cmd.expiresAt, kind };
@@ -151,7 +152,7 @@ export function createExecutorModel(actuator: Actuator): ExecutorModel {
     }
     if (cmd.expiresAt <= now) return 'expired';
     virtual.set(key, { policy: cmd.policy, params: cmd.params, expiresAt: cmd.expiresAt, commandId: cmd.id });
-    return classify(family, prev, cmd.params);
+    return classifySet(family, prev?.params, cmd.params);
   }
 
   return {

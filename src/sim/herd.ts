@@ -13,8 +13,9 @@
 import { applyRetryPolicyCommand } from '../client/command';
 import type { Point } from '../report';
 import { createHerdModel, SERVICE, type HerdParams } from './herd-model';
-import { createLoop } from './loop';
-import { checkRunOptions } from './options';
+import type { LoopRecord } from './loop';
+import { checkRunOptions, durationLimits, type DurationLimits } from './options';
+import { runInProcess, type PreparedScenario } from './prepared';
 import { SIM_PARTITIONS, WINDOW_MS, herdPolicy, simEngineConfig, simGuardrails } from './policies';
 import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, ratio, signalSeries, windowed } from './series';
@@ -48,18 +49,30 @@ export const HERD_RECOVERY_TOLERANCE = 0.25;
 /** "After the outage" figures look at this long after it ends, ms. */
 export const HERD_AFTER_MS = 30_000;
 
+/** The run lengths this scenario accepts with parameters `p`. */
+export function herdDurationLimits(p: Pick<HerdParams, 'outageEndMs'> = HERD_DEFAULTS): DurationLimits {
+  return durationLimits(p.outageEndMs, HERD_DEFAULTS.durationMs);
+}
+
 export function runHerd(opts: RunOptions, params: Partial<HerdParams> = {}): ScenarioResult {
+  return runInProcess(prepareHerd(opts, params));
+}
+
+/** The herd scenario, ready for a driver (src/sim/prepared.ts). */
+export function prepareHerd(opts: RunOptions, params: Partial<HerdParams> = {}): PreparedScenario {
   const p: HerdParams = { ...HERD_DEFAULTS, ...params };
-  const seconds = checkRunOptions(opts, p.outageEndMs + 30_000, HERD_DEFAULTS.durationMs) / 1000;
+  const seconds = checkRunOptions(opts, herdDurationLimits(p)) / 1000;
   const start = SIM_START_MS;
   const model = createHerdModel(p, start, seconds, opts.seed);
   const levelSteps: Point[] = [[start, 0]];
   const setLevel = (level: number, now: number) => {
     if (levelSteps[levelSteps.length - 1][1] !== level) levelSteps.push([now, level]);
   };
-  const loop = createLoop(
-    { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [herdPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
-    {
+  const limits = (herdPolicy() as { parameters: { limits: { maxBaseMs: number; maxCapMs: number } } }).parameters.limits;
+  return {
+    scenario: 'thundering-herd',
+    loop: { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [herdPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
+    actuator: {
       apply(target, _family, params, expiresAt, now) {
         if (target !== SERVICE) return;
         for (const r of model.retriers) applyRetryPolicyCommand(r, { type: 'retry_policy.set', params, expiresAt });
@@ -71,11 +84,19 @@ export function runHerd(opts: RunOptions, params: Partial<HerdParams> = {}): Sce
         setLevel(0, now);
       },
     },
-  );
-  for (let k = 1; k <= seconds; k++) {
-    const t = start + k * 1000;
-    loop.ingest(model.advance(t), t);
-  }
+    executor: {
+      family: 'retry_policy',
+      targets: [SERVICE],
+      bounds: { retryBaseMs: [1, limits.maxBaseMs], retryCapMs: [1, limits.maxCapMs], retryMaxAttempts: [1, 10], retryBudgetRatio: [0, 1] },
+    },
+    startMs: start,
+    seconds,
+    advance: (t) => model.advance(t),
+    finish: (loop) => finishHerd(opts, p, start, seconds, model, levelSteps, loop),
+  };
+}
+
+function finishHerd(opts: RunOptions, p: HerdParams, start: number, seconds: number, model: ReturnType<typeof createHerdModel>, levelSteps: Point[], loop: LoopRecord): ScenarioResult {
   const end = start + seconds * 1000;
   levelSteps.push([end, levelSteps[levelSteps.length - 1][1]]);
 

@@ -21,7 +21,7 @@ import type { WindowSignal } from '../model/signal';
 import type { Telemetry } from '../model/telemetry';
 import { createProcessor, emptyOutputs, type ProcessorCounters } from '../pipeline/processor';
 import { createDecisionEngine, createPolicies, type EngineState } from '../policies';
-import { createExecutorModel, type Actuator, type ExecutorModel } from './executor';
+import { createExecutorModel, type Actuator, type ExecutorEvent, type ExecutorModel } from './executor';
 
 export interface LoopConfig {
   engine: EngineConfigInput;
@@ -35,16 +35,24 @@ export interface LoopConfig {
   mode: Extract<Mode, 'shadow' | 'enforce'>;
 }
 
-export interface Loop {
-  ingest(records: readonly Telemetry[], now: number): void;
-  /** Lapses leases due at `now` (call once per flush even without records). */
-  tick(now: number): void;
-  readonly executor: ExecutorModel;
+/**
+ * What a run of the loop leaves behind, whichever way it was driven (in-process here, or
+ * through the real topics in src/demo): the scenarios' figures and report read only this.
+ */
+export interface LoopRecord {
+  readonly executor: { events(): readonly ExecutorEvent[] };
   /** Every final signal, in emission order. */
   finals(): readonly WindowSignal[];
   commands(): readonly Command[];
   decisions(): readonly Decision[];
   counters(): ProcessorCounters & { recordsEmitted: number; windowsDecided: number };
+}
+
+export interface Loop extends LoopRecord {
+  ingest(records: readonly Telemetry[], now: number): void;
+  /** Lapses leases due at `now` (call once per flush even without records). */
+  tick(now: number): void;
+  readonly executor: ExecutorModel;
 }
 
 export function createLoop(config: LoopConfig, actuator: Actuator): Loop {

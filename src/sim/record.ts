@@ -6,7 +6,7 @@ import type { CommandFamily, CommandParams } from '../model/command';
 import type { DecisionKind } from '../model/decision';
 import type { Marker, Span } from '../report';
 import type { ExecutorEvent } from './executor';
-import type { Loop } from './loop';
+import type { LoopRecord } from './loop';
 import { HomeostatError } from '../errors';
 import { countFlaps } from './stats';
 import type { Figure, LoopSummary, ScenarioResult } from './types';
@@ -37,7 +37,7 @@ const MARKER_OF: Partial<Record<ExecutorEvent['kind'], string>> = {
 };
 
 /** Commands as markers (renewals are left to the lease spans), plus blocked and escalated decisions. */
-export function markersOf(loop: Loop): Marker[] {
+export function markersOf(loop: LoopRecord): Marker[] {
   const markers: Marker[] = [];
   for (const e of loop.executor.events()) {
     if (e.kind === 'shadow') {
@@ -75,18 +75,18 @@ export function leaseSpans(events: readonly ExecutorEvent[], endMs: number): Spa
   return spans.sort((a, b) => a.start - b.start || (a.label < b.label ? -1 : 1));
 }
 
-export function decisionCounts(loop: Loop): Partial<Record<DecisionKind, number>> {
+export function decisionCounts(loop: LoopRecord): Partial<Record<DecisionKind, number>> {
   const out: Partial<Record<DecisionKind, number>> = {};
   for (const d of loop.decisions()) out[d.kind] = (out[d.kind] ?? 0) + 1;
   return out;
 }
 
-export function loopSummary(loop: Loop): LoopSummary {
+export function loopSummary(loop: LoopRecord): LoopSummary {
   return { ...loop.counters(), finals: loop.finals().length };
 }
 
 /** Figures every scenario reports about the loop itself. */
-export function loopFigures(loop: Loop, flapSpanMs: number): Figure[] {
+export function loopFigures(loop: LoopRecord, flapSpanMs: number): Figure[] {
   const events = loop.executor.events();
   const enforced = loop.commands().filter((c) => c.mode !== 'shadow');
   const count = (k: ExecutorEvent['kind']) => events.filter((e) => e.kind === k).length;
@@ -116,7 +116,7 @@ export function figure(result: { figures: readonly Figure[] }, key: string): num
 }
 
 /** What every scenario result reports about the loop itself: markers, leases, commands, decisions, executor timeline. */
-export function loopRecord(loop: Loop, endMs: number): Pick<ScenarioResult, 'markers' | 'leases' | 'commands' | 'decisions' | 'executor' | 'loop'> {
+export function loopRecord(loop: LoopRecord, endMs: number): Pick<ScenarioResult, 'markers' | 'leases' | 'commands' | 'decisions' | 'executor' | 'loop'> {
   return {
     markers: markersOf(loop),
     leases: leaseSpans(loop.executor.events(), endMs),

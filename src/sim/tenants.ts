@@ -12,8 +12,9 @@
 import type { Point } from '../report';
 import { createRandom, deriveSeed } from '../client/random';
 import { weightedFairShares } from '../policies/fair-share';
-import { createLoop } from './loop';
-import { checkRunOptions } from './options';
+import type { LoopRecord } from './loop';
+import { checkRunOptions, durationLimits, type DurationLimits } from './options';
+import { runInProcess, type PreparedScenario } from './prepared';
 import { SIM_PARTITIONS, TENANT_WEIGHTS, WINDOW_MS, simEngineConfig, simGuardrails, tenantsPolicy } from './policies';
 import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, signalSeries } from './series';
@@ -58,9 +59,19 @@ export const TENANTS_ROLLING_WINDOWS = 3;
 /** The "steady" burst figures leave out this much of its start: the loop's reaction time. */
 export const TENANTS_REACTION_MS = 10_000;
 
+/** The run lengths this scenario accepts with parameters `p`. */
+export function tenantsDurationLimits(p: Pick<TenantsParams, 'burstEndMs'> = TENANTS_DEFAULTS): DurationLimits {
+  return durationLimits(p.burstEndMs, TENANTS_DEFAULTS.durationMs);
+}
+
 export function runTenants(opts: RunOptions, params: Partial<TenantsParams> = {}): ScenarioResult {
+  return runInProcess(prepareTenants(opts, params));
+}
+
+/** The tenants scenario, ready for a driver (src/sim/prepared.ts). */
+export function prepareTenants(opts: RunOptions, params: Partial<TenantsParams> = {}): PreparedScenario {
   const p: TenantsParams = { ...TENANTS_DEFAULTS, ...params };
-  const seconds = checkRunOptions(opts, p.burstEndMs + 30_000, TENANTS_DEFAULTS.durationMs) / 1000;
+  const seconds = checkRunOptions(opts, tenantsDurationLimits(p)) / 1000;
   const start = SIM_START_MS;
   const model = createTenantsModel(p, start, seconds, createRandom(deriveSeed(opts.seed, 1)));
   const names = p.tenants.map((t) => t.name);
@@ -70,9 +81,10 @@ export function runTenants(opts: RunOptions, params: Partial<TenantsParams> = {}
     if (steps[steps.length - 1][1] !== q) steps.push([now, q]);
     quotaSteps.set(name, steps);
   };
-  const loop = createLoop(
-    { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [tenantsPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
-    {
+  return {
+    scenario: 'noisy-tenant',
+    loop: { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [tenantsPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
+    actuator: {
       apply(target, _family, params, _expiresAt, now) {
         const q = params.quotaBytesPerSec;
         if (q === null) return;
@@ -84,12 +96,25 @@ export function runTenants(opts: RunOptions, params: Partial<TenantsParams> = {}
         setQuotaAt(target, NaN, now);
       },
     },
-  );
-  for (let k = 1; k <= seconds; k++) {
-    const t = start + k * 1000;
-    loop.ingest(model.advance(t), t);
-  }
+    executor: { family: 'quota', targets: names, bounds: { quotaBytesPerSec: [1, p.capacityBytesPerSec] } },
+    startMs: start,
+    seconds,
+    advance: (t) => model.advance(t),
+    finish: (loop) => finishTenants(opts, p, start, seconds, model, quotaSteps, loop),
+  };
+}
+
+function finishTenants(
+  opts: RunOptions,
+  p: TenantsParams,
+  start: number,
+  seconds: number,
+  model: ReturnType<typeof createTenantsModel>,
+  quotaSteps: Map<string, Point[]>,
+  loop: LoopRecord,
+): ScenarioResult {
   const end = start + seconds * 1000;
+  const names = p.tenants.map((t) => t.name);
   const victims = names.filter((n) => n !== p.noisy);
 
   const finals = loop.finals();

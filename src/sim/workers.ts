@@ -13,8 +13,9 @@
 import type { Point } from '../report';
 import { createRandom, deriveSeed } from '../client/random';
 import { shuffled } from './dist';
-import { createLoop } from './loop';
-import { checkRunOptions } from './options';
+import type { LoopRecord } from './loop';
+import { checkRunOptions, durationLimits, type DurationLimits } from './options';
+import { runInProcess, type PreparedScenario } from './prepared';
 import { SIM_PARTITIONS, WINDOW_MS, simEngineConfig, simGuardrails, workersPolicy } from './policies';
 import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, ratio, signalSeries, windowed } from './series';
@@ -41,9 +42,19 @@ export const WORKERS_DEFAULTS: Readonly<WorkersParams & { durationMs: number }> 
 /** Goodput ratio within this fraction of its pre-surge mean counts as recovered. */
 export const WORKERS_RECOVERY_TOLERANCE = 0.15;
 
+/** The run lengths this scenario accepts with parameters `p`. */
+export function workersDurationLimits(p: Pick<WorkersParams, 'surgeEndMs'> = WORKERS_DEFAULTS): DurationLimits {
+  return durationLimits(p.surgeEndMs, WORKERS_DEFAULTS.durationMs);
+}
+
 export function runWorkers(opts: RunOptions, params: Partial<WorkersParams> = {}): ScenarioResult {
+  return runInProcess(prepareWorkers(opts, params));
+}
+
+/** The workers scenario, ready for a driver (src/sim/prepared.ts). */
+export function prepareWorkers(opts: RunOptions, params: Partial<WorkersParams> = {}): PreparedScenario {
   const p: WorkersParams = { ...WORKERS_DEFAULTS, ...params };
-  const seconds = checkRunOptions(opts, p.surgeEndMs + 30_000, WORKERS_DEFAULTS.durationMs) / 1000;
+  const seconds = checkRunOptions(opts, workersDurationLimits(p)) / 1000;
   const start = SIM_START_MS;
   const evenly = Array.from({ length: p.workers }, (_, i) => p.speedMin + ((p.speedMax - p.speedMin) * i) / Math.max(1, p.workers - 1));
   const model = createWorkersModel(p, start, seconds, {
@@ -57,17 +68,34 @@ export function runWorkers(opts: RunOptions, params: Partial<WorkersParams> = {}
     if (steps !== undefined && steps[steps.length - 1][1] !== ms) steps.push([now, ms]);
     model.setTimeout(id, ms, now);
   };
-  const loop = createLoop(
-    { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [workersPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
-    {
+  const policy = workersPolicy() as {
+    parameters: { high: { queueDepth: number; latencyMs: number }; low: { queueDepth: number; latencyMs: number }; minTimeoutMs: number; maxTimeoutMs: number };
+  };
+  return {
+    scenario: 'overloaded-workers',
+    loop: { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [workersPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
+    actuator: {
       apply: (target, _family, params, _expiresAt, now) => setTimeoutAt(target, params.timeoutMs ?? p.defaultTimeoutMs, now),
       revert: (target, _family, now) => setTimeoutAt(target, p.defaultTimeoutMs, now),
     },
-  );
-  for (let k = 1; k <= seconds; k++) {
-    const t = start + k * 1000;
-    loop.ingest(model.advance(t), t);
-  }
+    executor: { family: 'query_timeout', targets: model.ids, bounds: { timeoutMs: [policy.parameters.minTimeoutMs, policy.parameters.maxTimeoutMs] } },
+    startMs: start,
+    seconds,
+    advance: (t) => model.advance(t),
+    finish: (loop) => finishWorkers(opts, p, start, seconds, model, timeoutSteps, policy, loop),
+  };
+}
+
+function finishWorkers(
+  opts: RunOptions,
+  p: WorkersParams,
+  start: number,
+  seconds: number,
+  model: ReturnType<typeof createWorkersModel>,
+  timeoutSteps: Map<string, Point[]>,
+  policy: { parameters: { high: { queueDepth: number; latencyMs: number }; low: { queueDepth: number; latencyMs: number } } },
+  loop: LoopRecord,
+): ScenarioResult {
   const end = start + seconds * 1000;
 
   const finals = loop.finals();
@@ -83,7 +111,6 @@ export function runWorkers(opts: RunOptions, params: Partial<WorkersParams> = {}
 
   const surge = { start: start + p.surgeStartMs, end: start + p.surgeEndMs, label: `offered load ×${p.surgeFactor}` };
   const figures = workersFigures(model.truth, p, start, surge, series, loop);
-  const policy = workersPolicy() as { parameters: { high: { queueDepth: number; latencyMs: number }; low: { queueDepth: number; latencyMs: number } } };
   return {
     scenario: 'overloaded-workers',
     title: 'Overloaded workers: adaptive query timeouts',
