@@ -44,6 +44,12 @@ function readVersion(): string {
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error. */
 export async function main(argv: string[]): Promise<number> {
+  // `homeostat demo | head`: the reader left, so there is nobody to write to. Exit quietly
+  // as Unix tools do, instead of crashing on an unhandled EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
