@@ -21,7 +21,8 @@ export function newProgress(): PartitionProgress {
  * Partitions to pause and resume so that no partition runs far ahead of the watermark
  * (Flink calls this watermark alignment). Records of a partition that is ahead sit in open
  * windows until the slowest partition catches up; pausing it is what keeps memory bounded.
- * Hysteresis: pause beyond `maxAheadMs`, resume within half of it.
+ * Hysteresis: pause beyond `maxAheadMs`, resume within half of it — or as soon as no
+ * partition behind it has unread records left.
  */
 export function alignment(
   progress: ReadonlyMap<number, PartitionProgress>,
@@ -31,10 +32,17 @@ export function alignment(
   const pause: number[] = [];
   const resume: number[] = [];
   if (!Number.isFinite(maxAheadMs)) return { pause, resume };
+  // Pausing only helps while a partition behind still has records to read: once the ones
+  // behind are caught up, nothing can move the watermark but this partition's own records
+  // (or idleness, which may be off), and a pause would stall the processor for good.
+  const someBehindHasBacklog = (s: PartitionProgress): boolean => {
+    for (const o of progress.values()) if (o !== s && o.lag > 0 && o.maxTs < s.maxTs) return true;
+    return false;
+  };
   for (const [p, s] of progress) {
     const ahead = Number.isFinite(watermark) ? s.maxTs - watermark : s.maxTs === -Infinity ? 0 : Infinity;
-    if (!s.paused && ahead > maxAheadMs && Number.isFinite(watermark)) pause.push(p);
-    else if (s.paused && (ahead <= maxAheadMs / 2 || !Number.isFinite(watermark))) resume.push(p);
+    if (!s.paused && ahead > maxAheadMs && Number.isFinite(watermark) && someBehindHasBacklog(s)) pause.push(p);
+    else if (s.paused && (ahead <= maxAheadMs / 2 || !Number.isFinite(watermark) || !someBehindHasBacklog(s))) resume.push(p);
   }
   return { pause, resume };
 }

@@ -31,13 +31,28 @@ describe('runner helpers', () => {
   test('watermark alignment pauses a partition far ahead and resumes it within half the distance', () => {
     const progress = new Map([
       [0, { ...newProgress(), maxTs: 1_000_000 }],
-      [1, { ...newProgress(), maxTs: 400_000 }],
+      [1, { ...newProgress(), maxTs: 400_000, lag: 10 }],
     ]);
     expect(alignment(progress, 390_000, 300_000)).toEqual({ pause: [0], resume: [] });
     progress.get(0)!.paused = true;
     expect(alignment(progress, 600_000, 300_000)).toEqual({ pause: [], resume: [] });
     expect(alignment(progress, 850_000, 300_000)).toEqual({ pause: [], resume: [0] });
     expect(alignment(progress, 0, Infinity)).toEqual({ pause: [], resume: [] });
+  });
+
+  test('watermark alignment never waits for partitions behind that have nothing left to read', () => {
+    // Partition 1 is behind but caught up: pausing 0 could not let it catch up, only stall.
+    const progress = new Map([
+      [0, { ...newProgress(), maxTs: 1_000_000, lag: 50 }],
+      [1, { ...newProgress(), maxTs: 400_000, lag: 0 }],
+    ]);
+    expect(alignment(progress, 390_000, 300_000)).toEqual({ pause: [], resume: [] });
+    progress.get(1)!.lag = 5;
+    expect(alignment(progress, 390_000, 300_000)).toEqual({ pause: [0], resume: [] });
+    progress.get(0)!.paused = true;
+    // Partition 1 read its last records without catching up: release 0 at once.
+    progress.get(1)!.lag = 0;
+    expect(alignment(progress, 390_000, 300_000)).toEqual({ pause: [], resume: [0] });
   });
 
   test('control records that cancel each other share a compaction key', () => {
