@@ -1,4 +1,7 @@
-/** Two tiers: `unit` needs no services; `integration` talks to the real broker and registry. */
+/**
+ * Three tiers: `unit` needs no services; `integration` talks to the real broker and registry;
+ * `faults` stops, kills and poisons brokers and processes of its own.
+ */
 // Type checking is `npm run lint`'s job (tsc); tests transpile file by file (tsconfig isolatedModules).
 const tsJest = ['ts-jest', { diagnostics: false }];
 module.exports = {
@@ -17,6 +20,16 @@ module.exports = {
       globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
       globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/helpers/integration-timeout.ts'],
+    },
+    {
+      // Faults on brokers of their own (never the shared one): `npm run test:faults`, serially.
+      displayName: 'faults',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/faults/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/faults/globalTeardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/faults/setup-timeout.ts'],
     },
   ],
 };

@@ -9,6 +9,12 @@
 #   bash scripts/services.sh status                        what runs where; exit 0 only if all up
 #   bash scripts/services.sh release <pid>                 drop a test run's lease (see services/leases.sh)
 #
+# Extra brokers for fault tests, never the shared one (see services/instance.sh):
+#   bash scripts/services.sh start-instance <name> --port P [--controller-port C] [--sasl scram] [--owner PID]
+#   bash scripts/services.sh stop-instance <name> [--kill] [--purge]   SIGTERM (--kill: SIGKILL); --purge deletes data
+#   bash scripts/services.sh stop-instances [--owner PID | --orphans]  stop and delete several
+#   bash scripts/services.sh instance-status
+#
 # Environment:
 #   KAFKA_BROKERS, SCHEMA_REGISTRY_URL   use services run elsewhere: start and status only check them
 #   KAFKA_VERSION (4.1.1), APICURIO_VERSION (3.0.9), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
@@ -30,6 +36,8 @@ source "$SCRIPT_DIR/services/kafka.sh"
 source "$SCRIPT_DIR/services/registry.sh"
 # shellcheck source=scripts/services/leases.sh
 source "$SCRIPT_DIR/services/leases.sh"
+# shellcheck source=scripts/services/instance.sh
+source "$SCRIPT_DIR/services/instance.sh"
 
 usage() {
   sed -n '2,/^set /{/^set /d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
@@ -193,6 +201,10 @@ main() {
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
     release) cmd_release "$@" ;;
+    start-instance) cmd_start_instance "$@" ;;
+    stop-instance) cmd_stop_instance "$@" ;;
+    stop-instances) cmd_stop_instances "$@" ;;
+    instance-status) cmd_instance_status "$@" ;;
     *) usage ;;
   esac
 }

@@ -48,21 +48,23 @@ EOF
   log "kafka $KAFKA_VERSION: $(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars in $KAFKA_LIBS"
 }
 
-# Settings for one combined broker+controller; replication factors of 1 because there is
-# one node, and no initial rebalance delay so that test consumers join at once.
-kafka_configure() {
-  mkdir -p "$KAFKA_CONF" "$KAFKA_DATA" "$KAFKA_LOGS"
-  cat >"$KAFKA_CONF/server.properties" <<EOF
-# Written by scripts/services.sh; edits are overwritten on the next start.
+# server.properties for one combined broker+controller: replication factors of 1 because there
+# is one node, and no initial rebalance delay so that test consumers join at once. Shared by
+# the broker here and the fault tests' instances (services/instance.sh), which differ only in
+# ports, listeners and directories.
+#   kafka_write_server_properties FILE HEADER CONTROLLER_PORT LISTENERS ADVERTISED INTER PROTOCOLS DATA_DIR
+kafka_write_server_properties() {
+  cat >"$1" <<EOF
+# $2; edits are overwritten on the next start.
 process.roles=broker,controller
 node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.quorum.bootstrap.servers=127.0.0.1:$3
+listeners=$4
+advertised.listeners=$5
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$KAFKA_DATA
+inter.broker.listener.name=$6
+listener.security.protocol.map=$7
+log.dirs=$8
 num.partitions=3
 auto.create.topics.enable=true
 offsets.topic.replication.factor=1
@@ -74,20 +76,24 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 EOF
-  cat >"$KAFKA_CONF/log4j2.xml" <<EOF
+}
+
+# Broker logs go to rolling files, not the console.
+#   kafka_write_log4j FILE LOGS_DIR SIZE_MB MAX_FILES
+kafka_write_log4j() {
+  cat >"$1" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by scripts/services.sh: broker logs go to files under .services/kafka/logs. -->
+<!-- Written by scripts/services.sh: broker logs go to files under $2. -->
 <Configuration status="WARN">
   <Appenders>
-    <RollingFile name="server" fileName="$KAFKA_LOGS/server.log" filePattern="$KAFKA_LOGS/server.log.%i">
+    <RollingFile name="server" fileName="$2/server.log" filePattern="$2/server.log.%i">
       <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-      <SizeBasedTriggeringPolicy size="50 MB"/>
-      <DefaultRolloverStrategy max="3"/>
+      <SizeBasedTriggeringPolicy size="$3 MB"/>
+      <DefaultRolloverStrategy max="$4"/>
     </RollingFile>
   </Appenders>
   <Loggers>
     <Logger name="kafka.request.logger" level="WARN"/>
-    <Logger name="org.apache.kafka.controller" level="INFO"/>
     <Logger name="state.change.logger" level="WARN"/>
     <Root level="INFO"><AppenderRef ref="server"/></Root>
   </Loggers>
@@ -95,15 +101,29 @@ EOF
 EOF
 }
 
-# The java command line for a Kafka main class, in the array KAFKA_CMD. The two marker
-# properties let `stop` find a broker whose pid file was lost.
-kafka_cmd() {
+kafka_configure() {
+  mkdir -p "$KAFKA_CONF" "$KAFKA_DATA" "$KAFKA_LOGS"
+  kafka_write_server_properties "$KAFKA_CONF/server.properties" "Written by scripts/services.sh" "$KAFKA_CONTROLLER_PORT" \
+    "PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT" "PLAINTEXT://127.0.0.1:$KAFKA_PORT" \
+    PLAINTEXT "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" "$KAFKA_DATA"
+  kafka_write_log4j "$KAFKA_CONF/log4j2.xml" "$KAFKA_LOGS" 50 3
+}
+
+# The java command line for a Kafka main class, in the array JAVA_CMD.
+#   kafka_java_cmdline HEAP_OPTS CONF_DIR LOGS_DIR MARKER_PROPERTY DIR_PROPERTY MAIN [ARGS...]
+# The two marker properties let `stop` find a broker whose pid file was lost.
+kafka_java_cmdline() {
   local heap
-  read -r -a heap <<<"$KAFKA_HEAP_OPTS"
-  KAFKA_CMD=(java "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
-    "-Dlog4j2.configurationFile=$KAFKA_CONF/log4j2.xml" "-Dkafka.logs.dir=$KAFKA_LOGS"
-    "$KAFKA_MARKER" "-Dhomeostat.services.dir=$SERVICES_DIR"
-    -cp "$KAFKA_LIBS/*" "$@")
+  read -r -a heap <<<"$1"
+  JAVA_CMD=(java "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+    "-Dlog4j2.configurationFile=$2/log4j2.xml" "-Dkafka.logs.dir=$3"
+    "$4" "$5" -cp "$KAFKA_LIBS/*" "${@:6}")
+}
+
+# The java command line for a Kafka main class of the shared broker, in the array KAFKA_CMD.
+kafka_cmd() {
+  kafka_java_cmdline "$KAFKA_HEAP_OPTS" "$KAFKA_CONF" "$KAFKA_LOGS" "$KAFKA_MARKER" "-Dhomeostat.services.dir=$SERVICES_DIR" "$@"
+  KAFKA_CMD=("${JAVA_CMD[@]}")
 }
 
 kafka_java() {

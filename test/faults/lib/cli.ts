@@ -1,0 +1,156 @@
+/**
+ * The processor as a black box for the fault tests: `homeostat run` in a child process
+ * against a broker instance of the test's own, its config written to a temporary file, its
+ * JSON log parsed for the accounting lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
+import type { RunnerCounters } from '../../../src/kafka/runner';
+import { BIN as DEFAULT_BIN, KEY } from '../../helpers/cli';
+import type { BrokerInstance } from '../../helpers/instance';
+import { randomName } from '../../helpers/kafka';
+import { faultKafka } from './kafka';
+
+export { KEY };
+
+/** The CLI under test: bin/homeostat.js (run `npm run build` first), or HOMEOSTAT_FAULTS_BIN to try another build. */
+export const BIN = process.env.HOMEOSTAT_FAULTS_BIN ?? DEFAULT_BIN;
+export const KEY_ID = 'test-key';
+
+/** Nothing listens here: a processor with JSON outputs and JSON telemetry needs no registry. */
+export const NO_REGISTRY = 'http://127.0.0.1:9/apis/ccompat/v7';
+
+export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'] as const;
+export type TopicKey = (typeof TOPIC_KEYS)[number];
+
+export function topicNames(prefix: string): Record<TopicKey, string> {
+  return Object.fromEntries(TOPIC_KEYS.map((t) => [t, `${prefix}.${t}`])) as Record<TopicKey, string>;
+}
+
+/** The adaptive-timeout policy of the fault workloads: queue.depth above 50 for 3 windows is overload. */
+export const TIMEOUT_POLICY = {
+  name: 'timeouts',
+  type: 'adaptive-timeout',
+  select: { metric: 'queue.depth' },
+  parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 3 },
+};
+
+export interface FaultConfigOptions {
+  partitions: number;
+  /** Extra top-level keys (merged over the defaults below). */
+  extra?: Record<string, unknown>;
+  kafka?: Record<string, unknown>;
+}
+
+/** Writes the YAML config of a processor on `inst`; returns its path and the plain object. */
+export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstance, o: FaultConfigOptions): { file: string; raw: Record<string, unknown> } {
+  const file = join(dir, `${prefix}.yaml`);
+  const k = inst.kafkaConfig();
+  const raw: Record<string, unknown> = {
+    kafka: {
+      brokers: k.brokers,
+      groupId: randomName('grp'),
+      transactionalIdPrefix: randomName('tx'),
+      // A SIGKILLed member is noticed after 6 s (the broker's minimum session) instead of 30 s.
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 600,
+      ...(k.sasl ? { sasl: k.sasl } : {}),
+      ...o.kafka,
+    },
+    registry: { url: NO_REGISTRY },
+    topics: { ...topicNames(prefix), telemetryPartitions: o.partitions },
+    // Never idle: the result then cannot depend on fetch timing (see docs/reliability.md).
+    engine: { window: { sizeMs: 1000, graceMs: 200 }, allowedOutOfOrdernessMs: 300, idleAfterMs: 'never' },
+    mode: 'enforce',
+    actions: { format: 'json' },
+    signing: { keyId: KEY_ID },
+    http: { enabled: false },
+    runner: { logIntervalMs: 1000, shutdownTimeoutMs: 30_000 },
+    policies: [TIMEOUT_POLICY],
+    ...o.extra,
+  };
+  writeFileSync(file, stringify(raw));
+  return { file, raw };
+}
+
+/** Starts `homeostat run`; flags win over KAFKA_BROKERS / SCHEMA_REGISTRY_URL a developer may have set. */
+export function startCliProcessor(file: string, inst: BrokerInstance, log: string, instance = '0'): ChildProcess {
+  const out = openSync(log, 'a');
+  return spawn(process.execPath, [BIN, 'run', '--config', file, '--brokers', inst.brokers.join(','), '--registry', NO_REGISTRY, '--instance', instance], {
+    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: `base64:${KEY.toString('base64')}`, HOMEOSTAT_LOG_LEVEL: 'info' },
+    stdio: ['ignore', out, out],
+  });
+}
+
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill(signal);
+  return exited;
+}
+
+export interface LogLine {
+  msg?: string;
+  level?: number;
+  accounting?: RunnerCounters;
+  [k: string]: unknown;
+}
+
+export function logLines(log: string): LogLine[] {
+  const out: LogLine[] = [];
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as LogLine);
+    } catch {
+      // a line cut by SIGKILL
+    }
+  }
+  return out;
+}
+
+/** The counters of the last `final accounting` line (written once the processor drained). */
+export function finalAccounting(log: string): RunnerCounters | undefined {
+  return logLines(log)
+    .filter((l) => l.msg === 'final accounting')
+    .at(-1)?.accounting;
+}
+
+/**
+ * True once the processor has handled every record of the topic: the checkpoint in each
+ * partition's committed offset metadata says the next record to handle is the high watermark.
+ */
+export async function caughtUp(inst: BrokerInstance, groupId: string, topic: string): Promise<boolean> {
+  const admin = faultKafka(inst).admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    return ends.every((e) => {
+      const po = entry?.partitions.find((x) => x.partition === e.partition);
+      const next = decodeCheckpoint(po?.metadata)?.next;
+      return e.high === '0' || (next !== undefined && BigInt(next) >= BigInt(e.high));
+    });
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** How many records the processor has handled so far, from the committed checkpoints. */
+export async function handledSoFar(inst: BrokerInstance, groupId: string, topic: string): Promise<number> {
+  const admin = faultKafka(inst).admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).reduce((n, po) => n + Number(decodeCheckpoint(po.metadata)?.next ?? 0), 0);
+  } catch {
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
