@@ -20,22 +20,11 @@ import {
   schemaType,
 } from '../src/codec';
 import type { Telemetry } from '../src/model/telemetry';
+import { mulberry32 } from '../src/client/random';
 
 const RECORDS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = 7;
 const TARGET_AVRO_PER_SEC = 150_000;
-
-/** mulberry32: a small seeded PRNG so every run measures the same records. https://gist.github.com/tommyettinger/46a874533244883189143505d203312c */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeRecords(n: number): Telemetry[] {
   const rand = mulberry32(42);

@@ -15,6 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type EngineInput } from '../src/core';
 import type { Telemetry } from '../src/model/telemetry';
+import { mulberry32 as prng } from '../src/client/random';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,18 +28,6 @@ const HOP = process.argv.includes('--hop');
 const PARTITIONS = 12;
 const METRICS = ['query.latency_ms', 'queue.depth', 'cpu.util', 'requests', 'tenant.bytes_in'];
 const EVENTS_PER_SEC = 20_000; // event-time rate: N = 2M spans 100 s, ten default windows
-
-/** mulberry32: tiny seeded PRNG (https://gist.github.com/tommyettinger/46a874533244883189143505d203312c). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Deterministic record source, generated in chunks (like consumer batches) so that the live

@@ -24,22 +24,11 @@ import { encodeTelemetryJson } from '../src/codec';
 import type { Telemetry } from '../src/model/telemetry';
 import { waitForLeaders } from '../src/kafka/topics';
 import { createTelemetryProducer } from '../src/producer';
+import { mulberry32 } from '../src/client/random';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const BATCH = 5_000; // ~650 kB of JSON: under the broker's 1 MiB message.max.bytes for the raw side too
 const BOUND = 100_000;
-
-/** mulberry32: a small seeded PRNG so both sides send the same records. https://gist.github.com/tommyettinger/46a874533244883189143505d203312c */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TENANTS = Array.from({ length: 16 }, (_, i) => `tenant-${i}`);
 const T0 = Date.UTC(2026, 0, 1);

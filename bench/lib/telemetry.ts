@@ -3,18 +3,8 @@
  * machine, so two runs (or two wire formats) measure the same input.
  */
 import type { Telemetry } from '../../src/model/telemetry';
-
-/** mulberry32: tiny seeded PRNG (https://gist.github.com/tommyettinger/46a874533244883189143505d203312c). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../../src/client/random';
+import { mulberry32 as prng } from '../../src/client/random';
 
 /** Box–Muller; 1 − u keeps log() away from 0. */
 export function gaussian(rnd: () => number): number {

@@ -17,6 +17,7 @@ import { engineConfigFrom } from '../../src/ops/engine-config';
 import { createLogger, silentLogger } from '../../src/ops/logger';
 import { createTopic, produce, randomName, readTopic, waitFor } from '../helpers/kafka';
 import { registryUrl } from '../helpers/services';
+import { mulberry32 as prng } from '../../src/client/random';
 
 const T0 = Date.UTC(2026, 0, 1);
 const N = 100_000;
@@ -25,17 +26,6 @@ const WINDOW = 10_000;
 const STEP = 6; // ms of event time per record: 100k records span 600 s, 60 windows
 
 // Deterministic PRNG (mulberry32) so that a failure can be reproduced.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Input {
   good: Telemetry[];
   malformed: Message[];

@@ -6,21 +6,11 @@
  */
 import type { Message } from 'kafkajs';
 import { encodeTelemetryJson } from '../../../src/codec';
+export { mulberry32 as prng } from '../../../src/client/random';
+import { mulberry32 as prng } from '../../../src/client/random';
 
 /** Event time of the first sample: fixed, so that ids and bytes are the same in every run. */
 export const T0 = Date.UTC(2026, 0, 1);
-
-/** mulberry32: a small, fast, seedable PRNG (https://gist.github.com/tommyettinger/46a874533244883189143505d203312c). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FleetOptions {
   workers: number;

@@ -4,6 +4,8 @@ import type { Engine, EngineInput, EngineOutput, EngineState } from '../../../sr
 import type { WindowSignal } from '../../../src/model/signal';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { createSketch } from '../../../src/signals';
+export { mulberry32 as prng } from '../../../src/client/random';
+import { mulberry32 as prng } from '../../../src/client/random';
 
 export interface Rec {
   partition: number;
@@ -97,18 +99,6 @@ export function reference(records: readonly Rec[], w: WindowSpec, keyOf: (r: Tel
     });
   }
   return out;
-}
-
-/** mulberry32, for deterministic shuffles inside properties (seed from fast-check). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Interleaves per-partition sequences (each kept in order) by a seeded random choice. */
