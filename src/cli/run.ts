@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadSigningKey } from '../actions';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createControlReader } from '../kafka/control-reader';
-import { createDecisionExtension } from '../kafka/decision-extension';
+import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';
@@ -74,15 +74,9 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   if (policies.length === 0) logger.info('no policies configured: computing signals only');
   const needsRegistry = config.actions.format === 'avro';
   const resolver = createRegistryResolver(config.registry);
-  const extension = await createDecisionExtension({
-    kafka: createKafka(config.kafka, logger),
+  const extension = await createConfiguredDecisionExtension(config, {
     stage,
-    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
-    format: config.actions.format,
     resolver,
-    // One snapshot per group: one process of a group works at a time (the single-owner
-    // assigner), and a standby that takes over continues from the owner's policy state.
-    stateKey: `decisions/${config.kafka.groupId}`,
     logger,
     metrics,
     onOutputs: dashboard ? (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions) : undefined,

@@ -1,7 +1,7 @@
 /**
  * The processor of a demo run: the same assembly as `homeostat run` (src/cli/run.ts) —
  * createRunner consuming the telemetry topic, the decision stage in its transactions
- * through createDecisionExtension (commands to the actions topic, decisions, the policies'
+ * through the decision extension (commands to the actions topic, decisions, the policies'
  * snapshot), signed commands — configured with the scenario's engine, policies and
  * guardrails and the mode of the run, on the run's own topics.
  *
@@ -16,8 +16,7 @@
  * commands, decisions, windows decided — as the in-process loop records them.
  */
 import type { SigningKey } from '../actions';
-import { createKafka } from '../kafka/client';
-import { createDecisionExtension } from '../kafka/decision-extension';
+import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createRegistryResolver } from '../kafka/registry';
 import { createRunner, type Runner } from '../kafka/runner';
 import type { Command } from '../model/command';
@@ -50,13 +49,9 @@ export async function createDemoProcessor(config: HomeostatConfig, signing: Sign
   const commands: Command[] = [];
   const decisions: Decision[] = [];
   let windowsDecided = 0;
-  const extension = await createDecisionExtension({
-    kafka: createKafka(config.kafka, logger),
+  const extension = await createConfiguredDecisionExtension(config, {
     stage,
-    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
-    format: config.actions.format,
     resolver,
-    stateKey: `decisions/${config.kafka.groupId}/0`,
     logger,
     onOutputs(batchFinals, batchCommands, batchDecisions) {
       finals.push(...batchFinals);

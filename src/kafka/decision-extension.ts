@@ -18,6 +18,8 @@ import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { waitForLeaders } from './topics';
 import type { BatchExtension } from './runner';
+import { createKafka } from './client';
+import type { HomeostatConfig } from '../ops/config';
 
 export interface DecisionExtensionOptions {
   kafka: Kafka;
@@ -203,4 +205,22 @@ async function retryRetriable<T>(op: () => Promise<T>, attempts = 20): Promise<T
       await new Promise((r) => setTimeout(r, 100 * Math.min(10, i + 1)));
     }
   }
+}
+
+/**
+ * The extension as `homeostat run` builds it from a config: its output topics and format, and
+ * one policy snapshot per consumer group (one process of a group works at a time — the
+ * single-owner assigner — so a standby that takes over continues from the owner's state).
+ */
+export function createConfiguredDecisionExtension(
+  config: Pick<HomeostatConfig, 'kafka' | 'topics' | 'actions'>,
+  o: Pick<DecisionExtensionOptions, 'stage' | 'resolver' | 'logger' | 'metrics' | 'onOutputs'>,
+): Promise<DecisionExtension> {
+  return createDecisionExtension({
+    ...o,
+    kafka: createKafka(config.kafka, o.logger),
+    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
+    format: config.actions.format,
+    stateKey: `decisions/${config.kafka.groupId}`,
+  });
 }

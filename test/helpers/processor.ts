@@ -9,7 +9,7 @@ import { loadSigningKey } from '../../src/actions';
 import { createDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard';
 import { createKafka } from '../../src/kafka/client';
 import { createControlReader, type ControlReader } from '../../src/kafka/control-reader';
-import { createDecisionExtension } from '../../src/kafka/decision-extension';
+import { createConfiguredDecisionExtension } from '../../src/kafka/decision-extension';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/runner';
 import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
@@ -51,13 +51,9 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
   const modesNow = () => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
 
   const resolver = createRegistryResolver(config.registry);
-  const extension = await createDecisionExtension({
-    kafka: createKafka(config.kafka, logger),
+  const extension = await createConfiguredDecisionExtension(config, {
     stage,
-    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
-    format: config.actions.format,
     resolver,
-    stateKey: `decisions/${config.kafka.groupId}`,
     logger,
     metrics,
     onOutputs: (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions),
