@@ -16,10 +16,14 @@
  *                replay core; record generation and JSON parsing excluded);
  *   outputs:     the same plus canonical JSON of every decision, command and final signal
  *                (what `replay --out --commands --signals` writes, minus the disk);
- *   file:        `replay --input` end to end on a JSONL file of --file-n records: read, JSON
- *                parse and validate (the importer), then the pipeline;
- *   file-parse:  baseline for `file`: the importer alone on the same file.
- * Writes bench/results/replay.json.
+ *   file:        `replay --input` end to end on a JSONL file of --file-n records: read, parse
+ *                and validate every line (the fast path: src/replay/fast-jsonl), then the pipeline;
+ *   file-json:   baseline for `file`: the same, every line through JSON.parse and the importer
+ *                (`fileSources(…, { fastPath: false })`, what replay did before the fast path);
+ *   file-read:   the file reader alone on the fast path (no pipeline): the ceiling of `file`;
+ *   file-parse:  the importer alone on the same file (JSON.parse): the ceiling of `file-json`.
+ * File scenarios run interleaved (one of each per round, best of 3 rounds), so that a change of
+ * load on the shared machine hits them alike. Writes bench/results/replay.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,6 +33,7 @@ import { loadConfig } from '../src/ops/config';
 import { importRecords, writeTelemetryJsonl } from '../src/replay/import';
 import { createReplay, replayBatches, type ReplayCounters, type ReplayInput, type ReplaySink } from '../src/replay/replay';
 import { replaySetupFromConfig } from '../src/replay/setup';
+import { fileBatches } from '../src/replay/file-batches';
 import { fileSources } from '../src/replay/sources';
 import { argNumber, round, writeResult } from './lib/results';
 import { createFleet } from './lib/telemetry';
@@ -156,12 +161,27 @@ function runPipeline(count: number, withOutputs: boolean): Run & { bytes: number
   return { ...r, bytes: enc.bytes() };
 }
 
-async function runFile(file: string): Promise<{ ms: number; cpuMs: number; counters: ReplayCounters }> {
+interface FileRun {
+  ms: number;
+  cpuMs: number;
+  counters: ReplayCounters;
+}
+
+async function runFile(file: string, fastPath: boolean): Promise<FileRun> {
   const s = setup();
   const c = process.cpuUsage();
   const t = process.hrtime.bigint();
-  const counters = await replayBatches(fileSources([file], { limits: resolveTelemetryLimits() }), { ...s, partitions: [0] }, {});
+  const limits = resolveTelemetryLimits();
+  const counters = await replayBatches(fileSources([file], { limits, fastPath }), { ...s, partitions: [0] }, {});
   return { ms: Number(process.hrtime.bigint() - t) / 1e6, cpuMs: cpuSince(c), counters };
+}
+
+async function runFileRead(file: string): Promise<{ ms: number; cpuMs: number; records: number }> {
+  const c = process.cpuUsage();
+  const t = process.hrtime.bigint();
+  let records = 0;
+  for await (const batch of fileBatches(file, 0, { limits: resolveTelemetryLimits() })) records += batch.length;
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, cpuMs: cpuSince(c), records };
 }
 
 async function runFileParse(file: string): Promise<{ ms: number; cpuMs: number; records: number }> {
@@ -196,25 +216,32 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-bench-replay-'));
   const file = join(dir, 'telemetry.jsonl');
-  let fileRun: { ms: number; cpuMs: number; counters: ReplayCounters };
-  let parseRun: { ms: number; cpuMs: number; records: number };
-  let fileCpu: number;
-  let parseCpu: number;
+  const fileRuns: FileRun[] = [];
+  const jsonRuns: FileRun[] = [];
+  const readRuns: { ms: number; cpuMs: number; records: number }[] = [];
+  const parseRuns: { ms: number; cpuMs: number; records: number }[] = [];
   try {
     const fleet = createFleet({ series: SERIES, t0: 1_700_000_000_000, eventsPerSecond: 20_000, disorderMs: 500, seed: 42 });
     await writeTelemetryJsonl((function* () {
       for (let i = 0; i < FILE_N; i++) yield fleet.next();
     })(), file);
-    await runFile(file); // warm-up
-    const fileRuns = [await runFile(file), await runFile(file), await runFile(file)];
-    const parseRuns = [await runFileParse(file), await runFileParse(file), await runFileParse(file)];
-    fileRun = best(fileRuns);
-    parseRun = best(parseRuns);
-    fileCpu = bestCpu(fileRuns);
-    parseCpu = bestCpu(parseRuns);
+    await runFile(file, true); // warm-up
+    await runFile(file, false);
+    for (let round = 0; round < 3; round++) {
+      fileRuns.push(await runFile(file, true));
+      jsonRuns.push(await runFile(file, false));
+      readRuns.push(await runFileRead(file));
+      parseRuns.push(await runFileParse(file));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const fileRun = best(fileRuns);
+  const jsonRun = best(jsonRuns);
+  const readRun = best(readRuns);
+  const parseRun = best(parseRuns);
+  // Both paths must replay the same recording to the same counters (decisions by kind included).
+  if (JSON.stringify(fileRun.counters) !== JSON.stringify(jsonRun.counters)) throw new Error('the fast path and the JSON.parse path disagree');
 
   const result = {
     n: N,
@@ -245,18 +272,32 @@ async function main(): Promise<void> {
     file: {
       n: FILE_N,
       eventsPerSec: perSec(FILE_N, fileRun.ms),
-      cpuEventsPerSec: perSec(FILE_N, fileCpu),
+      cpuEventsPerSec: perSec(FILE_N, bestCpu(fileRuns)),
       ms: round(fileRun.ms),
+      ratioToJsonParse: round(jsonRun.ms / fileRun.ms, 3),
       ratioToImporter: round(parseRun.ms / fileRun.ms, 3),
-      what: 'replay --input end to end: read the JSONL file, parse and validate every line, pipeline (one partition)',
+      what: 'replay --input end to end: read the JSONL file, parse and validate every line (fast path), pipeline (one partition)',
       decisions: fileRun.counters.decisions,
     },
-    fileParse: { eventsPerSec: perSec(parseRun.records, parseRun.ms), cpuEventsPerSec: perSec(parseRun.records, parseCpu), ms: round(parseRun.ms), what: 'the importer alone on the same file (baseline for file)' },
+    fileJsonParse: {
+      eventsPerSec: perSec(FILE_N, jsonRun.ms),
+      cpuEventsPerSec: perSec(FILE_N, bestCpu(jsonRuns)),
+      ms: round(jsonRun.ms),
+      what: 'baseline for file: the same replay with every line through JSON.parse and the importer (fastPath: false)',
+    },
+    fileRead: {
+      eventsPerSec: perSec(readRun.records, readRun.ms),
+      cpuEventsPerSec: perSec(readRun.records, bestCpu(readRuns)),
+      ms: round(readRun.ms),
+      what: 'the replay file reader alone on the fast path (no pipeline): the ceiling of file',
+    },
+    fileParse: { eventsPerSec: perSec(parseRun.records, parseRun.ms), cpuEventsPerSec: perSec(parseRun.records, bestCpu(parseRuns)), ms: round(parseRun.ms), what: 'the importer alone on the same file (JSON.parse): the ceiling of fileJsonParse' },
     target: {
       eventsPerSec: 1_000_000,
       pipelineMeetsIt: perSec(N, pipe.ms) >= 1_000_000,
       pipelineMeetsItPerCpuSecond: perSec(N, bestCpu(pipeRuns)) >= 1_000_000,
       fileEndToEndMeetsIt: perSec(FILE_N, fileRun.ms) >= 1_000_000,
+      fileEndToEndMeetsItPerCpuSecond: perSec(FILE_N, bestCpu(fileRuns)) >= 1_000_000,
     },
   };
   const path = writeResult('replay', result);
@@ -265,7 +306,10 @@ async function main(): Promise<void> {
       `baseline (read + sum):        ${(result.baseline.eventsPerSec / 1e6).toFixed(1)}M events/s\n` +
       `pipeline (engine + decisions): ${(result.pipeline.eventsPerSec / 1e6).toFixed(2)}M events/s wall, ${(result.pipeline.cpuEventsPerSec / 1e6).toFixed(2)}M per CPU-second (${N} records, ${c.evaluations} windows, ${c.finals} signals, ${c.commands} commands, ${c.decisions} decisions)\n` +
       `  + canonical JSON outputs:    ${(result.pipelineWithOutputs.eventsPerSec / 1e6).toFixed(2)}M events/s (${(outs.bytes / 1e6).toFixed(1)} MB)\n` +
-      `file end to end (parse incl.): ${(result.file.eventsPerSec / 1e6).toFixed(2)}M events/s wall, ${(result.file.cpuEventsPerSec / 1e6).toFixed(2)}M per CPU-second (${FILE_N} records); importer alone ${(result.fileParse.eventsPerSec / 1e6).toFixed(2)}M/s, ratio ${(result.file.eventsPerSec / result.fileParse.eventsPerSec).toFixed(2)}\n` +
+      `file end to end (parse incl.): ${(result.file.eventsPerSec / 1e6).toFixed(2)}M events/s wall, ${(result.file.cpuEventsPerSec / 1e6).toFixed(2)}M per CPU-second (${FILE_N} records)\n` +
+      `  baseline, JSON.parse path:   ${(result.fileJsonParse.eventsPerSec / 1e6).toFixed(2)}M events/s wall, ${(result.fileJsonParse.cpuEventsPerSec / 1e6).toFixed(2)}M per CPU-second; ratio ${result.file.ratioToJsonParse.toFixed(2)}×\n` +
+      `  reader alone (fast path):    ${(result.fileRead.eventsPerSec / 1e6).toFixed(2)}M/s; importer alone (JSON.parse) ${(result.fileParse.eventsPerSec / 1e6).toFixed(2)}M/s\n` +
+      `target ${(result.target.eventsPerSec / 1e6).toFixed(0)}M events/s: pipeline ${result.target.pipelineMeetsIt ? 'met' : 'NOT met'}, file end to end ${result.target.fileEndToEndMeetsIt ? 'met' : 'NOT met'}\n` +
       `wrote ${path}`,
   );
 }

@@ -16,7 +16,7 @@ export interface FilesProgress {
 /** Every file as one partition (0, 1, ... in the order given), merged by event time, in batches. */
 export function fileSources(
   files: readonly string[],
-  options: { import?: ImportOptions; limits?: TelemetryLimits; onProgress?: (p: FilesProgress) => void } = {},
+  options: { import?: ImportOptions; limits?: TelemetryLimits; onProgress?: (p: FilesProgress) => void; fastPath?: boolean } = {},
 ): AsyncIterable<ReplayInput[]> {
   const read = files.map(() => 0);
   const total = files.map(() => 0);
@@ -24,6 +24,7 @@ export function fileSources(
     fileBatches(f, i, {
       import: options.import,
       limits: options.limits,
+      fastPath: options.fastPath,
       onProgress: (bytesRead, totalBytes) => {
         read[i] = bytesRead;
         total[i] = totalBytes;
