@@ -9,10 +9,15 @@
  * read process.memoryUsage(); build the processor and feed the records in chunks (the input
  * is garbage once fed, as in a consumer); GC twice, read again. The figure is
  *   bytes per series = Δ(heapUsed + arrayBuffers) / S
- * (the engine keeps sample columns in typed arrays, which live outside the V8 heap), with
- * ΔRSS / S alongside. The watermark never passes the window, so every series has exactly
- * one open window and nothing is emitted. Records look like decoded telemetry: a fresh
- * tags object per record with the default dimension tags (tenant, service) and a role.
+ * (the engine keeps sample columns and each series' numbers in typed arrays, which live
+ * outside the V8 heap), with ΔRSS / S alongside. The watermark never passes the window, so
+ * every series has exactly one open window and nothing is emitted. Records look like decoded
+ * telemetry: a fresh tags object per record with the default dimension tags (tenant, service)
+ * and a role.
+ *
+ * Then, in the same child, a tick closes the window (its signals are dropped, as a consumer
+ * drops them once published) and the state is measured again: every series dormant, with
+ * its EWMA/trend history, until its next sample (`afterCloseBytesPerSeries`).
  *
  * Baseline, same child: the least state any keyed windowed aggregate needs — a Map from the
  * series key string to { count, sum, min, max } — fed the same records; the ratio is
@@ -20,7 +25,7 @@
  * Writes bench/results/memory.json.
  */
 import { spawnSync } from 'node:child_process';
-import { resolveEngineConfig } from '../src/core';
+import { DEFAULT_ENGINE_CONFIG, resolveEngineConfig } from '../src/core';
 import type { Telemetry } from '../src/model/telemetry';
 import { createProcessor, emptyOutputs } from '../src/pipeline/processor';
 import { argFlag, argNumber, argString, round, writeResult } from './lib/results';
@@ -33,6 +38,8 @@ const SAMPLES = Math.floor(argNumber('samples', 4));
 const TARGET_BYTES_PER_SERIES = 1024;
 const METRICS = ['query.latency_ms', 'queue.depth', 'inflight', 'requests', 'tenant.bytes_in'] as const;
 const T0 = Date.UTC(2026, 0, 1);
+/** The default window (every sample of a series falls in the one starting at T0). */
+const WINDOW_MS = DEFAULT_ENGINE_CONFIG.window.sizeMs;
 const PARTITIONS = 3;
 const CHUNK = 10_000;
 
@@ -80,7 +87,15 @@ function* chunks(series: number, samples: number): Generator<{ partition: number
 interface ChildResult {
   series: number;
   samples: number;
-  engine: { bytesPerSeries: number; heapBytesPerSeries: number; arrayBufferBytesPerSeries: number; rssBytesPerSeries: number; liveSeries: number; feedMs: number };
+  engine: {
+    bytesPerSeries: number;
+    heapBytesPerSeries: number;
+    arrayBufferBytesPerSeries: number;
+    rssBytesPerSeries: number;
+    liveSeries: number;
+    feedMs: number;
+    afterCloseBytesPerSeries: number;
+  };
   baseline: { bytesPerSeries: number };
   ratio: number;
 }
@@ -110,8 +125,15 @@ function measureEngine(series: number): ChildResult['engine'] {
   if (c.consumed !== c.aggregated + c.late + c.deadLettered || c.aggregated !== series * SAMPLES) {
     throw new Error(`unexpected accounting for ${series} series: ${JSON.stringify(c)}`);
   }
+  // Close the window (the watermark reaches its end + grace); its signals are dropped.
+  const end = Math.floor(T0 / WINDOW_MS) * WINDOW_MS + WINDOW_MS;
+  processor.step({ kind: 'tick', watermark: end + DEFAULT_ENGINE_CONFIG.window.graceMs }, out);
+  if (processor.counters().signals < series) throw new Error(`the window of ${series} series did not close: ${JSON.stringify(processor.counters())}`);
+  out.published.length = 0;
+  out.finals.length = 0;
+  const closed = gcAndRead();
   // Keep the processor alive past the measurement.
-  if (processor.watermark() > Infinity) console.log('unreachable');
+  if (processor.watermark() > Infinity || processor.seriesCount() !== live) console.log('unreachable');
   const heap = after.heapUsed - before.heapUsed;
   const ab = after.arrayBuffers - before.arrayBuffers;
   return {
@@ -121,6 +143,7 @@ function measureEngine(series: number): ChildResult['engine'] {
     rssBytesPerSeries: round((after.rss - before.rss) / series, 1),
     liveSeries: live,
     feedMs: round(feedMs, 0),
+    afterCloseBytesPerSeries: round((closed.heapUsed + closed.arrayBuffers - before.heapUsed - before.arrayBuffers) / series, 1),
   };
 }
 
@@ -176,7 +199,7 @@ function parent(): void {
     console.log(
       `${String(series).padStart(8)} series × ${SAMPLES} samples: engine ${res.engine.bytesPerSeries.toFixed(0)} B/series ` +
         `(heap ${res.engine.heapBytesPerSeries.toFixed(0)} + typed arrays ${res.engine.arrayBufferBytesPerSeries.toFixed(0)}; RSS ${res.engine.rssBytesPerSeries.toFixed(0)} B/series), ` +
-        `baseline Map ${res.baseline.bytesPerSeries.toFixed(0)} B/series, ratio ${res.ratio}`,
+        `baseline Map ${res.baseline.bytesPerSeries.toFixed(0)} B/series, ratio ${res.ratio}; after the window closes ${res.engine.afterCloseBytesPerSeries.toFixed(0)} B/series`,
     );
   }
   const worst = Math.max(...results.map((r) => r.engine.bytesPerSeries));

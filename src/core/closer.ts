@@ -15,15 +15,24 @@
  */
 import type { WindowSignal } from '../model/signal';
 import { createSketch, type DDSketch } from '../signals/ddsketch';
-import { recordMean } from '../signals/history';
+import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history';
 import { sketchToBase64 } from '../signals/sketch-codec';
 import { buildSignal } from '../signals/window-signal';
 import { compareKeys } from './series-key';
 import { ensureIdCapacity, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
+import { EMITTED_START, HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
 import type { Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
 import type { EngineOutput } from './types';
 import { firstOpenWindowStart } from './watermark';
+
+// Offsets in a series' row, copied once: under tsx an imported binding is a getter call per use.
+const ROW_EMITTED = EMITTED_START;
+const ROW_LAST_DATA = LAST_DATA_START;
+const ROW_LAST_PANE = LAST_PANE_START;
+const ROW_HISTORY = HISTORY;
+const ROW_EWMA = HISTORY + PACKED_EWMA;
+const ROW_TREND = HISTORY + PACKED_TREND;
 
 const byRank = (a: Series, b: Series): number => a.rank - b.rank;
 const bySignalKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
@@ -100,21 +109,24 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   }
   const list = cs.series;
   list.length = 0;
+  const nums = st.numbers.data;
+  const stride = st.numbers.stride;
   for (const id of touched) {
     const se = st.seriesById[id];
-    if (se !== undefined && se.emittedStart !== s) {
-      se.emittedStart = s;
+    if (se !== undefined && nums[id * stride + ROW_EMITTED] !== s) {
+      nums[id * stride + ROW_EMITTED] = s;
       list.push(se);
     }
   }
   const horizon = s - c.zeroFill * c.advance;
   if (c.zeroFill > 0) {
     for (const se of st.recent) {
-      if (se.lastDataStart < horizon) {
+      const row = se.id * stride;
+      if (nums[row + ROW_LAST_DATA] < horizon) {
         st.recent.delete(se);
         se.inRecent = false;
-      } else if (se.emittedStart !== s) {
-        se.emittedStart = s;
+      } else if (nums[row + ROW_EMITTED] !== s) {
+        nums[row + ROW_EMITTED] = s;
         list.push(se);
       }
     }
@@ -145,9 +157,11 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   const signals: WindowSignal[] = [];
   const groups = new Map<string, GroupAcc>();
   const alpha = c.config.ewmaAlpha;
+  const trendWindows = c.config.trendWindows;
   const position = s / c.advance;
   for (const se of list) {
     let windowSk: DDSketch | null = null;
+    const row = se.id * stride;
     if (stamp[se.id] === now) {
       sk.reset();
       const end = cursor[se.id];
@@ -157,8 +171,8 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
         if (part !== undefined) sk.merge(part);
       }
       windowSk = sk;
-      recordMean(se.history, position, sk.sum / sk.count, alpha);
-      se.lastDataStart = s;
+      recordMeanPacked(nums, row + ROW_HISTORY, trendWindows, position, sk.sum / sk.count, alpha);
+      nums[row + ROW_LAST_DATA] = s;
       if (c.zeroFill > 0) {
         if (!se.inRecent) {
           st.recent.add(se);
@@ -167,7 +181,7 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
         const until = s + c.zeroFill * c.advance;
         if (until > st.zeroFillUntil) st.zeroFillUntil = until;
       }
-      for (const m of se.scopes) {
+      for (const m of se.scopes.members) {
         let g = groups.get(m.key);
         if (g === undefined) {
           g = { membership: m, sk: createSketch(c.sketch) };
@@ -180,8 +194,8 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
     }
     signals.push(
       buildSignal(se, s, e, windowSk, {
-        ewma: se.history.ewma,
-        trend: se.history.trend,
+        ewma: nums[row + ROW_EWMA],
+        trend: nums[row + ROW_TREND],
         partial: false,
         partitions: se.partitions,
       }),
@@ -252,8 +266,9 @@ function freePane(st: InternalState, c: Compiled, s: number, sortedSeries: Serie
   if (b === undefined) return;
   // Every series with data in pane s is in the (key-ordered) list of window s: marking them
   // dormant in that order makes the eviction order deterministic.
+  const { data: nums, stride } = st.numbers;
   for (const se of sortedSeries) {
-    if (se.lastPaneStart === s && se.alive) st.dormant.set(se, true);
+    if (se.alive && nums[se.id * stride + ROW_LAST_PANE] === s) st.dormant.set(se, true);
   }
   releaseBatch(st, b);
   const end = s + c.size;

@@ -15,6 +15,7 @@ import { assertEngineConfig, resolveEngineConfig, type EngineConfig, type Engine
 import { closeDue } from './closer';
 import { batchFor, dropSeriesEntries, makeRoom } from './batches';
 import { findSeries, killSeries } from './series-index';
+import { LAST_PANE_START, MAX_TS } from './series-numbers';
 import { newState, type Compiled, type InternalState, type PartitionState } from './state';
 import type { EngineCounters, EngineInput, EngineOutput, EngineState, Offset, StepResult } from './types';
 import { assignPartitions, candidateWatermark, firstOpenWindowStart, removePartitions } from './watermark';
@@ -44,6 +45,9 @@ export interface Engine {
 }
 
 const NONE: readonly EngineOutput[] = Object.freeze([]);
+// Local copies: under tsx an imported binding is a getter call on every use (hot path below).
+const ROW_MAX_TS = MAX_TS;
+const ROW_LAST_PANE_START = LAST_PANE_START;
 
 function compile(config: EngineConfig): Compiled {
   const scopesByMetric = new Map<string, { name: string; groupBy: readonly string[] }[]>();
@@ -119,13 +123,17 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
         b.ids[b.len] = se.id;
         b.values[b.len] = value;
         b.len += 1;
-        if (paneStart > se.lastPaneStart) {
-          if (se.lastPaneStart !== -Infinity) st.dormant.delete(se);
-          se.lastPaneStart = paneStart;
+        const sn = st.numbers;
+        const nums = sn.data;
+        const row = se.id * sn.stride;
+        const lastPane = nums[row + ROW_LAST_PANE_START];
+        if (paneStart > lastPane) {
+          if (lastPane !== -Infinity) st.dormant.delete(se);
+          nums[row + ROW_LAST_PANE_START] = paneStart;
         }
         counters.aggregated += 1;
         if (!c.tumbling && paneStart + adv + c.grace <= st.watermark) counters.partiallyLate += 1;
-        if (ts > se.maxTs) se.maxTs = ts;
+        if (ts > nums[row + ROW_MAX_TS]) nums[row + ROW_MAX_TS] = ts;
         if (lastEnd !== p.lastPendingEnd) {
           if (!p.pending.has(lastEnd)) p.pending.set(lastEnd, offset);
           p.lastPendingEnd = lastEnd;
@@ -204,13 +212,18 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
 
   return {
     config,
-    init: () => newState(),
+    init: () => newState(config.trendWindows),
     step(state, input) {
       const st = internal(state);
       const out = st.scratchOut;
-      if (out.length !== 0) out.length = 0;
+      if (out.length !== 0) out.length = 0; // left over if the previous step threw
       apply(st, input, out);
-      return { state, outputs: out.length === 0 ? NONE : out.slice() };
+      if (out.length === 0) return { state, outputs: NONE };
+      const outputs = out.slice();
+      // Emptied now, not at the next step: a window close can output a signal per series,
+      // and the state would hold them all until the next input arrives.
+      out.length = 0;
+      return { state, outputs };
     },
     stepAll(state, inputs) {
       const st = internal(state);

@@ -13,15 +13,15 @@
  * the cardinality limits of Prometheus and M3: protect the series that exist.
  */
 import type { Telemetry } from '../model/telemetry';
-import { createHistory } from '../signals/history';
-import { compareKeys, pickTags, scopeKey, seriesKey } from './series-key';
-import type { Compiled, InternalState, ScopeMembership, Series } from './state';
+import { acquireScopes, releaseScopes } from './scope-memberships';
+import { compareKeys, pickTags, seriesKey } from './series-key';
+import { MAX_TS, resetRow } from './series-numbers';
+import type { Compiled, InternalState, Series } from './state';
 import type { EngineOutput } from './types';
 
 /** Series chained per (source, metric); beyond it lookups build the key (still correct). */
 const CHAIN_LIMIT = 8;
 const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
-const NO_SCOPES: readonly ScopeMembership[] = Object.freeze([]);
 const NO_DIMS: readonly (string | undefined)[] = Object.freeze([]);
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -75,23 +75,14 @@ function newSeries(
   tags: Record<string, string>,
   partition: number,
 ): Series {
-  const scopeDefs = c.scopesByMetric.get(metric);
-  let scopes = NO_SCOPES;
-  if (scopeDefs !== undefined) {
-    scopes = scopeDefs.map((s) => {
-      const groupTags = Object.freeze(pickTags(tags, s.groupBy));
-      return { scope: s.name, key: scopeKey(s.name, metric, groupTags, s.groupBy), metric, tags: groupTags };
-    });
-  }
   const dims = c.sortedDims;
   const id = st.freeIds.length > 0 ? (st.freeIds.pop() as number) : st.seriesById.length;
+  resetRow(st.numbers, id);
   const se: Series = {
     d0: dims.length > 0 ? tags[dims[0]] : undefined,
     d1: dims.length > 1 ? tags[dims[1]] : undefined,
     nextAlt: null,
     id,
-    maxTs: -Infinity,
-    lastPaneStart: -Infinity,
     dimsRest: dims.length > 2 ? dims.slice(2).map((d) => tags[d]) : NO_DIMS,
     scope: 'series',
     key,
@@ -99,19 +90,26 @@ function newSeries(
     metric,
     tags: Object.freeze(tags),
     partition,
-    partitions: Object.freeze([partition]) as number[],
-    scopes,
-    history: createHistory(c.config.trendWindows),
+    partitions: partitionList(st, partition),
+    scopes: acquireScopes(st, c, metric, tags),
     rank: 0,
     alive: true,
-    emittedStart: NaN,
-    lastDataStart: -Infinity,
     inRecent: false,
     chained: false,
   };
   st.seriesById[id] = se;
   st.ranksStale = true;
   return se;
+}
+
+/** The frozen `[partition]` shared by the partition's series (their signals' `partitions`). */
+function partitionList(st: InternalState, partition: number): number[] {
+  let list = st.partitionLists[partition];
+  if (list === undefined) {
+    list = Object.freeze([partition]) as number[];
+    st.partitionLists[partition] = list;
+  }
+  return list;
 }
 
 function chain(st: InternalState, se: Series): void {
@@ -164,6 +162,7 @@ function unchain(st: InternalState, se: Series): void {
  */
 export function killSeries(st: InternalState, se: Series): void {
   se.alive = false;
+  releaseScopes(st, se.scopes);
   st.seriesByKey.delete(se.key);
   st.seriesById[se.id] = undefined;
   st.freeIds.push(se.id);
@@ -176,9 +175,11 @@ function evictOne(st: InternalState, out: EngineOutput[]): boolean {
   const first = st.dormant.keys().next();
   if (first.done === true) return false;
   const victim = first.value;
+  // Read before the kill: its id (and row of numbers) is free for the next series after it.
+  const latestEventTime = st.numbers.data[victim.id * st.numbers.stride + MAX_TS];
   killSeries(st, victim);
   st.counters.evicted += 1;
-  out.push({ kind: 'evicted', key: victim.key, partition: victim.partition, latestEventTime: victim.maxTs });
+  out.push({ kind: 'evicted', key: victim.key, partition: victim.partition, latestEventTime });
   return true;
 }
 

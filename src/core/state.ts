@@ -4,8 +4,9 @@
  * give the same outputs and the same state.
  */
 import type { DDSketch, SketchParams } from '../signals/ddsketch';
-import type { SeriesHistory } from '../signals/history';
 import type { EngineConfig } from './config';
+import type { ScopeList } from './scope-memberships';
+import { createSeriesNumbers, type SeriesNumbers } from './series-numbers';
 import type { EngineCounters, EngineOutput, Offset } from './types';
 
 /**
@@ -24,7 +25,7 @@ export interface PaneBatch {
   compacted: Map<number, DDSketch> | null;
 }
 
-/** A series' membership in one scope group (computed once per series). */
+/** A series' membership in one scope group (shared by the series of the group: see scope-memberships.ts). */
 export interface ScopeMembership {
   readonly scope: string;
   readonly key: string;
@@ -32,6 +33,10 @@ export interface ScopeMembership {
   readonly tags: Record<string, string>;
 }
 
+/**
+ * A live series: its identity and links. Its numbers (event times, window starts, EWMA and
+ * trend history) are a row of `InternalState.numbers`, at `id` (see series-numbers.ts).
+ */
 export interface Series {
   /**
    * Values of the (sorted) dimension tags for the allocation-free match: the first two
@@ -41,12 +46,8 @@ export interface Series {
   readonly d1: string | undefined;
   /** Next series of the same (source, metric) with other dimension values (lookup chain). */
   nextAlt: Series | null;
-  /** Index in `seriesById` and in pane batches (reused after the series is gone). */
+  /** Index in `seriesById`, in pane batches and of its row of numbers (reused after the series is gone). */
   readonly id: number;
-  /** Latest event time aggregated (eviction order). */
-  maxTs: number;
-  /** Start of the newest pane holding its data: dormant once that pane is freed. */
-  lastPaneStart: number;
   readonly dimsRest: readonly (string | undefined)[];
   /** Always 'series' (so a Series is its own SignalIdentity). */
   readonly scope: 'series';
@@ -56,17 +57,12 @@ export interface Series {
   readonly tags: Record<string, string>;
   /** Partition of its first record (a source is the Kafka key, so it lives on one partition). */
   readonly partition: number;
-  /** `[partition]`, shared by all its signals. */
+  /** `[partition]`, frozen, shared by every series of the partition and all their signals. */
   readonly partitions: number[];
-  readonly scopes: readonly ScopeMembership[];
-  readonly history: SeriesHistory;
+  readonly scopes: ScopeList;
   /** Position in key order (integer compare when sorting outputs); refreshed when series are added. */
   rank: number;
   alive: boolean;
-  /** Start of the last window emitted (de-duplicates zero-fill). */
-  emittedStart: number;
-  /** Start of the last window with data emitted (zero-fill horizon). */
-  lastDataStart: number;
   inRecent: boolean;
   /** Whether it is on a lookup chain (chains are capped; the rest are found by key). */
   chained: boolean;
@@ -123,6 +119,12 @@ export interface InternalState {
   maxEventTime: number;
   readonly seriesByKey: Map<string, Series>;
   readonly seriesById: (Series | undefined)[];
+  /** Numbers of each series, a row per id (series-numbers.ts). */
+  readonly numbers: SeriesNumbers;
+  /** Scope lists held by live series, by ScopeList.key (scope-memberships.ts). */
+  readonly scopeLists: Map<string, ScopeList>;
+  /** Frozen `[p]` per partition id p, shared by its series (Series.partitions). */
+  readonly partitionLists: (number[] | undefined)[];
   readonly freeIds: number[];
   /** Set when series were added since ranks were assigned. */
   ranksStale: boolean;
@@ -185,7 +187,7 @@ export function newCounters(): EngineCounters {
   };
 }
 
-export function newState(): InternalState {
+export function newState(trendWindows: number): InternalState {
   return {
     __engineState: true,
     partitions: [],
@@ -195,6 +197,9 @@ export function newState(): InternalState {
     maxEventTime: -Infinity,
     seriesByKey: new Map(),
     seriesById: [],
+    numbers: createSeriesNumbers(trendWindows),
+    scopeLists: new Map(),
+    partitionLists: [],
     freeIds: [],
     ranksStale: false,
     byMetric: new Map(),

@@ -44,23 +44,24 @@ export function ewmaStep(prev: number, x: number, alpha: number): number {
 
 /**
  * Ordinary least-squares slope of ys over xs (x centred, so large window positions do
- * not lose precision). 0 with fewer than two distinct x.
+ * not lose precision). 0 with fewer than two distinct x. The points are
+ * xs[xAt + i], ys[yAt + i] for i < n (offsets: the engine packs many series into one array).
  */
-export function leastSquaresSlope(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number): number {
+export function leastSquaresSlope(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, xAt = 0, yAt = 0): number {
   if (n < 2) return 0;
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) {
-    mx += xs[i];
-    my += ys[i];
+    mx += xs[xAt + i];
+    my += ys[yAt + i];
   }
   mx /= n;
   my /= n;
   let sxy = 0;
   let sxx = 0;
   for (let i = 0; i < n; i++) {
-    const dx = xs[i] - mx;
-    sxy += dx * (ys[i] - my);
+    const dx = xs[xAt + i] - mx;
+    sxy += dx * (ys[yAt + i] - my);
     sxx += dx * dx;
   }
   return sxx === 0 ? 0 : sxy / sxx;
@@ -78,4 +79,45 @@ export function recordMean(h: SeriesHistory, x: number, mean: number, alpha: num
   h.head = (h.head + 1) % k;
   if (h.n < k) h.n += 1;
   h.trend = leastSquaresSlope(h.xs, h.ys, h.n);
+}
+
+/**
+ * The same history packed into `packedHistorySize(K)` consecutive doubles of a Float64Array,
+ * for the engine, which keeps one per live series: [ewma, trend, n, head, xs (K), ys (K)].
+ * A history object with two K-element arrays costs ~300 B of heap per series; packed it is
+ * (4 + 2K) × 8 B in a shared buffer. recordMeanPacked does exactly what recordMean does —
+ * the same operations on the same values in the same order — so the results are identical.
+ */
+export const PACKED_EWMA = 0;
+export const PACKED_TREND = 1;
+const PACKED_N = 2;
+const PACKED_HEAD = 3;
+const PACKED_XS = 4;
+
+export function packedHistorySize(trendWindows: number): number {
+  return PACKED_XS + 2 * trendWindows;
+}
+
+/** Writes an empty history (as createHistory makes) at d[at ..]. */
+export function resetPackedHistory(d: Float64Array, at: number, trendWindows: number): void {
+  d[at + PACKED_EWMA] = NaN;
+  d.fill(0, at + PACKED_TREND, at + packedHistorySize(trendWindows));
+}
+
+/** recordMean on the packed history at d[at ..]. */
+export function recordMeanPacked(d: Float64Array, at: number, trendWindows: number, x: number, mean: number, alpha: number): void {
+  d[at + PACKED_EWMA] = ewmaStep(d[at + PACKED_EWMA], mean, alpha);
+  const k = trendWindows;
+  const xs = at + PACKED_XS;
+  const ys = xs + k;
+  const head = d[at + PACKED_HEAD];
+  d[xs + head] = x;
+  d[ys + head] = mean;
+  d[at + PACKED_HEAD] = (head + 1) % k;
+  let n = d[at + PACKED_N];
+  if (n < k) {
+    n += 1;
+    d[at + PACKED_N] = n;
+  }
+  d[at + PACKED_TREND] = leastSquaresSlope(d, d, n, xs, ys);
 }
