@@ -103,6 +103,8 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     metrics,
     instanceId,
     maxAheadMs: config.runner.maxAheadMs,
+    // One history per consumer group, as the policies' snapshot: a standby continues it.
+    history: { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` },
   });
   const http = config.http.enabled
     ? createOpsServer({

@@ -15,7 +15,7 @@ import { assertEngineConfig, resolveEngineConfig, type EngineConfig, type Engine
 import { closeDue } from './closer';
 import { batchFor, dropSeriesEntries, makeRoom } from './batches';
 import { findSeries, killSeries } from './series-index';
-import { LAST_PANE_START, MAX_TS } from './series-numbers';
+import { LAST_PANE_START, MAX_TS, rowHistory, seedRowHistory } from './series-numbers';
 import { newState, type Compiled, type InternalState, type PartitionState } from './state';
 import type { EngineCounters, EngineInput, EngineOutput, EngineState, Offset, StepResult } from './types';
 import { assignPartitions, candidateWatermark, firstOpenWindowStart, removePartitions } from './watermark';
@@ -42,6 +42,16 @@ export interface Engine {
   seriesCount(state: EngineState): number;
   /** Open panes across all series (memory gauge; 0 after flush). */
   openPanes(state: EngineState): number;
+  /**
+   * The EWMA/trend history of a live series (packed, signals/history.ts; a copy), so that a
+   * checkpoint can carry it; undefined when the series is not live.
+   */
+  seriesHistory(state: EngineState, key: string): Float64Array | undefined;
+  /**
+   * Histories from a checkpoint: each series takes its own when it is next created, so that a
+   * restarted engine continues EWMA and trend where the checkpoint left them.
+   */
+  seedHistories(state: EngineState, histories: ReadonlyMap<string, Float64Array>): void;
 }
 
 const NONE: readonly EngineOutput[] = Object.freeze([]);
@@ -241,5 +251,18 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
     },
     seriesCount: (state) => internal(state).seriesByKey.size,
     openPanes: (state) => internal(state).batches.size,
+    seriesHistory(state, key) {
+      const st = internal(state);
+      const se = st.seriesByKey.get(key);
+      return se === undefined ? undefined : rowHistory(st.numbers, se.id);
+    },
+    seedHistories(state, histories) {
+      const st = internal(state);
+      for (const [key, h] of histories) {
+        st.seededHistory.set(key, h);
+        const se = st.seriesByKey.get(key);
+        if (se !== undefined) seedRowHistory(st, se.id, key);
+      }
+    },
   };
 }

@@ -20,7 +20,7 @@
  */
 import type { WindowSignal } from '../model/signal';
 import { createSketch, type DDSketch } from '../signals/ddsketch';
-import { createHistory, recordMean, type SeriesHistory } from '../signals/history';
+import { createHistory, packHistory, recordMean, unpackHistory, type SeriesHistory } from '../signals/history';
 import { sketchFromBase64 } from '../signals/sketch-codec';
 import { buildSignal, type SignalIdentity } from '../signals/window-signal';
 import { ConfigError, describeError } from '../errors';
@@ -96,6 +96,8 @@ interface Internal {
   maxWindowEnd: number;
   watermark: number;
   readonly counters: MergerCounters;
+  /** Histories from a checkpoint, by key, taken by each key when it is next created. */
+  readonly seeded: Map<string, Float64Array>;
 }
 
 export interface ScopeMerger {
@@ -104,6 +106,10 @@ export interface ScopeMerger {
   step(state: MergerState, input: MergerInput): { state: MergerState; outputs: readonly MergerOutput[] };
   counters(state: MergerState): MergerCounters;
   watermark(state: MergerState): number;
+  /** The EWMA/trend history of a scope key (packed, signals/history.ts), for a checkpoint. */
+  history(state: MergerState, key: string): Float64Array | undefined;
+  /** Histories from a checkpoint: each key takes its own when it is next created. */
+  seedHistories(state: MergerState, histories: ReadonlyMap<string, Float64Array>): void;
 }
 
 export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
@@ -203,7 +209,10 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
       if (victim === undefined) return null;
       st.keys.delete(victim);
     }
-    const ks: KeyState = { history: createHistory(config.trendWindows), lastFinalStart: -Infinity, pending: [] };
+    const seeded = st.seeded.get(key);
+    if (seeded !== undefined) st.seeded.delete(key);
+    const history = (seeded && unpackHistory(seeded, config.trendWindows)) ?? createHistory(config.trendWindows);
+    const ks: KeyState = { history, lastFinalStart: -Infinity, pending: [] };
     st.keys.set(key, ks);
     return ks;
   };
@@ -290,6 +299,7 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
         maxWindowEnd: -Infinity,
         watermark: -Infinity,
         counters: { partials: 0, merged: 0, rejected: 0, finals: 0, finalsByCoverage: 0 },
+        seeded: new Map(),
       };
       return st;
     },
@@ -303,6 +313,19 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
     },
     counters: (state) => ({ ...(state as Internal).counters }),
     watermark: (state) => (state as Internal).watermark,
+    history(state, key) {
+      const ks = (state as Internal).keys.get(key);
+      return ks === undefined ? undefined : packHistory(ks.history);
+    },
+    seedHistories(state, histories) {
+      const st = state as Internal;
+      for (const [key, h] of histories) {
+        const ks = st.keys.get(key);
+        const unpacked = ks === undefined ? undefined : unpackHistory(h, config.trendWindows);
+        if (ks !== undefined && unpacked !== undefined) Object.assign(ks.history, unpacked);
+        else if (ks === undefined) st.seeded.set(key, h);
+      }
+    },
   };
 }
 

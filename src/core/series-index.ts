@@ -15,7 +15,7 @@
 import type { Telemetry } from '../model/telemetry';
 import { acquireScopes, releaseScopes } from './scope-memberships';
 import { compareKeys, pickTags, seriesKey } from './series-key';
-import { MAX_TS, resetRow } from './series-numbers';
+import { MAX_TS, resetRow, seedRowHistory } from './series-numbers';
 import type { Compiled, InternalState, Series } from './state';
 import type { EngineOutput } from './types';
 
@@ -78,6 +78,7 @@ function newSeries(
   const dims = c.sortedDims;
   const id = st.freeIds.length > 0 ? (st.freeIds.pop() as number) : st.seriesById.length;
   resetRow(st.numbers, id);
+  if (st.seededHistory.size > 0) seedRowHistory(st, id, key);
   const se: Series = {
     d0: dims.length > 0 ? tags[dims[0]] : undefined,
     d1: dims.length > 1 ? tags[dims[1]] : undefined,

@@ -12,6 +12,7 @@
  * new one).
  */
 import { packedHistorySize, resetPackedHistory } from '../signals/history';
+import type { InternalState } from './state';
 
 /** Latest event time aggregated (eviction order; -Infinity before the first). */
 export const MAX_TS = 0;
@@ -55,4 +56,20 @@ export function resetRow(sn: SeriesNumbers, id: number): void {
   d[at + EMITTED_START] = NaN;
   d[at + LAST_DATA_START] = -Infinity;
   resetPackedHistory(d, at + HISTORY, sn.trendWindows);
+}
+
+/** The packed EWMA/trend history of row `id` (a copy: the row may be reused). */
+export function rowHistory(sn: SeriesNumbers, id: number): Float64Array {
+  const at = id * sn.stride + HISTORY;
+  return sn.data.slice(at, at + packedHistorySize(sn.trendWindows));
+}
+
+/** Gives the new series `key` (row `id`) the history seeded for it, once. */
+export function seedRowHistory(st: InternalState, id: number, key: string): void {
+  const h = st.seededHistory.get(key);
+  if (h === undefined) return;
+  st.seededHistory.delete(key);
+  const sn = st.numbers;
+  // A history written with another trendWindows does not fit: the series starts afresh.
+  if (h.length === packedHistorySize(sn.trendWindows)) sn.data.set(h, id * sn.stride + HISTORY);
 }

@@ -121,6 +121,11 @@ export interface InternalState {
   readonly seriesById: (Series | undefined)[];
   /** Numbers of each series, a row per id (series-numbers.ts). */
   readonly numbers: SeriesNumbers;
+  /**
+   * EWMA/trend histories from a checkpoint, by series key, each given to its series when the
+   * series is next created (and then dropped): a restart continues the history.
+   */
+  readonly seededHistory: Map<string, Float64Array>;
   /** Scope lists held by live series, by ScopeList.key (scope-memberships.ts). */
   readonly scopeLists: Map<string, ScopeList>;
   /** Frozen `[p]` per partition id p, shared by its series (Series.partitions). */
@@ -198,6 +203,7 @@ export function newState(trendWindows: number): InternalState {
     seriesByKey: new Map(),
     seriesById: [],
     numbers: createSeriesNumbers(trendWindows),
+    seededHistory: new Map(),
     scopeLists: new Map(),
     partitionLists: [],
     freeIds: [],

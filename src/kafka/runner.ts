@@ -19,6 +19,7 @@ import type { EngineConfig } from '../core';
 import { createKafka, explainKafkaError } from './client';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { singleOwnerAssigner } from './single-owner-assigner';
+import { historyMessages, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
@@ -51,6 +52,8 @@ export interface RunnerOptions {
   instanceId?: string;
   /** Watermark alignment: pause a partition this far (event time) ahead of the watermark. */
   maxAheadMs?: number;
+  /** Carry EWMA/trend across restarts on this compacted topic (history-checkpoint.ts). */
+  history?: HistoryCheckpoint;
 }
 
 export type RunnerStatus = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'DRAINING' | 'STOPPED' | 'FAILED';
@@ -295,6 +298,7 @@ export function createRunner(options: RunnerOptions): Runner {
     committedWindows = 0;
     processor = createProcessor({ engine: options.engine, partitionCount: processor!.merger.config.partitionCount });
     processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
+    if (options.history) await seedHistories(kafka, processor, options.history);
     progress.clear();
     await options.extension?.reset?.();
     const admin = kafka.admin();
@@ -511,6 +515,8 @@ export function createRunner(options: RunnerOptions): Runner {
     if (options.extension && (out.finals.length > 0 || options.extension.hasPending?.())) {
       topicMessages.push(...(await options.extension.onFinals(out.finals)));
     }
+    const histories = options.history ? historyMessages(proc, out, options.history) : undefined;
+    if (histories) topicMessages.push(histories);
     const wm = proc.watermark();
     const partitions = [...progress.entries()]
       .filter(([, s]) => s.position >= 0n)
@@ -678,6 +684,10 @@ export function createRunner(options: RunnerOptions): Runner {
         const n = await partitionCount();
         topicPartitions = n;
         processor = createProcessor({ engine: options.engine, partitionCount: n });
+        if (options.history) {
+          const seeded = await seedHistories(kafka, processor, options.history);
+          logger.info({ topic: options.history.topic, keys: seeded }, 'restored EWMA/trend histories from the state topic');
+        }
         decoder = createTelemetryDecoder({ resolver: options.resolver, limits });
         signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
         producer = kafka.producer(producerOptions());

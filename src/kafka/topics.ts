@@ -37,13 +37,18 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
       ],
     },
     {
-      // The policies' state snapshot, one key per consumer group: only the newest matters.
+      // The policies' state snapshot and the EWMA/trend history of every series and scope,
+      // keyed per consumer group: only the newest value of a key matters. Both are written
+      // with every transaction, so segments roll hourly and compaction runs once a tenth of
+      // the log is stale: a restart then reads about the live keys, not every write since.
       topic: t.state,
       numPartitions: 1,
       replicationFactor: t.replicationFactor,
       configEntries: [
         { name: 'cleanup.policy', value: 'compact' },
         { name: 'max.message.bytes', value: String(8 * 1024 * 1024) },
+        { name: 'segment.ms', value: String(3_600_000) },
+        { name: 'min.cleanable.dirty.ratio', value: '0.1' },
       ],
     },
   ];

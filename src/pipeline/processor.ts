@@ -45,6 +45,8 @@ export interface ProcessorOutputs {
   /** Final signals only (partial=false), in order: what policies read. */
   finals: WindowSignal[];
   dead: DeadLetter[];
+  /** Keys of series evicted at the maxSeries cap (their EWMA/trend history is gone). */
+  evicted?: string[];
 }
 
 /**
@@ -76,6 +78,13 @@ export interface Processor {
    */
   restore(input: Extract<EngineInput, { kind: 'record' }>, out: ProcessorOutputs): void;
   counters(): ProcessorCounters;
+  /**
+   * The EWMA/trend history (packed, signals/history.ts) behind a final signal — its series
+   * or scope key's — for a checkpoint; undefined when the key is not live.
+   */
+  historyOf(signal: Pick<WindowSignal, 'scope' | 'key'>): Float64Array | undefined;
+  /** Histories from a checkpoint: series and scope keys continue them when next created. */
+  seedHistories(series: ReadonlyMap<string, Float64Array>, scopes: ReadonlyMap<string, Float64Array>): void;
   watermark(): number;
   pendingOffset(partition: number): string | number | undefined;
   seriesCount(): number;
@@ -147,6 +156,7 @@ export function createProcessor(config: ProcessorConfig): Processor {
             });
             break;
           case 'evicted':
+            (out.evicted ??= []).push(o.key);
             break;
         }
       }
@@ -188,6 +198,11 @@ export function createProcessor(config: ProcessorConfig): Processor {
         scopeRejected: mergerRejected,
         restored: restored.consumed,
       };
+    },
+    historyOf: (signal) => (signal.scope === 'series' ? engine.seriesHistory(state, signal.key) : merger.history(mstate, signal.key)),
+    seedHistories(series, scopes) {
+      engine.seedHistories(state, series);
+      merger.seedHistories(mstate, scopes);
     },
     watermark: () => engine.watermark(state),
     pendingOffset: (p) => engine.pendingOffset(state, p),

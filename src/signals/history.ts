@@ -121,3 +121,33 @@ export function recordMeanPacked(d: Float64Array, at: number, trendWindows: numb
   }
   d[at + PACKED_TREND] = leastSquaresSlope(d, d, n, xs, ys);
 }
+
+/** A SeriesHistory in the packed layout (for a checkpoint). */
+export function packHistory(h: SeriesHistory): Float64Array {
+  const k = h.xs.length;
+  const d = new Float64Array(packedHistorySize(k));
+  d[PACKED_EWMA] = h.ewma;
+  d[PACKED_TREND] = h.trend;
+  d[PACKED_N] = h.n;
+  d[PACKED_HEAD] = h.head;
+  for (let i = 0; i < k; i++) {
+    d[PACKED_XS + i] = h.xs[i];
+    d[PACKED_XS + k + i] = h.ys[i];
+  }
+  return d;
+}
+
+/** The inverse of packHistory; undefined when the packed history is for another trendWindows. */
+export function unpackHistory(d: ArrayLike<number>, trendWindows: number): SeriesHistory | undefined {
+  if (d.length !== packedHistorySize(trendWindows)) return undefined;
+  const h = createHistory(trendWindows);
+  h.ewma = d[PACKED_EWMA];
+  h.trend = d[PACKED_TREND];
+  h.n = d[PACKED_N];
+  h.head = d[PACKED_HEAD];
+  for (let i = 0; i < trendWindows; i++) {
+    h.xs[i] = d[PACKED_XS + i];
+    h.ys[i] = d[PACKED_XS + trendWindows + i];
+  }
+  return h;
+}

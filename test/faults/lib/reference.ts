@@ -151,15 +151,3 @@ export function dumpForPostMortem(name: string, live: readonly Buffer[], referen
   writeFileSync(join(dir, `${name}.reference.txt`), text(reference));
 }
 
-/**
- * A signal record without its `ewma` and `trend`: the history of closed windows, which a
- * restart does not restore (only open windows are rebuilt from the checkpoint; see
- * docs/reliability.md, "What a restart changes"). Everything else must match byte for byte.
- */
-export function withoutHistory(record: Buffer): Buffer {
-  const at = record.indexOf(0);
-  const value = JSON.parse(record.subarray(at + 1).toString('utf8')) as Record<string, unknown>;
-  delete value.ewma;
-  delete value.trend;
-  return Buffer.concat([record.subarray(0, at + 1), Buffer.from(JSON.stringify(value))]);
-}

@@ -1,0 +1,58 @@
+/**
+ * EWMA and trend of every series and scope, carried across restarts. The offsets' checkpoint
+ * rebuilds *open* windows by re-reading their records, but EWMA and trend fold in every
+ * window that ever closed; without this a restart (or a standby taking over) would start them
+ * afresh. Each transaction writes the history of every key whose window closed in it to the
+ * compacted state topic — the values as of that commit, so they match the checkpoint — and a
+ * tombstone for a series evicted at the maxSeries cap. A restarted runner seeds them back.
+ */
+import type { Kafka, Message, TopicMessages } from 'kafkajs';
+import type { Processor, ProcessorOutputs } from '../pipeline/processor';
+import { readCompacted } from './state-topic';
+
+export interface HistoryCheckpoint {
+  /** The compacted state topic. */
+  topic: string;
+  /** Key prefix, one per consumer group (e.g. `history/<groupId>/`). */
+  prefix: string;
+}
+
+const SERIES = 's/';
+const SCOPE = 'c/';
+
+/** The state records of one transaction: the histories the batch changed, once per key. */
+export function historyMessages(proc: Processor, out: ProcessorOutputs, o: HistoryCheckpoint): TopicMessages | undefined {
+  const messages = new Map<string, Message>();
+  for (const s of out.finals) {
+    // Only a window with data moves EWMA and trend.
+    if (s.count === 0) continue;
+    const key = `${o.prefix}${s.scope === 'series' ? SERIES : SCOPE}${s.key}`;
+    if (messages.has(key)) continue;
+    const h = proc.historyOf(s);
+    // Raw doubles: exact, NaN and -0 included (JSON would lose both).
+    if (h !== undefined) messages.set(key, { key, value: Buffer.from(h.buffer, h.byteOffset, h.byteLength) });
+  }
+  for (const k of out.evicted ?? []) {
+    const key = `${o.prefix}${SERIES}${k}`;
+    // Evicted after it closed a window in this batch: the eviction is the later fact.
+    messages.set(key, { key, value: null });
+  }
+  return messages.size === 0 ? undefined : { topic: o.topic, messages: [...messages.values()] };
+}
+
+/** Reads the histories back and gives them to a fresh processor. Returns how many were seeded. */
+export async function seedHistories(kafka: Kafka, proc: Processor, o: HistoryCheckpoint): Promise<number> {
+  const stored = await readCompacted(kafka, o.topic, (k) => k.startsWith(o.prefix));
+  const series = new Map<string, Float64Array>();
+  const scopes = new Map<string, Float64Array>();
+  for (const [key, value] of stored) {
+    if (value.length % 8 !== 0) continue;
+    // Copied into an aligned buffer: a Float64Array cannot view an odd byte offset.
+    const h = new Float64Array(new Uint8Array(value).buffer);
+    const rest = key.slice(o.prefix.length);
+    if (rest.startsWith(SERIES)) series.set(rest.slice(SERIES.length), h);
+    else if (rest.startsWith(SCOPE)) scopes.set(rest.slice(SCOPE.length), h);
+  }
+  proc.seedHistories(series, scopes);
+  return series.size + scopes.size;
+}
