@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/pipeline.ts [--n 1000000] [--series 10000] [--format avro|json|both]
  *                             [--topic <existing telemetry topic>] [--only pipeline] [--keep]
- *                             [--max-bytes 1048576] [--profile /tmp/pipeline]
+ *                             [--max-bytes 1048576] [--profile /tmp/pipeline] [--history]
  *
  * For each wire format (Avro with a registered schema, and JSON) it pre-produces N
  * telemetry records to a random 3-partition topic (10k series, 20k events/s of event time:
@@ -48,6 +48,8 @@ const KEEP = argFlag('keep');
 const MAX_BYTES = Math.floor(argNumber('max-bytes', 1_048_576));
 /** Write a CPU profile of each pipeline phase to <prefix>-<format>.cpuprofile. */
 const PROFILE = argString('profile', '');
+/** Also write the EWMA/trend history to a state topic, as `homeostat run` does (history-checkpoint.ts). */
+const HISTORY = argFlag('history');
 const PARTITIONS = 3;
 const T0 = Date.UTC(2026, 0, 1);
 const TARGET_EVENTS_PER_SEC = 150_000;
@@ -143,6 +145,7 @@ interface PipelinePhase extends Phase {
 async function runPipeline(config: HomeostatConfig, expected: number, profileFile: string): Promise<PipelinePhase> {
   const metrics = createMetrics();
   const runner = createRunner({
+    history: HISTORY ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined,
     config,
     engine: engineConfigFrom(config),
     limits: config.limits,
@@ -196,7 +199,7 @@ async function benchFormat(kafka: Kafka, brokers: string[], registryUrl: string,
   if (REUSE_TOPIC !== '') topics.telemetry = REUSE_TOPIC;
   const config = benchConfig(brokers, registryUrl, topics, { runner: { maxBytesPerPartition: MAX_BYTES } });
   const resolver = createRegistryResolver(config.registry);
-  const outputs = [topics.signals, topics.dlq];
+  const outputs = [topics.signals, topics.dlq, ...(HISTORY ? [topics.state] : [])];
   await createTopics(
     kafka,
     [...(REUSE_TOPIC === '' ? [topics.telemetry] : []), ...outputs].map((topic) => ({ topic, partitions: PARTITIONS })),
@@ -272,7 +275,7 @@ async function main(): Promise<void> {
     },
     results,
   };
-  if (ONLY === '' && REUSE_TOPIC === '' && N >= 100_000) {
+  if (ONLY === '' && REUSE_TOPIC === '' && N >= 100_000 && !HISTORY) {
     const file = writeResult('pipeline', summary);
     console.log(`wrote ${file}`);
   } else {

@@ -104,7 +104,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     instanceId,
     maxAheadMs: config.runner.maxAheadMs,
     // One history per consumer group, as the policies' snapshot: a standby continues it.
-    history: { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` },
+    history: config.runner.carryHistory ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined,
   });
   const http = config.http.enabled
     ? createOpsServer({

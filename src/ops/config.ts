@@ -65,6 +65,12 @@ export const configSchema = z
         logIntervalMs: z.number().int().positive().default(10_000),
         /** Shutdown gives in-flight work this long to drain and commit before it gives up. */
         shutdownTimeoutMs: z.number().int().positive().default(30_000),
+        /**
+         * Carry every series' and scope's EWMA/trend history across restarts on the state
+         * topic (history-checkpoint.ts). It costs one state record per key per closed window;
+         * off, a restart starts EWMA and trend afresh (no other output changes).
+         */
+        carryHistory: z.boolean().default(true),
       })
       .strict()
       .default({}),
