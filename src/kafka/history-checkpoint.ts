@@ -34,8 +34,9 @@ export function historyMessages(proc: Processor, out: ProcessorOutputs, o: Histo
   }
   for (const k of out.evicted ?? []) {
     const key = `${o.prefix}${SERIES}${k}`;
-    // Evicted after it closed a window in this batch: the eviction is the later fact.
-    messages.set(key, { key, value: null });
+    // Evicted, then perhaps created again in the same batch: what is live now is the fact.
+    const h = proc.historyOf({ scope: 'series', key: k });
+    messages.set(key, { key, value: h === undefined ? null : Buffer.from(h.buffer, h.byteOffset, h.byteLength) });
   }
   return messages.size === 0 ? undefined : { topic: o.topic, messages: [...messages.values()] };
 }

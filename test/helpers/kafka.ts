@@ -35,7 +35,11 @@ export async function createTopic(topic: string, partitions = 1): Promise<void> 
 
 /** Produces messages in chunks (explicit partitions allowed) and disconnects. */
 export async function produce(topic: string, messages: Message[], chunk = 2000): Promise<void> {
-  const producer: Producer = testKafka().producer({ allowAutoTopicCreation: false });
+  await sendInChunks(testKafka().producer({ allowAutoTopicCreation: false }), topic, messages, chunk);
+}
+
+/** Connects `producer`, sends `messages` in order, each chunk awaited, and disconnects it. */
+export async function sendInChunks(producer: Producer, topic: string, messages: Message[], chunk: number): Promise<void> {
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += chunk) {

@@ -5,7 +5,8 @@
  * restart (the lease table is rebuilt from the state topic).
  */
 import type { Consumer } from 'kafkajs';
-import { buildCommand, completeParams } from '../../src/actions';
+import { completeParams } from '../../src/actions';
+import { testCommand } from '../helpers/commands';
 import { createRecordCodec, registerSchema, subjectFor, type ActionResultRecord } from '../../src/codec';
 import { INTERRUPTED_DETAIL, createExecutor, type ApplyFn, type Executor, type ExecutorOptions, type RevertFn, type RevertRequest } from '../../src/executor';
 import { createRegistryResolver } from '../../src/kafka/registry';
@@ -20,27 +21,9 @@ const resolver = createRegistryResolver(registry);
 const commandCodec = createRecordCodec('command');
 const kafka = kafkaSchema.parse({ brokers: brokers(), clientId: 'executor-it' });
 const topicsToDelete: string[] = [];
-let windowNo = 0;
 
 function cmd(overrides: { target?: string; mode?: Command['mode']; issuedAt?: number; leaseMs?: number; params?: Partial<CommandParams> } = {}): Command {
-  windowNo++;
-  return buildCommand(
-    {
-      policy: 'adaptive-timeout',
-      policyVersion: 'v1',
-      target: overrides.target ?? 'worker-1',
-      type: 'query_timeout.set',
-      params: completeParams(overrides.params ?? { timeoutMs: 800 }),
-      mode: overrides.mode ?? 'enforce',
-      reason: 'queue over the high watermark',
-      evidence: [{ signal: 'queue.depth:mean', value: 80, threshold: 50, comparison: '>' }],
-      windowStart: windowNo * 10_000,
-      windowEnd: windowNo * 10_000 + 10_000,
-      issuedAt: overrides.issuedAt ?? Date.now(),
-      leaseMs: overrides.leaseMs ?? 60_000,
-    },
-    KEY,
-  );
+  return testCommand({ ...overrides, policy: 'adaptive-timeout', windowMs: 10_000, leaseMs: overrides.leaseMs ?? 60_000, signing: KEY });
 }
 
 async function publish(topic: string, cmds: Command[], format: 'avro' | 'json'): Promise<void> {

@@ -8,7 +8,7 @@ import { kafkaJsConfig } from '../../../src/kafka/client';
 import { ensureTopics, topicSpecs, waitForLeaders } from '../../../src/kafka/topics';
 import type { TopicsConfig } from '../../../src/ops/config-kafka';
 import type { BrokerInstance } from '../../helpers/instance';
-import { randomName } from '../../helpers/kafka';
+import { randomName, sendInChunks } from '../../helpers/kafka';
 
 export function faultKafka(inst: BrokerInstance): Kafka {
   return new Kafka({ ...kafkaJsConfig(inst.kafkaConfig({ clientId: randomName('faults') })), logLevel: logLevel.NOTHING });
@@ -59,15 +59,7 @@ export async function createProcessorTopics(inst: BrokerInstance, topics: Topics
  * still read the topic back and use what is there as the input of their reference run.
  */
 export async function produceOrdered(inst: BrokerInstance, topic: string, messages: Message[], chunk = 2000): Promise<void> {
-  const producer = faultKafka(inst).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < messages.length; i += chunk) {
-      await producer.send({ topic, messages: messages.slice(i, i + chunk) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
+  await sendInChunks(faultKafka(inst).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }), topic, messages, chunk);
 }
 
 export interface ReadRecord {
