@@ -15,8 +15,10 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
     replicationFactor: t.replicationFactor,
     configEntries: [{ name: 'retention.ms', value: String(t.auditRetentionMs) }],
   });
+  const telemetry = data(t.telemetry, t.telemetryPartitions);
+  telemetry.configEntries!.push({ name: 'message.timestamp.type', value: t.telemetryTimestampType });
   return [
-    data(t.telemetry, t.telemetryPartitions),
+    telemetry,
     // The DLQ keeps the original records: same retention as the telemetry they came from.
     data(t.dlq, t.partitions),
     data(t.signals, t.partitions),

@@ -72,6 +72,12 @@ export const topicsSchema = z
     state: z.string().min(1).default('homeostat.processor-state'),
     /** Partitions of the telemetry topic when `homeostat topics create` makes it. */
     telemetryPartitions: z.number().int().positive().default(6),
+    /**
+     * message.timestamp.type of the telemetry topic when `topics create` makes it.
+     * LogAppendTime: the broker stamps each record, so limits.maxAheadOfLogTimeMs also
+     * catches a producer host whose whole clock is ahead (CreateTime: only a wrong `ts`).
+     */
+    telemetryTimestampType: z.enum(['CreateTime', 'LogAppendTime']).default('CreateTime'),
     /** Partitions of every other topic it makes (control: 1, so that its order is total). */
     partitions: z.number().int().positive().default(3),
     replicationFactor: z.number().int().positive().default(1),

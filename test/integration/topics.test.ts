@@ -16,7 +16,7 @@ test('topics create is idempotent and compacts the control topic', async () => {
   const prefix = randomName('topics');
   const names = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'];
   const file = join(mkdtempSync(join(tmpdir(), 'homeostat-topics-')), 'c.yaml');
-  writeFileSync(file, stringify({ topics: Object.fromEntries(names.map((n) => [n, `${prefix}.${n}`])) }));
+  writeFileSync(file, stringify({ topics: { ...Object.fromEntries(names.map((n) => [n, `${prefix}.${n}`])), telemetryTimestampType: 'LogAppendTime' } }));
   const first = await run(process.execPath, [BIN, 'topics', 'create', '--config', file, '--brokers', brokers().join(',')]);
   expect(first.stdout).toContain(`${names.length} created, 0 already existed`);
   const second = await run(process.execPath, [BIN, 'topics', 'create', '--config', file, '--brokers', brokers().join(',')]);
@@ -26,6 +26,9 @@ test('topics create is idempotent and compacts the control topic', async () => {
     expect(meta.topics.find((t) => t.name === `${prefix}.telemetry`)!.partitions.length).toBe(6);
     const configs = await admin.describeConfigs({ resources: [{ type: 2, name: `${prefix}.control`, configNames: ['cleanup.policy'] }], includeSynonyms: false });
     expect(configs.resources[0].configEntries[0].configValue).toBe('compact');
+    // The broker stamps telemetry records when asked to (the clock bound then judges by its clock).
+    const telemetry = await admin.describeConfigs({ resources: [{ type: 2, name: `${prefix}.telemetry`, configNames: ['message.timestamp.type'] }], includeSynonyms: false });
+    expect(telemetry.resources[0].configEntries[0].configValue).toBe('LogAppendTime');
   });
 });
 
