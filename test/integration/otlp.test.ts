@@ -11,7 +11,7 @@ import { createIngestDecoder } from '../../src/ingest';
 import { createProcessor, emptyOutputs } from '../../src/pipeline/processor';
 import { resolveEngineConfig } from '../../src/core';
 import type { WindowSignal } from '../../src/model/signal';
-import { AggregationType, DEFAULT_RESOURCE, createOtelHarness, toJson, toProto } from '../unit/ingest/otel-fixtures';
+import { AggregationType, DEFAULT_RESOURCE, createOtelHarness, lognormalLatencies, toJson, toProto } from '../unit/ingest/otel-fixtures';
 import { createTopic, produce, randomName, readTopic } from '../helpers/kafka';
 
 const DAY = 86_400_000;
@@ -19,19 +19,6 @@ const DAY = 86_400_000;
 const OTEL_DEFAULT_BOUNDARIES = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
 const EXPORTS = 5;
 const PER_EXPORT = 1000;
-
-/** Deterministic lognormal latencies (ms): median ~33, p99 ~134. */
-function latencies(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const rand = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Array.from({ length: n }, () => Math.exp(3.5 + 0.6 * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())));
-}
 
 function nearestRank(values: number[], q: number): number {
   const s = [...values].sort((x, y) => x - y);
@@ -51,7 +38,7 @@ describe.each(['otlp_proto', 'otlp_json'] as const)('OTLP metrics written as %s 
     const rpc = h.meter.createHistogram('rpc.duration_ms');
     const requests = h.meter.createCounter('requests');
     const depth = h.meter.createUpDownCounter('queue.depth');
-    const recorded = latencies(EXPORTS * PER_EXPORT, 2024);
+    const recorded = lognormalLatencies(EXPORTS * PER_EXPORT, 2024);
     const scales: number[] = [];
     const messages = [];
     for (let e = 0; e < EXPORTS; e++) {

@@ -16,6 +16,7 @@ import {
   type ResourceMetrics,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import { mulberry32 } from '../../../src/client/random';
 
 /** A reader that only exports when asked: `collect()` is the test's export interval. */
 class CollectingReader extends MetricReader {
@@ -88,3 +89,14 @@ export function toJson(rm: ResourceMetrics): Buffer {
 }
 
 export { AggregationType };
+
+/** Deterministic lognormal latencies (ms), no Math.random: median ~33 ms, p99 ~134 ms. */
+export function lognormalLatencies(n: number, seed: number): number[] {
+  const rand = mulberry32(seed);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    out.push(Math.exp(3.5 + 0.6 * z));
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import { createIngestDecoder, type IngestResult } from '../../../src/ingest';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { createSketch } from '../../../src/signals/ddsketch';
-import { AggregationType, DEFAULT_RESOURCE, createOtelHarness, toJson, toProto } from './otel-fixtures';
+import { AggregationType, DEFAULT_RESOURCE, createOtelHarness, lognormalLatencies, toJson, toProto } from './otel-fixtures';
 import { NS, fDouble, fFixed64, fMsg, fPackedFixed64, fString, fVarint, kv, request } from './proto-writer';
 
 function ok(r: IngestResult): Telemetry[] {
@@ -17,24 +17,6 @@ function byMetric(values: Telemetry[], metric: string): Telemetry[] {
 function exactQuantile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length, Math.max(1, Math.ceil(q * s.length))) - 1];
-}
-
-/** A deterministic lognormal-ish latency sample (ms), no Math.random. */
-function latencies(n: number, seed = 7): number[] {
-  let a = seed >>> 0;
-  const rand = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-    out.push(Math.exp(3.5 + 0.6 * z)); // median ~33 ms, p99 ~ 134 ms
-  }
-  return out;
 }
 
 describe('OTLP metrics from the OpenTelemetry JS SDK', () => {
@@ -128,7 +110,7 @@ describe('OTLP metrics from the OpenTelemetry JS SDK', () => {
   it('keeps an exponential histogram’s p99 within one bucket plus the sketch’s error', async () => {
     const h = createOtelHarness({ temporality: 'delta', histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } });
     const hist = h.meter.createHistogram('query.latency_ms');
-    const recorded = latencies(800);
+    const recorded = lognormalLatencies(800, 7);
     for (const v of recorded) hist.record(v);
     const rm = await h.collect();
     const values = ok(createIngestDecoder().decodeSync(toProto(rm)));
@@ -149,7 +131,7 @@ describe('OTLP metrics from the OpenTelemetry JS SDK', () => {
   it('samples a histogram above maxSamplesPerPoint at evenly spaced ranks, the count companion staying exact', async () => {
     const h = createOtelHarness({ temporality: 'delta', histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } });
     const hist = h.meter.createHistogram('query.latency_ms');
-    const recorded = latencies(20_000, 11);
+    const recorded = lognormalLatencies(20_000, 11);
     for (const v of recorded) hist.record(v);
     const rm = await h.collect();
     const values = ok(createIngestDecoder({ otlp: { maxSamplesPerPoint: 512 } }).decodeSync(toProto(rm)));
