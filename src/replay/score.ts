@@ -62,6 +62,17 @@ function mean(xs: readonly number[]): number | undefined {
   return s / xs.length;
 }
 
+/** The figures derived from the windows alone: how many, how many acted on, and the mean delay and lead. */
+function windowFigures(perWindow: readonly WindowScore[]): Pick<Score, 'windows' | 'windowsActedOn' | 'meanDelayMs' | 'meanLeadMs'> {
+  const acted = perWindow.filter((w) => w.firstActionAt !== null);
+  return {
+    windows: perWindow.length,
+    windowsActedOn: acted.length,
+    meanDelayMs: mean(acted.map((w) => w.delayMs as number)),
+    meanLeadMs: mean(acted.map((w) => w.leadMs as number)),
+  };
+}
+
 /** Scores `actions` against `windows` (any order; output windows sorted by start, then end). */
 export function scoreActions(windows: readonly IncidentWindow[], actions: readonly TimedAction[], options: ScoreOptions = {}): Score {
   const early = options.earlyMs ?? 0;
@@ -87,12 +98,8 @@ export function scoreActions(windows: readonly IncidentWindow[], actions: readon
     if (hit) inside++;
     else outsideAt.push(t);
   }
-  const acted = perWindow.filter((w) => w.firstActionAt !== null);
   return {
-    windows: perWindow.length,
-    windowsActedOn: acted.length,
-    meanDelayMs: mean(acted.map((w) => w.delayMs as number)),
-    meanLeadMs: mean(acted.map((w) => w.leadMs as number)),
+    ...windowFigures(perWindow),
     actionsOutsideWindows: outsideAt.length,
     actions: times.length,
     actionsInWindows: inside,
@@ -104,12 +111,8 @@ export function scoreActions(windows: readonly IncidentWindow[], actions: readon
 /** Adds up several scores (e.g. one per labelled series) into one summary; means weighted by windows acted on. */
 export function combineScores(scores: readonly Score[]): Score {
   const perWindow = scores.flatMap((s) => s.perWindow);
-  const acted = perWindow.filter((w) => w.firstActionAt !== null);
   return {
-    windows: perWindow.length,
-    windowsActedOn: acted.length,
-    meanDelayMs: mean(acted.map((w) => w.delayMs as number)),
-    meanLeadMs: mean(acted.map((w) => w.leadMs as number)),
+    ...windowFigures(perWindow),
     actionsOutsideWindows: scores.reduce((n, s) => n + s.actionsOutsideWindows, 0),
     actions: scores.reduce((n, s) => n + s.actions, 0),
     actionsInWindows: scores.reduce((n, s) => n + s.actionsInWindows, 0),
