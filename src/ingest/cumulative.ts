@@ -107,6 +107,18 @@ function sameBounds(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+/** The fields every histogram delta shares: the interval between the two points, its count and sum. */
+function intervalOf<P extends HistogramPoint | ExpHistogramPoint>(prev: P, cur: P, count: number): Pick<P, 'attributes' | 'startMs' | 'timeMs' | 'flags' | 'count' | 'sum'> {
+  return {
+    attributes: cur.attributes,
+    startMs: prev.timeMs,
+    timeMs: cur.timeMs,
+    flags: cur.flags,
+    count,
+    sum: cur.sum !== undefined && prev.sum !== undefined ? cur.sum - prev.sum : undefined,
+  };
+}
+
 /** cur − prev, or undefined when the layouts differ or a count went down (a reset). */
 export function diffHistogram(prev: HistogramPoint, cur: HistogramPoint): HistogramPoint | undefined {
   if (!sameBounds(prev.explicitBounds, cur.explicitBounds) || prev.bucketCounts.length !== cur.bucketCounts.length) return undefined;
@@ -119,12 +131,7 @@ export function diffHistogram(prev: HistogramPoint, cur: HistogramPoint): Histog
     bucketCounts.push(d);
   }
   return {
-    attributes: cur.attributes,
-    startMs: prev.timeMs,
-    timeMs: cur.timeMs,
-    flags: cur.flags,
-    count,
-    sum: cur.sum !== undefined && prev.sum !== undefined ? cur.sum - prev.sum : undefined,
+    ...intervalOf(prev, cur, count),
     bucketCounts,
     explicitBounds: cur.explicitBounds,
     // Cumulative min/max cover the whole stream, not this interval.
@@ -169,12 +176,7 @@ export function diffExponential(prev: ExpHistogramPoint, cur: ExpHistogramPoint)
   const zeroCount = cur.zeroCount - prev.zeroCount;
   if (pos === undefined || neg === undefined || count < 0 || zeroCount < 0) return undefined;
   return {
-    attributes: cur.attributes,
-    startMs: prev.timeMs,
-    timeMs: cur.timeMs,
-    flags: cur.flags,
-    count,
-    sum: cur.sum !== undefined && prev.sum !== undefined ? cur.sum - prev.sum : undefined,
+    ...intervalOf(prev, cur, count),
     scale: cur.scale,
     zeroCount,
     zeroThreshold: cur.zeroThreshold,
