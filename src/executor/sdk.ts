@@ -19,6 +19,7 @@ import { createExecutorCore, type ExecutorCore, type Incoming } from './core';
 import { createKafkaLedger } from './kafka-ledger';
 import { checkExecutorOptions, resolveNames, type ExecutorOptions } from './options';
 import type { ExecutorLease, ExecutorLedger } from './types';
+import { replaceWhenStoppedForGood } from '../kafka/consumer-replacement';
 
 export type ExecutorStatus = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'DRAINING' | 'STOPPED' | 'FAILED' | 'KILLED';
 
@@ -98,13 +99,6 @@ export function createExecutor(options: ExecutorOptions): Executor {
     await ledger?.close().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'ledger close failed'));
   };
 
-  /**
-   * kafkajs restarts a crashed consumer only after a retriable error; after any other (e.g.
-   * "Failed to find group coordinator" while a broker restarts) it stops for good and the
-   * executor would apply nothing more. A consumer that stopped is replaced: the new one
-   * resumes from the committed offsets, and the seen-set keeps a redelivered command from
-   * being applied twice.
-   */
   const startConsumer = async (): Promise<void> => {
     const c = kafka.consumer({
       groupId: names.groupId,
@@ -121,27 +115,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
       joined = true;
       logger.info({ partitions: [...assigned].sort((a, b) => a - b) }, 'actions partitions assigned');
     });
-    c.on(c.events.CRASH, (e) => {
-      if (e.payload.restart || consumer !== c || status !== 'RUNNING') return;
-      logger.error({ err: describeError(e.payload.error) }, 'the actions consumer stopped after a non-retriable error; replacing it (resuming from the committed offsets)');
-      void replaceConsumer(c);
-    });
+    // A replacement resumes from the committed offsets; the seen-set keeps a redelivered
+    // command from being applied twice.
+    replaceWhenStoppedForGood(c, { what: 'the actions consumer', logger, current: () => consumer, alive: () => status === 'RUNNING', start: startConsumer });
     await c.connect();
     await c.subscribe({ topic: options.topics.actions, fromBeginning: options.fromBeginning ?? false });
     await c.run({ autoCommit: false, eachMessage });
-  };
-
-  const replaceConsumer = async (old: Consumer): Promise<void> => {
-    await old.disconnect().catch(() => undefined);
-    for (let attempt = 0; status === 'RUNNING'; attempt++) {
-      try {
-        await startConsumer();
-        return;
-      } catch (err) {
-        logger.warn({ err: describeError(err), attempt }, 'could not start a new actions consumer yet; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
-      }
-    }
   };
 
   return {

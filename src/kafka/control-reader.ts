@@ -6,6 +6,7 @@
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { createRecordCodec } from '../codec';
+import { replaceWhenStoppedForGood } from './consumer-replacement';
 import type { ControlRecord } from '../guardrails/control';
 import { describeError } from '../errors';
 import type { Logger } from '../ops/logger';
@@ -24,12 +25,6 @@ export function createControlReader(opts: {
   const decoder = createRecordCodec('control').createDecoder();
   let consumer: Consumer | undefined;
   let stopped = false;
-  /**
-   * kafkajs gives a consumer up for good after a non-retriable error (e.g. "Failed to find
-   * group coordinator" while a broker restarts): the kill switch would then be ignored until
-   * the process restarts. A crashed consumer is replaced; the new one re-reads the small
-   * compacted topic from its start, and re-applying a record already in force changes nothing.
-   */
   const startConsumer = async (): Promise<void> => {
     const c = opts.kafka.consumer({
       groupId: `homeostat-control-${process.pid}-${Date.now()}`,
@@ -42,15 +37,9 @@ export function createControlReader(opts: {
       rebalanceTimeout: 10_000,
     });
     consumer = c;
-    c.on(c.events.CRASH, (e) => {
-      if (e.payload.restart || stopped || consumer !== c) return;
-      opts.logger.error({ err: describeError(e.payload.error) }, 'the control reader stopped after a non-retriable error; replacing it');
-      void c
-        .disconnect()
-        .catch(() => undefined)
-        .then(() => startConsumer())
-        .catch((err: unknown) => opts.logger.error({ err: describeError(err) }, 'could not restart the control reader'));
-    });
+    // Without it a kill switch pulled after a broker restart would be ignored. The replacement
+    // re-reads the small compacted topic from its start; re-applying a record in force is a no-op.
+    replaceWhenStoppedForGood(c, { what: 'the control reader', logger: opts.logger, current: () => consumer, alive: () => !stopped, start: startConsumer });
     await c.connect();
     await c.subscribe({ topic: opts.topic, fromBeginning: true });
     await c.run({

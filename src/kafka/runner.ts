@@ -19,6 +19,7 @@ import type { EngineConfig } from '../core';
 import { createKafka, explainKafkaError } from './client';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { singleOwnerAssigner } from './single-owner-assigner';
+import { replaceWhenStoppedForGood } from './consumer-replacement';
 import { historyMessages, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
@@ -598,13 +599,6 @@ export function createRunner(options: RunnerOptions): Runner {
     };
   };
 
-  /**
-   * kafkajs restarts a crashed consumer only after a *retriable* error: restartOnFailure is not
-   * even asked about the others (consumer/index.js onCrash), and "Failed to find group
-   * coordinator" after a broker restart is one of them. Left alone, the process would keep
-   * running without consuming. So a consumer that stopped for good is replaced by a new one,
-   * which rejoins the group and resumes from the last commit (the first batch resets the state).
-   */
   const producerOptions = (): ProducerConfig => ({
     transactionalId: `${config.kafka.transactionalIdPrefix}-${options.instanceId ?? '0'}`,
     idempotent: true,
@@ -651,29 +645,20 @@ export function createRunner(options: RunnerOptions): Runner {
         );
       }
     });
-    c.on(c.events.CRASH, (e) => {
-      if (e.payload.restart || consumer !== c || (status !== 'RUNNING' && status !== 'STARTING')) return;
-      logger.error({ err: describeError(e.payload.error) }, 'the consumer stopped for good after a non-retriable error; replacing it (resuming from the last commit)');
-      void replaceConsumer(c);
+    // A replacement rejoins and resumes from the last commit; its first batch resets the state.
+    replaceWhenStoppedForGood(c, {
+      what: 'the telemetry consumer',
+      logger,
+      current: () => consumer,
+      alive: () => status === 'RUNNING' || status === 'STARTING',
+      start: startConsumer,
+      onReplace: () => {
+        needsReset = true;
+      },
     });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
-  };
-
-  const replaceConsumer = async (old: Consumer): Promise<void> => {
-    await old.disconnect().catch(() => undefined);
-    needsReset = true;
-    for (let attempt = 0; status === 'RUNNING' || status === 'STARTING'; attempt++) {
-      try {
-        await startConsumer();
-        return;
-      } catch (err) {
-        logger.warn({ err: describeError(err), attempt }, 'could not start a new consumer yet; retrying');
-        await consumer?.disconnect().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
-      }
-    }
   };
 
   return {

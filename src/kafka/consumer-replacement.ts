@@ -1,0 +1,50 @@
+/**
+ * kafkajs restarts a crashed consumer only after a *retriable* error: `restartOnFailure` is
+ * not even asked about the others (consumer/index.js onCrash), and "Failed to find group
+ * coordinator" while a broker restarts is one of them. Left alone, the process keeps running
+ * and consumes nothing. Every long-lived consumer of the project (the processor's, the control
+ * reader's, an executor's) is therefore watched: one that stopped for good is disconnected
+ * and a new one started, with backoff, for as long as its owner is running.
+ */
+import type { Consumer } from 'kafkajs';
+import { describeError } from '../errors';
+import type { Logger } from '../ops/logger';
+
+export interface ConsumerReplacement {
+  /** What the logs call it, e.g. "the actions consumer". */
+  what: string;
+  logger: Logger;
+  /** The consumer in use now (the watched one is replaced only while it is the current one). */
+  current(): Consumer | undefined;
+  /** Whether the owner still runs (stop() sets it false: no replacement then). */
+  alive(): boolean;
+  /** Creates, watches, connects and runs a new consumer, making it the current one. */
+  start(): Promise<void>;
+  /** Called once the crashed consumer is gone, before the new one starts. */
+  onReplace?(): void;
+}
+
+export function replaceWhenStoppedForGood(c: Consumer, o: ConsumerReplacement): void {
+  c.on(c.events.CRASH, (e) => {
+    if (e.payload.restart || o.current() !== c || !o.alive()) return;
+    o.logger.error({ err: describeError(e.payload.error) }, `${o.what} stopped for good after a non-retriable error; replacing it`);
+    void replace(c, o);
+  });
+}
+
+async function replace(old: Consumer, o: ConsumerReplacement): Promise<void> {
+  await old.disconnect().catch(() => undefined);
+  o.onReplace?.();
+  for (let attempt = 0; o.alive(); attempt++) {
+    try {
+      await o.start();
+      return;
+    } catch (err) {
+      o.logger.warn({ err: describeError(err), attempt }, `could not start a new ${o.what.replace(/^the /, '')} yet; retrying`);
+      // A consumer the failed attempt created is not left connected.
+      const half = o.current();
+      if (half !== undefined && half !== old) await half.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
+    }
+  }
+}
