@@ -3,12 +3,25 @@
  * restarted process needs it. Read with read_committed from the start to the end offsets
  * taken first; tombstones remove a key.
  */
-import type { Kafka } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { waitForLeaders } from './topics';
 
-/** The newest value of every key `keep` accepts (read_committed, from the start to the end). */
-export async function readCompacted(kafka: Kafka, topic: string, keep: (key: string) => boolean): Promise<Map<string, Buffer>> {
-  const latest = new Map<string, Buffer>();
+/**
+ * Reads a whole topic once, read_committed, from the start to the high watermarks taken
+ * first, handing each record to `onMessage`. A partition is done when a batch reaches its high
+ * watermark; the end of a transactional topic is a commit marker a consumer never sees, so
+ * batches are followed through kafkajs's END_BATCH_PROCESS event, which also reports batches
+ * of markers and aborted records (as the topic replay does). Only a transaction still open at
+ * the end keeps a partition from its high watermark: then reading stops after `quietMs`
+ * without records, counted from the first fetch (never from before the group was joined).
+ */
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (m: KafkaMessage, partition: number) => void,
+  o: { timeoutMs?: number; quietMs?: number } = {},
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: Map<number, bigint>;
@@ -16,46 +29,44 @@ export async function readCompacted(kafka: Kafka, topic: string, keep: (key: str
     // A state topic created a moment ago may not have its leader yet (KRaft answers
     // NOT_LEADER / UNKNOWN_TOPIC for a while): wait for it rather than fail the start.
     await waitForLeaders(admin, [topic]);
-    ends = await retryRetriable(async () => new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])));
+    ends = await retryRetriable(async () => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)])));
   } finally {
     await admin.disconnect();
   }
-  // Nothing to read when every partition is empty.
-  if ([...ends.values()].every((h) => h === 0n)) return latest;
-  const consumer = kafka.consumer({ groupId: `homeostat-state-reader-${process.pid}-${Date.now()}`, readUncommitted: false });
+  const remaining = new Set([...ends.entries()].filter(([, h]) => h > 0n).map(([p]) => p));
+  if (remaining.size === 0) return;
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const quietMs = o.quietMs ?? 3_000;
+  const consumer = kafka.consumer({ groupId: `homeostat-reader-${process.pid}-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    const remaining = new Set([...ends.entries()].filter(([, h]) => h > 0n).map(([p]) => p));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out reading the state topic ${topic}`)), 60_000);
-      // Transaction markers and aborted records are invisible to a read_committed reader, so
-      // the last visible offset can stay below the high watermark: a short quiet spell after
-      // the last batch also means "caught up".
-      let idle: NodeJS.Timeout | undefined;
+      let quiet: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms reading ${topic}; is the broker healthy?`)), timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
-        if (idle) clearTimeout(idle);
+        if (quiet) clearTimeout(quiet);
         resolve();
       };
-      const armIdle = (): void => {
-        if (idle) clearTimeout(idle);
-        idle = setTimeout(done, 1500);
+      const armQuiet = (): void => {
+        if (quiet) clearTimeout(quiet);
+        quiet = setTimeout(done, quietMs);
       };
-      armIdle();
+      consumer.on(consumer.events.FETCH, () => {
+        if (quiet === undefined) armQuiet();
+      });
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+        const { partition, lastOffset } = e.payload;
+        if (BigInt(lastOffset) + 1n >= (ends.get(partition) ?? 0n)) remaining.delete(partition);
+        if (remaining.size === 0) done();
+        else armQuiet();
+      });
       consumer
         .run({
-          eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) {
-              const key = m.key?.toString();
-              if (key === undefined || !keep(key)) continue;
-              if (m.value === null) latest.delete(key);
-              else latest.set(key, m.value);
-            }
-            const high = ends.get(batch.partition) ?? 0n;
-            if (BigInt(batch.lastOffset()) + 1n >= high) remaining.delete(batch.partition);
-            if (remaining.size === 0) done();
-            else armIdle();
+          autoCommit: false,
+          eachBatch: ({ batch }) => {
+            for (const m of batch.messages) onMessage(m, batch.partition);
             return Promise.resolve();
           },
         })
@@ -64,6 +75,17 @@ export async function readCompacted(kafka: Kafka, topic: string, keep: (key: str
   } finally {
     await consumer.disconnect();
   }
+}
+
+/** The newest value of every key `keep` accepts (read_committed, from the start to the end). */
+export async function readCompacted(kafka: Kafka, topic: string, keep: (key: string) => boolean): Promise<Map<string, Buffer>> {
+  const latest = new Map<string, Buffer>();
+  await readTopicToEnd(kafka, topic, (m) => {
+    const key = m.key?.toString();
+    if (key === undefined || !keep(key)) return;
+    if (m.value === null) latest.delete(key);
+    else latest.set(key, m.value);
+  });
   return latest;
 }
 

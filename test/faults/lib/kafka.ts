@@ -5,6 +5,7 @@
  */
 import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
 import { kafkaJsConfig } from '../../../src/kafka/client';
+import { readTopicToEnd } from '../../../src/kafka/state-topic';
 import { ensureTopics, topicSpecs, waitForLeaders } from '../../../src/kafka/topics';
 import type { TopicsConfig } from '../../../src/ops/config-kafka';
 import type { BrokerInstance } from '../../helpers/instance';
@@ -70,58 +71,10 @@ export interface ReadRecord {
   headers: IHeaders;
 }
 
-/**
- * Every committed record of `topic`, by partition then offset. Reads from the start to the
- * high watermarks fetched first; since transaction markers and aborted records are invisible
- * to a read_committed reader, a partition also counts as done after a quiet spell.
- */
+/** Every committed record of `topic`, by partition then offset (see readTopicToEnd). */
 export async function readAll(inst: BrokerInstance, topic: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
-  const kafka = faultKafka(inst);
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, bigint>;
-  try {
-    ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
   const out: ReadRecord[] = [];
-  if ([...ends.values()].every((h) => h === 0n)) return out;
-  const consumer = kafka.consumer({ groupId: randomName('faults-reader'), readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const remaining = new Set([...ends.entries()].filter(([, h]) => h > 0n).map(([p]) => p));
-    await new Promise<void>((resolve, reject) => {
-      let quiet: NodeJS.Timeout | undefined;
-      const timer = setTimeout(() => reject(new Error(`timed out reading ${topic}: ${out.length} records read`)), timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        if (quiet) clearTimeout(quiet);
-        resolve();
-      };
-      const armQuiet = (): void => {
-        if (quiet) clearTimeout(quiet);
-        quiet = setTimeout(done, 2000);
-      };
-      armQuiet();
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) {
-              out.push({ partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
-            }
-            if (BigInt(batch.lastOffset()) + 1n >= (ends.get(batch.partition) ?? 0n)) remaining.delete(batch.partition);
-            if (remaining.size === 0) done();
-            else armQuiet();
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+  await readTopicToEnd(faultKafka(inst), topic, (m, partition) => out.push({ partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} }), { timeoutMs });
   return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 
