@@ -6,6 +6,7 @@
  * duplicate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { INTERRUPTED_DETAIL } from '../../src/executor';
@@ -17,13 +18,16 @@ import { createTopics, produceOrdered } from './lib/kafka';
 import { reportFigures } from './lib/report';
 import { useFaultBroker } from './lib/fixture';
 
-const TSX = resolve(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+// The executor runs in this node process itself, with tsx as a loader: the tsx CLI would run it
+// in a grandchild that SIGKILL never reaches (it kept applying commands as an orphan).
+const TSX_DIST = resolve(__dirname, '..', '..', 'node_modules', 'tsx', 'dist');
+const TSX_ARGS = ['--require', join(TSX_DIST, 'preflight.cjs'), '--import', pathToFileURL(join(TSX_DIST, 'loader.mjs')).href];
 const CHILD = resolve(__dirname, 'fixtures', 'executor-child.ts');
 const fx = useFaultBroker('execkill');
 const { dir, children } = fx;
 
 function startExecutor(env: Record<string, string>, log: string): ChildProcess {
-  const child = spawn(process.execPath, [TSX, CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...TSX_ARGS, CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
