@@ -6,7 +6,10 @@
  * A (key, window) is final when
  *   1. the union of the partials' partitions is the whole input topic (0..partitionCount-1)
  *      — the normal case, immediate when one engine owns every partition; or
- *   2. (fallback) the merger's own event-time watermark — the highest windowEnd seen on any
+ *   2. the driver says every input partition has passed it (`complete`): a partition that
+ *      sent no partial had no data for the key — used when stage one runs as one engine per
+ *      partition and the driver tracks each partition's watermark (src/pipeline/gather.ts); or
+ *   3. (fallback) the merger's own event-time watermark — the highest windowEnd seen on any
  *      partial minus `latenessMs` — passes windowEnd + graceMs: an engine that had no data
  *      for the key (so sent no partial) or is down cannot hold the scope back for ever.
  * Per key, windows are finalised in window order (a complete window waits for an earlier
@@ -50,7 +53,11 @@ export interface ScopeMergerConfig {
 
 export type ScopeMergerConfigInput = Partial<ScopeMergerConfig> & { partitionCount: number };
 
-export type MergerInput = { kind: 'partial'; signal: WindowSignal } | { kind: 'flush' };
+export type MergerInput =
+  | { kind: 'partial'; signal: WindowSignal }
+  /** Every input partition has closed the windows whose end + graceMs is at or before `through`. */
+  | { kind: 'complete'; through: number }
+  | { kind: 'flush' };
 
 export type MergerRejectReason = 'late' | 'duplicate' | 'overlap' | 'invalid' | 'key_limit';
 
@@ -95,6 +102,8 @@ interface Internal {
   readonly ends: number[];
   maxWindowEnd: number;
   watermark: number;
+  /** From `complete` inputs: windows with end + grace at or before it cover every partition. */
+  completeThrough: number;
   readonly counters: MergerCounters;
   /** Histories from a checkpoint, by key, taken by each key when it is next created. */
   readonly seeded: Map<string, Float64Array>;
@@ -143,7 +152,8 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
     unindex(st, acc.end, key);
     if (acc.sk.count > 0) recordMean(ks.history, acc.start / config.advanceMs, acc.sk.sum / acc.sk.count, config.ewmaAlpha);
     ks.lastFinalStart = acc.start;
-    const partitions = [...acc.covered].sort((a, b) => a - b);
+    // Complete by the driver's word: every partition is in it, with data or without.
+    const partitions = acc.end + config.graceMs <= st.completeThrough ? allPartitions : [...acc.covered].sort((a, b) => a - b);
     out.push({
       kind: 'signal',
       signal: buildSignal(acc.id, acc.start, acc.end, acc.sk, {
@@ -160,6 +170,7 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
     st.keys.set(key, ks);
   };
 
+  const allPartitions = [...Array(config.partitionCount).keys()];
   const complete = (acc: Acc): boolean => acc.covered.size >= config.partitionCount;
   const due = (st: Internal, acc: Acc): boolean => acc.end + config.graceMs <= st.watermark;
 
@@ -283,6 +294,13 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
     sweep(st, out);
   };
 
+  const onComplete = (st: Internal, through: number, out: MergerOutput[]): void => {
+    if (!(through > st.completeThrough)) return;
+    st.completeThrough = through;
+    if (through > st.watermark) st.watermark = through;
+    sweep(st, out);
+  };
+
   const onFlush = (st: Internal, out: MergerOutput[]): void => {
     st.watermark = Infinity;
     sweep(st, out);
@@ -298,6 +316,7 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
         ends: [],
         maxWindowEnd: -Infinity,
         watermark: -Infinity,
+        completeThrough: -Infinity,
         counters: { partials: 0, merged: 0, rejected: 0, finals: 0, finalsByCoverage: 0 },
         seeded: new Map(),
       };
@@ -307,6 +326,7 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
       const st = state as Internal;
       const out: MergerOutput[] = [];
       if (input.kind === 'partial') onPartial(st, input.signal, out);
+      else if (input.kind === 'complete') onComplete(st, input.through, out);
       else onFlush(st, out);
       out.sort(byEndThenKey);
       return { state, outputs: out };

@@ -14,6 +14,12 @@ export interface ProcessorConfig {
   engine: EngineConfig;
   /** Partitions of the telemetry topic: stage two completes a scope window when all are covered. */
   partitionCount: number;
+  /**
+   * Merge the scope partials here (default). False when this processor is one partition's
+   * stage one in a shared group: its partials are published and merged by stage two
+   * (src/pipeline/gather.ts), which sees every partition's.
+   */
+  mergeScopes?: boolean;
 }
 
 /** A record that could not be decoded or validated: routed to the DLQ with its reason. */
@@ -111,6 +117,7 @@ export function createProcessor(config: ProcessorConfig): Processor {
   /** The engine counters' share that came from restored records, subtracted in counters(). */
   const restored = { consumed: 0, aggregated: 0, late: 0, rejected: 0 };
   const scratch = emptyOutputs();
+  const mergeScopes = config.mergeScopes ?? true;
 
   const merge = (signal: WindowSignal, out: ProcessorOutputs): void => {
     const r = merger.step(mstate, { kind: 'partial', signal });
@@ -137,7 +144,9 @@ export function createProcessor(config: ProcessorConfig): Processor {
         switch (o.kind) {
           case 'signal':
             out.published.push(o.signal);
-            if (o.signal.partial) merge(o.signal, out);
+            if (o.signal.partial) {
+              if (mergeScopes) merge(o.signal, out);
+            }
             else out.finals.push(o.signal);
             break;
           case 'late':

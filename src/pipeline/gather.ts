@@ -1,0 +1,271 @@
+/**
+ * Stage two of a group whose processes share the telemetry partitions (`runner.scaleOut`).
+ *
+ * Stage one runs one engine per telemetry partition, wherever the group put the partition,
+ * and sends its series finals and scope partials here, each transaction followed by a mark:
+ * the partition's watermark after it. A window is complete once every partition's watermark
+ * has passed its end + grace — each engine had then emitted all it had for it — so stage two
+ * buffers what arrives, in whatever order the processes' transactions interleave, and
+ * releases complete windows in one deterministic order: window end ascending, then key. The
+ * scope partials are merged (a partition that sent none had no data for the key), and the
+ * finals go to the policies as a single process would have fed them.
+ *
+ * Because each partition's windows depend on that partition's records only, and the release
+ * order on the records' content only, the outputs do not depend on how many processes there
+ * are, which owns what, or when partitions move.
+ *
+ * A partition holds the release back while it has records not yet read (the driver reports
+ * its high watermark and the group's position; until it has, a partition counts as having
+ * some) or has been heard from within idleAfterMs of
+ * event time of the newest partition — the engine's own rule for idle partitions
+ * (src/core/watermark.ts). A final that arrives for a window already released (its partition
+ * was idle, then spoke) is published but too late for the policies: counted as `late`.
+ *
+ * Pure: no clock, no I/O; the driver (src/kafka/stage-two.ts) persists `checkpoint()`.
+ */
+import { createScopeMerger, type EngineConfig, type MergerState, type ScopeMerger } from '../core';
+import { compareKeys } from '../core/series-key';
+import type { WindowSignal } from '../model/signal';
+
+/** A partition's progress in stage one, sent after each of its transactions. */
+export interface PartitionMark {
+  partition: number;
+  /** The partition's engine watermark: windows whose end + grace is at or before it were emitted. */
+  wm: number;
+  /** Highest event time seen on the partition. */
+  maxTs: number;
+  /** Next telemetry offset stage one will read on it. */
+  next: string;
+}
+
+export type GatherInput =
+  | { kind: 'signal'; signal: WindowSignal; offset: string }
+  | { kind: 'mark'; mark: PartitionMark }
+  /**
+   * From the driver, for every partition at once (index = partition): its high watermark and,
+   * until a mark says better, stage one's committed offset.
+   */
+  | { kind: 'offsets'; high: readonly string[]; committed: readonly string[] }
+  | { kind: 'flush' };
+
+export interface GatherOutputs {
+  /** Everything for the signals topic, in release order. */
+  published: WindowSignal[];
+  /** Final signals for the policies, in release order (window end, then key). */
+  finals: WindowSignal[];
+}
+
+export interface GatherCounters {
+  signals: number;
+  marks: number;
+  /** Window ends released to the policies. */
+  released: number;
+  /** Series finals and partials for windows already released (published, not decided on). */
+  late: number;
+  /** Partials the merger refused (duplicate, invalid…). */
+  rejected: number;
+}
+
+interface MarkState {
+  wm: number;
+  maxTs: number;
+  next: string | null;
+  high: string | null;
+  committed: string | null;
+}
+
+/** JSON-safe: what the driver persists with each transaction. */
+export interface GatherCheckpoint {
+  v: 1;
+  /** Windows whose end + grace is at or before it were released (null: none yet). */
+  released: number | null;
+  /** Idleness reference of partitions never heard from (null: not set yet). */
+  since: number | null;
+  marks: ({ wm: number | null; maxTs: number | null; next: string | null } | null)[];
+}
+
+export interface Gather {
+  readonly merger: ScopeMerger;
+  /** Applies one input. `restoring`: re-read after a restart — a signal already released is skipped silently. */
+  step(input: GatherInput, out: GatherOutputs, restoring?: boolean): void;
+  /** Stage-topic offset of the oldest signal still buffered (undefined: none). */
+  oldestBuffered(): string | undefined;
+  released(): number;
+  counters(): GatherCounters;
+  checkpoint(): GatherCheckpoint;
+  restore(cp: GatherCheckpoint): void;
+  history(key: string): Float64Array | undefined;
+  seedHistories(scopes: ReadonlyMap<string, Float64Array>): void;
+  /** Windows buffered (memory gauge). */
+  buffered(): number;
+}
+
+export function emptyGatherOutputs(): GatherOutputs {
+  return { published: [], finals: [] };
+}
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const unnum = (x: number | null | undefined, missing: number): number => (typeof x === 'number' ? x : missing);
+
+interface Pending {
+  readonly signals: WindowSignal[];
+  /** Stage-topic offset of its first signal (arrival order, so the smallest). */
+  readonly first: number;
+}
+
+export function createGather(config: { partitionCount: number; engine: EngineConfig }): Gather {
+  const n = config.partitionCount;
+  const grace = config.engine.window.graceMs;
+  const idleAfter = config.engine.idleAfterMs;
+  const merger = createScopeMerger({
+    partitionCount: n,
+    advanceMs: config.engine.window.advanceMs,
+    // Windows are finalised by `complete`, never by the merger's own fallback.
+    latenessMs: Infinity,
+    graceMs: grace,
+    ewmaAlpha: config.engine.ewmaAlpha,
+    trendWindows: config.engine.trendWindows,
+  });
+  let mstate: MergerState = merger.init();
+  const marks: MarkState[] = [...Array(n).keys()].map(() => ({ wm: -Infinity, maxTs: -Infinity, next: null, high: null, committed: null }));
+  let since = NaN;
+  let released = -Infinity;
+  const pending = new Map<number, Pending>();
+  let ends: number[] = [];
+  const counters: GatherCounters = { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 };
+
+  /** Unread records on the partition — or no word yet from the driver, which is not the same as none. */
+  const backlog = (m: MarkState): boolean => {
+    const at = m.next ?? m.committed;
+    return m.high === null || at === null || BigInt(m.high) > BigInt(at);
+  };
+
+  /** The lowest watermark of the partitions that are not idle (see the file comment). */
+  const candidate = (): number => {
+    let newest = -Infinity;
+    for (const m of marks) if (m.maxTs > newest) newest = m.maxTs;
+    if (newest === -Infinity) return -Infinity;
+    if (Number.isNaN(since)) since = newest;
+    let min = Infinity;
+    for (const m of marks) {
+      const last = m.maxTs === -Infinity ? since : m.maxTs;
+      if (!backlog(m) && newest - last > idleAfter) continue;
+      if (m.wm < min) min = m.wm;
+    }
+    return min === Infinity ? -Infinity : min;
+  };
+
+  const releaseDue = (out: GatherOutputs): void => {
+    const through = candidate();
+    if (through > released) released = through;
+    while (ends.length > 0 && ends[0] + grace <= released) {
+      const end = ends.shift()!;
+      const p = pending.get(end)!;
+      pending.delete(end);
+      releaseWindow(end, p.signals, out);
+    }
+  };
+
+  const releaseWindow = (end: number, signals: WindowSignal[], out: GatherOutputs): void => {
+    const series: WindowSignal[] = [];
+    const partials: WindowSignal[] = [];
+    for (const s of signals) (s.partial ? partials : series).push(s);
+    series.sort((a, b) => compareKeys(a.key, b.key));
+    partials.sort((a, b) => compareKeys(a.key, b.key) || a.partitions[0] - b.partitions[0]);
+    const scopes: WindowSignal[] = [];
+    const take = (outputs: ReturnType<ScopeMerger['step']>['outputs']): void => {
+      for (const o of outputs) {
+        if (o.kind === 'signal') scopes.push(o.signal);
+        else counters.rejected += 1;
+      }
+    };
+    for (const s of partials) take(merger.step(mstate, { kind: 'partial', signal: s }).outputs);
+    take(merger.step(mstate, { kind: 'complete', through: end + grace }).outputs);
+    // A partial goes out before its key's final, as a single process writes them.
+    const byKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
+    out.published.push(...[...series, ...partials, ...scopes].sort(byKey));
+    out.finals.push(...[...series, ...scopes].sort(byKey));
+    counters.released += 1;
+  };
+
+  const onSignal = (s: WindowSignal, offset: string, out: GatherOutputs, restoring: boolean): void => {
+    const end = s.windowEnd;
+    if (end + grace <= released) {
+      if (restoring) return;
+      counters.late += 1;
+      out.published.push(s);
+      return;
+    }
+    counters.signals += 1;
+    let p = pending.get(end);
+    if (p === undefined) {
+      p = { signals: [], first: Number(offset) };
+      pending.set(end, p);
+      let i = ends.length;
+      while (i > 0 && ends[i - 1] > end) i--;
+      ends.splice(i, 0, end);
+    }
+    p.signals.push(s);
+  };
+
+  const markOf = (partition: number): MarkState | undefined => (Number.isInteger(partition) && partition >= 0 && partition < n ? marks[partition] : undefined);
+
+  return {
+    merger,
+    step(input, out, restoring = false) {
+      switch (input.kind) {
+        case 'signal':
+          onSignal(input.signal, input.offset, out, restoring);
+          return;
+        case 'mark': {
+          const m = markOf(input.mark.partition);
+          if (m === undefined) return;
+          counters.marks += 1;
+          if (input.mark.wm > m.wm) m.wm = input.mark.wm;
+          if (input.mark.maxTs > m.maxTs) m.maxTs = input.mark.maxTs;
+          if (m.next === null || BigInt(input.mark.next) > BigInt(m.next)) m.next = input.mark.next;
+          releaseDue(out);
+          return;
+        }
+        case 'offsets':
+          for (let p = 0; p < n; p++) {
+            marks[p].high = input.high[p] ?? null;
+            marks[p].committed = input.committed[p] ?? null;
+          }
+          releaseDue(out);
+          return;
+        case 'flush':
+          released = Infinity;
+          releaseDue(out);
+          return;
+      }
+    },
+    oldestBuffered() {
+      let min = Infinity;
+      for (const p of pending.values()) if (p.first < min) min = p.first;
+      return min === Infinity ? undefined : String(min);
+    },
+    released: () => released,
+    counters: () => ({ ...counters }),
+    checkpoint: () => ({
+      v: 1,
+      released: num(released),
+      since: num(since),
+      marks: marks.map((m) => (m.next === null && m.maxTs === -Infinity ? null : { wm: num(m.wm), maxTs: num(m.maxTs), next: m.next })),
+    }),
+    restore(cp) {
+      released = unnum(cp.released, -Infinity);
+      since = unnum(cp.since, NaN);
+      for (let p = 0; p < n; p++) {
+        const m = cp.marks[p];
+        marks[p] = { wm: unnum(m?.wm, -Infinity), maxTs: unnum(m?.maxTs, -Infinity), next: m?.next ?? null, high: null, committed: null };
+      }
+      pending.clear();
+      ends = [];
+      mstate = merger.init();
+    },
+    history: (key) => merger.history(mstate, key),
+    seedHistories: (scopes) => merger.seedHistories(mstate, scopes),
+    buffered: () => pending.size,
+  };
+}
