@@ -11,6 +11,7 @@ import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
 import { createRegistryResolver } from '../kafka/registry';
 import { createRunner, type Runner } from '../kafka/runner';
+import { createStageTwo } from '../kafka/stage-two';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
 import { loadConfig, type HomeostatConfig } from '../ops/config';
 import { engineConfigFrom } from '../ops/engine-config';
@@ -92,9 +93,15 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     },
   });
   const ingest = config.ingest.format === 'homeostat' ? undefined : createIngestDecoder({ format: config.ingest.format, limits: config.limits, resolver });
+  const history = config.runner.carryHistory ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined;
+  // Scale-out: this process windows the partitions the group gives it; the policies run in
+  // stage two, one process of the group at a time (docs/scale-out.md).
+  const scaleOut = config.runner.scaleOut;
+  const stageTwo = scaleOut ? createStageTwo({ config, engine, logger, metrics, extension, resolver, history }) : undefined;
   const runner: Runner = createRunner({
     ingest,
-    extension,
+    extension: scaleOut ? undefined : extension,
+    shared: scaleOut ? { stageTopic: config.topics.stage } : undefined,
     config,
     engine,
     limits: config.limits,
@@ -104,7 +111,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     instanceId,
     maxAheadMs: config.runner.maxAheadMs,
     // One history per consumer group, as the policies' snapshot: a standby continues it.
-    history: config.runner.carryHistory ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined,
+    history,
   });
   const http = config.http.enabled
     ? createOpsServer({
@@ -137,6 +144,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
       timer.unref();
       void runner
         .stop()
+        .then(() => stageTwo?.stop())
         .then(() => {
           dashboard?.close();
           return http?.stop();
@@ -148,6 +156,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   });
   await control.start();
   await runner.start();
+  await stageTwo?.start();
   await stopped;
   await control.stop();
   // Drained and committed. A Kafka client abandoned mid-retry (the control consumer stuck

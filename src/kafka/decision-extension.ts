@@ -65,6 +65,12 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   /** Decisions caused by control records, waiting for the next transaction. */
   let pending: Decision[] = [];
   let dirty = false;
+  /**
+   * Every control record applied, in order. A reset restores the last committed snapshot,
+   * which may predate some of them (read while this process stood by, or after the owner's
+   * last commit): they are applied again, and only what the snapshot lacks is news.
+   */
+  const controls: ControlRecord[] = [];
 
   const decisionMessages = (list: Decision[]): TopicMessages => {
     for (const d of list) {
@@ -83,18 +89,23 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   };
   const snapshot = (): TopicMessages => ({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
 
+  const apply = (record: ControlRecord): void => {
+    const before = JSON.stringify(o.stage.state().engine.guard.control);
+    const out: DecideOutputs = { commands: [], decisions: [] };
+    o.stage.onControl(record, out);
+    // Re-reading the compacted topic after a restart re-applies records already in the
+    // restored state: only a record that changes something is news.
+    if (JSON.stringify(o.stage.state().engine.guard.control) === before) return;
+    o.logger.info({ control: record }, `control: ${record.kind} applied`);
+    pending.push(...out.decisions);
+    dirty = true;
+  };
+
   return {
     restore,
     applyControl(record) {
-      const before = JSON.stringify(o.stage.state().engine.guard.control);
-      const out: DecideOutputs = { commands: [], decisions: [] };
-      o.stage.onControl(record, out);
-      // Re-reading the compacted topic after a restart re-applies records already in the
-      // restored state: only a record that changes something is news.
-      if (JSON.stringify(o.stage.state().engine.guard.control) === before) return;
-      o.logger.info({ control: record }, `control: ${record.kind} applied`);
-      pending.push(...out.decisions);
-      dirty = true;
+      controls.push(record);
+      apply(record);
     },
     hasPending: () => dirty,
     takePending() {
@@ -109,7 +120,10 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
       return messages;
     },
     async reset() {
+      pending = [];
+      dirty = false;
       await restore();
+      for (const r of controls) apply(r);
     },
     onFinals(finals: readonly WindowSignal[]): TopicMessages[] {
       const out: DecideOutputs = { commands: [], decisions: [] };

@@ -41,9 +41,10 @@ export function historyMessages(proc: Processor, out: ProcessorOutputs, o: Histo
   return messages.size === 0 ? undefined : { topic: o.topic, messages: [...messages.values()] };
 }
 
-/** Reads the histories back and gives them to a fresh processor. Returns how many were seeded. */
-export async function seedHistories(kafka: Kafka, proc: Processor, o: HistoryCheckpoint): Promise<number> {
-  const stored = await readCompacted(kafka, o.topic, (k) => k.startsWith(o.prefix));
+/** The histories on the state topic, series' and scopes' apart (`only`: read just one kind). */
+export async function readHistories(kafka: Kafka, o: HistoryCheckpoint, only?: 'series' | 'scopes'): Promise<{ series: Map<string, Float64Array>; scopes: Map<string, Float64Array> }> {
+  const prefix = only === 'series' ? `${o.prefix}${SERIES}` : only === 'scopes' ? `${o.prefix}${SCOPE}` : o.prefix;
+  const stored = await readCompacted(kafka, o.topic, (k) => k.startsWith(prefix));
   const series = new Map<string, Float64Array>();
   const scopes = new Map<string, Float64Array>();
   for (const [key, value] of stored) {
@@ -54,6 +55,18 @@ export async function seedHistories(kafka: Kafka, proc: Processor, o: HistoryChe
     if (rest.startsWith(SERIES)) series.set(rest.slice(SERIES.length), h);
     else if (rest.startsWith(SCOPE)) scopes.set(rest.slice(SCOPE.length), h);
   }
+  return { series, scopes };
+}
+
+/** Reads the histories back and gives them to a fresh processor. Returns how many were seeded. */
+export async function seedHistories(kafka: Kafka, proc: Processor, o: HistoryCheckpoint): Promise<number> {
+  const { series, scopes } = await readHistories(kafka, o);
   proc.seedHistories(series, scopes);
   return series.size + scopes.size;
+}
+
+/** The state record of a scope key's history (stage two of a shared group writes these). */
+export function scopeHistoryMessage(o: HistoryCheckpoint, key: string, h: Float64Array): Message {
+  const k = `${o.prefix}${SCOPE}${key}`;
+  return { key: k, value: Buffer.from(h.buffer, h.byteOffset, h.byteLength) };
 }

@@ -20,10 +20,12 @@ import { createKafka, explainKafkaError } from './client';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
-import { historyMessages, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
+import { historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
+import { stageMark, stageSignals } from './stage-records';
+import { writeTransaction } from './transaction';
 import type { HomeostatConfig } from '../ops/config';
 import type { TelemetryLimits } from '../codec';
 
@@ -55,6 +57,12 @@ export interface RunnerOptions {
   maxAheadMs?: number;
   /** Carry EWMA/trend across restarts on this compacted topic (history-checkpoint.ts). */
   history?: HistoryCheckpoint;
+  /**
+   * Share the partitions with the group's other processes (runner.scaleOut): one engine per
+   * owned partition, its outputs and marks to the stage topic for stage two, one transactional
+   * producer per partition. Unset: this process owns every partition or stands by.
+   */
+  shared?: { stageTopic: string };
 }
 
 export type RunnerStatus = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'DRAINING' | 'STOPPED' | 'FAILED';
@@ -79,62 +87,8 @@ export interface RunnerCounters {
   signalsWritten: number;
 }
 
-/**
- * Kafka refuses a record batch above the broker's message.max.bytes (1 MiB by default), and a
- * batch of windows closing at once (sketches included) can exceed that; so a transaction's
- * messages are sent in requests of at most this many bytes.
- */
-const MAX_REQUEST_BYTES = 512 * 1024;
-
 /** How stale the brokers' high watermarks may be when judging which partitions have a backlog. */
 const BACKLOG_REFRESH_MS = 100;
-
-function messageBytes(m: Message): number {
-  const len = (v: unknown): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length);
-  let n = 64 + len(m.key) + len(m.value);
-  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + len(v);
-  return n;
-}
-
-export function chunkMessages(topicMessages: TopicMessages[], maxBytes: number): TopicMessages[][] {
-  const chunks: TopicMessages[][] = [];
-  let current: TopicMessages[] = [];
-  let bytes = 0;
-  for (const tm of topicMessages) {
-    let part: Message[] = [];
-    for (const m of tm.messages) {
-      const b = messageBytes(m);
-      if (bytes + b > maxBytes && bytes > 0) {
-        if (part.length > 0) current.push({ topic: tm.topic, messages: part });
-        chunks.push(current);
-        current = [];
-        part = [];
-        bytes = 0;
-      }
-      part.push(m);
-      bytes += b;
-    }
-    if (part.length > 0) current.push({ topic: tm.topic, messages: part });
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-/**
- * The transaction coordinator answers CONCURRENT_TRANSACTIONS while it is still writing the
- * markers of the previous transaction; the Java client retries it, kafkajs does not.
- */
-async function whileConcurrent<T>(op: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await op();
-    } catch (err) {
-      const type = (err as { type?: string }).type;
-      if (type !== 'CONCURRENT_TRANSACTIONS' || attempt >= 50) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(100, 5 * 2 ** attempt)));
-    }
-  }
-}
 
 export function createRunner(options: RunnerOptions): Runner {
   const { config, logger } = options;
@@ -146,6 +100,22 @@ export function createRunner(options: RunnerOptions): Runner {
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let processor: Processor | undefined;
+  /** Shared mode: one processor per owned partition (their windows depend on that partition alone). */
+  const shared = options.shared;
+  const procs = new Map<number, Processor>();
+  /** Shared mode: one transactional producer per owned partition, so its next owner fences this one. */
+  const partitionProducers = new Map<number, Producer>();
+  const procFor = (p: number): Processor | undefined => (shared ? procs.get(p) : processor);
+  /** Counters of every processor of this process (shared mode: the sum over partitions). */
+  const processorCounters = (): ReturnType<Processor['counters']> | undefined => {
+    if (!shared) return processor?.counters();
+    const sum = { consumed: 0, aggregated: 0, late: 0, deadLettered: 0, windowsClosed: 0, signals: 0, evicted: 0, scopeRejected: 0, restored: 0 };
+    for (const pr of procs.values()) {
+      const c = pr.counters();
+      for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += c[k];
+    }
+    return sum;
+  };
   let decoder: TelemetryDecoder | undefined;
   let signalsOut: OutputEncoder<'signal'> | undefined;
   let assigned = new Set<number>();
@@ -208,6 +178,8 @@ export function createRunner(options: RunnerOptions): Runner {
         if (meta) {
           pr.restoreBelow = BigInt(meta.next);
           if (meta.wm > wm) wm = meta.wm;
+          // Shared: each partition has its own engine and its own watermark.
+          if (shared && Number.isFinite(meta.wm)) procs.get(po.partition)?.step({ kind: 'tick', watermark: meta.wm }, emptyOutputs());
         }
         progress.set(po.partition, pr);
       }
@@ -219,9 +191,9 @@ export function createRunner(options: RunnerOptions): Runner {
         const backlog = e !== undefined && BigInt(e.high) > from;
         progress.get(p)!.lag = e ? Number(BigInt(e.high) - from) : 0;
         progress.get(p)!.start = from;
-        processor?.step({ kind: 'backlog', partition: p, backlog }, emptyOutputs());
+        procFor(p)?.step({ kind: 'backlog', partition: p, backlog }, emptyOutputs());
       }
-      if (processor && Number.isFinite(wm)) {
+      if (!shared && processor && Number.isFinite(wm)) {
         processor.step({ kind: 'tick', watermark: wm }, emptyOutputs());
         logger.info({ watermark: wm, partitions }, 'restored the watermark from the committed checkpoint');
       }
@@ -239,7 +211,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const highs = new Map<number, bigint>();
   let highsAt = 0;
   let lagAdmin: Admin | undefined;
-  const refreshBacklog = async (proc: Processor, out: ProcessorOutputs): Promise<void> => {
+  const refreshBacklog = async (out: ProcessorOutputs): Promise<void> => {
     if (Date.now() - highsAt >= BACKLOG_REFRESH_MS) {
       if (!lagAdmin) {
         lagAdmin = kafka.admin();
@@ -254,7 +226,8 @@ export function createRunner(options: RunnerOptions): Runner {
       if (!pr || high === undefined) continue;
       const next = pr.position >= 0n ? pr.position : pr.start;
       pr.lag = Number(high - next);
-      proc.step({ kind: 'backlog', partition: p, backlog: high > next }, out);
+      // Shared: a partition's engine sees only that partition, which is never idle to itself.
+      if (!shared) processor!.step({ kind: 'backlog', partition: p, backlog: high > next }, out);
     }
   };
 
@@ -289,17 +262,22 @@ export function createRunner(options: RunnerOptions): Runner {
     // COMMITTING), failing every later beginTransaction. A new producer with the same
     // transactional id fences the old one and has the coordinator finish or abort the cut-off
     // transaction first, so the offsets read below are the final ones.
-    await serialized(async () => {
-      await producer?.disconnect().catch(() => undefined);
-      producer = kafka.producer(producerOptions());
-      await producer.connect();
-    });
+    if (!shared) {
+      await serialized(async () => {
+        await producer?.disconnect().catch(() => undefined);
+        producer = kafka.producer(producerOptions());
+        await producer.connect();
+      });
+    }
     base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
     committed = zero();
     committedWindows = 0;
-    processor = createProcessor({ engine: options.engine, partitionCount: processor!.merger.config.partitionCount });
-    processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
-    if (options.history) await seedHistories(kafka, processor, options.history);
+    if (shared) await resetPartitions();
+    else {
+      processor = createProcessor({ engine: options.engine, partitionCount: topicPartitions });
+      processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
+      if (options.history) await seedHistories(kafka, processor, options.history);
+    }
     progress.clear();
     await options.extension?.reset?.();
     const admin = kafka.admin();
@@ -318,6 +296,31 @@ export function createRunner(options: RunnerOptions): Runner {
     void loadAssigned();
     logger.warn({ partitions: [...assigned] }, 'state reset to the last committed checkpoint');
   };
+  /**
+   * Shared mode: a fresh engine per owned partition, and a fresh transactional producer per
+   * partition whose connect (InitProducerId) fences the partition's previous owner and ends
+   * its open transaction — before the committed offsets are read, so they are final.
+   */
+  const resetPartitions = async (): Promise<void> => {
+    await serialized(async () => {
+      await Promise.all([...partitionProducers.values()].map((pp) => pp.disconnect().catch(() => undefined)));
+      partitionProducers.clear();
+      for (const p of assigned) {
+        const pp = kafka.producer(producerOptions(p));
+        await pp.connect();
+        partitionProducers.set(p, pp);
+      }
+    });
+    procs.clear();
+    const histories = options.history ? (await readHistories(kafka, options.history, 'series')).series : undefined;
+    for (const p of assigned) {
+      const proc = createProcessor({ engine: options.engine, partitionCount: topicPartitions, mergeScopes: false });
+      proc.step({ kind: 'assign', partitions: [p] }, emptyOutputs());
+      if (histories) proc.seedHistories(histories, new Map());
+      procs.set(p, proc);
+    }
+  };
+
   let needsReset = false;
   let joinedOnce = false;
   /**
@@ -330,7 +333,7 @@ export function createRunner(options: RunnerOptions): Runner {
    */
   let topicPartitions = 0;
   let partialSince: number | undefined;
-  const holdingPartial = (): boolean => assigned.size > 0 && assigned.size < topicPartitions;
+  const holdingPartial = (): boolean => !shared && assigned.size > 0 && assigned.size < topicPartitions;
 
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     if (holdingPartial()) {
@@ -378,7 +381,7 @@ export function createRunner(options: RunnerOptions): Runner {
       await ingest.loadSchema(r.schemaId);
       r = ingest.decodeSync(m.value, ctx);
     }
-    const proc = processor!;
+    const proc = procFor(p)!;
     if (r.status === 'ok') {
       if (r.format !== 'avro' && r.format !== 'json') foreignOffsets.add(m.offset);
       for (const t of r.values) {
@@ -404,12 +407,13 @@ export function createRunner(options: RunnerOptions): Runner {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const started = process.hrtime.bigint();
     const p = batch.partition;
-    const proc = processor!;
+    const proc = procFor(p);
+    if (proc === undefined) return;
     await (checkpointLoad ?? loadAssigned());
     const pr = progress.get(p) ?? newProgress();
     progress.set(p, pr);
     const out = emptyOutputs();
-    await refreshBacklog(proc, out);
+    await refreshBacklog(out);
     let last: string | undefined;
     const restoreBelow = pr.restoreBelow;
     // The loop awaits nothing unless a schema must be fetched, so isRunning/isStale (a
@@ -459,7 +463,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (out.dead.length > 0) for (const m of batch.messages) byOffset.set(m.offset, m);
     pr.lag = Number(BigInt(batch.highWatermark) - pr.position);
     highs.set(p, BigInt(batch.highWatermark));
-    proc.step({ kind: 'backlog', partition: p, backlog: pr.lag > 0 }, out);
+    if (!shared) proc.step({ kind: 'backlog', partition: p, backlog: pr.lag > 0 }, out);
     await heartbeat();
     await commitBatch(out, byOffset, p, started);
     resolveOffset(last);
@@ -480,14 +484,13 @@ export function createRunner(options: RunnerOptions): Runner {
   const flushPending = (): Promise<void> =>
     serialized(async () => {
       const ext = options.extension;
-      if (!producer || !ext?.hasPending?.() || !ext.takePending) return;
+      // Only the process that owns the partitions writes: a standby's policy state is the one it
+      // started with, and its snapshot would overwrite the owner's.
+      if (!producer || assigned.size === 0 || holdingPartial() || !ext?.hasPending?.() || !ext.takePending) return;
       const messages = ext.takePending();
-      const tx = await producer.transaction();
       try {
-        for (const tm of messages) await whileConcurrent(() => tx.sendBatch({ topicMessages: [tm] }));
-        await tx.commit();
+        await writeTransaction(producer, messages);
       } catch (err) {
-        await tx.abort().catch(() => undefined);
         logger.error({ err: describeError(err) }, 'writing control decisions failed; they are rebuilt from the control topic on restart');
       }
     });
@@ -496,7 +499,7 @@ export function createRunner(options: RunnerOptions): Runner {
     serialized(() => commitBatchNow(out, byOffset, p, started));
 
   const commitBatchNow = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number, started: bigint): Promise<void> => {
-    const proc = processor!;
+    const proc = procFor(p)!;
     const topicMessages: TopicMessages[] = [];
     if (out.dead.length > 0) {
       const messages: Message[] = out.dead.map((d) => {
@@ -510,41 +513,43 @@ export function createRunner(options: RunnerOptions): Runner {
       });
       topicMessages.push({ topic: config.topics.dlq, messages });
     }
-    if (out.published.length > 0) {
+    const wm = proc.watermark();
+    const pr = progress.get(p)!;
+    const nextOf = (s: PartitionProgress): bigint => (s.restoreBelow > s.position ? s.restoreBelow : s.position);
+    if (shared) {
+      // Signals go to stage two, then the mark that says how far this partition has got.
+      const messages = stageSignals(out.published);
+      messages.push(stageMark({ partition: p, wm, maxTs: pr.maxTs, next: nextOf(pr).toString() }));
+      topicMessages.push({ topic: shared.stageTopic, messages });
+    } else if (out.published.length > 0) {
       topicMessages.push({ topic: config.topics.signals, messages: out.published.map((s) => signalsOut!.message(s.key, s)) });
     }
-    if (options.extension && (out.finals.length > 0 || options.extension.hasPending?.())) {
+    if (!shared && options.extension && (out.finals.length > 0 || options.extension.hasPending?.())) {
       topicMessages.push(...(await options.extension.onFinals(out.finals)));
     }
     const histories = options.history ? historyMessages(proc, out, options.history) : undefined;
     if (histories) topicMessages.push(histories);
-    const wm = proc.watermark();
+    // Single owner: every partition's checkpoint carries the one watermark. Shared: this
+    // partition's alone (its producer commits nothing else).
     const partitions = [...progress.entries()]
-      .filter(([, s]) => s.position >= 0n)
+      .filter(([part, s]) => s.position >= 0n && (!shared || part === p))
       .map(([part, s]) => {
         const pending = proc.pendingOffset(part);
         const safe = pending !== undefined ? BigInt(pending) : s.position;
-        const next = s.restoreBelow > s.position ? s.restoreBelow : s.position;
-        return { partition: part, offset: safe.toString(), metadata: encodeCheckpoint({ next: next.toString(), wm }) };
+        return { partition: part, offset: safe.toString(), metadata: encodeCheckpoint({ next: nextOf(s).toString(), wm }) };
       });
     if (out.dead.length > 0 && logger.isLevelEnabled('debug')) {
       for (const d of out.dead.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
     }
-    const tx = await producer!.transaction();
+    const txProducer = shared ? partitionProducers.get(p) : producer;
+    if (!txProducer) throw new HomeostatError('INVALID_STATE', `no transactional producer for partition ${p}; the state will be rebuilt`);
     try {
-      // One topic per request: kafkajs adds the partitions of concurrent sends to the
-      // transaction concurrently, which the coordinator refuses (CONCURRENT_TRANSACTIONS).
-      for (const tm of topicMessages) {
-        for (const chunk of chunkMessages([tm], MAX_REQUEST_BYTES)) await whileConcurrent(() => tx.sendBatch({ topicMessages: chunk }));
-      }
-      await whileConcurrent(() => tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions }] }));
-      await tx.commit();
+      await writeTransaction(txProducer, topicMessages, { consumerGroupId: groupId, topics: [{ topic, partitions }] });
     } catch (err) {
-      await tx.abort().catch(() => undefined);
       options.metrics?.transactions.inc({ result: 'aborted' });
       throw err;
     }
-    const c = proc.counters();
+    const c = processorCounters()!;
     const m = options.metrics;
     if (m) {
       // Counters move only with committed work, by the delta since the last commit.
@@ -554,12 +559,14 @@ export function createRunner(options: RunnerOptions): Runner {
       for (const d of out.dead) if (d.code !== 'LATE') m.recordsDeadLettered.inc({ reason: d.code });
       m.windowsClosed.inc(Math.max(0, c.windowsClosed - committedWindows));
       committedWindows = c.windowsClosed;
-      if (Number.isFinite(wm)) {
-        m.watermarkMs.set(wm);
+      // Shared: the slowest owned partition's watermark stands for the process.
+      const processWm = shared ? Math.min(...[...procs.values()].map((x) => x.watermark())) : wm;
+      if (Number.isFinite(processWm)) {
+        m.watermarkMs.set(processWm);
         const maxTs = Math.max(...[...progress.values()].map((x) => x.maxTs));
-        if (Number.isFinite(maxTs)) m.watermarkDelaySeconds.set(Math.max(0, maxTs - wm) / 1000);
+        if (Number.isFinite(maxTs)) m.watermarkDelaySeconds.set(Math.max(0, maxTs - processWm) / 1000);
       }
-      m.seriesActive.set(proc.seriesCount());
+      m.seriesActive.set(shared ? [...procs.values()].reduce((n, x) => n + x.seriesCount(), 0) : proc.seriesCount());
       for (const [part, pr] of progress) m.consumerLag.set({ topic, partition: String(part) }, Math.max(0, pr.lag));
       if (topicMessages.some((tm) => tm.topic === config.topics.actions)) {
         // Window close → command written: the batch that closed the window started at `started`.
@@ -574,7 +581,8 @@ export function createRunner(options: RunnerOptions): Runner {
   };
 
   const applyAlignment = (): void => {
-    if (!consumer || !processor) return;
+    // Shared: no partition's windows wait for another's, so nothing to align.
+    if (!consumer || !processor || shared) return;
     const { pause, resume } = alignment(progress, processor.watermark(), options.maxAheadMs ?? Infinity);
     if (pause.length > 0) {
       consumer.pause([{ topic, partitions: pause }]);
@@ -599,8 +607,13 @@ export function createRunner(options: RunnerOptions): Runner {
     };
   };
 
-  const producerOptions = (): ProducerConfig => ({
-    transactionalId: `${config.kafka.transactionalIdPrefix}-${options.instanceId ?? '0'}`,
+  /**
+   * Single owner: one transactional id per process. Shared: one per telemetry partition,
+   * whoever owns it — the new owner's producer fences the old owner's (the pattern of Kafka
+   * Streams before KIP-447; kafkajs's sendOffsets cannot fence by group generation).
+   */
+  const producerOptions = (partition?: number): ProducerConfig => ({
+    transactionalId: `${config.kafka.transactionalIdPrefix}-${partition === undefined ? (options.instanceId ?? '0') : `p${partition}`}`,
     idempotent: true,
     maxInFlightRequests: 1,
   });
@@ -616,19 +629,29 @@ export function createRunner(options: RunnerOptions): Runner {
       retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
       sessionTimeout: config.kafka.sessionTimeoutMs,
       heartbeatInterval: config.kafka.heartbeatIntervalMs,
-      // All partitions to one process, the others stand by (see single-owner-assigner.ts).
-      partitionAssigners: [singleOwnerAssigner(() => assigned.size > 0)],
+      // Single owner: all partitions to one process, the others stand by (see
+      // single-owner-assigner.ts). Shared: kafkajs's round robin. The protocols' names differ,
+      // so the broker refuses to mix processes of the two kinds in one group.
+      ...(shared ? {} : { partitionAssigners: [singleOwnerAssigner(() => assigned.size > 0)] }),
     });
     consumer = c;
     c.on(c.events.GROUP_JOIN, (e) => {
       // After any rejoin kafkajs fetches again from the committed offsets, which lag the
       // position on purpose (they point at the oldest record of an open window): records
       // already in the state would be stepped twice. Rebuild from the checkpoint instead.
-      if (joinedOnce) needsReset = true;
+      // Shared: every join, the first too — the reset builds the partitions' engines and
+      // producers (fencing their previous owners) before anything is read.
+      if (joinedOnce || shared) needsReset = true;
       joinedOnce = true;
       const now = new Set<number>(e.payload.memberAssignment[topic] ?? []);
       const revoked = [...assigned].filter((x) => !now.has(x));
       const added = [...now].filter((x) => !assigned.has(x));
+      if (shared) {
+        for (const r of revoked) progress.delete(r);
+        assigned = now;
+        logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, now.size === 0 ? 'no partitions for this process: the group has more processes than partitions' : 'partitions assigned');
+        return;
+      }
       if (revoked.length > 0) {
         processor!.step({ kind: 'revoke', partitions: revoked }, emptyOutputs());
         for (const r of revoked) progress.delete(r);
@@ -668,15 +691,18 @@ export function createRunner(options: RunnerOptions): Runner {
       try {
         const n = await partitionCount();
         topicPartitions = n;
-        processor = createProcessor({ engine: options.engine, partitionCount: n });
-        if (options.history) {
+        // Shared: the partitions' engines are built when the group assigns them (resetPartitions).
+        if (!shared) processor = createProcessor({ engine: options.engine, partitionCount: n });
+        if (processor && options.history) {
           const seeded = await seedHistories(kafka, processor, options.history);
           logger.info({ topic: options.history.topic, keys: seeded }, 'restored EWMA/trend histories from the state topic');
         }
         decoder = createTelemetryDecoder({ resolver: options.resolver, limits });
         signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
-        producer = kafka.producer(producerOptions());
-        await producer.connect();
+        if (!shared) {
+          producer = kafka.producer(producerOptions());
+          await producer.connect();
+        }
         await startConsumer();
         // stop() may have been called while joining the group: then it owns the lifecycle.
         if ((status as RunnerStatus) !== 'STARTING') return;
@@ -702,6 +728,7 @@ export function createRunner(options: RunnerOptions): Runner {
       // consumer.disconnect() lets the running batch finish (and commit its transaction) first.
       await consumer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'consumer disconnect failed'));
       await lagAdmin?.disconnect().catch(() => undefined);
+      await Promise.all([...partitionProducers.values()].map((pp) => pp.disconnect().catch(() => undefined)));
       await producer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'producer disconnect failed'));
       logger.info({ accounting: counters() }, 'final accounting');
       transition('STOPPED');

@@ -39,6 +39,16 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
       ],
     },
     {
+      // Stage one → stage two of a group whose processes share the partitions
+      // (runner.scaleOut). One partition: stage two reads it in one order, and each
+      // partition's marks must follow its signals. Read within minutes; kept a day for
+      // a stage two that was down that long.
+      topic: t.stage,
+      numPartitions: 1,
+      replicationFactor: t.replicationFactor,
+      configEntries: [{ name: 'retention.ms', value: String(Math.min(t.retentionMs, 24 * 3600 * 1000)) }],
+    },
+    {
       // The policies' state snapshot and the EWMA/trend history of every series and scope,
       // keyed per consumer group: only the newest value of a key matters. Both are written
       // with every transaction, so segments roll hourly and compaction runs once a tenth of

@@ -70,6 +70,12 @@ export const topicsSchema = z
     control: z.string().min(1).default('homeostat.control'),
     /** Compacted: the policies' state, committed with the offsets so that a restart resumes it. */
     state: z.string().min(1).default('homeostat.processor-state'),
+    /**
+     * Internal, one partition: with runner.scaleOut, each process's stage one writes its
+     * partitions' series finals, scope partials and watermark marks here, and the group's
+     * stage two reads them (src/pipeline/gather.ts).
+     */
+    stage: z.string().min(1).default('homeostat.stage'),
     /** Partitions of the telemetry topic when `homeostat topics create` makes it. */
     telemetryPartitions: z.number().int().positive().default(6),
     /**

@@ -71,6 +71,14 @@ export const configSchema = z
          * off, a restart starts EWMA and trend afresh (no other output changes).
          */
         carryHistory: z.boolean().default(true),
+        /**
+         * Share the telemetry partitions among the processes of the group (docs/scale-out.md):
+         * each partition is windowed on its own by whichever process owns it, and one process
+         * at a time merges the scopes and runs the policies from the stage topic. Off (default):
+         * one process owns every partition and the others stand by. Every process of a group
+         * must agree (the group refuses members of the other kind).
+         */
+        scaleOut: z.boolean().default(false),
       })
       .strict()
       .default({}),

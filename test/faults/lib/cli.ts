@@ -23,7 +23,7 @@ export const KEY_ID = 'test-key';
 /** Nothing listens here: a processor with JSON outputs and JSON telemetry needs no registry. */
 export const NO_REGISTRY = 'http://127.0.0.1:9/apis/ccompat/v7';
 
-export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'] as const;
+export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 
 export function topicNames(prefix: string): Record<TopicKey, string> {
@@ -122,8 +122,10 @@ export function finalAccounting(log: string): RunnerCounters | undefined {
 /**
  * True once the processor has handled every record of the topic: the checkpoint in each
  * partition's committed offset metadata says the next record to handle is the high watermark.
+ * `transactional`: the topic is written in transactions, so the last offset is a commit
+ * marker, not a record (the stage topic of a shared group).
  */
-export async function caughtUp(inst: BrokerInstance, groupId: string, topic: string): Promise<boolean> {
+export async function caughtUp(inst: BrokerInstance, groupId: string, topic: string, transactional = false): Promise<boolean> {
   const admin = faultKafka(inst).admin();
   await admin.connect();
   try {
@@ -132,7 +134,7 @@ export async function caughtUp(inst: BrokerInstance, groupId: string, topic: str
     return ends.every((e) => {
       const po = entry?.partitions.find((x) => x.partition === e.partition);
       const next = decodeCheckpoint(po?.metadata)?.next;
-      return e.high === '0' || (next !== undefined && BigInt(next) >= BigInt(e.high));
+      return e.high === '0' || (next !== undefined && BigInt(next) + (transactional ? 1n : 0n) >= BigInt(e.high));
     });
   } catch {
     return false;

@@ -12,7 +12,9 @@ import type { ErrorCode } from '../../../src/errors';
 import type { Command } from '../../../src/model/command';
 import type { Decision } from '../../../src/model/decision';
 import { createDecisionStage } from '../../../src/pipeline/decide';
-import { createProcessor, emptyOutputs, type ProcessorCounters, type ProcessorOutputs } from '../../../src/pipeline/processor';
+import { createProcessor, emptyOutputs, type ProcessorCounters, type ProcessorInput, type ProcessorOutputs } from '../../../src/pipeline/processor';
+import { emptyGatherOutputs } from '../../../src/pipeline/gather';
+import { createSharedPipeline } from '../../helpers/shared-pipeline';
 import { createDecisionEngine, createPolicies } from '../../../src/policies';
 import type { HomeostatConfig } from '../../../src/ops/config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
@@ -51,9 +53,32 @@ export function sortedBytes(records: { key: Buffer | null; value: Buffer | null 
   return records.map((r) => recordBytes(r.key, r.value)).sort(Buffer.compare);
 }
 
+/**
+ * With `runner.scaleOut` the reference is the shared topology without Kafka: one processor
+ * per partition, each chunk's outputs and mark handed to stage two (test/helpers/shared-pipeline.ts).
+ */
 export async function referenceRun(records: readonly ReadRecord[], o: ReferenceOptions): Promise<ReferenceResult> {
   const { config } = o;
-  const processor = createProcessor({ engine: engineConfigFrom(config), partitionCount: o.partitions });
+  const engine = engineConfigFrom(config);
+  const sharedPipeline = config.runner.scaleOut ? createSharedPipeline(engine, o.partitions) : undefined;
+  const single = createProcessor({ engine, partitionCount: o.partitions });
+  const processor = {
+    step: (input: ProcessorInput, out: ProcessorOutputs): void => {
+      if (!sharedPipeline) return single.step(input, out);
+      // The shared pipeline routes by partition; assignment and backlog are per-partition engines' own.
+      if (input.kind === 'record' || input.kind === 'invalid') sharedPipeline.step(input.partition, input, out);
+    },
+    counters: (): ProcessorCounters => {
+      if (!sharedPipeline) return single.counters();
+      const sum = single.counters();
+      for (const k of Object.keys(sum) as (keyof ProcessorCounters)[]) sum[k] = 0;
+      for (let p = 0; p < o.partitions; p++) {
+        const c = sharedPipeline.processor(p).counters();
+        for (const k of Object.keys(sum) as (keyof ProcessorCounters)[]) sum[k] += c[k];
+      }
+      return sum;
+    },
+  };
   const decoder = createTelemetryDecoder({ resolver: o.resolver, limits: config.limits });
   const policies = createPolicies(config.policies);
   // Built as `homeostat run` builds it (src/cli/run.ts).
@@ -94,6 +119,13 @@ export async function referenceRun(records: readonly ReadRecord[], o: ReferenceO
         else processor.step({ kind: 'invalid', partition: p, offset: m.offset, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` }, out);
       }
       processor.step({ kind: 'backlog', partition: p, backlog: next[p] < q.length }, out);
+      if (sharedPipeline) {
+        // Stage one's outputs go to stage two, which releases what is complete.
+        const released = emptyGatherOutputs();
+        sharedPipeline.deliver(sharedPipeline.commit(p, next[p]), released);
+        out.published = released.published;
+        out.finals = released.finals;
+      }
       all.published.push(...out.published);
       all.dead.push(...out.dead);
       const d = { commands: [] as Command[], decisions: [] as Decision[], outcomes: [] as OutcomeRecord[] };

@@ -2,7 +2,7 @@ import type { TopicMessages } from 'kafkajs';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import { controlKey } from '../../../src/kafka/control-reader';
 import { dlqMessage, DLQ_HEADERS } from '../../../src/kafka/dlq';
-import { chunkMessages } from '../../../src/kafka/runner';
+import { chunkMessages } from '../../../src/kafka/transaction';
 import { alignment, newProgress } from '../../../src/kafka/runner-state';
 import { createEngine } from '../../../src/core';
 

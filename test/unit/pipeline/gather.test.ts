@@ -1,7 +1,7 @@
 import { resolveEngineConfig, type EngineConfig } from '../../../src/core';
 import { mulberry32 } from '../../../src/client/random';
 import type { WindowSignal } from '../../../src/model/signal';
-import { createGather, emptyGatherOutputs, type GatherInput, type GatherOutputs } from '../../../src/pipeline/gather';
+import { createGather, emptyGatherOutputs, type GatherCheckpoint, type GatherInput, type GatherOutputs } from '../../../src/pipeline/gather';
 import { createProcessor, emptyOutputs } from '../../../src/pipeline/processor';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { createSharedPipeline } from '../../helpers/shared-pipeline';
@@ -122,7 +122,7 @@ test('a restart from a checkpoint, re-reading from the oldest buffered record, c
     const outBefore = emptyGatherOutputs();
     before.step(offsets(queues), outBefore);
     for (const r of log.slice(0, cut)) before.step(r, outBefore);
-    const cp = JSON.parse(JSON.stringify(before.checkpoint()));
+    const cp = JSON.parse(JSON.stringify(before.checkpoint())) as GatherCheckpoint;
     const from = Number(before.oldestBuffered() ?? cut);
     const histories = new Map<string, Float64Array>();
     for (const s of outBefore.finals) if (s.scope !== 'series' && s.count > 0) histories.set(s.key, before.history(s.key)!);

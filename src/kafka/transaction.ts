@@ -1,0 +1,80 @@
+/**
+ * Writing one transaction: outputs, then the consumed offsets (sendOffsets), then commit —
+ * or abort, so that outputs and offsets are committed together or not at all.
+ */
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+
+/**
+ * Kafka refuses a record batch above the broker's message.max.bytes (1 MiB by default), and a
+ * batch of windows closing at once (sketches included) can exceed that; so a transaction's
+ * messages are sent in requests of at most this many bytes.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function messageBytes(m: Message): number {
+  const len = (v: unknown): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length);
+  let n = 64 + len(m.key) + len(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + len(v);
+  return n;
+}
+
+export function chunkMessages(topicMessages: TopicMessages[], maxBytes: number): TopicMessages[][] {
+  const chunks: TopicMessages[][] = [];
+  let current: TopicMessages[] = [];
+  let bytes = 0;
+  for (const tm of topicMessages) {
+    let part: Message[] = [];
+    for (const m of tm.messages) {
+      const b = messageBytes(m);
+      if (bytes + b > maxBytes && bytes > 0) {
+        if (part.length > 0) current.push({ topic: tm.topic, messages: part });
+        chunks.push(current);
+        current = [];
+        part = [];
+        bytes = 0;
+      }
+      part.push(m);
+      bytes += b;
+    }
+    if (part.length > 0) current.push({ topic: tm.topic, messages: part });
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * The transaction coordinator answers CONCURRENT_TRANSACTIONS while it is still writing the
+ * markers of the previous transaction; the Java client retries it, kafkajs does not.
+ */
+export async function whileConcurrent<T>(op: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type !== 'CONCURRENT_TRANSACTIONS' || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(100, 5 * 2 ** attempt)));
+    }
+  }
+}
+
+/** Sends `topicMessages` and `offsets` in one transaction of `producer` and commits it; aborts and rethrows on failure. */
+export async function writeTransaction(
+  producer: Producer,
+  topicMessages: readonly TopicMessages[],
+  offsets?: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string; metadata?: string | null }[] }[] },
+): Promise<void> {
+  const tx = await producer.transaction();
+  try {
+    // One topic per request: kafkajs adds the partitions of concurrent sends to the
+    // transaction concurrently, which the coordinator refuses (CONCURRENT_TRANSACTIONS).
+    for (const tm of topicMessages) {
+      for (const chunk of chunkMessages([tm], MAX_REQUEST_BYTES)) await whileConcurrent(() => tx.sendBatch({ topicMessages: chunk }));
+    }
+    if (offsets) await whileConcurrent(() => tx.sendOffsets(offsets));
+    await tx.commit();
+  } catch (err) {
+    await tx.abort().catch(() => undefined);
+    throw err;
+  }
+}
