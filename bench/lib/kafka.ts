@@ -107,7 +107,7 @@ export async function topicRecordCount(kafka: Kafka, topic: string): Promise<num
   });
 }
 
-export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'] as const;
+export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'] as const;
 
 /** Topic names under a random prefix, as the processor's `topics:` section. */
 export function benchTopics(prefix: string): Record<(typeof TOPIC_KEYS)[number], string> {

@@ -112,6 +112,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     maxAheadMs: config.runner.maxAheadMs,
     // One history per consumer group, as the policies' snapshot: a standby continues it.
     history,
+    onFatal: (err) => shutdown?.(err),
   });
   const http = config.http.enabled
     ? createOpsServer({
@@ -131,6 +132,8 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     { brokers: config.kafka.brokers, telemetry: config.topics.telemetry, outputs: config.actions.format, registry: needsRegistry ? config.registry.url : undefined, window: engine.window },
     'starting the processor',
   );
+  /** Set below: stops the processor because it cannot go on (exit status 1). */
+  let shutdown: ((err: Error) => void) | undefined;
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string): void => {
@@ -150,6 +153,11 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
           return http?.stop();
         })
         .then(() => resolve());
+    };
+    shutdown = (err) => {
+      process.exitCode = 1;
+      process.stderr.write(`homeostat: ${err.message}\n`);
+      onSignal('fatal');
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);

@@ -22,19 +22,43 @@ export interface ConsumerReplacement {
   start(): Promise<void>;
   /** Called once the crashed consumer is gone, before the new one starts. */
   onReplace?(): void;
+  /**
+   * An error no new consumer would get past (e.g. the group refuses this member): when it
+   * returns a message, the consumer is not replaced and `onFatal` gets the message.
+   */
+  fatal?(err: unknown): string | undefined;
+  onFatal?(message: string, err: unknown): void;
 }
 
+/** A consumer that crashes this soon after it started counts as one more failed attempt. */
+const QUICK_CRASH_MS = 10_000;
+
+/** Consecutive quick crashes per watched owner: a consumer that starts and crashes at once is not replaced in a tight loop. */
+const streaks = new WeakMap<ConsumerReplacement, { startedAt: number; quick: number }>();
+
 export function replaceWhenStoppedForGood(c: Consumer, o: ConsumerReplacement): void {
+  const streak = streaks.get(o) ?? { startedAt: 0, quick: 0 };
+  streaks.set(o, streak);
+  streak.startedAt = Date.now();
   c.on(c.events.CRASH, (e) => {
     if (e.payload.restart || o.current() !== c || !o.alive()) return;
+    const fatal = o.fatal?.(e.payload.error);
+    if (fatal !== undefined) {
+      o.logger.error({ err: describeError(e.payload.error) }, fatal);
+      void c.disconnect().catch(() => undefined);
+      o.onFatal?.(fatal, e.payload.error);
+      return;
+    }
+    streak.quick = Date.now() - streak.startedAt < QUICK_CRASH_MS ? streak.quick + 1 : 0;
     o.logger.error({ err: describeError(e.payload.error) }, `${o.what} stopped for good after a non-retriable error; replacing it`);
-    void replace(c, o);
+    void replace(c, o, streak.quick);
   });
 }
 
-async function replace(old: Consumer, o: ConsumerReplacement): Promise<void> {
+async function replace(old: Consumer, o: ConsumerReplacement, quickCrashes: number): Promise<void> {
   await old.disconnect().catch(() => undefined);
   o.onReplace?.();
+  if (quickCrashes > 0) await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** (quickCrashes - 1))));
   for (let attempt = 0; o.alive(); attempt++) {
     try {
       await o.start();

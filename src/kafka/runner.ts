@@ -63,6 +63,8 @@ export interface RunnerOptions {
    * producer per partition. Unset: this process owns every partition or stands by.
    */
   shared?: { stageTopic: string };
+  /** The runner cannot go on (e.g. the group refuses this process): the process should exit. */
+  onFatal?(err: HomeostatError): void;
 }
 
 export type RunnerStatus = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'DRAINING' | 'STOPPED' | 'FAILED';
@@ -677,6 +679,14 @@ export function createRunner(options: RunnerOptions): Runner {
       start: startConsumer,
       onReplace: () => {
         needsReset = true;
+      },
+      fatal: (err) =>
+        (err as { type?: string }).type === 'INCONSISTENT_GROUP_PROTOCOL'
+          ? `the consumer group ${groupId} refuses this process: its members assign partitions another way — a homeostat with runner.scaleOut ${shared ? 'off' : 'on'} (this one has it ${shared ? 'on' : 'off'}), or another program using this group id; every process of a group must have the same runner.scaleOut: stop the others or give this one another kafka.groupId`
+          : undefined,
+      onFatal: (message) => {
+        transition('FAILED');
+        options.onFatal?.(new HomeostatError('CONFIG_INVALID', message));
       },
     });
     await c.connect();

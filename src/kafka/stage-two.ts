@@ -80,9 +80,13 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
   /** Next stage offset to read, -1n before the first record since the reset. */
   let position = -1n;
   let unreadable = 0;
+  /** The gather's `late` as of the last commit (metrics move with committed work only). */
+  let lateCounted = 0;
   let transactions = 0;
   let offsetsAt = 0;
   let timer: NodeJS.Timeout | undefined;
+  let accounting: NodeJS.Timeout | undefined;
+  const counters = (): StageTwoCounters => ({ ...(gather?.counters() ?? { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 }), unreadable, transactions });
   /** A tick is queued or running (ticks do not pile up behind a long batch). */
   let busy = false;
 
@@ -142,6 +146,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     position = -1n;
     offsetsAt = 0;
     gather = g;
+    lateCounted = g.counters().late;
     consumer!.seek({ topic: stageTopic, partition: 0, offset: c !== undefined && c.offset !== '-1' ? c.offset : low });
     logger.info({ released: saved ? g.released() : null, from: c?.offset, restoreBelow: String(restoreBelow) }, 'stage two: resumed from the last commit');
   };
@@ -185,7 +190,14 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
           };
     await writeTransaction(producer!, messages, offsets);
     transactions++;
-    o.metrics?.transactions.inc({ result: 'committed' });
+    const m = o.metrics;
+    if (m) {
+      m.transactions.inc({ result: 'committed' });
+      m.stageTwoBufferedWindows.set(g.buffered());
+      const late = g.counters().late;
+      if (late > lateCounted) m.stageTwoLate.inc(late - lateCounted);
+    }
+    lateCounted = g.counters().late;
   };
 
   /** Runs a unit; a failure rebuilds the state from the last commit before the next. */
@@ -248,6 +260,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     c.on(c.events.GROUP_JOIN, (e) => {
       const was = owned;
       owned = (e.payload.memberAssignment[stageTopic] ?? []).length > 0;
+      o.metrics?.stageTwoOwner.set(owned ? 1 : 0);
       // Any join may follow a change of owner: rebuild from the last commit before reading.
       needsReset = true;
       if (owned !== was || !was) {
@@ -293,16 +306,21 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
         }
       }, OFFSETS_REFRESH_MS);
       timer.unref();
+      accounting = setInterval(() => {
+        if (owned) logger.info({ stageTwo: counters(), buffered: gather?.buffered() ?? 0 }, 'stage two accounting');
+      }, config.runner.logIntervalMs);
+      accounting.unref();
     },
     async stop() {
       running = false;
       if (timer) clearInterval(timer);
+      if (accounting) clearInterval(accounting);
       await consumer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'stage-two consumer disconnect failed'));
       await chain;
       await producer?.disconnect().catch(() => undefined);
       await admin?.disconnect().catch(() => undefined);
     },
     owner: () => owned,
-    counters: () => ({ ...(gather?.counters() ?? { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 }), unreadable, transactions }),
+    counters,
   };
 }

@@ -53,6 +53,9 @@ export const METRIC_NAMES = {
   commandLatencySeconds: 'command_latency_seconds',
   batchDurationSeconds: 'batch_duration_seconds',
   transactions: 'transactions_total',
+  stageTwoOwner: 'stage_two_owner',
+  stageTwoBufferedWindows: 'stage_two_buffered_windows',
+  stageTwoLate: 'stage_two_late_total',
   executorResults: 'executor_results_total',
   executorApplySeconds: 'executor_apply_seconds',
   ready: 'ready',
@@ -91,6 +94,14 @@ export interface HomeostatMetrics {
   readonly commandLatencySeconds: Histogram<never>;
   readonly batchDurationSeconds: Histogram<never>;
   readonly transactions: Counter<'result'>;
+
+  // stage two of a scaled-out group (docs/scale-out.md)
+  /** 1 in the process that merges the scopes and runs the policies, 0 in the others. */
+  readonly stageTwoOwner: Gauge<never>;
+  /** Windows waiting for every partition to pass them. */
+  readonly stageTwoBufferedWindows: Gauge<never>;
+  /** Series finals and partials that arrived for a window already released (published, not decided on). */
+  readonly stageTwoLate: Counter<never>;
 
   // executor side
   readonly executorResults: Counter<'executor' | 'status'>;
@@ -179,6 +190,9 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       BATCH_DURATION_BUCKETS,
     ),
     transactions: counter('transactions', 'Producer transactions, by result', ['result']),
+    stageTwoOwner: gauge<never>('stageTwoOwner', 'Scaled out: 1 in the process that merges the scopes and runs the policies, 0 in the others'),
+    stageTwoBufferedWindows: gauge<never>('stageTwoBufferedWindows', 'Scaled out: windows stage two holds until every partition has passed them'),
+    stageTwoLate: counter<never>('stageTwoLate', 'Scaled out: signals for windows already released (published, not given to the policies)'),
     executorResults: counter('executorResults', 'Commands applied by executors, by executor and status', [
       'executor',
       'status',

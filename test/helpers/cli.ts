@@ -12,16 +12,18 @@ export const WINDOW = 1000;
 export const GRACE = 200;
 export const KEY = Buffer.alloc(32, 7);
 
-export function writeConfig(dir: string, prefix: string): string {
-  const file = join(dir, 'homeostat.yaml');
+/** `overrides`: top-level sections merged over these (e.g. `{ runner: { scaleOut: true } }`, `{ kafka: { groupId } }`). */
+export function writeConfig(dir: string, prefix: string, overrides: { name?: string; kafka?: Record<string, unknown>; runner?: Record<string, unknown> } = {}): string {
+  const file = join(dir, overrides.name ?? 'homeostat.yaml');
   const topics = Object.fromEntries(
-    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'].map((t) => [t, `${prefix}.${t}`]),
+    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'].map((t) => [t, `${prefix}.${t}`]),
   );
   writeFileSync(
     file,
     stringify({
       // A short session: a SIGKILLed member is noticed in 6 s (the broker's minimum) instead of 30 s.
-      kafka: { groupId: randomName('grp'), transactionalIdPrefix: randomName('tx'), sessionTimeoutMs: 6000, heartbeatIntervalMs: 600 },
+      kafka: { groupId: randomName('grp'), transactionalIdPrefix: randomName('tx'), sessionTimeoutMs: 6000, heartbeatIntervalMs: 600, ...overrides.kafka },
+      ...(overrides.runner ? { runner: overrides.runner } : {}),
       topics: { ...topics, telemetryPartitions: 2 },
       engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: 200, idleAfterMs: 2000 },
       http: { enabled: false },

@@ -14,7 +14,7 @@ const BIN = resolve(__dirname, '..', '..', 'bin', 'homeostat.js');
 
 test('topics create is idempotent and compacts the control topic', async () => {
   const prefix = randomName('topics');
-  const names = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'];
+  const names = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'];
   const file = join(mkdtempSync(join(tmpdir(), 'homeostat-topics-')), 'c.yaml');
   writeFileSync(file, stringify({ topics: { ...Object.fromEntries(names.map((n) => [n, `${prefix}.${n}`])), telemetryTimestampType: 'LogAppendTime' } }));
   const first = await run(process.execPath, [BIN, 'topics', 'create', '--config', file, '--brokers', brokers().join(',')]);
@@ -22,8 +22,10 @@ test('topics create is idempotent and compacts the control topic', async () => {
   const second = await run(process.execPath, [BIN, 'topics', 'create', '--config', file, '--brokers', brokers().join(',')]);
   expect(second.stdout).toContain(`0 created, ${names.length} already existed`);
   await withAdmin(async (admin) => {
-    const meta = await admin.fetchTopicMetadata({ topics: [`${prefix}.telemetry`, `${prefix}.control`] });
+    const meta = await admin.fetchTopicMetadata({ topics: [`${prefix}.telemetry`, `${prefix}.control`, `${prefix}.stage`] });
     expect(meta.topics.find((t) => t.name === `${prefix}.telemetry`)!.partitions.length).toBe(6);
+    // Stage two reads the stage topic in one order.
+    expect(meta.topics.find((t) => t.name === `${prefix}.stage`)!.partitions.length).toBe(1);
     const configs = await admin.describeConfigs({ resources: [{ type: 2, name: `${prefix}.control`, configNames: ['cleanup.policy'] }], includeSynonyms: false });
     expect(configs.resources[0].configEntries[0].configValue).toBe('compact');
     // The broker stamps telemetry records when asked to (the clock bound then judges by its clock).
