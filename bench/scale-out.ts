@@ -2,14 +2,18 @@
  * Throughput as processes are added to a group (runner.scaleOut), against a single-owner
  * process over the same topic in the same run.
  *
- *   npx tsx bench/scale-out.ts [--n 400000] [--series 10000] [--processes 1,2] [--no-build]
+ *   npx tsx bench/scale-out.ts [--n 1000000] [--series 10000] [--processes 1,2] [--no-build] [--keep-logs]
+ *                              [--profile <dir>]
  *
  * Pre-produces N JSON telemetry records to a random 4-partition topic (the pipeline bench's
  * fleet: 10k series, ≤ 500 ms disorder), then for each phase starts `homeostat run` processes
- * (bin/homeostat.js, built first unless --no-build) in a new group with new output topics and
- * times from the moment the group's partitions are all assigned until every record is
- * handled — stage one's committed checkpoints at the telemetry's end and, scaled out, stage
- * two's at the stage topic's end:
+ * (bin/homeostat.js, built first unless --no-build) in a new group with new output topics. The
+ * processes start together, but the group settles only once each has rejoined (up to a
+ * heartbeat interval, 500 ms here), and the first to join starts reading at once; so the rate
+ * is taken from the moment every process has its partitions — counting the records the
+ * committed checkpoints say were handled by then — until every record is handled: stage
+ * one's checkpoints at the telemetry's end and, scaled out, stage two's at the stage topic's
+ * end. Phases:
  *   single:   one process, single owner (the default) — the baseline;
  *   shared-k: k processes sharing the partitions, stage two in one of them.
  * Prints events/s and ratios to the baseline. The broker runs on the same machine and the
@@ -28,13 +32,16 @@ import { benchKafka, benchTopics, createTopics, deleteTopics, produceBulk, rando
 import { argFlag, argNumber, argString, perSec, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
 import { createFleet } from './lib/telemetry';
+import { brokerPid, procCpuMs } from './lib/cpu';
 
-const N = Math.floor(argNumber('n', 400_000));
+const N = Math.floor(argNumber('n', 1_000_000));
 const SERIES = Math.floor(argNumber('series', 10_000));
 const PROCESSES = argString('processes', '1,2')
   .split(',')
   .map((s) => Number(s.trim()))
   .filter((k) => Number.isInteger(k) && k > 0);
+/** Write a CPU profile of every `homeostat run` process under <dir>/<phase>/. */
+const PROFILE_DIR = argString('profile', '');
 const PARTITIONS = 4;
 const T0 = Date.UTC(2026, 0, 1);
 const PHASE_TIMEOUT_MS = 240_000;
@@ -46,7 +53,15 @@ interface PhaseResult {
   processes: number;
   scaleOut: boolean;
   ms: number;
+  /** Until the telemetry was all handled (scaled out: stage two may still be at work then). */
+  stageOneMs: number;
+  /** Records already handled when the group settled (read by the first process to join). */
+  handledBefore: number;
   eventsPerSec: number;
+  /** CPU ms of the homeostat processes (together) and of the broker over the timed span. */
+  cpuMs: { processes: number; broker: number };
+  /** Records per CPU-second of the homeostat processes: what adding a process on a free core adds. */
+  eventsPerCpuSec: number;
   /** Partitions per process once the group settled. */
   split: number[][];
   ratioToSingle?: number;
@@ -62,6 +77,14 @@ async function caughtUp(kafka: Kafka, groupId: string, topic: string, transactio
       return e.high === '0' || (next !== undefined && BigInt(next) + (transactional ? 1n : 0n) >= BigInt(e.high));
     });
   }).catch(() => false);
+}
+
+/** Records handled so far by the group, from its committed checkpoints. */
+async function handled(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).reduce((n, po) => n + Number(decodeCheckpoint(po.metadata)?.next ?? 0), 0);
+  });
 }
 
 function assignedIn(log: string): number[] | undefined {
@@ -101,7 +124,7 @@ async function phase(kafka: Kafka, brokers: string[], dir: string, telemetry: st
   writeFileSync(
     file,
     stringify({
-      kafka: { brokers, groupId, transactionalIdPrefix: randomName('bench-so-tx') },
+      kafka: { brokers, groupId, transactionalIdPrefix: randomName('bench-so-tx'), heartbeatIntervalMs: 500 },
       topics: { ...topics, telemetryPartitions: PARTITIONS },
       actions: { format: 'json' },
       http: { enabled: false },
@@ -110,7 +133,7 @@ async function phase(kafka: Kafka, brokers: string[], dir: string, telemetry: st
   );
   const logs = [...Array(k).keys()].map((i) => join(dir, `${name}-${i}.log`));
   const children = logs.map((log, i) =>
-    spawn(process.execPath, [BIN, 'run', '--config', file, '--instance', String(i)], { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')], env: { ...process.env, HOMEOSTAT_LOG_LEVEL: 'info' } }),
+    spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : []), BIN, 'run', '--config', file, '--instance', String(i)], { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')], env: { ...process.env, HOMEOSTAT_LOG_LEVEL: 'info' } }),
   );
   try {
     let split: number[][] = [];
@@ -124,15 +147,28 @@ async function phase(kafka: Kafka, brokers: string[], dir: string, telemetry: st
       60_000,
     );
     const start = performance.now();
+    const cpuOf = (): { processes: number; broker: number } => ({
+      processes: children.reduce((n, c) => n + (c.pid !== undefined ? (procCpuMs(c.pid) ?? NaN) : NaN), 0),
+      broker: procCpuMs(brokerPid() ?? -1) ?? NaN,
+    });
+    const cpu0 = cpuOf();
+    const handledBefore = await handled(kafka, groupId, telemetry);
+    let stageOneMs = NaN;
     await waitUntil(
       `${name}: all ${N} records handled`,
-      async () => (await caughtUp(kafka, groupId, telemetry, false)) && (!scaleOut || (await caughtUp(kafka, `${groupId}.stage-two`, topics.stage, true))),
+      async () => {
+        if (!(await caughtUp(kafka, groupId, telemetry, false))) return false;
+        if (Number.isNaN(stageOneMs)) stageOneMs = performance.now() - start;
+        return !scaleOut || (await caughtUp(kafka, `${groupId}.stage-two`, topics.stage, true));
+      },
       PHASE_TIMEOUT_MS,
       50,
     );
     const ms = performance.now() - start;
-    const r: PhaseResult = { name, processes: k, scaleOut, ms: round(ms, 0), eventsPerSec: Math.round(N / (ms / 1000)), split };
-    console.log(`${name.padEnd(9)} ${k} process${k > 1 ? 'es' : '  '}  ${perSec(r.eventsPerSec)}  (${(ms / 1000).toFixed(2)} s; partitions ${JSON.stringify(split)})`);
+    const cpu1 = cpuOf();
+    const cpuMs = { processes: round(cpu1.processes - cpu0.processes, 0), broker: round(cpu1.broker - cpu0.broker, 0) };
+    const r: PhaseResult = { name, processes: k, scaleOut, ms: round(ms, 0), stageOneMs: round(stageOneMs, 0), handledBefore, eventsPerSec: Math.round((N - handledBefore) / (ms / 1000)), cpuMs, eventsPerCpuSec: Math.round((N - handledBefore) / (cpuMs.processes / 1000)), split };
+    console.log(`${name.padEnd(9)} ${k} process${k > 1 ? 'es' : '  '}  ${perSec(r.eventsPerSec)}  (${N - handledBefore} records in ${(ms / 1000).toFixed(2)} s, stage one done after ${(stageOneMs / 1000).toFixed(2)} s; ${perSec(r.eventsPerCpuSec)} per CPU-s, broker ${(cpuMs.broker / 1000).toFixed(1)} CPU-s; partitions ${JSON.stringify(split)})`);
     return r;
   } finally {
     await Promise.all(children.map(stop));
@@ -166,7 +202,8 @@ async function main(): Promise<void> {
   } finally {
     await deleteTopics(kafka, created).catch((err: unknown) => console.error(`could not delete the bench topics: ${(err as Error).message}`));
     services.release();
-    rmSync(dir, { recursive: true, force: true });
+    if (!argFlag("keep-logs")) rmSync(dir, { recursive: true, force: true });
+    else console.log(`logs kept in ${dir}`);
   }
   const shared = results.filter((r) => r.scaleOut);
   const one = shared.find((r) => r.processes === 1);

@@ -11,10 +11,12 @@ export interface PartitionProgress {
   /** Records still unread on the broker after the last batch (offset lag). */
   lag: number;
   paused: boolean;
+  /** Scaled out: window ends the watermark had passed at the last mark sent to stage two. */
+  markedEnds: number;
 }
 
 export function newProgress(): PartitionProgress {
-  return { position: -1n, start: 0n, restoreBelow: -1n, maxTs: -Infinity, lag: 0, paused: false };
+  return { position: -1n, start: 0n, restoreBelow: -1n, maxTs: -Infinity, lag: 0, paused: false, markedEnds: NaN };
 }
 
 /**

@@ -304,6 +304,7 @@ export function createRunner(options: RunnerOptions): Runner {
    * its open transaction — before the committed offsets are read, so they are final.
    */
   const resetPartitions = async (): Promise<void> => {
+    const began = Date.now();
     await serialized(async () => {
       await Promise.all([...partitionProducers.values()].map((pp) => pp.disconnect().catch(() => undefined)));
       partitionProducers.clear();
@@ -321,6 +322,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (histories) proc.seedHistories(histories, new Map());
       procs.set(p, proc);
     }
+    logger.info({ partitions: [...assigned].sort((a, b) => a - b), histories: histories?.size, ms: Date.now() - began }, 'partitions restored: engines, producers and histories');
   };
 
   let needsReset = false;
@@ -519,10 +521,20 @@ export function createRunner(options: RunnerOptions): Runner {
     const pr = progress.get(p)!;
     const nextOf = (s: PartitionProgress): bigint => (s.restoreBelow > s.position ? s.restoreBelow : s.position);
     if (shared) {
-      // Signals go to stage two, then the mark that says how far this partition has got.
+      // Signals go to stage two, then the mark that says how far this partition has got —
+      // when stage two can use it: with signals, when the watermark has passed another
+      // window end (a window of another partition may complete), or when the partition is
+      // read to its end (stage two then knows it has nothing unread, e.g. to judge it idle).
+      // A transaction without them writes no record at all, only its offsets: while catching
+      // up, most do.
+      const { advanceMs, graceMs } = options.engine.window;
+      const ends = Number.isFinite(wm) ? Math.floor((wm - graceMs) / advanceMs) : -Infinity;
       const messages = stageSignals(out.published);
-      messages.push(stageMark({ partition: p, wm, maxTs: pr.maxTs, next: nextOf(pr).toString() }));
-      topicMessages.push({ topic: shared.stageTopic, messages });
+      if (messages.length > 0 || ends !== pr.markedEnds || pr.lag === 0) {
+        messages.push(stageMark({ partition: p, wm, maxTs: pr.maxTs, next: nextOf(pr).toString() }));
+        pr.markedEnds = ends;
+      }
+      if (messages.length > 0) topicMessages.push({ topic: shared.stageTopic, messages });
     } else if (out.published.length > 0) {
       topicMessages.push({ topic: config.topics.signals, messages: out.published.map((s) => signalsOut!.message(s.key, s)) });
     }

@@ -58,6 +58,8 @@ export interface StageTwo {
 
 /** How often the owner asks the brokers how far stage one has read (idleness, backlog). */
 const OFFSETS_REFRESH_MS = 200;
+/** A stage batch that released nothing is committed with the next that does, or after this long. */
+const IDLE_COMMIT_MS = 1_000;
 
 export function createStageTwo(o: StageTwoOptions): StageTwo {
   const { config, logger } = o;
@@ -72,6 +74,9 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
   let admin: Admin | undefined;
   let signalsOut: OutputEncoder<'signal'> | undefined;
   let partitionCount = 0;
+  const rawPassThrough = config.actions.format === 'json';
+  /** Stage records' bytes by decoded signal, for publishing unchanged (dropped with the signal). */
+  const raw = new WeakMap<object, Buffer>();
   let gather: Gather | undefined;
   let owned = false;
   let needsReset = false;
@@ -84,6 +89,9 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
   let lateCounted = 0;
   let transactions = 0;
   let offsetsAt = 0;
+  let committedAt = 0;
+  /** `position` as of the last commit (a deferred batch leaves them apart). */
+  let committedPosition = -1n;
   let timer: NodeJS.Timeout | undefined;
   let accounting: NodeJS.Timeout | undefined;
   const counters = (): StageTwoCounters => ({ ...(gather?.counters() ?? { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 }), unreadable, transactions });
@@ -128,6 +136,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
 
   /** A new owner (or a failed batch): fence the last owner, then rebuild from the last commit. */
   const reset = async (): Promise<void> => {
+    const began = Date.now();
     needsReset = false;
     gather = undefined;
     await producer?.disconnect().catch(() => undefined);
@@ -148,14 +157,16 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     gather = g;
     lateCounted = g.counters().late;
     consumer!.seek({ topic: stageTopic, partition: 0, offset: c !== undefined && c.offset !== '-1' ? c.offset : low });
-    logger.info({ released: saved ? g.released() : null, from: c?.offset, restoreBelow: String(restoreBelow) }, 'stage two: resumed from the last commit');
+    logger.info({ released: saved ? g.released() : null, from: c?.offset, restoreBelow: String(restoreBelow), ms: Date.now() - began }, 'stage two: resumed from the last commit');
   };
 
   /** Writes what `out` holds, the checkpoint and the stage offset in one transaction (inside a serialized unit). */
   const commit = async (out: GatherOutputs): Promise<void> => {
     const g = gather!;
     const messages: TopicMessages[] = [];
-    if (out.published.length > 0) messages.push({ topic: config.topics.signals, messages: out.published.map((s) => signalsOut!.message(s.key, s)) });
+    if (out.published.length > 0) {
+      messages.push({ topic: config.topics.signals, messages: out.published.map((s) => ({ key: s.key, value: raw.get(s) ?? signalsOut!.message(s.key, s).value })) });
+    }
     const ext = o.extension;
     if (ext && (out.finals.length > 0 || ext.hasPending?.())) messages.push(...(await ext.onFinals(out.finals)));
     const state = [];
@@ -189,6 +200,8 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
             ],
           };
     await writeTransaction(producer!, messages, offsets);
+    committedAt = Date.now();
+    committedPosition = position;
     transactions++;
     const m = o.metrics;
     if (m) {
@@ -227,12 +240,17 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
           logger.error({ topic: stageTopic, offset: m.offset, reason: input.error }, 'stage two: a record of the stage topic is not a stage record; skipped (only homeostat processes of this group should write there)');
           continue;
         }
+        // JSON outputs: a signal is published as the bytes stage one wrote (the same encoder's).
+        if (input.kind === 'signal' && rawPassThrough && m.value) raw.set(input.signal, m.value);
         gather.step(input, out, BigInt(m.offset) < restoreBelow);
       }
       position = BigInt(batch.messages[batch.messages.length - 1].offset) + 1n;
       await refreshOffsets(out);
       await heartbeat();
-      await commit(out);
+      // Most stage batches only buffer (a partition's mark arrives, no window completes):
+      // their commit can wait — a restart re-reads them from the last commit — which halves
+      // the group's transactions. What releases a window is written at once.
+      if (out.published.length > 0 || out.finals.length > 0 || o.extension?.hasPending?.() || Date.now() - committedAt >= IDLE_COMMIT_MS) await commit(out);
       resolveOffset(batch.messages[batch.messages.length - 1].offset);
     });
     if (!resetting) await heartbeat();
@@ -244,7 +262,8 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       if (!owned || !gather) return;
       const out = emptyGatherOutputs();
       await refreshOffsets(out);
-      if (out.published.length > 0 || out.finals.length > 0 || o.extension?.hasPending?.()) await commit(out);
+      const deferred = position >= 0n && committedPosition !== position && Date.now() - committedAt >= IDLE_COMMIT_MS;
+      if (out.published.length > 0 || out.finals.length > 0 || o.extension?.hasPending?.() || deferred) await commit(out);
     });
 
   const startConsumer = async (): Promise<void> => {
