@@ -32,19 +32,19 @@ const signal: WindowSignal = {
 test('signals and marks come back as they went, on partition 0', () => {
   const [m] = stageSignals([signal]);
   expect(m.partition).toBe(0);
-  expect(decodeStageRecord(asRead({ value: m.value as Buffer, headers: m.headers }, '12'))).toEqual({ kind: 'signal', signal, offset: '12' });
+  expect(decodeStageRecord(asRead({ value: m.value, headers: m.headers }, '12'))).toEqual({ kind: 'signal', signal, offset: '12' });
   // Non-finite doubles (canonical JSON writes them as strings) and no sketch come back as they were.
   const odd = { ...signal, ewma: NaN, trend: -Infinity, max: Infinity };
   const [n] = stageSignals([odd]);
-  const back = decodeStageRecord(asRead({ value: n.value as Buffer, headers: n.headers }));
+  const back = decodeStageRecord(asRead({ value: n.value, headers: n.headers }));
   expect(back).toEqual({ kind: 'signal', signal: odd, offset: '7' });
   expect('signal' in back && !('sketch' in back.signal)).toBe(true);
   const mark = stageMark({ partition: 2, wm: 5_000, maxTs: 5_300, next: '42' });
   expect(mark.partition).toBe(0);
-  expect(decodeStageRecord(asRead({ value: mark.value as Buffer, headers: mark.headers }))).toEqual({ kind: 'mark', mark: { partition: 2, wm: 5_000, maxTs: 5_300, next: '42' } });
+  expect(decodeStageRecord(asRead({ value: mark.value, headers: mark.headers }))).toEqual({ kind: 'mark', mark: { partition: 2, wm: 5_000, maxTs: 5_300, next: '42' } });
   // Nothing seen yet: -Infinity survives the trip (JSON has no infinities).
   const empty = stageMark({ partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' });
-  expect(decodeStageRecord(asRead({ value: empty.value as Buffer, headers: empty.headers }))).toEqual({ kind: 'mark', mark: { partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' } });
+  expect(decodeStageRecord(asRead({ value: empty.value, headers: empty.headers }))).toEqual({ kind: 'mark', mark: { partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' } });
 });
 
 test('anything else is named, not thrown', () => {
