@@ -43,6 +43,7 @@ const BENCHES: readonly BenchSpec[] = [
   { name: 'pipeline', script: 'pipeline.ts', quick: ['--n', '200000'], results: ['pipeline'], services: true },
   { name: 'latency', script: 'latency.ts', quick: ['--seconds', '15', '--min-commands', '100'], results: ['latency'], services: true },
   { name: 'producer', script: 'producer.ts', quick: ['100000'], results: ['producer'], services: true },
+  { name: 'scale-out', script: 'scale-out.ts', quick: ['--n', '300000'], results: ['scale-out'], services: true },
   { name: 'report-sample', script: 'report-sample.ts', results: ['report-sample'] },
 ];
 

@@ -89,6 +89,16 @@ const SUMMARISERS: Record<string, (r: Json) => Omit<Summary, 'load'>> = {
       target: `p99 ≤ ${num(obj(r.target).p99Ms)} ms: ${met(obj(r.target).met)}`,
     };
   },
+  'scale-out': (r) => {
+    const res = arr(r.results);
+    const single = res.find((x) => x.name === 'single');
+    const shared = res.filter((x) => x.scaleOut === true);
+    return {
+      headline: [single, ...shared].map((x) => `${x?.name as string} ${perSec(num(x?.eventsPerSec))}`).join(', ') + ` (${num(r.n) / 1e6}M records, ${num(r.cores)} cores)`,
+      baseline: shared.map((x) => `${x.name as string} ${fixed(num(x.ratioToSingle))}×`).join(', ') + ' the single owner',
+      target: '—',
+    };
+  },
   'report-sample': (r) => ({
     headline: `render ${num(r.renderMs)} ms, ${num(r.reportBytes)} bytes`,
     baseline: `${fixed(num(r.renderVsJsonRatio))}× JSON.stringify`,

@@ -43,6 +43,8 @@ export interface DecisionExtensionOptions {
 
 export interface DecisionExtension extends BatchExtension {
   restore(): Promise<void>;
+  readonly stateKey: string;
+  resetFrom(snapshot: Buffer | undefined): void;
   /** Applies an operator's control record now; its decisions go out with the next transaction. */
   applyControl(record: ControlRecord): void;
 }
@@ -52,8 +54,8 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   const decisions = await createOutputEncoder('decision', o.topics.decisions, o.format, o.resolver);
   const outcomes = await createOutputEncoder('outcome', o.topics.outcomes, o.format, o.resolver);
 
-  const restore = async (): Promise<void> => {
-    const snapshot = await readLatest(o.kafka, o.topics.state, o.stateKey);
+  const restore = async (): Promise<void> => restoreFrom(await readLatest(o.kafka, o.topics.state, o.stateKey));
+  const restoreFrom = (snapshot: Buffer | undefined): void => {
     if (snapshot) {
       o.stage.restore(JSON.parse(snapshot.toString('utf8')) as StageState | EngineState);
       o.logger.info({ topic: o.topics.state, key: o.stateKey }, 'restored the policies state from the last committed snapshot');
@@ -101,6 +103,13 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
     dirty = true;
   };
 
+  const resetFrom = (snapshot: Buffer | undefined): void => {
+    pending = [];
+    dirty = false;
+    restoreFrom(snapshot);
+    for (const r of controls) apply(r);
+  };
+
   return {
     restore,
     applyControl(record) {
@@ -120,11 +129,10 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
       return messages;
     },
     async reset() {
-      pending = [];
-      dirty = false;
-      await restore();
-      for (const r of controls) apply(r);
+      resetFrom(await readLatest(o.kafka, o.topics.state, o.stateKey));
     },
+    stateKey: o.stateKey,
+    resetFrom,
     onFinals(finals: readonly WindowSignal[]): TopicMessages[] {
       const out: DecideOutputs = { commands: [], decisions: [] };
       o.stage.onFinals(finals, out);

@@ -41,14 +41,28 @@ export function historyMessages(proc: Processor, out: ProcessorOutputs, o: Histo
   return messages.size === 0 ? undefined : { topic: o.topic, messages: [...messages.values()] };
 }
 
-/** The histories on the state topic, series' and scopes' apart (`only`: read just one kind). */
-export async function readHistories(kafka: Kafka, o: HistoryCheckpoint, only?: 'series' | 'scopes'): Promise<{ series: Map<string, Float64Array>; scopes: Map<string, Float64Array> }> {
+type Histories = { series: Map<string, Float64Array>; scopes: Map<string, Float64Array> };
+
+/**
+ * The state-topic keys of the histories (`only`: just one kind), and how to take them out of
+ * what a read of the topic returned — for a caller that reads the topic for more than these.
+ */
+export function historyKeys(o: HistoryCheckpoint, only?: 'series' | 'scopes'): { prefix: string; parse(stored: ReadonlyMap<string, Buffer>): Histories } {
   const prefix = only === 'series' ? `${o.prefix}${SERIES}` : only === 'scopes' ? `${o.prefix}${SCOPE}` : o.prefix;
-  const stored = await readCompacted(kafka, o.topic, (k) => k.startsWith(prefix));
+  return { prefix, parse: (stored) => parseHistories(o, prefix, stored) };
+}
+
+/** The histories on the state topic, series' and scopes' apart (`only`: read just one kind). */
+export async function readHistories(kafka: Kafka, o: HistoryCheckpoint, only?: 'series' | 'scopes'): Promise<Histories> {
+  const { prefix, parse } = historyKeys(o, only);
+  return parse(await readCompacted(kafka, o.topic, (k) => k.startsWith(prefix)));
+}
+
+function parseHistories(o: HistoryCheckpoint, prefix: string, stored: ReadonlyMap<string, Buffer>): Histories {
   const series = new Map<string, Float64Array>();
   const scopes = new Map<string, Float64Array>();
   for (const [key, value] of stored) {
-    if (value.length % 8 !== 0) continue;
+    if (!key.startsWith(prefix) || value.length % 8 !== 0) continue;
     // Copied into an aligned buffer: a Float64Array cannot view an odd byte offset.
     const h = new Float64Array(new Uint8Array(value).buffer);
     const rest = key.slice(o.prefix.length);

@@ -20,7 +20,8 @@ import { createKafka, explainKafkaError } from './client';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
-import { historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
+import { historyKeys, historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
+import { readCompacted } from './state-topic';
 import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
@@ -39,6 +40,10 @@ export interface BatchExtension {
   takePending?(): TopicMessages[];
   /** Forget uncommitted state (after a failed batch) and reload from the last commit. */
   reset?(): Promise<void>;
+  /** With `resetFrom`: the key of its state on the state topic, so a reset reads the topic once for all. */
+  readonly stateKey?: string;
+  /** `reset` with its state-topic record already read (undefined: none there). */
+  resetFrom?(snapshot: Buffer | undefined): void;
 }
 
 export interface RunnerOptions {
@@ -274,14 +279,25 @@ export function createRunner(options: RunnerOptions): Runner {
     base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
     committed = zero();
     committedWindows = 0;
+    const ext = options.extension;
+    const readOnce = !shared && options.history !== undefined && ext?.resetFrom !== undefined;
     if (shared) await resetPartitions();
     else {
       processor = createProcessor({ engine: options.engine, partitionCount: topicPartitions });
       processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
-      if (options.history) await seedHistories(kafka, processor, options.history);
+      if (readOnce && options.history && ext?.resetFrom) {
+        // One read of the state topic for the histories and the policies' snapshot: each read
+        // joins a consumer group of its own, which a broker delays by
+        // group.initial.rebalance.delay.ms (3 s by default).
+        const { prefix, parse } = historyKeys(options.history);
+        const stored = await readCompacted(kafka, options.history.topic, (k) => k.startsWith(prefix) || k === ext.stateKey);
+        const { series, scopes } = parse(stored);
+        processor.seedHistories(series, scopes);
+        ext.resetFrom(stored.get(ext.stateKey!));
+      } else if (options.history) await seedHistories(kafka, processor, options.history);
     }
     progress.clear();
-    await options.extension?.reset?.();
+    if (!readOnce) await ext?.reset?.();
     const admin = kafka.admin();
     await admin.connect();
     try {

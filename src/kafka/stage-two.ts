@@ -23,12 +23,12 @@ import { createGather, emptyGatherOutputs, type Gather, type GatherCheckpoint, t
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { createKafka } from './client';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
-import { readHistories, scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
+import { historyKeys, scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import type { BatchExtension } from './runner';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
-import { readLatest } from './state-topic';
+import { readCompacted } from './state-topic';
 import { writeTransaction } from './transaction';
 
 export interface StageTwoOptions {
@@ -143,10 +143,17 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     producer = kafka.producer({ transactionalId: `${config.kafka.transactionalIdPrefix}-stage-two`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const g = createGather({ partitionCount, engine: o.engine });
-    const saved = await readLatest(kafka, config.topics.state, stateKey);
+    // One read of the state topic for all three: each read joins a consumer group of its own,
+    // which a broker delays by group.initial.rebalance.delay.ms (3 s by default).
+    const ext = o.extension;
+    const extKey = ext?.resetFrom ? ext.stateKey : undefined;
+    const scopes = o.history ? historyKeys(o.history, 'scopes') : undefined;
+    const stored = await readCompacted(kafka, config.topics.state, (k) => k === stateKey || k === extKey || (scopes !== undefined && k.startsWith(scopes.prefix)));
+    const saved = stored.get(stateKey);
     if (saved) g.restore(JSON.parse(saved.toString('utf8')) as GatherCheckpoint);
-    if (o.history) g.seedHistories((await readHistories(kafka, o.history, 'scopes')).scopes);
-    await o.extension?.reset?.();
+    if (scopes) g.seedHistories(scopes.parse(stored).scopes);
+    if (ext?.resetFrom) ext.resetFrom(extKey !== undefined ? stored.get(extKey) : undefined);
+    else await ext?.reset?.();
     const a = await withAdmin();
     const [entry] = await a.fetchOffsets({ groupId, topics: [stageTopic] });
     const low = (await a.fetchTopicOffsets(stageTopic)).find((x) => x.partition === 0)?.low ?? '0';
