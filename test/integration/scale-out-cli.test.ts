@@ -1,15 +1,20 @@
 /**
- * A group is scaled out or not, never both: a `homeostat run` with runner.scaleOut joining a
- * group whose process owns the partitions the single-owner way is refused by the broker, and
- * exits 1 naming the setting and the fix — it does not spin on rejoining, and the running
- * process keeps its partitions.
+ * `homeostat run` scaled out, through the CLI against the real broker and registry:
+ * - live telemetry of one overloaded worker, on one of two partitions — the other never gets a
+ *   record, so stage two must judge it idle (engine.idleAfterMs) from the brokers' offsets to
+ *   release any window — ends in a signed command on the actions topic;
+ * - a group is scaled out or not, never both: a scaled-out process joining a single-owner
+ *   group is refused by the broker and exits 1 naming the setting and the fix, without
+ *   spinning on rejoins, and the running process keeps its partitions.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcessor, stop, writeConfig } from '../helpers/cli';
-import { randomName, waitFor } from '../helpers/kafka';
+import { verifyCommand } from '../../src/actions';
+import { createRecordCodec } from '../../src/codec';
+import { KEY, overload, startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
+import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 
 const dir = mkdtempSync(join(tmpdir(), 'homeostat-scale-out-'));
 const children: ChildProcess[] = [];
@@ -24,6 +29,38 @@ const said = (log: string, text: string): boolean => {
     return false;
   }
 };
+
+test('scaled out, one partition idle: an overloaded worker still gets its signed command', async () => {
+  const prefix = randomName('so');
+  const config = writeConfig(dir, prefix, { name: 'live.yaml', runner: { scaleOut: true } });
+  const log = join(dir, 'live.log');
+  const p = startProcessor(config, log);
+  children.push(p);
+  expect(await waitForTopic(`${prefix}.actions`)).toBe(true);
+  expect(await waitFor(() => said(log, 'stage two: this process merges the scopes and runs the policies'), 60_000, 200)).toBe(true);
+  // Both partitions are assigned to this one process; worker-7's records all go to one of them.
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await overload(`${prefix}.telemetry`, 'worker-7', 7000);
+    const used = (await admin.fetchTopicOffsets(`${prefix}.telemetry`)).filter((o) => o.high !== '0');
+    expect(used.length).toBe(1);
+  } finally {
+    await admin.disconnect();
+  }
+  const codec = createRecordCodec('command');
+  const [first] = await readTopic(`${prefix}.actions`, 1, 30_000);
+  expect(first).toBeDefined();
+  const cmd = codec.decodeJson(first.value!);
+  expect(cmd.type).toBe('query_timeout.set');
+  expect(cmd.target).toBe('worker-7');
+  expect(verifyCommand(cmd, { 'test-key': KEY })).toEqual({ ok: true });
+  // Its windows were released although the other partition never said a word.
+  const signals = (await readTopic(`${prefix}.signals`, 10, 15_000)).map((m) => createRecordCodec('signal').decodeJson(m.value!));
+  expect(signals.some((s) => s.key.startsWith('worker-7|queue.depth|') && !s.partial)).toBe(true);
+  await stop(p, 'SIGTERM');
+  expect(p.exitCode).toBe(0);
+});
 
 test('a scaled-out process is refused by a single-owner group and exits 1 naming runner.scaleOut', async () => {
   const prefix = randomName('mix');
