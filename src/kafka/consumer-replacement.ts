@@ -33,12 +33,16 @@ export interface ConsumerReplacement {
 /** A consumer that crashes this soon after it started counts as one more failed attempt. */
 const QUICK_CRASH_MS = 10_000;
 
-/** Consecutive quick crashes per watched owner: a consumer that starts and crashes at once is not replaced in a tight loop. */
-const streaks = new WeakMap<ConsumerReplacement, { startedAt: number; quick: number }>();
+/**
+ * Consecutive quick crashes per owner (keyed by its `start`, the one function every
+ * replacement of that owner shares): a consumer that crashes again right after it started is
+ * not replaced in a tight loop.
+ */
+const streaks = new WeakMap<ConsumerReplacement['start'], { startedAt: number; quick: number }>();
 
 export function replaceWhenStoppedForGood(c: Consumer, o: ConsumerReplacement): void {
-  const streak = streaks.get(o) ?? { startedAt: 0, quick: 0 };
-  streaks.set(o, streak);
+  const streak = streaks.get(o.start) ?? { startedAt: 0, quick: 0 };
+  streaks.set(o.start, streak);
   streak.startedAt = Date.now();
   c.on(c.events.CRASH, (e) => {
     if (e.payload.restart || o.current() !== c || !o.alive()) return;
@@ -58,7 +62,9 @@ export function replaceWhenStoppedForGood(c: Consumer, o: ConsumerReplacement): 
 async function replace(old: Consumer, o: ConsumerReplacement, quickCrashes: number): Promise<void> {
   await old.disconnect().catch(() => undefined);
   o.onReplace?.();
-  if (quickCrashes > 0) await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** (quickCrashes - 1))));
+  // The first crash soon after a start is replaced at once (a broker restart looks like that);
+  // a second in a row waits 500 ms, then 1 s, 2 s … up to 30 s.
+  if (quickCrashes > 1) await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** (quickCrashes - 2))));
   for (let attempt = 0; o.alive(); attempt++) {
     try {
       await o.start();

@@ -70,6 +70,59 @@ describe('replacing a consumer kafkajs gave up on', () => {
     }
   });
 
+  test('a consumer that crashes again right after it started is replaced with backoff, not in a tight loop', async () => {
+    let current = fakeConsumer();
+    const made = [current];
+    const o = {
+      what: 'the test consumer',
+      logger: silentLogger(),
+      current: () => current,
+      alive: () => true,
+      start: () => {
+        current = fakeConsumer();
+        made.push(current);
+        // As the runner does: the new consumer is watched with options built afresh.
+        replaceWhenStoppedForGood(current, { ...o });
+        return Promise.resolve();
+      },
+    };
+    replaceWhenStoppedForGood(current, { ...o });
+    current.crash(false);
+    await tick(50);
+    expect(made).toHaveLength(2); // the first quick crash: at once
+    current.crash(false);
+    await tick(200);
+    expect(made).toHaveLength(2); // the second in a row: after 500 ms
+    await tick(450);
+    expect(made).toHaveLength(3);
+    current.crash(false);
+    await tick(700);
+    expect(made).toHaveLength(3); // the third: after 1 s
+    await tick(450);
+    expect(made).toHaveLength(4);
+  });
+
+  test('a fatal error is not replaced: the owner is told, once', async () => {
+    const old = fakeConsumer();
+    const fatal: string[] = [];
+    let started = 0;
+    replaceWhenStoppedForGood(old, {
+      what: 'the test consumer',
+      logger: silentLogger(),
+      current: () => old,
+      alive: () => true,
+      start: () => {
+        started++;
+        return Promise.resolve();
+      },
+      fatal: (err) => ((err as Error).message.includes('group coordinator') ? 'cannot go on' : undefined),
+      onFatal: (message) => fatal.push(message),
+    });
+    old.crash(false);
+    await tick(50);
+    expect({ started, fatal, disconnects: old.disconnects }).toEqual({ started: 0, fatal: ['cannot go on'], disconnects: 1 });
+  });
+
   test('a failed start is retried with backoff, and the half-started consumer is disconnected', async () => {
     const old = fakeConsumer();
     let current: Consumer & { disconnects: number } = old;
