@@ -3,7 +3,11 @@
  * command is visible to a read_committed consumer of the actions topic.
  *
  *   npx tsx bench/latency.ts [--workers 20] [--seconds 30] [--tick 20] [--min-commands 200]
- *                            [--format avro|json]
+ *                            [--format avro|json] [--scale-out]
+ *
+ * --scale-out: the processor scaled out (runner.scaleOut, docs/scale-out.md) — stage one per
+ * partition, then the stage topic, then stage two's policies — as one process of a group;
+ * writes bench/results/latency-scale-out.json instead.
  *
  * Set-up, wired as `homeostat run` wires it (src/cli/run.ts): createPolicies →
  * createDecisionEngine (signed commands) → createDecisionStage → createDecisionExtension →
@@ -51,7 +55,8 @@ import { createDecisionStage } from '../src/pipeline/decide';
 import { createDecisionEngine, createPolicies } from '../src/policies';
 import { createVerifier } from '../src/verify';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName, withAdmin } from './lib/kafka';
-import { argNumber, argString, quantile, round, writeResult } from './lib/results';
+import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
+import { createStageTwo } from '../src/kafka/stage-two';
 import { acquireServices } from './lib/services';
 
 const WORKERS = Math.floor(argNumber('workers', 20));
@@ -66,6 +71,7 @@ const WARMUP = 2;
 const BASELINE_SAMPLES = 200;
 const TARGET_P99_MS = 100;
 const SIGNING_KEY = Buffer.alloc(32, 7);
+const SCALE_OUT = argFlag('scale-out');
 
 interface Seen {
   id: string;
@@ -144,6 +150,7 @@ async function main(): Promise<void> {
     topics: { telemetryPartitions: 3 },
     engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: OOO, idleAfterMs: 5000 },
     actions: { format: FORMAT },
+    runner: { scaleOut: SCALE_OUT },
     mode: 'enforce',
     signing: { keyId: 'bench' },
     policies: [
@@ -208,9 +215,25 @@ async function main(): Promise<void> {
       }
     });
 
-    const runner = createRunner({ extension, config, engine: engineConfigFrom(config), limits: config.limits, resolver, logger: silentLogger(), metrics, maxAheadMs: config.runner.maxAheadMs });
-    runnerHolder.stop = () => runner.stop();
+    const engine = engineConfigFrom(config);
+    const stageTwo = SCALE_OUT ? createStageTwo({ config, engine, logger: silentLogger(), metrics, extension, resolver }) : undefined;
+    const runner = createRunner({
+      extension: SCALE_OUT ? undefined : extension,
+      shared: SCALE_OUT ? { stageTopic: config.topics.stage } : undefined,
+      config,
+      engine,
+      limits: config.limits,
+      resolver,
+      logger: silentLogger(),
+      metrics,
+      maxAheadMs: config.runner.maxAheadMs,
+    });
+    runnerHolder.stop = async () => {
+      await runner.stop();
+      await stageTwo?.stop();
+    };
     await runner.start();
+    await stageTwo?.start();
     const readyBy = Date.now() + 30_000;
     while (!runner.ready() && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
 
@@ -243,6 +266,7 @@ async function main(): Promise<void> {
     // Let the last windows' commands arrive.
     await new Promise((r) => setTimeout(r, WINDOW + OOO + GRACE + 1000));
     await runner.stop();
+    await stageTwo?.stop();
     runnerHolder.stop = undefined;
     const counters = runner.counters();
 
@@ -272,6 +296,7 @@ async function main(): Promise<void> {
       allowedOutOfOrdernessMs: OOO,
       graceMs: GRACE,
       format: FORMAT,
+      scaleOut: SCALE_OUT,
       seconds: round((Date.now() - started) / 1000, 1),
       commands: rows.length,
       windows: perWindow.size,
@@ -297,7 +322,7 @@ async function main(): Promise<void> {
         `  target p99 ≤ ${TARGET_P99_MS} ms: ${result.target.met ? 'met' : 'NOT met'}; duplicate command ids: ${result.duplicateCommandIds}`,
     );
     if (rows.length < MIN_COMMANDS) console.log(`warning: only ${rows.length} commands measured (wanted ${MIN_COMMANDS})`);
-    console.log(`wrote ${writeResult('latency', result)}`);
+    console.log(`wrote ${writeResult(SCALE_OUT ? 'latency-scale-out' : 'latency', result)}`);
   } finally {
     await runnerHolder.stop?.().catch(() => undefined);
     await watcher?.disconnect().catch(() => undefined);

@@ -44,6 +44,7 @@ const BENCHES: readonly BenchSpec[] = [
   { name: 'latency', script: 'latency.ts', quick: ['--seconds', '15', '--min-commands', '100'], results: ['latency'], services: true },
   { name: 'producer', script: 'producer.ts', quick: ['100000'], results: ['producer'], services: true },
   { name: 'scale-out', script: 'scale-out.ts', quick: ['--n', '300000'], results: ['scale-out'], services: true },
+  { name: 'latency-scale-out', script: 'latency.ts', args: ['--scale-out'], quick: ['--seconds', '15', '--min-commands', '100'], results: ['latency-scale-out'], services: true },
   { name: 'report-sample', script: 'report-sample.ts', results: ['report-sample'] },
 ];
 

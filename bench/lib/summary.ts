@@ -99,6 +99,7 @@ const SUMMARISERS: Record<string, (r: Json) => Omit<Summary, 'load'>> = {
       target: '—',
     };
   },
+  'latency-scale-out': (r) => SUMMARISERS.latency(r),
   'report-sample': (r) => ({
     headline: `render ${num(r.renderMs)} ms, ${num(r.reportBytes)} bytes`,
     baseline: `${fixed(num(r.renderVsJsonRatio))}× JSON.stringify`,
