@@ -17,6 +17,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { COMMAND_FAMILIES, type CommandFamily } from '../model/command';
 import { HomeostatError, describeError } from '../errors';
 import type { OutputEncoder } from '../kafka/outputs';
+import { transactionalProducerConfig } from '../kafka/transaction';
 import { ensureTopics } from '../kafka/topics';
 import type { Logger } from '../ops/logger';
 import type { ExecutorLedger, LedgerCommit, StateEntry } from './types';
@@ -76,12 +77,7 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
   // Connecting a transactional producer initialises its id, which aborts any transaction a
   // crashed predecessor (or a stuck earlier incarnation of this one) left open.
   const connectProducer = async (): Promise<Producer> => {
-    const p = kafka.producer({
-      transactionalId: options.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const p = kafka.producer(transactionalProducerConfig(options.transactionalId, { createPartitioner: Partitioners.DefaultPartitioner }));
     await p.connect();
     return p;
   };

@@ -26,7 +26,7 @@ import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
 import { stageMark, stageSignals } from './stage-records';
-import { writeTransaction } from './transaction';
+import { transactionalProducerConfig, writeTransaction } from './transaction';
 import type { HomeostatConfig } from '../ops/config';
 import type { TelemetryLimits } from '../codec';
 
@@ -642,11 +642,8 @@ export function createRunner(options: RunnerOptions): Runner {
    * whoever owns it — the new owner's producer fences the old owner's (the pattern of Kafka
    * Streams before KIP-447; kafkajs's sendOffsets cannot fence by group generation).
    */
-  const producerOptions = (partition?: number): ProducerConfig => ({
-    transactionalId: `${config.kafka.transactionalIdPrefix}-${partition === undefined ? (options.instanceId ?? '0') : `p${partition}`}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
+  const producerOptions = (partition?: number): ProducerConfig =>
+    transactionalProducerConfig(`${config.kafka.transactionalIdPrefix}-${partition === undefined ? (options.instanceId ?? '0') : `p${partition}`}`);
 
   const startConsumer = async (): Promise<void> => {
     const c = kafka.consumer({

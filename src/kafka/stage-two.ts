@@ -29,7 +29,7 @@ import type { BatchExtension } from './runner';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { readCompacted } from './state-topic';
-import { writeTransaction } from './transaction';
+import { transactionalProducerConfig, writeTransaction } from './transaction';
 
 export interface StageTwoOptions {
   config: HomeostatConfig;
@@ -140,7 +140,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     needsReset = false;
     gather = undefined;
     await producer?.disconnect().catch(() => undefined);
-    producer = kafka.producer({ transactionalId: `${config.kafka.transactionalIdPrefix}-stage-two`, idempotent: true, maxInFlightRequests: 1 });
+    producer = kafka.producer(transactionalProducerConfig(`${config.kafka.transactionalIdPrefix}-stage-two`));
     await producer.connect();
     const g = createGather({ partitionCount, engine: o.engine });
     // One read of the state topic for all three: each read joins a consumer group of its own,
