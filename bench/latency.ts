@@ -11,10 +11,11 @@
  *
  * Set-up, wired as `homeostat run` wires it (src/cli/run.ts): createPolicies →
  * createDecisionEngine (signed commands) → createDecisionStage → createDecisionExtension →
- * createRunner. One adaptive-timeout policy in enforce mode on queue.depth, 1 s tumbling
- * windows, allowedOutOfOrdernessMs OOO and graceMs GRACE (below); the guardrails are opened
- * (cooldown 0, no blast-radius or rate cap, circuit breaker out of the way) so that every
- * overloaded window yields commands: cuts down to the floor, then lease renewals.
+ * createProcessorRunners (the runner, and stage two when scaled out). One adaptive-timeout
+ * policy in enforce mode on queue.depth, 1 s tumbling windows, allowedOutOfOrdernessMs OOO
+ * and graceMs GRACE (below); the guardrails are opened (cooldown 0, no blast-radius or rate
+ * cap, circuit breaker out of the way) so that every overloaded window yields commands: cuts
+ * down to the floor, then lease renewals.
  * The control-topic reader of `run` is left out: it is not on the command path. The
  * verifier (outcomes of commands) is wired as in `run`.
  *
@@ -46,7 +47,7 @@ import { loadSigningKey } from '../src/actions';
 import { createRecordCodec, encodeTelemetryJson } from '../src/codec';
 import { createDecisionExtension } from '../src/kafka/decision-extension';
 import { createRegistryResolver } from '../src/kafka/registry';
-import { createRunner } from '../src/kafka/runner';
+import { createProcessorRunners } from '../src/kafka/processor-runners';
 import { ensureTopics, topicSpecs } from '../src/kafka/topics';
 import { engineConfigFrom } from '../src/ops/engine-config';
 import { silentLogger } from '../src/ops/logger';
@@ -56,7 +57,6 @@ import { createDecisionEngine, createPolicies } from '../src/policies';
 import { createVerifier } from '../src/verify';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName, withAdmin } from './lib/kafka';
 import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
-import { createStageTwo } from '../src/kafka/stage-two';
 import { acquireServices } from './lib/services';
 
 const WORKERS = Math.floor(argNumber('workers', 20));
@@ -215,25 +215,10 @@ async function main(): Promise<void> {
       }
     });
 
-    const engine = engineConfigFrom(config);
-    const stageTwo = SCALE_OUT ? createStageTwo({ config, engine, logger: silentLogger(), metrics, extension, resolver }) : undefined;
-    const runner = createRunner({
-      extension: SCALE_OUT ? undefined : extension,
-      shared: SCALE_OUT ? { stageTopic: config.topics.stage } : undefined,
-      config,
-      engine,
-      limits: config.limits,
-      resolver,
-      logger: silentLogger(),
-      metrics,
-      maxAheadMs: config.runner.maxAheadMs,
-    });
-    runnerHolder.stop = async () => {
-      await runner.stop();
-      await stageTwo?.stop();
-    };
-    await runner.start();
-    await stageTwo?.start();
+    const processor = createProcessorRunners({ extension, config, engine: engineConfigFrom(config), limits: config.limits, resolver, logger: silentLogger(), metrics, maxAheadMs: config.runner.maxAheadMs });
+    const { runner } = processor;
+    runnerHolder.stop = () => processor.stop();
+    await processor.start();
     const readyBy = Date.now() + 30_000;
     while (!runner.ready() && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
 
@@ -265,8 +250,7 @@ async function main(): Promise<void> {
     }
     // Let the last windows' commands arrive.
     await new Promise((r) => setTimeout(r, WINDOW + OOO + GRACE + 1000));
-    await runner.stop();
-    await stageTwo?.stop();
+    await processor.stop();
     runnerHolder.stop = undefined;
     const counters = runner.counters();
 

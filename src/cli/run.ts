@@ -10,8 +10,8 @@ import { createIngestDecoder } from '../ingest';
 import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
 import { createRegistryResolver } from '../kafka/registry';
-import { createRunner, type Runner } from '../kafka/runner';
-import { createStageTwo } from '../kafka/stage-two';
+import { createProcessorRunners } from '../kafka/processor-runners';
+import type { Runner } from '../kafka/runner';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
 import { loadConfig, type HomeostatConfig } from '../ops/config';
 import { engineConfigFrom } from '../ops/engine-config';
@@ -94,14 +94,10 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   });
   const ingest = config.ingest.format === 'homeostat' ? undefined : createIngestDecoder({ format: config.ingest.format, limits: config.limits, resolver });
   const history = config.runner.carryHistory ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined;
-  // Scale-out: this process windows the partitions the group gives it; the policies run in
-  // stage two, one process of the group at a time (docs/scale-out.md).
-  const scaleOut = config.runner.scaleOut;
-  const stageTwo = scaleOut ? createStageTwo({ config, engine, logger, metrics, extension, resolver, history }) : undefined;
-  const runner: Runner = createRunner({
+  // Scaled out, the policies run in stage two, one process of the group at a time.
+  const processor = createProcessorRunners({
     ingest,
-    extension: scaleOut ? undefined : extension,
-    shared: scaleOut ? { stageTopic: config.topics.stage } : undefined,
+    extension,
     config,
     engine,
     limits: config.limits,
@@ -114,6 +110,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     history,
     onFatal: (err) => shutdown?.(err),
   });
+  const runner: Runner = processor.runner;
   const http = config.http.enabled
     ? createOpsServer({
         port: config.http.port,
@@ -145,9 +142,8 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
         process.exit(1);
       }, config.runner.shutdownTimeoutMs);
       timer.unref();
-      void runner
+      void processor
         .stop()
-        .then(() => stageTwo?.stop())
         .then(() => {
           dashboard?.close();
           return http?.stop();
@@ -163,8 +159,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     process.once('SIGINT', onSignal);
   });
   await control.start();
-  await runner.start();
-  await stageTwo?.start();
+  await processor.start();
   await stopped;
   await control.stop();
   // Drained and committed. A Kafka client abandoned mid-retry (the control consumer stuck

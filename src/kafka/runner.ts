@@ -46,6 +46,16 @@ export interface BatchExtension {
   resetFrom?(snapshot: Buffer | undefined): void;
 }
 
+/**
+ * Resets an extension from a read of the state topic its caller made anyway (when it can take
+ * its record that way), else lets it read its own: each read of the topic joins a consumer
+ * group of its own, which a broker delays by group.initial.rebalance.delay.ms (3 s by default).
+ */
+export async function resetExtension(ext: BatchExtension | undefined, stored: ReadonlyMap<string, Buffer>): Promise<void> {
+  if (ext?.resetFrom && ext.stateKey !== undefined) ext.resetFrom(stored.get(ext.stateKey));
+  else await ext?.reset?.();
+}
+
 export interface RunnerOptions {
   config: HomeostatConfig;
   /** Decoder of foreign formats (OTLP, Influx); unset: homeostat's own Avro/JSON only. */
@@ -62,12 +72,6 @@ export interface RunnerOptions {
   maxAheadMs?: number;
   /** Carry EWMA/trend across restarts on this compacted topic (history-checkpoint.ts). */
   history?: HistoryCheckpoint;
-  /**
-   * Share the partitions with the group's other processes (runner.scaleOut): one engine per
-   * owned partition, its outputs and marks to the stage topic for stage two, one transactional
-   * producer per partition. Unset: this process owns every partition or stands by.
-   */
-  shared?: { stageTopic: string };
   /** The runner cannot go on (e.g. the group refuses this process): the process should exit. */
   onFatal?(err: HomeostatError): void;
 }
@@ -107,8 +111,17 @@ export function createRunner(options: RunnerOptions): Runner {
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let processor: Processor | undefined;
-  /** Shared mode: one processor per owned partition (their windows depend on that partition alone). */
-  const shared = options.shared;
+  /**
+   * Shared mode (config.runner.scaleOut): the partitions are shared with the group's other
+   * processes — one processor per owned partition (its windows depend on that partition
+   * alone), its outputs and marks to the stage topic for stage two (stage-two.ts, which runs
+   * the policies), one transactional producer per partition. Otherwise this process owns
+   * every partition or stands by. processor-runners.ts puts the two stages together.
+   */
+  const shared = config.runner.scaleOut ? { stageTopic: config.topics.stage } : undefined;
+  if (shared && options.extension) {
+    throw new HomeostatError('INVALID_STATE', 'scaled out, the policies run in stage two: give the extension to createStageTwo (see createProcessorRunners), not to the runner');
+  }
   const procs = new Map<number, Processor>();
   /** Shared mode: one transactional producer per owned partition, so its next owner fences this one. */
   const partitionProducers = new Map<number, Producer>();
@@ -279,25 +292,21 @@ export function createRunner(options: RunnerOptions): Runner {
     base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
     committed = zero();
     committedWindows = 0;
-    const ext = options.extension;
-    const readOnce = !shared && options.history !== undefined && ext?.resetFrom !== undefined;
     if (shared) await resetPartitions();
     else {
       processor = createProcessor({ engine: options.engine, partitionCount: topicPartitions });
       processor.step({ kind: 'assign', partitions: [...assigned] }, emptyOutputs());
-      if (readOnce && options.history && ext?.resetFrom) {
-        // One read of the state topic for the histories and the policies' snapshot: each read
-        // joins a consumer group of its own, which a broker delays by
-        // group.initial.rebalance.delay.ms (3 s by default).
+      if (options.history) {
+        // One read of the state topic for the histories and the policies' snapshot (the
+        // extension's state lives on the same topic): see resetExtension.
         const { prefix, parse } = historyKeys(options.history);
-        const stored = await readCompacted(kafka, options.history.topic, (k) => k.startsWith(prefix) || k === ext.stateKey);
+        const stored = await readCompacted(kafka, options.history.topic, (k) => k.startsWith(prefix) || k === options.extension?.stateKey);
         const { series, scopes } = parse(stored);
         processor.seedHistories(series, scopes);
-        ext.resetFrom(stored.get(ext.stateKey!));
-      } else if (options.history) await seedHistories(kafka, processor, options.history);
+        await resetExtension(options.extension, stored);
+      } else await options.extension?.reset?.();
     }
     progress.clear();
-    if (!readOnce) await ext?.reset?.();
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -733,7 +742,8 @@ export function createRunner(options: RunnerOptions): Runner {
           logger.info({ topic: options.history.topic, keys: seeded }, 'restored EWMA/trend histories from the state topic');
         }
         decoder = createTelemetryDecoder({ resolver: options.resolver, limits });
-        signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
+        // Shared: stage two writes the signals topic.
+        if (!shared) signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
         if (!shared) {
           producer = kafka.producer(producerOptions());
           await producer.connect();

@@ -25,7 +25,7 @@ import { createKafka } from './client';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
 import { historyKeys, scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
-import type { BatchExtension } from './runner';
+import { resetExtension, type BatchExtension } from './runner';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { readCompacted } from './state-topic';
@@ -51,8 +51,6 @@ export interface StageTwoCounters extends GatherCounters {
 export interface StageTwo {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Whether this process is the group's stage two now. */
-  owner(): boolean;
   counters(): StageTwoCounters;
 }
 
@@ -143,17 +141,14 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     producer = kafka.producer(transactionalProducerConfig(`${config.kafka.transactionalIdPrefix}-stage-two`));
     await producer.connect();
     const g = createGather({ partitionCount, engine: o.engine });
-    // One read of the state topic for all three: each read joins a consumer group of its own,
-    // which a broker delays by group.initial.rebalance.delay.ms (3 s by default).
-    const ext = o.extension;
-    const extKey = ext?.resetFrom ? ext.stateKey : undefined;
+    // One read of the state topic for the checkpoint, the scope histories and the policies'
+    // snapshot (see resetExtension).
     const scopes = o.history ? historyKeys(o.history, 'scopes') : undefined;
-    const stored = await readCompacted(kafka, config.topics.state, (k) => k === stateKey || k === extKey || (scopes !== undefined && k.startsWith(scopes.prefix)));
+    const stored = await readCompacted(kafka, config.topics.state, (k) => k === stateKey || k === o.extension?.stateKey || (scopes !== undefined && k.startsWith(scopes.prefix)));
     const saved = stored.get(stateKey);
     if (saved) g.restore(JSON.parse(saved.toString('utf8')) as GatherCheckpoint);
     if (scopes) g.seedHistories(scopes.parse(stored).scopes);
-    if (ext?.resetFrom) ext.resetFrom(extKey !== undefined ? stored.get(extKey) : undefined);
-    else await ext?.reset?.();
+    await resetExtension(o.extension, stored);
     const a = await withAdmin();
     const [entry] = await a.fetchOffsets({ groupId, topics: [stageTopic] });
     const low = (await a.fetchTopicOffsets(stageTopic)).find((x) => x.partition === 0)?.low ?? '0';
@@ -346,7 +341,6 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       await producer?.disconnect().catch(() => undefined);
       await admin?.disconnect().catch(() => undefined);
     },
-    owner: () => owned,
     counters,
   };
 }

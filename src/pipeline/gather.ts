@@ -85,7 +85,6 @@ export interface GatherCheckpoint {
 }
 
 export interface Gather {
-  readonly merger: ScopeMerger;
   /** Applies one input. `restoring`: re-read after a restart — a signal already released is skipped silently. */
   step(input: GatherInput, out: GatherOutputs, restoring?: boolean): void;
   /** Stage-topic offset of the oldest signal still buffered (undefined: none). */
@@ -211,7 +210,6 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
   const markOf = (partition: number): MarkState | undefined => (Number.isInteger(partition) && partition >= 0 && partition < n ? marks[partition] : undefined);
 
   return {
-    merger,
     step(input, out, restoring = false) {
       switch (input.kind) {
         case 'signal':

@@ -4,8 +4,8 @@
  * (gather) the way the runner's transactions put them on the stage topic. Tests drive it in
  * any interleaving of partitions and compare with the single pipeline.
  */
-import type { EngineConfig, EngineInput } from '../../src/core';
-import { createGather, emptyGatherOutputs, type Gather, type GatherInput, type GatherOutputs } from '../../src/pipeline/gather';
+import type { EngineConfig } from '../../src/core';
+import { createGather, type Gather, type GatherInput, type GatherOutputs } from '../../src/pipeline/gather';
 import { createProcessor, emptyOutputs, type Processor, type ProcessorInput, type ProcessorOutputs } from '../../src/pipeline/processor';
 
 export interface SharedPipeline {
@@ -61,6 +61,3 @@ export function createSharedPipeline(engine: EngineConfig, partitionCount: numbe
     },
   };
 }
-
-export type { EngineInput };
-export { emptyGatherOutputs };

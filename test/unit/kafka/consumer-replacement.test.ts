@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Consumer } from 'kafkajs';
-import { replaceWhenStoppedForGood } from '../../../src/kafka/consumer-replacement';
+import { replaceWhenStoppedForGood, type ConsumerReplacement } from '../../../src/kafka/consumer-replacement';
 import { silentLogger } from '../../../src/ops/logger';
 
 // A stand-in for a kafkajs consumer: only the CRASH event and disconnect() are used.
@@ -19,6 +19,14 @@ function fakeConsumer(): Consumer & { disconnects: number; crash(restart: boolea
   return c as unknown as Consumer & { disconnects: number; crash(restart: boolean): void };
 }
 
+/** The options of a watched test consumer: named, a silent logger, its owner alive unless said. */
+const watched = (o: Omit<ConsumerReplacement, 'what' | 'logger' | 'alive'> & Partial<Pick<ConsumerReplacement, 'alive'>>): ConsumerReplacement => ({
+  what: 'the test consumer',
+  logger: silentLogger(),
+  alive: () => true,
+  ...o,
+});
+
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 describe('replacing a consumer kafkajs gave up on', () => {
@@ -27,18 +35,15 @@ describe('replacing a consumer kafkajs gave up on', () => {
     let current: Consumer = old;
     let replaced = 0;
     const starts: Consumer[] = [];
-    replaceWhenStoppedForGood(old, {
-      what: 'the test consumer',
-      logger: silentLogger(),
+    replaceWhenStoppedForGood(old, watched({
       current: () => current,
-      alive: () => true,
       onReplace: () => replaced++,
       start: () => {
         current = fakeConsumer();
         starts.push(current);
         return Promise.resolve();
       },
-    });
+    }));
     old.crash(false);
     await tick();
     expect(old.disconnects).toBe(1);
@@ -54,16 +59,14 @@ describe('replacing a consumer kafkajs gave up on', () => {
     ] as const) {
       const old = fakeConsumer();
       let started = 0;
-      replaceWhenStoppedForGood(old, {
-        what: 'the test consumer',
-        logger: silentLogger(),
+      replaceWhenStoppedForGood(old, watched({
         current: () => (isCurrent ? old : fakeConsumer()),
         alive: () => alive,
         start: () => {
           started++;
           return Promise.resolve();
         },
-      });
+      }));
       old.crash(restart);
       await tick();
       expect({ restart, isCurrent, alive, started, disconnects: old.disconnects }).toEqual({ restart, isCurrent, alive, started: 0, disconnects: 0 });
@@ -73,11 +76,8 @@ describe('replacing a consumer kafkajs gave up on', () => {
   test('a consumer that crashes again right after it started is replaced with backoff, not in a tight loop', async () => {
     let current = fakeConsumer();
     const made = [current];
-    const o = {
-      what: 'the test consumer',
-      logger: silentLogger(),
+    const o = watched({
       current: () => current,
-      alive: () => true,
       start: () => {
         current = fakeConsumer();
         made.push(current);
@@ -85,7 +85,7 @@ describe('replacing a consumer kafkajs gave up on', () => {
         replaceWhenStoppedForGood(current, { ...o });
         return Promise.resolve();
       },
-    };
+    });
     replaceWhenStoppedForGood(current, { ...o });
     current.crash(false);
     await tick(50);
@@ -106,18 +106,15 @@ describe('replacing a consumer kafkajs gave up on', () => {
     const old = fakeConsumer();
     const fatal: string[] = [];
     let started = 0;
-    replaceWhenStoppedForGood(old, {
-      what: 'the test consumer',
-      logger: silentLogger(),
+    replaceWhenStoppedForGood(old, watched({
       current: () => old,
-      alive: () => true,
       start: () => {
         started++;
         return Promise.resolve();
       },
       fatal: (err) => ((err as Error).message.includes('group coordinator') ? 'cannot go on' : undefined),
       onFatal: (message) => fatal.push(message),
-    });
+    }));
     old.crash(false);
     await tick(50);
     expect({ started, fatal, disconnects: old.disconnects }).toEqual({ started: 0, fatal: ['cannot go on'], disconnects: 1 });
@@ -127,17 +124,14 @@ describe('replacing a consumer kafkajs gave up on', () => {
     const old = fakeConsumer();
     let current: Consumer & { disconnects: number } = old;
     const made: (Consumer & { disconnects: number })[] = [];
-    replaceWhenStoppedForGood(old, {
-      what: 'the test consumer',
-      logger: silentLogger(),
+    replaceWhenStoppedForGood(old, watched({
       current: () => current,
-      alive: () => true,
       start: () => {
         current = fakeConsumer();
         made.push(current);
         return made.length === 1 ? Promise.reject(new Error('broker still down')) : Promise.resolve();
       },
-    });
+    }));
     old.crash(false);
     await tick(700); // the first backoff is 500 ms
     expect(made).toHaveLength(2);
