@@ -101,6 +101,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
    * gather's steps to its transaction's commit, so outputs are written in release order.
    */
   let chain: Promise<unknown> = Promise.resolve();
+  let running_: { what: string; since: number } | undefined;
   const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn, fn);
     chain = next.catch(() => undefined);
@@ -218,10 +219,13 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
   /** Runs a unit; a failure rebuilds the state from the last commit before the next. */
   const unit = (what: string, fn: () => Promise<void>): Promise<void> =>
     serialized(async () => {
+      running_ = { what: needsReset ? 'a reset' : what, since: Date.now() };
       try {
         if (needsReset) await reset();
         else await fn();
+        running_ = undefined;
       } catch (err) {
+        running_ = undefined;
         needsReset = true;
         o.metrics?.transactions.inc({ result: 'aborted' });
         logger.error({ err: describeError(err) }, `stage two: ${what} failed; its outputs were not committed and the state will be rebuilt`);
@@ -328,7 +332,11 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       }, OFFSETS_REFRESH_MS);
       timer.unref();
       accounting = setInterval(() => {
-        if (owned) logger.info({ stageTwo: counters(), buffered: gather?.buffered() ?? 0 }, 'stage two accounting');
+        if (owned) {
+          // What it is busy with (and since when), and where it has read to: a stall shows here.
+          const busyWith = running_ ? `${running_.what} for ${Date.now() - running_.since} ms` : null;
+          logger.info({ stageTwo: counters(), buffered: gather?.buffered() ?? 0, position: String(position), committed: String(committedPosition), busyWith, needsReset }, 'stage two accounting');
+        }
       }, config.runner.logIntervalMs);
       accounting.unref();
     },

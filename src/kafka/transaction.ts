@@ -10,10 +10,11 @@ import type { Message, Producer, ProducerConfig, TopicMessages } from 'kafkajs';
  * CONCURRENT_TRANSACTIONS, which kafkajs retries like any retriable error — after 300 ms by
  * default. The markers take a few milliseconds, so that wait was most of a command's latency
  * whenever a closing window's batch came right after another (p99 300–370 ms instead of
- * ~60 ms in bench/latency.ts). Retrying from 20 ms, doubling, 10 times, still rides out a
- * broker restart (about 20 s in all before a batch fails and is rebuilt).
+ * ~60 ms in bench/latency.ts). So retries start at 20 ms, doubling up to 30 s — and never
+ * stop, as kafkajs does for an idempotent producer by default: a limited count lets a retried
+ * send give up mid-transaction, which kafkajs warns "may invalidate EoS guarantees".
  */
-export const TRANSACTIONAL_RETRY: NonNullable<ProducerConfig['retry']> = { initialRetryTime: 20, retries: 10, maxRetryTime: 30_000 };
+export const TRANSACTIONAL_RETRY: NonNullable<ProducerConfig['retry']> = { initialRetryTime: 20, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 };
 
 /** A transactional producer's options: idempotent, one request in flight, the retry above. */
 export function transactionalProducerConfig(transactionalId: string, extra: Partial<ProducerConfig> = {}): ProducerConfig {
