@@ -23,6 +23,7 @@ import { replaceWhenStoppedForGood } from './consumer-replacement';
 import { historyKeys, historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { readCompacted } from './state-topic';
 import { dlqMessage } from './dlq';
+import { nextAfter, onNonDataSkipped } from './non-data';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
 import { stageMark, stageSignals } from './stage-records';
@@ -364,7 +365,17 @@ export function createRunner(options: RunnerOptions): Runner {
   let partialSince: number | undefined;
   const holdingPartial = (): boolean => !shared && assigned.size > 0 && assigned.size < topicPartitions;
 
+  /** A batch (or a reset) is between its first step and its commit: see commitSkipped. */
+  let batchInFlight = false;
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    batchInFlight = true;
+    try {
+      await eachBatchNow(payload);
+    } finally {
+      batchInFlight = false;
+    }
+  };
+  const eachBatchNow = async (payload: EachBatchPayload): Promise<void> => {
     if (holdingPartial()) {
       // Unresolved: the next join (with every partition) resets to the committed offsets.
       needsReset = true;
@@ -486,7 +497,7 @@ export function createRunner(options: RunnerOptions): Runner {
       last = m.offset;
     }
     if (last === undefined) return;
-    pr.position = BigInt(last) + 1n;
+    pr.position = nextAfter(batch, last);
     // Only dead letters need their original message: index the batch only when there are some.
     const byOffset = new Map<string, KafkaMessage>();
     if (out.dead.length > 0) for (const m of batch.messages) byOffset.set(m.offset, m);
@@ -521,6 +532,30 @@ export function createRunner(options: RunnerOptions): Runner {
         await writeTransaction(producer, messages);
       } catch (err) {
         logger.error({ err: describeError(err) }, 'writing control decisions failed; they are rebuilt from the control topic on restart');
+      }
+    });
+
+  /**
+   * Partitions whose position moved over transaction markers (non-data.ts) since their last
+   * commit. Their new position is committed in a transaction of its own — scaled out with a
+   * mark, so that stage two sees the partition read to its end (and may judge it idle) — but
+   * only between batches: a batch's records are stepped before its transaction, and a commit
+   * in between would carry their counters and watermark without their outputs. Retried by
+   * the pending timer when a batch was in flight.
+   */
+  const skipped = new Set<number>();
+  const commitSkipped = (): Promise<void> =>
+    serialized(async () => {
+      for (const p of [...skipped]) {
+        if (batchInFlight || needsReset || holdingPartial() || status !== 'RUNNING') return;
+        skipped.delete(p);
+        if (!assigned.has(p) || !procFor(p) || !progress.has(p)) continue;
+        try {
+          await commitBatchNow(emptyOutputs(), new Map(), p, process.hrtime.bigint());
+        } catch (err) {
+          needsReset = true;
+          logger.warn({ err: describeError(err), partition: p }, 'committing the position past transaction markers failed; the state will be rebuilt');
+        }
       }
     });
 
@@ -563,11 +598,7 @@ export function createRunner(options: RunnerOptions): Runner {
     } else if (out.published.length > 0) {
       topicMessages.push({ topic: config.topics.signals, messages: out.published.map((s) => signalsOut!.message(s.key, s)) });
     }
-    if (!shared && options.extension && (out.finals.length > 0 || options.extension.hasPending?.())) {
-      topicMessages.push(...(await options.extension.onFinals(out.finals)));
-    }
     const histories = options.history ? historyMessages(proc, out, options.history) : undefined;
-    if (histories) topicMessages.push(histories);
     // Single owner: every partition's checkpoint carries the one watermark. Shared: this
     // partition's alone (its producer commits nothing else).
     const partitions = [...progress.entries()]
@@ -577,6 +608,12 @@ export function createRunner(options: RunnerOptions): Runner {
         const safe = pending !== undefined ? BigInt(pending) : s.position;
         return { partition: part, offset: safe.toString(), metadata: encodeCheckpoint({ next: nextOf(s).toString(), wm }) };
       });
+    // The state this transaction commits is taken before its first await (see commitSkipped).
+    const c = processorCounters()!;
+    if (!shared && options.extension && (out.finals.length > 0 || options.extension.hasPending?.())) {
+      topicMessages.push(...(await options.extension.onFinals(out.finals)));
+    }
+    if (histories) topicMessages.push(histories);
     if (out.dead.length > 0 && logger.isLevelEnabled('debug')) {
       for (const d of out.dead.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
     }
@@ -588,7 +625,6 @@ export function createRunner(options: RunnerOptions): Runner {
       options.metrics?.transactions.inc({ result: 'aborted' });
       throw err;
     }
-    const c = processorCounters()!;
     const m = options.metrics;
     if (m) {
       // Counters move only with committed work, by the delta since the last commit.
@@ -704,6 +740,26 @@ export function createRunner(options: RunnerOptions): Runner {
         );
       }
     });
+    // Telemetry written by transactional producers ends in transaction markers, which take
+    // offsets but never reach eachBatch: step over them, or a partition read to its end still
+    // counts as having a backlog, is never judged idle, and holds every window open (non-data.ts).
+    onNonDataSkipped(
+      c,
+      topic,
+      (p) => {
+        const pr = assigned.has(p) && !needsReset ? progress.get(p) : undefined;
+        if (!pr) return undefined;
+        return pr.position >= 0n ? pr.position : checkpointsLoaded ? pr.start : undefined;
+      },
+      (p, next) => {
+        const pr = progress.get(p)!;
+        pr.position = next;
+        const high = highs.get(p);
+        if (high !== undefined) pr.lag = Number(high - next);
+        skipped.add(p);
+        void commitSkipped();
+      },
+    );
     // A replacement rejoins and resumes from the last commit; its first batch resets the state.
     replaceWhenStoppedForGood(c, {
       what: 'the telemetry consumer',
@@ -753,7 +809,10 @@ export function createRunner(options: RunnerOptions): Runner {
         if ((status as RunnerStatus) !== 'STARTING') return;
         accountingTimer = setInterval(() => logger.info({ accounting: counters() }, 'accounting'), config.runner.logIntervalMs);
         accountingTimer.unref();
-        pendingTimer = setInterval(() => void flushPending(), 200);
+        pendingTimer = setInterval(() => {
+          void flushPending();
+          if (skipped.size > 0) void commitSkipped();
+        }, 200);
         pendingTimer.unref();
         transition('RUNNING');
       } catch (err) {

@@ -23,6 +23,7 @@ import { createGather, emptyGatherOutputs, type Gather, type GatherCheckpoint, t
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { createKafka } from './client';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
+import { nextAfter, onNonDataSkipped } from './non-data';
 import { historyKeys, scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { resetExtension, type BatchExtension } from './runner';
@@ -82,6 +83,8 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
   let restoreBelow = -1n;
   /** Next stage offset to read, -1n before the first record since the reset. */
   let position = -1n;
+  /** Where the last reset sought to (the position before any record is read). */
+  let resumeAt = -1n;
   let unreadable = 0;
   /** The gather's `late` as of the last commit (metrics move with committed work only). */
   let lateCounted = 0;
@@ -159,13 +162,17 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     offsetsAt = 0;
     gather = g;
     lateCounted = g.counters().late;
-    consumer!.seek({ topic: stageTopic, partition: 0, offset: c !== undefined && c.offset !== '-1' ? c.offset : low });
+    const from = c !== undefined && c.offset !== '-1' ? c.offset : low;
+    resumeAt = BigInt(from);
+    consumer!.seek({ topic: stageTopic, partition: 0, offset: from });
     logger.info({ released: saved ? g.released() : null, from: c?.offset, restoreBelow: String(restoreBelow), ms: Date.now() - began }, 'stage two: resumed from the last commit');
   };
 
   /** Writes what `out` holds, the checkpoint and the stage offset in one transaction (inside a serialized unit). */
   const commit = async (out: GatherOutputs): Promise<void> => {
     const g = gather!;
+    // The position as this transaction writes it (stepping over markers moves it meanwhile).
+    const at = position;
     const messages: TopicMessages[] = [];
     if (out.published.length > 0) {
       messages.push({ topic: config.topics.signals, messages: out.published.map((s) => ({ key: s.key, value: raw.get(s) ?? signalsOut!.message(s.key, s).value })) });
@@ -185,7 +192,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     state.push({ key: stateKey, value: Buffer.from(JSON.stringify(g.checkpoint())) });
     messages.push({ topic: config.topics.state, messages: state });
     const offsets =
-      position < 0n
+      at < 0n
         ? undefined
         : {
             consumerGroupId: groupId,
@@ -195,8 +202,8 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
                 partitions: [
                   {
                     partition: 0,
-                    offset: g.oldestBuffered() ?? position.toString(),
-                    metadata: encodeCheckpoint({ next: (position > restoreBelow ? position : restoreBelow).toString(), wm: g.released() }),
+                    offset: g.oldestBuffered() ?? at.toString(),
+                    metadata: encodeCheckpoint({ next: (at > restoreBelow ? at : restoreBelow).toString(), wm: g.released() }),
                   },
                 ],
               },
@@ -204,7 +211,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
           };
     await writeTransaction(producer!, messages, offsets);
     committedAt = Date.now();
-    committedPosition = position;
+    committedPosition = at;
     transactions++;
     const m = o.metrics;
     if (m) {
@@ -250,7 +257,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
         if (input.kind === 'signal' && rawPassThrough && m.value) raw.set(input.signal, m.value);
         gather.step(input, out, BigInt(m.offset) < restoreBelow);
       }
-      position = BigInt(batch.messages[batch.messages.length - 1].offset) + 1n;
+      position = nextAfter(batch, batch.messages[batch.messages.length - 1].offset);
       await refreshOffsets(out);
       await heartbeat();
       // Most stage batches only buffer (a partition's mark arrives, no window completes):
@@ -295,6 +302,18 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
         );
       }
     });
+    // Stage one's transactions leave markers (and, when a rebalance fences a producer, aborted
+    // records) after the last stage record: step over them, or the committed offset stays short
+    // of the end and the group never shows caught up (see non-data.ts). A deferred commit
+    // writes the new position.
+    onNonDataSkipped(
+      c,
+      stageTopic,
+      () => (gather && owned && !needsReset ? (position >= 0n ? position : resumeAt) : undefined),
+      (_p, next) => {
+        position = next;
+      },
+    );
     replaceWhenStoppedForGood(c, {
       what: 'the stage-two consumer',
       logger,

@@ -48,7 +48,7 @@ test('1 → 2 → 3 → 2 → 1 processes sharing the partitions (one SIGKILLed)
   const input = [...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed: 29 }), ...endMarkers(P, T0 + 3_600_000)];
   const parts = [input.slice(0, 8_000), input.slice(8_000, 16_000), input.slice(16_000, 24_000), input.slice(24_000, 30_000), input.slice(30_000)];
   const log = (name: string): string => join(dir, `${prefix}-${name}.log`);
-  const allCaughtUp = async (): Promise<boolean> => (await caughtUp(fx.inst, groupId, topics.telemetry)) && (await caughtUp(fx.inst, `${groupId}.stage-two`, topics.stage, true));
+  const allCaughtUp = async (): Promise<boolean> => (await caughtUp(fx.inst, groupId, topics.telemetry)) && (await caughtUp(fx.inst, `${groupId}.stage-two`, topics.stage));
   const split: number[][][] = [];
   const handled: number[] = [];
   const step = async (part: number): Promise<void> => {

@@ -121,11 +121,12 @@ export function finalAccounting(log: string): RunnerCounters | undefined {
 
 /**
  * True once the processor has handled every record of the topic: the checkpoint in each
- * partition's committed offset metadata says the next record to handle is the high watermark.
- * `transactional`: the topic is written in transactions, so the last offset is a commit
- * marker, not a record (the stage topic of a shared group).
+ * partition's committed offset metadata says the next offset to read is the last stable
+ * offset (what a read_committed admin lists). A topic written in transactions (the stage
+ * topic of a shared group) ends in transaction markers, aborted ones too after a rebalance
+ * fenced a producer: the reader must have stepped over them (src/kafka/non-data.ts).
  */
-export async function caughtUp(inst: BrokerInstance, groupId: string, topic: string, transactional = false): Promise<boolean> {
+export async function caughtUp(inst: BrokerInstance, groupId: string, topic: string): Promise<boolean> {
   const admin = faultKafka(inst).admin();
   await admin.connect();
   try {
@@ -134,7 +135,7 @@ export async function caughtUp(inst: BrokerInstance, groupId: string, topic: str
     return ends.every((e) => {
       const po = entry?.partitions.find((x) => x.partition === e.partition);
       const next = decodeCheckpoint(po?.metadata)?.next;
-      return e.high === '0' || (next !== undefined && BigInt(next) + (transactional ? 1n : 0n) >= BigInt(e.high));
+      return e.high === '0' || (next !== undefined && BigInt(next) >= BigInt(e.high));
     });
   } catch {
     return false;
