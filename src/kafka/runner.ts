@@ -793,6 +793,12 @@ export function createRunner(options: RunnerOptions): Runner {
         topicPartitions = n;
         // Shared: the partitions' engines are built when the group assigns them (resetPartitions).
         if (!shared) processor = createProcessor({ engine: options.engine, partitionCount: n });
+        // The producer first: its transactional id fences this instance's predecessor and ends
+        // its open transaction, which would otherwise hold the state topic's read below.
+        if (!shared) {
+          producer = kafka.producer(producerOptions());
+          await producer.connect();
+        }
         if (processor && options.history) {
           const seeded = await seedHistories(kafka, processor, options.history);
           logger.info({ topic: options.history.topic, keys: seeded }, 'restored EWMA/trend histories from the state topic');
@@ -800,10 +806,6 @@ export function createRunner(options: RunnerOptions): Runner {
         decoder = createTelemetryDecoder({ resolver: options.resolver, limits });
         // Shared: stage two writes the signals topic.
         if (!shared) signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
-        if (!shared) {
-          producer = kafka.producer(producerOptions());
-          await producer.connect();
-        }
         await startConsumer();
         // stop() may have been called while joining the group: then it owns the lifecycle.
         if ((status as RunnerStatus) !== 'STARTING') return;

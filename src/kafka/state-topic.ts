@@ -1,16 +1,17 @@
 /**
  * Reading a compacted state topic back: the newest value of each key a reader asks for, as a
- * restarted process needs it. Read with read_committed from the start to the end offsets
- * taken first; tombstones remove a key.
+ * restarted process needs it. Read with read_committed from the start to the end, everything
+ * committed before the read began; tombstones remove a key.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { waitForLeaders } from './topics';
 
 /**
- * Reads a whole topic once, read_committed, from the start to the high watermarks taken
- * first, handing each record to `onMessage`. A partition is done when a batch reaches its high
- * watermark; the end of a transactional topic is a commit marker a consumer never sees, so
+ * Reads a whole topic once, read_committed, from the start to the high watermarks as the
+ * first fetch sees them (at least the last stable offsets taken first), handing each record to
+ * `onMessage`: everything committed before the read began. A partition is done when a batch
+ * reaches its end; the end of a transactional topic is a commit marker a consumer never sees, so
  * batches are followed through kafkajs's END_BATCH_PROCESS event, which also reports batches
  * of markers and aborted records (as the topic replay does). Only a transaction still open at
  * the end keeps a partition from its high watermark: then reading stops after `quietMs`
@@ -37,6 +38,7 @@ export async function readTopicToEnd(
   if (remaining.size === 0) return;
   const timeoutMs = o.timeoutMs ?? 60_000;
   const quietMs = o.quietMs ?? 3_000;
+  const sawHigh = new Set<number>();
   const consumer = kafka.consumer({ groupId: `homeostat-reader-${process.pid}-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024 });
   await consumer.connect();
   try {
@@ -57,7 +59,17 @@ export async function readTopicToEnd(
         if (quiet === undefined) armQuiet();
       });
       consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-        const { partition, lastOffset } = e.payload;
+        const { partition, lastOffset, highWatermark } = e.payload;
+        // The end taken first is the last stable offset: with several writers (processes
+        // sharing the partitions, stage two) a transaction of one that is still open holds it
+        // below records another committed before this read began — a partition's last
+        // histories, written by the owner just fenced. So read on to the high watermark the
+        // first fetch reports: those transactions end within milliseconds.
+        if (!sawHigh.has(partition)) {
+          sawHigh.add(partition);
+          const high = BigInt(highWatermark);
+          if (high > (ends.get(partition) ?? 0n)) ends.set(partition, high);
+        }
         if (BigInt(lastOffset) + 1n >= (ends.get(partition) ?? 0n)) remaining.delete(partition);
         if (remaining.size === 0) done();
         else armQuiet();
