@@ -17,7 +17,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { COMMAND_FAMILIES, type CommandFamily } from '../model/command';
 import { HomeostatError, describeError } from '../errors';
 import type { OutputEncoder } from '../kafka/outputs';
-import { transactionalProducerConfig } from '../kafka/transaction';
+import { connectTransactional } from '../kafka/transaction';
 import { ensureTopics } from '../kafka/topics';
 import type { Logger } from '../ops/logger';
 import type { ExecutorLedger, LedgerCommit, StateEntry } from './types';
@@ -74,13 +74,9 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
   /** Set when a transaction failed: kafkajs may have left the producer stuck (e.g. in ABORTING). */
   let renew = false;
 
-  // Connecting a transactional producer initialises its id, which aborts any transaction a
-  // crashed predecessor (or a stuck earlier incarnation of this one) left open.
-  const connectProducer = async (): Promise<Producer> => {
-    const p = kafka.producer(transactionalProducerConfig(options.transactionalId, { createPartitioner: Partitioners.DefaultPartitioner }));
-    await p.connect();
-    return p;
-  };
+  // Initialising the transactional id aborts any transaction a crashed predecessor (or a stuck
+  // earlier incarnation of this one) left open (connectTransactional says why connect() alone does not).
+  const connectProducer = (): Promise<Producer> => connectTransactional(kafka, options.transactionalId, { createPartitioner: Partitioners.DefaultPartitioner });
 
   const transact = async (messages: Message[], stateMessages: Message[], offsets: LedgerCommit['offsets']): Promise<void> => {
     if (!producer) throw new HomeostatError('INVALID_STATE', 'executor ledger used before open()');

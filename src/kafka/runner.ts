@@ -6,7 +6,7 @@
  * window; its metadata carries a checkpoint (see checkpoint-meta.ts) so that a restart
  * rebuilds open windows without emitting anything twice.
  */
-import type { Admin, Consumer, ProducerConfig, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
 import { createTelemetryDecoder, encodeTelemetryJson, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
 import { aheadOfLogTime } from '../codec/log-time';
 import type { IngestDecoder } from '../ingest';
@@ -27,7 +27,7 @@ import { nextAfter, onNonDataSkipped } from './non-data';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
 import { stageMark, stageSignals } from './stage-records';
-import { transactionalProducerConfig, writeTransaction } from './transaction';
+import { connectTransactional, writeTransaction } from './transaction';
 import type { HomeostatConfig } from '../ops/config';
 import type { TelemetryLimits } from '../codec';
 
@@ -286,8 +286,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (!shared) {
       await serialized(async () => {
         await producer?.disconnect().catch(() => undefined);
-        producer = kafka.producer(producerOptions());
-        await producer.connect();
+        producer = await connectTransactional(kafka, transactionalIdOf());
       });
     }
     base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
@@ -326,8 +325,9 @@ export function createRunner(options: RunnerOptions): Runner {
   };
   /**
    * Shared mode: a fresh engine per owned partition, and a fresh transactional producer per
-   * partition whose connect (InitProducerId) fences the partition's previous owner and ends
-   * its open transaction — before the committed offsets are read, so they are final.
+   * partition whose transactional id, initialised at once (connectTransactional), fences the
+   * partition's previous owner and ends its open transaction — before the committed offsets
+   * and histories are read, so they are final.
    */
   const resetPartitions = async (): Promise<void> => {
     const began = Date.now();
@@ -335,9 +335,7 @@ export function createRunner(options: RunnerOptions): Runner {
       await Promise.all([...partitionProducers.values()].map((pp) => pp.disconnect().catch(() => undefined)));
       partitionProducers.clear();
       for (const p of assigned) {
-        const pp = kafka.producer(producerOptions(p));
-        await pp.connect();
-        partitionProducers.set(p, pp);
+        partitionProducers.set(p, await connectTransactional(kafka, transactionalIdOf(p)));
       }
     });
     procs.clear();
@@ -687,8 +685,7 @@ export function createRunner(options: RunnerOptions): Runner {
    * whoever owns it — the new owner's producer fences the old owner's (the pattern of Kafka
    * Streams before KIP-447; kafkajs's sendOffsets cannot fence by group generation).
    */
-  const producerOptions = (partition?: number): ProducerConfig =>
-    transactionalProducerConfig(`${config.kafka.transactionalIdPrefix}-${partition === undefined ? (options.instanceId ?? '0') : `p${partition}`}`);
+  const transactionalIdOf = (partition?: number): string => `${config.kafka.transactionalIdPrefix}-${partition === undefined ? (options.instanceId ?? '0') : `p${partition}`}`;
 
   const startConsumer = async (): Promise<void> => {
     const c = kafka.consumer({
@@ -796,8 +793,7 @@ export function createRunner(options: RunnerOptions): Runner {
         // The producer first: its transactional id fences this instance's predecessor and ends
         // its open transaction, which would otherwise hold the state topic's read below.
         if (!shared) {
-          producer = kafka.producer(producerOptions());
-          await producer.connect();
+          producer = await connectTransactional(kafka, transactionalIdOf());
         }
         if (processor && options.history) {
           const seeded = await seedHistories(kafka, processor, options.history);

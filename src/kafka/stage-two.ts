@@ -30,7 +30,7 @@ import { resetExtension, type BatchExtension } from './runner';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { readCompacted } from './state-topic';
-import { transactionalProducerConfig, writeTransaction } from './transaction';
+import { connectTransactional, writeTransaction } from './transaction';
 
 export interface StageTwoOptions {
   config: HomeostatConfig;
@@ -142,8 +142,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     needsReset = false;
     gather = undefined;
     await producer?.disconnect().catch(() => undefined);
-    producer = kafka.producer(transactionalProducerConfig(`${config.kafka.transactionalIdPrefix}-stage-two`));
-    await producer.connect();
+    producer = await connectTransactional(kafka, `${config.kafka.transactionalIdPrefix}-stage-two`);
     const g = createGather({ partitionCount, engine: o.engine });
     // One read of the state topic for the checkpoint, the scope histories and the policies'
     // snapshot (see resetExtension).

@@ -2,7 +2,7 @@
  * Writing one transaction: outputs, then the consumed offsets (sendOffsets), then commit —
  * or abort, so that outputs and offsets are committed together or not at all.
  */
-import type { Message, Producer, ProducerConfig, TopicMessages } from 'kafkajs';
+import type { Kafka, Message, Producer, ProducerConfig, TopicMessages } from 'kafkajs';
 
 /**
  * How a transactional producer retries. A transaction that follows another at once finds
@@ -19,6 +19,29 @@ export const TRANSACTIONAL_RETRY: NonNullable<ProducerConfig['retry']> = { initi
 /** A transactional producer's options: idempotent, one request in flight, the retry above. */
 export function transactionalProducerConfig(transactionalId: string, extra: Partial<ProducerConfig> = {}): ProducerConfig {
   return { transactionalId, idempotent: true, maxInFlightRequests: 1, retry: TRANSACTIONAL_RETRY, ...extra };
+}
+
+/**
+ * A transactional producer, connected and holding its transactional id — which fences every
+ * earlier holder: its open transaction is finished or aborted, and any later send or commit
+ * of it is refused. kafkajs's connect() does not do this (it asks for a plain idempotent
+ * producer id and leaves the transactional one to the first transaction()), so a process
+ * that took a partition over could read its committed offsets and histories while the
+ * previous owner could still commit, or while the dead owner's open transaction still held
+ * the topics' last stable offsets. Beginning and aborting an empty transaction initialises
+ * the id and sends nothing else (kafkajs ends an empty transaction locally).
+ */
+export async function connectTransactional(kafka: Kafka, transactionalId: string, extra: Partial<ProducerConfig> = {}): Promise<Producer> {
+  const producer = kafka.producer(transactionalProducerConfig(transactionalId, extra));
+  await producer.connect();
+  try {
+    const tx = await producer.transaction();
+    await tx.abort();
+  } catch (err) {
+    await producer.disconnect().catch(() => undefined);
+    throw err;
+  }
+  return producer;
 }
 
 /**
