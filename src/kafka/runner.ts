@@ -548,6 +548,8 @@ export function createRunner(options: RunnerOptions): Runner {
         if (batchInFlight || needsReset || holdingPartial() || status !== 'RUNNING') return;
         skipped.delete(p);
         if (!assigned.has(p) || !procFor(p) || !progress.has(p)) continue;
+        // Single owner: one transaction carries every partition's offset.
+        if (!shared) skipped.clear();
         try {
           await commitBatchNow(emptyOutputs(), new Map(), p, process.hrtime.bigint());
         } catch (err) {

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { decodeCheckpoint } from '../../src/kafka/checkpoint-meta';
 import { waitForLeaders } from '../../src/kafka/topics';
 import { brokers } from './services';
 
@@ -24,6 +25,21 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T>
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * True once a homeostat consumer group has handled every record of `topic`: each partition's
+ * committed checkpoint says the next offset to read is the last stable offset (what a
+ * read_committed admin lists). A topic written in transactions ends in markers, aborted ones
+ * too after a fence: the reader must have stepped over them (src/kafka/non-data.ts).
+ */
+export async function checkpointsAtEnd(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const ends = await admin.fetchTopicOffsets(topic);
+  return ends.every((e) => {
+    const next = decodeCheckpoint(entry?.partitions.find((x) => x.partition === e.partition)?.metadata)?.next;
+    return e.high === '0' || (next !== undefined && BigInt(next) >= BigInt(e.high));
+  });
 }
 
 export async function createTopic(topic: string, partitions = 1): Promise<void> {

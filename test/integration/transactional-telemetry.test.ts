@@ -12,11 +12,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeTelemetryJson } from '../../src/codec';
-import { decodeCheckpoint } from '../../src/kafka/checkpoint-meta';
-import { createRecordCodec } from '../../src/codec';
+import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
 import { startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
-import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
+import { checkpointsAtEnd, randomName, readTopic, testKafka, waitFor, withAdmin } from '../helpers/kafka';
 
 const dir = mkdtempSync(join(tmpdir(), 'homeostat-txn-telemetry-'));
 const children: ChildProcess[] = [];
@@ -24,21 +22,7 @@ afterAll(async () => {
   for (const c of children) await stop(c, 'SIGKILL');
 });
 
-/** Every partition's committed checkpoint says the next offset to read is the last stable offset. */
-async function committedToEnd(groupId: string, topic: string): Promise<boolean> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.every((e) => {
-      const next = decodeCheckpoint(entry?.partitions.find((x) => x.partition === e.partition)?.metadata)?.next;
-      return e.high === '0' || (next !== undefined && BigInt(next) >= BigInt(e.high));
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
+const committedToEnd = (groupId: string, topic: string): Promise<boolean> => withAdmin((admin) => checkpointsAtEnd(admin, groupId, topic));
 
 /** One transaction per `perTx` samples of `source`, every 100 ms of event time from `from`, to `partition`. */
 async function produceInTransactions(topic: string, partition: number, source: string, from: number, count: number, perTx: number): Promise<void> {

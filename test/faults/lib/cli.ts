@@ -11,7 +11,7 @@ import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import type { RunnerCounters } from '../../../src/kafka/runner';
 import { BIN as DEFAULT_BIN, KEY } from '../../helpers/cli';
 import type { BrokerInstance } from '../../helpers/instance';
-import { randomName } from '../../helpers/kafka';
+import { checkpointsAtEnd, randomName } from '../../helpers/kafka';
 import { faultKafka } from './kafka';
 
 export { KEY };
@@ -119,24 +119,12 @@ export function finalAccounting(log: string): RunnerCounters | undefined {
     .at(-1)?.accounting;
 }
 
-/**
- * True once the processor has handled every record of the topic: the checkpoint in each
- * partition's committed offset metadata says the next offset to read is the last stable
- * offset (what a read_committed admin lists). A topic written in transactions (the stage
- * topic of a shared group) ends in transaction markers, aborted ones too after a rebalance
- * fenced a producer: the reader must have stepped over them (src/kafka/non-data.ts).
- */
+/** True once the group has handled every record of the topic (see checkpointsAtEnd). */
 export async function caughtUp(inst: BrokerInstance, groupId: string, topic: string): Promise<boolean> {
   const admin = faultKafka(inst).admin();
   await admin.connect();
   try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.every((e) => {
-      const po = entry?.partitions.find((x) => x.partition === e.partition);
-      const next = decodeCheckpoint(po?.metadata)?.next;
-      return e.high === '0' || (next !== undefined && BigInt(next) >= BigInt(e.high));
-    });
+    return await checkpointsAtEnd(admin, groupId, topic);
   } catch {
     return false;
   } finally {
