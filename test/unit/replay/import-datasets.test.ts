@@ -1,12 +1,12 @@
 /**
- * The real datasets in ../shared/data (relative to the project root) import cleanly:
+ * The real datasets in data (relative to the project root) import cleanly:
  * every row becomes a record, timestamps are UTC, and the labels line up with the series.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { importAll, loadNabLabels, nabWindowsFor, type ImportProgress } from '../../../src/replay/import';
 
-const DATA = path.resolve(process.cwd(), '../shared/data');
+const DATA = path.resolve(process.cwd(), 'data');
 const NAB = path.join(DATA, 'nab');
 const MS = path.join(DATA, 'ms-cloud-monitoring');
 const mapping = { source: 'dataset', metric: 'value', tags: {} };

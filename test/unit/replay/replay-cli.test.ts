@@ -15,7 +15,7 @@ import { HomeostatError } from '../../../src/errors';
 import { writeTelemetryJsonl } from '../../../src/replay/import';
 import { SCENARIO_CONFIG, scenarioPartitions } from './replay-fixtures';
 
-const DATA = path.resolve(process.cwd(), '../shared/data');
+const DATA = path.resolve(process.cwd(), 'data');
 const LATENCY = path.join(DATA, 'nab/realKnownCause/ec2_request_latency_system_failure.csv');
 
 interface Ran {

@@ -1,5 +1,5 @@
 /**
- * End to end on files only: every series in ../shared/data imports, replays through the
+ * End to end on files only: every series in data imports, replays through the
  * example config of its family (examples/*.yaml) and is scored against its labels in a report
  * that renders. The mapping here is the one docs/replay.md and the example headers document.
  */
@@ -16,7 +16,7 @@ import { replayRecordsSync } from '../../../src/replay/replay';
 import { buildReplayReport } from '../../../src/replay/report-model';
 import { replaySetupFromConfig } from '../../../src/replay/setup';
 
-const DATA = path.resolve(process.cwd(), '../shared/data');
+const DATA = path.resolve(process.cwd(), 'data');
 const EXAMPLES = path.resolve(process.cwd(), 'examples');
 
 interface Series {

@@ -11,7 +11,7 @@ import { buildReplayReport } from '../../../src/replay/report-model';
 import { replaySetupFromConfig } from '../../../src/replay/setup';
 import { SCENARIO_CONFIG, T0, WINDOW_MS, asInputs, scenarioConfig, scenarioPartitions } from './replay-fixtures';
 
-const DATA = path.resolve(process.cwd(), '../shared/data');
+const DATA = path.resolve(process.cwd(), 'data');
 
 function cmd(type: CommandRecord['type'], issuedAt: number, expiresAt: number, timeoutMs: number | null, target = 'w1'): CommandRecord {
   return {
