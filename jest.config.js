@@ -1,5 +1,6 @@
 /**
- * Three tiers: `unit` needs no services; `integration` talks to the real broker and registry;
+ * Four tiers: `unit` needs no services; `integration` talks to the real broker and registry;
+ * `hostile` is the red-team suite (unit-level and against the real broker);
  * `faults` stops, kills and poisons brokers and processes of its own.
  */
 // Type checking is `npm run lint`'s job (tsc); tests transpile file by file (tsconfig isolatedModules).
@@ -17,6 +18,18 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/integration-timeout.ts'],
+    },
+    {
+      // The red-team suite: hostile producers, forged control records and commands, inputs
+      // built to stall or exhaust the processor. Talks to the real broker and registry where a
+      // finding involves Kafka (`npm run test:hostile`; part of `npm test`).
+      displayName: 'hostile',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/hostile/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
       globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/helpers/integration-timeout.ts'],
