@@ -63,7 +63,7 @@ const FAMILIES: Family[] = [
   { name: 'mongo tenants', config: 'ms-rps.yaml', series: [mongo('01', 0), mongo('02', 1), mongo('03', 1), mongo('04', 0)] },
 ];
 
-describe('every shared dataset imports, replays and is scored in a report', () => {
+describe('every recorded dataset in data/ imports, replays and is scored in a report', () => {
   it('covers every CSV in the data folder', () => {
     const covered = FAMILIES.flatMap((f) => f.series.map((s) => s.file));
     expect(covered).toHaveLength(10);
