@@ -58,6 +58,7 @@ import { createVerifier } from '../src/verify';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName, withAdmin } from './lib/kafka';
 import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
+import { producerConfig } from '../src/kafka/client';
 
 const WORKERS = Math.floor(argNumber('workers', 20));
 const SECONDS = argNumber('seconds', 30);
@@ -115,7 +116,7 @@ async function baseline(kafka: Kafka, topic: string): Promise<number[]> {
   const consumer = await watch(kafka, topic, (at, values) => {
     for (const v of values) arrivals.set(v.toString(), at);
   });
-  const producer = kafka.producer({ transactionalId: randomName('bench-baseline-tx'), idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer(producerConfig({ transactionalId: randomName('bench-baseline-tx'), idempotent: true, maxInFlightRequests: 1 }));
   await producer.connect();
   const out: number[] = [];
   try {
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
     while (!runner.ready() && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
 
     // Live telemetry: event time = wall time.
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const producer = kafka.producer(producerConfig({ allowAutoTopicCreation: false }));
     await producer.connect();
     const sends: { at: number; ts: number }[] = [];
     const started = Date.now();

@@ -23,6 +23,7 @@ import { waitForLeaders } from '../src/kafka/topics';
 import { createTelemetryProducer } from '../src/producer';
 import { mulberry32 } from '../src/client/random';
 import { writeResult } from './lib/results';
+import { producerConfig } from '../src/kafka/client';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const BATCH = 5_000; // ~650 kB of JSON: under the broker's 1 MiB message.max.bytes for the raw side too
@@ -85,7 +86,7 @@ async function child(mode: Mode, topic: string, n: number): Promise<ChildResult>
   }
 
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, logLevel: logLevel.WARN });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer(producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
   await producer.connect();
   const base = process.memoryUsage();
   const timer = setInterval(sample, 10);
