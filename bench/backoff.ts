@@ -9,7 +9,7 @@
  * the blog's "work") and the mean time until every client has written, each also as a
  * ratio to plain exponential backoff without jitter (`none`) at the same client count —
  * the baseline measured in the same run. `immediate` (no backoff) is the original's
- * "None" reference. Results go to bench/results/backoff.json.
+ * "None" reference. Results go to bench/results/backoff/<ISO time>.json.
  *
  * Run: npx tsx bench/backoff.ts [--runs 100] [--seed 2015]
  * Deterministic: the same seed and runs give the same figures on any machine.

@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/codec.ts [records]
  *
- * Writes bench/results/codec.json.
+ * Writes bench/results/codec/<ISO time>.json.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';

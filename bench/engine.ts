@@ -7,7 +7,7 @@
  * disorder: up to 500 ms, within the default 2 s allowed out-of-orderness), then times
  * (best of 3) feeding them through a fresh engine plus a final flush. Baseline measured in
  * the same run: a loop that only reads the same inputs and sums the values.
- * Writes bench/results/engine.json: { eventsPerSec, baselineEventsPerSec, ratio, n, series, ... },
+ * Writes bench/results/engine/<ISO time>.json: { eventsPerSec, baselineEventsPerSec, ratio, n, series, ... },
  * ratio = engine / baseline throughput.
  */
 import { loadavg } from 'node:os';

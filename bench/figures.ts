@@ -8,7 +8,7 @@
  * `since` leaves out runs of code that has changed since (the table says from when); `select`
  * leaves out runs at other sizes than the bench's defaults (`--quick` runs are recorded too).
  */
-import { at, type FigureSpec, type Json } from './lib/figure-summary';
+import { at, type FigureSpec, type Json, type RunColumn } from './lib/figure-summary';
 
 const size = (key: string, n: number) => (r: Json): boolean => at(r, key) === n;
 const ofFormat = (format: string, ...path: string[]) => (r: Json): number | undefined => {
@@ -85,8 +85,24 @@ export const FIGURES: readonly FigureSpec[] = [
   { id: 'report.vsJson', bench: 'report-sample', unit: 'ratio', value: (r) => at(r, 'renderVsJsonRatio') },
 ];
 
+const lat = (key: string, q: string): RunColumn['value'] => (r) => at(r, key, q);
+const latencyColumns: RunColumn[] = [
+  { title: 'commands', unit: 'count', value: (r) => at(r, 'latencyMs', 'n') },
+  { title: 'p50', unit: 'ms', value: lat('latencyMs', 'p50') },
+  { title: 'p90', unit: 'ms', value: lat('latencyMs', 'p90') },
+  { title: 'p99', unit: 'ms', value: lat('latencyMs', 'p99') },
+  { title: 'from produce p99', unit: 'ms', value: lat('fromProduceMs', 'p99') },
+  { title: 'close→decided p99', unit: 'ms', value: lat('closeToDecidedMs', 'p99') },
+  { title: 'decided→visible p99', unit: 'ms', value: lat('decidedToVisibleMs', 'p99') },
+  { title: 'one transactional record p50', unit: 'ms', value: lat('baselineTransactionalVisibleMs', 'p50') },
+  { title: 'p99', unit: 'ms', value: lat('baselineTransactionalVisibleMs', 'p99') },
+];
+
+/** A document table: figures filled into a template, or one row per recorded run of a bench. */
+export type DocTable = { name: string; file: string } & ({ template: string } | { bench: string; columns: readonly RunColumn[]; select?: (r: Json) => boolean });
+
 /** Tables rendered into the docs, by region name; each lives in one file between its markers. */
-export const TABLES: ReadonlyArray<{ name: string; file: string; template: string }> = [
+export const TABLES: readonly DocTable[] = [
   {
     name: 'readme',
     file: 'README.md',
@@ -123,5 +139,112 @@ export const TABLES: ReadonlyArray<{ name: string; file: string; template: strin
 | producer | SDK {producer.sdk} samples/s (1M samples, bound 100k) | {producer.vsRaw} a raw kafkajs producer ({producer.raw}/s); bound 20k {producer.smallBound.vsRaw} | — | {producer.sdk#}; {producer.sdk@} |
 | scale-out | single owner {scaleout.single}; scaled out, 1 process {scaleout.shared1}, 2 processes {scaleout.shared2} events/s | 1 process {scaleout.shared1.ratio}, 2 processes {scaleout.shared2.ratio} the single owner | — | {scaleout.single#}; {scaleout.single@} |
 `,
+  },
+  {
+    name: 'scale-out',
+    file: 'docs/scale-out.md',
+    template: `| what | figure | how |
+|---|---|---|
+| throughput, 1M JSON records, 4 partitions, 2 cores shared with the broker ({scaleout.single#}) | single owner {scaleout.single} events/s; scaled out: 1 process {scaleout.shared1} ({scaleout.shared1.ratio} the single owner), 2 processes {scaleout.shared2} ({scaleout.shared2.ratio}) — the stage hop costs CPU per event (docs/benchmarks.md has the per-CPU-second figures of every run) | \`npx tsx bench/scale-out.ts\` (docs/benchmarks.md) |
+| command latency, window close → command visible ({latency-scale-out.p99#}) | p50 {latency-scale-out.p50}, p99 {latency-scale-out.p99} (single owner: p99 {latency.p99}, {latency.p99#}) — the stage hop adds a transaction, but each partition's transactions run on their own producer | \`npx tsx bench/latency.ts --scale-out\` |
+| 1 → 2 → 3 → 2 → 1 processes, one SIGKILLed mid-stream | 34 909 records, 179 commands, 317 decisions, 62 outcomes, 7 794 signals; **lost 0, duplicate command ids 0**; signals, commands, decisions and outcomes byte-identical to one uninterrupted process; commands and decisions byte-identical to a single-owner process; passed 15 of 15 runs in a row after the fixes above (48–51 s each) | \`npx jest --selectProjects faults --runInBand --forceExit test/faults/scale-out.test.ts\` |
+`,
+  },
+  {
+    name: 'runs-pipeline',
+    file: 'docs/benchmarks.md',
+    bench: 'pipeline',
+    select: pipeline,
+    columns: [
+      { title: 'Avro raw', unit: 'perSec', value: ofFormat('avro', 'raw', 'eventsPerSec') },
+      { title: 'Avro raw + decode', unit: 'perSec', value: ofFormat('avro', 'decode', 'eventsPerSec') },
+      { title: 'Avro pipeline', unit: 'perSec', value: ofFormat('avro', 'pipeline', 'eventsPerSec') },
+      { title: 'per CPU-s', unit: 'perSec', value: ofFormat('avro', 'pipeline', 'eventsPerCpuSec') },
+      { title: 'Avro / raw', unit: 'ratio', value: ofFormat('avro', 'ratioVsRaw') },
+      { title: 'JSON raw', unit: 'perSec', value: ofFormat('json', 'raw', 'eventsPerSec') },
+      { title: 'JSON pipeline', unit: 'perSec', value: ofFormat('json', 'pipeline', 'eventsPerSec') },
+      { title: 'JSON / raw', unit: 'ratio', value: ofFormat('json', 'ratioVsRaw') },
+      { title: 'Avro transactions', unit: 'count', value: ofFormat('avro', 'pipeline', 'counters', 'transactions') },
+    ],
+  },
+  { name: 'runs-latency', file: 'docs/benchmarks.md', bench: 'latency', select: latency, columns: latencyColumns },
+  { name: 'runs-latency-scale-out', file: 'docs/benchmarks.md', bench: 'latency-scale-out', select: latency, columns: latencyColumns },
+  {
+    name: 'runs-memory',
+    file: 'docs/benchmarks.md',
+    bench: 'memory',
+    columns: [10_000, 100_000, 1_000_000].flatMap((n): RunColumn[] => {
+      const label = n >= 1e6 ? '1M' : `${n / 1e3}k`;
+      return [
+        { title: `${label}: B/series`, unit: 'bytes', value: memoryAt(n, (x) => at(x, 'engine', 'bytesPerSeries')) },
+        { title: 'after close', unit: 'bytes', value: memoryAt(n, (x) => at(x, 'engine', 'afterCloseBytesPerSeries')) },
+        { title: 'Map', unit: 'bytes', value: memoryAt(n, (x) => at(x, 'baseline', 'bytesPerSeries')) },
+        { title: 'ratio', unit: 'ratio', value: memoryAt(n, (x) => at(x, 'ratio')) },
+      ];
+    }),
+  },
+  {
+    name: 'runs-replay',
+    file: 'docs/benchmarks.md',
+    bench: 'replay',
+    select: replay,
+    columns: [
+      { title: 'core', unit: 'perSec', value: (r) => at(r, 'pipeline', 'eventsPerSec') },
+      { title: 'core per CPU-s', unit: 'perSec', value: (r) => at(r, 'pipeline', 'cpuEventsPerSec') },
+      { title: 'file end to end', unit: 'perSec', value: (r) => at(r, 'file', 'eventsPerSec') },
+      { title: 'per CPU-s', unit: 'perSec', value: (r) => at(r, 'file', 'cpuEventsPerSec') },
+      { title: 'JSON.parse path', unit: 'perSec', value: (r) => at(r, 'fileJsonParse', 'eventsPerSec') },
+      { title: 'file / JSON.parse path', unit: 'ratio', value: (r) => at(r, 'file', 'ratioToJsonParse') },
+      { title: 'reader alone', unit: 'perSec', value: (r) => at(r, 'fileRead', 'eventsPerSec') },
+      { title: 'importer alone', unit: 'perSec', value: (r) => at(r, 'fileParse', 'eventsPerSec') },
+    ],
+  },
+  {
+    name: 'runs-scale-out',
+    file: 'docs/benchmarks.md',
+    bench: 'scale-out',
+    select: pipeline,
+    columns: [
+      { title: 'single owner', unit: 'perSec', value: phase('single', 'eventsPerSec') },
+      { title: 'per CPU-s', unit: 'perSec', value: phase('single', 'eventsPerCpuSec') },
+      { title: 'scaled out, 1 process', unit: 'perSec', value: phase('shared-1', 'eventsPerSec') },
+      { title: 'vs single', unit: 'ratio', value: phase('shared-1', 'ratioToSingle') },
+      { title: 'per CPU-s', unit: 'perSec', value: phase('shared-1', 'eventsPerCpuSec') },
+      { title: '2 processes', unit: 'perSec', value: phase('shared-2', 'eventsPerSec') },
+      { title: 'vs single', unit: 'ratio', value: phase('shared-2', 'ratioToSingle') },
+      { title: 'per CPU-s', unit: 'perSec', value: phase('shared-2', 'eventsPerCpuSec') },
+    ],
+  },
+  {
+    name: 'runs-engine',
+    file: 'docs/benchmarks.md',
+    bench: 'engine',
+    select: engine,
+    columns: [
+      { title: 'tumbling events/s', unit: 'perSec', value: (r) => at(r, 'eventsPerSec') },
+      { title: 'per CPU-s', unit: 'perSec', value: (r) => at(r, 'cpuEventsPerSec') },
+    ],
+  },
+  {
+    name: 'runs-engine-hopping',
+    file: 'docs/benchmarks.md',
+    bench: 'engine-hopping',
+    select: engine,
+    columns: [
+      { title: 'hopping events/s', unit: 'perSec', value: (r) => at(r, 'eventsPerSec') },
+      { title: 'per CPU-s', unit: 'perSec', value: (r) => at(r, 'cpuEventsPerSec') },
+    ],
+  },
+  {
+    name: 'runs-producer',
+    file: 'docs/benchmarks.md',
+    bench: 'producer',
+    columns: [
+      { title: 'raw kafkajs', unit: 'perSec', value: (r) => at(r, 'raw', 'perSec') },
+      { title: 'SDK, bound 100k', unit: 'perSec', value: (r) => at(r, 'sdk', 'perSec') },
+      { title: 'SDK / raw', unit: 'ratio', value: (r) => at(r, 'throughputRatio') },
+      { title: 'SDK, bound 20k', unit: 'perSec', value: (r) => at(r, 'sdkSmallBound', 'perSec') },
+      { title: 'SDK / raw', unit: 'ratio', value: (r) => at(r, 'throughputRatioSmallBound') },
+    ],
   },
 ];

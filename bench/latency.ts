@@ -7,7 +7,7 @@
  *
  * --scale-out: the processor scaled out (runner.scaleOut, docs/scale-out.md) — stage one per
  * partition, then the stage topic, then stage two's policies — as one process of a group;
- * writes bench/results/latency-scale-out.json instead.
+ * writes bench/results/latency-scale-out/<ISO time>.json instead.
  *
  * Set-up, wired as `homeostat run` wires it (src/cli/run.ts): createPolicies →
  * createDecisionEngine (signed commands) → createDecisionStage → createDecisionExtension →
@@ -40,7 +40,7 @@
  * written by a transactional producer and committed, until a read_committed consumer
  * receives it (V − send start), BASELINE_SAMPLES times — the floor of any transactional
  * output on this broker. The aim is p99 ≤ 100 ms after window close.
- * Writes bench/results/latency.json.
+ * Writes bench/results/latency/<ISO time>.json.
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { loadSigningKey } from '../src/actions';

@@ -12,7 +12,7 @@
  *
  *   npx tsx bench/producer.ts [samples]      (needs Kafka: npm run services:start)
  *
- * Writes bench/results/producer.json.
+ * Writes bench/results/producer/<ISO time>.json.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIGURES, TABLES } from './figures';
-import { fillTemplate, formatRange, formatRuns, generatedRegion, replaceRegion, summariseFigure, type FigureSpec, type FigureSummary } from './lib/figure-summary';
+import { fillTemplate, formatRange, formatRuns, generatedRegion, renderRunTable, replaceRegion, summariseFigure, type FigureSpec, type FigureSummary } from './lib/figure-summary';
 import { RESULTS_DIR, argFlag, readRuns } from './lib/results';
 
 const ROOT = join(__dirname, '..');
@@ -34,7 +34,7 @@ export function renderTables(resultsDir = RESULTS_DIR, root = ROOT): Array<{ nam
   return TABLES.map((t) => ({
     name: t.name,
     file: t.file,
-    expected: fillTemplate(t.template, specs, summaries),
+    expected: 'template' in t ? fillTemplate(t.template, specs, summaries) : renderRunTable(readRuns(t.bench, resultsDir), t.columns, t.select),
     actual: generatedRegion(readFileSync(join(root, t.file), 'utf8'), t.name),
   }));
 }

@@ -167,3 +167,36 @@ export function replaceRegion(doc: string, name: string, body: string): string {
   if (b < 0 || e < b) throw new Error(`no markers for the '${name}' figures`);
   return `${doc.slice(0, b + BEGIN(name).length)}\n${body}${doc.slice(e)}`;
 }
+
+/** A column of a table with one row per recorded run. */
+export interface RunColumn {
+  title: string;
+  unit: FigureSpec['unit'];
+  value: (r: Json) => number | undefined;
+}
+
+/** The commit a run measured: `abc1234`, `abc1234+` with uncommitted changes, or the commit that added a migrated run. */
+function runCommit(r: Json): string {
+  const m = (r.machine ?? {}) as Json;
+  if (typeof m.commit === 'string') return `${m.commit.slice(0, 7)}${m.dirty === true ? '+' : ''}`;
+  const recordedIn = (m.migrated as Json | undefined)?.recordedIn;
+  return typeof recordedIn === 'string' ? `added in ${recordedIn.slice(0, 7)}` : '—';
+}
+
+/** One row per run, oldest first: its time (UTC), load, commit, then the columns ('—' where a run lacks a value). */
+export function renderRunTable(runs: readonly Run[], columns: readonly RunColumn[], select: (r: Json) => boolean = () => true): string {
+  const rows = runs
+    .map(([, r]) => r)
+    .filter(select)
+    .map((r) => {
+      const load = load1(r);
+      const cells = columns.map((c) => {
+        const v = c.value(r);
+        return v === undefined ? '—' : formatValue(v, c.unit);
+      });
+      return `| ${runTime(r).slice(0, 16).replace('T', ' ')} | ${load === undefined ? '—' : load.toFixed(1)} | ${runCommit(r)} | ${cells.join(' | ')} |`;
+    });
+  const head = `| run (UTC) | load | commit | ${columns.map((c) => c.title).join(' | ')} |`;
+  const rule = `|${'---|'.repeat(columns.length + 3)}`;
+  return `${[head, rule, ...rows].join('\n')}\n`;
+}
