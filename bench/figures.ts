@@ -215,26 +215,16 @@ export const TABLES: readonly DocTable[] = [
       { title: 'per CPU-s', unit: 'perSec', value: phase('shared-2', 'eventsPerCpuSec') },
     ],
   },
-  {
-    name: 'runs-engine',
+  ...(['engine', 'engine-hopping'] as const).map((bench) => ({
+    name: `runs-${bench}`,
     file: 'docs/benchmarks.md',
-    bench: 'engine',
+    bench,
     select: engine,
     columns: [
-      { title: 'tumbling events/s', unit: 'perSec', value: (r) => at(r, 'eventsPerSec') },
-      { title: 'per CPU-s', unit: 'perSec', value: (r) => at(r, 'cpuEventsPerSec') },
-    ],
-  },
-  {
-    name: 'runs-engine-hopping',
-    file: 'docs/benchmarks.md',
-    bench: 'engine-hopping',
-    select: engine,
-    columns: [
-      { title: 'hopping events/s', unit: 'perSec', value: (r) => at(r, 'eventsPerSec') },
-      { title: 'per CPU-s', unit: 'perSec', value: (r) => at(r, 'cpuEventsPerSec') },
-    ],
-  },
+      { title: `${bench === 'engine' ? 'tumbling' : 'hopping'} events/s`, unit: 'perSec', value: (r: Json) => at(r, 'eventsPerSec') },
+      { title: 'per CPU-s', unit: 'perSec', value: (r: Json) => at(r, 'cpuEventsPerSec') },
+    ] satisfies RunColumn[],
+  })),
   {
     name: 'runs-producer',
     file: 'docs/benchmarks.md',
