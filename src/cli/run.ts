@@ -63,9 +63,9 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   }
   const metrics = createMetrics({ defaultMetrics: true });
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
-  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
-  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
-  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
+  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
+  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
   const dashboard = config.http.enabled ? createDashboard({ logger }) : undefined;
   const modesNow = (): Record<string, Mode> => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
   for (const p of decisionEngine.policies) {

@@ -51,6 +51,8 @@ export interface ExecutorCore {
 
 const STATUSES: readonly ActionStatus[] = ['applied', 'rejected', 'failed', 'reverted', 'expired', 'shadowed', 'duplicate'];
 const MAX_REVERT_RETRY_MS = 60_000;
+/** 15 min: fifty times the default lease (3 windows of 10 s) and short enough that a leaked command cannot hold for long. */
+export const DEFAULT_MAX_LEASE_MS = 900_000;
 
 export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
   const { name, ledger } = options;
@@ -59,6 +61,8 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
   const applyTimeoutMs = options.applyTimeoutMs ?? 10_000;
   const revertRetryMs = options.revertRetryMs ?? 1_000;
   const types = new Set(options.types);
+  const audiences = new Set(options.audiences ?? options.types.map(familyOf));
+  const maxLeaseMs = options.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS;
   const seen = createSeenSet(options.dedupGraceMs ?? 3_600_000);
   let leases: ExecutorLeaseTable = {};
   /** Offsets of handled records not committed yet (skipped records need no transaction of their own). */
@@ -78,6 +82,8 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
     types,
     targets: options.targets,
     keyring: options.keyring,
+    audiences,
+    maxLeaseMs,
     now,
     maxClockSkewMs: options.maxClockSkewMs,
     bounds: options.bounds,

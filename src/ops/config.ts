@@ -28,9 +28,17 @@ export const configSchema = z
     verification: z.record(z.unknown()).default({}),
     /** Overrides every policy's mode (also --mode). Unset: each policy's own mode, shadow by default. */
     mode: z.enum(['shadow', 'canary', 'enforce']).optional(),
-    /** HMAC key that signs every command: a file, else env HOMEOSTAT_SIGNING_KEY, else a generated development key. */
+    /**
+     * Ed25519 key that signs every command: a file, else env HOMEOSTAT_SIGNING_KEY, else a
+     * generated development key pair. `audiences` names which executors may apply a
+     * policy's commands (policy name or command family → audience; default the family).
+     */
     signing: z
-      .object({ keyFile: z.string().min(1).optional(), keyId: z.string().min(1).optional() })
+      .object({
+        keyFile: z.string().min(1).optional(),
+        keyId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1–64 letters, digits, ".", "_" or "-"').optional(),
+        audiences: z.record(z.string().regex(/^[A-Za-z0-9._@:/-]{1,128}$/, 'use 1–128 letters, digits or . _ @ : / -')).default({}),
+      })
       .strict()
       .default({}),
     /**

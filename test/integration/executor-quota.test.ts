@@ -22,8 +22,9 @@ import type { Command, CommandType } from '../../src/model/command';
 import { kafkaSchema } from '../../src/ops/config-kafka';
 import { createTopic, produce, randomName, testKafka, waitFor, withAdmin } from '../helpers/kafka';
 import { brokers, registryUrl } from '../helpers/services';
+import { testKeyring, testSigningKey } from '../helpers/keys';
 
-const KEY = { keyId: 'k1', key: Buffer.from('integration-test-signing-key-0001') };
+const KEY = testSigningKey('k1', 11);
 const registry = { url: registryUrl() };
 const kafka = kafkaSchema.parse({ brokers: brokers(), clientId: 'executor-quota-it' });
 const QUOTA = 2_000_000; // bytes/s
@@ -76,7 +77,7 @@ async function setup(): Promise<{ actions: string; results: string; data: string
     kafka,
     topics: { actions, actionResults: results },
     registry,
-    keyring: { [KEY.keyId]: KEY.key },
+    keyring: testKeyring(KEY),
     maxClockSkewMs: 5_000,
     fromBeginning: true,
     leaseCheckIntervalMs: 200,
