@@ -61,11 +61,11 @@ export function registerExecutorCommand(program: Command): void {
       .option('--targets <list>', 'comma-separated allow-list of targets (default: any)')
       .option('--group-id <id>', 'consumer group (default homeostat-executor-<name>)')
       .option('--from-beginning', 'read the actions topic from its start on the first run')
-      .option('--url-template <t>', 'query-timeout: admin URL per target, {target} is replaced', 'http://{target}:8080/admin/timeout')
+      .option('--url-template <t>', 'query-timeout: admin URL per target, {target} is replaced; only after the host (default: none, only --url targets)')
       .option('--url <target=url>', 'query-timeout: admin URL of one target (repeatable)', collect, [])
       .option('--client-config-topic <topic>', 'retry-policy: compacted topic the client library follows', 'homeostat.client-config')
       .option('--entity-type <type>', 'kafka-quota: client-id or user', 'client-id')
-      .option('--entity <tenant=name>', 'kafka-quota: the client id or user of a tenant (repeatable; default: the target itself)', collect, [])
+      .option('--entity <tenant=name>', 'kafka-quota: the client id or user of a tenant (repeatable); a tenant without one is refused', collect, [])
       .option('--consumer-byte-rate', 'kafka-quota: also set consumer_byte_rate')
       .option('--http-port <port>', 'port of /metrics, /healthz and /readyz (0 picks one)', '9465'),
   ).action(async (name: string, opts: ExecutorCliOptions) => {

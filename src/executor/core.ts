@@ -183,7 +183,10 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
       leaseChange = { kind: 'lease', target: cmd.target, family, lease: null };
     } else if (!revert) {
       // A failed apply may still have changed something: keep it leased so it is reverted.
-      const next = leaseFor(cmd, !done.ok);
+      // The settings before the lease began: kept across renewals, so a revert restores the operator's, not ours.
+      const prior = getLease(leases, cmd.target, family);
+      const previous = prior?.previous ?? (done.ok ? done.outcome.previous : undefined);
+      const next: ExecutorLease = previous === undefined ? leaseFor(cmd, !done.ok) : { ...leaseFor(cmd, !done.ok), previous };
       leases = putLease(leases, next);
       leaseChange = { kind: 'lease', target: cmd.target, family, lease: next };
     }

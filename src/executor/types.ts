@@ -48,6 +48,11 @@ export interface ExecutorLease {
    * that never took effect is harmless and leaving one in force is not.
    */
   uncertain: boolean;
+  /**
+   * What apply reported in force before this lease began (`ApplyOutcome.previous` of its
+   * first successful apply; renewals keep it): what a revert restores. Absent when unknown.
+   */
+  previous?: Record<string, string>;
 }
 
 export interface RevertRequest {

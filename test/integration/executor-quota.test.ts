@@ -81,6 +81,8 @@ async function setup(): Promise<{ actions: string; results: string; data: string
     maxClockSkewMs: 5_000,
     fromBeginning: true,
     leaseCheckIntervalMs: 200,
+    // Random tenant names each run: the test opts in to targets naming their own client id.
+    kafkaQuota: { targetIsEntity: true },
   });
   return { actions, results, data, executor, collector: await collectResults(results) };
 }
