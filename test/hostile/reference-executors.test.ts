@@ -11,11 +11,9 @@ import { kafkaQuotaHandlers } from '../../src/executor/reference/kafka-quota';
 import { queryTimeoutHandlers } from '../../src/executor/reference/query-timeout';
 import type { QuotaAdmin, QuotaEntity, QuotaValues } from '../../src/executor/reference/quota-admin';
 import { kafkaSchema } from '../../src/ops/config-kafka';
-import { silentLogger } from '../../src/ops/logger';
 import { KEY, KEYRING, T0, command } from '../unit/executor/fixtures';
 
 const kafka = kafkaSchema.parse({ brokers: ['unused:9092'] });
-const ctx = (): ApplyContext => ({ signal: new AbortController().signal, logger: silentLogger() });
 
 function fakeQuotaAdmin(): QuotaAdmin & { quotas: Map<string, QuotaValues> } {
   const quotas = new Map<string, QuotaValues>();
