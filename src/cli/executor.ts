@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseKeyring, SIGNING_KEY_ENV, VERIFY_KEYS_ENV, type Keyring } from '../actions';
 import { HomeostatError } from '../errors';
 import { createDemoWorker, isReferenceExecutorName, REFERENCE_EXECUTORS, runReferenceExecutor, type ReferenceExecutorOptions } from '../executor';
-import { loadConfig } from '../ops/config';
+import { httpAuthToken, loadConfig } from '../ops/config';
 import { createLogger, type Logger } from '../ops/logger';
 import { createMetrics } from '../ops/metrics';
 import { createOpsServer } from '../ops/http';
@@ -98,6 +98,7 @@ export function registerExecutorCommand(program: Command): void {
     const http = createOpsServer({
       port: Number(opts.httpPort),
       host: config.http.host,
+      authToken: httpAuthToken(config),
       metrics,
       logger,
       readiness: () => ({ ready: executor.ready(), reasons: executor.ready() ? [] : [`executor is ${executor.status()}`] }),

@@ -13,11 +13,11 @@ import { createRegistryResolver } from '../kafka/registry';
 import { createProcessorRunners } from '../kafka/processor-runners';
 import type { Runner } from '../kafka/runner';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { httpAuthToken, loadConfig, type HomeostatConfig } from '../ops/config';
 import { engineConfigFrom } from '../ops/engine-config';
 import { createOpsServer } from '../ops/http';
 import { createLogger, type Logger } from '../ops/logger';
-import { createMetrics } from '../ops/metrics';
+import { countDashboardStreams, createMetrics } from '../ops/metrics';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface RunOptions extends ConnectionOptions {
@@ -66,7 +66,8 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
   const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
   const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
-  const dashboard = config.http.enabled ? createDashboard({ logger }) : undefined;
+  const dashboard = config.http.enabled ? createDashboard({ logger, maxStreams: config.http.maxDashboardStreams }) : undefined;
+  if (dashboard) countDashboardStreams(metrics.registry, dashboard);
   const modesNow = (): Record<string, Mode> => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
   for (const p of decisionEngine.policies) {
     const mode = config.mode ?? policies.find((x) => x.name === p.name)?.mode ?? 'shadow';
@@ -118,6 +119,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
         metrics,
         logger,
         routes: dashboard?.routes,
+        authToken: httpAuthToken(config),
         readiness: () => ({ ready: runner.ready(), reasons: runner.ready() ? [] : [`processor is ${runner.status()}; partitions assigned and checkpoints loaded: ${runner.ready()}`] }),
       })
     : undefined;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HomeostatError } from '../errors';
 import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
 import { engineSchema, limitsSchema } from './config-engine';
 import { mergeDeep, readYamlFile, validateConfig } from './config-load';
@@ -96,6 +97,14 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(9464),
         host: z.string().min(1).default('127.0.0.1'),
         enabled: z.boolean().default(true),
+        /**
+         * Environment variable holding a bearer token every route but /healthz and /readyz
+         * then requires (the token never goes in a file that is checked in). Unset: no auth,
+         * which is why the default host is 127.0.0.1.
+         */
+        authTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+        /** Most dashboard event streams open at once; each costs a snapshot and up to 16 MiB of buffer. */
+        maxDashboardStreams: z.number().int().min(1).max(64).default(4),
       })
       .strict()
       .default({}),
@@ -148,4 +157,15 @@ export function loadConfig(sources: ConfigSources = {}): HomeostatConfig {
   raw = mergeDeep(raw, fromFlags);
   raw = mergeDeep(raw, sources.overrides);
   return validateConfig(configSchema, raw);
+}
+
+/** The ops server's bearer token from `http.authTokenEnv`; throws naming the variable (never its value) when it is unset or short. */
+export function httpAuthToken(config: Pick<HomeostatConfig, 'http'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const name = config.http.authTokenEnv;
+  if (name === undefined) return undefined;
+  const token = env[name];
+  if (token === undefined || token.length < 16) {
+    throw new HomeostatError('CONFIG_INVALID', `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set it to a random token (e.g. openssl rand -hex 32)`);
+  }
+  return token;
 }
