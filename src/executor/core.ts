@@ -256,7 +256,11 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
 
   return {
     restore(entries) {
-      const restored = restoreState(entries);
+      // Re-verified: entries on the state topic are trusted no more than the actions topic.
+      const restored = restoreState(entries, (c) => verifyCommand(c, options.keyring).ok);
+      if (restored.unverified.length > 0) {
+        logger.warn({ commands: restored.unverified }, 'state entries whose command does not verify: their leases are kept only to be reverted, without restoring unsigned previous settings');
+      }
       const now = clock.now();
       for (const [id, e] of restored.seen) seen.mark(id, e);
       seen.prune(now);
