@@ -4,40 +4,14 @@
  * a hundred real ones. With `guardrails.blastRadius.fleetSize` the cap counts the fleet the
  * operator configured, which telemetry cannot move.
  */
-import { completeParams } from '../../src/actions/params';
-import { blastRadius, initialControlState, parseGuardrails, resolvePolicyGuardrails, type Candidate, type GuardContext } from '../../src/guardrails';
-
-const W = 10_000;
-const cand: Candidate = {
-  policy: 'p',
-  target: 'worker-7',
-  family: 'query_timeout',
-  type: 'query_timeout.set',
-  action: 'set',
-  params: completeParams({ timeoutMs: 1000 }),
-  streak: 3,
-  severity: 1,
-  reason: 'r',
-  evidence: [],
-  windowStart: 99 * W,
-  windowEnd: 100 * W,
-};
+import { blastRadius, initialControlState, parseGuardrails, resolvePolicyGuardrails, type GuardContext } from '../../src/guardrails';
+import { cand as fixtureCand, ctx } from '../unit/guardrails/fixtures';
 
 function context(guardrails: unknown, knownTargets: number, targetsUnderAction: number): GuardContext {
   const global = parseGuardrails(guardrails);
-  return {
-    eventTime: 100 * W,
-    windowMs: W,
-    config: resolvePolicyGuardrails(global, {}, 'p'),
-    global: global.global,
-    knownTargets,
-    targetsUnderAction,
-    targetUnderAction: false,
-    leaseExists: false,
-    policyLeases: targetsUnderAction,
-    totalLeases: targetsUnderAction,
-  };
+  return ctx({ config: resolvePolicyGuardrails(global, {}, 'p'), global: global.global, knownTargets, targetsUnderAction, policyLeases: targetsUnderAction, totalLeases: targetsUnderAction });
 }
+const cand = fixtureCand();
 
 const state = () => ({ control: initialControlState(), lastChange: {}, breakers: {}, buckets: {} });
 

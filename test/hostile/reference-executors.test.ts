@@ -9,28 +9,11 @@ import { createExecutorCore } from '../../src/executor/core';
 import { createMemoryLedger } from '../../src/executor/memory-ledger';
 import { kafkaQuotaHandlers } from '../../src/executor/reference/kafka-quota';
 import { queryTimeoutHandlers } from '../../src/executor/reference/query-timeout';
-import type { QuotaAdmin, QuotaEntity, QuotaValues } from '../../src/executor/reference/quota-admin';
+import { fakeQuotaAdmin } from '../helpers/quota-admin';
 import { kafkaSchema } from '../../src/ops/config-kafka';
 import { KEY, KEYRING, T0, command } from '../unit/executor/fixtures';
 
 const kafka = kafkaSchema.parse({ brokers: ['unused:9092'] });
-
-function fakeQuotaAdmin(): QuotaAdmin & { quotas: Map<string, QuotaValues> } {
-  const quotas = new Map<string, QuotaValues>();
-  const k = (e: QuotaEntity): string => `${e.type}:${e.name}`;
-  return {
-    quotas,
-    set: (e, v) => Promise.resolve(void quotas.set(k(e), { ...quotas.get(k(e)), ...v })),
-    remove: (e, keys) => {
-      const v = { ...quotas.get(k(e)) };
-      for (const key of keys) delete v[key];
-      quotas.set(k(e), v);
-      return Promise.resolve();
-    },
-    describe: (e) => Promise.resolve({ ...quotas.get(k(e)) }),
-    close: () => Promise.resolve(),
-  };
-}
 
 const quota = (target: string, rate: number, issuedAt = T0) => command({ type: 'quota.set', target, issuedAt, params: { quotaBytesPerSec: rate } }, KEY);
 

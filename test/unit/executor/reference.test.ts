@@ -4,7 +4,8 @@ import { admitQuery, initialWorkerModel, workerGauges, type QueryOutcome } from 
 import { runReferenceExecutor } from '../../../src/executor/reference';
 import { applyClientConfig, clientConfigRecord, parseClientConfigRecord } from '../../../src/executor/reference/client-config';
 import { kafkaQuotaHandlers } from '../../../src/executor/reference/kafka-quota';
-import { platformaticAdminOptions, type QuotaAdmin, type QuotaEntity, type QuotaValues } from '../../../src/executor/reference/quota-admin';
+import { platformaticAdminOptions } from '../../../src/executor/reference/quota-admin';
+import { fakeQuotaAdmin } from '../../helpers/quota-admin';
 import { queryTimeoutHandlers, timeoutUrl } from '../../../src/executor/reference/query-timeout';
 import { retryPolicyHandlers } from '../../../src/executor/reference/retry-policy';
 import type { ApplyContext, RevertRequest } from '../../../src/executor/types';
@@ -116,23 +117,6 @@ describe('demo worker', () => {
     }
   });
 });
-
-function fakeQuotaAdmin(): QuotaAdmin & { quotas: Map<string, QuotaValues> } {
-  const quotas = new Map<string, QuotaValues>();
-  const k = (e: QuotaEntity) => `${e.type}:${e.name}`;
-  return {
-    quotas,
-    set: (e, v) => Promise.resolve(void quotas.set(k(e), { ...quotas.get(k(e)), ...v })),
-    remove: (e, keys) => {
-      const v = { ...quotas.get(k(e)) };
-      for (const key of keys) delete v[key];
-      quotas.set(k(e), v);
-      return Promise.resolve();
-    },
-    describe: (e) => Promise.resolve({ ...quotas.get(k(e)) }),
-    close: () => Promise.resolve(),
-  };
-}
 
 describe('kafka-quota executor', () => {
   const quota = (target: string, rate: number) => command({ type: 'quota.set', target, params: { quotaBytesPerSec: rate } });
