@@ -6,6 +6,7 @@ import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';
+import { parseGuardrails, resolvePolicyGuardrails } from '../guardrails';
 import { createIngestDecoder } from '../ingest';
 import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
@@ -69,8 +70,13 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   const dashboard = config.http.enabled ? createDashboard({ logger, maxStreams: config.http.maxDashboardStreams }) : undefined;
   if (dashboard) countDashboardStreams(metrics.registry, dashboard);
   const modesNow = (): Record<string, Mode> => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
+  const guardrails = parseGuardrails(config.guardrails);
   for (const p of decisionEngine.policies) {
-    const mode = config.mode ?? policies.find((x) => x.name === p.name)?.mode ?? 'shadow';
+    const configured = policies.find((x) => x.name === p.name);
+    const mode = config.mode ?? configured?.mode ?? 'shadow';
+    if (mode !== 'shadow' && resolvePolicyGuardrails(guardrails, configured?.guardrails ?? {}, p.name).blastRadius.fleetSize === undefined) {
+      logger.warn({ policy: p.name }, `policy ${p.name} acts with a blast-radius cap counted from observed targets, which any telemetry producer can inflate; set guardrails.blastRadius.fleetSize (docs/security.md)`);
+    }
     logger.info({ policy: p.name, type: p.type, version: p.version, mode }, mode === 'shadow' ? `policy ${p.name} runs in SHADOW mode: it decides and records, executors never apply its commands (set mode: enforce or --mode to act)` : `policy ${p.name} runs in ${mode} mode`);
   }
   if (policies.length === 0) logger.info('no policies configured: computing signals only');
