@@ -64,6 +64,15 @@ export function boundsViolation(cmd: Command, bounds: ParamBounds | undefined): 
   return undefined;
 }
 
+/** The executor's own validation; one that throws rejects the command instead of stalling the partition. */
+function validated(cmd: Command, validate: ValidateFn | undefined): string | undefined {
+  try {
+    return validate?.(cmd);
+  } catch (err) {
+    return `validate threw: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 function signatureFailure(cmd: Command, reason: VerifyFailure, detail: string | undefined): string {
   switch (reason) {
     case 'unsigned':
@@ -115,7 +124,7 @@ export function checkCommand(cmd: Command, ctx: CheckContext): CheckVerdict {
   }
   const outOfBounds = boundsViolation(cmd, ctx.bounds);
   if (outOfBounds !== undefined) return { ok: false, status: 'rejected', detail: outOfBounds, authentic: true };
-  const invalid = ctx.validate?.(cmd);
+  const invalid = validated(cmd, ctx.validate);
   if (invalid !== undefined) return { ok: false, status: 'rejected', detail: invalid, authentic: true };
   if (cmd.mode === 'shadow') {
     return { ok: false, status: 'shadowed', detail: 'shadow mode: passed every check, not applied', authentic: true };

@@ -72,3 +72,10 @@ describe('who may steer an executor', () => {
     expect(checkCommand(command({ leaseMs: 900_000 }), ctx())).toEqual({ ok: true });
   });
 });
+
+describe('an executor check that cannot throw', () => {
+  it("a validate function that throws rejects the command instead of escaping into the consumer", () => {
+    const verdict = checkCommand(command(), ctx({ validate: () => { throw new Error('boom'); } }));
+    expect(verdict).toMatchObject({ ok: false, status: 'rejected', detail: 'validate threw: boom' });
+  });
+});
