@@ -54,6 +54,11 @@ export function createHub(store: DashboardStore, o: HubOptions): Hub {
   const clients = new Set<SseStream>();
   const maxClients = o.maxClients ?? 4;
   const counts: HubCounts = { refused: 0, dropped: 0 };
+  /**
+   * The snapshot's text, reused until the store changes (every change pokes): a tab that
+   * reconnects in a loop costs one serialisation per change, not one per connection.
+   */
+  let snapshotText: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let lastFlush = 0;
   let closed = false;
@@ -92,7 +97,8 @@ export function createHub(store: DashboardStore, o: HubOptions): Hub {
       }
       // Pending changes are in the snapshot too; the delta that follows repeats them, which
       // is harmless: clients apply updates idempotently.
-      stream.send('snapshot', JSON.stringify(store.snapshot()));
+      snapshotText ??= JSON.stringify(store.snapshot());
+      stream.send('snapshot', snapshotText);
       if (!stream.closed) {
         clients.add(stream);
         stream.onClose(() => clients.delete(stream));
@@ -100,6 +106,7 @@ export function createHub(store: DashboardStore, o: HubOptions): Hub {
       return stream;
     },
     poke() {
+      snapshotText = null;
       if (closed || timer) return;
       const wait = Math.max(0, lastFlush + o.intervalMs - Date.now());
       timer = setTimeout(flush, wait);
