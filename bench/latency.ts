@@ -188,8 +188,8 @@ async function main(): Promise<void> {
     const resolver = createRegistryResolver(config.registry);
     const policies = createPolicies(config.policies);
     const signing = loadSigningKey({ keyId: config.signing.keyId, env: { HOMEOSTAT_SIGNING_KEY: `base64:${SIGNING_KEY.toString('base64')}` } });
-    const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
-    const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
+    const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+    const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
     const decidedAt = new Map<string, number>();
     const extension = await createDecisionExtension({
       kafka: benchKafka(services.brokers),

@@ -40,6 +40,7 @@ const BENCHES: readonly BenchSpec[] = [
   { name: 'engine-hopping', script: 'engine.ts', args: ['--hop'], quick: ['--n', '500000'], results: ['engine-hopping'] },
   { name: 'codec', script: 'codec.ts', quick: ['50000'], results: ['codec'] },
   { name: 'backoff', script: 'backoff.ts', quick: ['--runs', '20'], results: ['backoff'] },
+  { name: 'signing', script: 'signing.ts', quick: ['1000'], results: ['signing'] },
   { name: 'replay', script: 'replay.ts', quick: ['--n', '300000', '--file-n', '100000'], results: ['replay'] },
   { name: 'memory', script: 'memory.ts', quick: ['--series', '10000,100000'], results: ['memory'] },
   { name: 'pipeline', script: 'pipeline.ts', quick: ['--n', '200000'], results: ['pipeline'], services: true },

@@ -4,7 +4,7 @@
  */
 import type { Command, CommandParams, CommandType, Evidence, Mode } from '../model/command';
 import { commandId } from './command-id';
-import { INTEGER_PARAM_KEYS, NUMERIC_PARAM_KEYS, emptyParams, isRevertType } from './params';
+import { INTEGER_PARAM_KEYS, NUMERIC_PARAM_KEYS, emptyParams, familyOf, isRevertType } from './params';
 import { signCommand, type SigningKey } from './signing';
 
 export interface CommandSpec {
@@ -66,6 +66,7 @@ export function buildCommand(spec: CommandSpec, signing: SigningKey | null): Com
     expiresAt: spec.issuedAt + spec.leaseMs,
     keyId: '',
     signature: '',
+    audience: signing?.audienceOf?.(spec.policy, familyOf(spec.type)) ?? familyOf(spec.type),
   };
   return signing ? signCommand(cmd, signing) : cmd;
 }

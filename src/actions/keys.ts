@@ -1,60 +1,54 @@
 /**
  * Signing-key loading: edge I/O (environment, files, randomness), kept apart from the
- * pure signing code. The processor signs with one key; executors verify with a keyring
- * so that keys can rotate (old and new id both accepted during the switch).
+ * pure signing code. The processor signs with one Ed25519 private key; executors verify
+ * with a keyring of public keys, so that keys can rotate (old and new id both accepted
+ * during the switch) and no executor holds anything that can sign.
  *
- * Secret syntax, everywhere: `base64:<data>`, `hex:<data>`, or any other text used as
- * UTF-8 bytes. Keys shorter than 16 bytes are refused: HMAC-SHA256 keys should be at
- * least as long as the 32-byte output (RFC 2104 §3); 16 is the floor that rejects typos
- * and placeholder words without refusing existing 128-bit keys.
+ * Key syntax, everywhere: a PEM block, or `base64:` / `hex:` followed by the raw 32 bytes
+ * (the private seed, or the public key) — see ed25519.ts. Generate a pair with
+ * `homeostat keys` or `openssl genpkey -algorithm ed25519`.
  */
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
-import type { Keyring, SigningKey } from './signing';
+import { generateEd25519, parseEd25519PrivateKey, parseEd25519PublicKey, rawPublicKey } from './ed25519';
+import { audienceResolver, type Keyring, type SigningKey } from './signing';
 
 export const SIGNING_KEY_ENV = 'HOMEOSTAT_SIGNING_KEY';
 export const SIGNING_KEY_ID_ENV = 'HOMEOSTAT_SIGNING_KEY_ID';
-export const MIN_KEY_BYTES = 16;
+export const VERIFY_KEYS_ENV = 'HOMEOSTAT_VERIFY_KEYS';
 
 export interface LoadedSigningKey extends SigningKey {
-  key: Buffer;
+  /** The matching public key as `base64:<32 bytes>`: what executors are given. */
+  publicKey: string;
   source: 'env' | 'file' | 'generated';
 }
 
 export interface LoadSigningKeyOptions {
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
-  /** A file holding the secret (same syntax as the env variable); wins over the env variable. */
+  /** A file holding the private key (same syntax as the env variable); wins over the env variable. */
   keyFile?: string | null;
   /** Key id; else HOMEOSTAT_SIGNING_KEY_ID; else `default` (`dev-<hex>` for a generated key). */
   keyId?: string | null;
   /** Told about a generated development key (e.g. logger.warn). */
   announce?: (message: string) => void;
+  /** The config's `signing.audiences` (policy or family → audience); default: the family. */
+  audiences?: Readonly<Record<string, string>>;
 }
 
-/** Decodes the secret syntax; throws a ConfigError naming `where` when it is unusable. */
-export function parseSecret(text: string, where: string): Buffer {
-  const t = text.trim();
-  let key: Buffer;
-  if (t.startsWith('base64:')) key = Buffer.from(t.slice(7), 'base64');
-  else if (t.startsWith('hex:')) {
-    const hex = t.slice(4);
-    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new ConfigError([`${where}: 'hex:' is followed by non-hex text; give an even number of hex digits`]);
-    key = Buffer.from(hex, 'hex');
-  } else key = Buffer.from(t, 'utf8');
-  if (key.length < MIN_KEY_BYTES) {
-    throw new ConfigError([
-      `${where}: the signing key is ${key.length} bytes; use at least ${MIN_KEY_BYTES} (32 random bytes recommended: base64:$(openssl rand -base64 32))`,
-    ]);
-  }
+function loaded(keyId: string, text: string, where: string, source: LoadedSigningKey['source'], audiences: LoadSigningKeyOptions['audiences']): LoadedSigningKey {
+  const privateKey = parseEd25519PrivateKey(text, where);
+  const key: LoadedSigningKey = { keyId, privateKey, publicKey: `base64:${rawPublicKey(privateKey)}`, source };
+  if (audiences !== undefined && Object.keys(audiences).length > 0) key.audienceOf = audienceResolver(audiences);
   return key;
 }
 
 /**
- * The processor's signing key: from `keyFile`, else HOMEOSTAT_SIGNING_KEY, else a fresh
- * random 32-byte development key that is announced (with its secret, so a local executor
- * can be given it) — fine on a laptop, and loud enough that nobody ships it by accident.
+ * The processor's signing key: `keyFile`, else HOMEOSTAT_SIGNING_KEY, else a fresh
+ * development key pair whose public half is announced so that a local executor can be
+ * given it — fine on a laptop, loud enough that nobody ships it. Nothing secret is ever
+ * printed, in the announcement or in an error.
  */
 export function loadSigningKey(opts: LoadSigningKeyOptions = {}): LoadedSigningKey {
   const env = opts.env ?? process.env;
@@ -66,34 +60,44 @@ export function loadSigningKey(opts: LoadSigningKeyOptions = {}): LoadedSigningK
     } catch (err) {
       throw new ConfigError([`signing key file ${opts.keyFile}: cannot be read (${(err as Error).message}); give an existing file or set ${SIGNING_KEY_ENV}`]);
     }
-    return { keyId: keyId ?? 'default', key: parseSecret(text, `signing key file ${opts.keyFile}`), source: 'file' };
+    return loaded(keyId ?? 'default', text, `signing key file ${opts.keyFile}`, 'file', opts.audiences);
   }
   const fromEnv = env[SIGNING_KEY_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return { keyId: keyId ?? 'default', key: parseSecret(fromEnv, SIGNING_KEY_ENV), source: 'env' };
-  }
-  const key = randomBytes(32);
+  if (fromEnv !== undefined && fromEnv !== '') return loaded(keyId ?? 'default', fromEnv, SIGNING_KEY_ENV, 'env', opts.audiences);
+  const pair = generateEd25519();
   const id = keyId ?? `dev-${randomBytes(4).toString('hex')}`;
+  const key = loaded(id, pair.privateKey, 'generated key', 'generated', opts.audiences);
   opts.announce?.(
-    `no signing key given (${SIGNING_KEY_ENV} or a key file): generated a development key, key id ${id}. ` +
-      `Executors verify with ${SIGNING_KEY_ENV}=base64:${key.toString('base64')} ${SIGNING_KEY_ID_ENV}=${id}. Do not use it in production.`,
+    `no signing key given (${SIGNING_KEY_ENV} or a key file): generated a development key pair, key id ${id}. ` +
+      `Executors verify with ${VERIFY_KEYS_ENV}=${id}=${key.publicKey}. Do not use it in production.`,
   );
-  return { keyId: id, key, source: 'generated' };
+  return key;
+}
+
+/** The keyring that verifies what `signing` signs: its public half under its key id. */
+export function keyringFor(signing: SigningKey): Keyring {
+  return { [signing.keyId]: createPublicKey(signing.privateKey) };
+}
+
+/** A fresh key pair under `keyId` (a demo run's or a test's own key: nothing else trusts it). */
+export function ephemeralSigningKey(keyId: string): SigningKey {
+  return { keyId, privateKey: parseEd25519PrivateKey(generateEd25519().privateKey, 'generated key') };
 }
 
 /**
- * A keyring from a spec such as `k1=base64:AAA...,k2=hex:0a0b...` (comma-separated
- * `id=secret` pairs), e.g. an executor's HOMEOSTAT_VERIFY_KEYS. Pure; kept here because it
- * shares the secret syntax.
+ * A keyring of public keys from a spec such as `k1=base64:AAA...,k2=hex:0a0b...`
+ * (comma-separated `id=key` pairs), e.g. an executor's HOMEOSTAT_VERIFY_KEYS. Key ids are
+ * letters, digits, '.', '_' and '-'.
  */
 export function parseKeyring(spec: string, where = 'keyring'): Keyring {
-  const ring: Record<string, Buffer> = {};
+  const ring: Record<string, ReturnType<typeof parseEd25519PublicKey>> = {};
   for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new ConfigError([`${where}: '${part.slice(0, 20)}…' is not id=secret; write e.g. k1=base64:<32 bytes>`]);
+    if (eq <= 0) throw new ConfigError([`${where}: an entry is not id=key; write e.g. k1=base64:<32-byte Ed25519 public key>`]);
     const id = part.slice(0, eq);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ConfigError([`${where}: key id ${JSON.stringify(id.slice(0, 64))} must be 1–64 letters, digits, '.', '_' or '-'`]);
     if (id in ring) throw new ConfigError([`${where}: key id '${id}' appears twice; give each key a distinct id`]);
-    ring[id] = parseSecret(part.slice(eq + 1), `${where} key '${id}'`);
+    ring[id] = parseEd25519PublicKey(part.slice(eq + 1), `${where} key '${id}'`);
   }
   return ring;
 }

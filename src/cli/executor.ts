@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { loadSigningKey, parseKeyring, type Keyring } from '../actions';
+import { parseKeyring, SIGNING_KEY_ENV, VERIFY_KEYS_ENV, type Keyring } from '../actions';
 import { HomeostatError } from '../errors';
 import { createDemoWorker, isReferenceExecutorName, REFERENCE_EXECUTORS, runReferenceExecutor, type ReferenceExecutorOptions } from '../executor';
-import { loadConfig } from '../ops/config';
+import { httpAuthToken, loadConfig } from '../ops/config';
 import { createLogger, type Logger } from '../ops/logger';
 import { createMetrics } from '../ops/metrics';
 import { createOpsServer } from '../ops/http';
@@ -10,6 +10,8 @@ import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ExecutorCliOptions extends ConnectionOptions {
   maxClockSkewMs: string;
+  maxLeaseMs: string;
+  audience?: string;
   targets?: string;
   groupId?: string;
   fromBeginning?: boolean;
@@ -35,18 +37,17 @@ function pairs(list: string[], flag: string): Record<string, string> {
 }
 
 /**
- * Verification keys: HOMEOSTAT_VERIFY_KEYS (`id=base64:…,id2=hex:…`) or the same
- * HOMEOSTAT_SIGNING_KEY / _ID the processor signs with. An executor without a key refuses
- * to start: it would reject every command.
+ * Verification keys: HOMEOSTAT_VERIFY_KEYS (`id=base64:<Ed25519 public key>,id2=…`), the
+ * processor's public keys only. An executor without one refuses to start (it would reject
+ * every command); it never reads the processor's private key, which would let it sign.
  */
 function keyring(logger: Logger): Keyring {
-  const spec = process.env.HOMEOSTAT_VERIFY_KEYS;
-  if (spec) return parseKeyring(spec, 'HOMEOSTAT_VERIFY_KEYS');
-  if (!process.env.HOMEOSTAT_SIGNING_KEY) {
-    throw new HomeostatError('CONFIG_INVALID', 'no verification key: set HOMEOSTAT_VERIFY_KEYS=id=base64:… (or HOMEOSTAT_SIGNING_KEY and HOMEOSTAT_SIGNING_KEY_ID as the processor has them)');
+  if (process.env[SIGNING_KEY_ENV]) {
+    logger.warn(`${SIGNING_KEY_ENV} is set in an executor's environment and ignored: executors need only the processor's public key (${VERIFY_KEYS_ENV}); keep the private key with the processor`);
   }
-  const k = loadSigningKey({ announce: (m) => logger.warn(m) });
-  return { [k.keyId]: k.key };
+  const spec = process.env[VERIFY_KEYS_ENV];
+  if (spec) return parseKeyring(spec, VERIFY_KEYS_ENV);
+  throw new HomeostatError('CONFIG_INVALID', `no verification key: set ${VERIFY_KEYS_ENV}=<key id>=base64:<the processor's Ed25519 public key> (the processor logs it; homeostat keys makes a pair)`);
 }
 
 export function registerExecutorCommand(program: Command): void {
@@ -55,14 +56,16 @@ export function registerExecutorCommand(program: Command): void {
       .command('executor <name>')
       .description(`run a reference executor: ${REFERENCE_EXECUTORS.join(', ')} (verifies signatures, leases, de-duplicates, reports results)`)
       .option('--max-clock-skew-ms <ms>', 'tolerance between the processor clock and ours when judging expiry', '5000')
+      .option('--max-lease-ms <ms>', 'refuse a command whose lease (expiresAt − issuedAt) is longer', '900000')
+      .option('--audience <list>', 'comma-separated audiences to apply commands for (default: the command families this executor handles)')
       .option('--targets <list>', 'comma-separated allow-list of targets (default: any)')
       .option('--group-id <id>', 'consumer group (default homeostat-executor-<name>)')
       .option('--from-beginning', 'read the actions topic from its start on the first run')
-      .option('--url-template <t>', 'query-timeout: admin URL per target, {target} is replaced', 'http://{target}:8080/admin/timeout')
+      .option('--url-template <t>', 'query-timeout: admin URL per target, {target} is replaced; only after the host (default: none, only --url targets)')
       .option('--url <target=url>', 'query-timeout: admin URL of one target (repeatable)', collect, [])
       .option('--client-config-topic <topic>', 'retry-policy: compacted topic the client library follows', 'homeostat.client-config')
       .option('--entity-type <type>', 'kafka-quota: client-id or user', 'client-id')
-      .option('--entity <tenant=name>', 'kafka-quota: the client id or user of a tenant (repeatable; default: the target itself)', collect, [])
+      .option('--entity <tenant=name>', 'kafka-quota: the client id or user of a tenant (repeatable); a tenant without one is refused', collect, [])
       .option('--consumer-byte-rate', 'kafka-quota: also set consumer_byte_rate')
       .option('--http-port <port>', 'port of /metrics, /healthz and /readyz (0 picks one)', '9465'),
   ).action(async (name: string, opts: ExecutorCliOptions) => {
@@ -72,12 +75,16 @@ export function registerExecutorCommand(program: Command): void {
     const metrics = createMetrics({ defaultMetrics: true });
     const skew = Number(opts.maxClockSkewMs);
     if (!(skew >= 0)) throw new HomeostatError('USAGE', `--max-clock-skew-ms must be a number of ms ≥ 0, got '${opts.maxClockSkewMs}'`);
+    const maxLeaseMs = Number(opts.maxLeaseMs);
+    if (!(maxLeaseMs > 0)) throw new HomeostatError('USAGE', `--max-lease-ms must be a number of ms > 0, got '${opts.maxLeaseMs}'`);
     const options: ReferenceExecutorOptions = {
       kafka: config.kafka,
       topics: { actions: config.topics.actions, actionResults: config.topics.actionResults },
       registry: config.actions.format === 'avro' ? config.registry : undefined,
       keyring: keyring(logger),
       maxClockSkewMs: skew,
+      maxLeaseMs,
+      audiences: opts.audience ? opts.audience.split(',').map((a) => a.trim()).filter(Boolean) : undefined,
       targets: opts.targets ? opts.targets.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
       groupId: opts.groupId,
       fromBeginning: opts.fromBeginning ?? false,
@@ -91,6 +98,7 @@ export function registerExecutorCommand(program: Command): void {
     const http = createOpsServer({
       port: Number(opts.httpPort),
       host: config.http.host,
+      authToken: httpAuthToken(config),
       metrics,
       logger,
       readiness: () => ({ ready: executor.ready(), reasons: executor.ready() ? [] : [`executor is ${executor.status()}`] }),

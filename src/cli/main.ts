@@ -7,6 +7,7 @@ import { registerImportCommand } from './import';
 import { registerReplayCommand } from './replay';
 import { registerReportCommand } from './report';
 import { registerExecutorCommand } from './executor';
+import { registerKeysCommand } from './keys';
 import { registerLoadCommand } from './load';
 import { registerRunCommand } from './run';
 import { registerTopicsCommand } from './topics';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerExecutorCommand(program);
   registerLoadCommand(program);
+  registerKeysCommand(program);
   return program;
 }
 

@@ -6,6 +6,7 @@ import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';
+import { parseGuardrails, resolvePolicyGuardrails } from '../guardrails';
 import { createIngestDecoder } from '../ingest';
 import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
@@ -13,11 +14,11 @@ import { createRegistryResolver } from '../kafka/registry';
 import { createProcessorRunners } from '../kafka/processor-runners';
 import type { Runner } from '../kafka/runner';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { httpAuthToken, loadConfig, type HomeostatConfig } from '../ops/config';
 import { engineConfigFrom } from '../ops/engine-config';
 import { createOpsServer } from '../ops/http';
 import { createLogger, type Logger } from '../ops/logger';
-import { createMetrics } from '../ops/metrics';
+import { countDashboardStreams, createMetrics } from '../ops/metrics';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface RunOptions extends ConnectionOptions {
@@ -63,13 +64,19 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   }
   const metrics = createMetrics({ defaultMetrics: true });
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
-  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
-  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
-  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
-  const dashboard = config.http.enabled ? createDashboard({ logger }) : undefined;
+  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
+  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
+  const dashboard = config.http.enabled ? createDashboard({ logger, maxStreams: config.http.maxDashboardStreams }) : undefined;
+  if (dashboard) countDashboardStreams(metrics.registry, dashboard);
   const modesNow = (): Record<string, Mode> => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
+  const guardrails = parseGuardrails(config.guardrails);
   for (const p of decisionEngine.policies) {
-    const mode = config.mode ?? policies.find((x) => x.name === p.name)?.mode ?? 'shadow';
+    const configured = policies.find((x) => x.name === p.name);
+    const mode = config.mode ?? configured?.mode ?? 'shadow';
+    if (mode !== 'shadow' && resolvePolicyGuardrails(guardrails, configured?.guardrails ?? {}, p.name).blastRadius.fleetSize === undefined) {
+      logger.warn({ policy: p.name }, `policy ${p.name} acts with a blast-radius cap counted from observed targets, which any telemetry producer can inflate; set guardrails.blastRadius.fleetSize (docs/security.md)`);
+    }
     logger.info({ policy: p.name, type: p.type, version: p.version, mode }, mode === 'shadow' ? `policy ${p.name} runs in SHADOW mode: it decides and records, executors never apply its commands (set mode: enforce or --mode to act)` : `policy ${p.name} runs in ${mode} mode`);
   }
   if (policies.length === 0) logger.info('no policies configured: computing signals only');
@@ -118,6 +125,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
         metrics,
         logger,
         routes: dashboard?.routes,
+        authToken: httpAuthToken(config),
         readiness: () => ({ ready: runner.ready(), reasons: runner.ready() ? [] : [`processor is ${runner.status()}; partitions assigned and checkpoints loaded: ${runner.ready()}`] }),
       })
     : undefined;

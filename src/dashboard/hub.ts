@@ -7,6 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { sse, type SseStream } from '../ops/http-sse';
+import { sendJson } from '../ops/http';
 import type { DashboardStore } from './store';
 
 export interface HubOptions {
@@ -22,22 +23,42 @@ export interface HubOptions {
   maxBufferedBytes?: number;
   /** Called when building or sending fails: the processor must never fail because of a tab. */
   onError?: (err: unknown) => void;
+  /**
+   * Most streams open at once; one more is answered 503 with Retry-After. Each stream costs
+   * a snapshot serialised on the processor's event loop and up to maxBufferedBytes of
+   * memory, so the cap bounds both. Default 4.
+   */
+  maxClients?: number;
+}
+
+/** Streams turned away at the cap, and streams cut off for reading too slowly. */
+export interface HubCounts {
+  refused: number;
+  dropped: number;
 }
 
 export interface Hub {
-  /** Opens a stream on the response, sends the snapshot and keeps it for updates. */
-  connect(res: ServerResponse): SseStream;
+  /** Opens a stream on the response, sends the snapshot and keeps it for updates; null when refused at the cap. */
+  connect(res: ServerResponse): SseStream | null;
   /** Something changed: schedule a flush within the interval. */
   poke(): void;
   /** Sends pending changes now. */
   flush(): void;
   readonly clients: number;
+  counts(): HubCounts;
   /** Cancels the pending flush and ends every stream. */
   close(): void;
 }
 
 export function createHub(store: DashboardStore, o: HubOptions): Hub {
   const clients = new Set<SseStream>();
+  const maxClients = o.maxClients ?? 4;
+  const counts: HubCounts = { refused: 0, dropped: 0 };
+  /**
+   * The snapshot's text, reused until the store changes (every change pokes): a tab that
+   * reconnects in a loop costs one serialisation per change, not one per connection.
+   */
+  let snapshotText: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let lastFlush = 0;
   let closed = false;
@@ -59,14 +80,25 @@ export function createHub(store: DashboardStore, o: HubOptions): Hub {
 
   return {
     connect(res) {
-      const stream = sse(res, { retryMs: o.retryMs ?? 2000, heartbeatMs: o.heartbeatMs, maxBufferedBytes: o.maxBufferedBytes ?? 16 * 1024 * 1024 });
+      if (!closed && clients.size >= maxClients) {
+        counts.refused++;
+        sendJson(res, 503, { error: `at most ${maxClients} dashboard streams at once; retry later` }, { 'Retry-After': '10' });
+        return null;
+      }
+      const stream = sse(res, {
+        retryMs: o.retryMs ?? 2000,
+        heartbeatMs: o.heartbeatMs,
+        maxBufferedBytes: o.maxBufferedBytes ?? 16 * 1024 * 1024,
+        onOverflow: () => counts.dropped++,
+      });
       if (closed) {
         stream.close();
         return stream;
       }
       // Pending changes are in the snapshot too; the delta that follows repeats them, which
       // is harmless: clients apply updates idempotently.
-      stream.send('snapshot', JSON.stringify(store.snapshot()));
+      snapshotText ??= JSON.stringify(store.snapshot());
+      stream.send('snapshot', snapshotText);
       if (!stream.closed) {
         clients.add(stream);
         stream.onClose(() => clients.delete(stream));
@@ -74,6 +106,7 @@ export function createHub(store: DashboardStore, o: HubOptions): Hub {
       return stream;
     },
     poke() {
+      snapshotText = null;
       if (closed || timer) return;
       const wait = Math.max(0, lastFlush + o.intervalMs - Date.now());
       timer = setTimeout(flush, wait);
@@ -83,6 +116,7 @@ export function createHub(store: DashboardStore, o: HubOptions): Hub {
     get clients() {
       return clients.size;
     },
+    counts: () => ({ ...counts }),
     close() {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -14,7 +14,7 @@ import type { Command, Mode } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import { sendJson, type RouteHandler } from '../ops/http';
-import { createHub } from './hub';
+import { createHub, type HubCounts } from './hub';
 import { renderPage } from './page';
 import { createDashboardStore } from './store';
 import type { DashboardSnapshot, PolicyInfo } from './types';
@@ -38,6 +38,8 @@ export interface DashboardOptions {
   basePath?: string;
   title?: string;
   logger?: Pick<Logger, 'warn'>;
+  /** Most event streams open at once (config `http.maxDashboardStreams`). Default 4. */
+  maxStreams?: number;
 }
 
 export interface Dashboard {
@@ -58,6 +60,8 @@ export interface Dashboard {
   flush(): void;
   /** Open event streams. */
   readonly clients: number;
+  /** Streams refused at the cap and cut off for reading too slowly, since start. */
+  streamCounts(): HubCounts;
   /** Ends every stream and the pending flush. The ops server's stop() also ends streams. */
   close(): void;
 }
@@ -86,7 +90,7 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   const log = options.logger;
   const onError = (what: string) => (err: unknown) => log?.warn({ err: describeError(err) }, `dashboard ${what} failed; the processor carries on`);
   const store = createDashboardStore(limits);
-  const hub = createHub(store, { intervalMs: flushIntervalMs, onError: onError('update') });
+  const hub = createHub(store, { intervalMs: flushIntervalMs, onError: onError('update'), maxClients: positiveInt('maxStreams', options.maxStreams ?? 4) });
   const page = renderPage({ title: options.title ?? 'homeostat — live', eventsPath: `${base}/events` });
 
   /** Every hook runs inside the processor's batch: contain its failures. */
@@ -145,6 +149,7 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     get clients() {
       return hub.clients;
     },
+    streamCounts: () => hub.counts(),
     close: () => hub.close(),
   };
 }

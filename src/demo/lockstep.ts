@@ -18,8 +18,7 @@
  * simulated time as in-process, and the run gives the same figures and command ids — the
  * transport adds wall-clock latency, never simulated latency.
  */
-import { randomBytes } from 'node:crypto';
-import type { SigningKey } from '../actions';
+import { ephemeralSigningKey, keyringFor, type SigningKey } from '../actions';
 import type { ActionStatus } from '../codec';
 import { HomeostatError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
@@ -126,7 +125,7 @@ export async function runThroughKafka(prepared: PreparedScenario, opts: KafkaRun
     throw explainKafkaError(err, config.kafka.brokers);
   }
   // A key of this run only: the executor trusts nothing else, and nothing else trusts it.
-  const signing = opts.signing ?? { keyId: `demo-${opts.runId}`, key: randomBytes(32) };
+  const signing = opts.signing ?? ephemeralSigningKey(`demo-${opts.runId}`);
   const clock = createSimClock(prepared.startMs);
   const stops: (() => Promise<unknown>)[] = [];
   let stats: KafkaRunStats | undefined;
@@ -142,7 +141,7 @@ export async function runThroughKafka(prepared: PreparedScenario, opts: KafkaRun
       names,
       kafka: config.kafka,
       registry: opts.registry ? config.registry : undefined,
-      keyring: { [signing.keyId]: signing.key },
+      keyring: keyringFor(signing),
       clock,
       logger,
     });

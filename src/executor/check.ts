@@ -8,10 +8,12 @@
  *    so a forged copy of a real id can neither be reported as a duplicate nor poison the
  *    seen-set;
  * 2. the seen-set next — a command id is handled once, whatever else is true of it now;
- * 3. then freshness, target, bounds and the executor's own validation, so that a shadow
+ * 3. then the audience and the lease length (a genuine command for another executor group,
+ *    or a lease longer than this executor allows, is refused),
+ * 4. then freshness, target, bounds and the executor's own validation, so that a shadow
  *    command is reported `shadowed` only when it would really have been applied.
  */
-import { NUMERIC_PARAM_KEYS, isRevertType, verifyCommand, type Keyring } from '../actions';
+import { NUMERIC_PARAM_KEYS, isRevertType, verifyCommand, type Keyring, type VerifyFailure } from '../actions';
 import type { ActionStatus } from '../codec';
 import type { Command, CommandType } from '../model/command';
 import type { ParamBounds, SeenEntry, TargetAllowList, ValidateFn } from './types';
@@ -20,6 +22,8 @@ export interface CheckContext {
   types: ReadonlySet<CommandType>;
   targets?: TargetAllowList;
   keyring: Keyring;
+  audiences: ReadonlySet<string>;
+  maxLeaseMs: number;
   /** Executor wall clock, epoch ms. */
   now: number;
   maxClockSkewMs: number;
@@ -60,25 +64,48 @@ export function boundsViolation(cmd: Command, bounds: ParamBounds | undefined): 
   return undefined;
 }
 
+/** The executor's own validation; one that throws rejects the command instead of stalling the partition. */
+function validated(cmd: Command, validate: ValidateFn | undefined): string | undefined {
+  try {
+    return validate?.(cmd);
+  } catch (err) {
+    return `validate threw: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+function signatureFailure(cmd: Command, reason: VerifyFailure, detail: string | undefined): string {
+  switch (reason) {
+    case 'unsigned':
+      return 'the command is not signed';
+    case 'unknown-key':
+      return `key id ${JSON.stringify(String(cmd.keyId).slice(0, 64))} is not in the executor's keyring`;
+    case 'malformed':
+      return `the command cannot be encoded for verification, so it cannot have been signed (${detail ?? 'unencodable field'})`;
+    default:
+      return 'the signature does not match the command';
+  }
+}
+
 export function checkCommand(cmd: Command, ctx: CheckContext): CheckVerdict {
   if (!ctx.types.has(cmd.type)) {
     return { ok: false, status: 'rejected', detail: `type ${cmd.type} is not handled by this executor`, authentic: false };
   }
   const sig = verifyCommand(cmd, ctx.keyring);
   if (!sig.ok) {
-    const why =
-      sig.reason === 'unsigned'
-        ? 'the command is not signed'
-        : sig.reason === 'unknown-key'
-          ? `key id ${JSON.stringify(cmd.keyId)} is not in the executor's keyring`
-          : 'the signature does not match the command';
-    return { ok: false, status: 'rejected', detail: `signature: ${sig.reason}: ${why}`, authentic: false };
+    return { ok: false, status: 'rejected', detail: `signature: ${sig.reason}: ${signatureFailure(cmd, sig.reason, sig.detail)}`, authentic: false };
   }
   const seen = ctx.seen(cmd.id);
   if (seen !== undefined) {
     return seen.state === 'applying'
       ? { ok: false, status: 'failed', detail: INTERRUPTED_DETAIL, authentic: true }
       : { ok: false, status: 'duplicate', detail: `command ${cmd.id} was already handled`, authentic: true };
+  }
+  if (!ctx.audiences.has(cmd.audience)) {
+    return { ok: false, status: 'rejected', detail: `audience ${JSON.stringify(cmd.audience)} is not this executor's (${[...ctx.audiences].join(', ')})`, authentic: true };
+  }
+  const lease = cmd.expiresAt - cmd.issuedAt;
+  if (!(lease > 0 && lease <= ctx.maxLeaseMs)) {
+    return { ok: false, status: 'rejected', detail: `lease of ${lease} ms (expiresAt − issuedAt) is outside (0, ${ctx.maxLeaseMs}] ms (maxLeaseMs)`, authentic: true };
   }
   if (cmd.issuedAt > ctx.now + ctx.maxClockSkewMs) {
     return {
@@ -97,7 +124,7 @@ export function checkCommand(cmd: Command, ctx: CheckContext): CheckVerdict {
   }
   const outOfBounds = boundsViolation(cmd, ctx.bounds);
   if (outOfBounds !== undefined) return { ok: false, status: 'rejected', detail: outOfBounds, authentic: true };
-  const invalid = ctx.validate?.(cmd);
+  const invalid = validated(cmd, ctx.validate);
   if (invalid !== undefined) return { ok: false, status: 'rejected', detail: invalid, authentic: true };
   if (cmd.mode === 'shadow') {
     return { ok: false, status: 'shadowed', detail: 'shadow mode: passed every check, not applied', authentic: true };

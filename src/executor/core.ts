@@ -51,6 +51,8 @@ export interface ExecutorCore {
 
 const STATUSES: readonly ActionStatus[] = ['applied', 'rejected', 'failed', 'reverted', 'expired', 'shadowed', 'duplicate'];
 const MAX_REVERT_RETRY_MS = 60_000;
+/** 15 min: fifty times the default lease (3 windows of 10 s) and short enough that a leaked command cannot hold for long. */
+export const DEFAULT_MAX_LEASE_MS = 900_000;
 
 export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
   const { name, ledger } = options;
@@ -59,6 +61,8 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
   const applyTimeoutMs = options.applyTimeoutMs ?? 10_000;
   const revertRetryMs = options.revertRetryMs ?? 1_000;
   const types = new Set(options.types);
+  const audiences = new Set(options.audiences ?? options.types.map(familyOf));
+  const maxLeaseMs = options.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS;
   const seen = createSeenSet(options.dedupGraceMs ?? 3_600_000);
   let leases: ExecutorLeaseTable = {};
   /** Offsets of handled records not committed yet (skipped records need no transaction of their own). */
@@ -78,6 +82,8 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
     types,
     targets: options.targets,
     keyring: options.keyring,
+    audiences,
+    maxLeaseMs,
     now,
     maxClockSkewMs: options.maxClockSkewMs,
     bounds: options.bounds,
@@ -177,7 +183,10 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
       leaseChange = { kind: 'lease', target: cmd.target, family, lease: null };
     } else if (!revert) {
       // A failed apply may still have changed something: keep it leased so it is reverted.
-      const next = leaseFor(cmd, !done.ok);
+      // The settings before the lease began: kept across renewals, so a revert restores the operator's, not ours.
+      const prior = getLease(leases, cmd.target, family);
+      const previous = prior?.previous ?? (done.ok ? done.outcome.previous : undefined);
+      const next: ExecutorLease = previous === undefined ? leaseFor(cmd, !done.ok) : { ...leaseFor(cmd, !done.ok), previous };
       leases = putLease(leases, next);
       leaseChange = { kind: 'lease', target: cmd.target, family, lease: next };
     }
@@ -247,7 +256,11 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
 
   return {
     restore(entries) {
-      const restored = restoreState(entries);
+      // Re-verified: entries on the state topic are trusted no more than the actions topic.
+      const restored = restoreState(entries, (c) => verifyCommand(c, options.keyring).ok);
+      if (restored.unverified.length > 0) {
+        logger.warn({ commands: restored.unverified }, 'state entries whose command does not verify: their leases are kept only to be reverted, without restoring unsigned previous settings');
+      }
       const now = clock.now();
       for (const [id, e] of restored.seen) seen.mark(id, e);
       seen.prune(now);

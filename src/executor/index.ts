@@ -45,7 +45,7 @@ export type { QueryOutcome, WorkerModelState } from './demo-worker-model';
 export { REFERENCE_EXECUTORS, isReferenceExecutorName, referenceHandlers, runReferenceExecutor } from './reference';
 export type { ReferenceExecutorName, ReferenceExecutorOptions } from './reference';
 export type { ReferenceHandlers } from './reference/handlers';
-export { DEFAULT_TIMEOUT_URL_TEMPLATE, queryTimeoutHandlers, timeoutUrl } from './reference/query-timeout';
+export { checkUrlTemplate, queryTimeoutHandlers, timeoutUrl } from './reference/query-timeout';
 export type { QueryTimeoutOptions } from './reference/query-timeout';
 export { createHttpJson } from './reference/http';
 export type { HttpJson, HttpJsonOptions } from './reference/http';

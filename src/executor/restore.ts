@@ -9,6 +9,7 @@
  */
 import { isRevertType } from '../actions';
 import { dropLease, leaseFor, putLease, type ExecutorLeaseTable } from './lease-table';
+import type { Command } from '../model/command';
 import type { SeenEntry, StateEntry } from './types';
 
 export interface RestoredState {
@@ -16,26 +17,40 @@ export interface RestoredState {
   leases: ExecutorLeaseTable;
   /** Commands whose intent has no outcome: interrupted mid-apply. */
   interrupted: string[];
+  /** Ids of commands read back whose signature did not verify. */
+  unverified: string[];
 }
 
-export function restoreState(entries: readonly StateEntry[]): RestoredState {
+/** Whether a command read back from the state topic is genuine (the executor's keyring). */
+export type VerifyStored = (cmd: Command) => boolean;
+
+export function restoreState(entries: readonly StateEntry[], verify: VerifyStored = () => true): RestoredState {
   const seen = new Map<string, SeenEntry>();
+  const unverified = new Set<string>();
+  const genuine = (cmd: Command): boolean => {
+    if (verify(cmd)) return true;
+    unverified.add(String(cmd.id));
+    return false;
+  };
   let leases: ExecutorLeaseTable = {};
   for (const e of entries) {
     if (e.kind === 'command') {
       if (e.state === 'done' || seen.get(e.commandId)?.state !== 'done') {
         seen.set(e.commandId, { state: e.state, expiresAt: e.expiresAt });
       }
-      if (e.state === 'applying' && e.command !== null && !isRevertType(e.command.type)) {
+      if (e.state === 'applying' && e.command !== null && !isRevertType(e.command.type) && genuine(e.command)) {
         leases = putLease(leases, leaseFor(e.command, true));
       }
     } else if (e.lease === null) {
       leases = dropLease(leases, e.target, e.family);
-    } else {
+    } else if (genuine(e.lease.command)) {
       leases = putLease(leases, e.lease);
+    } else {
+      const { previous: _untrusted, ...lease } = e.lease;
+      leases = putLease(leases, { ...lease, uncertain: true });
     }
   }
   const interrupted = [...seen.entries()].filter(([, s]) => s.state === 'applying').map(([id]) => id);
-  return { seen, leases, interrupted };
+  return { seen, leases, interrupted, unverified: [...unverified] };
 }
 

@@ -48,6 +48,11 @@ export interface ExecutorLease {
    * that never took effect is harmless and leaving one in force is not.
    */
   uncertain: boolean;
+  /**
+   * What apply reported in force before this lease began (`ApplyOutcome.previous` of its
+   * first successful apply; renewals keep it): what a revert restores. Absent when unknown.
+   */
+  previous?: Record<string, string>;
 }
 
 export interface RevertRequest {
@@ -129,7 +134,15 @@ export interface ExecutorCoreOptions {
   /** Command types this executor handles; others on the actions topic are skipped silently. */
   types: readonly CommandType[];
   targets?: TargetAllowList;
+  /** The processor's Ed25519 public keys by key id. */
   keyring: Keyring;
+  /**
+   * Audiences this executor applies commands for; any other is rejected. Default: the
+   * families of `types` (what the processor sets unless its `signing.audiences` says otherwise).
+   */
+  audiences?: readonly string[];
+  /** A command whose lease (expiresAt − issuedAt) is longer is rejected. Default 900 000 (15 min). */
+  maxLeaseMs?: number;
   /** A command issued further than this in the future of the executor's clock is rejected. */
   maxClockSkewMs: number;
   bounds?: ParamBounds;

@@ -1,8 +1,10 @@
 /**
- * Blast-radius cap: at most `fraction` of a policy's known targets (those it observed in
- * this window or holds a lease on) may be under its action at once, and never fewer than
- * `min` (so a fleet of three can still be helped). A wrong policy then hurts a tenth of the
- * fleet, not all of it; acting again on a target already under action does not widen it.
+ * Blast-radius cap: at most `fraction` of a policy's fleet may be under its action at once,
+ * and never fewer than `min` (so a fleet of three can still be helped). A wrong policy then
+ * hurts a tenth of the fleet, not all of it; acting again on a target already under action
+ * does not widen it. The fleet is `fleetSize` when the operator configures it — a number
+ * no telemetry producer can change — else the targets observed in this window or under
+ * lease, which fake sources can inflate.
  */
 import type { Guardrail } from './types';
 
@@ -14,12 +16,14 @@ export const blastRadius: Guardrail = {
   name: 'blast_radius',
   check: (_state, c, ctx) => {
     if (c.action !== 'set' || ctx.targetUnderAction) return { ok: true };
-    const { fraction, min } = ctx.config.blastRadius;
-    const limit = blastRadiusLimit(ctx.knownTargets, fraction, min);
+    const { fraction, min, fleetSize } = ctx.config.blastRadius;
+    const fleet = fleetSize ?? ctx.knownTargets;
+    const limit = blastRadiusLimit(fleet, fraction, min);
     if (ctx.targetsUnderAction + 1 <= limit) return { ok: true };
+    const counted = fleetSize !== undefined ? `a configured fleet of ${fleetSize}` : `${ctx.knownTargets} known targets`;
     return {
       ok: false,
-      reason: `${ctx.targetsUnderAction} of ${ctx.knownTargets} known targets already under action; the cap is ${limit} (fraction ${fraction}, min ${min})`,
+      reason: `${ctx.targetsUnderAction} of ${counted} already under action; the cap is ${limit} (fraction ${fraction}, min ${min})`,
     };
   },
 };

@@ -47,6 +47,13 @@ export const policyGuardrailsSchema = z
         fraction: z.number().gt(0).max(1).default(0.1),
         /** …but always allow at least this many, so small fleets can be helped. */
         min: z.number().int().min(1).default(1),
+        /**
+         * The number of targets the policy may act on, as the operator knows it. Set, the cap
+         * is fraction × fleetSize and telemetry cannot move it; unset, it counts the targets
+         * observed in the window (and those under lease), which any telemetry producer can
+         * inflate with made-up sources (docs/security.md).
+         */
+        fleetSize: z.number().int().min(1).optional(),
       })
       .strict()
       .default({}),

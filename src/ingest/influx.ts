@@ -85,13 +85,64 @@ function readName(c: Cursor, stops: readonly number[], escapable: readonly numbe
   }
   out += c.s.slice(from, c.i);
   if (out === '') throw new LineError(`${what} is empty`, c.i - c.lineStart);
+  if (out.length > MAX_NAME_LENGTH) throw new LineError(`${what} is ${out.length} characters long; at most ${MAX_NAME_LENGTH}`, c.i - c.lineStart);
   return out;
 }
 
-const BOOLEANS: Record<string, boolean> = { t: true, T: true, true: true, True: true, TRUE: true, f: false, F: false, false: false, False: false, FALSE: false };
-const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// A Map, not an object literal: `toString` or `constructor` must not read as a boolean.
+const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ['t', true], ['T', true], ['true', true], ['True', true], ['TRUE', true],
+  ['f', false], ['F', false], ['false', false], ['False', false], ['FALSE', false],
+]);
 const INTEGER = /^[+-]?\d+i$/;
 const UINTEGER = /^\d+u$/;
+/**
+ * Longest unquoted field value (a number or boolean). A float64 needs at most 24
+ * characters in shortest form; writers that print 17 significant digits plus an exponent
+ * stay under 40. Anything longer is refused before it is scanned further.
+ */
+export const MAX_NUMBER_TEXT = 64;
+/** Longest measurement, tag key, tag value or field key, in UTF-16 code units (telemetry limits are tighter). */
+export const MAX_NAME_LENGTH = 4096;
+/** Longest quoted string field value: skipped anyway, but never buffered without bound. */
+export const MAX_STRING_FIELD_LENGTH = 65536;
+
+function isDigit(ch: number): boolean {
+  return ch >= 0x30 && ch <= 0x39;
+}
+
+/** Index after a run of digits from `i`. */
+function skipDigits(s: string, i: number): number {
+  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * True when `s` is a line-protocol float: [+-] (digits [. digits?] | . digits) [(e|E) [+-] digits].
+ * One left-to-right pass, no backtracking: linear in the length of `s` (a regular expression
+ * with nested optional digit runs was quadratic on a long run of digits).
+ */
+export function isFloatText(s: string): boolean {
+  let i = 0;
+  if (s.charCodeAt(i) === 0x2b || s.charCodeAt(i) === 0x2d) i++;
+  const intEnd = skipDigits(s, i);
+  let mantissaDigits = intEnd - i;
+  i = intEnd;
+  if (s.charCodeAt(i) === 0x2e) {
+    const fracEnd = skipDigits(s, i + 1);
+    mantissaDigits += fracEnd - (i + 1);
+    i = fracEnd;
+  }
+  if (mantissaDigits === 0) return false;
+  if (s.charCodeAt(i) === 0x65 || s.charCodeAt(i) === 0x45) {
+    i++;
+    if (s.charCodeAt(i) === 0x2b || s.charCodeAt(i) === 0x2d) i++;
+    const expEnd = skipDigits(s, i);
+    if (expEnd === i) return false;
+    i = expEnd;
+  }
+  return i === s.length;
+}
 const INT64_MAX = 9223372036854775807n;
 const UINT64_MAX = 18446744073709551615n;
 
@@ -102,7 +153,9 @@ function readFieldValue(c: Cursor): FieldValue {
     let out = '';
     let from = c.i;
     // A quoted string may span lines (the reference forbids it, InfluxDB's parser allows it).
+    const opened = c.i;
     while (c.i < c.s.length) {
+      if (c.i - opened > MAX_STRING_FIELD_LENGTH) throw new LineError(`string field value is longer than ${MAX_STRING_FIELD_LENGTH} characters`, col);
       const ch = c.s.charCodeAt(c.i);
       if (ch === BACKSLASH && c.i + 1 < c.s.length && (c.s.charCodeAt(c.i + 1) === QUOTE || c.s.charCodeAt(c.i + 1) === BACKSLASH)) {
         out += c.s.slice(from, c.i) + c.s[c.i + 1];
@@ -128,7 +181,9 @@ function readFieldValue(c: Cursor): FieldValue {
   }
   const text = c.s.slice(start, c.i);
   if (text === '') throw new LineError('field value is empty', col);
-  if (text in BOOLEANS) return { type: 'boolean', value: BOOLEANS[text] };
+  if (text.length > MAX_NUMBER_TEXT) throw new LineError(`field value is ${text.length} characters long; a number or boolean is at most ${MAX_NUMBER_TEXT}`, col);
+  const bool = BOOLEANS.get(text);
+  if (bool !== undefined) return { type: 'boolean', value: bool };
   if (INTEGER.test(text)) {
     const big = BigInt(text.slice(0, -1));
     if (big > INT64_MAX || big < -INT64_MAX - 1n) throw new LineError(`integer ${text} is outside the int64 range`, col);
@@ -139,7 +194,7 @@ function readFieldValue(c: Cursor): FieldValue {
     if (big > UINT64_MAX) throw new LineError(`unsigned integer ${text} is outside the uint64 range`, col);
     return { type: 'uinteger', value: Number(big) };
   }
-  if (FLOAT.test(text)) {
+  if (isFloatText(text)) {
     const value = Number(text);
     if (!Number.isFinite(value)) throw new LineError(`float ${text} is out of range`, col);
     return { type: 'float', value };

@@ -78,8 +78,14 @@ export interface Command {
   issuedAt: number;
   /** Lease expiry, epoch ms: an executor reverts when it passes without a renewal. */
   expiresAt: number;
-  /** Id of the HMAC key that signed the command; '' when unsigned. */
+  /** Id of the Ed25519 key that signed the command; '' when unsigned. */
   keyId: string;
-  /** Hex HMAC-SHA256 over the canonical encoding of every other field; '' when unsigned. */
+  /** Base64 Ed25519 signature over every other field (docs/signing.md); '' when unsigned. */
   signature: string;
+  /**
+   * Which executors may apply the command (they refuse any other audience). Default: the
+   * command family; `signing.audiences` in the processor's config names others. '' on
+   * commands written before the field existed: no executor accepts those.
+   */
+  audience: string;
 }

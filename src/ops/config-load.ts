@@ -27,15 +27,27 @@ function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
   return cur;
 }
 
-function show(value: unknown): string {
+/** Keys whose values are secrets: never echoed in an error, at any depth. */
+const SECRET_KEY = /pass(word)?|secret|token|credential|private|(^|[^a-z])key$/i;
+
+function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? '<redacted>' : redact(v)]));
+}
+
+function show(value: unknown, path: readonly (string | number)[]): string {
   if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
+  const last = path[path.length - 1];
+  if (typeof last === 'string' && SECRET_KEY.test(last)) return '<redacted>';
+  const s = JSON.stringify(redact(value));
   return s === undefined ? typeof value : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /**
  * Validates `input` against `schema` and returns the fully defaulted value, or throws a
  * ConfigError listing every problem as "key: got <value>: <what is wrong / the fix>".
+ * Secrets (passwords, tokens, keys) are shown as <redacted>, at any depth.
  */
 export function validateConfig<S extends ZodTypeAny>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
@@ -45,7 +57,7 @@ export function validateConfig<S extends ZodTypeAny>(schema: S, input: unknown):
     if (issue.code === 'unrecognized_keys') {
       return `${key}: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; check the spelling against docs/config.md`;
     }
-    return `${key}: got ${show(valueAt(input, issue.path))}: ${issue.message}`;
+    return `${key}: got ${show(valueAt(input, issue.path), issue.path)}: ${issue.message}`;
   });
   throw new ConfigError(issues);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HomeostatError } from '../errors';
 import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
 import { engineSchema, limitsSchema } from './config-engine';
 import { mergeDeep, readYamlFile, validateConfig } from './config-load';
@@ -28,9 +29,17 @@ export const configSchema = z
     verification: z.record(z.unknown()).default({}),
     /** Overrides every policy's mode (also --mode). Unset: each policy's own mode, shadow by default. */
     mode: z.enum(['shadow', 'canary', 'enforce']).optional(),
-    /** HMAC key that signs every command: a file, else env HOMEOSTAT_SIGNING_KEY, else a generated development key. */
+    /**
+     * Ed25519 key that signs every command: a file, else env HOMEOSTAT_SIGNING_KEY, else a
+     * generated development key pair. `audiences` names which executors may apply a
+     * policy's commands (policy name or command family → audience; default the family).
+     */
     signing: z
-      .object({ keyFile: z.string().min(1).optional(), keyId: z.string().min(1).optional() })
+      .object({
+        keyFile: z.string().min(1).optional(),
+        keyId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1–64 letters, digits, ".", "_" or "-"').optional(),
+        audiences: z.record(z.string().regex(/^[A-Za-z0-9._@:/-]{1,128}$/, 'use 1–128 letters, digits or . _ @ : / -')).default({}),
+      })
       .strict()
       .default({}),
     /**
@@ -88,6 +97,14 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(9464),
         host: z.string().min(1).default('127.0.0.1'),
         enabled: z.boolean().default(true),
+        /**
+         * Environment variable holding a bearer token every route but /healthz and /readyz
+         * then requires (the token never goes in a file that is checked in). Unset: no auth,
+         * which is why the default host is 127.0.0.1.
+         */
+        authTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+        /** Most dashboard event streams open at once; each costs a snapshot and up to 16 MiB of buffer. */
+        maxDashboardStreams: z.number().int().min(1).max(64).default(4),
       })
       .strict()
       .default({}),
@@ -140,4 +157,15 @@ export function loadConfig(sources: ConfigSources = {}): HomeostatConfig {
   raw = mergeDeep(raw, fromFlags);
   raw = mergeDeep(raw, sources.overrides);
   return validateConfig(configSchema, raw);
+}
+
+/** The ops server's bearer token from `http.authTokenEnv`; throws naming the variable (never its value) when it is unset or short. */
+export function httpAuthToken(config: Pick<HomeostatConfig, 'http'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const name = config.http.authTokenEnv;
+  if (name === undefined) return undefined;
+  const token = env[name];
+  if (token === undefined || token.length < 16) {
+    throw new HomeostatError('CONFIG_INVALID', `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set it to a random token (e.g. openssl rand -hex 32)`);
+  }
+  return token;
 }

@@ -33,6 +33,8 @@ export interface SseOptions {
   maxBufferedBytes?: number;
   /** Reconnection delay suggested to the client (the `retry:` field), ms. Default: not sent. */
   retryMs?: number;
+  /** Told when the stream is cut off for reading too slowly (to count it). */
+  onOverflow?: () => void;
 }
 
 const streams = new WeakMap<ServerResponse, SseStream>();
@@ -88,6 +90,7 @@ export function sse(res: ServerResponse, options: SseOptions = {}): SseStream {
     }
     if (res.writableLength > maxBufferedBytes) {
       stream.close();
+      options.onOverflow?.();
       return false;
     }
     res.write(chunk);

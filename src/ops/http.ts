@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gauge, Registry } from 'prom-client';
@@ -49,6 +50,12 @@ export interface OpsServerOptions {
   routes?: Readonly<Record<string, RouteHandler>>;
   /** stop() lets in-flight plain requests finish for this long before cutting them. Default 2000 ms. */
   stopGraceMs?: number;
+  /**
+   * When set, every route but /healthz and /readyz (probes carry no data) needs
+   * `Authorization: Bearer <token>`. A browser may open `/dashboard?token=<token>` once: the
+   * answer sets an HttpOnly, SameSite=Strict cookie that its event stream then carries.
+   */
+  authToken?: string;
 }
 
 export interface OpsServer {
@@ -60,6 +67,33 @@ export interface OpsServer {
 }
 
 const BUILT_IN = new Set(['/metrics', '/healthz', '/readyz']);
+const OPEN = new Set(['/healthz', '/readyz']);
+const TOKEN_COOKIE = 'homeostat_token';
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  // Compare digests: equal length always, so timingSafeEqual cannot throw and length leaks nothing.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** 'ok', 'ok-set-cookie' (the token came in the query), or 'denied'. */
+function authorize(req: IncomingMessage, url: URL, token: string): 'ok' | 'ok-set-cookie' | 'denied' {
+  const header = req.headers.authorization;
+  if (header !== undefined && header.startsWith('Bearer ') && sameSecret(header.slice(7).trim(), token)) return 'ok';
+  if (sameSecret(cookie(req, TOKEN_COOKIE), token)) return 'ok';
+  if (sameSecret(url.searchParams.get('token') ?? undefined, token)) return 'ok-set-cookie';
+  return 'denied';
+}
 
 /** Writes a JSON body with the right headers. Exported for route handlers. */
 export function sendJson(
@@ -167,6 +201,16 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: 'method not allowed', method: req.method ?? '' }, { Allow: 'GET, HEAD' });
       return;
+    }
+    if (options.authToken !== undefined && !OPEN.has(path)) {
+      const auth = authorize(req, url, options.authToken);
+      if (auth === 'denied') {
+        sendJson(res, 401, { error: 'unauthorized: send Authorization: Bearer <token>' }, { 'WWW-Authenticate': 'Bearer realm="homeostat"' });
+        return;
+      }
+      if (auth === 'ok-set-cookie') {
+        res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(options.authToken)}; HttpOnly; SameSite=Strict; Path=/`);
+      }
     }
     if (path === '/metrics') await serveMetrics(res);
     else if (path === '/healthz') await serveHealth(res);

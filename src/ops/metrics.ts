@@ -255,3 +255,23 @@ export async function accountingSnapshot(metrics: HomeostatMetrics): Promise<Acc
   ]);
   return { consumed, aggregated, late, deadLettered, restored };
 }
+
+/**
+ * `homeostat_dashboard_streams_total{outcome}`: dashboard event streams refused at the cap
+ * (`refused`) and cut off for reading too slowly (`dropped`), read from the dashboard at
+ * each scrape.
+ */
+export function countDashboardStreams(registry: Registry, source: { streamCounts(): { refused: number; dropped: number } }): void {
+  new Counter({
+    name: 'homeostat_dashboard_streams_total',
+    help: 'Dashboard event streams refused at http.maxDashboardStreams (outcome=refused) or cut off for reading too slowly (outcome=dropped), since start',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const c = source.streamCounts();
+      this.reset();
+      this.inc({ outcome: 'refused' }, c.refused);
+      this.inc({ outcome: 'dropped' }, c.dropped);
+    },
+  });
+}

@@ -35,10 +35,10 @@ export interface ReplaySetup extends ReplayOptions {
 export function replaySigningKey(config: HomeostatConfig, env: NodeJS.ProcessEnv = process.env): { key: SigningKey | null; source: 'file' | 'env' | 'none' } {
   const configured = config.signing.keyFile !== undefined || (env[SIGNING_KEY_ENV] !== undefined && env[SIGNING_KEY_ENV] !== '');
   if (!configured) return { key: null, source: 'none' };
-  const loaded = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, env });
+  const loaded = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, env });
   // Unreachable by construction (a key is configured), kept as a guard against a generated key.
   if (loaded.source === 'generated') return { key: null, source: 'none' };
-  return { key: { keyId: loaded.keyId, key: loaded.key }, source: loaded.source };
+  return { key: loaded, source: loaded.source };
 }
 
 export function replaySetupFromConfig(config: HomeostatConfig, options: ReplaySetupOptions = {}): ReplaySetup {

@@ -12,7 +12,7 @@ import type { Command } from '../../src/model/command';
 import type { Decision } from '../../src/model/decision';
 import { loadConfig } from '../../src/ops/config';
 import { randomName, waitFor } from '../helpers/kafka';
-import { KEY, KEY_ID, caughtUp, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import { SIGNING, caughtUp, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';
 import { recordDiff, referenceRun, sortedBytes } from './lib/reference';
 import { reportFigures } from '../helpers/figures';
@@ -71,7 +71,7 @@ test('500 workers overloaded at once: the guardrails cap the commands and record
   expect(new Set(commands.map((c) => c.id)).size).toBe(commands.length);
 
   // And exactly what the pure pipeline decides for the same records.
-  const ref = await referenceRun(await readAll(fx.inst, topics.telemetry), { config, partitions: P, signing: { keyId: KEY_ID, key: KEY } });
+  const ref = await referenceRun(await readAll(fx.inst, topics.telemetry), { config, partitions: P, signing: SIGNING });
   const none = { onlyLive: [], onlyReference: [], counts: [0, 0] };
   expect(recordDiff(sortedBytes(actions), ref.commandBytes)).toEqual(none);
   expect(recordDiff(sortedBytes(decisionRecords), ref.decisionBytes)).toEqual(none);

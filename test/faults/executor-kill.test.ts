@@ -11,7 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { INTERRUPTED_DETAIL } from '../../src/executor';
 import { randomName, waitFor } from '../helpers/kafka';
-import { KEY, KEY_ID, stopChild } from './lib/cli';
+import { publicText } from '../helpers/keys';
+import { KEY_ID, SIGNING, stopChild } from './lib/cli';
 import { commandMessage, signedCommand } from './lib/commands';
 import { followResults } from './lib/executor';
 import { createTopics, produceOrdered } from './lib/kafka';
@@ -56,8 +57,7 @@ test('an executor SIGKILLed mid-apply applies that command at most once after th
     ACTIONS_TOPIC: actions,
     RESULTS_TOPIC: results,
     EXECUTOR_NAME: randomName('qt'),
-    KEY_ID,
-    KEY_BASE64: KEY.toString('base64'),
+    VERIFY_KEYS: `${KEY_ID}=${publicText(SIGNING)}`,
     CALLS_FILE: calls,
   };
   const followed = await followResults(fx.inst, results);

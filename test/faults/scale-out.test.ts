@@ -17,7 +17,7 @@ import { recordDiff, referenceRun, sortedBytes } from './lib/reference';
 import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
 import { T0, endMarkers, fleet } from './lib/workload';
-import { KEY, KEY_ID } from './lib/cli';
+import { SIGNING } from './lib/cli';
 
 const P = 4;
 const fx = useFaultBroker('scaleout');
@@ -113,7 +113,7 @@ test('1 → 2 → 3 → 2 → 1 processes sharing the partitions (one SIGKILLed)
 
   // And the commands, decisions and outcomes a single-owner process would have written.
   const telemetry = await readAll(fx.inst, topics.telemetry);
-  const single = await referenceRun(telemetry, { config: { ...config, runner: { ...config.runner, scaleOut: false } }, partitions: P, signing: { keyId: KEY_ID, key: KEY } });
+  const single = await referenceRun(telemetry, { config: { ...config, runner: { ...config.runner, scaleOut: false } }, partitions: P, signing: SIGNING });
   expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.actions)), single.commandBytes)).toEqual({ onlyLive: [], onlyReference: [], counts: [0, 0] });
   expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.decisions)), single.decisionBytes)).toEqual({ onlyLive: [], onlyReference: [], counts: [0, 0] });
 

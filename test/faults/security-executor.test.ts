@@ -9,7 +9,8 @@ import { signCommand } from '../../src/actions';
 import { createExecutor } from '../../src/executor';
 import type { Command } from '../../src/model/command';
 import { randomName, waitFor } from '../helpers/kafka';
-import { KEY, KEY_ID } from './lib/cli';
+import { testSigningKey } from '../helpers/keys';
+import { KEY_ID, KEYRING } from './lib/cli';
 import { commandMessage, signedCommand } from './lib/commands';
 import { followResults } from './lib/executor';
 import { createTopics, produceOrdered } from './lib/kafka';
@@ -32,7 +33,7 @@ test('forged, replayed and out-of-allow-list commands are rejected and reported;
     topics: { actions, actionResults: results },
     types: ['query_timeout.set', 'query_timeout.revert'],
     targets: ['worker-1', 'worker-2'],
-    keyring: { [KEY_ID]: KEY },
+    keyring: KEYRING,
     maxClockSkewMs: 5_000,
     fromBeginning: true,
     apply: (cmd) => {
@@ -46,14 +47,14 @@ test('forged, replayed and out-of-allow-list commands are rejected and reported;
   try {
     const genuine = signedCommand({ target: 'worker-1' });
     const tampered: Command = { ...signedCommand({ target: 'worker-2' }), params: { ...genuine.params, timeoutMs: 1 } };
-    const attacker = signedCommand({ target: 'worker-2', key: { keyId: 'attacker', key: Buffer.alloc(32, 1) } });
-    const impostor = signedCommand({ target: 'worker-2', key: { keyId: KEY_ID, key: Buffer.alloc(32, 1) } });
+    const attacker = signedCommand({ target: 'worker-2', key: testSigningKey('attacker', 1) });
+    const impostor = signedCommand({ target: 'worker-2', key: testSigningKey(KEY_ID, 1) });
     const unsigned: Command = { ...signedCommand({ target: 'worker-2' }), keyId: '', signature: '' };
     const forgedCopy: Command = { ...genuine, params: { ...genuine.params, timeoutMs: 10 } };
     const old = signedCommand({ target: 'worker-2', issuedAt: Date.now() - 2 * 3_600_000, leaseMs: 60_000 });
     const elsewhere = signedCommand({ target: 'db-primary' });
     // A forged copy re-signed with the right key id but the wrong key is still not authentic.
-    const resigned = signCommand({ ...genuine, params: { ...genuine.params, timeoutMs: 20 } }, { keyId: KEY_ID, key: Buffer.alloc(32, 2) });
+    const resigned = signCommand({ ...genuine, params: { ...genuine.params, timeoutMs: 20 } }, testSigningKey(KEY_ID, 2));
 
     await produceOrdered(fx.inst, actions, [genuine, tampered, attacker, impostor, unsigned, forgedCopy, resigned, old, elsewhere].map(commandMessage));
     // The replay: the genuine command again, after it was applied.

@@ -5,12 +5,17 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { encodeTelemetryJson } from '../../src/codec';
 import { produce, randomName, testKafka, waitFor } from './kafka';
+import { seedText, testKeyring, testSigningKey } from './keys';
 import { brokers, registryUrl } from './services';
 
 export const BIN = resolve(__dirname, '..', '..', 'bin', 'homeostat.js');
 export const WINDOW = 1000;
 export const GRACE = 200;
-export const KEY = Buffer.alloc(32, 7);
+/** The processor's signing key in CLI tests: HOMEOSTAT_SIGNING_KEY is KEY_SEED, key id `test-key`. */
+export const KEY_SEED = seedText(7);
+export const SIGNING = testSigningKey('test-key', 7);
+/** What an executor or a test verifies the CLI processor's commands with. */
+export const KEYRING = testKeyring(SIGNING);
 
 /** `overrides`: top-level sections merged over these (e.g. `{ runner: { scaleOut: true } }`, `{ kafka: { groupId } }`). */
 export function writeConfig(dir: string, prefix: string, overrides: { name?: string; kafka?: Record<string, unknown>; runner?: Record<string, unknown> } = {}): string {
@@ -44,7 +49,7 @@ export function writeConfig(dir: string, prefix: string, overrides: { name?: str
 export function startProcessor(config: string, log: string): ChildProcess {
   const out = openSync(log, 'a');
   return spawn(process.execPath, [BIN, 'run', '--config', config, '--mode', 'enforce', '--actions-format', 'json', '--brokers', brokers().join(','), '--registry', registryUrl()], {
-    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: `base64:${KEY.toString('base64')}`, HOMEOSTAT_LOG_LEVEL: 'info' },
+    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: KEY_SEED, HOMEOSTAT_LOG_LEVEL: 'info' },
     stdio: ['ignore', out, out],
   });
 }

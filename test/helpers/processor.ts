@@ -42,9 +42,9 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
   }
   const metrics = createMetrics();
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
-  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
-  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
-  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
+  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
+  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+  const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
 
   const dashboard = createDashboard({ logger, ...dashboardOptions });
   // Effective modes: --mode, else the control plane's (restored with the state), else the config's.

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { verifyCommand } from '../../src/actions';
 import { createRecordCodec } from '../../src/codec';
 import type { Command } from '../../src/model/command';
-import { GRACE, KEY, WINDOW, overload, startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
+import { GRACE, KEYRING, WINDOW, overload, startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
 import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 
 describe('homeostat run (CLI, real broker)', () => {
@@ -48,7 +48,7 @@ describe('homeostat run (CLI, real broker)', () => {
       expect(cmd.mode).toBe('enforce');
       expect(cmd.params.timeoutMs).toBeLessThan(8000);
       expect(cmd.keyId).toBe('test-key');
-      expect(verifyCommand(cmd, { 'test-key': KEY })).toEqual({ ok: true });
+      expect(verifyCommand(cmd, KEYRING)).toEqual({ ok: true });
       // Event time ≈ wall time here: the window closes once the watermark passes its end + grace.
       const due = cmd.windowEnd + GRACE + 200;
       expect(at - due).toBeLessThanOrEqual(WINDOW + GRACE + 1000);

@@ -21,6 +21,7 @@ import { figure, prepareScenario, runScenario, type ScenarioResult } from '../..
 import { BIN } from '../helpers/cli';
 import { randomName, readTopic, withAdmin } from '../helpers/kafka';
 import { brokers, registryUrl } from '../helpers/services';
+import { testKeyring, testSigningKey } from '../helpers/keys';
 
 const run = promisify(execFile);
 const value = (r: ScenarioResult, key: string): number => {
@@ -31,7 +32,7 @@ const value = (r: ScenarioResult, key: string): number => {
 
 test('thundering herd through the real topics: commands on the actions topic, results on action-results, the same run as in-process, and it heals', async () => {
   const opts = { remediation: true, seed: 1 };
-  const signing = { keyId: 'demo-test', key: Buffer.alloc(32, 9) };
+  const signing = testSigningKey('demo-test', 9);
   const { result, stats } = await runThroughKafka(prepareScenario('thundering-herd', opts), {
     brokers: brokers(),
     prefix: randomName('demo-test'),
@@ -46,7 +47,7 @@ test('thundering herd through the real topics: commands on the actions topic, re
     expect(commands.length).toBeGreaterThan(0);
     expect(commands.map((c) => c.id)).toEqual(result.commands.map((c) => c.id));
     for (const c of commands) {
-      expect(verifyCommand(c, { [signing.keyId]: signing.key })).toEqual({ ok: true });
+      expect(verifyCommand(c, testKeyring(signing))).toEqual({ ok: true });
       expect(c.mode).toBe('enforce');
       expect(c.target).toBe('api');
     }

@@ -23,8 +23,9 @@ import { kafkaSchema } from '../../src/ops/config-kafka';
 import { createTopic, produce, randomName, testKafka, waitFor, withAdmin } from '../helpers/kafka';
 import { reportFigures } from '../helpers/figures';
 import { brokers, registryUrl } from '../helpers/services';
+import { testKeyring, testSigningKey } from '../helpers/keys';
 
-const KEY = { keyId: 'k1', key: Buffer.from('integration-test-signing-key-0001') };
+const KEY = testSigningKey('k1', 11);
 const registry = { url: registryUrl() };
 const kafka = kafkaSchema.parse({ brokers: brokers(), clientId: 'executor-quota-it' });
 const QUOTA = 2_000_000; // bytes/s
@@ -77,10 +78,12 @@ async function setup(): Promise<{ actions: string; results: string; data: string
     kafka,
     topics: { actions, actionResults: results },
     registry,
-    keyring: { [KEY.keyId]: KEY.key },
+    keyring: testKeyring(KEY),
     maxClockSkewMs: 5_000,
     fromBeginning: true,
     leaseCheckIntervalMs: 200,
+    // Random tenant names each run: the test opts in to targets naming their own client id.
+    kafkaQuota: { targetIsEntity: true },
   });
   return { actions, results, data, executor, collector: await collectResults(results) };
 }

@@ -12,8 +12,9 @@ import type { Command, CommandParams, CommandType } from '../../src/model/comman
 import { kafkaSchema } from '../../src/ops/config-kafka';
 import { createTopic, produce, randomName, waitFor, withAdmin } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
+import { testKeyring, testSigningKey } from '../helpers/keys';
 
-const KEY = { keyId: 'k1', key: Buffer.from('integration-test-signing-key-0001') };
+const KEY = testSigningKey('k1', 11);
 const kafka = kafkaSchema.parse({ brokers: brokers(), clientId: 'executor-ref-it' });
 const topicsToDelete: string[] = [];
 let windowNo = 0;
@@ -47,7 +48,7 @@ async function common(): Promise<ReferenceExecutorOptions & { topics: { actions:
   const name = randomName('ref');
   await Promise.all([createTopic(actions), createTopic(actionResults)]);
   topicsToDelete.push(actions, actionResults, `homeostat.executor.${name}.state`);
-  return { name, kafka, topics: { actions, actionResults }, keyring: { [KEY.keyId]: KEY.key }, maxClockSkewMs: 5_000, fromBeginning: true, leaseCheckIntervalMs: 200 };
+  return { name, kafka, topics: { actions, actionResults }, keyring: testKeyring(KEY), maxClockSkewMs: 5_000, fromBeginning: true, leaseCheckIntervalMs: 200 };
 }
 
 afterAll(async () => {

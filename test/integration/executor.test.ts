@@ -14,8 +14,9 @@ import type { Command, CommandParams } from '../../src/model/command';
 import { kafkaSchema } from '../../src/ops/config-kafka';
 import { createTopic, produce, randomName, testKafka, waitFor, withAdmin } from '../helpers/kafka';
 import { brokers, registryUrl } from '../helpers/services';
+import { testKeyring, testSigningKey } from '../helpers/keys';
 
-const KEY = { keyId: 'k1', key: Buffer.from('integration-test-signing-key-0001') };
+const KEY = testSigningKey('k1', 11);
 const registry = { url: registryUrl() };
 const resolver = createRegistryResolver(registry);
 const commandCodec = createRecordCodec('command');
@@ -85,7 +86,7 @@ function options(t: { actions: string; results: string; name: string }, rec: Rec
     topics: { actions: t.actions, actionResults: t.results },
     registry,
     types: ['query_timeout.set', 'query_timeout.revert'],
-    keyring: { [KEY.keyId]: KEY.key },
+    keyring: testKeyring(KEY),
     maxClockSkewMs: 5_000,
     apply: rec.apply,
     revert: rec.revert,

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyCommand } from '../../src/actions';
 import { createRecordCodec } from '../../src/codec';
-import { KEY, overload, startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
+import { KEYRING, overload, startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
 import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 
 const dir = mkdtempSync(join(tmpdir(), 'homeostat-scale-out-'));
@@ -54,7 +54,7 @@ test('scaled out, one partition idle: an overloaded worker still gets its signed
   const cmd = codec.decodeJson(first.value!);
   expect(cmd.type).toBe('query_timeout.set');
   expect(cmd.target).toBe('worker-7');
-  expect(verifyCommand(cmd, { 'test-key': KEY })).toEqual({ ok: true });
+  expect(verifyCommand(cmd, KEYRING)).toEqual({ ok: true });
   // Its windows were released although the other partition never said a word.
   const signals = (await readTopic(`${prefix}.signals`, 10, 15_000)).map((m) => createRecordCodec('signal').decodeJson(m.value!));
   expect(signals.some((s) => s.key.startsWith('worker-7|queue.depth|') && !s.partial)).toBe(true);

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import type { RunnerCounters } from '../../../src/kafka/runner';
-import { BIN as DEFAULT_BIN, KEY } from '../../helpers/cli';
+import { BIN as DEFAULT_BIN, KEY_SEED, KEYRING, SIGNING } from '../../helpers/cli';
 import type { BrokerInstance } from '../../helpers/instance';
 import { checkpointsAtEnd, randomName } from '../../helpers/kafka';
 import { faultKafka } from './kafka';
 
-export { KEY };
+export { KEY_SEED, KEYRING, SIGNING };
 
 /** The CLI under test: bin/homeostat.js (run `npm run build` first), or HOMEOSTAT_FAULTS_BIN to try another build. */
 export const BIN = process.env.HOMEOSTAT_FAULTS_BIN ?? DEFAULT_BIN;
@@ -80,7 +80,7 @@ export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstan
 export function startCliProcessor(file: string, inst: BrokerInstance, log: string, instance = '0'): ChildProcess {
   const out = openSync(log, 'a');
   return spawn(process.execPath, [BIN, 'run', '--config', file, '--brokers', inst.brokers.join(','), '--registry', NO_REGISTRY, '--instance', instance], {
-    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: `base64:${KEY.toString('base64')}`, HOMEOSTAT_LOG_LEVEL: 'info' },
+    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: KEY_SEED, HOMEOSTAT_LOG_LEVEL: 'info' },
     stdio: ['ignore', out, out],
   });
 }

@@ -3,10 +3,11 @@ import type { Message } from 'kafkajs';
 import { createRecordCodec } from '../../../src/codec';
 import type { Command, CommandParams } from '../../../src/model/command';
 import { testCommand } from '../../helpers/commands';
-import { KEY, KEY_ID } from './cli';
+import type { SigningKey } from '../../../src/actions';
+import { SIGNING } from './cli';
 
-export function signedCommand(o: { target?: string; issuedAt?: number; leaseMs?: number; params?: Partial<CommandParams>; key?: { keyId: string; key: Buffer } } = {}): Command {
-  return testCommand({ ...o, policy: 'timeouts', windowMs: 1000, leaseMs: o.leaseMs ?? 120_000, signing: o.key ?? { keyId: KEY_ID, key: KEY } });
+export function signedCommand(o: { target?: string; issuedAt?: number; leaseMs?: number; params?: Partial<CommandParams>; key?: SigningKey } = {}): Command {
+  return testCommand({ ...o, policy: 'timeouts', windowMs: 1000, leaseMs: o.leaseMs ?? 120_000, signing: o.key ?? SIGNING });
 }
 
 const codec = createRecordCodec('command');

@@ -10,7 +10,7 @@ import type { Command } from '../../../src/model/command';
 import type { BrokerInstance } from '../../helpers/instance';
 import { randomName } from '../../helpers/kafka';
 import { createLogger } from '../../../src/ops/logger';
-import { KEY, KEY_ID } from './cli';
+import { KEYRING } from './cli';
 import { faultKafka } from './kafka';
 
 export interface RecordingExecutor {
@@ -26,7 +26,7 @@ export function recordingExecutor(inst: BrokerInstance, topics: { actions: strin
     kafka: inst.kafkaConfig({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 600 }),
     topics,
     types: ['query_timeout.set', 'query_timeout.revert'],
-    keyring: { [KEY_ID]: KEY },
+    keyring: KEYRING,
     maxClockSkewMs: 24 * 3600_000,
     clock: { now: () => clockAt },
     fromBeginning: true,

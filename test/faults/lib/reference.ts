@@ -20,6 +20,7 @@ import type { HomeostatConfig } from '../../../src/ops/config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
 import { createVerifier } from '../../../src/verify';
 import type { ReadRecord } from './kafka';
+import type { SigningKey } from '../../../src/actions';
 
 export interface ReferenceResult {
   /** `key \0 value` of every signal record, sorted. */
@@ -38,7 +39,7 @@ export interface ReferenceResult {
 export interface ReferenceOptions {
   config: HomeostatConfig;
   partitions: number;
-  signing: { keyId: string; key: Buffer };
+  signing: SigningKey;
   resolver?: SchemaResolver;
   /** Records taken from each partition in turn (the runner's batches, roughly). Default 500. */
   chunk?: number;

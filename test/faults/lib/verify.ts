@@ -7,7 +7,7 @@ import { createRecordCodec } from '../../../src/codec';
 import { DLQ_HEADERS } from '../../../src/kafka/dlq';
 import type { HomeostatConfig } from '../../../src/ops/config';
 import type { BrokerInstance } from '../../helpers/instance';
-import { KEY, KEY_ID, type TopicKey } from './cli';
+import { SIGNING, type TopicKey } from './cli';
 import { header, readAll } from './kafka';
 import { dumpForPostMortem, recordDiff, referenceRun, sortedBytes } from './reference';
 
@@ -37,7 +37,7 @@ export async function expectSameAsUninterrupted(
   const telemetry = await readAll(inst, topics.telemetry);
   // Produced once, in order, with the broker up: the topic holds exactly the input.
   expect(telemetry.length).toBe(expected.records);
-  const ref = await referenceRun(telemetry, { config, partitions: expected.partitions, signing: { keyId: KEY_ID, key: KEY } });
+  const ref = await referenceRun(telemetry, { config, partitions: expected.partitions, signing: SIGNING });
   const signals = sortedBytes(await readAll(inst, topics.signals));
   const actions = await readAll(inst, topics.actions);
   const allDecisions = sortedBytes(await readAll(inst, topics.decisions));

@@ -1,46 +1,62 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSigningKey, parseKeyring, parseSecret } from '../../../src/actions/keys';
+import { generateEd25519, rawPublicKey } from '../../../src/actions/ed25519';
+import { loadSigningKey, parseKeyring } from '../../../src/actions/keys';
+import { signCommand, verifyCommand } from '../../../src/actions/signing';
 import { ConfigError } from '../../../src/errors';
+import { command } from '../executor/fixtures';
 
 describe('signing keys', () => {
-  it('decodes base64:, hex: and raw secrets, refusing short ones', () => {
-    const raw = Buffer.alloc(32, 7);
-    expect(parseSecret(`base64:${raw.toString('base64')}`, 'x')).toEqual(raw);
-    expect(parseSecret(`hex:${raw.toString('hex')}`, 'x')).toEqual(raw);
-    expect(parseSecret('  a sixteen byte secret \n', 'x').toString()).toBe('a sixteen byte secret');
-    expect(() => parseSecret('short', 'HOMEOSTAT_SIGNING_KEY')).toThrow(/HOMEOSTAT_SIGNING_KEY: the signing key is 5 bytes; use at least 16/);
-    expect(() => parseSecret('hex:zz', 'x')).toThrow(ConfigError);
-  });
-
-  it('loads from a key file first, then the environment', () => {
+  it('loads an Ed25519 private key from a key file first, then the environment', () => {
+    const a = generateEd25519();
+    const b = generateEd25519();
     const dir = mkdtempSync(join(tmpdir(), 'homeostat-keys-'));
     const file = join(dir, 'key');
-    writeFileSync(file, 'file-secret-0123456789\n');
-    const env = { HOMEOSTAT_SIGNING_KEY: 'env-secret-0123456789', HOMEOSTAT_SIGNING_KEY_ID: 'k7' };
+    writeFileSync(file, `${a.privateKey}\n`);
+    const env = { HOMEOSTAT_SIGNING_KEY: b.privateKey, HOMEOSTAT_SIGNING_KEY_ID: 'k7' };
     const fromFile = loadSigningKey({ env, keyFile: file });
-    expect([fromFile.source, fromFile.keyId, fromFile.key.toString()]).toEqual(['file', 'k7', 'file-secret-0123456789']);
+    expect([fromFile.source, fromFile.keyId, fromFile.publicKey]).toEqual(['file', 'k7', a.publicKey]);
     const fromEnv = loadSigningKey({ env });
-    expect([fromEnv.source, fromEnv.keyId, fromEnv.key.toString()]).toEqual(['env', 'k7', 'env-secret-0123456789']);
+    expect([fromEnv.source, fromEnv.keyId, fromEnv.publicKey]).toEqual(['env', 'k7', b.publicKey]);
     expect(() => loadSigningKey({ env, keyFile: join(dir, 'missing') })).toThrow(/cannot be read/);
   });
 
-  it('generates and announces a development key when none is given', () => {
+  it('refuses a key that is not Ed25519, without echoing it', () => {
+    const secret = 'an-old-hmac-secret-of-some-length';
+    let err: unknown;
+    try {
+      loadSigningKey({ env: { HOMEOSTAT_SIGNING_KEY: secret } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(String((err as Error).message)).toContain('HOMEOSTAT_SIGNING_KEY');
+    expect(String((err as Error).message)).not.toContain(secret);
+    expect(() => loadSigningKey({ env: { HOMEOSTAT_SIGNING_KEY: `base64:${Buffer.alloc(16).toString('base64')}` } })).toThrow(/32 raw bytes, this one is 16/);
+  });
+
+  it('generates a development key pair and announces only its public half', () => {
     const messages: string[] = [];
     const k = loadSigningKey({ env: {}, announce: (m) => messages.push(m) });
     expect(k.source).toBe('generated');
-    expect(k.key).toHaveLength(32);
     expect(k.keyId).toMatch(/^dev-[0-9a-f]{8}$/);
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toContain(`HOMEOSTAT_SIGNING_KEY=base64:${k.key.toString('base64')}`);
-    expect(loadSigningKey({ env: {} }).key.equals(k.key)).toBe(false);
+    expect(messages[0]).toContain(`HOMEOSTAT_VERIFY_KEYS=${k.keyId}=${k.publicKey}`);
+    const seed = k.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(16).toString('base64');
+    expect(messages[0]).not.toContain(seed);
+    expect(loadSigningKey({ env: {} }).publicKey).not.toBe(k.publicKey);
   });
 
-  it('parses a keyring of id=secret pairs', () => {
-    const ring = parseKeyring('k1=0123456789abcdefXX, k2=hex:' + '00'.repeat(16));
+  it('parses a keyring of id=public-key pairs that verifies what the private key signs', () => {
+    const pair = generateEd25519();
+    const signing = loadSigningKey({ env: { HOMEOSTAT_SIGNING_KEY: pair.privateKey, HOMEOSTAT_SIGNING_KEY_ID: 'k1' } });
+    const ring = parseKeyring(`k1=${pair.publicKey}, k2=hex:${Buffer.from(pair.publicKey.slice(7), 'base64').toString('hex')}`);
     expect(Object.keys(ring)).toEqual(['k1', 'k2']);
-    expect(() => parseKeyring('k1=0123456789abcdefXX,k1=0123456789abcdefYY')).toThrow(/appears twice/);
-    expect(() => parseKeyring('nokey')).toThrow(/is not id=secret/);
+    expect(rawPublicKey(ring.k2)).toBe(pair.publicKey.slice(7));
+    expect(verifyCommand(signCommand(command({}, null), signing), ring)).toEqual({ ok: true });
+    expect(() => parseKeyring(`k1=${pair.publicKey},k1=${pair.publicKey}`)).toThrow(/appears twice/);
+    expect(() => parseKeyring('nokey')).toThrow(/is not id=key/);
+    expect(() => parseKeyring('bad id=base64:AAAA')).toThrow(/key id/);
   });
 });

@@ -132,6 +132,7 @@ describe('applyRetryPolicyCommand', () => {
       expiresAt: time.now() + 60_000,
       keyId: '',
       signature: '',
+      audience: 'query_timeout',
     };
     const res = applyRetryPolicyCommand(r, record);
     expect(res.policy).toEqual({ ...initialPolicy, strategy: 'decorrelated', baseMs: 200, maxAttempts: 2, budgetRatio: 0.05 });

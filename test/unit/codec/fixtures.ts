@@ -45,6 +45,7 @@ export const command: CommandRecord = {
   expiresAt: T0 + 70_000,
   keyId: 'k1',
   signature: 'ab'.repeat(32),
+  audience: 'retry_policy',
 };
 
 export const actionResult: ActionResultRecord = {

@@ -67,6 +67,7 @@ export function command(s: CommandSpec): Command {
     expiresAt: s.at + (s.leaseMs ?? 3 * WINDOW),
     keyId: '',
     signature: '',
+    audience: 'query_timeout',
   };
 }
 

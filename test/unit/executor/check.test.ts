@@ -8,6 +8,8 @@ function ctx(overrides: Partial<CheckContext> = {}, seen: Record<string, SeenEnt
   return {
     types: new Set<CommandType>(['query_timeout.set', 'query_timeout.revert']),
     keyring: KEYRING,
+    audiences: new Set(['query_timeout']),
+    maxLeaseMs: 900_000,
     now: T0 + 1_000,
     maxClockSkewMs: 5_000,
     seen: (id) => seen[id],
@@ -39,7 +41,7 @@ describe('checkCommand', () => {
     raisedTimeout.params = { ...raisedTimeout.params, timeoutMs: 1 };
     expect(notOk(raisedTimeout, ctx()).detail).toMatch(/bad-signature/);
 
-    const otherKey = command({}, { keyId: 'k9', key: KEY.key });
+    const otherKey = command({}, { keyId: 'k9', privateKey: KEY.privateKey });
     expect(notOk(otherKey, ctx()).detail).toMatch(/unknown-key.*"k9"/);
   });
 

@@ -1,9 +1,11 @@
 /** Signed commands and a fake wall clock for the executor's unit tests. */
 import { buildCommand, completeParams, type CommandSpec } from '../../../src/actions';
 import type { Command, CommandParams, CommandType } from '../../../src/model/command';
+import type { SigningKey } from '../../../src/actions';
+import { testKeyring, testSigningKey } from '../../helpers/keys';
 
-export const KEY = { keyId: 'k1', key: Buffer.from('0123456789abcdef0123456789abcdef') };
-export const KEYRING = { k1: KEY.key };
+export const KEY = testSigningKey('k1', 3);
+export const KEYRING = testKeyring(KEY);
 export const T0 = 1_767_225_600_000; // 2026-01-01, executor wall clock in these tests
 
 let window = 0;
@@ -11,7 +13,7 @@ let window = 0;
 /** A signed command issued at `T0` (each call a new window, hence a new id) with a 30 s lease. */
 export function command(
   overrides: Partial<Omit<CommandSpec, 'params'>> & { params?: Partial<CommandParams>; type?: CommandType } = {},
-  signing: typeof KEY | null = KEY,
+  signing: SigningKey | null = KEY,
 ): Command {
   window++;
   const type = overrides.type ?? 'query_timeout.set';

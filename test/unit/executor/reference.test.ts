@@ -4,7 +4,8 @@ import { admitQuery, initialWorkerModel, workerGauges, type QueryOutcome } from 
 import { runReferenceExecutor } from '../../../src/executor/reference';
 import { applyClientConfig, clientConfigRecord, parseClientConfigRecord } from '../../../src/executor/reference/client-config';
 import { kafkaQuotaHandlers } from '../../../src/executor/reference/kafka-quota';
-import { platformaticAdminOptions, type QuotaAdmin, type QuotaEntity, type QuotaValues } from '../../../src/executor/reference/quota-admin';
+import { platformaticAdminOptions } from '../../../src/executor/reference/quota-admin';
+import { fakeQuotaAdmin } from '../../helpers/quota-admin';
 import { queryTimeoutHandlers, timeoutUrl } from '../../../src/executor/reference/query-timeout';
 import { retryPolicyHandlers } from '../../../src/executor/reference/retry-policy';
 import type { ApplyContext, RevertRequest } from '../../../src/executor/types';
@@ -25,9 +26,9 @@ describe('query-timeout executor', () => {
   });
   afterEach(() => worker.stop());
 
-  it('maps targets to URLs by static map first, then by template', () => {
-    expect(timeoutUrl('w 1', {})).toBe('http://w%201:8080/admin/timeout');
-    expect(timeoutUrl('w1', { urlTemplate: 'https://{target}.svc/t?x={target}' })).toBe('https://w1.svc/t?x=w1');
+  it('maps targets to URLs by static map first, then by a template that keeps the target out of the host', () => {
+    expect(timeoutUrl('w 1', {})).toBeUndefined();
+    expect(timeoutUrl('w 1', { urlTemplate: 'http://gw:8080/admin/{target}' })).toBe('http://gw:8080/admin/w%201');
     expect(timeoutUrl('w1', { urls: { w1: 'http://h:1/a' }, urlTemplate: 'x' })).toBe('http://h:1/a');
   });
 
@@ -48,7 +49,7 @@ describe('query-timeout executor', () => {
       const status = answers.shift() ?? 200;
       return Promise.resolve(new Response(status === 200 ? '{"timeoutMs":5,"previousTimeoutMs":9}' : 'busy', { status }));
     };
-    const h = queryTimeoutHandlers({ fetch: fake, retry: { baseMs: 1, capMs: 2 } });
+    const h = queryTimeoutHandlers({ fetch: fake, retry: { baseMs: 1, capMs: 2 }, urls: { 'worker-1': 'http://w1:8080/admin/timeout' } });
     expect(await h.apply(command({ params: { timeoutMs: 5 } }), ctx())).toMatchObject({ previous: { timeoutMs: '9' } });
     expect(calls).toHaveLength(3);
 
@@ -57,12 +58,12 @@ describe('query-timeout executor', () => {
       return Promise.resolve(new Response('no', { status: 400 }));
     };
     calls.length = 0;
-    await expect(queryTimeoutHandlers({ fetch: bad, retry: { baseMs: 1, capMs: 2 } }).apply(command(), ctx())).rejects.toThrow(/HTTP 400/);
+    await expect(queryTimeoutHandlers({ fetch: bad, retry: { baseMs: 1, capMs: 2 }, urls: { 'worker-1': 'http://w1:8080/admin/timeout' } }).apply(command(), ctx())).rejects.toThrow(/HTTP 400/);
     expect(calls).toHaveLength(1);
   });
 
   it('validates that a set carries a positive integer timeout', () => {
-    const h = queryTimeoutHandlers();
+    const h = queryTimeoutHandlers({ urls: { 'worker-1': 'http://w1:8080/admin/timeout' } });
     expect(h.validate?.(command({ params: { timeoutMs: 100 } }))).toBeUndefined();
     expect(h.validate?.(command({ params: { extra: {} } }))).toMatch(/without timeoutMs/);
     expect(h.validate?.({ ...command(), params: { ...command().params, timeoutMs: -1 } })).toMatch(/not a positive integer/);
@@ -117,23 +118,6 @@ describe('demo worker', () => {
   });
 });
 
-function fakeQuotaAdmin(): QuotaAdmin & { quotas: Map<string, QuotaValues> } {
-  const quotas = new Map<string, QuotaValues>();
-  const k = (e: QuotaEntity) => `${e.type}:${e.name}`;
-  return {
-    quotas,
-    set: (e, v) => Promise.resolve(void quotas.set(k(e), { ...quotas.get(k(e)), ...v })),
-    remove: (e, keys) => {
-      const v = { ...quotas.get(k(e)) };
-      for (const key of keys) delete v[key];
-      quotas.set(k(e), v);
-      return Promise.resolve();
-    },
-    describe: (e) => Promise.resolve({ ...quotas.get(k(e)) }),
-    close: () => Promise.resolve(),
-  };
-}
-
 describe('kafka-quota executor', () => {
   const quota = (target: string, rate: number) => command({ type: 'quota.set', target, params: { quotaBytesPerSec: rate } });
 
@@ -146,15 +130,14 @@ describe('kafka-quota executor', () => {
     expect(await h.apply(quota('tenant-a', 2e6), ctx())).toMatchObject({ previous: { producer_byte_rate: '1000000' } });
     await h.revert({ target: 'tenant-a', family: 'quota', cause: 'lease-lapsed', command: quota('tenant-a', 2e6), lease: null }, ctx());
     expect(admin.quotas.get('client-id:client-a')).toEqual({});
-    await h.apply(quota('tenant-b', 5), ctx());
-    expect(admin.quotas.get('client-id:tenant-b')).toEqual({ producer_byte_rate: 5, consumer_byte_rate: 5 });
+    expect(h.validate?.(quota('tenant-b', 5000))).toMatch(/has no entity mapping/);
   });
 
   it('rejects a quota.set without a positive byte rate', () => {
-    const h = kafkaQuotaHandlers(kafka, { admin: fakeQuotaAdmin() });
-    expect(h.validate?.(quota('t', 1))).toBeUndefined();
+    const h = kafkaQuotaHandlers(kafka, { admin: fakeQuotaAdmin(), targetIsEntity: true });
+    expect(h.validate?.(quota('t', 1024))).toBeUndefined();
     expect(h.validate?.(command({ type: 'quota.set', params: { quotaRequestsPerSec: 5 } }))).toMatch(/without quotaBytesPerSec/);
-    expect(h.validate?.({ ...quota('t', 1), params: { ...quota('t', 1).params, quotaBytesPerSec: 0 } })).toMatch(/not a positive/);
+    expect(h.validate?.({ ...quota('t', 1), params: { ...quota('t', 1).params, quotaBytesPerSec: 0 } })).toMatch(/outside \[1024, /);
   });
 
   it('connects the quota admin with the same TLS and SASL settings as kafkajs', () => {

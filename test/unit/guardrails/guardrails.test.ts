@@ -16,44 +16,13 @@ import {
   refill,
   resolvePolicyGuardrails,
   runChain,
-  type Candidate,
   type ControlRecord,
-  type GuardContext,
   type GuardState,
   type GuardPatch,
   applyPatch,
 } from '../../../src/guardrails';
 
-const W = 10_000;
-const cfg = resolvePolicyGuardrails(defaultGuardrails(), {}, 'p');
-const ctx = (o: Partial<GuardContext> = {}): GuardContext => ({
-  eventTime: 100 * W,
-  windowMs: W,
-  config: cfg,
-  global: defaultGuardrails().global,
-  knownTargets: 100,
-  targetsUnderAction: 0,
-  targetUnderAction: false,
-  leaseExists: false,
-  policyLeases: 0,
-  totalLeases: 0,
-  ...o,
-});
-const cand = (o: Partial<Candidate> = {}): Candidate => ({
-  policy: 'p',
-  target: 't',
-  family: 'query_timeout',
-  type: 'query_timeout.set',
-  action: 'set',
-  params: completeParams({ timeoutMs: 1000 }),
-  streak: 3,
-  severity: 1,
-  reason: 'r',
-  evidence: [],
-  windowStart: 99 * W,
-  windowEnd: 100 * W,
-  ...o,
-});
+import { W, cand, cfg, ctx } from './fixtures';
 /** Applies a guardrail's commit or onBlocked patch (pure). */
 const after = (s: GuardState, patch: GuardPatch | null): GuardState => applyPatch(s, patch ?? {});
 const empty = (): GuardState => ({ control: initialControlState(), lastChange: {}, breakers: {}, buckets: {} });

@@ -5,6 +5,7 @@ import { InputError } from '../../../src/errors';
 import type { WindowSignal } from '../../../src/model/signal';
 import { createDecisionEngine, createPolicy, type EngineState, type Policy } from '../../../src/policies';
 import { engineFor, run, sig, win, T0, W } from './fixtures';
+import { testKeyring, testSigningKey } from '../../helpers/keys';
 
 const at = {
   name: 'at',
@@ -196,7 +197,7 @@ describe('decision engine: determinism and records', () => {
     createDecisionEngine({
       policies: [createPolicy({ ...at, mode: 'enforce' }), createPolicy({ name: 'herd', type: 'herd-control', mode: 'canary', canary: { fraction: 1 } })],
       guardrails: { blastRadius: { fraction: 0.5 } },
-      signing: { keyId: 'k1', key: 'a-very-secret-key-for-tests' },
+      signing: testSigningKey('k1', 21),
     });
 
   it('the same inputs twice give byte-identical commands and decisions', () => {
@@ -234,7 +235,7 @@ describe('decision engine: determinism and records', () => {
     for (const s of run(make(), 20, signals)) {
       for (const c of s.commands) {
         expect(s.decisions.filter((d) => d.commandId === c.id && d.kind !== 'blocked')).toHaveLength(1);
-        expect(verifyCommand(c, { k1: 'a-very-secret-key-for-tests' })).toEqual({ ok: true });
+        expect(verifyCommand(c, testKeyring(testSigningKey('k1', 21)))).toEqual({ ok: true });
         expect(c.issuedAt).toBe(win(s.i).windowEnd);
       }
       const keys = s.commands.map((c) => `${c.policy}\u0000${c.target}\u0000${c.type}`);

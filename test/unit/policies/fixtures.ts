@@ -3,6 +3,7 @@ import type { WindowSignal } from '../../../src/model/signal';
 import { createDecisionEngine, createPolicy, type DecisionEngine, type EngineState } from '../../../src/policies';
 import type { Command } from '../../../src/model/command';
 import type { Decision } from '../../../src/model/decision';
+import { testSigningKey } from '../../helpers/keys';
 
 export const W = 10_000; // window length, ms
 export const T0 = 1_700_000_000_000;
@@ -87,6 +88,6 @@ export function engineFor(policy: Record<string, unknown>, guardrails: Record<st
     policies: [createPolicy({ mode: 'enforce', ...policy })],
     guardrails,
     modeOverride,
-    signing: { keyId: 'test', key: 'test-key-0123456789abcdef' },
+    signing: testSigningKey('test', 22),
   });
 }

@@ -49,6 +49,7 @@ function command(id: string, timeoutMs: number): CommandRecord {
     expiresAt: T + 40_000,
     keyId: '',
     signature: '',
+    audience: 'query_timeout',
   };
 }
 

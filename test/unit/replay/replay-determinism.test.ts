@@ -58,7 +58,7 @@ describe('replay determinism', () => {
     const a = replayOnce(env);
     const b = replayOnce(env);
     expect(a.commands.length).toBe(first.commands.length);
-    expect(a.commands.every((c) => c.keyId === 'replay-test' && /^[0-9a-f]{64}$/.test(c.signature))).toBe(true);
+    expect(a.commands.every((c) => c.keyId === 'replay-test' && /^[A-Za-z0-9+/]{86}==$/.test(c.signature))).toBe(true);
     expect(bytes(a).commands).toBe(bytes(b).commands);
     // Same ids and decisions as unsigned: the signature covers the command, it is not part of its identity.
     expect(a.commands.map((c) => c.id)).toEqual(first.commands.map((c) => c.id));

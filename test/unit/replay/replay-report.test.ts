@@ -30,6 +30,7 @@ function cmd(type: CommandRecord['type'], issuedAt: number, expiresAt: number, t
     expiresAt,
     keyId: '',
     signature: '',
+    audience: 'query_timeout',
   };
 }
 

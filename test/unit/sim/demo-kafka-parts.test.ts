@@ -11,6 +11,7 @@ import { compareResults } from '../../../src/demo/compare';
 import { allTopics, checkPrefix, demoNames, newRunId } from '../../../src/demo/topics';
 import { HomeostatError } from '../../../src/errors';
 import { runScenario, SCENARIOS, type ScenarioResult } from '../../../src/sim';
+import { testSigningKey } from '../../helpers/keys';
 
 const base = runScenario('thundering-herd', { remediation: true, seed: 1 });
 // A fresh run rather than structuredClone: under jest a clone's arrays come from another realm, which deep equality tells apart.
@@ -19,7 +20,7 @@ const copy = (): ScenarioResult => runScenario('thundering-herd', { remediation:
 describe('compareResults', () => {
   it('finds nothing between a result and its copy, signed commands included', () => {
     const signed = copy();
-    signed.commands = signed.commands.map((c) => signCommand(c, { keyId: 'k', key: Buffer.alloc(32, 2) }));
+    signed.commands = signed.commands.map((c) => signCommand(c, testSigningKey('k', 2)));
     expect(compareResults(signed, base)).toEqual([]);
   });
 

@@ -8,8 +8,9 @@ import { signCommand } from '../../../src/actions';
 import { checkCommand } from '../../../src/executor/check';
 import type { CommandType } from '../../../src/model/command';
 import { flushTimes, prepareScenario, runScenario, SCENARIOS } from '../../../src/sim';
+import { testKeyring, testSigningKey } from '../../helpers/keys';
 
-const KEY = { keyId: 'k', key: Buffer.alloc(32, 1) };
+const KEY = testSigningKey('k', 1);
 
 describe.each(SCENARIOS)('%s, prepared', (name) => {
   it('flushes once per simulated second, from start + 1 s to the end', () => {
@@ -32,7 +33,9 @@ describe.each(SCENARIOS)('%s, prepared', (name) => {
       const verdict = checkCommand(signCommand(cmd, KEY), {
         types,
         targets: p.executor.targets,
-        keyring: { [KEY.keyId]: KEY.key },
+        keyring: testKeyring(KEY),
+        audiences: new Set([p.executor.family]),
+        maxLeaseMs: 900_000,
         now: cmd.issuedAt,
         maxClockSkewMs: 0,
         bounds: p.executor.bounds,

@@ -6,13 +6,14 @@ import type { Command, CommandType, Evidence, Mode } from '../../../src/model/co
 import type { WindowSignal } from '../../../src/model/signal';
 import type { OutcomeRecord } from '../../../src/codec/records';
 import type { RevertProposal, Verifier, VerifierState } from '../../../src/verify';
+import { testSigningKey } from '../../helpers/keys';
 
 export const W = 10_000;
 export const T0 = 1_700_000_000_000;
 /** Window i spans [T0 + i·W, T0 + (i+1)·W); its end is the event time that closes it. */
 export const end = (i: number) => T0 + (i + 1) * W;
 
-export const KEY: SigningKey = { keyId: 'k1', key: 'a-test-key-of-32-bytes-or-so-123' };
+export const KEY: SigningKey = testSigningKey('k1', 5);
 
 export interface SigInput {
   metric: string;

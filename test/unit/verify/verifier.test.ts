@@ -2,6 +2,7 @@ import { verifyCommand } from '../../../src/actions/signing';
 import { schemaType } from '../../../src/codec/schemas';
 import { buildRevertCommand, createVerifier, type RevertProposal } from '../../../src/verify';
 import { KEY, W, cmd, deepFreeze, depth, drive, end, sig } from './fixtures';
+import { testKeyring } from '../../helpers/keys';
 
 const outcomeType = schemaType('outcome');
 
@@ -59,7 +60,7 @@ describe('verifier verdicts', () => {
     expect(revert.type).toBe('query_timeout.revert');
     expect(revert.params.timeoutMs).toBeNull();
     expect(revert.expiresAt).toBe(end(5) + 3 * W);
-    expect(verifyCommand(revert, { k1: KEY.key })).toEqual({ ok: true });
+    expect(verifyCommand(revert, testKeyring(KEY))).toEqual({ ok: true });
     expect(buildRevert(p).id).toBe(revert.id);
   });
 
