@@ -8,15 +8,13 @@
  *
  *   npx tsx bench/signing.ts [commands]
  *
- * Writes bench/results/signing.json. Figures are per operation, medians of 7 rounds; the
+ * Writes bench/results/signing/<ISO time>.json. Figures are per operation, medians of 7 rounds; the
  * machine may be shared, so compare the ratios, which are measured in the same run.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { buildCommand, completeParams, ed25519Sign, generateEd25519, keyringFor, parseEd25519PrivateKey, signingPayload, verifyCommand } from '../src/actions';
 import { isFloatText } from '../src/ingest/influx';
+import { writeResult } from './lib/results';
 import type { Command } from '../src/model/command';
 
 const N = Number(process.argv[2] ?? 5_000);
@@ -86,9 +84,6 @@ const regexLongNs = time(() => FLOAT.test(longRun), 3);
 const us = (ns: number): number => Math.round(ns / 10) / 100;
 const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 const result = {
-  bench: 'signing',
-  when: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadavg1: os.loadavg()[0] },
   commands: N,
   rounds: ROUNDS,
   perCommandMicros: {
@@ -111,7 +106,5 @@ const result = {
     tenThousandDigitsRegexOverScanner: ratio(regexLongNs, scanLongNs),
   },
 };
-const out = path.join(__dirname, 'results', 'signing.json');
-mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+const out = writeResult('signing', result);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\nwrote ${out}\n`);
