@@ -37,6 +37,8 @@ export interface PreparedScenario {
   seconds: number;
   /** The simulated system's telemetry for (t − 1 s, t], in emission order. Call once per second, in order. */
   advance(t: number): Telemetry[];
+  /** Optional: stop producing telemetry, for a run without a loop (runOpenLoop); the ground truth is unchanged. */
+  silence?(): void;
   /** Figures, series and the report record, once every second has been driven through `loop`. */
   finish(loop: LoopRecord): ScenarioResult;
 }
@@ -72,6 +74,7 @@ const OPEN_LOOP: LoopRecord = {
  * from processor signals are empty (NaN).
  */
 export function runOpenLoop(p: PreparedScenario): ScenarioResult {
+  p.silence?.();
   for (const t of flushTimes(p)) p.advance(t);
   return p.finish(OPEN_LOOP);
 }

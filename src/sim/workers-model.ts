@@ -92,6 +92,8 @@ export interface WorkersModel {
   advance(t: number): Telemetry[];
   setTimeout(worker: string, timeoutMs: number, now: number): void;
   timeoutOf(worker: string): number;
+  /** Stops emitting telemetry (advance returns []): a run without a loop needs only the ground truth. */
+  silence(): void;
   readonly truth: WorkersTruth;
 }
 
@@ -123,6 +125,7 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
   const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
   const events = createEventQueue<Ev>();
   let token = 0;
+  let emitting = true;
 
   const nextArrival = (from: number): number => nextArrivalAt(rnd.arrivals, from, baseRate / 1000, profile, startMs);
 
@@ -175,7 +178,7 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
       truth.latencyAt.push(now);
       if (latency <= p.clientDeadlineMs) truth.good[sec(now)]++;
       else truth.late[sec(now)]++;
-      w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
+      if (emitting) w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
     }
     fill(wi, now);
   }
@@ -204,6 +207,10 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
     truth,
     advance(t) {
       run(t);
+      if (!emitting) {
+        for (const w of workers) purge(w, t);
+        return [];
+      }
       const out: Telemetry[] = [];
       const ts = t - 1;
       for (const w of workers) {
@@ -237,5 +244,8 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
       fill(wi, now);
     },
     timeoutOf: (id) => workers[byId.get(id) ?? 0].timeoutMs,
+    silence: () => {
+      emitting = false;
+    },
   };
 }

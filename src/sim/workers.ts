@@ -82,6 +82,7 @@ export function prepareWorkers(opts: RunOptions, params: Partial<WorkersParams> 
     startMs: start,
     seconds,
     advance: (t) => model.advance(t),
+    silence: () => model.silence(),
     finish: (loop) => finishWorkers(opts, p, start, seconds, model, timeoutSteps, policy, loop),
   };
 }
