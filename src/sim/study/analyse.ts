@@ -149,14 +149,24 @@ export interface FamilyResult {
   summary: FamilySummary;
 }
 
-export interface FamilySummary {
+/** Mean of a ratio over variants, its worst (lowest) value and where. */
+export interface MeanAndWorst {
+  mean: number;
+  worst: number;
+  worstAt: string;
+}
+
+/** How a set of variants came out: counts, ratios and the calm cases. */
+export interface Tally {
   variants: number;
   onAtLeastStatic: number;
   onAtLeastOff: number;
-  onVsStatic: { mean: number; worst: number; worstVariant: string };
-  onVsOff: { mean: number; worst: number; worstVariant: string };
+  onVsStatic: MeanAndWorst;
+  onVsOff: MeanAndWorst;
   noAction: { variants: number; actions: number; actionsPer10Min: number; worstHarmPct: number; worstHarmAt: string };
 }
+
+export type FamilySummary = Tally;
 
 function noActionCheck(spec: FamilySpec, v: Variant, cells: Cells, seeds: readonly number[]): NoActionCheck {
   const runs = seeds.map((s) => cells.get(spec.family, v.name, 'on', s)).filter((r): r is CellResult => r !== undefined);
@@ -203,10 +213,11 @@ function variantResult(spec: FamilySpec, v: Variant, choice: StaticChoice, cells
   };
 }
 
-function worst(vs: readonly VariantResult[], pick: (v: VariantResult) => number): { mean: number; worst: number; worstVariant: string } {
-  const xs = vs.map(pick);
+/** The mean of `pick` over `items` and its lowest value, named by `name`. */
+export function meanAndWorst<T>(items: readonly T[], pick: (x: T) => number, name: (x: T) => string): MeanAndWorst {
+  const xs = items.map(pick);
   const i = xs.reduce((b, x, k) => (x < xs[b] ? k : b), 0);
-  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, worst: xs[i], worstVariant: vs[i]?.name ?? '' };
+  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, worst: xs[i], worstAt: items[i] === undefined ? '' : name(items[i]) };
 }
 
 export function summarise(variants: readonly VariantResult[]): FamilySummary {
@@ -219,8 +230,8 @@ export function summarise(variants: readonly VariantResult[]): FamilySummary {
     variants: variants.length,
     onAtLeastStatic: variants.filter((v) => v.ratios.onVsStatic >= 1).length,
     onAtLeastOff: variants.filter((v) => v.ratios.onVsOff >= 1).length,
-    onVsStatic: worst(variants, (v) => v.ratios.onVsStatic),
-    onVsOff: worst(variants, (v) => v.ratios.onVsOff),
+    onVsStatic: meanAndWorst(variants, (v) => v.ratios.onVsStatic, (v) => v.name),
+    onVsOff: meanAndWorst(variants, (v) => v.ratios.onVsOff, (v) => v.name),
     noAction: {
       variants: calm.length,
       actions,

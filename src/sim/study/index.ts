@@ -6,7 +6,7 @@
  * spread cells over worker threads (bench/efficacy.ts) and a test can run a small plan in
  * process; the result is the same either way (every cell is deterministic).
  */
-import { analyseFamily, chooseStatic, Cells, phaseOneTasks, phaseTwoTasks, type FamilyResult, type StaticChoice, type StudyPlan } from './analyse';
+import { analyseFamily, chooseStatic, Cells, meanAndWorst, phaseOneTasks, phaseTwoTasks, type FamilyResult, type StaticChoice, type StudyPlan, type Tally } from './analyse';
 import type { CellResult, CellTask } from './run';
 import { FAMILIES, type FamilySpec } from './variants';
 
@@ -18,8 +18,8 @@ export { readmeTable, tableIn, README_VARIANTS, README_START, README_END, type S
 
 export const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 
-/** Seeds 1–6 choose the static point, 7–12 judge it. */
-export const FULL_PLAN: StudyPlan = { training: SEEDS.slice(0, 6), heldOut: SEEDS.slice(6), families: FAMILIES };
+/** Seeds 1–4 choose the static point, 5–12 judge it (phase one, every static point, is the costly one). */
+export const FULL_PLAN: StudyPlan = { training: SEEDS.slice(0, 4), heldOut: SEEDS.slice(4), families: FAMILIES };
 
 /**
  * The quick subset (the test tier, `--quick`): two seeds (one to train, one to judge), in each
@@ -38,13 +38,7 @@ export interface StudyResult {
   cells: number;
 }
 
-export interface StudySummary {
-  variants: number;
-  onAtLeastStatic: number;
-  onAtLeastOff: number;
-  onVsStatic: { mean: number; worst: number; worstAt: string };
-  onVsOff: { mean: number; worst: number; worstAt: string };
-  noAction: { variants: number; actions: number; actionsPer10Min: number; worstHarmPct: number; worstHarmAt: string };
+export interface StudySummary extends Tally {
   aims: { onAtLeastStaticIn90Pct: boolean; onAtLeastOffEverywhere: boolean; noActionHarmWithin2Pct: boolean; noActionAtMostOnePer10Min: boolean };
 }
 
@@ -63,11 +57,6 @@ export async function runStudy(plan: StudyPlan, runCells: CellRunner): Promise<S
 
 function studySummary(families: readonly FamilyResult[]): StudySummary {
   const vs = families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
-  const agg = (pick: (r: (typeof vs)[number]['v']) => number) => {
-    const xs = vs.map((x) => pick(x.v));
-    const i = xs.reduce((b, x, k) => (x < xs[b] ? k : b), 0);
-    return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, worst: xs[i], worstAt: vs[i]?.at ?? '' };
-  };
   const calm = families.map((f) => ({ f: f.family, s: f.summary.noAction }));
   const actions = calm.reduce((a, c) => a + c.s.actions, 0);
   const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (v.noActionCheck?.simulatedMinutes ?? 0), 0);
@@ -80,8 +69,8 @@ function studySummary(families: readonly FamilyResult[]): StudySummary {
     variants: vs.length,
     onAtLeastStatic,
     onAtLeastOff,
-    onVsStatic: agg((v) => v.ratios.onVsStatic),
-    onVsOff: agg((v) => v.ratios.onVsOff),
+    onVsStatic: meanAndWorst(vs, (x) => x.v.ratios.onVsStatic, (x) => x.at),
+    onVsOff: meanAndWorst(vs, (x) => x.v.ratios.onVsOff, (x) => x.at),
     noAction: { variants: calm.reduce((a, c) => a + c.s.variants, 0), actions, actionsPer10Min, worstHarmPct, worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.s.worstHarmAt}` },
     aims: {
       onAtLeastStaticIn90Pct: onAtLeastStatic >= 0.9 * vs.length,

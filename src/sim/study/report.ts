@@ -69,8 +69,8 @@ function summaryTable(r: StudyResult): Table {
       f.title,
       `${s.onAtLeastStatic} / ${s.variants}`,
       `${s.onAtLeastOff} / ${s.variants}`,
-      `${s.onVsStatic.mean.toFixed(3)}× (worst ${s.onVsStatic.worst.toFixed(3)}×, ${s.onVsStatic.worstVariant})`,
-      `${s.onVsOff.mean.toFixed(3)}× (worst ${s.onVsOff.worst.toFixed(3)}×, ${s.onVsOff.worstVariant})`,
+      `${s.onVsStatic.mean.toFixed(3)}× (worst ${s.onVsStatic.worst.toFixed(3)}×, ${s.onVsStatic.worstAt})`,
+      `${s.onVsOff.mean.toFixed(3)}× (worst ${s.onVsOff.worst.toFixed(3)}×, ${s.onVsOff.worstAt})`,
       `${s.noAction.actions} actions, ${s.noAction.actionsPer10Min.toFixed(2)} per 10 min; worst harm ${s.noAction.worstHarmPct.toFixed(2)}% (${s.noAction.worstHarmAt})`,
     ];
   });
