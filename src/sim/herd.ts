@@ -1,10 +1,11 @@
 /**
- * Scenario 2 — thundering herd. The service is down for 15 s; its 200 clients retry with a
- * naive policy (no jitter, short base, many attempts, no budget). When it comes back, the
- * retries of every request that failed during the outage arrive on top of the normal load,
- * the rejections eat the capacity, and the storm sustains itself. With `herd-control` the
- * storm is seen in the retry share while the outage is still on, and the clients get a
- * jittered, budgeted policy (`retry_policy.set`), so the herd never forms.
+ * Scenario 2 — thundering herd. The service is down for 15 s; its 200 clients retry with
+ * the retry library's defaults (full jitter, 3 attempts, a budget). When it comes back, the
+ * retries of requests that failed during the outage arrive on top of the normal load, and
+ * rejections cost the service capacity; with naive clients the storm sustains itself.
+ * With `herd-control` the storm is seen in the retry share while the outage is still on,
+ * and the clients get the policy's level (`retry_policy.set`), escalating while it lasts.
+ * What that is worth against the best fixed retry policy: docs/simulation.md, efficacy study.
  *
  * Series keys: `attempts`, `retries`, `errors` (service-wide per second, processor's
  * `service` scope), `retryShare`, `succeeded`, `offered` (logical requests/s, ground
@@ -29,9 +30,10 @@ export const HERD_DEFAULTS: Readonly<HerdParams & { durationMs: number }> = Obje
   instances: 4,
   capacityPerSec: 300,
   burstMs: 100,
-  // A rejection costs 15% of a served request. The storm sustains itself once rejections eat
-  // the whole capacity, i.e. when rejectCost × attempts/s ≥ capacity: 8 attempts × 200
-  // requests/s × 0.15 = 240 < 300, so this herd decays (in ~15–20 s); at 0.2 it never does.
+  // A rejection costs 15% of a served request. A storm sustains itself once rejections eat
+  // the whole capacity, i.e. when rejectCost × attempts/s ≥ capacity: naive clients (8
+  // attempts × 200 requests/s × 0.15 = 240 < 300) make a herd that decays in ~15–20 s, at
+  // 0.2 one that never does; the library's 3 attempts (90) stay far below.
   rejectCost: 0.15,
   successLatencyMs: 20,
   errorLatencyMs: 5,
