@@ -1,7 +1,8 @@
 /**
  * The simulated service and clients of scenario 2 (thundering herd).
  *
- * - N clients each make logical requests as a Poisson process; every request runs the
+ * - N clients each make logical requests as a Poisson process (its rate may follow a load
+ *   profile, load.ts); every request runs the
  *   client library's retry loop: the same sequence as `Retrier.run` (src/client/retrier.ts)
  *   — deposit into the retry budget, attempt, on failure check attempts, draw the backoff
  *   with `nextBackoff`, check the deadline, withdraw from the budget, sleep — written out
@@ -24,8 +25,8 @@ import type { RetryPolicy } from '../client/policy';
 import { createRandom, deriveSeed, type RandomFn } from '../client/random';
 import { createRetrier, type Retrier } from '../client/retrier';
 import type { Telemetry } from '../model/telemetry';
-import { exponential } from './dist';
 import { createEventQueue } from './events';
+import { FLAT, nextArrivalAt, type Profile } from './load';
 
 export interface HerdParams {
   clients: number;
@@ -47,6 +48,8 @@ export interface HerdParams {
   clientPolicy: Partial<RetryPolicy>;
   /** Deadline of a logical request, ms. */
   deadlineMs: number;
+  /** Each client's request rate over time, as a multiplier of `requestRatePerClient` (load.ts); flat when absent. */
+  profile?: Profile;
 }
 
 export const SERVICE = 'api';
@@ -121,8 +124,9 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
   const outageStart = startMs + p.outageStartMs;
   const outageEnd = startMs + p.outageEndMs;
   const events = createEventQueue<Ev>();
-  const meanGap = 1000 / p.requestRatePerClient;
-  clients.forEach((c, i) => events.push(startMs + exponential(c.random, meanGap), { kind: 'request', client: i }));
+  const profile = p.profile ?? FLAT;
+  const nextRequest = (c: Client, from: number): number => nextArrivalAt(c.random, from, p.requestRatePerClient / 1000, profile, startMs);
+  clients.forEach((c, i) => events.push(nextRequest(c, startMs), { kind: 'request', client: i }));
 
   /** The policy in force (a lapsed lease reverts inside the retrier); the budget follows it. */
   function policyOf(c: Client): Readonly<RetryPolicy> {
@@ -184,7 +188,7 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
         c.budget = depositRequest(c.budget, now);
         truth.started[sec(now)]++;
         handle({ kind: 'attempt', req: { client: ev.client, start: now, attempt: 0, backoff: initialBackoffState(policy) } });
-        events.push(now + exponential(c.random, meanGap), { kind: 'request', client: ev.client });
+        events.push(nextRequest(c, now), { kind: 'request', client: ev.client });
         break;
       }
       case 'attempt': {

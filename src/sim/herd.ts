@@ -1,25 +1,27 @@
 /**
- * Scenario 2 — thundering herd. The service is down for 15 s; its 200 clients retry with a
- * naive policy (no jitter, short base, many attempts, no budget). When it comes back, the
- * retries of every request that failed during the outage arrive on top of the normal load,
- * the rejections eat the capacity, and the storm sustains itself. With `herd-control` the
- * storm is seen in the retry share while the outage is still on, and the clients get a
- * jittered, budgeted policy (`retry_policy.set`), so the herd never forms.
+ * Scenario 2 — thundering herd. The service is down for 15 s; its 200 clients retry with
+ * the retry library's defaults (full jitter, 3 attempts, a budget). When it comes back, the
+ * retries of requests that failed during the outage arrive on top of the normal load, and
+ * rejections cost the service capacity; with naive clients the storm sustains itself.
+ * With `herd-control` the storm is seen in the retry share while the outage is still on,
+ * and the clients get the policy's level (`retry_policy.set`), escalating while it lasts.
+ * What that is worth against the best fixed retry policy: docs/simulation.md, efficacy study.
  *
  * Series keys: `attempts`, `retries`, `errors` (service-wide per second, processor's
  * `service` scope), `retryShare`, `succeeded`, `offered` (logical requests/s, ground
  * truth), `retryLevel` (policy in force, step: 0 = the clients' own).
  */
 import { applyRetryPolicyCommand } from '../client/command';
+import { DEFAULT_RETRY_POLICY } from '../client/policy';
 import type { Point } from '../report';
 import { createHerdModel, SERVICE, type HerdParams } from './herd-model';
 import type { LoopRecord } from './loop';
 import { checkRunOptions, durationLimits, type DurationLimits } from './options';
 import { runInProcess, type PreparedScenario } from './prepared';
-import { SIM_PARTITIONS, WINDOW_MS, herdPolicy, simEngineConfig, simGuardrails } from './policies';
+import { SIM_PARTITIONS, WINDOW_MS, herdPolicy, herdPolicyParams, simEngineConfig, simGuardrails } from './policies';
 import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, ratio, signalSeries, windowed } from './series';
-import { quantile, timeToRecover } from './stats';
+import { peakToMean, quantile, timeToRecover } from './stats';
 import type { Figure, RunOptions, ScenarioResult, SimSeries } from './types';
 
 export const HERD_DEFAULTS: Readonly<HerdParams & { durationMs: number }> = Object.freeze({
@@ -28,17 +30,19 @@ export const HERD_DEFAULTS: Readonly<HerdParams & { durationMs: number }> = Obje
   instances: 4,
   capacityPerSec: 300,
   burstMs: 100,
-  // A rejection costs 15% of a served request. The storm sustains itself once rejections eat
-  // the whole capacity, i.e. when rejectCost × attempts/s ≥ capacity: 8 attempts × 200
-  // requests/s × 0.15 = 240 < 300, so this herd decays (in ~15–20 s); at 0.2 it never does.
+  // A rejection costs 15% of a served request. A storm sustains itself once rejections eat
+  // the whole capacity, i.e. when rejectCost × attempts/s ≥ capacity: naive clients (8
+  // attempts × 200 requests/s × 0.15 = 240 < 300) make a herd that decays in ~15–20 s, at
+  // 0.2 one that never does; the library's 3 attempts (90) stay far below.
   rejectCost: 0.15,
   successLatencyMs: 20,
   errorLatencyMs: 5,
   outageStartMs: 40_000,
   outageEndMs: 55_000,
-  // Naive: no jitter, 100 ms base, 1 s cap, 8 attempts, and no budget to speak of
-  // (ratio 0 plus a floor of 1000 retries/s per client — nothing ever runs out).
-  clientPolicy: Object.freeze({ strategy: 'none', baseMs: 100, capMs: 1_000, maxAttempts: 8, budgetRatio: 0, budgetFloorPerSec: 1_000 }),
+  // The clients run the retry library's defaults (src/client/policy.ts: full jitter, base
+  // 100 ms, cap 20 s, 3 attempts, Finagle's budget): the AWS SDKs' standard mode, what a
+  // competent team ships.
+  clientPolicy: DEFAULT_RETRY_POLICY,
   deadlineMs: 30_000,
   durationMs: 150_000,
 });
@@ -68,7 +72,7 @@ export function prepareHerd(opts: RunOptions, params: Partial<HerdParams> = {}):
   const setLevel = (level: number, now: number) => {
     if (levelSteps[levelSteps.length - 1][1] !== level) levelSteps.push([now, level]);
   };
-  const limits = (herdPolicy() as { parameters: { limits: { maxBaseMs: number; maxCapMs: number } } }).parameters.limits;
+  const limits = herdPolicyParams().limits;
   return {
     scenario: 'thundering-herd',
     loop: { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [herdPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
@@ -113,7 +117,7 @@ function finishHerd(opts: RunOptions, p: HerdParams, start: number, seconds: num
   series.retryShare = { name: 'retries / requests', unit: '', points: ratio(series.retries.points, series.attempts.points) };
 
   const outage = { start: start + p.outageStartMs, end: start + p.outageEndMs, label: `service outage (${(p.outageEndMs - p.outageStartMs) / 1000} s)` };
-  const policy = herdPolicy() as { parameters: { storm?: { retryShare?: number }; calm?: { retryShare?: number } } };
+  const policy = { parameters: herdPolicyParams() };
   return {
     scenario: 'thundering-herd',
     title: 'Thundering herd: backoff, jitter and retry budgets',
@@ -122,13 +126,13 @@ function finishHerd(opts: RunOptions, p: HerdParams, start: number, seconds: num
     startMs: start,
     durationMs: seconds * 1000,
     disturbance: outage,
-    figures: herdFigures(model.truth, p, start, outage, series, loop),
+    figures: herdFigures(model.truth, p, start, outage, loop),
     series,
     thresholds: {
       attempts: [{ name: 'capacity', value: p.capacityPerSec }],
       retryShare: [
-        { name: 'storm', value: policy.parameters.storm?.retryShare ?? 0.2 },
-        { name: 'calm', value: policy.parameters.calm?.retryShare ?? 0.05 },
+        { name: 'storm', value: policy.parameters.storm.retryShare },
+        { name: 'calm', value: policy.parameters.calm.retryShare },
       ],
     },
     ...loopRecord(loop, end),
@@ -140,15 +144,16 @@ function herdFigures(
   p: HerdParams,
   start: number,
   outage: { start: number; end: number },
-  series: Record<string, SimSeries>,
   loop: Parameters<typeof loopFigures>[0],
 ): Figure[] {
   const sum = (a: Float64Array, from = 0, to = a.length) => a.subarray(from, to).reduce((x, y) => x + y, 0);
   const afterEnd = outage.end + HERD_AFTER_MS;
-  const after = series.attempts.points.filter(([x]) => x > outage.end && x <= afterEnd).map(([, v]) => v);
+  // Load at the service from ground truth (the processor's view of it is series.attempts).
+  const load = windowed(truth.attempts, start, WINDOW_MS, 'rate');
+  const after = load.filter(([x]) => x > outage.end && x <= afterEnd).map(([, v]) => v);
   const started = sum(truth.started);
-  const baseline = meanBetween(series.attempts.points, start + 10_000, outage.start);
-  const ttr = timeToRecover(series.attempts.points, { from: outage.end, baseline, bad: 'up', relative: HERD_RECOVERY_TOLERANCE, absolute: 0 });
+  const baseline = meanBetween(load, start + 10_000, outage.start);
+  const ttr = timeToRecover(load, { from: outage.end, baseline, bad: 'up', relative: HERD_RECOVERY_TOLERANCE, absolute: 0 });
   const s0 = Math.round(p.outageEndMs / 1000);
   const s1 = s0 + HERD_AFTER_MS / 1000;
   return [
@@ -158,9 +163,17 @@ function herdFigures(
       value: Math.max(...after) / baseline,
       unit: '×',
       better: 'lower',
-      note: `highest window request rate at the service in the ${HERD_AFTER_MS / 1000} s after the outage over its mean before the outage (processor signals)`,
+      note: `highest window request rate at the service in the ${HERD_AFTER_MS / 1000} s after the outage over its mean before the outage (ground truth)`,
     },
     { key: 'peakOverCapacity', label: 'that peak ÷ service capacity', value: Math.max(...after) / p.capacityPerSec, unit: '×', better: 'lower' },
+    {
+      key: 'peakToMeanRun',
+      label: 'peak-to-mean load, whole run',
+      value: peakToMean(load.filter(([x]) => x > start + 10_000).map(([, v]) => v)),
+      unit: '×',
+      better: 'lower',
+      note: 'highest window request rate at the service over its mean, from 10 s after the start to the end (ground truth)',
+    },
     { key: 'retryAmplification', label: 'retry amplification (attempts ÷ logical requests)', value: sum(truth.attempts) / started, unit: '×', better: 'lower' },
     { key: 'successShare', label: 'logical requests that succeeded', value: (100 * sum(truth.succeeded)) / started, unit: '%', better: 'higher' },
     {

@@ -19,7 +19,7 @@ export type { ExecutorEvent, ExecutorEventKind, Actuator, ExecutorModel } from '
 export { createExecutorModel, classifySet } from './executor';
 export { createLoop } from './loop';
 export type { Loop, LoopConfig, LoopRecord } from './loop';
-export { runInProcess, flushTimes } from './prepared';
+export { runInProcess, runOpenLoop, flushTimes } from './prepared';
 export type { PreparedScenario, ExecutorScope } from './prepared';
 export { figure } from './record';
 export { scenarioReport, summaryTable, comparisonTable, HEADLINE } from './report';

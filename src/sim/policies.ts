@@ -17,6 +17,7 @@
  * - Two partitions, so the stage-two scope merge (tenant, cluster, service) really merges.
  */
 import type { EngineConfigInput } from '../core';
+import { adaptiveTimeoutParamsSchema, herdControlParamsSchema, watermarkQuotaParamsSchema } from '../policies';
 
 export const WINDOW_MS = 2_000;
 
@@ -36,106 +37,43 @@ export const SIM_PARTITIONS = 2;
 const LEASE = { windows: 5, renewBeforeWindows: 3 };
 
 /**
- * Scenario 1, `adaptive-timeout` on each worker.
- * - Overload = mean queue depth over a window above 20 (a worker with 4 slots and a healthy
- *   ~55% utilisation averages 1–2 queued), or p99 latency of completed queries above 1.5 s
- *   (three quarters of the clients' 2 s deadline: the tail is about to miss it). Calm = queue
- *   below 4 and p99 below 900 ms (the slowest healthy worker's p99 is ~600 ms).
- * - Default (restored) timeout 10 s: the workers' configured timeout, which knows nothing of
- *   the client deadline — that is the point.
- * - decreaseFactor 0.4: from 10 s the cuts go 4 s, 1.6 s, 640 ms, 256 ms; three cuts already
- *   put the timeout below the client deadline, so the worker stops spending capacity on
- *   answers nobody waits for. 0.5 (TCP's) takes one more cut.
- * - increaseStepMs 500: the additive probe; it takes ~20 calm windows (40 s) to climb back
- *   from the floor to the default — the way back is deliberately slower than the way down.
- * - minTimeoutMs 150: below the median query cost × a few, cutting further would shed the
- *   body of the distribution, not its tail.
- * - Guardrails: blast radius 100% (the whole fleet sees the same surge; the default 10% of
- *   8 workers would let homeostat help one worker at a time), the breaker at 8 actions
- *   without recovery (the descent needs 4–5 cuts and the additive probes in between count
- *   as recoveries), rate limit left at its default (10 burst, 2/window).
+ * The policies run on their documented defaults (docs/policies.md), the same in every
+ * scenario and every variant of docs/simulation.md's study: what a user gets who writes
+ * only a name, a type and a mode. The only keys set are facts of the simulated systems
+ * that a user would have to state too — which tenant pays for a double share, and that
+ * the brokers report their own capacities (to be summed) — plus the lease timing above.
  */
+
+/** `adaptive-timeout` on each worker, on defaults. */
 export function workersPolicy(): unknown {
-  return {
-    name: 'worker-timeouts',
-    type: 'adaptive-timeout',
-    mode: 'enforce',
-    parameters: {
-      high: { queueDepth: 20, inflight: null, latencyMs: 1500 },
-      low: { queueDepth: 4, inflight: null, latencyMs: 900 },
-      overloadWindows: 2,
-      calmWindows: 3,
-      defaultTimeoutMs: 10_000,
-      decreaseFactor: 0.4,
-      increaseStepMs: 500,
-      minTimeoutMs: 150,
-      maxTimeoutMs: 60_000,
-    },
-    guardrails: {
-      blastRadius: { fraction: 1 },
-      circuitBreaker: { maxActionsWithoutRecovery: 8 },
-      lease: LEASE,
-    },
-  };
+  return { name: 'worker-timeouts', type: 'adaptive-timeout', mode: 'enforce', parameters: {}, guardrails: { lease: LEASE } };
 }
 
-/**
- * Scenario 2, `herd-control` on the service's clients.
- * - Storm = retries above 20% of requests for 2 windows (the library default), or requests
- *   above 3× the learned baseline.
- * - Level 0 pushes full jitter (Brooker 2015), base 200 ms, cap 10 s, 3 attempts, and a
- *   budget of 10% of requests plus 0.1 retries/s per client. The floor is per client: the
- *   Finagle default of 10/s is meant for one busy client, and 200 clients × 10/s would
- *   allow 2 000 retries/s — more than six times the service's capacity.
- * - Escalation doubles base and cap and halves the ratio, up to base 1.6 s, cap 60 s, 2.5%.
- */
+/** `herd-control` on the service's clients, on defaults. */
 export function herdPolicy(): unknown {
-  return {
-    name: 'api-herd',
-    type: 'herd-control',
-    mode: 'enforce',
-    parameters: {
-      stormWindows: 2,
-      relaxWindows: 3,
-      calmWindows: 5,
-      initial: { strategy: 'full', baseMs: 200, capMs: 10_000, maxAttempts: 3, budgetRatio: 0.1, budgetFloorPerSec: 0.1 },
-      limits: { maxBaseMs: 1_600, maxCapMs: 60_000, minBudgetRatio: 0.025 },
-    },
-    guardrails: { lease: LEASE },
-  };
+  return { name: 'api-herd', type: 'herd-control', mode: 'enforce', parameters: {}, guardrails: { lease: LEASE } };
 }
 
-/**
- * Scenario 3, `watermark-quota` on the tenants.
- * - Watermarks 85% / 70% of capacity (Elasticsearch's disk watermarks use the same shape);
- *   throttled tenants are given weighted max-min fair shares of 77.5% (midway), so that
- *   throttled load sits inside the band and can neither re-trip the high watermark nor
- *   release — the Schmitt trigger that prevents flapping.
- * - Weights: tenant `alpha` pays for twice the share of the others.
- * - Capacity: the brokers' `cluster.capacity_bytes` gauges summed (each reports its own).
- * - minHoldMs 30 s: hold a quota at least that long before releasing it in steps of 5% of
- *   capacity per calm window.
- */
+/** Tenant `alpha` pays for twice the share of the others (a fact of the simulated cluster). */
 export const TENANT_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({ alpha: 2 });
 
+/** `watermark-quota` on the tenants, on defaults but for the weights and how capacities combine. */
 export function tenantsPolicy(): unknown {
   return {
     name: 'tenant-quotas',
     type: 'watermark-quota',
     mode: 'enforce',
-    parameters: {
-      highWatermark: 0.85,
-      lowWatermark: 0.7,
-      capacityCombine: 'sum',
-      weights: { ...TENANT_WEIGHTS },
-      overWindows: 2,
-      underWindows: 2,
-      minHoldMs: 30_000,
-      relaxStepFraction: 0.05,
-    },
+    parameters: { weights: { ...TENANT_WEIGHTS }, capacityCombine: 'sum' },
     guardrails: { lease: LEASE },
   };
 }
+
+const paramsOf = (policy: unknown): unknown => (policy as { parameters: unknown }).parameters;
+
+/** The parameters each policy runs with, defaults filled (watermarks and limits for charts and executor bounds). */
+export const workersPolicyParams = () => adaptiveTimeoutParamsSchema.parse(paramsOf(workersPolicy()));
+export const herdPolicyParams = () => herdControlParamsSchema.parse(paramsOf(herdPolicy()));
+export const tenantsPolicyParams = () => watermarkQuotaParamsSchema.parse(paramsOf(tenantsPolicy()));
 
 /** The global guardrails section: defaults (rate limits and lease caps far above what the scenarios need). */
 export function simGuardrails(): unknown {

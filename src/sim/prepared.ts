@@ -37,6 +37,8 @@ export interface PreparedScenario {
   seconds: number;
   /** The simulated system's telemetry for (t − 1 s, t], in emission order. Call once per second, in order. */
   advance(t: number): Telemetry[];
+  /** Optional: stop producing telemetry, for a run without a loop (runOpenLoop); the ground truth is unchanged. */
+  silence?(): void;
   /** Figures, series and the report record, once every second has been driven through `loop`. */
   finish(loop: LoopRecord): ScenarioResult;
 }
@@ -51,4 +53,28 @@ export function runInProcess(p: PreparedScenario): ScenarioResult {
   const loop = createLoop(p.loop, p.actuator);
   for (const t of flushTimes(p)) loop.ingest(p.advance(t), t);
   return p.finish(loop);
+}
+
+/**
+ * The loop's record of a run without homeostat: no signals, commands or decisions. The
+ * simulated system alone is what an operator's static configuration gives (a run in
+ * shadow mode gives the same system too, since nothing is applied, at the processor's cost).
+ */
+const OPEN_LOOP: LoopRecord = {
+  executor: { events: () => [] },
+  finals: () => [],
+  commands: () => [],
+  decisions: () => [],
+  counters: () => ({ consumed: 0, aggregated: 0, late: 0, deadLettered: 0, windowsClosed: 0, signals: 0, evicted: 0, scopeRejected: 0, restored: 0, recordsEmitted: 0, windowsDecided: 0 }),
+};
+
+/**
+ * Runs a prepared scenario with no loop at all: every second of the simulated system, then
+ * `finish` on an empty record. Figures computed from ground truth are exact; figures read
+ * from processor signals are empty (NaN).
+ */
+export function runOpenLoop(p: PreparedScenario): ScenarioResult {
+  p.silence?.();
+  for (const t of flushTimes(p)) p.advance(t);
+  return p.finish(OPEN_LOOP);
 }

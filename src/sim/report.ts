@@ -11,23 +11,23 @@ import type { ScenarioResult } from './types';
 export const OFF_COLOR = OKABE_ITO.vermillion;
 export const ON_COLOR = OKABE_ITO.blue;
 
-/** Figures shown in the cross-scenario summary, per scenario. */
+/** Figures shown in the cross-scenario summary, per scenario: the whole run first, then the disturbance. */
 export const HEADLINE: Readonly<Record<ScenarioResult['scenario'], readonly string[]>> = {
-  'overloaded-workers': ['goodputSurge', 'p99Surge', 'timeToRecover'],
-  'thundering-herd': ['peakToMean', 'retryAmplification', 'timeToRecover'],
-  'noisy-tenant': ['victimsP99', 'victimsP99Steady', 'timeToRecover'],
+  'overloaded-workers': ['goodputRun', 'p99Run', 'goodputSurge', 'timeToRecover'],
+  'thundering-herd': ['successShare', 'retryAmplification', 'peakToMean', 'timeToRecover'],
+  'noisy-tenant': ['victimsP99Run', 'victimsP99', 'victimsP99Steady', 'timeToRecover'],
 };
 
 const DESCRIPTION: Readonly<Record<ScenarioResult['scenario'], string>> = {
   'overloaded-workers':
-    '8 workers with hidden speeds (0.75–1.25×), 4 slots each, log-normal query costs; the offered load doubles for 90 s. Clients give up after 2 s. ' +
-    'Off: the workers keep their 10 s timeout, queues grow and most answers come too late. On: adaptive-timeout cuts each worker’s timeout (AIMD) from its own queue and latency signals, the tail is shed and the answers arrive in time.',
+    '8 workers with hidden speeds (0.75–1.25×), 4 slots each, log-normal query costs; the offered load doubles for 90 s. Clients give up after 2 s, and the workers’ own timeout is 2 s too (a competent setting). ' +
+    'Off: that static setting. On: adaptive-timeout on its documented defaults cuts a worker’s timeout (AIMD) from its own queue and latency signals, one worker at a time (the default blast radius).',
   'thundering-herd':
-    '200 clients at 1 request/s each call a 300 requests/s service that is down for 15 s; the clients retry without jitter, 8 attempts, no budget, and every rejection costs the service 15% of a served request. ' +
-    'Off: the retries of the outage pile up into a herd at 5× capacity that outlives the outage. On: herd-control sees the retry share during the outage and pushes full jitter, 3 attempts and a retry budget to the clients; the herd never forms.',
+    '200 clients at 1 request/s each call a 300 requests/s service that is down for 15 s; the clients run the retry library’s defaults (full jitter, 3 attempts), and every rejection costs the service 15% of a served request. ' +
+    'Off: the clients’ own policy. On: herd-control on its defaults sees the retry share during the outage and pushes its level-0 policy, escalating while the storm lasts.',
   'noisy-tenant':
     'Five tenants (alpha weighted 2) share a 100 MB/s cluster at 65% load; omega bursts to 5× for 90 s, past capacity. ' +
-    'Off: everyone queues behind the burst. On: watermark-quota throttles omega to its weighted fair share of 77.5% of capacity (between the 70% and 85% watermarks), and the others keep their latency.',
+    'Off: no quotas, everyone queues behind the burst. On: watermark-quota on its defaults throttles omega to its weighted fair share of 77.5% of capacity (between the 70% and 85% watermarks), and the others keep their latency.',
 };
 
 function cell(v: number | null, unit: string): TableCell {

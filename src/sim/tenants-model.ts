@@ -12,7 +12,8 @@
  * - A quota (`quota.set`, bytes/s, cluster-wide per tenant) throttles the tenant before
  *   the brokers' queues, as Kafka does by delaying the throttled client: a GCRA shaper
  *   (the ATM Forum's Generic Cell Rate Algorithm, ITU-T I.371) with one second of burst
- *   tolerance holds each request until its turn. Only the throttled tenant waits.
+ *   tolerance holds each request until its turn. Only the throttled tenant waits. A static
+ *   quota (`staticQuotas`, an operator's fixed setting) is the same shaper from the start.
  * - A request that would wait longer than `requestTimeoutMs` in the shaper is dropped by
  *   its client (Kafka's request.timeout.ms, 30 s by default).
  * - Brokers report per tenant the bytes and requests they accepted each second, and their
@@ -20,8 +21,9 @@
  */
 import type { RandomFn } from '../client/random';
 import type { Telemetry } from '../model/telemetry';
-import { exponential, logNormal } from './dist';
+import { logNormal } from './dist';
 import { createEventQueue } from './events';
+import { FLAT, nextArrivalAt, stepProfile, type Profile } from './load';
 
 export interface TenantSpec {
   name: string;
@@ -43,6 +45,12 @@ export interface TenantsParams {
   requestTimeoutMs: number;
   /** Burst tolerance of the quota shaper, ms at the quota rate. */
   quotaBurstMs: number;
+  /** The noisy tenant's demand over time, as a multiplier (load.ts); when absent, a step to `burstFactor` over the burst. */
+  profile?: Profile;
+  /** Every other tenant's demand over time, as a multiplier; flat when absent. */
+  othersProfile?: Profile;
+  /** Static quotas (bytes/s) by tenant, in force from the start: an operator's fixed configuration. */
+  staticQuotas?: Readonly<Record<string, number>>;
 }
 
 interface Tenant {
@@ -85,9 +93,9 @@ export interface TenantsModel {
 export function createTenantsModel(p: TenantsParams, startMs: number, seconds: number, random: RandomFn): TenantsModel {
   const meanSize = p.sizeMedianBytes * Math.exp((p.sizeSigma * p.sizeSigma) / 2);
   const brokerRate = p.capacityBytesPerSec / p.brokers / 1000; // bytes per ms
-  const burstStart = startMs + p.burstStartMs;
-  const burstEnd = startMs + p.burstEndMs;
-  const tenants: Tenant[] = p.tenants.map((spec, index) => ({ spec, index, quota: Infinity, tat: startMs }));
+  const noisyProfile = p.profile ?? stepProfile(p.burstStartMs, p.burstEndMs, p.burstFactor);
+  const othersProfile = p.othersProfile ?? FLAT;
+  const tenants: Tenant[] = p.tenants.map((spec, index) => ({ spec, index, quota: p.staticQuotas?.[spec.name] ?? Infinity, tat: startMs }));
   const byName = new Map(tenants.map((t) => [t.spec.name, t]));
   const free = new Array<number>(p.brokers).fill(startMs);
   const accepted = Array.from({ length: p.brokers }, () => tenants.map(() => ({ bytes: 0, requests: 0 })));
@@ -100,20 +108,9 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
     latencyAt: tenants.map(() => []),
   };
   const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
-  const rateAt = (tn: Tenant, t: number): number =>
-    (tn.spec.demandBytesPerSec * (tn.spec.name === p.noisy && t >= burstStart && t < burstEnd ? p.burstFactor : 1)) / meanSize / 1000; // requests per ms
-  const nextChange = (t: number): number => (t < burstStart ? burstStart : t < burstEnd ? burstEnd : Infinity);
   const events = createEventQueue<Ev>();
-
-  function nextArrival(tn: Tenant, from: number): number {
-    let t = from;
-    for (;;) {
-      const cand = t + exponential(random, 1 / rateAt(tn, t));
-      const change = tn.spec.name === p.noisy ? nextChange(t) : Infinity;
-      if (cand < change) return cand;
-      t = change;
-    }
-  }
+  const nextArrival = (tn: Tenant, from: number): number =>
+    nextArrivalAt(random, from, tn.spec.demandBytesPerSec / meanSize / 1000, tn.spec.name === p.noisy ? noisyProfile : othersProfile, startMs);
 
   for (const tn of tenants) events.push(nextArrival(tn, startMs), { kind: 'arrive', tenant: tn.index });
 

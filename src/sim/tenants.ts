@@ -15,7 +15,7 @@ import { weightedFairShares } from '../policies/fair-share';
 import type { LoopRecord } from './loop';
 import { checkRunOptions, durationLimits, type DurationLimits } from './options';
 import { runInProcess, type PreparedScenario } from './prepared';
-import { SIM_PARTITIONS, TENANT_WEIGHTS, WINDOW_MS, simEngineConfig, simGuardrails, tenantsPolicy } from './policies';
+import { SIM_PARTITIONS, TENANT_WEIGHTS, WINDOW_MS, simEngineConfig, simGuardrails, tenantsPolicy, tenantsPolicyParams } from './policies';
 import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, signalSeries } from './series';
 import { jainIndex, quantile, timeToRecover } from './stats';
@@ -138,7 +138,7 @@ function finishTenants(
   for (const [name, steps] of quotaSteps) series[`quota:${name}`] = { name: `${name} quota`, unit: 'B/s', points: [...steps, [end, steps[steps.length - 1][1]]], style: 'step' };
 
   const burst = { start: start + p.burstStartMs, end: start + p.burstEndMs, label: `${p.noisy} bursts ×${p.burstFactor}` };
-  const policy = tenantsPolicy() as { parameters: { highWatermark: number; lowWatermark: number } };
+  const policy = { parameters: tenantsPolicyParams() };
   return {
     scenario: 'noisy-tenant',
     title: 'Noisy tenant: watermark-based quotas',
@@ -188,6 +188,23 @@ function latencyBetween(truth: TenantsTruth, tenants: readonly number[], from: n
   return out;
 }
 
+/**
+ * Bytes/s delivered per tenant over seconds [s0, s1), and Jain's index of delivered ÷ the
+ * weighted max-min fair share of the full capacity for the demands offered then.
+ */
+function fairness(truth: TenantsTruth, p: TenantsParams, s0: number, s1: number): { delivered: number[]; jain: number } {
+  const secs = s1 - s0;
+  const sum = (a: Float64Array) => a.subarray(s0, s1).reduce((x, y) => x + y, 0);
+  const delivered = truth.completed.map((a) => sum(a) / secs);
+  const offered = truth.offered.map((a) => sum(a) / secs);
+  const names = p.tenants.map((t) => t.name);
+  const fair = weightedFairShares(
+    p.capacityBytesPerSec,
+    names.map((id, i) => ({ id, demand: offered[i], weight: TENANT_WEIGHTS[id] ?? 1 })),
+  );
+  return { delivered, jain: jainIndex(names.map((id, i) => delivered[i] / (fair[id] ?? 1))) };
+}
+
 function tenantsFigures(
   truth: TenantsTruth,
   p: TenantsParams,
@@ -205,20 +222,13 @@ function tenantsFigures(
   const steadyP99 = quantile(latencyBetween(truth, victims, burst.start + TENANTS_REACTION_MS, burst.end), 0.99);
   const s0 = Math.round(p.burstStartMs / 1000);
   const s1 = Math.round(p.burstEndMs / 1000);
-  const secs = s1 - s0;
-  const sum = (a: Float64Array) => a.subarray(s0, s1).reduce((x, y) => x + y, 0);
-  const delivered = truth.completed.map((a) => sum(a) / secs);
-  const offered = truth.offered.map((a) => sum(a) / secs);
-  // Fair shares of the capacity for the demands offered during the burst (weighted max-min).
-  const fair = weightedFairShares(
-    p.capacityBytesPerSec,
-    names.map((id, i) => ({ id, demand: offered[i], weight: TENANT_WEIGHTS[id] ?? 1 })),
-  );
-  const jain = jainIndex(names.map((id, i) => delivered[i] / (fair[id] ?? 1)));
+  const { delivered, jain } = fairness(truth, p, s0, s1);
+  const jainRun = fairness(truth, p, 0, truth.offered[0].length).jain;
   const baseline = meanBetween(series.p99VictimsRolling.points, warm, burst.start);
   const ttr = timeToRecover(series.p99VictimsRolling.points, { from: burst.start, baseline, bad: 'up', relative: TENANTS_RECOVERY.relative, absolute: TENANTS_RECOVERY.absoluteMs });
   const droppedNoisy = truth.dropped[noisy].reduce((x, y) => x + y, 0);
   const figures: Figure[] = [
+    { key: 'victimsP99Run', label: 'p99 latency of the other tenants, whole run', value: quantile(latencyBetween(truth, victims, start, Infinity), 0.99), unit: 'ms', better: 'lower' },
     { key: 'victimsP99', label: 'p99 latency of the other tenants, burst', value: burstP99, unit: 'ms', better: 'lower' },
     {
       key: 'victimsP99Steady',
@@ -245,6 +255,7 @@ function tenantsFigures(
         'x_i = bytes/s delivered to tenant i during the burst ÷ its weighted max-min fair share of the full capacity for the demands offered (Jain, Chiu & Hawe 1984); 1 = every tenant got the same fraction of its fair share. ' +
         'FIFO already splits throughput in proportion to demand, so off scores near 1; the quota holds the cluster at 77.5%, below the 100% the fair shares divide, so the throttled tenant gets about half of its share: what the policy buys is latency isolation, not throughput fairness',
     },
+    { key: 'jainRun', label: 'Jain’s fairness index of throughput ÷ fair share, whole run', value: jainRun, unit: '', better: 'higher', note: 'as above, over the whole run' },
     { key: 'utilizationBurst', label: 'cluster utilization during the burst', value: (100 * delivered.reduce((a, b) => a + b, 0)) / p.capacityBytesPerSec, unit: '%', better: 'neutral' },
     { key: 'noisyThroughput', label: `${p.noisy} throughput during the burst`, value: delivered[noisy] / 1e6, unit: 'MB/s', better: 'neutral' },
     { key: 'noisyDropped', label: `${p.noisy} requests dropped (waited > ${p.requestTimeoutMs / 1000} s for its quota)`, value: droppedNoisy, unit: '', better: 'neutral' },

@@ -4,7 +4,8 @@
  * homeostat may change (`query_timeout.set`).
  *
  * - Arrivals: one Poisson stream routed uniformly at random to the workers (hash routing:
- *   the balancer does not know the workers' speeds); its rate steps up during the surge.
+ *   the balancer does not know the workers' speeds); its rate follows the load profile
+ *   (load.ts) — by default a step up during the surge.
  * - Cost: log-normal (median 20 ms, σ 1.3 by default: p99 ≈ 0.4 s, p99.9 ≈ 1.1 s, and the
  *   2.6% of queries above 250 ms carry a quarter of the work); service time = cost / speed.
  * - Timeout: a query whose time in system (queue + service) reaches the worker's current
@@ -16,8 +17,9 @@
  */
 import type { Telemetry } from '../model/telemetry';
 import type { RandomFn } from '../client/random';
-import { exponential, logNormal } from './dist';
+import { logNormal } from './dist';
 import { createEventQueue } from './events';
+import { nextArrivalAt, stepProfile, type Profile } from './load';
 
 export interface WorkersParams {
   workers: number;
@@ -35,6 +37,11 @@ export interface WorkersParams {
   surgeEndMs: number;
   defaultTimeoutMs: number;
   clientDeadlineMs: number;
+  /**
+   * The offered load over time as a multiplier of the base rate; when absent, a step to
+   * `surgeFactor` over the surge interval (stepProfile).
+   */
+  profile?: Profile;
 }
 
 interface Query {
@@ -85,6 +92,8 @@ export interface WorkersModel {
   advance(t: number): Telemetry[];
   setTimeout(worker: string, timeoutMs: number, now: number): void;
   timeoutOf(worker: string): number;
+  /** Stops emitting telemetry (advance returns []): a run without a loop needs only the ground truth. */
+  silence(): void;
   readonly truth: WorkersTruth;
 }
 
@@ -92,10 +101,7 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
   const meanCost = p.costMedianMs * Math.exp((p.costSigma * p.costSigma) / 2);
   const capacityPerSec = rnd.speeds.reduce((s, v) => s + (p.slots * v * 1000) / meanCost, 0);
   const baseRate = p.baseUtilization * capacityPerSec;
-  const surgeStart = startMs + p.surgeStartMs;
-  const surgeEnd = startMs + p.surgeEndMs;
-  const rateAt = (t: number): number => (t >= surgeStart && t < surgeEnd ? baseRate * p.surgeFactor : baseRate);
-  const nextChange = (t: number): number => (t < surgeStart ? surgeStart : t < surgeEnd ? surgeEnd : Infinity);
+  const profile = p.profile ?? stepProfile(p.surgeStartMs, p.surgeEndMs, p.surgeFactor);
 
   const workers: Worker[] = rnd.speeds.map((speed, i) => ({
     id: `worker-${i + 1}`,
@@ -119,17 +125,9 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
   const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
   const events = createEventQueue<Ev>();
   let token = 0;
+  let emitting = true;
 
-  /** Inhomogeneous Poisson: restart the exponential at each rate change (memorylessness). */
-  function nextArrival(from: number): number {
-    let t = from;
-    for (;;) {
-      const cand = t + exponential(rnd.arrivals, 1000 / rateAt(t));
-      const change = nextChange(t);
-      if (cand < change) return cand;
-      t = change;
-    }
-  }
+  const nextArrival = (from: number): number => nextArrivalAt(rnd.arrivals, from, baseRate / 1000, profile, startMs);
 
   function timeout(w: Worker, now: number): void {
     w.timeouts++;
@@ -180,7 +178,7 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
       truth.latencyAt.push(now);
       if (latency <= p.clientDeadlineMs) truth.good[sec(now)]++;
       else truth.late[sec(now)]++;
-      w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
+      if (emitting) w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
     }
     fill(wi, now);
   }
@@ -209,6 +207,10 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
     truth,
     advance(t) {
       run(t);
+      if (!emitting) {
+        for (const w of workers) purge(w, t);
+        return [];
+      }
       const out: Telemetry[] = [];
       const ts = t - 1;
       for (const w of workers) {
@@ -242,5 +244,8 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
       fill(wi, now);
     },
     timeoutOf: (id) => workers[byId.get(id) ?? 0].timeoutMs,
+    silence: () => {
+      emitting = false;
+    },
   };
 }

@@ -30,7 +30,7 @@ const value = (r: ScenarioResult, key: string): number => {
   return v;
 };
 
-test('thundering herd through the real topics: commands on the actions topic, results on action-results, the same run as in-process, and it heals', async () => {
+test('thundering herd through the real topics: commands on the actions topic, results on action-results, the same run as in-process, acting during the outage', async () => {
   const opts = { remediation: true, seed: 1 };
   const signing = testSigningKey('demo-test', 9);
   const { result, stats } = await runThroughKafka(prepareScenario('thundering-herd', opts), {
@@ -67,11 +67,13 @@ test('thundering herd through the real topics: commands on the actions topic, re
     expect(result.executor).toEqual(inProcess.executor);
     expect(result.figures).toEqual(inProcess.figures);
 
-    // And remediation through Kafka helps, against remediation off.
+    // On defaults against clients on the library's defaults there is no herd to break up
+    // (docs/simulation.md, efficacy study): the loop answers the outage while it is on, and
+    // what users see moves by less than a point either way.
     const off = runScenario('thundering-herd', { ...opts, remediation: false });
-    expect(value(result, 'peakToMean')).toBeLessThan(value(off, 'peakToMean') / 2);
-    expect(value(result, 'retryAmplification')).toBeLessThan(0.75 * value(off, 'retryAmplification'));
-    expect(value(result, 'timeToRecover')).toBeLessThan(value(off, 'timeToRecover'));
+    expect(result.executor.find((e) => e.kind === 'set')?.t).toBeLessThan(result.disturbance.end);
+    expect(Math.abs(value(result, 'successShare') - value(off, 'successShare'))).toBeLessThan(1);
+    expect(value(off, 'peakOverCapacity')).toBeLessThan(2);
   } finally {
     await withAdmin((admin) => deleteRunResources(admin, stats.names));
   }
@@ -87,10 +89,11 @@ test('homeostat demo --brokers --registry (Avro): the table, identical to in-pro
     [BIN, 'demo', '--brokers', brokers().join(','), '--registry', registryUrl(), '--prefix', prefix, '--scenarios', 'thundering-herd', '--duration', '90', '--out', out],
     { timeout: 180_000 },
   );
-  const line = stdout.split('\n').find((l) => /peak-to-mean load after the outage/.test(l));
+  const line = stdout.split('\n').find((l) => /logical requests that succeeded/.test(l));
   expect(line).toBeDefined();
-  const [off, on] = [...line!.matchAll(/(\d[\d,]*\.?\d*)\s*×/g)].map((m) => Number(m[1].replace(/,/g, '')));
-  expect(on).toBeLessThan(off / 2);
+  const [off, on] = [...line!.matchAll(/(\d[\d,]*\.?\d*)\s*%/g)].map((m) => Number(m[1].replace(/,/g, '')));
+  expect(off).toBeGreaterThan(50);
+  expect(Math.abs(on - off)).toBeLessThan(1);
   expect(stdout).toMatch(/identical to the in-process run/);
   expect(stdout).not.toMatch(/DIFFERS/);
   expect(stdout).toMatch(/executor SDK: \d+ applied/);

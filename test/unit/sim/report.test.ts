@@ -1,7 +1,7 @@
 import { renderReport } from '../../../src/report';
 import { runAllScenarios, scenarioReport, SCENARIOS, HEADLINE } from '../../../src/sim';
 import { mergedLeases } from '../../../src/sim/report';
-import { workersPolicy } from '../../../src/sim/policies';
+import { workersPolicyParams } from '../../../src/sim/policies';
 import { HomeostatError } from '../../../src/errors';
 
 const all = runAllScenarios({ seed: 1 });
@@ -30,7 +30,7 @@ describe('simulation report', () => {
     const queue = workers.charts[0];
     expect(queue.series.slice(0, 2).map((s) => s.name.split(' — ')[0])).toEqual(['off', 'on']);
     for (const s of queue.series) expect(s.points.length).toBeGreaterThan(100);
-    const p = (workersPolicy() as { parameters: { high: { queueDepth: number }; low: { queueDepth: number } } }).parameters;
+    const p = workersPolicyParams();
     expect(queue.thresholds?.map((t) => t.value)).toEqual([p.high.queueDepth, p.low.queueDepth]);
     expect(queue.markers?.some((m) => m.kind === 'set')).toBe(true);
     expect(queue.spans?.map((s) => s.kind)).toEqual(expect.arrayContaining(['incident', 'lease']));

@@ -67,29 +67,47 @@ describe.each(SCENARIOS)('%s: the loop runs through the real code', (name) => {
   });
 });
 
-describe.each(SEEDS)('seed %i: remediation helps, by a margin', (seed) => {
-  it('overloaded workers: goodput during the surge ≥ 1.5× off, far fewer wasted answers, faster recovery', () => {
+/** Most targets of one policy under action at the same time, from the executor timeline. */
+function maxConcurrent(r: ScenarioResult): number {
+  const active = new Set<string>();
+  let most = 0;
+  for (const e of r.executor) {
+    if (e.kind === 'set') active.add(e.target);
+    else if (e.kind === 'revert' || e.kind === 'lapse') active.delete(e.target);
+    most = Math.max(most, active.size);
+  }
+  return most;
+}
+
+/**
+ * On the policies' documented defaults against a competent off (workers' timeout = the
+ * clients' deadline, clients on the retry library's defaults), what holds on every seed.
+ * The efficacy study (bench/efficacy.ts) measures how much each loop is worth; these are the
+ * mechanisms behind its figures.
+ */
+describe.each(SEEDS)('seed %i: on defaults, against a competent off', (seed) => {
+  it('overloaded workers: the default blast radius acts on about one worker at a time, and costs at most a point of goodput', () => {
     const off = get('overloaded-workers', false, seed);
     const on = get('overloaded-workers', true, seed);
-    expect(f(on, 'goodputSurge')).toBeGreaterThanOrEqual(1.5 * f(off, 'goodputSurge'));
-    expect(f(on, 'lateSurge')).toBeLessThan(f(off, 'lateSurge') / 10);
-    expect(f(on, 'p99Surge')).toBeLessThan(f(off, 'p99Surge') / 2);
-    expect(f(on, 'timeToRecover')).toBeLessThan(f(off, 'timeToRecover') / 2);
-    // The loop acted per worker: every worker got its own cut.
-    expect(new Set(on.executor.filter((e) => e.kind === 'set').map((e) => e.target)).size).toBe(8);
+    // A competent off already sheds what nobody waits for: no answer arrives after the deadline.
+    expect(f(off, 'lateRun')).toBe(0);
+    expect(f(on, 'lateRun')).toBe(0);
+    // 10% of 8 workers, at least 1: the fleet is helped a worker at a time (the executor may
+    // see two at one instant, when a lease it still holds is over in the engine's view).
+    expect(maxConcurrent(on)).toBeGreaterThanOrEqual(1);
+    expect(maxConcurrent(on)).toBeLessThanOrEqual(2);
+    expect(on.decisions.blocked ?? 0).toBeGreaterThan(0);
+    expect(f(on, 'goodputRun')).toBeGreaterThan(f(off, 'goodputRun') - 1);
   });
 
-  it('thundering herd: peak-to-mean and retry amplification lower, recovery faster', () => {
+  it('thundering herd: competent clients form no herd; the loop still answers the outage before it ends, and changes little', () => {
     const off = get('thundering-herd', false, seed);
     const on = get('thundering-herd', true, seed);
-    expect(f(on, 'peakToMean')).toBeLessThan(f(off, 'peakToMean') / 2);
-    expect(f(on, 'peakOverCapacity')).toBeLessThan(1.5);
-    expect(f(off, 'peakOverCapacity')).toBeGreaterThan(3); // the herd is real without remediation
-    expect(f(on, 'retryAmplification')).toBeLessThan(f(off, 'retryAmplification') * 0.75);
-    expect(f(on, 'timeToRecover')).toBeLessThan(f(off, 'timeToRecover'));
-    // The command reached the clients while the outage was still on.
+    expect(f(off, 'peakOverCapacity')).toBeLessThan(2);
+    expect(f(off, 'retryAmplification')).toBeLessThan(1.5);
     const set = on.executor.find((e) => e.kind === 'set');
     expect(set?.t).toBeLessThan(on.disturbance.end);
+    expect(Math.abs(f(on, 'successShare') - f(off, 'successShare'))).toBeLessThan(1);
   });
 
   it('noisy tenant: the others’ p99 stays near its baseline, the burst is throttled once, no flaps', () => {
@@ -100,6 +118,7 @@ describe.each(SEEDS)('seed %i: remediation helps, by a margin', (seed) => {
     expect(f(off, 'victimsP99Steady')).toBeGreaterThan(20 * base);
     expect(f(on, 'victimsP99Steady')).toBeLessThan(3 * base);
     expect(f(on, 'victimsP99')).toBeLessThan(f(off, 'victimsP99') / 5);
+    expect(f(on, 'victimsP99Run')).toBeLessThan(f(off, 'victimsP99Run') / 5);
     expect(f(on, 'timeToRecover')).toBeLessThan(f(off, 'timeToRecover') / 4);
     const sets = on.executor.filter((e) => e.kind === 'set' || e.kind === 'tighten');
     expect(sets.map((e) => e.target)).toEqual(['omega']);

@@ -1,0 +1,82 @@
+/**
+ * The efficacy study: every loop against the best static configuration and against off,
+ * across scenario families, on held-out seeds (docs/simulation.md, "Worth automating?").
+ *
+ * `runStudy(plan, runCells)` takes the cell runner as a parameter so that the bench can
+ * spread cells over worker threads (bench/efficacy.ts) and a test can run a small plan in
+ * process; the result is the same either way (every cell is deterministic).
+ */
+import { analyseFamily, chooseStatic, Cells, meanAndWorst, phaseOneTasks, phaseTwoTasks, type FamilyResult, type StaticChoice, type StudyPlan, type Tally } from './analyse';
+import type { CellResult, CellTask } from './run';
+import { FAMILIES, type FamilySpec } from './variants';
+
+export { runCell, runCellResult, type Arm, type CellResult, type CellTask } from './run';
+export { FAMILIES, familySpec, type Family, type FamilySpec, type Variant, type StaticPoint, type Headline } from './variants';
+export { betterRatio, type StudyPlan, type FamilyResult, type FamilySummary, type VariantResult, type StaticChoice, type Spread, type NoActionCheck } from './analyse';
+export { studyReport, studySummaryLines } from './report';
+export { readmeTable, tableIn, README_VARIANTS, README_START, README_END, type SeedOne, type RecordedStudy } from './readme';
+
+export const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
+
+/** Seeds 1–4 choose the static point, 5–12 judge it (phase one, every static point, is the costly one). */
+export const FULL_PLAN: StudyPlan = { training: SEEDS.slice(0, 4), heldOut: SEEDS.slice(4), families: FAMILIES };
+
+/**
+ * The quick subset (the test tier, `--quick`): two seeds (one to train, one to judge), in each
+ * family its first incident and its steady case.
+ */
+export const QUICK_PLAN: StudyPlan = {
+  training: [1],
+  heldOut: [2],
+  families: FAMILIES.map((f): FamilySpec => ({ ...f, variants: [f.variants.find((v) => !v.noAction), f.variants.find((v) => v.noAction)].filter((v): v is FamilySpec['variants'][number] => v !== undefined) })),
+};
+
+export interface StudyResult {
+  plan: { training: readonly number[]; heldOut: readonly number[] };
+  families: FamilyResult[];
+  summary: StudySummary;
+  cells: number;
+}
+
+export interface StudySummary extends Tally {
+  aims: { onAtLeastStaticIn90Pct: boolean; onAtLeastOffEverywhere: boolean; noActionHarmWithin2Pct: boolean; noActionAtMostOnePer10Min: boolean };
+}
+
+export type CellRunner = (tasks: readonly CellTask[]) => Promise<CellResult[]>;
+
+export async function runStudy(plan: StudyPlan, runCells: CellRunner): Promise<StudyResult> {
+  const one = await runCells(phaseOneTasks(plan));
+  const cells1 = new Cells(one);
+  const choices: Record<string, StaticChoice> = {};
+  for (const f of plan.families) choices[f.family] = chooseStatic(f, cells1, plan.training);
+  const two = await runCells(phaseTwoTasks(plan, choices));
+  const cells = new Cells([...one, ...two]);
+  const families = plan.families.map((f) => analyseFamily(f, choices[f.family], cells, plan));
+  return { plan: { training: plan.training, heldOut: plan.heldOut }, families, summary: studySummary(families), cells: one.length + two.length };
+}
+
+function studySummary(families: readonly FamilyResult[]): StudySummary {
+  const vs = families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
+  const calm = families.map((f) => ({ f: f.family, s: f.summary.noAction }));
+  const actions = calm.reduce((a, c) => a + c.s.actions, 0);
+  const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (v.noActionCheck?.simulatedMinutes ?? 0), 0);
+  const harm = calm.reduce((b, c) => (c.s.worstHarmPct > b.s.worstHarmPct ? c : b), calm[0]);
+  const onAtLeastStatic = vs.filter((x) => x.v.ratios.onVsStatic >= 1).length;
+  const onAtLeastOff = vs.filter((x) => x.v.ratios.onVsOff >= 1).length;
+  const actionsPer10Min = minutes === 0 ? 0 : (10 * actions) / minutes;
+  const worstHarmPct = harm?.s.worstHarmPct ?? 0;
+  return {
+    variants: vs.length,
+    onAtLeastStatic,
+    onAtLeastOff,
+    onVsStatic: meanAndWorst(vs, (x) => x.v.ratios.onVsStatic, (x) => x.at),
+    onVsOff: meanAndWorst(vs, (x) => x.v.ratios.onVsOff, (x) => x.at),
+    noAction: { variants: calm.reduce((a, c) => a + c.s.variants, 0), actions, actionsPer10Min, worstHarmPct, worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.s.worstHarmAt}` },
+    aims: {
+      onAtLeastStaticIn90Pct: onAtLeastStatic >= 0.9 * vs.length,
+      onAtLeastOffEverywhere: onAtLeastOff === vs.length,
+      noActionHarmWithin2Pct: worstHarmPct <= 2,
+      noActionAtMostOnePer10Min: families.every((f) => f.variants.every((v) => v.noActionCheck === undefined || v.noActionCheck.actionsPer10Min <= 1)),
+    },
+  };
+}

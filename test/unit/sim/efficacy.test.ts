@@ -1,0 +1,85 @@
+/**
+ * The efficacy study's method on a small plan (one training seed, one held-out seed, two
+ * variants and three static points per family), run in process: the bench spreads the same
+ * cells over worker threads. Checks the method, not the verdict (the verdict is the bench's).
+ */
+import { renderReport } from '../../../src/report';
+import { betterRatio, FAMILIES, runCell, studyReport, type FamilySpec, type StudyPlan } from '../../../src/sim/study';
+import { runStudy, type StudyResult } from '../../../src/sim/study/index';
+
+const OFF_LIKE: Readonly<Record<string, string>> = { 'overloaded-workers': 'timeout 2000 ms', 'noisy-tenant': 'no quotas' };
+
+const plan: StudyPlan = {
+  training: [1],
+  heldOut: [2],
+  families: FAMILIES.map(
+    (f): FamilySpec => ({
+      ...f,
+      variants: [f.variants.find((v) => !v.noAction), f.variants.find((v) => v.noAction)].filter((v): v is FamilySpec['variants'][number] => v !== undefined),
+      // The off-like point, and the two ends of the sweep.
+      statics: [...new Set([f.statics[0], f.statics[f.statics.length - 1], ...f.statics.filter((s) => s.name === OFF_LIKE[f.family])])],
+    }),
+  ),
+};
+
+let study: StudyResult;
+beforeAll(async () => {
+  study = await runStudy(plan, (tasks) => Promise.resolve(tasks.map(runCell)));
+}, 300_000);
+
+test('every variant has the three arms and the reference on the held-out seed, with finite headline figures', () => {
+  for (const f of study.families) {
+    for (const v of f.variants) {
+      for (const arm of ['off', 'static', 'hindsight', 'on'] as const) expect(Number.isFinite(v.heldOut[arm][f.headline.key].seeds['2'])).toBe(true);
+      for (const arm of ['off', 'static', 'on'] as const) expect(Object.keys(v.allSeeds[arm][f.headline.key].seeds)).toEqual(['1', '2']);
+    }
+  }
+});
+
+test('the family’s static point is the one with the best mean ratio to off on the training seed; ratios are held-out', () => {
+  for (const f of study.families) {
+    const best = Math.max(...Object.values(f.choice.scores));
+    expect(f.choice.scores[f.choice.chosen]).toBe(best);
+    for (const v of f.variants) {
+      const h = f.headline;
+      expect(v.ratios.onVsOff).toBeCloseTo(betterRatio(v.heldOut.on[h.key].mean, v.heldOut.off[h.key].mean, h.better), 12);
+      expect(v.ratios.onVsStatic).toBeCloseTo(betterRatio(v.heldOut.on[h.key].mean, v.heldOut.static[h.key].mean, h.better), 12);
+      expect(f.sweep.points).toContain(v.hindsightPoint);
+    }
+  }
+});
+
+test('a static point equal to the system’s own default gives exactly off (the open-loop runs are deterministic)', () => {
+  for (const [family, point] of Object.entries(OFF_LIKE)) {
+    const f = study.families.find((x) => x.family === family);
+    const v = f?.variants[0];
+    expect(v).toBeDefined();
+    const off = runCell({ family: family as never, variant: v!.name, arm: 'off', seed: 2 });
+    const fixed = runCell({ family: family as never, variant: v!.name, arm: `static:${point}`, seed: 2 });
+    expect(fixed.figures).toEqual(off.figures);
+  }
+});
+
+test('the summary counts what the variants say', () => {
+  const all = study.families.flatMap((f) => f.variants);
+  expect(study.summary.variants).toBe(all.length);
+  expect(study.summary.onAtLeastOff).toBe(all.filter((v) => v.ratios.onVsOff >= 1).length);
+  expect(study.summary.onAtLeastStatic).toBe(all.filter((v) => v.ratios.onVsStatic >= 1).length);
+  const calm = all.filter((v) => v.noAction);
+  expect(study.summary.noAction.variants).toBe(calm.length);
+  expect(study.summary.noAction.actions).toBe(calm.reduce((a, v) => a + (v.noActionCheck?.actions ?? 0), 0));
+  expect(study.summary.aims.onAtLeastOffEverywhere).toBe(study.summary.onAtLeastOff === all.length);
+});
+
+test('the study’s report page: a section per family with its table and a chart of the three arms across the variants', () => {
+  const report = studyReport(study, 'test');
+  expect(report.sections.map((s) => s.title)).toEqual(study.families.map((f) => f.title));
+  for (const [i, s] of report.sections.entries()) {
+    expect(s.table?.rows).toHaveLength(study.families[i].variants.length);
+    expect(s.charts).toHaveLength(1);
+    expect(s.charts[0].series.map((x) => x.points.length)).toEqual([2, 2, 2]);
+  }
+  const html = renderReport(report);
+  expect(html).toContain('<svg');
+  expect(html).toContain(study.families[0].choice.chosen);
+});
