@@ -7,11 +7,12 @@
  * rebuilds open windows without emitting anything twice.
  */
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
-import { createTelemetryDecoder, encodeTelemetryJson, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
+import { createTelemetryDecoder, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
 import { aheadOfLogTime } from '../codec/log-time';
 import type { IngestDecoder } from '../ingest';
 import { HomeostatError, describeError } from '../errors';
 import type { WindowSignal } from '../model/signal';
+import type { Telemetry } from '../model/telemetry';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import { createProcessor, emptyOutputs, type Processor, type ProcessorOutputs } from '../pipeline/processor';
@@ -22,7 +23,8 @@ import { singleOwnerAssigner } from './single-owner-assigner';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
 import { historyKeys, historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { readCompacted } from './state-topic';
-import { dlqMessage } from './dlq';
+import { dlqArrival, deadByInput } from './dlq-arrival';
+import { createSourcePartitionWatch } from './source-partitions';
 import { nextAfter, onNonDataSkipped } from './non-data';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
@@ -99,6 +101,9 @@ export interface RunnerCounters {
   signalsWritten: number;
 }
 
+/** Samples stepped between two heartbeats within a batch of foreign records (a few tens of ms of work). */
+const HEARTBEAT_EVERY_SAMPLES = 100_000;
+
 /** How stale the brokers' high watermarks may be when judging which partitions have a backlog. */
 const BACKLOG_REFRESH_MS = 100;
 
@@ -124,6 +129,7 @@ export function createRunner(options: RunnerOptions): Runner {
     throw new HomeostatError('INVALID_STATE', 'scaled out, the policies run in stage two: give the extension to createStageTwo (see createProcessorRunners), not to the runner');
   }
   const procs = new Map<number, Processor>();
+  const sourcePartitions = createSourcePartitionWatch({ logger, onSplit: () => options.metrics?.sourcesSplit.inc() });
   /** Shared mode: one transactional producer per owned partition, so its next owner fences this one. */
   const partitionProducers = new Map<number, Producer>();
   const procFor = (p: number): Processor | undefined => (shared ? procs.get(p) : processor);
@@ -406,12 +412,14 @@ export function createRunner(options: RunnerOptions): Runner {
 
   /**
    * One Kafka record of any supported format: one OTLP or line-protocol record carries many
-   * samples, each stepped with the record's offset (so commits stay per record). `consumed`
-   * counts samples (plus one per undecodable record); a late sample of a foreign record is
-   * dead-lettered as the sample itself, not as the whole batch it came in.
+   * samples, stepped together as one arrival with the record's offset (commits stay per
+   * record): each is judged against the watermark as it stood before the record, which then
+   * advances once (engine input `records`). `consumed` counts samples (plus one per record
+   * refused whole); the refused samples of one record make one DLQ record (dlq-arrival.ts).
    */
-  const foreignOffsets = new Set<string>();
-  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<void> => {
+  /** Offset → samples, for this batch's OTLP and line-protocol records (their DLQ records say how many were refused). */
+  const foreignSamples = new Map<string, number>();
+  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<number> => {
     const ingest = options.ingest!;
     const ctx = { partition: p, timestamp: Number(m.timestamp) };
     let r = ingest.decodeSync(m.value, ctx);
@@ -421,24 +429,39 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     const proc = procFor(p)!;
     if (r.status === 'ok') {
-      if (r.format !== 'avro' && r.format !== 'json') foreignOffsets.add(m.offset);
-      for (const t of r.values) {
-        const ahead = aheadOfLogTime(t.ts, ctx.timestamp, limits);
-        if (ahead) {
-          // Dead-lettered before a restart; the rebuilt state never held it.
-          if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: ahead.code, message: ahead.message, field: ahead.field, record: t }, out);
-          continue;
-        }
-        if (t.ts > pr.maxTs) pr.maxTs = t.ts;
-        const input = { kind: 'record' as const, partition: p, offset: m.offset, record: t };
-        if (restoring) proc.restore(input, out);
-        else proc.step(input, out);
-      }
-      if (restoring) totals.restored++;
-    } else if (!restoring) {
+      if (r.format !== 'avro' && r.format !== 'json') foreignSamples.set(m.offset, r.values.length);
+      const accepted = acceptSamples(r.values, m, p, restoring, pr, out);
+      sourcePartitions.see(accepted, p);
+      const input = { kind: 'records' as const, partition: p, offset: m.offset, records: accepted };
+      if (restoring) {
+        proc.restore(input, out);
+        totals.restored++;
+      } else proc.step(input, out);
+      return r.values.length;
+    }
+    if (!restoring) {
       const e = r.status === 'invalid' ? r.error : { code: 'UNKNOWN_SCHEMA_ID' as const, message: `schema id ${r.schemaId} is not in the registry`, field: undefined };
       proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field }, out);
     }
+    return 1;
+  };
+  /** A record's samples the log-time check lets through; the others are dead-lettered (once: never when restoring). */
+  const acceptSamples = (values: Telemetry[], m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Telemetry[] => {
+    const logTime = Number(m.timestamp);
+    let accepted: Telemetry[] | undefined;
+    for (let i = 0; i < values.length; i++) {
+      const t = values[i];
+      const ahead = aheadOfLogTime(t.ts, logTime, limits);
+      if (ahead) {
+        // Copied only when some sample is refused: the common case passes the array through.
+        accepted ??= values.slice(0, i);
+        if (!restoring) procFor(p)!.step({ kind: 'invalid', partition: p, offset: m.offset, code: ahead.code, message: ahead.message, field: ahead.field, record: t }, out);
+        continue;
+      }
+      if (t.ts > pr.maxTs) pr.maxTs = t.ts;
+      accepted?.push(t);
+    }
+    return accepted ?? values;
   };
 
   const processBatch = async (payload: EachBatchPayload): Promise<void> => {
@@ -459,11 +482,19 @@ export function createRunner(options: RunnerOptions): Runner {
     // and after that await is the same as checking per record, at a fraction of the cost
     // (kafkajs builds a string key per isStale call).
     if (!isRunning() || isStale()) return;
+    let samplesSinceBeat = 0;
     for (const m of batch.messages) {
       const restoring = restoreBelow > 0n && BigInt(m.offset) < restoreBelow;
       if (options.ingest) {
-        await ingestOne(m, p, restoring, pr, out);
+        samplesSinceBeat += await ingestOne(m, p, restoring, pr, out);
         last = m.offset;
+        // A batch of records that each expand to many samples can take longer than the
+        // session: keep it alive (kafkajs sends at most one heartbeat per heartbeatInterval).
+        if (samplesSinceBeat >= HEARTBEAT_EVERY_SAMPLES) {
+          samplesSinceBeat = 0;
+          await heartbeat();
+          if (!isRunning() || isStale()) break;
+        }
         continue;
       }
       let r = decoder!.decodeSync(m.value);
@@ -565,16 +596,10 @@ export function createRunner(options: RunnerOptions): Runner {
   const commitBatchNow = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number, started: bigint): Promise<void> => {
     const proc = procFor(p)!;
     const topicMessages: TopicMessages[] = [];
-    if (out.dead.length > 0) {
-      const messages: Message[] = out.dead.map((d) => {
-        const m = byOffset.get(d.offset);
-        // A sample taken from a foreign record (OTLP, Influx) is dead-lettered as itself.
-        const value = d.record && foreignOffsets.has(d.offset) ? encodeTelemetryJson(d.record) : (m?.value ?? null);
-        return dlqMessage(
-          { topic, partition: p, offset: d.offset, key: m?.key ?? null, value, timestamp: m?.timestamp ?? '', headers: m?.headers },
-          { code: d.code, message: d.message, field: d.field },
-        );
-      });
+    // One DLQ record per input record, however many of its samples were refused.
+    const deadInputs = out.dead.length > 0 ? deadByInput(out.dead) : [];
+    if (deadInputs.length > 0) {
+      const messages: Message[] = deadInputs.map((g) => dlqArrival(g, { topic, partition: p, message: byOffset.get(g.offset), samples: foreignSamples.get(g.offset) }));
       topicMessages.push({ topic: config.topics.dlq, messages });
     }
     const wm = proc.watermark();
@@ -632,6 +657,7 @@ export function createRunner(options: RunnerOptions): Runner {
       m.recordsAggregated.inc(c.aggregated - committed.aggregated);
       m.recordsLate.inc(c.late - committed.late);
       for (const d of out.dead) if (d.code !== 'LATE') m.recordsDeadLettered.inc({ reason: d.code });
+      for (const g of deadInputs) m.dlqRecords.inc({ reason: g.first.code });
       m.windowsClosed.inc(Math.max(0, c.windowsClosed - committedWindows));
       committedWindows = c.windowsClosed;
       // Shared: the slowest owned partition's watermark stands for the process.
@@ -649,7 +675,7 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     }
     committed = { consumed: c.consumed, aggregated: c.aggregated, late: c.late, deadLettered: c.deadLettered };
-    foreignOffsets.clear();
+    foreignSamples.clear();
     totals.transactions++;
     totals.signalsWritten += out.published.length;
     options.metrics?.transactions.inc({ result: 'committed' });
