@@ -313,6 +313,9 @@ export function createRunner(options: RunnerOptions): Runner {
       } else await options.extension?.reset?.();
     }
     progress.clear();
+    // The records after the committed offsets were differenced in memory: re-reading them must
+    // rebuild the cumulative OTLP baselines, not find them "duplicates" of what was forgotten.
+    options.ingest?.forgetPartitions([...assigned]);
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -743,6 +746,8 @@ export function createRunner(options: RunnerOptions): Runner {
       const now = new Set<number>(e.payload.memberAssignment[topic] ?? []);
       const revoked = [...assigned].filter((x) => !now.has(x));
       const added = [...now].filter((x) => !assigned.has(x));
+      // Cumulative OTLP streams of a partition another process now owns: its state is theirs.
+      if (revoked.length > 0) options.ingest?.forgetPartitions(revoked);
       if (shared) {
         for (const r of revoked) progress.delete(r);
         assigned = now;
