@@ -69,3 +69,39 @@ export function dlqArrival(g: DeadInput, src: ArrivalSource): Message {
   headers[DLQ_SAMPLE_HEADERS.reasons] = [...g.byCode].map(([c, n]) => `${c}=${n}`).join(',');
   return { ...msg, headers };
 }
+
+/**
+ * A batch's dead letters, folded per input record as each record is stepped: a record's refused
+ * samples are held as one group (its first refusal and the counts), not one object each — a
+ * batch of small records that each expand to thousands of refused samples would otherwise hold
+ * millions until the commit.
+ */
+export interface BatchDead {
+  /** A multi-sample record of the batch (OTLP, line protocol) and the samples it mapped to. */
+  noteSamples(offset: string, samples: number): void;
+  /** Folds the dead letters stepped so far into the groups, emptying `dead`. */
+  fold(dead: DeadLetter[]): void;
+  groups(): readonly DeadInput[];
+  /** One DLQ record per group, from the batch's records by offset. */
+  messages(topic: string, partition: number, byOffset: ReadonlyMap<string, KafkaMessage>): Message[];
+  clear(): void;
+}
+
+export function createBatchDead(): BatchDead {
+  const groups: DeadInput[] = [];
+  const samples = new Map<string, number>();
+  return {
+    noteSamples: (offset, n) => void samples.set(offset, n),
+    fold(dead) {
+      if (dead.length === 0) return;
+      for (const g of deadByInput(dead)) groups.push(g);
+      dead.length = 0;
+    },
+    groups: () => groups,
+    messages: (topic, partition, byOffset) => groups.map((g) => dlqArrival(g, { topic, partition, message: byOffset.get(g.offset), samples: samples.get(g.offset) })),
+    clear() {
+      groups.length = 0;
+      samples.clear();
+    },
+  };
+}

@@ -6,7 +6,7 @@
  * window; its metadata carries a checkpoint (see checkpoint-meta.ts) so that a restart
  * rebuilds open windows without emitting anything twice.
  */
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
 import { createTelemetryDecoder, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
 import { aheadOfLogTime } from '../codec/log-time';
 import type { IngestDecoder } from '../ingest';
@@ -23,7 +23,7 @@ import { singleOwnerAssigner } from './single-owner-assigner';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
 import { historyKeys, historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { readCompacted } from './state-topic';
-import { dlqArrival, deadByInput } from './dlq-arrival';
+import { createBatchDead } from './dlq-arrival';
 import { createSourcePartitionWatch } from './source-partitions';
 import { nextAfter, onNonDataSkipped } from './non-data';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
@@ -420,8 +420,8 @@ export function createRunner(options: RunnerOptions): Runner {
    * advances once (engine input `records`). `consumed` counts samples (plus one per record
    * refused whole); the refused samples of one record make one DLQ record (dlq-arrival.ts).
    */
-  /** Offset → samples, for this batch's OTLP and line-protocol records (their DLQ records say how many were refused). */
-  const foreignSamples = new Map<string, number>();
+  /** The batch's dead letters, one group per input record (dlq-arrival.ts). */
+  const batchDead = createBatchDead();
   const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<number> => {
     const ingest = options.ingest!;
     const ctx = { partition: p, timestamp: Number(m.timestamp) };
@@ -432,7 +432,7 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     const proc = procFor(p)!;
     if (r.status === 'ok') {
-      if (r.format !== 'avro' && r.format !== 'json') foreignSamples.set(m.offset, r.values.length);
+      if (r.format !== 'avro' && r.format !== 'json') batchDead.noteSamples(m.offset, r.values.length);
       const accepted = acceptSamples(r.values, m, p, restoring, pr, out);
       sourcePartitions.see(accepted, p);
       const input = { kind: 'records' as const, partition: p, offset: m.offset, records: accepted };
@@ -477,6 +477,8 @@ export function createRunner(options: RunnerOptions): Runner {
     const pr = progress.get(p) ?? newProgress();
     progress.set(p, pr);
     const out = emptyOutputs();
+    // Left by a batch that failed before its commit: the state is rebuilt, its outputs never written.
+    batchDead.clear();
     await refreshBacklog(out);
     let last: string | undefined;
     const restoreBelow = pr.restoreBelow;
@@ -490,6 +492,7 @@ export function createRunner(options: RunnerOptions): Runner {
       const restoring = restoreBelow > 0n && BigInt(m.offset) < restoreBelow;
       if (options.ingest) {
         samplesSinceBeat += await ingestOne(m, p, restoring, pr, out);
+        batchDead.fold(out.dead);
         last = m.offset;
         // A batch of records that each expand to many samples can take longer than the
         // session: keep it alive (kafkajs sends at most one heartbeat per heartbeatInterval).
@@ -532,7 +535,7 @@ export function createRunner(options: RunnerOptions): Runner {
     pr.position = nextAfter(batch, last);
     // Only dead letters need their original message: index the batch only when there are some.
     const byOffset = new Map<string, KafkaMessage>();
-    if (out.dead.length > 0) for (const m of batch.messages) byOffset.set(m.offset, m);
+    if (out.dead.length > 0 || batchDead.groups().length > 0) for (const m of batch.messages) byOffset.set(m.offset, m);
     pr.lag = Number(BigInt(batch.highWatermark) - pr.position);
     highs.set(p, BigInt(batch.highWatermark));
     if (!shared) proc.step({ kind: 'backlog', partition: p, backlog: pr.lag > 0 }, out);
@@ -600,11 +603,9 @@ export function createRunner(options: RunnerOptions): Runner {
     const proc = procFor(p)!;
     const topicMessages: TopicMessages[] = [];
     // One DLQ record per input record, however many of its samples were refused.
-    const deadInputs = out.dead.length > 0 ? deadByInput(out.dead) : [];
-    if (deadInputs.length > 0) {
-      const messages: Message[] = deadInputs.map((g) => dlqArrival(g, { topic, partition: p, message: byOffset.get(g.offset), samples: foreignSamples.get(g.offset) }));
-      topicMessages.push({ topic: config.topics.dlq, messages });
-    }
+    batchDead.fold(out.dead);
+    const deadInputs = batchDead.groups();
+    if (deadInputs.length > 0) topicMessages.push({ topic: config.topics.dlq, messages: batchDead.messages(topic, p, byOffset) });
     const wm = proc.watermark();
     const pr = progress.get(p)!;
     const nextOf = (s: PartitionProgress): bigint => (s.restoreBelow > s.position ? s.restoreBelow : s.position);
@@ -642,8 +643,8 @@ export function createRunner(options: RunnerOptions): Runner {
       topicMessages.push(...(await options.extension.onFinals(out.finals)));
     }
     if (histories) topicMessages.push(histories);
-    if (out.dead.length > 0 && logger.isLevelEnabled('debug')) {
-      for (const d of out.dead.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
+    if (deadInputs.length > 0 && logger.isLevelEnabled('debug')) {
+      for (const { first: d } of deadInputs.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
     }
     const txProducer = shared ? partitionProducers.get(p) : producer;
     if (!txProducer) throw new HomeostatError('INVALID_STATE', `no transactional producer for partition ${p}; the state will be rebuilt`);
@@ -659,8 +660,10 @@ export function createRunner(options: RunnerOptions): Runner {
       m.recordsConsumed.inc({ topic }, c.consumed - committed.consumed);
       m.recordsAggregated.inc(c.aggregated - committed.aggregated);
       m.recordsLate.inc(c.late - committed.late);
-      for (const d of out.dead) if (d.code !== 'LATE') m.recordsDeadLettered.inc({ reason: d.code });
-      for (const g of deadInputs) m.dlqRecords.inc({ reason: g.first.code });
+      for (const g of deadInputs) {
+        for (const [code, n] of g.byCode) if (code !== 'LATE') m.recordsDeadLettered.inc({ reason: code }, n);
+        m.dlqRecords.inc({ reason: g.first.code });
+      }
       m.windowsClosed.inc(Math.max(0, c.windowsClosed - committedWindows));
       committedWindows = c.windowsClosed;
       // Shared: the slowest owned partition's watermark stands for the process.
@@ -678,7 +681,7 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     }
     committed = { consumed: c.consumed, aggregated: c.aggregated, late: c.late, deadLettered: c.deadLettered };
-    foreignSamples.clear();
+    batchDead.clear();
     totals.transactions++;
     totals.signalsWritten += out.published.length;
     options.metrics?.transactions.inc({ result: 'committed' });

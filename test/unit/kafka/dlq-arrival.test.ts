@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { DLQ_HEADERS } from '../../../src/kafka/dlq';
-import { DLQ_SAMPLE_HEADERS, deadByInput, dlqArrival } from '../../../src/kafka/dlq-arrival';
+import { DLQ_SAMPLE_HEADERS, createBatchDead, deadByInput, dlqArrival } from '../../../src/kafka/dlq-arrival';
 import type { DeadLetter } from '../../../src/pipeline/processor';
 
 const late = (offset: string, ts: number): DeadLetter => ({ partition: 0, offset, code: 'LATE', message: `late ${ts}`, record: { ts, source: 's', metric: 'm', value: 1, tags: {} } });
@@ -33,5 +33,27 @@ describe('dead letters grouped by input record', () => {
     expect(m.value).toEqual(Buffer.from('{'));
     expect(m.headers![DLQ_SAMPLE_HEADERS.refused]).toBeUndefined();
     expect(m.headers![DLQ_HEADERS.partition]).toBe('2');
+  });
+
+  it('are folded as each record is stepped, so a batch holds one group per input, not one object per sample', () => {
+    const b = createBatchDead();
+    const dead: DeadLetter[] = Array.from({ length: 5_000 }, (_, i) => late('1', i));
+    b.noteSamples('1', 6_000);
+    b.fold(dead);
+    expect(dead).toHaveLength(0);
+    b.fold([late('2', 1)]);
+    expect(b.groups().map((g) => [g.offset, g.count])).toEqual([
+      ['1', 5_000],
+      ['2', 1],
+    ]);
+    const byOffset = new Map([
+      ['1', input('1', 'a')],
+      ['2', input('2', 'b')],
+    ]);
+    const [one, two] = b.messages('t', 0, byOffset);
+    expect(one.headers![DLQ_SAMPLE_HEADERS.total]).toBe('6000');
+    expect(two.headers![DLQ_SAMPLE_HEADERS.refused]).toBeUndefined();
+    b.clear();
+    expect(b.groups()).toHaveLength(0);
   });
 });
