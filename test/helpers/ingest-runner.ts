@@ -3,12 +3,12 @@
  * topics on the real broker, with a metrics registry and a logger that keeps its warnings,
  * for the tests of the multi-sample ingest path (integration and hostile tiers).
  */
-import { createIngestDecoder } from '../../src/ingest';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/runner';
 import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
 import { mergeDeep } from '../../src/ops/config-load';
 import { engineConfigFrom } from '../../src/ops/engine-config';
+import { ingestDecoderFor } from '../../src/ops/ingest-config';
 import type { Logger } from '../../src/ops/logger';
 import { createMetrics, type HomeostatMetrics } from '../../src/ops/metrics';
 import { createTopic, randomName } from './kafka';
@@ -61,7 +61,7 @@ export async function startIngestRunner(options: IngestRunnerOptions): Promise<I
   const warnings: string[] = [];
   const runner = createRunner({
     config,
-    ingest: createIngestDecoder({ format: config.ingest.format, maxSamplesPerRecord: config.ingest.maxSamplesPerRecord, limits: config.limits }),
+    ingest: ingestDecoderFor(config),
     engine: engineConfigFrom(config),
     limits: config.limits,
     resolver: createRegistryResolver(config.registry),

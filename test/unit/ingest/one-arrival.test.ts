@@ -8,7 +8,8 @@ import { resolveEngineConfig } from '../../../src/core';
 import { createIngestDecoder } from '../../../src/ingest';
 import { createProcessor, emptyOutputs } from '../../../src/pipeline/processor';
 import { createDecisionEngine } from '../../../src/policies';
-import { replayRecordsSync, type ReplayFeed } from '../../../src/replay';
+import { createTelemetryDecoder } from '../../../src/codec';
+import { replayRecordsSync, topicReplayInputs, type ReplayFeed } from '../../../src/replay';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { EXPORT_INTERVAL_MS, SAMPLES, batchedExports } from './batched-exports';
 
@@ -60,5 +61,14 @@ describe('the samples of one OTLP record', () => {
     const closed = out.finals.filter((s) => s.scope === 'series');
     expect(closed.length).toBeGreaterThan(0);
     expect(closed.reduce((n, s) => n + s.count, 0)).toBe(first.filter((t) => t.ts === T0).length);
+  });
+
+  it('replayed from a topic range with an ingest decoder, are one arrival as in the live runner', async () => {
+    const messages = batchedExports(T0).map((value, i) => ({ partition: 0, offset: String(i), timestamp: String(T0 + 60_000), key: null, value }));
+    const read = { topic: 't', partitions: [0], ranges: [{ partition: 0, start: '0', end: String(messages.length) }], messages: new Map([[0, messages]]) };
+    const feed = [...(await topicReplayInputs(read, createTelemetryDecoder(), createIngestDecoder({ format: 'auto' })))].flat();
+    expect(feed).toHaveLength(messages.length);
+    const res = replayRecordsSync(feed, { engine, decisions, partitions: [0] });
+    expect(res.counters).toMatchObject({ consumed: SAMPLES, aggregated: SAMPLES, late: 0 });
   });
 });
