@@ -10,9 +10,9 @@ import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer, TopicMe
 import { createTelemetryDecoder, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
 import { aheadOfLogTime } from '../codec/log-time';
 import type { IngestDecoder } from '../ingest';
+import { acceptSamples } from '../ingest/arrival';
 import { HomeostatError, describeError } from '../errors';
 import type { WindowSignal } from '../model/signal';
-import type { Telemetry } from '../model/telemetry';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import { createProcessor, emptyOutputs, type Processor, type ProcessorOutputs } from '../pipeline/processor';
@@ -433,7 +433,11 @@ export function createRunner(options: RunnerOptions): Runner {
     const proc = procFor(p)!;
     if (r.status === 'ok') {
       if (r.format !== 'avro' && r.format !== 'json') batchDead.noteSamples(m.offset, r.values.length);
-      const accepted = acceptSamples(r.values, m, p, restoring, pr, out);
+      const accepted = acceptSamples(r.values, ctx.timestamp, limits, (t, e) => {
+        // Dead-lettered before a restart; the rebuilt state never held it.
+        if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field, record: t }, out);
+      });
+      for (const t of accepted) if (t.ts > pr.maxTs) pr.maxTs = t.ts;
       sourcePartitions.see(accepted, p);
       const input = { kind: 'records' as const, partition: p, offset: m.offset, records: accepted };
       if (restoring) {
@@ -447,24 +451,6 @@ export function createRunner(options: RunnerOptions): Runner {
       proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field }, out);
     }
     return 1;
-  };
-  /** A record's samples the log-time check lets through; the others are dead-lettered (once: never when restoring). */
-  const acceptSamples = (values: Telemetry[], m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Telemetry[] => {
-    const logTime = Number(m.timestamp);
-    let accepted: Telemetry[] | undefined;
-    for (let i = 0; i < values.length; i++) {
-      const t = values[i];
-      const ahead = aheadOfLogTime(t.ts, logTime, limits);
-      if (ahead) {
-        // Copied only when some sample is refused: the common case passes the array through.
-        accepted ??= values.slice(0, i);
-        if (!restoring) procFor(p)!.step({ kind: 'invalid', partition: p, offset: m.offset, code: ahead.code, message: ahead.message, field: ahead.field, record: t }, out);
-        continue;
-      }
-      if (t.ts > pr.maxTs) pr.maxTs = t.ts;
-      accepted?.push(t);
-    }
-    return accepted ?? values;
   };
 
   const processBatch = async (payload: EachBatchPayload): Promise<void> => {

@@ -9,6 +9,7 @@ import { InputError } from '../errors';
 import type { Telemetry } from '../model/telemetry';
 import { mergeByEventTime } from './merge';
 import type { IngestDecoder } from '../ingest';
+import { acceptSamples } from '../ingest/arrival';
 import type { ReplayFeed } from './replay';
 import type { RawMessage, TopicReadResult } from './topic-read';
 import { aheadOfLogTime } from '../codec/log-time';
@@ -120,12 +121,7 @@ async function ingestInputs(ingest: IngestDecoder, m: RawMessage, partition: num
     out.push(invalidInput(partition, m.offset, r));
     return;
   }
-  const records: Telemetry[] = [];
-  for (const t of r.values) {
-    const ahead = aheadOfLogTime(t.ts, ctx.timestamp, ingest.limits);
-    if (ahead) out.push({ partition, offset: m.offset, invalid: { code: ahead.code, message: ahead.message, field: ahead.field } });
-    else records.push(t);
-  }
+  const records = acceptSamples(r.values, ctx.timestamp, ingest.limits, (_, e) => out.push({ partition, offset: m.offset, invalid: { code: e.code, message: e.message, field: e.field } }));
   out.push({ partition, offset: m.offset, records });
 }
 
