@@ -443,6 +443,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if (restoring) {
         proc.restore(input, out);
         totals.restored++;
+        options.metrics?.recordsRestored.inc();
       } else proc.step(input, out);
       return r.values.length;
     }
