@@ -41,7 +41,7 @@ function warningLogger(warnings: string[]): Logger {
 
 export async function startIngestRunner(options: IngestRunnerOptions): Promise<IngestRunner> {
   const prefix = randomName('ingest');
-  const names = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'] as const;
+  const names = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'] as const;
   const config = loadConfig({
     registry: registryUrl(),
     overrides: mergeDeep(
@@ -57,6 +57,8 @@ export async function startIngestRunner(options: IngestRunnerOptions): Promise<I
   await createTopic(config.topics.telemetry, options.partitions);
   await createTopic(config.topics.dlq, 1);
   await createTopic(config.topics.signals, 1);
+  // Scaled out, stage one writes its signals and marks here (stage two is not started).
+  if (config.runner.scaleOut) await createTopic(config.topics.stage, 1);
   const metrics = createMetrics();
   const warnings: string[] = [];
   const runner = createRunner({

@@ -21,8 +21,11 @@ describe('OTLP records from a foreign pipeline', () => {
     for (const r of started) await r.stop();
   });
 
-  it('judges every sample of a record against the watermark before it: batched exports on one partition lose nothing', async () => {
-    const r = await startIngestRunner({ partitions: 1, overrides });
+  it.each([
+    ['one process owning the partitions', false],
+    ['scaled out (stage one)', true],
+  ])('judges every sample of a record against the watermark before it: batched exports on one partition lose nothing (%s)', async (_, scaleOut) => {
+    const r = await startIngestRunner({ partitions: 1, overrides: { ...overrides, runner: { scaleOut } } });
     started.push(r);
     const start = t0();
     const records = batchedExports(start);
