@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createRecordCodec } from '../codec';
 import { HomeostatError } from '../errors';
 import type { ControlRecord } from '../guardrails/control';
-import { createKafka, explainKafkaError } from '../kafka/client';
+import { createKafka, explainKafkaError, producerConfig } from '../kafka/client';
 import { controlKey } from '../kafka/control-reader';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
 import type { Mode } from '../model/command';
@@ -55,7 +55,7 @@ async function writeControl(opts: ControlOptions, record: ControlRecord): Promis
   const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
   const kafka = createKafka(config.kafka);
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer(producerConfig({ idempotent: true, maxInFlightRequests: 1 }));
   try {
     await admin.connect();
     await ensureTopics(admin, topicSpecs(config.topics).filter((t) => t.topic === config.topics.control));

@@ -15,14 +15,19 @@ export type Service = 'kafka' | 'registry';
 /** Starts (or checks) `services`, holds a lease, and exports their KAFKA_BROKERS / SCHEMA_REGISTRY_URL to the workers. */
 export function leaseServices(services: readonly Service[]): void {
   const lease = String(process.pid);
-  // stdout carries only the KEY=VALUE lines; progress goes to stderr, shown as it happens.
+  // stdout carries only the KEY=VALUE lines; progress goes to stderr. Starting services takes
+  // a while (a first start downloads Kafka), so its progress is shown as it happens; when every
+  // one asked for is given and only checked, a passing run stays quiet and a failing check shows it all.
+  const given = { kafka: process.env.KAFKA_BROKERS, registry: process.env.SCHEMA_REGISTRY_URL };
+  const onlyChecking = services.every((s) => Boolean(given[s]));
   const result = spawnSync('bash', [SERVICES_SCRIPT, 'start', ...services], {
     cwd: dirname(dirname(SERVICES_SCRIPT)),
     env: { ...process.env, SERVICES_LEASE: lease },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', onlyChecking ? 'pipe' : 'inherit'],
     encoding: 'utf8',
   });
   if (result.error !== undefined || result.status !== 0) {
+    if (onlyChecking && typeof result.stderr === 'string') process.stderr.write(result.stderr);
     throw new HomeostatError(
       'PREREQUISITE_MISSING',
       `bash scripts/services.sh start ${services.join(' ')} failed (${result.error?.message ?? `exit ${String(result.status)}`}); ` +
@@ -50,9 +55,14 @@ export function releaseServices(): void {
   if (lease === undefined || process.env.HOMEOSTAT_KEEP_SERVICES === '1') return;
   const result = spawnSync('bash', [SERVICES_SCRIPT, 'release', lease], {
     cwd: dirname(dirname(SERVICES_SCRIPT)),
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
   });
-  if (result.error !== undefined || result.status !== 0) {
+  // Say what was stopped (services this run launched); a release that stops nothing is quiet.
+  const said = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const failed = result.error !== undefined || result.status !== 0;
+  if (failed || said.includes('stopped')) process.stderr.write(said);
+  if (failed) {
     throw new HomeostatError(
       'INVALID_STATE',
       `bash scripts/services.sh release ${lease} failed; run \`npm run services:stop\` to stop the services`,
