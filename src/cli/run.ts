@@ -7,7 +7,7 @@ import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';
 import { parseGuardrails, resolvePolicyGuardrails } from '../guardrails';
-import { createIngestDecoder } from '../ingest';
+import { ingestDecoderFor } from '../ops/ingest-config';
 import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
 import { createRegistryResolver } from '../kafka/registry';
@@ -99,7 +99,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
       dashboard?.setModes(modesNow());
     },
   });
-  const ingest = config.ingest.format === 'homeostat' ? undefined : createIngestDecoder({ format: config.ingest.format, limits: config.limits, resolver });
+  const ingest = ingestDecoderFor(config, resolver);
   const history = config.runner.carryHistory ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined;
   // Scaled out, the policies run in stage two, one process of the group at a time.
   const processor = createProcessorRunners({

@@ -41,6 +41,8 @@ export const METRIC_NAMES = {
   recordsLate: 'records_late_total',
   recordsDeadLettered: 'records_dead_lettered_total',
   recordsRestored: 'records_restored_total',
+  dlqRecords: 'dlq_records_total',
+  sourcesSplit: 'sources_split_total',
   windowsClosed: 'windows_closed_total',
   watermarkDelaySeconds: 'watermark_delay_seconds',
   watermarkMs: 'watermark_ms',
@@ -77,6 +79,10 @@ export interface HomeostatMetrics {
   readonly recordsDeadLettered: Counter<'reason'>;
   /** Records re-read after a restart to rebuild open windows; not part of `consumed`. */
   readonly recordsRestored: Counter<never>;
+  /** DLQ records written: one per input record, however many of its samples were refused; `reason` is the first refusal's code. */
+  readonly dlqRecords: Counter<'reason'>;
+  /** Sources seen on more than one telemetry partition (records not keyed by source), each counted once. */
+  readonly sourcesSplit: Counter<never>;
 
   // windows and state
   readonly windowsClosed: Counter<never>;
@@ -167,6 +173,8 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       'recordsRestored',
       'Records re-read after a restart to rebuild open windows (not counted as consumed)',
     ),
+    dlqRecords: counter('dlqRecords', 'DLQ records written, one per input record, by the code of its first refusal', ['reason']),
+    sourcesSplit: counter<never>('sourcesSplit', 'Sources seen on more than one telemetry partition (records not keyed by source; fix the producer)'),
     windowsClosed: counter<never>('windowsClosed', 'Event-time windows closed by the watermark'),
     watermarkDelaySeconds: gauge<never>(
       'watermarkDelaySeconds',
