@@ -10,6 +10,7 @@ import { registerExecutorCommand } from './executor';
 import { registerLoadCommand } from './load';
 import { registerRunCommand } from './run';
 import { registerTopicsCommand } from './topics';
+import { registerBacktestCommand } from './backtest';
 
 /**
  * The `homeostat` command. Each subcommand lives in its own file and registers itself;
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerExecutorCommand(program);
   registerLoadCommand(program);
+  registerBacktestCommand(program);
   return program;
 }
 

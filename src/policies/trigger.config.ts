@@ -44,7 +44,7 @@ export const baselineSchema = z
     warmupWindows: z.number().int().min(1).default(24),
     /** EWMA weight for `of: ewma`: a long horizon (memory ≈ 2/alpha − 1 ≈ 39 windows). */
     alpha: z.number().gt(0).max(1).default(0.05),
-    /** Frozen (acting, or over the trigger) this many windows in a row, the baseline learns again; null = `windows`. */
+    /** Frozen (acting, or over the trigger) this many windows in a row, the baseline learns again; null = `warmupWindows`. */
     maxFrozenWindows: z.number().int().min(1).nullable().default(null),
   })
   .strict()
@@ -80,7 +80,7 @@ export const burnPairsSchema = z
   ]);
 
 export function baselineSpec(b: BaselineConfig): BaselineSpec {
-  return { windows: b.windows, warmupWindows: b.warmupWindows, alpha: b.alpha, maxFrozenWindows: b.maxFrozenWindows ?? b.windows };
+  return { windows: b.windows, warmupWindows: b.warmupWindows, alpha: b.alpha, maxFrozenWindows: b.maxFrozenWindows ?? b.warmupWindows };
 }
 
 /**
