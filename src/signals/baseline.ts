@@ -56,6 +56,8 @@ export function stepBaseline(b: BaselineState | undefined, value: number, freeze
   const prev = b ?? emptyBaseline();
   if (!Number.isFinite(value)) return prev;
   if (freeze && prev.frozen < spec.maxFrozenWindows) return { ...prev, frozen: prev.frozen + 1 };
+  // Past maxFrozenWindows the run of frozen windows is a new level: learn every window of it
+  // (the count keeps growing) until a window that needs no freezing ends the run.
   const k = Math.min(spec.windows, MAX_BASELINE_WINDOWS);
   let values: number[];
   let head = prev.head;
@@ -68,7 +70,7 @@ export function stepBaseline(b: BaselineState | undefined, value: number, freeze
     head = (head + 1) % k;
   }
   const ewma = prev.ewma === null ? value : spec.alpha * value + (1 - spec.alpha) * prev.ewma;
-  return { values, head, learned: prev.learned + 1, ewma, frozen: 0 };
+  return { values, head, learned: prev.learned + 1, ewma, frozen: freeze ? prev.frozen + 1 : 0 };
 }
 
 /** True once the baseline has learned enough windows to judge against. */
