@@ -1,0 +1,63 @@
+import { createPolicy } from '../../../src/policies';
+import { engineFor, run, sig, type Step } from './fixtures';
+
+/** Two workers three orders of magnitude apart, each with one latency spike of 5× its own level. */
+const level = (source: string) => (source === 'fast' ? 2 : 2000);
+const spikeAt = 40;
+const signalsAt = (i: number) =>
+  ['fast', 'slow'].map((source) => sig({ metric: 'query.latency_ms', source, i, value: level(source) * (i === spikeAt || i === spikeAt + 1 ? 5 : 1 + (i % 3) * 0.05) }));
+
+const policy = {
+  name: 'fleet',
+  type: 'adaptive-timeout',
+  guardrails: { minConsecutiveWindows: 1, blastRadius: { fraction: 1 } },
+  parameters: {
+    high: { latencyMs: { ratio: 3, of: 'p90' }, queueDepth: null },
+    low: { latencyMs: { ratio: 1.2, of: 'p90' }, queueDepth: null },
+    baseline: { windows: 24, warmupWindows: 12 },
+    overloadWindows: 1,
+    defaultTimeoutMs: 10_000,
+  },
+};
+
+const cuts = (steps: Step[]) => steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set' && c.reason.startsWith('overloaded')).map((c) => `${s.i}:${c.target}:${String(c.params.timeoutMs)}`));
+
+describe('relative triggers in adaptive-timeout', () => {
+  it('one config acts on each target at its own scale, not before the warm-up', () => {
+    const steps = run(engineFor(policy), 60, signalsAt);
+    // The spike's second window is spaced out by the cooldown guardrail (2 windows).
+    expect(cuts(steps)).toEqual([`${spikeAt}:fast:5000`, `${spikeAt}:slow:5000`]);
+    // An absolute threshold a user would write for one of them acts on the other's normal level.
+    const absolute = { ...policy, parameters: { ...policy.parameters, high: { latencyMs: 50, queueDepth: null }, low: { latencyMs: 20, queueDepth: null } } };
+    expect(cuts(run(engineFor(absolute), 60, signalsAt)).some((c) => c.startsWith('0:slow'))).toBe(true);
+    // A spike before the warm-up ends is not judged.
+    const early = (i: number) => ['fast'].map((source) => sig({ metric: 'query.latency_ms', source, i, value: i === 5 ? 100 : 2 }));
+    expect(cuts(run(engineFor(policy), 12, early))).toEqual([]);
+  });
+
+  it('a restarted engine (state through JSON, as the state topic carries it) decides byte-identically', () => {
+    const engine = engineFor(policy);
+    const whole = run(engine, 60, signalsAt);
+    for (const cut of [5, 13, spikeAt, spikeAt + 1, 50]) {
+      const first = run(engine, cut, signalsAt);
+      const restored = JSON.parse(JSON.stringify(first[first.length - 1].state)) as typeof first[0]['state'];
+      const rest = run(engineFor(policy), 60 - cut, signalsAt, restored, cut);
+      const joined = [...first, ...rest];
+      expect(JSON.stringify(joined.map((s) => [s.commands, s.decisions]))).toBe(JSON.stringify(whole.map((s) => [s.commands, s.decisions])));
+    }
+  });
+
+  it('keeps the version of a config with absolute thresholds only (no new defaults in its identity)', () => {
+    const a = createPolicy({ name: 'x', type: 'adaptive-timeout' });
+    const b = createPolicy({ name: 'x', type: 'adaptive-timeout', parameters: { baseline: { windows: 48 } } });
+    expect(a.version).not.toBe(b.version);
+    expect(JSON.stringify(a.policy.init())).toBe('{"targets":{}}');
+  });
+
+  it('refuses a low ratio at or above the high one, naming both', () => {
+    expect(() => createPolicy({ name: 'x', type: 'adaptive-timeout', parameters: { high: { latencyMs: { ratio: 2, of: 'p90' } }, low: { latencyMs: { ratio: 2, of: 'p90' } } } })).toThrow(
+      /low\.latencyMs \(2\) must be below high\.latencyMs \(2\)/,
+    );
+    expect(() => createPolicy({ name: 'x', type: 'adaptive-timeout', parameters: { baseline: { windows: 10, warmupWindows: 20 } } })).toThrow(/warmupWindows \(20\) must not exceed windows \(10\)/);
+  });
+});
