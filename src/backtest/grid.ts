@@ -63,6 +63,6 @@ export function applyPoint(entry: unknown, point: GridPoint): Record<string, unk
 /** `a=1 b.c=2` for tables. */
 export function describePoint(point: GridPoint): string {
   return Object.entries(point)
-    .map(([k, v]) => `${k.replace(/^parameters\./, '')}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k.replace(/^parameters\./, '')}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
 }
