@@ -61,3 +61,27 @@ describe('relative triggers in adaptive-timeout', () => {
     expect(() => createPolicy({ name: 'x', type: 'adaptive-timeout', parameters: { baseline: { windows: 10, warmupWindows: 20 } } })).toThrow(/warmupWindows \(20\) must not exceed windows \(10\)/);
   });
 });
+
+describe('SLO burn rate in herd-control', () => {
+  const herd = (slo: Record<string, unknown> | undefined) => ({
+    name: 'herd',
+    type: 'herd-control',
+    guardrails: { minConsecutiveWindows: 1 },
+    parameters: { stormWindows: 2, ...(slo === undefined ? {} : { slo }) },
+  });
+  // Steady traffic without retries; errors 0.1% for ten windows, then 30%.
+  const at = (i: number) => [
+    sig({ metric: 'requests', value: 100, i, tags: { service: 'api' } }),
+    sig({ metric: 'errors', value: i < 10 ? 0.1 : 30, i, tags: { service: 'api' } }),
+  ];
+  const sets = (steps: Step[]) => steps.flatMap((s) => s.commands.filter((c) => c.type === 'retry_policy.set').map((c) => ({ i: s.i, reason: c.reason })));
+
+  it('acts when both spans of a pair burn the error budget at the factor, and only then', () => {
+    const slo = { objective: 0.99, pairs: [{ long: 6, short: 1, factor: 10 }] };
+    const acted = sets(run(engineFor(herd(slo)), 16, at));
+    // Window 10 alone burns the 6-window span at 5.1×; windows 10–11 at 10.1×: the streak starts at 11, acts at 12.
+    expect(acted[0]).toMatchObject({ i: 12 });
+    expect(acted[0].reason).toMatch(/error budget burning at 30(\.00)?× ≥ 10× \(SLO 99%\)/);
+    expect(sets(run(engineFor(herd(undefined)), 16, at))).toEqual([]);
+  });
+});
