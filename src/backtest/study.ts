@@ -53,14 +53,21 @@ export interface Split {
   score: (o: SeriesOutcome, index: number) => SeriesOutcome | null;
 }
 
-function clipTo(o: SeriesOutcome, keep: (t: number) => boolean): SeriesOutcome {
-  return { series: o.series, windows: o.windows.filter((w) => keep(w.start)), actions: o.actions.filter(keep) };
+/**
+ * The part of a series on one side of `cutAt`: a window belongs to the side of its start, and an
+ * action to the side of the window it falls in (else of its own time), so a window straddling
+ * the cut keeps its actions.
+ */
+function sideOf(o: SeriesOutcome, cutAt: number, early: boolean): SeriesOutcome {
+  const before = (w: IncidentWindow) => w.start < cutAt;
+  const actionEarly = (t: number) => o.windows.some((w) => before(w) && t >= w.start && t <= w.end) || (t < cutAt && !o.windows.some((w) => !before(w) && t >= w.start && t <= w.end));
+  return { series: o.series, windows: o.windows.filter((w) => before(w) === early), actions: o.actions.filter((t) => actionEarly(t) === early) };
 }
 
 /** The split over series sorted by name; `time` cuts at `cutAt` (epoch ms, from the labelled range of every series). */
 export function makeSplit(kind: SplitKind, cutAt = 0): Split {
   if (kind === 'series') return { choose: (o, i) => (i % 2 === 0 ? o : null), score: (o, i) => (i % 2 === 1 ? o : null) };
-  if (kind === 'time') return { choose: (o) => clipTo(o, (t) => t < cutAt), score: (o) => clipTo(o, (t) => t >= cutAt) };
+  if (kind === 'time') return { choose: (o) => sideOf(o, cutAt, true), score: (o) => sideOf(o, cutAt, false) };
   return { choose: (o) => o, score: (o) => o };
 }
 
