@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const series = await loadBacktestSeries(e.labels, e.files, { metric: e.metric, tags: e.tags ?? {}, valueScale: e.valueScale });
     const outcomes = evaluatePoint({ config, policyIndex: 0, point: {}, series });
     const f = figures(outcomes, engineConfigFrom(config).window.advanceMs, DEFAULT_AIMS);
-    results.push({ config: e.config, series: series.map((s) => s.series), ...f });
+    results.push({ config: e.config, ...f, series: series.map((s) => s.series) });
     process.stdout.write(`${e.config.padEnd(18)} ${f.windowsActedOn}/${f.windows} windows acted on, ${f.actionsOutside}/${f.actions} actions outside, delay ${f.meanDelayWindows?.toFixed(2) ?? '—'} windows\n`);
   }
   const file = writeResult('examples-scores', { aims: DEFAULT_AIMS, examples: results });

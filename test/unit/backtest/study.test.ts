@@ -5,6 +5,8 @@ import { loadBacktestSeries } from '../../../src/backtest/load';
 import { runGrid } from '../../../src/backtest/run';
 import { choosePoint, DEFAULT_AIMS, figures, makeSplit, markPareto, studyPoint, type SeriesOutcome } from '../../../src/backtest/study';
 import { loadConfig } from '../../../src/ops/config';
+import { backtestReport } from '../../../src/backtest/output';
+import { renderReport } from '../../../src/report';
 
 const H = 3_600_000;
 
@@ -69,5 +71,21 @@ describe('backtest through the replay core', () => {
     const threads = await runGrid({ config, policyIndex: 0, series, points, workers: 2 });
     expect(JSON.stringify(threads)).toBe(JSON.stringify(a));
     expect(a[0].flatMap((x) => x.actions).length).toBeGreaterThan(a[1].flatMap((x) => x.actions).length);
+  });
+});
+
+describe('the study page', () => {
+  it('draws the trade-off on a numeric x axis, without the time crosshair', () => {
+    const w: [number, number][] = [[0, 2 * H]];
+    const points = markPareto(
+      [0, 1, 2].map((k) =>
+        studyPoint(k, { k }, [{ series: 'a', windows: w.map(([start, end]) => ({ start, end })), actions: k === 0 ? [] : [H, ...Array.from({ length: k }, (_, j) => 9 * H + j)] }], makeSplit('none'), H, DEFAULT_AIMS),
+      ),
+    );
+    const html = renderReport(backtestReport(points, choosePoint(points), 'study', 'test'));
+    expect(html).toContain('<svg');
+    expect(html).toContain('Trade-off');
+    expect(html).not.toContain('class="cd"');
+    expect(html).not.toMatch(/1970-01-01/);
   });
 });
