@@ -1,4 +1,6 @@
-import { createPolicy } from '../../../src/policies';
+import { completeParams } from '../../../src/actions/params';
+import { parseTriggerConfig, resolveThreshold, stepBaseline, type BaselineState } from '../../../src';
+import { createDecisionEngine, createPolicy, type PolicyFactory, type Proposal } from '../../../src/policies';
 import { engineFor, run, sig, type Step } from './fixtures';
 
 /** Two workers three orders of magnitude apart, each with one latency spike of 5× its own level. */
@@ -83,5 +85,52 @@ describe('SLO burn rate in herd-control', () => {
     expect(acted[0]).toMatchObject({ i: 12 });
     expect(acted[0].reason).toMatch(/error budget burning at 30(\.00)?× ≥ 10× \(SLO 99%\)/);
     expect(sets(run(engineFor(herd(undefined)), 16, at))).toEqual([]);
+  });
+});
+
+describe('relative triggers in a module policy', () => {
+  // A user's policy, written only against the package's public surface.
+  const factory: PolicyFactory = ({ name, parameters }) => {
+    const trigger = parseTriggerConfig(parameters.trigger, 'policies.0.parameters.trigger');
+    type S = { baselines: Record<string, BaselineState> };
+    return {
+      name,
+      version: '1',
+      init: (): S => ({ baselines: {} }),
+      evaluate(state: unknown, signals) {
+        const s = state as S;
+        const baselines = { ...s.baselines };
+        const proposals: Proposal[] = [];
+        for (const sg of signals) {
+          if (sg.metric !== 'queue.depth') continue;
+          const limit = resolveThreshold(trigger.threshold, baselines[sg.source], trigger.baseline);
+          const over = limit !== null && sg.mean > limit;
+          baselines[sg.source] = stepBaseline(baselines[sg.source], sg.mean, over, trigger.baseline);
+          if (over) {
+            proposals.push({
+              target: sg.source, type: 'query_timeout.set', kind: 'set', params: completeParams({ timeoutMs: 500 }), severity: 1, streak: 2,
+              reason: `queue ${sg.mean} > ${limit}`, evidence: [{ signal: 'queue.depth:mean', value: sg.mean, threshold: limit, comparison: '>' }],
+              windowStart: sg.windowStart, windowEnd: sg.windowEnd,
+            });
+          }
+        }
+        return { state: { baselines }, proposals };
+      },
+    };
+  };
+  const config = { name: 'mine', type: 'module', module: 'mine.js', guardrails: { blastRadius: { fraction: 1 } }, parameters: { trigger: { threshold: { ratio: 3, of: 'median' }, baseline: { windows: 10, warmupWindows: 5 } } } };
+  const engine = () => createDecisionEngine({ policies: [createPolicy({ ...config, mode: 'enforce' }, { loadModule: () => factory })], guardrails: {}, modeOverride: null, signing: null });
+  const at = (i: number) => ['x', 'y'].map((source) => sig({ metric: 'queue.depth', source, i, value: (source === 'x' ? 4 : 400) * (i === 12 ? 10 : 1) }));
+
+  it('acts at each target\'s own scale and decides the same after a restart through JSON', () => {
+    const whole = run(engine(), 20, at);
+    expect(whole.flatMap((s) => s.commands.filter((c) => c.reason.startsWith('queue')).map((c) => `${s.i}:${c.target}`))).toEqual(['12:x', '12:y']);
+    const first = run(engine(), 9, at);
+    const rest = run(engine(), 11, at, JSON.parse(JSON.stringify(first[8].state)) as Step['state'], 9);
+    expect(JSON.stringify([...first, ...rest].map((s) => s.decisions))).toBe(JSON.stringify(whole.map((s) => s.decisions)));
+  });
+
+  it('gets the built-ins\' validation messages', () => {
+    expect(() => parseTriggerConfig({ threshold: { ratio: -1 } }, 'policies.0.parameters.trigger')).toThrow(/policies\.0\.parameters\.trigger\.threshold/);
   });
 });
