@@ -71,7 +71,7 @@ describe('backtest through the replay core', () => {
     const threads = await runGrid({ config, policyIndex: 0, series, points, workers: 2 });
     expect(JSON.stringify(threads)).toBe(JSON.stringify(a));
     expect(a[0].flatMap((x) => x.actions).length).toBeGreaterThan(a[1].flatMap((x) => x.actions).length);
-  });
+  }, 120_000); // worker threads load the TypeScript sources through tsx: slow to start on a busy machine
 });
 
 describe('the study page', () => {
