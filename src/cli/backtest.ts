@@ -9,14 +9,15 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { configForPoint } from '../backtest/evaluate';
-import { expandGrid, parseGridFile } from '../backtest/grid';
+import { describePoint, expandGrid, parseGridFile, type GridPoint } from '../backtest/grid';
 import { loadBacktestSeries } from '../backtest/load';
 import { backtestReport, paretoTable, summaryLines } from '../backtest/output';
 import { runGrid } from '../backtest/run';
 import { choosePoint, DEFAULT_AIMS, makeSplit, markPareto, studyPoint, type SplitKind } from '../backtest/study';
-import { HomeostatError } from '../errors';
-import { loadConfig } from '../ops/config';
+import { ConfigError, HomeostatError } from '../errors';
+import { loadConfig, type HomeostatConfig } from '../ops/config';
 import { engineConfigFrom } from '../ops/engine-config';
+import { parsePolicyConfig } from '../policies';
 import { writeReport } from '../report';
 import { collect, parsePositiveInt } from '../replay/cli-support';
 import type { LabelFormat } from '../replay/labels-load';
@@ -52,6 +53,20 @@ function writeFile(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
+/** Every point must make a valid policy: say which point and key before any replay (or worker) starts. */
+function checkPoints(config: HomeostatConfig, policyIndex: number, points: readonly GridPoint[]): void {
+  const issues: string[] = [];
+  points.forEach((point, i) => {
+    try {
+      parsePolicyConfig(configForPoint(config, policyIndex, point).policies[policyIndex], `policies.${policyIndex}`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues.map((m) => `grid point #${i} (${describePoint(point)}): ${m}`));
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues.slice(0, 20));
+}
+
 export function registerBacktestCommand(program: Command): void {
   program
     .command('backtest')
@@ -84,6 +99,7 @@ export function registerBacktestCommand(program: Command): void {
       if (policyIndex < 0) throw new HomeostatError('USAGE', `${opts.grid}: name the swept policy with 'policy:' (one of ${names.map(String).join(', ')})`);
       const series = await loadBacktestSeries(format, opts.dataFile ?? [], { metric: opts.metric, tags: tagsOf(opts.tag), valueScale, nabLabels: opts.nabLabels });
       const points = expandGrid(grid.grid);
+      checkPoints(config, policyIndex, points);
       const workers = parsePositiveInt(opts.workers, '--workers') ?? os.availableParallelism();
       const started = process.hrtime.bigint();
       const outcomes = await runGrid({ config, policyIndex, series, points, workers, onPoint: (d, n) => process.stderr.write(`\r${d}/${n} points`) });
