@@ -2,36 +2,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from '../../../src/cli/backtest';
-import { HomeostatError } from '../../../src/errors';
 import { loadConfig } from '../../../src/ops/config';
+import { runCli } from '../../helpers/cli-in-process';
 
 const DATA = path.resolve(process.cwd(), 'data/ms-cloud-monitoring/middle-tier-api-dependency-latency');
 const CONFIG = path.resolve(process.cwd(), 'examples/ms-latency.yaml');
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command().name('homeostat').exitOverride();
-  registerBacktestCommand(program);
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'homeostat', ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode;
-    else if (e instanceof HomeostatError) {
-      err += `homeostat: ${e.message} [${e.code}]\n`;
-      code = 2;
-    } else throw e;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli([registerBacktestCommand], args);
 
 describe('homeostat backtest', () => {
   let dir: string;
