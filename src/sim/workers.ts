@@ -11,6 +11,7 @@
  * processor signal), `goodput`, `offered` (queries/s, ground truth), `goodputRatio`,
  * and `timeout:<worker>` (the timeout in force, step).
  */
+import type { Threshold as TriggerThreshold } from '../signals';
 import type { Point, Threshold } from '../report';
 import { createRandom, deriveSeed } from '../client/random';
 import { shuffled } from './dist';
@@ -95,7 +96,7 @@ function finishWorkers(
   seconds: number,
   model: ReturnType<typeof createWorkersModel>,
   timeoutSteps: Map<string, Point[]>,
-  policy: { parameters: { high: { queueDepth: number | null; latencyMs: number | null }; low: { queueDepth: number | null; latencyMs: number | null } } },
+  policy: { parameters: { high: Watermarks; low: Watermarks } },
   loop: LoopRecord,
 ): ScenarioResult {
   const end = start + seconds * 1000;
@@ -131,11 +132,16 @@ function finishWorkers(
   };
 }
 
-/** The policy's watermarks as chart thresholds (a disabled signal has none). */
-function watermarks(high: number | null, low: number | null): Threshold[] {
+type Watermarks = { queueDepth: TriggerThreshold | null; latencyMs: TriggerThreshold | null };
+
+/**
+ * The policy's watermarks as chart thresholds: a disabled signal has none, and neither has
+ * one relative to the target's own baseline (its level moves with the baseline).
+ */
+function watermarks(high: TriggerThreshold | null, low: TriggerThreshold | null): Threshold[] {
   return [
-    ...(high === null ? [] : [{ name: 'high watermark', value: high }]),
-    ...(low === null ? [] : [{ name: 'low watermark', value: low }]),
+    ...(typeof high === 'number' ? [{ name: 'high watermark', value: high }] : []),
+    ...(typeof low === 'number' ? [{ name: 'low watermark', value: low }] : []),
   ];
 }
 
