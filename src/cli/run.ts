@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadSigningKey } from '../actions';
 import { createKafka, explainKafkaError } from '../kafka/client';
-import { createControlReader } from '../kafka/control-reader';
+import { createConfiguredControlReader } from '../kafka/control-reader';
 import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
@@ -64,7 +64,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   const metrics = createMetrics({ defaultMetrics: true });
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
   const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, announce: (msg) => logger.warn(msg) });
-  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key } });
+  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: { keyId: signing.keyId, key: signing.key }, control: { maxExclusions: config.control.maxExclusions } });
   const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing: { keyId: signing.keyId, key: signing.key } });
   const dashboard = config.http.enabled ? createDashboard({ logger }) : undefined;
   const modesNow = (): Record<string, Mode> => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
@@ -87,7 +87,7 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     const modes = modesNow();
     dashboard.setPolicies(decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })));
   }
-  const control = createControlReader({ kafka: createKafka(config.kafka, logger), topic: config.topics.control, logger, onControl: (r) => {
+  const control = createConfiguredControlReader(config, { logger, metrics, onControl: (r) => {
       extension.applyControl(r);
       dashboard?.setModes(modesNow());
     },

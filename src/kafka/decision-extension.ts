@@ -17,6 +17,7 @@ import type { WindowSignal } from '../model/signal';
 import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { readLatest } from './state-topic';
+import { controlKey } from './control-reader';
 import type { BatchExtension } from './runner';
 import { createKafka } from './client';
 import type { HomeostatConfig } from '../ops/config';
@@ -68,11 +69,12 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   let pending: Decision[] = [];
   let dirty = false;
   /**
-   * Every control record applied, in order. A reset restores the last committed snapshot,
-   * which may predate some of them (read while this process stood by, or after the owner's
-   * last commit): they are applied again, and only what the snapshot lacks is news.
+   * The newest control record applied per compaction key, in the order applied (what the
+   * compacted topic keeps, so bounded as it is). A reset restores the last committed
+   * snapshot, which may predate some of them (read while this process stood by, or after the
+   * owner's last commit): they are applied again, and only what the snapshot lacks is news.
    */
-  const controls: ControlRecord[] = [];
+  const controls = new Map<string, ControlRecord>();
 
   const decisionMessages = (list: Decision[]): TopicMessages => {
     for (const d of list) {
@@ -91,30 +93,38 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   };
   const snapshot = (): TopicMessages => ({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
 
-  const apply = (record: ControlRecord): void => {
-    const before = JSON.stringify(o.stage.state().engine.guard.control);
+  /** Applies a record; says whether it changed the state. Re-reading the compacted topic after a restart repeats what is in force: only a change is news. */
+  const apply = (record: ControlRecord, replayed: boolean): 'applied' | 'unchanged' | 'refused' => {
+    const before = o.stage.state().engine.guard.control;
     const out: DecideOutputs = { commands: [], decisions: [] };
-    o.stage.onControl(record, out);
-    // Re-reading the compacted topic after a restart re-applies records already in the
-    // restored state: only a record that changes something is news.
-    if (JSON.stringify(o.stage.state().engine.guard.control) === before) return;
-    o.logger.info({ control: record }, `control: ${record.kind} applied`);
+    const refused = o.stage.onControl(record, out);
+    if (refused !== undefined) {
+      if (!replayed) o.logger.warn({ control: { kind: record.kind, policy: record.policy, target: record.target, issuedBy: record.issuedBy, issuedAt: record.issuedAt }, reason: refused }, `control: ${record.kind} refused`);
+      return 'refused';
+    }
+    if (o.stage.state().engine.guard.control === before) return 'unchanged';
+    if (!replayed) o.logger.info({ control: record }, `control: ${record.kind} applied`);
     pending.push(...out.decisions);
     dirty = true;
+    return 'applied';
   };
 
   const resetFrom = (snapshot: Buffer | undefined): void => {
     pending = [];
     dirty = false;
     restoreFrom(snapshot);
-    for (const r of controls) apply(r);
+    for (const r of controls.values()) apply(r, true);
   };
 
   return {
     restore,
     applyControl(record) {
-      controls.push(record);
-      apply(record);
+      const result = apply(record, false);
+      o.metrics?.controlRecords.inc({ result });
+      if (result === 'refused') return;
+      const key = controlKey(record);
+      controls.delete(key);
+      controls.set(key, record);
     },
     hasPending: () => dirty,
     takePending() {

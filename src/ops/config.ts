@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
 import { engineSchema, limitsSchema } from './config-engine';
+import { controlSchema } from './config-control';
 import { mergeDeep, readYamlFile, validateConfig } from './config-load';
 
 /**
@@ -26,6 +27,8 @@ export const configSchema = z
     guardrails: z.record(z.unknown()).default({}),
     /** Verification of each enforced action (docs/verification.md); validated by the verifier at start. */
     verification: z.record(z.unknown()).default({}),
+    /** Operator keys for the control topic and its bounds (docs/security.md). */
+    control: controlSchema,
     /** Overrides every policy's mode (also --mode). Unset: each policy's own mode, shadow by default. */
     mode: z.enum(['shadow', 'canary', 'enforce']).optional(),
     /** HMAC key that signs every command: a file, else env HOMEOSTAT_SIGNING_KEY, else a generated development key. */

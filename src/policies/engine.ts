@@ -22,7 +22,7 @@ import { draftOf, patchDraft } from '../guardrails/types';
 import type { Command, Mode } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
-import { controlEngine } from './engine-control';
+import { controlCeiling, controlEngine, lowerMode } from './engine-control';
 import {
   LeaseIndex,
   candidateOrder,
@@ -69,7 +69,12 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
   const signing = opts.signing;
 
   function modeOf(state: EngineState, policy: string): Mode {
-    return modeOverride ?? controlMode(state.guard.control, policy) ?? byName.get(policy)?.cp.mode ?? 'shadow';
+    if (modeOverride) return modeOverride;
+    const cp = byName.get(policy)?.cp;
+    const set = controlMode(state.guard.control, policy);
+    // The control plane may lower a policy freely, raise it only up to its ceiling.
+    if (set !== null) return cp ? lowerMode(set, controlCeiling(cp)) : set;
+    return cp?.mode ?? 'shadow';
   }
 
   function init(): EngineState {
@@ -270,7 +275,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
   }
 
   function onControl(state: EngineState, control: ControlRecord): ControlOutput {
-    return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp });
+    return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp, limits: opts.control });
   }
 
   return {

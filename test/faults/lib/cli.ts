@@ -13,6 +13,7 @@ import { BIN as DEFAULT_BIN, KEY } from '../../helpers/cli';
 import type { BrokerInstance } from '../../helpers/instance';
 import { checkpointsAtEnd, randomName } from '../../helpers/kafka';
 import { faultKafka } from './kafka';
+import { operatorControlConfig } from '../../helpers/operator-key';
 
 export { KEY };
 
@@ -67,6 +68,7 @@ export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstan
     mode: 'enforce',
     actions: { format: 'json' },
     signing: { keyId: KEY_ID },
+    control: operatorControlConfig(),
     http: { enabled: false },
     runner: { logIntervalMs: 1000, shutdownTimeoutMs: 30_000 },
     policies: [TIMEOUT_POLICY],
