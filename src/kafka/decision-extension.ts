@@ -7,16 +7,16 @@
  */
 import type { Kafka, TopicMessages } from 'kafkajs';
 import type { SchemaResolver } from '../codec';
-import type { EngineState } from '../policies';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
-import type { DecideOutputs, DecisionStage, StageState } from '../pipeline/decide';
+import type { DecideOutputs, DecisionStage } from '../pipeline/decide';
 import type { ControlRecord } from '../guardrails/control';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { readLatest } from './state-topic';
+import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
 import { controlKey } from './control-reader';
 import type { BatchExtension } from './runner';
 import { createKafka } from './client';
@@ -57,10 +57,17 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
 
   const restore = async (): Promise<void> => restoreFrom(await readLatest(o.kafka, o.topics.state, o.stateKey));
   const restoreFrom = (snapshot: Buffer | undefined): void => {
-    if (snapshot) {
-      o.stage.restore(JSON.parse(snapshot.toString('utf8')) as StageState | EngineState);
+    const decoded = snapshot ? decodeSnapshot(snapshot) : undefined;
+    if (decoded && 'state' in decoded) {
+      o.stage.restore(decoded.state);
       o.logger.info({ topic: o.topics.state, key: o.stateKey }, 'restored the policies state from the last committed snapshot');
     } else {
+      if (decoded) {
+        o.logger.error(
+          { topic: o.topics.state, key: o.stateKey, bytes: snapshot!.length, reason: decoded.error },
+          "refused the policies' snapshot on the state topic: starting from a fresh state (leases in force lapse on the executors and revert); check who can write the state topic",
+        );
+      }
       o.stage.restore({ engine: o.stage.engine.init(), verifier: null });
     }
   };
@@ -91,7 +98,15 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
       o.logger.warn({ err }, 'an onOutputs observer failed; the batch carries on');
     }
   };
-  const snapshot = (): TopicMessages => ({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
+  /** The snapshot for this transaction; none when it cannot fit (logged): a batch the broker refuses would be read again for ever. */
+  const snapshot = (): TopicMessages[] => {
+    const enc = encodeSnapshot(o.stage.state());
+    if ('error' in enc) {
+      o.logger.error({ topic: o.topics.state, key: o.stateKey, reason: enc.error }, "the policies' snapshot does not fit the state topic and is not written: a restart would start from the last one that fit");
+      return [];
+    }
+    return [{ topic: o.topics.state, messages: [{ key: o.stateKey, value: enc.value }] }];
+  };
 
   /** Applies a record; says whether it changed the state. Re-reading the compacted topic after a restart repeats what is in force: only a change is news. */
   const apply = (record: ControlRecord, replayed: boolean): 'applied' | 'unchanged' | 'refused' => {
@@ -133,7 +148,7 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
         observe([], [], pending);
         messages.push(decisionMessages(pending));
       }
-      messages.push(snapshot());
+      messages.push(...snapshot());
       pending = [];
       dirty = false;
       return messages;
@@ -163,7 +178,7 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
       for (const l of Object.values(leases)) perPolicy.set(l.policy, (perPolicy.get(l.policy) ?? 0) + 1);
       for (const p of o.stage.engine.policies) o.metrics?.leasesActive.set({ policy: p.name }, perPolicy.get(p.name) ?? 0);
       if (all.length > 0) messages.push(decisionMessages(all));
-      messages.push(snapshot());
+      messages.push(...snapshot());
       return messages;
     },
   };

@@ -411,6 +411,8 @@ export function createRunner(options: RunnerOptions): Runner {
    * dead-lettered as the sample itself, not as the whole batch it came in.
    */
   const foreignOffsets = new Set<string>();
+  /** Wall clock when the batch in hand was fetched (set by processBatch). */
+  let arrival = 0;
   const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<void> => {
     const ingest = options.ingest!;
     const ctx = { partition: p, timestamp: Number(m.timestamp) };
@@ -423,7 +425,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (r.status === 'ok') {
       if (r.format !== 'avro' && r.format !== 'json') foreignOffsets.add(m.offset);
       for (const t of r.values) {
-        const ahead = aheadOfLogTime(t.ts, ctx.timestamp, limits);
+        const ahead = aheadOfLogTime(t.ts, ctx.timestamp, limits, arrival);
         if (ahead) {
           // Dead-lettered before a restart; the rebuilt state never held it.
           if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: ahead.code, message: ahead.message, field: ahead.field, record: t }, out);
@@ -444,6 +446,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const processBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const started = process.hrtime.bigint();
+    // The edge's arrival clock, once per batch: bounds producer-set Kafka timestamps (log-time.ts).
+    arrival = Date.now();
     const p = batch.partition;
     const proc = procFor(p);
     if (proc === undefined) return;
@@ -472,7 +476,7 @@ export function createRunner(options: RunnerOptions): Runner {
         if (!isRunning() || isStale()) break;
       }
       if (r.status === 'ok') {
-        const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), limits);
+        const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), limits, arrival);
         if (ahead) r = { status: 'invalid', error: ahead };
       }
       if (restoring) {
@@ -573,6 +577,7 @@ export function createRunner(options: RunnerOptions): Runner {
         return dlqMessage(
           { topic, partition: p, offset: d.offset, key: m?.key ?? null, value, timestamp: m?.timestamp ?? '', headers: m?.headers },
           { code: d.code, message: d.message, field: d.field },
+          config.topics.dlqMaxMessageBytes,
         );
       });
       topicMessages.push({ topic: config.topics.dlq, messages });

@@ -14,6 +14,7 @@ import { familyOf } from '../actions/params';
 import { ConfigError } from '../errors';
 import { checkChain, DEFAULT_CHAIN } from '../guardrails/chain';
 import { breakerReset } from '../guardrails/circuit-breaker';
+import { pruneCooldowns } from '../guardrails/cooldown';
 import { parseGuardrails, resolvePolicyGuardrails, type GuardrailsConfig, type PolicyGuardrails } from '../guardrails/config';
 import { controlMode, initialControlState, type ControlRecord } from '../guardrails/control';
 import { canaryGroup, commandMode, decisionKind } from '../guardrails/modes';
@@ -65,6 +66,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((cp) => ({ cp, guard: resolvePolicyGuardrails(global, cp.guardrails, cp.name) }));
   const byName = new Map(entries.map((e) => [e.cp.name, e]));
+  const longestCooldownWindows = Math.max(0, ...entries.map((e) => e.guard.cooldownWindows));
   const modeOverride = opts.modeOverride ?? null;
   const signing = opts.signing;
 
@@ -115,6 +117,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     }
     const leases: Record<string, Lease> = { ...state.leases };
     for (const l of lapsed) delete leases[leaseKey(l.policy, l.target, l.family)];
+    pruneCooldowns(guard.lastChange, eventTime, longestCooldownWindows * windowMs);
 
     // 2. Evaluate the policies; collect proposals and renewals.
     // Only configured policies keep state: a policy removed from the config is forgotten (its leases lapse).
