@@ -62,7 +62,7 @@ export function controlSignedBytes(rec: ControlRecord, keyId: string): Buffer {
 }
 
 /** `rec` signed with an operator's private key (PEM or base64:/hex: seed text, or a loaded key). */
-export function signControl(rec: ControlRecord, keyId: string, privateKey: KeyObject | string): ControlRecord & { keyId: string; signature: string } {
+export function signControl<R extends ControlRecord>(rec: R, keyId: string, privateKey: KeyObject | string): R & { keyId: string; signature: string } {
   const key = typeof privateKey === 'string' ? parseEd25519PrivateKey(privateKey, 'the control signing key') : privateKey;
   return { ...rec, keyId, signature: ed25519Sign(key, controlSignedBytes(rec, keyId)) };
 }

@@ -5,7 +5,7 @@
  */
 import { createRecordCodec } from '../../src/codec';
 import { generateEd25519 } from '../../src/actions/ed25519';
-import type { ControlRecord } from '../../src/guardrails/control';
+import type { ControlRecord } from '../../src/codec/records';
 import { signControl } from '../../src/guardrails/control-signature';
 import { createConfiguredControlReader, controlKey } from '../../src/kafka/control-reader';
 import { loadConfig } from '../../src/ops/config';
@@ -34,7 +34,7 @@ test('only records signed by an operator key reach the processor; forgeries are 
   const intruder = generateEd25519();
   const config = loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, topics: { control: topic }, control: { keys: [{ id: 'ops', publicKey: operator.publicKey }] } } });
   const metrics = createMetrics();
-  const applied: ControlRecord[] = [];
+  const applied: { kind: string; keyId?: string | null; issuedAt: number }[] = [];
   const T = Date.now();
   const forged: Buffer[] = [
     codec.encodeJson(base('mode', T + 1)), // unsigned: "every policy to enforce"

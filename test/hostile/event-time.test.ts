@@ -25,8 +25,3 @@ test('a producer that also stamps the Kafka timestamp in the future is judged by
   // An honest record (Kafka timestamp at or before arrival) is judged as a replay of the topic judges it.
   for (const ts of [NOW - 60_000, NOW - 1, NOW + 1_500]) expect(aheadOfLogTime(ts, NOW, limits, NOW + 3_000)).toEqual(aheadOfLogTime(ts, NOW, limits));
 });
-
-test('the bound is at most the out-of-orderness allowance by default: no window closes past the arrival clock', () => {
-  // watermark = max accepted ts − allowedOutOfOrdernessMs (2 s default) ≤ arrival, so a command's issuedAt (a window end at or below the watermark) is never in the future.
-  expect(limits.maxAheadOfLogTimeMs).toBeLessThanOrEqual(2_000);
-});

@@ -40,7 +40,7 @@ test('a 5 MB rejected record is dead-lettered cut to the DLQ topic limit, with i
   const key = Buffer.alloc(100_000, 0x6b);
   const msg = dlqMessage(
     { topic: 't', partition: 0, offset: '42', key, value, timestamp: '1', headers: { [DLQ_HEADERS.code]: 'FAKE', 'trace-id': 'abc' } },
-    { code: 'RECORD_TOO_LARGE', message: 'too large' },
+    { code: 'RECORD_TOO_LARGE', message: 'too large', field: undefined },
     config.topics.dlqMaxMessageBytes,
   );
   await writeInTransaction(config.topics.dlq, [msg]);
