@@ -77,7 +77,7 @@ function lease(i: number): Lease {
     expiresAt: 1_700_000_040_000 + i,
     changedAt: 1_700_000_010_000 + i,
     setAt: 1_700_000_010_000 + i,
-  } as Lease;
+  };
 }
 
 function stateWithLeases(n: number): StageState {
@@ -91,7 +91,7 @@ function stateWithLeases(n: number): StageState {
   return {
     engine: { windowMs: 10_000, lastEventTime: 1_700_000_010_000, policies: {}, guard: { control: initialControlState(), lastChange, breakers: {}, buckets: {} }, leases },
     verifier: null,
-  } as unknown as StageState;
+  };
 }
 
 test('the policies snapshot at the default 10,000-lease cap fits the state topic, and reads back', async () => {

@@ -11,7 +11,7 @@ const issuesOf = (fn: () => unknown): string[] => {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return err.issues;
+    if (err instanceof ConfigError) return [...err.issues];
     throw err;
   }
   return [];
