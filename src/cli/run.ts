@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadSigningKey } from '../actions';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createConfiguredControlReader } from '../kafka/control-reader';
+import { resolveTelemetryLimits } from '../codec';
 import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
@@ -51,6 +52,14 @@ export function registerRunCommand(program: Command): void {
 /** Runs until SIGTERM/SIGINT, then drains: the batch in flight commits before the process exits. */
 export async function runProcessor(config: HomeostatConfig, logger: Logger, instanceId?: string): Promise<void> {
   const engine = engineConfigFrom(config);
+  const ahead = resolveTelemetryLimits(config.limits).maxAheadOfLogTimeMs;
+  if (ahead > engine.allowedOutOfOrdernessMs) {
+    // A window can then close up to (ahead − allowance) past the processor's clock, and its commands carry that issuedAt.
+    logger.warn(
+      { maxAheadOfLogTimeMs: ahead, allowedOutOfOrdernessMs: engine.allowedOutOfOrdernessMs },
+      `limits.maxAheadOfLogTimeMs exceeds engine.allowedOutOfOrdernessMs: commands may carry an issuedAt up to ${Number.isFinite(ahead) ? `${ahead - engine.allowedOutOfOrdernessMs} ms` : 'any time'} ahead of this host's clock, which executors refuse past their maxClockSkewMs; keep it at or below allowedOutOfOrdernessMs`,
+    );
+  }
   const admin = createKafka(config.kafka, logger).admin();
   try {
     await admin.connect();
