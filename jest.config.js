@@ -5,6 +5,13 @@
  */
 // Type checking is `npm run lint`'s job (tsc); tests transpile file by file (tsconfig isolatedModules).
 const tsJest = ['ts-jest', { diagnostics: false }];
+// The tiers on real services: figures printed only when a test fails, and the kafka-quota
+// executor's ES-only admin client loaded by Node (test/helpers/environment.js).
+const servicesEnvironment = {
+  testEnvironment: '<rootDir>/test/helpers/environment.js',
+  testEnvironmentOptions: { esm: ['@platformatic/kafka'] },
+  moduleNameMapper: { '^@platformatic/kafka$': '<rootDir>/test/helpers/esm-module.js' },
+};
 module.exports = {
   projects: [
     {
@@ -15,7 +22,7 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      ...servicesEnvironment,
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
@@ -27,7 +34,7 @@ module.exports = {
       // built to stall or exhaust the processor. Talks to the real broker and registry where a
       // finding involves Kafka (`npm run test:hostile`; part of `npm test`).
       displayName: 'hostile',
-      testEnvironment: 'node',
+      ...servicesEnvironment,
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/hostile/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
@@ -37,7 +44,7 @@ module.exports = {
     {
       // Faults on brokers of their own (never the shared one): `npm run test:faults`, serially.
       displayName: 'faults',
-      testEnvironment: 'node',
+      ...servicesEnvironment,
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
       globalSetup: '<rootDir>/test/faults/globalSetup.ts',

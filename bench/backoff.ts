@@ -9,14 +9,13 @@
  * the blog's "work") and the mean time until every client has written, each also as a
  * ratio to plain exponential backoff without jitter (`none`) at the same client count —
  * the baseline measured in the same run. `immediate` (no backoff) is the original's
- * "None" reference. Results go to bench/results/backoff.json.
+ * "None" reference. Results go to bench/results/backoff/<ISO time>.json.
  *
  * Run: npx tsx bench/backoff.ts [--runs 100] [--seed 2015]
  * Deterministic: the same seed and runs give the same figures on any machine.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { sweepContention, type ContentionStrategy, type ContentionSweepPoint } from '../src/client/contention-sim';
+import { writeResult } from './lib/results';
 
 const STRATEGIES: readonly ContentionStrategy[] = ['none', 'full', 'equal', 'decorrelated', 'immediate'];
 const BASELINE: ContentionStrategy = 'none';
@@ -117,10 +116,7 @@ function main(): void {
     wallMs: Math.round(wallMs),
     node: process.version,
   };
-  const dir = join(__dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'backoff.json'), `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${join(dir, 'backoff.json')}`);
+  console.log(`wrote ${writeResult('backoff', out)}`);
   if (checks.some((c) => !c.holds)) process.exitCode = 1;
 }
 

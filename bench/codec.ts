@@ -5,9 +5,8 @@
  *
  *   npx tsx bench/codec.ts [records]
  *
- * Writes bench/results/codec.json.
+ * Writes bench/results/codec/<ISO time>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -21,6 +20,7 @@ import {
 } from '../src/codec';
 import type { Telemetry } from '../src/model/telemetry';
 import { mulberry32 } from '../src/client/random';
+import { writeResult } from './lib/results';
 
 const RECORDS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = 7;
@@ -102,9 +102,7 @@ async function main(): Promise<void> {
     ratios: { avroDecodeVsAvscFromBuffer: Number(avroRatio.toFixed(3)), jsonDecodeVsJsonParse: Number(jsonRatio.toFixed(3)) },
     target: { avroDecodePerSec: TARGET_AVRO_PER_SEC, met: by['avro: homeostat decodeSync'] >= TARGET_AVRO_PER_SEC },
   };
-  const file = path.resolve(__dirname, 'results/codec.json');
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  const file = writeResult('codec', out);
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 

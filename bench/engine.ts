@@ -7,15 +7,14 @@
  * disorder: up to 500 ms, within the default 2 s allowed out-of-orderness), then times
  * (best of 3) feeding them through a fresh engine plus a final flush. Baseline measured in
  * the same run: a loop that only reads the same inputs and sums the values.
- * Writes bench/results/engine.json: { eventsPerSec, baselineEventsPerSec, ratio, n, series, ... },
+ * Writes bench/results/engine/<ISO time>.json: { eventsPerSec, baselineEventsPerSec, ratio, n, series, ... },
  * ratio = engine / baseline throughput.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { createEngine, type EngineInput } from '../src/core';
 import type { Telemetry } from '../src/model/telemetry';
 import { mulberry32 as prng } from '../src/client/random';
+import { writeResult } from './lib/results';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -173,9 +172,7 @@ function main(): void {
       `baseline (read + sum): ${(baselineEventsPerSec / 1e6).toFixed(1)}M events/s; ratio engine/baseline = ${ratio.toFixed(4)}` +
       (sink === 0 ? ' ' : ''),
   );
-  const dir = join(__dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, HOP ? 'engine-hopping.json' : 'engine.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${writeResult(HOP ? 'engine-hopping' : 'engine', result)}`);
 }
 
 main();

@@ -7,7 +7,7 @@
  *
  * --scale-out: the processor scaled out (runner.scaleOut, docs/scale-out.md) — stage one per
  * partition, then the stage topic, then stage two's policies — as one process of a group;
- * writes bench/results/latency-scale-out.json instead.
+ * writes bench/results/latency-scale-out/<ISO time>.json instead.
  *
  * Set-up, wired as `homeostat run` wires it (src/cli/run.ts): createPolicies →
  * createDecisionEngine (signed commands) → createDecisionStage → createDecisionExtension →
@@ -40,7 +40,7 @@
  * written by a transactional producer and committed, until a read_committed consumer
  * receives it (V − send start), BASELINE_SAMPLES times — the floor of any transactional
  * output on this broker. The aim is p99 ≤ 100 ms after window close.
- * Writes bench/results/latency.json.
+ * Writes bench/results/latency/<ISO time>.json.
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { loadSigningKey } from '../src/actions';
@@ -58,6 +58,7 @@ import { createVerifier } from '../src/verify';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName, withAdmin } from './lib/kafka';
 import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
+import { producerConfig } from '../src/kafka/client';
 
 const WORKERS = Math.floor(argNumber('workers', 20));
 const SECONDS = argNumber('seconds', 30);
@@ -115,7 +116,7 @@ async function baseline(kafka: Kafka, topic: string): Promise<number[]> {
   const consumer = await watch(kafka, topic, (at, values) => {
     for (const v of values) arrivals.set(v.toString(), at);
   });
-  const producer = kafka.producer({ transactionalId: randomName('bench-baseline-tx'), idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer(producerConfig({ transactionalId: randomName('bench-baseline-tx'), idempotent: true, maxInFlightRequests: 1 }));
   await producer.connect();
   const out: number[] = [];
   try {
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
     while (!runner.ready() && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
 
     // Live telemetry: event time = wall time.
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const producer = kafka.producer(producerConfig({ allowAutoTopicCreation: false }));
     await producer.connect();
     const sends: { at: number; ts: number }[] = [];
     const started = Date.now();

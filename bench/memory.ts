@@ -22,7 +22,7 @@
  * Baseline, same child: the least state any keyed windowed aggregate needs — a Map from the
  * series key string to { count, sum, min, max } — fed the same records; the ratio is
  * engine bytes / baseline bytes. Aim: ≤ 1 KiB per series.
- * Writes bench/results/memory.json.
+ * Writes bench/results/memory/<ISO time>.json.
  */
 import { spawnSync } from 'node:child_process';
 import { DEFAULT_ENGINE_CONFIG, resolveEngineConfig } from '../src/core';

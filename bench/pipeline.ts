@@ -19,7 +19,7 @@
  * Prints events/s and the ratios pipeline/raw and pipeline/decode; aims: ratio ≥ 0.8 and
  * ≥ 150k events/s end to end with Avro. CPU-seconds of this process and of the broker are
  * recorded per phase (the broker shares the machine's two cores).
- * Writes bench/results/pipeline.json. Deletes the topics it created.
+ * Writes bench/results/pipeline/<ISO time>.json. Deletes the topics it created.
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { HEADER_SIZE, createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, schemaType, subjectFor } from '../src/codec';
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
     const file = writeResult('pipeline', summary);
     console.log(`wrote ${file}`);
   } else {
-    console.log('partial run (--only / --topic / small --n): bench/results/pipeline.json left as it was');
+    console.log('partial run (--only / --topic / small --n): nothing recorded');
   }
 }
 

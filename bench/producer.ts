@@ -12,12 +12,9 @@
  *
  *   npx tsx bench/producer.ts [samples]      (needs Kafka: npm run services:start)
  *
- * Writes bench/results/producer.json.
+ * Writes bench/results/producer/<ISO time>.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { encodeTelemetryJson } from '../src/codec';
@@ -25,6 +22,8 @@ import type { Telemetry } from '../src/model/telemetry';
 import { waitForLeaders } from '../src/kafka/topics';
 import { createTelemetryProducer } from '../src/producer';
 import { mulberry32 } from '../src/client/random';
+import { writeResult } from './lib/results';
+import { producerConfig } from '../src/kafka/client';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const BATCH = 5_000; // ~650 kB of JSON: under the broker's 1 MiB message.max.bytes for the raw side too
@@ -87,7 +86,7 @@ async function child(mode: Mode, topic: string, n: number): Promise<ChildResult>
   }
 
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, logLevel: logLevel.WARN });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer(producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
   await producer.connect();
   const base = process.memoryUsage();
   const timer = setInterval(sample, 10);
@@ -181,13 +180,8 @@ async function main(): Promise<void> {
     runs: results,
     throughputRatio: ratio,
     throughputRatioSmallBound: sdkSmall.perSec / raw.perSec,
-    machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` },
-    date: new Date().toISOString(),
   };
-  const dir = join(__dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'producer.json'), `${JSON.stringify(out, null, 2)}\n`);
-  console.log('wrote bench/results/producer.json');
+  console.log(`wrote ${writeResult('producer', out)}`);
 }
 
 main().catch((err: unknown) => {

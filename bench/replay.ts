@@ -23,7 +23,7 @@
  *   file-read:   the file reader alone on the fast path (no pipeline): the ceiling of `file`;
  *   file-parse:  the importer alone on the same file (JSON.parse): the ceiling of `file-json`.
  * File scenarios run interleaved (one of each per round, best of 3 rounds), so that a change of
- * load on the shared machine hits them alike. Writes bench/results/replay.json.
+ * load on the shared machine hits them alike. Writes bench/results/replay/<ISO time>.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

@@ -6,11 +6,11 @@
  *
  *   npx tsx bench/report-sample.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mulberry32, type RandomFn } from '../src/client/random';
 import { renderReport, scoringTable, writeReport, type Chart, type Marker, type Point, type Report, type Span } from '../src/report';
+import { writeResult } from './lib/results';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -289,8 +289,7 @@ async function main(): Promise<void> {
   console.log(`wrote ${out} (${(bytes / 1024).toFixed(1)} KiB, deterministic: ${deterministic})`);
   console.log(`render ${result.renderMs} ms vs JSON.stringify ${result.jsonStringifyMs} ms → ratio ${result.renderVsJsonRatio}×`);
   console.log(`one chart of ${bigPoints} points: ${(bigBytes / 1024).toFixed(1)} KiB page (model as JSON: ${(result.bigSeries.jsonBytes / 1024).toFixed(1)} KiB) → ${(bigBytes / result.bigSeries.jsonBytes).toFixed(2)}× of JSON`);
-  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'results', 'report-sample.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${writeResult('report-sample', result)}`);
 }
 
 main().catch((err: unknown) => {

@@ -1,24 +1,26 @@
 /**
  * Runs every benchmark as a child process, one after the other (they would disturb each
- * other's timings if run together), then prints a summary table from bench/results/*.json.
+ * other's timings if run together), then prints a summary table from the latest run of each
+in bench/results/<name>/.
  *
  *   npx tsx bench/run-all.ts [--only engine,pipeline] [--skip latency] [--quick] [--offline]
  *                            [--summary] [--timeout-min 10]
  *
- * --quick passes smaller sizes to the long benches (a smoke run of a few minutes; its result
- * files replace the full-size ones, and say their sizes);
+ * --quick passes smaller sizes to the long benches (a smoke run of a few minutes; its runs
+ * are recorded like any other and say their sizes, and the figures of the docs leave them
+ * out: bench/figures.ts selects runs at the full sizes);
  * --offline skips the benches that need the broker and registry (scripts/services.sh);
  * --summary prints the table from the existing result files without running anything.
  * A bench whose script does not exist (e.g. bench/replay.ts on an older tree) is skipped; a
- * failing bench does not stop the others, but makes the exit status 1. A result file older
- * than this run is marked "stale" in the table.
+ * failing bench does not stop the others, but makes the exit status 1. A bench whose latest
+ * run is older than this run is marked "stale" in the table.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { summarise, type Summary } from './lib/summary';
-import { RESULTS_DIR, argFlag, argNumber, argString } from './lib/results';
+import { argFlag, argNumber, argString, readRuns, runFileName } from './lib/results';
 
 interface BenchSpec {
   /** Name of the entry in the table. */
@@ -122,9 +124,10 @@ async function main(): Promise<void> {
   const rows = selected.flatMap((spec) => {
     const o = outcomes.find((x) => x.spec === spec);
     return spec.results.map((name) => {
-      const file = join(RESULTS_DIR, `${name}.json`);
-      const fresh = existsSync(file) && statSync(file).mtimeMs >= started;
-      let status: string = o?.status ?? (existsSync(file) ? 'previous' : 'no result');
+      const runs = readRuns(name);
+      const latest = runs[runs.length - 1]?.[0];
+      const fresh = latest !== undefined && latest >= runFileName(new Date(started));
+      let status: string = o?.status ?? (latest !== undefined ? 'previous' : 'no result');
       if (o?.status === 'ok' && !fresh) status = 'stale';
       return { name, status, summary: summarise(name), seconds: o?.seconds };
     });

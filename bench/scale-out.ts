@@ -18,7 +18,7 @@
  *   shared-k: k processes sharing the partitions, stage two in one of them.
  * Prints events/s and ratios to the baseline. The broker runs on the same machine and the
  * processes compete with it for the cores: `cores` in the result says how many there were.
- * Writes bench/results/scale-out.json. Deletes the topics it created.
+ * Writes bench/results/scale-out/<ISO time>.json. Deletes the topics it created.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,6 +8,7 @@ import { Kafka, logLevel, type Admin, type Message } from 'kafkajs';
 import { waitForLeaders } from '../../src/kafka/topics';
 import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
 import { mergeDeep } from '../../src/ops/config-load';
+import { producerConfig } from '../../src/kafka/client';
 
 export function randomName(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -76,7 +77,7 @@ export async function produceBulk(
 ): Promise<number> {
   const perRequest = options.perRequest ?? 5_000;
   const inFlight = options.inFlight ?? 4;
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer(producerConfig({ allowAutoTopicCreation: false }));
   await producer.connect();
   const started = Date.now();
   try {

@@ -1,10 +1,12 @@
 /**
  * What every bench shares about its results: argument parsing (`--name value` or the
  * environment variable BENCH_<NAME>), the machine context (load average, since the machine
- * is shared and a figure without it is hard to read), quantiles, and writing
- * bench/results/<name>.json.
+ * is shared and a figure without it is hard to read, and the commit measured), quantiles,
+ * and writing one file per run, bench/results/<name>/<ISO time>.json — a run never
+ * overwrites another, so the docs can quote ranges over the runs actually recorded.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,8 +49,16 @@ export function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
+/** The tree a figure was measured on: the commit, and whether the work tree differed from it. */
+export interface CommitContext {
+  /** `git rev-parse HEAD`, or null outside a git work tree. */
+  commit: string | null;
+  /** Uncommitted changes to tracked files under src/ or bench/ at the time (the run measured them too). */
+  dirty: boolean;
+}
+
 /** Where and when a figure was taken; part of every result file this folder writes. */
-export interface MachineContext {
+export interface MachineContext extends CommitContext {
   node: string;
   cpu: string;
   cores: number;
@@ -58,7 +68,21 @@ export interface MachineContext {
   at: string;
 }
 
-export function machineContext(): MachineContext {
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: join(__dirname, '..', '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function commitContext(): CommitContext {
+  const commit = git(['rev-parse', 'HEAD']);
+  const changed = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no', '--', 'src', 'bench']);
+  return { commit, dirty: changed !== null && changed !== '' };
+}
+
+export function machineContext(at = new Date()): MachineContext {
   const c = cpus();
   const [a, b, d] = loadavg();
   return {
@@ -67,24 +91,47 @@ export function machineContext(): MachineContext {
     cores: c.length,
     memoryGiB: round(totalmem() / 2 ** 30, 1),
     loadAverage: [round(a), round(b), round(d)],
-    at: new Date().toISOString(),
+    at: at.toISOString(),
+    ...commitContext(),
   };
 }
 
-/** Writes bench/results/<name>.json (pretty, trailing newline) and returns its path. */
+/**
+ * A run's file name: its time in ISO 8601 basic format (20261127T212622.241Z), which sorts
+ * in time order and, unlike the extended format's colons, is a valid file name everywhere.
+ */
+export function runFileName(at: Date): string {
+  return `${at.toISOString().replace(/[-:]/g, '')}.json`;
+}
+
+/**
+ * Writes this run's result to bench/results/<name>/<ISO time>.json (pretty, trailing
+ * newline), with the machine, its load and the commit, and returns its path.
+ */
 export function writeResult(name: string, result: Record<string, unknown>): string {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ benchmark: name, ...result, machine: machineContext() }, null, 2)}\n`);
+  const at = new Date();
+  const dir = join(RESULTS_DIR, name);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, runFileName(at));
+  writeFileSync(file, `${JSON.stringify({ benchmark: name, ...result, machine: machineContext(at) }, null, 2)}\n`);
   return file;
 }
 
-export function readResult(name: string): Record<string, unknown> | undefined {
+/** The recorded runs of one bench, oldest first: [file name, parsed result]. */
+export function readRuns(name: string, dir = RESULTS_DIR): Array<[string, Record<string, unknown>]> {
+  let files: string[];
   try {
-    return JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), 'utf8')) as Record<string, unknown>;
+    files = readdirSync(join(dir, name)).filter((f) => f.endsWith('.json')).sort();
   } catch {
-    return undefined;
+    return [];
   }
+  return files.map((f) => [f, JSON.parse(readFileSync(join(dir, name, f), 'utf8')) as Record<string, unknown>]);
+}
+
+/** The latest recorded run of a bench, or undefined when there is none. */
+export function readResult(name: string): Record<string, unknown> | undefined {
+  const runs = readRuns(name);
+  return runs[runs.length - 1]?.[1];
 }
 
 /** Formats events per second as e.g. "183.4k/s" or "1.21M/s". */

@@ -12,7 +12,14 @@
  * Verification never throws: a malformed key is refused at load, a malformed signature is
  * simply not valid.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { ConfigError } from '../errors';
 
 /** DER prefixes that wrap a raw 32-byte Ed25519 key (RFC 8410): PKCS#8 private, SPKI public. */
@@ -26,11 +33,16 @@ function rawBytes(text: string, where: string): Buffer | null {
   if (text.startsWith('base64:')) bytes = Buffer.from(text.slice(7), 'base64');
   else if (text.startsWith('hex:')) {
     const hex = text.slice(4);
-    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new ConfigError([`${where}: 'hex:' is followed by non-hex text; give 64 hex digits`]);
+    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) {
+      throw new ConfigError([`${where}: 'hex:' is followed by non-hex text; give 64 hex digits`]);
+    }
     bytes = Buffer.from(hex, 'hex');
   } else return null;
   if (bytes.length !== RAW_KEY_BYTES) {
-    throw new ConfigError([`${where}: an Ed25519 key is ${RAW_KEY_BYTES} raw bytes, this one is ${bytes.length}; give base64:<32 bytes>, hex:<64 digits> or a PEM block`]);
+    throw new ConfigError([
+      `${where}: an Ed25519 key is ${RAW_KEY_BYTES} raw bytes, this one is ${bytes.length}; ` +
+        'give base64:<32 bytes>, hex:<64 digits> or a PEM block',
+    ]);
   }
   return bytes;
 }
@@ -41,19 +53,25 @@ function loadKey(text: string, where: string, kind: 'private' | 'public'): KeyOb
   try {
     const raw = rawBytes(t, where);
     if (raw !== null) {
-      const der = Buffer.concat([kind === 'private' ? PKCS8_PREFIX : SPKI_PREFIX, raw]);
-      key = kind === 'private' ? createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) : createPublicKey({ key: der, format: 'der', type: 'spki' });
+      key =
+        kind === 'private'
+          ? createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' })
+          : createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
     } else if (t.startsWith('-----BEGIN')) {
       key = kind === 'private' ? createPrivateKey(t) : createPublicKey(t);
     } else {
-      throw new ConfigError([`${where}: not an Ed25519 ${kind} key; give a PEM block, base64:<32 bytes> or hex:<64 digits>`]);
+      throw new ConfigError([
+        `${where}: not an Ed25519 ${kind} key; give a PEM block, base64:<32 bytes> or hex:<64 digits>`,
+      ]);
     }
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError([`${where}: cannot be read as an Ed25519 ${kind} key (${(err as Error).message})`]);
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new ConfigError([`${where}: is a ${String(key.asymmetricKeyType)} key; an Ed25519 key is needed (openssl genpkey -algorithm ed25519)`]);
+    throw new ConfigError([
+      `${where}: is a ${String(key.asymmetricKeyType)} key; an Ed25519 key is needed (openssl genpkey -algorithm ed25519)`,
+    ]);
   }
   return key;
 }
@@ -71,7 +89,8 @@ export function parseEd25519PublicKey(text: string, where: string): KeyObject {
 /** The raw 32-byte public key, base64: how docs, logs and other languages name a key. */
 export function rawPublicKey(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return pub.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length).toString('base64');
+  const der = pub.export({ format: 'der', type: 'spki' });
+  return der.subarray(SPKI_PREFIX.length).toString('base64');
 }
 
 /** A fresh key pair, as raw base64 text (for `homeostat keys` and tests). */
@@ -81,9 +100,13 @@ export function generateEd25519(): { privateKey: string; publicKey: string } {
   return { privateKey: `base64:${seed.toString('base64')}`, publicKey: `base64:${rawPublicKey(privateKey)}` };
 }
 
+function bytesOf(payload: string | Buffer): Buffer {
+  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+}
+
 /** Signs `payload` (UTF-8 text or bytes); returns the 64-byte signature in base64. */
 export function ed25519Sign(privateKey: KeyObject, payload: string | Buffer): string {
-  return sign(null, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, privateKey).toString('base64');
+  return sign(null, bytesOf(payload), privateKey).toString('base64');
 }
 
 /** True only for a well-formed signature of `payload` by `publicKey`; never throws. */
@@ -92,7 +115,7 @@ export function ed25519Verify(publicKey: KeyObject, payload: string | Buffer, si
   const sig = Buffer.from(signature, 'base64');
   if (sig.length !== SIGNATURE_BYTES) return false;
   try {
-    return verify(null, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload, publicKey, sig);
+    return verify(null, bytesOf(payload), publicKey, sig);
   } catch {
     return false;
   }

@@ -7,7 +7,7 @@ import type { ControlRecord } from '../guardrails/control';
 import { signControl } from '../guardrails/control-signature';
 import { generateEd25519, parseEd25519PrivateKey } from '../actions/ed25519';
 import { CONTROL_KEY_ENV, CONTROL_KEY_ID_ENV } from '../ops/config-control';
-import { createKafka, explainKafkaError } from '../kafka/client';
+import { createKafka, explainKafkaError, producerConfig } from '../kafka/client';
 import { controlKey } from '../kafka/control-reader';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
 import type { Mode } from '../model/command';
@@ -98,7 +98,7 @@ async function writeControl(opts: ControlOptions, record: ControlRecord & { keyI
   const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
   const kafka = createKafka(config.kafka);
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer(producerConfig({ idempotent: true, maxInFlightRequests: 1 }));
   try {
     await admin.connect();
     await ensureTopics(admin, topicSpecs(config.topics).filter((t) => t.topic === config.topics.control));

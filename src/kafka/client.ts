@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type KafkaConfig as KafkaJsConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../ops/config-kafka';
 import { HomeostatError } from '../errors';
 import type { Logger } from '../ops/logger';
@@ -59,6 +59,15 @@ export function kafkaJsConfig(config: KafkaConfig, logger?: Logger): KafkaJsConf
 
 export function createKafka(config: KafkaConfig, logger?: Logger): Kafka {
   return new Kafka(kafkaJsConfig(config, logger));
+}
+
+/**
+ * A producer's config with its partitioner named. kafkajs 2 logs a warning for every producer
+ * created without one; DefaultPartitioner is the one it would use anyway, Java's murmur2 of
+ * the key, so a keyed record lands where a Java client would put it.
+ */
+export function producerConfig(config: ProducerConfig = {}): ProducerConfig {
+  return { createPartitioner: Partitioners.DefaultPartitioner, ...config };
 }
 
 /**

@@ -3,6 +3,7 @@
  * or abort, so that outputs and offsets are committed together or not at all.
  */
 import type { Kafka, Message, Producer, ProducerConfig, TopicMessages } from 'kafkajs';
+import { producerConfig } from './client';
 
 /**
  * How a transactional producer retries. A transaction that follows another at once finds
@@ -18,7 +19,7 @@ export const TRANSACTIONAL_RETRY: NonNullable<ProducerConfig['retry']> = { initi
 
 /** A transactional producer's options: idempotent, one request in flight, the retry above. */
 export function transactionalProducerConfig(transactionalId: string, extra: Partial<ProducerConfig> = {}): ProducerConfig {
-  return { transactionalId, idempotent: true, maxInFlightRequests: 1, retry: TRANSACTIONAL_RETRY, ...extra };
+  return producerConfig({ transactionalId, idempotent: true, maxInFlightRequests: 1, retry: TRANSACTIONAL_RETRY, ...extra });
 }
 
 /**

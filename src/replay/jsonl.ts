@@ -7,7 +7,8 @@
  * local file keeps up; it keeps the outputs in lockstep with the pipeline, with no unbounded
  * queue in between.
  */
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HomeostatError, InputError } from '../errors';
 import { createRecordCodec, type RecordKind, type RecordTypes } from '../codec';
@@ -29,6 +30,7 @@ export function createJsonlWriter<K extends RecordKind>(kind: K, path: string): 
   const codec = createRecordCodec(kind);
   let fd: number;
   try {
+    mkdirSync(dirname(path), { recursive: true }); // as the report's: `--out out/x.jsonl` in a fresh clone
     fd = openSync(path, 'w');
   } catch (err) {
     throw new HomeostatError('USAGE', `cannot write ${path}: ${(err as Error).message}`, { cause: err });

@@ -4,6 +4,7 @@
  * in order), and turning a topic range read by topic-read.ts back into replay inputs.
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { producerConfig } from '../kafka/client';
 import { encodeTelemetryJson, type RecordDecoder, type TelemetryDecoder } from '../codec';
 import { InputError } from '../errors';
 import type { Telemetry } from '../model/telemetry';
@@ -36,7 +37,7 @@ export interface TelemetryProducer {
 export async function createTelemetryProducer(kafka: Kafka, topic: string, options: TelemetryProducerOptions = {}): Promise<TelemetryProducer> {
   const batchSize = options.batchSize ?? 5000;
   const eventTime = (options.timestamp ?? 'event') === 'event';
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer(producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
   await producer.connect();
   let batch: Message[] = [];
   let produced = 0;

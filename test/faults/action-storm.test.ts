@@ -15,7 +15,7 @@ import { randomName, waitFor } from '../helpers/kafka';
 import { KEY, KEY_ID, caughtUp, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';
 import { recordDiff, referenceRun, sortedBytes } from './lib/reference';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { T0, endMarkers } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';
 

@@ -15,7 +15,7 @@ import { runCli } from '../helpers/cli';
 import { NO_REGISTRY, caughtUp, finalAccounting, handledSoFar, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { followResults, recordingExecutor, type RecordingExecutor } from './lib/executor';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
 import { T0, endMarkers, fleet } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';

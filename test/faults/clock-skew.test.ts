@@ -24,7 +24,7 @@ import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
 import { waitFor } from '../helpers/kafka';
 import { header, produceOrdered, readAll } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { prepareInProcess, startInProcess } from './lib/runner';
 import { useFaultBroker } from './lib/fixture';
 

@@ -15,7 +15,7 @@ import { KEY, KEY_ID, stopChild } from './lib/cli';
 import { commandMessage, signedCommand } from './lib/commands';
 import { followResults } from './lib/executor';
 import { createTopics, produceOrdered } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { useFaultBroker } from './lib/fixture';
 
 // The executor runs in this node process itself, with tsx as a loader: the tsx CLI would run it

@@ -13,7 +13,7 @@ import { frameHeader, registerSchema, subjectFor } from '../../src/codec';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
 import { waitFor } from '../helpers/kafka';
 import { endOffsets, header, produceOrdered, readAll } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { prepareInProcess, startInProcess, type InProcess } from './lib/runner';
 import { T0 } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';

@@ -11,7 +11,7 @@ import { randomName, waitFor } from '../helpers/kafka';
 import { caughtUp, handledSoFar, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { useFaultBroker } from './lib/fixture';
 import { createProcessorTopics, produceOrdered } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
 import { T0, endMarkers, fleet } from './lib/workload';
 

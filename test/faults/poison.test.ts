@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/kafka';
 import { header, produceOrdered, readAll } from './lib/kafka';
 import { nearMaxValue, poisonKinds, poisonMessages } from './lib/poison';
 import { recordDiff, sortedBytes } from './lib/reference';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { prepareInProcess, startInProcess, type InProcess } from './lib/runner';
 import { T0, endMarkers, fleet } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';

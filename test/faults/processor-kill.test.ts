@@ -16,7 +16,7 @@ import { randomName, waitFor } from '../helpers/kafka';
 import { caughtUp, handledSoFar, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { followResults, recordingExecutor } from './lib/executor';
 import { createProcessorTopics, faultKafka, produceOrdered } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
 import { T0, endMarkers, fleet } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';

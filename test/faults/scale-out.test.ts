@@ -14,7 +14,7 @@ import { caughtUp, handledSoFar, logLines, startCliProcessor, stopChild, topicNa
 import { useFaultBroker } from './lib/fixture';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';
 import { recordDiff, referenceRun, sortedBytes } from './lib/reference';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
 import { T0, endMarkers, fleet } from './lib/workload';
 import { KEY, KEY_ID } from './lib/cli';

@@ -13,7 +13,7 @@ import { KEY, KEY_ID } from './lib/cli';
 import { commandMessage, signedCommand } from './lib/commands';
 import { followResults } from './lib/executor';
 import { createTopics, produceOrdered } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { useFaultBroker } from './lib/fixture';
 
 const fx = useFaultBroker('secexec');

@@ -14,7 +14,7 @@ import { runCli } from '../helpers/cli';
 import { randomName, waitFor } from '../helpers/kafka';
 import { NO_REGISTRY, TOPIC_KEYS, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { endOffsets, produceOrdered, readAll } from './lib/kafka';
-import { reportFigures } from './lib/report';
+import { reportFigures } from '../helpers/figures';
 import { T0, endMarkers } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';
 

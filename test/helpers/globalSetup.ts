@@ -12,14 +12,18 @@ import { LEASE_ENV, SERVICES_SCRIPT } from './services';
 
 export default function globalSetup(): void {
   const lease = String(process.pid);
-  // stdout carries only the KEY=VALUE lines; progress goes to stderr, shown as it happens.
+  // stdout carries only the KEY=VALUE lines; progress goes to stderr. Starting services takes
+  // a while (a first start downloads Kafka), so its progress is shown as it happens; when both
+  // are given and only checked, a passing run stays quiet and a failing check shows it all.
+  const onlyChecking = Boolean(process.env.KAFKA_BROKERS) && Boolean(process.env.SCHEMA_REGISTRY_URL);
   const result = spawnSync('bash', [SERVICES_SCRIPT, 'start'], {
     cwd: dirname(dirname(SERVICES_SCRIPT)),
     env: { ...process.env, SERVICES_LEASE: lease },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', onlyChecking ? 'pipe' : 'inherit'],
     encoding: 'utf8',
   });
   if (result.error !== undefined || result.status !== 0) {
+    if (onlyChecking && typeof result.stderr === 'string') process.stderr.write(result.stderr);
     throw new HomeostatError(
       'PREREQUISITE_MISSING',
       `bash scripts/services.sh start failed (${result.error?.message ?? `exit ${String(result.status)}`}); ` +

@@ -15,9 +15,14 @@ export default function globalTeardown(): void {
   if (lease === undefined || process.env.HOMEOSTAT_KEEP_SERVICES === '1') return;
   const result = spawnSync('bash', [SERVICES_SCRIPT, 'release', lease], {
     cwd: dirname(dirname(SERVICES_SCRIPT)),
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
   });
-  if (result.error !== undefined || result.status !== 0) {
+  // Say what was stopped (services this run launched); a release that stops nothing is quiet.
+  const said = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const failed = result.error !== undefined || result.status !== 0;
+  if (failed || said.includes('stopped')) process.stderr.write(said);
+  if (failed) {
     throw new HomeostatError(
       'INVALID_STATE',
       `bash scripts/services.sh release ${lease} failed; run \`npm run services:stop\` to stop the services`,

@@ -7,6 +7,7 @@ import { Kafka, logLevel, type Admin, type KafkaMessage, type Message, type Prod
 import { decodeCheckpoint } from '../../src/kafka/checkpoint-meta';
 import { waitForLeaders } from '../../src/kafka/topics';
 import { brokers } from './services';
+import { producerConfig } from '../../src/kafka/client';
 
 export function randomName(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
@@ -51,7 +52,7 @@ export async function createTopic(topic: string, partitions = 1): Promise<void> 
 
 /** Produces messages in chunks (explicit partitions allowed) and disconnects. */
 export async function produce(topic: string, messages: Message[], chunk = 2000): Promise<void> {
-  await sendInChunks(testKafka().producer({ allowAutoTopicCreation: false }), topic, messages, chunk);
+  await sendInChunks(testKafka().producer(producerConfig({ allowAutoTopicCreation: false })), topic, messages, chunk);
 }
 
 /** Connects `producer`, sends `messages` in order, each chunk awaited, and disconnects it. */

@@ -14,6 +14,7 @@ import { launchChromium } from '../helpers/browser';
 import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 import { startProcessor, type RunningProcessor } from '../helpers/processor';
 import { brokers, registryUrl } from '../helpers/services';
+import { producerConfig } from '../../src/kafka/client';
 
 const WINDOW = 1000;
 const SCREENSHOT = '/tmp/dashboard.png';
@@ -50,7 +51,7 @@ function testConfig(prefix: string): HomeostatConfig {
  * time until stopped: calm at first, overloaded once `overload()` is called.
  */
 function telemetry(topic: string) {
-  const producer = testKafka().producer({ allowAutoTopicCreation: false });
+  const producer = testKafka().producer(producerConfig({ allowAutoTopicCreation: false }));
   let running = true;
   let overloaded = false;
   let i = 0;

@@ -21,6 +21,7 @@ import { createRegistryResolver } from '../../src/kafka/registry';
 import type { Command, CommandType } from '../../src/model/command';
 import { kafkaSchema } from '../../src/ops/config-kafka';
 import { createTopic, produce, randomName, testKafka, waitFor, withAdmin } from '../helpers/kafka';
+import { reportFigures } from '../helpers/figures';
 import { brokers, registryUrl } from '../helpers/services';
 
 const KEY = { keyId: 'k1', key: Buffer.from('integration-test-signing-key-0001') };
@@ -201,8 +202,8 @@ describe('kafka-quota executor on the real broker', () => {
       const released = await flatOut(tenant.producer, t.data, 3_000);
 
       const figures = { quota: QUOTA, full: Math.round(full), held: Math.round(held), released: Math.round(released), throttled };
-      // The figures go into docs/executors.md; printing them is how a run reports them.
-      console.log(`kafka-quota acceptance: ${JSON.stringify(figures)}`);
+      // The figures go into docs/executors.md (HOMEOSTAT_TEST_FIGURES=<file> records them).
+      reportFigures('kafka-quota acceptance', figures);
       expect(Math.abs(held - QUOTA) / QUOTA).toBeLessThanOrEqual(0.2);
       expect(throttled.count).toBeGreaterThan(0);
       expect(released).toBeGreaterThan(5 * QUOTA);

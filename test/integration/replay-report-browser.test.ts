@@ -20,7 +20,7 @@ import { replaySetupFromConfig } from '../../src/replay/setup';
 import { launchChromium } from '../helpers/browser';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const API = path.resolve(ROOT, '..', 'shared', 'data', 'ms-cloud-monitoring', 'ecommerce-api-incoming-rps', 'api-01.csv');
+const API = path.resolve(ROOT, 'data', 'ms-cloud-monitoring', 'ecommerce-api-incoming-rps', 'api-01.csv');
 
 describe('replay report in a browser', () => {
   let browser: Browser;

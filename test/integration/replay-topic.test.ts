@@ -20,7 +20,7 @@ import { readJsonl } from '../../src/replay/jsonl';
 import { randomName, produce, withAdmin } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
 
-const DATA = path.resolve(__dirname, '..', '..', '..', 'shared', 'data');
+const DATA = path.resolve(__dirname, '..', '..', 'data');
 const LATENCY = path.join(DATA, 'nab/realKnownCause/ec2_request_latency_system_failure.csv');
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'nab-latency.yaml');
 const FROM = Date.UTC(2014, 2, 10);

@@ -5,6 +5,7 @@
  * last stable offset below records another committed after it began — the histories that
  * the partition's previous owner wrote last.
  */
+import { producerConfig } from '../../src/kafka/client';
 import { readCompacted } from '../../src/kafka/state-topic';
 import { createTopic, randomName, testKafka } from '../helpers/kafka';
 
@@ -12,8 +13,8 @@ test('records committed behind another writer’s open transaction are read', as
   const topic = randomName('state');
   await createTopic(topic, 1);
   const kafka = testKafka();
-  const slow = kafka.producer({ transactionalId: randomName('slow'), idempotent: true, maxInFlightRequests: 1 });
-  const quick = kafka.producer({ transactionalId: randomName('quick'), idempotent: true, maxInFlightRequests: 1 });
+  const slow = kafka.producer(producerConfig({ transactionalId: randomName('slow'), idempotent: true, maxInFlightRequests: 1 }));
+  const quick = kafka.producer(producerConfig({ transactionalId: randomName('quick'), idempotent: true, maxInFlightRequests: 1 }));
   await Promise.all([slow.connect(), quick.connect()]);
   try {
     const first = await quick.transaction();

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
 import { startProcessor, stop, waitForTopic, writeConfig } from '../helpers/cli';
 import { checkpointsAtEnd, randomName, readTopic, testKafka, waitFor, withAdmin } from '../helpers/kafka';
+import { producerConfig } from '../../src/kafka/client';
 
 const dir = mkdtempSync(join(tmpdir(), 'homeostat-txn-telemetry-'));
 const children: ChildProcess[] = [];
@@ -26,7 +27,7 @@ const committedToEnd = (groupId: string, topic: string): Promise<boolean> => wit
 
 /** One transaction per `perTx` samples of `source`, every 100 ms of event time from `from`, to `partition`. */
 async function produceInTransactions(topic: string, partition: number, source: string, from: number, count: number, perTx: number): Promise<void> {
-  const producer = testKafka().producer({ transactionalId: randomName('relay'), idempotent: true, maxInFlightRequests: 1 });
+  const producer = testKafka().producer(producerConfig({ transactionalId: randomName('relay'), idempotent: true, maxInFlightRequests: 1 }));
   await producer.connect();
   try {
     for (let i = 0; i < count; i += perTx) {

@@ -4,10 +4,10 @@
  * https://cwiki.apache.org/confluence/display/KAFKA/KIP-546%3A+Add+Client+Quota+APIs+to+the+Admin+Client
  *
  * @platformatic/kafka is an ES module. Node ≥ 20.19 can require() it from CommonJS, which
- * is how the built CLI loads it; jest's module loader cannot, so the fallback imports it
- * through Node's own loader in the main context (vm's USE_MAIN_CONTEXT_DEFAULT_LOADER).
+ * is how the built CLI loads it; older Node 20 releases import it instead. (The integration
+ * tests hand jest's sandbox a copy loaded by Node: test/helpers/esm-environment.js.)
  */
-import { constants, runInThisContext } from 'node:vm';
+import { pathToFileURL } from 'node:url';
 import type { Admin, AdminOptions } from '@platformatic/kafka';
 import { HomeostatError, describeError } from '../../errors';
 import { kafkaJsConfig } from '../../kafka/client';
@@ -41,13 +41,13 @@ export function loadPlatformaticKafka(): Promise<PlatformaticKafka> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require('@platformatic/kafka') as PlatformaticKafka;
     } catch (err) {
-      // Not installed: say so. Anything else (jest's SyntaxError, ERR_REQUIRE_ESM on older
-      // Node 20 releases) means "this loader cannot require an ES module": import it instead.
+      // Not installed: say so. ERR_REQUIRE_ESM (Node 20 before 20.19) means "this Node cannot
+      // require an ES module": import it. The Function keeps import() from being compiled to
+      // require() by TypeScript's CommonJS output.
       if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') throw err;
-      const importer = runInThisContext('(specifier) => import(specifier)', {
-        importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-      }) as (specifier: string) => Promise<PlatformaticKafka>;
-      return importer('@platformatic/kafka');
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      const importer = new Function('url', 'return import(url)') as (url: string) => Promise<PlatformaticKafka>;
+      return importer(pathToFileURL(require.resolve('@platformatic/kafka')).href);
     }
   })();
   return loaded;

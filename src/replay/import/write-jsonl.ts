@@ -2,7 +2,8 @@
  * Writes telemetry as JSONL with one fixed layout — keys `ts, source, metric, value, tags`, tag keys
  * sorted by code unit — so the same records always give the same bytes (diffable, hashable replays).
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../errors';
@@ -63,6 +64,8 @@ export async function writeTelemetryJsonl(
       yield batch;
     }
   }
+  // A file's folder is created as the report's is: `--out out/x.jsonl` works in a fresh clone.
+  if (typeof output === 'string') mkdirSync(dirname(output), { recursive: true });
   const dest = typeof output === 'string' ? createWriteStream(output) : output;
   const end = typeof output === 'string' ? true : options.end ?? false;
   await pipeline(Readable.from(batches()), dest, { end });

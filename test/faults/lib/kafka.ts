@@ -4,7 +4,7 @@
  * topic back read_committed. Every client they create is closed before they return.
  */
 import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
-import { kafkaJsConfig } from '../../../src/kafka/client';
+import { kafkaJsConfig, producerConfig } from '../../../src/kafka/client';
 import { readTopicToEnd } from '../../../src/kafka/state-topic';
 import { ensureTopics, topicSpecs, waitForLeaders } from '../../../src/kafka/topics';
 import type { TopicsConfig } from '../../../src/ops/config-kafka';
@@ -60,7 +60,7 @@ export async function createProcessorTopics(inst: BrokerInstance, topics: Topics
  * still read the topic back and use what is there as the input of their reference run.
  */
 export async function produceOrdered(inst: BrokerInstance, topic: string, messages: Message[], chunk = 2000): Promise<void> {
-  await sendInChunks(faultKafka(inst).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }), topic, messages, chunk);
+  await sendInChunks(faultKafka(inst).producer(producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })), topic, messages, chunk);
 }
 
 export interface ReadRecord {

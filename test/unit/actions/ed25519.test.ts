@@ -1,4 +1,11 @@
-import { ed25519Sign, ed25519Verify, generateEd25519, parseEd25519PrivateKey, parseEd25519PublicKey, rawPublicKey } from '../../../src/actions/ed25519';
+import {
+  ed25519Sign,
+  ed25519Verify,
+  generateEd25519,
+  parseEd25519PrivateKey,
+  parseEd25519PublicKey,
+  rawPublicKey,
+} from '../../../src/actions/ed25519';
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '../../../src/errors';
 
@@ -16,8 +23,10 @@ describe('Ed25519 keys and signatures', () => {
   });
 
   it('matches RFC 8032 test vector 1 (empty message)', () => {
-    const k = parseEd25519PrivateKey('hex:9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'rfc');
-    expect(Buffer.from(rawPublicKey(k), 'base64').toString('hex')).toBe('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+    const seed = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
+    const k = parseEd25519PrivateKey(`hex:${seed}`, 'rfc');
+    const pub = Buffer.from(rawPublicKey(k), 'base64').toString('hex');
+    expect(pub).toBe('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
     expect(Buffer.from(ed25519Sign(k, ''), 'base64').toString('hex')).toBe(
       'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
     );
@@ -31,14 +40,18 @@ describe('Ed25519 keys and signatures', () => {
 
   it('reads PEM keys as openssl writes them', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const p = parseEd25519PrivateKey(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), 'pem private');
-    const q = parseEd25519PublicKey(publicKey.export({ format: 'pem', type: 'spki' }).toString(), 'pem public');
+    const privatePem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const publicPem = publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const p = parseEd25519PrivateKey(privatePem, 'pem private');
+    const q = parseEd25519PublicKey(publicPem, 'pem public');
     expect(ed25519Verify(q, 'x', ed25519Sign(p, 'x'))).toBe(true);
   });
 
   it('refuses keys that are not Ed25519, naming where they came from', () => {
-    expect(() => parseEd25519PublicKey('base64:AAAA', 'control.publicKeys[0]')).toThrow(/control\.publicKeys\[0\].*32 raw bytes/);
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const short = () => parseEd25519PublicKey('base64:AAAA', 'control.publicKeys[0]');
+    expect(short).toThrow(/control\.publicKeys\[0\].*32 raw bytes/);
+    const rsaKey = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    const rsa = rsaKey.export({ format: 'pem', type: 'spki' }).toString();
     expect(() => parseEd25519PublicKey(rsa, 'k')).toThrow(ConfigError);
     expect(() => parseEd25519PrivateKey('hunter2hunter2hunter2', 'k')).toThrow(/PEM block/);
   });

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../../src/errors';
+import { thrownBy } from '../../helpers/thrown';
 import {
   DEFAULT_RETRY_POLICY,
   checkRetryPolicy,
@@ -47,12 +48,9 @@ describe('retry policy validation', () => {
 
   it('checkRetryPolicy throws a ConfigError with the issues, or returns a frozen copy', () => {
     expect(() => checkRetryPolicy({ ...DEFAULT_RETRY_POLICY, maxAttempts: 0 })).toThrow(ConfigError);
-    try {
-      checkRetryPolicy({ ...DEFAULT_RETRY_POLICY, maxAttempts: 0 });
-    } catch (err) {
-      expect((err as ConfigError).code).toBe('CONFIG_INVALID');
-      expect((err as ConfigError).issues[0]).toContain('maxAttempts');
-    }
+    const err = thrownBy(() => checkRetryPolicy({ ...DEFAULT_RETRY_POLICY, maxAttempts: 0 }));
+    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((err as ConfigError).issues[0]).toContain('maxAttempts');
     const ok = checkRetryPolicy({ ...DEFAULT_RETRY_POLICY, baseMs: 50 });
     expect(ok.baseMs).toBe(50);
     expect(Object.isFrozen(ok)).toBe(true);

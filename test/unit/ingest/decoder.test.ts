@@ -3,6 +3,7 @@ import { createInMemoryResolver, createTelemetryAvroEncoder, encodeTelemetryJson
 import { ConfigError, InputError } from '../../../src/errors';
 import { createIngestDecoder, type IngestDecoder, type IngestResult } from '../../../src/ingest';
 import type { Telemetry } from '../../../src/model/telemetry';
+import { thrownBy } from '../../helpers/thrown';
 import { TELEGRAF } from './influx-fixtures';
 import { AggregationType, createOtelHarness, toJson, toProto } from './otel-fixtures';
 
@@ -88,11 +89,10 @@ describe('createIngestDecoder: format detection', () => {
 
   it('checks its options at construction', () => {
     expect(() => createIngestDecoder({ format: 'csv' as 'auto', maxSamplesPerRecord: 0, otlp: { maxSamplesPerPoint: 4 } })).toThrow(ConfigError);
-    try {
-      createIngestDecoder({ format: 'csv' as 'auto', otlp: { maxSamplesPerPoint: 4 }, influx: { precision: 'm' as 's' } });
-    } catch (err) {
-      expect((err as ConfigError).issues).toHaveLength(3);
-    }
+    // Every bad key is reported at once, not only the first.
+    const thrown = thrownBy(() => createIngestDecoder({ format: 'csv' as 'auto', otlp: { maxSamplesPerPoint: 4 }, influx: { precision: 'm' as 's' } }));
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).issues).toHaveLength(3);
   });
 });
 

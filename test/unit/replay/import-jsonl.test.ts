@@ -146,7 +146,16 @@ describe('JSONL output', () => {
     }
   });
 
-  it('rejects when the file cannot be created', async () => {
-    await expect(writeTelemetryJsonl([], '/nonexistent/dir/out.jsonl')).rejects.toThrow(/ENOENT/);
+  it("creates the file's missing folders (`import --out out/x.jsonl` in a fresh clone), and rejects when it cannot", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'homeostat-import-'));
+    try {
+      const nested = path.join(dir, 'out', 'deeper', 'x.jsonl');
+      expect(await writeTelemetryJsonl([{ ts: 1, source: 's', metric: 'm', value: 1, tags: {} }], nested)).toMatchObject({ records: 1 });
+      expect(readFileSync(nested, 'utf8')).toContain('"source":"s"');
+      // A folder that is a file cannot be created.
+      await expect(writeTelemetryJsonl([], path.join(nested, 'y.jsonl'))).rejects.toThrow(/EEXIST|ENOTDIR/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

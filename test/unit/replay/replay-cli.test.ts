@@ -118,14 +118,15 @@ describe('homeostat import | replay | diff | report', () => {
   });
 
   it('replays to byte-identical decisions, commands and signals, with a summary', async () => {
+    // Each run writes into a folder that does not exist yet: the CLI creates it.
     const run = async (tag: string): Promise<Ran> =>
-      cli('replay', '-c', config, ...inputs.flatMap((i) => ['--input', i]), '--out', f(`${tag}.d.jsonl`), '--commands', f(`${tag}.c.jsonl`), '--signals', f(`${tag}.s.jsonl`), '--no-progress');
+      cli('replay', '-c', config, ...inputs.flatMap((i) => ['--input', i]), '--out', f(`${tag}/d.jsonl`), '--commands', f(`${tag}/c.jsonl`), '--signals', f(`${tag}/s.jsonl`), '--no-progress');
     const a = await run('a');
     const b = await run('b');
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
-    for (const k of ['d', 'c', 's']) expect(readFileSync(f(`b.${k}.jsonl`)).equals(readFileSync(f(`a.${k}.jsonl`)))).toBe(true);
-    expect(readFileSync(f('a.c.jsonl'), 'utf8').length).toBeGreaterThan(0);
+    for (const k of ['d', 'c', 's']) expect(readFileSync(f(`b/${k}.jsonl`)).equals(readFileSync(f(`a/${k}.jsonl`)))).toBe(true);
+    expect(readFileSync(f('a/c.jsonl'), 'utf8').length).toBeGreaterThan(0);
     expect(a.out).toMatch(/replayed \d+ records in [\d.]+ s \([\d.]+[kM]? events\/s\)/);
     expect(a.out).toMatch(/decisions +\d+ \(acted \d+, .*shadowed \d+/);
     expect(a.out).toContain('signing      none');

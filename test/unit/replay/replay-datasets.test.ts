@@ -111,5 +111,7 @@ describe('every recorded dataset in data/ imports, replays and is scored in a re
     const html = renderReport(built.report);
     expect(html).toContain('<svg');
     expect(html).toContain('Scoring against labelled incidents');
-  });
+    // A whole dataset imported, replayed and rendered: seconds on a loaded 2-core machine, more
+    // than jest's 5 s default (a guard against a hang, not a timing assertion).
+  }, 60_000);
 });
