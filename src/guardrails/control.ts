@@ -137,7 +137,8 @@ function includeMatches(rec: ControlRecord, key: string): boolean {
 /**
  * The control state after `rec`. `resume`/`include`/`mode` with a null policy (or target)
  * clear every matching entry, so "resume all" really resumes all. Throws InputError for
- * a malformed record (the edge routes it to the DLQ).
+ * a malformed record (the edge routes it to the DLQ). `exclude` and `include` of one target
+ * change `state.excluded` in place (O(1) per record): use only the returned state.
  */
 export function applyControl(state: ControlState, rec: ControlRecord): ControlState {
   const issues = validateControlRecord(rec);

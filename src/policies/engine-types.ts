@@ -48,6 +48,11 @@ export interface DecisionEngine {
   readonly policies: readonly { name: string; version: string; type: string }[];
   init(): EngineState;
   onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput;
+  /**
+   * Applies an operator's record. Use only the returned state afterwards: the exclusion
+   * table is grown in place, not copied (a copy per record made 10,000 exclusions take
+   * minutes), so the state passed in may already show the new exclusion.
+   */
   onControl(state: EngineState, control: ControlRecord): ControlOutput;
   /** The effective mode of a policy: modeOverride, else the control plane's (capped at the policy's maxControlMode), else its config. */
   modeOf(state: EngineState, policy: string): Mode;
