@@ -2,7 +2,7 @@
  * The hostile-producer soak on the real broker: honest telemetry from six workers (one of
  * them overloaded, so the policy issues commands) beside a producer sending random and
  * crafted records — event time ahead of the log, huge fields, records over the size bound,
- * a gzip batch that inflates 40x, malformed JSON and random bytes, unsigned and malformed
+ * records in a gzip batch that inflate about 1,000x, malformed JSON and random bytes, unsigned and malformed
  * commands to the actions topic, forged control records. Run twice, without and with the
  * hostile producer: the honest signals and the commands must be byte-identical, the
  * processor never stuck (every record consumed), the accounting whole, memory bounded, and
@@ -90,7 +90,7 @@ function hostile(): Hostile {
     add('proto-keys', { partition, value: Buffer.from(`{"ts":${ts},"source":"evil","metric":"m","value":1,"tags":{"__proto__":"x"}}`) });
     add('nan-value', { partition, value: Buffer.from(`{"ts":${ts},"source":"evil","metric":"m","value":"NaN","tags":{}}`) });
   }
-  // One record that inflates from ~20 KB to 800 KB in a gzip batch: over the record bound, dead-lettered cut to fit.
+  // Records of 800 KB that gzip to under 1 KB each: far over the record bound once inflated, dead-lettered (under the DLQ limit, so whole).
   const bombs: Message[] = [];
   for (let i = 0; i < Math.max(2, SECONDS / 10); i++) bombs.push({ partition: i % 2, value: Buffer.alloc(800_000, 0x20) });
   tried['gzip-bomb'] = bombs.length;
