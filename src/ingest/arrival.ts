@@ -14,12 +14,14 @@ export function acceptSamples(
   values: Telemetry[],
   logTime: number,
   limits: Pick<TelemetryLimits, 'maxAheadOfLogTimeMs'>,
+  /** The edge's arrival clock (live runner), or undefined in a replay (log-time.ts). */
+  arrival: number | undefined,
   onAhead: (sample: Telemetry, error: InputError) => void,
 ): Telemetry[] {
   let accepted: Telemetry[] | undefined;
   for (let i = 0; i < values.length; i++) {
     const t = values[i];
-    const ahead = aheadOfLogTime(t.ts, logTime, limits);
+    const ahead = aheadOfLogTime(t.ts, logTime, limits, arrival);
     if (ahead) {
       // Copied only when some sample is refused: the common case passes the array through.
       accepted ??= values.slice(0, i);

@@ -52,6 +52,8 @@ export interface ArrivalSource {
   message: KafkaMessage | undefined;
   /** Samples the input mapped to; undefined for a record that never became samples. */
   samples: number | undefined;
+  /** The DLQ topic's record size limit: the value is cut to fit it (dlq.ts). */
+  maxBytes: number;
 }
 
 /** The DLQ record of one input: its bytes once, why, and — for a multi-sample record — how many samples were refused. */
@@ -61,6 +63,7 @@ export function dlqArrival(g: DeadInput, src: ArrivalSource): Message {
   const msg = dlqMessage(
     { topic: src.topic, partition: src.partition, offset: g.offset, key: m?.key ?? null, value: m?.value ?? null, timestamp: m?.timestamp ?? '', headers: m?.headers },
     { code, message, field },
+    src.maxBytes,
   );
   if (src.samples === undefined) return msg;
   const headers: IHeaders = { ...msg.headers };
@@ -83,7 +86,7 @@ export interface BatchDead {
   fold(dead: DeadLetter[]): void;
   groups(): readonly DeadInput[];
   /** One DLQ record per group, from the batch's records by offset. */
-  messages(topic: string, partition: number, byOffset: ReadonlyMap<string, KafkaMessage>): Message[];
+  messages(topic: string, partition: number, byOffset: ReadonlyMap<string, KafkaMessage>, maxBytes: number): Message[];
   clear(): void;
 }
 
@@ -98,7 +101,8 @@ export function createBatchDead(): BatchDead {
       dead.length = 0;
     },
     groups: () => groups,
-    messages: (topic, partition, byOffset) => groups.map((g) => dlqArrival(g, { topic, partition, message: byOffset.get(g.offset), samples: samples.get(g.offset) })),
+    messages: (topic, partition, byOffset, maxBytes) =>
+      groups.map((g) => dlqArrival(g, { topic, partition, message: byOffset.get(g.offset), samples: samples.get(g.offset), maxBytes })),
     clear() {
       groups.length = 0;
       samples.clear();

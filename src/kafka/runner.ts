@@ -422,6 +422,8 @@ export function createRunner(options: RunnerOptions): Runner {
    */
   /** The batch's dead letters, one group per input record (dlq-arrival.ts). */
   const batchDead = createBatchDead();
+  /** Wall clock when the batch in hand was fetched (set by processBatch). */
+  let arrival = 0;
   const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<number> => {
     const ingest = options.ingest!;
     const ctx = { partition: p, timestamp: Number(m.timestamp) };
@@ -433,7 +435,7 @@ export function createRunner(options: RunnerOptions): Runner {
     const proc = procFor(p)!;
     if (r.status === 'ok') {
       if (r.format !== 'avro' && r.format !== 'json') batchDead.noteSamples(m.offset, r.values.length);
-      const accepted = acceptSamples(r.values, ctx.timestamp, limits, (t, e) => {
+      const accepted = acceptSamples(r.values, ctx.timestamp, limits, arrival, (t, e) => {
         // Dead-lettered before a restart; the rebuilt state never held it.
         if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field, record: t }, out);
       });
@@ -457,6 +459,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const processBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const started = process.hrtime.bigint();
+    // The edge's arrival clock, once per batch: bounds producer-set Kafka timestamps (log-time.ts).
+    arrival = Date.now();
     const p = batch.partition;
     const proc = procFor(p);
     if (proc === undefined) return;
@@ -496,7 +500,7 @@ export function createRunner(options: RunnerOptions): Runner {
         if (!isRunning() || isStale()) break;
       }
       if (r.status === 'ok') {
-        const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), limits);
+        const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), limits, arrival);
         if (ahead) r = { status: 'invalid', error: ahead };
       }
       if (restoring) {
@@ -592,7 +596,7 @@ export function createRunner(options: RunnerOptions): Runner {
     // One DLQ record per input record, however many of its samples were refused.
     batchDead.fold(out.dead);
     const deadInputs = batchDead.groups();
-    if (deadInputs.length > 0) topicMessages.push({ topic: config.topics.dlq, messages: batchDead.messages(topic, p, byOffset) });
+    if (deadInputs.length > 0) topicMessages.push({ topic: config.topics.dlq, messages: batchDead.messages(topic, p, byOffset, config.topics.dlqMaxMessageBytes) });
     const wm = proc.watermark();
     const pr = progress.get(p)!;
     const nextOf = (s: PartitionProgress): bigint => (s.restoreBelow > s.position ? s.restoreBelow : s.position);

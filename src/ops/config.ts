@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HomeostatError } from '../errors';
 import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
 import { engineSchema, limitsSchema } from './config-engine';
+import { controlSchema } from './config-control';
 import { mergeDeep, readYamlFile, validateConfig } from './config-load';
 import { DEFAULT_MAX_SAMPLES_PER_RECORD } from '../ingest/options';
 
@@ -28,6 +29,8 @@ export const configSchema = z
     guardrails: z.record(z.unknown()).default({}),
     /** Verification of each enforced action (docs/verification.md); validated by the verifier at start. */
     verification: z.record(z.unknown()).default({}),
+    /** Operator keys for the control topic and its bounds (docs/security.md). */
+    control: controlSchema,
     /** Overrides every policy's mode (also --mode). Unset: each policy's own mode, shadow by default. */
     mode: z.enum(['shadow', 'canary', 'enforce']).optional(),
     /**

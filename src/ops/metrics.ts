@@ -55,6 +55,7 @@ export const METRIC_NAMES = {
   commandLatencySeconds: 'command_latency_seconds',
   batchDurationSeconds: 'batch_duration_seconds',
   transactions: 'transactions_total',
+  controlRecords: 'control_records_total',
   stageTwoOwner: 'stage_two_owner',
   stageTwoBufferedWindows: 'stage_two_buffered_windows',
   stageTwoLate: 'stage_two_late_total',
@@ -100,6 +101,8 @@ export interface HomeostatMetrics {
   readonly commandLatencySeconds: Histogram<never>;
   readonly batchDurationSeconds: Histogram<never>;
   readonly transactions: Counter<'result'>;
+  /** Control records read, by result: applied, unchanged, refused (stale, cap, ceiling), forged (unsigned, bad signature, key not allowed), unreadable. */
+  readonly controlRecords: Counter<'result'>;
 
   // stage two of a scaled-out group (docs/scale-out.md)
   /** 1 in the process that merges the scopes and runs the policies, 0 in the others. */
@@ -198,6 +201,7 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       BATCH_DURATION_BUCKETS,
     ),
     transactions: counter('transactions', 'Producer transactions, by result', ['result']),
+    controlRecords: counter('controlRecords', 'Control records read, by result (applied, unchanged, refused, forged, unreadable)', ['result']),
     stageTwoOwner: gauge<never>('stageTwoOwner', 'Scaled out: 1 in the process that merges the scopes and runs the policies, 0 in the others'),
     stageTwoBufferedWindows: gauge<never>('stageTwoBufferedWindows', 'Scaled out: windows stage two holds until every partition has passed them'),
     stageTwoLate: counter<never>('stageTwoLate', 'Scaled out: signals for windows already released (published, not given to the policies)'),

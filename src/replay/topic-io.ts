@@ -122,7 +122,7 @@ async function ingestInputs(ingest: IngestDecoder, m: RawMessage, partition: num
     out.push(invalidInput(partition, m.offset, r));
     return;
   }
-  const records = acceptSamples(r.values, ctx.timestamp, ingest.limits, (_, e) => out.push({ partition, offset: m.offset, invalid: { code: e.code, message: e.message, field: e.field } }));
+  const records = acceptSamples(r.values, ctx.timestamp, ingest.limits, undefined, (_, e) => out.push({ partition, offset: m.offset, invalid: { code: e.code, message: e.message, field: e.field } }));
   out.push({ partition, offset: m.offset, records });
 }
 

@@ -14,6 +14,7 @@ import type { BrokerInstance } from '../../helpers/instance';
 import { checkpointsAtEnd, randomName } from '../../helpers/kafka';
 import { registryUrl } from '../../helpers/services';
 import { faultKafka } from './kafka';
+import { operatorControlConfig } from '../../helpers/operator-key';
 
 export { KEY_SEED, KEYRING, SIGNING };
 
@@ -89,6 +90,7 @@ export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstan
     mode: 'enforce',
     actions: { format: 'json' },
     signing: { keyId: KEY_ID },
+    control: operatorControlConfig(),
     http: { enabled: false },
     runner: { logIntervalMs: 1000, shutdownTimeoutMs: 30_000 },
     policies: [TIMEOUT_POLICY],

@@ -14,7 +14,7 @@ describe('dead letters grouped by input record', () => {
       ['7', 3],
       ['9', 1],
     ]);
-    const m = dlqArrival(groups[0], { topic: 't', partition: 0, message: input('7', 'otlp bytes'), samples: 130 });
+    const m = dlqArrival(groups[0], { topic: 't', partition: 0, message: input('7', 'otlp bytes'), samples: 130, maxBytes: 1 << 20 });
     expect(m.value).toEqual(Buffer.from('otlp bytes'));
     expect(m.key).toEqual(Buffer.from('k'));
     const h = m.headers!;
@@ -29,7 +29,7 @@ describe('dead letters grouped by input record', () => {
 
   it('leave a single-sample or undecodable record as it was: no sample headers', () => {
     const [g] = deadByInput([{ partition: 2, offset: '4', code: 'INVALID_JSON', message: 'bad' }]);
-    const m = dlqArrival(g, { topic: 't', partition: 2, message: input('4', '{'), samples: undefined });
+    const m = dlqArrival(g, { topic: 't', partition: 2, message: input('4', '{'), samples: undefined, maxBytes: 1 << 20 });
     expect(m.value).toEqual(Buffer.from('{'));
     expect(m.headers![DLQ_SAMPLE_HEADERS.refused]).toBeUndefined();
     expect(m.headers![DLQ_HEADERS.partition]).toBe('2');
@@ -50,7 +50,7 @@ describe('dead letters grouped by input record', () => {
       ['1', input('1', 'a')],
       ['2', input('2', 'b')],
     ]);
-    const [one, two] = b.messages('t', 0, byOffset);
+    const [one, two] = b.messages('t', 0, byOffset, 1 << 20);
     expect(one.headers![DLQ_SAMPLE_HEADERS.total]).toBe('6000');
     expect(two.headers![DLQ_SAMPLE_HEADERS.refused]).toBeUndefined();
     b.clear();
