@@ -64,7 +64,9 @@ describe('the samples of one OTLP record', () => {
   });
 
   it('replayed from a topic range with an ingest decoder, are one arrival as in the live runner', async () => {
-    const messages = batchedExports(T0).map((value, i) => ({ partition: 0, offset: String(i), timestamp: String(T0 + 60_000), key: null, value }));
+    // Appended after the last export: no sample is ahead of its record's Kafka timestamp.
+    const appended = String(T0 + 12 * EXPORT_INTERVAL_MS);
+    const messages = batchedExports(T0).map((value, i) => ({ partition: 0, offset: String(i), timestamp: appended, key: null, value }));
     const read = { topic: 't', partitions: [0], ranges: [{ partition: 0, start: '0', end: String(messages.length) }], messages: new Map([[0, messages]]) };
     const feed = [...(await topicReplayInputs(read, createTelemetryDecoder(), createIngestDecoder({ format: 'auto' })))].flat();
     expect(feed).toHaveLength(messages.length);

@@ -24,7 +24,7 @@ describe('dead letters grouped by input record', () => {
     expect(h[DLQ_SAMPLE_HEADERS.refused]).toBe('3');
     expect(h[DLQ_SAMPLE_HEADERS.total]).toBe('130');
     expect(h[DLQ_SAMPLE_HEADERS.reasons]).toBe('LATE=2,TS_OUT_OF_RANGE=1');
-    expect(h.trace).toBe('x');
+    expect(h['homeostat.dlq.original.trace']).toBe('x');
   });
 
   it('leave a single-sample or undecodable record as it was: no sample headers', () => {
