@@ -3,13 +3,12 @@
  * them overloaded, so the policy issues commands) beside a producer sending random and
  * crafted records — event time ahead of the log, huge fields, records over the size bound,
  * records in a gzip batch that inflate about 1,000x, malformed JSON and random bytes, unsigned and malformed
- * commands to the actions topic, forged control records. Run twice, without and with the
+ * commands to the actions topic (among them one with "NaN" in its evidence, which once made
+ * verification throw and stalled the executor), forged control records. Run twice, without and with the
  * hostile producer: the honest signals and the commands must be byte-identical, the
  * processor never stuck (every record consumed), the accounting whole, memory bounded, and
  * an executor on the actions topic — the hostile commands written ahead of the honest ones
  * in the same partition — reaches a verdict on every honest command.
- * (A command with "NaN" in its evidence stalled executors, finding 4, fixed on another
- * branch: add it to the hostile commands once that is merged.)
  *
  * Figures (records tried per kind, max heap, max event-loop stall) are reported as the test's
  * figures (test/helpers/figures.ts); with HOSTILE_SOAK_RECORD=1 the run is also recorded as
@@ -100,6 +99,9 @@ function hostile(): Hostile {
     // Keyed as the honest commands (target worker-0): the same partition, read before them.
     actions.push({ key: 'worker-0', value: Buffer.from(JSON.stringify({ id: `forged-${i}`, type: 'query_timeout.set', target: 'worker-0', params: { timeoutMs: 1 }, issuedAt: now, expiresAt: now + 60_000, evidence: [] })) });
     actions.push({ key: 'worker-0', value: Buffer.from(Array.from({ length: 64 }, () => Math.floor(rnd() * 256))) });
+    // A "signed-looking" command whose evidence canonical JSON cannot encode: it once made verification throw.
+    const nan = `{"id":"nan-${i}","type":"query_timeout.set","target":"worker-0","params":{"timeoutMs":1},"issuedAt":${now},`;
+    actions.push({ key: 'worker-0', value: Buffer.from(`${nan}"expiresAt":${now + 60_000},"evidence":[{"value":"NaN"}],"keyId":"soak","signature":"AA=="}`) });
   }
   tried['actions-unsigned-or-malformed'] = actions.length;
   const intruder = generateEd25519();
