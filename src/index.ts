@@ -35,6 +35,10 @@ export { createProcessor } from './pipeline/processor';
 export { createDecisionStage } from './pipeline/decide';
 export { createDecisionEngine, createPolicies, loadPolicyModule } from './policies';
 export type { Policy, Proposal } from './policies';
+// Relative triggers for module policies: validate `{ threshold, baseline }`, keep the baseline in the policy state.
+export { parseTriggerConfig } from './policies';
+export { stepBaseline, resolveThreshold, stepBurn, judgeBurn } from './signals';
+export type { BaselineSpec, BaselineState, Threshold, BurnSpec, BurnState } from './signals';
 export { createVerifier } from './verify';
 export { runAllScenarios, runScenario } from './sim';
 export { renderReport, writeReport } from './report';

@@ -11,6 +11,7 @@ import { registerKeysCommand } from './keys';
 import { registerLoadCommand } from './load';
 import { registerRunCommand } from './run';
 import { registerTopicsCommand } from './topics';
+import { registerBacktestCommand } from './backtest';
 
 /**
  * The `homeostat` command. Each subcommand lives in its own file and registers itself;
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerExecutorCommand(program);
   registerLoadCommand(program);
   registerKeysCommand(program);
+  registerBacktestCommand(program);
   return program;
 }
 

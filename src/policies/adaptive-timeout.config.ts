@@ -4,8 +4,19 @@
  */
 import { z } from 'zod';
 import { baseFields } from './config-base';
+import { baselineSchema, burnPairsSchema, hysteresisIssue, thresholdSchema } from './trigger.config';
 
-const threshold = z.number().nonnegative().nullable();
+/** A number (absolute), a ratio to the target's baseline or robust deviations above it (trigger.config.ts); null disables. */
+const threshold = thresholdSchema.nullable();
+
+/** A latency SLO: the share of queries over latencyMs must stay under 1 − objective; burn-rate pairs in windows. */
+const latencySloSchema = z
+  .object({
+    latencyMs: z.number().positive(),
+    objective: z.number().gt(0).lt(1, 'must be below 1: the error budget is 1 − objective'),
+    pairs: burnPairsSchema,
+  })
+  .strict();
 
 const thresholds = (queueDepth: number | null, inflight: number | null, latencyMs: number | null) =>
   z
@@ -64,6 +75,13 @@ export const adaptiveTimeoutParamsSchema = z
     maxTimeoutMs: z.number().positive().default(60_000),
     /** Forget a target's learned state after this many windows of silence (bounded memory). */
     forgetAfterWindows: z.number().int().min(1).default(60),
+    /**
+     * How relative thresholds learn each target's baseline. Optional without a default, so a
+     * config with absolute thresholds only keeps its version (the defaults apply when absent).
+     */
+    baseline: baselineSchema.optional(),
+    /** An SLO burn-rate trigger on latency, in addition to the thresholds; absent: none. */
+    slo: latencySloSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -80,17 +98,12 @@ export const adaptiveTimeoutParamsSchema = z
         });
       } else if (hi !== null && lo !== null) {
         enabled++;
-        if (lo >= hi) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            path: ['low', n],
-            message: `low.${n} (${lo}) must be below high.${n} (${hi}) — the gap is the hysteresis; lower it or raise the high watermark`,
-          });
-        }
+        const issue = hysteresisIssue(n, hi, lo);
+        if (issue !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['low', n], message: issue });
       }
     }
-    if (enabled === 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['high'], message: 'every signal is disabled; set at least one of queueDepth, inflight, latencyMs' });
+    if (enabled === 0 && p.slo === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['high'], message: 'every signal is disabled; set at least one of queueDepth, inflight, latencyMs (or an slo)' });
     }
     if (p.minTimeoutMs >= p.maxTimeoutMs) {
       ctx.addIssue({

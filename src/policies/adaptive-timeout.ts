@@ -13,7 +13,6 @@
  * The timeout in force is read from the policy's leases, never remembered: a cut that a
  * guardrail blocked, or a lease that lapsed, leaves the worker at what it really has.
  */
-import type { WindowSignal } from '../model/signal';
 import type { Evidence } from '../model/command';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
@@ -21,8 +20,9 @@ import { groupByTarget } from './select';
 import { worst, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, PolicyView, Proposal } from './types';
+import { isCalm, isOver, relativeReadings, type Reading, type TriggerMemory } from './relative-readings';
 
-interface TargetState {
+interface TargetState extends TriggerMemory {
   streak: Streak;
   /** EWMA of the derive quantile over healthy windows, ms; null until the first one. */
   learned: number | null;
@@ -33,29 +33,16 @@ export interface AdaptiveTimeoutState {
   targets: Readonly<Record<string, TargetState>>;
 }
 
-interface Reading {
-  signal: string;
-  value: number;
-  high: number;
-  low: number;
-}
-
 export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: string): Policy<AdaptiveTimeoutState> {
   const p = config.parameters;
   const name = config.name;
 
-  function readings(sigs: readonly WindowSignal[]): Reading[] {
-    const out: Reading[] = [];
-    const add = (metric: string, stat: 'mean' | 'max' | 'p50' | 'p90' | 'p99' | 'p999', high: number | null, low: number | null) => {
-      if (high === null || low === null) return;
-      const v = worst(sigs, metric, stat);
-      if (v !== null) out.push({ signal: `${metric}:${stat}`, value: v, high, low });
-    };
-    add(p.metrics.queueDepth, p.gaugeStat, p.high.queueDepth, p.low.queueDepth);
-    add(p.metrics.inflight, p.gaugeStat, p.high.inflight, p.low.inflight);
-    add(p.metrics.latency, p.latencyQuantile, p.high.latencyMs, p.low.latencyMs);
-    return out;
-  }
+  const triggers = [
+    { metric: p.metrics.queueDepth, stat: p.gaugeStat, high: p.high.queueDepth, low: p.low.queueDepth },
+    { metric: p.metrics.inflight, stat: p.gaugeStat, high: p.high.inflight, low: p.low.inflight },
+    { metric: p.metrics.latency, stat: p.latencyQuantile, high: p.high.latencyMs, low: p.low.latencyMs },
+  ];
+  const readings = relativeReadings(triggers, p.baseline, p.slo === undefined ? undefined : { ...p.slo, metric: p.metrics.latency });
 
   const clampMs = (ms: number) => Math.round(Math.min(p.maxTimeoutMs, Math.max(p.minTimeoutMs, ms)));
 
@@ -73,7 +60,7 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
       const base = current ?? def;
       const next = Math.max(Math.round(p.minTimeoutMs), Math.round(base * p.decreaseFactor));
       if (next >= base) return null; // already at the floor: hold (the lease is renewed)
-      const over = rs.filter((r) => r.value > r.high);
+      const over = rs.filter(isOver);
       const evidence: Evidence[] = over.map((r) => ({ signal: r.signal, value: r.value, threshold: r.high, comparison: '>' }));
       return {
         target,
@@ -132,17 +119,21 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
       const observed: string[] = [];
       let windowMs = 0;
       for (const [target, sigs] of groups) {
-        const rs = readings(sigs);
-        if (rs.length === 0) continue;
+        const prev = targets[target] as TargetState | undefined;
+        const read = readings.read(sigs, prev);
+        const rs = read.readings;
+        if (rs.length === 0 && !read.learning) continue;
         const win = windowOf(sigs);
         windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
-        const prev = targets[target] as TargetState | undefined;
-        const over = rs.some((r) => r.value > r.high);
-        const calm = rs.every((r) => r.value < r.low);
+        const over = rs.some(isOver);
+        // No verdict while every relative threshold is warming up: neither overloaded nor calm.
+        const calm = rs.length > 0 && rs.every(isCalm);
         const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, over, calm);
         if (prev !== undefined && streak === prev.streak) continue; // an old window: already counted
         observed.push(target);
         const lease = view.lease(target, 'query_timeout');
+        // The baseline learns from this window unless the target is being acted on or is over its trigger.
+        const memory = read.learn(over || lease !== null);
         let learned = prev?.learned ?? null;
         let learnedWindows = prev?.learnedWindows ?? 0;
         if (p.defaultTimeoutMs === null && !over && lease === null) {
@@ -153,7 +144,7 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
             learnedWindows++;
           }
         }
-        const t: TargetState = { streak, learned, learnedWindows };
+        const t: TargetState = { streak, learned, learnedWindows, ...memory };
         targets[target] = t;
         const proposal = decide(target, t, rs, lease?.params.timeoutMs ?? null, win);
         if (proposal) proposals.push(proposal);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { baseFields } from './config-base';
+import { burnPairsSchema } from './trigger.config';
 
 export const herdControlParamsSchema = z
   .object({
@@ -74,6 +75,17 @@ export const herdControlParamsSchema = z
       .strict()
       .default({}),
     forgetAfterWindows: z.number().int().min(1).default(60),
+    /**
+     * An error-ratio SLO as a storm trigger: errors / requests must stay under 1 − objective; burn-rate
+     * pairs in windows (SRE workbook). Optional without a default, so existing configs keep their version.
+     */
+    slo: z
+      .object({
+        objective: z.number().gt(0).lt(1, 'must be below 1: the error budget is 1 − objective'),
+        pairs: burnPairsSchema,
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

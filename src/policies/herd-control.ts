@@ -18,12 +18,15 @@ import { groupByTarget } from './select';
 import { total, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, Proposal } from './types';
+import { judgeBurn, stepBurn, type BurnState } from '../signals/burn-rate';
 
 interface TargetState {
   streak: Streak;
   /** EWMA of the request rate over non-storm windows, per second. */
   baseline: number | null;
   baselineWindows: number;
+  /** Error-budget memory of the `slo` trigger; absent without one. */
+  burn?: BurnState;
 }
 
 export interface HerdControlState {
@@ -100,17 +103,30 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
           evidence.push({ signal: 'error.share', value: errorShare, threshold: p.storm.errorShare, comparison: '>' });
           reasons.push(`errors ${fmt(errorShare * 100)}% of requests > ${fmt(p.storm.errorShare * 100)}%`);
         }
+        // SLO burn rate on errors / requests (SRE workbook multi-window pairs): rates weigh each window by its traffic.
+        let burn = prev?.burn;
+        let sloCalm = true;
+        if (p.slo !== undefined && errors !== null && requests > 0) {
+          burn = stepBurn(burn, errors, requests, p.slo);
+          const v = judgeBurn(burn, p.slo);
+          sloCalm = v.calm;
+          if (v.firing) {
+            evidence.push({ signal: 'error.burn', value: v.rate, threshold: v.factor, comparison: '>=' });
+            reasons.push(`error budget burning at ${fmt(v.rate)}× ≥ ${fmt(v.factor)}× (SLO ${fmt(p.slo.objective * 100)}%)`);
+          }
+        }
         const storm = evidence.length > 0;
         const calm =
           (!learned || baseline === null || requests <= baseline * p.calm.rateFactor) &&
           retryShare <= p.calm.retryShare &&
-          (p.storm.errorShare === null || errorShare === null || errorShare <= p.storm.errorShare);
+          (p.storm.errorShare === null || errorShare === null || errorShare <= p.storm.errorShare) &&
+          sloCalm;
 
         const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, storm, calm);
         if (prev !== undefined && streak === prev.streak) continue;
         observed.push(target);
         const learnedBaseline = storm ? baseline : ewmaStep(baseline, requests, p.baseline.alpha);
-        targets[target] = { streak, baseline: learnedBaseline, baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1) };
+        targets[target] = { streak, baseline: learnedBaseline, baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1), ...(burn === undefined ? {} : { burn }) };
 
         const lease = view.lease(target, 'retry_policy');
         const level = lease === null ? null : Number.parseInt(lease.params.extra.level ?? '0', 10) || 0;

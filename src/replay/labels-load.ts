@@ -44,10 +44,22 @@ async function nabWindows(csvPath: string, labelsFile: string | undefined): Prom
   let p = nabCache.get(file);
   if (p === undefined) nabCache.set(file, (p = loadNabLabels(file)));
   const labels = await p;
-  const key = nabLabelKey(path.resolve(csvPath), root);
-  const windows = nabWindowsFor(labels, path.resolve(csvPath), root);
+  const { key, windows } = nabLookup(labels, path.resolve(csvPath), root);
   if (windows === undefined) throw new HomeostatError('USAGE', `${file} has no windows for ${key}; is ${csvPath} a NAB data file under ${root}?`);
   return { key, windows };
+}
+
+/**
+ * NAB as published keeps its series under `data/` beside `labels/` (`data/realKnownCause/x.csv`)
+ * while the labels name them from the group (`realKnownCause/x.csv`); a copy may also put the
+ * groups beside `labels/` directly. The key is tried as is, then without a leading `data/`.
+ */
+export function nabLookup(labels: NabLabels, csvPath: string, root: string): { key: string; windows: LabelWindow[] | undefined } {
+  const key = nabLabelKey(csvPath, root);
+  const direct = nabWindowsFor(labels, csvPath, root);
+  if (direct !== undefined || !key.startsWith('data/')) return { key, windows: direct };
+  const inner = key.slice('data/'.length);
+  return Object.prototype.hasOwnProperty.call(labels, inner) ? { key: inner, windows: labels[inner] } : { key, windows: undefined };
 }
 
 /** The windows of one data file, shifted like its import, as a labelled series for the report. */

@@ -6,6 +6,7 @@
  * out. Signal points sit at their window's start (the time of the data they summarise); the
  * decisions sit at their event time, the window's end, when the policy could first act.
  */
+import { describeThreshold, type Threshold as TriggerThreshold } from '../signals/trigger';
 import type { CommandRecord, DecisionRecord } from '../codec';
 import type { WindowSignal } from '../model/signal';
 import type { PolicyConfig } from '../policies';
@@ -135,16 +136,20 @@ function panelsFor(config: PolicyConfig, signals: readonly WindowSignal[]): Pane
     case 'adaptive-timeout': {
       const p = config.parameters;
       const bySource = (s: WindowSignal): string | null => (s.scope === 'series' ? s.source : null);
-      const panel = (metric: string, stat: SignalStat, high: number | null, low: number | null, unit: string): Panel | null => {
+      const panel = (metric: string, stat: SignalStat, high: TriggerThreshold | null, low: TriggerThreshold | null, unit: string): Panel | null => {
         if (high === null || low === null) return null;
+        // A relative threshold differs per target and moves with its baseline: its resolved value is in each decision's evidence.
+        const relative = typeof high !== 'number' || typeof low !== 'number';
         return {
-          title: `${metric} (${stat})`,
+          title: `${metric} (${stat})${relative ? ` — thresholds ${describeThreshold(high)} / ${describeThreshold(low)}` : ''}`,
           yLabel: `${metric} ${stat}${unit}`,
           points: perTarget(signals, (s) => s.metric === metric, bySource, (sigs) => worst(sigs, metric, stat)),
-          thresholds: [
-            { name: 'high', value: high, color: '#D55E00' },
-            { name: 'low', value: low, color: '#009E73' },
-          ],
+          thresholds: relative
+            ? []
+            : [
+                { name: 'high', value: high, color: '#D55E00' },
+                { name: 'low', value: low, color: '#009E73' },
+              ],
         };
       };
       return [

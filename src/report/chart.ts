@@ -227,7 +227,8 @@ export function renderChart(chart: Chart, id: string, options: ChartOptions = {}
     `<figcaption><span class="ct">${e(chart.title)}</span><span class="cm">${e(meta)}</span></figcaption>` +
     legend(chart, colors) +
     `<div class="plot">${svg}<div class="tip" hidden></div></div>` +
-    `<script type="application/json" class="cd">${hoverData(f, chart, colors)}</script>` +
+    // The hover crosshair reads x as time; a numeric-x chart keeps its SVG <title> tooltips only.
+    (chart.xType === 'time' ? `<script type="application/json" class="cd">${hoverData(f, chart, colors)}</script>` : '') +
     '</figure>'
   );
 }

@@ -95,8 +95,8 @@ export interface Span {
 export interface Chart {
   title: string;
   yLabel: string;
-  /** Only time axes (epoch ms, shown in UTC) for now. */
-  xType: 'time';
+  /** `time`: epoch ms, shown in UTC; `linear`: plain numbers (a trade-off chart). */
+  xType: 'time' | 'linear';
   series: Series[];
   thresholds?: Threshold[];
   markers?: Marker[];

@@ -144,10 +144,18 @@ export function computeFrame(chart: Chart, options: FrameOptions): Frame {
   }
 
   // About one time label per 85 user units keeps "Mar 14" labels from touching.
-  const xTicks = timeTicks(xLo, xHi, Math.floor((px1 - px0) / 85));
+  const xTicks = chart.xType === 'linear' ? linearTicks(xLo, xHi) : timeTicks(xLo, xHi, Math.floor((px1 - px0) / 85));
   const buckets = Math.round(px1 - px0);
   const runs = rawRuns.map((r) => decimateRuns(r, xLo, xHi, buckets, options.maxPoints));
   return { px0, px1, py0, py1, x0: xLo, x1: xHi, y0, y1, logY, xTicks, yTicks, runs, counts, empty };
+}
+
+/** Ticks of a numeric x axis (e.g. a trade-off chart), in the TimeTick shape the axis draws. */
+function linearTicks(lo: number, hi: number): TimeTick[] {
+  const t = niceTicks(lo, hi, 6);
+  const values = t.values.filter((v) => v >= lo - 1e-9 && v <= hi + 1e-9);
+  const labels = formatTicks(values, t.step);
+  return values.map((value, i) => ({ value, label: labels[i] }));
 }
 
 /** Data x → user units, rounded to 0.1 (plenty at viewBox scale, and keeps files small). */

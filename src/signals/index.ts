@@ -13,3 +13,9 @@ export {
 export type { SeriesHistory } from './history';
 export { buildSignal, SIGNAL_QUANTILES } from './window-signal';
 export type { SignalIdentity, SignalExtras } from './window-signal';
+export { stepBaseline, emptyBaseline, baselineReady, trailingQuantile, robustSpread, MAX_BASELINE_WINDOWS } from './baseline';
+export type { BaselineSpec, BaselineState } from './baseline';
+export { resolveThreshold, describeThreshold, isRelative } from './trigger';
+export type { Threshold, RatioThreshold, DeviationThreshold } from './trigger';
+export { stepBurn, burnRate, judgeBurn, shareOver, emptyBurn } from './burn-rate';
+export type { BurnPair, BurnSpec, BurnState, BurnVerdict } from './burn-rate';

@@ -13,6 +13,7 @@
  */
 import type { Point, Threshold } from '../report';
 import { createRandom, deriveSeed } from '../client/random';
+import type { Threshold as PolicyThreshold } from '../signals/trigger';
 import { shuffled } from './dist';
 import type { LoopRecord } from './loop';
 import { checkRunOptions, durationLimits, type DurationLimits } from './options';
@@ -95,7 +96,7 @@ function finishWorkers(
   seconds: number,
   model: ReturnType<typeof createWorkersModel>,
   timeoutSteps: Map<string, Point[]>,
-  policy: { parameters: { high: { queueDepth: number | null; latencyMs: number | null }; low: { queueDepth: number | null; latencyMs: number | null } } },
+  policy: { parameters: ReturnType<typeof workersPolicyParams> },
   loop: LoopRecord,
 ): ScenarioResult {
   const end = start + seconds * 1000;
@@ -131,11 +132,14 @@ function finishWorkers(
   };
 }
 
-/** The policy's watermarks as chart thresholds (a disabled signal has none). */
-function watermarks(high: number | null, low: number | null): Threshold[] {
+/**
+ * The policy's watermarks as chart thresholds: only absolute ones are a fixed line; a disabled
+ * signal, or one relative to the worker's own baseline (it moves per worker), draws none.
+ */
+function watermarks(high: PolicyThreshold | null, low: PolicyThreshold | null): Threshold[] {
   return [
-    ...(high === null ? [] : [{ name: 'high watermark', value: high }]),
-    ...(low === null ? [] : [{ name: 'low watermark', value: low }]),
+    ...(typeof high === 'number' ? [{ name: 'high watermark', value: high }] : []),
+    ...(typeof low === 'number' ? [{ name: 'low watermark', value: low }] : []),
   ];
 }
 

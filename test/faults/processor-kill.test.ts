@@ -13,9 +13,9 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../src/ops/config';
 import { randomName, waitFor } from '../helpers/kafka';
-import { caughtUp, handledSoFar, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import { RELATIVE_TIMEOUT_POLICY, TIMEOUT_POLICY, caughtUp, handledSoFar, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { followResults, recordingExecutor } from './lib/executor';
-import { createProcessorTopics, faultKafka, produceOrdered } from './lib/kafka';
+import { createProcessorTopics, faultKafka, produceOrdered, readAll } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
 import { T0, endMarkers, fleet } from './lib/workload';
@@ -41,7 +41,11 @@ async function killAndRestart(label: string, waitForEmptyGroup: boolean, seed: n
   const prefix = randomName(label);
   const topics = topicNames(prefix);
   // Small fetches by default: many batches and transactions, so that each kill lands mid-stream.
-  const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, { partitions: P, extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition } } });
+  // Both triggers: absolute, and relative to each worker's baseline (which must cross each kill in the snapshot).
+  const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, {
+    partitions: P,
+    extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition }, policies: [TIMEOUT_POLICY, RELATIVE_TIMEOUT_POLICY] },
+  });
   const groupId = (raw.kafka as { groupId: string }).groupId;
   const config = loadConfig({ file });
   await createProcessorTopics(fx.inst, config.topics);
@@ -77,6 +81,9 @@ async function killAndRestart(label: string, waitForEmptyGroup: boolean, seed: n
     const figures = await expectSameAsUninterrupted(label, fx.inst, topics, config, { records: input.length, partitions: P, endMarkers: P });
     await waitFor(() => exec.calls.length >= figures.commands && results.results.length >= figures.commands, 60_000);
     expect({ applyCalls: exec.calls.length, results: results.results.length }).toEqual({ applyCalls: figures.commands, results: figures.commands });
+    // The relative policy acted too (its commands are part of the byte-for-byte comparison above).
+    const actions = await readAll(fx.inst, topics.actions);
+    expect(actions.some((m) => m.value?.toString('utf8').includes('"relative-timeouts"') === true)).toBe(true);
     const applied = exec.calls.map((c) => c.id);
     expect(new Set(applied).size).toBe(applied.length);
     expect(results.results.filter((r) => r.status === 'duplicate' || r.status === 'failed')).toEqual([]);

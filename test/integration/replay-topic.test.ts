@@ -8,15 +8,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { parse, stringify } from 'yaml';
 import { registerImportCommand } from '../../src/cli/import';
 import { registerReplayCommand } from '../../src/cli/replay';
 import { registerReportCommand } from '../../src/cli/report';
 import { createRecordCodec } from '../../src/codec';
-import { HomeostatError } from '../../src/errors';
 import { importAll, writeTelemetryJsonl } from '../../src/replay/import';
 import { readJsonl } from '../../src/replay/jsonl';
+import { runCli } from '../helpers/cli-in-process';
 import { randomName, produce, withAdmin } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
 
@@ -26,30 +25,7 @@ const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'nab-latency.yam
 const FROM = Date.UTC(2014, 2, 10);
 const TO = Date.UTC(2014, 2, 20);
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command().name('homeostat').exitOverride();
-  registerImportCommand(program);
-  registerReplayCommand(program);
-  registerReportCommand(program);
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'homeostat', ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode;
-    else if (e instanceof HomeostatError) {
-      err += `${e.message} [${e.code}]\n`;
-      code = e.code === 'USAGE' || e.code === 'CONFIG_INVALID' ? 2 : 1;
-    } else throw e;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli([registerImportCommand, registerReplayCommand, registerReportCommand], args);
 
 async function createTopics(names: readonly string[], partitions: number): Promise<void> {
   await withAdmin(async (admin) => {

@@ -38,6 +38,24 @@ export const TIMEOUT_POLICY = {
   parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 3 },
 };
 
+/**
+ * The same overload judged relative to each worker's own baseline (docs/policies.md, relative
+ * triggers): queue depth above 4× its trailing 90th percentile (never below 20). Its baselines
+ * live in the policies' snapshot on the state topic, so a restart must carry them exactly.
+ */
+export const RELATIVE_TIMEOUT_POLICY = {
+  name: 'relative-timeouts',
+  type: 'adaptive-timeout',
+  select: { metric: 'queue.depth' },
+  parameters: {
+    high: { queueDepth: { ratio: 4, of: 'p90', atLeast: 20 }, latencyMs: null },
+    low: { queueDepth: { ratio: 1.5, of: 'p90' }, latencyMs: null },
+    baseline: { windows: 30, warmupWindows: 10 },
+    defaultTimeoutMs: 8000,
+    overloadWindows: 3,
+  },
+};
+
 export interface FaultConfigOptions {
   partitions: number;
   /** Extra top-level keys (merged over the defaults below). */

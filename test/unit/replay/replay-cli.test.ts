@@ -5,60 +5,20 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { stringify } from 'yaml';
 import { registerDiffCommand } from '../../../src/cli/diff';
 import { registerImportCommand } from '../../../src/cli/import';
 import { registerReplayCommand } from '../../../src/cli/replay';
 import { registerReportCommand } from '../../../src/cli/report';
-import { HomeostatError } from '../../../src/errors';
 import { writeTelemetryJsonl } from '../../../src/replay/import';
+import { runCli, type Ran } from '../../helpers/cli-in-process';
 import { SCENARIO_CONFIG, scenarioPartitions } from './replay-fixtures';
 
 const DATA = path.resolve(process.cwd(), 'data');
 const LATENCY = path.join(DATA, 'nab/realKnownCause/ec2_request_latency_system_failure.csv');
 
-interface Ran {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs `homeostat <args>` as src/cli/main.ts does: errors become a message and an exit code. */
-async function cli(...args: string[]): Promise<Ran> {
-  const program = new Command().name('homeostat').exitOverride();
-  registerImportCommand(program);
-  registerReplayCommand(program);
-  registerDiffCommand(program);
-  registerReportCommand(program);
-  let out = '';
-  let err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'homeostat', ...args]);
-    code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode;
-    else if (e instanceof HomeostatError) {
-      err += `homeostat: ${e.message} [${e.code}]\n`;
-      code = e.code === 'USAGE' || e.code === 'CONFIG_INVALID' ? 2 : 1;
-    } else throw e;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { code, out, err };
-}
+/** Runs `homeostat <args>` in-process with the four commands mounted. */
+const cli = (...args: string[]) => runCli([registerImportCommand, registerReplayCommand, registerDiffCommand, registerReportCommand], args);
 
 describe('homeostat import | replay | diff | report', () => {
   let dir: string;

@@ -28,6 +28,8 @@ interface Series {
   labels: LabelFormat;
   /** Labelled windows in the data (NAB combined_windows.json, runs of Microsoft Label=1). */
   windows: number;
+  /** Score only this target's actions against the file's windows (a fleet replayed together). */
+  target?: string;
 }
 
 interface Family {
@@ -49,6 +51,15 @@ const mongo = (i: string, windows: number): Series => ({
   windows,
 });
 
+const outbound = (i: number, windows: number): Series => ({
+  file: ms(`middle-tier-api-dependency-latency/outbound-0${i}.csv`),
+  source: `outbound-0${i}`,
+  metric: 'query.latency_ms',
+  labels: 'ms',
+  windows,
+  target: `outbound-0${i}`,
+});
+
 const FAMILIES: Family[] = [
   { name: 'latency', config: 'nab-latency.yaml', series: [{ file: nab('realKnownCause/ec2_request_latency_system_failure.csv'), source: 'ec2-latency', metric: 'query.latency_ms', labels: 'nab', windows: 3 }] },
   { name: 'cpu asg', config: 'cpu.yaml', series: [{ file: nab('realKnownCause/cpu_utilization_asg_misconfiguration.csv'), source: 'asg', metric: 'cpu.util', valueScale: 0.01, labels: 'nab', windows: 1 }] },
@@ -61,6 +72,7 @@ const FAMILIES: Family[] = [
     series: [{ file: ms('ecommerce-api-incoming-rps/api-01.csv'), source: 'api-01', metric: 'requests', tags: { service: 'api' }, valueScale: 3600, labels: 'ms', windows: 19 }],
   },
   { name: 'mongo tenants', config: 'ms-rps.yaml', series: [mongo('01', 0), mongo('02', 1), mongo('03', 1), mongo('04', 0)] },
+  { name: 'outbound latency fleet', config: 'ms-latency.yaml', series: [outbound(1, 2), outbound(2, 9), outbound(3, 3), outbound(4, 3), outbound(5, 4), outbound(6, 1), outbound(7, 4), outbound(8, 2)] },
 ];
 
 describe('every recorded dataset in data/ imports, replays and is scored in a report', () => {
@@ -88,7 +100,7 @@ describe('every recorded dataset in data/ imports, replays and is scored in a re
     expect(result.counters.aggregated).toBe(total);
     expect(result.signals.length).toBeGreaterThan(0);
 
-    const labels = await Promise.all(family.series.map((s) => loadLabelledSeries(s.labels, s.file, { target: s.tags?.tenant })));
+    const labels = await Promise.all(family.series.map((s) => loadLabelledSeries(s.labels, s.file, { target: s.target ?? s.tags?.tenant })));
     expect(labels.map((l) => l.windows.length)).toEqual(family.series.map((s) => s.windows));
     const built = buildReplayReport({
       generatedFrom: `replay of ${family.name}`,

@@ -1,4 +1,6 @@
 /** The replay report: leases rebuilt from commands, labels loaded from the datasets, and the model. */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { commandParams, type CommandRecord } from '../../../src/codec';
 import { parsePolicyConfig } from '../../../src/policies';
@@ -87,6 +89,30 @@ describe('labels of the shared datasets', () => {
     const offset = shiftTo - Date.UTC(2014, 2, 7, 3, 41); // the file's first timestamp
     expect(shifted.windows.map((w) => w.start - offset)).toEqual(plain.windows.map((w) => w.start));
     expect(shifted.target).toBe('ec2');
+  });
+
+  it("reads NAB's published layout: data/<group>/<file>.csv beside labels/combined_windows.json", async () => {
+    // A NAB checkout as published: <root>/data/realKnownCause/…, <root>/labels/combined_windows.json.
+    const root = mkdtempSync(path.join(os.tmpdir(), 'nab-published-'));
+    try {
+      mkdirSync(path.join(root, 'data', 'realKnownCause'), { recursive: true });
+      mkdirSync(path.join(root, 'labels'));
+      const csv = path.join(root, 'data', 'realKnownCause', path.basename(latency));
+      copyFileSync(latency, csv);
+      copyFileSync(path.join(DATA, 'nab/labels/combined_windows.json'), path.join(root, 'labels', 'combined_windows.json'));
+      const expected = await loadLabelledSeries('nab', latency);
+      const found = await loadLabelledSeries('nab', csv);
+      expect(found.name).toBe('realKnownCause/ec2_request_latency_system_failure.csv');
+      expect(found.windows).toEqual(expected.windows);
+      const explicit = await loadLabelledSeries('nab', csv, { nabLabels: path.join(root, 'labels', 'combined_windows.json') });
+      expect(explicit.windows).toEqual(expected.windows);
+      // A file the labels do not list still says so, with the key it looked up.
+      const stray = path.join(root, 'data', 'realKnownCause', 'not_in_nab.csv');
+      copyFileSync(latency, stray);
+      await expect(loadLabelledSeries('nab', stray)).rejects.toThrow(/has no windows for data\/realKnownCause\/not_in_nab\.csv/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reads Microsoft windows from the Label column, and refuses a NAB file as Microsoft', async () => {
