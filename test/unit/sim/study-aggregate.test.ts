@@ -26,7 +26,7 @@ test('the static point chosen is the steady one, not the one whose huge wins hid
     ...base,
     variants: base.variants.slice(0, 3),
     statics: base.statics.slice(0, 2),
-  } as FamilySpec;
+  };
   const [gamble, steady] = spec.statics.map((s) => s.name);
   const up = spec.headline.better === 'higher';
   // Headline relative to off (= 100): the gamble wins 10× twice and loses 50× once; the steady point is 1.5× better everywhere.
