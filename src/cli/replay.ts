@@ -7,11 +7,12 @@ import { loadConfig, type HomeostatConfig } from '../ops/config';
 import { collect, formatReplaySummary, parseMode, parseTimeArg } from '../replay/cli-support';
 import { createJsonlWriter, type JsonlWriter } from '../replay/jsonl';
 import { createProgress } from '../replay/progress';
-import { createReplay, type ReplayCounters, type ReplayInput, type ReplaySink } from '../replay/replay';
+import { createReplay, type ReplayCounters, type ReplayFeed, type ReplaySink } from '../replay/replay';
 import { replaySetupFromConfig, type ReplaySetup } from '../replay/setup';
 import { fileSources } from '../replay/sources';
 import { readTopicRange } from '../replay/topic-read';
 import { topicReplayInputs } from '../replay/topic-io';
+import { ingestDecoderFor } from '../ops/ingest-config';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ReplayCliOptions extends ConnectionOptions {
@@ -36,7 +37,7 @@ export interface ReplaySourceOptions {
 /** Where a replay reads: files (one partition each) or a topic range (its real partitions). */
 export interface OpenedReplaySource {
   /** Inputs in replay order, in batches. */
-  batches: Iterable<readonly ReplayInput[]> | AsyncIterable<readonly ReplayInput[]>;
+  batches: Iterable<readonly ReplayFeed[]> | AsyncIterable<readonly ReplayFeed[]>;
   /** Bytes read of the input files so far (updated while reading), for the progress bar. */
   bytes?: { read: number; total: number };
   partitions: number[];
@@ -67,9 +68,12 @@ export async function openReplaySource(config: HomeostatConfig, src: ReplaySourc
   const kafka = createKafka(config.kafka);
   try {
     const read = await readTopicRange(kafka, src.topic, { from: src.from, to: src.to });
-    const decoder = createTelemetryDecoder({ resolver: createRegistryResolver(config.registry), limits: config.limits });
+    const resolver = createRegistryResolver(config.registry);
+    const decoder = createTelemetryDecoder({ resolver, limits: config.limits });
+    // As `homeostat run` reads the topic: foreign formats too, a multi-sample record one arrival.
+    const ingest = ingestDecoderFor(config, resolver);
     const range = `${src.from === undefined ? 'the beginning' : new Date(src.from).toISOString()} → ${src.to === undefined ? 'the end' : new Date(src.to).toISOString()}`;
-    return { batches: await topicReplayInputs(read, decoder), partitions: read.partitions, description: `topic ${src.topic}, ${range}` };
+    return { batches: await topicReplayInputs(read, decoder, ingest), partitions: read.partitions, description: `topic ${src.topic}, ${range}` };
   } catch (err) {
     if (err instanceof HomeostatError && err.code !== 'KAFKA') throw err;
     throw explainKafkaError(err, config.kafka.brokers);
@@ -81,7 +85,7 @@ export async function runReplay(setup: ReplaySetup, source: OpenedReplaySource, 
   const progress = createProgress({ label: 'replay' });
   const replay = createReplay(setup, sink);
   let records = 0;
-  const push = (b: readonly ReplayInput[]): void => {
+  const push = (b: readonly ReplayFeed[]): void => {
     for (let i = 0; i < b.length; i++) replay.push(b[i]);
     records += b.length;
     if (showProgress) progress.update({ bytesRead: source.bytes?.read, totalBytes: source.bytes?.total, records });

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { loadSigningKey } from '../actions';
 import { createKafka, explainKafkaError } from '../kafka/client';
-import { createControlReader } from '../kafka/control-reader';
+import { createConfiguredControlReader } from '../kafka/control-reader';
+import { resolveTelemetryLimits } from '../codec';
 import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';
 import { parseGuardrails, resolvePolicyGuardrails } from '../guardrails';
-import { createIngestDecoder } from '../ingest';
+import { ingestDecoderFor } from '../ops/ingest-config';
 import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
 import { createRegistryResolver } from '../kafka/registry';
@@ -52,6 +53,14 @@ export function registerRunCommand(program: Command): void {
 /** Runs until SIGTERM/SIGINT, then drains: the batch in flight commits before the process exits. */
 export async function runProcessor(config: HomeostatConfig, logger: Logger, instanceId?: string): Promise<void> {
   const engine = engineConfigFrom(config);
+  const ahead = resolveTelemetryLimits(config.limits).maxAheadOfLogTimeMs;
+  if (ahead > engine.allowedOutOfOrdernessMs) {
+    // A window can then close up to (ahead − allowance) past the processor's clock, and its commands carry that issuedAt.
+    logger.warn(
+      { maxAheadOfLogTimeMs: ahead, allowedOutOfOrdernessMs: engine.allowedOutOfOrdernessMs },
+      `limits.maxAheadOfLogTimeMs exceeds engine.allowedOutOfOrdernessMs: commands may carry an issuedAt up to ${Number.isFinite(ahead) ? `${ahead - engine.allowedOutOfOrdernessMs} ms` : 'any time'} ahead of this host's clock, which executors refuse past their maxClockSkewMs; keep it at or below allowedOutOfOrdernessMs`,
+    );
+  }
   const admin = createKafka(config.kafka, logger).admin();
   try {
     await admin.connect();
@@ -65,7 +74,13 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   const metrics = createMetrics({ defaultMetrics: true });
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
   const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
-  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+  const decisionEngine = createDecisionEngine({
+    policies,
+    guardrails: config.guardrails,
+    modeOverride: config.mode ?? null,
+    signing,
+    control: { maxExclusions: config.control.maxExclusions },
+  });
   const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
   const dashboard = config.http.enabled ? createDashboard({ logger, maxStreams: config.http.maxDashboardStreams }) : undefined;
   if (dashboard) countDashboardStreams(metrics.registry, dashboard);
@@ -94,12 +109,12 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     const modes = modesNow();
     dashboard.setPolicies(decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })));
   }
-  const control = createControlReader({ kafka: createKafka(config.kafka, logger), topic: config.topics.control, logger, onControl: (r) => {
+  const control = createConfiguredControlReader(config, { logger, metrics, onControl: (r) => {
       extension.applyControl(r);
       dashboard?.setModes(modesNow());
     },
   });
-  const ingest = config.ingest.format === 'homeostat' ? undefined : createIngestDecoder({ format: config.ingest.format, limits: config.limits, resolver });
+  const ingest = ingestDecoderFor(config, resolver);
   const history = config.runner.carryHistory ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined;
   // Scaled out, the policies run in stage two, one process of the group at a time.
   const processor = createProcessorRunners({

@@ -30,8 +30,13 @@ export interface TelemetryLimits {
    * client or, with message.timestamp.type=LogAppendTime, the broker stamped it). Further
    * ahead, the producer's clock is wrong, and admitting it would move the watermark for
    * everyone: the record is dead-lettered as TS_OUT_OF_RANGE. The Kafka timestamp is stored
-   * with the record, so a replay of the topic decides the same. Default 300000 (5 min);
-   * Infinity (config `null`) turns the check off.
+   * with the record, so a replay of the topic decides the same; the processor's edge also
+   * bounds the Kafka timestamp by its arrival clock (log-time.ts). Default 2000 (2 s, the
+   * engine's default allowedOutOfOrdernessMs): kept at or below allowedOutOfOrdernessMs, no
+   * window can close past the processor's own clock, so no command carries a future
+   * issuedAt, and one source can run event time at most this far ahead — far below
+   * idleAfterMs, so it cannot make the other partitions idle. Infinity (config `null`)
+   * turns the check off.
    */
   maxAheadOfLogTimeMs: number;
 }
@@ -45,7 +50,7 @@ export const DEFAULT_TELEMETRY_LIMITS: Readonly<TelemetryLimits> = Object.freeze
   maxTagKeyLength: 256,
   maxTagValueLength: 256,
   maxRecordBytes: 64 * 1024,
-  maxAheadOfLogTimeMs: 300_000,
+  maxAheadOfLogTimeMs: 2_000,
 });
 
 /** Largest epoch ms a JS Date can represent (ECMA-262 §21.4.1.1). */

@@ -89,6 +89,10 @@ export interface ControlRecord {
   issuedBy: string;
   issuedAt: number;
   reason: string;
+  /** Operator key that signed it; null: unsigned (refused by processors). */
+  keyId: string | null;
+  /** Ed25519 signature, base64; null: unsigned. */
+  signature: string | null;
 }
 
 /** The TypeScript shape of each record kind. */

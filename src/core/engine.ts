@@ -94,7 +94,8 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
   assertEngineConfig(config);
   const c = compile(config);
 
-  const onRecord = (st: InternalState, partition: number, offset: Offset, rec: Telemetry, out: EngineOutput[]): void => {
+  /** `raise` false: the caller raises the watermark once after a record's last sample (`records`). */
+  const onRecord = (st: InternalState, partition: number, offset: Offset, rec: Telemetry, out: EngineOutput[], raise: boolean): void => {
     const counters = st.counters;
     counters.consumed += 1;
     const ts = rec.ts;
@@ -153,7 +154,7 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
     if (ts > p.maxTs) {
       p.maxTs = ts;
       if (ts > st.maxEventTime) st.maxEventTime = ts;
-      raiseWatermark(st, candidateWatermark(st, c), out);
+      if (raise) raiseWatermark(st, candidateWatermark(st, c), out);
     }
   };
 
@@ -195,8 +196,14 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
   const apply = (st: InternalState, input: EngineInput, out: EngineOutput[]): void => {
     switch (input.kind) {
       case 'record':
-        onRecord(st, input.partition, input.offset, input.record, out);
+        onRecord(st, input.partition, input.offset, input.record, out, true);
         return;
+      case 'records': {
+        const recs = input.records;
+        for (let i = 0; i < recs.length; i++) onRecord(st, input.partition, input.offset, recs[i], out, false);
+        raiseWatermark(st, candidateWatermark(st, c), out);
+        return;
+      }
       case 'assign':
         assignPartitions(st, input.partitions);
         return;

@@ -8,6 +8,13 @@ export type Offset = string | number;
 export type EngineInput =
   /** One decoded record; records of a partition must arrive in offset order. */
   | { kind: 'record'; partition: number; offset: Offset; record: Telemetry }
+  /**
+   * The samples of one Kafka record (an OTLP export, a batch of line protocol): one arrival.
+   * Every sample is judged against the watermark as it stood before the record, and the
+   * watermark advances once, after the last — as a source-level watermark does in Flink. Stepped
+   * one by one, a record whose points span a window boundary would make its own earlier points late.
+   */
+  | { kind: 'records'; partition: number; offset: Offset; records: readonly Telemetry[] }
   /** Partitions now owned. A partition that has delivered nothing holds the watermark back until idle. */
   | { kind: 'assign'; partitions: readonly number[] }
   /** Partitions no longer owned: their series' open windows are discarded (the new owner re-reads them). */
@@ -43,7 +50,7 @@ export interface StepResult {
  * Counters. Identity, after every step: consumed = aggregated + late + rejected.
  */
 export interface EngineCounters {
-  /** Records input. */
+  /** Records input (samples: each of a `records` input counts). */
   consumed: number;
   /** Records added to at least one window. */
   aggregated: number;

@@ -9,6 +9,16 @@
 import type { Guardrail } from './types';
 import { targetKey } from './types';
 
+/**
+ * Removes from `lastChange` (a draft the caller owns) every entry whose cooldown is over at
+ * `eventTime` for the longest cooldown of any policy: such an entry can no longer hold
+ * anything back, and kept for ever it would grow the policies' snapshot by one entry per
+ * target ever touched (past the state topic's record limit at the default lease cap).
+ */
+export function pruneCooldowns(lastChange: Record<string, number>, eventTime: number, longestCooldownMs: number): void {
+  for (const [k, last] of Object.entries(lastChange)) if (eventTime >= last + longestCooldownMs) delete lastChange[k];
+}
+
 export const cooldown: Guardrail = {
   name: 'cooldown',
   check: (state, c, ctx) => {

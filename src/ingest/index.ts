@@ -2,6 +2,7 @@
 export { createIngestDecoder, type IngestContext, type IngestDecoder, type IngestResult, type IngestStats } from './decoder';
 export {
   DEFAULT_INFLUX_OPTIONS,
+  DEFAULT_MAX_SAMPLES_PER_RECORD,
   DEFAULT_OTLP_OPTIONS,
   DEFAULT_RESOURCE_TAGS,
   resolveIngestOptions,

@@ -52,7 +52,12 @@ export interface IngestDecoderOptions {
   resolver?: SchemaLookup;
   /** Largest OTLP or line-protocol record value, bytes. Default 8 MiB (homeostat records keep limits.maxRecordBytes). */
   maxForeignRecordBytes?: number;
-  /** Most samples one record may map to; histogram points share it. Default 100 000. */
+  /**
+   * Most samples one record may map to; histogram points share it out (at least 16 each), and a
+   * record that still needs more is refused whole (RECORD_TOO_LARGE). Default 20 000
+   * (DEFAULT_MAX_SAMPLES_PER_RECORD): a ~1.5 KB record of 24 histogram points could otherwise
+   * expand to ~98k samples.
+   */
   maxSamplesPerRecord?: number;
   otlp?: Partial<OtlpIngestOptions>;
   influx?: Partial<InfluxIngestOptions>;
@@ -103,6 +108,9 @@ export const DEFAULT_INFLUX_OPTIONS: Readonly<InfluxIngestOptions> = Object.free
   defaultSource: undefined,
 });
 
+/** Samples one foreign record may map to by default (config `ingest.maxSamplesPerRecord`). */
+export const DEFAULT_MAX_SAMPLES_PER_RECORD = 20_000;
+
 const FORMATS: readonly IngestFormat[] = ['auto', 'homeostat', 'otlp_proto', 'otlp_json', 'influx'];
 const PRECISIONS: readonly InfluxPrecision[] = ['ns', 'us', 'ms', 's'];
 /** Histogram points keep at least this many samples when a record's budget is shared out. */
@@ -119,9 +127,9 @@ export function resolveIngestOptions(o: IngestDecoderOptions = {}): ResolvedInge
   const otlp: OtlpIngestOptions = { ...DEFAULT_OTLP_OPTIONS, ...stripUndefined(o.otlp ?? {}) };
   const influx: InfluxIngestOptions = { ...DEFAULT_INFLUX_OPTIONS, ...stripUndefined(o.influx ?? {}) };
   const maxForeignRecordBytes = o.maxForeignRecordBytes ?? 8 * 1024 * 1024;
-  const maxSamplesPerRecord = o.maxSamplesPerRecord ?? 100_000;
+  const maxSamplesPerRecord = o.maxSamplesPerRecord ?? DEFAULT_MAX_SAMPLES_PER_RECORD;
   posInt(maxForeignRecordBytes, 'maxForeignRecordBytes', 8 * 1024 * 1024, issues);
-  posInt(maxSamplesPerRecord, 'maxSamplesPerRecord', 100_000, issues);
+  posInt(maxSamplesPerRecord, 'maxSamplesPerRecord', DEFAULT_MAX_SAMPLES_PER_RECORD, issues);
   posInt(otlp.maxStreams, 'otlp.maxStreams', DEFAULT_OTLP_OPTIONS.maxStreams, issues);
   posInt(otlp.maxSamplesPerPoint, 'otlp.maxSamplesPerPoint', DEFAULT_OTLP_OPTIONS.maxSamplesPerPoint, issues);
   if (Number.isSafeInteger(otlp.maxSamplesPerPoint) && otlp.maxSamplesPerPoint < MIN_SAMPLES_PER_POINT) {

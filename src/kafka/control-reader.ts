@@ -3,13 +3,22 @@
  * it replays every pause, mode, exclusion and kill still in force (so they survive restarts),
  * then applies new records as they arrive (within the consumer's poll latency, well under a
  * second). It never commits offsets: every process reads the whole, small, compacted topic.
+ *
+ * Only records signed by a configured operator key reach `onControl` (control-signature.ts);
+ * the rest are refused, counted and logged (at most one line a second, so a flood of
+ * forgeries cannot flood the log).
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { createRecordCodec } from '../codec';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
 import type { ControlRecord } from '../guardrails/control';
+import { controlAuthRefusal, createControlKeyring, type ControlKeyring } from '../guardrails/control-signature';
+import { controlKeys } from '../ops/config-control';
+import type { HomeostatConfig } from '../ops/config';
+import { createKafka } from './client';
 import { describeError } from '../errors';
 import type { Logger } from '../ops/logger';
+import type { HomeostatMetrics } from '../ops/metrics';
 
 export interface ControlReader {
   start(): Promise<void>;
@@ -20,9 +29,14 @@ export function createControlReader(opts: {
   kafka: Kafka;
   topic: string;
   logger: Logger;
+  /** The operators' public keys; an empty keyring refuses every record. */
+  keyring: ControlKeyring;
+  metrics?: HomeostatMetrics;
   onControl(record: ControlRecord): void;
 }): ControlReader {
   const decoder = createRecordCodec('control').createDecoder();
+  const warn = rateLimitedWarn(opts.logger, 1_000);
+  const count = (result: string): void => opts.metrics?.controlRecords.inc({ result });
   let consumer: Consumer | undefined;
   let stopped = false;
   const startConsumer = async (): Promise<void> => {
@@ -48,7 +62,14 @@ export function createControlReader(opts: {
         if (!message.value) return; // a tombstone: compaction cleaned a key
         const r = decoder.decodeSync(message.value);
         if (r.status !== 'ok') {
-          opts.logger.warn({ partition, offset: message.offset, err: r.status === 'invalid' ? r.error.message : 'unknown schema' }, 'ignoring an unreadable control record');
+          count('unreadable');
+          warn({ partition, offset: message.offset, err: r.status === 'invalid' ? r.error.message : 'unknown schema' }, 'ignoring an unreadable control record');
+          return;
+        }
+        const forged = controlAuthRefusal(r.value, opts.keyring);
+        if (forged !== undefined) {
+          count('forged');
+          warn({ offset: message.offset, kind: r.value.kind, issuedBy: r.value.issuedBy.slice(0, 128), reason: forged }, 'refused a control record: not signed by an operator key');
           return;
         }
         try {
@@ -71,6 +92,41 @@ export function createControlReader(opts: {
       if (!c) return;
       await Promise.race([c.disconnect().catch(() => undefined), new Promise<void>((r) => setTimeout(r, 5_000).unref())]);
     },
+  };
+}
+
+/**
+ * The control reader as `homeostat run` builds it: the operators' keys from config.control.
+ * Without any key the loop cannot be steered (every record is refused), which is the safe
+ * default of a fresh install; the warning says how to set a key up.
+ */
+export function createConfiguredControlReader(
+  config: Pick<HomeostatConfig, 'kafka' | 'topics' | 'control'>,
+  o: { logger: Logger; metrics?: HomeostatMetrics; onControl(record: ControlRecord): void },
+): ControlReader {
+  const keyring = createControlKeyring(controlKeys(config.control));
+  if (keyring.size === 0) {
+    o.logger.warn(
+      { topic: config.topics.control },
+      "no operator key is configured (control.keys): every control record (kill, pause, mode, exclude) is refused. Create one with 'homeostat control keygen --out <file>' and add its public key to control.keys (docs/security.md)",
+    );
+  }
+  return createControlReader({ kafka: createKafka(config.kafka, o.logger), topic: config.topics.control, keyring, ...o });
+}
+
+/** A warn logger that writes at most one line per `everyMs`, saying how many it left out. */
+function rateLimitedWarn(logger: Logger, everyMs: number): (obj: Record<string, unknown>, msg: string) => void {
+  let last = -Infinity;
+  let suppressed = 0;
+  return (obj, msg) => {
+    const now = Date.now();
+    if (now - last < everyMs) {
+      suppressed++;
+      return;
+    }
+    logger.warn(suppressed > 0 ? { ...obj, suppressed } : obj, msg);
+    last = now;
+    suppressed = 0;
   };
 }
 

@@ -7,16 +7,17 @@
  */
 import type { Kafka, TopicMessages } from 'kafkajs';
 import type { SchemaResolver } from '../codec';
-import type { EngineState } from '../policies';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
-import type { DecideOutputs, DecisionStage, StageState } from '../pipeline/decide';
+import type { DecideOutputs, DecisionStage } from '../pipeline/decide';
 import type { ControlRecord } from '../guardrails/control';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { readLatest } from './state-topic';
+import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
+import { controlKey } from './control-reader';
 import type { BatchExtension } from './runner';
 import { createKafka } from './client';
 import type { HomeostatConfig } from '../ops/config';
@@ -56,10 +57,17 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
 
   const restore = async (): Promise<void> => restoreFrom(await readLatest(o.kafka, o.topics.state, o.stateKey));
   const restoreFrom = (snapshot: Buffer | undefined): void => {
-    if (snapshot) {
-      o.stage.restore(JSON.parse(snapshot.toString('utf8')) as StageState | EngineState);
+    const decoded = snapshot ? decodeSnapshot(snapshot) : undefined;
+    if (decoded && 'state' in decoded) {
+      o.stage.restore(decoded.state);
       o.logger.info({ topic: o.topics.state, key: o.stateKey }, 'restored the policies state from the last committed snapshot');
     } else {
+      if (decoded) {
+        o.logger.error(
+          { topic: o.topics.state, key: o.stateKey, bytes: snapshot!.length, reason: decoded.error },
+          "refused the policies' snapshot on the state topic: starting from a fresh state (leases in force lapse on the executors and revert); check who can write the state topic",
+        );
+      }
       o.stage.restore({ engine: o.stage.engine.init(), verifier: null });
     }
   };
@@ -68,11 +76,12 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   let pending: Decision[] = [];
   let dirty = false;
   /**
-   * Every control record applied, in order. A reset restores the last committed snapshot,
-   * which may predate some of them (read while this process stood by, or after the owner's
-   * last commit): they are applied again, and only what the snapshot lacks is news.
+   * The newest control record applied per compaction key, in the order applied (what the
+   * compacted topic keeps, so bounded as it is). A reset restores the last committed
+   * snapshot, which may predate some of them (read while this process stood by, or after the
+   * owner's last commit): they are applied again, and only what the snapshot lacks is news.
    */
-  const controls: ControlRecord[] = [];
+  const controls = new Map<string, ControlRecord>();
 
   const decisionMessages = (list: Decision[]): TopicMessages => {
     for (const d of list) {
@@ -89,32 +98,48 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
       o.logger.warn({ err }, 'an onOutputs observer failed; the batch carries on');
     }
   };
-  const snapshot = (): TopicMessages => ({ topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(o.stage.state())) }] });
+  /** The snapshot for this transaction; none when it cannot fit (logged): a batch the broker refuses would be read again for ever. */
+  const snapshot = (): TopicMessages[] => {
+    const enc = encodeSnapshot(o.stage.state());
+    if ('error' in enc) {
+      o.logger.error({ topic: o.topics.state, key: o.stateKey, reason: enc.error }, "the policies' snapshot does not fit the state topic and is not written: a restart would start from the last one that fit");
+      return [];
+    }
+    return [{ topic: o.topics.state, messages: [{ key: o.stateKey, value: enc.value }] }];
+  };
 
-  const apply = (record: ControlRecord): void => {
-    const before = JSON.stringify(o.stage.state().engine.guard.control);
+  /** Applies a record; says whether it changed the state. Re-reading the compacted topic after a restart repeats what is in force: only a change is news. */
+  const apply = (record: ControlRecord, replayed: boolean): 'applied' | 'unchanged' | 'refused' => {
+    const before = o.stage.state().engine.guard.control;
     const out: DecideOutputs = { commands: [], decisions: [] };
-    o.stage.onControl(record, out);
-    // Re-reading the compacted topic after a restart re-applies records already in the
-    // restored state: only a record that changes something is news.
-    if (JSON.stringify(o.stage.state().engine.guard.control) === before) return;
-    o.logger.info({ control: record }, `control: ${record.kind} applied`);
+    const refused = o.stage.onControl(record, out);
+    if (refused !== undefined) {
+      if (!replayed) o.logger.warn({ control: { kind: record.kind, policy: record.policy, target: record.target, issuedBy: record.issuedBy, issuedAt: record.issuedAt }, reason: refused }, `control: ${record.kind} refused`);
+      return 'refused';
+    }
+    if (o.stage.state().engine.guard.control === before) return 'unchanged';
+    if (!replayed) o.logger.info({ control: record }, `control: ${record.kind} applied`);
     pending.push(...out.decisions);
     dirty = true;
+    return 'applied';
   };
 
   const resetFrom = (snapshot: Buffer | undefined): void => {
     pending = [];
     dirty = false;
     restoreFrom(snapshot);
-    for (const r of controls) apply(r);
+    for (const r of controls.values()) apply(r, true);
   };
 
   return {
     restore,
     applyControl(record) {
-      controls.push(record);
-      apply(record);
+      const result = apply(record, false);
+      o.metrics?.controlRecords.inc({ result });
+      if (result === 'refused') return;
+      const key = controlKey(record);
+      controls.delete(key);
+      controls.set(key, record);
     },
     hasPending: () => dirty,
     takePending() {
@@ -123,7 +148,7 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
         observe([], [], pending);
         messages.push(decisionMessages(pending));
       }
-      messages.push(snapshot());
+      messages.push(...snapshot());
       pending = [];
       dirty = false;
       return messages;
@@ -153,7 +178,7 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
       for (const l of Object.values(leases)) perPolicy.set(l.policy, (perPolicy.get(l.policy) ?? 0) + 1);
       for (const p of o.stage.engine.policies) o.metrics?.leasesActive.set({ policy: p.name }, perPolicy.get(p.name) ?? 0);
       if (all.length > 0) messages.push(decisionMessages(all));
-      messages.push(snapshot());
+      messages.push(...snapshot());
       return messages;
     },
   };

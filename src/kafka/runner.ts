@@ -6,10 +6,11 @@
  * window; its metadata carries a checkpoint (see checkpoint-meta.ts) so that a restart
  * rebuilds open windows without emitting anything twice.
  */
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from 'kafkajs';
-import { createTelemetryDecoder, encodeTelemetryJson, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import { createTelemetryDecoder, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
 import { aheadOfLogTime } from '../codec/log-time';
 import type { IngestDecoder } from '../ingest';
+import { acceptSamples } from '../ingest/arrival';
 import { HomeostatError, describeError } from '../errors';
 import type { WindowSignal } from '../model/signal';
 import type { Logger } from '../ops/logger';
@@ -22,7 +23,8 @@ import { singleOwnerAssigner } from './single-owner-assigner';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
 import { historyKeys, historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { readCompacted } from './state-topic';
-import { dlqMessage } from './dlq';
+import { createBatchDead } from './dlq-arrival';
+import { createSourcePartitionWatch } from './source-partitions';
 import { nextAfter, onNonDataSkipped } from './non-data';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
@@ -99,6 +101,9 @@ export interface RunnerCounters {
   signalsWritten: number;
 }
 
+/** Samples stepped between two heartbeats within a batch of foreign records (a few tens of ms of work). */
+const HEARTBEAT_EVERY_SAMPLES = 100_000;
+
 /** How stale the brokers' high watermarks may be when judging which partitions have a backlog. */
 const BACKLOG_REFRESH_MS = 100;
 
@@ -124,6 +129,7 @@ export function createRunner(options: RunnerOptions): Runner {
     throw new HomeostatError('INVALID_STATE', 'scaled out, the policies run in stage two: give the extension to createStageTwo (see createProcessorRunners), not to the runner');
   }
   const procs = new Map<number, Processor>();
+  const sourcePartitions = createSourcePartitionWatch({ logger, onSplit: () => options.metrics?.sourcesSplit.inc() });
   /** Shared mode: one transactional producer per owned partition, so its next owner fences this one. */
   const partitionProducers = new Map<number, Producer>();
   const procFor = (p: number): Processor | undefined => (shared ? procs.get(p) : processor);
@@ -307,6 +313,9 @@ export function createRunner(options: RunnerOptions): Runner {
       } else await options.extension?.reset?.();
     }
     progress.clear();
+    // The records after the committed offsets were differenced in memory: re-reading them must
+    // rebuild the cumulative OTLP baselines, not find them "duplicates" of what was forgotten.
+    options.ingest?.forgetPartitions([...assigned]);
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -406,12 +415,16 @@ export function createRunner(options: RunnerOptions): Runner {
 
   /**
    * One Kafka record of any supported format: one OTLP or line-protocol record carries many
-   * samples, each stepped with the record's offset (so commits stay per record). `consumed`
-   * counts samples (plus one per undecodable record); a late sample of a foreign record is
-   * dead-lettered as the sample itself, not as the whole batch it came in.
+   * samples, stepped together as one arrival with the record's offset (commits stay per
+   * record): each is judged against the watermark as it stood before the record, which then
+   * advances once (engine input `records`). `consumed` counts samples (plus one per record
+   * refused whole); the refused samples of one record make one DLQ record (dlq-arrival.ts).
    */
-  const foreignOffsets = new Set<string>();
-  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<void> => {
+  /** The batch's dead letters, one group per input record (dlq-arrival.ts). */
+  const batchDead = createBatchDead();
+  /** Wall clock when the batch in hand was fetched (set by processBatch). */
+  let arrival = 0;
+  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<number> => {
     const ingest = options.ingest!;
     const ctx = { partition: p, timestamp: Number(m.timestamp) };
     let r = ingest.decodeSync(m.value, ctx);
@@ -421,29 +434,33 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     const proc = procFor(p)!;
     if (r.status === 'ok') {
-      if (r.format !== 'avro' && r.format !== 'json') foreignOffsets.add(m.offset);
-      for (const t of r.values) {
-        const ahead = aheadOfLogTime(t.ts, ctx.timestamp, limits);
-        if (ahead) {
-          // Dead-lettered before a restart; the rebuilt state never held it.
-          if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: ahead.code, message: ahead.message, field: ahead.field, record: t }, out);
-          continue;
-        }
-        if (t.ts > pr.maxTs) pr.maxTs = t.ts;
-        const input = { kind: 'record' as const, partition: p, offset: m.offset, record: t };
-        if (restoring) proc.restore(input, out);
-        else proc.step(input, out);
-      }
-      if (restoring) totals.restored++;
-    } else if (!restoring) {
+      if (r.format !== 'avro' && r.format !== 'json') batchDead.noteSamples(m.offset, r.values.length);
+      const accepted = acceptSamples(r.values, ctx.timestamp, limits, arrival, (t, e) => {
+        // Dead-lettered before a restart; the rebuilt state never held it.
+        if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field, record: t }, out);
+      });
+      for (const t of accepted) if (t.ts > pr.maxTs) pr.maxTs = t.ts;
+      sourcePartitions.see(accepted, p);
+      const input = { kind: 'records' as const, partition: p, offset: m.offset, records: accepted };
+      if (restoring) {
+        proc.restore(input, out);
+        totals.restored++;
+        options.metrics?.recordsRestored.inc();
+      } else proc.step(input, out);
+      return r.values.length;
+    }
+    if (!restoring) {
       const e = r.status === 'invalid' ? r.error : { code: 'UNKNOWN_SCHEMA_ID' as const, message: `schema id ${r.schemaId} is not in the registry`, field: undefined };
       proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field }, out);
     }
+    return 1;
   };
 
   const processBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const started = process.hrtime.bigint();
+    // The edge's arrival clock, once per batch: bounds producer-set Kafka timestamps (log-time.ts).
+    arrival = Date.now();
     const p = batch.partition;
     const proc = procFor(p);
     if (proc === undefined) return;
@@ -451,6 +468,8 @@ export function createRunner(options: RunnerOptions): Runner {
     const pr = progress.get(p) ?? newProgress();
     progress.set(p, pr);
     const out = emptyOutputs();
+    // Left by a batch that failed before its commit: the state is rebuilt, its outputs never written.
+    batchDead.clear();
     await refreshBacklog(out);
     let last: string | undefined;
     const restoreBelow = pr.restoreBelow;
@@ -459,11 +478,20 @@ export function createRunner(options: RunnerOptions): Runner {
     // and after that await is the same as checking per record, at a fraction of the cost
     // (kafkajs builds a string key per isStale call).
     if (!isRunning() || isStale()) return;
+    let samplesSinceBeat = 0;
     for (const m of batch.messages) {
       const restoring = restoreBelow > 0n && BigInt(m.offset) < restoreBelow;
       if (options.ingest) {
-        await ingestOne(m, p, restoring, pr, out);
+        samplesSinceBeat += await ingestOne(m, p, restoring, pr, out);
+        batchDead.fold(out.dead);
         last = m.offset;
+        // A batch of records that each expand to many samples can take longer than the
+        // session: keep it alive (kafkajs sends at most one heartbeat per heartbeatInterval).
+        if (samplesSinceBeat >= HEARTBEAT_EVERY_SAMPLES) {
+          samplesSinceBeat = 0;
+          await heartbeat();
+          if (!isRunning() || isStale()) break;
+        }
         continue;
       }
       let r = decoder!.decodeSync(m.value);
@@ -472,7 +500,7 @@ export function createRunner(options: RunnerOptions): Runner {
         if (!isRunning() || isStale()) break;
       }
       if (r.status === 'ok') {
-        const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), limits);
+        const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), limits, arrival);
         if (ahead) r = { status: 'invalid', error: ahead };
       }
       if (restoring) {
@@ -498,7 +526,7 @@ export function createRunner(options: RunnerOptions): Runner {
     pr.position = nextAfter(batch, last);
     // Only dead letters need their original message: index the batch only when there are some.
     const byOffset = new Map<string, KafkaMessage>();
-    if (out.dead.length > 0) for (const m of batch.messages) byOffset.set(m.offset, m);
+    if (out.dead.length > 0 || batchDead.groups().length > 0) for (const m of batch.messages) byOffset.set(m.offset, m);
     pr.lag = Number(BigInt(batch.highWatermark) - pr.position);
     highs.set(p, BigInt(batch.highWatermark));
     if (!shared) proc.step({ kind: 'backlog', partition: p, backlog: pr.lag > 0 }, out);
@@ -565,18 +593,10 @@ export function createRunner(options: RunnerOptions): Runner {
   const commitBatchNow = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number, started: bigint): Promise<void> => {
     const proc = procFor(p)!;
     const topicMessages: TopicMessages[] = [];
-    if (out.dead.length > 0) {
-      const messages: Message[] = out.dead.map((d) => {
-        const m = byOffset.get(d.offset);
-        // A sample taken from a foreign record (OTLP, Influx) is dead-lettered as itself.
-        const value = d.record && foreignOffsets.has(d.offset) ? encodeTelemetryJson(d.record) : (m?.value ?? null);
-        return dlqMessage(
-          { topic, partition: p, offset: d.offset, key: m?.key ?? null, value, timestamp: m?.timestamp ?? '', headers: m?.headers },
-          { code: d.code, message: d.message, field: d.field },
-        );
-      });
-      topicMessages.push({ topic: config.topics.dlq, messages });
-    }
+    // One DLQ record per input record, however many of its samples were refused.
+    batchDead.fold(out.dead);
+    const deadInputs = batchDead.groups();
+    if (deadInputs.length > 0) topicMessages.push({ topic: config.topics.dlq, messages: batchDead.messages(topic, p, byOffset, config.topics.dlqMaxMessageBytes) });
     const wm = proc.watermark();
     const pr = progress.get(p)!;
     const nextOf = (s: PartitionProgress): bigint => (s.restoreBelow > s.position ? s.restoreBelow : s.position);
@@ -614,8 +634,8 @@ export function createRunner(options: RunnerOptions): Runner {
       topicMessages.push(...(await options.extension.onFinals(out.finals)));
     }
     if (histories) topicMessages.push(histories);
-    if (out.dead.length > 0 && logger.isLevelEnabled('debug')) {
-      for (const d of out.dead.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
+    if (deadInputs.length > 0 && logger.isLevelEnabled('debug')) {
+      for (const { first: d } of deadInputs.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
     }
     const txProducer = shared ? partitionProducers.get(p) : producer;
     if (!txProducer) throw new HomeostatError('INVALID_STATE', `no transactional producer for partition ${p}; the state will be rebuilt`);
@@ -631,7 +651,10 @@ export function createRunner(options: RunnerOptions): Runner {
       m.recordsConsumed.inc({ topic }, c.consumed - committed.consumed);
       m.recordsAggregated.inc(c.aggregated - committed.aggregated);
       m.recordsLate.inc(c.late - committed.late);
-      for (const d of out.dead) if (d.code !== 'LATE') m.recordsDeadLettered.inc({ reason: d.code });
+      for (const g of deadInputs) {
+        for (const [code, n] of g.byCode) if (code !== 'LATE') m.recordsDeadLettered.inc({ reason: code }, n);
+        m.dlqRecords.inc({ reason: g.first.code });
+      }
       m.windowsClosed.inc(Math.max(0, c.windowsClosed - committedWindows));
       committedWindows = c.windowsClosed;
       // Shared: the slowest owned partition's watermark stands for the process.
@@ -649,7 +672,7 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     }
     committed = { consumed: c.consumed, aggregated: c.aggregated, late: c.late, deadLettered: c.deadLettered };
-    foreignOffsets.clear();
+    batchDead.clear();
     totals.transactions++;
     totals.signalsWritten += out.published.length;
     options.metrics?.transactions.inc({ result: 'committed' });
@@ -717,6 +740,8 @@ export function createRunner(options: RunnerOptions): Runner {
       const now = new Set<number>(e.payload.memberAssignment[topic] ?? []);
       const revoked = [...assigned].filter((x) => !now.has(x));
       const added = [...now].filter((x) => !assigned.has(x));
+      // Cumulative OTLP streams of a partition another process now owns: its state is theirs.
+      if (revoked.length > 0) options.ingest?.forgetPartitions(revoked);
       if (shared) {
         for (const r of revoked) progress.delete(r);
         assigned = now;

@@ -26,6 +26,16 @@ export function stageMark(mark: PartitionMark): Message {
   return { key: `mark/${mark.partition}`, value: Buffer.from(JSON.stringify(value)), partition: 0, headers: { [STAGE_KIND_HEADER]: MARK } };
 }
 
+/**
+ * Bounds on what a stage record may hold. The stage topic is internal to a group, but
+ * anyone who can write it could otherwise hand stage two unbounded tags or partition lists:
+ * a record outside them is refused (and counted) like any other malformed stage record.
+ */
+const MAX_STAGE_STRING = 4096;
+const MAX_STAGE_TAGS = 256;
+const MAX_PARTITION = 100_000;
+const isPartition = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 0 && (p as number) < MAX_PARTITION;
+
 const NUMBERS = ['windowStart', 'windowEnd', 'count', 'sum', 'min', 'max', 'mean', 'ratePerSec', 'p50', 'p90', 'p99', 'p999', 'ewma', 'trend'] as const;
 const NON_FINITE: Record<string, number> = { NaN, Infinity, '-Infinity': -Infinity };
 
@@ -37,7 +47,11 @@ const NON_FINITE: Record<string, number> = { NaN, Infinity, '-Infinity': -Infini
  */
 export function decodeStageSignal(value: Buffer): WindowSignal {
   const s = JSON.parse(value.toString('utf8')) as Record<string, unknown>;
-  for (const k of ['scope', 'key', 'source', 'metric'] as const) if (typeof s[k] !== 'string') throw new Error(`signal field ${k} is not a string`);
+  for (const k of ['scope', 'key', 'source', 'metric'] as const) {
+    const v = s[k];
+    if (typeof v !== 'string') throw new Error(`signal field ${k} is not a string`);
+    if (v.length > MAX_STAGE_STRING) throw new Error(`signal field ${k} is longer than ${MAX_STAGE_STRING}`);
+  }
   for (const k of NUMBERS) {
     const v = s[k];
     if (typeof v === 'number') continue;
@@ -45,8 +59,12 @@ export function decodeStageSignal(value: Buffer): WindowSignal {
     else throw new Error(`signal field ${k} is not a number`);
   }
   if (typeof s.partial !== 'boolean') throw new Error('signal field partial is not a boolean');
-  if (s.tags === null || typeof s.tags !== 'object') throw new Error('signal field tags is not a map');
-  if (!Array.isArray(s.partitions) || !s.partitions.every((p) => Number.isInteger(p))) throw new Error('signal field partitions is not a list of partitions');
+  if (s.tags === null || typeof s.tags !== 'object' || Array.isArray(s.tags)) throw new Error('signal field tags is not a map');
+  const tags = Object.entries(s.tags as Record<string, unknown>);
+  if (tags.length > MAX_STAGE_TAGS || !tags.every(([k, v]) => typeof v === 'string' && k.length <= MAX_STAGE_STRING && v.length <= MAX_STAGE_STRING)) {
+    throw new Error(`signal field tags is not a map of at most ${MAX_STAGE_TAGS} short strings`);
+  }
+  if (!Array.isArray(s.partitions) || s.partitions.length > MAX_PARTITION || !s.partitions.every(isPartition)) throw new Error('signal field partitions is not a list of partitions');
   if (s.sketch === null) delete s.sketch;
   else if (s.sketch !== undefined && typeof s.sketch !== 'string') throw new Error('signal field sketch is not a string');
   return s as unknown as WindowSignal;
@@ -60,7 +78,7 @@ export function decodeStageRecord(m: KafkaMessage): GatherInput | { error: strin
     if (kind === SIGNAL) return { kind: 'signal', signal: decodeStageSignal(m.value), offset: m.offset };
     if (kind === MARK) {
       const v = JSON.parse(m.value.toString('utf8')) as { partition?: unknown; wm?: unknown; maxTs?: unknown; next?: unknown };
-      if (!Number.isInteger(v.partition) || typeof v.next !== 'string' || !/^\d+$/.test(v.next)) return { error: `not a partition mark: ${m.value.toString('utf8').slice(0, 200)}` };
+      if (!isPartition(v.partition) || typeof v.next !== 'string' || !/^\d+$/.test(v.next)) return { error: `not a partition mark: ${m.value.toString('utf8').slice(0, 200)}` };
       const num = (x: unknown): number => (typeof x === 'number' ? x : -Infinity);
       return { kind: 'mark', mark: { partition: v.partition as number, wm: num(v.wm), maxTs: num(v.maxTs), next: v.next } };
     }

@@ -143,13 +143,24 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     gather = undefined;
     await producer?.disconnect().catch(() => undefined);
     producer = await connectTransactional(kafka, `${config.kafka.transactionalIdPrefix}-stage-two`);
-    const g = createGather({ partitionCount, engine: o.engine });
+    let g = createGather({ partitionCount, engine: o.engine });
     // One read of the state topic for the checkpoint, the scope histories and the policies'
     // snapshot (see resetExtension).
     const scopes = o.history ? historyKeys(o.history, 'scopes') : undefined;
     const stored = await readCompacted(kafka, config.topics.state, (k) => k === stateKey || k === o.extension?.stateKey || (scopes !== undefined && k.startsWith(scopes.prefix)));
     const saved = stored.get(stateKey);
-    if (saved) g.restore(JSON.parse(saved.toString('utf8')) as GatherCheckpoint);
+    if (saved) {
+      // Anyone who can write the state topic wrote this: a value that is not a checkpoint is
+      // refused with a reason, and stage two starts afresh from the stage topic, never crashes.
+      try {
+        const parsed: unknown = JSON.parse(saved.toString('utf8'));
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        g.restore(parsed as GatherCheckpoint);
+      } catch (err) {
+        logger.error({ topic: config.topics.state, key: stateKey, reason: describeError(err) }, "stage two: refused its checkpoint on the state topic; starting afresh — check who can write the state topic");
+        g = createGather({ partitionCount, engine: o.engine });
+      }
+    }
     if (scopes) g.seedHistories(scopes.parse(stored).scopes);
     await resetExtension(o.extension, stored);
     const a = await withAdmin();

@@ -19,8 +19,8 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
   telemetry.configEntries!.push({ name: 'message.timestamp.type', value: t.telemetryTimestampType });
   return [
     telemetry,
-    // The DLQ keeps the original records: same retention as the telemetry they came from.
-    data(t.dlq, t.partitions),
+    // The DLQ keeps the original records (cut to fit its limit, dlq.ts): same retention as the telemetry they came from.
+    { ...data(t.dlq, t.partitions), configEntries: [...data(t.dlq, t.partitions).configEntries!, { name: 'max.message.bytes', value: String(t.dlqMaxMessageBytes) }] },
     data(t.signals, t.partitions),
     audit(t.decisions),
     audit(t.actions),

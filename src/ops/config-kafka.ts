@@ -76,6 +76,12 @@ export const topicsSchema = z
      * stage two reads them (src/pipeline/gather.ts).
      */
     stage: z.string().min(1).default('homeostat.stage'),
+    /**
+     * max.message.bytes of the DLQ topic when homeostat makes it, and the size every
+     * dead-lettered record is cut to fit (the original's sha256 and size go in headers).
+     * Set it to the topic's real limit if the topic was made otherwise.
+     */
+    dlqMaxMessageBytes: z.number().int().min(128 * 1024).default(1_048_576),
     /** Partitions of the telemetry topic when `homeostat topics create` makes it. */
     telemetryPartitions: z.number().int().positive().default(6),
     /**

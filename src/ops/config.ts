@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { HomeostatError } from '../errors';
 import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
 import { engineSchema, limitsSchema } from './config-engine';
+import { controlSchema } from './config-control';
 import { mergeDeep, readYamlFile, validateConfig } from './config-load';
+import { DEFAULT_MAX_SAMPLES_PER_RECORD } from '../ingest/options';
 
 /**
  * The processor's configuration: one schema, every key defaulted and documented in
@@ -27,6 +29,8 @@ export const configSchema = z
     guardrails: z.record(z.unknown()).default({}),
     /** Verification of each enforced action (docs/verification.md); validated by the verifier at start. */
     verification: z.record(z.unknown()).default({}),
+    /** Operator keys for the control topic and its bounds (docs/security.md). */
+    control: controlSchema,
     /** Overrides every policy's mode (also --mode). Unset: each policy's own mode, shadow by default. */
     mode: z.enum(['shadow', 'canary', 'enforce']).optional(),
     /**
@@ -48,7 +52,15 @@ export const configSchema = z
      * OpenTelemetry Collector's Kafka exporter or Telegraf write (docs/ingest.md).
      */
     ingest: z
-      .object({ format: z.enum(['homeostat', 'auto', 'otlp_proto', 'otlp_json', 'influx']).default('homeostat') })
+      .object({
+        format: z.enum(['homeostat', 'auto', 'otlp_proto', 'otlp_json', 'influx']).default('homeostat'),
+        /**
+         * Most samples one OTLP or line-protocol record may map to (histogram points share it);
+         * past it the record goes to the DLQ whole (RECORD_TOO_LARGE). Bounds what one small
+         * record can cost: without it a ~1.5 KB record of histograms expands to ~98k samples.
+         */
+        maxSamplesPerRecord: z.number().int().positive().max(1_000_000).default(DEFAULT_MAX_SAMPLES_PER_RECORD),
+      })
       .strict()
       .default({}),
     /** Which encoding to write to the actions topic (and the other output topics). */

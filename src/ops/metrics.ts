@@ -41,6 +41,8 @@ export const METRIC_NAMES = {
   recordsLate: 'records_late_total',
   recordsDeadLettered: 'records_dead_lettered_total',
   recordsRestored: 'records_restored_total',
+  dlqRecords: 'dlq_records_total',
+  sourcesSplit: 'sources_split_total',
   windowsClosed: 'windows_closed_total',
   watermarkDelaySeconds: 'watermark_delay_seconds',
   watermarkMs: 'watermark_ms',
@@ -53,6 +55,7 @@ export const METRIC_NAMES = {
   commandLatencySeconds: 'command_latency_seconds',
   batchDurationSeconds: 'batch_duration_seconds',
   transactions: 'transactions_total',
+  controlRecords: 'control_records_total',
   stageTwoOwner: 'stage_two_owner',
   stageTwoBufferedWindows: 'stage_two_buffered_windows',
   stageTwoLate: 'stage_two_late_total',
@@ -77,6 +80,10 @@ export interface HomeostatMetrics {
   readonly recordsDeadLettered: Counter<'reason'>;
   /** Records re-read after a restart to rebuild open windows; not part of `consumed`. */
   readonly recordsRestored: Counter<never>;
+  /** DLQ records written: one per input record, however many of its samples were refused; `reason` is the first refusal's code. */
+  readonly dlqRecords: Counter<'reason'>;
+  /** Sources seen on more than one telemetry partition (records not keyed by source), each counted once. */
+  readonly sourcesSplit: Counter<never>;
 
   // windows and state
   readonly windowsClosed: Counter<never>;
@@ -94,6 +101,8 @@ export interface HomeostatMetrics {
   readonly commandLatencySeconds: Histogram<never>;
   readonly batchDurationSeconds: Histogram<never>;
   readonly transactions: Counter<'result'>;
+  /** Control records read, by result: applied, unchanged, refused (stale, cap, ceiling), forged (unsigned, bad signature, key not allowed), unreadable. */
+  readonly controlRecords: Counter<'result'>;
 
   // stage two of a scaled-out group (docs/scale-out.md)
   /** 1 in the process that merges the scopes and runs the policies, 0 in the others. */
@@ -167,6 +176,8 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       'recordsRestored',
       'Records re-read after a restart to rebuild open windows (not counted as consumed)',
     ),
+    dlqRecords: counter('dlqRecords', 'DLQ records written, one per input record, by the code of its first refusal', ['reason']),
+    sourcesSplit: counter<never>('sourcesSplit', 'Sources seen on more than one telemetry partition (records not keyed by source; fix the producer)'),
     windowsClosed: counter<never>('windowsClosed', 'Event-time windows closed by the watermark'),
     watermarkDelaySeconds: gauge<never>(
       'watermarkDelaySeconds',
@@ -190,6 +201,7 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       BATCH_DURATION_BUCKETS,
     ),
     transactions: counter('transactions', 'Producer transactions, by result', ['result']),
+    controlRecords: counter('controlRecords', 'Control records read, by result (applied, unchanged, refused, forged, unreadable)', ['result']),
     stageTwoOwner: gauge<never>('stageTwoOwner', 'Scaled out: 1 in the process that merges the scopes and runs the policies, 0 in the others'),
     stageTwoBufferedWindows: gauge<never>('stageTwoBufferedWindows', 'Scaled out: windows stage two holds until every partition has passed them'),
     stageTwoLate: counter<never>('stageTwoLate', 'Scaled out: signals for windows already released (published, not given to the policies)'),

@@ -32,7 +32,8 @@ export interface DecisionStage {
   readonly engine: DecisionEngine;
   /** Feeds final signals in emission order; each run of equal windowEnd is one evaluation at that event time. */
   onFinals(finals: readonly WindowSignal[], out: DecideOutputs): void;
-  onControl(control: ControlRecord, out: DecideOutputs): void;
+  /** Applies an operator's record; returns why it was refused (the state is then unchanged), else undefined. */
+  onControl(control: ControlRecord, out: DecideOutputs): string | undefined;
   state(): StageState;
   restore(state: StageState | EngineState): void;
 }
@@ -105,6 +106,7 @@ export function createDecisionStage(engine: DecisionEngine, options: DecisionSta
       const r = engine.onControl(state, control);
       state = r.state;
       out.decisions.push(...r.decisions);
+      return r.refused;
     },
     state: () => ({ engine: state, verifier: vstate }),
     restore(s) {

@@ -57,7 +57,9 @@ export interface ProcessorOutputs {
 
 /**
  * Counters behind the accounting identity checked in tests and logged by the runner:
- * consumed = aggregated + late + deadLettered.
+ * consumed = aggregated + late + deadLettered. They count samples: a homeostat record is one,
+ * each sample of a `records` input (an OTLP or line-protocol record) is one, and an input
+ * refused whole (undecodable, too many samples) is one.
  */
 export interface ProcessorCounters {
   consumed: number;
@@ -82,7 +84,7 @@ export interface Processor {
    * it feeds: windows that close are emitted, but its dead letter (if any) was written before
    * and it is not counted again (`restored` instead of consumed/aggregated/late).
    */
-  restore(input: Extract<EngineInput, { kind: 'record' }>, out: ProcessorOutputs): void;
+  restore(input: Extract<EngineInput, { kind: 'record' | 'records' }>, out: ProcessorOutputs): void;
   counters(): ProcessorCounters;
   /**
    * The EWMA/trend history (packed, signals/history.ts) behind a final signal — its series

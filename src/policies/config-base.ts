@@ -23,6 +23,8 @@ export const baseFields = {
   name: policyNameSchema,
   /** Default shadow: a policy earns trust before it acts (docs/policies.md, "Modes"). */
   mode: modeSchema.default('shadow'),
+  /** Highest mode a control record may set; unset: `mode` (docs/security.md). */
+  maxControlMode: modeSchema.optional(),
   canary: z
     .object({ fraction: z.number().gt(0, 'must be above 0; use mode shadow for no enforcement').max(1).default(DEFAULT_CANARY_FRACTION) })
     .strict()
@@ -35,9 +37,9 @@ export const baseFields = {
  * The policy version: sha256 of the canonical JSON of the effective (defaulted) config,
  * 12 hex characters. `mode` and `canary` are left out on purpose: promoting a policy from
  * shadow to canary to enforce must not change its identity, or the track record it earned
- * in shadow would not carry over.
+ * in shadow would not carry over; `maxControlMode` likewise (it only bounds the mode).
  */
 export function policyVersion(effective: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
-  const { mode: _mode, canary: _canary, ...identity } = effective;
+  const { mode: _mode, canary: _canary, maxControlMode: _max, ...identity } = effective;
   return canonicalHash({ ...identity, ...extra }, 12);
 }

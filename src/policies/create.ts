@@ -77,6 +77,7 @@ export function createPolicy(input: unknown, opts: CreatePolicyOptions = {}): Co
     version,
     type: config.type,
     mode: config.mode,
+    maxControlMode: config.maxControlMode,
     canaryFraction: config.canary.fraction,
     guardrails: config.guardrails,
     policy,

@@ -6,9 +6,10 @@
  */
 import { removeLeases, type Lease } from '../actions/leases';
 import { resetBreaker } from '../guardrails/circuit-breaker';
-import { applyControl, type ControlRecord } from '../guardrails/control';
+import { InputError } from '../errors';
+import { applyControl, controlChanges, validateControlRecord, controlRefusal, type ControlLimits, type ControlRecord } from '../guardrails/control';
 import { canaryGroup, commandMode } from '../guardrails/modes';
-import type { Mode } from '../model/command';
+import { MODES, type Mode } from '../model/command';
 import type { Decision } from '../model/decision';
 import { leaseDecision, sortDecisions } from './engine-support';
 import type { ControlOutput, EngineState } from './engine-types';
@@ -17,10 +18,42 @@ import type { ConfiguredPolicy } from './types';
 export interface ControlDeps {
   modeOf: (state: EngineState, policy: string) => Mode;
   policy: (name: string) => ConfiguredPolicy | undefined;
+  limits?: ControlLimits;
+}
+
+/** The highest mode the control plane may set for a policy: its maxControlMode, else its configured mode. */
+export function controlCeiling(cp: Pick<ConfiguredPolicy, 'mode' | 'maxControlMode'>): Mode {
+  return cp.maxControlMode ?? cp.mode;
+}
+
+/** The lower (more cautious) of two modes: shadow < canary < enforce. */
+export function lowerMode(a: Mode, b: Mode): Mode {
+  return MODES.indexOf(a) <= MODES.indexOf(b) ? a : b;
+}
+
+/**
+ * Why the engine refuses a control record: a `mode` for a named policy above its ceiling
+ * (a record for every policy is applied, and modeOf caps each policy at its own ceiling),
+ * then the control state's own rules (stale, caps).
+ */
+function refusal(state: EngineState, control: ControlRecord, deps: ControlDeps): string | undefined {
+  if (!controlChanges(state.guard.control, control)) return undefined;
+  if (control.kind === 'mode' && control.policy !== null && control.mode !== null) {
+    const cp = deps.policy(control.policy);
+    if (cp && lowerMode(control.mode, controlCeiling(cp)) !== control.mode) {
+      return `mode ${control.mode} is above policy ${cp.name}'s ceiling (${controlCeiling(cp)}); raise its maxControlMode in the config to allow it`;
+    }
+  }
+  return controlRefusal(state.guard.control, control, deps.limits);
 }
 
 export function controlEngine(state: EngineState, control: ControlRecord, deps: ControlDeps): ControlOutput {
   const { modeOf } = deps;
+  const issues = validateControlRecord(control);
+  if (issues.length > 0) throw new InputError('INVALID_FIELD', `control record: ${issues.join('; ')}`, { field: 'kind' });
+  const refused = refusal(state, control, deps);
+  if (refused !== undefined) return { state, decisions: [], refused };
+  if (!controlChanges(state.guard.control, control)) return { state, decisions: [] };
   const control2 = applyControl(state.guard.control, control);
   const next: EngineState = { ...state, guard: { ...state.guard, control: control2 } };
   const eventTime = state.lastEventTime ?? control.issuedAt;

@@ -1,7 +1,7 @@
 /** Types of the decision engine (engine.ts), apart so that its helpers can share them. */
 import type { LeaseTable } from '../actions/leases';
 import type { SigningKey } from '../actions/signing';
-import type { ControlRecord } from '../guardrails/control';
+import type { ControlLimits, ControlRecord } from '../guardrails/control';
 import type { GuardState } from '../guardrails/types';
 import type { Command, Mode } from '../model/command';
 import type { Decision } from '../model/decision';
@@ -16,6 +16,8 @@ export interface DecisionEngineOptions {
   modeOverride?: Mode | null;
   /** Signs every command; null leaves keyId and signature ''. */
   signing: SigningKey | null;
+  /** Bounds on the control state (config `control`); defaults when omitted. */
+  control?: ControlLimits;
 }
 
 /** Plain data: serialisable with JSON, so it can be checkpointed and restored. */
@@ -38,14 +40,21 @@ export interface WindowOutput {
 export interface ControlOutput {
   state: EngineState;
   decisions: Decision[];
+  /** Why the record was not applied (stale, over a cap or a policy's ceiling); the state is then unchanged. */
+  refused?: string;
 }
 
 export interface DecisionEngine {
   readonly policies: readonly { name: string; version: string; type: string }[];
   init(): EngineState;
   onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput;
+  /**
+   * Applies an operator's record. Use only the returned state afterwards: the exclusion
+   * table is grown in place, not copied (a copy per record made 10,000 exclusions take
+   * minutes), so the state passed in may already show the new exclusion.
+   */
   onControl(state: EngineState, control: ControlRecord): ControlOutput;
-  /** The effective mode of a policy: modeOverride, else the control plane's, else its config. */
+  /** The effective mode of a policy: modeOverride, else the control plane's (capped at the policy's maxControlMode), else its config. */
   modeOf(state: EngineState, policy: string): Mode;
 }
 

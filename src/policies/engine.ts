@@ -14,6 +14,7 @@ import { familyOf } from '../actions/params';
 import { ConfigError } from '../errors';
 import { checkChain, DEFAULT_CHAIN } from '../guardrails/chain';
 import { breakerReset } from '../guardrails/circuit-breaker';
+import { pruneCooldowns } from '../guardrails/cooldown';
 import { parseGuardrails, resolvePolicyGuardrails, type GuardrailsConfig, type PolicyGuardrails } from '../guardrails/config';
 import { controlMode, initialControlState, type ControlRecord } from '../guardrails/control';
 import { canaryGroup, commandMode, decisionKind } from '../guardrails/modes';
@@ -22,7 +23,7 @@ import { draftOf, patchDraft } from '../guardrails/types';
 import type { Command, Mode } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
-import { controlEngine } from './engine-control';
+import { controlCeiling, controlEngine, lowerMode } from './engine-control';
 import {
   LeaseIndex,
   candidateOrder,
@@ -65,11 +66,17 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((cp) => ({ cp, guard: resolvePolicyGuardrails(global, cp.guardrails, cp.name) }));
   const byName = new Map(entries.map((e) => [e.cp.name, e]));
+  const longestCooldownWindows = Math.max(0, ...entries.map((e) => e.guard.cooldownWindows));
   const modeOverride = opts.modeOverride ?? null;
   const signing = opts.signing;
 
   function modeOf(state: EngineState, policy: string): Mode {
-    return modeOverride ?? controlMode(state.guard.control, policy) ?? byName.get(policy)?.cp.mode ?? 'shadow';
+    if (modeOverride) return modeOverride;
+    const cp = byName.get(policy)?.cp;
+    const set = controlMode(state.guard.control, policy);
+    // The control plane may lower a policy freely, raise it only up to its ceiling.
+    if (set !== null) return cp ? lowerMode(set, controlCeiling(cp)) : set;
+    return cp?.mode ?? 'shadow';
   }
 
   function init(): EngineState {
@@ -110,6 +117,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     }
     const leases: Record<string, Lease> = { ...state.leases };
     for (const l of lapsed) delete leases[leaseKey(l.policy, l.target, l.family)];
+    pruneCooldowns(guard.lastChange, eventTime, longestCooldownWindows * windowMs);
 
     // 2. Evaluate the policies; collect proposals and renewals.
     // Only configured policies keep state: a policy removed from the config is forgotten (its leases lapse).
@@ -270,7 +278,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
   }
 
   function onControl(state: EngineState, control: ControlRecord): ControlOutput {
-    return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp });
+    return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp, limits: opts.control });
   }
 
   return {

@@ -86,6 +86,11 @@ export interface ConfiguredPolicy {
   type: string;
   /** Mode from the config (default shadow); the engine's override and the control plane may change it. */
   mode: Mode;
+  /**
+   * The highest mode a control record may set for this policy; unset: its configured mode,
+   * so the control topic can lower a policy and restore it, never raise it past its config.
+   */
+  maxControlMode?: Mode;
   /** Fraction of targets enforced in canary mode. */
   canaryFraction: number;
   /** Per-policy guardrail overrides (validated by the engine against the global section). */

@@ -9,10 +9,15 @@
  * (offset order within a partition). Invalid inputs have no event time and go out as soon as
  * they reach the head of their source.
  */
-import type { ReplayInput } from './replay';
+import type { ReplayFeed } from './replay';
 
-function keyOf(input: ReplayInput): number {
-  return 'invalid' in input ? -Infinity : input.record.ts;
+/** The event time a feed is merged by; the earliest sample's for a multi-sample record. */
+function keyOf(input: ReplayFeed): number {
+  if ('invalid' in input) return -Infinity;
+  if ('record' in input) return input.record.ts;
+  let min = Infinity;
+  for (const r of input.records) if (r.ts < min) min = r.ts;
+  return min === Infinity ? -Infinity : min;
 }
 
 /** Index of the head with the smallest key (ties: lowest index); -1 when every source is done. */
@@ -30,13 +35,13 @@ function pick(keys: readonly number[], live: readonly boolean[]): number {
 }
 
 /** Merges synchronous sources by event time (a linear scan of the heads: sources are few). */
-export function* mergeByEventTime(sources: readonly Iterable<ReplayInput>[]): Generator<ReplayInput> {
+export function* mergeByEventTime<T extends ReplayFeed>(sources: readonly Iterable<T>[]): Generator<T> {
   if (sources.length === 1) {
     yield* sources[0];
     return;
   }
   const its = sources.map((s) => s[Symbol.iterator]());
-  const heads: (ReplayInput | undefined)[] = [];
+  const heads: (T | undefined)[] = [];
   const keys: number[] = [];
   const live: boolean[] = [];
   its.forEach((it, i) => {
@@ -48,7 +53,7 @@ export function* mergeByEventTime(sources: readonly Iterable<ReplayInput>[]): Ge
   for (;;) {
     const i = pick(keys, live);
     if (i === -1) return;
-    yield heads[i] as ReplayInput;
+    yield heads[i] as T;
     const r = its[i].next();
     if (r.done === true) live[i] = false;
     else {
@@ -63,13 +68,13 @@ export function* mergeByEventTime(sources: readonly Iterable<ReplayInput>[]): Ge
  * picked synchronously from the current batch of each source and handed on in batches of up to
  * `outSize`; a source is awaited only when its batch runs out. Same order as the per-record merge.
  */
-export async function* mergeBatchesByEventTime(sources: readonly AsyncIterable<readonly ReplayInput[]>[], outSize = 8192): AsyncGenerator<ReplayInput[]> {
+export async function* mergeBatchesByEventTime<T extends ReplayFeed>(sources: readonly AsyncIterable<readonly T[]>[], outSize = 8192): AsyncGenerator<T[]> {
   if (sources.length === 1) {
-    for await (const b of sources[0]) if (b.length > 0) yield b as ReplayInput[];
+    for await (const b of sources[0]) if (b.length > 0) yield b as T[];
     return;
   }
   const its = sources.map((s) => s[Symbol.asyncIterator]());
-  const batches: (readonly ReplayInput[])[] = sources.map(() => []);
+  const batches: (readonly T[])[] = sources.map(() => []);
   const pos: number[] = sources.map(() => 0);
   const keys: number[] = sources.map(() => Infinity);
   const live: boolean[] = sources.map(() => true);
@@ -91,7 +96,7 @@ export async function* mergeBatchesByEventTime(sources: readonly AsyncIterable<r
   };
   try {
     await Promise.all(its.map(async (_, i) => refill(i)));
-    let out: ReplayInput[] = [];
+    let out: T[] = [];
     for (;;) {
       const i = pick(keys, live);
       if (i === -1) break;

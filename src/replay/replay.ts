@@ -33,7 +33,19 @@ export interface ReplayInvalid {
   invalid: { code: ErrorCode; message: string; field?: string };
 }
 
+/**
+ * The samples of one recorded input record that carried many (an OTLP export, a batch of line
+ * protocol): one arrival, judged against the watermark as it stood before it, as live.
+ */
+export interface ReplayArrival {
+  partition: number;
+  offset: Offset;
+  records: readonly Telemetry[];
+}
+
 export type ReplayInput = ReplayRecord | ReplayInvalid;
+/** What the replay core takes: a recorded input, or the samples of one multi-sample record. */
+export type ReplayFeed = ReplayInput | ReplayArrival;
 
 export interface ReplayOptions {
   /** Windows, watermarks and signals: engineConfigFrom(config) for the YAML config. */
@@ -72,7 +84,7 @@ export interface ReplayCounters extends ProcessorCounters {
 }
 
 export interface Replay {
-  push(input: ReplayInput): void;
+  push(input: ReplayFeed): void;
   /** Feeds the final `flush` and delivers everything still pending. Call once. */
   finish(): ReplayCounters;
   counters(): ReplayCounters;
@@ -167,6 +179,11 @@ export function createReplay(options: ReplayOptions, sink: ReplaySink = {}): Rep
     }
   };
 
+  const seen = (ts: number): void => {
+    if (first === null || ts < first) first = ts;
+    if (last === null || ts > last) last = ts;
+  };
+
   const counters = (): ReplayCounters => ({
     ...processor.counters(),
     inputs,
@@ -186,10 +203,11 @@ export function createReplay(options: ReplayOptions, sink: ReplaySink = {}): Rep
       if ('invalid' in input) {
         const { code, message, field } = input.invalid;
         processor.step({ kind: 'invalid', partition: input.partition, offset: String(input.offset), code, message, field }, out);
+      } else if ('records' in input) {
+        for (const r of input.records) seen(r.ts);
+        processor.step({ kind: 'records', partition: input.partition, offset: input.offset, records: input.records }, out);
       } else {
-        const ts = input.record.ts;
-        if (first === null || ts < first) first = ts;
-        if (last === null || ts > last) last = ts;
+        seen(input.record.ts);
         processor.step({ kind: 'record', partition: input.partition, offset: input.offset, record: input.record }, out);
       }
       if (out.finals.length > 0 || out.dead.length > 0) drain(false);
@@ -222,7 +240,7 @@ function collector(): { sink: ReplaySink; result: Omit<ReplayResult, 'counters'>
 }
 
 /** Replays synchronous inputs and collects every output (tests, small recordings, the report). */
-export function replayRecordsSync(records: Iterable<ReplayInput>, options: ReplayOptions): ReplayResult {
+export function replayRecordsSync(records: Iterable<ReplayFeed>, options: ReplayOptions): ReplayResult {
   const { sink, result } = collector();
   const replay = createReplay(options, sink);
   for (const r of records) replay.push(r);
@@ -230,7 +248,7 @@ export function replayRecordsSync(records: Iterable<ReplayInput>, options: Repla
 }
 
 /** Replays inputs from any (async) iterable into `sink` as they are produced; resolves to the counters. */
-export async function replayStream(records: Iterable<ReplayInput> | AsyncIterable<ReplayInput>, options: ReplayOptions, sink: ReplaySink): Promise<ReplayCounters> {
+export async function replayStream(records: Iterable<ReplayFeed> | AsyncIterable<ReplayFeed>, options: ReplayOptions, sink: ReplaySink): Promise<ReplayCounters> {
   const replay = createReplay(options, sink);
   // A sync iterable is looped synchronously: `for await` would cost a promise hop per record.
   if (Symbol.asyncIterator in records) for await (const r of records) replay.push(r);
@@ -240,12 +258,12 @@ export async function replayStream(records: Iterable<ReplayInput> | AsyncIterabl
 
 /** Replays batches of inputs (as files and topic ranges are read) into `sink`; resolves to the counters. */
 export async function replayBatches(
-  batches: Iterable<readonly ReplayInput[]> | AsyncIterable<readonly ReplayInput[]>,
+  batches: Iterable<readonly ReplayFeed[]> | AsyncIterable<readonly ReplayFeed[]>,
   options: ReplayOptions,
   sink: ReplaySink,
 ): Promise<ReplayCounters> {
   const replay = createReplay(options, sink);
-  const push = (b: readonly ReplayInput[]): void => {
+  const push = (b: readonly ReplayFeed[]): void => {
     for (let i = 0; i < b.length; i++) replay.push(b[i]);
   };
   if (Symbol.asyncIterator in batches) for await (const b of batches) push(b);
@@ -254,7 +272,7 @@ export async function replayBatches(
 }
 
 /** Replays inputs from any (async) iterable and collects every output. */
-export async function replayRecords(records: Iterable<ReplayInput> | AsyncIterable<ReplayInput>, options: ReplayOptions): Promise<ReplayResult> {
+export async function replayRecords(records: Iterable<ReplayFeed> | AsyncIterable<ReplayFeed>, options: ReplayOptions): Promise<ReplayResult> {
   const { sink, result } = collector();
   const counters = await replayStream(records, options, sink);
   return { ...result, counters };

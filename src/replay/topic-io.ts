@@ -9,8 +9,10 @@ import { encodeTelemetryJson, type RecordDecoder, type TelemetryDecoder } from '
 import { InputError } from '../errors';
 import type { Telemetry } from '../model/telemetry';
 import { mergeByEventTime } from './merge';
-import type { ReplayInput } from './replay';
-import type { TopicReadResult } from './topic-read';
+import type { IngestDecoder } from '../ingest';
+import { acceptSamples } from '../ingest/arrival';
+import type { ReplayFeed } from './replay';
+import type { RawMessage, TopicReadResult } from './topic-read';
 import { aheadOfLogTime } from '../codec/log-time';
 
 export interface TelemetryProducerOptions {
@@ -74,13 +76,19 @@ export async function createTelemetryProducer(kafka: Kafka, topic: string, optio
 /**
  * The telemetry of a topic range as replay inputs, partitions merged by event time. Values that
  * do not decode become invalid inputs (dead letters), as they would in the live processor;
- * Avro values whose schema is not cached are fetched from the registry first.
+ * Avro values whose schema is not cached are fetched from the registry first. With `ingest`
+ * (config `ingest.format` other than `homeostat`) every record is decoded as the live runner
+ * decodes it, and the samples of a multi-sample record (OTLP, line protocol) are one arrival.
  */
-export async function topicReplayInputs(read: TopicReadResult, decoder: TelemetryDecoder): Promise<Iterable<ReplayInput[]>> {
-  const perPartition: ReplayInput[][] = [];
+export async function topicReplayInputs(read: TopicReadResult, decoder: TelemetryDecoder, ingest?: IngestDecoder): Promise<Iterable<ReplayFeed[]>> {
+  const perPartition: ReplayFeed[][] = [];
   for (const partition of read.partitions) {
-    const out: ReplayInput[] = [];
+    const out: ReplayFeed[] = [];
     for (const m of read.messages.get(partition) ?? []) {
+      if (ingest) {
+        await ingestInputs(ingest, m, partition, out);
+        continue;
+      }
       let r = decoder.decodeSync(m.value);
       if (r.status === 'schema-miss') {
         await decoder.loadSchema(r.schemaId);
@@ -90,12 +98,32 @@ export async function topicReplayInputs(read: TopicReadResult, decoder: Telemetr
       const ahead = r.status === 'ok' ? aheadOfLogTime(r.value.ts, Number(m.timestamp), decoder.limits) : undefined;
       if (ahead) out.push({ partition, offset: m.offset, invalid: { code: ahead.code, message: ahead.message, field: ahead.field } });
       else if (r.status === 'ok') out.push({ partition, offset: m.offset, record: r.value });
-      else if (r.status === 'invalid') out.push({ partition, offset: m.offset, invalid: { code: r.error.code, message: r.error.message, field: r.error.field } });
-      else out.push({ partition, offset: m.offset, invalid: { code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` } });
+      else out.push(invalidInput(partition, m.offset, r));
     }
     perPartition.push(out);
   }
   return { [Symbol.iterator]: () => inBatches(mergeByEventTime(perPartition), 8192) };
+}
+
+function invalidInput(partition: number, offset: string, r: { status: 'invalid'; error: InputError } | { status: 'schema-miss'; schemaId: number }): ReplayFeed {
+  if (r.status === 'invalid') return { partition, offset, invalid: { code: r.error.code, message: r.error.message, field: r.error.field } };
+  return { partition, offset, invalid: { code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` } };
+}
+
+/** One record through the ingest decoder, as the live runner's ingestOne: samples ahead of the log refused one by one, the rest one arrival. */
+async function ingestInputs(ingest: IngestDecoder, m: RawMessage, partition: number, out: ReplayFeed[]): Promise<void> {
+  const ctx = { partition, timestamp: Number(m.timestamp) };
+  let r = ingest.decodeSync(m.value, ctx);
+  if (r.status === 'schema-miss') {
+    await ingest.loadSchema(r.schemaId);
+    r = ingest.decodeSync(m.value, ctx);
+  }
+  if (r.status !== 'ok') {
+    out.push(invalidInput(partition, m.offset, r));
+    return;
+  }
+  const records = acceptSamples(r.values, ctx.timestamp, ingest.limits, undefined, (_, e) => out.push({ partition, offset: m.offset, invalid: { code: e.code, message: e.message, field: e.field } }));
+  out.push({ partition, offset: m.offset, records });
 }
 
 function* inBatches<T>(items: Iterable<T>, size: number): Generator<T[]> {

@@ -11,9 +11,9 @@
  * processor signal), `goodput`, `offered` (queries/s, ground truth), `goodputRatio`,
  * and `timeout:<worker>` (the timeout in force, step).
  */
+import type { Threshold as TriggerThreshold } from '../signals';
 import type { Point, Threshold } from '../report';
 import { createRandom, deriveSeed } from '../client/random';
-import type { Threshold as PolicyThreshold } from '../signals/trigger';
 import { shuffled } from './dist';
 import type { LoopRecord } from './loop';
 import { checkRunOptions, durationLimits, type DurationLimits } from './options';
@@ -96,7 +96,7 @@ function finishWorkers(
   seconds: number,
   model: ReturnType<typeof createWorkersModel>,
   timeoutSteps: Map<string, Point[]>,
-  policy: { parameters: ReturnType<typeof workersPolicyParams> },
+  policy: { parameters: { high: Watermarks; low: Watermarks } },
   loop: LoopRecord,
 ): ScenarioResult {
   const end = start + seconds * 1000;
@@ -132,11 +132,13 @@ function finishWorkers(
   };
 }
 
+type Watermarks = { queueDepth: TriggerThreshold | null; latencyMs: TriggerThreshold | null };
+
 /**
- * The policy's watermarks as chart thresholds: only absolute ones are a fixed line; a disabled
- * signal, or one relative to the worker's own baseline (it moves per worker), draws none.
+ * The policy's watermarks as chart thresholds: a disabled signal has none, and neither has
+ * one relative to the target's own baseline (its level moves with the baseline).
  */
-function watermarks(high: PolicyThreshold | null, low: PolicyThreshold | null): Threshold[] {
+function watermarks(high: TriggerThreshold | null, low: TriggerThreshold | null): Threshold[] {
   return [
     ...(typeof high === 'number' ? [{ name: 'high watermark', value: high }] : []),
     ...(typeof low === 'number' ? [{ name: 'low watermark', value: low }] : []),

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/ops/config';
 import { restartInstance } from '../helpers/instance';
 import { randomName, waitFor } from '../helpers/kafka';
 import { runCli } from '../helpers/cli';
-import { NO_REGISTRY, caughtUp, finalAccounting, handledSoFar, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import { faultRegistry, caughtUp, finalAccounting, handledSoFar, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { followResults, recordingExecutor, type RecordingExecutor } from './lib/executor';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
@@ -64,7 +64,7 @@ test('a broker stopped and then killed mid-stream: the processor and the executo
   await produceOrdered(fx.inst, topics.telemetry, parts[2]);
   expect(await waitFor(() => caughtUp(fx.inst, groupId, topics.telemetry), 180_000, 500)).toBe(true);
   // The control plane survived the outages too: an operator's kill switch is applied within seconds.
-  const killed = await runCli(['control', 'kill', '--reason', 'fault test', '--config', file, '--brokers', fx.inst.brokers.join(','), '--registry', NO_REGISTRY]);
+  const killed = await runCli(['control', 'kill', '--reason', 'fault test', '--config', file, '--brokers', fx.inst.brokers.join(','), '--registry', faultRegistry()]);
   expect(killed.code).toBe(0);
   const killedInState = async (): Promise<boolean> => {
     const snapshots = (await readAll(fx.inst, topics.state)).filter((m) => m.key?.toString().startsWith(`decisions/${groupId}`) === true);

@@ -9,9 +9,12 @@
  * What happens (docs/reliability.md, "Clock skew"):
  * - an hour behind: that producer's records are late (DLQ, reason LATE) once the watermark is
  *   past them; everybody else's signals are exactly as without it;
- * - an hour ahead: its records are more than limits.maxAheadOfLogTimeMs (5 min) ahead of the
+ * - an hour ahead: its records are more than limits.maxAheadOfLogTimeMs (2 s) ahead of the
  *   broker's timestamp and go to the DLQ as TS_OUT_OF_RANGE; they never move the watermark,
  *   and everybody else's signals are exactly as without it;
+ * - 4.9 minutes ahead on a CreateTime topic, its client stamping the Kafka timestamp with the
+ *   same wrong clock (the attack the old 5-minute bound let through): the processor's arrival
+ *   clock bounds the Kafka timestamp, the records are refused, and nobody else is harmed;
  * - an hour ahead with that bound turned off (null): the other partitions look idle next to it
  *   (event-time idleness), the watermark jumps an hour and the others' records are late for as
  *   long as the skewed producer runs — no stall, but a blackout: why the bound exists.
@@ -40,6 +43,8 @@ interface Scenario {
   idleAfterMs?: number | 'never';
   /** limits.maxAheadOfLogTimeMs; null turns the bound off. */
   maxAheadOfLogTimeMs?: number | null;
+  /** The topic keeps the producers' CreateTime (the default of Kafka and of homeostat). */
+  createTime?: boolean;
 }
 
 interface Outcome {
@@ -78,7 +83,7 @@ async function live(sc: Scenario): Promise<Outcome> {
     engine: { idleAfterMs: sc.idleAfterMs ?? 30_000 },
     runner: { maxAheadMs: 7_200_000 },
     limits: sc.maxAheadOfLogTimeMs === undefined ? {} : { maxAheadOfLogTimeMs: sc.maxAheadOfLogTimeMs },
-    telemetryConfig: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+    telemetryConfig: [{ name: 'message.timestamp.type', value: sc.createTime ? 'CreateTime' : 'LogAppendTime' }],
   });
   const run = await startInProcess(p);
   running.push(run);
@@ -124,6 +129,8 @@ test('a producer an hour behind or ahead: no stall, and no one else harmed; with
   const aheadOwn = await live({ skewMs: HOUR, partition: 3 });
   const aheadShared = await live({ skewMs: HOUR, partition: 0 });
   const aheadUnbounded = await live({ skewMs: HOUR, partition: 3, maxAheadOfLogTimeMs: null });
+  // 4.9 min ahead of the wall clock (event time here runs behind it: T0 is in the past).
+  const aheadCreateTime = await live({ skewMs: Date.now() - T0 + 294_000, partition: 3, createTime: true });
   const skewedRecords = (SECONDS - SKEW_FROM) * 10;
 
   for (const b of [baseline, baselineOwn]) {
@@ -145,6 +152,7 @@ test('a producer an hour behind or ahead: no stall, and no one else harmed; with
   for (const [o, base] of [
     [aheadOwn, baselineOwn],
     [aheadShared, baseline],
+    [aheadCreateTime, baselineOwn],
   ] as const) {
     expect(o.skewedRefused).toBe(skewedRecords);
     expect(o.late).toBe(0);
@@ -165,5 +173,6 @@ test('a producer an hour behind or ahead: no stall, and no one else harmed; with
     aheadOwnPartition: fig(aheadOwn),
     aheadSharedPartition: fig(aheadShared),
     aheadOwnPartitionUnbounded: fig(aheadUnbounded),
+    aheadCreateTimeOwnPartition: fig(aheadCreateTime),
   });
 });

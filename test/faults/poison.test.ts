@@ -7,17 +7,16 @@
  * throughput with poison is measured against the throughput without (reported, not asserted).
  */
 import type { Message } from 'kafkajs';
-import { createTelemetryAvroEncoder, registerSchema, subjectFor } from '../../src/codec';
+import { registerSchema, subjectFor } from '../../src/codec';
 import type { ErrorCode } from '../../src/errors';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
-import type { Telemetry } from '../../src/model/telemetry';
 import { waitFor } from '../helpers/kafka';
 import { header, produceOrdered, readAll } from './lib/kafka';
 import { nearMaxValue, poisonKinds, poisonMessages } from './lib/poison';
 import { recordDiff, sortedBytes } from './lib/reference';
 import { reportFigures } from '../helpers/figures';
 import { prepareInProcess, startInProcess, type InProcess } from './lib/runner';
-import { T0, endMarkers, fleet } from './lib/workload';
+import { T0, endMarkers, fleet, halfAvro } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';
 
 const P = 3;
@@ -40,14 +39,12 @@ async function drain(p: Omit<InProcess, 'runner'>, total: number): Promise<{ run
 test('poison lands in the DLQ with the right reasons, the signals are untouched, throughput holds', async () => {
   const clean = await prepareInProcess(fx.inst, { partitions: P });
   const dirty = await prepareInProcess(fx.inst, { partitions: P, resolver: clean.resolver });
-  // One schema id for both topics (the registry's content ids): Avro good records are the same bytes.
+  // Registered in the shared Schema Registry (the faults tier's globalSetup makes sure it runs):
+  // one schema id for both topics (the registry's content ids), so Avro good records are the same bytes.
   const schemaId = await registerSchema(clean.resolver, 'telemetry', subjectFor(clean.topics.telemetry));
   await registerSchema(clean.resolver, 'telemetry', subjectFor(dirty.topics.telemetry));
-  const avro = createTelemetryAvroEncoder(schemaId);
   // Good records: every other one as Avro, so both decoders carry load.
-  const good: Message[] = fleet({ workers: 40, seconds: 200, partitions: P, seed: 3 }).map((m, i) =>
-    i % 2 === 0 ? { ...m, value: avro.encode(JSON.parse((m.value as Buffer).toString()) as Telemetry) } : m,
-  );
+  const good: Message[] = halfAvro(fleet({ workers: 40, seconds: 200, partitions: P, seed: 3 }), schemaId);
   const eos = endMarkers(P, T0 + 3_600_000);
 
   const kinds = poisonKinds(schemaId, (i) => T0 + i * 10);

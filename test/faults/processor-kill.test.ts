@@ -1,7 +1,8 @@
 /**
  * `homeostat run` is SIGKILLed three times while it works through a backlog — no drain, no
  * final commit, a transaction possibly open — and started again with the same config and
- * instance id (the new process fences the old one's transactional id). The outputs must be
+ * instance id (the new process fences the old one's transactional id). Half the telemetry is
+ * Avro whose schema is in the shared Schema Registry. The outputs must be
  * those of an uninterrupted run: the same signals, and the same commands, decisions and
  * outcomes byte for byte (ids included), none lost, none twice; the executor applies each
  * command at most once.
@@ -11,6 +12,8 @@
  * so that the new process first owns some of them only.
  */
 import { join } from 'node:path';
+import { registerSchema, subjectFor } from '../../src/codec';
+import { createRegistryResolver } from '../../src/kafka/registry';
 import { loadConfig } from '../../src/ops/config';
 import { randomName, waitFor } from '../helpers/kafka';
 import { RELATIVE_TIMEOUT_POLICY, TIMEOUT_POLICY, caughtUp, handledSoFar, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
@@ -18,7 +21,7 @@ import { followResults, recordingExecutor } from './lib/executor';
 import { createProcessorTopics, faultKafka, produceOrdered, readAll } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
-import { T0, endMarkers, fleet } from './lib/workload';
+import { T0, endMarkers, fleet, halfAvro } from './lib/workload';
 import { useFaultBroker } from './lib/fixture';
 
 const P = 3;
@@ -49,7 +52,9 @@ async function killAndRestart(label: string, waitForEmptyGroup: boolean, seed: n
   const groupId = (raw.kafka as { groupId: string }).groupId;
   const config = loadConfig({ file });
   await createProcessorTopics(fx.inst, config.topics);
-  const input = [...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed }), ...endMarkers(P, T0 + 3_600_000)];
+  // Half the telemetry as Avro, its schema registered in the shared Schema Registry the processor reads.
+  const schemaId = await registerSchema(createRegistryResolver(config.registry), 'telemetry', subjectFor(topics.telemetry));
+  const input = [...halfAvro(fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed }), schemaId), ...endMarkers(P, T0 + 3_600_000)];
   await produceOrdered(fx.inst, topics.telemetry, input);
 
   const exec = recordingExecutor(fx.inst, { actions: topics.actions, actionResults: topics.actionResults }, T0);

@@ -12,7 +12,7 @@ import { explainKafkaError, kafkaJsConfig } from '../../src/kafka/client';
 import type { KafkaConfig } from '../../src/ops/config-kafka';
 import { runCli } from '../helpers/cli';
 import { randomName, waitFor } from '../helpers/kafka';
-import { NO_REGISTRY, TOPIC_KEYS, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import { faultRegistry, TOPIC_KEYS, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { endOffsets, produceOrdered, readAll } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
 import { T0, endMarkers } from './lib/workload';
@@ -61,7 +61,7 @@ test('wrong or missing credentials are refused with a clear error; the right one
   const prefix = randomName('sc');
   const badFile = writeFaultConfig(dir, `${prefix}-bad`, fx.inst, { partitions: 2, kafka: { sasl: wrong.sasl } }).file;
   for (const args of [['topics', 'create'], ['run']]) {
-    const r = await runCli([...args, '--config', badFile, '--brokers', fx.inst.brokers.join(','), '--registry', NO_REGISTRY]);
+    const r = await runCli([...args, '--config', badFile, '--brokers', fx.inst.brokers.join(','), '--registry', faultRegistry()]);
     expect({ args, code: r.code }).toEqual({ args, code: 1 });
     expect(r.stderr).toMatch(/^homeostat: the broker refused the SASL credentials .*SASL.*; check kafka\.sasl\.mechanism, username and password \[KAFKA\]$/m);
     expect(r.elapsedMs).toBeLessThan(60_000);
@@ -72,7 +72,7 @@ test('wrong or missing credentials are refused with a clear error; the right one
     partitions: 2,
     kafka: { sasl: { mechanism: 'scram-sha-512', username: sasl.username, passwordFile: sasl.passwordFile } },
   });
-  const created = await runCli(['topics', 'create', '--config', good.file, '--brokers', fx.inst.brokers.join(','), '--registry', NO_REGISTRY]);
+  const created = await runCli(['topics', 'create', '--config', good.file, '--brokers', fx.inst.brokers.join(','), '--registry', faultRegistry()]);
   expect(created.code).toBe(0);
   expect(created.stdout).toMatch(new RegExp(`^${TOPIC_KEYS.length} created, 0 already existed$`, 'm'));
 

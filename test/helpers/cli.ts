@@ -7,6 +7,7 @@ import { encodeTelemetryJson } from '../../src/codec';
 import { produce, randomName, testKafka, waitFor } from './kafka';
 import { seedText, testKeyring, testSigningKey } from './keys';
 import { brokers, registryUrl } from './services';
+import { OPERATOR_ENV, operatorControlConfig } from './operator-key';
 
 export const BIN = resolve(__dirname, '..', '..', 'bin', 'homeostat.js');
 export const WINDOW = 1000;
@@ -33,6 +34,7 @@ export function writeConfig(dir: string, prefix: string, overrides: { name?: str
       engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: 200, idleAfterMs: 2000 },
       http: { enabled: false },
       signing: { keyId: 'test-key' },
+      control: operatorControlConfig(),
       policies: [
         {
           name: 'timeouts',
@@ -85,11 +87,11 @@ export async function waitForTopic(topic: string): Promise<boolean> {
   }
 }
 
-/** Runs `homeostat <args>` to completion; resolves with its exit code and output. */
+/** Runs `homeostat <args>` to completion (control records signed by the test operator); resolves with its exit code and output. */
 export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; elapsedMs: number }> {
   const started = Date.now();
   return new Promise((res) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...OPERATOR_ENV } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

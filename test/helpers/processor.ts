@@ -8,7 +8,7 @@
 import { loadSigningKey } from '../../src/actions';
 import { createDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard';
 import { createKafka } from '../../src/kafka/client';
-import { createControlReader, type ControlReader } from '../../src/kafka/control-reader';
+import { createConfiguredControlReader, type ControlReader } from '../../src/kafka/control-reader';
 import { createConfiguredDecisionExtension } from '../../src/kafka/decision-extension';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/runner';
@@ -43,7 +43,13 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
   const metrics = createMetrics();
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
   const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
-  const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+  const decisionEngine = createDecisionEngine({
+    policies,
+    guardrails: config.guardrails,
+    modeOverride: config.mode ?? null,
+    signing,
+    control: { maxExclusions: config.control.maxExclusions },
+  });
   const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
 
   const dashboard = createDashboard({ logger, ...dashboardOptions });
@@ -61,10 +67,9 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
   await extension.restore();
   const modes = modesNow();
   dashboard.setPolicies(decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })));
-  const control: ControlReader = createControlReader({
-    kafka: createKafka(config.kafka, logger),
-    topic: config.topics.control,
+  const control: ControlReader = createConfiguredControlReader(config, {
     logger,
+    metrics,
     onControl: (r) => {
       extension.applyControl(r);
       dashboard.setModes(modesNow());

@@ -12,7 +12,9 @@ import type { RunnerCounters } from '../../../src/kafka/runner';
 import { BIN as DEFAULT_BIN, KEY_SEED, KEYRING, SIGNING } from '../../helpers/cli';
 import type { BrokerInstance } from '../../helpers/instance';
 import { checkpointsAtEnd, randomName } from '../../helpers/kafka';
+import { registryUrl } from '../../helpers/services';
 import { faultKafka } from './kafka';
+import { operatorControlConfig } from '../../helpers/operator-key';
 
 export { KEY_SEED, KEYRING, SIGNING };
 
@@ -20,8 +22,11 @@ export { KEY_SEED, KEYRING, SIGNING };
 export const BIN = process.env.HOMEOSTAT_FAULTS_BIN ?? DEFAULT_BIN;
 export const KEY_ID = 'test-key';
 
-/** Nothing listens here: a processor with JSON outputs and JSON telemetry needs no registry. */
-export const NO_REGISTRY = 'http://127.0.0.1:9/apis/ccompat/v7';
+/**
+ * The shared Schema Registry (the faults tier's globalSetup makes sure it runs): Avro
+ * telemetry in the fault tests is registered there, as in production.
+ */
+export const faultRegistry = (): string => registryUrl();
 
 export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
@@ -78,13 +83,14 @@ export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstan
       ...(k.sasl ? { sasl: k.sasl } : {}),
       ...o.kafka,
     },
-    registry: { url: NO_REGISTRY },
+    registry: { url: faultRegistry() },
     topics: { ...topicNames(prefix), telemetryPartitions: o.partitions },
     // Never idle: the result then cannot depend on fetch timing (see docs/reliability.md).
     engine: { window: { sizeMs: 1000, graceMs: 200 }, allowedOutOfOrdernessMs: 300, idleAfterMs: 'never' },
     mode: 'enforce',
     actions: { format: 'json' },
     signing: { keyId: KEY_ID },
+    control: operatorControlConfig(),
     http: { enabled: false },
     runner: { logIntervalMs: 1000, shutdownTimeoutMs: 30_000 },
     policies: [TIMEOUT_POLICY],
@@ -97,7 +103,7 @@ export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstan
 /** Starts `homeostat run`; flags win over KAFKA_BROKERS / SCHEMA_REGISTRY_URL a developer may have set. */
 export function startCliProcessor(file: string, inst: BrokerInstance, log: string, instance = '0'): ChildProcess {
   const out = openSync(log, 'a');
-  return spawn(process.execPath, [BIN, 'run', '--config', file, '--brokers', inst.brokers.join(','), '--registry', NO_REGISTRY, '--instance', instance], {
+  return spawn(process.execPath, [BIN, 'run', '--config', file, '--brokers', inst.brokers.join(','), '--registry', faultRegistry(), '--instance', instance], {
     env: { ...process.env, HOMEOSTAT_SIGNING_KEY: KEY_SEED, HOMEOSTAT_LOG_LEVEL: 'info' },
     stdio: ['ignore', out, out],
   });

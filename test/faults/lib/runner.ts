@@ -2,21 +2,23 @@
  * The processor in-process (createRunner, no decision stage) on a fault test's broker, for
  * the tests that feed it bad input and read its counters directly.
  */
-import { createInMemoryResolver, type InMemoryResolver } from '../../../src/codec';
+import type { SchemaResolver } from '../../../src/codec';
+import { createRegistryResolver } from '../../../src/kafka/registry';
 import { createRunner, type Runner } from '../../../src/kafka/runner';
 import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
 import { createLogger, silentLogger } from '../../../src/ops/logger';
 import type { BrokerInstance } from '../../helpers/instance';
 import { randomName } from '../../helpers/kafka';
-import { NO_REGISTRY, topicNames } from './cli';
+import { faultRegistry, topicNames } from './cli';
 import { createTopics } from './kafka';
 
 export interface InProcess {
   runner: Runner;
   config: HomeostatConfig;
   topics: ReturnType<typeof topicNames>;
-  resolver: InMemoryResolver;
+  /** The shared Schema Registry's (faultRegistry). */
+  resolver: SchemaResolver;
 }
 
 export interface InProcessOptions {
@@ -24,7 +26,7 @@ export interface InProcessOptions {
   /** Engine section of the config (merged over a 1 s tumbling window, never idle). */
   engine?: Record<string, unknown>;
   limits?: Record<string, unknown>;
-  resolver?: InMemoryResolver;
+  resolver?: SchemaResolver;
   runner?: Record<string, unknown>;
   /** Topic configs of the telemetry topic (e.g. message.timestamp.type). */
   telemetryConfig?: { name: string; value: string }[];
@@ -38,7 +40,7 @@ export async function prepareInProcess(inst: BrokerInstance, o: InProcessOptions
     env: {},
     overrides: {
       kafka: { ...inst.kafkaConfig(), groupId: randomName('grp'), transactionalIdPrefix: randomName('tx'), sessionTimeoutMs: 6000, heartbeatIntervalMs: 600 },
-      registry: { url: NO_REGISTRY },
+      registry: { url: faultRegistry() },
       topics: { ...topics, telemetryPartitions: o.partitions },
       engine: { window: { sizeMs: 1000, graceMs: 200 }, allowedOutOfOrdernessMs: 300, idleAfterMs: 'never', ...o.engine },
       limits: o.limits ?? {},
@@ -52,7 +54,7 @@ export async function prepareInProcess(inst: BrokerInstance, o: InProcessOptions
     { topic: topics.dlq, partitions: 3 },
     { topic: topics.signals, partitions: 3 },
   ]);
-  return { config, topics, resolver: o.resolver ?? createInMemoryResolver() };
+  return { config, topics, resolver: o.resolver ?? createRegistryResolver(config.registry) };
 }
 
 export async function startInProcess(p: Omit<InProcess, 'runner'>): Promise<InProcess> {

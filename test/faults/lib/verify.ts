@@ -5,6 +5,7 @@
  */
 import { createRecordCodec } from '../../../src/codec';
 import { DLQ_HEADERS } from '../../../src/kafka/dlq';
+import { createRegistryResolver } from '../../../src/kafka/registry';
 import type { HomeostatConfig } from '../../../src/ops/config';
 import type { BrokerInstance } from '../../helpers/instance';
 import { SIGNING, type TopicKey } from './cli';
@@ -37,7 +38,8 @@ export async function expectSameAsUninterrupted(
   const telemetry = await readAll(inst, topics.telemetry);
   // Produced once, in order, with the broker up: the topic holds exactly the input.
   expect(telemetry.length).toBe(expected.records);
-  const ref = await referenceRun(telemetry, { config, partitions: expected.partitions, signing: SIGNING });
+  // Avro telemetry is decoded with the writer schemas of the registry the processor used.
+  const ref = await referenceRun(telemetry, { config, partitions: expected.partitions, signing: SIGNING, resolver: createRegistryResolver(config.registry) });
   const signals = sortedBytes(await readAll(inst, topics.signals));
   const actions = await readAll(inst, topics.actions);
   const allDecisions = sortedBytes(await readAll(inst, topics.decisions));

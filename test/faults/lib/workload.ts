@@ -5,7 +5,8 @@
  * reproduced; event times stay within the allowed out-of-orderness of each partition.
  */
 import type { Message } from 'kafkajs';
-import { encodeTelemetryJson } from '../../../src/codec';
+import { createTelemetryAvroEncoder, encodeTelemetryJson } from '../../../src/codec';
+import type { Telemetry } from '../../../src/model/telemetry';
 export { mulberry32 as prng } from '../../../src/client/random';
 import { mulberry32 as prng } from '../../../src/client/random';
 
@@ -72,4 +73,19 @@ export function endMarkers(partitions: number, ts: number): Message[] {
     out.push({ key: `eos-${p}`, partition: p, value: encodeTelemetryJson({ ts, source: `eos-${p}`, metric: 'eos', value: 0, tags: {} }) });
   }
   return out;
+}
+
+/**
+ * Every other telemetry record re-encoded as Confluent Avro with writer schema `schemaId`
+ * (registered in the registry the processor reads), so that both decoders carry load; records
+ * that are not JSON telemetry (the malformed ones) are left as they are.
+ */
+export function halfAvro(messages: readonly Message[], schemaId: number): Message[] {
+  const avro = createTelemetryAvroEncoder(schemaId);
+  let n = 0;
+  return messages.map((m) => {
+    const value = m.value as Buffer | null;
+    if (value === null || value[0] !== 0x7b || n++ % 2 === 1) return m;
+    return { ...m, value: avro.encode(JSON.parse(value.toString()) as Telemetry) };
+  });
 }

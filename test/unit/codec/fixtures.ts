@@ -131,6 +131,8 @@ export const control: ControlRecord = {
   issuedBy: 'alice',
   issuedAt: T0,
   reason: 'investigating flapping',
+  keyId: null,
+  signature: null,
 };
 
 export const samples: { [K in keyof RecordTypes]: RecordTypes[K] } = {

@@ -29,9 +29,9 @@ describe('aheadOfLogTime', () => {
     expect(aheadOfLogTime(T + 1e12, T, { maxAheadOfLogTimeMs: Infinity })).toBeUndefined();
   });
 
-  test('config: null turns it off, the default is 5 minutes, a bad value names the key', () => {
+  test('config: null turns it off, the default is 2 seconds, a bad value names the key', () => {
     expect(resolveTelemetryLimits(loadConfig({ env: {}, overrides: { limits: { maxAheadOfLogTimeMs: null } } }).limits).maxAheadOfLogTimeMs).toBe(Infinity);
-    expect(resolveTelemetryLimits(loadConfig({ env: {}, overrides: {} }).limits).maxAheadOfLogTimeMs).toBe(300_000);
+    expect(resolveTelemetryLimits(loadConfig({ env: {}, overrides: {} }).limits).maxAheadOfLogTimeMs).toBe(2_000);
     expect(() => resolveTelemetryLimits({ maxAheadOfLogTimeMs: -5 })).toThrow(/maxAheadOfLogTimeMs/);
     expect(() => loadConfig({ env: {}, overrides: { limits: { maxAheadOfLogTimeMs: 0 } } })).toThrow(/maxAheadOfLogTimeMs/);
   });

@@ -26,12 +26,14 @@ import { W, cand, cfg, ctx } from './fixtures';
 /** Applies a guardrail's commit or onBlocked patch (pure). */
 const after = (s: GuardState, patch: GuardPatch | null): GuardState => applyPatch(s, patch ?? {});
 const empty = (): GuardState => ({ control: initialControlState(), lastChange: {}, breakers: {}, buckets: {} });
+/** Each record is issued after the previous one: the control plane applies only newer records. */
+let issued = 0;
 const control = (c: Partial<ControlRecord> & Pick<ControlRecord, 'kind'>): ControlRecord => ({
   policy: null,
   target: null,
   mode: null,
   issuedBy: 'me',
-  issuedAt: 0,
+  issuedAt: ++issued,
   reason: '',
   ...c,
 });

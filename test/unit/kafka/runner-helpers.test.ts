@@ -1,7 +1,7 @@
 import type { TopicMessages } from 'kafkajs';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import { controlKey } from '../../../src/kafka/control-reader';
-import { dlqMessage, DLQ_HEADERS } from '../../../src/kafka/dlq';
+import { dlqMessage, DLQ_HEADERS, DLQ_ORIGINAL_HEADER_PREFIX } from '../../../src/kafka/dlq';
 import { chunkMessages } from '../../../src/kafka/transaction';
 import { alignment, newProgress } from '../../../src/kafka/runner-state';
 import { createEngine } from '../../../src/core';
@@ -62,14 +62,14 @@ describe('runner helpers', () => {
     expect(controlKey({ kind: 'pause', policy: 'p', target: null })).not.toBe(controlKey({ kind: 'pause', policy: 'q', target: null }));
   });
 
-  test('a DLQ record keeps the original bytes and headers and says why', () => {
+  test('a DLQ record keeps the original bytes and headers (renamed under their own prefix) and says why', () => {
     const m = dlqMessage(
       { topic: 't', partition: 2, offset: '7', key: Buffer.from('k'), value: Buffer.from([1, 2, 3]), timestamp: '99', headers: { trace: 'x' } },
       { code: 'LATE', message: 'too late', field: undefined },
     );
     expect(m.value).toEqual(Buffer.from([1, 2, 3]));
     expect(m.key).toEqual(Buffer.from('k'));
-    expect(m.headers).toMatchObject({ trace: 'x', [DLQ_HEADERS.code]: 'LATE', [DLQ_HEADERS.partition]: '2', [DLQ_HEADERS.offset]: '7', [DLQ_HEADERS.topic]: 't' });
+    expect(m.headers).toMatchObject({ [`${DLQ_ORIGINAL_HEADER_PREFIX}trace`]: 'x', [DLQ_HEADERS.code]: 'LATE', [DLQ_HEADERS.partition]: '2', [DLQ_HEADERS.offset]: '7', [DLQ_HEADERS.topic]: 't' });
   });
 });
 

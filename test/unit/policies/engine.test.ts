@@ -23,12 +23,14 @@ const workers = (n: number) => Array.from({ length: n }, (_, k) => `w${String(k)
 const fleet = (n: number, depth: (k: number) => number = (k) => 100 + k) => (i: number) =>
   workers(n).map((source, k) => sig({ metric: 'queue.depth', value: depth(k), i, source }));
 
+/** Each record is issued after the previous one: the control plane applies only newer records. */
+let issued = 0;
 const control = (c: Partial<ControlRecord> & Pick<ControlRecord, 'kind'>): ControlRecord => ({
   policy: null,
   target: null,
   mode: null,
   issuedBy: 'sre@example',
-  issuedAt: 0,
+  issuedAt: ++issued,
   reason: 'test',
   ...c,
 });

@@ -1,0 +1,123 @@
+/**
+ * Finding 5: an output too large to write stopped the processor for good — the broker
+ * refused it, the transaction aborted, the batch was read again, for ever. And a producer
+ * could spoof the DLQ's own headers. Each output is written here, in a transaction as the
+ * processor writes it, to topics made by the processor's own topic specs on the real broker.
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Lease } from '../../src/actions/leases';
+import { leaseKey } from '../../src/actions/leases';
+import { commandParams } from '../../src/codec';
+import { pruneCooldowns } from '../../src/guardrails/cooldown';
+import { initialControlState } from '../../src/guardrails/control';
+import { connectTransactional, writeTransaction } from '../../src/kafka/transaction';
+import { DLQ_HEADERS, DLQ_ORIGINAL_HEADER_PREFIX, dlqMessage } from '../../src/kafka/dlq';
+import { decodeSnapshot, encodeSnapshot } from '../../src/kafka/policy-snapshot';
+import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
+import { loadConfig } from '../../src/ops/config';
+import type { StageState } from '../../src/pipeline/decide';
+import { randomName, readTopic, testKafka, withAdmin } from '../helpers/kafka';
+
+const prefix = randomName('hostile-out');
+const config = loadConfig({ env: {}, overrides: { topics: Object.fromEntries(['dlq', 'state'].map((t) => [t, `${prefix}.${t}`])) } });
+
+beforeAll(async () => {
+  await withAdmin((admin) => ensureTopics(admin, topicSpecs(config.topics).filter((t) => t.topic === config.topics.dlq || t.topic === config.topics.state)));
+});
+
+async function writeInTransaction(topic: string, messages: Parameters<typeof writeTransaction>[1][number]['messages']): Promise<void> {
+  const producer = await connectTransactional(testKafka(), randomName('tx'));
+  try {
+    await writeTransaction(producer, [{ topic, messages }]);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+test('a 5 MB rejected record is dead-lettered cut to the DLQ topic limit, with its sha256 and size', async () => {
+  const value = Buffer.alloc(5 * 1024 * 1024, 0x61);
+  const key = Buffer.alloc(100_000, 0x6b);
+  const msg = dlqMessage(
+    { topic: 't', partition: 0, offset: '42', key, value, timestamp: '1', headers: { [DLQ_HEADERS.code]: 'FAKE', 'trace-id': 'abc' } },
+    { code: 'RECORD_TOO_LARGE', message: 'too large', field: undefined },
+    config.topics.dlqMaxMessageBytes,
+  );
+  await writeInTransaction(config.topics.dlq, [msg]);
+  const [read] = await readTopic(config.topics.dlq, 1);
+  expect(read.value!.length).toBeLessThan(config.topics.dlqMaxMessageBytes);
+  const h = (name: string) => read.headers?.[name]?.toString();
+  expect(h(DLQ_HEADERS.truncated)).toBe('true');
+  expect(h(DLQ_HEADERS.valueBytes)).toBe(String(value.length));
+  expect(h(DLQ_HEADERS.valueSha256)).toBe(createHash('sha256').update(value).digest('hex'));
+  expect(h(DLQ_HEADERS.keySha256)).toBe(createHash('sha256').update(key).digest('hex'));
+  // The producer's headers cannot pose as the processor's: ours are authoritative, theirs renamed.
+  expect(h(DLQ_HEADERS.code)).toBe('RECORD_TOO_LARGE');
+  expect(h(DLQ_ORIGINAL_HEADER_PREFIX + DLQ_HEADERS.code)).toBe('FAKE');
+  expect(h(`${DLQ_ORIGINAL_HEADER_PREFIX}trace-id`)).toBe('abc');
+});
+
+function lease(i: number): Lease {
+  return {
+    policy: 'adaptive-timeout',
+    target: `payments-api-worker-${String(i).padStart(6, '0')}`,
+    family: 'query_timeout',
+    type: 'query_timeout.set',
+    params: commandParams({ timeoutMs: 4000 }),
+    mode: 'enforce',
+    reason: `overloaded for 3 windows (queue.depth:mean ${100 + (i % 50)} > 50); timeout 8000 → 4000 ms (×0.5, multiplicative decrease) [canary group]`,
+    evidence: [
+      { signal: 'queue.depth:mean', value: 100 + (i % 50), threshold: 50, comparison: '>' },
+      { signal: 'latency:p99', value: 1234.5 + i, threshold: 800, comparison: '>' },
+    ],
+    commandId: createHash('sha256').update(String(i)).digest('hex').slice(0, 32),
+    windowStart: 1_700_000_000_000 + i,
+    windowEnd: 1_700_000_010_000 + i,
+    issuedAt: 1_700_000_010_000 + i,
+    expiresAt: 1_700_000_040_000 + i,
+    changedAt: 1_700_000_010_000 + i,
+    setAt: 1_700_000_010_000 + i,
+  };
+}
+
+function stateWithLeases(n: number): StageState {
+  const leases: Record<string, Lease> = {};
+  const lastChange: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const l = lease(i);
+    leases[leaseKey(l.policy, l.target, l.family)] = l;
+    lastChange[`${l.policy}\u001f${l.target}`] = l.changedAt;
+  }
+  return {
+    engine: { windowMs: 10_000, lastEventTime: 1_700_000_010_000, policies: {}, guard: { control: initialControlState(), lastChange, breakers: {}, buckets: {} }, leases },
+    verifier: null,
+  };
+}
+
+test('the policies snapshot at the default 10,000-lease cap fits the state topic, and reads back', async () => {
+  const state = stateWithLeases(10_000);
+  expect(Buffer.byteLength(JSON.stringify(state))).toBeGreaterThan(8 * 1024 * 1024);
+  const enc = encodeSnapshot(state);
+  if ('error' in enc) throw new Error(enc.error);
+  await writeInTransaction(config.topics.state, [{ key: 'decisions/g', value: enc.value }]);
+  const [read] = await readTopic(config.topics.state, 1);
+  const back = decodeSnapshot(read.value!);
+  expect('state' in back && Object.keys((back.state as StageState).engine.leases)).toHaveLength(10_000);
+});
+
+test('a snapshot that is not one is refused with a reason, never thrown', () => {
+  const bomb = gzipSync(Buffer.alloc(300 * 1024 * 1024, 0x20));
+  for (const bad of [Buffer.from('not json'), Buffer.from('[]'), Buffer.from('{"engine":{"leases":{}}}'), bomb, Buffer.from([0x1f, 0x8b, 1, 2, 3])]) {
+    const r = decodeSnapshot(bad);
+    expect('error' in r).toBe(true);
+  }
+  const noKill = stateWithLeases(1) as unknown as { engine: { guard: { control: Record<string, unknown> } } };
+  noKill.engine.guard.control.killed = 'no';
+  expect(decodeSnapshot(Buffer.from(JSON.stringify(noKill)))).toMatchObject({ error: expect.stringMatching(/killed/) as unknown });
+});
+
+test('cooldown timestamps are pruned once no cooldown can use them', () => {
+  const lastChange: Record<string, number> = { a: 1000, b: 5000, c: 9000 };
+  pruneCooldowns(lastChange, 10_000, 2000);
+  expect(lastChange).toEqual({ c: 9000 });
+});
