@@ -149,6 +149,8 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
       { ts: now, source, metric: 'queue.depth', value: g.queueDepth, tags },
       { ts: now, source, metric: 'inflight', value: g.inflight, tags },
       { ts: now, source, metric: 'query.timeouts', value: timeoutsSinceFlush, tags },
+      // The timeout in force: adaptive-timeout's reference, so its cuts start from what the worker really has.
+      { ts: now, source, metric: 'query.timeout_ms', value: timeoutMs, tags },
       ...latencies.map((v) => ({ ts: now, source, metric: 'query.latency_ms', value: v, tags })),
     ];
     latencies.length = 0;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { baseFields } from './config-base';
+import type { Threshold } from '../signals/trigger';
 import { baselineSchema, burnPairsSchema, hysteresisIssue, thresholdSchema } from './trigger.config';
 
 /** A number (absolute), a ratio to the target's baseline or robust deviations above it (trigger.config.ts); null disables. */
@@ -18,14 +19,14 @@ const latencySloSchema = z
   })
   .strict();
 
-const thresholds = (queueDepth: number | null, inflight: number | null, latencyMs: number | null) =>
+const thresholds = (queueDepth: Threshold | null, inflight: Threshold | null, latencyMs: Threshold | null) =>
   z
     .object({
       /** queue.depth (gaugeStat of the window); null disables this signal. */
       queueDepth: threshold.default(queueDepth),
       /** inflight (gaugeStat of the window); null disables it. Set near the worker's concurrency limit. */
       inflight: threshold.default(inflight),
-      /** query latency quantile (latencyQuantile), ms; null disables it. */
+      /** query latency quantile (latencyQuantile), ms, or relative to the worker's own; null disables it. */
       latencyMs: threshold.default(latencyMs),
     })
     .strict()
@@ -38,6 +39,8 @@ export const adaptiveTimeoutParamsSchema = z
         latency: z.string().min(1).default('query.latency_ms'),
         queueDepth: z.string().min(1).default('queue.depth'),
         inflight: z.string().min(1).default('inflight'),
+        /** A gauge of the timeout the worker has in force, ms: the reference a cut starts from (absent: none reported). */
+        timeout: z.string().min(1).default('query.timeout_ms'),
       })
       .strict()
       .default({}),
@@ -45,16 +48,25 @@ export const adaptiveTimeoutParamsSchema = z
     latencyQuantile: z.enum(['p50', 'p90', 'p99', 'p999']).default('p99'),
     /** Statistic of the queue.depth / inflight gauges over a window: the mean, so a single spike is not overload. */
     gaugeStat: z.enum(['mean', 'max', 'p50', 'p90', 'p99']).default('mean'),
-    /** Overload when any enabled signal is above its high watermark. */
-    high: thresholds(50, null, 1000),
+    /**
+     * Overload when any enabled signal is above its high watermark. Latency is relative to the
+     * worker's own baseline by default (its tail tripled): no fixed number of milliseconds is
+     * right for every service — 1 s fires on a healthy batch backend and waits through a 50×
+     * degradation of a 20 ms API (docs/policies.md).
+     */
+    high: thresholds(50, null, { ratio: 3, of: 'median', atLeast: 0 }),
     /** Calm when every enabled signal present is below its low watermark (gap = hysteresis). */
-    low: thresholds(10, null, 300),
+    low: thresholds(10, null, { ratio: 1.5, of: 'median', atLeast: 0 }),
     /** N: consecutive overloaded windows before the first cut. */
     overloadWindows: z.number().int().min(1).default(3),
     /** M: consecutive calm windows before raising the timeout again. */
     calmWindows: z.number().int().min(1).default(3),
-    /** The timeout to restore; null derives it from observed latency (see `derive`). */
-    defaultTimeoutMs: z.number().positive().nullable().default(null),
+    /**
+     * The worker's own timeout when it does not report one (`metrics.timeout`): cuts start from
+     * it, recovery restores it. null: only a reported timeout is used (no report, no action);
+     * 'derive': guess it from healthy latency (see `derive`) — a guess can sit above the real one.
+     */
+    defaultTimeoutMs: z.union([z.number().positive(), z.literal('derive')]).nullable().default(null),
     derive: z
       .object({
         /** Learned from non-overloaded windows without an active cut: quantile × headroom. */
@@ -62,7 +74,7 @@ export const adaptiveTimeoutParamsSchema = z
         headroom: z.number().min(1).default(2),
         /** EWMA weight of the newest window. */
         alpha: z.number().gt(0).max(1).default(0.2),
-        /** Windows of learning before the derived default is trusted (until then: maxTimeoutMs). */
+        /** Windows of learning before the derived default is trusted (until then: no action). */
         minWindows: z.number().int().min(1).default(5),
       })
       .strict()
@@ -112,7 +124,7 @@ export const adaptiveTimeoutParamsSchema = z
         message: `minTimeoutMs (${p.minTimeoutMs}) must be below maxTimeoutMs (${p.maxTimeoutMs})`,
       });
     }
-    if (p.defaultTimeoutMs !== null && (p.defaultTimeoutMs < p.minTimeoutMs || p.defaultTimeoutMs > p.maxTimeoutMs)) {
+    if (typeof p.defaultTimeoutMs === 'number' && (p.defaultTimeoutMs < p.minTimeoutMs || p.defaultTimeoutMs > p.maxTimeoutMs)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['defaultTimeoutMs'],

@@ -12,6 +12,13 @@
  *
  * The timeout in force is read from the policy's leases, never remembered: a cut that a
  * guardrail blocked, or a lease that lapsed, leaves the worker at what it really has.
+ *
+ * The reference — the timeout the worker has on its own, which a cut starts from and a
+ * recovery restores — is the one it reports (`metrics.timeout`, learned from windows
+ * without a lease), else `defaultTimeoutMs`, else (opt-in, `'derive'`) a guess from its
+ * healthy latency. Without one the policy holds: a cut from a guessed reference could set
+ * a timeout above the one in force, the opposite of shedding. A cut never goes above the
+ * reference, and the additive increase restores towards it, never beyond.
  */
 import type { Evidence } from '../model/command';
 import { completeParams, emptyParams } from '../actions/params';
@@ -27,6 +34,8 @@ interface TargetState extends TriggerMemory {
   /** EWMA of the derive quantile over healthy windows, ms; null until the first one. */
   learned: number | null;
   learnedWindows: number;
+  /** The timeout the worker reported while no lease of ours was in force, ms; null until one. */
+  reported: number | null;
 }
 
 export interface AdaptiveTimeoutState {
@@ -46,18 +55,20 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
 
   const clampMs = (ms: number) => Math.round(Math.min(p.maxTimeoutMs, Math.max(p.minTimeoutMs, ms)));
 
-  function defaultTimeout(t: TargetState): number {
-    if (p.defaultTimeoutMs !== null) return Math.round(p.defaultTimeoutMs);
-    // Until enough healthy windows were seen, assume the most permissive timeout we allow:
-    // the first cut then starts from the top of the range rather than from a guess.
-    if (t.learned === null || t.learnedWindows < p.derive.minWindows) return clampMs(p.maxTimeoutMs);
-    return clampMs(t.learned * p.derive.headroom);
+  /** The timeout to cut from and restore to (see the header); null when nothing says what the worker has. */
+  function referenceTimeout(t: TargetState): number | null {
+    if (t.reported !== null) return clampMs(t.reported);
+    if (typeof p.defaultTimeoutMs === 'number') return Math.round(p.defaultTimeoutMs);
+    if (p.defaultTimeoutMs === 'derive' && t.learned !== null && t.learnedWindows >= p.derive.minWindows) return clampMs(t.learned * p.derive.headroom);
+    return null;
   }
 
   function decide(target: string, t: TargetState, rs: Reading[], current: number | null, win: { windowStart: number; windowEnd: number }): Proposal | null {
-    const def = defaultTimeout(t);
+    const def = referenceTimeout(t);
+    if (def === null) return null; // no reference: a cut could raise the timeout in force
     if (t.streak.over >= p.overloadWindows) {
-      const base = current ?? def;
+      // Never from above the reference: a cut lowers the timeout the worker has, or does nothing.
+      const base = Math.min(current ?? def, def);
       const next = Math.max(Math.round(p.minTimeoutMs), Math.round(base * p.decreaseFactor));
       if (next >= base) return null; // already at the floor: hold (the lease is renewed)
       const over = rs.filter(isOver);
@@ -136,7 +147,9 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
         const memory = read.learn(over || lease !== null);
         let learned = prev?.learned ?? null;
         let learnedWindows = prev?.learnedWindows ?? 0;
-        if (p.defaultTimeoutMs === null && !over && lease === null) {
+        // The worker's own timeout: only while none of ours is in force (under a lease it reports ours).
+        const reported = lease === null ? (worst(sigs, p.metrics.timeout, 'max') ?? prev?.reported ?? null) : (prev?.reported ?? null);
+        if (p.defaultTimeoutMs === 'derive' && !over && lease === null) {
           // Learn only from healthy, unmodified windows: under a cut, latency is truncated by the timeout itself.
           const x = worst(sigs, p.metrics.latency, p.derive.quantile);
           if (x !== null) {
@@ -144,7 +157,7 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
             learnedWindows++;
           }
         }
-        const t: TargetState = { streak, learned, learnedWindows, ...memory };
+        const t: TargetState = { streak, learned, learnedWindows, reported, ...memory };
         targets[target] = t;
         const proposal = decide(target, t, rs, lease?.params.timeoutMs ?? null, win);
         if (proposal) proposals.push(proposal);

@@ -53,7 +53,7 @@ export const herdControlParamsSchema = z
     relaxWindows: z.number().int().min(1).default(2),
     /** M: consecutive calm windows at the base level before reverting. */
     calmWindows: z.number().int().min(1).default(3),
-    /** Level 0: the policy pushed first — AWS/Finagle defaults (see src/client/policy.ts). */
+    /** Level 0: the clients' own policy, escalated from — AWS/Finagle defaults, the retry library's (see src/client/policy.ts). */
     initial: z
       .object({
         strategy: z.enum(['none', 'full', 'equal', 'decorrelated']).default('full'),
@@ -65,12 +65,14 @@ export const herdControlParamsSchema = z
       })
       .strict()
       .default({}),
-    /** Each escalation level doubles base and cap and halves the budget ratio, within these bounds. */
+    /** Each escalation level doubles base and cap; level 1 sets the floor to stormBudgetFloorPerSec, each level above halves the ratio; within these bounds. */
     limits: z
       .object({
         maxBaseMs: z.number().positive().default(2_000),
         maxCapMs: z.number().positive().default(60_000),
         minBudgetRatio: z.number().gt(0).max(1).default(0.02),
+        /** Per-client retries/s always allowed from level 1 on: 0, so the ratio binds (a floor summed over a fleet is no budget). */
+        stormBudgetFloorPerSec: z.number().min(0).default(0),
       })
       .strict()
       .default({}),

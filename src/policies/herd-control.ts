@@ -7,9 +7,21 @@
  * and a retry budget (Finagle's RetryBudget, https://twitter.github.io/finagle/guide/Clients.html#retries;
  * Envoy's retry budgets, https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto).
  *
- * While the herd persists, escalate one level per action (double base and cap, halve the
- * budget ratio, within limits); when calm, relax one level at a time; at level 0 and calm
- * for M windows, revert. The level in force is read from the lease (params.extra.level).
+ * Level 0 is the clients' own policy (`initial`: the retry library's defaults), the one they
+ * run without a command — so pushing it would change nothing. A herd escalates from the
+ * level in force: the first action pushes level 1 (double base and cap, and make the
+ * clients' own budget ratio bind by withdrawing its per-client floor — the storm trigger is
+ * "more retries than that ratio allows"), and each later one a level more (double base and
+ * cap again, halve the ratio), within limits — but only once the storm has outlasted the level in force by N windows, so the
+ * clients get to act on one level before the next is pushed. When calm, relax one level per
+ * `relaxWindows` calm windows since the last change (the same pacing down as up, which is
+ * what keeps a herd that subsides because of the policy from flapping it); from level 1,
+ * relaxing is the revert. The level in force is read from the lease (params.extra.level).
+ *
+ * Why the floor goes: a retry budget's per-client floor (Finagle's minRetriesPerSec) lets
+ * a quiet client retry at all; summed over a fleet of quiet clients it is no budget — 1,000
+ * clients at 1 request/s with a 10/s floor may retry 10,000 times a second. In a herd the
+ * ratio, which scales with each client's own traffic, must be what binds.
  */
 import type { CommandParams, Evidence } from '../model/command';
 import { completeParams, emptyParams } from '../actions/params';
@@ -33,7 +45,7 @@ export interface HerdControlState {
   targets: Readonly<Record<string, TargetState>>;
 }
 
-/** Retry parameters at escalation `level` (0 = the initial policy). */
+/** Retry parameters at escalation `level` (0 = the clients' own policy, `initial`). */
 export function herdLevelParams(p: HerdControlParams, level: number): CommandParams {
   const f = 2 ** level;
   const base = Math.min(p.limits.maxBaseMs, p.initial.baseMs * f);
@@ -43,8 +55,9 @@ export function herdLevelParams(p: HerdControlParams, level: number): CommandPar
     retryBaseMs: Math.round(base),
     retryCapMs: Math.round(cap),
     retryMaxAttempts: p.initial.maxAttempts,
-    retryBudgetRatio: Math.max(p.limits.minBudgetRatio, p.initial.budgetRatio / f),
-    retryBudgetFloorPerSec: p.initial.budgetFloorPerSec,
+    // Level 1 enforces the clients' own ratio (the floor gone); each level above halves it.
+    retryBudgetRatio: Math.max(p.limits.minBudgetRatio, p.initial.budgetRatio / 2 ** Math.max(0, level - 1)),
+    retryBudgetFloorPerSec: level === 0 ? p.initial.budgetFloorPerSec : Math.min(p.initial.budgetFloorPerSec, p.limits.stormBudgetFloorPerSec),
     extra: { level: String(level) },
   });
 }
@@ -64,6 +77,58 @@ export function herdMaxLevel(p: HerdControlParams): number {
 export function createHerdControl(config: HerdControlConfig, version: string): Policy<HerdControlState> {
   const p = config.parameters;
   const maxLevel = herdMaxLevel(p);
+
+  function decideLevel(
+    target: string,
+    at: { level: number; leased: boolean; held: number; streak: Streak },
+    why: { reasons: string[]; evidence: Evidence[]; errorShare: number | null; retryShare: number; severity: number },
+    win: { windowStart: number; windowEnd: number },
+  ): Proposal | null {
+    const { level, streak } = at;
+    if (streak.over >= p.stormWindows && at.held >= p.stormWindows) {
+      const next = level + 1;
+      if (next > maxLevel) return null; // at the strictest level: hold
+      const errorNote = why.errorShare !== null && p.storm.errorShare === null ? `; errors ${fmt(why.errorShare * 100)}%` : '';
+      return {
+        target,
+        type: 'retry_policy.set',
+        kind: 'set',
+        params: herdLevelParams(p, next),
+        severity: why.severity,
+        streak: streak.over,
+        reason: `herd for ${streak.over} windows (${why.reasons.join(', ')}${errorNote}); retry policy level ${next} (was ${level})`,
+        evidence: why.evidence,
+        ...win,
+      };
+    }
+    if (!at.leased || streak.calm < p.relaxWindows || at.held < p.relaxWindows) return null;
+    const evidence: Evidence[] = [{ signal: 'retry.share', value: why.retryShare, threshold: p.calm.retryShare, comparison: '<=' }];
+    if (level > 1) {
+      return {
+        target,
+        type: 'retry_policy.set',
+        kind: 'relax',
+        params: herdLevelParams(p, level - 1),
+        severity: 0,
+        streak: streak.calm,
+        reason: `calm for ${streak.calm} windows (retries ${fmt(why.retryShare * 100)}% ≤ ${fmt(p.calm.retryShare * 100)}%); retry policy level ${level} → ${level - 1}`,
+        evidence,
+        ...win,
+      };
+    }
+    if (streak.calm < p.calmWindows) return null;
+    return {
+      target,
+      type: 'retry_policy.revert',
+      kind: 'revert',
+      params: emptyParams(),
+      severity: 0,
+      streak: streak.calm,
+      reason: `normal for ${streak.calm} windows at level ${level}: revert to the clients' own retry policy (level 0)`,
+      evidence,
+      ...win,
+    };
+  }
 
   return {
     name: config.name,
@@ -116,7 +181,13 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
           }
         }
         const storm = evidence.length > 0;
+        const lease = view.lease(target, 'retry_policy');
+        // Under our retry policy the budget itself holds the retry share down, whether or not the
+        // failures are over: calm then also needs the errors — what the clients would retry once
+        // the lease goes — under the calm share, or the revert restarts the herd (a flap).
+        const errorsCalm = lease === null || errorShare === null || errorShare <= p.calm.retryShare;
         const calm =
+          errorsCalm &&
           (!learned || baseline === null || requests <= baseline * p.calm.rateFactor) &&
           retryShare <= p.calm.retryShare &&
           (p.storm.errorShare === null || errorShare === null || errorShare <= p.storm.errorShare) &&
@@ -128,48 +199,12 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
         const learnedBaseline = storm ? baseline : ewmaStep(baseline, requests, p.baseline.alpha);
         targets[target] = { streak, baseline: learnedBaseline, baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1), ...(burn === undefined ? {} : { burn }) };
 
-        const lease = view.lease(target, 'retry_policy');
-        const level = lease === null ? null : Number.parseInt(lease.params.extra.level ?? '0', 10) || 0;
-        if (streak.over >= p.stormWindows) {
-          const next = level === null ? 0 : level + 1;
-          if (next > maxLevel) continue; // at the strictest level: hold
-          const errorNote = errorShare !== null && p.storm.errorShare === null ? `; errors ${fmt(errorShare * 100)}%` : '';
-          proposals.push({
-            target,
-            type: 'retry_policy.set',
-            kind: 'set',
-            params: herdLevelParams(p, next),
-            severity: Math.max(surgeAt !== null ? requests / surgeAt : 0, retryShare / p.storm.retryShare),
-            streak: streak.over,
-            reason: `herd for ${streak.over} windows (${reasons.join(', ')}${errorNote}); retry policy level ${next}${level === null ? '' : ` (was ${level})`}`,
-            evidence,
-            ...win,
-          });
-        } else if (level !== null && streak.calm >= p.relaxWindows && level > 0) {
-          proposals.push({
-            target,
-            type: 'retry_policy.set',
-            kind: 'relax',
-            params: herdLevelParams(p, level - 1),
-            severity: 0,
-            streak: streak.calm,
-            reason: `calm for ${streak.calm} windows (retries ${fmt(retryShare * 100)}% ≤ ${fmt(p.calm.retryShare * 100)}%); retry policy level ${level} → ${level - 1}`,
-            evidence: [{ signal: 'retry.share', value: retryShare, threshold: p.calm.retryShare, comparison: '<=' }],
-            ...win,
-          });
-        } else if (level === 0 && streak.calm >= p.calmWindows) {
-          proposals.push({
-            target,
-            type: 'retry_policy.revert',
-            kind: 'revert',
-            params: emptyParams(),
-            severity: 0,
-            streak: streak.calm,
-            reason: `normal for ${streak.calm} windows at level 0: revert the retry policy`,
-            evidence: [{ signal: 'retry.share', value: retryShare, threshold: p.calm.retryShare, comparison: '<=' }],
-            ...win,
-          });
-        }
+        const level = lease === null ? 0 : Number.parseInt(lease.params.extra.level ?? '0', 10) || 0;
+        // Windows since the level in force was set: a level gets N windows to act before the next.
+        const span = win.windowEnd - win.windowStart;
+        const held = lease === null || span <= 0 ? Infinity : Math.round((win.windowEnd - lease.changedAt) / span);
+        const proposal = decideLevel(target, { level, leased: lease !== null, held, streak }, { reasons, evidence, errorShare, retryShare, severity: Math.max(surgeAt !== null ? requests / surgeAt : 0, retryShare / p.storm.retryShare) }, win);
+        if (proposal !== null) proposals.push(proposal);
       }
       if (windowMs > 0) {
         const horizon = eventTime - p.forgetAfterWindows * windowMs;

@@ -80,7 +80,7 @@ export function prepareHerd(opts: RunOptions, params: Partial<HerdParams> = {}):
       apply(target, _family, params, expiresAt, now) {
         if (target !== SERVICE) return;
         for (const r of model.retriers) applyRetryPolicyCommand(r, { type: 'retry_policy.set', params, expiresAt });
-        setLevel(1 + Number(params.extra.level ?? 0), now);
+        setLevel(Number(params.extra.level ?? 0), now);
       },
       revert(target, _family, now) {
         if (target !== SERVICE) return;
@@ -112,7 +112,7 @@ function finishHerd(opts: RunOptions, p: HerdParams, start: number, seconds: num
     errors: { name: 'errors', unit: '/s', points: scoped('errors') },
     succeeded: { name: 'logical requests succeeded', unit: '/s', points: windowed(model.truth.succeeded, start, WINDOW_MS, 'rate') },
     offered: { name: 'logical requests started', unit: '/s', points: windowed(model.truth.started, start, WINDOW_MS, 'rate') },
-    retryLevel: { name: 'retry policy in force (0 = clients’ own, n = herd-control level n−1)', unit: '', points: levelSteps, style: 'step' },
+    retryLevel: { name: 'retry policy in force (0 = clients’ own, n = herd-control level n)', unit: '', points: levelSteps, style: 'step' },
   };
   series.retryShare = { name: 'retries / requests', unit: '', points: ratio(series.retries.points, series.attempts.points) };
 

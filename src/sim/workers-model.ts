@@ -220,6 +220,8 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
         out.push({ ts, source: w.id, metric: 'queue.depth', value: w.queue.length - w.head, tags: {} });
         out.push({ ts, source: w.id, metric: 'inflight', value: w.slots.filter((s) => s !== null).length, tags: {} });
         out.push({ ts, source: w.id, metric: 'query.timeouts', value: w.timeouts, tags: {} });
+        // The timeout in force, as a worker exposes its config: the policy's reference for cuts.
+        out.push({ ts, source: w.id, metric: 'query.timeout_ms', value: w.timeoutMs, tags: {} });
         w.timeouts = 0;
       }
       // In event-time order, as one producer per host would write them (stable: ties keep worker order).

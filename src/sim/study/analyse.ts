@@ -3,8 +3,10 @@
  *
  * 1. Phase one, training seeds: every variant off and at every static point.
  * 2. One static point per family — the one an operator would pick for a service without
- *    knowing the next incident's shape: the highest mean, over the family's variants, of its
- *    headline figure relative to off (so every variant counts alike whatever its scale).
+ *    knowing the next incident's shape: the highest geometric mean, over the family's
+ *    variants, of its headline figure relative to off (so every variant counts alike whatever
+ *    its scale). Ratios are aggregated geometrically: a 10× win and a 10× loss cancel, where
+ *    an arithmetic mean would let a few huge wins outweigh a catastrophic loss.
  *    Beside it, per variant, the static point best for that variant alone (on the same
  *    training seeds): an upper reference no operator could pick in advance.
  * 3. Phase two: every variant on (all seeds), and off, the family's static point and the
@@ -56,7 +58,7 @@ export function phaseOneTasks(plan: StudyPlan): CellTask[] {
 export interface StaticChoice {
   /** The family's static point (its name). */
   chosen: string;
-  /** Mean headline ratio vs off on the training seeds, by static point. */
+  /** Geometric mean headline ratio vs off on the training seeds, by static point. */
   scores: Record<string, number>;
   /** Per variant: the static point best for it alone on the training seeds. */
   perVariant: Record<string, string>;
@@ -68,7 +70,7 @@ export function chooseStatic(spec: FamilySpec, cells: Cells, training: readonly 
   const perVariant: Record<string, string> = {};
   for (const s of spec.statics) {
     const ratios = spec.variants.map((v) => betterRatio(cells.mean(spec.family, v.name, `static:${s.name}`, training, h.key), cells.mean(spec.family, v.name, 'off', training, h.key), h.better));
-    scores[s.name] = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+    scores[s.name] = geometricMean(ratios);
   }
   const best = (score: (name: string) => number): string =>
     spec.statics.reduce((b, s) => (score(s.name) > score(b) ? s.name : b), spec.statics[0].name);
@@ -149,8 +151,9 @@ export interface FamilyResult {
   summary: FamilySummary;
 }
 
-/** Mean of a ratio over variants, its worst (lowest) value and where. */
+/** Geometric mean of a ratio over variants, its worst (lowest) value and where. */
 export interface MeanAndWorst {
+  /** Geometric: the mean of ratios must not let a few large wins hide a loss. */
   mean: number;
   worst: number;
   worstAt: string;
@@ -213,11 +216,26 @@ function variantResult(spec: FamilySpec, v: Variant, choice: StaticChoice, cells
   };
 }
 
-/** The mean of `pick` over `items` and its lowest value, named by `name`. */
+/** Bounds of a ratio before its logarithm: a figure at 0 on one arm gives 0 or ∞, which would swamp every other variant. */
+const RATIO_FLOOR = 1e-9;
+const RATIO_CEILING = 1e9;
+
+/**
+ * Geometric mean of ratios (NaN for none): the mean that treats ×k and ÷k alike, the right
+ * one for ratios (Fleming & Wallace, "How not to lie with statistics: the correct way to
+ * summarize benchmark results", CACM 1986, https://doi.org/10.1145/5666.5673).
+ */
+export function geometricMean(ratios: readonly number[]): number {
+  if (ratios.length === 0) return NaN;
+  const logs = ratios.map((r) => Math.log(Math.min(RATIO_CEILING, Math.max(RATIO_FLOOR, r))));
+  return Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
+}
+
+/** The geometric mean of `pick` over `items` and its lowest value, named by `name`. */
 export function meanAndWorst<T>(items: readonly T[], pick: (x: T) => number, name: (x: T) => string): MeanAndWorst {
   const xs = items.map(pick);
   const i = xs.reduce((b, x, k) => (x < xs[b] ? k : b), 0);
-  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, worst: xs[i], worstAt: items[i] === undefined ? '' : name(items[i]) };
+  return { mean: geometricMean(xs), worst: xs[i], worstAt: items[i] === undefined ? '' : name(items[i]) };
 }
 
 export function summarise(variants: readonly VariantResult[]): FamilySummary {

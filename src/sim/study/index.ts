@@ -12,7 +12,7 @@ import { FAMILIES, type FamilySpec } from './variants';
 
 export { runCell, runCellResult, type Arm, type CellResult, type CellTask } from './run';
 export { FAMILIES, familySpec, type Family, type FamilySpec, type Variant, type StaticPoint, type Headline } from './variants';
-export { betterRatio, type StudyPlan, type FamilyResult, type FamilySummary, type VariantResult, type StaticChoice, type Spread, type NoActionCheck } from './analyse';
+export { betterRatio, geometricMean, type StudyPlan, type FamilyResult, type FamilySummary, type VariantResult, type StaticChoice, type Spread, type NoActionCheck } from './analyse';
 export { studyReport, studySummaryLines } from './report';
 export { readmeTable, tableIn, README_VARIANTS, README_START, README_END, type SeedOne, type RecordedStudy } from './readme';
 

@@ -82,10 +82,30 @@ describe('adaptive-timeout', () => {
     expect(changes).toEqual([2]);
   });
 
-  it('derives the default from p99.9 × headroom of healthy windows', () => {
+  it('cuts from the timeout the worker reports, never above it, and restores towards it, never beyond', () => {
+    // The configured default (8000) is far above what the worker really has (1500): the report wins.
+    const depths = [80, 80, 80, 80, 5, 5, 5, 5, 5, 5];
+    const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i]), sig({ metric: 'query.timeout_ms', value: 1500, i, source: 'w1' })]);
+    const sets = steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => c.params.timeoutMs as number));
+    expect(sets[0]).toBe(750);
+    for (const ms of sets) expect(ms).toBeLessThan(1500);
+    const revert = steps.findIndex((s) => s.commands.some((c) => c.type === 'query_timeout.revert'));
+    expect(revert).toBeGreaterThan(3);
+  });
+
+  it('holds without a reference: no reported timeout and none configured means no cut that could raise it', () => {
+    const policy = { ...base, parameters: { ...base.parameters, defaultTimeoutMs: null } };
+    const steps = run(engineFor(policy), 8, (i) => [queue(i, 500)]);
+    expect(steps.flatMap((s) => s.commands)).toHaveLength(0);
+    // The same overload with the worker reporting its timeout: cut from it.
+    const reported = run(engineFor(policy), 8, (i) => [queue(i, 500), sig({ metric: 'query.timeout_ms', value: 2000, i, source: 'w1' })]);
+    expect(reported.flatMap((s) => s.commands)[0].params.timeoutMs).toBe(1000);
+  });
+
+  it('derives the default from p99.9 × headroom of healthy windows when asked to', () => {
     const policy = {
       ...base,
-      parameters: { ...base.parameters, defaultTimeoutMs: null, high: { queueDepth: 50, latencyMs: null, inflight: null }, derive: { minWindows: 3, headroom: 2 } },
+      parameters: { ...base.parameters, defaultTimeoutMs: 'derive', high: { queueDepth: 50, latencyMs: null, inflight: null }, derive: { minWindows: 3, headroom: 2 } },
     };
     const steps = run(engineFor(policy), 8, (i) => [
       sig({ metric: 'query.latency_ms', value: 2000, i, source: 'w1' }),

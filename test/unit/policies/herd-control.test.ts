@@ -15,6 +15,7 @@ describe('herd-control', () => {
     // 0-4 normal, 5-12 storm, 13-24 calm
     const at = (i: number) => (i < 5 ? traffic(i, 100, 2) : i < 13 ? traffic(i, 400, 150) : traffic(i, 100, 1));
     const steps = run(engineFor(policy), 25, at);
+    // (errors are not reported here: calm is judged on the retry share alone)
     const changes = steps.flatMap((s) =>
       s.decisions
         .filter((d) => d.kind === 'acted' || d.kind === 'reverted')
@@ -23,21 +24,46 @@ describe('herd-control', () => {
           return { i: s.i, type: c?.type, level: c?.params.extra.level ?? null, base: c?.params.retryBaseMs ?? null, ratio: c?.params.retryBudgetRatio ?? null };
         }),
     );
-    expect(changes[0]).toEqual({ i: 6, type: 'retry_policy.set', level: '0', base: 100, ratio: 0.2 });
-    expect(changes[1]).toEqual({ i: 8, type: 'retry_policy.set', level: '1', base: 200, ratio: 0.1 });
-    expect(changes[2]).toEqual({ i: 10, type: 'retry_policy.set', level: '2', base: 400, ratio: 0.05 });
-    expect(changes[3]).toEqual({ i: 12, type: 'retry_policy.set', level: '3', base: 800, ratio: 0.025 });
-    // calm from 13: relax one level per window once calm for 2 windows, revert at level 0 after 3.
+    // Level 0 is what the clients run already: the first action is level 1, a real change.
+    // Level 1 makes the clients' own 20% ratio bind (no floor); the levels above halve it.
+    expect(changes[0]).toEqual({ i: 6, type: 'retry_policy.set', level: '1', base: 200, ratio: 0.2 });
+    expect(changes[1]).toEqual({ i: 8, type: 'retry_policy.set', level: '2', base: 400, ratio: 0.1 });
+    expect(changes[2]).toEqual({ i: 10, type: 'retry_policy.set', level: '3', base: 800, ratio: 0.05 });
+    expect(changes[3]).toEqual({ i: 12, type: 'retry_policy.set', level: '4', base: 1600, ratio: 0.025 });
+    // calm from 13: relax one level per 2 calm windows since the last change (as paced as the escalation);
+    // from level 1 the next step down is the revert.
     expect(changes.slice(4).map((c) => [c.i, c.type, c.level])).toEqual([
-      [14, 'retry_policy.set', '2'],
-      [15, 'retry_policy.set', '1'],
-      [16, 'retry_policy.set', '0'],
-      [17, 'retry_policy.revert', null],
+      [14, 'retry_policy.set', '3'],
+      [16, 'retry_policy.set', '2'],
+      [18, 'retry_policy.set', '1'],
+      [20, 'retry_policy.revert', null],
     ]);
     const first = steps[6].commands[0];
     expect(first.target).toBe('api');
-    expect(first.params).toMatchObject({ retryStrategy: 'full', retryCapMs: 20_000, retryMaxAttempts: 3, retryBudgetFloorPerSec: 10 });
+    // The per-client floor is withdrawn from level 1: the ratio binds.
+    expect(first.params).toMatchObject({ retryStrategy: 'full', retryCapMs: 40_000, retryMaxAttempts: 3, retryBudgetFloorPerSec: 0 });
     expect(Object.keys(steps[24].state.leases)).toHaveLength(0);
+  });
+
+  it('gives each level N windows to act before the next, however short the cooldown', () => {
+    const slow = { ...policy, parameters: { ...policy.parameters, stormWindows: 3 } };
+    const at = (i: number) => (i < 5 ? traffic(i, 100, 2) : traffic(i, 400, 150));
+    const steps = run(engineFor(slow), 17, at);
+    const sets = steps.flatMap((s) => s.decisions.filter((d) => d.kind === 'acted').map(() => s.i));
+    expect(sets).toEqual([7, 10, 13, 16]);
+  });
+
+  it('under its retry policy, waits for the errors to subside before calling calm: the budget alone holds retries down', () => {
+    // A storm, then the budget caps retries at 2% while errors stay at 30%: no revert (a revert would restart the herd).
+    const withErrors = (i: number, requests: number, retries: number, errors: number) => [
+      ...traffic(i, requests, retries),
+      sig({ metric: 'errors', value: errors, i, source: 'c1', tags: { service: 'api' } }),
+    ];
+    const at = (i: number) => (i < 5 ? withErrors(i, 100, 2, 1) : i < 8 ? withErrors(i, 100, 40, 30) : i < 20 ? withErrors(i, 100, 2, 30) : withErrors(i, 100, 1, 1));
+    const steps = run(engineFor(policy), 30, at);
+    const revertAt = steps.findIndex((s) => s.commands.some((c) => c.type === 'retry_policy.revert'));
+    expect(steps.slice(6, 20).flatMap((s) => s.commands).filter((c) => c.type === 'retry_policy.revert')).toHaveLength(0);
+    expect(revertAt).toBeGreaterThanOrEqual(20);
   });
 
   it('detects a surge against the learned baseline even without retries', () => {
