@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo, hostname } from 'node:os';
 import type { Command } from 'commander';
 import { createRecordCodec } from '../codec';
@@ -64,17 +64,29 @@ export function registerControlCommand(program: Command): void {
     .option('--key-id <id>', 'the id the processors will know it by', 'default')
     .action((opts: { out: string; keyId: string }) => {
       const pair = generateEd25519();
-      try {
-        writeFileSync(opts.out, `${pair.privateKey}\n`, { mode: 0o600, flag: 'wx' });
-      } catch (err) {
-        throw new HomeostatError('USAGE', `cannot create ${opts.out} (${(err as Error).message}); give a new file name`);
+      const pub = `${opts.out}.pub`;
+      // Both files are created, never overwritten: a key pair is replaced on purpose, not by a typo.
+      for (const f of [opts.out, pub]) {
+        if (existsSync(f)) throw new HomeostatError('USAGE', `${f} exists; keygen never overwrites a key: give a new file name with --out`);
       }
+      createOnce(opts.out, `${pair.privateKey}\n`, 0o600);
+      createOnce(pub, `${pair.publicKey}\n`, 0o644);
       process.stdout.write(
-        `private key written to ${opts.out} (keep it off the processors' hosts)\n` +
-          `add to every processor's config:\n\ncontrol:\n  keys:\n    - id: ${opts.keyId}\n      publicKey: '${pair.publicKey}'\n      # allow: [pause, resume, mode, exclude, include, kill, unkill]   # default: all but unkill\n\n` +
+        `private key written to ${opts.out} (keep it off the processors' hosts), public key to ${pub}\n` +
+          "add to every processor's config (or give the public key inline as publicKey):\n\n" +
+          `control:\n  keys:\n    - id: ${opts.keyId}\n      publicKeyFile: ${pub}   # publicKey: '${pair.publicKey}'\n` +
+          '      # allow: [pause, resume, mode, exclude, include, kill, unkill]   # default: all but unkill\n\n' +
           `then sign with: homeostat control <kind> --key-file ${opts.out} --key-id ${opts.keyId}\n`,
       );
     });
+}
+
+function createOnce(file: string, text: string, mode: number): void {
+  try {
+    writeFileSync(file, text, { mode, flag: 'wx' });
+  } catch (err) {
+    throw new HomeostatError('USAGE', `cannot create ${file} (${(err as Error).message}); give a new file name with --out`);
+  }
 }
 
 /** The operator's signing key: --key-file, else the env var; a record cannot be written unsigned. */

@@ -21,7 +21,8 @@ describe('homeostat control keygen', () => {
     expect(await main(['node', 'homeostat', 'control', 'keygen', '--out', file, '--key-id', 'alice'])).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const pub = rawPublicKey(parseEd25519PrivateKey(readFileSync(file, 'utf8'), file));
-    expect(out).toContain(`- id: alice\n      publicKey: 'base64:${pub}'`);
+    expect(out).toContain(`- id: alice\n      publicKeyFile: ${file}.pub   # publicKey: 'base64:${pub}'`);
+    expect(readFileSync(`${file}.pub`, 'utf8').trim()).toBe(`base64:${pub}`);
     expect(out).toContain(`--key-file ${file} --key-id alice`);
   });
 
@@ -30,7 +31,7 @@ describe('homeostat control keygen', () => {
     expect(await main(['node', 'homeostat', 'control', 'keygen', '--out', file])).toBe(0);
     const before = readFileSync(file, 'utf8');
     expect(await main(['node', 'homeostat', 'control', 'keygen', '--out', file])).toBe(2);
-    expect(err).toMatch(/cannot create/);
+    expect(err).toMatch(/exists; keygen never overwrites/);
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
