@@ -17,8 +17,8 @@
  *     command latency after window close (the broker's reads and writes come on top).
  * One window in a hundred series is overloaded (queue depth above the policy's high
  * threshold, a different hundredth each window), so each window produces commands; the
- * policy is the adaptive timeout of bench/latency.ts with its permissive guardrails, in
- * enforce mode, commands signed (Ed25519) and verified as in `homeostat run`.
+ * policy is the adaptive timeout of bench/latency.ts with its permissive guardrails (lease
+ * caps raised too), in enforce mode, commands signed (Ed25519) and verified as in `homeostat run`.
  *
  * Sustained finals/s = finals / (buffering + release time), wall and per CPU-second. Memory:
  * heapUsed and RSS after each window (max over the run). Baseline in the same child: sorting
@@ -87,7 +87,10 @@ function stage(partitions: number) {
     rateLimit: { burst: 1_000_000, perWindow: 1_000_000 },
     blastRadius: { fraction: 1 },
     circuitBreaker: { maxActionsWithoutRecovery: 1_000_000 },
-    global: { rateLimit: { burst: 1_000_000, perWindow: 1_000_000 } },
+    // The default lease caps (1000 a policy, 10k in all) would block all but the first
+    // windows' commands at these sizes: the study measures the work, not the caps.
+    maxActiveLeases: 1_000_000,
+    global: { rateLimit: { burst: 1_000_000, perWindow: 1_000_000 }, maxActiveLeases: 1_000_000 },
   };
   const signing = loadSigningKey({ keyId: 'bench', env: { HOMEOSTAT_SIGNING_KEY: `base64:${Buffer.alloc(32, 7).toString('base64')}` } });
   const decisions = createDecisionEngine({ policies, guardrails, modeOverride: 'enforce', signing });

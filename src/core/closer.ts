@@ -7,8 +7,12 @@
  * stored once, in the pane [k·advance, (k+1)·advance) holding them; a window is the union
  * of its size/advance panes ("No pane, no gain", Li et al., SIGMOD Record 2005,
  * https://doi.org/10.1145/1058150.1058158). Pane p is freed when window p — the last one
- * covering it — closes. Closing groups the panes' (series, value) columns by series with a
- * counting sort, then builds each series' sketch from its contiguous run of values.
+ * covering it — closes. Each pane's (series, value) columns are grouped by series once, by a
+ * stable counting sort, when the first window covering the pane closes (records that reach
+ * the pane later are regrouped in when next read); each window then gathers its series'
+ * runs pane by pane and builds each series' sketch from them. The values reach the sketch
+ * in the same order as before panes were grouped — pane by pane, arrival order within a
+ * pane — so the floating-point sums, and so every output, are unchanged.
  *
  * Order: windows close in ascending start (hence end); within a window, outputs are sorted
  * by key (code-unit order). So every batch of outputs is sorted by (windowEnd, key).
@@ -19,7 +23,7 @@ import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history'
 import { sketchToBase64 } from '../signals/sketch-codec';
 import { buildSignal } from '../signals/window-signal';
 import { compareKeys } from './series-key';
-import { ensureIdCapacity, releaseBatch } from './batches';
+import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
 import { EMITTED_START, HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
 import type { Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
@@ -74,6 +78,16 @@ interface GroupAcc {
 function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutput[]): void {
   const e = s + c.size;
   const cs = st.close;
+  // Each pane is grouped by series once (the first window covering it closes first), so
+  // the passes below cost one step per (pane, series) run, not per record and window.
+  const batches: PaneBatch[] = [];
+  const starts = st.paneStarts;
+  for (let i = 0; i < starts.length && starts[i] < e; i++) {
+    const b = st.batches.get(starts[i]);
+    if (b === undefined) continue;
+    groupBatch(st, b);
+    batches.push(b);
+  }
   ensureIdCapacity(cs, st.seriesById.length);
   const now = (cs.stampNow = (cs.stampNow + 1) | 0);
   const { counts, stamp, cursor } = cs;
@@ -81,21 +95,18 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   touched.length = 0;
 
   // Pass 1: count each series' entries in the window's panes.
-  const batches: PaneBatch[] = [];
-  const starts = st.paneStarts;
-  for (let i = 0; i < starts.length && starts[i] < e; i++) {
-    const b = st.batches.get(starts[i]);
-    if (b === undefined) continue;
-    batches.push(b);
-    const ids = b.ids;
-    for (let k = 0; k < b.len; k++) {
-      const id = ids[k];
+  for (const b of batches) {
+    const runs = b.runs;
+    const runIds = runs.ids;
+    const lens = runs.lens;
+    for (let r = 0; r < runs.count; r++) {
+      const id = runIds[r];
       if (stamp[id] !== now) {
         stamp[id] = now;
         counts[id] = 0;
         touched.push(id);
       }
-      counts[id] += 1;
+      counts[id] += lens[r];
     }
     if (b.compacted !== null) {
       for (const id of b.compacted.keys()) {
@@ -148,9 +159,16 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   }
   const grouped = cs.grouped;
   for (const b of batches) {
-    const ids = b.ids;
     const values = b.values;
-    for (let k = 0; k < b.len; k++) grouped[cursor[ids[k]]++] = values[k];
+    const { ids: runIds, starts: runStarts, lens } = b.runs;
+    for (let r = 0; r < b.runs.count; r++) {
+      const id = runIds[r];
+      let at = cursor[id];
+      const from = runStarts[r];
+      const to = from + lens[r];
+      for (let k = from; k < to; k++) grouped[at++] = values[k];
+      cursor[id] = at;
+    }
   }
 
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
