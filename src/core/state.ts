@@ -127,6 +127,8 @@ export interface CloseScratch {
   /** Spare columns a pane is grouped into, then swapped with the pane's own (same lengths). */
   spareIds: Int32Array;
   spareValues: Float64Array;
+  /** Series by rank while a window's list is ordered (all undefined in between). */
+  rankSlots: (Series | undefined)[];
 }
 
 export interface InternalState {
@@ -254,6 +256,7 @@ export function newState(trendWindows: number): InternalState {
       sketch: null,
       spareIds: new Int32Array(0),
       spareValues: new Float64Array(0),
+      rankSlots: [],
     },
   };
 }
