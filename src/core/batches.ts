@@ -70,8 +70,9 @@ export function ensureIdCapacity(cs: CloseScratch, n: number): void {
 }
 
 /**
- * Folds every entry into per-series sketches and empties the columns: a counting sort by
- * series id first, so each series' sketch is looked up once per compaction, not per entry.
+ * Folds every entry into per-series sketches and empties the columns: the pane is grouped
+ * by series first (groupBatch), so each series' sketch is looked up once per compaction,
+ * not per entry, and takes its values in arrival order.
  */
 export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
   let sketches = b.compacted;
@@ -79,46 +80,19 @@ export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
     sketches = new Map();
     b.compacted = sketches;
   }
-  const cs = st.close;
-  ensureIdCapacity(cs, st.seriesById.length);
-  const now = (cs.stampNow = (cs.stampNow + 1) | 0);
-  const { counts, stamp, cursor } = cs;
-  const touched = cs.touched;
-  touched.length = 0;
-  const ids = b.ids;
-  const n = b.len;
-  for (let k = 0; k < n; k++) {
-    const id = ids[k];
-    if (stamp[id] !== now) {
-      stamp[id] = now;
-      counts[id] = 0;
-      touched.push(id);
-    }
-    counts[id] += 1;
-  }
-  let total = 0;
-  for (const id of touched) {
-    cursor[id] = total;
-    total += counts[id];
-  }
-  if (cs.grouped.length < total) {
-    let cap = cs.grouped.length;
-    while (cap < total) cap *= 2;
-    cs.grouped = new Float64Array(cap);
-  }
-  const grouped = cs.grouped;
+  groupBatch(st, b);
+  const { ids, starts, lens } = b.runs;
   const values = b.values;
-  for (let k = 0; k < n; k++) grouped[cursor[ids[k]]++] = values[k];
-  for (const id of touched) {
+  for (let r = 0; r < b.runs.count; r++) {
+    const id = ids[r];
     let sk = sketches.get(id);
     if (sk === undefined) {
       sk = createSketch(c.sketch);
       sketches.set(id, sk);
     }
-    const end = cursor[id];
-    for (let j = end - counts[id]; j < end; j++) sk.add(grouped[j]);
+    const end = starts[r] + lens[r];
+    for (let k = starts[r]; k < end; k++) sk.add(values[k]);
   }
-  touched.length = 0;
   b.len = 0;
   b.grouped = 0;
   b.runs.count = 0;
