@@ -26,7 +26,7 @@ import { compareKeys } from './series-key';
 import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
 import { EMITTED_START, HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
-import type { Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
+import type { CloseScratch, Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
 import type { EngineOutput } from './types';
 import { firstOpenWindowStart } from './watermark';
 
@@ -145,31 +145,7 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   refreshRanks(st);
   orderByRank(list, cs.rankSlots);
 
-  // Pass 2: scatter values into `grouped`, series after series in output order.
-  let total = 0;
-  for (const se of list) {
-    if (stamp[se.id] !== now) continue;
-    cursor[se.id] = total;
-    total += counts[se.id];
-  }
-  if (cs.grouped.length < total) {
-    let cap = cs.grouped.length;
-    while (cap < total) cap *= 2;
-    cs.grouped = new Float64Array(cap);
-  }
-  const grouped = cs.grouped;
-  for (const b of batches) {
-    const values = b.values;
-    const { ids: runIds, starts: runStarts, lens } = b.runs;
-    for (let r = 0; r < b.runs.count; r++) {
-      const id = runIds[r];
-      let at = cursor[id];
-      const from = runStarts[r];
-      const to = from + lens[r];
-      for (let k = from; k < to; k++) grouped[at++] = values[k];
-      cursor[id] = at;
-    }
-  }
+  const grouped = gatherRuns(cs, list, batches, now);
 
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   const signals: WindowSignal[] = [];
@@ -263,6 +239,45 @@ function orderByRank(list: Series[], slots: (Series | undefined)[]): void {
       slots[r] = undefined;
     }
   }
+}
+
+/**
+ * Pass 2 of a close: lays each series' values out contiguously, pane by pane, and leaves
+ * cursor[id] at the end of its values in the returned array. A window of one pane (tumbling
+ * windows) already has them so in the pane's grouped columns: no copy.
+ */
+function gatherRuns(cs: CloseScratch, list: readonly Series[], batches: readonly PaneBatch[], now: number): Float64Array {
+  const { counts, stamp, cursor } = cs;
+  if (batches.length === 1) {
+    const { ids, starts, lens, count } = batches[0].runs;
+    for (let r = 0; r < count; r++) cursor[ids[r]] = starts[r] + lens[r];
+    return batches[0].values;
+  }
+  let total = 0;
+  for (const se of list) {
+    if (stamp[se.id] !== now) continue;
+    cursor[se.id] = total;
+    total += counts[se.id];
+  }
+  if (cs.grouped.length < total) {
+    let cap = cs.grouped.length;
+    while (cap < total) cap *= 2;
+    cs.grouped = new Float64Array(cap);
+  }
+  const grouped = cs.grouped;
+  for (const b of batches) {
+    const values = b.values;
+    const { ids: runIds, starts: runStarts, lens } = b.runs;
+    for (let r = 0; r < b.runs.count; r++) {
+      const id = runIds[r];
+      let at = cursor[id];
+      const from = runStarts[r];
+      const to = from + lens[r];
+      for (let k = from; k < to; k++) grouped[at++] = values[k];
+      cursor[id] = at;
+    }
+  }
+  return grouped;
 }
 
 /** Pushes both key-sorted lists into `out` in key order. */
