@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { createEngine, type EngineConfigInput, type EngineInput } from '../../../src/core';
 import type { WindowSignal } from '../../../src/model/signal';
 import { createSketch } from '../../../src/signals';
+import { createHistory, DEFAULT_EWMA_ALPHA, DEFAULT_TREND_WINDOWS, recordMean, type SeriesHistory } from '../../../src/signals/history';
 import { byWindow, dataFields, seriesKeyOf } from './helpers';
 
 interface Held {
@@ -99,13 +100,33 @@ function runWithOracle(config: EngineConfigInput & { window: { sizeMs: number; a
   return { got, want, counters: engine.counters(state), signals };
 }
 
+/**
+ * EWMA and trend, the inputs the policies read besides the window's data: per series, in
+ * emission order, each window with data records its mean at its position (start / advance);
+ * a zero-filled window carries the history unchanged.
+ */
+function expectHistories(signals: readonly WindowSignal[], advanceMs: number): void {
+  const histories = new Map<string, SeriesHistory>();
+  for (const s of signals) {
+    if (s.partial) continue;
+    let h = histories.get(s.key);
+    if (h === undefined) {
+      h = createHistory(DEFAULT_TREND_WINDOWS);
+      histories.set(s.key, h);
+    }
+    if (s.count > 0) recordMean(h, s.windowStart / advanceMs, s.sum / s.count, DEFAULT_EWMA_ALPHA);
+    expect([s.key, s.windowStart, s.ewma, s.trend]).toEqual([s.key, s.windowStart, h.ewma, h.trend]);
+  }
+}
+
 describe('hopping windows from grouped panes', () => {
   it('every window holds exactly the records aggregated while it was open, summed pane by pane in arrival order', () => {
     fc.assert(
       fc.property(windows, steps, fc.nat(600), fc.nat(2), (window, plan, ooo, zeroFill) => {
-        const { got, want, counters } = runWithOracle({ window, allowedOutOfOrdernessMs: ooo, zeroFillWindows: zeroFill, idleAfterMs: Infinity, scopes: [] }, plan);
+        const { got, want, counters, signals } = runWithOracle({ window, allowedOutOfOrdernessMs: ooo, zeroFillWindows: zeroFill, idleAfterMs: Infinity, scopes: [] }, plan);
         expect(counters.consumed).toBe(counters.aggregated + counters.late + counters.rejected);
         expect(got).toEqual(want);
+        expectHistories(signals, window.advanceMs);
       }),
       { numRuns: 300 },
     );
