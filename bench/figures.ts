@@ -19,7 +19,8 @@ const phase = (name: string, key: string) => (r: Json): number | undefined => {
   const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.name === name);
   return hit === undefined ? undefined : at(hit, key);
 };
-const memoryAt = (series: number, pick: (x: Json) => number | undefined) => (r: Json): number | undefined => {
+/** A value of the run's result for `series` active series (the memory and stage-two benches). */
+const ofSeries = (series: number, pick: (x: Json) => number | undefined) => (r: Json): number | undefined => {
   const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.series === series);
   return hit === undefined ? undefined : pick(hit);
 };
@@ -65,12 +66,12 @@ export const FIGURES: readonly FigureSpec[] = [
   { id: 'latency.p99.vsTx', bench: 'latency', unit: 'ratio', since: TX_RETRY, select: latency, value: (r) => at(r, 'ratioP99VsBaseline') },
   { id: 'latency-scale-out.p50', bench: 'latency-scale-out', unit: 'ms', since: TX_RETRY, select: latency, value: (r) => at(r, 'latencyMs', 'p50') },
   { id: 'latency-scale-out.p99', bench: 'latency-scale-out', unit: 'ms', since: TX_RETRY, select: latency, value: (r) => at(r, 'latencyMs', 'p99'), aim: { atMost: 100 } },
-  { id: 'memory.10k', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: memoryAt(10_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
-  { id: 'memory.100k', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: memoryAt(100_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
-  { id: 'memory.1m', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: memoryAt(1_000_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
-  { id: 'memory.10k.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: memoryAt(10_000, (x) => at(x, 'ratio')) },
-  { id: 'memory.100k.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: memoryAt(100_000, (x) => at(x, 'ratio')) },
-  { id: 'memory.1m.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: memoryAt(1_000_000, (x) => at(x, 'ratio')) },
+  { id: 'memory.10k', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: ofSeries(10_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
+  { id: 'memory.100k', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: ofSeries(100_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
+  { id: 'memory.1m', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: ofSeries(1_000_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
+  { id: 'memory.10k.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: ofSeries(10_000, (x) => at(x, 'ratio')) },
+  { id: 'memory.100k.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: ofSeries(100_000, (x) => at(x, 'ratio')) },
+  { id: 'memory.1m.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: ofSeries(1_000_000, (x) => at(x, 'ratio')) },
   { id: 'producer.sdk', bench: 'producer', unit: 'perSec', select: size('samples', 1_000_000), value: (r) => at(r, 'sdk', 'perSec') },
   { id: 'producer.raw', bench: 'producer', unit: 'perSec', select: size('samples', 1_000_000), value: (r) => at(r, 'raw', 'perSec') },
   { id: 'producer.vsRaw', bench: 'producer', unit: 'ratio', select: size('samples', 1_000_000), value: (r) => at(r, 'throughputRatio') },
@@ -151,6 +152,20 @@ export const TABLES: readonly DocTable[] = [
 `,
   },
   {
+    name: 'runs-stage-two',
+    file: 'docs/scale-out.md',
+    bench: 'stage-two',
+    columns: [10_000, 30_000, 50_000, 100_000, 1_000_000].flatMap((n): RunColumn[] => {
+      const label = n >= 1e6 ? '1M' : `${n / 1e3}k`;
+      return [
+        { title: `${label}: finals/s`, unit: 'perSec', value: ofSeries(n, (x) => at(x, 'finalsPerSec')) },
+        { title: 'release → commands p50', unit: 'ms', value: ofSeries(n, (x) => at(x, 'releaseMs', 'p50')) },
+        { title: 'max', unit: 'ms', value: ofSeries(n, (x) => at(x, 'releaseMs', 'max')) },
+        { title: 'RSS MiB', unit: 'count', value: ofSeries(n, (x) => at(x, 'maxRssMiB')) },
+      ];
+    }),
+  },
+  {
     name: 'runs-pipeline',
     file: 'docs/benchmarks.md',
     bench: 'pipeline',
@@ -176,10 +191,10 @@ export const TABLES: readonly DocTable[] = [
     columns: [10_000, 100_000, 1_000_000].flatMap((n): RunColumn[] => {
       const label = n >= 1e6 ? '1M' : `${n / 1e3}k`;
       return [
-        { title: `${label}: B/series`, unit: 'bytes', value: memoryAt(n, (x) => at(x, 'engine', 'bytesPerSeries')) },
-        { title: 'after close', unit: 'bytes', value: memoryAt(n, (x) => at(x, 'engine', 'afterCloseBytesPerSeries')) },
-        { title: 'Map', unit: 'bytes', value: memoryAt(n, (x) => at(x, 'baseline', 'bytesPerSeries')) },
-        { title: 'ratio', unit: 'ratio', value: memoryAt(n, (x) => at(x, 'ratio')) },
+        { title: `${label}: B/series`, unit: 'bytes', value: ofSeries(n, (x) => at(x, 'engine', 'bytesPerSeries')) },
+        { title: 'after close', unit: 'bytes', value: ofSeries(n, (x) => at(x, 'engine', 'afterCloseBytesPerSeries')) },
+        { title: 'Map', unit: 'bytes', value: ofSeries(n, (x) => at(x, 'baseline', 'bytesPerSeries')) },
+        { title: 'ratio', unit: 'ratio', value: ofSeries(n, (x) => at(x, 'ratio')) },
       ];
     }),
   },

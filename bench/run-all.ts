@@ -43,6 +43,7 @@ const BENCHES: readonly BenchSpec[] = [
   { name: 'signing', script: 'signing.ts', quick: ['1000'], results: ['signing'] },
   { name: 'replay', script: 'replay.ts', quick: ['--n', '300000', '--file-n', '100000'], results: ['replay'] },
   { name: 'memory', script: 'memory.ts', quick: ['--series', '10000,100000'], results: ['memory'] },
+  { name: 'stage-two', script: 'stage-two.ts', quick: ['--series', '10000,50000', '--windows', '3'], results: ['stage-two'] },
   { name: 'pipeline', script: 'pipeline.ts', quick: ['--n', '200000'], results: ['pipeline'], services: true },
   { name: 'latency', script: 'latency.ts', quick: ['--seconds', '15', '--min-commands', '100'], results: ['latency'], services: true },
   { name: 'producer', script: 'producer.ts', quick: ['100000'], results: ['producer'], services: true },

@@ -2,7 +2,7 @@
  * Pane batches (see PaneBatch in state.ts): creation, growth, compaction, release.
  */
 import { createSketch } from '../signals/ddsketch';
-import type { CloseScratch, Compiled, InternalState, PaneBatch } from './state';
+import type { CloseScratch, Compiled, InternalState, PaneBatch, PaneRuns } from './state';
 
 const INITIAL_CAPACITY = 4096;
 /**
@@ -25,9 +25,10 @@ export function batchFor(st: InternalState, c: Compiled, start: number): PaneBat
   if (known !== undefined) return known;
   let b = st.batchPool.pop();
   if (b === undefined) {
-    b = { start, ids: new Int32Array(INITIAL_CAPACITY), values: new Float64Array(INITIAL_CAPACITY), len: 0, compacted: null };
+    b = { start, ids: new Int32Array(INITIAL_CAPACITY), values: new Float64Array(INITIAL_CAPACITY), len: 0, compacted: null, grouped: 0, runs: newRuns() };
   } else {
-    b = { start, ids: b.ids, values: b.values, len: 0, compacted: null };
+    b = { start, ids: b.ids, values: b.values, len: 0, compacted: null, grouped: 0, runs: b.runs };
+    b.runs.count = 0;
   }
   st.batches.set(start, b);
   const starts = st.paneStarts;
@@ -69,8 +70,9 @@ export function ensureIdCapacity(cs: CloseScratch, n: number): void {
 }
 
 /**
- * Folds every entry into per-series sketches and empties the columns: a counting sort by
- * series id first, so each series' sketch is looked up once per compaction, not per entry.
+ * Folds every entry into per-series sketches and empties the columns: the pane is grouped
+ * by series first (groupBatch), so each series' sketch is looked up once per compaction,
+ * not per entry, and takes its values in arrival order.
  */
 export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
   let sketches = b.compacted;
@@ -78,6 +80,47 @@ export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
     sketches = new Map();
     b.compacted = sketches;
   }
+  groupBatch(st, b);
+  const { ids, starts, lens } = b.runs;
+  const values = b.values;
+  for (let r = 0; r < b.runs.count; r++) {
+    const id = ids[r];
+    let sk = sketches.get(id);
+    if (sk === undefined) {
+      sk = createSketch(c.sketch);
+      sketches.set(id, sk);
+    }
+    const end = starts[r] + lens[r];
+    for (let k = starts[r]; k < end; k++) sk.add(values[k]);
+  }
+  b.len = 0;
+  b.grouped = 0;
+  b.runs.count = 0;
+}
+
+function newRuns(): PaneRuns {
+  return { count: 0, ids: new Int32Array(64), starts: new Int32Array(64), lens: new Int32Array(64) };
+}
+
+function growRuns(runs: PaneRuns, n: number): void {
+  if (runs.ids.length >= n) return;
+  let cap = runs.ids.length;
+  while (cap < n) cap *= 2;
+  runs.ids = new Int32Array(cap);
+  runs.starts = new Int32Array(cap);
+  runs.lens = new Int32Array(cap);
+}
+
+/**
+ * Groups the pane's entries by series (a stable counting sort into the spare columns, which
+ * are then swapped with the pane's), so that each series' entries are one contiguous run
+ * in arrival order, and records the runs. Stable, so regrouping a pane whose grouped prefix
+ * got new entries appended keeps each series' entries in arrival order. A no-op when
+ * nothing arrived since the last grouping.
+ */
+export function groupBatch(st: InternalState, b: PaneBatch): void {
+  const n = b.len;
+  if (b.grouped === n) return;
   const cs = st.close;
   ensureIdCapacity(cs, st.seriesById.length);
   const now = (cs.stampNow = (cs.stampNow + 1) | 0);
@@ -85,7 +128,7 @@ export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
   const touched = cs.touched;
   touched.length = 0;
   const ids = b.ids;
-  const n = b.len;
+  const values = b.values;
   for (let k = 0; k < n; k++) {
     const id = ids[k];
     if (stamp[id] !== now) {
@@ -95,30 +138,35 @@ export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
     }
     counts[id] += 1;
   }
+  const runs = b.runs;
+  growRuns(runs, touched.length);
   let total = 0;
-  for (const id of touched) {
+  for (let r = 0; r < touched.length; r++) {
+    const id = touched[r];
+    runs.ids[r] = id;
+    runs.starts[r] = total;
+    runs.lens[r] = counts[id];
     cursor[id] = total;
     total += counts[id];
   }
-  if (cs.grouped.length < total) {
-    let cap = cs.grouped.length;
-    while (cap < total) cap *= 2;
-    cs.grouped = new Float64Array(cap);
+  runs.count = touched.length;
+  if (cs.spareValues.length !== values.length) {
+    cs.spareIds = new Int32Array(values.length);
+    cs.spareValues = new Float64Array(values.length);
   }
-  const grouped = cs.grouped;
-  const values = b.values;
-  for (let k = 0; k < n; k++) grouped[cursor[ids[k]]++] = values[k];
-  for (const id of touched) {
-    let sk = sketches.get(id);
-    if (sk === undefined) {
-      sk = createSketch(c.sketch);
-      sketches.set(id, sk);
-    }
-    const end = cursor[id];
-    for (let j = end - counts[id]; j < end; j++) sk.add(grouped[j]);
+  const gIds = cs.spareIds;
+  const gValues = cs.spareValues;
+  for (let k = 0; k < n; k++) {
+    const at = cursor[ids[k]]++;
+    gIds[at] = ids[k];
+    gValues[at] = values[k];
   }
+  cs.spareIds = ids;
+  cs.spareValues = values;
+  b.ids = gIds;
+  b.values = gValues;
+  b.grouped = n;
   touched.length = 0;
-  b.len = 0;
 }
 
 /** Drops a closed batch, keeping its columns for reuse. */
@@ -132,6 +180,8 @@ export function releaseBatch(st: InternalState, b: PaneBatch): void {
   if (st.lastBatch === b) st.lastBatch = null;
   b.compacted = null;
   b.len = 0;
+  b.grouped = 0;
+  b.runs.count = 0;
   if (st.batchPool.length < POOL_LIMIT) st.batchPool.push(b);
 }
 
@@ -147,6 +197,9 @@ export function dropSeriesEntries(st: InternalState, dead: ReadonlySet<number>):
       w++;
     }
     b.len = w;
+    // Other series' runs moved: regroup when next read.
+    b.grouped = 0;
+    b.runs.count = 0;
     if (b.compacted !== null) for (const id of dead) b.compacted.delete(id);
   }
 }

@@ -7,8 +7,12 @@
  * stored once, in the pane [k·advance, (k+1)·advance) holding them; a window is the union
  * of its size/advance panes ("No pane, no gain", Li et al., SIGMOD Record 2005,
  * https://doi.org/10.1145/1058150.1058158). Pane p is freed when window p — the last one
- * covering it — closes. Closing groups the panes' (series, value) columns by series with a
- * counting sort, then builds each series' sketch from its contiguous run of values.
+ * covering it — closes. Each pane's (series, value) columns are grouped by series once, by a
+ * stable counting sort, when the first window covering the pane closes (records that reach
+ * the pane later are regrouped in when next read); each window then gathers its series'
+ * runs pane by pane and builds each series' sketch from them. The values reach the sketch
+ * in the same order as before panes were grouped — pane by pane, arrival order within a
+ * pane — so the floating-point sums, and so every output, are unchanged.
  *
  * Order: windows close in ascending start (hence end); within a window, outputs are sorted
  * by key (code-unit order). So every batch of outputs is sorted by (windowEnd, key).
@@ -19,10 +23,10 @@ import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history'
 import { sketchToBase64 } from '../signals/sketch-codec';
 import { buildSignal } from '../signals/window-signal';
 import { compareKeys } from './series-key';
-import { ensureIdCapacity, releaseBatch } from './batches';
+import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
 import { EMITTED_START, HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
-import type { Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
+import type { CloseScratch, Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
 import type { EngineOutput } from './types';
 import { firstOpenWindowStart } from './watermark';
 
@@ -74,6 +78,16 @@ interface GroupAcc {
 function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutput[]): void {
   const e = s + c.size;
   const cs = st.close;
+  // Each pane is grouped by series once (the first window covering it closes first), so
+  // the passes below cost one step per (pane, series) run, not per record and window.
+  const batches: PaneBatch[] = [];
+  const starts = st.paneStarts;
+  for (let i = 0; i < starts.length && starts[i] < e; i++) {
+    const b = st.batches.get(starts[i]);
+    if (b === undefined) continue;
+    groupBatch(st, b);
+    batches.push(b);
+  }
   ensureIdCapacity(cs, st.seriesById.length);
   const now = (cs.stampNow = (cs.stampNow + 1) | 0);
   const { counts, stamp, cursor } = cs;
@@ -81,21 +95,18 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   touched.length = 0;
 
   // Pass 1: count each series' entries in the window's panes.
-  const batches: PaneBatch[] = [];
-  const starts = st.paneStarts;
-  for (let i = 0; i < starts.length && starts[i] < e; i++) {
-    const b = st.batches.get(starts[i]);
-    if (b === undefined) continue;
-    batches.push(b);
-    const ids = b.ids;
-    for (let k = 0; k < b.len; k++) {
-      const id = ids[k];
+  for (const b of batches) {
+    const runs = b.runs;
+    const runIds = runs.ids;
+    const lens = runs.lens;
+    for (let r = 0; r < runs.count; r++) {
+      const id = runIds[r];
       if (stamp[id] !== now) {
         stamp[id] = now;
         counts[id] = 0;
         touched.push(id);
       }
-      counts[id] += 1;
+      counts[id] += lens[r];
     }
     if (b.compacted !== null) {
       for (const id of b.compacted.keys()) {
@@ -132,26 +143,9 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
     }
   }
   refreshRanks(st);
-  list.sort(byRank);
+  orderByRank(list, cs.rankSlots);
 
-  // Pass 2: scatter values into `grouped`, series after series in output order.
-  let total = 0;
-  for (const se of list) {
-    if (stamp[se.id] !== now) continue;
-    cursor[se.id] = total;
-    total += counts[se.id];
-  }
-  if (cs.grouped.length < total) {
-    let cap = cs.grouped.length;
-    while (cap < total) cap *= 2;
-    cs.grouped = new Float64Array(cap);
-  }
-  const grouped = cs.grouped;
-  for (const b of batches) {
-    const ids = b.ids;
-    const values = b.values;
-    for (let k = 0; k < b.len; k++) grouped[cursor[ids[k]]++] = values[k];
-  }
+  const grouped = gatherRuns(cs, list, batches, now);
 
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   const signals: WindowSignal[] = [];
@@ -208,6 +202,82 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   mergeByKey(signals, partials, out);
 
   freePane(st, c, s, list);
+}
+
+/**
+ * Sorts distinct series by rank. Ranks are distinct small integers (positions in key order,
+ * series-index.ts), and a window usually holds most live series: placing each in a slot by
+ * rank and reading the slots back is linear, where a comparison sort of every window's
+ * list cost n log n — five times per record's series with 10 s / 2 s windows. Falls back to
+ * the sort when the list is small against the rank range, or if two ranks collide.
+ */
+function orderByRank(list: Series[], slots: (Series | undefined)[]): void {
+  const n = list.length;
+  let maxRank = 0;
+  for (let i = 0; i < n; i++) if (list[i].rank > maxRank) maxRank = list[i].rank;
+  if (n < 32 || maxRank > 4 * n) {
+    list.sort(byRank);
+    return;
+  }
+  while (slots.length <= maxRank) slots.push(undefined);
+  let collided = false;
+  for (let i = 0; i < n; i++) {
+    const se = list[i];
+    if (slots[se.rank] !== undefined) collided = true;
+    slots[se.rank] = se;
+  }
+  if (collided) {
+    for (let r = 0; r <= maxRank; r++) slots[r] = undefined;
+    list.sort(byRank);
+    return;
+  }
+  let w = 0;
+  for (let r = 0; r <= maxRank; r++) {
+    const se = slots[r];
+    if (se !== undefined) {
+      list[w++] = se;
+      slots[r] = undefined;
+    }
+  }
+}
+
+/**
+ * Pass 2 of a close: lays each series' values out contiguously, pane by pane, and leaves
+ * cursor[id] at the end of its values in the returned array. A window of one pane (tumbling
+ * windows) already has them so in the pane's grouped columns: no copy.
+ */
+function gatherRuns(cs: CloseScratch, list: readonly Series[], batches: readonly PaneBatch[], now: number): Float64Array {
+  const { counts, stamp, cursor } = cs;
+  if (batches.length === 1) {
+    const { ids, starts, lens, count } = batches[0].runs;
+    for (let r = 0; r < count; r++) cursor[ids[r]] = starts[r] + lens[r];
+    return batches[0].values;
+  }
+  let total = 0;
+  for (const se of list) {
+    if (stamp[se.id] !== now) continue;
+    cursor[se.id] = total;
+    total += counts[se.id];
+  }
+  if (cs.grouped.length < total) {
+    let cap = cs.grouped.length;
+    while (cap < total) cap *= 2;
+    cs.grouped = new Float64Array(cap);
+  }
+  const grouped = cs.grouped;
+  for (const b of batches) {
+    const values = b.values;
+    const { ids: runIds, starts: runStarts, lens } = b.runs;
+    for (let r = 0; r < b.runs.count; r++) {
+      const id = runIds[r];
+      let at = cursor[id];
+      const from = runStarts[r];
+      const to = from + lens[r];
+      for (let k = from; k < to; k++) grouped[at++] = values[k];
+      cursor[id] = at;
+    }
+  }
+  return grouped;
 }
 
 /** Pushes both key-sorted lists into `out` in key order. */

@@ -23,6 +23,24 @@ export interface PaneBatch {
   len: number;
   /** Per-series sketches of entries compacted out of the columns (null until needed). */
   compacted: Map<number, DDSketch> | null;
+  /**
+   * Entries [0, grouped) are grouped by series (see groupBatch in batches.ts): each series'
+   * entries contiguous, in arrival order, run r at [runStarts[r], runStarts[r] + runLens[r])
+   * for series runIds[r]. A pane is grouped once, when the first window covering it closes;
+   * the later windows that cover it read its runs instead of sorting its entries again.
+   * Entries arriving after that (allowed disorder, grace) are appended past `grouped` and
+   * the pane is regrouped when next read.
+   */
+  grouped: number;
+  runs: PaneRuns;
+}
+
+/** Runs of a grouped pane, as columns (reused with the batch). */
+export interface PaneRuns {
+  count: number;
+  ids: Int32Array;
+  starts: Int32Array;
+  lens: Int32Array;
 }
 
 /** A series' membership in one scope group (shared by the series of the group: see scope-memberships.ts). */
@@ -106,6 +124,11 @@ export interface CloseScratch {
   series: Series[];
   /** Reused sketch of the series being emitted (built lazily: the state does not know the params). */
   sketch: DDSketch | null;
+  /** Spare columns a pane is grouped into, then swapped with the pane's own (same lengths). */
+  spareIds: Int32Array;
+  spareValues: Float64Array;
+  /** Series by rank while a window's list is ordered (all undefined in between). */
+  rankSlots: (Series | undefined)[];
 }
 
 export interface InternalState {
@@ -231,6 +254,9 @@ export function newState(trendWindows: number): InternalState {
       touched: [],
       series: [],
       sketch: null,
+      spareIds: new Int32Array(0),
+      spareValues: new Float64Array(0),
+      rankSlots: [],
     },
   };
 }

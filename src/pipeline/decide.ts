@@ -15,6 +15,7 @@ import type { WindowSignal } from '../model/signal';
 import type { DecisionEngine, EngineState } from '../policies';
 import { makeDecision } from '../policies/engine-support';
 import { buildRevertCommand, type RevertProposal, type Verifier, type VerifierState } from '../verify';
+import { appendAll } from './append';
 
 export interface DecideOutputs {
   commands: Command[];
@@ -85,18 +86,18 @@ export function createDecisionStage(engine: DecisionEngine, options: DecisionSta
         const group = finals.slice(i, j);
         const r = engine.onWindow(state, group, end);
         state = r.state;
-        out.commands.push(...r.commands);
-        out.decisions.push(...r.decisions);
+        appendAll(out.commands, r.commands);
+        appendAll(out.decisions, r.decisions);
         if (verifier && vstate) {
           const outcomes = (out.outcomes ??= []);
           for (const c of r.commands) {
             const v = verifier.onCommand(vstate, c);
             vstate = v.state;
-            outcomes.push(...v.outcomes);
+            appendAll(outcomes, v.outcomes);
           }
           const v = verifier.onWindow(vstate, group, end);
           vstate = v.state;
-          outcomes.push(...v.outcomes);
+          appendAll(outcomes, v.outcomes);
           for (const p of v.reverts) revert(p, end, out);
         }
         i = j;
@@ -105,7 +106,7 @@ export function createDecisionStage(engine: DecisionEngine, options: DecisionSta
     onControl(control, out) {
       const r = engine.onControl(state, control);
       state = r.state;
-      out.decisions.push(...r.decisions);
+      appendAll(out.decisions, r.decisions);
       return r.refused;
     },
     state: () => ({ engine: state, verifier: vstate }),

@@ -26,6 +26,7 @@
 import { createScopeMerger, type EngineConfig, type MergerState, type ScopeMerger } from '../core';
 import { compareKeys } from '../core/series-key';
 import type { WindowSignal } from '../model/signal';
+import { appendAll } from './append';
 
 /** A partition's progress in stage one, sent after each of its transactions. */
 export interface PartitionMark {
@@ -182,8 +183,8 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
     take(merger.step(mstate, { kind: 'complete', through: end + grace }).outputs);
     // A partial goes out before its key's final, as a single process writes them.
     const byKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
-    out.published.push(...[...series, ...partials, ...scopes].sort(byKey));
-    out.finals.push(...[...series, ...scopes].sort(byKey));
+    appendAll(out.published, series.concat(partials, scopes).sort(byKey));
+    appendAll(out.finals, series.concat(scopes).sort(byKey));
     counters.released += 1;
   };
 

@@ -175,3 +175,21 @@ test('a partition with unread records holds the release back; an idle one does n
   expect(late.finals.some((s) => s.windowStart === T0)).toBe(false);
   expect(g.counters().late).toBeGreaterThan(0);
 });
+
+describe('stage two at a million series', () => {
+  it('releases a window of more finals than a call can take arguments (no push(...list))', () => {
+    const n = 400_000;
+    const g = createGather({ partitionCount: 1, engine });
+    const out = emptyGatherOutputs();
+    g.step({ kind: 'offsets', high: ['0'], committed: ['0'] }, out);
+    const partitions = [0];
+    for (let i = 0; i < n; i++) {
+      const signal = { scope: 'series', key: `w${i}|depth|`, source: `w${i}`, metric: 'depth', tags: {}, windowStart: T0, windowEnd: T0 + 1_000, count: 1, sum: 1, min: 1, max: 1, mean: 1, ratePerSec: 1, p50: 1, p90: 1, p99: 1, p999: 1, ewma: 1, trend: 0, partial: false, partitions };
+      g.step({ kind: 'signal', signal, offset: String(i) }, out);
+    }
+    g.step({ kind: 'mark', mark: { partition: 0, wm: T0 + 1_100, maxTs: T0 + 1_100, next: '1' } }, out);
+    expect(out.finals).toHaveLength(n);
+    expect(out.published).toHaveLength(n);
+    expect(out.finals[1].key < out.finals[2].key).toBe(true);
+  });
+});
