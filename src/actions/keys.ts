@@ -37,7 +37,13 @@ export interface LoadSigningKeyOptions {
   audiences?: Readonly<Record<string, string>>;
 }
 
-function loaded(keyId: string, text: string, where: string, source: LoadedSigningKey['source'], audiences: LoadSigningKeyOptions['audiences']): LoadedSigningKey {
+function loaded(
+  keyId: string,
+  text: string,
+  where: string,
+  source: LoadedSigningKey['source'],
+  audiences: LoadSigningKeyOptions['audiences'],
+): LoadedSigningKey {
   const privateKey = parseEd25519PrivateKey(text, where);
   const key: LoadedSigningKey = { keyId, privateKey, publicKey: `base64:${rawPublicKey(privateKey)}`, source };
   if (audiences !== undefined && Object.keys(audiences).length > 0) key.audienceOf = audienceResolver(audiences);
@@ -58,12 +64,15 @@ export function loadSigningKey(opts: LoadSigningKeyOptions = {}): LoadedSigningK
     try {
       text = readFileSync(opts.keyFile, 'utf8');
     } catch (err) {
-      throw new ConfigError([`signing key file ${opts.keyFile}: cannot be read (${(err as Error).message}); give an existing file or set ${SIGNING_KEY_ENV}`]);
+      throw new ConfigError([
+        `signing key file ${opts.keyFile}: cannot be read (${(err as Error).message}); give an existing file or set ${SIGNING_KEY_ENV}`,
+      ]);
     }
     return loaded(keyId ?? 'default', text, `signing key file ${opts.keyFile}`, 'file', opts.audiences);
   }
   const fromEnv = env[SIGNING_KEY_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') return loaded(keyId ?? 'default', fromEnv, SIGNING_KEY_ENV, 'env', opts.audiences);
+  if (fromEnv !== undefined && fromEnv !== '')
+    return loaded(keyId ?? 'default', fromEnv, SIGNING_KEY_ENV, 'env', opts.audiences);
   const pair = generateEd25519();
   const id = keyId ?? `dev-${randomBytes(4).toString('hex')}`;
   const key = loaded(id, pair.privateKey, 'generated key', 'generated', opts.audiences);
@@ -91,11 +100,18 @@ export function ephemeralSigningKey(keyId: string): SigningKey {
  */
 export function parseKeyring(spec: string, where = 'keyring'): Keyring {
   const ring: Record<string, ReturnType<typeof parseEd25519PublicKey>> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new ConfigError([`${where}: an entry is not id=key; write e.g. k1=base64:<32-byte Ed25519 public key>`]);
+    if (eq <= 0)
+      throw new ConfigError([`${where}: an entry is not id=key; write e.g. k1=base64:<32-byte Ed25519 public key>`]);
     const id = part.slice(0, eq);
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ConfigError([`${where}: key id ${JSON.stringify(id.slice(0, 64))} must be 1–64 letters, digits, '.', '_' or '-'`]);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
+      throw new ConfigError([
+        `${where}: key id ${JSON.stringify(id.slice(0, 64))} must be 1–64 letters, digits, '.', '_' or '-'`,
+      ]);
     if (id in ring) throw new ConfigError([`${where}: key id '${id}' appears twice; give each key a distinct id`]);
     ring[id] = parseEd25519PublicKey(part.slice(eq + 1), `${where} key '${id}'`);
   }

@@ -16,7 +16,10 @@ const gridFileSchema = z
     /** The policy whose parameters are swept; default: the config's only policy. */
     policy: z.string().min(1).optional(),
     /** dotted path in the policy entry → values to try. */
-    grid: z.record(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'use a dotted path such as parameters.high.latencyMs'), z.array(z.unknown()).min(1)),
+    grid: z.record(
+      z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'use a dotted path such as parameters.high.latencyMs'),
+      z.array(z.unknown()).min(1),
+    ),
   })
   .strict();
 
@@ -29,7 +32,10 @@ export function parseGridFile(input: unknown, where = 'grid'): GridFile {
   const r = gridFileSchema.safeParse(input);
   if (!r.success) throw new ConfigError(describeIssues(r.error, input, where));
   const size = Object.values(r.data.grid).reduce((n, vs) => n * vs.length, 1);
-  if (size > MAX_GRID_POINTS) throw new ConfigError([`${where}.grid: ${size} points; at most ${MAX_GRID_POINTS}: sweep fewer values or split the study`]);
+  if (size > MAX_GRID_POINTS)
+    throw new ConfigError([
+      `${where}.grid: ${size} points; at most ${MAX_GRID_POINTS}: sweep fewer values or split the study`,
+    ]);
   return r.data;
 }
 

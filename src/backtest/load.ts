@@ -16,22 +16,35 @@ export interface SeriesImport {
   nabLabels?: string;
 }
 
-export async function loadBacktestSeries(format: LabelFormat, args: readonly string[], imp: SeriesImport): Promise<LabelledRecords[]> {
+export async function loadBacktestSeries(
+  format: LabelFormat,
+  args: readonly string[],
+  imp: SeriesImport,
+): Promise<LabelledRecords[]> {
   const out: LabelledRecords[] = [];
   for (const arg of args) {
     const { file, target } = parseDataFileArg(arg);
     const series = target ?? path.basename(file).replace(/\.csv$/i, '');
-    const imported = await importAll(file, { mapping: { source: series, metric: imp.metric, tags: imp.tags, valueScale: imp.valueScale } });
+    const imported = await importAll(file, {
+      mapping: { source: series, metric: imp.metric, tags: imp.tags, valueScale: imp.valueScale },
+    });
     if (imported.errors.length > 0) {
       const e = imported.errors[0];
-      throw new HomeostatError('USAGE', `${file}: ${imported.errors.length} rows could not be imported (first: line ${e.line}: ${e.reason})`);
+      throw new HomeostatError(
+        'USAGE',
+        `${file}: ${imported.errors.length} rows could not be imported (first: line ${e.line}: ${e.reason})`,
+      );
     }
     const labelled = await loadLabelledSeries(format, file, { nabLabels: imp.nabLabels, target: series });
     out.push({ series, records: imported.records, windows: labelled.windows });
   }
   const names = new Set<string>();
   for (const s of out) {
-    if (names.has(s.series)) throw new HomeostatError('USAGE', `two data files are both series '${s.series}'; name them apart with file.csv=name`);
+    if (names.has(s.series))
+      throw new HomeostatError(
+        'USAGE',
+        `two data files are both series '${s.series}'; name them apart with file.csv=name`,
+      );
     names.add(s.series);
   }
   return out.sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : 0));

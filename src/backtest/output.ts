@@ -9,14 +9,24 @@ import type { PartFigures, PointStudy } from './study';
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const win = (x: number | null): string => (x === null ? '—' : x.toFixed(2));
-const part = (f: PartFigures): string => `${f.windowsActedOn}/${f.windows} ${pct(f.actedShare)}  out ${f.actionsOutside}/${f.actions} ${pct(f.outsideShare)}  delay ${win(f.meanDelayWindows)} lead ${win(f.meanLeadWindows)}`;
+const part = (f: PartFigures): string =>
+  `${f.windowsActedOn}/${f.windows} ${pct(f.actedShare)}  out ${f.actionsOutside}/${f.actions} ${pct(f.outsideShare)}  delay ${win(f.meanDelayWindows)} lead ${win(f.meanLeadWindows)}`;
 
 /** The Pareto front of the choose part (plus the chosen point), one line each, for stdout. */
 export function paretoTable(points: readonly PointStudy[], chosen: PointStudy): string {
-  const rows = points.filter((p) => p.pareto || p.index === chosen.index).sort((a, b) => b.choose.actedShare - a.choose.actedShare || a.choose.outsideShare - b.choose.outsideShare || a.index - b.index);
-  const lines = ['   #  | choose part: windows acted on, actions outside, delay/lead (windows) | score part: the same | point'];
+  const rows = points
+    .filter((p) => p.pareto || p.index === chosen.index)
+    .sort(
+      (a, b) =>
+        b.choose.actedShare - a.choose.actedShare || a.choose.outsideShare - b.choose.outsideShare || a.index - b.index,
+    );
+  const lines = [
+    '   #  | choose part: windows acted on, actions outside, delay/lead (windows) | score part: the same | point',
+  ];
   for (const p of rows) {
-    lines.push(`${p.index === chosen.index ? '*' : ' '}${String(p.index).padStart(4)}  | ${part(p.choose)} | ${part(p.score)} | ${describePoint(p.point)}`);
+    lines.push(
+      `${p.index === chosen.index ? '*' : ' '}${String(p.index).padStart(4)}  | ${part(p.choose)} | ${part(p.score)} | ${describePoint(p.point)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -32,12 +42,26 @@ export function summaryLines(chosen: PointStudy, kind: string): string[] {
 }
 
 function figureCells(f: PartFigures): TableCell[] {
-  return [`${f.windowsActedOn}/${f.windows}`, f.actedShare, f.actionsOutside, f.outsideShare, f.meanDelayWindows, f.meanLeadWindows];
+  return [
+    `${f.windowsActedOn}/${f.windows}`,
+    f.actedShare,
+    f.actionsOutside,
+    f.outsideShare,
+    f.meanDelayWindows,
+    f.meanLeadWindows,
+  ];
 }
 
 /** The HTML page of the study: a trade-off chart and the table of the Pareto front. */
-export function backtestReport(points: readonly PointStudy[], chosen: PointStudy, title: string, generatedFrom: string): Report {
-  const front = points.filter((p) => p.pareto).sort((a, b) => a.choose.outsideShare - b.choose.outsideShare || a.choose.actedShare - b.choose.actedShare);
+export function backtestReport(
+  points: readonly PointStudy[],
+  chosen: PointStudy,
+  title: string,
+  generatedFrom: string,
+): Report {
+  const front = points
+    .filter((p) => p.pareto)
+    .sort((a, b) => a.choose.outsideShare - b.choose.outsideShare || a.choose.actedShare - b.choose.actedShare);
   const chart: Chart = {
     title: 'Trade-off: windows acted on against actions outside every window (Pareto front of the choose part)',
     yLabel: 'share of labelled windows acted on',
@@ -45,21 +69,60 @@ export function backtestReport(points: readonly PointStudy[], chosen: PointStudy
     yMin: 0,
     yMax: 1,
     series: [
-      { name: 'choose part (front)', points: front.map((p) => [p.choose.outsideShare, p.choose.actedShare] as const), style: 'line' },
-      { name: 'same points, score part', points: front.map((p) => [p.score.outsideShare, p.score.actedShare] as const), style: 'line' },
+      {
+        name: 'choose part (front)',
+        points: front.map((p) => [p.choose.outsideShare, p.choose.actedShare] as const),
+        style: 'line',
+      },
+      {
+        name: 'same points, score part',
+        points: front.map((p) => [p.score.outsideShare, p.score.actedShare] as const),
+        style: 'line',
+      },
       { name: 'chosen: choose part', points: [[chosen.choose.outsideShare, chosen.choose.actedShare]], style: 'line' },
       { name: 'chosen: score part', points: [[chosen.score.outsideShare, chosen.score.actedShare]], style: 'line' },
     ],
   };
   const table: Table = {
-    columns: ['#', 'point', 'choose: acted', 'share', 'outside', 'share', 'delay (w)', 'lead (w)', 'score: acted', 'share', 'outside', 'share', 'delay (w)', 'lead (w)'],
-    rows: [...front].reverse().map((p) => [`${p.index === chosen.index ? '* ' : ''}${p.index}`, describePoint(p.point), ...figureCells(p.choose), ...figureCells(p.score)]),
-    notes: ['x: share of actions outside every labelled window; y: share of labelled windows acted on. * = the chosen point (chosen on the choose part only).'],
+    columns: [
+      '#',
+      'point',
+      'choose: acted',
+      'share',
+      'outside',
+      'share',
+      'delay (w)',
+      'lead (w)',
+      'score: acted',
+      'share',
+      'outside',
+      'share',
+      'delay (w)',
+      'lead (w)',
+    ],
+    rows: [...front]
+      .reverse()
+      .map((p) => [
+        `${p.index === chosen.index ? '* ' : ''}${p.index}`,
+        describePoint(p.point),
+        ...figureCells(p.choose),
+        ...figureCells(p.score),
+      ]),
+    notes: [
+      'x: share of actions outside every labelled window; y: share of labelled windows acted on. * = the chosen point (chosen on the choose part only).',
+    ],
   };
   return {
     title,
     generatedFrom,
     summary: { columns: ['', 'value'], rows: summaryLines(chosen, '').map((l) => ['', l.trim()]) },
-    sections: [{ title: 'Trade-off', description: `${points.length} grid points; ${front.length} on the Pareto front of the choose part.`, table, charts: [chart] }],
+    sections: [
+      {
+        title: 'Trade-off',
+        description: `${points.length} grid points; ${front.length} on the Pareto front of the choose part.`,
+        table,
+        charts: [chart],
+      },
+    ],
   };
 }

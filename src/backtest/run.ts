@@ -38,18 +38,25 @@ export async function runGrid(o: RunGridOptions): Promise<SeriesOutcome[][]> {
     return out;
   }
   const { file, execArgv } = workerScript();
-  const shares = Array.from({ length: workers }, (_, w) => o.points.map((point, index) => ({ index, point })).filter((p) => p.index % workers === w));
+  const shares = Array.from({ length: workers }, (_, w) =>
+    o.points.map((point, index) => ({ index, point })).filter((p) => p.index % workers === w),
+  );
   await Promise.all(
     shares.map(
       (points) =>
         new Promise<void>((resolve, reject) => {
-          const worker = new Worker(file, { execArgv, workerData: { config: o.config, policyIndex: o.policyIndex, series: o.series, points } });
+          const worker = new Worker(file, {
+            execArgv,
+            workerData: { config: o.config, policyIndex: o.policyIndex, series: o.series, points },
+          });
           worker.on('message', (m: { index: number; outcomes: SeriesOutcome[] }) => {
             out[m.index] = m.outcomes;
             o.onPoint?.(++done, o.points.length);
           });
           worker.on('error', reject);
-          worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`backtest worker exited with code ${code}`))));
+          worker.on('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`backtest worker exited with code ${code}`)),
+          );
         }),
     ),
   );

@@ -60,19 +60,31 @@ export interface Split {
  */
 function sideOf(o: SeriesOutcome, cutAt: number, early: boolean): SeriesOutcome {
   const before = (w: IncidentWindow) => w.start < cutAt;
-  const actionEarly = (t: number) => o.windows.some((w) => before(w) && t >= w.start && t <= w.end) || (t < cutAt && !o.windows.some((w) => !before(w) && t >= w.start && t <= w.end));
-  return { series: o.series, windows: o.windows.filter((w) => before(w) === early), actions: o.actions.filter((t) => actionEarly(t) === early) };
+  const actionEarly = (t: number) =>
+    o.windows.some((w) => before(w) && t >= w.start && t <= w.end) ||
+    (t < cutAt && !o.windows.some((w) => !before(w) && t >= w.start && t <= w.end));
+  return {
+    series: o.series,
+    windows: o.windows.filter((w) => before(w) === early),
+    actions: o.actions.filter((t) => actionEarly(t) === early),
+  };
 }
 
 /** The split over series sorted by name; `time` cuts at `cutAt` (epoch ms, from the labelled range of every series). */
 export function makeSplit(kind: SplitKind, cutAt = 0): Split {
-  if (kind === 'series') return { choose: (o, i) => (i % 2 === 0 ? o : null), score: (o, i) => (i % 2 === 1 ? o : null) };
+  if (kind === 'series')
+    return { choose: (o, i) => (i % 2 === 0 ? o : null), score: (o, i) => (i % 2 === 1 ? o : null) };
   if (kind === 'time') return { choose: (o) => sideOf(o, cutAt, true), score: (o) => sideOf(o, cutAt, false) };
   return { choose: (o) => o, score: (o) => o };
 }
 
 export function figures(outcomes: readonly SeriesOutcome[], windowMs: number, aims: Aims): PartFigures {
-  const scores: Score[] = outcomes.map((o) => scoreActions(o.windows, o.actions.map((time) => ({ time }))));
+  const scores: Score[] = outcomes.map((o) =>
+    scoreActions(
+      o.windows,
+      o.actions.map((time) => ({ time })),
+    ),
+  );
   const s = combineScores(scores);
   const actedShare = s.windows === 0 ? 0 : s.windowsActedOn / s.windows;
   const outsideShare = s.actions === 0 ? 0 : s.actionsOutsideWindows / s.actions;
@@ -88,7 +100,11 @@ export function figures(outcomes: readonly SeriesOutcome[], windowMs: number, ai
     outsideShare,
     meanDelayWindows,
     meanLeadWindows,
-    meetsAims: actedShare >= aims.minActedShare && outsideShare <= aims.maxOutsideShare && meanDelayWindows !== null && meanDelayWindows <= aims.maxDelayWindows,
+    meetsAims:
+      actedShare >= aims.minActedShare &&
+      outsideShare <= aims.maxOutsideShare &&
+      meanDelayWindows !== null &&
+      meanDelayWindows <= aims.maxDelayWindows,
     balance: actedShare * (1 - outsideShare),
   };
 }
@@ -103,7 +119,14 @@ export interface PointStudy {
 }
 
 /** Figures of one point on each part. `outcomes` must be sorted by series name. */
-export function studyPoint(index: number, point: Readonly<Record<string, unknown>>, outcomes: readonly SeriesOutcome[], split: Split, windowMs: number, aims: Aims): PointStudy {
+export function studyPoint(
+  index: number,
+  point: Readonly<Record<string, unknown>>,
+  outcomes: readonly SeriesOutcome[],
+  split: Split,
+  windowMs: number,
+  aims: Aims,
+): PointStudy {
   const pick = (f: Split['choose']) => outcomes.map((o, i) => f(o, i)).filter((o): o is SeriesOutcome => o !== null);
   return {
     index,

@@ -70,57 +70,115 @@ function checkPoints(config: HomeostatConfig, policyIndex: number, points: reado
 export function registerBacktestCommand(program: Command): void {
   program
     .command('backtest')
-    .description('sweep a policy parameter grid over labelled recordings: choose on one part, score on the other, Pareto table, chosen config')
+    .description(
+      'sweep a policy parameter grid over labelled recordings: choose on one part, score on the other, Pareto table, chosen config',
+    )
     .requiredOption('-c, --config <file>', 'the base YAML config (its policy is the one swept)')
     .requiredOption('--grid <file>', 'YAML: { policy?: name, grid: { dotted.path: [values…] } }')
     .requiredOption('--labels <format>', 'nab or ms')
-    .option('--data-file <csv[=series]>', 'a labelled data file, repeatable; its series (target) is =series or the file name', collect)
+    .option(
+      '--data-file <csv[=series]>',
+      'a labelled data file, repeatable; its series (target) is =series or the file name',
+      collect,
+    )
     .option('--nab-labels <file>', 'NAB combined_windows.json (default: found above the data file)')
     .option('--metric <name>', 'metric the files are imported as', 'query.latency_ms')
     .option('--tag <key=value>', 'tag added to every record (repeatable)', collect)
     .option('--value-scale <x>', 'multiply every value (as import --value-scale)')
     .option('--split <kind>', 'series (alternate series choose / score), time (first / second half) or none', 'series')
-    .option('--workers <n>', 'worker threads (default: the machine\'s cores)')
+    .option('--workers <n>', "worker threads (default: the machine's cores)")
     .option('--out-config <file>', 'write the base config with the chosen point applied')
     .option('--json <file>', 'write the whole study as JSON')
     .option('--report <file>', 'write the study as an HTML page (trade-off chart)')
     .action(async (opts: BacktestCliOptions) => {
       const format = opts.labels as LabelFormat;
-      if (format !== 'nab' && format !== 'ms') throw new HomeostatError('USAGE', `--labels must be nab or ms, got '${String(opts.labels)}'`);
-      if ((opts.dataFile ?? []).length === 0) throw new HomeostatError('USAGE', '--data-file <csv> is required (repeatable)');
+      if (format !== 'nab' && format !== 'ms')
+        throw new HomeostatError('USAGE', `--labels must be nab or ms, got '${String(opts.labels)}'`);
+      if ((opts.dataFile ?? []).length === 0)
+        throw new HomeostatError('USAGE', '--data-file <csv> is required (repeatable)');
       const split = opts.split as SplitKind;
-      if (!['series', 'time', 'none'].includes(split)) throw new HomeostatError('USAGE', `--split must be series, time or none, got '${opts.split}'`);
+      if (!['series', 'time', 'none'].includes(split))
+        throw new HomeostatError('USAGE', `--split must be series, time or none, got '${opts.split}'`);
       const valueScale = opts.valueScale === undefined ? undefined : Number(opts.valueScale);
-      if (valueScale !== undefined && !Number.isFinite(valueScale)) throw new HomeostatError('USAGE', `--value-scale must be a number, got '${opts.valueScale}'`);
+      if (valueScale !== undefined && !Number.isFinite(valueScale))
+        throw new HomeostatError('USAGE', `--value-scale must be a number, got '${opts.valueScale}'`);
       const config = loadConfig({ file: opts.config, env: {} });
       const grid = parseGridFile(parseYaml(readFileSync(opts.grid as string, 'utf8')) as unknown, opts.grid);
-      const names = config.policies.map((p) => (p !== null && typeof p === 'object' ? (p as { name?: unknown }).name : undefined));
+      const names = config.policies.map((p) =>
+        p !== null && typeof p === 'object' ? (p as { name?: unknown }).name : undefined,
+      );
       const policyIndex = grid.policy === undefined ? (names.length === 1 ? 0 : -1) : names.indexOf(grid.policy);
-      if (policyIndex < 0) throw new HomeostatError('USAGE', `${opts.grid}: name the swept policy with 'policy:' (one of ${names.map(String).join(', ')})`);
-      const series = await loadBacktestSeries(format, opts.dataFile ?? [], { metric: opts.metric, tags: tagsOf(opts.tag), valueScale, nabLabels: opts.nabLabels });
+      if (policyIndex < 0)
+        throw new HomeostatError(
+          'USAGE',
+          `${opts.grid}: name the swept policy with 'policy:' (one of ${names.map(String).join(', ')})`,
+        );
+      const series = await loadBacktestSeries(format, opts.dataFile ?? [], {
+        metric: opts.metric,
+        tags: tagsOf(opts.tag),
+        valueScale,
+        nabLabels: opts.nabLabels,
+      });
       const points = expandGrid(grid.grid);
       checkPoints(config, policyIndex, points);
       const workers = parsePositiveInt(opts.workers, '--workers') ?? os.availableParallelism();
       const started = process.hrtime.bigint();
-      const outcomes = await runGrid({ config, policyIndex, series, points, workers, onPoint: (d, n) => process.stderr.write(`\r${d}/${n} points`) });
+      const outcomes = await runGrid({
+        config,
+        policyIndex,
+        series,
+        points,
+        workers,
+        onPoint: (d, n) => process.stderr.write(`\r${d}/${n} points`),
+      });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       process.stderr.write('\n');
       const times = series.flatMap((s) => s.records.map((r) => r.ts));
       const cutAt = (Math.min(...times) + Math.max(...times)) / 2;
       const windowMs = engineConfigFrom(config).window.advanceMs; // delay and lead in steps of the data
-      const studies = markPareto(outcomes.map((o, i) => studyPoint(i, points[i], o, makeSplit(split, cutAt), windowMs, DEFAULT_AIMS)));
+      const studies = markPareto(
+        outcomes.map((o, i) => studyPoint(i, points[i], o, makeSplit(split, cutAt), windowMs, DEFAULT_AIMS)),
+      );
       const chosen = choosePoint(studies);
       process.stdout.write(`${paretoTable(studies, chosen)}\n\n${summaryLines(chosen, split).join('\n')}\n`);
-      process.stdout.write(`${points.length} points × ${series.length} series in ${seconds.toFixed(1)} s on ${Math.min(workers, points.length)} worker thread(s)\n`);
+      process.stdout.write(
+        `${points.length} points × ${series.length} series in ${seconds.toFixed(1)} s on ${Math.min(workers, points.length)} worker thread(s)\n`,
+      );
       if (opts.outConfig !== undefined) {
         const raw = parseYaml(readFileSync(opts.config as string, 'utf8')) as Record<string, unknown>;
-        const chosenConfig = configForPoint({ ...config, policies: (raw.policies as unknown[]) ?? [] }, policyIndex, chosen.point);
-        writeFile(opts.outConfig, `# Chosen by homeostat backtest (point #${chosen.index}, split ${split}) from ${opts.config}\n${stringifyYaml({ ...raw, policies: chosenConfig.policies })}`);
+        const chosenConfig = configForPoint(
+          { ...config, policies: (raw.policies as unknown[]) ?? [] },
+          policyIndex,
+          chosen.point,
+        );
+        writeFile(
+          opts.outConfig,
+          `# Chosen by homeostat backtest (point #${chosen.index}, split ${split}) from ${opts.config}\n${stringifyYaml({ ...raw, policies: chosenConfig.policies })}`,
+        );
       }
-      const study = { grid: grid.grid, policy: names[policyIndex], split, cutAt: split === 'time' ? cutAt : null, aims: DEFAULT_AIMS, series: series.map((s) => s.series), chosen: chosen.index, seconds, workers, points: studies };
+      const study = {
+        grid: grid.grid,
+        policy: names[policyIndex],
+        split,
+        cutAt: split === 'time' ? cutAt : null,
+        aims: DEFAULT_AIMS,
+        series: series.map((s) => s.series),
+        chosen: chosen.index,
+        seconds,
+        workers,
+        points: studies,
+      };
       if (opts.json !== undefined) writeFile(opts.json, `${JSON.stringify(study, null, 2)}\n`);
       if (opts.report !== undefined) {
-        await writeReport(opts.report, backtestReport(studies, chosen, `Backtest of ${String(names[policyIndex])}`, `${points.length} points over ${series.map((s) => s.series).join(', ')} (split: ${split})`));
+        await writeReport(
+          opts.report,
+          backtestReport(
+            studies,
+            chosen,
+            `Backtest of ${String(names[policyIndex])}`,
+            `${points.length} points over ${series.map((s) => s.series).join(', ')} (split: ${split})`,
+          ),
+        );
       }
     });
 }

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { parseKeyring, SIGNING_KEY_ENV, VERIFY_KEYS_ENV, type Keyring } from '../actions';
 import { HomeostatError } from '../errors';
-import { createDemoWorker, isReferenceExecutorName, REFERENCE_EXECUTORS, runReferenceExecutor, type ReferenceExecutorOptions } from '../executor';
+import {
+  createDemoWorker,
+  isReferenceExecutorName,
+  REFERENCE_EXECUTORS,
+  runReferenceExecutor,
+  type ReferenceExecutorOptions,
+} from '../executor';
 import { httpAuthToken, loadConfig } from '../ops/config';
 import { createLogger, type Logger } from '../ops/logger';
 import { createMetrics } from '../ops/metrics';
@@ -43,40 +49,65 @@ function pairs(list: string[], flag: string): Record<string, string> {
  */
 function keyring(logger: Logger): Keyring {
   if (process.env[SIGNING_KEY_ENV]) {
-    logger.warn(`${SIGNING_KEY_ENV} is set in an executor's environment and ignored: executors need only the processor's public key (${VERIFY_KEYS_ENV}); keep the private key with the processor`);
+    logger.warn(
+      `${SIGNING_KEY_ENV} is set in an executor's environment and ignored: executors need only the processor's public key (${VERIFY_KEYS_ENV}); keep the private key with the processor`,
+    );
   }
   const spec = process.env[VERIFY_KEYS_ENV];
   if (spec) return parseKeyring(spec, VERIFY_KEYS_ENV);
-  throw new HomeostatError('CONFIG_INVALID', `no verification key: set ${VERIFY_KEYS_ENV}=<key id>=base64:<the processor's Ed25519 public key> (the processor logs it; homeostat keys makes a pair)`);
+  throw new HomeostatError(
+    'CONFIG_INVALID',
+    `no verification key: set ${VERIFY_KEYS_ENV}=<key id>=base64:<the processor's Ed25519 public key> (the processor logs it; homeostat keys makes a pair)`,
+  );
 }
 
 export function registerExecutorCommand(program: Command): void {
   addConnectionOptions(
     program
       .command('executor <name>')
-      .description(`run a reference executor: ${REFERENCE_EXECUTORS.join(', ')} (verifies signatures, leases, de-duplicates, reports results)`)
+      .description(
+        `run a reference executor: ${REFERENCE_EXECUTORS.join(', ')} (verifies signatures, leases, de-duplicates, reports results)`,
+      )
       .option('--max-clock-skew-ms <ms>', 'tolerance between the processor clock and ours when judging expiry', '5000')
       .option('--max-lease-ms <ms>', 'refuse a command whose lease (expiresAt − issuedAt) is longer', '900000')
-      .option('--audience <list>', 'comma-separated audiences to apply commands for (default: the command families this executor handles)')
+      .option(
+        '--audience <list>',
+        'comma-separated audiences to apply commands for (default: the command families this executor handles)',
+      )
       .option('--targets <list>', 'comma-separated allow-list of targets (default: any)')
       .option('--group-id <id>', 'consumer group (default homeostat-executor-<name>)')
       .option('--from-beginning', 'read the actions topic from its start on the first run')
-      .option('--url-template <t>', 'query-timeout: admin URL per target, {target} is replaced; only after the host (default: none, only --url targets)')
+      .option(
+        '--url-template <t>',
+        'query-timeout: admin URL per target, {target} is replaced; only after the host (default: none, only --url targets)',
+      )
       .option('--url <target=url>', 'query-timeout: admin URL of one target (repeatable)', collect, [])
-      .option('--client-config-topic <topic>', 'retry-policy: compacted topic the client library follows', 'homeostat.client-config')
+      .option(
+        '--client-config-topic <topic>',
+        'retry-policy: compacted topic the client library follows',
+        'homeostat.client-config',
+      )
       .option('--entity-type <type>', 'kafka-quota: client-id or user', 'client-id')
-      .option('--entity <tenant=name>', 'kafka-quota: the client id or user of a tenant (repeatable); a tenant without one is refused', collect, [])
+      .option(
+        '--entity <tenant=name>',
+        'kafka-quota: the client id or user of a tenant (repeatable); a tenant without one is refused',
+        collect,
+        [],
+      )
       .option('--consumer-byte-rate', 'kafka-quota: also set consumer_byte_rate')
       .option('--http-port <port>', 'port of /metrics, /healthz and /readyz (0 picks one)', '9465'),
   ).action(async (name: string, opts: ExecutorCliOptions) => {
-    if (!isReferenceExecutorName(name)) throw new HomeostatError('USAGE', `unknown executor '${name}'; choose one of ${REFERENCE_EXECUTORS.join(', ')}`);
+    if (!isReferenceExecutorName(name))
+      throw new HomeostatError('USAGE', `unknown executor '${name}'; choose one of ${REFERENCE_EXECUTORS.join(', ')}`);
     const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
     const logger = createLogger({ level: config.log.level, name: `executor-${name}` });
     const metrics = createMetrics({ defaultMetrics: true });
     const skew = Number(opts.maxClockSkewMs);
-    if (!(skew >= 0)) throw new HomeostatError('USAGE', `--max-clock-skew-ms must be a number of ms ≥ 0, got '${opts.maxClockSkewMs}'`);
+    if (!(skew >= 0))
+      throw new HomeostatError('USAGE', `--max-clock-skew-ms must be a number of ms ≥ 0, got '${opts.maxClockSkewMs}'`);
     const maxLeaseMs = Number(opts.maxLeaseMs);
-    if (!(maxLeaseMs > 0)) throw new HomeostatError('USAGE', `--max-lease-ms must be a number of ms > 0, got '${opts.maxLeaseMs}'`);
+    if (!(maxLeaseMs > 0))
+      throw new HomeostatError('USAGE', `--max-lease-ms must be a number of ms > 0, got '${opts.maxLeaseMs}'`);
     const options: ReferenceExecutorOptions = {
       kafka: config.kafka,
       topics: { actions: config.topics.actions, actionResults: config.topics.actionResults },
@@ -84,15 +115,29 @@ export function registerExecutorCommand(program: Command): void {
       keyring: keyring(logger),
       maxClockSkewMs: skew,
       maxLeaseMs,
-      audiences: opts.audience ? opts.audience.split(',').map((a) => a.trim()).filter(Boolean) : undefined,
-      targets: opts.targets ? opts.targets.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+      audiences: opts.audience
+        ? opts.audience
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean)
+        : undefined,
+      targets: opts.targets
+        ? opts.targets
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : undefined,
       groupId: opts.groupId,
       fromBeginning: opts.fromBeginning ?? false,
       logger,
       metrics,
       queryTimeout: { urlTemplate: opts.urlTemplate, urls: pairs(opts.url, '--url') },
       retryPolicy: { topic: opts.clientConfigTopic },
-      kafkaQuota: { entityType: opts.entityType, entities: pairs(opts.entity, '--entity'), consumerByteRate: opts.consumerByteRate ?? false },
+      kafkaQuota: {
+        entityType: opts.entityType,
+        entities: pairs(opts.entity, '--entity'),
+        consumerByteRate: opts.consumerByteRate ?? false,
+      },
     };
     const executor = await runReferenceExecutor(name, options);
     const http = createOpsServer({
@@ -101,7 +146,10 @@ export function registerExecutorCommand(program: Command): void {
       authToken: httpAuthToken(config),
       metrics,
       logger,
-      readiness: () => ({ ready: executor.ready(), reasons: executor.ready() ? [] : [`executor is ${executor.status()}`] }),
+      readiness: () => ({
+        ready: executor.ready(),
+        reasons: executor.ready() ? [] : [`executor is ${executor.status()}`],
+      }),
     });
     await http.start();
     await new Promise<void>((resolve) => {
@@ -120,29 +168,43 @@ export function registerExecutorCommand(program: Command): void {
   addConnectionOptions(
     program
       .command('worker')
-      .description('run the demo worker service: simulated queries with a hidden capacity, an admin endpoint for query timeouts, and its own telemetry')
+      .description(
+        'run the demo worker service: simulated queries with a hidden capacity, an admin endpoint for query timeouts, and its own telemetry',
+      )
       .option('--port <port>', 'HTTP port', '8080')
       .option('--capacity <n>', 'queries of cost 1 it completes per second', '200')
       .option('--default-timeout-ms <ms>', 'query timeout until an executor changes it', '30000')
       .option('--source <id>', 'its source id in telemetry (default: worker-<port>)')
       .option('--no-telemetry', 'do not publish telemetry to Kafka'),
-  ).action(async (opts: ConnectionOptions & { port: string; capacity: string; defaultTimeoutMs: string; source?: string; telemetry: boolean }) => {
-    const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
-    const logger = createLogger({ level: config.log.level, name: 'demo-worker' });
-    const worker = createDemoWorker({
-      port: Number(opts.port),
-      host: '0.0.0.0',
-      capacityPerSec: Number(opts.capacity),
-      defaultTimeoutMs: Number(opts.defaultTimeoutMs),
-      telemetry: opts.telemetry ? { kafka: config.kafka, topic: config.topics.telemetry, source: opts.source } : undefined,
-      logger,
-    });
-    await worker.start();
-    logger.info({ url: worker.url() }, 'demo worker serving');
-    await new Promise<void>((resolve) => {
-      const onSignal = (): void => void worker.stop().then(resolve);
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-    });
-  });
+  ).action(
+    async (
+      opts: ConnectionOptions & {
+        port: string;
+        capacity: string;
+        defaultTimeoutMs: string;
+        source?: string;
+        telemetry: boolean;
+      },
+    ) => {
+      const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
+      const logger = createLogger({ level: config.log.level, name: 'demo-worker' });
+      const worker = createDemoWorker({
+        port: Number(opts.port),
+        host: '0.0.0.0',
+        capacityPerSec: Number(opts.capacity),
+        defaultTimeoutMs: Number(opts.defaultTimeoutMs),
+        telemetry: opts.telemetry
+          ? { kafka: config.kafka, topic: config.topics.telemetry, source: opts.source }
+          : undefined,
+        logger,
+      });
+      await worker.start();
+      logger.info({ url: worker.url() }, 'demo worker serving');
+      await new Promise<void>((resolve) => {
+        const onSignal = (): void => void worker.stop().then(resolve);
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      });
+    },
+  );
 }

@@ -10,10 +10,13 @@ import { HomeostatError } from '../errors';
 export function registerKeysCommand(program: Command): void {
   program
     .command('keys')
-    .description('generate an Ed25519 key pair for command signing: the private key for the processor, the public key for executors')
+    .description(
+      'generate an Ed25519 key pair for command signing: the private key for the processor, the public key for executors',
+    )
     .option('--id <keyId>', 'key id the commands will carry', 'k1')
     .action((opts: { id: string }) => {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.id)) throw new HomeostatError('USAGE', `--id must be 1–64 letters, digits, '.', '_' or '-', got '${opts.id}'`);
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.id))
+        throw new HomeostatError('USAGE', `--id must be 1–64 letters, digits, '.', '_' or '-', got '${opts.id}'`);
       const pair = generateEd25519();
       process.stdout.write(
         [

@@ -47,7 +47,8 @@ export interface OpenedReplaySource {
 /** Opens the replay input the flags name; a topic range is read completely before the replay starts. */
 export async function openReplaySource(config: HomeostatConfig, src: ReplaySourceOptions): Promise<OpenedReplaySource> {
   const files = src.inputs ?? [];
-  if (files.length > 0 && src.topic !== undefined) throw new HomeostatError('USAGE', 'give --input files or --topic, not both');
+  if (files.length > 0 && src.topic !== undefined)
+    throw new HomeostatError('USAGE', 'give --input files or --topic, not both');
   if (files.length > 0) {
     const bytes = { read: 0, total: 0 };
     return {
@@ -64,7 +65,11 @@ export async function openReplaySource(config: HomeostatConfig, src: ReplaySourc
       description: files.join(', '),
     };
   }
-  if (src.topic === undefined) throw new HomeostatError('USAGE', 'nothing to replay: give --input <file.jsonl> (repeatable) or --topic <topic> with --from/--to');
+  if (src.topic === undefined)
+    throw new HomeostatError(
+      'USAGE',
+      'nothing to replay: give --input <file.jsonl> (repeatable) or --topic <topic> with --from/--to',
+    );
   const kafka = createKafka(config.kafka);
   try {
     const read = await readTopicRange(kafka, src.topic, { from: src.from, to: src.to });
@@ -73,7 +78,11 @@ export async function openReplaySource(config: HomeostatConfig, src: ReplaySourc
     // As `homeostat run` reads the topic: foreign formats too, a multi-sample record one arrival.
     const ingest = ingestDecoderFor(config, resolver);
     const range = `${src.from === undefined ? 'the beginning' : new Date(src.from).toISOString()} → ${src.to === undefined ? 'the end' : new Date(src.to).toISOString()}`;
-    return { batches: await topicReplayInputs(read, decoder, ingest), partitions: read.partitions, description: `topic ${src.topic}, ${range}` };
+    return {
+      batches: await topicReplayInputs(read, decoder, ingest),
+      partitions: read.partitions,
+      description: `topic ${src.topic}, ${range}`,
+    };
   } catch (err) {
     if (err instanceof HomeostatError && err.code !== 'KAFKA') throw err;
     throw explainKafkaError(err, config.kafka.brokers);
@@ -81,7 +90,12 @@ export async function openReplaySource(config: HomeostatConfig, src: ReplaySourc
 }
 
 /** Runs a replay to its end with progress on stderr; returns the counters and the seconds it took. */
-export async function runReplay(setup: ReplaySetup, source: OpenedReplaySource, sink: ReplaySink, showProgress: boolean): Promise<{ counters: ReplayCounters; seconds: number }> {
+export async function runReplay(
+  setup: ReplaySetup,
+  source: OpenedReplaySource,
+  sink: ReplaySink,
+  showProgress: boolean,
+): Promise<{ counters: ReplayCounters; seconds: number }> {
   const progress = createProgress({ label: 'replay' });
   const replay = createReplay(setup, sink);
   let records = 0;
@@ -102,8 +116,14 @@ export function registerReplayCommand(program: Command): void {
   addConnectionOptions(
     program
       .command('replay')
-      .description('run recorded telemetry through the pipeline (windows, signals, policies, guardrails) as fast as possible; same input and config ⇒ byte-identical outputs')
-      .option('--input <file>', 'telemetry JSONL (from homeostat import); repeatable, one partition per file, merged by event time', collect)
+      .description(
+        'run recorded telemetry through the pipeline (windows, signals, policies, guardrails) as fast as possible; same input and config ⇒ byte-identical outputs',
+      )
+      .option(
+        '--input <file>',
+        'telemetry JSONL (from homeostat import); repeatable, one partition per file, merged by event time',
+        collect,
+      )
       .option('--topic <topic>', 'replay this telemetry topic instead (its partitions and offsets)')
       .option('--from <time>', 'with --topic: first Kafka timestamp (ISO-8601 or epoch ms)')
       .option('--to <time>', 'with --topic: end Kafka timestamp, exclusive')
@@ -117,9 +137,14 @@ export function registerReplayCommand(program: Command): void {
     const mode = parseMode(opts.mode);
     const from = opts.from === undefined ? undefined : parseTimeArg(opts.from, '--from');
     const to = opts.to === undefined ? undefined : parseTimeArg(opts.to, '--to');
-    if ((from !== undefined || to !== undefined) && opts.topic === undefined) throw new HomeostatError('USAGE', '--from and --to select a range of a --topic; files are replayed whole');
+    if ((from !== undefined || to !== undefined) && opts.topic === undefined)
+      throw new HomeostatError('USAGE', '--from and --to select a range of a --topic; files are replayed whole');
     const source = await openReplaySource(config, { inputs: opts.input, topic: opts.topic, from, to });
-    const setup = replaySetupFromConfig(config, { partitions: source.partitions, partitionCount: source.partitions.length === 0 ? 1 : Math.max(...source.partitions) + 1, mode });
+    const setup = replaySetupFromConfig(config, {
+      partitions: source.partitions,
+      partitionCount: source.partitions.length === 0 ? 1 : Math.max(...source.partitions) + 1,
+      mode,
+    });
     const decisions = opts.out === undefined ? undefined : createJsonlWriter('decision', opts.out);
     const commands = opts.commands === undefined ? undefined : createJsonlWriter('command', opts.commands);
     const signals = opts.signals === undefined ? undefined : createJsonlWriter('signal', opts.signals);

@@ -44,7 +44,12 @@ export function registerRunCommand(program: Command): void {
     if (opts.httpPort !== undefined) overrides.http = { port: Number(opts.httpPort) };
     const flat: Record<string, unknown> = {};
     if (opts.mode !== undefined) flat.mode = opts.mode;
-    const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry, overrides: { ...overrides, ...flat } });
+    const config = loadConfig({
+      file: opts.config,
+      brokers: opts.brokers,
+      registry: opts.registry,
+      overrides: { ...overrides, ...flat },
+    });
     const logger = createLogger({ level: config.log.level });
     await runProcessor(config, logger, opts.instance);
   });
@@ -73,7 +78,12 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
   }
   const metrics = createMetrics({ defaultMetrics: true });
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
-  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
+  const signing = loadSigningKey({
+    keyFile: config.signing.keyFile,
+    keyId: config.signing.keyId,
+    audiences: config.signing.audiences,
+    announce: (msg) => logger.warn(msg),
+  });
   const decisionEngine = createDecisionEngine({
     policies,
     guardrails: config.guardrails,
@@ -82,17 +92,33 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     control: { maxExclusions: config.control.maxExclusions },
   });
   const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
-  const dashboard = config.http.enabled ? createDashboard({ logger, maxStreams: config.http.maxDashboardStreams }) : undefined;
+  const dashboard = config.http.enabled
+    ? createDashboard({ logger, maxStreams: config.http.maxDashboardStreams })
+    : undefined;
   if (dashboard) countDashboardStreams(metrics.registry, dashboard);
-  const modesNow = (): Record<string, Mode> => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
+  const modesNow = (): Record<string, Mode> =>
+    Object.fromEntries(
+      decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]),
+    );
   const guardrails = parseGuardrails(config.guardrails);
   for (const p of decisionEngine.policies) {
     const configured = policies.find((x) => x.name === p.name);
     const mode = config.mode ?? configured?.mode ?? 'shadow';
-    if (mode !== 'shadow' && resolvePolicyGuardrails(guardrails, configured?.guardrails ?? {}, p.name).blastRadius.fleetSize === undefined) {
-      logger.warn({ policy: p.name }, `policy ${p.name} acts with a blast-radius cap counted from observed targets, which any telemetry producer can inflate; set guardrails.blastRadius.fleetSize (docs/security.md)`);
+    if (
+      mode !== 'shadow' &&
+      resolvePolicyGuardrails(guardrails, configured?.guardrails ?? {}, p.name).blastRadius.fleetSize === undefined
+    ) {
+      logger.warn(
+        { policy: p.name },
+        `policy ${p.name} acts with a blast-radius cap counted from observed targets, which any telemetry producer can inflate; set guardrails.blastRadius.fleetSize (docs/security.md)`,
+      );
     }
-    logger.info({ policy: p.name, type: p.type, version: p.version, mode }, mode === 'shadow' ? `policy ${p.name} runs in SHADOW mode: it decides and records, executors never apply its commands (set mode: enforce or --mode to act)` : `policy ${p.name} runs in ${mode} mode`);
+    logger.info(
+      { policy: p.name, type: p.type, version: p.version, mode },
+      mode === 'shadow'
+        ? `policy ${p.name} runs in SHADOW mode: it decides and records, executors never apply its commands (set mode: enforce or --mode to act)`
+        : `policy ${p.name} runs in ${mode} mode`,
+    );
   }
   if (policies.length === 0) logger.info('no policies configured: computing signals only');
   const needsRegistry = config.actions.format === 'avro';
@@ -102,20 +128,29 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
     resolver,
     logger,
     metrics,
-    onOutputs: dashboard ? (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions) : undefined,
+    onOutputs: dashboard
+      ? (finals, commands, decisions) => dashboard.onOutputs(finals, commands, decisions)
+      : undefined,
   });
   await extension.restore();
   if (dashboard) {
     const modes = modesNow();
-    dashboard.setPolicies(decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })));
+    dashboard.setPolicies(
+      decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })),
+    );
   }
-  const control = createConfiguredControlReader(config, { logger, metrics, onControl: (r) => {
+  const control = createConfiguredControlReader(config, {
+    logger,
+    metrics,
+    onControl: (r) => {
       extension.applyControl(r);
       dashboard?.setModes(modesNow());
     },
   });
   const ingest = ingestDecoderFor(config, resolver);
-  const history = config.runner.carryHistory ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined;
+  const history = config.runner.carryHistory
+    ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` }
+    : undefined;
   // Scaled out, the policies run in stage two, one process of the group at a time.
   const processor = createProcessorRunners({
     ingest,
@@ -141,15 +176,29 @@ export async function runProcessor(config: HomeostatConfig, logger: Logger, inst
         logger,
         routes: dashboard?.routes,
         authToken: httpAuthToken(config),
-        readiness: () => ({ ready: runner.ready(), reasons: runner.ready() ? [] : [`processor is ${runner.status()}; partitions assigned and checkpoints loaded: ${runner.ready()}`] }),
+        readiness: () => ({
+          ready: runner.ready(),
+          reasons: runner.ready()
+            ? []
+            : [`processor is ${runner.status()}; partitions assigned and checkpoints loaded: ${runner.ready()}`],
+        }),
       })
     : undefined;
   if (http) {
     const { port } = await http.start();
-    logger.info({ port }, `serving /metrics, /healthz, /readyz and the live dashboard at http://${config.http.host}:${port}/dashboard`);
+    logger.info(
+      { port },
+      `serving /metrics, /healthz, /readyz and the live dashboard at http://${config.http.host}:${port}/dashboard`,
+    );
   }
   logger.info(
-    { brokers: config.kafka.brokers, telemetry: config.topics.telemetry, outputs: config.actions.format, registry: needsRegistry ? config.registry.url : undefined, window: engine.window },
+    {
+      brokers: config.kafka.brokers,
+      telemetry: config.topics.telemetry,
+      outputs: config.actions.format,
+      registry: needsRegistry ? config.registry.url : undefined,
+      window: engine.window,
+    },
     'starting the processor',
   );
   /** Set below: stops the processor because it cannot go on (exit status 1). */

@@ -17,7 +17,12 @@ import { InputError } from '../errors';
 import type { TelemetryLimits } from './limits';
 
 /** The error for a record too far ahead of its Kafka timestamp, or undefined when it is fine. */
-export function aheadOfLogTime(ts: number, kafkaTime: number, limits: Pick<TelemetryLimits, 'maxAheadOfLogTimeMs'>, arrival?: number): InputError | undefined {
+export function aheadOfLogTime(
+  ts: number,
+  kafkaTime: number,
+  limits: Pick<TelemetryLimits, 'maxAheadOfLogTimeMs'>,
+  arrival?: number,
+): InputError | undefined {
   const max = limits.maxAheadOfLogTimeMs;
   const logTime = arrival !== undefined && arrival > 0 && !(kafkaTime <= arrival) ? arrival : kafkaTime;
   // A record without a timestamp (-1, or a client that sent none) cannot be judged.

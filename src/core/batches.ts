@@ -25,7 +25,15 @@ export function batchFor(st: InternalState, c: Compiled, start: number): PaneBat
   if (known !== undefined) return known;
   let b = st.batchPool.pop();
   if (b === undefined) {
-    b = { start, ids: new Int32Array(INITIAL_CAPACITY), values: new Float64Array(INITIAL_CAPACITY), len: 0, compacted: null, grouped: 0, runs: newRuns() };
+    b = {
+      start,
+      ids: new Int32Array(INITIAL_CAPACITY),
+      values: new Float64Array(INITIAL_CAPACITY),
+      len: 0,
+      compacted: null,
+      grouped: 0,
+      runs: newRuns(),
+    };
   } else {
     b = { start, ids: b.ids, values: b.values, len: 0, compacted: null, grouped: 0, runs: b.runs };
     b.runs.count = 0;

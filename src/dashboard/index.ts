@@ -68,7 +68,9 @@ export interface Dashboard {
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new HomeostatError('USAGE', `dashboard option ${name} must be a positive integer, got ${String(value)}`, { field: name });
+    throw new HomeostatError('USAGE', `dashboard option ${name} must be a positive integer, got ${String(value)}`, {
+      field: name,
+    });
   }
   return value;
 }
@@ -83,25 +85,39 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
   };
   const flushIntervalMs = options.flushIntervalMs ?? 250;
   if (!(flushIntervalMs >= 0) || !Number.isFinite(flushIntervalMs)) {
-    throw new HomeostatError('USAGE', `dashboard option flushIntervalMs must be a non-negative number of ms, got ${flushIntervalMs}`, { field: 'flushIntervalMs' });
+    throw new HomeostatError(
+      'USAGE',
+      `dashboard option flushIntervalMs must be a non-negative number of ms, got ${flushIntervalMs}`,
+      { field: 'flushIntervalMs' },
+    );
   }
   const base = (options.basePath ?? '/dashboard').replace(/\/+$/, '');
-  if (!base.startsWith('/')) throw new HomeostatError('USAGE', `dashboard basePath ${JSON.stringify(options.basePath)} must start with "/"`, { field: 'basePath' });
+  if (!base.startsWith('/'))
+    throw new HomeostatError('USAGE', `dashboard basePath ${JSON.stringify(options.basePath)} must start with "/"`, {
+      field: 'basePath',
+    });
   const log = options.logger;
-  const onError = (what: string) => (err: unknown) => log?.warn({ err: describeError(err) }, `dashboard ${what} failed; the processor carries on`);
+  const onError = (what: string) => (err: unknown) =>
+    log?.warn({ err: describeError(err) }, `dashboard ${what} failed; the processor carries on`);
   const store = createDashboardStore(limits);
-  const hub = createHub(store, { intervalMs: flushIntervalMs, onError: onError('update'), maxClients: positiveInt('maxStreams', options.maxStreams ?? 4) });
+  const hub = createHub(store, {
+    intervalMs: flushIntervalMs,
+    onError: onError('update'),
+    maxClients: positiveInt('maxStreams', options.maxStreams ?? 4),
+  });
   const page = renderPage({ title: options.title ?? 'homeostat — live', eventsPath: `${base}/events` });
 
   /** Every hook runs inside the processor's batch: contain its failures. */
-  const guarded = <A extends unknown[]>(what: string, fn: (...args: A) => void) => (...args: A): void => {
-    try {
-      fn(...args);
-      hub.poke();
-    } catch (err) {
-      onError(what)(err);
-    }
-  };
+  const guarded =
+    <A extends unknown[]>(what: string, fn: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+        hub.poke();
+      } catch (err) {
+        onError(what)(err);
+      }
+    };
 
   const routes: Record<string, RouteHandler> = {
     [base]: (_req, res) => {
@@ -119,7 +135,10 @@ export function createDashboard(options: DashboardOptions = {}): Dashboard {
     [`${base}/events`]: (req, res) => {
       // A HEAD has no body to stream: answer the headers and close.
       if (req.method === 'HEAD') {
-        res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+        });
         res.end();
         return;
       }

@@ -88,11 +88,21 @@ function signatureFailure(cmd: Command, reason: VerifyFailure, detail: string | 
 
 export function checkCommand(cmd: Command, ctx: CheckContext): CheckVerdict {
   if (!ctx.types.has(cmd.type)) {
-    return { ok: false, status: 'rejected', detail: `type ${cmd.type} is not handled by this executor`, authentic: false };
+    return {
+      ok: false,
+      status: 'rejected',
+      detail: `type ${cmd.type} is not handled by this executor`,
+      authentic: false,
+    };
   }
   const sig = verifyCommand(cmd, ctx.keyring);
   if (!sig.ok) {
-    return { ok: false, status: 'rejected', detail: `signature: ${sig.reason}: ${signatureFailure(cmd, sig.reason, sig.detail)}`, authentic: false };
+    return {
+      ok: false,
+      status: 'rejected',
+      detail: `signature: ${sig.reason}: ${signatureFailure(cmd, sig.reason, sig.detail)}`,
+      authentic: false,
+    };
   }
   const seen = ctx.seen(cmd.id);
   if (seen !== undefined) {
@@ -101,11 +111,21 @@ export function checkCommand(cmd: Command, ctx: CheckContext): CheckVerdict {
       : { ok: false, status: 'duplicate', detail: `command ${cmd.id} was already handled`, authentic: true };
   }
   if (!ctx.audiences.has(cmd.audience)) {
-    return { ok: false, status: 'rejected', detail: `audience ${JSON.stringify(cmd.audience)} is not this executor's (${[...ctx.audiences].join(', ')})`, authentic: true };
+    return {
+      ok: false,
+      status: 'rejected',
+      detail: `audience ${JSON.stringify(cmd.audience)} is not this executor's (${[...ctx.audiences].join(', ')})`,
+      authentic: true,
+    };
   }
   const lease = cmd.expiresAt - cmd.issuedAt;
   if (!(lease > 0 && lease <= ctx.maxLeaseMs)) {
-    return { ok: false, status: 'rejected', detail: `lease of ${lease} ms (expiresAt − issuedAt) is outside (0, ${ctx.maxLeaseMs}] ms (maxLeaseMs)`, authentic: true };
+    return {
+      ok: false,
+      status: 'rejected',
+      detail: `lease of ${lease} ms (expiresAt − issuedAt) is outside (0, ${ctx.maxLeaseMs}] ms (maxLeaseMs)`,
+      authentic: true,
+    };
   }
   if (cmd.issuedAt > ctx.now + ctx.maxClockSkewMs) {
     return {
@@ -117,10 +137,20 @@ export function checkCommand(cmd: Command, ctx: CheckContext): CheckVerdict {
   }
   // Strict: tolerating skew here would extend a lease past the expiry its issuer chose.
   if (cmd.expiresAt <= ctx.now) {
-    return { ok: false, status: 'expired', detail: `expired ${ctx.now - cmd.expiresAt} ms before it was handled`, authentic: true };
+    return {
+      ok: false,
+      status: 'expired',
+      detail: `expired ${ctx.now - cmd.expiresAt} ms before it was handled`,
+      authentic: true,
+    };
   }
   if (!targetAllowed(ctx.targets, cmd.target)) {
-    return { ok: false, status: 'rejected', detail: `target ${JSON.stringify(cmd.target)} is not in the executor's allow-list`, authentic: true };
+    return {
+      ok: false,
+      status: 'rejected',
+      detail: `target ${JSON.stringify(cmd.target)} is not in the executor's allow-list`,
+      authentic: true,
+    };
   }
   const outOfBounds = boundsViolation(cmd, ctx.bounds);
   if (outOfBounds !== undefined) return { ok: false, status: 'rejected', detail: outOfBounds, authentic: true };

@@ -19,7 +19,15 @@ import type { Command } from '../model/command';
 import { silentLogger } from '../ops/logger';
 import { checkCommand, type CheckContext } from './check';
 import { createSeenSet } from './dedup';
-import { dropLease, executorLeaseKey, getLease, lapsedLeases, leaseFor, putLease, type ExecutorLeaseTable } from './lease-table';
+import {
+  dropLease,
+  executorLeaseKey,
+  getLease,
+  lapsedLeases,
+  leaseFor,
+  putLease,
+  type ExecutorLeaseTable,
+} from './lease-table';
 import { restoreState } from './restore';
 import type {
   ApplyContext,
@@ -49,7 +57,15 @@ export interface ExecutorCore {
   counts(): Readonly<Record<ActionStatus, number>>;
 }
 
-const STATUSES: readonly ActionStatus[] = ['applied', 'rejected', 'failed', 'reverted', 'expired', 'shadowed', 'duplicate'];
+const STATUSES: readonly ActionStatus[] = [
+  'applied',
+  'rejected',
+  'failed',
+  'reverted',
+  'expired',
+  'shadowed',
+  'duplicate',
+];
 const MAX_REVERT_RETRY_MS = 60_000;
 /** 15 min: fifty times the default lease (3 windows of 10 s) and short enough that a leaked command cannot hold for long. */
 export const DEFAULT_MAX_LEASE_MS = 900_000;
@@ -114,7 +130,11 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
     previous: extra.previous ?? {},
   });
 
-  const commit = async (results: ActionResultRecord[], state: StateEntry[], commandId: string | null): Promise<void> => {
+  const commit = async (
+    results: ActionResultRecord[],
+    state: StateEntry[],
+    commandId: string | null,
+  ): Promise<void> => {
     const batch: LedgerCommit = { results, state, offsets: [...pendingOffsets.values()] };
     if (commandId !== null) uncommitted.set(commandId, batch);
     alive();
@@ -144,11 +164,16 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
     const ac = new AbortController();
     inflight = ac;
     const timer = setTimeout(
-      () => ac.abort(new HomeostatError('TIMEOUT', `${what} timed out after ${applyTimeoutMs} ms`, { retriable: true })),
+      () =>
+        ac.abort(new HomeostatError('TIMEOUT', `${what} timed out after ${applyTimeoutMs} ms`, { retriable: true })),
       applyTimeoutMs,
     );
     const aborted = new Promise<never>((_, reject) => {
-      ac.signal.addEventListener('abort', () => reject(ac.signal.reason instanceof Error ? ac.signal.reason : new Error(String(ac.signal.reason))), { once: true });
+      ac.signal.addEventListener(
+        'abort',
+        () => reject(ac.signal.reason instanceof Error ? ac.signal.reason : new Error(String(ac.signal.reason))),
+        { once: true },
+      );
     });
     const started = process.hrtime.bigint();
     try {
@@ -167,12 +192,21 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
     const family = familyOf(cmd.type);
     const revert = isRevertType(cmd.type);
     alive();
-    await ledger.begin({ kind: 'command', commandId: cmd.id, state: 'applying', status: null, expiresAt: cmd.expiresAt, command: cmd });
+    await ledger.begin({
+      kind: 'command',
+      commandId: cmd.id,
+      state: 'applying',
+      status: null,
+      expiresAt: cmd.expiresAt,
+      command: cmd,
+    });
     seen.mark(cmd.id, { state: 'applying', expiresAt: cmd.expiresAt });
     const startedAt = clock.now();
     const lease = getLease(leases, cmd.target, family) ?? null;
     const done = revert
-      ? await timed(`revert of ${cmd.id}`, (ctx) => options.revert({ target: cmd.target, family, cause: 'command', command: cmd, lease }, ctx))
+      ? await timed(`revert of ${cmd.id}`, (ctx) =>
+          options.revert({ target: cmd.target, family, cause: 'command', command: cmd, lease }, ctx),
+        )
       : await timed(`apply of ${cmd.id}`, (ctx) => options.apply(cmd, ctx));
     alive();
     const finishedAt = clock.now();
@@ -186,15 +220,20 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
       // The settings before the lease began: kept across renewals, so a revert restores the operator's, not ours.
       const prior = getLease(leases, cmd.target, family);
       const previous = prior?.previous ?? (done.ok ? done.outcome.previous : undefined);
-      const next: ExecutorLease = previous === undefined ? leaseFor(cmd, !done.ok) : { ...leaseFor(cmd, !done.ok), previous };
+      const next: ExecutorLease =
+        previous === undefined ? leaseFor(cmd, !done.ok) : { ...leaseFor(cmd, !done.ok), previous };
       leases = putLease(leases, next);
       leaseChange = { kind: 'lease', target: cmd.target, family, lease: next };
     }
     const status: ActionStatus = done.ok ? (revert ? 'reverted' : 'applied') : 'failed';
     const detail = done.ok ? (done.outcome.detail ?? '') : done.error;
-    const r = result(cmd, cmd.target, status, detail, startedAt, finishedAt, { previous: done.ok ? done.outcome.previous : undefined });
+    const r = result(cmd, cmd.target, status, detail, startedAt, finishedAt, {
+      previous: done.ok ? done.outcome.previous : undefined,
+    });
     seen.mark(cmd.id, { state: 'done', expiresAt: cmd.expiresAt });
-    const state: StateEntry[] = [{ kind: 'command', commandId: cmd.id, state: 'done', status, expiresAt: cmd.expiresAt, command: null }];
+    const state: StateEntry[] = [
+      { kind: 'command', commandId: cmd.id, state: 'done', status, expiresAt: cmd.expiresAt, command: null },
+    ];
     if (leaseChange !== null) state.push(leaseChange);
     await commit([r], state, cmd.id);
     return r;
@@ -223,7 +262,14 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
     const state: StateEntry[] = [];
     if (verdict.authentic && verdict.status !== 'duplicate') {
       seen.mark(cmd.id, { state: 'done', expiresAt: cmd.expiresAt });
-      state.push({ kind: 'command', commandId: cmd.id, state: 'done', status: verdict.status, expiresAt: cmd.expiresAt, command: null });
+      state.push({
+        kind: 'command',
+        commandId: cmd.id,
+        state: 'done',
+        status: verdict.status,
+        expiresAt: cmd.expiresAt,
+        command: null,
+      });
     }
     const r = result(cmd, cmd.target, verdict.status, verdict.detail, now, clock.now());
     await commit([r], state, verdict.authentic ? cmd.id : null);
@@ -236,20 +282,37 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
     if (retry !== undefined && retry.nextAt > now) return null;
     const attempt = (retry?.attempts ?? 0) + 1;
     const done = await timed(`revert of lapsed lease ${lease.command.id}`, (ctx) =>
-      options.revert({ target: lease.target, family: lease.family, cause: 'lease-lapsed', command: lease.command, lease }, ctx),
+      options.revert(
+        { target: lease.target, family: lease.family, cause: 'lease-lapsed', command: lease.command, lease },
+        ctx,
+      ),
     );
     alive();
     const finishedAt = clock.now();
     if (!done.ok) {
-      revertRetries.set(key, { attempts: attempt, nextAt: finishedAt + Math.min(MAX_REVERT_RETRY_MS, revertRetryMs * 2 ** (attempt - 1)) });
-      const r = result(lease.command, lease.target, 'failed', `lease lapsed; revert failed (will retry): ${done.error}`, now, finishedAt, { attempt });
+      revertRetries.set(key, {
+        attempts: attempt,
+        nextAt: finishedAt + Math.min(MAX_REVERT_RETRY_MS, revertRetryMs * 2 ** (attempt - 1)),
+      });
+      const r = result(
+        lease.command,
+        lease.target,
+        'failed',
+        `lease lapsed; revert failed (will retry): ${done.error}`,
+        now,
+        finishedAt,
+        { attempt },
+      );
       await commit([r], [], null);
       return r;
     }
     revertRetries.delete(key);
     leases = dropLease(leases, lease.target, lease.family);
     const detail = `lease lapsed${done.outcome.detail ? `: ${done.outcome.detail}` : ''}`;
-    const r = result(lease.command, lease.target, 'reverted', detail, now, finishedAt, { attempt, previous: done.outcome.previous });
+    const r = result(lease.command, lease.target, 'reverted', detail, now, finishedAt, {
+      attempt,
+      previous: done.outcome.previous,
+    });
     await commit([r], [{ kind: 'lease', target: lease.target, family: lease.family, lease: null }], null);
     return r;
   };
@@ -259,14 +322,20 @@ export function createExecutorCore(options: ExecutorCoreOptions): ExecutorCore {
       // Re-verified: entries on the state topic are trusted no more than the actions topic.
       const restored = restoreState(entries, (c) => verifyCommand(c, options.keyring).ok);
       if (restored.unverified.length > 0) {
-        logger.warn({ commands: restored.unverified }, 'state entries whose command does not verify: their leases are kept only to be reverted, without restoring unsigned previous settings');
+        logger.warn(
+          { commands: restored.unverified },
+          'state entries whose command does not verify: their leases are kept only to be reverted, without restoring unsigned previous settings',
+        );
       }
       const now = clock.now();
       for (const [id, e] of restored.seen) seen.mark(id, e);
       seen.prune(now);
       leases = restored.leases;
       if (restored.interrupted.length > 0) {
-        logger.warn({ commands: restored.interrupted }, 'commands interrupted mid-apply by a crash: they will not be re-applied');
+        logger.warn(
+          { commands: restored.interrupted },
+          'commands interrupted mid-apply by a crash: they will not be re-applied',
+        );
       }
     },
     handle,

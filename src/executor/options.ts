@@ -53,7 +53,9 @@ export interface ResolvedNames {
 /** Kafka topic names: letters, digits, '.', '_', '-', up to 249 characters. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
-export function resolveNames(o: Pick<ExecutorOptions, 'name' | 'groupId' | 'transactionalId' | 'stateTopic'>): ResolvedNames {
+export function resolveNames(
+  o: Pick<ExecutorOptions, 'name' | 'groupId' | 'transactionalId' | 'stateTopic'>,
+): ResolvedNames {
   const groupId = o.groupId ?? `homeostat-executor-${o.name}`;
   return {
     groupId,
@@ -66,17 +68,29 @@ export function resolveNames(o: Pick<ExecutorOptions, 'name' | 'groupId' | 'tran
 export function checkExecutorOptions(o: ExecutorOptions): void {
   const issues: string[] = [];
   if (!/^[a-zA-Z0-9._-]+$/.test(o.name)) {
-    issues.push(`executor name ${JSON.stringify(o.name)}: use letters, digits, '.', '_' or '-' (it names the consumer group and the state topic)`);
+    issues.push(
+      `executor name ${JSON.stringify(o.name)}: use letters, digits, '.', '_' or '-' (it names the consumer group and the state topic)`,
+    );
   }
-  if (o.types.length === 0) issues.push('types is empty: list the command types this executor handles, e.g. ["query_timeout.set", "query_timeout.revert"]');
+  if (o.types.length === 0)
+    issues.push(
+      'types is empty: list the command types this executor handles, e.g. ["query_timeout.set", "query_timeout.revert"]',
+    );
   for (const t of o.types) {
-    if (!isCommandType(t)) issues.push(`types: ${JSON.stringify(t)} is not a command type; use <family>.set or <family>.revert with family query_timeout, retry_policy or quota`);
+    if (!isCommandType(t))
+      issues.push(
+        `types: ${JSON.stringify(t)} is not a command type; use <family>.set or <family>.revert with family query_timeout, retry_policy or quota`,
+      );
   }
   if (Object.keys(o.keyring).length === 0) {
-    issues.push('keyring is empty: every command would be rejected; give the processor\'s key id and Ed25519 public key (HOMEOSTAT_VERIFY_KEYS=id=base64:...)');
+    issues.push(
+      "keyring is empty: every command would be rejected; give the processor's key id and Ed25519 public key (HOMEOSTAT_VERIFY_KEYS=id=base64:...)",
+    );
   }
   if (o.audiences !== undefined && (o.audiences.length === 0 || o.audiences.some((a) => a === ''))) {
-    issues.push('audiences is empty or holds an empty name: every command would be rejected; list the audiences the processor gives this executor\'s commands (default: the families of its types)');
+    issues.push(
+      "audiences is empty or holds an empty name: every command would be rejected; list the audiences the processor gives this executor's commands (default: the families of its types)",
+    );
   }
   if (o.maxLeaseMs !== undefined && !(Number.isFinite(o.maxLeaseMs) && o.maxLeaseMs > 0)) {
     issues.push(`maxLeaseMs is ${o.maxLeaseMs}; give a number of ms > 0, e.g. 900000`);
@@ -92,7 +106,8 @@ export function checkExecutorOptions(o: ExecutorOptions): void {
     }
   }
   const positive = (value: number | undefined, what: string, example: number): void => {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) issues.push(`${what} is ${value}; give a number of ms > 0, e.g. ${example}`);
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      issues.push(`${what} is ${value}; give a number of ms > 0, e.g. ${example}`);
   };
   positive(o.applyTimeoutMs, 'applyTimeoutMs', 10_000);
   positive(o.leaseCheckIntervalMs, 'leaseCheckIntervalMs', 1_000);
@@ -103,6 +118,9 @@ export function checkExecutorOptions(o: ExecutorOptions): void {
     issues.push('resultsFormat is avro but no registry is given; set registry.url or use resultsFormat json');
   }
   const { stateTopic } = resolveNames(o);
-  if (!TOPIC_NAME.test(stateTopic)) issues.push(`stateTopic ${JSON.stringify(stateTopic)} is not a valid topic name; use letters, digits, '.', '_' or '-'`);
+  if (!TOPIC_NAME.test(stateTopic))
+    issues.push(
+      `stateTopic ${JSON.stringify(stateTopic)} is not a valid topic name; use letters, digits, '.', '_' or '-'`,
+    );
   if (issues.length > 0) throw new ConfigError(issues.map((i) => `executor ${o.name}: ${i}`));
 }

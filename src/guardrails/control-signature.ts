@@ -45,7 +45,10 @@ export function createControlKeyring(keys: readonly ControlKeyConfig[], path = '
   keys.forEach((k, i) => {
     if (byId.has(k.id)) issues.push(`${path}.${i}.id: '${k.id}' is given twice; key ids must be unique`);
     try {
-      byId.set(k.id, { key: parseEd25519PublicKey(k.publicKey, `${path}.${i}.publicKey`), allow: new Set(k.allow ?? DEFAULT_ALLOWED_KINDS) });
+      byId.set(k.id, {
+        key: parseEd25519PublicKey(k.publicKey, `${path}.${i}.publicKey`),
+        allow: new Set(k.allow ?? DEFAULT_ALLOWED_KINDS),
+      });
     } catch (err) {
       if (err instanceof ConfigError) issues.push(...err.issues);
       else throw err;
@@ -62,15 +65,22 @@ export function controlSignedBytes(rec: ControlRecord, keyId: string): Buffer {
 }
 
 /** `rec` signed with an operator's private key (PEM or base64:/hex: seed text, or a loaded key). */
-export function signControl<R extends ControlRecord>(rec: R, keyId: string, privateKey: KeyObject | string): R & { keyId: string; signature: string } {
-  const key = typeof privateKey === 'string' ? parseEd25519PrivateKey(privateKey, 'the control signing key') : privateKey;
+export function signControl<R extends ControlRecord>(
+  rec: R,
+  keyId: string,
+  privateKey: KeyObject | string,
+): R & { keyId: string; signature: string } {
+  const key =
+    typeof privateKey === 'string' ? parseEd25519PrivateKey(privateKey, 'the control signing key') : privateKey;
   return { ...rec, keyId, signature: ed25519Sign(key, controlSignedBytes(rec, keyId)) };
 }
 
 /** Why a control record is not authentic or not allowed, or undefined when it is both. Never throws. */
 export function controlAuthRefusal(rec: ControlRecord, keyring: ControlKeyring): string | undefined {
-  if (keyring.size === 0) return 'unsigned control is off: no operator key is configured (control.keys); see docs/security.md';
-  if (typeof rec.keyId !== 'string' || typeof rec.signature !== 'string') return 'unsigned: a control record must carry keyId and signature';
+  if (keyring.size === 0)
+    return 'unsigned control is off: no operator key is configured (control.keys); see docs/security.md';
+  if (typeof rec.keyId !== 'string' || typeof rec.signature !== 'string')
+    return 'unsigned: a control record must carry keyId and signature';
   const entry = keyring.get(rec.keyId);
   if (!entry) return `signed with unknown key id '${rec.keyId.slice(0, 64)}'`;
   let bytes: Buffer;
@@ -80,6 +90,7 @@ export function controlAuthRefusal(rec: ControlRecord, keyring: ControlKeyring):
     return 'cannot be encoded for verification';
   }
   if (!ed25519Verify(entry.key, bytes, rec.signature)) return `bad signature for key id '${rec.keyId}'`;
-  if (!entry.allow.has(rec.kind)) return `key '${rec.keyId}' may not issue '${rec.kind}' (control.keys allow: ${[...entry.allow].join(', ')})`;
+  if (!entry.allow.has(rec.kind))
+    return `key '${rec.keyId}' may not issue '${rec.kind}' (control.keys allow: ${[...entry.allow].join(', ')})`;
   return undefined;
 }

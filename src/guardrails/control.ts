@@ -15,7 +15,15 @@ import type { Guardrail } from './types';
 
 export type ControlKind = 'pause' | 'resume' | 'mode' | 'exclude' | 'include' | 'kill' | 'unkill';
 
-export const CONTROL_KINDS: readonly ControlKind[] = ['pause', 'resume', 'mode', 'exclude', 'include', 'kill', 'unkill'];
+export const CONTROL_KINDS: readonly ControlKind[] = [
+  'pause',
+  'resume',
+  'mode',
+  'exclude',
+  'include',
+  'kill',
+  'unkill',
+];
 
 export interface ControlRecord {
   kind: ControlKind;
@@ -80,12 +88,14 @@ function withoutMatching<T>(rec: Readonly<Record<string, T>>, match: (key: strin
 /** Problems with a control record, empty when it can be applied. */
 export function validateControlRecord(rec: ControlRecord): string[] {
   const issues: string[] = [];
-  if (!CONTROL_KINDS.includes(rec.kind)) issues.push(`kind is ${JSON.stringify(rec.kind)}; use one of ${CONTROL_KINDS.join(', ')}`);
+  if (!CONTROL_KINDS.includes(rec.kind))
+    issues.push(`kind is ${JSON.stringify(rec.kind)}; use one of ${CONTROL_KINDS.join(', ')}`);
   if (rec.kind === 'mode' && (rec.mode === null || !MODES.includes(rec.mode))) {
     issues.push(`kind 'mode' needs mode = ${MODES.join(' | ')}; got ${JSON.stringify(rec.mode)}`);
   }
   if (rec.policy === ALL || rec.target === ALL) issues.push(`'${ALL}' is reserved; use null for "every policy/target"`);
-  if (!Number.isSafeInteger(rec.issuedAt) || rec.issuedAt <= 0) issues.push(`issuedAt must be a positive epoch-ms integer; got ${String(rec.issuedAt)}`);
+  if (!Number.isSafeInteger(rec.issuedAt) || rec.issuedAt <= 0)
+    issues.push(`issuedAt must be a positive epoch-ms integer; got ${String(rec.issuedAt)}`);
   return issues;
 }
 
@@ -103,7 +113,8 @@ export function controlChanges(state: ControlState, rec: ControlRecord): boolean
     case 'exclude':
       return state.excluded[exclusionKey(rec.policy, rec.target)] !== true;
     case 'include':
-      if (rec.policy !== null && rec.target !== null) return state.excluded[exclusionKey(rec.policy, rec.target)] === true;
+      if (rec.policy !== null && rec.target !== null)
+        return state.excluded[exclusionKey(rec.policy, rec.target)] === true;
       return state.excludedCount > 0 && Object.keys(state.excluded).some((k) => includeMatches(rec, k));
     case 'mode':
       return rec.policy === null
@@ -119,7 +130,11 @@ export function controlChanges(state: ControlState, rec: ControlRecord): boolean
  * a replayed old `unkill` cannot undo a newer `kill` — and may not grow the exclusions
  * past their cap.
  */
-export function controlRefusal(state: ControlState, rec: ControlRecord, limits: ControlLimits = DEFAULT_CONTROL_LIMITS): string | undefined {
+export function controlRefusal(
+  state: ControlState,
+  rec: ControlRecord,
+  limits: ControlLimits = DEFAULT_CONTROL_LIMITS,
+): string | undefined {
   if (rec.issuedAt <= state.lastIssuedAt) {
     return `stale: issued at ${rec.issuedAt}, not after the newest control record applied (${state.lastIssuedAt}); a replayed record cannot undo a newer one — issue it again`;
   }
@@ -142,7 +157,8 @@ function includeMatches(rec: ControlRecord, key: string): boolean {
  */
 export function applyControl(state: ControlState, rec: ControlRecord): ControlState {
   const issues = validateControlRecord(rec);
-  if (issues.length > 0) throw new InputError('INVALID_FIELD', `control record: ${issues.join('; ')}`, { field: 'kind' });
+  if (issues.length > 0)
+    throw new InputError('INVALID_FIELD', `control record: ${issues.join('; ')}`, { field: 'kind' });
   const base = { ...state, lastIssuedAt: Math.max(state.lastIssuedAt, rec.issuedAt) };
   switch (rec.kind) {
     case 'kill':
@@ -202,13 +218,17 @@ export function controlMode(state: ControlState, policy: string): Mode | null {
 export const killSwitch: Guardrail = {
   name: 'killed',
   check: (state) =>
-    state.control.killed ? { ok: false, reason: 'kill switch is on: nothing is issued; leases lapse and executors revert' } : { ok: true },
+    state.control.killed
+      ? { ok: false, reason: 'kill switch is on: nothing is issued; leases lapse and executors revert' }
+      : { ok: true },
 };
 
 export const pause: Guardrail = {
   name: 'paused',
   check: (state, c) =>
-    isPaused(state.control, c.policy) ? { ok: false, reason: `policy ${c.policy} is paused: nothing is issued; its leases lapse` } : { ok: true },
+    isPaused(state.control, c.policy)
+      ? { ok: false, reason: `policy ${c.policy} is paused: nothing is issued; its leases lapse` }
+      : { ok: true },
 };
 
 export const exclusion: Guardrail = {

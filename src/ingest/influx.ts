@@ -23,7 +23,10 @@ import { InputError } from '../errors';
 import type { Telemetry } from '../model/telemetry';
 import type { InfluxIngestOptions, InfluxPrecision } from './options';
 
-export type FieldValue = { type: 'float' | 'integer' | 'uinteger'; value: number } | { type: 'boolean'; value: boolean } | { type: 'string'; value: string };
+export type FieldValue =
+  | { type: 'float' | 'integer' | 'uinteger'; value: number }
+  | { type: 'boolean'; value: boolean }
+  | { type: 'string'; value: string };
 
 export interface InfluxPoint {
   measurement: string;
@@ -85,14 +88,23 @@ function readName(c: Cursor, stops: readonly number[], escapable: readonly numbe
   }
   out += c.s.slice(from, c.i);
   if (out === '') throw new LineError(`${what} is empty`, c.i - c.lineStart);
-  if (out.length > MAX_NAME_LENGTH) throw new LineError(`${what} is ${out.length} characters long; at most ${MAX_NAME_LENGTH}`, c.i - c.lineStart);
+  if (out.length > MAX_NAME_LENGTH)
+    throw new LineError(`${what} is ${out.length} characters long; at most ${MAX_NAME_LENGTH}`, c.i - c.lineStart);
   return out;
 }
 
 // A Map, not an object literal: `toString` or `constructor` must not read as a boolean.
 const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
-  ['t', true], ['T', true], ['true', true], ['True', true], ['TRUE', true],
-  ['f', false], ['F', false], ['false', false], ['False', false], ['FALSE', false],
+  ['t', true],
+  ['T', true],
+  ['true', true],
+  ['True', true],
+  ['TRUE', true],
+  ['f', false],
+  ['F', false],
+  ['false', false],
+  ['False', false],
+  ['FALSE', false],
 ]);
 const INTEGER = /^[+-]?\d+i$/;
 const UINTEGER = /^\d+u$/;
@@ -155,9 +167,14 @@ function readFieldValue(c: Cursor): FieldValue {
     // A quoted string may span lines (the reference forbids it, InfluxDB's parser allows it).
     const opened = c.i;
     while (c.i < c.s.length) {
-      if (c.i - opened > MAX_STRING_FIELD_LENGTH) throw new LineError(`string field value is longer than ${MAX_STRING_FIELD_LENGTH} characters`, col);
+      if (c.i - opened > MAX_STRING_FIELD_LENGTH)
+        throw new LineError(`string field value is longer than ${MAX_STRING_FIELD_LENGTH} characters`, col);
       const ch = c.s.charCodeAt(c.i);
-      if (ch === BACKSLASH && c.i + 1 < c.s.length && (c.s.charCodeAt(c.i + 1) === QUOTE || c.s.charCodeAt(c.i + 1) === BACKSLASH)) {
+      if (
+        ch === BACKSLASH &&
+        c.i + 1 < c.s.length &&
+        (c.s.charCodeAt(c.i + 1) === QUOTE || c.s.charCodeAt(c.i + 1) === BACKSLASH)
+      ) {
         out += c.s.slice(from, c.i) + c.s[c.i + 1];
         c.i += 2;
         from = c.i;
@@ -181,12 +198,17 @@ function readFieldValue(c: Cursor): FieldValue {
   }
   const text = c.s.slice(start, c.i);
   if (text === '') throw new LineError('field value is empty', col);
-  if (text.length > MAX_NUMBER_TEXT) throw new LineError(`field value is ${text.length} characters long; a number or boolean is at most ${MAX_NUMBER_TEXT}`, col);
+  if (text.length > MAX_NUMBER_TEXT)
+    throw new LineError(
+      `field value is ${text.length} characters long; a number or boolean is at most ${MAX_NUMBER_TEXT}`,
+      col,
+    );
   const bool = BOOLEANS.get(text);
   if (bool !== undefined) return { type: 'boolean', value: bool };
   if (INTEGER.test(text)) {
     const big = BigInt(text.slice(0, -1));
-    if (big > INT64_MAX || big < -INT64_MAX - 1n) throw new LineError(`integer ${text} is outside the int64 range`, col);
+    if (big > INT64_MAX || big < -INT64_MAX - 1n)
+      throw new LineError(`integer ${text} is outside the int64 range`, col);
     return { type: 'integer', value: Number(big) };
   }
   if (UINTEGER.test(text)) {
@@ -199,7 +221,10 @@ function readFieldValue(c: Cursor): FieldValue {
     if (!Number.isFinite(value)) throw new LineError(`float ${text} is out of range`, col);
     return { type: 'float', value };
   }
-  throw new LineError(`field value ${JSON.stringify(text.slice(0, 40))} is not a number, integer (1i), unsigned (1u), boolean or quoted string`, col);
+  throw new LineError(
+    `field value ${JSON.stringify(text.slice(0, 40))} is not a number, integer (1i), unsigned (1u), boolean or quoted string`,
+    col,
+  );
 }
 
 function lineEnd(s: string, from: number): number {
@@ -213,17 +238,20 @@ function parseLine(c: Cursor, lineNo: number): InfluxPoint {
   while (c.i < c.end && c.s.charCodeAt(c.i) === COMMA) {
     c.i++;
     const key = readName(c, [EQUALS, COMMA, SPACE], [COMMA, EQUALS, SPACE], 'tag key');
-    if (c.s.charCodeAt(c.i) !== EQUALS || c.i >= c.end) throw new LineError(`tag ${JSON.stringify(key)} has no '=value'`, c.i - c.lineStart);
+    if (c.s.charCodeAt(c.i) !== EQUALS || c.i >= c.end)
+      throw new LineError(`tag ${JSON.stringify(key)} has no '=value'`, c.i - c.lineStart);
     c.i++;
     // An unescaped '=' in a tag value is read literally, as InfluxDB's own parser does.
     tags.push([key, readName(c, [COMMA, SPACE], [COMMA, EQUALS, SPACE], `value of tag ${JSON.stringify(key)}`)]);
   }
-  if (c.i >= c.end || c.s.charCodeAt(c.i) !== SPACE) throw new LineError('no field set: a line needs at least one field after a space', c.i - c.lineStart);
+  if (c.i >= c.end || c.s.charCodeAt(c.i) !== SPACE)
+    throw new LineError('no field set: a line needs at least one field after a space', c.i - c.lineStart);
   while (c.i < c.end && c.s.charCodeAt(c.i) === SPACE) c.i++;
   const fields: [string, FieldValue][] = [];
   for (;;) {
     const key = readName(c, [EQUALS, COMMA, SPACE], [COMMA, EQUALS, SPACE], 'field key');
-    if (c.i >= c.end || c.s.charCodeAt(c.i) !== EQUALS) throw new LineError(`field ${JSON.stringify(key)} has no '=value'`, c.i - c.lineStart);
+    if (c.i >= c.end || c.s.charCodeAt(c.i) !== EQUALS)
+      throw new LineError(`field ${JSON.stringify(key)} has no '=value'`, c.i - c.lineStart);
     c.i++;
     if (c.i >= c.end) throw new LineError(`field ${JSON.stringify(key)} has no value`, c.i - c.lineStart);
     fields.push([key, readFieldValue(c)]);
@@ -235,13 +263,15 @@ function parseLine(c: Cursor, lineNo: number): InfluxPoint {
   }
   let timestamp: string | undefined;
   if (c.i < c.end) {
-    if (c.s.charCodeAt(c.i) !== SPACE) throw new LineError(`unexpected ${JSON.stringify(c.s[c.i])} after the field set`, c.i - c.lineStart);
+    if (c.s.charCodeAt(c.i) !== SPACE)
+      throw new LineError(`unexpected ${JSON.stringify(c.s[c.i])} after the field set`, c.i - c.lineStart);
     while (c.i < c.end && c.s.charCodeAt(c.i) === SPACE) c.i++;
     const start = c.i;
     while (c.i < c.end && c.s.charCodeAt(c.i) !== SPACE && c.s.charCodeAt(c.i) !== CR) c.i++;
     const text = c.s.slice(start, c.i);
     if (text !== '') {
-      if (!/^-?\d{1,19}$/.test(text)) throw new LineError(`timestamp ${JSON.stringify(text.slice(0, 40))} is not an integer`, start - c.lineStart);
+      if (!/^-?\d{1,19}$/.test(text))
+        throw new LineError(`timestamp ${JSON.stringify(text.slice(0, 40))} is not an integer`, start - c.lineStart);
       timestamp = text;
     }
     while (c.i < c.end && (c.s.charCodeAt(c.i) === SPACE || c.s.charCodeAt(c.i) === CR)) c.i++;
@@ -270,7 +300,10 @@ export function parseLineProtocol(text: string): InfluxPoint[] | InputError {
         if (!(err instanceof LineError)) throw err;
         const line = text.slice(c.lineStart, lineEnd(text, c.lineStart));
         const shown = line.length > 120 ? `${line.slice(0, 120)}…` : line;
-        return new InputError('NOT_DECODABLE', `line protocol line ${lineNo}, column ${err.column + 1}: ${err.message}: ${JSON.stringify(shown)}`);
+        return new InputError(
+          'NOT_DECODABLE',
+          `line protocol line ${lineNo}, column ${err.column + 1}: ${err.message}: ${JSON.stringify(shown)}`,
+        );
       }
     }
     // Next line: after the '\n' that ends this one (a quoted string may have moved it).
@@ -303,7 +336,13 @@ export interface InfluxMapResult {
  * Maps parsed lines to samples. `recordTimestamp` (the Kafka record's timestamp, ms) stands
  * in for a missing line timestamp; without it such a line is an InputError.
  */
-export function mapInfluxPoints(points: readonly InfluxPoint[], options: InfluxIngestOptions, limits: TelemetryLimits, maxSamples: number, recordTimestamp?: number): InfluxMapResult | InputError {
+export function mapInfluxPoints(
+  points: readonly InfluxPoint[],
+  options: InfluxIngestOptions,
+  limits: TelemetryLimits,
+  maxSamples: number,
+  recordTimestamp?: number,
+): InfluxMapResult | InputError {
   const values: Telemetry[] = [];
   let skipped = 0;
   for (const p of points) {
@@ -319,20 +358,33 @@ export function mapInfluxPoints(points: readonly InfluxPoint[], options: InfluxI
       }
     }
     if (source === undefined) {
-      return new InputError('MISSING_FIELD', `${where}: no source: none of the tags ${options.sourceTags.join(', ')} is present and influx.defaultSource is not set`, { field: 'source' });
+      return new InputError(
+        'MISSING_FIELD',
+        `${where}: no source: none of the tags ${options.sourceTags.join(', ')} is present and influx.defaultSource is not set`,
+        { field: 'source' },
+      );
     }
     const tags: Record<string, string> = {};
     for (const [k, v] of p.tags) if (k !== sourceTag && k !== '__proto__') tags[k] = v;
     let ts: number;
     if (p.timestamp !== undefined) ts = timestampToMs(p.timestamp, options.precision);
     else if (recordTimestamp !== undefined && Number.isFinite(recordTimestamp)) ts = recordTimestamp;
-    else return new InputError('MISSING_FIELD', `${where}: the line has no timestamp and no Kafka record timestamp was given`, { field: 'ts' });
+    else
+      return new InputError(
+        'MISSING_FIELD',
+        `${where}: the line has no timestamp and no Kafka record timestamp was given`,
+        { field: 'ts' },
+      );
     for (const [field, fv] of p.fields) {
       if (fv.type === 'string') {
         skipped++;
         continue;
       }
-      if (values.length >= maxSamples) return new InputError('RECORD_TOO_LARGE', `${where}: the record maps to more than maxSamplesPerRecord (${maxSamples}) samples`);
+      if (values.length >= maxSamples)
+        return new InputError(
+          'RECORD_TOO_LARGE',
+          `${where}: the record maps to more than maxSamplesPerRecord (${maxSamples}) samples`,
+        );
       const value = fv.type === 'boolean' ? (fv.value ? 1 : 0) : fv.value;
       const metric = field === 'value' ? p.measurement : `${p.measurement}.${field}`;
       const t = validateTelemetry({ ts, source, metric, value, tags }, limits);

@@ -53,7 +53,13 @@ export function createControlReader(opts: {
     consumer = c;
     // Without it a kill switch pulled after a broker restart would be ignored. The replacement
     // re-reads the small compacted topic from its start; re-applying a record in force is a no-op.
-    replaceWhenStoppedForGood(c, { what: 'the control reader', logger: opts.logger, current: () => consumer, alive: () => !stopped, start: startConsumer });
+    replaceWhenStoppedForGood(c, {
+      what: 'the control reader',
+      logger: opts.logger,
+      current: () => consumer,
+      alive: () => !stopped,
+      start: startConsumer,
+    });
     await c.connect();
     await c.subscribe({ topic: opts.topic, fromBeginning: true });
     await c.run({
@@ -63,19 +69,28 @@ export function createControlReader(opts: {
         const r = decoder.decodeSync(message.value);
         if (r.status !== 'ok') {
           count('unreadable');
-          warn({ partition, offset: message.offset, err: r.status === 'invalid' ? r.error.message : 'unknown schema' }, 'ignoring an unreadable control record');
+          warn(
+            { partition, offset: message.offset, err: r.status === 'invalid' ? r.error.message : 'unknown schema' },
+            'ignoring an unreadable control record',
+          );
           return;
         }
         const forged = controlAuthRefusal(r.value, opts.keyring);
         if (forged !== undefined) {
           count('forged');
-          warn({ offset: message.offset, kind: r.value.kind, issuedBy: r.value.issuedBy.slice(0, 128), reason: forged }, 'refused a control record: not signed by an operator key');
+          warn(
+            { offset: message.offset, kind: r.value.kind, issuedBy: r.value.issuedBy.slice(0, 128), reason: forged },
+            'refused a control record: not signed by an operator key',
+          );
           return;
         }
         try {
           opts.onControl(r.value);
         } catch (err) {
-          opts.logger.warn({ offset: message.offset, err: describeError(err) }, 'ignoring a control record that cannot be applied');
+          opts.logger.warn(
+            { offset: message.offset, err: describeError(err) },
+            'ignoring a control record that cannot be applied',
+          );
         }
         return Promise.resolve();
       },
@@ -90,7 +105,10 @@ export function createControlReader(opts: {
       // The reader commits nothing, so abandoning a disconnect stuck in a rejoin loses nothing.
       const c = consumer;
       if (!c) return;
-      await Promise.race([c.disconnect().catch(() => undefined), new Promise<void>((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([
+        c.disconnect().catch(() => undefined),
+        new Promise<void>((r) => setTimeout(r, 5_000).unref()),
+      ]);
     },
   };
 }
@@ -111,7 +129,12 @@ export function createConfiguredControlReader(
       "no operator key is configured (control.keys): every control record (kill, pause, mode, exclude) is refused. Create one with 'homeostat control keygen --out <file>' and add its public key to control.keys (docs/security.md)",
     );
   }
-  return createControlReader({ kafka: createKafka(config.kafka, o.logger), topic: config.topics.control, keyring, ...o });
+  return createControlReader({
+    kafka: createKafka(config.kafka, o.logger),
+    topic: config.topics.control,
+    keyring,
+    ...o,
+  });
 }
 
 /** A warn logger that writes at most one line per `everyMs`, saying how many it left out. */

@@ -60,7 +60,10 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
     const decoded = snapshot ? decodeSnapshot(snapshot) : undefined;
     if (decoded && 'state' in decoded) {
       o.stage.restore(decoded.state);
-      o.logger.info({ topic: o.topics.state, key: o.stateKey }, 'restored the policies state from the last committed snapshot');
+      o.logger.info(
+        { topic: o.topics.state, key: o.stateKey },
+        'restored the policies state from the last committed snapshot',
+      );
     } else {
       if (decoded) {
         o.logger.error(
@@ -102,7 +105,10 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   const snapshot = (): TopicMessages[] => {
     const enc = encodeSnapshot(o.stage.state());
     if ('error' in enc) {
-      o.logger.error({ topic: o.topics.state, key: o.stateKey, reason: enc.error }, "the policies' snapshot does not fit the state topic and is not written: a restart would start from the last one that fit");
+      o.logger.error(
+        { topic: o.topics.state, key: o.stateKey, reason: enc.error },
+        "the policies' snapshot does not fit the state topic and is not written: a restart would start from the last one that fit",
+      );
       return [];
     }
     return [{ topic: o.topics.state, messages: [{ key: o.stateKey, value: enc.value }] }];
@@ -114,7 +120,20 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
     const out: DecideOutputs = { commands: [], decisions: [] };
     const refused = o.stage.onControl(record, out);
     if (refused !== undefined) {
-      if (!replayed) o.logger.warn({ control: { kind: record.kind, policy: record.policy, target: record.target, issuedBy: record.issuedBy, issuedAt: record.issuedAt }, reason: refused }, `control: ${record.kind} refused`);
+      if (!replayed)
+        o.logger.warn(
+          {
+            control: {
+              kind: record.kind,
+              policy: record.policy,
+              target: record.target,
+              issuedBy: record.issuedBy,
+              issuedAt: record.issuedAt,
+            },
+            reason: refused,
+          },
+          `control: ${record.kind} refused`,
+        );
       return 'refused';
     }
     if (o.stage.state().engine.guard.control === before) return 'unchanged';
@@ -176,7 +195,8 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
       const leases = o.stage.state().engine.leases;
       const perPolicy = new Map<string, number>();
       for (const l of Object.values(leases)) perPolicy.set(l.policy, (perPolicy.get(l.policy) ?? 0) + 1);
-      for (const p of o.stage.engine.policies) o.metrics?.leasesActive.set({ policy: p.name }, perPolicy.get(p.name) ?? 0);
+      for (const p of o.stage.engine.policies)
+        o.metrics?.leasesActive.set({ policy: p.name }, perPolicy.get(p.name) ?? 0);
       if (all.length > 0) messages.push(decisionMessages(all));
       messages.push(...snapshot());
       return messages;
@@ -196,7 +216,12 @@ export function createConfiguredDecisionExtension(
   return createDecisionExtension({
     ...o,
     kafka: createKafka(config.kafka, o.logger),
-    topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
+    topics: {
+      actions: config.topics.actions,
+      decisions: config.topics.decisions,
+      state: config.topics.state,
+      outcomes: config.topics.outcomes,
+    },
     format: config.actions.format,
     stateKey: `decisions/${config.kafka.groupId}`,
   });

@@ -61,7 +61,15 @@ export function dlqArrival(g: DeadInput, src: ArrivalSource): Message {
   const m = src.message;
   const { code, message, field } = g.first;
   const msg = dlqMessage(
-    { topic: src.topic, partition: src.partition, offset: g.offset, key: m?.key ?? null, value: m?.value ?? null, timestamp: m?.timestamp ?? '', headers: m?.headers },
+    {
+      topic: src.topic,
+      partition: src.partition,
+      offset: g.offset,
+      key: m?.key ?? null,
+      value: m?.value ?? null,
+      timestamp: m?.timestamp ?? '',
+      headers: m?.headers,
+    },
     { code, message, field },
     src.maxBytes,
   );
@@ -102,7 +110,9 @@ export function createBatchDead(): BatchDead {
     },
     groups: () => groups,
     messages: (topic, partition, byOffset, maxBytes) =>
-      groups.map((g) => dlqArrival(g, { topic, partition, message: byOffset.get(g.offset), samples: samples.get(g.offset), maxBytes })),
+      groups.map((g) =>
+        dlqArrival(g, { topic, partition, message: byOffset.get(g.offset), samples: samples.get(g.offset), maxBytes }),
+      ),
     clear() {
       groups.length = 0;
       samples.clear();

@@ -61,7 +61,11 @@ const OVERHEAD_BYTES = 64 * 1024;
  * its sha256 and size in headers — a record the broker refuses would abort the batch's
  * transaction, and the batch would be read again for ever.
  */
-export function dlqMessage(source: DlqSource, error: Pick<HomeostatError, 'code' | 'message' | 'field'>, maxMessageBytes = DEFAULT_DLQ_MAX_MESSAGE_BYTES): Message {
+export function dlqMessage(
+  source: DlqSource,
+  error: Pick<HomeostatError, 'code' | 'message' | 'field'>,
+  maxMessageBytes = DEFAULT_DLQ_MAX_MESSAGE_BYTES,
+): Message {
   const headers: IHeaders = {};
   let dropped = 0;
   for (const [name, v] of Object.entries(source.headers ?? {})) {
@@ -75,7 +79,8 @@ export function dlqMessage(source: DlqSource, error: Pick<HomeostatError, 'code'
   headers[DLQ_HEADERS.offset] = source.offset;
   headers[DLQ_HEADERS.timestamp] = source.timestamp;
   headers[DLQ_HEADERS.code] = error.code;
-  headers[DLQ_HEADERS.message] = error.message.length > MAX_MESSAGE_CHARS ? `${error.message.slice(0, MAX_MESSAGE_CHARS)}...` : error.message;
+  headers[DLQ_HEADERS.message] =
+    error.message.length > MAX_MESSAGE_CHARS ? `${error.message.slice(0, MAX_MESSAGE_CHARS)}...` : error.message;
   if (error.field !== undefined) headers[DLQ_HEADERS.field] = error.field.slice(0, MAX_MESSAGE_CHARS);
   if (dropped > 0) headers[DLQ_HEADERS.headersDropped] = String(dropped);
   let { key, value } = source;

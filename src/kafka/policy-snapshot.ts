@@ -34,7 +34,9 @@ export function encodeSnapshot(state: StageState): SnapshotEncoding {
   // Level 1: the snapshot goes out with every transaction; speed matters more than the last 10%.
   const value = gzipSync(json, { level: 1 });
   if (value.length > SNAPSHOT_MAX_BYTES) {
-    return { error: `the policies' snapshot is ${value.length} bytes compressed (${json.length} as JSON), over ${SNAPSHOT_MAX_BYTES}: lower guardrails.lease caps or the number of targets` };
+    return {
+      error: `the policies' snapshot is ${value.length} bytes compressed (${json.length} as JSON), over ${SNAPSHOT_MAX_BYTES}: lower guardrails.lease caps or the number of targets`,
+    };
   }
   return { value, compressed: true };
 }
@@ -48,7 +50,9 @@ export function decodeSnapshot(value: Buffer): SnapshotDecoding {
     try {
       json = gunzipSync(value, { maxOutputLength: SNAPSHOT_MAX_INFLATED_BYTES });
     } catch (err) {
-      return { error: `compressed snapshot does not inflate within ${SNAPSHOT_MAX_INFLATED_BYTES} bytes: ${describeError(err)}` };
+      return {
+        error: `compressed snapshot does not inflate within ${SNAPSHOT_MAX_INFLATED_BYTES} bytes: ${describeError(err)}`,
+      };
     }
   }
   let parsed: unknown;
@@ -61,7 +65,8 @@ export function decodeSnapshot(value: Buffer): SnapshotDecoding {
   const engine = 'engine' in parsed ? parsed.engine : parsed;
   const problem = engineProblem(engine);
   if (problem !== undefined) return { error: problem };
-  if ('engine' in parsed && parsed.verifier !== null && !isObject(parsed.verifier)) return { error: 'verifier is neither null nor an object' };
+  if ('engine' in parsed && parsed.verifier !== null && !isObject(parsed.verifier))
+    return { error: 'verifier is neither null nor an object' };
   return { state: parsed as unknown as StageState | EngineState };
 }
 
@@ -74,23 +79,35 @@ const isNumberOrNull = (v: unknown): boolean => v === null || (typeof v === 'num
 /** What is wrong with an engine state, or undefined; fills fields older snapshots lack. */
 function engineProblem(e: unknown): string | undefined {
   if (!isObject(e)) return 'engine state is not an object';
-  if (!isNumberOrNull(e.windowMs) || !isNumberOrNull(e.lastEventTime)) return 'engine windowMs/lastEventTime are not numbers';
-  if (!isObject(e.policies) || !isObject(e.leases) || !isObject(e.guard)) return 'engine policies, leases or guard are not objects';
+  if (!isNumberOrNull(e.windowMs) || !isNumberOrNull(e.lastEventTime))
+    return 'engine windowMs/lastEventTime are not numbers';
+  if (!isObject(e.policies) || !isObject(e.leases) || !isObject(e.guard))
+    return 'engine policies, leases or guard are not objects';
   for (const [k, l] of Object.entries(e.leases)) {
-    if (!isObject(l) || typeof l.policy !== 'string' || typeof l.target !== 'string' || !MODES.includes(l.mode as never)) return `lease ${k.slice(0, 100)} has no policy, target or mode`;
-    if (!Number.isFinite(l.expiresAt) || !Number.isFinite(l.issuedAt) || !isObject(l.params)) return `lease ${k.slice(0, 100)} has no issuedAt, expiresAt or params`;
+    if (
+      !isObject(l) ||
+      typeof l.policy !== 'string' ||
+      typeof l.target !== 'string' ||
+      !MODES.includes(l.mode as never)
+    )
+      return `lease ${k.slice(0, 100)} has no policy, target or mode`;
+    if (!Number.isFinite(l.expiresAt) || !Number.isFinite(l.issuedAt) || !isObject(l.params))
+      return `lease ${k.slice(0, 100)} has no issuedAt, expiresAt or params`;
   }
   const g = e.guard;
-  if (!isObject(g.lastChange) || !isObject(g.breakers) || !isObject(g.buckets)) return 'guard lastChange, breakers or buckets are not objects';
+  if (!isObject(g.lastChange) || !isObject(g.breakers) || !isObject(g.buckets))
+    return 'guard lastChange, breakers or buckets are not objects';
   for (const v of Object.values(g.lastChange)) if (typeof v !== 'number') return 'guard lastChange holds a non-number';
   return controlProblem(g.control);
 }
 
 function controlProblem(c: unknown): string | undefined {
   if (!isObject(c)) return 'control state is not an object';
-  if (typeof c.killed !== 'boolean' || !isObject(c.paused) || !isObject(c.excluded) || !isObject(c.modes)) return 'control state has no killed, paused, excluded or modes';
+  if (typeof c.killed !== 'boolean' || !isObject(c.paused) || !isObject(c.excluded) || !isObject(c.modes))
+    return 'control state has no killed, paused, excluded or modes';
   for (const v of Object.values(c.paused)) if (v !== true) return 'control paused holds a value other than true';
-  for (const v of Object.values(c.modes)) if (!MODES.includes(v as never)) return `control modes holds ${JSON.stringify(v)}`;
+  for (const v of Object.values(c.modes))
+    if (!MODES.includes(v as never)) return `control modes holds ${JSON.stringify(v)}`;
   let n = 0;
   for (const v of Object.values(c.excluded)) {
     if (v !== true) return 'control excluded holds a value other than true';

@@ -21,7 +21,13 @@ import { createKafka, explainKafkaError } from './client';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
-import { historyKeys, historyMessages, readHistories, seedHistories, type HistoryCheckpoint } from './history-checkpoint';
+import {
+  historyKeys,
+  historyMessages,
+  readHistories,
+  seedHistories,
+  type HistoryCheckpoint,
+} from './history-checkpoint';
 import { readCompacted } from './state-topic';
 import { createBatchDead } from './dlq-arrival';
 import { createSourcePartitionWatch } from './source-partitions';
@@ -54,7 +60,10 @@ export interface BatchExtension {
  * its record that way), else lets it read its own: each read of the topic joins a consumer
  * group of its own, which a broker delays by group.initial.rebalance.delay.ms (3 s by default).
  */
-export async function resetExtension(ext: BatchExtension | undefined, stored: ReadonlyMap<string, Buffer>): Promise<void> {
+export async function resetExtension(
+  ext: BatchExtension | undefined,
+  stored: ReadonlyMap<string, Buffer>,
+): Promise<void> {
   if (ext?.resetFrom && ext.stateKey !== undefined) ext.resetFrom(stored.get(ext.stateKey));
   else await ext?.reset?.();
 }
@@ -126,7 +135,10 @@ export function createRunner(options: RunnerOptions): Runner {
    */
   const shared = config.runner.scaleOut ? { stageTopic: config.topics.stage } : undefined;
   if (shared && options.extension) {
-    throw new HomeostatError('INVALID_STATE', 'scaled out, the policies run in stage two: give the extension to createStageTwo (see createProcessorRunners), not to the runner');
+    throw new HomeostatError(
+      'INVALID_STATE',
+      'scaled out, the policies run in stage two: give the extension to createStageTwo (see createProcessorRunners), not to the runner',
+    );
   }
   const procs = new Map<number, Processor>();
   const sourcePartitions = createSourcePartitionWatch({ logger, onSplit: () => options.metrics?.sourcesSplit.inc() });
@@ -136,7 +148,17 @@ export function createRunner(options: RunnerOptions): Runner {
   /** Counters of every processor of this process (shared mode: the sum over partitions). */
   const processorCounters = (): ReturnType<Processor['counters']> | undefined => {
     if (!shared) return processor?.counters();
-    const sum = { consumed: 0, aggregated: 0, late: 0, deadLettered: 0, windowsClosed: 0, signals: 0, evicted: 0, scopeRejected: 0, restored: 0 };
+    const sum = {
+      consumed: 0,
+      aggregated: 0,
+      late: 0,
+      deadLettered: 0,
+      windowsClosed: 0,
+      signals: 0,
+      evicted: 0,
+      scopeRejected: 0,
+      restored: 0,
+    };
     for (const pr of procs.values()) {
       const c = pr.counters();
       for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += c[k];
@@ -206,7 +228,8 @@ export function createRunner(options: RunnerOptions): Runner {
           pr.restoreBelow = BigInt(meta.next);
           if (meta.wm > wm) wm = meta.wm;
           // Shared: each partition has its own engine and its own watermark.
-          if (shared && Number.isFinite(meta.wm)) procs.get(po.partition)?.step({ kind: 'tick', watermark: meta.wm }, emptyOutputs());
+          if (shared && Number.isFinite(meta.wm))
+            procs.get(po.partition)?.step({ kind: 'tick', watermark: meta.wm }, emptyOutputs());
         }
         progress.set(po.partition, pr);
       }
@@ -295,7 +318,12 @@ export function createRunner(options: RunnerOptions): Runner {
         producer = await connectTransactional(kafka, transactionalIdOf());
       });
     }
-    base = { consumed: base.consumed + committed.consumed, aggregated: base.aggregated + committed.aggregated, late: base.late + committed.late, deadLettered: base.deadLettered + committed.deadLettered };
+    base = {
+      consumed: base.consumed + committed.consumed,
+      aggregated: base.aggregated + committed.aggregated,
+      late: base.late + committed.late,
+      deadLettered: base.deadLettered + committed.deadLettered,
+    };
     committed = zero();
     committedWindows = 0;
     if (shared) await resetPartitions();
@@ -306,7 +334,11 @@ export function createRunner(options: RunnerOptions): Runner {
         // One read of the state topic for the histories and the policies' snapshot (the
         // extension's state lives on the same topic): see resetExtension.
         const { prefix, parse } = historyKeys(options.history);
-        const stored = await readCompacted(kafka, options.history.topic, (k) => k.startsWith(prefix) || k === options.extension?.stateKey);
+        const stored = await readCompacted(
+          kafka,
+          options.history.topic,
+          (k) => k.startsWith(prefix) || k === options.extension?.stateKey,
+        );
         const { series, scopes } = parse(stored);
         processor.seedHistories(series, scopes);
         await resetExtension(options.extension, stored);
@@ -355,7 +387,10 @@ export function createRunner(options: RunnerOptions): Runner {
       if (histories) proc.seedHistories(histories, new Map());
       procs.set(p, proc);
     }
-    logger.info({ partitions: [...assigned].sort((a, b) => a - b), histories: histories?.size, ms: Date.now() - began }, 'partitions restored: engines, producers and histories');
+    logger.info(
+      { partitions: [...assigned].sort((a, b) => a - b), histories: histories?.size, ms: Date.now() - began },
+      'partitions restored: engines, producers and histories',
+    );
   };
 
   let needsReset = false;
@@ -408,7 +443,10 @@ export function createRunner(options: RunnerOptions): Runner {
       await processBatch(payload);
     } catch (err) {
       needsReset = true;
-      logger.error({ err: describeError(err) }, 'batch failed; its outputs were not committed and the state will be rebuilt');
+      logger.error(
+        { err: describeError(err) },
+        'batch failed; its outputs were not committed and the state will be rebuilt',
+      );
       throw err;
     }
   };
@@ -424,7 +462,13 @@ export function createRunner(options: RunnerOptions): Runner {
   const batchDead = createBatchDead();
   /** Wall clock when the batch in hand was fetched (set by processBatch). */
   let arrival = 0;
-  const ingestOne = async (m: KafkaMessage, p: number, restoring: boolean, pr: PartitionProgress, out: ProcessorOutputs): Promise<number> => {
+  const ingestOne = async (
+    m: KafkaMessage,
+    p: number,
+    restoring: boolean,
+    pr: PartitionProgress,
+    out: ProcessorOutputs,
+  ): Promise<number> => {
     const ingest = options.ingest!;
     const ctx = { partition: p, timestamp: Number(m.timestamp) };
     let r = ingest.decodeSync(m.value, ctx);
@@ -437,7 +481,19 @@ export function createRunner(options: RunnerOptions): Runner {
       if (r.format !== 'avro' && r.format !== 'json') batchDead.noteSamples(m.offset, r.values.length);
       const accepted = acceptSamples(r.values, ctx.timestamp, limits, arrival, (t, e) => {
         // Dead-lettered before a restart; the rebuilt state never held it.
-        if (!restoring) proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field, record: t }, out);
+        if (!restoring)
+          proc.step(
+            {
+              kind: 'invalid',
+              partition: p,
+              offset: m.offset,
+              code: e.code,
+              message: e.message,
+              field: e.field,
+              record: t,
+            },
+            out,
+          );
       });
       for (const t of accepted) if (t.ts > pr.maxTs) pr.maxTs = t.ts;
       sourcePartitions.see(accepted, p);
@@ -450,8 +506,18 @@ export function createRunner(options: RunnerOptions): Runner {
       return r.values.length;
     }
     if (!restoring) {
-      const e = r.status === 'invalid' ? r.error : { code: 'UNKNOWN_SCHEMA_ID' as const, message: `schema id ${r.schemaId} is not in the registry`, field: undefined };
-      proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field }, out);
+      const e =
+        r.status === 'invalid'
+          ? r.error
+          : {
+              code: 'UNKNOWN_SCHEMA_ID' as const,
+              message: `schema id ${r.schemaId} is not in the registry`,
+              field: undefined,
+            };
+      proc.step(
+        { kind: 'invalid', partition: p, offset: m.offset, code: e.code, message: e.message, field: e.field },
+        out,
+      );
     }
     return 1;
   };
@@ -516,9 +582,28 @@ export function createRunner(options: RunnerOptions): Runner {
         if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
         proc.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, out);
       } else if (r.status === 'invalid') {
-        proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: r.error.code, message: r.error.message, field: r.error.field }, out);
+        proc.step(
+          {
+            kind: 'invalid',
+            partition: p,
+            offset: m.offset,
+            code: r.error.code,
+            message: r.error.message,
+            field: r.error.field,
+          },
+          out,
+        );
       } else {
-        proc.step({ kind: 'invalid', partition: p, offset: m.offset, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` }, out);
+        proc.step(
+          {
+            kind: 'invalid',
+            partition: p,
+            offset: m.offset,
+            code: 'UNKNOWN_SCHEMA_ID',
+            message: `schema id ${r.schemaId} is not in the registry`,
+          },
+          out,
+        );
       }
       last = m.offset;
     }
@@ -557,7 +642,10 @@ export function createRunner(options: RunnerOptions): Runner {
       try {
         await writeTransaction(producer, messages);
       } catch (err) {
-        logger.error({ err: describeError(err) }, 'writing control decisions failed; they are rebuilt from the control topic on restart');
+        logger.error(
+          { err: describeError(err) },
+          'writing control decisions failed; they are rebuilt from the control topic on restart',
+        );
       }
     });
 
@@ -582,21 +670,37 @@ export function createRunner(options: RunnerOptions): Runner {
           await commitBatchNow(emptyOutputs(), new Map(), p, process.hrtime.bigint());
         } catch (err) {
           needsReset = true;
-          logger.warn({ err: describeError(err), partition: p }, 'committing the position past transaction markers failed; the state will be rebuilt');
+          logger.warn(
+            { err: describeError(err), partition: p },
+            'committing the position past transaction markers failed; the state will be rebuilt',
+          );
         }
       }
     });
 
-  const commitBatch = (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number, started: bigint): Promise<void> =>
-    serialized(() => commitBatchNow(out, byOffset, p, started));
+  const commitBatch = (
+    out: ProcessorOutputs,
+    byOffset: Map<string, KafkaMessage>,
+    p: number,
+    started: bigint,
+  ): Promise<void> => serialized(() => commitBatchNow(out, byOffset, p, started));
 
-  const commitBatchNow = async (out: ProcessorOutputs, byOffset: Map<string, KafkaMessage>, p: number, started: bigint): Promise<void> => {
+  const commitBatchNow = async (
+    out: ProcessorOutputs,
+    byOffset: Map<string, KafkaMessage>,
+    p: number,
+    started: bigint,
+  ): Promise<void> => {
     const proc = procFor(p)!;
     const topicMessages: TopicMessages[] = [];
     // One DLQ record per input record, however many of its samples were refused.
     batchDead.fold(out.dead);
     const deadInputs = batchDead.groups();
-    if (deadInputs.length > 0) topicMessages.push({ topic: config.topics.dlq, messages: batchDead.messages(topic, p, byOffset, config.topics.dlqMaxMessageBytes) });
+    if (deadInputs.length > 0)
+      topicMessages.push({
+        topic: config.topics.dlq,
+        messages: batchDead.messages(topic, p, byOffset, config.topics.dlqMaxMessageBytes),
+      });
     const wm = proc.watermark();
     const pr = progress.get(p)!;
     const nextOf = (s: PartitionProgress): bigint => (s.restoreBelow > s.position ? s.restoreBelow : s.position);
@@ -616,7 +720,10 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       if (messages.length > 0) topicMessages.push({ topic: shared.stageTopic, messages });
     } else if (out.published.length > 0) {
-      topicMessages.push({ topic: config.topics.signals, messages: out.published.map((s) => signalsOut!.message(s.key, s)) });
+      topicMessages.push({
+        topic: config.topics.signals,
+        messages: out.published.map((s) => signalsOut!.message(s.key, s)),
+      });
     }
     const histories = options.history ? historyMessages(proc, out, options.history) : undefined;
     // Single owner: every partition's checkpoint carries the one watermark. Shared: this
@@ -626,7 +733,11 @@ export function createRunner(options: RunnerOptions): Runner {
       .map(([part, s]) => {
         const pending = proc.pendingOffset(part);
         const safe = pending !== undefined ? BigInt(pending) : s.position;
-        return { partition: part, offset: safe.toString(), metadata: encodeCheckpoint({ next: nextOf(s).toString(), wm }) };
+        return {
+          partition: part,
+          offset: safe.toString(),
+          metadata: encodeCheckpoint({ next: nextOf(s).toString(), wm }),
+        };
       });
     // The state this transaction commits is taken before its first await (see commitSkipped).
     const c = processorCounters()!;
@@ -635,10 +746,30 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     if (histories) topicMessages.push(histories);
     if (deadInputs.length > 0 && logger.isLevelEnabled('debug')) {
-      for (const { first: d } of deadInputs.slice(0, 3)) logger.debug({ partition: p, offset: d.offset, code: d.code, ts: d.record?.ts, watermark: wm, progress: [...progress.entries()].map(([k, v]) => ({ k, maxTs: v.maxTs, lag: v.lag, pos: String(v.position) })) }, 'dead letter');
+      for (const { first: d } of deadInputs.slice(0, 3))
+        logger.debug(
+          {
+            partition: p,
+            offset: d.offset,
+            code: d.code,
+            ts: d.record?.ts,
+            watermark: wm,
+            progress: [...progress.entries()].map(([k, v]) => ({
+              k,
+              maxTs: v.maxTs,
+              lag: v.lag,
+              pos: String(v.position),
+            })),
+          },
+          'dead letter',
+        );
     }
     const txProducer = shared ? partitionProducers.get(p) : producer;
-    if (!txProducer) throw new HomeostatError('INVALID_STATE', `no transactional producer for partition ${p}; the state will be rebuilt`);
+    if (!txProducer)
+      throw new HomeostatError(
+        'INVALID_STATE',
+        `no transactional producer for partition ${p}; the state will be rebuilt`,
+      );
     try {
       await writeTransaction(txProducer, topicMessages, { consumerGroupId: groupId, topics: [{ topic, partitions }] });
     } catch (err) {
@@ -710,7 +841,8 @@ export function createRunner(options: RunnerOptions): Runner {
    * whoever owns it — the new owner's producer fences the old owner's (the pattern of Kafka
    * Streams before KIP-447; kafkajs's sendOffsets cannot fence by group generation).
    */
-  const transactionalIdOf = (partition?: number): string => `${config.kafka.transactionalIdPrefix}-${partition === undefined ? (options.instanceId ?? '0') : `p${partition}`}`;
+  const transactionalIdOf = (partition?: number): string =>
+    `${config.kafka.transactionalIdPrefix}-${partition === undefined ? (options.instanceId ?? '0') : `p${partition}`}`;
 
   const startConsumer = async (): Promise<void> => {
     const c = kafka.consumer({
@@ -745,7 +877,12 @@ export function createRunner(options: RunnerOptions): Runner {
       if (shared) {
         for (const r of revoked) progress.delete(r);
         assigned = now;
-        logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, now.size === 0 ? 'no partitions for this process: the group has more processes than partitions' : 'partitions assigned');
+        logger.info(
+          { assigned: [...now].sort((a, b) => a - b), revoked },
+          now.size === 0
+            ? 'no partitions for this process: the group has more processes than partitions'
+            : 'partitions assigned',
+        );
         return;
       }
       if (revoked.length > 0) {
@@ -755,7 +892,11 @@ export function createRunner(options: RunnerOptions): Runner {
       if (added.length > 0) processor!.step({ kind: 'assign', partitions: added }, emptyOutputs());
       assigned = now;
       void loadAssigned();
-      if (now.size === 0) logger.info({ group: groupId }, 'standing by: another process of the group owns the partitions; this one takes over if it leaves');
+      if (now.size === 0)
+        logger.info(
+          { group: groupId },
+          'standing by: another process of the group owns the partitions; this one takes over if it leaves',
+        );
       else logger.info({ assigned: [...now].sort((a, b) => a - b), revoked }, 'partitions assigned');
       if (holdingPartial()) {
         logger.warn(
@@ -810,7 +951,8 @@ export function createRunner(options: RunnerOptions): Runner {
 
   return {
     async start() {
-      if (status !== 'INITIALIZED') throw new HomeostatError('INVALID_STATE', `start() called in state ${status}; create a new runner`);
+      if (status !== 'INITIALIZED')
+        throw new HomeostatError('INVALID_STATE', `start() called in state ${status}; create a new runner`);
       transition('STARTING');
       try {
         const n = await partitionCount();
@@ -824,15 +966,27 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         if (processor && options.history) {
           const seeded = await seedHistories(kafka, processor, options.history);
-          logger.info({ topic: options.history.topic, keys: seeded }, 'restored EWMA/trend histories from the state topic');
+          logger.info(
+            { topic: options.history.topic, keys: seeded },
+            'restored EWMA/trend histories from the state topic',
+          );
         }
         decoder = createTelemetryDecoder({ resolver: options.resolver, limits });
         // Shared: stage two writes the signals topic.
-        if (!shared) signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, options.resolver);
+        if (!shared)
+          signalsOut = await createOutputEncoder(
+            'signal',
+            config.topics.signals,
+            config.actions.format,
+            options.resolver,
+          );
         await startConsumer();
         // stop() may have been called while joining the group: then it owns the lifecycle.
         if ((status as RunnerStatus) !== 'STARTING') return;
-        accountingTimer = setInterval(() => logger.info({ accounting: counters() }, 'accounting'), config.runner.logIntervalMs);
+        accountingTimer = setInterval(
+          () => logger.info({ accounting: counters() }, 'accounting'),
+          config.runner.logIntervalMs,
+        );
         accountingTimer.unref();
         pendingTimer = setInterval(() => {
           void flushPending();
@@ -855,10 +1009,14 @@ export function createRunner(options: RunnerOptions): Runner {
       if (pendingTimer) clearInterval(pendingTimer);
       await flushPending();
       // consumer.disconnect() lets the running batch finish (and commit its transaction) first.
-      await consumer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'consumer disconnect failed'));
+      await consumer
+        ?.disconnect()
+        .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'consumer disconnect failed'));
       await lagAdmin?.disconnect().catch(() => undefined);
       await Promise.all([...partitionProducers.values()].map((pp) => pp.disconnect().catch(() => undefined)));
-      await producer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'producer disconnect failed'));
+      await producer
+        ?.disconnect()
+        .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'producer disconnect failed'));
       logger.info({ accounting: counters() }, 'final accounting');
       transition('STOPPED');
     },

@@ -47,7 +47,10 @@ export function createSourcePartitionWatch(options: SourcePartitionWatchOptions)
   let lastLog = -Infinity;
   let unlogged = 0;
 
-  const remember = <K>(add: () => void, sized: { size: number; keys(): IterableIterator<K>; delete(k: K): boolean }): void => {
+  const remember = <K>(
+    add: () => void,
+    sized: { size: number; keys(): IterableIterator<K>; delete(k: K): boolean },
+  ): void => {
     add();
     if (sized.size > maxSources) sized.delete(sized.keys().next().value as K);
   };

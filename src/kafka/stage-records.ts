@@ -17,13 +17,27 @@ const MARK = 'mark';
 const signalCodec = createRecordCodec('signal');
 
 export function stageSignals(signals: readonly WindowSignal[]): Message[] {
-  return signals.map((s) => ({ key: s.key, value: signalCodec.encodeJson(s), partition: 0, headers: { [STAGE_KIND_HEADER]: SIGNAL } }));
+  return signals.map((s) => ({
+    key: s.key,
+    value: signalCodec.encodeJson(s),
+    partition: 0,
+    headers: { [STAGE_KIND_HEADER]: SIGNAL },
+  }));
 }
 
 export function stageMark(mark: PartitionMark): Message {
   // -Infinity (nothing seen yet) is not JSON.
-  const value = { ...mark, wm: Number.isFinite(mark.wm) ? mark.wm : null, maxTs: Number.isFinite(mark.maxTs) ? mark.maxTs : null };
-  return { key: `mark/${mark.partition}`, value: Buffer.from(JSON.stringify(value)), partition: 0, headers: { [STAGE_KIND_HEADER]: MARK } };
+  const value = {
+    ...mark,
+    wm: Number.isFinite(mark.wm) ? mark.wm : null,
+    maxTs: Number.isFinite(mark.maxTs) ? mark.maxTs : null,
+  };
+  return {
+    key: `mark/${mark.partition}`,
+    value: Buffer.from(JSON.stringify(value)),
+    partition: 0,
+    headers: { [STAGE_KIND_HEADER]: MARK },
+  };
 }
 
 /**
@@ -36,7 +50,22 @@ const MAX_STAGE_TAGS = 256;
 const MAX_PARTITION = 100_000;
 const isPartition = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 0 && (p as number) < MAX_PARTITION;
 
-const NUMBERS = ['windowStart', 'windowEnd', 'count', 'sum', 'min', 'max', 'mean', 'ratePerSec', 'p50', 'p90', 'p99', 'p999', 'ewma', 'trend'] as const;
+const NUMBERS = [
+  'windowStart',
+  'windowEnd',
+  'count',
+  'sum',
+  'min',
+  'max',
+  'mean',
+  'ratePerSec',
+  'p50',
+  'p90',
+  'p99',
+  'p999',
+  'ewma',
+  'trend',
+] as const;
 const NON_FINITE: Record<string, number> = { NaN, Infinity, '-Infinity': -Infinity };
 
 /**
@@ -59,14 +88,20 @@ export function decodeStageSignal(value: Buffer): WindowSignal {
     else throw new Error(`signal field ${k} is not a number`);
   }
   if (typeof s.partial !== 'boolean') throw new Error('signal field partial is not a boolean');
-  if (s.tags === null || typeof s.tags !== 'object' || Array.isArray(s.tags)) throw new Error('signal field tags is not a map');
+  if (s.tags === null || typeof s.tags !== 'object' || Array.isArray(s.tags))
+    throw new Error('signal field tags is not a map');
   const tags = Object.entries(s.tags as Record<string, unknown>);
-  if (tags.length > MAX_STAGE_TAGS || !tags.every(([k, v]) => typeof v === 'string' && k.length <= MAX_STAGE_STRING && v.length <= MAX_STAGE_STRING)) {
+  if (
+    tags.length > MAX_STAGE_TAGS ||
+    !tags.every(([k, v]) => typeof v === 'string' && k.length <= MAX_STAGE_STRING && v.length <= MAX_STAGE_STRING)
+  ) {
     throw new Error(`signal field tags is not a map of at most ${MAX_STAGE_TAGS} short strings`);
   }
-  if (!Array.isArray(s.partitions) || s.partitions.length > MAX_PARTITION || !s.partitions.every(isPartition)) throw new Error('signal field partitions is not a list of partitions');
+  if (!Array.isArray(s.partitions) || s.partitions.length > MAX_PARTITION || !s.partitions.every(isPartition))
+    throw new Error('signal field partitions is not a list of partitions');
   if (s.sketch === null) delete s.sketch;
-  else if (s.sketch !== undefined && typeof s.sketch !== 'string') throw new Error('signal field sketch is not a string');
+  else if (s.sketch !== undefined && typeof s.sketch !== 'string')
+    throw new Error('signal field sketch is not a string');
   return s as unknown as WindowSignal;
 }
 
@@ -77,12 +112,23 @@ export function decodeStageRecord(m: KafkaMessage): GatherInput | { error: strin
   try {
     if (kind === SIGNAL) return { kind: 'signal', signal: decodeStageSignal(m.value), offset: m.offset };
     if (kind === MARK) {
-      const v = JSON.parse(m.value.toString('utf8')) as { partition?: unknown; wm?: unknown; maxTs?: unknown; next?: unknown };
-      if (!isPartition(v.partition) || typeof v.next !== 'string' || !/^\d+$/.test(v.next)) return { error: `not a partition mark: ${m.value.toString('utf8').slice(0, 200)}` };
+      const v = JSON.parse(m.value.toString('utf8')) as {
+        partition?: unknown;
+        wm?: unknown;
+        maxTs?: unknown;
+        next?: unknown;
+      };
+      if (!isPartition(v.partition) || typeof v.next !== 'string' || !/^\d+$/.test(v.next))
+        return { error: `not a partition mark: ${m.value.toString('utf8').slice(0, 200)}` };
       const num = (x: unknown): number => (typeof x === 'number' ? x : -Infinity);
-      return { kind: 'mark', mark: { partition: v.partition as number, wm: num(v.wm), maxTs: num(v.maxTs), next: v.next } };
+      return {
+        kind: 'mark',
+        mark: { partition: v.partition as number, wm: num(v.wm), maxTs: num(v.maxTs), next: v.next },
+      };
     }
-    return { error: `header ${STAGE_KIND_HEADER} is ${kind === undefined ? 'missing' : `"${kind}"`}: not a stage record` };
+    return {
+      error: `header ${STAGE_KIND_HEADER} is ${kind === undefined ? 'missing' : `"${kind}"`}: not a stage record`,
+    };
   } catch (err) {
     return { error: describeError(err) };
   }

@@ -19,7 +19,14 @@ import { describeError } from '../errors';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { HomeostatConfig } from '../ops/config';
-import { createGather, emptyGatherOutputs, type Gather, type GatherCheckpoint, type GatherCounters, type GatherOutputs } from '../pipeline/gather';
+import {
+  createGather,
+  emptyGatherOutputs,
+  type Gather,
+  type GatherCheckpoint,
+  type GatherCounters,
+  type GatherOutputs,
+} from '../pipeline/gather';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
 import { createKafka } from './client';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
@@ -95,7 +102,11 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
   let committedPosition = -1n;
   let timer: NodeJS.Timeout | undefined;
   let accounting: NodeJS.Timeout | undefined;
-  const counters = (): StageTwoCounters => ({ ...(gather?.counters() ?? { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 }), unreadable, transactions });
+  const counters = (): StageTwoCounters => ({
+    ...(gather?.counters() ?? { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 }),
+    unreadable,
+    transactions,
+  });
   /** A tick is queued or running (ticks do not pile up behind a long batch). */
   let busy = false;
 
@@ -147,7 +158,11 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     // One read of the state topic for the checkpoint, the scope histories and the policies'
     // snapshot (see resetExtension).
     const scopes = o.history ? historyKeys(o.history, 'scopes') : undefined;
-    const stored = await readCompacted(kafka, config.topics.state, (k) => k === stateKey || k === o.extension?.stateKey || (scopes !== undefined && k.startsWith(scopes.prefix)));
+    const stored = await readCompacted(
+      kafka,
+      config.topics.state,
+      (k) => k === stateKey || k === o.extension?.stateKey || (scopes !== undefined && k.startsWith(scopes.prefix)),
+    );
     const saved = stored.get(stateKey);
     if (saved) {
       // Anyone who can write the state topic wrote this: a value that is not a checkpoint is
@@ -157,7 +172,10 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
         g.restore(parsed as GatherCheckpoint);
       } catch (err) {
-        logger.error({ topic: config.topics.state, key: stateKey, reason: describeError(err) }, "stage two: refused its checkpoint on the state topic; starting afresh — check who can write the state topic");
+        logger.error(
+          { topic: config.topics.state, key: stateKey, reason: describeError(err) },
+          'stage two: refused its checkpoint on the state topic; starting afresh — check who can write the state topic',
+        );
         g = createGather({ partitionCount, engine: o.engine });
       }
     }
@@ -175,7 +193,15 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     const from = c !== undefined && c.offset !== '-1' ? c.offset : low;
     resumeAt = BigInt(from);
     consumer!.seek({ topic: stageTopic, partition: 0, offset: from });
-    logger.info({ released: saved ? g.released() : null, from: c?.offset, restoreBelow: String(restoreBelow), ms: Date.now() - began }, 'stage two: resumed from the last commit');
+    logger.info(
+      {
+        released: saved ? g.released() : null,
+        from: c?.offset,
+        restoreBelow: String(restoreBelow),
+        ms: Date.now() - began,
+      },
+      'stage two: resumed from the last commit',
+    );
   };
 
   /** Writes what `out` holds, the checkpoint and the stage offset in one transaction (inside a serialized unit). */
@@ -185,7 +211,10 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     const at = position;
     const messages: TopicMessages[] = [];
     if (out.published.length > 0) {
-      messages.push({ topic: config.topics.signals, messages: out.published.map((s) => ({ key: s.key, value: raw.get(s) ?? signalsOut!.message(s.key, s).value })) });
+      messages.push({
+        topic: config.topics.signals,
+        messages: out.published.map((s) => ({ key: s.key, value: raw.get(s) ?? signalsOut!.message(s.key, s).value })),
+      });
     }
     const ext = o.extension;
     if (ext && (out.finals.length > 0 || ext.hasPending?.())) messages.push(...(await ext.onFinals(out.finals)));
@@ -213,7 +242,10 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
                   {
                     partition: 0,
                     offset: g.oldestBuffered() ?? at.toString(),
-                    metadata: encodeCheckpoint({ next: (at > restoreBelow ? at : restoreBelow).toString(), wm: g.released() }),
+                    metadata: encodeCheckpoint({
+                      next: (at > restoreBelow ? at : restoreBelow).toString(),
+                      wm: g.released(),
+                    }),
                   },
                 ],
               },
@@ -245,12 +277,21 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
         running_ = undefined;
         needsReset = true;
         o.metrics?.transactions.inc({ result: 'aborted' });
-        logger.error({ err: describeError(err) }, `stage two: ${what} failed; its outputs were not committed and the state will be rebuilt`);
+        logger.error(
+          { err: describeError(err) },
+          `stage two: ${what} failed; its outputs were not committed and the state will be rebuilt`,
+        );
         throw err;
       }
     });
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+  const eachBatch = async ({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> => {
     // A reset seeks: this batch is read again from where the last commit left off.
     const resetting = needsReset;
     await unit('a batch', async () => {
@@ -260,7 +301,10 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
         const input = decodeStageRecord(m);
         if ('error' in input) {
           unreadable++;
-          logger.error({ topic: stageTopic, offset: m.offset, reason: input.error }, 'stage two: a record of the stage topic is not a stage record; skipped (only homeostat processes of this group should write there)');
+          logger.error(
+            { topic: stageTopic, offset: m.offset, reason: input.error },
+            'stage two: a record of the stage topic is not a stage record; skipped (only homeostat processes of this group should write there)',
+          );
           continue;
         }
         // JSON outputs: a signal is published as the bytes stage one wrote (the same encoder's).
@@ -273,7 +317,13 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       // Most stage batches only buffer (a partition's mark arrives, no window completes):
       // their commit can wait — a restart re-reads them from the last commit — which halves
       // the group's transactions. What releases a window is written at once.
-      if (out.published.length > 0 || out.finals.length > 0 || o.extension?.hasPending?.() || Date.now() - committedAt >= IDLE_COMMIT_MS) await commit(out);
+      if (
+        out.published.length > 0 ||
+        out.finals.length > 0 ||
+        o.extension?.hasPending?.() ||
+        Date.now() - committedAt >= IDLE_COMMIT_MS
+      )
+        await commit(out);
       resolveOffset(batch.messages[batch.messages.length - 1].offset);
     });
     if (!resetting) await heartbeat();
@@ -286,7 +336,8 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       const out = emptyGatherOutputs();
       await refreshOffsets(out);
       const deferred = position >= 0n && committedPosition !== position && Date.now() - committedAt >= IDLE_COMMIT_MS;
-      if (out.published.length > 0 || out.finals.length > 0 || o.extension?.hasPending?.() || deferred) await commit(out);
+      if (out.published.length > 0 || out.finals.length > 0 || o.extension?.hasPending?.() || deferred)
+        await commit(out);
     });
 
   const startConsumer = async (): Promise<void> => {
@@ -308,7 +359,9 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       if (owned !== was || !was) {
         logger.info(
           { group: groupId },
-          owned ? 'stage two: this process merges the scopes and runs the policies' : 'stage two standing by: another process of the group merges the scopes and runs the policies',
+          owned
+            ? 'stage two: this process merges the scopes and runs the policies'
+            : 'stage two standing by: another process of the group merges the scopes and runs the policies',
         );
       }
     });
@@ -346,7 +399,11 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       const meta = await a.fetchTopicMetadata({ topics: [telemetry, stageTopic] });
       partitionCount = meta.topics.find((t) => t.name === telemetry)!.partitions.length;
       const stageParts = meta.topics.find((t) => t.name === stageTopic)!.partitions.length;
-      if (stageParts !== 1) logger.warn({ topic: stageTopic, partitions: stageParts }, 'the stage topic should have one partition; stage one writes to partition 0 only');
+      if (stageParts !== 1)
+        logger.warn(
+          { topic: stageTopic, partitions: stageParts },
+          'the stage topic should have one partition; stage one writes to partition 0 only',
+        );
       signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, o.resolver);
       await startConsumer();
       timer = setInterval(() => {
@@ -364,7 +421,17 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
         if (owned) {
           // What it is busy with (and since when), and where it has read to: a stall shows here.
           const busyWith = running_ ? `${running_.what} for ${Date.now() - running_.since} ms` : null;
-          logger.info({ stageTwo: counters(), buffered: gather?.buffered() ?? 0, position: String(position), committed: String(committedPosition), busyWith, needsReset }, 'stage two accounting');
+          logger.info(
+            {
+              stageTwo: counters(),
+              buffered: gather?.buffered() ?? 0,
+              position: String(position),
+              committed: String(committedPosition),
+              busyWith,
+              needsReset,
+            },
+            'stage two accounting',
+          );
         }
       }, config.runner.logIntervalMs);
       accounting.unref();
@@ -373,7 +440,9 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
       running = false;
       if (timer) clearInterval(timer);
       if (accounting) clearInterval(accounting);
-      await consumer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'stage-two consumer disconnect failed'));
+      await consumer
+        ?.disconnect()
+        .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'stage-two consumer disconnect failed'));
       await chain;
       await producer?.disconnect().catch(() => undefined);
       await admin?.disconnect().catch(() => undefined);

@@ -20,7 +20,13 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
   return [
     telemetry,
     // The DLQ keeps the original records (cut to fit its limit, dlq.ts): same retention as the telemetry they came from.
-    { ...data(t.dlq, t.partitions), configEntries: [...data(t.dlq, t.partitions).configEntries!, { name: 'max.message.bytes', value: String(t.dlqMaxMessageBytes) }] },
+    {
+      ...data(t.dlq, t.partitions),
+      configEntries: [
+        ...data(t.dlq, t.partitions).configEntries!,
+        { name: 'max.message.bytes', value: String(t.dlqMaxMessageBytes) },
+      ],
+    },
     data(t.signals, t.partitions),
     audit(t.decisions),
     audit(t.actions),
@@ -78,7 +84,10 @@ export async function ensureTopics(admin: Admin, specs: ITopicConfig[]): Promise
   const existing = specs.filter((s) => present.has(s.topic)).map((s) => s.topic);
   if (missing.length > 0) {
     await admin.createTopics({ topics: missing, waitForLeaders: false });
-    await waitForLeaders(admin, missing.map((s) => s.topic));
+    await waitForLeaders(
+      admin,
+      missing.map((s) => s.topic),
+    );
   }
   return { created: missing.map((s) => s.topic), existing };
 }
@@ -96,7 +105,10 @@ export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs =
   while (Date.now() < deadline) {
     try {
       const meta = await admin.fetchTopicMetadata({ topics });
-      if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+      if (
+        meta.topics.length === topics.length &&
+        meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      ) {
         for (const t of topics) await admin.fetchTopicOffsets(t);
         return;
       }
@@ -105,5 +117,7 @@ export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs =
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
+  throw new Error(
+    `topics ${topics.join(', ')} have no leader after ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`,
+  );
 }

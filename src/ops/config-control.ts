@@ -17,10 +17,15 @@ const keySchema = z
     /** Or a file holding it. */
     publicKeyFile: z.string().min(1).optional(),
     /** Kinds the key may issue; default every kind but unkill. */
-    allow: z.array(z.enum(CONTROL_KINDS as [ControlKind, ...ControlKind[]])).min(1).optional(),
+    allow: z
+      .array(z.enum(CONTROL_KINDS as [ControlKind, ...ControlKind[]]))
+      .min(1)
+      .optional(),
   })
   .strict()
-  .refine((k) => (k.publicKey === undefined) !== (k.publicKeyFile === undefined), { message: 'give exactly one of publicKey and publicKeyFile' });
+  .refine((k) => (k.publicKey === undefined) !== (k.publicKeyFile === undefined), {
+    message: 'give exactly one of publicKey and publicKeyFile',
+  });
 
 /**
  * Who may steer the loop through the control topic (docs/security.md): the operators'
@@ -45,7 +50,9 @@ export function controlKeys(config: ControlConfig): ControlKeyConfig[] {
     try {
       return { id: k.id, publicKey: readFileSync(k.publicKeyFile!, 'utf8'), allow: k.allow };
     } catch (err) {
-      throw new ConfigError([`control.keys.${i}.publicKeyFile: cannot read ${k.publicKeyFile} (${(err as Error).message}); give the path of the operator's public key`]);
+      throw new ConfigError([
+        `control.keys.${i}.publicKeyFile: cannot read ${k.publicKeyFile} (${(err as Error).message}); give the path of the operator's public key`,
+      ]);
     }
   });
 }

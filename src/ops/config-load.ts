@@ -9,12 +9,18 @@ export function readYamlFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new HomeostatError('CONFIG_INVALID', `cannot read config file ${path}: ${(err as Error).message}; pass an existing file with --config`, { cause: err });
+    throw new HomeostatError(
+      'CONFIG_INVALID',
+      `cannot read config file ${path}: ${(err as Error).message}; pass an existing file with --config`,
+      { cause: err },
+    );
   }
   try {
     return parseYaml(text) ?? {};
   } catch (err) {
-    throw new HomeostatError('CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
+    throw new HomeostatError('CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -33,7 +39,12 @@ const SECRET_KEY = /pass(word)?|secret|token|credential|private|(^|[^a-z])key$/i
 function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? '<redacted>' : redact(v)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+      k,
+      SECRET_KEY.test(k) ? '<redacted>' : redact(v),
+    ]),
+  );
 }
 
 function show(value: unknown, path: readonly (string | number)[]): string {

@@ -41,8 +41,13 @@ export const configSchema = z
     signing: z
       .object({
         keyFile: z.string().min(1).optional(),
-        keyId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1–64 letters, digits, ".", "_" or "-"').optional(),
-        audiences: z.record(z.string().regex(/^[A-Za-z0-9._@:/-]{1,128}$/, 'use 1–128 letters, digits or . _ @ : / -')).default({}),
+        keyId: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1–64 letters, digits, ".", "_" or "-"')
+          .optional(),
+        audiences: z
+          .record(z.string().regex(/^[A-Za-z0-9._@:/-]{1,128}$/, 'use 1–128 letters, digits or . _ @ : / -'))
+          .default({}),
       })
       .strict()
       .default({}),
@@ -81,7 +86,11 @@ export const configSchema = z
          * batch. 4 MiB: a quarter of the transactions of 1 MiB when catching up (+6% throughput
          * measured), and a live stream only fetches what has arrived, so no added latency.
          */
-        maxBytesPerPartition: z.number().int().positive().default(4 * 1_048_576),
+        maxBytesPerPartition: z
+          .number()
+          .int()
+          .positive()
+          .default(4 * 1_048_576),
         /** Accounting is logged this often (wall clock; logging only, never decisions). */
         logIntervalMs: z.number().int().positive().default(10_000),
         /** Shutdown gives in-flight work this long to drain and commit before it gives up. */
@@ -114,7 +123,10 @@ export const configSchema = z
          * then requires (the token never goes in a file that is checked in). Unset: no auth,
          * which is why the default host is 127.0.0.1.
          */
-        authTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+        authTokenEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+          .optional(),
         /** Most dashboard event streams open at once; each costs a snapshot and up to 16 MiB of buffer. */
         maxDashboardStreams: z.number().int().min(1).max(64).default(4),
       })
@@ -172,12 +184,18 @@ export function loadConfig(sources: ConfigSources = {}): HomeostatConfig {
 }
 
 /** The ops server's bearer token from `http.authTokenEnv`; throws naming the variable (never its value) when it is unset or short. */
-export function httpAuthToken(config: Pick<HomeostatConfig, 'http'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function httpAuthToken(
+  config: Pick<HomeostatConfig, 'http'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const name = config.http.authTokenEnv;
   if (name === undefined) return undefined;
   const token = env[name];
   if (token === undefined || token.length < 16) {
-    throw new HomeostatError('CONFIG_INVALID', `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set it to a random token (e.g. openssl rand -hex 32)`);
+    throw new HomeostatError(
+      'CONFIG_INVALID',
+      `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set it to a random token (e.g. openssl rand -hex 32)`,
+    );
   }
   return token;
 }

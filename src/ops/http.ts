@@ -205,11 +205,19 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
     if (options.authToken !== undefined && !OPEN.has(path)) {
       const auth = authorize(req, url, options.authToken);
       if (auth === 'denied') {
-        sendJson(res, 401, { error: 'unauthorized: send Authorization: Bearer <token>' }, { 'WWW-Authenticate': 'Bearer realm="homeostat"' });
+        sendJson(
+          res,
+          401,
+          { error: 'unauthorized: send Authorization: Bearer <token>' },
+          { 'WWW-Authenticate': 'Bearer realm="homeostat"' },
+        );
         return;
       }
       if (auth === 'ok-set-cookie') {
-        res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(options.authToken)}; HttpOnly; SameSite=Strict; Path=/`);
+        res.setHeader(
+          'Set-Cookie',
+          `${TOKEN_COOKIE}=${encodeURIComponent(options.authToken)}; HttpOnly; SameSite=Strict; Path=/`,
+        );
       }
     }
     if (path === '/metrics') await serveMetrics(res);
@@ -256,8 +264,12 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
       const onListenError = (err: Error): void => {
         state = 'stopped';
         reject(
-          new HomeostatError('USAGE', `ops server cannot listen on ${host}:${options.port}: ${err.message}; ` +
-            'choose a free port (0 picks one) or another host', { cause: err, field: 'port' }),
+          new HomeostatError(
+            'USAGE',
+            `ops server cannot listen on ${host}:${options.port}: ${err.message}; ` +
+              'choose a free port (0 picks one) or another host',
+            { cause: err, field: 'port' },
+          ),
         );
       };
       srv.once('error', onListenError);

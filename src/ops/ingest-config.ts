@@ -3,7 +3,15 @@ import type { SchemaLookup } from '../codec';
 import { createIngestDecoder, type IngestDecoder } from '../ingest';
 import type { HomeostatConfig } from './config';
 
-export function ingestDecoderFor(config: Pick<HomeostatConfig, 'ingest' | 'limits'>, resolver?: SchemaLookup): IngestDecoder | undefined {
+export function ingestDecoderFor(
+  config: Pick<HomeostatConfig, 'ingest' | 'limits'>,
+  resolver?: SchemaLookup,
+): IngestDecoder | undefined {
   if (config.ingest.format === 'homeostat') return undefined;
-  return createIngestDecoder({ format: config.ingest.format, maxSamplesPerRecord: config.ingest.maxSamplesPerRecord, limits: config.limits, resolver });
+  return createIngestDecoder({
+    format: config.ingest.format,
+    maxSamplesPerRecord: config.ingest.maxSamplesPerRecord,
+    limits: config.limits,
+    resolver,
+  });
 }

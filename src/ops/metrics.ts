@@ -176,8 +176,13 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       'recordsRestored',
       'Records re-read after a restart to rebuild open windows (not counted as consumed)',
     ),
-    dlqRecords: counter('dlqRecords', 'DLQ records written, one per input record, by the code of its first refusal', ['reason']),
-    sourcesSplit: counter<never>('sourcesSplit', 'Sources seen on more than one telemetry partition (records not keyed by source; fix the producer)'),
+    dlqRecords: counter('dlqRecords', 'DLQ records written, one per input record, by the code of its first refusal', [
+      'reason',
+    ]),
+    sourcesSplit: counter<never>(
+      'sourcesSplit',
+      'Sources seen on more than one telemetry partition (records not keyed by source; fix the producer)',
+    ),
     windowsClosed: counter<never>('windowsClosed', 'Event-time windows closed by the watermark'),
     watermarkDelaySeconds: gauge<never>(
       'watermarkDelaySeconds',
@@ -201,10 +206,23 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       BATCH_DURATION_BUCKETS,
     ),
     transactions: counter('transactions', 'Producer transactions, by result', ['result']),
-    controlRecords: counter('controlRecords', 'Control records read, by result (applied, unchanged, refused, forged, unreadable)', ['result']),
-    stageTwoOwner: gauge<never>('stageTwoOwner', 'Scaled out: 1 in the process that merges the scopes and runs the policies, 0 in the others'),
-    stageTwoBufferedWindows: gauge<never>('stageTwoBufferedWindows', 'Scaled out: windows stage two holds until every partition has passed them'),
-    stageTwoLate: counter<never>('stageTwoLate', 'Scaled out: signals for windows already released (published, not given to the policies)'),
+    controlRecords: counter(
+      'controlRecords',
+      'Control records read, by result (applied, unchanged, refused, forged, unreadable)',
+      ['result'],
+    ),
+    stageTwoOwner: gauge<never>(
+      'stageTwoOwner',
+      'Scaled out: 1 in the process that merges the scopes and runs the policies, 0 in the others',
+    ),
+    stageTwoBufferedWindows: gauge<never>(
+      'stageTwoBufferedWindows',
+      'Scaled out: windows stage two holds until every partition has passed them',
+    ),
+    stageTwoLate: counter<never>(
+      'stageTwoLate',
+      'Scaled out: signals for windows already released (published, not given to the policies)',
+    ),
     executorResults: counter('executorResults', 'Commands applied by executors, by executor and status', [
       'executor',
       'status',
@@ -242,12 +260,16 @@ export interface AccountingSnapshot {
  * consumed = aggregated + late + deadLettered. Holds at quiescent points (between batches);
  * mid-batch a consumed record may not have reached its destination yet.
  */
-export function accountingHolds(s: Pick<AccountingSnapshot, 'consumed' | 'aggregated' | 'late' | 'deadLettered'>): boolean {
+export function accountingHolds(
+  s: Pick<AccountingSnapshot, 'consumed' | 'aggregated' | 'late' | 'deadLettered'>,
+): boolean {
   return s.consumed === s.aggregated + s.late + s.deadLettered;
 }
 
 /** Consumed records not (yet) accounted for; negative means records were counted twice. */
-export function accountingGap(s: Pick<AccountingSnapshot, 'consumed' | 'aggregated' | 'late' | 'deadLettered'>): number {
+export function accountingGap(
+  s: Pick<AccountingSnapshot, 'consumed' | 'aggregated' | 'late' | 'deadLettered'>,
+): number {
   return s.consumed - (s.aggregated + s.late + s.deadLettered);
 }
 
@@ -273,7 +295,10 @@ export async function accountingSnapshot(metrics: HomeostatMetrics): Promise<Acc
  * (`refused`) and cut off for reading too slowly (`dropped`), read from the dashboard at
  * each scrape.
  */
-export function countDashboardStreams(registry: Registry, source: { streamCounts(): { refused: number; dropped: number } }): void {
+export function countDashboardStreams(
+  registry: Registry,
+  source: { streamCounts(): { refused: number; dropped: number } },
+): void {
   new Counter({
     name: 'homeostat_dashboard_streams_total',
     help: 'Dashboard event streams refused at http.maxDashboardStreams (outcome=refused) or cut off for reading too slowly (outcome=dropped), since start',

@@ -66,7 +66,10 @@ export const adaptiveTimeoutParamsSchema = z
      * it, recovery restores it. null: only a reported timeout is used (no report, no action);
      * 'derive': guess it from healthy latency (see `derive`) — a guess can sit above the real one.
      */
-    defaultTimeoutMs: z.union([z.number().positive(), z.literal('derive')]).nullable().default(null),
+    defaultTimeoutMs: z
+      .union([z.number().positive(), z.literal('derive')])
+      .nullable()
+      .default(null),
     derive: z
       .object({
         /** Learned from non-overloaded windows without an active cut: quantile × headroom. */
@@ -80,7 +83,11 @@ export const adaptiveTimeoutParamsSchema = z
       .strict()
       .default({}),
     /** Multiplicative decrease per cut (TCP halves its window: RFC 5681 §3.1). */
-    decreaseFactor: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1: it multiplies the timeout at each cut (0.5 halves it)').default(0.5),
+    decreaseFactor: z
+      .number()
+      .gt(0, 'must be above 0')
+      .lt(1, 'must be below 1: it multiplies the timeout at each cut (0.5 halves it)')
+      .default(0.5),
     /** Additive increase per calm window, ms. */
     increaseStepMs: z.number().positive().default(1000),
     minTimeoutMs: z.number().positive().default(100),
@@ -115,7 +122,11 @@ export const adaptiveTimeoutParamsSchema = z
       }
     }
     if (enabled === 0 && p.slo === undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['high'], message: 'every signal is disabled; set at least one of queueDepth, inflight, latencyMs (or an slo)' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['high'],
+        message: 'every signal is disabled; set at least one of queueDepth, inflight, latencyMs (or an slo)',
+      });
     }
     if (p.minTimeoutMs >= p.maxTimeoutMs) {
       ctx.addIssue({
@@ -124,7 +135,10 @@ export const adaptiveTimeoutParamsSchema = z
         message: `minTimeoutMs (${p.minTimeoutMs}) must be below maxTimeoutMs (${p.maxTimeoutMs})`,
       });
     }
-    if (typeof p.defaultTimeoutMs === 'number' && (p.defaultTimeoutMs < p.minTimeoutMs || p.defaultTimeoutMs > p.maxTimeoutMs)) {
+    if (
+      typeof p.defaultTimeoutMs === 'number' &&
+      (p.defaultTimeoutMs < p.minTimeoutMs || p.defaultTimeoutMs > p.maxTimeoutMs)
+    ) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['defaultTimeoutMs'],

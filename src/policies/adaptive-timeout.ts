@@ -51,7 +51,11 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
     { metric: p.metrics.inflight, stat: p.gaugeStat, high: p.high.inflight, low: p.low.inflight },
     { metric: p.metrics.latency, stat: p.latencyQuantile, high: p.high.latencyMs, low: p.low.latencyMs },
   ];
-  const readings = relativeReadings(triggers, p.baseline, p.slo === undefined ? undefined : { ...p.slo, metric: p.metrics.latency });
+  const readings = relativeReadings(
+    triggers,
+    p.baseline,
+    p.slo === undefined ? undefined : { ...p.slo, metric: p.metrics.latency },
+  );
 
   const clampMs = (ms: number) => Math.round(Math.min(p.maxTimeoutMs, Math.max(p.minTimeoutMs, ms)));
 
@@ -59,11 +63,18 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
   function referenceTimeout(t: TargetState): number | null {
     if (t.reported !== null) return clampMs(t.reported);
     if (typeof p.defaultTimeoutMs === 'number') return Math.round(p.defaultTimeoutMs);
-    if (p.defaultTimeoutMs === 'derive' && t.learned !== null && t.learnedWindows >= p.derive.minWindows) return clampMs(t.learned * p.derive.headroom);
+    if (p.defaultTimeoutMs === 'derive' && t.learned !== null && t.learnedWindows >= p.derive.minWindows)
+      return clampMs(t.learned * p.derive.headroom);
     return null;
   }
 
-  function decide(target: string, t: TargetState, rs: Reading[], current: number | null, win: { windowStart: number; windowEnd: number }): Proposal | null {
+  function decide(
+    target: string,
+    t: TargetState,
+    rs: Reading[],
+    current: number | null,
+    win: { windowStart: number; windowEnd: number },
+  ): Proposal | null {
     const def = referenceTimeout(t);
     if (def === null) return null; // no reference: a cut could raise the timeout in force
     if (t.streak.over >= p.overloadWindows) {
@@ -72,7 +83,12 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
       const next = Math.max(Math.round(p.minTimeoutMs), Math.round(base * p.decreaseFactor));
       if (next >= base) return null; // already at the floor: hold (the lease is renewed)
       const over = rs.filter(isOver);
-      const evidence: Evidence[] = over.map((r) => ({ signal: r.signal, value: r.value, threshold: r.high, comparison: '>' }));
+      const evidence: Evidence[] = over.map((r) => ({
+        signal: r.signal,
+        value: r.value,
+        threshold: r.high,
+        comparison: '>',
+      }));
       return {
         target,
         type: 'query_timeout.set',
@@ -88,7 +104,12 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
       };
     }
     if (t.streak.calm >= p.calmWindows && current !== null) {
-      const evidence: Evidence[] = rs.map((r) => ({ signal: r.signal, value: r.value, threshold: r.low, comparison: '<' }));
+      const evidence: Evidence[] = rs.map((r) => ({
+        signal: r.signal,
+        value: r.value,
+        threshold: r.low,
+        comparison: '<',
+      }));
       const next = Math.round(current + p.increaseStepMs);
       const calm = `calm for ${t.streak.calm} windows (${rs.map((r) => `${r.signal} ${fmt(r.value)} < ${fmt(r.low)}`).join(', ')})`;
       if (next >= def) {
@@ -124,7 +145,9 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
     version,
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view: PolicyView) {
-      const groups = groupByTarget(signals, config.select, (s) => (s.scope === 'series' && s.source !== '' ? s.source : null));
+      const groups = groupByTarget(signals, config.select, (s) =>
+        s.scope === 'series' && s.source !== '' ? s.source : null,
+      );
       const targets: Record<string, TargetState> = { ...state.targets };
       const proposals: Proposal[] = [];
       const observed: string[] = [];
@@ -148,7 +171,8 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
         let learned = prev?.learned ?? null;
         let learnedWindows = prev?.learnedWindows ?? 0;
         // The worker's own timeout: only while none of ours is in force (under a lease it reports ours).
-        const reported = lease === null ? (worst(sigs, p.metrics.timeout, 'max') ?? prev?.reported ?? null) : (prev?.reported ?? null);
+        const reported =
+          lease === null ? (worst(sigs, p.metrics.timeout, 'max') ?? prev?.reported ?? null) : (prev?.reported ?? null);
         if (p.defaultTimeoutMs === 'derive' && !over && lease === null) {
           // Learn only from healthy, unmodified windows: under a cut, latency is truncated by the timeout itself.
           const x = worst(sigs, p.metrics.latency, p.derive.quantile);

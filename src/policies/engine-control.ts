@@ -7,7 +7,14 @@
 import { removeLeases, type Lease } from '../actions/leases';
 import { resetBreaker } from '../guardrails/circuit-breaker';
 import { InputError } from '../errors';
-import { applyControl, controlChanges, validateControlRecord, controlRefusal, type ControlLimits, type ControlRecord } from '../guardrails/control';
+import {
+  applyControl,
+  controlChanges,
+  validateControlRecord,
+  controlRefusal,
+  type ControlLimits,
+  type ControlRecord,
+} from '../guardrails/control';
 import { canaryGroup, commandMode } from '../guardrails/modes';
 import { MODES, type Mode } from '../model/command';
 import type { Decision } from '../model/decision';
@@ -50,7 +57,8 @@ function refusal(state: EngineState, control: ControlRecord, deps: ControlDeps):
 export function controlEngine(state: EngineState, control: ControlRecord, deps: ControlDeps): ControlOutput {
   const { modeOf } = deps;
   const issues = validateControlRecord(control);
-  if (issues.length > 0) throw new InputError('INVALID_FIELD', `control record: ${issues.join('; ')}`, { field: 'kind' });
+  if (issues.length > 0)
+    throw new InputError('INVALID_FIELD', `control record: ${issues.join('; ')}`, { field: 'kind' });
   const refused = refusal(state, control, deps);
   if (refused !== undefined) return { state, decisions: [], refused };
   if (!controlChanges(state.guard.control, control)) return { state, decisions: [] };
@@ -59,7 +67,8 @@ export function controlEngine(state: EngineState, control: ControlRecord, deps: 
   const eventTime = state.lastEventTime ?? control.issuedAt;
   const by = `${control.kind} by ${control.issuedBy}${control.reason ? ` (${control.reason})` : ''}`;
   const affects = (l: Lease) =>
-    (control.policy === null || l.policy === control.policy) && (control.target === null || l.target === control.target);
+    (control.policy === null || l.policy === control.policy) &&
+    (control.target === null || l.target === control.target);
   const inForce = Object.keys(state.leases)
     .sort()
     .map((k) => state.leases[k]);
@@ -116,7 +125,10 @@ export function controlEngine(state: EngineState, control: ControlRecord, deps: 
       }
       let guard = next.guard;
       for (const l of forgotten) guard = resetBreaker(guard, l.policy, l.target);
-      return { state: { ...next, guard, leases: removeLeases(state.leases, forgotten) }, decisions: sortDecisions(decisions) };
+      return {
+        state: { ...next, guard, leases: removeLeases(state.leases, forgotten) },
+        decisions: sortDecisions(decisions),
+      };
     }
     default:
       break;

@@ -93,16 +93,37 @@ export const herdControlParamsSchema = z
   .superRefine((p, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
     if (p.calm.rateFactor >= p.storm.rateFactor) {
-      issue(['calm', 'rateFactor'], `calm.rateFactor (${p.calm.rateFactor}) must be below storm.rateFactor (${p.storm.rateFactor}) so there is a hysteresis gap`);
+      issue(
+        ['calm', 'rateFactor'],
+        `calm.rateFactor (${p.calm.rateFactor}) must be below storm.rateFactor (${p.storm.rateFactor}) so there is a hysteresis gap`,
+      );
     }
     if (p.calm.retryShare >= p.storm.retryShare) {
-      issue(['calm', 'retryShare'], `calm.retryShare (${p.calm.retryShare}) must be below storm.retryShare (${p.storm.retryShare})`);
+      issue(
+        ['calm', 'retryShare'],
+        `calm.retryShare (${p.calm.retryShare}) must be below storm.retryShare (${p.storm.retryShare})`,
+      );
     }
-    if (p.initial.baseMs > p.initial.capMs) issue(['initial', 'baseMs'], `initial.baseMs (${p.initial.baseMs}) must not exceed initial.capMs (${p.initial.capMs})`);
-    if (p.limits.maxBaseMs < p.initial.baseMs) issue(['limits', 'maxBaseMs'], `limits.maxBaseMs (${p.limits.maxBaseMs}) must be at least initial.baseMs (${p.initial.baseMs})`);
-    if (p.limits.maxCapMs < p.initial.capMs) issue(['limits', 'maxCapMs'], `limits.maxCapMs (${p.limits.maxCapMs}) must be at least initial.capMs (${p.initial.capMs})`);
+    if (p.initial.baseMs > p.initial.capMs)
+      issue(
+        ['initial', 'baseMs'],
+        `initial.baseMs (${p.initial.baseMs}) must not exceed initial.capMs (${p.initial.capMs})`,
+      );
+    if (p.limits.maxBaseMs < p.initial.baseMs)
+      issue(
+        ['limits', 'maxBaseMs'],
+        `limits.maxBaseMs (${p.limits.maxBaseMs}) must be at least initial.baseMs (${p.initial.baseMs})`,
+      );
+    if (p.limits.maxCapMs < p.initial.capMs)
+      issue(
+        ['limits', 'maxCapMs'],
+        `limits.maxCapMs (${p.limits.maxCapMs}) must be at least initial.capMs (${p.initial.capMs})`,
+      );
     if (p.limits.minBudgetRatio > p.initial.budgetRatio) {
-      issue(['limits', 'minBudgetRatio'], `limits.minBudgetRatio (${p.limits.minBudgetRatio}) must not exceed initial.budgetRatio (${p.initial.budgetRatio})`);
+      issue(
+        ['limits', 'minBudgetRatio'],
+        `limits.minBudgetRatio (${p.limits.minBudgetRatio}) must not exceed initial.budgetRatio (${p.initial.budgetRatio})`,
+      );
     }
   });
 

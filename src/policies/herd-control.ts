@@ -57,7 +57,10 @@ export function herdLevelParams(p: HerdControlParams, level: number): CommandPar
     retryMaxAttempts: p.initial.maxAttempts,
     // Level 1 enforces the clients' own ratio (the floor gone); each level above halves it.
     retryBudgetRatio: Math.max(p.limits.minBudgetRatio, p.initial.budgetRatio / 2 ** Math.max(0, level - 1)),
-    retryBudgetFloorPerSec: level === 0 ? p.initial.budgetFloorPerSec : Math.min(p.initial.budgetFloorPerSec, p.limits.stormBudgetFloorPerSec),
+    retryBudgetFloorPerSec:
+      level === 0
+        ? p.initial.budgetFloorPerSec
+        : Math.min(p.initial.budgetFloorPerSec, p.limits.stormBudgetFloorPerSec),
     extra: { level: String(level) },
   });
 }
@@ -68,7 +71,8 @@ export function herdMaxLevel(p: HerdControlParams): number {
   while (level < 30) {
     const a = herdLevelParams(p, level);
     const b = herdLevelParams(p, level + 1);
-    if (a.retryBaseMs === b.retryBaseMs && a.retryCapMs === b.retryCapMs && a.retryBudgetRatio === b.retryBudgetRatio) break;
+    if (a.retryBaseMs === b.retryBaseMs && a.retryCapMs === b.retryCapMs && a.retryBudgetRatio === b.retryBudgetRatio)
+      break;
     level++;
   }
   return level;
@@ -88,7 +92,8 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
     if (streak.over >= p.stormWindows && at.held >= p.stormWindows) {
       const next = level + 1;
       if (next > maxLevel) return null; // at the strictest level: hold
-      const errorNote = why.errorShare !== null && p.storm.errorShare === null ? `; errors ${fmt(why.errorShare * 100)}%` : '';
+      const errorNote =
+        why.errorShare !== null && p.storm.errorShare === null ? `; errors ${fmt(why.errorShare * 100)}%` : '';
       return {
         target,
         type: 'retry_policy.set',
@@ -102,7 +107,9 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
       };
     }
     if (!at.leased || streak.calm < p.relaxWindows || at.held < p.relaxWindows) return null;
-    const evidence: Evidence[] = [{ signal: 'retry.share', value: why.retryShare, threshold: p.calm.retryShare, comparison: '<=' }];
+    const evidence: Evidence[] = [
+      { signal: 'retry.share', value: why.retryShare, threshold: p.calm.retryShare, comparison: '<=' },
+    ];
     if (level > 1) {
       return {
         target,
@@ -135,7 +142,11 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
     version,
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view) {
-      const groups = groupByTarget(signals, config.select, (s) => s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null));
+      const groups = groupByTarget(
+        signals,
+        config.select,
+        (s) => s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null),
+      );
       const targets: Record<string, TargetState> = { ...state.targets };
       const proposals: Proposal[] = [];
       const observed: string[] = [];
@@ -157,8 +168,15 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
         const evidence: Evidence[] = [];
         const reasons: string[] = [];
         if (surgeAt !== null && requests > surgeAt) {
-          evidence.push({ signal: `${p.metrics.requests}:ratePerSec`, value: requests, threshold: surgeAt, comparison: '>' });
-          reasons.push(`request rate ${fmt(requests)}/s > ${p.storm.rateFactor}× baseline ${fmt(surgeAt / p.storm.rateFactor)}/s`);
+          evidence.push({
+            signal: `${p.metrics.requests}:ratePerSec`,
+            value: requests,
+            threshold: surgeAt,
+            comparison: '>',
+          });
+          reasons.push(
+            `request rate ${fmt(requests)}/s > ${p.storm.rateFactor}× baseline ${fmt(surgeAt / p.storm.rateFactor)}/s`,
+          );
         }
         if (retryShare > p.storm.retryShare) {
           evidence.push({ signal: 'retry.share', value: retryShare, threshold: p.storm.retryShare, comparison: '>' });
@@ -177,7 +195,9 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
           sloCalm = v.calm;
           if (v.firing) {
             evidence.push({ signal: 'error.burn', value: v.rate, threshold: v.factor, comparison: '>=' });
-            reasons.push(`error budget burning at ${fmt(v.rate)}× ≥ ${fmt(v.factor)}× (SLO ${fmt(p.slo.objective * 100)}%)`);
+            reasons.push(
+              `error budget burning at ${fmt(v.rate)}× ≥ ${fmt(v.factor)}× (SLO ${fmt(p.slo.objective * 100)}%)`,
+            );
           }
         }
         const storm = evidence.length > 0;
@@ -197,13 +217,29 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
         if (prev !== undefined && streak === prev.streak) continue;
         observed.push(target);
         const learnedBaseline = storm ? baseline : ewmaStep(baseline, requests, p.baseline.alpha);
-        targets[target] = { streak, baseline: learnedBaseline, baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1), ...(burn === undefined ? {} : { burn }) };
+        targets[target] = {
+          streak,
+          baseline: learnedBaseline,
+          baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1),
+          ...(burn === undefined ? {} : { burn }),
+        };
 
         const level = lease === null ? 0 : Number.parseInt(lease.params.extra.level ?? '0', 10) || 0;
         // Windows since the level in force was set: a level gets N windows to act before the next.
         const span = win.windowEnd - win.windowStart;
         const held = lease === null || span <= 0 ? Infinity : Math.round((win.windowEnd - lease.changedAt) / span);
-        const proposal = decideLevel(target, { level, leased: lease !== null, held, streak }, { reasons, evidence, errorShare, retryShare, severity: Math.max(surgeAt !== null ? requests / surgeAt : 0, retryShare / p.storm.retryShare) }, win);
+        const proposal = decideLevel(
+          target,
+          { level, leased: lease !== null, held, streak },
+          {
+            reasons,
+            evidence,
+            errorShare,
+            retryShare,
+            severity: Math.max(surgeAt !== null ? requests / surgeAt : 0, retryShare / p.storm.retryShare),
+          },
+          win,
+        );
         if (proposal !== null) proposals.push(proposal);
       }
       if (windowMs > 0) {

@@ -34,7 +34,11 @@ const deviationSchema = z
   .strict();
 
 /** number | { ratio, of?, atLeast? } | { deviations, spread?, minSpreadRatio?, atLeast? } */
-export const thresholdSchema: z.ZodType<Threshold, z.ZodTypeDef, unknown> = z.union([z.number().nonnegative(), ratioSchema, deviationSchema]);
+export const thresholdSchema: z.ZodType<Threshold, z.ZodTypeDef, unknown> = z.union([
+  z.number().nonnegative(),
+  ratioSchema,
+  deviationSchema,
+]);
 
 export const baselineSchema = z
   .object({
@@ -67,7 +71,9 @@ export const burnPairSchema = z
     factor: z.number().gt(0),
   })
   .strict()
-  .refine((p) => p.short <= p.long, { message: 'short must not exceed long: the short span confirms the burn is still going on' });
+  .refine((p) => p.short <= p.long, {
+    message: 'short must not exceed long: the short span confirms the burn is still going on',
+  });
 
 export const burnPairsSchema = z
   .array(burnPairSchema)
@@ -80,7 +86,12 @@ export const burnPairsSchema = z
   ]);
 
 export function baselineSpec(b: BaselineConfig): BaselineSpec {
-  return { windows: b.windows, warmupWindows: b.warmupWindows, alpha: b.alpha, maxFrozenWindows: b.maxFrozenWindows ?? b.warmupWindows };
+  return {
+    windows: b.windows,
+    warmupWindows: b.warmupWindows,
+    alpha: b.alpha,
+    maxFrozenWindows: b.maxFrozenWindows ?? b.warmupWindows,
+  };
 }
 
 /**
@@ -89,11 +100,13 @@ export function baselineSpec(b: BaselineConfig): BaselineSpec {
  * spread); a message naming both, otherwise null.
  */
 export function hysteresisIssue(name: string, hi: Threshold, lo: Threshold): string | null {
-  const msg = (a: number, b: number) => `low.${name} (${a}) must be below high.${name} (${b}) — the gap is the hysteresis; lower it or raise the high watermark`;
+  const msg = (a: number, b: number) =>
+    `low.${name} (${a}) must be below high.${name} (${b}) — the gap is the hysteresis; lower it or raise the high watermark`;
   if (typeof hi === 'number' && typeof lo === 'number') return lo >= hi ? msg(lo, hi) : null;
   if (typeof hi === 'object' && typeof lo === 'object') {
     if ('ratio' in hi && 'ratio' in lo && hi.of === lo.of) return lo.ratio >= hi.ratio ? msg(lo.ratio, hi.ratio) : null;
-    if ('deviations' in hi && 'deviations' in lo && hi.spread === lo.spread) return lo.deviations >= hi.deviations ? msg(lo.deviations, hi.deviations) : null;
+    if ('deviations' in hi && 'deviations' in lo && hi.spread === lo.spread)
+      return lo.deviations >= hi.deviations ? msg(lo.deviations, hi.deviations) : null;
   }
   return null;
 }
@@ -101,7 +114,10 @@ export function hysteresisIssue(name: string, hi: Threshold, lo: Threshold): str
 const moduleTriggerSchema = z.object({ threshold: thresholdSchema, baseline: baselineSchema.default({}) }).strict();
 
 /** For module policies: validates `{ threshold, baseline? }` from their parameters, with the messages built-ins give. */
-export function parseTriggerConfig(input: unknown, path = 'parameters.trigger'): { threshold: Threshold; baseline: BaselineSpec } {
+export function parseTriggerConfig(
+  input: unknown,
+  path = 'parameters.trigger',
+): { threshold: Threshold; baseline: BaselineSpec } {
   const r = moduleTriggerSchema.safeParse(input);
   if (!r.success) throw new ConfigError(describeIssues(r.error, input, path));
   return { threshold: r.data.threshold, baseline: baselineSpec(r.data.baseline) };

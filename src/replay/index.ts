@@ -4,7 +4,18 @@
  * the replay report's model. The importer has its own surface in ./import (docs/import.md).
  */
 export { createReplay, replayRecords, replayRecordsSync, replayStream, replayBatches } from './replay';
-export type { Replay, ReplayArrival, ReplayCounters, ReplayFeed, ReplayInput, ReplayInvalid, ReplayOptions, ReplayRecord, ReplayResult, ReplaySink } from './replay';
+export type {
+  Replay,
+  ReplayArrival,
+  ReplayCounters,
+  ReplayFeed,
+  ReplayInput,
+  ReplayInvalid,
+  ReplayOptions,
+  ReplayRecord,
+  ReplayResult,
+  ReplaySink,
+} from './replay';
 export { replaySetupFromConfig, replaySigningKey } from './setup';
 export type { ReplaySetup, ReplaySetupOptions } from './setup';
 export { mergeByEventTime, mergeBatchesByEventTime } from './merge';

@@ -68,7 +68,10 @@ export function* mergeByEventTime<T extends ReplayFeed>(sources: readonly Iterab
  * picked synchronously from the current batch of each source and handed on in batches of up to
  * `outSize`; a source is awaited only when its batch runs out. Same order as the per-record merge.
  */
-export async function* mergeBatchesByEventTime<T extends ReplayFeed>(sources: readonly AsyncIterable<readonly T[]>[], outSize = 8192): AsyncGenerator<T[]> {
+export async function* mergeBatchesByEventTime<T extends ReplayFeed>(
+  sources: readonly AsyncIterable<readonly T[]>[],
+  outSize = 8192,
+): AsyncGenerator<T[]> {
   if (sources.length === 1) {
     for await (const b of sources[0]) if (b.length > 0) yield b as T[];
     return;

@@ -131,7 +131,8 @@ export function createReplay(options: ReplayOptions, sink: ReplaySink = {}): Rep
 
   const decide = (signals: readonly WindowSignal[]): void => {
     if (signals.length === 0) return;
-    for (let i = 0; i < signals.length; i++) if (i === 0 || signals[i].windowEnd !== signals[i - 1].windowEnd) evaluations++;
+    for (let i = 0; i < signals.length; i++)
+      if (i === 0 || signals[i].windowEnd !== signals[i - 1].windowEnd) evaluations++;
     stage.onFinals(signals, decided);
     if (decided.commands.length > 0) {
       commands += decided.commands.length;
@@ -202,10 +203,16 @@ export function createReplay(options: ReplayOptions, sink: ReplaySink = {}): Rep
       inputs++;
       if ('invalid' in input) {
         const { code, message, field } = input.invalid;
-        processor.step({ kind: 'invalid', partition: input.partition, offset: String(input.offset), code, message, field }, out);
+        processor.step(
+          { kind: 'invalid', partition: input.partition, offset: String(input.offset), code, message, field },
+          out,
+        );
       } else if ('records' in input) {
         for (const r of input.records) seen(r.ts);
-        processor.step({ kind: 'records', partition: input.partition, offset: input.offset, records: input.records }, out);
+        processor.step(
+          { kind: 'records', partition: input.partition, offset: input.offset, records: input.records },
+          out,
+        );
       } else {
         seen(input.record.ts);
         processor.step({ kind: 'record', partition: input.partition, offset: input.offset, record: input.record }, out);
@@ -225,7 +232,12 @@ export function createReplay(options: ReplayOptions, sink: ReplaySink = {}): Rep
 }
 
 function collector(): { sink: ReplaySink; result: Omit<ReplayResult, 'counters'> } {
-  const result = { signals: [] as WindowSignal[], commands: [] as Command[], decisions: [] as Decision[], dead: [] as DeadLetter[] };
+  const result = {
+    signals: [] as WindowSignal[],
+    commands: [] as Command[],
+    decisions: [] as Decision[],
+    dead: [] as DeadLetter[],
+  };
   // A loop, not push(...xs): a flush can emit more finals than a call may take arguments.
   const append = <T>(to: T[], from: readonly T[]): void => {
     for (let i = 0; i < from.length; i++) to.push(from[i]);
@@ -248,7 +260,11 @@ export function replayRecordsSync(records: Iterable<ReplayFeed>, options: Replay
 }
 
 /** Replays inputs from any (async) iterable into `sink` as they are produced; resolves to the counters. */
-export async function replayStream(records: Iterable<ReplayFeed> | AsyncIterable<ReplayFeed>, options: ReplayOptions, sink: ReplaySink): Promise<ReplayCounters> {
+export async function replayStream(
+  records: Iterable<ReplayFeed> | AsyncIterable<ReplayFeed>,
+  options: ReplayOptions,
+  sink: ReplaySink,
+): Promise<ReplayCounters> {
   const replay = createReplay(options, sink);
   // A sync iterable is looped synchronously: `for await` would cost a promise hop per record.
   if (Symbol.asyncIterator in records) for await (const r of records) replay.push(r);
@@ -272,7 +288,10 @@ export async function replayBatches(
 }
 
 /** Replays inputs from any (async) iterable and collects every output. */
-export async function replayRecords(records: Iterable<ReplayFeed> | AsyncIterable<ReplayFeed>, options: ReplayOptions): Promise<ReplayResult> {
+export async function replayRecords(
+  records: Iterable<ReplayFeed> | AsyncIterable<ReplayFeed>,
+  options: ReplayOptions,
+): Promise<ReplayResult> {
   const { sink, result } = collector();
   const counters = await replayStream(records, options, sink);
   return { ...result, counters };

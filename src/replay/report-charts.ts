@@ -47,7 +47,12 @@ function endOf(input: PolicyChartInput): number {
 type Reduce = (sigs: readonly WindowSignal[]) => number | null;
 
 /** Per target, one point per window start: `reduce` over the target's signals of that window. */
-function perTarget(signals: readonly WindowSignal[], keep: (s: WindowSignal) => boolean, targetOf: (s: WindowSignal) => string | null, reduce: Reduce): Map<string, Point[]> {
+function perTarget(
+  signals: readonly WindowSignal[],
+  keep: (s: WindowSignal) => boolean,
+  targetOf: (s: WindowSignal) => string | null,
+  reduce: Reduce,
+): Map<string, Point[]> {
   const byTarget = new Map<string, Map<number, WindowSignal[]>>();
   for (const s of signals) {
     if (s.partial || !keep(s)) continue;
@@ -81,7 +86,12 @@ function markerKind(d: DecisionRecord): MarkerKind | null {
   return cls === 'revert' ? 'revert' : 'set';
 }
 
-function markersFor(decisions: readonly DecisionRecord[], commandsById: ReadonlyMap<string, CommandRecord>, max: number, withTarget = false): Marker[] {
+function markersFor(
+  decisions: readonly DecisionRecord[],
+  commandsById: ReadonlyMap<string, CommandRecord>,
+  max: number,
+  withTarget = false,
+): Marker[] {
   const out: Marker[] = [];
   for (const d of decisions) {
     const kind = markerKind(d);
@@ -121,7 +131,9 @@ function rankTargets(names: Iterable<string>, decisions: readonly DecisionRecord
   const n = new Map<string, number>();
   for (const t of names) n.set(t, 0);
   for (const d of decisions) n.set(d.target, (n.get(d.target) ?? 0) + 1);
-  return [...n.keys()].filter((t) => t !== '*').sort((a, b) => (n.get(b) ?? 0) - (n.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...n.keys()]
+    .filter((t) => t !== '*')
+    .sort((a, b) => (n.get(b) ?? 0) - (n.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 interface Panel {
@@ -136,14 +148,25 @@ function panelsFor(config: PolicyConfig, signals: readonly WindowSignal[]): Pane
     case 'adaptive-timeout': {
       const p = config.parameters;
       const bySource = (s: WindowSignal): string | null => (s.scope === 'series' ? s.source : null);
-      const panel = (metric: string, stat: SignalStat, high: TriggerThreshold | null, low: TriggerThreshold | null, unit: string): Panel | null => {
+      const panel = (
+        metric: string,
+        stat: SignalStat,
+        high: TriggerThreshold | null,
+        low: TriggerThreshold | null,
+        unit: string,
+      ): Panel | null => {
         if (high === null || low === null) return null;
         // A relative threshold differs per target and moves with its baseline: its resolved value is in each decision's evidence.
         const relative = typeof high !== 'number' || typeof low !== 'number';
         return {
           title: `${metric} (${stat})${relative ? ` — thresholds ${describeThreshold(high)} / ${describeThreshold(low)}` : ''}`,
           yLabel: `${metric} ${stat}${unit}`,
-          points: perTarget(signals, (s) => s.metric === metric, bySource, (sigs) => worst(sigs, metric, stat)),
+          points: perTarget(
+            signals,
+            (s) => s.metric === metric,
+            bySource,
+            (sigs) => worst(sigs, metric, stat),
+          ),
           thresholds: relative
             ? []
             : [
@@ -160,11 +183,17 @@ function panelsFor(config: PolicyConfig, signals: readonly WindowSignal[]): Pane
     }
     case 'herd-control': {
       const p = config.parameters;
-      const targetOf = (s: WindowSignal): string | null => s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null);
+      const targetOf = (s: WindowSignal): string | null =>
+        s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null);
       const rate = (metric: string): Panel => ({
         title: `${metric} rate`,
         yLabel: `${metric} per second`,
-        points: perTarget(signals, (s) => s.metric === metric, targetOf, (sigs) => total(sigs, metric, 'ratePerSec')),
+        points: perTarget(
+          signals,
+          (s) => s.metric === metric,
+          targetOf,
+          (sigs) => total(sigs, metric, 'ratePerSec'),
+        ),
         thresholds: [],
       });
       const share: Panel = {
@@ -211,7 +240,10 @@ function evidencePanels(decisions: readonly DecisionRecord[]): Panel[] {
     title: `${signal} (evidence)`,
     yLabel: signal,
     points: g.points,
-    thresholds: [...g.thresholds].sort((a, b) => a - b).slice(0, 4).map((v) => ({ name: `threshold ${v}`, value: v })),
+    thresholds: [...g.thresholds]
+      .sort((a, b) => a - b)
+      .slice(0, 4)
+      .map((v) => ({ name: `threshold ${v}`, value: v })),
   }));
 }
 
@@ -236,7 +268,15 @@ export function policyCharts(input: PolicyChartInput): PolicyCharts {
     for (const panel of panels) {
       const pts = panel.points.get(target);
       if (pts === undefined) continue;
-      charts.push({ title: `${target}: ${panel.title}`, yLabel: panel.yLabel, xType: 'time', series: [{ name: target, points: pts }], thresholds: panel.thresholds, markers, spans });
+      charts.push({
+        title: `${target}: ${panel.title}`,
+        yLabel: panel.yLabel,
+        xType: 'time',
+        series: [{ name: target, points: pts }],
+        thresholds: panel.thresholds,
+        markers,
+        spans,
+      });
     }
     const steps = settingSteps(commands, config.name, target);
     if (steps.length > 0) {
@@ -251,12 +291,23 @@ export function policyCharts(input: PolicyChartInput): PolicyCharts {
         first = Math.min(first, pts[0][0]);
         last = Math.max(last, pts[pts.length - 1][0]);
       }
-      const range: Marker[] = Number.isFinite(first) ? [{ x: first, kind: 'range', label: 'first data' }, { x: last, kind: 'range', label: 'last data' }] : [];
+      const range: Marker[] = Number.isFinite(first)
+        ? [
+            { x: first, kind: 'range', label: 'first data' },
+            { x: last, kind: 'range', label: 'last data' },
+          ]
+        : [];
       charts.push({
         title: `${target}: ${family} in force`,
         yLabel: family === 'query_timeout' ? 'timeout (ms)' : family === 'retry_policy' ? 'retry level' : 'setting',
         xType: 'time',
-        series: [{ name: `${family} in force (gap: nothing in force)`, points: steps.map((s) => [s.time, s.value] as Point), style: 'step' }],
+        series: [
+          {
+            name: `${family} in force (gap: nothing in force)`,
+            points: steps.map((s) => [s.time, s.value] as Point),
+            style: 'step',
+          },
+        ],
         markers: [...range, ...markers],
         spans,
       });
@@ -287,7 +338,11 @@ function quotaCharts(
       if (s.partial || s.metric !== p.metrics.capacity || s.count <= 0) continue;
       const v = s[p.capacityStat];
       const prev = capacityAt.get(s.windowStart);
-      if (Number.isFinite(v)) capacityAt.set(s.windowStart, prev === undefined ? v : p.capacityCombine === 'sum' ? prev + v : Math.max(prev, v));
+      if (Number.isFinite(v))
+        capacityAt.set(
+          s.windowStart,
+          prev === undefined ? v : p.capacityCombine === 'sum' ? prev + v : Math.max(prev, v),
+        );
     }
   }
   const used = new Map<number, number>();
@@ -321,10 +376,18 @@ function quotaCharts(
   for (const t of shown) {
     series.push({ name: t, points: demand.get(t) as Point[] });
     const steps = settingSteps(commands, input.config.name, t);
-    if (steps.length > 0) series.push({ name: `quota ${t}`, points: steps.map((s) => [s.time, s.value] as Point), style: 'step' });
+    if (steps.length > 0)
+      series.push({ name: `quota ${t}`, points: steps.map((s) => [s.time, s.value] as Point), style: 'step' });
   }
   if (series.length > 0) {
-    charts.push({ title: `tenant demand (${p.metrics.demand} rate) and quotas`, yLabel: `${p.metrics.demand} per second`, xType: 'time', series, markers, spans });
+    charts.push({
+      title: `tenant demand (${p.metrics.demand} rate) and quotas`,
+      yLabel: `${p.metrics.demand} per second`,
+      xType: 'time',
+      series,
+      markers,
+      spans,
+    });
   }
   return { charts, targets: tenants, omitted: tenants.length - shown.length };
 }

@@ -36,10 +36,16 @@ export interface TelemetryProducer {
  * An idempotent producer (no duplicates when a send is retried) writing JSON telemetry in
  * batches. The topic must exist: import never creates topics with default settings by accident.
  */
-export async function createTelemetryProducer(kafka: Kafka, topic: string, options: TelemetryProducerOptions = {}): Promise<TelemetryProducer> {
+export async function createTelemetryProducer(
+  kafka: Kafka,
+  topic: string,
+  options: TelemetryProducerOptions = {},
+): Promise<TelemetryProducer> {
   const batchSize = options.batchSize ?? 5000;
   const eventTime = (options.timestamp ?? 'event') === 'event';
-  const producer: Producer = kafka.producer(producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
+  const producer: Producer = kafka.producer(
+    producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+  );
   await producer.connect();
   let batch: Message[] = [];
   let produced = 0;
@@ -56,7 +62,8 @@ export async function createTelemetryProducer(kafka: Kafka, topic: string, optio
       try {
         value = encodeTelemetryJson(record);
       } catch (err) {
-        if (err instanceof InputError) throw new InputError(err.code, `cannot produce ${JSON.stringify(record)}: ${err.message}`, { cause: err });
+        if (err instanceof InputError)
+          throw new InputError(err.code, `cannot produce ${JSON.stringify(record)}: ${err.message}`, { cause: err });
         throw err;
       }
       batch.push({ key: record.source, value, ...(eventTime ? { timestamp: String(record.ts) } : {}) });
@@ -80,7 +87,11 @@ export async function createTelemetryProducer(kafka: Kafka, topic: string, optio
  * (config `ingest.format` other than `homeostat`) every record is decoded as the live runner
  * decodes it, and the samples of a multi-sample record (OTLP, line protocol) are one arrival.
  */
-export async function topicReplayInputs(read: TopicReadResult, decoder: TelemetryDecoder, ingest?: IngestDecoder): Promise<Iterable<ReplayFeed[]>> {
+export async function topicReplayInputs(
+  read: TopicReadResult,
+  decoder: TelemetryDecoder,
+  ingest?: IngestDecoder,
+): Promise<Iterable<ReplayFeed[]>> {
   const perPartition: ReplayFeed[][] = [];
   for (const partition of read.partitions) {
     const out: ReplayFeed[] = [];
@@ -96,7 +107,12 @@ export async function topicReplayInputs(read: TopicReadResult, decoder: Telemetr
       }
       // The live processor's clock check, against the Kafka timestamp stored with the record.
       const ahead = r.status === 'ok' ? aheadOfLogTime(r.value.ts, Number(m.timestamp), decoder.limits) : undefined;
-      if (ahead) out.push({ partition, offset: m.offset, invalid: { code: ahead.code, message: ahead.message, field: ahead.field } });
+      if (ahead)
+        out.push({
+          partition,
+          offset: m.offset,
+          invalid: { code: ahead.code, message: ahead.message, field: ahead.field },
+        });
       else if (r.status === 'ok') out.push({ partition, offset: m.offset, record: r.value });
       else out.push(invalidInput(partition, m.offset, r));
     }
@@ -105,9 +121,18 @@ export async function topicReplayInputs(read: TopicReadResult, decoder: Telemetr
   return { [Symbol.iterator]: () => inBatches(mergeByEventTime(perPartition), 8192) };
 }
 
-function invalidInput(partition: number, offset: string, r: { status: 'invalid'; error: InputError } | { status: 'schema-miss'; schemaId: number }): ReplayFeed {
-  if (r.status === 'invalid') return { partition, offset, invalid: { code: r.error.code, message: r.error.message, field: r.error.field } };
-  return { partition, offset, invalid: { code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` } };
+function invalidInput(
+  partition: number,
+  offset: string,
+  r: { status: 'invalid'; error: InputError } | { status: 'schema-miss'; schemaId: number },
+): ReplayFeed {
+  if (r.status === 'invalid')
+    return { partition, offset, invalid: { code: r.error.code, message: r.error.message, field: r.error.field } };
+  return {
+    partition,
+    offset,
+    invalid: { code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` },
+  };
 }
 
 /** One record through the ingest decoder, as the live runner's ingestOne: samples ahead of the log refused one by one, the rest one arrival. */
@@ -122,7 +147,9 @@ async function ingestInputs(ingest: IngestDecoder, m: RawMessage, partition: num
     out.push(invalidInput(partition, m.offset, r));
     return;
   }
-  const records = acceptSamples(r.values, ctx.timestamp, ingest.limits, undefined, (_, e) => out.push({ partition, offset: m.offset, invalid: { code: e.code, message: e.message, field: e.field } }));
+  const records = acceptSamples(r.values, ctx.timestamp, ingest.limits, undefined, (_, e) =>
+    out.push({ partition, offset: m.offset, invalid: { code: e.code, message: e.message, field: e.field } }),
+  );
   out.push({ partition, offset: m.offset, records });
 }
 
@@ -142,7 +169,10 @@ function* inBatches<T>(items: Iterable<T>, size: number): Generator<T[]> {
  * Records of one kind (signals, commands, decisions) from a topic range, partitions in order and
  * each in offset order; values that do not decode are counted, not fatal (a report shows what it can).
  */
-export async function decodeTopicRecords<T>(read: TopicReadResult, decoder: RecordDecoder<T>): Promise<{ records: T[]; invalid: number }> {
+export async function decodeTopicRecords<T>(
+  read: TopicReadResult,
+  decoder: RecordDecoder<T>,
+): Promise<{ records: T[]; invalid: number }> {
   const records: T[] = [];
   let invalid = 0;
   for (const partition of read.partitions) {

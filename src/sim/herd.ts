@@ -75,7 +75,13 @@ export function prepareHerd(opts: RunOptions, params: Partial<HerdParams> = {}):
   const limits = herdPolicyParams().limits;
   return {
     scenario: 'thundering-herd',
-    loop: { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [herdPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
+    loop: {
+      engine: simEngineConfig(),
+      partitions: SIM_PARTITIONS,
+      policies: [herdPolicy()],
+      guardrails: simGuardrails(),
+      mode: opts.remediation ? 'enforce' : 'shadow',
+    },
     actuator: {
       apply(target, _family, params, expiresAt, now) {
         if (target !== SERVICE) return;
@@ -84,14 +90,20 @@ export function prepareHerd(opts: RunOptions, params: Partial<HerdParams> = {}):
       },
       revert(target, _family, now) {
         if (target !== SERVICE) return;
-        for (const r of model.retriers) applyRetryPolicyCommand(r, { type: 'retry_policy.revert', params: {}, expiresAt: now });
+        for (const r of model.retriers)
+          applyRetryPolicyCommand(r, { type: 'retry_policy.revert', params: {}, expiresAt: now });
         setLevel(0, now);
       },
     },
     executor: {
       family: 'retry_policy',
       targets: [SERVICE],
-      bounds: { retryBaseMs: [1, limits.maxBaseMs], retryCapMs: [1, limits.maxCapMs], retryMaxAttempts: [1, 10], retryBudgetRatio: [0, 1] },
+      bounds: {
+        retryBaseMs: [1, limits.maxBaseMs],
+        retryCapMs: [1, limits.maxCapMs],
+        retryMaxAttempts: [1, 10],
+        retryBudgetRatio: [0, 1],
+      },
     },
     startMs: start,
     seconds,
@@ -100,23 +112,58 @@ export function prepareHerd(opts: RunOptions, params: Partial<HerdParams> = {}):
   };
 }
 
-function finishHerd(opts: RunOptions, p: HerdParams, start: number, seconds: number, model: ReturnType<typeof createHerdModel>, levelSteps: Point[], loop: LoopRecord): ScenarioResult {
+function finishHerd(
+  opts: RunOptions,
+  p: HerdParams,
+  start: number,
+  seconds: number,
+  model: ReturnType<typeof createHerdModel>,
+  levelSteps: Point[],
+  loop: LoopRecord,
+): ScenarioResult {
   const end = start + seconds * 1000;
   levelSteps.push([end, levelSteps[levelSteps.length - 1][1]]);
 
   const finals = loop.finals();
-  const scoped = (metric: string) => signalSeries(finals, (s) => s.scope === 'service' && s.metric === metric && s.tags.service === SERVICE, 'ratePerSec', 'sum');
+  const scoped = (metric: string) =>
+    signalSeries(
+      finals,
+      (s) => s.scope === 'service' && s.metric === metric && s.tags.service === SERVICE,
+      'ratePerSec',
+      'sum',
+    );
   const series: Record<string, SimSeries> = {
     attempts: { name: 'requests at the service (attempts)', unit: '/s', points: scoped('requests') },
     retries: { name: 'of which retries', unit: '/s', points: scoped('retries') },
     errors: { name: 'errors', unit: '/s', points: scoped('errors') },
-    succeeded: { name: 'logical requests succeeded', unit: '/s', points: windowed(model.truth.succeeded, start, WINDOW_MS, 'rate') },
-    offered: { name: 'logical requests started', unit: '/s', points: windowed(model.truth.started, start, WINDOW_MS, 'rate') },
-    retryLevel: { name: 'retry policy in force (0 = clients’ own, n = herd-control level n)', unit: '', points: levelSteps, style: 'step' },
+    succeeded: {
+      name: 'logical requests succeeded',
+      unit: '/s',
+      points: windowed(model.truth.succeeded, start, WINDOW_MS, 'rate'),
+    },
+    offered: {
+      name: 'logical requests started',
+      unit: '/s',
+      points: windowed(model.truth.started, start, WINDOW_MS, 'rate'),
+    },
+    retryLevel: {
+      name: 'retry policy in force (0 = clients’ own, n = herd-control level n)',
+      unit: '',
+      points: levelSteps,
+      style: 'step',
+    },
   };
-  series.retryShare = { name: 'retries / requests', unit: '', points: ratio(series.retries.points, series.attempts.points) };
+  series.retryShare = {
+    name: 'retries / requests',
+    unit: '',
+    points: ratio(series.retries.points, series.attempts.points),
+  };
 
-  const outage = { start: start + p.outageStartMs, end: start + p.outageEndMs, label: `service outage (${(p.outageEndMs - p.outageStartMs) / 1000} s)` };
+  const outage = {
+    start: start + p.outageStartMs,
+    end: start + p.outageEndMs,
+    label: `service outage (${(p.outageEndMs - p.outageStartMs) / 1000} s)`,
+  };
   const policy = { parameters: herdPolicyParams() };
   return {
     scenario: 'thundering-herd',
@@ -153,7 +200,13 @@ function herdFigures(
   const after = load.filter(([x]) => x > outage.end && x <= afterEnd).map(([, v]) => v);
   const started = sum(truth.started);
   const baseline = meanBetween(load, start + 10_000, outage.start);
-  const ttr = timeToRecover(load, { from: outage.end, baseline, bad: 'up', relative: HERD_RECOVERY_TOLERANCE, absolute: 0 });
+  const ttr = timeToRecover(load, {
+    from: outage.end,
+    baseline,
+    bad: 'up',
+    relative: HERD_RECOVERY_TOLERANCE,
+    absolute: 0,
+  });
   const s0 = Math.round(p.outageEndMs / 1000);
   const s1 = s0 + HERD_AFTER_MS / 1000;
   return [
@@ -165,7 +218,13 @@ function herdFigures(
       better: 'lower',
       note: `highest window request rate at the service in the ${HERD_AFTER_MS / 1000} s after the outage over its mean before the outage (ground truth)`,
     },
-    { key: 'peakOverCapacity', label: 'that peak ÷ service capacity', value: Math.max(...after) / p.capacityPerSec, unit: '×', better: 'lower' },
+    {
+      key: 'peakOverCapacity',
+      label: 'that peak ÷ service capacity',
+      value: Math.max(...after) / p.capacityPerSec,
+      unit: '×',
+      better: 'lower',
+    },
     {
       key: 'peakToMeanRun',
       label: 'peak-to-mean load, whole run',
@@ -174,8 +233,20 @@ function herdFigures(
       better: 'lower',
       note: 'highest window request rate at the service over its mean, from 10 s after the start to the end (ground truth)',
     },
-    { key: 'retryAmplification', label: 'retry amplification (attempts ÷ logical requests)', value: sum(truth.attempts) / started, unit: '×', better: 'lower' },
-    { key: 'successShare', label: 'logical requests that succeeded', value: (100 * sum(truth.succeeded)) / started, unit: '%', better: 'higher' },
+    {
+      key: 'retryAmplification',
+      label: 'retry amplification (attempts ÷ logical requests)',
+      value: sum(truth.attempts) / started,
+      unit: '×',
+      better: 'lower',
+    },
+    {
+      key: 'successShare',
+      label: 'logical requests that succeeded',
+      value: (100 * sum(truth.succeeded)) / started,
+      unit: '%',
+      better: 'higher',
+    },
     {
       key: 'successAfter',
       label: `goodput in the ${HERD_AFTER_MS / 1000} s after the outage`,
@@ -183,9 +254,27 @@ function herdFigures(
       unit: '/s',
       better: 'higher',
     },
-    { key: 'p99Latency', label: 'p99 latency of successful requests', value: quantile(truth.latency, 0.99), unit: 'ms', better: 'lower' },
-    { key: 'gaveUp', label: 'requests given up (attempts, budget, deadline)', value: sum(truth.gaveUp), unit: '', better: 'lower' },
-    { key: 'gaveUpBudget', label: '… of which stopped by the retry budget', value: truth.gaveUpBy.budget, unit: '', better: 'neutral' },
+    {
+      key: 'p99Latency',
+      label: 'p99 latency of successful requests',
+      value: quantile(truth.latency, 0.99),
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      key: 'gaveUp',
+      label: 'requests given up (attempts, budget, deadline)',
+      value: sum(truth.gaveUp),
+      unit: '',
+      better: 'lower',
+    },
+    {
+      key: 'gaveUpBudget',
+      label: '… of which stopped by the retry budget',
+      value: truth.gaveUpBy.budget,
+      unit: '',
+      better: 'neutral',
+    },
     {
       key: 'timeToRecover',
       label: 'time to recover (service load)',

@@ -65,7 +65,19 @@ const OPEN_LOOP: LoopRecord = {
   finals: () => [],
   commands: () => [],
   decisions: () => [],
-  counters: () => ({ consumed: 0, aggregated: 0, late: 0, deadLettered: 0, windowsClosed: 0, signals: 0, evicted: 0, scopeRejected: 0, restored: 0, recordsEmitted: 0, windowsDecided: 0 }),
+  counters: () => ({
+    consumed: 0,
+    aggregated: 0,
+    late: 0,
+    deadLettered: 0,
+    windowsClosed: 0,
+    signals: 0,
+    evicted: 0,
+    scopeRejected: 0,
+    restored: 0,
+    recordsEmitted: 0,
+    windowsDecided: 0,
+  }),
 };
 
 /**

@@ -5,7 +5,17 @@
  * applied — so the two runs differ only in whether the loop is closed.
  */
 import { HomeostatError } from '../errors';
-import { OKABE_ITO, formatNumber, type Chart, type Marker, type Section, type Series, type Span, type Table, type TableCell } from '../report';
+import {
+  OKABE_ITO,
+  formatNumber,
+  type Chart,
+  type Marker,
+  type Section,
+  type Series,
+  type Span,
+  type Table,
+  type TableCell,
+} from '../report';
 import type { ScenarioResult } from './types';
 
 export const OFF_COLOR = OKABE_ITO.vermillion;
@@ -46,8 +56,15 @@ export function comparisonTable(off: ScenarioResult, on: ScenarioResult): Table 
     better.push(f.better);
     if (f.note !== undefined) notes.push(`${f.label}: ${f.note}.`);
   }
-  notes.push(`Seed ${on.seed}; off = policies in shadow mode (decide, never act), on = enforce. — = not reached within the run.`);
-  return { columns: ['figure', 'homeostat off', 'homeostat on'], rows, compare: { baseline: 1, candidate: 2, better }, notes };
+  notes.push(
+    `Seed ${on.seed}; off = policies in shadow mode (decide, never act), on = enforce. — = not reached within the run.`,
+  );
+  return {
+    columns: ['figure', 'homeostat off', 'homeostat on'],
+    rows,
+    compare: { baseline: 1, candidate: 2, better },
+    notes,
+  };
 }
 
 /** Overlapping lease spans merged into one band each (a fleet chart would otherwise stack eight). */
@@ -61,7 +78,12 @@ export function mergedLeases(spans: readonly Span[]): Span[] {
       last.targets.add(s.label);
     } else out.push({ start: s.start, end: s.end, targets: new Set([s.label]) });
   }
-  return out.map((o) => ({ start: o.start, end: o.end, kind: 'lease', label: o.targets.size === 1 ? [...o.targets][0] : `leases on ${o.targets.size} targets` }));
+  return out.map((o) => ({
+    start: o.start,
+    end: o.end,
+    kind: 'lease',
+    label: o.targets.size === 1 ? [...o.targets][0] : `leases on ${o.targets.size} targets`,
+  }));
 }
 
 /**
@@ -91,10 +113,21 @@ interface ChartOpts {
 const notRelax = (m: Marker): boolean => m.kind !== 'relax';
 
 /** One signal, off and on, on one chart: the on run's thresholds, markers and leases. */
-export function offOnChart(title: string, yLabel: string, off: ScenarioResult, on: ScenarioResult, key: string, opts: ChartOpts = {}): Chart {
+export function offOnChart(
+  title: string,
+  yLabel: string,
+  off: ScenarioResult,
+  on: ScenarioResult,
+  key: string,
+  opts: ChartOpts = {},
+): Chart {
   const a = off.series[key];
   const b = on.series[key];
-  if (a === undefined || b === undefined) throw new HomeostatError('USAGE', `no series '${key}' in the ${on.scenario} results (have: ${Object.keys(on.series).join(', ')})`);
+  if (a === undefined || b === undefined)
+    throw new HomeostatError(
+      'USAGE',
+      `no series '${key}' in the ${on.scenario} results (have: ${Object.keys(on.series).join(', ')})`,
+    );
   return {
     title,
     yLabel,
@@ -104,7 +137,7 @@ export function offOnChart(title: string, yLabel: string, off: ScenarioResult, o
       { name: `on — ${b.name}`, points: b.points, color: ON_COLOR, style: b.style },
       ...(opts.extra ?? []),
     ],
-    thresholds: opts.thresholds === false ? [] : on.thresholds[key] ?? [],
+    thresholds: opts.thresholds === false ? [] : (on.thresholds[key] ?? []),
     markers: on.markers.filter(opts.markers ?? notRelax),
     spans: spansFor(on),
     logY: opts.logY,
@@ -113,7 +146,9 @@ export function offOnChart(title: string, yLabel: string, off: ScenarioResult, o
 }
 
 function settingsChart(title: string, yLabel: string, on: ScenarioResult, prefix: string, logY: boolean): Chart {
-  const keys = Object.keys(on.series).filter((k) => k.startsWith(prefix)).sort();
+  const keys = Object.keys(on.series)
+    .filter((k) => k.startsWith(prefix))
+    .sort();
   return {
     title,
     yLabel,
@@ -146,7 +181,14 @@ function charts(off: ScenarioResult, on: ScenarioResult): Chart[] {
           ],
           yMin: 0,
         }),
-        offOnChart('Retry share of requests (herd-control’s storm signal)', 'retries / requests', off, on, 'retryShare', { yMin: 0 }),
+        offOnChart(
+          'Retry share of requests (herd-control’s storm signal)',
+          'retries / requests',
+          off,
+          on,
+          'retryShare',
+          { yMin: 0 },
+        ),
         offOnChart('Logical requests that succeeded', 'requests/s', off, on, 'succeeded', {
           extra: [{ name: 'logical requests started', points: on.series.offered.points, color: OKABE_ITO.black }],
           yMin: 0,
@@ -158,7 +200,17 @@ function charts(off: ScenarioResult, on: ScenarioResult): Chart[] {
         offOnChart('Cluster utilization', 'ingress ÷ capacity', off, on, 'utilization', { yMin: 0 }),
         offOnChart('p99 latency of the other tenants', 'ms', off, on, 'p99Victims', { logY: true }),
         offOnChart('omega’s ingress (the bursting tenant)', 'bytes/s', off, on, 'in:omega', {
-          extra: on.series['quota:omega'] === undefined ? [] : [{ name: 'on — omega’s quota', points: on.series['quota:omega'].points, style: 'step', color: OKABE_ITO.bluishGreen }],
+          extra:
+            on.series['quota:omega'] === undefined
+              ? []
+              : [
+                  {
+                    name: 'on — omega’s quota',
+                    points: on.series['quota:omega'].points,
+                    style: 'step',
+                    color: OKABE_ITO.bluishGreen,
+                  },
+                ],
           yMin: 0,
           markers: () => true,
         }),
@@ -186,7 +238,12 @@ export function scenarioReport(off: ScenarioResult, on: ScenarioResult): Section
       `scenarioReport needs the same scenario without and with remediation (got ${off.scenario}/${String(off.remediation)} and ${on.scenario}/${String(on.remediation)})`,
     );
   }
-  return { title: on.title, description: DESCRIPTION[on.scenario], table: comparisonTable(off, on), charts: charts(off, on) };
+  return {
+    title: on.title,
+    description: DESCRIPTION[on.scenario],
+    table: comparisonTable(off, on),
+    charts: charts(off, on),
+  };
 }
 
 /** The headline rows of every scenario, for the report's summary table. */
@@ -206,6 +263,8 @@ export function summaryTable(pairs: readonly { off: ScenarioResult; on: Scenario
     columns: ['scenario', 'figure', 'homeostat off', 'homeostat on'],
     rows,
     compare: { baseline: 2, candidate: 3, better },
-    notes: ['Each scenario runs twice with the same seed: off = the policies in shadow mode, on = enforce. Details and every figure in the sections below.'],
+    notes: [
+      'Each scenario runs twice with the same seed: off = the policies in shadow mode, on = enforce. Details and every figure in the sections below.',
+    ],
   };
 }

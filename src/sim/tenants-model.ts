@@ -95,7 +95,12 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
   const brokerRate = p.capacityBytesPerSec / p.brokers / 1000; // bytes per ms
   const noisyProfile = p.profile ?? stepProfile(p.burstStartMs, p.burstEndMs, p.burstFactor);
   const othersProfile = p.othersProfile ?? FLAT;
-  const tenants: Tenant[] = p.tenants.map((spec, index) => ({ spec, index, quota: p.staticQuotas?.[spec.name] ?? Infinity, tat: startMs }));
+  const tenants: Tenant[] = p.tenants.map((spec, index) => ({
+    spec,
+    index,
+    quota: p.staticQuotas?.[spec.name] ?? Infinity,
+    tat: startMs,
+  }));
   const byName = new Map(tenants.map((t) => [t.spec.name, t]));
   const free = new Array<number>(p.brokers).fill(startMs);
   const accepted = Array.from({ length: p.brokers }, () => tenants.map(() => ({ bytes: 0, requests: 0 })));
@@ -110,7 +115,13 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
   const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
   const events = createEventQueue<Ev>();
   const nextArrival = (tn: Tenant, from: number): number =>
-    nextArrivalAt(random, from, tn.spec.demandBytesPerSec / meanSize / 1000, tn.spec.name === p.noisy ? noisyProfile : othersProfile, startMs);
+    nextArrivalAt(
+      random,
+      from,
+      tn.spec.demandBytesPerSec / meanSize / 1000,
+      tn.spec.name === p.noisy ? noisyProfile : othersProfile,
+      startMs,
+    );
 
   for (const tn of tenants) events.push(nextArrival(tn, startMs), { kind: 'arrive', tenant: tn.index });
 

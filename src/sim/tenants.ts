@@ -15,7 +15,15 @@ import { weightedFairShares } from '../policies/fair-share';
 import type { LoopRecord } from './loop';
 import { checkRunOptions, durationLimits, type DurationLimits } from './options';
 import { runInProcess, type PreparedScenario } from './prepared';
-import { SIM_PARTITIONS, TENANT_WEIGHTS, WINDOW_MS, simEngineConfig, simGuardrails, tenantsPolicy, tenantsPolicyParams } from './policies';
+import {
+  SIM_PARTITIONS,
+  TENANT_WEIGHTS,
+  WINDOW_MS,
+  simEngineConfig,
+  simGuardrails,
+  tenantsPolicy,
+  tenantsPolicyParams,
+} from './policies';
 import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, signalSeries } from './series';
 import { jainIndex, quantile, timeToRecover } from './stats';
@@ -83,7 +91,13 @@ export function prepareTenants(opts: RunOptions, params: Partial<TenantsParams> 
   };
   return {
     scenario: 'noisy-tenant',
-    loop: { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [tenantsPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
+    loop: {
+      engine: simEngineConfig(),
+      partitions: SIM_PARTITIONS,
+      policies: [tenantsPolicy()],
+      guardrails: simGuardrails(),
+      mode: opts.remediation ? 'enforce' : 'shadow',
+    },
     actuator: {
       apply(target, _family, params, _expiresAt, now) {
         const q = params.quotaBytesPerSec;
@@ -118,26 +132,70 @@ function finishTenants(
   const victims = names.filter((n) => n !== p.noisy);
 
   const finals = loop.finals();
-  const tenantIn = (name: string) => signalSeries(finals, (s) => s.scope === 'tenant' && s.metric === 'tenant.bytes_in' && s.tags.tenant === name, 'ratePerSec', 'sum');
+  const tenantIn = (name: string) =>
+    signalSeries(
+      finals,
+      (s) => s.scope === 'tenant' && s.metric === 'tenant.bytes_in' && s.tags.tenant === name,
+      'ratePerSec',
+      'sum',
+    );
   const capacity = signalSeries(finals, (s) => s.metric === 'cluster.capacity_bytes', 'mean', 'sum');
-  const total = signalSeries(finals, (s) => s.scope === 'tenant' && s.metric === 'tenant.bytes_in', 'ratePerSec', 'sum');
+  const total = signalSeries(
+    finals,
+    (s) => s.scope === 'tenant' && s.metric === 'tenant.bytes_in',
+    'ratePerSec',
+    'sum',
+  );
   const capAt = new Map(capacity);
   const series: Record<string, SimSeries> = {
-    utilization: { name: 'cluster utilization (ingress ÷ capacity)', unit: '', points: total.map(([x, v]) => [x, v / (capAt.get(x) ?? NaN)] as const) },
-    p99Victims: { name: 'p99 latency, other tenants', unit: 'ms', points: windowP99(model.truth, victims.map((v) => names.indexOf(v)), start, seconds) },
+    utilization: {
+      name: 'cluster utilization (ingress ÷ capacity)',
+      unit: '',
+      points: total.map(([x, v]) => [x, v / (capAt.get(x) ?? NaN)] as const),
+    },
+    p99Victims: {
+      name: 'p99 latency, other tenants',
+      unit: 'ms',
+      points: windowP99(
+        model.truth,
+        victims.map((v) => names.indexOf(v)),
+        start,
+        seconds,
+      ),
+    },
     p99VictimsRolling: {
       name: `p99 latency, other tenants, last ${TENANTS_ROLLING_WINDOWS * (WINDOW_MS / 1000)} s`,
       unit: 'ms',
-      points: windowP99(model.truth, victims.map((v) => names.indexOf(v)), start, seconds, TENANTS_ROLLING_WINDOWS),
+      points: windowP99(
+        model.truth,
+        victims.map((v) => names.indexOf(v)),
+        start,
+        seconds,
+        TENANTS_ROLLING_WINDOWS,
+      ),
     },
   };
   for (const name of names) {
     series[`in:${name}`] = { name: `${name} ingress`, unit: 'B/s', points: tenantIn(name) };
-    series[`p99:${name}`] = { name: `${name} p99 latency`, unit: 'ms', points: windowP99(model.truth, [names.indexOf(name)], start, seconds) };
+    series[`p99:${name}`] = {
+      name: `${name} p99 latency`,
+      unit: 'ms',
+      points: windowP99(model.truth, [names.indexOf(name)], start, seconds),
+    };
   }
-  for (const [name, steps] of quotaSteps) series[`quota:${name}`] = { name: `${name} quota`, unit: 'B/s', points: [...steps, [end, steps[steps.length - 1][1]]], style: 'step' };
+  for (const [name, steps] of quotaSteps)
+    series[`quota:${name}`] = {
+      name: `${name} quota`,
+      unit: 'B/s',
+      points: [...steps, [end, steps[steps.length - 1][1]]],
+      style: 'step',
+    };
 
-  const burst = { start: start + p.burstStartMs, end: start + p.burstEndMs, label: `${p.noisy} bursts ×${p.burstFactor}` };
+  const burst = {
+    start: start + p.burstStartMs,
+    end: start + p.burstEndMs,
+    label: `${p.noisy} bursts ×${p.burstFactor}`,
+  };
   const policy = { parameters: tenantsPolicyParams() };
   return {
     scenario: 'noisy-tenant',
@@ -174,7 +232,10 @@ function windowP99(truth: TenantsTruth, tenants: readonly number[], start: numbe
       if (w >= 0 && w < windows) buckets[w].push(lat[k]);
     }
   }
-  return buckets.map((_, w) => [start + (w + 1) * WINDOW_MS, quantile(buckets.slice(Math.max(0, w - span + 1), w + 1).flat(), 0.99)] as const);
+  return buckets.map(
+    (_, w) =>
+      [start + (w + 1) * WINDOW_MS, quantile(buckets.slice(Math.max(0, w - span + 1), w + 1).flat(), 0.99)] as const,
+  );
 }
 
 function latencyBetween(truth: TenantsTruth, tenants: readonly number[], from: number, to: number): number[] {
@@ -192,7 +253,12 @@ function latencyBetween(truth: TenantsTruth, tenants: readonly number[], from: n
  * Bytes/s delivered per tenant over seconds [s0, s1), and Jain's index of delivered ÷ the
  * weighted max-min fair share of the full capacity for the demands offered then.
  */
-function fairness(truth: TenantsTruth, p: TenantsParams, s0: number, s1: number): { delivered: number[]; jain: number } {
+function fairness(
+  truth: TenantsTruth,
+  p: TenantsParams,
+  s0: number,
+  s1: number,
+): { delivered: number[]; jain: number } {
   const secs = s1 - s0;
   const sum = (a: Float64Array) => a.subarray(s0, s1).reduce((x, y) => x + y, 0);
   const delivered = truth.completed.map((a) => sum(a) / secs);
@@ -225,11 +291,29 @@ function tenantsFigures(
   const { delivered, jain } = fairness(truth, p, s0, s1);
   const jainRun = fairness(truth, p, 0, truth.offered[0].length).jain;
   const baseline = meanBetween(series.p99VictimsRolling.points, warm, burst.start);
-  const ttr = timeToRecover(series.p99VictimsRolling.points, { from: burst.start, baseline, bad: 'up', relative: TENANTS_RECOVERY.relative, absolute: TENANTS_RECOVERY.absoluteMs });
+  const ttr = timeToRecover(series.p99VictimsRolling.points, {
+    from: burst.start,
+    baseline,
+    bad: 'up',
+    relative: TENANTS_RECOVERY.relative,
+    absolute: TENANTS_RECOVERY.absoluteMs,
+  });
   const droppedNoisy = truth.dropped[noisy].reduce((x, y) => x + y, 0);
   const figures: Figure[] = [
-    { key: 'victimsP99Run', label: 'p99 latency of the other tenants, whole run', value: quantile(latencyBetween(truth, victims, start, Infinity), 0.99), unit: 'ms', better: 'lower' },
-    { key: 'victimsP99', label: 'p99 latency of the other tenants, burst', value: burstP99, unit: 'ms', better: 'lower' },
+    {
+      key: 'victimsP99Run',
+      label: 'p99 latency of the other tenants, whole run',
+      value: quantile(latencyBetween(truth, victims, start, Infinity), 0.99),
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      key: 'victimsP99',
+      label: 'p99 latency of the other tenants, burst',
+      value: burstP99,
+      unit: 'ms',
+      better: 'lower',
+    },
     {
       key: 'victimsP99Steady',
       label: `p99 latency of the other tenants, burst after its first ${TENANTS_REACTION_MS / 1000} s`,
@@ -238,11 +322,29 @@ function tenantsFigures(
       better: 'lower',
       note: `leaves out the first ${TENANTS_REACTION_MS / 1000} s of the burst: two windows to detect, one flush to act, one to drain`,
     },
-    { key: 'victimsP99Baseline', label: 'p99 latency of the other tenants, before the burst', value: baseP99, unit: 'ms', better: 'neutral' },
-    { key: 'victimsP99OverBaseline', label: 'their p99 during the burst ÷ before it', value: burstP99 / baseP99, unit: '×', better: 'lower' },
+    {
+      key: 'victimsP99Baseline',
+      label: 'p99 latency of the other tenants, before the burst',
+      value: baseP99,
+      unit: 'ms',
+      better: 'neutral',
+    },
+    {
+      key: 'victimsP99OverBaseline',
+      label: 'their p99 during the burst ÷ before it',
+      value: burstP99 / baseP99,
+      unit: '×',
+      better: 'lower',
+    },
   ];
   names.forEach((name, i) => {
-    figures.push({ key: `p99:${name}`, label: `p99 latency ${name}${name === p.noisy ? ' (bursting)' : ''}, burst`, value: quantile(latencyBetween(truth, [i], burst.start, burst.end), 0.99), unit: 'ms', better: name === p.noisy ? 'neutral' : 'lower' });
+    figures.push({
+      key: `p99:${name}`,
+      label: `p99 latency ${name}${name === p.noisy ? ' (bursting)' : ''}, burst`,
+      value: quantile(latencyBetween(truth, [i], burst.start, burst.end), 0.99),
+      unit: 'ms',
+      better: name === p.noisy ? 'neutral' : 'lower',
+    });
   });
   figures.push(
     {
@@ -255,10 +357,35 @@ function tenantsFigures(
         'x_i = bytes/s delivered to tenant i during the burst ÷ its weighted max-min fair share of the full capacity for the demands offered (Jain, Chiu & Hawe 1984); 1 = every tenant got the same fraction of its fair share. ' +
         'FIFO already splits throughput in proportion to demand, so off scores near 1; the quota holds the cluster at 77.5%, below the 100% the fair shares divide, so the throttled tenant gets about half of its share: what the policy buys is latency isolation, not throughput fairness',
     },
-    { key: 'jainRun', label: 'Jain’s fairness index of throughput ÷ fair share, whole run', value: jainRun, unit: '', better: 'higher', note: 'as above, over the whole run' },
-    { key: 'utilizationBurst', label: 'cluster utilization during the burst', value: (100 * delivered.reduce((a, b) => a + b, 0)) / p.capacityBytesPerSec, unit: '%', better: 'neutral' },
-    { key: 'noisyThroughput', label: `${p.noisy} throughput during the burst`, value: delivered[noisy] / 1e6, unit: 'MB/s', better: 'neutral' },
-    { key: 'noisyDropped', label: `${p.noisy} requests dropped (waited > ${p.requestTimeoutMs / 1000} s for its quota)`, value: droppedNoisy, unit: '', better: 'neutral' },
+    {
+      key: 'jainRun',
+      label: 'Jain’s fairness index of throughput ÷ fair share, whole run',
+      value: jainRun,
+      unit: '',
+      better: 'higher',
+      note: 'as above, over the whole run',
+    },
+    {
+      key: 'utilizationBurst',
+      label: 'cluster utilization during the burst',
+      value: (100 * delivered.reduce((a, b) => a + b, 0)) / p.capacityBytesPerSec,
+      unit: '%',
+      better: 'neutral',
+    },
+    {
+      key: 'noisyThroughput',
+      label: `${p.noisy} throughput during the burst`,
+      value: delivered[noisy] / 1e6,
+      unit: 'MB/s',
+      better: 'neutral',
+    },
+    {
+      key: 'noisyDropped',
+      label: `${p.noisy} requests dropped (waited > ${p.requestTimeoutMs / 1000} s for its quota)`,
+      value: droppedNoisy,
+      unit: '',
+      better: 'neutral',
+    },
     {
       key: 'timeToRecover',
       label: 'time to recover (other tenants’ p99)',

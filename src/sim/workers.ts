@@ -18,7 +18,14 @@ import { shuffled } from './dist';
 import type { LoopRecord } from './loop';
 import { checkRunOptions, durationLimits, type DurationLimits } from './options';
 import { runInProcess, type PreparedScenario } from './prepared';
-import { SIM_PARTITIONS, WINDOW_MS, simEngineConfig, simGuardrails, workersPolicy, workersPolicyParams } from './policies';
+import {
+  SIM_PARTITIONS,
+  WINDOW_MS,
+  simEngineConfig,
+  simGuardrails,
+  workersPolicy,
+  workersPolicyParams,
+} from './policies';
 import { loopFigures, loopRecord } from './record';
 import { SIM_START_MS, meanBetween, ratio, signalSeries, windowed } from './series';
 import { quantile, timeToRecover } from './stats';
@@ -60,7 +67,10 @@ export function prepareWorkers(opts: RunOptions, params: Partial<WorkersParams> 
   const p: WorkersParams = { ...WORKERS_DEFAULTS, ...params };
   const seconds = checkRunOptions(opts, workersDurationLimits(p)) / 1000;
   const start = SIM_START_MS;
-  const evenly = Array.from({ length: p.workers }, (_, i) => p.speedMin + ((p.speedMax - p.speedMin) * i) / Math.max(1, p.workers - 1));
+  const evenly = Array.from(
+    { length: p.workers },
+    (_, i) => p.speedMin + ((p.speedMax - p.speedMin) * i) / Math.max(1, p.workers - 1),
+  );
   const model = createWorkersModel(p, start, seconds, {
     arrivals: createRandom(deriveSeed(opts.seed, 1)),
     costs: createRandom(deriveSeed(opts.seed, 2)),
@@ -75,12 +85,23 @@ export function prepareWorkers(opts: RunOptions, params: Partial<WorkersParams> 
   const policy = { parameters: workersPolicyParams() };
   return {
     scenario: 'overloaded-workers',
-    loop: { engine: simEngineConfig(), partitions: SIM_PARTITIONS, policies: [workersPolicy()], guardrails: simGuardrails(), mode: opts.remediation ? 'enforce' : 'shadow' },
+    loop: {
+      engine: simEngineConfig(),
+      partitions: SIM_PARTITIONS,
+      policies: [workersPolicy()],
+      guardrails: simGuardrails(),
+      mode: opts.remediation ? 'enforce' : 'shadow',
+    },
     actuator: {
-      apply: (target, _family, params, _expiresAt, now) => setTimeoutAt(target, params.timeoutMs ?? p.defaultTimeoutMs, now),
+      apply: (target, _family, params, _expiresAt, now) =>
+        setTimeoutAt(target, params.timeoutMs ?? p.defaultTimeoutMs, now),
       revert: (target, _family, now) => setTimeoutAt(target, p.defaultTimeoutMs, now),
     },
-    executor: { family: 'query_timeout', targets: model.ids, bounds: { timeoutMs: [policy.parameters.minTimeoutMs, policy.parameters.maxTimeoutMs] } },
+    executor: {
+      family: 'query_timeout',
+      targets: model.ids,
+      bounds: { timeoutMs: [policy.parameters.minTimeoutMs, policy.parameters.maxTimeoutMs] },
+    },
     startMs: start,
     seconds,
     advance: (t) => model.advance(t),
@@ -103,14 +124,44 @@ function finishWorkers(
 
   const finals = loop.finals();
   const series: Record<string, SimSeries> = {
-    queueMax: { name: 'queue depth, worst worker (window mean)', unit: 'queries', points: signalSeries(finals, (s) => s.scope === 'series' && s.metric === 'queue.depth', 'mean', 'max') },
-    p99Max: { name: 'p99 latency, worst worker', unit: 'ms', points: signalSeries(finals, (s) => s.scope === 'series' && s.metric === 'query.latency_ms', 'p99', 'max') },
-    timeouts: { name: 'timeouts, fleet', unit: 'queries/s', points: signalSeries(finals, (s) => s.scope === 'series' && s.metric === 'query.timeouts', 'ratePerSec', 'sum') },
-    goodput: { name: 'goodput (answered within the 2 s deadline)', unit: 'queries/s', points: windowed(model.truth.good, start, WINDOW_MS, 'rate') },
-    offered: { name: 'offered load', unit: 'queries/s', points: windowed(model.truth.arrivals, start, WINDOW_MS, 'rate') },
+    queueMax: {
+      name: 'queue depth, worst worker (window mean)',
+      unit: 'queries',
+      points: signalSeries(finals, (s) => s.scope === 'series' && s.metric === 'queue.depth', 'mean', 'max'),
+    },
+    p99Max: {
+      name: 'p99 latency, worst worker',
+      unit: 'ms',
+      points: signalSeries(finals, (s) => s.scope === 'series' && s.metric === 'query.latency_ms', 'p99', 'max'),
+    },
+    timeouts: {
+      name: 'timeouts, fleet',
+      unit: 'queries/s',
+      points: signalSeries(finals, (s) => s.scope === 'series' && s.metric === 'query.timeouts', 'ratePerSec', 'sum'),
+    },
+    goodput: {
+      name: 'goodput (answered within the 2 s deadline)',
+      unit: 'queries/s',
+      points: windowed(model.truth.good, start, WINDOW_MS, 'rate'),
+    },
+    offered: {
+      name: 'offered load',
+      unit: 'queries/s',
+      points: windowed(model.truth.arrivals, start, WINDOW_MS, 'rate'),
+    },
   };
-  series.goodputRatio = { name: 'goodput / offered', unit: '', points: ratio(series.goodput.points, series.offered.points) };
-  for (const id of model.ids) series[`timeout:${id}`] = { name: `timeout ${id}`, unit: 'ms', points: [...(timeoutSteps.get(id) ?? []), [end, model.timeoutOf(id)]], style: 'step' };
+  series.goodputRatio = {
+    name: 'goodput / offered',
+    unit: '',
+    points: ratio(series.goodput.points, series.offered.points),
+  };
+  for (const id of model.ids)
+    series[`timeout:${id}`] = {
+      name: `timeout ${id}`,
+      unit: 'ms',
+      points: [...(timeoutSteps.get(id) ?? []), [end, model.timeoutOf(id)]],
+      style: 'step',
+    };
 
   const surge = { start: start + p.surgeStartMs, end: start + p.surgeEndMs, label: `offered load ×${p.surgeFactor}` };
   const figures = workersFigures(model.truth, p, start, surge, series, loop);
@@ -126,7 +177,10 @@ function finishWorkers(
     series,
     thresholds: {
       queueMax: watermarks(policy.parameters.high.queueDepth, policy.parameters.low.queueDepth),
-      p99Max: [...watermarks(policy.parameters.high.latencyMs, policy.parameters.low.latencyMs), { name: 'client deadline', value: p.clientDeadlineMs }],
+      p99Max: [
+        ...watermarks(policy.parameters.high.latencyMs, policy.parameters.low.latencyMs),
+        { name: 'client deadline', value: p.clientDeadlineMs },
+      ],
     },
     ...loopRecord(loop, end),
   };
@@ -162,16 +216,71 @@ function workersFigures(
   const lat = truth.latency.filter((_, i) => truth.latencyAt[i] >= surge.start && truth.latencyAt[i] < surge.end);
   const allArrivals = sum(truth.arrivals, 0, truth.arrivals.length);
   const baselineRatio = meanBetween(series.goodputRatio.points, start + 10_000, surge.start);
-  const ttr = timeToRecover(series.goodputRatio.points, { from: surge.start, baseline: baselineRatio, bad: 'down', relative: WORKERS_RECOVERY_TOLERANCE, absolute: 0 });
+  const ttr = timeToRecover(series.goodputRatio.points, {
+    from: surge.start,
+    baseline: baselineRatio,
+    bad: 'down',
+    relative: WORKERS_RECOVERY_TOLERANCE,
+    absolute: 0,
+  });
   return [
-    { key: 'goodputSurge', label: 'goodput during the surge', value: goodSurge / surgeSec, unit: 'q/s', better: 'higher', note: 'queries answered within the client deadline (2 s), per second, over the surge' },
-    { key: 'goodputRatioSurge', label: 'share of surge queries answered in time', value: (100 * goodSurge) / offeredSurge, unit: '%', better: 'higher' },
-    { key: 'goodputRun', label: 'share of all queries answered in time', value: (100 * sum(truth.good, 0, truth.good.length)) / allArrivals, unit: '%', better: 'higher' },
-    { key: 'p99Surge', label: 'p99 latency of completed queries, surge', value: quantile(lat, 0.99), unit: 'ms', better: 'lower' },
-    { key: 'p99Run', label: 'p99 latency of completed queries, whole run', value: quantile(truth.latency, 0.99), unit: 'ms', better: 'lower' },
-    { key: 'lateRun', label: 'answers after the deadline (wasted work), whole run', value: sum(truth.late, 0, truth.late.length), unit: '', better: 'lower' },
-    { key: 'lateSurge', label: 'answers after the deadline (wasted work), surge', value: sum(truth.late, s0, s1), unit: '', better: 'lower' },
-    { key: 'timeoutsSurge', label: 'queries timed out (shed), surge', value: sum(truth.timeouts, s0, s1), unit: '', better: 'neutral' },
+    {
+      key: 'goodputSurge',
+      label: 'goodput during the surge',
+      value: goodSurge / surgeSec,
+      unit: 'q/s',
+      better: 'higher',
+      note: 'queries answered within the client deadline (2 s), per second, over the surge',
+    },
+    {
+      key: 'goodputRatioSurge',
+      label: 'share of surge queries answered in time',
+      value: (100 * goodSurge) / offeredSurge,
+      unit: '%',
+      better: 'higher',
+    },
+    {
+      key: 'goodputRun',
+      label: 'share of all queries answered in time',
+      value: (100 * sum(truth.good, 0, truth.good.length)) / allArrivals,
+      unit: '%',
+      better: 'higher',
+    },
+    {
+      key: 'p99Surge',
+      label: 'p99 latency of completed queries, surge',
+      value: quantile(lat, 0.99),
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      key: 'p99Run',
+      label: 'p99 latency of completed queries, whole run',
+      value: quantile(truth.latency, 0.99),
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      key: 'lateRun',
+      label: 'answers after the deadline (wasted work), whole run',
+      value: sum(truth.late, 0, truth.late.length),
+      unit: '',
+      better: 'lower',
+    },
+    {
+      key: 'lateSurge',
+      label: 'answers after the deadline (wasted work), surge',
+      value: sum(truth.late, s0, s1),
+      unit: '',
+      better: 'lower',
+    },
+    {
+      key: 'timeoutsSurge',
+      label: 'queries timed out (shed), surge',
+      value: sum(truth.timeouts, s0, s1),
+      unit: '',
+      better: 'neutral',
+    },
     {
       key: 'timeToRecover',
       label: 'time to recover (goodput share)',

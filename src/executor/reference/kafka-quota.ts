@@ -15,7 +15,14 @@
  */
 import type { KafkaConfig } from '../../ops/config-kafka';
 import type { ReferenceHandlers } from './handlers';
-import { createQuotaAdmin, type QuotaAdmin, type QuotaEntity, type QuotaEntityType, type QuotaKey, type QuotaValues } from './quota-admin';
+import {
+  createQuotaAdmin,
+  type QuotaAdmin,
+  type QuotaEntity,
+  type QuotaEntityType,
+  type QuotaKey,
+  type QuotaValues,
+} from './quota-admin';
 
 export interface KafkaQuotaOptions {
   /** Quota entity type. Default `client-id`. */
@@ -39,11 +46,17 @@ export interface KafkaQuotaOptions {
 
 export function kafkaQuotaHandlers(kafka: KafkaConfig, options: KafkaQuotaOptions = {}): ReferenceHandlers {
   let admin: QuotaAdmin | undefined = options.admin;
-  const keys: QuotaKey[] = options.consumerByteRate ? ['producer_byte_rate', 'consumer_byte_rate'] : ['producer_byte_rate'];
+  const keys: QuotaKey[] = options.consumerByteRate
+    ? ['producer_byte_rate', 'consumer_byte_rate']
+    : ['producer_byte_rate'];
   const minRate = options.minBytesPerSec ?? 1024;
   const maxRate = options.maxBytesPerSec ?? 10 * 1024 ** 3;
   const mapped = (target: string): string | undefined =>
-    options.entities !== undefined && Object.prototype.hasOwnProperty.call(options.entities, target) ? options.entities[target] : options.targetIsEntity ? target : undefined;
+    options.entities !== undefined && Object.prototype.hasOwnProperty.call(options.entities, target)
+      ? options.entities[target]
+      : options.targetIsEntity
+        ? target
+        : undefined;
   const entity = (target: string): QuotaEntity => {
     const name = mapped(target);
     if (name === undefined) throw new Error(`target ${JSON.stringify(target)} has no entity mapping`);
@@ -60,11 +73,14 @@ export function kafkaQuotaHandlers(kafka: KafkaConfig, options: KafkaQuotaOption
   return {
     types: ['quota.set', 'quota.revert'],
     validate(cmd) {
-      if (mapped(cmd.target) === undefined) return `target ${JSON.stringify(cmd.target)} has no entity mapping (--entity ${cmd.target}=<client id>); refused`;
+      if (mapped(cmd.target) === undefined)
+        return `target ${JSON.stringify(cmd.target)} has no entity mapping (--entity ${cmd.target}=<client id>); refused`;
       if (cmd.type !== 'quota.set') return undefined;
       const rate = cmd.params.quotaBytesPerSec;
-      if (rate === null) return 'quota.set without quotaBytesPerSec: Kafka quotas here are byte rates; set params.quotaBytesPerSec';
-      if (!(Number.isFinite(rate) && rate >= minRate && rate <= maxRate)) return `quotaBytesPerSec ${rate} is outside [${minRate}, ${maxRate}]`;
+      if (rate === null)
+        return 'quota.set without quotaBytesPerSec: Kafka quotas here are byte rates; set params.quotaBytesPerSec';
+      if (!(Number.isFinite(rate) && rate >= minRate && rate <= maxRate))
+        return `quotaBytesPerSec ${rate} is outside [${minRate}, ${maxRate}]`;
       return undefined;
     },
     async apply(cmd) {
@@ -73,7 +89,8 @@ export function kafkaQuotaHandlers(kafka: KafkaConfig, options: KafkaQuotaOption
       const previous = asStrings(await a.describe(e));
       const rate = cmd.params.quotaBytesPerSec as number;
       await a.set(e, Object.fromEntries(keys.map((k) => [k, rate])));
-      const ignored = cmd.params.quotaRequestsPerSec !== null ? '; quotaRequestsPerSec is not a Kafka quota and was ignored' : '';
+      const ignored =
+        cmd.params.quotaRequestsPerSec !== null ? '; quotaRequestsPerSec is not a Kafka quota and was ignored' : '';
       return { previous, detail: `${keys.map((k) => `${k}=${rate}`).join(', ')} on ${describeEntity(e)}${ignored}` };
     },
     async revert(req) {

@@ -28,13 +28,19 @@ export function checkUrlTemplate(template: string): void {
   const scheme = template.indexOf('://');
   const pathStart = scheme < 0 ? -1 : template.indexOf('/', scheme + 3);
   if (scheme < 0 || pathStart < 0 || (at >= 0 && at < pathStart)) {
-    throw new ConfigError([`query-timeout url template ${JSON.stringify(template)}: {target} must come after the host (e.g. http://gateway:8080/admin/{target}/timeout); map hosts with --url <target>=<url>`]);
+    throw new ConfigError([
+      `query-timeout url template ${JSON.stringify(template)}: {target} must come after the host (e.g. http://gateway:8080/admin/{target}/timeout); map hosts with --url <target>=<url>`,
+    ]);
   }
 }
 
 /** The admin URL of `target`, or undefined when it has none (the command is refused). */
-export function timeoutUrl(target: string, options: Pick<QueryTimeoutOptions, 'urls' | 'urlTemplate'>): string | undefined {
-  if (options.urls !== undefined && Object.prototype.hasOwnProperty.call(options.urls, target)) return options.urls[target];
+export function timeoutUrl(
+  target: string,
+  options: Pick<QueryTimeoutOptions, 'urls' | 'urlTemplate'>,
+): string | undefined {
+  if (options.urls !== undefined && Object.prototype.hasOwnProperty.call(options.urls, target))
+    return options.urls[target];
   return options.urlTemplate?.split('{target}').join(encodeURIComponent(target));
 }
 
@@ -54,7 +60,8 @@ export function queryTimeoutHandlers(options: QueryTimeoutOptions = {}): Referen
   return {
     types: ['query_timeout.set', 'query_timeout.revert'],
     validate(cmd) {
-      if (timeoutUrl(cmd.target, options) === undefined) return `target ${JSON.stringify(cmd.target)} has no admin URL (--url ${cmd.target}=<url>); refused`;
+      if (timeoutUrl(cmd.target, options) === undefined)
+        return `target ${JSON.stringify(cmd.target)} has no admin URL (--url ${cmd.target}=<url>); refused`;
       if (cmd.type !== 'query_timeout.set') return undefined;
       const t = cmd.params.timeoutMs;
       if (t === null) return 'query_timeout.set without timeoutMs';
@@ -69,7 +76,10 @@ export function queryTimeoutHandlers(options: QueryTimeoutOptions = {}): Referen
       const url = urlOf(req.target);
       const answer = await http('DELETE', url, undefined, ctx.signal);
       const now = (answer as { timeoutMs?: unknown } | null)?.timeoutMs;
-      return { previous: previousOf(answer), detail: `restored the worker default${typeof now === 'number' ? ` (${now} ms)` : ''} via DELETE ${url}` };
+      return {
+        previous: previousOf(answer),
+        detail: `restored the worker default${typeof now === 'number' ? ` (${now} ms)` : ''} via DELETE ${url}`,
+      };
     },
   };
 }

@@ -28,7 +28,8 @@ export function betterRatio(a: number, b: number, better: Exclude<Better, 'neutr
   return better === 'higher' ? a / b : b / a;
 }
 
-const key = (t: Pick<CellTask, 'family' | 'variant' | 'arm' | 'seed'>) => `${t.family}\u001f${t.variant}\u001f${t.arm}\u001f${t.seed}`;
+const key = (t: Pick<CellTask, 'family' | 'variant' | 'arm' | 'seed'>) =>
+  `${t.family}\u001f${t.variant}\u001f${t.arm}\u001f${t.seed}`;
 
 /** Cell results indexed by family, variant, arm and seed. */
 export class Cells {
@@ -41,7 +42,9 @@ export class Cells {
   }
   /** Values of figure `fig` over `seeds` (missing or null values left out). */
   values(family: string, variant: string, arm: Arm, seeds: readonly number[], fig: string): number[] {
-    return seeds.map((s) => this.get(family, variant, arm, s)?.figures[fig]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    return seeds
+      .map((s) => this.get(family, variant, arm, s)?.figures[fig])
+      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   }
   mean(family: string, variant: string, arm: Arm, seeds: readonly number[], fig: string): number {
     const vs = this.values(family, variant, arm, seeds, fig);
@@ -51,7 +54,16 @@ export class Cells {
 
 export function phaseOneTasks(plan: StudyPlan): CellTask[] {
   return plan.families.flatMap((f) =>
-    f.variants.flatMap((v) => plan.training.flatMap((seed) => (['off', ...f.statics.map((s) => `static:${s.name}`)] as Arm[]).map((arm) => ({ family: f.family, variant: v.name, arm, seed })))),
+    f.variants.flatMap((v) =>
+      plan.training.flatMap((seed) =>
+        (['off', ...f.statics.map((s) => `static:${s.name}`)] as Arm[]).map((arm) => ({
+          family: f.family,
+          variant: v.name,
+          arm,
+          seed,
+        })),
+      ),
+    ),
   );
 }
 
@@ -69,14 +81,22 @@ export function chooseStatic(spec: FamilySpec, cells: Cells, training: readonly 
   const scores: Record<string, number> = {};
   const perVariant: Record<string, string> = {};
   for (const s of spec.statics) {
-    const ratios = spec.variants.map((v) => betterRatio(cells.mean(spec.family, v.name, `static:${s.name}`, training, h.key), cells.mean(spec.family, v.name, 'off', training, h.key), h.better));
+    const ratios = spec.variants.map((v) =>
+      betterRatio(
+        cells.mean(spec.family, v.name, `static:${s.name}`, training, h.key),
+        cells.mean(spec.family, v.name, 'off', training, h.key),
+        h.better,
+      ),
+    );
     scores[s.name] = geometricMean(ratios);
   }
   const best = (score: (name: string) => number): string =>
     spec.statics.reduce((b, s) => (score(s.name) > score(b) ? s.name : b), spec.statics[0].name);
   for (const v of spec.variants) {
     const off = cells.mean(spec.family, v.name, 'off', training, h.key);
-    perVariant[v.name] = best((name) => betterRatio(cells.mean(spec.family, v.name, `static:${name}`, training, h.key), off, h.better));
+    perVariant[v.name] = best((name) =>
+      betterRatio(cells.mean(spec.family, v.name, `static:${name}`, training, h.key), off, h.better),
+    );
   }
   return { chosen: best((name) => scores[name]), scores, perVariant };
 }
@@ -91,9 +111,11 @@ export function phaseTwoTasks(plan: StudyPlan, choices: Readonly<Record<string, 
   for (const f of plan.families) {
     const c = choices[f.family];
     for (const v of f.variants) {
-      for (const seed of [...plan.training, ...plan.heldOut]) add({ family: f.family, variant: v.name, arm: 'on', seed });
+      for (const seed of [...plan.training, ...plan.heldOut])
+        add({ family: f.family, variant: v.name, arm: 'on', seed });
       for (const seed of plan.heldOut) {
-        for (const arm of ['off', `static:${c.chosen}`, `static:${c.perVariant[v.name]}`] as Arm[]) add({ family: f.family, variant: v.name, arm, seed });
+        for (const arm of ['off', `static:${c.chosen}`, `static:${c.perVariant[v.name]}`] as Arm[])
+          add({ family: f.family, variant: v.name, arm, seed });
       }
     }
   }
@@ -108,11 +130,23 @@ export interface Spread {
   seeds: Record<string, number | null>;
 }
 
-function spread(cells: Cells, family: string, variant: string, arm: Arm, seeds: readonly number[], fig: string): Spread {
+function spread(
+  cells: Cells,
+  family: string,
+  variant: string,
+  arm: Arm,
+  seeds: readonly number[],
+  fig: string,
+): Spread {
   const vs = cells.values(family, variant, arm, seeds, fig);
   const bySeed: Record<string, number | null> = {};
   for (const s of seeds) bySeed[s] = cells.get(family, variant, arm, s)?.figures[fig] ?? null;
-  return { mean: vs.length === 0 ? NaN : vs.reduce((a, b) => a + b, 0) / vs.length, min: Math.min(...vs), max: Math.max(...vs), seeds: bySeed };
+  return {
+    mean: vs.length === 0 ? NaN : vs.reduce((a, b) => a + b, 0) / vs.length,
+    min: Math.min(...vs),
+    max: Math.max(...vs),
+    seeds: bySeed,
+  };
 }
 
 export interface NoActionCheck {
@@ -172,17 +206,25 @@ export interface Tally {
 export type FamilySummary = Tally;
 
 function noActionCheck(spec: FamilySpec, v: Variant, cells: Cells, seeds: readonly number[]): NoActionCheck {
-  const runs = seeds.map((s) => cells.get(spec.family, v.name, 'on', s)).filter((r): r is CellResult => r !== undefined);
+  const runs = seeds
+    .map((s) => cells.get(spec.family, v.name, 'on', s))
+    .filter((r): r is CellResult => r !== undefined);
   const actions = runs.reduce((a, r) => a + r.actions, 0);
   const simulatedMinutes = runs.reduce((a, r) => a + r.simulatedMs, 0) / 60_000;
   const harmPct: Record<string, number> = {};
   for (const fig of spec.harmFigures) {
-    const better = fig === spec.headline.key ? spec.headline.better : HARM_DIRECTION[fig] ?? 'lower';
+    const better = fig === spec.headline.key ? spec.headline.better : (HARM_DIRECTION[fig] ?? 'lower');
     const on = cells.mean(spec.family, v.name, 'on', seeds, fig);
     const off = cells.mean(spec.family, v.name, 'off', seeds, fig);
     harmPct[fig] = 100 * (1 / betterRatio(on, off, better) - 1);
   }
-  return { actions, simulatedMinutes, actionsPer10Min: simulatedMinutes === 0 ? 0 : (10 * actions) / simulatedMinutes, harmPct, worstHarmPct: Math.max(...Object.values(harmPct)) };
+  return {
+    actions,
+    simulatedMinutes,
+    actionsPer10Min: simulatedMinutes === 0 ? 0 : (10 * actions) / simulatedMinutes,
+    harmPct,
+    worstHarmPct: Math.max(...Object.values(harmPct)),
+  };
 }
 
 /** Direction of the figures a calm case must not worsen (the headline's is the family's). */
@@ -197,11 +239,28 @@ const HARM_DIRECTION: Readonly<Record<string, Exclude<Better, 'neutral'>>> = {
   victimsP99Run: 'lower',
 };
 
-function variantResult(spec: FamilySpec, v: Variant, choice: StaticChoice, cells: Cells, plan: StudyPlan): VariantResult {
+function variantResult(
+  spec: FamilySpec,
+  v: Variant,
+  choice: StaticChoice,
+  cells: Cells,
+  plan: StudyPlan,
+): VariantResult {
   const all = [...plan.training, ...plan.heldOut];
-  const arms: Record<'off' | 'static' | 'hindsight' | 'on', Arm> = { off: 'off', static: `static:${choice.chosen}`, hindsight: `static:${choice.perVariant[v.name]}`, on: 'on' };
-  const by = (arm: Arm, seeds: readonly number[]) => Object.fromEntries(spec.figures.map((fig) => [fig, spread(cells, spec.family, v.name, arm, seeds, fig)]));
-  const heldOut = { off: by(arms.off, plan.heldOut), static: by(arms.static, plan.heldOut), hindsight: by(arms.hindsight, plan.heldOut), on: by(arms.on, plan.heldOut) };
+  const arms: Record<'off' | 'static' | 'hindsight' | 'on', Arm> = {
+    off: 'off',
+    static: `static:${choice.chosen}`,
+    hindsight: `static:${choice.perVariant[v.name]}`,
+    on: 'on',
+  };
+  const by = (arm: Arm, seeds: readonly number[]) =>
+    Object.fromEntries(spec.figures.map((fig) => [fig, spread(cells, spec.family, v.name, arm, seeds, fig)]));
+  const heldOut = {
+    off: by(arms.off, plan.heldOut),
+    static: by(arms.static, plan.heldOut),
+    hindsight: by(arms.hindsight, plan.heldOut),
+    on: by(arms.on, plan.heldOut),
+  };
   const h = spec.headline;
   const m = (arm: keyof typeof heldOut) => heldOut[arm][h.key].mean;
   return {
@@ -211,7 +270,11 @@ function variantResult(spec: FamilySpec, v: Variant, choice: StaticChoice, cells
     hindsightPoint: choice.perVariant[v.name],
     heldOut,
     allSeeds: { off: by('off', all), static: by(arms.static, all), on: by('on', all) },
-    ratios: { onVsStatic: betterRatio(m('on'), m('static'), h.better), onVsOff: betterRatio(m('on'), m('off'), h.better), onVsHindsight: betterRatio(m('on'), m('hindsight'), h.better) },
+    ratios: {
+      onVsStatic: betterRatio(m('on'), m('static'), h.better),
+      onVsOff: betterRatio(m('on'), m('off'), h.better),
+      onVsHindsight: betterRatio(m('on'), m('hindsight'), h.better),
+    },
     ...(v.noAction ? { noActionCheck: noActionCheck(spec, v, cells, all) } : {}),
   };
 }
@@ -248,8 +311,16 @@ export function summarise(variants: readonly VariantResult[]): FamilySummary {
     variants: variants.length,
     onAtLeastStatic: variants.filter((v) => v.ratios.onVsStatic >= 1).length,
     onAtLeastOff: variants.filter((v) => v.ratios.onVsOff >= 1).length,
-    onVsStatic: meanAndWorst(variants, (v) => v.ratios.onVsStatic, (v) => v.name),
-    onVsOff: meanAndWorst(variants, (v) => v.ratios.onVsOff, (v) => v.name),
+    onVsStatic: meanAndWorst(
+      variants,
+      (v) => v.ratios.onVsStatic,
+      (v) => v.name,
+    ),
+    onVsOff: meanAndWorst(
+      variants,
+      (v) => v.ratios.onVsOff,
+      (v) => v.name,
+    ),
     noAction: {
       variants: calm.length,
       actions,

@@ -6,15 +6,52 @@
  * spread cells over worker threads (bench/efficacy.ts) and a test can run a small plan in
  * process; the result is the same either way (every cell is deterministic).
  */
-import { analyseFamily, chooseStatic, Cells, meanAndWorst, phaseOneTasks, phaseTwoTasks, type FamilyResult, type StaticChoice, type StudyPlan, type Tally } from './analyse';
+import {
+  analyseFamily,
+  chooseStatic,
+  Cells,
+  meanAndWorst,
+  phaseOneTasks,
+  phaseTwoTasks,
+  type FamilyResult,
+  type StaticChoice,
+  type StudyPlan,
+  type Tally,
+} from './analyse';
 import type { CellResult, CellTask } from './run';
 import { FAMILIES, type FamilySpec } from './variants';
 
 export { runCell, runCellResult, type Arm, type CellResult, type CellTask } from './run';
-export { FAMILIES, familySpec, type Family, type FamilySpec, type Variant, type StaticPoint, type Headline } from './variants';
-export { betterRatio, geometricMean, type StudyPlan, type FamilyResult, type FamilySummary, type VariantResult, type StaticChoice, type Spread, type NoActionCheck } from './analyse';
+export {
+  FAMILIES,
+  familySpec,
+  type Family,
+  type FamilySpec,
+  type Variant,
+  type StaticPoint,
+  type Headline,
+} from './variants';
+export {
+  betterRatio,
+  geometricMean,
+  type StudyPlan,
+  type FamilyResult,
+  type FamilySummary,
+  type VariantResult,
+  type StaticChoice,
+  type Spread,
+  type NoActionCheck,
+} from './analyse';
 export { studyReport, studySummaryLines } from './report';
-export { readmeTable, tableIn, README_VARIANTS, README_START, README_END, type SeedOne, type RecordedStudy } from './readme';
+export {
+  readmeTable,
+  tableIn,
+  README_VARIANTS,
+  README_START,
+  README_END,
+  type SeedOne,
+  type RecordedStudy,
+} from './readme';
 
 export const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 
@@ -28,7 +65,12 @@ export const FULL_PLAN: StudyPlan = { training: SEEDS.slice(0, 4), heldOut: SEED
 export const QUICK_PLAN: StudyPlan = {
   training: [1],
   heldOut: [2],
-  families: FAMILIES.map((f): FamilySpec => ({ ...f, variants: [f.variants.find((v) => !v.noAction), f.variants.find((v) => v.noAction)].filter((v): v is FamilySpec['variants'][number] => v !== undefined) })),
+  families: FAMILIES.map((f): FamilySpec => ({
+    ...f,
+    variants: [f.variants.find((v) => !v.noAction), f.variants.find((v) => v.noAction)].filter(
+      (v): v is FamilySpec['variants'][number] => v !== undefined,
+    ),
+  })),
 };
 
 export interface StudyResult {
@@ -39,7 +81,12 @@ export interface StudyResult {
 }
 
 export interface StudySummary extends Tally {
-  aims: { onAtLeastStaticIn90Pct: boolean; onAtLeastOffEverywhere: boolean; noActionHarmWithin2Pct: boolean; noActionAtMostOnePer10Min: boolean };
+  aims: {
+    onAtLeastStaticIn90Pct: boolean;
+    onAtLeastOffEverywhere: boolean;
+    noActionHarmWithin2Pct: boolean;
+    noActionAtMostOnePer10Min: boolean;
+  };
 }
 
 export type CellRunner = (tasks: readonly CellTask[]) => Promise<CellResult[]>;
@@ -52,7 +99,12 @@ export async function runStudy(plan: StudyPlan, runCells: CellRunner): Promise<S
   const two = await runCells(phaseTwoTasks(plan, choices));
   const cells = new Cells([...one, ...two]);
   const families = plan.families.map((f) => analyseFamily(f, choices[f.family], cells, plan));
-  return { plan: { training: plan.training, heldOut: plan.heldOut }, families, summary: studySummary(families), cells: one.length + two.length };
+  return {
+    plan: { training: plan.training, heldOut: plan.heldOut },
+    families,
+    summary: studySummary(families),
+    cells: one.length + two.length,
+  };
 }
 
 function studySummary(families: readonly FamilyResult[]): StudySummary {
@@ -69,14 +121,30 @@ function studySummary(families: readonly FamilyResult[]): StudySummary {
     variants: vs.length,
     onAtLeastStatic,
     onAtLeastOff,
-    onVsStatic: meanAndWorst(vs, (x) => x.v.ratios.onVsStatic, (x) => x.at),
-    onVsOff: meanAndWorst(vs, (x) => x.v.ratios.onVsOff, (x) => x.at),
-    noAction: { variants: calm.reduce((a, c) => a + c.s.variants, 0), actions, actionsPer10Min, worstHarmPct, worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.s.worstHarmAt}` },
+    onVsStatic: meanAndWorst(
+      vs,
+      (x) => x.v.ratios.onVsStatic,
+      (x) => x.at,
+    ),
+    onVsOff: meanAndWorst(
+      vs,
+      (x) => x.v.ratios.onVsOff,
+      (x) => x.at,
+    ),
+    noAction: {
+      variants: calm.reduce((a, c) => a + c.s.variants, 0),
+      actions,
+      actionsPer10Min,
+      worstHarmPct,
+      worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.s.worstHarmAt}`,
+    },
     aims: {
       onAtLeastStaticIn90Pct: onAtLeastStatic >= 0.9 * vs.length,
       onAtLeastOffEverywhere: onAtLeastOff === vs.length,
       noActionHarmWithin2Pct: worstHarmPct <= 2,
-      noActionAtMostOnePer10Min: families.every((f) => f.variants.every((v) => v.noActionCheck === undefined || v.noActionCheck.actionsPer10Min <= 1)),
+      noActionAtMostOnePer10Min: families.every((f) =>
+        f.variants.every((v) => v.noActionCheck === undefined || v.noActionCheck.actionsPer10Min <= 1),
+      ),
     },
   };
 }

@@ -15,7 +15,8 @@ export const README_VARIANTS: Readonly<Record<string, string>> = {
   'noisy-tenant': 'burst-5x',
 };
 
-export const README_START = '<!-- efficacy table: generated from the newest run in bench/results/efficacy/ and seed-1 runs; test/unit/sim/readme-table.test.ts -->';
+export const README_START =
+  '<!-- efficacy table: generated from the newest run in bench/results/efficacy/ and seed-1 runs; test/unit/sim/readme-table.test.ts -->';
 export const README_END = '<!-- end of efficacy table -->';
 
 /** What the table needs of a recorded study (a subset of StudyResult, as read back from JSON). */
@@ -27,7 +28,8 @@ export interface RecordedStudy {
 /** Seed-1 headline values by family and arm. */
 export type SeedOne = Readonly<Record<string, { off: number; static: number; on: number }>>;
 
-const fmt = (v: number, unit: string): string => `${formatNumber(Number(v.toPrecision(4)))}${unit === '' ? '' : unit === '%' ? '%' : ` ${unit}`}`;
+const fmt = (v: number, unit: string): string =>
+  `${formatNumber(Number(v.toPrecision(4)))}${unit === '' ? '' : unit === '%' ? '%' : ` ${unit}`}`;
 const span = (s: Spread, unit: string): string => `${fmt(s.min, unit)}–${fmt(s.max, unit)}`;
 
 export function readmeTable(study: RecordedStudy, seedOne: SeedOne): string {
@@ -42,7 +44,9 @@ export function readmeTable(study: RecordedStudy, seedOne: SeedOne): string {
     if (v === undefined || one === undefined) continue;
     const h = f.headline;
     const cell = (arm: 'off' | 'static' | 'on') => `${fmt(one[arm], h.unit)} (${span(v.allSeeds[arm][h.key], h.unit)})`;
-    lines.push(`| ${f.title} — ${v.label} | ${h.label} | ${cell('off')} | ${cell('static')}: ${f.choice.chosen} | ${cell('on')} |`);
+    lines.push(
+      `| ${f.title} — ${v.label} | ${h.label} | ${cell('off')} | ${cell('static')}: ${f.choice.chosen} | ${cell('on')} |`,
+    );
     const s = f.summary;
     lines.push(
       `| ↳ all ${s.variants} variants (held-out seeds) | on ≥ static in ${s.onAtLeastStatic}, on ≥ off in ${s.onAtLeastOff} | | on ÷ static: mean ${s.onVsStatic.mean.toFixed(3)}×, worst ${s.onVsStatic.worst.toFixed(3)}× | on ÷ off: mean ${s.onVsOff.mean.toFixed(3)}×, worst ${s.onVsOff.worst.toFixed(3)}× |`,

@@ -7,7 +7,16 @@
  * charts have a time axis only, so the variants are laid out one minute apart and named by
  * the shaded band each sits in.
  */
-import { OKABE_ITO, formatNumber, type Chart, type Report, type Section, type Span, type Table, type TableCell } from '../../report';
+import {
+  OKABE_ITO,
+  formatNumber,
+  type Chart,
+  type Report,
+  type Section,
+  type Span,
+  type Table,
+  type TableCell,
+} from '../../report';
 import { OFF_COLOR, ON_COLOR } from '../report';
 import { SIM_START_MS } from '../series';
 import type { FamilyResult, Spread } from './analyse';
@@ -16,7 +25,8 @@ import type { StudyResult } from './index';
 const STATIC_COLOR = OKABE_ITO.bluishGreen;
 const SLOT_MS = 60_000;
 
-const num = (v: number, unit: string): string => (Number.isFinite(v) ? `${formatNumber(v)}${unit === '' ? '' : ` ${unit}`}` : '—');
+const num = (v: number, unit: string): string =>
+  Number.isFinite(v) ? `${formatNumber(v)}${unit === '' ? '' : ` ${unit}`}` : '—';
 const range = (s: Spread, unit: string): string => `${num(s.mean, unit)} (${num(s.min, '')}–${num(s.max, '')})`;
 const ratio = (r: number): TableCell => (Number.isFinite(r) ? `${r.toFixed(3)}×` : null);
 
@@ -30,10 +40,21 @@ function familyTable(f: FamilyResult): Table {
     ratio(v.ratios.onVsStatic),
     ratio(v.ratios.onVsOff),
     `${range(v.heldOut.hindsight[h.key], h.unit)} — ${v.hindsightPoint}`,
-    v.noActionCheck === undefined ? null : `${v.noActionCheck.actions} actions; worst harm ${v.noActionCheck.worstHarmPct.toFixed(2)}%`,
+    v.noActionCheck === undefined
+      ? null
+      : `${v.noActionCheck.actions} actions; worst harm ${v.noActionCheck.worstHarmPct.toFixed(2)}%`,
   ]);
   return {
-    columns: ['variant', 'off', `static: ${f.choice.chosen}`, 'on (defaults)', 'on ÷ static', 'on ÷ off', 'static best for this variant alone', 'calm case'],
+    columns: [
+      'variant',
+      'off',
+      `static: ${f.choice.chosen}`,
+      'on (defaults)',
+      'on ÷ static',
+      'on ÷ off',
+      'static best for this variant alone',
+      'calm case',
+    ],
     rows,
     notes: [
       `${h.label}, whole run, mean over the held-out seeds (range over them in brackets); ratios above 1 mean on is better (${h.better} is better).`,
@@ -47,8 +68,14 @@ function familyTable(f: FamilyResult): Table {
 function familyChart(f: FamilyResult): Chart {
   const h = f.headline;
   const x = (i: number) => SIM_START_MS + i * SLOT_MS + SLOT_MS / 2;
-  const series = (arm: 'off' | 'static' | 'on') => f.variants.map((v, i) => [x(i), v.heldOut[arm][h.key].mean] as const);
-  const spans: Span[] = f.variants.map((v, i) => ({ start: SIM_START_MS + i * SLOT_MS, end: SIM_START_MS + (i + 1) * SLOT_MS, label: v.name, kind: v.noAction ? 'window' : 'incident' }));
+  const series = (arm: 'off' | 'static' | 'on') =>
+    f.variants.map((v, i) => [x(i), v.heldOut[arm][h.key].mean] as const);
+  const spans: Span[] = f.variants.map((v, i) => ({
+    start: SIM_START_MS + i * SLOT_MS,
+    end: SIM_START_MS + (i + 1) * SLOT_MS,
+    label: v.name,
+    kind: v.noAction ? 'window' : 'incident',
+  }));
   return {
     title: `${f.title}: ${h.label}, held-out mean, by variant`,
     yLabel: h.unit,
@@ -77,7 +104,9 @@ function summaryTable(r: StudyResult): Table {
   return {
     columns: ['family', 'on ≥ static', 'on ≥ off', 'on ÷ static', 'on ÷ off', 'calm cases'],
     rows,
-    notes: [`Training seeds ${r.plan.training.join(', ')}; held-out seeds ${r.plan.heldOut.join(', ')}. Ratios on each family's headline figure, held-out means; above 1 = on better.`],
+    notes: [
+      `Training seeds ${r.plan.training.join(', ')}; held-out seeds ${r.plan.heldOut.join(', ')}. Ratios on each family's headline figure, held-out means; above 1 = on better.`,
+    ],
   };
 }
 
@@ -88,7 +117,12 @@ export function studyReport(r: StudyResult, generatedFrom: string): Report {
     table: familyTable(f),
     charts: [familyChart(f)],
   }));
-  return { title: 'homeostat — worth automating? Off, best static and on across scenario families', generatedFrom, summary: summaryTable(r), sections };
+  return {
+    title: 'homeostat — worth automating? Off, best static and on across scenario families',
+    generatedFrom,
+    summary: summaryTable(r),
+    sections,
+  };
 }
 
 /** The summary the bench prints. */
@@ -102,12 +136,20 @@ export function studySummaryLines(r: StudyResult): string[] {
     `aims: on ≥ static in ≥ 90% ${yes(s.aims.onAtLeastStaticIn90Pct)}; on ≥ off everywhere ${yes(s.aims.onAtLeastOffEverywhere)}; calm harm ≤ 2% ${yes(s.aims.noActionHarmWithin2Pct)}; ≤ 1 action / 10 min ${yes(s.aims.noActionAtMostOnePer10Min)}`,
   ];
   for (const f of r.families) {
-    lines.push('', `${f.title} — headline: ${f.headline.label} (${f.headline.better} is better); static point: ${f.choice.chosen}`);
+    lines.push(
+      '',
+      `${f.title} — headline: ${f.headline.label} (${f.headline.better} is better); static point: ${f.choice.chosen}`,
+    );
     for (const v of f.variants) {
       const h = f.headline.key;
       const m = (a: 'off' | 'static' | 'on' | 'hindsight') => num(v.heldOut[a][h].mean, f.headline.unit);
-      const calm = v.noActionCheck === undefined ? '' : `  [calm: ${v.noActionCheck.actions} actions, harm ${v.noActionCheck.worstHarmPct.toFixed(2)}%]`;
-      lines.push(`  ${v.name.padEnd(16)} off ${m('off')} | static ${m('static')} | on ${m('on')} | on÷static ${v.ratios.onVsStatic.toFixed(3)} on÷off ${v.ratios.onVsOff.toFixed(3)} | alone-best ${m('hindsight')} (${v.hindsightPoint})${calm}`);
+      const calm =
+        v.noActionCheck === undefined
+          ? ''
+          : `  [calm: ${v.noActionCheck.actions} actions, harm ${v.noActionCheck.worstHarmPct.toFixed(2)}%]`;
+      lines.push(
+        `  ${v.name.padEnd(16)} off ${m('off')} | static ${m('static')} | on ${m('on')} | on÷static ${v.ratios.onVsStatic.toFixed(3)} on÷off ${v.ratios.onVsOff.toFixed(3)} | alone-best ${m('hindsight')} (${v.hindsightPoint})${calm}`,
+      );
     }
   }
   return lines;

@@ -36,7 +36,13 @@ export interface CellResult extends CellTask {
   simulatedMs: number;
 }
 
-function prepare(family: Family, params: FamilyParams[Family], remediation: boolean, seed: number, durationMs: number | undefined): PreparedScenario {
+function prepare(
+  family: Family,
+  params: FamilyParams[Family],
+  remediation: boolean,
+  seed: number,
+  durationMs: number | undefined,
+): PreparedScenario {
   const opts = { remediation, seed, durationMs };
   switch (family) {
     case 'overloaded-workers':
@@ -50,7 +56,12 @@ function prepare(family: Family, params: FamilyParams[Family], remediation: bool
 
 export function variantOf(spec: FamilySpec, name: string): Variant {
   const v = spec.variants.find((x) => x.name === name);
-  if (v === undefined) throw new HomeostatError('USAGE', `no variant '${name}' in ${spec.family} (have: ${spec.variants.map((x) => x.name).join(', ')})`, { field: 'variant' });
+  if (v === undefined)
+    throw new HomeostatError(
+      'USAGE',
+      `no variant '${name}' in ${spec.family} (have: ${spec.variants.map((x) => x.name).join(', ')})`,
+      { field: 'variant' },
+    );
   return v;
 }
 
@@ -62,7 +73,8 @@ export function runCellResult(task: CellTask): ScenarioResult {
   if (task.arm === 'off') return runOpenLoop(prepare(task.family, v.params, false, task.seed, v.durationMs));
   const name = task.arm.slice('static:'.length);
   const point = spec.statics.find((s) => s.name === name);
-  if (point === undefined) throw new HomeostatError('USAGE', `no static point '${name}' in ${spec.family}`, { field: 'arm' });
+  if (point === undefined)
+    throw new HomeostatError('USAGE', `no static point '${name}' in ${spec.family}`, { field: 'arm' });
   return runOpenLoop(prepare(task.family, { ...v.params, ...point.params }, false, task.seed, v.durationMs));
 }
 

@@ -72,7 +72,8 @@ const S = 1000;
 /** A sine day compressed into the run: `mean` ± `amplitude` over `periodMs`, sampled every 10 s. */
 function diurnal(durationMs: number, periodMs: number, mean: number, amplitude: number): [number, number][] {
   const pts: [number, number][] = [];
-  for (let t = 0; t <= durationMs; t += 10 * S) pts.push([t, mean - amplitude * Math.cos((2 * Math.PI * t) / periodMs)]);
+  for (let t = 0; t <= durationMs; t += 10 * S)
+    pts.push([t, mean - amplitude * Math.cos((2 * Math.PI * t) / periodMs)]);
   return pts;
 }
 
@@ -96,35 +97,117 @@ const W = 240 * S;
 const WORKERS: FamilySpec<'overloaded-workers'> = {
   family: 'overloaded-workers',
   title: 'Overloaded workers (adaptive-timeout)',
-  headline: { key: 'goodputRun', label: 'share of all queries answered within the client deadline', unit: '%', better: 'higher' },
+  headline: {
+    key: 'goodputRun',
+    label: 'share of all queries answered within the client deadline',
+    unit: '%',
+    better: 'higher',
+  },
   figures: ['goodputRun', 'p99Run', 'timeToRecover', 'goodputRatioSurge', 'flaps'],
   harmFigures: ['goodputRun', 'p99Run'],
   variants: [
-    { family: 'overloaded-workers', name: 'step-1.5x', label: 'step ×1.5 for 90 s', noAction: false, params: { surgeFactor: 1.5 } },
-    { family: 'overloaded-workers', name: 'step-2x', label: 'step ×2 for 90 s', noAction: false, params: { surgeFactor: 2 } },
-    { family: 'overloaded-workers', name: 'step-3x', label: 'step ×3 for 90 s', noAction: false, params: { surgeFactor: 3 } },
+    {
+      family: 'overloaded-workers',
+      name: 'step-1.5x',
+      label: 'step ×1.5 for 90 s',
+      noAction: false,
+      params: { surgeFactor: 1.5 },
+    },
+    {
+      family: 'overloaded-workers',
+      name: 'step-2x',
+      label: 'step ×2 for 90 s',
+      noAction: false,
+      params: { surgeFactor: 2 },
+    },
+    {
+      family: 'overloaded-workers',
+      name: 'step-3x',
+      label: 'step ×3 for 90 s',
+      noAction: false,
+      params: { surgeFactor: 3 },
+    },
     {
       family: 'overloaded-workers',
       name: 'ramp-2x',
       label: 'ramp to ×2 over 90 s, then down over 30 s',
       noAction: false,
-      params: { profile: [[60 * S, 1], [150 * S, 2], [180 * S, 1]], surgeEndMs: 180 * S },
+      params: {
+        profile: [
+          [60 * S, 1],
+          [150 * S, 2],
+          [180 * S, 1],
+        ],
+        surgeEndMs: 180 * S,
+      },
     },
     {
       family: 'overloaded-workers',
       name: 'diurnal-surge',
       label: 'diurnal ±25% with a ×1.8 surge for 60 s at its peak',
       noAction: false,
-      params: { profile: diurnalWithSurge(W, 90 * S, 150 * S, 1.8), surgeStartMs: 90 * S, surgeEndMs: 150 * S, surgeFactor: 1.8 },
+      params: {
+        profile: diurnalWithSurge(W, 90 * S, 150 * S, 1.8),
+        surgeStartMs: 90 * S,
+        surgeEndMs: 150 * S,
+        surgeFactor: 1.8,
+      },
     },
-    { family: 'overloaded-workers', name: 'hetero-2x', label: 'heterogeneous speeds 0.4–1.6×, step ×2', noAction: false, params: { speedMin: 0.4, speedMax: 1.6, surgeFactor: 2 } },
-    { family: 'overloaded-workers', name: 'steady', label: 'steady load (55%)', noAction: true, params: { surgeFactor: 1 } },
-    { family: 'overloaded-workers', name: 'step-within', label: 'step ×1.2 (to 66%), stays', noAction: true, params: { profile: [[60 * S, 1], [60 * S, 1.2]], surgeFactor: 1.2, surgeEndMs: 210 * S } },
-    { family: 'overloaded-workers', name: 'spike', label: 'single spike ×3 for 2 s', noAction: true, params: { profile: stepProfile(100 * S, 102 * S, 3), surgeStartMs: 100 * S, surgeEndMs: 102 * S, surgeFactor: 3 } },
-    { family: 'overloaded-workers', name: 'growth', label: 'organic growth 55% → 70% over the run', noAction: true, params: { profile: [[0, 1], [W, 70 / 55]], surgeFactor: 70 / 55 } },
+    {
+      family: 'overloaded-workers',
+      name: 'hetero-2x',
+      label: 'heterogeneous speeds 0.4–1.6×, step ×2',
+      noAction: false,
+      params: { speedMin: 0.4, speedMax: 1.6, surgeFactor: 2 },
+    },
+    {
+      family: 'overloaded-workers',
+      name: 'steady',
+      label: 'steady load (55%)',
+      noAction: true,
+      params: { surgeFactor: 1 },
+    },
+    {
+      family: 'overloaded-workers',
+      name: 'step-within',
+      label: 'step ×1.2 (to 66%), stays',
+      noAction: true,
+      params: {
+        profile: [
+          [60 * S, 1],
+          [60 * S, 1.2],
+        ],
+        surgeFactor: 1.2,
+        surgeEndMs: 210 * S,
+      },
+    },
+    {
+      family: 'overloaded-workers',
+      name: 'spike',
+      label: 'single spike ×3 for 2 s',
+      noAction: true,
+      params: { profile: stepProfile(100 * S, 102 * S, 3), surgeStartMs: 100 * S, surgeEndMs: 102 * S, surgeFactor: 3 },
+    },
+    {
+      family: 'overloaded-workers',
+      name: 'growth',
+      label: 'organic growth 55% → 70% over the run',
+      noAction: true,
+      params: {
+        profile: [
+          [0, 1],
+          [W, 70 / 55],
+        ],
+        surgeFactor: 70 / 55,
+      },
+    },
   ],
-  statics: [250, 400, 600, 800, 1000, 1500, 2000].map((ms) => ({ name: `timeout ${ms} ms`, params: { defaultTimeoutMs: ms } })),
-  sweepNote: 'fixed query timeout on every worker (the simulated workers have a fixed concurrency of 4 slots and no admission limit, so there is no concurrency knob to sweep)',
+  statics: [250, 400, 600, 800, 1000, 1500, 2000].map((ms) => ({
+    name: `timeout ${ms} ms`,
+    params: { defaultTimeoutMs: ms },
+  })),
+  sweepNote:
+    'fixed query timeout on every worker (the simulated workers have a fixed concurrency of 4 slots and no admission limit, so there is no concurrency knob to sweep)',
 };
 
 const H = 150 * S;
@@ -138,25 +221,99 @@ const BUDGET_OFF = { budgetRatio: 1000, budgetFloorPerSec: 1_000_000 };
 const HERD: FamilySpec<'thundering-herd'> = {
   family: 'thundering-herd',
   title: 'Thundering herd (herd-control)',
-  headline: { key: 'successShare', label: 'logical requests that succeeded (user-visible)', unit: '%', better: 'higher' },
+  headline: {
+    key: 'successShare',
+    label: 'logical requests that succeeded (user-visible)',
+    unit: '%',
+    better: 'higher',
+  },
   figures: ['successShare', 'retryAmplification', 'peakToMeanRun', 'p99Latency', 'timeToRecover', 'flaps'],
   harmFigures: ['successShare', 'retryAmplification', 'peakToMeanRun', 'p99Latency'],
   variants: [
-    { family: 'thundering-herd', name: 'outage-5s', label: 'outage 5 s, 200 clients', noAction: false, params: { outageEndMs: 45 * S } },
+    {
+      family: 'thundering-herd',
+      name: 'outage-5s',
+      label: 'outage 5 s, 200 clients',
+      noAction: false,
+      params: { outageEndMs: 45 * S },
+    },
     { family: 'thundering-herd', name: 'outage-15s', label: 'outage 15 s, 200 clients', noAction: false, params: {} },
-    { family: 'thundering-herd', name: 'outage-60s', label: 'outage 60 s, 200 clients', noAction: false, params: { outageEndMs: 100 * S }, durationMs: 180 * S },
-    { family: 'thundering-herd', name: 'clients-50', label: 'outage 15 s, 50 clients', noAction: false, params: herdSized(50) },
-    { family: 'thundering-herd', name: 'clients-1000', label: 'outage 15 s, 1,000 clients', noAction: false, params: herdSized(1000) },
-    { family: 'thundering-herd', name: 'steady', label: 'steady load (67%), no outage', noAction: true, params: { outageEndMs: 40 * S } },
-    { family: 'thundering-herd', name: 'step-within', label: 'step ×1.25 (to 83%), no outage', noAction: true, params: { outageEndMs: 40 * S, profile: [[40 * S, 1], [40 * S, 1.25]] } },
-    { family: 'thundering-herd', name: 'spike', label: 'single spike ×2.5 for 2 s, no outage', noAction: true, params: { outageEndMs: 40 * S, profile: stepProfile(60 * S, 62 * S, 2.5) } },
-    { family: 'thundering-herd', name: 'growth', label: 'organic growth 67% → 87% over the run, no outage', noAction: true, params: { outageEndMs: 40 * S, profile: [[0, 1], [H, 1.3]] } },
+    {
+      family: 'thundering-herd',
+      name: 'outage-60s',
+      label: 'outage 60 s, 200 clients',
+      noAction: false,
+      params: { outageEndMs: 100 * S },
+      durationMs: 180 * S,
+    },
+    {
+      family: 'thundering-herd',
+      name: 'clients-50',
+      label: 'outage 15 s, 50 clients',
+      noAction: false,
+      params: herdSized(50),
+    },
+    {
+      family: 'thundering-herd',
+      name: 'clients-1000',
+      label: 'outage 15 s, 1,000 clients',
+      noAction: false,
+      params: herdSized(1000),
+    },
+    {
+      family: 'thundering-herd',
+      name: 'steady',
+      label: 'steady load (67%), no outage',
+      noAction: true,
+      params: { outageEndMs: 40 * S },
+    },
+    {
+      family: 'thundering-herd',
+      name: 'step-within',
+      label: 'step ×1.25 (to 83%), no outage',
+      noAction: true,
+      params: {
+        outageEndMs: 40 * S,
+        profile: [
+          [40 * S, 1],
+          [40 * S, 1.25],
+        ],
+      },
+    },
+    {
+      family: 'thundering-herd',
+      name: 'spike',
+      label: 'single spike ×2.5 for 2 s, no outage',
+      noAction: true,
+      params: { outageEndMs: 40 * S, profile: stepProfile(60 * S, 62 * S, 2.5) },
+    },
+    {
+      family: 'thundering-herd',
+      name: 'growth',
+      label: 'organic growth 67% → 87% over the run, no outage',
+      noAction: true,
+      params: {
+        outageEndMs: 40 * S,
+        profile: [
+          [0, 1],
+          [H, 1.3],
+        ],
+      },
+    },
   ],
   statics: JITTER_STRATEGIES.flatMap((strategy) =>
     [2, 3, 5].flatMap((maxAttempts) =>
       [true, false].map((budget) => {
-        const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, strategy, maxAttempts, ...(budget ? BUDGET_ON : BUDGET_OFF) };
-        return { name: `${strategy} jitter, ${maxAttempts} attempts, budget ${budget ? 'on' : 'off'}`, params: { clientPolicy: policy } };
+        const policy: RetryPolicy = {
+          ...DEFAULT_RETRY_POLICY,
+          strategy,
+          maxAttempts,
+          ...(budget ? BUDGET_ON : BUDGET_OFF),
+        };
+        return {
+          name: `${strategy} jitter, ${maxAttempts} attempts, budget ${budget ? 'on' : 'off'}`,
+          params: { clientPolicy: policy },
+        };
       }),
     ),
   ),
@@ -167,9 +324,11 @@ const HERD: FamilySpec<'thundering-herd'> = {
 /** Static quotas for every tenant: `level` × capacity split equally or by weight. */
 function quotas(level: number, weighted: boolean): Record<string, number> {
   const ts = TENANTS_DEFAULTS.tenants;
-  const weightOf = (name: string) => (weighted ? TENANT_WEIGHTS[name] ?? 1 : 1);
+  const weightOf = (name: string) => (weighted ? (TENANT_WEIGHTS[name] ?? 1) : 1);
   const total = ts.reduce((s, t) => s + weightOf(t.name), 0);
-  return Object.fromEntries(ts.map((t) => [t.name, (level * TENANTS_DEFAULTS.capacityBytesPerSec * weightOf(t.name)) / total]));
+  return Object.fromEntries(
+    ts.map((t) => [t.name, (level * TENANTS_DEFAULTS.capacityBytesPerSec * weightOf(t.name)) / total]),
+  );
 }
 
 const short = { burstEndMs: 75 * S };
@@ -181,15 +340,77 @@ const TENANTS: FamilySpec<'noisy-tenant'> = {
   figures: ['victimsP99Run', 'jainRun', 'victimsP99Steady', 'timeToRecover', 'noisyThroughput', 'flaps'],
   harmFigures: ['victimsP99Run', 'jainRun'],
   variants: [
-    { family: 'noisy-tenant', name: 'burst-2x', label: 'omega ×2 for 90 s', noAction: false, params: { burstFactor: 2 } },
-    { family: 'noisy-tenant', name: 'burst-5x', label: 'omega ×5 for 90 s', noAction: false, params: { burstFactor: 5 } },
-    { family: 'noisy-tenant', name: 'burst-10x', label: 'omega ×10 for 90 s', noAction: false, params: { burstFactor: 10 } },
-    { family: 'noisy-tenant', name: 'burst-5x-short', label: 'omega ×5 for 15 s', noAction: false, params: { burstFactor: 5, ...short } },
-    { family: 'noisy-tenant', name: 'burst-10x-short', label: 'omega ×10 for 15 s', noAction: false, params: { burstFactor: 10, ...short } },
+    {
+      family: 'noisy-tenant',
+      name: 'burst-2x',
+      label: 'omega ×2 for 90 s',
+      noAction: false,
+      params: { burstFactor: 2 },
+    },
+    {
+      family: 'noisy-tenant',
+      name: 'burst-5x',
+      label: 'omega ×5 for 90 s',
+      noAction: false,
+      params: { burstFactor: 5 },
+    },
+    {
+      family: 'noisy-tenant',
+      name: 'burst-10x',
+      label: 'omega ×10 for 90 s',
+      noAction: false,
+      params: { burstFactor: 10 },
+    },
+    {
+      family: 'noisy-tenant',
+      name: 'burst-5x-short',
+      label: 'omega ×5 for 15 s',
+      noAction: false,
+      params: { burstFactor: 5, ...short },
+    },
+    {
+      family: 'noisy-tenant',
+      name: 'burst-10x-short',
+      label: 'omega ×10 for 15 s',
+      noAction: false,
+      params: { burstFactor: 10, ...short },
+    },
     { family: 'noisy-tenant', name: 'steady', label: 'steady load (65%)', noAction: true, params: { burstFactor: 1 } },
-    { family: 'noisy-tenant', name: 'step-within', label: 'omega ×1.5 (to 70%), stays', noAction: true, params: { profile: [[60 * S, 1], [60 * S, 1.5]] } },
-    { family: 'noisy-tenant', name: 'spike', label: 'single spike: omega ×5 for 2 s', noAction: true, params: { burstFactor: 5, burstStartMs: 100 * S, burstEndMs: 102 * S } },
-    { family: 'noisy-tenant', name: 'growth', label: 'organic growth 65% → 78% over the run (every tenant)', noAction: true, params: { profile: [[0, 1], [W, 1.2]], othersProfile: [[0, 1], [W, 1.2]] } },
+    {
+      family: 'noisy-tenant',
+      name: 'step-within',
+      label: 'omega ×1.5 (to 70%), stays',
+      noAction: true,
+      params: {
+        profile: [
+          [60 * S, 1],
+          [60 * S, 1.5],
+        ],
+      },
+    },
+    {
+      family: 'noisy-tenant',
+      name: 'spike',
+      label: 'single spike: omega ×5 for 2 s',
+      noAction: true,
+      params: { burstFactor: 5, burstStartMs: 100 * S, burstEndMs: 102 * S },
+    },
+    {
+      family: 'noisy-tenant',
+      name: 'growth',
+      label: 'organic growth 65% → 78% over the run (every tenant)',
+      noAction: true,
+      params: {
+        profile: [
+          [0, 1],
+          [W, 1.2],
+        ],
+        othersProfile: [
+          [0, 1],
+          [W, 1.2],
+        ],
+      },
+    },
   ],
   statics: [
     { name: 'no quotas', params: {} },
@@ -198,13 +419,19 @@ const TENANTS: FamilySpec<'noisy-tenant'> = {
       { name: `weighted shares of ${level * 100}%`, params: { staticQuotas: quotas(level, true) } },
     ]),
   ],
-  sweepNote: 'fixed per-tenant quotas: none, or shares of 80%, 100%, 120% or 150% of capacity, equal or weighted (alpha 2), on every tenant from the start',
+  sweepNote:
+    'fixed per-tenant quotas: none, or shares of 80%, 100%, 120% or 150% of capacity, equal or weighted (alpha 2), on every tenant from the start',
 };
 
 export const FAMILIES: readonly FamilySpec[] = [WORKERS, HERD, TENANTS];
 
 export function familySpec(family: Family): FamilySpec {
   const f = FAMILIES.find((x) => x.family === family);
-  if (f === undefined) throw new HomeostatError('USAGE', `unknown family ${JSON.stringify(family)}; use one of ${FAMILIES.map((x) => x.family).join(', ')}`, { field: 'family' });
+  if (f === undefined)
+    throw new HomeostatError(
+      'USAGE',
+      `unknown family ${JSON.stringify(family)}; use one of ${FAMILIES.map((x) => x.family).join(', ')}`,
+      { field: 'family' },
+    );
   return f;
 }
