@@ -130,6 +130,7 @@ function finishTenants(
   const end = start + seconds * 1000;
   const names = p.tenants.map((t) => t.name);
   const victims = names.filter((n) => n !== p.noisy);
+  const victimIndices = victims.map((v) => names.indexOf(v));
 
   const finals = loop.finals();
   const tenantIn = (name: string) =>
@@ -158,7 +159,7 @@ function finishTenants(
       unit: 'ms',
       points: windowP99(
         model.truth,
-        victims.map((v) => names.indexOf(v)),
+        victimIndices,
         start,
         seconds,
       ),
@@ -168,7 +169,7 @@ function finishTenants(
       unit: 'ms',
       points: windowP99(
         model.truth,
-        victims.map((v) => names.indexOf(v)),
+        victimIndices,
         start,
         seconds,
         TENANTS_ROLLING_WINDOWS,
