@@ -48,7 +48,8 @@ function withRatios(points: readonly ContentionSweepPoint[]): Row[] {
 function expectations(rows: readonly Row[]): { name: string; holds: boolean; detail: string }[] {
   const at = (s: ContentionStrategy, n: number): Row => rows.find((r) => r.strategy === s && r.clients === n) as Row;
   const every = (pred: (n: number) => boolean): boolean => CLIENT_COUNTS.every(pred);
-  const worstJitter = (n: number): number => Math.max(...(['full', 'equal', 'decorrelated'] as const).map((s) => at(s, n).meanCalls));
+  const worstJitter = (n: number): number =>
+    Math.max(...(['full', 'equal', 'decorrelated'] as const).map((s) => at(s, n).meanCalls));
   return [
     {
       name: 'full jitter makes fewer calls than no jitter at every client count',
@@ -58,12 +59,21 @@ function expectations(rows: readonly Row[]): { name: string; holds: boolean; det
     {
       name: 'no jitter makes the most calls of the backoff strategies at every client count',
       holds: every((n) => at('none', n).meanCalls > worstJitter(n)),
-      detail: CLIENT_COUNTS.map((n) => `${n}: none ${at('none', n).meanCalls.toFixed(0)} vs max jitter ${worstJitter(n).toFixed(0)}`).join(', '),
+      detail: CLIENT_COUNTS.map(
+        (n) => `${n}: none ${at('none', n).meanCalls.toFixed(0)} vs max jitter ${worstJitter(n).toFixed(0)}`,
+      ).join(', '),
     },
     {
       name: 'equal and decorrelated make at most 1.25x the calls of full jitter at every client count',
-      holds: every((n) => at('equal', n).meanCalls <= 1.25 * at('full', n).meanCalls && at('decorrelated', n).meanCalls <= 1.25 * at('full', n).meanCalls),
-      detail: CLIENT_COUNTS.map((n) => `${n}: equal ${(at('equal', n).meanCalls / at('full', n).meanCalls).toFixed(2)}, decorr ${(at('decorrelated', n).meanCalls / at('full', n).meanCalls).toFixed(2)}`).join('; '),
+      holds: every(
+        (n) =>
+          at('equal', n).meanCalls <= 1.25 * at('full', n).meanCalls &&
+          at('decorrelated', n).meanCalls <= 1.25 * at('full', n).meanCalls,
+      ),
+      detail: CLIENT_COUNTS.map(
+        (n) =>
+          `${n}: equal ${(at('equal', n).meanCalls / at('full', n).meanCalls).toFixed(2)}, decorr ${(at('decorrelated', n).meanCalls / at('full', n).meanCalls).toFixed(2)}`,
+      ).join('; '),
     },
   ];
 }

@@ -36,7 +36,11 @@ function makeRecords(n: number): Telemetry[] {
       source: `worker-${Math.floor(rand() * 64)}`,
       metric: metrics[Math.floor(rand() * metrics.length)],
       value: Math.round(rand() * 1e6) / 100,
-      tags: { service: 'search', tenant: `tenant-${Math.floor(rand() * 16)}`, role: rand() < 0.5 ? 'primary' : 'replica' },
+      tags: {
+        service: 'search',
+        tenant: `tenant-${Math.floor(rand() * 16)}`,
+        role: rand() < 0.5 ? 'primary' : 'replica',
+      },
     });
   }
   return out;
@@ -85,8 +89,11 @@ async function main(): Promise<void> {
   const avroRatio = by['avro: homeostat decodeSync'] / by['avro: avsc fromBuffer (baseline)'];
   const jsonRatio = by['json: homeostat decodeSync'] / by['json: JSON.parse (baseline)'];
 
-  for (const r of results) console.log(`${r.label.padEnd(36)} ${r.perSec.toLocaleString('en-US').padStart(12)} records/s`);
-  console.log(`avro decode vs avsc fromBuffer: ${avroRatio.toFixed(2)}x  (target ${TARGET_AVRO_PER_SEC.toLocaleString('en-US')}/s: ${by['avro: homeostat decodeSync'] >= TARGET_AVRO_PER_SEC ? 'met' : 'MISSED'})`);
+  for (const r of results)
+    console.log(`${r.label.padEnd(36)} ${r.perSec.toLocaleString('en-US').padStart(12)} records/s`);
+  console.log(
+    `avro decode vs avsc fromBuffer: ${avroRatio.toFixed(2)}x  (target ${TARGET_AVRO_PER_SEC.toLocaleString('en-US')}/s: ${by['avro: homeostat decodeSync'] >= TARGET_AVRO_PER_SEC ? 'met' : 'MISSED'})`,
+  );
   console.log(`json decode vs JSON.parse:      ${jsonRatio.toFixed(2)}x`);
 
   const out = {
@@ -99,7 +106,10 @@ async function main(): Promise<void> {
     avroBytesPerRecord: Math.round(avro.reduce((s, b) => s + b.length, 0) / avro.length),
     jsonBytesPerRecord: Math.round(json.reduce((s, b) => s + b.length, 0) / json.length),
     results,
-    ratios: { avroDecodeVsAvscFromBuffer: Number(avroRatio.toFixed(3)), jsonDecodeVsJsonParse: Number(jsonRatio.toFixed(3)) },
+    ratios: {
+      avroDecodeVsAvscFromBuffer: Number(avroRatio.toFixed(3)),
+      jsonDecodeVsJsonParse: Number(jsonRatio.toFixed(3)),
+    },
     target: { avroDecodePerSec: TARGET_AVRO_PER_SEC, met: by['avro: homeostat decodeSync'] >= TARGET_AVRO_PER_SEC },
   };
   const file = writeResult('codec', out);

@@ -9,6 +9,10 @@ parentPort?.on('message', (task: CellTask) => {
   try {
     parentPort?.postMessage({ ok: true, result: runCell(task) });
   } catch (err) {
-    parentPort?.postMessage({ ok: false, task, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    parentPort?.postMessage({
+      ok: false,
+      task,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
   }
 });

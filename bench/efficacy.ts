@@ -16,7 +16,19 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { writeReport } from '../src/report';
-import { FULL_PLAN, QUICK_PLAN, README_VARIANTS, readmeTable, runStudy, studyReport, studySummaryLines, type CellResult, type CellTask, type SeedOne, type StudyResult } from '../src/sim/study';
+import {
+  FULL_PLAN,
+  QUICK_PLAN,
+  README_VARIANTS,
+  readmeTable,
+  runStudy,
+  studyReport,
+  studySummaryLines,
+  type CellResult,
+  type CellTask,
+  type SeedOne,
+  type StudyResult,
+} from '../src/sim/study';
 import { argFlag, argNumber, writeResult } from './lib/results';
 
 /** The worker module is TypeScript: each thread registers tsx's require hook, then loads it. */
@@ -25,7 +37,10 @@ const WORKER_BOOT = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname
 type Reply = { ok: true; result: CellResult } | { ok: false; task: CellTask; error: string };
 
 /** Runs cells on a pool of worker threads, longest-first is not needed: cells are many and small. */
-function pool(size: number): { run: (tasks: readonly CellTask[]) => Promise<CellResult[]>; close: () => Promise<void> } {
+function pool(size: number): {
+  run: (tasks: readonly CellTask[]) => Promise<CellResult[]>;
+  close: () => Promise<void>;
+} {
   const workers = Array.from({ length: size }, () => new Worker(WORKER_BOOT, { eval: true }));
   async function run(tasks: readonly CellTask[]): Promise<CellResult[]> {
     const out: CellResult[] = [];
@@ -49,7 +64,8 @@ function pool(size: number): { run: (tasks: readonly CellTask[]) => Promise<Cell
                 return;
               }
               out.push(m.result);
-              if (out.length % 200 === 0 || out.length === tasks.length) process.stderr.write(`  ${out.length}/${tasks.length} runs\n`);
+              if (out.length % 200 === 0 || out.length === tasks.length)
+                process.stderr.write(`  ${out.length}/${tasks.length} runs\n`);
               feed();
             };
             w.on('message', onMessage);
@@ -89,12 +105,26 @@ async function main(): Promise<void> {
   }
   const elapsedMs = performance.now() - t0;
   const command = `npm run bench:efficacy${quick ? ' -- --quick' : ''}`;
-  const file = writeResult(quick ? 'efficacy-quick' : 'efficacy', { command, quick, workers: threads, elapsedMs: Math.round(elapsedMs), ...result });
+  const file = writeResult(quick ? 'efficacy-quick' : 'efficacy', {
+    command,
+    quick,
+    workers: threads,
+    elapsedMs: Math.round(elapsedMs),
+    ...result,
+  });
   const html = join(__dirname, '..', 'out', quick ? 'efficacy-quick.html' : 'efficacy.html');
-  await writeReport(html, studyReport(result, `${command}: ${result.cells} simulated runs, seeds ${[...plan.training, ...plan.heldOut].join(', ')}`));
+  await writeReport(
+    html,
+    studyReport(
+      result,
+      `${command}: ${result.cells} simulated runs, seeds ${[...plan.training, ...plan.heldOut].join(', ')}`,
+    ),
+  );
   for (const line of studySummaryLines(result)) console.log(line);
   if (!quick) console.log(`\nREADME table (seed 1, range over seeds 1–12):\n${readmeTable(result, seedOneOf(result))}`);
-  console.log(`\n${result.cells} runs in ${(elapsedMs / 1000).toFixed(1)} s on ${threads} worker threads (aim: under 10 min on 2 cores) → ${file}, ${html}`);
+  console.log(
+    `\n${result.cells} runs in ${(elapsedMs / 1000).toFixed(1)} s on ${threads} worker threads (aim: under 10 min on 2 cores) → ${file}, ${html}`,
+  );
 }
 
 main().catch((err: unknown) => {

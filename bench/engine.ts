@@ -51,7 +51,8 @@ function createSource(): { next(count: number): EngineInput[] } {
         const metric = METRICS[mi];
         const ts = t0 + Math.floor((i * 1000) / EVENTS_PER_SEC) - Math.floor(rnd() * 500);
         let value: number;
-        if (mi === 0) value = Math.exp(3 + 0.8 * gaussian(rnd)); // log-normal latency, ms
+        if (mi === 0)
+          value = Math.exp(3 + 0.8 * gaussian(rnd)); // log-normal latency, ms
         else if (mi === 1) value = Math.floor(rnd() * 50);
         else if (mi === 2) value = rnd();
         else if (mi === 3) value = 1 + Math.floor(rnd() * 10);

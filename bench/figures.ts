@@ -10,24 +10,35 @@
  */
 import { at, type FigureSpec, type Json, type RunColumn } from './lib/figure-summary';
 
-const size = (key: string, n: number) => (r: Json): boolean => at(r, key) === n;
-const ofFormat = (format: string, ...path: string[]) => (r: Json): number | undefined => {
-  const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.format === format);
-  return hit === undefined ? undefined : at(hit, ...path);
-};
-const phase = (name: string, key: string) => (r: Json): number | undefined => {
-  const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.name === name);
-  return hit === undefined ? undefined : at(hit, key);
-};
+const size =
+  (key: string, n: number) =>
+  (r: Json): boolean =>
+    at(r, key) === n;
+const ofFormat =
+  (format: string, ...path: string[]) =>
+  (r: Json): number | undefined => {
+    const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.format === format);
+    return hit === undefined ? undefined : at(hit, ...path);
+  };
+const phase =
+  (name: string, key: string) =>
+  (r: Json): number | undefined => {
+    const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.name === name);
+    return hit === undefined ? undefined : at(hit, key);
+  };
 /** A value of the run's result for `series` active series (the memory and stage-two benches). */
-const ofSeries = (series: number, pick: (x: Json) => number | undefined) => (r: Json): number | undefined => {
-  const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.series === series);
-  return hit === undefined ? undefined : pick(hit);
-};
-const codec = (label: string) => (r: Json): number | undefined => {
-  const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.label === label);
-  return hit === undefined ? undefined : at(hit, 'perSec');
-};
+const ofSeries =
+  (series: number, pick: (x: Json) => number | undefined) =>
+  (r: Json): number | undefined => {
+    const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.series === series);
+    return hit === undefined ? undefined : pick(hit);
+  };
+const codec =
+  (label: string) =>
+  (r: Json): number | undefined => {
+    const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.label === label);
+    return hit === undefined ? undefined : at(hit, 'perSec');
+  };
 
 /** The engine's packed series state (commit 28c906e): earlier engine, replay and memory runs measured the old one. */
 const PACKED_STATE = '2026-11-27T15:00:00Z';
@@ -40,53 +51,311 @@ const pipeline = size('n', 1_000_000);
 const latency = (r: Json): boolean => (at(r, 'commands') ?? 0) >= 200;
 
 export const FIGURES: readonly FigureSpec[] = [
-  { id: 'engine.tumbling', bench: 'engine', unit: 'perSec', since: PACKED_STATE, select: engine, value: (r) => at(r, 'eventsPerSec'), aim: { atLeast: 2e6 } },
-  { id: 'engine.tumbling.cpu', bench: 'engine', unit: 'perSec', since: PACKED_STATE, select: engine, value: (r) => at(r, 'cpuEventsPerSec') },
-  { id: 'engine.hopping', bench: 'engine-hopping', unit: 'perSec', since: PACKED_STATE, select: engine, value: (r) => at(r, 'eventsPerSec'), aim: { atLeast: 2e6 } },
-  { id: 'engine.hopping.cpu', bench: 'engine-hopping', unit: 'perSec', since: PACKED_STATE, select: engine, value: (r) => at(r, 'cpuEventsPerSec') },
-  { id: 'replay.core', bench: 'replay', unit: 'perSec', since: PACKED_STATE, select: replay, value: (r) => at(r, 'pipeline', 'eventsPerSec'), aim: { atLeast: 1e6 } },
-  { id: 'replay.core.cpu', bench: 'replay', unit: 'perSec', since: PACKED_STATE, select: replay, value: (r) => at(r, 'pipeline', 'cpuEventsPerSec'), aim: { atLeast: 1e6 } },
-  { id: 'replay.file', bench: 'replay', unit: 'perSec', since: PACKED_STATE, select: replay, value: (r) => at(r, 'file', 'eventsPerSec'), aim: { atLeast: 1e6 } },
-  { id: 'replay.file.cpu', bench: 'replay', unit: 'perSec', since: PACKED_STATE, select: replay, value: (r) => at(r, 'file', 'cpuEventsPerSec'), aim: { atLeast: 1e6 } },
-  { id: 'replay.file.vsJsonParse', bench: 'replay', unit: 'ratio', since: PACKED_STATE, select: replay, value: (r) => at(r, 'file', 'ratioToJsonParse') },
-  { id: 'codec.avro', bench: 'codec', unit: 'perSec', select: size('records', 100_000), value: codec('avro: homeostat decodeSync'), aim: { atLeast: 150_000 } },
-  { id: 'codec.avro.vsAvsc', bench: 'codec', unit: 'ratio', select: size('records', 100_000), value: (r) => at(r, 'ratios', 'avroDecodeVsAvscFromBuffer') },
-  { id: 'pipeline.avro', bench: 'pipeline', unit: 'perSec', since: PACKED_STATE, select: pipeline, value: ofFormat('avro', 'pipeline', 'eventsPerSec'), aim: { atLeast: 150_000 } },
-  { id: 'pipeline.json', bench: 'pipeline', unit: 'perSec', since: PACKED_STATE, select: pipeline, value: ofFormat('json', 'pipeline', 'eventsPerSec') },
-  { id: 'pipeline.avro.vsRaw', bench: 'pipeline', unit: 'ratio', since: PACKED_STATE, select: pipeline, value: ofFormat('avro', 'ratioVsRaw'), aim: { atLeast: 0.8 } },
-  { id: 'pipeline.json.vsRaw', bench: 'pipeline', unit: 'ratio', since: PACKED_STATE, select: pipeline, value: ofFormat('json', 'ratioVsRaw') },
-  { id: 'pipeline.avro.raw', bench: 'pipeline', unit: 'perSec', since: PACKED_STATE, select: pipeline, value: ofFormat('avro', 'raw', 'eventsPerSec') },
-  { id: 'scaleout.single', bench: 'scale-out', unit: 'perSec', select: pipeline, value: phase('single', 'eventsPerSec') },
-  { id: 'scaleout.shared1', bench: 'scale-out', unit: 'perSec', select: pipeline, value: phase('shared-1', 'eventsPerSec') },
-  { id: 'scaleout.shared2', bench: 'scale-out', unit: 'perSec', select: pipeline, value: phase('shared-2', 'eventsPerSec') },
-  { id: 'scaleout.shared1.ratio', bench: 'scale-out', unit: 'ratio', select: pipeline, value: phase('shared-1', 'ratioToSingle') },
-  { id: 'scaleout.shared2.ratio', bench: 'scale-out', unit: 'ratio', select: pipeline, value: phase('shared-2', 'ratioToSingle') },
-  { id: 'latency.p50', bench: 'latency', unit: 'ms', since: TX_RETRY, select: latency, value: (r) => at(r, 'latencyMs', 'p50') },
-  { id: 'latency.p99', bench: 'latency', unit: 'ms', since: TX_RETRY, select: latency, value: (r) => at(r, 'latencyMs', 'p99'), aim: { atMost: 100 } },
-  { id: 'latency.p99.vsTx', bench: 'latency', unit: 'ratio', since: TX_RETRY, select: latency, value: (r) => at(r, 'ratioP99VsBaseline') },
-  { id: 'latency-scale-out.p50', bench: 'latency-scale-out', unit: 'ms', since: TX_RETRY, select: latency, value: (r) => at(r, 'latencyMs', 'p50') },
-  { id: 'latency-scale-out.p99', bench: 'latency-scale-out', unit: 'ms', since: TX_RETRY, select: latency, value: (r) => at(r, 'latencyMs', 'p99'), aim: { atMost: 100 } },
-  { id: 'memory.10k', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: ofSeries(10_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
-  { id: 'memory.100k', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: ofSeries(100_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
-  { id: 'memory.1m', bench: 'memory', unit: 'bytes', since: PACKED_STATE, value: ofSeries(1_000_000, (x) => at(x, 'engine', 'bytesPerSeries')), aim: { atMost: 1024 } },
-  { id: 'memory.10k.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: ofSeries(10_000, (x) => at(x, 'ratio')) },
-  { id: 'memory.100k.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: ofSeries(100_000, (x) => at(x, 'ratio')) },
-  { id: 'memory.1m.vsMap', bench: 'memory', unit: 'ratio', since: PACKED_STATE, value: ofSeries(1_000_000, (x) => at(x, 'ratio')) },
-  { id: 'producer.sdk', bench: 'producer', unit: 'perSec', select: size('samples', 1_000_000), value: (r) => at(r, 'sdk', 'perSec') },
-  { id: 'producer.raw', bench: 'producer', unit: 'perSec', select: size('samples', 1_000_000), value: (r) => at(r, 'raw', 'perSec') },
-  { id: 'producer.vsRaw', bench: 'producer', unit: 'ratio', select: size('samples', 1_000_000), value: (r) => at(r, 'throughputRatio') },
-  { id: 'producer.smallBound.vsRaw', bench: 'producer', unit: 'ratio', select: size('samples', 1_000_000), value: (r) => at(r, 'throughputRatioSmallBound') },
+  {
+    id: 'engine.tumbling',
+    bench: 'engine',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: engine,
+    value: (r) => at(r, 'eventsPerSec'),
+    aim: { atLeast: 2e6 },
+  },
+  {
+    id: 'engine.tumbling.cpu',
+    bench: 'engine',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: engine,
+    value: (r) => at(r, 'cpuEventsPerSec'),
+  },
+  {
+    id: 'engine.hopping',
+    bench: 'engine-hopping',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: engine,
+    value: (r) => at(r, 'eventsPerSec'),
+    aim: { atLeast: 2e6 },
+  },
+  {
+    id: 'engine.hopping.cpu',
+    bench: 'engine-hopping',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: engine,
+    value: (r) => at(r, 'cpuEventsPerSec'),
+  },
+  {
+    id: 'replay.core',
+    bench: 'replay',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: replay,
+    value: (r) => at(r, 'pipeline', 'eventsPerSec'),
+    aim: { atLeast: 1e6 },
+  },
+  {
+    id: 'replay.core.cpu',
+    bench: 'replay',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: replay,
+    value: (r) => at(r, 'pipeline', 'cpuEventsPerSec'),
+    aim: { atLeast: 1e6 },
+  },
+  {
+    id: 'replay.file',
+    bench: 'replay',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: replay,
+    value: (r) => at(r, 'file', 'eventsPerSec'),
+    aim: { atLeast: 1e6 },
+  },
+  {
+    id: 'replay.file.cpu',
+    bench: 'replay',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: replay,
+    value: (r) => at(r, 'file', 'cpuEventsPerSec'),
+    aim: { atLeast: 1e6 },
+  },
+  {
+    id: 'replay.file.vsJsonParse',
+    bench: 'replay',
+    unit: 'ratio',
+    since: PACKED_STATE,
+    select: replay,
+    value: (r) => at(r, 'file', 'ratioToJsonParse'),
+  },
+  {
+    id: 'codec.avro',
+    bench: 'codec',
+    unit: 'perSec',
+    select: size('records', 100_000),
+    value: codec('avro: homeostat decodeSync'),
+    aim: { atLeast: 150_000 },
+  },
+  {
+    id: 'codec.avro.vsAvsc',
+    bench: 'codec',
+    unit: 'ratio',
+    select: size('records', 100_000),
+    value: (r) => at(r, 'ratios', 'avroDecodeVsAvscFromBuffer'),
+  },
+  {
+    id: 'pipeline.avro',
+    bench: 'pipeline',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: pipeline,
+    value: ofFormat('avro', 'pipeline', 'eventsPerSec'),
+    aim: { atLeast: 150_000 },
+  },
+  {
+    id: 'pipeline.json',
+    bench: 'pipeline',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: pipeline,
+    value: ofFormat('json', 'pipeline', 'eventsPerSec'),
+  },
+  {
+    id: 'pipeline.avro.vsRaw',
+    bench: 'pipeline',
+    unit: 'ratio',
+    since: PACKED_STATE,
+    select: pipeline,
+    value: ofFormat('avro', 'ratioVsRaw'),
+    aim: { atLeast: 0.8 },
+  },
+  {
+    id: 'pipeline.json.vsRaw',
+    bench: 'pipeline',
+    unit: 'ratio',
+    since: PACKED_STATE,
+    select: pipeline,
+    value: ofFormat('json', 'ratioVsRaw'),
+  },
+  {
+    id: 'pipeline.avro.raw',
+    bench: 'pipeline',
+    unit: 'perSec',
+    since: PACKED_STATE,
+    select: pipeline,
+    value: ofFormat('avro', 'raw', 'eventsPerSec'),
+  },
+  {
+    id: 'scaleout.single',
+    bench: 'scale-out',
+    unit: 'perSec',
+    select: pipeline,
+    value: phase('single', 'eventsPerSec'),
+  },
+  {
+    id: 'scaleout.shared1',
+    bench: 'scale-out',
+    unit: 'perSec',
+    select: pipeline,
+    value: phase('shared-1', 'eventsPerSec'),
+  },
+  {
+    id: 'scaleout.shared2',
+    bench: 'scale-out',
+    unit: 'perSec',
+    select: pipeline,
+    value: phase('shared-2', 'eventsPerSec'),
+  },
+  {
+    id: 'scaleout.shared1.ratio',
+    bench: 'scale-out',
+    unit: 'ratio',
+    select: pipeline,
+    value: phase('shared-1', 'ratioToSingle'),
+  },
+  {
+    id: 'scaleout.shared2.ratio',
+    bench: 'scale-out',
+    unit: 'ratio',
+    select: pipeline,
+    value: phase('shared-2', 'ratioToSingle'),
+  },
+  {
+    id: 'latency.p50',
+    bench: 'latency',
+    unit: 'ms',
+    since: TX_RETRY,
+    select: latency,
+    value: (r) => at(r, 'latencyMs', 'p50'),
+  },
+  {
+    id: 'latency.p99',
+    bench: 'latency',
+    unit: 'ms',
+    since: TX_RETRY,
+    select: latency,
+    value: (r) => at(r, 'latencyMs', 'p99'),
+    aim: { atMost: 100 },
+  },
+  {
+    id: 'latency.p99.vsTx',
+    bench: 'latency',
+    unit: 'ratio',
+    since: TX_RETRY,
+    select: latency,
+    value: (r) => at(r, 'ratioP99VsBaseline'),
+  },
+  {
+    id: 'latency-scale-out.p50',
+    bench: 'latency-scale-out',
+    unit: 'ms',
+    since: TX_RETRY,
+    select: latency,
+    value: (r) => at(r, 'latencyMs', 'p50'),
+  },
+  {
+    id: 'latency-scale-out.p99',
+    bench: 'latency-scale-out',
+    unit: 'ms',
+    since: TX_RETRY,
+    select: latency,
+    value: (r) => at(r, 'latencyMs', 'p99'),
+    aim: { atMost: 100 },
+  },
+  {
+    id: 'memory.10k',
+    bench: 'memory',
+    unit: 'bytes',
+    since: PACKED_STATE,
+    value: ofSeries(10_000, (x) => at(x, 'engine', 'bytesPerSeries')),
+    aim: { atMost: 1024 },
+  },
+  {
+    id: 'memory.100k',
+    bench: 'memory',
+    unit: 'bytes',
+    since: PACKED_STATE,
+    value: ofSeries(100_000, (x) => at(x, 'engine', 'bytesPerSeries')),
+    aim: { atMost: 1024 },
+  },
+  {
+    id: 'memory.1m',
+    bench: 'memory',
+    unit: 'bytes',
+    since: PACKED_STATE,
+    value: ofSeries(1_000_000, (x) => at(x, 'engine', 'bytesPerSeries')),
+    aim: { atMost: 1024 },
+  },
+  {
+    id: 'memory.10k.vsMap',
+    bench: 'memory',
+    unit: 'ratio',
+    since: PACKED_STATE,
+    value: ofSeries(10_000, (x) => at(x, 'ratio')),
+  },
+  {
+    id: 'memory.100k.vsMap',
+    bench: 'memory',
+    unit: 'ratio',
+    since: PACKED_STATE,
+    value: ofSeries(100_000, (x) => at(x, 'ratio')),
+  },
+  {
+    id: 'memory.1m.vsMap',
+    bench: 'memory',
+    unit: 'ratio',
+    since: PACKED_STATE,
+    value: ofSeries(1_000_000, (x) => at(x, 'ratio')),
+  },
+  {
+    id: 'producer.sdk',
+    bench: 'producer',
+    unit: 'perSec',
+    select: size('samples', 1_000_000),
+    value: (r) => at(r, 'sdk', 'perSec'),
+  },
+  {
+    id: 'producer.raw',
+    bench: 'producer',
+    unit: 'perSec',
+    select: size('samples', 1_000_000),
+    value: (r) => at(r, 'raw', 'perSec'),
+  },
+  {
+    id: 'producer.vsRaw',
+    bench: 'producer',
+    unit: 'ratio',
+    select: size('samples', 1_000_000),
+    value: (r) => at(r, 'throughputRatio'),
+  },
+  {
+    id: 'producer.smallBound.vsRaw',
+    bench: 'producer',
+    unit: 'ratio',
+    select: size('samples', 1_000_000),
+    value: (r) => at(r, 'throughputRatioSmallBound'),
+  },
   {
     id: 'backoff.full50.calls',
     bench: 'backoff',
     unit: 'ratio',
-    value: (r) => at((Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.strategy === 'full' && x.clients === 50) ?? {}, 'callsRatio'),
+    value: (r) =>
+      at(
+        (Array.isArray(r.results) ? (r.results as Json[]) : []).find(
+          (x) => x.strategy === 'full' && x.clients === 50,
+        ) ?? {},
+        'callsRatio',
+      ),
   },
   { id: 'report.renderMs', bench: 'report-sample', unit: 'ms', value: (r) => at(r, 'renderMs') },
   { id: 'report.vsJson', bench: 'report-sample', unit: 'ratio', value: (r) => at(r, 'renderVsJsonRatio') },
 ];
 
-const lat = (key: string, q: string): RunColumn['value'] => (r) => at(r, key, q);
+const lat =
+  (key: string, q: string): RunColumn['value'] =>
+  (r) =>
+    at(r, key, q);
 const latencyColumns: RunColumn[] = [
   { title: 'commands', unit: 'count', value: (r) => at(r, 'latencyMs', 'n') },
   { title: 'p50', unit: 'ms', value: lat('latencyMs', 'p50') },
@@ -100,7 +369,9 @@ const latencyColumns: RunColumn[] = [
 ];
 
 /** A document table: figures filled into a template, or one row per recorded run of a bench. */
-export type DocTable = { name: string; file: string } & ({ template: string } | { bench: string; columns: readonly RunColumn[]; select?: (r: Json) => boolean });
+export type DocTable = { name: string; file: string } & (
+  { template: string } | { bench: string; columns: readonly RunColumn[]; select?: (r: Json) => boolean }
+);
 
 /** Tables rendered into the docs, by region name; each lives in one file between its markers. */
 export const TABLES: readonly DocTable[] = [
@@ -183,7 +454,13 @@ export const TABLES: readonly DocTable[] = [
     ],
   },
   { name: 'runs-latency', file: 'docs/benchmarks.md', bench: 'latency', select: latency, columns: latencyColumns },
-  { name: 'runs-latency-scale-out', file: 'docs/benchmarks.md', bench: 'latency-scale-out', select: latency, columns: latencyColumns },
+  {
+    name: 'runs-latency-scale-out',
+    file: 'docs/benchmarks.md',
+    bench: 'latency-scale-out',
+    select: latency,
+    columns: latencyColumns,
+  },
   {
     name: 'runs-memory',
     file: 'docs/benchmarks.md',
@@ -236,7 +513,11 @@ export const TABLES: readonly DocTable[] = [
     bench,
     select: engine,
     columns: [
-      { title: `${bench === 'engine' ? 'tumbling' : 'hopping'} events/s`, unit: 'perSec', value: (r: Json) => at(r, 'eventsPerSec') },
+      {
+        title: `${bench === 'engine' ? 'tumbling' : 'hopping'} events/s`,
+        unit: 'perSec',
+        value: (r: Json) => at(r, 'eventsPerSec'),
+      },
       { title: 'per CPU-s', unit: 'perSec', value: (r: Json) => at(r, 'cpuEventsPerSec') },
     ] satisfies RunColumn[],
   })),

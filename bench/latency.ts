@@ -94,8 +94,16 @@ function stats(xs: number[]): { n: number; p50: number; p90: number; p99: number
 }
 
 /** A read_committed consumer from the start of `topic`; `onBatch` gets the wall time of arrival first. */
-async function watch(kafka: Kafka, topic: string, onBatch: (at: number, values: Buffer[]) => void | Promise<void>): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: randomName('bench-watch'), readUncommitted: false, maxWaitTimeInMs: 1000 });
+async function watch(
+  kafka: Kafka,
+  topic: string,
+  onBatch: (at: number, values: Buffer[]) => void | Promise<void>,
+): Promise<Consumer> {
+  const consumer = kafka.consumer({
+    groupId: randomName('bench-watch'),
+    readUncommitted: false,
+    maxWaitTimeInMs: 1000,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -116,7 +124,9 @@ async function baseline(kafka: Kafka, topic: string): Promise<number[]> {
   const consumer = await watch(kafka, topic, (at, values) => {
     for (const v of values) arrivals.set(v.toString(), at);
   });
-  const producer = kafka.producer(producerConfig({ transactionalId: randomName('bench-baseline-tx'), idempotent: true, maxInFlightRequests: 1 }));
+  const producer = kafka.producer(
+    producerConfig({ transactionalId: randomName('bench-baseline-tx'), idempotent: true, maxInFlightRequests: 1 }),
+  );
   await producer.connect();
   const out: number[] = [];
   try {
@@ -181,20 +191,35 @@ async function main(): Promise<void> {
 
     const base = await baseline(kafka, probeTopic);
     const baseStats = stats(base);
-    console.log(`baseline: transactional produce → read_committed consumer  p50 ${baseStats.p50} ms  p99 ${baseStats.p99} ms  (n=${baseStats.n})`);
+    console.log(
+      `baseline: transactional produce → read_committed consumer  p50 ${baseStats.p50} ms  p99 ${baseStats.p99} ms  (n=${baseStats.n})`,
+    );
 
     // The decision path, as src/cli/run.ts wires it.
     const metrics = createMetrics();
     const resolver = createRegistryResolver(config.registry);
     const policies = createPolicies(config.policies);
-    const signing = loadSigningKey({ keyId: config.signing.keyId, env: { HOMEOSTAT_SIGNING_KEY: `base64:${SIGNING_KEY.toString('base64')}` } });
-    const decisionEngine = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+    const signing = loadSigningKey({
+      keyId: config.signing.keyId,
+      env: { HOMEOSTAT_SIGNING_KEY: `base64:${SIGNING_KEY.toString('base64')}` },
+    });
+    const decisionEngine = createDecisionEngine({
+      policies,
+      guardrails: config.guardrails,
+      modeOverride: config.mode ?? null,
+      signing,
+    });
     const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
     const decidedAt = new Map<string, number>();
     const extension = await createDecisionExtension({
       kafka: benchKafka(services.brokers),
       stage,
-      topics: { actions: config.topics.actions, decisions: config.topics.decisions, state: config.topics.state, outcomes: config.topics.outcomes },
+      topics: {
+        actions: config.topics.actions,
+        decisions: config.topics.decisions,
+        state: config.topics.state,
+        outcomes: config.topics.outcomes,
+      },
       format: config.actions.format,
       resolver,
       stateKey: `decisions/${config.kafka.groupId}/0`,
@@ -216,7 +241,16 @@ async function main(): Promise<void> {
       }
     });
 
-    const processor = createProcessorRunners({ extension, config, engine: engineConfigFrom(config), limits: config.limits, resolver, logger: silentLogger(), metrics, maxAheadMs: config.runner.maxAheadMs });
+    const processor = createProcessorRunners({
+      extension,
+      config,
+      engine: engineConfigFrom(config),
+      limits: config.limits,
+      resolver,
+      logger: silentLogger(),
+      metrics,
+      maxAheadMs: config.runner.maxAheadMs,
+    });
     const { runner } = processor;
     runnerHolder.stop = () => processor.stop();
     await processor.start();
@@ -233,12 +267,18 @@ async function main(): Promise<void> {
     const measured = () => seen.filter((s) => s.windowEnd > measuredFrom).length;
     try {
       let next = performance.now();
-      while (Date.now() - started < SECONDS * 1000 || (measured() < MIN_COMMANDS && Date.now() - started < 4 * SECONDS * 1000)) {
+      while (
+        Date.now() - started < SECONDS * 1000 ||
+        (measured() < MIN_COMMANDS && Date.now() - started < 4 * SECONDS * 1000)
+      ) {
         const ts = Date.now();
         const messages = [];
         for (let w = 0; w < WORKERS; w++) {
           const source = `worker-${w}`;
-          messages.push({ key: source, value: encodeTelemetryJson({ ts, source, metric: 'queue.depth', value: 120, tags: { role: 'worker' } }) });
+          messages.push({
+            key: source,
+            value: encodeTelemetryJson({ ts, source, metric: 'queue.depth', value: 120, tags: { role: 'worker' } }),
+          });
         }
         sends.push({ at: performance.timeOrigin + performance.now(), ts });
         await producer.send({ topic: config.topics.telemetry, messages });
@@ -255,7 +295,9 @@ async function main(): Promise<void> {
     runnerHolder.stop = undefined;
     const counters = runner.counters();
 
-    const rows = seen.filter((s) => s.windowEnd > measuredFrom && s.windowEnd + OOO + GRACE < sends[sends.length - 1].ts);
+    const rows = seen.filter(
+      (s) => s.windowEnd > measuredFrom && s.windowEnd + OOO + GRACE < sends[sends.length - 1].ts,
+    );
     const latency: number[] = [];
     const fromProduce: number[] = [];
     const decided: number[] = [];
@@ -286,8 +328,11 @@ async function main(): Promise<void> {
       commands: rows.length,
       windows: perWindow.size,
       duplicateCommandIds: seen.length - ids.size,
-      commandTypes: Object.fromEntries([...new Set(rows.map((r) => r.type))].map((t) => [t, rows.filter((r) => r.type === t).length])),
-      definition: 'latency = visible to a read_committed consumer − (windowEnd + allowedOutOfOrdernessMs + graceMs); ms',
+      commandTypes: Object.fromEntries(
+        [...new Set(rows.map((r) => r.type))].map((t) => [t, rows.filter((r) => r.type === t).length]),
+      ),
+      definition:
+        'latency = visible to a read_committed consumer − (windowEnd + allowedOutOfOrdernessMs + graceMs); ms',
       latencyMs: stats(latency),
       fromProduceMs: stats(fromProduce),
       closeToDecidedMs: stats(decided),
@@ -306,12 +351,15 @@ async function main(): Promise<void> {
         `  baseline (one transactional record → visible): p50 ${baseStats.p50}  p99 ${baseStats.p99} ms;  ratio p99 / baseline p99 = ${result.ratioP99VsBaseline}\n` +
         `  target p99 ≤ ${TARGET_P99_MS} ms: ${result.target.met ? 'met' : 'NOT met'}; duplicate command ids: ${result.duplicateCommandIds}`,
     );
-    if (rows.length < MIN_COMMANDS) console.log(`warning: only ${rows.length} commands measured (wanted ${MIN_COMMANDS})`);
+    if (rows.length < MIN_COMMANDS)
+      console.log(`warning: only ${rows.length} commands measured (wanted ${MIN_COMMANDS})`);
     console.log(`wrote ${writeResult(SCALE_OUT ? 'latency-scale-out' : 'latency', result)}`);
   } finally {
     await runnerHolder.stop?.().catch(() => undefined);
     await watcher?.disconnect().catch(() => undefined);
-    await deleteTopics(kafka, created).catch((err: unknown) => console.error(`could not delete the bench topics: ${(err as Error).message}`));
+    await deleteTopics(kafka, created).catch((err: unknown) =>
+      console.error(`could not delete the bench topics: ${(err as Error).message}`),
+    );
     services.release();
   }
 }

@@ -128,7 +128,8 @@ function measureEngine(series: number): ChildResult['engine'] {
   // Close the window (the watermark reaches its end + grace); its signals are dropped.
   const end = Math.floor(T0 / WINDOW_MS) * WINDOW_MS + WINDOW_MS;
   processor.step({ kind: 'tick', watermark: end + DEFAULT_ENGINE_CONFIG.window.graceMs }, out);
-  if (processor.counters().signals < series) throw new Error(`the window of ${series} series did not close: ${JSON.stringify(processor.counters())}`);
+  if (processor.counters().signals < series)
+    throw new Error(`the window of ${series} series did not close: ${JSON.stringify(processor.counters())}`);
   out.published.length = 0;
   out.finals.length = 0;
   const closed = gcAndRead();
@@ -143,7 +144,10 @@ function measureEngine(series: number): ChildResult['engine'] {
     rssBytesPerSeries: round((after.rss - before.rss) / series, 1),
     liveSeries: live,
     feedMs: round(feedMs, 0),
-    afterCloseBytesPerSeries: round((closed.heapUsed + closed.arrayBuffers - before.heapUsed - before.arrayBuffers) / series, 1),
+    afterCloseBytesPerSeries: round(
+      (closed.heapUsed + closed.arrayBuffers - before.heapUsed - before.arrayBuffers) / series,
+      1,
+    ),
   };
 }
 
@@ -172,7 +176,9 @@ function measureBaseline(series: number): ChildResult['baseline'] {
   }
   const after = gcAndRead();
   if (state.size !== series) throw new Error(`baseline holds ${state.size} series, expected ${series}`);
-  return { bytesPerSeries: round((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / series, 1) };
+  return {
+    bytesPerSeries: round((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / series, 1),
+  };
 }
 
 function child(series: number): void {
@@ -180,18 +186,37 @@ function child(series: number): void {
   // the baseline's Map is garbage by the time the engine's "before" is read.
   const baseline = measureBaseline(series);
   const engine = measureEngine(series);
-  const result: ChildResult = { series, samples: SAMPLES, engine, baseline, ratio: round(engine.bytesPerSeries / baseline.bytesPerSeries, 2) };
+  const result: ChildResult = {
+    series,
+    samples: SAMPLES,
+    engine,
+    baseline,
+    ratio: round(engine.bytesPerSeries / baseline.bytesPerSeries, 2),
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 function parent(): void {
   const results: ChildResult[] = [];
   for (const series of SIZES) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', ...process.execArgv, process.argv[1], '--child', String(series), '--samples', String(SAMPLES)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 20,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--max-old-space-size=8192',
+        ...process.execArgv,
+        process.argv[1],
+        '--child',
+        String(series),
+        '--samples',
+        String(SAMPLES),
+      ],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      },
+    );
     if (r.status !== 0) throw new Error(`the ${series}-series child failed (exit ${String(r.status)})`);
     const line = r.stdout.trim().split('\n').pop()!;
     const res = JSON.parse(line) as ChildResult;
@@ -205,12 +230,15 @@ function parent(): void {
   const worst = Math.max(...results.map((r) => r.engine.bytesPerSeries));
   const file = writeResult('memory', {
     samplesPerSeries: SAMPLES,
-    definition: 'bytes per series = Δ(heapUsed + arrayBuffers) after two forced GCs / live series; one open window per series',
+    definition:
+      'bytes per series = Δ(heapUsed + arrayBuffers) after two forced GCs / live series; one open window per series',
     baseline: 'Map<seriesKey, {count,sum,min,max}> fed the same records',
     results,
     target: { bytesPerSeries: TARGET_BYTES_PER_SERIES, met: worst <= TARGET_BYTES_PER_SERIES },
   });
-  console.log(`target ≤ ${TARGET_BYTES_PER_SERIES} B/series: ${worst <= TARGET_BYTES_PER_SERIES ? 'met' : 'NOT met'} (worst ${worst.toFixed(0)})\nwrote ${file}`);
+  console.log(
+    `target ≤ ${TARGET_BYTES_PER_SERIES} B/series: ${worst <= TARGET_BYTES_PER_SERIES ? 'met' : 'NOT met'} (worst ${worst.toFixed(0)})\nwrote ${file}`,
+  );
 }
 
 if (argFlag('child')) {

@@ -22,7 +22,14 @@
  * Writes bench/results/pipeline/<ISO time>.json. Deletes the topics it created.
  */
 import type { Consumer, Kafka } from 'kafkajs';
-import { HEADER_SIZE, createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, schemaType, subjectFor } from '../src/codec';
+import {
+  HEADER_SIZE,
+  createTelemetryAvroEncoder,
+  encodeTelemetryJson,
+  registerSchema,
+  schemaType,
+  subjectFor,
+} from '../src/codec';
 import { createRegistryResolver } from '../src/kafka/registry';
 import { createRunner, type RunnerCounters } from '../src/kafka/runner';
 import type { Telemetry } from '../src/model/telemetry';
@@ -32,7 +39,16 @@ import { silentLogger } from '../src/ops/logger';
 import { createMetrics } from '../src/ops/metrics';
 import { startCpuMeter } from './lib/cpu';
 import { startProfiler } from './lib/profiler';
-import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, produceBulk, randomName, topicRecordCount } from './lib/kafka';
+import {
+  benchConfig,
+  benchKafka,
+  benchTopics,
+  createTopics,
+  deleteTopics,
+  produceBulk,
+  randomName,
+  topicRecordCount,
+} from './lib/kafka';
 import { argFlag, argNumber, argString, perSec, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
 import { createFleet } from './lib/telemetry';
@@ -91,7 +107,13 @@ async function until(predicate: () => boolean, timeoutMs: number, everyMs = 5): 
 }
 
 /** A bare kafkajs consumer with the runner's consumer settings; `perMessage` null counts only. */
-async function rawConsume(kafka: Kafka, config: HomeostatConfig, topic: string, expected: number, perMessage: ((v: Buffer) => unknown) | null): Promise<Phase> {
+async function rawConsume(
+  kafka: Kafka,
+  config: HomeostatConfig,
+  topic: string,
+  expected: number,
+  perMessage: ((v: Buffer) => unknown) | null,
+): Promise<Phase> {
   const consumer: Consumer = kafka.consumer({
     groupId: randomName('bench-raw'),
     readUncommitted: false,
@@ -126,7 +148,8 @@ async function rawConsume(kafka: Kafka, config: HomeostatConfig, topic: string, 
     await finished;
     clearTimeout(timer);
     const ms = performance.now() - start;
-    if (count < expected) throw new Error(`raw consumer read ${count} of ${expected} records in ${PHASE_TIMEOUT_MS} ms`);
+    if (count < expected)
+      throw new Error(`raw consumer read ${count} of ${expected} records in ${PHASE_TIMEOUT_MS} ms`);
     if (perMessage !== null && sink !== count) throw new Error('a value did not decode');
     return phase(count, ms, cpu.read());
   } finally {
@@ -164,8 +187,10 @@ async function runPipeline(config: HomeostatConfig, expected: number, profileFil
     const used = cpu.read();
     if (profiler) console.log(`wrote ${await profiler.stop()}`);
     const counters = runner.counters();
-    if (!ok) throw new Error(`the pipeline consumed ${counters.consumed} of ${expected} records in ${PHASE_TIMEOUT_MS} ms`);
-    if (counters.consumed !== counters.aggregated + counters.late + counters.deadLettered) throw new Error(`accounting identity broken: ${JSON.stringify(counters)}`);
+    if (!ok)
+      throw new Error(`the pipeline consumed ${counters.consumed} of ${expected} records in ${PHASE_TIMEOUT_MS} ms`);
+    if (counters.consumed !== counters.aggregated + counters.late + counters.deadLettered)
+      throw new Error(`accounting identity broken: ${JSON.stringify(counters)}`);
     const hist = (await metrics.batchDurationSeconds.get()).values;
     const batches = hist.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
     const sumSec = hist.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
@@ -193,7 +218,13 @@ interface FormatResult {
   ratioVsDecode: number | null;
 }
 
-async function benchFormat(kafka: Kafka, brokers: string[], registryUrl: string, format: Format, created: string[]): Promise<FormatResult> {
+async function benchFormat(
+  kafka: Kafka,
+  brokers: string[],
+  registryUrl: string,
+  format: Format,
+  created: string[],
+): Promise<FormatResult> {
   const prefix = randomName(`bench-pipeline-${format}`);
   const topics = benchTopics(prefix);
   if (REUSE_TOPIC !== '') topics.telemetry = REUSE_TOPIC;
@@ -232,10 +263,17 @@ async function benchFormat(kafka: Kafka, brokers: string[], registryUrl: string,
   let decode: Phase | null = null;
   if (ONLY !== 'pipeline') {
     raw = await rawConsume(kafka, config, topics.telemetry, n, null);
-    console.log(`${format}: raw kafkajs consumer (count only)  ${perSec(raw.eventsPerSec)}  (${raw.ms.toFixed(0)} ms, ${perSec(raw.eventsPerCpuSec)} per CPU-s)`);
-    const decodeOne = format === 'avro' ? (v: Buffer) => type.fromBuffer(v.subarray(HEADER_SIZE)) as unknown : (v: Buffer) => JSON.parse(v.toString('utf8')) as unknown;
+    console.log(
+      `${format}: raw kafkajs consumer (count only)  ${perSec(raw.eventsPerSec)}  (${raw.ms.toFixed(0)} ms, ${perSec(raw.eventsPerCpuSec)} per CPU-s)`,
+    );
+    const decodeOne =
+      format === 'avro'
+        ? (v: Buffer) => type.fromBuffer(v.subarray(HEADER_SIZE)) as unknown
+        : (v: Buffer) => JSON.parse(v.toString('utf8')) as unknown;
     decode = await rawConsume(kafka, config, topics.telemetry, n, decodeOne);
-    console.log(`${format}: raw consumer + ${format === 'avro' ? 'avsc fromBuffer' : 'JSON.parse'}  ${perSec(decode.eventsPerSec)}  (${decode.ms.toFixed(0)} ms, ${perSec(decode.eventsPerCpuSec)} per CPU-s)`);
+    console.log(
+      `${format}: raw consumer + ${format === 'avro' ? 'avsc fromBuffer' : 'JSON.parse'}  ${perSec(decode.eventsPerSec)}  (${decode.ms.toFixed(0)} ms, ${perSec(decode.eventsPerCpuSec)} per CPU-s)`,
+    );
   }
   const pipeline = await runPipeline(config, n, PROFILE !== '' ? `${PROFILE}-${format}.cpuprofile` : '');
   const ratioVsRaw = raw ? round(pipeline.eventsPerSec / raw.eventsPerSec, 3) : null;
@@ -244,9 +282,21 @@ async function benchFormat(kafka: Kafka, brokers: string[], registryUrl: string,
     `${format}: homeostat pipeline  ${perSec(pipeline.eventsPerSec)}  (${pipeline.ms.toFixed(0)} ms, ${perSec(pipeline.eventsPerCpuSec)} per CPU-s; ` +
       `${pipeline.counters.transactions} transactions, ${pipeline.batches} batches of ${pipeline.meanBatchMs} ms, busy ${(pipeline.busyFraction * 100).toFixed(0)}%, ` +
       `${pipeline.counters.signalsWritten} signals)` +
-      (ratioVsRaw !== null ? `\n${format}: ratio pipeline/raw = ${ratioVsRaw}, pipeline/decode = ${ratioVsDecode}` : ''),
+      (ratioVsRaw !== null
+        ? `\n${format}: ratio pipeline/raw = ${ratioVsRaw}, pipeline/decode = ${ratioVsDecode}`
+        : ''),
   );
-  return { format, n, bytesPerRecord: bytes > 0 ? round(bytes / N, 1) : 0, produce, raw, decode, pipeline, ratioVsRaw, ratioVsDecode };
+  return {
+    format,
+    n,
+    bytesPerRecord: bytes > 0 ? round(bytes / N, 1) : 0,
+    produce,
+    raw,
+    decode,
+    pipeline,
+    ratioVsRaw,
+    ratioVsDecode,
+  };
 }
 
 async function main(): Promise<void> {
@@ -258,7 +308,9 @@ async function main(): Promise<void> {
   try {
     for (const f of formats) results.push(await benchFormat(kafka, services.brokers, services.registryUrl, f, created));
   } finally {
-    await deleteTopics(kafka, created).catch((err: unknown) => console.error(`could not delete the bench topics: ${(err as Error).message}`));
+    await deleteTopics(kafka, created).catch((err: unknown) =>
+      console.error(`could not delete the bench topics: ${(err as Error).message}`),
+    );
     services.release();
   }
   const avro = results.find((r) => r.format === 'avro');
@@ -267,7 +319,8 @@ async function main(): Promise<void> {
     series: SERIES,
     maxBytesPerPartition: MAX_BYTES,
     partitions: PARTITIONS,
-    statistic: 'one run per phase; wall time from group joined to last record (pipeline: to the commit that makes consumed = N)',
+    statistic:
+      'one run per phase; wall time from group joined to last record (pipeline: to the commit that makes consumed = N)',
     targets: {
       avroEventsPerSec: TARGET_EVENTS_PER_SEC,
       ratioVsRaw: TARGET_RATIO,

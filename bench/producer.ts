@@ -67,7 +67,14 @@ async function child(mode: Mode, topic: string, n: number): Promise<ChildResult>
   };
 
   if (mode !== 'raw') {
-    const p = createTelemetryProducer({ kafka: { brokers: BROKERS, clientId: 'bench-sdk' }, topic, source: 'worker-1', defaultTags: { service: 'search' }, maxBatchRecords: BATCH, maxBufferedRecords: BOUNDS[mode] });
+    const p = createTelemetryProducer({
+      kafka: { brokers: BROKERS, clientId: 'bench-sdk' },
+      topic,
+      source: 'worker-1',
+      defaultTags: { service: 'search' },
+      maxBatchRecords: BATCH,
+      maxBufferedRecords: BOUNDS[mode],
+    });
     await p.connect();
     const base = process.memoryUsage();
     const timer = setInterval(sample, 10);
@@ -82,11 +89,23 @@ async function child(mode: Mode, topic: string, n: number): Promise<ChildResult>
     sample();
     const s = p.stats();
     if (s.sent !== n) throw new Error(`SDK sent ${s.sent} of ${n} (dropped ${s.dropped}, invalid ${s.invalid})`);
-    return { mode, samples: n, seconds, perSec: n / seconds, baselineRssMB: base.rss / MB, peakRssMB: peakRss / MB, baselineHeapMB: base.heapUsed / MB, peakHeapMB: peakHeap / MB, sdkPeakBuffered: s.peakBuffered };
+    return {
+      mode,
+      samples: n,
+      seconds,
+      perSec: n / seconds,
+      baselineRssMB: base.rss / MB,
+      peakRssMB: peakRss / MB,
+      baselineHeapMB: base.heapUsed / MB,
+      peakHeapMB: peakHeap / MB,
+      sdkPeakBuffered: s.peakBuffered,
+    };
   }
 
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, logLevel: logLevel.WARN });
-  const producer = kafka.producer(producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
+  const producer = kafka.producer(
+    producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+  );
   await producer.connect();
   const base = process.memoryUsage();
   const timer = setInterval(sample, 10);
@@ -94,7 +113,13 @@ async function child(mode: Mode, topic: string, n: number): Promise<ChildResult>
   let batch: { key: string; value: Buffer }[] = [];
   for (let i = 0; i < n; i++) {
     const r = next(i);
-    const t: Telemetry = { ts: r.ts, source: 'worker-1', metric: r.metric, value: r.value, tags: { service: 'search', ...r.tags } };
+    const t: Telemetry = {
+      ts: r.ts,
+      source: 'worker-1',
+      metric: r.metric,
+      value: r.value,
+      tags: { service: 'search', ...r.tags },
+    };
     batch.push({ key: t.source, value: encodeTelemetryJson(t) });
     if (batch.length === BATCH || i === n - 1) {
       await producer.send({ topic, messages: batch, acks: -1 });
@@ -105,7 +130,16 @@ async function child(mode: Mode, topic: string, n: number): Promise<ChildResult>
   clearInterval(timer);
   sample();
   await producer.disconnect();
-  return { mode, samples: n, seconds, perSec: n / seconds, baselineRssMB: base.rss / MB, peakRssMB: peakRss / MB, baselineHeapMB: base.heapUsed / MB, peakHeapMB: peakHeap / MB };
+  return {
+    mode,
+    samples: n,
+    seconds,
+    perSec: n / seconds,
+    baselineRssMB: base.rss / MB,
+    peakRssMB: peakRss / MB,
+    baselineHeapMB: base.heapUsed / MB,
+    peakHeapMB: peakHeap / MB,
+  };
 }
 
 async function createTopic(topic: string): Promise<void> {
@@ -131,7 +165,11 @@ async function deleteTopic(topic: string): Promise<void> {
 }
 
 function runChild(mode: Mode, topic: string, n: number): ChildResult {
-  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--child', mode, topic, String(n)], { encoding: 'utf8', maxBuffer: 16 * MB, env: process.env });
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--child', mode, topic, String(n)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * MB,
+    env: process.env,
+  });
   if (r.status !== 0) throw new Error(`${mode} child failed (${r.status}): ${r.stderr}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as ChildResult;
@@ -159,14 +197,20 @@ async function main(): Promise<void> {
       await deleteTopic(topic).catch(() => undefined);
     }
   }
-  const best = (mode: Mode): ChildResult => results.filter((r) => r.mode === mode).sort((a, b) => b.perSec - a.perSec)[0];
+  const best = (mode: Mode): ChildResult =>
+    results.filter((r) => r.mode === mode).sort((a, b) => b.perSec - a.perSec)[0];
   const sdk = best('sdk');
   const sdkSmall = best('sdk-small');
   const raw = best('raw');
   const ratio = sdk.perSec / raw.perSec;
-  const extra = (r: ChildResult): string => `+${(r.peakRssMB - r.baselineRssMB).toFixed(0)} MB RSS, +${(r.peakHeapMB - r.baselineHeapMB).toFixed(0)} MB heap`;
-  console.log(`\nSDK / raw kafkajs throughput: ${ratio.toFixed(2)}x (bound ${BOUNDS['sdk-small']}: ${(sdkSmall.perSec / raw.perSec).toFixed(2)}x)`);
-  console.log(`peak memory over the connected baseline: raw ${extra(raw)}; SDK (bound ${BOUND}) ${extra(sdk)}; SDK (bound ${BOUNDS['sdk-small']}) ${extra(sdkSmall)}`);
+  const extra = (r: ChildResult): string =>
+    `+${(r.peakRssMB - r.baselineRssMB).toFixed(0)} MB RSS, +${(r.peakHeapMB - r.baselineHeapMB).toFixed(0)} MB heap`;
+  console.log(
+    `\nSDK / raw kafkajs throughput: ${ratio.toFixed(2)}x (bound ${BOUNDS['sdk-small']}: ${(sdkSmall.perSec / raw.perSec).toFixed(2)}x)`,
+  );
+  console.log(
+    `peak memory over the connected baseline: raw ${extra(raw)}; SDK (bound ${BOUND}) ${extra(sdk)}; SDK (bound ${BOUNDS['sdk-small']}) ${extra(sdkSmall)}`,
+  );
   const out = {
     benchmark: 'producer',
     samples: n,

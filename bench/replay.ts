@@ -31,7 +31,13 @@ import { join } from 'node:path';
 import { createRecordCodec, resolveTelemetryLimits } from '../src/codec';
 import { loadConfig } from '../src/ops/config';
 import { importRecords, writeTelemetryJsonl } from '../src/replay/import';
-import { createReplay, replayBatches, type ReplayCounters, type ReplayInput, type ReplaySink } from '../src/replay/replay';
+import {
+  createReplay,
+  replayBatches,
+  type ReplayCounters,
+  type ReplayInput,
+  type ReplaySink,
+} from '../src/replay/replay';
 import { replaySetupFromConfig } from '../src/replay/setup';
 import { fileBatches } from '../src/replay/file-batches';
 import { fileSources } from '../src/replay/sources';
@@ -52,12 +58,22 @@ const CONFIG = {
       name: 'timeouts',
       type: 'adaptive-timeout',
       // Per-worker p99 of ~8 latency samples a window (log-normal, median 20 ms) crosses 150 ms now and then.
-      parameters: { high: { latencyMs: 150, queueDepth: 45 }, low: { latencyMs: 60, queueDepth: 10 }, overloadWindows: 2, calmWindows: 2 },
+      parameters: {
+        high: { latencyMs: 150, queueDepth: 45 },
+        low: { latencyMs: 60, queueDepth: 10 },
+        overloadWindows: 2,
+        calmWindows: 2,
+      },
       guardrails: { blastRadius: { fraction: 0.5 }, rateLimit: { burst: 1000, perWindow: 500 } },
     },
     { name: 'herds', type: 'herd-control', parameters: { stormWindows: 2 } },
     // Σ tenant.bytes_in ≈ 0.5 × 1e6 B × 4k records/s ≈ 2 GB/s: above 0.85 of 2.2 GB/s.
-    { name: 'quotas', type: 'watermark-quota', parameters: { capacityBytesPerSec: 2.2e9 }, guardrails: { blastRadius: { fraction: 1 } } },
+    {
+      name: 'quotas',
+      type: 'watermark-quota',
+      parameters: { capacityBytesPerSec: 2.2e9 },
+      guardrails: { blastRadius: { fraction: 1 } },
+    },
   ],
   guardrails: { global: { rateLimit: { burst: 5000, perWindow: 2000 } } },
 };
@@ -69,7 +85,13 @@ function setup(): ReturnType<typeof replaySetupFromConfig> {
 
 /** Chunks of inputs, generated outside the timed region (like consumer batches). */
 function createSource(): { next(count: number): ReplayInput[] } {
-  const fleet = createFleet({ series: SERIES, t0: 1_700_000_000_000, eventsPerSecond: 20_000, disorderMs: 500, seed: 42 });
+  const fleet = createFleet({
+    series: SERIES,
+    t0: 1_700_000_000_000,
+    eventsPerSecond: 20_000,
+    disorderMs: 500,
+    seed: 42,
+  });
   const offsets = new Array<number>(PARTITIONS).fill(0);
   return {
     next(count) {
@@ -221,10 +243,19 @@ async function main(): Promise<void> {
   const readRuns: { ms: number; cpuMs: number; records: number }[] = [];
   const parseRuns: { ms: number; cpuMs: number; records: number }[] = [];
   try {
-    const fleet = createFleet({ series: SERIES, t0: 1_700_000_000_000, eventsPerSecond: 20_000, disorderMs: 500, seed: 42 });
-    await writeTelemetryJsonl((function* () {
-      for (let i = 0; i < FILE_N; i++) yield fleet.next();
-    })(), file);
+    const fleet = createFleet({
+      series: SERIES,
+      t0: 1_700_000_000_000,
+      eventsPerSecond: 20_000,
+      disorderMs: 500,
+      seed: 42,
+    });
+    await writeTelemetryJsonl(
+      (function* () {
+        for (let i = 0; i < FILE_N; i++) yield fleet.next();
+      })(),
+      file,
+    );
     await runFile(file, true); // warm-up
     await runFile(file, false);
     for (let round = 0; round < 3; round++) {
@@ -241,7 +272,8 @@ async function main(): Promise<void> {
   const readRun = best(readRuns);
   const parseRun = best(parseRuns);
   // Both paths must replay the same recording to the same counters (decisions by kind included).
-  if (JSON.stringify(fileRun.counters) !== JSON.stringify(jsonRun.counters)) throw new Error('the fast path and the JSON.parse path disagree');
+  if (JSON.stringify(fileRun.counters) !== JSON.stringify(jsonRun.counters))
+    throw new Error('the fast path and the JSON.parse path disagree');
 
   const result = {
     n: N,
@@ -249,7 +281,12 @@ async function main(): Promise<void> {
     partitions: PARTITIONS,
     windows: 'tumbling 10 s',
     policies: CONFIG.policies.map((p) => p.type),
-    baseline: { eventsPerSec: perSec(N, base.ms), cpuEventsPerSec: perSec(N, bestCpu(baseRuns)), ms: round(base.ms), what: 'read the same inputs and sum their values' },
+    baseline: {
+      eventsPerSec: perSec(N, base.ms),
+      cpuEventsPerSec: perSec(N, bestCpu(baseRuns)),
+      ms: round(base.ms),
+      what: 'read the same inputs and sum their values',
+    },
     pipeline: {
       eventsPerSec: perSec(N, pipe.ms),
       cpuEventsPerSec: perSec(N, bestCpu(pipeRuns)),
@@ -291,7 +328,12 @@ async function main(): Promise<void> {
       ms: round(readRun.ms),
       what: 'the replay file reader alone on the fast path (no pipeline): the ceiling of file',
     },
-    fileParse: { eventsPerSec: perSec(parseRun.records, parseRun.ms), cpuEventsPerSec: perSec(parseRun.records, bestCpu(parseRuns)), ms: round(parseRun.ms), what: 'the importer alone on the same file (JSON.parse): the ceiling of fileJsonParse' },
+    fileParse: {
+      eventsPerSec: perSec(parseRun.records, parseRun.ms),
+      cpuEventsPerSec: perSec(parseRun.records, bestCpu(parseRuns)),
+      ms: round(parseRun.ms),
+      what: 'the importer alone on the same file (JSON.parse): the ceiling of fileJsonParse',
+    },
     target: {
       eventsPerSec: 1_000_000,
       pipelineMeetsIt: perSec(N, pipe.ms) >= 1_000_000,

@@ -9,7 +9,16 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mulberry32, type RandomFn } from '../src/client/random';
-import { renderReport, scoringTable, writeReport, type Chart, type Marker, type Point, type Report, type Span } from '../src/report';
+import {
+  renderReport,
+  scoringTable,
+  writeReport,
+  type Chart,
+  type Marker,
+  type Point,
+  type Report,
+  type Span,
+} from '../src/report';
 import { writeResult } from './lib/results';
 
 const MIN = 60_000;
@@ -47,19 +56,37 @@ function timeoutsSection(rnd: RandomFn): Report['sections'][number] {
     on.push([t, Math.max(40, base + 2100 * load * relief + 40 * load * gauss(rnd))]);
   }
   // AIMD: cut to 5 s at the first breach, then restore +5 s every 20 min once healthy.
-  const steps: Array<[number, number]> = [[T0, 30_000], [setAt, 5_000], [b + 10 * MIN, 10_000], [b + 30 * MIN, 15_000], [b + 50 * MIN, 20_000], [b + 70 * MIN, 30_000]];
+  const steps: Array<[number, number]> = [
+    [T0, 30_000],
+    [setAt, 5_000],
+    [b + 10 * MIN, 10_000],
+    [b + 30 * MIN, 15_000],
+    [b + 50 * MIN, 20_000],
+    [b + 70 * MIN, 30_000],
+  ];
   for (const [t, v] of steps) timeout.push([t, v / 1000]);
   timeout.push([T0 + 6 * HOUR - step, 30]);
   const markers: Marker[] = [
-    { x: setAt, kind: 'set', label: 'query_timeout.set 5 s', detail: 'worker-07: p99 2,140 ms > 800 ms for 3 windows; queue depth 412' },
-    { x: setAt + 12 * MIN, kind: 'outcome-improved', label: 'p99 recovered to 260 ms', detail: 'verified 12 min after the command' },
+    {
+      x: setAt,
+      kind: 'set',
+      label: 'query_timeout.set 5 s',
+      detail: 'worker-07: p99 2,140 ms > 800 ms for 3 windows; queue depth 412',
+    },
+    {
+      x: setAt + 12 * MIN,
+      kind: 'outcome-improved',
+      label: 'p99 recovered to 260 ms',
+      detail: 'verified 12 min after the command',
+    },
     { x: b + 10 * MIN, kind: 'set', label: 'query_timeout.set 10 s', detail: 'additive increase: healthy for 10 min' },
     { x: b + 30 * MIN, kind: 'set', label: 'query_timeout.set 15 s' },
     { x: b + 50 * MIN, kind: 'set', label: 'query_timeout.set 20 s' },
     { x: b + 70 * MIN, kind: 'revert', label: 'query_timeout.revert', detail: 'back to the configured 30 s' },
   ];
   const leases: Span[] = [];
-  for (let t = setAt; t < b + 70 * MIN; t += 15 * MIN) leases.push({ start: t, end: Math.min(t + 15 * MIN, b + 70 * MIN), kind: 'lease', label: 'lease' });
+  for (let t = setAt; t < b + 70 * MIN; t += 15 * MIN)
+    leases.push({ start: t, end: Math.min(t + 15 * MIN, b + 70 * MIN), kind: 'lease', label: 'lease' });
   const latency: Chart = {
     title: 'Query latency p99, worker-07 — homeostat off vs on',
     yLabel: 'p99 latency (ms)',
@@ -83,7 +110,8 @@ function timeoutsSection(rnd: RandomFn): Report['sections'][number] {
   };
   return {
     title: 'Adaptive query timeouts',
-    description: 'A batch job overloads worker-07 for 70 minutes. With homeostat on, the query timeout is cut to 5 s on the first breach of the p99 SLO, long queries are shed and the worker drains; the timeout is then restored additively, each step under a 15-minute lease.',
+    description:
+      'A batch job overloads worker-07 for 70 minutes. With homeostat on, the query timeout is cut to 5 s on the first breach of the p99 SLO, long queries are shed and the worker drains; the timeout is then restored additively, each step under a 15-minute lease.',
     table: {
       columns: ['worker-07, overload window', 'off', 'on'],
       rows: [
@@ -120,15 +148,31 @@ function herdSection(rnd: RandomFn): Report['sections'][number] {
     retriesOn.push([t, Math.max(0, 12 + 4 * gauss(rnd) + jittered)]);
   }
   const markers: Marker[] = [
-    { x: outA + 2 * MIN, kind: 'shadow', label: 'retry_policy.set (shadow)', detail: 'would have pushed decorrelated jitter, base 200 ms, cap 20 s' },
-    { x: outA + 4 * MIN, kind: 'blocked', label: 'retry_policy.set blocked', detail: 'guardrail: dependency outage in progress (circuit open) — retrying harder would not help' },
-    { x: setAt, kind: 'set', label: 'retry_policy.set', detail: 'full jitter, base 200 ms, cap 20 s, retry budget 10%' },
+    {
+      x: outA + 2 * MIN,
+      kind: 'shadow',
+      label: 'retry_policy.set (shadow)',
+      detail: 'would have pushed decorrelated jitter, base 200 ms, cap 20 s',
+    },
+    {
+      x: outA + 4 * MIN,
+      kind: 'blocked',
+      label: 'retry_policy.set blocked',
+      detail: 'guardrail: dependency outage in progress (circuit open) — retrying harder would not help',
+    },
+    {
+      x: setAt,
+      kind: 'set',
+      label: 'retry_policy.set',
+      detail: 'full jitter, base 200 ms, cap 20 s, retry budget 10%',
+    },
     { x: setAt + 9 * MIN, kind: 'outcome-improved', label: 'retry ratio 0.41 → 0.06' },
     { x: setAt + 30 * MIN, kind: 'revert', label: 'retry_policy.revert', detail: 'calm for 20 min' },
   ];
   return {
     title: 'Herd control',
-    description: 'The payments dependency fails for six minutes. Clients retry on a fixed 30 s backoff, so retries arrive in synchronised waves. homeostat pushes capped exponential backoff with full jitter and a retry budget, flattening the waves.',
+    description:
+      'The payments dependency fails for six minutes. Clients retry on a fixed 30 s backoff, so retries arrive in synchronised waves. homeostat pushes capped exponential backoff with full jitter and a retry budget, flattening the waves.',
     table: {
       columns: ['checkout-api, 60 min after the outage', 'off', 'on'],
       rows: [
@@ -186,12 +230,32 @@ function quotaSection(rnd: RandomFn): { section: Report['sections'][number]; big
     tenants[2].push([t, 1.5e5 * Math.exp(0.5 * gauss(rnd)) * (t >= incidents[1].start ? 40 : 1)]);
   }
   const markers: Marker[] = [
-    { x: incidents[0].start + 25 * MIN, kind: 'set', label: 'quota.set tenant-c 2 MB/s', detail: 'cluster load 0.91 > high watermark 0.85; tenant-c at 3.4× its fair share' },
-    { x: incidents[0].end + 40 * MIN, kind: 'revert', label: 'quota.revert tenant-c', detail: 'load 0.66 < low watermark 0.70 for 30 min' },
-    { x: start + 38.4 * DAY, kind: 'set', label: 'quota.set tenant-b 8 MB/s', detail: 'spike 0.88 > 0.85 (unlabelled: candidate false positive)' },
+    {
+      x: incidents[0].start + 25 * MIN,
+      kind: 'set',
+      label: 'quota.set tenant-c 2 MB/s',
+      detail: 'cluster load 0.91 > high watermark 0.85; tenant-c at 3.4× its fair share',
+    },
+    {
+      x: incidents[0].end + 40 * MIN,
+      kind: 'revert',
+      label: 'quota.revert tenant-c',
+      detail: 'load 0.66 < low watermark 0.70 for 30 min',
+    },
+    {
+      x: start + 38.4 * DAY,
+      kind: 'set',
+      label: 'quota.set tenant-b 8 MB/s',
+      detail: 'spike 0.88 > 0.85 (unlabelled: candidate false positive)',
+    },
     { x: start + 38.5 * DAY, kind: 'revert', label: 'quota.revert tenant-b' },
     { x: incidents[1].start + 15 * MIN, kind: 'set', label: 'quota.set tenant-c 2 MB/s' },
-    { x: incidents[1].start + 3 * HOUR, kind: 'escalated', label: 'escalated to on-call', detail: 'load still above high watermark 3 h after the quota; outcome: unchanged' },
+    {
+      x: incidents[1].start + 3 * HOUR,
+      kind: 'escalated',
+      label: 'escalated to on-call',
+      detail: 'load still above high watermark 3 h after the quota; outcome: unchanged',
+    },
   ];
   const big: Chart = {
     title: 'Cluster load (NAB-sized: 18,050 points at 5 min)',
@@ -219,8 +283,16 @@ function quotaSection(rnd: RandomFn): { section: Report['sections'][number]; big
     big,
     section: {
       title: 'Watermark quotas on labelled data',
-      description: 'Two months of multitenant cluster load shaped like the NAB "asg misconfiguration" series, with two labelled anomaly windows. Quotas are set above the high watermark on tenants over their fair share and released below the low watermark.',
-      table: scoringTable({ windows: 2, windowsActedOn: 2, meanDelayMs: 20 * MIN, meanLeadMs: 2.9 * DAY, actionsOutsideWindows: 2, actions: 6 }),
+      description:
+        'Two months of multitenant cluster load shaped like the NAB "asg misconfiguration" series, with two labelled anomaly windows. Quotas are set above the high watermark on tenants over their fair share and released below the low watermark.',
+      table: scoringTable({
+        windows: 2,
+        windowsActedOn: 2,
+        meanDelayMs: 20 * MIN,
+        meanLeadMs: 2.9 * DAY,
+        actionsOutsideWindows: 2,
+        actions: 6,
+      }),
       charts: [big, bytes],
     },
   };
@@ -245,7 +317,10 @@ function sampleReport(seed: number): { report: Report; big: Chart } {
         ['Watermark quotas', 'tenants throttled (max at once)', 0, 1],
       ],
       compare: { baseline: 2, candidate: 3, better: ['lower', 'lower', 'lower', 'higher', 'lower', 'neutral'] },
-      notes: ['"off" is a replay of the same input with actions suppressed; "on" is the closed-loop simulation with all three policies enforcing.', 'Queries failed rises with homeostat on: shed long queries are the price of keeping p99 inside the SLO.'],
+      notes: [
+        '"off" is a replay of the same input with actions suppressed; "on" is the closed-loop simulation with all three policies enforcing.',
+        'Queries failed rises with homeostat on: shed long queries are the price of keeping p99 inside the SLO.',
+      ],
     },
     sections: [s1, s2, s3],
   };
@@ -280,15 +355,27 @@ async function main(): Promise<void> {
     reportBytes: bytes,
     deterministic,
     charts: report.sections.reduce((n, s) => n + s.charts.length, 0),
-    inputPoints: report.sections.flatMap((s) => s.charts).flatMap((c) => c.series).reduce((n, s) => n + s.points.length, 0),
+    inputPoints: report.sections
+      .flatMap((s) => s.charts)
+      .flatMap((c) => c.series)
+      .reduce((n, s) => n + s.points.length, 0),
     jsonStringifyMs: Number(baselineMs.toFixed(2)),
     renderMs: Number(renderMs.toFixed(2)),
     renderVsJsonRatio: Number((renderMs / baselineMs).toFixed(2)),
-    bigSeries: { points: bigPoints, reportBytes: bigBytes, bytesPerInputPoint: Number((bigBytes / bigPoints).toFixed(2)), jsonBytes: JSON.stringify(big).length },
+    bigSeries: {
+      points: bigPoints,
+      reportBytes: bigBytes,
+      bytesPerInputPoint: Number((bigBytes / bigPoints).toFixed(2)),
+      jsonBytes: JSON.stringify(big).length,
+    },
   };
   console.log(`wrote ${out} (${(bytes / 1024).toFixed(1)} KiB, deterministic: ${deterministic})`);
-  console.log(`render ${result.renderMs} ms vs JSON.stringify ${result.jsonStringifyMs} ms → ratio ${result.renderVsJsonRatio}×`);
-  console.log(`one chart of ${bigPoints} points: ${(bigBytes / 1024).toFixed(1)} KiB page (model as JSON: ${(result.bigSeries.jsonBytes / 1024).toFixed(1)} KiB) → ${(bigBytes / result.bigSeries.jsonBytes).toFixed(2)}× of JSON`);
+  console.log(
+    `render ${result.renderMs} ms vs JSON.stringify ${result.jsonStringifyMs} ms → ratio ${result.renderVsJsonRatio}×`,
+  );
+  console.log(
+    `one chart of ${bigPoints} points: ${(bigBytes / 1024).toFixed(1)} KiB page (model as JSON: ${(result.bigSeries.jsonBytes / 1024).toFixed(1)} KiB) → ${(bigBytes / result.bigSeries.jsonBytes).toFixed(2)}× of JSON`,
+  );
   console.log(`wrote ${writeResult('report-sample', result)}`);
 }
 

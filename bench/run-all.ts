@@ -37,18 +37,42 @@ interface BenchSpec {
 
 const BENCHES: readonly BenchSpec[] = [
   { name: 'engine', script: 'engine.ts', quick: ['--n', '500000'], results: ['engine'] },
-  { name: 'engine-hopping', script: 'engine.ts', args: ['--hop'], quick: ['--n', '500000'], results: ['engine-hopping'] },
+  {
+    name: 'engine-hopping',
+    script: 'engine.ts',
+    args: ['--hop'],
+    quick: ['--n', '500000'],
+    results: ['engine-hopping'],
+  },
   { name: 'codec', script: 'codec.ts', quick: ['50000'], results: ['codec'] },
   { name: 'backoff', script: 'backoff.ts', quick: ['--runs', '20'], results: ['backoff'] },
   { name: 'signing', script: 'signing.ts', quick: ['1000'], results: ['signing'] },
   { name: 'replay', script: 'replay.ts', quick: ['--n', '300000', '--file-n', '100000'], results: ['replay'] },
   { name: 'memory', script: 'memory.ts', quick: ['--series', '10000,100000'], results: ['memory'] },
-  { name: 'stage-two', script: 'stage-two.ts', quick: ['--series', '10000,50000', '--windows', '3'], results: ['stage-two'] },
+  {
+    name: 'stage-two',
+    script: 'stage-two.ts',
+    quick: ['--series', '10000,50000', '--windows', '3'],
+    results: ['stage-two'],
+  },
   { name: 'pipeline', script: 'pipeline.ts', quick: ['--n', '200000'], results: ['pipeline'], services: true },
-  { name: 'latency', script: 'latency.ts', quick: ['--seconds', '15', '--min-commands', '100'], results: ['latency'], services: true },
+  {
+    name: 'latency',
+    script: 'latency.ts',
+    quick: ['--seconds', '15', '--min-commands', '100'],
+    results: ['latency'],
+    services: true,
+  },
   { name: 'producer', script: 'producer.ts', quick: ['100000'], results: ['producer'], services: true },
   { name: 'scale-out', script: 'scale-out.ts', quick: ['--n', '300000'], results: ['scale-out'], services: true },
-  { name: 'latency-scale-out', script: 'latency.ts', args: ['--scale-out'], quick: ['--seconds', '15', '--min-commands', '100'], results: ['latency-scale-out'], services: true },
+  {
+    name: 'latency-scale-out',
+    script: 'latency.ts',
+    args: ['--scale-out'],
+    quick: ['--seconds', '15', '--min-commands', '100'],
+    results: ['latency-scale-out'],
+    services: true,
+  },
   { name: 'report-sample', script: 'report-sample.ts', results: ['report-sample'] },
 ];
 
@@ -75,7 +99,9 @@ function runOne(spec: BenchSpec, quick: boolean): Promise<Outcome> {
   const args = [...process.execArgv, file, ...(spec.args ?? []), ...(quick ? (spec.quick ?? []) : [])];
   const started = Date.now();
   const load = loadavg()[0];
-  console.log(`\n━━ ${spec.name}: ${['node', ...args.slice(process.execArgv.length)].join(' ')}  (load ${load.toFixed(2)})`);
+  console.log(
+    `\n━━ ${spec.name}: ${['node', ...args.slice(process.execArgv.length)].join(' ')}  (load ${load.toFixed(2)})`,
+  );
   return new Promise((resolve) => {
     // Its own process group, so that a timed-out bench is stopped with its children and nothing else.
     const child = spawn(process.execPath, args, { stdio: 'inherit', detached: true });
@@ -117,7 +143,9 @@ async function main(): Promise<void> {
   const skip = list('skip');
   const quick = argFlag('quick');
   const offline = argFlag('offline');
-  const selected = BENCHES.filter((b) => (only.length === 0 || only.includes(b.name)) && !skip.includes(b.name) && !(offline && b.services));
+  const selected = BENCHES.filter(
+    (b) => (only.length === 0 || only.includes(b.name)) && !skip.includes(b.name) && !(offline && b.services),
+  );
   const started = Date.now();
   const outcomes: Outcome[] = [];
   if (!argFlag('summary')) {
@@ -136,7 +164,10 @@ async function main(): Promise<void> {
   });
   printTable(rows);
   const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'timed out');
-  if (outcomes.length > 0) console.log(`\n${outcomes.filter((o) => o.status === 'ok').length} ran, ${failed.length} failed, ${outcomes.filter((o) => o.status === 'skipped').length} skipped in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (outcomes.length > 0)
+    console.log(
+      `\n${outcomes.filter((o) => o.status === 'ok').length} ran, ${failed.length} failed, ${outcomes.filter((o) => o.status === 'skipped').length} skipped in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
   if (failed.length > 0) process.exitCode = 1;
 }
 

@@ -100,7 +100,12 @@ function assignedIn(log: string): number[] | undefined {
   return last;
 }
 
-async function waitUntil(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
+async function waitUntil(
+  what: string,
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
@@ -115,7 +120,15 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function phase(kafka: Kafka, brokers: string[], dir: string, telemetry: string, k: number, scaleOut: boolean, created: string[]): Promise<PhaseResult> {
+async function phase(
+  kafka: Kafka,
+  brokers: string[],
+  dir: string,
+  telemetry: string,
+  k: number,
+  scaleOut: boolean,
+  created: string[],
+): Promise<PhaseResult> {
   const name = scaleOut ? `shared-${k}` : 'single';
   const topics = { ...benchTopics(randomName(`bench-so-${name}`)), telemetry };
   created.push(...Object.values(topics).filter((t) => t !== telemetry));
@@ -133,7 +146,22 @@ async function phase(kafka: Kafka, brokers: string[], dir: string, telemetry: st
   );
   const logs = [...Array(k).keys()].map((i) => join(dir, `${name}-${i}.log`));
   const children = logs.map((log, i) =>
-    spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : []), BIN, 'run', '--config', file, '--instance', String(i)], { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')], env: { ...process.env, HOMEOSTAT_LOG_LEVEL: 'info' } }),
+    spawn(
+      process.execPath,
+      [
+        ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : []),
+        BIN,
+        'run',
+        '--config',
+        file,
+        '--instance',
+        String(i),
+      ],
+      {
+        stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
+        env: { ...process.env, HOMEOSTAT_LOG_LEVEL: 'info' },
+      },
+    ),
   );
   try {
     let split: number[][] = [];
@@ -142,7 +170,11 @@ async function phase(kafka: Kafka, brokers: string[], dir: string, telemetry: st
       () => {
         split = logs.map((l) => assignedIn(l) ?? []);
         const all = split.flat().sort((a, b) => a - b);
-        return all.length === PARTITIONS && all.every((p, i) => p === i) && (!scaleOut || split.every((s) => s.length > 0) || k > PARTITIONS);
+        return (
+          all.length === PARTITIONS &&
+          all.every((p, i) => p === i) &&
+          (!scaleOut || split.every((s) => s.length > 0) || k > PARTITIONS)
+        );
       },
       60_000,
     );
@@ -167,8 +199,21 @@ async function phase(kafka: Kafka, brokers: string[], dir: string, telemetry: st
     const ms = performance.now() - start;
     const cpu1 = cpuOf();
     const cpuMs = { processes: round(cpu1.processes - cpu0.processes, 0), broker: round(cpu1.broker - cpu0.broker, 0) };
-    const r: PhaseResult = { name, processes: k, scaleOut, ms: round(ms, 0), stageOneMs: round(stageOneMs, 0), handledBefore, eventsPerSec: Math.round((N - handledBefore) / (ms / 1000)), cpuMs, eventsPerCpuSec: Math.round((N - handledBefore) / (cpuMs.processes / 1000)), split };
-    console.log(`${name.padEnd(9)} ${k} process${k > 1 ? 'es' : '  '}  ${perSec(r.eventsPerSec)}  (${N - handledBefore} records in ${(ms / 1000).toFixed(2)} s, stage one done after ${(stageOneMs / 1000).toFixed(2)} s; ${perSec(r.eventsPerCpuSec)} per CPU-s, broker ${(cpuMs.broker / 1000).toFixed(1)} CPU-s; partitions ${JSON.stringify(split)})`);
+    const r: PhaseResult = {
+      name,
+      processes: k,
+      scaleOut,
+      ms: round(ms, 0),
+      stageOneMs: round(stageOneMs, 0),
+      handledBefore,
+      eventsPerSec: Math.round((N - handledBefore) / (ms / 1000)),
+      cpuMs,
+      eventsPerCpuSec: Math.round((N - handledBefore) / (cpuMs.processes / 1000)),
+      split,
+    };
+    console.log(
+      `${name.padEnd(9)} ${k} process${k > 1 ? 'es' : '  '}  ${perSec(r.eventsPerSec)}  (${N - handledBefore} records in ${(ms / 1000).toFixed(2)} s, stage one done after ${(stageOneMs / 1000).toFixed(2)} s; ${perSec(r.eventsPerCpuSec)} per CPU-s, broker ${(cpuMs.broker / 1000).toFixed(1)} CPU-s; partitions ${JSON.stringify(split)})`,
+    );
     return r;
   } finally {
     await Promise.all(children.map(stop));
@@ -200,9 +245,11 @@ async function main(): Promise<void> {
       results.push(r);
     }
   } finally {
-    await deleteTopics(kafka, created).catch((err: unknown) => console.error(`could not delete the bench topics: ${(err as Error).message}`));
+    await deleteTopics(kafka, created).catch((err: unknown) =>
+      console.error(`could not delete the bench topics: ${(err as Error).message}`),
+    );
     services.release();
-    if (!argFlag("keep-logs")) rmSync(dir, { recursive: true, force: true });
+    if (!argFlag('keep-logs')) rmSync(dir, { recursive: true, force: true });
     else console.log(`logs kept in ${dir}`);
   }
   const shared = results.filter((r) => r.scaleOut);
@@ -213,7 +260,8 @@ async function main(): Promise<void> {
     series: SERIES,
     partitions: PARTITIONS,
     cores: cpus().length,
-    statistic: 'one run per phase; wall time from every partition assigned to every record handled (stage two included when scaled out)',
+    statistic:
+      'one run per phase; wall time from every partition assigned to every record handled (stage two included when scaled out)',
     results,
     sharedOneVsSingle: one ? one.ratioToSingle : null,
     mostVsSharedOne: one && most ? round(most.eventsPerSec / one.eventsPerSec, 3) : null,

@@ -12,7 +12,16 @@
  * machine may be shared, so compare the ratios, which are measured in the same run.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { buildCommand, completeParams, ed25519Sign, generateEd25519, keyringFor, parseEd25519PrivateKey, signingPayload, verifyCommand } from '../src/actions';
+import {
+  buildCommand,
+  completeParams,
+  ed25519Sign,
+  generateEd25519,
+  keyringFor,
+  parseEd25519PrivateKey,
+  signingPayload,
+  verifyCommand,
+} from '../src/actions';
 import { isFloatText } from '../src/ingest/influx';
 import { writeResult } from './lib/results';
 import type { Command } from '../src/model/command';
@@ -71,7 +80,9 @@ const edSignNs = time((i) => ed25519Sign(signing.privateKey, payloads[i]));
 const edVerifyNs = time((i) => verifyCommand(commands[i], ring).ok);
 
 const token = 'a-bearer-token-of-thirty-two-chars';
-const tokenNs = time(() => timingSafeEqual(createHash('sha256').update(token).digest(), createHash('sha256').update(token).digest()));
+const tokenNs = time(() =>
+  timingSafeEqual(createHash('sha256').update(token).digest(), createHash('sha256').update(token).digest()),
+);
 
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const normal = '-1.2345678901234567e+78';

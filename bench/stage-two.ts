@@ -92,14 +92,22 @@ function stage(partitions: number) {
     maxActiveLeases: 1_000_000,
     global: { rateLimit: { burst: 1_000_000, perWindow: 1_000_000 }, maxActiveLeases: 1_000_000 },
   };
-  const signing = loadSigningKey({ keyId: 'bench', env: { HOMEOSTAT_SIGNING_KEY: `base64:${Buffer.alloc(32, 7).toString('base64')}` } });
+  const signing = loadSigningKey({
+    keyId: 'bench',
+    env: { HOMEOSTAT_SIGNING_KEY: `base64:${Buffer.alloc(32, 7).toString('base64')}` },
+  });
   const decisions = createDecisionEngine({ policies, guardrails, modeOverride: 'enforce', signing });
   const decide = createDecisionStage(decisions, { verifier: createVerifier({}), signing });
   return { gather, decide };
 }
 
 /** Stage one's output for window w: every series' final, then each partition's mark. */
-function windowInputs(series: number, partitions: number, w: number, offset: { next: number }): { finals: GatherInput[]; marks: GatherInput[] } {
+function windowInputs(
+  series: number,
+  partitions: number,
+  w: number,
+  offset: { next: number },
+): { finals: GatherInput[]; marks: GatherInput[] } {
   const start = T0 + w * WINDOW_MS;
   const end = start + WINDOW_MS;
   const finals: GatherInput[] = new Array<GatherInput>(series);
@@ -135,7 +143,10 @@ function windowInputs(series: number, partitions: number, w: number, offset: { n
   }
   const marks: GatherInput[] = [];
   for (let p = 0; p < partitions; p++) {
-    marks.push({ kind: 'mark', mark: { partition: p, wm: end + GRACE_MS, maxTs: end + GRACE_MS, next: String(w + 1) } });
+    marks.push({
+      kind: 'mark',
+      mark: { partition: p, wm: end + GRACE_MS, maxTs: end + GRACE_MS, next: String(w + 1) },
+    });
     offset.next++;
   }
   return { finals, marks };
@@ -151,7 +162,10 @@ function child(series: number): void {
   const offset = { next: 0 };
   const out = emptyGatherOutputs();
   // Every partition's records read: only marks hold a window back.
-  gather.step({ kind: 'offsets', high: Array<string>(PARTITIONS).fill('0'), committed: Array<string>(PARTITIONS).fill('0') }, out);
+  gather.step(
+    { kind: 'offsets', high: Array<string>(PARTITIONS).fill('0'), committed: Array<string>(PARTITIONS).fill('0') },
+    out,
+  );
   const timings: WindowTiming[] = [];
   const sortMs: number[] = [];
   let cpu = 0;
@@ -161,9 +175,14 @@ function child(series: number): void {
   // Window 0 warms the JIT and fills the policies' state; it is not counted.
   for (let w = 0; w <= WINDOWS; w++) {
     const { finals: inputs, marks } = windowInputs(series, PARTITIONS, w, offset);
-    const keys = inputs.map((x) => (x.kind === 'signal' ? x.signal : null)).filter((s): s is WindowSignal => s !== null);
+    const keys = inputs
+      .map((x) => (x.kind === 'signal' ? x.signal : null))
+      .filter((s): s is WindowSignal => s !== null);
     const s0 = process.hrtime.bigint();
-    keys.slice().reverse().sort((a, b) => compareKeys(a.key, b.key));
+    keys
+      .slice()
+      .reverse()
+      .sort((a, b) => compareKeys(a.key, b.key));
     const sorted = Number(process.hrtime.bigint() - s0) / 1e6;
 
     const c0 = process.cpuUsage();
@@ -184,8 +203,13 @@ function child(series: number): void {
     out.published.length = 0;
     const mem = process.memoryUsage();
     if (w === 0) continue;
-    if (decided.commands.length === 0) throw new Error(`window ${w}: no commands (the workload overloads 1% of series)`);
-    timings.push({ bufferMs: Number(t1 - t0) / 1e6, releaseMs: Number(r1 - r0) / 1e6, commands: decided.commands.length });
+    if (decided.commands.length === 0)
+      throw new Error(`window ${w}: no commands (the workload overloads 1% of series)`);
+    timings.push({
+      bufferMs: Number(t1 - t0) / 1e6,
+      releaseMs: Number(r1 - r0) / 1e6,
+      commands: decided.commands.length,
+    });
     sortMs.push(sorted);
     cpu += used;
     finals += released;
@@ -204,7 +228,11 @@ function child(series: number): void {
     commands: timings.reduce((s, t) => s + t.commands, 0),
     finalsPerSec: Math.round(finals / (wall / 1000)),
     cpuFinalsPerSec: Math.round(finals / (cpu / 1000)),
-    releaseMs: { p50: round(quantile(release, 0.5), 1), p99: round(quantile(release, 0.99), 1), max: round(release[release.length - 1], 1) },
+    releaseMs: {
+      p50: round(quantile(release, 0.5), 1),
+      p99: round(quantile(release, 0.99), 1),
+      max: round(release[release.length - 1], 1),
+    },
     bufferMsPerWindow: round(bufferMs, 1),
     baselineSortMsPerWindow: round(sortAvg, 1),
     ratioToSort: round(wall / timings.length / sortAvg, 2),
@@ -217,8 +245,22 @@ function child(series: number): void {
 function parent(): void {
   const results: ChildResult[] = [];
   for (const series of SIZES) {
-    const args = ['--max-old-space-size=12288', ...process.execArgv, process.argv[1], '--child', String(series), '--windows', String(WINDOWS), '--partitions', String(PARTITIONS)];
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+    const args = [
+      '--max-old-space-size=12288',
+      ...process.execArgv,
+      process.argv[1],
+      '--child',
+      String(series),
+      '--windows',
+      String(WINDOWS),
+      '--partitions',
+      String(PARTITIONS),
+    ];
+    const r = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
     if (r.status !== 0) throw new Error(`the ${series}-series child failed (exit ${String(r.status)})`);
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
     results.push(res);
@@ -232,13 +274,16 @@ function parent(): void {
   const within = results.filter((r) => r.releaseMs.max <= AIM_MS).map((r) => r.series);
   const file = writeResult('stage-two', {
     windowMs: WINDOW_MS,
-    definition: 'per window: buffering = gather.step of every final; release → commands = from the completing mark to the decision stage returning the commands; no broker',
+    definition:
+      'per window: buffering = gather.step of every final; release → commands = from the completing mark to the decision stage returning the commands; no broker',
     baseline: 'sorting the window finals by key (same child)',
     aimMs: AIM_MS,
     results,
     largestWithinAim: within.length > 0 ? Math.max(...within) : null,
   });
-  console.log(`largest size with every window's release → commands ≤ ${AIM_MS} ms: ${within.length > 0 ? Math.max(...within) : 'none'}\nwrote ${file}`);
+  console.log(
+    `largest size with every window's release → commands ≤ ${AIM_MS} ms: ${within.length > 0 ? Math.max(...within) : 'none'}\nwrote ${file}`,
+  );
 }
 
 if (argFlag('child')) {

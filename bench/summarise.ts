@@ -10,13 +10,26 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIGURES, TABLES } from './figures';
-import { fillTemplate, formatRange, formatRuns, generatedRegion, renderRunTable, replaceRegion, summariseFigure, type FigureSpec, type FigureSummary } from './lib/figure-summary';
+import {
+  fillTemplate,
+  formatRange,
+  formatRuns,
+  generatedRegion,
+  renderRunTable,
+  replaceRegion,
+  summariseFigure,
+  type FigureSpec,
+  type FigureSummary,
+} from './lib/figure-summary';
 import { RESULTS_DIR, argFlag, readRuns } from './lib/results';
 
 const ROOT = join(__dirname, '..');
 
 /** Every figure's summary from the runs under `resultsDir`; figures no run records are absent. */
-export function summariseAll(resultsDir = RESULTS_DIR, figures: readonly FigureSpec[] = FIGURES): Map<string, FigureSummary> {
+export function summariseAll(
+  resultsDir = RESULTS_DIR,
+  figures: readonly FigureSpec[] = FIGURES,
+): Map<string, FigureSummary> {
   const runsByBench = new Map<string, ReturnType<typeof readRuns>>();
   const out = new Map<string, FigureSummary>();
   for (const spec of figures) {
@@ -28,13 +41,19 @@ export function summariseAll(resultsDir = RESULTS_DIR, figures: readonly FigureS
 }
 
 /** Each table as the recorded runs render it: [table, the region's expected text, the document's]. */
-export function renderTables(resultsDir = RESULTS_DIR, root = ROOT): Array<{ name: string; file: string; expected: string; actual: string | undefined }> {
+export function renderTables(
+  resultsDir = RESULTS_DIR,
+  root = ROOT,
+): Array<{ name: string; file: string; expected: string; actual: string | undefined }> {
   const specs = new Map(FIGURES.map((f) => [f.id, f]));
   const summaries = summariseAll(resultsDir);
   return TABLES.map((t) => ({
     name: t.name,
     file: t.file,
-    expected: 'template' in t ? fillTemplate(t.template, specs, summaries) : renderRunTable(readRuns(t.bench, resultsDir), t.columns, t.select),
+    expected:
+      'template' in t
+        ? fillTemplate(t.template, specs, summaries)
+        : renderRunTable(readRuns(t.bench, resultsDir), t.columns, t.select),
     actual: generatedRegion(readFileSync(join(root, t.file), 'utf8'), t.name),
   }));
 }
@@ -50,7 +69,9 @@ function main(): void {
         writeFileSync(path, replaceRegion(readFileSync(path, 'utf8'), t.name, t.expected));
         console.log(`rewrote the '${t.name}' figures in ${t.file}`);
       } else {
-        console.error(`${t.file}: the '${t.name}' figures differ from the recorded runs; run npx tsx bench/summarise.ts --write`);
+        console.error(
+          `${t.file}: the '${t.name}' figures differ from the recorded runs; run npx tsx bench/summarise.ts --write`,
+        );
       }
     }
     if (argFlag('check') && stale > 0) process.exitCode = 1;
@@ -63,7 +84,10 @@ function main(): void {
   }
   for (const spec of FIGURES) {
     const s = summaries.get(spec.id);
-    const line = s === undefined ? 'no recorded run' : `${formatRange(s, spec.unit)}  (${formatRuns(s)}; ${s.first.slice(0, 16)} … ${s.last.slice(0, 16)})`;
+    const line =
+      s === undefined
+        ? 'no recorded run'
+        : `${formatRange(s, spec.unit)}  (${formatRuns(s)}; ${s.first.slice(0, 16)} … ${s.last.slice(0, 16)})`;
     console.log(`${spec.id.padEnd(28)} ${line}`);
   }
 }

@@ -8,7 +8,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCommand, completeParams, parseEd25519PrivateKey, rawPublicKey, signCommand, signingPayload, verifyCommand, keyringFor, type SigningKey } from '../src/actions';
+import {
+  buildCommand,
+  completeParams,
+  parseEd25519PrivateKey,
+  rawPublicKey,
+  signCommand,
+  signingPayload,
+  verifyCommand,
+  keyringFor,
+  type SigningKey,
+} from '../src/actions';
 import type { CommandSpec } from '../src/actions';
 import type { Command } from '../src/model/command';
 
@@ -23,7 +33,10 @@ export interface ConformanceVector {
 }
 
 function key(keyId: string, seedByte: number): SigningKey {
-  return { keyId, privateKey: parseEd25519PrivateKey(`base64:${Buffer.alloc(32, seedByte).toString('base64')}`, keyId) };
+  return {
+    keyId,
+    privateKey: parseEd25519PrivateKey(`base64:${Buffer.alloc(32, seedByte).toString('base64')}`, keyId),
+  };
 }
 
 const PROCESSOR = key('processor-2026', 0x11);
@@ -53,10 +66,27 @@ function genuine(): [string, Command][] {
   const sign = (s: CommandSpec, k: SigningKey = PROCESSOR): Command => buildCommand(s, k);
   return [
     ['query timeout, integers only', sign(spec())],
-    ['revert: all parameters null, empty extra', sign(spec({ type: 'query_timeout.revert', params: completeParams({}) }))],
+    [
+      'revert: all parameters null, empty extra',
+      sign(spec({ type: 'query_timeout.revert', params: completeParams({}) })),
+    ],
     [
       'retry policy with fractions and an extra map',
-      sign(spec({ type: 'retry_policy.set', target: 'checkout', params: completeParams({ retryStrategy: 'decorrelated', retryBaseMs: 50, retryCapMs: 2000, retryMaxAttempts: 3, retryBudgetRatio: 0.1, retryBudgetFloorPerSec: 2.5, extra: { level: '2', Zeta: 'z', alpha: 'a' } }) })),
+      sign(
+        spec({
+          type: 'retry_policy.set',
+          target: 'checkout',
+          params: completeParams({
+            retryStrategy: 'decorrelated',
+            retryBaseMs: 50,
+            retryCapMs: 2000,
+            retryMaxAttempts: 3,
+            retryBudgetRatio: 0.1,
+            retryBudgetFloorPerSec: 2.5,
+            extra: { level: '2', Zeta: 'z', alpha: 'a' },
+          }),
+        }),
+      ),
     ],
     [
       'numbers in every ECMAScript form: exponents, tiny, huge, negative zero',
@@ -77,11 +107,24 @@ function genuine(): [string, Command][] {
     ],
     [
       'strings: quotes, backslashes, control characters, non-ASCII, astral plane, line separator',
-      sign(spec({ target: 'wörker "1" \\ tab\there', reason: 'ctl \u0001\u001f nl\n cr\r ff\f bs\b ls\u2028 é 漢 😀 \u007f' })),
+      sign(
+        spec({
+          target: 'wörker "1" \\ tab\there',
+          reason: 'ctl \u0001\u001f nl\n cr\r ff\f bs\b ls\u2028 é 漢 😀 \u007f',
+        }),
+      ),
     ],
     [
       'map keys sorted by UTF-16 code units (an astral key sorts before U+FFFD)',
-      sign(spec({ type: 'retry_policy.set', params: completeParams({ retryMaxAttempts: 2, extra: { '\ufffd': 'replacement', '😀': 'emoji', é: 'e-acute', z: 'z', Z: 'Z', _: 'underscore' } }) })),
+      sign(
+        spec({
+          type: 'retry_policy.set',
+          params: completeParams({
+            retryMaxAttempts: 2,
+            extra: { '\ufffd': 'replacement', '😀': 'emoji', é: 'e-acute', z: 'z', Z: 'Z', _: 'underscore' },
+          }),
+        }),
+      ),
     ],
     ['another audience', sign(spec(), { ...PROCESSOR, audienceOf: () => 'timeouts@eu-west' })],
     ['shadow mode', sign(spec({ mode: 'shadow' }))],
@@ -119,7 +162,13 @@ export function conformanceVectors(): ConformanceVector[] {
     } catch {
       signedText = null;
     }
-    return { name, publicKeys, command, signedText, expected: v.ok ? { verdict: 'valid', reason: 'ok' } : { verdict: 'invalid', reason: v.reason } };
+    return {
+      name,
+      publicKeys,
+      command,
+      signedText,
+      expected: v.ok ? { verdict: 'valid', reason: 'ok' } : { verdict: 'invalid', reason: v.reason },
+    };
   });
 }
 

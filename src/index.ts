@@ -8,7 +8,14 @@ export type { Telemetry } from './model/telemetry';
 export type { WindowSignal } from './model/signal';
 export type { Command, CommandParams, CommandType, Evidence, Mode } from './model/command';
 export type { Decision, DecisionKind } from './model/decision';
-export { createRecordCodec, createTelemetryDecoder, encodeTelemetryJson, createTelemetryAvroEncoder, registerSchema, subjectFor } from './codec';
+export {
+  createRecordCodec,
+  createTelemetryDecoder,
+  encodeTelemetryJson,
+  createTelemetryAvroEncoder,
+  registerSchema,
+  subjectFor,
+} from './codec';
 export type { RecordCodec, RecordKind, SchemaResolver, TelemetryLimits } from './codec';
 export { HomeostatError, InputError, ConfigError, type ErrorCode } from './errors';
 
@@ -18,7 +25,13 @@ export type { TelemetryProducer } from './producer';
 export { createIngestDecoder } from './ingest';
 
 // Executors: the SDK, the reference executors, the demo worker.
-export { createExecutor, runReferenceExecutor, createDemoWorker, followClientConfig, REFERENCE_EXECUTORS } from './executor';
+export {
+  createExecutor,
+  runReferenceExecutor,
+  createDemoWorker,
+  followClientConfig,
+  REFERENCE_EXECUTORS,
+} from './executor';
 export type { Executor, ExecutorOptions } from './executor';
 
 // Clients: retries with backoff, jitter and a retry budget, tunable by retry_policy.set.

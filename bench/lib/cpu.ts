@@ -45,7 +45,10 @@ export function startCpuMeter(): CpuMeter {
     read() {
       const d = process.cpuUsage(self0);
       const b = pid !== undefined && broker0 !== undefined ? procCpuMs(pid) : undefined;
-      return { selfMs: (d.user + d.system) / 1000, brokerMs: b !== undefined && broker0 !== undefined ? b - broker0 : undefined };
+      return {
+        selfMs: (d.user + d.system) / 1000,
+        brokerMs: b !== undefined && broker0 !== undefined ? b - broker0 : undefined,
+      };
     },
   };
 }

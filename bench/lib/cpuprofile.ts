@@ -67,7 +67,11 @@ export function summarise(profile: CpuProfile): { totalMs: number; functions: Fu
       total.set(lab, (total.get(lab) ?? 0) + us);
     }
   }
-  const functions = [...total.entries()].map(([name, t]) => ({ name, selfMs: (self.get(name) ?? 0) / 1000, totalMs: t / 1000 }));
+  const functions = [...total.entries()].map(([name, t]) => ({
+    name,
+    selfMs: (self.get(name) ?? 0) / 1000,
+    totalMs: t / 1000,
+  }));
   return { totalMs: all / 1000, functions };
 }
 
@@ -102,7 +106,8 @@ export function lineTicks(profile: CpuProfile, fn: string): { line: string; tick
     const l = label(n.callFrame);
     if (!l.includes(fn)) continue;
     const file = l.slice(l.indexOf(' ') + 1).replace(/:\d+$/, '');
-    for (const t of n.positionTicks ?? []) sums.set(`${file}:${t.line}`, (sums.get(`${file}:${t.line}`) ?? 0) + t.ticks);
+    for (const t of n.positionTicks ?? [])
+      sums.set(`${file}:${t.line}`, (sums.get(`${file}:${t.line}`) ?? 0) + t.ticks);
   }
   return [...sums.entries()].map(([line, ticks]) => ({ line, ticks })).sort((a, b) => b.ticks - a.ticks);
 }
@@ -117,19 +122,24 @@ function main(): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const linesArg = process.argv.indexOf('--lines');
   if (linesArg >= 0) {
-    for (const r of lineTicks(profile, process.argv[linesArg + 1]).slice(0, top)) console.log(`${String(r.ticks).padStart(7)} samples  ${r.line}`);
+    for (const r of lineTicks(profile, process.argv[linesArg + 1]).slice(0, top))
+      console.log(`${String(r.ticks).padStart(7)} samples  ${r.line}`);
     return;
   }
   const { totalMs, functions } = summarise(profile);
   const pct = (ms: number) => `${((100 * ms) / totalMs).toFixed(1).padStart(5)}%`;
   const show = (title: string, rows: FunctionTime[], key: 'selfMs' | 'totalMs') => {
     console.log(`\n${title} (of ${totalMs.toFixed(0)} ms sampled)`);
-    for (const r of rows.filter((x) => x.name.includes(filter)).sort((a, b) => b[key] - a[key]).slice(0, top)) {
+    for (const r of rows
+      .filter((x) => x.name.includes(filter))
+      .sort((a, b) => b[key] - a[key])
+      .slice(0, top)) {
       console.log(`${r[key].toFixed(0).padStart(7)} ms ${pct(r[key])}  ${r.name}`);
     }
   };
   console.log(`self time by layer (of ${totalMs.toFixed(0)} ms sampled)`);
-  for (const b of bucketise(functions)) console.log(`${b.selfMs.toFixed(0).padStart(7)} ms ${pct(b.selfMs)}  ${b.bucket}`);
+  for (const b of bucketise(functions))
+    console.log(`${b.selfMs.toFixed(0).padStart(7)} ms ${pct(b.selfMs)}  ${b.bucket}`);
   show('self time', functions, 'selfMs');
   show('inclusive time', functions, 'totalMs');
 }

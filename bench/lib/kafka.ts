@@ -108,11 +108,25 @@ export async function topicRecordCount(kafka: Kafka, topic: string): Promise<num
   });
 }
 
-export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'] as const;
+export const TOPIC_KEYS = [
+  'telemetry',
+  'dlq',
+  'signals',
+  'decisions',
+  'actions',
+  'actionResults',
+  'outcomes',
+  'control',
+  'state',
+  'stage',
+] as const;
 
 /** Topic names under a random prefix, as the processor's `topics:` section. */
 export function benchTopics(prefix: string): Record<(typeof TOPIC_KEYS)[number], string> {
-  return Object.fromEntries(TOPIC_KEYS.map((k) => [k, `${prefix}.${k}`])) as Record<(typeof TOPIC_KEYS)[number], string>;
+  return Object.fromEntries(TOPIC_KEYS.map((k) => [k, `${prefix}.${k}`])) as Record<
+    (typeof TOPIC_KEYS)[number],
+    string
+  >;
 }
 
 /**
@@ -120,7 +134,12 @@ export function benchTopics(prefix: string): Record<(typeof TOPIC_KEYS)[number],
  * group and transactional id, the HTTP server off, logging silent, plus `overrides`
  * (deep-merged, as a YAML file would be).
  */
-export function benchConfig(brokers: string[], registryUrl: string, topics: Record<string, string>, overrides: Record<string, unknown> = {}): HomeostatConfig {
+export function benchConfig(
+  brokers: string[],
+  registryUrl: string,
+  topics: Record<string, string>,
+  overrides: Record<string, unknown> = {},
+): HomeostatConfig {
   return loadConfig({
     brokers: brokers.join(','),
     registry: registryUrl,

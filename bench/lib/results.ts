@@ -17,7 +17,12 @@ export const RESULTS_DIR = join(__dirname, '..', 'results');
  * environment (dashes become underscores), else `fallback`. Underscores in the value are
  * ignored, so `--n 1_000_000` works.
  */
-export function argNumber(name: string, fallback: number, argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): number {
+export function argNumber(
+  name: string,
+  fallback: number,
+  argv: readonly string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const i = argv.indexOf(`--${name}`);
   const raw = i >= 0 ? argv[i + 1] : env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
   if (raw === undefined || raw === '') return fallback;
@@ -27,7 +32,12 @@ export function argNumber(name: string, fallback: number, argv: readonly string[
 }
 
 /** A string option: `--<name> <value>`, else BENCH_<NAME>, else `fallback`. */
-export function argString(name: string, fallback: string, argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): string {
+export function argString(
+  name: string,
+  fallback: string,
+  argv: readonly string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const i = argv.indexOf(`--${name}`);
   const raw = i >= 0 ? argv[i + 1] : env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
   return raw === undefined || raw === '' ? fallback : raw;
@@ -70,7 +80,11 @@ export interface MachineContext extends CommitContext {
 
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', args, { cwd: join(__dirname, '..', '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, {
+      cwd: join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -121,7 +135,9 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
 export function readRuns(name: string, dir = RESULTS_DIR): Array<[string, Record<string, unknown>]> {
   let files: string[];
   try {
-    files = readdirSync(join(dir, name)).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(join(dir, name))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }

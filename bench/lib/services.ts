@@ -32,7 +32,9 @@ export function acquireServices(): Services {
   });
   if (r.error !== undefined || r.status !== 0) {
     process.stderr.write(r.stderr ?? '');
-    throw new Error(`bash scripts/services.sh start failed (${r.error?.message ?? `exit ${String(r.status)}`}); see above, or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL`);
+    throw new Error(
+      `bash scripts/services.sh start failed (${r.error?.message ?? `exit ${String(r.status)}`}); see above, or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL`,
+    );
   }
   const found: Record<string, string> = {};
   for (const line of r.stdout.split('\n')) {
@@ -43,7 +45,10 @@ export function acquireServices(): Services {
     .split(',')
     .map((b) => b.trim())
     .filter((b) => b.length > 0);
-  const registryUrl = (found.SCHEMA_REGISTRY_URL ?? process.env.SCHEMA_REGISTRY_URL ?? DEFAULT_REGISTRY_URL).replace(/\/+$/, '');
+  const registryUrl = (found.SCHEMA_REGISTRY_URL ?? process.env.SCHEMA_REGISTRY_URL ?? DEFAULT_REGISTRY_URL).replace(
+    /\/+$/,
+    '',
+  );
   let released = false;
   return {
     brokers,

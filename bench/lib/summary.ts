@@ -67,7 +67,13 @@ const SUMMARISERS: Record<string, (r: Json) => Omit<Summary, 'load'>> = {
   memory: (r) => {
     const res = arr(r.results);
     return {
-      headline: res.map((x) => `${num(x.series) >= 1e6 ? `${num(x.series) / 1e6}M` : `${num(x.series) / 1e3}k`}: ${fixed(num(obj(x.engine).bytesPerSeries), 0)} B`).join(', ') + ' per series',
+      headline:
+        res
+          .map(
+            (x) =>
+              `${num(x.series) >= 1e6 ? `${num(x.series) / 1e6}M` : `${num(x.series) / 1e3}k`}: ${fixed(num(obj(x.engine).bytesPerSeries), 0)} B`,
+          )
+          .join(', ') + ' per series',
       baseline: res.map((x) => `${fixed(num(x.ratio), 1)}×`).join(', ') + ' a Map of aggregates',
       target: `≤ ${num(obj(r.target).bytesPerSeries)} B: ${met(obj(r.target).met)}`,
     };
@@ -76,8 +82,11 @@ const SUMMARISERS: Record<string, (r: Json) => Omit<Summary, 'load'>> = {
     const res = arr(r.results);
     const t = obj(r.targets);
     return {
-      headline: res.map((x) => `${x.format as string} ${perSec(num(obj(x.pipeline).eventsPerSec))}`).join(', ') + ` (${num(r.n) / 1e6}M records)`,
-      baseline: res.map((x) => `${x.format as string} ${fixed(num(x.ratioVsRaw))}×`).join(', ') + ' raw kafkajs consumer',
+      headline:
+        res.map((x) => `${x.format as string} ${perSec(num(obj(x.pipeline).eventsPerSec))}`).join(', ') +
+        ` (${num(r.n) / 1e6}M records)`,
+      baseline:
+        res.map((x) => `${x.format as string} ${fixed(num(x.ratioVsRaw))}×`).join(', ') + ' raw kafkajs consumer',
       target: `≥ ${perSec(num(t.avroEventsPerSec))} avro and ≥ ${num(t.ratioVsRaw)}×: ${met(t.met)}`,
     };
   },
@@ -94,8 +103,11 @@ const SUMMARISERS: Record<string, (r: Json) => Omit<Summary, 'load'>> = {
     const single = res.find((x) => x.name === 'single');
     const shared = res.filter((x) => x.scaleOut === true);
     return {
-      headline: [single, ...shared].map((x) => `${x?.name as string} ${perSec(num(x?.eventsPerSec))}`).join(', ') + ` (${num(r.n) / 1e6}M records, ${num(r.cores)} cores)`,
-      baseline: shared.map((x) => `${x.name as string} ${fixed(num(x.ratioToSingle))}×`).join(', ') + ' the single owner',
+      headline:
+        [single, ...shared].map((x) => `${x?.name as string} ${perSec(num(x?.eventsPerSec))}`).join(', ') +
+        ` (${num(r.n) / 1e6}M records, ${num(r.cores)} cores)`,
+      baseline:
+        shared.map((x) => `${x.name as string} ${fixed(num(x.ratioToSingle))}×`).join(', ') + ' the single owner',
       target: '—',
     };
   },
@@ -112,7 +124,11 @@ function generic(r: Json): Omit<Summary, 'load'> {
     .filter(([k, v]) => typeof v === 'number' && /persec|ratio|ms$/i.test(k))
     .map(([k, v]) => `${k} ${fixed(v as number)}`);
   const t = obj(r.target);
-  return { headline: nums.slice(0, 3).join(', ') || 'see the result file', baseline: '—', target: 'met' in t ? met(t.met) : '—' };
+  return {
+    headline: nums.slice(0, 3).join(', ') || 'see the result file',
+    baseline: '—',
+    target: 'met' in t ? met(t.met) : '—',
+  };
 }
 
 /** The table row of bench/results/<name>.json, or undefined when there is no such file. */

@@ -13,11 +13,15 @@
  */
 import { HomeostatError } from '../errors';
 
-export type CanonicalValue = null | boolean | number | string | readonly CanonicalValue[] | { readonly [k: string]: CanonicalValue | undefined };
+export type CanonicalValue =
+  null | boolean | number | string | readonly CanonicalValue[] | { readonly [k: string]: CanonicalValue | undefined };
 
 function formatNumber(n: number, path: string): string {
   if (!Number.isFinite(n)) {
-    throw new HomeostatError('INVALID_STATE', `canonical JSON: ${path} is ${String(n)}; only finite numbers can be encoded`);
+    throw new HomeostatError(
+      'INVALID_STATE',
+      `canonical JSON: ${path} is ${String(n)}; only finite numbers can be encoded`,
+    );
   }
   if (Object.is(n, -0)) return '0';
   return String(n);
@@ -41,12 +45,16 @@ function encode(value: unknown, path: string, out: string[]): void {
     case 'object':
       break;
     default:
-      throw new HomeostatError('INVALID_STATE', `canonical JSON: ${path} is a ${typeof value}; only JSON values can be encoded`);
+      throw new HomeostatError(
+        'INVALID_STATE',
+        `canonical JSON: ${path} is a ${typeof value}; only JSON values can be encoded`,
+      );
   }
   if (Array.isArray(value)) {
     out.push('[');
     value.forEach((item: unknown, i) => {
-      if (item === undefined) throw new HomeostatError('INVALID_STATE', `canonical JSON: ${path}[${i}] is undefined; use null`);
+      if (item === undefined)
+        throw new HomeostatError('INVALID_STATE', `canonical JSON: ${path}[${i}] is undefined; use null`);
       if (i > 0) out.push(',');
       encode(item, `${path}[${i}]`, out);
     });

@@ -12,14 +12,7 @@
  * Verification never throws: a malformed key is refused at load, a malformed signature is
  * simply not valid.
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../errors';
 
 /** DER prefixes that wrap a raw 32-byte Ed25519 key (RFC 8410): PKCS#8 private, SPKI public. */

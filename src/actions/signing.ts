@@ -41,7 +41,9 @@ export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure; de
  * The audience rule of the processor's `signing.audiences`: a policy's own entry, else its
  * command family's, else the family name itself.
  */
-export function audienceResolver(audiences: Readonly<Record<string, string>>): (policy: string, family: string) => string {
+export function audienceResolver(
+  audiences: Readonly<Record<string, string>>,
+): (policy: string, family: string) => string {
   const own = (k: string): boolean => Object.prototype.hasOwnProperty.call(audiences, k);
   return (policy, family) => (own(policy) ? audiences[policy] : own(family) ? audiences[family] : family);
 }
@@ -70,5 +72,7 @@ export function verifyCommand(cmd: Command, keyring: Keyring): VerifyResult {
   } catch (err) {
     return { ok: false, reason: 'malformed', detail: err instanceof Error ? err.message : String(err) };
   }
-  return ed25519Verify(keyring[cmd.keyId], payload, cmd.signature) ? { ok: true } : { ok: false, reason: 'bad-signature' };
+  return ed25519Verify(keyring[cmd.keyId], payload, cmd.signature)
+    ? { ok: true }
+    : { ok: false, reason: 'bad-signature' };
 }

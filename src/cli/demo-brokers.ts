@@ -26,10 +26,17 @@ export interface OnBrokersOptions {
 const BROKER = /^[^:\s,]+:\d+$/;
 
 export function parseBrokers(list: string): string[] {
-  const brokers = list.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+  const brokers = list
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
   const bad = brokers.filter((b) => !BROKER.test(b));
   if (brokers.length === 0 || bad.length > 0) {
-    throw new HomeostatError('USAGE', `--brokers ${JSON.stringify(list)}: ${bad.length > 0 ? `${bad.join(', ')} is not host:port` : 'empty'}; give host:port[,host:port], e.g. 127.0.0.1:9092`, { field: 'brokers' });
+    throw new HomeostatError(
+      'USAGE',
+      `--brokers ${JSON.stringify(list)}: ${bad.length > 0 ? `${bad.join(', ')} is not host:port` : 'empty'}; give host:port[,host:port], e.g. 127.0.0.1:9092`,
+      { field: 'brokers' },
+    );
   }
   return brokers;
 }
@@ -89,10 +96,21 @@ export function printKafkaRuns(out: NodeJS.WritableStream, runs: readonly KafkaS
       .filter(([, n]) => n > 0)
       .map(([status, n]) => `${n} ${status}`)
       .join(', ');
-    out.write(`  ${r.scenario}: ${s.records.toLocaleString('en-US')} telemetry records → ${s.names.topics.telemetry}; ${s.commands} signed commands → ${s.names.topics.actions}; executor SDK: ${done || 'nothing'} → ${s.names.topics.actionResults}; ${s.transactions} processor transactions, ${(s.wallMs / 1000).toFixed(1)} s\n`);
-    if (r.differences.length === 0) out.write(`    identical to the in-process run: figures, series, ${r.on.commands.length} command ids, executor timeline, counters\n`);
+    out.write(
+      `  ${r.scenario}: ${s.records.toLocaleString('en-US')} telemetry records → ${s.names.topics.telemetry}; ${s.commands} signed commands → ${s.names.topics.actions}; executor SDK: ${done || 'nothing'} → ${s.names.topics.actionResults}; ${s.transactions} processor transactions, ${(s.wallMs / 1000).toFixed(1)} s\n`,
+    );
+    if (r.differences.length === 0)
+      out.write(
+        `    identical to the in-process run: figures, series, ${r.on.commands.length} command ids, executor timeline, counters\n`,
+      );
     else out.write(`    DIFFERS from the in-process run:\n${r.differences.map((d) => `      ${d}\n`).join('')}`);
-    if (s.cleanupError !== undefined) out.write(`    topics NOT deleted (${s.cleanupError}); they are under ${s.names.base}\n`);
-    else out.write(s.deleted ? `    topics and groups${s.subjectsDeleted > 0 ? ` and ${s.subjectsDeleted} schema subjects` : ''} under ${s.names.base} deleted\n` : `    topics kept under ${s.names.base}\n`);
+    if (s.cleanupError !== undefined)
+      out.write(`    topics NOT deleted (${s.cleanupError}); they are under ${s.names.base}\n`);
+    else
+      out.write(
+        s.deleted
+          ? `    topics and groups${s.subjectsDeleted > 0 ? ` and ${s.subjectsDeleted} schema subjects` : ''} under ${s.names.base} deleted\n`
+          : `    topics kept under ${s.names.base}\n`,
+      );
   }
 }

@@ -27,7 +27,9 @@ async function side(decisions: string, commands: string | undefined): Promise<Di
 export function registerDiffCommand(program: Command): void {
   program
     .command('diff <a> <b>')
-    .description('compare two decision streams (canonical JSONL from replay --out): what actions would change; exit 0 same, 1 different, 2 error')
+    .description(
+      'compare two decision streams (canonical JSONL from replay --out): what actions would change; exit 0 same, 1 different, 2 error',
+    )
     .option('--commands-a <file>', "A's commands (replay --commands), to compare parameters exactly")
     .option('--commands-b <file>', "B's commands")
     .option('--json', 'print the whole comparison as JSON')
@@ -41,7 +43,9 @@ export function registerDiffCommand(program: Command): void {
         const limit = parsePositiveInt(opts.limit, '--limit');
         const [da, db] = await Promise.all([side(a, opts.commandsA), side(b, opts.commandsB)]);
         const diff = diffDecisions(da, db);
-        process.stdout.write(opts.json === true ? diffJson(diff, { a, b }) : formatDiff(diff, { labelA: a, labelB: b, limit }));
+        process.stdout.write(
+          opts.json === true ? diffJson(diff, { a, b }) : formatDiff(diff, { labelA: a, labelB: b, limit }),
+        );
         process.exitCode = diff.identical ? 0 : 1;
       } catch (err) {
         const code = err instanceof HomeostatError ? ` [${err.code}]` : '';

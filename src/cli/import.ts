@@ -3,8 +3,21 @@ import { HomeostatError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import type { Telemetry } from '../model/telemetry';
 import { loadConfig } from '../ops/config';
-import { collect, createErrorPrinter, parseColumn, parseTags, parseTimeArg, parsePositiveInt } from '../replay/cli-support';
-import { importRecords, writeTelemetryJsonl, type ImportMapping, type ImportOptions, type ImportProgress } from '../replay/import';
+import {
+  collect,
+  createErrorPrinter,
+  parseColumn,
+  parseTags,
+  parseTimeArg,
+  parsePositiveInt,
+} from '../replay/cli-support';
+import {
+  importRecords,
+  writeTelemetryJsonl,
+  type ImportMapping,
+  type ImportOptions,
+  type ImportProgress,
+} from '../replay/import';
 import { createProgress, formatCount } from '../replay/progress';
 import { createTelemetryProducer } from '../replay/topic-io';
 import { addConnectionOptions, type ConnectionOptions } from './options';
@@ -32,13 +45,24 @@ interface ImportCliOptions extends ConnectionOptions {
 export function importOptionsFrom(opts: ImportCliOptions): ImportOptions {
   const tags = parseTags(opts.tag ?? []);
   let mapping: ImportMapping | undefined;
-  if (opts.source !== undefined || opts.metric !== undefined || Object.keys(tags).length > 0 || opts.valueScale !== undefined || opts.labelTag !== undefined) {
+  if (
+    opts.source !== undefined ||
+    opts.metric !== undefined ||
+    Object.keys(tags).length > 0 ||
+    opts.valueScale !== undefined ||
+    opts.labelTag !== undefined
+  ) {
     const valueScale = opts.valueScale === undefined ? undefined : Number(opts.valueScale);
-    if (valueScale !== undefined && !Number.isFinite(valueScale)) throw new HomeostatError('USAGE', `--value-scale must be a number, got '${opts.valueScale}'`);
+    if (valueScale !== undefined && !Number.isFinite(valueScale))
+      throw new HomeostatError('USAGE', `--value-scale must be a number, got '${opts.valueScale}'`);
     mapping = { source: opts.source ?? '', metric: opts.metric ?? '', tags, valueScale, labelTag: opts.labelTag };
   }
   const csv =
-    opts.tsColumn !== undefined || opts.valueColumn !== undefined || opts.labelColumn !== undefined || opts.header === false || opts.epochUnit !== undefined
+    opts.tsColumn !== undefined ||
+    opts.valueColumn !== undefined ||
+    opts.labelColumn !== undefined ||
+    opts.header === false ||
+    opts.epochUnit !== undefined
       ? {
           timestampColumn: parseColumn(opts.tsColumn),
           valueColumn: parseColumn(opts.valueColumn),
@@ -59,7 +83,9 @@ export function registerImportCommand(program: Command): void {
   addConnectionOptions(
     program
       .command('import <file>')
-      .description('turn a CSV (NAB, Microsoft, generic) or JSONL file into telemetry: a JSONL file (stdout by default) or records on a topic')
+      .description(
+        'turn a CSV (NAB, Microsoft, generic) or JSONL file into telemetry: a JSONL file (stdout by default) or records on a topic',
+      )
       .option('--source <name>', 'source of every record (required for CSV; a default for JSONL lines without one)')
       .option('--metric <name>', 'metric of every record (required for CSV), e.g. query.latency_ms, cpu.util, requests')
       .option('--tag <key=value>', 'tag added to every record (repeatable), e.g. --tag service=api', collect)
@@ -71,14 +97,19 @@ export function registerImportCommand(program: Command): void {
       .option('--label-column <name|index>', 'generic CSV: a 0/1 label column')
       .option('--no-header', 'generic CSV: line 1 is data (columns by index)')
       .option('--epoch-unit <unit>', 'generic CSV: unit of numeric timestamps, ms or s (default ms)')
-      .option('--shift-to <time>', 'shift every timestamp so the first record lands at this time (ISO-8601 or epoch ms)')
+      .option(
+        '--shift-to <time>',
+        'shift every timestamp so the first record lands at this time (ISO-8601 or epoch ms)',
+      )
       .option('--out <file>', 'write telemetry JSONL to this file (default: stdout)')
       .option('--topic <topic>', 'produce the records to this existing topic instead (JSON telemetry, key = source)')
       .option('--batch-size <n>', 'messages per produce request (default 5000)')
       .option('--timestamp <which>', 'Kafka timestamp of produced records: event (the record ts, default) or now'),
   ).action(async (file: string, opts: ImportCliOptions) => {
-    if (opts.out !== undefined && opts.topic !== undefined) throw new HomeostatError('USAGE', 'give --out or --topic, not both');
-    if (opts.timestamp !== undefined && opts.timestamp !== 'event' && opts.timestamp !== 'now') throw new HomeostatError('USAGE', `--timestamp must be event or now, got '${String(opts.timestamp)}'`);
+    if (opts.out !== undefined && opts.topic !== undefined)
+      throw new HomeostatError('USAGE', 'give --out or --topic, not both');
+    if (opts.timestamp !== undefined && opts.timestamp !== 'event' && opts.timestamp !== 'now')
+      throw new HomeostatError('USAGE', `--timestamp must be event or now, got '${String(opts.timestamp)}'`);
     const toStdout = opts.out === undefined && opts.topic === undefined;
     // Row errors and progress go to stderr; the summary to stdout unless stdout carries the data.
     const say = (s: string): void => void (toStdout ? process.stderr : process.stdout).write(s);
@@ -90,7 +121,12 @@ export function registerImportCommand(program: Command): void {
       ...importOptionsFrom(opts),
       onProgress: (p) => {
         seen.last = p;
-        progress.update({ bytesRead: p.bytesRead, totalBytes: p.totalBytes, records: p.records, note: p.errors > 0 ? `${p.errors} malformed` : undefined });
+        progress.update({
+          bytesRead: p.bytesRead,
+          totalBytes: p.totalBytes,
+          records: p.records,
+          note: p.errors > 0 ? `${p.errors} malformed` : undefined,
+        });
       },
     };
     async function* records(): AsyncGenerator<Telemetry> {
@@ -108,7 +144,10 @@ export function registerImportCommand(program: Command): void {
       const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
       const kafka = createKafka(config.kafka);
       await assertTopicExists(kafka, opts.topic, config.kafka.brokers);
-      const producer = await createTelemetryProducer(kafka, opts.topic, { batchSize: parsePositiveInt(opts.batchSize, '--batch-size'), timestamp: opts.timestamp });
+      const producer = await createTelemetryProducer(kafka, opts.topic, {
+        batchSize: parsePositiveInt(opts.batchSize, '--batch-size'),
+        timestamp: opts.timestamp,
+      });
       let closed = false;
       try {
         for await (const r of records()) await producer.add(r);
@@ -134,18 +173,28 @@ export function registerImportCommand(program: Command): void {
         `${errors.count()} malformed line${errors.count() === 1 ? '' : 's'} skipped${shift}${labels}\n`,
     );
     if (written === 0) {
-      throw new HomeostatError('INVALID_STATE', `nothing imported from ${file}${errors.count() > 0 ? ': every data line was malformed' : ': it holds no data rows'}`);
+      throw new HomeostatError(
+        'INVALID_STATE',
+        `nothing imported from ${file}${errors.count() > 0 ? ': every data line was malformed' : ': it holds no data rows'}`,
+      );
     }
   });
 }
 
-async function assertTopicExists(kafka: ReturnType<typeof createKafka>, topic: string, brokers: readonly string[]): Promise<void> {
+async function assertTopicExists(
+  kafka: ReturnType<typeof createKafka>,
+  topic: string,
+  brokers: readonly string[],
+): Promise<void> {
   const admin = kafka.admin();
   try {
     await admin.connect();
     const topics = await admin.listTopics();
     if (!topics.includes(topic)) {
-      throw new HomeostatError('USAGE', `topic ${topic} does not exist; create it first (homeostat topics create, or kafka-topics.sh --create --topic ${topic})`);
+      throw new HomeostatError(
+        'USAGE',
+        `topic ${topic} does not exist; create it first (homeostat topics create, or kafka-topics.sh --create --topic ${topic})`,
+      );
     }
   } catch (err) {
     if (err instanceof HomeostatError) throw err;

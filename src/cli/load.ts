@@ -20,7 +20,9 @@ interface LoadOptions {
 export function registerLoadCommand(program: Command): void {
   program
     .command('load')
-    .description('send queries to demo workers at a rate, stepping it up to overload them (for the docker compose demo)')
+    .description(
+      'send queries to demo workers at a rate, stepping it up to overload them (for the docker compose demo)',
+    )
     .requiredOption('--url <list>', 'comma-separated query URLs, e.g. http://worker-1:8080/query')
     .option('--rate <n>', 'queries per second per URL before the step', '150')
     .option('--step-after <s>', 'seconds before the load steps up', '60')
@@ -28,13 +30,19 @@ export function registerLoadCommand(program: Command): void {
     .option('--duration <s>', 'seconds to run (0: until stopped)', '0')
     .option('--seed <n>', 'seed of the query costs', '1')
     .action(async (opts: LoadOptions) => {
-      const urls = opts.url.split(',').map((u) => u.trim()).filter(Boolean);
+      const urls = opts.url
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
       const rate = Number(opts.rate);
       const stepAfter = Number(opts.stepAfter) * 1000;
       const factor = Number(opts.stepFactor);
       const duration = Number(opts.duration) * 1000;
       if (urls.length === 0 || !(rate > 0) || !(factor > 0) || !(stepAfter >= 0) || !(duration >= 0)) {
-        throw new HomeostatError('USAGE', 'load: --url must list URLs; --rate, --step-factor > 0; --step-after, --duration ≥ 0');
+        throw new HomeostatError(
+          'USAGE',
+          'load: --url must list URLs; --rate, --step-factor > 0; --step-after, --duration ≥ 0',
+        );
       }
       const random = createRandom(Number(opts.seed));
       const started = Date.now();
@@ -42,7 +50,10 @@ export function registerLoadCommand(program: Command): void {
       process.once('SIGTERM', () => (stopping = true));
       process.once('SIGINT', () => (stopping = true));
       const stats = { sent: 0, ok: 0, timedOut: 0, failed: 0 };
-      const report = setInterval(() => process.stderr.write(`${JSON.stringify({ t: Math.round((Date.now() - started) / 1000), ...stats })}\n`), 5000);
+      const report = setInterval(
+        () => process.stderr.write(`${JSON.stringify({ t: Math.round((Date.now() - started) / 1000), ...stats })}\n`),
+        5000,
+      );
       report.unref();
       const tickMs = 50;
       let carry = 0;

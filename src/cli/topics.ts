@@ -9,7 +9,9 @@ export function registerTopicsCommand(program: Command): void {
   addConnectionOptions(
     topics
       .command('create')
-      .description('create every homeostat topic that is missing (idempotent); reports what it created and what existed'),
+      .description(
+        'create every homeostat topic that is missing (idempotent); reports what it created and what existed',
+      ),
   ).action(async (opts: ConnectionOptions) => {
     const config = loadConfig({ file: opts.config, brokers: opts.brokers });
     const admin = createKafka(config.kafka).admin();

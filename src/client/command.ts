@@ -108,9 +108,13 @@ export function applyRetryPolicyCommand(retrier: Retrier, command: RetryPolicyCo
   }
   const { expiresAt } = command;
   if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
-    throw new InputError('INVALID_FIELD', `${RETRY_POLICY_SET}: expiresAt is ${String(expiresAt)}; it must be a finite epoch-ms time`, {
-      field: 'expiresAt',
-    });
+    throw new InputError(
+      'INVALID_FIELD',
+      `${RETRY_POLICY_SET}: expiresAt is ${String(expiresAt)}; it must be a finite epoch-ms time`,
+      {
+        field: 'expiresAt',
+      },
+    );
   }
   const patch = toPatch(command.params);
   if (expiresAt <= retrier.now()) {
@@ -143,7 +147,9 @@ function leaseExpiry(retrier: Retrier): { expiresAt?: number } {
 function toPatch(params: RetryPolicyCommandParams | null | undefined): Partial<RetryPolicy> {
   if (params === null || params === undefined) return {};
   if (typeof params !== 'object') {
-    throw new InputError('INVALID_FIELD', `${RETRY_POLICY_SET}: params must be an object, got ${typeof params}`, { field: 'params' });
+    throw new InputError('INVALID_FIELD', `${RETRY_POLICY_SET}: params must be an object, got ${typeof params}`, {
+      field: 'params',
+    });
   }
   const raw = params as Record<string, unknown>;
   const known = new Set<string>([...PARAM_KEYS, ...Object.values(RECORD_NAMES), ...IGNORED_KEYS]);

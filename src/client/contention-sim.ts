@@ -64,11 +64,17 @@ export function simulateContention(params: ContentionParams): ContentionResult {
   const netSd = params.netSdMs ?? 2;
   const random: RandomFn = createRandom(params.seed);
   const delay = (): number => Math.abs(normal(random, netMean, netSd));
-  const backoffParams = { strategy: params.strategy === 'immediate' ? 'none' : params.strategy, baseMs, capMs } as const;
+  const backoffParams = {
+    strategy: params.strategy === 'immediate' ? 'none' : params.strategy,
+    baseMs,
+    capMs,
+  } as const;
 
   const queue = createEventQueue();
   const failedWrites = new Array<number>(params.clients).fill(0);
-  const backoffStates: BackoffState[] = Array.from({ length: params.clients }, () => initialBackoffState(backoffParams));
+  const backoffStates: BackoffState[] = Array.from({ length: params.clients }, () =>
+    initialBackoffState(backoffParams),
+  );
   let version = 0;
   let calls = 0;
   let failures = 0;
@@ -113,7 +119,10 @@ export function simulateContention(params: ContentionParams): ContentionResult {
 }
 
 /** Binary min-heap on (t, seq): seq breaks ties by insertion order, for determinism. */
-function createEventQueue(): { push(t: number, kind: number, client: number, value: number): void; pop(): SimEvent | undefined } {
+function createEventQueue(): {
+  push(t: number, kind: number, client: number, value: number): void;
+  pop(): SimEvent | undefined;
+} {
   const heap: SimEvent[] = [];
   let seq = 0;
   const less = (a: SimEvent, b: SimEvent): boolean => a.t < b.t || (a.t === b.t && a.seq < b.seq);
@@ -182,7 +191,13 @@ export function sweepContention(options: {
         calls += result.calls;
         time += result.completionMs;
       }
-      points.push({ strategy, clients, runs: options.runs, meanCalls: calls / options.runs, meanCompletionMs: time / options.runs });
+      points.push({
+        strategy,
+        clients,
+        runs: options.runs,
+        meanCalls: calls / options.runs,
+        meanCompletionMs: time / options.runs,
+      });
     }
   }
   return points;

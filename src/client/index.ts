@@ -40,14 +40,5 @@ export type {
 export { RETRY_POLICY_REVERT, RETRY_POLICY_SET, applyRetryPolicyCommand } from './command';
 export type { RetryPolicyCommand, RetryPolicyCommandParams, RetryPolicyCommandResult } from './command';
 
-export {
-  createRandom,
-  deriveSeed,
-  mulberry32,
-  normal,
-  randomSeed,
-  uniform,
-  uniformInt,
-  xoshiro128ss,
-} from './random';
+export { createRandom, deriveSeed, mulberry32, normal, randomSeed, uniform, uniformInt, xoshiro128ss } from './random';
 export type { RandomFn } from './random';

@@ -75,7 +75,9 @@ export function validateRetryPolicy(policy: RetryPolicy): string[] {
   const p = policy as unknown as Record<keyof RetryPolicy, unknown>;
 
   if (!JITTER_STRATEGIES.includes(p.strategy as JitterStrategy)) {
-    issues.push(`strategy is ${show(p.strategy)}; use one of ${JITTER_STRATEGIES.join(', ')} (full is the usual choice)`);
+    issues.push(
+      `strategy is ${show(p.strategy)}; use one of ${JITTER_STRATEGIES.join(', ')} (full is the usual choice)`,
+    );
   }
   const baseOk = isFiniteNumber(p.baseMs) && p.baseMs > 0 && p.baseMs <= b.maxDelayMs;
   if (!baseOk) {
@@ -84,19 +86,41 @@ export function validateRetryPolicy(policy: RetryPolicy): string[] {
   if (!(isFiniteNumber(p.capMs) && p.capMs > 0 && p.capMs <= b.maxDelayMs)) {
     issues.push(`capMs is ${show(p.capMs)}; it must be a number of ms > 0 and ≤ ${b.maxDelayMs}; set it to e.g. 20000`);
   } else if (baseOk && p.capMs < (p.baseMs as number)) {
-    issues.push(`capMs (${p.capMs}) is below baseMs (${show(p.baseMs)}); raise capMs to at least baseMs or lower baseMs`);
+    issues.push(
+      `capMs (${p.capMs}) is below baseMs (${show(p.baseMs)}); raise capMs to at least baseMs or lower baseMs`,
+    );
   }
-  if (!(Number.isInteger(p.maxAttempts) && (p.maxAttempts as number) >= 1 && (p.maxAttempts as number) <= b.maxAttempts)) {
-    issues.push(`maxAttempts is ${show(p.maxAttempts)}; it must be an integer from 1 (no retries) to ${b.maxAttempts}; set it to e.g. 3`);
+  if (!(
+    Number.isInteger(p.maxAttempts) &&
+    (p.maxAttempts as number) >= 1 &&
+    (p.maxAttempts as number) <= b.maxAttempts
+  )) {
+    issues.push(
+      `maxAttempts is ${show(p.maxAttempts)}; it must be an integer from 1 (no retries) to ${b.maxAttempts}; set it to e.g. 3`,
+    );
   }
   if (!(isFiniteNumber(p.budgetRatio) && p.budgetRatio >= 0 && p.budgetRatio <= b.maxBudgetRatio)) {
-    issues.push(`budgetRatio is ${show(p.budgetRatio)}; it must be a number from 0 to ${b.maxBudgetRatio} (share of requests that may be retried); set it to e.g. 0.2`);
+    issues.push(
+      `budgetRatio is ${show(p.budgetRatio)}; it must be a number from 0 to ${b.maxBudgetRatio} (share of requests that may be retried); set it to e.g. 0.2`,
+    );
   }
-  if (!(isFiniteNumber(p.budgetFloorPerSec) && p.budgetFloorPerSec >= 0 && p.budgetFloorPerSec <= b.maxBudgetFloorPerSec)) {
-    issues.push(`budgetFloorPerSec is ${show(p.budgetFloorPerSec)}; it must be a number from 0 to ${b.maxBudgetFloorPerSec} (retries/s always allowed); set it to e.g. 10`);
+  if (!(
+    isFiniteNumber(p.budgetFloorPerSec) &&
+    p.budgetFloorPerSec >= 0 &&
+    p.budgetFloorPerSec <= b.maxBudgetFloorPerSec
+  )) {
+    issues.push(
+      `budgetFloorPerSec is ${show(p.budgetFloorPerSec)}; it must be a number from 0 to ${b.maxBudgetFloorPerSec} (retries/s always allowed); set it to e.g. 10`,
+    );
   }
-  if (!(Number.isInteger(p.budgetTtlMs) && (p.budgetTtlMs as number) >= b.minBudgetTtlMs && (p.budgetTtlMs as number) <= b.maxBudgetTtlMs)) {
-    issues.push(`budgetTtlMs is ${show(p.budgetTtlMs)}; it must be an integer number of ms from ${b.minBudgetTtlMs} to ${b.maxBudgetTtlMs}; set it to e.g. 10000`);
+  if (!(
+    Number.isInteger(p.budgetTtlMs) &&
+    (p.budgetTtlMs as number) >= b.minBudgetTtlMs &&
+    (p.budgetTtlMs as number) <= b.maxBudgetTtlMs
+  )) {
+    issues.push(
+      `budgetTtlMs is ${show(p.budgetTtlMs)}; it must be an integer number of ms from ${b.minBudgetTtlMs} to ${b.maxBudgetTtlMs}; set it to e.g. 10000`,
+    );
   }
   return issues;
 }

@@ -18,7 +18,13 @@ import {
   type RetryBudgetConfig,
   type RetryBudgetState,
 } from './budget';
-import { DEFAULT_RETRY_POLICY, RETRY_POLICY_FIELDS, checkRetryPolicy, mergeRetryPolicy, type RetryPolicy } from './policy';
+import {
+  DEFAULT_RETRY_POLICY,
+  RETRY_POLICY_FIELDS,
+  checkRetryPolicy,
+  mergeRetryPolicy,
+  type RetryPolicy,
+} from './policy';
 import { createRandom, randomSeed, type RandomFn } from './random';
 
 export interface Clock {
@@ -143,7 +149,11 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
     leaseLapses: 0,
   };
 
-  function install(nextBaseline: Readonly<RetryPolicy>, nextLease: Lease | undefined, nextEffective: Readonly<RetryPolicy>): void {
+  function install(
+    nextBaseline: Readonly<RetryPolicy>,
+    nextLease: Lease | undefined,
+    nextEffective: Readonly<RetryPolicy>,
+  ): void {
     baseline = nextBaseline;
     lease = nextLease;
     effective = nextEffective;
@@ -192,7 +202,10 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
     );
   }
 
-  async function run<T>(fn: (attempt: number, context: AttemptContext) => Promise<T>, runOptions: RunOptions = {}): Promise<T> {
+  async function run<T>(
+    fn: (attempt: number, context: AttemptContext) => Promise<T>,
+    runOptions: RunOptions = {},
+  ): Promise<T> {
     const start = clock.now();
     const deadlineAt = resolveDeadline(start, runOptions);
     const isRetriable = runOptions.isRetriable ?? isRetriableDefault;
@@ -297,14 +310,22 @@ function definedFields(patch: Partial<RetryPolicy>): Partial<RetryPolicy> {
 function resolveDeadline(start: number, options: RunOptions): number | undefined {
   const { deadlineMs, deadlineAt } = options;
   if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs >= 0)) {
-    throw new HomeostatError('USAGE', `run: deadlineMs is ${deadlineMs}; pass a finite number of ms ≥ 0, or omit it for no deadline`, {
-      field: 'deadlineMs',
-    });
+    throw new HomeostatError(
+      'USAGE',
+      `run: deadlineMs is ${deadlineMs}; pass a finite number of ms ≥ 0, or omit it for no deadline`,
+      {
+        field: 'deadlineMs',
+      },
+    );
   }
   if (deadlineAt !== undefined && !Number.isFinite(deadlineAt)) {
-    throw new HomeostatError('USAGE', `run: deadlineAt is ${deadlineAt}; pass a finite time on the retrier's clock, or omit it`, {
-      field: 'deadlineAt',
-    });
+    throw new HomeostatError(
+      'USAGE',
+      `run: deadlineAt is ${deadlineAt}; pass a finite time on the retrier's clock, or omit it`,
+      {
+        field: 'deadlineAt',
+      },
+    );
   }
   const candidates = [deadlineMs === undefined ? undefined : start + deadlineMs, deadlineAt].filter(
     (d): d is number => d !== undefined,

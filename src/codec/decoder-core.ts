@@ -103,19 +103,37 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
     const scan = guardAvro(entry.writer, buf, HEADER_SIZE);
     if (scan.end < 0) {
       if (scan.failure === 'truncated') {
-        return invalid(new InputError('TRUNCATED', `Avro body (schema id ${schemaId}) ends early: ${buf.length - HEADER_SIZE} body bytes are not a whole ${what} record`));
+        return invalid(
+          new InputError(
+            'TRUNCATED',
+            `Avro body (schema id ${schemaId}) ends early: ${buf.length - HEADER_SIZE} body bytes are not a whole ${what} record`,
+          ),
+        );
       }
       const why = scan.failure === undefined ? 'unreadable' : GUARD_MESSAGES[scan.failure];
-      return invalid(new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) is corrupt at byte ${scan.at}: ${why}`));
+      return invalid(
+        new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) is corrupt at byte ${scan.at}: ${why}`),
+      );
     }
     if (scan.end !== buf.length) {
-      return invalid(new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) has ${buf.length - scan.end} trailing byte(s) after the ${what} record`));
+      return invalid(
+        new InputError(
+          'AVRO_DECODE',
+          `Avro body (schema id ${schemaId}) has ${buf.length - scan.end} trailing byte(s) after the ${what} record`,
+        ),
+      );
     }
     let decoded: { value: unknown; offset: number };
     try {
       decoded = reader.decode(buf, HEADER_SIZE, entry.resolver);
     } catch (err) {
-      return invalid(new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) cannot be decoded: ${(err as Error).message}`, { cause: err }));
+      return invalid(
+        new InputError(
+          'AVRO_DECODE',
+          `Avro body (schema id ${schemaId}) cannot be decoded: ${(err as Error).message}`,
+          { cause: err },
+        ),
+      );
     }
     if (decoded.offset !== buf.length) {
       return invalid(new InputError('TRUNCATED', `Avro body (schema id ${schemaId}) is not a whole ${what} record`));
@@ -126,13 +144,17 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
 
   const decodeJson = (buf: Buffer, start: number): DecodeResult<T> => {
     if (!isUtf8(buf)) {
-      return invalid(new InputError('INVALID_UTF8', `value looks like JSON but is not valid UTF-8 (${buf.length} bytes)`));
+      return invalid(
+        new InputError('INVALID_UTF8', `value looks like JSON but is not valid UTF-8 (${buf.length} bytes)`),
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(buf.toString('utf8', start));
     } catch (err) {
-      return invalid(new InputError('INVALID_JSON', `value is not valid JSON: ${(err as Error).message}`, { cause: err }));
+      return invalid(
+        new InputError('INVALID_JSON', `value is not valid JSON: ${(err as Error).message}`, { cause: err }),
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return invalid(new InputError('NOT_DECODABLE', `value is JSON but not an object; expected a ${what} object`));
@@ -147,11 +169,15 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
     }
     if (value.length === 0) return invalid(new InputError('NOT_DECODABLE', `value is empty; expected ${expected}`));
     if (value.length > maxRecordBytes) {
-      return invalid(new InputError('RECORD_TOO_LARGE', `value is ${value.length} bytes, the limit is ${maxRecordBytes}`));
+      return invalid(
+        new InputError('RECORD_TOO_LARGE', `value is ${value.length} bytes, the limit is ${maxRecordBytes}`),
+      );
     }
     if (value[0] === MAGIC_BYTE && format !== 'json') return decodeAvro(value);
     if (format === 'avro') {
-      return invalid(new InputError('BAD_MAGIC_BYTE', `first byte is 0x${hex2(value[0])}, expected the Confluent magic byte 0x00`));
+      return invalid(
+        new InputError('BAD_MAGIC_BYTE', `first byte is 0x${hex2(value[0])}, expected the Confluent magic byte 0x00`),
+      );
     }
     const start = firstNonWhitespace(value);
     if (start < value.length && value[start] === OPEN_BRACE) return decodeJson(value, start);

@@ -55,10 +55,7 @@ export function unframe(buf: Buffer): Unframed {
     throw new InputError('TRUNCATED', 'value is empty; a Confluent-framed Avro value needs at least 5 header bytes');
   }
   if (buf[0] !== MAGIC_BYTE) {
-    throw new InputError(
-      'BAD_MAGIC_BYTE',
-      `first byte is 0x${hex2(buf[0])}, expected the Confluent magic byte 0x00`,
-    );
+    throw new InputError('BAD_MAGIC_BYTE', `first byte is 0x${hex2(buf[0])}, expected the Confluent magic byte 0x00`);
   }
   if (buf.length < HEADER_SIZE) {
     throw truncatedHeader(buf.length);

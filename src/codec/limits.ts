@@ -60,10 +60,7 @@ const MAX_DATE_MS = 8.64e15;
  * Fill defaults and check a partial limits object. Throws ConfigError naming every bad
  * key, its value and the fix. `path` prefixes key names (e.g. `telemetry.limits`).
  */
-export function resolveTelemetryLimits(
-  partial: Partial<TelemetryLimits> = {},
-  path = 'limits',
-): TelemetryLimits {
+export function resolveTelemetryLimits(partial: Partial<TelemetryLimits> = {}, path = 'limits'): TelemetryLimits {
   const limits: TelemetryLimits = { ...DEFAULT_TELEMETRY_LIMITS, ...stripUndefined(partial) };
   const issues: string[] = [];
   for (const key of ['minTs', 'maxTs'] as const) {
@@ -73,9 +70,7 @@ export function resolveTelemetryLimits(
     }
   }
   if (issues.length === 0 && limits.minTs >= limits.maxTs) {
-    issues.push(
-      `${path}.minTs (${limits.minTs}) must be lower than ${path}.maxTs (${limits.maxTs}); widen the range`,
-    );
+    issues.push(`${path}.minTs (${limits.minTs}) must be lower than ${path}.maxTs (${limits.maxTs}); widen the range`);
   }
   const positive = [
     'maxSourceLength',
@@ -88,12 +83,16 @@ export function resolveTelemetryLimits(
   for (const key of positive) {
     const v = limits[key];
     if (!Number.isSafeInteger(v) || v < 1) {
-      issues.push(`${path}.${key} must be a positive integer, got ${String(v)}; the default is ${DEFAULT_TELEMETRY_LIMITS[key]}`);
+      issues.push(
+        `${path}.${key} must be a positive integer, got ${String(v)}; the default is ${DEFAULT_TELEMETRY_LIMITS[key]}`,
+      );
     }
   }
   const ahead = limits.maxAheadOfLogTimeMs;
   if (!(ahead === Infinity || (Number.isSafeInteger(ahead) && ahead > 0))) {
-    issues.push(`${path}.maxAheadOfLogTimeMs must be a positive integer (ms), or null to turn the check off, got ${String(ahead)}`);
+    issues.push(
+      `${path}.maxAheadOfLogTimeMs must be a positive integer (ms), or null to turn the check off, got ${String(ahead)}`,
+    );
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return limits;

@@ -46,7 +46,8 @@ export function normalize(type: Type, value: unknown, path: string, fromJson: bo
     // `+ 0` turns -0 into 0: JSON cannot carry -0 and Avro ints cannot either, so the
     // canonical form has none and both encodings decode to the same value.
     case 'int':
-      if (typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX) return value + 0;
+      if (typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX)
+        return value + 0;
       throw bad(path, 'a 32-bit integer', value);
     case 'long':
       if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= LONG_LIMIT) return value + 0;
@@ -123,7 +124,8 @@ function normalizeComplex(type: Type, value: unknown, path: string, fromJson: bo
     if (!isPlainObject(value)) throw bad(path, 'a {"<branch>": value} object', value);
     const keys = Object.keys(value);
     const branch = keys.length === 1 ? type.types.find((t) => t.branchName === keys[0]) : undefined;
-    if (branch === undefined) throw bad(path, `one of the branches ${type.types.map((t) => t.branchName).join(', ')}`, value);
+    if (branch === undefined)
+      throw bad(path, `one of the branches ${type.types.map((t) => t.branchName).join(', ')}`, value);
     return { [keys[0]]: normalize(branch, value[keys[0]], path, fromJson) };
   }
   if (type instanceof types.FixedType) return normalizeBytes(value, path, fromJson, type.size);

@@ -11,6 +11,10 @@ export function subjectFor(topic: string): string {
 }
 
 /** Register `schemas/<kind>.avsc` under `subject` and return its id (for encodeAvro / createTelemetryAvroEncoder). */
-export function registerSchema(resolver: Pick<SchemaResolver, 'idFor'>, kind: RecordKind, subject: string): Promise<number> {
+export function registerSchema(
+  resolver: Pick<SchemaResolver, 'idFor'>,
+  kind: RecordKind,
+  subject: string,
+): Promise<number> {
   return resolver.idFor(subject, schemaText(kind));
 }

@@ -36,7 +36,11 @@ function checkTs(raw: unknown, limits: TelemetryLimits): number | InputError {
   let ts: number;
   if (typeof raw === 'number') {
     if (!Number.isInteger(raw)) {
-      return new InputError('INVALID_FIELD', `field 'ts' must be an integer number of epoch milliseconds, got ${describeValue(raw)}`, { field: 'ts' });
+      return new InputError(
+        'INVALID_FIELD',
+        `field 'ts' must be an integer number of epoch milliseconds, got ${describeValue(raw)}`,
+        { field: 'ts' },
+      );
     }
     ts = raw;
   } else if (typeof raw === 'string') {
@@ -52,7 +56,11 @@ function checkTs(raw: unknown, limits: TelemetryLimits): number | InputError {
   } else if (raw === undefined || raw === null) {
     return missing('ts', raw);
   } else {
-    return new InputError('INVALID_FIELD', `field 'ts' must be a number (epoch ms) or an ISO-8601 string, got ${describeValue(raw)}`, { field: 'ts' });
+    return new InputError(
+      'INVALID_FIELD',
+      `field 'ts' must be a number (epoch ms) or an ISO-8601 string, got ${describeValue(raw)}`,
+      { field: 'ts' },
+    );
   }
   if (ts < limits.minTs || ts > limits.maxTs) {
     const seconds = ts * 1000 >= limits.minTs && ts * 1000 <= limits.maxTs;
@@ -69,13 +77,17 @@ function checkTs(raw: unknown, limits: TelemetryLimits): number | InputError {
 function checkName(field: 'source' | 'metric', raw: unknown, max: number): string | InputError {
   if (typeof raw !== 'string') {
     if (raw === undefined || raw === null) return missing(field, raw);
-    return new InputError('INVALID_FIELD', `field '${field}' must be a non-empty string, got ${describeValue(raw)}`, { field });
+    return new InputError('INVALID_FIELD', `field '${field}' must be a non-empty string, got ${describeValue(raw)}`, {
+      field,
+    });
   }
   if (raw.length === 0) {
     return new InputError('INVALID_FIELD', `field '${field}' must be a non-empty string, got ""`, { field });
   }
   if (raw.length > max) {
-    return new InputError('INVALID_FIELD', `field '${field}' is ${raw.length} characters long, the limit is ${max}`, { field });
+    return new InputError('INVALID_FIELD', `field '${field}' is ${raw.length} characters long, the limit is ${max}`, {
+      field,
+    });
   }
   return raw;
 }
@@ -83,7 +95,9 @@ function checkName(field: 'source' | 'metric', raw: unknown, max: number): strin
 function checkValue(raw: unknown): number | InputError {
   if (typeof raw === 'number') {
     if (Number.isFinite(raw)) return raw;
-    return new InputError('NON_FINITE_VALUE', `field 'value' must be a finite number, got ${describeValue(raw)}`, { field: 'value' });
+    return new InputError('NON_FINITE_VALUE', `field 'value' must be a finite number, got ${describeValue(raw)}`, {
+      field: 'value',
+    });
   }
   if (raw === undefined || raw === null) return missing('value', raw);
   const code = typeof raw === 'string' && NON_FINITE_TEXT.test(raw) ? 'NON_FINITE_VALUE' : 'INVALID_FIELD';
@@ -97,26 +111,46 @@ function tagField(key: string): string {
 function checkTags(raw: unknown, limits: TelemetryLimits): Record<string, string> | InputError {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    return new InputError('INVALID_FIELD', `field 'tags' must be an object of string values, got ${describeValue(raw)}`, { field: 'tags' });
+    return new InputError(
+      'INVALID_FIELD',
+      `field 'tags' must be an object of string values, got ${describeValue(raw)}`,
+      { field: 'tags' },
+    );
   }
   const tags = raw as Record<string, unknown>;
   const keys = Object.keys(tags);
   if (keys.length > limits.maxTags) {
-    return new InputError('TOO_MANY_TAGS', `record has ${keys.length} tags, the limit is ${limits.maxTags}`, { field: 'tags' });
+    return new InputError('TOO_MANY_TAGS', `record has ${keys.length} tags, the limit is ${limits.maxTags}`, {
+      field: 'tags',
+    });
   }
   for (const key of keys) {
     if (key.length === 0 || key === '__proto__') {
-      return new InputError('INVALID_FIELD', `tag key ${JSON.stringify(key)} is not allowed; tag keys must be non-empty names`, { field: 'tags' });
+      return new InputError(
+        'INVALID_FIELD',
+        `tag key ${JSON.stringify(key)} is not allowed; tag keys must be non-empty names`,
+        { field: 'tags' },
+      );
     }
     if (key.length > limits.maxTagKeyLength) {
-      return new InputError('TAG_TOO_LARGE', `tag key '${tagField(key).slice(5)}' is ${key.length} characters long, the limit is ${limits.maxTagKeyLength}`, { field: tagField(key) });
+      return new InputError(
+        'TAG_TOO_LARGE',
+        `tag key '${tagField(key).slice(5)}' is ${key.length} characters long, the limit is ${limits.maxTagKeyLength}`,
+        { field: tagField(key) },
+      );
     }
     const value = tags[key];
     if (typeof value !== 'string') {
-      return new InputError('INVALID_FIELD', `tag '${key}' must be a string, got ${describeValue(value)}`, { field: tagField(key) });
+      return new InputError('INVALID_FIELD', `tag '${key}' must be a string, got ${describeValue(value)}`, {
+        field: tagField(key),
+      });
     }
     if (value.length > limits.maxTagValueLength) {
-      return new InputError('TAG_TOO_LARGE', `tag '${key}' value is ${value.length} characters long, the limit is ${limits.maxTagValueLength}`, { field: tagField(key) });
+      return new InputError(
+        'TAG_TOO_LARGE',
+        `tag '${key}' value is ${value.length} characters long, the limit is ${limits.maxTagValueLength}`,
+        { field: tagField(key) },
+      );
     }
   }
   return tags as Record<string, string>;

@@ -91,7 +91,10 @@ export function createWriterCache(options: WriterCacheOptions): WriterCache {
     if (typeFor === undefined) {
       return remember(
         schemaId,
-        new InputError('UNKNOWN_SCHEMA_ID', `schema id ${schemaId}: Avro input needs a schema registry and none is configured`),
+        new InputError(
+          'UNKNOWN_SCHEMA_ID',
+          `schema id ${schemaId}: Avro input needs a schema registry and none is configured`,
+        ),
       );
     }
     let found: Type | undefined;

@@ -246,7 +246,12 @@ function orderByRank(list: Series[], slots: (Series | undefined)[]): void {
  * cursor[id] at the end of its values in the returned array. A window of one pane (tumbling
  * windows) already has them so in the pane's grouped columns: no copy.
  */
-function gatherRuns(cs: CloseScratch, list: readonly Series[], batches: readonly PaneBatch[], now: number): Float64Array {
+function gatherRuns(
+  cs: CloseScratch,
+  list: readonly Series[],
+  batches: readonly PaneBatch[],
+  now: number,
+): Float64Array {
   const { counts, stamp, cursor } = cs;
   if (batches.length === 1) {
     const { ids, starts, lens, count } = batches[0].runs;

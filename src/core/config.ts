@@ -134,7 +134,9 @@ export function engineConfigIssues(c: EngineConfig): string[] {
   const w = c.window;
   if (!isPosInt(w.sizeMs)) issues.push(`window.sizeMs must be a positive integer number of ms (got ${w.sizeMs})`);
   if (!isPosInt(w.advanceMs) || w.advanceMs > w.sizeMs) {
-    issues.push(`window.advanceMs must be a positive integer ≤ window.sizeMs (got ${w.advanceMs}); omit it for tumbling windows`);
+    issues.push(
+      `window.advanceMs must be a positive integer ≤ window.sizeMs (got ${w.advanceMs}); omit it for tumbling windows`,
+    );
   } else if (isPosInt(w.sizeMs) && w.sizeMs % w.advanceMs !== 0) {
     issues.push(
       `window.sizeMs (${w.sizeMs}) must be a multiple of window.advanceMs (${w.advanceMs}), since each record is aggregated once into a pane of advanceMs; pick an advanceMs that divides sizeMs`,
@@ -144,12 +146,14 @@ export function engineConfigIssues(c: EngineConfig): string[] {
   if (!isNonNegInt(c.allowedOutOfOrdernessMs)) {
     issues.push(`allowedOutOfOrdernessMs must be an integer ≥ 0 (got ${c.allowedOutOfOrdernessMs})`);
   }
-  if (!(c.idleAfterMs > 0)) issues.push(`idleAfterMs must be > 0 ms of event time, or Infinity to never idle (got ${c.idleAfterMs})`);
+  if (!(c.idleAfterMs > 0))
+    issues.push(`idleAfterMs must be > 0 ms of event time, or Infinity to never idle (got ${c.idleAfterMs})`);
   if (!isPosInt(c.maxSeries)) issues.push(`maxSeries must be a positive integer (got ${c.maxSeries})`);
   if (new Set(c.dimensionTags).size !== c.dimensionTags.length) {
     issues.push(`dimensionTags must not repeat a tag (got ${JSON.stringify(c.dimensionTags)})`);
   }
-  if (!(c.ewmaAlpha > 0 && c.ewmaAlpha <= 1)) issues.push(`ewmaAlpha must be in (0, 1] (got ${c.ewmaAlpha}); 0.3 is the default`);
+  if (!(c.ewmaAlpha > 0 && c.ewmaAlpha <= 1))
+    issues.push(`ewmaAlpha must be in (0, 1] (got ${c.ewmaAlpha}); 0.3 is the default`);
   if (!(Number.isInteger(c.trendWindows) && c.trendWindows >= 2)) {
     issues.push(`trendWindows must be an integer ≥ 2 (got ${c.trendWindows})`);
   }

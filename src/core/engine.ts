@@ -95,7 +95,14 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
   const c = compile(config);
 
   /** `raise` false: the caller raises the watermark once after a record's last sample (`records`). */
-  const onRecord = (st: InternalState, partition: number, offset: Offset, rec: Telemetry, out: EngineOutput[], raise: boolean): void => {
+  const onRecord = (
+    st: InternalState,
+    partition: number,
+    offset: Offset,
+    rec: Telemetry,
+    out: EngineOutput[],
+    raise: boolean,
+  ): void => {
     const counters = st.counters;
     counters.consumed += 1;
     const ts = rec.ts;

@@ -27,14 +27,21 @@ export interface ScopeList {
 export const NO_SCOPES: ScopeList = Object.freeze({ key: '', members: Object.freeze([]), refs: 0 });
 
 /** The scope list of a new series (of `metric`, with dimension tags `dimTags`), counted as held. */
-export function acquireScopes(st: InternalState, c: Compiled, metric: string, dimTags: Readonly<Record<string, string>>): ScopeList {
+export function acquireScopes(
+  st: InternalState,
+  c: Compiled,
+  metric: string,
+  dimTags: Readonly<Record<string, string>>,
+): ScopeList {
   const defs = c.scopesByMetric.get(metric);
   if (defs === undefined) return NO_SCOPES;
   const keys = defs.map((s) => scopeKey(s.name, metric, pickTags(dimTags, s.groupBy), s.groupBy));
   const key = keys.join('|');
   let list = st.scopeLists.get(key);
   if (list === undefined) {
-    const members = defs.map((s, i) => Object.freeze({ scope: s.name, key: keys[i], metric, tags: Object.freeze(pickTags(dimTags, s.groupBy)) }));
+    const members = defs.map((s, i) =>
+      Object.freeze({ scope: s.name, key: keys[i], metric, tags: Object.freeze(pickTags(dimTags, s.groupBy)) }),
+    );
     list = { key, members: Object.freeze(members), refs: 0 };
     st.scopeLists.set(key, list);
   }

@@ -134,26 +134,32 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
   };
   const issues: string[] = [];
   if (!(Number.isInteger(config.partitionCount) && config.partitionCount > 0)) {
-    issues.push(`partitionCount must be the input topic's partition count, a positive integer (got ${config.partitionCount})`);
+    issues.push(
+      `partitionCount must be the input topic's partition count, a positive integer (got ${config.partitionCount})`,
+    );
   }
   if (!(config.advanceMs > 0)) issues.push(`advanceMs must be > 0 (got ${config.advanceMs})`);
   if (!(config.latenessMs >= 0)) issues.push(`latenessMs must be ≥ 0 (got ${config.latenessMs})`);
   if (!(config.graceMs >= 0)) issues.push(`graceMs must be ≥ 0 (got ${config.graceMs})`);
-  if (!(config.ewmaAlpha > 0 && config.ewmaAlpha <= 1)) issues.push(`ewmaAlpha must be in (0, 1] (got ${config.ewmaAlpha})`);
+  if (!(config.ewmaAlpha > 0 && config.ewmaAlpha <= 1))
+    issues.push(`ewmaAlpha must be in (0, 1] (got ${config.ewmaAlpha})`);
   if (!(Number.isInteger(config.trendWindows) && config.trendWindows >= 2)) {
     issues.push(`trendWindows must be an integer ≥ 2 (got ${config.trendWindows})`);
   }
-  if (!(Number.isInteger(config.maxKeys) && config.maxKeys > 0)) issues.push(`maxKeys must be a positive integer (got ${config.maxKeys})`);
+  if (!(Number.isInteger(config.maxKeys) && config.maxKeys > 0))
+    issues.push(`maxKeys must be a positive integer (got ${config.maxKeys})`);
   if (issues.length > 0) throw new ConfigError(issues);
 
   const finalize = (st: Internal, key: string, ks: KeyState, byCoverage: boolean, out: MergerOutput[]): void => {
     const acc = ks.pending.shift();
     if (acc === undefined) return;
     unindex(st, acc.end, key);
-    if (acc.sk.count > 0) recordMean(ks.history, acc.start / config.advanceMs, acc.sk.sum / acc.sk.count, config.ewmaAlpha);
+    if (acc.sk.count > 0)
+      recordMean(ks.history, acc.start / config.advanceMs, acc.sk.sum / acc.sk.count, config.ewmaAlpha);
     ks.lastFinalStart = acc.start;
     // Complete by the driver's word: every partition is in it, with data or without.
-    const partitions = acc.end + config.graceMs <= st.completeThrough ? allPartitions : [...acc.covered].sort((a, b) => a - b);
+    const partitions =
+      acc.end + config.graceMs <= st.completeThrough ? allPartitions : [...acc.covered].sort((a, b) => a - b);
     out.push({
       kind: 'signal',
       signal: buildSignal(acc.id, acc.start, acc.end, acc.sk, {
@@ -201,7 +207,13 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
     }
   };
 
-  const reject = (st: Internal, out: MergerOutput[], reason: MergerRejectReason, signal: WindowSignal, detail: string): void => {
+  const reject = (
+    st: Internal,
+    out: MergerOutput[],
+    reason: MergerRejectReason,
+    signal: WindowSignal,
+    detail: string,
+  ): void => {
     st.counters.rejected += 1;
     out.push({ kind: 'rejected', reason, signal, detail });
   };
@@ -236,7 +248,13 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
     }
     const parts = signal.partitions;
     if (parts.length === 0 || parts.some((p) => !(Number.isInteger(p) && p >= 0 && p < config.partitionCount))) {
-      reject(st, out, 'invalid', signal, `partitions ${JSON.stringify(parts)} not within 0..${config.partitionCount - 1}`);
+      reject(
+        st,
+        out,
+        'invalid',
+        signal,
+        `partitions ${JSON.stringify(parts)} not within 0..${config.partitionCount - 1}`,
+      );
       return;
     }
     let sk: DDSketch;

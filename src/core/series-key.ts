@@ -16,7 +16,10 @@ export function escapeKeyPart(s: string): string {
  * Picks the dimension tags present on a record. `sortedDims` must be sorted; the result's
  * keys are in that order, so JSON serialisation is sorted too.
  */
-export function pickTags(tags: Readonly<Record<string, string>> | undefined, sortedDims: readonly string[]): Record<string, string> {
+export function pickTags(
+  tags: Readonly<Record<string, string>> | undefined,
+  sortedDims: readonly string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (tags === undefined || tags === null) return out;
   for (const d of sortedDims) {
@@ -38,12 +41,22 @@ export function tagsPart(tags: Readonly<Record<string, string>>, sortedDims: rea
   return s;
 }
 
-export function seriesKey(source: string, metric: string, dimTags: Readonly<Record<string, string>>, sortedDims: readonly string[]): string {
+export function seriesKey(
+  source: string,
+  metric: string,
+  dimTags: Readonly<Record<string, string>>,
+  sortedDims: readonly string[],
+): string {
   // join() makes one flat string; a template literal keeps a rope of its parts alive in every key (~290 B per series measured).
   return [escapeKeyPart(source), escapeKeyPart(metric), tagsPart(dimTags, sortedDims)].join('|');
 }
 
-export function scopeKey(scope: string, metric: string, groupTags: Readonly<Record<string, string>>, sortedGroupBy: readonly string[]): string {
+export function scopeKey(
+  scope: string,
+  metric: string,
+  groupTags: Readonly<Record<string, string>>,
+  sortedGroupBy: readonly string[],
+): string {
   return [escapeKeyPart(scope), escapeKeyPart(metric), tagsPart(groupTags, sortedGroupBy)].join('|');
 }
 

@@ -82,7 +82,12 @@ export function createHub(store: DashboardStore, o: HubOptions): Hub {
     connect(res) {
       if (!closed && clients.size >= maxClients) {
         counts.refused++;
-        sendJson(res, 503, { error: `at most ${maxClients} dashboard streams at once; retry later` }, { 'Retry-After': '10' });
+        sendJson(
+          res,
+          503,
+          { error: `at most ${maxClients} dashboard streams at once; retry later` },
+          { 'Retry-After': '10' },
+        );
         return null;
       }
       const stream = sse(res, {

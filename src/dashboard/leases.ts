@@ -72,7 +72,13 @@ export function createLeaseTracker(): LeaseTracker {
     if (isRevertType(cmd.type)) return 'revert';
     const h = held.get(key);
     if (RENEW_REASON.test(cmd.reason)) return 'renew';
-    if (h && h.view.expiresAt > cmd.issuedAt && h.params === JSON.stringify(cmd.params) && h.evidence === evidenceKey(cmd.evidence)) return 'renew';
+    if (
+      h &&
+      h.view.expiresAt > cmd.issuedAt &&
+      h.params === JSON.stringify(cmd.params) &&
+      h.evidence === evidenceKey(cmd.evidence)
+    )
+      return 'renew';
     return 'set';
   };
 
@@ -92,7 +98,10 @@ export function createLeaseTracker(): LeaseTracker {
       }
       const prev = held.get(key);
       const params = JSON.stringify(cmd.params);
-      const since = prev && prev.view.expiresAt > cmd.issuedAt && (action === 'renew' || prev.params === params) ? prev.view.since : cmd.issuedAt;
+      const since =
+        prev && prev.view.expiresAt > cmd.issuedAt && (action === 'renew' || prev.params === params)
+          ? prev.view.since
+          : cmd.issuedAt;
       // An older command replayed after a newer one must not roll the lease back.
       if (prev && prev.view.issuedAt > cmd.issuedAt) return action;
       held.set(key, {
@@ -122,7 +131,12 @@ export function createLeaseTracker(): LeaseTracker {
         if (now !== null && h.view.expiresAt <= now) held.delete(key);
         else out.push(h.view);
       }
-      return out.sort((a, b) => a.expiresAt - b.expiresAt || (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0) || (a.target < b.target ? -1 : 1));
+      return out.sort(
+        (a, b) =>
+          a.expiresAt - b.expiresAt ||
+          (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0) ||
+          (a.target < b.target ? -1 : 1),
+      );
     },
   };
 }

@@ -60,7 +60,17 @@ function clientConfig(eventsPath: string): unknown {
   const markers = Object.fromEntries(
     kinds.map((k) => {
       const st = markerStyle(k);
-      return [k, { color: st.color, shape: st.shape, hollow: st.hollow, glyph: st.glyph, name: st.name, path: shapePath(st.shape, 5) }];
+      return [
+        k,
+        {
+          color: st.color,
+          shape: st.shape,
+          hollow: st.hollow,
+          glyph: st.glyph,
+          name: st.name,
+          path: shapePath(st.shape, 5),
+        },
+      ];
     }),
   );
   return {
@@ -75,7 +85,8 @@ function clientConfig(eventsPath: string): unknown {
 }
 
 function legend(): string {
-  const item = (glyph: string, color: string, name: string): string => `<li><span class="gl" style="color:${color}">${glyph}</span>${e(name)}</li>`;
+  const item = (glyph: string, color: string, name: string): string =>
+    `<li><span class="gl" style="color:${color}">${glyph}</span>${e(name)}</li>`;
   const kinds: Array<MarkerKind | 'shadow'> = ['set', 'renew', 'revert', 'expired', 'blocked', 'escalated', 'shadow'];
   return (
     '<ul class="legend">' +

@@ -39,7 +39,9 @@ function lowerBound(ts: readonly number[], t: number): number {
 
 export function createTimeRing<T>(capacity: number): TimeRing<T> {
   if (!Number.isSafeInteger(capacity) || capacity < 1) {
-    throw new HomeostatError('USAGE', `ring capacity must be a positive integer, got ${capacity}`, { field: 'capacity' });
+    throw new HomeostatError('USAGE', `ring capacity must be a positive integer, got ${capacity}`, {
+      field: 'capacity',
+    });
   }
   const ts: number[] = [];
   const vs: T[] = [];
@@ -96,7 +98,9 @@ export interface LruMap<K, V> {
 
 export function createLruMap<K, V>(capacity: number): LruMap<K, V> {
   if (!Number.isSafeInteger(capacity) || capacity < 1) {
-    throw new HomeostatError('USAGE', `LRU capacity must be a positive integer, got ${capacity}`, { field: 'capacity' });
+    throw new HomeostatError('USAGE', `LRU capacity must be a positive integer, got ${capacity}`, {
+      field: 'capacity',
+    });
   }
   // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
   const map = new Map<K, V>();

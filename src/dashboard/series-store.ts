@@ -18,10 +18,26 @@ import type { WindowSignal } from '../model/signal';
 import { createLruMap, createTimeRing, type TimeRing } from './ring';
 
 /** The window statistics a panel can chart, in storage order. */
-export const STATS = ['count', 'sum', 'min', 'max', 'mean', 'ratePerSec', 'p50', 'p90', 'p99', 'p999', 'ewma', 'trend'] as const;
+export const STATS = [
+  'count',
+  'sum',
+  'min',
+  'max',
+  'mean',
+  'ratePerSec',
+  'p50',
+  'p90',
+  'p99',
+  'p999',
+  'ewma',
+  'trend',
+] as const;
 export type Stat = (typeof STATS)[number];
 
-const STAT_INDEX: Readonly<Record<Stat, number>> = Object.fromEntries(STATS.map((s, i) => [s, i])) as Record<Stat, number>;
+const STAT_INDEX: Readonly<Record<Stat, number>> = Object.fromEntries(STATS.map((s, i) => [s, i])) as Record<
+  Stat,
+  number
+>;
 /** Additive statistics: totalled across series, as `total()` in src/policies/signals.ts. */
 const TOTALLED: ReadonlySet<Stat> = new Set<Stat>(['count', 'sum', 'ratePerSec']);
 
@@ -73,7 +89,8 @@ export function createSeriesStore(options: { maxSeries: number; history: number 
   const index = new Map<string, Set<string>>();
   /** metric\u0000candidate → how many panels read it. */
   const watchers = new Map<string, number>();
-  const isWatched = (e: Pick<SeriesEntry, 'metric' | 'candidates'>): boolean => e.candidates.some((c) => watchers.has(indexKey(e.metric, c)));
+  const isWatched = (e: Pick<SeriesEntry, 'metric' | 'candidates'>): boolean =>
+    e.candidates.some((c) => watchers.has(indexKey(e.metric, c)));
   const lookup = (id: string): SeriesEntry | undefined => pinned.get(id) ?? series.get(id);
 
   const unindex = (e: SeriesEntry): void => {
@@ -93,7 +110,13 @@ export function createSeriesStore(options: { maxSeries: number; history: number 
       return found;
     }
     const candidates = [...new Set([s.source, ...Object.values(s.tags)].filter((c) => c !== '' && c !== '*'))];
-    const e: SeriesEntry = { key: id, metric: s.metric, scoped: s.scope !== 'series', candidates, ring: createTimeRing(options.history) };
+    const e: SeriesEntry = {
+      key: id,
+      metric: s.metric,
+      scoped: s.scope !== 'series',
+      candidates,
+      ring: createTimeRing(options.history),
+    };
     for (const [, old] of (isWatched(e) ? pinned : series).set(id, e)) unindex(old);
     for (const c of candidates) {
       const k = indexKey(s.metric, c);

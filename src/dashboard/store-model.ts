@@ -6,7 +6,15 @@ import type { Comparison } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { TimeRing } from './ring';
 import type { Stat } from './series-store';
-import type { DashboardDelta, DecisionView, LeaseSpanView, MarkerKind, MarkerView, PanelView, TargetView } from './types';
+import type {
+  DashboardDelta,
+  DecisionView,
+  LeaseSpanView,
+  MarkerKind,
+  MarkerView,
+  PanelView,
+  TargetView,
+} from './types';
 
 export interface Panel {
   id: string;
@@ -82,7 +90,11 @@ export function decisionMarkerKind(d: Decision): MarkerKind {
 
 /** A lease lapsed un-renewed: the engine records it as a decision without a command. */
 export function isLapse(d: Decision): boolean {
-  return d.commandId === null && d.actionType?.endsWith('.revert') === true && (d.kind === 'reverted' || d.kind === 'shadowed' || d.kind === 'control');
+  return (
+    d.commandId === null &&
+    d.actionType?.endsWith('.revert') === true &&
+    (d.kind === 'reverted' || d.kind === 'shadowed' || d.kind === 'control')
+  );
 }
 
 export function decisionView(d: Decision): DecisionView {
@@ -117,7 +129,12 @@ export const panelView = (p: Panel): PanelView => ({
 export const targetView = (g: Group): TargetView => ({ key: g.key, policy: g.policy, target: g.target });
 
 /** Adds to `delta` the points, evidence, markers and spans `d` marks as changed and still held. */
-export function fillDelta(delta: DashboardDelta, d: Dirty, panels: ReadonlyMap<string, Panel>, groups: { get(key: string): Group | undefined }): void {
+export function fillDelta(
+  delta: DashboardDelta,
+  d: Dirty,
+  panels: ReadonlyMap<string, Panel>,
+  groups: { get(key: string): Group | undefined },
+): void {
   for (const [id, times] of d.points) {
     const p = panels.get(id);
     if (!p) continue;

@@ -29,7 +29,16 @@ import {
   type Group,
   type Panel,
 } from './store-model';
-import type { DashboardCounts, DashboardDelta, DashboardLimits, DashboardSnapshot, DecisionView, LeaseSpanView, MarkerView, PolicyInfo } from './types';
+import type {
+  DashboardCounts,
+  DashboardDelta,
+  DashboardLimits,
+  DashboardSnapshot,
+  DecisionView,
+  LeaseSpanView,
+  MarkerView,
+  PolicyInfo,
+} from './types';
 
 export interface DashboardStoreOptions extends DashboardLimits {
   maxSeries: number;
@@ -137,7 +146,8 @@ export function createDashboardStore(o: DashboardStoreOptions): DashboardStore {
       const held = p.evidence.get(t);
       // A command and its decision cite the same evidence: only news is sent.
       if (held && held[0] === e.value && held[1] === e.threshold && held[2] === e.comparison) continue;
-      if (p.evidence.upsert(t, [e.value, e.threshold, e.comparison]) !== 'dropped' && !dirty.panels.has(p.id)) addTo(dirty.evidence, p.id, t);
+      if (p.evidence.upsert(t, [e.value, e.threshold, e.comparison]) !== 'dropped' && !dirty.panels.has(p.id))
+        addTo(dirty.evidence, p.id, t);
     }
   };
 
@@ -165,7 +175,14 @@ export function createDashboardStore(o: DashboardStoreOptions): DashboardStore {
       }
       return;
     }
-    const span: LeaseSpanView = { id: `${g.key}${SEP}${family}${SEP}${cmd.issuedAt}`, group: g.key, family, from: cmd.issuedAt, to: cmd.expiresAt, hollow };
+    const span: LeaseSpanView = {
+      id: `${g.key}${SEP}${family}${SEP}${cmd.issuedAt}`,
+      group: g.key,
+      family,
+      from: cmd.issuedAt,
+      to: cmd.expiresAt,
+      hollow,
+    };
     g.spans.push(span);
     g.spans.sort((a, b) => a.from - b.from);
     if (g.spans.length > MAX_SPANS) g.spans.shift();

@@ -74,8 +74,21 @@ export function createDemoExecutor(o: DemoExecutorOptions): DemoExecutor {
     const kind = classifySet(family, prev, cmd.params);
     held.set(key, cmd.params);
     actuator.apply(cmd.target, family, cmd.params, cmd.expiresAt, now);
-    events.push({ t: now, kind, target: cmd.target, family, commandId: cmd.id, policy: cmd.policy, params: cmd.params, expiresAt: cmd.expiresAt, reason: cmd.reason });
-    return Promise.resolve({ detail: `${kind}: ${describeParams(family, cmd.params)} (simulated)`, previous: { setting: describeParams(family, prev ?? null) } });
+    events.push({
+      t: now,
+      kind,
+      target: cmd.target,
+      family,
+      commandId: cmd.id,
+      policy: cmd.policy,
+      params: cmd.params,
+      expiresAt: cmd.expiresAt,
+      reason: cmd.reason,
+    });
+    return Promise.resolve({
+      detail: `${kind}: ${describeParams(family, cmd.params)} (simulated)`,
+      previous: { setting: describeParams(family, prev ?? null) },
+    });
   };
 
   const revert: RevertFn = (req) => {
@@ -86,13 +99,36 @@ export function createDemoExecutor(o: DemoExecutorOptions): DemoExecutor {
       // The in-process model reverts a lapsed lease at its expiry, not at the flush that notices it.
       const at = req.lease?.expiresAt ?? o.clock.now();
       actuator.revert(req.target, req.family, at);
-      events.push({ t: at, kind: 'lapse', target: req.target, family: req.family, commandId: null, policy: req.command.policy, params: null, expiresAt: null, reason: `lease ${req.command.id} lapsed without renewal` });
+      events.push({
+        t: at,
+        kind: 'lapse',
+        target: req.target,
+        family: req.family,
+        commandId: null,
+        policy: req.command.policy,
+        params: null,
+        expiresAt: null,
+        reason: `lease ${req.command.id} lapsed without renewal`,
+      });
     } else {
       const now = o.clock.now();
       if (prev !== undefined) actuator.revert(req.target, req.family, now);
-      events.push({ t: now, kind: 'revert', target: req.target, family: req.family, commandId: req.command.id, policy: req.command.policy, params: null, expiresAt: null, reason: req.command.reason });
+      events.push({
+        t: now,
+        kind: 'revert',
+        target: req.target,
+        family: req.family,
+        commandId: req.command.id,
+        policy: req.command.policy,
+        params: null,
+        expiresAt: null,
+        reason: req.command.reason,
+      });
     }
-    return Promise.resolve({ detail: 'back to the default (simulated)', previous: { setting: describeParams(req.family, prev ?? null) } });
+    return Promise.resolve({
+      detail: 'back to the default (simulated)',
+      previous: { setting: describeParams(req.family, prev ?? null) },
+    });
   };
 
   const types: CommandType[] = [`${scope.family}.set`, `${scope.family}.revert`];

@@ -90,14 +90,22 @@ async function until(done: () => boolean, timeoutMs: number, explain: () => stri
 }
 
 /** The processor's configuration for the run: the scenario's homeostat side on the run's own topics. */
-export function demoConfig(prepared: PreparedScenario, names: DemoNames, opts: Pick<KafkaRunOptions, 'brokers' | 'registry'>): HomeostatConfig {
+export function demoConfig(
+  prepared: PreparedScenario,
+  names: DemoNames,
+  opts: Pick<KafkaRunOptions, 'brokers' | 'registry'>,
+): HomeostatConfig {
   return loadConfig({
     brokers: opts.brokers.join(','),
     registry: opts.registry,
     // Only the flags: a KAFKA_BROKERS of the environment must not redirect a demo run.
     env: {},
     overrides: {
-      kafka: { clientId: 'homeostat-demo', groupId: names.processorGroup, transactionalIdPrefix: names.processorTransactionalId },
+      kafka: {
+        clientId: 'homeostat-demo',
+        groupId: names.processorGroup,
+        transactionalIdPrefix: names.processorTransactionalId,
+      },
       // One actions partition: the executor reads commands in the order they were decided.
       topics: { ...names.topics, telemetryPartitions: prepared.loop.partitions, partitions: 1 },
       engine: prepared.loop.engine,
@@ -110,7 +118,10 @@ export function demoConfig(prepared: PreparedScenario, names: DemoNames, opts: P
   });
 }
 
-export async function runThroughKafka(prepared: PreparedScenario, opts: KafkaRunOptions): Promise<{ result: ScenarioResult; stats: KafkaRunStats }> {
+export async function runThroughKafka(
+  prepared: PreparedScenario,
+  opts: KafkaRunOptions,
+): Promise<{ result: ScenarioResult; stats: KafkaRunStats }> {
   const started = Date.now();
   const names = demoNames(opts.prefix, opts.runId, prepared.scenario);
   const config = demoConfig(prepared, names, opts);
@@ -149,10 +160,20 @@ export async function runThroughKafka(prepared: PreparedScenario, opts: KafkaRun
     await processor.start();
     stops.push(() => executor.sdk.stop());
     await executor.sdk.start();
-    const sender = await createTelemetrySender(kafka, names.topics.telemetry, prepared.loop.partitions, opts.registry ? config.registry : undefined);
+    const sender = await createTelemetrySender(
+      kafka,
+      names.topics.telemetry,
+      prepared.loop.partitions,
+      opts.registry ? config.registry : undefined,
+    );
     stops.push(() => sender.close());
     const runner = processor.runner;
-    await until(() => runner.ready() && executor.sdk.ready(), stepTimeoutMs, () => `the demo's processor (${runner.status()}) or executor (${executor.sdk.status()}) did not join its consumer group on ${config.kafka.brokers.join(',')} within ${stepTimeoutMs} ms; is the broker overloaded?`);
+    await until(
+      () => runner.ready() && executor.sdk.ready(),
+      stepTimeoutMs,
+      () =>
+        `the demo's processor (${runner.status()}) or executor (${executor.sdk.status()}) did not join its consumer group on ${config.kafka.brokers.join(',')} within ${stepTimeoutMs} ms; is the broker overloaded?`,
+    );
 
     const commandIds = new Set<string>();
     let seen = 0;
@@ -163,7 +184,8 @@ export async function runThroughKafka(prepared: PreparedScenario, opts: KafkaRun
     };
     let second = 0;
     for (const t of flushTimes(prepared)) {
-      if (opts.signal?.aborted) throw new HomeostatError('INVALID_STATE', `interrupted at simulated second ${second} of ${prepared.scenario}`);
+      if (opts.signal?.aborted)
+        throw new HomeostatError('INVALID_STATE', `interrupted at simulated second ${second} of ${prepared.scenario}`);
       const records = prepared.advance(t);
       clock.set(t);
       await executor.lapse();
@@ -171,27 +193,43 @@ export async function runThroughKafka(prepared: PreparedScenario, opts: KafkaRun
       await until(
         () => runner.counters().consumed >= sender.sent(),
         stepTimeoutMs,
-        () => `the processor committed ${runner.counters().consumed} of the ${sender.sent()} telemetry records sent to ${names.topics.telemetry} within ${stepTimeoutMs} ms (status ${runner.status()}); see its log lines above`,
+        () =>
+          `the processor committed ${runner.counters().consumed} of the ${sender.sent()} telemetry records sent to ${names.topics.telemetry} within ${stepTimeoutMs} ms (status ${runner.status()}); see its log lines above`,
       );
       // A batch that failed and was replayed would be observed twice: the record would no longer be the run's.
       if (runner.counters().restored > 0) {
-        throw new HomeostatError('INVALID_STATE', `the processor rebuilt its state after a failed transaction at simulated second ${second + 1}; the demo's record of this run would count that batch twice. Run the demo again (a broker restart or overload causes this)`);
+        throw new HomeostatError(
+          'INVALID_STATE',
+          `the processor rebuilt its state after a failed transaction at simulated second ${second + 1}; the demo's record of this run would count that batch twice. Run the demo again (a broker restart or overload causes this)`,
+        );
       }
       const expected = issued();
       await until(
         () => executor.handled() >= expected,
         stepTimeoutMs,
-        () => `the executor handled ${executor.handled()} of the ${expected} commands on ${names.topics.actions} within ${stepTimeoutMs} ms (status ${executor.sdk.status()}); see its log lines above`,
+        () =>
+          `the executor handled ${executor.handled()} of the ${expected} commands on ${names.topics.actions} within ${stepTimeoutMs} ms (status ${executor.sdk.status()}); see its log lines above`,
       );
       second++;
-      opts.onProgress?.({ scenario: prepared.scenario, second, seconds: prepared.seconds, records: sender.sent(), commands: expected, wallMs: Date.now() - started });
+      opts.onProgress?.({
+        scenario: prepared.scenario,
+        second,
+        seconds: prepared.seconds,
+        records: sender.sent(),
+        commands: expected,
+        wallMs: Date.now() - started,
+      });
     }
     const record: LoopRecord = {
       executor: { events: () => executor.events() },
       finals: () => processor.finals(),
       commands: () => processor.commands(),
       decisions: () => processor.decisions(),
-      counters: () => ({ ...runner.processor()!.counters(), recordsEmitted: sender.sent(), windowsDecided: processor.windowsDecided() }),
+      counters: () => ({
+        ...runner.processor()!.counters(),
+        recordsEmitted: sender.sent(),
+        windowsDecided: processor.windowsDecided(),
+      }),
     };
     const result = prepared.finish(record);
     stats = {
@@ -206,7 +244,8 @@ export async function runThroughKafka(prepared: PreparedScenario, opts: KafkaRun
     };
     return { result, stats };
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'stopping a demo client failed'));
+    for (const stop of stops.reverse())
+      await stop().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'stopping a demo client failed'));
     if (!opts.keepTopics) {
       try {
         await deleteRunResources(admin, names);

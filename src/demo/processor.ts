@@ -40,9 +40,18 @@ export interface DemoProcessor {
   stop(): Promise<void>;
 }
 
-export async function createDemoProcessor(config: HomeostatConfig, signing: SigningKey, logger: Logger): Promise<DemoProcessor> {
+export async function createDemoProcessor(
+  config: HomeostatConfig,
+  signing: SigningKey,
+  logger: Logger,
+): Promise<DemoProcessor> {
   const engine = engineConfigFrom(config);
-  const decisionEngine = createDecisionEngine({ policies: createPolicies(config.policies), guardrails: config.guardrails, modeOverride: config.mode ?? null, signing });
+  const decisionEngine = createDecisionEngine({
+    policies: createPolicies(config.policies),
+    guardrails: config.guardrails,
+    modeOverride: config.mode ?? null,
+    signing,
+  });
   const stage = createDecisionStage(decisionEngine, { signing });
   const resolver = config.actions.format === 'avro' ? createRegistryResolver(config.registry) : undefined;
   const finals: WindowSignal[] = [];
@@ -57,11 +66,21 @@ export async function createDemoProcessor(config: HomeostatConfig, signing: Sign
       finals.push(...batchFinals);
       commands.push(...batchCommands);
       decisions.push(...batchDecisions);
-      for (let i = 0; i < batchFinals.length; i++) if (i === 0 || batchFinals[i].windowEnd !== batchFinals[i - 1].windowEnd) windowsDecided++;
+      for (let i = 0; i < batchFinals.length; i++)
+        if (i === 0 || batchFinals[i].windowEnd !== batchFinals[i - 1].windowEnd) windowsDecided++;
     },
   });
   await extension.restore();
-  const runner = createRunner({ extension, config, engine, limits: config.limits, resolver, logger, instanceId: '0', maxAheadMs: config.runner.maxAheadMs });
+  const runner = createRunner({
+    extension,
+    config,
+    engine,
+    limits: config.limits,
+    resolver,
+    logger,
+    instanceId: '0',
+    maxAheadMs: config.runner.maxAheadMs,
+  });
   return {
     runner,
     finals: () => finals,

@@ -8,7 +8,15 @@
  * built to make the two identical, and the demo says whether they were.
  */
 import type { Report } from '../report';
-import { SCENARIOS, pairsReport, prepareScenario, runScenario, type ScenarioName, type ScenarioPair, type ScenarioResult } from '../sim';
+import {
+  SCENARIOS,
+  pairsReport,
+  prepareScenario,
+  runScenario,
+  type ScenarioName,
+  type ScenarioPair,
+  type ScenarioResult,
+} from '../sim';
 import { compareResults } from './compare';
 import { runThroughKafka, type KafkaRunOptions, type KafkaRunStats } from './lockstep';
 
@@ -27,7 +35,9 @@ export interface KafkaScenarioRun extends ScenarioPair {
   stats: KafkaRunStats;
 }
 
-export async function runDemoThroughKafka(opts: KafkaDemoOptions): Promise<{ runs: KafkaScenarioRun[]; report: Report }> {
+export async function runDemoThroughKafka(
+  opts: KafkaDemoOptions,
+): Promise<{ runs: KafkaScenarioRun[]; report: Report }> {
   const base = { seed: opts.seed, durationMs: opts.durationMs };
   // In-process first (a second or two): a bad option fails before any topic is created.
   const local = (opts.scenarios ?? SCENARIOS).map((scenario) => ({
@@ -37,7 +47,10 @@ export async function runDemoThroughKafka(opts: KafkaDemoOptions): Promise<{ run
   }));
   const runs: KafkaScenarioRun[] = [];
   for (const { scenario, off, inProcess } of local) {
-    const { result: on, stats } = await runThroughKafka(prepareScenario(scenario, { ...base, remediation: true }), opts);
+    const { result: on, stats } = await runThroughKafka(
+      prepareScenario(scenario, { ...base, remediation: true }),
+      opts,
+    );
     runs.push({ scenario, off, on, inProcess, differences: compareResults(on, inProcess), stats });
   }
   const where = `${opts.prefix}.${opts.runId}.<scenario>.*`;
@@ -45,6 +58,8 @@ export async function runDemoThroughKafka(opts: KafkaDemoOptions): Promise<{ run
     runs,
     `simulation (seed ${opts.seed}): remediation on through Kafka (${opts.brokers.join(',')}, topics ${where}): simulated systems → telemetry topic → homeostat runner → actions topic → executor SDK; remediation off in-process`,
   );
-  report.summary?.notes?.push(`On: through the real topics on ${opts.brokers.join(',')} (telemetry, actions, action-results under ${where}), in lockstep with simulated time. Off: in-process (shadow mode applies nothing).`);
+  report.summary?.notes?.push(
+    `On: through the real topics on ${opts.brokers.join(',')} (telemetry, actions, action-results under ${where}), in lockstep with simulated time. Off: in-process (shadow mode applies nothing).`,
+  );
   return { runs, report };
 }

@@ -10,7 +10,8 @@ import type { RegistryConfig } from '../ops/config-kafka';
 
 function headers(r: RegistryConfig): Record<string, string> {
   const h: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
-  if (r.username !== undefined) h.authorization = `Basic ${Buffer.from(`${r.username}:${r.password ?? ''}`).toString('base64')}`;
+  if (r.username !== undefined)
+    h.authorization = `Basic ${Buffer.from(`${r.username}:${r.password ?? ''}`).toString('base64')}`;
   return h;
 }
 
@@ -31,6 +32,10 @@ export async function deleteRunSubjects(registry: RegistryConfig, base: string):
     }
     return subjects;
   } catch (err) {
-    throw new HomeostatError('SCHEMA_REGISTRY', `could not delete the demo's schema subjects under ${base} from ${url}: ${describeError(err)}; delete them with DELETE ${url}/subjects/<subject>`, { cause: err, retriable: true });
+    throw new HomeostatError(
+      'SCHEMA_REGISTRY',
+      `could not delete the demo's schema subjects under ${base} from ${url}: ${describeError(err)}; delete them with DELETE ${url}/subjects/<subject>`,
+      { cause: err, retriable: true },
+    );
   }
 }

@@ -27,14 +27,24 @@ export interface TelemetrySender {
 /** Records per produce request: one flush of the workers scenario is ~550 records of ~200 B. */
 const CHUNK = 5_000;
 
-export async function createTelemetrySender(kafka: Kafka, topic: string, partitions: number, registry?: RegistryConfig): Promise<TelemetrySender> {
+export async function createTelemetrySender(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  registry?: RegistryConfig,
+): Promise<TelemetrySender> {
   let encode: (t: Telemetry) => Buffer = encodeTelemetryJson;
   if (registry) {
     const id = await registerSchema(createRegistryResolver(registry), 'telemetry', subjectFor(topic));
     encode = createTelemetryAvroEncoder(id).encode;
   }
   // Every message names its partition; the partitioner is set only to keep kafkajs from warning about its default.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const partitionOf = new Map<string, number>();
   const partition = (source: string): number => {
@@ -49,7 +59,9 @@ export async function createTelemetrySender(kafka: Kafka, topic: string, partiti
   return {
     async send(records) {
       for (let i = 0; i < records.length; i += CHUNK) {
-        const messages: Message[] = records.slice(i, i + CHUNK).map((t) => ({ key: t.source, value: encode(t), partition: partition(t.source) }));
+        const messages: Message[] = records
+          .slice(i, i + CHUNK)
+          .map((t) => ({ key: t.source, value: encode(t), partition: partition(t.source) }));
         await producer.send({ topic, messages, acks: -1 });
         sent += messages.length;
       }

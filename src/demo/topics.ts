@@ -22,7 +22,11 @@ export function newRunId(now = Date.now()): string {
 
 export function checkPrefix(prefix: string): string {
   if (!PREFIX.test(prefix)) {
-    throw new HomeostatError('USAGE', `--prefix ${JSON.stringify(prefix)} is not usable in topic names; use 1-120 letters, digits, '.', '_' or '-' (e.g. ${DEFAULT_DEMO_PREFIX})`, { field: 'prefix' });
+    throw new HomeostatError(
+      'USAGE',
+      `--prefix ${JSON.stringify(prefix)} is not usable in topic names; use 1-120 letters, digits, '.', '_' or '-' (e.g. ${DEFAULT_DEMO_PREFIX})`,
+      { field: 'prefix' },
+    );
   }
   return prefix;
 }
@@ -30,7 +34,10 @@ export function checkPrefix(prefix: string): string {
 export interface DemoNames {
   /** `<prefix>.<run id>.<scenario>`: every topic, group and transactional id below starts with it. */
   base: string;
-  topics: Pick<TopicsConfig, 'telemetry' | 'dlq' | 'signals' | 'decisions' | 'actions' | 'actionResults' | 'outcomes' | 'control' | 'state'>;
+  topics: Pick<
+    TopicsConfig,
+    'telemetry' | 'dlq' | 'signals' | 'decisions' | 'actions' | 'actionResults' | 'outcomes' | 'control' | 'state'
+  >;
   /** The executor's compacted state topic (the SDK creates it). */
   executorState: string;
   processorGroup: string;
@@ -82,6 +89,10 @@ export async function deleteRunResources(admin: Admin, n: DemoNames): Promise<{ 
     if (mine.length > 0) await admin.deleteGroups(mine);
     return { topics, groups: mine };
   } catch (err) {
-    throw new HomeostatError('KAFKA', `could not delete the demo's topics under ${n.base}: ${describeError(err)}; delete them with kafka-topics.sh --delete --topic '${n.base}.*'`, { cause: err, retriable: true });
+    throw new HomeostatError(
+      'KAFKA',
+      `could not delete the demo's topics under ${n.base}: ${describeError(err)}; delete them with kafka-topics.sh --delete --topic '${n.base}.*'`,
+      { cause: err, retriable: true },
+    );
   }
 }

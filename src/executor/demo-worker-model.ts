@@ -28,15 +28,24 @@ export function admitQuery(
   const start = Math.max(q.now, state.nextFreeAt);
   const end = start + (q.cost * 1000) / q.capacityPerSec;
   if (end - q.now <= q.timeoutMs) {
-    return { state: { nextFreeAt: end, admitted: [...live, { start, end }] }, outcome: { status: 'ok', respondAfterMs: end - q.now } };
+    return {
+      state: { nextFreeAt: end, admitted: [...live, { start, end }] },
+      outcome: { status: 'ok', respondAfterMs: end - q.now },
+    };
   }
   const cutoff = q.now + q.timeoutMs;
-  const next = start < cutoff ? { nextFreeAt: cutoff, admitted: [...live, { start, end: cutoff }] } : { nextFreeAt: state.nextFreeAt, admitted: live };
+  const next =
+    start < cutoff
+      ? { nextFreeAt: cutoff, admitted: [...live, { start, end: cutoff }] }
+      : { nextFreeAt: state.nextFreeAt, admitted: live };
   return { state: next, outcome: { status: 'timeout', respondAfterMs: q.timeoutMs } };
 }
 
 /** Queue depth (admitted, not started) and inflight (on the server) at `now`; finished queries dropped. */
-export function workerGauges(state: WorkerModelState, now: number): { state: WorkerModelState; queueDepth: number; inflight: number } {
+export function workerGauges(
+  state: WorkerModelState,
+  now: number,
+): { state: WorkerModelState; queueDepth: number; inflight: number } {
   const admitted = state.admitted.filter((x) => x.end > now);
   return {
     state: { nextFreeAt: state.nextFreeAt, admitted },

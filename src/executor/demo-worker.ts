@@ -52,7 +52,10 @@ export interface DemoWorker {
 
 export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
   if (!(options.capacityPerSec > 0) || !(Number.isInteger(options.defaultTimeoutMs) && options.defaultTimeoutMs > 0)) {
-    throw new HomeostatError('CONFIG_INVALID', 'demo worker: capacityPerSec must be > 0 and defaultTimeoutMs a positive integer, e.g. 200 and 30000');
+    throw new HomeostatError(
+      'CONFIG_INVALID',
+      'demo worker: capacityPerSec must be > 0 and defaultTimeoutMs a positive integer, e.g. 200 and 30000',
+    );
   }
   const logger = options.logger ?? silentLogger();
   let timeoutMs = options.defaultTimeoutMs;
@@ -86,7 +89,8 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
 
   const query = (url: URL, res: ServerResponse): void => {
     const cost = Number(url.searchParams.get('cost') ?? '1');
-    if (!(Number.isFinite(cost) && cost > 0 && cost <= 1000)) return send(res, 400, { error: 'cost must be a number in (0, 1000]' });
+    if (!(Number.isFinite(cost) && cost > 0 && cost <= 1000))
+      return send(res, 400, { error: 'cost must be a number in (0, 1000]' });
     const step = admitQuery(model, { now: Date.now(), cost, timeoutMs, capacityPerSec: options.capacityPerSec });
     model = step.state;
     const { status, respondAfterMs } = step.outcome;
@@ -118,7 +122,8 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
     } catch {
       return send(res, 400, { error: 'body must be JSON {"timeoutMs": <positive integer>}' });
     }
-    if (!(typeof next === 'number' && Number.isInteger(next) && next > 0)) return send(res, 400, { error: 'timeoutMs must be a positive integer' });
+    if (!(typeof next === 'number' && Number.isInteger(next) && next > 0))
+      return send(res, 400, { error: 'timeoutMs must be a positive integer' });
     timeoutMs = next;
     logger.info({ timeoutMs, previousTimeoutMs }, 'query timeout changed');
     send(res, 200, { timeoutMs, previousTimeoutMs });
@@ -155,7 +160,10 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
     ];
     latencies.length = 0;
     timeoutsSinceFlush = 0;
-    await producer.send({ topic: t.topic, messages: records.map((r) => ({ key: source, value: encodeTelemetryJson(r) })) });
+    await producer.send({
+      topic: t.topic,
+      messages: records.map((r) => ({ key: source, value: encodeTelemetryJson(r) })),
+    });
   };
 
   return {
@@ -166,7 +174,9 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
       });
       port = (server.address() as AddressInfo).port;
       if (options.telemetry) {
-        producer = createKafka(options.telemetry.kafka, logger).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+        producer = createKafka(options.telemetry.kafka, logger).producer({
+          createPartitioner: Partitioners.DefaultPartitioner,
+        });
         await producer.connect();
         flushTimer = setInterval(() => {
           flush().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'telemetry not sent'));

@@ -61,5 +61,10 @@ export {
 export type { ClientConfigFollower, ClientConfigRecord, FollowClientConfigOptions } from './reference/client-config';
 export { kafkaQuotaHandlers } from './reference/kafka-quota';
 export type { KafkaQuotaOptions } from './reference/kafka-quota';
-export { createQuotaAdmin, loadPlatformaticKafka, platformaticAdminOptions, quotaAdminFrom } from './reference/quota-admin';
+export {
+  createQuotaAdmin,
+  loadPlatformaticKafka,
+  platformaticAdminOptions,
+  quotaAdminFrom,
+} from './reference/quota-admin';
 export type { QuotaAdmin, QuotaEntity, QuotaEntityType, QuotaKey, QuotaValues } from './reference/quota-admin';

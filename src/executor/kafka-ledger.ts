@@ -46,7 +46,8 @@ export function stateKey(entry: StateEntry): string {
 
 /** The state topic record of an entry: a lease removal is a tombstone, so compaction drops it. */
 export function stateMessage(entry: StateEntry): Message {
-  const value = entry.kind === 'lease' && entry.lease === null ? null : Buffer.from(JSON.stringify({ v: 1, ...entry }), 'utf8');
+  const value =
+    entry.kind === 'lease' && entry.lease === null ? null : Buffer.from(JSON.stringify({ v: 1, ...entry }), 'utf8');
   return { key: stateKey(entry), value };
 }
 
@@ -76,9 +77,14 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
 
   // Initialising the transactional id aborts any transaction a crashed predecessor (or a stuck
   // earlier incarnation of this one) left open (connectTransactional says why connect() alone does not).
-  const connectProducer = (): Promise<Producer> => connectTransactional(kafka, options.transactionalId, { createPartitioner: Partitioners.DefaultPartitioner });
+  const connectProducer = (): Promise<Producer> =>
+    connectTransactional(kafka, options.transactionalId, { createPartitioner: Partitioners.DefaultPartitioner });
 
-  const transact = async (messages: Message[], stateMessages: Message[], offsets: LedgerCommit['offsets']): Promise<void> => {
+  const transact = async (
+    messages: Message[],
+    stateMessages: Message[],
+    offsets: LedgerCommit['offsets'],
+  ): Promise<void> => {
     if (!producer) throw new HomeostatError('INVALID_STATE', 'executor ledger used before open()');
     if (renew) {
       // A transaction cut off by a broker outage can leave kafkajs's producer in a state that
@@ -87,13 +93,19 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       try {
         producer = await connectProducer();
       } catch (err) {
-        throw new HomeostatError('KAFKA', `executor ledger could not reconnect: ${describeError(err)}`, { cause: err, retriable: true });
+        throw new HomeostatError('KAFKA', `executor ledger could not reconnect: ${describeError(err)}`, {
+          cause: err,
+          retriable: true,
+        });
       }
       renew = false;
     }
     const tx = await producer.transaction().catch((err: unknown) => {
       renew = true;
-      throw new HomeostatError('KAFKA', `executor transaction could not begin: ${describeError(err)}`, { cause: err, retriable: true });
+      throw new HomeostatError('KAFKA', `executor transaction could not begin: ${describeError(err)}`, {
+        cause: err,
+        retriable: true,
+      });
     });
     try {
       const topicMessages = [];
@@ -102,14 +114,21 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       if (topicMessages.length > 0) await tx.sendBatch({ topicMessages });
       if (offsets.length > 0) {
         const byTopic = new Map<string, { partition: number; offset: string }[]>();
-        for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
-        await tx.sendOffsets({ consumerGroupId: options.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+        for (const o of offsets)
+          byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+        await tx.sendOffsets({
+          consumerGroupId: options.groupId,
+          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        });
       }
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
       renew = true;
-      throw new HomeostatError('KAFKA', `executor transaction failed: ${describeError(err)}`, { cause: err, retriable: true });
+      throw new HomeostatError('KAFKA', `executor transaction failed: ${describeError(err)}`, {
+        cause: err,
+        retriable: true,
+      });
     }
   };
 
@@ -126,7 +145,14 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       await consumer.subscribe({ topic: stateTopic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new HomeostatError('KAFKA', `restoring executor state from ${stateTopic} took over ${timeoutMs} ms; is the broker healthy?`, { retriable: true })),
+          () =>
+            reject(
+              new HomeostatError(
+                'KAFKA',
+                `restoring executor state from ${stateTopic} took over ${timeoutMs} ms; is the broker healthy?`,
+                { retriable: true },
+              ),
+            ),
           timeoutMs,
         );
         consumer
@@ -143,7 +169,11 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
               }
               const entry = parseStateMessage(key, message.value);
               if (entry !== null) entries.push(entry);
-              else logger.warn({ topic: stateTopic, offset: message.offset, key }, 'unreadable executor state record skipped');
+              else
+                logger.warn(
+                  { topic: stateTopic, offset: message.offset, key },
+                  'unreadable executor state record skipped',
+                );
               return Promise.resolve();
             },
           })
@@ -181,7 +211,11 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       // Restore then sees committed data only (see connectProducer).
       producer = await connectProducer();
       const nonce = randomBytes(12).toString('hex');
-      await transact([], [{ key: MARKER_KEY, value: Buffer.from(JSON.stringify({ v: 1, kind: 'marker', nonce })) }], []);
+      await transact(
+        [],
+        [{ key: MARKER_KEY, value: Buffer.from(JSON.stringify({ v: 1, kind: 'marker', nonce })) }],
+        [],
+      );
       const entries = await readBack(nonce);
       logger.info({ topic: stateTopic, entries: entries.length }, 'executor state restored');
       return entries;

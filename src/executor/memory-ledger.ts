@@ -36,7 +36,9 @@ export function createMemoryLedger(): MemoryLedger {
     commit(c: LedgerCommit) {
       if (failures > 0) {
         failures--;
-        return Promise.reject(new HomeostatError('KAFKA', 'memory ledger: commit failed on request', { retriable: true }));
+        return Promise.reject(
+          new HomeostatError('KAFKA', 'memory ledger: commit failed on request', { retriable: true }),
+        );
       }
       entries.push(...c.state);
       results.push(...c.results);

@@ -53,4 +53,3 @@ export function restoreState(entries: readonly StateEntry[], verify: VerifyStore
   const interrupted = [...seen.entries()].filter(([, s]) => s.state === 'applying').map(([id]) => id);
   return { seen, leases, interrupted, unverified: [...unverified] };
 }
-

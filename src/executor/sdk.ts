@@ -9,7 +9,13 @@
  * deploy must not undo what the processor decided); `kill()` abandons everything at once.
  */
 import type { Consumer, EachMessagePayload } from 'kafkajs';
-import { createRecordCodec, type ActionResultRecord, type ActionStatus, type CommandRecord, type RecordDecoder } from '../codec';
+import {
+  createRecordCodec,
+  type ActionResultRecord,
+  type ActionStatus,
+  type CommandRecord,
+  type RecordDecoder,
+} from '../codec';
 import { HomeostatError, InputError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createOutputEncoder } from '../kafka/outputs';
@@ -94,7 +100,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const shutdown = async (): Promise<void> => {
     if (timer) clearInterval(timer);
     timer = undefined;
-    await consumer?.disconnect().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'consumer disconnect failed'));
+    await consumer
+      ?.disconnect()
+      .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'consumer disconnect failed'));
     await chain;
     await ledger?.close().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'ledger close failed'));
   };
@@ -117,7 +125,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
     });
     // A replacement resumes from the committed offsets; the seen-set keeps a redelivered
     // command from being applied twice.
-    replaceWhenStoppedForGood(c, { what: 'the actions consumer', logger, current: () => consumer, alive: () => status === 'RUNNING', start: startConsumer });
+    replaceWhenStoppedForGood(c, {
+      what: 'the actions consumer',
+      logger,
+      current: () => consumer,
+      alive: () => status === 'RUNNING',
+      start: startConsumer,
+    });
     await c.connect();
     await c.subscribe({ topic: options.topics.actions, fromBeginning: options.fromBeginning ?? false });
     await c.run({ autoCommit: false, eachMessage });
@@ -126,7 +140,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
   return {
     name: options.name,
     async start() {
-      if (status !== 'INITIALIZED') throw new HomeostatError('INVALID_STATE', `start() called in state ${status}; create a new executor`);
+      if (status !== 'INITIALIZED')
+        throw new HomeostatError('INVALID_STATE', `start() called in state ${status}; create a new executor`);
       transition('STARTING');
       try {
         const resolver = options.registry ? createRegistryResolver(options.registry) : undefined;
@@ -149,7 +164,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
         core.restore(await ledger.open());
         await startConsumer();
         timer = setInterval(() => {
-          checkLeases().catch((err: unknown) => logger.error({ err: describeError(err) }, 'lease check failed; retrying on the next tick'));
+          checkLeases().catch((err: unknown) =>
+            logger.error({ err: describeError(err) }, 'lease check failed; retrying on the next tick'),
+          );
         }, options.leaseCheckIntervalMs ?? 1_000);
         timer.unref();
         transition('RUNNING');

@@ -20,7 +20,8 @@ export const blastRadius: Guardrail = {
     const fleet = fleetSize ?? ctx.knownTargets;
     const limit = blastRadiusLimit(fleet, fraction, min);
     if (ctx.targetsUnderAction + 1 <= limit) return { ok: true };
-    const counted = fleetSize !== undefined ? `a configured fleet of ${fleetSize}` : `${ctx.knownTargets} known targets`;
+    const counted =
+      fleetSize !== undefined ? `a configured fleet of ${fleetSize}` : `${ctx.knownTargets} known targets`;
     return {
       ok: false,
       reason: `${ctx.targetsUnderAction} of ${counted} already under action; the cap is ${limit} (fraction ${fraction}, min ${min})`,

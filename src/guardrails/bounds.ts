@@ -22,7 +22,8 @@ export const bounds: Guardrail = {
     for (const key of NUMERIC_PARAM_KEYS) {
       const v = params[key];
       if (v === null) continue;
-      if (!Number.isFinite(v)) return { ok: false, reason: `${key} is ${String(v)}; only finite values can be applied` };
+      if (!Number.isFinite(v))
+        return { ok: false, reason: `${key} is ${String(v)}; only finite values can be applied` };
       const { min, max } = cfg[key];
       if (v >= min && v <= max) continue;
       if (cfg.onViolation === 'block') return { ok: false, reason: `${key} ${v} is outside [${min}, ${max}]` };

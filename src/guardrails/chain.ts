@@ -63,6 +63,7 @@ export function runChain(
 ): { state: GuardState; verdict: Verdict } {
   const { verdict, patch } = checkChain(chain, state, candidate, ctx);
   const next = applyPatch(state, patch);
-  const unchanged = next.lastChange === state.lastChange && next.breakers === state.breakers && next.buckets === state.buckets;
+  const unchanged =
+    next.lastChange === state.lastChange && next.breakers === state.breakers && next.buckets === state.buckets;
   return { state: unchanged ? state : next, verdict };
 }

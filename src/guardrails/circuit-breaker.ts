@@ -16,8 +16,15 @@ export const circuitBreaker: Guardrail = {
     const k = ctx.config.circuitBreaker.maxActionsWithoutRecovery;
     if (entry === undefined || entry.actions < k) return { ok: true };
     return entry.tripped
-      ? { ok: false, reason: `circuit open: ${entry.actions} actions without recovery; waiting for a human or a recovery` }
-      : { ok: false, escalate: true, reason: `${entry.actions} actions on ${c.target} without recovery (limit ${k}): stop acting and escalate to a human` };
+      ? {
+          ok: false,
+          reason: `circuit open: ${entry.actions} actions without recovery; waiting for a human or a recovery`,
+        }
+      : {
+          ok: false,
+          escalate: true,
+          reason: `${entry.actions} actions on ${c.target} without recovery (limit ${k}): stop acting and escalate to a human`,
+        };
   },
   commit: (state, c) => {
     const key = targetKey(c.policy, c.target);

@@ -14,7 +14,10 @@ const range = (min: number, max: number) =>
     .default({})
     .superRefine((r, ctx) => {
       if (r.min > r.max) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `min (${r.min}) is above max (${r.max}); swap them or widen the range` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `min (${r.min}) is above max (${r.max}); swap them or widen the range`,
+        });
       }
     });
 
@@ -157,7 +160,11 @@ export function mergeDeep(base: unknown, override: unknown): unknown {
  * The effective guardrails of one policy: the global section's per-policy keys, deep-merged
  * with the policy's overrides and validated (errors name `policies.<name>.guardrails.<key>`).
  */
-export function resolvePolicyGuardrails(global: GuardrailsConfig, override: GuardrailsOverride, policyName: string): PolicyGuardrails {
+export function resolvePolicyGuardrails(
+  global: GuardrailsConfig,
+  override: GuardrailsOverride,
+  policyName: string,
+): PolicyGuardrails {
   const { global: _global, ...perPolicy } = global;
   return parseConfig(policyGuardrailsSchema, mergeDeep(perPolicy, override), `policies.${policyName}.guardrails`);
 }

@@ -28,7 +28,11 @@ export const cooldown: Guardrail = {
     const waitMs = ctx.config.cooldownWindows * ctx.windowMs;
     const readyAt = last + waitMs;
     if (ctx.eventTime >= readyAt) return { ok: true };
-    return { ok: false, reason: `last change at ${last}; cooling down until ${readyAt} (${ctx.config.cooldownWindows} windows)` };
+    return {
+      ok: false,
+      reason: `last change at ${last}; cooling down until ${readyAt} (${ctx.config.cooldownWindows} windows)`,
+    };
   },
-  commit: (_state, c, ctx) => (c.action === 'renew' ? null : { lastChange: { [targetKey(c.policy, c.target)]: ctx.eventTime } }),
+  commit: (_state, c, ctx) =>
+    c.action === 'renew' ? null : { lastChange: { [targetKey(c.policy, c.target)]: ctx.eventTime } },
 };

@@ -13,7 +13,10 @@ export const leaseCap: Guardrail = {
       return { ok: false, reason: `policy holds ${ctx.policyLeases} leases, the cap is ${ctx.config.maxActiveLeases}` };
     }
     if (ctx.totalLeases >= ctx.global.maxActiveLeases) {
-      return { ok: false, reason: `${ctx.totalLeases} leases in force across policies, the global cap is ${ctx.global.maxActiveLeases}` };
+      return {
+        ok: false,
+        reason: `${ctx.totalLeases} leases in force across policies, the global cap is ${ctx.global.maxActiveLeases}`,
+      };
     }
     return { ok: true };
   },

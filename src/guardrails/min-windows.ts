@@ -11,6 +11,9 @@ export const minWindows: Guardrail = {
   check: (_state, c, ctx) => {
     const floor = ctx.config.minConsecutiveWindows;
     if (c.action !== 'set' || c.streak >= floor) return { ok: true };
-    return { ok: false, reason: `condition held for ${c.streak} window(s); at least ${floor} consecutive windows are required before acting` };
+    return {
+      ok: false,
+      reason: `condition held for ${c.streak} window(s); at least ${floor} consecutive windows are required before acting`,
+    };
   },
 };

@@ -32,11 +32,17 @@ export const rateLimit: Guardrail = {
     if (c.action !== 'set') return { ok: true };
     const own = refill(state.buckets[c.policy], ctx.config.rateLimit, ctx.eventTime, ctx.windowMs);
     if (own.tokens < 1) {
-      return { ok: false, reason: `policy rate limit: ${ctx.config.rateLimit.burst} actions burst, ${ctx.config.rateLimit.perWindow} per window; no token left` };
+      return {
+        ok: false,
+        reason: `policy rate limit: ${ctx.config.rateLimit.burst} actions burst, ${ctx.config.rateLimit.perWindow} per window; no token left`,
+      };
     }
     const global = refill(state.buckets[ALL], ctx.global.rateLimit, ctx.eventTime, ctx.windowMs);
     if (global.tokens < 1) {
-      return { ok: false, reason: `global rate limit: ${ctx.global.rateLimit.burst} actions burst, ${ctx.global.rateLimit.perWindow} per window; no token left` };
+      return {
+        ok: false,
+        reason: `global rate limit: ${ctx.global.rateLimit.burst} actions burst, ${ctx.global.rateLimit.perWindow} per window; no token left`,
+      };
     }
     return { ok: true };
   },

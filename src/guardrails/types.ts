@@ -102,8 +102,7 @@ export interface GuardPatch {
 }
 
 export type CheckResult =
-  | { ok: true; candidate?: Candidate; note?: string }
-  | { ok: false; reason: string; escalate?: boolean };
+  { ok: true; candidate?: Candidate; note?: string } | { ok: false; reason: string; escalate?: boolean };
 
 export interface Guardrail {
   readonly name: GuardrailName;
@@ -124,7 +123,11 @@ export function targetKey(policy: string, target: string): string {
 
 /** Merges patches; later ones win per key. */
 export function mergePatches(patches: readonly (GuardPatch | null)[]): GuardPatch {
-  const out: { lastChange: Record<string, number>; breakers: Record<string, BreakerEntry | null>; buckets: Record<string, Bucket> } = {
+  const out: {
+    lastChange: Record<string, number>;
+    breakers: Record<string, BreakerEntry | null>;
+    buckets: Record<string, Bucket>;
+  } = {
     lastChange: {},
     breakers: {},
     buckets: {},
@@ -144,7 +147,10 @@ function isEmpty(rec: Readonly<Record<string, unknown>> | undefined): boolean {
   return true;
 }
 
-function patched<T>(rec: Readonly<Record<string, T>>, changes: Readonly<Record<string, T | null>> | undefined): Readonly<Record<string, T>> {
+function patched<T>(
+  rec: Readonly<Record<string, T>>,
+  changes: Readonly<Record<string, T | null>> | undefined,
+): Readonly<Record<string, T>> {
   if (changes === undefined || isEmpty(changes)) return rec;
   const out: Record<string, T> = { ...rec };
   for (const [k, v] of Object.entries(changes)) {
@@ -173,7 +179,12 @@ export interface GuardDraft extends GuardState {
 
 /** A draft: fresh copies of every slice, so patching it never touches `state`. */
 export function draftOf(state: GuardState): GuardDraft {
-  return { control: state.control, lastChange: { ...state.lastChange }, breakers: { ...state.breakers }, buckets: { ...state.buckets } };
+  return {
+    control: state.control,
+    lastChange: { ...state.lastChange },
+    breakers: { ...state.breakers },
+    buckets: { ...state.buckets },
+  };
 }
 
 /** Applies `patch` to a draft the caller owns (linear in the patch, not the state). */

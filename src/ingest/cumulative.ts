@@ -54,7 +54,15 @@ export function createCumulativeTracker(options: CumulativeOptions): CumulativeT
   };
 
   /** The shared first/duplicate/reset decision; `diff` returns undefined on a reset. */
-  const step = <T>(key: string, kind: Prev['kind'], startMs: number, timeMs: number, whole: T, diff: (prev: Prev) => T | undefined, store: Prev): DeltaResult<T> => {
+  const step = <T>(
+    key: string,
+    kind: Prev['kind'],
+    startMs: number,
+    timeMs: number,
+    whole: T,
+    diff: (prev: Prev) => T | undefined,
+    store: Prev,
+  ): DeltaResult<T> => {
     const prev = streams.get(key);
     if (prev === undefined || prev.kind !== kind) {
       remember(key, store);
@@ -70,26 +78,50 @@ export function createCumulativeTracker(options: CumulativeOptions): CumulativeT
 
   return {
     sum(key, startMs, timeMs, value) {
-      return step(key, 'sum', startMs, timeMs, value, (prev) => {
-        const d = value - (prev as Extract<Prev, { kind: 'sum' }>).value;
-        return d < 0 ? undefined : d;
-      }, { kind: 'sum', startMs, timeMs, value });
+      return step(
+        key,
+        'sum',
+        startMs,
+        timeMs,
+        value,
+        (prev) => {
+          const d = value - (prev as Extract<Prev, { kind: 'sum' }>).value;
+          return d < 0 ? undefined : d;
+        },
+        { kind: 'sum', startMs, timeMs, value },
+      );
     },
     histogram(key, p) {
-      return step(key, 'histogram', p.startMs, p.timeMs, p, (prev) => diffHistogram((prev as Extract<Prev, { kind: 'histogram' }>).point, p), {
-        kind: 'histogram',
-        startMs: p.startMs,
-        timeMs: p.timeMs,
-        point: p,
-      });
+      return step(
+        key,
+        'histogram',
+        p.startMs,
+        p.timeMs,
+        p,
+        (prev) => diffHistogram((prev as Extract<Prev, { kind: 'histogram' }>).point, p),
+        {
+          kind: 'histogram',
+          startMs: p.startMs,
+          timeMs: p.timeMs,
+          point: p,
+        },
+      );
     },
     exponential(key, p) {
-      return step(key, 'exp', p.startMs, p.timeMs, p, (prev) => diffExponential((prev as Extract<Prev, { kind: 'exp' }>).point, p), {
-        kind: 'exp',
-        startMs: p.startMs,
-        timeMs: p.timeMs,
-        point: p,
-      });
+      return step(
+        key,
+        'exp',
+        p.startMs,
+        p.timeMs,
+        p,
+        (prev) => diffExponential((prev as Extract<Prev, { kind: 'exp' }>).point, p),
+        {
+          kind: 'exp',
+          startMs: p.startMs,
+          timeMs: p.timeMs,
+          point: p,
+        },
+      );
     },
     forgetPartitions(partitions) {
       const prefixes = partitions.map((p) => `${p}\u0000`);
@@ -108,7 +140,11 @@ function sameBounds(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** The fields every histogram delta shares: the interval between the two points, its count and sum. */
-function intervalOf<P extends HistogramPoint | ExpHistogramPoint>(prev: P, cur: P, count: number): Pick<P, 'attributes' | 'startMs' | 'timeMs' | 'flags' | 'count' | 'sum'> {
+function intervalOf<P extends HistogramPoint | ExpHistogramPoint>(
+  prev: P,
+  cur: P,
+  count: number,
+): Pick<P, 'attributes' | 'startMs' | 'timeMs' | 'flags' | 'count' | 'sum'> {
   return {
     attributes: cur.attributes,
     startMs: prev.timeMs,
@@ -121,7 +157,8 @@ function intervalOf<P extends HistogramPoint | ExpHistogramPoint>(prev: P, cur: 
 
 /** cur − prev, or undefined when the layouts differ or a count went down (a reset). */
 export function diffHistogram(prev: HistogramPoint, cur: HistogramPoint): HistogramPoint | undefined {
-  if (!sameBounds(prev.explicitBounds, cur.explicitBounds) || prev.bucketCounts.length !== cur.bucketCounts.length) return undefined;
+  if (!sameBounds(prev.explicitBounds, cur.explicitBounds) || prev.bucketCounts.length !== cur.bucketCounts.length)
+    return undefined;
   const count = cur.count - prev.count;
   if (count < 0) return undefined;
   const bucketCounts: number[] = [];

@@ -63,7 +63,10 @@ export interface IngestDecoder {
    * Decode, fetching an unknown homeostat schema id first. Rejects with an InputError for bad
    * input and with a retriable HomeostatError (SCHEMA_REGISTRY) when the registry is unreachable.
    */
-  decode(value: Buffer | null | undefined, context?: IngestContext): Promise<{ values: Telemetry[]; format: DetectedFormat; skipped: number }>;
+  decode(
+    value: Buffer | null | undefined,
+    context?: IngestContext,
+  ): Promise<{ values: Telemetry[]; format: DetectedFormat; skipped: number }>;
   loadSchema(schemaId: number): Promise<void>;
   /** Forget cumulative OTLP state of partitions this consumer no longer owns (or before re-reading them). */
   forgetPartitions(partitions: readonly number[]): void;
@@ -88,11 +91,26 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
   const o = resolveIngestOptions(options);
   const limits = Object.freeze({ ...o.limits });
   const homeostat = createTelemetryDecoder({ resolver: o.resolver, limits: o.limits, format: 'auto' });
-  const tracker: CumulativeTracker | undefined = o.otlp.cumulative === 'delta' ? createCumulativeTracker({ freshStreamMs: o.otlp.freshStreamMs, maxStreams: o.otlp.maxStreams }) : undefined;
-  const stats: IngestStats = { records: 0, samples: 0, skipped: 0, invalid: 0, byFormat: { avro: 0, json: 0, otlp_proto: 0, otlp_json: 0, influx: 0 }, streams: 0 };
+  const tracker: CumulativeTracker | undefined =
+    o.otlp.cumulative === 'delta'
+      ? createCumulativeTracker({ freshStreamMs: o.otlp.freshStreamMs, maxStreams: o.otlp.maxStreams })
+      : undefined;
+  const stats: IngestStats = {
+    records: 0,
+    samples: 0,
+    skipped: 0,
+    invalid: 0,
+    byFormat: { avro: 0, json: 0, otlp_proto: 0, otlp_json: 0, influx: 0 },
+    streams: 0,
+  };
 
   const tooLarge = (value: Buffer): InputError | undefined =>
-    value.length > o.maxForeignRecordBytes ? new InputError('RECORD_TOO_LARGE', `value is ${value.length} bytes, the limit for OTLP and line-protocol records (maxForeignRecordBytes) is ${o.maxForeignRecordBytes}`) : undefined;
+    value.length > o.maxForeignRecordBytes
+      ? new InputError(
+          'RECORD_TOO_LARGE',
+          `value is ${value.length} bytes, the limit for OTLP and line-protocol records (maxForeignRecordBytes) is ${o.maxForeignRecordBytes}`,
+        )
+      : undefined;
 
   const fromHomeostat = (value: Buffer): IngestResult => {
     const r = homeostat.decodeSync(value);
@@ -100,20 +118,30 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
     return r;
   };
 
-  const fromOtlp = (req: OtlpRequest | InputError, format: 'otlp_proto' | 'otlp_json', context: IngestContext | undefined): IngestResult => {
+  const fromOtlp = (
+    req: OtlpRequest | InputError,
+    format: 'otlp_proto' | 'otlp_json',
+    context: IngestContext | undefined,
+  ): IngestResult => {
     if (req instanceof InputError) return invalid(req, format);
     const mapped = mapOtlp(req, { options: o, tracker, partition: context?.partition ?? -1 });
     if (mapped instanceof InputError) return invalid(mapped, format);
     return { status: 'ok', values: mapped.values, format, skipped: mapped.skipped };
   };
 
-  const otlpProto = (value: Buffer, context: IngestContext | undefined): IngestResult => fromOtlp(tooLarge(value) ?? decodeOtlpProto(value), 'otlp_proto', context);
-  const otlpJson = (value: Buffer, context: IngestContext | undefined): IngestResult => fromOtlp(tooLarge(value) ?? decodeOtlpJson(value), 'otlp_json', context);
+  const otlpProto = (value: Buffer, context: IngestContext | undefined): IngestResult =>
+    fromOtlp(tooLarge(value) ?? decodeOtlpProto(value), 'otlp_proto', context);
+  const otlpJson = (value: Buffer, context: IngestContext | undefined): IngestResult =>
+    fromOtlp(tooLarge(value) ?? decodeOtlpJson(value), 'otlp_json', context);
 
   const influx = (value: Buffer, context: IngestContext | undefined): IngestResult => {
     const big = tooLarge(value);
     if (big) return invalid(big, 'influx');
-    if (!isUtf8(value)) return invalid(new InputError('INVALID_UTF8', `line protocol must be UTF-8 text; the value (${value.length} bytes) is not`), 'influx');
+    if (!isUtf8(value))
+      return invalid(
+        new InputError('INVALID_UTF8', `line protocol must be UTF-8 text; the value (${value.length} bytes) is not`),
+        'influx',
+      );
     const points = parseLineProtocol(value.toString('utf8'));
     if (points instanceof InputError) return invalid(points, 'influx');
     const mapped = mapInfluxPoints(points, o.influx, o.limits, o.maxSamplesPerRecord, context?.timestamp);
@@ -125,7 +153,8 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
     if (value[0] === 0x00) return fromHomeostat(value);
     const start = firstNonWhitespace(value);
     if (start < value.length && value[start] === OPEN_BRACE) {
-      if (OTLP_JSON_START.test(value.toString('latin1', start, Math.min(value.length, start + 64)))) return otlpJson(value, context);
+      if (OTLP_JSON_START.test(value.toString('latin1', start, Math.min(value.length, start + 64))))
+        return otlpJson(value, context);
       const r = fromHomeostat(value);
       if (r.status === 'invalid' && value.includes('"resourceMetrics"')) {
         const otlp = otlpJson(value, context);
@@ -150,7 +179,12 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
   const decodeSync = (value: Buffer | null | undefined, context?: IngestContext): IngestResult => {
     let r: IngestResult;
     if (value === null || value === undefined || value.length === 0) {
-      r = invalid(new InputError('NOT_DECODABLE', value === null || value === undefined ? 'value is null (a tombstone)' : 'value is empty'));
+      r = invalid(
+        new InputError(
+          'NOT_DECODABLE',
+          value === null || value === undefined ? 'value is null (a tombstone)' : 'value is empty',
+        ),
+      );
     } else {
       try {
         switch (o.format) {
@@ -171,7 +205,9 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
         }
       } catch (err) {
         // Every parser returns errors as values; this keeps the "never throws" promise if one slips.
-        r = invalid(new InputError('NOT_DECODABLE', `value could not be decoded: ${(err as Error).message}`, { cause: err }));
+        r = invalid(
+          new InputError('NOT_DECODABLE', `value could not be decoded: ${(err as Error).message}`, { cause: err }),
+        );
       }
     }
     if (r.status === 'ok') {

@@ -40,7 +40,13 @@ export function interpolate(b: Bucket, t: number): number {
  * `min`/`max`, when the point carries them, replace the lowest and highest sample (and bound
  * every sample) so that a window's min and max stay exact.
  */
-export function expandBuckets(buckets: readonly Bucket[], total: number, cap: number, min?: number, max?: number): number[] {
+export function expandBuckets(
+  buckets: readonly Bucket[],
+  total: number,
+  cap: number,
+  min?: number,
+  max?: number,
+): number[] {
   const out: number[] = [];
   if (total <= 0) return out;
   if (total <= cap) {
@@ -92,7 +98,12 @@ function clampBucket(b: Bucket, min: number | undefined, max: number | undefined
  * is read as its lower bound (the highest quantile knowable).
  * `counts.length` must be bounds.length + 1 (checked by the caller).
  */
-export function explicitBuckets(bounds: readonly number[], counts: readonly number[], min?: number, max?: number): Bucket[] {
+export function explicitBuckets(
+  bounds: readonly number[],
+  counts: readonly number[],
+  min?: number,
+  max?: number,
+): Bucket[] {
   const m = bounds.length;
   const out: Bucket[] = [];
   for (let i = 0; i <= m; i++) {

@@ -1,5 +1,11 @@
 /** Public surface of ingest: foreign record formats (OTLP metrics, line protocol) → telemetry samples. */
-export { createIngestDecoder, type IngestContext, type IngestDecoder, type IngestResult, type IngestStats } from './decoder';
+export {
+  createIngestDecoder,
+  type IngestContext,
+  type IngestDecoder,
+  type IngestResult,
+  type IngestStats,
+} from './decoder';
 export {
   DEFAULT_INFLUX_OPTIONS,
   DEFAULT_MAX_SAMPLES_PER_RECORD,

@@ -117,13 +117,15 @@ const PRECISIONS: readonly InfluxPrecision[] = ['ns', 'us', 'ms', 's'];
 export const MIN_SAMPLES_PER_POINT = 16;
 
 function posInt(v: number, key: string, dflt: number, issues: string[]): void {
-  if (!Number.isSafeInteger(v) || v < 1) issues.push(`${key} must be a positive integer, got ${String(v)}; the default is ${dflt}`);
+  if (!Number.isSafeInteger(v) || v < 1)
+    issues.push(`${key} must be a positive integer, got ${String(v)}; the default is ${dflt}`);
 }
 
 export function resolveIngestOptions(o: IngestDecoderOptions = {}): ResolvedIngestOptions {
   const issues: string[] = [];
   const format = o.format ?? 'auto';
-  if (!FORMATS.includes(format)) issues.push(`format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  if (!FORMATS.includes(format))
+    issues.push(`format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   const otlp: OtlpIngestOptions = { ...DEFAULT_OTLP_OPTIONS, ...stripUndefined(o.otlp ?? {}) };
   const influx: InfluxIngestOptions = { ...DEFAULT_INFLUX_OPTIONS, ...stripUndefined(o.influx ?? {}) };
   const maxForeignRecordBytes = o.maxForeignRecordBytes ?? 8 * 1024 * 1024;
@@ -133,15 +135,24 @@ export function resolveIngestOptions(o: IngestDecoderOptions = {}): ResolvedInge
   posInt(otlp.maxStreams, 'otlp.maxStreams', DEFAULT_OTLP_OPTIONS.maxStreams, issues);
   posInt(otlp.maxSamplesPerPoint, 'otlp.maxSamplesPerPoint', DEFAULT_OTLP_OPTIONS.maxSamplesPerPoint, issues);
   if (Number.isSafeInteger(otlp.maxSamplesPerPoint) && otlp.maxSamplesPerPoint < MIN_SAMPLES_PER_POINT) {
-    issues.push(`otlp.maxSamplesPerPoint must be at least ${MIN_SAMPLES_PER_POINT} (fewer samples cannot carry a p99), got ${otlp.maxSamplesPerPoint}`);
+    issues.push(
+      `otlp.maxSamplesPerPoint must be at least ${MIN_SAMPLES_PER_POINT} (fewer samples cannot carry a p99), got ${otlp.maxSamplesPerPoint}`,
+    );
   }
-  if (!(otlp.freshStreamMs >= 0)) issues.push(`otlp.freshStreamMs must be ≥ 0 ms, got ${String(otlp.freshStreamMs)}; 0 makes every first cumulative point a baseline`);
-  if (otlp.cumulative !== 'delta' && otlp.cumulative !== 'as-is') issues.push(`otlp.cumulative must be 'delta' or 'as-is', got ${JSON.stringify(otlp.cumulative)}`);
-  if (otlp.defaultSource === '') issues.push('otlp.defaultSource must be a non-empty string (it becomes the Kafka key and the series source)');
+  if (!(otlp.freshStreamMs >= 0))
+    issues.push(
+      `otlp.freshStreamMs must be ≥ 0 ms, got ${String(otlp.freshStreamMs)}; 0 makes every first cumulative point a baseline`,
+    );
+  if (otlp.cumulative !== 'delta' && otlp.cumulative !== 'as-is')
+    issues.push(`otlp.cumulative must be 'delta' or 'as-is', got ${JSON.stringify(otlp.cumulative)}`);
+  if (otlp.defaultSource === '')
+    issues.push('otlp.defaultSource must be a non-empty string (it becomes the Kafka key and the series source)');
   for (const [attr, tag] of Object.entries(otlp.resourceTags)) {
-    if (typeof tag !== 'string' || tag === '' || tag === '__proto__') issues.push(`otlp.resourceTags[${JSON.stringify(attr)}] must name a tag, got ${JSON.stringify(tag)}`);
+    if (typeof tag !== 'string' || tag === '' || tag === '__proto__')
+      issues.push(`otlp.resourceTags[${JSON.stringify(attr)}] must name a tag, got ${JSON.stringify(tag)}`);
   }
-  if (!PRECISIONS.includes(influx.precision)) issues.push(`influx.precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(influx.precision)}`);
+  if (!PRECISIONS.includes(influx.precision))
+    issues.push(`influx.precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(influx.precision)}`);
   if (influx.defaultSource === '') issues.push('influx.defaultSource must be a non-empty string or unset');
   let limits: TelemetryLimits | undefined;
   try {

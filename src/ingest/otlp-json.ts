@@ -59,7 +59,8 @@ function int(v: unknown, path: string, safe: boolean): number {
   else if (typeof v === 'string' && INTEGER_TEXT.test(v)) n = Number(v);
   else fail(path, `must be an integer (a decimal string or a number), got ${JSON.stringify(v)?.slice(0, 40)}`);
   if (!Number.isInteger(n)) fail(path, `must be an integer, got ${n}`);
-  if (safe && (n < 0 || !Number.isSafeInteger(n))) fail(path, `must be a non-negative integer below 2^53, got ${String(v)}`);
+  if (safe && (n < 0 || !Number.isSafeInteger(n)))
+    fail(path, `must be a non-negative integer below 2^53, got ${String(v)}`);
   return n;
 }
 
@@ -164,7 +165,9 @@ function histogramPoint(v: unknown, path: string): HistogramPoint {
     count: int(o.count, `${path}.count`, true),
     sum: dbl(o.sum, `${path}.sum`),
     bucketCounts: counts(o.bucketCounts, `${path}.bucketCounts`),
-    explicitBounds: arr(o.explicitBounds, `${path}.explicitBounds`).map((x, i) => dbl(x, `${path}.explicitBounds[${i}]`) ?? NaN),
+    explicitBounds: arr(o.explicitBounds, `${path}.explicitBounds`).map(
+      (x, i) => dbl(x, `${path}.explicitBounds[${i}]`) ?? NaN,
+    ),
     min: dbl(o.min, `${path}.min`),
     max: dbl(o.max, `${path}.max`),
   };
@@ -200,7 +203,10 @@ function summaryPoint(v: unknown, path: string): SummaryPoint {
     sum: dbl(o.sum, `${path}.sum`) ?? 0,
     quantiles: arr(o.quantileValues, `${path}.quantileValues`).map((q, i) => {
       const qo = obj(q, `${path}.quantileValues[${i}]`);
-      return { quantile: dbl(qo.quantile, `${path}.quantileValues[${i}].quantile`) ?? 0, value: dbl(qo.value, `${path}.quantileValues[${i}].value`) ?? 0 };
+      return {
+        quantile: dbl(qo.quantile, `${path}.quantileValues[${i}].quantile`) ?? 0,
+        value: dbl(qo.value, `${path}.quantileValues[${i}].value`) ?? 0,
+      };
     }),
   };
 }
@@ -214,7 +220,8 @@ function data(m: Json, path: string): OtlpData | undefined {
   if (m.sum !== undefined) {
     const p = `${path}.sum`;
     const d = obj(m.sum, p);
-    if (d.isMonotonic !== undefined && typeof d.isMonotonic !== 'boolean') fail(`${p}.isMonotonic`, 'must be a boolean');
+    if (d.isMonotonic !== undefined && typeof d.isMonotonic !== 'boolean')
+      fail(`${p}.isMonotonic`, 'must be a boolean');
     return {
       kind: 'sum',
       temporality: temporality(d.aggregationTemporality, `${p}.aggregationTemporality`),
@@ -225,16 +232,27 @@ function data(m: Json, path: string): OtlpData | undefined {
   if (m.histogram !== undefined) {
     const p = `${path}.histogram`;
     const d = obj(m.histogram, p);
-    return { kind: 'histogram', temporality: temporality(d.aggregationTemporality, `${p}.aggregationTemporality`), points: points(d, p).map((x, i) => histogramPoint(x, `${p}.dataPoints[${i}]`)) };
+    return {
+      kind: 'histogram',
+      temporality: temporality(d.aggregationTemporality, `${p}.aggregationTemporality`),
+      points: points(d, p).map((x, i) => histogramPoint(x, `${p}.dataPoints[${i}]`)),
+    };
   }
   if (m.exponentialHistogram !== undefined) {
     const p = `${path}.exponentialHistogram`;
     const d = obj(m.exponentialHistogram, p);
-    return { kind: 'exponentialHistogram', temporality: temporality(d.aggregationTemporality, `${p}.aggregationTemporality`), points: points(d, p).map((x, i) => expPoint(x, `${p}.dataPoints[${i}]`)) };
+    return {
+      kind: 'exponentialHistogram',
+      temporality: temporality(d.aggregationTemporality, `${p}.aggregationTemporality`),
+      points: points(d, p).map((x, i) => expPoint(x, `${p}.dataPoints[${i}]`)),
+    };
   }
   if (m.summary !== undefined) {
     const p = `${path}.summary`;
-    return { kind: 'summary', points: points(obj(m.summary, p), p).map((x, i) => summaryPoint(x, `${p}.dataPoints[${i}]`)) };
+    return {
+      kind: 'summary',
+      points: points(obj(m.summary, p), p).map((x, i) => summaryPoint(x, `${p}.dataPoints[${i}]`)),
+    };
   }
   return undefined;
 }
@@ -271,7 +289,8 @@ export function otlpFromJson(parsed: Json): OtlpRequest | InputError {
 
 /** Parses and maps OTLP JSON bytes. */
 export function decodeOtlpJson(buf: Buffer): OtlpRequest | InputError {
-  if (!isUtf8(buf)) return new InputError('INVALID_UTF8', `value looks like OTLP JSON but is not valid UTF-8 (${buf.length} bytes)`);
+  if (!isUtf8(buf))
+    return new InputError('INVALID_UTF8', `value looks like OTLP JSON but is not valid UTF-8 (${buf.length} bytes)`);
   let parsed: unknown;
   try {
     const bom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
@@ -280,7 +299,10 @@ export function decodeOtlpJson(buf: Buffer): OtlpRequest | InputError {
     return new InputError('INVALID_JSON', `value is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return new InputError('NOT_DECODABLE', 'value is JSON but not an object; expected an OTLP ExportMetricsServiceRequest ({"resourceMetrics":[...]})');
+    return new InputError(
+      'NOT_DECODABLE',
+      'value is JSON but not an object; expected an OTLP ExportMetricsServiceRequest ({"resourceMetrics":[...]})',
+    );
   }
   return otlpFromJson(parsed as Json);
 }

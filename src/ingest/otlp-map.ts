@@ -102,7 +102,10 @@ export function mapOtlp(req: OtlpRequest, ctx: MapContext): MapResult | InputErr
       }
     }
   }
-  const perPoint = histograms === 0 ? otlp.maxSamplesPerPoint : Math.min(otlp.maxSamplesPerPoint, Math.floor((maxSamplesPerRecord - scalars) / histograms));
+  const perPoint =
+    histograms === 0
+      ? otlp.maxSamplesPerPoint
+      : Math.min(otlp.maxSamplesPerPoint, Math.floor((maxSamplesPerRecord - scalars) / histograms));
   if (scalars > maxSamplesPerRecord || perPoint < MIN_SAMPLES_PER_POINT) {
     return new InputError(
       'RECORD_TOO_LARGE',
@@ -111,17 +114,27 @@ export function mapOtlp(req: OtlpRequest, ctx: MapContext): MapResult | InputErr
   }
 
   let source = '';
-  const push = (metric: string, ts: number, values: readonly number[], tags: Record<string, string>, path: string): void => {
+  const push = (
+    metric: string,
+    ts: number,
+    values: readonly number[],
+    tags: Record<string, string>,
+    path: string,
+  ): void => {
     if (values.length === 0) return;
     if (out.length + values.length > maxSamplesPerRecord) {
-      throw new InputError('RECORD_TOO_LARGE', `OTLP ${path}: the record maps to more than maxSamplesPerRecord (${maxSamplesPerRecord}) samples`);
+      throw new InputError(
+        'RECORD_TOO_LARGE',
+        `OTLP ${path}: the record maps to more than maxSamplesPerRecord (${maxSamplesPerRecord}) samples`,
+      );
     }
     const first = validateTelemetry({ ts, source, metric, value: values[0], tags }, limits);
     if (first instanceof InputError) throw located(first, path);
     out.push(first);
     for (let i = 1; i < values.length; i++) {
       const value = values[i];
-      if (!Number.isFinite(value)) throw new InputError('NON_FINITE_VALUE', `OTLP ${path}: value ${value} is not finite`, { field: 'value' });
+      if (!Number.isFinite(value))
+        throw new InputError('NON_FINITE_VALUE', `OTLP ${path}: value ${value} is not finite`, { field: 'value' });
       out.push({ ts: first.ts, source: first.source, metric: first.metric, value, tags: first.tags });
     }
   };
@@ -160,7 +173,8 @@ export function mapOtlp(req: OtlpRequest, ctx: MapContext): MapResult | InputErr
             return;
           }
           const name = m.name;
-          const streamKey = (p: PointBase): string => `${ctx.partition}\u0000${resourceKey}\u0000${sm.scopeName}\u0000${name}\u0000${attrsKey(p.attributes)}`;
+          const streamKey = (p: PointBase): string =>
+            `${ctx.partition}\u0000${resourceKey}\u0000${sm.scopeName}\u0000${name}\u0000${attrsKey(p.attributes)}`;
           const tagsOf = (p: PointBase): Record<string, string> => {
             const tags: Record<string, string> = { ...resourceTags };
             for (const [k, v] of p.attributes) {
@@ -186,7 +200,8 @@ export function mapOtlp(req: OtlpRequest, ctx: MapContext): MapResult | InputErr
                   if (d.temporality !== TEMPORALITY_DELTA && d.temporality !== TEMPORALITY_CUMULATIVE) {
                     throw invalid(path, `aggregation temporality ${d.temporality} is not delta (1) or cumulative (2)`);
                   }
-                  if (d.temporality === TEMPORALITY_CUMULATIVE && d.monotonic && tracker) value = take(tracker.sum(streamKey(p), p.startMs, p.timeMs, np.value));
+                  if (d.temporality === TEMPORALITY_CUMULATIVE && d.monotonic && tracker)
+                    value = take(tracker.sum(streamKey(p), p.startMs, p.timeMs, np.value));
                 }
                 if (value !== undefined) push(name, p.timeMs, [value], tags, path);
                 return;
@@ -210,14 +225,17 @@ export function mapOtlp(req: OtlpRequest, ctx: MapContext): MapResult | InputErr
                 const sp = d.points[pi];
                 const key = streamKey(p);
                 // Summary count and sum are cumulative by definition (metrics.proto, SummaryDataPoint).
-                const count = tracker ? take(tracker.sum(`${key}\u0000count`, sp.startMs, sp.timeMs, sp.count)) : sp.count;
+                const count = tracker
+                  ? take(tracker.sum(`${key}\u0000count`, sp.startMs, sp.timeMs, sp.count))
+                  : sp.count;
                 const sum = tracker ? take(tracker.sum(`${key}\u0000sum`, sp.startMs, sp.timeMs, sp.sum)) : sp.sum;
                 if (otlp.histogramCompanions) {
                   if (count !== undefined) push(`${name}.count`, sp.timeMs, [count], tags, path);
                   if (sum !== undefined) push(`${name}.sum`, sp.timeMs, [sum], tags, path);
                 }
                 for (const q of sp.quantiles) {
-                  if (!(q.quantile >= 0 && q.quantile <= 1)) throw invalid(path, `quantile ${q.quantile} is outside [0, 1]`);
+                  if (!(q.quantile >= 0 && q.quantile <= 1))
+                    throw invalid(path, `quantile ${q.quantile} is outside [0, 1]`);
                   push(`${name}${percentileSuffix(q.quantile)}`, sp.timeMs, [q.value], tags, path);
                 }
                 return;
@@ -233,7 +251,14 @@ export function mapOtlp(req: OtlpRequest, ctx: MapContext): MapResult | InputErr
   }
   return { values: out, skipped };
 
-  function companions(name: string, ts: number, count: number, sum: number | undefined, tags: Record<string, string>, path: string): void {
+  function companions(
+    name: string,
+    ts: number,
+    count: number,
+    sum: number | undefined,
+    tags: Record<string, string>,
+    path: string,
+  ): void {
     if (!otlp.histogramCompanions) return;
     push(`${name}.count`, ts, [count], tags, path);
     if (sum !== undefined) push(`${name}.sum`, ts, [sum], tags, path);
@@ -242,27 +267,42 @@ export function mapOtlp(req: OtlpRequest, ctx: MapContext): MapResult | InputErr
   function emitHistogram(name: string, p: HistogramPoint, tags: Record<string, string>, path: string): void {
     const b = p.explicitBounds;
     for (let i = 0; i < b.length; i++) {
-      if (!Number.isFinite(b[i]) || (i > 0 && !(b[i] > b[i - 1]))) throw invalid(path, `explicitBounds must be finite and strictly increasing (index ${i}: ${b[i]})`);
+      if (!Number.isFinite(b[i]) || (i > 0 && !(b[i] > b[i - 1])))
+        throw invalid(path, `explicitBounds must be finite and strictly increasing (index ${i}: ${b[i]})`);
     }
     if (p.bucketCounts.length > 0) {
       if (p.bucketCounts.length !== b.length + 1) {
-        throw invalid(path, `${p.bucketCounts.length} bucket counts for ${b.length} bounds; a histogram has one more count than bounds`);
+        throw invalid(
+          path,
+          `${p.bucketCounts.length} bucket counts for ${b.length} bounds; a histogram has one more count than bounds`,
+        );
       }
       const total = p.bucketCounts.reduce((s, n) => s + n, 0);
       if (total !== p.count) throw invalid(path, `bucket counts add up to ${total}, but count is ${p.count}`);
-      push(name, p.timeMs, expandBuckets(explicitBuckets(b, p.bucketCounts, p.min, p.max), total, perPoint, p.min, p.max), tags, path);
+      push(
+        name,
+        p.timeMs,
+        expandBuckets(explicitBuckets(b, p.bucketCounts, p.min, p.max), total, perPoint, p.min, p.max),
+        tags,
+        path,
+      );
     }
     companions(name, p.timeMs, p.count, p.sum, tags, path);
   }
 
   function emitExponential(name: string, p: ExpHistogramPoint, tags: Record<string, string>, path: string): void {
-    if (!Number.isInteger(p.scale) || p.scale < -10 || p.scale > 20) throw invalid(path, `scale ${p.scale} is outside [-10, 20]`);
+    if (!Number.isInteger(p.scale) || p.scale < -10 || p.scale > 20)
+      throw invalid(path, `scale ${p.scale} is outside [-10, 20]`);
     let total = p.zeroCount;
     for (const n of p.positive.counts) total += n;
     for (const n of p.negative.counts) total += n;
     if (total !== p.count) throw invalid(path, `bucket and zero counts add up to ${total}, but count is ${p.count}`);
     const buckets = exponentialBuckets(p.scale, p.zeroCount, p.positive, p.negative, p.min, p.max);
-    if (buckets === undefined) throw invalid(path, `a non-empty bucket's bound overflows a double (scale ${p.scale}, offsets ${p.positive.offset}/${p.negative.offset})`);
+    if (buckets === undefined)
+      throw invalid(
+        path,
+        `a non-empty bucket's bound overflows a double (scale ${p.scale}, offsets ${p.positive.offset}/${p.negative.offset})`,
+      );
     push(name, p.timeMs, expandBuckets(buckets, total, perPoint, p.min, p.max), tags, path);
     companions(name, p.timeMs, p.count, p.sum, tags, path);
   }

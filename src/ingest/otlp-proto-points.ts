@@ -3,7 +3,15 @@
  * ExponentialHistogramDataPoint (with its Buckets) and SummaryDataPoint. Field numbers from
  * opentelemetry-proto, cross-checked against @opentelemetry/otlp-transformer's serializer.
  */
-import { emptyBuckets, type ExpBuckets, type ExpHistogramPoint, type HistogramPoint, type NumberPoint, type PointBase, type SummaryPoint } from './otlp-model';
+import {
+  emptyBuckets,
+  type ExpBuckets,
+  type ExpHistogramPoint,
+  type HistogramPoint,
+  type NumberPoint,
+  type PointBase,
+  type SummaryPoint,
+} from './otlp-model';
 import { readKeyValue } from './otlp-proto-values';
 import {
   WIRE_I64,
@@ -72,7 +80,15 @@ const readCountFixed = (r: ProtoReader): number => readFixed64Uint53(r, 'a bucke
 const readCountVarint = (r: ProtoReader): number => readUint53(r, 'a bucket count');
 
 export function readHistogramPoint(r: ProtoReader): HistogramPoint {
-  const p: HistogramPoint = { ...base(), count: 0, sum: undefined, bucketCounts: [], explicitBounds: [], min: undefined, max: undefined };
+  const p: HistogramPoint = {
+    ...base(),
+    count: 0,
+    sum: undefined,
+    bucketCounts: [],
+    explicitBounds: [],
+    min: undefined,
+    max: undefined,
+  };
   while (r.pos < r.end) {
     const { field, wire } = readTag(r);
     if (readTimes(r, field, wire, p)) continue;

@@ -3,7 +3,21 @@
  * https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/common/v1/common.proto
  */
 import type { Attribute } from './otlp-model';
-import { WIRE_I64, WIRE_LEN, WIRE_VARINT, expectWire, readBytes, readDouble, readInt64Text, readMessage, readString, readTag, readVarint, skipField, type ProtoReader } from './protobuf';
+import {
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  expectWire,
+  readBytes,
+  readDouble,
+  readInt64Text,
+  readMessage,
+  readString,
+  readTag,
+  readVarint,
+  skipField,
+  type ProtoReader,
+} from './protobuf';
 
 /** KeyValue { key = 1; value = 2 (AnyValue) }. */
 export function readKeyValue(r: ProtoReader): Attribute {

@@ -6,10 +6,31 @@
  * serializer. Unknown fields are skipped, so newer producers stay readable.
  */
 import { InputError } from '../errors';
-import type { ExpHistogramPoint, HistogramPoint, NumberPoint, OtlpData, OtlpMetric, OtlpRequest, OtlpResourceMetrics, OtlpScopeMetrics, SummaryPoint } from './otlp-model';
+import type {
+  ExpHistogramPoint,
+  HistogramPoint,
+  NumberPoint,
+  OtlpData,
+  OtlpMetric,
+  OtlpRequest,
+  OtlpResourceMetrics,
+  OtlpScopeMetrics,
+  SummaryPoint,
+} from './otlp-model';
 import { readExpPoint, readHistogramPoint, readNumberPoint, readSummaryPoint } from './otlp-proto-points';
 import { readKeyValue } from './otlp-proto-values';
-import { WIRE_LEN, WIRE_VARINT, createProtoReader, expectWire, readMessage, readString, readTag, readVarint, skipField, type ProtoReader } from './protobuf';
+import {
+  WIRE_LEN,
+  WIRE_VARINT,
+  createProtoReader,
+  expectWire,
+  readMessage,
+  readString,
+  readTag,
+  readVarint,
+  skipField,
+  type ProtoReader,
+} from './protobuf';
 
 /** Decodes an ExportMetricsServiceRequest (also valid for MetricsData: same field 1). */
 export function decodeOtlpProto(buf: Buffer): OtlpRequest | InputError {

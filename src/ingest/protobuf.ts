@@ -32,7 +32,10 @@ export function createProtoReader(buf: Buffer, start = 0, end = buf.length, path
 }
 
 function truncated(r: ProtoReader, what: string): InputError {
-  return new InputError('TRUNCATED', `protobuf ${r.path}: ${what} runs past the end of its message (byte ${r.pos} of ${r.end})`);
+  return new InputError(
+    'TRUNCATED',
+    `protobuf ${r.path}: ${what} runs past the end of its message (byte ${r.pos} of ${r.end})`,
+  );
 }
 
 export function malformed(r: ProtoReader, what: string): InputError {
@@ -211,7 +214,14 @@ export function expectWire(r: ProtoReader, wire: number, expected: number, name:
  * (one element per tag): parsers must accept both (protobuf encoding guide, "Packed
  * Repeated Fields").
  */
-export function readRepeated(r: ProtoReader, wire: number, scalarWire: number, read: (r: ProtoReader) => number, out: number[], name: string): void {
+export function readRepeated(
+  r: ProtoReader,
+  wire: number,
+  scalarWire: number,
+  read: (r: ProtoReader) => number,
+  out: number[],
+  name: string,
+): void {
   if (wire === WIRE_LEN) {
     const { start, end } = readLength(r);
     const sub: ProtoReader = { buf: r.buf, pos: start, end, path: `${r.path}.${name}`, depth: r.depth + 1 };

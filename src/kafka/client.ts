@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, Partitioners, logLevel, type KafkaConfig as KafkaJsConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type KafkaConfig as KafkaJsConfig,
+  type ProducerConfig,
+  type SASLOptions,
+} from 'kafkajs';
 import type { KafkaConfig } from '../ops/config-kafka';
 import { HomeostatError } from '../errors';
 import type { Logger } from '../ops/logger';
@@ -8,7 +15,11 @@ function readSecret(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (err) {
-    throw new HomeostatError('CONFIG_INVALID', `cannot read ${what} from ${path}: ${(err as Error).message}; check the path and its permissions`, { cause: err });
+    throw new HomeostatError(
+      'CONFIG_INVALID',
+      `cannot read ${what} from ${path}: ${(err as Error).message}; check the path and its permissions`,
+      { cause: err },
+    );
   }
 }
 
@@ -19,7 +30,10 @@ function saslOptions(config: KafkaConfig): SASLOptions | undefined {
   if (s.passwordEnv !== undefined) {
     password = process.env[s.passwordEnv];
     if (password === undefined) {
-      throw new HomeostatError('CONFIG_INVALID', `kafka.sasl.passwordEnv names ${s.passwordEnv}, which is not set; export it or use kafka.sasl.password`);
+      throw new HomeostatError(
+        'CONFIG_INVALID',
+        `kafka.sasl.passwordEnv names ${s.passwordEnv}, which is not set; export it or use kafka.sasl.password`,
+      );
     }
   }
   if (s.passwordFile !== undefined) password = readSecret(s.passwordFile, 'kafka.sasl.passwordFile');
@@ -79,10 +93,22 @@ export function explainKafkaError(err: unknown, brokers: readonly string[]): Hom
   const e = err as { name?: string; message?: string; retriable?: boolean };
   const message = e?.message ?? String(err);
   if (e?.name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
-    return new HomeostatError('KAFKA', `the broker refused the SASL credentials (${message}); check kafka.sasl.mechanism, username and password`, { cause: err });
+    return new HomeostatError(
+      'KAFKA',
+      `the broker refused the SASL credentials (${message}); check kafka.sasl.mechanism, username and password`,
+      { cause: err },
+    );
   }
-  if (/ECONNREFUSED|Connection error|KafkaJSNumberOfRetriesExceeded|KafkaJSConnectionError/i.test(message + (e?.name ?? ''))) {
-    return new HomeostatError('KAFKA', `cannot reach Kafka at ${brokers.join(',')} (${message}); is the broker running? (npm run services:start starts one locally; --brokers or KAFKA_BROKERS point elsewhere)`, { cause: err, retriable: true });
+  if (
+    /ECONNREFUSED|Connection error|KafkaJSNumberOfRetriesExceeded|KafkaJSConnectionError/i.test(
+      message + (e?.name ?? ''),
+    )
+  ) {
+    return new HomeostatError(
+      'KAFKA',
+      `cannot reach Kafka at ${brokers.join(',')} (${message}); is the broker running? (npm run services:start starts one locally; --brokers or KAFKA_BROKERS point elsewhere)`,
+      { cause: err, retriable: true },
+    );
   }
   return new HomeostatError('KAFKA', message, { cause: err, retriable: e?.retriable ?? false });
 }

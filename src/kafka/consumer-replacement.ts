@@ -54,7 +54,10 @@ export function replaceWhenStoppedForGood(c: Consumer, o: ConsumerReplacement): 
       return;
     }
     streak.quick = Date.now() - streak.startedAt < QUICK_CRASH_MS ? streak.quick + 1 : 0;
-    o.logger.error({ err: describeError(e.payload.error) }, `${o.what} stopped for good after a non-retriable error; replacing it`);
+    o.logger.error(
+      { err: describeError(e.payload.error) },
+      `${o.what} stopped for good after a non-retriable error; replacing it`,
+    );
     void replace(c, o, streak.quick);
   });
 }
@@ -70,7 +73,10 @@ async function replace(old: Consumer, o: ConsumerReplacement, quickCrashes: numb
       await o.start();
       return;
     } catch (err) {
-      o.logger.warn({ err: describeError(err), attempt }, `could not start a new ${o.what.replace(/^the /, '')} yet; retrying`);
+      o.logger.warn(
+        { err: describeError(err), attempt },
+        `could not start a new ${o.what.replace(/^the /, '')} yet; retrying`,
+      );
       // A consumer the failed attempt created is not left connected.
       const half = o.current();
       if (half !== undefined && half !== old) await half.disconnect().catch(() => undefined);

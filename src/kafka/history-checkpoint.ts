@@ -21,7 +21,11 @@ const SERIES = 's/';
 const SCOPE = 'c/';
 
 /** The state records of one transaction: the histories the batch changed, once per key. */
-export function historyMessages(proc: Processor, out: ProcessorOutputs, o: HistoryCheckpoint): TopicMessages | undefined {
+export function historyMessages(
+  proc: Processor,
+  out: ProcessorOutputs,
+  o: HistoryCheckpoint,
+): TopicMessages | undefined {
   const messages = new Map<string, Message>();
   for (const s of out.finals) {
     // Only a window with data moves EWMA and trend.
@@ -47,13 +51,20 @@ type Histories = { series: Map<string, Float64Array>; scopes: Map<string, Float6
  * The state-topic keys of the histories (`only`: just one kind), and how to take them out of
  * what a read of the topic returned — for a caller that reads the topic for more than these.
  */
-export function historyKeys(o: HistoryCheckpoint, only?: 'series' | 'scopes'): { prefix: string; parse(stored: ReadonlyMap<string, Buffer>): Histories } {
+export function historyKeys(
+  o: HistoryCheckpoint,
+  only?: 'series' | 'scopes',
+): { prefix: string; parse(stored: ReadonlyMap<string, Buffer>): Histories } {
   const prefix = only === 'series' ? `${o.prefix}${SERIES}` : only === 'scopes' ? `${o.prefix}${SCOPE}` : o.prefix;
   return { prefix, parse: (stored) => parseHistories(o, prefix, stored) };
 }
 
 /** The histories on the state topic, series' and scopes' apart (`only`: read just one kind). */
-export async function readHistories(kafka: Kafka, o: HistoryCheckpoint, only?: 'series' | 'scopes'): Promise<Histories> {
+export async function readHistories(
+  kafka: Kafka,
+  o: HistoryCheckpoint,
+  only?: 'series' | 'scopes',
+): Promise<Histories> {
   const { prefix, parse } = historyKeys(o, only);
   return parse(await readCompacted(kafka, o.topic, (k) => k.startsWith(prefix)));
 }

@@ -57,7 +57,12 @@ export function pastNonData(at: bigint, r: FetchReport): bigint | undefined {
  * Calls `skip(partition, next)` whenever `consumer` resolved a fetch of `topic` that held no
  * data and began where `positionOf(partition)` stands; `next` is the offset after it.
  */
-export function onNonDataSkipped(consumer: Consumer, topic: string, positionOf: (partition: number) => bigint | undefined, skip: (partition: number, next: bigint) => void): void {
+export function onNonDataSkipped(
+  consumer: Consumer,
+  topic: string,
+  positionOf: (partition: number) => bigint | undefined,
+  skip: (partition: number, next: bigint) => void,
+): void {
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const r = e.payload;
     if (r.topic !== topic || r.batchSize !== 0) return;

@@ -1,5 +1,12 @@
 import type { Message } from 'kafkajs';
-import { createRecordCodec, registerSchema, subjectFor, type RecordKind, type RecordTypes, type SchemaResolver } from '../codec';
+import {
+  createRecordCodec,
+  registerSchema,
+  subjectFor,
+  type RecordKind,
+  type RecordTypes,
+  type SchemaResolver,
+} from '../codec';
 
 export type OutputFormat = 'avro' | 'json';
 

@@ -20,7 +20,15 @@ export interface ProcessorRunners {
 export function createProcessorRunners(o: RunnerOptions): ProcessorRunners {
   const scaleOut = o.config.runner.scaleOut;
   const stageTwo = scaleOut
-    ? createStageTwo({ config: o.config, engine: o.engine, logger: o.logger, metrics: o.metrics, extension: o.extension, resolver: o.resolver, history: o.history })
+    ? createStageTwo({
+        config: o.config,
+        engine: o.engine,
+        logger: o.logger,
+        metrics: o.metrics,
+        extension: o.extension,
+        resolver: o.resolver,
+        history: o.history,
+      })
     : undefined;
   const runner = createRunner(scaleOut ? { ...o, extension: undefined } : o);
   return {

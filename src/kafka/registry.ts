@@ -29,7 +29,11 @@ export function createRegistryResolver(config: RegistryConfig): SchemaResolver &
           .then((r) => r.id)
           .catch((err: unknown) => {
             ids.delete(k);
-            throw new HomeostatError('SCHEMA_REGISTRY', `cannot register the schema under subject ${subject} at ${config.url}: ${(err as Error).message}; is the registry running (npm run services:start) and is the schema compatible?`, { cause: err, retriable: true });
+            throw new HomeostatError(
+              'SCHEMA_REGISTRY',
+              `cannot register the schema under subject ${subject} at ${config.url}: ${(err as Error).message}; is the registry running (npm run services:start) and is the schema compatible?`,
+              { cause: err, retriable: true },
+            );
           });
         ids.set(k, p);
       }
@@ -45,7 +49,11 @@ export function createRegistryResolver(config: RegistryConfig): SchemaResolver &
             types.delete(id);
             // Unknown ids are not cached: the id may be registered a moment later.
             if ((err as { status?: number }).status === 404) return undefined;
-            throw new HomeostatError('SCHEMA_REGISTRY', `cannot fetch schema id ${id} from ${config.url}: ${(err as Error).message}`, { cause: err, retriable: true });
+            throw new HomeostatError(
+              'SCHEMA_REGISTRY',
+              `cannot fetch schema id ${id} from ${config.url}: ${(err as Error).message}`,
+              { cause: err, retriable: true },
+            );
           });
         types.set(id, p);
       }

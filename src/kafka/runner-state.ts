@@ -44,7 +44,8 @@ export function alignment(
   for (const [p, s] of progress) {
     const ahead = Number.isFinite(watermark) ? s.maxTs - watermark : s.maxTs === -Infinity ? 0 : Infinity;
     if (!s.paused && ahead > maxAheadMs && Number.isFinite(watermark) && someBehindHasBacklog(s)) pause.push(p);
-    else if (s.paused && (ahead <= maxAheadMs / 2 || !Number.isFinite(watermark) || !someBehindHasBacklog(s))) resume.push(p);
+    else if (s.paused && (ahead <= maxAheadMs / 2 || !Number.isFinite(watermark) || !someBehindHasBacklog(s)))
+      resume.push(p);
   }
   return { pause, resume };
 }

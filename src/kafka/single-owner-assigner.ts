@@ -19,16 +19,37 @@ export function singleOwnerAssigner(ownsPartitions: () => boolean): PartitionAss
     protocol({ topics }) {
       return {
         name: SINGLE_OWNER_ASSIGNER,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: VERSION, topics, userData: Buffer.from(ownsPartitions() ? 'owner' : 'standby') }),
+        metadata: AssignerProtocol.MemberMetadata.encode({
+          version: VERSION,
+          topics,
+          userData: Buffer.from(ownsPartitions() ? 'owner' : 'standby'),
+        }),
       };
     },
     assign({ members, topics }) {
-      const owner = chooseOwner(members.map((m) => ({ memberId: m.memberId, owner: AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData?.toString() === 'owner' })));
-      const all = Object.fromEntries(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId).sort((a, b) => a - b)]));
+      const owner = chooseOwner(
+        members.map((m) => ({
+          memberId: m.memberId,
+          owner: AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData?.toString() === 'owner',
+        })),
+      );
+      const all = Object.fromEntries(
+        topics.map((t) => [
+          t,
+          cluster
+            .findTopicPartitionMetadata(t)
+            .map((p) => p.partitionId)
+            .sort((a, b) => a - b),
+        ]),
+      );
       return Promise.resolve(
         members.map((m) => ({
           memberId: m.memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: VERSION, assignment: m.memberId === owner ? all : {}, userData: Buffer.alloc(0) }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: VERSION,
+            assignment: m.memberId === owner ? all : {},
+            userData: Buffer.alloc(0),
+          }),
         })),
       );
     },

@@ -30,7 +30,9 @@ export async function readTopicToEnd(
     // A state topic created a moment ago may not have its leader yet (KRaft answers
     // NOT_LEADER / UNKNOWN_TOPIC for a while): wait for it rather than fail the start.
     await waitForLeaders(admin, [topic]);
-    ends = await retryRetriable(async () => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)])));
+    ends = await retryRetriable(
+      async () => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)])),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -39,13 +41,20 @@ export async function readTopicToEnd(
   const timeoutMs = o.timeoutMs ?? 60_000;
   const quietMs = o.quietMs ?? 3_000;
   const sawHigh = new Set<number>();
-  const consumer = kafka.consumer({ groupId: `homeostat-reader-${process.pid}-${randomBytes(6).toString('hex')}`, readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: `homeostat-reader-${process.pid}-${randomBytes(6).toString('hex')}`,
+    readUncommitted: false,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       let quiet: NodeJS.Timeout | undefined;
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms reading ${topic}; is the broker healthy?`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms reading ${topic}; is the broker healthy?`)),
+        timeoutMs,
+      );
       const done = (): void => {
         clearTimeout(timer);
         if (quiet) clearTimeout(quiet);
@@ -90,7 +99,11 @@ export async function readTopicToEnd(
 }
 
 /** The newest value of every key `keep` accepts (read_committed, from the start to the end). */
-export async function readCompacted(kafka: Kafka, topic: string, keep: (key: string) => boolean): Promise<Map<string, Buffer>> {
+export async function readCompacted(
+  kafka: Kafka,
+  topic: string,
+  keep: (key: string) => boolean,
+): Promise<Map<string, Buffer>> {
   const latest = new Map<string, Buffer>();
   await readTopicToEnd(kafka, topic, (m) => {
     const key = m.key?.toString();

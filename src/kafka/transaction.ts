@@ -15,11 +15,24 @@ import { producerConfig } from './client';
  * stop, as kafkajs does for an idempotent producer by default: a limited count lets a retried
  * send give up mid-transaction, which kafkajs warns "may invalidate EoS guarantees".
  */
-export const TRANSACTIONAL_RETRY: NonNullable<ProducerConfig['retry']> = { initialRetryTime: 20, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 };
+export const TRANSACTIONAL_RETRY: NonNullable<ProducerConfig['retry']> = {
+  initialRetryTime: 20,
+  retries: Number.MAX_SAFE_INTEGER,
+  maxRetryTime: 30_000,
+};
 
 /** A transactional producer's options: idempotent, one request in flight, the retry above. */
-export function transactionalProducerConfig(transactionalId: string, extra: Partial<ProducerConfig> = {}): ProducerConfig {
-  return producerConfig({ transactionalId, idempotent: true, maxInFlightRequests: 1, retry: TRANSACTIONAL_RETRY, ...extra });
+export function transactionalProducerConfig(
+  transactionalId: string,
+  extra: Partial<ProducerConfig> = {},
+): ProducerConfig {
+  return producerConfig({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: TRANSACTIONAL_RETRY,
+    ...extra,
+  });
 }
 
 /**
@@ -32,7 +45,11 @@ export function transactionalProducerConfig(transactionalId: string, extra: Part
  * the topics' last stable offsets. Beginning and aborting an empty transaction initialises
  * the id and sends nothing else (kafkajs ends an empty transaction locally).
  */
-export async function connectTransactional(kafka: Kafka, transactionalId: string, extra: Partial<ProducerConfig> = {}): Promise<Producer> {
+export async function connectTransactional(
+  kafka: Kafka,
+  transactionalId: string,
+  extra: Partial<ProducerConfig> = {},
+): Promise<Producer> {
   const producer = kafka.producer(transactionalProducerConfig(transactionalId, extra));
   await producer.connect();
   try {
@@ -53,7 +70,8 @@ export async function connectTransactional(kafka: Kafka, transactionalId: string
 const MAX_REQUEST_BYTES = 512 * 1024;
 
 function messageBytes(m: Message): number {
-  const len = (v: unknown): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length);
+  const len = (v: unknown): number =>
+    v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length;
   let n = 64 + len(m.key) + len(m.value);
   for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + len(v);
   return n;
@@ -103,14 +121,18 @@ export async function whileConcurrent<T>(op: () => Promise<T>): Promise<T> {
 export async function writeTransaction(
   producer: Producer,
   topicMessages: readonly TopicMessages[],
-  offsets?: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string; metadata?: string | null }[] }[] },
+  offsets?: {
+    consumerGroupId: string;
+    topics: { topic: string; partitions: { partition: number; offset: string; metadata?: string | null }[] }[];
+  },
 ): Promise<void> {
   const tx = await producer.transaction();
   try {
     // One topic per request: kafkajs adds the partitions of concurrent sends to the
     // transaction concurrently, which the coordinator refuses (CONCURRENT_TRANSACTIONS).
     for (const tm of topicMessages) {
-      for (const chunk of chunkMessages([tm], MAX_REQUEST_BYTES)) await whileConcurrent(() => tx.sendBatch({ topicMessages: chunk }));
+      for (const chunk of chunkMessages([tm], MAX_REQUEST_BYTES))
+        await whileConcurrent(() => tx.sendBatch({ topicMessages: chunk }));
     }
     if (offsets) await whileConcurrent(() => tx.sendOffsets(offsets));
     await tx.commit();

@@ -24,7 +24,15 @@ export const engineSchema = z
     trendWindows: z.number().int().min(2).optional(),
     zeroFillWindows: z.number().int().nonnegative().optional(),
     scopes: z
-      .array(z.object({ name: z.string().min(1), metrics: z.array(z.string().min(1)).min(1), groupBy: z.array(z.string()).default([]) }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            metrics: z.array(z.string().min(1)).min(1),
+            groupBy: z.array(z.string()).default([]),
+          })
+          .strict(),
+      )
       .optional(),
     sketch: z
       .object({ relativeAccuracy: z.number().gt(0).lt(1).optional(), maxBins: z.number().int().min(16).optional() })

@@ -39,7 +39,10 @@ export const kafkaSecuritySchema = z
 
 export const kafkaSchema = z
   .object({
-    brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'a broker is host:port, e.g. 127.0.0.1:9092')).min(1).default(['127.0.0.1:9092']),
+    brokers: z
+      .array(z.string().regex(/^[^:\s]+:\d+$/, 'a broker is host:port, e.g. 127.0.0.1:9092'))
+      .min(1)
+      .default(['127.0.0.1:9092']),
     clientId: z.string().min(1).default('homeostat'),
     groupId: z.string().min(1).default('homeostat'),
     /** Prefix of the transactional id; the processor appends its instance id. */
@@ -52,7 +55,8 @@ export const kafkaSchema = z
   .merge(kafkaSecuritySchema)
   .strict()
   .refine((k) => k.heartbeatIntervalMs * 3 <= k.sessionTimeoutMs, {
-    message: 'kafka.heartbeatIntervalMs must be at most a third of kafka.sessionTimeoutMs; set it to about sessionTimeoutMs / 10',
+    message:
+      'kafka.heartbeatIntervalMs must be at most a third of kafka.sessionTimeoutMs; set it to about sessionTimeoutMs / 10',
     path: ['heartbeatIntervalMs'],
   });
 
@@ -81,7 +85,11 @@ export const topicsSchema = z
      * dead-lettered record is cut to fit (the original's sha256 and size go in headers).
      * Set it to the topic's real limit if the topic was made otherwise.
      */
-    dlqMaxMessageBytes: z.number().int().min(128 * 1024).default(1_048_576),
+    dlqMaxMessageBytes: z
+      .number()
+      .int()
+      .min(128 * 1024)
+      .default(1_048_576),
     /** Partitions of the telemetry topic when `homeostat topics create` makes it. */
     telemetryPartitions: z.number().int().positive().default(6),
     /**
@@ -94,9 +102,17 @@ export const topicsSchema = z
     partitions: z.number().int().positive().default(3),
     replicationFactor: z.number().int().positive().default(1),
     /** Retention of the telemetry, signals and DLQ topics. */
-    retentionMs: z.number().int().positive().default(7 * 24 * 3600 * 1000),
+    retentionMs: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * 24 * 3600 * 1000),
     /** Retention of the audit topics (decisions, actions, results, outcomes). */
-    auditRetentionMs: z.number().int().positive().default(90 * 24 * 3600 * 1000),
+    auditRetentionMs: z
+      .number()
+      .int()
+      .positive()
+      .default(90 * 24 * 3600 * 1000),
   })
   .strict();
 

@@ -52,7 +52,7 @@ function checkEventName(event: string): void {
 }
 
 function dataLines(data: unknown): string {
-  const text = typeof data === 'string' ? data : JSON.stringify(data) ?? 'null';
+  const text = typeof data === 'string' ? data : (JSON.stringify(data) ?? 'null');
   return text
     .split(/\r\n|\r|\n/)
     .map((line) => `data: ${line}\n`)

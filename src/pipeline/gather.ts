@@ -127,7 +127,13 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
     trendWindows: config.engine.trendWindows,
   });
   let mstate: MergerState = merger.init();
-  const marks: MarkState[] = [...Array(n).keys()].map(() => ({ wm: -Infinity, maxTs: -Infinity, next: null, high: null, committed: null }));
+  const marks: MarkState[] = [...Array(n).keys()].map(() => ({
+    wm: -Infinity,
+    maxTs: -Infinity,
+    next: null,
+    high: null,
+    committed: null,
+  }));
   let since = NaN;
   let released = -Infinity;
   const pending = new Map<number, Pending>();
@@ -208,7 +214,8 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
     p.signals.push(s);
   };
 
-  const markOf = (partition: number): MarkState | undefined => (Number.isInteger(partition) && partition >= 0 && partition < n ? marks[partition] : undefined);
+  const markOf = (partition: number): MarkState | undefined =>
+    Number.isInteger(partition) && partition >= 0 && partition < n ? marks[partition] : undefined;
 
   return {
     step(input, out, restoring = false) {
@@ -250,14 +257,22 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
       v: 1,
       released: num(released),
       since: num(since),
-      marks: marks.map((m) => (m.next === null && m.maxTs === -Infinity ? null : { wm: num(m.wm), maxTs: num(m.maxTs), next: m.next })),
+      marks: marks.map((m) =>
+        m.next === null && m.maxTs === -Infinity ? null : { wm: num(m.wm), maxTs: num(m.maxTs), next: m.next },
+      ),
     }),
     restore(cp) {
       released = unnum(cp.released, -Infinity);
       since = unnum(cp.since, NaN);
       for (let p = 0; p < n; p++) {
         const m = cp.marks[p];
-        marks[p] = { wm: unnum(m?.wm, -Infinity), maxTs: unnum(m?.maxTs, -Infinity), next: m?.next ?? null, high: null, committed: null };
+        marks[p] = {
+          wm: unnum(m?.wm, -Infinity),
+          maxTs: unnum(m?.maxTs, -Infinity),
+          next: m?.next ?? null,
+          high: null,
+          committed: null,
+        };
       }
       pending.clear();
       ends = [];

@@ -7,7 +7,14 @@
 import type { ErrorCode } from '../errors';
 import type { WindowSignal } from '../model/signal';
 import type { Telemetry } from '../model/telemetry';
-import { createEngine, createScopeMerger, type EngineConfig, type EngineInput, type EngineState, type Engine } from '../core';
+import {
+  createEngine,
+  createScopeMerger,
+  type EngineConfig,
+  type EngineInput,
+  type EngineState,
+  type Engine,
+} from '../core';
 import type { MergerState, ScopeMerger } from '../core';
 
 export interface ProcessorConfig {
@@ -102,7 +109,8 @@ export function emptyOutputs(): ProcessorOutputs {
   return { published: [], finals: [], dead: [] };
 }
 
-const LATE_REASON = (watermark: number): string => `event time is behind the watermark (${new Date(watermark).toISOString()}) plus grace: every window it belongs to has already closed`;
+const LATE_REASON = (watermark: number): string =>
+  `event time is behind the watermark (${new Date(watermark).toISOString()}) plus grace: every window it belongs to has already closed`;
 
 export function createProcessor(config: ProcessorConfig): Processor {
   const engine = createEngine(config.engine);
@@ -138,7 +146,14 @@ export function createProcessor(config: ProcessorConfig): Processor {
     step(input, out) {
       if (input.kind === 'invalid') {
         invalid++;
-        out.dead.push({ partition: input.partition, offset: input.offset, code: input.code, message: input.message, field: input.field, record: input.record });
+        out.dead.push({
+          partition: input.partition,
+          offset: input.offset,
+          code: input.code,
+          message: input.message,
+          field: input.field,
+          record: input.record,
+        });
         return;
       }
       const r = engine.step(state, input);
@@ -148,11 +163,16 @@ export function createProcessor(config: ProcessorConfig): Processor {
             out.published.push(o.signal);
             if (o.signal.partial) {
               if (mergeScopes) merge(o.signal, out);
-            }
-            else out.finals.push(o.signal);
+            } else out.finals.push(o.signal);
             break;
           case 'late':
-            out.dead.push({ partition: o.partition, offset: String(o.offset), code: 'LATE', message: LATE_REASON(o.watermark), record: o.record });
+            out.dead.push({
+              partition: o.partition,
+              offset: String(o.offset),
+              code: 'LATE',
+              message: LATE_REASON(o.watermark),
+              record: o.record,
+            });
             break;
           case 'rejected':
             out.dead.push({
@@ -210,7 +230,8 @@ export function createProcessor(config: ProcessorConfig): Processor {
         restored: restored.consumed,
       };
     },
-    historyOf: (signal) => (signal.scope === 'series' ? engine.seriesHistory(state, signal.key) : merger.history(mstate, signal.key)),
+    historyOf: (signal) =>
+      signal.scope === 'series' ? engine.seriesHistory(state, signal.key) : merger.history(mstate, signal.key),
     seedHistories(series, scopes) {
       engine.seedHistories(state, series);
       merger.seedHistories(mstate, scopes);

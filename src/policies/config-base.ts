@@ -14,7 +14,10 @@ export type PolicyType = (typeof POLICY_TYPES)[number];
 
 export const policyNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'use 1–63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,62}$/,
+    'use 1–63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 export const modeSchema = z.enum(['shadow', 'canary', 'enforce']);
 
@@ -26,7 +29,13 @@ export const baseFields = {
   /** Highest mode a control record may set; unset: `mode` (docs/security.md). */
   maxControlMode: modeSchema.optional(),
   canary: z
-    .object({ fraction: z.number().gt(0, 'must be above 0; use mode shadow for no enforcement').max(1).default(DEFAULT_CANARY_FRACTION) })
+    .object({
+      fraction: z
+        .number()
+        .gt(0, 'must be above 0; use mode shadow for no enforcement')
+        .max(1)
+        .default(DEFAULT_CANARY_FRACTION),
+    })
     .strict()
     .default({}),
   select: selectorSchema,

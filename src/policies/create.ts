@@ -37,7 +37,9 @@ export interface CreatePolicyOptions {
 export function parsePolicyConfig(input: unknown, path = 'policy'): PolicyConfig {
   const t = input !== null && typeof input === 'object' ? (input as Record<string, unknown>).type : undefined;
   if (typeof t !== 'string' || !(POLICY_TYPES as readonly string[]).includes(t)) {
-    throw new ConfigError([`${path}.type: got ${JSON.stringify(t) ?? 'nothing'}: use one of ${POLICY_TYPES.join(', ')}`]);
+    throw new ConfigError([
+      `${path}.type: got ${JSON.stringify(t) ?? 'nothing'}: use one of ${POLICY_TYPES.join(', ')}`,
+    ]);
   }
   const result = policyConfigSchema.safeParse(input);
   if (!result.success) throw new ConfigError(describeIssues(result.error, input, path));
@@ -64,9 +66,15 @@ export function createPolicy(input: unknown, opts: CreatePolicyOptions = {}): Co
       break;
     case 'module': {
       if (!opts.loadModule) {
-        throw new ConfigError([`${path}.module: type 'module' needs a module loader; pass loadModule (loadPolicyModule) to createPolicy`]);
+        throw new ConfigError([
+          `${path}.module: type 'module' needs a module loader; pass loadModule (loadPolicyModule) to createPolicy`,
+        ]);
       }
-      const inner = opts.loadModule(config.module)({ name: config.name, parameters: config.parameters, select: config.select });
+      const inner = opts.loadModule(config.module)({
+        name: config.name,
+        parameters: config.parameters,
+        select: config.select,
+      });
       version = policyVersion(config, { moduleVersion: inner.version });
       policy = wrapModulePolicy(inner, config.name, version);
       break;
@@ -85,7 +93,10 @@ export function createPolicy(input: unknown, opts: CreatePolicyOptions = {}): Co
 }
 
 /** Creates every policy of a `policies:` list; names must be unique. */
-export function createPolicies(inputs: readonly unknown[], opts: Omit<CreatePolicyOptions, 'path'> = {}): ConfiguredPolicy[] {
+export function createPolicies(
+  inputs: readonly unknown[],
+  opts: Omit<CreatePolicyOptions, 'path'> = {},
+): ConfiguredPolicy[] {
   const issues: string[] = [];
   const out: ConfiguredPolicy[] = [];
   inputs.forEach((input, i) => {

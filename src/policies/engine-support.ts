@@ -42,26 +42,37 @@ export function proposalProblem(p: Proposal): string | null {
   if (p === null || typeof p !== 'object') return 'a proposal is not an object';
   if (typeof p.target !== 'string' || p.target === '') return 'a proposal has no target';
   if (!isCommandType(p.type)) return `proposal for ${p.target}: unknown command type ${JSON.stringify(p.type)}`;
-  if (p.kind !== 'set' && p.kind !== 'relax' && p.kind !== 'revert') return `proposal for ${p.target}: kind must be set, relax or revert`;
-  if ((p.kind === 'revert') !== isRevertType(p.type)) return `proposal for ${p.target}: kind ${p.kind} does not match type ${p.type}`;
+  if (p.kind !== 'set' && p.kind !== 'relax' && p.kind !== 'revert')
+    return `proposal for ${p.target}: kind must be set, relax or revert`;
+  if ((p.kind === 'revert') !== isRevertType(p.type))
+    return `proposal for ${p.target}: kind ${p.kind} does not match type ${p.type}`;
   if (p.params === null || typeof p.params !== 'object' || typeof p.params.extra !== 'object') {
     return `proposal for ${p.target}: params must be complete CommandParams (use completeParams())`;
   }
   for (const k of NUMERIC_PARAM_KEYS) {
     const v: unknown = p.params[k];
-    if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) return `proposal for ${p.target}: params.${k} must be a finite number or null`;
+    if (v !== null && (typeof v !== 'number' || !Number.isFinite(v)))
+      return `proposal for ${p.target}: params.${k} must be a finite number or null`;
   }
   for (const [k, v] of Object.entries(p.params.extra)) {
     if (typeof v !== 'string') return `proposal for ${p.target}: params.extra.${k} must be a string`;
   }
-  if (!Number.isFinite(p.windowStart) || !Number.isFinite(p.windowEnd)) return `proposal for ${p.target}: window bounds must be numbers`;
+  if (!Number.isFinite(p.windowStart) || !Number.isFinite(p.windowEnd))
+    return `proposal for ${p.target}: window bounds must be numbers`;
   if (typeof p.reason !== 'string') return `proposal for ${p.target}: reason must be a string`;
   if (!Array.isArray(p.evidence)) return `proposal for ${p.target}: evidence must be an array`;
   for (const e of p.evidence) {
-    if (e === null || typeof e !== 'object' || typeof e.signal !== 'string' || !Number.isFinite(e.value) || !Number.isFinite(e.threshold)) {
+    if (
+      e === null ||
+      typeof e !== 'object' ||
+      typeof e.signal !== 'string' ||
+      !Number.isFinite(e.value) ||
+      !Number.isFinite(e.threshold)
+    ) {
       return `proposal for ${p.target}: evidence needs a signal name and finite value and threshold`;
     }
-    if (!COMPARISONS.includes(e.comparison)) return `proposal for ${p.target}: evidence comparison must be one of ${COMPARISONS.join(' ')}`;
+    if (!COMPARISONS.includes(e.comparison))
+      return `proposal for ${p.target}: evidence comparison must be one of ${COMPARISONS.join(' ')}`;
   }
   return null;
 }
@@ -139,7 +150,9 @@ export function leaseDecision(
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function sortCommands(cmds: Command[]): Command[] {
-  return cmds.sort((a, b) => cmp(a.policy, b.policy) || cmp(a.target, b.target) || cmp(a.type, b.type) || cmp(a.id, b.id));
+  return cmds.sort(
+    (a, b) => cmp(a.policy, b.policy) || cmp(a.target, b.target) || cmp(a.type, b.type) || cmp(a.id, b.id),
+  );
 }
 
 export function sortDecisions(ds: Decision[]): Decision[] {
@@ -196,7 +209,6 @@ export class LeaseIndex {
     else if (t) t.set(target, n - 1);
   }
 }
-
 
 export function renewal(l: Lease, batch: { windowStart: number; windowEnd: number }): Candidate {
   return {

@@ -57,4 +57,3 @@ export interface DecisionEngine {
   /** The effective mode of a policy: modeOverride, else the control plane's (capped at the policy's maxControlMode), else its config. */
   modeOf(state: EngineState, policy: string): Mode;
 }
-

@@ -15,7 +15,12 @@ import { ConfigError } from '../errors';
 import { checkChain, DEFAULT_CHAIN } from '../guardrails/chain';
 import { breakerReset } from '../guardrails/circuit-breaker';
 import { pruneCooldowns } from '../guardrails/cooldown';
-import { parseGuardrails, resolvePolicyGuardrails, type GuardrailsConfig, type PolicyGuardrails } from '../guardrails/config';
+import {
+  parseGuardrails,
+  resolvePolicyGuardrails,
+  type GuardrailsConfig,
+  type PolicyGuardrails,
+} from '../guardrails/config';
 import { controlMode, initialControlState, type ControlRecord } from '../guardrails/control';
 import { canaryGroup, commandMode, decisionKind } from '../guardrails/modes';
 import type { Candidate, GuardContext } from '../guardrails/types';
@@ -96,7 +101,8 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     let observedMs = 0;
     for (const s of finals) observedMs = Math.max(observedMs, s.windowEnd - s.windowStart);
     const windowMs = observedMs > 0 ? observedMs : state.windowMs;
-    if (windowMs === null || windowMs <= 0) return { state: { ...state, lastEventTime: eventTime }, commands: [], decisions: [] };
+    if (windowMs === null || windowMs <= 0)
+      return { state: { ...state, lastEventTime: eventTime }, commands: [], decisions: [] };
     const batch = finals.length > 0 ? windowOf(finals) : { windowStart: eventTime - windowMs, windowEnd: eventTime };
 
     // Drafts this call owns: copied once, patched in place (linear per window), never the caller's objects.
@@ -111,7 +117,16 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
       const policyMode = modeOf(state, l.policy);
       const kind = l.mode === 'shadow' ? (policyMode === 'canary' ? 'control' : 'shadowed') : 'reverted';
       decisions.push(
-        leaseDecision(l, kind, null, `lease expired at ${l.expiresAt} without renewal: the executor reverts (${l.type} ${l.commandId})`, versionOf(l.policy), policyMode, eventTime, false),
+        leaseDecision(
+          l,
+          kind,
+          null,
+          `lease expired at ${l.expiresAt} without renewal: the executor reverts (${l.type} ${l.commandId})`,
+          versionOf(l.policy),
+          policyMode,
+          eventTime,
+          false,
+        ),
       );
       patchDraft(guard, breakerReset(l.policy, l.target));
     }
@@ -133,7 +148,15 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
       try {
         result = cp.policy.evaluate(prev, finals, eventTime, makeView(leases, cp.name));
       } catch (err) {
-        decisions.push(policyError(cp, policyMode, `policy failed: ${(err as Error)?.message ?? String(err)}; its state is kept and nothing is issued`, batch, eventTime));
+        decisions.push(
+          policyError(
+            cp,
+            policyMode,
+            `policy failed: ${(err as Error)?.message ?? String(err)}; its state is kept and nothing is issued`,
+            batch,
+            eventTime,
+          ),
+        );
         continue;
       }
       policyStates[cp.name] = result.state;
@@ -147,7 +170,15 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
         }
         const fk = familyKey(p.target, familyOf(p.type));
         if (proposed.has(fk)) {
-          decisions.push(policyError(cp, policyMode, `policy error: two proposals for ${p.target} ${familyOf(p.type)} in one window; the first was kept`, batch, eventTime));
+          decisions.push(
+            policyError(
+              cp,
+              policyMode,
+              `policy error: two proposals for ${p.target} ${familyOf(p.type)} in one window; the first was kept`,
+              batch,
+              eventTime,
+            ),
+          );
           continue;
         }
         proposed.add(fk);

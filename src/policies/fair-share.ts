@@ -44,7 +44,10 @@ export function weightedFairShares(capacity: number, claims: readonly Claim[]): 
   const rest = order.slice(i);
   let given = 0;
   rest.forEach((c, j) => {
-    const share = Math.min(c.demand, j === rest.length - 1 ? Math.max(0, remaining - given) : (remaining * c.weight) / weightLeft);
+    const share = Math.min(
+      c.demand,
+      j === rest.length - 1 ? Math.max(0, remaining - given) : (remaining * c.weight) / weightLeft,
+    );
     shares[c.id] = share;
     given += share;
   });

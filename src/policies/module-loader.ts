@@ -16,7 +16,9 @@ export function loadPolicyModule(path: string, opts: { cwd?: string } = {}): Pol
     mod = require(file);
   } catch (err) {
     throw Object.assign(
-      new ConfigError([`policy module ${path} (${file}): cannot be loaded: ${(err as Error).message}; check the path, and compile TypeScript modules to .js`]),
+      new ConfigError([
+        `policy module ${path} (${file}): cannot be loaded: ${(err as Error).message}; check the path, and compile TypeScript modules to .js`,
+      ]),
       { cause: err },
     );
   }
@@ -43,7 +45,9 @@ export function loadPolicyModule(path: string, opts: { cwd?: string } = {}): Pol
       made = fn(input);
     } catch (err) {
       if (err instanceof ConfigError) throw err;
-      throw Object.assign(new ConfigError([`policy module ${path}: the factory threw: ${(err as Error).message}`]), { cause: err });
+      throw Object.assign(new ConfigError([`policy module ${path}: the factory threw: ${(err as Error).message}`]), {
+        cause: err,
+      });
     }
     return assertPolicyShape(made, `policy module ${path}`);
   };

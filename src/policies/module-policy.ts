@@ -41,11 +41,14 @@ export type PolicyFactory = (input: PolicyFactoryInput) => Policy<unknown>;
 export function assertPolicyShape(value: unknown, where: string): Policy<unknown> {
   const issues: string[] = [];
   if (value === null || typeof value !== 'object') {
-    throw new ConfigError([`${where}: the factory returned ${value === null ? 'null' : typeof value}; return an object { name, version, init(), evaluate() }`]);
+    throw new ConfigError([
+      `${where}: the factory returned ${value === null ? 'null' : typeof value}; return an object { name, version, init(), evaluate() }`,
+    ]);
   }
   const v = value as Record<string, unknown>;
   if (typeof v.name !== 'string' || v.name === '') issues.push(`${where}: name must be a non-empty string`);
-  if (typeof v.version !== 'string' || v.version === '') issues.push(`${where}: version must be a non-empty string (e.g. '1' or a hash of your code)`);
+  if (typeof v.version !== 'string' || v.version === '')
+    issues.push(`${where}: version must be a non-empty string (e.g. '1' or a hash of your code)`);
   if (typeof v.init !== 'function') issues.push(`${where}: init must be a function () => initialState`);
   if (typeof v.evaluate !== 'function') {
     issues.push(`${where}: evaluate must be a function (state, signals, eventTime, view) => { state, proposals }`);
@@ -60,7 +63,11 @@ export function wrapModulePolicy(inner: Policy<unknown>, name: string, version: 
     name,
     version,
     init: () => inner.init(),
-    evaluate: (state: unknown, signals: readonly WindowSignal[], eventTime: number, view: PolicyView): PolicyResult<unknown> =>
-      inner.evaluate(state, signals, eventTime, view),
+    evaluate: (
+      state: unknown,
+      signals: readonly WindowSignal[],
+      eventTime: number,
+      view: PolicyView,
+    ): PolicyResult<unknown> => inner.evaluate(state, signals, eventTime, view),
   };
 }

@@ -56,13 +56,20 @@ export interface TargetReading {
 /** The signal of `metric` with the largest p99 (the worst series of the target), for its quantiles. */
 function worstSeries(signals: readonly WindowSignal[], metric: string): WindowSignal | null {
   let out: WindowSignal | null = null;
-  for (const s of signals) if (s.metric === metric && s.count > 0 && Number.isFinite(s.p99) && (out === null || s.p99 > out.p99)) out = s;
+  for (const s of signals)
+    if (s.metric === metric && s.count > 0 && Number.isFinite(s.p99) && (out === null || s.p99 > out.p99)) out = s;
   return out;
 }
 
-export function relativeReadings(triggers: readonly TriggerSpec[], baseline: BaselineConfig | undefined, slo: LatencySlo | undefined) {
+export function relativeReadings(
+  triggers: readonly TriggerSpec[],
+  baseline: BaselineConfig | undefined,
+  slo: LatencySlo | undefined,
+) {
   const spec = baselineSpec(baseline ?? baselineSchema.parse({}));
-  const active = triggers.filter((t): t is TriggerSpec & { high: Threshold; low: Threshold } => t.high !== null && t.low !== null);
+  const active = triggers.filter(
+    (t): t is TriggerSpec & { high: Threshold; low: Threshold } => t.high !== null && t.low !== null,
+  );
   const burnSpec = slo === undefined ? undefined : { objective: slo.objective, pairs: slo.pairs };
 
   function read(signals: readonly WindowSignal[], prev: TriggerMemory | undefined): TargetReading {
@@ -85,7 +92,14 @@ export function relativeReadings(triggers: readonly TriggerSpec[], baseline: Bas
       if (s !== null) {
         burn = stepBurn(burn, shareOver(slo.latencyMs, s) * s.count, s.count, burnSpec);
         const v = judgeBurn(burn, burnSpec);
-        readings.push({ signal: `${slo.metric}:slo-burn`, value: v.rate, high: v.factor, low: 1, over: v.firing, calm: v.calm });
+        readings.push({
+          signal: `${slo.metric}:slo-burn`,
+          value: v.rate,
+          high: v.factor,
+          low: 1,
+          over: v.firing,
+          calm: v.calm,
+        });
       }
     }
     const learning = Object.keys(values).length > 0 || burn !== prev?.burn;

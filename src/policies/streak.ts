@@ -14,7 +14,13 @@ export interface Streak {
 }
 
 /** The streak after one more window; an old or repeated window (end <= last end) changes nothing. */
-export function nextStreak(prev: Streak | undefined, windowStart: number, windowEnd: number, over: boolean, calm: boolean): Streak {
+export function nextStreak(
+  prev: Streak | undefined,
+  windowStart: number,
+  windowEnd: number,
+  over: boolean,
+  calm: boolean,
+): Streak {
   if (prev !== undefined && windowEnd <= prev.lastWindowEnd) return prev;
   const contiguous = prev !== undefined && windowStart <= prev.lastWindowEnd;
   return {
@@ -25,7 +31,10 @@ export function nextStreak(prev: Streak | undefined, windowStart: number, window
 }
 
 /** The span of a group of signals: [min start, max end]. */
-export function windowOf(signals: readonly { windowStart: number; windowEnd: number }[]): { windowStart: number; windowEnd: number } {
+export function windowOf(signals: readonly { windowStart: number; windowEnd: number }[]): {
+  windowStart: number;
+  windowEnd: number;
+} {
   let windowStart = Infinity;
   let windowEnd = -Infinity;
   for (const s of signals) {

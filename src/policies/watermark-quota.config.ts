@@ -51,8 +51,14 @@ export const watermarkQuotaParamsSchema = z
   .superRefine((p, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
     if (p.lowWatermark >= p.highWatermark) {
-      issue(['lowWatermark'], `lowWatermark (${p.lowWatermark}) must be below highWatermark (${p.highWatermark}); the gap is the hysteresis band`);
-    } else if (p.targetUtilization !== null && (p.targetUtilization < p.lowWatermark || p.targetUtilization > p.highWatermark)) {
+      issue(
+        ['lowWatermark'],
+        `lowWatermark (${p.lowWatermark}) must be below highWatermark (${p.highWatermark}); the gap is the hysteresis band`,
+      );
+    } else if (
+      p.targetUtilization !== null &&
+      (p.targetUtilization < p.lowWatermark || p.targetUtilization > p.highWatermark)
+    ) {
       issue(
         ['targetUtilization'],
         `targetUtilization (${p.targetUtilization}) must lie between lowWatermark (${p.lowWatermark}) and highWatermark (${p.highWatermark}), or throttled load would itself trip a watermark`,

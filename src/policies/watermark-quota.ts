@@ -62,7 +62,8 @@ export function createWatermarkQuota(config: WatermarkQuotaConfig, version: stri
       }
       const win = windowOf(relevant);
       const demand = new Map<string, number>();
-      for (const [tenant, sigs] of groups) demand.set(tenant, Math.max(0, total(sigs, p.metrics.demand, 'ratePerSec') ?? 0));
+      for (const [tenant, sigs] of groups)
+        demand.set(tenant, Math.max(0, total(sigs, p.metrics.demand, 'ratePerSec') ?? 0));
       const leases = view.leases().filter((l) => l.family === 'quota');
       const tenants = [...new Set([...demand.keys(), ...leases.map((l) => l.target)])].sort();
       const used = [...demand.values()].reduce((a, b) => a + b, 0);
@@ -104,7 +105,10 @@ export function createWatermarkQuota(config: WatermarkQuotaConfig, version: stri
               `cluster utilization ${fmt(utilization * 100)}% > ${fmt(p.highWatermark * 100)}% for ${streak.over} windows; ` +
               `tenant demand ${fmt(d)} B/s > weighted fair share ${fmt(share)} B/s of ${fmt(budget)} B/s; quota ${fmt(quota)} B/s` +
               (existing === null ? '' : ` (was ${fmt(existing)})`),
-            evidence: [utilEvidence(p.highWatermark, '>'), { signal: `${p.metrics.demand}:ratePerSec`, value: d, threshold: share, comparison: '>' }],
+            evidence: [
+              utilEvidence(p.highWatermark, '>'),
+              { signal: `${p.metrics.demand}:ratePerSec`, value: d, threshold: share, comparison: '>' },
+            ],
             ...win,
           });
         }

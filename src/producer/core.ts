@@ -64,7 +64,17 @@ function acknowledgedOf(err: unknown): number {
 
 export type CoreOptions = Pick<
   ResolvedProducerOptions,
-  'source' | 'defaultTags' | 'lingerMs' | 'maxBatchRecords' | 'maxBufferedRecords' | 'onFull' | 'blockTimeoutMs' | 'intervalMs' | 'closeTimeoutMs' | 'maxInstruments' | 'limits'
+  | 'source'
+  | 'defaultTags'
+  | 'lingerMs'
+  | 'maxBatchRecords'
+  | 'maxBufferedRecords'
+  | 'onFull'
+  | 'blockTimeoutMs'
+  | 'intervalMs'
+  | 'closeTimeoutMs'
+  | 'maxInstruments'
+  | 'limits'
 > & {
   /** Sends one batch; resolves once Kafka acknowledged it. May reject with a PartialSendFailure. */
   send: (batch: OutgoingBatch) => Promise<void>;
@@ -98,9 +108,27 @@ export function createProducerCore(o: CoreOptions): ProducerCore {
   const defaultCount = Object.keys(defaults).length;
   const outgoing = (batch: SampleBatch): OutgoingBatch => ({
     length: batch.length,
-    at: (i) => ({ ts: batch.ts(i), source: o.source, metric: batch.metric(i), value: batch.value(i), tags: mergeTags(defaults, defaultCount, batch.tags(i)) }),
+    at: (i) => ({
+      ts: batch.ts(i),
+      source: o.source,
+      metric: batch.metric(i),
+      value: batch.value(i),
+      tags: mergeTags(defaults, defaultCount, batch.tags(i)),
+    }),
   });
-  const s: ProducerStats = { recorded: 0, sent: 0, buffered: 0, peakBuffered: 0, blocked: 0, dropped: 0, invalid: 0, batches: 0, sendErrors: 0, lastError: undefined, instruments: 0 };
+  const s: ProducerStats = {
+    recorded: 0,
+    sent: 0,
+    buffered: 0,
+    peakBuffered: 0,
+    blocked: 0,
+    dropped: 0,
+    invalid: 0,
+    batches: 0,
+    sendErrors: 0,
+    lastError: undefined,
+    instruments: 0,
+  };
   const flushWaiters: { target: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   const instruments = createInstruments(o.maxInstruments, (why) => {
     s.invalid++;
@@ -308,8 +336,15 @@ export function createProducerCore(o: CoreOptions): ProducerCore {
           buffer.discardAll();
           s.dropped += lost;
           stopTimers();
-          for (const w of flushWaiters.splice(0)) w.reject(new HomeostatError('TIMEOUT', 'the producer was closed before this flush completed'));
-          reject(new HomeostatError('TIMEOUT', `close(): ${lost} sample(s) were not acknowledged within closeTimeoutMs (${o.closeTimeoutMs} ms); is Kafka reachable? (${s.lastError ?? 'no send error seen'})`, { retriable: true }));
+          for (const w of flushWaiters.splice(0))
+            w.reject(new HomeostatError('TIMEOUT', 'the producer was closed before this flush completed'));
+          reject(
+            new HomeostatError(
+              'TIMEOUT',
+              `close(): ${lost} sample(s) were not acknowledged within closeTimeoutMs (${o.closeTimeoutMs} ms); is Kafka reachable? (${s.lastError ?? 'no send error seen'})`,
+              { retriable: true },
+            ),
+          );
         }, o.closeTimeoutMs);
         drain().then(
           () => {

@@ -63,8 +63,18 @@ export function instrumentKey(kind: string, metric: string, tags: Record<string,
 
 export function createInstruments(max: number, onInvalid: (why: string) => void): Instruments {
   const all = new Map<string, CounterState | GaugeState>();
-  const noopCounter: Counter = { inc: () => onInvalid(`more than ${max} distinct instruments: a tag with unbounded values (request or user ids) makes one instrument per value`) };
-  const noopGauge: Gauge = { set: () => onInvalid(`more than ${max} distinct instruments: a tag with unbounded values (request or user ids) makes one instrument per value`) };
+  const noopCounter: Counter = {
+    inc: () =>
+      onInvalid(
+        `more than ${max} distinct instruments: a tag with unbounded values (request or user ids) makes one instrument per value`,
+      ),
+  };
+  const noopGauge: Gauge = {
+    set: () =>
+      onInvalid(
+        `more than ${max} distinct instruments: a tag with unbounded values (request or user ids) makes one instrument per value`,
+      ),
+  };
   const handles = new Map<string, Counter | Gauge>();
 
   return {

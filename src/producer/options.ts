@@ -80,7 +80,9 @@ export interface ResolvedProducerOptions {
   limits: TelemetryLimits;
 }
 
-export const PRODUCER_DEFAULTS: Readonly<Omit<ResolvedProducerOptions, 'kafka' | 'topic' | 'source' | 'registry' | 'defaultTags' | 'limits'>> = Object.freeze({
+export const PRODUCER_DEFAULTS: Readonly<
+  Omit<ResolvedProducerOptions, 'kafka' | 'topic' | 'source' | 'registry' | 'defaultTags' | 'limits'>
+> = Object.freeze({
   format: 'json',
   lingerMs: 50,
   maxBatchRecords: 10_000,
@@ -105,8 +107,14 @@ export function resolveProducerOptions(o: TelemetryProducerOptions): ResolvedPro
   const issues: string[] = [];
   const parsed = kafkaSchema.safeParse(o.kafka ?? {});
   if (!parsed.success) for (const i of parsed.error.issues) issues.push(`kafka.${i.path.join('.')}: ${i.message}`);
-  if (typeof o.topic !== 'string' || !TOPIC_NAME.test(o.topic)) issues.push(`topic ${JSON.stringify(o.topic)}: use 1-249 letters, digits, '.', '_' or '-', e.g. homeostat.telemetry`);
-  if (typeof o.source !== 'string' || o.source === '') issues.push('source must be a non-empty string: the id of the worker, service, tenant or host the samples describe');
+  if (typeof o.topic !== 'string' || !TOPIC_NAME.test(o.topic))
+    issues.push(
+      `topic ${JSON.stringify(o.topic)}: use 1-249 letters, digits, '.', '_' or '-', e.g. homeostat.telemetry`,
+    );
+  if (typeof o.source !== 'string' || o.source === '')
+    issues.push(
+      'source must be a non-empty string: the id of the worker, service, tenant or host the samples describe',
+    );
   const d = PRODUCER_DEFAULTS;
   const r = {
     format: o.format ?? d.format,
@@ -123,10 +131,14 @@ export function resolveProducerOptions(o: TelemetryProducerOptions): ResolvedPro
     closeTimeoutMs: o.closeTimeoutMs ?? d.closeTimeoutMs,
     maxInstruments: o.maxInstruments ?? d.maxInstruments,
   };
-  if (r.format !== 'avro' && r.format !== 'json') issues.push(`format must be 'avro' or 'json', got ${JSON.stringify(r.format)}`);
-  if (r.format === 'avro' && !o.registry) issues.push("format 'avro' needs registry.url (the Schema Registry); give one or use format 'json'");
-  if (r.onFull !== 'block' && r.onFull !== 'drop') issues.push(`onFull must be 'block' or 'drop', got ${JSON.stringify(r.onFull)}`);
-  if (r.compression !== 'gzip' && r.compression !== 'none') issues.push(`compression must be 'gzip' or 'none', got ${JSON.stringify(r.compression)}`);
+  if (r.format !== 'avro' && r.format !== 'json')
+    issues.push(`format must be 'avro' or 'json', got ${JSON.stringify(r.format)}`);
+  if (r.format === 'avro' && !o.registry)
+    issues.push("format 'avro' needs registry.url (the Schema Registry); give one or use format 'json'");
+  if (r.onFull !== 'block' && r.onFull !== 'drop')
+    issues.push(`onFull must be 'block' or 'drop', got ${JSON.stringify(r.onFull)}`);
+  if (r.compression !== 'gzip' && r.compression !== 'none')
+    issues.push(`compression must be 'gzip' or 'none', got ${JSON.stringify(r.compression)}`);
   nonNegInt(r.lingerMs, 'lingerMs', issues);
   nonNegInt(r.maxBatchRecords, 'maxBatchRecords', issues, 1);
   nonNegInt(r.maxBatchBytes, 'maxBatchBytes', issues, 65_536);
@@ -135,8 +147,14 @@ export function resolveProducerOptions(o: TelemetryProducerOptions): ResolvedPro
   nonNegInt(r.intervalMs, 'intervalMs', issues, 1);
   nonNegInt(r.closeTimeoutMs, 'closeTimeoutMs', issues);
   nonNegInt(r.maxInstruments, 'maxInstruments', issues, 1);
-  if (Number.isSafeInteger(r.maxBatchRecords) && Number.isSafeInteger(r.maxBufferedRecords) && r.maxBufferedRecords < r.maxBatchRecords) {
-    issues.push(`maxBufferedRecords (${r.maxBufferedRecords}) must be at least maxBatchRecords (${r.maxBatchRecords}); raise it to a few batches, e.g. ${r.maxBatchRecords * 10}`);
+  if (
+    Number.isSafeInteger(r.maxBatchRecords) &&
+    Number.isSafeInteger(r.maxBufferedRecords) &&
+    r.maxBufferedRecords < r.maxBatchRecords
+  ) {
+    issues.push(
+      `maxBufferedRecords (${r.maxBufferedRecords}) must be at least maxBatchRecords (${r.maxBatchRecords}); raise it to a few batches, e.g. ${r.maxBatchRecords * 10}`,
+    );
   }
   for (const [k, v] of Object.entries(r.defaultTags)) {
     if (typeof v !== 'string') issues.push(`defaultTags.${k} must be a string, got ${typeof v}`);
@@ -150,7 +168,10 @@ export function resolveProducerOptions(o: TelemetryProducerOptions): ResolvedPro
   }
   if (issues.length === 0) {
     // source and defaultTags are in every sample: check them once, against the same limits.
-    const probe = validateTelemetry({ ts: limits.minTs, source: o.source, metric: 'probe', value: 0, tags: r.defaultTags }, limits);
+    const probe = validateTelemetry(
+      { ts: limits.minTs, source: o.source, metric: 'probe', value: 0, tags: r.defaultTags },
+      limits,
+    );
     if (probe instanceof Error) issues.push(`${probe.field ?? 'source/defaultTags'}: ${probe.message}`);
   }
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);

@@ -48,7 +48,10 @@ export function createTelemetryProducer(options: TelemetryProducerOptions & { lo
       await admin.connect();
       const topics = await admin.listTopics();
       if (!topics.includes(o.topic)) {
-        throw new HomeostatError('CONFIG_INVALID', `topic ${o.topic} does not exist on ${o.kafka.brokers.join(',')}; create it first (homeostat topics create) or fix the topic name`);
+        throw new HomeostatError(
+          'CONFIG_INVALID',
+          `topic ${o.topic} does not exist on ${o.kafka.brokers.join(',')}; create it first (homeostat topics create) or fix the topic name`,
+        );
       }
     } catch (err) {
       throw err instanceof HomeostatError ? err : explainKafkaError(err, o.kafka.brokers);
@@ -128,7 +131,12 @@ export function createTelemetryProducer(options: TelemetryProducerOptions & { lo
       } finally {
         const p = producer;
         producer = undefined;
-        if (p) await p.disconnect().catch((err: unknown) => options.logger?.warn({ err: describeError(err) }, 'telemetry producer disconnect failed'));
+        if (p)
+          await p
+            .disconnect()
+            .catch((err: unknown) =>
+              options.logger?.warn({ err: describeError(err) }, 'telemetry producer disconnect failed'),
+            );
       }
     },
   };

@@ -18,7 +18,10 @@ import type { DecisionKind } from '../model/decision';
 export type ActionClass = 'tighten' | 'relax' | 'renew' | 'revert' | 'lapse' | 'blocked' | 'escalated' | 'other';
 
 /** The fields of a decision the classification reads (DecisionRecord read from a file has them too). */
-export type DecisionLike = Pick<DecisionRecord, 'kind' | 'guardrail' | 'actionType' | 'commandId' | 'reason' | 'evidence'>;
+export type DecisionLike = Pick<
+  DecisionRecord,
+  'kind' | 'guardrail' | 'actionType' | 'commandId' | 'reason' | 'evidence'
+>;
 
 const RENEW_REASON = /^(\[[^\]]*\] )?renew lease/;
 

@@ -17,7 +17,10 @@ export function parseTimeArg(text: string, flag: string): number {
   }
   const ms = parseTimestamp(t);
   if (Number.isNaN(ms)) {
-    throw new HomeostatError('USAGE', `${flag} '${text}' is not a time: give an ISO-8601 date-time (UTC when it has no zone, e.g. 2014-03-07T00:00:00Z) or epoch milliseconds`);
+    throw new HomeostatError(
+      'USAGE',
+      `${flag} '${text}' is not a time: give an ISO-8601 date-time (UTC when it has no zone, e.g. 2014-03-07T00:00:00Z) or epoch milliseconds`,
+    );
   }
   return ms;
 }
@@ -48,7 +51,8 @@ const MODES: readonly Mode[] = ['shadow', 'canary', 'enforce'];
 
 export function parseMode(text: string | undefined): Mode | undefined {
   if (text === undefined) return undefined;
-  if (!(MODES as readonly string[]).includes(text)) throw new HomeostatError('USAGE', `--mode must be shadow, canary or enforce, got '${text}'`);
+  if (!(MODES as readonly string[]).includes(text))
+    throw new HomeostatError('USAGE', `--mode must be shadow, canary or enforce, got '${text}'`);
   return text as Mode;
 }
 
@@ -61,12 +65,16 @@ export function parseColumn(text: string | undefined): string | number | undefin
 export function parsePositiveInt(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new HomeostatError('USAGE', `${flag} must be a positive integer, got '${text}'`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new HomeostatError('USAGE', `${flag} must be a positive integer, got '${text}'`);
   return n;
 }
 
 /** Prints the first `max` malformed rows as `line N: reason`, then only counts them. */
-export function createErrorPrinter(write: (line: string) => void, max = 20): { add(ev: ImportErrorEvent, file?: string): void; count(): number; finish(): void } {
+export function createErrorPrinter(
+  write: (line: string) => void,
+  max = 20,
+): { add(ev: ImportErrorEvent, file?: string): void; count(): number; finish(): void } {
   let n = 0;
   return {
     add(ev, file) {

@@ -6,7 +6,11 @@
 import type { DecisionDiff, DiffCounts, DiffEntry } from './diff';
 
 /** Left-aligned first column, right-aligned numbers, two spaces between columns. */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string {
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: readonly boolean[] = [],
+): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -25,7 +29,9 @@ function countsRows(by: Record<string, DiffCounts>, limit: number): string[][] {
   const diffs = (k: string): number => by[k].onlyA + by[k].onlyB + by[k].changed;
   // Most different first; equal ones by name, so the order is stable.
   keys.sort((x, y) => diffs(y) - diffs(x) || (x < y ? -1 : x > y ? 1 : 0));
-  return keys.slice(0, limit).map((k) => [k, String(by[k].same), String(by[k].onlyA), String(by[k].onlyB), String(by[k].changed)]);
+  return keys
+    .slice(0, limit)
+    .map((k) => [k, String(by[k].same), String(by[k].onlyA), String(by[k].onlyB), String(by[k].changed)]);
 }
 
 function side(e: DiffEntry, which: 'a' | 'b'): string {
@@ -51,7 +57,8 @@ export function formatDiff(diff: DecisionDiff, options: FormatDiffOptions): stri
   out.push(`A: ${options.labelA} (${t.a} decisions)`);
   out.push(`B: ${options.labelB} (${t.b} decisions)`);
   for (const [policy, v] of Object.entries(diff.versions)) {
-    if (v.a.join(',') !== v.b.join(',')) out.push(`policy ${policy}: version ${v.a.join(',') || '—'} in A, ${v.b.join(',') || '—'} in B`);
+    if (v.a.join(',') !== v.b.join(','))
+      out.push(`policy ${policy}: version ${v.a.join(',') || '—'} in A, ${v.b.join(',') || '—'} in B`);
   }
   if (diff.identical) {
     out.push(`identical: ${t.same} matching decisions, no action would change`);
@@ -62,15 +69,35 @@ export function formatDiff(diff: DecisionDiff, options: FormatDiffOptions): stri
   out.push(`first divergence: ${iso(diff.firstDivergence ?? NaN)} (${first.policy} ${first.target} ${first.action})`);
   out.push('');
   out.push('per policy');
-  out.push(textTable(['policy', 'same', 'only A', 'only B', 'changed'], countsRows(diff.perPolicy, Infinity), [false, true, true, true, true]));
+  out.push(
+    textTable(['policy', 'same', 'only A', 'only B', 'changed'], countsRows(diff.perPolicy, Infinity), [
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]),
+  );
   out.push('');
   const nTargets = Object.keys(diff.perTarget).length;
   const maxTargets = options.targets ?? 20;
   out.push(nTargets > maxTargets ? `per target (the ${maxTargets} most different of ${nTargets})` : 'per target');
-  out.push(textTable(['target', 'same', 'only A', 'only B', 'changed'], countsRows(diff.perTarget, maxTargets), [false, true, true, true, true]));
+  out.push(
+    textTable(['target', 'same', 'only A', 'only B', 'changed'], countsRows(diff.perTarget, maxTargets), [
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]),
+  );
   out.push('');
   const shown = diff.entries.slice(0, limit);
-  out.push(diff.entries.length > limit ? `differences (first ${limit} of ${diff.entries.length}; --limit shows more)` : 'differences');
+  out.push(
+    diff.entries.length > limit
+      ? `differences (first ${limit} of ${diff.entries.length}; --limit shows more)`
+      : 'differences',
+  );
   const rows = shown.map((e) => [
     iso(e.time),
     e.policy,
@@ -78,7 +105,11 @@ export function formatDiff(diff: DecisionDiff, options: FormatDiffOptions): stri
     e.action,
     side(e, 'a'),
     side(e, 'b'),
-    e.status === 'changed' ? e.changes.join('; ') + (e.paramsA !== undefined ? `: ${e.paramsA} → ${e.paramsB ?? ''}` : '') : e.status === 'onlyA' ? 'only in A' : 'only in B',
+    e.status === 'changed'
+      ? e.changes.join('; ') + (e.paramsA !== undefined ? `: ${e.paramsA} → ${e.paramsB ?? ''}` : '')
+      : e.status === 'onlyA'
+        ? 'only in A'
+        : 'only in B',
   ]);
   out.push(textTable(['time', 'policy', 'target', 'action', 'A', 'B', 'what'], rows));
   return `${out.join('\n')}\n`;

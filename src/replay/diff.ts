@@ -107,12 +107,23 @@ export function diffDecisions(a: DiffInput, b: DiffInput): DecisionDiff {
   };
   const only = (d: DecisionRecord, side: 'onlyA' | 'onlyB'): void => {
     count(d, side);
-    entries.push({ time: d.eventTime, policy: d.policy, target: d.target, windowEnd: d.windowEnd, action: actionOf(d), status: side, a: side === 'onlyA' ? d : null, b: side === 'onlyB' ? d : null, changes: [] });
+    entries.push({
+      time: d.eventTime,
+      policy: d.policy,
+      target: d.target,
+      windowEnd: d.windowEnd,
+      action: actionOf(d),
+      status: side,
+      a: side === 'onlyA' ? d : null,
+      b: side === 'onlyB' ? d : null,
+      changes: [],
+    });
   };
   const compare = (x: DecisionRecord, y: DecisionRecord): void => {
     const changes: string[] = [];
     if (x.kind !== y.kind) changes.push(`kind ${x.kind} → ${y.kind}`);
-    if (x.kind === y.kind && x.guardrail !== y.guardrail) changes.push(`guardrail ${x.guardrail ?? '—'} → ${y.guardrail ?? '—'}`);
+    if (x.kind === y.kind && x.guardrail !== y.guardrail)
+      changes.push(`guardrail ${x.guardrail ?? '—'} → ${y.guardrail ?? '—'}`);
     let paramsA: string | undefined;
     let paramsB: string | undefined;
     const px = x.commandId === null ? undefined : pa?.get(x.commandId);
@@ -131,7 +142,19 @@ export function diffDecisions(a: DiffInput, b: DiffInput): DecisionDiff {
       return;
     }
     count(y, 'changed');
-    entries.push({ time: y.eventTime, policy: y.policy, target: y.target, windowEnd: y.windowEnd, action: actionOf(y), status: 'changed', a: x, b: y, changes, paramsA, paramsB });
+    entries.push({
+      time: y.eventTime,
+      policy: y.policy,
+      target: y.target,
+      windowEnd: y.windowEnd,
+      action: actionOf(y),
+      status: 'changed',
+      a: x,
+      b: y,
+      changes,
+      paramsA,
+      paramsB,
+    });
   };
 
   for (const [k, xs] of ga) {
@@ -155,7 +178,14 @@ export function diffDecisions(a: DiffInput, b: DiffInput): DecisionDiff {
   }
   for (const [k, ys] of gb) if (!ga.has(k)) for (const y of ys) only(y, 'onlyB');
 
-  entries.sort((p, q) => p.time - q.time || cmp(p.policy, q.policy) || cmp(p.target, q.target) || cmp(p.action, q.action) || cmp(p.status, q.status));
+  entries.sort(
+    (p, q) =>
+      p.time - q.time ||
+      cmp(p.policy, q.policy) ||
+      cmp(p.target, q.target) ||
+      cmp(p.action, q.action) ||
+      cmp(p.status, q.status),
+  );
   const versions: Record<string, { a: string[]; b: string[] }> = {};
   const note = (ds: readonly DecisionRecord[], side: 'a' | 'b'): void => {
     for (const d of ds) {

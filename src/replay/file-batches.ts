@@ -50,15 +50,29 @@ const CR = 0x0d;
  * (both settle on the first line or record, which takes the slow path); default tags from a
  * mapping would have to be merged, so with them every line takes the slow path.
  */
-function scannerFor(state: LineImportState, limits: TelemetryLimits | undefined, interner: AsciiInterner): TelemetryScanner | undefined {
+function scannerFor(
+  state: LineImportState,
+  limits: TelemetryLimits | undefined,
+  interner: AsciiInterner,
+): TelemetryScanner | undefined {
   if (state.format !== 'jsonl' || state.shiftMs === undefined) return undefined;
   const tags = state.options.mapping?.tags;
   if (tags !== undefined && Object.keys(tags).length > 0) return undefined;
-  return createTelemetryScanner({ limits, maxLineLength: state.options.maxLineLength, shiftMs: state.shiftMs, valueScale: state.options.valueScale, interner });
+  return createTelemetryScanner({
+    limits,
+    maxLineLength: state.options.maxLineLength,
+    shiftMs: state.shiftMs,
+    valueScale: state.options.valueScale,
+    interner,
+  });
 }
 
 /** The replay inputs of one file, one array per chunk read (arrays may be empty). */
-export async function* fileBatches(file: string, partition: number, options: FileBatchOptions = {}): AsyncGenerator<ReplayInput[]> {
+export async function* fileBatches(
+  file: string,
+  partition: number,
+  options: FileBatchOptions = {},
+): AsyncGenerator<ReplayInput[]> {
   let state = createLineImportState({ format: 'jsonl', ...options.import });
   const { chunkSize, maxLineLength } = state.options;
   const limits = options.limits;
@@ -85,9 +99,16 @@ export async function* fileBatches(file: string, partition: number, options: Fil
     }
     const ev = step.event;
     if (ev === undefined) return undefined;
-    if (ev.kind === 'error') return { partition, offset, invalid: { code: ev.code, message: `${file}:${ev.line}: ${ev.reason}` } };
-    const checked = limits === undefined ? ev.record : validateTelemetry(ev.record as unknown as Record<string, unknown>, limits);
-    if (checked instanceof HomeostatError) return { partition, offset, invalid: { code: checked.code, message: `${file}:${ev.line}: ${checked.message}`, field: checked.field } };
+    if (ev.kind === 'error')
+      return { partition, offset, invalid: { code: ev.code, message: `${file}:${ev.line}: ${ev.reason}` } };
+    const checked =
+      limits === undefined ? ev.record : validateTelemetry(ev.record as unknown as Record<string, unknown>, limits);
+    if (checked instanceof HomeostatError)
+      return {
+        partition,
+        offset,
+        invalid: { code: checked.code, message: `${file}:${ev.line}: ${checked.message}`, field: checked.field },
+      };
     // Frozen like the fast path's, so records do not differ by the path they took.
     Object.freeze(checked.tags);
     return { partition, offset, record: checked };

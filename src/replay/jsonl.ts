@@ -101,7 +101,9 @@ export async function readJsonl<K extends RecordKind>(
   const stream = createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
-    stream.once('error', (err) => reject(new HomeostatError('USAGE', `cannot read ${path}: ${err.message}`, { cause: err })));
+    stream.once('error', (err) =>
+      reject(new HomeostatError('USAGE', `cannot read ${path}: ${err.message}`, { cause: err })),
+    );
   });
   await opened;
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
@@ -113,7 +115,8 @@ export async function readJsonl<K extends RecordKind>(
       records.push(codec.decodeJson(Buffer.from(text, 'utf8')));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (options.strict === true) throw new InputError('INVALID_JSON', `${path}:${n}: not a ${kind} record: ${message}`, { cause: err });
+      if (options.strict === true)
+        throw new InputError('INVALID_JSON', `${path}:${n}: not a ${kind} record: ${message}`, { cause: err });
       errors.push({ line: n, message });
     }
   }

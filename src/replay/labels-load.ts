@@ -8,7 +8,15 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { HomeostatError } from '../errors';
-import { importAll, loadNabLabels, nabLabelKey, nabWindowsFor, shiftWindows, type LabelWindow, type NabLabels } from './import';
+import {
+  importAll,
+  loadNabLabels,
+  nabLabelKey,
+  nabWindowsFor,
+  shiftWindows,
+  type LabelWindow,
+  type NabLabels,
+} from './import';
 import type { LabelledSeries } from './report-model';
 
 export type LabelFormat = 'nab' | 'ms';
@@ -35,17 +43,27 @@ export function findNabRoot(csvPath: string): string | undefined {
 
 const nabCache = new Map<string, Promise<NabLabels>>();
 
-async function nabWindows(csvPath: string, labelsFile: string | undefined): Promise<{ key: string; windows: LabelWindow[] }> {
+async function nabWindows(
+  csvPath: string,
+  labelsFile: string | undefined,
+): Promise<{ key: string; windows: LabelWindow[] }> {
   const root = labelsFile === undefined ? findNabRoot(csvPath) : path.dirname(path.dirname(path.resolve(labelsFile)));
   if (root === undefined) {
-    throw new HomeostatError('USAGE', `no labels/combined_windows.json above ${csvPath}; pass the NAB labels file with --nab-labels`);
+    throw new HomeostatError(
+      'USAGE',
+      `no labels/combined_windows.json above ${csvPath}; pass the NAB labels file with --nab-labels`,
+    );
   }
   const file = labelsFile ?? path.join(root, 'labels', 'combined_windows.json');
   let p = nabCache.get(file);
   if (p === undefined) nabCache.set(file, (p = loadNabLabels(file)));
   const labels = await p;
   const { key, windows } = nabLookup(labels, path.resolve(csvPath), root);
-  if (windows === undefined) throw new HomeostatError('USAGE', `${file} has no windows for ${key}; is ${csvPath} a NAB data file under ${root}?`);
+  if (windows === undefined)
+    throw new HomeostatError(
+      'USAGE',
+      `${file} has no windows for ${key}; is ${csvPath} a NAB data file under ${root}?`,
+    );
   return { key, windows };
 }
 
@@ -54,16 +72,26 @@ async function nabWindows(csvPath: string, labelsFile: string | undefined): Prom
  * while the labels name them from the group (`realKnownCause/x.csv`); a copy may also put the
  * groups beside `labels/` directly. The key is tried as is, then without a leading `data/`.
  */
-export function nabLookup(labels: NabLabels, csvPath: string, root: string): { key: string; windows: LabelWindow[] | undefined } {
+export function nabLookup(
+  labels: NabLabels,
+  csvPath: string,
+  root: string,
+): { key: string; windows: LabelWindow[] | undefined } {
   const key = nabLabelKey(csvPath, root);
   const direct = nabWindowsFor(labels, csvPath, root);
   if (direct !== undefined || !key.startsWith('data/')) return { key, windows: direct };
   const inner = key.slice('data/'.length);
-  return Object.prototype.hasOwnProperty.call(labels, inner) ? { key: inner, windows: labels[inner] } : { key, windows: undefined };
+  return Object.prototype.hasOwnProperty.call(labels, inner)
+    ? { key: inner, windows: labels[inner] }
+    : { key, windows: undefined };
 }
 
 /** The windows of one data file, shifted like its import, as a labelled series for the report. */
-export async function loadLabelledSeries(format: LabelFormat, csvPath: string, options: LabelSourceOptions = {}): Promise<LabelledSeries> {
+export async function loadLabelledSeries(
+  format: LabelFormat,
+  csvPath: string,
+  options: LabelSourceOptions = {},
+): Promise<LabelledSeries> {
   // The offset an import with --shift-to applied: shift-to − the first record's ts; the file is
   // read either way (Microsoft labels live in it, and NAB's first timestamp gives the offset).
   const data = await importAll(csvPath, {
@@ -75,7 +103,10 @@ export async function loadLabelledSeries(format: LabelFormat, csvPath: string, o
     return { name: key, windows: shiftWindows(windows, data.shiftMs), target: options.target };
   }
   if (data.format !== 'microsoft') {
-    throw new HomeostatError('USAGE', `${csvPath} is not a Microsoft cloud-monitoring CSV (TimeStamp,Value,Label): it was read as ${data.format ?? 'empty'}; use --labels nab for NAB files`);
+    throw new HomeostatError(
+      'USAGE',
+      `${csvPath} is not a Microsoft cloud-monitoring CSV (TimeStamp,Value,Label): it was read as ${data.format ?? 'empty'}; use --labels nab for NAB files`,
+    );
   }
   return { name: path.basename(csvPath), windows: data.labelWindows, target: options.target };
 }

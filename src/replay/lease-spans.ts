@@ -89,7 +89,15 @@ export function leaseSpans(commands: readonly CommandRecord[], endTime?: number)
     }
     if (cur === undefined) {
       open.set(key, {
-        span: { policy: c.policy, target: c.target, family, start: c.issuedAt, end: c.expiresAt, ended: 'open', label: describeParams(c.type, c.params) },
+        span: {
+          policy: c.policy,
+          target: c.target,
+          family,
+          start: c.issuedAt,
+          end: c.expiresAt,
+          ended: 'open',
+          label: describeParams(c.type, c.params),
+        },
         expiresAt: c.expiresAt,
       });
     } else {
@@ -100,7 +108,12 @@ export function leaseSpans(commands: readonly CommandRecord[], endTime?: number)
   }
   const end = endTime ?? commands.reduce((m, c) => Math.max(m, c.issuedAt), -Infinity);
   for (const [key, o] of [...open]) close(key, o, o.expiresAt, o.expiresAt <= end ? 'lapse' : 'open');
-  return out.sort((a, b) => a.start - b.start || (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0) || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  return out.sort(
+    (a, b) =>
+      a.start - b.start ||
+      (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0) ||
+      (a.target < b.target ? -1 : a.target > b.target ? 1 : 0),
+  );
 }
 
 /**

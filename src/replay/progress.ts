@@ -73,7 +73,11 @@ export function createProgress(options: ProgressOptions): Progress {
     const rate = `${formatCount(u.records / secs)} rec/s`;
     const parts: string[] = [];
     if (u.bytesRead !== undefined) {
-      parts.push(u.totalBytes !== undefined && u.totalBytes > 0 ? `${formatBytes(u.bytesRead)} / ${formatBytes(u.totalBytes)}` : formatBytes(u.bytesRead));
+      parts.push(
+        u.totalBytes !== undefined && u.totalBytes > 0
+          ? `${formatBytes(u.bytesRead)} / ${formatBytes(u.totalBytes)}`
+          : formatBytes(u.bytesRead),
+      );
     }
     parts.push(`${formatCount(u.records)} records`, rate);
     if (u.note !== undefined && u.note !== '') parts.push(u.note);
@@ -87,13 +91,17 @@ export function createProgress(options: ProgressOptions): Progress {
       last = t;
       const body = text(u, t);
       if (!tty) {
-        const pct = u.bytesRead !== undefined && u.totalBytes ? ` ${Math.floor((100 * u.bytesRead) / u.totalBytes)}%` : '';
+        const pct =
+          u.bytesRead !== undefined && u.totalBytes ? ` ${Math.floor((100 * u.bytesRead) / u.totalBytes)}%` : '';
         stream.write(`${options.label}:${pct} ${body}\n`);
         return;
       }
       const frac = u.bytesRead !== undefined && u.totalBytes ? Math.min(1, u.bytesRead / u.totalBytes) : undefined;
       const width = 24;
-      const bar = frac === undefined ? '' : `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${String(Math.floor(frac * 100)).padStart(3)}%  `;
+      const bar =
+        frac === undefined
+          ? ''
+          : `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${String(Math.floor(frac * 100)).padStart(3)}%  `;
       const line = `${options.label} ${bar}${body}`;
       const cols = stream.columns ?? 120;
       stream.write(`\r${line.slice(0, cols - 1).padEnd(Math.min(cols - 1, line.length + 8))}`);

@@ -7,7 +7,18 @@
 import type { CommandRecord, DecisionRecord } from '../codec';
 import type { WindowSignal } from '../model/signal';
 import type { PolicyConfig } from '../policies';
-import { formatDuration, formatTimestamp, scoringTable, type Chart, type Point, type Report, type Section, type Span, type Table, type TableCell } from '../report';
+import {
+  formatDuration,
+  formatTimestamp,
+  scoringTable,
+  type Chart,
+  type Point,
+  type Report,
+  type Section,
+  type Span,
+  type Table,
+  type TableCell,
+} from '../report';
 import { actionsFromDecisions, classifyDecision, type ActionClass, type ActionFilter } from './actions';
 import type { ReplayCounters } from './replay';
 import { policyCharts } from './report-charts';
@@ -64,9 +75,16 @@ function summaryTable(input: ReplayReportInput): Table {
   if (c !== undefined) {
     rows.push(['Records replayed', c.inputs]);
     if (c.firstEventTime !== null && c.lastEventTime !== null) {
-      rows.push(['Event time', `${formatTimestamp(c.firstEventTime)} → ${formatTimestamp(c.lastEventTime)} (${formatDuration(c.lastEventTime - c.firstEventTime)})`]);
+      rows.push([
+        'Event time',
+        `${formatTimestamp(c.firstEventTime)} → ${formatTimestamp(c.lastEventTime)} (${formatDuration(c.lastEventTime - c.firstEventTime)})`,
+      ]);
     }
-    rows.push(['Windows evaluated', c.evaluations], ['Final signals', c.finals], ['Late or rejected records (DLQ)', c.deadLettered + c.late]);
+    rows.push(
+      ['Windows evaluated', c.evaluations],
+      ['Final signals', c.finals],
+      ['Late or rejected records (DLQ)', c.deadLettered + c.late],
+    );
   } else {
     rows.push(['Final signals', input.signals.filter((s) => !s.partial).length]);
   }
@@ -94,12 +112,15 @@ function perTargetTable(decisions: readonly DecisionRecord[], targets: readonly 
       const r = counts.get(t) as Record<ActionClass, number>;
       return [t, r.tighten, r.relax, r.renew, r.revert, r.lapse, r.blocked, r.escalated];
     }),
-    notes: ['Counts of decisions, in any mode (shadowed and control-group decisions included): what the policy decided, whether or not it was enforced.'],
+    notes: [
+      'Counts of decisions, in any mode (shadowed and control-group decisions included): what the policy decided, whether or not it was enforced.',
+    ],
   };
 }
 
 function scoringSections(scores: readonly SeriesScore[], overall: Score): Section[] {
-  const fmt = (ms: number | null | undefined): TableCell => (ms === undefined || ms === null ? null : formatDuration(ms));
+  const fmt = (ms: number | null | undefined): TableCell =>
+    ms === undefined || ms === null ? null : formatDuration(ms);
   const rows: TableCell[][] = scores.map((s) => [
     s.name,
     s.target ?? 'all',
@@ -111,7 +132,15 @@ function scoringSections(scores: readonly SeriesScore[], overall: Score): Sectio
     s.score.actionsOutsideWindows,
   ]);
   const perWindow: TableCell[][] = scores.flatMap((s) =>
-    s.score.perWindow.map((w) => [s.name, formatTimestamp(w.start), formatTimestamp(w.end), w.actions, w.firstActionAt === null ? 'missed' : formatTimestamp(w.firstActionAt), fmt(w.delayMs), fmt(w.leadMs)]),
+    s.score.perWindow.map((w) => [
+      s.name,
+      formatTimestamp(w.start),
+      formatTimestamp(w.end),
+      w.actions,
+      w.firstActionAt === null ? 'missed' : formatTimestamp(w.firstActionAt),
+      fmt(w.delayMs),
+      fmt(w.leadMs),
+    ]),
   );
   const overallTable = scoringTable(overall);
   return [
@@ -123,13 +152,19 @@ function scoringSections(scores: readonly SeriesScore[], overall: Score): Sectio
       table: {
         columns: ['Series', 'Target', 'Windows', 'Acted on', 'Mean delay', 'Mean lead', 'Actions', 'Outside windows'],
         rows,
-        notes: [...(overallTable.notes ?? []), 'Delay: window start to the first action in it. Lead: first action to the window end (how much of the incident was still ahead).'],
+        notes: [
+          ...(overallTable.notes ?? []),
+          'Delay: window start to the first action in it. Lead: first action to the window end (how much of the incident was still ahead).',
+        ],
       },
       charts: [],
     },
     {
       title: 'Incident windows',
-      table: { columns: ['Series', 'Window start', 'Window end', 'Actions in it', 'First action', 'Delay', 'Lead'], rows: perWindow },
+      table: {
+        columns: ['Series', 'Window start', 'Window end', 'Actions in it', 'First action', 'Delay', 'Lead'],
+        rows: perWindow,
+      },
       charts: [],
     },
   ];
@@ -144,8 +179,18 @@ function signalsOnlySection(signals: readonly WindowSignal[], incidents: readonl
     bySeries.set(s.key, pts);
   }
   const keys = [...bySeries.keys()].sort().slice(0, 8);
-  const charts: Chart[] = keys.map((k) => ({ title: k, yLabel: 'window mean', xType: 'time', series: [{ name: k, points: bySeries.get(k) as Point[] }], spans: [...incidents] }));
-  return { title: 'Signals', description: `No policy is configured: the window means of ${keys.length} of ${bySeries.size} series.`, charts };
+  const charts: Chart[] = keys.map((k) => ({
+    title: k,
+    yLabel: 'window mean',
+    xType: 'time',
+    series: [{ name: k, points: bySeries.get(k) as Point[] }],
+    spans: [...incidents],
+  }));
+  return {
+    title: 'Signals',
+    description: `No policy is configured: the window means of ${keys.length} of ${bySeries.size} series.`,
+    charts,
+  };
 }
 
 export function buildReplayReport(input: ReplayReportInput): ReplayReport {
@@ -154,18 +199,29 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
   for (const l of labels) {
     const key = l.target ?? '*';
     const spans = incidents.get(key) ?? [];
-    for (const w of l.windows) spans.push({ start: w.start, end: w.end, kind: 'incident', label: `labelled incident (${l.name})` });
+    for (const w of l.windows)
+      spans.push({ start: w.start, end: w.end, kind: 'incident', label: `labelled incident (${l.name})` });
     incidents.set(key, spans);
   }
   const scores: SeriesScore[] = labels.map((l) => {
-    const actions = actionsFromDecisions(input.decisions, { ...input.actions, ...(l.target === undefined ? {} : { targets: [l.target] }) });
+    const actions = actionsFromDecisions(input.decisions, {
+      ...input.actions,
+      ...(l.target === undefined ? {} : { targets: [l.target] }),
+    });
     return { name: l.name, target: l.target ?? null, score: scoreActions(l.windows, actions, input.score) };
   });
   const overall = scores.length === 0 ? null : combineScores(scores.map((s) => s.score));
   const sections: Section[] = [];
   if (overall !== null) sections.push(...scoringSections(scores, overall));
   for (const config of input.policies) {
-    const pc = policyCharts({ config, signals: input.signals, commands: input.commands, decisions: input.decisions, incidents, maxTargets: input.maxTargets });
+    const pc = policyCharts({
+      config,
+      signals: input.signals,
+      commands: input.commands,
+      decisions: input.decisions,
+      incidents,
+      maxTargets: input.maxTargets,
+    });
     const decisions = input.decisions.filter((d) => d.policy === config.name);
     const version = decisions[0]?.policyVersion;
     sections.push({
@@ -182,7 +238,10 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
   const report: Report = {
     title: input.title ?? 'homeostat replay report',
     generatedFrom: input.generatedFrom,
-    summary: overall === null ? summaryTable(input) : { ...summaryTable(input), rows: [...summaryTable(input).rows, ...scoringTable(overall).rows] },
+    summary:
+      overall === null
+        ? summaryTable(input)
+        : { ...summaryTable(input), rows: [...summaryTable(input).rows, ...scoringTable(overall).rows] },
     sections,
   };
   return { report, scores, overall };

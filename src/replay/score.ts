@@ -63,7 +63,9 @@ function mean(xs: readonly number[]): number | undefined {
 }
 
 /** The figures derived from the windows alone: how many, how many acted on, and the mean delay and lead. */
-function windowFigures(perWindow: readonly WindowScore[]): Pick<Score, 'windows' | 'windowsActedOn' | 'meanDelayMs' | 'meanLeadMs'> {
+function windowFigures(
+  perWindow: readonly WindowScore[],
+): Pick<Score, 'windows' | 'windowsActedOn' | 'meanDelayMs' | 'meanLeadMs'> {
   const acted = perWindow.filter((w) => w.firstActionAt !== null);
   return {
     windows: perWindow.length,
@@ -74,12 +76,24 @@ function windowFigures(perWindow: readonly WindowScore[]): Pick<Score, 'windows'
 }
 
 /** Scores `actions` against `windows` (any order; output windows sorted by start, then end). */
-export function scoreActions(windows: readonly IncidentWindow[], actions: readonly TimedAction[], options: ScoreOptions = {}): Score {
+export function scoreActions(
+  windows: readonly IncidentWindow[],
+  actions: readonly TimedAction[],
+  options: ScoreOptions = {},
+): Score {
   const early = options.earlyMs ?? 0;
-  if (!(Number.isFinite(early) && early >= 0)) throw new RangeError(`earlyMs must be a finite number ≥ 0 (got ${early})`);
+  if (!(Number.isFinite(early) && early >= 0))
+    throw new RangeError(`earlyMs must be a finite number ≥ 0 (got ${early})`);
   const ws = [...windows].sort((a, b) => a.start - b.start || a.end - b.end);
   const times = actions.map((a) => a.time).sort((a, b) => a - b);
-  const perWindow: WindowScore[] = ws.map((w) => ({ start: w.start, end: w.end, actions: 0, firstActionAt: null, delayMs: null, leadMs: null }));
+  const perWindow: WindowScore[] = ws.map((w) => ({
+    start: w.start,
+    end: w.end,
+    actions: 0,
+    firstActionAt: null,
+    delayMs: null,
+    leadMs: null,
+  }));
   const outsideAt: number[] = [];
   let inside = 0;
   for (const t of times) {

@@ -32,10 +32,19 @@ export interface ReplaySetup extends ReplayOptions {
 }
 
 /** The signing key a replay may use: a configured one only, never a generated one. */
-export function replaySigningKey(config: HomeostatConfig, env: NodeJS.ProcessEnv = process.env): { key: SigningKey | null; source: 'file' | 'env' | 'none' } {
-  const configured = config.signing.keyFile !== undefined || (env[SIGNING_KEY_ENV] !== undefined && env[SIGNING_KEY_ENV] !== '');
+export function replaySigningKey(
+  config: HomeostatConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): { key: SigningKey | null; source: 'file' | 'env' | 'none' } {
+  const configured =
+    config.signing.keyFile !== undefined || (env[SIGNING_KEY_ENV] !== undefined && env[SIGNING_KEY_ENV] !== '');
   if (!configured) return { key: null, source: 'none' };
-  const loaded = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, env });
+  const loaded = loadSigningKey({
+    keyFile: config.signing.keyFile,
+    keyId: config.signing.keyId,
+    audiences: config.signing.audiences,
+    env,
+  });
   // Unreachable by construction (a key is configured), kept as a guard against a generated key.
   if (loaded.source === 'generated') return { key: null, source: 'none' };
   return { key: loaded, source: loaded.source };
@@ -46,7 +55,12 @@ export function replaySetupFromConfig(config: HomeostatConfig, options: ReplaySe
   const policies = createPolicies(config.policies, { loadModule: options.loadModule ?? ((p) => loadPolicyModule(p)) });
   const signing = replaySigningKey(config, options.env);
   const modeOverride = options.mode ?? config.mode ?? null;
-  const decisions = createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride, signing: signing.key });
+  const decisions = createDecisionEngine({
+    policies,
+    guardrails: config.guardrails,
+    modeOverride,
+    signing: signing.key,
+  });
   return {
     engine,
     decisions,

@@ -16,7 +16,12 @@ export interface FilesProgress {
 /** Every file as one partition (0, 1, ... in the order given), merged by event time, in batches. */
 export function fileSources(
   files: readonly string[],
-  options: { import?: ImportOptions; limits?: TelemetryLimits; onProgress?: (p: FilesProgress) => void; fastPath?: boolean } = {},
+  options: {
+    import?: ImportOptions;
+    limits?: TelemetryLimits;
+    onProgress?: (p: FilesProgress) => void;
+    fastPath?: boolean;
+  } = {},
 ): AsyncIterable<ReplayInput[]> {
   const read = files.map(() => 0);
   const total = files.map(() => 0);
@@ -28,7 +33,10 @@ export function fileSources(
       onProgress: (bytesRead, totalBytes) => {
         read[i] = bytesRead;
         total[i] = totalBytes;
-        options.onProgress?.({ bytesRead: read.reduce((a, b) => a + b, 0), totalBytes: total.reduce((a, b) => a + b, 0) });
+        options.onProgress?.({
+          bytesRead: read.reduce((a, b) => a + b, 0),
+          totalBytes: total.reduce((a, b) => a + b, 0),
+        });
       },
     }),
   );

@@ -54,7 +54,12 @@ export interface ReadTopicOptions {
   onProgress?: (read: number) => void;
 }
 
-async function offsetsAt(admin: Admin, topic: string, ts: number | undefined, which: 'low' | 'high'): Promise<Map<number, bigint>> {
+async function offsetsAt(
+  admin: Admin,
+  topic: string,
+  ts: number | undefined,
+  which: 'low' | 'high',
+): Promise<Map<number, bigint>> {
   const m = new Map<number, bigint>();
   if (ts === undefined) {
     for (const p of await admin.fetchTopicOffsets(topic)) m.set(p.partition, BigInt(which === 'low' ? p.low : p.high));
@@ -66,7 +71,10 @@ async function offsetsAt(admin: Admin, topic: string, ts: number | undefined, wh
 
 /** The [start, end) offsets of every partition for a time range. */
 export async function topicRangeOffsets(admin: Admin, topic: string, range: TopicRange): Promise<PartitionRange[]> {
-  const [lo, hi] = await Promise.all([offsetsAt(admin, topic, range.from, 'low'), offsetsAt(admin, topic, range.to, 'high')]);
+  const [lo, hi] = await Promise.all([
+    offsetsAt(admin, topic, range.from, 'low'),
+    offsetsAt(admin, topic, range.to, 'high'),
+  ]);
   return [...lo.keys()]
     .sort((a, b) => a - b)
     .map((partition) => {
@@ -76,9 +84,17 @@ export async function topicRangeOffsets(admin: Admin, topic: string, range: Topi
     });
 }
 
-export async function readTopicRange(kafka: Kafka, topic: string, range: TopicRange, options: ReadTopicOptions = {}): Promise<TopicReadResult> {
+export async function readTopicRange(
+  kafka: Kafka,
+  topic: string,
+  range: TopicRange,
+  options: ReadTopicOptions = {},
+): Promise<TopicReadResult> {
   if (range.from !== undefined && range.to !== undefined && range.to < range.from) {
-    throw new HomeostatError('USAGE', `--to (${new Date(range.to).toISOString()}) is before --from (${new Date(range.from).toISOString()})`);
+    throw new HomeostatError(
+      'USAGE',
+      `--to (${new Date(range.to).toISOString()}) is before --from (${new Date(range.from).toISOString()})`,
+    );
   }
   const admin = kafka.admin();
   await admin.connect();
@@ -110,7 +126,12 @@ export async function readTopicRange(kafka: Kafka, topic: string, range: TopicRa
         if (timer !== undefined) clearTimeout(timer);
         timer = setTimeout(() => {
           const left = [...pending.values()].map((r) => `${r.partition} (to ${r.end})`).join(', ');
-          reject(new HomeostatError('TIMEOUT', `reading ${topic}: nothing arrived for ${idleMs} ms; partitions not finished: ${left}`));
+          reject(
+            new HomeostatError(
+              'TIMEOUT',
+              `reading ${topic}: nothing arrived for ${idleMs} ms; partitions not finished: ${left}`,
+            ),
+          );
         }, idleMs);
       };
       const finish = (): void => {
@@ -150,7 +171,13 @@ export async function readTopicRange(kafka: Kafka, topic: string, range: TopicRa
               // Below the range (fetched before the seek) or already taken (re-fetched after it).
               if (o < next) continue;
               if (o >= end) break;
-              into.push({ partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value });
+              into.push({
+                partition: batch.partition,
+                offset: m.offset,
+                timestamp: m.timestamp,
+                key: m.key,
+                value: m.value,
+              });
               next = o + 1n;
               read++;
             }

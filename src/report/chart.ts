@@ -135,7 +135,8 @@ function markersLayer(f: Frame, markers: readonly Marker[]): string {
     const st = markerStyle(m.kind);
     const tip = `${m.label} — ${st.name}\n${formatTimestamp(m.x)}${m.detail !== undefined && m.detail !== '' ? `\n${m.detail}` : ''}`;
     lines += `<line x1="${x}" x2="${x}" y1="${f.py0}" y2="${f.py1}" stroke="${st.color}"/>`;
-    const paint = st.shape === 'cross' || st.hollow ? `fill="#fff" stroke="${st.color}"` : `fill="${st.color}" stroke="#fff"`;
+    const paint =
+      st.shape === 'cross' || st.hollow ? `fill="#fff" stroke="${st.color}"` : `fill="${st.color}" stroke="#fff"`;
     glyphs += `<g class="mk mk-${st.shape}" transform="translate(${x} ${y})"><title>${e(tip)}</title><path d="${shapePath(st.shape, 5)}" ${paint}/></g>`;
   }
   return `<g class="mlines">${lines}</g><g class="markers">${glyphs}</g>`;
@@ -188,7 +189,18 @@ function hoverData(f: Frame, chart: Chart, colors: readonly string[]): string {
       y: f.runs[i].flat().map((p) => Number(p[1].toPrecision(4))),
     };
   });
-  const frame = { x0: start, x1: f.x1, u, y0: f.y0, y1: f.y1, px0: f.px0, px1: f.px1, py0: f.py0, py1: f.py1, log: f.logY };
+  const frame = {
+    x0: start,
+    x1: f.x1,
+    u,
+    y0: f.y0,
+    y1: f.y1,
+    px0: f.px0,
+    px1: f.px1,
+    py0: f.py0,
+    py1: f.py1,
+    log: f.logY,
+  };
   return jsonForScript({ f: frame, s: series });
 }
 
@@ -228,7 +240,9 @@ export function renderChart(chart: Chart, id: string, options: ChartOptions = {}
     legend(chart, colors) +
     `<div class="plot">${svg}<div class="tip" hidden></div></div>` +
     // The hover crosshair reads x as time; a numeric-x chart keeps its SVG <title> tooltips only.
-    (chart.xType === 'time' ? `<script type="application/json" class="cd">${hoverData(f, chart, colors)}</script>` : '') +
+    (chart.xType === 'time'
+      ? `<script type="application/json" class="cd">${hoverData(f, chart, colors)}</script>`
+      : '') +
     '</figure>'
   );
 }

@@ -47,7 +47,9 @@ export function m4(points: readonly Point[], x0: number, x1: number, buckets: nu
  * line across it.
  */
 export function toRuns(points: readonly Point[], logY: boolean): Point[][] {
-  let sorted: readonly Point[] = points.every((p) => Number.isFinite(p[0])) ? points : points.filter((p) => Number.isFinite(p[0]));
+  let sorted: readonly Point[] = points.every((p) => Number.isFinite(p[0]))
+    ? points
+    : points.filter((p) => Number.isFinite(p[0]));
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i][0] < sorted[i - 1][0]) {
       // Stable sort keeps duplicate timestamps in input order (deterministic output).

@@ -52,8 +52,20 @@ const MARKERS: Record<string, MarkerStyle> = {
   blocked: { color: OKABE_ITO.vermillion, shape: 'cross', hollow: false, glyph: '✕', name: 'blocked by guardrail' },
   shadow: { color: NEUTRAL, shape: 'down', hollow: true, glyph: '▽', name: 'shadow decision' },
   escalated: { color: OKABE_ITO.reddishPurple, shape: 'diamond', hollow: false, glyph: '◆', name: 'escalated' },
-  'outcome-improved': { color: OKABE_ITO.bluishGreen, shape: 'circle', hollow: false, glyph: '●', name: 'outcome: improved' },
-  'outcome-worsened': { color: OKABE_ITO.vermillion, shape: 'circle', hollow: false, glyph: '●', name: 'outcome: worsened' },
+  'outcome-improved': {
+    color: OKABE_ITO.bluishGreen,
+    shape: 'circle',
+    hollow: false,
+    glyph: '●',
+    name: 'outcome: improved',
+  },
+  'outcome-worsened': {
+    color: OKABE_ITO.vermillion,
+    shape: 'circle',
+    hollow: false,
+    glyph: '●',
+    name: 'outcome: worsened',
+  },
   'outcome-unchanged': { color: NEUTRAL, shape: 'circle', hollow: true, glyph: '○', name: 'outcome: unchanged' },
 };
 

@@ -27,7 +27,10 @@ export interface RenderOptions extends ChartOptions {
 
 function renderSection(section: Section, index: number, options: RenderOptions): string {
   const id = `s${index + 1}`;
-  const desc = section.description !== undefined && section.description !== '' ? `<p class="desc">${e(section.description)}</p>` : '';
+  const desc =
+    section.description !== undefined && section.description !== ''
+      ? `<p class="desc">${e(section.description)}</p>`
+      : '';
   const table = section.table !== undefined ? renderTable(section.table) : '';
   const charts = section.charts.map((c, j) => renderChart(c, `c${index + 1}-${j + 1}`, options)).join('');
   return `<section class="card" id="${id}"><h2>${e(section.title)}</h2>${desc}${table}${charts}</section>`;
@@ -41,7 +44,9 @@ export function renderReport(report: Report, options: RenderOptions = {}): strin
       ? `<nav class="toc" aria-label="Sections">${report.sections.map((s, i) => `<a href="#s${i + 1}">${e(s.title)}</a>`).join('')}</nav>`
       : '';
   const summary =
-    report.summary !== undefined ? `<section class="card summary" id="summary"><h2>Summary</h2>${renderTable(report.summary)}</section>` : '';
+    report.summary !== undefined
+      ? `<section class="card summary" id="summary"><h2>Summary</h2>${renderTable(report.summary)}</section>`
+      : '';
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const script = options.interactive === false || chartCount === 0 ? '' : `<script>${SCRIPT}</script>`;
   return (

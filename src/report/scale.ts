@@ -121,7 +121,9 @@ export function computeFrame(chart: Chart, options: FrameOptions): Frame {
     y0 = finite(chart.yMin) && chart.yMin > 0 ? chart.yMin : t.min;
     y1 = finite(chart.yMax) && chart.yMax > 0 ? chart.yMax : t.max;
     if (!(y1 > y0)) [y0, y1] = [t.min, t.max];
-    yTicks = t.values.filter((v) => v >= y0 * (1 - 1e-9) && v <= y1 * (1 + 1e-9)).map((v) => ({ value: v, label: formatCompact(v) }));
+    yTicks = t.values
+      .filter((v) => v >= y0 * (1 - 1e-9) && v <= y1 * (1 + 1e-9))
+      .map((v) => ({ value: v, label: formatCompact(v) }));
   } else {
     if (!(yLo <= yHi)) {
       yLo = 0;
@@ -165,7 +167,9 @@ export function sx(f: Frame, x: number): number {
 
 /** Data y → user units (top is small). Far-off values are clamped; the clip path hides them. */
 export function sy(f: Frame, y: number): number {
-  const t = f.logY ? (Math.log10(y) - Math.log10(f.y0)) / (Math.log10(f.y1) - Math.log10(f.y0)) : (y - f.y0) / (f.y1 - f.y0);
+  const t = f.logY
+    ? (Math.log10(y) - Math.log10(f.y0)) / (Math.log10(f.y1) - Math.log10(f.y0))
+    : (y - f.y0) / (f.y1 - f.y0);
   const v = f.py1 - t * (f.py1 - f.py0);
   return round1(Math.max(-2000, Math.min(LAYOUT.height + 2000, v)));
 }

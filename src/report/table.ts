@@ -53,7 +53,7 @@ export function compareCells(baseline: TableCell, candidate: TableCell, better: 
   let verdict: Verdict = 'neutral';
   if (better !== 'neutral') {
     if (diff === 0) verdict = 'same';
-    else verdict = (diff < 0) === (better === 'lower') ? 'better' : 'worse';
+    else verdict = diff < 0 === (better === 'lower') ? 'better' : 'worse';
   }
   return { text, verdict };
 }
@@ -64,7 +64,13 @@ const VERDICT_LABEL: Record<Verdict, string> = { better: 'better', worse: 'worse
 export function renderTable(table: Table, caption?: string): string {
   const cmp = table.compare;
   const width = table.columns.length;
-  const valid = cmp !== undefined && cmp.baseline >= 0 && cmp.candidate >= 0 && cmp.baseline < width && cmp.candidate < width && cmp.baseline !== cmp.candidate;
+  const valid =
+    cmp !== undefined &&
+    cmp.baseline >= 0 &&
+    cmp.candidate >= 0 &&
+    cmp.baseline < width &&
+    cmp.candidate < width &&
+    cmp.baseline !== cmp.candidate;
   // A column is right-aligned when every non-empty cell in it starts with a number
   // ("12", "4.2 min", "2 (67%)"), so that digits line up and a column never zigzags.
   const numericCol = table.columns.map((_, c) => {
@@ -72,7 +78,13 @@ export function renderTable(table: Table, caption?: string): string {
     return cells.length > 0 && cells.every((x) => typeof x === 'number' || LEADS_WITH_NUMBER.test(x));
   });
   const head = table.columns.map((name, c) => {
-    const cls = [numericCol[c] ? 'num' : '', valid && c === cmp.candidate ? 'cand' : '', valid && c === cmp.baseline ? 'base' : ''].filter((x) => x !== '').join(' ');
+    const cls = [
+      numericCol[c] ? 'num' : '',
+      valid && c === cmp.candidate ? 'cand' : '',
+      valid && c === cmp.baseline ? 'base' : '',
+    ]
+      .filter((x) => x !== '')
+      .join(' ');
     return `<th scope="col"${cls === '' ? '' : ` class="${cls}"`}>${e(name)}</th>`;
   });
   if (valid) head.push('<th scope="col" class="num delta">Δ</th>');
@@ -85,7 +97,8 @@ export function renderTable(table: Table, caption?: string): string {
       const classes: string[] = [];
       if (numericCol[c] === true) classes.push('num');
       if (valid && c === cmp.candidate) classes.push('cand');
-      if (valid && c === cmp.candidate && delta !== undefined && delta.verdict !== 'neutral') classes.push(delta.verdict);
+      if (valid && c === cmp.candidate && delta !== undefined && delta.verdict !== 'neutral')
+        classes.push(delta.verdict);
       const tag = c === 0 ? 'th scope="row"' : 'td';
       const close = c === 0 ? 'th' : 'td';
       cells.push(`<${tag}${classes.length > 0 ? ` class="${classes.join(' ')}"` : ''}>${e(cellText(cell))}</${close}>`);
@@ -95,12 +108,17 @@ export function renderTable(table: Table, caption?: string): string {
       else {
         const label = VERDICT_LABEL[delta.verdict];
         const cls = `num delta${delta.verdict === 'neutral' ? '' : ` ${delta.verdict}`}`;
-        cells.push(`<td class="${cls}"${label === '' ? '' : ` title="${label}"`}>${e(delta.text)}${label === '' ? '' : `<span class="vh"> (${label})</span>`}</td>`);
+        cells.push(
+          `<td class="${cls}"${label === '' ? '' : ` title="${label}"`}>${e(delta.text)}${label === '' ? '' : `<span class="vh"> (${label})</span>`}</td>`,
+        );
       }
     }
     return `<tr>${cells.join('')}</tr>`;
   });
-  const notes = (table.notes ?? []).length > 0 ? `<ul class="notes">${(table.notes ?? []).map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '';
+  const notes =
+    (table.notes ?? []).length > 0
+      ? `<ul class="notes">${(table.notes ?? []).map((n) => `<li>${e(n)}</li>`).join('')}</ul>`
+      : '';
   const cap = caption === undefined ? '' : `<caption>${e(caption)}</caption>`;
   return `<div class="tbl"><table>${cap}<thead><tr>${head.join('')}</tr></thead><tbody>${body.join('')}</tbody></table>${notes}</div>`;
 }
@@ -114,14 +132,22 @@ export function scoringTable(s: ScoringSummary): Table {
   const rows: TableCell[][] = [
     ['Labelled incident windows', s.windows],
     ['Windows acted on', `${formatNumber(s.windowsActedOn)}${pct(s.windowsActedOn, s.windows)}`],
-    ['Mean delay from window start to first action', s.meanDelayMs === undefined ? null : formatDuration(s.meanDelayMs)],
+    [
+      'Mean delay from window start to first action',
+      s.meanDelayMs === undefined ? null : formatDuration(s.meanDelayMs),
+    ],
     ['Mean lead of first action before window end', s.meanLeadMs === undefined ? null : formatDuration(s.meanLeadMs)],
-    ['Actions outside every window', `${formatNumber(s.actionsOutsideWindows)}${s.actions === undefined ? '' : pct(s.actionsOutsideWindows, s.actions)}`],
+    [
+      'Actions outside every window',
+      `${formatNumber(s.actionsOutsideWindows)}${s.actions === undefined ? '' : pct(s.actionsOutsideWindows, s.actions)}`,
+    ],
   ];
   if (s.actions !== undefined) rows.push(['Actions considered', s.actions]);
   return {
     columns: ['Scoring against labels', 'Value'],
     rows,
-    notes: ['An action counts for a window when it is issued between the window\'s start and end; actions outside every window are candidate false positives.'],
+    notes: [
+      "An action counts for a window when it is issued between the window's start and end; actions outside every window are candidate false positives.",
+    ],
   };
 }

@@ -97,7 +97,10 @@ function parts(t: number, step: Step): { label: string; context: string } {
   const hm = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
   switch (step.unit) {
     case 'ms':
-      return { label: `${hm}:${pad2(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`, context: date };
+      return {
+        label: `${hm}:${pad2(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`,
+        context: date,
+      };
     case 'second':
       return { label: `${hm}:${pad2(d.getUTCSeconds())}`, context: date };
     case 'minute':

@@ -52,7 +52,12 @@ export const emptyBaseline = (): BaselineState => ({ values: [], head: 0, learne
  * the value is over its trigger — an incident must not become the new normal — unless it has
  * been frozen for spec.maxFrozenWindows windows already.
  */
-export function stepBaseline(b: BaselineState | undefined, value: number, freeze: boolean, spec: BaselineSpec): BaselineState {
+export function stepBaseline(
+  b: BaselineState | undefined,
+  value: number,
+  freeze: boolean,
+  spec: BaselineSpec,
+): BaselineState {
   const prev = b ?? emptyBaseline();
   if (!Number.isFinite(value)) return prev;
   if (freeze && prev.frozen < spec.maxFrozenWindows) return { ...prev, frozen: prev.frozen + 1 };

@@ -96,7 +96,10 @@ export function judgeBurn(s: BurnState, spec: BurnSpec): BurnVerdict {
  * keeps a sketch, the signal only its quantiles): the quantile level of targetMs, interpolated
  * linearly between (min, 0), (p50, .5), (p90, .9), (p99, .99), (p999, .999), (max, 1).
  */
-export function shareOver(targetMs: number, q: { min: number; p50: number; p90: number; p99: number; p999: number; max: number }): number {
+export function shareOver(
+  targetMs: number,
+  q: { min: number; p50: number; p90: number; p99: number; p999: number; max: number },
+): number {
   const pts: [number, number][] = [
     [q.min, 0],
     [q.p50, 0.5],

@@ -120,8 +120,10 @@ export class DDSketch {
     let nn = 0;
     for (let k = 0; k < n; k++) {
       const v = buf[k];
-      if (v > tiny) scratchPos[np++] = Math.ceil(Math.log(v) * mult) + 0; // + 0: never -0
-      else if (v < -tiny) scratchNeg[nn++] = 0 - Math.ceil(Math.log(-v) * mult); // 0 - x: never -0
+      if (v > tiny)
+        scratchPos[np++] = Math.ceil(Math.log(v) * mult) + 0; // + 0: never -0
+      else if (v < -tiny)
+        scratchNeg[nn++] = 0 - Math.ceil(Math.log(-v) * mult); // 0 - x: never -0
       else this.zeros += 1;
     }
     this.bufLen = 0;

@@ -34,7 +34,14 @@ export interface SeriesHistory {
 
 export function createHistory(trendWindows: number): SeriesHistory {
   // Plain arrays: small typed arrays are costly to allocate, and there is one per series.
-  return { ewma: NaN, xs: new Array<number>(trendWindows).fill(0), ys: new Array<number>(trendWindows).fill(0), n: 0, head: 0, trend: 0 };
+  return {
+    ewma: NaN,
+    xs: new Array<number>(trendWindows).fill(0),
+    ys: new Array<number>(trendWindows).fill(0),
+    n: 0,
+    head: 0,
+    trend: 0,
+  };
 }
 
 /** Exponentially weighted moving average step; the first value seeds it. */
@@ -105,7 +112,14 @@ export function resetPackedHistory(d: Float64Array, at: number, trendWindows: nu
 }
 
 /** recordMean on the packed history at d[at ..]. */
-export function recordMeanPacked(d: Float64Array, at: number, trendWindows: number, x: number, mean: number, alpha: number): void {
+export function recordMeanPacked(
+  d: Float64Array,
+  at: number,
+  trendWindows: number,
+  x: number,
+  mean: number,
+  alpha: number,
+): void {
   d[at + PACKED_EWMA] = ewmaStep(d[at + PACKED_EWMA], mean, alpha);
   const k = trendWindows;
   const xs = at + PACKED_XS;

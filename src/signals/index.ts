@@ -13,7 +13,14 @@ export {
 export type { SeriesHistory } from './history';
 export { buildSignal, SIGNAL_QUANTILES } from './window-signal';
 export type { SignalIdentity, SignalExtras } from './window-signal';
-export { stepBaseline, emptyBaseline, baselineReady, trailingQuantile, robustSpread, MAX_BASELINE_WINDOWS } from './baseline';
+export {
+  stepBaseline,
+  emptyBaseline,
+  baselineReady,
+  trailingQuantile,
+  robustSpread,
+  MAX_BASELINE_WINDOWS,
+} from './baseline';
 export type { BaselineSpec, BaselineState } from './baseline';
 export { resolveThreshold, describeThreshold, isRelative } from './trigger';
 export type { Threshold, RatioThreshold, DeviationThreshold } from './trigger';

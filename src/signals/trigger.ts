@@ -27,9 +27,16 @@ export interface DeviationThreshold {
 
 export type Threshold = number | RatioThreshold | DeviationThreshold;
 
-export const isRelative = (t: Threshold | null): t is RatioThreshold | DeviationThreshold => t !== null && typeof t === 'object';
+export const isRelative = (t: Threshold | null): t is RatioThreshold | DeviationThreshold =>
+  t !== null && typeof t === 'object';
 
-const QUANTILE_OF: Record<Exclude<RatioThreshold['of'], 'ewma'>, number> = { median: 0.5, p75: 0.75, p90: 0.9, p95: 0.95, p99: 0.99 };
+const QUANTILE_OF: Record<Exclude<RatioThreshold['of'], 'ewma'>, number> = {
+  median: 0.5,
+  p75: 0.75,
+  p90: 0.9,
+  p95: 0.95,
+  p99: 0.99,
+};
 
 /** The baseline statistic a ratio threshold multiplies. */
 function baselineValue(b: BaselineState, of: RatioThreshold['of']): number {

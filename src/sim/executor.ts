@@ -22,7 +22,8 @@ import type { Command, CommandFamily, CommandParams } from '../model/command';
  * - `expired`: a command that arrived after its own expiry (ignored); `shadow`: not enforced;
  * - `duplicate`: an id already handled (ignored).
  */
-export type ExecutorEventKind = 'set' | 'tighten' | 'relax' | 'renew' | 'revert' | 'lapse' | 'expired' | 'shadow' | 'duplicate';
+export type ExecutorEventKind =
+  'set' | 'tighten' | 'relax' | 'renew' | 'revert' | 'lapse' | 'expired' | 'shadow' | 'duplicate';
 
 export interface ExecutorEvent {
   /** Simulated time the executor handled it, epoch ms. */
@@ -75,8 +76,10 @@ export function isTighter(family: CommandFamily, prev: CommandParams, next: Comm
     case 'query_timeout':
       return (next.timeoutMs ?? Infinity) < (prev.timeoutMs ?? Infinity);
     case 'quota':
-      return (next.quotaBytesPerSec ?? Infinity) < (prev.quotaBytesPerSec ?? Infinity) ||
-        (next.quotaRequestsPerSec ?? Infinity) < (prev.quotaRequestsPerSec ?? Infinity);
+      return (
+        (next.quotaBytesPerSec ?? Infinity) < (prev.quotaBytesPerSec ?? Infinity) ||
+        (next.quotaRequestsPerSec ?? Infinity) < (prev.quotaRequestsPerSec ?? Infinity)
+      );
     case 'retry_policy': {
       const a = Number(prev.extra.level ?? NaN);
       const b = Number(next.extra.level ?? NaN);
@@ -91,7 +94,11 @@ function sameParams(a: CommandParams, b: CommandParams): boolean {
 }
 
 /** What a `.set` with parameters `next` does to what is in force (`prev`; undefined: nothing). */
-export function classifySet(family: CommandFamily, prev: CommandParams | undefined, next: CommandParams): ExecutorEventKind {
+export function classifySet(
+  family: CommandFamily,
+  prev: CommandParams | undefined,
+  next: CommandParams,
+): ExecutorEventKind {
   if (prev === undefined) return 'set';
   if (sameParams(prev, next)) return 'renew';
   return isTighter(family, prev, next) ? 'tighten' : 'relax';
@@ -114,7 +121,17 @@ export function createExecutorModel(actuator: Actuator): ExecutorModel {
       const [family, target] = key.split('\u001f') as [CommandFamily, string];
       held.delete(key);
       actuator.revert(target, family, h.expiresAt);
-      log.push({ t: h.expiresAt, kind: 'lapse', target, family, commandId: null, policy: h.policy, params: null, expiresAt: null, reason: `lease ${h.commandId} lapsed without renewal` });
+      log.push({
+        t: h.expiresAt,
+        kind: 'lapse',
+        target,
+        family,
+        commandId: null,
+        policy: h.policy,
+        params: null,
+        expiresAt: null,
+        reason: `lease ${h.commandId} lapsed without renewal`,
+      });
     }
   }
 
@@ -127,7 +144,8 @@ export function createExecutorModel(actuator: Actuator): ExecutorModel {
     const current = { params: prev?.params ?? null, expiresAt: prev?.expiresAt ?? null };
     let event: ExecutorEvent;
     if (seen.has(cmd.id)) event = { ...base, ...current, kind: 'duplicate' };
-    else if (cmd.mode === 'shadow') event = { ...base, ...current, kind: 'shadow', would: shadowKind(key, cmd, family, now) };
+    else if (cmd.mode === 'shadow')
+      event = { ...base, ...current, kind: 'shadow', would: shadowKind(key, cmd, family, now) };
     else if (isRevertType(cmd.type)) {
       held.delete(key);
       if (prev !== undefined) actuator.revert(cmd.target, family, now);

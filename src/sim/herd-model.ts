@@ -20,7 +20,13 @@
  *   `grpc-previous-rpc-attempts` header) and errors; that is their telemetry.
  */
 import { initialBackoffState, nextBackoff, type BackoffState } from '../client/backoff';
-import { createRetryBudgetState, depositRequest, reconfigureRetryBudget, tryWithdrawRetry, type RetryBudgetState } from '../client/budget';
+import {
+  createRetryBudgetState,
+  depositRequest,
+  reconfigureRetryBudget,
+  tryWithdrawRetry,
+  type RetryBudgetState,
+} from '../client/budget';
 import type { RetryPolicy } from '../client/policy';
 import { createRandom, deriveSeed, type RandomFn } from '../client/random';
 import { createRetrier, type Retrier } from '../client/retrier';
@@ -77,7 +83,8 @@ interface Instance {
   errors: number;
 }
 
-type Ev = { kind: 'request'; client: number } | { kind: 'attempt'; req: Req } | { kind: 'response'; req: Req; ok: boolean };
+type Ev =
+  { kind: 'request'; client: number } | { kind: 'attempt'; req: Req } | { kind: 'response'; req: Req; ok: boolean };
 
 export interface HerdTruth {
   attempts: Float64Array;
@@ -105,11 +112,23 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
   const clients: Client[] = Array.from({ length: p.clients }, (_, i) => {
     const retrier = createRetrier(p.clientPolicy, { clock, random: createRandom(deriveSeed(seed, 1000 + i)) });
     const policy = retrier.policy();
-    return { retrier, random: createRandom(deriveSeed(seed, 100_000 + i)), budget: createRetryBudgetState(budgetOf(policy), now), policy };
+    return {
+      retrier,
+      random: createRandom(deriveSeed(seed, 100_000 + i)),
+      budget: createRetryBudgetState(budgetOf(policy), now),
+      policy,
+    };
   });
   const perInstance = p.capacityPerSec / p.instances;
   const burst = (perInstance * p.burstMs) / 1000;
-  const instances: Instance[] = Array.from({ length: p.instances }, (_, i) => ({ id: `${SERVICE}-${i + 1}`, tokens: burst, last: startMs, requests: 0, retries: 0, errors: 0 }));
+  const instances: Instance[] = Array.from({ length: p.instances }, (_, i) => ({
+    id: `${SERVICE}-${i + 1}`,
+    tokens: burst,
+    last: startMs,
+    requests: 0,
+    retries: 0,
+    errors: 0,
+  }));
   const truth: HerdTruth = {
     attempts: new Float64Array(seconds),
     retries: new Float64Array(seconds),
@@ -125,7 +144,8 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
   const outageEnd = startMs + p.outageEndMs;
   const events = createEventQueue<Ev>();
   const profile = p.profile ?? FLAT;
-  const nextRequest = (c: Client, from: number): number => nextArrivalAt(c.random, from, p.requestRatePerClient / 1000, profile, startMs);
+  const nextRequest = (c: Client, from: number): number =>
+    nextArrivalAt(c.random, from, p.requestRatePerClient / 1000, profile, startMs);
   clients.forEach((c, i) => events.push(nextRequest(c, startMs), { kind: 'request', client: i }));
 
   /** The policy in force (a lapsed lease reverts inside the retrier); the budget follows it. */
@@ -177,7 +197,10 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
     const w = tryWithdrawRetry(c.budget, now);
     c.budget = w.state;
     if (!w.allowed) return giveUp('budget');
-    events.push(now + step.delayMs, { kind: 'attempt', req: { ...req, attempt: req.attempt + 1, backoff: step.state } });
+    events.push(now + step.delayMs, {
+      kind: 'attempt',
+      req: { ...req, attempt: req.attempt + 1, backoff: step.state },
+    });
   }
 
   function handle(ev: Ev): void {
@@ -187,7 +210,10 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
         const policy = policyOf(c);
         c.budget = depositRequest(c.budget, now);
         truth.started[sec(now)]++;
-        handle({ kind: 'attempt', req: { client: ev.client, start: now, attempt: 0, backoff: initialBackoffState(policy) } });
+        handle({
+          kind: 'attempt',
+          req: { client: ev.client, start: now, attempt: 0, backoff: initialBackoffState(policy) },
+        });
         events.push(nextRequest(c, now), { kind: 'request', client: ev.client });
         break;
       }

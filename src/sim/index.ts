@@ -41,7 +41,11 @@ export function scenarioDurationLimits(name: ScenarioName): DurationLimits {
     case 'noisy-tenant':
       return tenantsDurationLimits();
     default:
-      throw new HomeostatError('USAGE', `unknown scenario ${JSON.stringify(name)}; use one of ${SCENARIOS.join(', ')}`, { field: 'scenario' });
+      throw new HomeostatError(
+        'USAGE',
+        `unknown scenario ${JSON.stringify(name)}; use one of ${SCENARIOS.join(', ')}`,
+        { field: 'scenario' },
+      );
   }
 }
 
@@ -55,7 +59,11 @@ export function prepareScenario(name: ScenarioName, opts: RunOptions): PreparedS
     case 'noisy-tenant':
       return prepareTenants(opts);
     default:
-      throw new HomeostatError('USAGE', `unknown scenario ${JSON.stringify(name)}; use one of ${SCENARIOS.join(', ')}`, { field: 'scenario' });
+      throw new HomeostatError(
+        'USAGE',
+        `unknown scenario ${JSON.stringify(name)}; use one of ${SCENARIOS.join(', ')}`,
+        { field: 'scenario' },
+      );
   }
 }
 
@@ -86,7 +94,13 @@ export function runAllScenarios(opts: RunAllOptions): { results: ScenarioPair[];
     off: runScenario(scenario, { remediation: false, seed: opts.seed, durationMs: opts.durationMs }),
     on: runScenario(scenario, { remediation: true, seed: opts.seed, durationMs: opts.durationMs }),
   }));
-  return { results, report: pairsReport(results, `simulation (seed ${opts.seed}): simulated systems → processor → policies and guardrails → executor model`) };
+  return {
+    results,
+    report: pairsReport(
+      results,
+      `simulation (seed ${opts.seed}): simulated systems → processor → policies and guardrails → executor model`,
+    ),
+  };
 }
 
 /** The report comparing off and on runs; `generatedFrom` says how the loop was driven. */

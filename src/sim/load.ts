@@ -51,7 +51,13 @@ export function stepProfile(fromMs: number, toMs: number, factor: number): Profi
  * The next arrival after `from` of a Poisson process whose rate (per ms) is
  * `baseRatePerMs × factorAt(profile, t − startMs)`; Infinity when the rate is 0 from then on.
  */
-export function nextArrivalAt(random: RandomFn, from: number, baseRatePerMs: number, profile: Profile, startMs: number): number {
+export function nextArrivalAt(
+  random: RandomFn,
+  from: number,
+  baseRatePerMs: number,
+  profile: Profile,
+  startMs: number,
+): number {
   const peak = baseRatePerMs * peakFactor(profile);
   if (!(peak > 0)) return Infinity;
   let t = from;

@@ -58,7 +58,10 @@ export interface Loop extends LoopRecord {
 export function createLoop(config: LoopConfig, actuator: Actuator): Loop {
   const engineConfig = resolveEngineConfig(config.engine);
   const processor = createProcessor({ engine: engineConfig, partitionCount: config.partitions });
-  processor.step({ kind: 'assign', partitions: Array.from({ length: config.partitions }, (_, i) => i) }, emptyOutputs());
+  processor.step(
+    { kind: 'assign', partitions: Array.from({ length: config.partitions }, (_, i) => i) },
+    emptyOutputs(),
+  );
   const decider = createDecisionEngine({
     policies: createPolicies(config.policies),
     guardrails: config.guardrails,

@@ -46,7 +46,13 @@ const LEASE = { windows: 5, renewBeforeWindows: 3 };
 
 /** `adaptive-timeout` on each worker, on defaults. */
 export function workersPolicy(): unknown {
-  return { name: 'worker-timeouts', type: 'adaptive-timeout', mode: 'enforce', parameters: {}, guardrails: { lease: LEASE } };
+  return {
+    name: 'worker-timeouts',
+    type: 'adaptive-timeout',
+    mode: 'enforce',
+    parameters: {},
+    guardrails: { lease: LEASE },
+  };
 }
 
 /** `herd-control` on the service's clients, on defaults. */

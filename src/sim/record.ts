@@ -47,12 +47,27 @@ export function markersOf(loop: LoopRecord): Marker[] {
     }
     const kind = MARKER_OF[e.kind];
     if (kind === undefined) continue;
-    const what = e.kind === 'lapse' ? 'lease lapsed, executor reverted' : e.kind === 'revert' ? 'revert' : `${e.kind}: ${describeParams(e.family, e.params)}`;
-    markers.push({ x: e.t, kind, label: `${e.target}: ${what}`, detail: `${e.reason}${e.commandId !== null ? `\ncommand ${e.commandId}` : ''}` });
+    const what =
+      e.kind === 'lapse'
+        ? 'lease lapsed, executor reverted'
+        : e.kind === 'revert'
+          ? 'revert'
+          : `${e.kind}: ${describeParams(e.family, e.params)}`;
+    markers.push({
+      x: e.t,
+      kind,
+      label: `${e.target}: ${what}`,
+      detail: `${e.reason}${e.commandId !== null ? `\ncommand ${e.commandId}` : ''}`,
+    });
   }
   for (const d of loop.decisions()) {
     if (d.kind !== 'blocked' && d.kind !== 'escalated') continue;
-    markers.push({ x: d.eventTime, kind: d.kind, label: `${d.target}: ${d.actionType ?? 'action'} ${d.kind} by ${d.guardrail ?? '?'}`, detail: d.reason });
+    markers.push({
+      x: d.eventTime,
+      kind: d.kind,
+      label: `${d.target}: ${d.actionType ?? 'action'} ${d.kind} by ${d.guardrail ?? '?'}`,
+      detail: d.reason,
+    });
   }
   return markers.sort((a, b) => a.x - b.x);
 }
@@ -71,7 +86,8 @@ export function leaseSpans(events: readonly ExecutorEvent[], endMs: number): Spa
       open.delete(key);
     }
   }
-  for (const o of open.values()) spans.push({ start: o.start, end: endMs, label: `${o.target} ${o.family}`, kind: 'lease' });
+  for (const o of open.values())
+    spans.push({ start: o.start, end: endMs, label: `${o.target} ${o.family}`, kind: 'lease' });
   return spans.sort((a, b) => a.start - b.start || (a.label < b.label ? -1 : 1));
 }
 
@@ -92,9 +108,27 @@ export function loopFigures(loop: LoopRecord, flapSpanMs: number): Figure[] {
   const count = (k: ExecutorEvent['kind']) => events.filter((e) => e.kind === k).length;
   const blocked = loop.decisions().filter((d) => d.kind === 'blocked' || d.kind === 'escalated').length;
   return [
-    { key: 'commands', label: 'commands issued (enforced, renewals included)', value: enforced.length, unit: '', better: 'neutral' },
-    { key: 'interventions', label: 'interventions started (set from nothing)', value: count('set'), unit: '', better: 'neutral' },
-    { key: 'shadowCommands', label: 'shadow commands (decided, not applied)', value: loop.commands().length - enforced.length, unit: '', better: 'neutral' },
+    {
+      key: 'commands',
+      label: 'commands issued (enforced, renewals included)',
+      value: enforced.length,
+      unit: '',
+      better: 'neutral',
+    },
+    {
+      key: 'interventions',
+      label: 'interventions started (set from nothing)',
+      value: count('set'),
+      unit: '',
+      better: 'neutral',
+    },
+    {
+      key: 'shadowCommands',
+      label: 'shadow commands (decided, not applied)',
+      value: loop.commands().length - enforced.length,
+      unit: '',
+      better: 'neutral',
+    },
     { key: 'blocked', label: 'actions blocked by guardrails', value: blocked, unit: '', better: 'neutral' },
     { key: 'lapses', label: 'leases lapsed un-renewed', value: count('lapse'), unit: '', better: 'lower' },
     {
@@ -111,12 +145,16 @@ export function loopFigures(loop: LoopRecord, flapSpanMs: number): Figure[] {
 /** The value of figure `key`; throws when the result has no such figure (a typo in a test or report). */
 export function figure(result: { figures: readonly Figure[] }, key: string): number | null {
   const f = result.figures.find((x) => x.key === key);
-  if (f === undefined) throw new HomeostatError('USAGE', `no figure '${key}' (have: ${result.figures.map((x) => x.key).join(', ')})`);
+  if (f === undefined)
+    throw new HomeostatError('USAGE', `no figure '${key}' (have: ${result.figures.map((x) => x.key).join(', ')})`);
   return f.value;
 }
 
 /** What every scenario result reports about the loop itself: markers, leases, commands, decisions, executor timeline. */
-export function loopRecord(loop: LoopRecord, endMs: number): Pick<ScenarioResult, 'markers' | 'leases' | 'commands' | 'decisions' | 'executor' | 'loop'> {
+export function loopRecord(
+  loop: LoopRecord,
+  endMs: number,
+): Pick<ScenarioResult, 'markers' | 'leases' | 'commands' | 'decisions' | 'executor' | 'loop'> {
   return {
     markers: markersOf(loop),
     leases: leaseSpans(loop.executor.events(), endMs),

@@ -14,13 +14,25 @@ export function perSecond(seconds: number): Float64Array {
  * One point per window (x = window end): `combine` of the per-second values in it —
  * `rate` = sum / window seconds, `sum`, `mean`, `last`.
  */
-export function windowed(values: Float64Array, startMs: number, windowMs: number, combine: 'rate' | 'sum' | 'mean' | 'last'): Point[] {
+export function windowed(
+  values: Float64Array,
+  startMs: number,
+  windowMs: number,
+  combine: 'rate' | 'sum' | 'mean' | 'last',
+): Point[] {
   const per = Math.round(windowMs / 1000);
   const points: Point[] = [];
   for (let i = 0; i + per <= values.length; i += per) {
     let s = 0;
     for (let k = i; k < i + per; k++) s += values[k];
-    const v = combine === 'rate' ? s / (windowMs / 1000) : combine === 'sum' ? s : combine === 'mean' ? s / per : values[i + per - 1];
+    const v =
+      combine === 'rate'
+        ? s / (windowMs / 1000)
+        : combine === 'sum'
+          ? s
+          : combine === 'mean'
+            ? s / per
+            : values[i + per - 1];
     points.push([startMs + (i + per) * 1000, v]);
   }
   return points;
@@ -58,7 +70,12 @@ export function signalSeries(
     .sort((a, b) => a - b)
     .map((x) => {
       const vs = byEnd.get(x) as number[];
-      const v = combine === 'max' ? Math.max(...vs) : combine === 'sum' ? vs.reduce((a, b) => a + b, 0) : vs.reduce((a, b) => a + b, 0) / vs.length;
+      const v =
+        combine === 'max'
+          ? Math.max(...vs)
+          : combine === 'sum'
+            ? vs.reduce((a, b) => a + b, 0)
+            : vs.reduce((a, b) => a + b, 0) / vs.length;
       return [x, v] as const;
     });
 }

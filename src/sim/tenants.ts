@@ -157,23 +157,12 @@ function finishTenants(
     p99Victims: {
       name: 'p99 latency, other tenants',
       unit: 'ms',
-      points: windowP99(
-        model.truth,
-        victimIndices,
-        start,
-        seconds,
-      ),
+      points: windowP99(model.truth, victimIndices, start, seconds),
     },
     p99VictimsRolling: {
       name: `p99 latency, other tenants, last ${TENANTS_ROLLING_WINDOWS * (WINDOW_MS / 1000)} s`,
       unit: 'ms',
-      points: windowP99(
-        model.truth,
-        victimIndices,
-        start,
-        seconds,
-        TENANTS_ROLLING_WINDOWS,
-      ),
+      points: windowP99(model.truth, victimIndices, start, seconds, TENANTS_ROLLING_WINDOWS),
     },
   };
   for (const name of names) {

@@ -97,7 +97,12 @@ export interface WorkersModel {
   readonly truth: WorkersTruth;
 }
 
-export function createWorkersModel(p: WorkersParams, startMs: number, seconds: number, rnd: { arrivals: RandomFn; costs: RandomFn; speeds: readonly number[] }): WorkersModel {
+export function createWorkersModel(
+  p: WorkersParams,
+  startMs: number,
+  seconds: number,
+  rnd: { arrivals: RandomFn; costs: RandomFn; speeds: readonly number[] },
+): WorkersModel {
   const meanCost = p.costMedianMs * Math.exp((p.costSigma * p.costSigma) / 2);
   const capacityPerSec = rnd.speeds.reduce((s, v) => s + (p.slots * v * 1000) / meanCost, 0);
   const baseRate = p.baseUtilization * capacityPerSec;
@@ -152,7 +157,9 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
   function startRun(w: Worker, q: Query, now: number): Running {
     const finish = now + q.service;
     const cutoff = q.arrival + w.timeoutMs;
-    return finish <= cutoff ? { q, start: now, end: finish, token: ++token, timedOut: false } : { q, start: now, end: cutoff, token: ++token, timedOut: true };
+    return finish <= cutoff
+      ? { q, start: now, end: finish, token: ++token, timedOut: false }
+      : { q, start: now, end: cutoff, token: ++token, timedOut: true };
   }
 
   function fill(wi: number, now: number): void {
@@ -178,7 +185,8 @@ export function createWorkersModel(p: WorkersParams, startMs: number, seconds: n
       truth.latencyAt.push(now);
       if (latency <= p.clientDeadlineMs) truth.good[sec(now)]++;
       else truth.late[sec(now)]++;
-      if (emitting) w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
+      if (emitting)
+        w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
     }
     fill(wi, now);
   }

@@ -15,8 +15,15 @@ import type { CanaryEffect } from '../codec/records';
 import { keepLast } from './track-record';
 import type { CanaryObservation, TrackRecordState, VerificationRole } from './types';
 
-export function addObservation(r: TrackRecordState, role: VerificationRole, obs: CanaryObservation, cap: number): TrackRecordState {
-  return role === 'treated' ? { ...r, treated: keepLast([...r.treated, obs], cap) } : { ...r, control: keepLast([...r.control, obs], cap) };
+export function addObservation(
+  r: TrackRecordState,
+  role: VerificationRole,
+  obs: CanaryObservation,
+  cap: number,
+): TrackRecordState {
+  return role === 'treated'
+    ? { ...r, treated: keepLast([...r.treated, obs], cap) }
+    : { ...r, control: keepLast([...r.control, obs], cap) };
 }
 
 function mean(xs: readonly number[]): number {

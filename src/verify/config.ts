@@ -55,7 +55,11 @@ const probeSchema = z
   .strict()
   .superRefine((p, ctx) => {
     if ((p.match === 'tag' || p.match === 'tag-or-source') && p.tag === null) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tag'], message: `match '${p.match}' needs the tag that names the target, e.g. tag: tenant` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['tag'],
+        message: `match '${p.match}' needs the tag that names the target, e.g. tag: tenant`,
+      });
     }
   });
 
@@ -70,8 +74,22 @@ export type SignalRef = z.output<typeof signalRefSchema>;
  */
 export const DEFAULT_PROBES: Readonly<Record<CommandFamily, readonly ProbeInput[]>> = {
   query_timeout: [
-    { signal: 'queue.depth:mean', metric: 'queue.depth', stat: 'mean', combine: 'worst', match: 'source', healthyMax: 50 },
-    { signal: 'query.latency_ms:p99', metric: 'query.latency_ms', stat: 'p99', combine: 'worst', match: 'source', healthyMax: 1000 },
+    {
+      signal: 'queue.depth:mean',
+      metric: 'queue.depth',
+      stat: 'mean',
+      combine: 'worst',
+      match: 'source',
+      healthyMax: 50,
+    },
+    {
+      signal: 'query.latency_ms:p99',
+      metric: 'query.latency_ms',
+      stat: 'p99',
+      combine: 'worst',
+      match: 'source',
+      healthyMax: 1000,
+    },
     { signal: 'inflight:mean', metric: 'inflight', stat: 'mean', combine: 'worst', match: 'source' },
   ],
   retry_policy: [
@@ -85,7 +103,14 @@ export const DEFAULT_PROBES: Readonly<Record<CommandFamily, readonly ProbeInput[
       tag: 'service',
       healthyMax: 0.2,
     },
-    { signal: 'requests:ratePerSec', metric: 'requests', stat: 'ratePerSec', combine: 'total', match: 'tag-or-source', tag: 'service' },
+    {
+      signal: 'requests:ratePerSec',
+      metric: 'requests',
+      stat: 'ratePerSec',
+      combine: 'total',
+      match: 'tag-or-source',
+      tag: 'service',
+    },
   ],
   quota: [
     {
@@ -98,7 +123,15 @@ export const DEFAULT_PROBES: Readonly<Record<CommandFamily, readonly ProbeInput[
       match: 'global',
       healthyMax: 0.85,
     },
-    { signal: 'tenant.bytes_in:ratePerSec', metric: 'tenant.bytes_in', stat: 'ratePerSec', combine: 'total', scope: 'tenant', match: 'tag', tag: 'tenant' },
+    {
+      signal: 'tenant.bytes_in:ratePerSec',
+      metric: 'tenant.bytes_in',
+      stat: 'ratePerSec',
+      combine: 'total',
+      scope: 'tenant',
+      match: 'tag',
+      tag: 'tenant',
+    },
   ],
 };
 
@@ -114,7 +147,11 @@ const familySchema = (family: CommandFamily) =>
         .superRefine((ps, ctx) => {
           const names = ps.map((p) => p.signal);
           const dup = names.find((n, i) => names.indexOf(n) !== i);
-          if (dup !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `probe signal '${dup}' appears twice; give each probe a distinct name` });
+          if (dup !== undefined)
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `probe signal '${dup}' appears twice; give each probe a distinct name`,
+            });
         }),
     })
     .strict()

@@ -50,15 +50,35 @@ function canaryTrack(config: VerifierConfig, v: PendingVerification, j: Judgemen
 function judged(f: Finished, x: number): Judgement {
   const j = judge(f.v, x);
   if (!f.evicted) return j;
-  return { ...j, verdict: 'inconclusive', primary: null, change: null, timeToRecoveryMs: null, reason: 'inconclusive: dropped before the end of its verification window (more than maxPending verifications in flight)' };
+  return {
+    ...j,
+    verdict: 'inconclusive',
+    primary: null,
+    change: null,
+    timeToRecoveryMs: null,
+    reason:
+      'inconclusive: dropped before the end of its verification window (more than maxPending verifications in flight)',
+  };
 }
 
-export function finish(records: Record<string, TrackRecordState>, list: readonly Finished[], config: VerifierConfig, observedWindowMs: number | null): FinishResult {
+export function finish(
+  records: Record<string, TrackRecordState>,
+  list: readonly Finished[],
+  config: VerifierConfig,
+  observedWindowMs: number | null,
+): FinishResult {
   const x = config.threshold;
   const out: Record<string, TrackRecordState> = { ...records };
-  const recordFor = (v: PendingVerification, at: number) => out[recordKey(v.policy, v.policyVersion)] ?? emptyRecord(v.policy, v.policyVersion, at);
+  const recordFor = (v: PendingVerification, at: number) =>
+    out[recordKey(v.policy, v.policyVersion)] ?? emptyRecord(v.policy, v.policyVersion, at);
   const items = [...list]
-    .sort((a, b) => cmp(a.v.policy, b.v.policy) || cmp(a.v.target, b.v.target) || cmp(a.v.type, b.v.type) || cmp(a.v.commandId, b.v.commandId))
+    .sort(
+      (a, b) =>
+        cmp(a.v.policy, b.v.policy) ||
+        cmp(a.v.target, b.v.target) ||
+        cmp(a.v.type, b.v.type) ||
+        cmp(a.v.commandId, b.v.commandId),
+    )
     .map((f) => ({ f, j: judged(f, x) }));
 
   // 1. Canary observations first, so that treated and control decided together see each other.
@@ -71,7 +91,10 @@ export function finish(records: Record<string, TrackRecordState>, list: readonly
     canarySignal.set(f, t.signal);
     const obs = { target: v.target, signal: t.signal, issuedAt: v.issuedAt, change: relativeChange(t.before, t.after) };
     const r = recordFor(v, f.at);
-    out[recordKey(v.policy, v.policyVersion)] = { ...addObservation(r, v.role, obs, config.canary.maxObservations), updatedAt: Math.max(r.updatedAt, f.at) };
+    out[recordKey(v.policy, v.policyVersion)] = {
+      ...addObservation(r, v.role, obs, config.canary.maxObservations),
+      updatedAt: Math.max(r.updatedAt, f.at),
+    };
   }
 
   // 2. Track records, reverts and outcomes, in output order (each snapshot counts its own outcome).
@@ -82,7 +105,12 @@ export function finish(records: Record<string, TrackRecordState>, list: readonly
     const { v } = f;
     const key = recordKey(v.policy, v.policyVersion);
     let proposal: RevertProposal | null = null;
-    if (v.role === 'treated' && j.verdict === 'worsened' && v.revertedAt === null && !revertedNow.has(interventionKey(v))) {
+    if (
+      v.role === 'treated' &&
+      j.verdict === 'worsened' &&
+      v.revertedAt === null &&
+      !revertedNow.has(interventionKey(v))
+    ) {
       proposal = revertProposal(v, j, f.at, v.windowMs > 0 ? v.windowMs : (observedWindowMs ?? 0), x);
       revertedNow.add(interventionKey(v));
       reverts.push(proposal);
@@ -95,7 +123,10 @@ export function finish(records: Record<string, TrackRecordState>, list: readonly
     if (v.role === 'control' && !config.controlOutcomes) continue;
     const signal = canarySignal.get(f);
     const matchMs = (config.canary.matchWindows ?? config.windows) * v.windowMs;
-    const effect: CanaryEffect | null = v.role === 'treated' && v.mode === 'canary' && signal !== undefined ? canaryEffect(record, signal, v.issuedAt, matchMs) : null;
+    const effect: CanaryEffect | null =
+      v.role === 'treated' && v.mode === 'canary' && signal !== undefined
+        ? canaryEffect(record, signal, v.issuedAt, matchMs)
+        : null;
     const notes = [
       v.revertedAt !== null ? `; the intervention was reverted at ${v.revertedAt}` : '',
       proposal !== null ? '; revert proposed' : '',

@@ -50,7 +50,12 @@ function track(probe: Probe, cmd: Command): ProbeTrack {
 }
 
 /** A new verification for a tightening `.set` command. */
-export function startVerification(cmd: Command, role: VerificationRole, config: VerifierConfig, observedWindowMs: number | null): PendingVerification {
+export function startVerification(
+  cmd: Command,
+  role: VerificationRole,
+  config: VerifierConfig,
+  observedWindowMs: number | null,
+): PendingVerification {
   const family = familyOf(cmd.type);
   const fam = config.families[family];
   const own = cmd.windowEnd - cmd.windowStart;
@@ -95,20 +100,33 @@ export function endedBy(v: PendingVerification, revert: Command, role: Verificat
  * "before" (replacing the evidence value, so before and after are computed alike); inside
  * (issuedAt, endAt] it is a verification sample. Old or repeated windows change nothing.
  */
-export function observe(v: PendingVerification, index: SignalIndex, eventTime: number, probes: readonly Probe[], x: number): PendingVerification {
+export function observe(
+  v: PendingVerification,
+  index: SignalIndex,
+  eventTime: number,
+  probes: readonly Probe[],
+  x: number,
+): PendingVerification {
   const baseline = eventTime <= v.issuedAt;
   if (!baseline && eventTime > v.endAt) return v;
   let changed = false;
   const tracks = v.probes.map((t) => {
     const probe = probes.find((p) => p.signal === t.signal);
     if (probe === undefined) return t; // the probe left the config since: keep what was recorded
-    if (baseline ? t.beforeAt !== null && eventTime < t.beforeAt : t.afterAt !== null && eventTime <= t.afterAt) return t;
+    if (baseline ? t.beforeAt !== null && eventTime < t.beforeAt : t.afterAt !== null && eventTime <= t.afterAt)
+      return t;
     const value = index.value(probe, v.target);
     if (value === null) return t;
     changed = true;
     if (baseline) return { ...t, before: value, beforeAt: eventTime };
     const healthy = t.firstHealthyAt === null && isHealthy(t, value, x) === true;
-    return { ...t, after: value, afterAt: eventTime, samples: t.samples + 1, firstHealthyAt: healthy ? eventTime : t.firstHealthyAt };
+    return {
+      ...t,
+      after: value,
+      afterAt: eventTime,
+      samples: t.samples + 1,
+      firstHealthyAt: healthy ? eventTime : t.firstHealthyAt,
+    };
   });
   return changed ? { ...v, probes: tracks } : v;
 }

@@ -12,14 +12,23 @@ import type { Judgement } from './verdict';
 import type { PendingVerification, RevertProposal } from './types';
 
 /** The proposal for a worsened verification, decided at `eventTime` (a window end). */
-export function revertProposal(v: PendingVerification, j: Judgement, eventTime: number, windowMs: number, x: number): RevertProposal {
+export function revertProposal(
+  v: PendingVerification,
+  j: Judgement,
+  eventTime: number,
+  windowMs: number,
+  x: number,
+): RevertProposal {
   const p = j.primary;
   const evidence =
     p === null || p.before === null || p.after === null
       ? []
       : [{ signal: p.signal, value: p.after, threshold: p.before * (1 + x), comparison: '>=' as const }];
   const change = j.change === null ? '' : ` (${j.change >= 0 ? '+' : ''}${fmt(j.change * 100)}%)`;
-  const what = p === null || p.before === null || p.after === null ? '' : ` ${p.signal} ${fmt(p.before)} → ${fmt(p.after)}${change}`;
+  const what =
+    p === null || p.before === null || p.after === null
+      ? ''
+      : ` ${p.signal} ${fmt(p.before)} → ${fmt(p.after)}${change}`;
   return {
     policy: v.policy,
     policyVersion: v.policyVersion,

@@ -49,7 +49,12 @@ export function successRate(r: Pick<TrackRecordState, 'improved' | 'worsened' | 
 }
 
 export function snapshot(r: TrackRecordState): TrackRecordSnapshot {
-  return { actions: r.actions, successRate: successRate(r), medianTimeToRecoveryMs: median(r.recoveries), reverts: r.reverts };
+  return {
+    actions: r.actions,
+    successRate: successRate(r),
+    medianTimeToRecoveryMs: median(r.recoveries),
+    reverts: r.reverts,
+  };
 }
 
 /** The record after one more verified action; a time to recovery enters the median only for improved outcomes. */
@@ -61,8 +66,14 @@ export function countOutcome(
   at: number,
   reservoir: number,
 ): TrackRecordState {
-  const next: TrackRecordState = { ...r, actions: r.actions + 1, [verdict]: r[verdict] + 1, updatedAt: Math.max(r.updatedAt, at) };
-  if (verdict === 'improved' && timeToRecoveryMs !== null) next.recoveries = keepLast([...r.recoveries, timeToRecoveryMs], reservoir);
+  const next: TrackRecordState = {
+    ...r,
+    actions: r.actions + 1,
+    [verdict]: r[verdict] + 1,
+    updatedAt: Math.max(r.updatedAt, at),
+  };
+  if (verdict === 'improved' && timeToRecoveryMs !== null)
+    next.recoveries = keepLast([...r.recoveries, timeToRecoveryMs], reservoir);
   if (reverted) next.reverts = r.reverts + 1;
   return next;
 }

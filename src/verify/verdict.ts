@@ -67,7 +67,8 @@ export interface Judgement {
   reason: string;
 }
 
-const usable = (t: ProbeTrack): t is ProbeTrack & { before: number; after: number } => t.before !== null && t.after !== null;
+const usable = (t: ProbeTrack): t is ProbeTrack & { before: number; after: number } =>
+  t.before !== null && t.after !== null;
 
 /** The key signal to judge by: the first probe the command's evidence names, else the first with data. */
 export function primaryTrack(v: PendingVerification): ProbeTrack | null {
@@ -84,9 +85,17 @@ export function judge(v: PendingVerification, x: number): Judgement {
   const signals = v.probes.filter(usable).map((t) => ({ signal: t.signal, before: t.before, after: t.after }));
   const primary = primaryTrack(v);
   if (primary === null || primary.before === null || primary.after === null) {
-    const why =
-      v.probes.some((t) => t.before !== null) ? 'no value of any key signal in the verification window' : 'no value of any key signal before the command';
-    return { verdict: 'inconclusive', primary: null, change: null, timeToRecoveryMs: null, signals, reason: `inconclusive: ${why} (${v.probes.map((t) => t.signal).join(', ')})` };
+    const why = v.probes.some((t) => t.before !== null)
+      ? 'no value of any key signal in the verification window'
+      : 'no value of any key signal before the command';
+    return {
+      verdict: 'inconclusive',
+      primary: null,
+      change: null,
+      timeToRecoveryMs: null,
+      signals,
+      reason: `inconclusive: ${why} (${v.probes.map((t) => t.signal).join(', ')})`,
+    };
   }
   const { before, after } = primary;
   const change = relativeChange(before, after);

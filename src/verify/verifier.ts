@@ -46,7 +46,10 @@ export function createVerifier(input: VerifierConfigInput = {}): Verifier {
     const action = commandAction(cmd, hints);
     if (action === 'revert') {
       if (!state.pending.some((v) => endedBy(v, cmd, role))) return noOutputs(state);
-      return noOutputs({ ...state, pending: state.pending.map((v) => (endedBy(v, cmd, role) ? cutAt(v, cmd.issuedAt) : v)) });
+      return noOutputs({
+        ...state,
+        pending: state.pending.map((v) => (endedBy(v, cmd, role) ? cutAt(v, cmd.issuedAt) : v)),
+      });
     }
     // Relaxes and renewals continue an intervention that is already being verified.
     if (action !== 'set' || state.pending.some((v) => v.commandId === cmd.id)) return noOutputs(state);
@@ -66,7 +69,11 @@ export function createVerifier(input: VerifierConfigInput = {}): Verifier {
 
   function onWindow(state: VerifierState, signals: readonly WindowSignal[], eventTime: number): VerifierOutput {
     if (!Number.isFinite(eventTime)) {
-      throw new InputError('INVALID_FIELD', `verifier.onWindow: eventTime must be a finite epoch-ms number, got ${String(eventTime)}`, { field: 'eventTime' });
+      throw new InputError(
+        'INVALID_FIELD',
+        `verifier.onWindow: eventTime must be a finite epoch-ms number, got ${String(eventTime)}`,
+        { field: 'eventTime' },
+      );
     }
     let windowMs = state.windowMs;
     for (const s of signals) {
@@ -91,9 +98,22 @@ export function createVerifier(input: VerifierConfigInput = {}): Verifier {
     const r = finish(state.records, done, config, windowMs);
     // A proposed revert ends every other enforced verification of the same intervention:
     // they are judged on what they saw so far and never propose a second revert.
-    const reverted = new Set(r.reverts.map((p) => interventionKey({ policy: p.policy, target: p.target, family: familyOf(p.type) })));
-    const pending = reverted.size === 0 ? keep : keep.map((v) => (v.role === 'treated' && reverted.has(interventionKey(v)) && v.issuedAt <= eventTime ? cutAt(v, eventTime) : v));
-    return { state: { ...state, windowMs, lastEventTime, pending, records: r.records }, outcomes: r.outcomes, reverts: r.reverts };
+    const reverted = new Set(
+      r.reverts.map((p) => interventionKey({ policy: p.policy, target: p.target, family: familyOf(p.type) })),
+    );
+    const pending =
+      reverted.size === 0
+        ? keep
+        : keep.map((v) =>
+            v.role === 'treated' && reverted.has(interventionKey(v)) && v.issuedAt <= eventTime
+              ? cutAt(v, eventTime)
+              : v,
+          );
+    return {
+      state: { ...state, windowMs, lastEventTime, pending, records: r.records },
+      outcomes: r.outcomes,
+      reverts: r.reverts,
+    };
   }
 
   return { config, init, onCommand, onWindow };

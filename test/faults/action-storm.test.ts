@@ -31,7 +31,11 @@ function storm(): Message[] {
   for (let tick = 0; tick < SECONDS * 10; tick++) {
     for (let w = 0; w < WORKERS; w++) {
       const source = `worker-${w}`;
-      out.push({ key: source, partition: w % P, value: encodeTelemetryJson({ ts: T0 + tick * 100, source, metric: 'queue.depth', value: 120, tags: {} }) });
+      out.push({
+        key: source,
+        partition: w % P,
+        value: encodeTelemetryJson({ ts: T0 + tick * 100, source, metric: 'queue.depth', value: 120, tags: {} }),
+      });
     }
   }
   return out;

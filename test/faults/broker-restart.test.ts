@@ -12,7 +12,17 @@ import { loadConfig } from '../../src/ops/config';
 import { restartInstance } from '../helpers/instance';
 import { randomName, waitFor } from '../helpers/kafka';
 import { runCli } from '../helpers/cli';
-import { faultRegistry, caughtUp, finalAccounting, handledSoFar, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import {
+  faultRegistry,
+  caughtUp,
+  finalAccounting,
+  handledSoFar,
+  logLines,
+  startCliProcessor,
+  stopChild,
+  topicNames,
+  writeFaultConfig,
+} from './lib/cli';
 import { followResults, recordingExecutor, type RecordingExecutor } from './lib/executor';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
@@ -41,7 +51,10 @@ test('a broker stopped and then killed mid-stream: the processor and the executo
   const config = loadConfig({ file });
   await createProcessorTopics(fx.inst, config.topics);
 
-  const input = [...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100 }), ...endMarkers(P, T0 + 3_600_000)];
+  const input = [
+    ...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100 }),
+    ...endMarkers(P, T0 + 3_600_000),
+  ];
   const parts = [input.slice(0, 14_000), input.slice(14_000, 24_000), input.slice(24_000)];
 
   const log = join(dir, `${prefix}.log`);
@@ -53,25 +66,45 @@ test('a broker stopped and then killed mid-stream: the processor and the executo
   results = await followResults(fx.inst, topics.actionResults);
   // Fault 1: a clean broker stop while the processor works through a backlog.
   await produceOrdered(fx.inst, topics.telemetry, parts[0]);
-  expect(await waitFor(async () => (await handledSoFar(fx.inst, groupId, topics.telemetry)) > 2_000, 60_000, 50)).toBe(true);
+  expect(await waitFor(async () => (await handledSoFar(fx.inst, groupId, topics.telemetry)) > 2_000, 60_000, 50)).toBe(
+    true,
+  );
   await restartInstance(name, { downMs: 3_000 });
 
   // Fault 2: the broker crashes (SIGKILL) and recovers its log.
   await produceOrdered(fx.inst, topics.telemetry, parts[1]);
-  expect(await waitFor(async () => (await handledSoFar(fx.inst, groupId, topics.telemetry)) > 16_000, 60_000, 50)).toBe(true);
+  expect(await waitFor(async () => (await handledSoFar(fx.inst, groupId, topics.telemetry)) > 16_000, 60_000, 50)).toBe(
+    true,
+  );
   await restartInstance(name, { kill: true, downMs: 3_000 });
 
   await produceOrdered(fx.inst, topics.telemetry, parts[2]);
   expect(await waitFor(() => caughtUp(fx.inst, groupId, topics.telemetry), 180_000, 500)).toBe(true);
   // The control plane survived the outages too: an operator's kill switch is applied within seconds.
-  const killed = await runCli(['control', 'kill', '--reason', 'fault test', '--config', file, '--brokers', fx.inst.brokers.join(','), '--registry', faultRegistry()]);
+  const killed = await runCli([
+    'control',
+    'kill',
+    '--reason',
+    'fault test',
+    '--config',
+    file,
+    '--brokers',
+    fx.inst.brokers.join(','),
+    '--registry',
+    faultRegistry(),
+  ]);
   expect(killed.code).toBe(0);
   const killedInState = async (): Promise<boolean> => {
-    const snapshots = (await readAll(fx.inst, topics.state)).filter((m) => m.key?.toString().startsWith(`decisions/${groupId}`) === true);
+    const snapshots = (await readAll(fx.inst, topics.state)).filter(
+      (m) => m.key?.toString().startsWith(`decisions/${groupId}`) === true,
+    );
     const last = snapshots.at(-1)?.value?.toString('utf8');
     if (last === undefined) return false;
     // The policies' state, alone or under `engine` next to the verifier's.
-    const state = JSON.parse(last) as { guard?: { control: { killed: boolean } }; engine?: { guard: { control: { killed: boolean } } } };
+    const state = JSON.parse(last) as {
+      guard?: { control: { killed: boolean } };
+      engine?: { guard: { control: { killed: boolean } } };
+    };
     return (state.guard ?? state.engine?.guard)?.control.killed === true;
   };
   expect(await waitFor(killedInState, 30_000, 1_000)).toBe(true);
@@ -79,7 +112,12 @@ test('a broker stopped and then killed mid-stream: the processor and the executo
   expect(proc.exitCode).toBeNull();
   expect(await stopChild(proc, 'SIGTERM')).toBe(0);
 
-  const figures = await expectSameAsUninterrupted('broker-restart', fx.inst, topics, config, { records: input.length, partitions: P, endMarkers: P, killSwitch: true });
+  const figures = await expectSameAsUninterrupted('broker-restart', fx.inst, topics, config, {
+    records: input.length,
+    partitions: P,
+    endMarkers: P,
+    killSwitch: true,
+  });
 
   // The processor's own counters (one process throughout): the identity holds, records re-read
   // to rebuild windows after each outage were not counted twice, and every record was either
@@ -100,7 +138,13 @@ test('a broker stopped and then killed mid-stream: the processor and the executo
   expect(new Set(applied).size).toBe(applied.length);
   expect(results.results.filter((r) => r.status === 'duplicate' || r.status === 'failed')).toEqual([]);
   const { commandIds: _ids, ...rest } = figures;
-  reportFigures('broker-restart', { brokerOutages: 2, ...rest, applied: applied.length, appliedTwice: applied.length - new Set(applied).size, processorCounters: acc });
+  reportFigures('broker-restart', {
+    brokerOutages: 2,
+    ...rest,
+    applied: applied.length,
+    appliedTwice: applied.length - new Set(applied).size,
+    processorCounters: acc,
+  });
 });
 
 test('the executor rode through the same outages: every command handled, each applied once', async () => {
@@ -109,7 +153,14 @@ test('the executor rode through the same outages: every command handled, each ap
   // a second on a quiet 2-core machine (it is still catching up ~20 s after the first test
   // ends), under 2 a second on a loaded one — so liveness gets three minutes, not one.
   await waitFor(() => exec!.calls.length >= commands && results!.results.length >= commands, 180_000);
-  expect({ applyCalls: exec!.calls.length, results: results!.results.length }).toEqual({ applyCalls: commands, results: commands });
+  expect({ applyCalls: exec!.calls.length, results: results!.results.length }).toEqual({
+    applyCalls: commands,
+    results: commands,
+  });
   expect(results!.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length).toBe(commands);
-  reportFigures('broker-restart-executor', { commands, applied: exec!.calls.length, appliedTwice: exec!.calls.length - new Set(exec!.calls.map((c) => c.id)).size });
+  reportFigures('broker-restart-executor', {
+    commands,
+    applied: exec!.calls.length,
+    appliedTwice: exec!.calls.length - new Set(exec!.calls.map((c) => c.id)).size,
+  });
 });

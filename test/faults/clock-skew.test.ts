@@ -68,11 +68,20 @@ function second(s: number, sc: Scenario): Message[] {
   for (let tick = 0; tick < 10; tick++) {
     const ts = T0 + s * 1000 + tick * 100;
     for (let w = 0; w < 6; w++) {
-      out.push({ key: `worker-${w}`, partition: w % 3, value: encodeTelemetryJson({ ts, source: `worker-${w}`, metric: 'queue.depth', value: w + tick, tags: {} }) });
+      out.push({
+        key: `worker-${w}`,
+        partition: w % 3,
+        value: encodeTelemetryJson({ ts, source: `worker-${w}`, metric: 'queue.depth', value: w + tick, tags: {} }),
+      });
     }
     const skewed = s >= SKEW_FROM ? ts + sc.skewMs : ts;
     // Its client stamps CreateTime with the same wrong clock; the broker overrides it.
-    out.push({ key: 'x', partition: sc.partition, timestamp: String(skewed), value: encodeTelemetryJson({ ts: skewed, source: 'x', metric: 'queue.depth', value: 1, tags: {} }) });
+    out.push({
+      key: 'x',
+      partition: sc.partition,
+      timestamp: String(skewed),
+      value: encodeTelemetryJson({ ts: skewed, source: 'x', metric: 'queue.depth', value: 1, tags: {} }),
+    });
   }
   return out;
 }
@@ -106,7 +115,9 @@ async function live(sc: Scenario): Promise<Outcome> {
   expect(refused.every((m) => m.key?.toString() === 'x')).toBe(true);
   expect(dlq.length - refused.length).toBe(c.late);
   const codec = createRecordCodec('signal');
-  const signals = (await readAll(fx.inst, p.topics.signals)).map((m) => codec.decodeJson(m.value!)).filter((s) => s.scope === 'series' && !s.partial);
+  const signals = (await readAll(fx.inst, p.topics.signals))
+    .map((m) => codec.decodeJson(m.value!))
+    .filter((s) => s.scope === 'series' && !s.partial);
   const lateX = dlq.filter((m) => m.key?.toString() === 'x' && header(m, DLQ_HEADERS.code) === 'LATE').length;
   return {
     consumed: c.consumed,
@@ -116,7 +127,10 @@ async function live(sc: Scenario): Promise<Outcome> {
     skewedLate: lateX,
     skewedRefused: refused.length,
     normalRecords: SECONDS * 60,
-    normalSignals: signals.filter((s) => s.source !== 'x').map((s) => JSON.stringify(s)).sort(),
+    normalSignals: signals
+      .filter((s) => s.source !== 'x')
+      .map((s) => JSON.stringify(s))
+      .sort(),
     skewedSignals: signals.filter((s) => s.source === 'x').length,
     watermark,
   };
@@ -166,7 +180,16 @@ test('a producer an hour behind or ahead: no stall, and no one else harmed; with
   expect(aheadUnbounded.skewedRefused).toBe(0);
   expect(aheadUnbounded.normalLate).toBeGreaterThan((SECONDS - SKEW_FROM - 2) * 60);
 
-  const fig = (o: Outcome) => ({ normalLate: o.normalLate, normalRecords: o.normalRecords, skewedLate: o.skewedLate, skewedRefused: o.skewedRefused, skewedRecords, normalSignals: o.normalSignals.length, consumed: o.consumed, produced: o.produced });
+  const fig = (o: Outcome) => ({
+    normalLate: o.normalLate,
+    normalRecords: o.normalRecords,
+    skewedLate: o.skewedLate,
+    skewedRefused: o.skewedRefused,
+    skewedRecords,
+    normalSignals: o.normalSignals.length,
+    consumed: o.consumed,
+    produced: o.produced,
+  });
   reportFigures('clock-skew', {
     baseline: fig(baseline),
     behindShared: fig(behind),

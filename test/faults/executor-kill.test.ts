@@ -22,13 +22,21 @@ import { useFaultBroker } from './lib/fixture';
 // The executor runs in this node process itself, with tsx as a loader: the tsx CLI would run it
 // in a grandchild that SIGKILL never reaches (it kept applying commands as an orphan).
 const TSX_DIST = resolve(__dirname, '..', '..', 'node_modules', 'tsx', 'dist');
-const TSX_ARGS = ['--require', join(TSX_DIST, 'preflight.cjs'), '--import', pathToFileURL(join(TSX_DIST, 'loader.mjs')).href];
+const TSX_ARGS = [
+  '--require',
+  join(TSX_DIST, 'preflight.cjs'),
+  '--import',
+  pathToFileURL(join(TSX_DIST, 'loader.mjs')).href,
+];
 const CHILD = resolve(__dirname, 'fixtures', 'executor-child.ts');
 const fx = useFaultBroker('execkill');
 const { dir, children } = fx;
 
 function startExecutor(env: Record<string, string>, log: string): ChildProcess {
-  const child = spawn(process.execPath, [...TSX_ARGS, CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...TSX_ARGS, CHILD], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
@@ -47,8 +55,14 @@ test('an executor SIGKILLed mid-apply applies that command at most once after th
   ]);
   const calls = join(dir, 'calls.txt');
   writeFileSync(calls, '');
-  const applies = (id: string): number => readFileSync(calls, 'utf8').split('\n').filter((l) => l.endsWith(` apply ${id}`)).length;
-  const ready = (): number => readFileSync(calls, 'utf8').split('\n').filter((l) => l.endsWith(' ready')).length;
+  const applies = (id: string): number =>
+    readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter((l) => l.endsWith(` apply ${id}`)).length;
+  const ready = (): number =>
+    readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter((l) => l.endsWith(' ready')).length;
   const first = signedCommand({ target: 'worker-1' });
   const interrupted = signedCommand({ target: 'worker-2', params: { timeoutMs: 900 } });
   const after = signedCommand({ target: 'worker-3' });
@@ -83,7 +97,12 @@ test('an executor SIGKILLed mid-apply applies that command at most once after th
     expect(applies(interrupted.id)).toBe(1);
     expect(applies(first.id)).toBe(1);
     expect(await stopChild(b, 'SIGTERM')).toBe(0);
-    reportFigures('executor-kill', { sigkillsMidApply: 1, commands: 3, appliesOfInterrupted: applies(interrupted.id), results: followed.results.length });
+    reportFigures('executor-kill', {
+      sigkillsMidApply: 1,
+      commands: 3,
+      appliesOfInterrupted: applies(interrupted.id),
+      results: followed.results.length,
+    });
   } finally {
     await followed.stop();
   }

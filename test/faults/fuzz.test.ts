@@ -32,7 +32,22 @@ fx.cleanups.push(async () => {
 const anyValue = fc.oneof(
   fc.integer(),
   fc.double(),
-  fc.constantFrom(0, -1, 1e308, -1e308, Number.MAX_SAFE_INTEGER, Infinity, -Infinity, 'NaN', 'Infinity', '', null, true, [], {}),
+  fc.constantFrom(
+    0,
+    -1,
+    1e308,
+    -1e308,
+    Number.MAX_SAFE_INTEGER,
+    Infinity,
+    -Infinity,
+    'NaN',
+    'Infinity',
+    '',
+    null,
+    true,
+    [],
+    {},
+  ),
   fc.string({ maxLength: 40 }),
   fc.array(fc.integer(), { maxLength: 3 }),
 );
@@ -82,7 +97,8 @@ test('100 000 random byte strings and 100 000 random JSON objects: no crash, eve
   const dlq = await readAll(fx.inst, prepared.topics.dlq);
   expect(dlq.length).toBe(c.deadLettered + c.late);
   const codes = new Map<string, number>();
-  for (const m of dlq) codes.set(header(m, DLQ_HEADERS.code) ?? '', (codes.get(header(m, DLQ_HEADERS.code) ?? '') ?? 0) + 1);
+  for (const m of dlq)
+    codes.set(header(m, DLQ_HEADERS.code) ?? '', (codes.get(header(m, DLQ_HEADERS.code) ?? '') ?? 0) + 1);
   expect(codes.has('')).toBe(false);
   expect(codes.get('LATE') ?? 0).toBe(c.late);
   reportFigures('fuzz', {

@@ -8,7 +8,15 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../src/ops/config';
 import { randomName, waitFor } from '../helpers/kafka';
-import { caughtUp, handledSoFar, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import {
+  caughtUp,
+  handledSoFar,
+  logLines,
+  startCliProcessor,
+  stopChild,
+  topicNames,
+  writeFaultConfig,
+} from './lib/cli';
 import { useFaultBroker } from './lib/fixture';
 import { createProcessorTopics, produceOrdered } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
@@ -19,16 +27,23 @@ const P = 3;
 const fx = useFaultBroker('handover');
 const { dir, children } = fx;
 
-const said = (log: string, msg: RegExp): boolean => logLines(log).some((l) => typeof l.msg === 'string' && msg.test(l.msg));
+const said = (log: string, msg: RegExp): boolean =>
+  logLines(log).some((l) => typeof l.msg === 'string' && msg.test(l.msg));
 
 test('1 → 2 → 1 → 2 → 1 processes in one group: one works, the other stands by and takes over; the outputs of one uninterrupted process', async () => {
   const prefix = randomName('ho');
   const topics = topicNames(prefix);
-  const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, { partitions: P, extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition: 65_536 } } });
+  const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, {
+    partitions: P,
+    extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition: 65_536 } },
+  });
   const groupId = (raw.kafka as { groupId: string }).groupId;
   const config = loadConfig({ file });
   await createProcessorTopics(fx.inst, config.topics);
-  const input = [...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed: 23 }), ...endMarkers(P, T0 + 3_600_000)];
+  const input = [
+    ...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed: 23 }),
+    ...endMarkers(P, T0 + 3_600_000),
+  ];
   const parts = [input.slice(0, 12_000), input.slice(12_000, 24_000), input.slice(24_000)];
 
   const logA = join(dir, `${prefix}-a.log`);
@@ -71,7 +86,11 @@ test('1 → 2 → 1 → 2 → 1 processes in one group: one works, the other sta
 
   // Never were partitions split between the two.
   for (const log of [logA, logB]) expect(said(log, /^holding/)).toBe(false);
-  const figures = await expectSameAsUninterrupted('handover', fx.inst, topics, config, { records: input.length, partitions: P, endMarkers: P });
+  const figures = await expectSameAsUninterrupted('handover', fx.inst, topics, config, {
+    records: input.length,
+    partitions: P,
+    endMarkers: P,
+  });
   const { commandIds: _ids, ...rest } = figures;
   reportFigures('handover', { handovers: 2, processesAtMost: 2, handledAtHandover: handled, ...rest });
 });

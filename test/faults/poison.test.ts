@@ -25,7 +25,10 @@ const fx = useFaultBroker('poison');
 const { running } = fx;
 
 /** Starts a runner on a produced backlog; resolves with its records/s once it has consumed `total`. */
-async function drain(p: Omit<InProcess, 'runner'>, total: number): Promise<{ run: InProcess; perSec: number; good: number }> {
+async function drain(
+  p: Omit<InProcess, 'runner'>,
+  total: number,
+): Promise<{ run: InProcess; perSec: number; good: number }> {
   const run = await startInProcess(p);
   running.push(run);
   // From the first committed batch to the last: the group join is not part of the throughput.

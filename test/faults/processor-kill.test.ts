@@ -16,7 +16,16 @@ import { registerSchema, subjectFor } from '../../src/codec';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { loadConfig } from '../../src/ops/config';
 import { randomName, waitFor } from '../helpers/kafka';
-import { RELATIVE_TIMEOUT_POLICY, TIMEOUT_POLICY, caughtUp, handledSoFar, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import {
+  RELATIVE_TIMEOUT_POLICY,
+  TIMEOUT_POLICY,
+  caughtUp,
+  handledSoFar,
+  startCliProcessor,
+  stopChild,
+  topicNames,
+  writeFaultConfig,
+} from './lib/cli';
 import { followResults, recordingExecutor } from './lib/executor';
 import { createProcessorTopics, faultKafka, produceOrdered, readAll } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
@@ -40,21 +49,36 @@ async function groupEmpty(groupId: string): Promise<boolean> {
   }
 }
 
-async function killAndRestart(label: string, waitForEmptyGroup: boolean, seed: number, maxBytesPerPartition = 65_536): Promise<void> {
+async function killAndRestart(
+  label: string,
+  waitForEmptyGroup: boolean,
+  seed: number,
+  maxBytesPerPartition = 65_536,
+): Promise<void> {
   const prefix = randomName(label);
   const topics = topicNames(prefix);
   // Small fetches by default: many batches and transactions, so that each kill lands mid-stream.
   // Both triggers: absolute, and relative to each worker's baseline (which must cross each kill in the snapshot).
   const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, {
     partitions: P,
-    extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition }, policies: [TIMEOUT_POLICY, RELATIVE_TIMEOUT_POLICY] },
+    extra: {
+      runner: { logIntervalMs: 1000, maxBytesPerPartition },
+      policies: [TIMEOUT_POLICY, RELATIVE_TIMEOUT_POLICY],
+    },
   });
   const groupId = (raw.kafka as { groupId: string }).groupId;
   const config = loadConfig({ file });
   await createProcessorTopics(fx.inst, config.topics);
   // Half the telemetry as Avro, its schema registered in the shared Schema Registry the processor reads.
-  const schemaId = await registerSchema(createRegistryResolver(config.registry), 'telemetry', subjectFor(topics.telemetry));
-  const input = [...halfAvro(fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed }), schemaId), ...endMarkers(P, T0 + 3_600_000)];
+  const schemaId = await registerSchema(
+    createRegistryResolver(config.registry),
+    'telemetry',
+    subjectFor(topics.telemetry),
+  );
+  const input = [
+    ...halfAvro(fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed }), schemaId),
+    ...endMarkers(P, T0 + 3_600_000),
+  ];
   await produceOrdered(fx.inst, topics.telemetry, input);
 
   const exec = recordingExecutor(fx.inst, { actions: topics.actions, actionResults: topics.actionResults }, T0);
@@ -70,7 +94,9 @@ async function killAndRestart(label: string, waitForEmptyGroup: boolean, seed: n
     ]) {
       const proc = startCliProcessor(file, fx.inst, log);
       children.push(proc);
-      expect(await waitFor(async () => (await handledSoFar(fx.inst, groupId, topics.telemetry)) > threshold, 120_000, 20)).toBe(true);
+      expect(
+        await waitFor(async () => (await handledSoFar(fx.inst, groupId, topics.telemetry)) > threshold, 120_000, 20),
+      ).toBe(true);
       // Not right after a commit: some way into the next batch.
       await new Promise((r) => setTimeout(r, delayMs));
       await stopChild(proc, 'SIGKILL');
@@ -83,9 +109,16 @@ async function killAndRestart(label: string, waitForEmptyGroup: boolean, seed: n
     expect(await waitFor(() => caughtUp(fx.inst, groupId, topics.telemetry), 180_000, 500)).toBe(true);
     expect(await stopChild(last, 'SIGTERM')).toBe(0);
 
-    const figures = await expectSameAsUninterrupted(label, fx.inst, topics, config, { records: input.length, partitions: P, endMarkers: P });
+    const figures = await expectSameAsUninterrupted(label, fx.inst, topics, config, {
+      records: input.length,
+      partitions: P,
+      endMarkers: P,
+    });
     await waitFor(() => exec.calls.length >= figures.commands && results.results.length >= figures.commands, 60_000);
-    expect({ applyCalls: exec.calls.length, results: results.results.length }).toEqual({ applyCalls: figures.commands, results: figures.commands });
+    expect({ applyCalls: exec.calls.length, results: results.results.length }).toEqual({
+      applyCalls: figures.commands,
+      results: figures.commands,
+    });
     // The relative policy acted too (its commands are part of the byte-for-byte comparison above).
     const actions = await readAll(fx.inst, topics.actions);
     expect(actions.some((m) => m.value?.toString('utf8').includes('"relative-timeouts"') === true)).toBe(true);
@@ -93,7 +126,13 @@ async function killAndRestart(label: string, waitForEmptyGroup: boolean, seed: n
     expect(new Set(applied).size).toBe(applied.length);
     expect(results.results.filter((r) => r.status === 'duplicate' || r.status === 'failed')).toEqual([]);
     const { commandIds: _ids, ...rest } = figures;
-    reportFigures(label, { sigkills: killedAt.length, handledAtKill: killedAt, ...rest, applied: applied.length, appliedTwice: applied.length - new Set(applied).size });
+    reportFigures(label, {
+      sigkills: killedAt.length,
+      handledAtKill: killedAt,
+      ...rest,
+      applied: applied.length,
+      appliedTwice: applied.length - new Set(applied).size,
+    });
   } finally {
     await results.stop();
     await exec.executor.stop();

@@ -10,7 +10,15 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../src/ops/config';
 import { randomName, waitFor } from '../helpers/kafka';
-import { caughtUp, handledSoFar, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import {
+  caughtUp,
+  handledSoFar,
+  logLines,
+  startCliProcessor,
+  stopChild,
+  topicNames,
+  writeFaultConfig,
+} from './lib/cli';
 import { useFaultBroker } from './lib/fixture';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';
 import { recordDiff, referenceRun, sortedBytes } from './lib/reference';
@@ -41,14 +49,28 @@ const stageTwoOwner = (log: string): boolean | undefined => {
 test('1 → 2 → 3 → 2 → 1 processes sharing the partitions (one SIGKILLed): the outputs of one uninterrupted process', async () => {
   const prefix = randomName('so');
   const topics = topicNames(prefix);
-  const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, { partitions: P, extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition: 65_536, scaleOut: true } } });
+  const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, {
+    partitions: P,
+    extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition: 65_536, scaleOut: true } },
+  });
   const groupId = (raw.kafka as { groupId: string }).groupId;
   const config = loadConfig({ file });
   await createProcessorTopics(fx.inst, config.topics);
-  const input = [...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed: 29 }), ...endMarkers(P, T0 + 3_600_000)];
-  const parts = [input.slice(0, 8_000), input.slice(8_000, 16_000), input.slice(16_000, 24_000), input.slice(24_000, 30_000), input.slice(30_000)];
+  const input = [
+    ...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed: 29 }),
+    ...endMarkers(P, T0 + 3_600_000),
+  ];
+  const parts = [
+    input.slice(0, 8_000),
+    input.slice(8_000, 16_000),
+    input.slice(16_000, 24_000),
+    input.slice(24_000, 30_000),
+    input.slice(30_000),
+  ];
   const log = (name: string): string => join(dir, `${prefix}-${name}.log`);
-  const allCaughtUp = async (): Promise<boolean> => (await caughtUp(fx.inst, groupId, topics.telemetry)) && (await caughtUp(fx.inst, `${groupId}.stage-two`, topics.stage));
+  const allCaughtUp = async (): Promise<boolean> =>
+    (await caughtUp(fx.inst, groupId, topics.telemetry)) &&
+    (await caughtUp(fx.inst, `${groupId}.stage-two`, topics.stage));
   const split: number[][][] = [];
   const handled: number[] = [];
   const step = async (part: number): Promise<void> => {
@@ -106,17 +128,42 @@ test('1 → 2 → 3 → 2 → 1 processes sharing the partitions (one SIGKILLed)
   expect(stageTwoOwner(log('c'))).toBe(true);
   expect(await stopChild(c, 'SIGTERM')).toBe(0);
   // Stage two moved too: more than one process ran it during the run.
-  const stageTwoRan = ['a', 'b', 'c'].filter((n) => logLines(log(n)).some((l) => l.msg === 'stage two: this process merges the scopes and runs the policies'));
+  const stageTwoRan = ['a', 'b', 'c'].filter((n) =>
+    logLines(log(n)).some((l) => l.msg === 'stage two: this process merges the scopes and runs the policies'),
+  );
   expect(stageTwoRan.length).toBeGreaterThanOrEqual(2);
 
-  const figures = await expectSameAsUninterrupted('scale-out', fx.inst, topics, config, { records: input.length, partitions: P, endMarkers: P });
+  const figures = await expectSameAsUninterrupted('scale-out', fx.inst, topics, config, {
+    records: input.length,
+    partitions: P,
+    endMarkers: P,
+  });
 
   // And the commands, decisions and outcomes a single-owner process would have written.
   const telemetry = await readAll(fx.inst, topics.telemetry);
-  const single = await referenceRun(telemetry, { config: { ...config, runner: { ...config.runner, scaleOut: false } }, partitions: P, signing: SIGNING });
-  expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.actions)), single.commandBytes)).toEqual({ onlyLive: [], onlyReference: [], counts: [0, 0] });
-  expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.decisions)), single.decisionBytes)).toEqual({ onlyLive: [], onlyReference: [], counts: [0, 0] });
+  const single = await referenceRun(telemetry, {
+    config: { ...config, runner: { ...config.runner, scaleOut: false } },
+    partitions: P,
+    signing: SIGNING,
+  });
+  expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.actions)), single.commandBytes)).toEqual({
+    onlyLive: [],
+    onlyReference: [],
+    counts: [0, 0],
+  });
+  expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.decisions)), single.decisionBytes)).toEqual({
+    onlyLive: [],
+    onlyReference: [],
+    counts: [0, 0],
+  });
 
   const { commandIds: _ids, ...rest } = figures;
-  reportFigures('scale-out', { processes: '1 → 2 → 3 → 2 → 1', killed: 1, stageTwoRan, partitionsSplit: split, handledAtChange: handled, ...rest });
+  reportFigures('scale-out', {
+    processes: '1 → 2 → 3 → 2 → 1',
+    killed: 1,
+    stageTwoRan,
+    partitionsSplit: split,
+    handledAtChange: handled,
+    ...rest,
+  });
 });

@@ -54,9 +54,16 @@ test('forged, replayed and out-of-allow-list commands are rejected and reported;
     const old = signedCommand({ target: 'worker-2', issuedAt: Date.now() - 2 * 3_600_000, leaseMs: 60_000 });
     const elsewhere = signedCommand({ target: 'db-primary' });
     // A forged copy re-signed with the right key id but the wrong key is still not authentic.
-    const resigned = signCommand({ ...genuine, params: { ...genuine.params, timeoutMs: 20 } }, testSigningKey(KEY_ID, 2));
+    const resigned = signCommand(
+      { ...genuine, params: { ...genuine.params, timeoutMs: 20 } },
+      testSigningKey(KEY_ID, 2),
+    );
 
-    await produceOrdered(fx.inst, actions, [genuine, tampered, attacker, impostor, unsigned, forgedCopy, resigned, old, elsewhere].map(commandMessage));
+    await produceOrdered(
+      fx.inst,
+      actions,
+      [genuine, tampered, attacker, impostor, unsigned, forgedCopy, resigned, old, elsewhere].map(commandMessage),
+    );
     // The replay: the genuine command again, after it was applied.
     expect(await waitFor(() => applied.length === 1, 30_000)).toBe(true);
     await produceOrdered(fx.inst, actions, [commandMessage(genuine)]);
@@ -66,7 +73,11 @@ test('forged, replayed and out-of-allow-list commands are rejected and reported;
     expect(seen).toEqual([
       { id: genuine.id, status: 'applied', detail: '' },
       { id: tampered.id, status: 'rejected', detail: expect.stringMatching(/^signature: bad-signature/) },
-      { id: attacker.id, status: 'rejected', detail: expect.stringMatching(/^signature: unknown-key: key id "attacker"/) },
+      {
+        id: attacker.id,
+        status: 'rejected',
+        detail: expect.stringMatching(/^signature: unknown-key: key id "attacker"/),
+      },
       { id: impostor.id, status: 'rejected', detail: expect.stringMatching(/^signature: bad-signature/) },
       { id: unsigned.id, status: 'rejected', detail: expect.stringMatching(/^signature: unsigned/) },
       { id: genuine.id, status: 'rejected', detail: expect.stringMatching(/^signature: bad-signature/) },

@@ -12,7 +12,15 @@ import { explainKafkaError, kafkaJsConfig } from '../../src/kafka/client';
 import type { KafkaConfig } from '../../src/ops/config-kafka';
 import { runCli } from '../helpers/cli';
 import { randomName, waitFor } from '../helpers/kafka';
-import { faultRegistry, TOPIC_KEYS, logLines, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
+import {
+  faultRegistry,
+  TOPIC_KEYS,
+  logLines,
+  startCliProcessor,
+  stopChild,
+  topicNames,
+  writeFaultConfig,
+} from './lib/cli';
 import { endOffsets, produceOrdered, readAll } from './lib/kafka';
 import { reportFigures } from '../helpers/figures';
 import { T0, endMarkers } from './lib/workload';
@@ -43,8 +51,12 @@ test('wrong or missing credentials are refused with a clear error; the right one
   const sasl = fx.inst.sasl!;
   expect(sasl.mechanisms).toEqual(['SCRAM-SHA-256', 'SCRAM-SHA-512']);
   const right = fx.inst.kafkaConfig();
-  const wrong = fx.inst.kafkaConfig({ sasl: { mechanism: 'scram-sha-256', username: sasl.username, password: `${sasl.password}x` } });
-  const stranger = fx.inst.kafkaConfig({ sasl: { mechanism: 'scram-sha-512', username: 'mallory', password: sasl.password } });
+  const wrong = fx.inst.kafkaConfig({
+    sasl: { mechanism: 'scram-sha-256', username: sasl.username, password: `${sasl.password}x` },
+  });
+  const stranger = fx.inst.kafkaConfig({
+    sasl: { mechanism: 'scram-sha-512', username: 'mallory', password: sasl.password },
+  });
   const none = fx.inst.kafkaConfig({ sasl: undefined, connectionTimeoutMs: 2_000, requestTimeoutMs: 3_000 });
 
   // Refused at the library level, and explained.
@@ -61,9 +73,19 @@ test('wrong or missing credentials are refused with a clear error; the right one
   const prefix = randomName('sc');
   const badFile = writeFaultConfig(dir, `${prefix}-bad`, fx.inst, { partitions: 2, kafka: { sasl: wrong.sasl } }).file;
   for (const args of [['topics', 'create'], ['run']]) {
-    const r = await runCli([...args, '--config', badFile, '--brokers', fx.inst.brokers.join(','), '--registry', faultRegistry()]);
+    const r = await runCli([
+      ...args,
+      '--config',
+      badFile,
+      '--brokers',
+      fx.inst.brokers.join(','),
+      '--registry',
+      faultRegistry(),
+    ]);
     expect({ args, code: r.code }).toEqual({ args, code: 1 });
-    expect(r.stderr).toMatch(/^homeostat: the broker refused the SASL credentials .*SASL.*; check kafka\.sasl\.mechanism, username and password \[KAFKA\]$/m);
+    expect(r.stderr).toMatch(
+      /^homeostat: the broker refused the SASL credentials .*SASL.*; check kafka\.sasl\.mechanism, username and password \[KAFKA\]$/m,
+    );
     expect(r.elapsedMs).toBeLessThan(60_000);
   }
 
@@ -72,7 +94,16 @@ test('wrong or missing credentials are refused with a clear error; the right one
     partitions: 2,
     kafka: { sasl: { mechanism: 'scram-sha-512', username: sasl.username, passwordFile: sasl.passwordFile } },
   });
-  const created = await runCli(['topics', 'create', '--config', good.file, '--brokers', fx.inst.brokers.join(','), '--registry', faultRegistry()]);
+  const created = await runCli([
+    'topics',
+    'create',
+    '--config',
+    good.file,
+    '--brokers',
+    fx.inst.brokers.join(','),
+    '--registry',
+    faultRegistry(),
+  ]);
   expect(created.code).toBe(0);
   expect(created.stdout).toMatch(new RegExp(`^${TOPIC_KEYS.length} created, 0 already existed$`, 'm'));
 
@@ -81,7 +112,13 @@ test('wrong or missing credentials are refused with a clear error; the right one
   const records = Array.from({ length: 400 }, (_, i) => ({
     key: `worker-${i % 4}`,
     partition: i % 2,
-    value: encodeTelemetryJson({ ts: T0 + i * 25, source: `worker-${i % 4}`, metric: 'queue.depth', value: i % 10, tags: {} }),
+    value: encodeTelemetryJson({
+      ts: T0 + i * 25,
+      source: `worker-${i % 4}`,
+      metric: 'queue.depth',
+      value: i % 10,
+      tags: {},
+    }),
   }));
   await produceOrdered(fx.inst, topics.telemetry, [...records, ...endMarkers(2, T0 + 3_600_000)]);
   expect(await endOffsets(fx.inst, topics.telemetry)).toBe(402);
@@ -97,7 +134,13 @@ test('wrong or missing credentials are refused with a clear error; the right one
   expect(aggregated).toBe(400);
 
   reportFigures('security-sasl', {
-    refused: ['wrong password', 'unknown user', 'no SASL', 'CLI topics create (wrong password)', 'CLI run (wrong password)'],
+    refused: [
+      'wrong password',
+      'unknown user',
+      'no SASL',
+      'CLI topics create (wrong password)',
+      'CLI run (wrong password)',
+    ],
     accepted: ['SCRAM-SHA-512 password file: topics create', 'SCRAM-SHA-256: produce, consume, homeostat run'],
     signals: signals.length,
     aggregated,

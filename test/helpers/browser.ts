@@ -13,7 +13,16 @@
  * by every version and by concurrent test workers, and returns a file another worker may
  * still be writing. Here each worker writes a file of its own and renames it into place.
  */
-import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -26,7 +35,9 @@ const BUNDLED_PACKAGE = '@sparticuz/chromium';
 /** The bundled headless shell, unpacked once per package version; its path. */
 async function bundledChromium(): Promise<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`${BUNDLED_PACKAGE} ships Chromium for x64 Linux only; on ${process.platform}/${process.arch} install a Chromium and set CHROMIUM_PATH to it`);
+    throw new Error(
+      `${BUNDLED_PACKAGE} ships Chromium for x64 Linux only; on ${process.platform}/${process.arch} install a Chromium and set CHROMIUM_PATH to it`,
+    );
   }
   // The package's exports hide package.json: find it from its main module (build/cjs/index.cjs).
   const root = dirname(dirname(dirname(require.resolve(BUNDLED_PACKAGE))));
@@ -36,7 +47,11 @@ async function bundledChromium(): Promise<string> {
   const partial = `${target}.${process.pid}.partial`;
   try {
     mkdirSync(dirname(target), { recursive: true });
-    await pipeline(createReadStream(join(root, 'bin', 'chromium.br')), createBrotliDecompress(), createWriteStream(partial));
+    await pipeline(
+      createReadStream(join(root, 'bin', 'chromium.br')),
+      createBrotliDecompress(),
+      createWriteStream(partial),
+    );
     chmodSync(partial, 0o755);
     renameSync(partial, target); // atomic: a concurrent worker sees no file or a whole one
   } finally {
@@ -52,7 +67,8 @@ export function chromiumPath(): Promise<string> {
   found ??= (async () => {
     const configured = process.env.CHROMIUM_PATH;
     if (configured !== undefined && configured !== '') {
-      if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH=${configured} does not exist; unset it to use a system or the bundled Chromium`);
+      if (!existsSync(configured))
+        throw new Error(`CHROMIUM_PATH=${configured} does not exist; unset it to use a system or the bundled Chromium`);
       return configured;
     }
     return SYSTEM_CHROMIUMS.find((p) => existsSync(p)) ?? (await bundledChromium());
@@ -63,6 +79,15 @@ export function chromiumPath(): Promise<string> {
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: await chromiumPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

@@ -19,16 +19,37 @@ export const SIGNING = testSigningKey('test-key', 7);
 export const KEYRING = testKeyring(SIGNING);
 
 /** `overrides`: top-level sections merged over these (e.g. `{ runner: { scaleOut: true } }`, `{ kafka: { groupId } }`). */
-export function writeConfig(dir: string, prefix: string, overrides: { name?: string; kafka?: Record<string, unknown>; runner?: Record<string, unknown> } = {}): string {
+export function writeConfig(
+  dir: string,
+  prefix: string,
+  overrides: { name?: string; kafka?: Record<string, unknown>; runner?: Record<string, unknown> } = {},
+): string {
   const file = join(dir, overrides.name ?? 'homeostat.yaml');
   const topics = Object.fromEntries(
-    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'].map((t) => [t, `${prefix}.${t}`]),
+    [
+      'telemetry',
+      'dlq',
+      'signals',
+      'decisions',
+      'actions',
+      'actionResults',
+      'outcomes',
+      'control',
+      'state',
+      'stage',
+    ].map((t) => [t, `${prefix}.${t}`]),
   );
   writeFileSync(
     file,
     stringify({
       // A short session: a SIGKILLed member is noticed in 6 s (the broker's minimum) instead of 30 s.
-      kafka: { groupId: randomName('grp'), transactionalIdPrefix: randomName('tx'), sessionTimeoutMs: 6000, heartbeatIntervalMs: 600, ...overrides.kafka },
+      kafka: {
+        groupId: randomName('grp'),
+        transactionalIdPrefix: randomName('tx'),
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 600,
+        ...overrides.kafka,
+      },
       ...(overrides.runner ? { runner: overrides.runner } : {}),
       topics: { ...topics, telemetryPartitions: 2 },
       engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: 200, idleAfterMs: 2000 },
@@ -50,10 +71,27 @@ export function writeConfig(dir: string, prefix: string, overrides: { name?: str
 
 export function startProcessor(config: string, log: string): ChildProcess {
   const out = openSync(log, 'a');
-  return spawn(process.execPath, [BIN, 'run', '--config', config, '--mode', 'enforce', '--actions-format', 'json', '--brokers', brokers().join(','), '--registry', registryUrl()], {
-    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: KEY_SEED, HOMEOSTAT_LOG_LEVEL: 'info' },
-    stdio: ['ignore', out, out],
-  });
+  return spawn(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      '--config',
+      config,
+      '--mode',
+      'enforce',
+      '--actions-format',
+      'json',
+      '--brokers',
+      brokers().join(','),
+      '--registry',
+      registryUrl(),
+    ],
+    {
+      env: { ...process.env, HOMEOSTAT_SIGNING_KEY: KEY_SEED, HOMEOSTAT_LOG_LEVEL: 'info' },
+      stdio: ['ignore', out, out],
+    },
+  );
 }
 
 export async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -69,12 +107,16 @@ export async function overload(topic: string, worker: string, ms: number): Promi
   let last = 0;
   while (Date.now() < until) {
     last = Date.now();
-    await produce(topic, [{ key: worker, value: encodeTelemetryJson({ ts: last, source: worker, metric: 'queue.depth', value: 120, tags: {} }) }]);
+    await produce(topic, [
+      {
+        key: worker,
+        value: encodeTelemetryJson({ ts: last, source: worker, metric: 'queue.depth', value: 120, tags: {} }),
+      },
+    ]);
     await new Promise((r) => setTimeout(r, 100));
   }
   return last;
 }
-
 
 /** Waits until the processor has created its topics. */
 export async function waitForTopic(topic: string): Promise<boolean> {
@@ -91,7 +133,10 @@ export async function waitForTopic(topic: string): Promise<boolean> {
 export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; elapsedMs: number }> {
   const started = Date.now();
   return new Promise((res) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...OPERATOR_ENV } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...OPERATOR_ENV },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -34,14 +34,33 @@ function warningLogger(warnings: string[]): Logger {
     warnings.push(typeof obj === 'string' ? obj : (msg ?? ''));
   };
   const none = (): void => undefined;
-  const logger = { warn: keep, info: none, debug: none, error: none, trace: none, fatal: none, isLevelEnabled: () => false } as unknown as Logger;
+  const logger = {
+    warn: keep,
+    info: none,
+    debug: none,
+    error: none,
+    trace: none,
+    fatal: none,
+    isLevelEnabled: () => false,
+  } as unknown as Logger;
   (logger as unknown as { child: () => Logger }).child = () => logger;
   return logger;
 }
 
 export async function startIngestRunner(options: IngestRunnerOptions): Promise<IngestRunner> {
   const prefix = randomName('ingest');
-  const names = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'] as const;
+  const names = [
+    'telemetry',
+    'dlq',
+    'signals',
+    'decisions',
+    'actions',
+    'actionResults',
+    'outcomes',
+    'control',
+    'state',
+    'stage',
+  ] as const;
   const config = loadConfig({
     registry: registryUrl(),
     overrides: mergeDeep(
@@ -76,7 +95,10 @@ export async function startIngestRunner(options: IngestRunnerOptions): Promise<I
 }
 
 /** A counter's value (summed over its labels). */
-export async function counterValue(metrics: HomeostatMetrics, handle: 'sourcesSplit' | 'dlqRecords' | 'recordsDeadLettered'): Promise<number> {
+export async function counterValue(
+  metrics: HomeostatMetrics,
+  handle: 'sourcesSplit' | 'dlqRecords' | 'recordsDeadLettered',
+): Promise<number> {
   const got = await metrics[handle].get();
   return got.values.reduce((n, v) => n + v.value, 0);
 }

@@ -66,7 +66,10 @@ interface ScriptResult {
 
 function services(args: string[]): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [SERVICES_SCRIPT, ...args], { cwd: dirname(dirname(SERVICES_SCRIPT)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [SERVICES_SCRIPT, ...args], {
+      cwd: dirname(dirname(SERVICES_SCRIPT)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -79,7 +82,10 @@ function services(args: string[]): Promise<ScriptResult> {
 async function servicesOrThrow(args: string[]): Promise<string> {
   const r = await services(args);
   if (r.code !== 0) {
-    throw new HomeostatError('PREREQUISITE_MISSING', `bash scripts/services.sh ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr.trim()}`);
+    throw new HomeostatError(
+      'PREREQUISITE_MISSING',
+      `bash scripts/services.sh ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr.trim()}`,
+    );
   }
   return r.stdout;
 }
@@ -166,5 +172,7 @@ export async function restartInstance(name: string, opts: RestartOptions = {}): 
 
 /** Stops and deletes every instance owned by `owner` (a test run's pid), or whose owner has exited. */
 export async function stopInstances(which: { owner: string } | 'orphans'): Promise<void> {
-  await servicesOrThrow(which === 'orphans' ? ['stop-instances', '--orphans'] : ['stop-instances', '--owner', which.owner]);
+  await servicesOrThrow(
+    which === 'orphans' ? ['stop-instances', '--orphans'] : ['stop-instances', '--owner', which.owner],
+  );
 }

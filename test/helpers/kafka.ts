@@ -45,7 +45,10 @@ export async function checkpointsAtEnd(admin: Admin, groupId: string, topic: str
 
 export async function createTopic(topic: string, partitions = 1): Promise<void> {
   await withAdmin(async (admin) => {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: false });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: false,
+    });
     await waitForLeaders(admin, [topic]);
   });
 }
@@ -56,7 +59,12 @@ export async function produce(topic: string, messages: Message[], chunk = 2000):
 }
 
 /** Connects `producer`, sends `messages` in order, each chunk awaited, and disconnects it. */
-export async function sendInChunks(producer: Producer, topic: string, messages: Message[], chunk: number): Promise<void> {
+export async function sendInChunks(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+  chunk: number,
+): Promise<void> {
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += chunk) {
@@ -104,7 +112,11 @@ export async function readTopic(topic: string, expected: number, timeoutMs = 60_
 }
 
 /** Polls `predicate` until true or the timeout passes; returns whether it became true. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<boolean> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return true;

@@ -31,7 +31,11 @@ export interface RunningProcessor {
   stop(): Promise<void>;
 }
 
-export async function startProcessor(config: HomeostatConfig, logger: Logger, dashboardOptions: DashboardOptions = {}): Promise<RunningProcessor> {
+export async function startProcessor(
+  config: HomeostatConfig,
+  logger: Logger,
+  dashboardOptions: DashboardOptions = {},
+): Promise<RunningProcessor> {
   const engine = engineConfigFrom(config);
   const admin = createKafka(config.kafka, logger).admin();
   await admin.connect();
@@ -42,7 +46,12 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
   }
   const metrics = createMetrics();
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
-  const signing = loadSigningKey({ keyFile: config.signing.keyFile, keyId: config.signing.keyId, audiences: config.signing.audiences, announce: (msg) => logger.warn(msg) });
+  const signing = loadSigningKey({
+    keyFile: config.signing.keyFile,
+    keyId: config.signing.keyId,
+    audiences: config.signing.audiences,
+    announce: (msg) => logger.warn(msg),
+  });
   const decisionEngine = createDecisionEngine({
     policies,
     guardrails: config.guardrails,
@@ -54,7 +63,10 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
 
   const dashboard = createDashboard({ logger, ...dashboardOptions });
   // Effective modes: --mode, else the control plane's (restored with the state), else the config's.
-  const modesNow = () => Object.fromEntries(decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]));
+  const modesNow = () =>
+    Object.fromEntries(
+      decisionEngine.policies.map((p) => [p.name, decisionEngine.modeOf(stage.state().engine, p.name)]),
+    );
 
   const resolver = createRegistryResolver(config.registry);
   const extension = await createConfiguredDecisionExtension(config, {
@@ -66,7 +78,9 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
   });
   await extension.restore();
   const modes = modesNow();
-  dashboard.setPolicies(decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })));
+  dashboard.setPolicies(
+    decisionEngine.policies.map((p) => ({ name: p.name, type: p.type, version: p.version, mode: modes[p.name] })),
+  );
   const control: ControlReader = createConfiguredControlReader(config, {
     logger,
     metrics,
@@ -75,7 +89,16 @@ export async function startProcessor(config: HomeostatConfig, logger: Logger, da
       dashboard.setModes(modesNow());
     },
   });
-  const runner = createRunner({ extension, config, engine, limits: config.limits, resolver, logger, metrics, maxAheadMs: config.runner.maxAheadMs });
+  const runner = createRunner({
+    extension,
+    config,
+    engine,
+    limits: config.limits,
+    resolver,
+    logger,
+    metrics,
+    maxAheadMs: config.runner.maxAheadMs,
+  });
   const http = createOpsServer({
     port: 0,
     host: '127.0.0.1',

@@ -6,7 +6,13 @@
  */
 import type { EngineConfig } from '../../src/core';
 import { createGather, type Gather, type GatherInput, type GatherOutputs } from '../../src/pipeline/gather';
-import { createProcessor, emptyOutputs, type Processor, type ProcessorInput, type ProcessorOutputs } from '../../src/pipeline/processor';
+import {
+  createProcessor,
+  emptyOutputs,
+  type Processor,
+  type ProcessorInput,
+  type ProcessorOutputs,
+} from '../../src/pipeline/processor';
 
 export interface SharedPipeline {
   readonly gather: Gather;
@@ -41,13 +47,17 @@ export function createSharedPipeline(engine: EngineConfig, partitionCount: numbe
     step(p, input, out) {
       const before = out.published.length;
       processors[p].step(input, out);
-      if (input.kind === 'record' && Number.isFinite(input.record.ts) && input.record.ts > maxTs[p]) maxTs[p] = input.record.ts;
+      if (input.kind === 'record' && Number.isFinite(input.record.ts) && input.record.ts > maxTs[p])
+        maxTs[p] = input.record.ts;
       for (const s of out.published.slice(before)) unsent[p].push({ kind: 'signal', signal: s, offset: '' });
     },
     commit(p, next) {
       const records = unsent[p];
       unsent[p] = [];
-      records.push({ kind: 'mark', mark: { partition: p, wm: processors[p].watermark(), maxTs: maxTs[p], next: String(next) } });
+      records.push({
+        kind: 'mark',
+        mark: { partition: p, wm: processors[p].watermark(), maxTs: maxTs[p], next: String(next) },
+      });
       return records;
     },
     log,

@@ -4,12 +4,25 @@
  * a hundred real ones. With `guardrails.blastRadius.fleetSize` the cap counts the fleet the
  * operator configured, which telemetry cannot move.
  */
-import { blastRadius, initialControlState, parseGuardrails, resolvePolicyGuardrails, type GuardContext } from '../../src/guardrails';
+import {
+  blastRadius,
+  initialControlState,
+  parseGuardrails,
+  resolvePolicyGuardrails,
+  type GuardContext,
+} from '../../src/guardrails';
 import { cand as fixtureCand, ctx } from '../unit/guardrails/fixtures';
 
 function context(guardrails: unknown, knownTargets: number, targetsUnderAction: number): GuardContext {
   const global = parseGuardrails(guardrails);
-  return ctx({ config: resolvePolicyGuardrails(global, {}, 'p'), global: global.global, knownTargets, targetsUnderAction, policyLeases: targetsUnderAction, totalLeases: targetsUnderAction });
+  return ctx({
+    config: resolvePolicyGuardrails(global, {}, 'p'),
+    global: global.global,
+    knownTargets,
+    targetsUnderAction,
+    policyLeases: targetsUnderAction,
+    totalLeases: targetsUnderAction,
+  });
 }
 const cand = fixtureCand();
 

@@ -54,28 +54,54 @@ describe('who may steer an executor', () => {
 
   it('a command an executor forges with a key of its own is refused', () => {
     const forged = signCommand({ ...command(), params: completeParams({ timeoutMs: 1 }) }, testSigningKey('p1', 42));
-    expect(checkCommand(forged, ctx())).toMatchObject({ ok: false, status: 'rejected', detail: expect.stringMatching(/^signature: bad-signature/) });
+    expect(checkCommand(forged, ctx())).toMatchObject({
+      ok: false,
+      status: 'rejected',
+      detail: expect.stringMatching(/^signature: bad-signature/),
+    });
   });
 
   it('a genuine command for another audience is refused, and the audience cannot be changed after signing', () => {
     const quotaGroup = { ...PROCESSOR, audienceOf: () => 'quota@eu-cluster' };
     const elsewhere = command({ signing: quotaGroup });
     expect(elsewhere.audience).toBe('quota@eu-cluster');
-    expect(checkCommand(elsewhere, ctx())).toMatchObject({ ok: false, status: 'rejected', detail: expect.stringMatching(/^audience "quota@eu-cluster" is not this executor's/) });
-    expect(checkCommand({ ...elsewhere, audience: 'query_timeout' }, ctx())).toMatchObject({ ok: false, detail: expect.stringMatching(/^signature: bad-signature/) });
+    expect(checkCommand(elsewhere, ctx())).toMatchObject({
+      ok: false,
+      status: 'rejected',
+      detail: expect.stringMatching(/^audience "quota@eu-cluster" is not this executor's/),
+    });
+    expect(checkCommand({ ...elsewhere, audience: 'query_timeout' }, ctx())).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^signature: bad-signature/),
+    });
     expect(checkCommand(command(), ctx())).toEqual({ ok: true });
   });
 
   it('a lease longer than maxLeaseMs, or not positive, is refused', () => {
-    expect(checkCommand(command({ leaseMs: 900_001 }), ctx())).toMatchObject({ ok: false, status: 'rejected', detail: expect.stringMatching(/^lease of 900001 ms/) });
-    expect(checkCommand(command({ leaseMs: 0 }), ctx())).toMatchObject({ ok: false, status: 'rejected', detail: expect.stringMatching(/^lease of 0 ms/) });
+    expect(checkCommand(command({ leaseMs: 900_001 }), ctx())).toMatchObject({
+      ok: false,
+      status: 'rejected',
+      detail: expect.stringMatching(/^lease of 900001 ms/),
+    });
+    expect(checkCommand(command({ leaseMs: 0 }), ctx())).toMatchObject({
+      ok: false,
+      status: 'rejected',
+      detail: expect.stringMatching(/^lease of 0 ms/),
+    });
     expect(checkCommand(command({ leaseMs: 900_000 }), ctx())).toEqual({ ok: true });
   });
 });
 
 describe('an executor check that cannot throw', () => {
-  it("a validate function that throws rejects the command instead of escaping into the consumer", () => {
-    const verdict = checkCommand(command(), ctx({ validate: () => { throw new Error('boom'); } }));
+  it('a validate function that throws rejects the command instead of escaping into the consumer', () => {
+    const verdict = checkCommand(
+      command(),
+      ctx({
+        validate: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
     expect(verdict).toMatchObject({ ok: false, status: 'rejected', detail: 'validate threw: boom' });
   });
 });

@@ -19,7 +19,20 @@ function message(run: () => unknown): string {
 describe('config errors never echo a secret', () => {
   it('a SASL block with two password sources names the problem, not the password', () => {
     const text = message(() =>
-      loadConfig({ env: {}, overrides: { kafka: { brokers: ['k:9092'], sasl: { mechanism: 'plain', username: 'svc', password: 'hunter2-very-secret', passwordEnv: 'KAFKA_PASSWORD' } } } }),
+      loadConfig({
+        env: {},
+        overrides: {
+          kafka: {
+            brokers: ['k:9092'],
+            sasl: {
+              mechanism: 'plain',
+              username: 'svc',
+              password: 'hunter2-very-secret',
+              passwordEnv: 'KAFKA_PASSWORD',
+            },
+          },
+        },
+      }),
     );
     expect(text).toContain('kafka.sasl');
     expect(text).toContain('set exactly one of sasl.password');
@@ -28,7 +41,14 @@ describe('config errors never echo a secret', () => {
   });
 
   it('a wrongly typed password is shown as <redacted>', () => {
-    const text = message(() => loadConfig({ env: {}, overrides: { kafka: { brokers: ['k:9092'], sasl: { mechanism: 'plain', username: 'svc', password: 12345678 } } } }));
+    const text = message(() =>
+      loadConfig({
+        env: {},
+        overrides: {
+          kafka: { brokers: ['k:9092'], sasl: { mechanism: 'plain', username: 'svc', password: 12345678 } },
+        },
+      }),
+    );
     expect(text).toContain('<redacted>');
     expect(text).not.toContain('12345678');
   });

@@ -47,11 +47,17 @@ describe('control records are authenticated (finding 1)', () => {
   test('a record signed by a key the processor does not trust is refused', () => {
     const forged = signControl(rec({ kind: 'mode', mode: 'enforce' }), 'ops', intruder.privateKey);
     expect(controlAuthRefusal(forged, keyring)).toMatch(/bad signature/);
-    expect(controlAuthRefusal(signControl(rec({ kind: 'kill' }), 'nobody', operator.privateKey), keyring)).toMatch(/unknown key id/);
+    expect(controlAuthRefusal(signControl(rec({ kind: 'kill' }), 'nobody', operator.privateKey), keyring)).toMatch(
+      /unknown key id/,
+    );
   });
 
   test('every field is covered: a signed record changed in any field is refused', () => {
-    const signed = signControl(rec({ kind: 'exclude', policy: 'at', target: 'w1', reason: 'maintenance' }), 'ops', operator.privateKey);
+    const signed = signControl(
+      rec({ kind: 'exclude', policy: 'at', target: 'w1', reason: 'maintenance' }),
+      'ops',
+      operator.privateKey,
+    );
     expect(controlAuthRefusal(signed, keyring)).toBeUndefined();
     const tampered: ControlRecord[] = [
       { ...signed, kind: 'include' },
@@ -72,8 +78,12 @@ describe('control records are authenticated (finding 1)', () => {
   });
 
   test('unkill needs a key given that power explicitly', () => {
-    expect(controlAuthRefusal(signControl(rec({ kind: 'unkill' }), 'ops', operator.privateKey), keyring)).toMatch(/may not issue 'unkill'/);
-    expect(controlAuthRefusal(signControl(rec({ kind: 'unkill' }), 'lead', operator.privateKey), keyring)).toBeUndefined();
+    expect(controlAuthRefusal(signControl(rec({ kind: 'unkill' }), 'ops', operator.privateKey), keyring)).toMatch(
+      /may not issue 'unkill'/,
+    );
+    expect(
+      controlAuthRefusal(signControl(rec({ kind: 'unkill' }), 'lead', operator.privateKey), keyring),
+    ).toBeUndefined();
   });
 });
 
@@ -104,7 +114,12 @@ describe('what an authentic record may do (finding 1)', () => {
     expect(engine.modeOf(all.state, 'at')).toBe('shadow');
     const allowed = createPolicy({ ...policyConfig(), maxControlMode: 'enforce' });
     const engine2 = createDecisionEngine({ policies: [allowed], signing: null });
-    expect(engine2.modeOf(engine2.onControl(engine2.init(), rec({ kind: 'mode', policy: 'at', mode: 'enforce' })).state, 'at')).toBe('enforce');
+    expect(
+      engine2.modeOf(
+        engine2.onControl(engine2.init(), rec({ kind: 'mode', policy: 'at', mode: 'enforce' })).state,
+        'at',
+      ),
+    ).toBe('enforce');
   });
 
   test('exclusions are capped and cost O(1) each: 200k distinct excludes', () => {

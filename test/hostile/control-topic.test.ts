@@ -32,7 +32,14 @@ test('only records signed by an operator key reach the processor; forgeries are 
   await createTopic(topic, 1);
   const operator = generateEd25519();
   const intruder = generateEd25519();
-  const config = loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, topics: { control: topic }, control: { keys: [{ id: 'ops', publicKey: operator.publicKey }] } } });
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      kafka: { brokers: brokers() },
+      topics: { control: topic },
+      control: { keys: [{ id: 'ops', publicKey: operator.publicKey }] },
+    },
+  });
   const metrics = createMetrics();
   const applied: { kind: string; keyId?: string | null; issuedAt: number }[] = [];
   const T = Date.now();
@@ -45,8 +52,15 @@ test('only records signed by an operator key reach the processor; forgeries are 
   ];
   for (let i = 0; i < 500; i++) forged.push(codec.encodeJson(base('exclude', T + 10 + i)));
   const real = signControl(base('kill', T + 1000), 'ops', operator.privateKey);
-  await produce(topic, [...forged.map((value) => ({ key: 'x', value })), { key: controlKey(real), value: codec.encodeJson(real) }]);
-  const reader = createConfiguredControlReader(config, { logger: createLogger({ level: 'silent' }), metrics, onControl: (r) => applied.push(r) });
+  await produce(topic, [
+    ...forged.map((value) => ({ key: 'x', value })),
+    { key: controlKey(real), value: codec.encodeJson(real) },
+  ]);
+  const reader = createConfiguredControlReader(config, {
+    logger: createLogger({ level: 'silent' }),
+    metrics,
+    onControl: (r) => applied.push(r),
+  });
   await reader.start();
   try {
     expect(await waitFor(() => applied.length >= 1, 30_000)).toBe(true);

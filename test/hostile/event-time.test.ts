@@ -23,5 +23,6 @@ test('a producer that also stamps the Kafka timestamp in the future is judged by
   expect(e?.code).toBe('TS_OUT_OF_RANGE');
   expect(e?.message).toMatch(/arrival/);
   // An honest record (Kafka timestamp at or before arrival) is judged as a replay of the topic judges it.
-  for (const ts of [NOW - 60_000, NOW - 1, NOW + 1_500]) expect(aheadOfLogTime(ts, NOW, limits, NOW + 3_000)).toEqual(aheadOfLogTime(ts, NOW, limits));
+  for (const ts of [NOW - 60_000, NOW - 1, NOW + 1_500])
+    expect(aheadOfLogTime(ts, NOW, limits, NOW + 3_000)).toEqual(aheadOfLogTime(ts, NOW, limits));
 });

@@ -25,7 +25,13 @@ const resultCodec = createRecordCodec('action-result');
 const topics: string[] = [];
 
 function cmd(o: { target?: string; leaseMs?: number } = {}): Command {
-  return testCommand({ policy: 'adaptive-timeout', windowMs: 10_000, leaseMs: o.leaseMs ?? 60_000, target: o.target, signing: KEY });
+  return testCommand({
+    policy: 'adaptive-timeout',
+    windowMs: 10_000,
+    leaseMs: o.leaseMs ?? 60_000,
+    target: o.target,
+    signing: KEY,
+  });
 }
 
 /** The JSON text of a genuine signed command with one evidence value replaced by the string "NaN". */
@@ -40,7 +46,9 @@ async function follow(topic: string): Promise<{ results: ActionResultRecord[]; s
   const results: ActionResultRecord[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void results.push(resultCodec.decodeJson(message.value!))) });
+  await consumer.run({
+    eachMessage: ({ message }) => Promise.resolve(void results.push(resultCodec.decodeJson(message.value!))),
+  });
   return { results, stop: () => consumer.disconnect() };
 }
 
@@ -90,7 +98,11 @@ test('a command that cannot be encoded for verification is refused and reported,
     ]);
     expect(await waitFor(() => followed.results.length >= 2, 30_000)).toBe(true);
     expect(followed.results.map((r) => ({ id: r.commandId, status: r.status, detail: r.detail }))).toEqual([
-      { id: poisoned.id, status: 'rejected', detail: expect.stringMatching(/^signature: malformed: .*evidence\[0\]\.value is NaN/) },
+      {
+        id: poisoned.id,
+        status: 'rejected',
+        detail: expect.stringMatching(/^signature: malformed: .*evidence\[0\]\.value is NaN/),
+      },
       { id: genuine.id, status: 'applied', detail: '' },
     ]);
     expect(applied).toEqual([genuine.id]);

@@ -14,10 +14,23 @@ import { KEY, KEYRING, T0, command } from '../unit/executor/fixtures';
 
 test('a planted lease is kept only to be reverted, without its previous settings; a genuine one keeps them', () => {
   const genuine = command({ type: 'quota.set', target: 'tenant-a', params: { quotaBytesPerSec: 5_000 } }, KEY);
-  const planted = command({ type: 'quota.set', target: 'tenant-b', params: { quotaBytesPerSec: 5_000 } }, testSigningKey(KEY.keyId, 99));
+  const planted = command(
+    { type: 'quota.set', target: 'tenant-b', params: { quotaBytesPerSec: 5_000 } },
+    testSigningKey(KEY.keyId, 99),
+  );
   const entries: StateEntry[] = [
-    { kind: 'lease', target: 'tenant-a', family: 'quota', lease: { ...leaseFor(genuine, false), previous: { producer_byte_rate: '7000000' } } },
-    { kind: 'lease', target: 'tenant-b', family: 'quota', lease: { ...leaseFor(planted, false), previous: { producer_byte_rate: '1' } } },
+    {
+      kind: 'lease',
+      target: 'tenant-a',
+      family: 'quota',
+      lease: { ...leaseFor(genuine, false), previous: { producer_byte_rate: '7000000' } },
+    },
+    {
+      kind: 'lease',
+      target: 'tenant-b',
+      family: 'quota',
+      lease: { ...leaseFor(planted, false), previous: { producer_byte_rate: '1' } },
+    },
   ];
   const core = createExecutorCore({
     name: 'quota',
@@ -30,7 +43,9 @@ test('a planted lease is kept only to be reverted, without its previous settings
     clock: { now: () => T0 },
   });
   core.restore(entries);
-  const byTarget = Object.fromEntries(core.leases().map((l) => [l.target, { uncertain: l.uncertain, previous: l.previous }]));
+  const byTarget = Object.fromEntries(
+    core.leases().map((l) => [l.target, { uncertain: l.uncertain, previous: l.previous }]),
+  );
   expect(byTarget).toEqual({
     'tenant-a': { uncertain: false, previous: { producer_byte_rate: '7000000' } },
     'tenant-b': { uncertain: true, previous: undefined },

@@ -55,7 +55,8 @@ describe('line protocol under hostile input', () => {
 
   it('accepts the float spellings of the reference and refuses the rest', () => {
     for (const ok of ['1', '1.', '1.0', '.5', '-1.2e+78', '+3E-2', '0.000', '12e3']) expect(isFloatText(ok)).toBe(true);
-    for (const bad of ['', '.', '-', 'e3', '1e', '1e+', '1.2.3', '1x', '--1', '1 ', 'NaN', 'Infinity']) expect(isFloatText(bad)).toBe(false);
+    for (const bad of ['', '.', '-', 'e3', '1e', '1e+', '1.2.3', '1x', '--1', '1 ', 'NaN', 'Infinity'])
+      expect(isFloatText(bad)).toBe(false);
   });
 
   it('does not read toString, constructor or hasOwnProperty as a boolean', () => {
@@ -65,7 +66,14 @@ describe('line protocol under hostile input', () => {
       expect((out as InputError).message).toContain('is not a number');
     }
     const ok = parseLineProtocol('cpu,host=a up=true,down=F 1700000000000000000');
-    expect(ok).toEqual([expect.objectContaining({ fields: [['up', { type: 'boolean', value: true }], ['down', { type: 'boolean', value: false }]] })]);
+    expect(ok).toEqual([
+      expect.objectContaining({
+        fields: [
+          ['up', { type: 'boolean', value: true }],
+          ['down', { type: 'boolean', value: false }],
+        ],
+      }),
+    ]);
   });
 
   it('caps names and quoted strings', () => {

@@ -14,9 +14,15 @@ import { countDashboardStreams, createMetrics } from '../../src/ops/metrics';
 
 const TOKEN = 'a-test-token-0123456789abcdef';
 
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; res: IncomingMessage }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingMessage['headers']; res: IncomingMessage }> {
   return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => done({ status: res.statusCode ?? 0, headers: res.headers, res }));
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers }, (res) =>
+      done({ status: res.statusCode ?? 0, headers: res.headers, res }),
+    );
     req.on('error', fail);
     req.end();
   });
@@ -32,11 +38,19 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(o: { maxStreams?: number; authToken?: string } = {}): Promise<{ port: number; metrics: ReturnType<typeof createMetrics> }> {
+async function start(
+  o: { maxStreams?: number; authToken?: string } = {},
+): Promise<{ port: number; metrics: ReturnType<typeof createMetrics> }> {
   const metrics = createMetrics();
   dashboard = createDashboard({ maxStreams: o.maxStreams });
   countDashboardStreams(metrics.registry, dashboard);
-  server = createOpsServer({ port: 0, metrics, routes: dashboard.routes, authToken: o.authToken, readiness: () => ({ ready: true, reasons: [] }) });
+  server = createOpsServer({
+    port: 0,
+    metrics,
+    routes: dashboard.routes,
+    authToken: o.authToken,
+    readiness: () => ({ ready: true, reasons: [] }),
+  });
   const { port } = await server.start();
   return { port, metrics };
 }
@@ -81,7 +95,9 @@ describe('ops HTTP under hostile clients', () => {
   });
 
   it('docker-compose.yml publishes every port on 127.0.0.1 and gives the signing key to the processor only', () => {
-    const compose = parse(readFileSync(resolve(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    const compose = parse(readFileSync(resolve(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), {
+      merge: true,
+    }) as {
       services: Record<string, { ports?: string[]; environment?: Record<string, string> }>;
     };
     const ports = Object.values(compose.services).flatMap((s) => s.ports ?? []);

@@ -27,7 +27,12 @@ function histograms(ts: number, points: number, source: string): Buffer {
   }));
   return Buffer.from(
     JSON.stringify({
-      resourceMetrics: [{ resource: { attributes: [attr('service.instance.id', source)] }, scopeMetrics: [{ metrics: [{ name: 'lat', histogram: { aggregationTemporality: 1, dataPoints } }] }] }],
+      resourceMetrics: [
+        {
+          resource: { attributes: [attr('service.instance.id', source)] },
+          scopeMetrics: [{ metrics: [{ name: 'lat', histogram: { aggregationTemporality: 1, dataPoints } }] }],
+        },
+      ],
     }),
   );
 }

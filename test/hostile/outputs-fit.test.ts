@@ -20,13 +20,24 @@ import type { StageState } from '../../src/pipeline/decide';
 import { randomName, readTopic, testKafka, withAdmin } from '../helpers/kafka';
 
 const prefix = randomName('hostile-out');
-const config = loadConfig({ env: {}, overrides: { topics: Object.fromEntries(['dlq', 'state'].map((t) => [t, `${prefix}.${t}`])) } });
-
-beforeAll(async () => {
-  await withAdmin((admin) => ensureTopics(admin, topicSpecs(config.topics).filter((t) => t.topic === config.topics.dlq || t.topic === config.topics.state)));
+const config = loadConfig({
+  env: {},
+  overrides: { topics: Object.fromEntries(['dlq', 'state'].map((t) => [t, `${prefix}.${t}`])) },
 });
 
-async function writeInTransaction(topic: string, messages: Parameters<typeof writeTransaction>[1][number]['messages']): Promise<void> {
+beforeAll(async () => {
+  await withAdmin((admin) =>
+    ensureTopics(
+      admin,
+      topicSpecs(config.topics).filter((t) => t.topic === config.topics.dlq || t.topic === config.topics.state),
+    ),
+  );
+});
+
+async function writeInTransaction(
+  topic: string,
+  messages: Parameters<typeof writeTransaction>[1][number]['messages'],
+): Promise<void> {
   const producer = await connectTransactional(testKafka(), randomName('tx'));
   try {
     await writeTransaction(producer, [{ topic, messages }]);
@@ -39,7 +50,15 @@ test('a 5 MB rejected record is dead-lettered cut to the DLQ topic limit, with i
   const value = Buffer.alloc(5 * 1024 * 1024, 0x61);
   const key = Buffer.alloc(100_000, 0x6b);
   const msg = dlqMessage(
-    { topic: 't', partition: 0, offset: '42', key, value, timestamp: '1', headers: { [DLQ_HEADERS.code]: 'FAKE', 'trace-id': 'abc' } },
+    {
+      topic: 't',
+      partition: 0,
+      offset: '42',
+      key,
+      value,
+      timestamp: '1',
+      headers: { [DLQ_HEADERS.code]: 'FAKE', 'trace-id': 'abc' },
+    },
     { code: 'RECORD_TOO_LARGE', message: 'too large', field: undefined },
     config.topics.dlqMaxMessageBytes,
   );
@@ -89,7 +108,13 @@ function stateWithLeases(n: number): StageState {
     lastChange[`${l.policy}\u001f${l.target}`] = l.changedAt;
   }
   return {
-    engine: { windowMs: 10_000, lastEventTime: 1_700_000_010_000, policies: {}, guard: { control: initialControlState(), lastChange, breakers: {}, buckets: {} }, leases },
+    engine: {
+      windowMs: 10_000,
+      lastEventTime: 1_700_000_010_000,
+      policies: {},
+      guard: { control: initialControlState(), lastChange, breakers: {}, buckets: {} },
+      leases,
+    },
     verifier: null,
   };
 }
@@ -107,13 +132,21 @@ test('the policies snapshot at the default 10,000-lease cap fits the state topic
 
 test('a snapshot that is not one is refused with a reason, never thrown', () => {
   const bomb = gzipSync(Buffer.alloc(300 * 1024 * 1024, 0x20));
-  for (const bad of [Buffer.from('not json'), Buffer.from('[]'), Buffer.from('{"engine":{"leases":{}}}'), bomb, Buffer.from([0x1f, 0x8b, 1, 2, 3])]) {
+  for (const bad of [
+    Buffer.from('not json'),
+    Buffer.from('[]'),
+    Buffer.from('{"engine":{"leases":{}}}'),
+    bomb,
+    Buffer.from([0x1f, 0x8b, 1, 2, 3]),
+  ]) {
     const r = decodeSnapshot(bad);
     expect('error' in r).toBe(true);
   }
   const noKill = stateWithLeases(1) as unknown as { engine: { guard: { control: Record<string, unknown> } } };
   noKill.engine.guard.control.killed = 'no';
-  expect(decodeSnapshot(Buffer.from(JSON.stringify(noKill)))).toMatchObject({ error: expect.stringMatching(/killed/) as unknown });
+  expect(decodeSnapshot(Buffer.from(JSON.stringify(noKill)))).toMatchObject({
+    error: expect.stringMatching(/killed/) as unknown,
+  });
 });
 
 test('cooldown timestamps are pruned once no cooldown can use them', () => {

@@ -15,7 +15,8 @@ import { KEY, KEYRING, T0, command } from '../unit/executor/fixtures';
 
 const kafka = kafkaSchema.parse({ brokers: ['unused:9092'] });
 
-const quota = (target: string, rate: number, issuedAt = T0) => command({ type: 'quota.set', target, issuedAt, params: { quotaBytesPerSec: rate } }, KEY);
+const quota = (target: string, rate: number, issuedAt = T0) =>
+  command({ type: 'quota.set', target, issuedAt, params: { quotaBytesPerSec: rate } }, KEY);
 
 describe('reference executors act only on what the operator mapped', () => {
   it('kafka-quota refuses a target without an entity mapping, and rates outside its bounds', () => {
@@ -44,11 +45,15 @@ describe('reference executors act only on what the operator mapped', () => {
       clock: { now: () => now },
     });
     core.restore([]);
-    expect(await core.handle({ key: 'tenant-a', command: quota('tenant-a', 1_000_000) }, null)).toMatchObject({ status: 'applied' });
+    expect(await core.handle({ key: 'tenant-a', command: quota('tenant-a', 1_000_000) }, null)).toMatchObject({
+      status: 'applied',
+    });
     expect(admin.quotas.get('client-id:client-a')).toEqual({ producer_byte_rate: 1_000_000 });
     // A renewal at a new rate: what is restored is still the operator's, not the first lease's.
     now = T0 + 11_000;
-    expect(await core.handle({ key: 'tenant-a', command: quota('tenant-a', 2_000_000, T0 + 10_000) }, null)).toMatchObject({ status: 'applied' });
+    expect(
+      await core.handle({ key: 'tenant-a', command: quota('tenant-a', 2_000_000, T0 + 10_000) }, null),
+    ).toMatchObject({ status: 'applied' });
     now = T0 + 10_000 + 31_000;
     const [lapsed] = await core.checkLeases();
     expect(lapsed.status).toBe('reverted');
@@ -57,10 +62,16 @@ describe('reference executors act only on what the operator mapped', () => {
   });
 
   it('query-timeout never puts a target into a URL host, and refuses an unmapped target', () => {
-    expect(() => queryTimeoutHandlers({ urlTemplate: 'http://{target}:8080/admin/timeout' })).toThrow(/must come after the host/);
-    expect(() => queryTimeoutHandlers({ urlTemplate: 'http://{target}@gw:8080/admin/timeout' })).toThrow(/must come after the host/);
+    expect(() => queryTimeoutHandlers({ urlTemplate: 'http://{target}:8080/admin/timeout' })).toThrow(
+      /must come after the host/,
+    );
+    expect(() => queryTimeoutHandlers({ urlTemplate: 'http://{target}@gw:8080/admin/timeout' })).toThrow(
+      /must come after the host/,
+    );
     const h = queryTimeoutHandlers({ urls: { 'worker-1': 'http://w1:8080/admin/timeout' } });
-    expect(h.validate?.(command({ target: 'evil.example.com#', params: { timeoutMs: 100 } }))).toMatch(/has no admin URL/);
+    expect(h.validate?.(command({ target: 'evil.example.com#', params: { timeoutMs: 100 } }))).toMatch(
+      /has no admin URL/,
+    );
     expect(h.validate?.(command({ target: 'worker-1', params: { timeoutMs: 100 } }))).toBeUndefined();
   });
 });

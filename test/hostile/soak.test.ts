@@ -43,7 +43,11 @@ function honest(): Message[] {
       const ts = T0 + s * 1000 + tick * 200;
       for (let w = 0; w < WORKERS; w++) {
         const value = w === 0 ? 120 : 5 + ((s + tick + w) % 7);
-        out.push({ key: `worker-${w}`, partition: w % 2, value: encodeTelemetryJson({ ts, source: `worker-${w}`, metric: 'queue.depth', value, tags: {} }) });
+        out.push({
+          key: `worker-${w}`,
+          partition: w % 2,
+          value: encodeTelemetryJson({ ts, source: `worker-${w}`, metric: 'queue.depth', value, tags: {} }),
+        });
       }
     }
   }
@@ -81,43 +85,110 @@ function hostile(): Hostile {
   for (let s = 0; s < SECONDS; s++) {
     const ts = T0 + s * 1000;
     const partition = s % 2;
-    add('future-ts', { partition, value: encodeTelemetryJson({ ts: ts + 294_000, source: 'evil', metric: 'queue.depth', value: 1, tags: {} }) });
-    add('future-createtime', { partition, timestamp: String(now + 294_000), value: encodeTelemetryJson({ ts: now + 294_000, source: 'evil', metric: 'queue.depth', value: 1, tags: {} }) });
-    add('huge-field', { partition, value: encodeTelemetryJson({ ts, source: 'e'.repeat(60_000), metric: 'queue.depth', value: 1, tags: {} }) });
-    add('over-size', { partition, value: Buffer.concat([Buffer.from('{"ts":'), Buffer.alloc(200_000, 0x31), Buffer.from('}')]) });
+    add('future-ts', {
+      partition,
+      value: encodeTelemetryJson({ ts: ts + 294_000, source: 'evil', metric: 'queue.depth', value: 1, tags: {} }),
+    });
+    add('future-createtime', {
+      partition,
+      timestamp: String(now + 294_000),
+      value: encodeTelemetryJson({ ts: now + 294_000, source: 'evil', metric: 'queue.depth', value: 1, tags: {} }),
+    });
+    add('huge-field', {
+      partition,
+      value: encodeTelemetryJson({ ts, source: 'e'.repeat(60_000), metric: 'queue.depth', value: 1, tags: {} }),
+    });
+    add('over-size', {
+      partition,
+      value: Buffer.concat([Buffer.from('{"ts":'), Buffer.alloc(200_000, 0x31), Buffer.from('}')]),
+    });
     add('malformed-json', { partition, value: Buffer.from(`{"ts":${ts},"source":"evil","metric":`) });
-    add('random-bytes', { partition, value: Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 2000) }, () => Math.floor(rnd() * 256))) });
-    add('proto-keys', { partition, value: Buffer.from(`{"ts":${ts},"source":"evil","metric":"m","value":1,"tags":{"__proto__":"x"}}`) });
-    add('nan-value', { partition, value: Buffer.from(`{"ts":${ts},"source":"evil","metric":"m","value":"NaN","tags":{}}`) });
+    add('random-bytes', {
+      partition,
+      value: Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 2000) }, () => Math.floor(rnd() * 256))),
+    });
+    add('proto-keys', {
+      partition,
+      value: Buffer.from(`{"ts":${ts},"source":"evil","metric":"m","value":1,"tags":{"__proto__":"x"}}`),
+    });
+    add('nan-value', {
+      partition,
+      value: Buffer.from(`{"ts":${ts},"source":"evil","metric":"m","value":"NaN","tags":{}}`),
+    });
   }
   // Records of 800 KB that gzip to under 1 KB each: far over the record bound once inflated, dead-lettered (under the DLQ limit, so whole).
   const bombs: Message[] = [];
-  for (let i = 0; i < Math.max(2, SECONDS / 10); i++) bombs.push({ partition: i % 2, value: Buffer.alloc(800_000, 0x20) });
+  for (let i = 0; i < Math.max(2, SECONDS / 10); i++)
+    bombs.push({ partition: i % 2, value: Buffer.alloc(800_000, 0x20) });
   tried['gzip-bomb'] = bombs.length;
   const actions: Message[] = [];
   for (let i = 0; i < SECONDS; i++) {
     // Keyed as the honest commands (target worker-0): the same partition, read before them.
-    actions.push({ key: 'worker-0', value: Buffer.from(JSON.stringify({ id: `forged-${i}`, type: 'query_timeout.set', target: 'worker-0', params: { timeoutMs: 1 }, issuedAt: now, expiresAt: now + 60_000, evidence: [] })) });
+    actions.push({
+      key: 'worker-0',
+      value: Buffer.from(
+        JSON.stringify({
+          id: `forged-${i}`,
+          type: 'query_timeout.set',
+          target: 'worker-0',
+          params: { timeoutMs: 1 },
+          issuedAt: now,
+          expiresAt: now + 60_000,
+          evidence: [],
+        }),
+      ),
+    });
     actions.push({ key: 'worker-0', value: Buffer.from(Array.from({ length: 64 }, () => Math.floor(rnd() * 256))) });
     // A "signed-looking" command whose evidence canonical JSON cannot encode: it once made verification throw.
     const nan = `{"id":"nan-${i}","type":"query_timeout.set","target":"worker-0","params":{"timeoutMs":1},"issuedAt":${now},`;
-    actions.push({ key: 'worker-0', value: Buffer.from(`${nan}"expiresAt":${now + 60_000},"evidence":[{"value":"NaN"}],"keyId":"soak","signature":"AA=="}`) });
+    actions.push({
+      key: 'worker-0',
+      value: Buffer.from(
+        `${nan}"expiresAt":${now + 60_000},"evidence":[{"value":"NaN"}],"keyId":"soak","signature":"AA=="}`,
+      ),
+    });
   }
   tried['actions-unsigned-or-malformed'] = actions.length;
   const intruder = generateEd25519();
   const codec = createRecordCodec('control');
   const control: Message[] = [];
   for (let i = 0; i < SECONDS; i++) {
-    const rec: ControlRecord = { kind: i % 2 ? 'mode' : 'kill', policy: null, target: null, mode: i % 2 ? 'shadow' : null, issuedBy: 'evil', issuedAt: now + i, reason: '', keyId: null, signature: null };
+    const rec: ControlRecord = {
+      kind: i % 2 ? 'mode' : 'kill',
+      policy: null,
+      target: null,
+      mode: i % 2 ? 'shadow' : null,
+      issuedBy: 'evil',
+      issuedAt: now + i,
+      reason: '',
+      keyId: null,
+      signature: null,
+    };
     control.push({ key: 'kill', value: codec.encodeJson(rec) });
-    control.push({ key: 'kill', value: codec.encodeJson(signControl(rec, OPERATOR_ENV.HOMEOSTAT_CONTROL_KEY_ID, intruder.privateKey)) });
+    control.push({
+      key: 'kill',
+      value: codec.encodeJson(signControl(rec, OPERATOR_ENV.HOMEOSTAT_CONTROL_KEY_ID, intruder.privateKey)),
+    });
   }
   tried['control-forgeries'] = control.length;
   return { telemetry, bombs, actions, control, tried };
 }
 
 function configFor(prefix: string): HomeostatConfig {
-  const topics = Object.fromEntries(['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'].map((t) => [t, `${prefix}.${t}`]));
+  const topics = Object.fromEntries(
+    [
+      'telemetry',
+      'dlq',
+      'signals',
+      'decisions',
+      'actions',
+      'actionResults',
+      'outcomes',
+      'control',
+      'state',
+      'stage',
+    ].map((t) => [t, `${prefix}.${t}`]),
+  );
   return loadConfig({
     env: {},
     overrides: {
@@ -130,7 +201,14 @@ function configFor(prefix: string): HomeostatConfig {
       control: operatorControlConfig(),
       http: { enabled: false },
       log: { level: 'silent' },
-      policies: [{ name: 'timeouts', type: 'adaptive-timeout', select: { metric: 'queue.depth' }, parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 3 } }],
+      policies: [
+        {
+          name: 'timeouts',
+          type: 'adaptive-timeout',
+          select: { metric: 'queue.depth' },
+          parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 3 },
+        },
+      ],
     },
   });
 }
@@ -213,11 +291,21 @@ async function run(withHostile: boolean): Promise<RunResult & { tried?: Record<s
     const resultCodec = createRecordCodec('action-result');
     const seen = new Set<string>();
     const allSeen = async (): Promise<boolean> => {
-      for (const m of await readTopic(config.topics.actionResults, Number.MAX_SAFE_INTEGER, 3000)) seen.add(resultCodec.decodeJson(m.value!).commandId);
+      for (const m of await readTopic(config.topics.actionResults, Number.MAX_SAFE_INTEGER, 3000))
+        seen.add(resultCodec.decodeJson(m.value!).commandId);
       return honestIds.every((id) => seen.has(id));
     };
     expect(await waitFor(allSeen, 60_000, 500)).toBe(true);
-    return { signals, commands, consumed: c.consumed, deadLettered: c.deadLettered, maxHeapBytes: maxHeap, maxEventLoopStallMs: stall.max / 1e6, ms: Date.now() - started, tried: h?.tried };
+    return {
+      signals,
+      commands,
+      consumed: c.consumed,
+      deadLettered: c.deadLettered,
+      maxHeapBytes: maxHeap,
+      maxEventLoopStallMs: stall.max / 1e6,
+      ms: Date.now() - started,
+      tried: h?.tried,
+    };
   } finally {
     clearInterval(sampler);
     stall.disable();
@@ -234,7 +322,9 @@ test('honest signals and commands are byte-identical beside a hostile producer; 
   expect(baseline.commands.length).toBeGreaterThan(0);
   expect(attacked.signals).toEqual(baseline.signals);
   expect(attacked.commands).toEqual(baseline.commands);
-  const hostileRecords = Object.entries(attacked.tried ?? {}).filter(([k]) => !k.startsWith('actions') && !k.startsWith('control')).reduce((n, [, v]) => n + v, 0);
+  const hostileRecords = Object.entries(attacked.tried ?? {})
+    .filter(([k]) => !k.startsWith('actions') && !k.startsWith('control'))
+    .reduce((n, [, v]) => n + v, 0);
   expect(attacked.deadLettered).toBe(hostileRecords);
   const figures = {
     command: 'npm run build && HOSTILE_SOAK_RECORD=1 npx jest test/hostile/soak.test.ts',
@@ -243,8 +333,18 @@ test('honest signals and commands are byte-identical beside a hostile producer; 
     honestRecords: baseline.consumed,
     tried: attacked.tried,
     identical: { signals: baseline.signals.length, commands: baseline.commands.length },
-    baseline: { maxHeapBytes: baseline.maxHeapBytes, maxEventLoopStallMs: baseline.maxEventLoopStallMs, ms: baseline.ms },
-    attacked: { consumed: attacked.consumed, deadLettered: attacked.deadLettered, maxHeapBytes: attacked.maxHeapBytes, maxEventLoopStallMs: attacked.maxEventLoopStallMs, ms: attacked.ms },
+    baseline: {
+      maxHeapBytes: baseline.maxHeapBytes,
+      maxEventLoopStallMs: baseline.maxEventLoopStallMs,
+      ms: baseline.ms,
+    },
+    attacked: {
+      consumed: attacked.consumed,
+      deadLettered: attacked.deadLettered,
+      maxHeapBytes: attacked.maxHeapBytes,
+      maxEventLoopStallMs: attacked.maxEventLoopStallMs,
+      ms: attacked.ms,
+    },
     heapRatio: attacked.maxHeapBytes / baseline.maxHeapBytes,
   };
   reportFigures('hostile-soak', figures);

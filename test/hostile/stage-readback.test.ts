@@ -6,8 +6,14 @@
 import type { KafkaMessage } from 'kafkajs';
 import { decodeStageRecord, STAGE_KIND_HEADER } from '../../src/kafka/stage-records';
 
-const msg = (kind: string, value: unknown): KafkaMessage =>
-  ({ key: null, value: Buffer.from(JSON.stringify(value)), headers: { [STAGE_KIND_HEADER]: kind }, offset: '0', timestamp: '0', attributes: 0 });
+const msg = (kind: string, value: unknown): KafkaMessage => ({
+  key: null,
+  value: Buffer.from(JSON.stringify(value)),
+  headers: { [STAGE_KIND_HEADER]: kind },
+  offset: '0',
+  timestamp: '0',
+  attributes: 0,
+});
 
 const signal = (patch: Record<string, unknown>): Record<string, unknown> => ({
   scope: 'series',

@@ -72,7 +72,9 @@ describe('homeostat run (CLI, real broker)', () => {
     expect(new Set(ids).size).toBe(ids.length);
     // Each enforced action is verified against the windows that follow: the worker stayed
     // overloaded, so the verdict cannot be `improved`.
-    const outcomes = (await readTopic(`${prefix}.outcomes`, 1, 15_000)).map((m) => createRecordCodec('outcome').decodeJson(m.value!));
+    const outcomes = (await readTopic(`${prefix}.outcomes`, 1, 15_000)).map((m) =>
+      createRecordCodec('outcome').decodeJson(m.value!),
+    );
     expect(outcomes.length).toBeGreaterThan(0);
     expect(outcomes[0].target).toBe('worker-7');
     expect(['unchanged', 'worsened', 'inconclusive']).toContain(outcomes[0].verdict);

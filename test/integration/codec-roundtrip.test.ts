@@ -3,7 +3,13 @@
  * Confluent-framed Avro (schema registered in the real registry) and as JSON comes back
  * field by field; bad records give typed errors that name the problem.
  */
-import { createTelemetryAvroEncoder, createTelemetryDecoder, encodeTelemetryJson, registerSchema, subjectFor } from '../../src/codec';
+import {
+  createTelemetryAvroEncoder,
+  createTelemetryDecoder,
+  encodeTelemetryJson,
+  registerSchema,
+  subjectFor,
+} from '../../src/codec';
 import { InputError } from '../../src/errors';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import type { Telemetry } from '../../src/model/telemetry';
@@ -15,7 +21,7 @@ const samples: Telemetry[] = Array.from({ length: 50 }, (_, i): Telemetry => ({
   source: `worker-${i % 5}`,
   metric: i % 2 === 0 ? 'query.latency_ms' : 'queue.depth',
   value: i * 1.5 + 0.25,
-  tags: (i % 3 === 0 ? { tenant: `t${i % 4}`, role: 'worker' } : {}),
+  tags: i % 3 === 0 ? { tenant: `t${i % 4}`, role: 'worker' } : {},
 }));
 
 describe('telemetry round trip through Kafka and the registry', () => {
@@ -49,10 +55,18 @@ describe('telemetry round trip through Kafka and the registry', () => {
   test('bad records give typed errors that name the problem', async () => {
     const decoder = createTelemetryDecoder({ resolver });
     const cases: [Buffer, string, RegExp][] = [
-      [Buffer.from('plain text, neither Avro nor JSON'), 'NOT_DECODABLE', /expected Confluent-framed Avro .* or a UTF-8 JSON object/],
+      [
+        Buffer.from('plain text, neither Avro nor JSON'),
+        'NOT_DECODABLE',
+        /expected Confluent-framed Avro .* or a UTF-8 JSON object/,
+      ],
       [Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2]), 'UNKNOWN_SCHEMA_ID', /2147483632|schema id/i],
       [Buffer.from(JSON.stringify({ source: 's', metric: 'm', value: 1, tags: {} })), 'MISSING_FIELD', /ts/],
-      [Buffer.from(JSON.stringify({ ts: Date.UTC(2026, 0, 1), source: 's', metric: 'm', value: 'NaN', tags: {} })), 'NON_FINITE_VALUE', /value/],
+      [
+        Buffer.from(JSON.stringify({ ts: Date.UTC(2026, 0, 1), source: 's', metric: 'm', value: 'NaN', tags: {} })),
+        'NON_FINITE_VALUE',
+        /value/,
+      ],
     ];
     for (const [bytes, code, message] of cases) {
       const err = await decoder.decode(bytes).then(

@@ -50,7 +50,16 @@ describe('homeostat control (CLI, real broker)', () => {
       expect(await waitFor(() => decisions.some((d) => d.kind === 'acted'), 20_000)).toBe(true);
 
       const killedAt = Date.now();
-      const kill = await runCli(['control', 'kill', '--config', config, '--brokers', brokers().join(','), '--reason', 'test']);
+      const kill = await runCli([
+        'control',
+        'kill',
+        '--config',
+        config,
+        '--brokers',
+        brokers().join(','),
+        '--reason',
+        'test',
+      ]);
       expect(kill.code).toBe(0);
       expect(kill.stdout).toContain('kill');
       // The processor applies it as soon as it reads it: the lease in force is recorded as stopped.

@@ -21,7 +21,9 @@ const SCREENSHOT = '/tmp/dashboard.png';
 
 function testConfig(prefix: string): HomeostatConfig {
   const topics = Object.fromEntries(
-    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'].map((t) => [t, `${prefix}.${t}`]),
+    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'].map(
+      (t) => [t, `${prefix}.${t}`],
+    ),
   );
   return loadConfig({
     brokers: brokers().join(','),
@@ -65,8 +67,20 @@ function telemetry(topic: string) {
         await producer.send({
           topic,
           messages: [
-            { key: 'worker-7', value: encodeTelemetryJson({ ts, source: 'worker-7', metric: 'queue.depth', value: depth, tags: {} }) },
-            { key: 'worker-3', value: encodeTelemetryJson({ ts, source: 'worker-3', metric: 'queue.depth', value: 6 + wobble / 2, tags: {} }) },
+            {
+              key: 'worker-7',
+              value: encodeTelemetryJson({ ts, source: 'worker-7', metric: 'queue.depth', value: depth, tags: {} }),
+            },
+            {
+              key: 'worker-3',
+              value: encodeTelemetryJson({
+                ts,
+                source: 'worker-3',
+                metric: 'queue.depth',
+                value: 6 + wobble / 2,
+                tags: {},
+              }),
+            },
           ],
         });
         await new Promise((r) => setTimeout(r, 100));
@@ -109,7 +123,8 @@ describe('live dashboard (real broker, headless Chromium)', () => {
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('requestfailed', (r) => {
       // The event stream is cut when the browser closes at the end; anything else is a fault.
-      if (!r.url().endsWith('/dashboard/events')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+      if (!r.url().endsWith('/dashboard/events'))
+        problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
     });
     const base = `http://127.0.0.1:${processor.port}`;
     const response = await page.goto(`${base}/dashboard`);
@@ -133,7 +148,14 @@ describe('live dashboard (real broker, headless Chromium)', () => {
     await new Promise((r) => setTimeout(r, 4000));
     await feed.stop();
     feed = undefined;
-    expect(await waitFor(async () => (await page.$$eval('figure.chart .cm', (els) => els.map((e) => e.textContent ?? ''))).join() !== windowsBefore.join(), 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        async () =>
+          (await page.$$eval('figure.chart .cm', (els) => els.map((e) => e.textContent ?? ''))).join() !==
+          windowsBefore.join(),
+        10_000,
+      ),
+    ).toBe(true);
 
     const chart = await page.$eval('figure.chart', (fig) => ({
       title: fig.querySelector('.ct')?.textContent ?? '',

@@ -43,7 +43,9 @@ test('thundering herd through the real topics: commands on the actions topic, re
   });
   try {
     // Every command the run reports was read back, signed, from the actions topic, in order.
-    const commands = (await readTopic(stats.names.topics.actions, stats.commands, 30_000)).map((m) => createRecordCodec('command').decodeJson(m.value!));
+    const commands = (await readTopic(stats.names.topics.actions, stats.commands, 30_000)).map((m) =>
+      createRecordCodec('command').decodeJson(m.value!),
+    );
     expect(commands.length).toBeGreaterThan(0);
     expect(commands.map((c) => c.id)).toEqual(result.commands.map((c) => c.id));
     for (const c of commands) {
@@ -54,9 +56,13 @@ test('thundering herd through the real topics: commands on the actions topic, re
     expect(commands.some((c) => c.type === 'retry_policy.set')).toBe(true);
 
     // The executor SDK handled each of them and said so on the action-results topic.
-    const results = (await readTopic(stats.names.topics.actionResults, commands.length, 30_000)).map((m) => createRecordCodec('action-result').decodeJson(m.value!));
+    const results = (await readTopic(stats.names.topics.actionResults, commands.length, 30_000)).map((m) =>
+      createRecordCodec('action-result').decodeJson(m.value!),
+    );
     expect(results.map((r) => r.commandId)).toEqual(commands.map((c) => c.id));
-    expect(results.map((r) => r.status)).toEqual(commands.map((c) => (c.type.endsWith('.revert') ? 'reverted' : 'applied')));
+    expect(results.map((r) => r.status)).toEqual(
+      commands.map((c) => (c.type.endsWith('.revert') ? 'reverted' : 'applied')),
+    );
     expect(stats.executor.rejected + stats.executor.failed + stats.executor.expired + stats.executor.duplicate).toBe(0);
     expect(result.loop.consumed).toBe(stats.records);
 
@@ -86,7 +92,22 @@ test('homeostat demo --brokers --registry (Avro): the table, identical to in-pro
   const prefix = randomName('demo-cli');
   const { stdout, stderr } = await run(
     process.execPath,
-    [BIN, 'demo', '--brokers', brokers().join(','), '--registry', registryUrl(), '--prefix', prefix, '--scenarios', 'thundering-herd', '--duration', '90', '--out', out],
+    [
+      BIN,
+      'demo',
+      '--brokers',
+      brokers().join(','),
+      '--registry',
+      registryUrl(),
+      '--prefix',
+      prefix,
+      '--scenarios',
+      'thundering-herd',
+      '--duration',
+      '90',
+      '--out',
+      out,
+    ],
     { timeout: 180_000 },
   );
   const line = stdout.split('\n').find((l) => /logical requests that succeeded/.test(l));

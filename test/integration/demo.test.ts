@@ -42,7 +42,9 @@ test('demo prints the off/on table and writes a report that renders', async () =
     });
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(pathToFileURL(join(out, 'report.html')).href);
-    const charts: number[] = await page.$$eval('svg', (svgs) => svgs.map((s) => s.querySelectorAll('path, polyline, rect, circle').length));
+    const charts: number[] = await page.$$eval('svg', (svgs) =>
+      svgs.map((s) => s.querySelectorAll('path, polyline, rect, circle').length),
+    );
     expect(charts.length).toBeGreaterThanOrEqual(6);
     expect(charts.every((n) => n > 0)).toBe(true);
     expect(errors).toEqual([]);

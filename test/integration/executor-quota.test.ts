@@ -16,7 +16,13 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { buildCommand, completeParams } from '../../src/actions';
 import { createRecordCodec, type ActionResultRecord } from '../../src/codec';
-import { createQuotaAdmin, runReferenceExecutor, type Executor, type QuotaAdmin, type QuotaEntity } from '../../src/executor';
+import {
+  createQuotaAdmin,
+  runReferenceExecutor,
+  type Executor,
+  type QuotaAdmin,
+  type QuotaEntity,
+} from '../../src/executor';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import type { Command, CommandType } from '../../src/model/command';
 import { kafkaSchema } from '../../src/ops/config-kafka';
@@ -66,7 +72,13 @@ async function collectResults(topic: string): Promise<{ results: ActionResultRec
   return { results, stop: () => consumer.disconnect() };
 }
 
-async function setup(): Promise<{ actions: string; results: string; data: string; executor: Executor; collector: Awaited<ReturnType<typeof collectResults>> }> {
+async function setup(): Promise<{
+  actions: string;
+  results: string;
+  data: string;
+  executor: Executor;
+  collector: Awaited<ReturnType<typeof collectResults>>;
+}> {
   const actions = randomName('it-actions');
   const results = randomName('it-results');
   const data = randomName('it-tenant-data');
@@ -98,13 +110,15 @@ function tenantProducer(clientId: string): { producer: Producer; throttle: { cou
     brokers: brokers(),
     logLevel: logLevel.DEBUG,
     // kafkajs honours the broker's throttle_time_ms (KIP-219) and logs it at debug level.
-    logCreator: () => ({ log }) => {
-      const m = /Client side throttling in effect for (\d+)ms/.exec(log.message);
-      if (m !== null) {
-        throttle.count++;
-        throttle.totalMs += Number(m[1]);
-      }
-    },
+    logCreator:
+      () =>
+      ({ log }) => {
+        const m = /Client side throttling in effect for (\d+)ms/.exec(log.message);
+        if (m !== null) {
+          throttle.count++;
+          throttle.totalMs += Number(m[1]);
+        }
+      },
   });
   return { producer: k.producer({ createPartitioner: Partitioners.DefaultPartitioner }), throttle };
 }
@@ -153,9 +167,21 @@ describe('kafka-quota executor on the real broker', () => {
     const t = await setup();
     const entity: QuotaEntity = { type: 'client-id', name: randomName('tenant') };
     try {
-      await produce(t.actions, [quotaCommand('quota.set', entity.name, 60_000)].map((c) => ({ key: c.target, value: createRecordCodec('command').encodeJson(c) })));
+      await produce(
+        t.actions,
+        [quotaCommand('quota.set', entity.name, 60_000)].map((c) => ({
+          key: c.target,
+          value: createRecordCodec('command').encodeJson(c),
+        })),
+      );
       expect(await waitFor(async () => (await quotaOf(entity)) === QUOTA, 15_000)).toBe(true);
-      await produce(t.actions, [quotaCommand('quota.revert', entity.name, 60_000)].map((c) => ({ key: c.target, value: createRecordCodec('command').encodeJson(c) })));
+      await produce(
+        t.actions,
+        [quotaCommand('quota.revert', entity.name, 60_000)].map((c) => ({
+          key: c.target,
+          value: createRecordCodec('command').encodeJson(c),
+        })),
+      );
       expect(await waitFor(async () => (await quotaOf(entity)) === undefined, 15_000)).toBe(true);
 
       const short = quotaCommand('quota.set', entity.name, 3_000);
@@ -170,7 +196,9 @@ describe('kafka-quota executor on the real broker', () => {
         ['quota.set', 'applied'],
         ['quota.set', 'reverted'],
       ]);
-      expect(t.collector.results[0].detail).toBe(`producer_byte_rate=${QUOTA} on client-id ${JSON.stringify(entity.name)}`);
+      expect(t.collector.results[0].detail).toBe(
+        `producer_byte_rate=${QUOTA} on client-id ${JSON.stringify(entity.name)}`,
+      );
       expect(t.collector.results[3].detail).toMatch(/^lease lapsed: removed producer_byte_rate/);
     } finally {
       await t.collector.stop();
@@ -204,7 +232,13 @@ describe('kafka-quota executor on the real broker', () => {
       await flatOut(tenant.producer, t.data, 1_000); // the last throttle delay runs out
       const released = await flatOut(tenant.producer, t.data, 3_000);
 
-      const figures = { quota: QUOTA, full: Math.round(full), held: Math.round(held), released: Math.round(released), throttled };
+      const figures = {
+        quota: QUOTA,
+        full: Math.round(full),
+        held: Math.round(held),
+        released: Math.round(released),
+        throttled,
+      };
       // The figures go into docs/executors.md (HOMEOSTAT_TEST_FIGURES=<file> records them).
       reportFigures('kafka-quota acceptance', figures);
       expect(Math.abs(held - QUOTA) / QUOTA).toBeLessThanOrEqual(0.2);

@@ -7,7 +7,12 @@
 import { buildCommand, completeParams } from '../../src/actions';
 import { DEFAULT_RETRY_POLICY, createRetrier } from '../../src/client';
 import { createRecordCodec } from '../../src/codec';
-import { createDemoWorker, followClientConfig, runReferenceExecutor, type ReferenceExecutorOptions } from '../../src/executor';
+import {
+  createDemoWorker,
+  followClientConfig,
+  runReferenceExecutor,
+  type ReferenceExecutorOptions,
+} from '../../src/executor';
 import type { Command, CommandParams, CommandType } from '../../src/model/command';
 import { kafkaSchema } from '../../src/ops/config-kafka';
 import { createTopic, produce, randomName, waitFor, withAdmin } from '../helpers/kafka';
@@ -40,7 +45,8 @@ function cmd(type: CommandType, target: string, params: Partial<CommandParams>, 
   );
 }
 
-const publish = (topic: string, c: Command): Promise<void> => produce(topic, [{ key: c.target, value: createRecordCodec('command').encodeJson(c) }]);
+const publish = (topic: string, c: Command): Promise<void> =>
+  produce(topic, [{ key: c.target, value: createRecordCodec('command').encodeJson(c) }]);
 
 async function common(): Promise<ReferenceExecutorOptions & { topics: { actions: string; actionResults: string } }> {
   const actions = randomName('it-actions');
@@ -48,7 +54,15 @@ async function common(): Promise<ReferenceExecutorOptions & { topics: { actions:
   const name = randomName('ref');
   await Promise.all([createTopic(actions), createTopic(actionResults)]);
   topicsToDelete.push(actions, actionResults, `homeostat.executor.${name}.state`);
-  return { name, kafka, topics: { actions, actionResults }, keyring: testKeyring(KEY), maxClockSkewMs: 5_000, fromBeginning: true, leaseCheckIntervalMs: 200 };
+  return {
+    name,
+    kafka,
+    topics: { actions, actionResults },
+    keyring: testKeyring(KEY),
+    maxClockSkewMs: 5_000,
+    fromBeginning: true,
+    leaseCheckIntervalMs: 200,
+  };
 }
 
 afterAll(async () => {
@@ -63,7 +77,10 @@ describe('reference executors on Kafka', () => {
     const worker = createDemoWorker({ port: 0, capacityPerSec: 500, defaultTimeoutMs: 30_000 });
     await worker.start();
     const o = await common();
-    const executor = await runReferenceExecutor('query-timeout', { ...o, queryTimeout: { urls: { 'worker-a': `${worker.url()}/admin/timeout` } } });
+    const executor = await runReferenceExecutor('query-timeout', {
+      ...o,
+      queryTimeout: { urls: { 'worker-a': `${worker.url()}/admin/timeout` } },
+    });
     try {
       const set = cmd('query_timeout.set', 'worker-a', { timeoutMs: 750 }, 3_000);
       await publish(o.topics.actions, set);
@@ -87,7 +104,15 @@ describe('reference executors on Kafka', () => {
     const retrier = createRetrier({ baseMs: 50 });
     const follower = await followClientConfig({ kafka, topic, service: 'checkout', retrier });
     try {
-      await publish(o.topics.actions, cmd('retry_policy.set', 'checkout', { retryStrategy: 'decorrelated', retryBaseMs: 400, retryMaxAttempts: 2 }, 60_000));
+      await publish(
+        o.topics.actions,
+        cmd(
+          'retry_policy.set',
+          'checkout',
+          { retryStrategy: 'decorrelated', retryBaseMs: 400, retryMaxAttempts: 2 },
+          60_000,
+        ),
+      );
       await publish(o.topics.actions, cmd('retry_policy.set', 'other-service', { retryMaxAttempts: 1 }, 60_000));
       expect(await waitFor(() => retrier.policy().baseMs === 400, 15_000)).toBe(true);
       expect(retrier.policy()).toMatchObject({ strategy: 'decorrelated', maxAttempts: 2 });

@@ -8,7 +8,15 @@ import type { Consumer } from 'kafkajs';
 import { completeParams } from '../../src/actions';
 import { testCommand } from '../helpers/commands';
 import { createRecordCodec, registerSchema, subjectFor, type ActionResultRecord } from '../../src/codec';
-import { INTERRUPTED_DETAIL, createExecutor, type ApplyFn, type Executor, type ExecutorOptions, type RevertFn, type RevertRequest } from '../../src/executor';
+import {
+  INTERRUPTED_DETAIL,
+  createExecutor,
+  type ApplyFn,
+  type Executor,
+  type ExecutorOptions,
+  type RevertFn,
+  type RevertRequest,
+} from '../../src/executor';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import type { Command, CommandParams } from '../../src/model/command';
 import { kafkaSchema } from '../../src/ops/config-kafka';
@@ -23,15 +31,32 @@ const commandCodec = createRecordCodec('command');
 const kafka = kafkaSchema.parse({ brokers: brokers(), clientId: 'executor-it' });
 const topicsToDelete: string[] = [];
 
-function cmd(overrides: { target?: string; mode?: Command['mode']; issuedAt?: number; leaseMs?: number; params?: Partial<CommandParams> } = {}): Command {
-  return testCommand({ ...overrides, policy: 'adaptive-timeout', windowMs: 10_000, leaseMs: overrides.leaseMs ?? 60_000, signing: KEY });
+function cmd(
+  overrides: {
+    target?: string;
+    mode?: Command['mode'];
+    issuedAt?: number;
+    leaseMs?: number;
+    params?: Partial<CommandParams>;
+  } = {},
+): Command {
+  return testCommand({
+    ...overrides,
+    policy: 'adaptive-timeout',
+    windowMs: 10_000,
+    leaseMs: overrides.leaseMs ?? 60_000,
+    signing: KEY,
+  });
 }
 
 async function publish(topic: string, cmds: Command[], format: 'avro' | 'json'): Promise<void> {
   const id = format === 'avro' ? await registerSchema(resolver, 'command', subjectFor(topic)) : 0;
   await produce(
     topic,
-    cmds.map((c) => ({ key: c.target, value: format === 'avro' ? commandCodec.encodeAvro(c, id) : commandCodec.encodeJson(c) })),
+    cmds.map((c) => ({
+      key: c.target,
+      value: format === 'avro' ? commandCodec.encodeAvro(c, id) : commandCodec.encodeJson(c),
+    })),
   );
 }
 
@@ -138,7 +163,13 @@ describe('executor SDK on Kafka', () => {
         [valid.id, 'duplicate'],
       ]);
       expect(collector.results[1].detail).toMatch(/bad-signature/);
-      expect(collector.results[0]).toMatchObject({ executor: t.name, target: 'worker-1', mode: 'enforce', leaseExpiresAt: valid.expiresAt, previous: { timeoutMs: '30000' } });
+      expect(collector.results[0]).toMatchObject({
+        executor: t.name,
+        target: 'worker-1',
+        mode: 'enforce',
+        leaseExpiresAt: valid.expiresAt,
+        previous: { timeoutMs: '30000' },
+      });
       expect(a.applied.map((c) => c.id)).toEqual([valid.id]);
 
       // The crash: the intent is written, apply never returns, the process dies.
@@ -149,8 +180,14 @@ describe('executor SDK on Kafka', () => {
       const b = recorder();
       const second = await started(options(t, b));
       expect(await waitFor(() => collector.results.length >= 6, 30_000)).toBe(true);
-      expect(collector.results[5]).toMatchObject({ commandId: interrupted.id, status: 'failed', detail: INTERRUPTED_DETAIL });
-      expect(second.leases().map((l) => [l.command.id, l.uncertain])).toEqual(expect.arrayContaining([[interrupted.id, true]]));
+      expect(collector.results[5]).toMatchObject({
+        commandId: interrupted.id,
+        status: 'failed',
+        detail: INTERRUPTED_DETAIL,
+      });
+      expect(second.leases().map((l) => [l.command.id, l.uncertain])).toEqual(
+        expect.arrayContaining([[interrupted.id, true]]),
+      );
 
       // And a copy of the first command, after the restart, is still a duplicate.
       await publish(t.actions, [valid], 'json');
@@ -177,7 +214,11 @@ describe('executor SDK on Kafka', () => {
       expect(rec.reverted).toMatchObject([{ target: 'worker-9', cause: 'lease-lapsed', command: { id: lease.id } }]);
       expect(await waitFor(() => collector.results.length >= 2, 10_000)).toBe(true);
       expect(collector.results.map((r) => r.status)).toEqual(['applied', 'reverted']);
-      expect(collector.results[1]).toMatchObject({ commandId: lease.id, detail: 'lease lapsed: restored the default', leaseExpiresAt: null });
+      expect(collector.results[1]).toMatchObject({
+        commandId: lease.id,
+        detail: 'lease lapsed: restored the default',
+        leaseExpiresAt: null,
+      });
       // Reverted within a lease-check interval plus the write, not at some later sweep.
       expect(collector.results[1].startedAt - lease.expiresAt).toBeLessThan(1_500);
     } finally {

@@ -19,7 +19,11 @@ import { AggregationType, createOtelHarness, toProto } from '../unit/ingest/otel
 test('OTLP protobuf from the OpenTelemetry SDK reaches the signals topic through homeostat run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-otlp-'));
   const prefix = randomName('otlprun');
-  const topics = Object.fromEntries(['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'].map((t) => [t, `${prefix}.${t}`]));
+  const topics = Object.fromEntries(
+    ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state'].map(
+      (t) => [t, `${prefix}.${t}`],
+    ),
+  );
   const config = join(dir, 'c.yaml');
   writeFileSync(
     config,
@@ -32,12 +36,19 @@ test('OTLP protobuf from the OpenTelemetry SDK reaches the signals topic through
       http: { enabled: false },
     }),
   );
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'run', '--config', config, '--brokers', brokers().join(','), '--registry', registryUrl()], {
-    stdio: ['ignore', openSync(join(dir, 'log'), 'a'), openSync(join(dir, 'log'), 'a')],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, 'run', '--config', config, '--brokers', brokers().join(','), '--registry', registryUrl()],
+    {
+      stdio: ['ignore', openSync(join(dir, 'log'), 'a'), openSync(join(dir, 'log'), 'a')],
+    },
+  );
   try {
     expect(await waitForTopic(`${prefix}.signals`)).toBe(true);
-    const h = createOtelHarness({ temporality: 'delta', histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } });
+    const h = createOtelHarness({
+      temporality: 'delta',
+      histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } },
+    });
     const requests = h.meter.createCounter('requests');
     const latency = h.meter.createHistogram('query.latency_ms');
     // Two exports a few seconds apart: the second one's event time closes the first one's window.
@@ -54,14 +65,18 @@ test('OTLP protobuf from the OpenTelemetry SDK reaches the signals topic through
     await produce(`${prefix}.telemetry`, messages);
     const codec = createRecordCodec('signal');
     let found: { sum: number; count: number; tags: Record<string, string> } | undefined;
-    await waitFor(async () => {
-      const got = await readTopic(`${prefix}.signals`, 1, 3000);
-      for (const m of got) {
-        const s = codec.decodeJson(m.value!);
-        if (s.scope === 'series' && s.metric === 'requests' && s.count > 0) found = s;
-      }
-      return found !== undefined;
-    }, 40_000, 500);
+    await waitFor(
+      async () => {
+        const got = await readTopic(`${prefix}.signals`, 1, 3000);
+        for (const m of got) {
+          const s = codec.decodeJson(m.value!);
+          if (s.scope === 'series' && s.metric === 'requests' && s.count > 0) found = s;
+        }
+        return found !== undefined;
+      },
+      40_000,
+      500,
+    );
     expect(found).toBeDefined();
     expect(found!.sum).toBe(100);
     expect(found!.tags).toMatchObject({ tenant: 'acme', service: 'checkout' });

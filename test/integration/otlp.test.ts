@@ -11,7 +11,14 @@ import { createIngestDecoder } from '../../src/ingest';
 import { createProcessor, emptyOutputs } from '../../src/pipeline/processor';
 import { resolveEngineConfig } from '../../src/core';
 import type { WindowSignal } from '../../src/model/signal';
-import { AggregationType, DEFAULT_RESOURCE, createOtelHarness, lognormalLatencies, toJson, toProto } from '../unit/ingest/otel-fixtures';
+import {
+  AggregationType,
+  DEFAULT_RESOURCE,
+  createOtelHarness,
+  lognormalLatencies,
+  toJson,
+  toProto,
+} from '../unit/ingest/otel-fixtures';
 import { createTopic, produce, randomName, readTopic } from '../helpers/kafka';
 
 const DAY = 86_400_000;
@@ -32,7 +39,15 @@ describe.each(['otlp_proto', 'otlp_json'] as const)('OTLP metrics written as %s 
     const h = createOtelHarness({
       temporality: 'delta',
       histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } },
-      views: [{ instrumentName: 'rpc.duration_ms', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: OTEL_DEFAULT_BOUNDARIES } } }],
+      views: [
+        {
+          instrumentName: 'rpc.duration_ms',
+          aggregation: {
+            type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+            options: { boundaries: OTEL_DEFAULT_BOUNDARIES },
+          },
+        },
+      ],
     });
     const latency = h.meter.createHistogram('query.latency_ms');
     const rpc = h.meter.createHistogram('rpc.duration_ms');
@@ -49,9 +64,13 @@ describe.each(['otlp_proto', 'otlp_json'] as const)('OTLP metrics written as %s 
       }
       depth.add(e);
       const rm = await h.collect();
-      const point = rm.scopeMetrics[0].metrics.find((m) => m.descriptor.name === 'query.latency_ms')!.dataPoints[0].value as { scale: number };
+      const point = rm.scopeMetrics[0].metrics.find((m) => m.descriptor.name === 'query.latency_ms')!.dataPoints[0]
+        .value as { scale: number };
       scales.push(point.scale);
-      messages.push({ key: DEFAULT_RESOURCE['service.instance.id'], value: encoding === 'otlp_proto' ? toProto(rm) : toJson(rm) });
+      messages.push({
+        key: DEFAULT_RESOURCE['service.instance.id'],
+        value: encoding === 'otlp_proto' ? toProto(rm) : toJson(rm),
+      });
     }
     await h.shutdown();
     await produce(topic, messages);
@@ -61,14 +80,18 @@ describe.each(['otlp_proto', 'otlp_json'] as const)('OTLP metrics written as %s 
     read.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
 
     const decoder = createIngestDecoder({ format: 'auto' });
-    const processor = createProcessor({ engine: resolveEngineConfig({ window: { sizeMs: DAY }, zeroFillWindows: 0, scopes: [] }), partitionCount: 3 });
+    const processor = createProcessor({
+      engine: resolveEngineConfig({ window: { sizeMs: DAY }, zeroFillWindows: 0, scopes: [] }),
+      partitionCount: 3,
+    });
     processor.step({ kind: 'assign', partitions: [0, 1, 2] }, emptyOutputs());
     const out = emptyOutputs();
     let samples = 0;
     const windows = new Set<number>();
     for (const m of read) {
       const r = decoder.decodeSync(m.value, { partition: m.partition, timestamp: Number(m.timestamp) });
-      if (r.status !== 'ok') throw new Error(`record ${m.partition}/${m.offset}: ${r.status === 'invalid' ? r.error.message : r.status}`);
+      if (r.status !== 'ok')
+        throw new Error(`record ${m.partition}/${m.offset}: ${r.status === 'invalid' ? r.error.message : r.status}`);
       expect(r.format).toBe(encoding);
       for (const t of r.values) {
         expect(t.source).toBe(DEFAULT_RESOURCE['service.instance.id']);
@@ -92,11 +115,17 @@ describe.each(['otlp_proto', 'otlp_json'] as const)('OTLP metrics written as %s 
     };
 
     // Counters: the deltas add up to what was counted; the tenant tag is a dimension.
-    expect(signal('requests')).toMatchObject({ sum: EXPORTS * PER_EXPORT, tags: { tenant: 'acme', service: 'checkout' } });
+    expect(signal('requests')).toMatchObject({
+      sum: EXPORTS * PER_EXPORT,
+      tags: { tenant: 'acme', service: 'checkout' },
+    });
     // An up-down counter is a level (cumulative): 0, 1, 3, 6, 10.
     expect(signal('queue.depth')).toMatchObject({ count: EXPORTS, max: 10, min: 0 });
     expect(signal('query.latency_ms.count').sum).toBe(EXPORTS * PER_EXPORT);
-    expect(signal('query.latency_ms.sum').sum).toBeCloseTo(recorded.reduce((x, y) => x + y, 0), 6);
+    expect(signal('query.latency_ms.sum').sum).toBeCloseTo(
+      recorded.reduce((x, y) => x + y, 0),
+      6,
+    );
 
     // Exponential histogram: exact count, min and max; quantiles within bucket ⊕ sketch error.
     const lat = signal('query.latency_ms');

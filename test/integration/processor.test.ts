@@ -6,7 +6,13 @@
  * partition interleaving must write byte-identical signal records.
  */
 import type { Message } from 'kafkajs';
-import { createRecordCodec, createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../../src/codec';
+import {
+  createRecordCodec,
+  createTelemetryAvroEncoder,
+  encodeTelemetryJson,
+  registerSchema,
+  subjectFor,
+} from '../../src/codec';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/runner';
@@ -65,7 +71,13 @@ function makeInput(): Input {
   const late: Telemetry[] = [];
   for (let i = 0; i < N / 200; i++) {
     // An hour before anything else: every window it falls in closed long before.
-    late.push({ ts: T0 - 3_600_000 + i, source: `worker-${i % SOURCES}`, metric: 'requests', value: 1, tags: { service: 'svc-late' } });
+    late.push({
+      ts: T0 - 3_600_000 + i,
+      source: `worker-${i % SOURCES}`,
+      metric: 'requests',
+      value: 1,
+      tags: { service: 'svc-late' },
+    });
   }
   return { good, malformed, late };
 }
@@ -149,9 +161,14 @@ describe('processor on the real broker', () => {
     await createTopic(config.topics.telemetry, 3);
     for (const t of [config.topics.dlq, config.topics.signals]) await createTopic(t, 3);
     const resolver = createRegistryResolver(config.registry);
-    const avro = createTelemetryAvroEncoder(await registerSchema(resolver, 'telemetry', subjectFor(config.topics.telemetry)));
+    const avro = createTelemetryAvroEncoder(
+      await registerSchema(resolver, 'telemetry', subjectFor(config.topics.telemetry)),
+    );
     // Half the good records as Avro, half as JSON: both wire formats of the contract.
-    const encode = (t: Telemetry, i: number): Message => ({ key: t.source, value: i % 2 === 0 ? avro.encode(t) : encodeTelemetryJson(t) });
+    const encode = (t: Telemetry, i: number): Message => ({
+      key: t.source,
+      value: i % 2 === 0 ? avro.encode(t) : encodeTelemetryJson(t),
+    });
 
     const half = N / 2;
     const runner = await startRunner(config);
@@ -160,7 +177,9 @@ describe('processor on the real broker', () => {
     // Only once the watermark is well past the start are the late records sent, so that
     // they are late whatever order the partitions are read in.
     await waitFor(() => (runner.processor()?.watermark() ?? -Infinity) > T0 + 60_000, 90_000);
-    expect({ watermark: runner.processor()?.watermark(), counters: runner.counters() }).toMatchObject({ watermark: expect.any(Number) });
+    expect({ watermark: runner.processor()?.watermark(), counters: runner.counters() }).toMatchObject({
+      watermark: expect.any(Number),
+    });
     expect(runner.processor()!.watermark()).toBeGreaterThan(T0 + 60_000);
     const phaseB: Message[] = [];
     const rest = input.good.slice(half);
@@ -173,7 +192,11 @@ describe('processor on the real broker', () => {
     phaseB.push(...input.malformed.slice(Math.ceil(rest.length / 100)));
     // End-of-input markers, one per partition, an hour ahead: they close every data window.
     for (let p = 0; p < 3; p++) {
-      phaseB.push({ partition: p, key: 'eos', value: encodeTelemetryJson({ ts: T0 + 3_600_000, source: `eos-${p}`, metric: 'eos', value: 0, tags: {} }) });
+      phaseB.push({
+        partition: p,
+        key: 'eos',
+        value: encodeTelemetryJson({ ts: T0 + 3_600_000, source: `eos-${p}`, metric: 'eos', value: 0, tags: {} }),
+      });
     }
     await produce(config.topics.telemetry, phaseB);
 
@@ -202,7 +225,10 @@ describe('processor on the real broker', () => {
       expect(s.min).toBe(e!.min);
       expect(s.max).toBe(e!.max);
       const sorted = [...e!.values].sort((a, b) => a - b);
-      for (const [q, got] of [[0.5, s.p50], [0.99, s.p99]] as const) {
+      for (const [q, got] of [
+        [0.5, s.p50],
+        [0.99, s.p99],
+      ] as const) {
         const exact = exactQuantile(sorted, q);
         expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(0.0101);
       }
@@ -211,10 +237,14 @@ describe('processor on the real broker', () => {
     const keys = signals.map((s) => `${s.scope}|${s.key}|${s.windowStart}|${s.partial}`);
     expect(new Set(keys).size).toBe(keys.length);
     // Stage two: per-service totals of `requests` equal the sum over its workers.
-    const svc = signals.filter((s) => s.scope === 'service' && !s.partial && s.count > 0 && s.tags.service !== 'svc-late');
+    const svc = signals.filter(
+      (s) => s.scope === 'service' && !s.partial && s.count > 0 && s.tags.service !== 'svc-late',
+    );
     expect(svc.length).toBeGreaterThan(0);
     for (const s of svc) {
-      const want = series.filter((x) => x.metric === 'requests' && x.tags.service === s.tags.service && x.windowStart === s.windowStart);
+      const want = series.filter(
+        (x) => x.metric === 'requests' && x.tags.service === s.tags.service && x.windowStart === s.windowStart,
+      );
       expect(s.count).toBe(want.reduce((a, x) => a + x.count, 0));
     }
 

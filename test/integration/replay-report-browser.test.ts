@@ -36,7 +36,9 @@ describe('replay report in a browser', () => {
 
   it('renders every chart, with markers and incident spans, and no console error', async () => {
     const config = loadConfig({ file: path.join(ROOT, 'examples', 'ms-api.yaml'), env: {} });
-    const data = await importAll(API, { mapping: { source: 'api-01', metric: 'requests', tags: { service: 'api' }, valueScale: 3600 } });
+    const data = await importAll(API, {
+      mapping: { source: 'api-01', metric: 'requests', tags: { service: 'api' }, valueScale: 3600 },
+    });
     const result = replayRecordsSync(
       data.records.map((record, offset) => ({ partition: 0, offset, record })),
       replaySetupFromConfig(config, { partitions: [0], env: {} }),

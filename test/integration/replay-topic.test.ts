@@ -30,7 +30,15 @@ const cli = (...args: string[]) => runCli([registerImportCommand, registerReplay
 async function createTopics(names: readonly string[], partitions: number): Promise<void> {
   await withAdmin(async (admin) => {
     // The data is from 2014: keep it (the default retention would delete it at once).
-    await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '-1' }] })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: names.map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configEntries: [{ name: 'retention.ms', value: '-1' }],
+      })),
+      waitForLeaders: true,
+    });
   });
 }
 
@@ -50,7 +58,20 @@ describe('replay from a topic', () => {
   });
 
   it('imports a NAB file to the topic and replays a time range of it exactly as the same records from a file', async () => {
-    const imported = await cli('import', LATENCY, '--source', 'ec2-latency', '--metric', 'query.latency_ms', '--topic', telemetry, '--brokers', b, '--batch-size', '1000');
+    const imported = await cli(
+      'import',
+      LATENCY,
+      '--source',
+      'ec2-latency',
+      '--metric',
+      'query.latency_ms',
+      '--topic',
+      telemetry,
+      '--brokers',
+      b,
+      '--batch-size',
+      '1000',
+    );
     expect(imported.err).toBe('');
     expect(imported.code).toBe(0);
     expect(imported.out).toContain(`imported 4032 records from ${LATENCY} (nab) to topic ${telemetry}`);
@@ -80,7 +101,18 @@ describe('replay from a topic', () => {
     const all = await importAll(LATENCY, { mapping: { source: 'ec2-latency', metric: 'query.latency_ms', tags: {} } });
     const inRange = all.records.filter((r) => r.ts >= FROM && r.ts < TO);
     await writeTelemetryJsonl(inRange, f('range.jsonl'));
-    const fromFile = await cli('replay', '-c', EXAMPLE, '--input', f('range.jsonl'), '--out', f('file.d.jsonl'), '--commands', f('file.c.jsonl'), '--no-progress');
+    const fromFile = await cli(
+      'replay',
+      '-c',
+      EXAMPLE,
+      '--input',
+      f('range.jsonl'),
+      '--out',
+      f('file.d.jsonl'),
+      '--commands',
+      f('file.c.jsonl'),
+      '--no-progress',
+    );
     expect(fromFile.code).toBe(0);
 
     expect(fromTopic.out).toContain(`replayed ${inRange.length} records`);
@@ -96,18 +128,72 @@ describe('replay from a topic', () => {
     await createTopics(Object.values(topics), 2);
     try {
       // What a live run with `actions.format: json` writes: canonical JSON, keyed by series / target.
-      await cli('replay', '-c', EXAMPLE, '--input', f('range.jsonl'), '--out', f('a.d.jsonl'), '--commands', f('a.c.jsonl'), '--signals', f('a.s.jsonl'), '--no-progress');
+      await cli(
+        'replay',
+        '-c',
+        EXAMPLE,
+        '--input',
+        f('range.jsonl'),
+        '--out',
+        f('a.d.jsonl'),
+        '--commands',
+        f('a.c.jsonl'),
+        '--signals',
+        f('a.s.jsonl'),
+        '--no-progress',
+      );
       const signals = (await readJsonl('signal', f('a.s.jsonl'), { strict: true })).records;
       const commands = (await readJsonl('command', f('a.c.jsonl'), { strict: true })).records;
       const decisions = (await readJsonl('decision', f('a.d.jsonl'), { strict: true })).records;
       expect(commands.length).toBeGreaterThan(0);
       const at = (t: number): string => String(t);
-      await produce(topics.signals, signals.map((s) => ({ key: s.key, value: createRecordCodec('signal').encodeJson(s), timestamp: at(s.windowEnd) })));
-      await produce(topics.actions, commands.map((c) => ({ key: c.target, value: createRecordCodec('command').encodeJson(c), timestamp: at(c.issuedAt) })));
-      await produce(topics.decisions, decisions.map((d) => ({ key: d.target, value: createRecordCodec('decision').encodeJson(d), timestamp: at(d.eventTime) })));
+      await produce(
+        topics.signals,
+        signals.map((s) => ({
+          key: s.key,
+          value: createRecordCodec('signal').encodeJson(s),
+          timestamp: at(s.windowEnd),
+        })),
+      );
+      await produce(
+        topics.actions,
+        commands.map((c) => ({
+          key: c.target,
+          value: createRecordCodec('command').encodeJson(c),
+          timestamp: at(c.issuedAt),
+        })),
+      );
+      await produce(
+        topics.decisions,
+        decisions.map((d) => ({
+          key: d.target,
+          value: createRecordCodec('decision').encodeJson(d),
+          timestamp: at(d.eventTime),
+        })),
+      );
       const config = f('audit.yaml');
-      writeFileSync(config, stringify({ ...(parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>), topics }));
-      const r = await cli('report', '-c', config, '--brokers', b, '--from-topics', '--from', String(FROM), '--to', String(TO), '--labels', 'nab', '--data-file', LATENCY, '--out', f('audit.html'));
+      writeFileSync(
+        config,
+        stringify({ ...(parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>), topics }),
+      );
+      const r = await cli(
+        'report',
+        '-c',
+        config,
+        '--brokers',
+        b,
+        '--from-topics',
+        '--from',
+        String(FROM),
+        '--to',
+        String(TO),
+        '--labels',
+        'nab',
+        '--data-file',
+        LATENCY,
+        '--out',
+        f('audit.html'),
+      );
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/wrote .*audit\.html \(.*, 3 sections, 2 charts\)/);

@@ -37,7 +37,9 @@ test('scaled out, one partition idle: an overloaded worker still gets its signed
   const p = startProcessor(config, log);
   children.push(p);
   expect(await waitForTopic(`${prefix}.actions`)).toBe(true);
-  expect(await waitFor(() => said(log, 'stage two: this process merges the scopes and runs the policies'), 60_000, 200)).toBe(true);
+  expect(
+    await waitFor(() => said(log, 'stage two: this process merges the scopes and runs the policies'), 60_000, 200),
+  ).toBe(true);
   // Both partitions are assigned to this one process; worker-7's records all go to one of them.
   const admin = testKafka().admin();
   await admin.connect();
@@ -56,7 +58,9 @@ test('scaled out, one partition idle: an overloaded worker still gets its signed
   expect(cmd.target).toBe('worker-7');
   expect(verifyCommand(cmd, KEYRING)).toEqual({ ok: true });
   // Its windows were released although the other partition never said a word.
-  const signals = (await readTopic(`${prefix}.signals`, 10, 15_000)).map((m) => createRecordCodec('signal').decodeJson(m.value!));
+  const signals = (await readTopic(`${prefix}.signals`, 10, 15_000)).map((m) =>
+    createRecordCodec('signal').decodeJson(m.value!),
+  );
   expect(signals.some((s) => s.key.startsWith('worker-7|queue.depth|') && !s.partial)).toBe(true);
   await stop(p, 'SIGTERM');
   expect(p.exitCode).toBe(0);

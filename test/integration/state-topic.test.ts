@@ -13,8 +13,12 @@ test('records committed behind another writer’s open transaction are read', as
   const topic = randomName('state');
   await createTopic(topic, 1);
   const kafka = testKafka();
-  const slow = kafka.producer(producerConfig({ transactionalId: randomName('slow'), idempotent: true, maxInFlightRequests: 1 }));
-  const quick = kafka.producer(producerConfig({ transactionalId: randomName('quick'), idempotent: true, maxInFlightRequests: 1 }));
+  const slow = kafka.producer(
+    producerConfig({ transactionalId: randomName('slow'), idempotent: true, maxInFlightRequests: 1 }),
+  );
+  const quick = kafka.producer(
+    producerConfig({ transactionalId: randomName('quick'), idempotent: true, maxInFlightRequests: 1 }),
+  );
   await Promise.all([slow.connect(), quick.connect()]);
   try {
     const first = await quick.transaction();
@@ -32,7 +36,10 @@ test('records committed behind another writer’s open transaction are read', as
     await new Promise((r) => setTimeout(r, 500));
     await open.commit();
     const stored = await read;
-    expect({ a: stored.get('history/a')?.toString(), b: stored.get('history/b')?.toString() }).toEqual({ a: 'new', b: 'b1' });
+    expect({ a: stored.get('history/a')?.toString(), b: stored.get('history/b')?.toString() }).toEqual({
+      a: 'new',
+      b: 'b1',
+    });
   } finally {
     await Promise.all([slow.disconnect(), quick.disconnect()]);
   }

@@ -14,28 +14,73 @@ const BIN = resolve(__dirname, '..', '..', 'bin', 'homeostat.js');
 
 test('topics create is idempotent and compacts the control topic', async () => {
   const prefix = randomName('topics');
-  const names = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'];
+  const names = [
+    'telemetry',
+    'dlq',
+    'signals',
+    'decisions',
+    'actions',
+    'actionResults',
+    'outcomes',
+    'control',
+    'state',
+    'stage',
+  ];
   const file = join(mkdtempSync(join(tmpdir(), 'homeostat-topics-')), 'c.yaml');
-  writeFileSync(file, stringify({ topics: { ...Object.fromEntries(names.map((n) => [n, `${prefix}.${n}`])), telemetryTimestampType: 'LogAppendTime' } }));
-  const first = await run(process.execPath, [BIN, 'topics', 'create', '--config', file, '--brokers', brokers().join(',')]);
+  writeFileSync(
+    file,
+    stringify({
+      topics: {
+        ...Object.fromEntries(names.map((n) => [n, `${prefix}.${n}`])),
+        telemetryTimestampType: 'LogAppendTime',
+      },
+    }),
+  );
+  const first = await run(process.execPath, [
+    BIN,
+    'topics',
+    'create',
+    '--config',
+    file,
+    '--brokers',
+    brokers().join(','),
+  ]);
   expect(first.stdout).toContain(`${names.length} created, 0 already existed`);
-  const second = await run(process.execPath, [BIN, 'topics', 'create', '--config', file, '--brokers', brokers().join(',')]);
+  const second = await run(process.execPath, [
+    BIN,
+    'topics',
+    'create',
+    '--config',
+    file,
+    '--brokers',
+    brokers().join(','),
+  ]);
   expect(second.stdout).toContain(`0 created, ${names.length} already existed`);
   await withAdmin(async (admin) => {
-    const meta = await admin.fetchTopicMetadata({ topics: [`${prefix}.telemetry`, `${prefix}.control`, `${prefix}.stage`] });
+    const meta = await admin.fetchTopicMetadata({
+      topics: [`${prefix}.telemetry`, `${prefix}.control`, `${prefix}.stage`],
+    });
     expect(meta.topics.find((t) => t.name === `${prefix}.telemetry`)!.partitions.length).toBe(6);
     // Stage two reads the stage topic in one order.
     expect(meta.topics.find((t) => t.name === `${prefix}.stage`)!.partitions.length).toBe(1);
-    const configs = await admin.describeConfigs({ resources: [{ type: 2, name: `${prefix}.control`, configNames: ['cleanup.policy'] }], includeSynonyms: false });
+    const configs = await admin.describeConfigs({
+      resources: [{ type: 2, name: `${prefix}.control`, configNames: ['cleanup.policy'] }],
+      includeSynonyms: false,
+    });
     expect(configs.resources[0].configEntries[0].configValue).toBe('compact');
     // The broker stamps telemetry records when asked to (the clock bound then judges by its clock).
-    const telemetry = await admin.describeConfigs({ resources: [{ type: 2, name: `${prefix}.telemetry`, configNames: ['message.timestamp.type'] }], includeSynonyms: false });
+    const telemetry = await admin.describeConfigs({
+      resources: [{ type: 2, name: `${prefix}.telemetry`, configNames: ['message.timestamp.type'] }],
+      includeSynonyms: false,
+    });
     expect(telemetry.resources[0].configEntries[0].configValue).toBe('LogAppendTime');
   });
 });
 
 test('a clear error when no broker answers', async () => {
-  const err = await run(process.execPath, [BIN, 'topics', 'create', '--brokers', '127.0.0.1:1'], { timeout: 60_000 }).then(
+  const err = await run(process.execPath, [BIN, 'topics', 'create', '--brokers', '127.0.0.1:1'], {
+    timeout: 60_000,
+  }).then(
     () => undefined,
     (e: { code: number; stderr: string }) => e,
   );

@@ -23,18 +23,32 @@ afterAll(async () => {
   for (const c of children) await stop(c, 'SIGKILL');
 });
 
-const committedToEnd = (groupId: string, topic: string): Promise<boolean> => withAdmin((admin) => checkpointsAtEnd(admin, groupId, topic));
+const committedToEnd = (groupId: string, topic: string): Promise<boolean> =>
+  withAdmin((admin) => checkpointsAtEnd(admin, groupId, topic));
 
 /** One transaction per `perTx` samples of `source`, every 100 ms of event time from `from`, to `partition`. */
-async function produceInTransactions(topic: string, partition: number, source: string, from: number, count: number, perTx: number): Promise<void> {
-  const producer = testKafka().producer(producerConfig({ transactionalId: randomName('relay'), idempotent: true, maxInFlightRequests: 1 }));
+async function produceInTransactions(
+  topic: string,
+  partition: number,
+  source: string,
+  from: number,
+  count: number,
+  perTx: number,
+): Promise<void> {
+  const producer = testKafka().producer(
+    producerConfig({ transactionalId: randomName('relay'), idempotent: true, maxInFlightRequests: 1 }),
+  );
   await producer.connect();
   try {
     for (let i = 0; i < count; i += perTx) {
       const tx = await producer.transaction();
       const messages = [];
       for (let j = i; j < Math.min(count, i + perTx); j++) {
-        messages.push({ partition, key: source, value: encodeTelemetryJson({ ts: from + j * 100, source, metric: 'requests', value: 1, tags: {} }) });
+        messages.push({
+          partition,
+          key: source,
+          value: encodeTelemetryJson({ ts: from + j * 100, source, metric: 'requests', value: 1, tags: {} }),
+        });
       }
       await tx.send({ topic, messages });
       await tx.commit();
@@ -79,7 +93,8 @@ describe.each([
     );
     expect({ closed, latestWindowEnd: latest - t0 }).toEqual({ closed: true, latestWindowEnd: expect.any(Number) });
     expect(await waitFor(() => committedToEnd(groupId, telemetry), 30_000, 250)).toBe(true);
-    if (scaleOut) expect(await waitFor(() => committedToEnd(`${groupId}.stage-two`, `${prefix}.stage`), 30_000, 250)).toBe(true);
+    if (scaleOut)
+      expect(await waitFor(() => committedToEnd(`${groupId}.stage-two`, `${prefix}.stage`), 30_000, 250)).toBe(true);
     await stop(p, 'SIGTERM');
     expect(p.exitCode).toBe(0);
   });

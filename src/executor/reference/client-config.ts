@@ -51,7 +51,14 @@ export function parseClientConfigRecord(value: Buffer): ClientConfigRecord {
     throw new InputError('INVALID_JSON', 'client-config record is not JSON');
   }
   const r = parsed as Partial<ClientConfigRecord> | null;
-  if (r === null || typeof r !== 'object' || r.v !== 1 || typeof r.policy !== 'object' || r.policy === null || typeof r.expiresAt !== 'number') {
+  if (
+    r === null ||
+    typeof r !== 'object' ||
+    r.v !== 1 ||
+    typeof r.policy !== 'object' ||
+    r.policy === null ||
+    typeof r.expiresAt !== 'number'
+  ) {
     throw new InputError('INVALID_FIELD', 'client-config record needs v: 1, policy (object) and expiresAt (epoch ms)');
   }
   return r as ClientConfigRecord;
@@ -59,8 +66,13 @@ export function parseClientConfigRecord(value: Buffer): ClientConfigRecord {
 
 /** Apply one record (null: a tombstone) to a retrier. Throws InputError for an invalid policy. */
 export function applyClientConfig(retrier: Retrier, record: ClientConfigRecord | null): RetryPolicyCommandResult {
-  if (record === null) return applyRetryPolicyCommand(retrier, { type: 'retry_policy.revert', params: {}, expiresAt: 0 });
-  return applyRetryPolicyCommand(retrier, { type: 'retry_policy.set', params: record.policy, expiresAt: record.expiresAt });
+  if (record === null)
+    return applyRetryPolicyCommand(retrier, { type: 'retry_policy.revert', params: {}, expiresAt: 0 });
+  return applyRetryPolicyCommand(retrier, {
+    type: 'retry_policy.set',
+    params: record.policy,
+    expiresAt: record.expiresAt,
+  });
 }
 
 export interface FollowClientConfigOptions {
@@ -105,11 +117,17 @@ export async function followClientConfig(options: FollowClientConfigOptions): Pr
           const record = message.value === null ? null : parseClientConfigRecord(message.value);
           const result = applyClientConfig(options.retrier, record);
           applied++;
-          logger.info({ service: options.service, outcome: result.outcome, policy: result.policy }, 'client config applied');
+          logger.info(
+            { service: options.service, outcome: result.outcome, policy: result.policy },
+            'client config applied',
+          );
           options.onRecord?.({ result });
         } catch (err) {
           // A bad record must not stop the client from following later, good ones.
-          logger.warn({ service: options.service, offset: message.offset, err: describeError(err) }, 'client config record ignored');
+          logger.warn(
+            { service: options.service, offset: message.offset, err: describeError(err) },
+            'client config record ignored',
+          );
           options.onRecord?.({ error: describeError(err) });
         }
         return Promise.resolve();

@@ -15,7 +15,12 @@ export interface HttpJsonOptions {
   fetch?: typeof fetch;
 }
 
-export type HttpJson = (method: 'GET' | 'PUT' | 'DELETE', url: string, body: unknown, signal: AbortSignal) => Promise<unknown>;
+export type HttpJson = (
+  method: 'GET' | 'PUT' | 'DELETE',
+  url: string,
+  body: unknown,
+  signal: AbortSignal,
+) => Promise<unknown>;
 
 export function createHttpJson(options: HttpJsonOptions = {}): HttpJson {
   const retrier = createRetrier({ maxAttempts: 3, baseMs: 100, capMs: 1_000, ...options.retry });
@@ -33,12 +38,17 @@ export function createHttpJson(options: HttpJsonOptions = {}): HttpJson {
             signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
           });
         } catch (err) {
-          throw new HomeostatError('TIMEOUT', `${method} ${url}: ${(err as Error).message}`, { cause: err, retriable: !signal.aborted });
+          throw new HomeostatError('TIMEOUT', `${method} ${url}: ${(err as Error).message}`, {
+            cause: err,
+            retriable: !signal.aborted,
+          });
         }
         const text = await res.text();
         if (!res.ok) {
           // src/errors.ts has no code for a remote service's error answer yet; INVALID_STATE until it does.
-          throw new HomeostatError('INVALID_STATE', `${method} ${url}: HTTP ${res.status} ${text.slice(0, 200)}`, { retriable: res.status >= 500 });
+          throw new HomeostatError('INVALID_STATE', `${method} ${url}: HTTP ${res.status} ${text.slice(0, 200)}`, {
+            retriable: res.status >= 500,
+          });
         }
         try {
           return text.length === 0 ? null : (JSON.parse(text) as unknown);

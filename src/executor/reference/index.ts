@@ -15,7 +15,10 @@ import { retryPolicyHandlers, type RetryPolicyExecutorOptions } from './retry-po
 export const REFERENCE_EXECUTORS = ['query-timeout', 'retry-policy', 'kafka-quota'] as const;
 export type ReferenceExecutorName = (typeof REFERENCE_EXECUTORS)[number];
 
-export interface ReferenceExecutorOptions extends Omit<ExecutorOptions, 'name' | 'types' | 'apply' | 'revert' | 'validate'> {
+export interface ReferenceExecutorOptions extends Omit<
+  ExecutorOptions,
+  'name' | 'types' | 'apply' | 'revert' | 'validate'
+> {
   /** Executor identity (results, consumer group, state topic). Default: the reference executor's name. */
   name?: string;
   queryTimeout?: QueryTimeoutOptions;
@@ -41,7 +44,10 @@ export function referenceHandlers(name: ReferenceExecutorName, options: Referenc
 /** Start reference executor `name`; the returned executor's stop()/kill() also close its resources. */
 export async function runReferenceExecutor(name: string, options: ReferenceExecutorOptions): Promise<Executor> {
   if (!isReferenceExecutorName(name)) {
-    throw new HomeostatError('USAGE', `unknown executor ${JSON.stringify(name)}; choose one of ${REFERENCE_EXECUTORS.join(', ')}`);
+    throw new HomeostatError(
+      'USAGE',
+      `unknown executor ${JSON.stringify(name)}; choose one of ${REFERENCE_EXECUTORS.join(', ')}`,
+    );
   }
   const handlers = referenceHandlers(name, options);
   const { queryTimeout: _q, retryPolicy: _r, kafkaQuota: _k, ...common } = options;

@@ -68,29 +68,50 @@ export function platformaticAdminOptions(config: KafkaConfig): AdminOptions {
   else if (js.ssl) options.tls = js.ssl;
   if (config.sasl) {
     const sasl = js.sasl as { username: string; password: string };
-    options.sasl = { mechanism: SASL_MECHANISMS[config.sasl.mechanism], username: sasl.username, password: sasl.password };
+    options.sasl = {
+      mechanism: SASL_MECHANISMS[config.sasl.mechanism],
+      username: sasl.username,
+      password: sasl.password,
+    };
   }
   return options;
 }
 
 function check(entries: readonly { errorCode: number; errorMessage?: string | null }[], what: string): void {
   const bad = entries.find((e) => e.errorCode !== 0);
-  if (bad) throw new HomeostatError('KAFKA', `${what}: broker error ${bad.errorCode}${bad.errorMessage ? ` (${bad.errorMessage})` : ''}`);
+  if (bad)
+    throw new HomeostatError(
+      'KAFKA',
+      `${what}: broker error ${bad.errorCode}${bad.errorMessage ? ` (${bad.errorMessage})` : ''}`,
+    );
 }
 
 export function quotaAdminFrom(admin: Admin): QuotaAdmin {
   const entities = (e: QuotaEntity) => [{ entityType: e.type, entityName: e.name }];
   return {
     async set(entity, values) {
-      const ops = (Object.entries(values) as [QuotaKey, number][]).map(([key, value]) => ({ key, value, remove: false as const }));
-      check(await admin.alterClientQuotas({ entries: [{ entities: entities(entity), ops }] }), `setting quotas on ${entity.type} ${entity.name}`);
+      const ops = (Object.entries(values) as [QuotaKey, number][]).map(([key, value]) => ({
+        key,
+        value,
+        remove: false as const,
+      }));
+      check(
+        await admin.alterClientQuotas({ entries: [{ entities: entities(entity), ops }] }),
+        `setting quotas on ${entity.type} ${entity.name}`,
+      );
     },
     async remove(entity, keys) {
       const ops = keys.map((key) => ({ key, remove: true as const }));
-      check(await admin.alterClientQuotas({ entries: [{ entities: entities(entity), ops }] }), `removing quotas from ${entity.type} ${entity.name}`);
+      check(
+        await admin.alterClientQuotas({ entries: [{ entities: entities(entity), ops }] }),
+        `removing quotas from ${entity.type} ${entity.name}`,
+      );
     },
     async describe(entity) {
-      const found = await admin.describeClientQuotas({ components: [{ entityType: entity.type, matchType: 0, match: entity.name }], strict: true });
+      const found = await admin.describeClientQuotas({
+        components: [{ entityType: entity.type, matchType: 0, match: entity.name }],
+        strict: true,
+      });
       const out: QuotaValues = {};
       for (const e of found) for (const v of e.values) out[v.key] = v.value;
       return out;
@@ -104,6 +125,10 @@ export async function createQuotaAdmin(config: KafkaConfig): Promise<QuotaAdmin>
     const { Admin: AdminClass } = await loadPlatformaticKafka();
     return quotaAdminFrom(new AdminClass(platformaticAdminOptions(config)));
   } catch (err) {
-    throw new HomeostatError('PREREQUISITE_MISSING', `cannot load @platformatic/kafka for client quotas: ${describeError(err)}`, { cause: err });
+    throw new HomeostatError(
+      'PREREQUISITE_MISSING',
+      `cannot load @platformatic/kafka for client quotas: ${describeError(err)}`,
+      { cause: err },
+    );
   }
 }

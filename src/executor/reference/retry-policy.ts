@@ -19,7 +19,11 @@ export interface RetryPolicyExecutorOptions {
   replicationFactor?: number;
 }
 
-export function retryPolicyHandlers(kafka: KafkaConfig, options: RetryPolicyExecutorOptions = {}, logger?: Logger): ReferenceHandlers {
+export function retryPolicyHandlers(
+  kafka: KafkaConfig,
+  options: RetryPolicyExecutorOptions = {},
+  logger?: Logger,
+): ReferenceHandlers {
   const topic = options.topic ?? DEFAULT_CLIENT_CONFIG_TOPIC;
   let producer: Producer | undefined;
   const send = async (key: string, value: Buffer | null): Promise<void> => {
@@ -62,7 +66,11 @@ export function retryPolicyHandlers(kafka: KafkaConfig, options: RetryPolicyExec
       } finally {
         await admin.disconnect();
       }
-      producer = k.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      producer = k.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
     },
     async stop() {

@@ -55,7 +55,8 @@ export function createAsciiInterner(bits = 14): AsciiInterner {
 
   function holds(slot: number, view: DataView, buf: Buffer, start: number, n: number, hash: number): boolean {
     if (hashes[slot] !== hash) return false;
-    if (n <= ROW_BYTES) return holdsBytes(data, slot * stride, n) && equals(data, slot * stride, view, buf, start) === n;
+    if (n <= ROW_BYTES)
+      return holdsBytes(data, slot * stride, n) && equals(data, slot * stride, view, buf, start) === n;
     const s = strings[slot];
     if (s.length !== n) return false;
     for (let k = 0; k < n; k++) if (s.charCodeAt(k) !== buf[start + k]) return false;

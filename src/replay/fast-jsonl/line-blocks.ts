@@ -81,7 +81,14 @@ export async function* lineBlocks(file: string, options: LineBlockOptions): Asyn
     let bytesRead = 0;
     let first = true;
     let skipping = false;
-    const block = (start: number, end: number, tooLong: boolean): LineBlock => ({ buf, start, end, tooLong, bytesRead, totalBytes: size });
+    const block = (start: number, end: number, tooLong: boolean): LineBlock => ({
+      buf,
+      start,
+      end,
+      tooLong,
+      bytesRead,
+      totalBytes: size,
+    });
     for (;;) {
       const n = await pending;
       pending = undefined;

@@ -53,7 +53,11 @@ function before(buf: Buffer, a0: number, a1: number, b0: number, b1: number): bo
   return a1 - a0 < b1 - b0;
 }
 
-export function createTagsScanner(interner: AsciiInterner, strings: StringScanner, limits: TagsScanLimits): TagsScanner {
+export function createTagsScanner(
+  interner: AsciiInterner,
+  strings: StringScanner,
+  limits: TagsScanLimits,
+): TagsScanner {
   const { maxTags, maxTagKeyLength: maxKey, maxTagValueLength: maxValue } = limits;
   // Per interner slot of a source: that source (identity), its last tags body and their parse.
   const seenSource = new Array<string | undefined>(interner.size).fill(undefined);

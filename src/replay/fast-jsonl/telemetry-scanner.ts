@@ -120,20 +120,31 @@ export function createTelemetryScanner(options: TelemetryScanOptions): Telemetry
         c = buf[++i];
       }
 
-      if (view.getInt32(i, true) !== SO0 || view.getInt32(i + 4, true) !== SO1 || view.getInt32(i + 7, true) !== SO2) return null;
+      if (view.getInt32(i, true) !== SO0 || view.getInt32(i + 4, true) !== SO1 || view.getInt32(i + 7, true) !== SO2)
+        return null;
       i += 11;
       let end = strings.end(view, buf, i);
       if (end <= i || end - i > maxSource) return null;
       const source = interner.get(view, buf, i, end, strings.hash);
       const sourceSlot = interner.slot;
 
-      if (view.getInt32(end, true) !== ME0 || view.getInt32(end + 4, true) !== ME1 || view.getInt32(end + 8, true) !== ME2) return null;
+      if (
+        view.getInt32(end, true) !== ME0 ||
+        view.getInt32(end + 4, true) !== ME1 ||
+        view.getInt32(end + 8, true) !== ME2
+      )
+        return null;
       i = end + 12;
       end = strings.end(view, buf, i);
       if (end <= i || end - i > maxMetric) return null;
       const metric = interner.get(view, buf, i, end, strings.hash);
 
-      if (view.getInt32(end, true) !== VA0 || view.getInt32(end + 4, true) !== VA1 || view.getInt32(end + 6, true) !== VA2) return null;
+      if (
+        view.getInt32(end, true) !== VA0 ||
+        view.getInt32(end + 4, true) !== VA1 ||
+        view.getInt32(end + 6, true) !== VA2
+      )
+        return null;
       i = end + 10;
       c = buf[i];
       const negative = c === MINUS;
@@ -165,7 +176,8 @@ export function createTelemetryScanner(options: TelemetryScanOptions): Telemetry
       if (negative) value = -value;
 
       // An exponent, or anything else after the number, fails here.
-      if (view.getInt32(i, true) !== TA0 || view.getInt32(i + 4, true) !== TA1 || view.getInt32(i + 5, true) !== TA2) return null;
+      if (view.getInt32(i, true) !== TA0 || view.getInt32(i + 4, true) !== TA1 || view.getInt32(i + 5, true) !== TA2)
+        return null;
       i = tagsScanner.scan(view, buf, i + 9, source, sourceSlot);
       if (i < 0) return null;
       const tags = tagsScanner.tags;

@@ -53,7 +53,14 @@ export function createPatternRows(rows: number, maxBytes: number): PatternRows {
 }
 
 /** Stores `buf[start, start + n)` (n ≤ maxBytes) at row offset `at`. */
-export function storeRow(data: Int32Array, at: number, view: DataView, buf: Uint8Array, start: number, n: number): void {
+export function storeRow(
+  data: Int32Array,
+  at: number,
+  view: DataView,
+  buf: Uint8Array,
+  start: number,
+  n: number,
+): void {
   data[at] = n + 1;
   if (n < 4) {
     let w = 0;

@@ -34,13 +34,30 @@ export interface CsvRowError {
   code: ErrorCode;
 }
 
-function layoutOf(format: CsvLayout['format'], ts: number, value: number, label: number, columns: number | undefined, epochUnit: CsvLayout['epochUnit']): CsvLayout {
-  return { format, tsIndex: ts, valueIndex: value, labelIndex: label, columns, minColumns: Math.max(ts, value, label) + 1, epochUnit };
+function layoutOf(
+  format: CsvLayout['format'],
+  ts: number,
+  value: number,
+  label: number,
+  columns: number | undefined,
+  epochUnit: CsvLayout['epochUnit'],
+): CsvLayout {
+  return {
+    format,
+    tsIndex: ts,
+    valueIndex: value,
+    labelIndex: label,
+    columns,
+    minColumns: Math.max(ts, value, label) + 1,
+    epochUnit,
+  };
 }
 
 /** Whether the caller asked for generic CSV (named columns) rather than header detection. */
 export function isGenericCsv(csv: CsvOptions | undefined): boolean {
-  return csv !== undefined && (csv.timestampColumn !== undefined || csv.valueColumn !== undefined || csv.header === false);
+  return (
+    csv !== undefined && (csv.timestampColumn !== undefined || csv.valueColumn !== undefined || csv.header === false)
+  );
 }
 
 /** `header` is the split first line (undefined when `csv.header` is false). Throws ConfigError when no layout fits. */
@@ -62,7 +79,8 @@ export function detectCsvLayout(header: readonly string[] | undefined, csv: CsvO
     if (c === undefined) return -1;
     if (typeof c === 'number') {
       if (!Number.isInteger(c) || c < 0) issues.push(`csv.${key} ${c} must be a 0-based column index or a header name`);
-      else if (names !== undefined && c >= names.length) issues.push(`csv.${key} ${c} is past the header's ${names.length} columns`);
+      else if (names !== undefined && c >= names.length)
+        issues.push(`csv.${key} ${c} is past the header's ${names.length} columns`);
       return c;
     }
     if (names === undefined) {
@@ -77,8 +95,10 @@ export function detectCsvLayout(header: readonly string[] | undefined, csv: CsvO
   const ts = resolve('timestampColumn', opts.timestampColumn, names === undefined ? undefined : 'timestamp');
   const value = resolve('valueColumn', opts.valueColumn, names === undefined ? undefined : 'value');
   const label = resolve('labelColumn', opts.labelColumn, undefined);
-  if (opts.timestampColumn === undefined && names === undefined) issues.push('csv.timestampColumn is required when csv.header is false');
-  if (opts.valueColumn === undefined && names === undefined) issues.push('csv.valueColumn is required when csv.header is false');
+  if (opts.timestampColumn === undefined && names === undefined)
+    issues.push('csv.timestampColumn is required when csv.header is false');
+  if (opts.valueColumn === undefined && names === undefined)
+    issues.push('csv.valueColumn is required when csv.header is false');
   if (issues.length > 0) throw new ConfigError(issues);
   return layoutOf('csv', ts, value, label, names?.length, opts.epochUnit ?? 'ms');
 }
@@ -152,7 +172,7 @@ export function parseCsvRow(layout: CsvLayout, line: string): CsvRow | CsvRowErr
     n = fields.length;
     tsText = fields[layout.tsIndex] ?? '';
     valueText = fields[layout.valueIndex] ?? '';
-    labelText = layout.labelIndex >= 0 ? fields[layout.labelIndex] ?? '' : '';
+    labelText = layout.labelIndex >= 0 ? (fields[layout.labelIndex] ?? '') : '';
   }
   if (layout.columns !== undefined ? n !== layout.columns : n < layout.minColumns) {
     const want = layout.columns ?? `at least ${layout.minColumns}`;

@@ -11,7 +11,15 @@ import type { Telemetry } from '../../model/telemetry';
 import { createLineImportState, importLine, type LineImportState } from './line-importer';
 import { createLineSplitter, type SplitLine } from './line-splitter';
 import { labelWindowsFromPoints } from './labels';
-import type { ImportErrorEvent, ImportEvent, ImportFormat, ImportOptions, ImportProgress, LabelPoint, LabelWindow } from './types';
+import type {
+  ImportErrorEvent,
+  ImportEvent,
+  ImportFormat,
+  ImportOptions,
+  ImportProgress,
+  LabelPoint,
+  LabelWindow,
+} from './types';
 
 /** A file path, or any Readable of bytes or strings (e.g. process.stdin). */
 export type ImportInput = string | Readable;
@@ -26,18 +34,29 @@ export function importRecords(input: ImportInput, options: ImportOptions = {}): 
   return run(input, initial, options.onProgress);
 }
 
-async function openInput(input: ImportInput, state: LineImportState): Promise<{ stream: Readable; total: number | undefined }> {
+async function openInput(
+  input: ImportInput,
+  state: LineImportState,
+): Promise<{ stream: Readable; total: number | undefined }> {
   const { chunkSize, totalBytes } = state.options;
   if (typeof input !== 'string') return { stream: input, total: totalBytes };
   try {
     const info = await stat(input);
     return { stream: createReadStream(input, { highWaterMark: chunkSize }), total: totalBytes ?? info.size };
   } catch (err) {
-    throw new HomeostatError('USAGE', `cannot read import file ${input}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new HomeostatError(
+      'USAGE',
+      `cannot read import file ${input}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
 }
 
-async function* run(input: ImportInput, initial: LineImportState, onProgress: ImportOptions['onProgress']): AsyncGenerator<ImportEvent> {
+async function* run(
+  input: ImportInput,
+  initial: LineImportState,
+  onProgress: ImportOptions['onProgress'],
+): AsyncGenerator<ImportEvent> {
   const { stream, total } = await openInput(input, initial);
   const splitter = createLineSplitter(initial.options.maxLineLength);
   let state = initial;
@@ -47,7 +66,16 @@ async function* run(input: ImportInput, initial: LineImportState, onProgress: Im
   let errors = 0;
   const report = (done: boolean): void => {
     if (onProgress === undefined) return;
-    const progress: ImportProgress = { bytesRead, totalBytes: total, lines: line, records, errors, format: state.format, shiftMs: state.shiftMs ?? 0, done };
+    const progress: ImportProgress = {
+      bytesRead,
+      totalBytes: total,
+      lines: line,
+      records,
+      errors,
+      format: state.format,
+      shiftMs: state.shiftMs ?? 0,
+      done,
+    };
     onProgress(progress);
   };
 
@@ -84,7 +112,13 @@ async function* run(input: ImportInput, initial: LineImportState, onProgress: Im
 }
 
 function tooLong(line: number, head: string, max: number): ImportErrorEvent {
-  return { kind: 'error', line, reason: `line is longer than ${max} characters (maxLineLength)`, raw: head, code: 'RECORD_TOO_LARGE' };
+  return {
+    kind: 'error',
+    line,
+    reason: `line is longer than ${max} characters (maxLineLength)`,
+    raw: head,
+    code: 'RECORD_TOO_LARGE',
+  };
 }
 
 /** Everything one import produced, for callers that want it in memory (tests, small files, reports). */

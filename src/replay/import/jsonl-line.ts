@@ -35,11 +35,13 @@ export function parseJsonlLine(text: string, defaults: JsonlDefaults): Telemetry
   const rawTs = parsed.ts;
   let ts: number;
   if (typeof rawTs === 'number') {
-    if (!Number.isSafeInteger(rawTs)) return { reason: `ts ${show(rawTs)} is not an integer epoch ms`, code: 'INVALID_FIELD' };
+    if (!Number.isSafeInteger(rawTs))
+      return { reason: `ts ${show(rawTs)} is not an integer epoch ms`, code: 'INVALID_FIELD' };
     ts = rawTs;
   } else if (typeof rawTs === 'string') {
     ts = parseTimestamp(rawTs, 'ms');
-    if (Number.isNaN(ts)) return { reason: `ts ${show(rawTs)} is not a date-time (expected ${TIMESTAMP_SHAPES})`, code: 'INVALID_FIELD' };
+    if (Number.isNaN(ts))
+      return { reason: `ts ${show(rawTs)} is not a date-time (expected ${TIMESTAMP_SHAPES})`, code: 'INVALID_FIELD' };
   } else if (rawTs === undefined) {
     return { reason: 'ts is missing', code: 'MISSING_FIELD' };
   } else {
@@ -47,12 +49,16 @@ export function parseJsonlLine(text: string, defaults: JsonlDefaults): Telemetry
   }
 
   const source = parsed.source ?? defaults.source;
-  if (source === undefined) return { reason: 'source is missing (give it on the line or with --source)', code: 'MISSING_FIELD' };
-  if (typeof source !== 'string' || source === '') return { reason: `source ${show(source)} is not a non-empty string`, code: 'INVALID_FIELD' };
+  if (source === undefined)
+    return { reason: 'source is missing (give it on the line or with --source)', code: 'MISSING_FIELD' };
+  if (typeof source !== 'string' || source === '')
+    return { reason: `source ${show(source)} is not a non-empty string`, code: 'INVALID_FIELD' };
 
   const metric = parsed.metric ?? defaults.metric;
-  if (metric === undefined) return { reason: 'metric is missing (give it on the line or with --metric)', code: 'MISSING_FIELD' };
-  if (typeof metric !== 'string' || metric === '') return { reason: `metric ${show(metric)} is not a non-empty string`, code: 'INVALID_FIELD' };
+  if (metric === undefined)
+    return { reason: 'metric is missing (give it on the line or with --metric)', code: 'MISSING_FIELD' };
+  if (typeof metric !== 'string' || metric === '')
+    return { reason: `metric ${show(metric)} is not a non-empty string`, code: 'INVALID_FIELD' };
 
   const value = parsed.value;
   if (value === undefined) return { reason: 'value is missing', code: 'MISSING_FIELD' };
@@ -63,7 +69,8 @@ export function parseJsonlLine(text: string, defaults: JsonlDefaults): Telemetry
   const tags: Record<string, string> = { ...defaults.tags };
   const rawTags = parsed.tags;
   if (rawTags !== undefined && rawTags !== null) {
-    if (!isPlainObject(rawTags)) return { reason: `tags ${show(rawTags)} is not an object of strings`, code: 'INVALID_FIELD' };
+    if (!isPlainObject(rawTags))
+      return { reason: `tags ${show(rawTags)} is not an object of strings`, code: 'INVALID_FIELD' };
     for (const key of Object.keys(rawTags)) {
       const v = rawTags[key];
       // Assigning '__proto__' would silently drop the tag (or swap the prototype), so refuse it.

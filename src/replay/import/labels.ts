@@ -21,7 +21,8 @@ function bad(field: string, message: string): InputError {
  * Timestamps are UTC like the CSVs they label. Throws InputError naming the first bad entry.
  */
 export function parseNabLabels(json: unknown): NabLabels {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad('root', 'must be an object of file → windows');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw bad('root', 'must be an object of file → windows');
   const out: NabLabels = {};
   for (const [file, windows] of Object.entries(json as Record<string, unknown>)) {
     if (file === '__proto__') throw bad(file, 'is not a usable file key');
@@ -33,7 +34,8 @@ export function parseNabLabels(json: unknown): NabLabels {
       }
       const start = parseTimestamp(w[0]);
       const end = parseTimestamp(w[1]);
-      if (Number.isNaN(start) || Number.isNaN(end)) throw bad(field, `has a timestamp that is not YYYY-MM-DD HH:MM:SS[.ffffff]: ${JSON.stringify(w)}`);
+      if (Number.isNaN(start) || Number.isNaN(end))
+        throw bad(field, `has a timestamp that is not YYYY-MM-DD HH:MM:SS[.ffffff]: ${JSON.stringify(w)}`);
       if (end < start) throw bad(field, `ends before it starts: ${JSON.stringify(w)}`);
       return { start, end };
     });
@@ -47,13 +49,21 @@ export async function loadNabLabels(file: string): Promise<NabLabels> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new HomeostatError('USAGE', `cannot read NAB labels ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new HomeostatError(
+      'USAGE',
+      `cannot read NAB labels ${file}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new InputError('INVALID_JSON', `NAB labels ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new InputError(
+      'INVALID_JSON',
+      `NAB labels ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   return parseNabLabels(json);
 }
@@ -81,10 +91,17 @@ export const initialLabelRunState: LabelRunState = { open: undefined };
  * label-1 points (contiguous in file order). A run's window spans its earliest to latest point,
  * inclusive; a single labelled point gives a zero-length window.
  */
-export function stepLabelRuns(state: LabelRunState, point: LabelPoint): { state: LabelRunState; closed: LabelWindow | undefined } {
+export function stepLabelRuns(
+  state: LabelRunState,
+  point: LabelPoint,
+): { state: LabelRunState; closed: LabelWindow | undefined } {
   const open = state.open;
-  if (point.label !== 1) return open === undefined ? { state, closed: undefined } : { state: initialLabelRunState, closed: open };
-  const next = open === undefined ? { start: point.ts, end: point.ts } : { start: Math.min(open.start, point.ts), end: Math.max(open.end, point.ts) };
+  if (point.label !== 1)
+    return open === undefined ? { state, closed: undefined } : { state: initialLabelRunState, closed: open };
+  const next =
+    open === undefined
+      ? { start: point.ts, end: point.ts }
+      : { start: Math.min(open.start, point.ts), end: Math.max(open.end, point.ts) };
   return { state: { open: next }, closed: undefined };
 }
 

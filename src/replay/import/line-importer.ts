@@ -28,7 +28,12 @@ export interface LineImportStep {
 /** Validates the options (throws ConfigError) and returns the state before line 1. */
 export function createLineImportState(options: ImportOptions): LineImportState {
   const resolved = resolveImportOptions(options);
-  return { options: resolved, format: undefined, layout: undefined, shiftMs: resolved.rebaseTo === undefined ? 0 : undefined };
+  return {
+    options: resolved,
+    format: undefined,
+    layout: undefined,
+    shiftMs: resolved.rebaseTo === undefined ? 0 : undefined,
+  };
 }
 
 function isBlank(text: string): boolean {
@@ -49,12 +54,14 @@ export function importLine(state: LineImportState, line: number, text: string): 
 
 function startFormat(state: LineImportState, line: number, text: string): LineImportStep {
   const opts = state.options;
-  const jsonl = opts.format === 'jsonl' || (opts.format === 'auto' && text.trimStart().charCodeAt(0) === 123 /* { */);
+  const jsonl = opts.format === 'jsonl' || (opts.format === 'auto' && text.trimStart().charCodeAt(0) === 123) /* { */;
   if (jsonl) return jsonlLine({ ...state, format: 'jsonl' }, line, text);
 
   const m = opts.mapping;
   if (m === undefined) {
-    throw new ConfigError(['mapping is required for CSV input: give mapping.source and mapping.metric (--source, --metric)']);
+    throw new ConfigError([
+      'mapping is required for CSV input: give mapping.source and mapping.metric (--source, --metric)',
+    ]);
   }
   if (opts.csv?.header === false) {
     const layout = detectCsvLayout(undefined, opts.csv);
@@ -78,13 +85,17 @@ function finish(state: LineImportState, line: number, text: string, record: Tele
   if (scale !== 1) {
     const scaled = record.value * scale;
     if (!Number.isFinite(scaled)) {
-      return { state, event: error(line, `value ${record.value} times valueScale ${scale} is not finite`, text, 'NON_FINITE_VALUE') };
+      return {
+        state,
+        event: error(line, `value ${record.value} times valueScale ${scale} is not finite`, text, 'NON_FINITE_VALUE'),
+      };
     }
     record.value = scaled;
   }
   if (shift !== 0) {
     record.ts += shift;
-    if (!Number.isSafeInteger(record.ts)) return { state, event: error(line, `shifted ts ${record.ts} is out of range`, text, 'TS_OUT_OF_RANGE') };
+    if (!Number.isSafeInteger(record.ts))
+      return { state, event: error(line, `shifted ts ${record.ts} is out of range`, text, 'TS_OUT_OF_RANGE') };
   }
   return { state: next, event: label < 0 ? { kind: 'record', record, line } : { kind: 'record', record, line, label } };
 }
@@ -97,7 +108,13 @@ function csvLine(state: LineImportState, layout: CsvLayout, line: number, text: 
   const tags: Record<string, string> = { ...m.tags };
   const labelTag = state.options.labelTag;
   if (labelTag !== undefined && row.label >= 0) tags[labelTag] = row.label === 1 ? '1' : '0';
-  return finish(state, line, text, { ts: row.ts, source: m.source, metric: m.metric, value: row.value, tags }, row.label);
+  return finish(
+    state,
+    line,
+    text,
+    { ts: row.ts, source: m.source, metric: m.metric, value: row.value, tags },
+    row.label,
+  );
 }
 
 function jsonlDefaults(state: LineImportState): JsonlDefaults {

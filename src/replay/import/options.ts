@@ -26,21 +26,26 @@ function isPositiveInt(v: unknown): v is number {
 }
 
 function checkMapping(m: ImportMapping, issues: string[]): void {
-  if (typeof m.source !== 'string' || m.source === '') issues.push(`mapping.source ${JSON.stringify(m.source)} must be a non-empty string (--source, e.g. api-01)`);
-  if (typeof m.metric !== 'string' || m.metric === '') issues.push(`mapping.metric ${JSON.stringify(m.metric)} must be a non-empty string (--metric, e.g. requests)`);
+  if (typeof m.source !== 'string' || m.source === '')
+    issues.push(`mapping.source ${JSON.stringify(m.source)} must be a non-empty string (--source, e.g. api-01)`);
+  if (typeof m.metric !== 'string' || m.metric === '')
+    issues.push(`mapping.metric ${JSON.stringify(m.metric)} must be a non-empty string (--metric, e.g. requests)`);
   if (typeof m.tags !== 'object' || m.tags === null || Array.isArray(m.tags)) {
     issues.push('mapping.tags must be an object of string values (--tag key=value); use {} for none');
   } else {
     for (const [k, v] of Object.entries(m.tags)) {
       if (typeof v !== 'string') issues.push(`mapping.tags.${k} must be a string, got ${JSON.stringify(v)}`);
     }
-    if (Object.prototype.hasOwnProperty.call(m.tags, '__proto__')) issues.push("mapping.tags may not use the key '__proto__'");
+    if (Object.prototype.hasOwnProperty.call(m.tags, '__proto__'))
+      issues.push("mapping.tags may not use the key '__proto__'");
   }
   if (m.valueScale !== undefined && (typeof m.valueScale !== 'number' || !Number.isFinite(m.valueScale))) {
     issues.push(`mapping.valueScale ${String(m.valueScale)} must be a finite number (omit it for 1)`);
   }
   if (m.labelTag !== undefined && (typeof m.labelTag !== 'string' || m.labelTag === '' || m.labelTag === '__proto__')) {
-    issues.push(`mapping.labelTag ${JSON.stringify(m.labelTag)} must be a non-empty tag name such as 'label' (omit it to keep labels out of tags)`);
+    issues.push(
+      `mapping.labelTag ${JSON.stringify(m.labelTag)} must be a non-empty tag name such as 'label' (omit it to keep labels out of tags)`,
+    );
   }
 }
 
@@ -49,7 +54,8 @@ export function resolveImportOptions(options: ImportOptions): ResolvedImportOpti
   const { mapping } = options;
   if (mapping !== undefined) checkMapping(mapping, issues);
   const format = options.format ?? 'auto';
-  if (format !== 'auto' && format !== 'csv' && format !== 'jsonl') issues.push(`format '${String(format)}' must be 'auto', 'csv' or 'jsonl'`);
+  if (format !== 'auto' && format !== 'csv' && format !== 'jsonl')
+    issues.push(`format '${String(format)}' must be 'auto', 'csv' or 'jsonl'`);
   if (options.rebaseTo !== undefined && !Number.isSafeInteger(options.rebaseTo)) {
     issues.push(`rebaseTo ${String(options.rebaseTo)} must be an integer epoch ms (--shift-to)`);
   }

@@ -48,7 +48,8 @@ const EPOCH_RE = /^-?\d+(\.\d+)?$/;
  * milliseconds or seconds. Fractions of a second beyond milliseconds are truncated.
  */
 export function parseTimestamp(text: string, epochUnit?: 'ms' | 's'): number {
-  const s = text.length > 0 && (text.charCodeAt(0) <= 32 || text.charCodeAt(text.length - 1) <= 32) ? text.trim() : text;
+  const s =
+    text.length > 0 && (text.charCodeAt(0) <= 32 || text.charCodeAt(text.length - 1) <= 32) ? text.trim() : text;
   const n = s.length;
   if (n >= 10 && s.charCodeAt(4) === 45 /* - */ && s.charCodeAt(7) === 45) return parseDateTime(s);
   if (epochUnit !== undefined && n > 0 && EPOCH_RE.test(s)) {
@@ -84,7 +85,7 @@ function parseDateTime(s: string): number {
     if (second < 0 || second > 59) return NaN;
     ms += second * 1000;
     i += 3;
-    if (i < n && (s.charCodeAt(i) === 46 /* . */ || s.charCodeAt(i) === 44 /* , */)) {
+    if (i < n && (s.charCodeAt(i) === 46 /* . */ || s.charCodeAt(i) === 44) /* , */) {
       i += 1;
       const start = i;
       let frac = 0;

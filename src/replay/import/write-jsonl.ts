@@ -11,9 +11,11 @@ import type { Telemetry } from '../../model/telemetry';
 
 /** One record as a JSON line, without the newline. Throws InputError for a record JSON cannot carry. */
 export function formatTelemetryLine(record: Telemetry): string {
-  if (!Number.isSafeInteger(record.ts)) throw new InputError('TS_OUT_OF_RANGE', `ts ${record.ts} is not an integer epoch ms`, { field: 'ts' });
+  if (!Number.isSafeInteger(record.ts))
+    throw new InputError('TS_OUT_OF_RANGE', `ts ${record.ts} is not an integer epoch ms`, { field: 'ts' });
   // JSON.stringify would silently write NaN and Infinity as null.
-  if (!Number.isFinite(record.value)) throw new InputError('NON_FINITE_VALUE', `value ${record.value} cannot be written as JSON`, { field: 'value' });
+  if (!Number.isFinite(record.value))
+    throw new InputError('NON_FINITE_VALUE', `value ${record.value} cannot be written as JSON`, { field: 'value' });
   // Code-unit order (not localeCompare): the same on every machine and locale.
   const keys = Object.keys(record.tags).sort();
   let tags = '';
@@ -67,7 +69,7 @@ export async function writeTelemetryJsonl(
   // A file's folder is created as the report's is: `--out out/x.jsonl` works in a fresh clone.
   if (typeof output === 'string') mkdirSync(dirname(output), { recursive: true });
   const dest = typeof output === 'string' ? createWriteStream(output) : output;
-  const end = typeof output === 'string' ? true : options.end ?? false;
+  const end = typeof output === 'string' ? true : (options.end ?? false);
   await pipeline(Readable.from(batches()), dest, { end });
   return result;
 }

@@ -28,7 +28,18 @@ export const KEY_ID = 'test-key';
  */
 export const faultRegistry = (): string => registryUrl();
 
-export const TOPIC_KEYS = ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'] as const;
+export const TOPIC_KEYS = [
+  'telemetry',
+  'dlq',
+  'signals',
+  'decisions',
+  'actions',
+  'actionResults',
+  'outcomes',
+  'control',
+  'state',
+  'stage',
+] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 
 export function topicNames(prefix: string): Record<TopicKey, string> {
@@ -69,7 +80,12 @@ export interface FaultConfigOptions {
 }
 
 /** Writes the YAML config of a processor on `inst`; returns its path and the plain object. */
-export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstance, o: FaultConfigOptions): { file: string; raw: Record<string, unknown> } {
+export function writeFaultConfig(
+  dir: string,
+  prefix: string,
+  inst: BrokerInstance,
+  o: FaultConfigOptions,
+): { file: string; raw: Record<string, unknown> } {
   const file = join(dir, `${prefix}.yaml`);
   const k = inst.kafkaConfig();
   const raw: Record<string, unknown> = {
@@ -103,10 +119,25 @@ export function writeFaultConfig(dir: string, prefix: string, inst: BrokerInstan
 /** Starts `homeostat run`; flags win over KAFKA_BROKERS / SCHEMA_REGISTRY_URL a developer may have set. */
 export function startCliProcessor(file: string, inst: BrokerInstance, log: string, instance = '0'): ChildProcess {
   const out = openSync(log, 'a');
-  return spawn(process.execPath, [BIN, 'run', '--config', file, '--brokers', inst.brokers.join(','), '--registry', faultRegistry(), '--instance', instance], {
-    env: { ...process.env, HOMEOSTAT_SIGNING_KEY: KEY_SEED, HOMEOSTAT_LOG_LEVEL: 'info' },
-    stdio: ['ignore', out, out],
-  });
+  return spawn(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      '--config',
+      file,
+      '--brokers',
+      inst.brokers.join(','),
+      '--registry',
+      faultRegistry(),
+      '--instance',
+      instance,
+    ],
+    {
+      env: { ...process.env, HOMEOSTAT_SIGNING_KEY: KEY_SEED, HOMEOSTAT_LOG_LEVEL: 'info' },
+      stdio: ['ignore', out, out],
+    },
+  );
 }
 
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {

@@ -6,8 +6,16 @@ import { testCommand } from '../../helpers/commands';
 import type { SigningKey } from '../../../src/actions';
 import { SIGNING } from './cli';
 
-export function signedCommand(o: { target?: string; issuedAt?: number; leaseMs?: number; params?: Partial<CommandParams>; key?: SigningKey } = {}): Command {
-  return testCommand({ ...o, policy: 'timeouts', windowMs: 1000, leaseMs: o.leaseMs ?? 120_000, signing: o.key ?? SIGNING });
+export function signedCommand(
+  o: { target?: string; issuedAt?: number; leaseMs?: number; params?: Partial<CommandParams>; key?: SigningKey } = {},
+): Command {
+  return testCommand({
+    ...o,
+    policy: 'timeouts',
+    windowMs: 1000,
+    leaseMs: o.leaseMs ?? 120_000,
+    signing: o.key ?? SIGNING,
+  });
 }
 
 const codec = createRecordCodec('command');

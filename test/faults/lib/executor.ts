@@ -19,7 +19,12 @@ export interface RecordingExecutor {
   calls: { id: string; type: string; target: string }[];
 }
 
-export function recordingExecutor(inst: BrokerInstance, topics: { actions: string; actionResults: string }, clockAt: number, overrides: Partial<ExecutorOptions> = {}): RecordingExecutor {
+export function recordingExecutor(
+  inst: BrokerInstance,
+  topics: { actions: string; actionResults: string },
+  clockAt: number,
+  overrides: Partial<ExecutorOptions> = {},
+): RecordingExecutor {
   const calls: RecordingExecutor['calls'] = [];
   const executor = createExecutor({
     name: randomName('exec'),
@@ -52,7 +57,10 @@ export function recordingExecutor(inst: BrokerInstance, topics: { actions: strin
  * replaced (same group, so it resumes from the committed position; records seen twice are
  * kept once, by partition and offset).
  */
-export async function followResults(inst: BrokerInstance, topic: string): Promise<{ results: ActionResultRecord[]; stop: () => Promise<void> }> {
+export async function followResults(
+  inst: BrokerInstance,
+  topic: string,
+): Promise<{ results: ActionResultRecord[]; stop: () => Promise<void> }> {
   const codec = createRecordCodec('action-result');
   const groupId = randomName('results');
   const results: ActionResultRecord[] = [];

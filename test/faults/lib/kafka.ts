@@ -12,15 +12,27 @@ import type { BrokerInstance } from '../../helpers/instance';
 import { randomName, sendInChunks } from '../../helpers/kafka';
 
 export function faultKafka(inst: BrokerInstance): Kafka {
-  return new Kafka({ ...kafkaJsConfig(inst.kafkaConfig({ clientId: randomName('faults') })), logLevel: logLevel.NOTHING });
+  return new Kafka({
+    ...kafkaJsConfig(inst.kafkaConfig({ clientId: randomName('faults') })),
+    logLevel: logLevel.NOTHING,
+  });
 }
 
-export async function createTopics(inst: BrokerInstance, topics: { topic: string; partitions: number; configEntries?: { name: string; value: string }[] }[]): Promise<void> {
+export async function createTopics(
+  inst: BrokerInstance,
+  topics: { topic: string; partitions: number; configEntries?: { name: string; value: string }[] }[],
+): Promise<void> {
   const admin = faultKafka(inst).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((t) => ({ ...t, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: false });
-    await waitForLeaders(admin, topics.map((t) => t.topic));
+    await admin.createTopics({
+      topics: topics.map((t) => ({ ...t, numPartitions: t.partitions, replicationFactor: 1 })),
+      waitForLeaders: false,
+    });
+    await waitForLeaders(
+      admin,
+      topics.map((t) => t.topic),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -59,8 +71,20 @@ export async function createProcessorTopics(inst: BrokerInstance, topics: Topics
  * while the broker is down, so what lands on the topic is exactly `messages` — the tests
  * still read the topic back and use what is there as the input of their reference run.
  */
-export async function produceOrdered(inst: BrokerInstance, topic: string, messages: Message[], chunk = 2000): Promise<void> {
-  await sendInChunks(faultKafka(inst).producer(producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })), topic, messages, chunk);
+export async function produceOrdered(
+  inst: BrokerInstance,
+  topic: string,
+  messages: Message[],
+  chunk = 2000,
+): Promise<void> {
+  await sendInChunks(
+    faultKafka(inst).producer(
+      producerConfig({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+    ),
+    topic,
+    messages,
+    chunk,
+  );
 }
 
 export interface ReadRecord {
@@ -74,7 +98,13 @@ export interface ReadRecord {
 /** Every committed record of `topic`, by partition then offset (see readTopicToEnd). */
 export async function readAll(inst: BrokerInstance, topic: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
   const out: ReadRecord[] = [];
-  await readTopicToEnd(faultKafka(inst), topic, (m, partition) => out.push({ partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} }), { timeoutMs });
+  await readTopicToEnd(
+    faultKafka(inst),
+    topic,
+    (m, partition) =>
+      out.push({ partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} }),
+    { timeoutMs },
+  );
   return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 

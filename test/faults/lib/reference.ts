@@ -12,7 +12,13 @@ import type { ErrorCode } from '../../../src/errors';
 import type { Command } from '../../../src/model/command';
 import type { Decision } from '../../../src/model/decision';
 import { createDecisionStage } from '../../../src/pipeline/decide';
-import { createProcessor, emptyOutputs, type ProcessorCounters, type ProcessorInput, type ProcessorOutputs } from '../../../src/pipeline/processor';
+import {
+  createProcessor,
+  emptyOutputs,
+  type ProcessorCounters,
+  type ProcessorInput,
+  type ProcessorOutputs,
+} from '../../../src/pipeline/processor';
 import { emptyGatherOutputs } from '../../../src/pipeline/gather';
 import { createSharedPipeline } from '../../helpers/shared-pipeline';
 import { createDecisionEngine, createPolicies } from '../../../src/policies';
@@ -83,10 +89,18 @@ export async function referenceRun(records: readonly ReadRecord[], o: ReferenceO
   const decoder = createTelemetryDecoder({ resolver: o.resolver, limits: config.limits });
   const policies = createPolicies(config.policies);
   // Built as `homeostat run` builds it (src/cli/run.ts).
-  const stage = createDecisionStage(createDecisionEngine({ policies, guardrails: config.guardrails, modeOverride: config.mode ?? null, signing: o.signing }), {
-    verifier: createVerifier(config.verification),
-    signing: o.signing,
-  });
+  const stage = createDecisionStage(
+    createDecisionEngine({
+      policies,
+      guardrails: config.guardrails,
+      modeOverride: config.mode ?? null,
+      signing: o.signing,
+    }),
+    {
+      verifier: createVerifier(config.verification),
+      signing: o.signing,
+    },
+  );
   const signalCodec = createRecordCodec('signal');
   const commandCodec = createRecordCodec('command');
   const decisionCodec = createRecordCodec('decision');
@@ -99,7 +113,8 @@ export async function referenceRun(records: readonly ReadRecord[], o: ReferenceO
 
   processor.step({ kind: 'assign', partitions: [...Array(o.partitions).keys()] }, emptyOutputs());
   const queues = [...Array(o.partitions).keys()].map((p) => records.filter((r) => r.partition === p));
-  for (let p = 0; p < o.partitions; p++) processor.step({ kind: 'backlog', partition: p, backlog: queues[p].length > 0 }, emptyOutputs());
+  for (let p = 0; p < o.partitions; p++)
+    processor.step({ kind: 'backlog', partition: p, backlog: queues[p].length > 0 }, emptyOutputs());
   const next = queues.map(() => 0);
   const chunk = o.chunk ?? 500;
   while (queues.some((q, p) => next[p] < q.length)) {
@@ -116,8 +131,29 @@ export async function referenceRun(records: readonly ReadRecord[], o: ReferenceO
           r = decoder.decodeSync(m.value);
         }
         if (r.status === 'ok') processor.step({ kind: 'record', partition: p, offset: m.offset, record: r.value }, out);
-        else if (r.status === 'invalid') processor.step({ kind: 'invalid', partition: p, offset: m.offset, code: r.error.code, message: r.error.message, field: r.error.field }, out);
-        else processor.step({ kind: 'invalid', partition: p, offset: m.offset, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${r.schemaId} is not in the registry` }, out);
+        else if (r.status === 'invalid')
+          processor.step(
+            {
+              kind: 'invalid',
+              partition: p,
+              offset: m.offset,
+              code: r.error.code,
+              message: r.error.message,
+              field: r.error.field,
+            },
+            out,
+          );
+        else
+          processor.step(
+            {
+              kind: 'invalid',
+              partition: p,
+              offset: m.offset,
+              code: 'UNKNOWN_SCHEMA_ID',
+              message: `schema id ${r.schemaId} is not in the registry`,
+            },
+            out,
+          );
       }
       processor.step({ kind: 'backlog', partition: p, backlog: next[p] < q.length }, out);
       if (sharedPipeline) {
@@ -153,7 +189,11 @@ export async function referenceRun(records: readonly ReadRecord[], o: ReferenceO
  * The records only in `live` and only in `reference` (as text, the first `max` of each):
  * empty both ways when the two runs wrote the same records, whatever their order.
  */
-export function recordDiff(live: readonly Buffer[], reference: readonly Buffer[], max = 5): { onlyLive: string[]; onlyReference: string[]; counts: [number, number] } {
+export function recordDiff(
+  live: readonly Buffer[],
+  reference: readonly Buffer[],
+  max = 5,
+): { onlyLive: string[]; onlyReference: string[]; counts: [number, number] } {
   const count = (list: readonly Buffer[]): Map<string, number> => {
     const m = new Map<string, number>();
     for (const b of list) {
@@ -166,21 +206,27 @@ export function recordDiff(live: readonly Buffer[], reference: readonly Buffer[]
   const b = count(reference);
   const only = (x: Map<string, number>, y: Map<string, number>): string[] => {
     const out: string[] = [];
-    for (const [k, n] of x) for (let i = y.get(k) ?? 0; i < n; i++) out.push(Buffer.from(k, 'latin1').toString('utf8').replace('\u0000', ' => '));
+    for (const [k, n] of x)
+      for (let i = y.get(k) ?? 0; i < n; i++)
+        out.push(Buffer.from(k, 'latin1').toString('utf8').replace('\u0000', ' => '));
     return out;
   };
   const onlyLive = only(a, b);
   const onlyReference = only(b, a);
-  return { onlyLive: onlyLive.slice(0, max), onlyReference: onlyReference.slice(0, max), counts: [onlyLive.length, onlyReference.length] };
+  return {
+    onlyLive: onlyLive.slice(0, max),
+    onlyReference: onlyReference.slice(0, max),
+    counts: [onlyLive.length, onlyReference.length],
+  };
 }
 
 /** With HOMEOSTAT_FAULTS_DUMP=<dir>, writes both sides of a comparison there (one record per line) for a post-mortem. */
 export function dumpForPostMortem(name: string, live: readonly Buffer[], reference: readonly Buffer[]): void {
   const dir = process.env.HOMEOSTAT_FAULTS_DUMP;
   if (!dir) return;
-  const text = (list: readonly Buffer[]): string => list.map((b) => b.toString('utf8').replace('\u0000', '\t')).join('\n');
+  const text = (list: readonly Buffer[]): string =>
+    list.map((b) => b.toString('utf8').replace('\u0000', '\t')).join('\n');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.live.txt`), text(live));
   writeFileSync(join(dir, `${name}.reference.txt`), text(reference));
 }
-

@@ -39,10 +39,21 @@ export async function prepareInProcess(inst: BrokerInstance, o: InProcessOptions
   const config = loadConfig({
     env: {},
     overrides: {
-      kafka: { ...inst.kafkaConfig(), groupId: randomName('grp'), transactionalIdPrefix: randomName('tx'), sessionTimeoutMs: 6000, heartbeatIntervalMs: 600 },
+      kafka: {
+        ...inst.kafkaConfig(),
+        groupId: randomName('grp'),
+        transactionalIdPrefix: randomName('tx'),
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 600,
+      },
       registry: { url: faultRegistry() },
       topics: { ...topics, telemetryPartitions: o.partitions },
-      engine: { window: { sizeMs: 1000, graceMs: 200 }, allowedOutOfOrdernessMs: 300, idleAfterMs: 'never', ...o.engine },
+      engine: {
+        window: { sizeMs: 1000, graceMs: 200 },
+        allowedOutOfOrdernessMs: 300,
+        idleAfterMs: 'never',
+        ...o.engine,
+      },
       limits: o.limits ?? {},
       actions: { format: 'json' },
       http: { enabled: false },

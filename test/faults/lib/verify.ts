@@ -39,11 +39,17 @@ export async function expectSameAsUninterrupted(
   // Produced once, in order, with the broker up: the topic holds exactly the input.
   expect(telemetry.length).toBe(expected.records);
   // Avro telemetry is decoded with the writer schemas of the registry the processor used.
-  const ref = await referenceRun(telemetry, { config, partitions: expected.partitions, signing: SIGNING, resolver: createRegistryResolver(config.registry) });
+  const ref = await referenceRun(telemetry, {
+    config,
+    partitions: expected.partitions,
+    signing: SIGNING,
+    resolver: createRegistryResolver(config.registry),
+  });
   const signals = sortedBytes(await readAll(inst, topics.signals));
   const actions = await readAll(inst, topics.actions);
   const allDecisions = sortedBytes(await readAll(inst, topics.decisions));
-  const byKillSwitch = (b: Buffer): boolean => (JSON.parse(b.subarray(b.indexOf(0) + 1).toString('utf8')) as { guardrail: string | null }).guardrail === 'killed';
+  const byKillSwitch = (b: Buffer): boolean =>
+    (JSON.parse(b.subarray(b.indexOf(0) + 1).toString('utf8')) as { guardrail: string | null }).guardrail === 'killed';
   const decisions = expected.killSwitch ? allDecisions.filter((b) => !byKillSwitch(b)) : allDecisions;
   const dlq = await readAll(inst, topics.dlq);
   const outcomes = sortedBytes(await readAll(inst, topics.outcomes));
@@ -75,7 +81,8 @@ export async function expectSameAsUninterrupted(
   expect(lost).toBe(0);
   expect(dlq.length).toBe(ref.counters.deadLettered + ref.counters.late);
   const codes = new Map<string, number>();
-  for (const m of dlq) codes.set(header(m, DLQ_HEADERS.code) ?? '', (codes.get(header(m, DLQ_HEADERS.code) ?? '') ?? 0) + 1);
+  for (const m of dlq)
+    codes.set(header(m, DLQ_HEADERS.code) ?? '', (codes.get(header(m, DLQ_HEADERS.code) ?? '') ?? 0) + 1);
   expect(Object.fromEntries(codes)).toEqual(Object.fromEntries(ref.deadByCode));
 
   return {

@@ -51,11 +51,25 @@ export function fleet(o: FleetOptions): Message[] {
       const partition = w % o.partitions;
       const ts = start + tick * 100 + Math.round((rnd() - 0.5) * 2 * jitter);
       const depth = overloaded(w, s) ? 80 + Math.floor(rnd() * 60) : Math.floor(rnd() * 8);
-      out.push({ key: source, partition, value: encodeTelemetryJson({ ts, source, metric: 'queue.depth', value: depth, tags: { role: 'worker' } }) });
+      out.push({
+        key: source,
+        partition,
+        value: encodeTelemetryJson({ ts, source, metric: 'queue.depth', value: depth, tags: { role: 'worker' } }),
+      });
       good++;
       if (tick % 5 === 0) {
         const service = `svc-${w % 3}`;
-        out.push({ key: source, partition, value: encodeTelemetryJson({ ts, source, metric: 'requests', value: 1 + Math.floor(rnd() * 20), tags: { service } }) });
+        out.push({
+          key: source,
+          partition,
+          value: encodeTelemetryJson({
+            ts,
+            source,
+            metric: 'requests',
+            value: 1 + Math.floor(rnd() * 20),
+            tags: { service },
+          }),
+        });
         good++;
       }
       if (o.malformedEvery && good % o.malformedEvery === 0) {
@@ -70,7 +84,11 @@ export function fleet(o: FleetOptions): Message[] {
 export function endMarkers(partitions: number, ts: number): Message[] {
   const out: Message[] = [];
   for (let p = 0; p < partitions; p++) {
-    out.push({ key: `eos-${p}`, partition: p, value: encodeTelemetryJson({ ts, source: `eos-${p}`, metric: 'eos', value: 0, tags: {} }) });
+    out.push({
+      key: `eos-${p}`,
+      partition: p,
+      value: encodeTelemetryJson({ ts, source: `eos-${p}`, metric: 'eos', value: 0, tags: {} }),
+    });
   }
   return out;
 }

@@ -4,7 +4,9 @@ import { HomeostatError } from '../../../src/errors';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth, omits undefined properties and prints numbers the shortest way', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: null, y: 'é' }], c: true }, u: undefined })).toBe('{"a":{"c":true,"d":[3,{"y":"é","z":null}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: null, y: 'é' }], c: true }, u: undefined })).toBe(
+      '{"a":{"c":true,"d":[3,{"y":"é","z":null}]},"b":1}',
+    );
     expect(canonicalJson([0.1 + 0.2, 1e21, 5e-7, -0, 100])).toBe('[0.30000000000000004,1e+21,5e-7,0,100]');
     expect(canonicalJson('a"\n')).toBe('"a\\"\\n"');
   });
@@ -25,7 +27,11 @@ describe('canonicalJson', () => {
           Array.isArray(x)
             ? x.map(reversed)
             : x !== null && typeof x === 'object'
-              ? Object.fromEntries(Object.entries(x as Record<string, unknown>).reverse().map(([k, y]) => [k, reversed(y)]))
+              ? Object.fromEntries(
+                  Object.entries(x as Record<string, unknown>)
+                    .reverse()
+                    .map(([k, y]) => [k, reversed(y)]),
+                )
               : x;
         expect(canonicalJson(reversed(v))).toBe(text);
       }),

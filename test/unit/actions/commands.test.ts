@@ -42,7 +42,9 @@ describe('command ids', () => {
 
   it('do not change with mode, reason, evidence or issue time, nor with signing', () => {
     const a = buildCommand(spec, null).id;
-    expect(buildCommand({ ...spec, mode: 'shadow', reason: 'r', evidence: [], issuedAt: 99, leaseMs: 1 }, key).id).toBe(a);
+    expect(buildCommand({ ...spec, mode: 'shadow', reason: 'r', evidence: [], issuedAt: 99, leaseMs: 1 }, key).id).toBe(
+      a,
+    );
   });
 
   it('match commandId() over the wire parameters (integers for ms fields, nulls for reverts)', () => {
@@ -69,7 +71,10 @@ describe('signatures', () => {
   it('report unsigned commands and unknown keys', () => {
     expect(verifyCommand(buildCommand(spec, null), ring)).toEqual({ ok: false, reason: 'unsigned' });
     expect(verifyCommand(signed, { k2: ring.k1 })).toEqual({ ok: false, reason: 'unknown-key' });
-    expect(verifyCommand(signed, testKeyring(testSigningKey('k1', 44)))).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyCommand(signed, testKeyring(testSigningKey('k1', 44)))).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('detect tampering with any field, nested ones included', () => {
@@ -102,10 +107,18 @@ describe('signatures', () => {
     const touched = new Set<string>();
     for (const t of tamper) {
       const changed = t(signed);
-      for (const k of Object.keys(signed) as (keyof Command)[]) if (JSON.stringify(changed[k]) !== JSON.stringify(signed[k])) touched.add(k);
+      for (const k of Object.keys(signed) as (keyof Command)[])
+        if (JSON.stringify(changed[k]) !== JSON.stringify(signed[k])) touched.add(k);
     }
-    expect([...touched].sort()).toEqual(Object.keys(signed).filter((k) => k !== 'keyId').sort());
+    expect([...touched].sort()).toEqual(
+      Object.keys(signed)
+        .filter((k) => k !== 'keyId')
+        .sort(),
+    );
     // and a changed key id is either unknown or a bad signature
-    expect(verifyCommand({ ...signed, keyId: 'k2' }, { k1: ring.k1, k2: ring.k1 })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyCommand({ ...signed, keyId: 'k2' }, { k1: ring.k1, k2: ring.k1 })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 });

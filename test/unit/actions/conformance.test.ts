@@ -18,7 +18,9 @@ const VERIFIER = join(ROOT, 'scripts', 'verify_commands.py');
 function python(file: string): { status: number | null; out: string } {
   const r = spawnSync('python3', [VERIFIER, file], { encoding: 'utf8' });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new Error('python3 is not installed: it is a prerequisite of the test suite (README, Prerequisites); install it (apt-get install python3) and run again');
+    throw new Error(
+      'python3 is not installed: it is a prerequisite of the test suite (README, Prerequisites); install it (apt-get install python3) and run again',
+    );
   }
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -37,9 +39,15 @@ describe('command signature conformance vectors', () => {
   it('hold genuine and tampered commands, and TypeScript reaches every expected verdict', () => {
     const all = vectors();
     expect(all.filter((v) => v.expected.verdict === 'valid').length).toBeGreaterThanOrEqual(5);
-    expect(new Set(all.filter((v) => v.expected.verdict === 'invalid').map((v) => v.expected.reason))).toEqual(new Set(['bad-signature', 'unknown-key', 'unsigned']));
+    expect(new Set(all.filter((v) => v.expected.verdict === 'invalid').map((v) => v.expected.reason))).toEqual(
+      new Set(['bad-signature', 'unknown-key', 'unsigned']),
+    );
     for (const v of all) {
-      const ring = parseKeyring(Object.entries(v.publicKeys).map(([id, k]) => `${id}=${k}`).join(','));
+      const ring = parseKeyring(
+        Object.entries(v.publicKeys)
+          .map(([id, k]) => `${id}=${k}`)
+          .join(','),
+      );
       const r = verifyCommand(v.command, ring);
       expect({ name: v.name, reason: r.ok ? 'ok' : r.reason }).toEqual({ name: v.name, reason: v.expected.reason });
     }

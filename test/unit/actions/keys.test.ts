@@ -33,7 +33,9 @@ describe('signing keys', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(String((err as Error).message)).toContain('HOMEOSTAT_SIGNING_KEY');
     expect(String((err as Error).message)).not.toContain(secret);
-    expect(() => loadSigningKey({ env: { HOMEOSTAT_SIGNING_KEY: `base64:${Buffer.alloc(16).toString('base64')}` } })).toThrow(/32 raw bytes, this one is 16/);
+    expect(() =>
+      loadSigningKey({ env: { HOMEOSTAT_SIGNING_KEY: `base64:${Buffer.alloc(16).toString('base64')}` } }),
+    ).toThrow(/32 raw bytes, this one is 16/);
   });
 
   it('generates a development key pair and announces only its public half', () => {
@@ -51,7 +53,9 @@ describe('signing keys', () => {
   it('parses a keyring of id=public-key pairs that verifies what the private key signs', () => {
     const pair = generateEd25519();
     const signing = loadSigningKey({ env: { HOMEOSTAT_SIGNING_KEY: pair.privateKey, HOMEOSTAT_SIGNING_KEY_ID: 'k1' } });
-    const ring = parseKeyring(`k1=${pair.publicKey}, k2=hex:${Buffer.from(pair.publicKey.slice(7), 'base64').toString('hex')}`);
+    const ring = parseKeyring(
+      `k1=${pair.publicKey}, k2=hex:${Buffer.from(pair.publicKey.slice(7), 'base64').toString('hex')}`,
+    );
     expect(Object.keys(ring)).toEqual(['k1', 'k2']);
     expect(rawPublicKey(ring.k2)).toBe(pair.publicKey.slice(7));
     expect(verifyCommand(signCommand(command({}, null), signing), ring)).toEqual({ ok: true });

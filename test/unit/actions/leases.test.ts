@@ -1,5 +1,12 @@
 import { buildCommand, type CommandSpec } from '../../../src/actions/build';
-import { applyCommand, dueForRenewal, lapsedLeases, leaseKey, leasesOf, removeLeases } from '../../../src/actions/leases';
+import {
+  applyCommand,
+  dueForRenewal,
+  lapsedLeases,
+  leaseKey,
+  leasesOf,
+  removeLeases,
+} from '../../../src/actions/leases';
 import { completeParams } from '../../../src/actions/params';
 
 const W = 10_000;

@@ -22,23 +22,56 @@ describe('homeostat backtest', () => {
 
   it('prints the Pareto table and both parts, writes the chosen config, the study and its page', async () => {
     const files = [1, 2, 3, 4].map((i) => `--data-file=${DATA}/outbound-0${i}.csv`);
-    const r = await cli('backtest', '-c', CONFIG, '--grid', f('grid.yaml'), '--labels', 'ms', ...files, '--workers', '1', '--out-config', f('chosen.yaml'), '--json', f('study.json'), '--report', f('study.html'));
+    const r = await cli(
+      'backtest',
+      '-c',
+      CONFIG,
+      '--grid',
+      f('grid.yaml'),
+      '--labels',
+      'ms',
+      ...files,
+      '--workers',
+      '1',
+      '--out-config',
+      f('chosen.yaml'),
+      '--json',
+      f('study.json'),
+      '--report',
+      f('study.html'),
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/choose part: \d+\/\d+/);
     expect(r.out).toMatch(/score part: {2}\d+\/\d+/);
-    const study = JSON.parse(readFileSync(f('study.json'), 'utf8')) as { chosen: number; series: string[]; points: { point: Record<string, unknown> }[] };
+    const study = JSON.parse(readFileSync(f('study.json'), 'utf8')) as {
+      chosen: number;
+      series: string[];
+      points: { point: Record<string, unknown> }[];
+    };
     expect(study.series).toEqual(['outbound-01', 'outbound-02', 'outbound-03', 'outbound-04']);
     expect(study.points).toHaveLength(2);
     // The chosen config is a valid config whose policy carries the chosen point.
     const chosen = loadConfig({ file: f('chosen.yaml'), env: {} });
-    const ratio = (chosen.policies[0] as { parameters: { high: { latencyMs: { ratio: number } } } }).parameters.high.latencyMs.ratio;
+    const ratio = (chosen.policies[0] as { parameters: { high: { latencyMs: { ratio: number } } } }).parameters.high
+      .latencyMs.ratio;
     expect(ratio).toBe(study.points[study.chosen].point['parameters.high.latencyMs.ratio']);
     expect(readFileSync(f('study.html'), 'utf8')).toContain('<svg');
   }, 120_000);
 
   it('refuses a grid path the config does not know at validation, naming it', async () => {
     writeFileSync(f('bad.yaml'), 'grid:\n  parameters.high.latencyMs.rate: [2]\n');
-    const r = await cli('backtest', '-c', CONFIG, '--grid', f('bad.yaml'), '--labels', 'ms', `--data-file=${DATA}/outbound-01.csv`, '--workers', '1');
+    const r = await cli(
+      'backtest',
+      '-c',
+      CONFIG,
+      '--grid',
+      f('bad.yaml'),
+      '--labels',
+      'ms',
+      `--data-file=${DATA}/outbound-01.csv`,
+      '--workers',
+      '1',
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/grid point #0 \(high\.latencyMs\.rate=2\): policies\.0\.parameters\.high\.latencyMs/);
   });

@@ -3,7 +3,15 @@ import { evaluatePoint } from '../../../src/backtest/evaluate';
 import { applyPoint, expandGrid, parseGridFile } from '../../../src/backtest/grid';
 import { loadBacktestSeries } from '../../../src/backtest/load';
 import { runGrid } from '../../../src/backtest/run';
-import { choosePoint, DEFAULT_AIMS, figures, makeSplit, markPareto, studyPoint, type SeriesOutcome } from '../../../src/backtest/study';
+import {
+  choosePoint,
+  DEFAULT_AIMS,
+  figures,
+  makeSplit,
+  markPareto,
+  studyPoint,
+  type SeriesOutcome,
+} from '../../../src/backtest/study';
 import { loadConfig } from '../../../src/ops/config';
 import { backtestReport } from '../../../src/backtest/output';
 import { renderReport } from '../../../src/report';
@@ -16,7 +24,11 @@ describe('grid', () => {
     expect(points).toHaveLength(6);
     expect(points[1]).toEqual({ 'parameters.a': 1, 'guardrails.b.c': 'y' });
     const entry = { name: 'p', parameters: { a: 0, keep: true } };
-    expect(applyPoint(entry, points[5])).toEqual({ name: 'p', parameters: { a: 2, keep: true }, guardrails: { b: { c: 'z' } } });
+    expect(applyPoint(entry, points[5])).toEqual({
+      name: 'p',
+      parameters: { a: 2, keep: true },
+      guardrails: { b: { c: 'z' } },
+    });
     expect(entry.parameters.a).toBe(0);
   });
 
@@ -27,11 +39,38 @@ describe('grid', () => {
 });
 
 describe('study', () => {
-  const o = (series: string, windows: [number, number][], actions: number[]): SeriesOutcome => ({ series, windows: windows.map(([start, end]) => ({ start, end })), actions });
+  const o = (series: string, windows: [number, number][], actions: number[]): SeriesOutcome => ({
+    series,
+    windows: windows.map(([start, end]) => ({ start, end })),
+    actions,
+  });
 
   it('counts windows acted on, outside actions, delay and lead in windows of the step', () => {
-    const f = figures([o('a', [[0, 2 * H], [10 * H, 11 * H]], [2 * H, 5 * H])], H, DEFAULT_AIMS);
-    expect(f).toMatchObject({ windows: 2, windowsActedOn: 1, actedShare: 0.5, actions: 2, actionsOutside: 1, outsideShare: 0.5, meanDelayWindows: 2, meanLeadWindows: 0, meetsAims: false });
+    const f = figures(
+      [
+        o(
+          'a',
+          [
+            [0, 2 * H],
+            [10 * H, 11 * H],
+          ],
+          [2 * H, 5 * H],
+        ),
+      ],
+      H,
+      DEFAULT_AIMS,
+    );
+    expect(f).toMatchObject({
+      windows: 2,
+      windowsActedOn: 1,
+      actedShare: 0.5,
+      actions: 2,
+      actionsOutside: 1,
+      outsideShare: 0.5,
+      meanDelayWindows: 2,
+      meanLeadWindows: 0,
+      meetsAims: false,
+    });
   });
 
   it('splits series alternately and time at the cut, keeping a straddling window with its actions', () => {
@@ -49,7 +88,14 @@ describe('study', () => {
       const hits = windows.slice(0, acted).map(([s]) => s + 2 * H);
       const noise = Array.from({ length: outside }, (_, k) => 5 * H + k);
       const scoreHits = windows.slice(0, scoreActed).map(([s]) => s + 2 * H);
-      return studyPoint(index, { i: index }, [o('a', windows, [...hits, ...noise]), o('b', windows, scoreHits)], makeSplit('series'), H, DEFAULT_AIMS);
+      return studyPoint(
+        index,
+        { i: index },
+        [o('a', windows, [...hits, ...noise]), o('b', windows, scoreHits)],
+        makeSplit('series'),
+        H,
+        DEFAULT_AIMS,
+      );
     };
     const points = markPareto([mk(0, 2, 0, 4), mk(1, 4, 1, 0), mk(2, 4, 0, 0), mk(3, 3, 3, 4)]);
     expect(points.map((p) => p.pareto)).toEqual([false, false, true, false]);
@@ -62,7 +108,10 @@ describe('backtest through the replay core', () => {
 
   it('is deterministic and independent of the worker count, and the point changes the outcome', async () => {
     const config = loadConfig({ file: path.resolve(process.cwd(), 'examples/ms-latency.yaml'), env: {} });
-    const series = await loadBacktestSeries('ms', [`${DATA}/outbound-05.csv`, `${DATA}/outbound-01.csv`], { metric: 'query.latency_ms', tags: {} });
+    const series = await loadBacktestSeries('ms', [`${DATA}/outbound-05.csv`, `${DATA}/outbound-01.csv`], {
+      metric: 'query.latency_ms',
+      tags: {},
+    });
     expect(series.map((s) => s.series)).toEqual(['outbound-01', 'outbound-05']);
     const points = expandGrid({ 'parameters.high.latencyMs.ratio': [1.5, 10] });
     const a = await runGrid({ config, policyIndex: 0, series, points, workers: 1 });
@@ -79,7 +128,20 @@ describe('the study page', () => {
     const w: [number, number][] = [[0, 2 * H]];
     const points = markPareto(
       [0, 1, 2].map((k) =>
-        studyPoint(k, { k }, [{ series: 'a', windows: w.map(([start, end]) => ({ start, end })), actions: k === 0 ? [] : [H, ...Array.from({ length: k }, (_, j) => 9 * H + j)] }], makeSplit('none'), H, DEFAULT_AIMS),
+        studyPoint(
+          k,
+          { k },
+          [
+            {
+              series: 'a',
+              windows: w.map(([start, end]) => ({ start, end })),
+              actions: k === 0 ? [] : [H, ...Array.from({ length: k }, (_, j) => 9 * H + j)],
+            },
+          ],
+          makeSplit('none'),
+          H,
+          DEFAULT_AIMS,
+        ),
       ),
     );
     const html = renderReport(backtestReport(points, choosePoint(points), 'study', 'test'));

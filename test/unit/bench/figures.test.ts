@@ -7,7 +7,19 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fillTemplate, formatAim, formatRange, formatRuns, generatedRegion, replaceRegion, summariseFigure, BEGIN, END, type FigureSpec, type Run } from '../../../bench/lib/figure-summary';
+import {
+  fillTemplate,
+  formatAim,
+  formatRange,
+  formatRuns,
+  generatedRegion,
+  replaceRegion,
+  summariseFigure,
+  BEGIN,
+  END,
+  type FigureSpec,
+  type Run,
+} from '../../../bench/lib/figure-summary';
 import { readRuns, runFileName } from '../../../bench/lib/results';
 import { renderTables } from '../../../bench/summarise';
 
@@ -27,10 +39,13 @@ const SPEC: FigureSpec = {
 };
 
 describe('the docs quote what bench/results records', () => {
-  it.each(renderTables().map((t) => [`${t.file} (${t.name})`, t] as const))('%s matches the recorded runs', (_name, table) => {
-    expect(table.actual).toBeDefined();
-    expect(table.actual).toBe(table.expected);
-  });
+  it.each(renderTables().map((t) => [`${t.file} (${t.name})`, t] as const))(
+    '%s matches the recorded runs',
+    (_name, table) => {
+      expect(table.actual).toBeDefined();
+      expect(table.actual).toBe(table.expected);
+    },
+  );
 });
 
 describe('summariseFigure', () => {
@@ -44,7 +59,15 @@ describe('summariseFigure', () => {
 
   it('takes min–max over the runs since the change, at full size, that record the value', () => {
     const s = summariseFigure(SPEC, runs);
-    expect(s).toMatchObject({ runs: 2, min: 1_200_000, max: 2_000_000, met: 1, load: [0.5, 3.5], first: '2026-01-02T10:00:00Z', last: '2026-01-03T10:00:00Z' });
+    expect(s).toMatchObject({
+      runs: 2,
+      min: 1_200_000,
+      max: 2_000_000,
+      met: 1,
+      load: [0.5, 3.5],
+      first: '2026-01-02T10:00:00Z',
+      last: '2026-01-03T10:00:00Z',
+    });
     expect(formatRange(s!, 'perSec')).toBe('1.20–2.00M');
     expect(formatRuns(s!)).toBe('2 runs, load 0.5–3.5');
     expect(formatAim(s!)).toBe('met in 1 of 2 runs');
@@ -59,7 +82,9 @@ describe('summariseFigure', () => {
 
   it('fills ranges, runs and aims into a template', () => {
     const s = summariseFigure(SPEC, runs)!;
-    expect(fillTemplate('| {x.rate}/s ({x.rate#}) | {x.rate!} |', new Map([[SPEC.id, SPEC]]), new Map([[SPEC.id, s]]))).toBe('| 1.20–2.00M/s (2 runs, load 0.5–3.5) | met in 1 of 2 runs |');
+    expect(
+      fillTemplate('| {x.rate}/s ({x.rate#}) | {x.rate!} |', new Map([[SPEC.id, SPEC]]), new Map([[SPEC.id, s]])),
+    ).toBe('| 1.20–2.00M/s (2 runs, load 0.5–3.5) | met in 1 of 2 runs |');
   });
 });
 

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { createRandom, initialBackoffState, nextBackoff, type BackoffParams, type JitterStrategy } from '../../../src/client';
+import {
+  createRandom,
+  initialBackoffState,
+  nextBackoff,
+  type BackoffParams,
+  type JitterStrategy,
+} from '../../../src/client';
 
 const strategyArb = fc.constantFrom<JitterStrategy>('none', 'full', 'equal', 'decorrelated');
 /** base in (0, 10 s], cap ≥ base. */

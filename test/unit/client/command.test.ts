@@ -12,13 +12,21 @@ import { createFakeTime } from './fake-time';
 
 const initial: Partial<RetryPolicy> = { strategy: 'none', baseMs: 10, capMs: 1_000, maxAttempts: 5 };
 
-function setup(): { time: ReturnType<typeof createFakeTime>; r: ReturnType<typeof createRetrier>; initialPolicy: Readonly<RetryPolicy> } {
+function setup(): {
+  time: ReturnType<typeof createFakeTime>;
+  r: ReturnType<typeof createRetrier>;
+  initialPolicy: Readonly<RetryPolicy>;
+} {
   const time = createFakeTime();
   const r = createRetrier(initial, time);
   return { time, r, initialPolicy: r.policy() };
 }
 
-const set = (params: RetryPolicyCommand['params'], expiresAt: number): RetryPolicyCommand => ({ type: RETRY_POLICY_SET, params, expiresAt });
+const set = (params: RetryPolicyCommand['params'], expiresAt: number): RetryPolicyCommand => ({
+  type: RETRY_POLICY_SET,
+  params,
+  expiresAt,
+});
 
 describe('applyRetryPolicyCommand', () => {
   it('set merges into the current policy until the lease expires', () => {
@@ -135,15 +143,25 @@ describe('applyRetryPolicyCommand', () => {
       audience: 'query_timeout',
     };
     const res = applyRetryPolicyCommand(r, record);
-    expect(res.policy).toEqual({ ...initialPolicy, strategy: 'decorrelated', baseMs: 200, maxAttempts: 2, budgetRatio: 0.05 });
+    expect(res.policy).toEqual({
+      ...initialPolicy,
+      strategy: 'decorrelated',
+      baseMs: 200,
+      maxAttempts: 2,
+      budgetRatio: 0.05,
+    });
 
     // a field of another family set on a retry_policy command is a malformed command
-    expect(() => applyRetryPolicyCommand(r, { ...record, params: { ...record.params, quotaBytesPerSec: 5 } } as Command)).toThrow(/unknown parameter\(s\) quotaBytesPerSec/);
+    expect(() =>
+      applyRetryPolicyCommand(r, { ...record, params: { ...record.params, quotaBytesPerSec: 5 } } as Command),
+    ).toThrow(/unknown parameter\(s\) quotaBytesPerSec/);
   });
 
   it('refuses a field given under both names with different values', () => {
     const { time, r } = setup();
-    expect(() => applyRetryPolicyCommand(r, set({ baseMs: 20, retryBaseMs: 30 }, time.now() + 1_000))).toThrow(/baseMs \(20\) and retryBaseMs \(30\) disagree/);
+    expect(() => applyRetryPolicyCommand(r, set({ baseMs: 20, retryBaseMs: 30 }, time.now() + 1_000))).toThrow(
+      /baseMs \(20\) and retryBaseMs \(30\) disagree/,
+    );
     expect(applyRetryPolicyCommand(r, set({ baseMs: 20, retryBaseMs: 20 }, time.now() + 1_000)).policy.baseMs).toBe(20);
   });
 });

@@ -2,7 +2,12 @@ import { simulateContention, sweepContention } from '../../../src/client/content
 
 describe('OCC contention simulation (Brooker 2015)', () => {
   it('full jitter does less work than plain exponential backoff (20 clients, 10 runs)', () => {
-    const points = sweepContention({ strategies: ['none', 'full', 'equal', 'decorrelated'], clientCounts: [20], runs: 10, seed: 1 });
+    const points = sweepContention({
+      strategies: ['none', 'full', 'equal', 'decorrelated'],
+      clientCounts: [20],
+      runs: 10,
+      seed: 1,
+    });
     const calls = Object.fromEntries(points.map((p) => [p.strategy, p.meanCalls]));
     expect(calls.full).toBeLessThan(calls.none);
     expect(calls.equal).toBeLessThan(calls.none);

@@ -1,14 +1,8 @@
 import { ConfigError } from '../../../src/errors';
 import { thrownBy } from '../../helpers/thrown';
-import {
-  DEFAULT_RETRY_POLICY,
-  checkRetryPolicy,
-  mergeRetryPolicy,
-  validateRetryPolicy,
-} from '../../../src/client';
+import { DEFAULT_RETRY_POLICY, checkRetryPolicy, mergeRetryPolicy, validateRetryPolicy } from '../../../src/client';
 
-const bad = (patch: Record<string, unknown>): string[] =>
-  validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, ...patch });
+const bad = (patch: Record<string, unknown>): string[] => validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, ...patch });
 
 describe('retry policy validation', () => {
   it('accepts the defaults', () => {

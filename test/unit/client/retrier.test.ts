@@ -1,12 +1,21 @@
 import fc from 'fast-check';
 import { ConfigError, HomeostatError } from '../../../src/errors';
-import { DEFAULT_RETRY_POLICY, createRandom, createRetrier, defaultIsRetriable, type RetryPolicy } from '../../../src/client';
+import {
+  DEFAULT_RETRY_POLICY,
+  createRandom,
+  createRetrier,
+  defaultIsRetriable,
+  type RetryPolicy,
+} from '../../../src/client';
 import { createFakeTime } from './fake-time';
 
 const transient = (): Error => new Error('connection reset');
 
 /** A function failing `failures` times with `err`, then returning 'ok'. */
-function flaky(failures: number, err: () => Error = transient): { fn: (attempt: number) => Promise<string>; seen: number[] } {
+function flaky(
+  failures: number,
+  err: () => Error = transient,
+): { fn: (attempt: number) => Promise<string>; seen: number[] } {
   const seen: number[] = [];
   return {
     seen,
@@ -54,7 +63,9 @@ describe('createRetrier', () => {
   it('retries a retriable HomeostatError, and a custom isRetriable decides per call', async () => {
     const time = createFakeTime();
     const r = createRetrier(exact, time);
-    await expect(r.run(flaky(2, () => new HomeostatError('KAFKA', 'leader moved', { retriable: true })).fn)).resolves.toBe('ok');
+    await expect(
+      r.run(flaky(2, () => new HomeostatError('KAFKA', 'leader moved', { retriable: true })).fn),
+    ).resolves.toBe('ok');
     const onlyResets = (e: unknown): boolean => e instanceof Error && e.message.includes('reset');
     const call = flaky(3, () => new Error('bad request'));
     await expect(r.run(call.fn, { isRetriable: onlyResets })).rejects.toThrow('bad request');

@@ -76,7 +76,14 @@ export const outcome: OutcomeRecord = {
   verificationEnd: T0 + 70_000,
   timeToRecoveryMs: 20_000,
   trackRecord: { actions: 12, successRate: 0.75, medianTimeToRecoveryMs: 25_000, reverts: 1 },
-  canaryEffect: { signal: 'retries/requests', treatedMean: -0.5, controlMean: -0.1, effect: -0.4, treatedTargets: 3, controlTargets: 7 },
+  canaryEffect: {
+    signal: 'retries/requests',
+    treatedMean: -0.5,
+    controlMean: -0.1,
+    effect: -0.4,
+    treatedTargets: 3,
+    controlTargets: 7,
+  },
   reason: 'retry ratio fell below 0.1 within 20 s',
   eventTime: T0 + 70_000,
 };

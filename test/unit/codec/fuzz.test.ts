@@ -44,7 +44,9 @@ describe('decoder fuzzing', () => {
 
   it('random byte strings', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 96 }), (bytes) => neverThrowsOtherThanInputError(decoder, Buffer.from(bytes))),
+      fc.asyncProperty(fc.uint8Array({ maxLength: 96 }), (bytes) =>
+        neverThrowsOtherThanInputError(decoder, Buffer.from(bytes)),
+      ),
       { numRuns: 10_000 },
     );
   });
@@ -87,7 +89,13 @@ describe('decoder fuzzing', () => {
     fc.assert(
       fc.property(
         fc.record(
-          { ts: anyField, source: anyField, metric: anyField, value: anyField, tags: fc.oneof(anyField, fc.dictionary(fc.string(), anyField)) },
+          {
+            ts: anyField,
+            source: anyField,
+            metric: anyField,
+            value: anyField,
+            tags: fc.oneof(anyField, fc.dictionary(fc.string(), anyField)),
+          },
           { requiredKeys: [] },
         ),
         (obj) => {
@@ -118,7 +126,11 @@ describe('decoder fuzzing', () => {
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), (bytes, keep) => {
         const prefix = good.subarray(0, 5 + (keep % (good.length - 5)));
         checkResult(commandDecoder.decodeSync(Buffer.concat([prefix, Buffer.from(bytes)])));
-        checkResult(commandDecoder.decodeSync(Buffer.concat([Buffer.from(bytes.subarray(0, 1)), Buffer.from(JSON.stringify(bytes))])));
+        checkResult(
+          commandDecoder.decodeSync(
+            Buffer.concat([Buffer.from(bytes.subarray(0, 1)), Buffer.from(JSON.stringify(bytes))]),
+          ),
+        );
       }),
       { numRuns: 5_000 },
     );

@@ -41,7 +41,10 @@ describe('parseIsoTimestamp', () => {
 describe('resolveTelemetryLimits', () => {
   it('fills defaults and keeps overrides', () => {
     expect(resolveTelemetryLimits()).toEqual(DEFAULT_TELEMETRY_LIMITS);
-    expect(resolveTelemetryLimits({ maxTags: 4, minTs: undefined })).toEqual({ ...DEFAULT_TELEMETRY_LIMITS, maxTags: 4 });
+    expect(resolveTelemetryLimits({ maxTags: 4, minTs: undefined })).toEqual({
+      ...DEFAULT_TELEMETRY_LIMITS,
+      maxTags: 4,
+    });
   });
 
   it('names every bad key, its value and the default', () => {
@@ -54,7 +57,9 @@ describe('resolveTelemetryLimits', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const issues = (err as ConfigError).issues;
     expect(issues).toHaveLength(3);
-    expect(issues.join('\n')).toContain('telemetry.limits.maxTags must be a positive integer, got 0; the default is 32');
+    expect(issues.join('\n')).toContain(
+      'telemetry.limits.maxTags must be a positive integer, got 0; the default is 32',
+    );
     expect(issues.join('\n')).toContain('telemetry.limits.maxRecordBytes');
     expect(issues.join('\n')).toContain('telemetry.limits.minTs (10) must be lower than telemetry.limits.maxTs (5)');
   });

@@ -18,7 +18,10 @@ describe('aheadOfLogTime', () => {
 
   test('accepts anything up to the limit ahead, and anything behind (lateness is the watermark’s job)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -10 * 365 * 86_400_000, max: limits.maxAheadOfLogTimeMs }), (d) => aheadOfLogTime(T + d, T, limits) === undefined),
+      fc.property(
+        fc.integer({ min: -10 * 365 * 86_400_000, max: limits.maxAheadOfLogTimeMs }),
+        (d) => aheadOfLogTime(T + d, T, limits) === undefined,
+      ),
     );
     expect(aheadOfLogTime(T + limits.maxAheadOfLogTimeMs + 1, T, limits)).toBeDefined();
   });
@@ -30,9 +33,14 @@ describe('aheadOfLogTime', () => {
   });
 
   test('config: null turns it off, the default is 2 seconds, a bad value names the key', () => {
-    expect(resolveTelemetryLimits(loadConfig({ env: {}, overrides: { limits: { maxAheadOfLogTimeMs: null } } }).limits).maxAheadOfLogTimeMs).toBe(Infinity);
+    expect(
+      resolveTelemetryLimits(loadConfig({ env: {}, overrides: { limits: { maxAheadOfLogTimeMs: null } } }).limits)
+        .maxAheadOfLogTimeMs,
+    ).toBe(Infinity);
     expect(resolveTelemetryLimits(loadConfig({ env: {}, overrides: {} }).limits).maxAheadOfLogTimeMs).toBe(2_000);
     expect(() => resolveTelemetryLimits({ maxAheadOfLogTimeMs: -5 })).toThrow(/maxAheadOfLogTimeMs/);
-    expect(() => loadConfig({ env: {}, overrides: { limits: { maxAheadOfLogTimeMs: 0 } } })).toThrow(/maxAheadOfLogTimeMs/);
+    expect(() => loadConfig({ env: {}, overrides: { limits: { maxAheadOfLogTimeMs: 0 } } })).toThrow(
+      /maxAheadOfLogTimeMs/,
+    );
   });
 });

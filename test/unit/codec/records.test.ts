@@ -34,7 +34,9 @@ async function avroDecoder<K extends RecordKind>(kind: K) {
   return { id, codec, decoder };
 }
 
-function decodedOk<T>(result: ReturnType<ReturnType<ReturnType<typeof createRecordCodec>['createDecoder']>['decodeSync']>): T {
+function decodedOk<T>(
+  result: ReturnType<ReturnType<ReturnType<typeof createRecordCodec>['createDecoder']>['decodeSync']>,
+): T {
   if (result.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
   return result.value as T;
 }
@@ -97,13 +99,22 @@ describe('canonical JSON', () => {
   it('writes fields in schema order, maps sorted, non-finite doubles as strings', () => {
     const codec = createRecordCodec('decision');
     const json = codec
-      .encodeJson({ ...samples.decision, evidence: [{ signal: 's', value: NaN, threshold: -Infinity, comparison: '<' }] })
+      .encodeJson({
+        ...samples.decision,
+        evidence: [{ signal: 's', value: NaN, threshold: -Infinity, comparison: '<' }],
+      })
       .toString();
-    expect(json.startsWith('{"id":"d-1","policy":"watermark-quota","policyVersion":"1","target":"tenant-a","kind":"blocked"')).toBe(true);
+    expect(
+      json.startsWith(
+        '{"id":"d-1","policy":"watermark-quota","policyVersion":"1","target":"tenant-a","kind":"blocked"',
+      ),
+    ).toBe(true);
     expect(json).toContain('"evidence":[{"signal":"s","value":"NaN","threshold":"-Infinity","comparison":"<"}]');
     // No whitespace between tokens: re-serialising the parsed object gives the same text.
     expect(JSON.stringify(JSON.parse(json))).toBe(json);
-    const tags = createRecordCodec('signal').encodeJson({ ...samples.signal, tags: { b: '2', a: '1', B: '0' } }).toString();
+    const tags = createRecordCodec('signal')
+      .encodeJson({ ...samples.signal, tags: { b: '2', a: '1', B: '0' } })
+      .toString();
     expect(tags).toContain('"tags":{"B":"0","a":"1","b":"2"}');
   });
 
@@ -160,7 +171,12 @@ describe('record JSON decoding errors', () => {
     const params = { timeoutMs: 800 };
     const decoded = codec.decodeJson(json({ ...old, params, futureField: 1 }));
     expect(decoded.evidence).toEqual([]);
-    expect(decoded.params).toEqual({ ...samples.command.params, ...Object.fromEntries(Object.keys(samples.command.params).map((k) => [k, null])), extra: {}, timeoutMs: 800 });
+    expect(decoded.params).toEqual({
+      ...samples.command.params,
+      ...Object.fromEntries(Object.keys(samples.command.params).map((k) => [k, null])),
+      extra: {},
+      timeoutMs: 800,
+    });
     expect('futureField' in decoded).toBe(false);
   });
 

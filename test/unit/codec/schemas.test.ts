@@ -14,13 +14,23 @@ function fieldsOf(schema: unknown, path = ''): { path: string; field: FieldSchem
   if (Array.isArray(schema)) return schema.flatMap((s) => fieldsOf(s, path));
   if (schema === null || typeof schema !== 'object') return [];
   const s = schema as { fields?: FieldSchema[]; items?: unknown; values?: unknown; type?: unknown };
-  const own = (s.fields ?? []).flatMap((f) => [{ path: `${path}${f.name}`, field: f }, ...fieldsOf(f.type, `${path}${f.name}.`)]);
-  return [...own, ...fieldsOf(s.items, path), ...fieldsOf(s.values, path), ...(typeof s.type === 'object' ? fieldsOf(s.type, path) : [])];
+  const own = (s.fields ?? []).flatMap((f) => [
+    { path: `${path}${f.name}`, field: f },
+    ...fieldsOf(f.type, `${path}${f.name}.`),
+  ]);
+  return [
+    ...own,
+    ...fieldsOf(s.items, path),
+    ...fieldsOf(s.values, path),
+    ...(typeof s.type === 'object' ? fieldsOf(s.type, path) : []),
+  ];
 }
 
 describe('schemas/*.avsc', () => {
   it('ships exactly one schema per record kind', () => {
-    const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc')).sort();
+    const files = readdirSync(SCHEMA_DIR)
+      .filter((f) => f.endsWith('.avsc'))
+      .sort();
     expect(files).toEqual(RECORD_KINDS.map((k) => `${k}.avsc`).sort());
   });
 
@@ -38,7 +48,9 @@ describe('schemas/*.avsc', () => {
     });
 
     it('puts null first in nullable unions and defaults them to null (evolvable)', () => {
-      const nullable = fields.filter(({ field }) => Array.isArray(field.type) && (field.type as unknown[]).includes('null'));
+      const nullable = fields.filter(
+        ({ field }) => Array.isArray(field.type) && (field.type as unknown[]).includes('null'),
+      );
       for (const { path, field } of nullable) {
         expect([path, (field.type as unknown[])[0], field.default]).toEqual([path, 'null', null]);
       }

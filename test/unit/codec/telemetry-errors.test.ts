@@ -139,7 +139,10 @@ describe('telemetry decoder: Avro errors', () => {
 
   it('validates Avro records like JSON ones (NaN value, ts in 1970)', async () => {
     const { decoder, avro } = await setup();
-    expect(rejection(decoder.decodeSync(avro.encode({ ...sample, ts: 0 })))).toMatchObject({ code: 'TS_OUT_OF_RANGE', field: 'ts' });
+    expect(rejection(decoder.decodeSync(avro.encode({ ...sample, ts: 0 })))).toMatchObject({
+      code: 'TS_OUT_OF_RANGE',
+      field: 'ts',
+    });
   });
 });
 
@@ -155,7 +158,10 @@ describe('telemetry decoder: field validation', () => {
   });
 
   it('treats a null field as missing', () => {
-    expect(rejection(decoder.decodeSync(json({ ...base, metric: null })))).toMatchObject({ code: 'MISSING_FIELD', field: 'metric' });
+    expect(rejection(decoder.decodeSync(json({ ...base, metric: null })))).toMatchObject({
+      code: 'MISSING_FIELD',
+      field: 'metric',
+    });
   });
 
   it.each([
@@ -175,7 +181,7 @@ describe('telemetry decoder: field validation', () => {
 
   it('names the offending value in the message', () => {
     expect(rejection(decoder.decodeSync(json({ ...base, value: 'NaN' }))).message).toBe(
-      "field 'value' must be a finite number, got \"NaN\"",
+      'field \'value\' must be a finite number, got "NaN"',
     );
   });
 
@@ -269,6 +275,9 @@ describe('telemetry encoders', () => {
       return undefined;
     };
     expect(caught(() => encodeTelemetryJson({ ...sample, value: NaN }))).toMatchObject({ code: 'NON_FINITE_VALUE' });
-    expect(caught(() => avro.encode({ ...sample, source: '' }))).toMatchObject({ code: 'INVALID_FIELD', field: 'source' });
+    expect(caught(() => avro.encode({ ...sample, source: '' }))).toMatchObject({
+      code: 'INVALID_FIELD',
+      field: 'source',
+    });
   });
 });

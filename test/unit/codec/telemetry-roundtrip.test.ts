@@ -18,10 +18,14 @@ const validTelemetry: fc.Arbitrary<Telemetry> = fc.record({
   source: name,
   metric: name,
   value: fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => v + 0),
-  tags: fc.dictionary(name.filter((k) => k !== '__proto__'), fc.string({ unit: 'binary', maxLength: 40 }), {
-    maxKeys: 8,
-    noNullPrototype: true,
-  }),
+  tags: fc.dictionary(
+    name.filter((k) => k !== '__proto__'),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    {
+      maxKeys: 8,
+      noNullPrototype: true,
+    },
+  ),
 });
 
 async function setup() {
@@ -83,8 +87,17 @@ describe('schema evolution through the registry', () => {
     const { resolver, decoder } = await setup();
     const old = { ...base, fields: base.fields.filter((f) => f.name !== 'tags') };
     const oldId = await resolver.idFor('homeostat.telemetry-value', JSON.stringify(old));
-    const value = frame(oldId, Type.forSchema(old as never).toBuffer({ ts: 1714564800000, source: 's', metric: 'm', value: 1 }));
-    await expect(decoder.decode(value)).resolves.toEqual({ ts: 1714564800000, source: 's', metric: 'm', value: 1, tags: {} });
+    const value = frame(
+      oldId,
+      Type.forSchema(old as never).toBuffer({ ts: 1714564800000, source: 's', metric: 'm', value: 1 }),
+    );
+    await expect(decoder.decode(value)).resolves.toEqual({
+      ts: 1714564800000,
+      source: 's',
+      metric: 'm',
+      value: 1,
+      tags: {},
+    });
   });
 
   it('reads records written with a newer schema that added a field with a default', async () => {
@@ -93,7 +106,13 @@ describe('schema evolution through the registry', () => {
     const newId = await resolver.idFor('homeostat.telemetry-value', JSON.stringify(newer));
     const t = { ts: 1714564800000, source: 's', metric: 'm', value: 1, tags: {}, unit: 'ms' };
     const value = frame(newId, Type.forSchema(newer as never).toBuffer(t));
-    await expect(decoder.decode(value)).resolves.toEqual({ ts: 1714564800000, source: 's', metric: 'm', value: 1, tags: {} });
+    await expect(decoder.decode(value)).resolves.toEqual({
+      ts: 1714564800000,
+      source: 's',
+      metric: 'm',
+      value: 1,
+      tags: {},
+    });
     expect(decoder.cachedSchemaIds()).toContain(newId);
   });
 
@@ -101,7 +120,10 @@ describe('schema evolution through the registry', () => {
     const { resolver, decoder } = await setup();
     const wrong = { ...base, fields: base.fields.map((f) => (f.name === 'value' ? { ...f, type: 'string' } : f)) };
     const wrongId = await resolver.idFor('x-value', JSON.stringify(wrong));
-    const value = frame(wrongId, Type.forSchema(wrong as never).toBuffer({ ts: 1714564800000, source: 's', metric: 'm', value: 'x', tags: {} }));
+    const value = frame(
+      wrongId,
+      Type.forSchema(wrong as never).toBuffer({ ts: 1714564800000, source: 's', metric: 'm', value: 'x', tags: {} }),
+    );
     await expect(decoder.decode(value)).rejects.toMatchObject({
       code: 'AVRO_DECODE',
       message: expect.stringContaining(`writer schema id ${wrongId}`),

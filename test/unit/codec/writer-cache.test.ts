@@ -54,19 +54,26 @@ describe('schema cache behind the decoder', () => {
       negativeCacheSize: 0,
     });
     const value = createTelemetryAvroEncoder(5).encode(sample);
-    for (let i = 0; i < 3; i++) await expect(decoder.decode(value)).rejects.toMatchObject({ code: 'UNKNOWN_SCHEMA_ID' });
+    for (let i = 0; i < 3; i++)
+      await expect(decoder.decode(value)).rejects.toMatchObject({ code: 'UNKNOWN_SCHEMA_ID' });
     expect(calls).toBe(3);
   });
 
   it('turns a registry transport failure into a retriable SCHEMA_REGISTRY error and does not cache it', async () => {
     let fail = true;
     const decoder = createTelemetryDecoder({
-      resolver: { typeFor: () => (fail ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve(schemaType('telemetry'))) },
+      resolver: {
+        typeFor: () => (fail ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve(schemaType('telemetry'))),
+      },
     });
     const value = createTelemetryAvroEncoder(3).encode(sample);
     const err: unknown = await decoder.decode(value).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(InputError);
-    expect(err).toMatchObject({ code: 'SCHEMA_REGISTRY', retriable: true, message: expect.stringContaining('ECONNREFUSED') });
+    expect(err).toMatchObject({
+      code: 'SCHEMA_REGISTRY',
+      retriable: true,
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
     fail = false;
     await expect(decoder.decode(value)).resolves.toEqual(sample);
   });
@@ -75,7 +82,9 @@ describe('schema cache behind the decoder', () => {
     const decoder = createTelemetryDecoder({
       resolver: () => Promise.reject(new InputError('UNKNOWN_SCHEMA_ID', 'subject deleted')),
     });
-    await expect(decoder.decode(createTelemetryAvroEncoder(9).encode(sample))).rejects.toMatchObject({ message: 'subject deleted' });
+    await expect(decoder.decode(createTelemetryAvroEncoder(9).encode(sample))).rejects.toMatchObject({
+      message: 'subject deleted',
+    });
   });
 });
 
@@ -92,6 +101,8 @@ describe('in-memory resolver', () => {
   });
 
   it('rejects an invalid schema with SCHEMA_REGISTRY', async () => {
-    await expect(createInMemoryResolver().idFor('s', '{"type":"record"}')).rejects.toMatchObject({ code: 'SCHEMA_REGISTRY' });
+    await expect(createInMemoryResolver().idFor('s', '{"type":"record"}')).rejects.toMatchObject({
+      code: 'SCHEMA_REGISTRY',
+    });
   });
 });

@@ -13,7 +13,13 @@ import fc from 'fast-check';
 import { createEngine, type EngineConfigInput, type EngineInput } from '../../../src/core';
 import type { WindowSignal } from '../../../src/model/signal';
 import { createSketch } from '../../../src/signals';
-import { createHistory, DEFAULT_EWMA_ALPHA, DEFAULT_TREND_WINDOWS, recordMean, type SeriesHistory } from '../../../src/signals/history';
+import {
+  createHistory,
+  DEFAULT_EWMA_ALPHA,
+  DEFAULT_TREND_WINDOWS,
+  recordMean,
+  type SeriesHistory,
+} from '../../../src/signals/history';
 import { byWindow, dataFields, seriesKeyOf } from './helpers';
 
 interface Held {
@@ -21,7 +27,10 @@ interface Held {
   value: number;
 }
 
-type Step = { kind: 'record'; ts: number; source: number; value: number; partition: number } | { kind: 'tick'; back: number } | { kind: 'jump'; by: number };
+type Step =
+  | { kind: 'record'; ts: number; source: number; value: number; partition: number }
+  | { kind: 'tick'; back: number }
+  | { kind: 'jump'; by: number };
 
 const windows = fc.constantFrom(
   { sizeMs: 1000, advanceMs: 200, graceMs: 0 },
@@ -33,15 +42,30 @@ const windows = fc.constantFrom(
 
 const steps = fc.array(
   fc.oneof(
-    { weight: 20, arbitrary: fc.record({ kind: fc.constant('record' as const), ts: fc.integer({ min: -1500, max: 60 }), source: fc.nat(4), value: fc.integer({ min: -1e6, max: 1e9 }).map((n) => n / 977), partition: fc.nat(2) }) },
+    {
+      weight: 20,
+      arbitrary: fc.record({
+        kind: fc.constant('record' as const),
+        ts: fc.integer({ min: -1500, max: 60 }),
+        source: fc.nat(4),
+        value: fc.integer({ min: -1e6, max: 1e9 }).map((n) => n / 977),
+        partition: fc.nat(2),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), back: fc.nat(800) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('jump' as const), by: fc.integer({ min: 200, max: 4000 }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('jump' as const), by: fc.integer({ min: 200, max: 4000 }) }),
+    },
   ),
   { maxLength: 250 },
 );
 
 /** Runs the engine step by step and builds, alongside, what each window must hold. */
-function runWithOracle(config: EngineConfigInput & { window: { sizeMs: number; advanceMs: number; graceMs: number } }, plan: readonly Step[]) {
+function runWithOracle(
+  config: EngineConfigInput & { window: { sizeMs: number; advanceMs: number; graceMs: number } },
+  plan: readonly Step[],
+) {
   const { sizeMs: size, advanceMs: adv, graceMs: grace } = config.window;
   const engine = createEngine(config);
   const state = engine.init();
@@ -93,7 +117,16 @@ function runWithOracle(config: EngineConfigInput & { window: { sizeMs: number; a
     for (const v of values) sk.add(v);
     const q = [0, 0, 0, 0];
     sk.quantiles([0.5, 0.9, 0.99, 0.999], q);
-    want.set(id, { count: sk.count, sum: sk.sum, min: sk.min, max: sk.max, p50: q[0], p90: q[1], p99: q[2], p999: q[3] });
+    want.set(id, {
+      count: sk.count,
+      sum: sk.sum,
+      min: sk.min,
+      max: sk.max,
+      p50: q[0],
+      p90: q[1],
+      p99: q[2],
+      p999: q[3],
+    });
   }
   const got = new Map<string, Record<string, number>>();
   for (const [id, s] of byWindow(signals)) if (s.count > 0) got.set(id, dataFields(s));
@@ -123,7 +156,10 @@ describe('hopping windows from grouped panes', () => {
   it('every window holds exactly the records aggregated while it was open, summed pane by pane in arrival order', () => {
     fc.assert(
       fc.property(windows, steps, fc.nat(600), fc.nat(2), (window, plan, ooo, zeroFill) => {
-        const { got, want, counters, signals } = runWithOracle({ window, allowedOutOfOrdernessMs: ooo, zeroFillWindows: zeroFill, idleAfterMs: Infinity, scopes: [] }, plan);
+        const { got, want, counters, signals } = runWithOracle(
+          { window, allowedOutOfOrdernessMs: ooo, zeroFillWindows: zeroFill, idleAfterMs: Infinity, scopes: [] },
+          plan,
+        );
         expect(counters.consumed).toBe(counters.aggregated + counters.late + counters.rejected);
         expect(got).toEqual(want);
         expectHistories(signals, window.advanceMs);
@@ -144,7 +180,12 @@ describe('hopping windows from grouped panes', () => {
       for (const o of engine.step(st, i).outputs) if (o.kind === 'signal') out.push(o.signal);
     };
     step({ kind: 'assign', partitions: [0] });
-    const r = (offset: number, ts: number, value: number): EngineInput => ({ kind: 'record', partition: 0, offset, record: { ts, source: 's', metric: 'm', value, tags: {} } });
+    const r = (offset: number, ts: number, value: number): EngineInput => ({
+      kind: 'record',
+      partition: 0,
+      offset,
+      record: { ts, source: 's', metric: 'm', value, tags: {} },
+    });
     step(r(0, T + 850, 0.1));
     step(r(1, T + 900, 0.2));
     step({ kind: 'tick', watermark: T + 1000 }); // closes [T, T+1000) only

@@ -22,11 +22,19 @@ const windowConfigs = fc.constantFrom(
   { sizeMs: 1000, advanceMs: 250, graceMs: 50 },
 );
 const partitionsArb = (n: number, maxLength = 60): fc.Arbitrary<Rec[][]> =>
-  fc.tuple(...Array.from({ length: n }, (_, p) => boundedDisorderPartition(p, { ooo: OOO, sources: 3, maxStep: 120, maxLength })));
+  fc.tuple(
+    ...Array.from({ length: n }, (_, p) =>
+      boundedDisorderPartition(p, { ooo: OOO, sources: 3, maxStep: 120, maxLength }),
+    ),
+  );
 
 const assignAll = (n: number): EngineInput => ({ kind: 'assign', partitions: Array.from({ length: n }, (_, i) => i) });
 
-function expectMatchesReference(signals: readonly WindowSignal[], records: readonly Rec[], w: { sizeMs: number; advanceMs: number }): void {
+function expectMatchesReference(
+  signals: readonly WindowSignal[],
+  records: readonly Rec[],
+  w: { sizeMs: number; advanceMs: number },
+): void {
   const ref = reference(records, w, seriesKeyOf);
   const got = new Map<string, Record<string, number>>();
   for (const [id, s] of byWindow(signals)) if (s.count > 0) got.set(id, dataFields(s));
@@ -49,7 +57,10 @@ describe('event-time windows: order independence', () => {
   });
 
   it('any reordering of a partition within the allowed out-of-orderness gives identical results', () => {
-    const sorted = fc.array(fc.record({ gap: fc.integer({ min: 0, max: 200 }), v: fc.integer({ min: 0, max: 100 }), s: fc.nat(2) }), { maxLength: 80, size: 'max' });
+    const sorted = fc.array(
+      fc.record({ gap: fc.integer({ min: 0, max: 200 }), v: fc.integer({ min: 0, max: 100 }), s: fc.nat(2) }),
+      { maxLength: 80, size: 'max' },
+    );
     fc.assert(
       fc.property(sorted, windowConfigs, fc.integer(), fc.integer(), (items, window, seedA, seedB) => {
         let ts = 10_000;
@@ -99,7 +110,11 @@ describe('event-time windows: exactly once, late side-output, accounting', () =>
         if (perRecord === 1) {
           // Tumbling: the windows hold exactly the records that were not late.
           const late = new Set(r.outputs.flatMap((o) => (o.kind === 'late' ? [`${o.partition}/${o.offset}`] : [])));
-          expectMatchesReference(r.signals, records.filter((x) => !late.has(`${x.partition}/${x.offset}`)), window);
+          expectMatchesReference(
+            r.signals,
+            records.filter((x) => !late.has(`${x.partition}/${x.offset}`)),
+            window,
+          );
         }
         // A late record came after its last window had closed: that window is never emitted after it.
         let lateSeen = 0;
@@ -109,7 +124,9 @@ describe('event-time windows: exactly once, late side-output, accounting', () =>
           const lastStart = Math.floor(o.record.ts / window.advanceMs) * window.advanceMs;
           expect(lastStart + window.sizeMs + window.graceMs).toBeLessThanOrEqual(o.watermark);
           const id = `${seriesKeyOf(o.record)}@${lastStart}`;
-          const later = r.outputs.slice(i + 1).some((x) => x.kind === 'signal' && `${x.signal.key}@${x.signal.windowStart}` === id);
+          const later = r.outputs
+            .slice(i + 1)
+            .some((x) => x.kind === 'signal' && `${x.signal.key}@${x.signal.windowStart}` === id);
           expect(later).toBe(false);
         });
         expect(lateSeen).toBe(c.late);
@@ -124,16 +141,25 @@ describe('event-time windows: exactly once, late side-output, accounting', () =>
       fc.property(wild, windowConfigs, (items, window) => {
         const engine = createEngine({ window, allowedOutOfOrdernessMs: OOO });
         const st = engine.init();
-        const steps = items.map((it, i) => input(rec(it.p, i, it.ts, it.v, `s${it.s}`, it.s % 2 === 0 ? 'tenant.bytes_in' : 'm', { tenant: `t${it.v % 2}` })));
+        const steps = items.map((it, i) =>
+          input(
+            rec(it.p, i, it.ts, it.v, `s${it.s}`, it.s % 2 === 0 ? 'tenant.bytes_in' : 'm', { tenant: `t${it.v % 2}` }),
+          ),
+        );
         let maxTs = -Infinity;
         for (const step of [...steps, { kind: 'flush' } as const]) {
           const sig = engine.step(st, step).outputs.flatMap((o) => (o.kind === 'signal' ? [o.signal] : []));
-          const sorted = [...sig].sort((x, y) => x.windowEnd - y.windowEnd || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+          const sorted = [...sig].sort(
+            (x, y) => x.windowEnd - y.windowEnd || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
+          );
           expect(sig).toEqual(sorted);
           if (step.kind === 'record') maxTs = Math.max(maxTs, step.record.ts);
           const w = engine.watermark(st);
           // Open panes lie between the first open window and the newest record.
-          if (w > -Infinity) expect(engine.openPanes(st)).toBeLessThanOrEqual(Math.max(0, maxTs - w + window.sizeMs + window.graceMs) / window.advanceMs + 2);
+          if (w > -Infinity)
+            expect(engine.openPanes(st)).toBeLessThanOrEqual(
+              Math.max(0, maxTs - w + window.sizeMs + window.graceMs) / window.advanceMs + 2,
+            );
         }
         expect(engine.openPanes(st)).toBe(0);
       }),
@@ -154,7 +180,12 @@ describe('idle partitions', () => {
   });
 
   it('a partition assigned but silent is idle after idleAfterMs of event time seen elsewhere', () => {
-    const engine = createEngine({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, idleAfterMs: 3000, scopes: [] });
+    const engine = createEngine({
+      window: { sizeMs: 1000, graceMs: 0 },
+      allowedOutOfOrdernessMs: 0,
+      idleAfterMs: 3000,
+      scopes: [],
+    });
     const st = engine.init();
     engine.step(st, assignAll(2));
     engine.step(st, input(rec(0, 0, 10_000, 1)));
@@ -168,7 +199,11 @@ describe('idle partitions', () => {
     const idleAfterMs = 800;
     fc.assert(
       fc.property(
-        fc.tuple(...[0, 1, 2].map((p) => boundedDisorderPartition(p, { ooo: 0, sources: 2, maxStep: 150, minLength: 1, maxLength: 50 }))),
+        fc.tuple(
+          ...[0, 1, 2].map((p) =>
+            boundedDisorderPartition(p, { ooo: 0, sources: 2, maxStep: 150, minLength: 1, maxLength: 50 }),
+          ),
+        ),
         fc.integer(),
         fc.integer(),
         (lists, seedA, seedB) => {
@@ -183,7 +218,12 @@ describe('idle partitions', () => {
               .sort((x, y) => x.key - y.key)
               .map(({ r }) => input({ ...r, offset: offsets[r.partition]++ }));
           };
-          const config: EngineConfigInput = { window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: OOO, idleAfterMs, scopes: [] };
+          const config: EngineConfigInput = {
+            window: { sizeMs: 1000, graceMs: 0 },
+            allowedOutOfOrdernessMs: OOO,
+            idleAfterMs,
+            scopes: [],
+          };
           const engine = createEngine(config);
           const a = run(engine, [assignAll(3), ...deliver(seedA)], { flush: false });
           const maxTs = Math.max(...records.map((r) => r.record.ts));
@@ -191,7 +231,9 @@ describe('idle partitions', () => {
           a.outputs.push(...engine.step(a.state, { kind: 'flush' }).outputs);
           const b = run(createEngine(config), [assignAll(3), ...deliver(seedB)]);
           expect(engine.counters(a.state).late).toBe(0);
-          expect(byWindow(a.outputs.flatMap((o) => (o.kind === 'signal' ? [o.signal] : [])))).toEqual(byWindow(b.signals));
+          expect(byWindow(a.outputs.flatMap((o) => (o.kind === 'signal' ? [o.signal] : [])))).toEqual(
+            byWindow(b.signals),
+          );
           expectMatchesReference(b.signals, records, { sizeMs: 1000, advanceMs: 1000 });
         },
       ),
@@ -205,10 +247,18 @@ describe('series cap', () => {
     fc.assert(
       fc.property(partitionsArb(2, 80), fc.integer({ min: 1, max: 4 }), fc.integer(), (lists, maxSeries, seed) => {
         const records = interleave(
-          lists.map((l) => l.map((r) => ({ ...r, record: { ...r.record, source: `${r.record.source}-${r.record.value % 5}` } }))),
+          lists.map((l) =>
+            l.map((r) => ({ ...r, record: { ...r.record, source: `${r.record.source}-${r.record.value % 5}` } })),
+          ),
           seed,
         );
-        const engine = createEngine({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: OOO, maxSeries, scopes: [], idleAfterMs: Infinity });
+        const engine = createEngine({
+          window: { sizeMs: 1000, graceMs: 0 },
+          allowedOutOfOrdernessMs: OOO,
+          maxSeries,
+          scopes: [],
+          idleAfterMs: Infinity,
+        });
         const st = engine.init();
         engine.step(st, assignAll(2));
         const outputs = [];
@@ -230,20 +280,44 @@ describe('series cap', () => {
   });
 
   it('evicts the series that went dormant first (oldest latest event time)', () => {
-    const engine = createEngine({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, maxSeries: 2, scopes: [], zeroFillWindows: 0 });
+    const engine = createEngine({
+      window: { sizeMs: 1000, graceMs: 0 },
+      allowedOutOfOrdernessMs: 0,
+      maxSeries: 2,
+      scopes: [],
+      zeroFillWindows: 0,
+    });
     const r = run(
       engine,
-      [input(rec(0, 0, 100, 1, 'old')), input(rec(0, 1, 1100, 1, 'newer')), input(rec(0, 2, 2100, 1, 'newer')), input(rec(0, 3, 2200, 1, 'third'))],
+      [
+        input(rec(0, 0, 100, 1, 'old')),
+        input(rec(0, 1, 1100, 1, 'newer')),
+        input(rec(0, 2, 2100, 1, 'newer')),
+        input(rec(0, 3, 2200, 1, 'third')),
+      ],
       { flush: false },
     );
-    expect(r.outputs.filter((o) => o.kind === 'evicted')).toEqual([{ kind: 'evicted', key: 'old|m|', partition: 0, latestEventTime: 100 }]);
+    expect(r.outputs.filter((o) => o.kind === 'evicted')).toEqual([
+      { kind: 'evicted', key: 'old|m|', partition: 0, latestEventTime: 100 },
+    ]);
   });
 
   it('rejects a new series when every live series has an open window', () => {
-    const engine = createEngine({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, maxSeries: 1, scopes: [] });
+    const engine = createEngine({
+      window: { sizeMs: 1000, graceMs: 0 },
+      allowedOutOfOrdernessMs: 0,
+      maxSeries: 1,
+      scopes: [],
+    });
     const r = run(engine, [input(rec(0, 0, 100, 1, 'a')), input(rec(0, 1, 200, 1, 'b'))]);
     expect(r.outputs.filter((o) => o.kind === 'rejected')).toEqual([
-      { kind: 'rejected', reason: 'series_limit', partition: 0, offset: 1, record: expect.objectContaining({ source: 'b' }) },
+      {
+        kind: 'rejected',
+        reason: 'series_limit',
+        partition: 0,
+        offset: 1,
+        record: expect.objectContaining({ source: 'b' }),
+      },
     ]);
   });
 });

@@ -14,7 +14,10 @@ describe('tumbling windows', () => {
     expect(step(1299, 5)).toEqual([]); // watermark 1199 < 1000 + 200
     const out = step(1300, 7); // watermark 1200: window [0, 1000) closes
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ kind: 'signal', signal: { windowStart: 0, windowEnd: 1000, count: 2, sum: 4, min: 1, max: 3, mean: 2 } });
+    expect(out[0]).toMatchObject({
+      kind: 'signal',
+      signal: { windowStart: 0, windowEnd: 1000, count: 2, sum: 4, min: 1, max: 3, mean: 2 },
+    });
     expect(step(1400, 1)).toEqual([]);
     const rest = signalsOf(engine.step(st, { kind: 'flush' }).outputs);
     expect(rest.map((s) => [s.windowStart, s.count])).toEqual([[1000, 3]]);
@@ -22,16 +25,29 @@ describe('tumbling windows', () => {
 
   it('side-outputs a record whose window has closed as late, with partition and offset, and keeps counting', () => {
     const engine = createEngine(base);
-    const r = run(engine, [input(rec(3, 0, 500, 1)), input(rec(3, 1, 2500, 1)), input(rec(3, 2, 999, 42))], { flush: false });
+    const r = run(engine, [input(rec(3, 0, 500, 1)), input(rec(3, 1, 2500, 1)), input(rec(3, 2, 999, 42))], {
+      flush: false,
+    });
     const late = r.outputs.filter((o) => o.kind === 'late');
-    expect(late).toEqual([{ kind: 'late', partition: 3, offset: 2, record: expect.objectContaining({ ts: 999, value: 42 }), watermark: 2500 }]);
+    expect(late).toEqual([
+      {
+        kind: 'late',
+        partition: 3,
+        offset: 2,
+        record: expect.objectContaining({ ts: 999, value: 42 }),
+        watermark: 2500,
+      },
+    ]);
     expect(engine.counters(r.state)).toMatchObject({ consumed: 3, aggregated: 2, late: 1, rejected: 0 });
   });
 
   it('computes rate per second over the window length, and quantiles from the sketch', () => {
     const engine = createEngine({ ...base, window: { sizeMs: 2000, graceMs: 0 } });
     const values = Array.from({ length: 100 }, (_, i) => i + 1);
-    const r = run(engine, values.map((v, i) => input(rec(0, i, 10 * i, v))));
+    const r = run(
+      engine,
+      values.map((v, i) => input(rec(0, i, 10 * i, v))),
+    );
     const [s] = r.signals;
     expect(s).toMatchObject({ count: 100, sum: 5050, min: 1, max: 100, ratePerSec: 2525 });
     expect(Math.abs(s.p50 - 50) / 50).toBeLessThanOrEqual(0.01);
@@ -72,7 +88,10 @@ describe('tumbling windows', () => {
   it('rejects non-finite values and timestamps as invalid_value (counted, not aggregated)', () => {
     const engine = createEngine(base);
     const r = run(engine, [input(rec(0, 0, 10, NaN)), input(rec(0, 1, Infinity, 1)), input(rec(0, 2, 10, 1))]);
-    expect(r.outputs.filter((o) => o.kind === 'rejected').map((o) => (o.kind === 'rejected' ? o.reason : ''))).toEqual(['invalid_value', 'invalid_value']);
+    expect(r.outputs.filter((o) => o.kind === 'rejected').map((o) => (o.kind === 'rejected' ? o.reason : ''))).toEqual([
+      'invalid_value',
+      'invalid_value',
+    ]);
     expect(engine.counters(r.state)).toMatchObject({ consumed: 3, aggregated: 1, rejected: 2 });
     expect(r.signals).toHaveLength(1);
   });
@@ -193,8 +212,12 @@ describe('partitions, offsets, flush', () => {
   });
 
   it('refuses an invalid configuration with a message naming the key and the fix', () => {
-    expect(() => createEngine({ window: { sizeMs: 1000, advanceMs: 300 } })).toThrow(/window.sizeMs \(1000\) must be a multiple of window.advanceMs/);
-    expect(() => createEngine({ scopes: [{ name: 'x', metrics: ['m'], groupBy: ['host'] }] })).toThrow(/groupBy tag "host" is not in dimensionTags/);
+    expect(() => createEngine({ window: { sizeMs: 1000, advanceMs: 300 } })).toThrow(
+      /window.sizeMs \(1000\) must be a multiple of window.advanceMs/,
+    );
+    expect(() => createEngine({ scopes: [{ name: 'x', metrics: ['m'], groupBy: ['host'] }] })).toThrow(
+      /groupBy tag "host" is not in dimensionTags/,
+    );
     expect(() => createEngine({ ewmaAlpha: 0 })).toThrow(/ewmaAlpha must be in \(0, 1\]/);
   });
 });
@@ -202,13 +225,22 @@ describe('partitions, offsets, flush', () => {
 describe('large panes', () => {
   it('folds a pane past its compaction size into per-series sketches with the same result', () => {
     const n = 150_000; // several compactions of the pane's columns
-    const records = Array.from({ length: n }, (_, i) => rec(0, i, 1000 + (i % 997), ((i * 7919) % 1000) - 100, `s${i % 3}`));
+    const records = Array.from({ length: n }, (_, i) =>
+      rec(0, i, 1000 + (i % 997), ((i * 7919) % 1000) - 100, `s${i % 3}`),
+    );
     const engine = createEngine({ ...base, window: { sizeMs: 10_000, graceMs: 0 } });
     const state = engine.init();
     const outputs: EngineOutput[] = [];
     for (const r of records) outputs.push(...engine.step(state, input(r)).outputs);
     outputs.push(...engine.step(state, { kind: 'flush' }).outputs);
     const got = new Map(signalsOf(outputs).map((s) => [s.key, dataFields(s)]));
-    expect(got).toEqual(new Map([...reference(records, { sizeMs: 10_000, advanceMs: 10_000 }, seriesKeyOf)].map(([id, v]) => [id.split('@')[0], v])));
+    expect(got).toEqual(
+      new Map(
+        [...reference(records, { sizeMs: 10_000, advanceMs: 10_000 }, seriesKeyOf)].map(([id, v]) => [
+          id.split('@')[0],
+          v,
+        ]),
+      ),
+    );
   });
 });

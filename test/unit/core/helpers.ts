@@ -13,7 +13,15 @@ export interface Rec {
   record: Telemetry;
 }
 
-export function rec(partition: number, offset: number, ts: number, value: number, source = 's', metric = 'm', tags: Record<string, string> = {}): Rec {
+export function rec(
+  partition: number,
+  offset: number,
+  ts: number,
+  value: number,
+  source = 's',
+  metric = 'm',
+  tags: Record<string, string> = {},
+): Rec {
   return { partition, offset, record: { ts, source, metric, value, tags } };
 }
 
@@ -28,10 +36,15 @@ export interface Run {
 }
 
 /** Feeds inputs one step at a time (then optionally flush) and collects every output. */
-export function run(engine: Engine, inputs: readonly EngineInput[], opts: { flush?: boolean; assign?: number[] } = {}): Run {
+export function run(
+  engine: Engine,
+  inputs: readonly EngineInput[],
+  opts: { flush?: boolean; assign?: number[] } = {},
+): Run {
   const state = engine.init();
   const outputs: EngineOutput[] = [];
-  if (opts.assign !== undefined) outputs.push(...engine.step(state, { kind: 'assign', partitions: opts.assign }).outputs);
+  if (opts.assign !== undefined)
+    outputs.push(...engine.step(state, { kind: 'assign', partitions: opts.assign }).outputs);
   for (const i of inputs) outputs.push(...engine.step(state, i).outputs);
   if (opts.flush !== false) outputs.push(...engine.step(state, { kind: 'flush' }).outputs);
   return { outputs, signals: signalsOf(outputs), state };
@@ -69,7 +82,11 @@ export interface WindowSpec {
  * covers it; per (series key, window) the exact count/sum/min/max and the quantiles of a
  * sketch of exactly those values (the sketch itself is tested against exact quantiles).
  */
-export function reference(records: readonly Rec[], w: WindowSpec, keyOf: (r: Telemetry) => string): Map<string, Record<string, number>> {
+export function reference(
+  records: readonly Rec[],
+  w: WindowSpec,
+  keyOf: (r: Telemetry) => string,
+): Map<string, Record<string, number>> {
   const groups = new Map<string, number[]>();
   for (const r of records) {
     const ts = r.record.ts;
@@ -139,4 +156,5 @@ export function boundedDisorderPartition(
   });
 }
 
-export const seriesKeyOf = (r: Telemetry): string => `${r.source}|${r.metric}|${r.tags.tenant !== undefined ? `tenant=${r.tags.tenant}` : ''}`;
+export const seriesKeyOf = (r: Telemetry): string =>
+  `${r.source}|${r.metric}|${r.tags.tenant !== undefined ? `tenant=${r.tags.tenant}` : ''}`;

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { createEngine, createScopeMerger, type EngineConfigInput, type MergerOutput, type ScopeMerger } from '../../../src/core';
+import {
+  createEngine,
+  createScopeMerger,
+  type EngineConfigInput,
+  type MergerOutput,
+  type ScopeMerger,
+} from '../../../src/core';
 import type { WindowSignal } from '../../../src/model/signal';
 import { createSketch, sketchToBase64 } from '../../../src/signals';
 import { boundedDisorderPartition, byWindow, dataFields, input, interleave, reference, run, type Rec } from './helpers';
@@ -10,7 +16,12 @@ const scopes = [
   { name: 'tenant', metrics: ['m'], groupBy: ['tenant'] },
   { name: 'cluster', metrics: ['m'], groupBy: [] },
 ];
-const engineConfig: EngineConfigInput = { window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: OOO, idleAfterMs: Infinity, scopes };
+const engineConfig: EngineConfigInput = {
+  window: { sizeMs: 1000, graceMs: 0 },
+  allowedOutOfOrdernessMs: OOO,
+  idleAfterMs: Infinity,
+  scopes,
+};
 
 function partialsOf(owned: readonly number[], lists: readonly Rec[][], seed: number): WindowSignal[] {
   const r = run(createEngine(engineConfig), [
@@ -31,17 +42,24 @@ function mergeAll(merger: ScopeMerger, partials: readonly WindowSignal[]): Merge
   return out;
 }
 
-const finals = (out: readonly MergerOutput[]): WindowSignal[] => out.flatMap((o) => (o.kind === 'signal' ? [o.signal] : []));
+const finals = (out: readonly MergerOutput[]): WindowSignal[] =>
+  out.flatMap((o) => (o.kind === 'signal' ? [o.signal] : []));
 
 describe('two-stage scope aggregates', () => {
   it('merging partials from any split of the partitions equals the single-stage aggregate', () => {
     fc.assert(
       fc.property(
-        fc.tuple(...Array.from({ length: P }, (_, p) => boundedDisorderPartition(p, { ooo: OOO, sources: 3, maxStep: 150, maxLength: 40 }))),
+        fc.tuple(
+          ...Array.from({ length: P }, (_, p) =>
+            boundedDisorderPartition(p, { ooo: OOO, sources: 3, maxStep: 150, maxLength: 40 }),
+          ),
+        ),
         fc.array(fc.integer({ min: 0, max: 2 }), { minLength: P, maxLength: P }),
         fc.integer(),
         (lists, owner, seed) => {
-          const engines = [0, 1, 2].map((e) => [0, 1, 2, 3].filter((p) => owner[p] === e)).filter((ps) => ps.length > 0);
+          const engines = [0, 1, 2]
+            .map((e) => [0, 1, 2, 3].filter((p) => owner[p] === e))
+            .filter((ps) => ps.length > 0);
           // Each engine's partials in the order it emitted them, the engines' streams interleaved at random.
           const shuffled = interleave(
             engines.map((owned, i) => partialsOf(owned, lists, seed + i)),
@@ -52,7 +70,10 @@ describe('two-stage scope aggregates', () => {
           expect(out.filter((o) => o.kind === 'rejected')).toEqual([]);
           const got = byWindow(finals(out));
 
-          const single = mergeAll(createScopeMerger({ partitionCount: P, advanceMs: 1000 }), partialsOf([0, 1, 2, 3], lists, seed));
+          const single = mergeAll(
+            createScopeMerger({ partitionCount: P, advanceMs: 1000 }),
+            partialsOf([0, 1, 2, 3], lists, seed),
+          );
           const want = byWindow(finals(single));
           expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
           for (const [id, s] of got) {
@@ -63,7 +84,11 @@ describe('two-stage scope aggregates', () => {
           }
           // ... and the single-stage aggregate is the sketch of the union of the scope's records.
           const records = lists.flat();
-          const refTenant = reference(records, { sizeMs: 1000, advanceMs: 1000 }, (r) => `tenant|m|tenant=${r.tags.tenant}`);
+          const refTenant = reference(
+            records,
+            { sizeMs: 1000, advanceMs: 1000 },
+            (r) => `tenant|m|tenant=${r.tags.tenant}`,
+          );
           const refCluster = reference(records, { sizeMs: 1000, advanceMs: 1000 }, () => 'cluster|m|');
           const ref = new Map([...refTenant, ...refCluster]);
           const dataWindows = new Map([...want].filter(([, s]) => s.count > 0).map(([id, s]) => [id, dataFields(s)]));
@@ -75,14 +100,23 @@ describe('two-stage scope aggregates', () => {
   });
 
   it('completes on the one partial when a single engine owns every partition', () => {
-    const lists = [0, 1, 2, 3].map((p) => [{ partition: p, offset: 0, record: { ts: 100 + p, source: `s${p}`, metric: 'm', value: p, tags: { tenant: 'a' } } }]);
+    const lists = [0, 1, 2, 3].map((p) => [
+      {
+        partition: p,
+        offset: 0,
+        record: { ts: 100 + p, source: `s${p}`, metric: 'm', value: p, tags: { tenant: 'a' } },
+      },
+    ]);
     const partials = partialsOf([0, 1, 2, 3], lists, 1);
     const merger = createScopeMerger({ partitionCount: P, advanceMs: 1000 });
     const st = merger.init();
     for (const p of partials) {
       const out = merger.step(st, { kind: 'partial', signal: p }).outputs;
       expect(out).toHaveLength(1);
-      expect(out[0]).toMatchObject({ kind: 'signal', signal: { key: p.key, partial: false, partitions: [0, 1, 2, 3], count: 4, sum: 6 } });
+      expect(out[0]).toMatchObject({
+        kind: 'signal',
+        signal: { key: p.key, partial: false, partitions: [0, 1, 2, 3], count: 4, sum: 6 },
+      });
       expect(out[0].kind === 'signal' && out[0].signal.sketch).toBeUndefined();
     }
     expect(merger.counters(st)).toMatchObject({ finals: partials.length, finalsByCoverage: partials.length });
@@ -121,7 +155,12 @@ describe('scope merger, partial by partial', () => {
     };
   };
   const setup = (opts: { latenessMs?: number; maxKeys?: number } = {}) => {
-    const merger = createScopeMerger({ partitionCount: 2, advanceMs: 1000, latenessMs: opts.latenessMs ?? 5000, maxKeys: opts.maxKeys });
+    const merger = createScopeMerger({
+      partitionCount: 2,
+      advanceMs: 1000,
+      latenessMs: opts.latenessMs ?? 5000,
+      maxKeys: opts.maxKeys,
+    });
     const st = merger.init();
     return { merger, st, send: (s: WindowSignal) => merger.step(st, { kind: 'partial', signal: s }).outputs };
   };
@@ -130,16 +169,27 @@ describe('scope merger, partial by partial', () => {
     const { send } = setup();
     expect(send(partial({ partitions: [1], values: [1, 2] }))).toEqual([]);
     const out = send(partial({ partitions: [0], values: [10] }));
-    expect(out).toEqual([{ kind: 'signal', signal: expect.objectContaining({ count: 3, sum: 13, min: 1, max: 10, partitions: [0, 1], partial: false }) }]);
+    expect(out).toEqual([
+      {
+        kind: 'signal',
+        signal: expect.objectContaining({ count: 3, sum: 13, min: 1, max: 10, partitions: [0, 1], partial: false }),
+      },
+    ]);
   });
 
   it('rejects a redelivered partial (duplicate), an overlapping one, and one for a final window (late)', () => {
     const { send, merger, st } = setup();
     send(partial({ partitions: [0], values: [1] }));
-    expect(send(partial({ partitions: [0], values: [1] }))).toEqual([expect.objectContaining({ kind: 'rejected', reason: 'duplicate' })]);
-    expect(send(partial({ partitions: [0, 1], values: [5] }))).toEqual([expect.objectContaining({ kind: 'rejected', reason: 'overlap' })]);
+    expect(send(partial({ partitions: [0], values: [1] }))).toEqual([
+      expect.objectContaining({ kind: 'rejected', reason: 'duplicate' }),
+    ]);
+    expect(send(partial({ partitions: [0, 1], values: [5] }))).toEqual([
+      expect.objectContaining({ kind: 'rejected', reason: 'overlap' }),
+    ]);
     send(partial({ partitions: [1], values: [2] }));
-    expect(send(partial({ partitions: [1], values: [2] }))).toEqual([expect.objectContaining({ kind: 'rejected', reason: 'late' })]);
+    expect(send(partial({ partitions: [1], values: [2] }))).toEqual([
+      expect.objectContaining({ kind: 'rejected', reason: 'late' }),
+    ]);
     expect(merger.counters(st)).toMatchObject({ partials: 5, merged: 2, rejected: 3, finals: 1 });
   });
 
@@ -151,7 +201,9 @@ describe('scope merger, partial by partial', () => {
     // the second completes [2000, 3000) by coverage, but it waits for [0, 1000) ...
     expect(out).toEqual([]);
     const later = send(partial({ windowStart: 3000, windowEnd: 4000, partitions: [0], values: [1] })); // watermark 1500 ≥ 1000
-    expect(later.map((o) => (o.kind === 'signal' ? [o.signal.windowStart, o.signal.count, o.signal.partitions] : o.kind))).toEqual([
+    expect(
+      later.map((o) => (o.kind === 'signal' ? [o.signal.windowStart, o.signal.count, o.signal.partitions] : o.kind)),
+    ).toEqual([
       [0, 1, [0]],
       [2000, 2, [0, 1]],
     ]);
@@ -178,10 +230,15 @@ describe('scope merger, partial by partial', () => {
   it('bounds the keys it remembers', () => {
     const { send } = setup({ maxKeys: 1 });
     send(partial({ partitions: [0], values: [1] }));
-    expect(send(partial({ key: 'cluster|other|', partitions: [0], values: [1] }))[0]).toMatchObject({ kind: 'rejected', reason: 'key_limit' });
+    expect(send(partial({ key: 'cluster|other|', partitions: [0], values: [1] }))[0]).toMatchObject({
+      kind: 'rejected',
+      reason: 'key_limit',
+    });
   });
 
   it('refuses a configuration without the topic partition count', () => {
-    expect(() => createScopeMerger({ partitionCount: 0 })).toThrow(/partitionCount must be the input topic's partition count/);
+    expect(() => createScopeMerger({ partitionCount: 0 })).toThrow(
+      /partitionCount must be the input topic's partition count/,
+    );
   });
 });

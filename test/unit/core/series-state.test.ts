@@ -37,37 +37,63 @@ const records = (partitions: number): fc.Arbitrary<EngineInput[]> =>
         t += it.step;
         // A source lives on one partition (it is the Kafka key).
         const p = it.source % partitions;
-        return input(rec(p, offsets[p]++, t, it.value, `s${it.source}`, it.metric, { tenant: it.tenant, service: it.service, host: `h${it.p}` }));
+        return input(
+          rec(p, offsets[p]++, t, it.value, `s${it.source}`, it.metric, {
+            tenant: it.tenant,
+            service: it.service,
+            host: `h${it.p}`,
+          }),
+        );
       });
     });
 
 describe('series numbers: one row per series id, reused after the series is gone', () => {
   it('EWMA and trend of every signal follow the windows of that series since it was (re)created, whichever ids are reused', () => {
     fc.assert(
-      fc.property(records(2), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 5 }), fc.integer({ min: 0, max: 2 }), (inputs, maxSeries, trendWindows, zeroFillWindows) => {
-        const advance = 1000;
-        const engine = createEngine({ window: { sizeMs: advance, graceMs: 0 }, allowedOutOfOrdernessMs: 200, maxSeries, trendWindows, zeroFillWindows, scopes: [], idleAfterMs: Infinity, ewmaAlpha: 0.4 });
-        const st = engine.init();
-        const outputs: EngineOutput[] = [];
-        for (const i of [...inputs, { kind: 'flush' } as const]) outputs.push(...engine.step(st, i).outputs);
-        // Reference: one history object per key, forgotten when the series is evicted.
-        const histories = new Map<string, SeriesHistory>();
-        let checked = 0;
-        for (const o of outputs) {
-          if (o.kind === 'evicted') histories.delete(o.key);
-          if (o.kind !== 'signal') continue;
-          const s: WindowSignal = o.signal;
-          let h = histories.get(s.key);
-          if (h === undefined) {
-            h = createHistory(trendWindows);
-            histories.set(s.key, h);
+      fc.property(
+        records(2),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 0, max: 2 }),
+        (inputs, maxSeries, trendWindows, zeroFillWindows) => {
+          const advance = 1000;
+          const engine = createEngine({
+            window: { sizeMs: advance, graceMs: 0 },
+            allowedOutOfOrdernessMs: 200,
+            maxSeries,
+            trendWindows,
+            zeroFillWindows,
+            scopes: [],
+            idleAfterMs: Infinity,
+            ewmaAlpha: 0.4,
+          });
+          const st = engine.init();
+          const outputs: EngineOutput[] = [];
+          for (const i of [...inputs, { kind: 'flush' } as const]) outputs.push(...engine.step(st, i).outputs);
+          // Reference: one history object per key, forgotten when the series is evicted.
+          const histories = new Map<string, SeriesHistory>();
+          let checked = 0;
+          for (const o of outputs) {
+            if (o.kind === 'evicted') histories.delete(o.key);
+            if (o.kind !== 'signal') continue;
+            const s: WindowSignal = o.signal;
+            let h = histories.get(s.key);
+            if (h === undefined) {
+              h = createHistory(trendWindows);
+              histories.set(s.key, h);
+            }
+            if (s.count > 0) recordMean(h, s.windowStart / advance, s.sum / s.count, 0.4);
+            expect([s.key, s.windowStart, s.ewma, s.trend]).toEqual([
+              s.key,
+              s.windowStart,
+              Number.isNaN(h.ewma) ? 0 : h.ewma,
+              h.trend,
+            ]);
+            checked += 1;
           }
-          if (s.count > 0) recordMean(h, s.windowStart / advance, s.sum / s.count, 0.4);
-          expect([s.key, s.windowStart, s.ewma, s.trend]).toEqual([s.key, s.windowStart, Number.isNaN(h.ewma) ? 0 : h.ewma, h.trend]);
-          checked += 1;
-        }
-        expect(checked).toBe(engine.counters(st).signals);
-      }),
+          expect(checked).toBe(engine.counters(st).signals);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -99,19 +125,29 @@ describe('scope memberships: shared by the series of a group, counted, dropped w
 
   it('after every step, with evictions and revoked partitions', () => {
     fc.assert(
-      fc.property(records(3), fc.integer({ min: 1, max: 8 }), fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 3 }), (inputs, maxSeries, revokeAt) => {
-        const engine = createEngine({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 200, maxSeries, idleAfterMs: Infinity });
-        const st = engine.init();
-        engine.step(st, { kind: 'assign', partitions: [0, 1, 2] });
-        inputs.forEach((i, k) => {
-          engine.step(st, i);
-          if (revokeAt.includes(k)) engine.step(st, { kind: 'revoke', partitions: [k % 3] });
+      fc.property(
+        records(3),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 3 }),
+        (inputs, maxSeries, revokeAt) => {
+          const engine = createEngine({
+            window: { sizeMs: 1000, graceMs: 0 },
+            allowedOutOfOrdernessMs: 200,
+            maxSeries,
+            idleAfterMs: Infinity,
+          });
+          const st = engine.init();
+          engine.step(st, { kind: 'assign', partitions: [0, 1, 2] });
+          inputs.forEach((i, k) => {
+            engine.step(st, i);
+            if (revokeAt.includes(k)) engine.step(st, { kind: 'revoke', partitions: [k % 3] });
+            check(internal(st));
+          });
+          engine.step(st, { kind: 'revoke', partitions: [0, 1, 2] });
           check(internal(st));
-        });
-        engine.step(st, { kind: 'revoke', partitions: [0, 1, 2] });
-        check(internal(st));
-        expect(internal(st).scopeLists.size).toBe(0);
-      }),
+          expect(internal(st).scopeLists.size).toBe(0);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -120,16 +156,24 @@ describe('scope memberships: shared by the series of a group, counted, dropped w
     const engine = createEngine({ window: { sizeMs: 1000, graceMs: 0 } });
     const st = engine.init();
     const tags = { tenant: 'acme', service: 'api' };
-    ['w1', 'w2', 'w3'].forEach((source, i) => engine.step(st, input(rec(0, i, 100, 1, source, 'tenant.bytes_in', { ...tags }))));
+    ['w1', 'w2', 'w3'].forEach((source, i) =>
+      engine.step(st, input(rec(0, i, 100, 1, source, 'tenant.bytes_in', { ...tags }))),
+    );
     engine.step(st, input(rec(0, 3, 100, 1, 'w1', 'tenant.bytes_in', { tenant: 'other', service: 'api' })));
     const lists = internal(st).seriesById.map((se) => se!.scopes);
     expect(lists[0]).toBe(lists[1]);
     expect(lists[1]).toBe(lists[2]);
     expect(lists[3]).not.toBe(lists[0]);
     expect(lists[0].refs).toBe(3);
-    expect(lists[0].members.map((m) => m.key)).toEqual(['tenant|tenant.bytes_in|tenant=acme', 'cluster|tenant.bytes_in|']);
+    expect(lists[0].members.map((m) => m.key)).toEqual([
+      'tenant|tenant.bytes_in|tenant=acme',
+      'cluster|tenant.bytes_in|',
+    ]);
     // The cluster group is the same for both, but lists are per combination of groups.
-    expect(lists[3].members.map((m) => m.key)).toEqual(['tenant|tenant.bytes_in|tenant=other', 'cluster|tenant.bytes_in|']);
+    expect(lists[3].members.map((m) => m.key)).toEqual([
+      'tenant|tenant.bytes_in|tenant=other',
+      'cluster|tenant.bytes_in|',
+    ]);
   });
 });
 
@@ -138,8 +182,15 @@ describe('partitions of series signals', () => {
     const engine = createEngine({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, scopes: [] });
     const st = engine.init();
     engine.step(st, { kind: 'assign', partitions: [0, 1] });
-    const inputs = [input(rec(0, 0, 100, 1, 'a')), input(rec(0, 1, 100, 1, 'b')), input(rec(1, 0, 100, 1, 'c')), { kind: 'flush' } as const];
-    const signals = inputs.flatMap((i) => engine.step(st, i).outputs.flatMap((o) => (o.kind === 'signal' ? [o.signal] : [])));
+    const inputs = [
+      input(rec(0, 0, 100, 1, 'a')),
+      input(rec(0, 1, 100, 1, 'b')),
+      input(rec(1, 0, 100, 1, 'c')),
+      { kind: 'flush' } as const,
+    ];
+    const signals = inputs.flatMap((i) =>
+      engine.step(st, i).outputs.flatMap((o) => (o.kind === 'signal' ? [o.signal] : [])),
+    );
     expect(signals.map((s) => [s.source, s.partitions])).toEqual([
       ['a', [0]],
       ['b', [0]],

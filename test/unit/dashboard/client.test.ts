@@ -14,7 +14,13 @@ interface Drawn {
   svg: string;
   frame: { x0: number; x1: number; y0: number; y1: number };
 }
-type Draw = (p: PanelView, g: { markers: MarkerView[]; spans: LeaseSpanView[] } | null, now: number | null, cfg: unknown, id: string) => Drawn;
+type Draw = (
+  p: PanelView,
+  g: { markers: MarkerView[]; spans: LeaseSpanView[] } | null,
+  now: number | null,
+  cfg: unknown,
+  id: string,
+) => Drawn;
 
 function config(): unknown {
   const html = renderPage({ title: 't', eventsPath: '/dashboard/events' }).html;
@@ -26,7 +32,18 @@ const draw = runInNewContext(`${CHART_SCRIPT}; HC.draw`, {}) as Draw;
 const at = (k: number): number => T0 + k * WINDOW;
 
 function marker(id: string, t: number, kind: MarkerView['kind'], hollow = false): MarkerView {
-  return { id, group: 'g', t, kind, hollow, type: 'query_timeout.set', mode: 'enforce', decision: 'acted', params: 'timeout 4000 ms', reason: 'r <b>' };
+  return {
+    id,
+    group: 'g',
+    t,
+    kind,
+    hollow,
+    type: 'query_timeout.set',
+    mode: 'enforce',
+    decision: 'acted',
+    params: 'timeout 4000 ms',
+    reason: 'r <b>',
+  };
 }
 
 const panel = (over: Partial<PanelView> = {}): PanelView => ({
@@ -51,8 +68,15 @@ describe('dashboard browser scripts', () => {
   });
 
   test('a chart has its line, both watermarks, the lease shading and a glyph per marker in range', () => {
-    const markers = [marker('m1', at(20), 'set'), marker('m2', at(22), 'renew'), marker('m3', at(28), 'revert'), marker('old', at(-50), 'set')];
-    const spans: LeaseSpanView[] = [{ id: 's', group: 'g', family: 'query_timeout', from: at(20), to: at(28), hollow: false }];
+    const markers = [
+      marker('m1', at(20), 'set'),
+      marker('m2', at(22), 'renew'),
+      marker('m3', at(28), 'revert'),
+      marker('old', at(-50), 'set'),
+    ];
+    const spans: LeaseSpanView[] = [
+      { id: 's', group: 'g', family: 'query_timeout', from: at(20), to: at(28), hollow: false },
+    ];
     const { svg, frame } = draw(panel(), { markers, spans }, at(31), config(), 'c1');
     expect(svg.match(/class="mk /g)).toHaveLength(3);
     expect(svg).toContain('class="mk mk-down k-set"');
@@ -77,9 +101,17 @@ describe('dashboard browser scripts', () => {
 
   test('a gap in the windows breaks the line; a shadow set is hollow', () => {
     const points = panel().points.filter((_, k) => k < 10 || k > 15);
-    const { svg } = draw(panel({ points }), { markers: [marker('m', at(5), 'set', true)], spans: [] }, null, config(), 'c2');
+    const { svg } = draw(
+      panel({ points }),
+      { markers: [marker('m', at(5), 'set', true)], spans: [] },
+      null,
+      config(),
+      'c2',
+    );
     expect(/<path class="ln" d="([^"]*)"/.exec(svg)![1].match(/M/g)).toHaveLength(2);
-    expect(svg).toMatch(/k-set"[^>]*><title>[^<]*not enforced[^<]*<\/title><path d="[^"]+" fill="#fff" stroke="#6B7280"/);
+    expect(svg).toMatch(
+      /k-set"[^>]*><title>[^<]*not enforced[^<]*<\/title><path d="[^"]+" fill="#fff" stroke="#6B7280"/,
+    );
   });
 
   test('a derived signal shows its evidence as dots, never joined; an empty panel says it waits', () => {

@@ -7,11 +7,19 @@ import type { WindowSignal } from '../../../src/model/signal';
 export const WINDOW = 10_000;
 export const T0 = Date.UTC(2026, 2, 14, 9, 0, 0);
 
-export function signal(source: string, metric: string, windowEnd: number, value: number, extra: Partial<WindowSignal> = {}): WindowSignal {
+export function signal(
+  source: string,
+  metric: string,
+  windowEnd: number,
+  value: number,
+  extra: Partial<WindowSignal> = {},
+): WindowSignal {
   const tags = extra.tags ?? {};
   return {
     scope: 'series',
-    key: `${source}|${metric}|${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',')}`,
+    key: `${source}|${metric}|${Object.entries(tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`,
     source,
     metric,
     tags,

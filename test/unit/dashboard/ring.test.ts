@@ -4,22 +4,26 @@ import { createLruMap, createTimeRing } from '../../../src/dashboard/ring';
 describe('time ring', () => {
   test('holds the `capacity` latest distinct times, sorted, each with its last value', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer()), { maxLength: 120 }), (cap, ops) => {
-        const ring = createTimeRing<number>(cap);
-        const model = new Map<number, number>();
-        for (const [t, v] of ops) {
-          ring.upsert(t, v);
-          // Model: once evicted (or dropped for being older than a full ring), a time stays out
-          // unless it is newer than the oldest held.
-          const held = [...model.keys()].sort((a, b) => a - b);
-          if (model.has(t) || held.length < cap || t > held[0]) model.set(t, v);
-          const sorted = [...model.keys()].sort((a, b) => a - b);
-          while (sorted.length > cap) model.delete(sorted.shift()!);
-        }
-        const expected = [...model.entries()].sort((a, b) => a[0] - b[0]);
-        expect(ring.entries()).toEqual(expected);
-        expect(ring.size).toBeLessThanOrEqual(cap);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer()), { maxLength: 120 }),
+        (cap, ops) => {
+          const ring = createTimeRing<number>(cap);
+          const model = new Map<number, number>();
+          for (const [t, v] of ops) {
+            ring.upsert(t, v);
+            // Model: once evicted (or dropped for being older than a full ring), a time stays out
+            // unless it is newer than the oldest held.
+            const held = [...model.keys()].sort((a, b) => a - b);
+            if (model.has(t) || held.length < cap || t > held[0]) model.set(t, v);
+            const sorted = [...model.keys()].sort((a, b) => a - b);
+            while (sorted.length > cap) model.delete(sorted.shift()!);
+          }
+          const expected = [...model.entries()].sort((a, b) => a[0] - b[0]);
+          expect(ring.entries()).toEqual(expected);
+          expect(ring.size).toBeLessThanOrEqual(cap);
+        },
+      ),
     );
   });
 
@@ -51,7 +55,9 @@ describe('LRU map', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 6 }),
-        fc.array(fc.tuple(fc.constantFrom('set', 'touch', 'delete'), fc.integer({ min: 0, max: 9 })), { maxLength: 80 }),
+        fc.array(fc.tuple(fc.constantFrom('set', 'touch', 'delete'), fc.integer({ min: 0, max: 9 })), {
+          maxLength: 80,
+        }),
         (cap, ops) => {
           const lru = createLruMap<number, number>(cap);
           let order: number[] = []; // least recent first

@@ -50,7 +50,12 @@ describe('dashboard routes', () => {
 
   async function start(options: Parameters<typeof createDashboard>[0] = {}): Promise<number> {
     dash = createDashboard(options);
-    server = createOpsServer({ port: 0, metrics: createMetrics(), readiness: () => ({ ready: true, reasons: [] }), routes: dash.routes });
+    server = createOpsServer({
+      port: 0,
+      metrics: createMetrics(),
+      readiness: () => ({ ready: true, reasons: [] }),
+      routes: dash.routes,
+    });
     return (await server.start()).port;
   }
 
@@ -64,7 +69,8 @@ describe('dashboard routes', () => {
     expect(csp).toContain("connect-src 'self'");
     const scripts = [...r.body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
     expect(scripts).toHaveLength(2);
-    for (const s of scripts) expect(csp).toContain(`'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`);
+    for (const s of scripts)
+      expect(csp).toContain(`'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`);
     // Nothing is fetched from elsewhere.
     expect(r.body).not.toMatch(/(src|href)="https?:/);
     expect(r.body).toContain('"events":"/dashboard/events"');
@@ -99,7 +105,9 @@ describe('dashboard routes', () => {
     expect(dash!.clients).toBe(1);
     // Ten batches within one interval arrive as one or two updates, not ten.
     for (let k = 2; k <= 11; k++) dash!.onSignals([signal('worker-7', 'queue.depth', at(k), 60 + k)]);
-    const events = await s.until((e) => e.some((x) => x.event === 'update' && (JSON.parse(x.data) as DashboardDelta).points.some((p) => p[1] === at(11))));
+    const events = await s.until((e) =>
+      e.some((x) => x.event === 'update' && (JSON.parse(x.data) as DashboardDelta).points.some((p) => p[1] === at(11))),
+    );
     const updates = events.filter((e) => e.event === 'update').map((e) => JSON.parse(e.data) as DashboardDelta);
     expect(updates.length).toBeLessThanOrEqual(2);
     const points = updates.flatMap((u) => u.points).map((p) => [p[1], p[2]]);

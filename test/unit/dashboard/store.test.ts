@@ -3,7 +3,13 @@ import { createDashboardStore, type DashboardStoreOptions } from '../../../src/d
 import type { DashboardSnapshot } from '../../../src/dashboard/types';
 import { T0, WINDOW, command, decisionFor, signal } from './fixtures';
 
-const LIMITS: DashboardStoreOptions = { maxPointsPerSeries: 600, maxDecisions: 200, maxTargets: 100, maxSeries: 500, seriesHistory: 120 };
+const LIMITS: DashboardStoreOptions = {
+  maxPointsPerSeries: 600,
+  maxDecisions: 200,
+  maxTargets: 100,
+  maxSeries: 500,
+  seriesHistory: 120,
+};
 const at = (k: number): number => T0 + k * WINDOW;
 const store = (o: Partial<DashboardStoreOptions> = {}) => createDashboardStore({ ...LIMITS, ...o });
 const PANEL = 'timeouts\u001fworker-7\u001fqueue.depth:mean';
@@ -11,7 +17,8 @@ const PANEL = 'timeouts\u001fworker-7\u001fqueue.depth:mean';
 describe('dashboard store', () => {
   test('a first command creates its panel, back-filled with the windows that led to it', () => {
     const s = store();
-    for (let k = 1; k <= 5; k++) s.addSignals([signal('worker-7', 'queue.depth', at(k), 20 * k), signal('worker-8', 'queue.depth', at(k), 1)]);
+    for (let k = 1; k <= 5; k++)
+      s.addSignals([signal('worker-7', 'queue.depth', at(k), 20 * k), signal('worker-8', 'queue.depth', at(k), 1)]);
     expect(s.snapshot().panels).toEqual([]);
     const c = command({ at: at(5) });
     s.addCommands([c]);
@@ -19,11 +26,28 @@ describe('dashboard store', () => {
     const snap = s.snapshot();
     expect(snap.panels).toHaveLength(1);
     const p = snap.panels[0];
-    expect(p).toMatchObject({ id: PANEL, policy: 'timeouts', target: 'worker-7', signal: 'queue.depth:mean', derived: false });
+    expect(p).toMatchObject({
+      id: PANEL,
+      policy: 'timeouts',
+      target: 'worker-7',
+      signal: 'queue.depth:mean',
+      derived: false,
+    });
     expect(p.points).toEqual([1, 2, 3, 4, 5].map((k) => [at(k), 20 * k]));
     expect(p.evidence).toEqual([[at(5), 120, 50, '>']]);
-    expect(snap.markers).toEqual([expect.objectContaining({ id: c.id, t: at(5), kind: 'set', hollow: false, decision: 'acted', params: 'timeout 4000 ms' })]);
-    expect(snap.leases).toEqual([expect.objectContaining({ target: 'worker-7', family: 'query_timeout', since: at(5), expiresAt: at(8) })]);
+    expect(snap.markers).toEqual([
+      expect.objectContaining({
+        id: c.id,
+        t: at(5),
+        kind: 'set',
+        hollow: false,
+        decision: 'acted',
+        params: 'timeout 4000 ms',
+      }),
+    ]);
+    expect(snap.leases).toEqual([
+      expect.objectContaining({ target: 'worker-7', family: 'query_timeout', since: at(5), expiresAt: at(8) }),
+    ]);
     expect(snap.spans).toEqual([expect.objectContaining({ family: 'query_timeout', from: at(5), to: at(8) })]);
     expect(snap.now).toBe(at(5));
   });
@@ -39,7 +63,9 @@ describe('dashboard store', () => {
     expect(snap.markers.map((m) => m.kind)).toEqual(['set', 'renew']);
     expect(snap.panels[0].evidence.map((e) => e[0])).toEqual([at(1)]);
     expect(snap.spans).toEqual([expect.objectContaining({ from: at(1), to: at(6) })]);
-    expect(snap.leases).toEqual([expect.objectContaining({ since: at(1), issuedAt: at(3), expiresAt: at(6), commandId: renew.id })]);
+    expect(snap.leases).toEqual([
+      expect.objectContaining({ since: at(1), issuedAt: at(3), expiresAt: at(6), commandId: renew.id }),
+    ]);
   });
 
   test('a renewal is recognised by its copied parameters and evidence even without the reason', () => {
@@ -50,7 +76,14 @@ describe('dashboard store', () => {
 
   test('a revert ends the lease and cuts its span; a lapse is an expired marker', () => {
     const s = store();
-    s.addCommands([command({ at: at(1) }), command({ at: at(2), type: 'query_timeout.revert', evidence: [{ signal: 'queue.depth:mean', value: 5, threshold: 10, comparison: '<' }] })]);
+    s.addCommands([
+      command({ at: at(1) }),
+      command({
+        at: at(2),
+        type: 'query_timeout.revert',
+        evidence: [{ signal: 'queue.depth:mean', value: 5, threshold: 10, comparison: '<' }],
+      }),
+    ]);
     let snap = s.snapshot();
     expect(snap.leases).toEqual([]);
     expect(snap.spans).toEqual([expect.objectContaining({ from: at(1), to: at(2) })]);
@@ -64,7 +97,15 @@ describe('dashboard store', () => {
     const c = command({ at: at(4), target: 'worker-9' });
     s.addCommands([c]);
     expect(s.snapshot().leases.map((l) => l.target)).toEqual(['worker-9']);
-    s.addDecisions([{ ...decisionFor(c, 'reverted'), id: 'lapse-1', commandId: null, actionType: 'query_timeout.revert', eventTime: at(7) }]);
+    s.addDecisions([
+      {
+        ...decisionFor(c, 'reverted'),
+        id: 'lapse-1',
+        commandId: null,
+        actionType: 'query_timeout.revert',
+        eventTime: at(7),
+      },
+    ]);
     snap = s.snapshot();
     expect(snap.leases).toEqual([]);
     const lapse = snap.markers.find((m) => m.id === 'lapse-1');
@@ -108,7 +149,17 @@ describe('dashboard store', () => {
     ]);
     s.addCommands([
       command({ at: at(1) }),
-      command({ at: at(1), policy: 'herd', target: 'api', type: 'retry_policy.set', params: { retryStrategy: 'full' }, evidence: [{ signal: 'requests:ratePerSec', value: 12, threshold: 10, comparison: '>' }, { signal: 'retry.share', value: 0.4, threshold: 0.2, comparison: '>' }] }),
+      command({
+        at: at(1),
+        policy: 'herd',
+        target: 'api',
+        type: 'retry_policy.set',
+        params: { retryStrategy: 'full' },
+        evidence: [
+          { signal: 'requests:ratePerSec', value: 12, threshold: 10, comparison: '>' },
+          { signal: 'retry.share', value: 0.4, threshold: 0.2, comparison: '>' },
+        ],
+      }),
     ]);
     const byId = new Map(s.snapshot().panels.map((p) => [p.signal, p]));
     expect(byId.get('queue.depth:mean')!.points).toEqual([[at(1), 70]]);
@@ -116,7 +167,10 @@ describe('dashboard store', () => {
     // A value the policy derives itself has no series: drawn from its evidence.
     expect(byId.get('retry.share')).toMatchObject({ derived: true, points: [], evidence: [[at(1), 0.4, 0.2, '>']] });
     // A scope aggregate spans every partition: used alone when present.
-    s.addSignals([signal('*', 'requests', at(2), 100, { scope: 'service', tags: { service: 'api' } }), signal('w1', 'requests', at(2), 5, { tags: { service: 'api' } })]);
+    s.addSignals([
+      signal('*', 'requests', at(2), 100, { scope: 'service', tags: { service: 'api' } }),
+      signal('w1', 'requests', at(2), 5, { tags: { service: 'api' } }),
+    ]);
     expect(new Map(s.snapshot().panels.map((p) => [p.signal, p])).get('requests:ratePerSec')!.points).toEqual([
       [at(1), 12],
       [at(2), 100],
@@ -186,18 +240,33 @@ describe('dashboard store', () => {
   test('policies: set, then modes from the control plane and from decisions', () => {
     const s = store();
     s.setPolicies([{ name: 'timeouts', type: 'adaptive-timeout', version: '1', mode: 'shadow' }]);
-    expect(s.takeDelta()!.policies).toEqual([{ name: 'timeouts', type: 'adaptive-timeout', version: '1', mode: 'shadow' }]);
+    expect(s.takeDelta()!.policies).toEqual([
+      { name: 'timeouts', type: 'adaptive-timeout', version: '1', mode: 'shadow' },
+    ]);
     s.setModes({ timeouts: 'canary' });
     expect(s.takeDelta()!.policies![0].mode).toBe('canary');
     s.addDecisions([decisionFor(command({ at: at(1) }), 'acted', { mode: 'enforce' })]);
-    expect(s.takeDelta()!.policies![0]).toEqual({ name: 'timeouts', type: 'adaptive-timeout', version: '1', mode: 'enforce' });
+    expect(s.takeDelta()!.policies![0]).toEqual({
+      name: 'timeouts',
+      type: 'adaptive-timeout',
+      version: '1',
+      mode: 'enforce',
+    });
   });
 
   test('replaying the tail of the outputs (a batch retried after an abort) changes no view', () => {
     // The processor emits in event-time order; after an aborted transaction it re-emits the
     // batches since the last commit, with the same ids.
     const rows = fc
-      .array(fc.tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 200 }), fc.constantFrom('worker-1', 'worker-2'), fc.boolean()), { minLength: 1, maxLength: 30 })
+      .array(
+        fc.tuple(
+          fc.integer({ min: 1, max: 20 }),
+          fc.integer({ min: 0, max: 200 }),
+          fc.constantFrom('worker-1', 'worker-2'),
+          fc.boolean(),
+        ),
+        { minLength: 1, maxLength: 30 },
+      )
       .map((r) => r.sort((a, b) => a[0] - b[0]));
     fc.assert(
       fc.property(rows, fc.nat(), (rows, cut) => {
@@ -205,7 +274,13 @@ describe('dashboard store', () => {
           for (const [k, v, w, act] of list) {
             s.addSignals([signal(w, 'queue.depth', at(k), v)]);
             if (act) {
-              const c = command({ id: `c-${w}-${k}-${v}`, at: at(k), target: w, params: { timeoutMs: 1000 + v }, evidence: [{ signal: 'queue.depth:mean', value: v, threshold: 50, comparison: '>' }] });
+              const c = command({
+                id: `c-${w}-${k}-${v}`,
+                at: at(k),
+                target: w,
+                params: { timeoutMs: 1000 + v },
+                evidence: [{ signal: 'queue.depth:mean', value: v, threshold: 50, comparison: '>' }],
+              });
               s.addCommands([c]);
               s.addDecisions([decisionFor(c, 'acted')]);
             }

@@ -35,7 +35,11 @@ describe('checkCommand', () => {
     expect(unsigned.detail).toMatch(/^signature: unsigned/);
 
     const tampered = { ...command(), target: 'worker-2' };
-    expect(notOk(tampered, ctx())).toMatchObject({ status: 'rejected', authentic: false, detail: expect.stringMatching(/bad-signature/) as string });
+    expect(notOk(tampered, ctx())).toMatchObject({
+      status: 'rejected',
+      authentic: false,
+      detail: expect.stringMatching(/bad-signature/) as string,
+    });
 
     const raisedTimeout = command();
     raisedTimeout.params = { ...raisedTimeout.params, timeoutMs: 1 };
@@ -80,7 +84,9 @@ describe('checkCommand', () => {
   });
 
   it('rejects types the executor does not handle', () => {
-    expect(notOk(command({ type: 'quota.set', params: { quotaBytesPerSec: 1e6 } }), ctx()).detail).toMatch(/not handled/);
+    expect(notOk(command({ type: 'quota.set', params: { quotaBytesPerSec: 1e6 } }), ctx()).detail).toMatch(
+      /not handled/,
+    );
   });
 
   it('reports a valid shadow command as shadowed, but a shadow command out of bounds as rejected', () => {
@@ -90,7 +96,8 @@ describe('checkCommand', () => {
   });
 
   it('runs the executor-specific validation last', () => {
-    const validate = (c: Command): string | undefined => (c.params.timeoutMs === null ? 'timeoutMs is required' : undefined);
+    const validate = (c: Command): string | undefined =>
+      c.params.timeoutMs === null ? 'timeoutMs is required' : undefined;
     expect(checkCommand(command(), ctx({ validate }))).toEqual({ ok: true });
     expect(notOk(command({ params: { extra: {} } }), ctx({ validate })).detail).toBe('timeoutMs is required');
   });
@@ -101,18 +108,25 @@ describe('bounds', () => {
     const bounds = { timeoutMs: [100, 30_000] as const, quotaBytesPerSec: [1, 2] as const };
     expect(boundsViolation(command({ params: { timeoutMs: 100 } }), bounds)).toBeUndefined();
     expect(boundsViolation(command({ params: { timeoutMs: 30_000 } }), bounds)).toBeUndefined();
-    expect(boundsViolation(command({ params: { timeoutMs: 99 } }), bounds)).toBe("timeoutMs 99 is outside the executor's bounds [100, 30000]");
+    expect(boundsViolation(command({ params: { timeoutMs: 99 } }), bounds)).toBe(
+      "timeoutMs 99 is outside the executor's bounds [100, 30000]",
+    );
     expect(boundsViolation(command({ type: 'query_timeout.revert' }), { timeoutMs: [1, 1] })).toBeUndefined();
   });
 
   it('reject exactly the values outside [min, max]', () => {
     const base = command();
     fc.assert(
-      fc.property(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 1e6 }), (value, min, width) => {
-        const cmd = { ...base, params: { ...base.params, timeoutMs: value } };
-        const violation = boundsViolation(cmd, { timeoutMs: [min, min + width] });
-        expect(violation !== undefined).toBe(value < min || value > min + width);
-      }),
+      fc.property(
+        fc.integer({ min: -1e6, max: 1e6 }),
+        fc.integer({ min: -1e6, max: 1e6 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        (value, min, width) => {
+          const cmd = { ...base, params: { ...base.params, timeoutMs: value } };
+          const violation = boundsViolation(cmd, { timeoutMs: [min, min + width] });
+          expect(violation !== undefined).toBe(value < min || value > min + width);
+        },
+      ),
     );
   });
 });

@@ -54,8 +54,19 @@ describe('executor core', () => {
     const cmd = command();
     const r = await h.core.handle({ key: cmd.target, command: cmd }, { topic: 'actions', partition: 2, offset: '8' });
     expect(h.applied).toEqual([cmd]);
-    expect(r).toMatchObject({ commandId: cmd.id, executor: 'qt', status: 'applied', mode: 'enforce', leaseExpiresAt: cmd.expiresAt, previous: { timeoutMs: '30000' } });
-    expect(h.ledger.entries.map((e) => (e.kind === 'command' ? e.state : 'lease'))).toEqual(['applying', 'done', 'lease']);
+    expect(r).toMatchObject({
+      commandId: cmd.id,
+      executor: 'qt',
+      status: 'applied',
+      mode: 'enforce',
+      leaseExpiresAt: cmd.expiresAt,
+      previous: { timeoutMs: '30000' },
+    });
+    expect(h.ledger.entries.map((e) => (e.kind === 'command' ? e.state : 'lease'))).toEqual([
+      'applying',
+      'done',
+      'lease',
+    ]);
     expect(h.ledger.offsets.get('actions:2')).toBe('8');
     expect(h.core.leases()).toHaveLength(1);
   });
@@ -71,15 +82,20 @@ describe('executor core', () => {
     expect(h.ledger.results.map((r) => r.status)).toEqual(['applied', 'rejected', 'expired', 'shadowed', 'duplicate']);
     expect(h.core.counts()).toMatchObject({ applied: 1, rejected: 1, expired: 1, shadowed: 1, duplicate: 1 });
     // The forged command never reaches the seen-set: its (copied) id cannot be poisoned.
-    expect(h.ledger.entries.filter((e) => e.kind === 'command' && e.commandId === forged.id && e.status === 'rejected')).toHaveLength(0);
+    expect(
+      h.ledger.entries.filter((e) => e.kind === 'command' && e.commandId === forged.id && e.status === 'rejected'),
+    ).toHaveLength(0);
   });
 
-  it('reports a record that is not a command as rejected, and skips other executors\' types without writing', async () => {
+  it("reports a record that is not a command as rejected, and skips other executors' types without writing", async () => {
     const h = await harness();
     const r = await h.core.handle({ key: 'w9', command: null, error: 'INVALID_JSON: nope' }, at());
     expect(r).toMatchObject({ status: 'rejected', target: 'w9', commandId: '', mode: null });
     const before = h.ledger.results.length;
-    const skipped = await h.core.handle({ key: 't', command: command({ type: 'quota.set', params: { quotaBytesPerSec: 1 } }) }, { topic: 'actions', partition: 1, offset: '41' });
+    const skipped = await h.core.handle(
+      { key: 't', command: command({ type: 'quota.set', params: { quotaBytesPerSec: 1 } }) },
+      { topic: 'actions', partition: 1, offset: '41' },
+    );
     expect(skipped).toBeNull();
     expect(h.ledger.results).toHaveLength(before);
     expect(h.ledger.offsets.get('actions:1')).toBeUndefined();
@@ -138,7 +154,9 @@ describe('executor core', () => {
     await h.core.handle({ key: renewal.target, command: renewal }, at());
     h.clock.set(a.expiresAt);
     const lapsed = await h.core.checkLeases();
-    expect(lapsed).toMatchObject([{ commandId: a.id, target: 'w1', status: 'reverted', detail: 'lease lapsed', leaseExpiresAt: null }]);
+    expect(lapsed).toMatchObject([
+      { commandId: a.id, target: 'w1', status: 'reverted', detail: 'lease lapsed', leaseExpiresAt: null },
+    ]);
     expect(h.reverted).toMatchObject([{ target: 'w1', family: 'query_timeout', cause: 'lease-lapsed', command: a }]);
     expect(h.core.leases().map((l) => l.target)).toEqual(['w2']);
     expect(h.ledger.entries.at(-1)).toEqual({ kind: 'lease', target: 'w1', family: 'query_timeout', lease: null });
@@ -161,12 +179,18 @@ describe('executor core', () => {
   it('reports apply errors and timeouts as failed, and keeps an uncertain lease so they are reverted', async () => {
     const failing = await harness({ apply: () => Promise.reject(new Error('HTTP 500 from worker-1')) });
     const c = command();
-    expect(await failing.core.handle({ key: c.target, command: c }, at())).toMatchObject({ status: 'failed', detail: 'HTTP 500 from worker-1' });
+    expect(await failing.core.handle({ key: c.target, command: c }, at())).toMatchObject({
+      status: 'failed',
+      detail: 'HTTP 500 from worker-1',
+    });
     expect(failing.core.leases()).toMatchObject([{ uncertain: true }]);
 
     const slow = await harness({ apply: () => new Promise(() => undefined), applyTimeoutMs: 20 });
     const d = command();
-    expect(await slow.core.handle({ key: d.target, command: d }, at())).toMatchObject({ status: 'failed', detail: expect.stringMatching(/timed out after 20 ms/) as string });
+    expect(await slow.core.handle({ key: d.target, command: d }, at())).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/timed out after 20 ms/) as string,
+    });
   });
 
   it('retries a failed lapse revert with backoff, counting attempts', async () => {

@@ -31,7 +31,11 @@ describe('executor options', () => {
       transactionalId: 'homeostat-executor-qt.tx',
       stateTopic: 'homeostat.executor.qt.state',
     });
-    expect(resolveNames({ name: 'qt', groupId: 'g', stateTopic: 's' })).toEqual({ groupId: 'g', transactionalId: 'g.tx', stateTopic: 's' });
+    expect(resolveNames({ name: 'qt', groupId: 'g', stateTopic: 's' })).toEqual({
+      groupId: 'g',
+      transactionalId: 'g.tx',
+      stateTopic: 's',
+    });
   });
 
   it('accept a complete configuration', () => {

@@ -1,8 +1,17 @@
 import { createRetrier, DEFAULT_RETRY_POLICY } from '../../../src/client';
 import { createDemoWorker, type DemoWorker } from '../../../src/executor/demo-worker';
-import { admitQuery, initialWorkerModel, workerGauges, type QueryOutcome } from '../../../src/executor/demo-worker-model';
+import {
+  admitQuery,
+  initialWorkerModel,
+  workerGauges,
+  type QueryOutcome,
+} from '../../../src/executor/demo-worker-model';
 import { runReferenceExecutor } from '../../../src/executor/reference';
-import { applyClientConfig, clientConfigRecord, parseClientConfigRecord } from '../../../src/executor/reference/client-config';
+import {
+  applyClientConfig,
+  clientConfigRecord,
+  parseClientConfigRecord,
+} from '../../../src/executor/reference/client-config';
 import { kafkaQuotaHandlers } from '../../../src/executor/reference/kafka-quota';
 import { platformaticAdminOptions } from '../../../src/executor/reference/quota-admin';
 import { fakeQuotaAdmin } from '../../helpers/quota-admin';
@@ -15,7 +24,13 @@ import { silentLogger } from '../../../src/ops/logger';
 import { T0, command } from './fixtures';
 
 const ctx = (): ApplyContext => ({ signal: new AbortController().signal, logger: silentLogger() });
-const revertOf = (cmd: Command): RevertRequest => ({ target: cmd.target, family: 'query_timeout', cause: 'command', command: cmd, lease: null });
+const revertOf = (cmd: Command): RevertRequest => ({
+  target: cmd.target,
+  family: 'query_timeout',
+  cause: 'command',
+  command: cmd,
+  lease: null,
+});
 const kafka = kafkaSchema.parse({});
 
 describe('query-timeout executor', () => {
@@ -37,7 +52,9 @@ describe('query-timeout executor', () => {
     const set = command({ params: { timeoutMs: 750 } });
     expect(await h.apply(set, ctx())).toMatchObject({ previous: { timeoutMs: '30000' } });
     expect(worker.stats().timeoutMs).toBe(750);
-    expect(await h.revert(revertOf(command({ type: 'query_timeout.revert' })), ctx())).toMatchObject({ previous: { timeoutMs: '750' } });
+    expect(await h.revert(revertOf(command({ type: 'query_timeout.revert' })), ctx())).toMatchObject({
+      previous: { timeoutMs: '750' },
+    });
     expect(worker.stats().timeoutMs).toBe(30_000);
   });
 
@@ -47,9 +64,15 @@ describe('query-timeout executor', () => {
     const fake: typeof fetch = (input) => {
       calls.push(input instanceof Request ? input.url : input.toString());
       const status = answers.shift() ?? 200;
-      return Promise.resolve(new Response(status === 200 ? '{"timeoutMs":5,"previousTimeoutMs":9}' : 'busy', { status }));
+      return Promise.resolve(
+        new Response(status === 200 ? '{"timeoutMs":5,"previousTimeoutMs":9}' : 'busy', { status }),
+      );
     };
-    const h = queryTimeoutHandlers({ fetch: fake, retry: { baseMs: 1, capMs: 2 }, urls: { 'worker-1': 'http://w1:8080/admin/timeout' } });
+    const h = queryTimeoutHandlers({
+      fetch: fake,
+      retry: { baseMs: 1, capMs: 2 },
+      urls: { 'worker-1': 'http://w1:8080/admin/timeout' },
+    });
     expect(await h.apply(command({ params: { timeoutMs: 5 } }), ctx())).toMatchObject({ previous: { timeoutMs: '9' } });
     expect(calls).toHaveLength(3);
 
@@ -58,7 +81,13 @@ describe('query-timeout executor', () => {
       return Promise.resolve(new Response('no', { status: 400 }));
     };
     calls.length = 0;
-    await expect(queryTimeoutHandlers({ fetch: bad, retry: { baseMs: 1, capMs: 2 }, urls: { 'worker-1': 'http://w1:8080/admin/timeout' } }).apply(command(), ctx())).rejects.toThrow(/HTTP 400/);
+    await expect(
+      queryTimeoutHandlers({
+        fetch: bad,
+        retry: { baseMs: 1, capMs: 2 },
+        urls: { 'worker-1': 'http://w1:8080/admin/timeout' },
+      }).apply(command(), ctx()),
+    ).rejects.toThrow(/HTTP 400/);
     expect(calls).toHaveLength(1);
   });
 
@@ -66,7 +95,9 @@ describe('query-timeout executor', () => {
     const h = queryTimeoutHandlers({ urls: { 'worker-1': 'http://w1:8080/admin/timeout' } });
     expect(h.validate?.(command({ params: { timeoutMs: 100 } }))).toBeUndefined();
     expect(h.validate?.(command({ params: { extra: {} } }))).toMatch(/without timeoutMs/);
-    expect(h.validate?.({ ...command(), params: { ...command().params, timeoutMs: -1 } })).toMatch(/not a positive integer/);
+    expect(h.validate?.({ ...command(), params: { ...command().params, timeoutMs: -1 } })).toMatch(
+      /not a positive integer/,
+    );
     expect(h.validate?.(command({ type: 'query_timeout.revert' }))).toBeUndefined();
   });
 });
@@ -96,7 +127,10 @@ describe('demo worker', () => {
     expect(state.nextFreeAt).toBe(55);
     expect(outcomes.slice(5).every((o) => o.status === 'timeout' && o.respondAfterMs === 55)).toBe(true);
     // Once the timeout is back to normal, the next query only waits for the cut-off one.
-    expect(admitQuery(state, { now: 0, cost: 1, timeoutMs: 1_000, capacityPerSec: 100 }).outcome).toEqual({ status: 'ok', respondAfterMs: 65 });
+    expect(admitQuery(state, { now: 0, cost: 1, timeoutMs: 1_000, capacityPerSec: 100 }).outcome).toEqual({
+      status: 'ok',
+      respondAfterMs: 65,
+    });
   });
 
   it('serves queries and its admin endpoint over HTTP', async () => {
@@ -108,8 +142,13 @@ describe('demo worker', () => {
       expect(((await ok.json()) as { latencyMs: number }).latencyMs).toBeGreaterThan(0);
       const shed = await fetch(`${worker.url()}/query?cost=100`);
       expect(shed.status).toBe(504);
-      expect(await (await fetch(`${worker.url()}/admin/timeout`)).json()).toEqual({ timeoutMs: 5, defaultTimeoutMs: 5 });
-      expect((await fetch(`${worker.url()}/admin/timeout`, { method: 'PUT', body: '{"timeoutMs": 0}' })).status).toBe(400);
+      expect(await (await fetch(`${worker.url()}/admin/timeout`)).json()).toEqual({
+        timeoutMs: 5,
+        defaultTimeoutMs: 5,
+      });
+      expect((await fetch(`${worker.url()}/admin/timeout`, { method: 'PUT', body: '{"timeoutMs": 0}' })).status).toBe(
+        400,
+      );
       expect((await fetch(`${worker.url()}/query?cost=-1`)).status).toBe(400);
       expect(worker.stats()).toMatchObject({ served: 1, timedOut: 1, timeoutMs: 5 });
     } finally {
@@ -119,7 +158,8 @@ describe('demo worker', () => {
 });
 
 describe('kafka-quota executor', () => {
-  const quota = (target: string, rate: number) => command({ type: 'quota.set', target, params: { quotaBytesPerSec: rate } });
+  const quota = (target: string, rate: number) =>
+    command({ type: 'quota.set', target, params: { quotaBytesPerSec: rate } });
 
   it('sets producer (and optionally consumer) byte rates on the mapped entity and removes them on revert', async () => {
     const admin = fakeQuotaAdmin();
@@ -128,7 +168,10 @@ describe('kafka-quota executor', () => {
     expect(await h.apply(quota('tenant-a', 1e6), ctx())).toMatchObject({ previous: {} });
     expect(admin.quotas.get('client-id:client-a')).toEqual({ producer_byte_rate: 1e6, consumer_byte_rate: 1e6 });
     expect(await h.apply(quota('tenant-a', 2e6), ctx())).toMatchObject({ previous: { producer_byte_rate: '1000000' } });
-    await h.revert({ target: 'tenant-a', family: 'quota', cause: 'lease-lapsed', command: quota('tenant-a', 2e6), lease: null }, ctx());
+    await h.revert(
+      { target: 'tenant-a', family: 'quota', cause: 'lease-lapsed', command: quota('tenant-a', 2e6), lease: null },
+      ctx(),
+    );
     expect(admin.quotas.get('client-id:client-a')).toEqual({});
     expect(h.validate?.(quota('tenant-b', 5000))).toMatch(/has no entity mapping/);
   });
@@ -136,16 +179,28 @@ describe('kafka-quota executor', () => {
   it('rejects a quota.set without a positive byte rate', () => {
     const h = kafkaQuotaHandlers(kafka, { admin: fakeQuotaAdmin(), targetIsEntity: true });
     expect(h.validate?.(quota('t', 1024))).toBeUndefined();
-    expect(h.validate?.(command({ type: 'quota.set', params: { quotaRequestsPerSec: 5 } }))).toMatch(/without quotaBytesPerSec/);
-    expect(h.validate?.({ ...quota('t', 1), params: { ...quota('t', 1).params, quotaBytesPerSec: 0 } })).toMatch(/outside \[1024, /);
+    expect(h.validate?.(command({ type: 'quota.set', params: { quotaRequestsPerSec: 5 } }))).toMatch(
+      /without quotaBytesPerSec/,
+    );
+    expect(h.validate?.({ ...quota('t', 1), params: { ...quota('t', 1).params, quotaBytesPerSec: 0 } })).toMatch(
+      /outside \[1024, /,
+    );
   });
 
   it('connects the quota admin with the same TLS and SASL settings as kafkajs', () => {
     process.env.EXECUTOR_TEST_PASSWORD = 's3cret';
     const opts = platformaticAdminOptions(
-      kafkaSchema.parse({ brokers: ['k:9093'], ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'u', passwordEnv: 'EXECUTOR_TEST_PASSWORD' } }),
+      kafkaSchema.parse({
+        brokers: ['k:9093'],
+        ssl: true,
+        sasl: { mechanism: 'scram-sha-512', username: 'u', passwordEnv: 'EXECUTOR_TEST_PASSWORD' },
+      }),
     );
-    expect(opts).toMatchObject({ bootstrapBrokers: ['k:9093'], tls: {}, sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', password: 's3cret' } });
+    expect(opts).toMatchObject({
+      bootstrapBrokers: ['k:9093'],
+      tls: {},
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', password: 's3cret' },
+    });
     expect(platformaticAdminOptions(kafka).tls).toBeUndefined();
     delete process.env.EXECUTOR_TEST_PASSWORD;
   });
@@ -167,7 +222,9 @@ describe('retry-policy executor and client config', () => {
       expiresAt: set.expiresAt,
       issuedAt: set.issuedAt,
     });
-    expect(parseClientConfigRecord(Buffer.from(JSON.stringify(clientConfigRecord(set))))).toEqual(clientConfigRecord(set));
+    expect(parseClientConfigRecord(Buffer.from(JSON.stringify(clientConfigRecord(set))))).toEqual(
+      clientConfigRecord(set),
+    );
     expect(() => parseClientConfigRecord(Buffer.from('{"v":2}'))).toThrow(/needs v: 1/);
   });
 
@@ -188,14 +245,21 @@ describe('retry-policy executor and client config', () => {
     const h = retryPolicyHandlers(kafka);
     expect(h.validate?.(set)).toBeUndefined();
     expect(h.validate?.(command({ type: 'retry_policy.set', params: {} }))).toMatch(/changes no retry parameter/);
-    expect(h.validate?.(command({ type: 'retry_policy.set', params: { retryMaxAttempts: 0 } }))).toMatch(/maxAttempts is 0/);
+    expect(h.validate?.(command({ type: 'retry_policy.set', params: { retryMaxAttempts: 0 } }))).toMatch(
+      /maxAttempts is 0/,
+    );
   });
 });
 
 describe('runReferenceExecutor', () => {
   it('names the reference executors when given an unknown one', async () => {
-    await expect(runReferenceExecutor('nope', { kafka, topics: { actions: 'a', actionResults: 'r' }, keyring: {}, maxClockSkewMs: 0 })).rejects.toThrow(
-      /unknown executor "nope"; choose one of query-timeout, retry-policy, kafka-quota/,
-    );
+    await expect(
+      runReferenceExecutor('nope', {
+        kafka,
+        topics: { actions: 'a', actionResults: 'r' },
+        keyring: {},
+        maxClockSkewMs: 0,
+      }),
+    ).rejects.toThrow(/unknown executor "nope"; choose one of query-timeout, retry-policy, kafka-quota/);
   });
 });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { createSeenSet } from '../../../src/executor/dedup';
 import { parseStateMessage, stateMessage } from '../../../src/executor/kafka-ledger';
-import { dropLease, getLease, lapsedLeases, leaseFor, putLease, type ExecutorLeaseTable } from '../../../src/executor/lease-table';
+import {
+  dropLease,
+  getLease,
+  lapsedLeases,
+  leaseFor,
+  putLease,
+  type ExecutorLeaseTable,
+} from '../../../src/executor/lease-table';
 import { restoreState } from '../../../src/executor/restore';
 import type { StateEntry } from '../../../src/executor/types';
 import { T0, command } from './fixtures';
@@ -38,15 +45,22 @@ describe('executor lease table', () => {
 
   it('lists exactly the lapsed leases, earliest first', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 20 }), fc.integer({ min: 0, max: 100 }), (expiries, now) => {
-        let t: ExecutorLeaseTable = {};
-        expiries.forEach((e, i) => {
-          t = putLease(t, { ...leaseFor(command({ target: `w${i}` }), false), expiresAt: e });
-        });
-        const lapsed = lapsedLeases(t, now);
-        expect(lapsed.map((l) => l.target).sort()).toEqual(expiries.flatMap((e, i) => (e <= now ? [`w${i}`] : [])).sort());
-        for (let i = 1; i < lapsed.length; i++) expect(lapsed[i - 1].expiresAt).toBeLessThanOrEqual(lapsed[i].expiresAt);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 20 }),
+        fc.integer({ min: 0, max: 100 }),
+        (expiries, now) => {
+          let t: ExecutorLeaseTable = {};
+          expiries.forEach((e, i) => {
+            t = putLease(t, { ...leaseFor(command({ target: `w${i}` }), false), expiresAt: e });
+          });
+          const lapsed = lapsedLeases(t, now);
+          expect(lapsed.map((l) => l.target).sort()).toEqual(
+            expiries.flatMap((e, i) => (e <= now ? [`w${i}`] : [])).sort(),
+          );
+          for (let i = 1; i < lapsed.length; i++)
+            expect(lapsed[i - 1].expiresAt).toBeLessThanOrEqual(lapsed[i].expiresAt);
+        },
+      ),
     );
   });
 });
@@ -60,7 +74,14 @@ describe('restoring state', () => {
       { kind: 'command', commandId: set.id, state: 'applying', status: null, expiresAt: set.expiresAt, command: set },
       { kind: 'command', commandId: set.id, state: 'done', status: 'applied', expiresAt: set.expiresAt, command: null },
       { kind: 'lease', target: 'w1', family: 'query_timeout', lease: leaseFor(set, false) },
-      { kind: 'command', commandId: interrupted.id, state: 'applying', status: null, expiresAt: interrupted.expiresAt, command: interrupted },
+      {
+        kind: 'command',
+        commandId: interrupted.id,
+        state: 'applying',
+        status: null,
+        expiresAt: interrupted.expiresAt,
+        command: interrupted,
+      },
     ];
     const r = restoreState(entries);
     expect(r.seen.get(set.id)?.state).toBe('done');
@@ -74,7 +95,14 @@ describe('restoring state', () => {
     const revert = command({ target: 'w1', type: 'query_timeout.revert' });
     const r = restoreState([
       { kind: 'lease', target: 'w1', family: 'query_timeout', lease: leaseFor(set, false) },
-      { kind: 'command', commandId: revert.id, state: 'applying', status: null, expiresAt: revert.expiresAt, command: revert },
+      {
+        kind: 'command',
+        commandId: revert.id,
+        state: 'applying',
+        status: null,
+        expiresAt: revert.expiresAt,
+        command: revert,
+      },
     ]);
     // The revert may not have happened: the old lease stays, and is reverted again when it lapses.
     expect(getLease(r.leases, 'w1', 'query_timeout')?.command.id).toBe(set.id);

@@ -78,7 +78,10 @@ describe('individual guardrails', () => {
     expect(blastRadiusLimit(5, 0.1, 1)).toBe(1);
     expect(blastRadius.check(empty(), cand(), ctx({ knownTargets: 100, targetsUnderAction: 10 })).ok).toBe(false);
     expect(blastRadius.check(empty(), cand(), ctx({ knownTargets: 100, targetsUnderAction: 9 })).ok).toBe(true);
-    expect(blastRadius.check(empty(), cand(), ctx({ knownTargets: 100, targetsUnderAction: 10, targetUnderAction: true })).ok).toBe(true);
+    expect(
+      blastRadius.check(empty(), cand(), ctx({ knownTargets: 100, targetsUnderAction: 10, targetUnderAction: true }))
+        .ok,
+    ).toBe(true);
   });
 
   it('the lease cap counts only new leases', () => {
@@ -91,11 +94,17 @@ describe('individual guardrails', () => {
     const r = bounds.check(empty(), cand({ params: completeParams({ timeoutMs: 1, quotaBytesPerSec: 10 }) }), ctx());
     expect(r.ok && r.candidate?.params.timeoutMs).toBe(10);
     expect(r.ok && r.candidate?.params.quotaBytesPerSec).toBe(1024);
-    expect(r.ok && r.note).toMatch(/timeoutMs clamped 1 → 10 by bounds \[10, 600000\]; quotaBytesPerSec clamped 10 → 1024/);
+    expect(r.ok && r.note).toMatch(
+      /timeoutMs clamped 1 → 10 by bounds \[10, 600000\]; quotaBytesPerSec clamped 10 → 1024/,
+    );
     const blocking = resolvePolicyGuardrails(defaultGuardrails(), { bounds: { onViolation: 'block' } }, 'p');
-    expect(bounds.check(empty(), cand({ params: completeParams({ timeoutMs: 1 }) }), ctx({ config: blocking })).ok).toBe(false);
+    expect(
+      bounds.check(empty(), cand({ params: completeParams({ timeoutMs: 1 }) }), ctx({ config: blocking })).ok,
+    ).toBe(false);
     expect(bounds.check(empty(), cand({ params: completeParams({ timeoutMs: NaN }) }), ctx()).ok).toBe(false);
-    expect(bounds.check(empty(), cand({ params: completeParams({ retryMaxAttempts: 3 }) }), ctx())).toEqual({ ok: true });
+    expect(bounds.check(empty(), cand({ params: completeParams({ retryMaxAttempts: 3 }) }), ctx())).toEqual({
+      ok: true,
+    });
   });
 
   it('the circuit breaker escalates once after K sets without recovery, then blocks; a recovery resets it', () => {
@@ -137,9 +146,16 @@ describe('the chain', () => {
     ];
     for (const [rec, name] of cases) {
       const s = { ...empty(), control: applyControl(initialControlState(), rec) };
-      for (const a of actions) expect(runChain(DEFAULT_CHAIN, s, cand({ action: a }), ctx()).verdict).toMatchObject({ ok: false, guardrail: name });
+      for (const a of actions)
+        expect(runChain(DEFAULT_CHAIN, s, cand({ action: a }), ctx()).verdict).toMatchObject({
+          ok: false,
+          guardrail: name,
+        });
     }
-    const other = { ...empty(), control: applyControl(initialControlState(), control({ kind: 'exclude', policy: 'q', target: 't' })) };
+    const other = {
+      ...empty(),
+      control: applyControl(initialControlState(), control({ kind: 'exclude', policy: 'q', target: 't' })),
+    };
     expect(runChain(DEFAULT_CHAIN, other, cand(), ctx()).verdict.ok).toBe(true);
   });
 
@@ -158,7 +174,12 @@ describe('the chain', () => {
             breakers: { 'p\u001ft': { actions: 99, tripped } },
             buckets: { p: { tokens: 0, at: 100 * W }, '*': { tokens: 0, at: 100 * W } },
           };
-          const r = runChain(DEFAULT_CHAIN, s, cand({ action, streak, params: completeParams({ timeoutMs: 1000 }) }), ctx({ targetsUnderAction: under, policyLeases: leasesN, totalLeases: 1e6 }));
+          const r = runChain(
+            DEFAULT_CHAIN,
+            s,
+            cand({ action, streak, params: completeParams({ timeoutMs: 1000 }) }),
+            ctx({ targetsUnderAction: under, policyLeases: leasesN, totalLeases: 1e6 }),
+          );
           expect(r.verdict.ok).toBe(true);
         },
       ),

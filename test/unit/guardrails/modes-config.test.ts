@@ -1,4 +1,11 @@
-import { canaryGroup, commandMode, decisionKind, defaultGuardrails, parseGuardrails, resolvePolicyGuardrails } from '../../../src/guardrails';
+import {
+  canaryGroup,
+  commandMode,
+  decisionKind,
+  defaultGuardrails,
+  parseGuardrails,
+  resolvePolicyGuardrails,
+} from '../../../src/guardrails';
 import { ConfigError } from '../../../src/errors';
 
 describe('canary selection', () => {
@@ -11,7 +18,8 @@ describe('canary selection', () => {
     }
     expect(targets.map((t) => canaryGroup('at', t, 0.1))).toEqual(targets.map((t) => canaryGroup('at', t, 0.1)));
     // a larger fraction only adds targets (nested groups: widening a canary never swaps members)
-    for (const t of targets.slice(0, 2000)) if (canaryGroup('at', t, 0.1) === 'canary') expect(canaryGroup('at', t, 0.3)).toBe('canary');
+    for (const t of targets.slice(0, 2000))
+      if (canaryGroup('at', t, 0.1) === 'canary') expect(canaryGroup('at', t, 0.3)).toBe('canary');
     // independent between policies
     const a = targets.filter((t) => canaryGroup('a', t, 0.5) === 'canary');
     const both = a.filter((t) => canaryGroup('b', t, 0.5) === 'canary').length;
@@ -50,7 +58,9 @@ describe('guardrails config', () => {
       const issues = (err as ConfigError).issues;
       expect(issues).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^guardrails\.bounds\.timeoutMs: got \{"min":500,"max":100\}: min \(500\) is above max \(100\); swap them/),
+          expect.stringMatching(
+            /^guardrails\.bounds\.timeoutMs: got \{"min":500,"max":100\}: min \(500\) is above max \(100\); swap them/,
+          ),
           expect.stringMatching(/^guardrails\.blastRadius\.fraction: got 0:/),
           expect.stringMatching(/^guardrails: unknown key\(s\) 'extra'/),
         ]),

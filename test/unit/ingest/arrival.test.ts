@@ -15,7 +15,9 @@ describe('the samples of a record against its Kafka timestamp', () => {
 
   it('refuses each sample too far ahead, with its reason, and keeps the others in order', () => {
     const refused: [number, string][] = [];
-    const kept = acceptSamples([at(1_000), at(9_000), at(2_500), at(8_000)], 2_000, limits, undefined, (t, e) => refused.push([t.ts, e.code]));
+    const kept = acceptSamples([at(1_000), at(9_000), at(2_500), at(8_000)], 2_000, limits, undefined, (t, e) =>
+      refused.push([t.ts, e.code]),
+    );
     expect(kept.map((t) => t.ts)).toEqual([1_000, 2_500]);
     expect(refused).toEqual([
       [9_000, 'TS_OUT_OF_RANGE'],

@@ -5,7 +5,18 @@ import type { ExpHistogramPoint, HistogramPoint } from '../../../src/ingest/otlp
 const T0 = 1_714_564_800_000;
 
 function hist(startMs: number, timeMs: number, counts: number[], sum?: number): HistogramPoint {
-  return { attributes: [], startMs, timeMs, flags: 0, count: counts.reduce((a, b) => a + b, 0), sum, bucketCounts: counts, explicitBounds: counts.slice(1).map((_, i) => (i + 1) * 10), min: 1, max: 99 };
+  return {
+    attributes: [],
+    startMs,
+    timeMs,
+    flags: 0,
+    count: counts.reduce((a, b) => a + b, 0),
+    sum,
+    bucketCounts: counts,
+    explicitBounds: counts.slice(1).map((_, i) => (i + 1) * 10),
+    min: 1,
+    max: 99,
+  };
 }
 
 describe('cumulative → delta', () => {
@@ -45,16 +56,45 @@ describe('cumulative → delta', () => {
     const t = createCumulativeTracker({ freshStreamMs: 120_000, maxStreams: 10 });
     t.histogram('h', hist(T0, T0 + 10_000, [1, 2, 3], 60));
     const r = t.histogram('h', hist(T0, T0 + 20_000, [1, 5, 4], 100));
-    expect('emit' in r && r.emit).toMatchObject({ count: 4, bucketCounts: [0, 3, 1], sum: 40, min: undefined, max: undefined, startMs: T0 + 10_000 });
+    expect('emit' in r && r.emit).toMatchObject({
+      count: 4,
+      bucketCounts: [0, 3, 1],
+      sum: 40,
+      min: undefined,
+      max: undefined,
+      startMs: T0 + 10_000,
+    });
     // A changed layout is a reset: the point is emitted whole.
     const changed = hist(T0, T0 + 30_000, [2, 2, 6, 1]);
     expect(t.histogram('h', changed)).toEqual({ emit: changed });
   });
 
   it('differences exponential histograms across a scale change (downscaling the older point)', () => {
-    const prev: ExpHistogramPoint = { attributes: [], startMs: T0, timeMs: T0 + 1, flags: 0, count: 4, sum: 10, scale: 2, zeroCount: 1, zeroThreshold: 0, positive: { offset: 4, counts: [1, 1, 1] }, negative: { offset: 0, counts: [] }, min: undefined, max: undefined };
+    const prev: ExpHistogramPoint = {
+      attributes: [],
+      startMs: T0,
+      timeMs: T0 + 1,
+      flags: 0,
+      count: 4,
+      sum: 10,
+      scale: 2,
+      zeroCount: 1,
+      zeroThreshold: 0,
+      positive: { offset: 4, counts: [1, 1, 1] },
+      negative: { offset: 0, counts: [] },
+      min: undefined,
+      max: undefined,
+    };
     // At scale 1, indexes 4,5 → 2 and 6 → 3. cur adds one observation in index 3 and one zero.
-    const cur: ExpHistogramPoint = { ...prev, timeMs: T0 + 2, count: 6, sum: 15, scale: 1, zeroCount: 2, positive: { offset: 2, counts: [2, 2] } };
+    const cur: ExpHistogramPoint = {
+      ...prev,
+      timeMs: T0 + 2,
+      count: 6,
+      sum: 15,
+      scale: 1,
+      zeroCount: 2,
+      positive: { offset: 2, counts: [2, 2] },
+    };
     const d = diffExponential(prev, cur)!;
     expect(d.scale).toBe(1);
     expect(d.zeroCount).toBe(1);

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { createInMemoryResolver, createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema } from '../../../src/codec';
+import {
+  createInMemoryResolver,
+  createTelemetryAvroEncoder,
+  encodeTelemetryJson,
+  registerSchema,
+} from '../../../src/codec';
 import { ConfigError, InputError } from '../../../src/errors';
 import { createIngestDecoder, type IngestDecoder, type IngestResult } from '../../../src/ingest';
 import type { Telemetry } from '../../../src/model/telemetry';
@@ -7,11 +12,18 @@ import { thrownBy } from '../../helpers/thrown';
 import { TELEGRAF } from './influx-fixtures';
 import { AggregationType, createOtelHarness, toJson, toProto } from './otel-fixtures';
 
-const sample: Telemetry = { ts: 1_714_564_800_000, source: 'worker-1', metric: 'query.latency_ms', value: 12.5, tags: { service: 'search' } };
+const sample: Telemetry = {
+  ts: 1_714_564_800_000,
+  source: 'worker-1',
+  metric: 'query.latency_ms',
+  value: 12.5,
+  tags: { service: 'search' },
+};
 
 function check(r: IngestResult): void {
   if (r.status === 'invalid') expect(r.error).toBeInstanceOf(InputError);
-  else if (r.status === 'ok') for (const t of r.values) expect(Number.isFinite(t.value) && Number.isInteger(t.ts)).toBe(true);
+  else if (r.status === 'ok')
+    for (const t of r.values) expect(Number.isFinite(t.value) && Number.isInteger(t.ts)).toBe(true);
   else expect(r.status).toBe('schema-miss');
 }
 
@@ -29,7 +41,10 @@ describe('createIngestDecoder: format detection', () => {
   let otlpJson: Buffer;
 
   beforeAll(async () => {
-    const h = createOtelHarness({ temporality: 'delta', histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } });
+    const h = createOtelHarness({
+      temporality: 'delta',
+      histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } },
+    });
     h.meter.createCounter('requests').add(3, { tenant: 'acme' });
     const hist = h.meter.createHistogram('query.latency_ms');
     for (let i = 1; i <= 50; i++) hist.record(i * 1.7);
@@ -43,7 +58,12 @@ describe('createIngestDecoder: format detection', () => {
     const resolver = createInMemoryResolver();
     const id = await registerSchema(resolver, 'telemetry', 'homeostat.telemetry-value');
     const d = createIngestDecoder({ resolver });
-    expect(d.decodeSync(encodeTelemetryJson(sample))).toEqual({ status: 'ok', values: [sample], format: 'json', skipped: 0 });
+    expect(d.decodeSync(encodeTelemetryJson(sample))).toEqual({
+      status: 'ok',
+      values: [sample],
+      format: 'json',
+      skipped: 0,
+    });
     const avro = createTelemetryAvroEncoder(id).encode(sample);
     expect(d.decodeSync(avro)).toEqual({ status: 'schema-miss', schemaId: id });
     expect(await d.decode(avro)).toEqual({ values: [sample], format: 'avro', skipped: 0 });
@@ -53,12 +73,17 @@ describe('createIngestDecoder: format detection', () => {
     const d = createIngestDecoder();
     const proto = d.decodeSync(otlpProto);
     const json = d.decodeSync(otlpJson);
-    const lines = d.decodeSync(Buffer.from(`\n${TELEGRAF.multipleTags.replace(" 0\n", " 1519194109000000042\n")}`));
+    const lines = d.decodeSync(Buffer.from(`\n${TELEGRAF.multipleTags.replace(' 0\n', ' 1519194109000000042\n')}`));
     expect(proto.status === 'ok' && proto.format).toBe('otlp_proto');
     expect(json.status === 'ok' && json.format).toBe('otlp_json');
     expect(lines.status === 'ok' && lines.format).toBe('influx');
     expect(proto.status === 'ok' && proto.values.length).toBe(53); // 1 counter + 50 histogram samples + count + sum
-    expect(d.stats()).toMatchObject({ records: 3, samples: 53 + 53 + 1, invalid: 0, byFormat: { otlp_proto: 1, otlp_json: 1, influx: 1 } });
+    expect(d.stats()).toMatchObject({
+      records: 3,
+      samples: 53 + 53 + 1,
+      invalid: 0,
+      byFormat: { otlp_proto: 1, otlp_json: 1, influx: 1 },
+    });
   });
 
   it('finds OTLP JSON whose first key is not resourceMetrics', () => {
@@ -88,9 +113,17 @@ describe('createIngestDecoder: format detection', () => {
   });
 
   it('checks its options at construction', () => {
-    expect(() => createIngestDecoder({ format: 'csv' as 'auto', maxSamplesPerRecord: 0, otlp: { maxSamplesPerPoint: 4 } })).toThrow(ConfigError);
+    expect(() =>
+      createIngestDecoder({ format: 'csv' as 'auto', maxSamplesPerRecord: 0, otlp: { maxSamplesPerPoint: 4 } }),
+    ).toThrow(ConfigError);
     // Every bad key is reported at once, not only the first.
-    const thrown = thrownBy(() => createIngestDecoder({ format: 'csv' as 'auto', otlp: { maxSamplesPerPoint: 4 }, influx: { precision: 'm' as 's' } }));
+    const thrown = thrownBy(() =>
+      createIngestDecoder({
+        format: 'csv' as 'auto',
+        otlp: { maxSamplesPerPoint: 4 },
+        influx: { precision: 'm' as 's' },
+      }),
+    );
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).issues).toHaveLength(3);
   });
@@ -101,7 +134,10 @@ describe('createIngestDecoder: fuzzing (never anything but an InputError)', () =
   const d = createIngestDecoder({ influx: { defaultSource: 'x' } });
 
   beforeAll(async () => {
-    const h = createOtelHarness({ temporality: 'cumulative', histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 40 } } });
+    const h = createOtelHarness({
+      temporality: 'cumulative',
+      histogram: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 40 } },
+    });
     h.meter.createCounter('requests').add(3, { tenant: 'acme', 'a.b': 'c' });
     h.meter.createUpDownCounter('inflight').add(-2);
     const e = h.meter.createHistogram('lat');
@@ -122,18 +158,45 @@ describe('createIngestDecoder: fuzzing (never anything but an InputError)', () =
 
   it('valid records with bytes flipped, truncated or spliced', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(3), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.nat(), async (which, flips, cut) => {
-        const buf = Buffer.from(valid[which]);
-        for (const [at, b] of flips) buf[at % buf.length] = b;
-        await neverThrowsOtherThanInputError(d, buf);
-        await neverThrowsOtherThanInputError(d, buf.subarray(0, cut % (buf.length + 1)));
-      }),
+      fc.asyncProperty(
+        fc.nat(3),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        fc.nat(),
+        async (which, flips, cut) => {
+          const buf = Buffer.from(valid[which]);
+          for (const [at, b] of flips) buf[at % buf.length] = b;
+          await neverThrowsOtherThanInputError(d, buf);
+          await neverThrowsOtherThanInputError(d, buf.subarray(0, cut % (buf.length + 1)));
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('random text (line protocol and JSON shapes)', async () => {
-    const chars = fc.constantFrom('a', 'z', '0', '9', ' ', ',', '=', '"', '\\', '\n', '#', '.', '-', 'i', 'u', 't', '{', '}', '[', ']', ':');
+    const chars = fc.constantFrom(
+      'a',
+      'z',
+      '0',
+      '9',
+      ' ',
+      ',',
+      '=',
+      '"',
+      '\\',
+      '\n',
+      '#',
+      '.',
+      '-',
+      'i',
+      'u',
+      't',
+      '{',
+      '}',
+      '[',
+      ']',
+      ':',
+    );
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: chars, maxLength: 80 }), async (s) => {
         await neverThrowsOtherThanInputError(d, Buffer.from(s));

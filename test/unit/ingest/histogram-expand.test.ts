@@ -12,10 +12,14 @@ function bucketOfRank(buckets: readonly Bucket[], r: number): Bucket {
   throw new Error('rank out of range');
 }
 
-const within = (v: number, b: Bucket): boolean => v >= Math.min(b.lo, b.hi) - 1e-9 * Math.abs(b.lo) && v <= Math.max(b.lo, b.hi) + 1e-9 * Math.abs(b.hi);
+const within = (v: number, b: Bucket): boolean =>
+  v >= Math.min(b.lo, b.hi) - 1e-9 * Math.abs(b.lo) && v <= Math.max(b.lo, b.hi) + 1e-9 * Math.abs(b.hi);
 
 const layout = fc
-  .array(fc.record({ width: fc.double({ min: 0.01, max: 100, noNaN: true }), n: fc.integer({ min: 0, max: 40 }) }), { minLength: 1, maxLength: 12 })
+  .array(fc.record({ width: fc.double({ min: 0.01, max: 100, noNaN: true }), n: fc.integer({ min: 0, max: 40 }) }), {
+    minLength: 1,
+    maxLength: 12,
+  })
   .map((specs) => {
     let at = -50;
     return specs.map(({ width, n }) => {
@@ -48,7 +52,9 @@ describe('histogram expansion', () => {
         fc.pre(total > cap);
         const out = expandBuckets(buckets, total, cap);
         expect(out).toHaveLength(cap);
-        out.forEach((v, j) => expect(within(v, bucketOfRank(buckets, Math.floor(((j + 0.5) * total) / cap)))).toBe(true));
+        out.forEach((v, j) =>
+          expect(within(v, bucketOfRank(buckets, Math.floor(((j + 0.5) * total) / cap)))).toBe(true),
+        );
       }),
     );
   });
@@ -99,7 +105,13 @@ describe('histogram expansion', () => {
           for (const i of idx) counts[i - offset]++;
           const min = Math.min(...data);
           const max = Math.max(...data);
-          const out = expandBuckets(exponentialBuckets(scale, 0, { offset, counts }, { offset: 0, counts: [] }, min, max)!, data.length, 10_000, min, max);
+          const out = expandBuckets(
+            exponentialBuckets(scale, 0, { offset, counts }, { offset: 0, counts: [] }, min, max)!,
+            data.length,
+            10_000,
+            min,
+            max,
+          );
           const sorted = [...data].sort((a, b) => a - b);
           const rank = Math.min(data.length, Math.max(1, Math.ceil(q * data.length))) - 1;
           const exact = sorted[rank];
@@ -107,7 +119,9 @@ describe('histogram expansion', () => {
           expect(Math.abs(out[rank] - exact) / exact).toBeLessThanOrEqual(base - 1 + 1e-9);
           const sketch = createSketch();
           for (const v of out) sketch.add(v);
-          expect(Math.abs(sketch.quantile(q) - exact) / exact).toBeLessThanOrEqual(base * (1 + sketch.relativeAccuracy) - 1 + 1e-9);
+          expect(Math.abs(sketch.quantile(q) - exact) / exact).toBeLessThanOrEqual(
+            base * (1 + sketch.relativeAccuracy) - 1 + 1e-9,
+          );
         },
       ),
     );

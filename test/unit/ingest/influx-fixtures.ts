@@ -13,7 +13,14 @@ export const DOCS = {
   floats: ['myMeasurement fieldKey=1.0', 'myMeasurement fieldKey=1', 'myMeasurement fieldKey=-1.234456e+78'],
   integers: ['myMeasurement fieldKey=1i', 'myMeasurement fieldKey=12485903i', 'myMeasurement fieldKey=-12485903i'],
   uintegers: ['myMeasurement fieldKey=1u', 'myMeasurement fieldKey=12485903u'],
-  booleans: ['myMeasurement fieldKey=true', 'myMeasurement fieldKey=false', 'myMeasurement fieldKey=t', 'myMeasurement fieldKey=f', 'myMeasurement fieldKey=TRUE', 'myMeasurement fieldKey=FALSE'],
+  booleans: [
+    'myMeasurement fieldKey=true',
+    'myMeasurement fieldKey=false',
+    'myMeasurement fieldKey=t',
+    'myMeasurement fieldKey=f',
+    'myMeasurement fieldKey=TRUE',
+    'myMeasurement fieldKey=FALSE',
+  ],
   // "Examples of special characters in line protocol"
   measurementWithSpaces: 'my\\ Measurement fieldKey="string value"',
   quotesInString: 'myMeasurement fieldKey="\\"string\\" within a string"',

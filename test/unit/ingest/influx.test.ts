@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { InputError } from '../../../src/errors';
-import { createIngestDecoder, parseLineProtocol, timestampToMs, type InfluxPoint, type IngestResult } from '../../../src/ingest';
+import {
+  createIngestDecoder,
+  parseLineProtocol,
+  timestampToMs,
+  type InfluxPoint,
+  type IngestResult,
+} from '../../../src/ingest';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { DOCS, TELEGRAF } from './influx-fixtures';
 
@@ -13,11 +19,13 @@ function points(text: string): InfluxPoint[] {
 }
 
 function ok(r: IngestResult): Telemetry[] {
-  if (r.status !== 'ok') throw new Error(`expected ok, got ${r.status === 'invalid' ? `${r.error.code}: ${r.error.message}` : r.status}`);
+  if (r.status !== 'ok')
+    throw new Error(`expected ok, got ${r.status === 'invalid' ? `${r.error.code}: ${r.error.message}` : r.status}`);
   return r.values;
 }
 
-const decoder = (): ReturnType<typeof createIngestDecoder> => createIngestDecoder({ format: 'influx', influx: { defaultSource: 'edge' } });
+const decoder = (): ReturnType<typeof createIngestDecoder> =>
+  createIngestDecoder({ format: 'influx', influx: { defaultSource: 'edge' } });
 const decode = (text: string): IngestResult => decoder().decodeSync(Buffer.from(text), { timestamp: KAFKA_TS });
 
 describe('line protocol: the documentation’s examples', () => {
@@ -33,7 +41,14 @@ describe('line protocol: the documentation’s examples', () => {
       { type: 'uinteger', value: 1 },
       { type: 'uinteger', value: 12485903 },
     ]);
-    expect(values(DOCS.booleans).map((v) => (v as { value: boolean }).value)).toEqual([true, false, true, false, true, false]);
+    expect(values(DOCS.booleans).map((v) => (v as { value: boolean }).value)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it('unescapes spaces, commas and equals signs, quotes in strings, and emojis', () => {
@@ -90,7 +105,10 @@ describe('line protocol: what Telegraf’s Kafka output writes', () => {
 
   it('keeps Telegraf’s escaped newline literally and reads the largest uint64', () => {
     expect(points(TELEGRAF.nameNewline)[0].measurement).toBe('c\\npu');
-    expect(points(TELEGRAF.uintMax)[0].fields[0][1]).toEqual({ type: 'uinteger', value: Number(18446744073709551615n) });
+    expect(points(TELEGRAF.uintMax)[0].fields[0][1]).toEqual({
+      type: 'uinteger',
+      value: Number(18446744073709551615n),
+    });
   });
 
   it('dead-letters timestamp 0 as out of range (epoch 1970 is never a real sample)', () => {
@@ -99,7 +117,10 @@ describe('line protocol: what Telegraf’s Kafka output writes', () => {
   });
 
   it('prefers an explicit `source` tag over `host`, and needs one of them without defaultSource', () => {
-    expect(ok(decode('cpu,host=h1,source=worker-3 value=1 1519194109000000042'))[0]).toMatchObject({ source: 'worker-3', tags: { host: 'h1' } });
+    expect(ok(decode('cpu,host=h1,source=worker-3 value=1 1519194109000000042'))[0]).toMatchObject({
+      source: 'worker-3',
+      tags: { host: 'h1' },
+    });
     const r = createIngestDecoder({ format: 'influx' }).decodeSync(Buffer.from('cpu value=1 1519194109000000042'));
     expect(r.status === 'invalid' && r.error.code).toBe('MISSING_FIELD');
   });
@@ -112,7 +133,9 @@ describe('line protocol: what Telegraf’s Kafka output writes', () => {
     const d = createIngestDecoder({ format: 'influx', influx: { precision: 's', defaultSource: 'x' } });
     expect(ok(d.decodeSync(Buffer.from('m f=1 1519194109')))[0].ts).toBe(1519194109000);
     expect(ok(decode('m f=1'))[0].ts).toBe(KAFKA_TS);
-    const noTs = createIngestDecoder({ format: 'influx', influx: { defaultSource: 'x' } }).decodeSync(Buffer.from('m f=1'));
+    const noTs = createIngestDecoder({ format: 'influx', influx: { defaultSource: 'x' } }).decodeSync(
+      Buffer.from('m f=1'),
+    );
     expect(noTs.status === 'invalid' && noTs.error.code).toBe('MISSING_FIELD');
   });
 });
@@ -146,8 +169,15 @@ describe('line protocol: malformed lines', () => {
 
 describe('line protocol: escaping round trip (property)', () => {
   // The escaping the reference describes: a backslash before `\` and the element's specials.
-  const escape = (s: string, specials: string): string => s.replace(/[\\]/g, '\\\\').replace(new RegExp(`[${specials}]`, 'g'), (c) => `\\${c}`);
-  const name = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', '0', ' ', ',', '=', '\\', '"', 'é', '_', '.'), minLength: 1, maxLength: 12 }).filter((s) => !s.endsWith('\\') && s.trim() !== '' && !s.startsWith('#') && !s.startsWith(' '));
+  const escape = (s: string, specials: string): string =>
+    s.replace(/[\\]/g, '\\\\').replace(new RegExp(`[${specials}]`, 'g'), (c) => `\\${c}`);
+  const name = fc
+    .string({
+      unit: fc.constantFrom('a', 'b', 'Z', '0', ' ', ',', '=', '\\', '"', 'é', '_', '.'),
+      minLength: 1,
+      maxLength: 12,
+    })
+    .filter((s) => !s.endsWith('\\') && s.trim() !== '' && !s.startsWith('#') && !s.startsWith(' '));
 
   it('parses back every measurement, tag and field name it was given', () => {
     fc.assert(

@@ -14,14 +14,20 @@ import type { Telemetry } from '../../../src/model/telemetry';
 import { EXPORT_INTERVAL_MS, SAMPLES, batchedExports } from './batched-exports';
 
 const T0 = Date.UTC(2026, 0, 1) + 5_000;
-const engine = resolveEngineConfig({ window: { sizeMs: EXPORT_INTERVAL_MS, graceMs: 1_000 }, allowedOutOfOrdernessMs: 2_000, zeroFillWindows: 0, scopes: [] });
+const engine = resolveEngineConfig({
+  window: { sizeMs: EXPORT_INTERVAL_MS, graceMs: 1_000 },
+  allowedOutOfOrdernessMs: 2_000,
+  zeroFillWindows: 0,
+  scopes: [],
+});
 const decisions = createDecisionEngine({ policies: [], signing: null });
 
 function decoded(): Telemetry[][] {
   const decoder = createIngestDecoder({ format: 'otlp_json' });
   return batchedExports(T0).map((value, offset) => {
     const r = decoder.decodeSync(value, { partition: 0, timestamp: T0 + 60_000 });
-    if (r.status !== 'ok') throw new Error(`record ${offset} did not decode: ${r.status === 'invalid' ? r.error.message : r.status}`);
+    if (r.status !== 'ok')
+      throw new Error(`record ${offset} did not decode: ${r.status === 'invalid' ? r.error.message : r.status}`);
     return r.values;
   });
 }
@@ -66,9 +72,22 @@ describe('the samples of one OTLP record', () => {
   it('replayed from a topic range with an ingest decoder, are one arrival as in the live runner', async () => {
     // Appended after the last export: no sample is ahead of its record's Kafka timestamp.
     const appended = String(T0 + 12 * EXPORT_INTERVAL_MS);
-    const messages = batchedExports(T0).map((value, i) => ({ partition: 0, offset: String(i), timestamp: appended, key: null, value }));
-    const read = { topic: 't', partitions: [0], ranges: [{ partition: 0, start: '0', end: String(messages.length) }], messages: new Map([[0, messages]]) };
-    const feed = [...(await topicReplayInputs(read, createTelemetryDecoder(), createIngestDecoder({ format: 'auto' })))].flat();
+    const messages = batchedExports(T0).map((value, i) => ({
+      partition: 0,
+      offset: String(i),
+      timestamp: appended,
+      key: null,
+      value,
+    }));
+    const read = {
+      topic: 't',
+      partitions: [0],
+      ranges: [{ partition: 0, start: '0', end: String(messages.length) }],
+      messages: new Map([[0, messages]]),
+    };
+    const feed = [
+      ...(await topicReplayInputs(read, createTelemetryDecoder(), createIngestDecoder({ format: 'auto' }))),
+    ].flat();
     expect(feed).toHaveLength(messages.length);
     const res = replayRecordsSync(feed, { engine, decisions, partitions: [0] });
     expect(res.counters).toMatchObject({ consumed: SAMPLES, aggregated: SAMPLES, late: 0 });

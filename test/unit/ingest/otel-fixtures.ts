@@ -52,13 +52,21 @@ export const DEFAULT_RESOURCE: Record<string, string> = {
 };
 
 export function createOtelHarness(options: OtelHarnessOptions = {}): OtelHarness {
-  const temporality = options.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+  const temporality =
+    options.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   const reader = new CollectingReader({
     // OTLP exporters' "delta" preference: delta for counters and histograms, cumulative for
     // up-down counters (their value is a level). https://opentelemetry.io/docs/specs/otel/metrics/sdk_exporters/otlp/#additional-configuration
     aggregationTemporalitySelector: (t) =>
-      t === InstrumentType.UP_DOWN_COUNTER || t === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER ? AggregationTemporality.CUMULATIVE : temporality,
-    ...(options.histogram ? { aggregationSelector: (t) => (t === InstrumentType.HISTOGRAM ? options.histogram! : { type: AggregationType.DEFAULT }) } : {}),
+      t === InstrumentType.UP_DOWN_COUNTER || t === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
+        ? AggregationTemporality.CUMULATIVE
+        : temporality,
+    ...(options.histogram
+      ? {
+          aggregationSelector: (t) =>
+            t === InstrumentType.HISTOGRAM ? options.histogram! : { type: AggregationType.DEFAULT },
+        }
+      : {}),
   });
   const provider = new MeterProvider({
     resource: resourceFromAttributes(options.resource ?? DEFAULT_RESOURCE),

@@ -38,7 +38,8 @@ export function fSfixed64(field: number, n: number | bigint): Buffer {
   b.writeBigInt64LE(BigInt(n));
   return Buffer.concat([tag(field, 1), b]);
 }
-export const fBytes = (field: number, payload: Buffer): Buffer => Buffer.concat([tag(field, 2), varint(payload.length), payload]);
+export const fBytes = (field: number, payload: Buffer): Buffer =>
+  Buffer.concat([tag(field, 2), varint(payload.length), payload]);
 export const fMsg = (field: number, ...parts: Buffer[]): Buffer => fBytes(field, Buffer.concat(parts));
 export const fString = (field: number, s: string): Buffer => fBytes(field, Buffer.from(s, 'utf8'));
 export function fPackedFixed64(field: number, ns: number[]): Buffer {
@@ -51,10 +52,12 @@ export function fPackedDouble(field: number, ds: number[]): Buffer {
   ds.forEach((d, i) => b.writeDoubleLE(d, 8 * i));
   return fBytes(field, b);
 }
-export const fPackedVarint = (field: number, ns: number[]): Buffer => fBytes(field, Buffer.concat(ns.map((n) => varint(n))));
+export const fPackedVarint = (field: number, ns: number[]): Buffer =>
+  fBytes(field, Buffer.concat(ns.map((n) => varint(n))));
 
 /** KeyValue with a string AnyValue. */
-export const kv = (field: number, key: string, value: string): Buffer => fMsg(field, fString(1, key), fMsg(2, fString(1, value)));
+export const kv = (field: number, key: string, value: string): Buffer =>
+  fMsg(field, fString(1, key), fMsg(2, fString(1, value)));
 
 export const NS = (ms: number): bigint => BigInt(ms) * 1_000_000n;
 

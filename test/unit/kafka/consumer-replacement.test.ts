@@ -14,13 +14,16 @@ function fakeConsumer(): Consumer & { disconnects: number; crash(restart: boolea
       c.disconnects++;
       return Promise.resolve();
     },
-    crash: (restart: boolean) => ee.emit('consumer.crash', { payload: { error: new Error('Failed to find group coordinator'), restart } }),
+    crash: (restart: boolean) =>
+      ee.emit('consumer.crash', { payload: { error: new Error('Failed to find group coordinator'), restart } }),
   };
   return c as unknown as Consumer & { disconnects: number; crash(restart: boolean): void };
 }
 
 /** The options of a watched test consumer: named, a silent logger, its owner alive unless said. */
-const watched = (o: Omit<ConsumerReplacement, 'what' | 'logger' | 'alive'> & Partial<Pick<ConsumerReplacement, 'alive'>>): ConsumerReplacement => ({
+const watched = (
+  o: Omit<ConsumerReplacement, 'what' | 'logger' | 'alive'> & Partial<Pick<ConsumerReplacement, 'alive'>>,
+): ConsumerReplacement => ({
   what: 'the test consumer',
   logger: silentLogger(),
   alive: () => true,
@@ -35,15 +38,18 @@ describe('replacing a consumer kafkajs gave up on', () => {
     let current: Consumer = old;
     let replaced = 0;
     const starts: Consumer[] = [];
-    replaceWhenStoppedForGood(old, watched({
-      current: () => current,
-      onReplace: () => replaced++,
-      start: () => {
-        current = fakeConsumer();
-        starts.push(current);
-        return Promise.resolve();
-      },
-    }));
+    replaceWhenStoppedForGood(
+      old,
+      watched({
+        current: () => current,
+        onReplace: () => replaced++,
+        start: () => {
+          current = fakeConsumer();
+          starts.push(current);
+          return Promise.resolve();
+        },
+      }),
+    );
     old.crash(false);
     await tick();
     expect(old.disconnects).toBe(1);
@@ -59,17 +65,26 @@ describe('replacing a consumer kafkajs gave up on', () => {
     ] as const) {
       const old = fakeConsumer();
       let started = 0;
-      replaceWhenStoppedForGood(old, watched({
-        current: () => (isCurrent ? old : fakeConsumer()),
-        alive: () => alive,
-        start: () => {
-          started++;
-          return Promise.resolve();
-        },
-      }));
+      replaceWhenStoppedForGood(
+        old,
+        watched({
+          current: () => (isCurrent ? old : fakeConsumer()),
+          alive: () => alive,
+          start: () => {
+            started++;
+            return Promise.resolve();
+          },
+        }),
+      );
       old.crash(restart);
       await tick();
-      expect({ restart, isCurrent, alive, started, disconnects: old.disconnects }).toEqual({ restart, isCurrent, alive, started: 0, disconnects: 0 });
+      expect({ restart, isCurrent, alive, started, disconnects: old.disconnects }).toEqual({
+        restart,
+        isCurrent,
+        alive,
+        started: 0,
+        disconnects: 0,
+      });
     }
   });
 
@@ -106,32 +121,42 @@ describe('replacing a consumer kafkajs gave up on', () => {
     const old = fakeConsumer();
     const fatal: string[] = [];
     let started = 0;
-    replaceWhenStoppedForGood(old, watched({
-      current: () => old,
-      start: () => {
-        started++;
-        return Promise.resolve();
-      },
-      fatal: (err) => ((err as Error).message.includes('group coordinator') ? 'cannot go on' : undefined),
-      onFatal: (message) => fatal.push(message),
-    }));
+    replaceWhenStoppedForGood(
+      old,
+      watched({
+        current: () => old,
+        start: () => {
+          started++;
+          return Promise.resolve();
+        },
+        fatal: (err) => ((err as Error).message.includes('group coordinator') ? 'cannot go on' : undefined),
+        onFatal: (message) => fatal.push(message),
+      }),
+    );
     old.crash(false);
     await tick(50);
-    expect({ started, fatal, disconnects: old.disconnects }).toEqual({ started: 0, fatal: ['cannot go on'], disconnects: 1 });
+    expect({ started, fatal, disconnects: old.disconnects }).toEqual({
+      started: 0,
+      fatal: ['cannot go on'],
+      disconnects: 1,
+    });
   });
 
   test('a failed start is retried with backoff, and the half-started consumer is disconnected', async () => {
     const old = fakeConsumer();
     let current: Consumer & { disconnects: number } = old;
     const made: (Consumer & { disconnects: number })[] = [];
-    replaceWhenStoppedForGood(old, watched({
-      current: () => current,
-      start: () => {
-        current = fakeConsumer();
-        made.push(current);
-        return made.length === 1 ? Promise.reject(new Error('broker still down')) : Promise.resolve();
-      },
-    }));
+    replaceWhenStoppedForGood(
+      old,
+      watched({
+        current: () => current,
+        start: () => {
+          current = fakeConsumer();
+          made.push(current);
+          return made.length === 1 ? Promise.reject(new Error('broker still down')) : Promise.resolve();
+        },
+      }),
+    );
     old.crash(false);
     await tick(700); // the first backoff is 500 ms
     expect(made).toHaveLength(2);

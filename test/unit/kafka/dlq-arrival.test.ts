@@ -3,18 +3,42 @@ import { DLQ_HEADERS } from '../../../src/kafka/dlq';
 import { DLQ_SAMPLE_HEADERS, createBatchDead, deadByInput, dlqArrival } from '../../../src/kafka/dlq-arrival';
 import type { DeadLetter } from '../../../src/pipeline/processor';
 
-const late = (offset: string, ts: number): DeadLetter => ({ partition: 0, offset, code: 'LATE', message: `late ${ts}`, record: { ts, source: 's', metric: 'm', value: 1, tags: {} } });
-const input = (offset: string, value: string): KafkaMessage => ({ offset, key: Buffer.from('k'), value: Buffer.from(value), timestamp: '5', attributes: 0, headers: { trace: 'x' } });
+const late = (offset: string, ts: number): DeadLetter => ({
+  partition: 0,
+  offset,
+  code: 'LATE',
+  message: `late ${ts}`,
+  record: { ts, source: 's', metric: 'm', value: 1, tags: {} },
+});
+const input = (offset: string, value: string): KafkaMessage => ({
+  offset,
+  key: Buffer.from('k'),
+  value: Buffer.from(value),
+  timestamp: '5',
+  attributes: 0,
+  headers: { trace: 'x' },
+});
 
 describe('dead letters grouped by input record', () => {
   it('make one DLQ record per input: its bytes once, the first reason, the refused count per code', () => {
-    const dead: DeadLetter[] = [late('7', 1), late('7', 2), { partition: 0, offset: '7', code: 'TS_OUT_OF_RANGE', message: 'ahead' }, late('9', 3)];
+    const dead: DeadLetter[] = [
+      late('7', 1),
+      late('7', 2),
+      { partition: 0, offset: '7', code: 'TS_OUT_OF_RANGE', message: 'ahead' },
+      late('9', 3),
+    ];
     const groups = deadByInput(dead);
     expect(groups.map((g) => [g.offset, g.count])).toEqual([
       ['7', 3],
       ['9', 1],
     ]);
-    const m = dlqArrival(groups[0], { topic: 't', partition: 0, message: input('7', 'otlp bytes'), samples: 130, maxBytes: 1 << 20 });
+    const m = dlqArrival(groups[0], {
+      topic: 't',
+      partition: 0,
+      message: input('7', 'otlp bytes'),
+      samples: 130,
+      maxBytes: 1 << 20,
+    });
     expect(m.value).toEqual(Buffer.from('otlp bytes'));
     expect(m.key).toEqual(Buffer.from('k'));
     const h = m.headers!;
@@ -29,7 +53,13 @@ describe('dead letters grouped by input record', () => {
 
   it('leave a single-sample or undecodable record as it was: no sample headers', () => {
     const [g] = deadByInput([{ partition: 2, offset: '4', code: 'INVALID_JSON', message: 'bad' }]);
-    const m = dlqArrival(g, { topic: 't', partition: 2, message: input('4', '{'), samples: undefined, maxBytes: 1 << 20 });
+    const m = dlqArrival(g, {
+      topic: 't',
+      partition: 2,
+      message: input('4', '{'),
+      samples: undefined,
+      maxBytes: 1 << 20,
+    });
     expect(m.value).toEqual(Buffer.from('{'));
     expect(m.headers![DLQ_SAMPLE_HEADERS.refused]).toBeUndefined();
     expect(m.headers![DLQ_HEADERS.partition]).toBe('2');

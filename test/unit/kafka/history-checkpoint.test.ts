@@ -2,14 +2,24 @@ import { resolveEngineConfig } from '../../../src/core';
 import { historyMessages } from '../../../src/kafka/history-checkpoint';
 import { createProcessor, emptyOutputs } from '../../../src/pipeline/processor';
 
-const engine = resolveEngineConfig({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, idleAfterMs: Infinity, maxSeries: 2 });
+const engine = resolveEngineConfig({
+  window: { sizeMs: 1000, graceMs: 0 },
+  allowedOutOfOrdernessMs: 0,
+  idleAfterMs: Infinity,
+  maxSeries: 2,
+});
 const o = { topic: 'state', prefix: 'history/g/' };
 
 function run(records: { ts: number; source: string; value: number }[]) {
   const p = createProcessor({ engine, partitionCount: 1 });
   p.step({ kind: 'assign', partitions: [0] }, emptyOutputs());
   const out = emptyOutputs();
-  records.forEach((r, i) => p.step({ kind: 'record', partition: 0, offset: i, record: { ...r, metric: 'requests', tags: { service: 'api' } } }, out));
+  records.forEach((r, i) =>
+    p.step(
+      { kind: 'record', partition: 0, offset: i, record: { ...r, metric: 'requests', tags: { service: 'api' } } },
+      out,
+    ),
+  );
   return { p, out };
 }
 

@@ -1,6 +1,12 @@
 import { nextAfter, pastNonData, type FetchReport } from '../../../src/kafka/non-data';
 
-const fetch = (firstOffset: string | null, lastOffset: string, batchSize = 0): FetchReport => ({ topic: 't', partition: 0, batchSize, firstOffset, lastOffset });
+const fetch = (firstOffset: string | null, lastOffset: string, batchSize = 0): FetchReport => ({
+  topic: 't',
+  partition: 0,
+  batchSize,
+  firstOffset,
+  lastOffset,
+});
 
 describe('pastNonData', () => {
   test('a fetch of markers only, from where the reader stands, moves it past the last', () => {
@@ -28,7 +34,10 @@ describe('pastNonData', () => {
 
 describe('nextAfter', () => {
   // Records at 0, 1, 3, 4; commit markers at 2 and 5: kafkajs's batch.lastOffset() is 5.
-  const batch = { messages: ['0', '1', '3', '4'].map((offset) => ({ offset })), lastOffset: () => '5' } as unknown as Parameters<typeof nextAfter>[0];
+  const batch = {
+    messages: ['0', '1', '3', '4'].map((offset) => ({ offset })),
+    lastOffset: () => '5',
+  } as unknown as Parameters<typeof nextAfter>[0];
 
   test('after the last record of a fetch, past the markers that follow it', () => {
     expect(nextAfter(batch, '4')).toBe(6n);
@@ -39,7 +48,9 @@ describe('nextAfter', () => {
   });
 
   test('a fetch that ends in a record moves just past it', () => {
-    const plain = { messages: [{ offset: '7' }, { offset: '8' }], lastOffset: () => '8' } as unknown as Parameters<typeof nextAfter>[0];
+    const plain = { messages: [{ offset: '7' }, { offset: '8' }], lastOffset: () => '8' } as unknown as Parameters<
+      typeof nextAfter
+    >[0];
     expect(nextAfter(plain, '8')).toBe(9n);
   });
 });

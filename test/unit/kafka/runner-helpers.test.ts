@@ -9,8 +9,13 @@ import { createEngine } from '../../../src/core';
 describe('runner helpers', () => {
   test('checkpoint metadata round-trips and ignores foreign metadata', () => {
     expect(decodeCheckpoint(encodeCheckpoint({ next: '42', wm: 1000 }))).toEqual({ v: 1, next: '42', wm: 1000 });
-    expect(decodeCheckpoint(encodeCheckpoint({ next: '0', wm: -Infinity }))).toEqual({ v: 1, next: '0', wm: -Infinity });
-    for (const foreign of [null, '', 'x', '{"v":2,"next":"1"}', '{"v":1,"next":"-1"}']) expect(decodeCheckpoint(foreign)).toBeUndefined();
+    expect(decodeCheckpoint(encodeCheckpoint({ next: '0', wm: -Infinity }))).toEqual({
+      v: 1,
+      next: '0',
+      wm: -Infinity,
+    });
+    for (const foreign of [null, '', 'x', '{"v":2,"next":"1"}', '{"v":1,"next":"-1"}'])
+      expect(decodeCheckpoint(foreign)).toBeUndefined();
   });
 
   test('chunks never exceed the byte budget (unless one message alone does) and keep order', () => {
@@ -20,7 +25,9 @@ describe('runner helpers', () => {
       { topic: 'b', messages: [{ value: big(2000) }, { value: big(10) }] },
     ];
     const chunks = chunkMessages(input, 1000);
-    const flat = chunks.flatMap((c) => c.flatMap((tm) => tm.messages.map((m) => `${tm.topic}:${(m.value as Buffer).length}`)));
+    const flat = chunks.flatMap((c) =>
+      c.flatMap((tm) => tm.messages.map((m) => `${tm.topic}:${(m.value as Buffer).length}`)),
+    );
     expect(flat).toEqual(['a:300', 'a:300', 'a:300', 'b:2000', 'b:10']);
     for (const c of chunks) {
       const bytes = c.reduce((n, tm) => n + tm.messages.reduce((k, m) => k + (m.value as Buffer).length, 0), 0);
@@ -56,20 +63,42 @@ describe('runner helpers', () => {
   });
 
   test('control records that cancel each other share a compaction key', () => {
-    expect(controlKey({ kind: 'pause', policy: 'p', target: null })).toBe(controlKey({ kind: 'resume', policy: 'p', target: null }));
-    expect(controlKey({ kind: 'exclude', policy: null, target: 't' })).toBe(controlKey({ kind: 'include', policy: null, target: 't' }));
-    expect(controlKey({ kind: 'kill', policy: null, target: null })).toBe(controlKey({ kind: 'unkill', policy: null, target: null }));
-    expect(controlKey({ kind: 'pause', policy: 'p', target: null })).not.toBe(controlKey({ kind: 'pause', policy: 'q', target: null }));
+    expect(controlKey({ kind: 'pause', policy: 'p', target: null })).toBe(
+      controlKey({ kind: 'resume', policy: 'p', target: null }),
+    );
+    expect(controlKey({ kind: 'exclude', policy: null, target: 't' })).toBe(
+      controlKey({ kind: 'include', policy: null, target: 't' }),
+    );
+    expect(controlKey({ kind: 'kill', policy: null, target: null })).toBe(
+      controlKey({ kind: 'unkill', policy: null, target: null }),
+    );
+    expect(controlKey({ kind: 'pause', policy: 'p', target: null })).not.toBe(
+      controlKey({ kind: 'pause', policy: 'q', target: null }),
+    );
   });
 
   test('a DLQ record keeps the original bytes and headers (renamed under their own prefix) and says why', () => {
     const m = dlqMessage(
-      { topic: 't', partition: 2, offset: '7', key: Buffer.from('k'), value: Buffer.from([1, 2, 3]), timestamp: '99', headers: { trace: 'x' } },
+      {
+        topic: 't',
+        partition: 2,
+        offset: '7',
+        key: Buffer.from('k'),
+        value: Buffer.from([1, 2, 3]),
+        timestamp: '99',
+        headers: { trace: 'x' },
+      },
       { code: 'LATE', message: 'too late', field: undefined },
     );
     expect(m.value).toEqual(Buffer.from([1, 2, 3]));
     expect(m.key).toEqual(Buffer.from('k'));
-    expect(m.headers).toMatchObject({ [`${DLQ_ORIGINAL_HEADER_PREFIX}trace`]: 'x', [DLQ_HEADERS.code]: 'LATE', [DLQ_HEADERS.partition]: '2', [DLQ_HEADERS.offset]: '7', [DLQ_HEADERS.topic]: 't' });
+    expect(m.headers).toMatchObject({
+      [`${DLQ_ORIGINAL_HEADER_PREFIX}trace`]: 'x',
+      [DLQ_HEADERS.code]: 'LATE',
+      [DLQ_HEADERS.partition]: '2',
+      [DLQ_HEADERS.offset]: '7',
+      [DLQ_HEADERS.topic]: 't',
+    });
   });
 });
 

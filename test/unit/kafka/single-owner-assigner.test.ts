@@ -2,17 +2,24 @@ import { AssignerProtocol, type Cluster } from 'kafkajs';
 import { chooseOwner, singleOwnerAssigner } from '../../../src/kafka/single-owner-assigner';
 
 // A stand-in for kafkajs's cluster metadata: the assigner only asks for partition ids.
-const cluster = { findTopicPartitionMetadata: (t: string) => (t === 'telemetry' ? [2, 0, 1, 3] : [0]).map((partitionId) => ({ partitionId })) } as unknown as Cluster;
+const cluster = {
+  findTopicPartitionMetadata: (t: string) =>
+    (t === 'telemetry' ? [2, 0, 1, 3] : [0]).map((partitionId) => ({ partitionId })),
+} as unknown as Cluster;
 
 function member(id: string, owns: boolean): { memberId: string; memberMetadata: Buffer } {
   const a = singleOwnerAssigner(() => owns)({ cluster, groupId: 'g', logger: undefined as never });
   return { memberId: id, memberMetadata: a.protocol({ topics: ['telemetry'] }).metadata };
 }
 
-async function assign(members: { memberId: string; memberMetadata: Buffer }[]): Promise<Record<string, Record<string, number[]>>> {
+async function assign(
+  members: { memberId: string; memberMetadata: Buffer }[],
+): Promise<Record<string, Record<string, number[]>>> {
   const a = singleOwnerAssigner(() => false)({ cluster, groupId: 'g', logger: undefined as never });
   const out = await a.assign({ members, topics: ['telemetry'] });
-  return Object.fromEntries(out.map((m) => [m.memberId, AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment]));
+  return Object.fromEntries(
+    out.map((m) => [m.memberId, AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment]),
+  );
 }
 
 describe('single-owner assigner', () => {
@@ -28,8 +35,19 @@ describe('single-owner assigner', () => {
   });
 
   test('chooseOwner: a claimed owner first (the smallest id if several claim), else the smallest id', () => {
-    expect(chooseOwner([{ memberId: 'b', owner: true }, { memberId: 'a', owner: true }, { memberId: '0', owner: false }])).toBe('a');
-    expect(chooseOwner([{ memberId: 'b', owner: false }, { memberId: 'a', owner: false }])).toBe('a');
+    expect(
+      chooseOwner([
+        { memberId: 'b', owner: true },
+        { memberId: 'a', owner: true },
+        { memberId: '0', owner: false },
+      ]),
+    ).toBe('a');
+    expect(
+      chooseOwner([
+        { memberId: 'b', owner: false },
+        { memberId: 'a', owner: false },
+      ]),
+    ).toBe('a');
     expect(chooseOwner([])).toBeUndefined();
   });
 });

@@ -4,7 +4,9 @@ import type { Telemetry } from '../../../src/model/telemetry';
 
 function recordingLogger(): { logger: Logger; warnings: { obj: Record<string, unknown>; msg: string }[] } {
   const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
-  const logger = { warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }) } as unknown as Logger;
+  const logger = {
+    warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }),
+  } as unknown as Logger;
   return { logger, warnings };
 }
 

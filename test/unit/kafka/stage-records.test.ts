@@ -2,8 +2,18 @@ import type { KafkaMessage } from 'kafkajs';
 import { decodeStageRecord, stageMark, stageSignals, STAGE_KIND_HEADER } from '../../../src/kafka/stage-records';
 import type { WindowSignal } from '../../../src/model/signal';
 
-const asRead = (m: { key?: unknown; value: Buffer | string | null; headers?: Record<string, unknown> }, offset = '7'): KafkaMessage =>
-  ({ key: null, value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value, headers: m.headers, offset, timestamp: '0', attributes: 0 }) as unknown as KafkaMessage;
+const asRead = (
+  m: { key?: unknown; value: Buffer | string | null; headers?: Record<string, unknown> },
+  offset = '7',
+): KafkaMessage =>
+  ({
+    key: null,
+    value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
+    headers: m.headers,
+    offset,
+    timestamp: '0',
+    attributes: 0,
+  }) as unknown as KafkaMessage;
 
 const signal: WindowSignal = {
   scope: 'series',
@@ -32,7 +42,11 @@ const signal: WindowSignal = {
 test('signals and marks come back as they went, on partition 0', () => {
   const [m] = stageSignals([signal]);
   expect(m.partition).toBe(0);
-  expect(decodeStageRecord(asRead({ value: m.value, headers: m.headers }, '12'))).toEqual({ kind: 'signal', signal, offset: '12' });
+  expect(decodeStageRecord(asRead({ value: m.value, headers: m.headers }, '12'))).toEqual({
+    kind: 'signal',
+    signal,
+    offset: '12',
+  });
   // Non-finite doubles (canonical JSON writes them as strings) and no sketch come back as they were.
   const odd = { ...signal, ewma: NaN, trend: -Infinity, max: Infinity };
   const [n] = stageSignals([odd]);
@@ -41,10 +55,16 @@ test('signals and marks come back as they went, on partition 0', () => {
   expect('signal' in back && !('sketch' in back.signal)).toBe(true);
   const mark = stageMark({ partition: 2, wm: 5_000, maxTs: 5_300, next: '42' });
   expect(mark.partition).toBe(0);
-  expect(decodeStageRecord(asRead({ value: mark.value, headers: mark.headers }))).toEqual({ kind: 'mark', mark: { partition: 2, wm: 5_000, maxTs: 5_300, next: '42' } });
+  expect(decodeStageRecord(asRead({ value: mark.value, headers: mark.headers }))).toEqual({
+    kind: 'mark',
+    mark: { partition: 2, wm: 5_000, maxTs: 5_300, next: '42' },
+  });
   // Nothing seen yet: -Infinity survives the trip (JSON has no infinities).
   const empty = stageMark({ partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' });
-  expect(decodeStageRecord(asRead({ value: empty.value, headers: empty.headers }))).toEqual({ kind: 'mark', mark: { partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' } });
+  expect(decodeStageRecord(asRead({ value: empty.value, headers: empty.headers }))).toEqual({
+    kind: 'mark',
+    mark: { partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' },
+  });
 });
 
 test('anything else is named, not thrown', () => {

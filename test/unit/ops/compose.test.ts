@@ -18,10 +18,21 @@ interface Service {
 }
 
 test('every homeostat command in docker-compose.yml exists and parses', () => {
-  const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+  const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, Service>;
+  };
   const ours = Object.entries(compose.services).filter(([, s]) => s.build === '.');
   expect(ours.map(([n]) => n).sort()).toEqual(
-    ['executor-kafka-quota', 'executor-query-timeout', 'executor-retry-policy', 'homeostat', 'load', 'topics', 'worker-1', 'worker-2'].sort(),
+    [
+      'executor-kafka-quota',
+      'executor-query-timeout',
+      'executor-retry-policy',
+      'homeostat',
+      'load',
+      'topics',
+      'worker-1',
+      'worker-2',
+    ].sort(),
   );
   const program = buildProgram();
   const names = program.commands.map((c) => c.name());
@@ -32,7 +43,11 @@ test('every homeostat command in docker-compose.yml exists and parses', () => {
     // Every --option it passes is one the command (or its subcommand) declares.
     const sub = cmd.commands.find((c) => c.name() === argv[1]) ?? cmd;
     for (const flag of argv.filter((a) => a.startsWith('--'))) {
-      expect({ service: name, flag, declared: sub.options.some((o) => o.long === flag) }).toEqual({ service: name, flag, declared: true });
+      expect({ service: name, flag, declared: sub.options.some((o) => o.long === flag) }).toEqual({
+        service: name,
+        flag,
+        declared: true,
+      });
     }
     for (const v of service.volumes ?? []) expect(existsSync(resolve(root, v.split(':')[0]))).toBe(true);
     const config = argv.indexOf('--config');

@@ -29,7 +29,17 @@ describe('config: control', () => {
     const b = generateEd25519();
     const file = join(mkdtempSync(join(tmpdir(), 'ctl-')), 'b.pub');
     writeFileSync(file, b.publicKey);
-    const c = loadConfig({ env: {}, overrides: { control: { keys: [{ id: 'a', publicKey: a.publicKey }, { id: 'b', publicKeyFile: file, allow: ['kill', 'unkill'] }] } } });
+    const c = loadConfig({
+      env: {},
+      overrides: {
+        control: {
+          keys: [
+            { id: 'a', publicKey: a.publicKey },
+            { id: 'b', publicKeyFile: file, allow: ['kill', 'unkill'] },
+          ],
+        },
+      },
+    });
     const ring = createControlKeyring(controlKeys(c.control));
     expect([...ring.get('a')!.allow].sort()).toEqual([...DEFAULT_ALLOWED_KINDS].sort());
     expect(ring.get('a')!.allow.has('unkill')).toBe(false);
@@ -37,10 +47,23 @@ describe('config: control', () => {
   });
 
   test('bad keys are named with the fix', () => {
-    expect(issuesOf(() => loadConfig({ env: {}, overrides: { control: { keys: [{ id: 'a' }] } } })).join('\n')).toMatch(/exactly one of publicKey and publicKeyFile/);
-    expect(issuesOf(() => createControlKeyring([{ id: 'a', publicKey: 'base64:AAAA' }]))[0]).toMatch(/control\.keys\.0\.publicKey: an Ed25519 key is 32 raw bytes, this one is 3/);
+    expect(issuesOf(() => loadConfig({ env: {}, overrides: { control: { keys: [{ id: 'a' }] } } })).join('\n')).toMatch(
+      /exactly one of publicKey and publicKeyFile/,
+    );
+    expect(issuesOf(() => createControlKeyring([{ id: 'a', publicKey: 'base64:AAAA' }]))[0]).toMatch(
+      /control\.keys\.0\.publicKey: an Ed25519 key is 32 raw bytes, this one is 3/,
+    );
     const k = generateEd25519().publicKey;
-    expect(issuesOf(() => createControlKeyring([{ id: 'a', publicKey: k }, { id: 'a', publicKey: k }]))[0]).toMatch(/given twice/);
-    expect(issuesOf(() => controlKeys({ keys: [{ id: 'a', publicKeyFile: '/nonexistent/key.pub' }], maxExclusions: 1 }))[0]).toMatch(/control\.keys\.0\.publicKeyFile: cannot read/);
+    expect(
+      issuesOf(() =>
+        createControlKeyring([
+          { id: 'a', publicKey: k },
+          { id: 'a', publicKey: k },
+        ]),
+      )[0],
+    ).toMatch(/given twice/);
+    expect(
+      issuesOf(() => controlKeys({ keys: [{ id: 'a', publicKeyFile: '/nonexistent/key.pub' }], maxExclusions: 1 }))[0],
+    ).toMatch(/control\.keys\.0\.publicKeyFile: cannot read/);
   });
 });

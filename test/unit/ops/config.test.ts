@@ -35,21 +35,36 @@ describe('configuration', () => {
 
   test('errors name the key, the value and the fix', () => {
     const issues = issuesOf(() =>
-      loadConfig({ env: {}, file: file('kafka:\n  sessionTimeoutMs: 6000\n  heartbeatIntervalMs: 5000\nengine:\n  windw: 1\nhttp:\n  port: 70000\n') }),
+      loadConfig({
+        env: {},
+        file: file(
+          'kafka:\n  sessionTimeoutMs: 6000\n  heartbeatIntervalMs: 5000\nengine:\n  windw: 1\nhttp:\n  port: 70000\n',
+        ),
+      }),
     );
-    expect(issues.some((i) => i.startsWith('kafka.heartbeatIntervalMs') && /a third of kafka.sessionTimeoutMs/.test(i))).toBe(true);
+    expect(
+      issues.some((i) => i.startsWith('kafka.heartbeatIntervalMs') && /a third of kafka.sessionTimeoutMs/.test(i)),
+    ).toBe(true);
     expect(issues.some((i) => i.startsWith('engine') && /'windw'/.test(i))).toBe(true);
     expect(issues.some((i) => i.startsWith('http.port: got 70000'))).toBe(true);
   });
 
   test('cross-field rules of the engine and the runner', () => {
     const bad = loadConfig({ env: {}, file: file('engine:\n  window: { sizeMs: 10000, advanceMs: 3000 }\n') });
-    expect(issuesOf(() => engineConfigFrom(bad)).join('\n')).toMatch(/engine\.window\.sizeMs \(10000\) must be a multiple of window\.advanceMs/);
-    expect(issuesOf(() => loadConfig({ env: {}, file: file('engine:\n  idleAfterMs: 60000\nrunner:\n  maxAheadMs: 30000\n') })).join('\n')).toMatch(/runner\.maxAheadMs.*must exceed engine\.idleAfterMs/);
+    expect(issuesOf(() => engineConfigFrom(bad)).join('\n')).toMatch(
+      /engine\.window\.sizeMs \(10000\) must be a multiple of window\.advanceMs/,
+    );
+    expect(
+      issuesOf(() =>
+        loadConfig({ env: {}, file: file('engine:\n  idleAfterMs: 60000\nrunner:\n  maxAheadMs: 30000\n') }),
+      ).join('\n'),
+    ).toMatch(/runner\.maxAheadMs.*must exceed engine\.idleAfterMs/);
   });
 
   test('a missing or broken file is a clear error', () => {
-    expect(() => loadConfig({ file: '/nonexistent/homeostat.yaml' })).toThrow(/cannot read config file \/nonexistent\/homeostat\.yaml/);
+    expect(() => loadConfig({ file: '/nonexistent/homeostat.yaml' })).toThrow(
+      /cannot read config file \/nonexistent\/homeostat\.yaml/,
+    );
     expect(() => loadConfig({ file: file('kafka: [') })).toThrow(/not valid YAML/);
   });
 });

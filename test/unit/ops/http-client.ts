@@ -7,11 +7,7 @@ export interface Reply {
 }
 
 /** One request to our own server; no keep-alive unless an agent is given, so nothing lingers. */
-export function call(
-  port: number,
-  path: string,
-  options: { method?: string; agent?: Agent } = {},
-): Promise<Reply> {
+export function call(port: number, path: string, options: { method?: string; agent?: Agent } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port, path, method: options.method ?? 'GET', agent: options.agent ?? false },

@@ -1,7 +1,13 @@
 import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HomeostatError } from '../../../src/errors';
-import { createOpsServer, sendJson, type OpsServer, type OpsServerOptions, type Readiness } from '../../../src/ops/http';
+import {
+  createOpsServer,
+  sendJson,
+  type OpsServer,
+  type OpsServerOptions,
+  type Readiness,
+} from '../../../src/ops/http';
 import { createMetrics, type HomeostatMetrics } from '../../../src/ops/metrics';
 import { call } from './http-client';
 
@@ -135,9 +141,9 @@ describe('ops http server', () => {
 
   it('refuses routes that would replace a built-in or are not paths', () => {
     const noop = (): void => undefined;
-    expect(() => createOpsServer({ port: 0, metrics, readiness: () => readiness, routes: { '/metrics': noop } })).toThrow(
-      /built in/,
-    );
+    expect(() =>
+      createOpsServer({ port: 0, metrics, readiness: () => readiness, routes: { '/metrics': noop } }),
+    ).toThrow(/built in/);
     expect(() => createOpsServer({ port: 0, metrics, readiness: () => readiness, routes: { events: noop } })).toThrow(
       /must start with/,
     );

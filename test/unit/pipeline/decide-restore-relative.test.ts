@@ -6,7 +6,12 @@ import { createProcessor, emptyOutputs } from '../../../src/pipeline/processor';
 import { createDecisionEngine, createPolicies } from '../../../src/policies';
 
 // Three workers at unlike scales (1 ms, 40 ms, 1.5 s), one latency sample a 1 s window, with spikes.
-const engineConfig = resolveEngineConfig({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, idleAfterMs: Infinity, scopes: [] });
+const engineConfig = resolveEngineConfig({
+  window: { sizeMs: 1000, graceMs: 0 },
+  allowedOutOfOrdernessMs: 0,
+  idleAfterMs: Infinity,
+  scopes: [],
+});
 const SCALES: Record<string, number> = { a: 1, b: 40, c: 1500 };
 
 const policies = [
@@ -27,7 +32,10 @@ const policies = [
 ];
 
 /** A new process: its own engine and stage, built from the config (as `run` does at start). */
-const newStage = () => createDecisionStage(createDecisionEngine({ policies: createPolicies(policies), guardrails: {}, modeOverride: null, signing: null }));
+const newStage = () =>
+  createDecisionStage(
+    createDecisionEngine({ policies: createPolicies(policies), guardrails: {}, modeOverride: null, signing: null }),
+  );
 
 /** Final signals per window end, from the processor (stage one). */
 function finalsOf(values: number[]): WindowSignal[][] {
@@ -38,7 +46,15 @@ function finalsOf(values: number[]): WindowSignal[][] {
   values.forEach((v, i) => {
     const out = emptyOutputs();
     for (const source of Object.keys(SCALES)) {
-      p.step({ kind: 'record', partition: 0, offset: offset++, record: { ts: 10_000 + i * 1000, source, metric: 'query.latency_ms', value: SCALES[source] * v, tags: {} } }, out);
+      p.step(
+        {
+          kind: 'record',
+          partition: 0,
+          offset: offset++,
+          record: { ts: 10_000 + i * 1000, source, metric: 'query.latency_ms', value: SCALES[source] * v, tags: {} },
+        },
+        out,
+      );
     }
     if (out.finals.length > 0) byEnd.push(out.finals.filter((s) => !s.partial));
   });
@@ -47,7 +63,9 @@ function finalsOf(values: number[]): WindowSignal[][] {
 
 function decide(groups: WindowSignal[][], cut: number | null): string {
   let stage = newStage();
-  const out = { commands: [] as unknown[], decisions: [] as unknown[] } as Parameters<ReturnType<typeof newStage>['onFinals']>[1];
+  const out = { commands: [] as unknown[], decisions: [] as unknown[] } as Parameters<
+    ReturnType<typeof newStage>['onFinals']
+  >[1];
   groups.forEach((g, i) => {
     if (i === cut) {
       // The snapshot travels as JSON on the state topic; a new process restores it.

@@ -1,7 +1,13 @@
 import { resolveEngineConfig, type EngineConfig } from '../../../src/core';
 import { mulberry32 } from '../../../src/client/random';
 import type { WindowSignal } from '../../../src/model/signal';
-import { createGather, emptyGatherOutputs, type GatherCheckpoint, type GatherInput, type GatherOutputs } from '../../../src/pipeline/gather';
+import {
+  createGather,
+  emptyGatherOutputs,
+  type GatherCheckpoint,
+  type GatherInput,
+  type GatherOutputs,
+} from '../../../src/pipeline/gather';
 import { createProcessor, emptyOutputs } from '../../../src/pipeline/processor';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { createSharedPipeline } from '../../helpers/shared-pipeline';
@@ -28,10 +34,18 @@ function workload(seed: number, seconds: number, partitions: readonly number[] =
       if (!partitions.includes(p)) continue;
       const ts = T0 + tick * 100 + Math.round((rnd() - 0.5) * 300);
       queues[p].push({ ts, source: `w${w}`, metric: 'depth', value: Math.floor(rnd() * 100) / 7, tags: {} });
-      if (tick % 3 === 0) queues[p].push({ ts, source: `w${w}`, metric: 'requests', value: 1 + Math.floor(rnd() * 9), tags: { service: `svc-${w % 4}` } });
+      if (tick % 3 === 0)
+        queues[p].push({
+          ts,
+          source: `w${w}`,
+          metric: 'requests',
+          value: 1 + Math.floor(rnd() * 9),
+          tags: { service: `svc-${w % 4}` },
+        });
     }
   }
-  for (const p of partitions) queues[p].push({ ts: T0 + 3_600_000, source: `eos-${p}`, metric: 'eos', value: 0, tags: {} });
+  for (const p of partitions)
+    queues[p].push({ ts: T0 + 3_600_000, source: `eos-${p}`, metric: 'eos', value: 0, tags: {} });
   return queues;
 }
 
@@ -39,12 +53,14 @@ function workload(seed: number, seconds: number, partitions: readonly number[] =
 function single(queues: Telemetry[][]): WindowSignal[] {
   const proc = createProcessor({ engine, partitionCount: P });
   proc.step({ kind: 'assign', partitions: [0, 1, 2] }, emptyOutputs());
-  for (let p = 0; p < P; p++) proc.step({ kind: 'backlog', partition: p, backlog: queues[p].length > 0 }, emptyOutputs());
+  for (let p = 0; p < P; p++)
+    proc.step({ kind: 'backlog', partition: p, backlog: queues[p].length > 0 }, emptyOutputs());
   const out = emptyOutputs();
   const next = queues.map(() => 0);
   while (queues.some((q, p) => next[p] < q.length)) {
     for (let p = 0; p < P; p++) {
-      for (let k = 0; k < 50 && next[p] < queues[p].length; k++, next[p]++) proc.step({ kind: 'record', partition: p, offset: next[p], record: queues[p][next[p]] }, out);
+      for (let k = 0; k < 50 && next[p] < queues[p].length; k++, next[p]++)
+        proc.step({ kind: 'record', partition: p, offset: next[p], record: queues[p][next[p]] }, out);
       proc.step({ kind: 'backlog', partition: p, backlog: next[p] < queues[p].length }, out);
     }
   }
@@ -65,16 +81,22 @@ function shared(queues: Telemetry[][], seed: number) {
     if (next[p] < queues[p].length) {
       const n = 1 + Math.floor(rnd() * 200);
       const stage1 = emptyOutputs();
-      for (let k = 0; k < n && next[p] < queues[p].length; k++, next[p]++) sp.step(p, { kind: 'record', partition: p, offset: next[p], record: queues[p][next[p]] }, stage1);
+      for (let k = 0; k < n && next[p] < queues[p].length; k++, next[p]++)
+        sp.step(p, { kind: 'record', partition: p, offset: next[p], record: queues[p][next[p]] }, stage1);
       inFlight.push(sp.commit(p, next[p]));
     }
-    while (inFlight.length > 0 && (rnd() < 0.6 || queues.every((q, i) => next[i] >= q.length))) sp.deliver(inFlight.shift()!, out);
+    while (inFlight.length > 0 && (rnd() < 0.6 || queues.every((q, i) => next[i] >= q.length)))
+      sp.deliver(inFlight.shift()!, out);
   }
   return { out, sp };
 }
 
 /** Every partition's records on the topic, none read yet. */
-const offsets = (queues: Telemetry[][]): GatherInput => ({ kind: 'offsets', high: queues.map((q) => String(q.length)), committed: queues.map(() => '0') });
+const offsets = (queues: Telemetry[][]): GatherInput => ({
+  kind: 'offsets',
+  high: queues.map((q) => String(q.length)),
+  committed: queues.map(() => '0'),
+});
 
 const json = (list: readonly WindowSignal[]): string[] => list.map((s) => JSON.stringify(s));
 
@@ -97,7 +119,8 @@ test('series finals are those of a single process; scope finals too, but for the
   const { out, sp } = shared(queues, 21);
   const series = (l: readonly WindowSignal[]) => json(l.filter((s) => s.scope === 'series')).sort();
   expect(series(out.finals)).toEqual(series(one));
-  const scopes = (l: readonly WindowSignal[]) => l.filter((s) => s.scope !== 'series').sort((a, b) => a.key.localeCompare(b.key) || a.windowEnd - b.windowEnd);
+  const scopes = (l: readonly WindowSignal[]) =>
+    l.filter((s) => s.scope !== 'series').sort((a, b) => a.key.localeCompare(b.key) || a.windowEnd - b.windowEnd);
   const a = scopes(out.finals);
   const b = scopes(one);
   expect(a.length).toBe(b.length);
@@ -107,7 +130,14 @@ test('series finals are those of a single process; scope finals too, but for the
     const { mean: ma, ewma: ea, trend: ta, sum: sa, ratePerSec: ra, ...restA } = a[i];
     const { mean: mb, ewma: eb, trend: tb, sum: sb, ratePerSec: rb, ...restB } = b[i];
     expect(restA).toEqual(restB);
-    for (const [x, y] of [[ma, mb], [ea, eb], [ta, tb], [sa, sb], [ra, rb]]) expect(Math.abs(x - y)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y)));
+    for (const [x, y] of [
+      [ma, mb],
+      [ea, eb],
+      [ta, tb],
+      [sa, sb],
+      [ra, rb],
+    ])
+      expect(Math.abs(x - y)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y)));
   }
   expect(sp.gather.counters()).toMatchObject({ late: 0, rejected: 0 });
 });
@@ -125,7 +155,8 @@ test('a restart from a checkpoint, re-reading from the oldest buffered record, c
     const cp = JSON.parse(JSON.stringify(before.checkpoint())) as GatherCheckpoint;
     const from = Number(before.oldestBuffered() ?? cut);
     const histories = new Map<string, Float64Array>();
-    for (const s of outBefore.finals) if (s.scope !== 'series' && s.count > 0) histories.set(s.key, before.history(s.key)!);
+    for (const s of outBefore.finals)
+      if (s.scope !== 'series' && s.count > 0) histories.set(s.key, before.history(s.key)!);
 
     const after = createGather({ partitionCount: P, engine });
     after.restore(cp);
@@ -147,14 +178,24 @@ test('a partition with unread records holds the release back; an idle one does n
   const run = (high2: string) => {
     const g = createGather({ partitionCount: P, engine });
     const out = emptyGatherOutputs();
-    g.step({ kind: 'offsets', high: [String(queues[0].length), String(queues[1].length), high2], committed: ['0', '0', '0'] }, out);
+    g.step(
+      {
+        kind: 'offsets',
+        high: [String(queues[0].length), String(queues[1].length), high2],
+        committed: ['0', '0', '0'],
+      },
+      out,
+    );
     const sp = createSharedPipeline(engine, P);
     // Transactions of 100 records, the two partitions in turn.
     for (let from = 0; from < Math.max(queues[0].length, queues[1].length); from += 100) {
       for (const p of [0, 1]) {
         const s1 = emptyOutputs();
-        queues[p].slice(from, from + 100).forEach((record, i) => sp.step(p, { kind: 'record', partition: p, offset: from + i, record }, s1));
-        for (const r of sp.commit(p, Math.min(queues[p].length, from + 100))) g.step(r.kind === 'signal' ? { ...r, offset: '0' } : r, out);
+        queues[p]
+          .slice(from, from + 100)
+          .forEach((record, i) => sp.step(p, { kind: 'record', partition: p, offset: from + i, record }, s1));
+        for (const r of sp.commit(p, Math.min(queues[p].length, from + 100)))
+          g.step(r.kind === 'signal' ? { ...r, offset: '0' } : r, out);
       }
     }
     return { g, out };
@@ -167,8 +208,26 @@ test('a partition with unread records holds the release back; an idle one does n
   // Then partition 2 speaks about a window already released: published, not decided on.
   const sp2 = createSharedPipeline(engine, P);
   const s1 = emptyOutputs();
-  sp2.step(2, { kind: 'record', partition: 2, offset: 0, record: { ts: T0 + 500, source: 'w2', metric: 'depth', value: 1, tags: {} } }, s1);
-  sp2.step(2, { kind: 'record', partition: 2, offset: 1, record: { ts: T0 + 60_000, source: 'w2', metric: 'depth', value: 1, tags: {} } }, s1);
+  sp2.step(
+    2,
+    {
+      kind: 'record',
+      partition: 2,
+      offset: 0,
+      record: { ts: T0 + 500, source: 'w2', metric: 'depth', value: 1, tags: {} },
+    },
+    s1,
+  );
+  sp2.step(
+    2,
+    {
+      kind: 'record',
+      partition: 2,
+      offset: 1,
+      record: { ts: T0 + 60_000, source: 'w2', metric: 'depth', value: 1, tags: {} },
+    },
+    s1,
+  );
   const late = emptyGatherOutputs();
   for (const r of sp2.commit(2, 2)) g.step(r.kind === 'signal' ? { ...r, offset: '1' } : r, late);
   expect(late.published.some((s) => s.key.includes('w2') && s.windowStart === T0)).toBe(true);
@@ -184,7 +243,29 @@ describe('stage two at a million series', () => {
     g.step({ kind: 'offsets', high: ['0'], committed: ['0'] }, out);
     const partitions = [0];
     for (let i = 0; i < n; i++) {
-      const signal = { scope: 'series', key: `w${i}|depth|`, source: `w${i}`, metric: 'depth', tags: {}, windowStart: T0, windowEnd: T0 + 1_000, count: 1, sum: 1, min: 1, max: 1, mean: 1, ratePerSec: 1, p50: 1, p90: 1, p99: 1, p999: 1, ewma: 1, trend: 0, partial: false, partitions };
+      const signal = {
+        scope: 'series',
+        key: `w${i}|depth|`,
+        source: `w${i}`,
+        metric: 'depth',
+        tags: {},
+        windowStart: T0,
+        windowEnd: T0 + 1_000,
+        count: 1,
+        sum: 1,
+        min: 1,
+        max: 1,
+        mean: 1,
+        ratePerSec: 1,
+        p50: 1,
+        p90: 1,
+        p99: 1,
+        p999: 1,
+        ewma: 1,
+        trend: 0,
+        partial: false,
+        partitions,
+      };
       g.step({ kind: 'signal', signal, offset: String(i) }, out);
     }
     g.step({ kind: 'mark', mark: { partition: 0, wm: T0 + 1_100, maxTs: T0 + 1_100, next: '1' } }, out);

@@ -4,15 +4,30 @@ import type { WindowSignal } from '../../../src/model/signal';
 import { createProcessor, emptyOutputs, type Processor } from '../../../src/pipeline/processor';
 
 // Two workers of one service on two partitions, 1 s windows; `requests` also feeds the service scope.
-const engine = resolveEngineConfig({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, idleAfterMs: Infinity });
+const engine = resolveEngineConfig({
+  window: { sizeMs: 1000, graceMs: 0 },
+  allowedOutOfOrdernessMs: 0,
+  idleAfterMs: Infinity,
+});
 
-type Input = { kind: 'record'; partition: number; offset: number; record: { ts: number; source: string; metric: string; value: number; tags: Record<string, string> } };
+type Input = {
+  kind: 'record';
+  partition: number;
+  offset: number;
+  record: { ts: number; source: string; metric: string; value: number; tags: Record<string, string> };
+};
 
 function workload(values: number[]): Input[] {
   const out: Input[] = [];
   values.forEach((v, i) => {
     const ts = 10_000 + i * 250;
-    for (const p of [0, 1]) out.push({ kind: 'record', partition: p, offset: i, record: { ts, source: `w${p}`, metric: 'requests', value: v + p, tags: { service: 'api' } } });
+    for (const p of [0, 1])
+      out.push({
+        kind: 'record',
+        partition: p,
+        offset: i,
+        record: { ts, source: `w${p}`, metric: 'requests', value: v + p, tags: { service: 'api' } },
+      });
   });
   return out;
 }
@@ -24,7 +39,10 @@ function fresh(): Processor {
 }
 
 /** What a checkpoint carries for the finals so far: each key's history after the last commit. */
-function checkpoint(p: Processor, finals: readonly WindowSignal[]): [Map<string, Float64Array>, Map<string, Float64Array>] {
+function checkpoint(
+  p: Processor,
+  finals: readonly WindowSignal[],
+): [Map<string, Float64Array>, Map<string, Float64Array>] {
   const series = new Map<string, Float64Array>();
   const scopes = new Map<string, Float64Array>();
   for (const s of finals) {
@@ -61,16 +79,21 @@ function uninterrupted(inputs: Input[]): WindowSignal[] {
   return out.finals;
 }
 
-const view = (s: readonly WindowSignal[]) => s.map((x) => `${x.key}@${x.windowStart}: n=${x.count} ewma=${x.ewma} trend=${x.trend}`).sort();
+const view = (s: readonly WindowSignal[]) =>
+  s.map((x) => `${x.key}@${x.windowStart}: n=${x.count} ewma=${x.ewma} trend=${x.trend}`).sort();
 
 describe('EWMA and trend across a restart', () => {
   test('a processor seeded with the checkpoint histories emits what an uninterrupted one does, EWMA and trend included', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 24, maxLength: 60 }), fc.nat(), (values, at) => {
-        const inputs = workload(values);
-        const cut = 8 + (at % (inputs.length - 8));
-        expect(view(restarted(inputs, cut, true))).toEqual(view(uninterrupted(inputs)));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 24, maxLength: 60 }),
+        fc.nat(),
+        (values, at) => {
+          const inputs = workload(values);
+          const cut = 8 + (at % (inputs.length - 8));
+          expect(view(restarted(inputs, cut, true))).toEqual(view(uninterrupted(inputs)));
+        },
+      ),
       { numRuns: 60 },
     );
   });

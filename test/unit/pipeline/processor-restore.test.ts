@@ -9,7 +9,10 @@ const rec = (offset: number, ts: number) => ({
 });
 
 test('restored records rebuild windows without being counted or dead-lettered again', () => {
-  const p = createProcessor({ engine: resolveEngineConfig({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, scopes: [] }), partitionCount: 1 });
+  const p = createProcessor({
+    engine: resolveEngineConfig({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, scopes: [] }),
+    partitionCount: 1,
+  });
   p.step({ kind: 'assign', partitions: [0] }, emptyOutputs());
   const out = emptyOutputs();
   p.step({ kind: 'tick', watermark: 5_000 }, out);

@@ -40,7 +40,9 @@ describe('adaptive-timeout', () => {
 
   it('keeps cutting while overloaded, spaced by the cooldown, and never below minTimeoutMs', () => {
     const steps = run(engineFor(base), 16, (i) => [queue(i, 500)]);
-    const sets = steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]));
+    const sets = steps.flatMap((s) =>
+      s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]),
+    );
     // Cuts at windows 2, 4, 6, 8 (cooldown 2 windows); then renewals of the floor value.
     expect(sets.slice(0, 4)).toEqual([
       [2, 4000],
@@ -63,7 +65,9 @@ describe('adaptive-timeout', () => {
     const depths = [80, 80, 80, 5, 5, 5, 5, 5, 5];
     const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
     const kindOf = (id: string, s: (typeof steps)[number]) => s.decisions.find((d) => d.commandId === id)?.kind;
-    const cmds = steps.flatMap((s) => s.commands.map((c) => ({ i: s.i, kind: kindOf(c.id, s), type: c.type, ms: c.params.timeoutMs })));
+    const cmds = steps.flatMap((s) =>
+      s.commands.map((c) => ({ i: s.i, kind: kindOf(c.id, s), type: c.type, ms: c.params.timeoutMs })),
+    );
     expect(cmds).toEqual([
       { i: 2, kind: 'acted', type: 'query_timeout.set', ms: 4000 },
       // Held while between "cut" and "M calm windows": renewed one window before the lease ends.
@@ -78,15 +82,22 @@ describe('adaptive-timeout', () => {
   it('holds between the watermarks: neither cuts nor raises', () => {
     const depths = [80, 80, 80, 30, 30, 30, 30, 30];
     const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
-    const changes = steps.flatMap((s) => s.decisions.filter((d) => d.kind === 'acted' || d.kind === 'reverted').map(() => s.i));
+    const changes = steps.flatMap((s) =>
+      s.decisions.filter((d) => d.kind === 'acted' || d.kind === 'reverted').map(() => s.i),
+    );
     expect(changes).toEqual([2]);
   });
 
   it('cuts from the timeout the worker reports, never above it, and restores towards it, never beyond', () => {
     // The configured default (8000) is far above what the worker really has (1500): the report wins.
     const depths = [80, 80, 80, 80, 5, 5, 5, 5, 5, 5];
-    const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i]), sig({ metric: 'query.timeout_ms', value: 1500, i, source: 'w1' })]);
-    const sets = steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => c.params.timeoutMs as number));
+    const steps = run(engineFor(base), depths.length, (i) => [
+      queue(i, depths[i]),
+      sig({ metric: 'query.timeout_ms', value: 1500, i, source: 'w1' }),
+    ]);
+    const sets = steps.flatMap((s) =>
+      s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => c.params.timeoutMs as number),
+    );
     expect(sets[0]).toBe(750);
     for (const ms of sets) expect(ms).toBeLessThan(1500);
     const revert = steps.findIndex((s) => s.commands.some((c) => c.type === 'query_timeout.revert'));
@@ -98,14 +109,22 @@ describe('adaptive-timeout', () => {
     const steps = run(engineFor(policy), 8, (i) => [queue(i, 500)]);
     expect(steps.flatMap((s) => s.commands)).toHaveLength(0);
     // The same overload with the worker reporting its timeout: cut from it.
-    const reported = run(engineFor(policy), 8, (i) => [queue(i, 500), sig({ metric: 'query.timeout_ms', value: 2000, i, source: 'w1' })]);
+    const reported = run(engineFor(policy), 8, (i) => [
+      queue(i, 500),
+      sig({ metric: 'query.timeout_ms', value: 2000, i, source: 'w1' }),
+    ]);
     expect(reported.flatMap((s) => s.commands)[0].params.timeoutMs).toBe(1000);
   });
 
   it('derives the default from p99.9 × headroom of healthy windows when asked to', () => {
     const policy = {
       ...base,
-      parameters: { ...base.parameters, defaultTimeoutMs: 'derive', high: { queueDepth: 50, latencyMs: null, inflight: null }, derive: { minWindows: 3, headroom: 2 } },
+      parameters: {
+        ...base.parameters,
+        defaultTimeoutMs: 'derive',
+        high: { queueDepth: 50, latencyMs: null, inflight: null },
+        derive: { minWindows: 3, headroom: 2 },
+      },
     };
     const steps = run(engineFor(policy), 8, (i) => [
       sig({ metric: 'query.latency_ms', value: 2000, i, source: 'w1' }),
@@ -117,7 +136,9 @@ describe('adaptive-timeout', () => {
 
   it('lets the lease lapse when the worker goes silent (fail safe)', () => {
     const steps = run(engineFor(base), 9, (i) => (i < 3 ? [queue(i, 90)] : [queue(i, 0, 'other')]));
-    const lapse = steps.flatMap((s) => s.decisions.filter((d) => d.target === 'w1' && d.kind === 'reverted').map((d) => ({ i: s.i, d })));
+    const lapse = steps.flatMap((s) =>
+      s.decisions.filter((d) => d.target === 'w1' && d.kind === 'reverted').map((d) => ({ i: s.i, d })),
+    );
     expect(lapse).toHaveLength(1);
     // issued at end of window 2, 3-window lease: lapses at the end of window 5.
     expect(lapse[0].i).toBe(5);

@@ -44,42 +44,65 @@ describe('policy config', () => {
     );
     expect(issues).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^policies\.0\.parameters\.low\.queueDepth: got 60: low\.queueDepth \(60\) must be below high\.queueDepth \(50\)/),
+        expect.stringMatching(
+          /^policies\.0\.parameters\.low\.queueDepth: got 60: low\.queueDepth \(60\) must be below high\.queueDepth \(50\)/,
+        ),
         expect.stringMatching(/^policies\.1\.name: got "Bad Name": use 1–63 lowercase/),
-        expect.stringMatching(/^policies\.1\.parameters\.calm\.retryShare: got 0\.5: calm\.retryShare \(0\.5\) must be below storm\.retryShare/),
+        expect.stringMatching(
+          /^policies\.1\.parameters\.calm\.retryShare: got 0\.5: calm\.retryShare \(0\.5\) must be below storm\.retryShare/,
+        ),
         expect.stringMatching(/^policies\.2\.parameters: unknown key\(s\) 'bogus'/),
-        expect.stringMatching(/^policies\.3\.type: got "autoscale": use one of adaptive-timeout, herd-control, watermark-quota, module/),
+        expect.stringMatching(
+          /^policies\.3\.type: got "autoscale": use one of adaptive-timeout, herd-control, watermark-quota, module/,
+        ),
       ]),
     );
   });
 
   it('checks cross-field rules of watermark-quota and adaptive-timeout', () => {
-    expect(issuesOf(() => createPolicy({ name: 'w', type: 'watermark-quota', parameters: { targetUtilization: 0.95 } }))[0]).toMatch(
-      /targetUtilization \(0\.95\) must lie between lowWatermark \(0\.7\) and highWatermark \(0\.85\)/,
-    );
     expect(
-      issuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', parameters: { defaultTimeoutMs: 5, minTimeoutMs: 100 } }))[0],
+      issuesOf(() => createPolicy({ name: 'w', type: 'watermark-quota', parameters: { targetUtilization: 0.95 } }))[0],
+    ).toMatch(/targetUtilization \(0\.95\) must lie between lowWatermark \(0\.7\) and highWatermark \(0\.85\)/);
+    expect(
+      issuesOf(() =>
+        createPolicy({ name: 'a', type: 'adaptive-timeout', parameters: { defaultTimeoutMs: 5, minTimeoutMs: 100 } }),
+      )[0],
     ).toMatch(/defaultTimeoutMs must lie in \[minTimeoutMs, maxTimeoutMs\]/);
-    expect(issuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', parameters: { high: { inflight: 10 } } }))[0]).toMatch(
-      /high\.inflight and low\.inflight must both be set or both be null/,
-    );
+    expect(
+      issuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', parameters: { high: { inflight: 10 } } }))[0],
+    ).toMatch(/high\.inflight and low\.inflight must both be set or both be null/);
   });
 
   it('validates guardrail overrides against the global section when the engine is built', () => {
-    expect(issuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', guardrails: { global: {} } }))[0]).toMatch(
-      /policy\.guardrails\.global: .*'global' is not a per-policy guardrail/,
-    );
+    expect(
+      issuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', guardrails: { global: {} } }))[0],
+    ).toMatch(/policy\.guardrails\.global: .*'global' is not a per-policy guardrail/);
     const p = createPolicy({ name: 'a', type: 'adaptive-timeout', guardrails: { blastRadius: { fraction: 2 } } });
-    expect(issuesOf(() => createDecisionEngine({ policies: [p], signing: null }))[0]).toMatch(/^policies\.a\.guardrails\.blastRadius\.fraction: got 2:/);
-    expect(issuesOf(() => createDecisionEngine({ policies: [], guardrails: { lease: { windows: 3, renewBeforeWindows: 3 } }, signing: null }))[0]).toMatch(
+    expect(issuesOf(() => createDecisionEngine({ policies: [p], signing: null }))[0]).toMatch(
+      /^policies\.a\.guardrails\.blastRadius\.fraction: got 2:/,
+    );
+    expect(
+      issuesOf(() =>
+        createDecisionEngine({
+          policies: [],
+          guardrails: { lease: { windows: 3, renewBeforeWindows: 3 } },
+          signing: null,
+        }),
+      )[0],
+    ).toMatch(
       /guardrails\.lease\.renewBeforeWindows: got 3: renewBeforeWindows \(3\) must be below lease\.windows \(3\)/,
     );
   });
 
   it('refuses duplicate policy names', () => {
-    expect(issuesOf(() => createPolicies([{ name: 'a', type: 'adaptive-timeout' }, { name: 'a', type: 'herd-control' }]))).toEqual([
-      "policies: name 'a' is used twice; give every policy a distinct name",
-    ]);
+    expect(
+      issuesOf(() =>
+        createPolicies([
+          { name: 'a', type: 'adaptive-timeout' },
+          { name: 'a', type: 'herd-control' },
+        ]),
+      ),
+    ).toEqual(["policies: name 'a' is used twice; give every policy a distinct name"]);
   });
 });
 
@@ -113,7 +136,10 @@ describe('policy modules', () => {
       { loadModule: (path) => loadPolicyModule(path) },
     );
     expect(p.policy.name).toBe('mine');
-    const other = createPolicy({ name: 'mine', type: 'module', module: file, parameters: { metric: 'n' } }, { loadModule: (path) => loadPolicyModule(path) });
+    const other = createPolicy(
+      { name: 'mine', type: 'module', module: file, parameters: { metric: 'n' } },
+      { loadModule: (path) => loadPolicyModule(path) },
+    );
     expect(other.version).not.toBe(p.version);
     const engine = createDecisionEngine({ policies: [p], signing: null });
     const last = run(engine, 1, (i) => [sig({ metric: 'm', value: 1, i, source: 's1' })])[0];
@@ -125,8 +151,13 @@ describe('policy modules', () => {
     expect(issuesOf(() => loadPolicyModule(none))[0]).toMatch(/exports no factory; export a function createPolicy/);
     const bad = write('bad.js', 'module.exports = () => ({ name: "x", init: () => null });');
     const issues = issuesOf(() => loadPolicyModule(bad)({ name: 'x', parameters: {}, select: {} }));
-    expect(issues).toEqual([expect.stringMatching(/version must be a non-empty string/), expect.stringMatching(/evaluate must be a function/)]);
+    expect(issues).toEqual([
+      expect.stringMatching(/version must be a non-empty string/),
+      expect.stringMatching(/evaluate must be a function/),
+    ]);
     expect(issuesOf(() => loadPolicyModule(join(dir, 'missing.js')))[0]).toMatch(/cannot be loaded/);
-    expect(issuesOf(() => createPolicy({ name: 'm', type: 'module', module: bad }))[0]).toMatch(/needs a module loader/);
+    expect(issuesOf(() => createPolicy({ name: 'm', type: 'module', module: bad }))[0]).toMatch(
+      /needs a module loader/,
+    );
   });
 });

@@ -20,8 +20,10 @@ const at = {
 
 const workers = (n: number) => Array.from({ length: n }, (_, k) => `w${String(k).padStart(4, '0')}`);
 /** Worker k has queue depth 100 + k: higher index, higher severity. */
-const fleet = (n: number, depth: (k: number) => number = (k) => 100 + k) => (i: number) =>
-  workers(n).map((source, k) => sig({ metric: 'queue.depth', value: depth(k), i, source }));
+const fleet =
+  (n: number, depth: (k: number) => number = (k) => 100 + k) =>
+  (i: number) =>
+    workers(n).map((source, k) => sig({ metric: 'queue.depth', value: depth(k), i, source }));
 
 /** Each record is issued after the previous one: the control plane applies only newer records. */
 let issued = 0;
@@ -49,7 +51,10 @@ describe('decision engine: guardrails at fleet scale', () => {
     const steps = run(engine, 3, fleet(1000));
     const last = steps[2];
     expect(last.commands).toHaveLength(100);
-    const kinds = last.decisions.reduce<Record<string, number>>((m, d) => ({ ...m, [`${d.kind}:${d.guardrail}`]: (m[`${d.kind}:${d.guardrail}`] ?? 0) + 1 }), {});
+    const kinds = last.decisions.reduce<Record<string, number>>(
+      (m, d) => ({ ...m, [`${d.kind}:${d.guardrail}`]: (m[`${d.kind}:${d.guardrail}`] ?? 0) + 1 }),
+      {},
+    );
     expect(kinds).toEqual({ 'acted:null': 100, 'blocked:blast_radius': 900 });
     // the most severe (deepest queues) were served first
     expect(last.commands.map((c) => c.target).sort()).toEqual(workers(1000).slice(900));
@@ -67,12 +72,19 @@ describe('decision engine: guardrails at fleet scale', () => {
   });
 
   it('the lease cap holds, and the global rate limit binds across policies', () => {
-    const capped = run(engineFor(at, { maxActiveLeases: 5, rateLimit: { burst: 100 }, global: { rateLimit: { burst: 100 } } }), 3, fleet(1000))[2];
+    const capped = run(
+      engineFor(at, { maxActiveLeases: 5, rateLimit: { burst: 100 }, global: { rateLimit: { burst: 100 } } }),
+      3,
+      fleet(1000),
+    )[2];
     expect(capped.commands).toHaveLength(5);
     expect(capped.decisions.filter((d) => d.guardrail === 'lease_cap')).toHaveLength(995);
 
     const two = createDecisionEngine({
-      policies: [createPolicy({ ...at, name: 'a1', mode: 'enforce' }), createPolicy({ ...at, name: 'a2', mode: 'enforce' })],
+      policies: [
+        createPolicy({ ...at, name: 'a1', mode: 'enforce' }),
+        createPolicy({ ...at, name: 'a2', mode: 'enforce' }),
+      ],
       guardrails: { rateLimit: { burst: 100 }, global: { rateLimit: { burst: 30 } } },
       signing: null,
     });
@@ -87,7 +99,9 @@ describe('decision engine: circuit breaker, kill switch, pause, exclusion', () =
 
   it('escalates after K actions without recovery, then holds; a recovery closes it', () => {
     const depth = (i: number) => (i < 9 ? 500 : 0);
-    const steps = run(engineFor(at, fast), 16, (i) => [sig({ metric: 'queue.depth', value: depth(i), i, source: 'w1' })]);
+    const steps = run(engineFor(at, fast), 16, (i) => [
+      sig({ metric: 'queue.depth', value: depth(i), i, source: 'w1' }),
+    ]);
     const seq = steps.flatMap((s) => s.decisions.map((d) => `${s.i}:${d.kind}${d.guardrail ? `/${d.guardrail}` : ''}`));
     expect(seq.filter((x) => x.includes('acted')).slice(0, 3)).toEqual(['2:acted', '3:acted', '4:acted']);
     expect(seq).toContain('5:escalated/circuit_breaker');
@@ -172,7 +186,11 @@ describe('decision engine: modes', () => {
   });
 
   it('modeOverride wins over the config and the control plane', () => {
-    const engine = createDecisionEngine({ policies: [createPolicy({ ...at, mode: 'enforce' })], modeOverride: 'shadow', signing: null });
+    const engine = createDecisionEngine({
+      policies: [createPolicy({ ...at, mode: 'enforce' })],
+      modeOverride: 'shadow',
+      signing: null,
+    });
     let state = engine.onControl(engine.init(), control({ kind: 'mode', policy: 'at', mode: 'enforce' })).state;
     state = run(engine, 3, fleet(1), state)[2].state;
     expect(Object.values(state.leases).map((l) => l.mode)).toEqual(['shadow']);
@@ -197,7 +215,10 @@ describe('decision engine: determinism and records', () => {
   ];
   const make = () =>
     createDecisionEngine({
-      policies: [createPolicy({ ...at, mode: 'enforce' }), createPolicy({ name: 'herd', type: 'herd-control', mode: 'canary', canary: { fraction: 1 } })],
+      policies: [
+        createPolicy({ ...at, mode: 'enforce' }),
+        createPolicy({ name: 'herd', type: 'herd-control', mode: 'canary', canary: { fraction: 1 } }),
+      ],
       guardrails: { blastRadius: { fraction: 0.5 } },
       signing: testSigningKey('k1', 21),
     });
@@ -205,7 +226,9 @@ describe('decision engine: determinism and records', () => {
   it('the same inputs twice give byte-identical commands and decisions', () => {
     const a = run(make(), 20, signals);
     const b = run(make(), 20, signals);
-    expect(canonicalJson(a.map((s) => [s.commands, s.decisions]))).toBe(canonicalJson(b.map((s) => [s.commands, s.decisions])));
+    expect(canonicalJson(a.map((s) => [s.commands, s.decisions]))).toBe(
+      canonicalJson(b.map((s) => [s.commands, s.decisions])),
+    );
     expect(a.flatMap((s) => s.commands).length).toBeGreaterThan(5);
   });
 
@@ -218,7 +241,9 @@ describe('decision engine: determinism and records', () => {
     for (let i = 10; i < 20; i++) {
       const out = engine.onWindow(state, signals(i), win(i).windowEnd);
       state = out.state;
-      expect(canonicalJson([out.commands, out.decisions])).toBe(canonicalJson([straight[i].commands, straight[i].decisions]));
+      expect(canonicalJson([out.commands, out.decisions])).toBe(
+        canonicalJson([straight[i].commands, straight[i].decisions]),
+      );
     }
   });
 
@@ -264,7 +289,18 @@ describe('decision engine: determinism and records', () => {
       },
     };
     const engine = createDecisionEngine({
-      policies: [{ name: 'broken', version: '1', type: 'module', mode: 'enforce', canaryFraction: 0.1, guardrails: {}, policy: broken }, createPolicy({ ...at, mode: 'enforce' })],
+      policies: [
+        {
+          name: 'broken',
+          version: '1',
+          type: 'module',
+          mode: 'enforce',
+          canaryFraction: 0.1,
+          guardrails: {},
+          policy: broken,
+        },
+        createPolicy({ ...at, mode: 'enforce' }),
+      ],
       signing: null,
     });
     const last = run(engine, 3, fleet(1))[2];
@@ -295,7 +331,18 @@ describe('decision engine: malformed proposals from a module', () => {
           target: 'x',
           type: 'quota.set' as const,
           kind: 'set' as const,
-          params: { timeoutMs: null, retryStrategy: null, retryBaseMs: null, retryCapMs: null, retryMaxAttempts: null, retryBudgetRatio: null, retryBudgetFloorPerSec: null, quotaBytesPerSec: NaN, quotaRequestsPerSec: null, extra: {} },
+          params: {
+            timeoutMs: null,
+            retryStrategy: null,
+            retryBaseMs: null,
+            retryCapMs: null,
+            retryMaxAttempts: null,
+            retryBudgetRatio: null,
+            retryBudgetFloorPerSec: null,
+            quotaBytesPerSec: NaN,
+            quotaRequestsPerSec: null,
+            extra: {},
+          },
           severity: 1,
           streak: 5,
           reason: 'r',
@@ -306,11 +353,23 @@ describe('decision engine: malformed proposals from a module', () => {
       }),
     };
     const engine = createDecisionEngine({
-      policies: [{ name: 'sloppy', version: '1', type: 'module', mode: 'enforce', canaryFraction: 0.1, guardrails: {}, policy: sloppy }],
+      policies: [
+        {
+          name: 'sloppy',
+          version: '1',
+          type: 'module',
+          mode: 'enforce',
+          canaryFraction: 0.1,
+          guardrails: {},
+          policy: sloppy,
+        },
+      ],
       signing: null,
     });
     const out = engine.onWindow(engine.init(), [sig({ metric: 'm', value: 1, i: 0, source: 's' })], win(0).windowEnd);
     expect(out.commands).toEqual([]);
-    expect(out.decisions.map((d) => [d.kind, d.reason])).toEqual([['escalated', 'policy error: proposal for x: params.quotaBytesPerSec must be a finite number or null']]);
+    expect(out.decisions.map((d) => [d.kind, d.reason])).toEqual([
+      ['escalated', 'policy error: proposal for x: params.quotaBytesPerSec must be a finite number or null'],
+    ]);
   });
 });

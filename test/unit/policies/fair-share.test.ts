@@ -17,7 +17,12 @@ const eps = (capacity: number, claims: Claim[]) => 1e-9 * (capacity + sum(claims
 
 describe('weightedFairShares', () => {
   it('gives the demand to everyone when it fits, and water-fills the rest', () => {
-    expect(weightedFairShares(100, [{ id: 'a', demand: 10, weight: 1 }, { id: 'b', demand: 20, weight: 1 }])).toEqual({ a: 10, b: 20 });
+    expect(
+      weightedFairShares(100, [
+        { id: 'a', demand: 10, weight: 1 },
+        { id: 'b', demand: 20, weight: 1 },
+      ]),
+    ).toEqual({ a: 10, b: 20 });
     // c is satisfied with 10; a and b split the remaining 90 by weight 1:2.
     const s = weightedFairShares(100, [
       { id: 'a', demand: 100, weight: 1 },
@@ -79,7 +84,10 @@ describe('weightedFairShares', () => {
     fc.assert(
       fc.property(
         fc.double({ min: 1, max: 1e6, noNaN: true, noDefaultInfinity: true }),
-        fc.array(fc.double({ min: 0.1, max: 10, noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.double({ min: 0.1, max: 10, noNaN: true, noDefaultInfinity: true }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
         fc.double({ min: 1, max: 5, noNaN: true, noDefaultInfinity: true }),
         (capacity, weights, over) => {
           const W = sum(weights);

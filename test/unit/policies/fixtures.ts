@@ -83,7 +83,11 @@ export function run(
 }
 
 /** An engine around one policy config, enforce mode unless told, with permissive global limits. */
-export function engineFor(policy: Record<string, unknown>, guardrails: Record<string, unknown> = {}, modeOverride: 'shadow' | 'canary' | 'enforce' | null = null): DecisionEngine {
+export function engineFor(
+  policy: Record<string, unknown>,
+  guardrails: Record<string, unknown> = {},
+  modeOverride: 'shadow' | 'canary' | 'enforce' | null = null,
+): DecisionEngine {
   return createDecisionEngine({
     policies: [createPolicy({ mode: 'enforce', ...policy })],
     guardrails,

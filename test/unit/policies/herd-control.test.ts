@@ -21,7 +21,13 @@ describe('herd-control', () => {
         .filter((d) => d.kind === 'acted' || d.kind === 'reverted')
         .map((d) => {
           const c = s.commands.find((x) => x.id === d.commandId);
-          return { i: s.i, type: c?.type, level: c?.params.extra.level ?? null, base: c?.params.retryBaseMs ?? null, ratio: c?.params.retryBudgetRatio ?? null };
+          return {
+            i: s.i,
+            type: c?.type,
+            level: c?.params.extra.level ?? null,
+            base: c?.params.retryBaseMs ?? null,
+            ratio: c?.params.retryBudgetRatio ?? null,
+          };
         }),
     );
     // Level 0 is what the clients run already: the first action is level 1, a real change.
@@ -41,7 +47,12 @@ describe('herd-control', () => {
     const first = steps[6].commands[0];
     expect(first.target).toBe('api');
     // The per-client floor is withdrawn from level 1: the ratio binds.
-    expect(first.params).toMatchObject({ retryStrategy: 'full', retryCapMs: 40_000, retryMaxAttempts: 3, retryBudgetFloorPerSec: 0 });
+    expect(first.params).toMatchObject({
+      retryStrategy: 'full',
+      retryCapMs: 40_000,
+      retryMaxAttempts: 3,
+      retryBudgetFloorPerSec: 0,
+    });
     expect(Object.keys(steps[24].state.leases)).toHaveLength(0);
   });
 
@@ -59,10 +70,22 @@ describe('herd-control', () => {
       ...traffic(i, requests, retries),
       sig({ metric: 'errors', value: errors, i, source: 'c1', tags: { service: 'api' } }),
     ];
-    const at = (i: number) => (i < 5 ? withErrors(i, 100, 2, 1) : i < 8 ? withErrors(i, 100, 40, 30) : i < 20 ? withErrors(i, 100, 2, 30) : withErrors(i, 100, 1, 1));
+    const at = (i: number) =>
+      i < 5
+        ? withErrors(i, 100, 2, 1)
+        : i < 8
+          ? withErrors(i, 100, 40, 30)
+          : i < 20
+            ? withErrors(i, 100, 2, 30)
+            : withErrors(i, 100, 1, 1);
     const steps = run(engineFor(policy), 30, at);
     const revertAt = steps.findIndex((s) => s.commands.some((c) => c.type === 'retry_policy.revert'));
-    expect(steps.slice(6, 20).flatMap((s) => s.commands).filter((c) => c.type === 'retry_policy.revert')).toHaveLength(0);
+    expect(
+      steps
+        .slice(6, 20)
+        .flatMap((s) => s.commands)
+        .filter((c) => c.type === 'retry_policy.revert'),
+    ).toHaveLength(0);
     expect(revertAt).toBeGreaterThanOrEqual(20);
   });
 
@@ -71,7 +94,11 @@ describe('herd-control', () => {
     const steps = run(engineFor(policy), 8, at);
     const acted = steps.filter((s) => s.commands.length > 0);
     expect(acted[0].i).toBe(6);
-    expect(acted[0].commands[0].evidence[0]).toMatchObject({ signal: 'requests:ratePerSec', value: 350, comparison: '>' });
+    expect(acted[0].commands[0].evidence[0]).toMatchObject({
+      signal: 'requests:ratePerSec',
+      value: 350,
+      comparison: '>',
+    });
     expect(acted[0].commands[0].evidence[0].threshold).toBeCloseTo(300, 6);
   });
 

@@ -7,7 +7,14 @@ import { engineFor, run, sig, type Step } from './fixtures';
 const level = (source: string) => (source === 'fast' ? 2 : 2000);
 const spikeAt = 40;
 const signalsAt = (i: number) =>
-  ['fast', 'slow'].map((source) => sig({ metric: 'query.latency_ms', source, i, value: level(source) * (i === spikeAt || i === spikeAt + 1 ? 5 : 1 + (i % 3) * 0.05) }));
+  ['fast', 'slow'].map((source) =>
+    sig({
+      metric: 'query.latency_ms',
+      source,
+      i,
+      value: level(source) * (i === spikeAt || i === spikeAt + 1 ? 5 : 1 + (i % 3) * 0.05),
+    }),
+  );
 
 const policy = {
   name: 'fleet',
@@ -22,7 +29,12 @@ const policy = {
   },
 };
 
-const cuts = (steps: Step[]) => steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set' && c.reason.startsWith('overloaded')).map((c) => `${s.i}:${c.target}:${String(c.params.timeoutMs)}`));
+const cuts = (steps: Step[]) =>
+  steps.flatMap((s) =>
+    s.commands
+      .filter((c) => c.type === 'query_timeout.set' && c.reason.startsWith('overloaded'))
+      .map((c) => `${s.i}:${c.target}:${String(c.params.timeoutMs)}`),
+  );
 
 describe('relative triggers in adaptive-timeout', () => {
   it('one config acts on each target at its own scale, not before the warm-up', () => {
@@ -30,10 +42,18 @@ describe('relative triggers in adaptive-timeout', () => {
     // The spike's second window is spaced out by the cooldown guardrail (2 windows).
     expect(cuts(steps)).toEqual([`${spikeAt}:fast:5000`, `${spikeAt}:slow:5000`]);
     // An absolute threshold a user would write for one of them acts on the other's normal level.
-    const absolute = { ...policy, parameters: { ...policy.parameters, high: { latencyMs: 50, queueDepth: null }, low: { latencyMs: 20, queueDepth: null } } };
+    const absolute = {
+      ...policy,
+      parameters: {
+        ...policy.parameters,
+        high: { latencyMs: 50, queueDepth: null },
+        low: { latencyMs: 20, queueDepth: null },
+      },
+    };
     expect(cuts(run(engineFor(absolute), 60, signalsAt)).some((c) => c.startsWith('0:slow'))).toBe(true);
     // A spike before the warm-up ends is not judged.
-    const early = (i: number) => ['fast'].map((source) => sig({ metric: 'query.latency_ms', source, i, value: i === 5 ? 100 : 2 }));
+    const early = (i: number) =>
+      ['fast'].map((source) => sig({ metric: 'query.latency_ms', source, i, value: i === 5 ? 100 : 2 }));
     expect(cuts(run(engineFor(policy), 12, early))).toEqual([]);
   });
 
@@ -42,10 +62,12 @@ describe('relative triggers in adaptive-timeout', () => {
     const whole = run(engine, 60, signalsAt);
     for (const cut of [5, 13, spikeAt, spikeAt + 1, 50]) {
       const first = run(engine, cut, signalsAt);
-      const restored = JSON.parse(JSON.stringify(first[first.length - 1].state)) as typeof first[0]['state'];
+      const restored = JSON.parse(JSON.stringify(first[first.length - 1].state)) as (typeof first)[0]['state'];
       const rest = run(engineFor(policy), 60 - cut, signalsAt, restored, cut);
       const joined = [...first, ...rest];
-      expect(JSON.stringify(joined.map((s) => [s.commands, s.decisions]))).toBe(JSON.stringify(whole.map((s) => [s.commands, s.decisions])));
+      expect(JSON.stringify(joined.map((s) => [s.commands, s.decisions]))).toBe(
+        JSON.stringify(whole.map((s) => [s.commands, s.decisions])),
+      );
     }
   });
 
@@ -57,10 +79,20 @@ describe('relative triggers in adaptive-timeout', () => {
   });
 
   it('refuses a low ratio at or above the high one, naming both', () => {
-    expect(() => createPolicy({ name: 'x', type: 'adaptive-timeout', parameters: { high: { latencyMs: { ratio: 2, of: 'p90' } }, low: { latencyMs: { ratio: 2, of: 'p90' } } } })).toThrow(
-      /low\.latencyMs \(2\) must be below high\.latencyMs \(2\)/,
-    );
-    expect(() => createPolicy({ name: 'x', type: 'adaptive-timeout', parameters: { baseline: { windows: 10, warmupWindows: 20 } } })).toThrow(/warmupWindows \(20\) must not exceed windows \(10\)/);
+    expect(() =>
+      createPolicy({
+        name: 'x',
+        type: 'adaptive-timeout',
+        parameters: { high: { latencyMs: { ratio: 2, of: 'p90' } }, low: { latencyMs: { ratio: 2, of: 'p90' } } },
+      }),
+    ).toThrow(/low\.latencyMs \(2\) must be below high\.latencyMs \(2\)/);
+    expect(() =>
+      createPolicy({
+        name: 'x',
+        type: 'adaptive-timeout',
+        parameters: { baseline: { windows: 10, warmupWindows: 20 } },
+      }),
+    ).toThrow(/warmupWindows \(20\) must not exceed windows \(10\)/);
   });
 });
 
@@ -76,7 +108,10 @@ describe('SLO burn rate in herd-control', () => {
     sig({ metric: 'requests', value: 100, i, tags: { service: 'api' } }),
     sig({ metric: 'errors', value: i < 10 ? 0.1 : 30, i, tags: { service: 'api' } }),
   ];
-  const sets = (steps: Step[]) => steps.flatMap((s) => s.commands.filter((c) => c.type === 'retry_policy.set').map((c) => ({ i: s.i, reason: c.reason })));
+  const sets = (steps: Step[]) =>
+    steps.flatMap((s) =>
+      s.commands.filter((c) => c.type === 'retry_policy.set').map((c) => ({ i: s.i, reason: c.reason })),
+    );
 
   it('acts when both spans of a pair burn the error budget at the factor, and only then', () => {
     const slo = { objective: 0.99, pairs: [{ long: 6, short: 1, factor: 10 }] };
@@ -108,9 +143,16 @@ describe('relative triggers in a module policy', () => {
           baselines[sg.source] = stepBaseline(baselines[sg.source], sg.mean, over, trigger.baseline);
           if (over) {
             proposals.push({
-              target: sg.source, type: 'query_timeout.set', kind: 'set', params: completeParams({ timeoutMs: 500 }), severity: 1, streak: 2,
-              reason: `queue ${sg.mean} > ${limit}`, evidence: [{ signal: 'queue.depth:mean', value: sg.mean, threshold: limit, comparison: '>' }],
-              windowStart: sg.windowStart, windowEnd: sg.windowEnd,
+              target: sg.source,
+              type: 'query_timeout.set',
+              kind: 'set',
+              params: completeParams({ timeoutMs: 500 }),
+              severity: 1,
+              streak: 2,
+              reason: `queue ${sg.mean} > ${limit}`,
+              evidence: [{ signal: 'queue.depth:mean', value: sg.mean, threshold: limit, comparison: '>' }],
+              windowStart: sg.windowStart,
+              windowEnd: sg.windowEnd,
             });
           }
         }
@@ -118,19 +160,40 @@ describe('relative triggers in a module policy', () => {
       },
     };
   };
-  const config = { name: 'mine', type: 'module', module: 'mine.js', guardrails: { blastRadius: { fraction: 1 } }, parameters: { trigger: { threshold: { ratio: 3, of: 'median' }, baseline: { windows: 10, warmupWindows: 5 } } } };
-  const engine = () => createDecisionEngine({ policies: [createPolicy({ ...config, mode: 'enforce' }, { loadModule: () => factory })], guardrails: {}, modeOverride: null, signing: null });
-  const at = (i: number) => ['x', 'y'].map((source) => sig({ metric: 'queue.depth', source, i, value: (source === 'x' ? 4 : 400) * (i === 12 ? 10 : 1) }));
+  const config = {
+    name: 'mine',
+    type: 'module',
+    module: 'mine.js',
+    guardrails: { blastRadius: { fraction: 1 } },
+    parameters: { trigger: { threshold: { ratio: 3, of: 'median' }, baseline: { windows: 10, warmupWindows: 5 } } },
+  };
+  const engine = () =>
+    createDecisionEngine({
+      policies: [createPolicy({ ...config, mode: 'enforce' }, { loadModule: () => factory })],
+      guardrails: {},
+      modeOverride: null,
+      signing: null,
+    });
+  const at = (i: number) =>
+    ['x', 'y'].map((source) =>
+      sig({ metric: 'queue.depth', source, i, value: (source === 'x' ? 4 : 400) * (i === 12 ? 10 : 1) }),
+    );
 
-  it('acts at each target\'s own scale and decides the same after a restart through JSON', () => {
+  it("acts at each target's own scale and decides the same after a restart through JSON", () => {
     const whole = run(engine(), 20, at);
-    expect(whole.flatMap((s) => s.commands.filter((c) => c.reason.startsWith('queue')).map((c) => `${s.i}:${c.target}`))).toEqual(['12:x', '12:y']);
+    expect(
+      whole.flatMap((s) => s.commands.filter((c) => c.reason.startsWith('queue')).map((c) => `${s.i}:${c.target}`)),
+    ).toEqual(['12:x', '12:y']);
     const first = run(engine(), 9, at);
     const rest = run(engine(), 11, at, JSON.parse(JSON.stringify(first[8].state)) as Step['state'], 9);
-    expect(JSON.stringify([...first, ...rest].map((s) => s.decisions))).toBe(JSON.stringify(whole.map((s) => s.decisions)));
+    expect(JSON.stringify([...first, ...rest].map((s) => s.decisions))).toBe(
+      JSON.stringify(whole.map((s) => s.decisions)),
+    );
   });
 
-  it('gets the built-ins\' validation messages', () => {
-    expect(() => parseTriggerConfig({ threshold: { ratio: -1 } }, 'policies.0.parameters.trigger')).toThrow(/policies\.0\.parameters\.trigger\.threshold/);
+  it("gets the built-ins' validation messages", () => {
+    expect(() => parseTriggerConfig({ threshold: { ratio: -1 } }, 'policies.0.parameters.trigger')).toThrow(
+      /policies\.0\.parameters\.trigger\.threshold/,
+    );
   });
 });

@@ -9,20 +9,31 @@ function load(i: number, demands: Record<string, number>, capacity = CAP): Windo
   return [
     sig({ metric: 'cluster.capacity_bytes', value: capacity, i, scope: 'cluster', tags: {} }),
     ...Object.entries(demands).map(([tenant, rate]) =>
-      sig({ metric: 'tenant.bytes_in', value: rate * (W / 1000), ratePerSec: rate, i, scope: 'tenant', tags: { tenant } }),
+      sig({
+        metric: 'tenant.bytes_in',
+        value: rate * (W / 1000),
+        ratePerSec: rate,
+        i,
+        scope: 'tenant',
+        tags: { tenant },
+      }),
     ),
   ];
 }
 
 const kindsOf = (steps: ReturnType<typeof run>) =>
-  steps.flatMap((s) => s.decisions.map((d) => ({ i: s.i, kind: d.kind, target: d.target, type: d.actionType, reason: d.reason })));
+  steps.flatMap((s) =>
+    s.decisions.map((d) => ({ i: s.i, kind: d.kind, target: d.target, type: d.actionType, reason: d.reason })),
+  );
 
 describe('watermark-quota', () => {
   it('above the high watermark, throttles only tenants over their weighted fair share, to that share', () => {
     // 900k of 1M = 90% > 85%. Budget = 77.5% = 775k: c (100k) and b (200k) fit, a gets the remaining 475k.
     const steps = run(engineFor(policy), 2, (i) => load(i, { a: 600_000, b: 200_000, c: 100_000 }));
     expect(steps[0].commands).toHaveLength(0); // one window over is not enough (overWindows 2)
-    expect(steps[1].commands.map((c) => [c.target, c.type, c.params.quotaBytesPerSec])).toEqual([['a', 'quota.set', 475_000]]);
+    expect(steps[1].commands.map((c) => [c.target, c.type, c.params.quotaBytesPerSec])).toEqual([
+      ['a', 'quota.set', 475_000],
+    ]);
     const ev = steps[1].commands[0].evidence;
     expect(ev[0]).toEqual({ signal: 'cluster.utilization', value: 0.9, threshold: 0.85, comparison: '>' });
     expect(ev[1]).toMatchObject({ signal: 'tenant.bytes_in:ratePerSec', value: 600_000, comparison: '>' });
@@ -31,16 +42,27 @@ describe('watermark-quota', () => {
 
   it('uses the configured weights', () => {
     const weighted = { ...policy, parameters: { weights: { a: 1, b: 3 } } };
-    const steps = run(engineFor(weighted, { blastRadius: { fraction: 1 } }), 2, (i) => load(i, { a: 500_000, b: 700_000 }));
+    const steps = run(engineFor(weighted, { blastRadius: { fraction: 1 } }), 2, (i) =>
+      load(i, { a: 500_000, b: 700_000 }),
+    );
     const q = Object.fromEntries(steps[1].commands.map((c) => [c.target, c.params.quotaBytesPerSec]));
     expect(q).toEqual({ a: 193_750, b: 581_250 }); // 775k split 1:3
   });
 
   it('holds between the watermarks, releases additively below the low one after the hold time, then reverts', () => {
-    const demands = (i: number) => (i < 2 ? { a: 600_000, b: 200_000, c: 100_000 } : i < 6 ? { a: 475_000, b: 200_000, c: 100_000 } : { a: 300_000, b: 100_000, c: 50_000 });
+    const demands = (i: number) =>
+      i < 2
+        ? { a: 600_000, b: 200_000, c: 100_000 }
+        : i < 6
+          ? { a: 475_000, b: 200_000, c: 100_000 }
+          : { a: 300_000, b: 100_000, c: 50_000 };
     const steps = run(engineFor(policy), 20, (i) => load(i, demands(i)));
     const changes = kindsOf(steps).filter((d) => d.kind === 'acted' || d.kind === 'reverted');
-    const quotas = steps.flatMap((s) => s.commands.filter((c) => s.decisions.find((d) => d.commandId === c.id)?.kind !== 'renewed').map((c) => [s.i, c.type, c.params.quotaBytesPerSec]));
+    const quotas = steps.flatMap((s) =>
+      s.commands
+        .filter((c) => s.decisions.find((d) => d.commandId === c.id)?.kind !== 'renewed')
+        .map((c) => [s.i, c.type, c.params.quotaBytesPerSec]),
+    );
     // set at 1 (end 2W); in band 2-5: hold; under low from 6: 2 windows → ready at 7, but the
     // 60 s hold from the set (end of window 1 + 6 windows) lasts until window 7: first release at 7.
     expect(quotas).toEqual([
@@ -94,25 +116,31 @@ describe('watermark-quota', () => {
 
   it('tightens only above the high watermark and loosens only below the low one, for any load', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0.2, max: 1.2, noNaN: true }), { minLength: 5, maxLength: 40 }), (utils) => {
-        const at = (i: number) => load(i, { a: CAP * utils[i] * 0.6, b: CAP * utils[i] * 0.3, c: CAP * utils[i] * 0.1 });
-        const steps = run(engineFor(policy), utils.length, at);
-        for (const s of steps) {
-          for (const d of s.decisions) {
-            if (d.kind !== 'acted' && d.kind !== 'reverted') continue;
-            if (d.reason.startsWith('lease expired')) continue;
-            const tighten = d.actionType === 'quota.set' && d.reason.includes('>');
-            if (tighten) expect(utils[s.i]).toBeGreaterThan(0.85);
-            else expect(utils[s.i]).toBeLessThan(0.7);
+      fc.property(
+        fc.array(fc.double({ min: 0.2, max: 1.2, noNaN: true }), { minLength: 5, maxLength: 40 }),
+        (utils) => {
+          const at = (i: number) =>
+            load(i, { a: CAP * utils[i] * 0.6, b: CAP * utils[i] * 0.3, c: CAP * utils[i] * 0.1 });
+          const steps = run(engineFor(policy), utils.length, at);
+          for (const s of steps) {
+            for (const d of s.decisions) {
+              if (d.kind !== 'acted' && d.kind !== 'reverted') continue;
+              if (d.reason.startsWith('lease expired')) continue;
+              const tighten = d.actionType === 'quota.set' && d.reason.includes('>');
+              if (tighten) expect(utils[s.i]).toBeGreaterThan(0.85);
+              else expect(utils[s.i]).toBeLessThan(0.7);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('falls back to the last capacity seen, and to a configured fixed capacity', () => {
-    const steps = run(engineFor(policy), 3, (i) => (i === 0 ? load(i, { a: 950_000 }) : load(i, { a: 950_000 }).filter((s) => s.metric !== 'cluster.capacity_bytes')));
+    const steps = run(engineFor(policy), 3, (i) =>
+      i === 0 ? load(i, { a: 950_000 }) : load(i, { a: 950_000 }).filter((s) => s.metric !== 'cluster.capacity_bytes'),
+    );
     expect(steps[1].commands.map((c) => c.params.quotaBytesPerSec)).toEqual([775_000]);
     const fixed = { ...policy, parameters: { capacityBytesPerSec: 2_000_000 } };
     const none = run(engineFor(fixed), 3, (i) => load(i, { a: 950_000 }));

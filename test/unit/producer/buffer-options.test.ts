@@ -7,37 +7,41 @@ import { resolveProducerOptions } from '../../../src/producer';
 
 const t = (value: number): Sample => ({ ts: 1_714_564_800_000, metric: 'm', value, tags: {} });
 const append = (b: BoundedBuffer, s: Sample): boolean => b.tryAppend(s.metric, s.value, s.ts, s.tags);
-const values = (c: Chunk | undefined): number[] | undefined => (c ? Array.from({ length: c.batch.length }, (_, i) => c.batch.value(i)) : undefined);
+const values = (c: Chunk | undefined): number[] | undefined =>
+  c ? Array.from({ length: c.batch.length }, (_, i) => c.batch.value(i)) : undefined;
 
 describe('bounded buffer', () => {
   it('keeps FIFO order through chunks and waiters, and never holds more than its capacity (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constant('send' as const), fc.constant('seal' as const), fc.nat(12)), { maxLength: 60 }), (ops) => {
-        const b = createBoundedBuffer(10, 4);
-        const out: number[] = [];
-        let next = 0;
-        let admitted = 0;
-        for (const op of ops) {
-          if (op === 'send') {
-            const c = b.nextSendable();
-            if (c) {
-              out.push(...values(c)!);
-              b.completeOldest();
+      fc.property(
+        fc.array(fc.oneof(fc.constant('send' as const), fc.constant('seal' as const), fc.nat(12)), { maxLength: 60 }),
+        (ops) => {
+          const b = createBoundedBuffer(10, 4);
+          const out: number[] = [];
+          let next = 0;
+          let admitted = 0;
+          for (const op of ops) {
+            if (op === 'send') {
+              const c = b.nextSendable();
+              if (c) {
+                out.push(...values(c)!);
+                b.completeOldest();
+              }
+            } else if (op === 'seal') b.sealOpen();
+            else {
+              for (let i = 0; i < op; i++) {
+                const rec = t(next++);
+                if (!append(b, rec)) b.enqueueWaiter({ sample: rec, settle: (ok) => (admitted += ok ? 1 : 0) });
+              }
             }
-          } else if (op === 'seal') b.sealOpen();
-          else {
-            for (let i = 0; i < op; i++) {
-              const rec = t(next++);
-              if (!append(b, rec)) b.enqueueWaiter({ sample: rec, settle: (ok) => (admitted += ok ? 1 : 0) });
-            }
+            expect(b.size).toBeLessThanOrEqual(10);
+            expect(b.waiting).toBeLessThanOrEqual(10);
           }
-          expect(b.size).toBeLessThanOrEqual(10);
-          expect(b.waiting).toBeLessThanOrEqual(10);
-        }
-        // Whatever went out went out in the order it was offered.
-        expect(out).toEqual(out.map((_, i) => i));
-        expect(admitted).toBeLessThanOrEqual(next);
-      }),
+          // Whatever went out went out in the order it was offered.
+          expect(out).toEqual(out.map((_, i) => i));
+          expect(admitted).toBeLessThanOrEqual(next);
+        },
+      ),
     );
   });
 
@@ -77,7 +81,15 @@ describe('bounded buffer', () => {
 describe('producer options', () => {
   it('lists every problem with its fix', () => {
     try {
-      resolveProducerOptions({ kafka: { brokers: ['nohost'] }, topic: 'bad topic', source: '', format: 'avro', maxBatchRecords: 100, maxBufferedRecords: 10, onFull: 'wait' as 'block' });
+      resolveProducerOptions({
+        kafka: { brokers: ['nohost'] },
+        topic: 'bad topic',
+        source: '',
+        format: 'avro',
+        maxBatchRecords: 100,
+        maxBufferedRecords: 10,
+        onFull: 'wait' as 'block',
+      });
       throw new Error('expected a ConfigError');
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
@@ -92,8 +104,21 @@ describe('producer options', () => {
   });
 
   it('fills the documented defaults', () => {
-    const o = resolveProducerOptions({ kafka: { brokers: ['127.0.0.1:9092'] }, topic: 'homeostat.telemetry', source: 'w' });
-    expect(o).toMatchObject({ format: 'json', lingerMs: 50, maxBatchRecords: 10_000, maxBufferedRecords: 100_000, onFull: 'block', compression: 'none', idempotent: true, intervalMs: 1_000 });
+    const o = resolveProducerOptions({
+      kafka: { brokers: ['127.0.0.1:9092'] },
+      topic: 'homeostat.telemetry',
+      source: 'w',
+    });
+    expect(o).toMatchObject({
+      format: 'json',
+      lingerMs: 50,
+      maxBatchRecords: 10_000,
+      maxBufferedRecords: 100_000,
+      onFull: 'block',
+      compression: 'none',
+      idempotent: true,
+      intervalMs: 1_000,
+    });
     expect(o.kafka.clientId).toBe('homeostat');
   });
 });
@@ -113,7 +138,10 @@ describe('sample check', () => {
         fc.dictionary(text, fc.oneof(text, fc.integer()) as fc.Arbitrary<string>, { maxKeys: 6 }),
         (metric, value, ts, extra) => {
           const ours = sampleProblem(metric, value, ts, defaults, 1, extra, limits);
-          const theirs = validateTelemetry({ ts, source: 'w', metric, value, tags: mergeTags(defaults, 1, extra) }, limits);
+          const theirs = validateTelemetry(
+            { ts, source: 'w', metric, value, tags: mergeTags(defaults, 1, extra) },
+            limits,
+          );
           expect(ours === undefined).toBe(!(theirs instanceof InputError));
         },
       ),
@@ -123,6 +151,8 @@ describe('sample check', () => {
 
   it('refuses a source or default tags that break the limits at construction', () => {
     expect(() => resolveProducerOptions({ kafka: {}, topic: 't', source: 'x'.repeat(300) })).toThrow(/source/);
-    expect(() => resolveProducerOptions({ kafka: {}, topic: 't', source: 'w', defaultTags: { '': 'v' } })).toThrow(/tag key/);
+    expect(() => resolveProducerOptions({ kafka: {}, topic: 't', source: 'w', defaultTags: { '': 'v' } })).toThrow(
+      /tag key/,
+    );
   });
 });

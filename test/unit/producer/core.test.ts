@@ -9,7 +9,13 @@ const all = (b: OutgoingBatch): Telemetry[] => Array.from({ length: b.length }, 
 const NOW = 1_714_564_800_000;
 
 /** A fake broker: records every batch; each send waits until the test releases it (or resolves at once). */
-function fakeKafka(auto = true): { sent: Telemetry[][]; send: CoreOptions['send']; release(): void; fail: (err?: Error) => void; pending(): number } {
+function fakeKafka(auto = true): {
+  sent: Telemetry[][];
+  send: CoreOptions['send'];
+  release(): void;
+  fail: (err?: Error) => void;
+  pending(): number;
+} {
   const sent: Telemetry[][] = [];
   const waiting: { records: Telemetry[]; resolve: () => void; reject: (e: Error) => void }[] = [];
   let failNext: Error | undefined;
@@ -70,7 +76,13 @@ describe('producer core', () => {
     await tick(30);
     expect(k.sent.map((b) => b.length)).toEqual([10, 10, 5]);
     expect(k.sent.flat().map((t) => t.value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
-    expect(k.sent[0][0]).toEqual({ ts: NOW, source: 'worker-1', metric: 'queue.depth', value: 0, tags: { service: 'search' } });
+    expect(k.sent[0][0]).toEqual({
+      ts: NOW,
+      source: 'worker-1',
+      metric: 'queue.depth',
+      value: 0,
+      tags: { service: 'search' },
+    });
     await p.close();
   });
 
@@ -208,7 +220,12 @@ describe('producer core', () => {
     const depth = k.sent.flat().filter((t) => t.metric === 'queue.depth');
     expect(depth.length).toBeGreaterThanOrEqual(3);
     expect(depth.every((t) => t.value === 3)).toBe(true);
-    expect(k.sent.flat().filter((t) => t.metric === 'requests').map((t) => t.value)).toEqual([1]);
+    expect(
+      k.sent
+        .flat()
+        .filter((t) => t.metric === 'requests')
+        .map((t) => t.value),
+    ).toEqual([1]);
   });
 
   it('keeps a counter’s increase when there is no room, and sends it later', async () => {
@@ -225,7 +242,12 @@ describe('producer core', () => {
     await tick(1);
     k.release();
     await g;
-    expect(k.sent.flat().filter((t) => t.metric === 'requests').map((t) => t.value)).toEqual([6]);
+    expect(
+      k.sent
+        .flat()
+        .filter((t) => t.metric === 'requests')
+        .map((t) => t.value),
+    ).toEqual([6]);
     await p.close();
   });
 
@@ -266,7 +288,10 @@ describe('producer core', () => {
   it('accounts for every sample and never holds more than the bound (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.constant('flush' as const), fc.integer({ min: 1, max: 15 })), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.oneof(fc.constant('flush' as const), fc.integer({ min: 1, max: 15 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
         fc.constantFrom('block' as const, 'drop' as const),
         async (ops, onFull) => {
           const k = fakeKafka();

@@ -55,7 +55,11 @@ function command(id: string, timeoutMs: number): CommandRecord {
 
 describe('diffDecisions', () => {
   it('finds nothing between a stream and itself', () => {
-    const ds = [decision(), decision({ target: 'w2', commandId: 'c2' }), decision({ windowEnd: T + 20_000, kind: 'renewed' })];
+    const ds = [
+      decision(),
+      decision({ target: 'w2', commandId: 'c2' }),
+      decision({ windowEnd: T + 20_000, kind: 'renewed' }),
+    ];
     const d = diffDecisions({ decisions: ds }, { decisions: ds });
     expect(d.identical).toBe(true);
     expect(d.totals).toMatchObject({ same: 3, onlyA: 0, onlyB: 0, changed: 0, a: 3, b: 3 });
@@ -79,7 +83,10 @@ describe('diffDecisions', () => {
   });
 
   it('reports a changed kind (acted in A, blocked in B) for the same action', () => {
-    const d = diffDecisions({ decisions: [decision()] }, { decisions: [decision({ kind: 'blocked', guardrail: 'cooldown' })] });
+    const d = diffDecisions(
+      { decisions: [decision()] },
+      { decisions: [decision({ kind: 'blocked', guardrail: 'cooldown' })] },
+    );
     expect(d.totals.changed).toBe(1);
     expect(d.entries[0].changes).toEqual(['kind acted → blocked']);
   });
@@ -93,17 +100,28 @@ describe('diffDecisions', () => {
     expect(d.entries[0].paramsA).toContain('"timeoutMs":2500');
     expect(d.entries[0].paramsB).toContain('"timeoutMs":1000');
     // Same parameters under another policy version: no difference.
-    const same = diffDecisions(a, { decisions: [decision({ commandId: 'z', policyVersion: 'v2' })], commands: [command('z', 2500)] });
+    const same = diffDecisions(a, {
+      decisions: [decision({ commandId: 'z', policyVersion: 'v2' })],
+      commands: [command('z', 2500)],
+    });
     expect(same.identical).toBe(true);
     expect(same.versions.p).toEqual({ a: ['v1'], b: ['v2'] });
   });
 
   it('without commands, compares command ids within one version and reasons across versions', () => {
-    expect(diffDecisions({ decisions: [decision()] }, { decisions: [decision({ commandId: 'other' })] }).entries[0].changes).toEqual(['params (command id)']);
+    expect(
+      diffDecisions({ decisions: [decision()] }, { decisions: [decision({ commandId: 'other' })] }).entries[0].changes,
+    ).toEqual(['params (command id)']);
     const otherVersion = decision({ policyVersion: 'v2', commandId: 'other' });
     expect(diffDecisions({ decisions: [decision()] }, { decisions: [otherVersion] }).identical).toBe(true);
-    const otherReason = decision({ policyVersion: 'v2', commandId: 'other', reason: 'overloaded; timeout 5000 → 1000 ms' });
-    expect(diffDecisions({ decisions: [decision()] }, { decisions: [otherReason] }).entries[0].changes).toEqual(['params (reason)']);
+    const otherReason = decision({
+      policyVersion: 'v2',
+      commandId: 'other',
+      reason: 'overloaded; timeout 5000 → 1000 ms',
+    });
+    expect(diffDecisions({ decisions: [decision()] }, { decisions: [otherReason] }).entries[0].changes).toEqual([
+      'params (reason)',
+    ]);
   });
 
   it('pairs equal kinds first within one key', () => {
@@ -124,7 +142,12 @@ describe('diffDecisions', () => {
     );
     fc.assert(
       fc.property(arb, arb, (xs, ys) => {
-        const mk = (r: { target: string; w: number; kind: DecisionRecord['kind']; commandId: string }): DecisionRecord =>
+        const mk = (r: {
+          target: string;
+          w: number;
+          kind: DecisionRecord['kind'];
+          commandId: string;
+        }): DecisionRecord =>
           decision({ target: r.target, windowEnd: T + r.w * 10_000, kind: r.kind, commandId: r.commandId });
         const ab = diffDecisions({ decisions: xs.map(mk) }, { decisions: ys.map(mk) });
         const ba = diffDecisions({ decisions: ys.map(mk) }, { decisions: xs.map(mk) });
@@ -141,13 +164,28 @@ describe('diffDecisions', () => {
 
   it('shows what a tighter threshold would change in a real replay', () => {
     const inputs = () => mergeByEventTime(asInputs(scenarioPartitions()));
-    const base = replayRecordsSync(inputs(), replaySetupFromConfig(scenarioConfig(), { partitions: [0, 1, 2], env: {} }));
-    const policies = SCENARIO_CONFIG.policies.map((p) => (p.name === 'timeouts' ? { ...p, parameters: { ...p.parameters, overloadWindows: 4 } } : p));
-    const cand = replayRecordsSync(inputs(), replaySetupFromConfig(scenarioConfig({ policies }), { partitions: [0, 1, 2], env: {} }));
-    const d = diffDecisions({ decisions: base.decisions, commands: base.commands }, { decisions: cand.decisions, commands: cand.commands });
+    const base = replayRecordsSync(
+      inputs(),
+      replaySetupFromConfig(scenarioConfig(), { partitions: [0, 1, 2], env: {} }),
+    );
+    const policies = SCENARIO_CONFIG.policies.map((p) =>
+      p.name === 'timeouts' ? { ...p, parameters: { ...p.parameters, overloadWindows: 4 } } : p,
+    );
+    const cand = replayRecordsSync(
+      inputs(),
+      replaySetupFromConfig(scenarioConfig({ policies }), { partitions: [0, 1, 2], env: {} }),
+    );
+    const d = diffDecisions(
+      { decisions: base.decisions, commands: base.commands },
+      { decisions: cand.decisions, commands: cand.commands },
+    );
     expect(d.identical).toBe(false);
     // Only the changed policy differs; the others replay identically under the same versions.
-    expect(Object.entries(d.perPolicy).filter(([, c]) => c.onlyA + c.onlyB + c.changed > 0).map(([p]) => p)).toEqual(['timeouts']);
+    expect(
+      Object.entries(d.perPolicy)
+        .filter(([, c]) => c.onlyA + c.onlyB + c.changed > 0)
+        .map(([p]) => p),
+    ).toEqual(['timeouts']);
     const text = formatDiff(d, { labelA: 'base', labelB: 'cand' });
     expect(text).toContain('first divergence: ');
     expect(text).toContain('timeouts');

@@ -11,7 +11,9 @@ import type { Telemetry } from '../../../src/model/telemetry';
 import { formatTelemetryLine } from '../../../src/replay/import';
 
 /** Printable ASCII without `"` and `\`: strings JSON writes as they are. */
-const PLAIN = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter((c) => c !== '"' && c !== '\\');
+const PLAIN = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter(
+  (c) => c !== '"' && c !== '\\',
+);
 const plainChar = fc.constantFrom(...PLAIN);
 export const plainName = fc.string({ unit: plainChar, minLength: 1, maxLength: 24 });
 
@@ -31,20 +33,48 @@ export const plainRecord: fc.Arbitrary<Telemetry> = fc.record({
     .oneof(fc.integer({ min: -1e6, max: 1e6 }), shortDecimal, fc.constantFrom(0, 0.1, 23.57, 0.000001))
     .map((v) => v + 0)
     .filter((v) => !/e/.test(JSON.stringify(v))),
-  tags: fc.dictionary(plainName.filter((k) => k !== '__proto__'), fc.string({ unit: plainChar, maxLength: 24 }), { maxKeys: 6, noNullPrototype: true }),
+  tags: fc.dictionary(
+    plainName.filter((k) => k !== '__proto__'),
+    fc.string({ unit: plainChar, maxLength: 24 }),
+    { maxKeys: 6, noNullPrototype: true },
+  ),
 });
 
 const anyString = fc.oneof(
   plainName,
   fc.string({ unit: 'grapheme', maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('', '__proto__', 'a"b', 'back\\slash', 'tab\there', 'nul\u0000', 'del\u007f', 'é', '€uro', '😀', '\ud800'),
+  fc.constantFrom(
+    '',
+    '__proto__',
+    'a"b',
+    'back\\slash',
+    'tab\there',
+    'nul\u0000',
+    'del\u007f',
+    'é',
+    '€uro',
+    '😀',
+    '\ud800',
+  ),
 );
 
 /** A JSON string literal: mostly as JSON.stringify writes it, sometimes with needless escapes. */
 const stringText = fc.oneof(
   { weight: 4, arbitrary: anyString.map((s) => JSON.stringify(s)) },
-  { weight: 1, arbitrary: fc.constantFrom('"\\u0041pi"', '"a\\/b"', '"\\u00e9"', '"x\\ty"', '"\\"q\\""', '"unterminated', '"bad\\escape"', '"\\ud83d\\ude00"') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '"\\u0041pi"',
+      '"a\\/b"',
+      '"\\u00e9"',
+      '"x\\ty"',
+      '"\\"q\\""',
+      '"unterminated',
+      '"bad\\escape"',
+      '"\\ud83d\\ude00"',
+    ),
+  },
 );
 
 const numberText = fc.oneof(
@@ -55,17 +85,61 @@ const numberText = fc.oneof(
     .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{1,20}$/), fc.option(fc.stringMatching(/^[0-9]{1,20}$/)))
     .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}`),
   fc.constantFrom(
-    '-0', '0', '-0.0', '0.0', '1e308', '1.7976931348623157e308', '1e309', '-1e309', '5e-324', '1E3', '1e+3', '1e-7', '2.5E-3',
-    '00', '01', '-01', '1.', '.5', '+1', '-', '1.5e', '1e', '123456789012345', '1234567890123456', '0.000000000000001',
-    '9007199254740993', '9007199254740992', '1699999999574', '1699999999574.0', '-1699999999574', '1e12', 'NaN', 'Infinity',
-    'true', 'null', '"12"', '[]', '{}',
+    '-0',
+    '0',
+    '-0.0',
+    '0.0',
+    '1e308',
+    '1.7976931348623157e308',
+    '1e309',
+    '-1e309',
+    '5e-324',
+    '1E3',
+    '1e+3',
+    '1e-7',
+    '2.5E-3',
+    '00',
+    '01',
+    '-01',
+    '1.',
+    '.5',
+    '+1',
+    '-',
+    '1.5e',
+    '1e',
+    '123456789012345',
+    '1234567890123456',
+    '0.000000000000001',
+    '9007199254740993',
+    '9007199254740992',
+    '1699999999574',
+    '1699999999574.0',
+    '-1699999999574',
+    '1e12',
+    'NaN',
+    'Infinity',
+    'true',
+    'null',
+    '"12"',
+    '[]',
+    '{}',
   ),
 );
 
 const tsText = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: 1e12, max: 4.2e12 }).map(String) },
   { weight: 1, arbitrary: numberText },
-  { weight: 1, arbitrary: fc.constantFrom('"2024-05-01T12:00:00Z"', '"2024-05-01 12:00:00"', '"yesterday"', '0', '999999999999', '4102444800001') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '"2024-05-01T12:00:00Z"',
+      '"2024-05-01 12:00:00"',
+      '"yesterday"',
+      '0',
+      '999999999999',
+      '4102444800001',
+    ),
+  },
 );
 
 interface TagsShape {
@@ -84,7 +158,24 @@ const tagsText = fc.oneof(
         return `{${list.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
       }),
   },
-  { weight: 1, arbitrary: fc.constantFrom('{}', 'null', '[]', '"a"', '{"a":1}', '{"a":null}', '{"a":"x","a":"y"}', '{"b":"1","a":"2"}', '{"":"x"}', '{"__proto__":"x"}', '{"1":"a","b":"c"}', '{"a":"x",}', '{ "a" : "x" }') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{}',
+      'null',
+      '[]',
+      '"a"',
+      '{"a":1}',
+      '{"a":null}',
+      '{"a":"x","a":"y"}',
+      '{"b":"1","a":"2"}',
+      '{"":"x"}',
+      '{"__proto__":"x"}',
+      '{"1":"a","b":"c"}',
+      '{"a":"x",}',
+      '{ "a" : "x" }',
+    ),
+  },
 );
 
 /** A line as a list of `"key":value` parts that can be reordered, dropped, doubled or padded. */
@@ -98,7 +189,10 @@ const structuredLine = fc
     order: fc.constantFrom('canonical', 'canonical', 'canonical', 'shuffled'),
     shuffle: fc.array(fc.nat(), { minLength: 5, maxLength: 5 }),
     drop: fc.option(fc.constantFrom('ts', 'source', 'metric', 'value', 'tags'), { freq: 4 }),
-    extra: fc.option(fc.constantFrom('"extra":1', '"ts":1700000000000', '"value":2', '"tags":{}', '"z":{"nested":[1,2]}'), { freq: 4 }),
+    extra: fc.option(
+      fc.constantFrom('"extra":1', '"ts":1700000000000', '"value":2', '"tags":{}', '"z":{"nested":[1,2]}'),
+      { freq: 4 },
+    ),
     space: fc.constantFrom('', '', '', ' ', '\t'),
     trail: fc.constantFrom('', '', '', ' ', '\r', 'x', '}', ','),
   })
@@ -110,7 +204,11 @@ const structuredLine = fc
       ['value', l.value],
       ['tags', l.tags],
     ];
-    if (l.order === 'shuffled') parts = parts.map((p, i) => [p, l.shuffle[i]] as const).sort((a, b) => a[1] - b[1]).map(([p]) => p);
+    if (l.order === 'shuffled')
+      parts = parts
+        .map((p, i) => [p, l.shuffle[i]] as const)
+        .sort((a, b) => a[1] - b[1])
+        .map(([p]) => p);
     if (l.drop !== null) parts = parts.filter(([k]) => k !== l.drop);
     const text = parts.map(([k, v]) => `"${k}":${l.space}${v}`);
     if (l.extra !== null) text.push(l.extra);
@@ -122,7 +220,13 @@ const EDIT_CHARS = ['"', '\\', '{', '}', ',', ':', '-', '.', 'e', 'E', '0', '9',
 /** Random edits (insert, delete, replace a character) of a line. */
 function edited(line: fc.Arbitrary<string>): fc.Arbitrary<string> {
   return fc
-    .tuple(line, fc.array(fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...EDIT_CHARS)), { minLength: 1, maxLength: 3 }))
+    .tuple(
+      line,
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...EDIT_CHARS)), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+    )
     .map(([text, edits]) => {
       let s = text;
       for (const [at, kind, c] of edits) {
@@ -147,15 +251,19 @@ export const anyLine: fc.Arbitrary<string> = fc
   .map((s) => s.replace(/\n/g, ''));
 
 /** Record limits to validate with: none, the defaults, or tight ones that many lines break. */
-export const anyLimits: fc.Arbitrary<TelemetryLimits | undefined> = fc.constantFrom(undefined, DEFAULT_TELEMETRY_LIMITS, {
-  ...DEFAULT_TELEMETRY_LIMITS,
-  minTs: 0,
-  maxSourceLength: 6,
-  maxMetricLength: 6,
-  maxTags: 2,
-  maxTagKeyLength: 3,
-  maxTagValueLength: 4,
-});
+export const anyLimits: fc.Arbitrary<TelemetryLimits | undefined> = fc.constantFrom(
+  undefined,
+  DEFAULT_TELEMETRY_LIMITS,
+  {
+    ...DEFAULT_TELEMETRY_LIMITS,
+    minTs: 0,
+    maxSourceLength: 6,
+    maxMetricLength: 6,
+    maxTags: 2,
+    maxTagKeyLength: 3,
+    maxTagValueLength: 4,
+  },
+);
 
 /** The same record, field by field: value and ts with Object.is (so -0 ≠ 0), tags in key order. */
 export function sameRecord(a: Telemetry, b: Telemetry): boolean {

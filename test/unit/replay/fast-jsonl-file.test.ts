@@ -11,7 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { DEFAULT_TELEMETRY_LIMITS, resolveTelemetryLimits, validateTelemetry, type TelemetryLimits } from '../../../src/codec';
+import {
+  DEFAULT_TELEMETRY_LIMITS,
+  resolveTelemetryLimits,
+  validateTelemetry,
+  type TelemetryLimits,
+} from '../../../src/codec';
 import { HomeostatError } from '../../../src/errors';
 import { fileBatches, type FileBatchOptions } from '../../../src/replay/file-batches';
 import { createLineImportState, formatTelemetryLine, importLine, type ImportOptions } from '../../../src/replay/import';
@@ -20,7 +25,13 @@ import type { ReplayInput } from '../../../src/replay/replay';
 import { anyLimits, anyLine, plainRecord } from './fast-jsonl-arbitraries';
 
 /** Replay's file reader before the fast path (src/replay/file-batches.ts at 9f79865), on bytes cut into reads. */
-function referenceInputs(file: string, bytes: Buffer, chunkSize: number, imp: ImportOptions, limits: TelemetryLimits | undefined): ReplayInput[] {
+function referenceInputs(
+  file: string,
+  bytes: Buffer,
+  chunkSize: number,
+  imp: ImportOptions,
+  limits: TelemetryLimits | undefined,
+): ReplayInput[] {
   let state = createLineImportState({ format: 'jsonl', ...imp });
   const { maxLineLength } = state.options;
   const splitter = createLineSplitter(maxLineLength);
@@ -31,7 +42,14 @@ function referenceInputs(file: string, bytes: Buffer, chunkSize: number, imp: Im
       line++;
       const offset = line - 1;
       if (piece.tooLong) {
-        out.push({ partition: 0, offset, invalid: { code: 'RECORD_TOO_LARGE', message: `${file}:${line}: line is longer than ${maxLineLength} characters` } });
+        out.push({
+          partition: 0,
+          offset,
+          invalid: {
+            code: 'RECORD_TOO_LARGE',
+            message: `${file}:${line}: line is longer than ${maxLineLength} characters`,
+          },
+        });
         continue;
       }
       const step = importLine(state, line, piece.text);
@@ -39,10 +57,17 @@ function referenceInputs(file: string, bytes: Buffer, chunkSize: number, imp: Im
       const ev = step.event;
       if (ev === undefined) continue;
       if (ev.kind === 'record') {
-        const checked = limits === undefined ? ev.record : validateTelemetry(ev.record as unknown as Record<string, unknown>, limits);
-        if (checked instanceof HomeostatError) out.push({ partition: 0, offset, invalid: { code: checked.code, message: `${file}:${ev.line}: ${checked.message}`, field: checked.field } });
+        const checked =
+          limits === undefined ? ev.record : validateTelemetry(ev.record as unknown as Record<string, unknown>, limits);
+        if (checked instanceof HomeostatError)
+          out.push({
+            partition: 0,
+            offset,
+            invalid: { code: checked.code, message: `${file}:${ev.line}: ${checked.message}`, field: checked.field },
+          });
         else out.push({ partition: 0, offset, record: checked });
-      } else out.push({ partition: 0, offset, invalid: { code: ev.code, message: `${file}:${ev.line}: ${ev.reason}` } });
+      } else
+        out.push({ partition: 0, offset, invalid: { code: ev.code, message: `${file}:${ev.line}: ${ev.reason}` } });
     }
   };
   for (let i = 0; i < bytes.length; i += chunkSize) handle(splitter.push(bytes.subarray(i, i + chunkSize)));
@@ -65,14 +90,21 @@ function withKeyOrder(inputs: readonly ReplayInput[]): unknown[] {
 const fileLine = fc.oneof(
   { weight: 6, arbitrary: anyLine.map((s) => Buffer.from(s, 'utf8')) },
   { weight: 3, arbitrary: plainRecord.map((r) => Buffer.from(formatTelemetryLine(r), 'utf8')) },
-  { weight: 1, arbitrary: fc.constantFrom('', ' ', '\t', '\r', '\u00a0', 'timestamp,value').map((s) => Buffer.from(s, 'utf8')) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', ' ', '\t', '\r', '\u00a0', 'timestamp,value').map((s) => Buffer.from(s, 'utf8')),
+  },
   {
     weight: 1,
     arbitrary: fc.constantFrom(
       Buffer.from([0xff, 0xfe, 0x41]),
       Buffer.from([0x7b, 0x22, 0xc3]), // `{"` and half of a two-byte sequence
       Buffer.from('{"ts":1700000000000,"source":"\u00e9","metric":"m","value":1,"tags":{}}', 'utf8'),
-      Buffer.concat([Buffer.from('{"ts":1700000000000,"source":"'), Buffer.from([0xe2, 0x82]), Buffer.from('","metric":"m","value":1,"tags":{}}')]),
+      Buffer.concat([
+        Buffer.from('{"ts":1700000000000,"source":"'),
+        Buffer.from([0xe2, 0x82]),
+        Buffer.from('","metric":"m","value":1,"tags":{}}'),
+      ]),
     ),
   },
 );
@@ -99,7 +131,9 @@ describe('replay file reader', () => {
     await fc.assert(
       fc.asyncProperty(anyFile, async (f) => {
         const parts: Buffer[] = f.bom ? [Buffer.from([0xef, 0xbb, 0xbf])] : [];
-        f.lines.forEach(([text, eol], i) => parts.push(text, i < f.lines.length - 1 || f.finalNewline ? Buffer.from(eol) : Buffer.alloc(0)));
+        f.lines.forEach(([text, eol], i) =>
+          parts.push(text, i < f.lines.length - 1 || f.finalNewline ? Buffer.from(eol) : Buffer.alloc(0)),
+        );
         const bytes = Buffer.concat(parts);
         const file = path.join(dir, `f${n++}.jsonl`);
         writeFileSync(file, bytes);
@@ -117,11 +151,27 @@ describe('replay file reader', () => {
   }, 60_000);
 
   it('reports malformed lines with their line numbers and reasons between fast-path lines, and reads the rest', async () => {
-    const ok = (ts: number): string => formatTelemetryLine({ ts, source: 'w1', metric: 'queue.depth', value: 1.5, tags: { service: 'api' } });
+    const ok = (ts: number): string =>
+      formatTelemetryLine({ ts, source: 'w1', metric: 'queue.depth', value: 1.5, tags: { service: 'api' } });
     const file = path.join(dir, 'mixed.jsonl');
-    writeFileSync(file, [ok(1_700_000_000_000), '{"ts":', '', ok(1_700_000_001_000), '{"ts":1700000002000,"source":"w1","metric":"queue.depth","value":"x","tags":{}}', ok(1_700), ok(1_700_000_003_000)].join('\r\n'));
+    writeFileSync(
+      file,
+      [
+        ok(1_700_000_000_000),
+        '{"ts":',
+        '',
+        ok(1_700_000_001_000),
+        '{"ts":1700000002000,"source":"w1","metric":"queue.depth","value":"x","tags":{}}',
+        ok(1_700),
+        ok(1_700_000_003_000),
+      ].join('\r\n'),
+    );
     const inputs = await readAll(file, { limits: resolveTelemetryLimits(), import: { chunkSize: 64 } });
-    expect(inputs.map((x) => ('record' in x ? `${x.offset} ${x.record.ts}` : `${x.offset} ${x.invalid.code} ${x.invalid.message}`))).toEqual([
+    expect(
+      inputs.map((x) =>
+        'record' in x ? `${x.offset} ${x.record.ts}` : `${x.offset} ${x.invalid.code} ${x.invalid.message}`,
+      ),
+    ).toEqual([
       '0 1700000000000',
       `1 INVALID_JSON ${file}:2: not valid JSON (${jsonError('{"ts":')})`,
       '3 1700000001000',
@@ -135,8 +185,16 @@ describe('replay file reader', () => {
     const file = path.join(dir, 'long.jsonl');
     const good = formatTelemetryLine({ ts: 1_700_000_000_000, source: 'w', metric: 'm', value: 1, tags: {} });
     writeFileSync(file, [good, 'x'.repeat(5_000), good, `${good.slice(0, -1)}${' '.repeat(200)}}`].join('\n'));
-    const inputs = await readAll(file, { limits: DEFAULT_TELEMETRY_LIMITS, import: { chunkSize: 7, maxLineLength: 100 } });
-    expect(inputs.map((x) => ('record' in x ? `${x.offset} ok` : `${x.offset} ${x.invalid.code}`))).toEqual(['0 ok', '1 RECORD_TOO_LARGE', '2 ok', '3 RECORD_TOO_LARGE']);
+    const inputs = await readAll(file, {
+      limits: DEFAULT_TELEMETRY_LIMITS,
+      import: { chunkSize: 7, maxLineLength: 100 },
+    });
+    expect(inputs.map((x) => ('record' in x ? `${x.offset} ok` : `${x.offset} ${x.invalid.code}`))).toEqual([
+      '0 ok',
+      '1 RECORD_TOO_LARGE',
+      '2 ok',
+      '3 RECORD_TOO_LARGE',
+    ]);
   });
 
   it('closes the file cleanly when the caller stops early (a read may be in flight)', async () => {
@@ -154,7 +212,9 @@ describe('replay file reader', () => {
   });
 
   it('names a missing file', async () => {
-    await expect(readAll(path.join(dir, 'nowhere.jsonl'), {})).rejects.toThrow(/cannot read replay input .*nowhere\.jsonl/);
+    await expect(readAll(path.join(dir, 'nowhere.jsonl'), {})).rejects.toThrow(
+      /cannot read replay input .*nowhere\.jsonl/,
+    );
   });
 });
 

@@ -65,7 +65,11 @@ const anySetup: fc.Arbitrary<Setup> = fc.record({
   limits: anyLimits,
   import: fc.record(
     {
-      mapping: fc.constantFrom(undefined, { source: 'default-src', metric: 'default-metric', tags: {}, valueScale: 0.01 }, { source: 's', metric: 'm', tags: {}, valueScale: 1e300 }),
+      mapping: fc.constantFrom(
+        undefined,
+        { source: 'default-src', metric: 'default-metric', tags: {}, valueScale: 0.01 },
+        { source: 's', metric: 'm', tags: {}, valueScale: 1e300 },
+      ),
       rebaseTo: fc.constantFrom(undefined, 1_800_000_000_000, 9_007_199_254_740_000),
       maxLineLength: fc.constantFrom(undefined, 60),
     },
@@ -103,7 +107,12 @@ describe('fast JSONL path', () => {
         expect(fast.record).not.toBeNull();
         // The line sorts the tags; key order is compared against the slow path below.
         expect(fast.record).toEqual(record);
-        expect(sameRecord(fast.record as Telemetry, slowPath({ limits: DEFAULT_TELEMETRY_LIMITS, import: {} }, line) as Telemetry)).toBe(true);
+        expect(
+          sameRecord(
+            fast.record as Telemetry,
+            slowPath({ limits: DEFAULT_TELEMETRY_LIMITS, import: {} }, line) as Telemetry,
+          ),
+        ).toBe(true);
       }),
       { numRuns: 5_000 },
     );
@@ -112,10 +121,26 @@ describe('fast JSONL path', () => {
   it.each([
     ['-0 as a value', '{"ts":1700000000000,"source":"a","metric":"m","value":-0,"tags":{}}', true],
     ['-0.000 as a value', '{"ts":1700000000000,"source":"a","metric":"m","value":-0.000,"tags":{}}', true],
-    ['15 significant digits', '{"ts":1700000000000,"source":"a","metric":"m","value":0.123456789012345,"tags":{}}', true],
-    ['a long fraction of zeros', '{"ts":1700000000000,"source":"a","metric":"m","value":-0.0000000000000000000001,"tags":{}}', true],
-    ['16 significant digits', '{"ts":1700000000000,"source":"a","metric":"m","value":1234567890123456,"tags":{}}', false],
-    ['23 digits after the point', '{"ts":1700000000000,"source":"a","metric":"m","value":0.00000000000000000000001,"tags":{}}', false],
+    [
+      '15 significant digits',
+      '{"ts":1700000000000,"source":"a","metric":"m","value":0.123456789012345,"tags":{}}',
+      true,
+    ],
+    [
+      'a long fraction of zeros',
+      '{"ts":1700000000000,"source":"a","metric":"m","value":-0.0000000000000000000001,"tags":{}}',
+      true,
+    ],
+    [
+      '16 significant digits',
+      '{"ts":1700000000000,"source":"a","metric":"m","value":1234567890123456,"tags":{}}',
+      false,
+    ],
+    [
+      '23 digits after the point',
+      '{"ts":1700000000000,"source":"a","metric":"m","value":0.00000000000000000000001,"tags":{}}',
+      false,
+    ],
     ['1e308', '{"ts":1700000000000,"source":"a","metric":"m","value":1e308,"tags":{}}', false],
     ['an escaped quote', '{"ts":1700000000000,"source":"a\\"b","metric":"m","value":1,"tags":{}}', false],
     ['a \\u escape', '{"ts":1700000000000,"source":"\\u0061","metric":"m","value":1,"tags":{}}', false],
@@ -139,7 +164,9 @@ describe('fast JSONL path', () => {
     const a = fastPath(setup, '{"ts":1,"source":"a","metric":"m","value":-0,"tags":{"k":"v"}}').record as Telemetry;
     expect(Object.is(a.value, -0)).toBe(true);
     const scanner = createTelemetryScanner({ maxLineLength: 1000 });
-    const line = Buffer.from('{"ts":1,"source":"a","metric":"m","value":1,"tags":{"k":"v"}}\n{"ts":2,"source":"a","metric":"m","value":2,"tags":{"k":"v"}}\n   ');
+    const line = Buffer.from(
+      '{"ts":1,"source":"a","metric":"m","value":1,"tags":{"k":"v"}}\n{"ts":2,"source":"a","metric":"m","value":2,"tags":{"k":"v"}}\n   ',
+    );
     const first = scanner.scan(line, 0) as Telemetry;
     const second = scanner.scan(line, scanner.next) as Telemetry;
     expect(second.tags).toBe(first.tags);

@@ -1,6 +1,13 @@
 /** The word-at-a-time helpers of the fast path agree with their byte-by-byte definitions. */
 import fc from 'fast-check';
-import { createPatternRows, plainWord, rowEquals, rowHolds, storeRow, textWords } from '../../../src/replay/fast-jsonl/words';
+import {
+  createPatternRows,
+  plainWord,
+  rowEquals,
+  rowHolds,
+  storeRow,
+  textWords,
+} from '../../../src/replay/fast-jsonl/words';
 
 const isPlain = (b: number): boolean => b >= 0x20 && b <= 0x7e && b !== 0x22 && b !== 0x5c;
 
@@ -10,7 +17,10 @@ function viewOf(buf: Uint8Array): DataView {
 
 describe('fast-path words', () => {
   it('plainWord never passes a word with a byte that ends or spoils a plain string', () => {
-    const interesting = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x00, 0x0a, 0x1f, 0x20, 0x21, 0x22, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80, 0xff));
+    const interesting = fc.oneof(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(0x00, 0x0a, 0x1f, 0x20, 0x21, 0x22, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80, 0xff),
+    );
     fc.assert(
       fc.property(fc.tuple(interesting, interesting, interesting, interesting), (bytes) => {
         const buf = Uint8Array.from(bytes);
@@ -30,7 +40,8 @@ describe('fast-path words', () => {
       fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
         const rows = createPatternRows(2, 40);
         // Zeros after the bytes: rowEquals compares the row's length of bytes at i, whatever follows.
-        const padded = (x: Uint8Array): Uint8Array => Uint8Array.from([...x, ...new Array<number>(48 - x.length).fill(0)]);
+        const padded = (x: Uint8Array): Uint8Array =>
+          Uint8Array.from([...x, ...new Array<number>(48 - x.length).fill(0)]);
         const pa = padded(a);
         const pb = padded(b);
         expect(rowEquals(rows.data, rows.stride, viewOf(pa), pa, 0)).toBe(-1);

@@ -21,13 +21,21 @@ describe('JSONL import', () => {
     expect(result.format).toBe('jsonl');
     expect(result.errors).toEqual([]);
     expect(result.records.map((r) => r.ts)).toEqual([1700000000000, 1700000000000, 1700000000500, 1700000000000]);
-    expect(result.records[0]).toEqual({ ts: 1700000000000, source: 'w1', metric: 'queue.depth', value: 3, tags: { role: 'db' } });
+    expect(result.records[0]).toEqual({
+      ts: 1700000000000,
+      source: 'w1',
+      metric: 'queue.depth',
+      value: 3,
+      tags: { role: 'db' },
+    });
     expect(result.records[3]).not.toHaveProperty('extra');
   });
 
   it('fills source, metric and tags from the mapping; the line wins', async () => {
     const text = '{"ts":1,"value":1}\n{"ts":2,"value":2,"source":"s2","tags":{"service":"own","k":"v"}}\n';
-    const result = await importAll(fromText(text), { mapping: { source: 'def', metric: 'requests', tags: { service: 'api' }, valueScale: 2 } });
+    const result = await importAll(fromText(text), {
+      mapping: { source: 'def', metric: 'requests', tags: { service: 'api' }, valueScale: 2 },
+    });
     expect(result.records).toEqual([
       { ts: 1, source: 'def', metric: 'requests', value: 2, tags: { service: 'api' } },
       { ts: 2, source: 's2', metric: 'requests', value: 4, tags: { service: 'own', k: 'v' } },
@@ -76,12 +84,20 @@ describe('JSONL import', () => {
 
 describe('JSONL output', () => {
   it('writes keys in a fixed order with tag keys sorted', () => {
-    const line = formatTelemetryLine({ value: 1.5, tags: { z: '1', a: '2', B: '3' }, metric: 'm', source: 's"q', ts: 10 });
+    const line = formatTelemetryLine({
+      value: 1.5,
+      tags: { z: '1', a: '2', B: '3' },
+      metric: 'm',
+      source: 's"q',
+      ts: 10,
+    });
     expect(line).toBe('{"ts":10,"source":"s\\"q","metric":"m","value":1.5,"tags":{"B":"3","a":"2","z":"1"}}');
   });
 
   it('refuses records JSON cannot carry', () => {
-    expect(() => formatTelemetryLine({ ts: 1, source: 's', metric: 'm', value: Number.NaN, tags: {} })).toThrow(/value NaN/);
+    expect(() => formatTelemetryLine({ ts: 1, source: 's', metric: 'm', value: Number.NaN, tags: {} })).toThrow(
+      /value NaN/,
+    );
     expect(() => formatTelemetryLine({ ts: 1.5, source: 's', metric: 'm', value: 1, tags: {} })).toThrow(/ts 1.5/);
   });
 
@@ -133,7 +149,13 @@ describe('JSONL output', () => {
       expect(text.split('\n')).toHaveLength(5001);
       const back = await importAll(file);
       expect(back.records).toHaveLength(5000);
-      expect(back.records[4999]).toEqual({ ts: 4999, source: 'src', metric: 'm', value: 4999 / 3, tags: { i: '4999' } });
+      expect(back.records[4999]).toEqual({
+        ts: 4999,
+        source: 'src',
+        metric: 'm',
+        value: 4999 / 3,
+        tags: { i: '4999' },
+      });
 
       const sink = new PassThrough();
       sink.resume();
@@ -150,7 +172,9 @@ describe('JSONL output', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'homeostat-import-'));
     try {
       const nested = path.join(dir, 'out', 'deeper', 'x.jsonl');
-      expect(await writeTelemetryJsonl([{ ts: 1, source: 's', metric: 'm', value: 1, tags: {} }], nested)).toMatchObject({ records: 1 });
+      expect(
+        await writeTelemetryJsonl([{ ts: 1, source: 's', metric: 'm', value: 1, tags: {} }], nested),
+      ).toMatchObject({ records: 1 });
       expect(readFileSync(nested, 'utf8')).toContain('"source":"s"');
       // A folder that is a file cannot be created.
       await expect(writeTelemetryJsonl([], path.join(nested, 'y.jsonl'))).rejects.toThrow(/EEXIST|ENOTDIR/);

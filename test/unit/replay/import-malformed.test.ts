@@ -91,7 +91,8 @@ describe('malformed CSV rows', () => {
   });
 
   it('reads a last line without a newline, a byte-order mark and multi-byte text split across chunks', async () => {
-    const text = '\uFEFFtimestamp,value\n2014-03-07 03:41:00,1\n2014-03-07 03:46:00,\u00e9\u20ac\n2014-03-07 03:51:00,3';
+    const text =
+      '\uFEFFtimestamp,value\n2014-03-07 03:41:00,1\n2014-03-07 03:46:00,\u00e9\u20ac\n2014-03-07 03:51:00,3';
     const result = await importAll(fromText(text, 1), { mapping });
     expect(result.format).toBe('nab');
     expect(result.records.map((r) => r.value)).toEqual([1, 3]);
@@ -100,25 +101,34 @@ describe('malformed CSV rows', () => {
 
   it('reports an over-long line once, skips it, and goes on', async () => {
     const long = `2014-03-07 03:46:00,${'9'.repeat(500)}`;
-    const result = await importAll(fromText(`timestamp,value\n2014-03-07 03:41:00,1\n${long}\n2014-03-07 03:51:00,3\n`, 16), {
-      mapping,
-      maxLineLength: 64,
-    });
+    const result = await importAll(
+      fromText(`timestamp,value\n2014-03-07 03:41:00,1\n${long}\n2014-03-07 03:51:00,3\n`, 16),
+      {
+        mapping,
+        maxLineLength: 64,
+      },
+    );
     expect(result.records.map((r) => r.value)).toEqual([1, 3]);
     expect(result.errors.map((e) => [e.line, e.code, e.raw.length])).toEqual([[3, 'RECORD_TOO_LARGE', 64]]);
     expect(result.lines).toBe(4);
   });
 
   it('throws a ConfigError naming the fix for an unknown header', async () => {
-    await expect(run('time,cpu\n2014-03-07 03:41:00,1\n')).rejects.toThrow(/header 'time,cpu' is neither NAB.*csv.timestampColumn/);
+    await expect(run('time,cpu\n2014-03-07 03:41:00,1\n')).rejects.toThrow(
+      /header 'time,cpu' is neither NAB.*csv.timestampColumn/,
+    );
     await expect(run('time,cpu\n')).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('throws for CSV without a mapping, and checks options before reading', async () => {
     await expect(run('timestamp,value\n2014-03-07 03:41:00,1\n', {})).rejects.toThrow(/mapping is required for CSV/);
-    expect(() => importRecords('nowhere.csv', { mapping: { ...mapping, source: '' } })).toThrow(/mapping.source "" must be a non-empty string/);
+    expect(() => importRecords('nowhere.csv', { mapping: { ...mapping, source: '' } })).toThrow(
+      /mapping.source "" must be a non-empty string/,
+    );
     expect(() => importRecords('nowhere.csv', { mapping, rebaseTo: 1.5 })).toThrow(ConfigError);
-    expect(() => importRecords('nowhere.csv', { mapping: { ...mapping, valueScale: Number.NaN } })).toThrow(/valueScale/);
+    expect(() => importRecords('nowhere.csv', { mapping: { ...mapping, valueScale: Number.NaN } })).toThrow(
+      /valueScale/,
+    );
   });
 
   it('throws a USAGE error for a missing file on the first read', async () => {
@@ -139,7 +149,12 @@ describe('malformed CSV rows', () => {
 
 describe('generic CSV', () => {
   it('reads named columns, ignores the others (quoted commas included) and takes epoch seconds', async () => {
-    const text = ['host,"note, free text",cpu,at', 'a,"x, y",0.5,1398729600', 'b,"z",0.75,1398729660.5', 'c,"w",bad,1398729720'].join('\n');
+    const text = [
+      'host,"note, free text",cpu,at',
+      'a,"x, y",0.5,1398729600',
+      'b,"z",0.75,1398729660.5',
+      'c,"w",bad,1398729720',
+    ].join('\n');
     const result = await run(text, { mapping, csv: { timestampColumn: 'at', valueColumn: 'CPU', epochUnit: 's' } });
     expect(result.format).toBe('csv');
     expect(result.records.map((r) => [r.ts, r.value])).toEqual([
@@ -150,7 +165,10 @@ describe('generic CSV', () => {
   });
 
   it('reads headerless files by column index, including line 1', async () => {
-    const result = await run('1000,1\n2000,x\n3000,3,extra\n', { mapping, csv: { header: false, timestampColumn: 0, valueColumn: 1 } });
+    const result = await run('1000,1\n2000,x\n3000,3,extra\n', {
+      mapping,
+      csv: { header: false, timestampColumn: 0, valueColumn: 1 },
+    });
     expect(result.records.map((r) => [r.ts, r.value])).toEqual([
       [1000, 1],
       [3000, 3],
@@ -159,8 +177,12 @@ describe('generic CSV', () => {
   });
 
   it('names the missing column in its ConfigError', async () => {
-    await expect(run('a,b\n1,2\n', { mapping, csv: { timestampColumn: 'a', valueColumn: 'c' } })).rejects.toThrow(/csv.valueColumn 'c' is not in the header \(a,b\)/);
-    await expect(run('1,2\n', { mapping, csv: { header: false, timestampColumn: 'a', valueColumn: 1 } })).rejects.toThrow(/give a 0-based column index/);
+    await expect(run('a,b\n1,2\n', { mapping, csv: { timestampColumn: 'a', valueColumn: 'c' } })).rejects.toThrow(
+      /csv.valueColumn 'c' is not in the header \(a,b\)/,
+    );
+    await expect(
+      run('1,2\n', { mapping, csv: { header: false, timestampColumn: 'a', valueColumn: 1 } }),
+    ).rejects.toThrow(/give a 0-based column index/);
   });
 });
 

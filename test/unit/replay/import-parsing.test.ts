@@ -30,7 +30,19 @@ describe('parseTimestamp', () => {
   });
 
   it('rejects impossible dates and other shapes', () => {
-    for (const bad of ['2014-02-29 00:00:00', '2014-04-31', '2014-00-10', '2014-01-01 24:00:00', '2014-01-01 00:60', '2014-01-01T00:00:00Q', '2014-01-01T00:00:00.', '03/07/2014 03:41', '', 'yesterday', '1700000000000']) {
+    for (const bad of [
+      '2014-02-29 00:00:00',
+      '2014-04-31',
+      '2014-00-10',
+      '2014-01-01 24:00:00',
+      '2014-01-01 00:60',
+      '2014-01-01T00:00:00Q',
+      '2014-01-01T00:00:00.',
+      '03/07/2014 03:41',
+      '',
+      'yesterday',
+      '1700000000000',
+    ]) {
       expect(parseTimestamp(bad)).toBeNaN();
     }
     expect(parseTimestamp('2016-02-29')).toBe(Date.UTC(2016, 1, 29));
@@ -62,7 +74,11 @@ describe('parseTimestamp', () => {
 
 describe('parseDecimal', () => {
   it('reads back every finite double as JavaScript writes it', () => {
-    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => expect(parseDecimal(String(d))).toBe(d === 0 ? 0 : d)));
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) =>
+        expect(parseDecimal(String(d))).toBe(d === 0 ? 0 : d),
+      ),
+    );
   });
 
   it('accepts exactly the strict decimal grammar', () => {
@@ -85,12 +101,16 @@ describe('splitCsvLine', () => {
 
   it('gives back the fields of any RFC 4180 encoded row', () => {
     fc.assert(
-      fc.property(fc.array(field, { minLength: 1, maxLength: 6 }), fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), (fields, quoteAnyway) => {
-        const line = fields
-          .map((f, i) => (f.includes(',') || f.includes('"') || quoteAnyway[i] ? `"${f.replace(/"/g, '""')}"` : f))
-          .join(',');
-        expect(splitCsvLine(line)).toEqual(fields);
-      }),
+      fc.property(
+        fc.array(field, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+        (fields, quoteAnyway) => {
+          const line = fields
+            .map((f, i) => (f.includes(',') || f.includes('"') || quoteAnyway[i] ? `"${f.replace(/"/g, '""')}"` : f))
+            .join(',');
+          expect(splitCsvLine(line)).toEqual(fields);
+        },
+      ),
     );
   });
 
@@ -130,14 +150,20 @@ describe('createLineSplitter', () => {
 
   it('cuts over-long lines to their head, once, whatever the chunking', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat({ max: 30 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 11 }), (lengths, chunk) => {
-        const s = lengths.map((n, i) => String.fromCharCode(97 + i).repeat(n)).join('\n') + '\n';
-        const splitter = createLineSplitter(10);
-        const got = [];
-        for (let i = 0; i < s.length; i += chunk) got.push(...splitter.push(s.slice(i, i + chunk)));
-        got.push(...splitter.end());
-        expect(got).toEqual(lengths.map((n, i) => ({ text: String.fromCharCode(97 + i).repeat(Math.min(n, 10)), tooLong: n > 10 })));
-      }),
+      fc.property(
+        fc.array(fc.nat({ max: 30 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 11 }),
+        (lengths, chunk) => {
+          const s = lengths.map((n, i) => String.fromCharCode(97 + i).repeat(n)).join('\n') + '\n';
+          const splitter = createLineSplitter(10);
+          const got = [];
+          for (let i = 0; i < s.length; i += chunk) got.push(...splitter.push(s.slice(i, i + chunk)));
+          got.push(...splitter.end());
+          expect(got).toEqual(
+            lengths.map((n, i) => ({ text: String.fromCharCode(97 + i).repeat(Math.min(n, 10)), tooLong: n > 10 })),
+          );
+        },
+      ),
     );
   });
 });
@@ -169,12 +195,16 @@ describe('label windows', () => {
   });
 
   it('parses NAB windows and names the bad entry', () => {
-    expect(parseNabLabels({ 'a/b.csv': [['2014-03-14 03:31:00.000000', '2014-03-14 14:41:00.000000']], 'c.csv': [] })).toEqual({
+    expect(
+      parseNabLabels({ 'a/b.csv': [['2014-03-14 03:31:00.000000', '2014-03-14 14:41:00.000000']], 'c.csv': [] }),
+    ).toEqual({
       'a/b.csv': [{ start: Date.UTC(2014, 2, 14, 3, 31), end: Date.UTC(2014, 2, 14, 14, 41) }],
       'c.csv': [],
     });
     expect(() => parseNabLabels([])).toThrow(/root/);
-    expect(() => parseNabLabels({ 'a.csv': [['2014-03-14 03:31:00']] })).toThrow(/a\.csv\[0\] must be a \[start, end\] pair/);
+    expect(() => parseNabLabels({ 'a.csv': [['2014-03-14 03:31:00']] })).toThrow(
+      /a\.csv\[0\] must be a \[start, end\] pair/,
+    );
     expect(() => parseNabLabels({ 'a.csv': [['2014-03-14', 'soon']] })).toThrow(/a\.csv\[0\] has a timestamp/);
     expect(() => parseNabLabels({ 'a.csv': [['2014-03-15', '2014-03-14']] })).toThrow(/ends before it starts/);
   });

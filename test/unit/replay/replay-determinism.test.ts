@@ -21,10 +21,24 @@ import { PARTITIONS, T0, asInputs, scenarioConfig, scenarioPartitions } from './
 
 const partitions = Array.from({ length: PARTITIONS }, (_, i) => i);
 
-function bytes(result: Pick<ReplayResult, 'signals' | 'commands' | 'decisions'>): { signals: string; commands: string; decisions: string } {
+function bytes(result: Pick<ReplayResult, 'signals' | 'commands' | 'decisions'>): {
+  signals: string;
+  commands: string;
+  decisions: string;
+} {
   const enc = <T>(kind: 'signal' | 'command' | 'decision', xs: readonly T[]): string =>
-    xs.map((x) => createRecordCodec(kind).encodeJson(x as never).toString('utf8')).join('\n');
-  return { signals: enc('signal', result.signals), commands: enc('command', result.commands), decisions: enc('decision', result.decisions) };
+    xs
+      .map((x) =>
+        createRecordCodec(kind)
+          .encodeJson(x as never)
+          .toString('utf8'),
+      )
+      .join('\n');
+  return {
+    signals: enc('signal', result.signals),
+    commands: enc('command', result.commands),
+    decisions: enc('decision', result.decisions),
+  };
 }
 
 function replayOnce(env: NodeJS.ProcessEnv = {}): ReplayResult {
@@ -54,7 +68,10 @@ describe('replay determinism', () => {
   });
 
   it('signs with a key from the environment, identically every time', () => {
-    const env = { HOMEOSTAT_SIGNING_KEY: 'base64:' + Buffer.alloc(32, 7).toString('base64'), HOMEOSTAT_SIGNING_KEY_ID: 'replay-test' };
+    const env = {
+      HOMEOSTAT_SIGNING_KEY: 'base64:' + Buffer.alloc(32, 7).toString('base64'),
+      HOMEOSTAT_SIGNING_KEY_ID: 'replay-test',
+    };
     const a = replayOnce(env);
     const b = replayOnce(env);
     expect(a.commands.length).toBe(first.commands.length);
@@ -114,23 +131,53 @@ describe('replay determinism', () => {
         }),
       );
       const setup = replaySetupFromConfig(scenarioConfig(), { partitions, env: {} });
-      const out = { decisions: path.join(dir, `${tag}-d.jsonl`), commands: path.join(dir, `${tag}-c.jsonl`), signals: path.join(dir, `${tag}-s.jsonl`) };
+      const out = {
+        decisions: path.join(dir, `${tag}-d.jsonl`),
+        commands: path.join(dir, `${tag}-c.jsonl`),
+        signals: path.join(dir, `${tag}-s.jsonl`),
+      };
       const d = createJsonlWriter('decision', out.decisions);
       const c = createJsonlWriter('command', out.commands);
       const s = createJsonlWriter('signal', out.signals);
       // Small chunks: many batches per file, so the batch merge interleaves across reads.
-      await replayBatches(fileSources(files, { import: { chunkSize: 4096 } }), setup, { decisions: (x) => d.write(x), commands: (x) => c.write(x), signals: (x) => s.write(x) });
+      await replayBatches(fileSources(files, { import: { chunkSize: 4096 } }), setup, {
+        decisions: (x) => d.write(x),
+        commands: (x) => c.write(x),
+        signals: (x) => s.write(x),
+      });
       for (const w of [d, c, s]) w.close();
-      return { decisions: readFileSync(out.decisions), commands: readFileSync(out.commands), signals: readFileSync(out.signals) };
+      return {
+        decisions: readFileSync(out.decisions),
+        commands: readFileSync(out.commands),
+        signals: readFileSync(out.signals),
+      };
     }
 
     it('dead-letters lines that do not import and records the live limits refuse, and counts them', async () => {
       const file = path.join(dir, 'mixed.jsonl');
-      const ok = (ts: number): string => JSON.stringify({ ts, source: 'w1', metric: 'queue.depth', value: 1, tags: {} });
-      writeFileSync(file, [ok(T0), '{"ts":', ok(1_700), ok(T0 + 1000), JSON.stringify({ ts: T0 + 2000, source: 'w1', metric: 'queue.depth', value: 1, tags: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'])) })].join('\n'));
+      const ok = (ts: number): string =>
+        JSON.stringify({ ts, source: 'w1', metric: 'queue.depth', value: 1, tags: {} });
+      writeFileSync(
+        file,
+        [
+          ok(T0),
+          '{"ts":',
+          ok(1_700),
+          ok(T0 + 1000),
+          JSON.stringify({
+            ts: T0 + 2000,
+            source: 'w1',
+            metric: 'queue.depth',
+            value: 1,
+            tags: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'])),
+          }),
+        ].join('\n'),
+      );
       const dead: string[] = [];
       const setup = replaySetupFromConfig(scenarioConfig(), { partitions: [0], env: {} });
-      const counters = await replayBatches(fileSources([file], { limits: resolveTelemetryLimits() }), setup, { dead: (ds) => dead.push(...ds.map((d) => `${d.offset} ${d.code}`)) });
+      const counters = await replayBatches(fileSources([file], { limits: resolveTelemetryLimits() }), setup, {
+        dead: (ds) => dead.push(...ds.map((d) => `${d.offset} ${d.code}`)),
+      });
       expect(dead).toEqual(['1 INVALID_JSON', '2 TS_OUT_OF_RANGE', '4 TOO_MANY_TAGS']);
       expect(counters).toMatchObject({ inputs: 5, aggregated: 2, deadLettered: 3 });
     });

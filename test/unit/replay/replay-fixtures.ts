@@ -22,11 +22,23 @@ export const SCENARIO_CONFIG = {
       name: 'timeouts',
       type: 'adaptive-timeout',
       mode: 'enforce',
-      parameters: { high: { latencyMs: 800, queueDepth: 40 }, low: { latencyMs: 300, queueDepth: 10 }, overloadWindows: 2, calmWindows: 2, defaultTimeoutMs: 5000 },
+      parameters: {
+        high: { latencyMs: 800, queueDepth: 40 },
+        low: { latencyMs: 300, queueDepth: 10 },
+        overloadWindows: 2,
+        calmWindows: 2,
+        defaultTimeoutMs: 5000,
+      },
       guardrails: { blastRadius: { fraction: 1 } },
     },
     { name: 'herds', type: 'herd-control', mode: 'canary', canary: { fraction: 0.5 }, parameters: { stormWindows: 2 } },
-    { name: 'quotas', type: 'watermark-quota', mode: 'shadow', parameters: { capacityBytesPerSec: 1_000_000, minHoldMs: 30_000 }, guardrails: { blastRadius: { fraction: 1 } } },
+    {
+      name: 'quotas',
+      type: 'watermark-quota',
+      mode: 'shadow',
+      parameters: { capacityBytesPerSec: 1_000_000, minHoldMs: 30_000 },
+      guardrails: { blastRadius: { fraction: 1 } },
+    },
   ],
 };
 
@@ -49,23 +61,53 @@ export function scenarioPartitions(seed = 7): Telemetry[][] {
       const p = parts[i % PARTITIONS];
       for (let q = 0; q < 3; q++) {
         const latency = (overloaded ? 1500 : 60) * (0.6 + 0.8 * rnd());
-        p.push({ ts: ts + q * 100, source: name, metric: 'query.latency_ms', value: Math.round(latency * 10) / 10, tags: {} });
+        p.push({
+          ts: ts + q * 100,
+          source: name,
+          metric: 'query.latency_ms',
+          value: Math.round(latency * 10) / 10,
+          tags: {},
+        });
       }
-      p.push({ ts: ts + 500, source: name, metric: 'queue.depth', value: overloaded ? 60 + Math.floor(20 * rnd()) : Math.floor(8 * rnd()), tags: {} });
+      p.push({
+        ts: ts + 500,
+        source: name,
+        metric: 'queue.depth',
+        value: overloaded ? 60 + Math.floor(20 * rnd()) : Math.floor(8 * rnd()),
+        tags: {},
+      });
     });
     // Service `api`: steady requests; a retry storm in windows 15..24.
     ['c0', 'c1'].forEach((client, i) => {
       const p = parts[(i + 1) % PARTITIONS];
       const storm = inWindows(w, 15, 25);
-      p.push({ ts: ts + 200, source: client, metric: 'requests', value: 100 + Math.floor(10 * rnd()), tags: { service: 'api' } });
-      p.push({ ts: ts + 300, source: client, metric: 'retries', value: storm ? 60 + Math.floor(10 * rnd()) : Math.floor(2 * rnd()), tags: { service: 'api' } });
+      p.push({
+        ts: ts + 200,
+        source: client,
+        metric: 'requests',
+        value: 100 + Math.floor(10 * rnd()),
+        tags: { service: 'api' },
+      });
+      p.push({
+        ts: ts + 300,
+        source: client,
+        metric: 'retries',
+        value: storm ? 60 + Math.floor(10 * rnd()) : Math.floor(2 * rnd()),
+        tags: { service: 'api' },
+      });
     });
     // Tenants: ~600 kB/s in all, above 85% of the 1 MB/s capacity in windows 20..34 (t0 surges).
     tenants.forEach((tenant, i) => {
       const p = parts[i % PARTITIONS];
       const base = 150_000 * (0.9 + 0.2 * rnd());
       const value = i === 0 && inWindows(w, 20, 35) ? base * 3 : base;
-      p.push({ ts: ts + 700, source: `broker-${i}`, metric: 'tenant.bytes_in', value: Math.round(value), tags: { tenant } });
+      p.push({
+        ts: ts + 700,
+        source: `broker-${i}`,
+        metric: 'tenant.bytes_in',
+        value: Math.round(value),
+        tags: { tenant },
+      });
     });
   }
   for (const p of parts) p.sort((a, b) => a.ts - b.ts);

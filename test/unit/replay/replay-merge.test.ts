@@ -40,30 +40,41 @@ describe('mergeByEventTime', () => {
 
   it('keeps every input once, each partition in its own order, and is time-ordered when the partitions are', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 20 }), { minLength: 1, maxLength: 5 }), (lists) => {
-        const sorted = lists.map((l) => [...l].sort((a, b) => a - b));
-        const merged = [...mergeByEventTime(inputs(sorted))];
-        expect(merged.map(id).sort()).toEqual(inputs(sorted).flat().map(id).sort());
-        for (let p = 0; p < lists.length; p++) {
-          const offsets = merged.filter((x) => x.partition === p).map((x) => Number(x.offset));
-          expect(offsets).toEqual(offsets.map((_, i) => i));
-        }
-        const ts = merged.map((x) => ('record' in x ? x.record.ts : -1));
-        expect(ts).toEqual([...ts].sort((a, b) => a - b));
-      }),
+      fc.property(
+        fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 20 }), { minLength: 1, maxLength: 5 }),
+        (lists) => {
+          const sorted = lists.map((l) => [...l].sort((a, b) => a - b));
+          const merged = [...mergeByEventTime(inputs(sorted))];
+          expect(merged.map(id).sort()).toEqual(inputs(sorted).flat().map(id).sort());
+          for (let p = 0; p < lists.length; p++) {
+            const offsets = merged.filter((x) => x.partition === p).map((x) => Number(x.offset));
+            expect(offsets).toEqual(offsets.map((_, i) => i));
+          }
+          const ts = merged.map((x) => ('record' in x ? x.record.ts : -1));
+          expect(ts).toEqual([...ts].sort((a, b) => a - b));
+        },
+      ),
     );
   });
 
   it('gives the same order over batches of any size', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.array(fc.option(fc.integer({ min: 0, max: 30 }), { freq: 8 }), { maxLength: 25 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.array(fc.option(fc.integer({ min: 0, max: 30 }), { freq: 8 }), { maxLength: 25 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         fc.integer({ min: 1, max: 7 }),
         fc.integer({ min: 1, max: 9 }),
         async (lists, size, outSize) => {
           const ins = inputs(lists);
           const expected = [...mergeByEventTime(ins)].map(id);
-          const got = await collect(mergeBatchesByEventTime(ins.map((xs) => batchesOf(xs, size)), outSize));
+          const got = await collect(
+            mergeBatchesByEventTime(
+              ins.map((xs) => batchesOf(xs, size)),
+              outSize,
+            ),
+          );
           expect(got.map(id)).toEqual(expected);
         },
       ),
@@ -76,7 +87,9 @@ describe('mergeByEventTime', () => {
       try {
         for (let i = 0; i < 100; i++) {
           await Promise.resolve();
-          yield inputs([[i]]).flat().map((x) => ({ ...x, partition: p }));
+          yield inputs([[i]])
+            .flat()
+            .map((x) => ({ ...x, partition: p }));
         }
       } finally {
         closed.push(p);

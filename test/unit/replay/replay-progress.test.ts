@@ -1,9 +1,16 @@
 /** Progress on stderr: a bar redrawn in place on a terminal, plain periodic lines otherwise. */
 import { createProgress, formatBytes, formatCount } from '../../../src/replay/progress';
 
-function fakeStream(isTTY: boolean): { stream: NodeJS.WritableStream & { isTTY: boolean; columns: number }; text: () => string } {
+function fakeStream(isTTY: boolean): {
+  stream: NodeJS.WritableStream & { isTTY: boolean; columns: number };
+  text: () => string;
+} {
   let text = '';
-  const stream = { isTTY, columns: 100, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream & { isTTY: boolean; columns: number };
+  const stream = {
+    isTTY,
+    columns: 100,
+    write: (s: string) => ((text += s), true),
+  } as unknown as NodeJS.WritableStream & { isTTY: boolean; columns: number };
   return { stream, text: () => text };
 }
 
@@ -17,7 +24,9 @@ describe('createProgress', () => {
     expect(text()).toBe(''); // too soon
     now = 1000;
     p.update({ bytesRead: 500_000, totalBytes: 1_000_000, records: 20_000, note: '3 malformed' });
-    expect(text()).toMatch(/^\rimport \[#{12}\.{12}\] {2}50% {2}500\.0 KB \/ 1\.00 MB {2}20\.0k records {2}20\.0k rec\/s {2}3 malformed/);
+    expect(text()).toMatch(
+      /^\rimport \[#{12}\.{12}\] {2}50% {2}500\.0 KB \/ 1\.00 MB {2}20\.0k records {2}20\.0k rec\/s {2}3 malformed/,
+    );
     expect(text()).not.toContain('\n');
     p.done();
     expect(text().endsWith('\r')).toBe(true);
@@ -28,7 +37,11 @@ describe('createProgress', () => {
     const { stream, text } = fakeStream(false);
     const p = createProgress({ label: 'replay', stream, now: () => now });
     for (now = 1000; now <= 12_000; now += 1000) p.update({ records: now * 100 });
-    expect(text().split('\n').filter((l) => l !== '')).toEqual(['replay: 500.0k records  100.0k rec/s', 'replay: 1.00M records  100.0k rec/s']);
+    expect(
+      text()
+        .split('\n')
+        .filter((l) => l !== ''),
+    ).toEqual(['replay: 500.0k records  100.0k rec/s', 'replay: 1.00M records  100.0k rec/s']);
     p.done();
     expect(text()).not.toContain('\r');
   });

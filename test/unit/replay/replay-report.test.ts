@@ -15,7 +15,13 @@ import { SCENARIO_CONFIG, T0, WINDOW_MS, asInputs, scenarioConfig, scenarioParti
 
 const DATA = path.resolve(process.cwd(), 'data');
 
-function cmd(type: CommandRecord['type'], issuedAt: number, expiresAt: number, timeoutMs: number | null, target = 'w1'): CommandRecord {
+function cmd(
+  type: CommandRecord['type'],
+  issuedAt: number,
+  expiresAt: number,
+  timeoutMs: number | null,
+  target = 'w1',
+): CommandRecord {
   return {
     id: `${type}@${issuedAt}`,
     type,
@@ -68,9 +74,19 @@ describe('leases from commands', () => {
 
   it('describes parameters for people', () => {
     expect(describeParams('quota.set', commandParams({ quotaBytesPerSec: 1500 }))).toBe('quota 1,500/s');
-    expect(describeParams('retry_policy.set', commandParams({ retryStrategy: 'full', retryBaseMs: 200, retryCapMs: 40000, retryMaxAttempts: 3, retryBudgetRatio: 0.1, extra: { level: '1' } }))).toBe(
-      'retry level 1 (full jitter, base 200 ms, cap 40,000 ms, 3 attempts, budget 10%)',
-    );
+    expect(
+      describeParams(
+        'retry_policy.set',
+        commandParams({
+          retryStrategy: 'full',
+          retryBaseMs: 200,
+          retryCapMs: 40000,
+          retryMaxAttempts: 3,
+          retryBudgetRatio: 0.1,
+          extra: { level: '1' },
+        }),
+      ),
+    ).toBe('retry level 1 (full jitter, base 200 ms, cap 40,000 ms, 3 attempts, budget 10%)');
     expect(describeParams('quota.revert', commandParams({}))).toBe('quota.revert');
   });
 });
@@ -99,17 +115,24 @@ describe('labels of the shared datasets', () => {
       mkdirSync(path.join(root, 'labels'));
       const csv = path.join(root, 'data', 'realKnownCause', path.basename(latency));
       copyFileSync(latency, csv);
-      copyFileSync(path.join(DATA, 'nab/labels/combined_windows.json'), path.join(root, 'labels', 'combined_windows.json'));
+      copyFileSync(
+        path.join(DATA, 'nab/labels/combined_windows.json'),
+        path.join(root, 'labels', 'combined_windows.json'),
+      );
       const expected = await loadLabelledSeries('nab', latency);
       const found = await loadLabelledSeries('nab', csv);
       expect(found.name).toBe('realKnownCause/ec2_request_latency_system_failure.csv');
       expect(found.windows).toEqual(expected.windows);
-      const explicit = await loadLabelledSeries('nab', csv, { nabLabels: path.join(root, 'labels', 'combined_windows.json') });
+      const explicit = await loadLabelledSeries('nab', csv, {
+        nabLabels: path.join(root, 'labels', 'combined_windows.json'),
+      });
       expect(explicit.windows).toEqual(expected.windows);
       // A file the labels do not list still says so, with the key it looked up.
       const stray = path.join(root, 'data', 'realKnownCause', 'not_in_nab.csv');
       copyFileSync(latency, stray);
-      await expect(loadLabelledSeries('nab', stray)).rejects.toThrow(/has no windows for data\/realKnownCause\/not_in_nab\.csv/);
+      await expect(loadLabelledSeries('nab', stray)).rejects.toThrow(
+        /has no windows for data\/realKnownCause\/not_in_nab\.csv/,
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -129,7 +152,10 @@ describe('labels of the shared datasets', () => {
 });
 
 describe('buildReplayReport', () => {
-  const result = replayRecordsSync(mergeByEventTime(asInputs(scenarioPartitions())), replaySetupFromConfig(scenarioConfig(), { partitions: [0, 1, 2], env: {} }));
+  const result = replayRecordsSync(
+    mergeByEventTime(asInputs(scenarioPartitions())),
+    replaySetupFromConfig(scenarioConfig(), { partitions: [0, 1, 2], env: {} }),
+  );
   const labels = [
     { name: 'w1 overload', windows: [{ start: T0 + 10 * WINDOW_MS, end: T0 + 25 * WINDOW_MS }], target: 'w1' },
     { name: 'w4 overload', windows: [{ start: T0 + 30 * WINDOW_MS, end: T0 + 38 * WINDOW_MS }], target: 'w4' },
@@ -157,9 +183,19 @@ describe('buildReplayReport', () => {
   });
 
   it('draws every policy with the thresholds from its config, decisions as markers, leases and incidents as spans', () => {
-    expect(built.report.sections.map((s) => s.title)).toEqual(['Scoring against labelled incidents', 'Incident windows', 'Policy timeouts', 'Policy herds', 'Policy quotas']);
+    expect(built.report.sections.map((s) => s.title)).toEqual([
+      'Scoring against labelled incidents',
+      'Incident windows',
+      'Policy timeouts',
+      'Policy herds',
+      'Policy quotas',
+    ]);
     const w1 = charts('Policy timeouts').filter((c) => c.title.startsWith('w1: '));
-    expect(w1.map((c) => c.title)).toEqual(['w1: query.latency_ms (p99)', 'w1: queue.depth (mean)', 'w1: query_timeout in force']);
+    expect(w1.map((c) => c.title)).toEqual([
+      'w1: query.latency_ms (p99)',
+      'w1: queue.depth (mean)',
+      'w1: query_timeout in force',
+    ]);
     expect(w1[0].thresholds?.map((t) => t.value)).toEqual([800, 300]);
     expect(w1[0].markers?.some((m) => m.kind === 'set')).toBe(true);
     expect(w1[0].spans?.filter((s) => s.kind === 'incident')).toHaveLength(1);

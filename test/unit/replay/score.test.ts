@@ -38,7 +38,13 @@ describe('scoreActions', () => {
   });
 
   it('counts an action in overlapping windows for both, and not as outside', () => {
-    const s = scoreActions([{ start: 0, end: 100 }, { start: 50, end: 150 }], [{ time: 60 }]);
+    const s = scoreActions(
+      [
+        { start: 0, end: 100 },
+        { start: 50, end: 150 },
+      ],
+      [{ time: 60 }],
+    );
     expect(s.windowsActedOn).toBe(2);
     expect(s.perWindow.map((w) => w.delayMs)).toEqual([60, 10]);
     expect(s.actionsOutsideWindows).toBe(0);
@@ -52,7 +58,9 @@ describe('scoreActions', () => {
     expect(() => scoreActions([], [], { earlyMs: -1 })).toThrow(RangeError);
   });
 
-  const windowArb = fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 200 })).map(([s, len]) => ({ start: s, end: s + len }));
+  const windowArb = fc
+    .tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 200 }))
+    .map(([s, len]) => ({ start: s, end: s + len }));
   const actionArb = fc.integer({ min: -100, max: 1300 }).map((time) => ({ time }));
 
   it('adds up: in + outside = actions, acted ≤ windows, delay + lead = window length', () => {
@@ -67,7 +75,11 @@ describe('scoreActions', () => {
             expect((w.delayMs as number) + (w.leadMs as number)).toBe(w.end - w.start);
             expect(w.delayMs).toBeGreaterThanOrEqual(0);
             // The first action is the earliest one inside.
-            expect(as.filter((a) => a.time >= w.start && a.time <= w.end).every((a) => a.time >= (w.firstActionAt as number))).toBe(true);
+            expect(
+              as
+                .filter((a) => a.time >= w.start && a.time <= w.end)
+                .every((a) => a.time >= (w.firstActionAt as number)),
+            ).toBe(true);
           }
         }
         // Order of the inputs does not matter.
@@ -78,9 +90,21 @@ describe('scoreActions', () => {
 
   it('combines per-series scores into one, means weighted by windows acted on', () => {
     const a = scoreActions([{ start: 0, end: 100 }], [{ time: 10 }, { time: 500 }]);
-    const b = scoreActions([{ start: 0, end: 100 }, { start: 200, end: 300 }], [{ time: 230 }]);
+    const b = scoreActions(
+      [
+        { start: 0, end: 100 },
+        { start: 200, end: 300 },
+      ],
+      [{ time: 230 }],
+    );
     const c = combineScores([a, b]);
-    expect(c).toMatchObject({ windows: 3, windowsActedOn: 2, actions: 3, actionsOutsideWindows: 1, actionsInWindows: 2 });
+    expect(c).toMatchObject({
+      windows: 3,
+      windowsActedOn: 2,
+      actions: 3,
+      actionsOutsideWindows: 1,
+      actionsInWindows: 2,
+    });
     expect(c.meanDelayMs).toBe(20);
     expect(c.meanLeadMs).toBe(80);
   });
@@ -110,7 +134,13 @@ describe('classifyDecision and actionsFromDecisions', () => {
     expect(classifyDecision({ ...base, kind: 'acted' })).toBe('tighten');
     expect(classifyDecision({ ...base, evidence: calm })).toBe('relax');
     expect(classifyDecision({ ...base, reason: 'renew lease (expires 40): overloaded' })).toBe('renew');
-    expect(classifyDecision({ ...base, kind: 'control', reason: '[control group: not enforced] renew lease (expires 40): x' })).toBe('renew');
+    expect(
+      classifyDecision({
+        ...base,
+        kind: 'control',
+        reason: '[control group: not enforced] renew lease (expires 40): x',
+      }),
+    ).toBe('renew');
     expect(classifyDecision({ ...base, kind: 'renewed' })).toBe('renew');
     expect(classifyDecision({ ...base, actionType: 'query_timeout.revert', evidence: calm })).toBe('revert');
     expect(classifyDecision({ ...base, kind: 'reverted', commandId: null })).toBe('lapse');

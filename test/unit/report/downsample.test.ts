@@ -5,7 +5,10 @@ import type { Point } from '../../../src/report/model';
 
 /** Sorted series with arbitrary (possibly duplicate) timestamps and finite values. */
 const series = fc
-  .array(fc.tuple(fc.integer({ min: 0, max: 1_000_000 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 3000 })
+  .array(fc.tuple(fc.integer({ min: 0, max: 1_000_000 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), {
+    minLength: 1,
+    maxLength: 3000,
+  })
   .map((pts) => pts.sort((a, b) => a[0] - b[0]) as Point[]);
 
 describe('m4', () => {
@@ -24,7 +27,7 @@ describe('m4', () => {
     );
   });
 
-  it('keeps every bucket\'s min and max, keeps order, and emits at most 4 points per bucket (property)', () => {
+  it("keeps every bucket's min and max, keeps order, and emits at most 4 points per bucket (property)", () => {
     fc.assert(
       fc.property(series, fc.integer({ min: 1, max: 300 }), (pts, buckets) => {
         const x0 = pts[0][0];
@@ -39,7 +42,8 @@ describe('m4', () => {
           j++;
         }
         if (pts.length <= 4) return;
-        const bucketOf = (x: number): number => Math.min(buckets - 1, Math.floor(((x - x0) / (x1 - x0 || 1)) * (x1 > x0 ? buckets : 0)));
+        const bucketOf = (x: number): number =>
+          Math.min(buckets - 1, Math.floor(((x - x0) / (x1 - x0 || 1)) * (x1 > x0 ? buckets : 0)));
         const extremes = new Map<number, { lo: number; hi: number }>();
         for (const p of pts) {
           const b = bucketOf(p[0]);
@@ -79,7 +83,17 @@ describe('toRuns', () => {
   });
 
   it('drops non-positive values on a log axis', () => {
-    expect(toRuns([[1, 5], [2, 0], [3, -1], [4, 2]], true)).toEqual([[[1, 5]], [[4, 2]]]);
+    expect(
+      toRuns(
+        [
+          [1, 5],
+          [2, 0],
+          [3, -1],
+          [4, 2],
+        ],
+        true,
+      ),
+    ).toEqual([[[1, 5]], [[4, 2]]]);
   });
 
   it('decimates only above the point budget', () => {

@@ -4,7 +4,9 @@ import { escapeHtml, jsonForScript, safeColor } from '../../../src/report/escape
 
 describe('escapeHtml', () => {
   it('escapes the five HTML metacharacters', () => {
-    expect(escapeHtml(`<script>alert("x" & 'y')</script>`)).toBe('&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;');
+    expect(escapeHtml(`<script>alert("x" & 'y')</script>`)).toBe(
+      '&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;',
+    );
   });
 
   it('never lets a tag, quote or raw ampersand through (property)', () => {
@@ -34,11 +36,17 @@ describe('jsonForScript', () => {
 describe('safeColor', () => {
   it('keeps plain colours and rejects anything that could escape a style', () => {
     expect(['#0072B2', '#abc', 'rgb(1, 2, 3)', 'hsl(120 50% 50%)', 'teal'].map((c) => safeColor(c, 'F'))).toEqual([
-      '#0072B2', '#abc', 'rgb(1, 2, 3)', 'hsl(120 50% 50%)', 'teal',
+      '#0072B2',
+      '#abc',
+      'rgb(1, 2, 3)',
+      'hsl(120 50% 50%)',
+      'teal',
     ]);
-    expect(['red;background:url(x)', 'url(http://x)', '"><script>', 'expression(alert(1))', '#12345g'].map((c) => safeColor(c, 'F'))).toEqual([
-      'F', 'F', 'F', 'F', 'F',
-    ]);
+    expect(
+      ['red;background:url(x)', 'url(http://x)', '"><script>', 'expression(alert(1))', '#12345g'].map((c) =>
+        safeColor(c, 'F'),
+      ),
+    ).toEqual(['F', 'F', 'F', 'F', 'F']);
     expect(safeColor(undefined, 'F')).toBe('F');
   });
 });

@@ -6,7 +6,16 @@ import { niceTicks } from '../../../src/report/ticks';
 describe('formatNumber', () => {
   it('groups integers and rounds the rest to four significant digits', () => {
     expect([0, 12, 1234, -1234567, 0.012345, 123.456, 1234.5, Number.NaN, Infinity, -0.5].map(formatNumber)).toEqual([
-      '0', '12', '1,234', '−1,234,567', '0.01235', '123.5', '1,235', '—', '∞', '−0.5',
+      '0',
+      '12',
+      '1,234',
+      '−1,234,567',
+      '0.01235',
+      '123.5',
+      '1,235',
+      '—',
+      '∞',
+      '−0.5',
     ]);
   });
 });
@@ -36,7 +45,12 @@ describe('formatCompact and formatDuration', () => {
   it('prints prefixed values and human durations', () => {
     expect([1e4, 1.5e6, 0.002, 1e9].map(formatCompact)).toEqual(['10k', '1.5M', '0.002', '1G']);
     expect([850, 12_500, 4.2 * 60_000, 3.1 * 3_600_000, 2.4 * 86_400_000, -1500].map(formatDuration)).toEqual([
-      '850 ms', '12.5 s', '4.2 min', '3.1 h', '2.4 d', '−1.5 s',
+      '850 ms',
+      '12.5 s',
+      '4.2 min',
+      '3.1 h',
+      '2.4 d',
+      '−1.5 s',
     ]);
   });
 });

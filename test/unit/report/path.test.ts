@@ -9,7 +9,7 @@ function decode(d: string): Array<[number, number]> {
   let cmd = '';
   let x = 0;
   let y = 0;
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     if (/[A-Za-z]/.test(tokens[i])) cmd = tokens[i++];
     const n = (): number => Number(tokens[i++]);
     if (cmd === 'M') [x, y] = [n(), n()];
@@ -24,7 +24,10 @@ function decode(d: string): Array<[number, number]> {
   return pts;
 }
 
-const pts = fc.array(fc.tuple(fc.integer({ min: -20000, max: 20000 }), fc.integer({ min: -20000, max: 20000 })), { minLength: 1, maxLength: 200 });
+const pts = fc.array(fc.tuple(fc.integer({ min: -20000, max: 20000 }), fc.integer({ min: -20000, max: 20000 })), {
+  minLength: 1,
+  maxLength: 200,
+});
 
 describe('linePathData', () => {
   it('round-trips every distinct consecutive point exactly (property)', () => {
@@ -39,20 +42,62 @@ describe('linePathData', () => {
   });
 
   it('writes compact numbers', () => {
-    expect(linePathData([[1000, 500], [1005, 497], [1105, 497]], false)).toBe('M100 50l.5-.3 10 0');
+    expect(
+      linePathData(
+        [
+          [1000, 500],
+          [1005, 497],
+          [1105, 497],
+        ],
+        false,
+      ),
+    ).toBe('M100 50l.5-.3 10 0');
     expect(linePathData([[0, 0]], false)).toBe('M0 0h0');
   });
 
   it('draws steps as horizontal-then-vertical moves', () => {
-    expect(linePathData([[0, 100], [50, 100], [80, 40]], true)).toBe('M0 10h5h3v-6');
-    const got = decode(linePathData([[0, 100], [50, 20], [80, 40]], true));
-    expect(got).toEqual([[0, 100], [50, 100], [50, 20], [80, 20], [80, 40]]);
+    expect(
+      linePathData(
+        [
+          [0, 100],
+          [50, 100],
+          [80, 40],
+        ],
+        true,
+      ),
+    ).toBe('M0 10h5h3v-6');
+    const got = decode(
+      linePathData(
+        [
+          [0, 100],
+          [50, 20],
+          [80, 40],
+        ],
+        true,
+      ),
+    );
+    expect(got).toEqual([
+      [0, 100],
+      [50, 100],
+      [50, 20],
+      [80, 20],
+      [80, 40],
+    ]);
   });
 });
 
 describe('areaPathData', () => {
   it('closes the area down to the base line', () => {
-    const got = decode(areaPathData([[0, 100], [50, 20], [80, 40]], 300));
+    const got = decode(
+      areaPathData(
+        [
+          [0, 100],
+          [50, 20],
+          [80, 40],
+        ],
+        300,
+      ),
+    );
     expect(got[0]).toEqual([0, 300]);
     expect(got).toContainEqual([50, 20]);
     expect(got[got.length - 2]).toEqual([80, 300]);

@@ -23,7 +23,11 @@ function sample(): Report {
   return {
     title: 'Sample',
     generatedFrom: 'demo',
-    summary: { columns: ['metric', 'off', 'on'], rows: [['p99', 900, 300]], compare: { baseline: 1, candidate: 2, better: ['lower'] } },
+    summary: {
+      columns: ['metric', 'off', 'on'],
+      rows: [['p99', 900, 300]],
+      compare: { baseline: 1, candidate: 2, better: ['lower'] },
+    },
     sections: [
       {
         title: 'Timeouts',
@@ -34,10 +38,15 @@ function sample(): Report {
             markers: [{ x: T0 + 30 * MIN, kind: 'set', label: 'query_timeout.set', detail: 'p99 > SLO' }],
             spans: [{ start: T0 + 30 * MIN, end: T0 + 45 * MIN, kind: 'lease', label: 'lease' }],
           }),
-          chart('setting', { series: [{ name: 'timeout', points: wave(10, 20 * MIN, (i) => (i < 5 ? 30 : 5)), style: 'step' }] }),
+          chart('setting', {
+            series: [{ name: 'timeout', points: wave(10, 20 * MIN, (i) => (i < 5 ? 30 : 5)), style: 'step' }],
+          }),
         ],
       },
-      { title: 'Herd', charts: [chart('retries', { series: [{ name: 'req', points: wave(100, MIN, (i) => i), style: 'area' }] })] },
+      {
+        title: 'Herd',
+        charts: [chart('retries', { series: [{ name: 'req', points: wave(100, MIN, (i) => i), style: 'area' }] })],
+      },
     ],
   };
 }
@@ -49,7 +58,10 @@ function count(html: string, re: RegExp): number {
 /** The hover data of every chart, decoded the way the inline script decodes it. */
 function hoverPoints(html: string): Array<Array<{ n: string; x: number[]; y: number[] }>> {
   return [...html.matchAll(/<script type="application\/json" class="cd">(.*?)<\/script>/g)].map((m) => {
-    const data = JSON.parse(m[1]) as { f: { x0: number; u: number }; s: Array<{ n: string; x: number[]; y: number[] }> };
+    const data = JSON.parse(m[1]) as {
+      f: { x0: number; u: number };
+      s: Array<{ n: string; x: number[]; y: number[] }>;
+    };
     return data.s.map((s) => {
       let acc = 0;
       return { n: s.n, y: s.y, x: s.x.map((d) => data.f.x0 + (acc += d) * data.f.u) };
@@ -65,8 +77,25 @@ describe('renderReport', () => {
     expect(count(html, /<svg[\s>]/g)).toBe(3);
     expect(count(html, /<\/svg>/g)).toBe(3);
     expect(count(html, /<figure[\s>]/g)).toBe(3);
-    for (const tag of ['section', 'figure', 'svg', 'g', 'table', 'tr', 'ul', 'li', 'text', 'title', 'script', 'style', 'clipPath']) {
-      expect({ tag, open: count(html, new RegExp(`<${tag}[\\s>]`, 'g')) }).toEqual({ tag, open: count(html, new RegExp(`</${tag}>`, 'g')) });
+    for (const tag of [
+      'section',
+      'figure',
+      'svg',
+      'g',
+      'table',
+      'tr',
+      'ul',
+      'li',
+      'text',
+      'title',
+      'script',
+      'style',
+      'clipPath',
+    ]) {
+      expect({ tag, open: count(html, new RegExp(`<${tag}[\\s>]`, 'g')) }).toEqual({
+        tag,
+        open: count(html, new RegExp(`</${tag}>`, 'g')),
+      });
     }
     // Ids are unique (derived from positions).
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
@@ -80,7 +109,9 @@ describe('renderReport', () => {
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).not.toMatch(/\s(src|href)="(?!#)/);
     expect(html).not.toMatch(/@import|@font-face|url\((?!#)/);
-    expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/]+=*'/);
+    expect(html).toMatch(
+      /Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/]+=*'/,
+    );
     expect(count(html, /<script>/g)).toBe(1);
     expect(count(renderReport(sample(), { interactive: false }), /<script>/g)).toBe(0);
   });
@@ -151,7 +182,11 @@ describe('renderReport', () => {
     const dipAt = 4_321;
     points[spikeAt] = [points[spikeAt][0], 97.25];
     points[dipAt] = [points[dipAt][0], 3.5];
-    const html = renderReport({ title: 'nab', generatedFrom: 'replay of nab.csv', sections: [{ title: 's', charts: [chart('cpu', { series: [{ name: 'cpu', points }] })] }] });
+    const html = renderReport({
+      title: 'nab',
+      generatedFrom: 'replay of nab.csv',
+      sections: [{ title: 's', charts: [chart('cpu', { series: [{ name: 'cpu', points }] })] }],
+    });
     const [series] = hoverPoints(html)[0];
     expect(series.y.length).toBeLessThanOrEqual(4 * 912);
     expect(series.y.length).toBeLessThan(points.length / 4);
@@ -174,8 +209,22 @@ describe('renderReport', () => {
           charts: [
             chart('empty', { series: [] }),
             chart('one', { series: [{ name: 'a', points: [[T0, 5]] }] }),
-            chart('gaps', { series: [{ name: 'a', points: [[T0, Number.NaN], [T0 + MIN, Number.NaN]] }], logY: true }),
-            chart('log', { series: [{ name: 'a', points: wave(50, MIN, (i) => (i % 10 === 0 ? 0 : 10 ** (i % 6))) }], logY: true }),
+            chart('gaps', {
+              series: [
+                {
+                  name: 'a',
+                  points: [
+                    [T0, Number.NaN],
+                    [T0 + MIN, Number.NaN],
+                  ],
+                },
+              ],
+              logY: true,
+            }),
+            chart('log', {
+              series: [{ name: 'a', points: wave(50, MIN, (i) => (i % 10 === 0 ? 0 : 10 ** (i % 6))) }],
+              logY: true,
+            }),
           ],
         },
       ],
@@ -191,7 +240,20 @@ describe('renderReport', () => {
     const html = renderReport({
       title: 't',
       generatedFrom: 'demo',
-      sections: [{ title: 's', charts: [chart('c', { series: [{ name: 'off', points: wave(5, MIN, (i) => i), color: '#999' }, { name: 'on', points: wave(5, MIN, (i) => i) }, { name: 'bad', points: wave(5, MIN, (i) => i), color: 'url(x)' }] })] }],
+      sections: [
+        {
+          title: 's',
+          charts: [
+            chart('c', {
+              series: [
+                { name: 'off', points: wave(5, MIN, (i) => i), color: '#999' },
+                { name: 'on', points: wave(5, MIN, (i) => i) },
+                { name: 'bad', points: wave(5, MIN, (i) => i), color: 'url(x)' },
+              ],
+            }),
+          ],
+        },
+      ],
     });
     expect(html).toContain('stroke="#999"');
     expect(html).toContain('stroke="#0072B2"'); // first Okabe–Ito colour goes to the first uncoloured series
@@ -203,7 +265,21 @@ describe('renderReport', () => {
     const html = renderReport({
       title: 't',
       generatedFrom: 'demo',
-      sections: [{ title: 's', charts: [chart('c', { yMin: 0, yMax: 1000, thresholds: [{ name: 'inside', value: 500 }, { name: 'outside', value: 5000 }] })] }],
+      sections: [
+        {
+          title: 's',
+          charts: [
+            chart('c', {
+              yMin: 0,
+              yMax: 1000,
+              thresholds: [
+                { name: 'inside', value: 500 },
+                { name: 'outside', value: 5000 },
+              ],
+            }),
+          ],
+        },
+      ],
     });
     expect(html).toContain('>1,000</text>');
     expect(html).not.toContain('>1,200</text>');

@@ -63,7 +63,13 @@ describe('renderTable', () => {
 
 describe('scoringTable', () => {
   it('renders the labelled-data scoring block as a plain table', () => {
-    const t = scoringTable({ windows: 3, windowsActedOn: 2, meanDelayMs: 20 * 60_000, actionsOutsideWindows: 1, actions: 4 });
+    const t = scoringTable({
+      windows: 3,
+      windowsActedOn: 2,
+      meanDelayMs: 20 * 60_000,
+      actionsOutsideWindows: 1,
+      actions: 4,
+    });
     expect(t.rows).toContainEqual(['Windows acted on', '2 (66.7%)']);
     expect(t.rows).toContainEqual(['Mean delay from window start to first action', '20 min']);
     expect(t.rows).toContainEqual(['Mean lead of first action before window end', null]);

@@ -99,14 +99,18 @@ describe('logTicks', () => {
 
   it('adds 2× and 5× over a narrow range and covers the data', () => {
     fc.assert(
-      fc.property(fc.double({ min: 1e-6, max: 1e9, noNaN: true }), fc.double({ min: 1, max: 50, noNaN: true }), (lo, ratio) => {
-        const hi = lo * ratio;
-        const t = logTicks(lo, hi);
-        expect(t.min).toBeLessThanOrEqual(lo);
-        expect(t.max).toBeGreaterThanOrEqual(hi);
-        expect(t.values.length).toBeGreaterThanOrEqual(2);
-        for (const v of t.values) expect([1, 2, 5]).toContain(niceMantissa(v));
-      }),
+      fc.property(
+        fc.double({ min: 1e-6, max: 1e9, noNaN: true }),
+        fc.double({ min: 1, max: 50, noNaN: true }),
+        (lo, ratio) => {
+          const hi = lo * ratio;
+          const t = logTicks(lo, hi);
+          expect(t.min).toBeLessThanOrEqual(lo);
+          expect(t.max).toBeGreaterThanOrEqual(hi);
+          expect(t.values.length).toBeGreaterThanOrEqual(2);
+          for (const v of t.values) expect([1, 2, 5]).toContain(niceMantissa(v));
+        },
+      ),
     );
   });
 });

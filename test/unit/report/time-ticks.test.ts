@@ -11,7 +11,15 @@ describe('timeTicks', () => {
   it('labels hours with the date under the first tick and at midnight', () => {
     const ticks = timeTicks(Date.UTC(2024, 2, 14, 21, 10), Date.UTC(2024, 2, 15, 4, 50), 8);
     expect(ticks.map((t) => t.label)).toEqual(['22:00', '23:00', '00:00', '01:00', '02:00', '03:00', '04:00']);
-    expect(ticks.map((t) => t.sub)).toEqual(['Mar 14', undefined, 'Mar 15', undefined, undefined, undefined, undefined]);
+    expect(ticks.map((t) => t.sub)).toEqual([
+      'Mar 14',
+      undefined,
+      'Mar 15',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('uses Monday-aligned weeks for two months of 5-minute data', () => {

@@ -1,9 +1,16 @@
-import { emptyBaseline, robustSpread, stepBaseline, trailingQuantile, type BaselineSpec } from '../../../src/signals/baseline';
+import {
+  emptyBaseline,
+  robustSpread,
+  stepBaseline,
+  trailingQuantile,
+  type BaselineSpec,
+} from '../../../src/signals/baseline';
 import { burnRate, emptyBurn, judgeBurn, shareOver, stepBurn } from '../../../src/signals/burn-rate';
 import { resolveThreshold } from '../../../src/signals/trigger';
 
 const spec: BaselineSpec = { windows: 5, warmupWindows: 3, alpha: 0.5, maxFrozenWindows: 2 };
-const feed = (values: number[], freeze = false) => values.reduce((b, v) => stepBaseline(b, v, freeze, spec), emptyBaseline());
+const feed = (values: number[], freeze = false) =>
+  values.reduce((b, v) => stepBaseline(b, v, freeze, spec), emptyBaseline());
 
 describe('baseline', () => {
   it('keeps the last `windows` values in a ring and an EWMA', () => {

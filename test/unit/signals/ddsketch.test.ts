@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { InputError } from '../../../src/errors';
 import { prng } from '../core/helpers';
-import { createSketch, DDSketch, decodeSketch, encodeSketch, nearestRank, sketchFromBase64, sketchToBase64 } from '../../../src/signals';
+import {
+  createSketch,
+  DDSketch,
+  decodeSketch,
+  encodeSketch,
+  nearestRank,
+  sketchFromBase64,
+  sketchToBase64,
+} from '../../../src/signals';
 
 const QS = [0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1];
 
@@ -42,7 +50,9 @@ function logNormal(mu: number, sigma: number, u1: number, u2: number): number {
  */
 const finite = fc.oneof(
   fc.constant(0),
-  fc.tuple(fc.boolean(), fc.double({ min: -6, max: 9, noNaN: true })).map(([neg, e]) => (neg ? -1 : 1) * Math.pow(10, e)),
+  fc
+    .tuple(fc.boolean(), fc.double({ min: -6, max: 9, noNaN: true }))
+    .map(([neg, e]) => (neg ? -1 : 1) * Math.pow(10, e)),
   fc.integer({ min: -1000, max: 1000 }),
 );
 
@@ -52,7 +62,8 @@ describe('DDSketch accuracy (nearest-rank, relative error ≤ 1%)', () => {
     const sorted = [...values].sort((a, b) => a - b);
     for (const q of QS) {
       const err = relErr(sk.quantile(q), exactQuantile(sorted, q));
-      if (err > 0.01) throw new Error(`q=${q}: estimate ${sk.quantile(q)} vs exact ${exactQuantile(sorted, q)} (error ${err})`);
+      if (err > 0.01)
+        throw new Error(`q=${q}: estimate ${sk.quantile(q)} vs exact ${exactQuantile(sorted, q)} (error ${err})`);
     }
   };
 
@@ -62,17 +73,22 @@ describe('DDSketch accuracy (nearest-rank, relative error ≤ 1%)', () => {
 
   it('holds on heavy-tailed data: log-normal latencies (σ = 2), Pareto (α = 1.2), both signs', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('lognormal', 'pareto', 'signed'), (seed, n, kind) => {
-        const rnd = prng(seed);
-        const values = Array.from({ length: n }, () => {
-          const u1 = rnd();
-          const u2 = rnd();
-          if (kind === 'pareto') return 1 / Math.pow(1 - u1, 1 / 1.2);
-          const v = logNormal(3, 2, u1, u2);
-          return kind === 'signed' && rnd() < 0.3 ? -v : v;
-        });
-        check(values);
-      }),
+      fc.property(
+        fc.integer(),
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.constantFrom('lognormal', 'pareto', 'signed'),
+        (seed, n, kind) => {
+          const rnd = prng(seed);
+          const values = Array.from({ length: n }, () => {
+            const u1 = rnd();
+            const u2 = rnd();
+            if (kind === 'pareto') return 1 / Math.pow(1 - u1, 1 / 1.2);
+            const v = logNormal(3, 2, u1, u2);
+            return kind === 'signed' && rnd() < 0.3 ? -v : v;
+          });
+          check(values);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -137,16 +153,19 @@ describe('DDSketch merge is exact', () => {
 
   it('collapses the lowest bins when the range exceeds maxBins, whatever the insertion order', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 1e-6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 300, size: 'max' }), (values) => {
-        const params = { relativeAccuracy: 0.01, maxBins: 32 };
-        const a = sketchOf(values, params);
-        const b = sketchOf([...values].reverse(), params);
-        expect(bins(a)).toEqual(bins(b));
-        expect(bins(a).pos.length).toBeLessThanOrEqual(32);
-        // The highest quantile keeps its accuracy; only the collapsed low end loses it.
-        const max = Math.max(...values);
-        expect(relErr(a.quantile(1), max)).toBeLessThanOrEqual(0.01);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 1e-6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 300, size: 'max' }),
+        (values) => {
+          const params = { relativeAccuracy: 0.01, maxBins: 32 };
+          const a = sketchOf(values, params);
+          const b = sketchOf([...values].reverse(), params);
+          expect(bins(a)).toEqual(bins(b));
+          expect(bins(a).pos.length).toBeLessThanOrEqual(32);
+          // The highest quantile keeps its accuracy; only the collapsed low end loses it.
+          const max = Math.max(...values);
+          expect(relErr(a.quantile(1), max)).toBeLessThanOrEqual(0.01);
+        },
+      ),
     );
   });
 
@@ -172,7 +191,9 @@ describe('sketch serialisation', () => {
   });
 
   it('is compact: a 1000-value latency window fits in well under 1 KiB', () => {
-    const values = Array.from({ length: 1000 }, (_, i) => logNormal(3, 0.5, (i + 0.5) / 1000, ((i * 7919) % 1000) / 1000));
+    const values = Array.from({ length: 1000 }, (_, i) =>
+      logNormal(3, 0.5, (i + 0.5) / 1000, ((i * 7919) % 1000) / 1000),
+    );
     expect(encodeSketch(sketchOf(values)).length).toBeLessThan(1024);
   });
 

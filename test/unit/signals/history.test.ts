@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { createHistory, DEFAULT_EWMA_ALPHA, ewmaStep, leastSquaresSlope, recordMean } from '../../../src/signals';
-import { packedHistorySize, PACKED_EWMA, PACKED_TREND, recordMeanPacked, resetPackedHistory } from '../../../src/signals/history';
+import {
+  packedHistorySize,
+  PACKED_EWMA,
+  PACKED_TREND,
+  recordMeanPacked,
+  resetPackedHistory,
+} from '../../../src/signals/history';
 
 describe('EWMA', () => {
   it('is seeded by the first value, then moves alpha of the way towards each new one', () => {
@@ -14,12 +20,16 @@ describe('EWMA', () => {
 
   it('stays within the range of the values it has seen', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 50 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (xs, alpha) => {
-        let e = NaN;
-        for (const x of xs) e = ewmaStep(e, x, alpha);
-        expect(e).toBeGreaterThanOrEqual(Math.min(...xs) - 1e-6);
-        expect(e).toBeLessThanOrEqual(Math.max(...xs) + 1e-6);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (xs, alpha) => {
+          let e = NaN;
+          for (const x of xs) e = ewmaStep(e, x, alpha);
+          expect(e).toBeGreaterThanOrEqual(Math.min(...xs) - 1e-6);
+          expect(e).toBeLessThanOrEqual(Math.max(...xs) + 1e-6);
+        },
+      ),
     );
   });
 });
@@ -63,20 +73,26 @@ describe('packed history (the engine keeps one per series in a shared Float64Arr
 
   it('gives bit for bit the EWMA and trend of recordMean, after every window, and touches only its own slots', () => {
     fc.assert(
-      fc.property(fc.array(point, { maxLength: 40 }), fc.integer({ min: 2, max: 9 }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 0, max: 7 }), (points, k, alpha, at) => {
-        const size = packedHistorySize(k);
-        // Neighbouring slots hold a sentinel that must survive: rows sit side by side.
-        const d = new Float64Array(at + size + 3).fill(-7.25);
-        resetPackedHistory(d, at, k);
-        const h = createHistory(k);
-        for (const { x, mean } of points) {
-          recordMean(h, x, mean, alpha);
-          recordMeanPacked(d, at, k, x, mean, alpha);
-          expect(Object.is(d[at + PACKED_EWMA], h.ewma)).toBe(true);
-          expect(Object.is(d[at + PACKED_TREND], h.trend)).toBe(true);
-        }
-        expect([...d.subarray(0, at), ...d.subarray(at + size)]).toEqual(new Array<number>(at + 3).fill(-7.25));
-      }),
+      fc.property(
+        fc.array(point, { maxLength: 40 }),
+        fc.integer({ min: 2, max: 9 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 7 }),
+        (points, k, alpha, at) => {
+          const size = packedHistorySize(k);
+          // Neighbouring slots hold a sentinel that must survive: rows sit side by side.
+          const d = new Float64Array(at + size + 3).fill(-7.25);
+          resetPackedHistory(d, at, k);
+          const h = createHistory(k);
+          for (const { x, mean } of points) {
+            recordMean(h, x, mean, alpha);
+            recordMeanPacked(d, at, k, x, mean, alpha);
+            expect(Object.is(d[at + PACKED_EWMA], h.ewma)).toBe(true);
+            expect(Object.is(d[at + PACKED_TREND], h.trend)).toBe(true);
+          }
+          expect([...d.subarray(0, at), ...d.subarray(at + size)]).toEqual(new Array<number>(at + 3).fill(-7.25));
+        },
+      ),
     );
   });
 

@@ -31,7 +31,9 @@ describe('compareResults', () => {
     other.executor[0] = { ...other.executor[0], t: other.executor[0].t + 1000 };
     other.series.attempts.points[3] = [other.series.attempts.points[3][0], -1];
     const d = compareResults(other, base);
-    expect(d).toContain(`figure ${base.figures[0].key}: ${String((base.figures[0].value ?? 0) + 1)} through Kafka, ${String(base.figures[0].value)} in-process`);
+    expect(d).toContain(
+      `figure ${base.figures[0].key}: ${String((base.figures[0].value ?? 0) + 1)} through Kafka, ${String(base.figures[0].value)} in-process`,
+    );
     expect(d).toContain(`commands: ${base.commands.length - 1} through Kafka, ${base.commands.length} in-process`);
     expect(d.some((x) => x.startsWith('executor event #1: '))).toBe(true);
     expect(d).toContain('series attempts differs');
@@ -50,7 +52,13 @@ describe('demo resource names', () => {
     for (const s of SCENARIOS) {
       const n = demoNames('homeostat-demo', runId, s);
       expect(n.base).toBe(`homeostat-demo.${runId}.${s}`);
-      const all = [...allTopics(n), n.processorGroup, n.processorTransactionalId, n.executorGroup, n.executorTransactionalId];
+      const all = [
+        ...allTopics(n),
+        n.processorGroup,
+        n.processorTransactionalId,
+        n.executorGroup,
+        n.executorTransactionalId,
+      ];
       for (const name of all) expect(name.startsWith(`${n.base}.`)).toBe(true);
       expect(new Set(allTopics(n)).size).toBe(allTopics(n).length);
       for (const t of allTopics(n)) expect(t).toMatch(/^[a-zA-Z0-9._-]{1,249}$/);
@@ -72,7 +80,9 @@ describe('homeostat demo options', () => {
   it('--scenarios: a subset in the canonical order; unknown names refused with the valid ones', () => {
     expect(parseScenarios(undefined)).toEqual([...SCENARIOS]);
     expect(parseScenarios('noisy-tenant, thundering-herd')).toEqual(['thundering-herd', 'noisy-tenant']);
-    expect(() => parseScenarios('herd')).toThrow(/unknown herd; use a comma-separated subset of overloaded-workers, thundering-herd, noisy-tenant/);
+    expect(() => parseScenarios('herd')).toThrow(
+      /unknown herd; use a comma-separated subset of overloaded-workers, thundering-herd, noisy-tenant/,
+    );
     expect(() => parseScenarios(',')).toThrow(/empty/);
   });
 
@@ -86,7 +96,9 @@ describe('homeostat demo options', () => {
   it('--duration is checked against every chosen scenario before anything runs, naming each one that refuses it', () => {
     expect(() => checkDuration([...SCENARIOS], undefined)).not.toThrow();
     expect(() => checkDuration(['thundering-herd'], 90_000)).not.toThrow();
-    expect(() => checkDuration([...SCENARIOS], 90_000)).toThrow(/^--duration 90: overloaded-workers runs 180-3600 s, noisy-tenant runs 180-3600 s/);
+    expect(() => checkDuration([...SCENARIOS], 90_000)).toThrow(
+      /^--duration 90: overloaded-workers runs 180-3600 s, noisy-tenant runs 180-3600 s/,
+    );
     expect(() => checkDuration(['thundering-herd'], 4_000_000)).toThrow(/thundering-herd runs 85-3600 s/);
   });
 

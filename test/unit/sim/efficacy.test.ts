@@ -7,19 +7,28 @@ import { renderReport } from '../../../src/report';
 import { betterRatio, FAMILIES, runCell, studyReport, type FamilySpec, type StudyPlan } from '../../../src/sim/study';
 import { runStudy, type StudyResult } from '../../../src/sim/study/index';
 
-const OFF_LIKE: Readonly<Record<string, string>> = { 'overloaded-workers': 'timeout 2000 ms', 'noisy-tenant': 'no quotas' };
+const OFF_LIKE: Readonly<Record<string, string>> = {
+  'overloaded-workers': 'timeout 2000 ms',
+  'noisy-tenant': 'no quotas',
+};
 
 const plan: StudyPlan = {
   training: [1],
   heldOut: [2],
-  families: FAMILIES.map(
-    (f): FamilySpec => ({
-      ...f,
-      variants: [f.variants.find((v) => !v.noAction), f.variants.find((v) => v.noAction)].filter((v): v is FamilySpec['variants'][number] => v !== undefined),
-      // The off-like point, and the two ends of the sweep.
-      statics: [...new Set([f.statics[0], f.statics[f.statics.length - 1], ...f.statics.filter((s) => s.name === OFF_LIKE[f.family])])],
-    }),
-  ),
+  families: FAMILIES.map((f): FamilySpec => ({
+    ...f,
+    variants: [f.variants.find((v) => !v.noAction), f.variants.find((v) => v.noAction)].filter(
+      (v): v is FamilySpec['variants'][number] => v !== undefined,
+    ),
+    // The off-like point, and the two ends of the sweep.
+    statics: [
+      ...new Set([
+        f.statics[0],
+        f.statics[f.statics.length - 1],
+        ...f.statics.filter((s) => s.name === OFF_LIKE[f.family]),
+      ]),
+    ],
+  })),
 };
 
 let study: StudyResult;
@@ -30,8 +39,10 @@ beforeAll(async () => {
 test('every variant has the three arms and the reference on the held-out seed, with finite headline figures', () => {
   for (const f of study.families) {
     for (const v of f.variants) {
-      for (const arm of ['off', 'static', 'hindsight', 'on'] as const) expect(Number.isFinite(v.heldOut[arm][f.headline.key].seeds['2'])).toBe(true);
-      for (const arm of ['off', 'static', 'on'] as const) expect(Object.keys(v.allSeeds[arm][f.headline.key].seeds)).toEqual(['1', '2']);
+      for (const arm of ['off', 'static', 'hindsight', 'on'] as const)
+        expect(Number.isFinite(v.heldOut[arm][f.headline.key].seeds['2'])).toBe(true);
+      for (const arm of ['off', 'static', 'on'] as const)
+        expect(Object.keys(v.allSeeds[arm][f.headline.key].seeds)).toEqual(['1', '2']);
     }
   }
 });
@@ -42,8 +53,14 @@ test('the family’s static point is the one with the best mean ratio to off on 
     expect(f.choice.scores[f.choice.chosen]).toBe(best);
     for (const v of f.variants) {
       const h = f.headline;
-      expect(v.ratios.onVsOff).toBeCloseTo(betterRatio(v.heldOut.on[h.key].mean, v.heldOut.off[h.key].mean, h.better), 12);
-      expect(v.ratios.onVsStatic).toBeCloseTo(betterRatio(v.heldOut.on[h.key].mean, v.heldOut.static[h.key].mean, h.better), 12);
+      expect(v.ratios.onVsOff).toBeCloseTo(
+        betterRatio(v.heldOut.on[h.key].mean, v.heldOut.off[h.key].mean, h.better),
+        12,
+      );
+      expect(v.ratios.onVsStatic).toBeCloseTo(
+        betterRatio(v.heldOut.on[h.key].mean, v.heldOut.static[h.key].mean, h.better),
+        12,
+      );
       expect(f.sweep.points).toContain(v.hindsightPoint);
     }
   }

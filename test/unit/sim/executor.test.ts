@@ -5,7 +5,11 @@ import { createExecutorModel, isTighter, type Actuator } from '../../../src/sim/
 
 const T = 1_000_000;
 
-function cmd(type: CommandType, params: CommandParams, opts: { mode?: Mode; issuedAt?: number; leaseMs?: number; window?: number } = {}): Command {
+function cmd(
+  type: CommandType,
+  params: CommandParams,
+  opts: { mode?: Mode; issuedAt?: number; leaseMs?: number; window?: number } = {},
+): Command {
   const issuedAt = opts.issuedAt ?? T;
   return buildCommand(
     {
@@ -33,7 +37,8 @@ function recorder(): { actuator: Actuator; log: string[] } {
     actuator: {
       apply: (target: string, family: CommandFamily, params: CommandParams, expiresAt: number, now: number) =>
         log.push(`apply ${target} ${family} ${params.timeoutMs} until ${expiresAt - T} at ${now - T}`),
-      revert: (target: string, family: CommandFamily, now: number) => log.push(`revert ${target} ${family} at ${now - T}`),
+      revert: (target: string, family: CommandFamily, now: number) =>
+        log.push(`revert ${target} ${family} at ${now - T}`),
     },
   };
 }
@@ -45,11 +50,19 @@ describe('executor model', () => {
     const { actuator, log } = recorder();
     const ex = createExecutorModel(actuator);
     expect(ex.handle(cmd('query_timeout.set', timeout(4000)), T).kind).toBe('set');
-    expect(ex.handle(cmd('query_timeout.set', timeout(4000), { issuedAt: T + 2000, window: T + 2000 }), T + 2000).kind).toBe('renew');
-    expect(ex.handle(cmd('query_timeout.set', timeout(1600), { issuedAt: T + 4000, window: T + 4000 }), T + 4000).kind).toBe('tighten');
-    expect(ex.handle(cmd('query_timeout.set', timeout(2100), { issuedAt: T + 6000, window: T + 6000 }), T + 6000).kind).toBe('relax');
+    expect(
+      ex.handle(cmd('query_timeout.set', timeout(4000), { issuedAt: T + 2000, window: T + 2000 }), T + 2000).kind,
+    ).toBe('renew');
+    expect(
+      ex.handle(cmd('query_timeout.set', timeout(1600), { issuedAt: T + 4000, window: T + 4000 }), T + 4000).kind,
+    ).toBe('tighten');
+    expect(
+      ex.handle(cmd('query_timeout.set', timeout(2100), { issuedAt: T + 6000, window: T + 6000 }), T + 6000).kind,
+    ).toBe('relax');
     expect(ex.inForce('w1', 'query_timeout')?.timeoutMs).toBe(2100);
-    expect(ex.handle(cmd('query_timeout.revert', emptyParams(), { issuedAt: T + 8000, window: T + 8000 }), T + 8000).kind).toBe('revert');
+    expect(
+      ex.handle(cmd('query_timeout.revert', emptyParams(), { issuedAt: T + 8000, window: T + 8000 }), T + 8000).kind,
+    ).toBe('revert');
     expect(ex.inForce('w1', 'query_timeout')).toBeNull();
     expect(log).toEqual([
       'apply w1 query_timeout 4000 until 10000 at 0',
@@ -76,7 +89,10 @@ describe('executor model', () => {
     const { actuator, log } = recorder();
     const ex = createExecutorModel(actuator);
     const a = ex.handle(cmd('query_timeout.set', timeout(4000), { mode: 'shadow' }), T);
-    const b = ex.handle(cmd('query_timeout.set', timeout(4000), { mode: 'shadow', issuedAt: T + 2000, window: T + 2000 }), T + 2000);
+    const b = ex.handle(
+      cmd('query_timeout.set', timeout(4000), { mode: 'shadow', issuedAt: T + 2000, window: T + 2000 }),
+      T + 2000,
+    );
     expect([a.kind, a.would, b.kind, b.would]).toEqual(['shadow', 'set', 'shadow', 'renew']);
     expect(log).toEqual([]);
     expect(ex.inForce('w1', 'query_timeout')).toBeNull();
@@ -94,8 +110,14 @@ describe('executor model', () => {
 
   it('orders interventions by family: shorter timeout, smaller quota, higher herd level are tighter', () => {
     expect(isTighter('query_timeout', timeout(2000), timeout(1000))).toBe(true);
-    expect(isTighter('quota', completeParams({ quotaBytesPerSec: 5e6 }), completeParams({ quotaBytesPerSec: 4e6 }))).toBe(true);
-    expect(isTighter('retry_policy', completeParams({ extra: { level: '0' } }), completeParams({ extra: { level: '1' } }))).toBe(true);
-    expect(isTighter('retry_policy', completeParams({ extra: { level: '2' } }), completeParams({ extra: { level: '1' } }))).toBe(false);
+    expect(
+      isTighter('quota', completeParams({ quotaBytesPerSec: 5e6 }), completeParams({ quotaBytesPerSec: 4e6 })),
+    ).toBe(true);
+    expect(
+      isTighter('retry_policy', completeParams({ extra: { level: '0' } }), completeParams({ extra: { level: '1' } })),
+    ).toBe(true);
+    expect(
+      isTighter('retry_policy', completeParams({ extra: { level: '2' } }), completeParams({ extra: { level: '1' } })),
+    ).toBe(false);
   });
 });

@@ -21,27 +21,30 @@ describe.each(SCENARIOS)('%s, prepared', (name) => {
     expect(times[times.length - 1]).toBe(p.startMs + p.seconds * 1000);
   });
 
-  it.each([1, 7])('seed %i: the executor scope accepts every command the policy issues (types, targets, bounds)', (seed) => {
-    const p = prepareScenario(name, { remediation: true, seed });
-    const r = runScenario(name, { remediation: true, seed });
-    expect(r.commands.length).toBeGreaterThan(0);
-    const types = new Set<CommandType>([`${p.executor.family}.set`, `${p.executor.family}.revert`]);
-    for (const cmd of r.commands) {
-      expect(types.has(cmd.type)).toBe(true);
-      expect(p.executor.targets).toContain(cmd.target);
-      // The pure gate the SDK runs before it applies anything, at the flush that delivers the command.
-      const verdict = checkCommand(signCommand(cmd, KEY), {
-        types,
-        targets: p.executor.targets,
-        keyring: testKeyring(KEY),
-        audiences: new Set([p.executor.family]),
-        maxLeaseMs: 900_000,
-        now: cmd.issuedAt,
-        maxClockSkewMs: 0,
-        bounds: p.executor.bounds,
-        seen: () => undefined,
-      });
-      expect(verdict).toEqual({ ok: true });
-    }
-  });
+  it.each([1, 7])(
+    'seed %i: the executor scope accepts every command the policy issues (types, targets, bounds)',
+    (seed) => {
+      const p = prepareScenario(name, { remediation: true, seed });
+      const r = runScenario(name, { remediation: true, seed });
+      expect(r.commands.length).toBeGreaterThan(0);
+      const types = new Set<CommandType>([`${p.executor.family}.set`, `${p.executor.family}.revert`]);
+      for (const cmd of r.commands) {
+        expect(types.has(cmd.type)).toBe(true);
+        expect(p.executor.targets).toContain(cmd.target);
+        // The pure gate the SDK runs before it applies anything, at the flush that delivers the command.
+        const verdict = checkCommand(signCommand(cmd, KEY), {
+          types,
+          targets: p.executor.targets,
+          keyring: testKeyring(KEY),
+          audiences: new Set([p.executor.family]),
+          maxLeaseMs: 900_000,
+          now: cmd.issuedAt,
+          maxClockSkewMs: 0,
+          bounds: p.executor.bounds,
+          seen: () => undefined,
+        });
+        expect(verdict).toEqual({ ok: true });
+      }
+    },
+  );
 });

@@ -6,11 +6,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readResult } from '../../../bench/lib/results';
-import { README_VARIANTS, readmeTable, runCell, tableIn, type RecordedStudy, type SeedOne } from '../../../src/sim/study';
+import {
+  README_VARIANTS,
+  readmeTable,
+  runCell,
+  tableIn,
+  type RecordedStudy,
+  type SeedOne,
+} from '../../../src/sim/study';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const newest = readResult('efficacy');
-if (newest === undefined) throw new Error('no recorded efficacy study in bench/results/efficacy/: run npm run bench:efficacy');
+if (newest === undefined)
+  throw new Error('no recorded efficacy study in bench/results/efficacy/: run npm run bench:efficacy');
 const recorded = newest as unknown as RecordedStudy;
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -19,7 +27,9 @@ function seedOne(): SeedOne {
   for (const f of recorded.families) {
     const variant = README_VARIANTS[f.family];
     const at = (arm: 'off' | 'on' | `static:${string}`): number => {
-      const v = runCell({ family: f.family as Parameters<typeof runCell>[0]['family'], variant, arm, seed: 1 }).figures[f.headline.key];
+      const v = runCell({ family: f.family as Parameters<typeof runCell>[0]['family'], variant, arm, seed: 1 }).figures[
+        f.headline.key
+      ];
       if (v === null) throw new Error(`${f.family}/${variant}/${arm}: ${f.headline.key} is null`);
       return v;
     };
@@ -34,7 +44,8 @@ test('README.md shows the table made from the recorded study and seed-1 runs of 
   // The recorded study was made by this code: its seed-1 cells are what the code computes now.
   for (const f of recorded.families) {
     const v = f.variants.find((x) => x.name === README_VARIANTS[f.family]);
-    for (const arm of ['off', 'static', 'on'] as const) expect(v?.allSeeds[arm][f.headline.key].seeds['1']).toBe(one[f.family][arm]);
+    for (const arm of ['off', 'static', 'on'] as const)
+      expect(v?.allSeeds[arm][f.headline.key].seeds['1']).toBe(one[f.family][arm]);
   }
   expect(tableIn(readme)).toBe(readmeTable(recorded, one));
 }, 120_000);

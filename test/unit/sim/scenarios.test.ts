@@ -24,22 +24,25 @@ const f = (r: ScenarioResult, key: string): number => {
 };
 
 describe.each(SCENARIOS)('%s: the loop runs through the real code', (name) => {
-  it.each([false, true])('remediation %s: every record is accounted for by the processor, windows close, the engine decides', (remediation) => {
-    const r = get(name, remediation, 1);
-    const c = r.loop;
-    expect(c.consumed).toBe(c.recordsEmitted);
-    expect(c.consumed).toBe(c.aggregated + c.late + c.deadLettered);
-    expect(c.late + c.deadLettered).toBe(0); // simulated telemetry is in order and valid
-    expect(c.windowsClosed).toBeGreaterThanOrEqual(Math.floor(r.durationMs / 2000) - 2);
-    expect(c.finals).toBeGreaterThan(c.windowsClosed);
-    expect(c.windowsDecided).toBe(c.windowsClosed);
-    expect(r.commands.length).toBeGreaterThan(0);
-    for (const cmd of r.commands) {
-      expect(cmd.id).toMatch(/^[0-9a-f]{32}$/);
-      expect(cmd.mode).toBe(remediation ? 'enforce' : 'shadow');
-      expect(cmd.expiresAt).toBeGreaterThan(cmd.issuedAt);
-    }
-  });
+  it.each([false, true])(
+    'remediation %s: every record is accounted for by the processor, windows close, the engine decides',
+    (remediation) => {
+      const r = get(name, remediation, 1);
+      const c = r.loop;
+      expect(c.consumed).toBe(c.recordsEmitted);
+      expect(c.consumed).toBe(c.aggregated + c.late + c.deadLettered);
+      expect(c.late + c.deadLettered).toBe(0); // simulated telemetry is in order and valid
+      expect(c.windowsClosed).toBeGreaterThanOrEqual(Math.floor(r.durationMs / 2000) - 2);
+      expect(c.finals).toBeGreaterThan(c.windowsClosed);
+      expect(c.windowsDecided).toBe(c.windowsClosed);
+      expect(r.commands.length).toBeGreaterThan(0);
+      for (const cmd of r.commands) {
+        expect(cmd.id).toMatch(/^[0-9a-f]{32}$/);
+        expect(cmd.mode).toBe(remediation ? 'enforce' : 'shadow');
+        expect(cmd.expiresAt).toBeGreaterThan(cmd.issuedAt);
+      }
+    },
+  );
 
   it('off = shadow: commands are decided but nothing is applied', () => {
     const r = get(name, false, 1);
@@ -135,13 +138,16 @@ describe('run options', () => {
   it('refuses an unknown scenario, a non-integer seed and a too-short run, naming the fix', () => {
     expect(() => runScenario('nope' as ScenarioName, { remediation: true, seed: 1 })).toThrow(HomeostatError);
     expect(() => runScenario('noisy-tenant', { remediation: true, seed: 1.5 })).toThrow(/seed/);
-    expect(() => runScenario('thundering-herd', { remediation: true, seed: 1, durationMs: 60_000 })).toThrow(/at least 85000 ms/);
+    expect(() => runScenario('thundering-herd', { remediation: true, seed: 1, durationMs: 60_000 })).toThrow(
+      /at least 85000 ms/,
+    );
   });
 
   it('a longer run keeps the same story up to where the shorter one ended (same seed)', () => {
     const short = get('thundering-herd', true, 1);
     const long = runScenario('thundering-herd', { remediation: true, seed: 1, durationMs: short.durationMs + 20_000 });
-    const cut = (r: ScenarioResult) => r.series.attempts.points.filter(([x]) => x <= short.startMs + short.durationMs - 10_000);
+    const cut = (r: ScenarioResult) =>
+      r.series.attempts.points.filter(([x]) => x <= short.startMs + short.durationMs - 10_000);
     expect(cut(long)).toEqual(cut(short));
   });
 });

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { countFlaps, jainIndex, peakToMean, quantile, timeToRecover, withinBand, type RecoveryRule } from '../../../src/sim/stats';
+import {
+  countFlaps,
+  jainIndex,
+  peakToMean,
+  quantile,
+  timeToRecover,
+  withinBand,
+  type RecoveryRule,
+} from '../../../src/sim/stats';
 import type { ExecutorEvent } from '../../../src/sim/executor';
 import { createEventQueue } from '../../../src/sim/events';
 
@@ -36,7 +44,12 @@ describe('quantile and peak-to-mean', () => {
     const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
     expect(quantile(xs, 0.99)).toBe(99);
     expect(xs[0]).toBe(100);
-    expect(quantile(Array.from({ length: 1000 }, (_, i) => i + 1), 0.99)).toBe(990);
+    expect(
+      quantile(
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+        0.99,
+      ),
+    ).toBe(990);
     expect(quantile([], 0.5)).toBeNaN();
   });
 
@@ -47,7 +60,14 @@ describe('quantile and peak-to-mean', () => {
 });
 
 describe('time to recover', () => {
-  const rule = (over: Partial<RecoveryRule> = {}): RecoveryRule => ({ from: 100, baseline: 10, bad: 'up', relative: 0.2, absolute: 0, ...over });
+  const rule = (over: Partial<RecoveryRule> = {}): RecoveryRule => ({
+    from: 100,
+    baseline: 10,
+    bad: 'up',
+    relative: 0.2,
+    absolute: 0,
+    ...over,
+  });
   const pts = (vs: number[]): [number, number][] => vs.map((v, i) => [(i + 1) * 10, v]);
 
   it('is the end of the last out-of-band window after `from`, measured from `from`', () => {

@@ -14,7 +14,15 @@ test('the geometric mean treats ×k and ÷k alike, and a total loss drags it to 
 });
 
 test('the summary’s mean ratio over variants is geometric and names the worst', () => {
-  const r = meanAndWorst([{ n: 'a', r: 4 }, { n: 'b', r: 0.25 }, { n: 'c', r: 1 }], (x) => x.r, (x) => x.n);
+  const r = meanAndWorst(
+    [
+      { n: 'a', r: 4 },
+      { n: 'b', r: 0.25 },
+      { n: 'c', r: 1 },
+    ],
+    (x) => x.r,
+    (x) => x.n,
+  );
   expect(r.mean).toBeCloseTo(1, 12);
   expect(r.worst).toBe(0.25);
   expect(r.worstAt).toBe('b');
@@ -34,7 +42,13 @@ test('the static point chosen is the steady one, not the one whose huge wins hid
   const results: CellResult[] = [];
   spec.variants.forEach((v, i) => {
     const cell = (arm: string, ratio: number): CellResult =>
-      ({ family: spec.family, variant: v.name, arm, seed: 1, figures: { [spec.headline.key]: up ? 100 * ratio : 100 / ratio } }) as unknown as CellResult;
+      ({
+        family: spec.family,
+        variant: v.name,
+        arm,
+        seed: 1,
+        figures: { [spec.headline.key]: up ? 100 * ratio : 100 / ratio },
+      }) as unknown as CellResult;
     results.push(cell('off', 1), cell(`static:${gamble}`, rel[gamble][i]), cell(`static:${steady}`, rel[steady][i]));
   });
   const choice = chooseStatic(spec, new Cells(results), [1]);

@@ -74,7 +74,11 @@ describe('canary versus control (difference in differences)', () => {
     const r = canaryRun({ treated: 1, control: 2, drift: 0.5, effect: 0 });
     const control = r.outcomes.filter((o) => o.mode === 'shadow');
     expect(control).toHaveLength(2);
-    expect(control.every((o) => o.verdict === 'worsened' && o.canaryEffect === null && o.reason.startsWith('[control group'))).toBe(true);
+    expect(
+      control.every(
+        (o) => o.verdict === 'worsened' && o.canaryEffect === null && o.reason.startsWith('[control group'),
+      ),
+    ).toBe(true);
     expect(r.reverts.map((p) => p.target)).toEqual(['t0']);
     expect(r.reverts[0].mode).toBe('canary');
     const rec = r.state.records['timeouts\u001fv1'];
@@ -86,7 +90,13 @@ describe('canary versus control (difference in differences)', () => {
       quiet,
       6,
       (i) => [depth('t', i, 100 * (1 - i / 10)), depth('c', i, 100)],
-      (i) => (i === 0 ? [cmd({ target: 't', i: 0, mode: 'canary' }), cmd({ target: 'c', i: 0, mode: 'shadow', reason: '[control group: not enforced] x' })] : []),
+      (i) =>
+        i === 0
+          ? [
+              cmd({ target: 't', i: 0, mode: 'canary' }),
+              cmd({ target: 'c', i: 0, mode: 'shadow', reason: '[control group: not enforced] x' }),
+            ]
+          : [],
     );
     expect(q.outcomes.map((o) => o.target)).toEqual(['t']);
     expect(q.outcomes[0].canaryEffect?.effect).toBeCloseTo(-0.5, 9);
@@ -100,19 +110,37 @@ describe('canary versus control (difference in differences)', () => {
       v,
       6,
       (i) => [depth('t', i, 100 - i), depth('c', i, 100)],
-      (i) => (i === 0 ? [cmd({ target: 't', i: 0, mode: 'enforce' }), cmd({ target: 'c', i: 0, mode: 'shadow', reason: '[control group: not enforced] x' })] : []),
+      (i) =>
+        i === 0
+          ? [
+              cmd({ target: 't', i: 0, mode: 'enforce' }),
+              cmd({ target: 'c', i: 0, mode: 'shadow', reason: '[control group: not enforced] x' }),
+            ]
+          : [],
     );
     expect(enforced.outcomes.find((o) => o.mode === 'enforce')?.canaryEffect).toBeNull();
   });
 
   it('matches only observations of the same period and signal', () => {
-    const obs = (target: string, issuedAt: number, change: number, signal = 's') => ({ target, signal, issuedAt, change });
+    const obs = (target: string, issuedAt: number, change: number, signal = 's') => ({
+      target,
+      signal,
+      issuedAt,
+      change,
+    });
     const r = {
       treated: [obs('t1', 1000, -0.5), obs('t2', 9000, 0.9)],
       control: [obs('c1', 1200, 0.1), obs('c2', 1500, 0.3), obs('c3', 20_000, 5), obs('c4', 1000, 7, 'other')],
     };
     const e = canaryEffect(r, 's', 1000, 1000);
-    expect(e).toEqual({ signal: 's', treatedMean: -0.5, controlMean: 0.2, effect: -0.7, treatedTargets: 1, controlTargets: 2 });
+    expect(e).toEqual({
+      signal: 's',
+      treatedMean: -0.5,
+      controlMean: 0.2,
+      effect: -0.7,
+      treatedTargets: 1,
+      controlTargets: 2,
+    });
     expect(canaryEffect(r, 's', 50_000, 1000)).toBeNull();
   });
 });

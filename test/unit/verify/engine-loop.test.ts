@@ -21,7 +21,11 @@ describe('verifier behind the decision engine', () => {
           type: 'adaptive-timeout',
           mode: 'canary',
           canary: { fraction: 0.5 },
-          parameters: { defaultTimeoutMs: 8000, high: { queueDepth: 50, inflight: null, latencyMs: null }, low: { queueDepth: 10, inflight: null, latencyMs: null } },
+          parameters: {
+            defaultTimeoutMs: 8000,
+            high: { queueDepth: 50, inflight: null, latencyMs: null },
+            low: { queueDepth: 10, inflight: null, latencyMs: null },
+          },
           guardrails: { blastRadius: { fraction: 1 }, rateLimit: { burst: 1000, perWindow: 1000 } },
         }),
       ],
@@ -79,6 +83,11 @@ describe('verifier behind the decision engine', () => {
     expect(new Set(control.map((o) => o.verdict))).toEqual(new Set(['unchanged']));
     const effect = treated[treated.length - 1].canaryEffect;
     expect(effect?.effect).toBeCloseTo(-0.95, 9);
-    expect(treated[treated.length - 1].trackRecord).toMatchObject({ actions: treated.length, successRate: 1, reverts: 0, medianTimeToRecoveryMs: 10_000 });
+    expect(treated[treated.length - 1].trackRecord).toMatchObject({
+      actions: treated.length,
+      successRate: 1,
+      reverts: 0,
+      medianTimeToRecoveryMs: 10_000,
+    });
   });
 });

@@ -32,7 +32,9 @@ export function sig(s: SigInput): WindowSignal {
   const v = s.value;
   return {
     scope,
-    key: `${scope === 'series' ? source : scope}|${s.metric}|${Object.entries(tags).map(([k, x]) => `${k}=${x}`).join(',')}`,
+    key: `${scope === 'series' ? source : scope}|${s.metric}|${Object.entries(tags)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(',')}`,
     source,
     metric: s.metric,
     tags,
@@ -56,7 +58,8 @@ export function sig(s: SigInput): WindowSignal {
 }
 
 /** A worker's queue depth in window i. */
-export const depth = (worker: string, i: number, value: number) => sig({ metric: 'queue.depth', value, i, source: worker });
+export const depth = (worker: string, i: number, value: number) =>
+  sig({ metric: 'queue.depth', value, i, source: worker });
 
 export interface CmdInput {
   target: string;

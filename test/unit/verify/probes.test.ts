@@ -55,9 +55,25 @@ describe('key signals per family', () => {
 
   it('a constant denominator (a configured capacity)', () => {
     const c = parseVerifierConfig({
-      families: { quota: { probes: [{ signal: 'cluster.utilization', metric: 'tenant.bytes_in', stat: 'ratePerSec', combine: 'total', scope: 'tenant', per: 2000, match: 'global' }] } },
+      families: {
+        quota: {
+          probes: [
+            {
+              signal: 'cluster.utilization',
+              metric: 'tenant.bytes_in',
+              stat: 'ratePerSec',
+              combine: 'total',
+              scope: 'tenant',
+              per: 2000,
+              match: 'global',
+            },
+          ],
+        },
+      },
     });
-    const idx = createSignalIndex([sig({ metric: 'tenant.bytes_in', value: 500, i: 0, scope: 'tenant', tags: { tenant: 'a' } })]);
+    const idx = createSignalIndex([
+      sig({ metric: 'tenant.bytes_in', value: 500, i: 0, scope: 'tenant', tags: { tenant: 'a' } }),
+    ]);
     expect(idx.value(c.families.quota.probes[0], 'a')).toBe(0.25);
     expect(createSignalIndex([]).value(c.families.quota.probes[0], 'a')).toBeNull();
   });
@@ -76,11 +92,23 @@ describe('verifying retry policies and quotas end to end', () => {
       ],
       (i) =>
         i === 0
-          ? [cmd({ target: 'api', i, type: 'retry_policy.set', policy: 'herd', evidence: [{ signal: 'retry.share', value: 0.5, threshold: 0.2, comparison: '>' }] })]
+          ? [
+              cmd({
+                target: 'api',
+                i,
+                type: 'retry_policy.set',
+                policy: 'herd',
+                evidence: [{ signal: 'retry.share', value: 0.5, threshold: 0.2, comparison: '>' }],
+              }),
+            ]
           : [],
     );
     expect(r.outcomes).toHaveLength(1);
-    expect(r.outcomes[0]).toMatchObject({ verdict: 'improved', timeToRecoveryMs: end(3) - end(0), type: 'retry_policy.set' });
+    expect(r.outcomes[0]).toMatchObject({
+      verdict: 'improved',
+      timeToRecoveryMs: end(3) - end(0),
+      type: 'retry_policy.set',
+    });
     expect(r.outcomes[0].signals).toEqual([
       { signal: 'retry.share', before: 0.5, after: 0.05 },
       { signal: 'requests:ratePerSec', before: 100, after: 100 },
@@ -125,8 +153,17 @@ describe('config', () => {
     const c = parseVerifierConfig();
     expect(c.windows).toBe(5);
     expect(c.threshold).toBe(0.2);
-    expect(c.families.query_timeout.probes.map((p) => p.signal)).toEqual(['queue.depth:mean', 'query.latency_ms:p99', 'inflight:mean']);
-    expect(c.families.quota.probes[0].per).toEqual({ metric: 'cluster.capacity_bytes', stat: 'mean', combine: 'worst', scope: null });
+    expect(c.families.query_timeout.probes.map((p) => p.signal)).toEqual([
+      'queue.depth:mean',
+      'query.latency_ms:p99',
+      'inflight:mean',
+    ]);
+    expect(c.families.quota.probes[0].per).toEqual({
+      metric: 'cluster.capacity_bytes',
+      stat: 'mean',
+      combine: 'worst',
+      scope: null,
+    });
     expect(parseVerifierConfig(c)).toEqual(c);
   });
 
@@ -141,12 +178,21 @@ describe('config', () => {
       throw new Error('accepted');
     };
     expect(bad({ threshold: 1.5 })).toMatch(/^verification\.threshold: got 1\.5: must be below 1/);
-    expect(bad({ families: { quota: { probes: [{ signal: 's', metric: 'm', stat: 'mean', match: 'tag' }] } } })).toMatch(
-      /verification\.families\.quota\.probes\.0\.tag: got nothing: match 'tag' needs the tag/,
-    );
+    expect(
+      bad({ families: { quota: { probes: [{ signal: 's', metric: 'm', stat: 'mean', match: 'tag' }] } } }),
+    ).toMatch(/verification\.families\.quota\.probes\.0\.tag: got nothing: match 'tag' needs the tag/);
     expect(bad({ windos: 3 })).toMatch(/unknown key\(s\) 'windos'/);
     expect(
-      bad({ families: { quota: { probes: [{ signal: 's', metric: 'm', stat: 'mean' }, { signal: 's', metric: 'n', stat: 'mean' }] } } }),
+      bad({
+        families: {
+          quota: {
+            probes: [
+              { signal: 's', metric: 'm', stat: 'mean' },
+              { signal: 's', metric: 'n', stat: 'mean' },
+            ],
+          },
+        },
+      }),
     ).toMatch(/'s' appears twice/);
     expect(() => createVerifier({ windows: 0 })).toThrow(ConfigError);
   });

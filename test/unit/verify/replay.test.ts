@@ -10,14 +10,34 @@ const WORKERS = ['w0', 'w1', 'w2', 'w3'];
 /** A random scenario: per window, each worker's depth (or silence) and whether it gets a cut. */
 const scenario = fc.record({
   windows: fc.integer({ min: 8, max: 30 }),
-  depths: fc.array(fc.array(fc.option(fc.integer({ min: 0, max: 200 }), { nil: null, freq: 5 }), { minLength: WORKERS.length, maxLength: WORKERS.length }), {
-    minLength: 30,
-    maxLength: 30,
-  }),
-  cuts: fc.array(fc.array(fc.constantFrom<'none' | 'enforce' | 'canary' | 'control' | 'revert'>('none', 'none', 'none', 'enforce', 'canary', 'control', 'revert'), { minLength: WORKERS.length, maxLength: WORKERS.length }), {
-    minLength: 30,
-    maxLength: 30,
-  }),
+  depths: fc.array(
+    fc.array(fc.option(fc.integer({ min: 0, max: 200 }), { nil: null, freq: 5 }), {
+      minLength: WORKERS.length,
+      maxLength: WORKERS.length,
+    }),
+    {
+      minLength: 30,
+      maxLength: 30,
+    },
+  ),
+  cuts: fc.array(
+    fc.array(
+      fc.constantFrom<'none' | 'enforce' | 'canary' | 'control' | 'revert'>(
+        'none',
+        'none',
+        'none',
+        'enforce',
+        'canary',
+        'control',
+        'revert',
+      ),
+      { minLength: WORKERS.length, maxLength: WORKERS.length },
+    ),
+    {
+      minLength: 30,
+      maxLength: 30,
+    },
+  ),
   maxPending: fc.integer({ min: 1, max: 6 }),
 });
 
@@ -38,8 +58,19 @@ function commandsOf(s: Scenario) {
       const d = s.depths[i][k] ?? 60;
       const evidence = [{ signal: 'queue.depth:mean', value: d, threshold: 50, comparison: '>' as const }];
       if (c === 'enforce') return [cmd({ target: w, i, evidence })];
-      if (c === 'canary') return [cmd({ target: w, i, evidence, mode: 'canary', reason: '[canary group] x', policy: 'canaried' })];
-      if (c === 'control') return [cmd({ target: w, i, evidence, mode: 'shadow', reason: '[control group: not enforced] x', policy: 'canaried' })];
+      if (c === 'canary')
+        return [cmd({ target: w, i, evidence, mode: 'canary', reason: '[canary group] x', policy: 'canaried' })];
+      if (c === 'control')
+        return [
+          cmd({
+            target: w,
+            i,
+            evidence,
+            mode: 'shadow',
+            reason: '[control group: not enforced] x',
+            policy: 'canaried',
+          }),
+        ];
       if (c === 'revert') return [cmd({ target: w, i, type: 'query_timeout.revert' })];
       return [];
     });
@@ -65,7 +96,14 @@ describe('determinism and snapshots', () => {
         const whole = drive(v, s.windows, signalsOf(s), commandsOf(s));
         const first = drive(v, cut, signalsOf(s), commandsOf(s));
         const restored = JSON.parse(JSON.stringify(first.state)) as VerifierState;
-        const rest = drive(createVerifier({ maxPending: s.maxPending }), s.windows - cut, signalsOf(s), commandsOf(s), restored, cut);
+        const rest = drive(
+          createVerifier({ maxPending: s.maxPending }),
+          s.windows - cut,
+          signalsOf(s),
+          commandsOf(s),
+          restored,
+          cut,
+        );
         expect(JSON.stringify([...first.outcomes, ...rest.outcomes])).toBe(JSON.stringify(whole.outcomes));
         expect(JSON.stringify([...first.reverts, ...rest.reverts])).toBe(JSON.stringify(whole.reverts));
         expect(JSON.stringify(rest.state)).toBe(JSON.stringify(whole.state));
@@ -89,14 +127,20 @@ describe('determinism and snapshots', () => {
           if (last !== undefined) {
             expect(last.trackRecord.actions).toBe(rec.actions);
             expect(last.trackRecord.successRate).toBe(successRate(rec));
-            const ttrs = mine.filter((o) => o.verdict === 'improved' && o.timeToRecoveryMs !== null).map((o) => o.timeToRecoveryMs as number);
+            const ttrs = mine
+              .filter((o) => o.verdict === 'improved' && o.timeToRecoveryMs !== null)
+              .map((o) => o.timeToRecoveryMs as number);
             expect(last.trackRecord.medianTimeToRecoveryMs).toBe(median(ttrs));
           }
         }
         expect(r.state.pending.length).toBeLessThanOrEqual(s.maxPending);
         // Every revert proposal comes from a worsened enforced outcome at the same event time.
         for (const p of r.reverts) {
-          expect(r.outcomes.some((o) => o.commandId === p.commandId && o.verdict === 'worsened' && o.eventTime === p.issuedAt)).toBe(true);
+          expect(
+            r.outcomes.some(
+              (o) => o.commandId === p.commandId && o.verdict === 'worsened' && o.eventTime === p.issuedAt,
+            ),
+          ).toBe(true);
         }
       }),
       { numRuns: 60 },
@@ -132,7 +176,9 @@ describe('track record arithmetic', () => {
     ]);
     // Each snapshot counts its own outcome.
     expect(r.outcomes.map((o) => o.trackRecord.actions)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(r.outcomes.map((o) => o.trackRecord.medianTimeToRecoveryMs)).toEqual([10_000, 20_000, 20_000, 20_000, 20_000, 20_000]);
+    expect(r.outcomes.map((o) => o.trackRecord.medianTimeToRecoveryMs)).toEqual([
+      10_000, 20_000, 20_000, 20_000, 20_000, 20_000,
+    ]);
     const final = r.outcomes[5].trackRecord;
     // 3 improved of 5 decided (the inconclusive one judges nothing).
     expect(final).toEqual({ actions: 6, successRate: 3 / 5, medianTimeToRecoveryMs: 20_000, reverts: 1 });

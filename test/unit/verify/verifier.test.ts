@@ -52,7 +52,17 @@ describe('verifier verdicts', () => {
     expect(outcomeType.isValid(r.outcomes[0])).toBe(true);
     expect(r.reverts).toHaveLength(1);
     const p = r.reverts[0];
-    expect(p).toMatchObject({ policy: 'timeouts', policyVersion: 'v1', target: 'w1', type: 'query_timeout.revert', mode: 'enforce', issuedAt: end(5), windowEnd: end(5), windowStart: end(5) - W, leaseMs: 3 * W });
+    expect(p).toMatchObject({
+      policy: 'timeouts',
+      policyVersion: 'v1',
+      target: 'w1',
+      type: 'query_timeout.revert',
+      mode: 'enforce',
+      issuedAt: end(5),
+      windowEnd: end(5),
+      windowStart: end(5) - W,
+      leaseMs: 3 * W,
+    });
     expect(p.reason).toMatch(/^verification: worsened queue\.depth:mean 80 → 130/);
     expect(p.evidence).toEqual([{ signal: 'queue.depth:mean', value: 130, threshold: 80 * 1.2, comparison: '>=' }]);
 
@@ -73,7 +83,12 @@ describe('verifier verdicts', () => {
       (i) => (i === 0 ? [cmd({ target: 'w1', i: 0 })] : []),
     );
     expect(r.outcomes).toHaveLength(1);
-    expect(r.outcomes[0]).toMatchObject({ verdict: 'inconclusive', eventTime: end(5), timeToRecoveryMs: null, signals: [] });
+    expect(r.outcomes[0]).toMatchObject({
+      verdict: 'inconclusive',
+      eventTime: end(5),
+      timeToRecoveryMs: null,
+      signals: [],
+    });
     expect(r.outcomes[0].trackRecord).toEqual({ actions: 1, successRate: 0, medianTimeToRecoveryMs: null, reverts: 0 });
     expect(r.reverts).toEqual([]);
   });
@@ -88,7 +103,16 @@ describe('verifier verdicts', () => {
       v,
       6,
       (i) => [depth('w1', i, i === 0 ? 55 : 45)],
-      (i) => (i === 0 ? [cmd({ target: 'w1', i: 0, evidence: [{ signal: 'queue.depth:mean', value: 55, threshold: 50, comparison: '>' }] })] : []),
+      (i) =>
+        i === 0
+          ? [
+              cmd({
+                target: 'w1',
+                i: 0,
+                evidence: [{ signal: 'queue.depth:mean', value: 55, threshold: 50, comparison: '>' }],
+              }),
+            ]
+          : [],
     );
     expect(r.outcomes[0].verdict).toBe('improved');
     expect(r.outcomes[0].timeToRecoveryMs).toBe(W);
@@ -123,7 +147,16 @@ describe('verifier verdicts', () => {
       v,
       6,
       (i) => [depth('w1', i, 5), latency(i, i === 0 ? 2000 : 400)],
-      (i) => (i === 0 ? [cmd({ target: 'w1', i: 0, evidence: [{ signal: 'query.latency_ms:p99', value: 2000, threshold: 1000, comparison: '>' }] })] : []),
+      (i) =>
+        i === 0
+          ? [
+              cmd({
+                target: 'w1',
+                i: 0,
+                evidence: [{ signal: 'query.latency_ms:p99', value: 2000, threshold: 1000, comparison: '>' }],
+              }),
+            ]
+          : [],
     );
     const o = r.outcomes[0];
     expect(o.verdict).toBe('improved');
@@ -139,15 +172,29 @@ describe('which commands are verified', () => {
   it('verifies enforced and canary tightenings and the control group, not plain shadow', () => {
     expect(started(cmd({ target: 'w1', i: 0, mode: 'enforce' }))).toBe(1);
     expect(started(cmd({ target: 'w1', i: 0, mode: 'canary', reason: '[canary group] overloaded' }))).toBe(1);
-    expect(started(cmd({ target: 'w1', i: 0, mode: 'shadow', reason: '[control group: not enforced] overloaded' }))).toBe(1);
+    expect(
+      started(cmd({ target: 'w1', i: 0, mode: 'shadow', reason: '[control group: not enforced] overloaded' })),
+    ).toBe(1);
     expect(started(cmd({ target: 'w1', i: 0, mode: 'shadow' }))).toBe(0);
-    expect(v.onCommand(v.init(), cmd({ target: 'w1', i: 0, mode: 'shadow' }), { group: 'control' }).state.pending[0].role).toBe('control');
+    expect(
+      v.onCommand(v.init(), cmd({ target: 'w1', i: 0, mode: 'shadow' }), { group: 'control' }).state.pending[0].role,
+    ).toBe('control');
   });
 
   it('skips renewals and relaxes (they continue an intervention being verified)', () => {
     expect(started(cmd({ target: 'w1', i: 0, reason: 'renew lease (expires 123): overloaded' }))).toBe(0);
-    expect(started(cmd({ target: 'w1', i: 0, mode: 'canary', reason: '[canary group] renew lease (expires 123): x' }))).toBe(0);
-    expect(started(cmd({ target: 'w1', i: 0, evidence: [{ signal: 'queue.depth:mean', value: 3, threshold: 10, comparison: '<' }] }))).toBe(0);
+    expect(
+      started(cmd({ target: 'w1', i: 0, mode: 'canary', reason: '[canary group] renew lease (expires 123): x' })),
+    ).toBe(0);
+    expect(
+      started(
+        cmd({
+          target: 'w1',
+          i: 0,
+          evidence: [{ signal: 'queue.depth:mean', value: 3, threshold: 10, comparison: '<' }],
+        }),
+      ),
+    ).toBe(0);
     expect(v.onCommand(v.init(), cmd({ target: 'w1', i: 0 }), { action: 'renew' }).state.pending).toEqual([]);
   });
 
@@ -162,7 +209,12 @@ describe('which commands are verified', () => {
       v,
       4,
       (i) => [depth('w1', i, i === 0 ? 80 : 200)],
-      (i) => (i === 0 ? [cmd({ target: 'w1', i: 0 })] : i === 2 ? [cmd({ target: 'w1', i: 2, type: 'query_timeout.revert' })] : []),
+      (i) =>
+        i === 0
+          ? [cmd({ target: 'w1', i: 0 })]
+          : i === 2
+            ? [cmd({ target: 'w1', i: 2, type: 'query_timeout.revert' })]
+            : [],
     );
     expect(r.outcomes).toHaveLength(1);
     expect(r.outcomes[0]).toMatchObject({ verdict: 'worsened', verificationEnd: end(2), eventTime: end(2) });
