@@ -7,38 +7,39 @@
  * when the owner leaves or dies.
  *
  * Exactly once, like the runner: each batch's signals, commands, decisions, outcomes, scope
- * histories, the gather checkpoint and the stage-topic offset go in one transaction. The
- * offset committed is that of the oldest stage record still buffered, so a new owner re-reads
- * what was waiting; its checkpoint says what was released already. One transactional id for
- * the group: the new owner's producer fences the old one before anything is read.
+ * histories, the gather checkpoint and the stage-topic offset go in one transaction
+ * (gather-transaction.ts). One transactional id for the group: the new owner's producer fences
+ * the old one before anything is read (gather-reset.ts).
+ *
+ * The driver is a loop of units of work, one at a time (serial.ts): a batch (read → gather →
+ * maybe commit, gather-commit-policy.ts), a tick between batches (stage one's offsets,
+ * gather-offsets.ts → maybe commit), and a reset. A recovery found anywhere — a join, a
+ * replaced consumer, a failed unit — is held as a typed ResetRequired and run by the next unit.
  */
-import type { EachBatchPayload, TopicMessages } from 'kafkajs';
-import type { KafkaPort, PortAdmin, PortConsumer, PortProducer } from './port';
+import type { EachBatchPayload } from 'kafkajs';
+import type { KafkaPort } from './port';
 import type { SchemaResolver } from '../codec';
 import type { EngineConfig } from '../core';
-import { describeError } from '../errors';
+import { describeError, ResetRequired } from '../errors';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { HomeostatConfig } from '../ops/config';
-import {
-  createGather,
-  emptyGatherOutputs,
-  type Gather,
-  type GatherCheckpoint,
-  type GatherCounters,
-  type GatherOutputs,
-} from '../pipeline/gather';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-meta';
+import { emptyGatherOutputs, type Gather, type GatherCounters, type GatherOutputs } from '../pipeline/gather';
 import { createKafka } from './client';
-import { replaceWhenStoppedForGood } from './consumer-replacement';
-import { nextAfter, onNonDataSkipped } from './non-data';
-import { historyKeys, scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
-import { createOutputEncoder, type OutputEncoder } from './outputs';
-import { resetExtension, type BatchExtension } from './runner';
+import { createLazyAdmin } from './committed-offsets';
+import { createDriverConsumer } from './driver-consumer';
+import { commitBatchNow, commitTickNow } from './gather-commit-policy';
+import { createStageOneOffsets, OFFSETS_REFRESH_MS } from './gather-offsets';
+import { restoreGather, resumeStage } from './gather-reset';
+import { createGatherWriter, type GatherWriter } from './gather-transaction';
+import type { HistoryCheckpoint } from './history-checkpoint';
+import { createLifecycle } from './lifecycle';
+import { nextAfter } from './non-data';
+import { createOutputEncoder } from './outputs';
+import type { BatchExtension } from './runner';
+import { createSerial } from './serial';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
-import { readCompacted } from './state-topic';
-import { connectTransactional, writeTransaction } from './transaction';
 
 export interface StageTwoOptions {
   config: HomeostatConfig;
@@ -65,390 +66,303 @@ export interface StageTwo {
   counters(): StageTwoCounters;
 }
 
-/** How often the owner asks the brokers how far stage one has read (idleness, backlog). */
-const OFFSETS_REFRESH_MS = 200;
-/** A stage batch that released nothing is committed with the next that does, or after this long. */
-const IDLE_COMMIT_MS = 1_000;
+/** What the driver holds between units; a reset replaces all of it but the counters. */
+interface StageTwoState {
+  owned: boolean;
+  /** A recovery the next unit must run before anything else. */
+  pending: ResetRequired | undefined;
+  /** Undefined until the first reset (and during one). */
+  gather: Gather | undefined;
+  /** Stage records below it were handled before the last reset: they only rebuild the buffer. */
+  restoreBelow: bigint;
+  /** Next stage offset to read, -1n before the first record since the reset. */
+  position: bigint;
+  /** Where the last reset sought to (the position before any record is read). */
+  resumeAt: bigint;
+  unreadable: number;
+  /** The unit running now and since when (the accounting shows a stall). */
+  inFlight: { what: string; since: number } | undefined;
+  /** A tick is queued or running (ticks do not pile up behind a long batch). */
+  ticking: boolean;
+}
 
 export function createStageTwo(o: StageTwoOptions): StageTwo {
   const { config, logger } = o;
   const kafka: KafkaPort = o.kafka ?? createKafka(config.kafka, logger);
   const groupId = `${config.kafka.groupId}.stage-two`;
   const stageTopic = config.topics.stage;
-  const telemetry = config.topics.telemetry;
   const stateKey = `stage/${config.kafka.groupId}`;
-  let running = false;
-  let consumer: PortConsumer | undefined;
-  let producer: PortProducer | undefined;
-  let admin: PortAdmin | undefined;
-  let signalsOut: OutputEncoder<'signal'> | undefined;
+  const life = createLifecycle('stage two', logger);
+  const admin = createLazyAdmin(kafka);
+  const stageOne = createStageOneOffsets({ admin, groupId: config.kafka.groupId, topic: config.topics.telemetry });
+  const serial = createSerial();
+  const s: StageTwoState = {
+    owned: false,
+    pending: undefined,
+    gather: undefined,
+    restoreBelow: -1n,
+    position: -1n,
+    resumeAt: -1n,
+    unreadable: 0,
+    inFlight: undefined,
+    ticking: false,
+  };
   let partitionCount = 0;
-  const rawPassThrough = config.actions.format === 'json';
-  /** Stage records' bytes by decoded signal, for publishing unchanged (dropped with the signal). */
-  const raw = new WeakMap<object, Buffer>();
-  let gather: Gather | undefined;
-  let owned = false;
-  let needsReset = false;
-  /** Stage records below it were handled before the last reset: they only rebuild the buffer. */
-  let restoreBelow = -1n;
-  /** Next stage offset to read, -1n before the first record since the reset. */
-  let position = -1n;
-  /** Where the last reset sought to (the position before any record is read). */
-  let resumeAt = -1n;
-  let unreadable = 0;
-  /** The gather's `late` as of the last commit (metrics move with committed work only). */
-  let lateCounted = 0;
-  let transactions = 0;
-  let offsetsAt = 0;
-  let committedAt = 0;
-  /** `position` as of the last commit (a deferred batch leaves them apart). */
-  let committedPosition = -1n;
-  let timer: NodeJS.Timeout | undefined;
-  let accounting: NodeJS.Timeout | undefined;
+  let writer: GatherWriter | undefined;
+  const timers: NodeJS.Timeout[] = [];
   const counters = (): StageTwoCounters => ({
-    ...(gather?.counters() ?? { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 }),
-    unreadable,
-    transactions,
+    ...(s.gather?.counters() ?? { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 }),
+    unreadable: s.unreadable,
+    transactions: writer?.transactions() ?? 0,
   });
-  /** A tick is queued or running (ticks do not pile up behind a long batch). */
-  let busy = false;
 
-  /**
-   * One unit of work at a time — a batch, an idle-time release, a reset — each from the
-   * gather's steps to its transaction's commit, so outputs are written in release order.
-   */
-  let chain: Promise<unknown> = Promise.resolve();
-  let running_: { what: string; since: number } | undefined;
-  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-
-  const withAdmin = async (): Promise<PortAdmin> => {
-    if (!admin) {
-      admin = kafka.admin();
-      await admin.connect();
-    }
-    return admin;
-  };
-
-  /** Where stage one is: each telemetry partition's high watermark and the group's committed offset. */
-  const refreshOffsets = async (out: GatherOutputs): Promise<void> => {
-    if (!gather || Date.now() - offsetsAt < OFFSETS_REFRESH_MS) return;
-    const a = await withAdmin();
-    const ends = await a.fetchTopicOffsets(telemetry);
-    const [entry] = await a.fetchOffsets({ groupId: config.kafka.groupId, topics: [telemetry] });
-    const high: string[] = [];
-    const committed: string[] = [];
-    for (const e of ends) {
-      high[e.partition] = e.high;
-      const c = entry?.partitions.find((x) => x.partition === e.partition)?.offset;
-      committed[e.partition] = c !== undefined && c !== '-1' ? c : e.low;
-    }
-    offsetsAt = Date.now();
-    gather.step({ kind: 'offsets', high, committed }, out);
-  };
-
-  /** A new owner (or a failed batch): fence the last owner, then rebuild from the last commit. */
-  const reset = async (): Promise<void> => {
+  /** A new owner (or a failed unit): fence the last owner, then rebuild from the last commit. */
+  const reset = async (why: ResetRequired): Promise<void> => {
     const began = Date.now();
-    needsReset = false;
-    gather = undefined;
-    await producer?.disconnect().catch(() => undefined);
-    producer = await connectTransactional(kafka, `${config.kafka.transactionalIdPrefix}-stage-two`);
-    let g = createGather({ partitionCount, engine: o.engine });
-    // One read of the state topic for the checkpoint, the scope histories and the policies'
-    // snapshot (see resetExtension).
-    const scopes = o.history ? historyKeys(o.history, 'scopes') : undefined;
-    const stored = await readCompacted(
+    s.pending = undefined;
+    s.gather = undefined;
+    await writer!.fence();
+    const restored = await restoreGather({
       kafka,
-      config.topics.state,
-      (k) => k === stateKey || k === o.extension?.stateKey || (scopes !== undefined && k.startsWith(scopes.prefix)),
-    );
-    const saved = stored.get(stateKey);
-    if (saved) {
-      // Anyone who can write the state topic wrote this: a value that is not a checkpoint is
-      // refused with a reason, and stage two starts afresh from the stage topic, never crashes.
-      try {
-        const parsed: unknown = JSON.parse(saved.toString('utf8'));
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-        g.restore(parsed as GatherCheckpoint);
-      } catch (err) {
-        logger.error(
-          { topic: config.topics.state, key: stateKey, reason: describeError(err) },
-          'stage two: refused its checkpoint on the state topic; starting afresh — check who can write the state topic',
-        );
-        g = createGather({ partitionCount, engine: o.engine });
-      }
-    }
-    if (scopes) g.seedHistories(scopes.parse(stored).scopes);
-    await resetExtension(o.extension, stored);
-    const a = await withAdmin();
-    const [entry] = await a.fetchOffsets({ groupId, topics: [stageTopic] });
-    const low = (await a.fetchTopicOffsets(stageTopic)).find((x) => x.partition === 0)?.low ?? '0';
-    const c = entry?.partitions.find((x) => x.partition === 0);
-    restoreBelow = BigInt(decodeCheckpoint(c?.metadata)?.next ?? '-1');
-    position = -1n;
-    offsetsAt = 0;
-    gather = g;
-    lateCounted = g.counters().late;
-    const from = c !== undefined && c.offset !== '-1' ? c.offset : low;
-    resumeAt = BigInt(from);
-    consumer!.seek({ topic: stageTopic, partition: 0, offset: from });
+      stateTopic: config.topics.state,
+      stateKey,
+      partitionCount,
+      engine: o.engine,
+      extension: o.extension,
+      history: o.history,
+      logger,
+    });
+    const g = restored.gather;
+    const resumed = await resumeStage(admin, consumer.current()!, groupId, stageTopic);
+    s.restoreBelow = resumed.restoreBelow;
+    s.position = -1n;
+    s.resumeAt = resumed.resumeAt;
+    stageOne.expire();
+    s.gather = g;
+    writer!.restored(g);
     logger.info(
       {
-        released: saved ? g.released() : null,
-        from: c?.offset,
-        restoreBelow: String(restoreBelow),
+        released: restored.checkpointed ? g.released() : null,
+        from: resumed.committed,
+        restoreBelow: String(s.restoreBelow),
+        reason: why.reason,
         ms: Date.now() - began,
       },
       'stage two: resumed from the last commit',
     );
   };
 
-  /** Writes what `out` holds, the checkpoint and the stage offset in one transaction (inside a serialized unit). */
-  const commit = async (out: GatherOutputs): Promise<void> => {
-    const g = gather!;
-    // The position as this transaction writes it (stepping over markers moves it meanwhile).
-    const at = position;
-    const messages: TopicMessages[] = [];
-    if (out.published.length > 0) {
-      messages.push({
-        topic: config.topics.signals,
-        messages: out.published.map((s) => ({ key: s.key, value: raw.get(s) ?? signalsOut!.message(s.key, s).value })),
-      });
-    }
-    const ext = o.extension;
-    if (ext && (out.finals.length > 0 || ext.hasPending?.())) messages.push(...(await ext.onFinals(out.finals)));
-    const state = [];
-    if (o.history) {
-      const seen = new Set<string>();
-      for (const s of out.finals) {
-        if (s.scope === 'series' || s.count === 0 || seen.has(s.key)) continue;
-        seen.add(s.key);
-        const h = g.history(s.key);
-        if (h) state.push(scopeHistoryMessage(o.history, s.key, h));
-      }
-    }
-    state.push({ key: stateKey, value: Buffer.from(JSON.stringify(g.checkpoint())) });
-    messages.push({ topic: config.topics.state, messages: state });
-    const offsets =
-      at < 0n
-        ? undefined
-        : {
-            consumerGroupId: groupId,
-            topics: [
-              {
-                topic: stageTopic,
-                partitions: [
-                  {
-                    partition: 0,
-                    offset: g.oldestBuffered() ?? at.toString(),
-                    metadata: encodeCheckpoint({
-                      next: (at > restoreBelow ? at : restoreBelow).toString(),
-                      wm: g.released(),
-                    }),
-                  },
-                ],
-              },
-            ],
-          };
-    await writeTransaction(producer!, messages, offsets);
-    committedAt = Date.now();
-    committedPosition = at;
-    transactions++;
-    const m = o.metrics;
-    if (m) {
-      m.transactions.inc({ result: 'committed' });
-      m.stageTwoBufferedWindows.set(g.buffered());
-      const late = g.counters().late;
-      if (late > lateCounted) m.stageTwoLate.inc(late - lateCounted);
-    }
-    lateCounted = g.counters().late;
-  };
+  /** Commits what `out` holds with the position read to (inside a unit). */
+  const commit = (g: Gather, out: GatherOutputs): Promise<void> =>
+    writer!.commit(g, out, { at: s.position, restoreBelow: s.restoreBelow });
 
-  /** Runs a unit; a failure rebuilds the state from the last commit before the next. */
+  /** Runs a unit — or the pending reset instead; a failure leaves a reset pending for the next. */
   const unit = (what: string, fn: () => Promise<void>): Promise<void> =>
-    serialized(async () => {
-      running_ = { what: needsReset ? 'a reset' : what, since: Date.now() };
+    serial.run(async () => {
+      const recovery = s.pending;
+      s.inFlight = { what: recovery ? 'a reset' : what, since: Date.now() };
       try {
-        if (needsReset) await reset();
+        if (recovery) await reset(recovery);
         else await fn();
-        running_ = undefined;
       } catch (err) {
-        running_ = undefined;
-        needsReset = true;
+        s.pending = new ResetRequired('batch-failed', `stage two: ${what} failed`, { cause: err });
         o.metrics?.transactions.inc({ result: 'aborted' });
         logger.error(
           { err: describeError(err) },
           `stage two: ${what} failed; its outputs were not committed and the state will be rebuilt`,
         );
         throw err;
+      } finally {
+        s.inFlight = undefined;
       }
     });
 
-  const eachBatch = async ({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> => {
-    // A reset seeks: this batch is read again from where the last commit left off.
-    const resetting = needsReset;
-    await unit('a batch', async () => {
-      if (!isRunning() || isStale() || !gather || batch.messages.length === 0) return;
-      const out = emptyGatherOutputs();
-      for (const m of batch.messages) {
-        const input = decodeStageRecord(m);
-        if ('error' in input) {
-          unreadable++;
-          logger.error(
-            { topic: stageTopic, offset: m.offset, reason: input.error },
-            'stage two: a record of the stage topic is not a stage record; skipped (only homeostat processes of this group should write there)',
-          );
-          continue;
-        }
-        // JSON outputs: a signal is published as the bytes stage one wrote (the same encoder's).
-        if (input.kind === 'signal' && rawPassThrough && m.value) raw.set(input.signal, m.value);
-        gather.step(input, out, BigInt(m.offset) < restoreBelow);
+  /** Steps the gather with a batch's stage records; what is not a stage record is counted and logged. */
+  const gatherBatch = (g: Gather, batch: EachBatchPayload['batch'], out: GatherOutputs): void => {
+    for (const m of batch.messages) {
+      const input = decodeStageRecord(m);
+      if ('error' in input) {
+        s.unreadable++;
+        logger.error(
+          { topic: stageTopic, offset: m.offset, reason: input.error },
+          'stage two: a record of the stage topic is not a stage record; skipped ' +
+            '(only homeostat processes of this group should write there)',
+        );
+        continue;
       }
-      position = nextAfter(batch, batch.messages[batch.messages.length - 1].offset);
-      await refreshOffsets(out);
-      await heartbeat();
-      // Most stage batches only buffer (a partition's mark arrives, no window completes):
-      // their commit can wait — a restart re-reads them from the last commit — which halves
-      // the group's transactions. What releases a window is written at once.
-      if (
-        out.published.length > 0 ||
-        out.finals.length > 0 ||
-        o.extension?.hasPending?.() ||
-        Date.now() - committedAt >= IDLE_COMMIT_MS
-      )
-        await commit(out);
-      resolveOffset(batch.messages[batch.messages.length - 1].offset);
-    });
-    if (!resetting) await heartbeat();
+      if (input.kind === 'signal' && m.value) writer!.keepBytes(input.signal, m.value);
+      g.step(input, out, BigInt(m.offset) < s.restoreBelow);
+    }
+  };
+
+  const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    const g = s.gather;
+    if (!isRunning() || isStale() || !g || batch.messages.length === 0) return;
+    const out = emptyGatherOutputs();
+    gatherBatch(g, batch, out);
+    const last = batch.messages[batch.messages.length - 1].offset;
+    s.position = nextAfter(batch, last);
+    await stageOne.refresh(g, out);
+    await heartbeat();
+    if (commitBatchNow(out, o.extension, writer!.committedAt(), Date.now())) await commit(g, out);
+    resolveOffset(last);
+  };
+
+  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    // A reset seeks: this batch is read again from where the last commit left off.
+    const resetting = s.pending !== undefined;
+    await unit('a batch', () => handleBatch(payload));
+    if (!resetting) await payload.heartbeat();
   };
 
   /** Between batches: take over (reset), release what a partition going idle allows, write an operator's control decisions. */
   const tick = (): Promise<void> =>
     unit('an idle-time commit', async () => {
-      if (!owned || !gather) return;
+      const g = s.gather;
+      if (!s.owned || !g) return;
       const out = emptyGatherOutputs();
-      await refreshOffsets(out);
-      const deferred = position >= 0n && committedPosition !== position && Date.now() - committedAt >= IDLE_COMMIT_MS;
-      if (out.published.length > 0 || out.finals.length > 0 || o.extension?.hasPending?.() || deferred)
-        await commit(out);
+      await stageOne.refresh(g, out);
+      const w = writer!;
+      const position = { position: s.position, committedPosition: w.committedPosition(), committedAt: w.committedAt() };
+      if (commitTickNow(out, o.extension, { ...position, now: Date.now() })) await commit(g, out);
     });
 
-  const startConsumer = async (): Promise<void> => {
-    const c = kafka.consumer({
+  const onJoin = (partitions: number[]): void => {
+    const was = s.owned;
+    s.owned = partitions.length > 0;
+    o.metrics?.stageTwoOwner.set(s.owned ? 1 : 0);
+    // Any join may follow a change of owner: rebuild from the last commit before reading.
+    s.pending = new ResetRequired('rejoined', 'stage two: the group was joined again');
+    if (s.owned !== was || !was) {
+      logger.info(
+        { group: groupId },
+        s.owned
+          ? 'stage two: this process merges the scopes and runs the policies'
+          : 'stage two standing by: another process of the group merges the scopes and runs the policies',
+      );
+    }
+  };
+
+  const consumer = createDriverConsumer({
+    kafka,
+    logger,
+    what: 'the stage-two consumer',
+    topic: stageTopic,
+    fromBeginning: true,
+    config: {
       groupId,
-      readUncommitted: false,
       retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
       sessionTimeout: config.kafka.sessionTimeoutMs,
       heartbeatInterval: config.kafka.heartbeatIntervalMs,
-      partitionAssigners: [singleOwnerAssigner(() => owned)],
-    });
-    consumer = c;
-    c.on(c.events.GROUP_JOIN, (e) => {
-      const was = owned;
-      owned = (e.payload.memberAssignment[stageTopic] ?? []).length > 0;
-      o.metrics?.stageTwoOwner.set(owned ? 1 : 0);
-      // Any join may follow a change of owner: rebuild from the last commit before reading.
-      needsReset = true;
-      if (owned !== was || !was) {
-        logger.info(
-          { group: groupId },
-          owned
-            ? 'stage two: this process merges the scopes and runs the policies'
-            : 'stage two standing by: another process of the group merges the scopes and runs the policies',
-        );
-      }
-    });
+      partitionAssigners: [singleOwnerAssigner(() => s.owned)],
+    },
+    run: { eachBatchAutoResolve: false, eachBatch },
+    alive: () => life.is('STARTING', 'RUNNING'),
+    onJoin,
     // Stage one's transactions leave markers (and, when a rebalance fences a producer, aborted
     // records) after the last stage record: step over them, or the committed offset stays short
     // of the end and the group never shows caught up (see non-data.ts). A deferred commit
     // writes the new position.
-    onNonDataSkipped(
-      c,
+    nonData: {
+      positionOf: () =>
+        s.gather && s.owned && s.pending === undefined ? (s.position >= 0n ? s.position : s.resumeAt) : undefined,
+      skip: (_p, next) => {
+        s.position = next;
+      },
+    },
+    onReplace: () => {
+      s.pending = new ResetRequired('consumer-replaced', 'stage two: its consumer was replaced');
+    },
+  });
+
+  /** Ticks every OFFSETS_REFRESH_MS while this process owns the stage, one at a time. */
+  const startTicking = (): void => {
+    const timer = setInterval(() => {
+      if (!s.owned || s.ticking) return;
+      s.ticking = true;
+      void tick()
+        .catch(() => undefined)
+        .finally(() => {
+          s.ticking = false;
+        });
+    }, OFFSETS_REFRESH_MS);
+    timer.unref();
+    timers.push(timer);
+  };
+
+  /** What the owner is busy with (and since when), and where it has read to: a stall shows here. */
+  const startAccounting = (): void => {
+    const timer = setInterval(() => {
+      if (!s.owned) return;
+      const busyWith = s.inFlight ? `${s.inFlight.what} for ${Date.now() - s.inFlight.since} ms` : null;
+      logger.info(
+        {
+          stageTwo: counters(),
+          buffered: s.gather?.buffered() ?? 0,
+          position: String(s.position),
+          committed: String(writer?.committedPosition() ?? -1n),
+          busyWith,
+          needsReset: s.pending?.reason ?? false,
+        },
+        'stage two accounting',
+      );
+    }, config.runner.logIntervalMs);
+    timer.unref();
+    timers.push(timer);
+  };
+
+  /** Partition counts (the stage topic should have one), the signals' encoder and the writer. */
+  const prepare = async (): Promise<void> => {
+    const a = await admin.get();
+    const meta = await a.fetchTopicMetadata({ topics: [config.topics.telemetry, stageTopic] });
+    partitionCount = meta.topics.find((t) => t.name === config.topics.telemetry)!.partitions.length;
+    const stageParts = meta.topics.find((t) => t.name === stageTopic)!.partitions.length;
+    if (stageParts !== 1)
+      logger.warn(
+        { topic: stageTopic, partitions: stageParts },
+        'the stage topic should have one partition; stage one writes to partition 0 only',
+      );
+    writer = createGatherWriter({
+      kafka,
+      transactionalId: `${config.kafka.transactionalIdPrefix}-stage-two`,
+      groupId,
       stageTopic,
-      () => (gather && owned && !needsReset ? (position >= 0n ? position : resumeAt) : undefined),
-      (_p, next) => {
-        position = next;
-      },
-    );
-    replaceWhenStoppedForGood(c, {
-      what: 'the stage-two consumer',
-      logger,
-      current: () => consumer,
-      alive: () => running,
-      start: startConsumer,
-      onReplace: () => {
-        needsReset = true;
-      },
+      signalsTopic: config.topics.signals,
+      stateTopic: config.topics.state,
+      stateKey,
+      signals: await createOutputEncoder('signal', config.topics.signals, config.actions.format, o.resolver),
+      rawPassThrough: config.actions.format === 'json',
+      extension: o.extension,
+      history: o.history,
+      metrics: o.metrics,
     });
-    await c.connect();
-    await c.subscribe({ topic: stageTopic, fromBeginning: true });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
   };
 
   return {
     async start() {
-      running = true;
-      const a = await withAdmin();
-      const meta = await a.fetchTopicMetadata({ topics: [telemetry, stageTopic] });
-      partitionCount = meta.topics.find((t) => t.name === telemetry)!.partitions.length;
-      const stageParts = meta.topics.find((t) => t.name === stageTopic)!.partitions.length;
-      if (stageParts !== 1)
-        logger.warn(
-          { topic: stageTopic, partitions: stageParts },
-          'the stage topic should have one partition; stage one writes to partition 0 only',
-        );
-      signalsOut = await createOutputEncoder('signal', config.topics.signals, config.actions.format, o.resolver);
-      await startConsumer();
-      timer = setInterval(() => {
-        if (owned && !busy) {
-          busy = true;
-          void tick()
-            .catch(() => undefined)
-            .finally(() => {
-              busy = false;
-            });
-        }
-      }, OFFSETS_REFRESH_MS);
-      timer.unref();
-      accounting = setInterval(() => {
-        if (owned) {
-          // What it is busy with (and since when), and where it has read to: a stall shows here.
-          const busyWith = running_ ? `${running_.what} for ${Date.now() - running_.since} ms` : null;
-          logger.info(
-            {
-              stageTwo: counters(),
-              buffered: gather?.buffered() ?? 0,
-              position: String(position),
-              committed: String(committedPosition),
-              busyWith,
-              needsReset,
-            },
-            'stage two accounting',
-          );
-        }
-      }, config.runner.logIntervalMs);
-      accounting.unref();
+      life.to('STARTING');
+      try {
+        await prepare();
+        await consumer.start();
+      } catch (err) {
+        if (life.can('FAILED')) life.to('FAILED');
+        throw err;
+      }
+      if (!life.is('STARTING')) return; // stopped while starting: no timers to leave behind
+      startTicking();
+      startAccounting();
+      life.to('RUNNING');
     },
     async stop() {
-      running = false;
-      if (timer) clearInterval(timer);
-      if (accounting) clearInterval(accounting);
-      await consumer
-        ?.disconnect()
-        .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'stage-two consumer disconnect failed'));
-      await chain;
-      await producer?.disconnect().catch(() => undefined);
-      await admin?.disconnect().catch(() => undefined);
+      if (life.is('STOPPED', 'KILLED')) return;
+      if (life.is('INITIALIZED')) return life.to('STOPPED');
+      life.to('DRAINING');
+      for (const t of timers) clearInterval(t);
+      await consumer.stop();
+      await serial.settled();
+      await writer?.close();
+      await admin.close();
+      life.to('STOPPED');
     },
     counters,
   };
