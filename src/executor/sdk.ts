@@ -8,13 +8,14 @@
  * `stop()` lets the command in flight finish and leaves leases in force (a restart or a
  * deploy must not undo what the processor decided); `kill()` abandons everything at once.
  */
-import type { EachMessagePayload } from 'kafkajs';
+import type { EachMessagePayload, Kafka } from 'kafkajs';
 import {
   createRecordCodec,
   type ActionResultRecord,
   type ActionStatus,
   type CommandRecord,
   type RecordDecoder,
+  type SchemaResolver,
 } from '../codec';
 import { HomeostatError, InputError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
@@ -24,10 +25,10 @@ import { createOutputEncoder } from '../kafka/outputs';
 import type { KafkaPort } from '../kafka/port';
 import { createRegistryResolver } from '../kafka/registry';
 import { createSerial } from '../kafka/serial';
-import { silentLogger } from '../ops/logger';
+import { silentLogger, type Logger } from '../ops/logger';
 import { createExecutorCore, type ExecutorCore, type Incoming } from './core';
 import { createKafkaLedger } from './kafka-ledger';
-import { checkExecutorOptions, resolveNames, type ExecutorOptions } from './options';
+import { checkExecutorOptions, resolveNames, type ExecutorOptions, type ResolvedNames } from './options';
 import type { ExecutorLease, ExecutorLedger } from './types';
 
 /** The executor's lifecycle (kafka/lifecycle.ts): KILLED is its kill(). */
@@ -79,22 +80,9 @@ export function createExecutor(options: ExecutorOptions, seams: ExecutorSeams = 
     logger.info({ from, to: next }, 'executor state');
   };
 
-  const decode = async (payload: EachMessagePayload): Promise<Incoming> => {
-    const key = payload.message.key?.toString('utf8') ?? null;
-    try {
-      const record = await decoder!.decode(payload.message.value);
-      // The codec checked the record against schemas/command.avsc; an unknown type string is
-      // simply not one of this executor's types, and the core skips it.
-      return { key, command: record };
-    } catch (err) {
-      if (err instanceof InputError) return { key, command: null, error: `${err.code}: ${err.message}` };
-      throw err; // registry unreachable: retriable, kafkajs redelivers the message
-    }
-  };
-
   const eachMessage = async (payload: EachMessagePayload): Promise<void> => {
     const { topic, partition, message } = payload;
-    const incoming = await decode(payload);
+    const incoming = await decodeCommand(decoder!, payload);
     const offset = { topic, partition, offset: (BigInt(message.offset) + 1n).toString() };
     await serial.run(() => core!.handle(incoming, offset));
   };
@@ -137,24 +125,6 @@ export function createExecutor(options: ExecutorOptions, seams: ExecutorSeams = 
     await ledger?.close().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'ledger close failed'));
   };
 
-  /** The ledger: the one given (tests), else the state topic with transactional results. */
-  const openLedger = async (
-    resolver: ReturnType<typeof createRegistryResolver> | undefined,
-  ): Promise<ExecutorLedger> => {
-    if (options.dedupStore) return options.dedupStore;
-    const format = options.resultsFormat ?? (resolver ? 'avro' : 'json');
-    return createKafkaLedger({
-      kafka,
-      stateTopic: names.stateTopic,
-      replicationFactor: options.stateReplicationFactor,
-      retentionMs: options.stateRetentionMs,
-      results: await createOutputEncoder('action-result', options.topics.actionResults, format, resolver),
-      groupId: names.groupId,
-      transactionalId: names.transactionalId,
-      logger,
-    });
-  };
-
   return {
     name: options.name,
     async start() {
@@ -164,7 +134,7 @@ export function createExecutor(options: ExecutorOptions, seams: ExecutorSeams = 
       try {
         const resolver = options.registry ? createRegistryResolver(options.registry) : undefined;
         decoder = createRecordCodec('command').createDecoder({ resolver });
-        ledger = await openLedger(resolver);
+        ledger = await openLedger(options, { kafka, names, logger, resolver });
         core = createExecutorCore({ ...options, logger, ledger });
         core.restore(await ledger.open());
         await consumer.start();
@@ -207,4 +177,37 @@ export function createExecutor(options: ExecutorOptions, seams: ExecutorSeams = 
       core?.counts() ?? { applied: 0, rejected: 0, failed: 0, reverted: 0, expired: 0, shadowed: 0, duplicate: 0 },
     checkLeases,
   };
+}
+
+/** A command record, or why it is not one (the core reports it); a registry outage is thrown (redelivered). */
+async function decodeCommand(decoder: RecordDecoder<CommandRecord>, payload: EachMessagePayload): Promise<Incoming> {
+  const key = payload.message.key?.toString('utf8') ?? null;
+  try {
+    const record = await decoder.decode(payload.message.value);
+    // The codec checked the record against schemas/command.avsc; an unknown type string is
+    // simply not one of this executor's types, and the core skips it.
+    return { key, command: record };
+  } catch (err) {
+    if (err instanceof InputError) return { key, command: null, error: `${err.code}: ${err.message}` };
+    throw err; // registry unreachable: retriable, kafkajs redelivers the message
+  }
+}
+
+/** The ledger: the one given (tests), else the state topic with transactional results. */
+async function openLedger(
+  options: ExecutorOptions,
+  o: { kafka: Kafka; names: ResolvedNames; logger: Logger; resolver: SchemaResolver | undefined },
+): Promise<ExecutorLedger> {
+  if (options.dedupStore) return options.dedupStore;
+  const format = options.resultsFormat ?? (o.resolver ? 'avro' : 'json');
+  return createKafkaLedger({
+    kafka: o.kafka,
+    stateTopic: o.names.stateTopic,
+    replicationFactor: options.stateReplicationFactor,
+    retentionMs: options.stateRetentionMs,
+    results: await createOutputEncoder('action-result', options.topics.actionResults, format, o.resolver),
+    groupId: o.names.groupId,
+    transactionalId: o.names.transactionalId,
+    logger: o.logger,
+  });
 }

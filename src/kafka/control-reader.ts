@@ -140,7 +140,8 @@ export function createConfiguredControlReader(
   if (keyring.size === 0) {
     o.logger.warn(
       { topic: config.topics.control },
-      "no operator key is configured (control.keys): every control record (kill, pause, mode, exclude) is refused. Create one with 'homeostat control keygen --out <file>' and add its public key to control.keys (docs/security.md)",
+      'no operator key is configured (control.keys): every control record (kill, pause, mode, exclude) is refused. ' +
+        "Create one with 'homeostat control keygen --out <file>' and add its public key to control.keys (docs/security.md)",
     );
   }
   return createControlReader({
