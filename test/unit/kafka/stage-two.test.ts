@@ -9,6 +9,9 @@ import { stageMark } from '../../../src/kafka/stage-records';
 import type { StageTwo } from '../../../src/kafka/stage-two';
 import { stageHarness, type StageHarness } from './stage-two-harness';
 
+// The machine may be loaded: outages and takeovers take a few ticks of 200 ms each.
+jest.setTimeout(30_000);
+
 const GROUP = 'g.stage-two';
 const running: StageTwo[] = [];
 
