@@ -9,7 +9,9 @@ import type { EngineConfig } from '../../../src/core';
 import { createStageTwo, type StageTwo } from '../../../src/kafka/stage-two';
 import { stageMark, stageSignals } from '../../../src/kafka/stage-records';
 import type { Telemetry } from '../../../src/model/telemetry';
-import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
+import type { WindowSignal } from '../../../src/model/signal';
+import type { HomeostatConfig } from '../../../src/ops/config';
+import { fakeConfig } from '../../helpers/fake-config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
 import type { Logger } from '../../../src/ops/logger';
 import { emptyGatherOutputs, type GatherOutputs } from '../../../src/pipeline/gather';
@@ -21,27 +23,6 @@ import { createSharedPipeline, type SharedPipeline } from '../../helpers/shared-
 const P = 2;
 /** Records of a partition per stage-one transaction. */
 const CHUNK = 20;
-
-export function stageConfig(): HomeostatConfig {
-  return loadConfig({
-    overrides: {
-      kafka: { brokers: ['fake:9092'], groupId: 'g', transactionalIdPrefix: 'tx' },
-      actions: { format: 'json' },
-      topics: {
-        telemetry: 't.telemetry',
-        dlq: 't.dlq',
-        signals: 't.signals',
-        decisions: 't.decisions',
-        actions: 't.actions',
-        actionResults: 't.results',
-        outcomes: 't.outcomes',
-        control: 't.control',
-        state: 't.state',
-        stage: 't.stage',
-      },
-    },
-  });
-}
 
 /** A log line as pino writes it. */
 export type LogLine = Record<string, unknown> & { msg: string; level: number };
@@ -67,7 +48,7 @@ export interface StageHarness {
 }
 
 export function stageHarness(o: { maxRecordsPerFetch?: number } = {}): StageHarness {
-  const config = stageConfig();
+  const config = fakeConfig();
   const engine: EngineConfig = engineConfigFrom(config);
   const k = new FakeKafka({ topics: { [config.topics.telemetry]: P }, maxRecordsPerFetch: o.maxRecordsPerFetch });
   for (const t of [config.topics.signals, config.topics.state, config.topics.stage]) k.createTopic(t, 1);
@@ -88,7 +69,10 @@ export function stageHarness(o: { maxRecordsPerFetch?: number } = {}): StageHarn
   const next = queues.map(() => 0);
   let turn = 0;
   const logs: LogLine[] = [];
-  const logger: Logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const logger: Logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
+  );
   const feedOne = (): boolean => {
     const p = [...Array(P).keys()].map((i) => (turn + i) % P).find((i) => next[i] < queues[i].length);
     if (p === undefined) return false;
@@ -98,7 +82,9 @@ export function stageHarness(o: { maxRecordsPerFetch?: number } = {}): StageHarn
       sp.step(p, { kind: 'record', partition: p, offset: next[p], record: queues[p][next[p]] }, out);
     const records = sp.commit(p, next[p]);
     sp.deliver(records, reference);
-    const messages = records.flatMap((r) => (r.kind === 'signal' ? stageSignals([r.signal]) : stageMark(r.mark)));
+    const messages = records.flatMap((r) =>
+      r.kind === 'signal' ? stageSignals([r.signal]) : r.kind === 'mark' ? [stageMark(r.mark)] : [],
+    );
     k.produce(config.topics.stage, messages, { transactional: true });
     return true;
   };
@@ -117,7 +103,10 @@ export function stageHarness(o: { maxRecordsPerFetch?: number } = {}): StageHarn
       while (feedOne());
     },
     expected: () => reference.published.map(label),
-    published: () => k.committedRecords(config.topics.signals).map((m) => label(JSON.parse(m.value!.toString('utf8')))),
+    published: () =>
+      k
+        .committedRecords(config.topics.signals)
+        .map((m) => label(JSON.parse(m.value!.toString('utf8')) as WindowSignal)),
     committed: () => k.committed(`${config.kafka.groupId}.stage-two`, config.topics.stage, 0),
     logged: (prefix) => logs.filter((l) => l.msg.startsWith(prefix)),
   };
