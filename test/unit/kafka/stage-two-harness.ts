@@ -6,7 +6,7 @@
  */
 import pino from 'pino';
 import type { EngineConfig } from '../../../src/core';
-import { createStageTwo, type StageTwo } from '../../../src/kafka/stage-two';
+import { createStageTwo, type StageTwo } from '../../../src/kafka/gather-driver';
 import { stageMark, stageSignals } from '../../../src/kafka/stage-records';
 import type { Telemetry } from '../../../src/model/telemetry';
 import type { WindowSignal } from '../../../src/model/signal';

@@ -6,7 +6,7 @@
  */
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import { stageMark } from '../../../src/kafka/stage-records';
-import type { StageTwo } from '../../../src/kafka/stage-two';
+import type { StageTwo } from '../../../src/kafka/gather-driver';
 import { stageHarness, type StageHarness } from './stage-two-harness';
 
 // The machine may be loaded: outages and takeovers take a few ticks of 200 ms each.

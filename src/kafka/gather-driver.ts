@@ -46,7 +46,7 @@ export interface StageTwoOptions {
   engine: EngineConfig;
   logger: Logger;
   metrics?: HomeostatMetrics;
-  /** The policies (decision-extension.ts): commands and decisions go in stage two's transactions. */
+  /** The policies (decide-driver.ts): commands and decisions go in stage two's transactions. */
   extension?: BatchExtension;
   resolver?: SchemaResolver;
   history?: HistoryCheckpoint;
