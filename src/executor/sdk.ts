@@ -19,7 +19,7 @@ import {
 } from '../codec';
 import { HomeostatError, InputError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
-import { createDriverConsumer } from '../kafka/driver-consumer';
+import { createDriverConsumer, type DriverConsumer, type DriverConsumerOptions } from '../kafka/driver-consumer';
 import { createLifecycle, type LifecycleState } from '../kafka/lifecycle';
 import { createOutputEncoder } from '../kafka/outputs';
 import type { KafkaPort } from '../kafka/port';
@@ -92,22 +92,11 @@ export function createExecutor(options: ExecutorOptions, seams: ExecutorSeams = 
     return serial.run(() => core!.checkLeases());
   };
 
-  // A replacement resumes from the committed offsets; the seen-set keeps a redelivered
-  // command from being applied twice.
-  const consumer = createDriverConsumer({
+  const consumer = actionsConsumer(options, {
     kafka: seams.kafka ?? kafka,
     logger,
-    what: 'the actions consumer',
-    topic: options.topics.actions,
-    fromBeginning: options.fromBeginning ?? false,
-    config: {
-      groupId: names.groupId,
-      sessionTimeout: options.kafka.sessionTimeoutMs,
-      heartbeatInterval: options.kafka.heartbeatIntervalMs,
-      // Commands are rare: a short fetch wait costs little and lets stop() return within a second.
-      maxWaitTimeInMs: 1_000,
-    },
-    run: { eachMessage },
+    groupId: names.groupId,
+    eachMessage,
     alive: () => life.is('RUNNING'),
     onJoin(partitions) {
       const assigned = new Set(partitions);
@@ -209,5 +198,36 @@ async function openLedger(
     groupId: o.names.groupId,
     transactionalId: o.names.transactionalId,
     logger: o.logger,
+  });
+}
+
+/**
+ * The consumer of the actions topic, on the drivers' one skeleton. A replacement (after kafkajs
+ * stopped one for good) resumes from the committed offsets; the seen-set keeps a redelivered
+ * command from being applied twice.
+ */
+function actionsConsumer(
+  options: ExecutorOptions,
+  o: Pick<DriverConsumerOptions, 'kafka' | 'logger' | 'alive' | 'onJoin'> & {
+    groupId: string;
+    eachMessage(payload: EachMessagePayload): Promise<void>;
+  },
+): DriverConsumer {
+  return createDriverConsumer({
+    kafka: o.kafka,
+    logger: o.logger,
+    what: 'the actions consumer',
+    topic: options.topics.actions,
+    fromBeginning: options.fromBeginning ?? false,
+    config: {
+      groupId: o.groupId,
+      sessionTimeout: options.kafka.sessionTimeoutMs,
+      heartbeatInterval: options.kafka.heartbeatIntervalMs,
+      // Commands are rare: a short fetch wait costs little and lets stop() return within a second.
+      maxWaitTimeInMs: 1_000,
+    },
+    run: { eachMessage: o.eachMessage },
+    alive: o.alive,
+    onJoin: o.onJoin,
   });
 }
