@@ -21,7 +21,7 @@
  * (src/core/watermark.ts). A final that arrives for a window already released (its partition
  * was idle, then spoke) is published but too late for the policies: counted as `late`.
  *
- * Pure: no clock, no I/O; the driver (src/kafka/stage-two.ts) persists `checkpoint()`.
+ * Pure: no clock, no I/O; the driver (src/kafka/gather-driver.ts) persists `checkpoint()`.
  */
 import { createScopeMerger, type EngineConfig, type MergerState, type ScopeMerger } from '../core';
 import { compareKeys } from '../core/series-key';
