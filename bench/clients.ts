@@ -2,7 +2,7 @@
  * kafkajs against @platformatic/kafka on the real broker, same topics, same run (issue 21,
  * item 4: the client experiment, measured rather than assumed).
  *
- *   npx tsx bench/clients.ts [--n 300000] [--series 10000] [--format avro|json|both] [--only consume|eos]
+ *   npx tsx bench/clients.ts [--n 300000] [--series 10000] [--format avro|json|both] [--only consume|eos|isolation]
  *
  * For each wire format (Avro with a registered schema, and JSON) it pre-produces N telemetry
  * records to a random 3-partition topic (as bench/pipeline.ts does), then:
@@ -38,6 +38,7 @@ import {
   type Decode,
 } from './lib/clients-consume';
 import { kafkajsExactlyOnce, platformaticExactlyOnce, type EosPhase } from './lib/clients-eos';
+import { isolationProbe, type IsolationProbe } from './lib/clients-isolation';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, produceBulk, randomName } from './lib/kafka';
 import { loadPlatformaticKafka, type PlatformaticKafka } from './lib/platformatic';
 import { argNumber, argString, perSec, round, writeResult } from './lib/results';
@@ -177,11 +178,17 @@ async function main(): Promise<void> {
   const services = acquireServices();
   const kafka = benchKafka(services.brokers);
   const created: string[] = [];
-  const formats: Format[] = FORMAT === 'both' ? ['avro', 'json'] : [FORMAT as Format];
+  const formats: Format[] = ONLY === 'isolation' ? [] : FORMAT === 'both' ? ['avro', 'json'] : [FORMAT as Format];
   const results: FormatResult[] = [];
+  let isolation: IsolationProbe | undefined;
   try {
     for (const f of formats)
       results.push(await benchFormat(lib, kafka, services.brokers, services.registryUrl, f, created));
+    if (ONLY === '' || ONLY === 'isolation') {
+      const config = benchConfig(services.brokers, services.registryUrl, benchTopics(randomName('bench-clients')));
+      isolation = await isolationProbe(lib, kafka, services.brokers, config, created);
+      showIsolation(isolation);
+    }
   } finally {
     await deleteTopics(kafka, created).catch((err: unknown) =>
       console.error(`could not delete the bench topics: ${(err as Error).message}`),
@@ -195,9 +202,24 @@ async function main(): Promise<void> {
     clients: { kafkajs: versionOf('kafkajs'), platformatic: versionOf('@platformatic/kafka') },
     statistic: 'one run per phase; wall time from group joined to the last record (exactly-once: to the last commit)',
     results,
+    isolation,
   };
   if (ONLY === '' && N >= 100_000) console.log(`wrote ${writeResult('clients', summary)}`);
   else console.log('partial run (--only / small --n): nothing recorded');
+}
+
+function showIsolation(p: IsolationProbe): void {
+  console.log(`read_committed probe: ${p.aborted} records of 1 KiB aborted, then ${p.committed} committed`);
+  for (const read of p.reads)
+    for (const [client, r] of [
+      ['kafkajs', read.kafkajs],
+      ['@platformatic/kafka', read.platformatic],
+    ] as const)
+      console.log(
+        `  fetch ${String(read.fetchBytesPerPartition).padStart(8)} B  ${client.padEnd(20)} ` +
+          `${r.committed} committed, ${r.abortedDelivered} aborted delivered` +
+          (r.error !== null ? `, failed: ${r.error}` : ''),
+      );
 }
 
 /** The installed version (read from node_modules: @platformatic/kafka's exports hide its package.json). */

@@ -20,7 +20,12 @@ import { withAdmin } from './kafka';
 import { clientPhase, type ClientPhase, type ConsumeTarget } from './clients-consume';
 import { randomName, round, waitUntil } from './clients-util';
 import { startCpuMeter } from './cpu';
-import { closeForced, platformaticConsumer, platformaticTransactionalProducer, type PlatformaticKafka } from './platformatic';
+import {
+  closeForced,
+  platformaticConsumer,
+  platformaticTransactionalProducer,
+  type PlatformaticKafka,
+} from './platformatic';
 
 /** As the processor's transactions: requests of at most 512 KiB (writeTransaction's own bound). */
 const MAX_REQUEST_BYTES = 512 * 1024;
@@ -71,7 +76,7 @@ export async function kafkajsExactlyOnce(kafka: Kafka, t: EosTarget): Promise<Eo
   });
   let committed = 0;
   let transactions = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: t.topic, fromBeginning: true });
@@ -85,10 +90,12 @@ export async function kafkajsExactlyOnce(kafka: Kafka, t: EosTarget): Promise<Eo
         try {
           await writeTransaction(producer, [{ topic: t.output, messages }], {
             consumerGroupId: groupId,
-            topics: [{ topic: t.topic, partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }] }],
+            topics: [
+              { topic: t.topic, partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }] },
+            ],
           });
         } catch (err) {
-          failure ??= err;
+          failure ??= err instanceof Error ? err : new Error(String(err));
           throw err;
         }
         resolveOffset(last);
@@ -210,8 +217,6 @@ export async function checkExactlyOnce(kafka: Kafka, t: EosTarget, groupId: stri
       end: e.high,
     }));
   });
-  const exact =
-    outputs === t.expected && keys.size === t.expected && offsets.every((o) => o.committed === o.end);
+  const exact = outputs === t.expected && keys.size === t.expected && offsets.every((o) => o.committed === o.end);
   return { outputs, distinctOutputs: keys.size, offsets: offsets.sort((a, b) => a.partition - b.partition), exact };
 }
-

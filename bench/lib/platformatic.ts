@@ -24,6 +24,7 @@ export function platformaticConsumer(
   brokers: string[],
   config: HomeostatConfig,
   groupId: string,
+  maxBytesPerPartition = config.runner.maxBytesPerPartition,
 ): Consumer {
   const options: ConsumerOptions<Buffer, Buffer, Buffer, Buffer> = {
     clientId: randomName('bench-plt'),
@@ -32,7 +33,7 @@ export function platformaticConsumer(
     sessionTimeout: config.kafka.sessionTimeoutMs,
     heartbeatInterval: config.kafka.heartbeatIntervalMs,
     isolationLevel: READ_COMMITTED,
-    maxBytesPerPartition: config.runner.maxBytesPerPartition,
+    maxBytesPerPartition,
     autocommit: false,
   };
   return new lib.Consumer(options);
@@ -58,6 +59,8 @@ export function platformaticTransactionalProducer(
  * Closes a client, forcing its streams closed too, and waits for it: `close(true)` without a
  * callback is typed as the callback overload (void), which `await` would not wait for.
  */
-export function closeForced(client: { close(force: boolean, callback: (error?: Error | null) => void): void }): Promise<void> {
+export function closeForced(client: {
+  close(force: boolean, callback: (error?: Error | null) => void): void;
+}): Promise<void> {
   return new Promise((resolve, reject) => client.close(true, (err) => (err ? reject(err) : resolve())));
 }
