@@ -19,6 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import {
   HEADER_SIZE,
@@ -40,7 +41,7 @@ import {
 import { kafkajsExactlyOnce, platformaticExactlyOnce, type EosPhase } from './lib/clients-eos';
 import { isolationProbe, type IsolationProbe } from './lib/clients-isolation';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, produceBulk, randomName } from './lib/kafka';
-import { loadPlatformaticKafka, type PlatformaticKafka } from './lib/platformatic';
+import { describeClientError, loadPlatformaticKafka, type PlatformaticKafka } from './lib/platformatic';
 import { argNumber, argString, perSec, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
 import { createFleet } from './lib/telemetry';
@@ -86,7 +87,7 @@ interface FormatResult {
   produce: { ms: number; recordsPerSec: number };
   count?: Pair<ClientPhase> & { platformaticEvents: ClientPhase };
   decode?: Pair<ClientPhase>;
-  exactlyOnce?: Pair<EosPhase>;
+  exactlyOnce?: EosPair;
 }
 
 async function consumePhases(
@@ -113,6 +114,32 @@ async function consumePhases(
   return { count: { ...pair(kCount, pCount), platformaticEvents: pEvents }, decode: pair(kDecode, pDecode) };
 }
 
+/** A phase that failed: the client's error, recorded rather than ending the run. */
+interface Failed {
+  failed: string;
+}
+
+type EosPair = { kafkajs: EosPhase | Failed; platformatic: EosPhase | Failed } & Partial<
+  Pick<Pair<EosPhase>, 'ratio' | 'ratioPerCpuSec'>
+>;
+
+async function attempt(label: string, run: () => Promise<EosPhase>): Promise<EosPhase | Failed> {
+  try {
+    const p = await run();
+    show(label, p);
+    console.log(
+      `    ${p.transactions} transactions (${p.transactionsPerSec}/s, ${p.recordsPerTransaction} records each); ` +
+        `check: ${p.check.outputs} outputs, ${p.check.distinctOutputs} distinct, offsets at log end: ` +
+        `${p.check.offsets.every((o) => o.committed === o.end)} → ${p.check.exact ? 'exact' : 'NOT EXACT'}`,
+    );
+    return p;
+  } catch (err) {
+    const failed = describeClientError(err);
+    console.log(`  ${label} FAILED: ${failed}`);
+    return { failed };
+  }
+}
+
 async function eosPhases(lib: PlatformaticKafka, kafka: Kafka, target: ConsumeTarget, created: string[]) {
   const outputs = [randomName('bench-clients-out-kjs'), randomName('bench-clients-out-plt')];
   await createTopics(
@@ -120,19 +147,14 @@ async function eosPhases(lib: PlatformaticKafka, kafka: Kafka, target: ConsumeTa
     outputs.map((topic) => ({ topic, partitions: PARTITIONS })),
   );
   created.push(...outputs);
-  const showEos = (label: string, p: EosPhase): void => {
-    show(label, p);
-    console.log(
-      `    ${p.transactions} transactions (${p.transactionsPerSec}/s, ${p.recordsPerTransaction} records each); ` +
-        `check: ${p.check.outputs} outputs, ${p.check.distinctOutputs} distinct, offsets at log end: ` +
-        `${p.check.offsets.every((o) => o.committed === o.end)} → ${p.check.exact ? 'exact' : 'NOT EXACT'}`,
-    );
-  };
-  const k = await kafkajsExactlyOnce(kafka, { ...target, output: outputs[0] });
-  showEos('kafkajs exactly-once cycle', k);
-  const p = await platformaticExactlyOnce(lib, kafka, { ...target, output: outputs[1] });
-  showEos('@platformatic/kafka exactly-once cycle', p);
-  return pair(k, p);
+  const k = await attempt('kafkajs exactly-once cycle', () =>
+    kafkajsExactlyOnce(kafka, { ...target, output: outputs[0] }),
+  );
+  const p = await attempt('@platformatic/kafka exactly-once cycle', () =>
+    platformaticExactlyOnce(lib, kafka, { ...target, output: outputs[1] }),
+  );
+  const result: EosPair = 'failed' in k || 'failed' in p ? { kafkajs: k, platformatic: p } : pair(k, p);
+  return result;
 }
 
 async function benchFormat(
@@ -229,6 +251,7 @@ function versionOf(pkg: string): string {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  // @platformatic/kafka nests the broker's answer (error codes per partition) a few levels deep.
+  console.error(inspect(err, { depth: 8 }));
   process.exit(1);
 });

@@ -64,3 +64,21 @@ export function closeForced(client: {
 }): Promise<void> {
   return new Promise((resolve, reject) => client.close(true, (err) => (err ? reject(err) : resolve())));
 }
+
+/**
+ * One line from a client error (made for @platformatic/kafka's): its codes and messages, and the broker responses
+ * it nests (MultipleErrors → ResponseError → the per-partition error codes), bigints as text.
+ */
+export function describeClientError(err: unknown): string {
+  const parts: string[] = [];
+  const walk = (e: unknown, depth: number): void => {
+    if (depth > 6 || e === null || typeof e !== 'object') return;
+    const x = e as { message?: string; code?: string; apiId?: string; errors?: unknown[]; response?: unknown };
+    parts.push([x.code, x.apiId, x.message].filter((v) => typeof v === 'string' && v !== '').join(' '));
+    if (x.response !== undefined)
+      parts.push(JSON.stringify(x.response, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    for (const c of Array.isArray(x.errors) ? x.errors : []) walk(c, depth + 1);
+  };
+  walk(err, 0);
+  return parts.join(' | ').slice(0, 4000);
+}
