@@ -3,6 +3,7 @@
  * item 4: the client experiment, measured rather than assumed).
  *
  *   npx tsx bench/clients.ts [--n 300000] [--series 10000] [--format avro|json|both] [--only consume|eos|isolation]
+ *                           [--profile /tmp/clients]
  *
  * For each wire format (Avro with a registered schema, and JSON) it pre-produces N telemetry
  * records to a random 3-partition topic (as bench/pipeline.ts does), then:
@@ -43,6 +44,7 @@ import { isolationProbe, type IsolationProbe } from './lib/clients-isolation';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, produceBulk, randomName } from './lib/kafka';
 import { describeClientError, loadPlatformaticKafka, type PlatformaticKafka } from './lib/platformatic';
 import { argNumber, argString, perSec, round, writeResult } from './lib/results';
+import { startProfiler } from './lib/profiler';
 import { acquireServices } from './lib/services';
 import { createFleet } from './lib/telemetry';
 
@@ -50,6 +52,8 @@ const N = Math.floor(argNumber('n', 300_000));
 const SERIES = Math.floor(argNumber('series', 10_000));
 const FORMAT = argString('format', 'both');
 const ONLY = argString('only', '');
+/** Write a CPU profile of each client's count-only read to <prefix>-<client>-<format>.cpuprofile (not recorded). */
+const PROFILE = argString('profile', '');
 const PARTITIONS = 3;
 const T0 = Date.UTC(2026, 0, 1);
 /** Give up on a phase after this long: a stuck consumer must not hang the bench. */
@@ -90,6 +94,17 @@ interface FormatResult {
   exactlyOnce?: EosPair;
 }
 
+/** Runs `phase` under the CPU profiler when --profile is given (the group join is in the profile too). */
+async function profiled<T>(name: string, phase: () => Promise<T>): Promise<T> {
+  if (PROFILE === '') return phase();
+  const profiler = await startProfiler(`${PROFILE}-${name}.cpuprofile`);
+  try {
+    return await phase();
+  } finally {
+    console.log(`wrote ${await profiler.stop()}`);
+  }
+}
+
 async function consumePhases(
   lib: PlatformaticKafka,
   kafka: Kafka,
@@ -101,9 +116,9 @@ async function consumePhases(
     format === 'avro'
       ? (v) => type.fromBuffer(v.subarray(HEADER_SIZE)) as unknown
       : (v) => JSON.parse(v.toString('utf8')) as unknown;
-  const kCount = await kafkajsConsume(kafka, target, null);
+  const kCount = await profiled(`kafkajs-${format}`, () => kafkajsConsume(kafka, target, null));
   show('kafkajs eachBatch, count', kCount);
-  const pCount = await platformaticConsume(lib, target, null, 'iterator');
+  const pCount = await profiled(`platformatic-${format}`, () => platformaticConsume(lib, target, null, 'iterator'));
   show('@platformatic/kafka async iterator, count', pCount);
   const pEvents = await platformaticConsume(lib, target, null, 'events');
   show("@platformatic/kafka 'data' events, count", pEvents);
@@ -226,8 +241,8 @@ async function main(): Promise<void> {
     results,
     isolation,
   };
-  if (ONLY === '' && N >= 100_000) console.log(`wrote ${writeResult('clients', summary)}`);
-  else console.log('partial run (--only / small --n): nothing recorded');
+  if (ONLY === '' && PROFILE === '' && N >= 100_000) console.log(`wrote ${writeResult('clients', summary)}`);
+  else console.log('partial run (--only / --profile / small --n): nothing recorded');
 }
 
 function showIsolation(p: IsolationProbe): void {
