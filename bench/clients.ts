@@ -22,14 +22,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import type { Kafka } from 'kafkajs';
-import {
-  HEADER_SIZE,
-  createTelemetryAvroEncoder,
-  encodeTelemetryJson,
-  registerSchema,
-  schemaType,
-  subjectFor,
-} from '../src/codec';
+import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../src/codec';
 import { createRegistryResolver } from '../src/kafka/registry';
 import type { Telemetry } from '../src/model/telemetry';
 import {
@@ -41,12 +34,12 @@ import {
 } from './lib/clients-consume';
 import { kafkajsExactlyOnce, platformaticExactlyOnce, type EosPhase } from './lib/clients-eos';
 import { isolationProbe, type IsolationProbe } from './lib/clients-isolation';
-import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, produceBulk, randomName } from './lib/kafka';
+import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName } from './lib/kafka';
 import { describeClientError, loadPlatformaticKafka, type PlatformaticKafka } from './lib/platformatic';
 import { argNumber, argString, perSec, round, writeResult } from './lib/results';
 import { startProfiler } from './lib/profiler';
 import { acquireServices } from './lib/services';
-import { createFleet } from './lib/telemetry';
+import { produceTelemetry, telemetryDecoder, type WireFormat } from './lib/telemetry-topic';
 
 const N = Math.floor(argNumber('n', 300_000));
 const SERIES = Math.floor(argNumber('series', 10_000));
@@ -59,7 +52,7 @@ const T0 = Date.UTC(2026, 0, 1);
 /** Give up on a phase after this long: a stuck consumer must not hang the bench. */
 const PHASE_TIMEOUT_MS = 180_000;
 
-type Format = 'avro' | 'json';
+type Format = WireFormat;
 
 interface Pair<P extends ClientPhase> {
   kafkajs: P;
@@ -111,11 +104,7 @@ async function consumePhases(
   target: ConsumeTarget,
   format: Format,
 ): Promise<Pick<FormatResult, 'count' | 'decode'>> {
-  const type = schemaType('telemetry');
-  const decode: Decode =
-    format === 'avro'
-      ? (v) => type.fromBuffer(v.subarray(HEADER_SIZE)) as unknown
-      : (v) => JSON.parse(v.toString('utf8')) as unknown;
+  const decode: Decode = telemetryDecoder(format);
   const kCount = await profiled(`kafkajs-${format}`, () => kafkajsConsume(kafka, target, null));
   show('kafkajs eachBatch, count', kCount);
   const pCount = await profiled(`platformatic-${format}`, () => platformaticConsume(lib, target, null, 'iterator'));
@@ -188,14 +177,12 @@ async function benchFormat(
     await registerSchema(createRegistryResolver(config.registry), 'telemetry', subjectFor(topics.telemetry)),
   );
   const encode = format === 'avro' ? (t: Telemetry) => avro.encode(t) : encodeTelemetryJson;
-  const fleet = createFleet({ series: SERIES, t0: T0, eventsPerSecond: 20_000, disorderMs: 500, seed: 42 });
-  let bytes = 0;
   process.stdout.write(`${format}: producing ${N} records to ${topics.telemetry} … `);
-  const produceMs = await produceBulk(kafka, topics.telemetry, N, () => {
-    const t = fleet.next();
-    const value = encode(t);
-    bytes += value.length;
-    return { key: t.source, value };
+  const { ms: produceMs, bytes } = await produceTelemetry(kafka, topics.telemetry, {
+    n: N,
+    series: SERIES,
+    t0: T0,
+    encode,
   });
   console.log(`${(produceMs / 1000).toFixed(1)} s`);
   const target: ConsumeTarget = { brokers, config, topic: topics.telemetry, expected: N, timeoutMs: PHASE_TIMEOUT_MS };

@@ -5,7 +5,7 @@
  * (what the processor's driver uses); @platformatic/kafka through its messages stream, either
  * its async iterator (the documented way) or 'data' events (the stream's cheapest path).
  */
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { HomeostatConfig } from '../../src/ops/config';
 import { startCpuMeter } from './cpu';
 import { randomName, round } from './clients-util';
@@ -54,15 +54,20 @@ function checkRead(client: string, count: number, sink: number, decode: Decode, 
   if (decode !== null && sink !== count) throw new Error(`${client}: a value did not decode`);
 }
 
+/** A kafkajs consumer in `groupId` with the runner's settings: read_committed, fetch size, session, heartbeat. */
+export function kafkajsConsumer(kafka: Kafka, config: HomeostatConfig, groupId: string): Consumer {
+  return kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    maxBytesPerPartition: config.runner.maxBytesPerPartition,
+    sessionTimeout: config.kafka.sessionTimeoutMs,
+    heartbeatInterval: config.kafka.heartbeatIntervalMs,
+  });
+}
+
 /** kafkajs `eachBatch`, with the runner's consumer settings. */
 export async function kafkajsConsume(kafka: Kafka, t: ConsumeTarget, decode: Decode): Promise<ClientPhase> {
-  const consumer = kafka.consumer({
-    groupId: randomName('bench-clients-kjs'),
-    readUncommitted: false,
-    maxBytesPerPartition: t.config.runner.maxBytesPerPartition,
-    sessionTimeout: t.config.kafka.sessionTimeoutMs,
-    heartbeatInterval: t.config.kafka.heartbeatIntervalMs,
-  });
+  const consumer = kafkajsConsumer(kafka, t.config, randomName('bench-clients-kjs'));
   let count = 0;
   let sink = 0;
   await consumer.connect();

@@ -17,7 +17,7 @@ import type { Kafka, TopicMessages } from 'kafkajs';
 import type { Message } from '@platformatic/kafka';
 import { chunkMessages, connectTransactional, writeTransaction } from '../../src/kafka/transaction';
 import { withAdmin } from './kafka';
-import { clientPhase, type ClientPhase, type ConsumeTarget } from './clients-consume';
+import { clientPhase, kafkajsConsumer, type ClientPhase, type ConsumeTarget } from './clients-consume';
 import { randomName, round, waitUntil } from './clients-util';
 import { startCpuMeter } from './cpu';
 import {
@@ -67,13 +67,7 @@ const outputKey = (partition: number, offset: string | bigint): string => `${par
 export async function kafkajsExactlyOnce(kafka: Kafka, t: EosTarget): Promise<EosPhase> {
   const groupId = randomName('bench-clients-eos-kjs');
   const producer = await connectTransactional(kafka, randomName('bench-clients-tx-kjs'));
-  const consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    maxBytesPerPartition: t.config.runner.maxBytesPerPartition,
-    sessionTimeout: t.config.kafka.sessionTimeoutMs,
-    heartbeatInterval: t.config.kafka.heartbeatIntervalMs,
-  });
+  const consumer = kafkajsConsumer(kafka, t.config, groupId);
   let committed = 0;
   let transactions = 0;
   let failure: Error | undefined;
