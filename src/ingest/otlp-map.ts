@@ -220,12 +220,18 @@ class RecordMapper {
         case 'gauge':
         case 'sum':
           return this.numberPoint(d, d.points[pi], scope, tags, path);
-        case 'histogram':
+        case 'histogram': {
           checkTemporality(d.temporality, path);
-          return this.histogramPoint(d, d.points[pi], scope, tags, path);
-        case 'exponentialHistogram':
+          const hp = this.histogramDelta(d.temporality, d.points[pi], scope, (t, k, h) => t.histogram(k, h));
+          if (hp !== undefined) this.emitHistogram(scope.name, hp, tags, path);
+          return;
+        }
+        case 'exponentialHistogram': {
           checkTemporality(d.temporality, path);
-          return this.exponentialPoint(d, d.points[pi], scope, tags, path);
+          const ep = this.histogramDelta(d.temporality, d.points[pi], scope, (t, k, h) => t.exponential(k, h));
+          if (ep !== undefined) this.emitExponential(scope.name, ep, tags, path);
+          return;
+        }
         case 'summary':
           return this.summaryPoint(d.points[pi], scope, tags, path);
       }
@@ -251,32 +257,16 @@ class RecordMapper {
     if (value !== undefined) this.push(scope.name, np.timeMs, [value], tags, path);
   }
 
-  /** An explicit-bucket histogram point (a cumulative one turned into its delta first). */
-  private histogramPoint(
-    d: Data<'histogram'>,
-    point: HistogramPoint,
+  /** A histogram point of either kind as a delta: as is, or turned from cumulative by the tracker (undefined: none yet). */
+  private histogramDelta<P extends PointBase>(
+    temporality: number,
+    point: P,
     scope: MetricScope,
-    tags: Record<string, string>,
-    path: string,
-  ): void {
+    delta: (tracker: CumulativeTracker, key: string, p: P) => DeltaResult<P>,
+  ): P | undefined {
     const tracker = this.ctx.tracker;
-    const cumulative = d.temporality === TEMPORALITY_CUMULATIVE && tracker !== undefined;
-    const hp = cumulative ? this.take(tracker.histogram(scope.streamKey(point), point)) : point;
-    if (hp !== undefined) this.emitHistogram(scope.name, hp, tags, path);
-  }
-
-  /** An exponential histogram point (a cumulative one turned into its delta first). */
-  private exponentialPoint(
-    d: Data<'exponentialHistogram'>,
-    point: ExpHistogramPoint,
-    scope: MetricScope,
-    tags: Record<string, string>,
-    path: string,
-  ): void {
-    const tracker = this.ctx.tracker;
-    const cumulative = d.temporality === TEMPORALITY_CUMULATIVE && tracker !== undefined;
-    const ep = cumulative ? this.take(tracker.exponential(scope.streamKey(point), point)) : point;
-    if (ep !== undefined) this.emitExponential(scope.name, ep, tags, path);
+    const cumulative = temporality === TEMPORALITY_CUMULATIVE && tracker !== undefined;
+    return cumulative ? this.take(delta(tracker, scope.streamKey(point), point)) : point;
   }
 
   /** A summary point: count and sum (as increases when tracked) and one sample per quantile. */
