@@ -242,6 +242,15 @@ function endEventStreams(inFlight: Iterable<ServerResponse>): void {
   }
 }
 
+/** Why the server could not bind, with the fix. */
+function listenError(host: string, port: number, err: Error): HomeostatError {
+  return new HomeostatError(
+    'USAGE',
+    `ops server cannot listen on ${host}:${port}: ${err.message}; choose a free port (0 picks one) or another host`,
+    { cause: err, field: 'port' },
+  );
+}
+
 export function createOpsServer(options: OpsServerOptions): OpsServer {
   const host = options.host ?? '127.0.0.1';
   const routes = new Map(Object.entries(options.routes ?? {}));
@@ -297,14 +306,7 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
     started = new Promise((resolve, reject) => {
       const onListenError = (err: Error): void => {
         state = 'stopped';
-        reject(
-          new HomeostatError(
-            'USAGE',
-            `ops server cannot listen on ${host}:${options.port}: ${err.message}; ` +
-              'choose a free port (0 picks one) or another host',
-            { cause: err, field: 'port' },
-          ),
-        );
+        reject(listenError(host, options.port, err));
       };
       srv.once('error', onListenError);
       srv.listen({ port: options.port, host }, () => {
