@@ -18,11 +18,17 @@ export const APP_SCRIPT = String.raw`
   var lastFull = 0;
 
   function fresh(limits) {
-    return { now: null, limits: limits, counts: {}, policies: [], groups: new Map(), panels: new Map(), leases: [], decisions: [], decisionIds: new Set() };
+    return {
+      now: null, limits: limits, counts: {}, policies: [], groups: new Map(), panels: new Map(),
+      leases: [], decisions: [], decisionIds: new Set()
+    };
   }
   function groupOf(key, policy, target) {
     var g = S.groups.get(key);
-    if (!g) { g = { key: key, policy: policy, target: target, panels: new Map(), markers: [], markerIds: new Map(), spans: [] }; S.groups.set(key, g); }
+    if (!g) {
+      g = { key: key, policy: policy, target: target, panels: new Map(), markers: [], markerIds: new Map(), spans: [] };
+      S.groups.set(key, g);
+    }
     return g;
   }
   function upsert(list, t, row) {
@@ -100,8 +106,14 @@ export const APP_SCRIPT = String.raw`
     if (d.leases) S.leases = d.leases;
     d.targets.forEach(addTarget);
     d.panels.forEach(addPanel);
-    d.points.forEach(function (r) { var p = S.panels.get(r[0]); if (p) { upsert(p.points, r[1], [r[1], r[2]]); dirty.groups.add(p.group); } });
-    d.evidence.forEach(function (r) { var p = S.panels.get(r[0]); if (p) { upsert(p.evidence, r[1], [r[1], r[2], r[3], r[4]]); dirty.groups.add(p.group); } });
+    d.points.forEach(function (r) {
+      var p = S.panels.get(r[0]);
+      if (p) { upsert(p.points, r[1], [r[1], r[2]]); dirty.groups.add(p.group); }
+    });
+    d.evidence.forEach(function (r) {
+      var p = S.panels.get(r[0]);
+      if (p) { upsert(p.evidence, r[1], [r[1], r[2], r[3], r[4]]); dirty.groups.add(p.group); }
+    });
     d.markers.forEach(addMarker);
     d.spans.forEach(addSpan);
     d.decisions.forEach(addDecision);
@@ -114,31 +126,40 @@ export const APP_SCRIPT = String.raw`
   function mode(m) { return badge('m-' + m, m); }
   function timeCell(t) { return '<td class="num" title="' + esc(HC.fmtTime(t)) + '">' + esc(HC.clock(t)) + '</td>'; }
   function evidenceText(e) { return e.signal + ' ' + HC.fmtCompact(e.value) + ' ' + e.comparison + ' ' + HC.fmtCompact(e.threshold); }
-  function leasesOf(policy) { return S.leases.filter(function (l) { return l.policy === policy && (S.now === null || l.expiresAt > S.now); }); }
+  function leasesOf(policy) {
+    return S.leases.filter(function (l) { return l.policy === policy && (S.now === null || l.expiresAt > S.now); });
+  }
 
   function renderTables() {
     $('hs-now').textContent = S.now === null ? 'no data yet' : HC.fmtTime(S.now);
     var c = S.counts || {};
-    $('hs-counts').textContent = fmtNum(c.signals || 0) + ' signals · ' + fmtNum(c.commands || 0) + ' commands · ' + fmtNum(c.decisions || 0) + ' decisions';
+    $('hs-counts').textContent = fmtNum(c.signals || 0) + ' signals · ' + fmtNum(c.commands || 0) + ' commands · ' +
+      fmtNum(c.decisions || 0) + ' decisions';
     var pol = S.policies.map(function (p) {
       var targets = 0;
       S.groups.forEach(function (g) { if (g.policy === p.name) targets++; });
-      return '<tr><th>' + esc(p.name) + '</th><td>' + esc(p.type || '—') + '</td><td>' + esc(p.version || '—') + '</td><td>' + mode(p.mode) +
+      return '<tr><th>' + esc(p.name) + '</th><td>' + esc(p.type || '—') + '</td><td>' + esc(p.version || '—') +
+        '</td><td>' + mode(p.mode) +
         '</td><td class="num">' + targets + '</td><td class="num">' + leasesOf(p.name).length + '</td></tr>';
     }).join('');
-    $('hs-policies').innerHTML = pol || '<tr><td colspan="6" class="muted">No policy configured: the processor computes signals only.</td></tr>';
+    $('hs-policies').innerHTML = pol ||
+      '<tr><td colspan="6" class="muted">No policy configured: the processor computes signals only.</td></tr>';
     var live = S.leases.filter(function (l) { return S.now === null || l.expiresAt > S.now; });
     $('hs-leases').innerHTML = live.map(function (l) {
       var total = Math.max(1, l.expiresAt - l.issuedAt), left = S.now === null ? total : Math.max(0, l.expiresAt - S.now);
       var pct = Math.round((left / total) * 100);
-      return '<tr><th>' + esc(l.target) + '</th><td>' + esc(l.policy) + '</td><td><code>' + esc(l.type) + '</code> ' + esc(l.params) + '</td><td>' + mode(l.mode) + '</td>' +
+      return '<tr><th>' + esc(l.target) + '</th><td>' + esc(l.policy) + '</td><td><code>' + esc(l.type) + '</code> ' +
+        esc(l.params) + '</td><td>' + mode(l.mode) + '</td>' +
         timeCell(l.since) + timeCell(l.issuedAt) + timeCell(l.expiresAt) +
-        '<td class="num"><span class="bar" title="' + pct + '% of the lease left"><i style="width:' + pct + '%"></i></span> ' + esc(Math.round(left / 1000) + ' s') + '</td></tr>';
+        '<td class="num"><span class="bar" title="' + pct + '% of the lease left"><i style="width:' + pct + '%"></i></span> ' +
+        esc(Math.round(left / 1000) + ' s') + '</td></tr>';
     }).join('') || '<tr><td colspan="8" class="muted">No lease in force.</td></tr>';
     var rows = S.decisions.slice().reverse().map(function (d) {
       var ev = d.evidence.map(function (e) { return '<div>' + esc(evidenceText(e)) + '</div>'; }).join('');
-      return '<tr class="k-' + esc(d.kind) + '">' + timeCell(d.eventTime) + '<td>' + esc(d.policy) + '</td><th>' + esc(d.target) + '</th><td>' + badge('d-' + d.kind, d.kind) +
-        '<div class="muted sm">' + esc(d.mode) + '</div></td><td><code>' + esc(d.actionType || '—') + '</code>' + (d.guardrail ? '<div class="muted sm">guardrail: ' + esc(d.guardrail) + '</div>' : '') +
+      return '<tr class="k-' + esc(d.kind) + '">' + timeCell(d.eventTime) + '<td>' + esc(d.policy) + '</td><th>' + esc(d.target) +
+        '</th><td>' + badge('d-' + d.kind, d.kind) +
+        '<div class="muted sm">' + esc(d.mode) + '</div></td><td><code>' + esc(d.actionType || '—') + '</code>' +
+        (d.guardrail ? '<div class="muted sm">guardrail: ' + esc(d.guardrail) + '</div>' : '') +
         '</td><td class="evd">' + (ev || '—') + '</td><td class="why">' + esc(d.reason) + '</td></tr>';
     }).join('');
     $('hs-decisions').innerHTML = rows || '<tr><td colspan="7" class="muted">No decision yet.</td></tr>';
@@ -162,7 +183,10 @@ export const APP_SCRIPT = String.raw`
     var root = document.createElement('div');
     root.className = 'tgt';
     root.innerHTML = '<h3><span class="tn"></span><span class="lease"></span></h3><div class="figs"></div>';
-    el = { root: root, name: root.querySelector('.tn'), lease: root.querySelector('.lease'), figs: root.querySelector('.figs'), panels: new Map() };
+    el = {
+      root: root, name: root.querySelector('.tn'), lease: root.querySelector('.lease'),
+      figs: root.querySelector('.figs'), panels: new Map()
+    };
     el.name.textContent = g.target;
     ui.groups.set(g.key, el);
     return el;
@@ -172,7 +196,8 @@ export const APP_SCRIPT = String.raw`
     if (fig) return fig;
     var root = document.createElement('figure');
     root.className = 'chart';
-    root.innerHTML = '<figcaption><span class="ct"></span><span class="cm"></span></figcaption><div class="plot"><div class="svg"></div><div class="tip" hidden></div></div>';
+    root.innerHTML = '<figcaption><span class="ct"></span><span class="cm"></span></figcaption>' +
+      '<div class="plot"><div class="svg"></div><div class="tip" hidden></div></div>';
     root.querySelector('.ct').textContent = p.signal;
     fig = { root: root, meta: root.querySelector('.cm'), svg: root.querySelector('.svg'), plot: root.querySelector('.plot') };
     HC.hover(fig.plot, p.signal);
@@ -185,8 +210,12 @@ export const APP_SCRIPT = String.raw`
     if (!g.policy) return;
     var el = groupEl(g), c = card(g.policy);
     if (el.root.parentNode !== c.body) c.body.appendChild(el.root);
-    var held = S.leases.filter(function (l) { return l.policy === g.policy && l.target === g.target && (S.now === null || l.expiresAt > S.now); });
-    el.lease.innerHTML = held.map(function (l) { return badge('lease-' + l.mode, l.type + (l.params ? ' · ' + l.params : '')); }).join(' ');
+    var held = S.leases.filter(function (l) {
+      return l.policy === g.policy && l.target === g.target && (S.now === null || l.expiresAt > S.now);
+    });
+    el.lease.innerHTML = held.map(function (l) {
+      return badge('lease-' + l.mode, l.type + (l.params ? ' · ' + l.params : ''));
+    }).join(' ');
     var panels = Array.from(g.panels.values()).sort(function (a, b) { return a.signal < b.signal ? -1 : 1; });
     if (panels.length === 0 && !el.note) {
       el.note = document.createElement('p'); el.note.className = 'muted'; el.note.textContent = 'No signal cited yet.';
@@ -212,12 +241,17 @@ export const APP_SCRIPT = String.raw`
       var c = card(name), p = S.policies.filter(function (x) { return x.name === name; })[0];
       c.root.hidden = false;
       c.title.innerHTML = esc(name) + ' ' + (p ? mode(p.mode) : '');
-      c.desc.textContent = (p && p.type ? p.type + (p.version ? ' (version ' + p.version + ')' : '') + ' · ' : '') + 'a chart per target and cited signal · shading: leases · markers: commands';
+      c.desc.textContent = (p && p.type ? p.type + (p.version ? ' (version ' + p.version + ')' : '') + ' · ' : '') +
+        'a chart per target and cited signal · shading: leases · markers: commands';
       $('hs-cards').appendChild(c.root);
       // Targets holding a lease first, then the most recently active.
       var gs = [];
       S.groups.forEach(function (g) { if (g.policy === name) gs.push(g); });
-      var held = function (g) { return S.leases.some(function (l) { return l.policy === g.policy && l.target === g.target && (S.now === null || l.expiresAt > S.now); }) ? 1 : 0; };
+      var held = function (g) {
+        return S.leases.some(function (l) {
+          return l.policy === g.policy && l.target === g.target && (S.now === null || l.expiresAt > S.now);
+        }) ? 1 : 0;
+      };
       var lastT = function (g) { return g.markers.length ? g.markers[g.markers.length - 1].t : 0; };
       gs.sort(function (a, b) { return held(b) - held(a) || lastT(b) - lastT(a) || (a.target < b.target ? -1 : 1); });
       gs.forEach(function (g) { var el = groupEl(g); c.body.appendChild(el.root); });

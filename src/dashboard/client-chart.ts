@@ -35,7 +35,9 @@ var HC = (function () {
   function group3(s) { return s.replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
   function fmtNum(v) {
     if (!isFinite(v)) return v !== v ? '—' : v > 0 ? '∞' : '−∞';
-    var s = Math.abs(v) >= 1000 || v === Math.round(v) ? group3(String(Math.round(Math.abs(v)))) : String(Number(Math.abs(v).toPrecision(4)));
+    var s = Math.abs(v) >= 1000 || v === Math.round(v)
+      ? group3(String(Math.round(Math.abs(v))))
+      : String(Number(Math.abs(v).toPrecision(4)));
     return (v < 0 ? '−' : '') + s;
   }
   function fmtCompact(v) {
@@ -107,7 +109,9 @@ var HC = (function () {
     var ev = panel.evidence;
     var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     pts.forEach(function (p) { x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]); y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]); });
-    ev.forEach(function (e) { x0 = Math.min(x0, e[0]); x1 = Math.max(x1, e[0]); y0 = Math.min(y0, e[1], e[2]); y1 = Math.max(y1, e[1], e[2]); });
+    ev.forEach(function (e) {
+      x0 = Math.min(x0, e[0]); x1 = Math.max(x1, e[0]); y0 = Math.min(y0, e[1], e[2]); y1 = Math.max(y1, e[1], e[2]);
+    });
     if (now !== null && now > x1) x1 = now;
     if (!isFinite(x0)) { x1 = now !== null ? now : 0; x0 = x1 - 60000; }
     if (x1 - x0 < 1000) x0 = x1 - 60000;
@@ -123,7 +127,8 @@ var HC = (function () {
     f.sx = sx; f.sy = sy;
     var clip = id + '-clip', s = '';
     s += '<svg viewBox="0 0 ' + W + ' ' + H + '" role="img" aria-label="' + esc(panel.signal + ' of ' + panel.target) + '">';
-    s += '<defs><clipPath id="' + clip + '"><rect x="' + (f.px0 - 6) + '" y="' + (f.py0 - 6) + '" width="' + (f.px1 - f.px0 + 12) + '" height="' + (f.py1 - f.py0 + 12) + '"/></clipPath></defs>';
+    s += '<defs><clipPath id="' + clip + '"><rect x="' + (f.px0 - 6) + '" y="' + (f.py0 - 6) +
+      '" width="' + (f.px1 - f.px0 + 12) + '" height="' + (f.py1 - f.py0 + 12) + '"/></clipPath></defs>';
     s += '<rect class="bg" x="' + f.px0 + '" y="' + f.py0 + '" width="' + (f.px1 - f.px0) + '" height="' + (f.py1 - f.py0) + '"/>';
     var grid = '', axes = '';
     yt.values.forEach(function (v, i) {
@@ -146,8 +151,10 @@ var HC = (function () {
       if (a > b) return;
       var st = cfg.spans[sp.hollow ? 'shadow' : 'lease'], x = sx(a), w = Math.max(1, r1(sx(b) - x));
       var tip = sp.family + ' lease' + (sp.hollow ? ' (shadow: not enforced)' : '') + '\n' + fmtTime(sp.from) + ' → ' + fmtTime(sp.to);
-      spans += '<g class="sp"><title>' + esc(tip) + '</title><rect x="' + x + '" y="' + f.py0 + '" width="' + w + '" height="' + (f.py1 - f.py0) + '" fill="' + st.color + '" fill-opacity="' + st.opacity + '"/>';
-      spans += '<path class="edge" d="M' + x + ' ' + f.py0 + 'V' + f.py1 + 'M' + r1(x + w) + ' ' + f.py0 + 'V' + f.py1 + '" stroke="' + st.color + '"/></g>';
+      spans += '<g class="sp"><title>' + esc(tip) + '</title><rect x="' + x + '" y="' + f.py0 + '" width="' + w +
+        '" height="' + (f.py1 - f.py0) + '" fill="' + st.color + '" fill-opacity="' + st.opacity + '"/>';
+      spans += '<path class="edge" d="M' + x + ' ' + f.py0 + 'V' + f.py1 + 'M' + r1(x + w) + ' ' + f.py0 + 'V' + f.py1 +
+        '" stroke="' + st.color + '"/></g>';
     });
     s += '<g class="spans" clip-path="url(#' + clip + ')">' + spans + '</g>' + '<g class="axes">' + axes + '</g>';
     // Watermarks: the thresholds the evidence was compared with, as steps (a fair share moves).
@@ -173,7 +180,8 @@ var HC = (function () {
     s += '<g class="series" clip-path="url(#' + clip + ')"><path class="ln" d="' + line + '" stroke="' + cfg.colors.line + '"/>';
     ev.forEach(function (e) {
       var c = cfg.colors[dirOf(e[3])];
-      s += '<circle class="ev" cx="' + sx(e[0]) + '" cy="' + sy(e[1]) + '" r="' + (derived ? 4.5 : 3.2) + '" fill="' + (derived ? c : '#fff') + '" stroke="' + (derived ? '#fff' : c) + '"><title>' +
+      s += '<circle class="ev" cx="' + sx(e[0]) + '" cy="' + sy(e[1]) + '" r="' + (derived ? 4.5 : 3.2) +
+        '" fill="' + (derived ? c : '#fff') + '" stroke="' + (derived ? '#fff' : c) + '"><title>' +
         esc(panel.signal + ' ' + fmtNum(e[1]) + ' ' + e[3] + ' ' + fmtNum(e[2]) + '\n' + fmtTime(e[0])) + '</title></circle>';
     });
     s += '</g><g class="thresholds">' + thOut + '</g>';
@@ -188,12 +196,15 @@ var HC = (function () {
         lastX[row] = x;
         mlines += '<line x1="' + x + '" x2="' + x + '" y1="' + f.py0 + '" y2="' + f.py1 + '" stroke="' + color + '"/>';
         var paint = st.shape === 'cross' || hollow ? 'fill="#fff" stroke="' + color + '"' : 'fill="' + color + '" stroke="#fff"';
-        glyphs += '<g class="mk mk-' + st.shape + ' k-' + m.kind + '" data-id="' + esc(m.id) + '" transform="translate(' + x + ' ' + rows[row] + ')"><title>' +
+        glyphs += '<g class="mk mk-' + st.shape + ' k-' + m.kind + '" data-id="' + esc(m.id) +
+          '" transform="translate(' + x + ' ' + rows[row] + ')"><title>' +
           esc(markerTip(m, st)) + '</title><path d="' + st.path + '" ' + paint + '/></g>';
       });
     s += '<g class="mlines">' + mlines + '</g><g class="markers">' + glyphs + '</g>';
-    if (pts.length === 0) s += '<text class="empty" x="' + r1((f.px0 + f.px1) / 2) + '" y="' + r1((f.py0 + f.py1) / 2) + '">Waiting for data</text>';
-    s += '<g class="hover" visibility="hidden"><line x1="0" x2="0" y1="' + f.py0 + '" y2="' + f.py1 + '"/><circle r="3.5" fill="' + cfg.colors.line + '"/></g></svg>';
+    if (pts.length === 0)
+      s += '<text class="empty" x="' + r1((f.px0 + f.px1) / 2) + '" y="' + r1((f.py0 + f.py1) / 2) + '">Waiting for data</text>';
+    s += '<g class="hover" visibility="hidden"><line x1="0" x2="0" y1="' + f.py0 + '" y2="' + f.py1 + '"/>' +
+      '<circle r="3.5" fill="' + cfg.colors.line + '"/></g></svg>';
     f.pts = pts;
     return { svg: s, frame: f };
   }
@@ -211,7 +222,11 @@ var HC = (function () {
       var hov = svg.querySelector('.hover'), m = svg.getScreenCTM();
       if (!hov || !m) return;
       var p = new DOMPoint(ev.clientX, ev.clientY).matrixTransform(m.inverse());
-      if (p.x < f.px0 || p.x > f.px1 || p.y < f.py0 - 24 || p.y > f.py1) { hov.setAttribute('visibility', 'hidden'); tip.hidden = true; return; }
+      if (p.x < f.px0 || p.x > f.px1 || p.y < f.py0 - 24 || p.y > f.py1) {
+        hov.setAttribute('visibility', 'hidden');
+        tip.hidden = true;
+        return;
+      }
       var k = nearest(f.pts, f.x0 + ((p.x - f.px0) / (f.px1 - f.px0)) * (f.x1 - f.x0)), pt = f.pts[k];
       var ln = hov.querySelector('line'), dot = hov.querySelector('circle');
       ln.setAttribute('x1', String(f.sx(pt[0]))); ln.setAttribute('x2', String(f.sx(pt[0])));

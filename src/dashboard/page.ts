@@ -23,10 +23,12 @@ input.filter:focus{outline:2px solid rgba(0,114,178,.35);border-color:#0072B2}
 section.card h3{font-size:14px;margin:18px 0 6px;font-weight:620;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .tgt{border-top:1px solid var(--line);padding-top:12px;margin-top:6px}
 .tgt:first-child{border-top:0;margin-top:0;padding-top:0}
-section.card .tgt h3{display:flex;align-items:center;gap:10px;flex-wrap:wrap;text-transform:none;letter-spacing:0;color:var(--text);font-size:16px;margin:6px 0 0}
+section.card .tgt h3{display:flex;align-items:center;gap:10px;flex-wrap:wrap;text-transform:none;
+letter-spacing:0;color:var(--text);font-size:16px;margin:6px 0 0}
 .tgt figure.chart{border-top:0;margin:2px 0 12px;padding-top:6px}
 .tgt figure.chart .ct{font-size:13.5px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-weight:600}
-.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;line-height:1.6;white-space:nowrap;background:#eef0f2;color:#4b5563}
+.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;line-height:1.6;
+white-space:nowrap;background:#eef0f2;color:#4b5563}
 .m-enforce,.d-acted{background:#e3eef7;color:#005a8c}
 .m-canary{background:#fdf0d5;color:#8a5a00}
 .d-renewed{background:#e6f3fb;color:#2f7fae}
@@ -93,7 +95,8 @@ function legend(): string {
     `<li><span class="sw sw-line" style="--c:${OKABE_ITO.blue}"></span>signal</li>` +
     `<li><span class="sw sw-th" style="--c:${OKABE_ITO.vermillion}"></span>high watermark</li>` +
     `<li><span class="sw sw-th" style="--c:${OKABE_ITO.bluishGreen}"></span>low watermark</li>` +
-    `<li><span class="sw sw-span" style="--c:${spanStyle('lease').color};--o:${spanStyle('lease').opacity * 2}"></span>lease in force</li>` +
+    `<li><span class="sw sw-span" style="--c:${spanStyle('lease').color};` +
+    `--o:${spanStyle('lease').opacity * 2}"></span>lease in force</li>` +
     `<li><span class="gl" style="color:${OKABE_ITO.vermillion}">○</span>evidence</li>` +
     kinds.map((k) => item(markerStyle(k).glyph, markerStyle(k).color, markerStyle(k).name)).join('') +
     '</ul>'
@@ -110,7 +113,9 @@ export function renderPage(options: { title: string; eventsPath: string }): Dash
   const scripts = [CHART_SCRIPT, APP_SCRIPT];
   const hashes = scripts.map((s) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`).join(' ');
   // https://www.w3.org/TR/CSP3/: only our two scripts run; the only connection is back to us.
-  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src ${hashes}; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  const csp =
+    `default-src 'none'; style-src 'unsafe-inline'; script-src ${hashes}; connect-src 'self'; img-src data:; ` +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   const html =
     '<!DOCTYPE html>\n' +
     '<html lang="en"><head><meta charset="utf-8">' +
@@ -120,19 +125,29 @@ export function renderPage(options: { title: string; eventsPath: string }): Dash
     `<title>${e(options.title)}</title><style>${CSS}${DASHBOARD_CSS}</style></head>\n` +
     '<body><main>' +
     `<header class="top"><div><h1>${e(options.title)}</h1>` +
-    '<p class="meta"><span id="hs-conn" class="conn">connecting…</span> · event time <b id="hs-now">—</b> · <span id="hs-counts"></span></p></div>' +
-    '<input id="hs-filter" class="filter" type="search" placeholder="Filter targets or policies" aria-label="Filter targets or policies"></header>' +
+    '<p class="meta"><span id="hs-conn" class="conn">connecting…</span> · ' +
+    'event time <b id="hs-now">—</b> · <span id="hs-counts"></span></p></div>' +
+    '<input id="hs-filter" class="filter" type="search" placeholder="Filter targets or policies" ' +
+    'aria-label="Filter targets or policies"></header>' +
     '<section class="card" id="hs-overview"><h2>Policies and leases</h2>' +
-    '<p class="desc">Modes as the processor last applied them; leases in force at the current event time — an executor reverts a lease that is not renewed before it expires.</p>' +
-    '<div class="tbl"><table class="wide"><thead><tr><th>Policy</th><th>Type</th><th>Version</th><th>Mode</th><th class="num">Targets</th><th class="num">Leases</th></tr></thead><tbody id="hs-policies"></tbody></table></div>' +
-    '<div class="tbl"><table class="wide"><caption>Leases in force</caption><thead><tr><th>Target</th><th>Policy</th><th>Action</th><th>Mode</th><th class="num">Since</th><th class="num">Issued</th><th class="num">Expires</th><th class="num">Left</th></tr></thead><tbody id="hs-leases"></tbody></table></div>' +
+    '<p class="desc">Modes as the processor last applied them; leases in force at the current event time — ' +
+    'an executor reverts a lease that is not renewed before it expires.</p>' +
+    '<div class="tbl"><table class="wide"><thead><tr><th>Policy</th><th>Type</th><th>Version</th><th>Mode</th>' +
+    '<th class="num">Targets</th><th class="num">Leases</th></tr></thead><tbody id="hs-policies"></tbody></table></div>' +
+    '<div class="tbl"><table class="wide"><caption>Leases in force</caption><thead><tr>' +
+    '<th>Target</th><th>Policy</th><th>Action</th><th>Mode</th><th class="num">Since</th><th class="num">Issued</th>' +
+    '<th class="num">Expires</th><th class="num">Left</th></tr></thead><tbody id="hs-leases"></tbody></table></div>' +
     '</section>' +
     `<div id="hs-legend">${legend()}</div>` +
-    '<p id="hs-empty" class="muted">No policy has cited a signal yet: a chart appears for each target and signal as soon as a policy decides about it, with the recent windows that led there.</p>' +
+    '<p id="hs-empty" class="muted">No policy has cited a signal yet: a chart appears for each target and signal ' +
+    'as soon as a policy decides about it, with the recent windows that led there.</p>' +
     '<div id="hs-cards"></div>' +
-    '<section class="card" id="hs-recent"><h2>Recent decisions</h2><p class="desc">Every evaluation that mattered, newest first, with the evidence it compared.</p>' +
-    '<div class="tbl scroll"><table class="wide dense"><thead><tr><th class="num">Time</th><th>Policy</th><th>Target</th><th>Kind</th><th>Action</th><th>Evidence</th><th>Reason</th></tr></thead><tbody id="hs-decisions"></tbody></table></div></section>' +
-    '<footer>homeostat live dashboard · event time in UTC · colours: Okabe–Ito, colour-blind safe · hover a chart for values, a marker for its command</footer>' +
+    '<section class="card" id="hs-recent"><h2>Recent decisions</h2>' +
+    '<p class="desc">Every evaluation that mattered, newest first, with the evidence it compared.</p>' +
+    '<div class="tbl scroll"><table class="wide dense"><thead><tr><th class="num">Time</th><th>Policy</th><th>Target</th>' +
+    '<th>Kind</th><th>Action</th><th>Evidence</th><th>Reason</th></tr></thead><tbody id="hs-decisions"></tbody></table></div></section>' +
+    '<footer>homeostat live dashboard · event time in UTC · colours: Okabe–Ito, colour-blind safe · ' +
+    'hover a chart for values, a marker for its command</footer>' +
     `</main><script type="application/json" id="hs-config">${jsonForScript(clientConfig(options.eventsPath))}</script>` +
     scripts.map((s) => `<script>${s}</script>`).join('') +
     '</body></html>\n';

@@ -82,6 +82,35 @@ export function indexKey(metric: string, candidate: string): string {
   return `${metric}\u0000${candidate}`;
 }
 
+/** One series' statistics at a window end, and whether the series is scoped (a total of others). */
+interface StatRow {
+  scoped: boolean;
+  row: Float64Array;
+}
+
+/**
+ * The panel value of `stat` from the rows of every series of a target: a total (counts,
+ * sums) adds the scoped series when there are any, else every series; any other statistic
+ * is the worst (highest) of the windows that had samples. Null when no row has it.
+ */
+function panelValue(rows: readonly StatRow[], stat: Stat): number | null {
+  const i = STAT_INDEX[stat];
+  if (rows.length === 0) return null;
+  if (TOTALLED.has(stat)) {
+    const scoped = rows.filter((r) => r.scoped);
+    let sum = 0;
+    for (const r of scoped.length > 0 ? scoped : rows) if (Number.isFinite(r.row[i])) sum += r.row[i];
+    return sum;
+  }
+  let worst: number | null = null;
+  for (const r of rows) {
+    // A window without samples has no statistics worth comparing (as `worst()`).
+    if (r.row[STAT_INDEX.count] <= 0 || !Number.isFinite(r.row[i])) continue;
+    if (worst === null || r.row[i] > worst) worst = r.row[i];
+  }
+  return worst;
+}
+
 export function createSeriesStore(options: { maxSeries: number; history: number }): SeriesStore {
   const series = createLruMap<string, SeriesEntry>(options.maxSeries);
   const pinned = createLruMap<string, SeriesEntry>(options.maxSeries);
@@ -171,26 +200,12 @@ export function createSeriesStore(options: { maxSeries: number; history: number 
       return changed;
     },
     valueAt(metric, stat, target, t) {
-      const i = STAT_INDEX[stat];
-      const rows: Array<{ scoped: boolean; row: Float64Array }> = [];
+      const rows: StatRow[] = [];
       for (const e of entriesOf(metric, target)) {
         const row = e.ring.get(t);
         if (row) rows.push({ scoped: e.scoped, row });
       }
-      if (rows.length === 0) return null;
-      if (TOTALLED.has(stat)) {
-        const scoped = rows.filter((r) => r.scoped);
-        let sum = 0;
-        for (const r of scoped.length > 0 ? scoped : rows) if (Number.isFinite(r.row[i])) sum += r.row[i];
-        return sum;
-      }
-      let worst: number | null = null;
-      for (const r of rows) {
-        // A window without samples has no statistics worth comparing (as `worst()`).
-        if (r.row[STAT_INDEX.count] <= 0 || !Number.isFinite(r.row[i])) continue;
-        if (worst === null || r.row[i] > worst) worst = r.row[i];
-      }
-      return worst;
+      return panelValue(rows, stat);
     },
     watch(metric, target) {
       const k = indexKey(metric, target);

@@ -12,7 +12,7 @@
  * Optionally publishes its telemetry (queue.depth, inflight, query.latency_ms per query,
  * query.timeouts per interval) as JSON to Kafka every second, keyed by its source id.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Partitioners, type Producer } from 'kafkajs';
 import { encodeTelemetryJson } from '../codec';
@@ -50,13 +50,18 @@ export interface DemoWorker {
   stats(): DemoWorkerStats;
 }
 
-export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
+/** Refuses a worker with no capacity or a timeout that is not a positive integer. */
+function checkWorkerOptions(options: DemoWorkerOptions): void {
   if (!(options.capacityPerSec > 0) || !(Number.isInteger(options.defaultTimeoutMs) && options.defaultTimeoutMs > 0)) {
     throw new HomeostatError(
       'CONFIG_INVALID',
       'demo worker: capacityPerSec must be > 0 and defaultTimeoutMs a positive integer, e.g. 200 and 30000',
     );
   }
+}
+
+export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
+  checkWorkerOptions(options);
   const logger = options.logger ?? silentLogger();
   let timeoutMs = options.defaultTimeoutMs;
   let model = initialWorkerModel();
@@ -83,9 +88,7 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
     timers.add(t);
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown): void => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
+  const send = sendJson;
 
   const query = (url: URL, res: ServerResponse): void => {
     const cost = Number(url.searchParams.get('cost') ?? '1');
@@ -114,16 +117,8 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
       return send(res, 200, { timeoutMs, previousTimeoutMs });
     }
     if (req.method !== 'PUT') return send(res, 405, { error: 'use GET, PUT or DELETE' });
-    let body = '';
-    for await (const chunk of req) body += String(chunk);
-    let next: unknown;
-    try {
-      next = (JSON.parse(body) as { timeoutMs?: unknown }).timeoutMs;
-    } catch {
-      return send(res, 400, { error: 'body must be JSON {"timeoutMs": <positive integer>}' });
-    }
-    if (!(typeof next === 'number' && Number.isInteger(next) && next > 0))
-      return send(res, 400, { error: 'timeoutMs must be a positive integer' });
+    const next = await readTimeoutBody(req);
+    if (typeof next === 'string') return send(res, 400, { error: next });
     timeoutMs = next;
     logger.info({ timeoutMs, previousTimeoutMs }, 'query timeout changed');
     send(res, 200, { timeoutMs, previousTimeoutMs });
@@ -148,16 +143,7 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
     if (!t || !producer) return;
     const now = Date.now();
     const source = t.source ?? `worker-${port}`;
-    const tags = { role: 'worker' };
-    const g = gauges(now);
-    const records: Telemetry[] = [
-      { ts: now, source, metric: 'queue.depth', value: g.queueDepth, tags },
-      { ts: now, source, metric: 'inflight', value: g.inflight, tags },
-      { ts: now, source, metric: 'query.timeouts', value: timeoutsSinceFlush, tags },
-      // The timeout in force: adaptive-timeout's reference, so its cuts start from what the worker really has.
-      { ts: now, source, metric: 'query.timeout_ms', value: timeoutMs, tags },
-      ...latencies.map((v) => ({ ts: now, source, metric: 'query.latency_ms', value: v, tags })),
-    ];
+    const records = workerTelemetry(now, source, { ...gauges(now), timeoutsSinceFlush, timeoutMs, latencies });
     latencies.length = 0;
     timeoutsSinceFlush = 0;
     await producer.send({
@@ -168,11 +154,7 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
 
   return {
     async start() {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-      });
-      port = (server.address() as AddressInfo).port;
+      port = await listen(server, options.port, options.host ?? '127.0.0.1');
       if (options.telemetry) {
         producer = createKafka(options.telemetry.kafka, logger).producer({
           createPartitioner: Partitioners.DefaultPartitioner,
@@ -196,4 +178,54 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
     url: () => `http://${options.host ?? '127.0.0.1'}:${port}`,
     stats,
   };
+}
+
+/** Writes a JSON response. */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Reads a PUT /admin/timeout body: the new timeout, or the error to answer with. */
+async function readTimeoutBody(req: IncomingMessage): Promise<number | string> {
+  let body = '';
+  for await (const chunk of req) body += String(chunk);
+  let next: unknown;
+  try {
+    next = (JSON.parse(body) as { timeoutMs?: unknown }).timeoutMs;
+  } catch {
+    return 'body must be JSON {"timeoutMs": <positive integer>}';
+  }
+  if (!(typeof next === 'number' && Number.isInteger(next) && next > 0)) return 'timeoutMs must be a positive integer';
+  return next;
+}
+
+/** What the worker measured since its last flush. */
+interface WorkerReadings {
+  queueDepth: number;
+  inflight: number;
+  timeoutsSinceFlush: number;
+  timeoutMs: number;
+  latencies: readonly number[];
+}
+
+/** The telemetry records of one flush, all stamped `now`. */
+function workerTelemetry(now: number, source: string, r: WorkerReadings): Telemetry[] {
+  const tags = { role: 'worker' };
+  return [
+    { ts: now, source, metric: 'queue.depth', value: r.queueDepth, tags },
+    { ts: now, source, metric: 'inflight', value: r.inflight, tags },
+    { ts: now, source, metric: 'query.timeouts', value: r.timeoutsSinceFlush, tags },
+    // The timeout in force: adaptive-timeout's reference, so its cuts start from what the worker really has.
+    { ts: now, source, metric: 'query.timeout_ms', value: r.timeoutMs, tags },
+    ...r.latencies.map((v) => ({ ts: now, source, metric: 'query.latency_ms', value: v, tags })),
+  ];
+}
+
+/** Starts listening; resolves to the port bound. */
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
 }

@@ -112,15 +112,8 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       if (messages.length > 0) topicMessages.push({ topic: options.results.topic, messages });
       if (stateMessages.length > 0) topicMessages.push({ topic: stateTopic, messages: stateMessages });
       if (topicMessages.length > 0) await tx.sendBatch({ topicMessages });
-      if (offsets.length > 0) {
-        const byTopic = new Map<string, { partition: number; offset: string }[]>();
-        for (const o of offsets)
-          byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
-        await tx.sendOffsets({
-          consumerGroupId: options.groupId,
-          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-        });
-      }
+      if (offsets.length > 0)
+        await tx.sendOffsets({ consumerGroupId: options.groupId, topics: offsetsByTopic(offsets) });
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
@@ -132,82 +125,9 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
     }
   };
 
-  const readBack = async (nonce: string): Promise<StateEntry[]> => {
-    const consumer = kafka.consumer({
-      groupId: `${options.groupId}.restore-${randomBytes(6).toString('hex')}`,
-      readUncommitted: false,
-      maxWaitTimeInMs: 500,
-    });
-    const entries: StateEntry[] = [];
-    const timeoutMs = options.restoreTimeoutMs ?? 60_000;
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: stateTopic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new HomeostatError(
-                'KAFKA',
-                `restoring executor state from ${stateTopic} took over ${timeoutMs} ms; is the broker healthy?`,
-                { retriable: true },
-              ),
-            ),
-          timeoutMs,
-        );
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: ({ message }) => {
-              const key = message.key?.toString('utf8') ?? '';
-              if (key === MARKER_KEY) {
-                if (message.value?.toString('utf8').includes(nonce)) {
-                  clearTimeout(timer);
-                  resolve();
-                }
-                return Promise.resolve();
-              }
-              const entry = parseStateMessage(key, message.value);
-              if (entry !== null) entries.push(entry);
-              else
-                logger.warn(
-                  { topic: stateTopic, offset: message.offset, key },
-                  'unreadable executor state record skipped',
-                );
-              return Promise.resolve();
-            },
-          })
-          .catch((err: unknown) => {
-            clearTimeout(timer);
-            reject(err instanceof Error ? err : new Error(String(err)));
-          });
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return entries;
-  };
-
   return {
     async open() {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const { created } = await ensureTopics(admin, [
-          {
-            topic: stateTopic,
-            numPartitions: 1,
-            replicationFactor: options.replicationFactor ?? -1,
-            configEntries: [
-              { name: 'cleanup.policy', value: 'compact,delete' },
-              { name: 'retention.ms', value: String(options.retentionMs ?? 7 * 24 * 3600 * 1000) },
-            ],
-          },
-        ]);
-        if (created.length > 0) logger.info({ topic: stateTopic }, 'created the executor state topic');
-      } finally {
-        await admin.disconnect();
-      }
+      await ensureStateTopic(options);
       // Restore then sees committed data only (see connectProducer).
       producer = await connectProducer();
       const nonce = randomBytes(12).toString('hex');
@@ -216,7 +136,7 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
         [{ key: MARKER_KEY, value: Buffer.from(JSON.stringify({ v: 1, kind: 'marker', nonce })) }],
         [],
       );
-      const entries = await readBack(nonce);
+      const entries = await readStateBack(options, nonce);
       logger.info({ topic: stateTopic, entries: entries.length }, 'executor state restored');
       return entries;
     },
@@ -232,4 +152,95 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
       producer = undefined;
     },
   };
+}
+
+/** Creates the state topic (one partition, compact,delete) when it is missing. */
+async function ensureStateTopic(options: KafkaLedgerOptions): Promise<void> {
+  const { kafka, stateTopic, logger } = options;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { created } = await ensureTopics(admin, [
+      {
+        topic: stateTopic,
+        numPartitions: 1,
+        replicationFactor: options.replicationFactor ?? -1,
+        configEntries: [
+          { name: 'cleanup.policy', value: 'compact,delete' },
+          { name: 'retention.ms', value: String(options.retentionMs ?? 7 * 24 * 3600 * 1000) },
+        ],
+      },
+    ]);
+    if (created.length > 0) logger.info({ topic: stateTopic }, 'created the executor state topic');
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Consumer offsets grouped by topic, as sendOffsets takes them. */
+function offsetsByTopic(
+  offsets: LedgerCommit['offsets'],
+): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const o of offsets)
+    byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** Reads the state topic from the beginning up to the restore marker carrying `nonce`. */
+async function readStateBack(options: KafkaLedgerOptions, nonce: string): Promise<StateEntry[]> {
+  const { kafka, stateTopic, logger } = options;
+  const consumer = kafka.consumer({
+    groupId: `${options.groupId}.restore-${randomBytes(6).toString('hex')}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 500,
+  });
+  const entries: StateEntry[] = [];
+  const timeoutMs = options.restoreTimeoutMs ?? 60_000;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: stateTopic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new HomeostatError(
+              'KAFKA',
+              `restoring executor state from ${stateTopic} took over ${timeoutMs} ms; is the broker healthy?`,
+              { retriable: true },
+            ),
+          ),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: ({ message }) => {
+            const key = message.key?.toString('utf8') ?? '';
+            if (key === MARKER_KEY) {
+              if (message.value?.toString('utf8').includes(nonce)) {
+                clearTimeout(timer);
+                resolve();
+              }
+              return Promise.resolve();
+            }
+            const entry = parseStateMessage(key, message.value);
+            if (entry !== null) entries.push(entry);
+            else
+              logger.warn(
+                { topic: stateTopic, offset: message.offset, key },
+                'unreadable executor state record skipped',
+              );
+            return Promise.resolve();
+          },
+        })
+        .catch((err: unknown) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return entries;
 }

@@ -79,17 +79,20 @@ export function checkExecutorOptions(o: ExecutorOptions): void {
   for (const t of o.types) {
     if (!isCommandType(t))
       issues.push(
-        `types: ${JSON.stringify(t)} is not a command type; use <family>.set or <family>.revert with family query_timeout, retry_policy or quota`,
+        `types: ${JSON.stringify(t)} is not a command type; ` +
+          'use <family>.set or <family>.revert with family query_timeout, retry_policy or quota',
       );
   }
   if (Object.keys(o.keyring).length === 0) {
     issues.push(
-      "keyring is empty: every command would be rejected; give the processor's key id and Ed25519 public key (HOMEOSTAT_VERIFY_KEYS=id=base64:...)",
+      'keyring is empty: every command would be rejected; ' +
+        "give the processor's key id and Ed25519 public key (HOMEOSTAT_VERIFY_KEYS=id=base64:...)",
     );
   }
   if (o.audiences !== undefined && (o.audiences.length === 0 || o.audiences.some((a) => a === ''))) {
     issues.push(
-      "audiences is empty or holds an empty name: every command would be rejected; list the audiences the processor gives this executor's commands (default: the families of its types)",
+      'audiences is empty or holds an empty name: every command would be rejected; ' +
+        "list the audiences the processor gives this executor's commands (default: the families of its types)",
     );
   }
   if (o.maxLeaseMs !== undefined && !(Number.isFinite(o.maxLeaseMs) && o.maxLeaseMs > 0)) {

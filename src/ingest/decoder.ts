@@ -87,6 +87,69 @@ function invalid(error: InputError, format?: DetectedFormat): IngestResult {
   return { status: 'invalid', error, format };
 }
 
+/** One decoder per format, each bounded and never throwing. */
+interface FormatDecoders {
+  homeostat(value: Buffer): IngestResult;
+  otlpProto(value: Buffer, context: IngestContext | undefined): IngestResult;
+  otlpJson(value: Buffer, context: IngestContext | undefined): IngestResult;
+  influx(value: Buffer, context: IngestContext | undefined): IngestResult;
+}
+
+/** `auto`: picks the format from the first bytes (and, for JSON, from the first key). */
+function sniff(value: Buffer, context: IngestContext | undefined, d: FormatDecoders): IngestResult {
+  if (value[0] === 0x00) return d.homeostat(value);
+  const start = firstNonWhitespace(value);
+  if (start < value.length && value[start] === OPEN_BRACE) {
+    if (OTLP_JSON_START.test(value.toString('latin1', start, Math.min(value.length, start + 64))))
+      return d.otlpJson(value, context);
+    const r = d.homeostat(value);
+    if (r.status === 'invalid' && value.includes('"resourceMetrics"')) {
+      const otlp = d.otlpJson(value, context);
+      if (otlp.status === 'ok') return otlp;
+    }
+    return r;
+  }
+  if (value[0] === PROTO_FIRST) {
+    const r = d.otlpProto(value, context);
+    if (r.status !== 'invalid' || !isUtf8(value) || !looksLikeLineProtocol(value)) return r;
+    return d.influx(value, context);
+  }
+  if (looksLikeLineProtocol(value)) return d.influx(value, context);
+  return invalid(
+    new InputError(
+      'NOT_DECODABLE',
+      `value starts with byte 0x${value[0].toString(16).padStart(2, '0')}; ` +
+        'expected Confluent-framed Avro (0x00), a JSON object, ' +
+        'an OTLP protobuf ExportMetricsServiceRequest (0x0a) or line protocol text',
+    ),
+  );
+}
+
+/** Counters before the first record. */
+function zeroStats(): IngestStats {
+  return {
+    records: 0,
+    samples: 0,
+    skipped: 0,
+    invalid: 0,
+    byFormat: { avro: 0, json: 0, otlp_proto: 0, otlp_json: 0, influx: 0 },
+    streams: 0,
+  };
+}
+
+/** Adds one decoded record to the counters (a schema miss is counted when it is decoded again). */
+function countResult(stats: IngestStats, r: IngestResult): void {
+  if (r.status === 'ok') {
+    stats.records++;
+    stats.samples += r.values.length;
+    stats.skipped += r.skipped;
+    stats.byFormat[r.format]++;
+  } else if (r.status === 'invalid') {
+    stats.records++;
+    stats.invalid++;
+  }
+}
+
 export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestDecoder {
   const o = resolveIngestOptions(options);
   const limits = Object.freeze({ ...o.limits });
@@ -95,20 +158,14 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
     o.otlp.cumulative === 'delta'
       ? createCumulativeTracker({ freshStreamMs: o.otlp.freshStreamMs, maxStreams: o.otlp.maxStreams })
       : undefined;
-  const stats: IngestStats = {
-    records: 0,
-    samples: 0,
-    skipped: 0,
-    invalid: 0,
-    byFormat: { avro: 0, json: 0, otlp_proto: 0, otlp_json: 0, influx: 0 },
-    streams: 0,
-  };
+  const stats = zeroStats();
 
   const tooLarge = (value: Buffer): InputError | undefined =>
     value.length > o.maxForeignRecordBytes
       ? new InputError(
           'RECORD_TOO_LARGE',
-          `value is ${value.length} bytes, the limit for OTLP and line-protocol records (maxForeignRecordBytes) is ${o.maxForeignRecordBytes}`,
+          `value is ${value.length} bytes, ` +
+            `the limit for OTLP and line-protocol records (maxForeignRecordBytes) is ${o.maxForeignRecordBytes}`,
         )
       : undefined;
 
@@ -149,32 +206,7 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
     return { status: 'ok', values: mapped.values, format: 'influx', skipped: mapped.skipped };
   };
 
-  const auto = (value: Buffer, context: IngestContext | undefined): IngestResult => {
-    if (value[0] === 0x00) return fromHomeostat(value);
-    const start = firstNonWhitespace(value);
-    if (start < value.length && value[start] === OPEN_BRACE) {
-      if (OTLP_JSON_START.test(value.toString('latin1', start, Math.min(value.length, start + 64))))
-        return otlpJson(value, context);
-      const r = fromHomeostat(value);
-      if (r.status === 'invalid' && value.includes('"resourceMetrics"')) {
-        const otlp = otlpJson(value, context);
-        if (otlp.status === 'ok') return otlp;
-      }
-      return r;
-    }
-    if (value[0] === PROTO_FIRST) {
-      const r = otlpProto(value, context);
-      if (r.status !== 'invalid' || !isUtf8(value) || !looksLikeLineProtocol(value)) return r;
-      return influx(value, context);
-    }
-    if (looksLikeLineProtocol(value)) return influx(value, context);
-    return invalid(
-      new InputError(
-        'NOT_DECODABLE',
-        `value starts with byte 0x${value[0].toString(16).padStart(2, '0')}; expected Confluent-framed Avro (0x00), a JSON object, an OTLP protobuf ExportMetricsServiceRequest (0x0a) or line protocol text`,
-      ),
-    );
-  };
+  const decoders: FormatDecoders = { homeostat: fromHomeostat, otlpProto, otlpJson, influx };
 
   const decodeSync = (value: Buffer | null | undefined, context?: IngestContext): IngestResult => {
     let r: IngestResult;
@@ -201,7 +233,7 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
             r = influx(value, context);
             break;
           default:
-            r = auto(value, context);
+            r = sniff(value, context, decoders);
         }
       } catch (err) {
         // Every parser returns errors as values; this keeps the "never throws" promise if one slips.
@@ -210,15 +242,7 @@ export function createIngestDecoder(options: IngestDecoderOptions = {}): IngestD
         );
       }
     }
-    if (r.status === 'ok') {
-      stats.records++;
-      stats.samples += r.values.length;
-      stats.skipped += r.skipped;
-      stats.byFormat[r.format]++;
-    } else if (r.status === 'invalid') {
-      stats.records++;
-      stats.invalid++;
-    }
+    countResult(stats, r);
     return r;
   };
 

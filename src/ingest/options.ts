@@ -136,7 +136,8 @@ export function resolveIngestOptions(o: IngestDecoderOptions = {}): ResolvedInge
   posInt(otlp.maxSamplesPerPoint, 'otlp.maxSamplesPerPoint', DEFAULT_OTLP_OPTIONS.maxSamplesPerPoint, issues);
   if (Number.isSafeInteger(otlp.maxSamplesPerPoint) && otlp.maxSamplesPerPoint < MIN_SAMPLES_PER_POINT) {
     issues.push(
-      `otlp.maxSamplesPerPoint must be at least ${MIN_SAMPLES_PER_POINT} (fewer samples cannot carry a p99), got ${otlp.maxSamplesPerPoint}`,
+      `otlp.maxSamplesPerPoint must be at least ${MIN_SAMPLES_PER_POINT} ` +
+        `(fewer samples cannot carry a p99), got ${otlp.maxSamplesPerPoint}`,
     );
   }
   if (!(otlp.freshStreamMs >= 0))

@@ -131,6 +131,126 @@ function validateRoutes(routes: Readonly<Record<string, RouteHandler>>): void {
   }
 }
 
+/** Checks the bearer token (header, cookie or query); answers 401 and returns false when it is missing or wrong. */
+function admitted(req: IncomingMessage, res: ServerResponse, url: URL, token: string): boolean {
+  const auth = authorize(req, url, token);
+  if (auth === 'denied') {
+    sendJson(
+      res,
+      401,
+      { error: 'unauthorized: send Authorization: Bearer <token>' },
+      { 'WWW-Authenticate': 'Bearer realm="homeostat"' },
+    );
+    return false;
+  }
+  if (auth === 'ok-set-cookie') {
+    res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+  }
+  return true;
+}
+
+/** The built-in routes: /metrics, /healthz and /readyz. */
+async function serveBuiltIn(path: string, res: ServerResponse, options: OpsServerOptions): Promise<void> {
+  if (path === '/metrics') await serveMetrics(res, options);
+  else if (path === '/healthz') await serveHealth(res, options);
+  else if (path === '/readyz') await serveReady(res, options);
+}
+
+/** GET /metrics: the registry, with homeostat_ready brought in step with /readyz first. */
+async function serveMetrics(res: ServerResponse, options: OpsServerOptions): Promise<void> {
+  const log = options.logger;
+  if (options.metrics.ready) {
+    // Keep homeostat_ready in step with /readyz without relying on every caller to set it.
+    // A failing readiness check reads as not ready: metrics matter most when things break,
+    // so it must not cost the scrape.
+    let ready = false;
+    try {
+      ready = (await options.readiness()).ready;
+    } catch (err) {
+      log?.warn({ err }, 'readiness check failed during scrape; reporting not ready');
+    }
+    options.metrics.ready.set(ready ? 1 : 0);
+  }
+  const body = await options.metrics.registry.metrics();
+  res.writeHead(200, {
+    'Content-Type': options.metrics.registry.contentType,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** GET /healthz: 200 while the loop is live, 503 with the reason otherwise. */
+async function serveHealth(res: ServerResponse, options: OpsServerOptions): Promise<void> {
+  const answer = options.liveness ? await options.liveness() : true;
+  const live = typeof answer === 'boolean' ? { live: answer } : answer;
+  if (live.live) sendJson(res, 200, { status: 'ok' });
+  else sendJson(res, 503, { status: 'unhealthy', reason: live.reason ?? 'liveness check failed' });
+}
+
+/** GET /readyz: 200 when ready, 503 with the reasons otherwise. */
+async function serveReady(res: ServerResponse, options: OpsServerOptions): Promise<void> {
+  const { ready, reasons } = await options.readiness();
+  if (ready) sendJson(res, 200, { status: 'ready' });
+  else sendJson(res, 503, { status: 'not_ready', reasons });
+}
+
+/** A handler failed: a 500 if nothing was sent yet, else the connection is cut. */
+function fail(log: Logger | undefined, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  log?.error({ err, url: req.url }, 'ops http handler failed');
+  try {
+    if (!res.headersSent) sendJson(res, 500, { error: 'internal error', message: describeError(err) });
+    else res.destroy();
+  } catch {
+    res.destroy();
+  }
+}
+
+/** The request's URL, path and extra route; undefined once it was answered 400, 404 or 405. */
+function resolveRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: ReadonlyMap<string, RouteHandler>,
+): { url: URL; path: string; route: RouteHandler | undefined } | undefined {
+  let url: URL;
+  try {
+    url = parseUrl(req.url);
+  } catch {
+    sendJson(res, 400, { error: 'bad request target' });
+    return undefined;
+  }
+  const path = url.pathname;
+  const route = routes.get(path);
+  if (!BUILT_IN.has(path) && !route) {
+    sendJson(res, 404, { error: 'not found', path });
+    return undefined;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendJson(res, 405, { error: 'method not allowed', method: req.method ?? '' }, { Allow: 'GET, HEAD' });
+    return undefined;
+  }
+  return { url, path, route };
+}
+
+/** Ends the event streams among the responses in flight. */
+function endEventStreams(inFlight: Iterable<ServerResponse>): void {
+  for (const res of inFlight) {
+    const stream = sseStreamOf(res);
+    // Ending the stream's response makes its socket idle; the response's close handler
+    // in onRequest then closes it, so a browser tab cannot hold shutdown up.
+    stream?.close();
+  }
+}
+
+/** Why the server could not bind, with the fix. */
+function listenError(host: string, port: number, err: Error): HomeostatError {
+  return new HomeostatError(
+    'USAGE',
+    `ops server cannot listen on ${host}:${port}: ${err.message}; choose a free port (0 picks one) or another host`,
+    { cause: err, field: 'port' },
+  );
+}
+
 export function createOpsServer(options: OpsServerOptions): OpsServer {
   const host = options.host ?? '127.0.0.1';
   const routes = new Map(Object.entries(options.routes ?? {}));
@@ -145,95 +265,18 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
   let stopped: Promise<void> | undefined;
   const inFlight = new Set<ServerResponse>();
 
-  async function serveMetrics(res: ServerResponse): Promise<void> {
-    if (options.metrics.ready) {
-      // Keep homeostat_ready in step with /readyz without relying on every caller to set it.
-      // A failing readiness check reads as not ready: metrics matter most when things break,
-      // so it must not cost the scrape.
-      let ready = false;
-      try {
-        ready = (await options.readiness()).ready;
-      } catch (err) {
-        log?.warn({ err }, 'readiness check failed during scrape; reporting not ready');
-      }
-      options.metrics.ready.set(ready ? 1 : 0);
-    }
-    const body = await options.metrics.registry.metrics();
-    res.writeHead(200, {
-      'Content-Type': options.metrics.registry.contentType,
-      'Content-Length': Buffer.byteLength(body),
-      'Cache-Control': 'no-store',
-    });
-    res.end(body);
-  }
-
-  async function serveHealth(res: ServerResponse): Promise<void> {
-    const answer = options.liveness ? await options.liveness() : true;
-    const live = typeof answer === 'boolean' ? { live: answer } : answer;
-    if (live.live) sendJson(res, 200, { status: 'ok' });
-    else sendJson(res, 503, { status: 'unhealthy', reason: live.reason ?? 'liveness check failed' });
-  }
-
-  async function serveReady(res: ServerResponse): Promise<void> {
-    const { ready, reasons } = await options.readiness();
-    if (ready) sendJson(res, 200, { status: 'ready' });
-    else sendJson(res, 503, { status: 'not_ready', reasons });
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (state === 'stopping') {
       sendJson(res, 503, { error: 'shutting down' }, { Connection: 'close' });
       return;
     }
-    let url: URL;
-    try {
-      url = parseUrl(req.url);
-    } catch {
-      sendJson(res, 400, { error: 'bad request target' });
-      return;
-    }
-    const path = url.pathname;
-    const route = routes.get(path);
-    if (!BUILT_IN.has(path) && !route) {
-      sendJson(res, 404, { error: 'not found', path });
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, { error: 'method not allowed', method: req.method ?? '' }, { Allow: 'GET, HEAD' });
-      return;
-    }
-    if (options.authToken !== undefined && !OPEN.has(path)) {
-      const auth = authorize(req, url, options.authToken);
-      if (auth === 'denied') {
-        sendJson(
-          res,
-          401,
-          { error: 'unauthorized: send Authorization: Bearer <token>' },
-          { 'WWW-Authenticate': 'Bearer realm="homeostat"' },
-        );
-        return;
-      }
-      if (auth === 'ok-set-cookie') {
-        res.setHeader(
-          'Set-Cookie',
-          `${TOKEN_COOKIE}=${encodeURIComponent(options.authToken)}; HttpOnly; SameSite=Strict; Path=/`,
-        );
-      }
-    }
-    if (path === '/metrics') await serveMetrics(res);
-    else if (path === '/healthz') await serveHealth(res);
-    else if (path === '/readyz') await serveReady(res);
-    else if (route) await route(req, res, url);
-  }
-
-  function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    log?.error({ err, url: req.url }, 'ops http handler failed');
-    try {
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error', message: describeError(err) });
-      else res.destroy();
-    } catch {
-      res.destroy();
-    }
+    const target = resolveRequest(req, res, routes);
+    if (target === undefined) return;
+    const { url, path, route } = target;
+    if (options.authToken !== undefined && !OPEN.has(path) && !admitted(req, res, url, options.authToken)) return;
+    // Extra routes never take a built-in path (validateRoutes).
+    if (route) await route(req, res, url);
+    else await serveBuiltIn(path, res, options);
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -245,9 +288,9 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
       if (state === 'stopping') setImmediate(() => server?.closeIdleConnections());
     });
     try {
-      handle(req, res).catch((err: unknown) => fail(req, res, err));
+      handle(req, res).catch((err: unknown) => fail(log, req, res, err));
     } catch (err) {
-      fail(req, res, err);
+      fail(log, req, res, err);
     }
   }
 
@@ -263,14 +306,7 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
     started = new Promise((resolve, reject) => {
       const onListenError = (err: Error): void => {
         state = 'stopped';
-        reject(
-          new HomeostatError(
-            'USAGE',
-            `ops server cannot listen on ${host}:${options.port}: ${err.message}; ` +
-              'choose a free port (0 picks one) or another host',
-            { cause: err, field: 'port' },
-          ),
-        );
+        reject(listenError(host, options.port, err));
       };
       srv.once('error', onListenError);
       srv.listen({ port: options.port, host }, () => {
@@ -297,12 +333,7 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
         log?.info('ops http server stopped');
         resolve();
       });
-      for (const res of inFlight) {
-        const stream = sseStreamOf(res);
-        // Ending the stream's response makes its socket idle; the response's close handler
-        // in onRequest then closes it, so a browser tab cannot hold shutdown up.
-        stream?.close();
-      }
+      endEventStreams(inFlight);
       srv.closeIdleConnections();
     });
   }

@@ -101,7 +101,10 @@ export interface HomeostatMetrics {
   readonly commandLatencySeconds: Histogram<never>;
   readonly batchDurationSeconds: Histogram<never>;
   readonly transactions: Counter<'result'>;
-  /** Control records read, by result: applied, unchanged, refused (stale, cap, ceiling), forged (unsigned, bad signature, key not allowed), unreadable. */
+  /**
+   * Control records read, by result: applied, unchanged, refused (stale, cap, ceiling),
+   * forged (unsigned, bad signature, key not allowed), unreadable.
+   */
   readonly controlRecords: Counter<'result'>;
 
   // stage two of a scaled-out group (docs/scale-out.md)
@@ -301,7 +304,9 @@ export function countDashboardStreams(
 ): void {
   new Counter({
     name: 'homeostat_dashboard_streams_total',
-    help: 'Dashboard event streams refused at http.maxDashboardStreams (outcome=refused) or cut off for reading too slowly (outcome=dropped), since start',
+    help:
+      'Dashboard event streams refused at http.maxDashboardStreams (outcome=refused) ' +
+      'or cut off for reading too slowly (outcome=dropped), since start',
     labelNames: ['outcome'] as const,
     registers: [registry],
     collect() {

@@ -102,131 +102,185 @@ class ColumnChunk implements Chunk, SampleBatch {
 }
 
 export function createBoundedBuffer(capacity: number, maxBatch: number): BoundedBuffer {
-  const chunks: ColumnChunk[] = [];
-  // One spent chunk kept for reuse: a steady stream allocates no new typed arrays.
-  let spare: ColumnChunk | undefined;
-  let size = 0;
-  // Waiters in an array with a moving head: O(1) dequeue without shift().
-  let waiters: (Waiter | undefined)[] = [];
-  let head = 0;
-  let waiting = 0;
+  return new ColumnBuffer(capacity, maxBatch);
+}
 
-  const newChunk = (): ColumnChunk => {
-    const c = spare ?? new ColumnChunk(maxBatch);
-    spare = undefined;
+/** Callers waiting for room, first come first served, at most `capacity` of them. */
+class WaiterLine {
+  // Waiters in an array with a moving head: O(1) dequeue without shift().
+  private waiters: (Waiter | undefined)[] = [];
+  private head = 0;
+  /** Waiters still in line (removed ones excluded). */
+  count = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  push(waiter: Waiter): boolean {
+    if (this.count >= this.capacity) return false;
+    this.waiters.push(waiter);
+    this.count++;
+    return true;
+  }
+
+  remove(waiter: Waiter): boolean {
+    const { waiters } = this;
+    for (let i = this.head; i < waiters.length; i++) {
+      if (waiters[i] === waiter) {
+        waiters[i] = undefined;
+        this.count--;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The first waiter in line, taken out of it; undefined when none waits. */
+  next(): Waiter | undefined {
+    while (this.count > 0) {
+      const w = this.waiters[this.head];
+      this.waiters[this.head] = undefined;
+      this.head++;
+      if (w === undefined) continue; // removed (timed out)
+      this.count--;
+      return w;
+    }
+    return undefined;
+  }
+
+  /** Frees the slots of waiters already served once they are most of the array. */
+  compact(): void {
+    if (this.count === 0) {
+      this.waiters = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Empties the line; returns the waiters it held (with holes where some were removed). */
+  takeAll(): (Waiter | undefined)[] {
+    const given = this.waiters;
+    this.waiters = [];
+    this.head = 0;
+    this.count = 0;
+    return given;
+  }
+}
+
+/** The buffer: column chunks in order, the bound, and the line of waiters. */
+class ColumnBuffer implements BoundedBuffer {
+  private readonly chunks: ColumnChunk[] = [];
+  // One spent chunk kept for reuse: a steady stream allocates no new typed arrays.
+  private spare: ColumnChunk | undefined;
+  private held = 0;
+  private readonly line: WaiterLine;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBatch: number,
+  ) {
+    this.line = new WaiterLine(capacity);
+  }
+
+  get size(): number {
+    return this.held;
+  }
+  get waiting(): number {
+    return this.line.count;
+  }
+
+  tryAppend(metric: string, value: number, ts: number, tags: Record<string, string>): boolean {
+    // Waiters keep their place in line: no overtaking while anyone waits.
+    if (this.held >= this.capacity || this.line.count > 0) return false;
+    this.append(metric, value, ts, tags);
+    return true;
+  }
+  enqueueWaiter(waiter: Waiter): boolean {
+    return this.line.push(waiter);
+  }
+  removeWaiter(waiter: Waiter): boolean {
+    return this.line.remove(waiter);
+  }
+  sealOpen(): void {
+    const open = this.openChunk();
+    if (open !== undefined && open.count > 0) open.sealed = true;
+  }
+  nextSendable(): Chunk | undefined {
+    const first = this.chunks[0];
+    return first !== undefined && first.sealed ? first : undefined;
+  }
+  completeOldest(): number {
+    const done = this.chunks.shift();
+    if (done === undefined) return 0;
+    const n = done.length;
+    this.held -= n;
+    this.spare = done;
+    this.admit();
+    return n;
+  }
+  ackOldest(n: number): number {
+    const first = this.chunks[0];
+    if (first === undefined) return 0;
+    if (n >= first.length) return this.completeOldest();
+    first.start += n;
+    this.held -= n;
+    this.admit();
+    return n;
+  }
+  hasOpen(): boolean {
+    const open = this.openChunk();
+    return open !== undefined && !open.sealed && open.count > 0;
+  }
+  discardAll(): number {
+    const held = this.held;
+    this.chunks.length = 0;
+    this.held = 0;
+    for (const w of this.line.takeAll()) w?.settle(false);
+    return held;
+  }
+
+  /** The last chunk, which takes appends until it is sealed. */
+  private openChunk(): ColumnChunk | undefined {
+    const { chunks } = this;
+    return chunks.length > 0 ? chunks[chunks.length - 1] : undefined;
+  }
+
+  /** An empty chunk: the spare one when there is one. */
+  private newChunk(): ColumnChunk {
+    const c = this.spare ?? new ColumnChunk(this.maxBatch);
+    this.spare = undefined;
     c.count = 0;
     c.start = 0;
     c.sealed = false;
     c.metricCol.length = 0;
     c.tagsCol.length = 0;
     return c;
-  };
+  }
 
-  const append = (metric: string, value: number, ts: number, tags: Record<string, string>): void => {
-    let open = chunks.length > 0 ? chunks[chunks.length - 1] : undefined;
+  private append(metric: string, value: number, ts: number, tags: Record<string, string>): void {
+    let open = this.openChunk();
     if (open === undefined || open.sealed) {
-      open = newChunk();
-      chunks.push(open);
+      open = this.newChunk();
+      this.chunks.push(open);
     }
     const i = open.count++;
     open.tsCol[i] = ts;
     open.valueCol[i] = value;
     open.metricCol.push(metric);
     open.tagsCol.push(tags);
-    if (open.count >= maxBatch) open.sealed = true;
-    size++;
-  };
+    if (open.count >= this.maxBatch) open.sealed = true;
+    this.held++;
+  }
 
-  const admit = (): void => {
-    while (waiting > 0 && size < capacity) {
-      const w = waiters[head];
-      waiters[head] = undefined;
-      head++;
-      if (w === undefined) continue; // removed (timed out)
-      waiting--;
-      append(w.sample.metric, w.sample.value, w.sample.ts, w.sample.tags);
+  /** Lets waiters in, in order, while there is room. */
+  private admit(): void {
+    while (this.line.count > 0 && this.held < this.capacity) {
+      const w = this.line.next();
+      if (w === undefined) break;
+      this.append(w.sample.metric, w.sample.value, w.sample.ts, w.sample.tags);
       w.settle(true);
     }
-    if (waiting === 0) {
-      waiters = [];
-      head = 0;
-    } else if (head > 1024 && head * 2 > waiters.length) {
-      waiters = waiters.slice(head);
-      head = 0;
-    }
-  };
-
-  const completeOldest = (): number => {
-    const done = chunks.shift();
-    if (done === undefined) return 0;
-    const n = done.length;
-    size -= n;
-    spare = done;
-    admit();
-    return n;
-  };
-
-  return {
-    get size() {
-      return size;
-    },
-    get waiting() {
-      return waiting;
-    },
-    tryAppend(metric, value, ts, tags) {
-      // Waiters keep their place in line: no overtaking while anyone waits.
-      if (size >= capacity || waiting > 0) return false;
-      append(metric, value, ts, tags);
-      return true;
-    },
-    enqueueWaiter(waiter) {
-      if (waiting >= capacity) return false;
-      waiters.push(waiter);
-      waiting++;
-      return true;
-    },
-    removeWaiter(waiter) {
-      for (let i = head; i < waiters.length; i++) {
-        if (waiters[i] === waiter) {
-          waiters[i] = undefined;
-          waiting--;
-          return true;
-        }
-      }
-      return false;
-    },
-    sealOpen() {
-      const open = chunks.length > 0 ? chunks[chunks.length - 1] : undefined;
-      if (open !== undefined && open.count > 0) open.sealed = true;
-    },
-    nextSendable() {
-      const first = chunks[0];
-      return first !== undefined && first.sealed ? first : undefined;
-    },
-    completeOldest,
-    ackOldest(n) {
-      const first = chunks[0];
-      if (first === undefined) return 0;
-      if (n >= first.length) return completeOldest();
-      first.start += n;
-      size -= n;
-      admit();
-      return n;
-    },
-    hasOpen() {
-      const open = chunks.length > 0 ? chunks[chunks.length - 1] : undefined;
-      return open !== undefined && !open.sealed && open.count > 0;
-    },
-    discardAll() {
-      const held = size;
-      chunks.length = 0;
-      size = 0;
-      const given = waiters;
-      waiters = [];
-      head = 0;
-      waiting = 0;
-      for (const w of given) w?.settle(false);
-      return held;
-    },
-  };
+    this.line.compact();
+  }
 }

@@ -102,21 +102,43 @@ const FALSE = Promise.resolve(false);
 const MAX_BACKOFF_MS = 30_000;
 
 export function createProducerCore(o: CoreOptions): ProducerCore {
-  const now = o.now ?? Date.now;
-  const buffer = createBoundedBuffer(o.maxBufferedRecords, o.maxBatchRecords);
-  const defaults = o.defaultTags;
-  const defaultCount = Object.keys(defaults).length;
-  const outgoing = (batch: SampleBatch): OutgoingBatch => ({
-    length: batch.length,
-    at: (i) => ({
-      ts: batch.ts(i),
-      source: o.source,
-      metric: batch.metric(i),
-      value: batch.value(i),
-      tags: mergeTags(defaults, defaultCount, batch.tags(i)),
-    }),
-  });
-  const s: ProducerStats = {
+  const run = new ProducerRun(o);
+  return {
+    record: (metric, value, tags, ts) => run.record(metric, value, tags, ts),
+    counter(metric, tags) {
+      run.startInterval();
+      return run.instruments.counter(metric, tags ?? NO_TAGS);
+    },
+    gauge(metric, tags) {
+      run.startInterval();
+      return run.instruments.gauge(metric, tags ?? NO_TAGS);
+    },
+    timer(metric, tags) {
+      const own = tags ?? NO_TAGS;
+      return {
+        start() {
+          const t0 = performance.now();
+          return () => run.record(metric, performance.now() - t0, own);
+        },
+        record: (ms) => run.record(metric, ms, own),
+      };
+    },
+    flush: () => run.flush(),
+    close: () => run.close(),
+    stats: () => run.stats(),
+  };
+}
+
+/** A flush() waiting until `target` samples have been acknowledged. */
+interface FlushWaiter {
+  target: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** Fresh counters: nothing recorded, sent or refused yet. */
+function zeroStats(): ProducerStats {
+  return {
     recorded: 0,
     sent: 0,
     buffered: 0,
@@ -129,95 +151,207 @@ export function createProducerCore(o: CoreOptions): ProducerCore {
     lastError: undefined,
     instruments: 0,
   };
-  const flushWaiters: { target: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  const instruments = createInstruments(o.maxInstruments, (why) => {
-    s.invalid++;
-    s.lastError = why;
-  });
-  let inflight = false;
-  let closed = false;
-  let closing: Promise<void> | undefined;
-  let backoffMs = 100;
-  let linger: NodeJS.Timeout | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  let interval: NodeJS.Timeout | undefined;
+}
 
-  const settleFlushes = (): void => {
+/**
+ * The producer's state — buffer, counters, timers, flush waiters — and its paths: admission
+ * (record, with the full policy), the send loop (pump, linger, retry with backoff), the
+ * instruments' interval, flush and close.
+ */
+class ProducerRun {
+  readonly instruments: ReturnType<typeof createInstruments>;
+  private readonly now: () => number;
+  private readonly buffer: ReturnType<typeof createBoundedBuffer>;
+  private readonly defaults: Record<string, string>;
+  private readonly defaultCount: number;
+  private readonly s: ProducerStats = zeroStats();
+  private readonly flushWaiters: FlushWaiter[] = [];
+  private inflight = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private backoffMs = 100;
+  private linger: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private interval: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: CoreOptions) {
+    this.now = o.now ?? Date.now;
+    this.buffer = createBoundedBuffer(o.maxBufferedRecords, o.maxBatchRecords);
+    this.defaults = o.defaultTags;
+    this.defaultCount = Object.keys(this.defaults).length;
+    this.instruments = createInstruments(o.maxInstruments, (why) => {
+      this.s.invalid++;
+      this.s.lastError = why;
+    });
+  }
+
+  record(metric: string, value: number, tags?: Record<string, string>, ts?: number): Promise<boolean> {
+    if (this.closed) {
+      this.s.dropped++;
+      return FALSE;
+    }
+    const at = ts ?? this.now();
+    const own = tags ?? NO_TAGS;
+    const why = sampleProblem(metric, value, at, this.defaults, this.defaultCount, own, this.o.limits);
+    return why === undefined ? this.offer(metric, value, at, own) : this.refuse(why);
+  }
+
+  startInterval(): void {
+    if (this.interval !== undefined || this.closed) return;
+    this.interval = setInterval(() => this.collectInstruments(true), this.o.intervalMs);
+    // The app decides when to exit; close() sends what the instruments hold.
+    this.interval.unref();
+  }
+
+  flush(): Promise<void> {
+    this.collectInstruments(false);
+    this.buffer.sealOpen();
+    const target = this.s.recorded;
+    if (this.s.sent >= target) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.flushWaiters.push({ target, resolve, reject });
+      this.pump();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    if (this.interval !== undefined) clearInterval(this.interval);
+    this.interval = undefined;
+    this.closed = true;
+    this.closing = new Promise<void>((resolve, reject) => {
+      const timeout = setTimeout(() => reject(this.abandon()), this.o.closeTimeoutMs);
+      this.drain().then(
+        () => {
+          clearTimeout(timeout);
+          this.stopTimers();
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timeout);
+          this.stopTimers();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+    return this.closing;
+  }
+
+  stats(): ProducerStats {
+    const { buffer } = this;
+    return { ...this.s, buffered: buffer.size, blocked: buffer.waiting, instruments: this.instruments.size };
+  }
+
+  /** One batch as the Telemetry records `send` is given (built lazily, one at a time). */
+  private outgoing(batch: SampleBatch): OutgoingBatch {
+    const { o, defaults, defaultCount } = this;
+    return {
+      length: batch.length,
+      at: (i) => ({
+        ts: batch.ts(i),
+        source: o.source,
+        metric: batch.metric(i),
+        value: batch.value(i),
+        tags: mergeTags(defaults, defaultCount, batch.tags(i)),
+      }),
+    };
+  }
+
+  /** Resolves the flushes whose samples have all been acknowledged. */
+  private settleFlushes(): void {
+    const { flushWaiters } = this;
     for (let i = flushWaiters.length - 1; i >= 0; i--) {
-      if (flushWaiters[i].target <= s.sent) {
+      if (flushWaiters[i].target <= this.s.sent) {
         flushWaiters[i].resolve();
         flushWaiters.splice(i, 1);
       }
     }
-  };
+  }
 
-  const pump = (): void => {
-    if (inflight || retry !== undefined) return;
-    const chunk = buffer.nextSendable();
+  /** Sends the oldest sealed batch unless one is in flight or a retry is pending. */
+  private pump(): void {
+    if (this.inflight || this.retry !== undefined) return;
+    const chunk = this.buffer.nextSendable();
     if (chunk === undefined) return;
-    inflight = true;
-    o.send(outgoing(chunk.batch)).then(
-      () => {
-        inflight = false;
-        backoffMs = 100;
-        s.sent += buffer.completeOldest();
-        s.batches++;
-        settleFlushes();
-        pump();
-        armLinger();
-      },
-      (err: unknown) => {
-        inflight = false;
-        s.sendErrors++;
-        s.lastError = describeError(err);
-        const acked = acknowledgedOf(err);
-        if (acked > 0) {
-          s.sent += buffer.ackOldest(acked);
-          settleFlushes();
-        }
-        for (const w of flushWaiters.splice(0)) w.reject(err);
-        retry = setTimeout(() => {
-          retry = undefined;
-          pump();
-        }, backoffMs);
-        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-      },
+    this.inflight = true;
+    this.o.send(this.outgoing(chunk.batch)).then(
+      () => this.sent(),
+      (err: unknown) => this.sendFailed(err),
     );
-  };
+  }
+
+  /** The batch in flight was acknowledged: count it and send the next. */
+  private sent(): void {
+    this.inflight = false;
+    this.backoffMs = 100;
+    this.s.sent += this.buffer.completeOldest();
+    this.s.batches++;
+    this.settleFlushes();
+    this.pump();
+    this.armLinger();
+  }
+
+  /** The batch in flight failed: keep what was not acknowledged and retry it after a backoff. */
+  private sendFailed(err: unknown): void {
+    const { s } = this;
+    this.inflight = false;
+    s.sendErrors++;
+    s.lastError = describeError(err);
+    const acked = acknowledgedOf(err);
+    if (acked > 0) {
+      s.sent += this.buffer.ackOldest(acked);
+      this.settleFlushes();
+    }
+    for (const w of this.flushWaiters.splice(0)) w.reject(err);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.pump();
+    }, this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+  }
 
   /** A partly filled batch goes out after lingerMs at most. */
-  const armLinger = (): void => {
-    if (linger !== undefined || !buffer.hasOpen()) return;
-    linger = setTimeout(() => {
-      linger = undefined;
-      buffer.sealOpen();
-      pump();
-    }, o.lingerMs);
-  };
+  private armLinger(): void {
+    if (this.linger !== undefined || !this.buffer.hasOpen()) return;
+    this.linger = setTimeout(() => {
+      this.linger = undefined;
+      this.buffer.sealOpen();
+      this.pump();
+    }, this.o.lingerMs);
+  }
 
-  const appended = (): void => {
+  /** A sample entered the buffer: count it and send what is ready. */
+  private appended(): void {
+    const { s, buffer } = this;
     s.recorded++;
     if (buffer.size > s.peakBuffered) s.peakBuffered = buffer.size;
-    if (buffer.nextSendable() !== undefined) pump();
-    armLinger();
-  };
+    if (buffer.nextSendable() !== undefined) this.pump();
+    this.armLinger();
+  }
 
-  const offer = (metric: string, value: number, ts: number, tags: Record<string, string>): Promise<boolean> => {
-    if (buffer.tryAppend(metric, value, ts, tags)) {
-      appended();
+  /** Buffers a valid sample, or applies the full policy (drop, or block up to blockTimeoutMs). */
+  private offer(metric: string, value: number, ts: number, tags: Record<string, string>): Promise<boolean> {
+    if (this.buffer.tryAppend(metric, value, ts, tags)) {
+      this.appended();
       return TRUE;
     }
-    if (o.onFull === 'drop') {
-      s.dropped++;
+    if (this.o.onFull === 'drop') {
+      this.s.dropped++;
       return FALSE;
     }
+    return this.waitForRoom(metric, value, ts, tags);
+  }
+
+  /** `block`: waits for room in the buffer; false when the wait times out or the queue of waiters is full. */
+  private waitForRoom(metric: string, value: number, ts: number, tags: Record<string, string>): Promise<boolean> {
+    const { buffer, s } = this;
     return new Promise<boolean>((resolve) => {
       const wait: { timer?: NodeJS.Timeout } = {};
       const w: Waiter = {
         sample: { metric, value, ts, tags },
-        settle(ok) {
+        settle: (ok) => {
           if (wait.timer !== undefined) clearTimeout(wait.timer);
-          if (ok) appended();
+          if (ok) this.appended();
           else s.dropped++;
           resolve(ok);
         },
@@ -232,137 +366,67 @@ export function createProducerCore(o: CoreOptions): ProducerCore {
           s.dropped++;
           resolve(false);
         }
-      }, o.blockTimeoutMs);
+      }, this.o.blockTimeoutMs);
       // Whatever is held must keep moving for room to appear.
       buffer.sealOpen();
-      pump();
+      this.pump();
     });
-  };
+  }
 
-  const refuse = (why: string): Promise<boolean> => {
-    s.invalid++;
-    s.lastError = why;
+  /** Counts an invalid sample and remembers why. */
+  private refuse(why: string): Promise<boolean> {
+    this.s.invalid++;
+    this.s.lastError = why;
     return FALSE;
-  };
+  }
 
-  const record = (metric: string, value: number, tags?: Record<string, string>, ts?: number): Promise<boolean> => {
-    if (closed) {
-      s.dropped++;
-      return FALSE;
-    }
-    const at = ts ?? now();
-    const own = tags ?? NO_TAGS;
-    const why = sampleProblem(metric, value, at, defaults, defaultCount, own, o.limits);
-    return why === undefined ? offer(metric, value, at, own) : refuse(why);
-  };
-
-  const collectInstruments = (everyGauge: boolean): void => {
-    const ts = now();
-    instruments.collect((sample) => {
-      const why = sampleProblem(sample.metric, sample.value, ts, defaults, defaultCount, sample.tags, o.limits);
+  /** Moves the instruments' samples into the buffer (every gauge, or only those that changed). */
+  private collectInstruments(everyGauge: boolean): void {
+    const ts = this.now();
+    const { buffer, defaults, defaultCount } = this;
+    this.instruments.collect((sample) => {
+      const why = sampleProblem(sample.metric, sample.value, ts, defaults, defaultCount, sample.tags, this.o.limits);
       if (why !== undefined) {
-        void refuse(why); // counted, cleared
+        void this.refuse(why); // counted, cleared
         return true;
       }
       if (!buffer.tryAppend(sample.metric, sample.value, ts, sample.tags)) return false; // no room: kept for the next interval
-      appended();
+      this.appended();
       return true;
     }, everyGauge);
-  };
+  }
 
-  const startInterval = (): void => {
-    if (interval !== undefined || closed) return;
-    interval = setInterval(() => collectInstruments(true), o.intervalMs);
-    // The app decides when to exit; close() sends what the instruments hold.
-    interval.unref();
-  };
+  /** Flushes until nothing is buffered or waiting; a failed flush is retried by the send loop. */
+  private async drain(): Promise<void> {
+    while (this.buffer.size > 0 || this.buffer.waiting > 0) {
+      try {
+        await this.flush();
+      } catch {
+        // The batch stays buffered and the retry timer resends it; keep draining.
+        await new Promise((r) => setTimeout(r, Math.min(this.backoffMs, 1_000)));
+      }
+    }
+  }
 
-  const flush = (): Promise<void> => {
-    collectInstruments(false);
-    buffer.sealOpen();
-    const target = s.recorded;
-    if (s.sent >= target) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      flushWaiters.push({ target, resolve, reject });
-      pump();
-    });
-  };
+  /** close() timed out: drops what is left, fails the pending flushes, and returns the error close rejects with. */
+  private abandon(): HomeostatError {
+    const lost = this.buffer.size;
+    this.buffer.discardAll();
+    this.s.dropped += lost;
+    this.stopTimers();
+    for (const w of this.flushWaiters.splice(0))
+      w.reject(new HomeostatError('TIMEOUT', 'the producer was closed before this flush completed'));
+    return new HomeostatError(
+      'TIMEOUT',
+      `close(): ${lost} sample(s) were not acknowledged within closeTimeoutMs (${this.o.closeTimeoutMs} ms); ` +
+        `is Kafka reachable? (${this.s.lastError ?? 'no send error seen'})`,
+      { retriable: true },
+    );
+  }
 
-  const stopTimers = (): void => {
-    for (const t of [linger, retry]) if (t !== undefined) clearTimeout(t);
-    if (interval !== undefined) clearInterval(interval);
-    linger = retry = interval = undefined;
-  };
-
-  return {
-    record,
-    counter(metric, tags) {
-      startInterval();
-      return instruments.counter(metric, tags ?? NO_TAGS);
-    },
-    gauge(metric, tags) {
-      startInterval();
-      return instruments.gauge(metric, tags ?? NO_TAGS);
-    },
-    timer(metric, tags) {
-      const own = tags ?? NO_TAGS;
-      return {
-        start() {
-          const t0 = performance.now();
-          return () => record(metric, performance.now() - t0, own);
-        },
-        record: (ms) => record(metric, ms, own),
-      };
-    },
-    flush,
-    close() {
-      if (closing) return closing;
-      if (interval !== undefined) clearInterval(interval);
-      interval = undefined;
-      closed = true;
-      const drain = async (): Promise<void> => {
-        while (buffer.size > 0 || buffer.waiting > 0) {
-          try {
-            await flush();
-          } catch {
-            // The batch stays buffered and the retry timer resends it; keep draining.
-            await new Promise((r) => setTimeout(r, Math.min(backoffMs, 1_000)));
-          }
-        }
-      };
-      closing = new Promise<void>((resolve, reject) => {
-        const timeout = setTimeout(() => {
-          const lost = buffer.size;
-          buffer.discardAll();
-          s.dropped += lost;
-          stopTimers();
-          for (const w of flushWaiters.splice(0))
-            w.reject(new HomeostatError('TIMEOUT', 'the producer was closed before this flush completed'));
-          reject(
-            new HomeostatError(
-              'TIMEOUT',
-              `close(): ${lost} sample(s) were not acknowledged within closeTimeoutMs (${o.closeTimeoutMs} ms); is Kafka reachable? (${s.lastError ?? 'no send error seen'})`,
-              { retriable: true },
-            ),
-          );
-        }, o.closeTimeoutMs);
-        drain().then(
-          () => {
-            clearTimeout(timeout);
-            stopTimers();
-            resolve();
-          },
-          (err: unknown) => {
-            clearTimeout(timeout);
-            stopTimers();
-            reject(err instanceof Error ? err : new Error(String(err)));
-          },
-        );
-      });
-      return closing;
-    },
-    stats() {
-      return { ...s, buffered: buffer.size, blocked: buffer.waiting, instruments: instruments.size };
-    },
-  };
+  private stopTimers(): void {
+    for (const t of [this.linger, this.retry]) if (t !== undefined) clearTimeout(t);
+    if (this.interval !== undefined) clearInterval(this.interval);
+    this.linger = this.retry = this.interval = undefined;
+  }
 }

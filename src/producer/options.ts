@@ -153,7 +153,8 @@ export function resolveProducerOptions(o: TelemetryProducerOptions): ResolvedPro
     r.maxBufferedRecords < r.maxBatchRecords
   ) {
     issues.push(
-      `maxBufferedRecords (${r.maxBufferedRecords}) must be at least maxBatchRecords (${r.maxBatchRecords}); raise it to a few batches, e.g. ${r.maxBatchRecords * 10}`,
+      `maxBufferedRecords (${r.maxBufferedRecords}) must be at least maxBatchRecords (${r.maxBatchRecords}); ` +
+        `raise it to a few batches, e.g. ${r.maxBatchRecords * 10}`,
     );
   }
   for (const [k, v] of Object.entries(r.defaultTags)) {

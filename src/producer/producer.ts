@@ -50,7 +50,8 @@ export function createTelemetryProducer(options: TelemetryProducerOptions & { lo
       if (!topics.includes(o.topic)) {
         throw new HomeostatError(
           'CONFIG_INVALID',
-          `topic ${o.topic} does not exist on ${o.kafka.brokers.join(',')}; create it first (homeostat topics create) or fix the topic name`,
+          `topic ${o.topic} does not exist on ${o.kafka.brokers.join(',')}; ` +
+            'create it first (homeostat topics create) or fix the topic name',
         );
       }
     } catch (err) {

@@ -36,7 +36,8 @@ export function sampleProblem(
     return `${metric}: ts must be an integer number of epoch milliseconds, got ${String(ts)}`;
   if (ts < limits.minTs || ts > limits.maxTs) {
     const seconds = ts * 1000 >= limits.minTs && ts * 1000 <= limits.maxTs;
-    return `${metric}: ts ${ts} (${isoOf(ts)}) is outside [${isoOf(limits.minTs)}, ${isoOf(limits.maxTs)}]${seconds ? '; it looks like epoch seconds, send milliseconds' : ''}`;
+    const hint = seconds ? '; it looks like epoch seconds, send milliseconds' : '';
+    return `${metric}: ts ${ts} (${isoOf(ts)}) is outside [${isoOf(limits.minTs)}, ${isoOf(limits.maxTs)}]${hint}`;
   }
   if (extra === undefined || extra === defaults)
     return defaultCount > limits.maxTags ? `${defaultCount} tags, the limit is ${limits.maxTags}` : undefined;

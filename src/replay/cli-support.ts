@@ -19,7 +19,8 @@ export function parseTimeArg(text: string, flag: string): number {
   if (Number.isNaN(ms)) {
     throw new HomeostatError(
       'USAGE',
-      `${flag} '${text}' is not a time: give an ISO-8601 date-time (UTC when it has no zone, e.g. 2014-03-07T00:00:00Z) or epoch milliseconds`,
+      `${flag} '${text}' is not a time: give an ISO-8601 date-time ` +
+        '(UTC when it has no zone, e.g. 2014-03-07T00:00:00Z) or epoch milliseconds',
     );
   }
   return ms;
@@ -95,9 +96,13 @@ export function formatReplaySummary(c: ReplayCounters, elapsedSec: number, extra
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
+  const eventSpan =
+    c.firstEventTime === null
+      ? '—'
+      : `${new Date(c.firstEventTime).toISOString()} → ${new Date(c.lastEventTime ?? c.firstEventTime).toISOString()}`;
   const lines = [
     `replayed ${c.inputs} records in ${elapsedSec.toFixed(2)} s (${formatCount(rate)} events/s)`,
-    `  event time   ${c.firstEventTime === null ? '—' : `${new Date(c.firstEventTime).toISOString()} → ${new Date(c.lastEventTime ?? c.firstEventTime).toISOString()}`}`,
+    `  event time   ${eventSpan}`,
     `  windows      ${c.evaluations} evaluated, ${c.windowsClosed} closed; ${c.finals} final signals`,
     `  records      ${c.aggregated} aggregated, ${c.late} late, ${c.deadLettered} dead-lettered`,
     `  commands     ${c.commands}`,

@@ -105,7 +105,8 @@ export async function loadLabelledSeries(
   if (data.format !== 'microsoft') {
     throw new HomeostatError(
       'USAGE',
-      `${csvPath} is not a Microsoft cloud-monitoring CSV (TimeStamp,Value,Label): it was read as ${data.format ?? 'empty'}; use --labels nab for NAB files`,
+      `${csvPath} is not a Microsoft cloud-monitoring CSV (TimeStamp,Value,Label): ` +
+        `it was read as ${data.format ?? 'empty'}; use --labels nab for NAB files`,
     );
   }
   return { name: path.basename(csvPath), windows: data.labelWindows, target: options.target };

@@ -39,8 +39,11 @@ export function describeParams(type: string, p: CommandRecord['params']): string
   if (p.retryBaseMs !== null || p.retryCapMs !== null) {
     const level = p.extra.level !== undefined ? `level ${p.extra.level} ` : '';
     parts.push(
-      `retry ${level}(${p.retryStrategy ?? 'full'} jitter, base ${formatNumber(p.retryBaseMs ?? 0)} ms, cap ${formatNumber(p.retryCapMs ?? 0)} ms` +
-        `${p.retryMaxAttempts === null ? '' : `, ${p.retryMaxAttempts} attempts`}${p.retryBudgetRatio === null ? '' : `, budget ${formatNumber(p.retryBudgetRatio * 100)}%`})`,
+      `retry ${level}(${p.retryStrategy ?? 'full'} jitter, ` +
+        `base ${formatNumber(p.retryBaseMs ?? 0)} ms, cap ${formatNumber(p.retryCapMs ?? 0)} ms` +
+        (p.retryMaxAttempts === null ? '' : `, ${p.retryMaxAttempts} attempts`) +
+        (p.retryBudgetRatio === null ? '' : `, budget ${formatNumber(p.retryBudgetRatio * 100)}%`) +
+        ')',
     );
   }
   if (p.quotaBytesPerSec !== null) parts.push(`quota ${formatNumber(p.quotaBytesPerSec)}/s`);

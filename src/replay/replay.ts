@@ -106,6 +106,33 @@ function zeroKinds(): Record<DecisionKind, number> {
   return out;
 }
 
+/**
+ * Hands `decide` the finals whose window end is complete (every end before the latest one
+ * seen) and returns those held back: `pending` followed by the last run of equal ends of `f`.
+ */
+function releaseComplete(
+  pending: WindowSignal[],
+  f: readonly WindowSignal[],
+  decide: (signals: readonly WindowSignal[]) => void,
+): WindowSignal[] {
+  const lastEnd = f[f.length - 1].windowEnd;
+  if (pending.length > 0 && pending[pending.length - 1].windowEnd !== f[0].windowEnd) {
+    decide(pending);
+    pending = [];
+  }
+  // Everything before the last run of equal window ends is complete.
+  let cut = f.length;
+  while (cut > 0 && f[cut - 1].windowEnd === lastEnd) cut--;
+  if (cut > 0) {
+    if (pending.length > 0) {
+      decide(pending.concat(f.slice(0, cut)));
+      pending = [];
+    } else decide(f.slice(0, cut));
+  }
+  for (let i = cut; i < f.length; i++) pending.push(f[i]);
+  return pending;
+}
+
 export function createReplay(options: ReplayOptions, sink: ReplaySink = {}): Replay {
   const partitions = options.partitions ?? [];
   const partitionCount = options.partitionCount ?? Math.max(1, ...partitions.map((p) => p + 1));
@@ -157,21 +184,7 @@ export function createReplay(options: ReplayOptions, sink: ReplaySink = {}): Rep
     if (f.length > 0) {
       finals += f.length;
       sink.signals?.(f);
-      const lastEnd = f[f.length - 1].windowEnd;
-      if (pending.length > 0 && pending[pending.length - 1].windowEnd !== f[0].windowEnd) {
-        decide(pending);
-        pending = [];
-      }
-      // Everything before the last run of equal window ends is complete.
-      let cut = f.length;
-      while (cut > 0 && f[cut - 1].windowEnd === lastEnd) cut--;
-      if (cut > 0) {
-        if (pending.length > 0) {
-          decide(pending.concat(f.slice(0, cut)));
-          pending = [];
-        } else decide(f.slice(0, cut));
-      }
-      for (let i = cut; i < f.length; i++) pending.push(f[i]);
+      pending = releaseComplete(pending, f, decide);
       f.length = 0;
     }
     if (final && pending.length > 0) {

@@ -13,7 +13,7 @@ import type { PolicyConfig } from '../policies';
 import { total, worst, type SignalStat } from '../policies/signals';
 import type { Chart, Marker, MarkerKind, Point, Series, Span, Threshold } from '../report';
 import { classifyDecision } from './actions';
-import { describeParams, leaseSpans, settingSteps } from './lease-spans';
+import { describeParams, leaseSpans, settingSteps, type LeaseSpan } from './lease-spans';
 
 /** Everything the charts of one policy are drawn from. */
 export interface PolicyChartInput {
@@ -105,12 +105,19 @@ function markersFor(
   return out;
 }
 
+/** How a lease span's label says it ended. */
+const LEASE_ENDINGS: Readonly<Record<LeaseSpan['ended'], string>> = {
+  open: 'in force at the end',
+  revert: 'reverted',
+  lapse: 'lapsed',
+};
+
 function leaseSpansFor(commands: readonly CommandRecord[], target: string | null, endTime: number): Span[] {
   return leaseSpans(target === null ? commands : commands.filter((c) => c.target === target), endTime).map((l) => ({
     start: l.start,
     end: l.end,
     kind: 'lease',
-    label: `${target === null ? `${l.target}: ` : ''}${l.label} (${l.ended === 'open' ? 'in force at the end' : l.ended === 'revert' ? 'reverted' : 'lapsed'})`,
+    label: `${target === null ? `${l.target}: ` : ''}${l.label} (${LEASE_ENDINGS[l.ended]})`,
   }));
 }
 

@@ -77,7 +77,8 @@ function summaryTable(input: ReplayReportInput): Table {
     if (c.firstEventTime !== null && c.lastEventTime !== null) {
       rows.push([
         'Event time',
-        `${formatTimestamp(c.firstEventTime)} → ${formatTimestamp(c.lastEventTime)} (${formatDuration(c.lastEventTime - c.firstEventTime)})`,
+        `${formatTimestamp(c.firstEventTime)} → ${formatTimestamp(c.lastEventTime)} ` +
+          `(${formatDuration(c.lastEventTime - c.firstEventTime)})`,
       ]);
     }
     rows.push(
@@ -113,7 +114,8 @@ function perTargetTable(decisions: readonly DecisionRecord[], targets: readonly 
       return [t, r.tighten, r.relax, r.renew, r.revert, r.lapse, r.blocked, r.escalated];
     }),
     notes: [
-      'Counts of decisions, in any mode (shadowed and control-group decisions included): what the policy decided, whether or not it was enforced.',
+      'Counts of decisions, in any mode (shadowed and control-group decisions included): ' +
+        'what the policy decided, whether or not it was enforced.',
     ],
   };
 }
@@ -147,7 +149,8 @@ function scoringSections(scores: readonly SeriesScore[], overall: Score): Sectio
     {
       title: 'Scoring against labelled incidents',
       description:
-        `${overall.windowsActedOn} of ${overall.windows} labelled incident windows acted on; ${overall.actionsOutsideWindows} of ${overall.actions} actions outside every window. ` +
+        `${overall.windowsActedOn} of ${overall.windows} labelled incident windows acted on; ` +
+        `${overall.actionsOutsideWindows} of ${overall.actions} actions outside every window. ` +
         'An action is a tightening (the start or escalation of an intervention) that passed the guardrails, counted in every mode.',
       table: {
         columns: ['Series', 'Target', 'Windows', 'Acted on', 'Mean delay', 'Mean lead', 'Actions', 'Outside windows'],
@@ -228,7 +231,9 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
       title: `Policy ${config.name}`,
       description:
         `${config.type}${version === undefined ? '' : ` version ${version}`}, mode ${input.modes?.[config.name] ?? config.mode}; ` +
-        `${pc.targets.length} target${pc.targets.length === 1 ? '' : 's'}${pc.omitted > 0 ? ` (the ${pc.targets.length - pc.omitted} with most decisions drawn)` : ''}. ` +
+        `${pc.targets.length} target${pc.targets.length === 1 ? '' : 's'}` +
+        (pc.omitted > 0 ? ` (the ${pc.targets.length - pc.omitted} with most decisions drawn)` : '') +
+        '. ' +
         'Markers: decisions (renewals are shown as the lease going on); shaded: leases in force and labelled incident windows.',
       table: perTargetTable(decisions, pc.targets),
       charts: pc.charts,

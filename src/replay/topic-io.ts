@@ -135,7 +135,10 @@ function invalidInput(
   };
 }
 
-/** One record through the ingest decoder, as the live runner's ingestOne: samples ahead of the log refused one by one, the rest one arrival. */
+/**
+ * One record through the ingest decoder, as the live runner's ingestOne: samples ahead of the
+ * log refused one by one, the rest one arrival.
+ */
 async function ingestInputs(ingest: IngestDecoder, m: RawMessage, partition: number, out: ReplayFeed[]): Promise<void> {
   const ctx = { partition, timestamp: Number(m.timestamp) };
   let r = ingest.decodeSync(m.value, ctx);

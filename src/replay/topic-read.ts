@@ -84,12 +84,8 @@ export async function topicRangeOffsets(admin: Admin, topic: string, range: Topi
     });
 }
 
-export async function readTopicRange(
-  kafka: Kafka,
-  topic: string,
-  range: TopicRange,
-  options: ReadTopicOptions = {},
-): Promise<TopicReadResult> {
+/** The offset range of every partition for a time range (USAGE error when --to is before --from). */
+async function partitionRanges(kafka: Kafka, topic: string, range: TopicRange): Promise<PartitionRange[]> {
   if (range.from !== undefined && range.to !== undefined && range.to < range.from) {
     throw new HomeostatError(
       'USAGE',
@@ -98,12 +94,33 @@ export async function readTopicRange(
   }
   const admin = kafka.admin();
   await admin.connect();
-  let ranges: PartitionRange[];
   try {
-    ranges = await topicRangeOffsets(admin, topic, range);
+    return await topicRangeOffsets(admin, topic, range);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Deletes the reading group, best effort. */
+async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // Best effort: an empty group without offsets expires on its own (offsets.retention.minutes).
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function readTopicRange(
+  kafka: Kafka,
+  topic: string,
+  range: TopicRange,
+  options: ReadTopicOptions = {},
+): Promise<TopicReadResult> {
+  const ranges = await partitionRanges(kafka, topic, range);
   const messages = new Map<number, RawMessage[]>(ranges.map((r) => [r.partition, []]));
   const pending = new Map(ranges.filter((r) => BigInt(r.end) > BigInt(r.start)).map((r) => [r.partition, r]));
   const result: TopicReadResult = { topic, partitions: ranges.map((r) => r.partition), ranges, messages };
@@ -193,15 +210,7 @@ export async function readTopicRange(
     });
   } finally {
     await consumer.disconnect();
-    const admin2 = kafka.admin();
-    try {
-      await admin2.connect();
-      await admin2.deleteGroups([groupId]);
-    } catch {
-      // Best effort: an empty group without offsets expires on its own (offsets.retention.minutes).
-    } finally {
-      await admin2.disconnect();
-    }
+    await deleteGroup(kafka, groupId);
   }
   return result;
 }

@@ -68,7 +68,9 @@ function spansLayer(f: Frame, spans: readonly Span[], clip: string): string {
     const w = Math.max(1, round1(sx(f, b) - x));
     const st = spanStyle(s.kind);
     const tip = `${s.label} (${s.kind})\n${formatTimestamp(s.start)} → ${formatTimestamp(s.end)}`;
-    out += `<g class="sp"><title>${e(tip)}</title><rect x="${x}" y="${f.py0}" width="${w}" height="${f.py1 - f.py0}" fill="${st.color}" fill-opacity="${st.opacity}"/>`;
+    out +=
+      `<g class="sp"><title>${e(tip)}</title><rect x="${x}" y="${f.py0}" width="${w}" height="${f.py1 - f.py0}" ` +
+      `fill="${st.color}" fill-opacity="${st.opacity}"/>`;
     // Edges, so that back-to-back spans (renewed leases) stay countable.
     out += `<path class="edge" d="M${x} ${f.py0}V${f.py1}M${round1(x + w)} ${f.py0}V${f.py1}" stroke="${st.color}"/>`;
     // Only label bands wide enough for the text (≈6.2 units per character at 11px).
@@ -137,7 +139,9 @@ function markersLayer(f: Frame, markers: readonly Marker[]): string {
     lines += `<line x1="${x}" x2="${x}" y1="${f.py0}" y2="${f.py1}" stroke="${st.color}"/>`;
     const paint =
       st.shape === 'cross' || st.hollow ? `fill="#fff" stroke="${st.color}"` : `fill="${st.color}" stroke="#fff"`;
-    glyphs += `<g class="mk mk-${st.shape}" transform="translate(${x} ${y})"><title>${e(tip)}</title><path d="${shapePath(st.shape, 5)}" ${paint}/></g>`;
+    glyphs +=
+      `<g class="mk mk-${st.shape}" transform="translate(${x} ${y})"><title>${e(tip)}</title>` +
+      `<path d="${shapePath(st.shape, 5)}" ${paint}/></g>`;
   }
   return `<g class="mlines">${lines}</g><g class="markers">${glyphs}</g>`;
 }

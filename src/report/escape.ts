@@ -19,10 +19,12 @@ const HTML_ESCAPES: Record<string, string> = {
 export function escapeHtml(text: string): string {
   // Control characters other than tab/newline are not allowed in XML (SVG inline in HTML is
   // forgiving, but an exported .svg would not parse), so they are dropped.
-  // eslint-disable-next-line no-control-regex
-  return String(text)
-    .replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return (
+    String(text)
+      .replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  );
 }
 
 /**

@@ -58,11 +58,13 @@ export function renderReport(report: Report, options: RenderOptions = {}): strin
     `<title>${e(report.title)}</title><style>${CSS}</style></head>\n` +
     '<body><main>' +
     `<header class="top"><h1>${e(report.title)}</h1>` +
-    `<p class="meta">Generated from <b>${e(report.generatedFrom)}</b> · ${plural(report.sections.length, 'section')} · ${plural(chartCount, 'chart')} · times in UTC</p></header>` +
+    `<p class="meta">Generated from <b>${e(report.generatedFrom)}</b> · ${plural(report.sections.length, 'section')} · ` +
+    `${plural(chartCount, 'chart')} · times in UTC</p></header>` +
     toc +
     summary +
     sections.join('\n') +
-    '<footer>homeostat report · lines decimated with M4 (Jugel et al., VLDB 2014) so no spike is lost · colours: Okabe–Ito, colour-blind safe · hover a chart for values, a marker for its command</footer>' +
+    '<footer>homeostat report · lines decimated with M4 (Jugel et al., VLDB 2014) so no spike is lost · ' +
+    'colours: Okabe–Ito, colour-blind safe · hover a chart for values, a marker for its command</footer>' +
     `</main>${script}</body></html>\n`
   );
 }

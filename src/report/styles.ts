@@ -3,20 +3,25 @@
  * offline), light neutral background, tabular figures for numbers, muted chart chrome so the
  * data carries the ink (Tufte's data-ink ratio, "The Visual Display of Quantitative Information", 1983).
  */
-export const CSS = `
-:root{--bg:#f5f6f8;--card:#fff;--text:#1f2933;--muted:#66707c;--faint:#9aa3ad;--line:#e3e6ea;--grid:#edf0f2;--good:#007a5a;--good-bg:#e3f4ee;--bad:#b34700;--bad-bg:#fbeade}
+export const CSS =
+  `
+:root{--bg:#f5f6f8;--card:#fff;--text:#1f2933;--muted:#66707c;--faint:#9aa3ad;--line:#e3e6ea;--grid:#edf0f2;` +
+  `--good:#007a5a;--good-bg:#e3f4ee;--bad:#b34700;--bad-bg:#fbeade}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--text);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Liberation Sans",sans-serif}
+body{margin:0;background:var(--bg);color:var(--text);font:14px/1.5 ` +
+  `system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Liberation Sans",sans-serif}
 main{max-width:1180px;margin:0 auto;padding:28px 24px 48px}
 header.top{margin:0 0 18px}
 header.top h1{font-size:26px;line-height:1.25;margin:0 0 4px;font-weight:650;letter-spacing:-.01em}
 header.top .meta{margin:0;color:var(--muted)}
 header.top .meta b{color:var(--text);font-weight:600}
 nav.toc{display:flex;flex-wrap:wrap;gap:6px 8px;margin:0 0 20px;padding:0;list-style:none}
-nav.toc a{display:inline-block;padding:3px 10px;border:1px solid var(--line);border-radius:999px;background:var(--card);color:var(--text);text-decoration:none;font-size:13px}
+nav.toc a{display:inline-block;padding:3px 10px;border:1px solid var(--line);border-radius:999px;background:var(--card);` +
+  `color:var(--text);text-decoration:none;font-size:13px}
 nav.toc a:hover{border-color:#0072B2;color:#0072B2}
-section.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px 8px;margin:0 0 20px;box-shadow:0 1px 2px rgba(16,24,40,.04)}
+section.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px 8px;margin:0 0 20px;` +
+  `box-shadow:0 1px 2px rgba(16,24,40,.04)}
 section.card h2{font-size:18px;margin:0 0 4px;font-weight:640}
 section.card>p.desc{margin:0 0 14px;color:var(--muted);max-width:80ch}
 .tbl{margin:12px 0 18px;overflow-x:auto;position:relative}
@@ -75,13 +80,15 @@ svg .empty{text-anchor:middle;fill:var(--faint);font-size:14px}
 svg .hover{pointer-events:none}
 svg .hover line{stroke:#1f2933;stroke-opacity:.45;stroke-width:1}
 svg .hover circle{stroke:#fff;stroke-width:1.5}
-.tip{position:absolute;top:0;left:0;pointer-events:none;background:rgba(23,28,36,.94);color:#fff;font-size:12px;line-height:1.45;padding:7px 10px;border-radius:7px;white-space:nowrap;box-shadow:0 4px 14px rgba(0,0,0,.18);font-variant-numeric:tabular-nums;z-index:2}
+.tip{position:absolute;top:0;left:0;pointer-events:none;background:rgba(23,28,36,.94);color:#fff;font-size:12px;line-height:1.45;` +
+  `padding:7px 10px;border-radius:7px;white-space:nowrap;box-shadow:0 4px 14px rgba(0,0,0,.18);font-variant-numeric:tabular-nums;z-index:2}
 .tip[hidden]{display:none}
 .tip .tt{color:#c9d1d9;margin-bottom:2px}
 .tip .tr{display:flex;align-items:center;gap:6px}
 .tip .tr i{display:inline-block;width:9px;height:9px;border-radius:2px}
 .tip .tr b{margin-left:auto;padding-left:14px;font-weight:600}
 footer{color:var(--faint);font-size:12px;margin-top:28px;text-align:center}
-@media (max-width:700px){main{padding:16px 10px 32px}section.card{padding:14px 12px 4px}th,td{padding:5px 8px}.plot{overflow-x:auto}.plot svg{min-width:620px}}
+@media (max-width:700px){main{padding:16px 10px 32px}section.card{padding:14px 12px 4px}` +
+  `th,td{padding:5px 8px}.plot{overflow-x:auto}.plot svg{min-width:620px}}
 @media print{body{background:#fff}section.card{box-shadow:none;break-inside:avoid}figure.chart{break-inside:avoid}nav.toc{display:none}}
 `;

@@ -109,7 +109,8 @@ export function renderTable(table: Table, caption?: string): string {
         const label = VERDICT_LABEL[delta.verdict];
         const cls = `num delta${delta.verdict === 'neutral' ? '' : ` ${delta.verdict}`}`;
         cells.push(
-          `<td class="${cls}"${label === '' ? '' : ` title="${label}"`}>${e(delta.text)}${label === '' ? '' : `<span class="vh"> (${label})</span>`}</td>`,
+          `<td class="${cls}"${label === '' ? '' : ` title="${label}"`}>${e(delta.text)}` +
+            `${label === '' ? '' : `<span class="vh"> (${label})</span>`}</td>`,
         );
       }
     }
@@ -147,7 +148,8 @@ export function scoringTable(s: ScoringSummary): Table {
     columns: ['Scoring against labels', 'Value'],
     rows,
     notes: [
-      "An action counts for a window when it is issued between the window's start and end; actions outside every window are candidate false positives.",
+      "An action counts for a window when it is issued between the window's start and end; " +
+        'actions outside every window are candidate false positives.',
     ],
   };
 }

@@ -57,7 +57,10 @@ export async function* lineBlocks(file: string, options: LineBlockOptions): Asyn
   const room = chunkSize + 1 + slack;
   const { handle, size } = await openFile(file);
   let position = 0;
-  /** Reads the next chunk into buf at `at`; the promise is marked handled, so a failed read that is not awaited yet is no unhandled rejection. */
+  /**
+   * Reads the next chunk into buf at `at`; the promise is marked handled, so a failed read
+   * that is not awaited yet is no unhandled rejection.
+   */
   const readInto = (buf: Buffer, at: number): Promise<number> => {
     const read = handle.read(buf, at, chunkSize, position).then(({ bytesRead }) => {
       position += bytesRead;

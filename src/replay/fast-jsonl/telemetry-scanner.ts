@@ -76,22 +76,30 @@ const NINE = 0x39;
 const LF = 0x0a;
 const CR = 0x0d;
 
-export function createTelemetryScanner(options: TelemetryScanOptions): TelemetryScanner {
+/** The scanner's bounds and transforms with their defaults (no limit, no shift, no scale). */
+function scanSettings(options: TelemetryScanOptions) {
   const limits = options.limits;
-  const minTs = limits?.minTs ?? -Infinity;
-  const maxTs = limits?.maxTs ?? Infinity;
-  const maxSource = limits?.maxSourceLength ?? Infinity;
-  const maxMetric = limits?.maxMetricLength ?? Infinity;
-  const maxLine = options.maxLineLength;
-  const shift = options.shiftMs ?? 0;
-  const scale = options.valueScale ?? 1;
+  return {
+    minTs: limits?.minTs ?? -Infinity,
+    maxTs: limits?.maxTs ?? Infinity,
+    maxSource: limits?.maxSourceLength ?? Infinity,
+    maxMetric: limits?.maxMetricLength ?? Infinity,
+    maxLine: options.maxLineLength,
+    shift: options.shiftMs ?? 0,
+    scale: options.valueScale ?? 1,
+    tagLimits: {
+      maxTags: limits?.maxTags ?? Infinity,
+      maxTagKeyLength: limits?.maxTagKeyLength ?? Infinity,
+      maxTagValueLength: limits?.maxTagValueLength ?? Infinity,
+    },
+  };
+}
+
+export function createTelemetryScanner(options: TelemetryScanOptions): TelemetryScanner {
+  const { minTs, maxTs, maxSource, maxMetric, maxLine, shift, scale, tagLimits } = scanSettings(options);
   const interner = options.interner ?? createAsciiInterner();
   const strings = createStringScanner();
-  const tagsScanner = createTagsScanner(interner, strings, {
-    maxTags: limits?.maxTags ?? Infinity,
-    maxTagKeyLength: limits?.maxTagKeyLength ?? Infinity,
-    maxTagValueLength: limits?.maxTagValueLength ?? Infinity,
-  });
+  const tagsScanner = createTagsScanner(interner, strings, tagLimits);
   // A view of the buffer being scanned, made again only when the buffer changes (the line reader
   // alternates between two).
   let viewOf: Buffer | undefined;

@@ -54,7 +54,7 @@ export function importLine(state: LineImportState, line: number, text: string): 
 
 function startFormat(state: LineImportState, line: number, text: string): LineImportStep {
   const opts = state.options;
-  const jsonl = opts.format === 'jsonl' || (opts.format === 'auto' && text.trimStart().charCodeAt(0) === 123) /* { */;
+  const jsonl = opts.format === 'jsonl' || (opts.format === 'auto' && text.trimStart().charCodeAt(0) === 123); /* { */
   if (jsonl) return jsonlLine({ ...state, format: 'jsonl' }, line, text);
 
   const m = opts.mapping;
