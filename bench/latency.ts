@@ -49,7 +49,7 @@ import { createDecisionExtension } from '../src/kafka/decision-extension';
 import { createRegistryResolver } from '../src/kafka/registry';
 import { createProcessorRunners } from '../src/kafka/processor-runners';
 import { ensureTopics, topicSpecs } from '../src/kafka/topics';
-import { engineConfigFrom } from '../src/ops/engine-config';
+import { engineConfigFrom } from '../src/config/resolve-engine';
 import { silentLogger } from '../src/ops/logger';
 import { createMetrics } from '../src/ops/metrics';
 import { createDecisionStage } from '../src/pipeline/decide';

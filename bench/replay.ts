@@ -29,7 +29,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordCodec, resolveTelemetryLimits } from '../src/codec';
-import { loadConfig } from '../src/ops/config';
+import { loadConfig } from '../src/config/homeostat-config';
 import { importRecords, writeTelemetryJsonl } from '../src/replay/import';
 import {
   createReplay,

@@ -6,12 +6,12 @@ import { HomeostatError } from '../errors';
 import type { ControlRecord } from '../guardrails/control';
 import { signControl } from '../guardrails/control-signature';
 import { generateEd25519, parseEd25519PrivateKey } from '../actions/ed25519';
-import { CONTROL_KEY_ENV, CONTROL_KEY_ID_ENV } from '../ops/config-control';
+import { CONTROL_KEY_ENV, CONTROL_KEY_ID_ENV } from '../config/control-schema';
 import { createKafka, explainKafkaError, producerConfig } from '../kafka/client';
 import { controlKey } from '../kafka/control-reader';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
 import type { Mode } from '../model/command';
-import { loadConfig } from '../ops/config';
+import { loadConfig } from '../config/homeostat-config';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ControlOptions extends ConnectionOptions {

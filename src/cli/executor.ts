@@ -8,7 +8,7 @@ import {
   runReferenceExecutor,
   type ReferenceExecutorOptions,
 } from '../executor';
-import { httpAuthToken, loadConfig } from '../ops/config';
+import { httpAuthToken, loadConfig } from '../config/homeostat-config';
 import { createLogger, type Logger } from '../ops/logger';
 import { createMetrics } from '../ops/metrics';
 import { createOpsServer } from '../ops/http';

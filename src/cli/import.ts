@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { HomeostatError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import type { Telemetry } from '../model/telemetry';
-import { loadConfig } from '../ops/config';
+import { loadConfig } from '../config/homeostat-config';
 import {
   collect,
   createErrorPrinter,

@@ -3,7 +3,7 @@ import { createTelemetryDecoder, resolveTelemetryLimits } from '../codec';
 import { HomeostatError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createRegistryResolver } from '../kafka/registry';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import { collect, formatReplaySummary, parseMode, parseTimeArg } from '../replay/cli-support';
 import { createJsonlWriter, type JsonlWriter } from '../replay/jsonl';
 import { createProgress } from '../replay/progress';
@@ -12,7 +12,7 @@ import { replaySetupFromConfig, type ReplaySetup } from '../replay/setup';
 import { fileSources } from '../replay/sources';
 import { readTopicRange } from '../replay/topic-read';
 import { topicReplayInputs } from '../replay/topic-io';
-import { ingestDecoderFor } from '../ops/ingest-config';
+import { ingestDecoderFor } from '../config/resolve-ingest';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ReplayCliOptions extends ConnectionOptions {

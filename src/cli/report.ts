@@ -4,7 +4,7 @@ import { HomeostatError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createRegistryResolver } from '../kafka/registry';
 import type { WindowSignal } from '../model/signal';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import { parsePolicyConfig, type PolicyConfig } from '../policies';
 import { writeReport } from '../report';
 import { collect, parseMode, parsePositiveInt, parseTimeArg } from '../replay/cli-support';

@@ -23,7 +23,7 @@ import type { ActionStatus } from '../codec';
 import { HomeostatError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import type { Logger } from '../ops/logger';
 import { flushTimes, type LoopRecord, type PreparedScenario, type ScenarioResult } from '../sim';
 import { createDemoExecutor, createSimClock } from './executor';

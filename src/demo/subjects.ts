@@ -6,7 +6,7 @@
  * its name and versions).
  */
 import { HomeostatError, describeError } from '../errors';
-import type { RegistryConfig } from '../ops/config-kafka';
+import type { RegistryConfig } from '../config/kafka-schema';
 
 function headers(r: RegistryConfig): Record<string, string> {
   const h: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { HomeostatError, describeError } from '../errors';
-import type { TopicsConfig } from '../ops/config-kafka';
+import type { TopicsConfig } from '../config/kafka-schema';
 import type { ScenarioName } from '../sim';
 
 /** Kafka topic names: letters, digits, '.', '_', '-'; the prefix leaves room for the rest. */

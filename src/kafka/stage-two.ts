@@ -18,7 +18,7 @@ import type { EngineConfig } from '../core';
 import { describeError } from '../errors';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
-import type { HomeostatConfig } from '../ops/config';
+import type { HomeostatConfig } from '../config/homeostat-config';
 import {
   createGather,
   emptyGatherOutputs,

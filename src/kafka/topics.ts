@@ -1,5 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
-import type { TopicsConfig } from '../ops/config-kafka';
+import type { TopicsConfig } from '../config/kafka-schema';
 
 /** What the processor and executors expect on the cluster, one entry per topic of DESIGN.md. */
 export function topicSpecs(t: TopicsConfig): ITopicConfig[] {

@@ -13,8 +13,8 @@ import { createConfiguredDecisionExtension } from '../../src/kafka/decision-exte
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/runner';
 import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
-import type { HomeostatConfig } from '../../src/ops/config';
-import { engineConfigFrom } from '../../src/ops/engine-config';
+import type { HomeostatConfig } from '../../src/config/homeostat-config';
+import { engineConfigFrom } from '../../src/config/resolve-engine';
 import { createOpsServer, type OpsServer } from '../../src/ops/http';
 import type { Logger } from '../../src/ops/logger';
 import { createMetrics } from '../../src/ops/metrics';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import { parsePolicyConfig } from '../../src/policies';
 import { writeReport } from '../../src/report';
 import { importAll } from '../../src/replay/import';

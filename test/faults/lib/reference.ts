@@ -22,8 +22,8 @@ import {
 import { emptyGatherOutputs } from '../../../src/pipeline/gather';
 import { createSharedPipeline } from '../../helpers/shared-pipeline';
 import { createDecisionEngine, createPolicies } from '../../../src/policies';
-import type { HomeostatConfig } from '../../../src/ops/config';
-import { engineConfigFrom } from '../../../src/ops/engine-config';
+import type { HomeostatConfig } from '../../../src/config/homeostat-config';
+import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import { createVerifier } from '../../../src/verify';
 import type { ReadRecord } from './kafka';
 import type { SigningKey } from '../../../src/actions';

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Telemetry } from '../../../src/model/telemetry';
-import { loadConfig } from '../../../src/ops/config';
+import { loadConfig } from '../../../src/config/homeostat-config';
 import { parsePolicyConfig } from '../../../src/policies';
 import { renderReport } from '../../../src/report';
 import { importAll } from '../../../src/replay/import';

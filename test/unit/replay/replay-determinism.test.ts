@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createRecordCodec, resolveTelemetryLimits } from '../../../src/codec';
 import type { WindowSignal } from '../../../src/model/signal';
-import { engineConfigFrom } from '../../../src/ops/engine-config';
+import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import { createDecisionStage, type DecideOutputs } from '../../../src/pipeline/decide';
 import { createProcessor, emptyOutputs } from '../../../src/pipeline/processor';
 import { writeTelemetryJsonl } from '../../../src/replay/import';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { HomeostatError } from '../errors';
-import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
-import { engineSchema, limitsSchema } from './config-engine';
-import { controlSchema } from './config-control';
-import { mergeDeep, readYamlFile, validateConfig } from './config-load';
+import { kafkaSchema, registrySchema, topicsSchema } from './kafka-schema';
+import { engineSchema, limitsSchema } from './engine-schema';
+import { controlSchema } from './control-schema';
+import { mergeDeep, readYamlFile, validateConfig } from './load';
 import { DEFAULT_MAX_SAMPLES_PER_RECORD } from '../ingest/options';
 
 /**
