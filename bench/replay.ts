@@ -30,7 +30,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordCodec, resolveTelemetryLimits } from '../src/codec';
 import { loadConfig } from '../src/config/homeostat-config';
-import { importRecords, writeTelemetryJsonl } from '../src/replay/import';
+import { importRecords, writeTelemetryJsonl } from '../src/import';
 import {
   createReplay,
   replayBatches,

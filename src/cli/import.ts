@@ -17,7 +17,7 @@ import {
   type ImportMapping,
   type ImportOptions,
   type ImportProgress,
-} from '../replay/import';
+} from '../import';
 import { createProgress, formatCount } from '../replay/progress';
 import { createTelemetryProducer } from '../replay/topic-io';
 import { addConnectionOptions, type ConnectionOptions } from './options';

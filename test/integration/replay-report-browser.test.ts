@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { loadConfig } from '../../src/config/homeostat-config';
 import { parsePolicyConfig } from '../../src/policies';
 import { writeReport } from '../../src/report';
-import { importAll } from '../../src/replay/import';
+import { importAll } from '../../src/import';
 import { loadLabelledSeries } from '../../src/replay/labels-load';
 import { replayRecordsSync } from '../../src/replay/replay';
 import { buildReplayReport } from '../../src/replay/report-model';

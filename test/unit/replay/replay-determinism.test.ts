@@ -11,7 +11,7 @@ import type { WindowSignal } from '../../../src/model/signal';
 import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import { createDecisionStage, type DecideOutputs } from '../../../src/pipeline/decide';
 import { createProcessor, emptyOutputs } from '../../../src/pipeline/processor';
-import { writeTelemetryJsonl } from '../../../src/replay/import';
+import { writeTelemetryJsonl } from '../../../src/import';
 import { createJsonlWriter } from '../../../src/replay/jsonl';
 import { mergeByEventTime } from '../../../src/replay/merge';
 import { replayBatches, replayRecordsSync, type ReplayResult } from '../../../src/replay/replay';

@@ -6,8 +6,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError } from '../../errors';
-import type { Telemetry } from '../../model/telemetry';
+import { InputError } from '../errors';
+import type { Telemetry } from '../model/telemetry';
 
 /** One record as a JSON line, without the newline. Throws InputError for a record JSON cannot carry. */
 export function formatTelemetryLine(record: Telemetry): string {

@@ -3,8 +3,8 @@
  * changes on the first non-blank line (format and CSV layout) and on the first record (the
  * rebase offset), so replaying the same lines always yields the same events.
  */
-import { ConfigError, type ErrorCode } from '../../errors';
-import type { Telemetry } from '../../model/telemetry';
+import { ConfigError, type ErrorCode } from '../errors';
+import type { Telemetry } from '../model/telemetry';
 import { detectCsvLayout, isGenericCsv, parseCsvRow, type CsvLayout } from './csv-layout';
 import { splitCsvLine } from './csv-fields';
 import { parseJsonlLine, type JsonlDefaults } from './jsonl-line';
@@ -54,7 +54,7 @@ export function importLine(state: LineImportState, line: number, text: string): 
 
 function startFormat(state: LineImportState, line: number, text: string): LineImportStep {
   const opts = state.options;
-  const jsonl = opts.format === 'jsonl' || (opts.format === 'auto' && text.trimStart().charCodeAt(0) === 123) /* { */;
+  const jsonl = opts.format === 'jsonl' || (opts.format === 'auto' && text.trimStart().charCodeAt(0) === 123); /* { */
   if (jsonl) return jsonlLine({ ...state, format: 'jsonl' }, line, text);
 
   const m = opts.mapping;
