@@ -19,7 +19,7 @@ import {
   type ImportProgress,
 } from '../import';
 import { createProgress, formatCount } from '../replay/progress';
-import { createTelemetryProducer } from '../replay/topic-io';
+import { createTelemetryTopicWriter } from '../replay/topic-io';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ImportCliOptions extends ConnectionOptions {
@@ -144,17 +144,17 @@ export function registerImportCommand(program: Command): void {
       const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
       const kafka = createKafka(config.kafka);
       await assertTopicExists(kafka, opts.topic, config.kafka.brokers);
-      const producer = await createTelemetryProducer(kafka, opts.topic, {
+      const writer = await createTelemetryTopicWriter(kafka, opts.topic, {
         batchSize: parsePositiveInt(opts.batchSize, '--batch-size'),
         timestamp: opts.timestamp,
       });
       let closed = false;
       try {
-        for await (const r of records()) await producer.add(r);
+        for await (const r of records()) await writer.add(r);
         closed = true;
-        written = (await producer.close()).produced;
+        written = (await writer.close()).produced;
       } catch (err) {
-        if (!closed) await producer.close().catch(() => undefined);
+        if (!closed) await writer.close().catch(() => undefined);
         throw err instanceof HomeostatError ? err : explainKafkaError(err, config.kafka.brokers);
       }
       where = `topic ${opts.topic}`;

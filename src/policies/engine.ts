@@ -42,11 +42,23 @@ import {
   sortCommands,
   sortDecisions,
 } from './engine-support';
-import type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
+import type {
+  ControlOutput,
+  DecisionEngine,
+  DecisionEngineOptions,
+  DecisionEngineState,
+  WindowOutput,
+} from './engine-types';
 import { windowOf } from './streak';
 import type { ConfiguredPolicy } from './types';
 
-export type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
+export type {
+  ControlOutput,
+  DecisionEngine,
+  DecisionEngineOptions,
+  DecisionEngineState,
+  WindowOutput,
+} from './engine-types';
 
 interface Entry {
   cp: ConfiguredPolicy;
@@ -75,7 +87,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
   const modeOverride = opts.modeOverride ?? null;
   const signing = opts.signing;
 
-  function modeOf(state: EngineState, policy: string): Mode {
+  function modeOf(state: DecisionEngineState, policy: string): Mode {
     if (modeOverride) return modeOverride;
     const cp = byName.get(policy)?.cp;
     const set = controlMode(state.guard.control, policy);
@@ -84,7 +96,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     return cp?.mode ?? 'shadow';
   }
 
-  function init(): EngineState {
+  function init(): DecisionEngineState {
     const policies: Record<string, unknown> = {};
     for (const e of entries) policies[e.cp.name] = e.cp.policy.init();
     return {
@@ -96,7 +108,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     };
   }
 
-  function onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput {
+  function onWindow(state: DecisionEngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput {
     const finals = signals.filter((s) => !s.partial);
     let observedMs = 0;
     for (const s of finals) observedMs = Math.max(observedMs, s.windowEnd - s.windowStart);
@@ -308,7 +320,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     };
   }
 
-  function onControl(state: EngineState, control: ControlRecord): ControlOutput {
+  function onControl(state: DecisionEngineState, control: ControlRecord): ControlOutput {
     return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp, limits: opts.control });
   }
 
