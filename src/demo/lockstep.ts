@@ -114,6 +114,8 @@ export function demoConfig(
       mode: prepared.loop.mode,
       actions: { format: opts.registry ? 'avro' : 'json' },
       http: { enabled: false },
+      // A demo run never restarts: carried EWMA/trend histories would only cost state records.
+      runner: { carryHistory: false },
     },
   });
 }
