@@ -61,7 +61,8 @@ export function registerControlCommand(program: Command): void {
         );
         await writeControl(opts, record);
         process.stdout.write(
-          `${record.kind} ${record.policy ?? '(all policies)'}${record.target ? ` target ${record.target}` : ''}${record.mode ? ` → ${record.mode}` : ''}: written\n`,
+          `${record.kind} ${record.policy ?? '(all policies)'}` +
+            `${record.target ? ` target ${record.target}` : ''}${record.mode ? ` → ${record.mode}` : ''}: written\n`,
         );
       });
   };
@@ -163,7 +164,8 @@ function operatorKey(opts: ControlOptions): { keyId: string; key: ReturnType<typ
   if (text === undefined || text.trim() === '') {
     throw new HomeostatError(
       'USAGE',
-      `control records are signed: give --key-file <operator private key> or set ${CONTROL_KEY_ENV}; create a key with 'homeostat control keygen --out <file>'`,
+      `control records are signed: give --key-file <operator private key> or set ${CONTROL_KEY_ENV}; create a key with ` +
+        `'homeostat control keygen --out <file>'`,
     );
   }
   return { keyId, key: parseEd25519PrivateKey(text, opts.keyFile ?? CONTROL_KEY_ENV) };

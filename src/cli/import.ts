@@ -169,7 +169,8 @@ export function registerImportCommand(program: Command): void {
     const shift = p !== undefined && p.shiftMs !== 0 ? `; timestamps shifted by ${p.shiftMs} ms` : '';
     const labels = labelled > 0 ? `; ${labelled} rows labelled 1` : '';
     say(
-      `imported ${written} records from ${file} (${p?.format ?? 'empty'}) to ${where} in ${secs.toFixed(2)} s (${formatCount(written / Math.max(secs, 1e-9))} records/s); ` +
+      `imported ${written} records from ${file} (${p?.format ?? 'empty'}) to ${where} in ${secs.toFixed(2)} s ` +
+        `(${formatCount(written / Math.max(secs, 1e-9))} records/s); ` +
         `${errors.count()} malformed line${errors.count() === 1 ? '' : 's'} skipped${shift}${labels}\n`,
     );
     if (written === 0) {

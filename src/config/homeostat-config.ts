@@ -144,7 +144,9 @@ export const configSchema = z
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['runner', 'maxAheadMs'],
-        message: `must exceed engine.idleAfterMs (${idle}) so that an idle partition cannot stall the others; set it to at least ${2 * idle}`,
+        message:
+          `must exceed engine.idleAfterMs (${idle}) so that an idle partition cannot stall the others; set it to ` +
+          `at least ${2 * idle}`,
       });
     }
   });
@@ -194,7 +196,8 @@ export function httpAuthToken(
   if (token === undefined || token.length < 16) {
     throw new HomeostatError(
       'CONFIG_INVALID',
-      `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set it to a random token (e.g. openssl rand -hex 32)`,
+      `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set ` +
+        `it to a random token (e.g. openssl rand -hex 32)`,
     );
   }
   return token;

@@ -34,7 +34,8 @@ export async function deleteRunSubjects(registry: RegistryConfig, base: string):
   } catch (err) {
     throw new HomeostatError(
       'SCHEMA_REGISTRY',
-      `could not delete the demo's schema subjects under ${base} from ${url}: ${describeError(err)}; delete them with DELETE ${url}/subjects/<subject>`,
+      `could not delete the demo's schema subjects under ${base} from ${url}: ${describeError(err)}; delete them with ` +
+        `DELETE ${url}/subjects/<subject>`,
       { cause: err, retriable: true },
     );
   }

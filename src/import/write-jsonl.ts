@@ -23,7 +23,10 @@ export function formatTelemetryLine(record: Telemetry): string {
     const k = keys[i];
     tags += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(record.tags[k])}`;
   }
-  return `{"ts":${record.ts},"source":${JSON.stringify(record.source)},"metric":${JSON.stringify(record.metric)},"value":${JSON.stringify(record.value)},"tags":{${tags}}}`;
+  return (
+    `{"ts":${record.ts},"source":${JSON.stringify(record.source)},"metric":${JSON.stringify(record.metric)},` +
+    `"value":${JSON.stringify(record.value)},"tags":{${tags}}}`
+  );
 }
 
 export interface WriteJsonlOptions {
