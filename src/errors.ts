@@ -72,6 +72,43 @@ export class ConfigError extends HomeostatError {
   }
 }
 
+/**
+ * Why a Kafka driver must throw its in-memory state away and resume from the last commit, as a
+ * restarted process would: what it holds was read past the committed offsets, or its producer
+ * may be stuck or fenced.
+ */
+export type ResetReason =
+  /** A batch (or an idle-time commit) failed before its transaction committed. */
+  | 'batch-failed'
+  /** The group was joined again: kafkajs fetches from the committed offsets, which lag on purpose. */
+  | 'rejoined'
+  /** The consumer stopped for good and was replaced. */
+  | 'consumer-replaced'
+  /** The process held only some partitions; it resumes once it holds them all. */
+  | 'partial-assignment';
+
+/**
+ * A recovery a driver must run before it reads on. Thrown by the code that finds the need
+ * (or recorded when found in an event handler) and handled in one place by the driver's loop,
+ * instead of booleans set in many places.
+ */
+export class ResetRequired extends HomeostatError {
+  readonly reason: ResetReason;
+  constructor(reason: ResetReason, message: string, options: Omit<HomeostatErrorOptions, 'retriable'> = {}) {
+    super('KAFKA', message, { ...options, retriable: true });
+    this.name = 'ResetRequired';
+    this.reason = reason;
+  }
+}
+
+/** A driver cannot go on at all (e.g. the consumer group refuses this process): its owner should exit. */
+export class DriverFatalError extends HomeostatError {
+  constructor(message: string, options: HomeostatErrorOptions = {}) {
+    super('CONFIG_INVALID', message, { ...options, retriable: false });
+    this.name = 'DriverFatalError';
+  }
+}
+
 export function isHomeostatError(err: unknown): err is HomeostatError {
   return err instanceof HomeostatError;
 }

@@ -6,7 +6,7 @@
  * reader's, an executor's) is therefore watched: one that stopped for good is disconnected
  * and a new one started, with backoff, for as long as its owner is running.
  */
-import type { Consumer } from 'kafkajs';
+import type { PortConsumer } from './port';
 import { describeError } from '../errors';
 import type { Logger } from '../ops/logger';
 
@@ -15,7 +15,7 @@ export interface ConsumerReplacement {
   what: string;
   logger: Logger;
   /** The consumer in use now (the watched one is replaced only while it is the current one). */
-  current(): Consumer | undefined;
+  current(): PortConsumer | undefined;
   /** Whether the owner still runs (stop() sets it false: no replacement then). */
   alive(): boolean;
   /** Creates, watches, connects and runs a new consumer, making it the current one. */
@@ -40,7 +40,7 @@ const QUICK_CRASH_MS = 10_000;
  */
 const streaks = new WeakMap<ConsumerReplacement['start'], { startedAt: number; quick: number }>();
 
-export function replaceWhenStoppedForGood(c: Consumer, o: ConsumerReplacement): void {
+export function replaceWhenStoppedForGood(c: PortConsumer, o: ConsumerReplacement): void {
   const streak = streaks.get(o.start) ?? { startedAt: 0, quick: 0 };
   streaks.set(o.start, streak);
   streak.startedAt = Date.now();
@@ -62,7 +62,7 @@ export function replaceWhenStoppedForGood(c: Consumer, o: ConsumerReplacement): 
   });
 }
 
-async function replace(old: Consumer, o: ConsumerReplacement, quickCrashes: number): Promise<void> {
+async function replace(old: PortConsumer, o: ConsumerReplacement, quickCrashes: number): Promise<void> {
   await old.disconnect().catch(() => undefined);
   o.onReplace?.();
   // The first crash soon after a start is replaced at once (a broker restart looks like that);

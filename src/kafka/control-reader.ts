@@ -8,7 +8,7 @@
  * the rest are refused, counted and logged (at most one line a second, so a flood of
  * forgeries cannot flood the log).
  */
-import type { Consumer, Kafka } from 'kafkajs';
+import type { KafkaPort, PortConsumer } from './port';
 import { createRecordCodec } from '../codec';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
 import type { ControlRecord } from '../guardrails/control';
@@ -26,7 +26,7 @@ export interface ControlReader {
 }
 
 export function createControlReader(opts: {
-  kafka: Kafka;
+  kafka: KafkaPort;
   topic: string;
   logger: Logger;
   /** The operators' public keys; an empty keyring refuses every record. */
@@ -37,7 +37,7 @@ export function createControlReader(opts: {
   const decoder = createRecordCodec('control').createDecoder();
   const warn = rateLimitedWarn(opts.logger, 1_000);
   const count = (result: string): void => opts.metrics?.controlRecords.inc({ result });
-  let consumer: Consumer | undefined;
+  let consumer: PortConsumer | undefined;
   let stopped = false;
   const startConsumer = async (): Promise<void> => {
     const c = opts.kafka.consumer({

@@ -5,7 +5,8 @@
  * snapshot and the offsets agree, so a restarted processor decides as if it never stopped
  * and never issues a command id twice.
  */
-import type { Kafka, TopicMessages } from 'kafkajs';
+import type { TopicMessages } from 'kafkajs';
+import type { KafkaPort } from './port';
 import type { SchemaResolver } from '../codec';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
@@ -23,7 +24,7 @@ import { createKafka } from './client';
 import type { HomeostatConfig } from '../config/homeostat-config';
 
 export interface DecisionExtensionOptions {
-  kafka: Kafka;
+  kafka: KafkaPort;
   stage: DecisionStage;
   topics: { actions: string; decisions: string; state: string; outcomes: string };
   format: OutputFormat;

@@ -6,7 +6,8 @@
  * compacted state topic — the values as of that commit, so they match the checkpoint — and a
  * tombstone for a series evicted at the maxSeries cap. A restarted runner seeds them back.
  */
-import type { Kafka, Message, TopicMessages } from 'kafkajs';
+import type { Message, TopicMessages } from 'kafkajs';
+import type { KafkaPort } from './port';
 import type { Processor, ProcessorOutputs } from '../pipeline/processor';
 import { readCompacted } from './state-topic';
 
@@ -61,7 +62,7 @@ export function historyKeys(
 
 /** The histories on the state topic, series' and scopes' apart (`only`: read just one kind). */
 export async function readHistories(
-  kafka: Kafka,
+  kafka: KafkaPort,
   o: HistoryCheckpoint,
   only?: 'series' | 'scopes',
 ): Promise<Histories> {
@@ -84,7 +85,7 @@ function parseHistories(o: HistoryCheckpoint, prefix: string, stored: ReadonlyMa
 }
 
 /** Reads the histories back and gives them to a fresh processor. Returns how many were seeded. */
-export async function seedHistories(kafka: Kafka, proc: Processor, o: HistoryCheckpoint): Promise<number> {
+export async function seedHistories(kafka: KafkaPort, proc: Processor, o: HistoryCheckpoint): Promise<number> {
   const { series, scopes } = await readHistories(kafka, o);
   proc.seedHistories(series, scopes);
   return series.size + scopes.size;

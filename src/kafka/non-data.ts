@@ -12,7 +12,8 @@
  * consumer group that never looks caught up). This module moves such a position over them:
  * those that end a fetch with records (nextAfter) and fetches of nothing else (onNonDataSkipped).
  */
-import type { Batch, Consumer } from 'kafkajs';
+import type { Batch } from 'kafkajs';
+import type { PortConsumer } from './port';
 
 /**
  * The next offset to read after handling `batch` up to the record at `lastHandled`: past the
@@ -58,7 +59,7 @@ export function pastNonData(at: bigint, r: FetchReport): bigint | undefined {
  * data and began where `positionOf(partition)` stands; `next` is the offset after it.
  */
 export function onNonDataSkipped(
-  consumer: Consumer,
+  consumer: PortConsumer,
   topic: string,
   positionOf: (partition: number) => bigint | undefined,
   skip: (partition: number, next: bigint) => void,

@@ -6,7 +6,8 @@
  * window; its metadata carries a checkpoint (see checkpoint-meta.ts) so that a restart
  * rebuilds open windows without emitting anything twice.
  */
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer, TopicMessages } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage, TopicMessages } from 'kafkajs';
+import type { KafkaPort, PortAdmin, PortConsumer, PortProducer } from './port';
 import { createTelemetryDecoder, resolveTelemetryLimits, type SchemaResolver, type TelemetryDecoder } from '../codec';
 import { aheadOfLogTime } from '../codec/log-time';
 import type { IngestDecoder } from '../ingest';
@@ -84,6 +85,8 @@ export interface RunnerOptions {
   maxAheadMs?: number;
   /** Carry EWMA/trend across restarts on this compacted topic (history-checkpoint.ts). */
   history?: HistoryCheckpoint;
+  /** The Kafka client (the fake of test/helpers/fake-kafka.ts in unit tests); default: kafkajs from config.kafka. */
+  kafka?: KafkaPort;
   /** The runner cannot go on (e.g. the group refuses this process): the process should exit. */
   onFatal?(err: HomeostatError): void;
 }
@@ -120,11 +123,11 @@ export function createRunner(options: RunnerOptions): Runner {
   const { config, logger } = options;
   const topic = config.topics.telemetry;
   const groupId = config.kafka.groupId;
-  const kafka = createKafka(config.kafka, logger);
+  const kafka: KafkaPort = options.kafka ?? createKafka(config.kafka, logger);
   let status: RunnerStatus = 'INITIALIZED';
   const limits = resolveTelemetryLimits(options.limits);
-  let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
+  let consumer: PortConsumer | undefined;
+  let producer: PortProducer | undefined;
   let processor: Processor | undefined;
   /**
    * Shared mode (config.runner.scaleOut): the partitions are shared with the group's other
@@ -143,7 +146,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const procs = new Map<number, Processor>();
   const sourcePartitions = createSourcePartitionWatch({ logger, onSplit: () => options.metrics?.sourcesSplit.inc() });
   /** Shared mode: one transactional producer per owned partition, so its next owner fences this one. */
-  const partitionProducers = new Map<number, Producer>();
+  const partitionProducers = new Map<number, PortProducer>();
   const procFor = (p: number): Processor | undefined => (shared ? procs.get(p) : processor);
   /** Counters of every processor of this process (shared mode: the sum over partitions). */
   const processorCounters = (): ReturnType<Processor['counters']> | undefined => {
@@ -260,7 +263,7 @@ export function createRunner(options: RunnerOptions): Runner {
    */
   const highs = new Map<number, bigint>();
   let highsAt = 0;
-  let lagAdmin: Admin | undefined;
+  let lagAdmin: PortAdmin | undefined;
   const refreshBacklog = async (out: ProcessorOutputs): Promise<void> => {
     if (Date.now() - highsAt >= BACKLOG_REFRESH_MS) {
       if (!lagAdmin) {

@@ -12,7 +12,8 @@
  * what was waiting; its checkpoint says what was released already. One transactional id for
  * the group: the new owner's producer fences the old one before anything is read.
  */
-import type { Admin, Consumer, EachBatchPayload, Producer, TopicMessages } from 'kafkajs';
+import type { EachBatchPayload, TopicMessages } from 'kafkajs';
+import type { KafkaPort, PortAdmin, PortConsumer, PortProducer } from './port';
 import type { SchemaResolver } from '../codec';
 import type { EngineConfig } from '../core';
 import { describeError } from '../errors';
@@ -48,6 +49,8 @@ export interface StageTwoOptions {
   extension?: BatchExtension;
   resolver?: SchemaResolver;
   history?: HistoryCheckpoint;
+  /** The Kafka client (a fake in unit tests); default: kafkajs from config.kafka. */
+  kafka?: KafkaPort;
 }
 
 export interface StageTwoCounters extends GatherCounters {
@@ -69,15 +72,15 @@ const IDLE_COMMIT_MS = 1_000;
 
 export function createStageTwo(o: StageTwoOptions): StageTwo {
   const { config, logger } = o;
-  const kafka = createKafka(config.kafka, logger);
+  const kafka: KafkaPort = o.kafka ?? createKafka(config.kafka, logger);
   const groupId = `${config.kafka.groupId}.stage-two`;
   const stageTopic = config.topics.stage;
   const telemetry = config.topics.telemetry;
   const stateKey = `stage/${config.kafka.groupId}`;
   let running = false;
-  let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
-  let admin: Admin | undefined;
+  let consumer: PortConsumer | undefined;
+  let producer: PortProducer | undefined;
+  let admin: PortAdmin | undefined;
   let signalsOut: OutputEncoder<'signal'> | undefined;
   let partitionCount = 0;
   const rawPassThrough = config.actions.format === 'json';
@@ -122,7 +125,7 @@ export function createStageTwo(o: StageTwoOptions): StageTwo {
     return next;
   };
 
-  const withAdmin = async (): Promise<Admin> => {
+  const withAdmin = async (): Promise<PortAdmin> => {
     if (!admin) {
       admin = kafka.admin();
       await admin.connect();

@@ -4,7 +4,8 @@
  * committed before the read began; tombstones remove a key.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
+import type { KafkaPort } from './port';
 import { waitForLeaders } from './topics';
 
 /**
@@ -18,7 +19,7 @@ import { waitForLeaders } from './topics';
  * without records, counted from the first fetch (never from before the group was joined).
  */
 export async function readTopicToEnd(
-  kafka: Kafka,
+  kafka: KafkaPort,
   topic: string,
   onMessage: (m: KafkaMessage, partition: number) => void,
   o: { timeoutMs?: number; quietMs?: number } = {},
@@ -100,7 +101,7 @@ export async function readTopicToEnd(
 
 /** The newest value of every key `keep` accepts (read_committed, from the start to the end). */
 export async function readCompacted(
-  kafka: Kafka,
+  kafka: KafkaPort,
   topic: string,
   keep: (key: string) => boolean,
 ): Promise<Map<string, Buffer>> {
@@ -115,7 +116,7 @@ export async function readCompacted(
 }
 
 /** The newest value of one key of a compacted topic. */
-export async function readLatest(kafka: Kafka, topic: string, key: string): Promise<Buffer | undefined> {
+export async function readLatest(kafka: KafkaPort, topic: string, key: string): Promise<Buffer | undefined> {
   return (await readCompacted(kafka, topic, (k) => k === key)).get(key);
 }
 

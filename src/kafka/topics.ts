@@ -1,4 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
+import type { PortAdmin } from './port';
 import type { TopicsConfig } from '../config/kafka-schema';
 
 /** What the processor and executors expect on the cluster, one entry per topic of DESIGN.md. */
@@ -99,7 +100,7 @@ export async function ensureTopics(admin: Admin, specs: ITopicConfig[]): Promise
  * leader before that broker has loaded the partition (ListOffsets then fails with "not the
  * leader"), so the offsets are asked for too, as a consumer's first fetch will.
  */
-export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+export async function waitForLeaders(admin: PortAdmin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

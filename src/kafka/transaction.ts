@@ -2,7 +2,8 @@
  * Writing one transaction: outputs, then the consumed offsets (sendOffsets), then commit —
  * or abort, so that outputs and offsets are committed together or not at all.
  */
-import type { Kafka, Message, Producer, ProducerConfig, TopicMessages } from 'kafkajs';
+import type { Message, ProducerConfig, TopicMessages } from 'kafkajs';
+import type { PortProducer, TransactionOffsets } from './port';
 import { producerConfig } from './client';
 
 /**
@@ -45,11 +46,11 @@ export function transactionalProducerConfig(
  * the topics' last stable offsets. Beginning and aborting an empty transaction initialises
  * the id and sends nothing else (kafkajs ends an empty transaction locally).
  */
-export async function connectTransactional(
-  kafka: Kafka,
+export async function connectTransactional<P extends PortProducer>(
+  kafka: { producer(config: ProducerConfig): P },
   transactionalId: string,
   extra: Partial<ProducerConfig> = {},
-): Promise<Producer> {
+): Promise<P> {
   const producer = kafka.producer(transactionalProducerConfig(transactionalId, extra));
   await producer.connect();
   try {
@@ -119,12 +120,9 @@ export async function whileConcurrent<T>(op: () => Promise<T>): Promise<T> {
 
 /** Sends `topicMessages` and `offsets` in one transaction of `producer` and commits it; aborts and rethrows on failure. */
 export async function writeTransaction(
-  producer: Producer,
+  producer: PortProducer,
   topicMessages: readonly TopicMessages[],
-  offsets?: {
-    consumerGroupId: string;
-    topics: { topic: string; partitions: { partition: number; offset: string; metadata?: string | null }[] }[];
-  },
+  offsets?: TransactionOffsets,
 ): Promise<void> {
   const tx = await producer.transaction();
   try {
