@@ -3,7 +3,8 @@ import { HomeostatError } from '../errors';
 import { kafkaSchema, registrySchema, topicsSchema } from './kafka-schema';
 import { engineSchema, limitsSchema } from './engine-schema';
 import { controlSchema } from './control-schema';
-import { mergeDeep, readYamlFile, validateConfig } from './load';
+import { mergeDeep } from '../guardrails/config';
+import { readYamlFile, validateConfig } from './load';
 import { DEFAULT_MAX_SAMPLES_PER_RECORD } from '../ingest/options';
 
 /**

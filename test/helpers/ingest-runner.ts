@@ -6,7 +6,7 @@
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/runner';
 import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
-import { mergeDeep } from '../../src/config/load';
+import { mergeDeep } from '../../src/guardrails/config';
 import { engineConfigFrom } from '../../src/config/resolve-engine';
 import { ingestDecoderFor } from '../../src/config/resolve-ingest';
 import type { Logger } from '../../src/ops/logger';
