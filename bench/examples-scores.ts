@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { evaluatePoint } from '../src/backtest/evaluate';
 import { loadBacktestSeries } from '../src/backtest/load';
 import { DEFAULT_AIMS, figures } from '../src/backtest/study';
-import { loadConfig } from '../src/ops/config';
-import { engineConfigFrom } from '../src/ops/engine-config';
+import { loadConfig } from '../src/config/homeostat-config';
+import { engineConfigFrom } from '../src/config/resolve-engine';
 import type { LabelFormat } from '../src/replay/labels-load';
 import { writeResult } from './lib/results';
 

@@ -9,15 +9,14 @@
  * partition, then the stage topic, then stage two's policies — as one process of a group;
  * writes bench/results/latency-scale-out/<ISO time>.json instead.
  *
- * Set-up, wired as `homeostat run` wires it (src/cli/run.ts): createPolicies →
- * createDecisionEngine (signed commands) → createDecisionStage → createDecisionExtension →
- * createProcessorRunners (the runner, and stage two when scaled out). One adaptive-timeout
- * policy in enforce mode on queue.depth, 1 s tumbling windows, allowedOutOfOrdernessMs OOO
- * and graceMs GRACE (below); the guardrails are opened (cooldown 0, no blast-radius or rate
- * cap, circuit breaker out of the way) so that every overloaded window yields commands: cuts
- * down to the floor, then lease renewals.
- * The control-topic reader of `run` is left out: it is not on the command path. The
- * verifier (outcomes of commands) is wired as in `run`.
+ * Set-up: the processor `homeostat run` runs, built by the same composition root
+ * (src/compose/processor.ts: policies → signed decision engine → decision stage and verifier →
+ * decision extension → control reader → createProcessorRunners, the runner and stage two when
+ * scaled out; EWMA/trend histories carried on the state topic, the default), HTTP off.
+ * One adaptive-timeout policy in enforce mode on queue.depth, 1 s tumbling windows,
+ * allowedOutOfOrdernessMs OOO and graceMs GRACE (below); the guardrails are opened (cooldown
+ * 0, no blast-radius or rate cap, circuit breaker out of the way) so that every overloaded
+ * window yields commands: cuts down to the floor, then lease renewals.
  *
  * Load: every TICK ms one produce request carries one queue.depth = 120 sample (high
  * watermark 50) for each of W workers, keyed by worker (so all 3 partitions get data every
@@ -45,16 +44,10 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { loadSigningKey } from '../src/actions';
 import { createRecordCodec, encodeTelemetryJson } from '../src/codec';
-import { createDecisionExtension } from '../src/kafka/decide-driver';
+import { buildProcessor } from '../src/compose/processor';
 import { createRegistryResolver } from '../src/kafka/registry';
-import { createProcessorRunners } from '../src/kafka/processor-runners';
 import { ensureTopics, topicSpecs } from '../src/kafka/topics';
-import { engineConfigFrom } from '../src/ops/engine-config';
 import { silentLogger } from '../src/ops/logger';
-import { createMetrics } from '../src/ops/metrics';
-import { createDecisionStage } from '../src/pipeline/decide';
-import { createDecisionEngine, createPolicies } from '../src/policies';
-import { createVerifier } from '../src/verify';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName, withAdmin } from './lib/kafka';
 import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
@@ -195,42 +188,20 @@ async function main(): Promise<void> {
       `baseline: transactional produce → read_committed consumer  p50 ${baseStats.p50} ms  p99 ${baseStats.p99} ms  (n=${baseStats.n})`,
     );
 
-    // The decision path, as src/cli/run.ts wires it.
-    const metrics = createMetrics();
-    const resolver = createRegistryResolver(config.registry);
-    const policies = createPolicies(config.policies);
-    const signing = loadSigningKey({
-      keyId: config.signing.keyId,
-      env: { HOMEOSTAT_SIGNING_KEY: `base64:${SIGNING_KEY.toString('base64')}` },
-    });
-    const decisionEngine = createDecisionEngine({
-      policies,
-      guardrails: config.guardrails,
-      modeOverride: config.mode ?? null,
-      signing,
-    });
-    const stage = createDecisionStage(decisionEngine, { verifier: createVerifier(config.verification), signing });
+    // The processor as `homeostat run` builds it (src/compose/processor.ts); the bench config turns HTTP off.
     const decidedAt = new Map<string, number>();
-    const extension = await createDecisionExtension({
-      kafka: benchKafka(services.brokers),
-      stage,
-      topics: {
-        actions: config.topics.actions,
-        decisions: config.topics.decisions,
-        state: config.topics.state,
-        outcomes: config.topics.outcomes,
-      },
-      format: config.actions.format,
-      resolver,
-      stateKey: `decisions/${config.kafka.groupId}/0`,
+    const processor = await buildProcessor(config, {
       logger: silentLogger(),
-      metrics,
+      signing: loadSigningKey({
+        keyId: config.signing.keyId,
+        env: { HOMEOSTAT_SIGNING_KEY: `base64:${SIGNING_KEY.toString('base64')}` },
+      }),
       onOutputs: (_finals, commands) => {
         const now = performance.timeOrigin + performance.now();
         for (const c of commands) decidedAt.set(c.id, now);
       },
     });
-    await extension.restore();
+    const resolver = createRegistryResolver(config.registry);
 
     const seen: Seen[] = [];
     const decoder = createRecordCodec('command').createDecoder({ resolver });
@@ -241,16 +212,6 @@ async function main(): Promise<void> {
       }
     });
 
-    const processor = createProcessorRunners({
-      extension,
-      config,
-      engine: engineConfigFrom(config),
-      limits: config.limits,
-      resolver,
-      logger: silentLogger(),
-      metrics,
-      maxAheadMs: config.runner.maxAheadMs,
-    });
     const { runner } = processor;
     runnerHolder.stop = () => processor.stop();
     await processor.start();

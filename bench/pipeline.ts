@@ -26,8 +26,8 @@ import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjec
 import { createRegistryResolver } from '../src/kafka/registry';
 import { createRunner, type RunnerCounters } from '../src/kafka/runner';
 import type { Telemetry } from '../src/model/telemetry';
-import type { HomeostatConfig } from '../src/ops/config';
-import { engineConfigFrom } from '../src/ops/engine-config';
+import type { HomeostatConfig } from '../src/config/homeostat-config';
+import { engineConfigFrom } from '../src/config/resolve-engine';
 import { silentLogger } from '../src/ops/logger';
 import { createMetrics } from '../src/ops/metrics';
 import { startCpuMeter } from './lib/cpu';

@@ -29,8 +29,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordCodec, resolveTelemetryLimits } from '../src/codec';
-import { loadConfig } from '../src/ops/config';
-import { importRecords, writeTelemetryJsonl } from '../src/replay/import';
+import { loadConfig } from '../src/config/homeostat-config';
+import { importRecords, writeTelemetryJsonl } from '../src/import';
 import {
   createReplay,
   replayBatches,

@@ -55,5 +55,5 @@ export type { BaselineSpec, BaselineState, Threshold, BurnSpec, BurnState } from
 export { createVerifier } from './verify';
 export { runAllScenarios, runScenario } from './sim';
 export { renderReport, writeReport } from './report';
-export { loadConfig } from './ops/config';
-export type { HomeostatConfig } from './ops/config';
+export { loadConfig } from './config/homeostat-config';
+export type { HomeostatConfig } from './config/homeostat-config';

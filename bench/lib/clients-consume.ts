@@ -6,7 +6,7 @@
  * its async iterator (the documented way) or 'data' events (the stream's cheapest path).
  */
 import type { Consumer, Kafka } from 'kafkajs';
-import type { HomeostatConfig } from '../../src/ops/config';
+import type { HomeostatConfig } from '../../src/config/homeostat-config';
 import { startCpuMeter } from './cpu';
 import { randomName, round } from './clients-util';
 import { closeForced, platformaticConsumer, type PlatformaticKafka } from './platformatic';

@@ -13,7 +13,7 @@
  * A correct client delivers COMMITTED records and no aborted one.
  */
 import type { Kafka } from 'kafkajs';
-import type { HomeostatConfig } from '../../src/ops/config';
+import type { HomeostatConfig } from '../../src/config/homeostat-config';
 import { connectTransactional } from '../../src/kafka/transaction';
 import { createTopics } from './kafka';
 import { randomName, waitUntil } from './clients-util';

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Message } from 'kafkajs';
 import { waitForLeaders } from '../../src/kafka/topics';
-import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
-import { mergeDeep } from '../../src/ops/config-load';
+import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
+import { mergeDeep } from '../../src/guardrails/config';
 import { producerConfig } from '../../src/kafka/client';
 
 export function randomName(prefix: string): string {

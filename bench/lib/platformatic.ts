@@ -6,7 +6,7 @@
  */
 import type { Consumer, ConsumerOptions, Producer, ProducerOptions } from '@platformatic/kafka';
 import { loadPlatformaticKafka } from '../../src/executor/reference/quota-admin';
-import type { HomeostatConfig } from '../../src/ops/config';
+import type { HomeostatConfig } from '../../src/config/homeostat-config';
 import { randomName } from './kafka';
 
 export type PlatformaticKafka = Awaited<ReturnType<typeof loadPlatformaticKafka>>;

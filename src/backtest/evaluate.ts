@@ -6,7 +6,7 @@
  * decisions).
  */
 import type { Telemetry } from '../model/telemetry';
-import type { HomeostatConfig } from '../ops/config';
+import type { HomeostatConfig } from '../config/homeostat-config';
 import { actionsFromDecisions } from '../replay/actions';
 import { mergeByEventTime } from '../replay/merge';
 import { replayRecordsSync } from '../replay/replay';

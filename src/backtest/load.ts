@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { HomeostatError } from '../errors';
-import { importAll } from '../replay/import';
+import { importAll } from '../import';
 import { loadLabelledSeries, parseDataFileArg, type LabelFormat } from '../replay/labels-load';
 import type { LabelledRecords } from './evaluate';
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { HomeostatConfig } from '../ops/config';
+import type { HomeostatConfig } from '../config/homeostat-config';
 import { evaluatePoint, type LabelledRecords } from './evaluate';
 import type { GridPoint } from './grid';
 import type { SeriesOutcome } from './study';

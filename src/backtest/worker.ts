@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { GridPoint } from './grid';
 import { evaluatePoint, type LabelledRecords } from './evaluate';
-import type { HomeostatConfig } from '../ops/config';
+import type { HomeostatConfig } from '../config/homeostat-config';
 
 interface WorkerInput {
   config: HomeostatConfig;

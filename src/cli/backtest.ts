@@ -15,8 +15,8 @@ import { backtestReport, paretoTable, summaryLines } from '../backtest/output';
 import { runGrid } from '../backtest/run';
 import { choosePoint, DEFAULT_AIMS, makeSplit, markPareto, studyPoint, type SplitKind } from '../backtest/study';
 import { ConfigError, HomeostatError } from '../errors';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
-import { engineConfigFrom } from '../ops/engine-config';
+import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
+import { engineConfigFrom } from '../config/resolve-engine';
 import { parsePolicyConfig } from '../policies';
 import { writeReport } from '../report';
 import { collect, parsePositiveInt } from '../replay/cli-support';
@@ -142,7 +142,8 @@ export function registerBacktestCommand(program: Command): void {
       const chosen = choosePoint(studies);
       process.stdout.write(`${paretoTable(studies, chosen)}\n\n${summaryLines(chosen, split).join('\n')}\n`);
       process.stdout.write(
-        `${points.length} points × ${series.length} series in ${seconds.toFixed(1)} s on ${Math.min(workers, points.length)} worker thread(s)\n`,
+        `${points.length} points × ${series.length} series in ${seconds.toFixed(1)} s on ` +
+          `${Math.min(workers, points.length)} worker thread(s)\n`,
       );
       if (opts.outConfig !== undefined) {
         const raw = parseYaml(readFileSync(opts.config as string, 'utf8')) as Record<string, unknown>;
@@ -153,7 +154,8 @@ export function registerBacktestCommand(program: Command): void {
         );
         writeFile(
           opts.outConfig,
-          `# Chosen by homeostat backtest (point #${chosen.index}, split ${split}) from ${opts.config}\n${stringifyYaml({ ...raw, policies: chosenConfig.policies })}`,
+          `# Chosen by homeostat backtest (point #${chosen.index}, split ${split}) from ` +
+            `${opts.config}\n${stringifyYaml({ ...raw, policies: chosenConfig.policies })}`,
         );
       }
       const study = {

@@ -6,12 +6,12 @@ import { HomeostatError } from '../errors';
 import type { ControlRecord } from '../guardrails/control';
 import { signControl } from '../guardrails/control-signature';
 import { generateEd25519, parseEd25519PrivateKey } from '../actions/ed25519';
-import { CONTROL_KEY_ENV, CONTROL_KEY_ID_ENV } from '../ops/config-control';
+import { CONTROL_KEY_ENV, CONTROL_KEY_ID_ENV } from '../config/control-schema';
 import { createKafka, explainKafkaError, producerConfig } from '../kafka/client';
 import { controlKey } from '../kafka/control-reader';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
 import type { Mode } from '../model/command';
-import { loadConfig } from '../ops/config';
+import { loadConfig } from '../config/homeostat-config';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ControlOptions extends ConnectionOptions {
@@ -61,7 +61,8 @@ export function registerControlCommand(program: Command): void {
         );
         await writeControl(opts, record);
         process.stdout.write(
-          `${record.kind} ${record.policy ?? '(all policies)'}${record.target ? ` target ${record.target}` : ''}${record.mode ? ` → ${record.mode}` : ''}: written\n`,
+          `${record.kind} ${record.policy ?? '(all policies)'}` +
+            `${record.target ? ` target ${record.target}` : ''}${record.mode ? ` → ${record.mode}` : ''}: written\n`,
         );
       });
   };
@@ -163,7 +164,8 @@ function operatorKey(opts: ControlOptions): { keyId: string; key: ReturnType<typ
   if (text === undefined || text.trim() === '') {
     throw new HomeostatError(
       'USAGE',
-      `control records are signed: give --key-file <operator private key> or set ${CONTROL_KEY_ENV}; create a key with 'homeostat control keygen --out <file>'`,
+      `control records are signed: give --key-file <operator private key> or set ${CONTROL_KEY_ENV}; create a key with ` +
+        `'homeostat control keygen --out <file>'`,
     );
   }
   return { keyId, key: parseEd25519PrivateKey(text, opts.keyFile ?? CONTROL_KEY_ENV) };

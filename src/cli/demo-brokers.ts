@@ -34,7 +34,8 @@ export function parseBrokers(list: string): string[] {
   if (brokers.length === 0 || bad.length > 0) {
     throw new HomeostatError(
       'USAGE',
-      `--brokers ${JSON.stringify(list)}: ${bad.length > 0 ? `${bad.join(', ')} is not host:port` : 'empty'}; give host:port[,host:port], e.g. 127.0.0.1:9092`,
+      `--brokers ${JSON.stringify(list)}: ${bad.length > 0 ? `${bad.join(', ')} is not host:port` : 'empty'}; give ` +
+        `host:port[,host:port], e.g. 127.0.0.1:9092`,
       { field: 'brokers' },
     );
   }
@@ -46,7 +47,8 @@ export async function runDemoOnBrokers(o: OnBrokersOptions): Promise<{ runs: Kaf
   const prefix = checkPrefix(o.prefix);
   const runId = newRunId();
   process.stderr.write(
-    `running ${o.scenarios.join(', ')} with remediation on through Kafka at ${brokers.join(',')} (topics ${prefix}.${runId}.<scenario>.*, ${o.registry ? 'Avro' : 'JSON'}), off in-process...\n`,
+    `running ${o.scenarios.join(', ')} with remediation on through Kafka at ${brokers.join(',')} (topics ` +
+      `${prefix}.${runId}.<scenario>.*, ${o.registry ? 'Avro' : 'JSON'}), off in-process...\n`,
   );
   // Ctrl-C stops at the next simulated second and still deletes the run's topics.
   const abort = new AbortController();
@@ -80,7 +82,9 @@ export async function runDemoOnBrokers(o: OnBrokersOptions): Promise<{ runs: Kaf
  */
 export function progressPrinter(out: NodeJS.WriteStream): (p: KafkaProgress) => void {
   return (p) => {
-    const line = `  ${p.scenario} through Kafka: ${p.second}/${p.seconds} simulated s, ${p.records.toLocaleString('en-US')} records, ${p.commands} commands, ${(p.wallMs / 1000).toFixed(1)} s`;
+    const line =
+      `  ${p.scenario} through Kafka: ${p.second}/${p.seconds} simulated s, ` +
+      `${p.records.toLocaleString('en-US')} records, ${p.commands} commands, ${(p.wallMs / 1000).toFixed(1)} s`;
     const last = p.second === p.seconds;
     if (out.isTTY) out.write(`\r${line}${last ? '\n' : ''}`);
     else if (last || p.second % 30 === 0) out.write(`${line}\n`);
@@ -97,7 +101,9 @@ export function printKafkaRuns(out: NodeJS.WritableStream, runs: readonly KafkaS
       .map(([status, n]) => `${n} ${status}`)
       .join(', ');
     out.write(
-      `  ${r.scenario}: ${s.records.toLocaleString('en-US')} telemetry records → ${s.names.topics.telemetry}; ${s.commands} signed commands → ${s.names.topics.actions}; executor SDK: ${done || 'nothing'} → ${s.names.topics.actionResults}; ${s.transactions} processor transactions, ${(s.wallMs / 1000).toFixed(1)} s\n`,
+      `  ${r.scenario}: ${s.records.toLocaleString('en-US')} telemetry records → ${s.names.topics.telemetry}; ` +
+        `${s.commands} signed commands → ${s.names.topics.actions}; executor SDK: ${done || 'nothing'} → ` +
+        `${s.names.topics.actionResults}; ${s.transactions} processor transactions, ${(s.wallMs / 1000).toFixed(1)} s\n`,
     );
     if (r.differences.length === 0)
       out.write(
@@ -109,7 +115,8 @@ export function printKafkaRuns(out: NodeJS.WritableStream, runs: readonly KafkaS
     else
       out.write(
         s.deleted
-          ? `    topics and groups${s.subjectsDeleted > 0 ? ` and ${s.subjectsDeleted} schema subjects` : ''} under ${s.names.base} deleted\n`
+          ? `    topics and groups${s.subjectsDeleted > 0 ? ` and ${s.subjectsDeleted} schema subjects` : ''} under ` +
+              `${s.names.base} deleted\n`
           : `    topics kept under ${s.names.base}\n`,
       );
   }

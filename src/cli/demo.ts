@@ -36,7 +36,8 @@ export function registerDemoCommand(program: Command): void {
     )
     .option(
       '--brokers <list>',
-      'run remediation on through the real topics of these Kafka brokers (host:port[,host:port]): telemetry topic → homeostat runner → signed commands on the actions topic → executor SDK → action results; off stays in-process',
+      'run remediation on through the real topics of these Kafka brokers (host:port[,host:port]): telemetry topic → ' +
+        'homeostat runner → signed commands on the actions topic → executor SDK → action results; off stays in-process',
     )
     .option(
       '--registry <url>',
@@ -113,7 +114,8 @@ export function parseScenarios(list: string | undefined): ScenarioName[] {
   if (names.length === 0 || unknown.length > 0) {
     throw new HomeostatError(
       'USAGE',
-      `--scenarios ${JSON.stringify(list)}: ${unknown.length > 0 ? `unknown ${unknown.join(', ')}` : 'empty'}; use a comma-separated subset of ${SCENARIOS.join(', ')}`,
+      `--scenarios ${JSON.stringify(list)}: ${unknown.length > 0 ? `unknown ${unknown.join(', ')}` : 'empty'}; use a ` +
+        `comma-separated subset of ${SCENARIOS.join(', ')}`,
       { field: 'scenarios' },
     );
   }
@@ -139,7 +141,9 @@ export function checkDuration(scenarios: readonly ScenarioName[], durationMs: nu
   if (refused.length === 0) return;
   throw new HomeostatError(
     'USAGE',
-    `--duration ${durationMs / 1000}: ${refused.map(({ s, l }) => `${s} runs ${l.minMs / 1000}-${l.maxMs / 1000} s`).join(', ')} (a run covers the disturbance plus ${RECOVERY_SPAN_MS / 1000} s to recover); ` +
+    `--duration ${durationMs / 1000}: ` +
+      `${refused.map(({ s, l }) => `${s} runs ${l.minMs / 1000}-${l.maxMs / 1000} s`).join(', ')} (a run covers the ` +
+      `disturbance plus ${RECOVERY_SPAN_MS / 1000} s to recover); ` +
       "give a length every chosen scenario accepts, pick scenarios with --scenarios, or omit --duration for each one's default",
     { field: 'duration' },
   );

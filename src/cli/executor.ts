@@ -8,7 +8,7 @@ import {
   runReferenceExecutor,
   type ReferenceExecutorOptions,
 } from '../executor';
-import { httpAuthToken, loadConfig, type HomeostatConfig } from '../ops/config';
+import { httpAuthToken, loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import { createLogger, type Logger } from '../ops/logger';
 import { createMetrics, type HomeostatMetrics } from '../ops/metrics';
 import { createOpsServer } from '../ops/http';

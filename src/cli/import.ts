@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { HomeostatError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import type { Telemetry } from '../model/telemetry';
-import { loadConfig } from '../ops/config';
+import { loadConfig } from '../config/homeostat-config';
 import {
   collect,
   createErrorPrinter,
@@ -17,9 +17,9 @@ import {
   type ImportMapping,
   type ImportOptions,
   type ImportProgress,
-} from '../replay/import';
+} from '../import';
 import { createProgress, formatCount } from '../replay/progress';
-import { createTelemetryProducer } from '../replay/topic-io';
+import { createTelemetryTopicWriter } from '../replay/topic-io';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ImportCliOptions extends ConnectionOptions {
@@ -144,17 +144,17 @@ export function registerImportCommand(program: Command): void {
       const config = loadConfig({ file: opts.config, brokers: opts.brokers, registry: opts.registry });
       const kafka = createKafka(config.kafka);
       await assertTopicExists(kafka, opts.topic, config.kafka.brokers);
-      const producer = await createTelemetryProducer(kafka, opts.topic, {
+      const writer = await createTelemetryTopicWriter(kafka, opts.topic, {
         batchSize: parsePositiveInt(opts.batchSize, '--batch-size'),
         timestamp: opts.timestamp,
       });
       let closed = false;
       try {
-        for await (const r of records()) await producer.add(r);
+        for await (const r of records()) await writer.add(r);
         closed = true;
-        written = (await producer.close()).produced;
+        written = (await writer.close()).produced;
       } catch (err) {
-        if (!closed) await producer.close().catch(() => undefined);
+        if (!closed) await writer.close().catch(() => undefined);
         throw err instanceof HomeostatError ? err : explainKafkaError(err, config.kafka.brokers);
       }
       where = `topic ${opts.topic}`;
@@ -169,7 +169,8 @@ export function registerImportCommand(program: Command): void {
     const shift = p !== undefined && p.shiftMs !== 0 ? `; timestamps shifted by ${p.shiftMs} ms` : '';
     const labels = labelled > 0 ? `; ${labelled} rows labelled 1` : '';
     say(
-      `imported ${written} records from ${file} (${p?.format ?? 'empty'}) to ${where} in ${secs.toFixed(2)} s (${formatCount(written / Math.max(secs, 1e-9))} records/s); ` +
+      `imported ${written} records from ${file} (${p?.format ?? 'empty'}) to ${where} in ${secs.toFixed(2)} s ` +
+        `(${formatCount(written / Math.max(secs, 1e-9))} records/s); ` +
         `${errors.count()} malformed line${errors.count() === 1 ? '' : 's'} skipped${shift}${labels}\n`,
     );
     if (written === 0) {

@@ -3,7 +3,7 @@ import { createTelemetryDecoder, resolveTelemetryLimits } from '../codec';
 import { HomeostatError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createRegistryResolver } from '../kafka/registry';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import { collect, formatReplaySummary, parseMode, parseTimeArg } from '../replay/cli-support';
 import { createJsonlWriter, type JsonlWriter } from '../replay/jsonl';
 import { createProgress } from '../replay/progress';
@@ -12,7 +12,7 @@ import { replaySetupFromConfig, type ReplaySetup } from '../replay/setup';
 import { fileSources } from '../replay/sources';
 import { readTopicRange } from '../replay/topic-read';
 import { topicReplayInputs } from '../replay/topic-io';
-import { ingestDecoderFor } from '../ops/ingest-config';
+import { ingestDecoderFor } from '../config/resolve-ingest';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 interface ReplayCliOptions extends ConnectionOptions {
@@ -77,7 +77,9 @@ export async function openReplaySource(config: HomeostatConfig, src: ReplaySourc
     const decoder = createTelemetryDecoder({ resolver, limits: config.limits });
     // As `homeostat run` reads the topic: foreign formats too, a multi-sample record one arrival.
     const ingest = ingestDecoderFor(config, resolver);
-    const range = `${src.from === undefined ? 'the beginning' : new Date(src.from).toISOString()} → ${src.to === undefined ? 'the end' : new Date(src.to).toISOString()}`;
+    const range =
+      `${src.from === undefined ? 'the beginning' : new Date(src.from).toISOString()} → ` +
+      `${src.to === undefined ? 'the end' : new Date(src.to).toISOString()}`;
     return {
       batches: await topicReplayInputs(read, decoder, ingest),
       partitions: read.partitions,
@@ -117,7 +119,8 @@ export function registerReplayCommand(program: Command): void {
     program
       .command('replay')
       .description(
-        'run recorded telemetry through the pipeline (windows, signals, policies, guardrails) as fast as possible; same input and config ⇒ byte-identical outputs',
+        'run recorded telemetry through the pipeline (windows, signals, policies, guardrails) as fast as possible; same ' +
+          'input and config ⇒ byte-identical outputs',
       )
       .option(
         '--input <file>',
@@ -162,7 +165,11 @@ export function registerReplayCommand(program: Command): void {
     }
     const written = writers.map((w) => `${w.path} (${w.records} lines)`);
     const extra = [
-      `signing      ${setup.signing === 'none' ? 'none (unsigned commands: set signing.keyFile or HOMEOSTAT_SIGNING_KEY to sign)' : `key ${setup.keyId ?? ''} from ${setup.signing}`}`,
+      `signing      ${
+        setup.signing === 'none'
+          ? 'none (unsigned commands: set signing.keyFile or HOMEOSTAT_SIGNING_KEY to sign)'
+          : `key ${setup.keyId ?? ''} from ${setup.signing}`
+      }`,
       `input        ${source.description}`,
       ...(written.length > 0 ? [`wrote        ${written.join(', ')}`] : []),
     ];

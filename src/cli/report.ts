@@ -4,7 +4,7 @@ import { HomeostatError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createRegistryResolver } from '../kafka/registry';
 import type { WindowSignal } from '../model/signal';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import { parsePolicyConfig, type PolicyConfig } from '../policies';
 import { writeReport } from '../report';
 import { collect, parseMode, parsePositiveInt, parseTimeArg } from '../replay/cli-support';
@@ -113,14 +113,18 @@ async function fromTopics(
     decisions.records.sort(
       (a, b) => a.eventTime - b.eventTime || cmp(a.policy, b.policy) || cmp(a.target, b.target) || cmp(a.id, b.id),
     );
-    const range = `${from === undefined ? 'the beginning' : new Date(from).toISOString()} → ${to === undefined ? 'the end' : new Date(to).toISOString()}`;
+    const range =
+      `${from === undefined ? 'the beginning' : new Date(from).toISOString()} → ` +
+      `${to === undefined ? 'the end' : new Date(to).toISOString()}`;
     const skipped = signals.invalid + commands.invalid + decisions.invalid;
     return {
       signals: signals.records.filter((s) => !s.partial),
       commands: commands.records,
       decisions: decisions.records,
       modes: {},
-      generatedFrom: `topics ${t.signals}, ${t.actions}, ${t.decisions} from ${range}${skipped > 0 ? ` (${skipped} undecodable records skipped)` : ''}`,
+      generatedFrom:
+        `topics ${t.signals}, ${t.actions}, ${t.decisions} from ` +
+        `${range}${skipped > 0 ? ` (${skipped} undecodable records skipped)` : ''}`,
     };
   } catch (err) {
     if (err instanceof HomeostatError && err.code !== 'KAFKA') throw err;
@@ -137,7 +141,8 @@ export function registerReportCommand(program: Command): void {
     program
       .command('report')
       .description(
-        'an HTML report of a replay (or of a live run from its topics): signals with thresholds, commands, leases, and scoring against labelled incidents',
+        'an HTML report of a replay (or of a live run from its topics): signals with thresholds, commands, leases, and ' +
+          'scoring against labelled incidents',
       )
       .option(
         '--replay-input <file>',
@@ -210,7 +215,8 @@ export function registerReportCommand(program: Command): void {
     if (built.overall !== null) {
       const o = built.overall;
       process.stdout.write(
-        `scoring: ${o.windowsActedOn} of ${o.windows} labelled windows acted on; ${o.actionsOutsideWindows} of ${o.actions} actions outside every window\n`,
+        `scoring: ${o.windowsActedOn} of ${o.windows} labelled windows acted on; ${o.actionsOutsideWindows} of ` +
+          `${o.actions} actions outside every window\n`,
       );
     }
   });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
-import { loadConfig } from '../ops/config';
+import { loadConfig } from '../config/homeostat-config';
 import { addConnectionOptions, type ConnectionOptions } from './options';
 
 export function registerTopicsCommand(program: Command): void {

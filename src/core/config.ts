@@ -1,7 +1,8 @@
 /**
  * Engine configuration: the plain interface, its defaults, and the cross-field checks the
- * engine itself relies on (src/ops/config.ts wraps a schema around this; the engine checks
- * again at construction so that a bad value fails fast with a message naming the fix).
+ * engine itself relies on (src/config/engine-schema.ts wraps a schema around this; the
+ * engine checks again at construction so that a bad value fails fast with a message naming
+ * the fix).
  */
 import { ConfigError } from '../errors';
 import { DEFAULT_EWMA_ALPHA, DEFAULT_TREND_WINDOWS } from '../signals/history';

@@ -17,41 +17,41 @@ import { batchFor, dropSeriesEntries, makeRoom } from './batches';
 import { findSeries, killSeries } from './series-index';
 import { LAST_PANE_START, MAX_TS, rowHistory, seedRowHistory } from './series-numbers';
 import { newState, type Compiled, type InternalState, type PartitionState, type Series } from './state';
-import type { EngineCounters, EngineInput, EngineOutput, EngineState, Offset, StepResult } from './types';
+import type { EngineCounters, EngineInput, EngineOutput, WindowEngineState, Offset, StepResult } from './types';
 import { assignPartitions, candidateWatermark, firstOpenWindowStart, removePartitions } from './watermark';
 
 export interface Engine {
   readonly config: EngineConfig;
   /** A fresh state owning no partitions. */
-  init(): EngineState;
+  init(): WindowEngineState;
   /** Applies one input. The returned state is the same object, updated. */
-  step(state: EngineState, input: EngineInput): StepResult;
+  step(state: WindowEngineState, input: EngineInput): StepResult;
   /** Applies inputs in order; outputs concatenated. */
-  stepAll(state: EngineState, inputs: Iterable<EngineInput>): StepResult;
+  stepAll(state: WindowEngineState, inputs: Iterable<EngineInput>): StepResult;
   /** A copy of the counters. */
-  counters(state: EngineState): EngineCounters;
+  counters(state: WindowEngineState): EngineCounters;
   /** Current watermark (event time, ms); -Infinity before the first record. */
-  watermark(state: EngineState): number;
+  watermark(state: WindowEngineState): number;
   /**
    * Offset of the earliest record of `partition` still held in an open window (undefined:
    * none). Commit at most this offset (or the next offset to consume when undefined) so that
    * a restarted or re-assigned consumer re-reads every record whose window has not emitted.
    */
-  pendingOffset(state: EngineState, partition: number): Offset | undefined;
+  pendingOffset(state: WindowEngineState, partition: number): Offset | undefined;
   /** Live series count (≤ maxSeries). */
-  seriesCount(state: EngineState): number;
+  seriesCount(state: WindowEngineState): number;
   /** Open panes across all series (memory gauge; 0 after flush). */
-  openPanes(state: EngineState): number;
+  openPanes(state: WindowEngineState): number;
   /**
    * The EWMA/trend history of a live series (packed, signals/history.ts; a copy), so that a
    * checkpoint can carry it; undefined when the series is not live.
    */
-  seriesHistory(state: EngineState, key: string): Float64Array | undefined;
+  seriesHistory(state: WindowEngineState, key: string): Float64Array | undefined;
   /**
    * Histories from a checkpoint: each series takes its own when it is next created, so that a
    * restarted engine continues EWMA and trend where the checkpoint left them.
    */
-  seedHistories(state: EngineState, histories: ReadonlyMap<string, Float64Array>): void;
+  seedHistories(state: WindowEngineState, histories: ReadonlyMap<string, Float64Array>): void;
 }
 
 const NONE: readonly EngineOutput[] = Object.freeze([]);
@@ -85,7 +85,7 @@ function compile(config: EngineConfig): Compiled {
   };
 }
 
-function internal(state: EngineState): InternalState {
+function internal(state: WindowEngineState): InternalState {
   return state as InternalState;
 }
 

@@ -38,7 +38,15 @@ export {
   assertEngineConfig,
 } from './config';
 export type { EngineConfig, EngineConfigInput, WindowConfig, ScopeConfig, SketchConfig } from './config';
-export type { EngineInput, EngineOutput, EngineCounters, EngineState, StepResult, Offset, RejectReason } from './types';
+export type {
+  EngineInput,
+  EngineOutput,
+  EngineCounters,
+  WindowEngineState,
+  StepResult,
+  Offset,
+  RejectReason,
+} from './types';
 export { createScopeMerger } from './scope-merger';
 export type {
   ScopeMerger,

@@ -42,7 +42,7 @@ export type EngineOutput =
 export type RejectReason = 'series_limit' | 'invalid_value';
 
 export interface StepResult {
-  state: EngineState;
+  state: WindowEngineState;
   outputs: readonly EngineOutput[];
 }
 
@@ -78,6 +78,6 @@ export interface EngineCounters {
 }
 
 /** Opaque engine state; owned by the engine and updated in place by `step`. */
-export interface EngineState {
+export interface WindowEngineState {
   readonly __engineState: true;
 }

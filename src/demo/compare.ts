@@ -45,7 +45,8 @@ export function compareResults(kafka: ScenarioResult, inProcess: ScenarioResult)
   for (let i = 0; i < Math.min(ea.length, eb.length) && listed < MAX_LISTED; i++) {
     if (!isDeepStrictEqual(ea[i], eb[i])) {
       out.push(
-        `executor event #${i + 1}: ${ea[i].kind} ${ea[i].target} at ${ea[i].t} through Kafka, ${eb[i].kind} ${eb[i].target} at ${eb[i].t} in-process`,
+        `executor event #${i + 1}: ${ea[i].kind} ${ea[i].target} at ${ea[i].t} through Kafka, ${eb[i].kind} ` +
+          `${eb[i].target} at ${eb[i].t} in-process`,
       );
       listed++;
     }

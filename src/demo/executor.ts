@@ -20,7 +20,7 @@ import type { ApplyFn, RevertFn } from '../executor/types';
 import type { Keyring } from '../actions';
 import type { CommandFamily, CommandParams, CommandType } from '../model/command';
 import type { Logger } from '../ops/logger';
-import type { KafkaConfig, RegistryConfig } from '../ops/config-kafka';
+import type { KafkaConfig, RegistryConfig } from '../config/kafka-schema';
 import { classifySet, type ExecutorEvent, type PreparedScenario } from '../sim';
 import { describeParams } from '../sim/record';
 import type { DemoNames } from './topics';

@@ -23,11 +23,11 @@ import type { ActionStatus } from '../codec';
 import { HomeostatError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
-import { loadConfig, type HomeostatConfig } from '../ops/config';
+import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import type { Logger } from '../ops/logger';
 import { flushTimes, type LoopRecord, type PreparedScenario, type ScenarioResult } from '../sim';
 import { createDemoExecutor, createSimClock } from './executor';
-import { createDemoProcessor } from './processor';
+import { createDemoProcessor, type DemoProcessor } from './processor';
 import { createTelemetrySender } from './telemetry';
 import { deleteRunSubjects } from './subjects';
 import { deleteRunResources, demoNames, type DemoNames } from './topics';
@@ -114,8 +114,78 @@ export function demoConfig(
       mode: prepared.loop.mode,
       actions: { format: opts.registry ? 'avro' : 'json' },
       http: { enabled: false },
+      // A demo run never restarts: carried EWMA/trend histories would only cost state records.
+      runner: { carryHistory: false },
     },
   });
+}
+
+/** The run's record, as the in-process loop records it. */
+function loopRecord(
+  processor: DemoProcessor,
+  executor: ReturnType<typeof createDemoExecutor>,
+  recordsEmitted: number,
+): LoopRecord {
+  return {
+    executor: { events: () => executor.events() },
+    finals: () => processor.finals(),
+    commands: () => processor.commands(),
+    decisions: () => processor.decisions(),
+    counters: () => ({
+      ...processor.runner.processor()!.counters(),
+      recordsEmitted,
+      windowsDecided: processor.windowsDecided(),
+    }),
+  };
+}
+
+/** What one simulated second of the lockstep works with. */
+interface Lockstep {
+  prepared: PreparedScenario;
+  opts: KafkaRunOptions;
+  names: DemoNames;
+  stepTimeoutMs: number;
+  clock: ReturnType<typeof createSimClock>;
+  executor: ReturnType<typeof createDemoExecutor>;
+  sender: Awaited<ReturnType<typeof createTelemetrySender>>;
+  runner: DemoProcessor['runner'];
+  /** Distinct commands the processor has issued so far. */
+  issued(): number;
+}
+
+/** Steps 1–5 of the lockstep (see the header) for flush time `t`; says how many commands are issued by then. */
+async function advanceOneSecond(l: Lockstep, t: number, second: number): Promise<number> {
+  const { prepared, runner, executor, sender, names, stepTimeoutMs } = l;
+  if (l.opts.signal?.aborted)
+    throw new HomeostatError('INVALID_STATE', `interrupted at simulated second ${second} of ${prepared.scenario}`);
+  const records = prepared.advance(t);
+  l.clock.set(t);
+  await executor.lapse();
+  await sender.send(records);
+  await until(
+    () => runner.counters().consumed >= sender.sent(),
+    stepTimeoutMs,
+    () =>
+      `the processor committed ${runner.counters().consumed} of the ${sender.sent()} telemetry records sent to ` +
+      `${names.topics.telemetry} within ${stepTimeoutMs} ms (status ${runner.status()}); see its log lines above`,
+  );
+  // A batch that failed and was replayed would be observed twice: the record would no longer be the run's.
+  if (runner.counters().restored > 0) {
+    throw new HomeostatError(
+      'INVALID_STATE',
+      `the processor rebuilt its state after a failed transaction at simulated second ${second + 1}; the demo's ` +
+        `record of this run would count that batch twice. Run the demo again (a broker restart or overload causes this)`,
+    );
+  }
+  const expected = l.issued();
+  await until(
+    () => executor.handled() >= expected,
+    stepTimeoutMs,
+    () =>
+      `the executor handled ${executor.handled()} of the ${expected} commands on ${names.topics.actions} within ` +
+      `${stepTimeoutMs} ms (status ${executor.sdk.status()}); see its log lines above`,
+  );
+  return expected;
 }
 
 export async function runThroughKafka(
@@ -172,7 +242,8 @@ export async function runThroughKafka(
       () => runner.ready() && executor.sdk.ready(),
       stepTimeoutMs,
       () =>
-        `the demo's processor (${runner.status()}) or executor (${executor.sdk.status()}) did not join its consumer group on ${config.kafka.brokers.join(',')} within ${stepTimeoutMs} ms; is the broker overloaded?`,
+        `the demo's processor (${runner.status()}) or executor (${executor.sdk.status()}) did not join its consumer ` +
+        `group on ${config.kafka.brokers.join(',')} within ${stepTimeoutMs} ms; is the broker overloaded?`,
     );
 
     const commandIds = new Set<string>();
@@ -182,56 +253,21 @@ export async function runThroughKafka(
       for (; seen < all.length; seen++) commandIds.add(all[seen].id);
       return commandIds.size;
     };
+    const step: Lockstep = { prepared, opts, names, stepTimeoutMs, clock, executor, sender, runner, issued };
     let second = 0;
     for (const t of flushTimes(prepared)) {
-      if (opts.signal?.aborted)
-        throw new HomeostatError('INVALID_STATE', `interrupted at simulated second ${second} of ${prepared.scenario}`);
-      const records = prepared.advance(t);
-      clock.set(t);
-      await executor.lapse();
-      await sender.send(records);
-      await until(
-        () => runner.counters().consumed >= sender.sent(),
-        stepTimeoutMs,
-        () =>
-          `the processor committed ${runner.counters().consumed} of the ${sender.sent()} telemetry records sent to ${names.topics.telemetry} within ${stepTimeoutMs} ms (status ${runner.status()}); see its log lines above`,
-      );
-      // A batch that failed and was replayed would be observed twice: the record would no longer be the run's.
-      if (runner.counters().restored > 0) {
-        throw new HomeostatError(
-          'INVALID_STATE',
-          `the processor rebuilt its state after a failed transaction at simulated second ${second + 1}; the demo's record of this run would count that batch twice. Run the demo again (a broker restart or overload causes this)`,
-        );
-      }
-      const expected = issued();
-      await until(
-        () => executor.handled() >= expected,
-        stepTimeoutMs,
-        () =>
-          `the executor handled ${executor.handled()} of the ${expected} commands on ${names.topics.actions} within ${stepTimeoutMs} ms (status ${executor.sdk.status()}); see its log lines above`,
-      );
+      const commands = await advanceOneSecond(step, t, second);
       second++;
       opts.onProgress?.({
         scenario: prepared.scenario,
         second,
         seconds: prepared.seconds,
         records: sender.sent(),
-        commands: expected,
+        commands,
         wallMs: Date.now() - started,
       });
     }
-    const record: LoopRecord = {
-      executor: { events: () => executor.events() },
-      finals: () => processor.finals(),
-      commands: () => processor.commands(),
-      decisions: () => processor.decisions(),
-      counters: () => ({
-        ...runner.processor()!.counters(),
-        recordsEmitted: sender.sent(),
-        windowsDecided: processor.windowsDecided(),
-      }),
-    };
-    const result = prepared.finish(record);
+    const result = prepared.finish(loopRecord(processor, executor, sender.sent()));
     stats = {
       names,
       records: sender.sent(),

@@ -20,8 +20,14 @@ import pino, { type Logger } from 'pino';
  * the runner's producer. Every output topic of a demo run has one partition, so the
  * partitioner chooses nothing.
  */
-const RETRIED =
-  /concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS|not the leader for that topic-partition|switched default partitioner/;
+const RETRIED = new RegExp(
+  [
+    'concurrent operation on the same transaction',
+    'CONCURRENT_TRANSACTIONS',
+    'not the leader for that topic-partition',
+    'switched default partitioner',
+  ].join('|'),
+);
 
 function mentionsRetried(value: unknown): boolean {
   if (typeof value === 'string') return RETRIED.test(value);

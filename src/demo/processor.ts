@@ -1,35 +1,30 @@
 /**
- * The processor of a demo run: the same assembly as `homeostat run` (src/cli/run.ts) —
- * createRunner consuming the telemetry topic, the decision stage in its transactions
- * through the decision extension (commands to the actions topic, decisions, the policies'
- * snapshot), signed commands — configured with the scenario's engine, policies and
- * guardrails and the mode of the run, on the run's own topics.
+ * The processor of a demo run: the processor `homeostat run` runs (src/compose/processor.ts)
+ * — the runner consuming the telemetry topic, the decision stage in its transactions through
+ * the decision extension (commands to the actions topic, decisions, the policies' snapshot),
+ * signed commands — configured with the scenario's engine, policies and guardrails and the
+ * mode of the run, on the run's own topics (src/demo/lockstep.ts makes the config: no HTTP
+ * server, the demo prints its own progress).
  *
- * Two choices differ from `homeostat run`, both so that the run decides exactly as the
- * in-process loop it is compared with:
+ * Two parts are left out, both so that the run decides exactly as the in-process loop it is
+ * compared with:
  * - no verifier in the decision stage: the in-process loop has none (src/sim/loop.ts calls
  *   the decision engine directly), and a verifier can add `.revert` commands of its own;
- * - no control reader and no HTTP server: nothing sends control records to a demo, and the
- *   demo prints its own progress.
+ * - no control reader: nothing sends control records to a demo.
  *
  * What the stage decides is observed (onOutputs) to build the run's record — finals,
  * commands, decisions, windows decided — as the in-process loop records them.
  */
 import type { SigningKey } from '../actions';
-import { createConfiguredDecisionExtension } from '../kafka/decide-driver';
-import { createRegistryResolver } from '../kafka/registry';
-import { createRunner, type Runner } from '../kafka/runner';
+import { buildProcessor, type ProcessorAssembly } from '../compose/processor';
+import type { HomeostatConfig } from '../config/homeostat-config';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
-import type { HomeostatConfig } from '../ops/config';
-import { engineConfigFrom } from '../ops/engine-config';
 import type { Logger } from '../ops/logger';
-import { createDecisionStage } from '../pipeline/decide';
-import { createDecisionEngine, createPolicies } from '../policies';
 
 export interface DemoProcessor {
-  readonly runner: Runner;
+  readonly runner: ProcessorAssembly['runner'];
   /** Final signals of every committed batch, in order. */
   finals(): readonly WindowSignal[];
   commands(): readonly Command[];
@@ -45,23 +40,15 @@ export async function createDemoProcessor(
   signing: SigningKey,
   logger: Logger,
 ): Promise<DemoProcessor> {
-  const engine = engineConfigFrom(config);
-  const decisionEngine = createDecisionEngine({
-    policies: createPolicies(config.policies),
-    guardrails: config.guardrails,
-    modeOverride: config.mode ?? null,
-    signing,
-  });
-  const stage = createDecisionStage(decisionEngine, { signing });
-  const resolver = config.actions.format === 'avro' ? createRegistryResolver(config.registry) : undefined;
   const finals: WindowSignal[] = [];
   const commands: Command[] = [];
   const decisions: Decision[] = [];
   let windowsDecided = 0;
-  const extension = await createConfiguredDecisionExtension(config, {
-    stage,
-    resolver,
+  const processor = await buildProcessor(config, {
     logger,
+    signing,
+    instanceId: '0',
+    omit: ['verifier', 'control-reader'],
     onOutputs(batchFinals, batchCommands, batchDecisions) {
       finals.push(...batchFinals);
       commands.push(...batchCommands);
@@ -70,24 +57,15 @@ export async function createDemoProcessor(
         if (i === 0 || batchFinals[i].windowEnd !== batchFinals[i - 1].windowEnd) windowsDecided++;
     },
   });
-  await extension.restore();
-  const runner = createRunner({
-    extension,
-    config,
-    engine,
-    limits: config.limits,
-    resolver,
-    logger,
-    instanceId: '0',
-    maxAheadMs: config.runner.maxAheadMs,
-  });
   return {
-    runner,
+    runner: processor.runner,
     finals: () => finals,
     commands: () => commands,
     decisions: () => decisions,
     windowsDecided: () => windowsDecided,
-    start: () => runner.start(),
-    stop: () => runner.stop(),
+    start: async () => {
+      await processor.start();
+    },
+    stop: () => processor.stop(),
   };
 }

@@ -56,10 +56,12 @@ export async function runDemoThroughKafka(
   const where = `${opts.prefix}.${opts.runId}.<scenario>.*`;
   const report = pairsReport(
     runs,
-    `simulation (seed ${opts.seed}): remediation on through Kafka (${opts.brokers.join(',')}, topics ${where}): simulated systems → telemetry topic → homeostat runner → actions topic → executor SDK; remediation off in-process`,
+    `simulation (seed ${opts.seed}): remediation on through Kafka (${opts.brokers.join(',')}, topics ${where}): ` +
+      `simulated systems → telemetry topic → homeostat runner → actions topic → executor SDK; remediation off in-process`,
   );
   report.summary?.notes?.push(
-    `On: through the real topics on ${opts.brokers.join(',')} (telemetry, actions, action-results under ${where}), in lockstep with simulated time. Off: in-process (shadow mode applies nothing).`,
+    `On: through the real topics on ${opts.brokers.join(',')} (telemetry, actions, action-results under ${where}), in ` +
+      `lockstep with simulated time. Off: in-process (shadow mode applies nothing).`,
   );
   return { runs, report };
 }

@@ -6,7 +6,7 @@
  * its name and versions).
  */
 import { HomeostatError, describeError } from '../errors';
-import type { RegistryConfig } from '../ops/config-kafka';
+import type { RegistryConfig } from '../config/kafka-schema';
 
 function headers(r: RegistryConfig): Record<string, string> {
   const h: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
@@ -34,7 +34,8 @@ export async function deleteRunSubjects(registry: RegistryConfig, base: string):
   } catch (err) {
     throw new HomeostatError(
       'SCHEMA_REGISTRY',
-      `could not delete the demo's schema subjects under ${base} from ${url}: ${describeError(err)}; delete them with DELETE ${url}/subjects/<subject>`,
+      `could not delete the demo's schema subjects under ${base} from ${url}: ${describeError(err)}; delete them with ` +
+        `DELETE ${url}/subjects/<subject>`,
       { cause: err, retriable: true },
     );
   }

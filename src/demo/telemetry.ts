@@ -14,7 +14,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../codec';
 import { createRegistryResolver } from '../kafka/registry';
 import type { Telemetry } from '../model/telemetry';
-import type { RegistryConfig } from '../ops/config-kafka';
+import type { RegistryConfig } from '../config/kafka-schema';
 
 export interface TelemetrySender {
   /** Sends one flush's records and resolves once every broker acknowledged them (acks=all). */

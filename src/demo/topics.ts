@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { HomeostatError, describeError } from '../errors';
-import type { TopicsConfig } from '../ops/config-kafka';
+import type { TopicsConfig } from '../config/kafka-schema';
 import type { ScenarioName } from '../sim';
 
 /** Kafka topic names: letters, digits, '.', '_', '-'; the prefix leaves room for the rest. */
@@ -24,7 +24,8 @@ export function checkPrefix(prefix: string): string {
   if (!PREFIX.test(prefix)) {
     throw new HomeostatError(
       'USAGE',
-      `--prefix ${JSON.stringify(prefix)} is not usable in topic names; use 1-120 letters, digits, '.', '_' or '-' (e.g. ${DEFAULT_DEMO_PREFIX})`,
+      `--prefix ${JSON.stringify(prefix)} is not usable in topic names; use 1-120 letters, digits, '.', '_' or '-' ` +
+        `(e.g. ${DEFAULT_DEMO_PREFIX})`,
       { field: 'prefix' },
     );
   }
@@ -91,7 +92,8 @@ export async function deleteRunResources(admin: Admin, n: DemoNames): Promise<{ 
   } catch (err) {
     throw new HomeostatError(
       'KAFKA',
-      `could not delete the demo's topics under ${n.base}: ${describeError(err)}; delete them with kafka-topics.sh --delete --topic '${n.base}.*'`,
+      `could not delete the demo's topics under ${n.base}: ${describeError(err)}; delete them with kafka-topics.sh ` +
+        `--delete --topic '${n.base}.*'`,
       { cause: err, retriable: true },
     );
   }

@@ -19,7 +19,7 @@ import { encodeTelemetryJson } from '../codec';
 import { HomeostatError, describeError } from '../errors';
 import { createKafka } from '../kafka/client';
 import type { Telemetry } from '../model/telemetry';
-import type { KafkaConfig } from '../ops/config-kafka';
+import type { KafkaConfig } from '../config/kafka-schema';
 import { silentLogger, type Logger } from '../ops/logger';
 import { admitQuery, initialWorkerModel, workerGauges } from './demo-worker-model';
 

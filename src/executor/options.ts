@@ -5,7 +5,7 @@
 import { isCommandType } from '../actions';
 import { ConfigError } from '../errors';
 import type { OutputFormat } from '../kafka/outputs';
-import type { KafkaConfig, RegistryConfig } from '../ops/config-kafka';
+import type { KafkaConfig, RegistryConfig } from '../config/kafka-schema';
 import type { ExecutorCoreOptions, ExecutorLedger } from './types';
 
 export interface ExecutorTopics {

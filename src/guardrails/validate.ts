@@ -5,7 +5,8 @@
 import type { z, ZodTypeAny } from 'zod';
 import { ConfigError } from '../errors';
 
-function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
+/** The value at `path` of a parsed input, or undefined; for messages that show what was given. */
+export function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
   let cur: unknown = input;
   for (const p of path) {
     if (cur === null || typeof cur !== 'object') return undefined;

@@ -7,7 +7,7 @@ import {
   type ProducerConfig,
   type SASLOptions,
 } from 'kafkajs';
-import type { KafkaConfig } from '../ops/config-kafka';
+import type { KafkaConfig } from '../config/kafka-schema';
 import { HomeostatError } from '../errors';
 import type { Logger } from '../ops/logger';
 

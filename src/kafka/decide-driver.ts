@@ -21,7 +21,7 @@ import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
 import { controlKey } from './control-reader';
 import type { BatchExtension } from './runner';
 import { createKafka } from './client';
-import type { HomeostatConfig } from '../ops/config';
+import type { HomeostatConfig } from '../config/homeostat-config';
 
 export interface DecisionExtensionOptions {
   kafka: KafkaPort;

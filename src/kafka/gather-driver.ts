@@ -23,7 +23,7 @@ import type { EngineConfig } from '../core';
 import { describeError, ResetRequired } from '../errors';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
-import type { HomeostatConfig } from '../ops/config';
+import type { HomeostatConfig } from '../config/homeostat-config';
 import { emptyGatherOutputs, type Gather, type GatherCounters, type GatherOutputs } from '../pipeline/gather';
 import { createKafka } from './client';
 import { createLazyAdmin, type LazyAdmin } from './committed-offsets';

@@ -14,7 +14,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describeError } from '../errors';
 import { MODES } from '../model/command';
-import type { EngineState } from '../policies';
+import type { DecisionEngineState as EngineState } from '../policies';
 import type { StageState } from '../pipeline/decide';
 
 /** Snapshots larger than this are compressed (smaller ones are cheaper to write as they are). */

@@ -2,7 +2,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Type } from 'avsc';
 import { ownType, type SchemaResolver } from '../codec';
 import { HomeostatError } from '../errors';
-import type { RegistryConfig } from '../ops/config-kafka';
+import type { RegistryConfig } from '../config/kafka-schema';
 
 /**
  * The codec's SchemaResolver on a Confluent-compatible Schema Registry, through

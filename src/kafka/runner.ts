@@ -37,7 +37,7 @@ import { createOutputEncoder, type OutputEncoder } from './outputs';
 import { alignment, newProgress, type PartitionProgress } from './runner-state';
 import { stageMark, stageSignals } from './stage-records';
 import { connectTransactional, writeTransaction } from './transaction';
-import type { HomeostatConfig } from '../ops/config';
+import type { HomeostatConfig } from '../config/homeostat-config';
 import type { TelemetryLimits } from '../codec';
 
 /** What a policy stage adds to a batch's transaction (commands, decisions); see src/pipeline. */

@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { PortAdmin } from './port';
-import type { TopicsConfig } from '../ops/config-kafka';
+import type { TopicsConfig } from '../config/kafka-schema';
 
 /** What the processor and executors expect on the cluster, one entry per topic of DESIGN.md. */
 export function topicSpecs(t: TopicsConfig): ITopicConfig[] {

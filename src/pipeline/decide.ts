@@ -12,7 +12,7 @@ import type { ControlRecord } from '../guardrails/control';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
-import type { DecisionEngine, EngineState } from '../policies';
+import type { DecisionEngine, DecisionEngineState } from '../policies';
 import { makeDecision } from '../policies/engine-support';
 import { buildRevertCommand, type RevertProposal, type Verifier, type VerifierState } from '../verify';
 import { appendAll } from './append';
@@ -25,7 +25,7 @@ export interface DecideOutputs {
 
 /** Plain JSON: snapshotted with the offsets so that a restart resumes it. */
 export interface StageState {
-  engine: EngineState;
+  engine: DecisionEngineState;
   verifier: VerifierState | null;
 }
 
@@ -36,7 +36,7 @@ export interface DecisionStage {
   /** Applies an operator's record; returns why it was refused (the state is then unchanged), else undefined. */
   onControl(control: ControlRecord, out: DecideOutputs): string | undefined;
   state(): StageState;
-  restore(state: StageState | EngineState): void;
+  restore(state: StageState | DecisionEngineState): void;
 }
 
 export interface DecisionStageOptions {
@@ -47,7 +47,7 @@ export interface DecisionStageOptions {
 
 export function createDecisionStage(engine: DecisionEngine, options: DecisionStageOptions = {}): DecisionStage {
   const verifier = options.verifier;
-  let state: EngineState = engine.init();
+  let state: DecisionEngineState = engine.init();
   let vstate: VerifierState | null = verifier ? verifier.init() : null;
 
   /** A worsened action: revert it now, record the decision, and drop its lease so it is not renewed. */

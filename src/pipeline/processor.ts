@@ -12,7 +12,7 @@ import {
   createScopeMerger,
   type EngineConfig,
   type EngineInput,
-  type EngineState,
+  type WindowEngineState,
   type Engine,
 } from '../core';
 import type { MergerState, ScopeMerger } from '../core';
@@ -159,7 +159,7 @@ export function createProcessor(config: ProcessorConfig): Processor {
     ewmaAlpha: config.engine.ewmaAlpha,
     trendWindows: config.engine.trendWindows,
   });
-  const state: EngineState = engine.init();
+  const state: WindowEngineState = engine.init();
   let mstate: MergerState = merger.init();
   let invalid = 0;
   let mergerRejected = 0;

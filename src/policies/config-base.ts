@@ -1,7 +1,8 @@
 /**
  * Config pieces every policy shares: name, type, mode, canary fraction, target selector
- * and guardrail overrides. The config loader (src/ops/config.ts) parses YAML into plain objects; each
- * policy type validates its own object with zod and gets a fully defaulted config.
+ * and guardrail overrides. The config loader (src/config/homeostat-config.ts) parses YAML
+ * into plain objects; each policy type validates its own object with zod and gets a fully
+ * defaulted config.
  */
 import { z } from 'zod';
 import { canonicalHash } from '../actions/hash';

@@ -19,11 +19,11 @@ import { canaryGroup, commandMode } from '../guardrails/modes';
 import { MODES, type Mode } from '../model/command';
 import type { Decision } from '../model/decision';
 import { leaseDecision, sortDecisions } from './engine-support';
-import type { ControlOutput, EngineState } from './engine-types';
+import type { ControlOutput, DecisionEngineState } from './engine-types';
 import type { ConfiguredPolicy } from './types';
 
 export interface ControlDeps {
-  modeOf: (state: EngineState, policy: string) => Mode;
+  modeOf: (state: DecisionEngineState, policy: string) => Mode;
   policy: (name: string) => ConfiguredPolicy | undefined;
   limits?: ControlLimits;
 }
@@ -43,7 +43,7 @@ export function lowerMode(a: Mode, b: Mode): Mode {
  * (a record for every policy is applied, and modeOf caps each policy at its own ceiling),
  * then the control state's own rules (stale, caps).
  */
-function refusal(state: EngineState, control: ControlRecord, deps: ControlDeps): string | undefined {
+function refusal(state: DecisionEngineState, control: ControlRecord, deps: ControlDeps): string | undefined {
   if (!controlChanges(state.guard.control, control)) return undefined;
   if (control.kind === 'mode' && control.policy !== null && control.mode !== null) {
     const cp = deps.policy(control.policy);
@@ -57,7 +57,7 @@ function refusal(state: EngineState, control: ControlRecord, deps: ControlDeps):
   return controlRefusal(state.guard.control, control, deps.limits);
 }
 
-export function controlEngine(state: EngineState, control: ControlRecord, deps: ControlDeps): ControlOutput {
+export function controlEngine(state: DecisionEngineState, control: ControlRecord, deps: ControlDeps): ControlOutput {
   const { modeOf } = deps;
   const issues = validateControlRecord(control);
   if (issues.length > 0)
@@ -66,7 +66,7 @@ export function controlEngine(state: EngineState, control: ControlRecord, deps: 
   if (refused !== undefined) return { state, decisions: [], refused };
   if (!controlChanges(state.guard.control, control)) return { state, decisions: [] };
   const control2 = applyControl(state.guard.control, control);
-  const next: EngineState = { ...state, guard: { ...state.guard, control: control2 } };
+  const next: DecisionEngineState = { ...state, guard: { ...state.guard, control: control2 } };
   const eventTime = state.lastEventTime ?? control.issuedAt;
   const by = `${control.kind} by ${control.issuedBy}${control.reason ? ` (${control.reason})` : ''}`;
   const affects = (l: Lease) =>

@@ -21,7 +21,7 @@ export interface DecisionEngineOptions {
 }
 
 /** Plain data: serialisable with JSON, so it can be checkpointed and restored. */
-export interface EngineState {
+export interface DecisionEngineState {
   /** Window length last observed, ms (converts window counts in configs to event time). */
   windowMs: number | null;
   lastEventTime: number | null;
@@ -32,13 +32,13 @@ export interface EngineState {
 }
 
 export interface WindowOutput {
-  state: EngineState;
+  state: DecisionEngineState;
   commands: Command[];
   decisions: Decision[];
 }
 
 export interface ControlOutput {
-  state: EngineState;
+  state: DecisionEngineState;
   decisions: Decision[];
   /** Why the record was not applied (stale, over a cap or a policy's ceiling); the state is then unchanged. */
   refused?: string;
@@ -46,14 +46,14 @@ export interface ControlOutput {
 
 export interface DecisionEngine {
   readonly policies: readonly { name: string; version: string; type: string }[];
-  init(): EngineState;
-  onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput;
+  init(): DecisionEngineState;
+  onWindow(state: DecisionEngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput;
   /**
    * Applies an operator's record. Use only the returned state afterwards: the exclusion
    * table is grown in place, not copied (a copy per record made 10,000 exclusions take
    * minutes), so the state passed in may already show the new exclusion.
    */
-  onControl(state: EngineState, control: ControlRecord): ControlOutput;
+  onControl(state: DecisionEngineState, control: ControlRecord): ControlOutput;
   /** The effective mode of a policy: modeOverride, else the control plane's (capped at the policy's maxControlMode), else its config. */
-  modeOf(state: EngineState, policy: string): Mode;
+  modeOf(state: DecisionEngineState, policy: string): Mode;
 }

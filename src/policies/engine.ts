@@ -42,11 +42,23 @@ import {
   sortCommands,
   sortDecisions,
 } from './engine-support';
-import type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
+import type {
+  ControlOutput,
+  DecisionEngine,
+  DecisionEngineOptions,
+  DecisionEngineState,
+  WindowOutput,
+} from './engine-types';
 import { windowOf } from './streak';
 import type { ConfiguredPolicy, Proposal } from './types';
 
-export type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
+export type {
+  ControlOutput,
+  DecisionEngine,
+  DecisionEngineOptions,
+  DecisionEngineState,
+  WindowOutput,
+} from './engine-types';
 
 interface Entry {
   cp: ConfiguredPolicy;
@@ -65,12 +77,12 @@ interface Setup {
   readonly global: GuardrailsConfig;
   readonly longestCooldownWindows: number;
   readonly signing: DecisionEngineOptions['signing'];
-  readonly modeOf: (state: EngineState, policy: string) => Mode;
+  readonly modeOf: (state: DecisionEngineState, policy: string) => Mode;
 }
 
 /** One window's work in progress: the drafts onWindow owns and what it has decided so far. */
 interface Round {
-  readonly state: EngineState;
+  readonly state: DecisionEngineState;
   readonly eventTime: number;
   readonly windowMs: number;
   readonly batch: { windowStart: number; windowEnd: number };
@@ -104,7 +116,7 @@ function setupOf(opts: DecisionEngineOptions): Setup {
     .map((cp) => ({ cp, guard: resolvePolicyGuardrails(global, cp.guardrails, cp.name) }));
   const byName = new Map(entries.map((e) => [e.cp.name, e]));
   const modeOverride = opts.modeOverride ?? null;
-  const modeOf = (state: EngineState, policy: string): Mode => {
+  const modeOf = (state: DecisionEngineState, policy: string): Mode => {
     if (modeOverride) return modeOverride;
     const cp = byName.get(policy)?.cp;
     const set = controlMode(state.guard.control, policy);
@@ -347,7 +359,7 @@ function guardCandidate(
 /** One window: lapse → evaluate → guardrails and modes → sorted commands and decisions. */
 function onWindowOf(
   setup: Setup,
-  state: EngineState,
+  state: DecisionEngineState,
   signals: readonly WindowSignal[],
   eventTime: number,
 ): WindowOutput {
@@ -389,7 +401,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
   const setup = setupOf(opts);
   const { entries, byName, modeOf } = setup;
 
-  function init(): EngineState {
+  function init(): DecisionEngineState {
     const policies: Record<string, unknown> = {};
     for (const e of entries) policies[e.cp.name] = e.cp.policy.init();
     return {
@@ -401,11 +413,11 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     };
   }
 
-  function onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput {
+  function onWindow(state: DecisionEngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput {
     return onWindowOf(setup, state, signals, eventTime);
   }
 
-  function onControl(state: EngineState, control: ControlRecord): ControlOutput {
+  function onControl(state: DecisionEngineState, control: ControlRecord): ControlOutput {
     return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp, limits: opts.control });
   }
 

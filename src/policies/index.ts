@@ -26,7 +26,7 @@ export { modulePolicyConfigSchema, assertPolicyShape } from './module-policy';
 export type { ModulePolicyConfig, PolicyFactory, PolicyFactoryInput } from './module-policy';
 export { loadPolicyModule } from './module-loader';
 export { createDecisionEngine } from './engine';
-export type { DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput, ControlOutput } from './engine';
+export type { DecisionEngine, DecisionEngineOptions, DecisionEngineState, WindowOutput, ControlOutput } from './engine';
 export { parseTriggerConfig, thresholdSchema, baselineSchema, burnPairsSchema, baselineSpec } from './trigger.config';
 export type { BaselineConfig } from './trigger.config';
 export { relativeReadings, isOver, isCalm } from './relative-readings';

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { DEFAULT_TELEMETRY_LIMITS, resolveTelemetryLimits, validateTelemetry, type TelemetryLimits } from '../codec';
 import { ConfigError } from '../errors';
-import { kafkaSchema, type KafkaConfig, type RegistryConfig } from '../ops/config-kafka';
+import { kafkaSchema, type KafkaConfig, type RegistryConfig } from '../config/kafka-schema';
 
 /** What to do with a sample when `maxBufferedRecords` samples are already waiting to be sent. */
 export type OnFull = 'block' | 'drop';

@@ -4,7 +4,7 @@
  */
 import { HomeostatError } from '../errors';
 import type { Mode } from '../model/command';
-import { formatImportError, parseTimestamp, type ImportErrorEvent } from './import';
+import { formatImportError, parseTimestamp, type ImportErrorEvent } from '../import';
 import { formatCount } from './progress';
 import type { ReplayCounters } from './replay';
 

@@ -21,7 +21,7 @@ import { HomeostatError } from '../errors';
 import { createAsciiInterner, type AsciiInterner } from './fast-jsonl/ascii-interner';
 import { lineBlocks } from './fast-jsonl/line-blocks';
 import { createTelemetryScanner, LINE_SLACK, type TelemetryScanner } from './fast-jsonl/telemetry-scanner';
-import { createLineImportState, importLine, type ImportOptions, type LineImportState } from './import';
+import { createLineImportState, importLine, type ImportOptions, type LineImportState } from '../import';
 import type { ReplayInput } from './replay';
 
 export interface FileBatchOptions {

@@ -16,7 +16,7 @@ import {
   shiftWindows,
   type LabelWindow,
   type NabLabels,
-} from './import';
+} from '../import';
 import type { LabelledSeries } from './report-model';
 
 export type LabelFormat = 'nab' | 'ms';

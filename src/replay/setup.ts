@@ -7,8 +7,8 @@
  */
 import { loadSigningKey, SIGNING_KEY_ENV, type SigningKey } from '../actions';
 import type { Mode } from '../model/command';
-import type { HomeostatConfig } from '../ops/config';
-import { engineConfigFrom } from '../ops/engine-config';
+import type { HomeostatConfig } from '../config/homeostat-config';
+import { engineConfigFrom } from '../config/resolve-engine';
 import { createDecisionEngine, createPolicies, loadPolicyModule, type PolicyFactory } from '../policies';
 import type { ReplayOptions } from './replay';
 

@@ -4,7 +4,7 @@
  */
 import { fileBatches } from './file-batches';
 import type { TelemetryLimits } from '../codec';
-import type { ImportOptions } from './import';
+import type { ImportOptions } from '../import';
 import { mergeBatchesByEventTime } from './merge';
 import type { ReplayInput } from './replay';
 

@@ -15,7 +15,7 @@ import type { ReplayFeed } from './replay';
 import type { RawMessage, TopicReadResult } from './topic-read';
 import { aheadOfLogTime } from '../codec/log-time';
 
-export interface TelemetryProducerOptions {
+export interface TelemetryTopicWriterOptions {
   /** Messages per send. Default 5000. */
   batchSize?: number;
   /**
@@ -25,7 +25,7 @@ export interface TelemetryProducerOptions {
   timestamp?: 'event' | 'now';
 }
 
-export interface TelemetryProducer {
+export interface TelemetryTopicWriter {
   /** Queues a record; sends a batch when it is full (await it: that is the backpressure). */
   add(record: Telemetry): Promise<void>;
   /** Sends what is queued and disconnects. */
@@ -36,11 +36,11 @@ export interface TelemetryProducer {
  * An idempotent producer (no duplicates when a send is retried) writing JSON telemetry in
  * batches. The topic must exist: import never creates topics with default settings by accident.
  */
-export async function createTelemetryProducer(
+export async function createTelemetryTopicWriter(
   kafka: Kafka,
   topic: string,
-  options: TelemetryProducerOptions = {},
-): Promise<TelemetryProducer> {
+  options: TelemetryTopicWriterOptions = {},
+): Promise<TelemetryTopicWriter> {
   const batchSize = options.batchSize ?? 5000;
   const eventTime = (options.timestamp ?? 'event') === 'event';
   const producer: Producer = kafka.producer(

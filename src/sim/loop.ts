@@ -20,7 +20,7 @@ import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { Telemetry } from '../model/telemetry';
 import { createProcessor, emptyOutputs, type ProcessorCounters } from '../pipeline/processor';
-import { createDecisionEngine, createPolicies, type EngineState } from '../policies';
+import { createDecisionEngine, createPolicies, type DecisionEngineState } from '../policies';
 import { createExecutorModel, type Actuator, type ExecutorEvent, type ExecutorModel } from './executor';
 
 export interface LoopConfig {
@@ -68,7 +68,7 @@ export function createLoop(config: LoopConfig, actuator: Actuator): Loop {
     modeOverride: config.mode,
     signing: null,
   });
-  let state: EngineState = decider.init();
+  let state: DecisionEngineState = decider.init();
   const executor = createExecutorModel(actuator);
   const partitionOf = new Map<string, number>();
   const offsets = new Array<number>(config.partitions).fill(0);

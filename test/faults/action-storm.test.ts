@@ -10,7 +10,7 @@ import type { Message } from 'kafkajs';
 import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
 import type { Command } from '../../src/model/command';
 import type { Decision } from '../../src/model/decision';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import { randomName, waitFor } from '../helpers/kafka';
 import { SIGNING, caughtUp, startCliProcessor, stopChild, topicNames, writeFaultConfig } from './lib/cli';
 import { createProcessorTopics, produceOrdered, readAll } from './lib/kafka';

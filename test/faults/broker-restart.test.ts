@@ -8,7 +8,7 @@
  * have handled every command.
  */
 import { join } from 'node:path';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import { restartInstance } from '../helpers/instance';
 import { randomName, waitFor } from '../helpers/kafka';
 import { runCli } from '../helpers/cli';

@@ -6,7 +6,7 @@
  * signals, and the same commands, decisions and outcomes byte for byte.
  */
 import { join } from 'node:path';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import { randomName, waitFor } from '../helpers/kafka';
 import {
   caughtUp,

@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { registerSchema, subjectFor } from '../../src/codec';
 import { createRegistryResolver } from '../../src/kafka/registry';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import { randomName, waitFor } from '../helpers/kafka';
 import {
   RELATIVE_TIMEOUT_POLICY,

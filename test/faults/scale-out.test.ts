@@ -8,7 +8,7 @@
  * nothing lost, no command twice; and the commands equal a single-owner process's too.
  */
 import { join } from 'node:path';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import { randomName, waitFor } from '../helpers/kafka';
 import {
   caughtUp,

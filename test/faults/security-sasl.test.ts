@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
 import { explainKafkaError, kafkaJsConfig } from '../../src/kafka/client';
-import type { KafkaConfig } from '../../src/ops/config-kafka';
+import type { KafkaConfig } from '../../src/config/kafka-schema';
 import { runCli } from '../helpers/cli';
 import { randomName, waitFor } from '../helpers/kafka';
 import {

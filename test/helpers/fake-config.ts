@@ -1,5 +1,5 @@
 /** A homeostat config for drivers run over the fake Kafka port (test/helpers/fake-kafka.ts): short topic names, JSON outputs. */
-import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
+import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
 
 export function fakeConfig(): HomeostatConfig {
   return loadConfig({

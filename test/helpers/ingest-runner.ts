@@ -5,10 +5,10 @@
  */
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/runner';
-import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
-import { mergeDeep } from '../../src/ops/config-load';
-import { engineConfigFrom } from '../../src/ops/engine-config';
-import { ingestDecoderFor } from '../../src/ops/ingest-config';
+import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
+import { mergeDeep } from '../../src/guardrails/config';
+import { engineConfigFrom } from '../../src/config/resolve-engine';
+import { ingestDecoderFor } from '../../src/config/resolve-ingest';
 import type { Logger } from '../../src/ops/logger';
 import { createMetrics, type HomeostatMetrics } from '../../src/ops/metrics';
 import { createTopic, randomName } from './kafka';

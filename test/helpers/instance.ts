@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { HomeostatError } from '../../src/errors';
-import { kafkaSchema, type KafkaConfig } from '../../src/ops/config-kafka';
+import { kafkaSchema, type KafkaConfig } from '../../src/config/kafka-schema';
 import { SERVICES_SCRIPT } from './services';
 
 /** Env var naming the process that owns the instances of a test run (set by the faults tier's globalSetup). */

@@ -4,7 +4,7 @@
  * now redacted at any depth; the rest of the message still names key, value and fix.
  */
 import { ConfigError } from '../../src/errors';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 
 function message(run: () => unknown): string {
   try {

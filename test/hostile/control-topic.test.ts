@@ -8,7 +8,7 @@ import { generateEd25519 } from '../../src/actions/ed25519';
 import type { ControlRecord } from '../../src/codec/records';
 import { signControl } from '../../src/guardrails/control-signature';
 import { createConfiguredControlReader, controlKey } from '../../src/kafka/control-reader';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import { createLogger } from '../../src/ops/logger';
 import { createMetrics } from '../../src/ops/metrics';
 import { createTopic, produce, randomName, waitFor } from '../helpers/kafka';

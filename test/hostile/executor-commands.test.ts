@@ -12,7 +12,7 @@ import type { Consumer } from 'kafkajs';
 import { createRecordCodec, type ActionResultRecord } from '../../src/codec';
 import { createExecutor, type Executor } from '../../src/executor';
 import type { Command } from '../../src/model/command';
-import { kafkaSchema } from '../../src/ops/config-kafka';
+import { kafkaSchema } from '../../src/config/kafka-schema';
 import { testCommand } from '../helpers/commands';
 import { testKeyring, testSigningKey } from '../helpers/keys';
 import { createTopic, produce, randomName, testKafka, waitFor, withAdmin } from '../helpers/kafka';

@@ -15,7 +15,7 @@ import { connectTransactional, writeTransaction } from '../../src/kafka/transact
 import { DLQ_HEADERS, DLQ_ORIGINAL_HEADER_PREFIX, dlqMessage } from '../../src/kafka/dlq';
 import { decodeSnapshot, encodeSnapshot } from '../../src/kafka/policy-snapshot';
 import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
-import { loadConfig } from '../../src/ops/config';
+import { loadConfig } from '../../src/config/homeostat-config';
 import type { StageState } from '../../src/pipeline/decide';
 import { randomName, readTopic, testKafka, withAdmin } from '../helpers/kafka';
 

@@ -10,7 +10,7 @@ import { createMemoryLedger } from '../../src/executor/memory-ledger';
 import { kafkaQuotaHandlers } from '../../src/executor/reference/kafka-quota';
 import { queryTimeoutHandlers } from '../../src/executor/reference/query-timeout';
 import { fakeQuotaAdmin } from '../helpers/quota-admin';
-import { kafkaSchema } from '../../src/ops/config-kafka';
+import { kafkaSchema } from '../../src/config/kafka-schema';
 import { KEY, KEYRING, T0, command } from '../unit/executor/fixtures';
 
 const kafka = kafkaSchema.parse({ brokers: ['unused:9092'] });

@@ -23,7 +23,7 @@ import type { ControlRecord } from '../../src/codec/records';
 import { signControl } from '../../src/guardrails/control-signature';
 import { generateEd25519 } from '../../src/actions/ed25519';
 import { createExecutor } from '../../src/executor';
-import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
+import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
 import { createLogger } from '../../src/ops/logger';
 import { startProcessor } from '../helpers/processor';
 import { OPERATOR_ENV, operatorControlConfig } from '../helpers/operator-key';

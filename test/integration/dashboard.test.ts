@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { createRecordCodec, encodeTelemetryJson } from '../../src/codec';
 import type { DashboardSnapshot } from '../../src/dashboard';
-import { loadConfig, type HomeostatConfig } from '../../src/ops/config';
+import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
 import { silentLogger } from '../../src/ops/logger';
 import { launchChromium } from '../helpers/browser';
 import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';

@@ -14,7 +14,7 @@ import {
   type ReferenceExecutorOptions,
 } from '../../src/executor';
 import type { Command, CommandParams, CommandType } from '../../src/model/command';
-import { kafkaSchema } from '../../src/ops/config-kafka';
+import { kafkaSchema } from '../../src/config/kafka-schema';
 import { createTopic, produce, randomName, waitFor, withAdmin } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
 import { testKeyring, testSigningKey } from '../helpers/keys';

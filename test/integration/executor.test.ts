@@ -19,7 +19,7 @@ import {
 } from '../../src/executor';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import type { Command, CommandParams } from '../../src/model/command';
-import { kafkaSchema } from '../../src/ops/config-kafka';
+import { kafkaSchema } from '../../src/config/kafka-schema';
 import { createTopic, produce, randomName, testKafka, waitFor, withAdmin } from '../helpers/kafka';
 import { brokers, registryUrl } from '../helpers/services';
 import { testKeyring, testSigningKey } from '../helpers/keys';

@@ -13,7 +13,7 @@ import { registerImportCommand } from '../../src/cli/import';
 import { registerReplayCommand } from '../../src/cli/replay';
 import { registerReportCommand } from '../../src/cli/report';
 import { createRecordCodec } from '../../src/codec';
-import { importAll, writeTelemetryJsonl } from '../../src/replay/import';
+import { importAll, writeTelemetryJsonl } from '../../src/import';
 import { readJsonl } from '../../src/replay/jsonl';
 import { runCli } from '../helpers/cli-in-process';
 import { randomName, produce, withAdmin } from '../helpers/kafka';

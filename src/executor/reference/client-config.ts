@@ -15,7 +15,7 @@ import { applyRetryPolicyCommand, type Retrier, type RetryPolicy, type RetryPoli
 import { InputError, describeError } from '../../errors';
 import { createKafka } from '../../kafka/client';
 import type { Command } from '../../model/command';
-import type { KafkaConfig } from '../../ops/config-kafka';
+import type { KafkaConfig } from '../../config/kafka-schema';
 import { silentLogger, type Logger } from '../../ops/logger';
 
 export const DEFAULT_CLIENT_CONFIG_TOPIC = 'homeostat.client-config';

@@ -13,7 +13,7 @@
  * only keys that were absent before are removed. A rate outside [minBytesPerSec,
  * maxBytesPerSec] is refused.
  */
-import type { KafkaConfig } from '../../ops/config-kafka';
+import type { KafkaConfig } from '../../config/kafka-schema';
 import type { ReferenceHandlers } from './handlers';
 import {
   createQuotaAdmin,

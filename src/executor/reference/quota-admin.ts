@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Admin, AdminOptions } from '@platformatic/kafka';
 import { HomeostatError, describeError } from '../../errors';
 import { kafkaJsConfig } from '../../kafka/client';
-import type { KafkaConfig } from '../../ops/config-kafka';
+import type { KafkaConfig } from '../../config/kafka-schema';
 
 type PlatformaticKafka = typeof import('@platformatic/kafka');
 

@@ -7,7 +7,7 @@ import { Partitioners, type Producer } from 'kafkajs';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, validateRetryPolicy } from '../../client';
 import { createKafka } from '../../kafka/client';
 import { ensureTopics } from '../../kafka/topics';
-import type { KafkaConfig } from '../../ops/config-kafka';
+import type { KafkaConfig } from '../../config/kafka-schema';
 import type { Logger } from '../../ops/logger';
 import { DEFAULT_CLIENT_CONFIG_TOPIC, clientConfigRecord } from './client-config';
 import type { ReferenceHandlers } from './handlers';

@@ -7,7 +7,7 @@ import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
 import { kafkaJsConfig, producerConfig } from '../../../src/kafka/client';
 import { readTopicToEnd } from '../../../src/kafka/state-topic';
 import { ensureTopics, topicSpecs, waitForLeaders } from '../../../src/kafka/topics';
-import type { TopicsConfig } from '../../../src/ops/config-kafka';
+import type { TopicsConfig } from '../../../src/config/kafka-schema';
 import type { BrokerInstance } from '../../helpers/instance';
 import { randomName, sendInChunks } from '../../helpers/kafka';
 

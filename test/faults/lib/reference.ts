@@ -1,9 +1,9 @@
 /**
  * The uninterrupted run a faulty run is compared with: the same records (read back from the
  * telemetry topic, so exactly what the processor saw) through the same pure pipeline the
- * runner drives — decoder, createProcessor, decision stage — with no Kafka, no restart and
- * no failure. Output is encoded as the runner encodes it (JSON outputs), so records can be
- * compared byte for byte.
+ * runner drives — decoder, createProcessor, and the decision path `homeostat run` builds
+ * (src/compose/decision-path.ts) — with no Kafka, no restart and no failure. Output is
+ * encoded as the runner encodes it (JSON outputs), so records can be compared byte for byte.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { createRecordCodec, createTelemetryDecoder, type OutcomeRecord, type Sch
 import type { ErrorCode } from '../../../src/errors';
 import type { Command } from '../../../src/model/command';
 import type { Decision } from '../../../src/model/decision';
-import { createDecisionStage } from '../../../src/pipeline/decide';
 import {
   createProcessor,
   emptyOutputs,
@@ -21,10 +20,9 @@ import {
 } from '../../../src/pipeline/processor';
 import { emptyGatherOutputs } from '../../../src/pipeline/gather';
 import { createSharedPipeline } from '../../helpers/shared-pipeline';
-import { createDecisionEngine, createPolicies } from '../../../src/policies';
-import type { HomeostatConfig } from '../../../src/ops/config';
-import { engineConfigFrom } from '../../../src/ops/engine-config';
-import { createVerifier } from '../../../src/verify';
+import { buildDecisionPath } from '../../../src/compose/decision-path';
+import type { HomeostatConfig } from '../../../src/config/homeostat-config';
+import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import type { ReadRecord } from './kafka';
 import type { SigningKey } from '../../../src/actions';
 
@@ -87,20 +85,8 @@ export async function referenceRun(records: readonly ReadRecord[], o: ReferenceO
     },
   };
   const decoder = createTelemetryDecoder({ resolver: o.resolver, limits: config.limits });
-  const policies = createPolicies(config.policies);
-  // Built as `homeostat run` builds it (src/cli/run.ts).
-  const stage = createDecisionStage(
-    createDecisionEngine({
-      policies,
-      guardrails: config.guardrails,
-      modeOverride: config.mode ?? null,
-      signing: o.signing,
-    }),
-    {
-      verifier: createVerifier(config.verification),
-      signing: o.signing,
-    },
-  );
+  // Built as `homeostat run` builds it (src/compose/decision-path.ts).
+  const { stage } = buildDecisionPath(config, { signing: o.signing });
   const signalCodec = createRecordCodec('signal');
   const commandCodec = createRecordCodec('command');
   const decisionCodec = createRecordCodec('decision');

@@ -5,8 +5,8 @@
 import type { SchemaResolver } from '../../../src/codec';
 import { createRegistryResolver } from '../../../src/kafka/registry';
 import { createRunner, type Runner } from '../../../src/kafka/runner';
-import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
-import { engineConfigFrom } from '../../../src/ops/engine-config';
+import { loadConfig, type HomeostatConfig } from '../../../src/config/homeostat-config';
+import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import { createLogger, silentLogger } from '../../../src/ops/logger';
 import type { BrokerInstance } from '../../helpers/instance';
 import { randomName } from '../../helpers/kafka';

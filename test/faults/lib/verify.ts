@@ -6,7 +6,7 @@
 import { createRecordCodec } from '../../../src/codec';
 import { DLQ_HEADERS } from '../../../src/kafka/dlq';
 import { createRegistryResolver } from '../../../src/kafka/registry';
-import type { HomeostatConfig } from '../../../src/ops/config';
+import type { HomeostatConfig } from '../../../src/config/homeostat-config';
 import type { BrokerInstance } from '../../helpers/instance';
 import { SIGNING, type TopicKey } from './cli';
 import { header, readAll } from './kafka';

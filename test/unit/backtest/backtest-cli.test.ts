@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { registerBacktestCommand } from '../../../src/cli/backtest';
-import { loadConfig } from '../../../src/ops/config';
+import { loadConfig } from '../../../src/config/homeostat-config';
 import { runCli } from '../../helpers/cli-in-process';
 
 const DATA = path.resolve(process.cwd(), 'data/ms-cloud-monitoring/middle-tier-api-dependency-latency');

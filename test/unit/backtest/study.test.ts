@@ -12,7 +12,7 @@ import {
   studyPoint,
   type SeriesOutcome,
 } from '../../../src/backtest/study';
-import { loadConfig } from '../../../src/ops/config';
+import { loadConfig } from '../../../src/config/homeostat-config';
 import { backtestReport } from '../../../src/backtest/output';
 import { renderReport } from '../../../src/report';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { resolveTelemetryLimits } from '../../../src/codec';
 import { aheadOfLogTime } from '../../../src/codec/log-time';
-import { loadConfig } from '../../../src/ops/config';
+import { loadConfig } from '../../../src/config/homeostat-config';
 
 const limits = resolveTelemetryLimits({});
 const T = Date.UTC(2026, 10, 27, 12);

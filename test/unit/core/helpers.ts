@@ -1,6 +1,6 @@
 /** Test helpers for the engine: record builders, runners, a reference model, generators. */
 import fc from 'fast-check';
-import type { Engine, EngineInput, EngineOutput, EngineState } from '../../../src/core';
+import type { Engine, EngineInput, EngineOutput, WindowEngineState } from '../../../src/core';
 import type { WindowSignal } from '../../../src/model/signal';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { createSketch } from '../../../src/signals';
@@ -32,7 +32,7 @@ export function input(r: Rec): EngineInput {
 export interface Run {
   outputs: EngineOutput[];
   signals: WindowSignal[];
-  state: EngineState;
+  state: WindowEngineState;
 }
 
 /** Feeds inputs one step at a time (then optionally flush) and collects every output. */

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../../src/errors';
 import { checkExecutorOptions, createExecutor, resolveNames, type ExecutorOptions } from '../../../src/executor';
-import { kafkaSchema } from '../../../src/ops/config-kafka';
+import { kafkaSchema } from '../../../src/config/kafka-schema';
 import { KEYRING } from './fixtures';
 
 const valid: ExecutorOptions = {

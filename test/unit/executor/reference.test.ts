@@ -19,7 +19,7 @@ import { queryTimeoutHandlers, timeoutUrl } from '../../../src/executor/referenc
 import { retryPolicyHandlers } from '../../../src/executor/reference/retry-policy';
 import type { ApplyContext, RevertRequest } from '../../../src/executor/types';
 import type { Command } from '../../../src/model/command';
-import { kafkaSchema } from '../../../src/ops/config-kafka';
+import { kafkaSchema } from '../../../src/config/kafka-schema';
 import { silentLogger } from '../../../src/ops/logger';
 import { T0, command } from './fixtures';
 

@@ -7,7 +7,7 @@ import { createRecordCodec } from '../../../src/codec';
 import { createExecutor, type Executor } from '../../../src/executor/sdk';
 import { createMemoryLedger } from '../../../src/executor/memory-ledger';
 import type { Command } from '../../../src/model/command';
-import { kafkaSchema } from '../../../src/ops/config-kafka';
+import { kafkaSchema } from '../../../src/config/kafka-schema';
 import { FakeKafka } from '../../helpers/fake-kafka';
 import { command, fakeClock, KEYRING } from './fixtures';
 

@@ -6,9 +6,9 @@
 import { encodeTelemetryJson } from '../../../src/codec';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import { createRunner } from '../../../src/kafka/runner';
-import type { HomeostatConfig } from '../../../src/ops/config';
+import type { HomeostatConfig } from '../../../src/config/homeostat-config';
 import { fakeConfig } from '../../helpers/fake-config';
-import { engineConfigFrom } from '../../../src/ops/engine-config';
+import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import { silentLogger } from '../../../src/ops/logger';
 import { FakeKafka, FakeKafkaError } from '../../helpers/fake-kafka';
 

@@ -10,9 +10,9 @@ import { createStageTwo, type StageTwo } from '../../../src/kafka/gather-driver'
 import { stageMark, stageSignals } from '../../../src/kafka/stage-records';
 import type { Telemetry } from '../../../src/model/telemetry';
 import type { WindowSignal } from '../../../src/model/signal';
-import type { HomeostatConfig } from '../../../src/ops/config';
+import type { HomeostatConfig } from '../../../src/config/homeostat-config';
 import { fakeConfig } from '../../helpers/fake-config';
-import { engineConfigFrom } from '../../../src/ops/engine-config';
+import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import type { Logger } from '../../../src/ops/logger';
 import { emptyGatherOutputs, type GatherOutputs } from '../../../src/pipeline/gather';
 import { emptyOutputs } from '../../../src/pipeline/processor';

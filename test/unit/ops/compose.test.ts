@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { buildProgram } from '../../../src/cli/main';
-import { loadConfig } from '../../../src/ops/config';
+import { loadConfig } from '../../../src/config/homeostat-config';
 
 const root = resolve(__dirname, '..', '..', '..');
 interface Service {

@@ -3,7 +3,7 @@ import { verifyCommand } from '../../../src/actions/signing';
 import type { ControlRecord } from '../../../src/guardrails/control';
 import { InputError } from '../../../src/errors';
 import type { WindowSignal } from '../../../src/model/signal';
-import { createDecisionEngine, createPolicy, type EngineState, type Policy } from '../../../src/policies';
+import { createDecisionEngine, createPolicy, type DecisionEngineState, type Policy } from '../../../src/policies';
 import { engineFor, run, sig, win, T0, W } from './fixtures';
 import { testKeyring, testSigningKey } from '../../helpers/keys';
 
@@ -236,7 +236,7 @@ describe('decision engine: determinism and records', () => {
     const engine = make();
     const straight = run(engine, 20, signals);
     const firstHalf = run(engine, 10, signals);
-    const restored = JSON.parse(JSON.stringify(firstHalf[9].state)) as EngineState;
+    const restored = JSON.parse(JSON.stringify(firstHalf[9].state)) as DecisionEngineState;
     let state = restored;
     for (let i = 10; i < 20; i++) {
       const out = engine.onWindow(state, signals(i), win(i).windowEnd);

@@ -1,6 +1,11 @@
 /** Builders for signals and engine runs shared by the policy and engine tests. */
 import type { WindowSignal } from '../../../src/model/signal';
-import { createDecisionEngine, createPolicy, type DecisionEngine, type EngineState } from '../../../src/policies';
+import {
+  createDecisionEngine,
+  createPolicy,
+  type DecisionEngine,
+  type DecisionEngineState,
+} from '../../../src/policies';
 import type { Command } from '../../../src/model/command';
 import type { Decision } from '../../../src/model/decision';
 import { testSigningKey } from '../../helpers/keys';
@@ -61,15 +66,15 @@ export interface Step {
   i: number;
   commands: Command[];
   decisions: Decision[];
-  state: EngineState;
+  state: DecisionEngineState;
 }
 
 /** Runs windows from..from+n-1 through `engine`, signals from `signalsAt(i)`; event time = window end. */
 export function run(
   engine: DecisionEngine,
   n: number,
-  signalsAt: (i: number, state: EngineState) => WindowSignal[],
-  start?: EngineState,
+  signalsAt: (i: number, state: DecisionEngineState) => WindowSignal[],
+  start?: DecisionEngineState,
   from = 0,
 ): Step[] {
   let state = start ?? engine.init();

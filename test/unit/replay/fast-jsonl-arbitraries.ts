@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from '../../../src/codec';
 import type { Telemetry } from '../../../src/model/telemetry';
-import { formatTelemetryLine } from '../../../src/replay/import';
+import { formatTelemetryLine } from '../../../src/import';
 
 /** Printable ASCII without `"` and `\`: strings JSON writes as they are. */
 const PLAIN = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter(

@@ -19,8 +19,8 @@ import {
 } from '../../../src/codec';
 import { HomeostatError } from '../../../src/errors';
 import { fileBatches, type FileBatchOptions } from '../../../src/replay/file-batches';
-import { createLineImportState, formatTelemetryLine, importLine, type ImportOptions } from '../../../src/replay/import';
-import { createLineSplitter } from '../../../src/replay/import/line-splitter';
+import { createLineImportState, formatTelemetryLine, importLine, type ImportOptions } from '../../../src/import';
+import { createLineSplitter } from '../../../src/import/line-splitter';
 import type { ReplayInput } from '../../../src/replay/replay';
 import { anyLimits, anyLine, plainRecord } from './fast-jsonl-arbitraries';
 

@@ -10,7 +10,7 @@ import { HomeostatError } from '../../../src/errors';
 import type { Telemetry } from '../../../src/model/telemetry';
 import { createAsciiInterner } from '../../../src/replay/fast-jsonl/ascii-interner';
 import { createTelemetryScanner, LINE_SLACK } from '../../../src/replay/fast-jsonl/telemetry-scanner';
-import { createLineImportState, formatTelemetryLine, importLine, type ImportOptions } from '../../../src/replay/import';
+import { createLineImportState, formatTelemetryLine, importLine, type ImportOptions } from '../../../src/import';
 import { anyLimits, anyLine, plainName, plainRecord, sameRecord } from './fast-jsonl-arbitraries';
 
 interface Setup {

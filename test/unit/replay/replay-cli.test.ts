@@ -10,7 +10,7 @@ import { registerDiffCommand } from '../../../src/cli/diff';
 import { registerImportCommand } from '../../../src/cli/import';
 import { registerReplayCommand } from '../../../src/cli/replay';
 import { registerReportCommand } from '../../../src/cli/report';
-import { writeTelemetryJsonl } from '../../../src/replay/import';
+import { writeTelemetryJsonl } from '../../../src/import';
 import { runCli, type Ran } from '../../helpers/cli-in-process';
 import { SCENARIO_CONFIG, scenarioPartitions } from './replay-fixtures';
 

@@ -6,10 +6,10 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Telemetry } from '../../../src/model/telemetry';
-import { loadConfig } from '../../../src/ops/config';
+import { loadConfig } from '../../../src/config/homeostat-config';
 import { parsePolicyConfig } from '../../../src/policies';
 import { renderReport } from '../../../src/report';
-import { importAll } from '../../../src/replay/import';
+import { importAll } from '../../../src/import';
 import { loadLabelledSeries, type LabelFormat } from '../../../src/replay/labels-load';
 import { mergeByEventTime } from '../../../src/replay/merge';
 import { replayRecordsSync } from '../../../src/replay/replay';

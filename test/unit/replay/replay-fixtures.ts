@@ -6,7 +6,7 @@
  */
 import { mulberry32 } from '../../../src/client/random';
 import type { Telemetry } from '../../../src/model/telemetry';
-import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
+import { loadConfig, type HomeostatConfig } from '../../../src/config/homeostat-config';
 import type { ReplayInput } from '../../../src/replay/replay';
 
 export const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);

@@ -6,8 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { HomeostatError } from '../../errors';
-import type { Telemetry } from '../../model/telemetry';
+import { HomeostatError } from '../errors';
+import type { Telemetry } from '../model/telemetry';
 import { createLineImportState, importLine, type LineImportState } from './line-importer';
 import { createLineSplitter, type SplitLine } from './line-splitter';
 import { labelWindowsFromPoints } from './labels';

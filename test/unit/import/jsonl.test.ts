@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import fc from 'fast-check';
 import type { Telemetry } from '../../../src/model/telemetry';
-import { formatTelemetryLine, importAll, writeTelemetryJsonl } from '../../../src/replay/import';
+import { formatTelemetryLine, importAll, writeTelemetryJsonl } from '../../../src/import';
 
 const fromText = (text: string): Readable => Readable.from([Buffer.from(text, 'utf8')]);
 

@@ -2,8 +2,8 @@
  * Public types of the telemetry importer (CSV / JSONL files → Telemetry records).
  * See docs/import.md for the formats and the behaviour these types describe.
  */
-import type { ErrorCode } from '../../errors';
-import type { Telemetry } from '../../model/telemetry';
+import type { ErrorCode } from '../errors';
+import type { Telemetry } from '../model/telemetry';
 
 /** How each row of a file becomes a Telemetry record (`--source api-01 --metric requests --tag service=api`). */
 export interface ImportMapping {

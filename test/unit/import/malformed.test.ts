@@ -1,7 +1,7 @@
 /** Malformed rows are reported with their line numbers and never stop the rest of the import. */
 import { Readable } from 'node:stream';
 import { ConfigError, HomeostatError } from '../../../src/errors';
-import { formatImportError, importAll, importRecords, type ImportOptions } from '../../../src/replay/import';
+import { formatImportError, importAll, importRecords, type ImportOptions } from '../../../src/import';
 
 const mapping = { source: 'api-01', metric: 'requests', tags: { service: 'api' } };
 

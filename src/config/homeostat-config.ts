@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { HomeostatError } from '../errors';
-import { kafkaSchema, registrySchema, topicsSchema } from './config-kafka';
-import { engineSchema, limitsSchema } from './config-engine';
-import { controlSchema } from './config-control';
-import { mergeDeep, readYamlFile, validateConfig } from './config-load';
+import { kafkaSchema, registrySchema, topicsSchema } from './kafka-schema';
+import { engineSchema, limitsSchema } from './engine-schema';
+import { controlSchema } from './control-schema';
+import { mergeDeep } from '../guardrails/config';
+import { readYamlFile, validateConfig } from './load';
 import { DEFAULT_MAX_SAMPLES_PER_RECORD } from '../ingest/options';
 
 /**
@@ -144,7 +145,9 @@ export const configSchema = z
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['runner', 'maxAheadMs'],
-        message: `must exceed engine.idleAfterMs (${idle}) so that an idle partition cannot stall the others; set it to at least ${2 * idle}`,
+        message:
+          `must exceed engine.idleAfterMs (${idle}) so that an idle partition cannot stall the others; set it to ` +
+          `at least ${2 * idle}`,
       });
     }
   });
@@ -194,7 +197,8 @@ export function httpAuthToken(
   if (token === undefined || token.length < 16) {
     throw new HomeostatError(
       'CONFIG_INVALID',
-      `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set it to a random token (e.g. openssl rand -hex 32)`,
+      `http.authTokenEnv names ${name}, which is ${token === undefined ? 'not set' : 'shorter than 16 characters'}; set ` +
+        `it to a random token (e.g. openssl rand -hex 32)`,
     );
   }
   return token;

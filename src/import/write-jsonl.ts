@@ -6,8 +6,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError } from '../../errors';
-import type { Telemetry } from '../../model/telemetry';
+import { InputError } from '../errors';
+import type { Telemetry } from '../model/telemetry';
 
 /** One record as a JSON line, without the newline. Throws InputError for a record JSON cannot carry. */
 export function formatTelemetryLine(record: Telemetry): string {
@@ -23,7 +23,10 @@ export function formatTelemetryLine(record: Telemetry): string {
     const k = keys[i];
     tags += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(record.tags[k])}`;
   }
-  return `{"ts":${record.ts},"source":${JSON.stringify(record.source)},"metric":${JSON.stringify(record.metric)},"value":${JSON.stringify(record.value)},"tags":{${tags}}}`;
+  return (
+    `{"ts":${record.ts},"source":${JSON.stringify(record.source)},"metric":${JSON.stringify(record.metric)},` +
+    `"value":${JSON.stringify(record.value)},"tags":{${tags}}}`
+  );
 }
 
 export interface WriteJsonlOptions {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { HomeostatError, InputError } from '../../errors';
+import { HomeostatError, InputError } from '../errors';
 import { parseTimestamp } from './timestamp';
 import type { LabelPoint, LabelWindow } from './types';
 

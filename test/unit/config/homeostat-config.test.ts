@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/errors';
-import { loadConfig } from '../../../src/ops/config';
-import { engineConfigFrom } from '../../../src/ops/engine-config';
+import { loadConfig } from '../../../src/config/homeostat-config';
+import { engineConfigFrom } from '../../../src/config/resolve-engine';
 
 function file(text: string): string {
   const f = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'c.yaml');

@@ -51,7 +51,8 @@ export function controlKeys(config: ControlConfig): ControlKeyConfig[] {
       return { id: k.id, publicKey: readFileSync(k.publicKeyFile!, 'utf8'), allow: k.allow };
     } catch (err) {
       throw new ConfigError([
-        `control.keys.${i}.publicKeyFile: cannot read ${k.publicKeyFile} (${(err as Error).message}); give the path of the operator's public key`,
+        `control.keys.${i}.publicKeyFile: cannot read ${k.publicKeyFile} (${(err as Error).message}); give the path of ` +
+          `the operator's public key`,
       ]);
     }
   });

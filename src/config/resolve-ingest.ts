@@ -1,7 +1,7 @@
 /** The ingest decoder a config asks for: none for homeostat's own telemetry (the fastest path). */
 import type { SchemaLookup } from '../codec';
 import { createIngestDecoder, type IngestDecoder } from '../ingest';
-import type { HomeostatConfig } from './config';
+import type { HomeostatConfig } from './homeostat-config';
 
 export function ingestDecoderFor(
   config: Pick<HomeostatConfig, 'ingest' | 'limits'>,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { generateEd25519 } from '../../../src/actions/ed25519';
 import { ConfigError } from '../../../src/errors';
 import { createControlKeyring, DEFAULT_ALLOWED_KINDS } from '../../../src/guardrails/control-signature';
-import { loadConfig } from '../../../src/ops/config';
-import { controlKeys } from '../../../src/ops/config-control';
+import { loadConfig } from '../../../src/config/homeostat-config';
+import { controlKeys } from '../../../src/config/control-schema';
 
 const issuesOf = (fn: () => unknown): string[] => {
   try {

@@ -3,8 +3,8 @@
  * changes on the first non-blank line (format and CSV layout) and on the first record (the
  * rebase offset), so replaying the same lines always yields the same events.
  */
-import { ConfigError, type ErrorCode } from '../../errors';
-import type { Telemetry } from '../../model/telemetry';
+import { ConfigError, type ErrorCode } from '../errors';
+import type { Telemetry } from '../model/telemetry';
 import { detectCsvLayout, isGenericCsv, parseCsvRow, type CsvLayout } from './csv-layout';
 import { splitCsvLine } from './csv-fields';
 import { parseJsonlLine, type JsonlDefaults } from './jsonl-line';

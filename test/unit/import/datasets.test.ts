@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { importAll, loadNabLabels, nabWindowsFor, type ImportProgress } from '../../../src/replay/import';
+import { importAll, loadNabLabels, nabWindowsFor, type ImportProgress } from '../../../src/import';
 
 const DATA = path.resolve(process.cwd(), 'data');
 const NAB = path.join(DATA, 'nab');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z, ZodTypeAny } from 'zod';
 import { ConfigError, HomeostatError } from '../errors';
+import { valueAt } from '../guardrails/validate';
 
 /** Reads a YAML file into a plain object; a missing or unparsable file is a clear ConfigError. */
 export function readYamlFile(path: string): unknown {
@@ -22,15 +23,6 @@ export function readYamlFile(path: string): unknown {
       cause: err,
     });
   }
-}
-
-function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
-  let cur: unknown = input;
-  for (const p of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[p];
-  }
-  return cur;
 }
 
 /** Keys whose values are secrets: never echoed in an error, at any depth. */
@@ -71,17 +63,4 @@ export function validateConfig<S extends ZodTypeAny>(schema: S, input: unknown):
     return `${key}: got ${show(valueAt(input, issue.path), issue.path)}: ${issue.message}`;
   });
   throw new ConfigError(issues);
-}
-
-/** Deep-merges plain objects (override wins); arrays and scalars are replaced, not merged. */
-export function mergeDeep(base: unknown, override: unknown): unknown {
-  if (override === undefined) return base;
-  if (!isPlainObject(base) || !isPlainObject(override)) return override;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(override)) out[k] = mergeDeep(out[k], v);
-  return out;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

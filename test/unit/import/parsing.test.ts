@@ -1,7 +1,7 @@
 /** The pure pieces of the importer: timestamps, CSV field splitting, line splitting, label runs. */
 import fc from 'fast-check';
-import { parseDecimal } from '../../../src/replay/import/csv-layout';
-import { createLineSplitter } from '../../../src/replay/import/line-splitter';
+import { parseDecimal } from '../../../src/import/csv-layout';
+import { createLineSplitter } from '../../../src/import/line-splitter';
 import {
   labelWindowsFromPoints,
   nabLabelKey,
@@ -10,7 +10,7 @@ import {
   shiftWindows,
   splitCsvLine,
   type LabelPoint,
-} from '../../../src/replay/import';
+} from '../../../src/import';
 
 describe('parseTimestamp', () => {
   it('reads zone-less NAB and ISO shapes as UTC', () => {

@@ -3,7 +3,7 @@
  * (`ts`, `source`, `metric`, `value`, `tags`), `ts` as epoch ms or an ISO date-time string.
  * Fields missing from the line are taken from the mapping; other keys are ignored.
  */
-import type { Telemetry } from '../../model/telemetry';
+import type { Telemetry } from '../model/telemetry';
 import { parseTimestamp, TIMESTAMP_SHAPES } from './timestamp';
 import type { CsvRowError } from './csv-layout';
 

@@ -2,7 +2,7 @@
  * Import options checked once, up front, into a fully-defaulted shape; every problem is reported
  * together in one ConfigError naming the key, the value and the fix.
  */
-import { ConfigError } from '../../errors';
+import { ConfigError } from '../errors';
 import type { CsvOptions, ImportMapping, ImportOptions } from './types';
 
 export const DEFAULT_MAX_LINE_LENGTH = 1 << 20;

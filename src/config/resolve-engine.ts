@@ -1,6 +1,6 @@
 import { engineConfigIssues, resolveEngineConfig, type EngineConfig } from '../core';
 import { ConfigError } from '../errors';
-import type { HomeostatConfig } from './config';
+import type { HomeostatConfig } from './homeostat-config';
 
 /** The engine's fully defaulted config from the YAML section (cross-field rules checked here). */
 export function engineConfigFrom(config: HomeostatConfig): EngineConfig {

@@ -3,7 +3,7 @@
  * public datasets (NAB `timestamp,value`; Microsoft cloud monitoring `TimeStamp,Value,Label`), or
  * named by the caller for any other CSV.
  */
-import { ConfigError, type ErrorCode } from '../../errors';
+import { ConfigError, type ErrorCode } from '../errors';
 import { splitCsvLine } from './csv-fields';
 import { parseTimestamp, TIMESTAMP_SHAPES } from './timestamp';
 import type { CsvColumn, CsvOptions } from './types';
