@@ -34,7 +34,7 @@ import { replaceWhenStoppedForGood } from './consumer-replacement';
 import { nextAfter, onNonDataSkipped } from './non-data';
 import { historyKeys, scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
-import { resetExtension, type BatchExtension } from './runner';
+import { resetExtension, type BatchExtension } from './batch-extension';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { readCompacted } from './state-topic';
