@@ -3,7 +3,9 @@
  * committed offset (and its checkpoint metadata) of each partition or the log start when none
  * was committed, and the brokers' high watermarks — which partitions still hold unread records.
  */
+import { decodeCheckpoint } from './checkpoint-meta';
 import type { KafkaPort, PortAdmin } from './port';
+import { newProgress, type PartitionProgress } from './runner-state';
 
 /** How stale the brokers' high watermarks may be when judging which partitions have a backlog. */
 export const BACKLOG_REFRESH_MS = 100;
@@ -29,6 +31,27 @@ export class GroupSnapshot {
   startOf(partition: number): string {
     const o = this.of(partition);
     return o.committed !== undefined && o.committed !== '-1' ? o.committed : (o.low ?? '0');
+  }
+
+  /**
+   * Where each of `partitions` resumes after a join or a reset: its checkpoint's next offset
+   * (records below it are restored, not counted again), its start and lag. Returns whether each
+   * has records left to read: such a partition is not idle, whatever the others' event time.
+   */
+  restoreProgress(partitions: readonly number[], progress: Map<number, PartitionProgress>): Map<number, boolean> {
+    const backlogs = new Map<number, boolean>();
+    for (const p of partitions) {
+      const pr = progress.get(p) ?? newProgress();
+      progress.set(p, pr);
+      const o = this.of(p);
+      const meta = decodeCheckpoint(o.metadata);
+      if (meta) pr.restoreBelow = BigInt(meta.next);
+      const from = BigInt(this.startOf(p));
+      pr.start = from;
+      pr.lag = o.high !== undefined ? Number(BigInt(o.high) - from) : 0;
+      backlogs.set(p, o.high !== undefined && BigInt(o.high) > from);
+    }
+    return backlogs;
   }
 
   /** Committed offsets and metadata of the partitions that have one. */

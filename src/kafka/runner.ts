@@ -22,7 +22,6 @@ import { emptyOutputs, type Processor, type ProcessorOutputs } from '../pipeline
 import { Accounting, type RunnerCounters } from './accounting';
 import { BatchCommitter } from './batch-commit';
 import { BatchDecoder, type FeedTarget } from './batch-decoder';
-import { decodeCheckpoint } from './checkpoint-meta';
 import { createKafka, explainKafkaError } from './client';
 import { createBatchDead } from './dlq-arrival';
 import { createDriverConsumer, type DriverConsumer } from './driver-consumer';
@@ -266,22 +265,8 @@ class ProcessorDriver {
 
   /** Loads committed offsets' checkpoints for newly assigned partitions; raises the watermark to theirs. */
   private async loadCheckpoints(partitions: number[]): Promise<void> {
-    const { progress } = this.state;
     const snapshot = await this.offsets.snapshot();
-    const backlogs = new Map<number, boolean>();
-    for (const p of partitions) {
-      const pr = progress.get(p) ?? newProgress();
-      progress.set(p, pr);
-      const o = snapshot.of(p);
-      const meta = decodeCheckpoint(o.metadata);
-      if (meta) pr.restoreBelow = BigInt(meta.next);
-      // A partition with records left to read is not idle, whatever the others' event time.
-      const from = BigInt(snapshot.startOf(p));
-      pr.start = from;
-      pr.lag = o.high !== undefined ? Number(BigInt(o.high) - from) : 0;
-      backlogs.set(p, o.high !== undefined && BigInt(o.high) > from);
-    }
-    this.ownership.restoreCheckpoints(snapshot, backlogs);
+    this.ownership.restoreCheckpoints(snapshot, snapshot.restoreProgress(partitions, this.state.progress));
   }
 
   private positionOf(p: number): bigint | undefined {
@@ -293,8 +278,12 @@ class ProcessorDriver {
   private skip(p: number, next: bigint): void {
     const pr = this.state.progress.get(p)!;
     pr.position = next;
+    // The high watermark last seen may predate the markers stepped over: the log reaches at
+    // least `next`, so the partition is read to its end then — never a negative lag, which
+    // would keep the mark that tells stage two so from being written (shared-partitions.ts).
     const high = this.offsets.highs.get(p);
-    if (high !== undefined) pr.lag = Number(high - next);
+    if (high !== undefined && high < next) this.offsets.highs.set(p, next);
+    if (high !== undefined) pr.lag = high > next ? Number(high - next) : 0;
     this.skipped.add(p);
     void this.commitSkipped();
   }

@@ -1,0 +1,329 @@
+/**
+ * The processor's Kafka driver over the fake port (test/helpers/fake-kafka.ts): its hard paths
+ * — a rebalance mid-batch, a fenced producer, a fetch of markers only, resets after a broker
+ * outage, a consumer stopped for good — each in milliseconds. Every run is judged against an
+ * uninterrupted run of the same input: the same signals, committed once each, and counters
+ * that add up to the records read (the broker-backed tiers remain the truth of kafkajs itself).
+ */
+import type { ConsumerRunConfig, EachBatchPayload, ProducerConfig } from 'kafkajs';
+import pino from 'pino';
+import { encodeTelemetryJson } from '../../../src/codec';
+import { DriverFatalError } from '../../../src/errors';
+import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
+import type { KafkaPort, PortTransaction } from '../../../src/kafka/port';
+import { createRunner, type Runner, type RunnerCounters } from '../../../src/kafka/runner';
+import { decodeStageRecord } from '../../../src/kafka/stage-records';
+import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
+import { engineConfigFrom } from '../../../src/ops/engine-config';
+import type { Logger } from '../../../src/ops/logger';
+import { FakeKafka, FakeKafkaError } from '../../helpers/fake-kafka';
+
+const PARTITIONS = 2;
+const RECORDS = 80;
+
+function config(scaleOut = false): HomeostatConfig {
+  return loadConfig({
+    overrides: {
+      kafka: { brokers: ['fake:9092'], groupId: 'g', transactionalIdPrefix: 'tx' },
+      actions: { format: 'json' },
+      runner: { scaleOut },
+      topics: {
+        telemetry: 't.telemetry',
+        dlq: 't.dlq',
+        signals: 't.signals',
+        decisions: 't.decisions',
+        actions: 't.actions',
+        actionResults: 't.results',
+        outcomes: 't.outcomes',
+        control: 't.control',
+        state: 't.state',
+        stage: 't.stage',
+      },
+    },
+  });
+}
+
+/** A fake broker whose fetches hand over a few records at a time, so that a run is many batches. */
+function fakeFor(c: HomeostatConfig): FakeKafka {
+  const k = new FakeKafka({ topics: { [c.topics.telemetry]: PARTITIONS }, maxRecordsPerFetch: 6 });
+  for (const t of [c.topics.dlq, c.topics.signals, c.topics.state, c.topics.stage]) k.createTopic(t, 1);
+  return k;
+}
+
+/** Four sources over 80 s of event time (one bad record among them): windows close, one dead letter. */
+const T0 = Date.now() - 300_000;
+const workload = Array.from({ length: RECORDS }, (_, i) => ({
+  key: `svc-${i % 4}`,
+  value:
+    i === 17
+      ? Buffer.from('not telemetry')
+      : encodeTelemetryJson({
+          source: `svc-${i % 4}`,
+          metric: 'query.latency_ms',
+          ts: T0 + i * 1_000,
+          value: i,
+          tags: {},
+        }),
+}));
+
+/** Logs kept for assertions (warn and above). */
+function capture(): { logger: Logger; messages: string[] } {
+  const messages: string[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => void messages.push((JSON.parse(line) as { msg: string }).msg) },
+  );
+  return { logger, messages };
+}
+
+/** The hooks a test puts between the driver and the fake. */
+interface Hooks {
+  /** Called as each batch is handed to the driver, before it sees it. */
+  beforeBatch?(payload: EachBatchPayload): void;
+  /** Called after a transaction's commit went through: a throw makes it look failed to the driver. */
+  afterCommit?(): void;
+}
+
+/** The fake as the driver's port, with the hooks in the way. */
+function port(k: FakeKafka, hooks: Hooks): KafkaPort {
+  return {
+    consumer(cfg) {
+      const c = k.consumer(cfg);
+      const run = c.run.bind(c);
+      return Object.assign(c, {
+        run: (rc?: ConsumerRunConfig) =>
+          run({
+            ...rc,
+            eachBatch: async (p: EachBatchPayload) => {
+              hooks.beforeBatch?.(p);
+              await rc!.eachBatch!(p);
+            },
+          }),
+      });
+    },
+    producer(cfg?: ProducerConfig) {
+      const p = k.producer(cfg);
+      const begin = p.transaction.bind(p);
+      return Object.assign(p, {
+        transaction: async (): Promise<PortTransaction> => {
+          const tx = await begin();
+          const commit = tx.commit.bind(tx);
+          return Object.assign(tx, {
+            commit: async () => {
+              await commit();
+              hooks.afterCommit?.();
+            },
+          });
+        },
+      });
+    },
+    admin: () => k.admin(),
+  };
+}
+
+interface Run {
+  k: FakeKafka;
+  runner: Runner;
+  messages: string[];
+}
+
+async function start(
+  o: { scaleOut?: boolean; hooks?: Hooks; k?: FakeKafka; onFatal?: (e: unknown) => void } = {},
+): Promise<Run> {
+  const c = config(o.scaleOut);
+  const k = o.k ?? fakeFor(c);
+  const { logger, messages } = capture();
+  const kafka = port(k, o.hooks ?? {});
+  // EWMA and trend carried across resets on the state topic, as `homeostat run` does.
+  const history = { topic: c.topics.state, prefix: 'history/g/' };
+  const runner = createRunner({ config: c, engine: engineConfigFrom(c), logger, kafka, history, onFatal: o.onFatal });
+  await runner.start();
+  return { k, runner, messages };
+}
+
+/** Signals as committed (read_committed), in a canonical order: a duplicate or a loss shows. */
+const signals = (k: FakeKafka): string[] =>
+  k
+    .committedRecords(config().topics.signals)
+    .map((m) => m.value!.toString())
+    .sort();
+
+const done = (r: Run): boolean => r.runner.counters().consumed === RECORDS;
+
+/** An uninterrupted run of the workload: what every disturbed run must match. */
+async function reference(): Promise<{ signals: string[]; counters: RunnerCounters }> {
+  const r = await start();
+  r.k.produce(config().topics.telemetry, workload, { transactional: true });
+  try {
+    await r.k.until(() => done(r), 5_000, 'the reference run');
+    return { signals: signals(r.k), counters: r.runner.counters() };
+  } finally {
+    await r.runner.stop();
+  }
+}
+
+/** Exactly once: the reference's signals, each once, and the accounting identity over every record. */
+function expectSameAsReference(r: Run, ref: { signals: string[]; counters: RunnerCounters }): void {
+  const c = r.runner.counters();
+  expect(signals(r.k)).toEqual(ref.signals);
+  expect({ consumed: c.consumed, aggregated: c.aggregated, late: c.late, deadLettered: c.deadLettered }).toEqual({
+    consumed: ref.counters.consumed,
+    aggregated: ref.counters.aggregated,
+    late: ref.counters.late,
+    deadLettered: ref.counters.deadLettered,
+  });
+  expect(c.consumed).toBe(c.aggregated + c.late + c.deadLettered);
+  expect(r.k.committedRecords(config().topics.dlq)).toHaveLength(1);
+}
+
+let ref: { signals: string[]; counters: RunnerCounters };
+beforeAll(async () => {
+  ref = await reference();
+  expect(ref.signals.length).toBeGreaterThan(0);
+  expect(ref.counters).toMatchObject({ consumed: RECORDS, deadLettered: 1 });
+});
+
+describe('the processor driver over the fake port', () => {
+  test('a rebalance mid-batch: the batch is not committed, the state is rebuilt, nothing is stepped twice', async () => {
+    let batches = 0;
+    const k = fakeFor(config());
+    // Half way through, a rebalance lands while a batch is in hand: its heartbeat fails before the commit.
+    const hooks: Hooks = { beforeBatch: () => void (++batches === 6 && k.rebalance('g')) };
+    const r = await start({ hooks, k });
+    r.k.produce(config().topics.telemetry, workload, { transactional: true });
+    try {
+      await r.k.until(() => done(r), 5_000, 'every record after the rebalance');
+      expect(batches).toBeGreaterThan(6);
+      expect(r.messages).toContain('state reset to the last committed checkpoint');
+      expectSameAsReference(r, ref);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test('a fenced producer: the commit is refused, a new producer takes the id back, the batch is read again', async () => {
+    const r = await start();
+    const c = config();
+    r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
+    try {
+      await r.k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
+      // A zombie of this instance (same transactional id) takes the id: the runner's producer is fenced.
+      const zombie = r.k.producer({ transactionalId: 'tx-0' });
+      await zombie.connect();
+      await (await zombie.transaction()).abort();
+      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
+      await r.k.until(() => done(r), 5_000, 'the second half after the fencing');
+      expect(r.messages).toContain('batch failed; its outputs were not committed and the state will be rebuilt');
+      expectSameAsReference(r, ref);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test('a fetch of markers only (scaled out): the position moves past them and a mark tells stage two', async () => {
+    const c = config(true);
+    const r = await start({ scaleOut: true });
+    r.k.produce(c.topics.telemetry, workload, { transactional: true });
+    try {
+      await r.k.until(() => done(r), 5_000, 'every record');
+      // Another writer's aborted transaction: aborted records and a marker on both partitions.
+      const writer = r.k.producer({ transactionalId: 'other-writer' });
+      await writer.connect();
+      const aborted = await writer.transaction();
+      await aborted.sendBatch({ topicMessages: [{ topic: c.topics.telemetry, messages: workload.slice(0, 8) }] });
+      await aborted.abort();
+      const end = (p: number): number => r.k.log(c.topics.telemetry, p).length;
+      const marked = (p: number): boolean =>
+        r.k.committedRecords(c.topics.stage).some((m) => {
+          const rec = decodeStageRecord(m);
+          return 'kind' in rec && rec.kind === 'mark' && rec.mark.partition === p && rec.mark.next === String(end(p));
+        });
+      await r.k.until(() => [0, 1].every(marked), 5_000, 'marks at the log ends');
+      for (const p of [0, 1]) {
+        const committed = r.k.committed('g', c.topics.telemetry, p);
+        expect(decodeCheckpoint(committed?.metadata ?? null)?.next).toBe(String(end(p)));
+      }
+      expect(r.runner.counters().consumed).toBe(RECORDS);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test.each([
+    ['a commit', 'commit'],
+    ['the offsets fetch of a checkpoint load', 'fetchOffsets'],
+  ] as const)(
+    'a broker outage failing %s: the state is reset to the last commit and the counts stay exact',
+    async (_, op) => {
+      const c = config();
+      const r = await start();
+      r.k.produce(c.topics.telemetry, workload.slice(0, 30), { transactional: true });
+      try {
+        await r.k.until(() => r.runner.counters().consumed === 30, 5_000, 'the first records');
+        r.k.failNext(op, { times: 2 });
+        // A rejoin loads the checkpoints again (the offsets fetch); a new batch commits.
+        r.k.rebalance('g');
+        r.k.produce(c.topics.telemetry, workload.slice(30), { transactional: true });
+        await r.k.until(() => done(r), 5_000, 'every record after the outage');
+        expect(r.messages).toContain('state reset to the last committed checkpoint');
+        expectSameAsReference(r, ref);
+      } finally {
+        await r.runner.stop();
+      }
+    },
+  );
+
+  test('a commit that went through but was reported failed: its records are counted once', async () => {
+    let commits = 0;
+    const hooks: Hooks = {
+      afterCommit: () => {
+        if (++commits === 4) throw new FakeKafkaError('the commit request timed out', 'REQUEST_TIMED_OUT', true);
+      },
+    };
+    const r = await start({ hooks });
+    r.k.produce(config().topics.telemetry, workload, { transactional: true });
+    try {
+      await r.k.until(() => done(r) && commits > 4, 5_000, 'every record');
+      expect(r.messages).toContain('the transaction whose commit failed had committed: its records are counted');
+      expectSameAsReference(r, ref);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test('a consumer stopped for good is replaced and the new one resumes from the last commit', async () => {
+    const r = await start();
+    const c = config();
+    r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
+    try {
+      await r.k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
+      r.k.crash('g');
+      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
+      await r.k.until(() => done(r), 5_000, 'the second half by the replacement');
+      expect(r.messages).toContain('the telemetry consumer stopped for good after a non-retriable error; replacing it');
+      expect(r.runner.status()).toBe('RUNNING');
+      expectSameAsReference(r, ref);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test('a group of the other ownership refuses this process: fatal, not replaced', async () => {
+    const owner = await start();
+    const fatal: unknown[] = [];
+    const other = await start({ k: owner.k, scaleOut: true, onFatal: (e) => fatal.push(e) });
+    try {
+      await owner.k.until(() => fatal.length > 0, 5_000, 'the refusal');
+      expect(fatal[0]).toBeInstanceOf(DriverFatalError);
+      expect((fatal[0] as Error).message).toMatch(/runner\.scaleOut off \(this one has it on\)/);
+      expect(other.runner.status()).toBe('FAILED');
+      expect(other.messages).not.toContain(
+        'the telemetry consumer stopped for good after a non-retriable error; replacing it',
+      );
+      expect(owner.runner.status()).toBe('RUNNING');
+    } finally {
+      await other.runner.stop();
+      await owner.runner.stop();
+    }
+  });
+});
