@@ -201,6 +201,23 @@ describe('the processor driver over the fake port', () => {
     }
   });
 
+  test('a rebalance between batches: the committed offsets lag the position, the open windows are rebuilt once', async () => {
+    const r = await start();
+    const c = config();
+    r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
+    try {
+      await r.k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
+      r.k.rebalance('g');
+      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
+      await r.k.until(() => done(r), 5_000, 'the second half after the rejoin');
+      expect(r.messages).toContain('state reset to the last committed checkpoint');
+      expect(r.runner.counters().restored).toBeGreaterThan(0);
+      expectSameAsReference(r, ref);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
   test('a fenced producer: the commit is refused, a new producer takes the id back, the batch is read again', async () => {
     const r = await start();
     const c = config();
