@@ -5,13 +5,20 @@
  * uninterrupted run of the same input: the same signals, committed once each, and counters
  * that add up to the records read (the broker-backed tiers remain the truth of kafkajs itself).
  */
-import type { ConsumerRunConfig, EachBatchPayload, ProducerConfig } from 'kafkajs';
+import {
+  AssignerProtocol,
+  type ConsumerRunConfig,
+  type EachBatchPayload,
+  type PartitionAssigner,
+  type ProducerConfig,
+} from 'kafkajs';
 import pino from 'pino';
 import { encodeTelemetryJson } from '../../../src/codec';
 import { DriverFatalError } from '../../../src/errors';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import type { KafkaPort, PortTransaction } from '../../../src/kafka/port';
 import { createRunner, type Runner, type RunnerCounters } from '../../../src/kafka/runner';
+import { SINGLE_OWNER_ASSIGNER } from '../../../src/kafka/single-owner-assigner';
 import { decodeStageRecord } from '../../../src/kafka/stage-records';
 import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
@@ -319,6 +326,54 @@ describe('the processor driver over the fake port', () => {
       await r.k.until(() => done(r), 5_000, 'the second half by the replacement');
       expect(r.messages).toContain('the telemetry consumer stopped for good after a non-retriable error; replacing it');
       expect(r.runner.status()).toBe('RUNNING');
+      expectSameAsReference(r, ref);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test('holding a partial assignment: nothing is processed until the process owns every partition', async () => {
+    const c = config();
+    const k = fakeFor(c);
+    // A member that speaks the single-owner protocol but splits the partitions (not a homeostat of
+    // this version); created first, so that its assigner is the group's once it joins.
+    const splitter: PartitionAssigner = () => ({
+      name: SINGLE_OWNER_ASSIGNER,
+      version: 1,
+      protocol: ({ topics }) => ({
+        name: SINGLE_OWNER_ASSIGNER,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+      }),
+      assign: ({ members }) =>
+        Promise.resolve(
+          [...members]
+            .sort((a, b) => (a.memberId < b.memberId ? -1 : 1))
+            .map((m, i) => ({
+              memberId: m.memberId,
+              memberAssignment: AssignerProtocol.MemberAssignment.encode({
+                version: 1,
+                assignment: { [c.topics.telemetry]: [i % PARTITIONS] },
+                userData: Buffer.alloc(0),
+              }),
+            })),
+        ),
+    });
+    const foreign = k.consumer({ groupId: 'g', partitionAssigners: [splitter] });
+    const r = await start({ k });
+    k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
+    try {
+      await k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
+      await foreign.subscribe({ topic: c.topics.telemetry });
+      await foreign.run({ eachBatchAutoResolve: false, eachBatch: () => Promise.resolve() });
+      k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
+      await k.until(() => r.messages.some((m) => m.startsWith('holding:')), 5_000, 'the hold');
+      // Some batches of the partition it holds go by: none is processed.
+      await new Promise((res) => setTimeout(res, 300));
+      expect(r.runner.counters().consumed).toBe(40);
+      expect(r.runner.ready()).toBe(false);
+      await foreign.disconnect();
+      await k.until(() => done(r), 5_000, 'the second half once it owns every partition');
+      expect(r.runner.ready()).toBe(true);
       expectSameAsReference(r, ref);
     } finally {
       await r.runner.stop();
