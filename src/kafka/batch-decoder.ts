@@ -17,7 +17,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { TelemetryDecoder, TelemetryLimits } from '../codec';
 import type { DecodeResult } from '../codec/decoder-core';
 import { aheadOfLogTime } from '../codec/log-time';
-import { describeError } from '../errors';
+import { describeError, type InputError } from '../errors';
 import type { IngestDecoder, IngestResult } from '../ingest';
 import { acceptSamples } from '../ingest/arrival';
 import type { Telemetry } from '../model/telemetry';
@@ -69,7 +69,23 @@ export interface BatchDecoderOptions {
   dead: BatchDead;
 }
 
-const unknownSchema = (schemaId: number): string => `schema id ${schemaId} is not in the registry`;
+/** Steps a record refused whole (undecodable, or its schema id unknown to the registry) as one dead letter. */
+function refuse(
+  m: KafkaMessage,
+  r: { status: 'invalid'; error: InputError } | { status: 'schema-miss'; schemaId: number },
+  t: FeedTarget,
+): void {
+  const e =
+    r.status === 'invalid'
+      ? r.error
+      : {
+          code: 'UNKNOWN_SCHEMA_ID' as const,
+          message: `schema id ${r.schemaId} is not in the registry`,
+          field: undefined,
+        };
+  const { code, message, field } = e;
+  t.proc.step({ kind: 'invalid', partition: t.partition, offset: m.offset, code, message, field }, t.out);
+}
 
 export class BatchDecoder {
   /** Wall clock when the batch in hand was fetched: bounds producer-set Kafka timestamps (log-time.ts). */
@@ -120,16 +136,7 @@ export class BatchDecoder {
     } else if (r.status === 'ok') {
       if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
       proc.step({ kind: 'record', partition, offset: m.offset, record: r.value }, out);
-    } else {
-      const e =
-        r.status === 'invalid'
-          ? r.error
-          : { code: 'UNKNOWN_SCHEMA_ID' as const, message: unknownSchema(r.schemaId), field: undefined };
-      proc.step(
-        { kind: 'invalid', partition, offset: m.offset, code: e.code, message: e.message, field: e.field },
-        out,
-      );
-    }
+    } else refuse(m, r, t);
     return 1;
   }
 
@@ -152,16 +159,7 @@ export class BatchDecoder {
       } else proc.step(input, out);
       return r.values.length;
     }
-    if (!restoring) {
-      const e =
-        r.status === 'invalid'
-          ? r.error
-          : { code: 'UNKNOWN_SCHEMA_ID' as const, message: unknownSchema(r.schemaId), field: undefined };
-      proc.step(
-        { kind: 'invalid', partition, offset: m.offset, code: e.code, message: e.message, field: e.field },
-        out,
-      );
-    }
+    if (!restoring) refuse(m, r, t);
     return 1;
   }
 }

@@ -47,22 +47,13 @@ export class SharedPartitions implements Ownership {
     return undefined;
   }
 
-  /** The sum over the owned partitions' processors. */
-  counters(): Counters {
-    const sum: Counters = {
-      consumed: 0,
-      aggregated: 0,
-      late: 0,
-      deadLettered: 0,
-      windowsClosed: 0,
-      signals: 0,
-      evicted: 0,
-      scopeRejected: 0,
-      restored: 0,
-    };
+  /** The sum over the owned partitions' processors (undefined: none owned). */
+  counters(): Counters | undefined {
+    let sum: Counters | undefined;
     for (const pr of this.procs.values()) {
       const c = pr.counters();
-      for (const k of Object.keys(sum) as (keyof Counters)[]) sum[k] += c[k];
+      if (sum === undefined) sum = { ...c };
+      else for (const k of Object.keys(sum) as (keyof Counters)[]) sum[k] += c[k];
     }
     return sum;
   }

@@ -183,6 +183,25 @@ function expectSameAsReference(r: Run, ref: { signals: string[]; counters: Runne
   expect(r.k.committedRecords(config().topics.dlq)).toHaveLength(1);
 }
 
+/**
+ * Runs the workload in two halves with `disturb` between them (once the first is committed),
+ * then `check`s the run; the runner is stopped after, whatever happened.
+ */
+async function inHalves(disturb: (r: Run) => Promise<void> | void, check: (r: Run) => void): Promise<void> {
+  const r = await start();
+  const telemetry = config().topics.telemetry;
+  r.k.produce(telemetry, workload.slice(0, RECORDS / 2), { transactional: true });
+  try {
+    await r.k.until(() => r.runner.counters().consumed === RECORDS / 2, 5_000, 'the first half');
+    await disturb(r);
+    r.k.produce(telemetry, workload.slice(RECORDS / 2), { transactional: true });
+    await r.k.until(() => done(r), 5_000, 'the second half');
+    check(r);
+  } finally {
+    await r.runner.stop();
+  }
+}
+
 let ref: { signals: string[]; counters: RunnerCounters };
 beforeAll(async () => {
   ref = await reference();
@@ -208,41 +227,29 @@ describe('the processor driver over the fake port', () => {
     }
   });
 
-  test('a rebalance between batches: the committed offsets lag the position, the open windows are rebuilt once', async () => {
-    const r = await start();
-    const c = config();
-    r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
-    try {
-      await r.k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
-      r.k.rebalance('g');
-      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
-      await r.k.until(() => done(r), 5_000, 'the second half after the rejoin');
-      expect(r.messages).toContain('state reset to the last committed checkpoint');
-      expect(r.runner.counters().restored).toBeGreaterThan(0);
-      expectSameAsReference(r, ref);
-    } finally {
-      await r.runner.stop();
-    }
-  });
+  test('a rebalance between batches: the committed offsets lag the position, the open windows are rebuilt once', () =>
+    inHalves(
+      (r) => r.k.rebalance('g'),
+      (r) => {
+        expect(r.messages).toContain('state reset to the last committed checkpoint');
+        expect(r.runner.counters().restored).toBeGreaterThan(0);
+        expectSameAsReference(r, ref);
+      },
+    ));
 
-  test('a fenced producer: the commit is refused, a new producer takes the id back, the batch is read again', async () => {
-    const r = await start();
-    const c = config();
-    r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
-    try {
-      await r.k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
-      // A zombie of this instance (same transactional id) takes the id: the runner's producer is fenced.
-      const zombie = r.k.producer({ transactionalId: 'tx-0' });
-      await zombie.connect();
-      await (await zombie.transaction()).abort();
-      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
-      await r.k.until(() => done(r), 5_000, 'the second half after the fencing');
-      expect(r.messages).toContain('batch failed; its outputs were not committed and the state will be rebuilt');
-      expectSameAsReference(r, ref);
-    } finally {
-      await r.runner.stop();
-    }
-  });
+  test('a fenced producer: the commit is refused, a new producer takes the id back, the batch is read again', () =>
+    inHalves(
+      async (r) => {
+        // A zombie of this instance (same transactional id) takes the id: the runner's producer is fenced.
+        const zombie = r.k.producer({ transactionalId: 'tx-0' });
+        await zombie.connect();
+        await (await zombie.transaction()).abort();
+      },
+      (r) => {
+        expect(r.messages).toContain('batch failed; its outputs were not committed and the state will be rebuilt');
+        expectSameAsReference(r, ref);
+      },
+    ));
 
   test('a fetch of markers only (scaled out): the position moves past them and a mark tells stage two', async () => {
     const c = config(true);
@@ -276,25 +283,18 @@ describe('the processor driver over the fake port', () => {
   test.each([
     ['a commit', 'commit'],
     ['the offsets fetch of a checkpoint load', 'fetchOffsets'],
-  ] as const)(
-    'a broker outage failing %s: the state is reset to the last commit and the counts stay exact',
-    async (_, op) => {
-      const c = config();
-      const r = await start();
-      r.k.produce(c.topics.telemetry, workload.slice(0, 30), { transactional: true });
-      try {
-        await r.k.until(() => r.runner.counters().consumed === 30, 5_000, 'the first records');
+  ] as const)('a broker outage failing %s: the state is reset to the last commit and the counts stay exact', (_, op) =>
+    inHalves(
+      (r) => {
         r.k.failNext(op, { times: 2 });
-        // A rejoin loads the checkpoints again (the offsets fetch); a new batch commits.
+        // A rejoin loads the checkpoints again (the offsets fetch); the next batch commits.
         r.k.rebalance('g');
-        r.k.produce(c.topics.telemetry, workload.slice(30), { transactional: true });
-        await r.k.until(() => done(r), 5_000, 'every record after the outage');
+      },
+      (r) => {
         expect(r.messages).toContain('state reset to the last committed checkpoint');
         expectSameAsReference(r, ref);
-      } finally {
-        await r.runner.stop();
-      }
-    },
+      },
+    ),
   );
 
   test('a commit that went through but was reported failed: its records are counted once', async () => {
@@ -315,22 +315,17 @@ describe('the processor driver over the fake port', () => {
     }
   });
 
-  test('a consumer stopped for good is replaced and the new one resumes from the last commit', async () => {
-    const r = await start();
-    const c = config();
-    r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
-    try {
-      await r.k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
-      r.k.crash('g');
-      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
-      await r.k.until(() => done(r), 5_000, 'the second half by the replacement');
-      expect(r.messages).toContain('the telemetry consumer stopped for good after a non-retriable error; replacing it');
-      expect(r.runner.status()).toBe('RUNNING');
-      expectSameAsReference(r, ref);
-    } finally {
-      await r.runner.stop();
-    }
-  });
+  test('a consumer stopped for good is replaced and the new one resumes from the last commit', () =>
+    inHalves(
+      (r) => r.k.crash('g'),
+      (r) => {
+        expect(r.messages).toContain(
+          'the telemetry consumer stopped for good after a non-retriable error; replacing it',
+        );
+        expect(r.runner.status()).toBe('RUNNING');
+        expectSameAsReference(r, ref);
+      },
+    ));
 
   test('holding a partial assignment: nothing is processed until the process owns every partition', async () => {
     const c = config();
