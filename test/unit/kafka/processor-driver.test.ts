@@ -26,6 +26,12 @@ import type { Logger } from '../../../src/ops/logger';
 import { FakeKafka, FakeKafkaError } from '../../helpers/fake-kafka';
 
 const PARTITIONS = 2;
+/**
+ * How long a run may take to get where it must: each takes well under a second, but a machine
+ * busy with other suites can stretch that — a liveness bound, not a timing goal.
+ */
+const WAIT_MS = 20_000;
+jest.setTimeout(3 * WAIT_MS);
 const RECORDS = 80;
 
 function config(scaleOut = false): HomeostatConfig {
@@ -162,7 +168,7 @@ async function reference(): Promise<{ signals: string[]; counters: RunnerCounter
   const r = await start();
   r.k.produce(config().topics.telemetry, workload, { transactional: true });
   try {
-    await r.k.until(() => done(r), 5_000, 'the reference run');
+    await r.k.until(() => done(r), WAIT_MS, 'the reference run');
     return { signals: signals(r.k), counters: r.runner.counters() };
   } finally {
     await r.runner.stop();
@@ -192,10 +198,10 @@ async function inHalves(disturb: (r: Run) => Promise<void> | void, check: (r: Ru
   const telemetry = config().topics.telemetry;
   r.k.produce(telemetry, workload.slice(0, RECORDS / 2), { transactional: true });
   try {
-    await r.k.until(() => r.runner.counters().consumed === RECORDS / 2, 5_000, 'the first half');
+    await r.k.until(() => r.runner.counters().consumed === RECORDS / 2, WAIT_MS, 'the first half');
     await disturb(r);
     r.k.produce(telemetry, workload.slice(RECORDS / 2), { transactional: true });
-    await r.k.until(() => done(r), 5_000, 'the second half');
+    await r.k.until(() => done(r), WAIT_MS, 'the second half');
     check(r);
   } finally {
     await r.runner.stop();
@@ -218,7 +224,7 @@ describe('the processor driver over the fake port', () => {
     const r = await start({ hooks, k });
     r.k.produce(config().topics.telemetry, workload, { transactional: true });
     try {
-      await r.k.until(() => done(r), 5_000, 'every record after the rebalance');
+      await r.k.until(() => done(r), WAIT_MS, 'every record after the rebalance');
       expect(batches).toBeGreaterThan(6);
       expect(r.messages).toContain('state reset to the last committed checkpoint');
       expectSameAsReference(r, ref);
@@ -256,7 +262,7 @@ describe('the processor driver over the fake port', () => {
     const r = await start({ scaleOut: true });
     r.k.produce(c.topics.telemetry, workload, { transactional: true });
     try {
-      await r.k.until(() => done(r), 5_000, 'every record');
+      await r.k.until(() => done(r), WAIT_MS, 'every record');
       // Another writer's aborted transaction: aborted records and a marker on both partitions.
       const writer = r.k.producer({ transactionalId: 'other-writer' });
       await writer.connect();
@@ -269,7 +275,7 @@ describe('the processor driver over the fake port', () => {
           const rec = decodeStageRecord(m);
           return 'kind' in rec && rec.kind === 'mark' && rec.mark.partition === p && rec.mark.next === String(end(p));
         });
-      await r.k.until(() => [0, 1].every(marked), 5_000, 'marks at the log ends');
+      await r.k.until(() => [0, 1].every(marked), WAIT_MS, 'marks at the log ends');
       for (const p of [0, 1]) {
         const committed = r.k.committed('g', c.topics.telemetry, p);
         expect(decodeCheckpoint(committed?.metadata ?? null)?.next).toBe(String(end(p)));
@@ -307,7 +313,7 @@ describe('the processor driver over the fake port', () => {
     const r = await start({ hooks });
     r.k.produce(config().topics.telemetry, workload, { transactional: true });
     try {
-      await r.k.until(() => done(r) && commits > 4, 5_000, 'every record');
+      await r.k.until(() => done(r) && commits > 4, WAIT_MS, 'every record');
       expect(r.messages).toContain('the transaction whose commit failed had committed: its records are counted');
       expectSameAsReference(r, ref);
     } finally {
@@ -357,17 +363,17 @@ describe('the processor driver over the fake port', () => {
     const r = await start({ k });
     k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
     try {
-      await k.until(() => r.runner.counters().consumed === 40, 5_000, 'the first half');
+      await k.until(() => r.runner.counters().consumed === 40, WAIT_MS, 'the first half');
       await foreign.subscribe({ topic: c.topics.telemetry });
       await foreign.run({ eachBatchAutoResolve: false, eachBatch: () => Promise.resolve() });
       k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
-      await k.until(() => r.messages.some((m) => m.startsWith('holding:')), 5_000, 'the hold');
+      await k.until(() => r.messages.some((m) => m.startsWith('holding:')), WAIT_MS, 'the hold');
       // Some batches of the partition it holds go by: none is processed.
       await new Promise((res) => setTimeout(res, 300));
       expect(r.runner.counters().consumed).toBe(40);
       expect(r.runner.ready()).toBe(false);
       await foreign.disconnect();
-      await k.until(() => done(r), 5_000, 'the second half once it owns every partition');
+      await k.until(() => done(r), WAIT_MS, 'the second half once it owns every partition');
       expect(r.runner.ready()).toBe(true);
       expectSameAsReference(r, ref);
     } finally {
@@ -380,7 +386,7 @@ describe('the processor driver over the fake port', () => {
     const fatal: unknown[] = [];
     const other = await start({ k: owner.k, scaleOut: true, onFatal: (e) => fatal.push(e) });
     try {
-      await owner.k.until(() => fatal.length > 0, 5_000, 'the refusal');
+      await owner.k.until(() => fatal.length > 0, WAIT_MS, 'the refusal');
       expect(fatal[0]).toBeInstanceOf(DriverFatalError);
       expect((fatal[0] as Error).message).toMatch(/runner\.scaleOut off \(this one has it on\)/);
       expect(other.runner.status()).toBe('FAILED');
