@@ -31,7 +31,7 @@ import {
   subjectFor,
 } from '../src/codec';
 import { createRegistryResolver } from '../src/kafka/registry';
-import { createRunner, type RunnerCounters } from '../src/kafka/runner';
+import { createRunner, type RunnerCounters } from '../src/kafka/processor-driver';
 import type { Telemetry } from '../src/model/telemetry';
 import type { HomeostatConfig } from '../src/ops/config';
 import { engineConfigFrom } from '../src/ops/engine-config';

@@ -13,7 +13,7 @@ import { createDashboard } from '../dashboard';
 import type { Mode } from '../model/command';
 import { createRegistryResolver } from '../kafka/registry';
 import { createProcessorRunners } from '../kafka/processor-runners';
-import type { Runner } from '../kafka/runner';
+import type { Runner } from '../kafka/processor-driver';
 import { ensureTopics, topicSpecs } from '../kafka/topics';
 import { httpAuthToken, loadConfig, type HomeostatConfig } from '../ops/config';
 import { engineConfigFrom } from '../ops/engine-config';

@@ -18,7 +18,7 @@
 import type { SigningKey } from '../actions';
 import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
 import { createRegistryResolver } from '../kafka/registry';
-import { createRunner, type Runner } from '../kafka/runner';
+import { createRunner, type Runner } from '../kafka/processor-driver';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';

@@ -11,7 +11,7 @@ import { createKafka } from '../../src/kafka/client';
 import { createConfiguredControlReader, type ControlReader } from '../../src/kafka/control-reader';
 import { createConfiguredDecisionExtension } from '../../src/kafka/decision-extension';
 import { createRegistryResolver } from '../../src/kafka/registry';
-import { createRunner, type Runner } from '../../src/kafka/runner';
+import { createRunner, type Runner } from '../../src/kafka/processor-driver';
 import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
 import type { HomeostatConfig } from '../../src/ops/config';
 import { engineConfigFrom } from '../../src/ops/engine-config';

@@ -5,7 +5,7 @@
  */
 import { encodeTelemetryJson } from '../../../src/codec';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
-import { createRunner } from '../../../src/kafka/runner';
+import { createRunner } from '../../../src/kafka/processor-driver';
 import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
 import { silentLogger } from '../../../src/ops/logger';

@@ -17,7 +17,7 @@ import { encodeTelemetryJson } from '../../../src/codec';
 import { DriverFatalError } from '../../../src/errors';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import type { KafkaPort, PortTransaction } from '../../../src/kafka/port';
-import { createRunner, type Runner, type RunnerCounters } from '../../../src/kafka/runner';
+import { createRunner, type Runner, type RunnerCounters } from '../../../src/kafka/processor-driver';
 import { SINGLE_OWNER_ASSIGNER } from '../../../src/kafka/single-owner-assigner';
 import { decodeStageRecord } from '../../../src/kafka/stage-records';
 import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';

@@ -1,5 +1,6 @@
 /**
- * The processor on Kafka: consume telemetry with eachBatch, drive the pure pipeline, and
+ * The processor on Kafka — the driver of the pure pipeline/processor.ts, as stage-two.ts drives
+ * pipeline/gather.ts: consume telemetry with eachBatch, drive the pure pipeline, and
  * write every output of a batch together with the consumed offsets in one Kafka
  * transaction (sendOffsets), so that outputs and offsets are committed together or not at
  * all. The committed offset of a partition is the oldest record still feeding an open
