@@ -49,6 +49,14 @@ const engine = size('n', 2_000_000);
 const replay = (r: Json): boolean => at(r, 'n') === 2_000_000 && at(r, 'file', 'n') === 1_000_000;
 const pipeline = size('n', 1_000_000);
 const latency = (r: Json): boolean => (at(r, 'commands') ?? 0) >= 200;
+const clients = size('n', 300_000);
+/** Records of the aborted transaction a client delivered read_committed, in the probe's smallest fetch. */
+const probe =
+  (client: 'kafkajs' | 'platformatic') =>
+  (r: Json): number | undefined => {
+    const reads = (r.isolation as Json | undefined)?.reads;
+    return Array.isArray(reads) && reads.length > 0 ? at(reads[0] as Json, client, 'abortedDelivered') : undefined;
+  };
 
 export const FIGURES: readonly FigureSpec[] = [
   {
@@ -521,6 +529,48 @@ export const TABLES: readonly DocTable[] = [
       { title: 'per CPU-s', unit: 'perSec', value: (r: Json) => at(r, 'cpuEventsPerSec') },
     ] satisfies RunColumn[],
   })),
+  {
+    name: 'runs-clients-consume',
+    file: 'docs/benchmarks.md',
+    bench: 'clients',
+    select: clients,
+    columns: (['avro', 'json'] as const).flatMap((f): RunColumn[] => [
+      {
+        title: `${f === 'avro' ? 'Avro' : 'JSON'}: kafkajs per CPU-s`,
+        unit: 'perSec',
+        value: ofFormat(f, 'count', 'kafkajs', 'recordsPerCpuSec'),
+      },
+      {
+        title: 'platformatic per CPU-s',
+        unit: 'perSec',
+        value: ofFormat(f, 'count', 'platformatic', 'recordsPerCpuSec'),
+      },
+      { title: 'ratio', unit: 'ratio', value: ofFormat(f, 'count', 'ratioPerCpuSec') },
+      { title: 'wall ratio', unit: 'ratio', value: ofFormat(f, 'count', 'ratio') },
+      { title: '+ decode: ratio per CPU-s', unit: 'ratio', value: ofFormat(f, 'decode', 'ratioPerCpuSec') },
+      { title: 'wall ratio', unit: 'ratio', value: ofFormat(f, 'decode', 'ratio') },
+    ]),
+  },
+  {
+    name: 'runs-clients-eos',
+    file: 'docs/benchmarks.md',
+    bench: 'clients',
+    select: clients,
+    columns: [
+      ...(['avro', 'json'] as const).flatMap((f): RunColumn[] => [
+        {
+          title: `${f === 'avro' ? 'Avro' : 'JSON'}: kafkajs`,
+          unit: 'perSec',
+          value: ofFormat(f, 'exactlyOnce', 'kafkajs', 'recordsPerSec'),
+        },
+        { title: 'platformatic', unit: 'perSec', value: ofFormat(f, 'exactlyOnce', 'platformatic', 'recordsPerSec') },
+        { title: 'ratio', unit: 'ratio', value: ofFormat(f, 'exactlyOnce', 'ratio') },
+        { title: 'per CPU-s ratio', unit: 'ratio', value: ofFormat(f, 'exactlyOnce', 'ratioPerCpuSec') },
+      ]),
+      { title: 'aborted records delivered, platformatic (16 KiB fetch)', unit: 'count', value: probe('platformatic') },
+      { title: 'kafkajs', unit: 'count', value: probe('kafkajs') },
+    ],
+  },
   {
     name: 'runs-producer',
     file: 'docs/benchmarks.md',

@@ -45,7 +45,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { loadSigningKey } from '../src/actions';
 import { createRecordCodec, encodeTelemetryJson } from '../src/codec';
-import { createDecisionExtension } from '../src/kafka/decision-extension';
+import { createDecisionExtension } from '../src/kafka/decide-driver';
 import { createRegistryResolver } from '../src/kafka/registry';
 import { createProcessorRunners } from '../src/kafka/processor-runners';
 import { ensureTopics, topicSpecs } from '../src/kafka/topics';

@@ -22,14 +22,7 @@
  * Writes bench/results/pipeline/<ISO time>.json. Deletes the topics it created.
  */
 import type { Consumer, Kafka } from 'kafkajs';
-import {
-  HEADER_SIZE,
-  createTelemetryAvroEncoder,
-  encodeTelemetryJson,
-  registerSchema,
-  schemaType,
-  subjectFor,
-} from '../src/codec';
+import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../src/codec';
 import { createRegistryResolver } from '../src/kafka/registry';
 import { createRunner, type RunnerCounters } from '../src/kafka/processor-driver';
 import type { Telemetry } from '../src/model/telemetry';
@@ -45,13 +38,12 @@ import {
   benchTopics,
   createTopics,
   deleteTopics,
-  produceBulk,
   randomName,
   topicRecordCount,
 } from './lib/kafka';
 import { argFlag, argNumber, argString, perSec, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
-import { createFleet } from './lib/telemetry';
+import { produceTelemetry, telemetryDecoder } from './lib/telemetry-topic';
 
 const N = Math.floor(argNumber('n', 1_000_000));
 const SERIES = Math.floor(argNumber('series', 10_000));
@@ -238,21 +230,16 @@ async function benchFormat(
   created.push(...outputs, ...(REUSE_TOPIC === '' && !KEEP ? [topics.telemetry] : []));
   if (KEEP) console.log(`${format}: keeping ${topics.telemetry}`);
 
-  const type = schemaType('telemetry');
   const avro = createTelemetryAvroEncoder(await registerSchema(resolver, 'telemetry', subjectFor(topics.telemetry)));
   const encode = format === 'avro' ? (t: Telemetry) => avro.encode(t) : encodeTelemetryJson;
   let produce: FormatResult['produce'] = null;
   let bytes = 0;
   let n = N;
   if (REUSE_TOPIC === '') {
-    const fleet = createFleet({ series: SERIES, t0: T0, eventsPerSecond: 20_000, disorderMs: 500, seed: 42 });
     process.stdout.write(`${format}: producing ${N} records to ${topics.telemetry} … `);
-    const ms = await produceBulk(kafka, topics.telemetry, N, () => {
-      const t = fleet.next();
-      const value = encode(t);
-      bytes += value.length;
-      return { key: t.source, value };
-    });
+    const made = await produceTelemetry(kafka, topics.telemetry, { n: N, series: SERIES, t0: T0, encode });
+    const ms = made.ms;
+    bytes = made.bytes;
     produce = { ms, eventsPerSec: Math.round(N / (ms / 1000)) };
     console.log(`${(ms / 1000).toFixed(1)} s (${perSec(produce.eventsPerSec)})`);
   } else {
@@ -266,10 +253,7 @@ async function benchFormat(
     console.log(
       `${format}: raw kafkajs consumer (count only)  ${perSec(raw.eventsPerSec)}  (${raw.ms.toFixed(0)} ms, ${perSec(raw.eventsPerCpuSec)} per CPU-s)`,
     );
-    const decodeOne =
-      format === 'avro'
-        ? (v: Buffer) => type.fromBuffer(v.subarray(HEADER_SIZE)) as unknown
-        : (v: Buffer) => JSON.parse(v.toString('utf8')) as unknown;
+    const decodeOne = telemetryDecoder(format);
     decode = await rawConsume(kafka, config, topics.telemetry, n, decodeOne);
     console.log(
       `${format}: raw consumer + ${format === 'avro' ? 'avsc fromBuffer' : 'JSON.parse'}  ${perSec(decode.eventsPerSec)}  (${decode.ms.toFixed(0)} ms, ${perSec(decode.eventsPerCpuSec)} per CPU-s)`,

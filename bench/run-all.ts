@@ -63,6 +63,7 @@ const BENCHES: readonly BenchSpec[] = [
     results: ['latency'],
     services: true,
   },
+  { name: 'clients', script: 'clients.ts', quick: ['--n', '100000'], results: ['clients'], services: true },
   { name: 'producer', script: 'producer.ts', quick: ['100000'], results: ['producer'], services: true },
   { name: 'scale-out', script: 'scale-out.ts', quick: ['--n', '300000'], results: ['scale-out'], services: true },
   {

@@ -1,6 +1,6 @@
 /**
  * Stage two alone (no broker): how many active series one stage-two process carries at
- * 10 s windows. Drives its pure core as the runner does (src/kafka/stage-two.ts): gather
+ * 10 s windows. Drives its pure core as the runner does (src/kafka/gather-driver.ts): gather
  * (src/pipeline/gather.ts: buffer finals by window, release complete windows in order, merge
  * scope partials) feeding the decision stage (src/pipeline/decide.ts: policies, guardrails,
  * signing, verification).

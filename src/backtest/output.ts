@@ -10,7 +10,8 @@ import type { PartFigures, PointStudy } from './study';
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const win = (x: number | null): string => (x === null ? '—' : x.toFixed(2));
 const part = (f: PartFigures): string =>
-  `${f.windowsActedOn}/${f.windows} ${pct(f.actedShare)}  out ${f.actionsOutside}/${f.actions} ${pct(f.outsideShare)}  delay ${win(f.meanDelayWindows)} lead ${win(f.meanLeadWindows)}`;
+  `${f.windowsActedOn}/${f.windows} ${pct(f.actedShare)}  out ${f.actionsOutside}/${f.actions} ${pct(f.outsideShare)}  delay ` +
+  `${win(f.meanDelayWindows)} lead ${win(f.meanLeadWindows)}`;
 
 /** The Pareto front of the choose part (plus the chosen point), one line each, for stdout. */
 export function paretoTable(points: readonly PointStudy[], chosen: PointStudy): string {
@@ -25,7 +26,8 @@ export function paretoTable(points: readonly PointStudy[], chosen: PointStudy): 
   ];
   for (const p of rows) {
     lines.push(
-      `${p.index === chosen.index ? '*' : ' '}${String(p.index).padStart(4)}  | ${part(p.choose)} | ${part(p.score)} | ${describePoint(p.point)}`,
+      `${p.index === chosen.index ? '*' : ' '}${String(p.index).padStart(4)}  | ${part(p.choose)} | ${part(p.score)} | ` +
+        `${describePoint(p.point)}`,
     );
   }
   return lines.join('\n');
@@ -109,7 +111,8 @@ export function backtestReport(
         ...figureCells(p.score),
       ]),
     notes: [
-      'x: share of actions outside every labelled window; y: share of labelled windows acted on. * = the chosen point (chosen on the choose part only).',
+      'x: share of actions outside every labelled window; y: share of labelled windows acted on. ' +
+        '* = the chosen point (chosen on the choose part only).',
     ],
   };
   return {

@@ -3,7 +3,7 @@ import { loadSigningKey } from '../actions';
 import { createKafka, explainKafkaError } from '../kafka/client';
 import { createConfiguredControlReader } from '../kafka/control-reader';
 import { resolveTelemetryLimits } from '../codec';
-import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
+import { createConfiguredDecisionExtension } from '../kafka/decide-driver';
 import { createDecisionStage } from '../pipeline/decide';
 import { createDecisionEngine, createPolicies, loadPolicyModule } from '../policies';
 import { createVerifier } from '../verify';

@@ -158,7 +158,8 @@ function toPatch(params: RetryPolicyCommandParams | null | undefined): Partial<R
   if (unknown.length > 0) {
     throw new InputError(
       'INVALID_FIELD',
-      `${RETRY_POLICY_SET}: unknown parameter(s) ${unknown.join(', ')}; this client understands ${PARAM_KEYS.join(', ')} (or their ${Object.values(RECORD_NAMES).join(', ')} record names)`,
+      `${RETRY_POLICY_SET}: unknown parameter(s) ${unknown.join(', ')}; this client understands ${PARAM_KEYS.join(', ')} (or ` +
+        `their ${Object.values(RECORD_NAMES).join(', ')} record names)`,
       { field: `params.${unknown[0]}` },
     );
   }

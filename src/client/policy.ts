@@ -101,7 +101,8 @@ export function validateRetryPolicy(policy: RetryPolicy): string[] {
   }
   if (!(isFiniteNumber(p.budgetRatio) && p.budgetRatio >= 0 && p.budgetRatio <= b.maxBudgetRatio)) {
     issues.push(
-      `budgetRatio is ${show(p.budgetRatio)}; it must be a number from 0 to ${b.maxBudgetRatio} (share of requests that may be retried); set it to e.g. 0.2`,
+      `budgetRatio is ${show(p.budgetRatio)}; it must be a number from 0 to ${b.maxBudgetRatio} (share of requests that may be ` +
+        `retried); set it to e.g. 0.2`,
     );
   }
   if (!(
@@ -110,7 +111,8 @@ export function validateRetryPolicy(policy: RetryPolicy): string[] {
     p.budgetFloorPerSec <= b.maxBudgetFloorPerSec
   )) {
     issues.push(
-      `budgetFloorPerSec is ${show(p.budgetFloorPerSec)}; it must be a number from 0 to ${b.maxBudgetFloorPerSec} (retries/s always allowed); set it to e.g. 10`,
+      `budgetFloorPerSec is ${show(p.budgetFloorPerSec)}; it must be a number from 0 to ${b.maxBudgetFloorPerSec} (retries/s ` +
+        `always allowed); set it to e.g. 10`,
     );
   }
   if (!(
@@ -119,7 +121,8 @@ export function validateRetryPolicy(policy: RetryPolicy): string[] {
     (p.budgetTtlMs as number) <= b.maxBudgetTtlMs
   )) {
     issues.push(
-      `budgetTtlMs is ${show(p.budgetTtlMs)}; it must be an integer number of ms from ${b.minBudgetTtlMs} to ${b.maxBudgetTtlMs}; set it to e.g. 10000`,
+      `budgetTtlMs is ${show(p.budgetTtlMs)}; it must be an integer number of ms from ${b.minBudgetTtlMs} to ` +
+        `${b.maxBudgetTtlMs}; set it to e.g. 10000`,
     );
   }
   return issues;

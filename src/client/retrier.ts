@@ -127,17 +127,126 @@ function budgetConfig(p: Readonly<RetryPolicy>): RetryBudgetConfig {
   return { ratio: p.budgetRatio, floorPerSec: p.budgetFloorPerSec, ttlMs: p.budgetTtlMs };
 }
 
+/** Why calls gave up, and how often they ran: the figures behind stats(). */
+interface Counters {
+  calls: number;
+  attempts: number;
+  retries: number;
+  successes: number;
+  nonRetriable: number;
+  attemptsExhausted: number;
+  budgetExhausted: number;
+  deadline: number;
+  leaseLapses: number;
+}
+
+/** The policies in force and the budget they share: baseline, the lease over it, their merge. */
+interface PolicyState {
+  baseline: Readonly<RetryPolicy>;
+  lease: Lease | undefined;
+  effective: Readonly<RetryPolicy>;
+  budget: RetryBudgetState;
+}
+
+/** Puts a baseline, lease and effective policy in force; the budget keeps its balance under the new settings. */
+function install(
+  ps: PolicyState,
+  clock: Clock,
+  nextBaseline: Readonly<RetryPolicy>,
+  nextLease: Lease | undefined,
+  nextEffective: Readonly<RetryPolicy>,
+): void {
+  ps.baseline = nextBaseline;
+  ps.lease = nextLease;
+  ps.effective = nextEffective;
+  ps.budget = reconfigureRetryBudget(ps.budget, budgetConfig(ps.effective), clock.now());
+}
+
+/** Leases lapse on the clock, checked whenever the policy is read: no timers to leak. */
+function refresh(ps: PolicyState, clock: Clock, counters: Counters): Readonly<RetryPolicy> {
+  if (ps.lease !== undefined && clock.now() >= ps.lease.expiresAt) {
+    counters.leaseLapses++;
+    install(ps, clock, ps.baseline, undefined, ps.baseline);
+  }
+  return ps.effective;
+}
+
+/** setPolicy: a permanent change merges into the baseline; one with an expiry is a lease over it. */
+function applyPatch(
+  ps: PolicyState,
+  clock: Clock,
+  counters: Counters,
+  patch: Partial<RetryPolicy>,
+  opts: SetPolicyOptions,
+): Readonly<RetryPolicy> {
+  refresh(ps, clock, counters);
+  const lease = ps.lease;
+  if (opts.expiresAt === undefined) {
+    const nextBaseline = checkRetryPolicy(mergeRetryPolicy(ps.baseline, patch));
+    // The lease keeps overriding its own fields; the combination must still be valid.
+    const nextEffective = lease ? checkRetryPolicy(mergeRetryPolicy(nextBaseline, lease.patch)) : nextBaseline;
+    install(ps, clock, nextBaseline, lease, nextEffective);
+    return ps.effective;
+  }
+  const expiresAt = opts.expiresAt;
+  if (!Number.isFinite(expiresAt) || expiresAt <= clock.now()) {
+    throw new HomeostatError(
+      'USAGE',
+      `setPolicy: expiresAt ${expiresAt} is not in the future (now ${clock.now()}); ` +
+        'pass a later expiry, or omit it for a permanent change',
+      { field: 'expiresAt' },
+    );
+  }
+  // A renewal (a lease on top of a lease) accumulates: "set" merges into the policy in force.
+  const leasePatch = Object.freeze({ ...(lease?.patch ?? {}), ...definedFields(patch) });
+  const nextEffective = checkRetryPolicy(mergeRetryPolicy(ps.baseline, leasePatch));
+  install(ps, clock, ps.baseline, { patch: leasePatch, expiresAt }, nextEffective);
+  return ps.effective;
+}
+
+/** The error a call ends with when its deadline runs out (not retriable: the caller's time is gone). */
+function timeoutError(clock: Clock, attempts: number, deadlineAt: number, cause: unknown): HomeostatError {
+  const last = cause === undefined ? 'no attempt was made' : `last error: ${describeError(cause)}`;
+  return new HomeostatError(
+    'TIMEOUT',
+    `retry deadline exhausted after ${attempts} attempt(s) (deadline at ${deadlineAt}, now ${clock.now()}); ${last}`,
+    { cause, retriable: false },
+  );
+}
+
+/** The counters as stats, with the budget's balance and the lease's expiry now. */
+function statsOf(ps: PolicyState, clock: Clock, c: Counters): RetrierStats {
+  return {
+    calls: c.calls,
+    attempts: c.attempts,
+    retries: c.retries,
+    successes: c.successes,
+    gaveUp: {
+      nonRetriable: c.nonRetriable,
+      attemptsExhausted: c.attemptsExhausted,
+      budgetExhausted: c.budgetExhausted,
+      deadline: c.deadline,
+    },
+    budgetBalance: retryBudgetBalance(ps.budget, clock.now()),
+    leaseExpiresAt: ps.lease?.expiresAt,
+    leaseLapses: c.leaseLapses,
+  };
+}
+
 export function createRetrier(initial: Partial<RetryPolicy> = {}, options: RetrierOptions = {}): Retrier {
   const clock: Clock = options.clock ?? { now: () => Date.now() };
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? createRandom(randomSeed());
   const isRetriableDefault = options.isRetriable ?? defaultIsRetriable;
 
-  let baseline = checkRetryPolicy(mergeRetryPolicy(DEFAULT_RETRY_POLICY, initial));
-  let lease: Lease | undefined;
-  let effective = baseline;
-  let budget: RetryBudgetState = createRetryBudgetState(budgetConfig(effective), clock.now());
-  const counters = {
+  const baseline = checkRetryPolicy(mergeRetryPolicy(DEFAULT_RETRY_POLICY, initial));
+  const ps: PolicyState = {
+    baseline,
+    lease: undefined,
+    effective: baseline,
+    budget: createRetryBudgetState(budgetConfig(baseline), clock.now()),
+  };
+  const counters: Counters = {
     calls: 0,
     attempts: 0,
     retries: 0,
@@ -149,59 +258,6 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
     leaseLapses: 0,
   };
 
-  function install(
-    nextBaseline: Readonly<RetryPolicy>,
-    nextLease: Lease | undefined,
-    nextEffective: Readonly<RetryPolicy>,
-  ): void {
-    baseline = nextBaseline;
-    lease = nextLease;
-    effective = nextEffective;
-    budget = reconfigureRetryBudget(budget, budgetConfig(effective), clock.now());
-  }
-
-  /** Leases lapse on the clock, checked whenever the policy is read: no timers to leak. */
-  function refresh(): Readonly<RetryPolicy> {
-    if (lease !== undefined && clock.now() >= lease.expiresAt) {
-      counters.leaseLapses++;
-      install(baseline, undefined, baseline);
-    }
-    return effective;
-  }
-
-  function setPolicy(patch: Partial<RetryPolicy>, opts: SetPolicyOptions = {}): Readonly<RetryPolicy> {
-    refresh();
-    if (opts.expiresAt === undefined) {
-      const nextBaseline = checkRetryPolicy(mergeRetryPolicy(baseline, patch));
-      // The lease keeps overriding its own fields; the combination must still be valid.
-      const nextEffective = lease ? checkRetryPolicy(mergeRetryPolicy(nextBaseline, lease.patch)) : nextBaseline;
-      install(nextBaseline, lease, nextEffective);
-      return effective;
-    }
-    const expiresAt = opts.expiresAt;
-    if (!Number.isFinite(expiresAt) || expiresAt <= clock.now()) {
-      throw new HomeostatError(
-        'USAGE',
-        `setPolicy: expiresAt ${expiresAt} is not in the future (now ${clock.now()}); pass a later expiry, or omit it for a permanent change`,
-        { field: 'expiresAt' },
-      );
-    }
-    // A renewal (a lease on top of a lease) accumulates: "set" merges into the policy in force.
-    const leasePatch = Object.freeze({ ...(lease?.patch ?? {}), ...definedFields(patch) });
-    const nextEffective = checkRetryPolicy(mergeRetryPolicy(baseline, leasePatch));
-    install(baseline, { patch: leasePatch, expiresAt }, nextEffective);
-    return effective;
-  }
-
-  function timeoutError(attempts: number, deadlineAt: number, cause: unknown): HomeostatError {
-    const last = cause === undefined ? 'no attempt was made' : `last error: ${describeError(cause)}`;
-    return new HomeostatError(
-      'TIMEOUT',
-      `retry deadline exhausted after ${attempts} attempt(s) (deadline at ${deadlineAt}, now ${clock.now()}); ${last}`,
-      { cause, retriable: false },
-    );
-  }
-
   async function run<T>(
     fn: (attempt: number, context: AttemptContext) => Promise<T>,
     runOptions: RunOptions = {},
@@ -209,12 +265,12 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
     const start = clock.now();
     const deadlineAt = resolveDeadline(start, runOptions);
     const isRetriable = runOptions.isRetriable ?? isRetriableDefault;
-    let policy = refresh();
+    let policy = refresh(ps, clock, counters);
     counters.calls++;
-    budget = depositRequest(budget, start);
+    ps.budget = depositRequest(ps.budget, start);
     if (deadlineAt !== undefined && start >= deadlineAt) {
       counters.deadline++;
-      throw timeoutError(0, deadlineAt, undefined);
+      throw timeoutError(clock, 0, deadlineAt, undefined);
     }
     let backoffState = initialBackoffState(policy);
     for (let attempt = 0; ; attempt++) {
@@ -226,7 +282,7 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
         counters.successes++;
         return result;
       } catch (err) {
-        policy = refresh(); // a policy set while this attempt ran applies to the next one
+        policy = refresh(ps, clock, counters); // a policy set while this attempt ran applies to the next one
         if (!isRetriable(err)) {
           counters.nonRetriable++;
           throw err;
@@ -234,7 +290,7 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
         const now = clock.now();
         if (deadlineAt !== undefined && now >= deadlineAt) {
           counters.deadline++;
-          throw timeoutError(attempt + 1, deadlineAt, err);
+          throw timeoutError(clock, attempt + 1, deadlineAt, err);
         }
         if (attempt + 1 >= policy.maxAttempts) {
           counters.attemptsExhausted++;
@@ -246,10 +302,10 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
         // help the caller, so say so now instead of after a useless wait.
         if (deadlineAt !== undefined && now + step.delayMs >= deadlineAt) {
           counters.deadline++;
-          throw timeoutError(attempt + 1, deadlineAt, err);
+          throw timeoutError(clock, attempt + 1, deadlineAt, err);
         }
-        const withdrawal = tryWithdrawRetry(budget, now);
-        budget = withdrawal.state;
+        const withdrawal = tryWithdrawRetry(ps.budget, now);
+        ps.budget = withdrawal.state;
         if (!withdrawal.allowed) {
           counters.budgetExhausted++;
           throw err;
@@ -261,36 +317,21 @@ export function createRetrier(initial: Partial<RetryPolicy> = {}, options: Retri
 
   return {
     run,
-    setPolicy,
+    setPolicy: (patch, opts = {}) => applyPatch(ps, clock, counters, patch, opts),
     revert() {
-      refresh();
-      if (lease !== undefined) install(baseline, undefined, baseline);
-      return effective;
+      refresh(ps, clock, counters);
+      if (ps.lease !== undefined) install(ps, clock, ps.baseline, undefined, ps.baseline);
+      return ps.effective;
     },
-    policy: () => refresh(),
-    baselinePolicy: () => baseline,
+    policy: () => refresh(ps, clock, counters),
+    baselinePolicy: () => ps.baseline,
     lease() {
-      refresh();
-      return lease === undefined ? undefined : { expiresAt: lease.expiresAt, patch: lease.patch };
+      refresh(ps, clock, counters);
+      return ps.lease === undefined ? undefined : { expiresAt: ps.lease.expiresAt, patch: ps.lease.patch };
     },
     stats() {
-      refresh();
-      const c = counters;
-      return {
-        calls: c.calls,
-        attempts: c.attempts,
-        retries: c.retries,
-        successes: c.successes,
-        gaveUp: {
-          nonRetriable: c.nonRetriable,
-          attemptsExhausted: c.attemptsExhausted,
-          budgetExhausted: c.budgetExhausted,
-          deadline: c.deadline,
-        },
-        budgetBalance: retryBudgetBalance(budget, clock.now()),
-        leaseExpiresAt: lease?.expiresAt,
-        leaseLapses: c.leaseLapses,
-      };
+      refresh(ps, clock, counters);
+      return statsOf(ps, clock, counters);
     },
     now: () => clock.now(),
   };

@@ -27,10 +27,13 @@ export function aheadOfLogTime(
   const logTime = arrival !== undefined && arrival > 0 && !(kafkaTime <= arrival) ? arrival : kafkaTime;
   // A record without a timestamp (-1, or a client that sent none) cannot be judged.
   if (max === Infinity || !(logTime > 0) || ts - logTime <= max) return undefined;
+  const against =
+    logTime === kafkaTime
+      ? "the record's Kafka timestamp"
+      : `the processor's clock at arrival (the Kafka timestamp, ${new Date(kafkaTime).toISOString()}, is in the future)`;
   return new InputError(
     'TS_OUT_OF_RANGE',
-    `field 'ts' (${new Date(ts).toISOString()}) is ${formatAhead(ts - logTime)} ahead of ` +
-      `${logTime === kafkaTime ? "the record's Kafka timestamp" : `the processor's clock at arrival (the Kafka timestamp, ${new Date(kafkaTime).toISOString()}, is in the future)`} ` +
+    `field 'ts' (${new Date(ts).toISOString()}) is ${formatAhead(ts - logTime)} ahead of ${against} ` +
       `(${new Date(logTime).toISOString()}), over limits.maxAheadOfLogTimeMs (${max} ms): the producer's clock is ahead; ` +
       'fix its clock (NTP), or raise the limit',
     { field: 'ts' },

@@ -93,7 +93,8 @@ export function encodeTelemetryJson(t: Telemetry): Buffer {
     tags += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${JSON.stringify(v.tags[keys[i]])}`;
   }
   return Buffer.from(
-    `{"ts":${v.ts},"source":${JSON.stringify(v.source)},"metric":${JSON.stringify(v.metric)},"value":${JSON.stringify(v.value)},"tags":{${tags}}}`,
+    `{"ts":${v.ts},"source":${JSON.stringify(v.source)},"metric":${JSON.stringify(v.metric)},` +
+      `"value":${JSON.stringify(v.value)},"tags":{${tags}}}`,
     'utf8',
   );
 }

@@ -75,11 +75,38 @@ interface GroupAcc {
   readonly sk: DDSketch;
 }
 
+/** Closes window [s, s + size): its series' signals and scope partials, key-ordered, into `out`. */
 function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutput[]): void {
   const e = s + c.size;
   const cs = st.close;
-  // Each pane is grouped by series once (the first window covering it closes first), so
-  // the passes below cost one step per (pane, series) run, not per record and window.
+  const batches = windowPanes(st, e);
+  ensureIdCapacity(cs, st.seriesById.length);
+  const now = (cs.stampNow = (cs.stampNow + 1) | 0);
+  countEntries(cs, batches, now);
+  const horizon = s - c.zeroFill * c.advance;
+  const list = seriesToEmit(st, c, s, horizon);
+  refreshRanks(st);
+  orderByRank(list, cs.rankSlots);
+
+  const grouped = gatherRuns(cs, list, batches, now);
+
+  const groups = new Map<string, GroupAcc>();
+  const signals = seriesSignals(st, c, { s, e, now, list, batches, grouped, groups });
+  st.counters.signals += signals.length;
+  const partials = emitPartials(st, c, s, e, horizon, groups);
+  st.counters.partials += partials.length;
+  if (signals.length + partials.length > 0) st.counters.windowsClosed += 1;
+  mergeByKey(signals, partials, out);
+
+  freePane(st, c, s, list);
+}
+
+/**
+ * The panes of the window ending at e, each grouped by series. Each pane is grouped once (the
+ * first window covering it closes first), so the passes of a close cost one step per (pane,
+ * series) run, not per record and window.
+ */
+function windowPanes(st: InternalState, e: number): PaneBatch[] {
   const batches: PaneBatch[] = [];
   const starts = st.paneStarts;
   for (let i = 0; i < starts.length && starts[i] < e; i++) {
@@ -88,13 +115,14 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
     groupBatch(st, b);
     batches.push(b);
   }
-  ensureIdCapacity(cs, st.seriesById.length);
-  const now = (cs.stampNow = (cs.stampNow + 1) | 0);
-  const { counts, stamp, cursor } = cs;
+  return batches;
+}
+
+/** Pass 1 of a close: counts each series' entries in the window's panes (stamped `now`), listing them in `touched`. */
+function countEntries(cs: CloseScratch, batches: readonly PaneBatch[], now: number): void {
+  const { counts, stamp } = cs;
   const touched = cs.touched;
   touched.length = 0;
-
-  // Pass 1: count each series' entries in the window's panes.
   for (const b of batches) {
     const runs = b.runs;
     const runIds = runs.ids;
@@ -118,18 +146,25 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
       }
     }
   }
+}
+
+/**
+ * The series window s emits a signal for, each once: those with data in it, then the recent
+ * ones zero-filled; series whose last data is older than the zero-fill horizon leave `recent`.
+ */
+function seriesToEmit(st: InternalState, c: Compiled, s: number, horizon: number): Series[] {
+  const cs = st.close;
   const list = cs.series;
   list.length = 0;
   const nums = st.numbers.data;
   const stride = st.numbers.stride;
-  for (const id of touched) {
+  for (const id of cs.touched) {
     const se = st.seriesById[id];
     if (se !== undefined && nums[id * stride + ROW_EMITTED] !== s) {
       nums[id * stride + ROW_EMITTED] = s;
       list.push(se);
     }
   }
-  const horizon = s - c.zeroFill * c.advance;
   if (c.zeroFill > 0) {
     for (const se of st.recent) {
       const row = se.id * stride;
@@ -142,18 +177,30 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
       }
     }
   }
-  refreshRanks(st);
-  orderByRank(list, cs.rankSlots);
+  return list;
+}
 
-  const grouped = gatherRuns(cs, list, batches, now);
+/** What a close has gathered for its window, handed to the per-series pass. */
+interface WindowClose {
+  readonly s: number;
+  readonly e: number;
+  readonly now: number;
+  readonly list: readonly Series[];
+  readonly batches: readonly PaneBatch[];
+  readonly grouped: Float64Array;
+  readonly groups: Map<string, GroupAcc>;
+}
 
+/** Pass 3 of a close: one signal per listed series, in rank order; series with data feed their scope groups. */
+function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSignal[] {
+  const cs = st.close;
+  const { counts, stamp, cursor } = cs;
+  const { s, e, now, batches, grouped } = w;
+  const nums = st.numbers.data;
+  const stride = st.numbers.stride;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   const signals: WindowSignal[] = [];
-  const groups = new Map<string, GroupAcc>();
-  const alpha = c.config.ewmaAlpha;
-  const trendWindows = c.config.trendWindows;
-  const position = s / c.advance;
-  for (const se of list) {
+  for (const se of w.list) {
     let windowSk: DDSketch | null = null;
     const row = se.id * stride;
     if (stamp[se.id] === now) {
@@ -165,24 +212,8 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
         if (part !== undefined) sk.merge(part);
       }
       windowSk = sk;
-      recordMeanPacked(nums, row + ROW_HISTORY, trendWindows, position, sk.sum / sk.count, alpha);
-      nums[row + ROW_LAST_DATA] = s;
-      if (c.zeroFill > 0) {
-        if (!se.inRecent) {
-          st.recent.add(se);
-          se.inRecent = true;
-        }
-        const until = s + c.zeroFill * c.advance;
-        if (until > st.zeroFillUntil) st.zeroFillUntil = until;
-      }
-      for (const m of se.scopes.members) {
-        let g = groups.get(m.key);
-        if (g === undefined) {
-          g = { membership: m, sk: createSketch(c.sketch) };
-          groups.set(m.key, g);
-        }
-        g.sk.merge(sk);
-      }
+      recordData(st, c, se, s, sk);
+      addToGroups(c, se, sk, w.groups);
     } else {
       st.counters.zeroSignals += 1;
     }
@@ -195,13 +226,36 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
       }),
     );
   }
-  st.counters.signals += signals.length;
-  const partials = emitPartials(st, c, s, e, horizon, groups);
-  st.counters.partials += partials.length;
-  if (signals.length + partials.length > 0) st.counters.windowsClosed += 1;
-  mergeByKey(signals, partials, out);
+  return signals;
+}
 
-  freePane(st, c, s, list);
+/** Records a series' data in window s: its history (EWMA, trend), last data start and zero-fill horizon. */
+function recordData(st: InternalState, c: Compiled, se: Series, s: number, sk: DDSketch): void {
+  const nums = st.numbers.data;
+  const row = se.id * st.numbers.stride;
+  const position = s / c.advance;
+  recordMeanPacked(nums, row + ROW_HISTORY, c.config.trendWindows, position, sk.sum / sk.count, c.config.ewmaAlpha);
+  nums[row + ROW_LAST_DATA] = s;
+  if (c.zeroFill > 0) {
+    if (!se.inRecent) {
+      st.recent.add(se);
+      se.inRecent = true;
+    }
+    const until = s + c.zeroFill * c.advance;
+    if (until > st.zeroFillUntil) st.zeroFillUntil = until;
+  }
+}
+
+/** Merges a series' window sketch into the stage-one group of every scope it belongs to. */
+function addToGroups(c: Compiled, se: Series, sk: DDSketch, groups: Map<string, GroupAcc>): void {
+  for (const m of se.scopes.members) {
+    let g = groups.get(m.key);
+    if (g === undefined) {
+      g = { membership: m, sk: createSketch(c.sketch) };
+      groups.set(m.key, g);
+    }
+    g.sk.merge(sk);
+  }
 }
 
 /**

@@ -139,7 +139,8 @@ export function engineConfigIssues(c: EngineConfig): string[] {
     );
   } else if (isPosInt(w.sizeMs) && w.sizeMs % w.advanceMs !== 0) {
     issues.push(
-      `window.sizeMs (${w.sizeMs}) must be a multiple of window.advanceMs (${w.advanceMs}), since each record is aggregated once into a pane of advanceMs; pick an advanceMs that divides sizeMs`,
+      `window.sizeMs (${w.sizeMs}) must be a multiple of window.advanceMs (${w.advanceMs}), since each record is aggregated ` +
+        `once into a pane of advanceMs; pick an advanceMs that divides sizeMs`,
     );
   }
   if (!isNonNegInt(w.graceMs)) issues.push(`window.graceMs must be an integer ≥ 0 (got ${w.graceMs})`);
@@ -175,7 +176,8 @@ export function engineConfigIssues(c: EngineConfig): string[] {
     for (const t of s.groupBy) {
       if (!c.dimensionTags.includes(t)) {
         issues.push(
-          `${at}.groupBy tag "${t}" is not in dimensionTags ${JSON.stringify(c.dimensionTags)}: a series would mix groups; add it to dimensionTags`,
+          `${at}.groupBy tag "${t}" is not in dimensionTags ${JSON.stringify(c.dimensionTags)}: a series would mix groups; add ` +
+            `it to dimensionTags`,
         );
       }
     }

@@ -16,7 +16,7 @@ import { closeDue } from './closer';
 import { batchFor, dropSeriesEntries, makeRoom } from './batches';
 import { findSeries, killSeries } from './series-index';
 import { LAST_PANE_START, MAX_TS, rowHistory, seedRowHistory } from './series-numbers';
-import { newState, type Compiled, type InternalState, type PartitionState } from './state';
+import { newState, type Compiled, type InternalState, type PartitionState, type Series } from './state';
 import type { EngineCounters, EngineInput, EngineOutput, EngineState, Offset, StepResult } from './types';
 import { assignPartitions, candidateWatermark, firstOpenWindowStart, removePartitions } from './watermark';
 
@@ -89,150 +89,160 @@ function internal(state: EngineState): InternalState {
   return state as InternalState;
 }
 
+/** `raise` false: the caller raises the watermark once after a record's last sample (`records`). */
+function onRecord(
+  st: InternalState,
+  c: Compiled,
+  partition: number,
+  offset: Offset,
+  rec: Telemetry,
+  out: EngineOutput[],
+  raise: boolean,
+): void {
+  const counters = st.counters;
+  counters.consumed += 1;
+  const ts = rec.ts;
+  const value = rec.value;
+  if (!Number.isFinite(ts) || !Number.isFinite(value)) {
+    counters.rejected += 1;
+    out.push({ kind: 'rejected', reason: 'invalid_value', partition, offset, record: rec });
+    return;
+  }
+  let p: PartitionState | undefined = st.partitionById[partition];
+  if (p === undefined) {
+    // Replay from a file may not announce partitions: a record implies ownership.
+    assignPartitions(st, [partition]);
+    p = st.partitionById[partition];
+    if (p === undefined) throw new RangeError(`partition must be an integer ≥ 0 (got ${partition})`);
+  }
+  const adv = c.advance;
+  // floor division, not %: fmod on doubles (epoch ms are not small ints) is much slower.
+  const paneStart = Math.floor(ts / adv) * adv;
+  const lastEnd = paneStart + c.size;
+  if (lastEnd + c.grace <= st.watermark) {
+    counters.late += 1;
+    out.push({ kind: 'late', partition, offset, record: rec, watermark: st.watermark });
+  } else {
+    const se = findSeries(st, c, rec, partition, out);
+    if (se === null) {
+      counters.rejected += 1;
+      out.push({ kind: 'rejected', reason: 'series_limit', partition, offset, record: rec });
+    } else {
+      aggregate(st, c, se, paneStart, value, ts);
+      if (lastEnd !== p.lastPendingEnd) {
+        if (!p.pending.has(lastEnd)) p.pending.set(lastEnd, offset);
+        p.lastPendingEnd = lastEnd;
+      }
+    }
+  }
+  if (ts > p.maxTs) {
+    p.maxTs = ts;
+    if (ts > st.maxEventTime) st.maxEventTime = ts;
+    if (raise) raiseWatermark(st, c, candidateWatermark(st, c), out);
+  }
+}
+
+/** Stores one on-time sample of series `se` in its pane and updates the series' last pane and newest time. */
+function aggregate(st: InternalState, c: Compiled, se: Series, paneStart: number, value: number, ts: number): void {
+  let b = st.lastBatch;
+  if (b === null || b.start !== paneStart) {
+    b = batchFor(st, c, paneStart);
+    st.lastBatch = b;
+  }
+  if (b.len === b.values.length) makeRoom(st, c, b);
+  b.ids[b.len] = se.id;
+  b.values[b.len] = value;
+  b.len += 1;
+  const sn = st.numbers;
+  const nums = sn.data;
+  const row = se.id * sn.stride;
+  const lastPane = nums[row + ROW_LAST_PANE_START];
+  if (paneStart > lastPane) {
+    if (lastPane !== -Infinity) st.dormant.delete(se);
+    nums[row + ROW_LAST_PANE_START] = paneStart;
+  }
+  st.counters.aggregated += 1;
+  if (!c.tumbling && paneStart + c.advance + c.grace <= st.watermark) st.counters.partiallyLate += 1;
+  if (ts > nums[row + ROW_MAX_TS]) nums[row + ROW_MAX_TS] = ts;
+}
+
+/** Raises the watermark to `w` (never lowers it), closing the windows it passes. */
+function raiseWatermark(st: InternalState, c: Compiled, w: number, out: EngineOutput[]): void {
+  if (!(w > st.watermark)) return;
+  st.watermark = w;
+  if (w >= st.nextCloseAt) closeDue(st, c, out);
+  else {
+    const open = firstOpenWindowStart(w, c);
+    if (open > st.nextWindowStart) st.nextWindowStart = open;
+  }
+}
+
+/** Gives up partitions: their series and buffered records go (the new owner re-reads them). */
+function onRevoke(st: InternalState, c: Compiled, ids: readonly number[], out: EngineOutput[]): void {
+  const removed = removePartitions(st, ids);
+  if (removed.size === 0) return;
+  const dead = [...st.seriesByKey.values()].filter((se) => removed.has(se.partition));
+  // Drop their buffered records first (the new owner re-reads them), then free their ids.
+  dropSeriesEntries(st, new Set(dead.map((se) => se.id)));
+  for (const se of dead) killSeries(st, se);
+  st.counters.revokedSeries += dead.length;
+  raiseWatermark(st, c, candidateWatermark(st, c), out);
+}
+
+/** End of input: closes every window with data and forgets pending offsets. */
+function onFlush(st: InternalState, c: Compiled, out: EngineOutput[]): void {
+  // Zero-fill only up to the last window with data: after the end of a recording we do not
+  // know that nothing happened, so we do not say so.
+  const starts = st.paneStarts;
+  const lastData = starts.length > 0 ? starts[starts.length - 1] : st.nextWindowStart - c.advance;
+  st.zeroFillLimit = lastData;
+  st.watermark = Infinity;
+  closeDue(st, c, out);
+  for (const p of st.partitions) {
+    p.pending.clear();
+    p.lastPendingEnd = NaN;
+  }
+}
+
+/** Applies one input to the state, pushing its outputs to `out`. */
+function apply(st: InternalState, c: Compiled, input: EngineInput, out: EngineOutput[]): void {
+  switch (input.kind) {
+    case 'record':
+      onRecord(st, c, input.partition, input.offset, input.record, out, true);
+      return;
+    case 'records': {
+      const recs = input.records;
+      for (let i = 0; i < recs.length; i++) onRecord(st, c, input.partition, input.offset, recs[i], out, false);
+      raiseWatermark(st, c, candidateWatermark(st, c), out);
+      return;
+    }
+    case 'assign':
+      assignPartitions(st, input.partitions);
+      return;
+    case 'revoke':
+      onRevoke(st, c, input.partitions, out);
+      return;
+    case 'tick':
+      raiseWatermark(st, c, input.watermark, out);
+      return;
+    case 'backlog': {
+      const p = st.partitionById[input.partition];
+      if (p === undefined || p.backlog === input.backlog) return;
+      p.backlog = input.backlog;
+      // Clearing a backlog may let an idle partition drop out of the watermark.
+      if (!input.backlog) raiseWatermark(st, c, candidateWatermark(st, c), out);
+      return;
+    }
+    case 'flush':
+      onFlush(st, c, out);
+      return;
+  }
+}
+
 export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engine {
   const config = resolveEngineConfig(input);
   assertEngineConfig(config);
   const c = compile(config);
-
-  /** `raise` false: the caller raises the watermark once after a record's last sample (`records`). */
-  const onRecord = (
-    st: InternalState,
-    partition: number,
-    offset: Offset,
-    rec: Telemetry,
-    out: EngineOutput[],
-    raise: boolean,
-  ): void => {
-    const counters = st.counters;
-    counters.consumed += 1;
-    const ts = rec.ts;
-    const value = rec.value;
-    if (!Number.isFinite(ts) || !Number.isFinite(value)) {
-      counters.rejected += 1;
-      out.push({ kind: 'rejected', reason: 'invalid_value', partition, offset, record: rec });
-      return;
-    }
-    let p: PartitionState | undefined = st.partitionById[partition];
-    if (p === undefined) {
-      // Replay from a file may not announce partitions: a record implies ownership.
-      assignPartitions(st, [partition]);
-      p = st.partitionById[partition];
-      if (p === undefined) throw new RangeError(`partition must be an integer ≥ 0 (got ${partition})`);
-    }
-    const adv = c.advance;
-    // floor division, not %: fmod on doubles (epoch ms are not small ints) is much slower.
-    const paneStart = Math.floor(ts / adv) * adv;
-    const lastEnd = paneStart + c.size;
-    if (lastEnd + c.grace <= st.watermark) {
-      counters.late += 1;
-      out.push({ kind: 'late', partition, offset, record: rec, watermark: st.watermark });
-    } else {
-      const se = findSeries(st, c, rec, partition, out);
-      if (se === null) {
-        counters.rejected += 1;
-        out.push({ kind: 'rejected', reason: 'series_limit', partition, offset, record: rec });
-      } else {
-        let b = st.lastBatch;
-        if (b === null || b.start !== paneStart) {
-          b = batchFor(st, c, paneStart);
-          st.lastBatch = b;
-        }
-        if (b.len === b.values.length) makeRoom(st, c, b);
-        b.ids[b.len] = se.id;
-        b.values[b.len] = value;
-        b.len += 1;
-        const sn = st.numbers;
-        const nums = sn.data;
-        const row = se.id * sn.stride;
-        const lastPane = nums[row + ROW_LAST_PANE_START];
-        if (paneStart > lastPane) {
-          if (lastPane !== -Infinity) st.dormant.delete(se);
-          nums[row + ROW_LAST_PANE_START] = paneStart;
-        }
-        counters.aggregated += 1;
-        if (!c.tumbling && paneStart + adv + c.grace <= st.watermark) counters.partiallyLate += 1;
-        if (ts > nums[row + ROW_MAX_TS]) nums[row + ROW_MAX_TS] = ts;
-        if (lastEnd !== p.lastPendingEnd) {
-          if (!p.pending.has(lastEnd)) p.pending.set(lastEnd, offset);
-          p.lastPendingEnd = lastEnd;
-        }
-      }
-    }
-    if (ts > p.maxTs) {
-      p.maxTs = ts;
-      if (ts > st.maxEventTime) st.maxEventTime = ts;
-      if (raise) raiseWatermark(st, candidateWatermark(st, c), out);
-    }
-  };
-
-  const raiseWatermark = (st: InternalState, w: number, out: EngineOutput[]): void => {
-    if (!(w > st.watermark)) return;
-    st.watermark = w;
-    if (w >= st.nextCloseAt) closeDue(st, c, out);
-    else {
-      const open = firstOpenWindowStart(w, c);
-      if (open > st.nextWindowStart) st.nextWindowStart = open;
-    }
-  };
-
-  const onRevoke = (st: InternalState, ids: readonly number[], out: EngineOutput[]): void => {
-    const removed = removePartitions(st, ids);
-    if (removed.size === 0) return;
-    const dead = [...st.seriesByKey.values()].filter((se) => removed.has(se.partition));
-    // Drop their buffered records first (the new owner re-reads them), then free their ids.
-    dropSeriesEntries(st, new Set(dead.map((se) => se.id)));
-    for (const se of dead) killSeries(st, se);
-    st.counters.revokedSeries += dead.length;
-    raiseWatermark(st, candidateWatermark(st, c), out);
-  };
-
-  const onFlush = (st: InternalState, out: EngineOutput[]): void => {
-    // Zero-fill only up to the last window with data: after the end of a recording we do not
-    // know that nothing happened, so we do not say so.
-    const starts = st.paneStarts;
-    const lastData = starts.length > 0 ? starts[starts.length - 1] : st.nextWindowStart - c.advance;
-    st.zeroFillLimit = lastData;
-    st.watermark = Infinity;
-    closeDue(st, c, out);
-    for (const p of st.partitions) {
-      p.pending.clear();
-      p.lastPendingEnd = NaN;
-    }
-  };
-
-  const apply = (st: InternalState, input: EngineInput, out: EngineOutput[]): void => {
-    switch (input.kind) {
-      case 'record':
-        onRecord(st, input.partition, input.offset, input.record, out, true);
-        return;
-      case 'records': {
-        const recs = input.records;
-        for (let i = 0; i < recs.length; i++) onRecord(st, input.partition, input.offset, recs[i], out, false);
-        raiseWatermark(st, candidateWatermark(st, c), out);
-        return;
-      }
-      case 'assign':
-        assignPartitions(st, input.partitions);
-        return;
-      case 'revoke':
-        onRevoke(st, input.partitions, out);
-        return;
-      case 'tick':
-        raiseWatermark(st, input.watermark, out);
-        return;
-      case 'backlog': {
-        const p = st.partitionById[input.partition];
-        if (p === undefined || p.backlog === input.backlog) return;
-        p.backlog = input.backlog;
-        // Clearing a backlog may let an idle partition drop out of the watermark.
-        if (!input.backlog) raiseWatermark(st, candidateWatermark(st, c), out);
-        return;
-      }
-      case 'flush':
-        onFlush(st, out);
-        return;
-    }
-  };
 
   return {
     config,
@@ -241,7 +251,7 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
       const st = internal(state);
       const out = st.scratchOut;
       if (out.length !== 0) out.length = 0; // left over if the previous step threw
-      apply(st, input, out);
+      apply(st, c, input, out);
       if (out.length === 0) return { state, outputs: NONE };
       const outputs = out.slice();
       // Emptied now, not at the next step: a window close can output a signal per series,
@@ -252,7 +262,7 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
     stepAll(state, inputs) {
       const st = internal(state);
       const all: EngineOutput[] = [];
-      for (const input of inputs) apply(st, input, all);
+      for (const input of inputs) apply(st, c, input, all);
       return { state, outputs: all };
     },
     counters: (state) => ({ ...internal(state).counters }),

@@ -121,7 +121,14 @@ export interface ScopeMerger {
   seedHistories(state: MergerState, histories: ReadonlyMap<string, Float64Array>): void;
 }
 
-export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
+/** The merger's settings, resolved once, and the list of every input partition (shared by complete finals). */
+interface Merging {
+  readonly config: ScopeMergerConfig;
+  readonly allPartitions: number[];
+}
+
+/** Fills the defaults in and validates, naming every bad key at once. */
+function resolveMergerConfig(input: ScopeMergerConfigInput): ScopeMergerConfig {
   const d = DEFAULT_ENGINE_CONFIG;
   const config: ScopeMergerConfig = {
     partitionCount: input.partitionCount,
@@ -149,202 +156,235 @@ export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
   if (!(Number.isInteger(config.maxKeys) && config.maxKeys > 0))
     issues.push(`maxKeys must be a positive integer (got ${config.maxKeys})`);
   if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
 
-  const finalize = (st: Internal, key: string, ks: KeyState, byCoverage: boolean, out: MergerOutput[]): void => {
-    const acc = ks.pending.shift();
-    if (acc === undefined) return;
-    unindex(st, acc.end, key);
-    if (acc.sk.count > 0)
-      recordMean(ks.history, acc.start / config.advanceMs, acc.sk.sum / acc.sk.count, config.ewmaAlpha);
-    ks.lastFinalStart = acc.start;
-    // Complete by the driver's word: every partition is in it, with data or without.
-    const partitions =
-      acc.end + config.graceMs <= st.completeThrough ? allPartitions : [...acc.covered].sort((a, b) => a - b);
-    out.push({
-      kind: 'signal',
-      signal: buildSignal(acc.id, acc.start, acc.end, acc.sk, {
-        ewma: ks.history.ewma,
-        trend: ks.history.trend,
-        partial: false,
-        partitions,
-      }),
-    });
-    st.counters.finals += 1;
-    if (byCoverage) st.counters.finalsByCoverage += 1;
-    // Touch: most recently finalised keys go last in eviction order.
-    st.keys.delete(key);
-    st.keys.set(key, ks);
-  };
+/** Emits the key's head window as final and records its mean in the key's history. */
+function finalize(m: Merging, st: Internal, key: string, ks: KeyState, byCoverage: boolean, out: MergerOutput[]): void {
+  const config = m.config;
+  const acc = ks.pending.shift();
+  if (acc === undefined) return;
+  unindex(st, acc.end, key);
+  if (acc.sk.count > 0)
+    recordMean(ks.history, acc.start / config.advanceMs, acc.sk.sum / acc.sk.count, config.ewmaAlpha);
+  ks.lastFinalStart = acc.start;
+  // Complete by the driver's word: every partition is in it, with data or without.
+  const partitions =
+    acc.end + config.graceMs <= st.completeThrough ? m.allPartitions : [...acc.covered].sort((a, b) => a - b);
+  out.push({
+    kind: 'signal',
+    signal: buildSignal(acc.id, acc.start, acc.end, acc.sk, {
+      ewma: ks.history.ewma,
+      trend: ks.history.trend,
+      partial: false,
+      partitions,
+    }),
+  });
+  st.counters.finals += 1;
+  if (byCoverage) st.counters.finalsByCoverage += 1;
+  // Touch: most recently finalised keys go last in eviction order.
+  st.keys.delete(key);
+  st.keys.set(key, ks);
+}
 
-  const allPartitions = [...Array(config.partitionCount).keys()];
-  const complete = (acc: Acc): boolean => acc.covered.size >= config.partitionCount;
-  const due = (st: Internal, acc: Acc): boolean => acc.end + config.graceMs <= st.watermark;
+/** Emits the key's head windows while each is complete or due. */
+function drainKey(m: Merging, st: Internal, key: string, ks: KeyState, out: MergerOutput[]): void {
+  for (;;) {
+    const head = ks.pending[0];
+    if (head === undefined) return;
+    if (head.covered.size >= m.config.partitionCount) finalize(m, st, key, ks, true, out);
+    else if (head.end + m.config.graceMs <= st.watermark) finalize(m, st, key, ks, false, out);
+    else return;
+  }
+}
 
-  /** Emits the key's head windows while each is complete or due. */
-  const drainKey = (st: Internal, key: string, ks: KeyState, out: MergerOutput[]): void => {
-    for (;;) {
-      const head = ks.pending[0];
-      if (head === undefined) return;
-      if (complete(head)) finalize(st, key, ks, true, out);
-      else if (due(st, head)) finalize(st, key, ks, false, out);
-      else return;
-    }
-  };
-
-  const sweep = (st: Internal, out: MergerOutput[]): void => {
-    while (st.ends.length > 0 && st.ends[0] + config.graceMs <= st.watermark) {
-      const end = st.ends[0];
-      const keys = st.byEnd.get(end);
-      if (keys !== undefined) {
-        // Every window ending here is due, and so is anything before it: drainKey empties the set.
-        for (const key of [...keys].sort(compareKeys)) {
-          const ks = st.keys.get(key);
-          if (ks !== undefined) drainKey(st, key, ks, out);
-        }
+/** Finalises every pending window the merger watermark has made due, window end by window end. */
+function sweep(m: Merging, st: Internal, out: MergerOutput[]): void {
+  while (st.ends.length > 0 && st.ends[0] + m.config.graceMs <= st.watermark) {
+    const end = st.ends[0];
+    const keys = st.byEnd.get(end);
+    if (keys !== undefined) {
+      // Every window ending here is due, and so is anything before it: drainKey empties the set.
+      for (const key of [...keys].sort(compareKeys)) {
+        const ks = st.keys.get(key);
+        if (ks !== undefined) drainKey(m, st, key, ks, out);
       }
-      st.byEnd.delete(end);
-      st.ends.shift();
     }
-  };
+    st.byEnd.delete(end);
+    st.ends.shift();
+  }
+}
 
-  const reject = (
-    st: Internal,
-    out: MergerOutput[],
-    reason: MergerRejectReason,
-    signal: WindowSignal,
-    detail: string,
-  ): void => {
-    st.counters.rejected += 1;
-    out.push({ kind: 'rejected', reason, signal, detail });
-  };
+/** Side-outputs a partial the merger cannot use, counted. */
+function reject(
+  st: Internal,
+  out: MergerOutput[],
+  reason: MergerRejectReason,
+  signal: WindowSignal,
+  detail: string,
+): void {
+  st.counters.rejected += 1;
+  out.push({ kind: 'rejected', reason, signal, detail });
+}
 
-  const keyState = (st: Internal, key: string): KeyState | null => {
-    const known = st.keys.get(key);
-    if (known !== undefined) return known;
-    if (st.keys.size >= config.maxKeys) {
-      let victim: string | undefined;
-      for (const [k, ks] of st.keys) {
-        if (ks.pending.length === 0) {
-          victim = k;
-          break;
-        }
+/**
+ * The key's state, created (with its seeded history, if any) when new; at maxKeys the idle key
+ * touched longest ago makes room. Null when every key has pending windows.
+ */
+function keyState(config: ScopeMergerConfig, st: Internal, key: string): KeyState | null {
+  const known = st.keys.get(key);
+  if (known !== undefined) return known;
+  if (st.keys.size >= config.maxKeys) {
+    let victim: string | undefined;
+    for (const [k, ks] of st.keys) {
+      if (ks.pending.length === 0) {
+        victim = k;
+        break;
       }
-      if (victim === undefined) return null;
-      st.keys.delete(victim);
     }
-    const seeded = st.seeded.get(key);
-    if (seeded !== undefined) st.seeded.delete(key);
-    const history = (seeded && unpackHistory(seeded, config.trendWindows)) ?? createHistory(config.trendWindows);
-    const ks: KeyState = { history, lastFinalStart: -Infinity, pending: [] };
-    st.keys.set(key, ks);
-    return ks;
-  };
+    if (victim === undefined) return null;
+    st.keys.delete(victim);
+  }
+  const seeded = st.seeded.get(key);
+  if (seeded !== undefined) st.seeded.delete(key);
+  const history = (seeded && unpackHistory(seeded, config.trendWindows)) ?? createHistory(config.trendWindows);
+  const ks: KeyState = { history, lastFinalStart: -Infinity, pending: [] };
+  st.keys.set(key, ks);
+  return ks;
+}
 
-  const onPartial = (st: Internal, signal: WindowSignal, out: MergerOutput[]): void => {
-    st.counters.partials += 1;
-    if (!signal.partial || signal.sketch === undefined) {
-      reject(st, out, 'invalid', signal, 'not a partial with a sketch');
-      return;
-    }
-    const parts = signal.partitions;
-    if (parts.length === 0 || parts.some((p) => !(Number.isInteger(p) && p >= 0 && p < config.partitionCount))) {
-      reject(
-        st,
-        out,
-        'invalid',
-        signal,
-        `partitions ${JSON.stringify(parts)} not within 0..${config.partitionCount - 1}`,
-      );
-      return;
-    }
-    let sk: DDSketch;
-    try {
-      sk = sketchFromBase64(signal.sketch);
-    } catch (err) {
-      reject(st, out, 'invalid', signal, describeError(err));
-      return;
-    }
-    const key = signal.key;
-    const start = signal.windowStart;
-    const end = signal.windowEnd;
-    const known = st.keys.get(key);
-    if ((known !== undefined && start <= known.lastFinalStart) || end + config.graceMs <= st.watermark) {
-      reject(st, out, 'late', signal, `window ${start}..${end} of ${key} is already final`);
-      return;
-    }
-    const ks = keyState(st, key);
-    if (ks === null) {
-      reject(st, out, 'key_limit', signal, `${config.maxKeys} keys all have pending windows`);
-      return;
-    }
-    let i = ks.pending.length;
-    while (i > 0 && ks.pending[i - 1].start > start) i--;
-    let acc = ks.pending[i - 1];
-    if (acc === undefined || acc.start !== start) {
-      acc = {
-        id: { scope: signal.scope, key, source: signal.source, metric: signal.metric, tags: signal.tags },
-        start,
-        end,
-        sk: createSketch({ relativeAccuracy: sk.relativeAccuracy, maxBins: sk.maxBins }),
-        covered: new Set(),
-      };
-      ks.pending.splice(i, 0, acc);
-      index(st, end, key);
-    }
-    const overlapping = parts.filter((p) => acc.covered.has(p)).length;
-    if (overlapping > 0) {
-      const why = overlapping === parts.length ? 'duplicate' : 'overlap';
-      reject(st, out, why, signal, `partitions ${JSON.stringify(parts)} already covered for ${key} ${start}..${end}`);
-      return;
-    }
-    if (!acc.sk.isCompatible(sk)) {
-      reject(st, out, 'invalid', signal, 'sketch parameters differ from the other partials of this window');
-      return;
-    }
-    acc.sk.merge(sk);
-    for (const p of parts) acc.covered.add(p);
-    st.counters.merged += 1;
-    if (end > st.maxWindowEnd) {
-      st.maxWindowEnd = end;
-      st.watermark = Math.max(st.watermark, end - config.latenessMs);
-    }
-    drainKey(st, key, ks, out);
-    sweep(st, out);
-  };
+/** The partial's sketch, or null (rejected as `invalid`) when it is not a partial of known partitions. */
+function partialSketch(
+  config: ScopeMergerConfig,
+  st: Internal,
+  signal: WindowSignal,
+  out: MergerOutput[],
+): DDSketch | null {
+  if (!signal.partial || signal.sketch === undefined) {
+    reject(st, out, 'invalid', signal, 'not a partial with a sketch');
+    return null;
+  }
+  const parts = signal.partitions;
+  if (parts.length === 0 || parts.some((p) => !(Number.isInteger(p) && p >= 0 && p < config.partitionCount))) {
+    reject(
+      st,
+      out,
+      'invalid',
+      signal,
+      `partitions ${JSON.stringify(parts)} not within 0..${config.partitionCount - 1}`,
+    );
+    return null;
+  }
+  try {
+    return sketchFromBase64(signal.sketch);
+  } catch (err) {
+    reject(st, out, 'invalid', signal, describeError(err));
+    return null;
+  }
+}
 
-  const onComplete = (st: Internal, through: number, out: MergerOutput[]): void => {
-    if (!(through > st.completeThrough)) return;
-    st.completeThrough = through;
-    if (through > st.watermark) st.watermark = through;
-    sweep(st, out);
+/** The key's pending window starting where the partial's does, created in start order when new. */
+function pendingWindow(st: Internal, ks: KeyState, signal: WindowSignal, sk: DDSketch): Acc {
+  const { key, windowStart: start, windowEnd: end } = signal;
+  let i = ks.pending.length;
+  while (i > 0 && ks.pending[i - 1].start > start) i--;
+  let acc = ks.pending[i - 1];
+  if (acc === undefined || acc.start !== start) {
+    acc = {
+      id: { scope: signal.scope, key, source: signal.source, metric: signal.metric, tags: signal.tags },
+      start,
+      end,
+      sk: createSketch({ relativeAccuracy: sk.relativeAccuracy, maxBins: sk.maxBins }),
+      covered: new Set(),
+    };
+    ks.pending.splice(i, 0, acc);
+    index(st, end, key);
+  }
+  return acc;
+}
+
+/** Merges one stage-one partial into its pending window, then finalises what it completes or makes due. */
+function onPartial(m: Merging, st: Internal, signal: WindowSignal, out: MergerOutput[]): void {
+  const config = m.config;
+  st.counters.partials += 1;
+  const sk = partialSketch(config, st, signal, out);
+  if (sk === null) return;
+  const parts = signal.partitions;
+  const key = signal.key;
+  const start = signal.windowStart;
+  const end = signal.windowEnd;
+  const known = st.keys.get(key);
+  if ((known !== undefined && start <= known.lastFinalStart) || end + config.graceMs <= st.watermark) {
+    reject(st, out, 'late', signal, `window ${start}..${end} of ${key} is already final`);
+    return;
+  }
+  const ks = keyState(config, st, key);
+  if (ks === null) {
+    reject(st, out, 'key_limit', signal, `${config.maxKeys} keys all have pending windows`);
+    return;
+  }
+  const acc = pendingWindow(st, ks, signal, sk);
+  const overlapping = parts.filter((p) => acc.covered.has(p)).length;
+  if (overlapping > 0) {
+    const why = overlapping === parts.length ? 'duplicate' : 'overlap';
+    reject(st, out, why, signal, `partitions ${JSON.stringify(parts)} already covered for ${key} ${start}..${end}`);
+    return;
+  }
+  if (!acc.sk.isCompatible(sk)) {
+    reject(st, out, 'invalid', signal, 'sketch parameters differ from the other partials of this window');
+    return;
+  }
+  acc.sk.merge(sk);
+  for (const p of parts) acc.covered.add(p);
+  st.counters.merged += 1;
+  if (end > st.maxWindowEnd) {
+    st.maxWindowEnd = end;
+    st.watermark = Math.max(st.watermark, end - config.latenessMs);
+  }
+  drainKey(m, st, key, ks, out);
+  sweep(m, st, out);
+}
+
+/** The driver's word that every partition has passed `through`: raises the watermark to it. */
+function onComplete(m: Merging, st: Internal, through: number, out: MergerOutput[]): void {
+  if (!(through > st.completeThrough)) return;
+  st.completeThrough = through;
+  if (through > st.watermark) st.watermark = through;
+  sweep(m, st, out);
+}
+
+/** A fresh merger state. */
+function newMergerState(): Internal {
+  return {
+    __mergerState: true,
+    keys: new Map(),
+    byEnd: new Map(),
+    ends: [],
+    maxWindowEnd: -Infinity,
+    watermark: -Infinity,
+    completeThrough: -Infinity,
+    counters: { partials: 0, merged: 0, rejected: 0, finals: 0, finalsByCoverage: 0 },
+    seeded: new Map(),
   };
+}
+
+export function createScopeMerger(input: ScopeMergerConfigInput): ScopeMerger {
+  const config = resolveMergerConfig(input);
+  const m: Merging = { config, allPartitions: [...Array(config.partitionCount).keys()] };
 
   const onFlush = (st: Internal, out: MergerOutput[]): void => {
     st.watermark = Infinity;
-    sweep(st, out);
+    sweep(m, st, out);
   };
 
   return {
     config,
-    init: (): MergerState => {
-      const st: Internal = {
-        __mergerState: true,
-        keys: new Map(),
-        byEnd: new Map(),
-        ends: [],
-        maxWindowEnd: -Infinity,
-        watermark: -Infinity,
-        completeThrough: -Infinity,
-        counters: { partials: 0, merged: 0, rejected: 0, finals: 0, finalsByCoverage: 0 },
-        seeded: new Map(),
-      };
-      return st;
-    },
+    init: (): MergerState => newMergerState(),
     step(state, input) {
       const st = state as Internal;
       const out: MergerOutput[] = [];
-      if (input.kind === 'partial') onPartial(st, input.signal, out);
-      else if (input.kind === 'complete') onComplete(st, input.through, out);
+      if (input.kind === 'partial') onPartial(m, st, input.signal, out);
+      else if (input.kind === 'complete') onComplete(m, st, input.through, out);
       else onFlush(st, out);
       out.sort(byEndThenKey);
       return { state, outputs: out };

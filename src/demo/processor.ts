@@ -16,7 +16,7 @@
  * commands, decisions, windows decided — as the in-process loop records them.
  */
 import type { SigningKey } from '../actions';
-import { createConfiguredDecisionExtension } from '../kafka/decision-extension';
+import { createConfiguredDecisionExtension } from '../kafka/decide-driver';
 import { createRegistryResolver } from '../kafka/registry';
 import { createRunner, type Runner } from '../kafka/processor-driver';
 import type { Command } from '../model/command';

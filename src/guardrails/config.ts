@@ -98,7 +98,9 @@ export const policyGuardrailsSchema = z
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path: ['renewBeforeWindows'],
-            message: `renewBeforeWindows (${l.renewBeforeWindows}) must be below lease.windows (${l.windows}), or every window renews; use ${l.windows - 1} or less`,
+            message:
+              `renewBeforeWindows (${l.renewBeforeWindows}) must be below lease.windows (${l.windows}), or every window renews; ` +
+              `use ${l.windows - 1} or less`,
           });
         }
       }),
@@ -132,7 +134,9 @@ export const guardrailsOverrideSchema = z.record(z.string(), z.unknown()).superR
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: [k],
-        message: `'${k}' is not a per-policy guardrail; use one of ${allowed.join(', ')}${k === 'global' ? ' (global limits belong to the top-level guardrails section)' : ''}`,
+        message:
+          `'${k}' is not a per-policy guardrail; use one of ` +
+          `${allowed.join(', ')}${k === 'global' ? ' (global limits belong to the top-level guardrails section)' : ''}`,
       });
     }
   }

@@ -99,7 +99,10 @@ export function validateControlRecord(rec: ControlRecord): string[] {
   return issues;
 }
 
-/** True when `rec` would change `state` (a record re-read from the compacted topic usually would not). O(1) but for include/resume of "every". */
+/**
+ * True when `rec` would change `state` (a record re-read from the compacted topic usually would not).
+ * O(1) but for include/resume of "every".
+ */
 export function controlChanges(state: ControlState, rec: ControlRecord): boolean {
   switch (rec.kind) {
     case 'kill':
@@ -136,10 +139,16 @@ export function controlRefusal(
   limits: ControlLimits = DEFAULT_CONTROL_LIMITS,
 ): string | undefined {
   if (rec.issuedAt <= state.lastIssuedAt) {
-    return `stale: issued at ${rec.issuedAt}, not after the newest control record applied (${state.lastIssuedAt}); a replayed record cannot undo a newer one — issue it again`;
+    return (
+      `stale: issued at ${rec.issuedAt}, not after the newest control record applied (${state.lastIssuedAt}); ` +
+      'a replayed record cannot undo a newer one — issue it again'
+    );
   }
   if (rec.kind === 'exclude' && state.excludedCount >= limits.maxExclusions) {
-    return `exclusions are at their cap (control.maxExclusions = ${limits.maxExclusions}); include some first, or exclude a whole policy (target all)`;
+    return (
+      `exclusions are at their cap (control.maxExclusions = ${limits.maxExclusions}); ` +
+      'include some first, or exclude a whole policy (target all)'
+    );
   }
   return undefined;
 }

@@ -34,14 +34,18 @@ export const rateLimit: Guardrail = {
     if (own.tokens < 1) {
       return {
         ok: false,
-        reason: `policy rate limit: ${ctx.config.rateLimit.burst} actions burst, ${ctx.config.rateLimit.perWindow} per window; no token left`,
+        reason:
+          `policy rate limit: ${ctx.config.rateLimit.burst} actions burst, ` +
+          `${ctx.config.rateLimit.perWindow} per window; no token left`,
       };
     }
     const global = refill(state.buckets[ALL], ctx.global.rateLimit, ctx.eventTime, ctx.windowMs);
     if (global.tokens < 1) {
       return {
         ok: false,
-        reason: `global rate limit: ${ctx.global.rateLimit.burst} actions burst, ${ctx.global.rateLimit.perWindow} per window; no token left`,
+        reason:
+          `global rate limit: ${ctx.global.rateLimit.burst} actions burst, ` +
+          `${ctx.global.rateLimit.perWindow} per window; no token left`,
       };
     }
     return { ok: true };

@@ -8,9 +8,11 @@
  * the rest are refused, counted and logged (at most one line a second, so a flood of
  * forgeries cannot flood the log).
  */
-import type { KafkaPort, PortConsumer } from './port';
+import type { EachMessagePayload } from 'kafkajs';
+import type { KafkaPort } from './port';
 import { createRecordCodec } from '../codec';
-import { replaceWhenStoppedForGood } from './consumer-replacement';
+import { createDriverConsumer } from './driver-consumer';
+import { createLifecycle } from './lifecycle';
 import type { ControlRecord } from '../guardrails/control';
 import { controlAuthRefusal, createControlKeyring, type ControlKeyring } from '../guardrails/control-signature';
 import { controlKeys } from '../ops/config-control';
@@ -25,7 +27,7 @@ export interface ControlReader {
   stop(): Promise<void>;
 }
 
-export function createControlReader(opts: {
+export interface ControlReaderOptions {
   kafka: KafkaPort;
   topic: string;
   logger: Logger;
@@ -33,83 +35,95 @@ export function createControlReader(opts: {
   keyring: ControlKeyring;
   metrics?: HomeostatMetrics;
   onControl(record: ControlRecord): void;
-}): ControlReader {
-  const decoder = createRecordCodec('control').createDecoder();
-  const warn = rateLimitedWarn(opts.logger, 1_000);
-  const count = (result: string): void => opts.metrics?.controlRecords.inc({ result });
-  let consumer: PortConsumer | undefined;
-  let stopped = false;
-  const startConsumer = async (): Promise<void> => {
-    const c = opts.kafka.consumer({
+}
+
+export function createControlReader(opts: ControlReaderOptions): ControlReader {
+  const life = createLifecycle('the control reader');
+  const consumer = createDriverConsumer({
+    kafka: opts.kafka,
+    logger: opts.logger,
+    // Without it a kill switch pulled after a broker restart would be ignored. The replacement
+    // re-reads the small compacted topic from its start; re-applying a record in force is a no-op.
+    what: 'the control reader',
+    topic: opts.topic,
+    fromBeginning: true,
+    config: {
       groupId: `homeostat-control-${process.pid}-${Date.now()}`,
-      readUncommitted: false,
       maxWaitTimeInMs: 250,
       // One member per group: after a broker restart the rejoin waits for the previous
       // incarnation's session to expire, so keep it short.
       sessionTimeout: 6_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 10_000,
-    });
-    consumer = c;
-    // Without it a kill switch pulled after a broker restart would be ignored. The replacement
-    // re-reads the small compacted topic from its start; re-applying a record in force is a no-op.
-    replaceWhenStoppedForGood(c, {
-      what: 'the control reader',
-      logger: opts.logger,
-      current: () => consumer,
-      alive: () => !stopped,
-      start: startConsumer,
-    });
-    await c.connect();
-    await c.subscribe({ topic: opts.topic, fromBeginning: true });
-    await c.run({
-      autoCommit: false,
-      eachMessage: async ({ message, partition }) => {
-        if (!message.value) return; // a tombstone: compaction cleaned a key
-        const r = decoder.decodeSync(message.value);
-        if (r.status !== 'ok') {
-          count('unreadable');
-          warn(
-            { partition, offset: message.offset, err: r.status === 'invalid' ? r.error.message : 'unknown schema' },
-            'ignoring an unreadable control record',
-          );
-          return;
-        }
-        const forged = controlAuthRefusal(r.value, opts.keyring);
-        if (forged !== undefined) {
-          count('forged');
-          warn(
-            { offset: message.offset, kind: r.value.kind, issuedBy: r.value.issuedBy.slice(0, 128), reason: forged },
-            'refused a control record: not signed by an operator key',
-          );
-          return;
-        }
-        try {
-          opts.onControl(r.value);
-        } catch (err) {
-          opts.logger.warn(
-            { offset: message.offset, err: describeError(err) },
-            'ignoring a control record that cannot be applied',
-          );
-        }
-        return Promise.resolve();
-      },
-    });
-  };
+    },
+    run: { eachMessage: controlHandler(opts) },
+    alive: () => life.is('STARTING', 'RUNNING'),
+    onJoin: () => undefined,
+  });
   return {
     async start() {
-      await startConsumer();
+      life.to('STARTING');
+      try {
+        await consumer.start();
+      } catch (err) {
+        if (life.can('FAILED')) life.to('FAILED');
+        throw err;
+      }
+      if (life.is('STARTING')) life.to('RUNNING');
     },
     async stop() {
-      stopped = true;
+      if (!life.can('DRAINING')) {
+        if (life.can('STOPPED')) life.to('STOPPED');
+        return;
+      }
+      life.to('DRAINING');
       // The reader commits nothing, so abandoning a disconnect stuck in a rejoin loses nothing.
-      const c = consumer;
-      if (!c) return;
-      await Promise.race([
-        c.disconnect().catch(() => undefined),
-        new Promise<void>((r) => setTimeout(r, 5_000).unref()),
-      ]);
+      const c = consumer.current();
+      if (c) {
+        await Promise.race([
+          c.disconnect().catch(() => undefined),
+          new Promise<void>((r) => setTimeout(r, 5_000).unref()),
+        ]);
+      }
+      life.to('STOPPED');
     },
+  };
+}
+
+/** Decodes, authenticates and applies each control record; nothing it reads can stop the reader. */
+function controlHandler(opts: ControlReaderOptions): (payload: EachMessagePayload) => Promise<void> {
+  const decoder = createRecordCodec('control').createDecoder();
+  const warn = rateLimitedWarn(opts.logger, 1_000);
+  const count = (result: string): void => opts.metrics?.controlRecords.inc({ result });
+  return ({ message, partition }) => {
+    if (!message.value) return Promise.resolve(); // a tombstone: compaction cleaned a key
+    const r = decoder.decodeSync(message.value);
+    if (r.status !== 'ok') {
+      count('unreadable');
+      warn(
+        { partition, offset: message.offset, err: r.status === 'invalid' ? r.error.message : 'unknown schema' },
+        'ignoring an unreadable control record',
+      );
+      return Promise.resolve();
+    }
+    const forged = controlAuthRefusal(r.value, opts.keyring);
+    if (forged !== undefined) {
+      count('forged');
+      warn(
+        { offset: message.offset, kind: r.value.kind, issuedBy: r.value.issuedBy.slice(0, 128), reason: forged },
+        'refused a control record: not signed by an operator key',
+      );
+      return Promise.resolve();
+    }
+    try {
+      opts.onControl(r.value);
+    } catch (err) {
+      opts.logger.warn(
+        { offset: message.offset, err: describeError(err) },
+        'ignoring a control record that cannot be applied',
+      );
+    }
+    return Promise.resolve();
   };
 }
 
@@ -126,7 +140,8 @@ export function createConfiguredControlReader(
   if (keyring.size === 0) {
     o.logger.warn(
       { topic: config.topics.control },
-      "no operator key is configured (control.keys): every control record (kill, pause, mode, exclude) is refused. Create one with 'homeostat control keygen --out <file>' and add its public key to control.keys (docs/security.md)",
+      'no operator key is configured (control.keys): every control record (kill, pause, mode, exclude) is refused. ' +
+        "Create one with 'homeostat control keygen --out <file>' and add its public key to control.keys (docs/security.md)",
     );
   }
   return createControlReader({

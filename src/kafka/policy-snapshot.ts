@@ -35,7 +35,9 @@ export function encodeSnapshot(state: StageState): SnapshotEncoding {
   const value = gzipSync(json, { level: 1 });
   if (value.length > SNAPSHOT_MAX_BYTES) {
     return {
-      error: `the policies' snapshot is ${value.length} bytes compressed (${json.length} as JSON), over ${SNAPSHOT_MAX_BYTES}: lower guardrails.lease caps or the number of targets`,
+      error:
+        `the policies' snapshot is ${value.length} bytes compressed (${json.length} as JSON), ` +
+        `over ${SNAPSHOT_MAX_BYTES}: lower guardrails.lease caps or the number of targets`,
     };
   }
   return { value, compressed: true };

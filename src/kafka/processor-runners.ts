@@ -6,7 +6,7 @@
  * (docs/scale-out.md). `homeostat run` and the latency bench both build it here.
  */
 import { createRunner, type Runner, type RunnerOptions } from './processor-driver';
-import { createStageTwo, type StageTwo } from './stage-two';
+import { createStageTwo, type StageTwo } from './gather-driver';
 
 export interface ProcessorRunners {
   runner: Runner;

@@ -56,12 +56,16 @@ export async function readTopicToEnd(
         () => reject(new Error(`timed out after ${timeoutMs} ms reading ${topic}; is the broker healthy?`)),
         timeoutMs,
       );
+      let finished = false;
       const done = (): void => {
+        finished = true;
         clearTimeout(timer);
         if (quiet) clearTimeout(quiet);
         resolve();
       };
       const armQuiet = (): void => {
+        // Events of the fetch that finished the read may still come: no timer outlives it.
+        if (finished) return;
         if (quiet) clearTimeout(quiet);
         quiet = setTimeout(done, quietMs);
       };

@@ -21,7 +21,7 @@
  * (src/core/watermark.ts). A final that arrives for a window already released (its partition
  * was idle, then spoke) is published but too late for the policies: counted as `late`.
  *
- * Pure: no clock, no I/O; the driver (src/kafka/stage-two.ts) persists `checkpoint()`.
+ * Pure: no clock, no I/O; the driver (src/kafka/gather-driver.ts) persists `checkpoint()`.
  */
 import { createScopeMerger, type EngineConfig, type MergerState, type ScopeMerger } from '../core';
 import { compareKeys } from '../core/series-key';
@@ -113,6 +113,84 @@ interface Pending {
   readonly first: number;
 }
 
+/** A partition's state from its checkpointed mark (none: never heard from); offsets await the driver's word. */
+function markState(m?: { wm: number | null; maxTs: number | null; next: string | null } | null): MarkState {
+  return {
+    wm: unnum(m?.wm, -Infinity),
+    maxTs: unnum(m?.maxTs, -Infinity),
+    next: m?.next ?? null,
+    high: null,
+    committed: null,
+  };
+}
+
+/** Unread records on the partition — or no word yet from the driver, which is not the same as none. */
+function backlog(m: MarkState): boolean {
+  const at = m.next ?? m.committed;
+  return m.high === null || at === null || BigInt(m.high) > BigInt(at);
+}
+
+/** Highest event time seen on any partition (-Infinity: none yet). */
+function newestEventTime(marks: readonly MarkState[]): number {
+  let newest = -Infinity;
+  for (const m of marks) if (m.maxTs > newest) newest = m.maxTs;
+  return newest;
+}
+
+/**
+ * The lowest watermark of the partitions that are not idle (see the file comment): a partition
+ * never heard from counts as last heard at `since`.
+ */
+function lowestActiveWatermark(marks: readonly MarkState[], newest: number, since: number, idleAfter: number): number {
+  let min = Infinity;
+  for (const m of marks) {
+    const last = m.maxTs === -Infinity ? since : m.maxTs;
+    if (!backlog(m) && newest - last > idleAfter) continue;
+    if (m.wm < min) min = m.wm;
+  }
+  return min === Infinity ? -Infinity : min;
+}
+
+/** Folds a partition's mark in: each of its figures only moves forward. */
+function applyMark(m: MarkState, mark: PartitionMark): void {
+  if (mark.wm > m.wm) m.wm = mark.wm;
+  if (mark.maxTs > m.maxTs) m.maxTs = mark.maxTs;
+  if (m.next === null || BigInt(mark.next) > BigInt(m.next)) m.next = mark.next;
+}
+
+/**
+ * Releases one complete window into `out`: its series finals, its partials merged into scope
+ * finals, key-ordered. Returns how many partials the merger refused.
+ */
+function releaseWindow(
+  merger: ScopeMerger,
+  mstate: MergerState,
+  through: number,
+  signals: WindowSignal[],
+  out: GatherOutputs,
+): number {
+  const series: WindowSignal[] = [];
+  const partials: WindowSignal[] = [];
+  for (const s of signals) (s.partial ? partials : series).push(s);
+  series.sort((a, b) => compareKeys(a.key, b.key));
+  partials.sort((a, b) => compareKeys(a.key, b.key) || a.partitions[0] - b.partitions[0]);
+  const scopes: WindowSignal[] = [];
+  let rejected = 0;
+  const take = (outputs: ReturnType<ScopeMerger['step']>['outputs']): void => {
+    for (const o of outputs) {
+      if (o.kind === 'signal') scopes.push(o.signal);
+      else rejected += 1;
+    }
+  };
+  for (const s of partials) take(merger.step(mstate, { kind: 'partial', signal: s }).outputs);
+  take(merger.step(mstate, { kind: 'complete', through }).outputs);
+  // A partial goes out before its key's final, as a single process writes them.
+  const byKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
+  appendAll(out.published, series.concat(partials, scopes).sort(byKey));
+  appendAll(out.finals, series.concat(scopes).sort(byKey));
+  return rejected;
+}
+
 export function createGather(config: { partitionCount: number; engine: EngineConfig }): Gather {
   const n = config.partitionCount;
   const grace = config.engine.window.graceMs;
@@ -127,38 +205,19 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
     trendWindows: config.engine.trendWindows,
   });
   let mstate: MergerState = merger.init();
-  const marks: MarkState[] = [...Array(n).keys()].map(() => ({
-    wm: -Infinity,
-    maxTs: -Infinity,
-    next: null,
-    high: null,
-    committed: null,
-  }));
+  const marks: MarkState[] = [...Array(n).keys()].map(() => markState());
   let since = NaN;
   let released = -Infinity;
   const pending = new Map<number, Pending>();
   let ends: number[] = [];
   const counters: GatherCounters = { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 };
 
-  /** Unread records on the partition — or no word yet from the driver, which is not the same as none. */
-  const backlog = (m: MarkState): boolean => {
-    const at = m.next ?? m.committed;
-    return m.high === null || at === null || BigInt(m.high) > BigInt(at);
-  };
-
   /** The lowest watermark of the partitions that are not idle (see the file comment). */
   const candidate = (): number => {
-    let newest = -Infinity;
-    for (const m of marks) if (m.maxTs > newest) newest = m.maxTs;
+    const newest = newestEventTime(marks);
     if (newest === -Infinity) return -Infinity;
     if (Number.isNaN(since)) since = newest;
-    let min = Infinity;
-    for (const m of marks) {
-      const last = m.maxTs === -Infinity ? since : m.maxTs;
-      if (!backlog(m) && newest - last > idleAfter) continue;
-      if (m.wm < min) min = m.wm;
-    }
-    return min === Infinity ? -Infinity : min;
+    return lowestActiveWatermark(marks, newest, since, idleAfter);
   };
 
   const releaseDue = (out: GatherOutputs): void => {
@@ -168,30 +227,9 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
       const end = ends.shift()!;
       const p = pending.get(end)!;
       pending.delete(end);
-      releaseWindow(end, p.signals, out);
+      counters.rejected += releaseWindow(merger, mstate, end + grace, p.signals, out);
+      counters.released += 1;
     }
-  };
-
-  const releaseWindow = (end: number, signals: WindowSignal[], out: GatherOutputs): void => {
-    const series: WindowSignal[] = [];
-    const partials: WindowSignal[] = [];
-    for (const s of signals) (s.partial ? partials : series).push(s);
-    series.sort((a, b) => compareKeys(a.key, b.key));
-    partials.sort((a, b) => compareKeys(a.key, b.key) || a.partitions[0] - b.partitions[0]);
-    const scopes: WindowSignal[] = [];
-    const take = (outputs: ReturnType<ScopeMerger['step']>['outputs']): void => {
-      for (const o of outputs) {
-        if (o.kind === 'signal') scopes.push(o.signal);
-        else counters.rejected += 1;
-      }
-    };
-    for (const s of partials) take(merger.step(mstate, { kind: 'partial', signal: s }).outputs);
-    take(merger.step(mstate, { kind: 'complete', through: end + grace }).outputs);
-    // A partial goes out before its key's final, as a single process writes them.
-    const byKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
-    appendAll(out.published, series.concat(partials, scopes).sort(byKey));
-    appendAll(out.finals, series.concat(scopes).sort(byKey));
-    counters.released += 1;
   };
 
   const onSignal = (s: WindowSignal, offset: string, out: GatherOutputs, restoring: boolean): void => {
@@ -227,9 +265,7 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
           const m = markOf(input.mark.partition);
           if (m === undefined) return;
           counters.marks += 1;
-          if (input.mark.wm > m.wm) m.wm = input.mark.wm;
-          if (input.mark.maxTs > m.maxTs) m.maxTs = input.mark.maxTs;
-          if (m.next === null || BigInt(input.mark.next) > BigInt(m.next)) m.next = input.mark.next;
+          applyMark(m, input.mark);
           releaseDue(out);
           return;
         }
@@ -264,16 +300,7 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
     restore(cp) {
       released = unnum(cp.released, -Infinity);
       since = unnum(cp.since, NaN);
-      for (let p = 0; p < n; p++) {
-        const m = cp.marks[p];
-        marks[p] = {
-          wm: unnum(m?.wm, -Infinity),
-          maxTs: unnum(m?.maxTs, -Infinity),
-          next: m?.next ?? null,
-          high: null,
-          committed: null,
-        };
-      }
+      for (let p = 0; p < n; p++) marks[p] = markState(cp.marks[p]);
       pending.clear();
       ends = [];
       mstate = merger.init();

@@ -110,7 +110,46 @@ export function emptyOutputs(): ProcessorOutputs {
 }
 
 const LATE_REASON = (watermark: number): string =>
-  `event time is behind the watermark (${new Date(watermark).toISOString()}) plus grace: every window it belongs to has already closed`;
+  `event time is behind the watermark (${new Date(watermark).toISOString()}) plus grace: ` +
+  'every window it belongs to has already closed';
+
+const SERIES_LIMIT_REASON =
+  'the live-series cap (engine.maxSeries) is reached and every series has an open window; ' +
+  'raise engine.maxSeries or reduce dimension tags';
+
+type EngineOutput = ReturnType<Engine['step']>['outputs'][number];
+
+/** The dead letter of a record the engine side-output as late or rejected. */
+function deadLetterOf(o: Extract<EngineOutput, { kind: 'late' | 'rejected' }>): DeadLetter {
+  if (o.kind === 'late') {
+    return {
+      partition: o.partition,
+      offset: String(o.offset),
+      code: 'LATE',
+      message: LATE_REASON(o.watermark),
+      record: o.record,
+    };
+  }
+  return {
+    partition: o.partition,
+    offset: String(o.offset),
+    code: o.reason === 'series_limit' ? 'SERIES_LIMIT' : 'INVALID_FIELD',
+    message: o.reason === 'series_limit' ? SERIES_LIMIT_REASON : 'event time or value is not a finite number',
+    record: o.record,
+  };
+}
+
+/** Routes the merger's scope finals to `out`; returns how many partials it refused. */
+function takeMerged(outputs: ReturnType<ScopeMerger['step']>['outputs'], out: ProcessorOutputs): number {
+  let refused = 0;
+  for (const o of outputs) {
+    if (o.kind === 'signal') {
+      out.published.push(o.signal);
+      out.finals.push(o.signal);
+    } else refused++;
+  }
+  return refused;
+}
 
 export function createProcessor(config: ProcessorConfig): Processor {
   const engine = createEngine(config.engine);
@@ -132,12 +171,7 @@ export function createProcessor(config: ProcessorConfig): Processor {
   const merge = (signal: WindowSignal, out: ProcessorOutputs): void => {
     const r = merger.step(mstate, { kind: 'partial', signal });
     mstate = r.state;
-    for (const o of r.outputs) {
-      if (o.kind === 'signal') {
-        out.published.push(o.signal);
-        out.finals.push(o.signal);
-      } else mergerRejected++;
-    }
+    mergerRejected += takeMerged(r.outputs, out);
   };
 
   return {
@@ -166,25 +200,8 @@ export function createProcessor(config: ProcessorConfig): Processor {
             } else out.finals.push(o.signal);
             break;
           case 'late':
-            out.dead.push({
-              partition: o.partition,
-              offset: String(o.offset),
-              code: 'LATE',
-              message: LATE_REASON(o.watermark),
-              record: o.record,
-            });
-            break;
           case 'rejected':
-            out.dead.push({
-              partition: o.partition,
-              offset: String(o.offset),
-              code: o.reason === 'series_limit' ? 'SERIES_LIMIT' : 'INVALID_FIELD',
-              message:
-                o.reason === 'series_limit'
-                  ? 'the live-series cap (engine.maxSeries) is reached and every series has an open window; raise engine.maxSeries or reduce dimension tags'
-                  : 'event time or value is not a finite number',
-              record: o.record,
-            });
+            out.dead.push(deadLetterOf(o));
             break;
           case 'evicted':
             (out.evicted ??= []).push(o.key);
@@ -194,12 +211,7 @@ export function createProcessor(config: ProcessorConfig): Processor {
       if (input.kind === 'flush') {
         const r2 = merger.step(mstate, { kind: 'flush' });
         mstate = r2.state;
-        for (const o of r2.outputs) {
-          if (o.kind === 'signal') {
-            out.published.push(o.signal);
-            out.finals.push(o.signal);
-          } else mergerRejected++;
-        }
+        mergerRejected += takeMerged(r2.outputs, out);
       }
     },
     restore(input, out) {

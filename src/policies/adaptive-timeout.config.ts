@@ -142,7 +142,9 @@ export const adaptiveTimeoutParamsSchema = z
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['defaultTimeoutMs'],
-        message: `defaultTimeoutMs must lie in [minTimeoutMs, maxTimeoutMs] = [${p.minTimeoutMs}, ${p.maxTimeoutMs}]; move it or widen the range`,
+        message:
+          `defaultTimeoutMs must lie in [minTimeoutMs, maxTimeoutMs] = [${p.minTimeoutMs}, ${p.maxTimeoutMs}]; move it or widen ` +
+          `the range`,
       });
     }
   });

@@ -42,6 +42,120 @@ export interface AdaptiveTimeoutState {
   targets: Readonly<Record<string, TargetState>>;
 }
 
+type Params = AdaptiveTimeoutConfig['parameters'];
+type Win = { windowStart: number; windowEnd: number };
+
+/** A timeout within [minTimeoutMs, maxTimeoutMs], whole ms. */
+function clampMs(p: Params, ms: number): number {
+  return Math.round(Math.min(p.maxTimeoutMs, Math.max(p.minTimeoutMs, ms)));
+}
+
+/** The timeout to cut from and restore to (see the header); null when nothing says what the worker has. */
+function referenceTimeout(p: Params, t: TargetState): number | null {
+  if (t.reported !== null) return clampMs(p, t.reported);
+  if (typeof p.defaultTimeoutMs === 'number') return Math.round(p.defaultTimeoutMs);
+  if (p.defaultTimeoutMs === 'derive' && t.learned !== null && t.learnedWindows >= p.derive.minWindows)
+    return clampMs(p, t.learned * p.derive.headroom);
+  return null;
+}
+
+/** Multiplicative decrease from the timeout in force (never from above the reference); null at the floor. */
+function cutProposal(
+  p: Params,
+  target: string,
+  t: TargetState,
+  rs: Reading[],
+  current: number | null,
+  def: number,
+  win: Win,
+): Proposal | null {
+  // Never from above the reference: a cut lowers the timeout the worker has, or does nothing.
+  const base = Math.min(current ?? def, def);
+  const next = Math.max(Math.round(p.minTimeoutMs), Math.round(base * p.decreaseFactor));
+  if (next >= base) return null; // already at the floor: hold (the lease is renewed)
+  const over = rs.filter(isOver);
+  const evidence: Evidence[] = over.map((r) => ({
+    signal: r.signal,
+    value: r.value,
+    threshold: r.high,
+    comparison: '>',
+  }));
+  const readout = over.map((r) => `${r.signal} ${fmt(r.value)} > ${fmt(r.high)}`).join(', ');
+  return {
+    target,
+    type: 'query_timeout.set',
+    kind: 'set',
+    params: completeParams({ timeoutMs: next }),
+    severity: Math.max(...over.map((r) => (r.high > 0 ? r.value / r.high : r.value + 1))),
+    streak: t.streak.over,
+    reason:
+      `overloaded for ${t.streak.over} windows (${readout}); ` +
+      `timeout ${base} → ${next} ms (×${p.decreaseFactor}, multiplicative decrease)`,
+    evidence,
+    ...win,
+  };
+}
+
+/** Additive increase of the timeout in force toward the reference, or a revert within one step of it. */
+function calmProposal(
+  p: Params,
+  target: string,
+  t: TargetState,
+  rs: Reading[],
+  current: number,
+  def: number,
+  win: Win,
+): Proposal {
+  const evidence: Evidence[] = rs.map((r) => ({
+    signal: r.signal,
+    value: r.value,
+    threshold: r.low,
+    comparison: '<',
+  }));
+  const next = Math.round(current + p.increaseStepMs);
+  const calm = `calm for ${t.streak.calm} windows (${rs.map((r) => `${r.signal} ${fmt(r.value)} < ${fmt(r.low)}`).join(', ')})`;
+  if (next >= def) {
+    return {
+      target,
+      type: 'query_timeout.revert',
+      kind: 'revert',
+      params: emptyParams(),
+      severity: 0,
+      streak: t.streak.calm,
+      reason: `${calm}; timeout ${current} ms is back within one step of the default ${def} ms: revert`,
+      evidence,
+      ...win,
+    };
+  }
+  return {
+    target,
+    type: 'query_timeout.set',
+    kind: 'relax',
+    params: completeParams({ timeoutMs: next }),
+    severity: 0,
+    streak: t.streak.calm,
+    reason: `${calm}; timeout ${current} → ${next} ms (+${p.increaseStepMs}, additive increase toward ${def} ms)`,
+    evidence,
+    ...win,
+  };
+}
+
+/** The worker's proposal this window: a cut after N overloaded windows, a relax or revert after M calm ones. */
+function decide(
+  p: Params,
+  target: string,
+  t: TargetState,
+  rs: Reading[],
+  current: number | null,
+  win: Win,
+): Proposal | null {
+  const def = referenceTimeout(p, t);
+  if (def === null) return null; // no reference: a cut could raise the timeout in force
+  if (t.streak.over >= p.overloadWindows) return cutProposal(p, target, t, rs, current, def, win);
+  if (t.streak.calm >= p.calmWindows && current !== null) return calmProposal(p, target, t, rs, current, def, win);
+  return null;
+}
+
 export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: string): Policy<AdaptiveTimeoutState> {
   const p = config.parameters;
   const name = config.name;
@@ -56,89 +170,6 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
     p.baseline,
     p.slo === undefined ? undefined : { ...p.slo, metric: p.metrics.latency },
   );
-
-  const clampMs = (ms: number) => Math.round(Math.min(p.maxTimeoutMs, Math.max(p.minTimeoutMs, ms)));
-
-  /** The timeout to cut from and restore to (see the header); null when nothing says what the worker has. */
-  function referenceTimeout(t: TargetState): number | null {
-    if (t.reported !== null) return clampMs(t.reported);
-    if (typeof p.defaultTimeoutMs === 'number') return Math.round(p.defaultTimeoutMs);
-    if (p.defaultTimeoutMs === 'derive' && t.learned !== null && t.learnedWindows >= p.derive.minWindows)
-      return clampMs(t.learned * p.derive.headroom);
-    return null;
-  }
-
-  function decide(
-    target: string,
-    t: TargetState,
-    rs: Reading[],
-    current: number | null,
-    win: { windowStart: number; windowEnd: number },
-  ): Proposal | null {
-    const def = referenceTimeout(t);
-    if (def === null) return null; // no reference: a cut could raise the timeout in force
-    if (t.streak.over >= p.overloadWindows) {
-      // Never from above the reference: a cut lowers the timeout the worker has, or does nothing.
-      const base = Math.min(current ?? def, def);
-      const next = Math.max(Math.round(p.minTimeoutMs), Math.round(base * p.decreaseFactor));
-      if (next >= base) return null; // already at the floor: hold (the lease is renewed)
-      const over = rs.filter(isOver);
-      const evidence: Evidence[] = over.map((r) => ({
-        signal: r.signal,
-        value: r.value,
-        threshold: r.high,
-        comparison: '>',
-      }));
-      return {
-        target,
-        type: 'query_timeout.set',
-        kind: 'set',
-        params: completeParams({ timeoutMs: next }),
-        severity: Math.max(...over.map((r) => (r.high > 0 ? r.value / r.high : r.value + 1))),
-        streak: t.streak.over,
-        reason:
-          `overloaded for ${t.streak.over} windows (${over.map((r) => `${r.signal} ${fmt(r.value)} > ${fmt(r.high)}`).join(', ')}); ` +
-          `timeout ${base} → ${next} ms (×${p.decreaseFactor}, multiplicative decrease)`,
-        evidence,
-        ...win,
-      };
-    }
-    if (t.streak.calm >= p.calmWindows && current !== null) {
-      const evidence: Evidence[] = rs.map((r) => ({
-        signal: r.signal,
-        value: r.value,
-        threshold: r.low,
-        comparison: '<',
-      }));
-      const next = Math.round(current + p.increaseStepMs);
-      const calm = `calm for ${t.streak.calm} windows (${rs.map((r) => `${r.signal} ${fmt(r.value)} < ${fmt(r.low)}`).join(', ')})`;
-      if (next >= def) {
-        return {
-          target,
-          type: 'query_timeout.revert',
-          kind: 'revert',
-          params: emptyParams(),
-          severity: 0,
-          streak: t.streak.calm,
-          reason: `${calm}; timeout ${current} ms is back within one step of the default ${def} ms: revert`,
-          evidence,
-          ...win,
-        };
-      }
-      return {
-        target,
-        type: 'query_timeout.set',
-        kind: 'relax',
-        params: completeParams({ timeoutMs: next }),
-        severity: 0,
-        streak: t.streak.calm,
-        reason: `${calm}; timeout ${current} → ${next} ms (+${p.increaseStepMs}, additive increase toward ${def} ms)`,
-        evidence,
-        ...win,
-      };
-    }
-    return null;
-  }
 
   return {
     name,
@@ -183,7 +214,7 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
         }
         const t: TargetState = { streak, learned, learnedWindows, reported, ...memory };
         targets[target] = t;
-        const proposal = decide(target, t, rs, lease?.params.timeoutMs ?? null, win);
+        const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win);
         if (proposal) proposals.push(proposal);
       }
       if (windowMs > 0) {

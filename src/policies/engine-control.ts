@@ -48,7 +48,10 @@ function refusal(state: EngineState, control: ControlRecord, deps: ControlDeps):
   if (control.kind === 'mode' && control.policy !== null && control.mode !== null) {
     const cp = deps.policy(control.policy);
     if (cp && lowerMode(control.mode, controlCeiling(cp)) !== control.mode) {
-      return `mode ${control.mode} is above policy ${cp.name}'s ceiling (${controlCeiling(cp)}); raise its maxControlMode in the config to allow it`;
+      return (
+        `mode ${control.mode} is above policy ${cp.name}'s ceiling (${controlCeiling(cp)}); raise its maxControlMode in the ` +
+        `config to allow it`
+      );
     }
   }
   return controlRefusal(state.guard.control, control, deps.limits);

@@ -23,7 +23,7 @@ import {
 } from '../guardrails/config';
 import { controlMode, initialControlState, type ControlRecord } from '../guardrails/control';
 import { canaryGroup, commandMode, decisionKind } from '../guardrails/modes';
-import type { Candidate, GuardContext } from '../guardrails/types';
+import type { Candidate, GuardContext, GuardDraft } from '../guardrails/types';
 import { draftOf, patchDraft } from '../guardrails/types';
 import type { Command, Mode } from '../model/command';
 import type { Decision } from '../model/decision';
@@ -44,7 +44,7 @@ import {
 } from './engine-support';
 import type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
 import { windowOf } from './streak';
-import type { ConfiguredPolicy } from './types';
+import type { ConfiguredPolicy, Proposal } from './types';
 
 export type { ControlOutput, DecisionEngine, DecisionEngineOptions, EngineState, WindowOutput } from './engine-types';
 
@@ -58,7 +58,39 @@ interface PendingCandidate {
   cand: Candidate;
 }
 
-export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngine {
+/** What the engine resolved from its options once: the policies by name, the guardrails, the key. */
+interface Setup {
+  readonly entries: readonly Entry[];
+  readonly byName: ReadonlyMap<string, Entry>;
+  readonly global: GuardrailsConfig;
+  readonly longestCooldownWindows: number;
+  readonly signing: DecisionEngineOptions['signing'];
+  readonly modeOf: (state: EngineState, policy: string) => Mode;
+}
+
+/** One window's work in progress: the drafts onWindow owns and what it has decided so far. */
+interface Round {
+  readonly state: EngineState;
+  readonly eventTime: number;
+  readonly windowMs: number;
+  readonly batch: { windowStart: number; windowEnd: number };
+  /** Drafts this call owns: copied once, patched in place (linear per window), never the caller's objects. */
+  readonly guard: GuardDraft;
+  readonly leases: Record<string, Lease>;
+  readonly decisions: Decision[];
+  readonly commands: Command[];
+}
+
+/** What evaluating the policies left for the guardrails: their new states, candidates and target counts. */
+interface Evaluated {
+  readonly policyStates: Record<string, unknown>;
+  readonly pending: PendingCandidate[];
+  /** Targets each policy knows of (proposed, leased or observed), for the blast-radius guardrail. */
+  readonly known: Map<string, number>;
+}
+
+/** Resolves the options: distinct policy names (else a ConfigError), sorted, each with its guardrails. */
+function setupOf(opts: DecisionEngineOptions): Setup {
   const global: GuardrailsConfig = parseGuardrails(opts.guardrails ?? {});
   const names = new Set<string>();
   const issues: string[] = [];
@@ -71,18 +103,291 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((cp) => ({ cp, guard: resolvePolicyGuardrails(global, cp.guardrails, cp.name) }));
   const byName = new Map(entries.map((e) => [e.cp.name, e]));
-  const longestCooldownWindows = Math.max(0, ...entries.map((e) => e.guard.cooldownWindows));
   const modeOverride = opts.modeOverride ?? null;
-  const signing = opts.signing;
-
-  function modeOf(state: EngineState, policy: string): Mode {
+  const modeOf = (state: EngineState, policy: string): Mode => {
     if (modeOverride) return modeOverride;
     const cp = byName.get(policy)?.cp;
     const set = controlMode(state.guard.control, policy);
     // The control plane may lower a policy freely, raise it only up to its ceiling.
     if (set !== null) return cp ? lowerMode(set, controlCeiling(cp)) : set;
     return cp?.mode ?? 'shadow';
+  };
+  return {
+    entries,
+    byName,
+    global,
+    longestCooldownWindows: Math.max(0, ...entries.map((e) => e.guard.cooldownWindows)),
+    signing: opts.signing,
+    modeOf,
+  };
+}
+
+/** The version of a configured policy ('' when it is no longer configured). */
+function versionOf(setup: Setup, policy: string): string {
+  return setup.byName.get(policy)?.cp.version ?? '';
+}
+
+/**
+ * Step 1: leases that lapsed. The executor has reverted them by itself: record it, close the
+ * breaker, and drop them from the round's leases; old cooldowns are pruned.
+ */
+function lapseLeases(setup: Setup, r: Round): void {
+  const { state, eventTime } = r;
+  const lapsed = lapsedLeases(state.leases, eventTime);
+  for (const l of lapsed) {
+    const policyMode = setup.modeOf(state, l.policy);
+    const kind = l.mode === 'shadow' ? (policyMode === 'canary' ? 'control' : 'shadowed') : 'reverted';
+    r.decisions.push(
+      leaseDecision(
+        l,
+        kind,
+        null,
+        `lease expired at ${l.expiresAt} without renewal: the executor reverts (${l.type} ${l.commandId})`,
+        versionOf(setup, l.policy),
+        policyMode,
+        eventTime,
+        false,
+      ),
+    );
+    patchDraft(r.guard, breakerReset(l.policy, l.target));
   }
+  for (const l of lapsed) delete r.leases[leaseKey(l.policy, l.target, l.family)];
+  pruneCooldowns(r.guard.lastChange, eventTime, setup.longestCooldownWindows * r.windowMs);
+}
+
+/**
+ * Step 2: evaluates every configured policy, in name order, collecting proposals and renewals.
+ * Only configured policies keep state: a policy removed from the config is forgotten (its leases lapse).
+ */
+function evaluatePolicies(setup: Setup, r: Round, finals: readonly WindowSignal[]): Evaluated {
+  const out: Evaluated = { policyStates: {}, pending: [], known: new Map() };
+  for (const entry of setup.entries) evaluatePolicy(setup, r, finals, entry, out);
+  return out;
+}
+
+/** Evaluates one policy: a failure keeps its state and issues nothing; bad or repeated proposals are policy errors. */
+function evaluatePolicy(setup: Setup, r: Round, finals: readonly WindowSignal[], entry: Entry, out: Evaluated): void {
+  const { state, eventTime, batch, decisions } = r;
+  const { cp } = entry;
+  const policyMode = setup.modeOf(state, cp.name);
+  let result;
+  const prev = cp.name in state.policies ? state.policies[cp.name] : cp.policy.init();
+  out.policyStates[cp.name] = prev;
+  try {
+    result = cp.policy.evaluate(prev, finals, eventTime, makeView(r.leases, cp.name));
+  } catch (err) {
+    decisions.push(
+      policyError(
+        cp,
+        policyMode,
+        `policy failed: ${(err as Error)?.message ?? String(err)}; its state is kept and nothing is issued`,
+        batch,
+        eventTime,
+      ),
+    );
+    return;
+  }
+  out.policyStates[cp.name] = result.state;
+  const proposed = new Set<string>();
+  const targets = new Set<string>();
+  for (const p of result.proposals) {
+    const problem = proposalProblem(p);
+    if (problem !== null) {
+      decisions.push(policyError(cp, policyMode, `policy error: ${problem}`, batch, eventTime));
+      continue;
+    }
+    const fk = familyKey(p.target, familyOf(p.type));
+    if (proposed.has(fk)) {
+      decisions.push(
+        policyError(
+          cp,
+          policyMode,
+          `policy error: two proposals for ${p.target} ${familyOf(p.type)} in one window; the first was kept`,
+          batch,
+          eventTime,
+        ),
+      );
+      continue;
+    }
+    proposed.add(fk);
+    targets.add(p.target);
+    out.pending.push({ entry, cand: candidateOf(cp, p) });
+  }
+  const observed = result.observed ? new Set(result.observed) : null;
+  const renewBeforeMs = entry.guard.lease.renewBeforeWindows * r.windowMs;
+  for (const l of leasesOf(r.leases, cp.name)) {
+    targets.add(l.target);
+    if (proposed.has(familyKey(l.target, l.family))) continue;
+    if (observed !== null && !observed.has(l.target)) continue; // silent target: let it lapse (fail safe)
+    if (!dueForRenewal(l, eventTime, renewBeforeMs)) continue;
+    out.pending.push({ entry, cand: renewal(l, batch) });
+  }
+  if (observed) for (const t of observed) targets.add(t);
+  out.known.set(cp.name, targets.size);
+}
+
+/** A valid proposal as a guardrail candidate (non-finite streak and severity read as 0). */
+function candidateOf(cp: ConfiguredPolicy, p: Proposal): Candidate {
+  return {
+    policy: cp.name,
+    target: p.target,
+    family: familyOf(p.type),
+    type: p.type,
+    action: p.kind,
+    params: p.params,
+    streak: Number.isFinite(p.streak) ? p.streak : 0,
+    severity: Number.isFinite(p.severity) ? p.severity : 0,
+    reason: String(p.reason),
+    evidence: p.evidence,
+    windowStart: p.windowStart,
+    windowEnd: p.windowEnd,
+  };
+}
+
+/** The command a candidate would be, in `mode`, for the round's event time and the policy's lease length. */
+function specOf(r: Round, entry: Entry, c: Candidate, mode: Mode, reason: string): CommandSpec {
+  return {
+    policy: entry.cp.name,
+    policyVersion: entry.cp.version,
+    target: c.target,
+    type: c.type,
+    params: c.params,
+    mode,
+    reason,
+    evidence: c.evidence,
+    windowStart: c.windowStart,
+    windowEnd: c.windowEnd,
+    issuedAt: r.eventTime,
+    leaseMs: entry.guard.lease.windows * r.windowMs,
+  };
+}
+
+/**
+ * Step 3, one candidate: the guardrail chain, then the mode. A refusal is a blocked (or
+ * escalated) decision; a pass is a command, its lease updated in the round and the index.
+ */
+function guardCandidate(
+  setup: Setup,
+  r: Round,
+  known: Map<string, number>,
+  index: LeaseIndex,
+  pc: PendingCandidate,
+): void {
+  const { entry, cand } = pc;
+  const { cp } = entry;
+  const { eventTime, leases } = r;
+  const policyMode = setup.modeOf(r.state, cp.name);
+  const key = leaseKey(cp.name, cand.target, cand.family);
+  const ctx: GuardContext = {
+    eventTime,
+    windowMs: r.windowMs,
+    config: entry.guard,
+    global: setup.global.global,
+    knownTargets: known.get(cp.name) ?? 0,
+    targetsUnderAction: index.targets.get(cp.name)?.size ?? 0,
+    targetUnderAction: index.targets.get(cp.name)?.has(cand.target) ?? false,
+    leaseExists: key in leases,
+    policyLeases: index.perPolicy.get(cp.name) ?? 0,
+    totalLeases: index.total,
+  };
+  const run = checkChain(DEFAULT_CHAIN, r.guard, cand, ctx);
+  patchDraft(r.guard, run.patch);
+  const verdict = run.verdict;
+  if (!verdict.ok) {
+    r.decisions.push(
+      makeDecision({
+        policy: cp.name,
+        policyVersion: cp.version,
+        target: cand.target,
+        kind: verdict.escalate ? 'escalated' : 'blocked',
+        guardrail: verdict.guardrail,
+        commandId: buildCommand(specOf(r, entry, cand, policyMode, cand.reason), null).id,
+        actionType: cand.type,
+        mode: policyMode,
+        reason: `${verdict.guardrail}: ${verdict.reason} (wanted: ${cand.reason})`,
+        evidence: cand.evidence,
+        windowStart: cand.windowStart,
+        windowEnd: cand.windowEnd,
+        eventTime,
+      }),
+    );
+    return;
+  }
+  const c = verdict.candidate;
+  const group = policyMode === 'canary' ? canaryGroup(cp.name, c.target, cp.canaryFraction) : null;
+  const groupNote = group === null ? '' : group === 'canary' ? '[canary group] ' : '[control group: not enforced] ';
+  const reason = `${groupNote}${c.reason}${verdict.notes.length > 0 ? ` (${verdict.notes.join('; ')})` : ''}`;
+  const cmd = buildCommand(specOf(r, entry, c, commandMode(policyMode, group), reason), setup.signing);
+  const had = key in leases;
+  const lease = leaseAfter(leases[key], cmd, c.action);
+  if (lease === null) delete leases[key];
+  else leases[key] = lease;
+  if (had && lease === null) index.remove(cp.name, c.target);
+  if (!had && lease !== null) index.add(cp.name, c.target);
+  r.commands.push(cmd);
+  r.decisions.push(
+    makeDecision({
+      policy: cp.name,
+      policyVersion: cp.version,
+      target: c.target,
+      kind: decisionKind(policyMode, group, c.action),
+      guardrail: null,
+      commandId: cmd.id,
+      actionType: cmd.type,
+      mode: policyMode,
+      reason,
+      evidence: c.evidence,
+      windowStart: c.windowStart,
+      windowEnd: c.windowEnd,
+      eventTime,
+    }),
+  );
+}
+
+/** One window: lapse → evaluate → guardrails and modes → sorted commands and decisions. */
+function onWindowOf(
+  setup: Setup,
+  state: EngineState,
+  signals: readonly WindowSignal[],
+  eventTime: number,
+): WindowOutput {
+  const finals = signals.filter((s) => !s.partial);
+  let observedMs = 0;
+  for (const s of finals) observedMs = Math.max(observedMs, s.windowEnd - s.windowStart);
+  const windowMs = observedMs > 0 ? observedMs : state.windowMs;
+  if (windowMs === null || windowMs <= 0)
+    return { state: { ...state, lastEventTime: eventTime }, commands: [], decisions: [] };
+  const batch = finals.length > 0 ? windowOf(finals) : { windowStart: eventTime - windowMs, windowEnd: eventTime };
+  const r: Round = {
+    state,
+    eventTime,
+    windowMs,
+    batch,
+    guard: draftOf(state.guard),
+    leases: { ...state.leases },
+    decisions: [],
+    commands: [],
+  };
+
+  // 1. Leases that lapsed: the executor has reverted them by itself; record it and close the breaker.
+  lapseLeases(setup, r);
+  // 2. Evaluate the policies; collect proposals and renewals.
+  const { policyStates, pending, known } = evaluatePolicies(setup, r, finals);
+  // 3. Guardrails and modes, in a deterministic order.
+  pending.sort((a, b) => candidateOrder(a.cand, b.cand));
+  const index = new LeaseIndex(r.leases);
+  for (const pc of pending) guardCandidate(setup, r, known, index, pc);
+
+  return {
+    state: { windowMs, lastEventTime: eventTime, policies: policyStates, guard: r.guard, leases: r.leases },
+    commands: sortCommands(r.commands),
+    decisions: sortDecisions(r.decisions),
+  };
+}
+
+export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngine {
+  const setup = setupOf(opts);
+  const { entries, byName, modeOf } = setup;
 
   function init(): EngineState {
     const policies: Record<string, unknown> = {};
@@ -97,215 +402,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
   }
 
   function onWindow(state: EngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput {
-    const finals = signals.filter((s) => !s.partial);
-    let observedMs = 0;
-    for (const s of finals) observedMs = Math.max(observedMs, s.windowEnd - s.windowStart);
-    const windowMs = observedMs > 0 ? observedMs : state.windowMs;
-    if (windowMs === null || windowMs <= 0)
-      return { state: { ...state, lastEventTime: eventTime }, commands: [], decisions: [] };
-    const batch = finals.length > 0 ? windowOf(finals) : { windowStart: eventTime - windowMs, windowEnd: eventTime };
-
-    // Drafts this call owns: copied once, patched in place (linear per window), never the caller's objects.
-    const guard = draftOf(state.guard);
-    const decisions: Decision[] = [];
-    const commands: Command[] = [];
-    const versionOf = (policy: string) => byName.get(policy)?.cp.version ?? '';
-
-    // 1. Leases that lapsed: the executor has reverted them by itself; record it and close the breaker.
-    const lapsed = lapsedLeases(state.leases, eventTime);
-    for (const l of lapsed) {
-      const policyMode = modeOf(state, l.policy);
-      const kind = l.mode === 'shadow' ? (policyMode === 'canary' ? 'control' : 'shadowed') : 'reverted';
-      decisions.push(
-        leaseDecision(
-          l,
-          kind,
-          null,
-          `lease expired at ${l.expiresAt} without renewal: the executor reverts (${l.type} ${l.commandId})`,
-          versionOf(l.policy),
-          policyMode,
-          eventTime,
-          false,
-        ),
-      );
-      patchDraft(guard, breakerReset(l.policy, l.target));
-    }
-    const leases: Record<string, Lease> = { ...state.leases };
-    for (const l of lapsed) delete leases[leaseKey(l.policy, l.target, l.family)];
-    pruneCooldowns(guard.lastChange, eventTime, longestCooldownWindows * windowMs);
-
-    // 2. Evaluate the policies; collect proposals and renewals.
-    // Only configured policies keep state: a policy removed from the config is forgotten (its leases lapse).
-    const policyStates: Record<string, unknown> = {};
-    const pending: PendingCandidate[] = [];
-    const known = new Map<string, number>();
-    for (const entry of entries) {
-      const { cp } = entry;
-      const policyMode = modeOf(state, cp.name);
-      let result;
-      const prev = cp.name in state.policies ? state.policies[cp.name] : cp.policy.init();
-      policyStates[cp.name] = prev;
-      try {
-        result = cp.policy.evaluate(prev, finals, eventTime, makeView(leases, cp.name));
-      } catch (err) {
-        decisions.push(
-          policyError(
-            cp,
-            policyMode,
-            `policy failed: ${(err as Error)?.message ?? String(err)}; its state is kept and nothing is issued`,
-            batch,
-            eventTime,
-          ),
-        );
-        continue;
-      }
-      policyStates[cp.name] = result.state;
-      const proposed = new Set<string>();
-      const targets = new Set<string>();
-      for (const p of result.proposals) {
-        const problem = proposalProblem(p);
-        if (problem !== null) {
-          decisions.push(policyError(cp, policyMode, `policy error: ${problem}`, batch, eventTime));
-          continue;
-        }
-        const fk = familyKey(p.target, familyOf(p.type));
-        if (proposed.has(fk)) {
-          decisions.push(
-            policyError(
-              cp,
-              policyMode,
-              `policy error: two proposals for ${p.target} ${familyOf(p.type)} in one window; the first was kept`,
-              batch,
-              eventTime,
-            ),
-          );
-          continue;
-        }
-        proposed.add(fk);
-        targets.add(p.target);
-        pending.push({
-          entry,
-          cand: {
-            policy: cp.name,
-            target: p.target,
-            family: familyOf(p.type),
-            type: p.type,
-            action: p.kind,
-            params: p.params,
-            streak: Number.isFinite(p.streak) ? p.streak : 0,
-            severity: Number.isFinite(p.severity) ? p.severity : 0,
-            reason: String(p.reason),
-            evidence: p.evidence,
-            windowStart: p.windowStart,
-            windowEnd: p.windowEnd,
-          },
-        });
-      }
-      const observed = result.observed ? new Set(result.observed) : null;
-      const renewBeforeMs = entry.guard.lease.renewBeforeWindows * windowMs;
-      for (const l of leasesOf(leases, cp.name)) {
-        targets.add(l.target);
-        if (proposed.has(familyKey(l.target, l.family))) continue;
-        if (observed !== null && !observed.has(l.target)) continue; // silent target: let it lapse (fail safe)
-        if (!dueForRenewal(l, eventTime, renewBeforeMs)) continue;
-        pending.push({ entry, cand: renewal(l, batch) });
-      }
-      if (observed) for (const t of observed) targets.add(t);
-      known.set(cp.name, targets.size);
-    }
-
-    // 3. Guardrails and modes, in a deterministic order.
-    pending.sort((a, b) => candidateOrder(a.cand, b.cand));
-    const index = new LeaseIndex(leases);
-    for (const { entry, cand } of pending) {
-      const { cp } = entry;
-      const policyMode = modeOf(state, cp.name);
-      const key = leaseKey(cp.name, cand.target, cand.family);
-      const ctx: GuardContext = {
-        eventTime,
-        windowMs,
-        config: entry.guard,
-        global: global.global,
-        knownTargets: known.get(cp.name) ?? 0,
-        targetsUnderAction: index.targets.get(cp.name)?.size ?? 0,
-        targetUnderAction: index.targets.get(cp.name)?.has(cand.target) ?? false,
-        leaseExists: key in leases,
-        policyLeases: index.perPolicy.get(cp.name) ?? 0,
-        totalLeases: index.total,
-      };
-      const run = checkChain(DEFAULT_CHAIN, guard, cand, ctx);
-      patchDraft(guard, run.patch);
-      const spec = (c: Candidate, mode: Mode, reason: string): CommandSpec => ({
-        policy: cp.name,
-        policyVersion: cp.version,
-        target: c.target,
-        type: c.type,
-        params: c.params,
-        mode,
-        reason,
-        evidence: c.evidence,
-        windowStart: c.windowStart,
-        windowEnd: c.windowEnd,
-        issuedAt: eventTime,
-        leaseMs: entry.guard.lease.windows * windowMs,
-      });
-      const verdict = run.verdict;
-      if (!verdict.ok) {
-        decisions.push(
-          makeDecision({
-            policy: cp.name,
-            policyVersion: cp.version,
-            target: cand.target,
-            kind: verdict.escalate ? 'escalated' : 'blocked',
-            guardrail: verdict.guardrail,
-            commandId: buildCommand(spec(cand, policyMode, cand.reason), null).id,
-            actionType: cand.type,
-            mode: policyMode,
-            reason: `${verdict.guardrail}: ${verdict.reason} (wanted: ${cand.reason})`,
-            evidence: cand.evidence,
-            windowStart: cand.windowStart,
-            windowEnd: cand.windowEnd,
-            eventTime,
-          }),
-        );
-        continue;
-      }
-      const c = verdict.candidate;
-      const group = policyMode === 'canary' ? canaryGroup(cp.name, c.target, cp.canaryFraction) : null;
-      const groupNote = group === null ? '' : group === 'canary' ? '[canary group] ' : '[control group: not enforced] ';
-      const reason = `${groupNote}${c.reason}${verdict.notes.length > 0 ? ` (${verdict.notes.join('; ')})` : ''}`;
-      const cmd = buildCommand(spec(c, commandMode(policyMode, group), reason), signing);
-      const had = key in leases;
-      const lease = leaseAfter(leases[key], cmd, c.action);
-      if (lease === null) delete leases[key];
-      else leases[key] = lease;
-      if (had && lease === null) index.remove(cp.name, c.target);
-      if (!had && lease !== null) index.add(cp.name, c.target);
-      commands.push(cmd);
-      decisions.push(
-        makeDecision({
-          policy: cp.name,
-          policyVersion: cp.version,
-          target: c.target,
-          kind: decisionKind(policyMode, group, c.action),
-          guardrail: null,
-          commandId: cmd.id,
-          actionType: cmd.type,
-          mode: policyMode,
-          reason,
-          evidence: c.evidence,
-          windowStart: c.windowStart,
-          windowEnd: c.windowEnd,
-          eventTime,
-        }),
-      );
-    }
-
-    return {
-      state: { windowMs, lastEventTime: eventTime, policies: policyStates, guard, leases },
-      commands: sortCommands(commands),
-      decisions: sortDecisions(decisions),
-    };
+    return onWindowOf(setup, state, signals, eventTime);
   }
 
   function onControl(state: EngineState, control: ControlRecord): ControlOutput {

@@ -65,7 +65,10 @@ export const herdControlParamsSchema = z
       })
       .strict()
       .default({}),
-    /** Each escalation level doubles base and cap; level 1 sets the floor to stormBudgetFloorPerSec, each level above halves the ratio; within these bounds. */
+    /**
+     * Each escalation level doubles base and cap; level 1 sets the floor to stormBudgetFloorPerSec,
+     * each level above halves the ratio; within these bounds.
+     */
     limits: z
       .object({
         maxBaseMs: z.number().positive().default(2_000),

@@ -78,63 +78,177 @@ export function herdMaxLevel(p: HerdControlParams): number {
   return level;
 }
 
+type Win = { windowStart: number; windowEnd: number };
+
+/** Where a service stands: the level in force, whether it is leased, windows since it was set, the streak. */
+interface Standing {
+  level: number;
+  leased: boolean;
+  held: number;
+  streak: Streak;
+}
+
+/** Why the window looks stormy or calm, for a proposal's reason and evidence. */
+interface Why {
+  reasons: string[];
+  evidence: Evidence[];
+  errorShare: number | null;
+  retryShare: number;
+  severity: number;
+}
+
+/** One level stricter, once the storm has outlasted the level in force; null at the strictest level. */
+function escalation(
+  p: HerdControlParams,
+  maxLevel: number,
+  target: string,
+  at: Standing,
+  why: Why,
+  win: Win,
+): Proposal | null {
+  const { level, streak } = at;
+  const next = level + 1;
+  if (next > maxLevel) return null; // at the strictest level: hold
+  const errorNote =
+    why.errorShare !== null && p.storm.errorShare === null ? `; errors ${fmt(why.errorShare * 100)}%` : '';
+  return {
+    target,
+    type: 'retry_policy.set',
+    kind: 'set',
+    params: herdLevelParams(p, next),
+    severity: why.severity,
+    streak: streak.over,
+    reason: `herd for ${streak.over} windows (${why.reasons.join(', ')}${errorNote}); retry policy level ${next} (was ${level})`,
+    evidence: why.evidence,
+    ...win,
+  };
+}
+
+/** One level laxer after `relaxWindows` calm windows since the last change; from level 1, the revert. */
+function relaxation(p: HerdControlParams, target: string, at: Standing, why: Why, win: Win): Proposal | null {
+  const { level, streak } = at;
+  if (!at.leased || streak.calm < p.relaxWindows || at.held < p.relaxWindows) return null;
+  const evidence: Evidence[] = [
+    { signal: 'retry.share', value: why.retryShare, threshold: p.calm.retryShare, comparison: '<=' },
+  ];
+  if (level > 1) {
+    return {
+      target,
+      type: 'retry_policy.set',
+      kind: 'relax',
+      params: herdLevelParams(p, level - 1),
+      severity: 0,
+      streak: streak.calm,
+      reason:
+        `calm for ${streak.calm} windows (retries ${fmt(why.retryShare * 100)}% ≤ ${fmt(p.calm.retryShare * 100)}%); ` +
+        `retry policy level ${level} → ${level - 1}`,
+      evidence,
+      ...win,
+    };
+  }
+  if (streak.calm < p.calmWindows) return null;
+  return {
+    target,
+    type: 'retry_policy.revert',
+    kind: 'revert',
+    params: emptyParams(),
+    severity: 0,
+    streak: streak.calm,
+    reason: `normal for ${streak.calm} windows at level ${level}: revert to the clients' own retry policy (level 0)`,
+    evidence,
+    ...win,
+  };
+}
+
+/** What one window of a service reads: its shares, the storm triggers that fire, the burn memory. */
+interface HerdReading {
+  retryShare: number;
+  errorShare: number | null;
+  baseline: number | null;
+  /** The baseline has seen enough calm windows to judge a surge by. */
+  learned: boolean;
+  /** The request rate a surge exceeds (null: baseline not learned yet). */
+  surgeAt: number | null;
+  reasons: string[];
+  evidence: Evidence[];
+  burn: BurnState | undefined;
+  sloCalm: boolean;
+}
+
+/** Reads one window of a service against the storm triggers: surge, retry share, error share, SLO burn. */
+function readHerd(
+  p: HerdControlParams,
+  prev: TargetState | undefined,
+  requests: number,
+  retries: number,
+  errors: number | null,
+): HerdReading {
+  const retryShare = requests > 0 ? retries / requests : retries > 0 ? 1 : 0;
+  const errorShare = errors === null ? null : requests > 0 ? errors / requests : errors > 0 ? 1 : 0;
+  const baseline = prev?.baseline ?? null;
+  const learned = baseline !== null && (prev?.baselineWindows ?? 0) >= p.baseline.minWindows;
+  const surgeAt = learned && baseline !== null ? baseline * p.storm.rateFactor : null;
+  const evidence: Evidence[] = [];
+  const reasons: string[] = [];
+  if (surgeAt !== null && requests > surgeAt) {
+    evidence.push({
+      signal: `${p.metrics.requests}:ratePerSec`,
+      value: requests,
+      threshold: surgeAt,
+      comparison: '>',
+    });
+    reasons.push(
+      `request rate ${fmt(requests)}/s > ${p.storm.rateFactor}× baseline ${fmt(surgeAt / p.storm.rateFactor)}/s`,
+    );
+  }
+  if (retryShare > p.storm.retryShare) {
+    evidence.push({ signal: 'retry.share', value: retryShare, threshold: p.storm.retryShare, comparison: '>' });
+    reasons.push(`retries ${fmt(retryShare * 100)}% of requests > ${fmt(p.storm.retryShare * 100)}%`);
+  }
+  if (p.storm.errorShare !== null && errorShare !== null && errorShare > p.storm.errorShare) {
+    evidence.push({ signal: 'error.share', value: errorShare, threshold: p.storm.errorShare, comparison: '>' });
+    reasons.push(`errors ${fmt(errorShare * 100)}% of requests > ${fmt(p.storm.errorShare * 100)}%`);
+  }
+  // SLO burn rate on errors / requests (SRE workbook multi-window pairs): rates weigh each window by its traffic.
+  let burn = prev?.burn;
+  let sloCalm = true;
+  if (p.slo !== undefined && errors !== null && requests > 0) {
+    burn = stepBurn(burn, errors, requests, p.slo);
+    const v = judgeBurn(burn, p.slo);
+    sloCalm = v.calm;
+    if (v.firing) {
+      evidence.push({ signal: 'error.burn', value: v.rate, threshold: v.factor, comparison: '>=' });
+      reasons.push(`error budget burning at ${fmt(v.rate)}× ≥ ${fmt(v.factor)}× (SLO ${fmt(p.slo.objective * 100)}%)`);
+    }
+  }
+  return { retryShare, errorShare, baseline, learned, surgeAt, reasons, evidence, burn, sloCalm };
+}
+
+/**
+ * Calm: every storm trigger well under. Under our retry policy the budget itself holds the retry
+ * share down, whether or not the failures are over: calm then also needs the errors — what the
+ * clients would retry once the lease goes — under the calm share, or the revert restarts the herd (a flap).
+ */
+function isHerdCalm(p: HerdControlParams, r: HerdReading, requests: number, leased: boolean): boolean {
+  const { errorShare, baseline } = r;
+  const errorsCalm = !leased || errorShare === null || errorShare <= p.calm.retryShare;
+  return (
+    errorsCalm &&
+    (!r.learned || baseline === null || requests <= baseline * p.calm.rateFactor) &&
+    r.retryShare <= p.calm.retryShare &&
+    (p.storm.errorShare === null || errorShare === null || errorShare <= p.storm.errorShare) &&
+    r.sloCalm
+  );
+}
+
 export function createHerdControl(config: HerdControlConfig, version: string): Policy<HerdControlState> {
   const p = config.parameters;
   const maxLevel = herdMaxLevel(p);
 
-  function decideLevel(
-    target: string,
-    at: { level: number; leased: boolean; held: number; streak: Streak },
-    why: { reasons: string[]; evidence: Evidence[]; errorShare: number | null; retryShare: number; severity: number },
-    win: { windowStart: number; windowEnd: number },
-  ): Proposal | null {
-    const { level, streak } = at;
-    if (streak.over >= p.stormWindows && at.held >= p.stormWindows) {
-      const next = level + 1;
-      if (next > maxLevel) return null; // at the strictest level: hold
-      const errorNote =
-        why.errorShare !== null && p.storm.errorShare === null ? `; errors ${fmt(why.errorShare * 100)}%` : '';
-      return {
-        target,
-        type: 'retry_policy.set',
-        kind: 'set',
-        params: herdLevelParams(p, next),
-        severity: why.severity,
-        streak: streak.over,
-        reason: `herd for ${streak.over} windows (${why.reasons.join(', ')}${errorNote}); retry policy level ${next} (was ${level})`,
-        evidence: why.evidence,
-        ...win,
-      };
-    }
-    if (!at.leased || streak.calm < p.relaxWindows || at.held < p.relaxWindows) return null;
-    const evidence: Evidence[] = [
-      { signal: 'retry.share', value: why.retryShare, threshold: p.calm.retryShare, comparison: '<=' },
-    ];
-    if (level > 1) {
-      return {
-        target,
-        type: 'retry_policy.set',
-        kind: 'relax',
-        params: herdLevelParams(p, level - 1),
-        severity: 0,
-        streak: streak.calm,
-        reason: `calm for ${streak.calm} windows (retries ${fmt(why.retryShare * 100)}% ≤ ${fmt(p.calm.retryShare * 100)}%); retry policy level ${level} → ${level - 1}`,
-        evidence,
-        ...win,
-      };
-    }
-    if (streak.calm < p.calmWindows) return null;
-    return {
-      target,
-      type: 'retry_policy.revert',
-      kind: 'revert',
-      params: emptyParams(),
-      severity: 0,
-      streak: streak.calm,
-      reason: `normal for ${streak.calm} windows at level ${level}: revert to the clients' own retry policy (level 0)`,
-      evidence,
-      ...win,
-    };
+  function decideLevel(target: string, at: Standing, why: Why, win: Win): Proposal | null {
+    if (at.streak.over >= p.stormWindows && at.held >= p.stormWindows)
+      return escalation(p, maxLevel, target, at, why, win);
+    return relaxation(p, target, at, why, win);
   }
 
   return {
@@ -160,58 +274,11 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
         windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
         const prev = targets[target] as TargetState | undefined;
 
-        const retryShare = requests > 0 ? retries / requests : retries > 0 ? 1 : 0;
-        const errorShare = errors === null ? null : requests > 0 ? errors / requests : errors > 0 ? 1 : 0;
-        const baseline = prev?.baseline ?? null;
-        const learned = baseline !== null && (prev?.baselineWindows ?? 0) >= p.baseline.minWindows;
-        const surgeAt = learned && baseline !== null ? baseline * p.storm.rateFactor : null;
-        const evidence: Evidence[] = [];
-        const reasons: string[] = [];
-        if (surgeAt !== null && requests > surgeAt) {
-          evidence.push({
-            signal: `${p.metrics.requests}:ratePerSec`,
-            value: requests,
-            threshold: surgeAt,
-            comparison: '>',
-          });
-          reasons.push(
-            `request rate ${fmt(requests)}/s > ${p.storm.rateFactor}× baseline ${fmt(surgeAt / p.storm.rateFactor)}/s`,
-          );
-        }
-        if (retryShare > p.storm.retryShare) {
-          evidence.push({ signal: 'retry.share', value: retryShare, threshold: p.storm.retryShare, comparison: '>' });
-          reasons.push(`retries ${fmt(retryShare * 100)}% of requests > ${fmt(p.storm.retryShare * 100)}%`);
-        }
-        if (p.storm.errorShare !== null && errorShare !== null && errorShare > p.storm.errorShare) {
-          evidence.push({ signal: 'error.share', value: errorShare, threshold: p.storm.errorShare, comparison: '>' });
-          reasons.push(`errors ${fmt(errorShare * 100)}% of requests > ${fmt(p.storm.errorShare * 100)}%`);
-        }
-        // SLO burn rate on errors / requests (SRE workbook multi-window pairs): rates weigh each window by its traffic.
-        let burn = prev?.burn;
-        let sloCalm = true;
-        if (p.slo !== undefined && errors !== null && requests > 0) {
-          burn = stepBurn(burn, errors, requests, p.slo);
-          const v = judgeBurn(burn, p.slo);
-          sloCalm = v.calm;
-          if (v.firing) {
-            evidence.push({ signal: 'error.burn', value: v.rate, threshold: v.factor, comparison: '>=' });
-            reasons.push(
-              `error budget burning at ${fmt(v.rate)}× ≥ ${fmt(v.factor)}× (SLO ${fmt(p.slo.objective * 100)}%)`,
-            );
-          }
-        }
+        const r = readHerd(p, prev, requests, retries, errors);
+        const { retryShare, errorShare, baseline, surgeAt, reasons, evidence, burn } = r;
         const storm = evidence.length > 0;
         const lease = view.lease(target, 'retry_policy');
-        // Under our retry policy the budget itself holds the retry share down, whether or not the
-        // failures are over: calm then also needs the errors — what the clients would retry once
-        // the lease goes — under the calm share, or the revert restarts the herd (a flap).
-        const errorsCalm = lease === null || errorShare === null || errorShare <= p.calm.retryShare;
-        const calm =
-          errorsCalm &&
-          (!learned || baseline === null || requests <= baseline * p.calm.rateFactor) &&
-          retryShare <= p.calm.retryShare &&
-          (p.storm.errorShare === null || errorShare === null || errorShare <= p.storm.errorShare) &&
-          sloCalm;
+        const calm = isHerdCalm(p, r, requests, lease !== null);
 
         const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, storm, calm);
         if (prev !== undefined && streak === prev.streak) continue;

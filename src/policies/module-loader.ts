@@ -17,7 +17,8 @@ export function loadPolicyModule(path: string, opts: { cwd?: string } = {}): Pol
   } catch (err) {
     throw Object.assign(
       new ConfigError([
-        `policy module ${path} (${file}): cannot be loaded: ${(err as Error).message}; check the path, and compile TypeScript modules to .js`,
+        `policy module ${path} (${file}): cannot be loaded: ${(err as Error).message}; check the path, and compile TypeScript ` +
+          `modules to .js`,
       ]),
       { cause: err },
     );
@@ -35,7 +36,8 @@ export function loadPolicyModule(path: string, opts: { cwd?: string } = {}): Pol
         : undefined;
   if (factory === undefined) {
     throw new ConfigError([
-      `policy module ${path}: exports no factory; export a function createPolicy(input) (or a default export) that returns { name, version, init(), evaluate() }`,
+      `policy module ${path}: exports no factory; export a function createPolicy(input) (or a default export) ` +
+        'that returns { name, version, init(), evaluate() }',
     ]);
   }
   const fn = factory as (input: PolicyFactoryInput) => unknown;

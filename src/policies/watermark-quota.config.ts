@@ -61,7 +61,8 @@ export const watermarkQuotaParamsSchema = z
     ) {
       issue(
         ['targetUtilization'],
-        `targetUtilization (${p.targetUtilization}) must lie between lowWatermark (${p.lowWatermark}) and highWatermark (${p.highWatermark}), or throttled load would itself trip a watermark`,
+        `targetUtilization (${p.targetUtilization}) must lie between lowWatermark (${p.lowWatermark}) and highWatermark ` +
+          `(${p.highWatermark}), or throttled load would itself trip a watermark`,
       );
     }
   });

@@ -16,7 +16,7 @@ import type { WatermarkQuotaConfig } from './watermark-quota.config';
 import { groupByTarget } from './select';
 import { fmt, total } from './signals';
 import { nextStreak, windowOf, type Streak } from './streak';
-import type { Policy, Proposal } from './types';
+import type { LeaseView, Policy, PolicyView, Proposal } from './types';
 
 export interface WatermarkQuotaState {
   /** Cluster-level streak: `over` = windows above high, `calm` = windows below low. */
@@ -28,6 +28,115 @@ export interface WatermarkQuotaState {
 /** Whole bytes/s, rounding down — except that 774999.9999999 (a product's rounding error) is 775000. */
 function floorBytes(x: number): number {
   return Math.floor(x + 1e-6);
+}
+
+type Params = WatermarkQuotaConfig['parameters'];
+
+/** The cluster in this window: capacity and utilization, the watermark streak, the window's span. */
+interface ClusterWindow {
+  readonly capacity: number;
+  readonly utilization: number;
+  readonly streak: Streak;
+  readonly win: { windowStart: number; windowEnd: number };
+}
+
+/** Evidence of the cluster's utilization against one watermark. */
+function utilEvidence(cl: ClusterWindow, threshold: number, comparison: '>' | '<'): Evidence {
+  return { signal: 'cluster.utilization', value: cl.utilization, threshold, comparison };
+}
+
+/**
+ * Above the high watermark: weighted max-min fair shares of capacity × targetUtilization, and a
+ * quota for every tenant whose demand exceeds its share — unless it would not meaningfully tighten the one held.
+ */
+function tightenQuotas(
+  p: Params,
+  targetUtilization: number,
+  cl: ClusterWindow,
+  tenants: readonly string[],
+  demand: ReadonlyMap<string, number>,
+  view: PolicyView,
+): Proposal[] {
+  const { streak, utilization } = cl;
+  const proposals: Proposal[] = [];
+  const budget = cl.capacity * targetUtilization;
+  const shares = weightedFairShares(
+    budget,
+    tenants.map((t) => ({ id: t, demand: demand.get(t) ?? 0, weight: p.weights[t] ?? p.defaultWeight })),
+  );
+  for (const t of tenants) {
+    const d = demand.get(t) ?? 0;
+    const share = shares[t] ?? 0;
+    if (!(d > share * (1 + 1e-9))) continue;
+    const quota = Math.max(p.minQuotaBytesPerSec, floorBytes(share));
+    const existing = view.lease(t, 'quota')?.params.quotaBytesPerSec ?? null;
+    if (existing !== null && quota >= existing * (1 - p.tightenTolerance)) continue; // hold: no meaningful tightening
+    proposals.push({
+      target: t,
+      type: 'quota.set',
+      kind: 'set',
+      params: completeParams({ quotaBytesPerSec: quota }),
+      severity: share > 0 ? d / share : d + 1,
+      streak: streak.over,
+      reason:
+        `cluster utilization ${fmt(utilization * 100)}% > ${fmt(p.highWatermark * 100)}% for ${streak.over} windows; ` +
+        `tenant demand ${fmt(d)} B/s > weighted fair share ${fmt(share)} B/s of ${fmt(budget)} B/s; quota ${fmt(quota)} B/s` +
+        (existing === null ? '' : ` (was ${fmt(existing)})`),
+      evidence: [
+        utilEvidence(cl, p.highWatermark, '>'),
+        { signal: `${p.metrics.demand}:ratePerSec`, value: d, threshold: share, comparison: '>' },
+      ],
+      ...cl.win,
+    });
+  }
+  return proposals;
+}
+
+/** Below the low watermark: raise each quota held past minHoldMs by one step, or revert it near the target. */
+function releaseQuotas(
+  p: Params,
+  targetUtilization: number,
+  cl: ClusterWindow,
+  leases: readonly LeaseView[],
+  eventTime: number,
+): Proposal[] {
+  const { streak, utilization } = cl;
+  const proposals: Proposal[] = [];
+  const step = cl.capacity * p.relaxStepFraction;
+  // A quota of capacity × targetUtilization cannot be what keeps the cluster in the band: release it.
+  const releaseAt = cl.capacity * targetUtilization;
+  for (const lease of leases) {
+    if (eventTime - lease.setAt < p.minHoldMs) continue;
+    const quota = lease.params.quotaBytesPerSec ?? 0;
+    const raised = floorBytes(quota + step);
+    const why = `cluster utilization ${fmt(utilization * 100)}% < ${fmt(p.lowWatermark * 100)}% for ${streak.calm} windows`;
+    if (raised >= releaseAt) {
+      proposals.push({
+        target: lease.target,
+        type: 'quota.revert',
+        kind: 'revert',
+        params: emptyParams(),
+        severity: 0,
+        streak: streak.calm,
+        reason: `${why}; quota ${fmt(quota)} B/s would reach ${fmt(releaseAt)} B/s: revert`,
+        evidence: [utilEvidence(cl, p.lowWatermark, '<')],
+        ...cl.win,
+      });
+    } else {
+      proposals.push({
+        target: lease.target,
+        type: 'quota.set',
+        kind: 'relax',
+        params: completeParams({ quotaBytesPerSec: raised }),
+        severity: 0,
+        streak: streak.calm,
+        reason: `${why}; quota ${fmt(quota)} → ${fmt(raised)} B/s (+${fmt(step)}, additive release)`,
+        evidence: [utilEvidence(cl, p.lowWatermark, '<')],
+        ...cl.win,
+      });
+    }
+  }
+  return proposals;
 }
 
 export function createWatermarkQuota(config: WatermarkQuotaConfig, version: string): Policy<WatermarkQuotaState> {
@@ -74,80 +183,10 @@ export function createWatermarkQuota(config: WatermarkQuotaConfig, version: stri
       if (state.streak !== null && streak === state.streak) return { state, proposals: [], observed: [] };
       const next: WatermarkQuotaState = { streak, capacity };
       const proposals: Proposal[] = [];
-      const utilEvidence = (threshold: number, comparison: '>' | '<'): Evidence => ({
-        signal: 'cluster.utilization',
-        value: utilization,
-        threshold,
-        comparison,
-      });
-
-      if (over && streak.over >= p.overWindows) {
-        const budget = capacity * target;
-        const shares = weightedFairShares(
-          budget,
-          tenants.map((t) => ({ id: t, demand: demand.get(t) ?? 0, weight: p.weights[t] ?? p.defaultWeight })),
-        );
-        for (const t of tenants) {
-          const d = demand.get(t) ?? 0;
-          const share = shares[t] ?? 0;
-          if (!(d > share * (1 + 1e-9))) continue;
-          const quota = Math.max(p.minQuotaBytesPerSec, floorBytes(share));
-          const existing = view.lease(t, 'quota')?.params.quotaBytesPerSec ?? null;
-          if (existing !== null && quota >= existing * (1 - p.tightenTolerance)) continue; // hold: no meaningful tightening
-          proposals.push({
-            target: t,
-            type: 'quota.set',
-            kind: 'set',
-            params: completeParams({ quotaBytesPerSec: quota }),
-            severity: share > 0 ? d / share : d + 1,
-            streak: streak.over,
-            reason:
-              `cluster utilization ${fmt(utilization * 100)}% > ${fmt(p.highWatermark * 100)}% for ${streak.over} windows; ` +
-              `tenant demand ${fmt(d)} B/s > weighted fair share ${fmt(share)} B/s of ${fmt(budget)} B/s; quota ${fmt(quota)} B/s` +
-              (existing === null ? '' : ` (was ${fmt(existing)})`),
-            evidence: [
-              utilEvidence(p.highWatermark, '>'),
-              { signal: `${p.metrics.demand}:ratePerSec`, value: d, threshold: share, comparison: '>' },
-            ],
-            ...win,
-          });
-        }
-      } else if (under && streak.calm >= p.underWindows) {
-        const step = capacity * p.relaxStepFraction;
-        // A quota of capacity × targetUtilization cannot be what keeps the cluster in the band: release it.
-        const releaseAt = capacity * target;
-        for (const lease of leases) {
-          if (eventTime - lease.setAt < p.minHoldMs) continue;
-          const quota = lease.params.quotaBytesPerSec ?? 0;
-          const raised = floorBytes(quota + step);
-          const why = `cluster utilization ${fmt(utilization * 100)}% < ${fmt(p.lowWatermark * 100)}% for ${streak.calm} windows`;
-          if (raised >= releaseAt) {
-            proposals.push({
-              target: lease.target,
-              type: 'quota.revert',
-              kind: 'revert',
-              params: emptyParams(),
-              severity: 0,
-              streak: streak.calm,
-              reason: `${why}; quota ${fmt(quota)} B/s would reach ${fmt(releaseAt)} B/s: revert`,
-              evidence: [utilEvidence(p.lowWatermark, '<')],
-              ...win,
-            });
-          } else {
-            proposals.push({
-              target: lease.target,
-              type: 'quota.set',
-              kind: 'relax',
-              params: completeParams({ quotaBytesPerSec: raised }),
-              severity: 0,
-              streak: streak.calm,
-              reason: `${why}; quota ${fmt(quota)} → ${fmt(raised)} B/s (+${fmt(step)}, additive release)`,
-              evidence: [utilEvidence(p.lowWatermark, '<')],
-              ...win,
-            });
-          }
-        }
-      }
+      const cl: ClusterWindow = { capacity, utilization, streak, win };
+      if (over && streak.over >= p.overWindows) proposals.push(...tightenQuotas(p, target, cl, tenants, demand, view));
+      else if (under && streak.calm >= p.underWindows)
+        proposals.push(...releaseQuotas(p, target, cl, leases, eventTime));
       return { state: next, proposals, observed: tenants };
     },
   };

@@ -173,7 +173,8 @@ export class DDSketch {
   merge(other: DDSketch): void {
     if (!this.isCompatible(other)) {
       throw new RangeError(
-        `cannot merge sketches of different parameters (accuracy ${this.relativeAccuracy}/${other.relativeAccuracy}, maxBins ${this.maxBins}/${other.maxBins})`,
+        `cannot merge sketches of different parameters (accuracy ${this.relativeAccuracy}/${other.relativeAccuracy}, maxBins ` +
+          `${this.maxBins}/${other.maxBins})`,
       );
     }
     if (other.count === 0) return;

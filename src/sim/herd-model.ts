@@ -109,16 +109,7 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
   let now = startMs;
   const clock = { now: () => now };
   const rnd = createRandom(deriveSeed(seed, 1));
-  const clients: Client[] = Array.from({ length: p.clients }, (_, i) => {
-    const retrier = createRetrier(p.clientPolicy, { clock, random: createRandom(deriveSeed(seed, 1000 + i)) });
-    const policy = retrier.policy();
-    return {
-      retrier,
-      random: createRandom(deriveSeed(seed, 100_000 + i)),
-      budget: createRetryBudgetState(budgetOf(policy), now),
-      policy,
-    };
-  });
+  const clients = createClients(p, seed, clock, now);
   const perInstance = p.capacityPerSec / p.instances;
   const burst = (perInstance * p.burstMs) / 1000;
   const instances: Instance[] = Array.from({ length: p.instances }, (_, i) => ({
@@ -129,16 +120,7 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
     retries: 0,
     errors: 0,
   }));
-  const truth: HerdTruth = {
-    attempts: new Float64Array(seconds),
-    retries: new Float64Array(seconds),
-    errors: new Float64Array(seconds),
-    started: new Float64Array(seconds),
-    succeeded: new Float64Array(seconds),
-    gaveUp: new Float64Array(seconds),
-    gaveUpBy: { attempts: 0, budget: 0, deadline: 0 },
-    latency: [],
-  };
+  const truth = emptyTruth(seconds);
   const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
   const outageStart = startMs + p.outageStartMs;
   const outageEnd = startMs + p.outageEndMs;
@@ -168,14 +150,8 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
       truth.retries[s]++;
     }
     let ok = false;
-    if (now < outageStart || now >= outageEnd) {
-      inst.tokens = Math.min(burst, inst.tokens + ((now - inst.last) * perInstance) / 1000);
-      inst.last = now;
-      if (inst.tokens >= 1) {
-        inst.tokens -= 1;
-        ok = true;
-      } else inst.tokens = Math.max(-burst, inst.tokens - p.rejectCost);
-    } else inst.last = now;
+    if (now < outageStart || now >= outageEnd) ok = admit(inst, now, perInstance, burst, p.rejectCost);
+    else inst.last = now;
     if (!ok) {
       inst.errors++;
       truth.errors[s]++;
@@ -241,20 +217,67 @@ export function createHerdModel(p: HerdParams, startMs: number, seconds: number,
         handle(event);
       }
       now = t;
-      const ts = t - 1;
-      const out: Telemetry[] = [];
-      for (const inst of instances) {
-        const tags = { service: SERVICE };
-        out.push({ ts, source: inst.id, metric: 'requests', value: inst.requests, tags });
-        out.push({ ts, source: inst.id, metric: 'retries', value: inst.retries, tags });
-        out.push({ ts, source: inst.id, metric: 'errors', value: inst.errors, tags });
-        inst.requests = 0;
-        inst.retries = 0;
-        inst.errors = 0;
-      }
-      return out;
+      return drainInstances(instances, t - 1);
     },
   };
+}
+
+/** The service's clients, each with its own retrier and random stream, its budget on its policy. */
+function createClients(p: HerdParams, seed: number, clock: { now: () => number }, now: number): Client[] {
+  return Array.from({ length: p.clients }, (_, i) => {
+    const retrier = createRetrier(p.clientPolicy, { clock, random: createRandom(deriveSeed(seed, 1000 + i)) });
+    const policy = retrier.policy();
+    return {
+      retrier,
+      random: createRandom(deriveSeed(seed, 100_000 + i)),
+      budget: createRetryBudgetState(budgetOf(policy), now),
+      policy,
+    };
+  });
+}
+
+/** Ground-truth series of `seconds` one-second slots, all zero. */
+function emptyTruth(seconds: number): HerdTruth {
+  return {
+    attempts: new Float64Array(seconds),
+    retries: new Float64Array(seconds),
+    errors: new Float64Array(seconds),
+    started: new Float64Array(seconds),
+    succeeded: new Float64Array(seconds),
+    gaveUp: new Float64Array(seconds),
+    gaveUpBy: { attempts: 0, budget: 0, deadline: 0 },
+    latency: [],
+  };
+}
+
+/**
+ * An instance's token bucket outside the outage: refills at its share of capacity up to the
+ * burst; a request takes a token, and a rejection costs `rejectCost` of one (down to -burst).
+ */
+function admit(inst: Instance, now: number, perInstance: number, burst: number, rejectCost: number): boolean {
+  inst.tokens = Math.min(burst, inst.tokens + ((now - inst.last) * perInstance) / 1000);
+  inst.last = now;
+  if (inst.tokens >= 1) {
+    inst.tokens -= 1;
+    return true;
+  }
+  inst.tokens = Math.max(-burst, inst.tokens - rejectCost);
+  return false;
+}
+
+/** Each instance's request, retry and error counts since the last call, as telemetry at `ts`; counts restart. */
+function drainInstances(instances: Instance[], ts: number): Telemetry[] {
+  const out: Telemetry[] = [];
+  for (const inst of instances) {
+    const tags = { service: SERVICE };
+    out.push({ ts, source: inst.id, metric: 'requests', value: inst.requests, tags });
+    out.push({ ts, source: inst.id, metric: 'retries', value: inst.retries, tags });
+    out.push({ ts, source: inst.id, metric: 'errors', value: inst.errors, tags });
+    inst.requests = 0;
+    inst.retries = 0;
+    inst.errors = 0;
+  }
+  return out;
 }
 
 function budgetOf(p: Readonly<RetryPolicy>): { ratio: number; floorPerSec: number; ttlMs: number } {

@@ -216,7 +216,9 @@ function herdFigures(
       value: Math.max(...after) / baseline,
       unit: '×',
       better: 'lower',
-      note: `highest window request rate at the service in the ${HERD_AFTER_MS / 1000} s after the outage over its mean before the outage (ground truth)`,
+      note:
+        `highest window request rate at the service in the ${HERD_AFTER_MS / 1000} s after the outage over its mean before the ` +
+        `outage (ground truth)`,
     },
     {
       key: 'peakOverCapacity',
@@ -281,7 +283,9 @@ function herdFigures(
       value: ttr === null ? null : ttr / 1000,
       unit: 's',
       better: 'lower',
-      note: `from the end of the outage until the request rate at the service is back within ${HERD_RECOVERY_TOLERANCE * 100}% of its pre-outage mean and stays there; — = not within the run`,
+      note:
+        `from the end of the outage until the request rate at the service is back within ${HERD_RECOVERY_TOLERANCE * 100}% of ` +
+        `its pre-outage mean and stays there; — = not within the run`,
     },
     ...loopFigures(loop, 20 * WINDOW_MS),
   ];

@@ -28,7 +28,8 @@ export function checkRunOptions(opts: RunOptions, { minMs, maxMs, defaultMs }: D
   if (!Number.isFinite(d) || d < minMs || d > maxMs) {
     throw new HomeostatError(
       'USAGE',
-      `durationMs is ${String(d)}; this scenario needs at least ${minMs} ms (its disturbance plus ${RECOVERY_SPAN_MS / 1000} s to recover) and at most ${maxMs} ms; omit it for the default ${defaultMs} ms`,
+      `durationMs is ${String(d)}; this scenario needs at least ${minMs} ms (its disturbance plus ${RECOVERY_SPAN_MS / 1000} s ` +
+        `to recover) and at most ${maxMs} ms; omit it for the default ${defaultMs} ms`,
       { field: 'durationMs' },
     );
   }

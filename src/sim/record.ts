@@ -21,7 +21,8 @@ export function describeParams(family: CommandFamily, p: CommandParams | null): 
       return `quota ${p.quotaBytesPerSec === null ? '?' : (p.quotaBytesPerSec / 1e6).toFixed(1)} MB/s`;
     case 'retry_policy':
       return (
-        `level ${p.extra.level ?? '?'}: ${p.retryStrategy ?? '?'} jitter, base ${p.retryBaseMs ?? '?'} ms, cap ${p.retryCapMs ?? '?'} ms, ` +
+        `level ${p.extra.level ?? '?'}: ${p.retryStrategy ?? '?'} jitter, base ${p.retryBaseMs ?? '?'} ms, cap ` +
+        `${p.retryCapMs ?? '?'} ms, ` +
         `${p.retryMaxAttempts ?? '?'} attempts, budget ${p.retryBudgetRatio === null ? '?' : Math.round(p.retryBudgetRatio * 1000) / 10}%`
       );
   }
@@ -137,7 +138,9 @@ export function loopFigures(loop: LoopRecord, flapSpanMs: number): Figure[] {
       value: countFlaps(events, flapSpanMs),
       unit: '',
       better: 'lower',
-      note: `flap: an intervention started on a target within ${flapSpanMs / 1000} s of the previous start on it, after that one was reverted or lapsed`,
+      note:
+        `flap: an intervention started on a target within ${flapSpanMs / 1000} s of the previous start on it, after that one was ` +
+        `reverted or lapsed`,
     },
   ];
 }

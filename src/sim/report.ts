@@ -30,14 +30,19 @@ export const HEADLINE: Readonly<Record<ScenarioResult['scenario'], readonly stri
 
 const DESCRIPTION: Readonly<Record<ScenarioResult['scenario'], string>> = {
   'overloaded-workers':
-    '8 workers with hidden speeds (0.75–1.25×), 4 slots each, log-normal query costs; the offered load doubles for 90 s. Clients give up after 2 s, and the workers’ own timeout is 2 s too (a competent setting). ' +
-    'Off: that static setting. On: adaptive-timeout on its documented defaults cuts a worker’s timeout (AIMD) from its own queue and latency signals, one worker at a time (the default blast radius).',
+    '8 workers with hidden speeds (0.75–1.25×), 4 slots each, log-normal query costs; the offered load doubles for 90 s. ' +
+    'Clients give up after 2 s, and the workers’ own timeout is 2 s too (a competent setting). ' +
+    'Off: that static setting. On: adaptive-timeout on its documented defaults cuts a worker’s timeout (AIMD) from its own ' +
+    'queue and latency signals, one worker at a time (the default blast radius).',
   'thundering-herd':
-    '200 clients at 1 request/s each call a 300 requests/s service that is down for 15 s; the clients run the retry library’s defaults (full jitter, 3 attempts), and every rejection costs the service 15% of a served request. ' +
-    'Off: the clients’ own policy. On: herd-control on its defaults sees the retry share during the outage and pushes its level-0 policy, escalating while the storm lasts.',
+    '200 clients at 1 request/s each call a 300 requests/s service that is down for 15 s; the clients run the retry library’s ' +
+    'defaults (full jitter, 3 attempts), and every rejection costs the service 15% of a served request. ' +
+    'Off: the clients’ own policy. On: herd-control on its defaults sees the retry share during the outage and pushes its ' +
+    'level-0 policy, escalating while the storm lasts.',
   'noisy-tenant':
     'Five tenants (alpha weighted 2) share a 100 MB/s cluster at 65% load; omega bursts to 5× for 90 s, past capacity. ' +
-    'Off: no quotas, everyone queues behind the burst. On: watermark-quota on its defaults throttles omega to its weighted fair share of 77.5% of capacity (between the 70% and 85% watermarks), and the others keep their latency.',
+    'Off: no quotas, everyone queues behind the burst. On: watermark-quota on its defaults throttles omega to its weighted ' +
+    'fair share of 77.5% of capacity (between the 70% and 85% watermarks), and the others keep their latency.',
 };
 
 function cell(v: number | null, unit: string): TableCell {
@@ -235,7 +240,8 @@ export function scenarioReport(off: ScenarioResult, on: ScenarioResult): Section
   if (off.scenario !== on.scenario || off.remediation || !on.remediation) {
     throw new HomeostatError(
       'USAGE',
-      `scenarioReport needs the same scenario without and with remediation (got ${off.scenario}/${String(off.remediation)} and ${on.scenario}/${String(on.remediation)})`,
+      `scenarioReport needs the same scenario without and with remediation (got ${off.scenario}/${String(off.remediation)} and ` +
+        `${on.scenario}/${String(on.remediation)})`,
     );
   }
   return {
@@ -264,7 +270,8 @@ export function summaryTable(pairs: readonly { off: ScenarioResult; on: Scenario
     rows,
     compare: { baseline: 2, candidate: 3, better },
     notes: [
-      'Each scenario runs twice with the same seed: off = the policies in shadow mode, on = enforce. Details and every figure in the sections below.',
+      'Each scenario runs twice with the same seed: off = the policies in shadow mode, on = enforce. Details and every figure ' +
+        'in the sections below.',
     ],
   };
 }

@@ -261,35 +261,18 @@ function fairness(
   return { delivered, jain: jainIndex(names.map((id, i) => delivered[i] / (fair[id] ?? 1))) };
 }
 
-function tenantsFigures(
+/** The other tenants' p99 latency: whole run, burst, burst after the reaction time, before it, and burst ÷ before. */
+function victimLatencyFigures(
   truth: TenantsTruth,
-  p: TenantsParams,
+  victims: number[],
   start: number,
   burst: { start: number; end: number },
-  series: Record<string, SimSeries>,
-  loop: Parameters<typeof loopFigures>[0],
 ): Figure[] {
-  const names = p.tenants.map((t) => t.name);
-  const victims = names.map((_, i) => i).filter((i) => names[i] !== p.noisy);
-  const noisy = names.indexOf(p.noisy);
   const warm = start + 10_000;
   const baseP99 = quantile(latencyBetween(truth, victims, warm, burst.start), 0.99);
   const burstP99 = quantile(latencyBetween(truth, victims, burst.start, burst.end), 0.99);
   const steadyP99 = quantile(latencyBetween(truth, victims, burst.start + TENANTS_REACTION_MS, burst.end), 0.99);
-  const s0 = Math.round(p.burstStartMs / 1000);
-  const s1 = Math.round(p.burstEndMs / 1000);
-  const { delivered, jain } = fairness(truth, p, s0, s1);
-  const jainRun = fairness(truth, p, 0, truth.offered[0].length).jain;
-  const baseline = meanBetween(series.p99VictimsRolling.points, warm, burst.start);
-  const ttr = timeToRecover(series.p99VictimsRolling.points, {
-    from: burst.start,
-    baseline,
-    bad: 'up',
-    relative: TENANTS_RECOVERY.relative,
-    absolute: TENANTS_RECOVERY.absoluteMs,
-  });
-  const droppedNoisy = truth.dropped[noisy].reduce((x, y) => x + y, 0);
-  const figures: Figure[] = [
+  return [
     {
       key: 'victimsP99Run',
       label: 'p99 latency of the other tenants, whole run',
@@ -327,25 +310,30 @@ function tenantsFigures(
       better: 'lower',
     },
   ];
-  names.forEach((name, i) => {
-    figures.push({
-      key: `p99:${name}`,
-      label: `p99 latency ${name}${name === p.noisy ? ' (bursting)' : ''}, burst`,
-      value: quantile(latencyBetween(truth, [i], burst.start, burst.end), 0.99),
-      unit: 'ms',
-      better: name === p.noisy ? 'neutral' : 'lower',
-    });
-  });
-  figures.push(
+}
+
+const JAIN_NOTE =
+  'x_i = bytes/s delivered to tenant i during the burst ÷ its weighted max-min fair share of the full capacity ' +
+  'for the demands offered (Jain, Chiu & Hawe 1984); 1 = every tenant got the same fraction of its fair share. ' +
+  'FIFO already splits throughput in proportion to demand, so off scores near 1; the quota holds the cluster at ' +
+  '77.5%, below the 100% the fair shares divide, so the throttled tenant gets about half of its share: ' +
+  'what the policy buys is latency isolation, not throughput fairness';
+
+/** Throughput during the burst and over the run: Jain's index against fair shares, utilization, the noisy tenant's share. */
+function throughputFigures(truth: TenantsTruth, p: TenantsParams, noisy: number): Figure[] {
+  const s0 = Math.round(p.burstStartMs / 1000);
+  const s1 = Math.round(p.burstEndMs / 1000);
+  const { delivered, jain } = fairness(truth, p, s0, s1);
+  const jainRun = fairness(truth, p, 0, truth.offered[0].length).jain;
+  const droppedNoisy = truth.dropped[noisy].reduce((x, y) => x + y, 0);
+  return [
     {
       key: 'jain',
       label: 'Jain’s fairness index of throughput ÷ fair share, burst',
       value: jain,
       unit: '',
       better: 'higher',
-      note:
-        'x_i = bytes/s delivered to tenant i during the burst ÷ its weighted max-min fair share of the full capacity for the demands offered (Jain, Chiu & Hawe 1984); 1 = every tenant got the same fraction of its fair share. ' +
-        'FIFO already splits throughput in proportion to demand, so off scores near 1; the quota holds the cluster at 77.5%, below the 100% the fair shares divide, so the throttled tenant gets about half of its share: what the policy buys is latency isolation, not throughput fairness',
+      note: JAIN_NOTE,
     },
     {
       key: 'jainRun',
@@ -376,15 +364,50 @@ function tenantsFigures(
       unit: '',
       better: 'neutral',
     },
-    {
-      key: 'timeToRecover',
-      label: 'time to recover (other tenants’ p99)',
-      value: ttr === null ? null : ttr / 1000,
-      unit: 's',
-      better: 'lower',
-      note: `from the burst start until the other tenants’ p99 over the last ${TENANTS_ROLLING_WINDOWS * (WINDOW_MS / 1000)} s is back within max(${TENANTS_RECOVERY.relative * 100}%, ${TENANTS_RECOVERY.absoluteMs} ms) above its pre-burst mean and stays there`,
-    },
-    ...loopFigures(loop, 20 * WINDOW_MS),
-  );
+  ];
+}
+
+function tenantsFigures(
+  truth: TenantsTruth,
+  p: TenantsParams,
+  start: number,
+  burst: { start: number; end: number },
+  series: Record<string, SimSeries>,
+  loop: Parameters<typeof loopFigures>[0],
+): Figure[] {
+  const names = p.tenants.map((t) => t.name);
+  const victims = names.map((_, i) => i).filter((i) => names[i] !== p.noisy);
+  const noisy = names.indexOf(p.noisy);
+  const warm = start + 10_000;
+  const baseline = meanBetween(series.p99VictimsRolling.points, warm, burst.start);
+  const ttr = timeToRecover(series.p99VictimsRolling.points, {
+    from: burst.start,
+    baseline,
+    bad: 'up',
+    relative: TENANTS_RECOVERY.relative,
+    absolute: TENANTS_RECOVERY.absoluteMs,
+  });
+  const figures: Figure[] = victimLatencyFigures(truth, victims, start, burst);
+  names.forEach((name, i) => {
+    figures.push({
+      key: `p99:${name}`,
+      label: `p99 latency ${name}${name === p.noisy ? ' (bursting)' : ''}, burst`,
+      value: quantile(latencyBetween(truth, [i], burst.start, burst.end), 0.99),
+      unit: 'ms',
+      better: name === p.noisy ? 'neutral' : 'lower',
+    });
+  });
+  figures.push(...throughputFigures(truth, p, noisy), {
+    key: 'timeToRecover',
+    label: 'time to recover (other tenants’ p99)',
+    value: ttr === null ? null : ttr / 1000,
+    unit: 's',
+    better: 'lower',
+    note:
+      `from the burst start until the other tenants’ p99 over the last ${TENANTS_ROLLING_WINDOWS * (WINDOW_MS / 1000)} s ` +
+      `is back within max(${TENANTS_RECOVERY.relative * 100}%, ${TENANTS_RECOVERY.absoluteMs} ms) above its pre-burst mean ` +
+      'and stays there',
+  });
+  figures.push(...loopFigures(loop, 20 * WINDOW_MS));
   return figures;
 }

@@ -97,6 +97,83 @@ export interface WorkersModel {
   readonly truth: WorkersTruth;
 }
 
+/** Ground-truth series of `seconds` one-second slots, all zero. */
+function emptyWorkersTruth(seconds: number): WorkersTruth {
+  return {
+    arrivals: new Float64Array(seconds),
+    good: new Float64Array(seconds),
+    late: new Float64Array(seconds),
+    timeouts: new Float64Array(seconds),
+    latency: [],
+    latencyAt: [],
+  };
+}
+
+/**
+ * Drops the queued queries that have waited past the worker's timeout, each a timeout counted in
+ * `second`; compacts the queue once most of it has been consumed.
+ */
+function purgeExpired(w: Worker, now: number, timeouts: Float64Array, second: number): void {
+  while (w.head < w.queue.length && now - w.queue[w.head].arrival >= w.timeoutMs) {
+    w.head++;
+    w.timeouts++;
+    timeouts[second]++;
+  }
+  if (w.head > 1024 && w.head * 2 > w.queue.length) {
+    w.queue = w.queue.slice(w.head);
+    w.head = 0;
+  }
+}
+
+/** A query started now: it ends when served, or at its arrival + the worker's timeout if that comes first. */
+function startRun(w: Worker, q: Query, now: number, token: number): Running {
+  const finish = now + q.service;
+  const cutoff = q.arrival + w.timeoutMs;
+  return finish <= cutoff
+    ? { q, start: now, end: finish, token, timedOut: false }
+    : { q, start: now, end: cutoff, token, timedOut: true };
+}
+
+/** A running query under a new timeout (never ending in the past: an abort happens now at the earliest). */
+function retimed(r: Running, now: number, timeoutMs: number): Running {
+  const finish = r.start + r.q.service;
+  const cutoff = Math.max(now, r.q.arrival + timeoutMs);
+  return finish <= cutoff ? { ...r, end: finish, timedOut: false } : { ...r, end: cutoff, timedOut: true };
+}
+
+/**
+ * A query served before its timeout: its client-observed latency in the ground truth — good or
+ * late against the client deadline, in `second` — and, when emitting, in the worker's telemetry.
+ */
+function recordServed(
+  truth: WorkersTruth,
+  second: number,
+  w: Worker,
+  latency: number,
+  now: number,
+  clientDeadlineMs: number,
+  emitting: boolean,
+): void {
+  truth.latency.push(latency);
+  truth.latencyAt.push(now);
+  if (latency <= clientDeadlineMs) truth.good[second]++;
+  else truth.late[second]++;
+  if (emitting)
+    w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
+}
+
+/** A worker's telemetry for the second ending after `ts`: its latencies, then its gauges; its counts restart. */
+function drainWorker(w: Worker, ts: number, out: Telemetry[]): void {
+  out.push(...w.latencies);
+  w.latencies.length = 0;
+  out.push({ ts, source: w.id, metric: 'queue.depth', value: w.queue.length - w.head, tags: {} });
+  out.push({ ts, source: w.id, metric: 'inflight', value: w.slots.filter((s) => s !== null).length, tags: {} });
+  out.push({ ts, source: w.id, metric: 'query.timeouts', value: w.timeouts, tags: {} });
+  // The timeout in force, as a worker exposes its config: the policy's reference for cuts.
+  out.push({ ts, source: w.id, metric: 'query.timeout_ms', value: w.timeoutMs, tags: {} });
+  w.timeouts = 0;
+}
+
 export function createWorkersModel(
   p: WorkersParams,
   startMs: number,
@@ -119,14 +196,7 @@ export function createWorkersModel(
     latencies: [],
   }));
   const byId = new Map(workers.map((w, i) => [w.id, i]));
-  const truth: WorkersTruth = {
-    arrivals: new Float64Array(seconds),
-    good: new Float64Array(seconds),
-    late: new Float64Array(seconds),
-    timeouts: new Float64Array(seconds),
-    latency: [],
-    latencyAt: [],
-  };
+  const truth = emptyWorkersTruth(seconds);
   const sec = (t: number): number => Math.min(seconds - 1, Math.max(0, Math.floor((t - startMs) / 1000)));
   const events = createEventQueue<Ev>();
   let token = 0;
@@ -139,27 +209,10 @@ export function createWorkersModel(
     truth.timeouts[sec(now)]++;
   }
 
-  function purge(w: Worker, now: number): void {
-    while (w.head < w.queue.length && now - w.queue[w.head].arrival >= w.timeoutMs) {
-      w.head++;
-      timeout(w, now);
-    }
-    if (w.head > 1024 && w.head * 2 > w.queue.length) {
-      w.queue = w.queue.slice(w.head);
-      w.head = 0;
-    }
-  }
+  const purge = (w: Worker, now: number): void => purgeExpired(w, now, truth.timeouts, sec(now));
 
   function schedule(wi: number, slot: number, r: Running): void {
     events.push(r.end, { kind: 'done', w: wi, slot, token: r.token });
-  }
-
-  function startRun(w: Worker, q: Query, now: number): Running {
-    const finish = now + q.service;
-    const cutoff = q.arrival + w.timeoutMs;
-    return finish <= cutoff
-      ? { q, start: now, end: finish, token: ++token, timedOut: false }
-      : { q, start: now, end: cutoff, token: ++token, timedOut: true };
   }
 
   function fill(wi: number, now: number): void {
@@ -167,7 +220,7 @@ export function createWorkersModel(
     purge(w, now);
     for (let s = 0; s < w.slots.length && w.head < w.queue.length; s++) {
       if (w.slots[s] !== null) continue;
-      const r = startRun(w, w.queue[w.head++], now);
+      const r = startRun(w, w.queue[w.head++], now, ++token);
       w.slots[s] = r;
       schedule(wi, s, r);
     }
@@ -179,15 +232,7 @@ export function createWorkersModel(
     if (r === null || r.token !== tok) return; // rescheduled by a timeout change
     w.slots[slot] = null;
     if (r.timedOut) timeout(w, now);
-    else {
-      const latency = now - r.q.arrival;
-      truth.latency.push(latency);
-      truth.latencyAt.push(now);
-      if (latency <= p.clientDeadlineMs) truth.good[sec(now)]++;
-      else truth.late[sec(now)]++;
-      if (emitting)
-        w.latencies.push({ ts: Math.floor(now), source: w.id, metric: 'query.latency_ms', value: latency, tags: {} });
-    }
+    else recordServed(truth, sec(now), w, now - r.q.arrival, now, p.clientDeadlineMs, emitting);
     fill(wi, now);
   }
 
@@ -220,17 +265,9 @@ export function createWorkersModel(
         return [];
       }
       const out: Telemetry[] = [];
-      const ts = t - 1;
       for (const w of workers) {
         purge(w, t);
-        out.push(...w.latencies);
-        w.latencies.length = 0;
-        out.push({ ts, source: w.id, metric: 'queue.depth', value: w.queue.length - w.head, tags: {} });
-        out.push({ ts, source: w.id, metric: 'inflight', value: w.slots.filter((s) => s !== null).length, tags: {} });
-        out.push({ ts, source: w.id, metric: 'query.timeouts', value: w.timeouts, tags: {} });
-        // The timeout in force, as a worker exposes its config: the policy's reference for cuts.
-        out.push({ ts, source: w.id, metric: 'query.timeout_ms', value: w.timeoutMs, tags: {} });
-        w.timeouts = 0;
+        drainWorker(w, t - 1, out);
       }
       // In event-time order, as one producer per host would write them (stable: ties keep worker order).
       return out.sort((a, b) => a.ts - b.ts);
@@ -243,9 +280,7 @@ export function createWorkersModel(
       // Running queries get the new deadline too (never in the past: an abort happens now at the earliest).
       w.slots.forEach((r, s) => {
         if (r === null) return;
-        const finish = r.start + r.q.service;
-        const cutoff = Math.max(now, r.q.arrival + timeoutMs);
-        const next = finish <= cutoff ? { ...r, end: finish, timedOut: false } : { ...r, end: cutoff, timedOut: true };
+        const next = retimed(r, now, timeoutMs);
         if (next.end === r.end && next.timedOut === r.timedOut) return;
         const moved = { ...next, token: ++token };
         w.slots[s] = moved;

@@ -287,7 +287,9 @@ function workersFigures(
       value: ttr === null ? null : ttr / 1000,
       unit: 's',
       better: 'lower',
-      note: `from the surge start until the share of queries answered in time is back within ${WORKERS_RECOVERY_TOLERANCE * 100}% of its pre-surge mean and stays there; — = not within the run`,
+      note:
+        `from the surge start until the share of queries answered in time is back within ${WORKERS_RECOVERY_TOLERANCE * 100}% of ` +
+        `its pre-surge mean and stays there; — = not within the run`,
     },
     ...loopFigures(loop, 20 * WINDOW_MS),
   ];

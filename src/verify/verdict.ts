@@ -111,7 +111,9 @@ export function judge(v: PendingVerification, x: number): Judgement {
         ? `; never healthy (${primary.threshold === null ? '<=' : negate(primary.comparison)} ${fmt(threshold)})`
         : `; healthy after ${timeToRecoveryMs} ms`;
   const why = verdict === 'improved' && change > -x + EPS ? ' (recovered past its threshold)' : '';
-  const reason = `${verdict}${why}: ${primary.signal} ${fmt(before)} → ${fmt(after)} (${pct(change)}, band ${band}) over ${primary.samples} window(s)${health}`;
+  const reason =
+    `${verdict}${why}: ${primary.signal} ${fmt(before)} → ${fmt(after)} (${pct(change)}, band ${band}) over ${primary.samples} ` +
+    `window(s)${health}`;
   return { verdict, primary, change, timeToRecoveryMs, signals, reason };
 }
 

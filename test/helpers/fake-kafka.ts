@@ -16,8 +16,8 @@
  *   the committed offsets (else the log start, or end when not `fromBeginning`).
  * - **Fetching.** A member's loop fetches each assigned, unpaused partition from its position.
  *   Data records go to eachBatch (isStale turns true after a seek of the partition or a new
- *   generation); with `eachBatchAutoResolve: false` the position moves to the last resolved
- *   offset, else past the batch. A fetch of markers and aborted records only is resolved
+ *   generation); with `eachBatchAutoResolve: false` the position moves past the last resolved
+ *   offset (past the batch when that is its last record, as kafkajs does), else past the batch. A fetch of markers and aborted records only is resolved
  *   inside, as kafkajs does, and reported by END_BATCH_PROCESS with batchSize 0. An error out of
  *   eachBatch re-delivers the batch from the last resolved offset (kafkajs's retry); one marked
  *   as a rebalance makes the member rejoin.
@@ -704,8 +704,11 @@ export class FakeConsumer implements PortConsumer {
     const stale = (): boolean => this.generation !== generation || (this.seeks.get(key) ?? 0) !== seeksAtFetch;
     const payload = {
       batch,
+      // As kafkajs does: resolving the batch's last record resolves the markers and aborted
+      // records after it in the same fetch (batch.lastOffset()), which eachBatch never sees.
       resolveOffset: (offset: string) => {
-        resolved = Number(offset);
+        const final = batch.messages[batch.messages.length - 1]?.offset;
+        resolved = offset === final ? Number(batch.lastOffset()) : Number(offset);
       },
       heartbeat: () => {
         if (this.pendingRejoin)

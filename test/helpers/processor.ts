@@ -9,7 +9,7 @@ import { loadSigningKey } from '../../src/actions';
 import { createDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard';
 import { createKafka } from '../../src/kafka/client';
 import { createConfiguredControlReader, type ControlReader } from '../../src/kafka/control-reader';
-import { createConfiguredDecisionExtension } from '../../src/kafka/decision-extension';
+import { createConfiguredDecisionExtension } from '../../src/kafka/decide-driver';
 import { createRegistryResolver } from '../../src/kafka/registry';
 import { createRunner, type Runner } from '../../src/kafka/processor-driver';
 import { ensureTopics, topicSpecs } from '../../src/kafka/topics';

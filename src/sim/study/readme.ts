@@ -49,12 +49,16 @@ export function readmeTable(study: RecordedStudy, seedOne: SeedOne): string {
     );
     const s = f.summary;
     lines.push(
-      `| ↳ all ${s.variants} variants (held-out seeds) | on ≥ static in ${s.onAtLeastStatic}, on ≥ off in ${s.onAtLeastOff} | | on ÷ static: mean ${s.onVsStatic.mean.toFixed(3)}×, worst ${s.onVsStatic.worst.toFixed(3)}× | on ÷ off: mean ${s.onVsOff.mean.toFixed(3)}×, worst ${s.onVsOff.worst.toFixed(3)}× |`,
+      `| ↳ all ${s.variants} variants (held-out seeds) | on ≥ static in ${s.onAtLeastStatic}, on ≥ off in ${s.onAtLeastOff} | ` +
+        `| on ÷ static: mean ${s.onVsStatic.mean.toFixed(3)}×, worst ${s.onVsStatic.worst.toFixed(3)}× | on ÷ off: mean ` +
+        `${s.onVsOff.mean.toFixed(3)}×, worst ${s.onVsOff.worst.toFixed(3)}× |`,
     );
   }
   const n = study.summary.noAction;
   lines.push(
-    `| no harm: ${n.variants} calm cases (steady, a step within capacity, one short spike, slow growth) | actions; worst change of any whole-run figure vs off | | | ${n.actions} actions (${n.actionsPer10Min.toFixed(2)} per 10 simulated min); worst ${n.worstHarmPct.toFixed(2)}% (${n.worstHarmAt}) |`,
+    `| no harm: ${n.variants} calm cases (steady, a step within capacity, one short spike, slow growth) | actions; worst ` +
+      `change of any whole-run figure vs off | | | ${n.actions} actions (${n.actionsPer10Min.toFixed(2)} per 10 simulated min); ` +
+      `worst ${n.worstHarmPct.toFixed(2)}% (${n.worstHarmAt}) |`,
     README_END,
   );
   return lines.join('\n');

@@ -57,10 +57,13 @@ function familyTable(f: FamilyResult): Table {
     ],
     rows,
     notes: [
-      `${h.label}, whole run, mean over the held-out seeds (range over them in brackets); ratios above 1 mean on is better (${h.better} is better).`,
+      `${h.label}, whole run, mean over the held-out seeds (range over them in brackets); ratios above 1 mean on is better ` +
+        `(${h.better} is better).`,
       `Static point chosen for the whole family on the training seeds: ${f.choice.chosen}. Swept: ${f.sweep.note}.`,
-      'The per-variant static point is the one best for that variant alone on the training seeds: an upper reference no operator could choose before the incident.',
-      `Calm cases: actions = interventions and tightenings over every seed; harm = how much worse on is than off on ${'any of the whole-run figures'} (mean over every seed).`,
+      'The per-variant static point is the one best for that variant alone on the training seeds: an upper reference no ' +
+        'operator could choose before the incident.',
+      `Calm cases: actions = interventions and tightenings over every seed; harm = how much worse on is than off on ` +
+        `${'any of the whole-run figures'} (mean over every seed).`,
     ],
   };
 }
@@ -98,14 +101,16 @@ function summaryTable(r: StudyResult): Table {
       `${s.onAtLeastOff} / ${s.variants}`,
       `${s.onVsStatic.mean.toFixed(3)}× (worst ${s.onVsStatic.worst.toFixed(3)}×, ${s.onVsStatic.worstAt})`,
       `${s.onVsOff.mean.toFixed(3)}× (worst ${s.onVsOff.worst.toFixed(3)}×, ${s.onVsOff.worstAt})`,
-      `${s.noAction.actions} actions, ${s.noAction.actionsPer10Min.toFixed(2)} per 10 min; worst harm ${s.noAction.worstHarmPct.toFixed(2)}% (${s.noAction.worstHarmAt})`,
+      `${s.noAction.actions} actions, ${s.noAction.actionsPer10Min.toFixed(2)} per 10 min; worst harm ` +
+        `${s.noAction.worstHarmPct.toFixed(2)}% (${s.noAction.worstHarmAt})`,
     ];
   });
   return {
     columns: ['family', 'on ≥ static', 'on ≥ off', 'on ÷ static', 'on ÷ off', 'calm cases'],
     rows,
     notes: [
-      `Training seeds ${r.plan.training.join(', ')}; held-out seeds ${r.plan.heldOut.join(', ')}. Ratios on each family's headline figure, held-out means; above 1 = on better.`,
+      `Training seeds ${r.plan.training.join(', ')}; held-out seeds ${r.plan.heldOut.join(', ')}. Ratios on each family's ` +
+        `headline figure, held-out means; above 1 = on better.`,
     ],
   };
 }
@@ -113,7 +118,9 @@ function summaryTable(r: StudyResult): Table {
 export function studyReport(r: StudyResult, generatedFrom: string): Report {
   const sections: Section[] = r.families.map((f) => ({
     title: f.title,
-    description: `Headline: ${f.headline.label}. Off = the system's own defaults, static = one fixed setting chosen for the family, on = the policy on its documented defaults.`,
+    description:
+      `Headline: ${f.headline.label}. Off = the system's own defaults, static = one fixed setting chosen for the family, on = ` +
+      `the policy on its documented defaults.`,
     table: familyTable(f),
     charts: [familyChart(f)],
   }));
@@ -129,11 +136,15 @@ export function studyReport(r: StudyResult, generatedFrom: string): Report {
 export function studySummaryLines(r: StudyResult): string[] {
   const s = r.summary;
   const lines = [
-    `variants: ${s.variants}; on ≥ best static in ${s.onAtLeastStatic} (${((100 * s.onAtLeastStatic) / s.variants).toFixed(0)}%), on ≥ off in ${s.onAtLeastOff}`,
+    `variants: ${s.variants}; on ≥ best static in ${s.onAtLeastStatic} ` +
+      `(${((100 * s.onAtLeastStatic) / s.variants).toFixed(0)}%), on ≥ off in ${s.onAtLeastOff}`,
     `on ÷ static: mean ${s.onVsStatic.mean.toFixed(3)}×, worst ${s.onVsStatic.worst.toFixed(3)}× (${s.onVsStatic.worstAt})`,
     `on ÷ off:    mean ${s.onVsOff.mean.toFixed(3)}×, worst ${s.onVsOff.worst.toFixed(3)}× (${s.onVsOff.worstAt})`,
-    `calm cases (${s.noAction.variants}): ${s.noAction.actions} actions, ${s.noAction.actionsPer10Min.toFixed(2)} per 10 simulated minutes; worst harm ${s.noAction.worstHarmPct.toFixed(2)}% (${s.noAction.worstHarmAt})`,
-    `aims: on ≥ static in ≥ 90% ${yes(s.aims.onAtLeastStaticIn90Pct)}; on ≥ off everywhere ${yes(s.aims.onAtLeastOffEverywhere)}; calm harm ≤ 2% ${yes(s.aims.noActionHarmWithin2Pct)}; ≤ 1 action / 10 min ${yes(s.aims.noActionAtMostOnePer10Min)}`,
+    `calm cases (${s.noAction.variants}): ${s.noAction.actions} actions, ${s.noAction.actionsPer10Min.toFixed(2)} per 10 ` +
+      `simulated minutes; worst harm ${s.noAction.worstHarmPct.toFixed(2)}% (${s.noAction.worstHarmAt})`,
+    `aims: on ≥ static in ≥ 90% ${yes(s.aims.onAtLeastStaticIn90Pct)}; on ≥ off everywhere ` +
+      `${yes(s.aims.onAtLeastOffEverywhere)}; calm harm ≤ 2% ${yes(s.aims.noActionHarmWithin2Pct)}; ≤ 1 action / 10 min ` +
+      `${yes(s.aims.noActionAtMostOnePer10Min)}`,
   ];
   for (const f of r.families) {
     lines.push(
@@ -148,7 +159,9 @@ export function studySummaryLines(r: StudyResult): string[] {
           ? ''
           : `  [calm: ${v.noActionCheck.actions} actions, harm ${v.noActionCheck.worstHarmPct.toFixed(2)}%]`;
       lines.push(
-        `  ${v.name.padEnd(16)} off ${m('off')} | static ${m('static')} | on ${m('on')} | on÷static ${v.ratios.onVsStatic.toFixed(3)} on÷off ${v.ratios.onVsOff.toFixed(3)} | alone-best ${m('hindsight')} (${v.hindsightPoint})${calm}`,
+        `  ${v.name.padEnd(16)} off ${m('off')} | static ${m('static')} | on ${m('on')} | on÷static ` +
+          `${v.ratios.onVsStatic.toFixed(3)} on÷off ${v.ratios.onVsOff.toFixed(3)} | alone-best ${m('hindsight')} ` +
+          `(${v.hindsightPoint})${calm}`,
       );
     }
   }

@@ -207,7 +207,8 @@ const WORKERS: FamilySpec<'overloaded-workers'> = {
     params: { defaultTimeoutMs: ms },
   })),
   sweepNote:
-    'fixed query timeout on every worker (the simulated workers have a fixed concurrency of 4 slots and no admission limit, so there is no concurrency knob to sweep)',
+    'fixed query timeout on every worker (the simulated workers have a fixed concurrency of 4 slots and no admission limit, so ' +
+    'there is no concurrency knob to sweep)',
 };
 
 const H = 150 * S;
@@ -318,7 +319,8 @@ const HERD: FamilySpec<'thundering-herd'> = {
     ),
   ),
   sweepNote:
-    'fixed client retry policy: jitter none / full / equal / decorrelated × 2, 3 or 5 attempts × retry budget on (20% of requests + 0.1/s per client) or off; base 100 ms, cap 20 s (the library defaults)',
+    'fixed client retry policy: jitter none / full / equal / decorrelated × 2, 3 or 5 attempts × retry budget on (20% of ' +
+    'requests + 0.1/s per client) or off; base 100 ms, cap 20 s (the library defaults)',
 };
 
 /** Static quotas for every tenant: `level` × capacity split equally or by weight. */
@@ -420,7 +422,8 @@ const TENANTS: FamilySpec<'noisy-tenant'> = {
     ]),
   ],
   sweepNote:
-    'fixed per-tenant quotas: none, or shares of 80%, 100%, 120% or 150% of capacity, equal or weighted (alpha 2), on every tenant from the start',
+    'fixed per-tenant quotas: none, or shares of 80%, 100%, 120% or 150% of capacity, equal or weighted (alpha 2), on every ' +
+    'tenant from the start',
 };
 
 export const FAMILIES: readonly FamilySpec[] = [WORKERS, HERD, TENANTS];

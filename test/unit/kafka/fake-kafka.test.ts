@@ -6,31 +6,11 @@
 import { encodeTelemetryJson } from '../../../src/codec';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
 import { createRunner } from '../../../src/kafka/processor-driver';
-import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
+import type { HomeostatConfig } from '../../../src/ops/config';
+import { fakeConfig } from '../../helpers/fake-config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
 import { silentLogger } from '../../../src/ops/logger';
 import { FakeKafka, FakeKafkaError } from '../../helpers/fake-kafka';
-
-function config(): HomeostatConfig {
-  return loadConfig({
-    overrides: {
-      kafka: { brokers: ['fake:9092'], groupId: 'g', transactionalIdPrefix: 'tx' },
-      actions: { format: 'json' },
-      topics: {
-        telemetry: 't.telemetry',
-        dlq: 't.dlq',
-        signals: 't.signals',
-        decisions: 't.decisions',
-        actions: 't.actions',
-        actionResults: 't.results',
-        outcomes: 't.outcomes',
-        control: 't.control',
-        state: 't.state',
-        stage: 't.stage',
-      },
-    },
-  });
-}
 
 function fakeFor(c: HomeostatConfig, partitions = 2): FakeKafka {
   const k = new FakeKafka({ topics: { [c.topics.telemetry]: partitions } });
@@ -77,7 +57,7 @@ describe('the fake Kafka port', () => {
 
 describe('the processor driver over the fake', () => {
   test('windows close, signals and offsets are committed in one transaction, markers are stepped over', async () => {
-    const c = config();
+    const c = fakeConfig();
     const k = fakeFor(c);
     const t0 = Date.now() - 120_000;
     const records = [];

@@ -20,9 +20,10 @@ import type { KafkaPort, PortTransaction } from '../../../src/kafka/port';
 import { createRunner, type Runner, type RunnerCounters } from '../../../src/kafka/processor-driver';
 import { SINGLE_OWNER_ASSIGNER } from '../../../src/kafka/single-owner-assigner';
 import { decodeStageRecord } from '../../../src/kafka/stage-records';
-import { loadConfig, type HomeostatConfig } from '../../../src/ops/config';
+import type { HomeostatConfig } from '../../../src/ops/config';
 import { engineConfigFrom } from '../../../src/ops/engine-config';
 import type { Logger } from '../../../src/ops/logger';
+import { fakeConfig } from '../../helpers/fake-config';
 import { FakeKafka, FakeKafkaError } from '../../helpers/fake-kafka';
 
 const PARTITIONS = 2;
@@ -34,26 +35,10 @@ const WAIT_MS = 20_000;
 jest.setTimeout(3 * WAIT_MS);
 const RECORDS = 80;
 
+/** The fake's config, single owner or scaled out. */
 function config(scaleOut = false): HomeostatConfig {
-  return loadConfig({
-    overrides: {
-      kafka: { brokers: ['fake:9092'], groupId: 'g', transactionalIdPrefix: 'tx' },
-      actions: { format: 'json' },
-      runner: { scaleOut },
-      topics: {
-        telemetry: 't.telemetry',
-        dlq: 't.dlq',
-        signals: 't.signals',
-        decisions: 't.decisions',
-        actions: 't.actions',
-        actionResults: 't.results',
-        outcomes: 't.outcomes',
-        control: 't.control',
-        state: 't.state',
-        stage: 't.stage',
-      },
-    },
-  });
+  const c = fakeConfig();
+  return { ...c, runner: { ...c.runner, scaleOut } };
 }
 
 /** A fake broker whose fetches hand over a few records at a time, so that a run is many batches. */
