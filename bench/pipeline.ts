@@ -24,7 +24,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../src/codec';
 import { createRegistryResolver } from '../src/kafka/registry';
-import { createRunner, type RunnerCounters } from '../src/kafka/runner';
+import { createRunner, type RunnerCounters } from '../src/kafka/processor-driver';
 import type { Telemetry } from '../src/model/telemetry';
 import type { HomeostatConfig } from '../src/config/homeostat-config';
 import { engineConfigFrom } from '../src/config/resolve-engine';

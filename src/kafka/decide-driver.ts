@@ -19,7 +19,7 @@ import { createOutputEncoder, type OutputEncoder, type OutputFormat } from './ou
 import { readLatest } from './state-topic';
 import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
 import { controlKey } from './control-reader';
-import type { BatchExtension } from './runner';
+import type { BatchExtension } from './batch-extension';
 import { createKafka } from './client';
 import type { HomeostatConfig } from '../config/homeostat-config';
 

@@ -5,7 +5,7 @@
  * output, is written at once; anything else waits at most IDLE_COMMIT_MS.
  */
 import type { GatherOutputs } from '../pipeline/gather';
-import type { BatchExtension } from './runner';
+import type { BatchExtension } from './batch-extension';
 
 /** A stage batch that released nothing is committed with the next that does, or after this long. */
 export const IDLE_COMMIT_MS = 1_000;

@@ -36,7 +36,7 @@ import type { HistoryCheckpoint } from './history-checkpoint';
 import { createLifecycle, type Lifecycle } from './lifecycle';
 import { nextAfter } from './non-data';
 import { createOutputEncoder } from './outputs';
-import type { BatchExtension } from './runner';
+import type { BatchExtension } from './batch-extension';
 import { createSerial } from './serial';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';

@@ -12,7 +12,7 @@ import { decodeCheckpoint } from './checkpoint-meta';
 import { seekToResumePoints, type LazyAdmin } from './committed-offsets';
 import { historyKeys, type HistoryCheckpoint } from './history-checkpoint';
 import type { KafkaPort, PortConsumer } from './port';
-import { resetExtension, type BatchExtension } from './runner';
+import { resetExtension, type BatchExtension } from './batch-extension';
 import { readCompacted } from './state-topic';
 
 export interface GatherRestoreOptions {

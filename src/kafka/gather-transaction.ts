@@ -15,7 +15,7 @@ import { encodeCheckpoint } from './checkpoint-meta';
 import { scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
 import type { OutputEncoder } from './outputs';
 import type { KafkaPort, PortProducer, TransactionOffsets } from './port';
-import type { BatchExtension } from './runner';
+import type { BatchExtension } from './batch-extension';
 import { connectTransactional, writeTransaction } from './transaction';
 
 export interface GatherWriterOptions {

@@ -5,7 +5,7 @@
  * scope merge and the policies, one process of the group at a time — gets the extension
  * (docs/scale-out.md). `homeostat run` and the latency bench both build it here.
  */
-import { createRunner, type Runner, type RunnerOptions } from './runner';
+import { createRunner, type Runner, type RunnerOptions } from './processor-driver';
 import { createStageTwo, type StageTwo } from './gather-driver';
 
 export interface ProcessorRunners {

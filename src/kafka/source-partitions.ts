@@ -32,7 +32,8 @@ export interface SourcePartitionWatchOptions {
 
 /** What the operator should change; named in the log and docs/ingest.md. */
 export const SPLIT_SOURCE_FIX =
-  'key the records by source so that each source stays on one partition: in the OpenTelemetry Collector Kafka exporter set `partition_metrics_by_resource_attributes: true`; in Telegraf set the Kafka output\'s `routing_tag` (e.g. "host")';
+  'key the records by source so that each source stays on one partition: in the OpenTelemetry Collector Kafka ' +
+  'exporter set `partition_metrics_by_resource_attributes: true`; in Telegraf set the Kafka output\'s `routing_tag` (e.g. "host")';
 
 export function createSourcePartitionWatch(options: SourcePartitionWatchOptions): SourcePartitionWatch {
   const { logger } = options;
@@ -67,7 +68,9 @@ export function createSourcePartitionWatch(options: SourcePartitionWatchOptions)
     lastLog = t;
     logger.warn(
       { source, partitions: [first, partition], sourcesSplit: splitCount, notLoggedSince: unlogged },
-      `source ${JSON.stringify(source)} arrives on more than one partition of the telemetry topic: its records are not keyed by source, so its samples race each other across partitions and some may be dead-lettered as LATE; ${SPLIT_SOURCE_FIX}`,
+      `source ${JSON.stringify(source)} arrives on more than one partition of the telemetry topic: ` +
+        'its records are not keyed by source, so its samples race each other across partitions ' +
+        `and some may be dead-lettered as LATE; ${SPLIT_SOURCE_FIX}`,
     );
     unlogged = 0;
   };

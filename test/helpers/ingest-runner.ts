@@ -4,7 +4,7 @@
  * for the tests of the multi-sample ingest path (integration and hostile tiers).
  */
 import { createRegistryResolver } from '../../src/kafka/registry';
-import { createRunner, type Runner } from '../../src/kafka/runner';
+import { createRunner, type Runner } from '../../src/kafka/processor-driver';
 import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
 import { mergeDeep } from '../../src/guardrails/config';
 import { engineConfigFrom } from '../../src/config/resolve-engine';

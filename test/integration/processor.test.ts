@@ -15,7 +15,7 @@ import {
 } from '../../src/codec';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
 import { createRegistryResolver } from '../../src/kafka/registry';
-import { createRunner, type Runner } from '../../src/kafka/runner';
+import { createRunner, type Runner } from '../../src/kafka/processor-driver';
 import type { WindowSignal } from '../../src/model/signal';
 import type { Telemetry } from '../../src/model/telemetry';
 import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';

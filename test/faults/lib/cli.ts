@@ -8,7 +8,7 @@ import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
-import type { RunnerCounters } from '../../../src/kafka/runner';
+import type { RunnerCounters } from '../../../src/kafka/processor-driver';
 import { BIN as DEFAULT_BIN, KEY_SEED, KEYRING, SIGNING } from '../../helpers/cli';
 import type { BrokerInstance } from '../../helpers/instance';
 import { checkpointsAtEnd, randomName } from '../../helpers/kafka';

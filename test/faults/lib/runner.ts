@@ -4,7 +4,7 @@
  */
 import type { SchemaResolver } from '../../../src/codec';
 import { createRegistryResolver } from '../../../src/kafka/registry';
-import { createRunner, type Runner } from '../../../src/kafka/runner';
+import { createRunner, type Runner } from '../../../src/kafka/processor-driver';
 import { loadConfig, type HomeostatConfig } from '../../../src/config/homeostat-config';
 import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import { createLogger, silentLogger } from '../../../src/ops/logger';

@@ -5,7 +5,7 @@
  */
 import { encodeTelemetryJson } from '../../../src/codec';
 import { decodeCheckpoint } from '../../../src/kafka/checkpoint-meta';
-import { createRunner } from '../../../src/kafka/runner';
+import { createRunner } from '../../../src/kafka/processor-driver';
 import type { HomeostatConfig } from '../../../src/config/homeostat-config';
 import { fakeConfig } from '../../helpers/fake-config';
 import { engineConfigFrom } from '../../../src/config/resolve-engine';

@@ -1,0 +1,165 @@
+/**
+ * The batch decoder: one Kafka record of any supported format into the processor's inputs.
+ *
+ * Native records (homeostat Avro/JSON) are one sample each. Foreign ones (OTLP, line
+ * protocol; the ingest decoder) carry many samples, stepped together as one arrival with the
+ * record's offset (commits stay per record): each is judged against the watermark as it stood
+ * before the record, which then advances once (engine input `records`). `consumed` counts
+ * samples (plus one per record refused whole); the refused samples of one record make one DLQ
+ * record (dlq-arrival.ts).
+ *
+ * A schema id not in the cache is fetched from the registry with one rule for both: an outage
+ * of the registry is not bad input, so the fetch is retried with backoff (loadSchemaRetrying)
+ * while kafkajs's session stays alive through the batch loop's heartbeats; a batch whose
+ * registry stays away fails and is read again after the reset.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import type { TelemetryDecoder, TelemetryLimits } from '../codec';
+import type { DecodeResult } from '../codec/decoder-core';
+import { aheadOfLogTime } from '../codec/log-time';
+import { describeError, type InputError } from '../errors';
+import type { IngestDecoder, IngestResult } from '../ingest';
+import { acceptSamples } from '../ingest/arrival';
+import type { Telemetry } from '../model/telemetry';
+import type { Logger } from '../ops/logger';
+import type { Processor, ProcessorOutputs } from '../pipeline/processor';
+import type { Accounting } from './accounting';
+import type { BatchDead } from './dlq-arrival';
+import type { PartitionProgress } from './runner-state';
+import type { SourcePartitionWatch } from './source-partitions';
+
+/** Retries of a schema fetch after the first attempt; waits 200 ms, doubling. */
+export const SCHEMA_FETCH_RETRIES = 5;
+
+/** Fetches a schema id, retrying a registry outage SCHEMA_FETCH_RETRIES times with backoff. */
+export async function loadSchemaRetrying(load: () => Promise<void>, logger: Logger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await load();
+      return;
+    } catch (err) {
+      if (attempt >= SCHEMA_FETCH_RETRIES) throw err;
+      logger.warn({ err: describeError(err), attempt }, 'schema registry unavailable; retrying');
+      await new Promise((res) => setTimeout(res, 200 * 2 ** attempt));
+    }
+  }
+}
+
+/** A decoded record: native (one sample) or foreign (many). */
+export type Decoded = DecodeResult<Telemetry> | IngestResult;
+
+/** Where a decoded record goes: its partition's processor and bookkeeping. */
+export interface FeedTarget {
+  partition: number;
+  proc: Processor;
+  progress: PartitionProgress;
+  /** Below the checkpoint: handled before the restart, re-read only to rebuild open windows. */
+  restoring: boolean;
+  out: ProcessorOutputs;
+}
+
+export interface BatchDecoderOptions {
+  decoder: TelemetryDecoder;
+  /** Decoder of foreign formats (OTLP, Influx); unset: homeostat's own Avro/JSON only. */
+  ingest?: IngestDecoder;
+  limits: TelemetryLimits;
+  logger: Logger;
+  accounting: Accounting;
+  sourcePartitions: SourcePartitionWatch;
+  dead: BatchDead;
+}
+
+/** Steps a record refused whole (undecodable, or its schema id unknown to the registry) as one dead letter. */
+function refuse(
+  m: KafkaMessage,
+  r: { status: 'invalid'; error: InputError } | { status: 'schema-miss'; schemaId: number },
+  t: FeedTarget,
+): void {
+  const e =
+    r.status === 'invalid'
+      ? r.error
+      : {
+          code: 'UNKNOWN_SCHEMA_ID' as const,
+          message: `schema id ${r.schemaId} is not in the registry`,
+          field: undefined,
+        };
+  const { code, message, field } = e;
+  t.proc.step({ kind: 'invalid', partition: t.partition, offset: m.offset, code, message, field }, t.out);
+}
+
+export class BatchDecoder {
+  /** Wall clock when the batch in hand was fetched: bounds producer-set Kafka timestamps (log-time.ts). */
+  arrival = 0;
+
+  constructor(private readonly o: BatchDecoderOptions) {}
+
+  /** Whether records may expand to many samples (the batch loop then heartbeats by samples). */
+  get foreign(): boolean {
+    return this.o.ingest !== undefined;
+  }
+
+  decodeSync(m: KafkaMessage, partition: number): Decoded {
+    const ingest = this.o.ingest;
+    if (!ingest) return this.o.decoder.decodeSync(m.value);
+    return ingest.decodeSync(m.value, { partition, timestamp: Number(m.timestamp) });
+  }
+
+  /** Decodes again once the missing schema was fetched (loadSchemaRetrying); rejects when the registry stays away. */
+  async afterMiss(m: KafkaMessage, partition: number, schemaId: number): Promise<Decoded> {
+    const source = this.o.ingest ?? this.o.decoder;
+    await loadSchemaRetrying(() => source.loadSchema(schemaId), this.o.logger);
+    return this.decodeSync(m, partition);
+  }
+
+  /** Steps a decoded record into its processor; returns the samples it counted (for heartbeats). */
+  step(m: KafkaMessage, r: Decoded, t: FeedTarget): number {
+    return this.o.ingest
+      ? this.stepForeign(m, r as IngestResult, t)
+      : this.stepNative(m, r as DecodeResult<Telemetry>, t);
+  }
+
+  private stepNative(m: KafkaMessage, decoded: DecodeResult<Telemetry>, t: FeedTarget): number {
+    const { partition, proc, progress: pr, out } = t;
+    let r = decoded;
+    if (r.status === 'ok') {
+      const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), this.o.limits, this.arrival);
+      if (ahead) r = { status: 'invalid', error: ahead };
+    }
+    if (t.restoring) {
+      // Handled before the restart: rebuild open windows, emit what closes, but never
+      // dead-letter or count it again.
+      this.o.accounting.restoredOne();
+      if (r.status === 'ok') {
+        proc.restore({ kind: 'record', partition, offset: m.offset, record: r.value }, out);
+        if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
+      }
+    } else if (r.status === 'ok') {
+      if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
+      proc.step({ kind: 'record', partition, offset: m.offset, record: r.value }, out);
+    } else refuse(m, r, t);
+    return 1;
+  }
+
+  private stepForeign(m: KafkaMessage, r: IngestResult, t: FeedTarget): number {
+    const { partition, proc, out, restoring } = t;
+    if (r.status === 'ok') {
+      if (r.format !== 'avro' && r.format !== 'json') this.o.dead.noteSamples(m.offset, r.values.length);
+      const accepted = acceptSamples(r.values, Number(m.timestamp), this.o.limits, this.arrival, (sample, e) => {
+        // Dead-lettered before a restart; the rebuilt state never held it.
+        if (restoring) return;
+        const { code, message, field } = e;
+        proc.step({ kind: 'invalid', partition, offset: m.offset, code, message, field, record: sample }, out);
+      });
+      for (const s of accepted) if (s.ts > t.progress.maxTs) t.progress.maxTs = s.ts;
+      this.o.sourcePartitions.see(accepted, partition);
+      const input = { kind: 'records' as const, partition, offset: m.offset, records: accepted };
+      if (restoring) {
+        proc.restore(input, out);
+        this.o.accounting.restoredOne();
+      } else proc.step(input, out);
+      return r.values.length;
+    }
+    if (!restoring) refuse(m, r, t);
+    return 1;
+  }
+}

@@ -1,0 +1,33 @@
+/** What the processor's Kafka driver (processor-driver.ts) is built from. */
+import type { SchemaResolver, TelemetryLimits } from '../codec';
+import type { EngineConfig } from '../core';
+import type { HomeostatError } from '../errors';
+import type { IngestDecoder } from '../ingest';
+import type { HomeostatConfig } from '../config/homeostat-config';
+import type { Logger } from '../ops/logger';
+import type { HomeostatMetrics } from '../ops/metrics';
+import type { BatchExtension } from './batch-extension';
+import type { HistoryCheckpoint } from './history-checkpoint';
+import type { KafkaPort } from './port';
+
+export interface RunnerOptions {
+  config: HomeostatConfig;
+  /** Decoder of foreign formats (OTLP, Influx); unset: homeostat's own Avro/JSON only. */
+  ingest?: IngestDecoder;
+  engine: EngineConfig;
+  limits?: Partial<TelemetryLimits>;
+  resolver?: SchemaResolver;
+  logger: Logger;
+  metrics?: HomeostatMetrics;
+  extension?: BatchExtension;
+  /** Appended to the transactional id prefix; stable per instance so a zombie is fenced. */
+  instanceId?: string;
+  /** Watermark alignment: pause a partition this far (event time) ahead of the watermark. */
+  maxAheadMs?: number;
+  /** Carry EWMA/trend across restarts on this compacted topic (history-checkpoint.ts). */
+  history?: HistoryCheckpoint;
+  /** The Kafka client (the fake of test/helpers/fake-kafka.ts in unit tests); default: kafkajs from config.kafka. */
+  kafka?: KafkaPort;
+  /** The runner cannot go on (e.g. the group refuses this process): the process should exit. */
+  onFatal?(err: HomeostatError): void;
+}

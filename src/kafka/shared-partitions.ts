@@ -1,0 +1,174 @@
+/**
+ * Shared partitions (runner.scaleOut; ownership.ts): the telemetry partitions are shared with
+ * the group's other processes (kafkajs's round robin). One processor per owned partition — its
+ * windows depend on that partition alone — and one transactional producer per partition, so
+ * that its next owner fences this one. Outputs and marks go to the stage topic for stage two
+ * (stage-two.ts, which merges scopes and runs the policies); processor-runners.ts puts the two
+ * stages together.
+ */
+import type { TopicMessages } from 'kafkajs';
+import { ResetRequired } from '../errors';
+import { createProcessor, emptyOutputs, type Processor } from '../pipeline/processor';
+import { decodeCheckpoint } from './checkpoint-meta';
+import type { RunnerOptions } from './driver-options';
+import type { GroupSnapshot } from './group-offsets';
+import { readHistories } from './history-checkpoint';
+import { inconsistentProtocolMessage, type CommitPlan, type DriverState, type Join, type Ownership } from './ownership';
+import type { KafkaPort } from './port';
+import type { PartitionProgress } from './runner-state';
+import { stageMark, stageSignals } from './stage-records';
+import type { TransactionalWriter } from './transactional-writer';
+
+type Counters = ReturnType<Processor['counters']>;
+
+export class SharedPartitions implements Ownership {
+  readonly consumerConfig = {};
+  readonly loadsOnJoin = false;
+  readonly commitsAllPartitions = false;
+  private readonly procs = new Map<number, Processor>();
+
+  constructor(
+    private readonly o: RunnerOptions,
+    private readonly kafka: KafkaPort,
+    private readonly state: DriverState,
+    private readonly writer: TransactionalWriter,
+  ) {}
+
+  /** The partitions' engines and producers are built when the group assigns them (rebuild). */
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  procFor(partition: number): Processor | undefined {
+    return this.procs.get(partition);
+  }
+
+  processor(): undefined {
+    return undefined;
+  }
+
+  /** The sum over the owned partitions' processors (undefined: none owned). */
+  counters(): Counters | undefined {
+    let sum: Counters | undefined;
+    for (const pr of this.procs.values()) {
+      const c = pr.counters();
+      if (sum === undefined) sum = { ...c };
+      else for (const k of Object.keys(sum) as (keyof Counters)[]) sum[k] += c[k];
+    }
+    return sum;
+  }
+
+  /**
+   * Every join resets, the first too: the reset builds the partitions' engines and producers
+   * (fencing their previous owners) before anything is read.
+   */
+  join(j: Join): ResetRequired {
+    for (const r of j.revoked) this.state.progress.delete(r);
+    this.state.assigned = j.now;
+    this.o.logger.info(
+      { assigned: [...j.now].sort((a, b) => a - b), revoked: j.revoked },
+      j.now.size === 0
+        ? 'no partitions for this process: the group has more processes than partitions'
+        : 'partitions assigned',
+    );
+    return new ResetRequired('rejoined', 'the group was joined: the owned partitions are rebuilt');
+  }
+
+  /**
+   * A fresh engine per owned partition, and a fresh transactional producer per partition
+   * whose transactional id, initialised at once, fences the partition's previous owner and
+   * ends its open transaction — before the committed offsets and histories are read, so they
+   * are final.
+   */
+  async rebuild(): Promise<void> {
+    const { o, state } = this;
+    const began = Date.now();
+    await this.writer.renewPartitions(state.assigned);
+    this.procs.clear();
+    const histories = o.history ? (await readHistories(this.kafka, o.history, 'series')).series : undefined;
+    for (const p of state.assigned) {
+      const proc = createProcessor({ engine: o.engine, partitionCount: state.topicPartitions, mergeScopes: false });
+      proc.step({ kind: 'assign', partitions: [p] }, emptyOutputs());
+      if (histories) proc.seedHistories(histories, new Map());
+      this.procs.set(p, proc);
+    }
+    o.logger.info(
+      { partitions: [...state.assigned].sort((a, b) => a - b), histories: histories?.size, ms: Date.now() - began },
+      'partitions restored: engines, producers and histories',
+    );
+  }
+
+  /** Each partition has its own engine and its own watermark. */
+  restoreCheckpoints(snapshot: GroupSnapshot, backlogs: ReadonlyMap<number, boolean>): void {
+    for (const p of backlogs.keys()) {
+      const meta = decodeCheckpoint(snapshot.of(p).metadata);
+      if (meta && Number.isFinite(meta.wm))
+        this.procs.get(p)?.step({ kind: 'tick', watermark: meta.wm }, emptyOutputs());
+    }
+    for (const [partition, backlog] of backlogs)
+      this.procs.get(partition)?.step({ kind: 'backlog', partition, backlog }, emptyOutputs());
+  }
+
+  /** A partition's engine sees only that partition, which is never idle to itself. */
+  backlog(): void {}
+
+  holdingPartial(): boolean {
+    return false;
+  }
+
+  /**
+   * Signals go to stage two, then the mark that says how far this partition has got — when
+   * stage two can use it: with signals, when the watermark has passed another window end (a
+   * window of another partition may complete), or when the partition is read to its end
+   * (stage two then knows it has nothing unread, e.g. to judge it idle). A transaction
+   * without them writes no record at all, only its offsets: while catching up, most do.
+   */
+  outputMessages(plan: CommitPlan, next: (s: PartitionProgress) => bigint): TopicMessages[] {
+    const { partition: p, watermark: wm } = plan;
+    const pr = this.state.progress.get(p)!;
+    const { advanceMs, graceMs } = this.o.engine.window;
+    const ends = Number.isFinite(wm) ? Math.floor((wm - graceMs) / advanceMs) : -Infinity;
+    const messages = stageSignals(plan.out.published);
+    if (messages.length > 0 || ends !== pr.markedEnds || pr.lag === 0) {
+      messages.push(stageMark({ partition: p, wm, maxTs: pr.maxTs, next: next(pr).toString() }));
+      pr.markedEnds = ends;
+    }
+    return messages.length > 0 ? [{ topic: this.o.config.topics.stage, messages }] : [];
+  }
+
+  /** This partition's checkpoint alone: its producer commits nothing else. */
+  committedPartitions(partition: number): number[] {
+    const s = this.state.progress.get(partition);
+    return s !== undefined && s.position >= 0n ? [partition] : [];
+  }
+
+  producerKey(partition: number): number {
+    return partition;
+  }
+
+  /** The policies run in stage two. */
+  extensionMessages(): Promise<TopicMessages[]> {
+    return Promise.resolve([]);
+  }
+
+  /** The slowest owned partition's watermark stands for the process. */
+  processWatermark(): number {
+    return Math.min(...[...this.procs.values()].map((x) => x.watermark()));
+  }
+
+  seriesActive(): number {
+    return [...this.procs.values()].reduce((n, x) => n + x.seriesCount(), 0);
+  }
+
+  /** No partition's windows wait for another's, so nothing to align. */
+  align(): void {}
+
+  /** No extension here (stage two has it). */
+  flushPending(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  refusedMessage(groupId: string): string {
+    return inconsistentProtocolMessage(groupId, true);
+  }
+}
