@@ -106,7 +106,8 @@ export function explainKafkaError(err: unknown, brokers: readonly string[]): Hom
   ) {
     return new HomeostatError(
       'KAFKA',
-      `cannot reach Kafka at ${brokers.join(',')} (${message}); is the broker running? (npm run services:start starts one locally; --brokers or KAFKA_BROKERS point elsewhere)`,
+      `cannot reach Kafka at ${brokers.join(',')} (${message}); is the broker running? ` +
+        '(npm run services:start starts one locally; --brokers or KAFKA_BROKERS point elsewhere)',
       { cause: err, retriable: true },
     );
   }

@@ -31,7 +31,8 @@ export function createRegistryResolver(config: RegistryConfig): SchemaResolver &
             ids.delete(k);
             throw new HomeostatError(
               'SCHEMA_REGISTRY',
-              `cannot register the schema under subject ${subject} at ${config.url}: ${(err as Error).message}; is the registry running (npm run services:start) and is the schema compatible?`,
+              `cannot register the schema under subject ${subject} at ${config.url}: ${(err as Error).message}; ` +
+                'is the registry running (npm run services:start) and is the schema compatible?',
               { cause: err, retriable: true },
             );
           });
