@@ -13,7 +13,7 @@ import pino, { type Logger } from 'pino';
  * - CONCURRENT_TRANSACTIONS: the demo commits a transaction per telemetry partition per
  *   simulated second, back to back, so the coordinator often still writes the previous
  *   one's markers when the next begins; the runner retries (whileConcurrent in
- *   src/kafka/runner.ts) and the transaction goes through.
+ *   src/kafka/processor-driver.ts) and the transaction goes through.
  * - NOT_LEADER_OR_FOLLOWER on a topic created a moment ago: a KRaft broker names the leader
  *   before it serves the partition, and waitForLeaders (src/kafka/topics.ts) asks again.
  * And one warning: kafkajs's notice that its default partitioner changed in v2, printed for

@@ -1,6 +1,6 @@
 /**
  * What a policy stage adds to a batch's transaction: the decision extension
- * (decision-extension.ts) puts commands, decisions and the policies' snapshot into the
+ * (decide-driver.ts) puts commands, decisions and the policies' snapshot into the
  * processor's transactions (single owner) or stage two's (scaled out). Every member is
  * required: the one implementation has them all, and a driver never guesses what is missing.
  */

@@ -1,5 +1,5 @@
 /**
- * The processor on Kafka — the driver of the pure pipeline/processor.ts, as stage-two.ts drives
+ * The processor on Kafka — the driver of the pure pipeline/processor.ts, as gather-driver.ts drives
  * pipeline/gather.ts: consume telemetry with eachBatch, drive the pure pipeline, and
  * write every output of a batch together with the consumed offsets in one Kafka
  * transaction (sendOffsets), so that outputs and offsets are committed together or not at

@@ -3,7 +3,7 @@
  * the group's other processes (kafkajs's round robin). One processor per owned partition — its
  * windows depend on that partition alone — and one transactional producer per partition, so
  * that its next owner fences this one. Outputs and marks go to the stage topic for stage two
- * (stage-two.ts, which merges scopes and runs the policies); processor-runners.ts puts the two
+ * (gather-driver.ts, which merges scopes and runs the policies); processor-runners.ts puts the two
  * stages together.
  */
 import type { TopicMessages } from 'kafkajs';
