@@ -4,6 +4,7 @@
  * was committed, and the brokers' high watermarks — which partitions still hold unread records.
  */
 import { decodeCheckpoint } from './checkpoint-meta';
+import { committedOrLow } from './committed-offsets';
 import type { KafkaPort, PortAdmin } from './port';
 import { newProgress, type PartitionProgress } from './runner-state';
 
@@ -30,7 +31,7 @@ export class GroupSnapshot {
   /** Where reading resumes: the committed offset, else the log start. */
   startOf(partition: number): string {
     const o = this.of(partition);
-    return o.committed !== undefined && o.committed !== '-1' ? o.committed : (o.low ?? '0');
+    return committedOrLow(o.committed, o.low);
   }
 
   /**

@@ -13,6 +13,7 @@ import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { KafkaPort, PortProducer, TransactionOffsets } from './port';
 import { connectTransactional, writeTransaction } from './transaction';
+import { createSerial } from './serial';
 
 export interface TransactionalWriterOptions {
   kafka: KafkaPort;
@@ -28,7 +29,7 @@ export type ProducerKey = number | undefined;
 
 export class TransactionalWriter {
   /** One transaction at a time: batches, idle flushes and producer renewals share the producers. */
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly chain = createSerial();
   private own: PortProducer | undefined;
   private readonly byPartition = new Map<number, PortProducer>();
 
@@ -41,9 +42,7 @@ export class TransactionalWriter {
 
   /** Runs `fn` after every transaction queued before it, whether they failed or not. */
   serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.chain.run(fn);
   }
 
   /** Single owner at start: the producer first, fencing this instance's predecessor and ending its open transaction. */
