@@ -29,7 +29,7 @@ export default tseslint.config(
     rules: {
       'max-lines-per-function': ['error', { max: 120 }],
       'max-lines': ['error', { max: 500 }],
-      'max-len': ['error', { code: 140, ignoreUrls: true }],
+      'max-len': ['error', { code: 140 }],
     },
   },
   {

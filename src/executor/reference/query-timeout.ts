@@ -29,7 +29,8 @@ export function checkUrlTemplate(template: string): void {
   const pathStart = scheme < 0 ? -1 : template.indexOf('/', scheme + 3);
   if (scheme < 0 || pathStart < 0 || (at >= 0 && at < pathStart)) {
     throw new ConfigError([
-      `query-timeout url template ${JSON.stringify(template)}: {target} must come after the host (e.g. http://gateway:8080/admin/{target}/timeout); map hosts with --url <target>=<url>`,
+      `query-timeout url template ${JSON.stringify(template)}: {target} must come after the host ` +
+        '(e.g. http://gateway:8080/admin/{target}/timeout); map hosts with --url <target>=<url>',
     ]);
   }
 }
