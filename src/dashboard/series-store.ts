@@ -14,24 +14,11 @@
  * series nobody charts (more than `maxSeries` of them) cannot evict a charted target's
  * series before its panel has read the batch.
  */
-import type { WindowSignal } from '../model/signal';
+import { WINDOW_STATS, type WindowSignal } from '../model/signal';
 import { createLruMap, createTimeRing, type TimeRing } from './ring';
 
 /** The window statistics a panel can chart, in storage order. */
-export const STATS = [
-  'count',
-  'sum',
-  'min',
-  'max',
-  'mean',
-  'ratePerSec',
-  'p50',
-  'p90',
-  'p99',
-  'p999',
-  'ewma',
-  'trend',
-] as const;
+export const STATS = WINDOW_STATS;
 export type Stat = (typeof STATS)[number];
 
 const STAT_INDEX: Readonly<Record<Stat, number>> = Object.fromEntries(STATS.map((s, i) => [s, i])) as Record<

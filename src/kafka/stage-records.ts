@@ -7,7 +7,7 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import { createRecordCodec } from '../codec';
 import { describeError } from '../errors';
-import type { WindowSignal } from '../model/signal';
+import { WINDOW_STATS, type WindowSignal } from '../model/signal';
 import type { GatherInput, PartitionMark } from '../pipeline/gather';
 
 export const STAGE_KIND_HEADER = 'homeostat-stage';
@@ -50,22 +50,7 @@ const MAX_STAGE_TAGS = 256;
 const MAX_PARTITION = 100_000;
 const isPartition = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 0 && (p as number) < MAX_PARTITION;
 
-const NUMBERS = [
-  'windowStart',
-  'windowEnd',
-  'count',
-  'sum',
-  'min',
-  'max',
-  'mean',
-  'ratePerSec',
-  'p50',
-  'p90',
-  'p99',
-  'p999',
-  'ewma',
-  'trend',
-] as const;
+const NUMBERS = ['windowStart', 'windowEnd', ...WINDOW_STATS] as const;
 const NON_FINITE: Record<string, number> = { NaN, Infinity, '-Infinity': -Infinity };
 
 /**

@@ -1,4 +1,23 @@
 /**
+ * The numeric statistics of a window, in one order: what the dashboard stores and charts, and
+ * what stage two checks on a signal read back from the stage topic.
+ */
+export const WINDOW_STATS = [
+  'count',
+  'sum',
+  'min',
+  'max',
+  'mean',
+  'ratePerSec',
+  'p50',
+  'p90',
+  'p99',
+  'p999',
+  'ewma',
+  'trend',
+] as const;
+
+/**
  * A closed-window load signal: what the processor publishes to `homeostat.signals`
  * (schemas/signal.avsc) and what policies read. One per series and window.
  *
