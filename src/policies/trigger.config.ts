@@ -30,6 +30,8 @@ const deviationSchema = z
     spread: z.enum(['mad', 'iqr']).default('mad'),
     /** The spread is never taken below this fraction of the median: a flat series has a MAD of 0. */
     minSpreadRatio: z.number().min(0).default(0.05),
+    /** What minSpreadRatio is a fraction of; an upper quantile keeps a floor on a sparse series (median 0). Absent: the median. */
+    minSpreadOf: z.enum(['median', 'p75', 'p90', 'p95']).optional(),
     atLeast: z.number().min(0).default(0),
   })
   .strict();
