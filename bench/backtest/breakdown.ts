@@ -30,7 +30,11 @@ interface WindowRow {
   actedAfterHours: number | null;
 }
 
-function shapeOf(values: Map<number, number>, start: number, end: number): Omit<WindowRow, 'series' | 'start' | 'hours' | 'actedAfterHours'> {
+function shapeOf(
+  values: Map<number, number>,
+  start: number,
+  end: number,
+): Omit<WindowRow, 'series' | 'start' | 'hours' | 'actedAfterHours'> {
   const inside: number[] = [];
   for (let t = start; t <= end; t += HOUR) inside.push(values.get(t) ?? NaN);
   const before = values.get(start - HOUR) ?? null;
@@ -52,8 +56,7 @@ async function main(argv: string[]): Promise<void> {
       // --set parameters.high.latencyMs='{"ratio":2}': a path into the policy entry, as a grid's, and a JSON value.
       const [key, value] = argv[++i].split(/=(.*)/s);
       point[key] = JSON.parse(value) as unknown;
-    }
-    else if (argv[i] === '--json') json = argv[++i];
+    } else if (argv[i] === '--json') json = argv[++i];
     else if (argv[i] === '--drop-zeros') dropZeros = true;
     else files.push(argv[i]);
   }
@@ -65,7 +68,10 @@ async function main(argv: string[]): Promise<void> {
   const perSeries = [];
   for (const [i, o] of outcomes.entries()) {
     const values = new Map(series[i].records.map((r) => [r.ts, r.value]));
-    const score = scoreActions(o.windows, o.actions.map((time) => ({ time })));
+    const score = scoreActions(
+      o.windows,
+      o.actions.map((time) => ({ time })),
+    );
     for (const w of score.perWindow) {
       rows.push({
         series: o.series,
@@ -78,7 +84,12 @@ async function main(argv: string[]): Promise<void> {
     // Telemetry gaps: an hour at exactly 0 after a non-zero hour, on a series that is rarely 0.
     const vs = series[i].records.map((r) => r.value);
     const zeroShare = vs.filter((v) => v === 0).length / vs.length;
-    const gaps = zeroShare < 0.05 ? series[i].records.filter((r, k) => r.value === 0 && k > 0 && vs[k - 1] > 0).map((r) => new Date(r.ts).toISOString()) : [];
+    const gaps =
+      zeroShare < 0.05
+        ? series[i].records
+            .filter((r, k) => r.value === 0 && k > 0 && vs[k - 1] > 0)
+            .map((r) => new Date(r.ts).toISOString())
+        : [];
     perSeries.push({
       series: o.series,
       windows: score.windows,
@@ -95,13 +106,21 @@ async function main(argv: string[]): Promise<void> {
     config: configFile,
     point,
     all,
-    shapes: { rise: reachable.length, zeroHour: rows.filter((r) => r.shape === 'zero-hour').length, drop: rows.filter((r) => r.shape === 'drop').length },
+    shapes: {
+      rise: reachable.length,
+      zeroHour: rows.filter((r) => r.shape === 'zero-hour').length,
+      drop: rows.filter((r) => r.shape === 'drop').length,
+    },
     riseActedOn: reachable.filter((r) => r.actedAfterHours !== null).length,
   };
   for (const s of perSeries)
-    console.log(`${s.series}: ${s.actedOn}/${s.windows} windows, ${s.outside}/${s.actions} actions outside ${s.outsideAt.join(' ')}${s.zeroHours.length ? `; zero hours ${s.zeroHours.join(' ')}` : ''}`);
+    console.log(
+      `${s.series}: ${s.actedOn}/${s.windows} windows, ${s.outside}/${s.actions} actions outside ${s.outsideAt.join(' ')}${s.zeroHours.length ? `; zero hours ${s.zeroHours.join(' ')}` : ''}`,
+    );
   for (const r of rows)
-    console.log(`  ${r.series} ${r.start} ${r.hours}h ${r.shape.padEnd(9)} before ${r.before?.toFixed(1) ?? '—'} peak ${r.peak.toFixed(1)} → ${r.actedAfterHours === null ? 'missed' : `acted after ${r.actedAfterHours} h`}`);
+    console.log(
+      `  ${r.series} ${r.start} ${r.hours}h ${r.shape.padEnd(9)} before ${r.before?.toFixed(1) ?? '—'} peak ${r.peak.toFixed(1)} → ${r.actedAfterHours === null ? 'missed' : `acted after ${r.actedAfterHours} h`}`,
+    );
   console.log(
     `all: ${all.windowsActedOn}/${all.windows} acted, ${all.actionsOutside}/${all.actions} outside (${(100 * all.outsideShare).toFixed(1)}%), delay ${all.meanDelayWindows?.toFixed(2) ?? '—'}; rises ${summary.riseActedOn}/${summary.shapes.rise}, zero-hour ${summary.shapes.zeroHour}, drop ${summary.shapes.drop}`,
   );

@@ -84,7 +84,9 @@ function readHigh(
 ): { reading: Reading; exceeded: boolean; run?: LevelRun } | null {
   if (!isLevelled(high)) {
     const bar = resolveThreshold(high, b, spec);
-    return bar === null ? null : { reading: { signal: key, value, high: bar, low: Math.min(low, bar) }, exceeded: false };
+    return bar === null
+      ? null
+      : { reading: { signal: key, value, high: bar, low: Math.min(low, bar) }, exceeded: false };
   }
   const v = judgeLevels(high, value, b, spec, run, windowOf(signals));
   if (v === null) return null;
@@ -140,7 +142,8 @@ export function relativeReadings(
       }
     }
     const learning = Object.keys(values).length > 0 || burn !== prev?.burn;
-    const levels = prev?.levels !== undefined || Object.keys(runs).length > 0 ? { ...prev?.levels, ...runs } : undefined;
+    const levels =
+      prev?.levels !== undefined || Object.keys(runs).length > 0 ? { ...prev?.levels, ...runs } : undefined;
     return {
       readings,
       learning,

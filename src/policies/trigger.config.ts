@@ -53,7 +53,9 @@ const levelWindows = z.number().int().min(1).max(MAX_BASELINE_WINDOWS).default(1
 export const levelsSchema: z.ZodType<LevelledTrigger, z.ZodTypeDef, unknown> = z
   .object({
     levels: z
-      .array(z.union([ratioSchema.extend({ windows: levelWindows }), deviationSchema.extend({ windows: levelWindows })]))
+      .array(
+        z.union([ratioSchema.extend({ windows: levelWindows }), deviationSchema.extend({ windows: levelWindows })]),
+      )
       .min(1, 'give at least one level, e.g. [{ deviations: 8 }, { deviations: 4, windows: 3 }]')
       .max(4),
   })
@@ -159,7 +161,10 @@ export function parseTriggerConfig(
  * For module policies whose trigger may have levels: validates `{ trigger, baseline? }`; judge it
  * with `judgeLevels` (signals/levels.ts), keeping the returned run in the policy's state.
  */
-export function parseLevelledTrigger(input: unknown, path = 'parameters'): { trigger: Trigger; baseline: BaselineSpec } {
+export function parseLevelledTrigger(
+  input: unknown,
+  path = 'parameters',
+): { trigger: Trigger; baseline: BaselineSpec } {
   const r = moduleLevelledSchema.safeParse(input);
   if (!r.success) throw new ConfigError(describeIssues(r.error, input, path));
   return { trigger: r.data.trigger, baseline: baselineSpec(r.data.baseline) };

@@ -15,7 +15,13 @@
  * Pure: no clock, no I/O; never mutates what it is given.
  */
 import type { BaselineSpec, BaselineState } from './baseline';
-import { describeThreshold, resolveThreshold, type DeviationThreshold, type RatioThreshold, type Threshold } from './trigger';
+import {
+  describeThreshold,
+  resolveThreshold,
+  type DeviationThreshold,
+  type RatioThreshold,
+  type Threshold,
+} from './trigger';
 
 /** One level: a relative threshold and the consecutive windows the value must stay above it. */
 export type TriggerLevel = (RatioThreshold | DeviationThreshold) & { windows: number };
@@ -48,7 +54,8 @@ export interface LevelVerdict {
   run: LevelRun;
 }
 
-export const isLevelled = (t: Trigger | null): t is LevelledTrigger => t !== null && typeof t === 'object' && 'levels' in t;
+export const isLevelled = (t: Trigger | null): t is LevelledTrigger =>
+  t !== null && typeof t === 'object' && 'levels' in t;
 
 /** The thresholds a trigger compares with: the levels' own, or the one threshold. */
 export const triggerThresholds = (t: Trigger): readonly Threshold[] => (isLevelled(t) ? t.levels : [t]);
@@ -65,23 +72,29 @@ const ordinal = (n: number): string => {
   return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
 };
 
+/** A trigger as levels: a plain threshold is one level that fires on its own window. */
+const levelsOf = (t: Trigger): readonly { bar: Threshold; windows: number }[] =>
+  isLevelled(t) ? t.levels.map((l) => ({ bar: l, windows: l.windows })) : [{ bar: t, windows: 1 }];
+
 /**
- * One window's verdict of a levelled trigger on `value`, or null while the baseline warms up
- * (nothing counted then). A window that does not follow the last one counted (a gap: the target
- * was silent) starts every count over, as the policies' own streaks do; an old or repeated window
- * (`windowEnd` ≤ the last end) is judged without moving the counts.
+ * One window's verdict of a trigger on `value` (a plain threshold is judged as one level of one
+ * window), or null while the baseline warms up (nothing counted then). A window that does not
+ * follow the last one counted (a gap: the target was silent) starts every count over, as the
+ * policies' own streaks do; an old or repeated window (`windowEnd` ≤ the last end) is judged
+ * without moving the counts.
  */
 export function judgeLevels(
-  t: LevelledTrigger,
+  t: Trigger,
   value: number,
   baseline: BaselineState | undefined,
   spec: BaselineSpec,
   prev: LevelRun | undefined,
   win: { windowStart: number; windowEnd: number },
 ): LevelVerdict | null {
+  const levels = levelsOf(t);
   const bars: number[] = [];
-  for (const level of t.levels) {
-    const bar = resolveThreshold(level, baseline, spec);
+  for (const level of levels) {
+    const bar = resolveThreshold(level.bar, baseline, spec);
     if (bar === null) return null;
     bars.push(bar);
   }
@@ -92,13 +105,15 @@ export function judgeLevels(
     : bars.map((bar, i) => (value > bar ? (contiguous ? (prev.runs[i] ?? 0) : 0) + 1 : 0));
   let fired = -1;
   let quickest = 0;
-  t.levels.forEach((level, i) => {
+  levels.forEach((level, i) => {
     if (runs[i] >= level.windows && (fired < 0 || bars[i] < bars[fired])) fired = i;
-    if (level.windows < t.levels[quickest].windows) quickest = i;
+    if (level.windows < levels[quickest].windows) quickest = i;
   });
   const lowest = Math.min(...bars);
   const detail =
-    fired >= 0 && t.levels[fired].windows > 1 ? `${ordinal(runs[fired])} window over ${describeThreshold(t.levels[fired])}` : '';
+    fired >= 0 && levels[fired].windows > 1
+      ? `${ordinal(runs[fired])} window over ${describeThreshold(levels[fired].bar)}`
+      : '';
   return {
     over: fired >= 0,
     exceeded: value > lowest,

@@ -59,7 +59,10 @@ export function resolveThreshold(t: Threshold, b: BaselineState | undefined, spe
     out = t.ratio * baselineValue(b, t.of);
   } else {
     const { median, spread } = robustSpread(b, t.spread);
-    const scale = t.minSpreadOf === undefined || t.minSpreadOf === 'median' ? median : trailingQuantile(b, QUANTILE_OF[t.minSpreadOf]);
+    const scale =
+      t.minSpreadOf === undefined || t.minSpreadOf === 'median'
+        ? median
+        : trailingQuantile(b, QUANTILE_OF[t.minSpreadOf]);
     out = median + t.deviations * Math.max(spread, t.minSpreadRatio * Math.abs(scale));
   }
   if (!Number.isFinite(out)) return null;
