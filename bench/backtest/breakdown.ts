@@ -2,9 +2,11 @@
  * Per-series, per-window breakdown of one config over labelled files: which windows each series'
  * target was acted on in (with the delay), which actions fell outside every window, and what the
  * labelled window looks like (the first labelled hour, the largest and smallest value in it,
- * relative to the hour before), so a gap between two halves of a study can be traced to series
- * and windows. Also counts, separately from the actions, the hours a series reported exactly 0
- * after non-zero hours: telemetry gaps (no call completed), which an overload policy cannot act on.
+ * relative to the hour before: 'zero-hour' when it holds an exact 0 and never rises half again
+ * above that hour, 'drop' when it never rises above it, else 'rise' — an analyst's reading of the
+ * labels, never fed to a policy), so a gap between two halves of a study can be traced to series
+ * and windows. Also lists, apart from the actions, the telemetry gaps of each series (an hour at
+ * exactly 0 after a day of non-zero hours, src/backtest/gaps.ts), which an overload policy cannot act on.
  *
  *   npx tsx bench/backtest/breakdown.ts -c examples/ms-latency.yaml --json bench/results/x.json data/…/outbound-0*.csv
  *
@@ -15,6 +17,7 @@ import { loadConfig } from '../../src/config/homeostat-config';
 import { evaluatePoint } from '../../src/backtest/evaluate';
 import { loadBacktestSeries } from '../../src/backtest/load';
 import { figures, DEFAULT_AIMS, type SeriesOutcome } from '../../src/backtest/study';
+import { zeroGaps } from '../../src/backtest/gaps';
 import { scoreActions } from '../../src/replay/score';
 
 const HOUR = 3_600_000;
@@ -81,15 +84,8 @@ async function main(argv: string[]): Promise<void> {
         actedAfterHours: w.delayMs === null ? null : w.delayMs / HOUR,
       });
     }
-    // Telemetry gaps: an hour at exactly 0 after a non-zero hour, on a series that is rarely 0.
-    const vs = series[i].records.map((r) => r.value);
-    const zeroShare = vs.filter((v) => v === 0).length / vs.length;
-    const gaps =
-      zeroShare < 0.05
-        ? series[i].records
-            .filter((r, k) => r.value === 0 && k > 0 && vs[k - 1] > 0)
-            .map((r) => new Date(r.ts).toISOString())
-        : [];
+    // Telemetry gaps by the backtest's causal rule (src/backtest/gaps.ts).
+    const gaps = zeroGaps(series[i].records).map((t) => new Date(t).toISOString());
     perSeries.push({
       series: o.series,
       windows: score.windows,
@@ -102,7 +98,30 @@ async function main(argv: string[]): Promise<void> {
   }
   const all = figures(outcomes, HOUR, DEFAULT_AIMS);
   const reachable = rows.filter((r) => r.shape === 'rise');
+  // The series split of `homeostat backtest` (series sorted by name, 1st/3rd/… choose): each part's windows by shape.
+  const names = outcomes.map((o) => o.series);
+  const partOf = (r: WindowRow) => (names.indexOf(r.series) % 2 === 0 ? 'choose' : 'score');
+  const bySplit = Object.fromEntries(
+    (['choose', 'score'] as const).map((p) => {
+      const rs = rows.filter((r) => partOf(r) === p);
+      const count = (shape: WindowRow['shape']) => rs.filter((r) => r.shape === shape).length;
+      const acted = (shape: WindowRow['shape']) =>
+        rs.filter((r) => r.shape === shape && r.actedAfterHours !== null).length;
+      return [
+        p,
+        {
+          windows: rs.length,
+          actedOn: rs.filter((r) => r.actedAfterHours !== null).length,
+          rise: count('rise'),
+          riseActedOn: acted('rise'),
+          zeroHour: count('zero-hour'),
+          drop: count('drop'),
+        },
+      ];
+    }),
+  );
   const summary = {
+    splitBySeries: bySplit,
     config: configFile,
     point,
     all,
@@ -124,6 +143,10 @@ async function main(argv: string[]): Promise<void> {
   console.log(
     `all: ${all.windowsActedOn}/${all.windows} acted, ${all.actionsOutside}/${all.actions} outside (${(100 * all.outsideShare).toFixed(1)}%), delay ${all.meanDelayWindows?.toFixed(2) ?? '—'}; rises ${summary.riseActedOn}/${summary.shapes.rise}, zero-hour ${summary.shapes.zeroHour}, drop ${summary.shapes.drop}`,
   );
+  for (const [p, f] of Object.entries(bySplit))
+    console.log(
+      `${p} part: ${f.actedOn}/${f.windows} acted; rises ${f.riseActedOn}/${f.rise}, zero-hour ${f.zeroHour}, drop ${f.drop}`,
+    );
   if (json !== undefined) writeFileSync(json, JSON.stringify({ ...summary, perSeries, windows: rows }, null, 2) + '\n');
 }
 
