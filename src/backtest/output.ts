@@ -77,6 +77,8 @@ export function backtestReport(
   chosen: PointStudy,
   title: string,
   generatedFrom: string,
+  /** More summary lines (the telemetry gaps). */
+  notes: readonly string[] = [],
 ): Report {
   const front = points
     .filter((p) => p.pareto)
@@ -135,7 +137,7 @@ export function backtestReport(
   return {
     title,
     generatedFrom,
-    summary: { columns: ['', 'value'], rows: summaryLines(chosen, '').map((l) => ['', l.trim()]) },
+    summary: { columns: ['', 'value'], rows: [...summaryLines(chosen, ''), ...notes].map((l) => ['', l.trim()]) },
     sections: [
       {
         title: 'Trade-off',

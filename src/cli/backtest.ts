@@ -214,6 +214,7 @@ export function registerBacktestCommand(program: Command): void {
             chosen,
             `Backtest of ${String(names[policyIndex])}`,
             `${points.length} points over ${series.map((s) => s.series).join(', ')} (split: ${split})`,
+            gapLines(gaps, gaps.chosenWithoutGapWindows),
           ),
         );
       }
