@@ -1,31 +1,13 @@
 /**
- * Telemetry gaps in latency recordings, counted apart from a policy's actions. A latency of
- * exactly 0 ms is not a fast hour: no call completed (or none was measured) — a loss of the calls
- * or of their telemetry. An overload policy has nothing sensible to do about it (cutting a
- * timeout does not bring calls back), so it does not act, and a labelled window whose anomaly is
- * such an hour is out of its reach. The study says so separately instead of hiding it in the
- * acted share or scoring a drop as an action.
- *
- * The rule is causal (it could run live): an hour at exactly 0 after `lookback` windows all above
- * 0. A sparse backend, often at 0, never trips it. Pure: no I/O.
+ * Telemetry gaps (src/replay/gaps.ts: an exact 0 after a run of non-zero windows) of the
+ * backtest's labelled series, counted apart from the policy's actions: how many, at once across
+ * the series, in which labelled windows, and the outcomes without those windows. Pure: no I/O.
  */
-import type { Telemetry } from '../model/telemetry';
+import { zeroGaps } from '../replay/gaps';
 import type { LabelledRecords } from './evaluate';
 import type { SeriesOutcome } from './study';
 
-/** Hours of trailing non-zero values an exact 0 must follow to count as a gap (a day of hourly points). */
-export const GAP_LOOKBACK = 24;
-
-/** Event times of the gaps of one series (records in time order). */
-export function zeroGaps(records: readonly Telemetry[], lookback = GAP_LOOKBACK): number[] {
-  const out: number[] = [];
-  let nonZeroRun = 0;
-  for (const r of records) {
-    if (r.value === 0 && nonZeroRun >= lookback) out.push(r.ts);
-    nonZeroRun = r.value > 0 ? nonZeroRun + 1 : 0;
-  }
-  return out;
-}
+export { zeroGaps };
 
 export interface GapReport {
   /** Gap times per series (ISO), only series with one. */
