@@ -147,14 +147,20 @@ export function hysteresisIssue(name: string, high: Trigger, lo: Threshold): str
 const moduleTriggerSchema = z.object({ threshold: thresholdSchema, baseline: baselineSchema.default({}) }).strict();
 const moduleLevelledSchema = z.object({ trigger: triggerSchema, baseline: baselineSchema.default({}) }).strict();
 
+/** Parses with the messages built-ins give (key, value and fix), or throws a ConfigError. */
+function parseModule<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, path: string): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ConfigError(describeIssues(r.error, input, path));
+  return r.data;
+}
+
 /** For module policies: validates `{ threshold, baseline? }` from their parameters, with the messages built-ins give. */
 export function parseTriggerConfig(
   input: unknown,
   path = 'parameters.trigger',
 ): { threshold: Threshold; baseline: BaselineSpec } {
-  const r = moduleTriggerSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(describeIssues(r.error, input, path));
-  return { threshold: r.data.threshold, baseline: baselineSpec(r.data.baseline) };
+  const { threshold, baseline } = parseModule(moduleTriggerSchema, input, path);
+  return { threshold, baseline: baselineSpec(baseline) };
 }
 
 /**
@@ -165,7 +171,6 @@ export function parseLevelledTrigger(
   input: unknown,
   path = 'parameters',
 ): { trigger: Trigger; baseline: BaselineSpec } {
-  const r = moduleLevelledSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(describeIssues(r.error, input, path));
-  return { trigger: r.data.trigger, baseline: baselineSpec(r.data.baseline) };
+  const { trigger, baseline } = parseModule(moduleLevelledSchema, input, path);
+  return { trigger, baseline: baselineSpec(baseline) };
 }
