@@ -14,6 +14,8 @@ import { initialControlState } from '../../src/guardrails/control';
 import { connectTransactional, writeTransaction } from '../../src/kafka/transaction';
 import { DLQ_HEADERS, DLQ_ORIGINAL_HEADER_PREFIX, dlqMessage } from '../../src/kafka/dlq';
 import { decodeSnapshot, encodeSnapshot } from '../../src/kafka/policy-snapshot';
+import { assembleSnapshot, isSnapshotKey, snapshotRecords } from '../../src/kafka/snapshot-chunks';
+import { readCompacted } from '../../src/kafka/state-topic';
 import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
 import { loadConfig } from '../../src/config/homeostat-config';
 import type { StageState } from '../../src/pipeline/decide';
@@ -123,11 +125,52 @@ test('the policies snapshot at the default 10,000-lease cap fits the state topic
   const state = stateWithLeases(10_000);
   expect(Buffer.byteLength(JSON.stringify(state))).toBeGreaterThan(8 * 1024 * 1024);
   const enc = encodeSnapshot(state);
-  if ('error' in enc) throw new Error(enc.error);
-  await writeInTransaction(config.topics.state, [{ key: 'decisions/g', value: enc.value }]);
+  await writeInTransaction(config.topics.state, snapshotRecords('decisions/g', enc.value)!);
   const [read] = await readTopic(config.topics.state, 1);
   const back = decodeSnapshot(read.value!);
   expect('state' in back && Object.keys((back.state as StageState).engine.leases)).toHaveLength(10_000);
+});
+
+test('a snapshot larger than one record of the state topic is written in chunks and reassembled', async () => {
+  // A state topic made by someone else, at the broker's default limit (1 MiB): 40,000 leases
+  // are ~3 MiB compressed, which the broker refused as one record (MESSAGE_TOO_LARGE).
+  const topic = randomName('hostile-state-1mib');
+  await withAdmin((admin) =>
+    admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'max.message.bytes', value: '1048588' },
+          ],
+        },
+      ],
+      waitForLeaders: true,
+    }),
+  );
+  const enc = encodeSnapshot(stateWithLeases(40_000));
+  expect(enc.value.length).toBeGreaterThan(2 * 1024 * 1024);
+  const records = snapshotRecords('decisions/g', enc.value)!;
+  expect(records.length).toBeGreaterThan(3);
+  await writeInTransaction(topic, records);
+  // A later, smaller snapshot tombstones the chunks it no longer needs.
+  const stored = await readCompacted(testKafka(), topic, (k) => isSnapshotKey(k, 'decisions/g'));
+  const assembled = assembleSnapshot('decisions/g', stored);
+  expect(assembled).toMatchObject({ chunks: records.length - 1 });
+  const back = decodeSnapshot((assembled as { value: Buffer }).value);
+  expect('state' in back && Object.keys((back.state as StageState).engine.leases)).toHaveLength(40_000);
+
+  await writeInTransaction(
+    topic,
+    snapshotRecords('decisions/g', encodeSnapshot(stateWithLeases(2)).value, records.length - 1)!,
+  );
+  const after = await readCompacted(testKafka(), topic, (k) => isSnapshotKey(k, 'decisions/g'));
+  expect([...after.keys()]).toEqual(['decisions/g']);
+  const small = assembleSnapshot('decisions/g', after);
+  expect('value' in small && decodeSnapshot(small.value!)).toMatchObject({ state: expect.anything() as unknown });
 });
 
 test('a snapshot that is not one is refused with a reason, never thrown', () => {
