@@ -88,12 +88,10 @@ function unsupported(name: string): Codec {
   return {
     compress: () =>
       Promise.reject(new Error(`homeostat does not produce ${name}-compressed batches; use gzip or none`)),
-    decompress: (buffer) =>
-      Promise.resolve(
-        placeholders(
-          buffer,
-          `a ${name}-compressed batch: the processor's Kafka client has no ${name} codec; produce with gzip or none`,
-        ),
+    decompress: async (buffer) =>
+      placeholders(
+        buffer,
+        `a ${name}-compressed batch: the processor's Kafka client has no ${name} codec; produce with gzip or none`,
       ),
   };
 }
