@@ -85,14 +85,12 @@ const GZIP: Codec = {
 };
 
 function unsupported(name: string): Codec {
+  const reason = `a ${name}-compressed batch: the processor's Kafka client has no ${name} codec; produce with gzip or none`;
   return {
     compress: () =>
       Promise.reject(new Error(`homeostat does not produce ${name}-compressed batches; use gzip or none`)),
-    decompress: async (buffer) =>
-      placeholders(
-        buffer,
-        `a ${name}-compressed batch: the processor's Kafka client has no ${name} codec; produce with gzip or none`,
-      ),
+    // In an executor, so that a throw (PartialBatch) reaches kafkajs as a rejection.
+    decompress: (buffer) => new Promise((resolve) => resolve(placeholders(buffer, reason))),
   };
 }
 
