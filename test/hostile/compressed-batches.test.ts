@@ -10,30 +10,13 @@
 import { execFileSync } from 'node:child_process';
 import { CompressionTypes, type Message } from 'kafkajs';
 import { encodeTelemetryJson } from '../../src/codec';
-import { loadConfig } from '../../src/config/homeostat-config';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
 import { createLogger } from '../../src/ops/logger';
-import { startProcessor, type RunningProcessor } from '../helpers/processor';
+import { startProcessor, testProcessorConfig, type RunningProcessor } from '../helpers/processor';
 import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
 
-const prefix = randomName('hostile-codec');
-const topics = Object.fromEntries(
-  ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'].map(
-    (t) => [t, `${prefix}.${t}`],
-  ),
-);
-const config = loadConfig({
-  env: {},
-  overrides: {
-    kafka: { brokers: brokers(), groupId: randomName('grp'), transactionalIdPrefix: randomName('tx') },
-    topics: { ...topics, telemetryPartitions: 2 },
-    engine: { window: { sizeMs: 1000, graceMs: 100 }, allowedOutOfOrdernessMs: 100, idleAfterMs: 'never' },
-    actions: { format: 'json' },
-    http: { enabled: false },
-    log: { level: 'silent' },
-  },
-});
+const config = testProcessorConfig(randomName('hostile-codec'));
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 
 const sample = (p: number, s: number, source = `worker-${p}`): Message => ({

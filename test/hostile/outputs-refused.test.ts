@@ -7,35 +7,14 @@
  * others, and commit every batch. On the real broker, through the composition root.
  */
 import { encodeTelemetryJson } from '../../src/codec';
-import { loadConfig } from '../../src/config/homeostat-config';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
 import { createLogger } from '../../src/ops/logger';
-import { startProcessor, type RunningProcessor } from '../helpers/processor';
+import { startProcessor, testProcessorConfig, type RunningProcessor } from '../helpers/processor';
 import { checkpointsAtEnd, produce, randomName, readTopic, waitFor, withAdmin } from '../helpers/kafka';
-import { brokers } from '../helpers/services';
 
-const prefix = randomName('hostile-refused');
-const topics = Object.fromEntries(
-  ['telemetry', 'dlq', 'signals', 'decisions', 'actions', 'actionResults', 'outcomes', 'control', 'state', 'stage'].map(
-    (t) => [t, `${prefix}.${t}`],
-  ),
-);
-const config = loadConfig({
-  env: {},
-  overrides: {
-    kafka: { brokers: brokers(), groupId: randomName('grp'), transactionalIdPrefix: randomName('tx') },
-    topics: { ...topics, telemetryPartitions: 2 },
-    engine: {
-      window: { sizeMs: 1000, graceMs: 100 },
-      allowedOutOfOrdernessMs: 100,
-      idleAfterMs: 'never',
-      // Every tag of a record identifies its series, so the signals of a record with wide tags are wide.
-      dimensionTags: ['tenant', 'service', ...Array.from({ length: 30 }, (_, i) => `t${i}`)],
-    },
-    actions: { format: 'json' },
-    http: { enabled: false },
-    log: { level: 'silent' },
-  },
+// Every tag of a record identifies its series, so the signals of a record with wide tags are wide.
+const config = testProcessorConfig(randomName('hostile-refused'), {
+  dimensionTags: ['tenant', 'service', ...Array.from({ length: 30 }, (_, i) => `t${i}`)],
 });
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 const WIDE_TAGS = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`t${i}`, 'x'.repeat(200)]));

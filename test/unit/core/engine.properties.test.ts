@@ -169,6 +169,9 @@ describe('event-time windows: exactly once, late side-output, accounting', () =>
 });
 
 describe('idle partitions', () => {
+  const idleAfter3s = () =>
+    createEngine({ window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, idleAfterMs: 3000, scopes: [] });
+
   it('a partition that stops does not hold the watermark back after idleAfterMs of event time', () => {
     const config = { window: { sizeMs: 1000, graceMs: 0 }, allowedOutOfOrdernessMs: 0, scopes: [] };
     const inputs: EngineInput[] = [assignAll(2), input(rec(1, 0, 500, 1, 'quiet'))];
@@ -180,12 +183,7 @@ describe('idle partitions', () => {
   });
 
   it('a partition assigned but silent is idle after twice idleAfterMs of the one other partition moving', () => {
-    const engine = createEngine({
-      window: { sizeMs: 1000, graceMs: 0 },
-      allowedOutOfOrdernessMs: 0,
-      idleAfterMs: 3000,
-      scopes: [],
-    });
+    const engine = idleAfter3s();
     const st = engine.init();
     engine.step(st, assignAll(2));
     engine.step(st, input(rec(0, 0, 10_000, 1)));
@@ -199,12 +197,7 @@ describe('idle partitions', () => {
   });
 
   it('a silent partition is idle after idleAfterMs once two other partitions have passed it', () => {
-    const engine = createEngine({
-      window: { sizeMs: 1000, graceMs: 0 },
-      allowedOutOfOrdernessMs: 0,
-      idleAfterMs: 3000,
-      scopes: [],
-    });
+    const engine = idleAfter3s();
     const st = engine.init();
     engine.step(st, assignAll(3));
     engine.step(st, input(rec(0, 0, 10_000, 1)));
