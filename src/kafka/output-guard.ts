@@ -46,6 +46,9 @@ export interface FittedOutputs {
 export class OutputGuard {
   /** Bytes a record's key, value and headers may have, per output topic (its limit less the framing). */
   private readonly room = new Map<string, number>();
+  private loggedAt = -Infinity;
+  /** Outputs dead-lettered since the last log line. */
+  private unlogged = 0;
 
   constructor(private readonly o: OutputGuardOptions) {}
 
@@ -109,7 +112,14 @@ export class OutputGuard {
     const message =
       `an output of ${bytes} bytes for ${topic} is over the ${room + OUTPUT_FRAMING_BYTES} bytes its ` +
       'max.message.bytes allows (less framing); dead-lettered instead of sent, so the batch commits';
-    this.o.logger.error({ topic, key: keyText(m.key), bytes, limit: room + OUTPUT_FRAMING_BYTES }, message);
+    // At most one line a second (with the count since): telemetry could make many such outputs.
+    const now = Date.now();
+    if (now - this.loggedAt >= 1000) {
+      const since = this.unlogged;
+      this.o.logger.error({ topic, key: keyText(m.key), bytes, limit: room + OUTPUT_FRAMING_BYTES, since }, message);
+      this.loggedAt = now;
+      this.unlogged = 0;
+    } else this.unlogged++;
     const source = {
       topic,
       partition: -1,
