@@ -7,14 +7,13 @@
  * (BATCH_UNDECODABLE) and counted, and everything around it is read. On the real broker; the
  * Snappy, LZ4 and ZSTD batches are written by kcat (librdkafka), as a Java or Go producer would.
  */
-import { execFileSync } from 'node:child_process';
 import { CompressionTypes, type Message } from 'kafkajs';
 import { encodeTelemetryJson } from '../../src/codec';
 import { DLQ_HEADERS } from '../../src/kafka/dlq';
 import { createLogger } from '../../src/ops/logger';
 import { startProcessor, testProcessorConfig, type RunningProcessor } from '../helpers/processor';
 import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
-import { brokers } from '../helpers/services';
+import { kcatBatch } from '../helpers/kcat';
 
 const config = testProcessorConfig(randomName('hostile-codec'));
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
@@ -26,24 +25,21 @@ const sample = (p: number, s: number, source = `worker-${p}`): Message => ({
 });
 
 /** Three telemetry records in one batch compressed with `codec`, written by kcat to partition 1. */
-function kcatBatch(codec: 'zstd' | 'snappy' | 'lz4'): void {
-  const lines = [1, 2, 3].map((i) =>
-    encodeTelemetryJson({
-      ts: T0 + 2100,
-      source: `${codec}-${i}`,
-      metric: 'queue.depth',
-      value: 5,
-      tags: { pad: 'x'.repeat(200) },
-    }).toString(),
+const codecBatch = (codec: 'zstd' | 'snappy' | 'lz4') =>
+  kcatBatch(
+    config.topics.telemetry,
+    1,
+    codec,
+    [1, 2, 3].map((i) =>
+      encodeTelemetryJson({
+        ts: T0 + 2100,
+        source: `${codec}-${i}`,
+        metric: 'queue.depth',
+        value: 5,
+        tags: { pad: 'x'.repeat(200) },
+      }).toString(),
+    ),
   );
-  try {
-    execFileSync('kcat', ['-P', '-b', brokers().join(','), '-t', config.topics.telemetry, '-p', '1', '-z', codec], {
-      input: `${lines.join('\n')}\n`,
-    });
-  } catch (err) {
-    throw new Error(`kcat (apt-get install kcat) writes the ${codec} batch of this test: ${(err as Error).message}`);
-  }
-}
 
 let proc: RunningProcessor | undefined;
 afterAll(async () => {
@@ -61,7 +57,7 @@ test('batches in codecs the client lacks and a gzip bomb are dead-lettered by of
       await producer.send({ topic: config.topics.telemetry, messages: ms });
     };
     await send([sample(0, 0), sample(1, 0), sample(0, 1), sample(1, 1)]);
-    for (const codec of ['zstd', 'snappy', 'lz4'] as const) kcatBatch(codec);
+    for (const codec of ['zstd', 'snappy', 'lz4'] as const) codecBatch(codec);
     // Two 5 MB records of spaces: about 10 KB on the wire, 10 MB inflated (1,000x).
     const bomb = [0, 1].map(() => ({ partition: 1, value: Buffer.alloc(5_000_000, 0x20) }));
     await producer.send({ topic: config.topics.telemetry, compression: CompressionTypes.GZIP, messages: bomb });
