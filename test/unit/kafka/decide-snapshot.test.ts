@@ -44,14 +44,13 @@ function leases(n: number): Record<string, Lease> {
   return out;
 }
 
-const engineState = (n: number): DecisionEngineState =>
-  ({
-    windowMs: 10_000,
-    lastEventTime: 1_700_000_010_000,
-    policies: {},
-    guard: { control: initialControlState(), lastChange: {}, breakers: {}, buckets: {} },
-    leases: leases(n),
-  });
+const engineState = (n: number): DecisionEngineState => ({
+  windowMs: 10_000,
+  lastEventTime: 1_700_000_010_000,
+  policies: {},
+  guard: { control: initialControlState(), lastChange: {}, breakers: {}, buckets: {} },
+  leases: leases(n),
+});
 
 /** A stage that holds a state and does nothing else. */
 function stubStage(initial: StageState): DecisionStage & { current(): StageState } {
