@@ -3,54 +3,19 @@
  * and reads it back only when it is whole. A stub stage stands for the policies: the extension's
  * own path (encode, split, write; read, reassemble, check, restore) is what is under test.
  */
-import { createHash } from 'node:crypto';
 import type { Message, TopicMessages } from 'kafkajs';
-import { commandParams } from '../../../src/codec';
-import { leaseKey, type Lease } from '../../../src/actions/leases';
-import { initialControlState } from '../../../src/guardrails/control';
 import { createDecisionExtension } from '../../../src/kafka/decide-driver';
 import { SNAPSHOT_CHUNK_BYTES, chunkKey } from '../../../src/kafka/snapshot-chunks';
 import { silentLogger } from '../../../src/ops/logger';
 import type { DecisionStage, StageState } from '../../../src/pipeline/decide';
 import type { DecisionEngineState } from '../../../src/policies';
 import { FakeKafka } from '../../helpers/fake-kafka';
+import { stateWithLeases } from '../../helpers/leases';
 
 const KEY = 'decisions/g';
 const topics = { actions: 'a', decisions: 'd', state: 's', outcomes: 'o' };
 
-function leases(n: number): Record<string, Lease> {
-  const out: Record<string, Lease> = {};
-  for (let i = 0; i < n; i++) {
-    const target = `worker-${createHash('sha256').update(String(i)).digest('hex').slice(0, 24)}`;
-    const l: Lease = {
-      policy: 'at',
-      target,
-      family: 'query_timeout',
-      type: 'query_timeout.set',
-      params: commandParams({ timeoutMs: 4000 }),
-      mode: 'enforce',
-      reason: `overloaded for 3 windows; ${target}`,
-      evidence: [{ signal: 'queue.depth:mean', value: 100 + (i % 50), threshold: 50, comparison: '>' }],
-      commandId: createHash('sha256').update(target).digest('hex'),
-      windowStart: 1_700_000_000_000 + i,
-      windowEnd: 1_700_000_010_000 + i,
-      issuedAt: 1_700_000_010_000 + i,
-      expiresAt: 1_700_000_040_000 + i,
-      changedAt: 1_700_000_010_000 + i,
-      setAt: 1_700_000_010_000 + i,
-    };
-    out[leaseKey(l.policy, l.target, l.family)] = l;
-  }
-  return out;
-}
-
-const engineState = (n: number): DecisionEngineState => ({
-  windowMs: 10_000,
-  lastEventTime: 1_700_000_010_000,
-  policies: {},
-  guard: { control: initialControlState(), lastChange: {}, breakers: {}, buckets: {} },
-  leases: leases(n),
-});
+const engineState = (n: number): DecisionEngineState => stateWithLeases(n).engine;
 
 /** A stage that holds a state and does nothing else. */
 function stubStage(initial: StageState): DecisionStage & { current(): StageState } {
