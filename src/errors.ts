@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'RECORD_TOO_LARGE'
   | 'LATE'
   | 'SERIES_LIMIT'
+  | 'BATCH_UNDECODABLE'
+  // output: a record the processor made that its topic would refuse (dead-lettered instead of sent)
+  | 'OUTPUT_TOO_LARGE'
   // configuration and usage
   | 'CONFIG_INVALID'
   | 'USAGE'

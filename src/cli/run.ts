@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import { engineConfigFrom } from '../config/resolve-engine';
+import { requireFleetSizes } from '../config/fleet-size';
 import { buildProcessor } from '../compose/processor';
 import { announcePolicies, warnIssuedAtAhead } from '../compose/startup-notes';
 import { createLogger, type Logger } from '../ops/logger';
@@ -41,6 +42,7 @@ export function registerRunCommand(program: Command): void {
 
 /** Runs until SIGTERM/SIGINT, then drains: the batch in flight commits before the process exits. */
 export async function runProcessor(config: HomeostatConfig, logger: Logger, instanceId?: string): Promise<void> {
+  requireFleetSizes(config);
   warnIssuedAtAhead(config, logger);
   /** Set below: stops the processor because it cannot go on (exit status 1). */
   let shutdown: ((err: Error) => void) | undefined;

@@ -1,6 +1,6 @@
 /**
  * What `homeostat run` tells the operator at start, before it acts: settings that let a
- * command be refused by its executors, policies that act on a blast-radius cap any producer
+ * command be refused by its executors, policies that chose a blast-radius cap any producer
  * can inflate, and the mode each policy runs in (shadow is the default and does nothing).
  */
 import { resolveTelemetryLimits } from '../codec';
@@ -24,20 +24,21 @@ export function warnIssuedAtAhead(config: HomeostatConfig, logger: Logger): void
   );
 }
 
-/** One line per policy with the mode it runs in, and a warning for each that acts without a fleet size. */
+/** One line per policy with the mode it runs in, and a warning for each that acts on a telemetry-counted fleet. */
 export function announcePolicies(config: HomeostatConfig, decisions: DecisionPath, logger: Logger): void {
   const guardrails = parseGuardrails(config.guardrails);
   for (const p of decisions.engine.policies) {
     const configured = decisions.policies.find((x) => x.name === p.name);
     const mode = config.mode ?? configured?.mode ?? 'shadow';
+    // Without a fleet size an acting policy is refused (config/fleet-size.ts); `observed` is the operator's choice, said once.
     if (
       mode !== 'shadow' &&
-      resolvePolicyGuardrails(guardrails, configured?.guardrails ?? {}, p.name).blastRadius.fleetSize === undefined
+      resolvePolicyGuardrails(guardrails, configured?.guardrails ?? {}, p.name).blastRadius.fleetSize === 'observed'
     ) {
       logger.warn(
         { policy: p.name },
-        `policy ${p.name} acts with a blast-radius cap counted from observed targets, ` +
-          'which any telemetry producer can inflate; set guardrails.blastRadius.fleetSize (docs/security.md)',
+        `policy ${p.name} acts with a blast-radius cap counted from observed targets (fleetSize: observed), ` +
+          'which any telemetry producer can inflate; set guardrails.blastRadius.fleetSize to a number (docs/security.md)',
       );
     }
     logger.info(

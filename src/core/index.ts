@@ -9,9 +9,10 @@
  *   size must be a multiple of advance (records are stored once per pane of `advance`).
  * - Watermark: per partition, max event time − allowedOutOfOrdernessMs; the engine's is the
  *   minimum over owned, non-idle partitions, never decreasing (watermark.ts).
- * - Idleness, in event time only: a partition is idle when the max event time seen on any
- *   owned partition is more than idleAfterMs past the max seen on it (or, if it has sent
- *   nothing, past the event time at which it was assigned / the first one the engine saw).
+ * - Idleness, in event time only: a partition is idle when two other owned partitions are
+ *   more than idleAfterMs past the max seen on it, or the newest alone more than twice that
+ *   (or, if it has sent nothing, past the event time at which it was assigned / the first one
+ *   the engine saw): one partition running ahead cannot make the others idle.
  * - A window closes, and emits exactly once, when the watermark reaches end + grace.
  * - A record all of whose windows have closed is output as `late` (with partition/offset,
  *   for the DLQ); one that missed only some hopping windows counts in the open ones

@@ -2,9 +2,10 @@
  * Blast-radius cap: at most `fraction` of a policy's fleet may be under its action at once,
  * and never fewer than `min` (so a fleet of three can still be helped). A wrong policy then
  * hurts a tenth of the fleet, not all of it; acting again on a target already under action
- * does not widen it. The fleet is `fleetSize` when the operator configures it — a number
- * no telemetry producer can change — else the targets observed in this window or under
- * lease, which fake sources can inflate.
+ * does not widen it. The fleet is `fleetSize` when the operator configures a number — one
+ * no telemetry producer can change — else (`observed`, or unset in shadow mode) the targets
+ * observed in this window or under lease, which fake sources can inflate; `homeostat run`
+ * refuses an acting policy that has neither (src/config/fleet-size.ts).
  */
 import type { Guardrail } from './types';
 
@@ -17,11 +18,10 @@ export const blastRadius: Guardrail = {
   check: (_state, c, ctx) => {
     if (c.action !== 'set' || ctx.targetUnderAction) return { ok: true };
     const { fraction, min, fleetSize } = ctx.config.blastRadius;
-    const fleet = fleetSize ?? ctx.knownTargets;
-    const limit = blastRadiusLimit(fleet, fraction, min);
+    const configured = typeof fleetSize === 'number';
+    const limit = blastRadiusLimit(configured ? fleetSize : ctx.knownTargets, fraction, min);
     if (ctx.targetsUnderAction + 1 <= limit) return { ok: true };
-    const counted =
-      fleetSize !== undefined ? `a configured fleet of ${fleetSize}` : `${ctx.knownTargets} known targets`;
+    const counted = configured ? `a configured fleet of ${fleetSize}` : `${ctx.knownTargets} known targets`;
     return {
       ok: false,
       reason: `${ctx.targetsUnderAction} of ${counted} already under action; the cap is ${limit} (fraction ${fraction}, min ${min})`,

@@ -51,12 +51,13 @@ export const policyGuardrailsSchema = z
         /** …but always allow at least this many, so small fleets can be helped. */
         min: z.number().int().min(1).default(1),
         /**
-         * The number of targets the policy may act on, as the operator knows it. Set, the cap
-         * is fraction × fleetSize and telemetry cannot move it; unset, it counts the targets
-         * observed in the window (and those under lease), which any telemetry producer can
-         * inflate with made-up sources (docs/security.md).
+         * The number of targets the policy may act on, as the operator knows it: the cap is then
+         * fraction × fleetSize and telemetry cannot move it. `observed` (or unset, in shadow
+         * mode) counts the targets observed in the window and those under lease, which any
+         * telemetry producer can inflate with made-up sources; `homeostat run` refuses a policy
+         * in canary or enforce mode without one or the other (docs/security.md).
          */
-        fleetSize: z.number().int().min(1).optional(),
+        fleetSize: z.union([z.number().int().min(1), z.literal('observed')]).optional(),
       })
       .strict()
       .default({}),

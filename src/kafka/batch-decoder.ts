@@ -17,7 +17,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { TelemetryDecoder, TelemetryLimits } from '../codec';
 import type { DecodeResult } from '../codec/decoder-core';
 import { aheadOfLogTime } from '../codec/log-time';
-import { describeError, type InputError } from '../errors';
+import { describeError, InputError } from '../errors';
 import type { IngestDecoder, IngestResult } from '../ingest';
 import { acceptSamples } from '../ingest/arrival';
 import type { Telemetry } from '../model/telemetry';
@@ -27,6 +27,7 @@ import type { Accounting } from './accounting';
 import type { BatchDead } from './dlq-arrival';
 import type { PartitionProgress } from './runner-state';
 import type { SourcePartitionWatch } from './source-partitions';
+import { UNDECODABLE_HEADER } from './codecs';
 
 /** Retries of a schema fetch after the first attempt; waits 200 ms, doubling. */
 export const SCHEMA_FETCH_RETRIES = 5;
@@ -69,6 +70,11 @@ export interface BatchDecoderOptions {
   dead: BatchDead;
 }
 
+function undecodable(why: Buffer | string | (Buffer | string)[]): InputError {
+  const text = (Array.isArray(why) ? why[0] : why).toString();
+  return new InputError('BATCH_UNDECODABLE', `the record's batch could not be read: ${text}`);
+}
+
 /** Steps a record refused whole (undecodable, or its schema id unknown to the registry) as one dead letter. */
 function refuse(
   m: KafkaMessage,
@@ -99,6 +105,11 @@ export class BatchDecoder {
   }
 
   decodeSync(m: KafkaMessage, partition: number): Decoded {
+    // A placeholder for a batch the client could not inflate (codecs.ts) has no value: checked only then.
+    if (m.value === null) {
+      const why = m.headers?.[UNDECODABLE_HEADER];
+      if (why !== undefined) return { status: 'invalid', error: undecodable(why) };
+    }
     const ingest = this.o.ingest;
     if (!ingest) return this.o.decoder.decodeSync(m.value);
     return ingest.decodeSync(m.value, { partition, timestamp: Number(m.timestamp) });

@@ -18,8 +18,10 @@ export interface BatchExtension {
   reset(): Promise<void>;
   /** The key of its state on the state topic, so that a reset reads the topic once for all (resetFrom). */
   readonly stateKey: string;
-  /** `reset` with its state-topic record already read (undefined: none there). */
-  resetFrom(snapshot: Buffer | undefined): void;
+  /** Whether a state-topic key holds part of its state (the key, and the chunks of a large snapshot). */
+  ownsKey(key: string): boolean;
+  /** `reset` with its state-topic records already read (the newest value of every key it owns). */
+  resetFrom(stored: ReadonlyMap<string, Buffer>): void;
 }
 
 /**
@@ -28,6 +30,6 @@ export interface BatchExtension {
  * group.initial.rebalance.delay.ms (3 s by default), so the extension does not read its own.
  */
 export function resetExtension(ext: BatchExtension | undefined, stored: ReadonlyMap<string, Buffer>): Promise<void> {
-  ext?.resetFrom(stored.get(ext.stateKey));
+  ext?.resetFrom(stored);
   return Promise.resolve();
 }

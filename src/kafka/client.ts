@@ -9,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { KafkaConfig } from '../config/kafka-schema';
 import { HomeostatError } from '../errors';
+import { installBoundedCodecs } from './codecs';
 import type { Logger } from '../ops/logger';
 
 function readSecret(path: string, what: string): string {
@@ -72,6 +73,7 @@ export function kafkaJsConfig(config: KafkaConfig, logger?: Logger): KafkaJsConf
 }
 
 export function createKafka(config: KafkaConfig, logger?: Logger): Kafka {
+  installBoundedCodecs();
   return new Kafka(kafkaJsConfig(config, logger));
 }
 

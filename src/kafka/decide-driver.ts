@@ -16,8 +16,9 @@ import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputEncoder, type OutputFormat } from './outputs';
-import { readLatest } from './state-topic';
+import { readCompacted } from './state-topic';
 import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
+import { assembleSnapshot, chunkCount, isSnapshotKey, snapshotRecords, SNAPSHOT_MAX_CHUNKS } from './snapshot-chunks';
 import { controlKey } from './control-reader';
 import type { BatchExtension } from './batch-extension';
 import { createKafka } from './client';
@@ -45,8 +46,6 @@ export interface DecisionExtensionOptions {
 
 export interface DecisionExtension extends BatchExtension {
   restore(): Promise<void>;
-  readonly stateKey: string;
-  resetFrom(snapshot: Buffer | undefined): void;
   /** Applies an operator's control record now; its decisions go out with the next transaction. */
   applyControl(record: ControlRecord): void;
 }
@@ -85,12 +84,15 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
     return applied.result;
   };
 
-  const resetFrom = (snapshot: Buffer | undefined): void => {
+  /** Chunks of the snapshot last written or read, so that a smaller one tombstones the rest. */
+  const chunks = { inForce: 0 };
+  const resetFrom = (stored: ReadonlyMap<string, Buffer>): void => {
     pending = [];
     dirty = false;
-    restorePolicies(o, snapshot);
+    chunks.inForce = restorePolicies(o, stored);
     for (const r of controls.values()) apply(r, true);
   };
+  const readSnapshot = () => readCompacted(o.kafka, o.topics.state, (k) => isSnapshotKey(k, o.stateKey));
 
   /** The decisions waiting, and none after: they go out with the transaction being built. */
   const takeDecisions = (): Decision[] => {
@@ -101,7 +103,9 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
   };
 
   return {
-    restore: async () => restorePolicies(o, await readLatest(o.kafka, o.topics.state, o.stateKey)),
+    restore: async () => {
+      chunks.inForce = restorePolicies(o, await readSnapshot());
+    },
     applyControl(record) {
       const result = apply(record, false);
       o.metrics?.controlRecords.inc({ result });
@@ -118,37 +122,44 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
         observe(o, [], [], taken);
         messages.push(decisionMessages(o, enc, taken));
       }
-      messages.push(...snapshotMessages(o));
+      messages.push(...snapshotMessages(o, chunks));
       return messages;
     },
     async reset() {
-      resetFrom(await readLatest(o.kafka, o.topics.state, o.stateKey));
+      resetFrom(await readSnapshot());
     },
     stateKey: o.stateKey,
+    ownsKey: (k) => isSnapshotKey(k, o.stateKey),
     resetFrom,
-    onFinals: (finals) => finalsMessages(o, enc, finals, takeDecisions()),
+    onFinals: (finals) => finalsMessages(o, enc, finals, takeDecisions(), chunks),
   };
 }
 
-/** The policies' state from a snapshot of the state topic; a fresh state when there is none, or a refused one. */
-function restorePolicies(o: DecisionExtensionOptions, snapshot: Buffer | undefined): void {
-  const decoded = snapshot ? decodeSnapshot(snapshot) : undefined;
+/**
+ * The policies' state from the snapshot's records on the state topic (its head and chunks); a
+ * fresh state when there is none, or a refused one. Returns how many chunk keys are in force.
+ */
+function restorePolicies(o: DecisionExtensionOptions, stored: ReadonlyMap<string, Buffer>): number {
+  const assembled = assembleSnapshot(o.stateKey, stored);
+  const snapshot = 'value' in assembled ? assembled.value : undefined;
+  const decoded = 'error' in assembled ? assembled : snapshot ? decodeSnapshot(snapshot) : undefined;
   if (decoded && 'state' in decoded) {
     o.stage.restore(decoded.state);
     o.logger.info(
       { topic: o.topics.state, key: o.stateKey },
       'restored the policies state from the last committed snapshot',
     );
-    return;
+    return assembled.chunks;
   }
   if (decoded) {
     o.logger.error(
-      { topic: o.topics.state, key: o.stateKey, bytes: snapshot!.length, reason: decoded.error },
+      { topic: o.topics.state, key: o.stateKey, bytes: snapshot?.length, reason: decoded.error },
       "refused the policies' snapshot on the state topic: starting from a fresh state " +
         '(leases in force lapse on the executors and revert); check who can write the state topic',
     );
   }
   o.stage.restore({ engine: o.stage.engine.init(), verifier: null });
+  return assembled.chunks;
 }
 
 /** A batch's final signals through the policies: commands, outcomes, decisions (`waiting` first) and the snapshot. */
@@ -157,6 +168,7 @@ function finalsMessages(
   enc: DecideEncoders,
   finals: readonly WindowSignal[],
   waiting: Decision[],
+  chunks: { inForce: number },
 ): TopicMessages[] {
   const out: DecideOutputs = { commands: [], decisions: [] };
   o.stage.onFinals(finals, out);
@@ -175,7 +187,7 @@ function finalsMessages(
   for (const l of Object.values(leases)) perPolicy.set(l.policy, (perPolicy.get(l.policy) ?? 0) + 1);
   for (const p of o.stage.engine.policies) o.metrics?.leasesActive.set({ policy: p.name }, perPolicy.get(p.name) ?? 0);
   if (all.length > 0) messages.push(decisionMessages(o, enc, all));
-  messages.push(...snapshotMessages(o));
+  messages.push(...snapshotMessages(o, chunks));
   return messages;
 }
 
@@ -203,20 +215,24 @@ function observe(
 }
 
 /**
- * The snapshot for this transaction; none when it cannot fit (logged): a batch the broker
- * refuses would be read again for ever.
+ * The snapshot's records for this transaction, split into chunks when one record cannot hold it
+ * (snapshot-chunks.ts); none past SNAPSHOT_MAX_CHUNKS (logged): a restart then resumes from the
+ * last one written.
  */
-function snapshotMessages(o: DecisionExtensionOptions): TopicMessages[] {
+function snapshotMessages(o: DecisionExtensionOptions, chunks: { inForce: number }): TopicMessages[] {
   const enc = encodeSnapshot(o.stage.state());
-  if ('error' in enc) {
+  const records = snapshotRecords(o.stateKey, enc.value, chunks.inForce);
+  if (records === undefined) {
     o.logger.error(
-      { topic: o.topics.state, key: o.stateKey, reason: enc.error },
-      "the policies' snapshot does not fit the state topic and is not written: " +
-        'a restart would start from the last one that fit',
+      { topic: o.topics.state, key: o.stateKey, bytes: enc.value.length, json: enc.jsonBytes },
+      `the policies' snapshot needs more than ${SNAPSHOT_MAX_CHUNKS} chunks and is not written: ` +
+        'a restart would start from the last one written; lower guardrails.maxActiveLeases or the number of targets',
     );
     return [];
   }
-  return [{ topic: o.topics.state, messages: [{ key: o.stateKey, value: enc.value }] }];
+  // Counted as written now: a transaction that aborts is read again and rewrites them.
+  chunks.inForce = Math.max(0, chunkCount(records));
+  return [{ topic: o.topics.state, messages: records }];
 }
 
 type ControlResult = 'applied' | 'unchanged' | 'refused';

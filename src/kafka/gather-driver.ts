@@ -40,6 +40,7 @@ import type { BatchExtension } from './batch-extension';
 import { createSerial } from './serial';
 import { singleOwnerAssigner } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
+import { processorOutputGuard } from './output-guard';
 
 export interface StageTwoOptions {
   config: HomeostatConfig;
@@ -212,6 +213,8 @@ class StageTwoDriver implements StageTwo {
         { topic: this.stageTopic, partitions: stageParts },
         'the stage topic should have one partition; stage one writes to partition 0 only',
       );
+    const guard = processorOutputGuard(config.topics, logger, this.o.metrics);
+    await guard.load(this.kafka);
     this.writer = createGatherWriter({
       kafka: this.kafka,
       transactionalId: `${config.kafka.transactionalIdPrefix}-stage-two`,
@@ -225,6 +228,7 @@ class StageTwoDriver implements StageTwo {
       extension: this.o.extension,
       history: this.o.history,
       metrics: this.o.metrics,
+      guard,
     });
   }
 

@@ -42,7 +42,8 @@ export async function restoreGather(o: GatherRestoreOptions): Promise<RestoredGa
   const stored = await readCompacted(
     o.kafka,
     o.stateTopic,
-    (k) => k === o.stateKey || k === o.extension?.stateKey || (scopes !== undefined && k.startsWith(scopes.prefix)),
+    (k) =>
+      k === o.stateKey || o.extension?.ownsKey(k) === true || (scopes !== undefined && k.startsWith(scopes.prefix)),
   );
   const saved = stored.get(o.stateKey);
   if (saved) {

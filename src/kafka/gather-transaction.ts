@@ -14,6 +14,7 @@ import type { Gather, GatherOutputs } from '../pipeline/gather';
 import { encodeCheckpoint } from './checkpoint-meta';
 import { scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
 import type { OutputEncoder } from './outputs';
+import type { OutputGuard } from './output-guard';
 import type { KafkaPort, PortProducer, TransactionOffsets } from './port';
 import type { BatchExtension } from './batch-extension';
 import { connectTransactional, writeTransaction } from './transaction';
@@ -34,6 +35,8 @@ export interface GatherWriterOptions {
   extension?: BatchExtension;
   history?: HistoryCheckpoint;
   metrics?: HomeostatMetrics;
+  /** Dead-letters an output its topic would refuse instead of sending it (output-guard.ts); loaded by the caller. */
+  guard?: OutputGuard;
 }
 
 /** What one transaction commits beside the outputs: the position read to, and the restore bound. */
@@ -81,7 +84,7 @@ export function createGatherWriter(o: GatherWriterOptions): GatherWriter {
     },
     async commit(gather, out, p) {
       const messages = await transactionMessages(o, gather, out, raw);
-      await writeTransaction(producer!, messages, stageOffsets(o, gather, p));
+      await writeTransaction(producer!, messages, stageOffsets(o, gather, p), o.guard);
       committedAt = Date.now();
       committedPosition = p.at;
       transactions++;

@@ -4,8 +4,8 @@
  *
  * - Written: JSON, gzip-compressed once it passes SNAPSHOT_COMPRESS_ABOVE (a state with the
  *   default 10,000 leases is ~8 MiB of JSON, over the topic's 8 MiB max.message.bytes, and
- *   ~10x smaller compressed). A snapshot still too large is not written at all — a batch
- *   whose output the broker refuses would be read again for ever — and the caller says so.
+ *   ~10x smaller compressed), then split into chunks that each fit the topic when it is still
+ *   larger than one record may be (snapshot-chunks.ts).
  * - Read: whoever can write the state topic could otherwise hand the processor any state
  *   (leases it would renew, a control state without its kill switch). A value that does not
  *   inflate within a bound, parse, or have the state's shape is refused with a reason; the
@@ -19,28 +19,23 @@ import type { StageState } from '../pipeline/decide';
 
 /** Snapshots larger than this are compressed (smaller ones are cheaper to write as they are). */
 export const SNAPSHOT_COMPRESS_ABOVE = 256 * 1024;
-/** Most bytes a snapshot record may have: the state topic's max.message.bytes (8 MiB) less room for the record's framing. */
-export const SNAPSHOT_MAX_BYTES = 8 * 1024 * 1024 - 64 * 1024;
 /** Most bytes a compressed snapshot may inflate to: far above any real state, far below a decompression bomb's aim. */
 export const SNAPSHOT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 
 const GZIP = Buffer.from([0x1f, 0x8b]);
 
-export type SnapshotEncoding = { value: Buffer; compressed: boolean } | { error: string };
+export interface SnapshotEncoding {
+  value: Buffer;
+  compressed: boolean;
+  /** Bytes of JSON before compression (for the message when it cannot be written). */
+  jsonBytes: number;
+}
 
 export function encodeSnapshot(state: StageState): SnapshotEncoding {
   const json = Buffer.from(JSON.stringify(state));
-  if (json.length <= SNAPSHOT_COMPRESS_ABOVE) return { value: json, compressed: false };
+  if (json.length <= SNAPSHOT_COMPRESS_ABOVE) return { value: json, compressed: false, jsonBytes: json.length };
   // Level 1: the snapshot goes out with every transaction; speed matters more than the last 10%.
-  const value = gzipSync(json, { level: 1 });
-  if (value.length > SNAPSHOT_MAX_BYTES) {
-    return {
-      error:
-        `the policies' snapshot is ${value.length} bytes compressed (${json.length} as JSON), ` +
-        `over ${SNAPSHOT_MAX_BYTES}: lower guardrails.lease caps or the number of targets`,
-    };
-  }
-  return { value, compressed: true };
+  return { value: gzipSync(json, { level: 1 }), compressed: true, jsonBytes: json.length };
 }
 
 export type SnapshotDecoding = { state: StageState | EngineState } | { error: string };

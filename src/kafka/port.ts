@@ -44,7 +44,7 @@ export interface PortProducer {
 /** The admin calls of the drivers: partition counts, log ends, committed offsets. */
 export type PortAdmin = Pick<
   Admin,
-  'connect' | 'disconnect' | 'fetchTopicMetadata' | 'fetchOffsets' | 'fetchTopicOffsets'
+  'connect' | 'disconnect' | 'fetchTopicMetadata' | 'fetchOffsets' | 'fetchTopicOffsets' | 'describeConfigs'
 >;
 
 /** A Kafka client as the drivers see it. */

@@ -37,6 +37,7 @@ import { SharedPartitions } from './shared-partitions';
 import { SingleOwner } from './single-owner';
 import { createSourcePartitionWatch } from './source-partitions';
 import { TransactionalWriter } from './transactional-writer';
+import { processorOutputGuard } from './output-guard';
 
 export type { BatchExtension } from './batch-extension';
 export { resetExtension } from './batch-extension';
@@ -121,6 +122,7 @@ class ProcessorDriver {
       metrics: o.metrics,
       transactionalIdPrefix: config.kafka.transactionalIdPrefix,
       instanceId: o.instanceId,
+      guard: processorOutputGuard(config.topics, logger, o.metrics),
     });
     this.offsets = new GroupOffsets(this.kafka, this.groupId, this.topic);
     const Mode = config.runner.scaleOut ? SharedPartitions : SingleOwner;
@@ -202,6 +204,7 @@ class ProcessorDriver {
     lifecycle.to('STARTING');
     try {
       this.state.topicPartitions = await this.offsets.partitionCount();
+      await this.writer.loadLimits();
       await this.ownership.start();
       await this.consumer.start();
       // stop() may have been called while joining the group: then it owns the lifecycle.

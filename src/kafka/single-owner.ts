@@ -114,7 +114,7 @@ export class SingleOwner implements Ownership {
     const stored = await readCompacted(
       this.kafka,
       o.history.topic,
-      (k) => k.startsWith(prefix) || k === o.extension?.stateKey,
+      (k) => k.startsWith(prefix) || o.extension?.ownsKey(k) === true,
     );
     const { series, scopes } = parse(stored);
     this.proc.seedHistories(series, scopes);

@@ -5,6 +5,7 @@
 import type { Message, ProducerConfig, TopicMessages } from 'kafkajs';
 import type { PortProducer, TransactionOffsets } from './port';
 import { producerConfig } from './client';
+import { messageBytes, type OutputGuard } from './output-guard';
 
 /**
  * How a transactional producer retries. A transaction that follows another at once finds
@@ -70,14 +71,6 @@ export async function connectTransactional<P extends PortProducer>(
  */
 const MAX_REQUEST_BYTES = 512 * 1024;
 
-function messageBytes(m: Message): number {
-  const len = (v: unknown): number =>
-    v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : (v as Buffer).length;
-  let n = 64 + len(m.key) + len(m.value);
-  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + len(v);
-  return n;
-}
-
 export function chunkMessages(topicMessages: TopicMessages[], maxBytes: number): TopicMessages[][] {
   const chunks: TopicMessages[][] = [];
   let current: TopicMessages[] = [];
@@ -85,7 +78,7 @@ export function chunkMessages(topicMessages: TopicMessages[], maxBytes: number):
   for (const tm of topicMessages) {
     let part: Message[] = [];
     for (const m of tm.messages) {
-      const b = messageBytes(m);
+      const b = 64 + messageBytes(m);
       if (bytes + b > maxBytes && bytes > 0) {
         if (part.length > 0) current.push({ topic: tm.topic, messages: part });
         chunks.push(current);
@@ -118,19 +111,25 @@ export async function whileConcurrent<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Sends `topicMessages` and `offsets` in one transaction of `producer` and commits it; aborts and rethrows on failure. */
+/**
+ * Sends `topicMessages` and `offsets` in one transaction of `producer` and commits it; aborts and
+ * rethrows on failure. With a `guard`, a record its topic would refuse is dead-lettered instead
+ * (output-guard.ts), and no request is larger than its topic's limit.
+ */
 export async function writeTransaction(
   producer: PortProducer,
   topicMessages: readonly TopicMessages[],
   offsets?: TransactionOffsets,
+  guard?: OutputGuard,
 ): Promise<void> {
+  const fitted = guard ? guard.fit(topicMessages) : { topicMessages, refused: 0 };
   const tx = await producer.transaction();
   try {
     // One topic per request: kafkajs adds the partitions of concurrent sends to the
     // transaction concurrently, which the coordinator refuses (CONCURRENT_TRANSACTIONS).
-    for (const tm of topicMessages) {
-      for (const chunk of chunkMessages([tm], MAX_REQUEST_BYTES))
-        await whileConcurrent(() => tx.sendBatch({ topicMessages: chunk }));
+    for (const tm of fitted.topicMessages) {
+      const max = guard ? guard.requestBytes(tm.topic, MAX_REQUEST_BYTES) : MAX_REQUEST_BYTES;
+      for (const chunk of chunkMessages([tm], max)) await whileConcurrent(() => tx.sendBatch({ topicMessages: chunk }));
     }
     if (offsets) await whileConcurrent(() => tx.sendOffsets(offsets));
     await tx.commit();
@@ -138,4 +137,5 @@ export async function writeTransaction(
     await tx.abort().catch(() => undefined);
     throw err;
   }
+  guard?.committed(fitted.refused);
 }

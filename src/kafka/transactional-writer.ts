@@ -14,6 +14,7 @@ import type { HomeostatMetrics } from '../ops/metrics';
 import type { KafkaPort, PortProducer, TransactionOffsets } from './port';
 import { connectTransactional, writeTransaction } from './transaction';
 import { createSerial } from './serial';
+import type { OutputGuard } from './output-guard';
 
 export interface TransactionalWriterOptions {
   kafka: KafkaPort;
@@ -22,6 +23,8 @@ export interface TransactionalWriterOptions {
   transactionalIdPrefix: string;
   /** Appended to the prefix in single-owner mode; stable per instance so a zombie is fenced. */
   instanceId?: string;
+  /** Dead-letters an output its topic would refuse instead of sending it (output-guard.ts). */
+  guard?: OutputGuard;
 }
 
 /** The key of a producer: the process's own (undefined) or a partition's. */
@@ -76,6 +79,11 @@ export class TransactionalWriter {
     });
   }
 
+  /** Reads the output topics' limits once, at start (output-guard.ts). */
+  async loadLimits(): Promise<void> {
+    await this.o.guard?.load(this.o.kafka);
+  }
+
   /** Whether the process's own producer is connected (single owner, after start). */
   hasOwn(): boolean {
     return this.own !== undefined;
@@ -94,7 +102,7 @@ export class TransactionalWriter {
       );
     }
     try {
-      await writeTransaction(producer, topicMessages, offsets);
+      await writeTransaction(producer, topicMessages, offsets, this.o.guard);
     } catch (err) {
       this.o.metrics?.transactions.inc({ result: 'aborted' });
       throw err;
@@ -104,7 +112,7 @@ export class TransactionalWriter {
 
   /** Output without offsets on the process's own producer (an extension's pending decisions). */
   writeOwn(topicMessages: readonly TopicMessages[]): Promise<void> {
-    return this.own ? writeTransaction(this.own, topicMessages) : Promise.resolve();
+    return this.own ? writeTransaction(this.own, topicMessages, undefined, this.o.guard) : Promise.resolve();
   }
 
   async close(): Promise<void> {

@@ -16,15 +16,17 @@
  *
  * A partition holds the release back while it has records not yet read (the driver reports
  * its high watermark and the group's position; until it has, a partition counts as having
- * some) or has been heard from within idleAfterMs of
- * event time of the newest partition — the engine's own rule for idle partitions
- * (src/core/watermark.ts). A final that arrives for a window already released (its partition
- * was idle, then spoke) is published but too late for the policies: counted as `late`.
+ * some) or has been heard from within idleAfterMs of the second-newest partition's event time
+ * (2 × idleAfterMs of the newest's when only one is ahead) — the engine's own rule for idle
+ * partitions (src/core/watermark.ts), which no single partition can force. A final that
+ * arrives for a window already released (its partition was idle, then spoke) is published but
+ * too late for the policies: counted as `late`.
  *
  * Pure: no clock, no I/O; the driver (src/kafka/gather-driver.ts) persists `checkpoint()`.
  */
 import { createScopeMerger, type EngineConfig, type MergerState, type ScopeMerger } from '../core';
 import { compareKeys } from '../core/series-key';
+import { idleReference } from '../core/watermark';
 import type { WindowSignal } from '../model/signal';
 import { appendAll } from './append';
 
@@ -141,11 +143,13 @@ function newestEventTime(marks: readonly MarkState[]): number {
  * The lowest watermark of the partitions that are not idle (see the file comment): a partition
  * never heard from counts as last heard at `since`.
  */
-function lowestActiveWatermark(marks: readonly MarkState[], newest: number, since: number, idleAfter: number): number {
+function lowestActiveWatermark(marks: readonly MarkState[], since: number, idleAfter: number): number {
+  const lastOf = (m: MarkState): number => (m.maxTs === -Infinity ? since : m.maxTs);
+  // Judged against a time no single partition can set alone, as the engine does (src/core/watermark.ts).
+  const reference = idleReference(marks.length, (i) => lastOf(marks[i]), idleAfter);
   let min = Infinity;
   for (const m of marks) {
-    const last = m.maxTs === -Infinity ? since : m.maxTs;
-    if (!backlog(m) && newest - last > idleAfter) continue;
+    if (!backlog(m) && reference - lastOf(m) > idleAfter) continue;
     if (m.wm < min) min = m.wm;
   }
   return min === Infinity ? -Infinity : min;
@@ -217,7 +221,7 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
     const newest = newestEventTime(marks);
     if (newest === -Infinity) return -Infinity;
     if (Number.isNaN(since)) since = newest;
-    return lowestActiveWatermark(marks, newest, since, idleAfter);
+    return lowestActiveWatermark(marks, since, idleAfter);
   };
 
   const releaseDue = (out: GatherOutputs): void => {

@@ -56,6 +56,8 @@ export function writeConfig(
       http: { enabled: false },
       signing: { keyId: 'test-key' },
       control: operatorControlConfig(),
+      // `homeostat run --mode enforce` needs a fleet size; these tests count the workers they produce.
+      guardrails: { blastRadius: { fleetSize: 'observed' } },
       policies: [
         {
           name: 'timeouts',

@@ -31,6 +31,8 @@
  */
 import {
   Partitioners,
+  ConfigResourceTypes,
+  type DescribeConfigResponse,
   AssignerProtocol,
   type Batch,
   type ConsumerConfig,
@@ -121,6 +123,8 @@ export interface FakeKafkaOptions {
 export class FakeKafka implements KafkaPort {
   readonly logs = new Map<string, Entry[]>();
   readonly partitions = new Map<string, number>();
+  /** max.message.bytes of topics that set one (describeConfigs reports it; sends are not checked). */
+  readonly maxMessageBytes = new Map<string, number>();
   readonly groups = new Map<string, Group>();
   /** The newest holder of each transactional id. */
   readonly holders = new Map<string, FakeProducer>();
@@ -366,6 +370,34 @@ class FakeAdmin {
         }),
       }));
     });
+  }
+  describeConfigs({ resources }: { resources: { name: string }[] }): Promise<DescribeConfigResponse> {
+    return attempt(() => ({
+      throttleTime: 0,
+      resources: resources.map(({ name }) => {
+        const limit = this.k.maxMessageBytes.get(name);
+        return {
+          errorCode: 0,
+          errorMessage: '',
+          resourceName: name,
+          resourceType: ConfigResourceTypes.TOPIC,
+          configEntries:
+            limit === undefined
+              ? []
+              : [
+                  {
+                    configName: 'max.message.bytes',
+                    configValue: String(limit),
+                    isDefault: false,
+                    configSource: 1,
+                    isSensitive: false,
+                    readOnly: false,
+                    configSynonyms: [],
+                  },
+                ],
+        };
+      }),
+    }));
   }
   fetchTopicOffsets(topic: string) {
     return attempt(() => {

@@ -2,8 +2,13 @@
  * Finding 7 (blast radius): the cap counted the targets observed in the window, so a
  * producer inventing sources raised it — a thousand fake workers let a wrong policy act on
  * a hundred real ones. With `guardrails.blastRadius.fleetSize` the cap counts the fleet the
- * operator configured, which telemetry cannot move.
+ * operator configured, which telemetry cannot move; and `homeostat run` refuses to start a
+ * policy that acts for real (canary, enforce) without one, unless the operator chose
+ * `fleetSize: observed` — before, it only warned and acted on the inflatable count.
  */
+import { runProcessor } from '../../src/cli/run';
+import { loadConfig } from '../../src/config/homeostat-config';
+import { createLogger } from '../../src/ops/logger';
 import {
   blastRadius,
   initialControlState,
@@ -39,7 +44,35 @@ describe('the blast-radius cap under fake sources', () => {
     expect(inflated).toMatchObject({ ok: false, reason: expect.stringContaining('a configured fleet of 20') });
   });
 
-  it('without a fleet size the cap still counts what was observed (the documented, inflatable default)', () => {
-    expect(blastRadius.check(state(), cand, context({ blastRadius: { fraction: 0.1 } }, 1_020, 2)).ok).toBe(true);
+  it('fleetSize: observed counts what was observed (the operator accepted an inflatable cap)', () => {
+    const observed = { blastRadius: { fraction: 0.1, fleetSize: 'observed' } };
+    expect(blastRadius.check(state(), cand, context(observed, 20, 2)).ok).toBe(false);
+    expect(blastRadius.check(state(), cand, context(observed, 1_020, 2)).ok).toBe(true);
+  });
+});
+
+describe('homeostat run and an acting policy without a fleet size', () => {
+  const policy = (mode?: string) => ({
+    name: 'timeouts',
+    type: 'adaptive-timeout',
+    ...(mode ? { mode } : {}),
+    select: { metric: 'queue.depth' },
+    parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000 },
+  });
+  // An address nothing listens on: a processor that got past the check fails to connect instead.
+  const start = (overrides: Record<string, unknown>) =>
+    runProcessor(
+      loadConfig({ brokers: '127.0.0.1:1', overrides: { http: { enabled: false }, ...overrides }, env: {} }),
+      createLogger({ level: 'silent' }),
+    );
+
+  it.each([
+    ['enforce in the policy', { policies: [policy('enforce')] }],
+    ['canary in the policy', { policies: [policy('canary')] }],
+    ['--mode enforce over a shadow policy', { mode: 'enforce', policies: [policy()] }],
+  ])('is refused at start, naming the key and the fix: %s', async (_name, overrides) => {
+    await expect(start(overrides)).rejects.toThrow(
+      /policies\.0\.guardrails\.blastRadius\.fleetSize: got nothing: policy timeouts can run in (enforce|canary) mode.*"observed"/,
+    );
   });
 });

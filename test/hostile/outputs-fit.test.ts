@@ -6,18 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { Lease } from '../../src/actions/leases';
-import { leaseKey } from '../../src/actions/leases';
-import { commandParams } from '../../src/codec';
 import { pruneCooldowns } from '../../src/guardrails/cooldown';
-import { initialControlState } from '../../src/guardrails/control';
 import { connectTransactional, writeTransaction } from '../../src/kafka/transaction';
 import { DLQ_HEADERS, DLQ_ORIGINAL_HEADER_PREFIX, dlqMessage } from '../../src/kafka/dlq';
 import { decodeSnapshot, encodeSnapshot } from '../../src/kafka/policy-snapshot';
+import { assembleSnapshot, isSnapshotKey, snapshotRecords } from '../../src/kafka/snapshot-chunks';
+import { readCompacted } from '../../src/kafka/state-topic';
 import { ensureTopics, topicSpecs } from '../../src/kafka/topics';
 import { loadConfig } from '../../src/config/homeostat-config';
 import type { StageState } from '../../src/pipeline/decide';
 import { randomName, readTopic, testKafka, withAdmin } from '../helpers/kafka';
+import { stateWithLeases } from '../helpers/leases';
 
 const prefix = randomName('hostile-out');
 const config = loadConfig({
@@ -76,58 +75,56 @@ test('a 5 MB rejected record is dead-lettered cut to the DLQ topic limit, with i
   expect(h(`${DLQ_ORIGINAL_HEADER_PREFIX}trace-id`)).toBe('abc');
 });
 
-function lease(i: number): Lease {
-  return {
-    policy: 'adaptive-timeout',
-    target: `payments-api-worker-${String(i).padStart(6, '0')}`,
-    family: 'query_timeout',
-    type: 'query_timeout.set',
-    params: commandParams({ timeoutMs: 4000 }),
-    mode: 'enforce',
-    reason: `overloaded for 3 windows (queue.depth:mean ${100 + (i % 50)} > 50); timeout 8000 → 4000 ms (×0.5, multiplicative decrease) [canary group]`,
-    evidence: [
-      { signal: 'queue.depth:mean', value: 100 + (i % 50), threshold: 50, comparison: '>' },
-      { signal: 'latency:p99', value: 1234.5 + i, threshold: 800, comparison: '>' },
-    ],
-    commandId: createHash('sha256').update(String(i)).digest('hex').slice(0, 32),
-    windowStart: 1_700_000_000_000 + i,
-    windowEnd: 1_700_000_010_000 + i,
-    issuedAt: 1_700_000_010_000 + i,
-    expiresAt: 1_700_000_040_000 + i,
-    changedAt: 1_700_000_010_000 + i,
-    setAt: 1_700_000_010_000 + i,
-  };
-}
-
-function stateWithLeases(n: number): StageState {
-  const leases: Record<string, Lease> = {};
-  const lastChange: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const l = lease(i);
-    leases[leaseKey(l.policy, l.target, l.family)] = l;
-    lastChange[`${l.policy}\u001f${l.target}`] = l.changedAt;
-  }
-  return {
-    engine: {
-      windowMs: 10_000,
-      lastEventTime: 1_700_000_010_000,
-      policies: {},
-      guard: { control: initialControlState(), lastChange, breakers: {}, buckets: {} },
-      leases,
-    },
-    verifier: null,
-  };
-}
-
 test('the policies snapshot at the default 10,000-lease cap fits the state topic, and reads back', async () => {
   const state = stateWithLeases(10_000);
   expect(Buffer.byteLength(JSON.stringify(state))).toBeGreaterThan(8 * 1024 * 1024);
   const enc = encodeSnapshot(state);
-  if ('error' in enc) throw new Error(enc.error);
-  await writeInTransaction(config.topics.state, [{ key: 'decisions/g', value: enc.value }]);
+  await writeInTransaction(config.topics.state, snapshotRecords('decisions/g', enc.value)!);
   const [read] = await readTopic(config.topics.state, 1);
   const back = decodeSnapshot(read.value!);
   expect('state' in back && Object.keys((back.state as StageState).engine.leases)).toHaveLength(10_000);
+});
+
+test('a snapshot larger than one record of the state topic is written in chunks and reassembled', async () => {
+  // A state topic made by someone else, at the broker's default limit (1 MiB): 40,000 leases
+  // are ~3 MiB compressed, which the broker refused as one record (MESSAGE_TOO_LARGE).
+  const topic = randomName('hostile-state-1mib');
+  await withAdmin((admin) =>
+    admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'max.message.bytes', value: '1048588' },
+          ],
+        },
+      ],
+      waitForLeaders: true,
+    }),
+  );
+  const enc = encodeSnapshot(stateWithLeases(40_000));
+  expect(enc.value.length).toBeGreaterThan(2 * 1024 * 1024);
+  const records = snapshotRecords('decisions/g', enc.value)!;
+  expect(records.length).toBeGreaterThan(3);
+  await writeInTransaction(topic, records);
+  // A later, smaller snapshot tombstones the chunks it no longer needs.
+  const stored = await readCompacted(testKafka(), topic, (k) => isSnapshotKey(k, 'decisions/g'));
+  const assembled = assembleSnapshot('decisions/g', stored);
+  expect(assembled).toMatchObject({ chunks: records.length - 1 });
+  const back = decodeSnapshot((assembled as { value: Buffer }).value);
+  expect('state' in back && Object.keys((back.state as StageState).engine.leases)).toHaveLength(40_000);
+
+  await writeInTransaction(
+    topic,
+    snapshotRecords('decisions/g', encodeSnapshot(stateWithLeases(2)).value, records.length - 1)!,
+  );
+  const after = await readCompacted(testKafka(), topic, (k) => isSnapshotKey(k, 'decisions/g'));
+  expect([...after.keys()]).toEqual(['decisions/g']);
+  const small = assembleSnapshot('decisions/g', after);
+  expect('value' in small && decodeSnapshot(small.value!)).toMatchObject({ state: expect.anything() as unknown });
 });
 
 test('a snapshot that is not one is refused with a reason, never thrown', () => {

@@ -2,7 +2,8 @@
  * The hostile-producer soak on the real broker: honest telemetry from six workers (one of
  * them overloaded, so the policy issues commands) beside a producer sending random and
  * crafted records — event time ahead of the log, huge fields, records over the size bound,
- * records in a gzip batch that inflate about 1,000x, malformed JSON and random bytes, unsigned and malformed
+ * records in a gzip batch that inflate about 1,000x, a gzip batch past the client's inflation
+ * bound, a ZSTD batch (a codec the client lacks; written by kcat), malformed JSON and random bytes, unsigned and malformed
  * commands to the actions topic (among them one with "NaN" in its evidence, which once made
  * verification throw and stalled the executor), forged control records. Run twice, without and with the
  * hostile producer: the honest signals and the commands must be byte-identical, the
@@ -30,6 +31,7 @@ import { OPERATOR_ENV, operatorControlConfig } from '../helpers/operator-key';
 import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
 import { reportFigures } from '../helpers/figures';
+import { kcatBatch } from '../helpers/kcat';
 import { writeResult } from '../../bench/lib/results';
 
 const SECONDS = Number(process.env.HOSTILE_SOAK_SECONDS ?? 30);
@@ -68,6 +70,9 @@ function prng(seed: number): () => number {
 interface Hostile {
   telemetry: Message[];
   bombs: Message[];
+  bombBatch: Message[];
+  /** Lines kcat writes to partition 1 as one ZSTD batch. */
+  zstd: string[];
   actions: Message[];
   control: Message[];
   tried: Record<string, number>;
@@ -121,6 +126,14 @@ function hostile(): Hostile {
   for (let i = 0; i < Math.max(2, SECONDS / 10); i++)
     bombs.push({ partition: i % 2, value: Buffer.alloc(800_000, 0x20) });
   tried['gzip-bomb'] = bombs.length;
+  // A batch built past the client's inflation bound (4 x 4 MB of spaces: ~16 KB on the wire,
+  // 16 MB inflated), dead-lettered whole; and a ZSTD batch (a codec the client lacks), by kcat.
+  const bombBatch: Message[] = [0, 1, 2, 3].map(() => ({ partition: 1, value: Buffer.alloc(4_000_000, 0x20) }));
+  tried['gzip-bomb-batch'] = bombBatch.length;
+  const zstd = [0, 1, 2].map((i) =>
+    JSON.stringify({ ts: now - 60_000, source: `zstd-${i}`, metric: 'm', value: 1, tags: { pad: 'x'.repeat(500) } }),
+  );
+  tried['zstd-batch'] = zstd.length;
   const actions: Message[] = [];
   for (let i = 0; i < SECONDS; i++) {
     // Keyed as the honest commands (target worker-0): the same partition, read before them.
@@ -171,7 +184,7 @@ function hostile(): Hostile {
     });
   }
   tried['control-forgeries'] = control.length;
-  return { telemetry, bombs, actions, control, tried };
+  return { telemetry, bombs, bombBatch, zstd, actions, control, tried };
 }
 
 function configFor(prefix: string): HomeostatConfig {
@@ -264,8 +277,14 @@ async function run(withHostile: boolean): Promise<RunResult & { tried?: Record<s
       await producer.send({ topic: config.topics.telemetry, messages: batch });
     }
     if (h) {
-      expected += h.telemetry.length + h.bombs.length;
+      expected += h.telemetry.length + h.bombs.length + h.bombBatch.length + h.zstd.length;
       await producer.send({ topic: config.topics.telemetry, compression: CompressionTypes.GZIP, messages: h.bombs });
+      await producer.send({
+        topic: config.topics.telemetry,
+        compression: CompressionTypes.GZIP,
+        messages: h.bombBatch,
+      });
+      kcatBatch(config.topics.telemetry, 1, 'zstd', h.zstd);
       await producer.send({ topic: config.topics.control, messages: h.control });
     }
     // Never stuck: every record is consumed (and the accounting adds up).

@@ -110,6 +110,8 @@ export function writeFaultConfig(
     http: { enabled: false },
     runner: { logIntervalMs: 1000, shutdownTimeoutMs: 30_000 },
     policies: [TIMEOUT_POLICY],
+    // Enforce mode needs a fleet size; the action storm's cap counts the 500 workers it produces.
+    guardrails: { blastRadius: { fleetSize: 'observed' } },
     ...o.extra,
   };
   writeFileSync(file, stringify(raw));
