@@ -3,7 +3,7 @@
  * windows: windows acted on, actions outside every window, mean delay and lead in windows of the
  * data step — the figures docs/replay.md quotes. Deterministic (a replay), so no timing here.
  *
- *   npx tsx bench/examples-scores.ts        → bench/results/examples-scores.json
+ *   npx tsx bench/examples-scores.ts        → bench/results/examples-scores/<time>.json
  */
 import { join } from 'node:path';
 import { evaluatePoint } from '../src/backtest/evaluate';

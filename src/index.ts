@@ -49,9 +49,9 @@ export { createDecisionStage } from './pipeline/decide';
 export { createDecisionEngine, createPolicies, loadPolicyModule } from './policies';
 export type { Policy, Proposal } from './policies';
 // Relative triggers for module policies: validate `{ threshold, baseline }`, keep the baseline in the policy state.
-export { parseTriggerConfig } from './policies';
-export { stepBaseline, resolveThreshold, stepBurn, judgeBurn } from './signals';
-export type { BaselineSpec, BaselineState, Threshold, BurnSpec, BurnState } from './signals';
+export { parseTriggerConfig, parseLevelledTrigger } from './policies';
+export { stepBaseline, resolveThreshold, stepBurn, judgeBurn, judgeLevels } from './signals';
+export type { BaselineSpec, BaselineState, Threshold, BurnSpec, BurnState, Trigger, LevelRun } from './signals';
 export { createVerifier } from './verify';
 export { runAllScenarios, runScenario } from './sim';
 export { renderReport, writeReport } from './report';

@@ -4,6 +4,7 @@
  * point, on the part it was chosen on and on the part it was only scored on.
  */
 import type { Chart, Report, Table, TableCell } from '../report';
+import type { GapReport } from './gaps';
 import { describePoint } from './grid';
 import type { PartFigures, PointStudy } from './study';
 
@@ -43,6 +44,22 @@ export function summaryLines(chosen: PointStudy, kind: string): string[] {
   ];
 }
 
+/** The telemetry gaps, apart from the actions, and the chosen point scored on the windows that hold none. */
+export function gapLines(gaps: GapReport, withoutGaps: PointStudy): string[] {
+  const hours = Object.values(gaps.perSeries).reduce((n, at) => n + at.length, 0);
+  const fleet = gaps.fleetWide.map((g) => `${g.at} in ${g.series} series`).join(', ');
+  return [
+    `telemetry gaps (an hour at exactly 0 after a day of non-zero hours: no call completed — not an overload, no action):`,
+    `  ${hours} hour(s) in ${Object.keys(gaps.perSeries).length} series${fleet === '' ? '' : `; at once: ${fleet}`}; ` +
+      `${gaps.windowsWithGap} of ${gaps.windows} labelled windows hold one`,
+    `  chosen point on the other windows — choose part: ${part(withoutGaps.choose)}`,
+    `                                      score part:  ${part(withoutGaps.score)}`,
+    `                                      all series:  ${part(withoutGaps.all)}`,
+    `  gap without them (acted share, choose − score): ` +
+      `${((withoutGaps.choose.actedShare - withoutGaps.score.actedShare) * 100).toFixed(1)} points`,
+  ];
+}
+
 function figureCells(f: PartFigures): TableCell[] {
   return [
     `${f.windowsActedOn}/${f.windows}`,
@@ -60,6 +77,8 @@ export function backtestReport(
   chosen: PointStudy,
   title: string,
   generatedFrom: string,
+  /** More summary lines (the telemetry gaps). */
+  notes: readonly string[] = [],
 ): Report {
   const front = points
     .filter((p) => p.pareto)
@@ -118,7 +137,7 @@ export function backtestReport(
   return {
     title,
     generatedFrom,
-    summary: { columns: ['', 'value'], rows: summaryLines(chosen, '').map((l) => ['', l.trim()]) },
+    summary: { columns: ['', 'value'], rows: [...summaryLines(chosen, ''), ...notes].map((l) => ['', l.trim()]) },
     sections: [
       {
         title: 'Trade-off',

@@ -9,11 +9,23 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { configForPoint } from '../backtest/evaluate';
+import type { LabelledRecords } from '../backtest/evaluate';
+import { gapReport, withoutGapWindows, type GapReport } from '../backtest/gaps';
 import { describePoint, expandGrid, parseGridFile, type GridPoint } from '../backtest/grid';
 import { loadBacktestSeries } from '../backtest/load';
-import { backtestReport, paretoTable, summaryLines } from '../backtest/output';
+import { backtestReport, gapLines, paretoTable, summaryLines } from '../backtest/output';
 import { runGrid } from '../backtest/run';
-import { choosePoint, DEFAULT_AIMS, makeSplit, markPareto, studyPoint, type SplitKind } from '../backtest/study';
+import {
+  choosePoint,
+  DEFAULT_AIMS,
+  makeSplit,
+  markPareto,
+  studyPoint,
+  type PointStudy,
+  type SeriesOutcome,
+  type Split,
+  type SplitKind,
+} from '../backtest/study';
 import { ConfigError, HomeostatError } from '../errors';
 import { loadConfig, type HomeostatConfig } from '../config/homeostat-config';
 import { engineConfigFrom } from '../config/resolve-engine';
@@ -65,6 +77,27 @@ function checkPoints(config: HomeostatConfig, policyIndex: number, points: reado
     }
   });
   if (issues.length > 0) throw new ConfigError(issues.slice(0, 20));
+}
+
+/** The telemetry gaps of the series, printed apart from the actions, with the chosen point on the windows that hold none. */
+function studyGaps(
+  series: readonly LabelledRecords[],
+  outcomes: readonly SeriesOutcome[],
+  chosen: PointStudy,
+  split: Split,
+  windowMs: number,
+): GapReport & { chosenWithoutGapWindows: PointStudy } {
+  const gaps = gapReport(series);
+  const without = studyPoint(
+    chosen.index,
+    chosen.point,
+    withoutGapWindows(outcomes, series),
+    split,
+    windowMs,
+    DEFAULT_AIMS,
+  );
+  process.stdout.write(`${gapLines(gaps, without).join('\n')}\n`);
+  return { ...gaps, chosenWithoutGapWindows: without };
 }
 
 export function registerBacktestCommand(program: Command): void {
@@ -141,6 +174,7 @@ export function registerBacktestCommand(program: Command): void {
       );
       const chosen = choosePoint(studies);
       process.stdout.write(`${paretoTable(studies, chosen)}\n\n${summaryLines(chosen, split).join('\n')}\n`);
+      const gaps = studyGaps(series, outcomes[chosen.index], chosen, makeSplit(split, cutAt), windowMs);
       process.stdout.write(
         `${points.length} points × ${series.length} series in ${seconds.toFixed(1)} s on ` +
           `${Math.min(workers, points.length)} worker thread(s)\n`,
@@ -166,6 +200,7 @@ export function registerBacktestCommand(program: Command): void {
         aims: DEFAULT_AIMS,
         series: series.map((s) => s.series),
         chosen: chosen.index,
+        gaps,
         seconds,
         workers,
         points: studies,
@@ -179,6 +214,7 @@ export function registerBacktestCommand(program: Command): void {
             chosen,
             `Backtest of ${String(names[policyIndex])}`,
             `${points.length} points over ${series.map((s) => s.series).join(', ')} (split: ${split})`,
+            gapLines(gaps, gaps.chosenWithoutGapWindows),
           ),
         );
       }

@@ -4,11 +4,14 @@
  */
 import { z } from 'zod';
 import { baseFields } from './config-base';
+import type { Trigger } from '../signals/levels';
 import type { Threshold } from '../signals/trigger';
-import { baselineSchema, burnPairsSchema, hysteresisIssue, thresholdSchema } from './trigger.config';
+import { baselineSchema, burnPairsSchema, hysteresisIssue, thresholdSchema, triggerSchema } from './trigger.config';
 
 /** A number (absolute), a ratio to the target's baseline or robust deviations above it (trigger.config.ts); null disables. */
 const threshold = thresholdSchema.nullable();
+/** A high watermark may also be levels: severe acts at once, moderate after persisting (signals/levels.ts). */
+const trigger = triggerSchema.nullable();
 
 /** A latency SLO: the share of queries over latencyMs must stay under 1 − objective; burn-rate pairs in windows. */
 const latencySloSchema = z
@@ -19,15 +22,20 @@ const latencySloSchema = z
   })
   .strict();
 
-const thresholds = (queueDepth: Threshold | null, inflight: Threshold | null, latencyMs: Threshold | null) =>
+const thresholds = <T extends Trigger>(
+  schema: z.ZodType<T | null, z.ZodTypeDef, unknown>,
+  queueDepth: T | null,
+  inflight: T | null,
+  latencyMs: T | null,
+) =>
   z
     .object({
       /** queue.depth (gaugeStat of the window); null disables this signal. */
-      queueDepth: threshold.default(queueDepth),
+      queueDepth: schema.default(queueDepth),
       /** inflight (gaugeStat of the window); null disables it. Set near the worker's concurrency limit. */
-      inflight: threshold.default(inflight),
+      inflight: schema.default(inflight),
       /** query latency quantile (latencyQuantile), ms, or relative to the worker's own; null disables it. */
-      latencyMs: threshold.default(latencyMs),
+      latencyMs: schema.default(latencyMs),
     })
     .strict()
     .default({});
@@ -54,9 +62,9 @@ export const adaptiveTimeoutParamsSchema = z
      * right for every service — 1 s fires on a healthy batch backend and waits through a 50×
      * degradation of a 20 ms API (docs/policies.md).
      */
-    high: thresholds(50, null, { ratio: 3, of: 'median', atLeast: 0 }),
+    high: thresholds<Trigger>(trigger, 50, null, { ratio: 3, of: 'median', atLeast: 0 }),
     /** Calm when every enabled signal present is below its low watermark (gap = hysteresis). */
-    low: thresholds(10, null, { ratio: 1.5, of: 'median', atLeast: 0 }),
+    low: thresholds<Threshold>(threshold, 10, null, { ratio: 1.5, of: 'median', atLeast: 0 }),
     /** N: consecutive overloaded windows before the first cut. */
     overloadWindows: z.number().int().min(1).default(3),
     /** M: consecutive calm windows before raising the timeout again. */

@@ -80,7 +80,9 @@ function cutProposal(
     threshold: r.high,
     comparison: '>',
   }));
-  const readout = over.map((r) => `${r.signal} ${fmt(r.value)} > ${fmt(r.high)}`).join(', ');
+  const readout = over
+    .map((r) => `${r.signal} ${fmt(r.value)} > ${fmt(r.high)}${r.detail === undefined ? '' : ` (${r.detail})`}`)
+    .join(', ');
   return {
     target,
     type: 'query_timeout.set',

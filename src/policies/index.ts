@@ -28,7 +28,15 @@ export type { ModulePolicyConfig, PolicyFactory, PolicyFactoryInput } from './mo
 export { loadPolicyModule } from './module-loader';
 export { createDecisionEngine } from './engine';
 export type { DecisionEngine, DecisionEngineOptions, DecisionEngineState, WindowOutput, ControlOutput } from './engine';
-export { parseTriggerConfig, thresholdSchema, baselineSchema, burnPairsSchema, baselineSpec } from './trigger.config';
+export {
+  parseTriggerConfig,
+  parseLevelledTrigger,
+  thresholdSchema,
+  triggerSchema,
+  baselineSchema,
+  burnPairsSchema,
+  baselineSpec,
+} from './trigger.config';
 export type { BaselineConfig } from './trigger.config';
 export { relativeReadings, isOver, isCalm } from './relative-readings';
 export type { Reading, TriggerMemory, TriggerSpec, LatencySlo } from './relative-readings';

@@ -8,16 +8,19 @@
  * Pure: no clock, no I/O; never mutates the memory it is given.
  */
 import type { WindowSignal } from '../model/signal';
-import { stepBaseline, type BaselineState } from '../signals/baseline';
+import { stepBaseline, type BaselineSpec, type BaselineState } from '../signals/baseline';
 import { judgeBurn, shareOver, stepBurn, type BurnPair, type BurnState } from '../signals/burn-rate';
+import { isLevelled, judgeLevels, triggerThresholds, type LevelRun, type Trigger } from '../signals/levels';
 import { isRelative, resolveThreshold, type Threshold } from '../signals/trigger';
 import { worst, type SignalStat } from './signals';
+import { windowOf } from './streak';
 import { baselineSchema, baselineSpec, type BaselineConfig } from './trigger.config';
 
 export interface TriggerSpec {
   metric: string;
   stat: SignalStat;
-  high: Threshold | null;
+  /** A threshold, or levels with their persistence (signals/levels.ts). */
+  high: Trigger | null;
   low: Threshold | null;
 }
 
@@ -30,12 +33,16 @@ export interface Reading {
   /** Set when the verdict is not `value > high` (the burn rate needs both spans of a pair). */
   over?: boolean;
   calm?: boolean;
+  /** Why a levelled trigger fired when it needed persistence ("3rd window over …"), for reasons. */
+  detail?: string;
 }
 
 /** What relative triggers remember per target; absent keys when the policy uses none. */
 export interface TriggerMemory {
   baselines?: Readonly<Record<string, BaselineState>>;
   burn?: BurnState;
+  /** Consecutive windows over each level of a levelled trigger, per signal key. */
+  levels?: Readonly<Record<string, LevelRun>>;
 }
 
 export interface LatencySlo {
@@ -61,6 +68,33 @@ function worstSeries(signals: readonly WindowSignal[], metric: string): WindowSi
   return out;
 }
 
+/**
+ * The reading of one signal against its high trigger; `exceeded` when a levelled trigger's value
+ * is above one of its levels (persistence building up: the baseline must not learn it either).
+ */
+function readHigh(
+  high: Trigger,
+  key: string,
+  value: number,
+  low: number,
+  b: BaselineState | undefined,
+  run: LevelRun | undefined,
+  signals: readonly WindowSignal[],
+  spec: BaselineSpec,
+): { reading: Reading; exceeded: boolean; run?: LevelRun } | null {
+  if (!isLevelled(high)) {
+    const bar = resolveThreshold(high, b, spec);
+    return bar === null
+      ? null
+      : { reading: { signal: key, value, high: bar, low: Math.min(low, bar) }, exceeded: false };
+  }
+  const v = judgeLevels(high, value, b, spec, run, windowOf(signals));
+  if (v === null) return null;
+  const reading: Reading = { signal: key, value, high: v.high, low: Math.min(low, v.lowest), over: v.over };
+  if (v.detail !== '') reading.detail = v.detail;
+  return { reading, exceeded: v.exceeded, run: v.run };
+}
+
 export function relativeReadings(
   triggers: readonly TriggerSpec[],
   baseline: BaselineConfig | undefined,
@@ -68,23 +102,28 @@ export function relativeReadings(
 ) {
   const spec = baselineSpec(baseline ?? baselineSchema.parse({}));
   const active = triggers.filter(
-    (t): t is TriggerSpec & { high: Threshold; low: Threshold } => t.high !== null && t.low !== null,
+    (t): t is TriggerSpec & { high: Trigger; low: Threshold } => t.high !== null && t.low !== null,
   );
   const burnSpec = slo === undefined ? undefined : { objective: slo.objective, pairs: slo.pairs };
 
   function read(signals: readonly WindowSignal[], prev: TriggerMemory | undefined): TargetReading {
     const readings: Reading[] = [];
     const values: Record<string, number> = {};
+    const runs: Record<string, LevelRun> = {};
+    /** Keys whose value is above a level this window: their baseline does not learn it. */
+    const exceeded = new Set<string>();
     for (const t of active) {
       const v = worst(signals, t.metric, t.stat);
       if (v === null) continue;
       const key = `${t.metric}:${t.stat}`;
       const b = prev?.baselines?.[key];
-      if (isRelative(t.high) || isRelative(t.low)) values[key] = v;
-      const high = resolveThreshold(t.high, b, spec);
+      if (triggerThresholds(t.high).some(isRelative) || isRelative(t.low)) values[key] = v;
       const low = resolveThreshold(t.low, b, spec);
-      if (high === null || low === null) continue; // warming up
-      readings.push({ signal: key, value: v, high, low: Math.min(low, high) });
+      const reading = low === null ? null : readHigh(t.high, key, v, low, b, prev?.levels?.[key], signals, spec);
+      if (reading === null) continue; // warming up
+      if (reading.run !== undefined) runs[key] = reading.run;
+      if (reading.exceeded) exceeded.add(key);
+      readings.push(reading.reading);
     }
     let burn = prev?.burn;
     if (slo !== undefined && burnSpec !== undefined) {
@@ -103,6 +142,8 @@ export function relativeReadings(
       }
     }
     const learning = Object.keys(values).length > 0 || burn !== prev?.burn;
+    const levels =
+      prev?.levels !== undefined || Object.keys(runs).length > 0 ? { ...prev?.levels, ...runs } : undefined;
     return {
       readings,
       learning,
@@ -110,10 +151,12 @@ export function relativeReadings(
         const out: TriggerMemory = {};
         if (prev?.baselines !== undefined || Object.keys(values).length > 0) {
           const baselines: Record<string, BaselineState> = { ...prev?.baselines };
-          for (const [key, v] of Object.entries(values)) baselines[key] = stepBaseline(baselines[key], v, freeze, spec);
+          for (const [key, v] of Object.entries(values))
+            baselines[key] = stepBaseline(baselines[key], v, freeze || exceeded.has(key), spec);
           out.baselines = baselines;
         }
         if (burn !== undefined) out.burn = burn;
+        if (levels !== undefined) out.levels = levels;
         return out;
       },
     };

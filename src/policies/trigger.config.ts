@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { describeIssues } from '../guardrails/validate';
 import { MAX_BASELINE_WINDOWS, type BaselineSpec } from '../signals/baseline';
+import { isLevelled, type LevelledTrigger, type Trigger } from '../signals/levels';
 import type { Threshold } from '../signals/trigger';
 
 const ratioSchema = z
@@ -29,6 +30,8 @@ const deviationSchema = z
     spread: z.enum(['mad', 'iqr']).default('mad'),
     /** The spread is never taken below this fraction of the median: a flat series has a MAD of 0. */
     minSpreadRatio: z.number().min(0).default(0.05),
+    /** What minSpreadRatio is a fraction of; an upper quantile keeps a floor on a sparse series (median 0). Absent: the median. */
+    minSpreadOf: z.enum(['median', 'p75', 'p90', 'p95']).optional(),
     atLeast: z.number().min(0).default(0),
   })
   .strict();
@@ -39,6 +42,27 @@ export const thresholdSchema: z.ZodType<Threshold, z.ZodTypeDef, unknown> = z.un
   ratioSchema,
   deviationSchema,
 ]);
+
+/** Consecutive windows a level must be exceeded before it fires (1: on the window itself). */
+const levelWindows = z.number().int().min(1).max(MAX_BASELINE_WINDOWS).default(1);
+
+/**
+ * `{ levels: [...] }`: a severe deviation acts at once, a moderate one after it persisted
+ * (signals/levels.ts); each level is a ratio or a deviation threshold plus `windows`.
+ */
+export const levelsSchema: z.ZodType<LevelledTrigger, z.ZodTypeDef, unknown> = z
+  .object({
+    levels: z
+      .array(
+        z.union([ratioSchema.extend({ windows: levelWindows }), deviationSchema.extend({ windows: levelWindows })]),
+      )
+      .min(1, 'give at least one level, e.g. [{ deviations: 8 }, { deviations: 4, windows: 3 }]')
+      .max(4),
+  })
+  .strict();
+
+/** A high watermark: a threshold, or levels of relative thresholds with their persistence. */
+export const triggerSchema: z.ZodType<Trigger, z.ZodTypeDef, unknown> = z.union([thresholdSchema, levelsSchema]);
 
 export const baselineSchema = z
   .object({
@@ -97,9 +121,18 @@ export function baselineSpec(b: BaselineConfig): BaselineSpec {
 /**
  * For `low` and `high` of one signal: the low threshold must sit below the high one when the
  * two can be compared (both absolute, both ratios of one statistic, both deviations of one
- * spread); a message naming both, otherwise null.
+ * spread) — with levels, below each level it can be compared with; a message naming both,
+ * otherwise null.
  */
-export function hysteresisIssue(name: string, hi: Threshold, lo: Threshold): string | null {
+export function hysteresisIssue(name: string, high: Trigger, lo: Threshold): string | null {
+  if (isLevelled(high)) {
+    for (const level of high.levels) {
+      const issue = hysteresisIssue(name, level, lo);
+      if (issue !== null) return issue;
+    }
+    return null;
+  }
+  const hi = high;
   const msg = (a: number, b: number) =>
     `low.${name} (${a}) must be below high.${name} (${b}) — the gap is the hysteresis; lower it or raise the high watermark`;
   if (typeof hi === 'number' && typeof lo === 'number') return lo >= hi ? msg(lo, hi) : null;
@@ -112,13 +145,32 @@ export function hysteresisIssue(name: string, hi: Threshold, lo: Threshold): str
 }
 
 const moduleTriggerSchema = z.object({ threshold: thresholdSchema, baseline: baselineSchema.default({}) }).strict();
+const moduleLevelledSchema = z.object({ trigger: triggerSchema, baseline: baselineSchema.default({}) }).strict();
+
+/** Parses with the messages built-ins give (key, value and fix), or throws a ConfigError. */
+function parseModule<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, path: string): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ConfigError(describeIssues(r.error, input, path));
+  return r.data;
+}
 
 /** For module policies: validates `{ threshold, baseline? }` from their parameters, with the messages built-ins give. */
 export function parseTriggerConfig(
   input: unknown,
   path = 'parameters.trigger',
 ): { threshold: Threshold; baseline: BaselineSpec } {
-  const r = moduleTriggerSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(describeIssues(r.error, input, path));
-  return { threshold: r.data.threshold, baseline: baselineSpec(r.data.baseline) };
+  const { threshold, baseline } = parseModule(moduleTriggerSchema, input, path);
+  return { threshold, baseline: baselineSpec(baseline) };
+}
+
+/**
+ * For module policies whose trigger may have levels: validates `{ trigger, baseline? }`; judge it
+ * with `judgeLevels` (signals/levels.ts), keeping the returned run in the policy's state.
+ */
+export function parseLevelledTrigger(
+  input: unknown,
+  path = 'parameters',
+): { trigger: Trigger; baseline: BaselineSpec } {
+  const { trigger, baseline } = parseModule(moduleLevelledSchema, input, path);
+  return { trigger, baseline: baselineSpec(baseline) };
 }

@@ -38,6 +38,8 @@ export type { IncidentWindow, Score, ScoreOptions, TimedAction, WindowScore } fr
 export { actionsFromDecisions, classifyDecision } from './actions';
 export type { ActionClass, ActionEvent, ActionFilter, DecisionLike } from './actions';
 export { buildReplayReport } from './report-model';
+export { GAP_LOOKBACK, signalGaps, zeroGaps } from './gaps';
+export type { SeriesGaps } from './gaps';
 export type { LabelledSeries, ReplayReport, ReplayReportInput, SeriesScore } from './report-model';
 export { policyCharts } from './report-charts';
 export type { PolicyChartInput, PolicyCharts } from './report-charts';

@@ -6,7 +6,7 @@
  * out. Signal points sit at their window's start (the time of the data they summarise); the
  * decisions sit at their event time, the window's end, when the policy could first act.
  */
-import { describeThreshold, type Threshold as TriggerThreshold } from '../signals/trigger';
+import { describeTrigger, type Trigger as TriggerThreshold } from '../signals/levels';
 import type { CommandRecord, DecisionRecord } from '../codec';
 import type { WindowSignal } from '../model/signal';
 import type { PolicyConfig } from '../policies';
@@ -167,7 +167,7 @@ function panelsFor(config: PolicyConfig, signals: readonly WindowSignal[]): Pane
         // A relative threshold differs per target and moves with its baseline: its resolved value is in each decision's evidence.
         const relative = typeof high !== 'number' || typeof low !== 'number';
         return {
-          title: `${metric} (${stat})${relative ? ` — thresholds ${describeThreshold(high)} / ${describeThreshold(low)}` : ''}`,
+          title: `${metric} (${stat})${relative ? ` — thresholds ${describeTrigger(high)} / ${describeTrigger(low)}` : ''}`,
           yLabel: `${metric} ${stat}${unit}`,
           points: perTarget(
             signals,

@@ -20,6 +20,7 @@ import {
   type TableCell,
 } from '../report';
 import { actionsFromDecisions, classifyDecision, type ActionClass, type ActionFilter } from './actions';
+import { GAP_LOOKBACK, signalGaps, type SeriesGaps } from './gaps';
 import type { ReplayCounters } from './replay';
 import { policyCharts } from './report-charts';
 import { combineScores, scoreActions, type Score, type ScoreOptions } from './score';
@@ -65,6 +66,8 @@ export interface ReplayReport {
   scores: SeriesScore[];
   /** All labelled series together; null without labels. */
   overall: Score | null;
+  /** Telemetry gaps of the series (gaps.ts), apart from the actions; empty when none. */
+  gaps: SeriesGaps[];
 }
 
 const CLASSES: readonly ActionClass[] = ['tighten', 'relax', 'renew', 'revert', 'lapse', 'blocked', 'escalated'];
@@ -173,6 +176,26 @@ function scoringSections(scores: readonly SeriesScore[], overall: Score): Sectio
   ];
 }
 
+/** The telemetry gaps, apart from the actions: where, and which labelled windows hold one. */
+function gapSection(gaps: readonly SeriesGaps[], labels: readonly LabelledSeries[]): Section {
+  const holds = (l: LabelledSeries, w: { start: number; end: number }) =>
+    gaps.some((g) => (l.target === undefined || g.source === l.target) && g.at.some((t) => t >= w.start && t <= w.end));
+  const windows = labels.flatMap((l) => l.windows.map((w) => ({ l, w })));
+  const holding = windows.filter(({ l, w }) => holds(l, w)).length;
+  return {
+    title: 'Telemetry gaps',
+    description:
+      `${gaps.reduce((n, g) => n + g.at.length, 0)} window(s) in which a series reported exactly 0 after ` +
+      `${GAP_LOOKBACK} windows above 0: no call completed, or no telemetry — not an overload, and not acted on.` +
+      (windows.length > 0 ? ` ${holding} of ${windows.length} labelled windows hold one.` : ''),
+    table: {
+      columns: ['Series', 'Source', 'Metric', 'Window start'],
+      rows: gaps.flatMap((g) => g.at.map((t) => [g.key, g.source, g.metric, formatTimestamp(t)])),
+    },
+    charts: [],
+  };
+}
+
 function signalsOnlySection(signals: readonly WindowSignal[], incidents: readonly Span[]): Section {
   const bySeries = new Map<string, Point[]>();
   for (const s of signals) {
@@ -216,6 +239,8 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
   const overall = scores.length === 0 ? null : combineScores(scores.map((s) => s.score));
   const sections: Section[] = [];
   if (overall !== null) sections.push(...scoringSections(scores, overall));
+  const gaps = signalGaps(input.signals);
+  if (gaps.length > 0) sections.push(gapSection(gaps, labels));
   for (const config of input.policies) {
     const pc = policyCharts({
       config,
@@ -249,5 +274,5 @@ export function buildReplayReport(input: ReplayReportInput): ReplayReport {
         : { ...summaryTable(input), rows: [...summaryTable(input).rows, ...scoringTable(overall).rows] },
     sections,
   };
-  return { report, scores, overall };
+  return { report, scores, overall, gaps };
 }

@@ -24,5 +24,7 @@ export {
 export type { BaselineSpec, BaselineState } from './baseline';
 export { resolveThreshold, describeThreshold, isRelative } from './trigger';
 export type { Threshold, RatioThreshold, DeviationThreshold } from './trigger';
+export { judgeLevels, describeTrigger, isLevelled, triggerThresholds } from './levels';
+export type { Trigger, TriggerLevel, LevelledTrigger, LevelRun, LevelVerdict } from './levels';
 export { stepBurn, burnRate, judgeBurn, shareOver, emptyBurn } from './burn-rate';
 export type { BurnPair, BurnSpec, BurnState, BurnVerdict } from './burn-rate';

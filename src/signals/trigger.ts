@@ -22,6 +22,12 @@ export interface DeviationThreshold {
   spread: 'mad' | 'iqr';
   /** The spread is never taken below this fraction of the median (a flat series has MAD 0). */
   minSpreadRatio: number;
+  /**
+   * What `minSpreadRatio` is a fraction of: the trailing median (absent: the median), or an upper
+   * trailing quantile — for a sparse series (most windows 0, so a median and MAD of 0) the
+   * median gives no floor at all and any non-zero value would be "infinitely many" deviations.
+   */
+  minSpreadOf?: 'median' | 'p75' | 'p90' | 'p95';
   atLeast: number;
 }
 
@@ -53,7 +59,11 @@ export function resolveThreshold(t: Threshold, b: BaselineState | undefined, spe
     out = t.ratio * baselineValue(b, t.of);
   } else {
     const { median, spread } = robustSpread(b, t.spread);
-    out = median + t.deviations * Math.max(spread, t.minSpreadRatio * Math.abs(median));
+    const scale =
+      t.minSpreadOf === undefined || t.minSpreadOf === 'median'
+        ? median
+        : trailingQuantile(b, QUANTILE_OF[t.minSpreadOf]);
+    out = median + t.deviations * Math.max(spread, t.minSpreadRatio * Math.abs(scale));
   }
   if (!Number.isFinite(out)) return null;
   return Math.max(out, t.atLeast);

@@ -11,7 +11,7 @@
  * processor signal), `goodput`, `offered` (queries/s, ground truth), `goodputRatio`,
  * and `timeout:<worker>` (the timeout in force, step).
  */
-import type { Threshold as TriggerThreshold } from '../signals';
+import type { Trigger as TriggerThreshold } from '../signals';
 import type { Point, Threshold } from '../report';
 import { createRandom, deriveSeed } from '../client/random';
 import { shuffled } from './dist';

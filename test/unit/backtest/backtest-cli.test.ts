@@ -47,8 +47,14 @@ describe('homeostat backtest', () => {
       chosen: number;
       series: string[];
       points: { point: Record<string, unknown> }[];
+      gaps: { perSeries: Record<string, string[]>; windowsWithGap: number; fleetWide: { at: string }[] };
     };
     expect(study.series).toEqual(['outbound-01', 'outbound-02', 'outbound-03', 'outbound-04']);
+    // The hour all backends report 0 ms is counted apart from the actions; the sparse outbound-02 has no gap.
+    expect(r.out).toMatch(/telemetry gaps/);
+    expect(Object.keys(study.gaps.perSeries)).toEqual(['outbound-01', 'outbound-03', 'outbound-04']);
+    expect(study.gaps.fleetWide.map((g) => g.at)).toEqual(['2018-06-21T05:00:00.000Z']);
+    expect(study.gaps.windowsWithGap).toBe(3);
     expect(study.points).toHaveLength(2);
     // The chosen config is a valid config whose policy carries the chosen point.
     const chosen = loadConfig({ file: f('chosen.yaml'), env: {} });

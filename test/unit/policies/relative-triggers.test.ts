@@ -1,5 +1,13 @@
 import { completeParams } from '../../../src/actions/params';
-import { parseTriggerConfig, resolveThreshold, stepBaseline, type BaselineState } from '../../../src';
+import {
+  judgeLevels,
+  parseLevelledTrigger,
+  parseTriggerConfig,
+  resolveThreshold,
+  stepBaseline,
+  type BaselineState,
+  type LevelRun,
+} from '../../../src';
 import { createDecisionEngine, createPolicy, type PolicyFactory, type Proposal } from '../../../src/policies';
 import { engineFor, run, sig, type Step } from './fixtures';
 
@@ -96,6 +104,59 @@ describe('relative triggers in adaptive-timeout', () => {
   });
 });
 
+describe('levelled triggers in adaptive-timeout', () => {
+  // A worker at 20 ms whose latency climbs 40% and stays there from window 30 (a slow ramp), and
+  // one at 20 ms with a single 10× spike at window 30.
+  const at = (i: number) => [
+    sig({ metric: 'query.latency_ms', source: 'ramp', i, value: i >= 30 ? 28 : 20 + (i % 2) }),
+    sig({ metric: 'query.latency_ms', source: 'spike', i, value: i === 30 ? 200 : 20 + (i % 2) }),
+  ];
+  const levelled = (high: unknown) => ({
+    ...policy,
+    parameters: { ...policy.parameters, high: { latencyMs: high, queueDepth: null } },
+  });
+  const severe = { ratio: 3, of: 'p90' };
+  const withPersistence = { levels: [{ ...severe }, { ratio: 1.25, of: 'p90', windows: 3 }] };
+
+  it('a severe deviation acts on its window; a moderate one once it has held for its windows', () => {
+    expect(cuts(run(engineFor(levelled(severe)), 40, at)).map((c) => c.split(':').slice(0, 2).join(':'))).toEqual([
+      '30:spike',
+    ]);
+    const steps = run(engineFor(levelled(withPersistence)), 40, at);
+    const first = cuts(steps).map((c) => c.split(':').slice(0, 2).join(':'));
+    expect(first.slice(0, 2)).toEqual(['30:spike', '32:ramp']);
+    const reason = steps[32].commands.find((c) => c.target === 'ramp')?.reason ?? '';
+    expect(reason).toMatch(/28 > 26\.25 \(3rd window over 1\.25× p90 baseline\)/);
+    // While the moderate rise builds up its count (windows 30, 31: over the level, not yet firing),
+    // the baseline does not learn it: the bar it is measured against does not rise with it.
+    type Targets = { targets: Record<string, { baselines: Record<string, { values: number[] }> }> };
+    const ramp = (i: number) =>
+      (steps[i].state.policies.fleet as Targets).targets.ramp.baselines['query.latency_ms:p99'].values;
+    expect(ramp(31)).not.toContain(28);
+    expect(ramp(31)).toEqual(ramp(29));
+  });
+
+  it('decides byte-identically after a restart in the middle of a persistence count', () => {
+    const config = levelled(withPersistence);
+    const whole = run(engineFor(config), 40, at);
+    for (const cut of [31, 32]) {
+      const first = run(engineFor(config), cut, at);
+      const restored = JSON.parse(JSON.stringify(first[first.length - 1].state)) as (typeof first)[0]['state'];
+      const rest = run(engineFor(config), 40 - cut, at, restored, cut);
+      expect(JSON.stringify([...first, ...rest].map((s) => [s.commands, s.decisions]))).toBe(
+        JSON.stringify(whole.map((s) => [s.commands, s.decisions])),
+      );
+    }
+  });
+
+  it('refuses a low threshold at or above a level, and levels without a level', () => {
+    const bad = { ...levelled(withPersistence) };
+    bad.parameters = { ...bad.parameters, low: { latencyMs: { ratio: 1.25, of: 'p90' }, queueDepth: null } };
+    expect(() => createPolicy(bad)).toThrow(/low\.latencyMs \(1\.25\) must be below high\.latencyMs \(1\.25\)/);
+    expect(() => createPolicy(levelled({ levels: [] }))).toThrow(/give at least one level/);
+  });
+});
+
 describe('SLO burn rate in herd-control', () => {
   const herd = (slo: Record<string, unknown> | undefined) => ({
     name: 'herd',
@@ -189,6 +250,23 @@ describe('relative triggers in a module policy', () => {
     expect(JSON.stringify([...first, ...rest].map((s) => s.decisions))).toBe(
       JSON.stringify(whole.map((s) => s.decisions)),
     );
+  });
+
+  it('can judge a levelled trigger, keeping its counts in the policy state', () => {
+    const t = parseLevelledTrigger({
+      trigger: { levels: [{ ratio: 5 }, { ratio: 2, windows: 2 }] },
+      baseline: { windows: 10, warmupWindows: 5 },
+    });
+    let b: BaselineState | undefined;
+    let levels: LevelRun | undefined;
+    const over: boolean[] = [];
+    for (const [i, v] of [4, 4, 4, 4, 4, 9, 9, 30, 4].entries()) {
+      const verdict = judgeLevels(t.trigger, v, b, t.baseline, levels, { windowStart: i, windowEnd: i + 1 });
+      over.push(verdict?.over ?? false);
+      levels = verdict?.run ?? levels;
+      b = stepBaseline(b, v, verdict?.exceeded ?? false, t.baseline);
+    }
+    expect(over).toEqual([false, false, false, false, false, false, true, true, false]);
   });
 
   it("gets the built-ins' validation messages", () => {
