@@ -3,8 +3,10 @@
  * reasons are next to each key.
  */
 import { z } from 'zod';
+import { MAX_BASELINE_WINDOWS } from '../signals/baseline';
 import { baseFields } from './config-base';
-import { burnPairsSchema } from './trigger.config';
+import { burnPairsSchema, thresholdSchema } from './trigger.config';
+import { shareHysteresisIssue } from './herd-shares';
 
 export const herdControlParamsSchema = z
   .object({
@@ -22,8 +24,11 @@ export const herdControlParamsSchema = z
       .object({
         /** Request rate above baseline × rateFactor is a surge: with 3 attempts per call, a full retry storm triples load. */
         rateFactor: z.number().gt(1).default(3),
-        /** retries / requests above this is a storm: more than a 20% retry budget (Finagle, Envoy) would allow. */
-        retryShare: z.number().gt(0).max(1).default(0.2),
+        /**
+         * retries / requests above this is a storm: twice the service's own median share, and never below what a 20%
+         * retry budget (Finagle, Envoy) allows. A number is absolute; `{ ratio, of, atLeast }` or `{ deviations, … }` relative.
+         */
+        retryShare: thresholdSchema.default({ ratio: 2, of: 'median', atLeast: 0.2 }),
         /** errors / requests above this also counts; null (default) leaves errors as evidence only. */
         errorShare: z.number().gt(0).max(1).nullable().default(null),
       })
@@ -33,8 +38,8 @@ export const herdControlParamsSchema = z
       .object({
         /** Calm needs the rate back under baseline × rateFactor … */
         rateFactor: z.number().gt(0).default(1.5),
-        /** … and retries under this share (a quarter of the storm threshold). */
-        retryShare: z.number().min(0).max(1).default(0.05),
+        /** … and retries under this share (1.25× the service's own median, at least 5%); errors too, against theirs, under a lease. */
+        retryShare: thresholdSchema.default({ ratio: 1.25, of: 'median', atLeast: 0.05 }),
       })
       .strict()
       .default({}),
@@ -42,13 +47,18 @@ export const herdControlParamsSchema = z
       .object({
         /** EWMA weight of the newest non-storm window's request rate. */
         alpha: z.number().gt(0).max(1).default(0.1),
-        /** Windows before the baseline is trusted (until then only the retry share can detect a storm). */
+        /** Windows before the baselines are trusted (until then neither a surge nor a relative retry share is a storm). */
         minWindows: z.number().int().min(1).default(5),
+        /** Trailing windows of the retry and error shares kept per service (their medians); frozen this long, they learn again. */
+        windows: z.number().int().min(3).max(MAX_BASELINE_WINDOWS).default(60),
       })
       .strict()
       .default({}),
-    /** N: consecutive storm windows before acting (herds build in seconds, so 2). */
-    stormWindows: z.number().int().min(1).default(2),
+    /**
+     * N: consecutive storm windows before acting. 3: a single spike's retries echo into the window after it (two
+     * windows over), a herd outlasts three.
+     */
+    stormWindows: z.number().int().min(1).default(3),
     /** Consecutive calm windows before relaxing one level. */
     relaxWindows: z.number().int().min(1).default(2),
     /** M: consecutive calm windows at the base level before reverting. */
@@ -101,12 +111,23 @@ export const herdControlParamsSchema = z
         `calm.rateFactor (${p.calm.rateFactor}) must be below storm.rateFactor (${p.storm.rateFactor}) so there is a hysteresis gap`,
       );
     }
-    if (p.calm.retryShare >= p.storm.retryShare) {
-      issue(
-        ['calm', 'retryShare'],
-        `calm.retryShare (${p.calm.retryShare}) must be below storm.retryShare (${p.storm.retryShare})`,
-      );
+    for (const [key, t] of [
+      ['storm', p.storm.retryShare],
+      ['calm', p.calm.retryShare],
+    ] as const) {
+      if (typeof t === 'number' && t > 1)
+        issue([key, 'retryShare'], `${key}.retryShare (${t}) is a share of requests: use a number in [0, 1]`);
     }
+    if (typeof p.storm.retryShare === 'number' && p.storm.retryShare === 0)
+      issue(['storm', 'retryShare'], 'storm.retryShare must be above 0: every retry would be a storm');
+    const shareGap = shareHysteresisIssue(p.storm.retryShare, p.calm.retryShare);
+    if (shareGap !== null) issue(['calm', 'retryShare'], shareGap);
+    if (p.baseline.minWindows > p.baseline.windows)
+      issue(
+        ['baseline', 'minWindows'],
+        `baseline.minWindows (${p.baseline.minWindows}) must not exceed baseline.windows (${p.baseline.windows}); ` +
+          'lower it or keep more windows',
+      );
     if (p.initial.baseMs > p.initial.capMs)
       issue(
         ['initial', 'baseMs'],

@@ -28,9 +28,12 @@ import { completeParams, emptyParams } from '../actions/params';
 import type { HerdControlConfig, HerdControlParams } from './herd-control.config';
 import { groupByTarget } from './select';
 import { total, fmt } from './signals';
+import { describeThreshold } from '../signals/trigger';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, Proposal } from './types';
 import { judgeBurn, stepBurn, type BurnState } from '../signals/burn-rate';
+import type { BaselineSpec } from '../signals/baseline';
+import { learnShares, resolveShares, shareBaselineSpec, type ShareMemory, type ShareThresholds } from './herd-shares';
 
 interface TargetState {
   streak: Streak;
@@ -39,6 +42,8 @@ interface TargetState {
   baselineWindows: number;
   /** Error-budget memory of the `slo` trigger; absent without one. */
   burn?: BurnState;
+  /** Baselines of the retry and error shares (herd-shares.ts); absent before the first window. */
+  shares?: ShareMemory;
 }
 
 export interface HerdControlState {
@@ -94,6 +99,8 @@ interface Why {
   evidence: Evidence[];
   errorShare: number | null;
   retryShare: number;
+  /** The calm threshold of the retry share this window (relative: resolved against the service's baseline). */
+  calmShare: number;
   severity: number;
 }
 
@@ -129,7 +136,7 @@ function relaxation(p: HerdControlParams, target: string, at: Standing, why: Why
   const { level, streak } = at;
   if (!at.leased || streak.calm < p.relaxWindows || at.held < p.relaxWindows) return null;
   const evidence: Evidence[] = [
-    { signal: 'retry.share', value: why.retryShare, threshold: p.calm.retryShare, comparison: '<=' },
+    { signal: 'retry.share', value: why.retryShare, threshold: why.calmShare, comparison: '<=' },
   ];
   if (level > 1) {
     return {
@@ -140,7 +147,7 @@ function relaxation(p: HerdControlParams, target: string, at: Standing, why: Why
       severity: 0,
       streak: streak.calm,
       reason:
-        `calm for ${streak.calm} windows (retries ${fmt(why.retryShare * 100)}% ≤ ${fmt(p.calm.retryShare * 100)}%); ` +
+        `calm for ${streak.calm} windows (retries ${fmt(why.retryShare * 100)}% ≤ ${fmt(why.calmShare * 100)}%); ` +
         `retry policy level ${level} → ${level - 1}`,
       evidence,
       ...win,
@@ -173,11 +180,14 @@ interface HerdReading {
   evidence: Evidence[];
   burn: BurnState | undefined;
   sloCalm: boolean;
+  /** The share thresholds this window, against the service's own baselines. */
+  shares: ShareThresholds;
 }
 
 /** Reads one window of a service against the storm triggers: surge, retry share, error share, SLO burn. */
 function readHerd(
   p: HerdControlParams,
+  spec: BaselineSpec,
   prev: TargetState | undefined,
   requests: number,
   retries: number,
@@ -201,9 +211,11 @@ function readHerd(
       `request rate ${fmt(requests)}/s > ${p.storm.rateFactor}× baseline ${fmt(surgeAt / p.storm.rateFactor)}/s`,
     );
   }
-  if (retryShare > p.storm.retryShare) {
-    evidence.push({ signal: 'retry.share', value: retryShare, threshold: p.storm.retryShare, comparison: '>' });
-    reasons.push(`retries ${fmt(retryShare * 100)}% of requests > ${fmt(p.storm.retryShare * 100)}%`);
+  const shares = resolveShares(p, prev?.shares, spec);
+  if (shares.storm !== null && retryShare > shares.storm) {
+    evidence.push({ signal: 'retry.share', value: retryShare, threshold: shares.storm, comparison: '>' });
+    const of = typeof p.storm.retryShare === 'number' ? '' : ` (${describeThreshold(p.storm.retryShare)})`;
+    reasons.push(`retries ${fmt(retryShare * 100)}% of requests > ${fmt(shares.storm * 100)}%${of}`);
   }
   if (p.storm.errorShare !== null && errorShare !== null && errorShare > p.storm.errorShare) {
     evidence.push({ signal: 'error.share', value: errorShare, threshold: p.storm.errorShare, comparison: '>' });
@@ -221,7 +233,7 @@ function readHerd(
       reasons.push(`error budget burning at ${fmt(v.rate)}× ≥ ${fmt(v.factor)}× (SLO ${fmt(p.slo.objective * 100)}%)`);
     }
   }
-  return { retryShare, errorShare, baseline, learned, surgeAt, reasons, evidence, burn, sloCalm };
+  return { retryShare, errorShare, baseline, learned, surgeAt, reasons, evidence, burn, sloCalm, shares };
 }
 
 /**
@@ -231,11 +243,11 @@ function readHerd(
  */
 function isHerdCalm(p: HerdControlParams, r: HerdReading, requests: number, leased: boolean): boolean {
   const { errorShare, baseline } = r;
-  const errorsCalm = !leased || errorShare === null || errorShare <= p.calm.retryShare;
+  const errorsCalm = !leased || errorShare === null || errorShare <= r.shares.errorCalm;
   return (
     errorsCalm &&
     (!r.learned || baseline === null || requests <= baseline * p.calm.rateFactor) &&
-    r.retryShare <= p.calm.retryShare &&
+    r.retryShare <= r.shares.calm &&
     (p.storm.errorShare === null || errorShare === null || errorShare <= p.storm.errorShare) &&
     r.sloCalm
   );
@@ -244,6 +256,7 @@ function isHerdCalm(p: HerdControlParams, r: HerdReading, requests: number, leas
 export function createHerdControl(config: HerdControlConfig, version: string): Policy<HerdControlState> {
   const p = config.parameters;
   const maxLevel = herdMaxLevel(p);
+  const spec = shareBaselineSpec(p);
 
   function decideLevel(target: string, at: Standing, why: Why, win: Win): Proposal | null {
     if (at.streak.over >= p.stormWindows && at.held >= p.stormWindows)
@@ -274,7 +287,7 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
         windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
         const prev = targets[target] as TargetState | undefined;
 
-        const r = readHerd(p, prev, requests, retries, errors);
+        const r = readHerd(p, spec, prev, requests, retries, errors);
         const { retryShare, errorShare, baseline, surgeAt, reasons, evidence, burn } = r;
         const storm = evidence.length > 0;
         const lease = view.lease(target, 'retry_policy');
@@ -289,6 +302,8 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
           baseline: learnedBaseline,
           baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1),
           ...(burn === undefined ? {} : { burn }),
+          // Our budget holds the retry share down, and a storm is not the service's normal: frozen then.
+          shares: learnShares(prev?.shares, retryShare, errorShare, storm || lease !== null, spec),
         };
 
         const level = lease === null ? 0 : Number.parseInt(lease.params.extra.level ?? '0', 10) || 0;
@@ -303,7 +318,11 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
             evidence,
             errorShare,
             retryShare,
-            severity: Math.max(surgeAt !== null ? requests / surgeAt : 0, retryShare / p.storm.retryShare),
+            calmShare: r.shares.calm,
+            severity: Math.max(
+              surgeAt !== null ? requests / surgeAt : 0,
+              r.shares.storm !== null && r.shares.storm > 0 ? retryShare / r.shares.storm : 0,
+            ),
           },
           win,
         );

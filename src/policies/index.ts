@@ -18,6 +18,7 @@ export { createHerdControl, herdLevelParams, herdMaxLevel } from './herd-control
 export type { HerdControlState } from './herd-control';
 export { herdControlConfigSchema, herdControlParamsSchema } from './herd-control.config';
 export type { HerdControlConfig, HerdControlParams } from './herd-control.config';
+export { shareLineName, thresholdFloor } from './herd-shares';
 export { createWatermarkQuota } from './watermark-quota';
 export type { WatermarkQuotaState } from './watermark-quota';
 export { watermarkQuotaConfigSchema, watermarkQuotaParamsSchema } from './watermark-quota.config';

@@ -44,6 +44,11 @@ export const watermarkQuotaParamsSchema = z
     minHoldMs: z.number().min(0).default(60_000),
     /** Never throttle a tenant below this, bytes/s (0 would black-hole it). */
     minQuotaBytesPerSec: z.number().min(0).default(1024),
+    /**
+     * A backlog queued above capacity is paid back within this many windows by the tenants over their share (their
+     * quotas cut below it until the estimate is 0, then restored); null: quotas at the share, the backlog drains at the headroom.
+     */
+    drainWindows: z.number().positive().nullable().default(1),
     /** Ignore a tightening of less than this fraction of the quota in force (no churn for noise). */
     tightenTolerance: z.number().min(0).lt(1).default(0.05),
   })

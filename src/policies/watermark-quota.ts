@@ -7,6 +7,12 @@
  * hold time), then `quota.revert`. In between: hold. Tightening happens only above the
  * high watermark and loosening only below the low one, so load that hovers inside the
  * band can never make quotas flap — the watermark pair is a Schmitt trigger.
+ *
+ * A burst past capacity leaves a backlog at the brokers before the quota lands (two windows
+ * and a flush), and a quota at the fair share of 77.5% drains it only at the 22.5% left over:
+ * seconds of latency for every tenant. So the policy also keeps a fluid estimate of that
+ * backlog (quota-drain.ts) and, when it throttles, makes the tenants over their share pay it
+ * back within `drainWindows` windows, then restores their quotas to the share.
  */
 import type { Evidence } from '../model/command';
 import type { WindowSignal } from '../model/signal';
@@ -17,31 +23,38 @@ import { groupByTarget } from './select';
 import { fmt, total } from './signals';
 import { nextStreak, windowOf, type Streak } from './streak';
 import type { LeaseView, Policy, PolicyView, Proposal } from './types';
+import { backlogEvidence, drainCuts, keepRestores, nextBacklog, restoreQuotas } from './quota-drain';
 
 export interface WatermarkQuotaState {
   /** Cluster-level streak: `over` = windows above high, `calm` = windows below low. */
   streak: Streak | null;
   /** Last capacity seen (bytes/s), used when a window lacks the gauge. */
   capacity: number | null;
+  /** Estimated bytes queued at the brokers beyond their capacity (quota-drain.ts); absent = 0. */
+  backlog?: number;
+  /** Tenant → the fair-share quota to restore once the backlog has drained; absent = none. */
+  restore?: Readonly<Record<string, number>>;
 }
 
 /** Whole bytes/s, rounding down — except that 774999.9999999 (a product's rounding error) is 775000. */
-function floorBytes(x: number): number {
+export function floorBytes(x: number): number {
   return Math.floor(x + 1e-6);
 }
 
-type Params = WatermarkQuotaConfig['parameters'];
+export type Params = WatermarkQuotaConfig['parameters'];
 
 /** The cluster in this window: capacity and utilization, the watermark streak, the window's span. */
-interface ClusterWindow {
+export interface ClusterWindow {
   readonly capacity: number;
   readonly utilization: number;
   readonly streak: Streak;
   readonly win: { windowStart: number; windowEnd: number };
+  /** Estimated bytes queued beyond capacity after this window. */
+  readonly backlog: number;
 }
 
 /** Evidence of the cluster's utilization against one watermark. */
-function utilEvidence(cl: ClusterWindow, threshold: number, comparison: '>' | '<'): Evidence {
+export function utilEvidence(cl: ClusterWindow, threshold: number, comparison: '>' | '<'): Evidence {
   return { signal: 'cluster.utilization', value: cl.utilization, threshold, comparison };
 }
 
@@ -56,6 +69,7 @@ function tightenQuotas(
   tenants: readonly string[],
   demand: ReadonlyMap<string, number>,
   view: PolicyView,
+  restore: Record<string, number>,
 ): Proposal[] {
   const { streak, utilization } = cl;
   const proposals: Proposal[] = [];
@@ -64,11 +78,13 @@ function tightenQuotas(
     budget,
     tenants.map((t) => ({ id: t, demand: demand.get(t) ?? 0, weight: p.weights[t] ?? p.defaultWeight })),
   );
-  for (const t of tenants) {
+  const over = tenants.filter((t) => (demand.get(t) ?? 0) > (shares[t] ?? 0) * (1 + 1e-9));
+  const drain = drainCuts(p, cl, over, shares);
+  for (const t of over) {
     const d = demand.get(t) ?? 0;
     const share = shares[t] ?? 0;
-    if (!(d > share * (1 + 1e-9))) continue;
-    const quota = Math.max(p.minQuotaBytesPerSec, floorBytes(share));
+    const cut = drain.get(t) ?? 0;
+    const quota = Math.max(p.minQuotaBytesPerSec, floorBytes(share - cut));
     const existing = view.lease(t, 'quota')?.params.quotaBytesPerSec ?? null;
     if (existing !== null && quota >= existing * (1 - p.tightenTolerance)) continue; // hold: no meaningful tightening
     proposals.push({
@@ -81,13 +97,17 @@ function tightenQuotas(
       reason:
         `cluster utilization ${fmt(utilization * 100)}% > ${fmt(p.highWatermark * 100)}% for ${streak.over} windows; ` +
         `tenant demand ${fmt(d)} B/s > weighted fair share ${fmt(share)} B/s of ${fmt(budget)} B/s; quota ${fmt(quota)} B/s` +
+        (cut > 0 ? ` (the share less ${fmt(cut)} B/s to drain a backlog of ${fmt(cl.backlog)} B)` : '') +
         (existing === null ? '' : ` (was ${fmt(existing)})`),
       evidence: [
         utilEvidence(cl, p.highWatermark, '>'),
         { signal: `${p.metrics.demand}:ratePerSec`, value: d, threshold: share, comparison: '>' },
+        ...(cut > 0 ? [backlogEvidence(cl)] : []),
       ],
       ...cl.win,
     });
+    if (cut > 0) restore[t] = Math.max(p.minQuotaBytesPerSec, floorBytes(share));
+    else delete restore[t];
   }
   return proposals;
 }
@@ -181,12 +201,23 @@ export function createWatermarkQuota(config: WatermarkQuotaConfig, version: stri
       const under = utilization < p.lowWatermark;
       const streak = nextStreak(state.streak ?? undefined, win.windowStart, win.windowEnd, over, under);
       if (state.streak !== null && streak === state.streak) return { state, proposals: [], observed: [] };
-      const next: WatermarkQuotaState = { streak, capacity };
+      const backlog = nextBacklog(state.backlog ?? 0, used, capacity, win);
+      const restore = keepRestores(state.restore, leases);
       const proposals: Proposal[] = [];
-      const cl: ClusterWindow = { capacity, utilization, streak, win };
-      if (over && streak.over >= p.overWindows) proposals.push(...tightenQuotas(p, target, cl, tenants, demand, view));
-      else if (under && streak.calm >= p.underWindows)
+      const cl: ClusterWindow = { capacity, utilization, streak, win, backlog };
+      if (over && streak.over >= p.overWindows)
+        proposals.push(...tightenQuotas(p, target, cl, tenants, demand, view, restore));
+      else if (backlog <= 0 && Object.keys(restore).length > 0) proposals.push(...restoreQuotas(cl, leases, restore));
+      else if (under && streak.calm >= p.underWindows) {
         proposals.push(...releaseQuotas(p, target, cl, leases, eventTime));
+        for (const t of proposals.map((x) => x.target)) delete restore[t];
+      }
+      const next: WatermarkQuotaState = {
+        streak,
+        capacity,
+        ...(backlog > 0 ? { backlog } : {}),
+        ...(Object.keys(restore).length > 0 ? { restore } : {}),
+      };
       return { state: next, proposals, observed: tenants };
     },
   };

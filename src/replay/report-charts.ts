@@ -14,6 +14,7 @@ import { total, worst, type SignalStat } from '../policies/signals';
 import type { Chart, Marker, MarkerKind, Point, Series, Span, Threshold } from '../report';
 import { classifyDecision } from './actions';
 import { describeParams, leaseSpans, settingSteps, type LeaseSpan } from './lease-spans';
+import { shareLineName, thresholdFloor } from '../policies/herd-shares';
 
 /** Everything the charts of one policy are drawn from. */
 export interface PolicyChartInput {
@@ -217,8 +218,17 @@ function panelsFor(config: PolicyConfig, signals: readonly WindowSignal[]): Pane
           },
         ),
         thresholds: [
-          { name: 'storm', value: p.storm.retryShare, color: '#D55E00' },
-          { name: 'calm', value: p.calm.retryShare, color: '#009E73' },
+          // A relative threshold differs per service and window: its floor is the line that holds for all.
+          {
+            name: shareLineName('storm', p.storm.retryShare),
+            value: thresholdFloor(p.storm.retryShare),
+            color: '#D55E00',
+          },
+          {
+            name: shareLineName('calm', p.calm.retryShare),
+            value: thresholdFloor(p.calm.retryShare),
+            color: '#009E73',
+          },
         ],
       };
       return [rate(p.metrics.requests), rate(p.metrics.retries), share].filter((x) => x.points.size > 0);

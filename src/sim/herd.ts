@@ -13,6 +13,7 @@
  */
 import { applyRetryPolicyCommand } from '../client/command';
 import { DEFAULT_RETRY_POLICY } from '../client/policy';
+import { shareLineName, thresholdFloor } from '../policies';
 import type { Point } from '../report';
 import { createHerdModel, SERVICE, type HerdParams } from './herd-model';
 import type { LoopRecord } from './loop';
@@ -178,8 +179,15 @@ function finishHerd(
     thresholds: {
       attempts: [{ name: 'capacity', value: p.capacityPerSec }],
       retryShare: [
-        { name: 'storm', value: policy.parameters.storm.retryShare },
-        { name: 'calm', value: policy.parameters.calm.retryShare },
+        // Relative by default: the floor is the line that holds whatever the service's baseline.
+        {
+          name: shareLineName('storm', policy.parameters.storm.retryShare),
+          value: thresholdFloor(policy.parameters.storm.retryShare),
+        },
+        {
+          name: shareLineName('calm', policy.parameters.calm.retryShare),
+          value: thresholdFloor(policy.parameters.calm.retryShare),
+        },
       ],
     },
     ...loopRecord(loop, end),

@@ -14,6 +14,9 @@
  *   (the ATM Forum's Generic Cell Rate Algorithm, ITU-T I.371) with one second of burst
  *   tolerance holds each request until its turn. Only the throttled tenant waits. A static
  *   quota (`staticQuotas`, an operator's fixed setting) is the same shaper from the start.
+ *   A quota change re-times what the shaper holds (the bytes it scheduled ahead of now go
+ *   out at the new quota), as a broker recomputes a throttled client's delay from the
+ *   quota in force; a lifted quota releases them at once.
  * - A request that would wait longer than `requestTimeoutMs` in the shaper is dropped by
  *   its client (Kafka's request.timeout.ms, 30 s by default).
  * - Brokers report per tenant the bytes and requests they accepted each second, and their
@@ -59,15 +62,23 @@ interface Tenant {
   quota: number;
   /** GCRA theoretical arrival time. */
   tat: number;
+  /** Requests the shaper has scheduled and not yet admitted, in admission order from `head`. */
+  pending: Req[];
+  head: number;
 }
 
 interface Req {
   tenant: number;
   arrival: number;
   size: number;
+  /** When the shaper admits it; moved when the quota changes. */
+  at: number;
+  /** Bumped when `at` moves: an admit event of an older version is stale. */
+  v: number;
+  admitted: boolean;
 }
 
-type Ev = { kind: 'arrive'; tenant: number } | { kind: 'admit'; req: Req };
+type Ev = { kind: 'arrive'; tenant: number } | { kind: 'admit'; req: Req; v: number };
 
 /** Ground truth by tenant (index as in params.tenants). */
 export interface TenantsTruth {
@@ -100,6 +111,8 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
     index,
     quota: p.staticQuotas?.[spec.name] ?? Infinity,
     tat: startMs,
+    pending: [],
+    head: 0,
   }));
   const byName = new Map(tenants.map((t) => [t.spec.name, t]));
   const free = new Array<number>(p.brokers).fill(startMs);
@@ -138,10 +151,13 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
       }
       tn.tat = Math.max(tn.tat, admit) + (size * 1000) / tn.quota;
     }
-    events.push(admit, { kind: 'admit', req: { tenant: tn.index, arrival: now, size } });
+    const req: Req = { tenant: tn.index, arrival: now, size, at: admit, v: 0, admitted: false };
+    if (admit > now) tn.pending.push(req);
+    events.push(admit, { kind: 'admit', req, v: 0 });
   }
 
   function admit(req: Req, now: number): void {
+    settle(tenants[req.tenant], req);
     const b = Math.floor(random() * p.brokers);
     const startAt = Math.max(now, free[b]);
     const done = startAt + req.size / brokerRate;
@@ -162,7 +178,7 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
           const tn = tenants[event.tenant];
           arrive(tn, at);
           events.push(nextArrival(tn, at), { kind: 'arrive', tenant: tn.index });
-        } else admit(event.req, at);
+        } else if (event.v === event.req.v) admit(event.req, at);
       }
       const ts = t - 1;
       const out: Telemetry[] = [];
@@ -182,13 +198,43 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
     setQuota(name, bytesPerSec, now) {
       const tn = byName.get(name);
       if (tn === undefined) return;
-      if (!Number.isFinite(tn.quota)) tn.tat = now; // a new shaper starts with its burst tolerance full
+      if (!Number.isFinite(tn.quota))
+        tn.tat = now; // a new shaper starts with its burst tolerance full
+      else if (bytesPerSec !== tn.quota) retime(tn, tn.quota / bytesPerSec, now, events);
       tn.quota = bytesPerSec;
     },
-    clearQuota(name) {
+    clearQuota(name, now) {
       const tn = byName.get(name);
-      if (tn !== undefined) tn.quota = Infinity;
+      if (tn === undefined) return;
+      if (Number.isFinite(tn.quota)) retime(tn, 0, now, events);
+      tn.quota = Infinity;
     },
     quotaOf: (name) => byName.get(name)?.quota ?? Infinity,
   };
+}
+
+/**
+ * A quota change re-times what the shaper has scheduled: the bytes ahead of now, queued at the old
+ * quota, go out at the new one (× old/new from now; all at once when the quota goes), as a broker
+ * recomputes a throttled client's delay from the quota in force. The stale admit events are skipped.
+ */
+function retime(tn: Tenant, factor: number, now: number, events: { push(t: number, e: Ev): void }): void {
+  if (tn.tat > now) tn.tat = now + (tn.tat - now) * factor;
+  for (let i = tn.head; i < tn.pending.length; i++) {
+    const r = tn.pending[i];
+    if (r.admitted || r.at <= now) continue;
+    r.at = now + (r.at - now) * factor;
+    r.v++;
+    events.push(r.at, { kind: 'admit', req: r, v: r.v });
+  }
+}
+
+/** Marks the request admitted and drops the admitted head of its tenant's pending list. */
+function settle(tn: Tenant, req: Req): void {
+  req.admitted = true;
+  while (tn.head < tn.pending.length && tn.pending[tn.head].admitted) tn.head++;
+  if (tn.head > 1024 && tn.head * 2 > tn.pending.length) {
+    tn.pending = tn.pending.slice(tn.head);
+    tn.head = 0;
+  }
 }

@@ -1,6 +1,10 @@
+import { createPolicy } from '../../../src/policies';
 import { engineFor, run, sig } from './fixtures';
 
-const policy = { name: 'herd', type: 'herd-control', parameters: { baseline: { minWindows: 3 } } };
+// Two windows of storm act here (the default is 3, below): the escalation tests read more easily.
+const policy = { name: 'herd', type: 'herd-control', parameters: { baseline: { minWindows: 3 }, stormWindows: 2 } };
+/** The same with the retry share judged absolutely (a number), as before the relative default. */
+const absolute = { ...policy, parameters: { ...policy.parameters, storm: { retryShare: 0.2 } } };
 
 /** One service `api` behind two client sources; rates split evenly between them. */
 function traffic(i: number, requests: number, retries: number) {
@@ -102,10 +106,14 @@ describe('herd-control', () => {
     expect(acted[0].commands[0].evidence[0].threshold).toBeCloseTo(300, 6);
   });
 
-  it('does not call a surge before the baseline is learned, but a high retry share is enough', () => {
+  it('does not call a surge or a relative retry share before the baselines are learned; an absolute share acts at once', () => {
     const surgeOnly = run(engineFor(policy), 4, (i) => traffic(i, i === 0 ? 10 : 1000, 0));
     expect(surgeOnly.flatMap((s) => s.commands)).toHaveLength(0);
-    const retries = run(engineFor(policy), 2, (i) => traffic(i, 100, 30));
+    expect(
+      run(engineFor(policy), 3, (i) => traffic(i, 100, 30)).flatMap((s) => s.commands),
+      // warm-up: no verdict on a share the service has no normal for yet
+    ).toHaveLength(0);
+    const retries = run(engineFor(absolute), 2, (i) => traffic(i, 100, 30));
     expect(retries[1].commands).toHaveLength(1);
   });
 
@@ -115,7 +123,75 @@ describe('herd-control', () => {
       sig({ metric: 'requests', value: 100, i, scope: 'service', tags: { service: 'api' } }),
       sig({ metric: 'retries', value: 40, i, scope: 'service', tags: { service: 'api' } }),
     ];
-    const steps = run(engineFor(policy), 2, at);
+    const steps = run(engineFor(absolute), 2, at);
     expect(steps[1].commands.map((c) => c.target)).toEqual(['api']);
+  });
+
+  describe("on its defaults (storm: 2× the service's own median retry share, at least 20%; 3 windows)", () => {
+    const defaults = { name: 'herd', type: 'herd-control' };
+    const withErrors = (i: number, requests: number, retries: number, errors: number) => [
+      ...traffic(i, requests, retries),
+      sig({ metric: 'errors', value: errors, i, source: 'c1', tags: { service: 'api' } }),
+    ];
+    /** Interventions and escalations (not renewals). */
+    const acts = (steps: ReturnType<typeof run>) =>
+      steps.flatMap((s) =>
+        s.decisions
+          .filter((d) => d.kind === 'acted')
+          .map((d) => ({ i: s.i, c: s.commands.find((x) => x.id === d.commandId) })),
+      );
+
+    it("takes chronic rejections for the service's normal, and sees an outage against it", () => {
+      // A service whose instances reject about a third of the load in normal operation; retries are
+      // what turn those rejections into successes. Down from window 20 to 27, then normal again.
+      const at = (i: number) =>
+        i >= 20 && i < 28 ? withErrors(i, 150, 120, 150) : withErrors(i, 100, 30 + (i % 3) * 4, 33 + (i % 2) * 2);
+      const steps = run(engineFor(defaults), 50, at);
+      const sets = acts(steps);
+      // Nothing in 20 windows of its normal (the absolute 20% acted at once and never let go) …
+      expect(sets.filter((s) => s.i < 20)).toEqual([]);
+      // … the outage (a retry share of 80%, over twice its median of ~34%) is a storm after 3 windows …
+      expect(sets[0].i).toBe(22);
+      expect(sets[0].c?.reason).toMatch(/retries 80% of requests > 6\d(\.\d+)?% \(2× median baseline\)/);
+      // … and once the errors are back to *their* normal (a third, not 5%), calm: the revert.
+      const revert = steps.find((s) => s.commands.some((c) => c.type === 'retry_policy.revert'));
+      expect(revert?.i).toBeGreaterThan(27);
+      expect(revert?.i).toBeLessThan(36);
+      expect(Object.keys(steps[49].state.leases)).toHaveLength(0);
+    });
+
+    it('lets a single spike and its echo (two windows over) pass, and acts on a third', () => {
+      const spike = (n: number) => (i: number) =>
+        i >= 10 && i < 10 + n ? withErrors(i, 400, 240, 300) : withErrors(i, 100, 1, 1);
+      expect(acts(run(engineFor(defaults), 20, spike(2)))).toEqual([]);
+      expect(acts(run(engineFor(defaults), 20, spike(3))).map((s) => s.i)).toEqual([12]);
+    });
+
+    it('keeps its share baselines frozen while its own retry policy is in force', () => {
+      // Still failing, but under the lease the budget holds retries at 2%: learning that would make the normal 30% a storm later.
+      const at = (i: number) =>
+        i < 10 ? withErrors(i, 100, 30, 33) : i < 14 ? withErrors(i, 150, 120, 150) : withErrors(i, 100, 2, 100);
+      const steps = run(engineFor(defaults), 40, at);
+      const state = steps[39].state.policies.herd as {
+        targets: Record<string, { shares?: { retry?: { values: number[] } } }>;
+      };
+      const learned = state.targets.api.shares?.retry?.values ?? [];
+      expect(learned.length).toBeGreaterThanOrEqual(10);
+      expect(Math.min(...learned)).toBeGreaterThanOrEqual(0.3);
+      expect(learned).not.toContain(0.02);
+      expect(Object.keys(steps[39].state.leases)).toHaveLength(1); // still failing: the lease holds
+    });
+  });
+
+  it('refuses share thresholds without a hysteresis gap, naming both', () => {
+    const herd = (parameters: unknown) => () => createPolicy({ name: 'h', type: 'herd-control', parameters });
+    expect(herd({ calm: { retryShare: { ratio: 2.5 } } })).toThrow(
+      /calm\.retryShare\.ratio \(2\.5\) must be below storm\.retryShare\.ratio \(2\)/,
+    );
+    expect(herd({ calm: { retryShare: { ratio: 1.2, atLeast: 0.3 } } })).toThrow(
+      /calm\.retryShare\.atLeast \(0\.3\) must be below storm\.retryShare\.atLeast \(0\.2\)/,
+    );
+    expect(herd({ storm: { retryShare: 1.5 } })).toThrow(/storm\.retryShare \(1\.5\) is a share of requests/);
+    expect(herd({ storm: { retryShare: 0.3 }, calm: { retryShare: 0.1 } })).not.toThrow();
   });
 });

@@ -41,7 +41,8 @@ describe('watermark-quota', () => {
   });
 
   it('uses the configured weights', () => {
-    const weighted = { ...policy, parameters: { weights: { a: 1, b: 3 } } };
+    // (1.2 MB/s on 1 MB/s queues a backlog; drainWindows null: the shares alone, the drain is tested below)
+    const weighted = { ...policy, parameters: { weights: { a: 1, b: 3 }, drainWindows: null } };
     const steps = run(engineFor(weighted, { blastRadius: { fraction: 1 } }), 2, (i) =>
       load(i, { a: 500_000, b: 700_000 }),
     );
@@ -126,6 +127,8 @@ describe('watermark-quota', () => {
             for (const d of s.decisions) {
               if (d.kind !== 'acted' && d.kind !== 'reverted') continue;
               if (d.reason.startsWith('lease expired')) continue;
+              // back up to the share a drain cut it from: a one-off return, not a loosening of the share
+              if (d.reason.startsWith('backlog drained')) continue;
               const tighten = d.actionType === 'quota.set' && d.reason.includes('>');
               if (tighten) expect(utils[s.i]).toBeGreaterThan(0.85);
               else expect(utils[s.i]).toBeLessThan(0.7);
@@ -145,5 +148,57 @@ describe('watermark-quota', () => {
     const fixed = { ...policy, parameters: { capacityBytesPerSec: 2_000_000 } };
     const none = run(engineFor(fixed), 3, (i) => load(i, { a: 950_000 }));
     expect(none.flatMap((s) => s.commands)).toHaveLength(0); // 47.5% of the configured 2 MB/s
+  });
+
+  describe('a backlog queued above capacity', () => {
+    const quotas = (steps: ReturnType<typeof run>) =>
+      steps.flatMap((s) =>
+        s.decisions
+          .filter((d) => d.kind === 'acted')
+          .map((d) => {
+            const c = s.commands.find((x) => x.id === d.commandId);
+            return [
+              s.i,
+              c?.params.quotaBytesPerSec ?? null,
+              d.reason.startsWith('backlog drained') ? 'restore' : 'cut',
+            ];
+          }),
+      );
+
+    it('is paid back by the tenant over its share within a window, then its quota returns to the share', () => {
+      // 1.1 MB/s on 1 MB/s for two windows of 10 s queues 2 MB; a's share of 775k is 575k, less 2 MB / 10 s.
+      const at = (i: number) => load(i, i < 2 ? { a: 900_000, b: 200_000 } : { a: 375_000, b: 200_000 });
+      const steps = run(engineFor(policy), 4, at);
+      expect(quotas(steps)).toEqual([
+        [1, 375_000, 'cut'],
+        // 575k/s against 1 MB/s drains the 2 MB in the next window: the share again
+        [2, 575_000, 'restore'],
+      ]);
+      const cut = steps[1].commands[0];
+      expect(cut.reason).toMatch(/quota 375000 B\/s \(the share less 200000 B\/s to drain a backlog of 2000000 B\)/);
+      expect(cut.evidence).toContainEqual({
+        signal: 'cluster.backlog_bytes',
+        value: 2_000_000,
+        threshold: 0,
+        comparison: '>',
+      });
+    });
+
+    it('never cuts below minQuotaBytesPerSec, and keeps the share to restore while the backlog lasts', () => {
+      // 1.7 MB/s for two windows: 14 MB queued; the cut would be 1.4 MB/s off a share of 575k.
+      const demands = (i: number) => (i < 2 ? { a: 1_500_000, b: 200_000 } : { a: 1024, b: 200_000 });
+      const steps = run(engineFor(policy), 5, (i) => load(i, demands(i)));
+      // window 2 drains 7.99 MB (6.01 MB left), window 3 the rest
+      expect(quotas(steps)).toEqual([
+        [1, 1024, 'cut'],
+        [3, 575_000, 'restore'],
+      ]);
+    });
+
+    it('below capacity queues nothing: the quota is the share, as without a drain', () => {
+      const steps = run(engineFor(policy), 2, (i) => load(i, { a: 700_000, b: 250_000 }));
+      expect(quotas(steps)).toEqual([[1, 525_000, 'cut']]);
+      expect(steps[1].commands[0].evidence.map((e) => e.signal)).not.toContain('cluster.backlog_bytes');
+    });
   });
 });
