@@ -16,6 +16,7 @@
  * Encoding: https://avro.apache.org/docs/1.11.1/specification/#binary-encoding
  */
 import type { Telemetry } from '../model/telemetry';
+import { internAscii } from './ascii-intern';
 import type { TelemetryLimits } from './limits';
 
 // Read state. The read is synchronous and never re-entered, so module-level state is safe
@@ -37,12 +38,12 @@ function readLong(): number {
   return NaN;
 }
 
-/** A non-empty string of at most `max` UTF-16 units, decoded as avsc does (utf8Slice); undefined otherwise. */
+/** A non-empty string of at most `max` UTF-16 units, as avsc decodes it (UTF-8, interned); undefined otherwise. */
 function readString(max: number): string | undefined {
   const len = readLong();
   // NaN fails both comparisons' negation below, so it is caught by the first test.
   if (!(len > 0) || len > buf.length - pos) return undefined;
-  const s = buf.toString('utf8', pos, pos + len);
+  const s = internAscii(buf, pos, len);
   pos += len;
   return s.length <= max ? s : undefined;
 }
@@ -77,7 +78,7 @@ function readTags(limits: TelemetryLimits): Record<string, string> | undefined {
 function readValueString(max: number): string | undefined {
   const len = readLong();
   if (!(len >= 0) || len > buf.length - pos) return undefined;
-  const s = len === 0 ? '' : buf.toString('utf8', pos, pos + len);
+  const s = len === 0 ? '' : internAscii(buf, pos, len);
   pos += len;
   return s.length <= max ? s : undefined;
 }

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { DEFAULT_TELEMETRY_LIMITS, schemaType, validateTelemetry, type TelemetryLimits } from '../../../src/codec';
 import { guardAvro } from '../../../src/codec/avro-guard';
+import { internAscii } from '../../../src/codec/ascii-intern';
 import { readTelemetryFast } from '../../../src/codec/telemetry-avro-fast';
 import { InputError } from '../../../src/errors';
 import type { Telemetry } from '../../../src/model/telemetry';
@@ -121,5 +122,24 @@ describe('readTelemetryFast', () => {
       ),
       { numRuns: 5_000 },
     );
+  });
+});
+
+describe('internAscii', () => {
+  it('gives the UTF-8 decoding of the bytes, whatever the table held before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 80, unit: 'binary' }), { maxLength: 50 }), (names) => {
+        for (const name of [...names, ...names]) {
+          const bytes = Buffer.concat([Buffer.from('xx'), Buffer.from(name, 'utf8')]);
+          expect(internAscii(bytes, 2, bytes.length - 2)).toBe(bytes.toString('utf8', 2));
+        }
+      }),
+      { numRuns: 500 },
+    );
+    // Many distinct names share slots: each still decodes to itself.
+    for (let i = 0; i < 40_000; i++) {
+      const name = `worker-${i % 20_000}`;
+      expect(internAscii(Buffer.from(name), 0, name.length)).toBe(name);
+    }
   });
 });
