@@ -53,6 +53,8 @@ export interface DecoderCoreOptions<T> {
    * what that path accepts, and give the same T (telemetry-avro-fast.ts).
    */
   fastAvro?: (buf: Buffer, start: number) => T | undefined;
+  /** The same for JSON from its first non-whitespace byte: the valid T, or undefined (telemetry-json-fast.ts). */
+  fastJson?: (buf: Buffer, start: number) => T | undefined;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -112,7 +114,7 @@ function guardFailure(scan: GuardResult, buf: Buffer, schemaId: number, what: st
 }
 
 export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDecoder<T> {
-  const { what, reader, format, maxRecordBytes, fromAvro, fromJson, fastAvro } = options;
+  const { what, reader, format, maxRecordBytes, fromAvro, fromJson, fastAvro, fastJson } = options;
   const cache = createWriterCache({ reader, lookup: options.lookup, negativeCacheSize: options.negativeCacheSize });
   const expected =
     format === 'avro'
@@ -153,6 +155,8 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
   };
 
   const decodeJson = (buf: Buffer, start: number): DecodeResult<T> => {
+    const fast = fastJson?.(buf, start);
+    if (fast !== undefined) return { status: 'ok', value: fast, format: 'json' };
     if (!isUtf8(buf)) {
       return invalid(
         new InputError('INVALID_UTF8', `value looks like JSON but is not valid UTF-8 (${buf.length} bytes)`),

@@ -9,6 +9,7 @@ import { HEADER_SIZE, frameHeader } from './framing';
 import { resolveTelemetryLimits, type TelemetryLimits } from './limits';
 import { schemaType } from './schemas';
 import { readTelemetryFast } from './telemetry-avro-fast';
+import { readTelemetryJsonFast } from './telemetry-json-fast';
 import { validateTelemetry } from './validate-telemetry';
 import type { SchemaLookup } from './writer-cache';
 
@@ -40,6 +41,7 @@ export function createTelemetryDecoder(options: TelemetryDecoderOptions = {}): T
     fromAvro: (decoded) => validateTelemetry(decoded as Record<string, unknown>, limits),
     fromJson: (parsed) => validateTelemetry(parsed, limits),
     fastAvro: (buf, start) => readTelemetryFast(buf, start, limits),
+    fastJson: (buf, start) => readTelemetryJsonFast(buf, start, limits),
   });
   return { ...core, limits };
 }
