@@ -21,23 +21,32 @@ export const MAX_INTERNED = 64;
 
 const table: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 
+/** FNV-1a, one byte at a time (http://www.isthe.com/chongo/tech/comp/fnv/): callers that scan the bytes anyway fold it in. */
+export const FNV_START = 0x811c9dc5;
+export const fnvStep = (h: number, b: number): number => Math.imul(h ^ b, 0x01000193);
+
 /** `bytes[start, start+len)` as a string; the same string as last time when those bytes were seen. */
 export function internAscii(bytes: Buffer, start: number, len: number): string {
   const end = start + len;
   if (len > MAX_INTERNED) return bytes.toString('utf8', start, end);
-  // FNV-1a over the bytes, checking that all are ASCII on the way.
-  let h = 0x811c9dc5;
+  let h = FNV_START;
   let high = 0;
   for (let i = start; i < end; i++) {
     const b = bytes[i];
     high |= b;
-    h = Math.imul(h ^ b, 0x01000193);
+    h = fnvStep(h, b);
   }
   if (high >= 0x80) return bytes.toString('utf8', start, end);
+  return internHashed(bytes, start, len, h);
+}
+
+/** As internAscii, for bytes known to be ASCII whose FNV-1a hash (fnvStep from FNV_START) is `h`. */
+export function internHashed(bytes: Buffer, start: number, len: number, h: number): string {
+  if (len > MAX_INTERNED) return bytes.toString('latin1', start, start + len);
   const slot = (h >>> 0) & (SLOTS - 1);
   const known = table[slot];
   if (known !== undefined && known.length === len && sameAscii(known, bytes, start)) return known;
-  const s = bytes.toString('latin1', start, end);
+  const s = bytes.toString('latin1', start, start + len);
   table[slot] = s;
   return s;
 }

@@ -14,7 +14,7 @@
  * (ascii-intern.ts). Bounded: one step per byte, and at most `maxTags` tags.
  */
 import type { Telemetry } from '../model/telemetry';
-import { internAscii } from './ascii-intern';
+import { FNV_START, fnvStep, internHashed } from './ascii-intern';
 import type { TelemetryLimits } from './limits';
 
 const QUOTE = 0x22;
@@ -50,15 +50,17 @@ function expect(b: number): boolean {
 function readString(max: number): string | undefined {
   if (!expect(QUOTE)) return undefined;
   const start = pos;
+  let h = FNV_START;
   while (pos < buf.length) {
     const b = buf[pos];
     if (b === QUOTE) {
       const len = pos - start;
       pos++;
-      return len <= max ? (len === 0 ? '' : internAscii(buf, start, len)) : undefined;
+      return len <= max ? (len === 0 ? '' : internHashed(buf, start, len, h)) : undefined;
     }
     // Escapes, control characters (which JSON refuses) and non-ASCII: the general path.
     if (b === BACKSLASH || b < 0x20 || b >= 0x7f) return undefined;
+    h = fnvStep(h, b);
     pos++;
   }
   return undefined;
