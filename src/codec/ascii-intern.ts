@@ -21,9 +21,12 @@ export const MAX_INTERNED = 64;
 
 const table: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 
-/** FNV-1a, one byte at a time (http://www.isthe.com/chongo/tech/comp/fnv/): callers that scan the bytes anyway fold it in. */
+/**
+ * FNV-1a over bytes, `h = Math.imul(h ^ byte, FNV_PRIME)` from FNV_START
+ * (http://www.isthe.com/chongo/tech/comp/fnv/): callers that scan the bytes anyway fold it in.
+ */
 export const FNV_START = 0x811c9dc5;
-export const fnvStep = (h: number, b: number): number => Math.imul(h ^ b, 0x01000193);
+export const FNV_PRIME = 0x01000193;
 
 /** `bytes[start, start+len)` as a string; the same string as last time when those bytes were seen. */
 export function internAscii(bytes: Buffer, start: number, len: number): string {
@@ -34,13 +37,13 @@ export function internAscii(bytes: Buffer, start: number, len: number): string {
   for (let i = start; i < end; i++) {
     const b = bytes[i];
     high |= b;
-    h = fnvStep(h, b);
+    h = Math.imul(h ^ b, FNV_PRIME);
   }
   if (high >= 0x80) return bytes.toString('utf8', start, end);
   return internHashed(bytes, start, len, h);
 }
 
-/** As internAscii, for bytes known to be ASCII whose FNV-1a hash (fnvStep from FNV_START) is `h`. */
+/** As internAscii, for bytes known to be ASCII whose FNV-1a hash is `h`. */
 export function internHashed(bytes: Buffer, start: number, len: number, h: number): string {
   if (len > MAX_INTERNED) return bytes.toString('latin1', start, start + len);
   const slot = (h >>> 0) & (SLOTS - 1);
