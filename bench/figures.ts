@@ -20,6 +20,14 @@ const ofFormat =
     const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.format === format);
     return hit === undefined ? undefined : at(hit, ...path);
   };
+/** Pipeline events per CPU-second over raw + decode's, of one format: the ratio a loaded machine moves least. */
+const cpuVsDecode =
+  (format: string) =>
+  (r: Json): number | undefined => {
+    const pipelineCpu = ofFormat(format, 'pipeline', 'eventsPerCpuSec')(r);
+    const decodeCpu = ofFormat(format, 'decode', 'eventsPerCpuSec')(r);
+    return pipelineCpu === undefined || decodeCpu === undefined ? undefined : pipelineCpu / decodeCpu;
+  };
 const phase =
   (name: string, key: string) =>
   (r: Json): number | undefined => {
@@ -455,9 +463,13 @@ export const TABLES: readonly DocTable[] = [
       { title: 'Avro pipeline', unit: 'perSec', value: ofFormat('avro', 'pipeline', 'eventsPerSec') },
       { title: 'per CPU-s', unit: 'perSec', value: ofFormat('avro', 'pipeline', 'eventsPerCpuSec') },
       { title: 'Avro / raw', unit: 'ratio', value: ofFormat('avro', 'ratioVsRaw') },
+      { title: 'Avro / raw + decode', unit: 'ratio', value: ofFormat('avro', 'ratioVsDecode') },
+      { title: 'same, per CPU-s', unit: 'ratio', value: cpuVsDecode('avro') },
       { title: 'JSON raw', unit: 'perSec', value: ofFormat('json', 'raw', 'eventsPerSec') },
       { title: 'JSON pipeline', unit: 'perSec', value: ofFormat('json', 'pipeline', 'eventsPerSec') },
       { title: 'JSON / raw', unit: 'ratio', value: ofFormat('json', 'ratioVsRaw') },
+      { title: 'JSON / raw + decode', unit: 'ratio', value: ofFormat('json', 'ratioVsDecode') },
+      { title: 'same, per CPU-s', unit: 'ratio', value: cpuVsDecode('json') },
       { title: 'Avro transactions', unit: 'count', value: ofFormat('avro', 'pipeline', 'counters', 'transactions') },
     ],
   },

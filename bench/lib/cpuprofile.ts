@@ -7,6 +7,8 @@
  *   npx tsx bench/lib/cpuprofile.ts <file> --lines 'processBatch '   (self samples per source line)
  */
 import { readFileSync } from 'node:fs';
+import { phases } from './profile-phases';
+import { argNumber, argString, writeResult } from './results';
 
 interface CallFrame {
   functionName: string;
@@ -112,6 +114,36 @@ export function lineTicks(profile: CpuProfile, fn: string): { line: string; tick
   return [...sums.entries()].map(([line, ticks]) => ({ line, ticks })).sort((a, b) => b.ticks - a.ticks);
 }
 
+/** `--phases --events N [--record '<what was profiled>']`: CPU by phase of the loop (profile-phases.ts). */
+function printPhases(profile: CpuProfile): void {
+  const events = argNumber('events', 1_000_000);
+  const { totalMs, rows } = phases(profile, events);
+  console.log(`by phase (of ${totalMs.toFixed(0)} ms sampled, ${events} events)`);
+  for (const r of rows)
+    console.log(
+      `${r.ms.toFixed(0).padStart(7)} ms ${(100 * r.share).toFixed(1).padStart(5)}%  ${r.usPerEvent.toFixed(2)} µs/event  ${r.phase}`,
+    );
+  const what = argString('record', '');
+  if (what === '') return;
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  const top = summarise(profile)
+    .functions.sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, 25)
+    .map((f) => ({
+      name: f.name.replace(/^.*?(node_modules\/|src\/|bench\/)/, (m, p: string) => m.slice(0, m.indexOf(' ') + 1) + p),
+      selfMs: round2(f.selfMs),
+    }));
+  const phasesOut = rows.map((r) => ({
+    phase: r.phase,
+    ms: round2(r.ms),
+    share: round2(r.share * 100) / 100,
+    usPerEvent: round2(r.usPerEvent),
+  }));
+  console.log(
+    `wrote ${writeResult('profile', { profiled: what, events, sampledMs: round2(totalMs), phases: phasesOut, topSelf: top })}`,
+  );
+}
+
 function main(): void {
   const file = process.argv[2];
   if (!file) throw new Error('usage: tsx bench/lib/cpuprofile.ts <file.cpuprofile> [--top N] [--filter text]');
@@ -120,6 +152,7 @@ function main(): void {
   const filterArg = process.argv.indexOf('--filter');
   const filter = filterArg >= 0 ? process.argv[filterArg + 1] : '';
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  if (process.argv.includes('--phases')) return printPhases(profile);
   const linesArg = process.argv.indexOf('--lines');
   if (linesArg >= 0) {
     for (const r of lineTicks(profile, process.argv[linesArg + 1]).slice(0, top))

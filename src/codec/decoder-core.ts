@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Type } from 'avsc';
 import { InputError } from '../errors';
-import { guardAvro, type GuardFailure } from './avro-guard';
+import { guardAvro, type GuardFailure, type GuardResult } from './avro-guard';
 import { HEADER_SIZE, MAGIC_BYTE, hex2, truncatedHeader } from './framing';
 import { createWriterCache, type SchemaLookup } from './writer-cache';
 
@@ -47,6 +47,14 @@ export interface DecoderCoreOptions<T> {
   fromAvro: (decoded: unknown) => T | InputError;
   /** Turn a parsed JSON object into T. */
   fromJson: (parsed: Record<string, unknown>) => T | InputError;
+  /**
+   * A one-pass reader of a body written with the reader's own schema: the valid T, or
+   * undefined to let the general path (guard, avsc, fromAvro) decide. It must accept only
+   * what that path accepts, and give the same T (telemetry-avro-fast.ts).
+   */
+  fastAvro?: (buf: Buffer, start: number) => T | undefined;
+  /** The same for JSON from its first non-whitespace byte: the valid T, or undefined (telemetry-json-fast.ts). */
+  fastJson?: (buf: Buffer, start: number) => T | undefined;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -84,8 +92,29 @@ function describeStart(buf: Buffer, at: number): string {
   return `a byte 0x${hex2(b)}`;
 }
 
+/** Why the guard refused an Avro body (or trailing bytes after it); undefined when it is whole. */
+function guardFailure(scan: GuardResult, buf: Buffer, schemaId: number, what: string): InputError | undefined {
+  if (scan.end < 0) {
+    if (scan.failure === 'truncated') {
+      return new InputError(
+        'TRUNCATED',
+        `Avro body (schema id ${schemaId}) ends early: ${buf.length - HEADER_SIZE} body bytes are not a whole ${what} record`,
+      );
+    }
+    const why = scan.failure === undefined ? 'unreadable' : GUARD_MESSAGES[scan.failure];
+    return new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) is corrupt at byte ${scan.at}: ${why}`);
+  }
+  if (scan.end !== buf.length) {
+    return new InputError(
+      'AVRO_DECODE',
+      `Avro body (schema id ${schemaId}) has ${buf.length - scan.end} trailing byte(s) after the ${what} record`,
+    );
+  }
+  return undefined;
+}
+
 export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDecoder<T> {
-  const { what, reader, format, maxRecordBytes, fromAvro, fromJson } = options;
+  const { what, reader, format, maxRecordBytes, fromAvro, fromJson, fastAvro, fastJson } = options;
   const cache = createWriterCache({ reader, lookup: options.lookup, negativeCacheSize: options.negativeCacheSize });
   const expected =
     format === 'avro'
@@ -100,29 +129,12 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
     const entry = cache.get(schemaId);
     if (entry === undefined) return { status: 'schema-miss', schemaId };
     if (entry instanceof InputError) return invalid(entry);
-    const scan = guardAvro(entry.writer, buf, HEADER_SIZE);
-    if (scan.end < 0) {
-      if (scan.failure === 'truncated') {
-        return invalid(
-          new InputError(
-            'TRUNCATED',
-            `Avro body (schema id ${schemaId}) ends early: ${buf.length - HEADER_SIZE} body bytes are not a whole ${what} record`,
-          ),
-        );
-      }
-      const why = scan.failure === undefined ? 'unreadable' : GUARD_MESSAGES[scan.failure];
-      return invalid(
-        new InputError('AVRO_DECODE', `Avro body (schema id ${schemaId}) is corrupt at byte ${scan.at}: ${why}`),
-      );
+    if (fastAvro !== undefined && entry.resolver === undefined) {
+      const fast = fastAvro(buf, HEADER_SIZE);
+      if (fast !== undefined) return { status: 'ok', value: fast, format: 'avro' };
     }
-    if (scan.end !== buf.length) {
-      return invalid(
-        new InputError(
-          'AVRO_DECODE',
-          `Avro body (schema id ${schemaId}) has ${buf.length - scan.end} trailing byte(s) after the ${what} record`,
-        ),
-      );
-    }
+    const refused = guardFailure(guardAvro(entry.writer, buf, HEADER_SIZE), buf, schemaId, what);
+    if (refused !== undefined) return invalid(refused);
     let decoded: { value: unknown; offset: number };
     try {
       decoded = reader.decode(buf, HEADER_SIZE, entry.resolver);
@@ -143,6 +155,8 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
   };
 
   const decodeJson = (buf: Buffer, start: number): DecodeResult<T> => {
+    const fast = fastJson?.(buf, start);
+    if (fast !== undefined) return { status: 'ok', value: fast, format: 'json' };
     if (!isUtf8(buf)) {
       return invalid(
         new InputError('INVALID_UTF8', `value looks like JSON but is not valid UTF-8 (${buf.length} bytes)`),

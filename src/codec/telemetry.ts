@@ -8,6 +8,8 @@ import { createDecoderCore, type RecordDecoder, type WireFormat } from './decode
 import { HEADER_SIZE, frameHeader } from './framing';
 import { resolveTelemetryLimits, type TelemetryLimits } from './limits';
 import { schemaType } from './schemas';
+import { readTelemetryFast } from './telemetry-avro-fast';
+import { readTelemetryJsonFast } from './telemetry-json-fast';
 import { validateTelemetry } from './validate-telemetry';
 import type { SchemaLookup } from './writer-cache';
 
@@ -38,6 +40,8 @@ export function createTelemetryDecoder(options: TelemetryDecoderOptions = {}): T
     negativeCacheSize: options.negativeCacheSize,
     fromAvro: (decoded) => validateTelemetry(decoded as Record<string, unknown>, limits),
     fromJson: (parsed) => validateTelemetry(parsed, limits),
+    fastAvro: (buf, start) => readTelemetryFast(buf, start, limits),
+    fastJson: (buf, start) => readTelemetryJsonFast(buf, start, limits),
   });
   return { ...core, limits };
 }

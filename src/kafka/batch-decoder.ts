@@ -22,12 +22,16 @@ import type { IngestDecoder, IngestResult } from '../ingest';
 import { acceptSamples } from '../ingest/arrival';
 import type { Telemetry } from '../model/telemetry';
 import type { Logger } from '../ops/logger';
+import type { EngineInput } from '../core';
 import type { Processor, ProcessorOutputs } from '../pipeline/processor';
 import type { Accounting } from './accounting';
 import type { BatchDead } from './dlq-arrival';
 import type { PartitionProgress } from './runner-state';
 import type { SourcePartitionWatch } from './source-partitions';
 import { UNDECODABLE_HEADER } from './codecs';
+
+/** What the reused record input holds between steps: nothing retained past its record's step. */
+const NO_RECORD: Telemetry = Object.freeze({ ts: 0, source: '', metric: '', value: 0, tags: Object.freeze({}) });
 
 /** Retries of a schema fetch after the first attempt; waits 200 ms, doubling. */
 export const SCHEMA_FETCH_RETRIES = 5;
@@ -96,6 +100,17 @@ function refuse(
 export class BatchDecoder {
   /** Wall clock when the batch in hand was fetched: bounds producer-set Kafka timestamps (log-time.ts). */
   arrival = 0;
+  /**
+   * The input of a native record, refilled for each: the processor and the engine read it
+   * during the step and keep only its record, so one object serves the whole stream (no
+   * allocation per record on the hot path).
+   */
+  private readonly recordInput: Extract<EngineInput, { kind: 'record' }> = {
+    kind: 'record',
+    partition: 0,
+    offset: '',
+    record: NO_RECORD,
+  };
 
   constructor(private readonly o: BatchDecoderOptions) {}
 
@@ -136,18 +151,24 @@ export class BatchDecoder {
       const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), this.o.limits, this.arrival);
       if (ahead) r = { status: 'invalid', error: ahead };
     }
+    if (r.status !== 'ok') {
+      // Refused before a restart too, and dead-lettered then: only counted as restored now.
+      if (t.restoring) this.o.accounting.restoredOne();
+      else refuse(m, r, t);
+      return 1;
+    }
+    const input = this.recordInput;
+    input.partition = partition;
+    input.offset = m.offset;
+    input.record = r.value;
+    if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
     if (t.restoring) {
       // Handled before the restart: rebuild open windows, emit what closes, but never
       // dead-letter or count it again.
       this.o.accounting.restoredOne();
-      if (r.status === 'ok') {
-        proc.restore({ kind: 'record', partition, offset: m.offset, record: r.value }, out);
-        if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
-      }
-    } else if (r.status === 'ok') {
-      if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
-      proc.step({ kind: 'record', partition, offset: m.offset, record: r.value }, out);
-    } else refuse(m, r, t);
+      proc.restore(input, out);
+    } else proc.step(input, out);
+    input.record = NO_RECORD;
     return 1;
   }
 

@@ -1,0 +1,105 @@
+/**
+ * Where the pipeline's CPU goes, by phase of the processor's loop rather than by the file a
+ * function lives in: a sample counts for the phase of the nearest frame of its stack that
+ * names one (the batch decoder's decode or step, the commit's output encoding, kafkajs's
+ * producer or consumer), so that, e.g., a socket write under kafkajs's producer counts as
+ * producing, and a string decoded under the batch decoder as decoding.
+ *
+ *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --events 1000000 [--record '<what was profiled>']
+ *
+ * `--record` writes bench/results/profile/<ISO time>.json (the table of docs/benchmarks.md
+ * "Profile of the pipeline" is read from there).
+ */
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+}
+
+export interface PhaseProfile {
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A phase and how a frame is recognised as being in it; the first rule a frame matches names it. */
+const RULES: readonly [string, (f: CallFrame) => boolean][] = [
+  [
+    'decode and validation',
+    (f) => f.url.includes('src/kafka/batch-decoder') && /^decodeSync|afterMiss/.test(f.functionName),
+  ],
+  [
+    'windows, scope merge, signals (processor step)',
+    (f) => f.url.includes('src/kafka/batch-decoder') && /^step/.test(f.functionName),
+  ],
+  [
+    'output encoding (signals, DLQ)',
+    (f) => /src\/kafka\/(single-owner|shared-partitions|outputs|stage-records|dlq-arrival)/.test(f.url),
+  ],
+  [
+    'transaction commit (batch-commit)',
+    (f) => /src\/kafka\/(batch-commit|transactional-writer|transaction)\./.test(f.url),
+  ],
+  [
+    'kafkajs producing (outputs, offsets, transaction markers)',
+    (f) =>
+      /kafkajs\/src\/(producer|protocol\/requests\/(produce|addPartitionsToTxn|addOffsetsToTxn|txnOffsetCommit|endTxn))/.test(
+        f.url,
+      ),
+  ],
+  [
+    'kafkajs fetching and record decoding',
+    (f) => /kafkajs\/src\/(consumer|protocol\/(recordBatch|requests\/fetch))/.test(f.url),
+  ],
+  ['driver loop (batch bookkeeping)', (f) => f.url.includes('src/kafka/')],
+  ['kafkajs network (requests and responses)', (f) => f.url.includes('kafkajs/src/network')],
+];
+
+/** Self time of leaf frames that are not code: their own phases whatever the stack. */
+const SPECIAL = new Map<string, string>([
+  ['(garbage collector)', 'garbage collection'],
+  ['(idle)', 'idle (waiting on the broker)'],
+  ['(program)', 'other (timers, metrics, runtime)'],
+  // kafkajs writes a request to its socket from a microtask, after the frames that built it.
+  ['writeBuffer', 'socket writes (kafkajs requests: mostly the produced outputs)'],
+]);
+
+export interface PhaseRow {
+  phase: string;
+  ms: number;
+  share: number;
+  /** Microseconds per event of the profiled run. */
+  usPerEvent: number;
+}
+
+export function phases(profile: PhaseProfile, events: number): { totalMs: number; rows: PhaseRow[] } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const phaseOf = new Map<number, string>();
+  const classify = (id: number): string => {
+    const known = phaseOf.get(id);
+    if (known !== undefined) return known;
+    const leaf = byId.get(id)!.callFrame.functionName;
+    let found = SPECIAL.get(leaf);
+    for (let cur: number | undefined = id; found === undefined && cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      found = RULES.find(([, match]) => match(f))?.[0];
+    }
+    const phase = found ?? 'other (timers, metrics, runtime)';
+    phaseOf.set(id, phase);
+    return phase;
+  };
+  const us = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const d = profile.timeDeltas[i] ?? 0;
+    total += d;
+    const p = classify(profile.samples[i]);
+    us.set(p, (us.get(p) ?? 0) + d);
+  }
+  const rows = [...us.entries()]
+    .map(([phase, u]) => ({ phase, ms: u / 1000, share: u / total, usPerEvent: u / events }))
+    .sort((a, b) => b.ms - a.ms);
+  return { totalMs: total / 1000, rows };
+}

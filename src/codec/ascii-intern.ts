@@ -1,0 +1,60 @@
+/**
+ * Recently decoded short ASCII strings, found again by their bytes.
+ *
+ * Why: telemetry repeats the same few thousand names (sources, metrics, tag keys and values)
+ * millions of times. Decoding each afresh allocates a string per field per record, and the
+ * engine then hashes and compares every fresh copy (series-index.ts: a Map lookup by metric
+ * and source, then the dimension tags compared). Handing back the same string for the same
+ * bytes saves the allocation, and V8 keeps a string's hash once computed and compares
+ * identical strings by pointer, so the lookups that follow cost less too.
+ *
+ * A direct-mapped table (one string per slot, the newest wins): bounded memory, O(length)
+ * per lookup, and a stream of ever-new names only costs misses. Only ASCII up to
+ * MAX_INTERNED bytes: there UTF-8 and Latin-1 decode alike, so a byte compares with a char
+ * code. Values are the same strings however the table is filled, so output never depends on it.
+ */
+
+/** Slots in the table (a power of two). 8192 references: 64 KiB. */
+const SLOTS = 8192;
+/** Longer strings are decoded each time: rarely repeated names, and a longer compare. */
+export const MAX_INTERNED = 64;
+
+const table: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+
+/**
+ * FNV-1a over bytes, `h = Math.imul(h ^ byte, FNV_PRIME)` from FNV_START
+ * (http://www.isthe.com/chongo/tech/comp/fnv/): callers that scan the bytes anyway fold it in.
+ */
+export const FNV_START = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** `bytes[start, start+len)` as a string; the same string as last time when those bytes were seen. */
+export function internAscii(bytes: Buffer, start: number, len: number): string {
+  const end = start + len;
+  if (len > MAX_INTERNED) return bytes.toString('utf8', start, end);
+  let h = FNV_START;
+  let high = 0;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    high |= b;
+    h = Math.imul(h ^ b, FNV_PRIME);
+  }
+  if (high >= 0x80) return bytes.toString('utf8', start, end);
+  return internHashed(bytes, start, len, h);
+}
+
+/** As internAscii, for bytes known to be ASCII whose FNV-1a hash is `h`. */
+export function internHashed(bytes: Buffer, start: number, len: number, h: number): string {
+  if (len > MAX_INTERNED) return bytes.toString('latin1', start, start + len);
+  const slot = (h >>> 0) & (SLOTS - 1);
+  const known = table[slot];
+  if (known !== undefined && known.length === len && sameAscii(known, bytes, start)) return known;
+  const s = bytes.toString('latin1', start, start + len);
+  table[slot] = s;
+  return s;
+}
+
+function sameAscii(s: string, bytes: Buffer, start: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}

@@ -1,0 +1,252 @@
+/**
+ * The telemetry hot path for JSON: one pass over the bytes that reads, checks and validates
+ * a plain telemetry object — the five fields once each in any order, ASCII strings without
+ * escapes, JSON whitespace anywhere between tokens — instead of JSON.parse and then
+ * validateTelemetry's checks and copy.
+ *
+ * As the Avro reader (telemetry-avro-fast.ts), it only answers "valid, here it is" or "not
+ * sure": an escape, a non-ASCII byte, an unknown or repeated field, a tag that is not a
+ * string, a number JSON.parse would read differently or refuse, anything out of the limits,
+ * returns undefined, and the record takes the general path (decoder-core.ts), which accepts
+ * or refuses it exactly as before. The record it gives is the one JSON.parse then
+ * validateTelemetry give: same values, tags in the same key order
+ * (test/unit/codec/telemetry-json-fast.test.ts compares both). Names are interned
+ * (ascii-intern.ts). Bounded: one step per byte, and at most `maxTags` tags.
+ */
+import type { Telemetry } from '../model/telemetry';
+import { FNV_PRIME as PRIME, FNV_START as START, internHashed } from './ascii-intern';
+import type { TelemetryLimits } from './limits';
+
+// Module-local copies of the hash's constants: read per byte, and an imported binding may be
+// a getter call (esbuild's CommonJS output, which tsx runs).
+const FNV_PRIME: number = PRIME;
+const FNV_START: number = START;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const MINUS = 0x2d;
+const BACKSLASH = 0x5c;
+
+// Read state: synchronous and never re-entered (see telemetry-avro-fast.ts).
+const EMPTY = Buffer.alloc(0);
+let buf: Buffer = EMPTY;
+let pos = 0;
+
+function skipWs(): void {
+  while (pos < buf.length) {
+    const b = buf[pos];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return;
+    pos++;
+  }
+}
+
+/** Skips whitespace, then the byte `b`; false when another byte (or the end) is there. */
+function expect(b: number): boolean {
+  skipWs();
+  if (buf[pos] !== b) return false;
+  pos++;
+  return true;
+}
+
+/** A string of printable ASCII without escapes, at most `max` long; undefined otherwise. */
+function readString(max: number): string | undefined {
+  if (!expect(QUOTE)) return undefined;
+  const start = pos;
+  let h = FNV_START;
+  while (pos < buf.length) {
+    const b = buf[pos];
+    if (b === QUOTE) {
+      const len = pos - start;
+      pos++;
+      return len <= max ? (len === 0 ? '' : internHashed(buf, start, len, h)) : undefined;
+    }
+    // Escapes, control characters (which JSON refuses) and non-ASCII: the general path.
+    if (b === BACKSLASH || b < 0x20 || b >= 0x7f) return undefined;
+    // fnvStep written out: a call per byte costs more than the byte's work.
+    h = Math.imul(h ^ b, FNV_PRIME);
+    pos++;
+  }
+  return undefined;
+}
+
+const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
+
+function skipDigits(): number {
+  const start = pos;
+  while (pos < buf.length && isDigit(buf[pos])) pos++;
+  return pos - start;
+}
+
+/**
+ * Most significant digits of a number read here: the language leaves the rounding of longer
+ * ones to the engine (ECMA-262 StringToNumber), so JSON.parse and Number() might differ.
+ * Shortest round-trip output (JSON.stringify) never has more than 17.
+ */
+const MAX_SIGNIFICANT = 20;
+/** Most characters of a number read here (a bound on the digit count). */
+const MAX_NUMBER_TEXT = 32;
+
+/** A number in JSON's grammar, as JSON.parse reads it; NaN when the text is not one (or too long). */
+function readNumber(): number {
+  skipWs();
+  const start = pos;
+  if (buf[pos] === MINUS) pos++;
+  const int = skipDigits();
+  // JSON allows no leading zero before more digits ("01").
+  if (int === 0 || (int > 1 && buf[pos - int] === 0x30)) return NaN;
+  const b = buf[pos];
+  if (b !== 0x2e && b !== 0x65 && b !== 0x45 && int <= 15) return integerAt(start, pos);
+  let mantissaEnd = pos;
+  if (buf[pos] === 0x2e) {
+    pos++;
+    const frac = skipDigits();
+    if (frac === 0) return NaN;
+    mantissaEnd = pos;
+    const e = buf[pos];
+    if (e !== 0x65 && e !== 0x45 && int + frac <= 15) return decimalAt(start, pos, frac);
+  }
+  if (buf[pos] === 0x65 || buf[pos] === 0x45) {
+    pos++;
+    if (buf[pos] === 0x2b || buf[pos] === MINUS) pos++;
+    if (skipDigits() === 0) return NaN;
+  }
+  if (pos - start > MAX_NUMBER_TEXT || significantDigits(start, mantissaEnd) > MAX_SIGNIFICANT) return NaN;
+  // The grammar is checked: Number() now reads the text as JSON.parse does.
+  return Number(buf.toString('latin1', start, pos));
+}
+
+/** Significant digits of the mantissa in `[start, end)`: from the first non-zero digit to the last. */
+function significantDigits(start: number, end: number): number {
+  let n = 0;
+  let upToLastNonZero = 0;
+  for (let i = start; i < end; i++) {
+    const b = buf[i];
+    if (!isDigit(b) || (n === 0 && b === 0x30)) continue;
+    n++;
+    if (b !== 0x30) upToLastNonZero = n;
+  }
+  return upToLastNonZero;
+}
+
+/**
+ * Powers of ten, exact as doubles up to 10^22
+ * (https://www.exploringbinary.com/fast-path-decimal-to-floating-point-conversion/).
+ */
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/**
+ * A decimal `i.f` of at most 15 digits in all: its digits as an integer (exact, < 2^53)
+ * divided by 10^frac (exact) is, by IEEE division's correct rounding, the correctly rounded
+ * value JSON.parse gives (the fast path of Clinger's algorithm). `-0.0` is -0 as there.
+ */
+function decimalAt(start: number, end: number, frac: number): number {
+  const negative = buf[start] === MINUS;
+  let v = 0;
+  for (let i = negative ? start + 1 : start; i < end; i++) {
+    const b = buf[i];
+    if (b !== 0x2e) v = v * 10 + (b - 0x30);
+  }
+  const x = v / POW10[frac];
+  return negative ? -x : x;
+}
+
+/** An integer of at most 15 digits (so exact), as JSON.parse reads it: `-0` is -0. */
+function integerAt(start: number, end: number): number {
+  const negative = buf[start] === MINUS;
+  let v = 0;
+  for (let i = negative ? start + 1 : start; i < end; i++) v = v * 10 + (buf[i] - 0x30);
+  return negative ? -v : v;
+}
+
+/** The tags object; undefined for anything validateTelemetry or JSON.parse could see otherwise. */
+function readTags(limits: TelemetryLimits): Record<string, string> | undefined {
+  if (!expect(OPEN)) return undefined;
+  const tags: Record<string, string> = {};
+  if (expect(CLOSE)) return tags;
+  for (let n = 1; n <= limits.maxTags; n++) {
+    const key = readString(limits.maxTagKeyLength);
+    // '__proto__' and a repeated key are the general path's to judge (as in the Avro reader).
+    if (key === undefined || key === '' || key === '__proto__' || Object.hasOwn(tags, key)) return undefined;
+    if (!expect(COLON)) return undefined;
+    const value = readString(limits.maxTagValueLength);
+    if (value === undefined) return undefined;
+    tags[key] = value;
+    skipWs();
+    if (buf[pos] === CLOSE) {
+      pos++;
+      return tags;
+    }
+    if (buf[pos++] !== COMMA) return undefined;
+  }
+  return undefined;
+}
+
+interface Fields {
+  ts: number;
+  source: string | undefined;
+  metric: string | undefined;
+  value: number;
+  tags: Record<string, string> | undefined;
+}
+
+/** Reads the value of field `key` into `f`; false when it is absent from the five, repeated or not valid. */
+function readField(key: string, f: Fields, limits: TelemetryLimits): boolean {
+  switch (key) {
+    case 'ts':
+      if (!Number.isNaN(f.ts)) return false;
+      f.ts = readNumber();
+      return Number.isInteger(f.ts) && f.ts >= limits.minTs && f.ts <= limits.maxTs;
+    case 'source':
+      if (f.source !== undefined) return false;
+      f.source = readString(limits.maxSourceLength);
+      return f.source !== undefined && f.source !== '';
+    case 'metric':
+      if (f.metric !== undefined) return false;
+      f.metric = readString(limits.maxMetricLength);
+      return f.metric !== undefined && f.metric !== '';
+    case 'value':
+      if (!Number.isNaN(f.value)) return false;
+      f.value = readNumber();
+      return Number.isFinite(f.value);
+    case 'tags':
+      if (f.tags !== undefined) return false;
+      f.tags = readTags(limits);
+      return f.tags !== undefined;
+    default:
+      return false;
+  }
+}
+
+function readObject(limits: TelemetryLimits): Telemetry | undefined {
+  if (!expect(OPEN)) return undefined;
+  const f: Fields = { ts: NaN, source: undefined, metric: undefined, value: NaN, tags: undefined };
+  for (let n = 0; n < 5; n++) {
+    const key = readString(6);
+    if (key === undefined || !expect(COLON) || !readField(key, f, limits)) return undefined;
+    skipWs();
+    if (buf[pos] === CLOSE) break;
+    if (buf[pos++] !== COMMA) return undefined;
+  }
+  if (!expect(CLOSE)) return undefined;
+  skipWs();
+  if (pos !== buf.length || f.source === undefined || f.metric === undefined) return undefined;
+  if (Number.isNaN(f.ts) || Number.isNaN(f.value)) return undefined;
+  // Absent tags are {} after validateTelemetry, as here.
+  return { ts: f.ts, source: f.source, metric: f.metric, value: f.value, tags: f.tags ?? {} };
+}
+
+/**
+ * The valid telemetry record in `bytes[start..]` (`start` at its first non-whitespace byte),
+ * or undefined when the general path must decide. Never throws.
+ */
+export function readTelemetryJsonFast(bytes: Buffer, start: number, limits: TelemetryLimits): Telemetry | undefined {
+  buf = bytes;
+  pos = start;
+  try {
+    return readObject(limits);
+  } finally {
+    buf = EMPTY;
+  }
+}
