@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../src/errors';
+import { configIssuesOf } from '../../helpers/thrown';
 import { loadConfig } from '../../../src/config/homeostat-config';
 import { engineConfigFrom } from '../../../src/config/resolve-engine';
 
@@ -9,16 +9,6 @@ function file(text: string): string {
   const f = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'c.yaml');
   writeFileSync(f, text);
   return f;
-}
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.issues];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('configuration', () => {
@@ -34,7 +24,7 @@ describe('configuration', () => {
   });
 
   test('errors name the key, the value and the fix', () => {
-    const issues = issuesOf(() =>
+    const issues = configIssuesOf(() =>
       loadConfig({
         env: {},
         file: file(
@@ -51,11 +41,11 @@ describe('configuration', () => {
 
   test('cross-field rules of the engine and the runner', () => {
     const bad = loadConfig({ env: {}, file: file('engine:\n  window: { sizeMs: 10000, advanceMs: 3000 }\n') });
-    expect(issuesOf(() => engineConfigFrom(bad)).join('\n')).toMatch(
+    expect(configIssuesOf(() => engineConfigFrom(bad)).join('\n')).toMatch(
       /engine\.window\.sizeMs \(10000\) must be a multiple of window\.advanceMs/,
     );
     expect(
-      issuesOf(() =>
+      configIssuesOf(() =>
         loadConfig({ env: {}, file: file('engine:\n  idleAfterMs: 60000\nrunner:\n  maxAheadMs: 30000\n') }),
       ).join('\n'),
     ).toMatch(/runner\.maxAheadMs.*must exceed engine\.idleAfterMs/);

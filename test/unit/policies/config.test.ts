@@ -1,19 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../src/errors';
+import { configIssuesOf } from '../../helpers/thrown';
 import { createDecisionEngine, createPolicies, createPolicy, loadPolicyModule } from '../../../src/policies';
 import { run, sig } from './fixtures';
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.issues];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('policy config', () => {
   it('fills defaults: shadow mode, 10% canary, a 12-hex version', () => {
@@ -34,7 +24,7 @@ describe('policy config', () => {
   });
 
   it('names the key, the value and the fix in every error', () => {
-    const issues = issuesOf(() =>
+    const issues = configIssuesOf(() =>
       createPolicies([
         { name: 'ok', type: 'adaptive-timeout', parameters: { low: { queueDepth: 60 } } },
         { name: 'Bad Name', type: 'herd-control', parameters: { calm: { retryShare: 0.5 } } },
@@ -61,28 +51,32 @@ describe('policy config', () => {
 
   it('checks cross-field rules of watermark-quota and adaptive-timeout', () => {
     expect(
-      issuesOf(() => createPolicy({ name: 'w', type: 'watermark-quota', parameters: { targetUtilization: 0.95 } }))[0],
+      configIssuesOf(() =>
+        createPolicy({ name: 'w', type: 'watermark-quota', parameters: { targetUtilization: 0.95 } }),
+      )[0],
     ).toMatch(/targetUtilization \(0\.95\) must lie between lowWatermark \(0\.7\) and highWatermark \(0\.85\)/);
     expect(
-      issuesOf(() =>
+      configIssuesOf(() =>
         createPolicy({ name: 'a', type: 'adaptive-timeout', parameters: { defaultTimeoutMs: 5, minTimeoutMs: 100 } }),
       )[0],
     ).toMatch(/defaultTimeoutMs must lie in \[minTimeoutMs, maxTimeoutMs\]/);
     expect(
-      issuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', parameters: { high: { inflight: 10 } } }))[0],
+      configIssuesOf(() =>
+        createPolicy({ name: 'a', type: 'adaptive-timeout', parameters: { high: { inflight: 10 } } }),
+      )[0],
     ).toMatch(/high\.inflight and low\.inflight must both be set or both be null/);
   });
 
   it('validates guardrail overrides against the global section when the engine is built', () => {
     expect(
-      issuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', guardrails: { global: {} } }))[0],
+      configIssuesOf(() => createPolicy({ name: 'a', type: 'adaptive-timeout', guardrails: { global: {} } }))[0],
     ).toMatch(/policy\.guardrails\.global: .*'global' is not a per-policy guardrail/);
     const p = createPolicy({ name: 'a', type: 'adaptive-timeout', guardrails: { blastRadius: { fraction: 2 } } });
-    expect(issuesOf(() => createDecisionEngine({ policies: [p], signing: null }))[0]).toMatch(
+    expect(configIssuesOf(() => createDecisionEngine({ policies: [p], signing: null }))[0]).toMatch(
       /^policies\.a\.guardrails\.blastRadius\.fraction: got 2:/,
     );
     expect(
-      issuesOf(() =>
+      configIssuesOf(() =>
         createDecisionEngine({
           policies: [],
           guardrails: { lease: { windows: 3, renewBeforeWindows: 3 } },
@@ -96,7 +90,7 @@ describe('policy config', () => {
 
   it('refuses duplicate policy names', () => {
     expect(
-      issuesOf(() =>
+      configIssuesOf(() =>
         createPolicies([
           { name: 'a', type: 'adaptive-timeout' },
           { name: 'a', type: 'herd-control' },
@@ -148,15 +142,17 @@ describe('policy modules', () => {
 
   it('explains what to export when the module has no factory or a wrong shape', () => {
     const none = write('none.js', 'exports.something = 1;');
-    expect(issuesOf(() => loadPolicyModule(none))[0]).toMatch(/exports no factory; export a function createPolicy/);
+    expect(configIssuesOf(() => loadPolicyModule(none))[0]).toMatch(
+      /exports no factory; export a function createPolicy/,
+    );
     const bad = write('bad.js', 'module.exports = () => ({ name: "x", init: () => null });');
-    const issues = issuesOf(() => loadPolicyModule(bad)({ name: 'x', parameters: {}, select: {} }));
+    const issues = configIssuesOf(() => loadPolicyModule(bad)({ name: 'x', parameters: {}, select: {} }));
     expect(issues).toEqual([
       expect.stringMatching(/version must be a non-empty string/),
       expect.stringMatching(/evaluate must be a function/),
     ]);
-    expect(issuesOf(() => loadPolicyModule(join(dir, 'missing.js')))[0]).toMatch(/cannot be loaded/);
-    expect(issuesOf(() => createPolicy({ name: 'm', type: 'module', module: bad }))[0]).toMatch(
+    expect(configIssuesOf(() => loadPolicyModule(join(dir, 'missing.js')))[0]).toMatch(/cannot be loaded/);
+    expect(configIssuesOf(() => createPolicy({ name: 'm', type: 'module', module: bad }))[0]).toMatch(
       /needs a module loader/,
     );
   });
