@@ -23,7 +23,7 @@
 import type { Evidence } from '../model/command';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
-import { groupByTarget, targetOrder } from './select';
+import { groupByTarget } from './select';
 import { nextTargetTable } from './target-table';
 import { worst, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
@@ -174,18 +174,13 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
     p.slo === undefined ? undefined : { ...p.slo, metric: p.metrics.latency },
   );
 
-  const order = targetOrder();
-
   return {
     name,
     version,
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view: PolicyView) {
-      const groups = groupByTarget(
-        signals,
-        config.select,
-        (s) => (s.scope === 'series' && s.source !== '' ? s.source : null),
-        order,
+      const groups = groupByTarget(signals, config.select, (s) =>
+        s.scope === 'series' && s.source !== '' ? s.source : null,
       );
       const updated = new Map<string, TargetState>();
       const proposals: Proposal[] = [];

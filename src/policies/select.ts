@@ -31,40 +31,13 @@ export function isEmptySelector(select: Selector): boolean {
 }
 
 /**
- * One caller's targets in sorted order from its last window. A fleet's targets are mostly the
- * same window after window, and sorting a million of them was a large part of a policy's
- * evaluation: when the window has exactly the last one's targets, their order is reused.
- */
-export interface TargetOrder {
-  sorted: readonly string[];
-}
-
-export function targetOrder(): TargetOrder {
-  return { sorted: [] };
-}
-
-/** The groups' targets, sorted: the remembered order when it holds exactly these targets, else a sort. */
-function sortedTargets(groups: ReadonlyMap<string, unknown>, order: TargetOrder | undefined): string[] {
-  if (order !== undefined && order.sorted.length === groups.size) {
-    // The remembered list is sorted and distinct: if every entry is a target now, it is all of them.
-    const kept = order.sorted.filter((t) => groups.has(t));
-    if (kept.length === groups.size) return kept;
-  }
-  const sorted = [...groups.keys()].sort();
-  if (order !== undefined) order.sorted = sorted;
-  return sorted;
-}
-
-/**
  * Groups signals by target (`targetOf` returns null for signals the policy ignores) and
- * keeps only targets the selector selects. Targets come back sorted. `order`: the caller's
- * memory of its last window's targets (the result is the same with or without it).
+ * keeps only targets the selector selects. Targets come back sorted.
  */
 export function groupByTarget(
   signals: readonly WindowSignal[],
   select: Selector,
   targetOf: (s: WindowSignal) => string | null,
-  order?: TargetOrder,
 ): Map<string, WindowSignal[]> {
   const groups = new Map<string, WindowSignal[]>();
   for (const s of signals) {
@@ -77,7 +50,7 @@ export function groupByTarget(
   }
   const all = isEmptySelector(select);
   const out = new Map<string, WindowSignal[]>();
-  for (const t of sortedTargets(groups, order)) {
+  for (const t of [...groups.keys()].sort()) {
     const g = groups.get(t) as WindowSignal[];
     if (all || g.some((s) => matchesSelector(s, select))) out.set(t, g);
   }
