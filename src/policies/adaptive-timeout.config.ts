@@ -40,6 +40,26 @@ const thresholds = <T extends Trigger>(
     .strict()
     .default({});
 
+/**
+ * The default high watermarks, in levels: a severe overload (a queue of 200, a tail 6× the worker's
+ * own) counts from its first window, as a single bar used to; a moderate one (a queue of 50, a tail
+ * 3× its own) only once it has lasted 3 windows. A short burst leaves a backlog that drains by
+ * itself — its completed queries report the wait for a few windows after the burst has ended — and
+ * a single bar with `overloadWindows` alone cut a worker on every such burst (docs/policies.md).
+ */
+const OVERLOAD_QUEUE: Trigger = {
+  levels: [
+    { above: 200, windows: 1 },
+    { above: 50, windows: 3 },
+  ],
+};
+const OVERLOAD_LATENCY: Trigger = {
+  levels: [
+    { ratio: 6, of: 'median', atLeast: 0, windows: 1 },
+    { ratio: 3, of: 'median', atLeast: 0, windows: 3 },
+  ],
+};
+
 export const adaptiveTimeoutParamsSchema = z
   .object({
     metrics: z
@@ -62,7 +82,7 @@ export const adaptiveTimeoutParamsSchema = z
      * right for every service — 1 s fires on a healthy batch backend and waits through a 50×
      * degradation of a 20 ms API (docs/policies.md).
      */
-    high: thresholds<Trigger>(trigger, 50, null, { ratio: 3, of: 'median', atLeast: 0 }),
+    high: thresholds<Trigger>(trigger, OVERLOAD_QUEUE, null, OVERLOAD_LATENCY),
     /** Calm when every enabled signal present is below its low watermark (gap = hysteresis). */
     low: thresholds<Threshold>(threshold, 10, null, { ratio: 1.5, of: 'median', atLeast: 0 }),
     /** N: consecutive overloaded windows before the first cut. */

@@ -46,6 +46,7 @@ export const WORKERS_DEFAULTS: Readonly<WorkersParams & { durationMs: number }> 
   // The workers' configured timeout equals the clients' deadline: a competent operator never
   // lets a worker go on with a query nobody waits for (a longer one is pure waste).
   defaultTimeoutMs: 2_000,
+  timeoutFrom: 'arrival',
   clientDeadlineMs: 2_000,
   durationMs: 240_000,
 });
