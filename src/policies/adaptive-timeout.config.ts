@@ -40,26 +40,6 @@ const thresholds = <T extends Trigger>(
     .strict()
     .default({});
 
-/**
- * The default high watermarks, in levels: a severe overload (a queue of 200, a tail 6× the worker's
- * own) counts from its first window, as a single bar used to; a moderate one (a queue of 50, a tail
- * 3× its own) only once it has lasted 3 windows. A short burst leaves a backlog that drains by
- * itself — its completed queries report the wait for a few windows after the burst has ended — and
- * a single bar with `overloadWindows` alone cut a worker on every such burst (docs/policies.md).
- */
-const OVERLOAD_QUEUE: Trigger = {
-  levels: [
-    { above: 200, windows: 1 },
-    { above: 50, windows: 3 },
-  ],
-};
-const OVERLOAD_LATENCY: Trigger = {
-  levels: [
-    { ratio: 6, of: 'median', atLeast: 0, windows: 1 },
-    { ratio: 3, of: 'median', atLeast: 0, windows: 3 },
-  ],
-};
-
 export const adaptiveTimeoutParamsSchema = z
   .object({
     metrics: z
@@ -82,11 +62,17 @@ export const adaptiveTimeoutParamsSchema = z
      * right for every service — 1 s fires on a healthy batch backend and waits through a 50×
      * degradation of a 20 ms API (docs/policies.md).
      */
-    high: thresholds<Trigger>(trigger, OVERLOAD_QUEUE, null, OVERLOAD_LATENCY),
+    high: thresholds<Trigger>(trigger, 50, null, { ratio: 3, of: 'median', atLeast: 0 }),
     /** Calm when every enabled signal present is below its low watermark (gap = hysteresis). */
     low: thresholds<Threshold>(threshold, 10, null, { ratio: 1.5, of: 'median', atLeast: 0 }),
     /** N: consecutive overloaded windows before the first cut. */
     overloadWindows: z.number().int().min(1).default(3),
+    /**
+     * Do not start cutting a worker while its queue (gaugeStat of queueDepth) is shorter than in the
+     * window before: a short burst's backlog drains by itself, though its completed queries still
+     * report their wait for a few windows. Once a cut is in force, cuts follow the overload as usual.
+     */
+    holdWhileDraining: z.boolean().default(true),
     /** M: consecutive calm windows before raising the timeout again. */
     calmWindows: z.number().int().min(1).default(3),
     /**

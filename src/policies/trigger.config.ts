@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { describeIssues } from '../guardrails/validate';
 import { MAX_BASELINE_WINDOWS, type BaselineSpec } from '../signals/baseline';
-import { isLevelled, triggerThresholds, type LevelledTrigger, type Trigger } from '../signals/levels';
+import { isLevelled, type LevelledTrigger, type Trigger } from '../signals/levels';
 import type { Threshold } from '../signals/trigger';
 
 const ratioSchema = z
@@ -46,29 +46,22 @@ export const thresholdSchema: z.ZodType<Threshold, z.ZodTypeDef, unknown> = z.un
 /** Consecutive windows a level must be exceeded before it fires (1: on the window itself). */
 const levelWindows = z.number().int().min(1).max(MAX_BASELINE_WINDOWS).default(1);
 
-/** An absolute level (`value > above`): judged from the first window, no baseline needed. */
-const absoluteLevelSchema = z.object({ above: z.number().nonnegative(), windows: levelWindows }).strict();
-
 /**
  * `{ levels: [...] }`: a severe deviation acts at once, a moderate one after it persisted
- * (signals/levels.ts); each level is a ratio, a deviation or an absolute threshold plus `windows`.
+ * (signals/levels.ts); each level is a ratio or a deviation threshold plus `windows`.
  */
 export const levelsSchema: z.ZodType<LevelledTrigger, z.ZodTypeDef, unknown> = z
   .object({
     levels: z
       .array(
-        z.union([
-          ratioSchema.extend({ windows: levelWindows }),
-          deviationSchema.extend({ windows: levelWindows }),
-          absoluteLevelSchema,
-        ]),
+        z.union([ratioSchema.extend({ windows: levelWindows }), deviationSchema.extend({ windows: levelWindows })]),
       )
       .min(1, 'give at least one level, e.g. [{ deviations: 8 }, { deviations: 4, windows: 3 }]')
       .max(4),
   })
   .strict();
 
-/** A high watermark: a threshold, or levels of thresholds with their persistence. */
+/** A high watermark: a threshold, or levels of relative thresholds with their persistence. */
 export const triggerSchema: z.ZodType<Trigger, z.ZodTypeDef, unknown> = z.union([thresholdSchema, levelsSchema]);
 
 export const baselineSchema = z
@@ -133,7 +126,7 @@ export function baselineSpec(b: BaselineConfig): BaselineSpec {
  */
 export function hysteresisIssue(name: string, high: Trigger, lo: Threshold): string | null {
   if (isLevelled(high)) {
-    for (const level of triggerThresholds(high)) {
+    for (const level of high.levels) {
       const issue = hysteresisIssue(name, level, lo);
       if (issue !== null) return issue;
     }

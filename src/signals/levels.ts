@@ -7,9 +7,7 @@
  * bar" cannot be both quick on a large step and quiet on a small wobble.
  *
  * A trigger is a plain threshold (trigger.ts: a number, a ratio or robust deviations) or
- * `{ levels: [...] }`, each level a relative threshold or an absolute one (`{ above }`) plus the
- * consecutive windows it needs. An absolute level needs no baseline, so it judges from the first
- * window: a queue of 200 is overload on a worker nobody has watched yet.
+ * `{ levels: [...] }`, each level a relative threshold plus the consecutive windows it needs.
  * It fires when some level has been exceeded for its number of windows in a row. Per level the
  * count of consecutive windows over it is memory (`LevelRun`), plain JSON in the policy's state,
  * so a restarted process counts on exactly where the old one stopped.
@@ -25,16 +23,8 @@ import {
   type Threshold,
 } from './trigger';
 
-/** An absolute level: `value > above`. */
-export interface AbsoluteLevel {
-  above: number;
-}
-
-/** One level: a threshold and the consecutive windows the value must stay above it. */
-export type TriggerLevel = (RatioThreshold | DeviationThreshold | AbsoluteLevel) & { windows: number };
-
-/** The threshold a level compares with (an absolute level's is its number). */
-const barOf = (l: TriggerLevel): Threshold => ('above' in l ? l.above : l);
+/** One level: a relative threshold and the consecutive windows the value must stay above it. */
+export type TriggerLevel = (RatioThreshold | DeviationThreshold) & { windows: number };
 
 export interface LevelledTrigger {
   /** Fires when any level has been exceeded for its `windows` in a row. */
@@ -68,12 +58,12 @@ export const isLevelled = (t: Trigger | null): t is LevelledTrigger =>
   t !== null && typeof t === 'object' && 'levels' in t;
 
 /** The thresholds a trigger compares with: the levels' own, or the one threshold. */
-export const triggerThresholds = (t: Trigger): readonly Threshold[] => (isLevelled(t) ? t.levels.map(barOf) : [t]);
+export const triggerThresholds = (t: Trigger): readonly Threshold[] => (isLevelled(t) ? t.levels : [t]);
 
 /** For reasons and charts: "median + 8 MADσ ×1 | median + 4 MADσ ×3". */
 export function describeTrigger(t: Trigger): string {
   if (!isLevelled(t)) return describeThreshold(t);
-  return t.levels.map((l) => `${describeThreshold(barOf(l))} ×${l.windows}`).join(' | ');
+  return t.levels.map((l) => `${describeThreshold(l)} ×${l.windows}`).join(' | ');
 }
 
 const ordinal = (n: number): string => {
@@ -84,7 +74,7 @@ const ordinal = (n: number): string => {
 
 /** A trigger as levels: a plain threshold is one level that fires on its own window. */
 const levelsOf = (t: Trigger): readonly { bar: Threshold; windows: number }[] =>
-  isLevelled(t) ? t.levels.map((l) => ({ bar: barOf(l), windows: l.windows })) : [{ bar: t, windows: 1 }];
+  isLevelled(t) ? t.levels.map((l) => ({ bar: l, windows: l.windows })) : [{ bar: t, windows: 1 }];
 
 /**
  * One window's verdict of a trigger on `value` (a plain threshold is judged as one level of one

@@ -33,6 +33,32 @@ describe('adaptive-timeout', () => {
     expect(steps[5].decisions.map((d) => d.kind)).toEqual(['acted']);
   });
 
+  it('does not start cutting a worker whose backlog drains by itself; cuts once it stops shrinking', () => {
+    // Over the watermark in every window, shrinking until window 3 (a burst's aftermath), then flat.
+    const depths = [300, 200, 120, 90, 90];
+    const actedAt = (parameters: object) =>
+      run(engineFor({ ...base, parameters: { ...base.parameters, ...parameters } }), depths.length, (i) => [
+        queue(i, depths[i]),
+      ])
+        .filter((s) => s.commands.length > 0)
+        .map((s) => s.i);
+    expect(actedAt({})).toEqual([4]);
+    expect(actedAt({ holdWhileDraining: false })).toEqual([2, 4]);
+  });
+
+  it('once a cut is in force, a shrinking queue does not hold the next cuts', () => {
+    const depths = [500, 500, 500, 450, 400, 350, 300];
+    const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
+    const cuts = steps.flatMap((s) =>
+      s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]),
+    );
+    expect(cuts.slice(0, 3)).toEqual([
+      [2, 4000],
+      [4, 2000],
+      [6, 1000],
+    ]);
+  });
+
   it('a window without signals from the worker breaks the streak (N windows of evidence, not N windows spread out)', () => {
     const steps = run(engineFor(base), 6, (i) => (i === 2 ? [queue(i, 0, 'other')] : [queue(i, 80)]));
     expect(steps.filter((s) => s.commands.some((c) => c.target === 'w1')).map((s) => s.i)).toEqual([5]);
