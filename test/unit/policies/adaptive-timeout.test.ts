@@ -16,6 +16,10 @@ const base = {
 
 const queue = (i: number, depth: number, source = 'w1') => sig({ metric: 'queue.depth', value: depth, i, source });
 
+/** [window, timeoutMs] of every query_timeout.set issued (cuts, relaxes and renewals). */
+const setsOf = (steps: ReturnType<typeof run>) =>
+  steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]));
+
 describe('adaptive-timeout', () => {
   it('acts only after N consecutive overloaded windows, and a gap restarts the count', () => {
     const depths = [80, 80, 30, 80, 80, 80];
@@ -49,10 +53,7 @@ describe('adaptive-timeout', () => {
   it('once a cut is in force, a shrinking queue does not hold the next cuts', () => {
     const depths = [500, 500, 500, 450, 400, 350, 300];
     const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
-    const cuts = steps.flatMap((s) =>
-      s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]),
-    );
-    expect(cuts.slice(0, 3)).toEqual([
+    expect(setsOf(steps).slice(0, 3)).toEqual([
       [2, 4000],
       [4, 2000],
       [6, 1000],
@@ -66,9 +67,7 @@ describe('adaptive-timeout', () => {
 
   it('keeps cutting while overloaded, spaced by the cooldown, and never below minTimeoutMs', () => {
     const steps = run(engineFor(base), 16, (i) => [queue(i, 500)]);
-    const sets = steps.flatMap((s) =>
-      s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]),
-    );
+    const sets = setsOf(steps);
     // Cuts at windows 2, 4, 6, 8 (cooldown 2 windows); then renewals of the floor value.
     expect(sets.slice(0, 4)).toEqual([
       [2, 4000],
