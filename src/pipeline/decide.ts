@@ -90,11 +90,10 @@ export function createDecisionStage(engine: DecisionEngine, options: DecisionSta
         appendAll(out.decisions, r.decisions);
         if (verifier && vstate) {
           const outcomes = (out.outcomes ??= []);
-          for (const c of r.commands) {
-            const v = verifier.onCommand(vstate, c);
-            vstate = v.state;
-            appendAll(outcomes, v.outcomes);
-          }
+          // As onCommand for each command in turn (whose eviction reverts are not acted on here either).
+          const c = verifier.onCommands(vstate, r.commands);
+          vstate = c.state;
+          appendAll(outcomes, c.outcomes);
           const v = verifier.onWindow(vstate, group, end);
           vstate = v.state;
           appendAll(outcomes, v.outcomes);

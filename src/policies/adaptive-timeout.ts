@@ -24,6 +24,7 @@ import type { Evidence } from '../model/command';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
 import { groupByTarget } from './select';
+import { nextTargetTable } from './target-table';
 import { worst, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, PolicyView, Proposal } from './types';
@@ -188,12 +189,12 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
       const groups = groupByTarget(signals, config.select, (s) =>
         s.scope === 'series' && s.source !== '' ? s.source : null,
       );
-      const targets: Record<string, TargetState> = { ...state.targets };
+      const updated = new Map<string, TargetState>();
       const proposals: Proposal[] = [];
       const observed: string[] = [];
       let windowMs = 0;
       for (const [target, sigs] of groups) {
-        const prev = targets[target] as TargetState | undefined;
+        const prev = state.targets[target] as TargetState | undefined;
         const read = readings.read(sigs, prev);
         const rs = read.readings;
         if (rs.length === 0 && !read.learning) continue;
@@ -227,16 +228,18 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
         const last = prev !== undefined && win.windowStart <= prev.streak.lastWindowEnd ? (prev.queue ?? null) : null;
         const draining = p.holdWhileDraining && queue !== null && last !== null && queue < last;
         const t: TargetState = { streak, learned, learnedWindows, reported, queue, ...memory };
-        targets[target] = t;
+        updated.set(target, t);
         const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
         if (proposal) proposals.push(proposal);
       }
-      if (windowMs > 0) {
-        const horizon = eventTime - p.forgetAfterWindows * windowMs;
-        for (const [target, t] of Object.entries(targets)) {
-          if (t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null) delete targets[target];
-        }
-      }
+      const horizon = eventTime - p.forgetAfterWindows * windowMs;
+      const targets = nextTargetTable(
+        state.targets,
+        updated,
+        windowMs > 0
+          ? (target, t) => t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null
+          : null,
+      );
       return { state: { targets }, proposals, observed };
     },
   };
