@@ -68,7 +68,7 @@ export const adaptiveTimeoutParamsSchema = z
     /** N: consecutive overloaded windows before the first cut. */
     overloadWindows: z.number().int().min(1).default(3),
     /**
-     * Do not start cutting a worker while its queue (gaugeStat of queueDepth) is a tenth or more shorter than in the
+     * Do not start cutting a worker while its queue (gaugeStat of queueDepth) is shorter than in the
      * window before: a short burst's backlog drains by itself, though its completed queries still
      * report their wait for a few windows. Once a cut is in force, cuts follow the overload as usual.
      */

@@ -30,9 +30,6 @@ import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, PolicyView, Proposal } from './types';
 import { isCalm, isOver, relativeReadings, type Reading, type TriggerMemory } from './relative-readings';
 
-/** A queue at most this share of the window before's is draining; above it, a dip is a gauge's noise. */
-const DRAINED_SHARE = 0.9;
-
 interface TargetState extends TriggerMemory {
   streak: Streak;
   /** EWMA of the derive quantile over healthy windows, ms; null until the first one. */
@@ -225,12 +222,11 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
             learnedWindows++;
           }
         }
-        // Draining: the queue is at least a tenth shorter than in the window just before. A burst's backlog shrinks by
-        // itself while its queries still report their wait for a few windows: no reason to start cutting (decide). A
-        // tenth, not any dip: a gauge's noise on the plateau of a real overload must not hold the first cut.
+        // Draining: the queue is shorter than in the window just before. A burst's backlog shrinks by itself while its
+        // queries still report their wait for a few windows: no reason to start cutting (decide).
         const queue = worst(sigs, p.metrics.queueDepth, p.gaugeStat);
         const last = prev !== undefined && win.windowStart <= prev.streak.lastWindowEnd ? (prev.queue ?? null) : null;
-        const draining = p.holdWhileDraining && queue !== null && last !== null && queue <= last * DRAINED_SHARE;
+        const draining = p.holdWhileDraining && queue !== null && last !== null && queue < last;
         const t: TargetState = { streak, learned, learnedWindows, reported, queue, ...memory };
         updated.set(target, t);
         const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
