@@ -177,9 +177,30 @@ describe('buildReplayReport', () => {
       ['w1 overload', 1, 1],
       ['w4 overload', 1, 1],
     ]);
-    // Overload starts at window 10; two windows to confirm it, so the cut comes 2 windows in.
-    expect(built.scores[0].score.perWindow[0].delayMs).toBe(2 * WINDOW_MS);
+    // Overload starts at window 10; two windows confirm it, and in the second the queue gauge's
+    // window mean dips on the plateau (noise), so holdWhileDraining holds the first cut one
+    // window more: it comes 3 windows in (2 with the hold off, as the next test checks).
+    expect(built.scores[0].score.perWindow[0].delayMs).toBe(3 * WINDOW_MS);
     expect(built.overall?.actionsOutsideWindows).toBe(0);
+  });
+
+  it('cuts 2 windows in with the drain hold off: the extra window above is the hold, not the trigger', () => {
+    const policies = SCENARIO_CONFIG.policies.map((p, i) =>
+      i === 0 ? { ...p, parameters: { ...p.parameters, holdWhileDraining: false } } : p,
+    );
+    const off = replayRecordsSync(
+      mergeByEventTime(asInputs(scenarioPartitions())),
+      replaySetupFromConfig(scenarioConfig({ policies }), { partitions: [0, 1, 2], env: {} }),
+    );
+    const rebuilt = buildReplayReport({
+      ...input,
+      policies: policies.map((p, i) => parsePolicyConfig(p, `policies.${i}`)),
+      signals: off.signals,
+      commands: off.commands,
+      decisions: off.decisions,
+      counters: off.counters,
+    });
+    expect(rebuilt.scores[0].score.perWindow[0].delayMs).toBe(2 * WINDOW_MS);
   });
 
   it('draws every policy with the thresholds from its config, decisions as markers, leases and incidents as spans', () => {
