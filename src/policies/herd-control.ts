@@ -50,22 +50,28 @@ export interface HerdControlState {
   targets: Readonly<Record<string, TargetState>>;
 }
 
-/** Retry parameters at escalation `level` (0 = the clients' own policy, `initial`). */
+/**
+ * Retry parameters at escalation `level` (0 = the clients' own policy, `initial`). Base and cap grow by backoffFactor per
+ * level; the first `delayLevels` levels add `delayAttempts` attempts each and leave the budget unset (the clients keep
+ * their own); above them a budget
+ * binds (the floor withdrawn, the ratio at most stormBudgetRatio) and each further level halves its ratio.
+ */
 export function herdLevelParams(p: HerdControlParams, level: number): CommandParams {
-  const f = 2 ** level;
+  const f = p.backoffFactor ** level;
   const base = Math.min(p.limits.maxBaseMs, p.initial.baseMs * f);
   const cap = Math.max(base, Math.min(p.limits.maxCapMs, p.initial.capMs * f));
+  const delays = Math.min(level, p.delayLevels);
+  const binding = level - delays;
+  const ratio = Math.min(p.initial.budgetRatio, p.limits.stormBudgetRatio);
   return completeParams({
     retryStrategy: p.initial.strategy,
     retryBaseMs: Math.round(base),
     retryCapMs: Math.round(cap),
-    retryMaxAttempts: p.initial.maxAttempts,
-    // Level 1 enforces the clients' own ratio (the floor gone); each level above halves it.
-    retryBudgetRatio: Math.max(p.limits.minBudgetRatio, p.initial.budgetRatio / 2 ** Math.max(0, level - 1)),
+    retryMaxAttempts: Math.min(p.limits.maxAttempts, p.initial.maxAttempts + delays * p.delayAttempts),
+    // A delay level leaves the budget unset: the clients keep their own, whatever it is (none at all, too).
+    retryBudgetRatio: binding === 0 ? null : Math.max(p.limits.minBudgetRatio, ratio / 2 ** (binding - 1)),
     retryBudgetFloorPerSec:
-      level === 0
-        ? p.initial.budgetFloorPerSec
-        : Math.min(p.initial.budgetFloorPerSec, p.limits.stormBudgetFloorPerSec),
+      binding === 0 ? null : Math.min(p.initial.budgetFloorPerSec, p.limits.stormBudgetFloorPerSec),
     extra: { level: String(level) },
   });
 }
@@ -76,7 +82,16 @@ export function herdMaxLevel(p: HerdControlParams): number {
   while (level < 30) {
     const a = herdLevelParams(p, level);
     const b = herdLevelParams(p, level + 1);
-    if (a.retryBaseMs === b.retryBaseMs && a.retryCapMs === b.retryCapMs && a.retryBudgetRatio === b.retryBudgetRatio)
+    const same = (
+      k: 'retryBaseMs' | 'retryCapMs' | 'retryBudgetRatio' | 'retryMaxAttempts' | 'retryBudgetFloorPerSec',
+    ) => a[k] === b[k];
+    if (
+      same('retryBaseMs') &&
+      same('retryCapMs') &&
+      same('retryBudgetRatio') &&
+      same('retryMaxAttempts') &&
+      same('retryBudgetFloorPerSec')
+    )
       break;
     level++;
   }
