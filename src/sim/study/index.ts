@@ -13,7 +13,9 @@ import {
   meanAndWorst,
   phaseOneTasks,
   phaseTwoTasks,
+  summariseStaticOn,
   type FamilyResult,
+  type StaticOnTally,
   type StaticChoice,
   type StudyPlan,
   type Tally,
@@ -41,6 +43,7 @@ export {
   type StaticChoice,
   type Spread,
   type NoActionCheck,
+  type StaticOnTally,
 } from './analyse';
 export { studyReport, studySummaryLines } from './report';
 export {
@@ -49,7 +52,9 @@ export {
   README_VARIANTS,
   README_START,
   README_END,
+  SEED_ONE_ARMS,
   type SeedOne,
+  type SeedOneArm,
   type RecordedStudy,
 } from './readme';
 
@@ -77,6 +82,8 @@ export interface StudyResult {
   plan: { training: readonly number[]; heldOut: readonly number[] };
   families: FamilyResult[];
   summary: StudySummary;
+  /** The fourth arm (static point + loop on top), apart from the three arms' summary the aims are judged on. */
+  staticOnSummary: StaticOnTally;
   cells: number;
 }
 
@@ -103,6 +110,7 @@ export async function runStudy(plan: StudyPlan, runCells: CellRunner): Promise<S
     plan: { training: plan.training, heldOut: plan.heldOut },
     families,
     summary: studySummary(families),
+    staticOnSummary: staticOnSummary(families),
     cells: one.length + two.length,
   };
 }
@@ -145,6 +153,29 @@ function studySummary(families: readonly FamilyResult[]): StudySummary {
       noActionAtMostOnePer10Min: families.every((f) =>
         f.variants.every((v) => v.noActionCheck === undefined || v.noActionCheck.actionsPer10Min <= 1),
       ),
+    },
+  };
+}
+
+/** static+on over every family's variants; its calm cases as the families counted them. */
+function staticOnSummary(families: readonly FamilyResult[]): StaticOnTally {
+  const vs = families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
+  const calm = families.map((f) => ({ f: f.family, n: f.staticOnSummary.noAction }));
+  const actions = calm.reduce((a, c) => a + c.n.actions, 0);
+  const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (v.staticOnCheck?.simulatedMinutes ?? 0), 0);
+  const harm = calm.reduce((b, c) => (c.n.worstHarmPct > b.n.worstHarmPct ? c : b), calm[0]);
+  return {
+    ...summariseStaticOn(
+      vs,
+      (x) => x.v,
+      (x) => x.at,
+    ),
+    noAction: {
+      variants: calm.reduce((a, c) => a + c.n.variants, 0),
+      actions,
+      actionsPer10Min: minutes === 0 ? 0 : (10 * actions) / minutes,
+      worstHarmPct: harm?.n.worstHarmPct ?? 0,
+      worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.n.worstHarmAt}`,
     },
   };
 }
