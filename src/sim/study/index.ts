@@ -15,7 +15,9 @@ import {
   phaseTwoTasks,
   summariseStaticOn,
   type FamilyResult,
+  type NoActionCheck,
   type StaticOnTally,
+  type VariantResult,
   type StaticChoice,
   type StudyPlan,
   type Tally,
@@ -115,16 +117,38 @@ export async function runStudy(plan: StudyPlan, runCells: CellRunner): Promise<S
   };
 }
 
+/** Every family's variants, each named family/variant. */
+const allVariants = (families: readonly FamilyResult[]) =>
+  families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
+
+/** The families' calm cases summed for one arm: `tally` per family, `check` per variant (for the simulated minutes). */
+function studyCalm(
+  families: readonly FamilyResult[],
+  tally: (f: FamilyResult) => Tally['noAction'],
+  check: (v: VariantResult) => NoActionCheck | undefined,
+): Tally['noAction'] {
+  const calm = families.map((f) => ({ f: f.family, n: tally(f) }));
+  const actions = calm.reduce((a, c) => a + c.n.actions, 0);
+  const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (check(v)?.simulatedMinutes ?? 0), 0);
+  const harm = calm.reduce((b, c) => (c.n.worstHarmPct > b.n.worstHarmPct ? c : b), calm[0]);
+  return {
+    variants: calm.reduce((a, c) => a + c.n.variants, 0),
+    actions,
+    actionsPer10Min: minutes === 0 ? 0 : (10 * actions) / minutes,
+    worstHarmPct: harm?.n.worstHarmPct ?? 0,
+    worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.n.worstHarmAt}`,
+  };
+}
+
 function studySummary(families: readonly FamilyResult[]): StudySummary {
-  const vs = families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
-  const calm = families.map((f) => ({ f: f.family, s: f.summary.noAction }));
-  const actions = calm.reduce((a, c) => a + c.s.actions, 0);
-  const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (v.noActionCheck?.simulatedMinutes ?? 0), 0);
-  const harm = calm.reduce((b, c) => (c.s.worstHarmPct > b.s.worstHarmPct ? c : b), calm[0]);
+  const vs = allVariants(families);
   const onAtLeastStatic = vs.filter((x) => x.v.ratios.onVsStatic >= 1).length;
   const onAtLeastOff = vs.filter((x) => x.v.ratios.onVsOff >= 1).length;
-  const actionsPer10Min = minutes === 0 ? 0 : (10 * actions) / minutes;
-  const worstHarmPct = harm?.s.worstHarmPct ?? 0;
+  const noAction = studyCalm(
+    families,
+    (f) => f.summary.noAction,
+    (v) => v.noActionCheck,
+  );
   return {
     variants: vs.length,
     onAtLeastStatic,
@@ -139,17 +163,11 @@ function studySummary(families: readonly FamilyResult[]): StudySummary {
       (x) => x.v.ratios.onVsOff,
       (x) => x.at,
     ),
-    noAction: {
-      variants: calm.reduce((a, c) => a + c.s.variants, 0),
-      actions,
-      actionsPer10Min,
-      worstHarmPct,
-      worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.s.worstHarmAt}`,
-    },
+    noAction,
     aims: {
       onAtLeastStaticIn90Pct: onAtLeastStatic >= 0.9 * vs.length,
       onAtLeastOffEverywhere: onAtLeastOff === vs.length,
-      noActionHarmWithin2Pct: worstHarmPct <= 2,
+      noActionHarmWithin2Pct: noAction.worstHarmPct <= 2,
       noActionAtMostOnePer10Min: families.every((f) =>
         f.variants.every((v) => v.noActionCheck === undefined || v.noActionCheck.actionsPer10Min <= 1),
       ),
@@ -159,23 +177,16 @@ function studySummary(families: readonly FamilyResult[]): StudySummary {
 
 /** static+on over every family's variants; its calm cases as the families counted them. */
 function staticOnSummary(families: readonly FamilyResult[]): StaticOnTally {
-  const vs = families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
-  const calm = families.map((f) => ({ f: f.family, n: f.staticOnSummary.noAction }));
-  const actions = calm.reduce((a, c) => a + c.n.actions, 0);
-  const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (v.staticOnCheck?.simulatedMinutes ?? 0), 0);
-  const harm = calm.reduce((b, c) => (c.n.worstHarmPct > b.n.worstHarmPct ? c : b), calm[0]);
   return {
     ...summariseStaticOn(
-      vs,
+      allVariants(families),
       (x) => x.v,
       (x) => x.at,
     ),
-    noAction: {
-      variants: calm.reduce((a, c) => a + c.n.variants, 0),
-      actions,
-      actionsPer10Min: minutes === 0 ? 0 : (10 * actions) / minutes,
-      worstHarmPct: harm?.n.worstHarmPct ?? 0,
-      worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.n.worstHarmAt}`,
-    },
+    noAction: studyCalm(
+      families,
+      (f) => f.staticOnSummary.noAction,
+      (v) => v.staticOnCheck,
+    ),
   };
 }

@@ -82,23 +82,15 @@ test('the family’s static point is the one with the best mean ratio to off on 
     expect(f.choice.scores[f.choice.chosen]).toBe(best);
     for (const v of f.variants) {
       const h = f.headline;
-      expect(v.ratios.onVsOff).toBeCloseTo(
-        betterRatio(v.heldOut.on[h.key].mean, v.heldOut.off[h.key].mean, h.better),
-        12,
-      );
-      expect(v.ratios.onVsStatic).toBeCloseTo(
-        betterRatio(v.heldOut.on[h.key].mean, v.heldOut.static[h.key].mean, h.better),
-        12,
-      );
+      const mean = (arm: keyof typeof v.heldOut) => v.heldOut[arm][h.key].mean;
+      const pairs = [
+        [v.ratios.onVsOff, 'on', 'off'],
+        [v.ratios.onVsStatic, 'on', 'static'],
+        [v.staticOnRatios.vsStatic, 'staticOn', 'static'],
+        [v.staticOnRatios.vsOn, 'staticOn', 'on'],
+      ] as const;
+      for (const [ratio, a, b] of pairs) expect(ratio).toBeCloseTo(betterRatio(mean(a), mean(b), h.better), 12);
       expect(f.sweep.points).toContain(v.hindsightPoint);
-      expect(v.staticOnRatios.vsStatic).toBeCloseTo(
-        betterRatio(v.heldOut.staticOn[h.key].mean, v.heldOut.static[h.key].mean, h.better),
-        12,
-      );
-      expect(v.staticOnRatios.vsOn).toBeCloseTo(
-        betterRatio(v.heldOut.staticOn[h.key].mean, v.heldOut.on[h.key].mean, h.better),
-        12,
-      );
     }
   }
 });
