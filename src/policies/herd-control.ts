@@ -7,16 +7,19 @@
  * and a retry budget (Finagle's RetryBudget, https://twitter.github.io/finagle/guide/Clients.html#retries;
  * Envoy's retry budgets, https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto).
  *
- * Level 0 is the clients' own policy (`initial`: the retry library's defaults), the one they
- * run without a command — so pushing it would change nothing. A herd escalates from the
- * level in force: the first action pushes level 1 (double base and cap, and make the
- * clients' own budget ratio bind by withdrawing its per-client floor — the storm trigger is
- * "more retries than that ratio allows"), and each later one a level more (double base and
- * cap again, halve the ratio), within limits — but only once the storm has outlasted the level in force by N windows, so the
- * clients get to act on one level before the next is pushed. When calm, relax one level per
- * `relaxWindows` calm windows since the last change (the same pacing down as up, which is
- * what keeps a herd that subsides because of the policy from flapping it); from level 1,
- * relaxing is the revert. The level in force is read from the lease (params.extra.level).
+ * Level 0 is the clients' own policy (`initial`: by default the retry library's defaults;
+ * the operator states what the clients run), the one they run without a command — so pushing
+ * it would change nothing. A herd escalates from the level in force, one level per action,
+ * but only once the storm has outlasted the level in force by N windows, so the clients get
+ * to act on one level before the next is pushed. The first `delayLevels` levels delay rather
+ * than drop: base and cap × backoffFactor per level, the budget left unset (the clients keep
+ * their own), so the retries of requests failing late in an outage land after it instead of
+ * being dropped by a budget. Above them a budget binds (the per-client floor withdrawn — the
+ * storm trigger is "more retries than that ratio allows" — and the ratio at most
+ * stormBudgetRatio), and each level above halves the ratio, within limits. When calm, relax
+ * one level per `relaxWindows` calm windows since the last change (the same pacing down as
+ * up, which is what keeps a herd that subsides because of the policy from flapping it); from
+ * level 1, relaxing is the revert. The level in force is read from the lease (params.extra.level).
  *
  * Why the floor goes: a retry budget's per-client floor (Finagle's minRetriesPerSec) lets
  * a quiet client retry at all; summed over a fleet of quiet clients it is no budget — 1,000
