@@ -36,6 +36,8 @@ interface TargetState extends TriggerMemory {
   learnedWindows: number;
   /** The timeout the worker reported while no lease of ours was in force, ms; null until one. */
   reported: number | null;
+  /** Its queue depth (gaugeStat) in the last window counted; null when it reports none. */
+  queue?: number | null;
 }
 
 export interface AdaptiveTimeoutState {
@@ -142,7 +144,10 @@ function calmProposal(
   };
 }
 
-/** The worker's proposal this window: a cut after N overloaded windows, a relax or revert after M calm ones. */
+/**
+ * The worker's proposal this window: a cut after N overloaded windows — the first one held while
+ * the worker's backlog drains by itself — and a relax or revert after M calm ones.
+ */
 function decide(
   p: Params,
   target: string,
@@ -150,10 +155,12 @@ function decide(
   rs: Reading[],
   current: number | null,
   win: Win,
+  draining: boolean,
 ): Proposal | null {
   const def = referenceTimeout(p, t);
   if (def === null) return null; // no reference: a cut could raise the timeout in force
-  if (t.streak.over >= p.overloadWindows) return cutProposal(p, target, t, rs, current, def, win);
+  if (t.streak.over >= p.overloadWindows)
+    return draining && current === null ? null : cutProposal(p, target, t, rs, current, def, win);
   if (t.streak.calm >= p.calmWindows && current !== null) return calmProposal(p, target, t, rs, current, def, win);
   return null;
 }
@@ -214,9 +221,14 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
             learnedWindows++;
           }
         }
-        const t: TargetState = { streak, learned, learnedWindows, reported, ...memory };
+        // Draining: the queue is shorter than in the window just before. A burst's backlog shrinks by itself while its
+        // queries still report their wait for a few windows: no reason to start cutting (decide).
+        const queue = worst(sigs, p.metrics.queueDepth, p.gaugeStat);
+        const last = prev !== undefined && win.windowStart <= prev.streak.lastWindowEnd ? (prev.queue ?? null) : null;
+        const draining = p.holdWhileDraining && queue !== null && last !== null && queue < last;
+        const t: TargetState = { streak, learned, learnedWindows, reported, queue, ...memory };
         targets[target] = t;
-        const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win);
+        const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
         if (proposal) proposals.push(proposal);
       }
       if (windowMs > 0) {
