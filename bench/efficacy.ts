@@ -5,6 +5,7 @@
  *   npm run bench:efficacy            # seeds 1–12, every variant (a few minutes on 2 cores)
  *   npm run bench:efficacy -- --quick # seeds 1–2, two variants per family
  *   … --workers 2                     # worker threads (default: available cores)
+ *   … --family thundering-herd        # one family only (written as a quick result, never the recorded study)
  *
  * Writes bench/results/efficacy/<ISO time>.json (per variant and arm: the family's figures over the
  * whole run, by seed, with mean and range; the static point chosen; the summary) and the
@@ -27,9 +28,10 @@ import {
   type CellResult,
   type CellTask,
   type SeedOne,
+  type SeedOneArm,
   type StudyResult,
 } from '../src/sim/study';
-import { argFlag, argNumber, writeResult } from './lib/results';
+import { argFlag, argNumber, argString, writeResult } from './lib/results';
 
 /** The worker module is TypeScript: each thread registers tsx's require hook, then loads it. */
 const WORKER_BOOT = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'efficacy-worker.ts'))});`;
@@ -81,12 +83,12 @@ function pool(size: number): {
 
 /** The seed-1 headline values of the README's variants, from the study's own cells. */
 function seedOneOf(result: StudyResult): SeedOne {
-  const out: Record<string, { off: number; static: number; on: number }> = {};
+  const out: Record<string, Record<SeedOneArm, number>> = {};
   for (const f of result.families) {
     const v = f.variants.find((x) => x.name === README_VARIANTS[f.family]);
     if (v === undefined) continue;
-    const at = (arm: 'off' | 'static' | 'on') => v.allSeeds[arm][f.headline.key].seeds['1'] ?? NaN;
-    out[f.family] = { off: at('off'), static: at('static'), on: at('on') };
+    const at = (arm: SeedOneArm) => v.allSeeds[arm][f.headline.key].seeds['1'] ?? NaN;
+    out[f.family] = { off: at('off'), static: at('static'), on: at('on'), staticOn: at('staticOn') };
   }
   return out;
 }
@@ -94,7 +96,11 @@ function seedOneOf(result: StudyResult): SeedOne {
 async function main(): Promise<void> {
   const quick = argFlag('quick');
   const threads = argNumber('workers', Math.max(1, availableParallelism()));
-  const plan = quick ? QUICK_PLAN : FULL_PLAN;
+  const only = argString('family', '') || undefined;
+  const base = quick ? QUICK_PLAN : FULL_PLAN;
+  const plan = only === undefined ? base : { ...base, families: base.families.filter((f) => f.family === only) };
+  if (plan.families.length === 0)
+    throw new Error(`--family ${only}: no such family (have: ${base.families.map((f) => f.family).join(', ')})`);
   const p = pool(threads);
   const t0 = performance.now();
   let result;
@@ -104,8 +110,10 @@ async function main(): Promise<void> {
     await p.close();
   }
   const elapsedMs = performance.now() - t0;
-  const command = `npm run bench:efficacy${quick ? ' -- --quick' : ''}`;
-  const file = writeResult(quick ? 'efficacy-quick' : 'efficacy', {
+  const flags = [quick ? '--quick' : '', only === undefined ? '' : `--family ${only}`].filter((x) => x !== '');
+  const command = `npm run bench:efficacy${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
+  // A one-family run is for iterating: it never becomes the recorded study the README is made from.
+  const file = writeResult(quick || only !== undefined ? 'efficacy-quick' : 'efficacy', {
     command,
     quick,
     workers: threads,

@@ -8,6 +8,9 @@ import { baseFields } from './config-base';
 import { burnPairsSchema, thresholdSchema } from './trigger.config';
 import { shareHysteresisIssue } from './herd-shares';
 
+/** The escalation's shape (docs/policies.md, herd-control: "delay before drop"); exported for the study's experiments. */
+export const DELAY_DEFAULTS = { backoffFactor: 8, delayLevels: 2, delayAttempts: 0 } as const;
+
 export const herdControlParamsSchema = z
   .object({
     metrics: z
@@ -70,19 +73,32 @@ export const herdControlParamsSchema = z
         baseMs: z.number().positive().default(100),
         capMs: z.number().positive().default(20_000),
         maxAttempts: z.number().int().min(1).default(3),
-        budgetRatio: z.number().gt(0).max(1).default(0.2),
+        /** Above 1 the budget never binds (a client without one: the retry library accepts up to 1000). */
+        budgetRatio: z.number().gt(0).max(1000).default(0.2),
         budgetFloorPerSec: z.number().min(0).default(10),
       })
       .strict()
       .default({}),
+    /** Each level multiplies base and cap by this (capped exponential backoff of the backoff itself). */
+    backoffFactor: z.number().gt(1).max(16).default(DELAY_DEFAULTS.backoffFactor),
     /**
-     * Each escalation level doubles base and cap; level 1 sets the floor to stormBudgetFloorPerSec,
-     * each level above halves the ratio; within these bounds.
+     * The first levels delay rather than drop: they lengthen the backoff and add attempts, and leave the clients' budget
+     * as they run it, so the retries of requests failing late in an outage still land after it. The budget binds above them.
+     */
+    delayLevels: z.number().int().min(0).max(10).default(DELAY_DEFAULTS.delayLevels),
+    /** Attempts added at each delay level (within limits.maxAttempts; the client's own deadline still bounds them). */
+    delayAttempts: z.number().int().min(0).max(10).default(DELAY_DEFAULTS.delayAttempts),
+    /**
+     * Each level multiplies base and cap by backoffFactor; the first level above the delay levels makes a budget bind
+     * (the floor to stormBudgetFloorPerSec, the ratio at most stormBudgetRatio), each level above halves the ratio; within these bounds.
      */
     limits: z
       .object({
         maxBaseMs: z.number().positive().default(2_000),
         maxCapMs: z.number().positive().default(60_000),
+        maxAttempts: z.number().int().min(1).max(100).default(10),
+        /** The ratio the first budget level enforces when the clients' own is higher (or no budget at all): Finagle's 20%. */
+        stormBudgetRatio: z.number().gt(0).max(1).default(0.2),
         minBudgetRatio: z.number().gt(0).max(1).default(0.02),
         /** Per-client retries/s always allowed from level 1 on: 0, so the ratio binds (a floor summed over a fleet is no budget). */
         stormBudgetFloorPerSec: z.number().min(0).default(0),
@@ -143,12 +159,19 @@ export const herdControlParamsSchema = z
         ['limits', 'maxCapMs'],
         `limits.maxCapMs (${p.limits.maxCapMs}) must be at least initial.capMs (${p.initial.capMs})`,
       );
-    if (p.limits.minBudgetRatio > p.initial.budgetRatio) {
+    const bindingRatio = Math.min(p.initial.budgetRatio, p.limits.stormBudgetRatio);
+    if (p.limits.minBudgetRatio > bindingRatio) {
       issue(
         ['limits', 'minBudgetRatio'],
-        `limits.minBudgetRatio (${p.limits.minBudgetRatio}) must not exceed initial.budgetRatio (${p.initial.budgetRatio})`,
+        `limits.minBudgetRatio (${p.limits.minBudgetRatio}) must not exceed initial.budgetRatio (${p.initial.budgetRatio}) ` +
+          `or limits.stormBudgetRatio (${p.limits.stormBudgetRatio}), the ratio the first budget level enforces`,
       );
     }
+    if (p.limits.maxAttempts < p.initial.maxAttempts)
+      issue(
+        ['limits', 'maxAttempts'],
+        `limits.maxAttempts (${p.limits.maxAttempts}) must be at least initial.maxAttempts (${p.initial.maxAttempts})`,
+      );
   });
 
 export const herdControlConfigSchema = z

@@ -7,16 +7,19 @@
  * and a retry budget (Finagle's RetryBudget, https://twitter.github.io/finagle/guide/Clients.html#retries;
  * Envoy's retry budgets, https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto).
  *
- * Level 0 is the clients' own policy (`initial`: the retry library's defaults), the one they
- * run without a command — so pushing it would change nothing. A herd escalates from the
- * level in force: the first action pushes level 1 (double base and cap, and make the
- * clients' own budget ratio bind by withdrawing its per-client floor — the storm trigger is
- * "more retries than that ratio allows"), and each later one a level more (double base and
- * cap again, halve the ratio), within limits — but only once the storm has outlasted the level in force by N windows, so the
- * clients get to act on one level before the next is pushed. When calm, relax one level per
- * `relaxWindows` calm windows since the last change (the same pacing down as up, which is
- * what keeps a herd that subsides because of the policy from flapping it); from level 1,
- * relaxing is the revert. The level in force is read from the lease (params.extra.level).
+ * Level 0 is the clients' own policy (`initial`: by default the retry library's defaults;
+ * the operator states what the clients run), the one they run without a command — so pushing
+ * it would change nothing. A herd escalates from the level in force, one level per action,
+ * but only once the storm has outlasted the level in force by N windows, so the clients get
+ * to act on one level before the next is pushed. The first `delayLevels` levels delay rather
+ * than drop: base and cap × backoffFactor per level, the budget left unset (the clients keep
+ * their own), so the retries of requests failing late in an outage land after it instead of
+ * being dropped by a budget. Above them a budget binds (the per-client floor withdrawn — the
+ * storm trigger is "more retries than that ratio allows" — and the ratio at most
+ * stormBudgetRatio), and each level above halves the ratio, within limits. When calm, relax
+ * one level per `relaxWindows` calm windows since the last change (the same pacing down as
+ * up, which is what keeps a herd that subsides because of the policy from flapping it); from
+ * level 1, relaxing is the revert. The level in force is read from the lease (params.extra.level).
  *
  * Why the floor goes: a retry budget's per-client floor (Finagle's minRetriesPerSec) lets
  * a quiet client retry at all; summed over a fleet of quiet clients it is no budget — 1,000
@@ -50,22 +53,28 @@ export interface HerdControlState {
   targets: Readonly<Record<string, TargetState>>;
 }
 
-/** Retry parameters at escalation `level` (0 = the clients' own policy, `initial`). */
+/**
+ * Retry parameters at escalation `level` (0 = the clients' own policy, `initial`). Base and cap grow by backoffFactor per
+ * level; the first `delayLevels` levels add `delayAttempts` attempts each and leave the budget unset (the clients keep
+ * their own); above them a budget
+ * binds (the floor withdrawn, the ratio at most stormBudgetRatio) and each further level halves its ratio.
+ */
 export function herdLevelParams(p: HerdControlParams, level: number): CommandParams {
-  const f = 2 ** level;
+  const f = p.backoffFactor ** level;
   const base = Math.min(p.limits.maxBaseMs, p.initial.baseMs * f);
   const cap = Math.max(base, Math.min(p.limits.maxCapMs, p.initial.capMs * f));
+  const delays = Math.min(level, p.delayLevels);
+  const binding = level - delays;
+  const ratio = Math.min(p.initial.budgetRatio, p.limits.stormBudgetRatio);
   return completeParams({
     retryStrategy: p.initial.strategy,
     retryBaseMs: Math.round(base),
     retryCapMs: Math.round(cap),
-    retryMaxAttempts: p.initial.maxAttempts,
-    // Level 1 enforces the clients' own ratio (the floor gone); each level above halves it.
-    retryBudgetRatio: Math.max(p.limits.minBudgetRatio, p.initial.budgetRatio / 2 ** Math.max(0, level - 1)),
+    retryMaxAttempts: Math.min(p.limits.maxAttempts, p.initial.maxAttempts + delays * p.delayAttempts),
+    // A delay level leaves the budget unset: the clients keep their own, whatever it is (none at all, too).
+    retryBudgetRatio: binding === 0 ? null : Math.max(p.limits.minBudgetRatio, ratio / 2 ** (binding - 1)),
     retryBudgetFloorPerSec:
-      level === 0
-        ? p.initial.budgetFloorPerSec
-        : Math.min(p.initial.budgetFloorPerSec, p.limits.stormBudgetFloorPerSec),
+      binding === 0 ? null : Math.min(p.initial.budgetFloorPerSec, p.limits.stormBudgetFloorPerSec),
     extra: { level: String(level) },
   });
 }
@@ -76,7 +85,16 @@ export function herdMaxLevel(p: HerdControlParams): number {
   while (level < 30) {
     const a = herdLevelParams(p, level);
     const b = herdLevelParams(p, level + 1);
-    if (a.retryBaseMs === b.retryBaseMs && a.retryCapMs === b.retryCapMs && a.retryBudgetRatio === b.retryBudgetRatio)
+    const same = (
+      k: 'retryBaseMs' | 'retryCapMs' | 'retryBudgetRatio' | 'retryMaxAttempts' | 'retryBudgetFloorPerSec',
+    ) => a[k] === b[k];
+    if (
+      same('retryBaseMs') &&
+      same('retryCapMs') &&
+      same('retryBudgetRatio') &&
+      same('retryMaxAttempts') &&
+      same('retryBudgetFloorPerSec')
+    )
       break;
     level++;
   }

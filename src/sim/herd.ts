@@ -73,13 +73,13 @@ export function prepareHerd(opts: RunOptions, params: Partial<HerdParams> = {}):
   const setLevel = (level: number, now: number) => {
     if (levelSteps[levelSteps.length - 1][1] !== level) levelSteps.push([now, level]);
   };
-  const limits = herdPolicyParams().limits;
+  const limits = herdPolicyParams(p.clientPolicy).limits;
   return {
     scenario: 'thundering-herd',
     loop: {
       engine: simEngineConfig(),
       partitions: SIM_PARTITIONS,
-      policies: [herdPolicy()],
+      policies: [herdPolicy(p.clientPolicy)],
       guardrails: simGuardrails(),
       mode: opts.remediation ? 'enforce' : 'shadow',
     },
@@ -165,7 +165,7 @@ function finishHerd(
     end: start + p.outageEndMs,
     label: `service outage (${(p.outageEndMs - p.outageStartMs) / 1000} s)`,
   };
-  const policy = { parameters: herdPolicyParams() };
+  const policy = { parameters: herdPolicyParams(p.clientPolicy) };
   return {
     scenario: 'thundering-herd',
     title: 'Thundering herd: backoff, jitter and retry budgets',

@@ -16,6 +16,7 @@
  *   renewal could arrive exactly at expiry — a lapse and re-set, which the flap count would show.
  * - Two partitions, so the stage-two scope merge (tenant, cluster, service) really merges.
  */
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../client/policy';
 import type { EngineConfigInput } from '../core';
 import { adaptiveTimeoutParamsSchema, herdControlParamsSchema, watermarkQuotaParamsSchema } from '../policies';
 
@@ -55,9 +56,33 @@ export function workersPolicy(): unknown {
   };
 }
 
-/** `herd-control` on the service's clients, on defaults. */
-export function herdPolicy(): unknown {
-  return { name: 'api-herd', type: 'herd-control', mode: 'enforce', parameters: {}, guardrails: { lease: LEASE } };
+/** The clients' own retry policy as herd-control's `initial` (its level 0) states it. */
+export type HerdInitial = Pick<
+  RetryPolicy,
+  'strategy' | 'baseMs' | 'capMs' | 'maxAttempts' | 'budgetRatio' | 'budgetFloorPerSec'
+>;
+
+/**
+ * `herd-control` on the service's clients, on defaults but for `initial`: the retry policy the clients run (a fact of
+ * the simulated system a user states too — level 0 is theirs, and the loop escalates from it and reverts to it).
+ */
+export function herdPolicy(clients: Partial<RetryPolicy> = DEFAULT_RETRY_POLICY): unknown {
+  const c = { ...DEFAULT_RETRY_POLICY, ...clients };
+  const initial: HerdInitial = {
+    strategy: c.strategy,
+    baseMs: c.baseMs,
+    capMs: c.capMs,
+    maxAttempts: c.maxAttempts,
+    budgetRatio: c.budgetRatio,
+    budgetFloorPerSec: c.budgetFloorPerSec,
+  };
+  return {
+    name: 'api-herd',
+    type: 'herd-control',
+    mode: 'enforce',
+    parameters: { initial },
+    guardrails: { lease: LEASE },
+  };
 }
 
 /** Tenant `alpha` pays for twice the share of the others (a fact of the simulated cluster). */
@@ -78,7 +103,8 @@ const paramsOf = (policy: unknown): unknown => (policy as { parameters: unknown 
 
 /** The parameters each policy runs with, defaults filled (watermarks and limits for charts and executor bounds). */
 export const workersPolicyParams = () => adaptiveTimeoutParamsSchema.parse(paramsOf(workersPolicy()));
-export const herdPolicyParams = () => herdControlParamsSchema.parse(paramsOf(herdPolicy()));
+export const herdPolicyParams = (clients?: Partial<RetryPolicy>) =>
+  herdControlParamsSchema.parse(paramsOf(herdPolicy(clients)));
 export const tenantsPolicyParams = () => watermarkQuotaParamsSchema.parse(paramsOf(tenantsPolicy()));
 
 /** The global guardrails section: defaults (rate limits and lease caps far above what the scenarios need). */

@@ -19,12 +19,14 @@ export function describeParams(family: CommandFamily, p: CommandParams | null): 
       return `timeout ${p.timeoutMs ?? '?'} ms`;
     case 'quota':
       return `quota ${p.quotaBytesPerSec === null ? '?' : (p.quotaBytesPerSec / 1e6).toFixed(1)} MB/s`;
-    case 'retry_policy':
+    case 'retry_policy': {
+      const budget =
+        p.retryBudgetRatio === null ? 'the clients’ own' : `${Math.round(p.retryBudgetRatio * 1000) / 10}%`;
       return (
         `level ${p.extra.level ?? '?'}: ${p.retryStrategy ?? '?'} jitter, base ${p.retryBaseMs ?? '?'} ms, cap ` +
-        `${p.retryCapMs ?? '?'} ms, ` +
-        `${p.retryMaxAttempts ?? '?'} attempts, budget ${p.retryBudgetRatio === null ? '?' : Math.round(p.retryBudgetRatio * 1000) / 10}%`
+        `${p.retryCapMs ?? '?'} ms, ${p.retryMaxAttempts ?? '?'} attempts, budget ${budget}`
       );
+    }
   }
 }
 

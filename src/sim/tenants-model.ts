@@ -96,6 +96,7 @@ export interface TenantsTruth {
 export interface TenantsModel {
   advance(t: number): Telemetry[];
   setQuota(tenant: string, bytesPerSec: number, now: number): void;
+  /** The lease's quota goes: the tenant's static quota (if any) is in force again. */
   clearQuota(tenant: string, now: number): void;
   quotaOf(tenant: string): number;
   readonly truth: TenantsTruth;
@@ -206,8 +207,11 @@ export function createTenantsModel(p: TenantsParams, startMs: number, seconds: n
     clearQuota(name, now) {
       const tn = byName.get(name);
       if (tn === undefined) return;
-      if (Number.isFinite(tn.quota)) retime(tn, 0, now, events);
-      tn.quota = Infinity;
+      // What was configured before the lease comes back, as the reference executor restores it (kafka-quota.ts).
+      const configured = p.staticQuotas?.[name] ?? Infinity;
+      if (Number.isFinite(tn.quota) && configured !== tn.quota)
+        retime(tn, Number.isFinite(configured) ? tn.quota / configured : 0, now, events);
+      tn.quota = configured;
     },
     quotaOf: (name) => byName.get(name)?.quota ?? Infinity,
   };

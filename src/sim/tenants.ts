@@ -107,7 +107,7 @@ export function prepareTenants(opts: RunOptions, params: Partial<TenantsParams> 
       },
       revert(target, _family, now) {
         model.clearQuota(target, now);
-        setQuotaAt(target, NaN, now);
+        setQuotaAt(target, p.staticQuotas?.[target] ?? NaN, now);
       },
     },
     executor: { family: 'quota', targets: names, bounds: { quotaBytesPerSec: [1, p.capacityBytesPerSec] } },

@@ -9,8 +9,9 @@
  *    an arithmetic mean would let a few huge wins outweigh a catastrophic loss.
  *    Beside it, per variant, the static point best for that variant alone (on the same
  *    training seeds): an upper reference no operator could pick in advance.
- * 3. Phase two: every variant on (all seeds), and off, the family's static point and the
- *    per-variant reference on the held-out seeds. Comparisons are on held-out means.
+ * 3. Phase two: every variant on and static+on (the family's static point with the loop on top,
+ *    all seeds), and off, the family's static point and the per-variant reference on the held-out
+ *    seeds. Comparisons are on held-out means.
  */
 import type { Better } from '../../report';
 import type { Arm, CellResult, CellTask } from './run';
@@ -111,8 +112,10 @@ export function phaseTwoTasks(plan: StudyPlan, choices: Readonly<Record<string, 
   for (const f of plan.families) {
     const c = choices[f.family];
     for (const v of f.variants) {
-      for (const seed of [...plan.training, ...plan.heldOut])
+      for (const seed of [...plan.training, ...plan.heldOut]) {
         add({ family: f.family, variant: v.name, arm: 'on', seed });
+        add({ family: f.family, variant: v.name, arm: `static+on:${c.chosen}`, seed });
+      }
       for (const seed of plan.heldOut) {
         for (const arm of ['off', `static:${c.chosen}`, `static:${c.perVariant[v.name]}`] as Arm[])
           add({ family: f.family, variant: v.name, arm, seed });
@@ -165,13 +168,17 @@ export interface VariantResult {
   noAction: boolean;
   /** The per-variant static reference (best for this variant alone on the training seeds). */
   hindsightPoint: string;
-  /** Held-out seeds, by arm, by figure. */
-  heldOut: Record<'off' | 'static' | 'hindsight' | 'on', Record<string, Spread>>;
-  /** Every seed (training and held-out): off, the family's static point and on. */
-  allSeeds: Record<'off' | 'static' | 'on', Record<string, Spread>>;
+  /** Held-out seeds, by arm, by figure (staticOn: the family's static point with the loop on top). */
+  heldOut: Record<'off' | 'static' | 'hindsight' | 'on' | 'staticOn', Record<string, Spread>>;
+  /** Every seed (training and held-out): off, the family's static point, on and static+on. */
+  allSeeds: Record<'off' | 'static' | 'on' | 'staticOn', Record<string, Spread>>;
   /** Headline, held-out means: above 1 = on better. */
   ratios: { onVsStatic: number; onVsOff: number; onVsHindsight: number };
+  /** Headline, held-out means: above 1 = static+on better than static, than on. */
+  staticOnRatios: { vsStatic: number; vsOn: number };
   noActionCheck?: NoActionCheck;
+  /** A calm case with the loop on top of the static point: its actions, and harm against the static point alone. */
+  staticOnCheck?: NoActionCheck;
 }
 
 export interface FamilyResult {
@@ -183,6 +190,19 @@ export interface FamilyResult {
   choice: StaticChoice;
   variants: VariantResult[];
   summary: FamilySummary;
+  /** The fourth arm, apart: the three arms' summary above is the one the issue's aims are judged on. */
+  staticOnSummary: StaticOnTally;
+}
+
+/** How static+on came out over a set of variants: against static alone, against on, and the calm cases. */
+export interface StaticOnTally {
+  variants: number;
+  atLeastStatic: number;
+  atLeastOn: number;
+  vsStatic: MeanAndWorst;
+  vsOn: MeanAndWorst;
+  /** Calm cases: actions of static+on, harm against static alone. */
+  noAction: Tally['noAction'];
 }
 
 /** Geometric mean of a ratio over variants, its worst (lowest) value and where. */
@@ -205,17 +225,23 @@ export interface Tally {
 
 export type FamilySummary = Tally;
 
-function noActionCheck(spec: FamilySpec, v: Variant, cells: Cells, seeds: readonly number[]): NoActionCheck {
-  const runs = seeds
-    .map((s) => cells.get(spec.family, v.name, 'on', s))
-    .filter((r): r is CellResult => r !== undefined);
+/** A calm case: the actions of arm `a` over `seeds`, and how much worse it is than arm `base` on the harm figures. */
+function noActionCheck(
+  spec: FamilySpec,
+  v: Variant,
+  cells: Cells,
+  seeds: readonly number[],
+  a: Arm = 'on',
+  base: Arm = 'off',
+): NoActionCheck {
+  const runs = seeds.map((s) => cells.get(spec.family, v.name, a, s)).filter((r): r is CellResult => r !== undefined);
   const actions = runs.reduce((a, r) => a + r.actions, 0);
   const simulatedMinutes = runs.reduce((a, r) => a + r.simulatedMs, 0) / 60_000;
   const harmPct: Record<string, number> = {};
   for (const fig of spec.harmFigures) {
     const better = fig === spec.headline.key ? spec.headline.better : (HARM_DIRECTION[fig] ?? 'lower');
-    const on = cells.mean(spec.family, v.name, 'on', seeds, fig);
-    const off = cells.mean(spec.family, v.name, 'off', seeds, fig);
+    const on = cells.mean(spec.family, v.name, a, seeds, fig);
+    const off = cells.mean(spec.family, v.name, base, seeds, fig);
     harmPct[fig] = 100 * (1 / betterRatio(on, off, better) - 1);
   }
   return {
@@ -247,11 +273,12 @@ function variantResult(
   plan: StudyPlan,
 ): VariantResult {
   const all = [...plan.training, ...plan.heldOut];
-  const arms: Record<'off' | 'static' | 'hindsight' | 'on', Arm> = {
+  const arms: Record<'off' | 'static' | 'hindsight' | 'on' | 'staticOn', Arm> = {
     off: 'off',
     static: `static:${choice.chosen}`,
     hindsight: `static:${choice.perVariant[v.name]}`,
     on: 'on',
+    staticOn: `static+on:${choice.chosen}`,
   };
   const by = (arm: Arm, seeds: readonly number[]) =>
     Object.fromEntries(spec.figures.map((fig) => [fig, spread(cells, spec.family, v.name, arm, seeds, fig)]));
@@ -260,6 +287,7 @@ function variantResult(
     static: by(arms.static, plan.heldOut),
     hindsight: by(arms.hindsight, plan.heldOut),
     on: by(arms.on, plan.heldOut),
+    staticOn: by(arms.staticOn, plan.heldOut),
   };
   const h = spec.headline;
   const m = (arm: keyof typeof heldOut) => heldOut[arm][h.key].mean;
@@ -269,13 +297,27 @@ function variantResult(
     noAction: v.noAction,
     hindsightPoint: choice.perVariant[v.name],
     heldOut,
-    allSeeds: { off: by('off', all), static: by(arms.static, all), on: by('on', all) },
+    allSeeds: {
+      off: by('off', all),
+      static: by(arms.static, all),
+      on: by('on', all),
+      staticOn: by(arms.staticOn, all),
+    },
     ratios: {
       onVsStatic: betterRatio(m('on'), m('static'), h.better),
       onVsOff: betterRatio(m('on'), m('off'), h.better),
       onVsHindsight: betterRatio(m('on'), m('hindsight'), h.better),
     },
-    ...(v.noAction ? { noActionCheck: noActionCheck(spec, v, cells, all) } : {}),
+    staticOnRatios: {
+      vsStatic: betterRatio(m('staticOn'), m('static'), h.better),
+      vsOn: betterRatio(m('staticOn'), m('on'), h.better),
+    },
+    ...(v.noAction
+      ? {
+          noActionCheck: noActionCheck(spec, v, cells, all),
+          staticOnCheck: noActionCheck(spec, v, cells, all, arms.staticOn, arms.static),
+        }
+      : {}),
   };
 }
 
@@ -301,12 +343,26 @@ export function meanAndWorst<T>(items: readonly T[], pick: (x: T) => number, nam
   return { mean: geometricMean(xs), worst: xs[i], worstAt: items[i] === undefined ? '' : name(items[i]) };
 }
 
-export function summarise(variants: readonly VariantResult[]): FamilySummary {
-  const calm = variants.filter((v) => v.noActionCheck !== undefined);
-  const checks = calm.map((v) => v.noActionCheck as NoActionCheck);
+/** The calm cases' checks summed: actions, their rate and the worst harm (and where). */
+function calmTally(
+  variants: readonly VariantResult[],
+  check: (v: VariantResult) => NoActionCheck | undefined,
+): Tally['noAction'] {
+  const calm = variants.filter((v) => check(v) !== undefined);
+  const checks = calm.map((v) => check(v) as NoActionCheck);
   const actions = checks.reduce((a, c) => a + c.actions, 0);
   const minutes = checks.reduce((a, c) => a + c.simulatedMinutes, 0);
   const harmIdx = checks.reduce((b, c, k) => (c.worstHarmPct > checks[b].worstHarmPct ? k : b), 0);
+  return {
+    variants: calm.length,
+    actions,
+    actionsPer10Min: minutes === 0 ? 0 : (10 * actions) / minutes,
+    worstHarmPct: checks.length === 0 ? 0 : checks[harmIdx].worstHarmPct,
+    worstHarmAt: calm[harmIdx]?.name ?? '',
+  };
+}
+
+export function summarise(variants: readonly VariantResult[]): FamilySummary {
   return {
     variants: variants.length,
     onAtLeastStatic: variants.filter((v) => v.ratios.onVsStatic >= 1).length,
@@ -321,13 +377,22 @@ export function summarise(variants: readonly VariantResult[]): FamilySummary {
       (v) => v.ratios.onVsOff,
       (v) => v.name,
     ),
-    noAction: {
-      variants: calm.length,
-      actions,
-      actionsPer10Min: minutes === 0 ? 0 : (10 * actions) / minutes,
-      worstHarmPct: checks.length === 0 ? 0 : checks[harmIdx].worstHarmPct,
-      worstHarmAt: calm[harmIdx]?.name ?? '',
-    },
+    noAction: calmTally(variants, (v) => v.noActionCheck),
+  };
+}
+
+/** static+on over `items` (variants named by `name`): counts, ratios and its calm cases. */
+export function summariseStaticOn<T>(
+  items: readonly T[],
+  variant: (x: T) => VariantResult,
+  name: (x: T) => string,
+): Omit<StaticOnTally, 'noAction'> {
+  return {
+    variants: items.length,
+    atLeastStatic: items.filter((x) => variant(x).staticOnRatios.vsStatic >= 1).length,
+    atLeastOn: items.filter((x) => variant(x).staticOnRatios.vsOn >= 1).length,
+    vsStatic: meanAndWorst(items, (x) => variant(x).staticOnRatios.vsStatic, name),
+    vsOn: meanAndWorst(items, (x) => variant(x).staticOnRatios.vsOn, name),
   };
 }
 
@@ -342,5 +407,13 @@ export function analyseFamily(spec: FamilySpec, choice: StaticChoice, cells: Cel
     choice,
     variants,
     summary: summarise(variants),
+    staticOnSummary: {
+      ...summariseStaticOn(
+        variants,
+        (v) => v,
+        (v) => v.name,
+      ),
+      noAction: calmTally(variants, (v) => v.staticOnCheck),
+    },
   };
 }

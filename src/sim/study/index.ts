@@ -13,7 +13,11 @@ import {
   meanAndWorst,
   phaseOneTasks,
   phaseTwoTasks,
+  summariseStaticOn,
   type FamilyResult,
+  type NoActionCheck,
+  type StaticOnTally,
+  type VariantResult,
   type StaticChoice,
   type StudyPlan,
   type Tally,
@@ -41,6 +45,7 @@ export {
   type StaticChoice,
   type Spread,
   type NoActionCheck,
+  type StaticOnTally,
 } from './analyse';
 export { studyReport, studySummaryLines } from './report';
 export {
@@ -49,7 +54,9 @@ export {
   README_VARIANTS,
   README_START,
   README_END,
+  SEED_ONE_ARMS,
   type SeedOne,
+  type SeedOneArm,
   type RecordedStudy,
 } from './readme';
 
@@ -77,6 +84,8 @@ export interface StudyResult {
   plan: { training: readonly number[]; heldOut: readonly number[] };
   families: FamilyResult[];
   summary: StudySummary;
+  /** The fourth arm (static point + loop on top), apart from the three arms' summary the aims are judged on. */
+  staticOnSummary: StaticOnTally;
   cells: number;
 }
 
@@ -103,20 +112,43 @@ export async function runStudy(plan: StudyPlan, runCells: CellRunner): Promise<S
     plan: { training: plan.training, heldOut: plan.heldOut },
     families,
     summary: studySummary(families),
+    staticOnSummary: staticOnSummary(families),
     cells: one.length + two.length,
   };
 }
 
+/** Every family's variants, each named family/variant. */
+const allVariants = (families: readonly FamilyResult[]) =>
+  families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
+
+/** The families' calm cases summed for one arm: `tally` per family, `check` per variant (for the simulated minutes). */
+function studyCalm(
+  families: readonly FamilyResult[],
+  tally: (f: FamilyResult) => Tally['noAction'],
+  check: (v: VariantResult) => NoActionCheck | undefined,
+): Tally['noAction'] {
+  const calm = families.map((f) => ({ f: f.family, n: tally(f) }));
+  const actions = calm.reduce((a, c) => a + c.n.actions, 0);
+  const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (check(v)?.simulatedMinutes ?? 0), 0);
+  const harm = calm.reduce((b, c) => (c.n.worstHarmPct > b.n.worstHarmPct ? c : b), calm[0]);
+  return {
+    variants: calm.reduce((a, c) => a + c.n.variants, 0),
+    actions,
+    actionsPer10Min: minutes === 0 ? 0 : (10 * actions) / minutes,
+    worstHarmPct: harm?.n.worstHarmPct ?? 0,
+    worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.n.worstHarmAt}`,
+  };
+}
+
 function studySummary(families: readonly FamilyResult[]): StudySummary {
-  const vs = families.flatMap((f) => f.variants.map((v) => ({ at: `${f.family}/${v.name}`, v })));
-  const calm = families.map((f) => ({ f: f.family, s: f.summary.noAction }));
-  const actions = calm.reduce((a, c) => a + c.s.actions, 0);
-  const minutes = families.flatMap((f) => f.variants).reduce((a, v) => a + (v.noActionCheck?.simulatedMinutes ?? 0), 0);
-  const harm = calm.reduce((b, c) => (c.s.worstHarmPct > b.s.worstHarmPct ? c : b), calm[0]);
+  const vs = allVariants(families);
   const onAtLeastStatic = vs.filter((x) => x.v.ratios.onVsStatic >= 1).length;
   const onAtLeastOff = vs.filter((x) => x.v.ratios.onVsOff >= 1).length;
-  const actionsPer10Min = minutes === 0 ? 0 : (10 * actions) / minutes;
-  const worstHarmPct = harm?.s.worstHarmPct ?? 0;
+  const noAction = studyCalm(
+    families,
+    (f) => f.summary.noAction,
+    (v) => v.noActionCheck,
+  );
   return {
     variants: vs.length,
     onAtLeastStatic,
@@ -131,20 +163,30 @@ function studySummary(families: readonly FamilyResult[]): StudySummary {
       (x) => x.v.ratios.onVsOff,
       (x) => x.at,
     ),
-    noAction: {
-      variants: calm.reduce((a, c) => a + c.s.variants, 0),
-      actions,
-      actionsPer10Min,
-      worstHarmPct,
-      worstHarmAt: harm === undefined ? '' : `${harm.f}/${harm.s.worstHarmAt}`,
-    },
+    noAction,
     aims: {
       onAtLeastStaticIn90Pct: onAtLeastStatic >= 0.9 * vs.length,
       onAtLeastOffEverywhere: onAtLeastOff === vs.length,
-      noActionHarmWithin2Pct: worstHarmPct <= 2,
+      noActionHarmWithin2Pct: noAction.worstHarmPct <= 2,
       noActionAtMostOnePer10Min: families.every((f) =>
         f.variants.every((v) => v.noActionCheck === undefined || v.noActionCheck.actionsPer10Min <= 1),
       ),
     },
+  };
+}
+
+/** static+on over every family's variants; its calm cases as the families counted them. */
+function staticOnSummary(families: readonly FamilyResult[]): StaticOnTally {
+  return {
+    ...summariseStaticOn(
+      allVariants(families),
+      (x) => x.v,
+      (x) => x.at,
+    ),
+    noAction: studyCalm(
+      families,
+      (f) => f.staticOnSummary.noAction,
+      (v) => v.staticOnCheck,
+    ),
   };
 }

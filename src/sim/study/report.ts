@@ -1,9 +1,9 @@
 /**
  * The efficacy study as a report (src/report model) and as the lines the bench prints.
  *
- * Each family gets a section: a table of its variants (off / the family's static point / on
- * on the headline figure, held-out means with their range over seeds, the per-variant static
- * reference beside them) and a chart of the three arms across the variants. The report's
+ * Each family gets a section: a table of its variants (off / the family's static point / on /
+ * static + on on the headline figure, held-out means with their range over seeds, the
+ * per-variant static reference beside them) and a chart of the four arms across the variants. The report's
  * charts have a time axis only, so the variants are laid out one minute apart and named by
  * the shaded band each sits in.
  */
@@ -19,16 +19,19 @@ import {
 } from '../../report';
 import { OFF_COLOR, ON_COLOR } from '../report';
 import { SIM_START_MS } from '../series';
-import type { FamilyResult, Spread } from './analyse';
+import type { FamilyResult, MeanAndWorst, NoActionCheck, Spread } from './analyse';
 import type { StudyResult } from './index';
 
 const STATIC_COLOR = OKABE_ITO.bluishGreen;
+const STATIC_ON_COLOR = OKABE_ITO.reddishPurple;
 const SLOT_MS = 60_000;
 
 const num = (v: number, unit: string): string =>
   Number.isFinite(v) ? `${formatNumber(v)}${unit === '' ? '' : ` ${unit}`}` : '—';
 const range = (s: Spread, unit: string): string => `${num(s.mean, unit)} (${num(s.min, '')}–${num(s.max, '')})`;
 const ratio = (r: number): TableCell => (Number.isFinite(r) ? `${r.toFixed(3)}×` : null);
+const calmCell = (c: NoActionCheck | undefined): TableCell =>
+  c === undefined ? null : `${c.actions} actions; worst harm ${c.worstHarmPct.toFixed(2)}%`;
 
 function familyTable(f: FamilyResult): Table {
   const h = f.headline;
@@ -40,9 +43,11 @@ function familyTable(f: FamilyResult): Table {
     ratio(v.ratios.onVsStatic),
     ratio(v.ratios.onVsOff),
     `${range(v.heldOut.hindsight[h.key], h.unit)} — ${v.hindsightPoint}`,
-    v.noActionCheck === undefined
-      ? null
-      : `${v.noActionCheck.actions} actions; worst harm ${v.noActionCheck.worstHarmPct.toFixed(2)}%`,
+    calmCell(v.noActionCheck),
+    range(v.heldOut.staticOn[h.key], h.unit),
+    ratio(v.staticOnRatios.vsStatic),
+    ratio(v.staticOnRatios.vsOn),
+    calmCell(v.staticOnCheck),
   ]);
   return {
     columns: [
@@ -54,6 +59,10 @@ function familyTable(f: FamilyResult): Table {
       'on ÷ off',
       'static best for this variant alone',
       'calm case',
+      'static + on',
+      'static+on ÷ static',
+      'static+on ÷ on',
+      'calm case, static + on',
     ],
     rows,
     notes: [
@@ -64,6 +73,8 @@ function familyTable(f: FamilyResult): Table {
         'operator could choose before the incident.',
       `Calm cases: actions = interventions and tightenings over every seed; harm = how much worse on is than off on ` +
         `${'any of the whole-run figures'} (mean over every seed).`,
+      `Static + on: the static point with the policy on its defaults on top of it (its level 0 / restore is the static ` +
+        `setting); calm cases: its actions, and harm against the static point alone.`,
     ],
   };
 }
@@ -71,7 +82,7 @@ function familyTable(f: FamilyResult): Table {
 function familyChart(f: FamilyResult): Chart {
   const h = f.headline;
   const x = (i: number) => SIM_START_MS + i * SLOT_MS + SLOT_MS / 2;
-  const series = (arm: 'off' | 'static' | 'on') =>
+  const series = (arm: 'off' | 'static' | 'on' | 'staticOn') =>
     f.variants.map((v, i) => [x(i), v.heldOut[arm][h.key].mean] as const);
   const spans: Span[] = f.variants.map((v, i) => ({
     start: SIM_START_MS + i * SLOT_MS,
@@ -87,6 +98,7 @@ function familyChart(f: FamilyResult): Chart {
       { name: 'off', points: series('off'), color: OFF_COLOR },
       { name: `static: ${f.choice.chosen}`, points: series('static'), color: STATIC_COLOR },
       { name: 'on (defaults)', points: series('on'), color: ON_COLOR },
+      { name: 'static + on', points: series('staticOn'), color: STATIC_ON_COLOR },
     ],
     spans,
   };
@@ -101,8 +113,7 @@ function summaryTable(r: StudyResult): Table {
       `${s.onAtLeastOff} / ${s.variants}`,
       `${s.onVsStatic.mean.toFixed(3)}× (worst ${s.onVsStatic.worst.toFixed(3)}×, ${s.onVsStatic.worstAt})`,
       `${s.onVsOff.mean.toFixed(3)}× (worst ${s.onVsOff.worst.toFixed(3)}×, ${s.onVsOff.worstAt})`,
-      `${s.noAction.actions} actions, ${s.noAction.actionsPer10Min.toFixed(2)} per 10 min; worst harm ` +
-        `${s.noAction.worstHarmPct.toFixed(2)}% (${s.noAction.worstHarmAt})`,
+      calmSummary(s.noAction),
     ];
   });
   return {
@@ -111,6 +122,34 @@ function summaryTable(r: StudyResult): Table {
     notes: [
       `Training seeds ${r.plan.training.join(', ')}; held-out seeds ${r.plan.heldOut.join(', ')}. Ratios on each family's ` +
         `headline figure, held-out means; above 1 = on better.`,
+    ],
+  };
+}
+
+const meanWorst = (m: MeanAndWorst): string => `${m.mean.toFixed(3)}× (worst ${m.worst.toFixed(3)}×, ${m.worstAt})`;
+const calmSummary = (n: StudyResult['summary']['noAction']): string =>
+  `${n.actions} actions, ${n.actionsPer10Min.toFixed(2)} per 10 min; worst harm ${n.worstHarmPct.toFixed(2)}% (${n.worstHarmAt})`;
+
+/** The fourth arm: does the loop add anything to a good static setting, and does it ever harm it. */
+function staticOnTable(r: StudyResult): Table {
+  const rows: TableCell[][] = [
+    ...r.families.map((f) => ({ title: f.title, s: f.staticOnSummary })),
+    { title: 'all families', s: r.staticOnSummary },
+  ].map(({ title, s }) => [
+    title,
+    `${s.atLeastStatic} / ${s.variants}`,
+    `${s.atLeastOn} / ${s.variants}`,
+    meanWorst(s.vsStatic),
+    meanWorst(s.vsOn),
+    calmSummary(s.noAction),
+  ]);
+  return {
+    columns: ['static + on', '≥ static', '≥ on', '÷ static', '÷ on', 'calm cases (harm vs static)'],
+    rows,
+    notes: [
+      "Static + on: the family's static point with the policy on its documented defaults on top of it, the deployment an " +
+        "operator runs. Held-out means of the headline figure; above 1 = static + on better. The three arms' summary above " +
+        'is the one the aims are judged on.',
     ],
   };
 }
@@ -124,11 +163,19 @@ export function studyReport(r: StudyResult, generatedFrom: string): Report {
     table: familyTable(f),
     charts: [familyChart(f)],
   }));
+  const staticOn: Section = {
+    title: 'Static + on: the loop on top of the static point',
+    description:
+      "Does the loop add anything to a good static setting, and does it ever harm it? The family's static point with the " +
+      'policy on its defaults on top of it, against the static point alone and against on alone.',
+    table: staticOnTable(r),
+    charts: [],
+  };
   return {
-    title: 'homeostat — worth automating? Off, best static and on across scenario families',
+    title: 'homeostat — worth automating? Off, best static, on and static + on across scenario families',
     generatedFrom,
     summary: summaryTable(r),
-    sections,
+    sections: [staticOn, ...sections],
   };
 }
 
@@ -146,6 +193,11 @@ export function studySummaryLines(r: StudyResult): string[] {
       `${yes(s.aims.onAtLeastOffEverywhere)}; calm harm ≤ 2% ${yes(s.aims.noActionHarmWithin2Pct)}; ≤ 1 action / 10 min ` +
       `${yes(s.aims.noActionAtMostOnePer10Min)}`,
   ];
+  const so = r.staticOnSummary;
+  lines.push(
+    `static + on: ≥ static in ${so.atLeastStatic}, ≥ on in ${so.atLeastOn} of ${so.variants}; ÷ static ${meanWorst(so.vsStatic)}; ` +
+      `÷ on ${meanWorst(so.vsOn)}; calm cases: ${calmSummary(so.noAction)} (harm vs static)`,
+  );
   for (const f of r.families) {
     lines.push(
       '',
@@ -153,15 +205,20 @@ export function studySummaryLines(r: StudyResult): string[] {
     );
     for (const v of f.variants) {
       const h = f.headline.key;
-      const m = (a: 'off' | 'static' | 'on' | 'hindsight') => num(v.heldOut[a][h].mean, f.headline.unit);
+      const m = (a: 'off' | 'static' | 'on' | 'hindsight' | 'staticOn') => num(v.heldOut[a][h].mean, f.headline.unit);
       const calm =
         v.noActionCheck === undefined
           ? ''
           : `  [calm: ${v.noActionCheck.actions} actions, harm ${v.noActionCheck.worstHarmPct.toFixed(2)}%]`;
+      const soCalm =
+        v.staticOnCheck === undefined
+          ? ''
+          : ` [calm: ${v.staticOnCheck.actions} actions, harm vs static ${v.staticOnCheck.worstHarmPct.toFixed(2)}%]`;
       lines.push(
         `  ${v.name.padEnd(16)} off ${m('off')} | static ${m('static')} | on ${m('on')} | on÷static ` +
           `${v.ratios.onVsStatic.toFixed(3)} on÷off ${v.ratios.onVsOff.toFixed(3)} | alone-best ${m('hindsight')} ` +
-          `(${v.hindsightPoint})${calm}`,
+          `(${v.hindsightPoint})${calm} | static+on ${m('staticOn')} ÷static ${v.staticOnRatios.vsStatic.toFixed(3)} ` +
+          `÷on ${v.staticOnRatios.vsOn.toFixed(3)}${soCalm}`,
       );
     }
   }

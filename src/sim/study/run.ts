@@ -4,7 +4,12 @@
  * - `off`: the system as a competent operator leaves it (its defaults), no homeostat;
  * - `static:<name>`: the same with one fixed setting of the knob the policy would turn;
  * - `on`: the system's defaults and the policy on its documented defaults, in enforce mode,
- *   through the real processor, decision engine and executor model.
+ *   through the real processor, decision engine and executor model;
+ * - `static+on:<name>`: the static setting and the policy on its defaults on top of it — the
+ *   deployment an operator runs. The loop's level 0 / restore is the operator's setting by the
+ *   policies' own means: herd-control's `initial` is the clients' policy (src/sim/herd.ts), a
+ *   reverted quota returns to the static one (as the reference executor restores what was there),
+ *   adaptive-timeout reads the worker's timeout gauge and a revert restores its configured timeout.
  *
  * Off and static runs drive the simulated system without a loop (runOpenLoop): with nothing
  * applied a loop in shadow mode would leave the system exactly as it is, at the cost of the
@@ -19,7 +24,7 @@ import type { ScenarioResult } from '../types';
 import { prepareWorkers } from '../workers';
 import { familySpec, type Family, type FamilyParams, type FamilySpec, type Variant } from './variants';
 
-export type Arm = 'off' | 'on' | `static:${string}`;
+export type Arm = 'off' | 'on' | `static:${string}` | `static+on:${string}`;
 
 export interface CellTask {
   family: Family;
@@ -65,17 +70,25 @@ export function variantOf(spec: FamilySpec, name: string): Variant {
   return v;
 }
 
+function staticPoint(spec: FamilySpec, name: string): FamilySpec['statics'][number] {
+  const point = spec.statics.find((s) => s.name === name);
+  if (point === undefined)
+    throw new HomeostatError('USAGE', `no static point '${name}' in ${spec.family}`, { field: 'arm' });
+  return point;
+}
+
 /** The full scenario result of one cell (for the report and the README test). */
 export function runCellResult(task: CellTask): ScenarioResult {
   const spec = familySpec(task.family);
   const v = variantOf(spec, task.variant);
-  if (task.arm === 'on') return runInProcess(prepare(task.family, v.params, true, task.seed, v.durationMs));
-  if (task.arm === 'off') return runOpenLoop(prepare(task.family, v.params, false, task.seed, v.durationMs));
-  const name = task.arm.slice('static:'.length);
-  const point = spec.statics.find((s) => s.name === name);
-  if (point === undefined)
-    throw new HomeostatError('USAGE', `no static point '${name}' in ${spec.family}`, { field: 'arm' });
-  return runOpenLoop(prepare(task.family, { ...v.params, ...point.params }, false, task.seed, v.durationMs));
+  const run = (params: FamilyParams[Family], remediation: boolean) => {
+    const prepared = prepare(task.family, params, remediation, task.seed, v.durationMs);
+    return remediation ? runInProcess(prepared) : runOpenLoop(prepared);
+  };
+  if (task.arm === 'on' || task.arm === 'off') return run(v.params, task.arm === 'on');
+  const onTop = task.arm.startsWith('static+on:');
+  const point = staticPoint(spec, task.arm.slice(onTop ? 'static+on:'.length : 'static:'.length));
+  return run({ ...v.params, ...point.params }, onTop);
 }
 
 export function runCell(task: CellTask): CellResult {

@@ -1,4 +1,4 @@
-import { createPolicy } from '../../../src/policies';
+import { createPolicy, herdControlParamsSchema, herdLevelParams, herdMaxLevel } from '../../../src/policies';
 import { engineFor, run, sig } from './fixtures';
 
 // Two windows of storm act here (the default is 3, below): the escalation tests read more easily.
@@ -15,6 +15,37 @@ function traffic(i: number, requests: number, retries: number) {
 }
 
 describe('herd-control', () => {
+  it("escalates from the clients' own policy: delay levels, then a budget that binds even for clients without one", () => {
+    // Clients with decorrelated jitter, 5 attempts and no budget (a ratio above 1 never binds).
+    const p = herdControlParamsSchema.parse({
+      initial: { strategy: 'decorrelated', maxAttempts: 5, budgetRatio: 1000, budgetFloorPerSec: 1e6 },
+      delayAttempts: 2,
+    });
+    const at = (level: number) => {
+      const c = herdLevelParams(p, level);
+      return [
+        c.retryStrategy,
+        c.retryBaseMs,
+        c.retryCapMs,
+        c.retryMaxAttempts,
+        c.retryBudgetRatio,
+        c.retryBudgetFloorPerSec,
+      ];
+    };
+    expect(at(1)).toEqual(['decorrelated', 800, 60_000, 7, null, null]);
+    expect(at(2)).toEqual(['decorrelated', 2000, 60_000, 9, null, null]);
+    // The first budget level enforces limits.stormBudgetRatio (the clients have no ratio of their own to enforce).
+    expect(at(3)).toEqual(['decorrelated', 2000, 60_000, 9, 0.2, 0]);
+    expect(at(4)).toEqual(['decorrelated', 2000, 60_000, 9, 0.1, 0]);
+    expect(herdMaxLevel(p)).toBe(7); // levels 3–7: 0.2 → 0.1 → 0.05 → 0.025 → 0.02 (the floor of the ratio)
+    // Attempts stop at limits.maxAttempts.
+    expect(herdLevelParams(herdControlParamsSchema.parse({ delayAttempts: 5 }), 2).retryMaxAttempts).toBe(10);
+    // The earlier shape (double per level, the budget binding from level 1) is a configuration.
+    const old = herdControlParamsSchema.parse({ backoffFactor: 2, delayLevels: 0 });
+    expect([herdLevelParams(old, 1).retryBaseMs, herdLevelParams(old, 1).retryBudgetRatio]).toEqual([200, 0.2]);
+    expect(() => herdControlParamsSchema.parse({ initial: { maxAttempts: 12 } })).toThrow(/limits.maxAttempts/);
+  });
+
   it('acts after stormWindows, escalates while the herd persists, relaxes and reverts when calm', () => {
     // 0-4 normal, 5-12 storm, 13-24 calm
     const at = (i: number) => (i < 5 ? traffic(i, 100, 2) : i < 13 ? traffic(i, 400, 150) : traffic(i, 100, 1));
@@ -35,11 +66,12 @@ describe('herd-control', () => {
         }),
     );
     // Level 0 is what the clients run already: the first action is level 1, a real change.
-    // Level 1 makes the clients' own 20% ratio bind (no floor); the levels above halve it.
-    expect(changes[0]).toEqual({ i: 6, type: 'retry_policy.set', level: '1', base: 200, ratio: 0.2 });
-    expect(changes[1]).toEqual({ i: 8, type: 'retry_policy.set', level: '2', base: 400, ratio: 0.1 });
-    expect(changes[2]).toEqual({ i: 10, type: 'retry_policy.set', level: '3', base: 800, ratio: 0.05 });
-    expect(changes[3]).toEqual({ i: 12, type: 'retry_policy.set', level: '4', base: 1600, ratio: 0.025 });
+    // Levels 1 and 2 delay rather than drop: base and cap × 8 per level (within limits), the budget left to the
+    // clients (null: not set); level 3 makes a 20% ratio bind (no floor), the levels above halve it.
+    expect(changes[0]).toEqual({ i: 6, type: 'retry_policy.set', level: '1', base: 800, ratio: null });
+    expect(changes[1]).toEqual({ i: 8, type: 'retry_policy.set', level: '2', base: 2000, ratio: null });
+    expect(changes[2]).toEqual({ i: 10, type: 'retry_policy.set', level: '3', base: 2000, ratio: 0.2 });
+    expect(changes[3]).toEqual({ i: 12, type: 'retry_policy.set', level: '4', base: 2000, ratio: 0.1 });
     // calm from 13: relax one level per 2 calm windows since the last change (as paced as the escalation);
     // from level 1 the next step down is the revert.
     expect(changes.slice(4).map((c) => [c.i, c.type, c.level])).toEqual([
@@ -50,13 +82,15 @@ describe('herd-control', () => {
     ]);
     const first = steps[6].commands[0];
     expect(first.target).toBe('api');
-    // The per-client floor is withdrawn from level 1: the ratio binds.
+    // A delay level sets neither ratio nor floor: the clients' own budget stays as it is.
     expect(first.params).toMatchObject({
       retryStrategy: 'full',
-      retryCapMs: 40_000,
+      retryCapMs: 60_000,
       retryMaxAttempts: 3,
-      retryBudgetFloorPerSec: 0,
+      retryBudgetFloorPerSec: null,
     });
+    // The per-client floor is withdrawn from the first budget level: the ratio binds.
+    expect(steps[10].commands[0].params).toMatchObject({ retryBudgetRatio: 0.2, retryBudgetFloorPerSec: 0 });
     expect(Object.keys(steps[24].state.leases)).toHaveLength(0);
   });
 

@@ -4,7 +4,15 @@
  * cells over worker threads. Checks the method, not the verdict (the verdict is the bench's).
  */
 import { renderReport } from '../../../src/report';
-import { betterRatio, FAMILIES, runCell, studyReport, type FamilySpec, type StudyPlan } from '../../../src/sim/study';
+import {
+  betterRatio,
+  FAMILIES,
+  runCell,
+  runCellResult,
+  studyReport,
+  type FamilySpec,
+  type StudyPlan,
+} from '../../../src/sim/study';
 import { runStudy, type StudyResult } from '../../../src/sim/study/index';
 
 const OFF_LIKE: Readonly<Record<string, string>> = {
@@ -36,15 +44,36 @@ beforeAll(async () => {
   study = await runStudy(plan, (tasks) => Promise.resolve(tasks.map(runCell)));
 }, 300_000);
 
-test('every variant has the three arms and the reference on the held-out seed, with finite headline figures', () => {
+test('every variant has the four arms and the reference on the held-out seed, with finite headline figures', () => {
   for (const f of study.families) {
     for (const v of f.variants) {
-      for (const arm of ['off', 'static', 'hindsight', 'on'] as const)
+      for (const arm of ['off', 'static', 'hindsight', 'on', 'staticOn'] as const)
         expect(Number.isFinite(v.heldOut[arm][f.headline.key].seeds['2'])).toBe(true);
-      for (const arm of ['off', 'static', 'on'] as const)
+      for (const arm of ['off', 'static', 'on', 'staticOn'] as const)
         expect(Object.keys(v.allSeeds[arm][f.headline.key].seeds)).toEqual(['1', '2']);
     }
   }
+});
+
+test('static + on at a static point equal to the system’s own default is exactly on (the loop adds nothing of its own)', () => {
+  for (const [family, point] of Object.entries(OFF_LIKE)) {
+    const v = study.families.find((x) => x.family === family)?.variants[0];
+    expect(v).toBeDefined();
+    const on = runCell({ family: family as never, variant: v!.name, arm: 'on', seed: 2 });
+    const onTop = runCell({ family: family as never, variant: v!.name, arm: `static+on:${point}`, seed: 2 });
+    expect(onTop.figures).toEqual(on.figures);
+    expect(onTop.actions).toBe(on.actions);
+  }
+});
+
+test('static + on escalates from the static retry policy: herd-control’s level 0 is what the clients run', () => {
+  const point = 'decorrelated jitter, 5 attempts, budget off';
+  const r = runCellResult({ family: 'thundering-herd', variant: 'outage-15s', arm: `static+on:${point}`, seed: 2 });
+  const sets = r.executor.filter((e) => e.kind === 'set' || e.kind === 'tighten');
+  expect(sets.length).toBeGreaterThan(0);
+  for (const e of sets) expect(e.params).toMatchObject({ retryStrategy: 'decorrelated', retryMaxAttempts: 5 });
+  // Level 1 delays: base × 8, and the clients' own budget (none) left as it is.
+  expect(sets[0].params).toMatchObject({ retryBaseMs: 800, retryBudgetRatio: null, extra: { level: '1' } });
 });
 
 test('the family’s static point is the one with the best mean ratio to off on the training seed; ratios are held-out', () => {
@@ -53,14 +82,14 @@ test('the family’s static point is the one with the best mean ratio to off on 
     expect(f.choice.scores[f.choice.chosen]).toBe(best);
     for (const v of f.variants) {
       const h = f.headline;
-      expect(v.ratios.onVsOff).toBeCloseTo(
-        betterRatio(v.heldOut.on[h.key].mean, v.heldOut.off[h.key].mean, h.better),
-        12,
-      );
-      expect(v.ratios.onVsStatic).toBeCloseTo(
-        betterRatio(v.heldOut.on[h.key].mean, v.heldOut.static[h.key].mean, h.better),
-        12,
-      );
+      const mean = (arm: keyof typeof v.heldOut) => v.heldOut[arm][h.key].mean;
+      const pairs = [
+        [v.ratios.onVsOff, 'on', 'off'],
+        [v.ratios.onVsStatic, 'on', 'static'],
+        [v.staticOnRatios.vsStatic, 'staticOn', 'static'],
+        [v.staticOnRatios.vsOn, 'staticOn', 'on'],
+      ] as const;
+      for (const [ratio, a, b] of pairs) expect(ratio).toBeCloseTo(betterRatio(mean(a), mean(b), h.better), 12);
       expect(f.sweep.points).toContain(v.hindsightPoint);
     }
   }
@@ -86,15 +115,23 @@ test('the summary counts what the variants say', () => {
   expect(study.summary.noAction.variants).toBe(calm.length);
   expect(study.summary.noAction.actions).toBe(calm.reduce((a, v) => a + (v.noActionCheck?.actions ?? 0), 0));
   expect(study.summary.aims.onAtLeastOffEverywhere).toBe(study.summary.onAtLeastOff === all.length);
+  const so = study.staticOnSummary;
+  expect(so.variants).toBe(all.length);
+  expect(so.atLeastStatic).toBe(all.filter((v) => v.staticOnRatios.vsStatic >= 1).length);
+  expect(so.atLeastOn).toBe(all.filter((v) => v.staticOnRatios.vsOn >= 1).length);
+  expect(so.noAction.variants).toBe(calm.length);
+  expect(so.noAction.actions).toBe(calm.reduce((a, v) => a + (v.staticOnCheck?.actions ?? 0), 0));
 });
 
-test('the study’s report page: a section per family with its table and a chart of the three arms across the variants', () => {
+test('the study’s report page: static + on, then a section per family with its table and a chart of the four arms', () => {
   const report = studyReport(study, 'test');
-  expect(report.sections.map((s) => s.title)).toEqual(study.families.map((f) => f.title));
-  for (const [i, s] of report.sections.entries()) {
+  const [staticOn, ...families] = report.sections;
+  expect(staticOn.table?.rows).toHaveLength(study.families.length + 1);
+  expect(families.map((s) => s.title)).toEqual(study.families.map((f) => f.title));
+  for (const [i, s] of families.entries()) {
     expect(s.table?.rows).toHaveLength(study.families[i].variants.length);
     expect(s.charts).toHaveLength(1);
-    expect(s.charts[0].series.map((x) => x.points.length)).toEqual([2, 2, 2]);
+    expect(s.charts[0].series.map((x) => x.points.length)).toEqual([2, 2, 2, 2]);
   }
   const html = renderReport(report);
   expect(html).toContain('<svg');

@@ -20,8 +20,11 @@ const params: TenantsParams = {
 };
 
 /** Bytes the brokers accepted from omega in each second, with the quota changes `at` applies before a second. */
-function accepted(at: (s: number, model: ReturnType<typeof createTenantsModel>) => void): number[] {
-  const model = createTenantsModel(params, START, SECONDS, createRandom(7));
+function accepted(
+  at: (s: number, model: ReturnType<typeof createTenantsModel>) => void,
+  p: TenantsParams = params,
+): number[] {
+  const model = createTenantsModel(p, START, SECONDS, createRandom(7));
   const out: number[] = [];
   for (let s = 1; s <= SECONDS; s++) {
     at(s - 1, model);
@@ -59,5 +62,22 @@ describe('the tenants model: quota shaper', () => {
     expect(xs[20]).toBeGreaterThan(20e6);
     expect(mean(xs.slice(25, 40))).toBeGreaterThan(9e6);
     expect(mean(xs.slice(25, 40))).toBeLessThan(11e6);
+  });
+
+  it('returns to the operator’s static quota, not to none, when a lease’s quota is lifted', () => {
+    const xs = accepted(
+      (s, m) => {
+        if (s === 10) m.setQuota('omega', 1e6, START + s * 1000);
+        if (s === 20) {
+          m.clearQuota('omega', START + s * 1000);
+          expect(m.quotaOf('omega')).toBe(4e6);
+        }
+      },
+      { ...params, staticQuotas: { omega: 4e6 } },
+    );
+    expect(mean(xs.slice(2, 10))).toBeLessThan(4.5e6);
+    // What the 1 MB/s lease held goes out at the static 4 MB/s, then omega stays at it.
+    expect(mean(xs.slice(25, 40))).toBeGreaterThan(3.5e6);
+    expect(mean(xs.slice(25, 40))).toBeLessThan(4.5e6);
   });
 });
