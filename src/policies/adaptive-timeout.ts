@@ -21,6 +21,7 @@
  * reference, and the additive increase restores towards it, never beyond.
  */
 import type { Evidence } from '../model/command';
+import type { WindowSignal } from '../model/signal';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
 import { groupByTarget } from './select';
@@ -173,14 +174,15 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
     p.slo === undefined ? undefined : { ...p.slo, metric: p.metrics.latency },
   );
 
+  const targetOf = (s: WindowSignal): string | null => (s.scope === 'series' && s.source !== '' ? s.source : null);
+
   return {
     name,
     version,
+    perTarget: { targetOf },
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view: PolicyView) {
-      const groups = groupByTarget(signals, config.select, (s) =>
-        s.scope === 'series' && s.source !== '' ? s.source : null,
-      );
+      const groups = groupByTarget(signals, config.select, targetOf);
       const targets: Record<string, TargetState> = { ...state.targets };
       const proposals: Proposal[] = [];
       const observed: string[] = [];
@@ -219,8 +221,10 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
         const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win);
         if (proposal) proposals.push(proposal);
       }
-      if (windowMs > 0) {
-        const horizon = eventTime - p.forgetAfterWindows * windowMs;
+      // The engine's window length when it gives one: the same horizon however the finals were split.
+      const span = view.windowMs ?? windowMs;
+      if (span > 0) {
+        const horizon = eventTime - p.forgetAfterWindows * span;
         for (const [target, t] of Object.entries(targets)) {
           if (t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null) delete targets[target];
         }

@@ -27,8 +27,9 @@ function toView(l: Lease): LeaseView {
   };
 }
 
-export function makeView(table: LeaseTable, policy: string): PolicyView {
+export function makeView(table: LeaseTable, policy: string, windowMs?: number): PolicyView {
   return {
+    ...(windowMs === undefined ? {} : { windowMs }),
     lease(target: string, family: CommandFamily) {
       const l = table[leaseKey(policy, target, family)];
       return l === undefined ? null : toView(l);
@@ -185,13 +186,37 @@ export function candidateOrder(
   );
 }
 
+/**
+ * What the guardrails read about the leases in force while a window is processed: the
+ * engine's LeaseIndex over the whole table, or a sharded stage's arbiter's counts
+ * (src/pipeline/arbiter.ts), which holds the fleet's totals and only the candidates' targets.
+ */
+export interface LeaseCounts {
+  readonly total: number;
+  policyLeases(policy: string): number;
+  /** Distinct targets of `policy` with a lease in force. */
+  targetsUnderAction(policy: string): number;
+  underAction(policy: string, target: string): boolean;
+  add(policy: string, target: string): void;
+  remove(policy: string, target: string): void;
+}
+
 /** Counts of leases in force, kept in step with the table while a window is processed. */
-export class LeaseIndex {
+export class LeaseIndex implements LeaseCounts {
   total = 0;
   readonly perPolicy = new Map<string, number>();
   readonly targets = new Map<string, Map<string, number>>();
   constructor(table: LeaseTable) {
     for (const l of Object.values(table)) this.add(l.policy, l.target);
+  }
+  policyLeases(policy: string): number {
+    return this.perPolicy.get(policy) ?? 0;
+  }
+  targetsUnderAction(policy: string): number {
+    return this.targets.get(policy)?.size ?? 0;
+  }
+  underAction(policy: string, target: string): boolean {
+    return this.targets.get(policy)?.has(target) ?? false;
   }
   add(policy: string, target: string): void {
     this.total++;
