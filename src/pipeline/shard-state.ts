@@ -90,7 +90,7 @@ export function splitShardState(
       if (name in state.policies) policies[owner][name] = state.policies[name];
       continue;
     }
-    const split = policies.map(() => ({}));
+    const split: Record<string, unknown>[] = policies.map(() => ({}));
     for (const [t, v] of Object.entries(targetsOf(state.policies[name]))) split[plan.shardOfTarget(name, t)][t] = v;
     split.forEach((targets, i) => (policies[i][name] = { targets }));
   }

@@ -171,7 +171,7 @@ function optionsOf(s: Scenario): DecisionEngineOptions {
   const g = s.guard;
   return {
     policies,
-    signing: testSigningKey(),
+    signing: testSigningKey('shards', 21),
     guardrails: {
       minConsecutiveWindows: 1,
       cooldownWindows: g.cooldown,
