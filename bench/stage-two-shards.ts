@@ -30,6 +30,8 @@ export interface ShardedWindowTiming {
   candidates: number;
   /** The arbiter's part of release → commands: merge, chain, signing, verification. */
   arbiterMs: number;
+  /** Of which deciding (merge, chain, building and signing), without verification. */
+  decideMs: number;
 }
 
 interface Shard {
@@ -104,6 +106,7 @@ export async function runSharded(
       const a0 = process.hrtime.bigint();
       const windowsIn: ShardWindow[] = released.map((r) => hydrate(setup, r.window));
       const decided = arbiter.decide(frame, windowsIn);
+      const decideMs = ms(a0);
       const out: DecideOutputs = { commands: [...decided.commands], decisions: decided.decisions, outcomes: [] };
       const reverts: Command[][] = workers.map(() => []);
       const verify: WindowSignal[] = released.flatMap((r) => r.verify);
@@ -124,7 +127,16 @@ export async function runSharded(
       if (w === 0) continue;
       if (out.commands.length === 0) throw new Error(`window ${w}: no commands (the workload overloads 1% of series)`);
       const candidates = windowsIn.reduce((s, x) => s + x.candidates.length, 0);
-      timings.push({ bufferMs, releaseMs, cpuMs: cpu, finals, commands: out.commands.length, candidates, arbiterMs });
+      timings.push({
+        bufferMs,
+        releaseMs,
+        cpuMs: cpu,
+        finals,
+        commands: out.commands.length,
+        candidates,
+        arbiterMs,
+        decideMs,
+      });
     }
   } finally {
     await Promise.all(workers.map((w) => w.worker.terminate()));
@@ -156,6 +168,8 @@ export interface ShardedResult {
   cpuFinalsPerSec: number;
   releaseMs: { p50: number; p99: number; max: number };
   arbiterMs: { p50: number; max: number };
+  /** The arbiter deciding alone (merge, chain, signing), without verification. */
+  arbiterDecideMs: { p50: number; max: number };
   bufferMsPerWindow: number;
   maxRssMiB: number;
   /** Against N = 1 of the same size in the same run (release → commands p50: N = 1 over this). */
@@ -170,6 +184,7 @@ export async function shardedChild(series: number, shards: number, windows: numb
   const t = await runSharded(series, shards, windows, partitions);
   const release = sortedOf(t.map((x) => x.releaseMs));
   const arbiter = sortedOf(t.map((x) => x.arbiterMs));
+  const deciding = sortedOf(t.map((x) => x.decideMs));
   const finals = t.reduce((s, x) => s + x.finals, 0);
   const wall = t.reduce((s, x) => s + x.bufferMs + x.releaseMs, 0);
   const cpu = t.reduce((s, x) => s + x.cpuMs, 0);
@@ -184,6 +199,7 @@ export async function shardedChild(series: number, shards: number, windows: numb
     cpuFinalsPerSec: Math.round(finals / (cpu / 1000)),
     releaseMs: { p50: r1(q(release, 0.5)), p99: r1(q(release, 0.99)), max: r1(release[release.length - 1]) },
     arbiterMs: { p50: r1(q(arbiter, 0.5)), max: r1(arbiter[arbiter.length - 1]) },
+    arbiterDecideMs: { p50: r1(q(deciding, 0.5)), max: r1(deciding[deciding.length - 1]) },
     bufferMsPerWindow: r1(t.reduce((s, x) => s + x.bufferMs, 0) / t.length),
     maxRssMiB: r1(process.memoryUsage().rss / 2 ** 20),
   };
@@ -211,6 +227,6 @@ export function describeSharded(r: ShardedResult): string {
   return (
     `${String(r.series).padStart(8)} series, ${r.shards} shard(s): ${(r.finalsPerSec / 1e3).toFixed(0)}k finals/s wall ` +
     `(${(r.cpuFinalsPerSec / 1e3).toFixed(0)}k per CPU-second), release → commands p50 ${r.releaseMs.p50} ms, max ${r.releaseMs.max} ms ` +
-    `(arbiter p50 ${r.arbiterMs.p50} ms for ${r.candidatesPerWindow} candidates a window); RSS ${r.maxRssMiB} MiB${vs}`
+    `(arbiter p50 ${r.arbiterMs.p50} ms, of which deciding ${r.arbiterDecideMs.p50} ms, for ${r.candidatesPerWindow} candidates a window); RSS ${r.maxRssMiB} MiB${vs}`
   );
 }
