@@ -73,9 +73,11 @@ export async function runSharded(
   shards: number,
   windows: number,
   partitions: number,
-): Promise<ShardedWindowTiming[]> {
+  signInShards: boolean,
+): Promise<{ timings: ShardedWindowTiming[]; maxRss: number }> {
   const signing = benchSigningKey();
-  const opts = benchEngineOptions(signing);
+  // Signing in the shards: the arbiter builds commands unsigned (their ids do not depend on the signature).
+  const opts = benchEngineOptions(signInShards ? null : signing);
   const setup = setupOf(opts);
   const plan = shardPlan(setup, shards, (key) => hashShard(key, shards));
   const arbiter = createArbiter(setup);
@@ -84,6 +86,7 @@ export async function runSharded(
   const workers = [...Array(shards).keys()].map((shard) => startShard({ series, partitions, shard, shards }));
   const all = (m: (i: number) => ToShard) => Promise.all(workers.map((w, i) => w.ask(m(i))));
   const timings: ShardedWindowTiming[] = [];
+  let maxRss = 0;
   try {
     for (let w = 0; w <= windows; w++) {
       await all(() => ({ kind: 'generate', w }));
@@ -107,6 +110,7 @@ export async function runSharded(
       const windowsIn: ShardWindow[] = released.map((r) => hydrate(setup, r.window));
       const decided = arbiter.decide(frame, windowsIn);
       const decideMs = ms(a0);
+      if (signInShards) decided.commands = await signByShards(workers, plan, decided.commands);
       const out: DecideOutputs = { commands: [...decided.commands], decisions: decided.decisions, outcomes: [] };
       const reverts: Command[][] = workers.map(() => []);
       const verify: WindowSignal[] = released.flatMap((r) => r.verify);
@@ -122,6 +126,7 @@ export async function runSharded(
       const releaseMs = ms(r0);
       const cpu = cpuMs(c0);
       await all((i) => ({ kind: 'settle', settlement: decided.settlements[i], reverts: reverts[i] }));
+      maxRss = Math.max(maxRss, process.memoryUsage().rss);
       const finals = released.reduce((s, r) => s + r.finals, 0);
       if (finals !== series) throw new Error(`window ${w}: released ${finals} finals, expected ${series}`);
       if (w === 0) continue;
@@ -141,7 +146,23 @@ export async function runSharded(
   } finally {
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
-  return timings;
+  return { timings, maxRss };
+}
+
+/** The commands signed by the shards that hold their targets, in parallel, in their order. */
+async function signByShards(
+  workers: Shard[],
+  plan: ReturnType<typeof shardPlan>,
+  commands: Command[],
+): Promise<Command[]> {
+  const byShard: Command[][] = workers.map(() => []);
+  const at = commands.map((c) => {
+    const shard = plan.shardOfTarget(c.policy, c.target);
+    byShard[shard].push(c);
+    return [shard, byShard[shard].length - 1] as const;
+  });
+  const signed = await Promise.all(workers.map((w, i) => w.ask({ kind: 'sign', commands: byShard[i] })));
+  return at.map(([shard, k]) => (signed[shard] as Extract<FromShard, { kind: 'signed' }>).commands[k]);
 }
 
 /** A shard's window as the arbiter takes it: each candidate with its policy's entry again. */
@@ -171,7 +192,10 @@ export interface ShardedResult {
   /** The arbiter deciding alone (merge, chain, signing), without verification. */
   arbiterDecideMs: { p50: number; max: number };
   bufferMsPerWindow: number;
+  /** The whole process (every thread), sampled after each window. */
   maxRssMiB: number;
+  /** Where commands are signed: in the arbiter, or by the shards holding their targets (in parallel). */
+  signing: 'arbiter' | 'shards';
   /** Against N = 1 of the same size in the same run (release → commands p50: N = 1 over this). */
   vsOneShard?: { finalsPerSec: number; cpuFinalsPerSec: number; releaseP50Speedup: number };
 }
@@ -180,8 +204,14 @@ const sortedOf = (xs: number[]) => xs.slice().sort((a, b) => a - b);
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(p * xs.length) - 1))];
 
-export async function shardedChild(series: number, shards: number, windows: number, partitions: number): Promise<void> {
-  const t = await runSharded(series, shards, windows, partitions);
+export async function shardedChild(
+  series: number,
+  shards: number,
+  windows: number,
+  partitions: number,
+  signInShards: boolean,
+): Promise<void> {
+  const { timings: t, maxRss } = await runSharded(series, shards, windows, partitions, signInShards);
   const release = sortedOf(t.map((x) => x.releaseMs));
   const arbiter = sortedOf(t.map((x) => x.arbiterMs));
   const deciding = sortedOf(t.map((x) => x.decideMs));
@@ -201,7 +231,8 @@ export async function shardedChild(series: number, shards: number, windows: numb
     arbiterMs: { p50: r1(q(arbiter, 0.5)), max: r1(arbiter[arbiter.length - 1]) },
     arbiterDecideMs: { p50: r1(q(deciding, 0.5)), max: r1(deciding[deciding.length - 1]) },
     bufferMsPerWindow: r1(t.reduce((s, x) => s + x.bufferMs, 0) / t.length),
-    maxRssMiB: r1(process.memoryUsage().rss / 2 ** 20),
+    maxRssMiB: r1(maxRss / 2 ** 20),
+    signing: signInShards ? 'shards' : 'arbiter',
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

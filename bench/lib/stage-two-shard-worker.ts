@@ -7,6 +7,7 @@
  * their policy object (by name).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { signCommand } from '../../src/actions/signing';
 import type { Command } from '../../src/model/command';
 import type { WindowSignal } from '../../src/model/signal';
 import { emptyGatherOutputs, type GatherInput } from '../../src/pipeline/gather';
@@ -21,7 +22,7 @@ import { hashShard, shardPlan } from '../../src/pipeline/sharded-decide';
 import { createVerifySelector } from '../../src/pipeline/verify-select';
 import { createDecisionEngine, setupOf } from '../../src/policies/engine';
 import { createVerifier } from '../../src/verify';
-import { benchEngineOptions, benchGather, windowInputs } from './stage-two-setup';
+import { benchEngineOptions, benchGather, benchSigningKey, windowInputs } from './stage-two-setup';
 
 export interface ShardInit {
   series: number;
@@ -42,13 +43,15 @@ export type ToShard =
   | { kind: 'generate'; w: number }
   | { kind: 'buffer' }
   | { kind: 'release'; pending: string[]; frame: WindowFrame }
-  | { kind: 'settle'; settlement: Settlement; reverts: Command[] };
+  | { kind: 'settle'; settlement: Settlement; reverts: Command[] }
+  | { kind: 'sign'; commands: Command[] };
 
 export type FromShard =
   | { kind: 'generated'; finals: number }
   | { kind: 'buffered' }
   | { kind: 'released'; finals: number; window: WireWindow; verify: WindowSignal[] }
-  | { kind: 'settled' };
+  | { kind: 'settled' }
+  | { kind: 'signed'; commands: Command[] };
 
 function main(init: ShardInit): void {
   const port = parentPort;
@@ -59,6 +62,7 @@ function main(init: ShardInit): void {
   const part = splitShardState(setup, plan, createDecisionEngine(opts).init()).parts[init.shard];
   const shard = createDecisionShard(setup, (e) => (plan.ownerOf(e) ?? init.shard) === init.shard, part);
   const select = createVerifySelector(createVerifier({}).config);
+  const key = benchSigningKey();
   const gather = benchGather(init.partitions);
   const out = emptyGatherOutputs();
   const all = Array<string>(init.partitions).fill('0');
@@ -88,6 +92,8 @@ function main(init: ShardInit): void {
         candidates: w.candidates.map(({ pc, ...rest }) => ({ ...rest, policy: pc.entry.cp.name, cand: pc.cand })),
       };
       reply({ kind: 'released', finals: finals.length, window, verify: select(finals, targets) });
+    } else if (m.kind === 'sign') {
+      reply({ kind: 'signed', commands: m.commands.map((c) => signCommand(c, key)) });
     } else {
       shard.settle(m.settlement);
       for (const cmd of m.reverts) shard.revert(cmd);
