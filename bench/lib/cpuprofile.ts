@@ -5,9 +5,10 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/pipeline.ts --format avro --only pipeline
  *   npx tsx bench/lib/cpuprofile.ts /tmp/prof/<file>.cpuprofile [--top 30] [--filter src/]
  *   npx tsx bench/lib/cpuprofile.ts <file> --lines 'processBatch '   (self samples per source line)
+ *   npx tsx bench/lib/cpuprofile.ts <file> --phases --rules stage-two --events <finals>   (bench/stage-two.ts by phase)
  */
 import { readFileSync } from 'node:fs';
-import { phases } from './profile-phases';
+import { phases, STAGE_TWO_RULES } from './profile-phases';
 import { argNumber, argString, writeResult } from './results';
 
 interface CallFrame {
@@ -117,7 +118,9 @@ export function lineTicks(profile: CpuProfile, fn: string): { line: string; tick
 /** `--phases --events N [--record '<what was profiled>']`: CPU by phase of the loop (profile-phases.ts). */
 function printPhases(profile: CpuProfile): void {
   const events = argNumber('events', 1_000_000);
-  const { totalMs, rows } = phases(profile, events);
+  const rules = argString('rules', 'pipeline');
+  if (rules !== 'pipeline' && rules !== 'stage-two') throw new Error(`--rules: pipeline or stage-two, not ${rules}`);
+  const { totalMs, rows } = phases(profile, events, rules === 'stage-two' ? STAGE_TWO_RULES : undefined);
   console.log(`by phase (of ${totalMs.toFixed(0)} ms sampled, ${events} events)`);
   for (const r of rows)
     console.log(

@@ -6,6 +6,7 @@
  * producing, and a string decoded under the batch decoder as decoding.
  *
  *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --events 1000000 [--record '<what was profiled>']
+ *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --rules stage-two --events <finals> [--record '…']
  *
  * `--record` writes bench/results/profile/<ISO time>.json (the table of docs/benchmarks.md
  * "Profile of the pipeline" is read from there).
@@ -55,6 +56,37 @@ const RULES: readonly [string, (f: CallFrame) => boolean][] = [
   ['kafkajs network (requests and responses)', (f) => f.url.includes('kafkajs/src/network')],
 ];
 
+/**
+ * Stage two's phases (bench/stage-two.ts profiled): gather, then the decision stage by what
+ * it does. The canonical JSON rule comes before signing's: a payload encoded for a signature
+ * counts as encoding, the Ed25519 arithmetic under it as signing.
+ */
+export const STAGE_TWO_RULES: readonly [string, (f: CallFrame) => boolean][] = [
+  [
+    'bench: generating the input (untimed)',
+    (f) => f.url.includes('bench/stage-two') && f.functionName === 'windowInputs',
+  ],
+  [
+    'canonical JSON and sha256 (command and decision ids, signing payloads)',
+    (f) => /src\/actions\/(canonical|hash|command-id)\./.test(f.url),
+  ],
+  ['Ed25519 signing', (f) => /src\/actions\/(signing|ed25519)\./.test(f.url)],
+  ['guardrails', (f) => f.url.includes('src/guardrails/')],
+  ['verification', (f) => f.url.includes('src/verify/')],
+  [
+    'policy: grouping finals by target',
+    (f) => f.url.includes('src/policies/select') && f.functionName === 'groupByTarget',
+  ],
+  [
+    'policy: per-target readings, streaks and the state table',
+    (f) => /src\/(policies\/(adaptive-timeout|relative-readings|streak|signals|target-table)|signals\/)/.test(f.url),
+  ],
+  ['engine: leases, candidates, commands, decisions', (f) => /src\/(policies\/engine|actions\/)/.test(f.url)],
+  ['gather: buffering, release order, scope merge', (f) => /src\/(pipeline\/gather|core\/)/.test(f.url)],
+  ['decision stage loop', (f) => f.url.includes('src/pipeline/')],
+  ['module loading and startup', (f) => /node_modules\/(tsx|zod)|node:internal\/modules/.test(f.url)],
+];
+
 /** Self time of leaf frames that are not code: their own phases whatever the stack. */
 const SPECIAL = new Map<string, string>([
   ['(garbage collector)', 'garbage collection'],
@@ -72,7 +104,11 @@ export interface PhaseRow {
   usPerEvent: number;
 }
 
-export function phases(profile: PhaseProfile, events: number): { totalMs: number; rows: PhaseRow[] } {
+export function phases(
+  profile: PhaseProfile,
+  events: number,
+  rules: readonly [string, (f: CallFrame) => boolean][] = RULES,
+): { totalMs: number; rows: PhaseRow[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -84,7 +120,7 @@ export function phases(profile: PhaseProfile, events: number): { totalMs: number
     let found = SPECIAL.get(leaf);
     for (let cur: number | undefined = id; found === undefined && cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)!.callFrame;
-      found = RULES.find(([, match]) => match(f))?.[0];
+      found = rules.find(([, match]) => match(f))?.[0];
     }
     const phase = found ?? 'other (timers, metrics, runtime)';
     phaseOf.set(id, phase);

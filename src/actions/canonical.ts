@@ -16,18 +16,27 @@ import { HomeostatError } from '../errors';
 export type CanonicalValue =
   null | boolean | number | string | readonly CanonicalValue[] | { readonly [k: string]: CanonicalValue | undefined };
 
-function formatNumber(n: number, path: string): string {
+/**
+ * Where in the value the encoder is: keys (strings) and array indexes (numbers) from the root.
+ * Rendered (`$.a[0].b`) only for an error message — building it for every key and item cost
+ * more than the encoding on the decision path, which encodes every command and decision.
+ */
+type Path = (string | number)[];
+
+const render = (path: Path): string => `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
+
+function formatNumber(n: number, path: Path): string {
   if (!Number.isFinite(n)) {
     throw new HomeostatError(
       'INVALID_STATE',
-      `canonical JSON: ${path} is ${String(n)}; only finite numbers can be encoded`,
+      `canonical JSON: ${render(path)} is ${String(n)}; only finite numbers can be encoded`,
     );
   }
   if (Object.is(n, -0)) return '0';
   return String(n);
 }
 
-function encode(value: unknown, path: string, out: string[]): void {
+function encode(value: unknown, path: Path, out: string[]): void {
   if (value === null) {
     out.push('null');
     return;
@@ -47,17 +56,21 @@ function encode(value: unknown, path: string, out: string[]): void {
     default:
       throw new HomeostatError(
         'INVALID_STATE',
-        `canonical JSON: ${path} is a ${typeof value}; only JSON values can be encoded`,
+        `canonical JSON: ${render(path)} is a ${typeof value}; only JSON values can be encoded`,
       );
   }
   if (Array.isArray(value)) {
     out.push('[');
-    value.forEach((item: unknown, i) => {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) continue; // a hole: skipped, as forEach does
+      const item: unknown = value[i];
+      path.push(i);
       if (item === undefined)
-        throw new HomeostatError('INVALID_STATE', `canonical JSON: ${path}[${i}] is undefined; use null`);
+        throw new HomeostatError('INVALID_STATE', `canonical JSON: ${render(path)} is undefined; use null`);
       if (i > 0) out.push(',');
-      encode(item, `${path}[${i}]`, out);
-    });
+      encode(item, path, out);
+      path.pop();
+    }
     out.push(']');
     return;
   }
@@ -67,17 +80,20 @@ function encode(value: unknown, path: string, out: string[]): void {
     .filter((k) => obj[k] !== undefined)
     .sort();
   out.push('{');
-  keys.forEach((k, i) => {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     if (i > 0) out.push(',');
     out.push(JSON.stringify(k), ':');
-    encode(obj[k], `${path}.${k}`, out);
-  });
+    path.push(k);
+    encode(obj[k], path, out);
+    path.pop();
+  }
   out.push('}');
 }
 
 /** The canonical JSON text of a JSON-like value (see the module comment for the rules). */
 export function canonicalJson(value: unknown): string {
   const out: string[] = [];
-  encode(value, '$', out);
+  encode(value, [], out);
   return out.join('');
 }

@@ -51,11 +51,10 @@ export function verifyWindow(
 ): VerifierState {
   let vstate = state;
   const outcomes = (out.outcomes ??= []);
-  for (const c of step.commands) {
-    const v = verifier.onCommand(vstate, c);
-    vstate = v.state;
-    appendAll(outcomes, v.outcomes);
-  }
+  // As onCommand for each command in turn (whose eviction reverts are not acted on here either).
+  const c = verifier.onCommands(vstate, step.commands);
+  vstate = c.state;
+  appendAll(outcomes, c.outcomes);
   const v = verifier.onWindow(vstate, step.signals, step.eventTime);
   vstate = v.state;
   appendAll(outcomes, v.outcomes);

@@ -67,6 +67,12 @@ export const adaptiveTimeoutParamsSchema = z
     low: thresholds<Threshold>(threshold, 10, null, { ratio: 1.5, of: 'median', atLeast: 0 }),
     /** N: consecutive overloaded windows before the first cut. */
     overloadWindows: z.number().int().min(1).default(3),
+    /**
+     * Do not start cutting a worker while its queue (gaugeStat of queueDepth) is shorter than in the
+     * window before: a short burst's backlog drains by itself, though its completed queries still
+     * report their wait for a few windows. Once a cut is in force, cuts follow the overload as usual.
+     */
+    holdWhileDraining: z.boolean().default(true),
     /** M: consecutive calm windows before raising the timeout again. */
     calmWindows: z.number().int().min(1).default(3),
     /**

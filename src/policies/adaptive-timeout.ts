@@ -25,6 +25,7 @@ import type { WindowSignal } from '../model/signal';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
 import { groupByTarget } from './select';
+import { nextTargetTable } from './target-table';
 import { worst, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, PolicyView, Proposal } from './types';
@@ -37,6 +38,8 @@ interface TargetState extends TriggerMemory {
   learnedWindows: number;
   /** The timeout the worker reported while no lease of ours was in force, ms; null until one. */
   reported: number | null;
+  /** Its queue depth (gaugeStat) in the last window counted; null when it reports none. */
+  queue?: number | null;
 }
 
 export interface AdaptiveTimeoutState {
@@ -143,7 +146,10 @@ function calmProposal(
   };
 }
 
-/** The worker's proposal this window: a cut after N overloaded windows, a relax or revert after M calm ones. */
+/**
+ * The worker's proposal this window: a cut after N overloaded windows — the first one held while
+ * the worker's backlog drains by itself — and a relax or revert after M calm ones.
+ */
 function decide(
   p: Params,
   target: string,
@@ -151,10 +157,12 @@ function decide(
   rs: Reading[],
   current: number | null,
   win: Win,
+  draining: boolean,
 ): Proposal | null {
   const def = referenceTimeout(p, t);
   if (def === null) return null; // no reference: a cut could raise the timeout in force
-  if (t.streak.over >= p.overloadWindows) return cutProposal(p, target, t, rs, current, def, win);
+  if (t.streak.over >= p.overloadWindows)
+    return draining && current === null ? null : cutProposal(p, target, t, rs, current, def, win);
   if (t.streak.calm >= p.calmWindows && current !== null) return calmProposal(p, target, t, rs, current, def, win);
   return null;
 }
@@ -183,12 +191,12 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view: PolicyView) {
       const groups = groupByTarget(signals, config.select, targetOf);
-      const targets: Record<string, TargetState> = { ...state.targets };
+      const updated = new Map<string, TargetState>();
       const proposals: Proposal[] = [];
       const observed: string[] = [];
       let windowMs = 0;
       for (const [target, sigs] of groups) {
-        const prev = targets[target] as TargetState | undefined;
+        const prev = state.targets[target] as TargetState | undefined;
         const read = readings.read(sigs, prev);
         const rs = read.readings;
         if (rs.length === 0 && !read.learning) continue;
@@ -216,19 +224,26 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
             learnedWindows++;
           }
         }
-        const t: TargetState = { streak, learned, learnedWindows, reported, ...memory };
-        targets[target] = t;
-        const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win);
+        // Draining: the queue is shorter than in the window just before. A burst's backlog shrinks by itself while its
+        // queries still report their wait for a few windows: no reason to start cutting (decide).
+        const queue = worst(sigs, p.metrics.queueDepth, p.gaugeStat);
+        const last = prev !== undefined && win.windowStart <= prev.streak.lastWindowEnd ? (prev.queue ?? null) : null;
+        const draining = p.holdWhileDraining && queue !== null && last !== null && queue < last;
+        const t: TargetState = { streak, learned, learnedWindows, reported, queue, ...memory };
+        updated.set(target, t);
+        const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
         if (proposal) proposals.push(proposal);
       }
       // The engine's window length when it gives one: the same horizon however the finals were split.
       const span = view.windowMs ?? windowMs;
-      if (span > 0) {
-        const horizon = eventTime - p.forgetAfterWindows * span;
-        for (const [target, t] of Object.entries(targets)) {
-          if (t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null) delete targets[target];
-        }
-      }
+      const horizon = eventTime - p.forgetAfterWindows * span;
+      const targets = nextTargetTable(
+        state.targets,
+        updated,
+        span > 0
+          ? (target, t) => t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null
+          : null,
+      );
       return { state: { targets }, proposals, observed };
     },
   };

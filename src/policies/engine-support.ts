@@ -3,7 +3,7 @@
  * proposal validation, decision construction and the deterministic output order.
  */
 import { canonicalHash } from '../actions/hash';
-import { leaseKey, leasesOf, type Lease, type LeaseTable } from '../actions/leases';
+import { leasesOf, type Lease, type LeaseTable } from '../actions/leases';
 import { NUMERIC_PARAM_KEYS, familyOf, isCommandType, isRevertType } from '../actions/params';
 import type { Command, CommandFamily, Comparison, Evidence, Mode } from '../model/command';
 
@@ -27,11 +27,35 @@ function toView(l: Lease): LeaseView {
   };
 }
 
+/**
+ * The policy's leases by target, from the table's keys (`policy␟target␟family`; a family has no
+ * separator, so the last one splits target from family): a policy asks about every target it
+ * reads each window, and a Map lookup by the target it already holds costs far less than
+ * building and hashing a key string per target.
+ */
+function leasesByTarget(table: LeaseTable, policy: string): Map<string, Map<string, Lease>> {
+  const prefix = `${policy}\u001f`;
+  const out = new Map<string, Map<string, Lease>>();
+  for (const key of Object.keys(table)) {
+    if (!key.startsWith(prefix)) continue;
+    const cut = key.lastIndexOf('\u001f');
+    if (cut < prefix.length) continue;
+    const target = key.slice(prefix.length, cut);
+    let families = out.get(target);
+    if (families === undefined) out.set(target, (families = new Map<string, Lease>()));
+    families.set(key.slice(cut + 1), table[key]);
+  }
+  return out;
+}
+
+/** The policy's view of `table`; the table must not change while the view is in use (one evaluation). */
 export function makeView(table: LeaseTable, policy: string, windowMs?: number): PolicyView {
+  let index: Map<string, Map<string, Lease>> | null = null;
   return {
     ...(windowMs === undefined ? {} : { windowMs }),
     lease(target: string, family: CommandFamily) {
-      const l = table[leaseKey(policy, target, family)];
+      index ??= leasesByTarget(table, policy);
+      const l = index.get(target)?.get(family);
       return l === undefined ? null : toView(l);
     },
     leases: () => leasesOf(table, policy).map(toView),

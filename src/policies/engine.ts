@@ -241,8 +241,10 @@ export function evaluatePolicy(
     if (!dueForRenewal(l, eventTime, renewBeforeMs)) continue;
     out.pending.push({ entry, cand: renewal(l, batch) });
   }
-  if (observed) for (const t of observed) targets.add(t);
-  out.known.set(cp.name, targets.size);
+  // |proposed ∪ leased ∪ observed| without copying the observed targets (every target read) into a second set.
+  let known = observed === null ? targets.size : observed.size;
+  if (observed !== null) for (const t of targets) if (!observed.has(t)) known++;
+  out.known.set(cp.name, known);
 }
 
 /** A valid proposal as a guardrail candidate (non-finite streak and severity read as 0). */

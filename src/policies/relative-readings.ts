@@ -101,28 +101,34 @@ export function relativeReadings(
   slo: LatencySlo | undefined,
 ) {
   const spec = baselineSpec(baseline ?? baselineSchema.parse({}));
-  const active = triggers.filter(
-    (t): t is TriggerSpec & { high: Trigger; low: Threshold } => t.high !== null && t.low !== null,
-  );
+  // What depends on the config alone, once: the signal key and whether a baseline is needed.
+  const active = triggers
+    .filter((t): t is TriggerSpec & { high: Trigger; low: Threshold } => t.high !== null && t.low !== null)
+    .map((t) => ({
+      ...t,
+      key: `${t.metric}:${t.stat}`,
+      relative: triggerThresholds(t.high).some(isRelative) || isRelative(t.low),
+    }));
   const burnSpec = slo === undefined ? undefined : { objective: slo.objective, pairs: slo.pairs };
 
   function read(signals: readonly WindowSignal[], prev: TriggerMemory | undefined): TargetReading {
     const readings: Reading[] = [];
-    const values: Record<string, number> = {};
-    const runs: Record<string, LevelRun> = {};
+    // Allocated only when a trigger needs them (most targets, most windows: none).
+    let values: Record<string, number> | null = null;
+    let runs: Record<string, LevelRun> | null = null;
     /** Keys whose value is above a level this window: their baseline does not learn it. */
-    const exceeded = new Set<string>();
+    let exceeded: Set<string> | null = null;
     for (const t of active) {
       const v = worst(signals, t.metric, t.stat);
       if (v === null) continue;
-      const key = `${t.metric}:${t.stat}`;
+      const key = t.key;
       const b = prev?.baselines?.[key];
-      if (triggerThresholds(t.high).some(isRelative) || isRelative(t.low)) values[key] = v;
+      if (t.relative) (values ??= {})[key] = v;
       const low = resolveThreshold(t.low, b, spec);
       const reading = low === null ? null : readHigh(t.high, key, v, low, b, prev?.levels?.[key], signals, spec);
       if (reading === null) continue; // warming up
-      if (reading.run !== undefined) runs[key] = reading.run;
-      if (reading.exceeded) exceeded.add(key);
+      if (reading.run !== undefined) (runs ??= {})[key] = reading.run;
+      if (reading.exceeded) (exceeded ??= new Set()).add(key);
       readings.push(reading.reading);
     }
     let burn = prev?.burn;
@@ -141,18 +147,17 @@ export function relativeReadings(
         });
       }
     }
-    const learning = Object.keys(values).length > 0 || burn !== prev?.burn;
-    const levels =
-      prev?.levels !== undefined || Object.keys(runs).length > 0 ? { ...prev?.levels, ...runs } : undefined;
+    const learning = values !== null || burn !== prev?.burn;
+    const levels = prev?.levels !== undefined || runs !== null ? { ...prev?.levels, ...runs } : undefined;
     return {
       readings,
       learning,
       learn(freeze) {
         const out: TriggerMemory = {};
-        if (prev?.baselines !== undefined || Object.keys(values).length > 0) {
+        if (prev?.baselines !== undefined || values !== null) {
           const baselines: Record<string, BaselineState> = { ...prev?.baselines };
-          for (const [key, v] of Object.entries(values))
-            baselines[key] = stepBaseline(baselines[key], v, freeze || exceeded.has(key), spec);
+          for (const [key, v] of Object.entries(values ?? {}))
+            baselines[key] = stepBaseline(baselines[key], v, freeze || exceeded?.has(key) === true, spec);
           out.baselines = baselines;
         }
         if (burn !== undefined) out.burn = burn;

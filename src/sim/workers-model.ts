@@ -8,10 +8,21 @@
  *   (load.ts) — by default a step up during the surge.
  * - Cost: log-normal (median 20 ms, σ 1.3 by default: p99 ≈ 0.4 s, p99.9 ≈ 1.1 s, and the
  *   2.6% of queries above 250 ms carry a quarter of the work); service time = cost / speed.
- * - Timeout: a query whose time in system (queue + service) reaches the worker's current
- *   timeout is dropped — from the queue if still waiting (it costs nothing), or aborted in
- *   its slot (the slot is freed at that moment). The current timeout applies to queries
- *   already admitted too, as a per-worker deadline check does.
+ * - Timeout, of one of two kinds (`timeoutFrom`):
+ *   - `'arrival'`, a deadline-aware worker (gRPC deadline propagation): a query whose time in
+ *     system (queue + service) reaches the worker's current timeout is dropped — from the queue
+ *     if still waiting (it costs nothing), or aborted in its slot (the slot is freed at that
+ *     moment). The current timeout applies to queries already admitted too, as a per-worker
+ *     deadline check does. With timeout = the clients' deadline no work is wasted by construction.
+ *   - `'start'`, a statement timeout (PostgreSQL `statement_timeout`, "measured from the time a
+ *     command arrives at the server", i.e. once a pooled connection hands it over; MySQL
+ *     `max_execution_time`; Elasticsearch's search `timeout`): the clock starts when the query
+ *     starts executing in a slot, and the timer is armed with the timeout in force then (a
+ *     change applies to the queries started after it). Queries wait in the worker's FIFO
+ *     backlog (a connection pool's queue) with no timeout and are run even after their client
+ *     gave up — the clients' deadline includes the wait, the worker's timeout does not. This is
+ *     the overload adaptive timeouts are for: the backlog fills with answers nobody will read,
+ *     and only shedding long queries frees the slots.
  * - The client gives up after `clientDeadlineMs`: a query completed later counts as failed
  *   (the worker did the work for nobody). Goodput = queries completed within the deadline.
  */
@@ -20,6 +31,9 @@ import type { RandomFn } from '../client/random';
 import { logNormal } from './dist';
 import { createEventQueue } from './events';
 import { nextArrivalAt, stepProfile, type Profile } from './load';
+
+/** The two kinds of worker timeout (see the header). */
+export type TimeoutFrom = 'arrival' | 'start';
 
 export interface WorkersParams {
   workers: number;
@@ -36,6 +50,8 @@ export interface WorkersParams {
   surgeStartMs: number;
   surgeEndMs: number;
   defaultTimeoutMs: number;
+  /** What the worker's timeout counts from (see the header): the query's arrival, or the start of its execution. */
+  timeoutFrom: TimeoutFrom;
   clientDeadlineMs: number;
   /**
    * The offered load over time as a multiplier of the base rate; when absent, a step to
@@ -113,8 +129,9 @@ function emptyWorkersTruth(seconds: number): WorkersTruth {
  * Drops the queued queries that have waited past the worker's timeout, each a timeout counted in
  * `second`; compacts the queue once most of it has been consumed.
  */
-function purgeExpired(w: Worker, now: number, timeouts: Float64Array, second: number): void {
-  while (w.head < w.queue.length && now - w.queue[w.head].arrival >= w.timeoutMs) {
+function purgeExpired(w: Worker, now: number, timeouts: Float64Array, second: number, from: TimeoutFrom): void {
+  // A statement timeout does not run while a query waits: the backlog keeps what clients gave up on.
+  while (from === 'arrival' && w.head < w.queue.length && now - w.queue[w.head].arrival >= w.timeoutMs) {
     w.head++;
     w.timeouts++;
     timeouts[second]++;
@@ -125,10 +142,10 @@ function purgeExpired(w: Worker, now: number, timeouts: Float64Array, second: nu
   }
 }
 
-/** A query started now: it ends when served, or at its arrival + the worker's timeout if that comes first. */
-function startRun(w: Worker, q: Query, now: number, token: number): Running {
+/** A query started now: it ends when served, or when the worker's timeout (from arrival or from now) runs out first. */
+function startRun(w: Worker, q: Query, now: number, token: number, from: TimeoutFrom): Running {
   const finish = now + q.service;
-  const cutoff = q.arrival + w.timeoutMs;
+  const cutoff = (from === 'arrival' ? q.arrival : now) + w.timeoutMs;
   return finish <= cutoff
     ? { q, start: now, end: finish, token, timedOut: false }
     : { q, start: now, end: cutoff, token, timedOut: true };
@@ -139,6 +156,21 @@ function retimed(r: Running, now: number, timeoutMs: number): Running {
   const finish = r.start + r.q.service;
   const cutoff = Math.max(now, r.q.arrival + timeoutMs);
   return finish <= cutoff ? { ...r, end: finish, timedOut: false } : { ...r, end: cutoff, timedOut: true };
+}
+
+/**
+ * A deadline-aware worker re-checks its running queries against a new timeout (never in the past: an
+ * abort happens now at the earliest); a query whose end moves gets a new token and is rescheduled.
+ */
+function retimeRunning(w: Worker, now: number, nextToken: () => number, schedule: (slot: number, r: Running) => void) {
+  w.slots.forEach((r, s) => {
+    if (r === null) return;
+    const next = retimed(r, now, w.timeoutMs);
+    if (next.end === r.end && next.timedOut === r.timedOut) return;
+    const moved = { ...next, token: nextToken() };
+    w.slots[s] = moved;
+    schedule(s, moved);
+  });
 }
 
 /**
@@ -209,7 +241,7 @@ export function createWorkersModel(
     truth.timeouts[sec(now)]++;
   }
 
-  const purge = (w: Worker, now: number): void => purgeExpired(w, now, truth.timeouts, sec(now));
+  const purge = (w: Worker, now: number): void => purgeExpired(w, now, truth.timeouts, sec(now), p.timeoutFrom);
 
   function schedule(wi: number, slot: number, r: Running): void {
     events.push(r.end, { kind: 'done', w: wi, slot, token: r.token });
@@ -220,7 +252,7 @@ export function createWorkersModel(
     purge(w, now);
     for (let s = 0; s < w.slots.length && w.head < w.queue.length; s++) {
       if (w.slots[s] !== null) continue;
-      const r = startRun(w, w.queue[w.head++], now, ++token);
+      const r = startRun(w, w.queue[w.head++], now, ++token, p.timeoutFrom);
       w.slots[s] = r;
       schedule(wi, s, r);
     }
@@ -277,15 +309,14 @@ export function createWorkersModel(
       if (wi === undefined) return;
       const w = workers[wi];
       w.timeoutMs = timeoutMs;
-      // Running queries get the new deadline too (never in the past: an abort happens now at the earliest).
-      w.slots.forEach((r, s) => {
-        if (r === null) return;
-        const next = retimed(r, now, timeoutMs);
-        if (next.end === r.end && next.timedOut === r.timedOut) return;
-        const moved = { ...next, token: ++token };
-        w.slots[s] = moved;
-        schedule(wi, s, moved);
-      });
+      // A statement's timer was armed when it started: only later statements see the new timeout.
+      if (p.timeoutFrom === 'arrival')
+        retimeRunning(
+          w,
+          now,
+          () => ++token,
+          (s, r) => schedule(wi, s, r),
+        );
       fill(wi, now);
     },
     timeoutOf: (id) => workers[byId.get(id) ?? 0].timeoutMs,

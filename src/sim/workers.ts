@@ -2,7 +2,8 @@
  * Scenario 1 — overloaded workers. The arrival rate follows a load profile (by default it
  * doubles for 90 s); the slow workers' queues grow and answers start to miss the clients'
  * 2 s deadline. The workers' own timeout equals that deadline (a competent setting: no work
- * for answers nobody waits for). With `adaptive-timeout` each worker's query timeout is
+ * for answers nobody waits for); by default it is deadline-aware (counted from arrival), and
+ * `timeoutFrom: 'start'` makes it a statement timeout (workers-model.ts). With `adaptive-timeout` each worker's query timeout is
  * cut multiplicatively (per worker, by what its own signals say) to shed the heavy tail.
  * What that is worth against the best fixed timeout: docs/simulation.md, efficacy study.
  *
@@ -46,6 +47,7 @@ export const WORKERS_DEFAULTS: Readonly<WorkersParams & { durationMs: number }> 
   // The workers' configured timeout equals the clients' deadline: a competent operator never
   // lets a worker go on with a query nobody waits for (a longer one is pure waste).
   defaultTimeoutMs: 2_000,
+  timeoutFrom: 'arrival',
   clientDeadlineMs: 2_000,
   durationMs: 240_000,
 });

@@ -31,7 +31,11 @@ export function targetOf(s: WindowSignal, match: Match, tag: string | null): str
   }
 }
 
-export function createSignalIndex(signals: readonly WindowSignal[]): SignalIndex {
+/**
+ * `only`: the targets that will be asked about (the pending verifications'); groups of other
+ * targets are not built — with a verification per hundred series, most of the window is not.
+ */
+export function createSignalIndex(signals: readonly WindowSignal[], only?: ReadonlySet<string>): SignalIndex {
   const byMetric = new Map<string, WindowSignal[]>();
   for (const s of signals) {
     if (s.partial) continue;
@@ -49,7 +53,7 @@ export function createSignalIndex(signals: readonly WindowSignal[]): SignalIndex
       for (const s of byMetric.get(ref.metric) ?? []) {
         if (ref.scope !== null && s.scope !== ref.scope) continue;
         const t = targetOf(s, match, tag);
-        if (t === null) continue;
+        if (t === null || (only !== undefined && match !== 'global' && !only.has(t))) continue;
         const g = byTarget.get(t);
         if (g) g.push(s);
         else byTarget.set(t, [s]);

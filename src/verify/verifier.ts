@@ -8,6 +8,7 @@
  */
 import { familyOf } from '../actions/params';
 import { InputError } from '../errors';
+import { appendAll } from '../pipeline/append';
 import type { Command } from '../model/command';
 import type { WindowSignal } from '../model/signal';
 import { parseVerifierConfig, type VerifierConfig, type VerifierConfigInput } from './config';
@@ -27,11 +28,68 @@ export interface Verifier {
    * cap drops the oldest verification (an inconclusive outcome).
    */
   onCommand(state: VerifierState, cmd: Command, hints?: CommandHints): VerifierOutput;
+  /**
+   * `onCommand` for each of `cmds` in turn (no hints): the same state and outcomes (in order),
+   * without copying the pending list once per command. Reverts proposed by evictions are returned too.
+   */
+  onCommands(state: VerifierState, cmds: readonly Command[]): VerifierOutput;
   /** The final signals of the window(s) ending at `eventTime` (partials are ignored). */
   onWindow(state: VerifierState, signals: readonly WindowSignal[], eventTime: number): VerifierOutput;
 }
 
 const noOutputs = (state: VerifierState): VerifierOutput => ({ state, outcomes: [], reverts: [] });
+
+/** Verifier.onCommands (see there): one pass over a window's commands. */
+function foldCommands(config: VerifierConfig, state: VerifierState, cmds: readonly Command[]): VerifierOutput {
+  // A working copy of the pending list, made at the first change, and how many hold each command id.
+  let pending: PendingVerification[] | null = null;
+  let ids: Map<string, number> | null = null;
+  let records = state.records;
+  let dropped = state.dropped;
+  const outcomes: VerifierOutput['outcomes'] = [];
+  const reverts: VerifierOutput['reverts'] = [];
+  const count = (id: string, by: number): void => {
+    const n = (ids?.get(id) ?? 0) + by;
+    if (n > 0) ids?.set(id, n);
+    else ids?.delete(id);
+  };
+  for (const cmd of cmds) {
+    const role = commandRole(cmd, {});
+    if (role === null) continue;
+    const action = commandAction(cmd, {});
+    const list: readonly PendingVerification[] = pending ?? state.pending;
+    if (action === 'revert') {
+      if (list.some((v) => endedBy(v, cmd, role)))
+        pending = list.map((v) => (endedBy(v, cmd, role) ? cutAt(v, cmd.issuedAt) : v));
+      continue;
+    }
+    if (ids === null) {
+      ids = new Map();
+      for (const v of list) count(v.commandId, 1);
+    }
+    if (action !== 'set' || ids.has(cmd.id)) continue;
+    pending ??= [...state.pending];
+    pending.push(startVerification(cmd, role, config, state.windowMs));
+    count(cmd.id, 1);
+    const excess = pending.length - config.maxPending;
+    if (excess <= 0) continue;
+    const at = Math.max(cmd.issuedAt, state.lastEventTime ?? cmd.issuedAt);
+    const gone = pending.splice(0, excess);
+    for (const v of gone) count(v.commandId, -1);
+    const r = finish(
+      records,
+      gone.map((v) => ({ v, at, evicted: true })),
+      config,
+      state.windowMs,
+    );
+    records = r.records;
+    dropped += excess;
+    appendAll(outcomes, r.outcomes);
+    appendAll(reverts, r.reverts);
+  }
+  if (pending === null) return noOutputs(state);
+  return { state: { ...state, pending, records, dropped }, outcomes, reverts };
+}
 
 export function createVerifier(input: VerifierConfigInput = {}): Verifier {
   const config = parseVerifierConfig(input);
@@ -85,7 +143,7 @@ export function createVerifier(input: VerifierConfigInput = {}): Verifier {
     const lastEventTime = state.lastEventTime === null ? eventTime : Math.max(state.lastEventTime, eventTime);
     if (state.pending.length === 0) return noOutputs({ ...state, windowMs, lastEventTime });
 
-    const index = createSignalIndex(signals);
+    const index = createSignalIndex(signals, new Set(state.pending.map((v) => v.target)));
     const keep: PendingVerification[] = [];
     const done: Finished[] = [];
     for (const v of state.pending) {
@@ -116,5 +174,5 @@ export function createVerifier(input: VerifierConfigInput = {}): Verifier {
     };
   }
 
-  return { config, init, onCommand, onWindow };
+  return { config, init, onCommand, onCommands: (state, cmds) => foldCommands(config, state, cmds), onWindow };
 }

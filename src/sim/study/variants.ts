@@ -16,7 +16,7 @@ import { stepProfile, type Profile } from '../load';
 import type { TenantsParams } from '../tenants-model';
 import type { Better } from '../../report';
 import type { ScenarioName } from '../types';
-import type { WorkersParams } from '../workers-model';
+import type { TimeoutFrom, WorkersParams } from '../workers-model';
 import { TENANT_WEIGHTS } from '../policies';
 import { TENANTS_DEFAULTS } from '../tenants';
 
@@ -94,6 +94,28 @@ function diurnalWithSurge(durationMs: number, from: number, to: number, factor: 
 
 const W = 240 * S;
 
+/**
+ * The two kinds of worker timeout (workers-model.ts): most variants run a statement timeout —
+ * counted from the start of execution, with queries the clients gave up on still run from the
+ * backlog: the overload adaptive timeouts are for — and a few run a deadline-aware worker, where a
+ * timeout equal to the clients' deadline wastes nothing by construction.
+ */
+const workers = (
+  timeoutFrom: TimeoutFrom,
+  name: string,
+  label: string,
+  noAction: boolean,
+  params: Partial<WorkersParams>,
+): Variant<'overloaded-workers'> => ({
+  family: 'overloaded-workers',
+  name: timeoutFrom === 'start' ? name : `deadline-${name}`,
+  label: `${label} (${timeoutFrom === 'start' ? 'statement timeout' : 'deadline-aware worker'})`,
+  noAction,
+  params: { ...params, timeoutFrom },
+});
+
+const spike = { profile: stepProfile(100 * S, 102 * S, 3), surgeStartMs: 100 * S, surgeEndMs: 102 * S, surgeFactor: 3 };
+
 const WORKERS: FamilySpec<'overloaded-workers'> = {
   family: 'overloaded-workers',
   title: 'Overloaded workers (adaptive-timeout)',
@@ -106,109 +128,62 @@ const WORKERS: FamilySpec<'overloaded-workers'> = {
   figures: ['goodputRun', 'p99Run', 'timeToRecover', 'goodputRatioSurge', 'flaps'],
   harmFigures: ['goodputRun', 'p99Run'],
   variants: [
-    {
-      family: 'overloaded-workers',
-      name: 'step-1.5x',
-      label: 'step ×1.5 for 90 s',
-      noAction: false,
-      params: { surgeFactor: 1.5 },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'step-2x',
-      label: 'step ×2 for 90 s',
-      noAction: false,
-      params: { surgeFactor: 2 },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'step-3x',
-      label: 'step ×3 for 90 s',
-      noAction: false,
-      params: { surgeFactor: 3 },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'ramp-2x',
-      label: 'ramp to ×2 over 90 s, then down over 30 s',
-      noAction: false,
-      params: {
-        profile: [
-          [60 * S, 1],
-          [150 * S, 2],
-          [180 * S, 1],
-        ],
-        surgeEndMs: 180 * S,
-      },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'diurnal-surge',
-      label: 'diurnal ±25% with a ×1.8 surge for 60 s at its peak',
-      noAction: false,
-      params: {
-        profile: diurnalWithSurge(W, 90 * S, 150 * S, 1.8),
-        surgeStartMs: 90 * S,
-        surgeEndMs: 150 * S,
-        surgeFactor: 1.8,
-      },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'hetero-2x',
-      label: 'heterogeneous speeds 0.4–1.6×, step ×2',
-      noAction: false,
-      params: { speedMin: 0.4, speedMax: 1.6, surgeFactor: 2 },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'steady',
-      label: 'steady load (55%)',
-      noAction: true,
-      params: { surgeFactor: 1 },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'step-within',
-      label: 'step ×1.2 (to 66%), stays',
-      noAction: true,
-      params: {
-        profile: [
-          [60 * S, 1],
-          [60 * S, 1.2],
-        ],
-        surgeFactor: 1.2,
-        surgeEndMs: 210 * S,
-      },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'spike',
-      label: 'single spike ×3 for 2 s',
-      noAction: true,
-      params: { profile: stepProfile(100 * S, 102 * S, 3), surgeStartMs: 100 * S, surgeEndMs: 102 * S, surgeFactor: 3 },
-    },
-    {
-      family: 'overloaded-workers',
-      name: 'growth',
-      label: 'organic growth 55% → 70% over the run',
-      noAction: true,
-      params: {
-        profile: [
-          [0, 1],
-          [W, 70 / 55],
-        ],
-        surgeFactor: 70 / 55,
-      },
-    },
+    workers('start', 'step-1.5x', 'step ×1.5 for 90 s', false, { surgeFactor: 1.5 }),
+    workers('start', 'step-2x', 'step ×2 for 90 s', false, { surgeFactor: 2 }),
+    workers('start', 'step-3x', 'step ×3 for 90 s', false, { surgeFactor: 3 }),
+    workers('start', 'ramp-2x', 'ramp to ×2 over 90 s, then down over 30 s', false, {
+      profile: [
+        [60 * S, 1],
+        [150 * S, 2],
+        [180 * S, 1],
+      ],
+      surgeEndMs: 180 * S,
+    }),
+    workers('start', 'diurnal-surge', 'diurnal ±25% with a ×1.8 surge for 60 s at its peak', false, {
+      profile: diurnalWithSurge(W, 90 * S, 150 * S, 1.8),
+      surgeStartMs: 90 * S,
+      surgeEndMs: 150 * S,
+      surgeFactor: 1.8,
+    }),
+    workers('start', 'hetero-2x', 'heterogeneous speeds 0.4–1.6×, step ×2', false, {
+      speedMin: 0.4,
+      speedMax: 1.6,
+      surgeFactor: 2,
+    }),
+    workers('arrival', 'step-2x', 'step ×2 for 90 s', false, { surgeFactor: 2 }),
+    workers('arrival', 'step-3x', 'step ×3 for 90 s', false, { surgeFactor: 3 }),
+    workers('arrival', 'hetero-2x', 'heterogeneous speeds 0.4–1.6×, step ×2', false, {
+      speedMin: 0.4,
+      speedMax: 1.6,
+      surgeFactor: 2,
+    }),
+    workers('start', 'steady', 'steady load (55%)', true, { surgeFactor: 1 }),
+    workers('start', 'step-within', 'step ×1.2 (to 66%), stays', true, {
+      profile: [
+        [60 * S, 1],
+        [60 * S, 1.2],
+      ],
+      surgeFactor: 1.2,
+      surgeEndMs: 210 * S,
+    }),
+    workers('start', 'spike', 'single spike ×3 for 2 s', true, spike),
+    workers('start', 'growth', 'organic growth 55% → 70% over the run', true, {
+      profile: [
+        [0, 1],
+        [W, 70 / 55],
+      ],
+      surgeFactor: 70 / 55,
+    }),
+    workers('arrival', 'spike', 'single spike ×3 for 2 s', true, spike),
   ],
-  statics: [250, 400, 600, 800, 1000, 1500, 2000].map((ms) => ({
+  // The policy's whole range: from its floor (minTimeoutMs, 100 ms) to the clients' deadline (the off setting).
+  statics: [100, 250, 400, 600, 800, 1000, 1500, 2000].map((ms) => ({
     name: `timeout ${ms} ms`,
     params: { defaultTimeoutMs: ms },
   })),
   sweepNote:
-    'fixed query timeout on every worker (the simulated workers have a fixed concurrency of 4 slots and no admission limit, so ' +
-    'there is no concurrency knob to sweep)',
+    "fixed query timeout on every worker, from the policy's floor (100 ms) to the clients' deadline (the simulated workers " +
+    'have a fixed concurrency of 4 slots and no admission limit, so there is no concurrency knob to sweep)',
 };
 
 const H = 150 * S;

@@ -16,6 +16,10 @@ const base = {
 
 const queue = (i: number, depth: number, source = 'w1') => sig({ metric: 'queue.depth', value: depth, i, source });
 
+/** [window, timeoutMs] of every query_timeout.set issued (cuts, relaxes and renewals). */
+const setsOf = (steps: ReturnType<typeof run>) =>
+  steps.flatMap((s) => s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]));
+
 describe('adaptive-timeout', () => {
   it('acts only after N consecutive overloaded windows, and a gap restarts the count', () => {
     const depths = [80, 80, 30, 80, 80, 80];
@@ -33,6 +37,29 @@ describe('adaptive-timeout', () => {
     expect(steps[5].decisions.map((d) => d.kind)).toEqual(['acted']);
   });
 
+  it('does not start cutting a worker whose backlog drains by itself; cuts once it stops shrinking', () => {
+    // Over the watermark in every window, shrinking until window 3 (a burst's aftermath), then flat.
+    const depths = [300, 200, 120, 90, 90];
+    const actedAt = (parameters: object) =>
+      run(engineFor({ ...base, parameters: { ...base.parameters, ...parameters } }), depths.length, (i) => [
+        queue(i, depths[i]),
+      ])
+        .filter((s) => s.commands.length > 0)
+        .map((s) => s.i);
+    expect(actedAt({})).toEqual([4]);
+    expect(actedAt({ holdWhileDraining: false })).toEqual([2, 4]);
+  });
+
+  it('once a cut is in force, a shrinking queue does not hold the next cuts', () => {
+    const depths = [500, 500, 500, 450, 400, 350, 300];
+    const steps = run(engineFor(base), depths.length, (i) => [queue(i, depths[i])]);
+    expect(setsOf(steps).slice(0, 3)).toEqual([
+      [2, 4000],
+      [4, 2000],
+      [6, 1000],
+    ]);
+  });
+
   it('a window without signals from the worker breaks the streak (N windows of evidence, not N windows spread out)', () => {
     const steps = run(engineFor(base), 6, (i) => (i === 2 ? [queue(i, 0, 'other')] : [queue(i, 80)]));
     expect(steps.filter((s) => s.commands.some((c) => c.target === 'w1')).map((s) => s.i)).toEqual([5]);
@@ -40,9 +67,7 @@ describe('adaptive-timeout', () => {
 
   it('keeps cutting while overloaded, spaced by the cooldown, and never below minTimeoutMs', () => {
     const steps = run(engineFor(base), 16, (i) => [queue(i, 500)]);
-    const sets = steps.flatMap((s) =>
-      s.commands.filter((c) => c.type === 'query_timeout.set').map((c) => [s.i, c.params.timeoutMs]),
-    );
+    const sets = setsOf(steps);
     // Cuts at windows 2, 4, 6, 8 (cooldown 2 windows); then renewals of the floor value.
     expect(sets.slice(0, 4)).toEqual([
       [2, 4000],
