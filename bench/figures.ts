@@ -41,6 +41,15 @@ const ofSeries =
     const hit = (Array.isArray(r.results) ? (r.results as Json[]) : []).find((x) => x.series === series);
     return hit === undefined ? undefined : pick(hit);
   };
+/** A value of the sharded stage two's result for `series` active series and `shards` shards. */
+const ofShards =
+  (series: number, shards: number, pick: (x: Json) => number | undefined) =>
+  (r: Json): number | undefined => {
+    const hit = (Array.isArray(r.sharded) ? (r.sharded as Json[]) : []).find(
+      (x) => x.series === series && x.shards === shards,
+    );
+    return hit === undefined ? undefined : pick(hit);
+  };
 const codec =
   (label: string) =>
   (r: Json): number | undefined => {
@@ -451,6 +460,31 @@ export const TABLES: readonly DocTable[] = [
         { title: 'release → commands p50', unit: 'ms', value: ofSeries(n, (x) => at(x, 'releaseMs', 'p50')) },
         { title: 'max', unit: 'ms', value: ofSeries(n, (x) => at(x, 'releaseMs', 'max')) },
         { title: 'RSS MiB', unit: 'count', value: ofSeries(n, (x) => at(x, 'maxRssMiB')) },
+      ];
+    }),
+  },
+  {
+    name: 'runs-stage-two-shards',
+    file: 'docs/scale-out.md',
+    bench: 'stage-two',
+    select: (r) => Array.isArray(r.sharded),
+    columns: [10_000, 100_000, 1_000_000].flatMap((n): RunColumn[] => {
+      const label = n >= 1e6 ? '1M' : `${n / 1e3}k`;
+      return [
+        {
+          title: `${label}, 1 shard: per CPU-s`,
+          unit: 'perSec',
+          value: ofShards(n, 1, (x) => at(x, 'cpuFinalsPerSec')),
+        },
+        { title: 'release → commands p50', unit: 'ms', value: ofShards(n, 1, (x) => at(x, 'releaseMs', 'p50')) },
+        { title: 'arbiter p50', unit: 'ms', value: ofShards(n, 1, (x) => at(x, 'arbiterMs', 'p50')) },
+        { title: '2 shards: release p50', unit: 'ms', value: ofShards(n, 2, (x) => at(x, 'releaseMs', 'p50')) },
+        {
+          title: 'per CPU-s vs 1',
+          unit: 'ratio',
+          value: ofShards(n, 2, (x) => at(x, 'vsOneShard', 'cpuFinalsPerSec')),
+        },
+        { title: '4 shards: release p50', unit: 'ms', value: ofShards(n, 4, (x) => at(x, 'releaseMs', 'p50')) },
       ];
     }),
   },

@@ -5,7 +5,7 @@
  * scope partials) feeding the decision stage (src/pipeline/decide.ts: policies, guardrails,
  * signing, verification).
  *
- *   npx tsx bench/stage-two.ts [--series 10000,100000,1000000] [--windows 6] [--partitions 12]
+ *   npx tsx bench/stage-two.ts [--series 10000,100000,1000000] [--windows 6] [--partitions 12] [--shards 1,2,4 [--sign-in-shards]]
  *
  * Each size runs in a fresh child process (the parent re-executes itself with a large heap),
  * so that one size's garbage never counts in another's. Per window, stage one's output is
@@ -27,22 +27,24 @@
  * Writes bench/results/stage-two/<ISO time>.json (one file per run, every size in it).
  */
 import { spawnSync } from 'node:child_process';
-import { loadSigningKey } from '../src/actions/keys';
-import { resolveEngineConfig } from '../src/core';
+import os from 'node:os';
 import { compareKeys } from '../src/core/series-key';
 import type { WindowSignal } from '../src/model/signal';
-import { createGather, emptyGatherOutputs, type GatherInput } from '../src/pipeline/gather';
+import { emptyGatherOutputs } from '../src/pipeline/gather';
 import { createDecisionStage, type DecideOutputs } from '../src/pipeline/decide';
-import { createDecisionEngine, createPolicies } from '../src/policies';
+import { createDecisionEngine } from '../src/policies';
 import { createVerifier } from '../src/verify';
 import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
+import { describeSharded, shardedChild, withRatios, type ShardedResult } from './stage-two-shards';
+import { benchEngineOptions, benchGather, benchSigningKey, WINDOW_MS, windowInputs } from './lib/stage-two-setup';
 
 const SIZES = argString('series', '10000,100000,1000000').split(',').map(Number);
 const WINDOWS = Math.floor(argNumber('windows', 6));
 const PARTITIONS = Math.floor(argNumber('partitions', 12));
-const WINDOW_MS = 10_000;
-const GRACE_MS = 1_000;
-const T0 = 1_700_000_000_000 - (1_700_000_000_000 % WINDOW_MS);
+/** --shards 1,2,4: also the sharded stage two at each N (N = 1 is the baseline); empty: the single stage alone. */
+const SHARDS = argString('shards', '').split(',').filter(Boolean).map(Number);
+/** --sign-in-shards: the arbiter builds commands unsigned and the shards holding their targets sign them. */
+const SIGN_IN_SHARDS = argFlag('sign-in-shards');
 /** The aim of issue #21: command p99 ≤ 1 s after window close. */
 const AIM_MS = 1_000;
 
@@ -70,86 +72,13 @@ interface ChildResult {
 }
 
 function stage(partitions: number) {
-  const engine = resolveEngineConfig({ window: { sizeMs: WINDOW_MS, graceMs: GRACE_MS }, idleAfterMs: 60_000 });
-  const gather = createGather({ partitionCount: partitions, engine });
-  const policies = createPolicies([
-    {
-      name: 'timeouts',
-      type: 'adaptive-timeout',
-      mode: 'enforce',
-      select: { metric: 'queue.depth' },
-      parameters: { high: { queueDepth: 50 }, low: { queueDepth: 10 }, defaultTimeoutMs: 8000, overloadWindows: 1 },
-    },
-  ]);
-  const guardrails = {
-    minConsecutiveWindows: 1,
-    cooldownWindows: 0,
-    rateLimit: { burst: 1_000_000, perWindow: 1_000_000 },
-    blastRadius: { fraction: 1 },
-    circuitBreaker: { maxActionsWithoutRecovery: 1_000_000 },
-    // The default lease caps (1000 a policy, 10k in all) would block all but the first
-    // windows' commands at these sizes: the study measures the work, not the caps.
-    maxActiveLeases: 1_000_000,
-    global: { rateLimit: { burst: 1_000_000, perWindow: 1_000_000 }, maxActiveLeases: 1_000_000 },
-  };
-  const signing = loadSigningKey({
-    keyId: 'bench',
-    env: { HOMEOSTAT_SIGNING_KEY: `base64:${Buffer.alloc(32, 7).toString('base64')}` },
+  const gather = benchGather(partitions);
+  const signing = benchSigningKey();
+  const decide = createDecisionStage(createDecisionEngine(benchEngineOptions(signing)), {
+    verifier: createVerifier({}),
+    signing,
   });
-  const decisions = createDecisionEngine({ policies, guardrails, modeOverride: 'enforce', signing });
-  const decide = createDecisionStage(decisions, { verifier: createVerifier({}), signing });
   return { gather, decide };
-}
-
-/** Stage one's output for window w: every series' final, then each partition's mark. */
-function windowInputs(
-  series: number,
-  partitions: number,
-  w: number,
-  offset: { next: number },
-): { finals: GatherInput[]; marks: GatherInput[] } {
-  const start = T0 + w * WINDOW_MS;
-  const end = start + WINDOW_MS;
-  const finals: GatherInput[] = new Array<GatherInput>(series);
-  const partitionLists = [...Array(partitions).keys()].map((p) => [p]);
-  for (let i = 0; i < series; i++) {
-    const overloaded = (i + w * 7919) % 100 === 0;
-    const depth = overloaded ? 80 : 5;
-    const source = `worker-${i}`;
-    const signal: WindowSignal = {
-      scope: 'series',
-      key: `${source}|queue.depth|`,
-      source,
-      metric: 'queue.depth',
-      tags: {},
-      windowStart: start,
-      windowEnd: end,
-      count: 20,
-      sum: depth * 20,
-      min: depth,
-      max: depth,
-      mean: depth,
-      ratePerSec: (depth * 20) / 10,
-      p50: depth,
-      p90: depth,
-      p99: depth,
-      p999: depth,
-      ewma: depth,
-      trend: 0,
-      partial: false,
-      partitions: partitionLists[i % partitions],
-    };
-    finals[i] = { kind: 'signal', signal, offset: String(offset.next++) };
-  }
-  const marks: GatherInput[] = [];
-  for (let p = 0; p < partitions; p++) {
-    marks.push({
-      kind: 'mark',
-      mark: { partition: p, wm: end + GRACE_MS, maxTs: end + GRACE_MS, next: String(w + 1) },
-    });
-    offset.next++;
-  }
-  return { finals, marks };
 }
 
 const cpuMs = (from: NodeJS.CpuUsage): number => {
@@ -242,33 +171,47 @@ function child(series: number): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** Runs one size in a fresh child process (a large heap; the sharded stage with `shards` > 0). */
+function spawnChild<T>(series: number, shards: number): T {
+  const args = [
+    '--max-old-space-size=12288',
+    ...process.execArgv,
+    process.argv[1],
+    '--child',
+    String(series),
+    '--windows',
+    String(WINDOWS),
+    '--partitions',
+    String(PARTITIONS),
+    ...(shards > 0 ? ['--shard-count', String(shards)] : []),
+    ...(SIGN_IN_SHARDS ? ['--sign-in-shards'] : []),
+  ];
+  const r = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0)
+    throw new Error(`the ${series}-series child (${shards} shards) failed (exit ${String(r.status)})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}
+
 function parent(): void {
   const results: ChildResult[] = [];
+  const sharded: ShardedResult[] = [];
   for (const series of SIZES) {
-    const args = [
-      '--max-old-space-size=12288',
-      ...process.execArgv,
-      process.argv[1],
-      '--child',
-      String(series),
-      '--windows',
-      String(WINDOWS),
-      '--partitions',
-      String(PARTITIONS),
-    ];
-    const r = spawnSync(process.execPath, args, {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 20,
-    });
-    if (r.status !== 0) throw new Error(`the ${series}-series child failed (exit ${String(r.status)})`);
-    const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+    const res = spawnChild<ChildResult>(series, 0);
     results.push(res);
     console.log(
       `${String(series).padStart(8)} series: ${(res.finalsPerSec / 1e3).toFixed(0)}k finals/s wall (${(res.cpuFinalsPerSec / 1e3).toFixed(0)}k per CPU-second), ` +
         `release → commands p50 ${res.releaseMs.p50} ms, max ${res.releaseMs.max} ms over ${res.windows} windows (${res.commands} commands); ` +
         `buffering ${res.bufferMsPerWindow} ms/window; ${res.ratioToSort}× a key sort of the window; heap ≤ ${res.maxHeapMiB} MiB, RSS ≤ ${res.maxRssMiB} MiB`,
     );
+    const runs = SHARDS.map((n) => spawnChild<ShardedResult>(series, n));
+    for (const r of withRatios(runs)) {
+      sharded.push(r);
+      console.log(describeSharded(r));
+    }
   }
   // The ceiling: the largest size whose every window went from release to commands within the aim.
   const within = results.filter((r) => r.releaseMs.max <= AIM_MS).map((r) => r.series);
@@ -279,6 +222,15 @@ function parent(): void {
     baseline: 'sorting the window finals by key (same child)',
     aimMs: AIM_MS,
     results,
+    ...(SHARDS.length > 0
+      ? {
+          sharded,
+          shardedDefinition:
+            'each decision shard in a worker thread (its own gather and DecisionShard), the arbiter (fleet-wide guardrails, signing, verification) in the main thread; ' +
+            'CPU = the whole process (all threads); ratios against N = 1 of the same size in the same run',
+          cores: os.cpus().length,
+        }
+      : {}),
     largestWithinAim: within.length > 0 ? Math.max(...within) : null,
   });
   console.log(
@@ -288,7 +240,9 @@ function parent(): void {
 
 if (argFlag('child')) {
   const i = process.argv.indexOf('--child');
-  child(Number(process.argv[i + 1]));
+  const n = argFlag('shard-count') ? argNumber('shard-count', 1) : 0;
+  if (n > 0) void shardedChild(Number(process.argv[i + 1]), n, WINDOWS, PARTITIONS, SIGN_IN_SHARDS);
+  else child(Number(process.argv[i + 1]));
 } else {
   parent();
 }

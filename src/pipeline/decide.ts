@@ -13,9 +13,9 @@ import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { DecisionEngine, DecisionEngineState } from '../policies';
-import { makeDecision } from '../policies/engine-support';
-import { buildRevertCommand, type RevertProposal, type Verifier, type VerifierState } from '../verify';
+import type { Verifier, VerifierState } from '../verify';
 import { appendAll } from './append';
+import { verifyWindow } from './verify-step';
 
 export interface DecideOutputs {
   commands: Command[];
@@ -45,62 +45,42 @@ export interface DecisionStageOptions {
   signing?: SigningKey | null;
 }
 
+/** Calls `fn` for each run of equal windowEnd in `finals` (emission order): one evaluation each. */
+export function eachWindow(
+  finals: readonly WindowSignal[],
+  fn: (group: readonly WindowSignal[], windowEnd: number) => void,
+): void {
+  let i = 0;
+  while (i < finals.length) {
+    const end = finals[i].windowEnd;
+    let j = i;
+    while (j < finals.length && finals[j].windowEnd === end) j++;
+    fn(finals.slice(i, j), end);
+    i = j;
+  }
+}
+
 export function createDecisionStage(engine: DecisionEngine, options: DecisionStageOptions = {}): DecisionStage {
   const verifier = options.verifier;
   let state: DecisionEngineState = engine.init();
   let vstate: VerifierState | null = verifier ? verifier.init() : null;
 
-  /** A worsened action: revert it now, record the decision, and drop its lease so it is not renewed. */
-  const revert = (p: RevertProposal, eventTime: number, out: DecideOutputs): void => {
-    const cmd = buildRevertCommand(p, options.signing ?? null);
-    state = { ...state, leases: applyCommand(state.leases, cmd, 'revert') };
-    out.commands.push(cmd);
-    out.decisions.push(
-      makeDecision({
-        policy: p.policy,
-        policyVersion: p.policyVersion,
-        target: p.target,
-        kind: 'reverted',
-        guardrail: null,
-        commandId: cmd.id,
-        actionType: cmd.type,
-        mode: p.mode,
-        reason: p.reason,
-        evidence: p.evidence,
-        windowStart: p.windowStart,
-        windowEnd: p.windowEnd,
-        eventTime,
-      }),
-    );
-    if (verifier && vstate) vstate = verifier.onCommand(vstate, cmd).state;
-  };
-
   return {
     engine,
     onFinals(finals, out) {
-      let i = 0;
-      while (i < finals.length) {
-        const end = finals[i].windowEnd;
-        let j = i;
-        while (j < finals.length && finals[j].windowEnd === end) j++;
-        const group = finals.slice(i, j);
+      eachWindow(finals, (group, end) => {
         const r = engine.onWindow(state, group, end);
         state = r.state;
         appendAll(out.commands, r.commands);
         appendAll(out.decisions, r.decisions);
         if (verifier && vstate) {
-          const outcomes = (out.outcomes ??= []);
-          // As onCommand for each command in turn (whose eviction reverts are not acted on here either).
-          const c = verifier.onCommands(vstate, r.commands);
-          vstate = c.state;
-          appendAll(outcomes, c.outcomes);
-          const v = verifier.onWindow(vstate, group, end);
-          vstate = v.state;
-          appendAll(outcomes, v.outcomes);
-          for (const p of v.reverts) revert(p, end, out);
+          // A worsened action is reverted now, and its lease dropped so that it is not renewed.
+          const step = { commands: r.commands, signals: group, eventTime: end };
+          vstate = verifyWindow(verifier, vstate, step, options.signing ?? null, out, (cmd) => {
+            state = { ...state, leases: applyCommand(state.leases, cmd, 'revert') };
+          });
         }
-        i = j;
-      }
+      });
     },
     onControl(control, out) {
       const r = engine.onControl(state, control);

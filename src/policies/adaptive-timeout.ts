@@ -21,6 +21,7 @@
  * reference, and the additive increase restores towards it, never beyond.
  */
 import type { Evidence } from '../model/command';
+import type { WindowSignal } from '../model/signal';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
 import { groupByTarget } from './select';
@@ -181,14 +182,15 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
     p.slo === undefined ? undefined : { ...p.slo, metric: p.metrics.latency },
   );
 
+  const targetOf = (s: WindowSignal): string | null => (s.scope === 'series' && s.source !== '' ? s.source : null);
+
   return {
     name,
     version,
+    perTarget: { targetOf },
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view: PolicyView) {
-      const groups = groupByTarget(signals, config.select, (s) =>
-        s.scope === 'series' && s.source !== '' ? s.source : null,
-      );
+      const groups = groupByTarget(signals, config.select, targetOf);
       const updated = new Map<string, TargetState>();
       const proposals: Proposal[] = [];
       const observed: string[] = [];
@@ -232,11 +234,13 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
         const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
         if (proposal) proposals.push(proposal);
       }
-      const horizon = eventTime - p.forgetAfterWindows * windowMs;
+      // The engine's window length when it gives one: the same horizon however the finals were split.
+      const span = view.windowMs ?? windowMs;
+      const horizon = eventTime - p.forgetAfterWindows * span;
       const targets = nextTargetTable(
         state.targets,
         updated,
-        windowMs > 0
+        span > 0
           ? (target, t) => t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null
           : null,
       );

@@ -49,9 +49,10 @@ function leasesByTarget(table: LeaseTable, policy: string): Map<string, Map<stri
 }
 
 /** The policy's view of `table`; the table must not change while the view is in use (one evaluation). */
-export function makeView(table: LeaseTable, policy: string): PolicyView {
+export function makeView(table: LeaseTable, policy: string, windowMs?: number): PolicyView {
   let index: Map<string, Map<string, Lease>> | null = null;
   return {
+    ...(windowMs === undefined ? {} : { windowMs }),
     lease(target: string, family: CommandFamily) {
       index ??= leasesByTarget(table, policy);
       const l = index.get(target)?.get(family);
@@ -209,13 +210,37 @@ export function candidateOrder(
   );
 }
 
+/**
+ * What the guardrails read about the leases in force while a window is processed: the
+ * engine's LeaseIndex over the whole table, or a sharded stage's arbiter's counts
+ * (src/pipeline/arbiter.ts), which holds the fleet's totals and only the candidates' targets.
+ */
+export interface LeaseCounts {
+  readonly total: number;
+  policyLeases(policy: string): number;
+  /** Distinct targets of `policy` with a lease in force. */
+  targetsUnderAction(policy: string): number;
+  underAction(policy: string, target: string): boolean;
+  add(policy: string, target: string): void;
+  remove(policy: string, target: string): void;
+}
+
 /** Counts of leases in force, kept in step with the table while a window is processed. */
-export class LeaseIndex {
+export class LeaseIndex implements LeaseCounts {
   total = 0;
   readonly perPolicy = new Map<string, number>();
   readonly targets = new Map<string, Map<string, number>>();
   constructor(table: LeaseTable) {
     for (const l of Object.values(table)) this.add(l.policy, l.target);
+  }
+  policyLeases(policy: string): number {
+    return this.perPolicy.get(policy) ?? 0;
+  }
+  targetsUnderAction(policy: string): number {
+    return this.targets.get(policy)?.size ?? 0;
+  }
+  underAction(policy: string, target: string): boolean {
+    return this.targets.get(policy)?.has(target) ?? false;
   }
   add(policy: string, target: string): void {
     this.total++;

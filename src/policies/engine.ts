@@ -31,6 +31,7 @@ import type { WindowSignal } from '../model/signal';
 import { controlCeiling, controlEngine, lowerMode } from './engine-control';
 import {
   LeaseIndex,
+  type LeaseCounts,
   candidateOrder,
   familyKey,
   leaseDecision,
@@ -60,18 +61,18 @@ export type {
   WindowOutput,
 } from './engine-types';
 
-interface Entry {
+export interface Entry {
   cp: ConfiguredPolicy;
   guard: PolicyGuardrails;
 }
 
-interface PendingCandidate {
+export interface PendingCandidate {
   entry: Entry;
   cand: Candidate;
 }
 
 /** What the engine resolved from its options once: the policies by name, the guardrails, the key. */
-interface Setup {
+export interface Setup {
   readonly entries: readonly Entry[];
   readonly byName: ReadonlyMap<string, Entry>;
   readonly global: GuardrailsConfig;
@@ -81,7 +82,7 @@ interface Setup {
 }
 
 /** One window's work in progress: the drafts onWindow owns and what it has decided so far. */
-interface Round {
+export interface Round {
   readonly state: DecisionEngineState;
   readonly eventTime: number;
   readonly windowMs: number;
@@ -94,7 +95,7 @@ interface Round {
 }
 
 /** What evaluating the policies left for the guardrails: their new states, candidates and target counts. */
-interface Evaluated {
+export interface Evaluated {
   readonly policyStates: Record<string, unknown>;
   readonly pending: PendingCandidate[];
   /** Targets each policy knows of (proposed, leased or observed), for the blast-radius guardrail. */
@@ -102,7 +103,7 @@ interface Evaluated {
 }
 
 /** Resolves the options: distinct policy names (else a ConfigError), sorted, each with its guardrails. */
-function setupOf(opts: DecisionEngineOptions): Setup {
+export function setupOf(opts: DecisionEngineOptions): Setup {
   const global: GuardrailsConfig = parseGuardrails(opts.guardrails ?? {});
   const names = new Set<string>();
   const issues: string[] = [];
@@ -143,7 +144,7 @@ function versionOf(setup: Setup, policy: string): string {
  * Step 1: leases that lapsed. The executor has reverted them by itself: record it, close the
  * breaker, and drop them from the round's leases; old cooldowns are pruned.
  */
-function lapseLeases(setup: Setup, r: Round): void {
+export function lapseLeases(setup: Setup, r: Round): void {
   const { state, eventTime } = r;
   const lapsed = lapsedLeases(state.leases, eventTime);
   for (const l of lapsed) {
@@ -178,7 +179,13 @@ function evaluatePolicies(setup: Setup, r: Round, finals: readonly WindowSignal[
 }
 
 /** Evaluates one policy: a failure keeps its state and issues nothing; bad or repeated proposals are policy errors. */
-function evaluatePolicy(setup: Setup, r: Round, finals: readonly WindowSignal[], entry: Entry, out: Evaluated): void {
+export function evaluatePolicy(
+  setup: Setup,
+  r: Round,
+  finals: readonly WindowSignal[],
+  entry: Entry,
+  out: Evaluated,
+): void {
   const { state, eventTime, batch, decisions } = r;
   const { cp } = entry;
   const policyMode = setup.modeOf(state, cp.name);
@@ -186,7 +193,7 @@ function evaluatePolicy(setup: Setup, r: Round, finals: readonly WindowSignal[],
   const prev = cp.name in state.policies ? state.policies[cp.name] : cp.policy.init();
   out.policyStates[cp.name] = prev;
   try {
-    result = cp.policy.evaluate(prev, finals, eventTime, makeView(r.leases, cp.name));
+    result = cp.policy.evaluate(prev, finals, eventTime, makeView(r.leases, cp.name, r.windowMs));
   } catch (err) {
     decisions.push(
       policyError(
@@ -280,11 +287,11 @@ function specOf(r: Round, entry: Entry, c: Candidate, mode: Mode, reason: string
  * Step 3, one candidate: the guardrail chain, then the mode. A refusal is a blocked (or
  * escalated) decision; a pass is a command, its lease updated in the round and the index.
  */
-function guardCandidate(
+export function guardCandidate(
   setup: Setup,
   r: Round,
   known: Map<string, number>,
-  index: LeaseIndex,
+  index: LeaseCounts,
   pc: PendingCandidate,
 ): void {
   const { entry, cand } = pc;
@@ -298,10 +305,10 @@ function guardCandidate(
     config: entry.guard,
     global: setup.global.global,
     knownTargets: known.get(cp.name) ?? 0,
-    targetsUnderAction: index.targets.get(cp.name)?.size ?? 0,
-    targetUnderAction: index.targets.get(cp.name)?.has(cand.target) ?? false,
+    targetsUnderAction: index.targetsUnderAction(cp.name),
+    targetUnderAction: index.underAction(cp.name, cand.target),
     leaseExists: key in leases,
-    policyLeases: index.perPolicy.get(cp.name) ?? 0,
+    policyLeases: index.policyLeases(cp.name),
     totalLeases: index.total,
   };
   const run = checkChain(DEFAULT_CHAIN, r.guard, cand, ctx);

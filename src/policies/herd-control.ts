@@ -27,6 +27,7 @@
  * ratio, which scales with each client's own traffic, must be what binds.
  */
 import type { CommandParams, Evidence } from '../model/command';
+import type { WindowSignal } from '../model/signal';
 import { completeParams, emptyParams } from '../actions/params';
 import type { HerdControlConfig, HerdControlParams } from './herd-control.config';
 import { groupByTarget } from './select';
@@ -282,16 +283,16 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
     return relaxation(p, target, at, why, win);
   }
 
+  const targetOf = (s: WindowSignal): string | null =>
+    s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null);
+
   return {
     name: config.name,
     version,
+    perTarget: { targetOf },
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view) {
-      const groups = groupByTarget(
-        signals,
-        config.select,
-        (s) => s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null),
-      );
+      const groups = groupByTarget(signals, config.select, targetOf);
       const targets: Record<string, TargetState> = { ...state.targets };
       const proposals: Proposal[] = [];
       const observed: string[] = [];
@@ -346,8 +347,10 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
         );
         if (proposal !== null) proposals.push(proposal);
       }
-      if (windowMs > 0) {
-        const horizon = eventTime - p.forgetAfterWindows * windowMs;
+      // The engine's window length when it gives one: the same horizon however the finals were split.
+      const span = view.windowMs ?? windowMs;
+      if (span > 0) {
+        const horizon = eventTime - p.forgetAfterWindows * span;
         for (const [target, t] of Object.entries(targets)) {
           if (t.streak.lastWindowEnd < horizon && view.lease(target, 'retry_policy') === null) delete targets[target];
         }

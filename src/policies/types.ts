@@ -54,6 +54,12 @@ export interface LeaseView {
 export interface PolicyView {
   lease(target: string, family: CommandFamily): LeaseView | null;
   leases(): LeaseView[];
+  /**
+   * The window length of this evaluation, ms, from every final of the window (not only the
+   * ones the policy reads), so that a policy forgets idle targets on the same horizon
+   * however the finals were split (src/pipeline/sharded-decide.ts). Absent in hand-made views.
+   */
+  readonly windowMs?: number;
 }
 
 export interface PolicyResult<S> {
@@ -77,6 +83,14 @@ export interface Policy<S = unknown> {
   readonly version: string;
   init(): S;
   evaluate(state: S, signals: readonly WindowSignal[], eventTime: number, view: PolicyView): PolicyResult<S>;
+  /**
+   * Declared by a policy whose decisions about a target depend only on that target's own
+   * signals, state and leases: `targetOf` names the target a final signal belongs to (null:
+   * the policy ignores it), and the state must be `{ targets: Record<target, …> }`. Such a
+   * policy can be split by target over the shards of a sharded decision stage; a policy
+   * without it (a custom module, watermark-quota's one cluster) runs whole in one shard.
+   */
+  readonly perTarget?: { targetOf(signal: WindowSignal): string | null };
 }
 
 /** A policy ready for the engine: the Policy plus the operational settings from its config. */

@@ -10,14 +10,14 @@ import type { WindowSignal } from '../model/signal';
 import { total, worst } from '../policies/signals';
 import type { MATCHES, Probe, SignalRef } from './config';
 
-type Match = (typeof MATCHES)[number];
+export type Match = (typeof MATCHES)[number];
 
 export interface SignalIndex {
   /** The probe's value for `target` in this window; null when the window has no data for it. */
   value(probe: Probe, target: string): number | null;
 }
 
-function targetOf(s: WindowSignal, match: Match, tag: string | null): string | null {
+export function targetOf(s: WindowSignal, match: Match, tag: string | null): string | null {
   const source = s.scope === 'series' && s.source !== '' ? s.source : null;
   switch (match) {
     case 'global':

@@ -208,3 +208,22 @@ describe('adaptive-timeout properties', () => {
     );
   });
 });
+
+describe('adaptive-timeout: forgetting idle workers', () => {
+  it('forgets a silent worker after forgetAfterWindows even in windows where it evaluated no worker', () => {
+    const policy = {
+      ...base,
+      select: { metric: 'queue.depth' },
+      parameters: { ...base.parameters, forgetAfterWindows: 2 },
+    };
+    // Window 0: w1 reports; then only another metric arrives (no worker the policy reads).
+    const at = (i: number) =>
+      i === 0
+        ? [sig({ metric: 'queue.depth', value: 5, i, source: 'w1' })]
+        : [sig({ metric: 'cpu', value: 1, i, source: 'x' })];
+    const steps = run(engineFor(policy), 5, at);
+    const targets = (i: number) => Object.keys((steps[i].state.policies.at as { targets: object }).targets);
+    expect(targets(0)).toEqual(['w1']);
+    expect(targets(4)).toEqual([]);
+  });
+});

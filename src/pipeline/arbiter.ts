@@ -1,0 +1,167 @@
+/**
+ * The arbiter of a sharded stage two (docs/scale-out.md, "Stage two split by target"): the
+ * single owner of everything in the guardrail chain that reads fleet-wide state — blast
+ * radius as a share of all targets, the policy and global rate limits, the lease caps — and
+ * of command building and signing. It sees the shards' candidates, each with its target's
+ * guardrail memory and leases, and their counts, never their finals: its work grows with
+ * candidate commands, not with series. It runs the engine's own guardCandidate over the
+ * candidates merged in the engine's global candidateOrder, so a window decides exactly as
+ * the single engine's would, and settles back to each shard what its candidates became.
+ */
+import { leaseKey, type Lease } from '../actions/leases';
+import type { ControlRecord, ControlState } from '../guardrails/control';
+import { initialControlState } from '../guardrails/control';
+import { targetKey, type Bucket, type GuardDraft } from '../guardrails/types';
+import type { Command } from '../model/command';
+import type { Decision } from '../model/decision';
+import { guardCandidate, type Round, type Setup } from '../policies/engine';
+import { candidateOrder, sortCommands, type LeaseCounts } from '../policies/engine-support';
+import { controlEngine, type ControlDeps } from '../policies/engine-control';
+import type { DecisionEngineState } from '../policies/engine-types';
+import {
+  candidateLeaseKey,
+  type Settlement,
+  type ShardCandidate,
+  type ShardWindow,
+  type WindowFrame,
+} from './shard-stage';
+
+/** Lease counts from the shards' totals, with per-target detail only for the candidates' targets. */
+class ArbiterCounts implements LeaseCounts {
+  total = 0;
+  private readonly perPolicy = new Map<string, number>();
+  private readonly targets = new Map<string, number>();
+  private readonly perTarget = new Map<string, number>();
+
+  constructor(shards: readonly ShardWindow[], candidates: readonly ShardCandidate[]) {
+    for (const s of shards) {
+      this.total += s.leases.total;
+      for (const [p, n] of s.leases.perPolicy) this.perPolicy.set(p, (this.perPolicy.get(p) ?? 0) + n);
+      for (const [p, n] of s.leases.targets) this.targets.set(p, (this.targets.get(p) ?? 0) + n);
+    }
+    for (const c of candidates) {
+      const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
+      if (!this.perTarget.has(tk)) this.perTarget.set(tk, c.leases.length);
+    }
+  }
+  policyLeases(policy: string): number {
+    return this.perPolicy.get(policy) ?? 0;
+  }
+  targetsUnderAction(policy: string): number {
+    return this.targets.get(policy) ?? 0;
+  }
+  underAction(policy: string, target: string): boolean {
+    return (this.perTarget.get(targetKey(policy, target)) ?? 0) > 0;
+  }
+  // add and remove mirror LeaseIndex's: a target counts while it holds at least one lease.
+  add(policy: string, target: string): void {
+    this.total++;
+    this.perPolicy.set(policy, this.policyLeases(policy) + 1);
+    const tk = targetKey(policy, target);
+    const n = this.perTarget.get(tk) ?? 0;
+    if (n === 0) this.targets.set(policy, this.targetsUnderAction(policy) + 1);
+    this.perTarget.set(tk, n + 1);
+  }
+  remove(policy: string, target: string): void {
+    this.total--;
+    this.perPolicy.set(policy, (this.perPolicy.get(policy) ?? 1) - 1);
+    const tk = targetKey(policy, target);
+    const n = this.perTarget.get(tk) ?? 0;
+    if (n === 1) this.targets.set(policy, this.targetsUnderAction(policy) - 1);
+    if (n > 0) this.perTarget.set(tk, n - 1);
+  }
+}
+
+export interface ArbiterOutput {
+  commands: Command[];
+  decisions: Decision[];
+  /** One per shard, in shard order. */
+  settlements: Settlement[];
+}
+
+/** The arbiter's own state: the control replica and the rate-limit buckets (per policy and global). */
+export interface ArbiterState {
+  control: ControlState;
+  buckets: Readonly<Record<string, Bucket>>;
+}
+
+export interface Arbiter {
+  decide(frame: WindowFrame, shards: readonly ShardWindow[]): ArbiterOutput;
+  onControl(control: ControlRecord, deps: ControlDeps): void;
+  state(): ArbiterState;
+  restore(state: ArbiterState): void;
+}
+
+/** The engine state the guardrails and modes read in the arbiter: control and buckets, no leases or policies. */
+function pseudoState(s: ArbiterState, lastEventTime: number | null): DecisionEngineState {
+  return {
+    windowMs: null,
+    lastEventTime,
+    policies: {},
+    guard: { control: s.control, lastChange: {}, breakers: {}, buckets: s.buckets },
+    leases: {},
+  };
+}
+
+/** The settlement of one shard's candidates: their slices as the window left them. */
+function settlementOf(cands: readonly ShardCandidate[], guard: GuardDraft, leases: Record<string, Lease>): Settlement {
+  const s: Settlement = { lastChange: new Map(), breakers: new Map(), leases: new Map() };
+  for (const c of cands) {
+    const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
+    s.lastChange.set(tk, guard.lastChange[tk] ?? null);
+    s.breakers.set(tk, guard.breakers[tk] ?? null);
+    const key = candidateLeaseKey(c);
+    s.leases.set(key, leases[key] ?? null);
+  }
+  return s;
+}
+
+export function createArbiter(setup: Setup): Arbiter {
+  let own: ArbiterState = { control: initialControlState(), buckets: {} };
+
+  return {
+    decide(frame, shards) {
+      const all: { shard: number; c: ShardCandidate }[] = [];
+      shards.forEach((s, shard) => s.candidates.forEach((c) => all.push({ shard, c })));
+      all.sort((a, b) => candidateOrder(a.c.pc.cand, b.c.pc.cand));
+      const guard: GuardDraft = { control: own.control, lastChange: {}, breakers: {}, buckets: { ...own.buckets } };
+      const leases: Record<string, Lease> = {};
+      for (const { c } of all) {
+        const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
+        if (c.lastChange !== undefined) guard.lastChange[tk] = c.lastChange;
+        if (c.breaker !== undefined) guard.breakers[tk] = c.breaker;
+        for (const l of c.leases) leases[leaseKey(l.policy, l.target, l.family)] = l;
+      }
+      const known = new Map<string, number>();
+      for (const s of shards) for (const [p, n] of s.known) known.set(p, (known.get(p) ?? 0) + n);
+      const r: Round = {
+        state: pseudoState(own, frame.eventTime),
+        eventTime: frame.eventTime,
+        windowMs: frame.windowMs,
+        batch: frame.batch,
+        guard,
+        leases,
+        decisions: [],
+        commands: [],
+      };
+      const counts = new ArbiterCounts(
+        shards,
+        all.map((x) => x.c),
+      );
+      for (const { c } of all) guardCandidate(setup, r, known, counts, c.pc);
+      own = { control: own.control, buckets: guard.buckets };
+      return {
+        commands: sortCommands(r.commands),
+        decisions: r.decisions,
+        settlements: shards.map((s) => settlementOf(s.candidates, guard, leases)),
+      };
+    },
+    onControl(control, deps) {
+      own = { ...own, control: controlEngine(pseudoState(own, null), control, deps).state.guard.control };
+    },
+    state: () => own,
+    restore(s) {
+      own = s;
+    },
+  };
+}
