@@ -116,7 +116,8 @@ test('homeostat demo --brokers --registry (Avro): the table, identical to in-pro
   expect(line).toBeDefined();
   const [off, on] = [...line!.matchAll(/(\d[\d,]*\.?\d*)\s*%/g)].map((m) => Number(m[1].replace(/,/g, '')));
   expect(off).toBeGreaterThan(50);
-  expect(Math.abs(on - off)).toBeLessThan(1);
+  // herd-control's first levels delay retries rather than drop them: more requests succeed (as above).
+  expect(on).toBeGreaterThan(off);
   expect(stdout).toMatch(/identical to the in-process run/);
   expect(stdout).not.toMatch(/DIFFERS/);
   expect(stdout).toMatch(/executor SDK: \d+ applied/);
