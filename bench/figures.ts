@@ -485,6 +485,18 @@ export const TABLES: readonly DocTable[] = [
           value: ofShards(n, 2, (x) => at(x, 'vsOneShard', 'cpuFinalsPerSec')),
         },
         { title: '4 shards: release p50', unit: 'ms', value: ofShards(n, 4, (x) => at(x, 'releaseMs', 'p50')) },
+        // Runs since the shards build from the arbiter's verdicts: the arbiter only judges and verifies.
+        ...(n < 1e6
+          ? []
+          : ([
+              { title: '2 shards: arbiter p50', unit: 'ms', value: ofShards(n, 2, (x) => at(x, 'arbiterMs', 'p50')) },
+              { title: 'max', unit: 'ms', value: ofShards(n, 2, (x) => at(x, 'arbiterMs', 'max')) },
+              {
+                title: 'shards building p50',
+                unit: 'ms',
+                value: ofShards(n, 2, (x) => at(x, 'shardBuildMs', 'p50')),
+              },
+            ] satisfies RunColumn[])),
       ];
     }),
   },

@@ -1,10 +1,11 @@
 /**
  * bench/stage-two.ts --shards N: the sharded stage two (src/pipeline/sharded-decide.ts's
  * parts) with each decision shard in a worker thread (bench/lib/stage-two-shard-worker.ts)
- * and the arbiter — fleet-wide guardrails, signing, verification — in the main thread.
+ * and the arbiter — fleet-wide guardrails, verification — in the main thread; the shards
+ * build, hash and sign their commands and decisions from the arbiter's verdicts, in parallel.
  * Timed per window as the single stage: buffering (every shard's gather.step of its finals)
- * and release → commands (from the marks that complete the window to the arbiter returning
- * the window's commands, verification included). CPU is the whole process's (every
+ * and release → commands (from the marks that complete the window to the window's merged
+ * commands, verification included). CPU is the whole process's (every
  * thread): Node 20 has no per-thread CPU clock.
  */
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { Command } from '../src/model/command';
 import type { WindowSignal } from '../src/model/signal';
 import { createArbiter } from '../src/pipeline/arbiter';
+import { mergeBuilt } from '../src/pipeline/shard-stage';
 import type { DecideOutputs } from '../src/pipeline/decide';
 import type { ShardWindow, WindowFrame } from '../src/pipeline/shard-stage';
 import { hashShard, shardPlan } from '../src/pipeline/sharded-decide';
@@ -28,10 +30,12 @@ export interface ShardedWindowTiming {
   finals: number;
   commands: number;
   candidates: number;
-  /** The arbiter's part of release → commands: merge, chain, signing, verification. */
+  /** The arbiter's part of release → commands: judging and verification. */
   arbiterMs: number;
-  /** Of which deciding (merge, chain, building and signing), without verification. */
+  /** Of which judging (merge of the candidates, chain and modes), without verification. */
   decideMs: number;
+  /** The shards building, hashing and signing from the verdicts (in parallel), and the merge of their records. */
+  buildMs: number;
 }
 
 interface Shard {
@@ -73,11 +77,9 @@ export async function runSharded(
   shards: number,
   windows: number,
   partitions: number,
-  signInShards: boolean,
 ): Promise<{ timings: ShardedWindowTiming[]; maxRss: number }> {
   const signing = benchSigningKey();
-  // Signing in the shards: the arbiter builds commands unsigned (their ids do not depend on the signature).
-  const opts = benchEngineOptions(signInShards ? null : signing);
+  const opts = benchEngineOptions(signing);
   const setup = setupOf(opts);
   const plan = shardPlan(setup, shards, (key) => hashShard(key, shards));
   const arbiter = createArbiter(setup);
@@ -110,22 +112,34 @@ export async function runSharded(
       const windowsIn: ShardWindow[] = released.map((r) => hydrate(setup, r.window));
       const decided = arbiter.decide(frame, windowsIn);
       const decideMs = ms(a0);
-      if (signInShards) decided.commands = await signByShards(workers, plan, decided.commands);
-      const out: DecideOutputs = { commands: [...decided.commands], decisions: decided.decisions, outcomes: [] };
+      const b1 = process.hrtime.bigint();
+      const settled = (await all((i) => ({ kind: 'settle', settlement: decided.settlements[i] }))) as Extract<
+        FromShard,
+        { kind: 'settled' }
+      >[];
+      const merged = mergeBuilt(
+        settled.map((s, i) => ({
+          commands: s.built.commands,
+          decisions: [...windowsIn[i].decisions, ...s.built.decisions],
+        })),
+      );
+      const buildMs = ms(b1);
+      const v0 = process.hrtime.bigint();
+      const out: DecideOutputs = { commands: [...merged.commands], decisions: merged.decisions, outcomes: [] };
       const reverts: Command[][] = workers.map(() => []);
       const verify: WindowSignal[] = released.flatMap((r) => r.verify);
       vstate = verifyWindow(
         verifier,
         vstate,
-        { commands: decided.commands, signals: verify, eventTime: end },
+        { commands: merged.commands, signals: verify, eventTime: end },
         signing,
         out,
         (cmd) => reverts[plan.shardOfTarget(cmd.policy, cmd.target)].push(cmd),
       );
-      const arbiterMs = ms(a0);
+      const arbiterMs = decideMs + ms(v0);
       const releaseMs = ms(r0);
       const cpu = cpuMs(c0);
-      await all((i) => ({ kind: 'settle', settlement: decided.settlements[i], reverts: reverts[i] }));
+      await all((i) => ({ kind: 'revert', reverts: reverts[i] }));
       maxRss = Math.max(maxRss, process.memoryUsage().rss);
       const finals = released.reduce((s, r) => s + r.finals, 0);
       if (finals !== series) throw new Error(`window ${w}: released ${finals} finals, expected ${series}`);
@@ -141,28 +155,13 @@ export async function runSharded(
         candidates,
         arbiterMs,
         decideMs,
+        buildMs,
       });
     }
   } finally {
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
   return { timings, maxRss };
-}
-
-/** The commands signed by the shards that hold their targets, in parallel, in their order. */
-async function signByShards(
-  workers: Shard[],
-  plan: ReturnType<typeof shardPlan>,
-  commands: Command[],
-): Promise<Command[]> {
-  const byShard: Command[][] = workers.map(() => []);
-  const at = commands.map((c) => {
-    const shard = plan.shardOfTarget(c.policy, c.target);
-    byShard[shard].push(c);
-    return [shard, byShard[shard].length - 1] as const;
-  });
-  const signed = await Promise.all(workers.map((w, i) => w.ask({ kind: 'sign', commands: byShard[i] })));
-  return at.map(([shard, k]) => (signed[shard] as Extract<FromShard, { kind: 'signed' }>).commands[k]);
 }
 
 /** A shard's window as the arbiter takes it: each candidate with its policy's entry again. */
@@ -188,13 +187,16 @@ export interface ShardedResult {
   finalsPerSec: number;
   cpuFinalsPerSec: number;
   releaseMs: { p50: number; p99: number; max: number };
+  /** The arbiter's own work: judging and verification (the shards' building not included). */
   arbiterMs: { p50: number; max: number };
-  /** The arbiter deciding alone (merge, chain, signing), without verification. */
+  /** The arbiter judging alone (merge of the candidates, chain, modes), without verification. */
   arbiterDecideMs: { p50: number; max: number };
+  /** The shards building, hashing and signing from the verdicts (in parallel), with the merge of their records. */
+  shardBuildMs?: { p50: number; max: number };
   bufferMsPerWindow: number;
   /** The whole process (every thread), sampled after each window. */
   maxRssMiB: number;
-  /** Where commands are signed: in the arbiter, or by the shards holding their targets (in parallel). */
+  /** Where commands are built and signed: in the arbiter (earlier runs), or by the shards holding their targets. */
   signing: 'arbiter' | 'shards';
   /** Against N = 1 of the same size in the same run (release → commands p50: N = 1 over this). */
   vsOneShard?: { finalsPerSec: number; cpuFinalsPerSec: number; releaseP50Speedup: number };
@@ -204,17 +206,12 @@ const sortedOf = (xs: number[]) => xs.slice().sort((a, b) => a - b);
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(p * xs.length) - 1))];
 
-export async function shardedChild(
-  series: number,
-  shards: number,
-  windows: number,
-  partitions: number,
-  signInShards: boolean,
-): Promise<void> {
-  const { timings: t, maxRss } = await runSharded(series, shards, windows, partitions, signInShards);
+export async function shardedChild(series: number, shards: number, windows: number, partitions: number): Promise<void> {
+  const { timings: t, maxRss } = await runSharded(series, shards, windows, partitions);
   const release = sortedOf(t.map((x) => x.releaseMs));
   const arbiter = sortedOf(t.map((x) => x.arbiterMs));
   const deciding = sortedOf(t.map((x) => x.decideMs));
+  const building = sortedOf(t.map((x) => x.buildMs));
   const finals = t.reduce((s, x) => s + x.finals, 0);
   const wall = t.reduce((s, x) => s + x.bufferMs + x.releaseMs, 0);
   const cpu = t.reduce((s, x) => s + x.cpuMs, 0);
@@ -230,9 +227,10 @@ export async function shardedChild(
     releaseMs: { p50: r1(q(release, 0.5)), p99: r1(q(release, 0.99)), max: r1(release[release.length - 1]) },
     arbiterMs: { p50: r1(q(arbiter, 0.5)), max: r1(arbiter[arbiter.length - 1]) },
     arbiterDecideMs: { p50: r1(q(deciding, 0.5)), max: r1(deciding[deciding.length - 1]) },
+    shardBuildMs: { p50: r1(q(building, 0.5)), max: r1(building[building.length - 1]) },
     bufferMsPerWindow: r1(t.reduce((s, x) => s + x.bufferMs, 0) / t.length),
     maxRssMiB: r1(maxRss / 2 ** 20),
-    signing: signInShards ? 'shards' : 'arbiter',
+    signing: 'shards',
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -258,6 +256,6 @@ export function describeSharded(r: ShardedResult): string {
   return (
     `${String(r.series).padStart(8)} series, ${r.shards} shard(s): ${(r.finalsPerSec / 1e3).toFixed(0)}k finals/s wall ` +
     `(${(r.cpuFinalsPerSec / 1e3).toFixed(0)}k per CPU-second), release → commands p50 ${r.releaseMs.p50} ms, max ${r.releaseMs.max} ms ` +
-    `(arbiter p50 ${r.arbiterMs.p50} ms, of which deciding ${r.arbiterDecideMs.p50} ms, for ${r.candidatesPerWindow} candidates a window); RSS ${r.maxRssMiB} MiB${vs}`
+    `(arbiter p50 ${r.arbiterMs.p50} ms, of which judging ${r.arbiterDecideMs.p50} ms, for ${r.candidatesPerWindow} candidates a window; shards building ${r.shardBuildMs?.p50 ?? '-'} ms); RSS ${r.maxRssMiB} MiB${vs}`
   );
 }

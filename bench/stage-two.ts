@@ -5,7 +5,7 @@
  * scope partials) feeding the decision stage (src/pipeline/decide.ts: policies, guardrails,
  * signing, verification).
  *
- *   npx tsx bench/stage-two.ts [--series 10000,100000,1000000] [--windows 6] [--partitions 12] [--shards 1,2,4 [--sign-in-shards]]
+ *   npx tsx bench/stage-two.ts [--series 10000,100000,1000000] [--windows 6] [--partitions 12] [--shards 1,2,4]
  *
  * Each size runs in a fresh child process (the parent re-executes itself with a large heap),
  * so that one size's garbage never counts in another's. Per window, stage one's output is
@@ -43,8 +43,6 @@ const WINDOWS = Math.floor(argNumber('windows', 6));
 const PARTITIONS = Math.floor(argNumber('partitions', 12));
 /** --shards 1,2,4: also the sharded stage two at each N (N = 1 is the baseline); empty: the single stage alone. */
 const SHARDS = argString('shards', '').split(',').filter(Boolean).map(Number);
-/** --sign-in-shards: the arbiter builds commands unsigned and the shards holding their targets sign them. */
-const SIGN_IN_SHARDS = argFlag('sign-in-shards');
 /** The aim of issue #21: command p99 ≤ 1 s after window close. */
 const AIM_MS = 1_000;
 
@@ -184,7 +182,6 @@ function spawnChild<T>(series: number, shards: number): T {
     '--partitions',
     String(PARTITIONS),
     ...(shards > 0 ? ['--shard-count', String(shards)] : []),
-    ...(SIGN_IN_SHARDS ? ['--sign-in-shards'] : []),
   ];
   const r = spawnSync(process.execPath, args, {
     encoding: 'utf8',
@@ -226,7 +223,7 @@ function parent(): void {
       ? {
           sharded,
           shardedDefinition:
-            'each decision shard in a worker thread (its own gather and DecisionShard), the arbiter (fleet-wide guardrails, signing, verification) in the main thread; ' +
+            'each decision shard in a worker thread (its own gather and DecisionShard), the arbiter (fleet-wide guardrails, verification) in the main thread, the shards building and signing from its verdicts; ' +
             'CPU = the whole process (all threads); ratios against N = 1 of the same size in the same run',
           cores: os.cpus().length,
         }
@@ -241,7 +238,7 @@ function parent(): void {
 if (argFlag('child')) {
   const i = process.argv.indexOf('--child');
   const n = argFlag('shard-count') ? argNumber('shard-count', 1) : 0;
-  if (n > 0) void shardedChild(Number(process.argv[i + 1]), n, WINDOWS, PARTITIONS, SIGN_IN_SHARDS);
+  if (n > 0) void shardedChild(Number(process.argv[i + 1]), n, WINDOWS, PARTITIONS);
   else child(Number(process.argv[i + 1]));
 } else {
   parent();

@@ -3,16 +3,17 @@
  * generates) the finals of the series whose key it owns, buffers and releases them with a
  * gather of its own (every partition's marks reach every shard), evaluates and lapses as a
  * DecisionShard, and sends the main thread's arbiter its candidates, counts, decisions and
- * the finals the arbiter's verifier reads. Candidates cross the thread boundary without
- * their policy object (by name).
+ * the finals the arbiter's verifier reads; from the arbiter's verdicts it builds, hashes and
+ * signs its commands and decisions. Candidates cross the thread boundary without their
+ * policy object (by name).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { signCommand } from '../../src/actions/signing';
 import type { Command } from '../../src/model/command';
 import type { WindowSignal } from '../../src/model/signal';
 import { emptyGatherOutputs, type GatherInput } from '../../src/pipeline/gather';
 import {
   createDecisionShard,
+  type Built,
   type Settlement,
   type ShardWindow,
   type WindowFrame,
@@ -43,26 +44,25 @@ export type ToShard =
   | { kind: 'generate'; w: number }
   | { kind: 'buffer' }
   | { kind: 'release'; pending: string[]; frame: WindowFrame }
-  | { kind: 'settle'; settlement: Settlement; reverts: Command[] }
-  | { kind: 'sign'; commands: Command[] };
+  | { kind: 'settle'; settlement: Settlement }
+  | { kind: 'revert'; reverts: Command[] };
 
 export type FromShard =
   | { kind: 'generated'; finals: number }
   | { kind: 'buffered' }
   | { kind: 'released'; finals: number; window: WireWindow; verify: WindowSignal[] }
-  | { kind: 'settled' }
-  | { kind: 'signed'; commands: Command[] };
+  | { kind: 'settled'; built: Built }
+  | { kind: 'reverted' };
 
 function main(init: ShardInit): void {
   const port = parentPort;
   if (port === null) throw new Error('stage-two shard: not in a worker thread');
-  const opts = benchEngineOptions(null);
+  const opts = benchEngineOptions(benchSigningKey());
   const setup = setupOf(opts);
   const plan = shardPlan(setup, init.shards, (key) => hashShard(key, init.shards));
   const part = splitShardState(setup, plan, createDecisionEngine(opts).init()).parts[init.shard];
   const shard = createDecisionShard(setup, (e) => (plan.ownerOf(e) ?? init.shard) === init.shard, part);
   const select = createVerifySelector(createVerifier({}).config);
-  const key = benchSigningKey();
   const gather = benchGather(init.partitions);
   const out = emptyGatherOutputs();
   const all = Array<string>(init.partitions).fill('0');
@@ -92,12 +92,11 @@ function main(init: ShardInit): void {
         candidates: w.candidates.map(({ pc, ...rest }) => ({ ...rest, policy: pc.entry.cp.name, cand: pc.cand })),
       };
       reply({ kind: 'released', finals: finals.length, window, verify: select(finals, targets) });
-    } else if (m.kind === 'sign') {
-      reply({ kind: 'signed', commands: m.commands.map((c) => signCommand(c, key)) });
+    } else if (m.kind === 'settle') {
+      reply({ kind: 'settled', built: shard.settle(m.settlement) });
     } else {
-      shard.settle(m.settlement);
       for (const cmd of m.reverts) shard.revert(cmd);
-      reply({ kind: 'settled' });
+      reply({ kind: 'reverted' });
     }
   });
 }

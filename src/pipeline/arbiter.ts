@@ -1,30 +1,25 @@
 /**
  * The arbiter of a sharded stage two (docs/scale-out.md, "Stage two split by target"): the
  * single owner of everything in the guardrail chain that reads fleet-wide state — blast
- * radius as a share of all targets, the policy and global rate limits, the lease caps — and
- * of command building and signing. It sees the shards' candidates, each with its target's
- * guardrail memory and leases, and their counts, never their finals: its work grows with
- * candidate commands, not with series. It runs the engine's own guardCandidate over the
- * candidates merged in the engine's global candidateOrder, so a window decides exactly as
- * the single engine's would, and settles back to each shard what its candidates became.
+ * radius as a share of all targets, the policy and global rate limits, the lease caps. It
+ * sees the shards' candidates, each with its target's guardrail memory and leases, and their
+ * counts, never their finals: its work grows with candidate commands, not with series. It
+ * runs the engine's own judgeCandidate (chain and mode) over the candidates merged in the
+ * engine's global candidateOrder, so a window judges exactly as the single engine's would,
+ * and settles back to each shard its candidates' verdicts. It only judges: building, hashing
+ * and signing commands and decisions is per target, so the shards do it from the verdicts,
+ * in parallel (shard-stage.ts).
  */
-import { leaseKey, type Lease } from '../actions/leases';
+import { leaseKey } from '../actions/leases';
 import type { ControlRecord, ControlState } from '../guardrails/control';
 import { initialControlState } from '../guardrails/control';
 import { targetKey, type Bucket, type GuardDraft } from '../guardrails/types';
-import type { Command } from '../model/command';
-import type { Decision } from '../model/decision';
-import { guardCandidate, type Round, type Setup } from '../policies/engine';
-import { candidateOrder, sortCommands, type LeaseCounts } from '../policies/engine-support';
+import type { Setup } from '../policies/engine';
+import { candidateOrder, type LeaseCounts } from '../policies/engine-support';
+import { judgeCandidate, putLease, type JudgeRound } from '../policies/verdict';
 import { controlEngine, type ControlDeps } from '../policies/engine-control';
 import type { DecisionEngineState } from '../policies/engine-types';
-import {
-  candidateLeaseKey,
-  type Settlement,
-  type ShardCandidate,
-  type ShardWindow,
-  type WindowFrame,
-} from './shard-stage';
+import { type Settlement, type ShardCandidate, type ShardWindow, type WindowFrame } from './shard-stage';
 
 /** Lease counts from the shards' totals, with per-target detail only for the candidates' targets. */
 class ArbiterCounts implements LeaseCounts {
@@ -73,9 +68,7 @@ class ArbiterCounts implements LeaseCounts {
 }
 
 export interface ArbiterOutput {
-  commands: Command[];
-  decisions: Decision[];
-  /** One per shard, in shard order. */
+  /** One per shard, in shard order: the verdicts on its candidates and its guardrail slices after them. */
   settlements: Settlement[];
 }
 
@@ -103,15 +96,17 @@ function pseudoState(s: ArbiterState, lastEventTime: number | null): DecisionEng
   };
 }
 
-/** The settlement of one shard's candidates: their slices as the window left them. */
-function settlementOf(cands: readonly ShardCandidate[], guard: GuardDraft, leases: Record<string, Lease>): Settlement {
-  const s: Settlement = { lastChange: new Map(), breakers: new Map(), leases: new Map() };
+/** The settlement of one shard's candidates: their verdicts, in the order judged, and their guardrail slices. */
+function settlementOf(
+  cands: readonly ShardCandidate[],
+  guard: GuardDraft,
+  verdicts: Settlement['verdicts'],
+): Settlement {
+  const s: Settlement = { lastChange: new Map(), breakers: new Map(), verdicts };
   for (const c of cands) {
     const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
     s.lastChange.set(tk, guard.lastChange[tk] ?? null);
     s.breakers.set(tk, guard.breakers[tk] ?? null);
-    const key = candidateLeaseKey(c);
-    s.leases.set(key, leases[key] ?? null);
   }
   return s;
 }
@@ -121,40 +116,49 @@ export function createArbiter(setup: Setup): Arbiter {
 
   return {
     decide(frame, shards) {
-      const all: { shard: number; c: ShardCandidate }[] = [];
-      shards.forEach((s, shard) => s.candidates.forEach((c) => all.push({ shard, c })));
+      const all: { shard: number; index: number; c: ShardCandidate }[] = [];
+      shards.forEach((s, shard) => s.candidates.forEach((c, index) => all.push({ shard, index, c })));
       all.sort((a, b) => candidateOrder(a.c.pc.cand, b.c.pc.cand));
       const guard: GuardDraft = { control: own.control, lastChange: {}, breakers: {}, buckets: { ...own.buckets } };
-      const leases: Record<string, Lease> = {};
+      // Which leases exist is all the chain reads of them; the shards build the leases themselves.
+      const present: Record<string, true> = {};
       for (const { c } of all) {
         const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
         if (c.lastChange !== undefined) guard.lastChange[tk] = c.lastChange;
         if (c.breaker !== undefined) guard.breakers[tk] = c.breaker;
-        for (const l of c.leases) leases[leaseKey(l.policy, l.target, l.family)] = l;
+        for (const l of c.leases) present[leaseKey(l.policy, l.target, l.family)] = true;
       }
       const known = new Map<string, number>();
       for (const s of shards) for (const [p, n] of s.known) known.set(p, (known.get(p) ?? 0) + n);
-      const r: Round = {
+      const r: JudgeRound = {
         state: pseudoState(own, frame.eventTime),
         eventTime: frame.eventTime,
         windowMs: frame.windowMs,
-        batch: frame.batch,
         guard,
-        leases,
-        decisions: [],
-        commands: [],
+        leases: present,
       };
       const counts = new ArbiterCounts(
         shards,
         all.map((x) => x.c),
       );
-      for (const { c } of all) guardCandidate(setup, r, known, counts, c.pc);
+      const verdicts: Settlement['verdicts'][] = shards.map(() => []);
+      for (const { shard, index, c } of all) {
+        const { entry, cand } = c.pc;
+        const verdict = judgeCandidate(setup.modeOf, setup.global.global, r, known, counts, entry, cand);
+        verdicts[shard].push({ index, verdict });
+        if (!verdict.ok) continue;
+        const key = leaseKey(entry.cp.name, cand.target, cand.family);
+        putLease(
+          present,
+          counts,
+          key,
+          entry.cp.name,
+          verdict.candidate.target,
+          verdict.candidate.action === 'revert' ? null : true,
+        );
+      }
       own = { control: own.control, buckets: guard.buckets };
-      return {
-        commands: sortCommands(r.commands),
-        decisions: r.decisions,
-        settlements: shards.map((s) => settlementOf(s.candidates, guard, leases)),
-      };
+      return { settlements: shards.map((s, i) => settlementOf(s.candidates, guard, verdicts[i])) };
     },
     onControl(control, deps) {
       own = { ...own, control: controlEngine(pseudoState(own, null), control, deps).state.guard.control };

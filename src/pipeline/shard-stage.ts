@@ -5,10 +5,11 @@
  * policies on its finals and hands the arbiter (arbiter.ts) its candidates, each with the
  * guardrail memory and leases of the candidate's (policy, target) — all that the chain
  * reads about the target — plus its counts (targets known, leases in force). The arbiter's
- * settlement then writes back what the candidates became, so the shard's state is the
- * single engine's state restricted to its targets.
+ * settlement then brings the candidates' verdicts: the shard builds, hashes and signs their
+ * commands and decisions and updates its leases, so its state is the single engine's state
+ * restricted to its targets, and its records are the engine's for those targets.
  */
-import { applyCommand, leaseKey, type Lease } from '../actions/leases';
+import { applyCommand, leaseAfter, leaseKey, type Lease } from '../actions/leases';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
@@ -24,7 +25,9 @@ import {
   type Setup,
 } from '../policies/engine';
 import { controlEngine, type ControlDeps } from '../policies/engine-control';
+import { sortCommands, sortDecisions } from '../policies/engine-support';
 import type { ControlOutput, DecisionEngineState } from '../policies/engine-types';
+import { buildVerdict, type BuildFrame, type CandidateVerdict } from '../policies/verdict';
 
 /** The window every shard and the arbiter decide: its event time, length and span (from all of its finals). */
 export interface WindowFrame {
@@ -59,18 +62,25 @@ export interface ShardWindow {
   leases: LeaseTotals;
 }
 
-/** What the arbiter decided for a shard's candidates: the new values of their slices (null: removed). */
+/** What the arbiter decided for a shard's candidates: the new values of their slices (null: removed) and the verdicts. */
 export interface Settlement {
   lastChange: Map<string, number | null>;
   breakers: Map<string, BreakerEntry | null>;
-  leases: Map<string, Lease | null>;
+  /** In the order the arbiter judged them (candidateOrder); index: into the shard's last window's candidates. */
+  verdicts: { index: number; verdict: CandidateVerdict }[];
+}
+
+/** What a shard built from its verdicts: its commands and decisions, unsorted (mergeBuilt sorts). */
+export interface Built {
+  commands: Command[];
+  decisions: Decision[];
 }
 
 export interface DecisionShard {
   /** Evaluates the window on the finals `finalsOf` routes to this shard for each policy it runs. */
   onWindow(frame: WindowFrame, finalsOf: (entry: Entry) => readonly WindowSignal[]): ShardWindow;
-  /** Applies the arbiter's settlement of the last window's candidates. */
-  settle(s: Settlement): void;
+  /** Applies the arbiter's settlement of the last window's candidates: builds, hashes and signs what they became. */
+  settle(s: Settlement): Built;
   /** A window the engine skipped (no window length known yet): only the event time moves. */
   skip(eventTime: number): void;
   onControl(control: ControlRecord, deps: ControlDeps): ControlOutput;
@@ -110,6 +120,7 @@ export function createDecisionShard(
   // The window's drafts, owned by this shard until the next window: the settlement patches them.
   let guard: GuardDraft = draftOf(state.guard);
   let leases: Record<string, Lease> = { ...state.leases };
+  let last: { frame: BuildFrame; candidates: readonly ShardCandidate[] } | null = null;
 
   return {
     onWindow(frame, finalsOf) {
@@ -139,6 +150,7 @@ export function createDecisionShard(
       });
       guard = r.guard;
       leases = r.leases;
+      last = { frame: { eventTime: frame.eventTime, windowMs: frame.windowMs, signing: setup.signing }, candidates };
       state = { windowMs: frame.windowMs, lastEventTime: frame.eventTime, policies: ev.policyStates, guard, leases };
       return { decisions: r.decisions, candidates, known: ev.known, leases: totals };
     },
@@ -151,10 +163,20 @@ export function createDecisionShard(
         if (v === null) delete guard.breakers[tk];
         else guard.breakers[tk] = v;
       }
-      for (const [key, l] of s.leases) {
-        if (l === null) delete leases[key];
-        else leases[key] = l;
+      const built: Built = { commands: [], decisions: [] };
+      if (last === null) return built;
+      for (const { index, verdict } of s.verdicts) {
+        const { entry, cand } = last.candidates[index].pc;
+        const { command, decision } = buildVerdict(last.frame, entry, cand, verdict);
+        built.decisions.push(decision);
+        if (command === null || !verdict.ok) continue;
+        built.commands.push(command);
+        const key = leaseKey(entry.cp.name, cand.target, cand.family);
+        const lease = leaseAfter(leases[key], command, verdict.candidate.action);
+        if (lease === null) delete leases[key];
+        else leases[key] = lease;
       }
+      return built;
     },
     skip(eventTime) {
       state = { ...state, lastEventTime: eventTime };
@@ -174,7 +196,17 @@ export function createDecisionShard(
   };
 }
 
-/** The lease key of a candidate, as the settlement names it. */
-export function candidateLeaseKey(c: ShardCandidate): string {
-  return leaseKey(c.pc.cand.policy, c.pc.cand.target, c.pc.cand.family);
+/**
+ * The window's commands and decisions from every shard's, in the single engine's order:
+ * sortCommands and sortDecisions are total up to records with equal keys and ids, and those
+ * come from one target, so from one shard in the order it built them — as the engine's.
+ */
+export function mergeBuilt(parts: readonly Built[]): Built {
+  const commands: Command[] = [];
+  const decisions: Decision[] = [];
+  for (const p of parts) {
+    for (const c of p.commands) commands.push(c);
+    for (const d of p.decisions) decisions.push(d);
+  }
+  return { commands: sortCommands(commands), decisions: sortDecisions(decisions) };
 }

@@ -9,8 +9,9 @@
  *
  * Per window: route each final to the shard of each per-target policy's target (whole
  * policies get every final in their owner shard) → every shard lapses its leases and
- * evaluates → the arbiter merges the candidates in candidateOrder, runs the chain and
- * signs → each shard takes its settlement → verification in the arbiter, on the finals
+ * evaluates → the arbiter merges the candidates in candidateOrder and runs the chain and
+ * the modes → each shard builds and signs its commands and decisions from its verdicts →
+ * the records merged in the engine's order → verification in the arbiter, on the finals
  * its pending verifications and this window's candidates read.
  */
 import { ConfigError } from '../errors';
@@ -32,7 +33,7 @@ import {
   type DecisionStageOptions,
   type StageState,
 } from './decide';
-import { createDecisionShard, type DecisionShard, type ShardWindow, type WindowFrame } from './shard-stage';
+import { createDecisionShard, mergeBuilt, type DecisionShard, type ShardWindow, type WindowFrame } from './shard-stage';
 import { mergeShardStates, splitShardState, type ShardPlan } from './shard-state';
 import { createVerifySelector } from './verify-select';
 import { verifyWindow } from './verify-step';
@@ -138,12 +139,13 @@ export function createShardedDecisionStage(
     const routed = route(setup, plan, finals);
     const windows = shards.map((s, i) => s.onWindow(frame, (e) => routed.get(e.cp.name)?.[i] ?? []));
     const decided = arbiter.decide(frame, windows);
-    shards.forEach((s, i) => s.settle(decided.settlements[i]));
+    const built = shards.map((s, i) => s.settle(decided.settlements[i]));
     windowMs = wms;
-    appendAll(out.commands, decided.commands);
-    const decisions = [...decided.decisions];
-    for (const w of windows) appendAll(decisions, w.decisions);
-    appendAll(out.decisions, sortDecisions(decisions));
+    const merged = mergeBuilt(
+      built.map((b, i) => ({ commands: b.commands, decisions: [...windows[i].decisions, ...b.decisions] })),
+    );
+    appendAll(out.commands, merged.commands);
+    appendAll(out.decisions, merged.decisions);
     return windows;
   };
 

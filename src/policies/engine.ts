@@ -8,11 +8,9 @@
  *   onControl: apply an operator record (kill, pause, mode, exclude, …) and record what it
  *             means for the leases in force.
  */
-import { buildCommand, type CommandSpec } from '../actions/build';
 import { dueForRenewal, lapsedLeases, leaseAfter, leaseKey, leasesOf, type Lease } from '../actions/leases';
 import { familyOf } from '../actions/params';
 import { ConfigError } from '../errors';
-import { checkChain, DEFAULT_CHAIN } from '../guardrails/chain';
 import { breakerReset } from '../guardrails/circuit-breaker';
 import { pruneCooldowns } from '../guardrails/cooldown';
 import {
@@ -22,8 +20,7 @@ import {
   type PolicyGuardrails,
 } from '../guardrails/config';
 import { controlMode, initialControlState, type ControlRecord } from '../guardrails/control';
-import { canaryGroup, commandMode, decisionKind } from '../guardrails/modes';
-import type { Candidate, GuardContext, GuardDraft } from '../guardrails/types';
+import type { Candidate, GuardDraft } from '../guardrails/types';
 import { draftOf, patchDraft } from '../guardrails/types';
 import type { Command, Mode } from '../model/command';
 import type { Decision } from '../model/decision';
@@ -35,7 +32,6 @@ import {
   candidateOrder,
   familyKey,
   leaseDecision,
-  makeDecision,
   makeView,
   policyError,
   proposalProblem,
@@ -51,6 +47,7 @@ import type {
   WindowOutput,
 } from './engine-types';
 import { windowOf } from './streak';
+import { buildVerdict, judgeCandidate, putLease } from './verdict';
 import type { ConfiguredPolicy, Proposal } from './types';
 
 export type {
@@ -266,26 +263,10 @@ function candidateOf(cp: ConfiguredPolicy, p: Proposal): Candidate {
 }
 
 /** The command a candidate would be, in `mode`, for the round's event time and the policy's lease length. */
-function specOf(r: Round, entry: Entry, c: Candidate, mode: Mode, reason: string): CommandSpec {
-  return {
-    policy: entry.cp.name,
-    policyVersion: entry.cp.version,
-    target: c.target,
-    type: c.type,
-    params: c.params,
-    mode,
-    reason,
-    evidence: c.evidence,
-    windowStart: c.windowStart,
-    windowEnd: c.windowEnd,
-    issuedAt: r.eventTime,
-    leaseMs: entry.guard.lease.windows * r.windowMs,
-  };
-}
-
 /**
- * Step 3, one candidate: the guardrail chain, then the mode. A refusal is a blocked (or
- * escalated) decision; a pass is a command, its lease updated in the round and the index.
+ * Step 3, one candidate: the guardrail chain and the mode (judgeCandidate), then what the
+ * verdict builds (buildVerdict). A refusal is a blocked (or escalated) decision; a pass is
+ * a command, its lease updated in the round and the index.
  */
 export function guardCandidate(
   setup: Setup,
@@ -295,74 +276,15 @@ export function guardCandidate(
   pc: PendingCandidate,
 ): void {
   const { entry, cand } = pc;
-  const { cp } = entry;
-  const { eventTime, leases } = r;
-  const policyMode = setup.modeOf(r.state, cp.name);
-  const key = leaseKey(cp.name, cand.target, cand.family);
-  const ctx: GuardContext = {
-    eventTime,
-    windowMs: r.windowMs,
-    config: entry.guard,
-    global: setup.global.global,
-    knownTargets: known.get(cp.name) ?? 0,
-    targetsUnderAction: index.targetsUnderAction(cp.name),
-    targetUnderAction: index.underAction(cp.name, cand.target),
-    leaseExists: key in leases,
-    policyLeases: index.policyLeases(cp.name),
-    totalLeases: index.total,
-  };
-  const run = checkChain(DEFAULT_CHAIN, r.guard, cand, ctx);
-  patchDraft(r.guard, run.patch);
-  const verdict = run.verdict;
-  if (!verdict.ok) {
-    r.decisions.push(
-      makeDecision({
-        policy: cp.name,
-        policyVersion: cp.version,
-        target: cand.target,
-        kind: verdict.escalate ? 'escalated' : 'blocked',
-        guardrail: verdict.guardrail,
-        commandId: buildCommand(specOf(r, entry, cand, policyMode, cand.reason), null).id,
-        actionType: cand.type,
-        mode: policyMode,
-        reason: `${verdict.guardrail}: ${verdict.reason} (wanted: ${cand.reason})`,
-        evidence: cand.evidence,
-        windowStart: cand.windowStart,
-        windowEnd: cand.windowEnd,
-        eventTime,
-      }),
-    );
-    return;
+  const v = judgeCandidate(setup.modeOf, setup.global.global, r, known, index, entry, cand);
+  const built = buildVerdict({ eventTime: r.eventTime, windowMs: r.windowMs, signing: setup.signing }, entry, cand, v);
+  if (built.command !== null && v.ok) {
+    const key = leaseKey(entry.cp.name, cand.target, cand.family);
+    const lease = leaseAfter(r.leases[key], built.command, v.candidate.action);
+    putLease(r.leases, index, key, entry.cp.name, v.candidate.target, lease);
+    r.commands.push(built.command);
   }
-  const c = verdict.candidate;
-  const group = policyMode === 'canary' ? canaryGroup(cp.name, c.target, cp.canaryFraction) : null;
-  const groupNote = group === null ? '' : group === 'canary' ? '[canary group] ' : '[control group: not enforced] ';
-  const reason = `${groupNote}${c.reason}${verdict.notes.length > 0 ? ` (${verdict.notes.join('; ')})` : ''}`;
-  const cmd = buildCommand(specOf(r, entry, c, commandMode(policyMode, group), reason), setup.signing);
-  const had = key in leases;
-  const lease = leaseAfter(leases[key], cmd, c.action);
-  if (lease === null) delete leases[key];
-  else leases[key] = lease;
-  if (had && lease === null) index.remove(cp.name, c.target);
-  if (!had && lease !== null) index.add(cp.name, c.target);
-  r.commands.push(cmd);
-  r.decisions.push(
-    makeDecision({
-      policy: cp.name,
-      policyVersion: cp.version,
-      target: c.target,
-      kind: decisionKind(policyMode, group, c.action),
-      guardrail: null,
-      commandId: cmd.id,
-      actionType: cmd.type,
-      mode: policyMode,
-      reason,
-      evidence: c.evidence,
-      windowStart: c.windowStart,
-      windowEnd: c.windowEnd,
-      eventTime,
-    }),
-  );
+  r.decisions.push(built.decision);
 }
 
 /** One window: lapse → evaluate → guardrails and modes → sorted commands and decisions. */
