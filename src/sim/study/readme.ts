@@ -11,6 +11,7 @@ import type { StudySummary } from './index';
 /** The variant of each family the README shows: the demo's scenario. */
 export const README_VARIANTS: Readonly<Record<string, string>> = {
   'overloaded-workers': 'step-2x',
+  'overloaded-workers-deadline': 'deadline-step-2x',
   'thundering-herd': 'outage-15s',
   'noisy-tenant': 'burst-5x',
 };

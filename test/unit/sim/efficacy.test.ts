@@ -17,6 +17,7 @@ import { runStudy, type StudyResult } from '../../../src/sim/study/index';
 
 const OFF_LIKE: Readonly<Record<string, string>> = {
   'overloaded-workers': 'timeout 2000 ms',
+  'overloaded-workers-deadline': 'timeout 2000 ms',
   'noisy-tenant': 'no quotas',
 };
 
