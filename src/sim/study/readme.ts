@@ -44,7 +44,7 @@ const span = (s: Spread, unit: string): string => `${fmt(s.min, unit)}–${fmt(s
 export function readmeTable(study: RecordedStudy, seedOne: SeedOne): string {
   const lines = [
     README_START,
-    '| loop — variant | figure, whole run | off | best static (one per loop) | on (defaults) | static + on |',
+    '| loop — variant | figure, whole run | off | best static (one per family) | on (defaults) | static + on |',
     '|---|---|---:|---:|---:|---:|',
   ];
   for (const f of study.families) {
