@@ -32,7 +32,9 @@ interface Cell {
 }
 
 function runOne(variant: string, hold: boolean, seed: number): Cell {
-  const v = familySpec('overloaded-workers').variants.find((x) => x.name === variant);
+  const v = [familySpec('overloaded-workers'), familySpec('overloaded-workers-deadline')]
+    .flatMap((f) => f.variants)
+    .find((x) => x.name === variant);
   if (v === undefined) throw new Error(`no workers variant ${variant}`);
   const prep = prepareWorkers({ remediation: true, seed, durationMs: v.durationMs }, v.params);
   const withHold = (p: unknown) => {

@@ -11,6 +11,7 @@ import type { StudySummary } from './index';
 /** The variant of each family the README shows: the demo's scenario. */
 export const README_VARIANTS: Readonly<Record<string, string>> = {
   'overloaded-workers': 'step-2x',
+  'overloaded-workers-deadline': 'deadline-step-2x',
   'thundering-herd': 'outage-15s',
   'noisy-tenant': 'burst-5x',
 };
@@ -43,7 +44,7 @@ const span = (s: Spread, unit: string): string => `${fmt(s.min, unit)}–${fmt(s
 export function readmeTable(study: RecordedStudy, seedOne: SeedOne): string {
   const lines = [
     README_START,
-    '| loop — variant | figure, whole run | off | best static (one per loop) | on (defaults) | static + on |',
+    '| loop — variant | figure, whole run | off | best static (one per family) | on (defaults) | static + on |',
     '|---|---|---:|---:|---:|---:|',
   ];
   for (const f of study.families) {

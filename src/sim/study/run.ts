@@ -20,7 +20,7 @@ import { prepareHerd } from '../herd';
 import { runInProcess, runOpenLoop, type PreparedScenario } from '../prepared';
 import { figure } from '../record';
 import { prepareTenants } from '../tenants';
-import type { ScenarioResult } from '../types';
+import type { ScenarioName, ScenarioResult } from '../types';
 import { prepareWorkers } from '../workers';
 import { familySpec, type Family, type FamilyParams, type FamilySpec, type Variant } from './variants';
 
@@ -42,14 +42,14 @@ export interface CellResult extends CellTask {
 }
 
 function prepare(
-  family: Family,
+  scenario: ScenarioName,
   params: FamilyParams[Family],
   remediation: boolean,
   seed: number,
   durationMs: number | undefined,
 ): PreparedScenario {
   const opts = { remediation, seed, durationMs };
-  switch (family) {
+  switch (scenario) {
     case 'overloaded-workers':
       return prepareWorkers(opts, params);
     case 'thundering-herd':
@@ -82,7 +82,7 @@ export function runCellResult(task: CellTask): ScenarioResult {
   const spec = familySpec(task.family);
   const v = variantOf(spec, task.variant);
   const run = (params: FamilyParams[Family], remediation: boolean) => {
-    const prepared = prepare(task.family, params, remediation, task.seed, v.durationMs);
+    const prepared = prepare(spec.scenario, params, remediation, task.seed, v.durationMs);
     return remediation ? runInProcess(prepared) : runOpenLoop(prepared);
   };
   if (task.arm === 'on' || task.arm === 'off') return run(v.params, task.arm === 'on');

@@ -20,11 +20,17 @@ import type { TimeoutFrom, WorkersParams } from '../workers-model';
 import { TENANT_WEIGHTS } from '../policies';
 import { TENANTS_DEFAULTS } from '../tenants';
 
-export type Family = ScenarioName;
+/**
+ * A family: one loop on one kind of system. The workers are two families, one per kind of
+ * worker timeout, because an operator knows which kind they run and picks a fixed timeout for
+ * it: one static point over both kinds would be a setting nobody chooses.
+ */
+export type Family = 'overloaded-workers' | 'overloaded-workers-deadline' | 'thundering-herd' | 'noisy-tenant';
 
 /** Parameters of a family's simulated system, by family. */
 export interface FamilyParams {
   'overloaded-workers': Partial<WorkersParams>;
+  'overloaded-workers-deadline': Partial<WorkersParams>;
   'thundering-herd': Partial<HerdParams>;
   'noisy-tenant': Partial<TenantsParams>;
 }
@@ -55,6 +61,8 @@ export interface Headline {
 /** Per family: the headline figure (whole run) and the figures recorded beside it. */
 export interface FamilySpec<F extends Family = Family> {
   family: F;
+  /** The simulated system the family's variants run on. */
+  scenario: ScenarioName;
   title: string;
   headline: Headline;
   /** Whole-run figures (and a labelled steady-state one) recorded for every arm. */
@@ -94,31 +102,42 @@ function diurnalWithSurge(durationMs: number, from: number, to: number, factor: 
 
 const W = 240 * S;
 
+/** The workers families, by the kind of worker timeout (workers-model.ts). */
+type WorkersFamily = 'overloaded-workers' | 'overloaded-workers-deadline';
+
+const TIMEOUT_FROM: Readonly<Record<WorkersFamily, TimeoutFrom>> = {
+  'overloaded-workers': 'start',
+  'overloaded-workers-deadline': 'arrival',
+};
+
 /**
- * The two kinds of worker timeout (workers-model.ts): most variants run a statement timeout —
- * counted from the start of execution, with queries the clients gave up on still run from the
- * backlog: the overload adaptive timeouts are for — and a few run a deadline-aware worker, where a
- * timeout equal to the clients' deadline wastes nothing by construction.
+ * The two kinds of worker timeout (workers-model.ts): a statement timeout — counted from the
+ * start of execution, with queries the clients gave up on still run from the backlog: the
+ * overload adaptive timeouts are for — and a deadline-aware worker, where a timeout equal to the
+ * clients' deadline wastes nothing by construction. Each kind is a family of its own; the
+ * deadline-aware variants keep the `deadline-` prefix their names had when the two were one.
  */
-const workers = (
-  timeoutFrom: TimeoutFrom,
-  name: string,
-  label: string,
-  noAction: boolean,
-  params: Partial<WorkersParams>,
-): Variant<'overloaded-workers'> => ({
-  family: 'overloaded-workers',
-  name: timeoutFrom === 'start' ? name : `deadline-${name}`,
-  label: `${label} (${timeoutFrom === 'start' ? 'statement timeout' : 'deadline-aware worker'})`,
-  noAction,
-  params: { ...params, timeoutFrom },
-});
+const workersOf =
+  <F extends WorkersFamily>(family: F) =>
+  (name: string, label: string, noAction: boolean, params: Partial<WorkersParams>): Variant<F> => ({
+    family,
+    name: TIMEOUT_FROM[family] === 'start' ? name : `deadline-${name}`,
+    label,
+    noAction,
+    params: { ...params, timeoutFrom: TIMEOUT_FROM[family] },
+  });
+const statement = workersOf('overloaded-workers');
+const deadlineAware = workersOf('overloaded-workers-deadline');
 
 const spike = { profile: stepProfile(100 * S, 102 * S, 3), surgeStartMs: 100 * S, surgeEndMs: 102 * S, surgeFactor: 3 };
 
-const WORKERS: FamilySpec<'overloaded-workers'> = {
-  family: 'overloaded-workers',
-  title: 'Overloaded workers (adaptive-timeout)',
+const step2x = { surgeFactor: 2 };
+const step3x = { surgeFactor: 3 };
+const hetero2x = { speedMin: 0.4, speedMax: 1.6, surgeFactor: 2 };
+
+/** What both workers families share: the headline, the figures and the static sweep (the same timeouts). */
+const WORKERS_COMMON = {
+  scenario: 'overloaded-workers',
   headline: {
     key: 'goodputRun',
     label: 'share of all queries answered within the client deadline',
@@ -127,55 +146,6 @@ const WORKERS: FamilySpec<'overloaded-workers'> = {
   },
   figures: ['goodputRun', 'p99Run', 'timeToRecover', 'goodputRatioSurge', 'flaps'],
   harmFigures: ['goodputRun', 'p99Run'],
-  variants: [
-    workers('start', 'step-1.5x', 'step ×1.5 for 90 s', false, { surgeFactor: 1.5 }),
-    workers('start', 'step-2x', 'step ×2 for 90 s', false, { surgeFactor: 2 }),
-    workers('start', 'step-3x', 'step ×3 for 90 s', false, { surgeFactor: 3 }),
-    workers('start', 'ramp-2x', 'ramp to ×2 over 90 s, then down over 30 s', false, {
-      profile: [
-        [60 * S, 1],
-        [150 * S, 2],
-        [180 * S, 1],
-      ],
-      surgeEndMs: 180 * S,
-    }),
-    workers('start', 'diurnal-surge', 'diurnal ±25% with a ×1.8 surge for 60 s at its peak', false, {
-      profile: diurnalWithSurge(W, 90 * S, 150 * S, 1.8),
-      surgeStartMs: 90 * S,
-      surgeEndMs: 150 * S,
-      surgeFactor: 1.8,
-    }),
-    workers('start', 'hetero-2x', 'heterogeneous speeds 0.4–1.6×, step ×2', false, {
-      speedMin: 0.4,
-      speedMax: 1.6,
-      surgeFactor: 2,
-    }),
-    workers('arrival', 'step-2x', 'step ×2 for 90 s', false, { surgeFactor: 2 }),
-    workers('arrival', 'step-3x', 'step ×3 for 90 s', false, { surgeFactor: 3 }),
-    workers('arrival', 'hetero-2x', 'heterogeneous speeds 0.4–1.6×, step ×2', false, {
-      speedMin: 0.4,
-      speedMax: 1.6,
-      surgeFactor: 2,
-    }),
-    workers('start', 'steady', 'steady load (55%)', true, { surgeFactor: 1 }),
-    workers('start', 'step-within', 'step ×1.2 (to 66%), stays', true, {
-      profile: [
-        [60 * S, 1],
-        [60 * S, 1.2],
-      ],
-      surgeFactor: 1.2,
-      surgeEndMs: 210 * S,
-    }),
-    workers('start', 'spike', 'single spike ×3 for 2 s', true, spike),
-    workers('start', 'growth', 'organic growth 55% → 70% over the run', true, {
-      profile: [
-        [0, 1],
-        [W, 70 / 55],
-      ],
-      surgeFactor: 70 / 55,
-    }),
-    workers('arrival', 'spike', 'single spike ×3 for 2 s', true, spike),
-  ],
   // The policy's whole range: from its floor (minTimeoutMs, 100 ms) to the clients' deadline (the off setting).
   statics: [100, 250, 400, 600, 800, 1000, 1500, 2000].map((ms) => ({
     name: `timeout ${ms} ms`,
@@ -184,6 +154,61 @@ const WORKERS: FamilySpec<'overloaded-workers'> = {
   sweepNote:
     "fixed query timeout on every worker, from the policy's floor (100 ms) to the clients' deadline (the simulated workers " +
     'have a fixed concurrency of 4 slots and no admission limit, so there is no concurrency knob to sweep)',
+} as const satisfies Omit<FamilySpec<WorkersFamily>, 'family' | 'title' | 'variants'>;
+
+const WORKERS: FamilySpec<'overloaded-workers'> = {
+  ...WORKERS_COMMON,
+  family: 'overloaded-workers',
+  title: 'Overloaded workers, statement timeout (adaptive-timeout)',
+  variants: [
+    statement('step-1.5x', 'step ×1.5 for 90 s', false, { surgeFactor: 1.5 }),
+    statement('step-2x', 'step ×2 for 90 s', false, step2x),
+    statement('step-3x', 'step ×3 for 90 s', false, step3x),
+    statement('ramp-2x', 'ramp to ×2 over 90 s, then down over 30 s', false, {
+      profile: [
+        [60 * S, 1],
+        [150 * S, 2],
+        [180 * S, 1],
+      ],
+      surgeEndMs: 180 * S,
+    }),
+    statement('diurnal-surge', 'diurnal ±25% with a ×1.8 surge for 60 s at its peak', false, {
+      profile: diurnalWithSurge(W, 90 * S, 150 * S, 1.8),
+      surgeStartMs: 90 * S,
+      surgeEndMs: 150 * S,
+      surgeFactor: 1.8,
+    }),
+    statement('hetero-2x', 'heterogeneous speeds 0.4–1.6×, step ×2', false, hetero2x),
+    statement('steady', 'steady load (55%)', true, { surgeFactor: 1 }),
+    statement('step-within', 'step ×1.2 (to 66%), stays', true, {
+      profile: [
+        [60 * S, 1],
+        [60 * S, 1.2],
+      ],
+      surgeFactor: 1.2,
+      surgeEndMs: 210 * S,
+    }),
+    statement('spike', 'single spike ×3 for 2 s', true, spike),
+    statement('growth', 'organic growth 55% → 70% over the run', true, {
+      profile: [
+        [0, 1],
+        [W, 70 / 55],
+      ],
+      surgeFactor: 70 / 55,
+    }),
+  ],
+};
+
+const WORKERS_DEADLINE: FamilySpec<'overloaded-workers-deadline'> = {
+  ...WORKERS_COMMON,
+  family: 'overloaded-workers-deadline',
+  title: 'Overloaded workers, deadline-aware (adaptive-timeout)',
+  variants: [
+    deadlineAware('step-2x', 'step ×2 for 90 s', false, step2x),
+    deadlineAware('step-3x', 'step ×3 for 90 s', false, step3x),
+    deadlineAware('hetero-2x', 'heterogeneous speeds 0.4–1.6×, step ×2', false, hetero2x),
+    deadlineAware('spike', 'single spike ×3 for 2 s', true, spike),
+  ],
 };
 
 const H = 150 * S;
@@ -196,6 +221,7 @@ const BUDGET_OFF = { budgetRatio: 1000, budgetFloorPerSec: 1_000_000 };
 
 const HERD: FamilySpec<'thundering-herd'> = {
   family: 'thundering-herd',
+  scenario: 'thundering-herd',
   title: 'Thundering herd (herd-control)',
   headline: {
     key: 'successShare',
@@ -312,6 +338,7 @@ const short = { burstEndMs: 75 * S };
 
 const TENANTS: FamilySpec<'noisy-tenant'> = {
   family: 'noisy-tenant',
+  scenario: 'noisy-tenant',
   title: 'Noisy tenant (watermark-quota)',
   headline: { key: 'victimsP99Run', label: 'p99 latency of the other tenants, whole run', unit: 'ms', better: 'lower' },
   figures: ['victimsP99Run', 'jainRun', 'victimsP99Steady', 'timeToRecover', 'noisyThroughput', 'flaps'],
@@ -401,7 +428,7 @@ const TENANTS: FamilySpec<'noisy-tenant'> = {
     'tenant from the start',
 };
 
-export const FAMILIES: readonly FamilySpec[] = [WORKERS, HERD, TENANTS];
+export const FAMILIES: readonly FamilySpec[] = [WORKERS, WORKERS_DEADLINE, HERD, TENANTS];
 
 export function familySpec(family: Family): FamilySpec {
   const f = FAMILIES.find((x) => x.family === family);

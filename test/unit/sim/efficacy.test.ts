@@ -17,6 +17,7 @@ import { runStudy, type StudyResult } from '../../../src/sim/study/index';
 
 const OFF_LIKE: Readonly<Record<string, string>> = {
   'overloaded-workers': 'timeout 2000 ms',
+  'overloaded-workers-deadline': 'timeout 2000 ms',
   'noisy-tenant': 'no quotas',
 };
 
@@ -43,6 +44,18 @@ let study: StudyResult;
 beforeAll(async () => {
   study = await runStudy(plan, (tasks) => Promise.resolve(tasks.map(runCell)));
 }, 300_000);
+
+test('each workers family holds one kind of worker timeout, so its one static point is a setting for that kind', () => {
+  const workers = FAMILIES.filter((f) => f.scenario === 'overloaded-workers');
+  const kinds = workers.map((f) => [
+    ...new Set(f.variants.map((v) => (v.params as { timeoutFrom?: string }).timeoutFrom)),
+  ]);
+  // Every variant says its kind, each family has exactly one, and both kinds are studied.
+  for (const k of kinds) expect(k).toHaveLength(1);
+  expect(kinds.flat().sort()).toEqual(['arrival', 'start']);
+  // Both sweep the same timeouts, so the two static points are comparable.
+  expect(workers[0].statics.map((s) => s.name)).toEqual(workers[1].statics.map((s) => s.name));
+});
 
 test('every variant has the four arms and the reference on the held-out seed, with finite headline figures', () => {
   for (const f of study.families) {

@@ -8,12 +8,12 @@ import { runCell } from '../../../src/sim/study';
  */
 describe('adaptive-timeout on its defaults: a single short spike is not an overload', () => {
   it.each([1, 2, 3])('deadline-aware workers, spike ×3 for 2 s, seed %i: no action', (seed) => {
-    const r = runCell({ family: 'overloaded-workers', variant: 'deadline-spike', arm: 'on', seed });
+    const r = runCell({ family: 'overloaded-workers-deadline', variant: 'deadline-spike', arm: 'on', seed });
     expect(r.actions).toBe(0);
   });
 
   it('a step ×2 that lasts is still acted on', () => {
-    const r = runCell({ family: 'overloaded-workers', variant: 'deadline-step-2x', arm: 'on', seed: 1 });
+    const r = runCell({ family: 'overloaded-workers-deadline', variant: 'deadline-step-2x', arm: 'on', seed: 1 });
     expect(r.actions).toBeGreaterThan(0);
   });
 });
