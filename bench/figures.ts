@@ -373,6 +373,38 @@ export const FIGURES: readonly FigureSpec[] = [
         'callsRatio',
       ),
   },
+  {
+    id: 'stagetwo.100k.cpu',
+    bench: 'stage-two',
+    unit: 'perSec',
+    value: ofSeries(100_000, (x) => at(x, 'cpuFinalsPerSec')),
+  },
+  {
+    id: 'stagetwo.100k.release',
+    bench: 'stage-two',
+    unit: 'ms',
+    value: ofSeries(100_000, (x) => at(x, 'releaseMs', 'max')),
+  },
+  {
+    id: 'stagetwo.1m.release',
+    bench: 'stage-two',
+    unit: 'ms',
+    value: ofSeries(1_000_000, (x) => at(x, 'releaseMs', 'max')),
+    aim: { atMost: 1000 },
+  },
+  {
+    id: 'stagetwo.1m.shards2.release',
+    bench: 'stage-two',
+    unit: 'ms',
+    value: ofShards(1_000_000, 2, (x) => at(x, 'releaseMs', 'max')),
+    aim: { atMost: 1000 },
+  },
+  {
+    id: 'stagetwo.1m.shards2.arbiter',
+    bench: 'stage-two',
+    unit: 'ms',
+    value: ofShards(1_000_000, 2, (x) => at(x, 'arbiterMs', 'max')),
+  },
   { id: 'report.renderMs', bench: 'report-sample', unit: 'ms', value: (r) => at(r, 'renderMs') },
   { id: 'report.vsJson', bench: 'report-sample', unit: 'ratio', value: (r) => at(r, 'renderVsJsonRatio') },
 ];
@@ -416,6 +448,7 @@ export const TABLES: readonly DocTable[] = [
 | engine state per active series (10k / 100k / 1M) | {memory.10k} / {memory.100k} / {memory.1m} ({memory.10k#}) | {memory.10k.vsMap} / {memory.100k.vsMap} / {memory.1m.vsMap} a bare Map of 4 numbers | ≤ 1 KiB: {memory.10k!} / {memory.100k!} / {memory.1m!} |
 | telemetry producer SDK, 1M samples, bound 100k | {producer.sdk} samples/s ({producer.sdk#}) | {producer.vsRaw} a raw kafkajs producer ({producer.raw}/s); bound 20k {producer.smallBound.vsRaw} | — |
 | client backoff simulation (AWS, 50 clients) | full jitter {backoff.full50.calls} the calls of no jitter ({backoff.full50.calls#}) | no jitter | — |
+| stage two alone (policies, guardrails, signing, verification), 10 s windows, a new hundredth of the series overloaded each window | 100k series: {stagetwo.100k.cpu} finals per CPU-second, slowest window release → commands {stagetwo.100k.release} ({stagetwo.100k.cpu#}); 1M series: {stagetwo.1m.release} ({stagetwo.1m.release#}); split by target, 2 shards in threads: {stagetwo.1m.shards2.release}, of it the arbiter {stagetwo.1m.shards2.arbiter} ({stagetwo.1m.shards2.release#}) | — | 1M series within 1 s: {stagetwo.1m.release!}; 2 shards {stagetwo.1m.shards2.release!} ([why, and what it needs](docs/scale-out.md#how-far-one-stage-two-goes)) |
 `,
   },
   {
