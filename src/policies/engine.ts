@@ -262,7 +262,6 @@ function candidateOf(cp: ConfiguredPolicy, p: Proposal): Candidate {
   };
 }
 
-/** The command a candidate would be, in `mode`, for the round's event time and the policy's lease length. */
 /**
  * Step 3, one candidate: the guardrail chain and the mode (judgeCandidate), then what the
  * verdict builds (buildVerdict). A refusal is a blocked (or escalated) decision; a pass is
