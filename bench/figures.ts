@@ -170,6 +170,20 @@ export const FIGURES: readonly FigureSpec[] = [
     value: (r) => at(r, 'ratios', 'avroDecodeVsAvscFromBuffer'),
   },
   {
+    id: 'codec.signalAvro.vsSchemaWalk',
+    bench: 'codec',
+    unit: 'ratio',
+    select: size('records', 100_000),
+    value: (r) => at(r, 'ratios', 'signalAvroEncodeVsNormalizeTs'),
+  },
+  {
+    id: 'codec.signalJson.vsSchemaWalk',
+    bench: 'codec',
+    unit: 'ratio',
+    select: size('records', 100_000),
+    value: (r) => at(r, 'ratios', 'signalJsonEncodeVsNormalizeTs'),
+  },
+  {
     id: 'pipeline.avro',
     bench: 'pipeline',
     unit: 'perSec',
@@ -458,7 +472,7 @@ export const TABLES: readonly DocTable[] = [
 |---|---|---|---|---|
 | engine | tumbling 10 s: {engine.tumbling} events/s ({engine.tumbling.cpu} per CPU-second), 10k series | — | ≥ 2M: {engine.tumbling!} | {engine.tumbling#}; {engine.tumbling@} |
 | engine --hop | hopping 10 s / 2 s: {engine.hopping} events/s ({engine.hopping.cpu} per CPU-second) | — | ≥ 2M: {engine.hopping!} | {engine.hopping#}; {engine.hopping@} |
-| codec | decode Avro {codec.avro} records/s | {codec.avro.vsAvsc} avsc \`fromBuffer\` | ≥ 150k Avro/s: {codec.avro!} | {codec.avro#}; {codec.avro@} |
+| codec | decode Avro {codec.avro} records/s; encode signals (the outputs) | decode {codec.avro.vsAvsc} avsc \`fromBuffer\`; signal encode Avro {codec.signalAvro.vsSchemaWalk}, JSON {codec.signalJson.vsSchemaWalk} the schema-walking check before it (alternating rounds) | ≥ 150k Avro/s: {codec.avro!} | {codec.avro#}; {codec.avro@} |
 | backoff | full jitter at 50 clients: {backoff.full50.calls} the calls | vs exponential backoff without jitter | — | {backoff.full50.calls#}; deterministic (seeded) |
 | replay | pure pipeline + decisions {replay.core} events/s ({replay.core.cpu} per CPU-second); file end to end {replay.file} ({replay.file.cpu} per CPU-second) | file {replay.file.vsJsonParse} its JSON.parse path | 1M/s: pipeline {replay.core!}, file {replay.file!}; per CPU-second {replay.core.cpu!}, {replay.file.cpu!} | {replay.core#}; {replay.core@} |
 | memory | {memory.10k} / {memory.100k} / {memory.1m} per series at 10k / 100k / 1M | {memory.10k.vsMap} / {memory.100k.vsMap} / {memory.1m.vsMap} a Map of aggregates | ≤ 1 KiB: {memory.1m!} at 1M, {memory.10k!} at 10k | {memory.10k#}; {memory.10k@} |

@@ -8,7 +8,7 @@
  *   npx tsx bench/lib/cpuprofile.ts <file> --phases --rules stage-two --events <finals>   (bench/stage-two.ts by phase)
  */
 import { readFileSync } from 'node:fs';
-import { phases, STAGE_TWO_RULES } from './profile-phases';
+import { ENGINE_RULES, phases, STAGE_TWO_RULES } from './profile-phases';
 import { argNumber, argString, writeResult } from './results';
 
 interface CallFrame {
@@ -119,8 +119,10 @@ export function lineTicks(profile: CpuProfile, fn: string): { line: string; tick
 function printPhases(profile: CpuProfile): void {
   const events = argNumber('events', 1_000_000);
   const rules = argString('rules', 'pipeline');
-  if (rules !== 'pipeline' && rules !== 'stage-two') throw new Error(`--rules: pipeline or stage-two, not ${rules}`);
-  const { totalMs, rows } = phases(profile, events, rules === 'stage-two' ? STAGE_TWO_RULES : undefined);
+  if (rules !== 'pipeline' && rules !== 'stage-two' && rules !== 'engine')
+    throw new Error(`--rules: pipeline, stage-two or engine, not ${rules}`);
+  const table = rules === 'stage-two' ? STAGE_TWO_RULES : rules === 'engine' ? ENGINE_RULES : undefined;
+  const { totalMs, rows } = phases(profile, events, table);
   console.log(`by phase (of ${totalMs.toFixed(0)} ms sampled, ${events} events)`);
   for (const r of rows)
     console.log(

@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --events 1000000 [--record '<what was profiled>']
  *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --rules stage-two --events <finals> [--record '…']
+ *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --rules engine --events <records fed> [--record '…']
  *
  * `--record` writes bench/results/profile/<ISO time>.json (the table of docs/benchmarks.md
  * "Profile of the pipeline" is read from there).
@@ -84,6 +85,45 @@ export const STAGE_TWO_RULES: readonly [string, (f: CallFrame) => boolean][] = [
   ['engine: leases, candidates, commands, decisions', (f) => /src\/(policies\/engine|actions\/)/.test(f.url)],
   ['gather: buffering, release order, scope merge', (f) => /src\/(pipeline\/gather|core\/)/.test(f.url)],
   ['decision stage loop', (f) => f.url.includes('src/pipeline/')],
+  ['module loading and startup', (f) => /node_modules\/(tsx|zod)|node:internal\/modules/.test(f.url)],
+];
+
+/**
+ * The engine bench's phases (bench/engine.ts profiled, e.g. with --hop): the per-record path,
+ * then a window close by part. Frames of src/signals/ddsketch.ts that serve several parts
+ * (indexOf, valueOf, add) name none, so they count for their caller.
+ */
+export const ENGINE_RULES: readonly [string, (f: CallFrame) => boolean][] = [
+  [
+    'bench: generating the input (untimed)',
+    (f) => /bench\/engine|src\/client\/random/.test(f.url) && f.functionName !== 'runEngine',
+  ],
+  [
+    'close: quantiles (sort, bucket estimates)',
+    (f) =>
+      f.url.includes('src/signals/ddsketch') &&
+      /^(quantiles|quantilesFromBuffer|quantilesFromBins|sortInto|nearestRank|clamp)$/.test(f.functionName),
+  ],
+  [
+    'close: scope groups (sketch merges, binning)',
+    (f) =>
+      f.url.includes('src/signals/sketch-store') ||
+      (f.url.includes('src/signals/ddsketch') && /^(merge|flush)$/.test(f.functionName)) ||
+      f.functionName === 'addToGroups',
+  ],
+  [
+    'close: partials (scope sketches encoded)',
+    (f) => /src\/signals\/sketch-codec/.test(f.url) || f.functionName === 'emitPartials',
+  ],
+  ['close: signal objects (buildSignal)', (f) => f.url.includes('src/signals/window-signal')],
+  ['close: EWMA/trend history', (f) => f.url.includes('src/signals/history') || f.functionName === 'recordData'],
+  ['close: series lists, runs gathered, signals (closer.ts)', (f) => f.url.includes('src/core/closer')],
+  [
+    'panes: grouping by series, freeing',
+    (f) => /src\/core\/(batches|series-index)/.test(f.url) && /Batch|^compact/.test(f.functionName),
+  ],
+  ['record: series lookup', (f) => /src\/core\/(series-index|series-key|scope-memberships)/.test(f.url)],
+  ['record: panes, watermark, offsets', (f) => /src\/core\//.test(f.url)],
   ['module loading and startup', (f) => /node_modules\/(tsx|zod)|node:internal\/modules/.test(f.url)],
 ];
 

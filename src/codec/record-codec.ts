@@ -4,11 +4,12 @@
  */
 import { InputError } from '../errors';
 import type { WindowSignal } from '../model/signal';
-import { stringifyCanonical } from './canonical-json';
+import { compileCanonical } from './canonical-json';
 import { createDecoderCore, type RecordDecoder, type WireFormat } from './decoder-core';
 import { frame } from './framing';
 import { DEFAULT_TELEMETRY_LIMITS } from './limits';
 import { normalize } from './normalize';
+import { compileNormalizer, NOT_SURE } from './normalize-compiled';
 import type { RecordTypes } from './records';
 import { schemaType, type RecordKind } from './schemas';
 import { createTelemetryDecoder } from './telemetry';
@@ -68,10 +69,18 @@ export function createRecordCodec<K extends RecordKind>(kind: K): RecordCodec<Re
   type T = RecordTypes[K];
   const type = schemaType(kind);
   const hooks = kind === 'signal' ? SIGNAL_HOOKS : IDENTITY;
-  const canonical = (value: T): unknown => normalize(type, hooks.toWire(value), '', false);
+  const compiled = compileNormalizer(type);
+  // The compiled check-and-copy first; normalize.ts when it is not sure (it then decides and
+  // names the field in its error). Both give the same copy of a valid value.
+  const check = (value: unknown, json: boolean): unknown => {
+    const fast = compiled(value, json);
+    return fast === NOT_SURE ? normalize(type, value, '', json) : fast;
+  };
+  const canonical = (value: T): unknown => check(hooks.toWire(value), false);
+  const text = compileCanonical(type);
   const fromParsed = (parsed: unknown, json: boolean): T | InputError => {
     try {
-      return hooks.fromWire(normalize(type, parsed, '', json)) as T;
+      return hooks.fromWire(check(parsed, json)) as T;
     } catch (err) {
       if (err instanceof InputError) return err;
       throw err;
@@ -102,7 +111,7 @@ export function createRecordCodec<K extends RecordKind>(kind: K): RecordCodec<Re
   const codec: RecordCodec<T> = {
     kind,
     normalize: (value) => hooks.fromWire(canonical(value)) as T,
-    encodeJson: (value) => Buffer.from(stringifyCanonical(type, canonical(value)), 'utf8'),
+    encodeJson: (value) => Buffer.from(text(canonical(value)), 'utf8'),
     encodeAvro: (value, schemaId) => frame(schemaId, type.toBuffer(canonical(value))),
     decodeJson(value: Buffer): T {
       jsonDecoder ??= createDecoder({ format: 'json', maxRecordBytes: Number.MAX_SAFE_INTEGER });

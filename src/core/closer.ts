@@ -21,7 +21,7 @@ import type { WindowSignal } from '../model/signal';
 import { createSketch, type DDSketch } from '../signals/ddsketch';
 import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history';
 import { sketchToBase64 } from '../signals/sketch-codec';
-import { buildSignal } from '../signals/window-signal';
+import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { compareKeys } from './series-key';
 import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
@@ -38,6 +38,7 @@ const ROW_HISTORY = HISTORY;
 const ROW_EWMA = HISTORY + PACKED_EWMA;
 const ROW_TREND = HISTORY + PACKED_TREND;
 
+const NO_PARTITIONS: number[] = [];
 const byRank = (a: Series, b: Series): number => a.rank - b.rank;
 const bySignalKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
 
@@ -200,6 +201,8 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSi
   const stride = st.numbers.stride;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   const signals: WindowSignal[] = [];
+  // One extras object for the whole close: buildSignal copies its fields into the signal.
+  const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
   for (const se of w.list) {
     let windowSk: DDSketch | null = null;
     const row = se.id * stride;
@@ -217,14 +220,10 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSi
     } else {
       st.counters.zeroSignals += 1;
     }
-    signals.push(
-      buildSignal(se, s, e, windowSk, {
-        ewma: nums[row + ROW_EWMA],
-        trend: nums[row + ROW_TREND],
-        partial: false,
-        partitions: se.partitions,
-      }),
-    );
+    extras.ewma = nums[row + ROW_EWMA];
+    extras.trend = nums[row + ROW_TREND];
+    extras.partitions = se.partitions;
+    signals.push(buildSignal(se, s, e, windowSk, extras));
   }
   return signals;
 }

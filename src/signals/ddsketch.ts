@@ -243,7 +243,8 @@ export class DDSketch {
     // Collapsing bounds, as the bins would have them (see CollapsingLowestStore).
     const tiny = this.minIndexable;
     const top = sorted[n - 1];
-    const posLow = top > tiny ? this.indexOf(top) - this.maxBins + 1 : 0;
+    const topIndex = top > tiny ? this.indexOf(top) : 0;
+    const posLow = top > tiny ? topIndex - this.maxBins + 1 : 0;
     let nearZero = 0;
     for (let k = n - 1; k >= 0; k--) {
       if (sorted[k] < -tiny) {
@@ -252,12 +253,20 @@ export class DDSketch {
       }
     }
     const negLow = nearZero < 0 ? -this.indexOf(-nearZero) - this.maxBins + 1 : 0;
+    // The estimate is a function of the value at the rank: neighbouring quantiles of a small
+    // window often land on the same value (p99 and p999 of fewer than 100), and the top
+    // quantiles on the maximum, whose index is known — a log and an exp saved each time.
+    let prev = NaN;
+    let prevEstimate = 0;
     for (let k = 0; k < qs.length; k++) {
       const v = sorted[nearestRank(qs[k], n) - 1];
-      let estimate = 0;
-      if (v > tiny) estimate = this.valueOf(Math.max(this.indexOf(v), posLow));
-      else if (v < -tiny) estimate = -this.valueOf(-Math.max(-this.indexOf(-v), negLow));
-      out[k] = this.clamp(estimate);
+      if (v !== prev) {
+        prev = v;
+        prevEstimate = 0;
+        if (v > tiny) prevEstimate = this.valueOf(Math.max(v === top ? topIndex : this.indexOf(v), posLow));
+        else if (v < -tiny) prevEstimate = -this.valueOf(-Math.max(-this.indexOf(-v), negLow));
+      }
+      out[k] = this.clamp(prevEstimate);
     }
   }
 

@@ -127,7 +127,10 @@ export function recordMeanPacked(
   const head = d[at + PACKED_HEAD];
   d[xs + head] = x;
   d[ys + head] = mean;
-  d[at + PACKED_HEAD] = (head + 1) % k;
+  // (head + 1) % k without the % in the usual case: head is read back as a double, and % on
+  // doubles is a call to fmod. Same value for every head (a seeded one out of range included).
+  const next = head + 1;
+  d[at + PACKED_HEAD] = next < k ? next : next % k;
   let n = d[at + PACKED_N];
   if (n < k) {
     n += 1;
