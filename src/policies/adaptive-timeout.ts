@@ -25,7 +25,7 @@ import type { WindowSignal } from '../model/signal';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
 import { groupByTarget } from './select';
-import { perTargetPaths, type TargetStepFn } from './target-table';
+import { perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
 import { worst, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, Proposal } from './types';
@@ -170,7 +170,7 @@ function decide(
 export function createAdaptiveTimeout(
   config: AdaptiveTimeoutConfig,
   version: string,
-): Policy<AdaptiveTimeoutState, Map<string, TargetState>> {
+): Policy<AdaptiveTimeoutState, WorkingTable<TargetState>> {
   const p = config.parameters;
   const name = config.name;
 
@@ -187,14 +187,13 @@ export function createAdaptiveTimeout(
 
   const targetOf = (s: WindowSignal): string | null => (s.scope === 'series' && s.source !== '' ? s.source : null);
 
-  const step: TargetStepFn<TargetState> = (lookup, signals, eventTime, view) => {
+  const step: TargetStepFn<TargetState> = (table, signals, eventTime, view) => {
     const groups = groupByTarget(signals, config.select, targetOf);
-    const updated = new Map<string, TargetState>();
     const proposals: Proposal[] = [];
     const observed: string[] = [];
     let windowMs = 0;
     for (const [target, sigs] of groups) {
-      const prev = lookup(target);
+      const prev = table.get(target);
       const read = readings.read(sigs, prev);
       const rs = read.readings;
       if (rs.length === 0 && !read.learning) continue;
@@ -228,7 +227,7 @@ export function createAdaptiveTimeout(
       const last = prev !== undefined && win.windowStart <= prev.streak.lastWindowEnd ? (prev.queue ?? null) : null;
       const draining = p.holdWhileDraining && queue !== null && last !== null && queue < last;
       const t: TargetState = { streak, learned, learnedWindows, reported, queue, ...memory };
-      updated.set(target, t);
+      table.put(target, t);
       const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
       if (proposal) proposals.push(proposal);
     }
@@ -240,7 +239,7 @@ export function createAdaptiveTimeout(
         ? (target: string, t: TargetState) =>
             t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null
         : null;
-    return { updated, forget, proposals, observed };
+    return { forget, proposals, observed };
   };
 
   return { name, version, perTarget: { targetOf }, ...perTargetPaths(step) };

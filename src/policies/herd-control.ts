@@ -35,7 +35,7 @@ import { total, fmt } from './signals';
 import { describeThreshold } from '../signals/trigger';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, Proposal } from './types';
-import { perTargetPaths, type TargetStepFn } from './target-table';
+import { perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
 import { judgeBurn, stepBurn, type BurnState } from '../signals/burn-rate';
 import type { BaselineSpec } from '../signals/baseline';
 import { learnShares, resolveShares, shareBaselineSpec, type ShareMemory, type ShareThresholds } from './herd-shares';
@@ -276,7 +276,7 @@ function isHerdCalm(p: HerdControlParams, r: HerdReading, requests: number, leas
 export function createHerdControl(
   config: HerdControlConfig,
   version: string,
-): Policy<HerdControlState, Map<string, TargetState>> {
+): Policy<HerdControlState, WorkingTable<TargetState>> {
   const p = config.parameters;
   const maxLevel = herdMaxLevel(p);
   const spec = shareBaselineSpec(p);
@@ -290,9 +290,8 @@ export function createHerdControl(
   const targetOf = (s: WindowSignal): string | null =>
     s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null);
 
-  const step: TargetStepFn<TargetState> = (lookup, signals, eventTime, view) => {
+  const step: TargetStepFn<TargetState> = (table, signals, eventTime, view) => {
     const groups = groupByTarget(signals, config.select, targetOf);
-    const updated = new Map<string, TargetState>();
     const proposals: Proposal[] = [];
     const observed: string[] = [];
     let windowMs = 0;
@@ -303,7 +302,7 @@ export function createHerdControl(
       const errors = total(sigs, p.metrics.errors, 'ratePerSec');
       const win = windowOf(sigs.filter((s) => s.metric === p.metrics.requests));
       windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
-      const prev = lookup(target);
+      const prev = table.get(target);
 
       const r = readHerd(p, spec, prev, requests, retries, errors);
       const { retryShare, errorShare, baseline, surgeAt, reasons, evidence, burn } = r;
@@ -315,7 +314,7 @@ export function createHerdControl(
       if (prev !== undefined && streak === prev.streak) continue;
       observed.push(target);
       const learnedBaseline = storm ? baseline : ewmaStep(baseline, requests, p.baseline.alpha);
-      updated.set(target, {
+      table.put(target, {
         streak,
         baseline: learnedBaseline,
         baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1),
@@ -354,7 +353,7 @@ export function createHerdControl(
         ? (target: string, t: TargetState) =>
             t.streak.lastWindowEnd < horizon && view.lease(target, 'retry_policy') === null
         : null;
-    return { updated, forget, proposals, observed };
+    return { forget, proposals, observed };
   };
 
   return { name: config.name, version, perTarget: { targetOf }, ...perTargetPaths(step) };

@@ -6,8 +6,9 @@
  * - `evaluate`, the pure path of the Policy contract: the next table as a new object, built in
  *   one pass (nextTargetTable). The table has a key per target — a million at a million series —
  *   so this is a million-key object built and one dropped every window.
- * - `draft`, the in-place path (PolicyDraft): the table as a Map the engine owns, its entries
- *   replaced and forgotten in place, and a plain table built only when a snapshot is asked for.
+ * - `draft`, the in-place path (PolicyDraft): the table as a Map of cells the engine owns, each
+ *   cell's entry replaced and the forgotten deleted in place (a target's one lookup a window
+ *   finds its cell), and a plain table built only when a snapshot is asked for.
  *
  * Both give the same table key for key and in the same order: a Map and an object both keep
  * string keys in insertion order (a forgotten key that comes back goes last), and building the
@@ -23,22 +24,36 @@ export interface TargetTableState<T> {
   targets: Readonly<Record<string, T>>;
 }
 
-/** One window of a per-target policy: the entries it replaced, which entries to forget, its proposals. */
+/** The table as a window's step sees it: entries as they were before the window, and the ones it replaces. */
+export interface TargetAccess<T> {
+  get(target: string): T | undefined;
+  /** The target's entry after this window (replaced, never changed in place); takes effect when the step has returned. */
+  put(target: string, entry: T): void;
+}
+
+/** What one window of a per-target policy gives besides its puts: which entries to forget, its proposals. */
 export interface TargetStep<T> {
-  updated: Map<string, T>;
-  /** Called for every entry after the update (null: none forgotten). */
+  /** Called for every entry after the puts (null: none forgotten). */
   forget: ((target: string, entry: T) => boolean) | null;
   proposals: Proposal[];
   observed: string[];
 }
 
-/** A window's work, given how to read the table as it was before the window. */
+/** A window's work on the table. */
 export type TargetStepFn<T> = (
-  lookup: (target: string) => T | undefined,
+  table: TargetAccess<T>,
   signals: readonly WindowSignal[],
   eventTime: number,
   view: PolicyView,
 ) => TargetStep<T>;
+
+/** A working copy's cell: replacing the entry of a known target costs no second lookup in a million-key table. */
+interface Slot<T> {
+  entry: T;
+}
+
+/** The in-place path's table: target → its cell, in the plain table's key order (integer-like keys apart). */
+export type WorkingTable<T> = Map<string, Slot<T>>;
 
 /** Sets `key` as an own data property, as object spread does (assignment of `__proto__` would set the prototype). */
 function define<T>(out: Record<string, T>, key: string, value: T): void {
@@ -69,28 +84,58 @@ export function nextTargetTable<T>(
   return out;
 }
 
-/** The working copy's update: replaced entries set in place (new keys go last), then the forgotten deleted. */
-export function commitTargetStep<T>(table: Map<string, T>, step: Pick<TargetStep<T>, 'updated' | 'forget'>): void {
-  for (const [target, entry] of step.updated) table.set(target, entry);
-  const forget = step.forget;
-  if (forget === null) return;
-  // forEach, not for-of: no [key, value] pair allocated per entry; deleting while iterating is defined for a Map.
-  table.forEach((entry, target) => {
-    if (forget(target, entry)) table.delete(target);
-  });
+/**
+ * A window's puts on a working copy, held until the step has returned (a step that throws leaves
+ * the copy as it was), then applied: a put right after the get of its target reuses the cell the
+ * get found, the rest (new targets) are set, and the forgotten deleted.
+ */
+class PendingPuts<T> implements TargetAccess<T> {
+  private lastTarget: string | null = null;
+  private lastSlot: Slot<T> | undefined = undefined;
+  private readonly slots: (Slot<T> | undefined)[] = [];
+  private readonly targets: string[] = [];
+  private readonly entries: T[] = [];
+
+  constructor(private readonly table: WorkingTable<T>) {}
+
+  get(target: string): T | undefined {
+    this.lastTarget = target;
+    this.lastSlot = this.table.get(target);
+    return this.lastSlot?.entry;
+  }
+
+  put(target: string, entry: T): void {
+    this.slots.push(target === this.lastTarget ? this.lastSlot : this.table.get(target));
+    this.targets.push(target);
+    this.entries.push(entry);
+  }
+
+  commit(forget: TargetStep<T>['forget']): void {
+    const { table, slots, targets, entries } = this;
+    for (let i = 0; i < targets.length; i++) {
+      const slot = slots[i];
+      if (slot !== undefined) slot.entry = entries[i];
+      else table.set(targets[i], { entry: entries[i] }); // a new target goes last (a second put replaces the cell)
+    }
+    if (forget === null) return;
+    // forEach, not for-of: no [key, value] pair allocated per entry; deleting while iterating is defined for a Map.
+    table.forEach((slot, target) => {
+      if (forget(target, slot.entry)) table.delete(target);
+    });
+  }
 }
 
 /** The plain table of a working copy: a new object, its entries shared (never changed in place). */
-export function tableOf<T>(table: ReadonlyMap<string, T>): Record<string, T> {
+export function tableOf<T>(table: WorkingTable<T>): Record<string, T> {
   const out: Record<string, T> = {};
-  table.forEach((entry, target) => define(out, target, entry));
+  table.forEach((slot, target) => define(out, target, slot.entry));
   return out;
 }
 
 /** A plain table's own entries as a working copy. */
-export function workingCopyOf<T>(targets: Readonly<Record<string, T>>): Map<string, T> {
-  const table = new Map<string, T>();
-  for (const target of Object.keys(targets)) table.set(target, targets[target]);
+export function workingCopyOf<T>(targets: Readonly<Record<string, T>>): WorkingTable<T> {
+  const table: WorkingTable<T> = new Map();
+  for (const target of Object.keys(targets)) table.set(target, { entry: targets[target] });
   return table;
 }
 
@@ -101,25 +146,29 @@ export function workingCopyOf<T>(targets: Readonly<Record<string, T>>): Map<stri
  */
 export function perTargetPaths<T>(
   step: TargetStepFn<T>,
-): Pick<Policy<TargetTableState<T>, Map<string, T>>, 'init' | 'evaluate' | 'draft'> {
+): Pick<Policy<TargetTableState<T>, WorkingTable<T>>, 'init' | 'evaluate' | 'draft'> {
   return {
     init: () => ({ targets: {} }),
     evaluate(state, signals, eventTime, view) {
       const prev = state.targets;
-      const lookup = (target: string): T | undefined => (Object.hasOwn(prev, target) ? prev[target] : undefined);
-      const r = step(lookup, signals, eventTime, view);
-      const targets = nextTargetTable(prev, r.updated, r.forget);
+      const updated = new Map<string, T>();
+      const table: TargetAccess<T> = {
+        get: (target) => (Object.hasOwn(prev, target) ? prev[target] : undefined),
+        put: (target, entry) => void updated.set(target, entry),
+      };
+      const r = step(table, signals, eventTime, view);
+      const targets = nextTargetTable(prev, updated, r.forget);
       return { state: { targets }, proposals: r.proposals, observed: r.observed };
     },
     draft: {
       open: (state) => workingCopyOf(state.targets),
-      step(table, signals, eventTime, view) {
-        // The step only reads the table; the commit after it cannot throw, so a failed step leaves it as it was.
-        const r = step((target) => table.get(target), signals, eventTime, view);
-        commitTargetStep(table, r);
+      step(work, signals, eventTime, view) {
+        const puts = new PendingPuts(work);
+        const r = step(puts, signals, eventTime, view);
+        puts.commit(r.forget);
         return { proposals: r.proposals, observed: r.observed };
       },
-      close: (table) => ({ targets: tableOf(table) }),
+      close: (work) => ({ targets: tableOf(work) }),
     },
   };
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { commitTargetStep, nextTargetTable, tableOf, workingCopyOf } from '../../../src/policies/target-table';
+import type { PolicyView } from '../../../src/policies';
+import { nextTargetTable, perTargetPaths, type TargetStepFn } from '../../../src/policies/target-table';
 
 /** The table as a list of own [key, value] pairs in key order, then copy-update-delete with own keys only. */
 function reference(
@@ -41,24 +42,57 @@ describe('nextTargetTable', () => {
   });
 });
 
-describe('the working copy (the in-place path)', () => {
-  it('goes window after window through the tables the pure path builds, and a closed table never changes after', () => {
+/** One window's puts: [target, value, read it first?]; a target may come twice, unread, or out of order. */
+type Puts = [string, number, boolean][];
+const puts = fc.array(fc.tuple(target, fc.integer({ min: 0, max: 9 }), fc.boolean()), { maxLength: 8 });
+const view: PolicyView = { lease: () => null, leases: () => [] };
+
+/** A step that does the window's gets and puts as told, and proposes nothing. */
+function stepOf(windows: [Puts, number | null][]): TargetStepFn<number> {
+  return (table, _signals, eventTime) => {
+    const [changes, min] = windows[eventTime];
+    for (const [t, v, read] of changes) {
+      if (read) table.get(t);
+      table.put(t, v);
+    }
+    return { forget: min === null ? null : (_t, v) => v < min, proposals: [], observed: [] };
+  };
+}
+
+describe('the two paths of a per-target policy (perTargetPaths)', () => {
+  it('the working copy goes window after window through the tables evaluate builds; a closed table never changes', () => {
     fc.assert(
-      fc.property(updates, fc.array(fc.tuple(updates, below), { maxLength: 6 }), (before, windows) => {
-        let pure = JSON.parse(JSON.stringify(Object.fromEntries(before))) as Record<string, number>;
-        const work = workingCopyOf(pure);
-        const closed: { table: Record<string, number>; text: string }[] = [];
-        for (const [changes, min] of windows) {
-          const step = { updated: new Map(changes), forget: min === null ? null : (_t: string, v: number) => v < min };
-          pure = nextTargetTable(pure, step.updated, step.forget);
-          commitTargetStep(work, step);
-          const table = tableOf(work);
+      fc.property(updates, fc.array(fc.tuple(puts, below), { maxLength: 6 }), (before, windows) => {
+        const paths = perTargetPaths(stepOf(windows));
+        const draft = paths.draft;
+        if (draft === undefined) throw new Error('perTargetPaths gives a draft');
+        let pure = { targets: JSON.parse(JSON.stringify(Object.fromEntries(before))) as Record<string, number> };
+        const work = draft.open(pure);
+        const closed: { table: object; text: string }[] = [];
+        for (let w = 0; w < windows.length; w++) {
+          pure = paths.evaluate(pure, [], w, view).state;
+          draft.step(work, [], w, view);
+          const table = draft.close(work);
           expect(JSON.stringify(table)).toBe(JSON.stringify(pure));
-          expect(Object.keys(table)).toEqual(Object.keys(pure));
+          expect(Object.keys(table.targets)).toEqual(Object.keys(pure.targets));
           closed.push({ table, text: JSON.stringify(table) });
         }
         for (const c of closed) expect(JSON.stringify(c.table)).toBe(c.text);
       }),
     );
+  });
+
+  it('a step that throws leaves the working copy as it was', () => {
+    const paths = perTargetPaths<number>((table) => {
+      table.put('a', 1);
+      table.get('b');
+      table.put('b', 2);
+      throw new Error('bad window');
+    });
+    const draft = paths.draft;
+    if (draft === undefined) throw new Error('perTargetPaths gives a draft');
+    const work = draft.open({ targets: { b: 7 } });
+    expect(() => draft.step(work, [], 0, view)).toThrow('bad window');
+    expect(draft.close(work)).toEqual({ targets: { b: 7 } });
   });
 });
