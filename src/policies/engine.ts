@@ -349,6 +349,19 @@ function onWindowOf(
   };
 }
 
+/**
+ * The state with each drafted policy's working copy closed into plain data (PolicyDraft.close: new
+ * objects); the drafts go on. What a holder of drafts (a decision stage, a shard) hands out as its state.
+ */
+export function materialiseDrafts(setup: Setup, state: DecisionEngineState, drafts: PolicyDrafts): DecisionEngineState {
+  const policies: Record<string, unknown> = { ...state.policies };
+  for (const e of setup.entries) {
+    const work = drafts.get(e.cp.name);
+    if (work !== undefined && e.cp.policy.draft !== undefined) policies[e.cp.name] = e.cp.policy.draft.close(work);
+  }
+  return { ...state, policies };
+}
+
 export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngine {
   const setup = setupOf(opts);
   const { entries, byName, modeOf } = setup;
@@ -369,15 +382,6 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     return onWindowOf(setup, state, signals, eventTime);
   }
 
-  function materialise(state: DecisionEngineState, drafts: PolicyDrafts): DecisionEngineState {
-    const policies: Record<string, unknown> = { ...state.policies };
-    for (const e of entries) {
-      const work = drafts.get(e.cp.name);
-      if (work !== undefined && e.cp.policy.draft !== undefined) policies[e.cp.name] = e.cp.policy.draft.close(work);
-    }
-    return { ...state, policies };
-  }
-
   function onControl(state: DecisionEngineState, control: ControlRecord): ControlOutput {
     return controlEngine(state, control, { modeOf, policy: (name) => byName.get(name)?.cp, limits: opts.control });
   }
@@ -387,7 +391,7 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     init,
     onWindow,
     onWindowInPlace: (state, signals, eventTime, drafts) => onWindowOf(setup, state, signals, eventTime, drafts),
-    materialise,
+    materialise: (state, drafts) => materialiseDrafts(setup, state, drafts),
     onControl,
     modeOf,
   };
