@@ -25,7 +25,7 @@ import type { WindowSignal } from '../model/signal';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
 import { groupByTarget } from './select';
-import { perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
+import { forgetIdle, perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
 import { worst, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, Proposal } from './types';
@@ -231,14 +231,7 @@ export function createAdaptiveTimeout(
       const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
       if (proposal) proposals.push(proposal);
     }
-    // The engine's window length when it gives one: the same horizon however the finals were split.
-    const span = view.windowMs ?? windowMs;
-    const horizon = eventTime - p.forgetAfterWindows * span;
-    const forget =
-      span > 0
-        ? (target: string, t: TargetState) =>
-            t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null
-        : null;
+    const forget = forgetIdle<TargetState>(view, eventTime, windowMs, p.forgetAfterWindows, 'query_timeout');
     return { forget, proposals, observed };
   };
 

@@ -35,7 +35,7 @@ import { total, fmt } from './signals';
 import { describeThreshold } from '../signals/trigger';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, Proposal } from './types';
-import { perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
+import { forgetIdle, perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
 import { judgeBurn, stepBurn, type BurnState } from '../signals/burn-rate';
 import type { BaselineSpec } from '../signals/baseline';
 import { learnShares, resolveShares, shareBaselineSpec, type ShareMemory, type ShareThresholds } from './herd-shares';
@@ -345,14 +345,7 @@ export function createHerdControl(
       );
       if (proposal !== null) proposals.push(proposal);
     }
-    // The engine's window length when it gives one: the same horizon however the finals were split.
-    const span = view.windowMs ?? windowMs;
-    const horizon = eventTime - p.forgetAfterWindows * span;
-    const forget =
-      span > 0
-        ? (target: string, t: TargetState) =>
-            t.streak.lastWindowEnd < horizon && view.lease(target, 'retry_policy') === null
-        : null;
+    const forget = forgetIdle<TargetState>(view, eventTime, windowMs, p.forgetAfterWindows, 'retry_policy');
     return { forget, proposals, observed };
   };
 

@@ -17,6 +17,7 @@
  * prototype chain. Entries are never changed in place, only replaced, so a snapshot may share
  * them with the working copy.
  */
+import type { CommandFamily } from '../model/command';
 import type { WindowSignal } from '../model/signal';
 import type { Policy, PolicyView, Proposal } from './types';
 
@@ -54,6 +55,25 @@ interface Slot<T> {
 
 /** The in-place path's table: target → its cell, in the plain table's key order (integer-like keys apart). */
 export type WorkingTable<T> = Map<string, Slot<T>>;
+
+/**
+ * The built-in policies' forgetting: an entry whose last counted window ended more than `windows`
+ * windows before `eventTime`, with no lease of `family` on its target, is dropped. The window
+ * length is the engine's when it gives one (the same horizon however the finals were split),
+ * else the longest the policy saw; none known: nothing is forgotten.
+ */
+export function forgetIdle<T extends { streak: { lastWindowEnd: number } }>(
+  view: PolicyView,
+  eventTime: number,
+  seenWindowMs: number,
+  windows: number,
+  family: CommandFamily,
+): TargetStep<T>['forget'] {
+  const span = view.windowMs ?? seenWindowMs;
+  if (!(span > 0)) return null;
+  const horizon = eventTime - windows * span;
+  return (target, t) => t.streak.lastWindowEnd < horizon && view.lease(target, family) === null;
+}
 
 /** Sets `key` as an own data property, as object spread does (assignment of `__proto__` would set the prototype). */
 function define<T>(out: Record<string, T>, key: string, value: T): void {
@@ -125,6 +145,19 @@ class PendingPuts<T> implements TargetAccess<T> {
   }
 }
 
+const OBJECT_PROTOTYPE = Object.prototype as Readonly<Record<string, unknown>>;
+
+/**
+ * `table[target]` when it is an own key, else undefined, in one lookup for the usual target: a
+ * value read through the prototype chain is `Object.prototype`'s own (entries never are), and
+ * only `__proto__` needs the own-key test (its accessor gives the prototype itself).
+ */
+function ownEntry<T>(table: Readonly<Record<string, T>>, target: string): T | undefined {
+  if (target === '__proto__') return Object.hasOwn(table, target) ? table[target] : undefined;
+  const entry = table[target];
+  return entry !== undefined && (entry as unknown) === OBJECT_PROTOTYPE[target] ? undefined : entry;
+}
+
 /** The plain table of a working copy: a new object, its entries shared (never changed in place). */
 export function tableOf<T>(table: WorkingTable<T>): Record<string, T> {
   const out: Record<string, T> = {};
@@ -153,7 +186,7 @@ export function perTargetPaths<T>(
       const prev = state.targets;
       const updated = new Map<string, T>();
       const table: TargetAccess<T> = {
-        get: (target) => (Object.hasOwn(prev, target) ? prev[target] : undefined),
+        get: (target) => ownEntry(prev, target),
         put: (target, entry) => void updated.set(target, entry),
       };
       const r = step(table, signals, eventTime, view);

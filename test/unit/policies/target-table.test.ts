@@ -52,8 +52,9 @@ function stepOf(windows: [Puts, number | null][]): TargetStepFn<number> {
   return (table, _signals, eventTime) => {
     const [changes, min] = windows[eventTime];
     for (const [t, v, read] of changes) {
-      if (read) table.get(t);
-      table.put(t, v);
+      // What a get reads goes into the put: an entry read through the prototype chain would show.
+      const before = read ? table.get(t) : undefined;
+      table.put(t, before === undefined ? v : (before * 10 + v) % 100);
     }
     return { forget: min === null ? null : (_t, v) => v < min, proposals: [], observed: [] };
   };
