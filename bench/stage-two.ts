@@ -24,6 +24,9 @@
  * heapUsed and RSS after each window (max over the run). Baseline in the same child: sorting
  * the window's finals by key — the least a stage two that releases in a deterministic order
  * must do — so the ratio says how far the real work is from that floor.
+ * --snapshot: after each window, what the Kafka driver does after every transaction — the
+ * stage's state() (the policies' tables built from their working copies) and its JSON — timed
+ * apart from the figures above (wall and CPU), which then carry its garbage.
  * Writes bench/results/stage-two/<ISO time>.json (one file per run, every size in it).
  */
 import { spawnSync } from 'node:child_process';
@@ -43,6 +46,8 @@ const WINDOWS = Math.floor(argNumber('windows', 6));
 const PARTITIONS = Math.floor(argNumber('partitions', 12));
 /** --shards 1,2,4: also the sharded stage two at each N (N = 1 is the baseline); empty: the single stage alone. */
 const SHARDS = argString('shards', '').split(',').filter(Boolean).map(Number);
+/** --snapshot: state() and its JSON after every window, as the Kafka driver's transactions take them. */
+const SNAPSHOT = argFlag('snapshot');
 /** The aim of issue #21: command p99 ≤ 1 s after window close. */
 const AIM_MS = 1_000;
 
@@ -67,6 +72,20 @@ interface ChildResult {
   ratioToSort: number;
   maxHeapMiB: number;
   maxRssMiB: number;
+  /** --snapshot: per window, state() and JSON.stringify of it (wall ms), and the finals per CPU-second counting them. */
+  snapshot?: { stateMsPerWindow: number; jsonMsPerWindow: number; cpuFinalsPerSecWithSnapshot: number };
+}
+
+/** What the Kafka driver does after a transaction: the stage's state, then its JSON (timed apart; wall and CPU ms). */
+function takeSnapshot(decide: ReturnType<typeof stage>['decide']): { stateMs: number; jsonMs: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const state = decide.state();
+  const t1 = process.hrtime.bigint();
+  const json = JSON.stringify(state);
+  const t2 = process.hrtime.bigint();
+  if (json.length === 0) throw new Error('empty snapshot');
+  return { stateMs: Number(t1 - t0) / 1e6, jsonMs: Number(t2 - t1) / 1e6, cpuMs: cpuMs(c0) };
 }
 
 function stage(partitions: number) {
@@ -99,6 +118,7 @@ function child(series: number): void {
   let finals = 0;
   let maxHeap = 0;
   let maxRss = 0;
+  const snaps = { stateMs: 0, jsonMs: 0, cpuMs: 0 };
   // Window 0 warms the JIT and fills the policies' state; it is not counted.
   for (let w = 0; w <= WINDOWS; w++) {
     const { finals: inputs, marks } = windowInputs(series, PARTITIONS, w, offset);
@@ -128,8 +148,14 @@ function child(series: number): void {
     if (released !== series) throw new Error(`window ${w}: released ${released} finals, expected ${series}`);
     out.finals.length = 0;
     out.published.length = 0;
+    const snap = SNAPSHOT ? takeSnapshot(decide) : null;
     const mem = process.memoryUsage();
     if (w === 0) continue;
+    if (snap !== null) {
+      snaps.stateMs += snap.stateMs;
+      snaps.jsonMs += snap.jsonMs;
+      snaps.cpuMs += snap.cpuMs;
+    }
     if (decided.commands.length === 0)
       throw new Error(`window ${w}: no commands (the workload overloads 1% of series)`);
     timings.push({
@@ -165,6 +191,15 @@ function child(series: number): void {
     ratioToSort: round(wall / timings.length / sortAvg, 2),
     maxHeapMiB: round(maxHeap / 2 ** 20, 1),
     maxRssMiB: round(maxRss / 2 ** 20, 1),
+    ...(SNAPSHOT
+      ? {
+          snapshot: {
+            stateMsPerWindow: round(snaps.stateMs / timings.length, 1),
+            jsonMsPerWindow: round(snaps.jsonMs / timings.length, 1),
+            cpuFinalsPerSecWithSnapshot: Math.round(finals / ((cpu + snaps.cpuMs) / 1000)),
+          },
+        }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -181,6 +216,7 @@ function spawnChild<T>(series: number, shards: number): T {
     String(WINDOWS),
     '--partitions',
     String(PARTITIONS),
+    ...(SNAPSHOT ? ['--snapshot'] : []),
     ...(shards > 0 ? ['--shard-count', String(shards)] : []),
   ];
   const r = spawnSync(process.execPath, args, {
@@ -204,6 +240,11 @@ function parent(): void {
         `release → commands p50 ${res.releaseMs.p50} ms, max ${res.releaseMs.max} ms over ${res.windows} windows (${res.commands} commands); ` +
         `buffering ${res.bufferMsPerWindow} ms/window; ${res.ratioToSort}× a key sort of the window; heap ≤ ${res.maxHeapMiB} MiB, RSS ≤ ${res.maxRssMiB} MiB`,
     );
+    if (res.snapshot)
+      console.log(
+        `          snapshot after each window: state() ${res.snapshot.stateMsPerWindow} ms, its JSON ${res.snapshot.jsonMsPerWindow} ms; ` +
+          `${(res.snapshot.cpuFinalsPerSecWithSnapshot / 1e3).toFixed(0)}k finals per CPU-second counting them`,
+      );
     const runs = SHARDS.map((n) => spawnChild<ShardedResult>(series, n));
     for (const r of withRatios(runs)) {
       sharded.push(r);

@@ -138,6 +138,14 @@ function printPhases(profile: CpuProfile): void {
       name: f.name.replace(/^.*?(node_modules\/|src\/|bench\/)/, (m, p: string) => m.slice(0, m.indexOf(' ') + 1) + p),
       selfMs: round2(f.selfMs),
     }));
+  // --inclusive settle,buildVerdict: the inclusive time of the functions so named (what a phase rule cannot split).
+  const wanted = argString('inclusive', '').split(',').filter(Boolean);
+  const inclusive = summarise(profile)
+    .functions.filter((f) => wanted.some((w) => f.name.startsWith(`${w} `)))
+    .map((f) => ({
+      name: f.name.replace(/^(\S+) .*?(node_modules\/|src\/|bench\/|node:)/, '$1 $2'),
+      totalMs: round2(f.totalMs),
+    }));
   const phasesOut = rows.map((r) => ({
     phase: r.phase,
     ms: round2(r.ms),
@@ -145,7 +153,14 @@ function printPhases(profile: CpuProfile): void {
     usPerEvent: round2(r.usPerEvent),
   }));
   console.log(
-    `wrote ${writeResult('profile', { profiled: what, events, sampledMs: round2(totalMs), phases: phasesOut, topSelf: top })}`,
+    `wrote ${writeResult('profile', {
+      profiled: what,
+      events,
+      sampledMs: round2(totalMs),
+      phases: phasesOut,
+      topSelf: top,
+      ...(wanted.length > 0 ? { inclusive } : {}),
+    })}`,
   );
 }
 

@@ -12,7 +12,7 @@ import type { ControlRecord } from '../guardrails/control';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
-import type { DecisionEngine, DecisionEngineState } from '../policies';
+import type { DecisionEngine, DecisionEngineState, PolicyDrafts } from '../policies';
 import type { Verifier, VerifierState } from '../verify';
 import { appendAll } from './append';
 import { verifyWindow } from './verify-step';
@@ -64,13 +64,18 @@ export function createDecisionStage(engine: DecisionEngine, options: DecisionSta
   const verifier = options.verifier;
   let state: DecisionEngineState = engine.init();
   let vstate: VerifierState | null = verifier ? verifier.init() : null;
+  // The policies' working copies: this stage owns its state, so the engine steps them in place window after window
+  // (a policy's table has a key per target) and `state.policies` is brought up to date only when state() is asked for.
+  const drafts: PolicyDrafts = new Map();
+  let stale = false;
 
   return {
     engine,
     onFinals(finals, out) {
       eachWindow(finals, (group, end) => {
-        const r = engine.onWindow(state, group, end);
+        const r = engine.onWindowInPlace(state, group, end, drafts);
         state = r.state;
+        stale = true;
         appendAll(out.commands, r.commands);
         appendAll(out.decisions, r.decisions);
         if (verifier && vstate) {
@@ -88,8 +93,15 @@ export function createDecisionStage(engine: DecisionEngine, options: DecisionSta
       appendAll(out.decisions, r.decisions);
       return r.refused;
     },
-    state: () => ({ engine: state, verifier: vstate }),
+    state() {
+      // Materialised once per change: a caller holding what this returned never sees a later window change it.
+      if (stale) state = engine.materialise(state, drafts);
+      stale = false;
+      return { engine: state, verifier: vstate };
+    },
     restore(s) {
+      drafts.clear();
+      stale = false;
       // Snapshots written before verification existed hold the engine state alone.
       if ('engine' in s) {
         state = s.engine;

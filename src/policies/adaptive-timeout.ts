@@ -25,10 +25,10 @@ import type { WindowSignal } from '../model/signal';
 import { completeParams, emptyParams } from '../actions/params';
 import type { AdaptiveTimeoutConfig } from './adaptive-timeout.config';
 import { groupByTarget } from './select';
-import { nextTargetTable } from './target-table';
+import { forgetIdle, perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
 import { worst, fmt } from './signals';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
-import type { Policy, PolicyView, Proposal } from './types';
+import type { Policy, Proposal } from './types';
 import { isCalm, isOver, relativeReadings, type Reading, type TriggerMemory } from './relative-readings';
 
 interface TargetState extends TriggerMemory {
@@ -167,7 +167,10 @@ function decide(
   return null;
 }
 
-export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: string): Policy<AdaptiveTimeoutState> {
+export function createAdaptiveTimeout(
+  config: AdaptiveTimeoutConfig,
+  version: string,
+): Policy<AdaptiveTimeoutState, WorkingTable<TargetState>> {
   const p = config.parameters;
   const name = config.name;
 
@@ -184,67 +187,53 @@ export function createAdaptiveTimeout(config: AdaptiveTimeoutConfig, version: st
 
   const targetOf = (s: WindowSignal): string | null => (s.scope === 'series' && s.source !== '' ? s.source : null);
 
-  return {
-    name,
-    version,
-    perTarget: { targetOf },
-    init: () => ({ targets: {} }),
-    evaluate(state, signals, eventTime, view: PolicyView) {
-      const groups = groupByTarget(signals, config.select, targetOf);
-      const updated = new Map<string, TargetState>();
-      const proposals: Proposal[] = [];
-      const observed: string[] = [];
-      let windowMs = 0;
-      for (const [target, sigs] of groups) {
-        const prev = state.targets[target] as TargetState | undefined;
-        const read = readings.read(sigs, prev);
-        const rs = read.readings;
-        if (rs.length === 0 && !read.learning) continue;
-        const win = windowOf(sigs);
-        windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
-        const over = rs.some(isOver);
-        // No verdict while every relative threshold is warming up: neither overloaded nor calm.
-        const calm = rs.length > 0 && rs.every(isCalm);
-        const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, over, calm);
-        if (prev !== undefined && streak === prev.streak) continue; // an old window: already counted
-        observed.push(target);
-        const lease = view.lease(target, 'query_timeout');
-        // The baseline learns from this window unless the target is being acted on or is over its trigger.
-        const memory = read.learn(over || lease !== null);
-        let learned = prev?.learned ?? null;
-        let learnedWindows = prev?.learnedWindows ?? 0;
-        // The worker's own timeout: only while none of ours is in force (under a lease it reports ours).
-        const reported =
-          lease === null ? (worst(sigs, p.metrics.timeout, 'max') ?? prev?.reported ?? null) : (prev?.reported ?? null);
-        if (p.defaultTimeoutMs === 'derive' && !over && lease === null) {
-          // Learn only from healthy, unmodified windows: under a cut, latency is truncated by the timeout itself.
-          const x = worst(sigs, p.metrics.latency, p.derive.quantile);
-          if (x !== null) {
-            learned = ewmaStep(learned, x, p.derive.alpha);
-            learnedWindows++;
-          }
+  const step: TargetStepFn<TargetState> = (table, signals, eventTime, view) => {
+    const groups = groupByTarget(signals, config.select, targetOf);
+    const proposals: Proposal[] = [];
+    const observed: string[] = [];
+    let windowMs = 0;
+    for (const [target, sigs] of groups) {
+      const prev = table.get(target);
+      const read = readings.read(sigs, prev);
+      const rs = read.readings;
+      if (rs.length === 0 && !read.learning) continue;
+      const win = windowOf(sigs);
+      windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
+      const over = rs.some(isOver);
+      // No verdict while every relative threshold is warming up: neither overloaded nor calm.
+      const calm = rs.length > 0 && rs.every(isCalm);
+      const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, over, calm);
+      if (prev !== undefined && streak === prev.streak) continue; // an old window: already counted
+      observed.push(target);
+      const lease = view.lease(target, 'query_timeout');
+      // The baseline learns from this window unless the target is being acted on or is over its trigger.
+      const memory = read.learn(over || lease !== null);
+      let learned = prev?.learned ?? null;
+      let learnedWindows = prev?.learnedWindows ?? 0;
+      // The worker's own timeout: only while none of ours is in force (under a lease it reports ours).
+      const reported =
+        lease === null ? (worst(sigs, p.metrics.timeout, 'max') ?? prev?.reported ?? null) : (prev?.reported ?? null);
+      if (p.defaultTimeoutMs === 'derive' && !over && lease === null) {
+        // Learn only from healthy, unmodified windows: under a cut, latency is truncated by the timeout itself.
+        const x = worst(sigs, p.metrics.latency, p.derive.quantile);
+        if (x !== null) {
+          learned = ewmaStep(learned, x, p.derive.alpha);
+          learnedWindows++;
         }
-        // Draining: the queue is shorter than in the window just before. A burst's backlog shrinks by itself while its
-        // queries still report their wait for a few windows: no reason to start cutting (decide).
-        const queue = worst(sigs, p.metrics.queueDepth, p.gaugeStat);
-        const last = prev !== undefined && win.windowStart <= prev.streak.lastWindowEnd ? (prev.queue ?? null) : null;
-        const draining = p.holdWhileDraining && queue !== null && last !== null && queue < last;
-        const t: TargetState = { streak, learned, learnedWindows, reported, queue, ...memory };
-        updated.set(target, t);
-        const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
-        if (proposal) proposals.push(proposal);
       }
-      // The engine's window length when it gives one: the same horizon however the finals were split.
-      const span = view.windowMs ?? windowMs;
-      const horizon = eventTime - p.forgetAfterWindows * span;
-      const targets = nextTargetTable(
-        state.targets,
-        updated,
-        span > 0
-          ? (target, t) => t.streak.lastWindowEnd < horizon && view.lease(target, 'query_timeout') === null
-          : null,
-      );
-      return { state: { targets }, proposals, observed };
-    },
+      // Draining: the queue is shorter than in the window just before. A burst's backlog shrinks by itself while its
+      // queries still report their wait for a few windows: no reason to start cutting (decide).
+      const queue = worst(sigs, p.metrics.queueDepth, p.gaugeStat);
+      const last = prev !== undefined && win.windowStart <= prev.streak.lastWindowEnd ? (prev.queue ?? null) : null;
+      const draining = p.holdWhileDraining && queue !== null && last !== null && queue < last;
+      const t: TargetState = { streak, learned, learnedWindows, reported, queue, ...memory };
+      table.put(target, t);
+      const proposal = decide(p, target, t, rs, lease?.params.timeoutMs ?? null, win, draining);
+      if (proposal) proposals.push(proposal);
+    }
+    const forget = forgetIdle<TargetState>(view, eventTime, windowMs, p.forgetAfterWindows, 'query_timeout');
+    return { forget, proposals, observed };
   };
+
+  return { name, version, perTarget: { targetOf }, ...perTargetPaths(step) };
 }

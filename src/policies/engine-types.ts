@@ -44,10 +44,30 @@ export interface ControlOutput {
   refused?: string;
 }
 
+/**
+ * Working copies of the policies' states that a caller owns and lends the engine window after
+ * window (onWindowInPlace): policy name → what its PolicyDraft opened. Empty at first.
+ */
+export type PolicyDrafts = Map<string, unknown>;
+
 export interface DecisionEngine {
   readonly policies: readonly { name: string; version: string; type: string }[];
   init(): DecisionEngineState;
   onWindow(state: DecisionEngineState, signals: readonly WindowSignal[], eventTime: number): WindowOutput;
+  /**
+   * onWindow for a caller that owns its state and never hands it out without `materialise`: the
+   * policies that offer a PolicyDraft step their working copy in `drafts` in place instead of
+   * building a new state, and the returned state's `policies` keeps, for them, what they held when
+   * last materialised (stale until then). Same commands and decisions as onWindow.
+   */
+  onWindowInPlace(
+    state: DecisionEngineState,
+    signals: readonly WindowSignal[],
+    eventTime: number,
+    drafts: PolicyDrafts,
+  ): WindowOutput;
+  /** The state with each drafted policy's working copy closed into plain data: new objects, the drafts go on. */
+  materialise(state: DecisionEngineState, drafts: PolicyDrafts): DecisionEngineState;
   /**
    * Applies an operator's record. Use only the returned state afterwards: the exclusion
    * table is grown in place, not copied (a copy per record made 10,000 exclusions take

@@ -44,6 +44,7 @@ import type {
   DecisionEngine,
   DecisionEngineOptions,
   DecisionEngineState,
+  PolicyDrafts,
   WindowOutput,
 } from './engine-types';
 import { windowOf } from './streak';
@@ -55,6 +56,7 @@ export type {
   DecisionEngine,
   DecisionEngineOptions,
   DecisionEngineState,
+  PolicyDrafts,
   WindowOutput,
 } from './engine-types';
 
@@ -87,6 +89,8 @@ export interface Round {
   /** Drafts this call owns: copied once, patched in place (linear per window), never the caller's objects. */
   readonly guard: GuardDraft;
   readonly leases: Record<string, Lease>;
+  /** The policies' working copies when the caller lent them (onWindowInPlace); absent: every policy's pure evaluate. */
+  readonly drafts?: PolicyDrafts;
   readonly decisions: Decision[];
   readonly commands: Command[];
 }
@@ -190,7 +194,7 @@ export function evaluatePolicy(
   const prev = cp.name in state.policies ? state.policies[cp.name] : cp.policy.init();
   out.policyStates[cp.name] = prev;
   try {
-    result = cp.policy.evaluate(prev, finals, eventTime, makeView(r.leases, cp.name, r.windowMs));
+    result = runPolicy(cp, r, prev, finals);
   } catch (err) {
     decisions.push(
       policyError(
@@ -244,6 +248,22 @@ export function evaluatePolicy(
   out.known.set(cp.name, known);
 }
 
+/**
+ * The policy's evaluation: on its working copy, changed in place, when the caller lent the drafts
+ * and the policy offers one (the state then stays `prev`, stale until materialised), else pure.
+ */
+function runPolicy(cp: ConfiguredPolicy, r: Round, prev: unknown, finals: readonly WindowSignal[]) {
+  const view = makeView(r.leases, cp.name, r.windowMs);
+  const draft = r.drafts === undefined ? undefined : cp.policy.draft;
+  if (draft === undefined || r.drafts === undefined) return cp.policy.evaluate(prev, finals, r.eventTime, view);
+  let work = r.drafts.get(cp.name);
+  if (work === undefined) {
+    work = draft.open(prev);
+    r.drafts.set(cp.name, work);
+  }
+  return { state: prev, ...draft.step(work, finals, r.eventTime, view) };
+}
+
 /** A valid proposal as a guardrail candidate (non-finite streak and severity read as 0). */
 function candidateOf(cp: ConfiguredPolicy, p: Proposal): Candidate {
   return {
@@ -292,6 +312,7 @@ function onWindowOf(
   state: DecisionEngineState,
   signals: readonly WindowSignal[],
   eventTime: number,
+  drafts?: PolicyDrafts,
 ): WindowOutput {
   const finals = signals.filter((s) => !s.partial);
   let observedMs = 0;
@@ -307,6 +328,7 @@ function onWindowOf(
     batch,
     guard: draftOf(state.guard),
     leases: { ...state.leases },
+    drafts,
     decisions: [],
     commands: [],
   };
@@ -325,6 +347,19 @@ function onWindowOf(
     commands: sortCommands(r.commands),
     decisions: sortDecisions(r.decisions),
   };
+}
+
+/**
+ * The state with each drafted policy's working copy closed into plain data (PolicyDraft.close: new
+ * objects); the drafts go on. What a holder of drafts (a decision stage, a shard) hands out as its state.
+ */
+export function materialiseDrafts(setup: Setup, state: DecisionEngineState, drafts: PolicyDrafts): DecisionEngineState {
+  const policies: Record<string, unknown> = { ...state.policies };
+  for (const e of setup.entries) {
+    const work = drafts.get(e.cp.name);
+    if (work !== undefined && e.cp.policy.draft !== undefined) policies[e.cp.name] = e.cp.policy.draft.close(work);
+  }
+  return { ...state, policies };
 }
 
 export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngine {
@@ -355,6 +390,8 @@ export function createDecisionEngine(opts: DecisionEngineOptions): DecisionEngin
     policies: entries.map((e) => ({ name: e.cp.name, version: e.cp.version, type: e.cp.type })),
     init,
     onWindow,
+    onWindowInPlace: (state, signals, eventTime, drafts) => onWindowOf(setup, state, signals, eventTime, drafts),
+    materialise: (state, drafts) => materialiseDrafts(setup, state, drafts),
     onControl,
     modeOf,
   };

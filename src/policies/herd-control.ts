@@ -35,6 +35,7 @@ import { total, fmt } from './signals';
 import { describeThreshold } from '../signals/trigger';
 import { ewmaStep, nextStreak, windowOf, type Streak } from './streak';
 import type { Policy, Proposal } from './types';
+import { forgetIdle, perTargetPaths, type TargetStepFn, type WorkingTable } from './target-table';
 import { judgeBurn, stepBurn, type BurnState } from '../signals/burn-rate';
 import type { BaselineSpec } from '../signals/baseline';
 import { learnShares, resolveShares, shareBaselineSpec, type ShareMemory, type ShareThresholds } from './herd-shares';
@@ -272,7 +273,10 @@ function isHerdCalm(p: HerdControlParams, r: HerdReading, requests: number, leas
   );
 }
 
-export function createHerdControl(config: HerdControlConfig, version: string): Policy<HerdControlState> {
+export function createHerdControl(
+  config: HerdControlConfig,
+  version: string,
+): Policy<HerdControlState, WorkingTable<TargetState>> {
   const p = config.parameters;
   const maxLevel = herdMaxLevel(p);
   const spec = shareBaselineSpec(p);
@@ -286,76 +290,64 @@ export function createHerdControl(config: HerdControlConfig, version: string): P
   const targetOf = (s: WindowSignal): string | null =>
     s.tags[p.targetTag] ?? (s.scope === 'series' && s.source !== '' ? s.source : null);
 
-  return {
-    name: config.name,
-    version,
-    perTarget: { targetOf },
-    init: () => ({ targets: {} }),
-    evaluate(state, signals, eventTime, view) {
-      const groups = groupByTarget(signals, config.select, targetOf);
-      const targets: Record<string, TargetState> = { ...state.targets };
-      const proposals: Proposal[] = [];
-      const observed: string[] = [];
-      let windowMs = 0;
-      for (const [target, sigs] of groups) {
-        const requests = total(sigs, p.metrics.requests, 'ratePerSec');
-        if (requests === null) continue;
-        const retries = total(sigs, p.metrics.retries, 'ratePerSec') ?? 0;
-        const errors = total(sigs, p.metrics.errors, 'ratePerSec');
-        const win = windowOf(sigs.filter((s) => s.metric === p.metrics.requests));
-        windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
-        const prev = targets[target] as TargetState | undefined;
+  const step: TargetStepFn<TargetState> = (table, signals, eventTime, view) => {
+    const groups = groupByTarget(signals, config.select, targetOf);
+    const proposals: Proposal[] = [];
+    const observed: string[] = [];
+    let windowMs = 0;
+    for (const [target, sigs] of groups) {
+      const requests = total(sigs, p.metrics.requests, 'ratePerSec');
+      if (requests === null) continue;
+      const retries = total(sigs, p.metrics.retries, 'ratePerSec') ?? 0;
+      const errors = total(sigs, p.metrics.errors, 'ratePerSec');
+      const win = windowOf(sigs.filter((s) => s.metric === p.metrics.requests));
+      windowMs = Math.max(windowMs, win.windowEnd - win.windowStart);
+      const prev = table.get(target);
 
-        const r = readHerd(p, spec, prev, requests, retries, errors);
-        const { retryShare, errorShare, baseline, surgeAt, reasons, evidence, burn } = r;
-        const storm = evidence.length > 0;
-        const lease = view.lease(target, 'retry_policy');
-        const calm = isHerdCalm(p, r, requests, lease !== null);
+      const r = readHerd(p, spec, prev, requests, retries, errors);
+      const { retryShare, errorShare, baseline, surgeAt, reasons, evidence, burn } = r;
+      const storm = evidence.length > 0;
+      const lease = view.lease(target, 'retry_policy');
+      const calm = isHerdCalm(p, r, requests, lease !== null);
 
-        const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, storm, calm);
-        if (prev !== undefined && streak === prev.streak) continue;
-        observed.push(target);
-        const learnedBaseline = storm ? baseline : ewmaStep(baseline, requests, p.baseline.alpha);
-        targets[target] = {
-          streak,
-          baseline: learnedBaseline,
-          baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1),
-          ...(burn === undefined ? {} : { burn }),
-          // Our budget holds the retry share down, and a storm is not the service's normal: frozen then.
-          shares: learnShares(prev?.shares, retryShare, errorShare, storm || lease !== null, spec),
-        };
+      const streak = nextStreak(prev?.streak, win.windowStart, win.windowEnd, storm, calm);
+      if (prev !== undefined && streak === prev.streak) continue;
+      observed.push(target);
+      const learnedBaseline = storm ? baseline : ewmaStep(baseline, requests, p.baseline.alpha);
+      table.put(target, {
+        streak,
+        baseline: learnedBaseline,
+        baselineWindows: (prev?.baselineWindows ?? 0) + (storm ? 0 : 1),
+        ...(burn === undefined ? {} : { burn }),
+        // Our budget holds the retry share down, and a storm is not the service's normal: frozen then.
+        shares: learnShares(prev?.shares, retryShare, errorShare, storm || lease !== null, spec),
+      });
 
-        const level = lease === null ? 0 : Number.parseInt(lease.params.extra.level ?? '0', 10) || 0;
-        // Windows since the level in force was set: a level gets N windows to act before the next.
-        const span = win.windowEnd - win.windowStart;
-        const held = lease === null || span <= 0 ? Infinity : Math.round((win.windowEnd - lease.changedAt) / span);
-        const proposal = decideLevel(
-          target,
-          { level, leased: lease !== null, held, streak },
-          {
-            reasons,
-            evidence,
-            errorShare,
-            retryShare,
-            calmShare: r.shares.calm,
-            severity: Math.max(
-              surgeAt !== null ? requests / surgeAt : 0,
-              r.shares.storm !== null && r.shares.storm > 0 ? retryShare / r.shares.storm : 0,
-            ),
-          },
-          win,
-        );
-        if (proposal !== null) proposals.push(proposal);
-      }
-      // The engine's window length when it gives one: the same horizon however the finals were split.
-      const span = view.windowMs ?? windowMs;
-      if (span > 0) {
-        const horizon = eventTime - p.forgetAfterWindows * span;
-        for (const [target, t] of Object.entries(targets)) {
-          if (t.streak.lastWindowEnd < horizon && view.lease(target, 'retry_policy') === null) delete targets[target];
-        }
-      }
-      return { state: { targets }, proposals, observed };
-    },
+      const level = lease === null ? 0 : Number.parseInt(lease.params.extra.level ?? '0', 10) || 0;
+      // Windows since the level in force was set: a level gets N windows to act before the next.
+      const span = win.windowEnd - win.windowStart;
+      const held = lease === null || span <= 0 ? Infinity : Math.round((win.windowEnd - lease.changedAt) / span);
+      const proposal = decideLevel(
+        target,
+        { level, leased: lease !== null, held, streak },
+        {
+          reasons,
+          evidence,
+          errorShare,
+          retryShare,
+          calmShare: r.shares.calm,
+          severity: Math.max(
+            surgeAt !== null ? requests / surgeAt : 0,
+            r.shares.storm !== null && r.shares.storm > 0 ? retryShare / r.shares.storm : 0,
+          ),
+        },
+        win,
+      );
+      if (proposal !== null) proposals.push(proposal);
+    }
+    const forget = forgetIdle<TargetState>(view, eventTime, windowMs, p.forgetAfterWindows, 'retry_policy');
+    return { forget, proposals, observed };
   };
+
+  return { name: config.name, version, perTarget: { targetOf }, ...perTargetPaths(step) };
 }

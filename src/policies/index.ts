@@ -27,7 +27,14 @@ export { modulePolicyConfigSchema, assertPolicyShape } from './module-policy';
 export type { ModulePolicyConfig, PolicyFactory, PolicyFactoryInput } from './module-policy';
 export { loadPolicyModule } from './module-loader';
 export { createDecisionEngine } from './engine';
-export type { DecisionEngine, DecisionEngineOptions, DecisionEngineState, WindowOutput, ControlOutput } from './engine';
+export type {
+  DecisionEngine,
+  DecisionEngineOptions,
+  DecisionEngineState,
+  PolicyDrafts,
+  WindowOutput,
+  ControlOutput,
+} from './engine';
 export {
   parseTriggerConfig,
   parseLevelledTrigger,

@@ -75,10 +75,29 @@ export interface PolicyResult<S> {
 }
 
 /**
+ * A policy's state as a working copy the engine owns and lets the policy change in place: the
+ * faster path of the built-in per-target policies, whose state is a table with a key per
+ * target (a million at a million series) that `evaluate` must rebuild every window. The engine
+ * uses it only on a state nobody else holds (a decision stage's own), opens the working copy
+ * once, steps it every window and closes it — a plain state, a copy — only when a snapshot is
+ * asked for. A custom policy never needs one: without it the engine calls `evaluate`.
+ *
+ * The rule a policy that offers it keeps: from any state, `step` makes the proposals and
+ * observed targets `evaluate` makes, and `close` after it gives `evaluate`'s state, key for key
+ * and in the same order; `step` changes the working copy only once nothing can throw (a
+ * failed evaluation keeps the state), and `close` shares nothing that a later `step` changes.
+ */
+export interface PolicyDraft<S, W> {
+  open(state: S): W;
+  step(work: W, signals: readonly WindowSignal[], eventTime: number, view: PolicyView): Omit<PolicyResult<S>, 'state'>;
+  close(work: W): S;
+}
+
+/**
  * State must be plain JSON-like data (it is checkpointed with the engine) and must not be
  * mutated: return a new object.
  */
-export interface Policy<S = unknown> {
+export interface Policy<S = unknown, W = unknown> {
   readonly name: string;
   readonly version: string;
   init(): S;
@@ -91,6 +110,8 @@ export interface Policy<S = unknown> {
    * without it (a custom module, watermark-quota's one cluster) runs whole in one shard.
    */
   readonly perTarget?: { targetOf(signal: WindowSignal): string | null };
+  /** The in-place path (PolicyDraft); built-in per-target policies only. */
+  readonly draft?: PolicyDraft<S, W>;
 }
 
 /** A policy ready for the engine: the Policy plus the operational settings from its config. */
