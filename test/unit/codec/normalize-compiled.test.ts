@@ -8,7 +8,7 @@ import { Type } from 'avsc';
 import { InputError } from '../../../src/errors';
 import { normalize } from '../../../src/codec/normalize';
 import { compileNormalizer, NOT_SURE } from '../../../src/codec/normalize-compiled';
-import { RECORD_KINDS, schemaType } from '../../../src/codec/schemas';
+import { parseOptions, RECORD_KINDS, schemaType } from '../../../src/codec/schemas';
 import { arbitraryFor } from './avro-arbitrary';
 import { samples } from './fixtures';
 
@@ -112,5 +112,39 @@ describe('compileNormalizer', () => {
     const holey = new Array<number>(2);
     holey[1] = 2;
     expect(compileNormalizer(type)({ ...signal, partitions: holey }, false)).toBe(NOT_SURE);
+  });
+  // Our schemas' unions are all [null, X]; a schema another producer registers may not be.
+  // Unions of several branches, null last or absent, as avsc parses them here (unwrapped).
+  it('unions beyond [null, X]: the same copy as normalize.ts wherever it answers', () => {
+    const type = Type.forSchema(
+      {
+        type: 'record',
+        name: 'Unions',
+        fields: [
+          { name: 'several', type: ['null', 'long', 'string'] },
+          { name: 'nullLast', type: ['double', 'null'] },
+          { name: 'noNull', type: ['string'] },
+          { name: 'nested', type: ['null', { type: 'map', values: ['null', 'boolean', 'string'] }] },
+        ],
+      },
+      parseOptions(),
+    );
+    fc.assert(
+      fc.property(arbitraryFor(type), fc.boolean(), (value, fromJson) => check(type, value, fromJson)),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(
+        arbitraryFor(type),
+        fc.constantFrom('several', 'nullLast', 'noNull', 'nested'),
+        damage,
+        fc.boolean(),
+        (value, field, hit, fromJson) => check(type, { ...(value as Record<string, unknown>), [field]: hit }, fromJson),
+      ),
+      { numRuns: 300 },
+    );
+    const fast = compileNormalizer(type)({ several: null, nullLast: 2.5, noNull: 'a', nested: { b: null } }, false);
+    expect(sameCopy(fast, { several: null, nullLast: 2.5, noNull: 'a', nested: { b: null } })).toBe(true);
+    expect(compileNormalizer(type)({ several: null, nullLast: 2.5, noNull: null, nested: null }, false)).toBe(NOT_SURE);
   });
 });
