@@ -254,12 +254,13 @@ export function evaluatePolicy(
  */
 function runPolicy(cp: ConfiguredPolicy, r: Round, prev: unknown, finals: readonly WindowSignal[]) {
   const view = makeView(r.leases, cp.name, r.windowMs);
-  const draft = r.drafts === undefined ? undefined : cp.policy.draft;
-  if (draft === undefined || r.drafts === undefined) return cp.policy.evaluate(prev, finals, r.eventTime, view);
-  let work = r.drafts.get(cp.name);
+  const { drafts } = r;
+  const draft = cp.policy.draft;
+  if (drafts === undefined || draft === undefined) return cp.policy.evaluate(prev, finals, r.eventTime, view);
+  let work = drafts.get(cp.name);
   if (work === undefined) {
     work = draft.open(prev);
-    r.drafts.set(cp.name, work);
+    drafts.set(cp.name, work);
   }
   return { state: prev, ...draft.step(work, finals, r.eventTime, view) };
 }
