@@ -18,6 +18,7 @@ import { draftOf, targetKey, type BreakerEntry, type GuardDraft } from '../guard
 import {
   evaluatePolicy,
   lapseLeases,
+  materialiseDrafts,
   type Entry,
   type Evaluated,
   type PendingCandidate,
@@ -26,7 +27,7 @@ import {
 } from '../policies/engine';
 import { controlEngine, type ControlDeps } from '../policies/engine-control';
 import { sortCommands, sortDecisions } from '../policies/engine-support';
-import type { ControlOutput, DecisionEngineState } from '../policies/engine-types';
+import type { ControlOutput, DecisionEngineState, PolicyDrafts } from '../policies/engine-types';
 import { buildVerdict, type BuildFrame, type CandidateVerdict } from '../policies/verdict';
 
 /** The window every shard and the arbiter decide: its event time, length and span (from all of its finals). */
@@ -121,6 +122,10 @@ export function createDecisionShard(
   let guard: GuardDraft = draftOf(state.guard);
   let leases: Record<string, Lease> = { ...state.leases };
   let last: { frame: BuildFrame; candidates: readonly ShardCandidate[] } | null = null;
+  // The policies' working copies, stepped in place window after window as the single stage does (decide.ts);
+  // `state.policies` is brought up to date only when state() is asked for.
+  const drafts: PolicyDrafts = new Map();
+  let stale = false;
 
   return {
     onWindow(frame, finalsOf) {
@@ -131,6 +136,7 @@ export function createDecisionShard(
         batch: frame.batch,
         guard: draftOf(state.guard),
         leases: { ...state.leases },
+        drafts,
         decisions: [],
         commands: [],
       };
@@ -152,6 +158,7 @@ export function createDecisionShard(
       leases = r.leases;
       last = { frame: { eventTime: frame.eventTime, windowMs: frame.windowMs, signing: setup.signing }, candidates };
       state = { windowMs: frame.windowMs, lastEventTime: frame.eventTime, policies: ev.policyStates, guard, leases };
+      stale = true;
       return { decisions: r.decisions, candidates, known: ev.known, leases: totals };
     },
     settle(s) {
@@ -189,8 +196,15 @@ export function createDecisionShard(
     revert(cmd) {
       state = { ...state, leases: applyCommand(state.leases, cmd, 'revert') };
     },
-    state: () => state,
+    state() {
+      // Materialised once per change: a caller holding what this returned never sees a later window change it.
+      if (stale) state = materialiseDrafts(setup, state, drafts);
+      stale = false;
+      return state;
+    },
     restore(s) {
+      drafts.clear();
+      stale = false;
       state = s;
     },
   };
