@@ -8,6 +8,7 @@ import { leaseKey, type Lease } from '../actions/leases';
 import type { BreakerEntry } from '../guardrails/types';
 import type { Entry, Setup } from '../policies/engine';
 import type { DecisionEngineState } from '../policies/engine-types';
+import { setOwn } from '../policies/target-table';
 import type { ArbiterState } from './arbiter';
 
 /** Where a policy's work and state live: its owner shard, or null when it is split by target. */
@@ -46,7 +47,7 @@ export function mergeShardStates(
       continue;
     }
     const targets: Record<string, unknown> = {};
-    for (const p of parts) Object.assign(targets, targetsOf(p.policies[e.cp.name]));
+    for (const p of parts) for (const [t, v] of Object.entries(targetsOf(p.policies[e.cp.name]))) setOwn(targets, t, v);
     policies[e.cp.name] = { targets };
   }
   const lastChange: Record<string, number> = {};
@@ -91,7 +92,8 @@ export function splitShardState(
       continue;
     }
     const split: Record<string, unknown>[] = policies.map(() => ({}));
-    for (const [t, v] of Object.entries(targetsOf(state.policies[name]))) split[plan.shardOfTarget(name, t)][t] = v;
+    for (const [t, v] of Object.entries(targetsOf(state.policies[name])))
+      setOwn(split[plan.shardOfTarget(name, t)], t, v);
     split.forEach((targets, i) => (policies[i][name] = { targets }));
   }
   for (const [k, v] of Object.entries(state.guard.lastChange))

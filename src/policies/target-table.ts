@@ -76,7 +76,7 @@ export function forgetIdle<T extends { streak: { lastWindowEnd: number } }>(
 }
 
 /** Sets `key` as an own data property, as object spread does (assignment of `__proto__` would set the prototype). */
-function define<T>(out: Record<string, T>, key: string, value: T): void {
+export function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__')
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
@@ -95,11 +95,11 @@ export function nextTargetTable<T>(
   const out: Record<string, T> = {};
   for (const target of Object.keys(prev)) {
     const entry = updated.has(target) ? (updated.get(target) as T) : prev[target];
-    if (forget === null || !forget(target, entry)) define(out, target, entry);
+    if (forget === null || !forget(target, entry)) setOwn(out, target, entry);
   }
   for (const [target, entry] of updated) {
     if (Object.hasOwn(prev, target)) continue;
-    if (forget === null || !forget(target, entry)) define(out, target, entry);
+    if (forget === null || !forget(target, entry)) setOwn(out, target, entry);
   }
   return out;
 }
@@ -161,7 +161,7 @@ function ownEntry<T>(table: Readonly<Record<string, T>>, target: string): T | un
 /** The plain table of a working copy: a new object, its entries shared (never changed in place). */
 export function tableOf<T>(table: WorkingTable<T>): Record<string, T> {
   const out: Record<string, T> = {};
-  table.forEach((slot, target) => define(out, target, slot.entry));
+  table.forEach((slot, target) => setOwn(out, target, slot.entry));
   return out;
 }
 
