@@ -3,7 +3,7 @@
  * command is visible to a read_committed consumer of the actions topic.
  *
  *   npx tsx bench/latency.ts [--workers 20] [--seconds 30] [--tick 20] [--min-commands 200]
- *                            [--format avro|json] [--scale-out]
+ *                            [--format avro|json] [--scale-out] [--fleet] [--no-history]
  *
  * --scale-out: the processor scaled out (runner.scaleOut, docs/scale-out.md) — stage one per
  * partition, then the stage topic, then stage two's policies — as one process of a group;
@@ -40,6 +40,18 @@
  * receives it (V − send start), BASELINE_SAMPLES times — the floor of any transactional
  * output on this broker. The aim is p99 ≤ 100 ms after window close.
  * Writes bench/results/latency/<ISO time>.json.
+ *
+ * --fleet: stage two through the broker at a fleet's size (issue #21, item 2; docs/scale-out.md):
+ * 10 s windows, each worker reports once a window (the workers are spread over the window's
+ * ticks: a tick sends the next slice of them), and one worker in a hundred is overloaded in
+ * each window, a different hundredth each time (queue 120; the others 5, under the low
+ * watermark), as bench/stage-two.ts drives the core. Use with --scale-out (stage one, the
+ * stage topic, then stage two, as a scaled-out process runs it) and --workers at the series
+ * count; --tick 500 is a good spread. Writes bench/results/latency-fleet/<ISO time>.json,
+ * with the process's CPU and peak RSS (the producer and the watcher run in it too).
+ *
+ * --no-history: runner.carryHistory off (no EWMA/trend state record per key and window), to
+ * see what those records cost.
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import { loadSigningKey } from '../src/actions';
@@ -58,7 +70,10 @@ const SECONDS = argNumber('seconds', 30);
 const TICK = Math.floor(argNumber('tick', 20));
 const MIN_COMMANDS = Math.floor(argNumber('min-commands', 200));
 const FORMAT = argString('format', 'avro') as 'avro' | 'json';
-const WINDOW = 1000;
+const FLEET = argFlag('fleet');
+const WINDOW = FLEET ? 10_000 : 1000;
+/** --fleet: one worker in OVERLOADED_EVERY is overloaded in each window; without it every worker is, always. */
+const OVERLOADED_EVERY = FLEET ? 100 : 1;
 const OOO = 200;
 const GRACE = 100;
 const WARMUP = 2;
@@ -144,6 +159,24 @@ async function baseline(kafka: Kafka, topic: string): Promise<number[]> {
   return out;
 }
 
+/** The workers that report at wall time `ts`: all of them every tick, or with --fleet the tick's slice of the window. */
+function reportingWorkers(ts: number): Iterable<number> {
+  const ticks = FLEET ? Math.max(1, Math.floor(WINDOW / TICK)) : 1;
+  const slice = Math.floor(ts / TICK) % ticks;
+  const from = Math.floor((slice * WORKERS) / ticks);
+  const to = Math.floor(((slice + 1) * WORKERS) / ticks);
+  return {
+    *[Symbol.iterator]() {
+      for (let w = from; w < to; w++) yield w;
+    },
+  };
+}
+
+/** Whether worker `w` is overloaded in the window holding `ts`: a different 1/OVERLOADED_EVERY of them each window. */
+function overloaded(w: number, ts: number): boolean {
+  return (w + Math.floor(ts / WINDOW)) % OVERLOADED_EVERY === 0;
+}
+
 async function main(): Promise<void> {
   const services = acquireServices();
   const kafka = benchKafka(services.brokers);
@@ -154,7 +187,7 @@ async function main(): Promise<void> {
     topics: { telemetryPartitions: 3 },
     engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: OOO, idleAfterMs: 5000 },
     actions: { format: FORMAT },
-    runner: { scaleOut: SCALE_OUT },
+    runner: { scaleOut: SCALE_OUT, carryHistory: !argFlag('no-history') },
     mode: 'enforce',
     signing: { keyId: 'bench' },
     policies: [
@@ -223,6 +256,9 @@ async function main(): Promise<void> {
     await producer.connect();
     const sends: { at: number; ts: number }[] = [];
     const started = Date.now();
+    const cpuBefore = process.cpuUsage();
+    let maxRss = 0;
+    const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), 500);
     const firstWindowEnd = Math.floor(started / WINDOW) * WINDOW + WINDOW;
     const measuredFrom = firstWindowEnd + WARMUP * WINDOW;
     const measured = () => seen.filter((s) => s.windowEnd > measuredFrom).length;
@@ -234,11 +270,12 @@ async function main(): Promise<void> {
       ) {
         const ts = Date.now();
         const messages = [];
-        for (let w = 0; w < WORKERS; w++) {
+        for (const w of reportingWorkers(ts)) {
           const source = `worker-${w}`;
+          const value = overloaded(w, ts) ? 120 : 5;
           messages.push({
             key: source,
-            value: encodeTelemetryJson({ ts, source, metric: 'queue.depth', value: 120, tags: { role: 'worker' } }),
+            value: encodeTelemetryJson({ ts, source, metric: 'queue.depth', value, tags: { role: 'worker' } }),
           });
         }
         sends.push({ at: performance.timeOrigin + performance.now(), ts });
@@ -254,6 +291,8 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, WINDOW + OOO + GRACE + 1000));
     await processor.stop();
     runnerHolder.stop = undefined;
+    clearInterval(rssTimer);
+    const cpu = process.cpuUsage(cpuBefore);
     const counters = runner.counters();
 
     const rows = seen.filter(
@@ -285,6 +324,9 @@ async function main(): Promise<void> {
       graceMs: GRACE,
       format: FORMAT,
       scaleOut: SCALE_OUT,
+      carryHistory: !argFlag('no-history'),
+      fleet: FLEET ? { overloadedEvery: OVERLOADED_EVERY, reportsPerWorkerPerWindow: 1 } : null,
+      process: { cpuSeconds: round((cpu.user + cpu.system) / 1e6, 1), maxRssMiB: round(maxRss / 2 ** 20, 1) },
       seconds: round((Date.now() - started) / 1000, 1),
       commands: rows.length,
       windows: perWindow.size,
@@ -314,7 +356,7 @@ async function main(): Promise<void> {
     );
     if (rows.length < MIN_COMMANDS)
       console.log(`warning: only ${rows.length} commands measured (wanted ${MIN_COMMANDS})`);
-    console.log(`wrote ${writeResult(SCALE_OUT ? 'latency-scale-out' : 'latency', result)}`);
+    console.log(`wrote ${writeResult(FLEET ? 'latency-fleet' : SCALE_OUT ? 'latency-scale-out' : 'latency', result)}`);
   } finally {
     await runnerHolder.stop?.().catch(() => undefined);
     await watcher?.disconnect().catch(() => undefined);
