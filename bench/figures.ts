@@ -64,7 +64,10 @@ const TX_RETRY = '2026-11-27T18:50:00Z';
 
 const engine = size('n', 2_000_000);
 const replay = (r: Json): boolean => at(r, 'n') === 2_000_000 && at(r, 'file', 'n') === 1_000_000;
-const pipeline = size('n', 1_000_000);
+/** The pipeline bench's default shape: 10k series, about 100 records a series over five windows (older runs: 10k). */
+const pipeline = (r: Json): boolean => size('n', 1_000_000)(r) && (at(r, 'series') ?? 10_000) === 10_000;
+/** The fleet shape: 100k series, two records a series and window, so about a final signal for every 2.5 records. */
+const pipelineFleet = (r: Json): boolean => size('n', 1_000_000)(r) && at(r, 'series') === 100_000;
 const latency = (r: Json): boolean => (at(r, 'commands') ?? 0) >= 200;
 const clients = size('n', 300_000);
 /** Records of the aborted transaction a client delivered read_committed, in the probe's smallest fetch. */
@@ -566,6 +569,21 @@ export const TABLES: readonly DocTable[] = [
       { title: 'JSON / raw + decode', unit: 'ratio', value: ofFormat('json', 'ratioVsDecode') },
       { title: 'same, per CPU-s', unit: 'ratio', value: cpuVsDecode('json') },
       { title: 'Avro transactions', unit: 'count', value: ofFormat('avro', 'pipeline', 'counters', 'transactions') },
+    ],
+  },
+  {
+    name: 'runs-pipeline-fleet',
+    file: 'docs/benchmarks.md',
+    bench: 'pipeline',
+    select: pipelineFleet,
+    columns: [
+      { title: 'Avro raw + decode', unit: 'perSec', value: ofFormat('avro', 'decode', 'eventsPerSec') },
+      { title: 'Avro pipeline', unit: 'perSec', value: ofFormat('avro', 'pipeline', 'eventsPerSec') },
+      { title: 'per CPU-s', unit: 'perSec', value: ofFormat('avro', 'pipeline', 'eventsPerCpuSec') },
+      { title: 'Avro / raw + decode, per CPU-s', unit: 'ratio', value: cpuVsDecode('avro') },
+      { title: 'final signals', unit: 'count', value: ofFormat('avro', 'pipeline', 'counters', 'signalsWritten') },
+      { title: 'JSON pipeline per CPU-s', unit: 'perSec', value: ofFormat('json', 'pipeline', 'eventsPerCpuSec') },
+      { title: 'JSON / raw + decode, per CPU-s', unit: 'ratio', value: cpuVsDecode('json') },
     ],
   },
   { name: 'runs-latency', file: 'docs/benchmarks.md', bench: 'latency', select: latency, columns: latencyColumns },
