@@ -14,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Partitioners, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { encodeTelemetryJson } from '../codec';
 import { HomeostatError, describeError } from '../errors';
 import { createKafka } from '../kafka/client';
@@ -22,6 +22,7 @@ import type { Telemetry } from '../model/telemetry';
 import type { KafkaConfig } from '../config/kafka-schema';
 import { silentLogger, type Logger } from '../ops/logger';
 import { admitQuery, initialWorkerModel, workerGauges } from './demo-worker-model';
+import { FastDefaultPartitioner } from '../kafka/partitioner';
 
 export interface DemoWorkerOptions {
   /** 0 picks a free port. */
@@ -157,7 +158,7 @@ export function createDemoWorker(options: DemoWorkerOptions): DemoWorker {
       port = await listen(server, options.port, options.host ?? '127.0.0.1');
       if (options.telemetry) {
         producer = createKafka(options.telemetry.kafka, logger).producer({
-          createPartitioner: Partitioners.DefaultPartitioner,
+          createPartitioner: FastDefaultPartitioner,
         });
         await producer.connect();
         flushTimer = setInterval(() => {

@@ -13,7 +13,7 @@
  * the end offset" would wait for ever; "read until my own marker" cannot.
  */
 import { randomBytes } from 'node:crypto';
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { type Kafka, type Message, type Producer } from 'kafkajs';
 import { COMMAND_FAMILIES, type CommandFamily } from '../model/command';
 import { HomeostatError, describeError } from '../errors';
 import type { OutputEncoder } from '../kafka/outputs';
@@ -21,6 +21,7 @@ import { connectTransactional } from '../kafka/transaction';
 import { ensureTopics } from '../kafka/topics';
 import type { Logger } from '../ops/logger';
 import type { ExecutorLedger, LedgerCommit, StateEntry } from './types';
+import { FastDefaultPartitioner } from '../kafka/partitioner';
 
 export interface KafkaLedgerOptions {
   kafka: Kafka;
@@ -78,7 +79,7 @@ export function createKafkaLedger(options: KafkaLedgerOptions): ExecutorLedger {
   // Initialising the transactional id aborts any transaction a crashed predecessor (or a stuck
   // earlier incarnation of this one) left open (connectTransactional says why connect() alone does not).
   const connectProducer = (): Promise<Producer> =>
-    connectTransactional(kafka, options.transactionalId, { createPartitioner: Partitioners.DefaultPartitioner });
+    connectTransactional(kafka, options.transactionalId, { createPartitioner: FastDefaultPartitioner });
 
   const transact = async (
     messages: Message[],

@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
-import {
-  Kafka,
-  Partitioners,
-  logLevel,
-  type KafkaConfig as KafkaJsConfig,
-  type ProducerConfig,
-  type SASLOptions,
-} from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../config/kafka-schema';
 import { HomeostatError } from '../errors';
 import { installBoundedCodecs } from './codecs';
 import type { Logger } from '../ops/logger';
+import { FastDefaultPartitioner } from './partitioner';
 
 function readSecret(path: string, what: string): string {
   try {
@@ -79,11 +73,12 @@ export function createKafka(config: KafkaConfig, logger?: Logger): Kafka {
 
 /**
  * A producer's config with its partitioner named. kafkajs 2 logs a warning for every producer
- * created without one; DefaultPartitioner is the one it would use anyway, Java's murmur2 of
- * the key, so a keyed record lands where a Java client would put it.
+ * created without one. FastDefaultPartitioner (partitioner.ts) picks what kafkajs's default
+ * would, Java's murmur2 of the key, so a keyed record lands where a Java client would put it,
+ * without kafkajs's BigInt arithmetic per record.
  */
 export function producerConfig(config: ProducerConfig = {}): ProducerConfig {
-  return { createPartitioner: Partitioners.DefaultPartitioner, ...config };
+  return { createPartitioner: FastDefaultPartitioner, ...config };
 }
 
 /**

@@ -13,7 +13,7 @@
  * records keyed by `source`, encoded as homeostat's canonical JSON or Confluent-framed Avro
  * under the schema registered for `<topic>-value`. Memory is bounded (see core.ts).
  */
-import { CompressionTypes, Partitioners, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../codec';
 import { HomeostatError, describeError } from '../errors';
 import { createKafka, explainKafkaError } from '../kafka/client';
@@ -22,6 +22,7 @@ import type { Telemetry } from '../model/telemetry';
 import type { Logger } from '../ops/logger';
 import { createProducerCore, type ProducerCore } from './core';
 import { resolveProducerOptions, type TelemetryProducerOptions } from './options';
+import { FastDefaultPartitioner } from '../kafka/partitioner';
 
 /** Per-record bytes of a Kafka record batch beyond key and value (length varints, attributes, deltas), rounded up. */
 const RECORD_OVERHEAD = 32;
@@ -71,7 +72,7 @@ export function createTelemetryProducer(options: TelemetryProducerOptions & { lo
       idempotent: o.idempotent,
       maxInFlightRequests: o.idempotent ? 1 : undefined,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: FastDefaultPartitioner,
     });
     try {
       await p.connect();

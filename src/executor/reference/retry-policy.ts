@@ -3,7 +3,7 @@
  * record of the target service (compacted topic, key = service) and a tombstone on
  * revert or lapse; clients apply it with followClientConfig (client-config.ts).
  */
-import { Partitioners, type Producer } from 'kafkajs';
+import { type Producer } from 'kafkajs';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, validateRetryPolicy } from '../../client';
 import { createKafka } from '../../kafka/client';
 import { ensureTopics } from '../../kafka/topics';
@@ -11,6 +11,7 @@ import type { KafkaConfig } from '../../config/kafka-schema';
 import type { Logger } from '../../ops/logger';
 import { DEFAULT_CLIENT_CONFIG_TOPIC, clientConfigRecord } from './client-config';
 import type { ReferenceHandlers } from './handlers';
+import { FastDefaultPartitioner } from '../../kafka/partitioner';
 
 export interface RetryPolicyExecutorOptions {
   /** Default `homeostat.client-config`; created (compacted, one partition) if missing. */
@@ -69,7 +70,7 @@ export function retryPolicyHandlers(
       producer = k.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: FastDefaultPartitioner,
       });
       await producer.connect();
     },
