@@ -14,6 +14,7 @@
  *
  * Writes bench/results/producer/<ISO time>.json.
  */
+import '../src/kafka/kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';

@@ -3,6 +3,7 @@
  * bench made, bulk pre-production, and the processor's config pointed at those topics.
  * Every client made here is disconnected before the function returns.
  */
+import '../../src/kafka/kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Message } from 'kafkajs';
 import { waitForLeaders } from '../../src/kafka/topics';

@@ -10,7 +10,9 @@
  * partition by hashing the key, which could leave a partition empty and hold the watermark
  * back until it counts as idle.
  */
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import '../kafka/kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { FastDefaultPartitioner } from '../kafka/partitioner';
 import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../codec';
 import { createRegistryResolver } from '../kafka/registry';
 import type { Telemetry } from '../model/telemetry';
@@ -43,7 +45,7 @@ export async function createTelemetrySender(
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: FastDefaultPartitioner,
   });
   await producer.connect();
   const partitionOf = new Map<string, number>();

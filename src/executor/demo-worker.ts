@@ -14,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { encodeTelemetryJson } from '../codec';
 import { HomeostatError, describeError } from '../errors';
 import { createKafka } from '../kafka/client';

@@ -13,7 +13,7 @@
  * the end offset" would wait for ever; "read until my own marker" cannot.
  */
 import { randomBytes } from 'node:crypto';
-import { type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import { COMMAND_FAMILIES, type CommandFamily } from '../model/command';
 import { HomeostatError, describeError } from '../errors';
 import type { OutputEncoder } from '../kafka/outputs';

@@ -1,3 +1,4 @@
+import './kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../config/kafka-schema';

@@ -21,6 +21,7 @@
  * which it treats as the end of that partition's fetch: the partition then waits at that
  * batch (the one case left, see docs/security.md), while the other partitions read on.
  */
+import './kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { promisify } from 'node:util';
 import { gzip as gzipCb, unzip as unzipCb, type InputType, type ZlibOptions } from 'node:zlib';
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';

@@ -6,6 +6,7 @@
  * about 6 µs of every output record (docs/benchmarks.md, "The fleet shape"). Same partition
  * for every key: a keyed record still lands where a Java client would put it.
  */
+import './kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { Partitioners, type ICustomPartitioner, type PartitionerArgs } from 'kafkajs';
 
 const SEED = 0x9747b28c;

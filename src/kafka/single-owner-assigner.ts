@@ -7,6 +7,7 @@
  * joining does not move the work. A standby takes over when the owner leaves or its session
  * expires, and restores from the committed checkpoints as a restarted process does.
  */
+import './kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 
 export const SINGLE_OWNER_ASSIGNER = 'HomeostatSingleOwner';

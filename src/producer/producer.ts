@@ -13,6 +13,7 @@
  * records keyed by `source`, encoded as homeostat's canonical JSON or Confluent-framed Avro
  * under the schema registered for `<topic>-value`. Memory is bounded (see core.ts).
  */
+import '../kafka/kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../codec';
 import { HomeostatError, describeError } from '../errors';

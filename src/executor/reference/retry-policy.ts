@@ -3,7 +3,7 @@
  * record of the target service (compacted topic, key = service) and a tombstone on
  * revert or lapse; clients apply it with followClientConfig (client-config.ts).
  */
-import { type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, validateRetryPolicy } from '../../client';
 import { createKafka } from '../../kafka/client';
 import { ensureTopics } from '../../kafka/topics';

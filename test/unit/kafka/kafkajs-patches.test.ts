@@ -1,0 +1,56 @@
+/**
+ * The linear grouping that replaces kafkajs's quadratic one must group exactly as kafkajs does
+ * (the same partitions, each with its messages in send order), and be the one kafkajs's producer
+ * uses in a real Node process that loads homeostat's Kafka client.
+ */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import fc from 'fast-check';
+import { groupMessagesPerPartition } from '../../../src/kafka/kafkajs-patches';
+
+// Under jest's module registry kafkajs's own module loads as it is: the reference.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kafkajsGroup = require('kafkajs/src/producer/groupMessagesPerPartition') as typeof groupMessagesPerPartition;
+
+interface Msg {
+  key: string;
+  value: string;
+  to: number;
+}
+
+describe("kafkajs's producer grouping, linear", () => {
+  it('groups as kafkajs does: the same partitions in the same order, each with its messages in send order', () => {
+    const msgs = fc.array(
+      fc.record({ key: fc.string({ maxLength: 4 }), value: fc.string({ maxLength: 4 }), to: fc.nat(40) }),
+      { maxLength: 300 },
+    );
+    fc.assert(
+      fc.property(msgs, fc.integer({ min: 0, max: 41 }), (messages, n) => {
+        const args = {
+          topic: 't',
+          partitionMetadata: Array.from({ length: n }, (_, i) => ({ partitionId: i })),
+          messages,
+          partitioner: ({ message }: { message: Msg }) => message.to % Math.max(1, n),
+        };
+        const ours = groupMessagesPerPartition(args);
+        const theirs = kafkajsGroup(args);
+        expect(Object.keys(ours)).toEqual(Object.keys(theirs));
+        for (const k of Object.keys(theirs)) expect(ours[Number(k)]).toEqual(theirs[Number(k)]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process", () => {
+    const root = resolve(__dirname, '../../..');
+    const script = [
+      "require('./src/kafka/client');",
+      "const ours = require('./src/kafka/kafkajs-patches').groupMessagesPerPartition;",
+      "const used = require('kafkajs/src/producer/groupMessagesPerPartition');",
+      "process.stdout.write(JSON.stringify({ same: used === ours, kafkajsLoaded: !!require.cache[require.resolve('kafkajs')] }));",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true });
+  });
+});
