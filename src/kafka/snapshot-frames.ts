@@ -56,32 +56,36 @@ export interface FramedSnapshot {
 
 /** Encodes `state` as frames; throws only where JSON.stringify would (a cycle, a BigInt, one entry past V8's longest string). */
 export function encodeFrames(state: unknown): FramedSnapshot {
-  const tables: string[][] = [];
-  const found: Record<string, unknown>[] = [];
-  const skeleton = strip(state, [], tables, found);
+  const found: Table[] = [];
+  const skeleton = strip(state, [], found);
   const out = new MemberWriter();
   out.line(FRAMES_MAGIC);
-  out.line(JSON.stringify({ tables, state: skeleton }));
+  out.line(JSON.stringify({ tables: found.map((t) => t.path), state: skeleton }));
   found.forEach((table, t) => writeRows(out, t, table));
   return out.finish();
 }
 
-/** A copy of `v` with its large tables replaced by `{}` (their paths and objects collected). */
-function strip(v: unknown, path: string[], tables: string[][], found: Record<string, unknown>[]): unknown {
+/** A large table found in the state: where, the object, and its keys (listed once: a million-key object's list costs). */
+interface Table {
+  path: string[];
+  object: Record<string, unknown>;
+  keys: string[];
+}
+
+/** A copy of `v` with its large tables replaced by `{}` (collected in `found`). */
+function strip(v: unknown, path: string[], found: Table[]): unknown {
   if (!isPlainObject(v) || path.length > MAX_TABLE_DEPTH) return v;
-  let n = 0;
-  for (const k in v) if (Object.hasOwn(v, k) && ++n >= TABLE_MIN_KEYS) break;
-  if (n >= TABLE_MIN_KEYS && path.length > 0) {
-    tables.push(path);
-    found.push(v);
+  const keys = Object.keys(v);
+  if (keys.length >= TABLE_MIN_KEYS && path.length > 0) {
+    found.push({ path, object: v, keys });
     return {};
   }
   const copy: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) define(copy, k, strip(v[k], [...path, k], tables, found));
+  for (const k of keys) define(copy, k, strip(v[k], [...path, k], found));
   return copy;
 }
 
-function writeRows(out: MemberWriter, t: number, table: Record<string, unknown>): void {
+function writeRows(out: MemberWriter, t: number, { object: table, keys }: Table): void {
   let shape: Compiled | undefined;
   let row: unknown[] = [];
   let count = 0;
@@ -95,15 +99,19 @@ function writeRows(out: MemberWriter, t: number, table: Record<string, unknown>)
     row = [];
     count = 0;
   };
-  for (const key of Object.keys(table)) {
+  for (const key of keys) {
     const value = table[key];
-    if (shape === undefined || count >= perLine || !fits(value, shape, true)) {
+    const mark = row.length;
+    row.push(key);
+    // One pass checks the entry against the line's shape and writes its leaves; one that does not fit is taken back.
+    if (shape === undefined || count >= perLine || !pushFitting(value, shape, true, row)) {
+      row.length = mark;
       const lineRows = count;
       flush();
       shape = compile(nextShape(shape, value, lineRows));
+      row.push(key);
+      pushLeaves(value, shape, row);
     }
-    row.push(key);
-    pushLeaves(value, shape, row);
     count++;
   }
   flush();
@@ -156,18 +164,23 @@ function compile(shape: Shape): Compiled {
 }
 
 /**
- * Whether `v` can be written under `c`: exactly its keys, in its order, down to its leaves; a
- * leaf holds any value, except that a whole entry is written as a leaf only when it is not an
- * object with keys (that one gets a shape of its own). Called once an entry: the state is plain
- * JSON (objects of Object.prototype), so an object test is enough, and keys are compared as
- * for-in lists them (own keys in order, no array).
+ * Writes the leaves of `v` to `row` if it can be written under `c`, else says it cannot (what
+ * it wrote is then the caller's to take back): exactly `c`'s keys, in its order, down to its
+ * leaves; a leaf holds any value, except that a whole entry is written as a leaf only when it
+ * is not an object with keys (that one gets a shape of its own). The state is plain JSON
+ * (objects of Object.prototype), so an object test is enough, and keys are compared as for-in
+ * lists them (own keys in order, no array).
  */
-function fits(v: unknown, c: Compiled | null, top: boolean): boolean {
-  if (c === null || c.shape === 0) return !top || !isObjectLike(v) || isEmpty(v);
+function pushFitting(v: unknown, c: Compiled | null, top: boolean, row: unknown[]): boolean {
+  if (c === null || c.shape === 0) {
+    if (top && isObjectLike(v) && !isEmpty(v)) return false;
+    row.push(v);
+    return true;
+  }
   if (!isObjectLike(v)) return false;
   let i = 0;
   for (const k in v) {
-    if (k !== c.keys[i] || !fits(v[k], c.subs[i], false)) return false;
+    if (k !== c.keys[i] || !pushFitting(v[k], c.subs[i], false, row)) return false;
     i++;
   }
   return i === c.keys.length;
