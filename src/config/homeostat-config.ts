@@ -113,7 +113,7 @@ export const configSchema = z
         /**
          * Most MiB the policies' snapshot may inflate to (docs/scale-out.md): a stored one past
          * it is refused at start (a decompression bomb costs at most this much memory), and a
-         * state past it is not written. The bench fleet's state at a million series is ~60 MiB.
+         * state past it is not written. The bench fleet's state at a million series is 67 MiB.
          */
         snapshotMaxMiB: z.number().int().min(16).max(4096).default(512),
       })

@@ -23,8 +23,8 @@ import { decodeFrames, encodeFrames, FRAMES_MAGIC } from './snapshot-frames';
 
 /**
  * Default of the most bytes a snapshot may inflate to (`runner.snapshotMaxMiB`): 512 MiB. The
- * bench fleet's state at a million series is 50–60 MiB of frames (150–165 MiB as one JSON
- * document); a decompression bomb costs at most this much memory.
+ * bench fleet's state at a million series is 67 MiB of frames (165 MiB as one JSON document,
+ * docs/scale-out.md); a decompression bomb costs at most this much memory.
  */
 export const SNAPSHOT_MAX_INFLATED_BYTES = 512 * 1024 * 1024;
 
