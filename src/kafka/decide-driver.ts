@@ -231,11 +231,11 @@ const maxSnapshotBytes = (o: DecisionExtensionOptions): number => o.maxSnapshotB
  * last one written, and the batch still commits (a throw here would abort it for ever).
  */
 function snapshotMessages(o: DecisionExtensionOptions, chunks: { inForce: number }): TopicMessages[] {
-  const notWritten = (fields: Record<string, unknown>, why: string): TopicMessages[] => {
+  const smaller = 'lower guardrails.maxActiveLeases or the number of targets';
+  const notWritten = (fields: Record<string, unknown>, why: string, fix = smaller): TopicMessages[] => {
     o.logger.error(
       { topic: o.topics.state, key: o.stateKey, ...fields },
-      `the policies' snapshot ${why} and is not written: a restart would start from the last one written; ` +
-        'raise runner.snapshotMaxMiB (up to 4096), or lower guardrails.maxActiveLeases or the number of targets',
+      `the policies' snapshot ${why} and is not written: a restart would start from the last one written; ${fix}`,
     );
     return [];
   };
@@ -243,13 +243,18 @@ function snapshotMessages(o: DecisionExtensionOptions, chunks: { inForce: number
   try {
     enc = encodeSnapshot(o.stage.state());
   } catch (err) {
-    return notWritten({ err: describeError(err) }, 'cannot be encoded');
+    return notWritten(
+      { err: describeError(err) },
+      'cannot be encoded',
+      `a policy's state is not plain JSON, or ${smaller}`,
+    );
   }
   const max = maxSnapshotBytes(o);
   if (enc.inflatedBytes > max)
     return notWritten(
       { inflated: enc.inflatedBytes, max },
       `inflates to more than ${max} bytes (runner.snapshotMaxMiB)`,
+      `raise runner.snapshotMaxMiB (at most 4096), or ${smaller}`,
     );
   const records = snapshotRecords(o.stateKey, enc.value, chunks.inForce);
   if (records === undefined)
