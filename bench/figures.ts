@@ -514,6 +514,35 @@ export const TABLES: readonly DocTable[] = [
     }),
   },
   {
+    name: 'runs-stage-two-snapshot',
+    file: 'docs/scale-out.md',
+    bench: 'stage-two',
+    select: (r) => Array.isArray(r.results) && (r.results as Json[]).some((x) => x.snapshot !== undefined),
+    columns: [100_000, 1_000_000].flatMap((n): RunColumn[] => {
+      const label = n >= 1e6 ? '1M' : `${n / 1e3}k`;
+      const snap = (...path: string[]) => ofSeries(n, (x) => at(x, 'snapshot', ...path));
+      const mib = (...path: string[]) =>
+        ofSeries(n, (x) => {
+          const b = at(x, 'snapshot', ...path);
+          return b === undefined ? undefined : Math.round((b / 2 ** 20) * 10) / 10;
+        });
+      return [
+        { title: `${label}: state()`, unit: 'ms', value: snap('stateMsPerWindow') },
+        { title: 'JSON', unit: 'ms', value: snap('jsonMsPerWindow') },
+        { title: 'JSON + gzip', unit: 'ms', value: snap('wholeJson', 'encodeMsPerWindow') },
+        { title: 'frames', unit: 'ms', value: snap('frames', 'encodeMsPerWindow') },
+        { title: 'ratio', unit: 'ratio', value: snap('encodeRatio') },
+        { title: 'MiB JSON → frames', unit: 'count', value: mib('wholeJson', 'jsonBytes') },
+        { title: '→', unit: 'count', value: mib('frames', 'inflatedBytes') },
+        { title: 'gzip MiB', unit: 'count', value: mib('frames', 'bytes') },
+        { title: 'chunks', unit: 'count', value: snap('frames', 'chunks') },
+        { title: 'read back: JSON', unit: 'ms', value: snap('wholeJson', 'decodeMs') },
+        { title: 'frames', unit: 'ms', value: snap('frames', 'decodeMs') },
+        { title: 'per CPU-s with it', unit: 'perSec', value: snap('cpuFinalsPerSecWithSnapshot') },
+      ];
+    }),
+  },
+  {
     name: 'runs-stage-two-shards',
     file: 'docs/scale-out.md',
     bench: 'stage-two',

@@ -25,8 +25,10 @@
  * the window's finals by key — the least a stage two that releases in a deterministic order
  * must do — so the ratio says how far the real work is from that floor.
  * --snapshot: after each window, what the Kafka driver does after every transaction — the
- * stage's state() (the policies' tables built from their working copies) and its JSON — timed
- * apart from the figures above (wall and CPU), which then carry its garbage.
+ * stage's state() (the policies' tables built from their working copies), its frames and their
+ * chunks — timed apart from the figures above (wall and CPU), which then carry its garbage;
+ * beside it, in the same process and alternating which goes first, the whole-JSON encoding
+ * written before frames, and on the last window the way back (bench/lib/snapshot-measure.ts).
  * Writes bench/results/stage-two/<ISO time>.json (one file per run, every size in it).
  */
 import { spawnSync } from 'node:child_process';
@@ -39,6 +41,7 @@ import { createDecisionEngine } from '../src/policies';
 import { createVerifier } from '../src/verify';
 import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
 import { describeSharded, shardedChild, withRatios, type ShardedResult } from './stage-two-shards';
+import { createSnapshotMeasure, type SnapshotFigures } from './lib/snapshot-measure';
 import { benchEngineOptions, benchGather, benchSigningKey, WINDOW_MS, windowInputs } from './lib/stage-two-setup';
 
 const SIZES = argString('series', '10000,100000,1000000').split(',').map(Number);
@@ -72,20 +75,8 @@ interface ChildResult {
   ratioToSort: number;
   maxHeapMiB: number;
   maxRssMiB: number;
-  /** --snapshot: per window, state() and JSON.stringify of it (wall ms), and the finals per CPU-second counting them. */
-  snapshot?: { stateMsPerWindow: number; jsonMsPerWindow: number; cpuFinalsPerSecWithSnapshot: number };
-}
-
-/** What the Kafka driver does after a transaction: the stage's state, then its JSON (timed apart; wall and CPU ms). */
-function takeSnapshot(decide: ReturnType<typeof stage>['decide']): { stateMs: number; jsonMs: number; cpuMs: number } {
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const state = decide.state();
-  const t1 = process.hrtime.bigint();
-  const json = JSON.stringify(state);
-  const t2 = process.hrtime.bigint();
-  if (json.length === 0) throw new Error('empty snapshot');
-  return { stateMs: Number(t1 - t0) / 1e6, jsonMs: Number(t2 - t1) / 1e6, cpuMs: cpuMs(c0) };
+  /** --snapshot: per window, state(), frames and chunks, the whole-JSON encoding beside them, and the finals per CPU-second counting the first three. */
+  snapshot?: SnapshotFigures & { cpuFinalsPerSecWithSnapshot: number };
 }
 
 function stage(partitions: number) {
@@ -118,7 +109,7 @@ function child(series: number): void {
   let finals = 0;
   let maxHeap = 0;
   let maxRss = 0;
-  const snaps = { stateMs: 0, jsonMs: 0, cpuMs: 0 };
+  const snapshot = SNAPSHOT ? createSnapshotMeasure(() => decide.state()) : null;
   // Window 0 warms the JIT and fills the policies' state; it is not counted.
   for (let w = 0; w <= WINDOWS; w++) {
     const { finals: inputs, marks } = windowInputs(series, PARTITIONS, w, offset);
@@ -148,14 +139,9 @@ function child(series: number): void {
     if (released !== series) throw new Error(`window ${w}: released ${released} finals, expected ${series}`);
     out.finals.length = 0;
     out.published.length = 0;
-    const snap = SNAPSHOT ? takeSnapshot(decide) : null;
+    snapshot?.take(w > 0, w);
     const mem = process.memoryUsage();
     if (w === 0) continue;
-    if (snap !== null) {
-      snaps.stateMs += snap.stateMs;
-      snaps.jsonMs += snap.jsonMs;
-      snaps.cpuMs += snap.cpuMs;
-    }
     if (decided.commands.length === 0)
       throw new Error(`window ${w}: no commands (the workload overloads 1% of series)`);
     timings.push({
@@ -191,17 +177,14 @@ function child(series: number): void {
     ratioToSort: round(wall / timings.length / sortAvg, 2),
     maxHeapMiB: round(maxHeap / 2 ** 20, 1),
     maxRssMiB: round(maxRss / 2 ** 20, 1),
-    ...(SNAPSHOT
-      ? {
-          snapshot: {
-            stateMsPerWindow: round(snaps.stateMs / timings.length, 1),
-            jsonMsPerWindow: round(snaps.jsonMs / timings.length, 1),
-            cpuFinalsPerSecWithSnapshot: Math.round(finals / ((cpu + snaps.cpuMs) / 1000)),
-          },
-        }
-      : {}),
+    ...(snapshot ? { snapshot: withCpu(snapshot.figures(), finals, cpu, timings.length) } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** The snapshot's figures with the finals per CPU-second counting state(), frames and chunks. */
+function withCpu(f: SnapshotFigures, finals: number, cpu: number, windows: number): ChildResult['snapshot'] {
+  return { ...f, cpuFinalsPerSecWithSnapshot: Math.round(finals / ((cpu + f.cpuMsPerWindow * windows) / 1000)) };
 }
 
 /** Runs one size in a fresh child process (a large heap; the sharded stage with `shards` > 0). */
@@ -229,6 +212,20 @@ function spawnChild<T>(series: number, shards: number): T {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
 }
 
+function describeSnapshot(s: NonNullable<ChildResult['snapshot']>): string {
+  const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+  const changed = Object.entries(s.changedShare)
+    .map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`)
+    .join(', ');
+  return (
+    `          snapshot after each window: state() ${s.stateMsPerWindow} ms; frames ${s.frames.encodeMsPerWindow} ms ` +
+    `(${mib(s.frames.inflatedBytes)} MiB → ${mib(s.frames.bytes)} MiB gzip, ${s.frames.chunks} chunks, chunking ${s.frames.chunkMsPerWindow} ms) ` +
+    `against whole JSON + gzip ${s.wholeJson.encodeMsPerWindow} ms (${mib(s.wholeJson.jsonBytes)} MiB → ${mib(s.wholeJson.gzipBytes)} MiB): ${s.encodeRatio}×; ` +
+    `read back: frames ${s.frames.decodeMs} ms (round trip ${s.frames.roundTrip ? 'identical' : 'DIFFERS'}), whole JSON ${s.wholeJson.decodeMs} ms; ` +
+    `entries changed a window: ${changed}; ${(s.cpuFinalsPerSecWithSnapshot / 1e3).toFixed(0)}k finals per CPU-second counting the snapshot`
+  );
+}
+
 function parent(): void {
   const results: ChildResult[] = [];
   const sharded: ShardedResult[] = [];
@@ -240,11 +237,7 @@ function parent(): void {
         `release → commands p50 ${res.releaseMs.p50} ms, max ${res.releaseMs.max} ms over ${res.windows} windows (${res.commands} commands); ` +
         `buffering ${res.bufferMsPerWindow} ms/window; ${res.ratioToSort}× a key sort of the window; heap ≤ ${res.maxHeapMiB} MiB, RSS ≤ ${res.maxRssMiB} MiB`,
     );
-    if (res.snapshot)
-      console.log(
-        `          snapshot after each window: state() ${res.snapshot.stateMsPerWindow} ms, its JSON ${res.snapshot.jsonMsPerWindow} ms; ` +
-          `${(res.snapshot.cpuFinalsPerSecWithSnapshot / 1e3).toFixed(0)}k finals per CPU-second counting them`,
-      );
+    if (res.snapshot) console.log(describeSnapshot(res.snapshot));
     const runs = SHARDS.map((n) => spawnChild<ShardedResult>(series, n));
     for (const r of withRatios(runs)) {
       sharded.push(r);

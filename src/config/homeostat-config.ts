@@ -110,6 +110,12 @@ export const configSchema = z
          * must agree (the group refuses members of the other kind).
          */
         scaleOut: z.boolean().default(false),
+        /**
+         * Most MiB the policies' snapshot may inflate to (docs/scale-out.md): a stored one past
+         * it is refused at start (a decompression bomb costs at most this much memory), and a
+         * state past it is not written. The bench fleet's state at a million series is 67 MiB.
+         */
+        snapshotMaxMiB: z.number().int().min(16).max(4096).default(512),
       })
       .strict()
       .default({}),

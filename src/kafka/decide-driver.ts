@@ -7,6 +7,7 @@
  */
 import type { TopicMessages } from 'kafkajs';
 import type { KafkaPort } from './port';
+import { describeError } from '../errors';
 import type { SchemaResolver } from '../codec';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
@@ -17,7 +18,7 @@ import type { WindowSignal } from '../model/signal';
 import type { Command } from '../model/command';
 import { createOutputEncoder, type OutputEncoder, type OutputFormat } from './outputs';
 import { readCompacted } from './state-topic';
-import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_MAX_INFLATED_BYTES } from './policy-snapshot';
 import { assembleSnapshot, chunkCount, isSnapshotKey, snapshotRecords, SNAPSHOT_MAX_CHUNKS } from './snapshot-chunks';
 import { controlKey } from './control-reader';
 import type { BatchExtension } from './batch-extension';
@@ -32,6 +33,12 @@ export interface DecisionExtensionOptions {
   resolver?: SchemaResolver;
   /** Key of the snapshot on the state topic (one per consumer group). */
   stateKey: string;
+  /**
+   * Most bytes the snapshot may inflate to (`runner.snapshotMaxMiB`; default
+   * SNAPSHOT_MAX_INFLATED_BYTES): a stored one past it is refused, and a state past it is not
+   * written (it could not be read back).
+   */
+  maxSnapshotBytes?: number;
   logger: Logger;
   metrics?: HomeostatMetrics;
   /**
@@ -142,7 +149,8 @@ export async function createDecisionExtension(o: DecisionExtensionOptions): Prom
 function restorePolicies(o: DecisionExtensionOptions, stored: ReadonlyMap<string, Buffer>): number {
   const assembled = assembleSnapshot(o.stateKey, stored);
   const snapshot = 'value' in assembled ? assembled.value : undefined;
-  const decoded = 'error' in assembled ? assembled : snapshot ? decodeSnapshot(snapshot) : undefined;
+  const decoded =
+    'error' in assembled ? assembled : snapshot ? decodeSnapshot(snapshot, maxSnapshotBytes(o)) : undefined;
   if (decoded && 'state' in decoded) {
     o.stage.restore(decoded.state);
     o.logger.info(
@@ -214,22 +222,43 @@ function observe(
   }
 }
 
+const maxSnapshotBytes = (o: DecisionExtensionOptions): number => o.maxSnapshotBytes ?? SNAPSHOT_MAX_INFLATED_BYTES;
+
 /**
  * The snapshot's records for this transaction, split into chunks when one record cannot hold it
- * (snapshot-chunks.ts); none past SNAPSHOT_MAX_CHUNKS (logged): a restart then resumes from the
- * last one written.
+ * (snapshot-chunks.ts). None (logged) when it could not be read back — past SNAPSHOT_MAX_CHUNKS,
+ * or inflating past the readers' bound — or not encoded at all: a restart then resumes from the
+ * last one written, and the batch still commits (a throw here would abort it for ever).
  */
 function snapshotMessages(o: DecisionExtensionOptions, chunks: { inForce: number }): TopicMessages[] {
-  const enc = encodeSnapshot(o.stage.state());
-  const records = snapshotRecords(o.stateKey, enc.value, chunks.inForce);
-  if (records === undefined) {
+  const smaller = 'lower guardrails.maxActiveLeases or the number of targets';
+  const notWritten = (fields: Record<string, unknown>, why: string, fix = smaller): TopicMessages[] => {
     o.logger.error(
-      { topic: o.topics.state, key: o.stateKey, bytes: enc.value.length, json: enc.jsonBytes },
-      `the policies' snapshot needs more than ${SNAPSHOT_MAX_CHUNKS} chunks and is not written: ` +
-        'a restart would start from the last one written; lower guardrails.maxActiveLeases or the number of targets',
+      { topic: o.topics.state, key: o.stateKey, ...fields },
+      `the policies' snapshot ${why} and is not written: a restart would start from the last one written; ${fix}`,
     );
     return [];
+  };
+  let enc: ReturnType<typeof encodeSnapshot>;
+  try {
+    enc = encodeSnapshot(o.stage.state());
+  } catch (err) {
+    return notWritten(
+      { err: describeError(err) },
+      'cannot be encoded',
+      `a policy's state is not plain JSON, or ${smaller}`,
+    );
   }
+  const max = maxSnapshotBytes(o);
+  if (enc.inflatedBytes > max)
+    return notWritten(
+      { inflated: enc.inflatedBytes, max },
+      `inflates to more than ${max} bytes (runner.snapshotMaxMiB)`,
+      `raise runner.snapshotMaxMiB (at most 4096), or ${smaller}`,
+    );
+  const records = snapshotRecords(o.stateKey, enc.value, chunks.inForce);
+  if (records === undefined)
+    return notWritten({ bytes: enc.value.length }, `needs more than ${SNAPSHOT_MAX_CHUNKS} chunks`);
   // Counted as written now: a transaction that aborts is read again and rewrites them.
   chunks.inForce = Math.max(0, chunkCount(records));
   return [{ topic: o.topics.state, messages: records }];
@@ -271,7 +300,7 @@ function applyControlRecord(
  * single-owner assigner — so a standby that takes over continues from the owner's state).
  */
 export function createConfiguredDecisionExtension(
-  config: Pick<HomeostatConfig, 'kafka' | 'topics' | 'actions'>,
+  config: Pick<HomeostatConfig, 'kafka' | 'topics' | 'actions' | 'runner'>,
   o: Pick<DecisionExtensionOptions, 'stage' | 'resolver' | 'logger' | 'metrics' | 'onOutputs'>,
 ): Promise<DecisionExtension> {
   return createDecisionExtension({
@@ -285,5 +314,6 @@ export function createConfiguredDecisionExtension(
     },
     format: config.actions.format,
     stateKey: `decisions/${config.kafka.groupId}`,
+    maxSnapshotBytes: config.runner.snapshotMaxMiB * 2 ** 20,
   });
 }

@@ -2,62 +2,80 @@
  * The policies' snapshot on the state topic: written with every transaction, read back at
  * start and after every reset. Both directions are bounded:
  *
- * - Written: JSON, gzip-compressed once it passes SNAPSHOT_COMPRESS_ABOVE (a state with the
- *   default 10,000 leases is ~8 MiB of JSON, over the topic's 8 MiB max.message.bytes, and
- *   ~10x smaller compressed), then split into chunks that each fit the topic when it is still
- *   larger than one record may be (snapshot-chunks.ts).
+ * - Written: as frames (snapshot-frames.ts: the large tables as rows that share their field
+ *   names, in gzip members, never one string of the whole state), then split into chunks that
+ *   each fit the topic when it is larger than one record may be (snapshot-chunks.ts). A
+ *   snapshot whose frames inflate past the reader's bound is not written at all (the caller
+ *   logs it): written, it would be refused at the next restart.
  * - Read: whoever can write the state topic could otherwise hand the processor any state
  *   (leases it would renew, a control state without its kill switch). A value that does not
- *   inflate within a bound, parse, or have the state's shape is refused with a reason; the
- *   caller then starts from a fresh state, the fail-safe one (leases lapse on the executors).
+ *   inflate within the bound (`runner.snapshotMaxMiB`), parse, or have the state's shape is
+ *   refused with a reason; the caller then starts from a fresh state, the fail-safe one
+ *   (leases lapse on the executors). Snapshots written as one JSON document (before frames,
+ *   plain or gzip-compressed) are still read.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { describeError } from '../errors';
 import { MODES } from '../model/command';
 import type { DecisionEngineState as EngineState } from '../policies';
 import type { StageState } from '../pipeline/decide';
+import { decodeFrames, encodeFrames, FRAMES_MAGIC } from './snapshot-frames';
 
-/** Snapshots larger than this are compressed (smaller ones are cheaper to write as they are). */
-export const SNAPSHOT_COMPRESS_ABOVE = 256 * 1024;
-/** Most bytes a compressed snapshot may inflate to: far above any real state, far below a decompression bomb's aim. */
-export const SNAPSHOT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+/**
+ * Default of the most bytes a snapshot may inflate to (`runner.snapshotMaxMiB`): 512 MiB. The
+ * bench fleet's state at a million series is 67 MiB of frames (165 MiB as one JSON document,
+ * docs/scale-out.md); a decompression bomb costs at most this much memory.
+ */
+export const SNAPSHOT_MAX_INFLATED_BYTES = 512 * 1024 * 1024;
 
 const GZIP = Buffer.from([0x1f, 0x8b]);
+const FRAMES_LINE = Buffer.from(`${FRAMES_MAGIC}\n`);
 
 export interface SnapshotEncoding {
+  /** Gzip members of the frames. */
   value: Buffer;
-  compressed: boolean;
-  /** Bytes of JSON before compression (for the message when it cannot be written). */
-  jsonBytes: number;
+  /** Bytes the value inflates to (what a reader's bound is held against). */
+  inflatedBytes: number;
 }
 
+/** The state as frames; throws only where JSON.stringify would (the caller then writes none and says so). */
 export function encodeSnapshot(state: StageState): SnapshotEncoding {
-  const json = Buffer.from(JSON.stringify(state));
-  if (json.length <= SNAPSHOT_COMPRESS_ABOVE) return { value: json, compressed: false, jsonBytes: json.length };
-  // Level 1: the snapshot goes out with every transaction; speed matters more than the last 10%.
-  return { value: gzipSync(json, { level: 1 }), compressed: true, jsonBytes: json.length };
+  const framed = encodeFrames(state);
+  return { value: framed.value, inflatedBytes: framed.inflatedBytes };
 }
 
 export type SnapshotDecoding = { state: StageState | EngineState } | { error: string };
 
-/** A stored snapshot back as state, or why it is refused. Never throws. */
-export function decodeSnapshot(value: Buffer): SnapshotDecoding {
-  let json: Buffer = value;
+/** A stored snapshot back as state, or why it is refused (`maxInflatedBytes`: the bound it must inflate within). Never throws. */
+export function decodeSnapshot(value: Buffer, maxInflatedBytes = SNAPSHOT_MAX_INFLATED_BYTES): SnapshotDecoding {
+  let bytes: Buffer = value;
   if (value.length >= 2 && value[0] === GZIP[0] && value[1] === GZIP[1]) {
     try {
-      json = gunzipSync(value, { maxOutputLength: SNAPSHOT_MAX_INFLATED_BYTES });
+      bytes = gunzipSync(value, { maxOutputLength: maxInflatedBytes });
     } catch (err) {
       return {
-        error: `compressed snapshot does not inflate within ${SNAPSHOT_MAX_INFLATED_BYTES} bytes: ${describeError(err)}`,
+        error: `compressed snapshot does not inflate within ${maxInflatedBytes} bytes: ${describeError(err)}`,
       };
     }
-  }
-  let parsed: unknown;
+  } else if (value.length > maxInflatedBytes)
+    return { error: `snapshot of ${value.length} bytes, over ${maxInflatedBytes}` };
+  const parsed = parseSnapshot(bytes);
+  if ('error' in parsed) return parsed;
+  return checkState(parsed.value);
+}
+
+/** Frames, or one JSON document (snapshots written before frames). */
+function parseSnapshot(bytes: Buffer): { value: unknown } | { error: string } {
+  if (bytes.subarray(0, FRAMES_LINE.length).equals(FRAMES_LINE)) return decodeFrames(bytes);
   try {
-    parsed = JSON.parse(json.toString('utf8'));
+    return { value: JSON.parse(bytes.toString('utf8')) };
   } catch (err) {
     return { error: `not JSON: ${describeError(err)}` };
   }
+}
+
+/** The parsed value as a state, or why it is not one. */
+function checkState(parsed: unknown): SnapshotDecoding {
   if (!isObject(parsed)) return { error: 'not an object' };
   const engine = 'engine' in parsed ? parsed.engine : parsed;
   const problem = engineProblem(engine);

@@ -51,6 +51,15 @@ describe('configuration', () => {
     ).toMatch(/runner\.maxAheadMs.*must exceed engine\.idleAfterMs/);
   });
 
+  test("runner.snapshotMaxMiB bounds the policies' snapshot: 512 by default, finite, named when out of range", () => {
+    expect(loadConfig({ env: {} }).runner.snapshotMaxMiB).toBe(512);
+    expect(loadConfig({ env: {}, file: file('runner:\n  snapshotMaxMiB: 2048\n') }).runner.snapshotMaxMiB).toBe(2048);
+    for (const bad of ['8', '8192', '1.5'])
+      expect(
+        configIssuesOf(() => loadConfig({ env: {}, file: file(`runner:\n  snapshotMaxMiB: ${bad}\n`) })).join('\n'),
+      ).toMatch(new RegExp(`runner\\.snapshotMaxMiB: got ${bad.replace('.', '\\.')}`));
+  });
+
   test('a missing or broken file is a clear error', () => {
     expect(() => loadConfig({ file: '/nonexistent/homeostat.yaml' })).toThrow(
       /cannot read config file \/nonexistent\/homeostat\.yaml/,

@@ -6,7 +6,7 @@
 import type { Message, TopicMessages } from 'kafkajs';
 import { createDecisionExtension } from '../../../src/kafka/decide-driver';
 import { SNAPSHOT_CHUNK_BYTES, chunkKey } from '../../../src/kafka/snapshot-chunks';
-import { silentLogger } from '../../../src/ops/logger';
+import { silentLogger, type Logger } from '../../../src/ops/logger';
 import type { DecisionStage, StageState } from '../../../src/pipeline/decide';
 import type { DecisionEngineState } from '../../../src/policies';
 import { FakeKafka } from '../../helpers/fake-kafka';
@@ -32,7 +32,7 @@ function stubStage(initial: StageState): DecisionStage & { current(): StageState
   };
 }
 
-const extension = (stage: DecisionStage) =>
+const extension = (stage: DecisionStage, more: { maxSnapshotBytes?: number; logger?: Logger } = {}) =>
   createDecisionExtension({
     kafka: new FakeKafka(),
     stage,
@@ -40,7 +40,16 @@ const extension = (stage: DecisionStage) =>
     format: 'json',
     stateKey: KEY,
     logger: silentLogger(),
+    ...more,
   });
+
+/** A logger that keeps the messages of its error lines. */
+function errorLog(): { logger: Logger; errors: string[] } {
+  const errors: string[] = [];
+  const logger = silentLogger();
+  logger.error = (_fields: unknown, msg?: string) => void errors.push(String(msg));
+  return { logger, errors };
+}
 
 /** The newest value of each key after `messages`, as a compacted topic read to its end gives them. */
 function compacted(messages: readonly Message[], into = new Map<string, Buffer>()): Map<string, Buffer> {
@@ -83,5 +92,53 @@ describe("the policies' snapshot through the decision extension", () => {
     stage.restore({ engine: engineState(2), verifier: null });
     compacted(stateRecords(ext.takePending()), stored);
     expect([...stored.keys()]).toEqual([KEY]);
+  });
+
+  it('a state past the bound is not written, since it could not be read back: logged, and the batch goes on', async () => {
+    const { logger, errors } = errorLog();
+    const ext = await extension(stubStage({ engine: engineState(5000), verifier: null }), {
+      maxSnapshotBytes: 64 * 1024,
+      logger,
+    });
+    expect(stateRecords(ext.takePending())).toEqual([]);
+    expect(errors.join()).toMatch(/inflates to more than 65536 bytes \(runner.snapshotMaxMiB\)/);
+    const roomy = await extension(stubStage({ engine: engineState(5000), verifier: null }));
+    const stored = compacted(stateRecords(roomy.takePending()));
+    // The same bound refuses what a writer with a larger one stored.
+    const { logger: readLogger, errors: readErrors } = errorLog();
+    const stage = stubStage({ engine: engineState(3), verifier: null });
+    (await extension(stage, { maxSnapshotBytes: 64 * 1024, logger: readLogger })).resetFrom(stored);
+    expect(Object.keys(stage.current().engine.leases)).toHaveLength(0);
+    expect(readErrors.join()).toMatch(/refused the policies' snapshot/);
+  });
+
+  it('a state that cannot be encoded is logged and not written: the transaction does not throw', async () => {
+    const { logger, errors } = errorLog();
+    const state = { engine: engineState(2), verifier: { odd: 1n } as unknown as StageState['verifier'] };
+    const ext = await extension(stubStage(state), { logger });
+    expect(stateRecords(ext.takePending())).toEqual([]);
+    expect(errors.join()).toMatch(/cannot be encoded/);
+  });
+
+  it("a state longer as JSON than V8's longest string (~512 MiB) is written and restored", async () => {
+    // What a million targets under three per-target policies comes to; built here from one
+    // shared 1 MiB string so that the test stays small. As one JSON document it cannot be a
+    // string at all (JSON.stringify throws), and past 256 MiB it was refused when read back.
+    const big = 'x'.repeat(1024 * 1024);
+    const targets: Record<string, { note: string; n: number }> = {};
+    for (let i = 0; i < 520; i++) targets[`worker-${i}`] = { note: big, n: i };
+    const engine = { ...engineState(300), policies: { timeouts: { targets } } };
+    expect(() => JSON.stringify(engine)).toThrow(RangeError);
+    const written = stateRecords(
+      (await extension(stubStage({ engine, verifier: null }), { maxSnapshotBytes: 1024 * 2 ** 20 })).takePending(),
+    );
+    expect(written.length).toBeGreaterThan(0);
+    const stage = stubStage({ engine: engineState(0), verifier: null });
+    (await extension(stage, { maxSnapshotBytes: 1024 * 2 ** 20 })).resetFrom(compacted(written));
+    const back = stage.current().engine;
+    expect(Object.keys(back.leases)).toHaveLength(300);
+    const table = (back.policies.timeouts as { targets: typeof targets }).targets;
+    expect(Object.keys(table)).toHaveLength(520);
+    expect(table['worker-519']).toEqual({ note: big, n: 519 });
   });
 });
