@@ -18,9 +18,6 @@ function compactAt(st: InternalState): number {
   return Math.min(COMPACT_MAX, Math.max(COMPACT_MIN, COMPACT_PER_SERIES * st.seriesByKey.size));
 }
 const POOL_LIMIT = 16;
-const EMPTY_VALUES = new Float64Array(0);
-/** Runs longer than this are sorted with the typed-array sort. */
-const INSERTION_MAX = 32;
 
 /** The open batch of pane `start`, created (and scheduled for closing) if needed. */
 export function batchFor(st: InternalState, c: Compiled, start: number): PaneBatch {
@@ -36,12 +33,9 @@ export function batchFor(st: InternalState, c: Compiled, start: number): PaneBat
       compacted: null,
       grouped: 0,
       runs: newRuns(),
-      sorted: EMPTY_VALUES,
-      sortedRuns: 0,
     };
   } else {
-    const { ids, values, runs, sorted } = b;
-    b = { start, ids, values, len: 0, compacted: null, grouped: 0, runs, sorted, sortedRuns: 0 };
+    b = { start, ids: b.ids, values: b.values, len: 0, compacted: null, grouped: 0, runs: b.runs };
     b.runs.count = 0;
   }
   st.batches.set(start, b);
@@ -80,7 +74,6 @@ export function ensureIdCapacity(cs: CloseScratch, n: number): void {
   stamp.set(cs.stamp);
   cs.stamp = stamp;
   cs.counts = new Int32Array(cap);
-  cs.first = new Int32Array(cap);
   cs.cursor = new Int32Array(cap);
 }
 
@@ -110,7 +103,6 @@ export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
   }
   b.len = 0;
   b.grouped = 0;
-  b.sortedRuns = 0;
   b.runs.count = 0;
 }
 
@@ -185,37 +177,6 @@ export function groupBatch(st: InternalState, b: PaneBatch): void {
   touched.length = 0;
 }
 
-/**
- * Hopping windows: sorts a copy of each run of the (grouped) pane into `b.sorted`, once per
- * grouping, so that the windows covering the pane merge sorted runs (window-values.ts)
- * instead of each sorting the pane's values again. Insertion sort for the few values of most runs.
- */
-export function sortRuns(b: PaneBatch): void {
-  if (b.sortedRuns === b.grouped) return;
-  if (b.sorted.length < b.values.length) b.sorted = new Float64Array(b.values.length);
-  const { sorted, values } = b;
-  const { starts, lens, count } = b.runs;
-  for (let r = 0; r < count; r++) {
-    const from = starts[r];
-    const to = from + lens[r];
-    if (to - from > INSERTION_MAX) {
-      sorted.set(values.subarray(from, to), from);
-      sorted.subarray(from, to).sort();
-      continue;
-    }
-    for (let k = from; k < to; k++) {
-      const v = values[k];
-      let j = k - 1;
-      while (j >= from && sorted[j] > v) {
-        sorted[j + 1] = sorted[j];
-        j--;
-      }
-      sorted[j + 1] = v;
-    }
-  }
-  b.sortedRuns = b.grouped;
-}
-
 /** Drops a closed batch, keeping its columns for reuse. */
 export function releaseBatch(st: InternalState, b: PaneBatch): void {
   st.batches.delete(b.start);
@@ -228,7 +189,6 @@ export function releaseBatch(st: InternalState, b: PaneBatch): void {
   b.compacted = null;
   b.len = 0;
   b.grouped = 0;
-  b.sortedRuns = 0;
   b.runs.count = 0;
   if (st.batchPool.length < POOL_LIMIT) st.batchPool.push(b);
 }
@@ -247,7 +207,6 @@ export function dropSeriesEntries(st: InternalState, dead: ReadonlySet<number>):
     b.len = w;
     // Other series' runs moved: regroup when next read.
     b.grouped = 0;
-    b.sortedRuns = 0;
     b.runs.count = 0;
     if (b.compacted !== null) for (const id of dead) b.compacted.delete(id);
   }

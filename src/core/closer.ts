@@ -95,7 +95,7 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   refreshRanks(st);
   orderByRank(list, cs.rankSlots);
 
-  const grouped = gatherRuns(cs, list, batches, now, s, !c.tumbling);
+  const grouped = gatherRuns(cs, list, batches, now, s);
 
   const groups = new Map<string, GroupAcc>();
   const signals = seriesSignals(st, c, { s, e, now, list, batches, grouped, groups });
@@ -234,10 +234,10 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSi
       setExtras(extras, nums, row, se);
       signal = buildSignal(se, s, e, sk, extras);
     } else {
-      const sorted = fold(cs, se.id, grouped, sk);
+      fold(cs, se.id, grouped, sk);
       recordData(st, c, se, s, stats);
       const at = cs.cursor[se.id] - stats.count;
-      for (const m of se.scopes.members) groupOf(c, m, w.groups).sk.mergeValues(sorted, at, stats);
+      for (const m of se.scopes.members) groupOf(c, m, w.groups).sk.mergeValues(grouped, at, stats);
       setExtras(extras, nums, row, se);
       signal = signalOf(se, s, e, stats, extras);
     }

@@ -34,13 +34,6 @@ export interface PaneBatch {
    */
   grouped: number;
   runs: PaneRuns;
-  /**
-   * Hopping windows: each run's values again, sorted ascending, at the run's place
-   * (sortRuns in batches.ts), valid while `sortedRuns` === `grouped` > 0. Every window
-   * covering the pane merges these instead of sorting the pane's values once per window.
-   */
-  sorted: Float64Array;
-  sortedRuns: number;
 }
 
 /** Runs of a grouped pane, as columns (reused with the batch). */
@@ -129,11 +122,6 @@ export interface CloseScratch {
   stampNow: number;
   /** The window's values, each series' contiguous (window-values.ts, gatherRuns). */
   grouped: Float64Array;
-  /** The same, each series' sorted (merged from the panes' sorted runs), and where each series' starts. */
-  groupedSorted: Float64Array;
-  first: Int32Array;
-  /** Whether this close's series' values are sorted in groupedSorted (else the fold sorts them in place). */
-  presorted: boolean;
   /** The numbers of the series being emitted (window-values.ts, foldWindow). */
   readonly stats: WindowStats;
   touched: number[];
@@ -267,9 +255,6 @@ export function newState(trendWindows: number): InternalState {
       stamp: new Int32Array(1024),
       stampNow: 0,
       grouped: new Float64Array(4096),
-      groupedSorted: new Float64Array(4096),
-      first: new Int32Array(1024),
-      presorted: false,
       stats: newWindowStats(),
       touched: [],
       series: [],
