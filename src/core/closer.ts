@@ -38,11 +38,6 @@ const ROW_LAST_PANE = LAST_PANE_START;
 const ROW_HISTORY = HISTORY;
 const ROW_EWMA = HISTORY + PACKED_EWMA;
 const ROW_TREND = HISTORY + PACKED_TREND;
-// The functions called once per series and window, copied for the same reason.
-const fold = foldWindow;
-const signalOf = buildSignalOf;
-const emptySignal = buildSignal;
-const recordMean = recordMeanPacked;
 
 const NO_PARTITIONS: number[] = [];
 const byRank = (a: Series, b: Series): number => a.rank - b.rank;
@@ -226,7 +221,7 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSi
     if (stamp[se.id] !== now) {
       st.counters.zeroSignals += 1;
       setExtras(extras, nums, row, se);
-      signal = emptySignal(se, s, e, null, extras);
+      signal = buildSignal(se, s, e, null, extras);
     } else if (compacted) {
       sketchOfWindow(cs, se.id, grouped, batches, sk);
       recordData(st, c, se, s, sk);
@@ -234,12 +229,12 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSi
       setExtras(extras, nums, row, se);
       signal = buildSignal(se, s, e, sk, extras);
     } else {
-      fold(cs, se.id, grouped, sk);
+      foldWindow(cs, se.id, grouped, sk);
       recordData(st, c, se, s, stats);
       const at = cs.cursor[se.id] - stats.count;
       for (const m of se.scopes.members) groupOf(c, m, w.groups).sk.mergeValues(grouped, at, stats);
       setExtras(extras, nums, row, se);
-      signal = signalOf(se, s, e, stats, extras);
+      signal = buildSignalOf(se, s, e, stats, extras);
     }
     signals.push(signal);
     if (freeing && se.alive && nums[row + ROW_LAST_PANE] === s) st.dormant.set(se, true);
@@ -275,7 +270,7 @@ function recordData(st: InternalState, c: Compiled, se: Series, s: number, w: Wi
   const nums = st.numbers.data;
   const row = se.id * st.numbers.stride;
   const position = s / c.advance;
-  recordMean(nums, row + ROW_HISTORY, c.config.trendWindows, position, w.sum / w.count, c.config.ewmaAlpha);
+  recordMeanPacked(nums, row + ROW_HISTORY, c.config.trendWindows, position, w.sum / w.count, c.config.ewmaAlpha);
   nums[row + ROW_LAST_DATA] = s;
   if (c.zeroFill > 0) {
     if (!se.inRecent) {
