@@ -211,10 +211,6 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSi
   // One extras object for the whole close: buildSignal copies its fields into the signal.
   const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
   const stats = cs.stats;
-  // Pane s is freed after this window (the last covering it). Every series with data in it
-  // is in this (key-ordered) list: those whose newest data it held turn dormant, marked in
-  // list order, so the eviction order is deterministic.
-  const freeing = st.batches.has(s);
   for (const se of w.list) {
     const row = se.id * stride;
     let signal: WindowSignal;
@@ -237,7 +233,6 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSi
       signal = buildSignalOf(se, s, e, stats, extras);
     }
     signals.push(signal);
-    if (freeing && se.alive && nums[row + ROW_LAST_PANE] === s) st.dormant.set(se, true);
   }
   return signals;
 }
@@ -379,11 +374,16 @@ function emitPartials(
   return signals.sort(bySignalKey);
 }
 
-/** Frees pane s (window s was the last to cover it). */
+/** Frees pane s (window s was the last to cover it); series whose newest data it held turn dormant. */
 function freePane(st: InternalState, c: Compiled, s: number, sortedSeries: Series[]): void {
   const b = st.batches.get(s);
   if (b === undefined) return;
-  // The series whose newest data pane s held were marked dormant by seriesSignals.
+  // Every series with data in pane s is in the (key-ordered) list of window s: marking them
+  // dormant in that order makes the eviction order deterministic.
+  const { data: nums, stride } = st.numbers;
+  for (const se of sortedSeries) {
+    if (se.alive && nums[se.id * stride + ROW_LAST_PANE] === s) st.dormant.set(se, true);
+  }
   releaseBatch(st, b);
   const end = s + c.size;
   for (const p of st.partitions) p.pending.delete(end);

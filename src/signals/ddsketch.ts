@@ -299,9 +299,8 @@ export class DDSketch {
     const top = sorted[at + n - 1];
     const topIndex = top > tiny ? this.indexOf(top) : 0;
     const posLow = top > tiny ? topIndex - this.maxBins + 1 : 0;
-    // The negative value nearest zero (0: none); no scan when the lowest value is not negative.
     let nearZero = 0;
-    for (let k = sorted[at] < -tiny ? at + n - 1 : at - 1; k >= at; k--) {
+    for (let k = at + n - 1; k >= at; k--) {
       if (sorted[k] < -tiny) {
         nearZero = sorted[k];
         break;
