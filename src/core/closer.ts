@@ -18,17 +18,16 @@
  * by key (code-unit order). So every batch of outputs is sorted by (windowEnd, key).
  */
 import type { WindowSignal } from '../model/signal';
-import { createSketch, type DDSketch, type WindowNumbers } from '../signals/ddsketch';
+import { createSketch, type DDSketch } from '../signals/ddsketch';
 import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history';
 import { sketchToBase64 } from '../signals/sketch-codec';
-import { buildSignal, buildSignalOf, type SignalExtras } from '../signals/window-signal';
+import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { compareKeys } from './series-key';
 import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
 import { EMITTED_START, HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
 import type { CloseScratch, Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
 import type { EngineOutput } from './types';
-import { foldWindow, gatherRuns } from './window-values';
 import { firstOpenWindowStart } from './watermark';
 
 // Offsets in a series' row, copied once: under tsx an imported binding is a getter call per use.
@@ -90,7 +89,7 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   refreshRanks(st);
   orderByRank(list, cs.rankSlots);
 
-  const grouped = gatherRuns(cs, list, batches, now, s);
+  const grouped = gatherRuns(cs, list, batches, now);
 
   const groups = new Map<string, GroupAcc>();
   const signals = seriesSignals(st, c, { s, e, now, list, batches, grouped, groups });
@@ -193,79 +192,48 @@ interface WindowClose {
   readonly groups: Map<string, GroupAcc>;
 }
 
-/**
- * Pass 3 of a close: one signal per listed series, in rank order; series with data feed
- * their scope groups. A series' window is folded from its gathered values
- * (window-values.ts); a window holding a compacted pane builds each series' sketch instead.
- */
+/** Pass 3 of a close: one signal per listed series, in rank order; series with data feed their scope groups. */
 function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSignal[] {
   const cs = st.close;
-  const { stamp } = cs;
+  const { counts, stamp, cursor } = cs;
   const { s, e, now, batches, grouped } = w;
   const nums = st.numbers.data;
   const stride = st.numbers.stride;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
-  let compacted = false;
-  for (const b of batches) if (b.compacted !== null) compacted = true;
   const signals: WindowSignal[] = [];
   // One extras object for the whole close: buildSignal copies its fields into the signal.
   const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
-  const stats = cs.stats;
   for (const se of w.list) {
+    let windowSk: DDSketch | null = null;
     const row = se.id * stride;
-    let signal: WindowSignal;
-    if (stamp[se.id] !== now) {
-      st.counters.zeroSignals += 1;
-      setExtras(extras, nums, row, se);
-      signal = buildSignal(se, s, e, null, extras);
-    } else if (compacted) {
-      sketchOfWindow(cs, se.id, grouped, batches, sk);
+    if (stamp[se.id] === now) {
+      sk.reset();
+      const end = cursor[se.id];
+      for (let j = end - counts[se.id]; j < end; j++) sk.add(grouped[j]);
+      for (const b of batches) {
+        const part = b.compacted?.get(se.id);
+        if (part !== undefined) sk.merge(part);
+      }
+      windowSk = sk;
       recordData(st, c, se, s, sk);
-      for (const m of se.scopes.members) groupOf(c, m, w.groups).sk.merge(sk);
-      setExtras(extras, nums, row, se);
-      signal = buildSignal(se, s, e, sk, extras);
+      addToGroups(c, se, sk, w.groups);
     } else {
-      foldWindow(cs, se.id, grouped, sk);
-      recordData(st, c, se, s, stats);
-      const at = cs.cursor[se.id] - stats.count;
-      for (const m of se.scopes.members) groupOf(c, m, w.groups).sk.mergeValues(grouped, at, stats);
-      setExtras(extras, nums, row, se);
-      signal = buildSignalOf(se, s, e, stats, extras);
+      st.counters.zeroSignals += 1;
     }
-    signals.push(signal);
+    extras.ewma = nums[row + ROW_EWMA];
+    extras.trend = nums[row + ROW_TREND];
+    extras.partitions = se.partitions;
+    signals.push(buildSignal(se, s, e, windowSk, extras));
   }
   return signals;
 }
 
-function setExtras(extras: SignalExtras, nums: Float64Array, row: number, se: Series): void {
-  extras.ewma = nums[row + ROW_EWMA];
-  extras.trend = nums[row + ROW_TREND];
-  extras.partitions = se.partitions;
-}
-
-/** The series' window as a sketch: its gathered values (pane by pane), then the panes' compacted parts. */
-function sketchOfWindow(
-  cs: CloseScratch,
-  id: number,
-  grouped: Float64Array,
-  batches: readonly PaneBatch[],
-  sk: DDSketch,
-): void {
-  sk.reset();
-  const end = cs.cursor[id];
-  for (let j = end - cs.counts[id]; j < end; j++) sk.add(grouped[j]);
-  for (const b of batches) {
-    const part = b.compacted?.get(id);
-    if (part !== undefined) sk.merge(part);
-  }
-}
-
 /** Records a series' data in window s: its history (EWMA, trend), last data start and zero-fill horizon. */
-function recordData(st: InternalState, c: Compiled, se: Series, s: number, w: WindowNumbers): void {
+function recordData(st: InternalState, c: Compiled, se: Series, s: number, sk: DDSketch): void {
   const nums = st.numbers.data;
   const row = se.id * st.numbers.stride;
   const position = s / c.advance;
-  recordMeanPacked(nums, row + ROW_HISTORY, c.config.trendWindows, position, w.sum / w.count, c.config.ewmaAlpha);
+  recordMeanPacked(nums, row + ROW_HISTORY, c.config.trendWindows, position, sk.sum / sk.count, c.config.ewmaAlpha);
   nums[row + ROW_LAST_DATA] = s;
   if (c.zeroFill > 0) {
     if (!se.inRecent) {
@@ -277,14 +245,16 @@ function recordData(st: InternalState, c: Compiled, se: Series, s: number, w: Wi
   }
 }
 
-/** The stage-one group of scope membership `m` in this close, created when first fed. */
-function groupOf(c: Compiled, m: ScopeMembership, groups: Map<string, GroupAcc>): GroupAcc {
-  let g = groups.get(m.key);
-  if (g === undefined) {
-    g = { membership: m, sk: createSketch(c.sketch) };
-    groups.set(m.key, g);
+/** Merges a series' window sketch into the stage-one group of every scope it belongs to. */
+function addToGroups(c: Compiled, se: Series, sk: DDSketch, groups: Map<string, GroupAcc>): void {
+  for (const m of se.scopes.members) {
+    let g = groups.get(m.key);
+    if (g === undefined) {
+      g = { membership: m, sk: createSketch(c.sketch) };
+      groups.set(m.key, g);
+    }
+    g.sk.merge(sk);
   }
-  return g;
 }
 
 /**
@@ -322,6 +292,50 @@ function orderByRank(list: Series[], slots: (Series | undefined)[]): void {
       slots[r] = undefined;
     }
   }
+}
+
+/**
+ * Pass 2 of a close: lays each series' values out contiguously, pane by pane, and leaves
+ * cursor[id] at the end of its values in the returned array. A window of one pane (tumbling
+ * windows) already has them so in the pane's grouped columns: no copy.
+ */
+function gatherRuns(
+  cs: CloseScratch,
+  list: readonly Series[],
+  batches: readonly PaneBatch[],
+  now: number,
+): Float64Array {
+  const { counts, stamp, cursor } = cs;
+  if (batches.length === 1) {
+    const { ids, starts, lens, count } = batches[0].runs;
+    for (let r = 0; r < count; r++) cursor[ids[r]] = starts[r] + lens[r];
+    return batches[0].values;
+  }
+  let total = 0;
+  for (const se of list) {
+    if (stamp[se.id] !== now) continue;
+    cursor[se.id] = total;
+    total += counts[se.id];
+  }
+  if (cs.grouped.length < total) {
+    let cap = cs.grouped.length;
+    while (cap < total) cap *= 2;
+    cs.grouped = new Float64Array(cap);
+  }
+  const grouped = cs.grouped;
+  for (const b of batches) {
+    const values = b.values;
+    const { ids: runIds, starts: runStarts, lens } = b.runs;
+    for (let r = 0; r < b.runs.count; r++) {
+      const id = runIds[r];
+      let at = cursor[id];
+      const from = runStarts[r];
+      const to = from + lens[r];
+      for (let k = from; k < to; k++) grouped[at++] = values[k];
+      cursor[id] = at;
+    }
+  }
+  return grouped;
 }
 
 /** Pushes both key-sorted lists into `out` in key order. */

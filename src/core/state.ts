@@ -4,7 +4,6 @@
  * give the same outputs and the same state.
  */
 import type { DDSketch, SketchParams } from '../signals/ddsketch';
-import { newWindowStats, type WindowStats } from '../signals/window-signal';
 import type { EngineConfig } from './config';
 import type { ScopeList } from './scope-memberships';
 import { createSeriesNumbers, type SeriesNumbers } from './series-numbers';
@@ -120,10 +119,7 @@ export interface CloseScratch {
   cursor: Int32Array;
   stamp: Int32Array;
   stampNow: number;
-  /** The window's values, each series' contiguous (window-values.ts, gatherRuns). */
   grouped: Float64Array;
-  /** The numbers of the series being emitted (window-values.ts, foldWindow). */
-  readonly stats: WindowStats;
   touched: number[];
   series: Series[];
   /** Reused sketch of the series being emitted (built lazily: the state does not know the params). */
@@ -255,7 +251,6 @@ export function newState(trendWindows: number): InternalState {
       stamp: new Int32Array(1024),
       stampNow: 0,
       grouped: new Float64Array(4096),
-      stats: newWindowStats(),
       touched: [],
       series: [],
       sketch: null,

@@ -41,14 +41,6 @@ export const DEFAULT_SKETCH_PARAMS: SketchParams = Object.freeze({ relativeAccur
  * bins the buffer first, so the representation is invisible from outside.
  */
 const BUFFER_MAX = 256;
-
-/** A window's count, sum, min and max (window-signal.ts's WindowStats). */
-export interface WindowNumbers {
-  readonly count: number;
-  readonly sum: number;
-  readonly min: number;
-  readonly max: number;
-}
 /**
  * Smallest magnitude with its own bucket: the smallest normal double (times gamma, as in
  * DataDog's mappings). Subnormals have too few significant bits for a relative guarantee,
@@ -208,32 +200,6 @@ export class DDSketch {
     if (other.max > this.max) this.max = other.max;
   }
 
-  /**
-   * Merges a window of raw values: what merge(s) does for a sketch s holding exactly
-   * `values[at .. at + w.count)` (w.count > 0), whose sum, min and max are w's.
-   * The values' order does not matter (bins and quantiles depend only on their multiset;
-   * the sum is given). Window close merges a series' values into its scope groups so,
-   * without building the series' sketch.
-   */
-  mergeValues(values: Float64Array, at: number, w: WindowNumbers): void {
-    const n = w.count;
-    const end = at + n;
-    if (!this.binned && this.bufLen + n <= BUFFER_MAX) {
-      for (let k = at; k < end; k++) this.buf[this.bufLen++] = values[k];
-    } else {
-      this.flush();
-      for (let k = at; k < end; k++) {
-        if (this.bufLen === BUFFER_MAX) this.flush();
-        this.buf[this.bufLen++] = values[k];
-      }
-      this.flush();
-    }
-    this.count += n;
-    this.sum += w.sum;
-    if (w.min < this.min) this.min = w.min;
-    if (w.max > this.max) this.max = w.max;
-  }
-
   copy(): DDSketch {
     const s = new DDSketch(this);
     s.pos = this.pos === null ? null : this.pos.copy();
@@ -272,35 +238,15 @@ export class DDSketch {
 
   private quantilesFromBuffer(qs: readonly number[], out: number[]): void {
     const n = this.bufLen;
-    sortInto(this.buf, n, scratchSort);
-    this.quantilesOfSorted(scratchSort, 0, n, this, qs, out);
-  }
-
-  /**
-   * The estimates this sketch would give for `qs` (ascending) if it held exactly the values
-   * `sorted[at .. at + n)` (ascending, n > 0) with `range.min` and `range.max` as its minimum
-   * and maximum (an object, not two numbers: a double argument is boxed when the call is not
-   * inlined, an allocation per call): the bucket of the value at
-   * each rank, under the collapsing bounds the bins would have — the same answer the bins
-   * give (bucket order is value order). Window close calls it on values it has sorted
-   * itself, without building a sketch.
-   */
-  quantilesOfSorted(
-    sorted: Float64Array,
-    at: number,
-    n: number,
-    range: { readonly min: number; readonly max: number },
-    qs: readonly number[],
-    out: number[],
-  ): void {
-    const { min, max } = range;
+    const sorted = scratchSort;
+    sortInto(this.buf, n, sorted);
     // Collapsing bounds, as the bins would have them (see CollapsingLowestStore).
     const tiny = this.minIndexable;
-    const top = sorted[at + n - 1];
+    const top = sorted[n - 1];
     const topIndex = top > tiny ? this.indexOf(top) : 0;
     const posLow = top > tiny ? topIndex - this.maxBins + 1 : 0;
     let nearZero = 0;
-    for (let k = at + n - 1; k >= at; k--) {
+    for (let k = n - 1; k >= 0; k--) {
       if (sorted[k] < -tiny) {
         nearZero = sorted[k];
         break;
@@ -313,14 +259,14 @@ export class DDSketch {
     let prev = NaN;
     let prevEstimate = 0;
     for (let k = 0; k < qs.length; k++) {
-      const v = sorted[at + nearestRank(qs[k], n) - 1];
+      const v = sorted[nearestRank(qs[k], n) - 1];
       if (v !== prev) {
         prev = v;
         prevEstimate = 0;
         if (v > tiny) prevEstimate = this.valueOf(Math.max(v === top ? topIndex : this.indexOf(v), posLow));
         else if (v < -tiny) prevEstimate = -this.valueOf(-Math.max(-this.indexOf(-v), negLow));
       }
-      out[k] = prevEstimate < min ? min : prevEstimate > max ? max : prevEstimate;
+      out[k] = this.clamp(prevEstimate);
     }
   }
 

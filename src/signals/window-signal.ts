@@ -25,25 +25,7 @@ export interface SignalExtras {
   sketch?: string;
 }
 
-/**
- * A window's numbers as its sketch gives them: window close computes them from the panes
- * without building a sketch (core/window-values.ts) and hands them to `buildSignalOf`.
- */
-export interface WindowStats {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  /** Estimates of SIGNAL_QUANTILES, in that order. */
-  readonly q: number[];
-}
-
-export function newWindowStats(): WindowStats {
-  return { count: 0, sum: 0, min: 0, max: 0, q: [0, 0, 0, 0] };
-}
-
-const scratch = newWindowStats();
-const EMPTY = newWindowStats();
+const scratch = [0, 0, 0, 0];
 
 /**
  * Builds a signal. `sketch` null or empty means a zero-count window: every value field is 0
@@ -58,30 +40,29 @@ export function buildSignal(
   sketch: DDSketch | null,
   extras: SignalExtras,
 ): WindowSignal {
-  if (sketch === null || sketch.count === 0) return buildSignalOf(id, windowStart, windowEnd, EMPTY, extras);
-  scratch.count = sketch.count;
-  scratch.sum = sketch.sum;
-  scratch.min = sketch.min;
-  scratch.max = sketch.max;
-  sketch.quantiles(SIGNAL_QUANTILES, scratch.q);
-  return buildSignalOf(id, windowStart, windowEnd, scratch, extras);
-}
-
-/**
- * Builds the signal of a window from its numbers (all 0 for a zero-count window), as
- * buildSignal does from its sketch. The numbers come in an object, not as arguments: a
- * double argument is boxed (an allocation) whenever the call is not inlined.
- */
-export function buildSignalOf(
-  id: SignalIdentity,
-  windowStart: number,
-  windowEnd: number,
-  stats: WindowStats,
-  extras: SignalExtras,
-): WindowSignal {
-  const count = stats.count;
-  const sum = stats.sum;
-  const q = stats.q;
+  let count = 0;
+  let sum = 0;
+  let min = 0;
+  let max = 0;
+  let mean = 0;
+  let ratePerSec = 0;
+  let p50 = 0;
+  let p90 = 0;
+  let p99 = 0;
+  let p999 = 0;
+  if (sketch !== null && sketch.count > 0) {
+    count = sketch.count;
+    sum = sketch.sum;
+    min = sketch.min;
+    max = sketch.max;
+    mean = sum / count;
+    ratePerSec = sum / ((windowEnd - windowStart) / 1000);
+    sketch.quantiles(SIGNAL_QUANTILES, scratch);
+    p50 = scratch[0];
+    p90 = scratch[1];
+    p99 = scratch[2];
+    p999 = scratch[3];
+  }
   // One literal with final values: filling in a zeroed object afterwards changes field
   // representations (small int → double) on every signal, which V8 handles slowly.
   const signal: WindowSignal = {
@@ -94,14 +75,14 @@ export function buildSignalOf(
     windowEnd,
     count,
     sum,
-    min: stats.min,
-    max: stats.max,
-    mean: count > 0 ? sum / count : 0,
-    ratePerSec: count > 0 ? sum / ((windowEnd - windowStart) / 1000) : 0,
-    p50: q[0],
-    p90: q[1],
-    p99: q[2],
-    p999: q[3],
+    min,
+    max,
+    mean,
+    ratePerSec,
+    p50,
+    p90,
+    p99,
+    p999,
     ewma: Number.isNaN(extras.ewma) ? 0 : extras.ewma,
     trend: extras.trend,
     partial: extras.partial,

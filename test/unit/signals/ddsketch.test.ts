@@ -104,25 +104,6 @@ describe('DDSketch accuracy (nearest-rank, relative error ≤ 1%)', () => {
     );
   });
 
-  it('quantilesOfSorted gives what the sketch of those values gives, binned or not (window close estimates so)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(finite, { minLength: 1, maxLength: 700, size: 'max' }),
-        fc.constantFrom(16, 2048),
-        (values, maxBins) => {
-          const sk = sketchOf(values, { relativeAccuracy: 0.0099, maxBins });
-          const want = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-          sk.quantiles(QS, want);
-          const sorted = new Float64Array([-1, ...[...values].sort((a, b) => a - b), 1]);
-          const got = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-          sk.quantilesOfSorted(sorted, 1, values.length, sk, QS, got);
-          expect(got).toEqual(want);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
   it('counts subnormal magnitudes as zero (no relative guarantee exists there)', () => {
     const sk = sketchOf([5e-324, -1e-310, 1]);
     expect(sk.quantile(0)).toBe(0);
@@ -185,37 +166,6 @@ describe('DDSketch merge is exact', () => {
           expect(relErr(a.quantile(1), max)).toBeLessThanOrEqual(0.01);
         },
       ),
-    );
-  });
-
-  it('mergeValues equals merging the sketch of those values, in any order (window close feeds scope groups so)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.array(finite, { minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 6 }),
-        fc.constantFrom(16, 2048),
-        (windows, maxBins) => {
-          const params = { relativeAccuracy: 0.0099, maxBins };
-          const byMerge = createSketch(params);
-          const byValues = createSketch(params);
-          for (const values of windows) {
-            const sk = sketchOf(values, params);
-            byMerge.merge(sk);
-            // Sorted and offset in a larger array, as the closer holds a series' values.
-            const held = new Float64Array([7, ...[...values].sort((a, b) => a - b), 7]);
-            byValues.mergeValues(held, 1, sk);
-          }
-          expect(bins(byValues)).toEqual(bins(byMerge));
-          expect([byValues.count, byValues.sum, byValues.min, byValues.max]).toEqual([
-            byMerge.count,
-            byMerge.sum,
-            byMerge.min,
-            byMerge.max,
-          ]);
-          for (const q of QS) expect(byValues.quantile(q)).toBe(byMerge.quantile(q));
-          expect(sketchToBase64(byValues)).toBe(sketchToBase64(byMerge));
-        },
-      ),
-      { numRuns: 200 },
     );
   });
 
