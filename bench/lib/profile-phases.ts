@@ -102,17 +102,14 @@ export const ENGINE_RULES: readonly [string, (f: CallFrame) => boolean][] = [
     'close: quantiles (sort, bucket estimates)',
     (f) =>
       f.url.includes('src/signals/ddsketch') &&
-      /^(quantiles|quantilesFromBuffer|quantilesFromBins|quantilesOfSorted|sortInto|nearestRank|clamp)$/.test(
-        f.functionName,
-      ),
+      /^(quantiles|quantilesFromBuffer|quantilesFromBins|sortInto|nearestRank|clamp)$/.test(f.functionName),
   ],
   [
     'close: scope groups (sketch merges, binning)',
     (f) =>
       f.url.includes('src/signals/sketch-store') ||
-      (f.url.includes('src/signals/ddsketch') && /^(merge|mergeValues|flush)$/.test(f.functionName)) ||
-      f.functionName === 'addToGroups' ||
-      f.functionName === 'groupOf',
+      (f.url.includes('src/signals/ddsketch') && /^(merge|flush)$/.test(f.functionName)) ||
+      f.functionName === 'addToGroups',
   ],
   [
     'close: partials (scope sketches encoded)',
@@ -120,12 +117,7 @@ export const ENGINE_RULES: readonly [string, (f: CallFrame) => boolean][] = [
   ],
   ['close: signal objects (buildSignal)', (f) => f.url.includes('src/signals/window-signal')],
   ['close: EWMA/trend history', (f) => f.url.includes('src/signals/history') || f.functionName === 'recordData'],
-  // window-values.ts: the runs gathered and each series' window folded and sorted (the sort and,
-  // when V8 inlines it, the quantile estimate count here).
-  [
-    'close: series lists, runs gathered, signals (closer.ts, window-values.ts)',
-    (f) => /src\/core\/(closer|window-values)/.test(f.url),
-  ],
+  ['close: series lists, runs gathered, signals (closer.ts)', (f) => f.url.includes('src/core/closer')],
   [
     'panes: grouping by series, freeing',
     (f) => /src\/core\/(batches|series-index)/.test(f.url) && /Batch|^compact/.test(f.functionName),
