@@ -12,8 +12,7 @@
  */
 import { loadavg } from 'node:os';
 import { createEngine, type EngineInput } from '../src/core';
-import type { Telemetry } from '../src/model/telemetry';
-import { mulberry32 as prng } from '../src/client/random';
+import { createEngineSource, ENGINE_PARTITIONS } from './lib/engine-source';
 import { writeResult } from './lib/results';
 
 function arg(name: string, fallback: number): number {
@@ -24,57 +23,11 @@ function arg(name: string, fallback: number): number {
 const N = arg('n', 2_000_000);
 const SERIES = arg('series', 10_000);
 const HOP = process.argv.includes('--hop');
-const PARTITIONS = 12;
-const METRICS = ['query.latency_ms', 'queue.depth', 'cpu.util', 'requests', 'tenant.bytes_in'];
-const EVENTS_PER_SEC = 20_000; // event-time rate: N = 2M spans 100 s, ten default windows
+const PARTITIONS = ENGINE_PARTITIONS;
 
-/**
- * Deterministic record source, generated in chunks (like consumer batches) so that the live
- * heap stays small: a 2M-record array would make every major GC mark ~300 MB of input that
- * a real consumer never holds, and the benchmark would measure the collector instead.
- */
+/** The bench's records (bench/lib/engine-source.ts), SERIES series. */
 function createSource(): { next(count: number): EngineInput[] } {
-  const rnd = prng(42);
-  const sources = Math.max(1, Math.ceil(SERIES / METRICS.length));
-  const names = Array.from({ length: sources }, (_, i) => `worker-${i}`);
-  const tenants = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
-  const services = Array.from({ length: 20 }, (_, i) => `svc-${i}`);
-  const t0 = 1_700_000_000_000;
-  const offsets = new Array<number>(PARTITIONS).fill(0);
-  let i = 0;
-  return {
-    next(count) {
-      const inputs = new Array<EngineInput>(count);
-      for (let k = 0; k < count; k++, i++) {
-        const s = Math.floor(rnd() * sources);
-        const mi = Math.floor(rnd() * METRICS.length);
-        const metric = METRICS[mi];
-        const ts = t0 + Math.floor((i * 1000) / EVENTS_PER_SEC) - Math.floor(rnd() * 500);
-        let value: number;
-        if (mi === 0)
-          value = Math.exp(3 + 0.8 * gaussian(rnd)); // log-normal latency, ms
-        else if (mi === 1) value = Math.floor(rnd() * 50);
-        else if (mi === 2) value = rnd();
-        else if (mi === 3) value = 1 + Math.floor(rnd() * 10);
-        else value = Math.floor(rnd() * 1e6);
-        const record: Telemetry = {
-          ts,
-          source: names[s],
-          metric,
-          value,
-          tags: { tenant: tenants[s % tenants.length], service: services[s % services.length], role: 'worker' },
-        };
-        const partition = s % PARTITIONS;
-        inputs[k] = { kind: 'record', partition, offset: offsets[partition]++, record };
-      }
-      return inputs;
-    },
-  };
-}
-
-function gaussian(rnd: () => number): number {
-  // Box–Muller
-  return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  return createEngineSource(SERIES);
 }
 
 const CHUNK = 5_000; // about a consumer fetch batch
