@@ -229,6 +229,21 @@ export const FIGURES: readonly FigureSpec[] = [
     value: ofFormat('avro', 'raw', 'eventsPerSec'),
   },
   {
+    id: 'pipeline-fleet.avro.cpu',
+    bench: 'pipeline',
+    unit: 'perSec',
+    select: pipelineFleet,
+    value: ofFormat('avro', 'pipeline', 'eventsPerCpuSec'),
+  },
+  {
+    id: 'pipeline-fleet.avro.vsDecodeCpu',
+    bench: 'pipeline',
+    unit: 'ratio',
+    select: pipelineFleet,
+    value: cpuVsDecode('avro'),
+    aim: { atLeast: 0.8 },
+  },
+  {
     id: 'scaleout.single',
     bench: 'scale-out',
     unit: 'perSec',
@@ -460,6 +475,7 @@ export const TABLES: readonly DocTable[] = [
 | \`replay --input\` from a JSONL file, parsing included | {replay.file} events/s, {replay.file.cpu} per CPU-second ({replay.file#}) | {replay.file.vsJsonParse} the same replay through \`JSON.parse\` | ≥ 1M: {replay.file!}; per CPU-second {replay.file.cpu!} |
 | codec, Avro telemetry decode + validation | {codec.avro} records/s ({codec.avro#}) | {codec.avro.vsAvsc} avsc alone | ≥ 150k: {codec.avro!} |
 | full pipeline on the real broker, 1M records | Avro {pipeline.avro}, JSON {pipeline.json} events/s ({pipeline.avro#}) | Avro {pipeline.avro.vsRaw}, JSON {pipeline.json.vsRaw} a raw kafkajs consumer (Avro {pipeline.avro.raw}/s) | ≥ 150k Avro: {pipeline.avro!}; ≥ 0.8× raw: {pipeline.avro.vsRaw!} |
+| the same in the fleet shape: 100k series, a final signal written for every 2.5 records read | Avro {pipeline-fleet.avro.cpu} events per CPU-second ({pipeline-fleet.avro.cpu#}) | {pipeline-fleet.avro.vsDecodeCpu} a raw kafkajs consumer + avsc, per CPU-second | ≥ 0.8×: {pipeline-fleet.avro.vsDecodeCpu!} ([where it goes](docs/benchmarks.md#pipeline--end-to-end-throughput-on-the-real-broker-benchpipelinets), "The fleet shape") |
 | scale-out (\`runner.scaleOut\`), 1M JSON records, 4 partitions | single owner {scaleout.single}, scaled out 1 process {scaleout.shared1}, 2 processes {scaleout.shared2} events/s ({scaleout.single#}) | 1 process {scaleout.shared1.ratio}, 2 processes {scaleout.shared2.ratio} the single owner; 2 cores shared with the broker | — |
 | command latency, window close → visible to a read_committed consumer | single owner p50 {latency.p50}, p99 {latency.p99} ({latency.p99#}); scaled out p50 {latency-scale-out.p50}, p99 {latency-scale-out.p99} ({latency-scale-out.p99#}) | single-owner p99 {latency.p99.vsTx} one transactional record | p99 ≤ 100 ms: {latency.p99!}; scaled out {latency-scale-out.p99!} |
 | engine state per active series (10k / 100k / 1M) | {memory.10k} / {memory.100k} / {memory.1m} ({memory.10k#}) | {memory.10k.vsMap} / {memory.100k.vsMap} / {memory.1m.vsMap} a bare Map of 4 numbers | ≤ 1 KiB: {memory.10k!} / {memory.100k!} / {memory.1m!} |
