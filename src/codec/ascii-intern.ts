@@ -15,11 +15,19 @@
  */
 
 /** Slots in the table (a power of two). 8192 references: 64 KiB. */
-const SLOTS = 8192;
+export const INTERN_SLOTS = 8192;
+const SLOTS = INTERN_SLOTS;
 /** Longer strings are decoded each time: rarely repeated names, and a longer compare. */
 export const MAX_INTERNED = 64;
 
 const table: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+
+/**
+ * The slot of the string the last call returned, -1 when it was not interned (too long, not
+ * ASCII): a key for per-name memories such as tags-memo.ts, at no extra hashing. An object, so
+ * that readers see the update (an exported `let` is a getter call under tsx).
+ */
+export const lastIntern = { slot: -1 };
 
 /**
  * FNV-1a over bytes, `h = Math.imul(h ^ byte, FNV_PRIME)` from FNV_START
@@ -31,7 +39,10 @@ export const FNV_PRIME = 0x01000193;
 /** `bytes[start, start+len)` as a string; the same string as last time when those bytes were seen. */
 export function internAscii(bytes: Buffer, start: number, len: number): string {
   const end = start + len;
-  if (len > MAX_INTERNED) return bytes.toString('utf8', start, end);
+  if (len > MAX_INTERNED) {
+    lastIntern.slot = -1;
+    return bytes.toString('utf8', start, end);
+  }
   let h = FNV_START;
   let high = 0;
   for (let i = start; i < end; i++) {
@@ -39,14 +50,21 @@ export function internAscii(bytes: Buffer, start: number, len: number): string {
     high |= b;
     h = Math.imul(h ^ b, FNV_PRIME);
   }
-  if (high >= 0x80) return bytes.toString('utf8', start, end);
+  if (high >= 0x80) {
+    lastIntern.slot = -1;
+    return bytes.toString('utf8', start, end);
+  }
   return internHashed(bytes, start, len, h);
 }
 
 /** As internAscii, for bytes known to be ASCII whose FNV-1a hash is `h`. */
 export function internHashed(bytes: Buffer, start: number, len: number, h: number): string {
-  if (len > MAX_INTERNED) return bytes.toString('latin1', start, start + len);
+  if (len > MAX_INTERNED) {
+    lastIntern.slot = -1;
+    return bytes.toString('latin1', start, start + len);
+  }
   const slot = (h >>> 0) & (SLOTS - 1);
+  lastIntern.slot = slot;
   const known = table[slot];
   if (known !== undefined && known.length === len && sameAscii(known, bytes, start)) return known;
   const s = bytes.toString('latin1', start, start + len);
