@@ -11,11 +11,15 @@
  * measurements behind it); nothing in the pipeline writes to tags, and freezing makes a writer
  * fail loudly instead of changing other records.
  *
+ * The shared objects carry a slot where the engine keeps the series their records went to
+ * (core/series-hint.ts), so that it finds them without its index.
+ *
  * Keyed by the source's slot in the string table (ascii-intern.ts), which the reader has in
  * hand: no hash of its own. Only tags read and accepted under the same limits are remembered
  * (a change of limits forgets them all), so a hit gives what the reading would. Bounded: one
  * row of BODY_BYTES per slot of the string table (about 800 KiB, touched only where used).
  */
+import { addSeriesHint, hintOf, hintSource } from '../core/series-hint';
 import { createPatternRows, rowEquals, storeRow } from '../replay/fast-jsonl/words';
 import { INTERN_SLOTS } from './ascii-intern';
 import type { TelemetryLimits } from './limits';
@@ -26,6 +30,8 @@ const BODY_BYTES = 96;
 // Local copies: under tsx (the benches) an imported function is read through a getter on every call.
 const equals = rowEquals;
 const store = storeRow;
+const slotOf = hintOf;
+const sourceOf = hintSource;
 const NONE: Readonly<Record<string, string>> = Object.freeze({});
 
 export interface TagsMemo {
@@ -53,7 +59,6 @@ export function createTagsMemo(): TagsMemo {
   const rows = createPatternRows(INTERN_SLOTS, BODY_BYTES);
   const data = rows.data;
   const stride = rows.stride;
-  const sources = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
   const remembered = new Array<Record<string, string>>(INTERN_SLOTS).fill(NONE);
   let memoLimits: TelemetryLimits | undefined;
   // Views of the whole backing store, indexed by absolute offset: the readers' buffers are
@@ -72,14 +77,18 @@ export function createTagsMemo(): TagsMemo {
   const self = {
     tags: NONE as Record<string, string>,
     recall(buf: Buffer, start: number, end: number, source: string, slot: number, limits: TelemetryLimits): number {
-      if (slot < 0 || sources[slot] !== source || limits !== memoLimits) return -1;
+      if (slot < 0 || limits !== memoLimits) return -1;
+      // The source is checked on the tags' series slot (which the engine reads next: in cache then).
+      const tags = remembered[slot];
+      const hint = slotOf(tags);
+      if (hint === undefined || sourceOf(hint) !== source) return -1;
       const at = slot * stride;
       // The compare reads exactly the row's length: only when that many bytes are there.
       const n = data[at] - 1;
       if (n < 0 || n > end - start) return -1;
       useBacking(buf);
       if (equals(data, at, view, bytes, buf.byteOffset + start) !== n) return -1;
-      self.tags = remembered[slot];
+      self.tags = tags;
       return start + n;
     },
     remember(
@@ -91,14 +100,14 @@ export function createTagsMemo(): TagsMemo {
       limits: TelemetryLimits,
       tags: Record<string, string>,
     ): Record<string, string> {
-      Object.freeze(tags);
       const n = end - start;
-      if (slot < 0 || n > BODY_BYTES) return tags;
+      if (slot < 0 || n > BODY_BYTES) return Object.freeze(tags);
+      // Shared: the engine may keep the series of its records on it.
+      Object.freeze(addSeriesHint(tags, source));
       if (limits !== memoLimits) {
         memoLimits = limits;
-        sources.fill(undefined);
+        remembered.fill(NONE);
       }
-      sources[slot] = source;
       remembered[slot] = tags;
       useBacking(buf);
       store(data, slot * stride, view, bytes, buf.byteOffset + start, n);
