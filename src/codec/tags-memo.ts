@@ -74,9 +74,10 @@ export function createTagsMemo(): TagsMemo {
     bytes = new Uint8Array(backing);
   };
 
-  const self = {
-    tags: NONE as Record<string, string>,
-    recall(buf: Buffer, start: number, end: number, source: string, slot: number, limits: TelemetryLimits): number {
+  // Writable here: recall sets the tags it found.
+  const self: { -readonly [K in keyof TagsMemo]: TagsMemo[K] } = {
+    tags: NONE,
+    recall(buf, start, end, source, slot, limits) {
       if (slot < 0 || limits !== memoLimits) return -1;
       // The source is checked on the tags' series slot (which the engine reads next: in cache then).
       const tags = remembered[slot];
@@ -91,15 +92,7 @@ export function createTagsMemo(): TagsMemo {
       self.tags = tags;
       return start + n;
     },
-    remember(
-      buf: Buffer,
-      start: number,
-      end: number,
-      source: string,
-      slot: number,
-      limits: TelemetryLimits,
-      tags: Record<string, string>,
-    ): Record<string, string> {
+    remember(buf, start, end, source, slot, limits, tags) {
       const n = end - start;
       if (slot < 0 || n > BODY_BYTES) return Object.freeze(tags);
       // Shared: the engine may keep the series of its records on it.
