@@ -45,6 +45,12 @@ const BENCHES: readonly BenchSpec[] = [
     results: ['engine-hopping'],
   },
   { name: 'codec', script: 'codec.ts', quick: ['50000'], results: ['codec'] },
+  {
+    name: 'record-path',
+    script: 'record-path.ts',
+    quick: ['--n', '200000', '--rounds', '2'],
+    results: ['record-path'],
+  },
   { name: 'backoff', script: 'backoff.ts', quick: ['--runs', '20'], results: ['backoff'] },
   { name: 'signing', script: 'signing.ts', quick: ['1000'], results: ['signing'] },
   { name: 'replay', script: 'replay.ts', quick: ['--n', '300000', '--file-n', '100000'], results: ['replay'] },

@@ -9,30 +9,39 @@
  * (decoder-core.ts), which finds the same record valid or names the problem exactly as
  * before. So its result is, by construction, the one the general path gives: the same fields
  * in the same order, the tags a plain object filled in wire order as avsc fills it
- * (test/unit/codec/telemetry-avro-fast.test.ts compares both on valid and corrupt bodies).
+ * (test/unit/codec/telemetry-avro-fast.test.ts compares both on valid and corrupt bodies) —
+ * frozen, and shared by a source's records while its tag bytes stay the same (tags-memo.ts).
  *
  * Bounded: every length is checked against the bytes present before it is read, and the tag
  * loop ends after `maxTags` entries, so a hostile body costs O(min(size, maxTags)).
  * Encoding: https://avro.apache.org/docs/1.11.1/specification/#binary-encoding
  */
 import type { Telemetry } from '../model/telemetry';
-import { internAscii } from './ascii-intern';
+import { internAscii, lastIntern } from './ascii-intern';
 import type { TelemetryLimits } from './limits';
+import { createTagsMemo } from './tags-memo';
 
 // Read state. The read is synchronous and never re-entered, so module-level state is safe
 // and saves an allocation per record (as avro-guard.ts does).
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
 let pos = 0;
+const memo = createTagsMemo();
+const intern = lastIntern;
 
 /** Zig-zag varint as a float (exact up to 2^53); NaN when truncated or longer than 10 bytes. */
 function readLong(): number {
-  let value = 0;
-  let scale = 1;
-  for (let i = 0; i < 10 && pos < buf.length; i++) {
+  if (pos >= buf.length) return NaN;
+  const first = buf[pos++];
+  // One byte: every length and count of a usual record.
+  if ((first & 0x80) === 0) return (first & 1) === 0 ? first >>> 1 : -((first + 1) >>> 1);
+  let value = first & 0x7f;
+  let scale = 128;
+  for (let i = 1; i < 10 && pos < buf.length; i++) {
     const b = buf[pos++];
     value += (b & 0x7f) * scale;
-    if ((b & 0x80) === 0) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+    // The sign is the first byte's low bit: `value % 2` on a double beyond 2^31 is a slow fmod.
+    if ((b & 0x80) === 0) return (first & 1) === 0 ? value / 2 : -(value + 1) / 2;
     scale *= 128;
   }
   return NaN;
@@ -88,13 +97,21 @@ function readBody(limits: TelemetryLimits): Telemetry | undefined {
   if (!(ts >= limits.minTs && ts <= limits.maxTs)) return undefined;
   const source = readString(limits.maxSourceLength);
   if (source === undefined) return undefined;
+  const sourceSlot = intern.slot;
   const metric = readString(limits.maxMetricLength);
   if (metric === undefined || buf.length - pos < 8) return undefined;
   const value = buf.readDoubleLE(pos);
   pos += 8;
   if (!Number.isFinite(value)) return undefined;
-  const tags = readTags(limits);
-  if (tags === undefined || pos !== buf.length) return undefined;
+  // The tags run to the end of the body: the same bytes as the source's last ones, the same tags.
+  const start = pos;
+  let tags: Record<string, string> | undefined;
+  if (memo.recall(buf, start, buf.length, source, sourceSlot, limits) === buf.length) tags = memo.tags;
+  else {
+    tags = readTags(limits);
+    if (tags === undefined || pos !== buf.length) return undefined;
+    tags = memo.remember(buf, start, pos, source, sourceSlot, limits, tags);
+  }
   return { ts, source, metric, value, tags };
 }
 

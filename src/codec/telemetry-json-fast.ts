@@ -11,11 +11,13 @@
  * or refuses it exactly as before. The record it gives is the one JSON.parse then
  * validateTelemetry give: same values, tags in the same key order
  * (test/unit/codec/telemetry-json-fast.test.ts compares both). Names are interned
- * (ascii-intern.ts). Bounded: one step per byte, and at most `maxTags` tags.
+ * (ascii-intern.ts); a source's tags, read after its name, are frozen and shared by its
+ * records while their bytes stay the same (tags-memo.ts). Bounded: one step per byte, and at most `maxTags` tags.
  */
 import type { Telemetry } from '../model/telemetry';
-import { FNV_PRIME as PRIME, FNV_START as START, internHashed } from './ascii-intern';
+import { FNV_PRIME as PRIME, FNV_START as START, internHashed, lastIntern } from './ascii-intern';
 import type { TelemetryLimits } from './limits';
+import { createTagsMemo } from './tags-memo';
 
 // Module-local copies of the hash's constants: read per byte, and an imported binding may be
 // a getter call (esbuild's CommonJS output, which tsx runs).
@@ -33,6 +35,8 @@ const BACKSLASH = 0x5c;
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
 let pos = 0;
+const memo = createTagsMemo();
+const intern = lastIntern;
 
 function skipWs(): void {
   while (pos < buf.length) {
@@ -183,9 +187,29 @@ function readTags(limits: TelemetryLimits): Record<string, string> | undefined {
   return undefined;
 }
 
+/**
+ * The tags of the record being read: when its source came first and these bytes are the ones
+ * it sent last, the tags read from them then (tags-memo.ts), else read now and remembered.
+ */
+function readTagsOf(f: Fields, limits: TelemetryLimits): Record<string, string> | undefined {
+  skipWs();
+  const start = pos;
+  const source = f.source;
+  if (source === undefined) return readTags(limits);
+  const end = memo.recall(buf, start, buf.length, source, f.sourceSlot, limits);
+  if (end >= 0) {
+    pos = end;
+    return memo.tags;
+  }
+  const tags = readTags(limits);
+  return tags === undefined ? undefined : memo.remember(buf, start, pos, source, f.sourceSlot, limits, tags);
+}
+
 interface Fields {
   ts: number;
   source: string | undefined;
+  /** The source's string-table slot (tags-memo.ts), -1 when unknown. */
+  sourceSlot: number;
   metric: string | undefined;
   value: number;
   tags: Record<string, string> | undefined;
@@ -201,6 +225,7 @@ function readField(key: string, f: Fields, limits: TelemetryLimits): boolean {
     case 'source':
       if (f.source !== undefined) return false;
       f.source = readString(limits.maxSourceLength);
+      f.sourceSlot = intern.slot;
       return f.source !== undefined && f.source !== '';
     case 'metric':
       if (f.metric !== undefined) return false;
@@ -212,7 +237,7 @@ function readField(key: string, f: Fields, limits: TelemetryLimits): boolean {
       return Number.isFinite(f.value);
     case 'tags':
       if (f.tags !== undefined) return false;
-      f.tags = readTags(limits);
+      f.tags = readTagsOf(f, limits);
       return f.tags !== undefined;
     default:
       return false;
@@ -221,7 +246,7 @@ function readField(key: string, f: Fields, limits: TelemetryLimits): boolean {
 
 function readObject(limits: TelemetryLimits): Telemetry | undefined {
   if (!expect(OPEN)) return undefined;
-  const f: Fields = { ts: NaN, source: undefined, metric: undefined, value: NaN, tags: undefined };
+  const f: Fields = { ts: NaN, source: undefined, sourceSlot: -1, metric: undefined, value: NaN, tags: undefined };
   for (let n = 0; n < 5; n++) {
     const key = readString(6);
     if (key === undefined || !expect(COLON) || !readField(key, f, limits)) return undefined;

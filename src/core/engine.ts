@@ -123,12 +123,12 @@ function onRecord(
     counters.late += 1;
     out.push({ kind: 'late', partition, offset, record: rec, watermark: st.watermark });
   } else {
-    const se = findSeries(st, c, rec, partition, out);
-    if (se === null) {
+    const id = findSeries(st, c, rec, partition, out);
+    if (id < 0) {
       counters.rejected += 1;
       out.push({ kind: 'rejected', reason: 'series_limit', partition, offset, record: rec });
     } else {
-      aggregate(st, c, se, paneStart, value, ts);
+      aggregate(st, c, id, paneStart, value, ts);
       if (lastEnd !== p.lastPendingEnd) {
         if (!p.pending.has(lastEnd)) p.pending.set(lastEnd, offset);
         p.lastPendingEnd = lastEnd;
@@ -142,23 +142,26 @@ function onRecord(
   }
 }
 
-/** Stores one on-time sample of series `se` in its pane and updates the series' last pane and newest time. */
-function aggregate(st: InternalState, c: Compiled, se: Series, paneStart: number, value: number, ts: number): void {
+/**
+ * Stores one on-time sample of series `id` in its pane and updates the series' last pane and
+ * newest time: its row of numbers, not the series object (a cache miss saved per record).
+ */
+function aggregate(st: InternalState, c: Compiled, id: number, paneStart: number, value: number, ts: number): void {
   let b = st.lastBatch;
   if (b === null || b.start !== paneStart) {
     b = batchFor(st, c, paneStart);
     st.lastBatch = b;
   }
   if (b.len === b.values.length) makeRoom(st, c, b);
-  b.ids[b.len] = se.id;
+  b.ids[b.len] = id;
   b.values[b.len] = value;
   b.len += 1;
   const sn = st.numbers;
   const nums = sn.data;
-  const row = se.id * sn.stride;
+  const row = id * sn.stride;
   const lastPane = nums[row + ROW_LAST_PANE_START];
   if (paneStart > lastPane) {
-    if (lastPane !== -Infinity) st.dormant.delete(se);
+    if (lastPane !== -Infinity) st.dormant.delete(st.seriesById[id] as Series);
     nums[row + ROW_LAST_PANE_START] = paneStart;
   }
   st.counters.aggregated += 1;

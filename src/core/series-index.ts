@@ -14,6 +14,7 @@
  */
 import type { Telemetry } from '../model/telemetry';
 import { acquireScopes, releaseScopes } from './scope-memberships';
+import { hintOf, hintSource, hintedSeries, storeHint } from './series-hint';
 import { compareKeys, pickTags, seriesKey } from './series-key';
 import { MAX_TS, resetRow, seedRowHistory } from './series-numbers';
 import type { Compiled, InternalState, Series } from './state';
@@ -38,15 +39,47 @@ function dimsMatch(se: Series, tags: Readonly<Record<string, string>>, dims: rea
   return true;
 }
 
-/** The live series of a record, creating it if needed; null when the cap rejects it. */
+// Local copies: under tsx an imported function is read through a getter on every call (hot path).
+const slotOf = hintOf;
+const hinted = hintedSeries;
+const remember = storeHint;
+const sourceOf = hintSource;
+
+/**
+ * The id of the live series of a record, creating the series if needed; -1 when the cap
+ * rejects it. First the slot on a shared tags object (series-hint.ts), then the index.
+ */
 export function findSeries(
   st: InternalState,
   c: Compiled,
   rec: Telemetry,
   partition: number,
   out: EngineOutput[],
-): Series | null {
+): number {
   const tags = rec.tags ?? NO_TAGS;
+  const hint = slotOf(tags);
+  if (hint === undefined) {
+    const se = indexSeries(st, c, rec, tags, partition, out);
+    return se === null ? -1 : se.id;
+  }
+  const known = hinted(hint, st.hints, rec.source, rec.metric);
+  if (known >= 0) return known;
+  const se = indexSeries(st, c, rec, tags, partition, out);
+  if (se === null) return -1;
+  // After the look-up: an eviction it made has moved the generation already.
+  if (rec.source === sourceOf(hint)) remember(hint, st.hints, rec.metric, se.id);
+  return se.id;
+}
+
+/** The index look-up of findSeries. */
+function indexSeries(
+  st: InternalState,
+  c: Compiled,
+  rec: Telemetry,
+  tags: Readonly<Record<string, string>>,
+  partition: number,
+  out: EngineOutput[],
+): Series | null {
   const bySource = st.byMetric.get(rec.metric);
   if (bySource !== undefined) {
     let se: Series | null = bySource.get(rec.source) ?? null;
@@ -163,6 +196,7 @@ function unchain(st: InternalState, se: Series): void {
  */
 export function killSeries(st: InternalState, se: Series): void {
   se.alive = false;
+  st.hints.gen += 1;
   releaseScopes(st, se.scopes);
   st.seriesByKey.delete(se.key);
   st.seriesById[se.id] = undefined;

@@ -6,6 +6,7 @@
 import type { DDSketch, SketchParams } from '../signals/ddsketch';
 import type { EngineConfig } from './config';
 import type { ScopeList } from './scope-memberships';
+import type { HintOwner } from './series-hint';
 import { createSeriesNumbers, type SeriesNumbers } from './series-numbers';
 import type { EngineCounters, EngineOutput, Offset } from './types';
 
@@ -154,6 +155,8 @@ export interface InternalState {
   /** Frozen `[p]` per partition id p, shared by its series (Series.partitions). */
   readonly partitionLists: (number[] | undefined)[];
   readonly freeIds: number[];
+  /** Checks the series slots on shared tags objects (series-hint.ts); its generation moves when a series is killed. */
+  readonly hints: HintOwner;
   /** Set when series were added since ranks were assigned. */
   ranksStale: boolean;
   /** metric → source → first series of the chain (metric first: few, hot maps). */
@@ -230,6 +233,7 @@ export function newState(trendWindows: number): InternalState {
     scopeLists: new Map(),
     partitionLists: [],
     freeIds: [],
+    hints: { gen: 0 },
     ranksStale: false,
     byMetric: new Map(),
     batches: new Map(),

@@ -1,0 +1,128 @@
+/**
+ * The pipeline's per-record path after the client, offline: the telemetry reader of the
+ * Kafka driver (the one-pass Avro or JSON reader) and the processor's step, on the pipeline
+ * bench's records (bench/lib/telemetry.ts: 10k series, 2k sources, tags for the default
+ * scopes), without a broker — so that a change to that path is measured apart from kafkajs,
+ * whose share of the pipeline's CPU (and noise) is larger than the path's.
+ *
+ *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both]
+ *
+ * Encodes N records (Confluent-framed Avro and canonical JSON), each in a buffer of its own,
+ * then per round: (1) the reader alone over all of them, (2) the reader and a fresh
+ * processor's step (decode → windows → signals), in CPU time of this process. Baseline in the
+ * same run: (1), so step = (2) − (1). Prints ns per record per round and the median; writes
+ * bench/results/record-path/<ISO time>.json. Run it on two commits, alternating, to compare.
+ */
+import { createTelemetryAvroEncoder, DEFAULT_TELEMETRY_LIMITS, encodeTelemetryJson, HEADER_SIZE } from '../src/codec';
+import { readTelemetryFast } from '../src/codec/telemetry-avro-fast';
+import { readTelemetryJsonFast } from '../src/codec/telemetry-json-fast';
+import { resolveEngineConfig } from '../src/core/config';
+import type { EngineInput } from '../src/core';
+import type { Telemetry } from '../src/model/telemetry';
+import { createProcessor, emptyOutputs } from '../src/pipeline/processor';
+import { createFleet } from './lib/telemetry';
+import { argNumber, argString, quantile, round, writeResult } from './lib/results';
+
+const N = Math.floor(argNumber('n', 1_000_000));
+const ROUNDS = Math.floor(argNumber('rounds', 4));
+const FORMAT = argString('format', 'both');
+const PARTITIONS = 3;
+
+type Format = 'avro' | 'json';
+
+function encodeAll(format: Format): Buffer[] {
+  const fleet = createFleet({
+    series: 10_000,
+    t0: Date.UTC(2026, 0, 1),
+    eventsPerSecond: 20_000,
+    disorderMs: 500,
+    seed: 42,
+  });
+  const avro = createTelemetryAvroEncoder(1);
+  const out = new Array<Buffer>(N);
+  for (let i = 0; i < N; i++) {
+    const t = fleet.next();
+    // A copy: the encoder reuses its scratch buffer.
+    out[i] = Buffer.from(format === 'avro' ? avro.encode(t) : encodeTelemetryJson(t));
+  }
+  return out;
+}
+
+function reader(format: Format): (b: Buffer) => Telemetry | undefined {
+  const limits = DEFAULT_TELEMETRY_LIMITS;
+  return format === 'avro'
+    ? (b) => readTelemetryFast(b, HEADER_SIZE, limits)
+    : (b) => readTelemetryJsonFast(b, 0, limits);
+}
+
+/** CPU ns per record of reading every buffer, and stepping the records through a processor when `step`. */
+function pass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefined, step: boolean): number {
+  const proc = createProcessor({ engine: resolveEngineConfig({}), partitionCount: PARTITIONS });
+  const out = emptyOutputs();
+  const input: Extract<EngineInput, { kind: 'record' }> = {
+    kind: 'record',
+    partition: 0,
+    offset: '0',
+    record: null as unknown as Telemetry,
+  };
+  let sink = 0;
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < bufs.length; i++) {
+    const rec = read(bufs[i]);
+    if (rec === undefined) throw new Error(`record ${i} left the one-pass reader`);
+    if (!step) {
+      sink += rec.value;
+      continue;
+    }
+    input.partition = i % PARTITIONS;
+    input.offset = String(i);
+    input.record = rec;
+    proc.step(input, out);
+    if (out.published.length > 10_000) {
+      out.published.length = 0;
+      out.finals.length = 0;
+    }
+  }
+  const used = process.cpuUsage(t0);
+  if (Number.isNaN(sink)) throw new Error('unreachable');
+  return ((used.user + used.system) * 1000) / bufs.length;
+}
+
+const median = (xs: number[]): number =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+
+function main(): void {
+  const formats: Format[] = FORMAT === 'both' ? ['avro', 'json'] : [FORMAT as Format];
+  const results: Record<string, unknown> = {};
+  for (const format of formats) {
+    const bufs = encodeAll(format);
+    const read = reader(format);
+    const decode: number[] = [];
+    const all: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      decode.push(pass(bufs, read, false));
+      all.push(pass(bufs, read, true));
+      console.log(
+        `${format} round ${r + 1}: read ${decode[r].toFixed(0)} ns, read + step ${all[r].toFixed(0)} ns per record (CPU)`,
+      );
+    }
+    const steps = all.map((a, i) => a - decode[i]);
+    const summary = {
+      readNs: round(median(decode), 1),
+      readAndStepNs: round(median(all), 1),
+      stepNs: round(median(steps), 1),
+      rounds: { readNs: decode.map((x) => round(x, 1)), readAndStepNs: all.map((x) => round(x, 1)) },
+    };
+    console.log(
+      `${format}: median read ${summary.readNs} ns, read + step ${summary.readAndStepNs} ns, step ${summary.stepNs} ns`,
+    );
+    results[format] = summary;
+  }
+  const file = writeResult('record-path', { n: N, rounds: ROUNDS, series: 10_000, partitions: PARTITIONS, ...results });
+  console.log(`wrote ${file}`);
+}
+
+main();
