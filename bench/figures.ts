@@ -633,6 +633,27 @@ export const TABLES: readonly DocTable[] = [
   },
   { name: 'runs-latency', file: 'docs/benchmarks.md', bench: 'latency', select: latency, columns: latencyColumns },
   {
+    name: 'runs-latency-fleet',
+    file: 'docs/scale-out.md',
+    bench: 'latency-fleet',
+    columns: [
+      { title: 'series', unit: 'count', value: (r) => at(r, 'workers') },
+      // 1: runner.scaleOut (stage one, the stage topic, stage two in one process); 0: the single owner.
+      {
+        title: 'scaled out',
+        unit: 'count',
+        value: (r) => (typeof r.scaleOut === 'boolean' ? Number(r.scaleOut) : undefined),
+      },
+      { title: 'close → visible p50', unit: 'ms', value: lat('latencyMs', 'p50') },
+      { title: 'p99', unit: 'ms', value: lat('latencyMs', 'p99') },
+      { title: 'close → decided p50', unit: 'ms', value: lat('closeToDecidedMs', 'p50') },
+      { title: 'decided → visible p50', unit: 'ms', value: lat('decidedToVisibleMs', 'p50') },
+      { title: 'process CPU-s', unit: 'count', value: (r) => at(r, 'process', 'cpuSeconds') },
+      { title: 'wall s', unit: 'count', value: (r) => at(r, 'seconds') },
+      { title: 'RSS MiB', unit: 'count', value: (r) => at(r, 'process', 'maxRssMiB') },
+    ],
+  },
+  {
     name: 'runs-latency-scale-out',
     file: 'docs/benchmarks.md',
     bench: 'latency-scale-out',
