@@ -311,6 +311,21 @@ export const FIGURES: readonly FigureSpec[] = [
     select: latency,
     value: (r) => at(r, 'latencyMs', 'p50'),
   },
+  ...(
+    [
+      [10_000, false],
+      [30_000, false],
+      [100_000, false],
+      [100_000, true],
+    ] as const
+  ).map(([series, scaled]): FigureSpec => ({
+    id: `fleet.${series / 1000}k.${scaled ? 'scaled' : 'single'}.p99`,
+    bench: 'latency-fleet',
+    unit: 'ms',
+    select: (r) => at(r, 'workers') === series && r.scaleOut === scaled,
+    value: (r) => at(r, 'latencyMs', 'p99'),
+    aim: { atMost: 1000 },
+  })),
   {
     id: 'latency-scale-out.p99',
     bench: 'latency-scale-out',
@@ -478,6 +493,7 @@ export const TABLES: readonly DocTable[] = [
 | the same in the fleet shape: 100k series, a final signal written for every 2.5 records read | Avro {pipeline-fleet.avro.cpu} events per CPU-second ({pipeline-fleet.avro.cpu#}) | {pipeline-fleet.avro.vsDecodeCpu} a raw kafkajs consumer + avsc, per CPU-second | ≥ 0.8×: {pipeline-fleet.avro.vsDecodeCpu!} ([where it goes](docs/benchmarks.md#pipeline--end-to-end-throughput-on-the-real-broker-benchpipelinets), "The fleet shape") |
 | scale-out (\`runner.scaleOut\`), 1M JSON records, 4 partitions | single owner {scaleout.single}, scaled out 1 process {scaleout.shared1}, 2 processes {scaleout.shared2} events/s ({scaleout.single#}) | 1 process {scaleout.shared1.ratio}, 2 processes {scaleout.shared2.ratio} the single owner; 2 cores shared with the broker | — |
 | command latency, window close → visible to a read_committed consumer | single owner p50 {latency.p50}, p99 {latency.p99} ({latency.p99#}); scaled out p50 {latency-scale-out.p50}, p99 {latency-scale-out.p99} ({latency-scale-out.p99#}) | single-owner p99 {latency.p99.vsTx} one transactional record | p99 ≤ 100 ms: {latency.p99!}; scaled out {latency-scale-out.p99!} |
+| stage two through the broker: one process, a fleet reporting once per 10 s window, a hundredth overloaded each window | window close → command visible p99, single owner: 10k {fleet.10k.single.p99}, 30k {fleet.30k.single.p99}, 100k {fleet.100k.single.p99} ({fleet.10k.single.p99#}, {fleet.30k.single.p99#}, {fleet.100k.single.p99#}); scaled out (stage topic), 100k {fleet.100k.scaled.p99} ({fleet.100k.scaled.p99#}) | — | ≤ 1 s: 10k {fleet.10k.single.p99!}, 30k {fleet.30k.single.p99!}, 100k {fleet.100k.single.p99!} ([why](docs/scale-out.md#through-the-broker-one-process-at-10k100k-series)) |
 | engine state per active series (10k / 100k / 1M) | {memory.10k} / {memory.100k} / {memory.1m} ({memory.10k#}) | {memory.10k.vsMap} / {memory.100k.vsMap} / {memory.1m.vsMap} a bare Map of 4 numbers | ≤ 1 KiB: {memory.10k!} / {memory.100k!} / {memory.1m!} |
 | telemetry producer SDK, 1M samples, bound 100k | {producer.sdk} samples/s ({producer.sdk#}) | {producer.vsRaw} a raw kafkajs producer ({producer.raw}/s); bound 20k {producer.smallBound.vsRaw} | — |
 | client backoff simulation (AWS, 50 clients) | full jitter {backoff.full50.calls} the calls of no jitter ({backoff.full50.calls#}) | no jitter | — |
