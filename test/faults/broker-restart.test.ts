@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/homeostat-config';
+import { decodeSnapshot } from '../../src/kafka/policy-snapshot';
 import { restartInstance } from '../helpers/instance';
 import { randomName, waitFor } from '../helpers/kafka';
 import { runCli } from '../helpers/cli';
@@ -98,14 +99,15 @@ test('a broker stopped and then killed mid-stream: the processor and the executo
     const snapshots = (await readAll(fx.inst, topics.state)).filter(
       (m) => m.key?.toString().startsWith(`decisions/${groupId}`) === true,
     );
-    const last = snapshots.at(-1)?.value?.toString('utf8');
-    if (last === undefined) return false;
+    const last = snapshots.at(-1)?.value;
+    if (last === undefined || last === null) return false;
+    // The snapshot as the processor reads it back (frames, or JSON from older writers).
+    const decoded = decodeSnapshot(last);
+    if ('error' in decoded) return false;
     // The policies' state, alone or under `engine` next to the verifier's.
-    const state = JSON.parse(last) as {
-      guard?: { control: { killed: boolean } };
-      engine?: { guard: { control: { killed: boolean } } };
-    };
-    return (state.guard ?? state.engine?.guard)?.control.killed === true;
+    const state = decoded.state;
+    const guard = 'engine' in state ? state.engine.guard : state.guard;
+    return guard.control.killed === true;
   };
   expect(await waitFor(killedInState, 30_000, 1_000)).toBe(true);
   // The processor never exited: it carried on by itself through both outages, and drains cleanly.
