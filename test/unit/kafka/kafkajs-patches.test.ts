@@ -54,3 +54,24 @@ describe("kafkajs's producer grouping, linear", () => {
     expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true });
   });
 });
+
+describe('every module that loads kafkajs installs the fix first', () => {
+  it("imports kafkajs-patches before any import of kafkajs's values, in every file under src/", () => {
+    const { readdirSync, readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const src = resolve(__dirname, '../../../src');
+    const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    const late: string[] = [];
+    let loaders = 0;
+    for (const f of files) {
+      const lines = readFileSync(resolve(src, f), 'utf8').split('\n');
+      // A value import of kafkajs (type-only imports are erased and load nothing).
+      const kafkajs = lines.findIndex((l) => /^import (?!type )[^;]*from 'kafkajs'/.test(l));
+      if (kafkajs < 0) continue;
+      loaders++;
+      const patch = lines.findIndex((l) => /^import '[./]*(kafka\/)?kafkajs-patches';/.test(l));
+      if (patch < 0 || patch > kafkajs) late.push(f);
+    }
+    expect(loaders).toBeGreaterThan(3);
+    expect(late).toEqual([]);
+  });
+});
