@@ -2,9 +2,10 @@
  * A fix to kafkajs, installed before kafkajs loads: its producer groups a send's messages by
  * partition with `[...current, message]` for every message (src/producer/groupMessagesPerPartition.js),
  * which copies a partition's list once per message: quadratic in the messages a send holds for
- * one partition. Measured on kafkajs 2.2.4 (the pinned version): 10,000 messages to 3 partitions
- * took 245 ms, 33,000 took 1.9 s and 100,000 took 64 s — and a transaction of homeostat writes a
- * window's final signals in one send (a fleet of 100k series reporting once a window closes them
+ * one partition. On kafkajs 2.2.4 (the pinned version; bench/producer-grouping.ts, docs/benchmarks.md
+ * "The fleet shape"): 10,000 messages to 3 partitions took 55 ms and 100,000 to one partition 83 s —
+ * and a transaction of homeostat writes a window's final signals in one send (a fleet of 100k series
+ * reporting once a window closes them
  * all at once; the stage topic of a scaled-out group has one partition). Upstream has the same fix
  * as an open pull request (tulios/kafkajs#1576).
  *
