@@ -5,8 +5,8 @@
  * one partition. On kafkajs 2.2.4 (the pinned version; bench/producer-grouping.ts, docs/benchmarks.md
  * "The fleet shape"): 10,000 messages to 3 partitions took 55 ms and 100,000 to one partition 83 s —
  * and a transaction of homeostat writes a window's final signals in one send (a fleet of 100k series
- * reporting once a window closes them
- * all at once; the stage topic of a scaled-out group has one partition). Upstream has the same fix
+ * reporting once a window closes them all at once; the stage topic of a scaled-out group has one
+ * partition). Upstream has the same fix
  * as an open pull request (tulios/kafkajs#1576).
  *
  * `groupMessagesPerPartition` is the same function in one pass: each message's partition from the
