@@ -81,6 +81,7 @@ const BASELINE_SAMPLES = 200;
 const TARGET_P99_MS = 100;
 const SIGNING_KEY = Buffer.alloc(32, 7);
 const SCALE_OUT = argFlag('scale-out');
+const CARRY_HISTORY = !argFlag('no-history');
 
 interface Seen {
   id: string;
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
     topics: { telemetryPartitions: 3 },
     engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: OOO, idleAfterMs: 5000 },
     actions: { format: FORMAT },
-    runner: { scaleOut: SCALE_OUT, carryHistory: !argFlag('no-history') },
+    runner: { scaleOut: SCALE_OUT, carryHistory: CARRY_HISTORY },
     mode: 'enforce',
     signing: { keyId: 'bench' },
     policies: [
@@ -324,7 +325,7 @@ async function main(): Promise<void> {
       graceMs: GRACE,
       format: FORMAT,
       scaleOut: SCALE_OUT,
-      carryHistory: !argFlag('no-history'),
+      carryHistory: CARRY_HISTORY,
       fleet: FLEET ? { overloadedEvery: OVERLOADED_EVERY, reportsPerWorkerPerWindow: 1 } : null,
       process: { cpuSeconds: round((cpu.user + cpu.system) / 1e6, 1), maxRssMiB: round(maxRss / 2 ** 20, 1) },
       seconds: round((Date.now() - started) / 1000, 1),

@@ -12,6 +12,9 @@ import { DEFAULT_MAX_SAMPLES_PER_RECORD } from '../ingest/options';
  * docs/config.md, validated once at start. Sources, later wins: defaults, the YAML
  * file, environment (KAFKA_BROKERS, SCHEMA_REGISTRY_URL), command-line flags.
  */
+/** Default of `runner.snapshotMaxMiB`; also the bound of a reader given none (kafka/policy-snapshot.ts). */
+export const SNAPSHOT_MAX_MIB_DEFAULT = 512;
+
 export const configSchema = z
   .object({
     kafka: kafkaSchema.default({}),
@@ -115,7 +118,7 @@ export const configSchema = z
          * it is refused at start (a decompression bomb costs at most this much memory), and a
          * state past it is not written. The bench fleet's state at a million series is 67 MiB.
          */
-        snapshotMaxMiB: z.number().int().min(16).max(4096).default(512),
+        snapshotMaxMiB: z.number().int().min(16).max(4096).default(SNAPSHOT_MAX_MIB_DEFAULT),
       })
       .strict()
       .default({}),

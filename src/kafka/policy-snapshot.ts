@@ -15,6 +15,7 @@
  *   plain or gzip-compressed) are still read.
  */
 import { gunzipSync } from 'node:zlib';
+import { SNAPSHOT_MAX_MIB_DEFAULT } from '../config/homeostat-config';
 import { describeError } from '../errors';
 import { MODES } from '../model/command';
 import type { DecisionEngineState as EngineState } from '../policies';
@@ -22,11 +23,11 @@ import type { StageState } from '../pipeline/decide';
 import { decodeFrames, encodeFrames, FRAMES_MAGIC } from './snapshot-frames';
 
 /**
- * Default of the most bytes a snapshot may inflate to (`runner.snapshotMaxMiB`): 512 MiB. The
+ * Default of the most bytes a snapshot may inflate to (`runner.snapshotMaxMiB`, 512 MiB). The
  * bench fleet's state at a million series is 67 MiB of frames (165 MiB as one JSON document,
  * docs/scale-out.md); a decompression bomb costs at most this much memory.
  */
-export const SNAPSHOT_MAX_INFLATED_BYTES = 512 * 1024 * 1024;
+export const SNAPSHOT_MAX_INFLATED_BYTES = SNAPSHOT_MAX_MIB_DEFAULT * 2 ** 20;
 
 const GZIP = Buffer.from([0x1f, 0x8b]);
 const FRAMES_LINE = Buffer.from(`${FRAMES_MAGIC}\n`);
