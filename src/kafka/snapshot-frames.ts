@@ -26,6 +26,8 @@
  */
 import { gzipSync } from 'node:zlib';
 import { describeError } from '../errors';
+// Sets an own key, `__proto__` too (plain assignment would change the prototype instead).
+import { setOwn as define } from '../policies/target-table';
 
 export const FRAMES_MAGIC = 'HSF2';
 /** A plain object with at least this many keys is written as rows. */
@@ -328,13 +330,6 @@ function build(shape: Shape, rows: unknown[], at: { i: number }): unknown {
   const o: Record<string, unknown> = {};
   for (const k in shape) define(o, k, build(shape[k], rows, at));
   return o;
-}
-
-/** Sets an own key; `__proto__` too (plain assignment would change the prototype instead). */
-function define(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__')
-    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-  else o[k] = v;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
