@@ -41,6 +41,7 @@ const largeBuffer = fc.integer({ min: 1000, max: 70_000 }).map((n) => randomByte
 const bytes = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(null, undefined, '', Buffer.alloc(0)) },
   { weight: 4, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) }, // lone surrogates too
   { weight: 4, arbitrary: fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)) },
   { weight: 1, arbitrary: largeBuffer },
 );
@@ -59,7 +60,7 @@ const headers = fc.option(
   { nil: undefined },
 );
 const timestamp = fc.oneof(
-  fc.constantFrom(undefined, null, 0, '0', '9007199254740993', '99999999999999999999', 9_007_199_254_740_000),
+  fc.constantFrom(undefined, null, 0, '0', '', '9007199254740993', '99999999999999999999', 9_007_199_254_740_000),
   fc.integer({ min: NOW - 1e9, max: NOW + 1e9 }).map(String),
   fc.integer({ min: NOW - 1e9, max: NOW + 1e9 }),
   fc.integer({ min: 0, max: 1e12 }).map(String), // shorter strings: kafkajs sorts timestamps as strings
