@@ -65,9 +65,17 @@ const ENTRY_HEADER = 8 + 61;
 const CRC_FROM = 8 + 21;
 const TWO_52 = 2 ** 52;
 
-/** Byte lengths of the strings and buffers of the messages, in writing order (pass 1 → pass 2). */
-let lens = new Int32Array(4096);
+/**
+ * Byte lengths of the strings and buffers of the messages, in writing order (pass 1 → pass 2;
+ * both passes run without yielding, so one array serves every encoding). Grown for a large
+ * send and let go of after it (`releaseLens`), so a one-off burst does not keep its size.
+ */
+const LENS_KEPT = 4096;
+let lens = new Int32Array(LENS_KEPT);
 let nLens = 0;
+function releaseLens(): void {
+  if (lens.length > 64 * LENS_KEPT) lens = new Int32Array(LENS_KEPT);
+}
 function pushLen(n: number): void {
   if (nLens === lens.length) {
     const grown = new Int32Array(lens.length * 2);
@@ -279,14 +287,19 @@ export async function encodePartition(args: PartitionArgs, deps: BatchDeps): Pro
   const deltas: number[] = [];
   nLens = 0;
   const recordsSize = sizeRecords(messages, ts.first, now, bodies, deltas);
-  if (recordsSize !== recordsSize) return undefined;
+  if (recordsSize !== recordsSize) {
+    releaseLens();
+    return undefined;
+  }
   let entry: Buffer;
   if (args.compression === 0) {
     entry = Buffer.allocUnsafe(ENTRY_HEADER + recordsSize);
     writeRecords(entry, ENTRY_HEADER, messages, bodies, deltas);
+    releaseLens();
   } else {
     const records = Buffer.allocUnsafe(recordsSize);
     writeRecords(records, 0, messages, bodies, deltas);
+    releaseLens();
     const packed = await deps.compress(args.compression, records);
     entry = Buffer.allocUnsafe(ENTRY_HEADER + packed.length);
     packed.copy(entry, ENTRY_HEADER);
