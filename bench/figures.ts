@@ -660,6 +660,7 @@ export const TABLES: readonly DocTable[] = [
     name: 'runs-record-batch',
     file: 'docs/benchmarks.md',
     bench: 'record-batch',
+    select: (r) => (at(r, 'rounds') ?? 0) >= 9, // --quick runs (3 rounds) left out
     columns: (
       [
         ['signal records', 1],
