@@ -132,7 +132,7 @@ export function fastProduceRequest(parts: KafkajsParts): ProduceRequestFactory {
       async encode() {
         const pieces = await encodeBody(args, deps, defaults);
         if (pieces === undefined) return parts.original(args).encode();
-        return encoderOf(parts, pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
+        return encoderOf(parts, Buffer.concat(pieces));
       },
     };
   };
