@@ -15,6 +15,11 @@
  * takes it; every module of homeostat that loads kafkajs imports this one first. Where kafkajs is
  * already loaded (or under a module system that does not use Node's cache, like jest's), nothing
  * changes and kafkajs's own grouping runs: slower for large sends, the same records.
+ *
+ * The second replacement, installed the same way: kafkajs's produce request module (v3, through
+ * which produce v3–v7 encode) by produce-request.ts, which writes the same bytes at a fraction of
+ * the cost per record (docs/benchmarks.md, "record-batch"). jest's registry gets both from
+ * test/helpers/kafkajs-patches-setup.ts in the tiers that talk to a broker.
  */
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
