@@ -64,47 +64,61 @@ function encoderOf(parts: KafkajsParts, bytes: Buffer): KafkaEncoder {
   return e;
 }
 
-/** kafkajs's `writeString`: int16 byte length (-1 for null) and the UTF-8 bytes. */
-function int16String(s: string | null | undefined): Buffer {
-  if (s === null || s === undefined) return Buffer.from([0xff, 0xff]);
-  const n = Buffer.byteLength(s, 'utf8');
-  const b = Buffer.allocUnsafe(2 + n);
-  b.writeInt16BE(n, 0);
-  b.write(s, 2, n, 'utf8');
-  return b;
+/** Bytes of kafkajs's `writeString` of `s`: int16 byte length (-1 for null) and the UTF-8 bytes. */
+function sizeOfString(s: string | null | undefined): number {
+  return s === null || s === undefined ? 2 : 2 + Buffer.byteLength(s, 'utf8');
 }
 
-function int32(v: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeInt32BE(v, 0);
-  return b;
+function writeString(buf: Buffer, at: number, s: string | null | undefined): number {
+  if (s === null || s === undefined) {
+    buf.writeInt16BE(-1, at);
+    return at + 2;
+  }
+  const n = buf.write(s, at + 2, 'utf8');
+  buf.writeInt16BE(n, at);
+  return at + 2 + n;
 }
 
-/** The request body's pieces in order, or undefined when a partition is left to kafkajs. */
-async function encodeBody(
-  args: ProduceRequestArgs,
-  deps: BatchDeps,
-  defaults: Required<Omit<ProduceRequestArgs, 'acks' | 'timeout' | 'topicData'>>,
-): Promise<Buffer[] | undefined> {
-  const { transactionalId, producerId, producerEpoch, compression } = defaults;
-  const head = int16String(transactionalId);
-  const fixed = Buffer.allocUnsafe(10);
-  fixed.writeInt16BE(args.acks, 0);
-  fixed.writeInt32BE(args.timeout as number, 2);
-  fixed.writeInt32BE(args.topicData.length, 6);
-  const pieces = [head, fixed];
-  for (const { topic, partitions } of args.topicData) {
-    pieces.push(int16String(topic), int32(partitions.length));
+type Defaults = Required<Omit<ProduceRequestArgs, 'acks' | 'timeout' | 'topicData'>>;
+
+/** Each partition's entry, in request order, or undefined when a partition is left to kafkajs. */
+async function encodeEntries(args: ProduceRequestArgs, deps: BatchDeps, d: Defaults): Promise<Buffer[] | undefined> {
+  const entries: Buffer[] = [];
+  const transactional = !!d.transactionalId;
+  for (const { partitions } of args.topicData) {
     for (const data of partitions) {
+      const { partition, messages, firstSequence } = data;
+      const { producerId, producerEpoch, compression } = d;
       const entry = await encodePartition(
-        { ...data, producerId, producerEpoch, compression, transactional: !!transactionalId },
+        { partition, messages, firstSequence, producerId, producerEpoch, compression, transactional },
         deps,
       );
       if (entry === undefined) return undefined;
-      pieces.push(entry);
+      entries.push(entry);
     }
   }
-  return pieces;
+  return entries;
+}
+
+/** The request body — kafkajs's layout — in one buffer: its header fields, each topic's name and count, the entries. */
+function requestBody(args: ProduceRequestArgs, transactionalId: string | null, entries: readonly Buffer[]): Buffer {
+  let size = sizeOfString(transactionalId) + 10;
+  for (const { topic } of args.topicData) size += sizeOfString(topic) + 4;
+  for (const e of entries) size += e.length;
+  const body = Buffer.allocUnsafe(size);
+  let at = writeString(body, 0, transactionalId);
+  body.writeInt16BE(args.acks, at);
+  body.writeInt32BE(args.timeout as number, at + 2);
+  body.writeInt32BE(args.topicData.length, at + 6);
+  at += 10;
+  let next = 0;
+  for (const { topic, partitions } of args.topicData) {
+    at = writeString(body, at, topic);
+    body.writeInt32BE(partitions.length, at);
+    at += 4;
+    for (let i = 0; i < partitions.length; i++) at += entries[next++].copy(body, at);
+  }
+  return body;
 }
 
 /** kafkajs's v3 produce request factory, with record-batch.ts writing the batches. */
@@ -130,9 +144,9 @@ export function fastProduceRequest(parts: KafkajsParts): ProduceRequestFactory {
       apiName: 'Produce',
       expectResponse: () => acks !== 0,
       async encode() {
-        const pieces = await encodeBody(args, deps, defaults);
-        if (pieces === undefined) return parts.original(args).encode();
-        return encoderOf(parts, Buffer.concat(pieces));
+        const entries = await encodeEntries(args, deps, defaults);
+        if (entries === undefined) return parts.original(args).encode();
+        return encoderOf(parts, requestBody(args, defaults.transactionalId, entries));
       },
     };
   };
