@@ -27,7 +27,10 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
       globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/helpers/integration-timeout.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/helpers/integration-timeout.ts',
+        '<rootDir>/test/helpers/kafkajs-patches-setup.ts',
+      ],
     },
     {
       // The red-team suite: hostile producers, forged control records and commands, inputs
@@ -39,7 +42,10 @@ module.exports = {
       testMatch: ['<rootDir>/test/hostile/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
       globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/helpers/integration-timeout.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/helpers/integration-timeout.ts',
+        '<rootDir>/test/helpers/kafkajs-patches-setup.ts',
+      ],
     },
     {
       // Faults on brokers of their own (never the shared one): `npm run test:faults`, serially.
@@ -49,7 +55,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
       globalSetup: '<rootDir>/test/faults/globalSetup.ts',
       globalTeardown: '<rootDir>/test/faults/globalTeardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/faults/setup-timeout.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/faults/setup-timeout.ts', '<rootDir>/test/helpers/kafkajs-patches-setup.ts'],
     },
   ],
 };

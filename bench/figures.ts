@@ -50,6 +50,15 @@ const ofShards =
     );
     return hit === undefined ? undefined : pick(hit);
   };
+/** A value of the record-batch bench's row for one message shape and request size. */
+const ofRecordBatch =
+  (shape: string, messages: number, key: string) =>
+  (r: Json): number | undefined => {
+    const hit = (Array.isArray(r.rows) ? (r.rows as Json[]) : []).find(
+      (x) => x.shape === shape && x.messages === messages,
+    );
+    return hit === undefined ? undefined : at(hit, key);
+  };
 const codec =
   (label: string) =>
   (r: Json): number | undefined => {
@@ -646,6 +655,30 @@ export const TABLES: readonly DocTable[] = [
       { title: 'JSON pipeline per CPU-s', unit: 'perSec', value: ofFormat('json', 'pipeline', 'eventsPerCpuSec') },
       { title: 'JSON / raw + decode, per CPU-s', unit: 'ratio', value: cpuVsDecode('json') },
     ],
+  },
+  {
+    name: 'runs-record-batch',
+    file: 'docs/benchmarks.md',
+    bench: 'record-batch',
+    select: (r) => (at(r, 'rounds') ?? 0) >= 9, // --quick runs (3 rounds) left out
+    columns: (
+      [
+        ['signal records', 1],
+        ['signal records', 3_300],
+        ['signal records', 33_000],
+        ['stage records (one header)', 3_300],
+      ] as const
+    ).flatMap(([shape, n]): RunColumn[] => {
+      const label = `${shape.startsWith('signal') ? 'signals' : 'stage records'}, ${n} a request`;
+      const ofRow = (key: string) => ofRecordBatch(shape, n, key);
+      return [
+        { title: `${label}: kafkajs µs/record`, unit: 'count', value: ofRow('kafkajsUs') },
+        { title: 'of it its Records', unit: 'count', value: ofRow('kafkajsRecordsUs') },
+        { title: 'its CRC-32C', unit: 'count', value: ofRow('kafkajsCrcUs') },
+        { title: 'fast µs/record', unit: 'count', value: ofRow('fastUs') },
+        { title: 'kafkajs / fast', unit: 'ratio', value: ofRow('ratio') },
+      ];
+    }),
   },
   { name: 'runs-latency', file: 'docs/benchmarks.md', bench: 'latency', select: latency, columns: latencyColumns },
   {

@@ -11,8 +11,8 @@
  * kafkajs grouping took longer than --max-ms is not timed at larger sizes for that partition
  * count (it grows with the square). Writes bench/results/producer-grouping/<ISO time>.json.
  */
-import { readFileSync } from 'node:fs';
 import { groupMessagesPerPartition } from '../src/kafka/kafkajs-patches';
+import { kafkajsModule } from './lib/kafkajs-module';
 import { argNumber, round, writeResult } from './lib/results';
 
 type Group = typeof groupMessagesPerPartition;
@@ -22,14 +22,7 @@ const SIZES = [1_000, 10_000, 33_000, 100_000];
 const PARTITIONS = [1, 3, 12];
 
 /** kafkajs's own function, compiled from its file (the require cache holds the replacement). */
-function kafkajsGrouping(): Group {
-  const source = readFileSync(require.resolve('kafkajs/src/producer/groupMessagesPerPartition'), 'utf8');
-  const mod = { exports: {} as unknown };
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const load = new Function('module', 'exports', 'require', source) as (m: object, e: unknown, r: NodeRequire) => void;
-  load(mod, mod.exports, require);
-  return mod.exports as Group;
-}
+const kafkajsGrouping = (): Group => kafkajsModule('kafkajs/src/producer/groupMessagesPerPartition') as Group;
 
 function time(group: Group, n: number, partitions: number): number {
   const messages = Array.from({ length: n }, (_, i) => ({ key: `worker-${i}`, value: 'v', partition: i % partitions }));

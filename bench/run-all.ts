@@ -51,6 +51,7 @@ const BENCHES: readonly BenchSpec[] = [
     quick: ['--n', '200000', '--rounds', '2'],
     results: ['record-path'],
   },
+  { name: 'record-batch', script: 'record-batch.ts', quick: ['--rounds', '3'], results: ['record-batch'] },
   { name: 'backoff', script: 'backoff.ts', quick: ['--runs', '20'], results: ['backoff'] },
   { name: 'signing', script: 'signing.ts', quick: ['1000'], results: ['signing'] },
   { name: 'replay', script: 'replay.ts', quick: ['--n', '300000', '--file-n', '100000'], results: ['replay'] },

@@ -44,10 +44,14 @@ const RULES: readonly [string, (f: CallFrame) => boolean][] = [
   ],
   [
     'kafkajs producing (outputs, offsets, transaction markers)',
+    // Its record batch encoder too (before 20261206T1933 these frames counted as fetching: the
+    // rule below matched them first), and homeostat's replacements inside kafkajs's producer.
     (f) =>
       /kafkajs\/src\/(producer|protocol\/requests\/(produce|addPartitionsToTxn|addOffsetsToTxn|txnOffsetCommit|endTxn))/.test(
         f.url,
-      ),
+      ) ||
+      /kafkajs\/src\/protocol\/recordBatch\/(v0\/index|record\/v0\/index|header\/v0\/index|crc32C)/.test(f.url) ||
+      /src\/kafka\/(kafkajs-patches|partitioner|produce-request|record-batch|crc32c)\./.test(f.url),
   ],
   [
     'kafkajs fetching and record decoding',

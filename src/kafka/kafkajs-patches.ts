@@ -15,9 +15,15 @@
  * takes it; every module of homeostat that loads kafkajs imports this one first. Where kafkajs is
  * already loaded (or under a module system that does not use Node's cache, like jest's), nothing
  * changes and kafkajs's own grouping runs: slower for large sends, the same records.
+ *
+ * The second replacement, installed the same way: kafkajs's produce request module (v3, through
+ * which produce v3–v7 encode) by produce-request.ts, which writes the same bytes at a fraction of
+ * the cost per record (docs/benchmarks.md, "record-batch"). jest's registry gets both from
+ * test/helpers/kafkajs-patches-setup.ts in the tiers that talk to a broker.
  */
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
+import { fastProduceRequestFromKafkajs, isFastProduceRequest } from './produce-request';
 
 interface GroupArgs<M> {
   topic: string;
@@ -40,30 +46,71 @@ export function groupMessagesPerPartition<M>(args: GroupArgs<M>): Record<number,
   return result;
 }
 
-/** The kafkajs versions whose producer this replacement was checked against. */
+/** The kafkajs versions whose producer these replacements were checked against. */
 const CHECKED_VERSIONS = /^2\.2\.\d+$/;
 
-/** Whether the linear grouping is in place for kafkajs (installed now, or before). */
-export function installKafkajsPatches(): boolean {
-  let groupPath: string;
+type ModuleCache = Record<string, NodeModule>;
+
+/** Node's module cache when kafkajs is the checked version, else undefined (leave kafkajs as it is). */
+function checkedCache(): ModuleCache | undefined {
   let version: unknown;
   try {
-    groupPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition');
     version = (JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version?: unknown })
       .version;
   } catch {
-    return false; // kafkajs laid out otherwise: leave it as it is
+    return undefined; // kafkajs laid out otherwise
   }
-  const cache = (Module as unknown as { _cache?: Record<string, NodeModule> })._cache;
-  if (cache === undefined || typeof version !== 'string' || !CHECKED_VERSIONS.test(version)) return false;
+  const cache = (Module as unknown as { _cache?: ModuleCache })._cache;
+  return cache !== undefined && typeof version === 'string' && CHECKED_VERSIONS.test(version) ? cache : undefined;
+}
+
+/** Puts `exports` in the cache as the module at `path` (which kafkajs has not loaded yet). */
+function putInCache(cache: ModuleCache, path: string, exports: unknown): void {
+  const m = new Module(path) as NodeModule & { filename: string; loaded: boolean };
+  m.filename = path;
+  m.loaded = true;
+  m.exports = exports;
+  cache[path] = m;
+}
+
+function installGrouping(cache: ModuleCache): boolean {
+  const groupPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition');
   const cached = cache[groupPath];
   if (cached !== undefined) return cached.exports === groupMessagesPerPartition;
-  const m = new Module(groupPath) as NodeModule & { filename: string; loaded: boolean };
-  m.filename = groupPath;
-  m.loaded = true;
-  m.exports = groupMessagesPerPartition;
-  cache[groupPath] = m;
+  putInCache(cache, groupPath, groupMessagesPerPartition);
   return true;
+}
+
+/**
+ * The produce request of versions 3–7 (they all encode through the v3 module, which kafkajs
+ * requires when it first produces): produce-request.ts in its place, kafkajs's own kept for
+ * what the fast path leaves to it. Not in place if a later version's module already holds
+ * kafkajs's (a produce request was made before this ran).
+ */
+function installProduceRequest(cache: ModuleCache): boolean {
+  const base = 'kafkajs/src/protocol/requests/produce';
+  const v3Path = require.resolve(`${base}/v3/request`);
+  const cached = cache[v3Path];
+  if (cached !== undefined && isFastProduceRequest(cached.exports)) return true;
+  for (const v of [4, 5, 6, 7]) if (cache[require.resolve(`${base}/v${v}/request`)] !== undefined) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fast = fastProduceRequestFromKafkajs((id) => require(id));
+  const entry = cache[v3Path];
+  if (entry !== undefined) entry.exports = fast;
+  else putInCache(cache, v3Path, fast);
+  return true;
+}
+
+/** Whether both replacements are in place for kafkajs (installed now, or before). */
+export function installKafkajsPatches(): boolean {
+  const cache = checkedCache();
+  if (cache === undefined) return false;
+  try {
+    const grouping = installGrouping(cache);
+    return installProduceRequest(cache) && grouping;
+  } catch {
+    return false; // a kafkajs module not where 2.2.x has it: leave kafkajs as it is
+  }
 }
 
 installKafkajsPatches();

@@ -41,17 +41,21 @@ describe("kafkajs's producer grouping, linear", () => {
     );
   });
 
-  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process", () => {
+  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request too)", () => {
     const root = resolve(__dirname, '../../..');
     const script = [
       "require('./src/kafka/client');",
       "const ours = require('./src/kafka/kafkajs-patches').groupMessagesPerPartition;",
       "const used = require('kafkajs/src/producer/groupMessagesPerPartition');",
-      "process.stdout.write(JSON.stringify({ same: used === ours, kafkajsLoaded: !!require.cache[require.resolve('kafkajs')] }));",
+      "const { isFastProduceRequest } = require('./src/kafka/produce-request');",
+      // Produce v3 to v7 all encode through the v3 module (v4 to v7 require it when first used).
+      "const produce = require('kafkajs/src/protocol/requests/produce/v3/request');",
+      "process.stdout.write(JSON.stringify({ same: used === ours, kafkajsLoaded: !!require.cache[require.resolve('kafkajs')],",
+      '  fastProduce: isFastProduceRequest(produce) }));',
     ].join('\n');
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true });
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true, fastProduce: true });
   });
 });
 

@@ -1,0 +1,18 @@
+/**
+ * The tiers on the real broker run kafkajs with homeostat's replacements in it, as `homeostat`
+ * does in production (src/kafka/kafkajs-patches.ts puts them in Node's require cache; jest has
+ * a module registry of its own, so they are registered here): the one-pass grouping of a send
+ * and the fast produce request. Every record these tests produce through kafkajs is then
+ * encoded as production encodes it.
+ */
+jest.mock('kafkajs/src/producer/groupMessagesPerPartition', () => {
+  const patches = jest.requireActual<typeof import('../../src/kafka/kafkajs-patches')>(
+    '../../src/kafka/kafkajs-patches',
+  );
+  return patches.groupMessagesPerPartition;
+});
+jest.mock('kafkajs/src/protocol/requests/produce/v3/request', () => {
+  const fast = jest.requireActual<typeof import('../../src/kafka/produce-request')>('../../src/kafka/produce-request');
+  // kafkajs's own modules, its v3 request among them (what the fast path hands over to).
+  return fast.fastProduceRequestFromKafkajs((id) => jest.requireActual(id));
+});
