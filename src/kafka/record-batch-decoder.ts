@@ -236,10 +236,11 @@ function readRecords(
   return records;
 }
 
-/** The batch header at `s` (kafkajs's recordContext, in its key order) and the magic byte. */
-function readContext(buf: Buffer, s: number): BatchContext & { magicByte: number } {
+/** The batch header at `s`: kafkajs's recordContext, its keys in its order (then `magicByte`, or `records`). */
+function readContext<T extends object>(buf: Buffer, s: number, last: T): BatchContext & T {
   const b = s + 12;
   const attributes = buf.readInt16BE(b + 9);
+  // Object literals, not spreads: kafkajs's objects have these keys in this order either way.
   return {
     firstOffset: int64String(buf, s),
     firstTimestamp: int64String(buf, b + 15),
@@ -252,7 +253,25 @@ function readContext(buf: Buffer, s: number): BatchContext & { magicByte: number
     firstSequence: buf.readInt32BE(b + 41),
     maxTimestamp: int64String(buf, b + 23),
     timestampType: (attributes & TIMESTAMP_TYPE_MASK) > 0 ? LOG_APPEND_TIME : 0,
-    magicByte: buf.readInt8(b + 4),
+    ...last,
+  };
+}
+
+/** The batch object kafkajs returns: its context's fields (a copy) and the records. */
+function batchOf(c: BatchContext, records: DecodedRecord[]): DecodedBatch {
+  return {
+    firstOffset: c.firstOffset,
+    firstTimestamp: c.firstTimestamp,
+    partitionLeaderEpoch: c.partitionLeaderEpoch,
+    inTransaction: c.inTransaction,
+    isControlBatch: c.isControlBatch,
+    lastOffsetDelta: c.lastOffsetDelta,
+    producerId: c.producerId,
+    producerEpoch: c.producerEpoch,
+    firstSequence: c.firstSequence,
+    maxTimestamp: c.maxTimestamp,
+    timestampType: c.timestampType,
+    records,
   };
 }
 
@@ -266,8 +285,7 @@ async function fastBatch(d: KafkaDecoder, parts: DecoderParts): Promise<Outcome>
   const length = buf.readInt32BE(s + 8);
   const end = s + 12 + length;
   if (length < HEADER_BYTES - 12 || end > buf.length) return undefined;
-  const withMagic = readContext(buf, s);
-  const { magicByte, ...context } = withMagic;
+  const context = readContext(buf, s, { magicByte: buf.readInt8(s + 16) });
   let codec: Codec | null;
   try {
     codec = parts.lookupCodecByAttributes(buf.readInt16BE(s + 21));
@@ -279,7 +297,7 @@ async function fastBatch(d: KafkaDecoder, parts: DecoderParts): Promise<Outcome>
     firstTimestamp: int64Number(buf, s + 27),
     logAppendTime: context.timestampType === LOG_APPEND_TIME,
     maxTimestamp: context.maxTimestamp,
-    batchContext: { ...context, magicByte },
+    batchContext: context,
   };
   const count = buf.readInt32BE(s + HEADER_BYTES - 4);
   const at = s + HEADER_BYTES;
@@ -296,7 +314,7 @@ async function fastBatch(d: KafkaDecoder, parts: DecoderParts): Promise<Outcome>
     if (!Buffer.isBuffer(inflated)) return undefined;
     records = readRecords(inflated, 0, inflated.length, count, ctx);
   }
-  return records === undefined ? undefined : { batch: { ...context, records }, end };
+  return records === undefined ? undefined : { batch: batchOf(context, records), end };
 }
 
 const FAST = Symbol.for('homeostat.fastRecordBatchDecoder');
