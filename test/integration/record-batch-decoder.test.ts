@@ -1,0 +1,122 @@
+/**
+ * The fast record batch decoder (src/kafka/record-batch-decoder.ts) on the real broker's fetch
+ * responses: a read_committed consumer gets every record of the committed transactions and none
+ * of the aborted one, and no control record; a read_uncommitted consumer gets the aborted one's
+ * too, at the offsets the broker gave them — consecutive, with a gap exactly where each
+ * transaction's marker sits — with keys, values, headers and timestamps as produced; a gzip
+ * batch too. (This tier registers the fast decoder in place of kafkajs's:
+ * test/helpers/kafkajs-patches-setup.ts.)
+ */
+import { CompressionTypes, type Message } from 'kafkajs';
+import { producerConfig } from '../../src/kafka/client';
+import { isFastRecordBatchDecoder } from '../../src/kafka/record-batch-decoder';
+import { createTopic, randomName, testKafka, type ReadMessage } from '../helpers/kafka';
+
+function messagesOf(tag: string, n: number): Message[] {
+  return Array.from({ length: n }, (_, i) => ({
+    key: i % 7 === 0 ? null : `${tag}-key-${i}`,
+    value: i % 11 === 0 ? null : i % 5 === 0 ? Buffer.from([0, 1, 2, i & 0xff]) : `${tag}-${i}-${'é'.repeat(i % 4)}`,
+    headers: i % 3 === 0 ? { tag, many: [`${i}`, Buffer.from('b')] } : undefined,
+    timestamp: String(1_765_000_000_000 + i * 10),
+  }));
+}
+
+/** What a consumer sees of a message: key, value, headers (as hex), timestamp. */
+function seen(m: Message | ReadMessage): string {
+  const headers: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    headers[k] = (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string).toString('hex'));
+  }
+  const hex = (b: unknown): string | null =>
+    b === null || b === undefined ? null : Buffer.from(b as Buffer | string).toString('hex');
+  return JSON.stringify({ key: hex(m.key), value: hex(m.value), headers, timestamp: m.timestamp });
+}
+
+async function readAll(topic: string, expected: number, readUncommitted: boolean): Promise<ReadMessage[]> {
+  const consumer = testKafka().consumer({ groupId: randomName('reader'), readUncommitted });
+  const out: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 60_000);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          out.push({ ...message, partition });
+          if (out.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+describe('the fast record batch decoder on the real broker', () => {
+  it('is the decoder kafkajs uses in this tier', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(isFastRecordBatchDecoder(require('kafkajs/src/protocol/recordBatch/v0/decoder'))).toBe(true);
+  });
+
+  it('reads transactions back: committed only under read_committed, all at their offsets otherwise, never a marker', async () => {
+    const topic = randomName('fast-decode');
+    await createTopic(topic, 1);
+    const producer = testKafka().producer(
+      producerConfig({ transactionalId: randomName('tx'), idempotent: true, maxInFlightRequests: 1 }),
+    );
+    await producer.connect();
+    const sizes = [
+      ['a', 400, true],
+      ['b', 300, false],
+      ['c', 250, true],
+    ] as const;
+    try {
+      for (const [tag, n, commit] of sizes) {
+        const tx = await producer.transaction();
+        await tx.send({ topic, messages: messagesOf(tag, n).slice(0, n / 2) });
+        await tx.send({ topic, messages: messagesOf(tag, n).slice(n / 2) });
+        if (commit) await tx.commit();
+        else await tx.abort();
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const committed = [...messagesOf('a', 400), ...messagesOf('c', 250)];
+    const all = sizes.flatMap(([tag, n]) => messagesOf(tag, n));
+    const readCommitted = await readAll(topic, committed.length, false);
+    expect(readCommitted.map(seen)).toEqual(committed.map(seen));
+    const everything = await readAll(topic, all.length, true);
+    expect(everything.map(seen)).toEqual(all.map(seen));
+    // One marker after each transaction: offsets 0–399, 401–700, 702–951.
+    const expectedOffsets = sizes.flatMap(([, n], t) => {
+      const base = sizes.slice(0, t).reduce((s, [, m]) => s + m + 1, 0);
+      return Array.from({ length: n }, (_, i) => String(base + i));
+    });
+    expect(everything.map((m) => m.offset)).toEqual(expectedOffsets);
+    expect(readCommitted.map((m) => m.offset)).toEqual([
+      ...expectedOffsets.slice(0, 400),
+      ...expectedOffsets.slice(700),
+    ]);
+  });
+
+  it('reads gzip batches', async () => {
+    const topic = randomName('fast-decode-gzip');
+    await createTopic(topic, 1);
+    const producer = testKafka().producer(producerConfig({ idempotent: true }));
+    await producer.connect();
+    const messages = messagesOf('g', 500);
+    try {
+      await producer.send({ topic, messages, compression: CompressionTypes.GZIP, acks: -1 });
+    } finally {
+      await producer.disconnect();
+    }
+    const read = await readAll(topic, messages.length, false);
+    expect(read.map(seen)).toEqual(messages.map(seen));
+    expect(read.map((m) => m.offset)).toEqual(messages.map((_, i) => String(i)));
+  });
+});
