@@ -81,8 +81,13 @@ export type ReadMessage = KafkaMessage & { partition: number };
  * Reads a topic from the start until it holds `expected` messages (read_committed, so
  * aborted transactions are invisible) or `timeoutMs` passes, and returns what it read.
  */
-export async function readTopic(topic: string, expected: number, timeoutMs = 60_000): Promise<ReadMessage[]> {
-  const consumer = testKafka().consumer({ groupId: randomName('reader'), readUncommitted: false });
+export async function readTopic(
+  topic: string,
+  expected: number,
+  timeoutMs = 60_000,
+  readUncommitted = false,
+): Promise<ReadMessage[]> {
+  const consumer = testKafka().consumer({ groupId: randomName('reader'), readUncommitted });
   const out: ReadMessage[] = [];
   await consumer.connect();
   try {
@@ -109,6 +114,18 @@ export async function readTopic(topic: string, expected: number, timeoutMs = 60_
     await consumer.disconnect();
   }
   return out;
+}
+
+/** What a consumer sees of a message: key, value and headers (as hex), and the timestamp when asked. */
+export function messageSeen(m: Message | ReadMessage, withTimestamp = false): string {
+  const headers: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    headers[k] = (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string).toString('hex'));
+  }
+  const hex = (b: unknown): string | null =>
+    b === null || b === undefined ? null : Buffer.from(b as Buffer | string).toString('hex');
+  const seen = { key: hex(m.key), value: hex(m.value), headers };
+  return JSON.stringify(withTimestamp ? { ...seen, timestamp: m.timestamp } : seen);
 }
 
 /** Polls `predicate` until true or the timeout passes; returns whether it became true. */

@@ -9,7 +9,7 @@
 import { CompressionTypes, type Message } from 'kafkajs';
 import { isFastProduceRequest } from '../../src/kafka/produce-request';
 import { producerConfig } from '../../src/kafka/client';
-import { createTopic, randomName, readTopic, testKafka, type ReadMessage } from '../helpers/kafka';
+import { createTopic, messageSeen, randomName, readTopic, testKafka, type ReadMessage } from '../helpers/kafka';
 
 function messagesOf(tag: string, n: number): Message[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -20,16 +20,7 @@ function messagesOf(tag: string, n: number): Message[] {
   }));
 }
 
-/** What a consumer sees of a produced message: key, value, headers (as Buffers) and, if set, the timestamp. */
-function seen(m: Message | ReadMessage): string {
-  const headers: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
-    headers[k] = (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string).toString('hex'));
-  }
-  const key = m.key === null || m.key === undefined ? null : Buffer.from(m.key).toString('hex');
-  const value = m.value === null ? null : Buffer.from(m.value).toString('hex');
-  return JSON.stringify({ key, value, headers });
-}
+const seen = (m: Message | ReadMessage): string => messageSeen(m);
 
 describe('the fast produce request on the real broker', () => {
   it('is the request kafkajs makes in this tier', () => {

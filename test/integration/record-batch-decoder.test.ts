@@ -10,7 +10,7 @@
 import { CompressionTypes, type Message } from 'kafkajs';
 import { producerConfig } from '../../src/kafka/client';
 import { isFastRecordBatchDecoder } from '../../src/kafka/record-batch-decoder';
-import { createTopic, randomName, testKafka, type ReadMessage } from '../helpers/kafka';
+import { createTopic, messageSeen, randomName, readTopic, testKafka, type ReadMessage } from '../helpers/kafka';
 
 function messagesOf(tag: string, n: number): Message[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -21,41 +21,9 @@ function messagesOf(tag: string, n: number): Message[] {
   }));
 }
 
-/** What a consumer sees of a message: key, value, headers (as hex), timestamp. */
-function seen(m: Message | ReadMessage): string {
-  const headers: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
-    headers[k] = (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string).toString('hex'));
-  }
-  const hex = (b: unknown): string | null =>
-    b === null || b === undefined ? null : Buffer.from(b as Buffer | string).toString('hex');
-  return JSON.stringify({ key: hex(m.key), value: hex(m.value), headers, timestamp: m.timestamp });
-}
-
-async function readAll(topic: string, expected: number, readUncommitted: boolean): Promise<ReadMessage[]> {
-  const consumer = testKafka().consumer({ groupId: randomName('reader'), readUncommitted });
-  const out: ReadMessage[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 60_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          out.push({ ...message, partition });
-          if (out.length >= expected) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
-}
+const seen = (m: Message | ReadMessage): string => messageSeen(m, true);
+const readAll = (topic: string, expected: number, readUncommitted: boolean): Promise<ReadMessage[]> =>
+  readTopic(topic, expected, 60_000, readUncommitted);
 
 describe('the fast record batch decoder on the real broker', () => {
   it('is the decoder kafkajs uses in this tier', () => {
