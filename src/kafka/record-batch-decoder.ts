@@ -78,6 +78,47 @@ export interface DecoderParts {
  */
 export const MAX_PHANTOM_HEADERS = 1024;
 
+/** Whether `count` headers cannot be in `bytesLeft` bytes of a record and are more than kafkajs should build. */
+function phantomHeaders(count: number, bytesLeft: number): boolean {
+  return count > MAX_PHANTOM_HEADERS && count > bytesLeft / 2;
+}
+
+function phantomHeadersError(count: number, bytesLeft: number): InputError {
+  return new InputError(
+    'BATCH_UNDECODABLE',
+    `a record claims ${count} headers in ${bytesLeft} bytes: a forged fetch response`,
+  );
+}
+
+interface HeaderArrayReader {
+  buffer: Buffer;
+  offset: number;
+  readVarInt(): number;
+  readVarIntArray(reader: (d: unknown) => unknown): unknown[];
+}
+
+const GUARDED = Symbol.for('homeostat.guardedHeaderCount');
+
+/**
+ * kafkajs's Decoder with the same refusal where kafkajs reads a record's headers itself (a batch
+ * the fast path hands to it): its `readVarIntArray`, whose only caller is the record decoder's
+ * headers, throws the error above for a count past the bound instead of building the headers.
+ */
+export function guardHeaderCounts(DecoderClass: { prototype: HeaderArrayReader }): void {
+  const proto = DecoderClass.prototype as HeaderArrayReader & Record<symbol, unknown>;
+  if (proto[GUARDED] === true) return;
+  const readVarIntArray = proto.readVarIntArray;
+  proto.readVarIntArray = function guarded(this: HeaderArrayReader, reader) {
+    const at = this.offset;
+    const count = this.readVarInt();
+    const left = this.buffer.length - this.offset;
+    if (phantomHeaders(count, left)) throw phantomHeadersError(count, left);
+    this.offset = at;
+    return readVarIntArray.call(this, reader);
+  };
+  proto[GUARDED] = true;
+}
+
 /** Bytes from the first offset to the records' count: the batch header kafkajs reads before its records. */
 const HEADER_BYTES = 61;
 const LOG_APPEND_TIME = 1;
@@ -153,12 +194,7 @@ function readHeaders(buf: Buffer, end: number): Record<string, unknown> | undefi
   const headers: Record<string, unknown> = {};
   if (count === -1) return headers;
   if (!(count >= 0)) return undefined;
-  if (count > MAX_PHANTOM_HEADERS && count > (end - pos) / 2) {
-    throw new InputError(
-      'BATCH_UNDECODABLE',
-      `a record claims ${count} headers in ${end - pos} bytes: a forged fetch response`,
-    );
-  }
+  if (phantomHeaders(count, end - pos)) throw phantomHeadersError(count, end - pos);
   for (let h = 0; h < count; h++) {
     const keyLength = varInt(buf, end);
     let key: string | null = null;
@@ -285,6 +321,8 @@ async function fastBatch(d: KafkaDecoder, parts: DecoderParts): Promise<Outcome>
   const length = buf.readInt32BE(s + 8);
   const end = s + 12 + length;
   if (length < HEADER_BYTES - 12 || end > buf.length) return undefined;
+  // An error from here on leaves the decoder past the batch, as kafkajs's does (giving up resets it).
+  d.offset = end;
   const context = readContext(buf, s, { magicByte: buf.readInt8(s + 16) });
   let codec: Codec | null;
   try {
@@ -305,12 +343,8 @@ async function fastBatch(d: KafkaDecoder, parts: DecoderParts): Promise<Outcome>
   if (codec === null) records = count === -1 ? [] : readRecords(buf, at, end, count, ctx);
   else if (count <= 0) records = [];
   else {
-    // The view kafkajs hands its codec (homeostat's codecs.ts reads the batch header around it);
-    // its error is kafkajs's, thrown with the fetch decoder past the batch as kafkajs leaves it.
-    const inflated = await codec.decompress(buf.subarray(at, end)).catch((err: unknown) => {
-      d.offset = end;
-      throw err;
-    });
+    // The view kafkajs hands its codec (homeostat's codecs.ts reads the batch header around it).
+    const inflated = await codec.decompress(buf.subarray(at, end));
     if (!Buffer.isBuffer(inflated)) return undefined;
     records = readRecords(inflated, 0, inflated.length, count, ctx);
   }
@@ -328,10 +362,7 @@ export function isFastRecordBatchDecoder(f: unknown): boolean {
 export function fastRecordBatchDecoder(parts: DecoderParts): RecordBatchDecoder {
   const decode = async (d: KafkaDecoder): Promise<DecodedBatch> => {
     const start = d.offset;
-    const fast = await fastBatch(d, parts).catch((err: unknown) => {
-      if (err instanceof InputError) d.offset = start;
-      throw err;
-    });
+    const fast = await fastBatch(d, parts);
     if (fast === undefined) {
       d.offset = start;
       return parts.original(d);
@@ -347,6 +378,7 @@ export function fastRecordBatchDecoder(parts: DecoderParts): RecordBatchDecoder 
 export function fastRecordBatchDecoderFromKafkajs(load: (id: string) => unknown): RecordBatchDecoder {
   const base = 'kafkajs/src/protocol';
   const compression = load(`${base}/message/compression`) as Pick<DecoderParts, 'lookupCodecByAttributes'>;
+  guardHeaderCounts(load(`${base}/decoder`) as { prototype: HeaderArrayReader });
   return fastRecordBatchDecoder({
     original: load(`${base}/recordBatch/v0/decoder`) as RecordBatchDecoder,
     lookupCodecByAttributes: compression.lookupCodecByAttributes,
