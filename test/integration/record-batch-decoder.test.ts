@@ -7,10 +7,17 @@
  * batch too. (This tier registers the fast decoder in place of kafkajs's:
  * test/helpers/kafkajs-patches-setup.ts.)
  */
-import { CompressionTypes, type Message } from 'kafkajs';
-import { producerConfig } from '../../src/kafka/client';
+import type { Message } from 'kafkajs';
 import { isFastRecordBatchDecoder } from '../../src/kafka/record-batch-decoder';
-import { createTopic, messageSeen, randomName, readTopic, testKafka, type ReadMessage } from '../helpers/kafka';
+import {
+  createTopic,
+  messageSeen,
+  produceGzip,
+  produceTransactions,
+  randomName,
+  readTopic,
+  type ReadMessage,
+} from '../helpers/kafka';
 
 function messagesOf(tag: string, n: number): Message[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -34,26 +41,15 @@ describe('the fast record batch decoder on the real broker', () => {
   it('reads transactions back: committed only under read_committed, all at their offsets otherwise, never a marker', async () => {
     const topic = randomName('fast-decode');
     await createTopic(topic, 1);
-    const producer = testKafka().producer(
-      producerConfig({ transactionalId: randomName('tx'), idempotent: true, maxInFlightRequests: 1 }),
-    );
-    await producer.connect();
     const sizes = [
       ['a', 400, true],
       ['b', 300, false],
       ['c', 250, true],
     ] as const;
-    try {
-      for (const [tag, n, commit] of sizes) {
-        const tx = await producer.transaction();
-        await tx.send({ topic, messages: messagesOf(tag, n).slice(0, n / 2) });
-        await tx.send({ topic, messages: messagesOf(tag, n).slice(n / 2) });
-        if (commit) await tx.commit();
-        else await tx.abort();
-      }
-    } finally {
-      await producer.disconnect();
-    }
+    await produceTransactions(
+      topic,
+      sizes.map(([tag, n, commit]) => ({ messages: messagesOf(tag, n), commit })),
+    );
     const committed = [...messagesOf('a', 400), ...messagesOf('c', 250)];
     const all = sizes.flatMap(([tag, n]) => messagesOf(tag, n));
     const readCommitted = await readAll(topic, committed.length, false);
@@ -75,14 +71,8 @@ describe('the fast record batch decoder on the real broker', () => {
   it('reads gzip batches', async () => {
     const topic = randomName('fast-decode-gzip');
     await createTopic(topic, 1);
-    const producer = testKafka().producer(producerConfig({ idempotent: true }));
-    await producer.connect();
     const messages = messagesOf('g', 500);
-    try {
-      await producer.send({ topic, messages, compression: CompressionTypes.GZIP, acks: -1 });
-    } finally {
-      await producer.disconnect();
-    }
+    await produceGzip(topic, messages);
     const read = await readAll(topic, messages.length, false);
     expect(read.map(seen)).toEqual(messages.map(seen));
     expect(read.map((m) => m.offset)).toEqual(messages.map((_, i) => String(i)));
