@@ -12,11 +12,12 @@
  *
  * Anything unusual — a batch or record running past its bytes, a length below -1 or one kafkajs
  * would read as null where it then fails, an offset or timestamp past 2^53, a timestamp delta
- * longer than 7 bytes, a header named `__proto__`, a compression codec that is not registered or
- * whose output does not decode — makes the fast path give up on the whole batch, untouched, and
- * kafkajs's own decoder runs on it: the same result or the same error (the partial batch at the
- * end of a fetch included), by construction. test/unit/kafka/record-batch-decoder.test.ts
- * compares the two on random and damaged batches.
+ * longer than 7 bytes, a header named `__proto__`, a compression codec kafkajs does not implement,
+ * records that do not decode from a codec's output — makes the fast path give up on the whole
+ * batch, untouched, and kafkajs's own decoder runs on it: the same result or the same error (the
+ * partial batch at the end of a fetch included), by construction. A codec's own error is thrown as
+ * kafkajs throws it. One departure, on both paths: a forged header count (MAX_PHANTOM_HEADERS).
+ * test/unit/kafka/record-batch-decoder.test.ts compares the two on random and damaged batches.
  */
 
 import { InputError } from '../errors';
