@@ -59,6 +59,15 @@ const ofRecordBatch =
     );
     return hit === undefined ? undefined : at(hit, key);
   };
+/** A value of the record-decode bench's row for one record shape and batch size. */
+const ofRecordDecode =
+  (shape: string, perBatch: number, key: string) =>
+  (r: Json): number | undefined => {
+    const hit = (Array.isArray(r.rows) ? (r.rows as Json[]) : []).find(
+      (x) => x.shape === shape && x.recordsPerBatch === perBatch,
+    );
+    return hit === undefined ? undefined : at(hit, key);
+  };
 const codec =
   (label: string) =>
   (r: Json): number | undefined => {
@@ -677,6 +686,27 @@ export const TABLES: readonly DocTable[] = [
         { title: 'its CRC-32C', unit: 'count', value: ofRow('kafkajsCrcUs') },
         { title: 'fast µs/record', unit: 'count', value: ofRow('fastUs') },
         { title: 'kafkajs / fast', unit: 'ratio', value: ofRow('ratio') },
+      ];
+    }),
+  },
+  {
+    name: 'runs-record-decode',
+    file: 'docs/benchmarks.md',
+    bench: 'record-decode',
+    select: (r) => (at(r, 'rounds') ?? 0) >= 9,
+    columns: (
+      [
+        ['telemetry records', 1],
+        ['telemetry records', 100],
+        ['telemetry records', 1_000],
+        ['stage records (one header)', 1_000],
+      ] as const
+    ).flatMap(([shape, n]): RunColumn[] => {
+      const label = `${shape.startsWith('telemetry') ? 'telemetry' : 'stage records'}, ${n} a batch`;
+      return [
+        { title: `${label}: kafkajs µs/record`, unit: 'count', value: ofRecordDecode(shape, n, 'kafkajsUs') },
+        { title: 'fast µs/record', unit: 'count', value: ofRecordDecode(shape, n, 'fastUs') },
+        { title: 'kafkajs / fast', unit: 'ratio', value: ofRecordDecode(shape, n, 'ratio') },
       ];
     }),
   },

@@ -55,7 +55,11 @@ const RULES: readonly [string, (f: CallFrame) => boolean][] = [
   ],
   [
     'kafkajs fetching and record decoding',
-    (f) => /kafkajs\/src\/(consumer|protocol\/(recordBatch|requests\/fetch))/.test(f.url),
+    // With homeostat's record batch decoder in kafkajs's place (from 20261206T2023; before, its
+    // frames would have counted as the driver loop below).
+    (f) =>
+      /kafkajs\/src\/(consumer|protocol\/(recordBatch|requests\/fetch))/.test(f.url) ||
+      /src\/kafka\/record-batch-decoder\./.test(f.url),
   ],
   ['driver loop (batch bookkeeping)', (f) => f.url.includes('src/kafka/')],
   ['kafkajs network (requests and responses)', (f) => f.url.includes('kafkajs/src/network')],

@@ -18,12 +18,16 @@
  *
  * The second replacement, installed the same way: kafkajs's produce request module (v3, through
  * which produce v3–v7 encode) by produce-request.ts, which writes the same bytes at a fraction of
- * the cost per record (docs/benchmarks.md, "record-batch"). jest's registry gets both from
- * test/helpers/kafkajs-patches-setup.ts in the tiers that talk to a broker.
+ * the cost per record (docs/benchmarks.md, "record-batch"). The third, on the read side: kafkajs's
+ * record batch decoder (through which every fetched batch of magic 2 is decoded) by
+ * record-batch-decoder.ts, the same batch objects without a BigInt-backed Long per record.
+ * jest's registry gets all three from test/helpers/kafkajs-patches-setup.ts in the tiers that
+ * talk to a broker.
  */
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { fastProduceRequestFromKafkajs, isFastProduceRequest } from './produce-request';
+import { fastRecordBatchDecoderFromKafkajs, isFastRecordBatchDecoder } from './record-batch-decoder';
 
 interface GroupArgs<M> {
   topic: string;
@@ -101,13 +105,32 @@ function installProduceRequest(cache: ModuleCache): boolean {
   return true;
 }
 
-/** Whether both replacements are in place for kafkajs (installed now, or before). */
+/**
+ * The record batch decoder (kafkajs's fetch v4+ response requires it through decodeMessages.js
+ * when it first fetches): record-batch-decoder.ts in its place, kafkajs's own kept for what the
+ * fast path leaves to it. Not in place if decodeMessages.js already holds kafkajs's.
+ */
+function installRecordBatchDecoder(cache: ModuleCache): boolean {
+  const path = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder');
+  const cached = cache[path];
+  if (cached !== undefined && isFastRecordBatchDecoder(cached.exports)) return true;
+  if (cache[require.resolve('kafkajs/src/protocol/requests/fetch/v4/decodeMessages')] !== undefined) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fast = fastRecordBatchDecoderFromKafkajs((id) => require(id));
+  const entry = cache[path];
+  if (entry !== undefined) entry.exports = fast;
+  else putInCache(cache, path, fast);
+  return true;
+}
+
+/** Whether the three replacements are in place for kafkajs (installed now, or before). */
 export function installKafkajsPatches(): boolean {
   const cache = checkedCache();
   if (cache === undefined) return false;
   try {
     const grouping = installGrouping(cache);
-    return installProduceRequest(cache) && grouping;
+    const produce = installProduceRequest(cache);
+    return installRecordBatchDecoder(cache) && produce && grouping;
   } catch {
     return false; // a kafkajs module not where 2.2.x has it: leave kafkajs as it is
   }

@@ -3,7 +3,7 @@
  * reading back everything on a topic, and closing every client they create.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Admin, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { decodeCheckpoint } from '../../src/kafka/checkpoint-meta';
 import { waitForLeaders } from '../../src/kafka/topics';
 import { brokers } from './services';
@@ -81,8 +81,13 @@ export type ReadMessage = KafkaMessage & { partition: number };
  * Reads a topic from the start until it holds `expected` messages (read_committed, so
  * aborted transactions are invisible) or `timeoutMs` passes, and returns what it read.
  */
-export async function readTopic(topic: string, expected: number, timeoutMs = 60_000): Promise<ReadMessage[]> {
-  const consumer = testKafka().consumer({ groupId: randomName('reader'), readUncommitted: false });
+export async function readTopic(
+  topic: string,
+  expected: number,
+  timeoutMs = 60_000,
+  readUncommitted = false,
+): Promise<ReadMessage[]> {
+  const consumer = testKafka().consumer({ groupId: randomName('reader'), readUncommitted });
   const out: ReadMessage[] = [];
   await consumer.connect();
   try {
@@ -109,6 +114,55 @@ export async function readTopic(topic: string, expected: number, timeoutMs = 60_
     await consumer.disconnect();
   }
   return out;
+}
+
+/**
+ * Each list of messages in a transaction of its own (sent in two halves), committed or aborted,
+ * by one idempotent transactional producer.
+ */
+export async function produceTransactions(
+  topic: string,
+  transactions: readonly { messages: Message[]; commit: boolean }[],
+): Promise<void> {
+  const producer = testKafka().producer(
+    producerConfig({ transactionalId: randomName('tx'), idempotent: true, maxInFlightRequests: 1 }),
+  );
+  await producer.connect();
+  try {
+    for (const { messages, commit } of transactions) {
+      const tx = await producer.transaction();
+      const half = Math.floor(messages.length / 2);
+      await tx.send({ topic, messages: messages.slice(0, half) });
+      await tx.send({ topic, messages: messages.slice(half) });
+      if (commit) await tx.commit();
+      else await tx.abort();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** `messages` in one gzip send by an idempotent producer (acks from all replicas). */
+export async function produceGzip(topic: string, messages: Message[]): Promise<void> {
+  const producer = testKafka().producer(producerConfig({ idempotent: true }));
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages, compression: CompressionTypes.GZIP, acks: -1 });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** What a consumer sees of a message: key, value and headers (as hex), and the timestamp when asked. */
+export function messageSeen(m: Message | ReadMessage, withTimestamp = false): string {
+  const headers: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    headers[k] = (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string).toString('hex'));
+  }
+  const hex = (b: unknown): string | null =>
+    b === null || b === undefined ? null : Buffer.from(b as Buffer | string).toString('hex');
+  const seen = { key: hex(m.key), value: hex(m.value), headers };
+  return JSON.stringify(withTimestamp ? { ...seen, timestamp: m.timestamp } : seen);
 }
 
 /** Polls `predicate` until true or the timeout passes; returns whether it became true. */

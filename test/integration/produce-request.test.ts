@@ -6,10 +6,17 @@
  * with its key, value, headers and timestamp; gzip batches too. (This tier registers the
  * fast request in place of kafkajs's: test/helpers/kafkajs-patches-setup.ts.)
  */
-import { CompressionTypes, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { isFastProduceRequest } from '../../src/kafka/produce-request';
-import { producerConfig } from '../../src/kafka/client';
-import { createTopic, randomName, readTopic, testKafka, type ReadMessage } from '../helpers/kafka';
+import {
+  createTopic,
+  messageSeen,
+  produceGzip,
+  produceTransactions,
+  randomName,
+  readTopic,
+  type ReadMessage,
+} from '../helpers/kafka';
 
 function messagesOf(tag: string, n: number): Message[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -20,16 +27,7 @@ function messagesOf(tag: string, n: number): Message[] {
   }));
 }
 
-/** What a consumer sees of a produced message: key, value, headers (as Buffers) and, if set, the timestamp. */
-function seen(m: Message | ReadMessage): string {
-  const headers: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
-    headers[k] = (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string).toString('hex'));
-  }
-  const key = m.key === null || m.key === undefined ? null : Buffer.from(m.key).toString('hex');
-  const value = m.value === null ? null : Buffer.from(m.value).toString('hex');
-  return JSON.stringify({ key, value, headers });
-}
+const seen = (m: Message | ReadMessage): string => messageSeen(m);
 
 describe('the fast produce request on the real broker', () => {
   it('is the request kafkajs makes in this tier', () => {
@@ -40,26 +38,12 @@ describe('the fast produce request on the real broker', () => {
   it('writes transactions an idempotent producer commits and aborts, read back exactly by a read_committed consumer', async () => {
     const topic = randomName('fast-produce');
     await createTopic(topic, 3);
-    const producer = testKafka().producer(
-      producerConfig({ transactionalId: randomName('tx'), idempotent: true, maxInFlightRequests: 1 }),
-    );
-    await producer.connect();
     const committed = [...messagesOf('a', 400), ...messagesOf('c', 250)];
-    try {
-      for (const [tag, n, commit] of [
-        ['a', 400, true],
-        ['b', 300, false],
-        ['c', 250, true],
-      ] as const) {
-        const tx = await producer.transaction();
-        await tx.send({ topic, messages: messagesOf(tag, n).slice(0, n / 2) });
-        await tx.send({ topic, messages: messagesOf(tag, n).slice(n / 2) });
-        if (commit) await tx.commit();
-        else await tx.abort();
-      }
-    } finally {
-      await producer.disconnect();
-    }
+    await produceTransactions(topic, [
+      { messages: messagesOf('a', 400), commit: true },
+      { messages: messagesOf('b', 300), commit: false },
+      { messages: messagesOf('c', 250), commit: true },
+    ]);
     const read = await readTopic(topic, committed.length, 60_000);
     expect(read.map(seen).sort()).toEqual(committed.map(seen).sort());
     const stamped = new Map(committed.filter((m) => m.timestamp !== undefined).map((m) => [seen(m), m.timestamp]));
@@ -69,14 +53,8 @@ describe('the fast produce request on the real broker', () => {
   it('writes gzip batches the broker takes and a consumer inflates', async () => {
     const topic = randomName('fast-produce-gzip');
     await createTopic(topic, 2);
-    const producer = testKafka().producer(producerConfig({ idempotent: true }));
-    await producer.connect();
     const messages = messagesOf('g', 500);
-    try {
-      await producer.send({ topic, messages, compression: CompressionTypes.GZIP, acks: -1 });
-    } finally {
-      await producer.disconnect();
-    }
+    await produceGzip(topic, messages);
     const read = await readTopic(topic, messages.length, 60_000);
     expect(read.map(seen).sort()).toEqual(messages.map(seen).sort());
   });

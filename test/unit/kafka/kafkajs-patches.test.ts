@@ -41,7 +41,7 @@ describe("kafkajs's producer grouping, linear", () => {
     );
   });
 
-  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request too)", () => {
+  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request and record batch decoder too)", () => {
     const root = resolve(__dirname, '../../..');
     const script = [
       "require('./src/kafka/client');",
@@ -50,12 +50,15 @@ describe("kafkajs's producer grouping, linear", () => {
       "const { isFastProduceRequest } = require('./src/kafka/produce-request');",
       // Produce v3 to v7 all encode through the v3 module (v4 to v7 require it when first used).
       "const produce = require('kafkajs/src/protocol/requests/produce/v3/request');",
+      "const { isFastRecordBatchDecoder } = require('./src/kafka/record-batch-decoder');",
+      // What a fetch response decodes its batches with (fetch v4 to v11 all go through it).
+      "const decoder = require('kafkajs/src/protocol/recordBatch/v0/decoder');",
       "process.stdout.write(JSON.stringify({ same: used === ours, kafkajsLoaded: !!require.cache[require.resolve('kafkajs')],",
-      '  fastProduce: isFastProduceRequest(produce) }));',
+      '  fastProduce: isFastProduceRequest(produce), fastDecode: isFastRecordBatchDecoder(decoder) }));',
     ].join('\n');
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true, fastProduce: true });
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true, fastProduce: true, fastDecode: true });
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { Partitioners, type PartitionerArgs, type PartitionMetadata } from 'kafkajs';
-import { FastDefaultPartitioner, murmur2 } from '../../../src/kafka/partitioner';
+import { FastDefaultPartitioner, keyHash, murmur2, murmur2Ascii } from '../../../src/kafka/partitioner';
 
 // kafkajs's own murmur2 (the BigInt Long version), the reference.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,6 +30,29 @@ describe('murmur2 and the partitioner', () => {
     );
   });
 
+  it('hashes an ASCII string from its units as kafkajs hashes its bytes, and leaves any other string to the bytes', () => {
+    const ascii = fc.string({
+      unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+      maxLength: 70,
+    });
+    const any = fc.oneof(
+      ascii,
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(ascii, any, (a, s) => {
+        expect(murmur2Ascii(a)).toBe(kafkajsMurmur2(Buffer.from(a)));
+        expect(keyHash(s)).toBe(kafkajsMurmur2(Buffer.from(s)));
+        expect(murmur2Ascii(s)).toBe(
+          s.split('').every((c) => c.charCodeAt(0) < 0x80) ? kafkajsMurmur2(Buffer.from(s)) : undefined,
+        );
+      }),
+      { numRuns: 3000 },
+    );
+    expect(murmur2Ascii('abcé')).toBeUndefined();
+  });
+
   it('matches Java on known keys', () => {
     // From Apache Kafka's UtilsTest.testMurmur2 (clients/src/test/java/org/apache/kafka/common/utils).
     const cases: [string, number][] = [
@@ -40,7 +63,10 @@ describe('murmur2 and the partitioner', () => {
       ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
       ['abc', 479470107],
     ];
-    for (const [key, want] of cases) expect(murmur2(Buffer.from(key, 'ascii'))).toBe(want);
+    for (const [key, want] of cases) {
+      expect(murmur2(Buffer.from(key, 'ascii'))).toBe(want);
+      expect(murmur2Ascii(key)).toBe(want);
+    }
   });
 
   it("picks kafkajs's partition for string and Buffer keys, unicode and long ones included, and honours a message's own", () => {
