@@ -123,8 +123,16 @@ function installRecordBatchDecoder(cache: ModuleCache): boolean {
   return true;
 }
 
+/**
+ * Set to `off` in the environment to run kafkajs's own modules unchanged: the switch an operator
+ * needs to rule these replacements in or out when chasing a client problem. It has to be the
+ * environment, not the config file, because the replacements go in before kafkajs loads.
+ */
+export const KAFKAJS_PATCHES_ENV = 'HOMEOSTAT_KAFKAJS_PATCHES';
+
 /** Whether the three replacements are in place for kafkajs (installed now, or before). */
 export function installKafkajsPatches(): boolean {
+  if (process.env[KAFKAJS_PATCHES_ENV] === 'off') return false;
   const cache = checkedCache();
   if (cache === undefined) return false;
   try {

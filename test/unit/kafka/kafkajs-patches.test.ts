@@ -59,6 +59,14 @@ describe("kafkajs's producer grouping, linear", () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true, fastProduce: true, fastDecode: true });
+    const off = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, HOMEOSTAT_KAFKAJS_PATCHES: 'off' },
+    });
+    expect(off.stderr).toBe('');
+    // Switched off: kafkajs's own three modules, untouched.
+    expect(JSON.parse(off.stdout)).toEqual({ same: false, kafkajsLoaded: true, fastProduce: false, fastDecode: false });
   });
 });
 
