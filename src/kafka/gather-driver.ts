@@ -53,6 +53,11 @@ export interface StageTwoOptions {
   history?: HistoryCheckpoint;
   /** The Kafka client (a fake in unit tests); default: kafkajs from config.kafka. */
   kafka?: KafkaPort;
+  /**
+   * A split stage two's shard or arbiter (runner.decisionShards): its own one-partition topic,
+   * consumer group, transactional id and state key instead of stage two's.
+   */
+  names?: { topic: string; groupId: string; transactionalId: string; stateKey: string; what: string };
 }
 
 export interface StageTwoCounters extends GatherCounters {
@@ -112,10 +117,10 @@ class StageTwoDriver implements StageTwo {
   constructor(private readonly o: StageTwoOptions) {
     const { config, logger } = o;
     this.kafka = o.kafka ?? createKafka(config.kafka, logger);
-    this.groupId = `${config.kafka.groupId}.stage-two`;
-    this.stageTopic = config.topics.stage;
-    this.stateKey = `stage/${config.kafka.groupId}`;
-    this.life = createLifecycle('stage two', logger);
+    this.groupId = o.names?.groupId ?? `${config.kafka.groupId}.stage-two`;
+    this.stageTopic = o.names?.topic ?? config.topics.stage;
+    this.stateKey = o.names?.stateKey ?? `stage/${config.kafka.groupId}`;
+    this.life = createLifecycle(o.names?.what ?? 'stage two', logger);
     this.admin = createLazyAdmin(this.kafka);
     this.stageOne = createStageOneOffsets({
       admin: this.admin,
@@ -217,7 +222,7 @@ class StageTwoDriver implements StageTwo {
     await guard.load(this.kafka);
     this.writer = createGatherWriter({
       kafka: this.kafka,
-      transactionalId: `${config.kafka.transactionalIdPrefix}-stage-two`,
+      transactionalId: this.o.names?.transactionalId ?? `${config.kafka.transactionalIdPrefix}-stage-two`,
       groupId: this.groupId,
       stageTopic: this.stageTopic,
       signalsTopic: config.topics.signals,
@@ -332,6 +337,11 @@ class StageTwoDriver implements StageTwo {
   private gatherBatch(g: Gather, batch: StageBatch, out: GatherOutputs): void {
     for (const m of batch.messages) {
       const input = decodeStageRecord(m);
+      if ('error' in input && this.o.extension?.onRecord?.(m, BigInt(m.offset) < this.restoreBelow)) {
+        // A split stage two's settlement may lift the hold: release what is due after it, in order.
+        g.step({ kind: 'resume' }, out);
+        continue;
+      }
       if ('error' in input) {
         this.unreadable++;
         this.o.logger.error(
@@ -360,8 +370,10 @@ class StageTwoDriver implements StageTwo {
   }
 
   /** Commits what `out` holds with the position read to (inside a unit). */
-  private commit(g: Gather, out: GatherOutputs): Promise<void> {
-    return this.writer!.commit(g, out, { at: this.position, restoreBelow: this.restoreBelow });
+  private async commit(g: Gather, out: GatherOutputs): Promise<void> {
+    await this.writer!.commit(g, out, { at: this.position, restoreBelow: this.restoreBelow });
+    // A decision shard took the window it was handed in this transaction (split stage two).
+    if (this.o.extension?.holds) g.step({ kind: 'taken' }, out);
   }
 
   /** Ticks every OFFSETS_REFRESH_MS while this process owns the stage, one at a time. */

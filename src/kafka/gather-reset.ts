@@ -35,7 +35,8 @@ export interface RestoredGather {
 
 /** A gather as of the last commit, its scope histories seeded, and the extension reset from the same read. */
 export async function restoreGather(o: GatherRestoreOptions): Promise<RestoredGather> {
-  let g = createGather({ partitionCount: o.partitionCount, engine: o.engine });
+  const hold = o.extension?.holds ? () => o.extension!.holds!() : undefined;
+  let g = createGather({ partitionCount: o.partitionCount, engine: o.engine, hold });
   // One read of the state topic for the checkpoint, the scope histories and the policies'
   // snapshot (see resetExtension).
   const scopes = o.history ? historyKeys(o.history, 'scopes') : undefined;
@@ -58,7 +59,7 @@ export async function restoreGather(o: GatherRestoreOptions): Promise<RestoredGa
         { topic: o.stateTopic, key: o.stateKey, reason: describeError(err) },
         'stage two: refused its checkpoint on the state topic; starting afresh — check who can write the state topic',
       );
-      g = createGather({ partitionCount: o.partitionCount, engine: o.engine });
+      g = createGather({ partitionCount: o.partitionCount, engine: o.engine, hold });
     }
   }
   if (scopes) g.seedHistories(scopes.parse(stored).scopes);

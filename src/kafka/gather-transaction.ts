@@ -117,14 +117,16 @@ async function transactionMessages(
   raw: WeakMap<object, Buffer>,
 ): Promise<TopicMessages[]> {
   const messages: TopicMessages[] = [];
-  if (out.published.length > 0) {
+  const ext = o.extension;
+  const published = ext?.publishes ? out.published.filter((s) => ext.publishes!(s)) : out.published;
+  if (published.length > 0) {
     messages.push({
       topic: o.signalsTopic,
-      messages: out.published.map((s) => ({ key: s.key, value: raw.get(s) ?? o.signals.message(s.key, s).value })),
+      messages: published.map((s) => ({ key: s.key, value: raw.get(s) ?? o.signals.message(s.key, s).value })),
     });
   }
-  const ext = o.extension;
-  if (ext && (out.finals.length > 0 || ext.hasPending?.())) messages.push(...(await ext.onFinals(out.finals)));
+  const released = out.finals.length > 0 || (out.windows?.length ?? 0) > 0;
+  if (ext && (released || ext.hasPending?.())) messages.push(...(await ext.onFinals(out.finals, out.windows)));
   const state = [];
   if (o.history) {
     const seen = new Set<string>();

@@ -1,0 +1,154 @@
+/**
+ * The arbiter of a split stage two in stage two's driver (runner.decisionShards,
+ * docs/scale-out.md "The Kafka wiring"): one process of the group at a time reads the arbiter's
+ * topic — the shards' reports and control acks — and, once every shard's report of a window is
+ * in, writes in one transaction the window's commands, decisions and outcomes, each shard's
+ * settlement on its topic, its checkpoint and the topic's offset. Operators' control records
+ * reach it from the control reader (applyControl): applied to its replica, forwarded to every
+ * shard, their decisions written when every shard's ack is in.
+ */
+import type { TopicMessages } from 'kafkajs';
+import type { SchemaResolver } from '../codec';
+import type { ControlRecord } from '../guardrails/control';
+import type { Decision } from '../model/decision';
+import type { DecideOutputs } from '../pipeline/decide';
+import { createSplitArbiter, type SplitArbiterCheckpoint, type SplitArbiterOptions } from '../pipeline/split-arbiter';
+import type { ToShard } from '../pipeline/split-protocol';
+import type { Logger } from '../ops/logger';
+import type { HomeostatMetrics } from '../ops/metrics';
+import type { BatchExtension } from './batch-extension';
+import { controlKey } from './control-reader';
+import { createOutputEncoder, type OutputFormat } from './outputs';
+import { decodeSplitRecord, splitRecord } from './split-records';
+
+export interface ArbiterExtensionOptions extends SplitArbiterOptions {
+  /** Each shard's topic, by shard. */
+  shardTopics: readonly string[];
+  topics: { actions: string; decisions: string; outcomes: string; state: string };
+  format: OutputFormat;
+  resolver?: SchemaResolver;
+  stateKey: string;
+  logger: Logger;
+  metrics?: HomeostatMetrics;
+}
+
+export interface ArbiterExtension extends BatchExtension {
+  applyControl(record: ControlRecord): void;
+}
+
+export async function createArbiterExtension(o: ArbiterExtensionOptions): Promise<ArbiterExtension> {
+  const enc = {
+    actions: await createOutputEncoder('command', o.topics.actions, o.format, o.resolver),
+    decisions: await createOutputEncoder('decision', o.topics.decisions, o.format, o.resolver),
+    outcomes: await createOutputEncoder('outcome', o.topics.outcomes, o.format, o.resolver),
+  };
+  let arbiter = createSplitArbiter(o);
+  let messages: TopicMessages[] = [];
+  let dirty = false;
+  /** The newest control record per key, in the order applied: re-applied after a reset (decide-driver.ts does the same). */
+  const controls = new Map<string, ControlRecord>();
+
+  const toShards = (per: (shard: number) => ToShard | undefined): void => {
+    o.shardTopics.forEach((topic, shard) => {
+      const m = per(shard);
+      if (m) messages.push({ topic, messages: [splitRecord(m, 'arbiter')] });
+    });
+    dirty = true;
+  };
+  const decisions = (list: readonly Decision[]): void => {
+    if (list.length === 0) return;
+    for (const d of list) o.metrics?.decisions.inc({ policy: d.policy, mode: d.mode, kind: d.kind });
+    messages.push({ topic: o.topics.decisions, messages: list.map((d) => enc.decisions.message(d.target, d)) });
+    dirty = true;
+  };
+  const outputs = (out: DecideOutputs): void => {
+    if (out.commands.length > 0) {
+      messages.push({ topic: o.topics.actions, messages: out.commands.map((c) => enc.actions.message(c.target, c)) });
+      for (const c of out.commands) o.metrics?.commands.inc({ policy: c.policy, type: c.type, mode: c.mode });
+    }
+    if (out.outcomes && out.outcomes.length > 0)
+      messages.push({ topic: o.topics.outcomes, messages: out.outcomes.map((r) => enc.outcomes.message(r.target, r)) });
+    decisions(out.decisions);
+  };
+  const apply = (record: ControlRecord, replayed: boolean): void => {
+    const r = arbiter.control(record);
+    if (r.refused !== undefined) {
+      if (!replayed) o.logger.warn({ control: record, reason: r.refused }, `control: ${record.kind} refused`);
+      return;
+    }
+    const forward = r.forward;
+    if (forward === undefined) return;
+    if (!replayed) o.logger.info({ control: record }, `control: ${record.kind} applied`);
+    toShards(() => forward);
+  };
+  const take = (): TopicMessages[] => {
+    const stored = { shards: o.plan.shards, checkpoint: arbiter.checkpoint() };
+    const out = [
+      ...messages,
+      { topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(stored)) }] },
+    ];
+    messages = [];
+    dirty = false;
+    return out;
+  };
+
+  return {
+    onFinals: () => take(),
+    hasPending: () => dirty,
+    takePending: take,
+    reset: () => Promise.reject(new Error('arbiter: reset through resetFrom (stage two reads the state topic)')),
+    stateKey: o.stateKey,
+    ownsKey: (k) => k === o.stateKey,
+    resetFrom(stored) {
+      arbiter = createSplitArbiter(o);
+      messages = [];
+      dirty = false;
+      const v = stored.get(o.stateKey);
+      if (v !== undefined) {
+        try {
+          const stored = JSON.parse(v.toString('utf8')) as { shards: number; checkpoint: SplitArbiterCheckpoint };
+          if (stored.shards === o.plan.shards) arbiter.restore(stored.checkpoint);
+          else
+            o.logger.error(
+              { key: o.stateKey, was: stored.shards, now: o.plan.shards },
+              'arbiter: its checkpoint was written with another runner.decisionShards; starting afresh',
+            );
+        } catch (err) {
+          o.logger.error(
+            { err, key: o.stateKey },
+            'arbiter: its checkpoint on the state topic is unreadable; starting fresh',
+          );
+          arbiter = createSplitArbiter(o);
+        }
+      }
+      for (const r of controls.values()) apply(r, true);
+    },
+    onRecord(m, restoring) {
+      const r = decodeSplitRecord(m, ['report', 'control-ack']);
+      if (r === undefined) return false;
+      if (restoring) return true;
+      if ('error' in r) {
+        o.logger.error({ offset: m.offset, reason: r.error }, 'arbiter: a record of its topic is unreadable; skipped');
+        return true;
+      }
+      if (r.kind === 'control-ack') {
+        const done = arbiter.ack(r);
+        if (done) decisions(done);
+        dirty = true;
+        return true;
+      }
+      const done = arbiter.report(r);
+      dirty = true;
+      if (done === null) return true;
+      outputs(done.out);
+      toShards((shard) => done.settlements[shard]);
+      return true;
+    },
+    applyControl(record) {
+      apply(record, false);
+      const key = controlKey(record);
+      controls.delete(key);
+      controls.set(key, record);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * A decision shard of a split stage two in stage two's driver (runner.decisionShards,
+ * docs/scale-out.md "The Kafka wiring"): the driver (gather-driver.ts) reads the shard's topic
+ * — the finals and partials stage one routed here, every partition's marks with their window
+ * summaries, the arbiter's settlements and forwarded control records — and releases the
+ * shard's windows one at a time (holds: none while a settlement is awaited). Each window's
+ * report, each control record's ack and the shard's checkpoint go into the driver's
+ * transaction with the topic's offset, so a shard that moves to another process resumes
+ * exactly where the last committed one left off. Its finals never leave the shard.
+ */
+import type { TopicMessages } from 'kafkajs';
+import type { Logger } from '../ops/logger';
+import type { WindowSignal } from '../model/signal';
+import type { ControlDeps } from '../policies/engine-control';
+import type { ControlAck, ShardReport } from '../pipeline/split-protocol';
+import type { SplitRouter } from '../pipeline/split-route';
+import {
+  createSplitShard,
+  type SplitShard,
+  type SplitShardCheckpoint,
+  type SplitShardOptions,
+} from '../pipeline/split-shard';
+import type { BatchExtension } from './batch-extension';
+import { decodeSplitRecord, splitRecord } from './split-records';
+
+export interface ShardExtensionOptions extends SplitShardOptions {
+  deps: ControlDeps;
+  route: SplitRouter;
+  /** The arbiter's topic, where reports and acks go. */
+  arbiterTopic: string;
+  stateTopic: string;
+  stateKey: string;
+  logger: Logger;
+}
+
+/** A shard's checkpoint on the state topic, with the shard count it was split for. */
+interface Stored {
+  shards: number;
+  checkpoint: SplitShardCheckpoint;
+}
+
+export function createShardExtension(o: ShardExtensionOptions): BatchExtension {
+  const fresh = (): SplitShard => createSplitShard(o);
+  let shard = fresh();
+  let out: (ShardReport | ControlAck)[] = [];
+  let dirty = false;
+  const what = `decision shard ${o.index}`;
+
+  const take = (): TopicMessages[] => {
+    const messages: TopicMessages[] = [];
+    if (out.length > 0)
+      messages.push({ topic: o.arbiterTopic, messages: out.map((m) => splitRecord(m, `shard/${o.index}`)) });
+    const stored: Stored = { shards: o.plan.shards, checkpoint: shard.checkpoint() };
+    messages.push({ topic: o.stateTopic, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(stored)) }] });
+    out = [];
+    dirty = false;
+    return messages;
+  };
+
+  const resetFrom = (stored: ReadonlyMap<string, Buffer>): void => {
+    shard = fresh();
+    out = [];
+    dirty = false;
+    const v = stored.get(o.stateKey);
+    if (v === undefined) return;
+    try {
+      const stored = JSON.parse(v.toString('utf8')) as Stored;
+      if (stored.shards !== o.plan.shards) {
+        o.logger.error(
+          { key: o.stateKey, was: stored.shards, now: o.plan.shards },
+          `${what}: its checkpoint was written with another runner.decisionShards; starting the policies afresh`,
+        );
+        return;
+      }
+      shard.restore(stored.checkpoint);
+    } catch (err) {
+      o.logger.error(
+        { err, key: o.stateKey },
+        `${what}: its checkpoint on the state topic is unreadable; starting fresh`,
+      );
+      shard = fresh();
+    }
+  };
+
+  return {
+    onFinals(finals, windows) {
+      for (const w of windows ?? []) {
+        const mine = finals.filter((s: WindowSignal) => s.windowEnd === w.end);
+        out.push(shard.window(w, mine));
+      }
+      if ((windows?.length ?? 0) === 0 && finals.length > 0)
+        throw new Error(`${what}: finals without window summaries: stage one must run with runner.decisionShards too`);
+      return take();
+    },
+    hasPending: () => dirty,
+    takePending: take,
+    reset: () => Promise.reject(new Error(`${what}: reset through resetFrom (stage two reads the state topic)`)),
+    stateKey: o.stateKey,
+    ownsKey: (k) => k === o.stateKey,
+    resetFrom,
+    onRecord(m, restoring) {
+      const r = decodeSplitRecord(m, ['settle', 'control']);
+      if (r === undefined) return false;
+      if (restoring) return true;
+      if ('error' in r) {
+        o.logger.error({ offset: m.offset, reason: r.error }, `${what}: a record of its topic is unreadable; skipped`);
+        return true;
+      }
+      if (r.kind === 'control') out.push(shard.control(r, o.deps));
+      else if (shard.awaiting() === r.end) shard.settle(r);
+      else
+        o.logger.warn({ end: r.end, awaiting: shard.awaiting() }, `${what}: a settlement it does not await; skipped`);
+      dirty = true;
+      return true;
+    },
+    holds: () => shard.awaiting() !== null,
+    publishes: (s) => o.route(s)[0] === o.index,
+  };
+}
