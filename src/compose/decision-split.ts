@@ -7,10 +7,13 @@
  */
 import type { SigningKey } from '../actions';
 import type { HomeostatConfig } from '../config/homeostat-config';
-import { createArbiterExtension, type ArbiterExtension } from '../kafka/arbiter-extension';
-import type { BatchExtension } from '../kafka/batch-extension';
+import {
+  createArbiterExtension,
+  type ArbiterExtension,
+  type ArbiterExtensionOptions,
+} from '../kafka/arbiter-extension';
 import type { SchemaResolver } from '../codec';
-import { createShardExtension } from '../kafka/shard-extension';
+import { createShardExtension, type ShardExtension } from '../kafka/shard-extension';
 import { splitTopicNames } from '../kafka/topics';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
@@ -24,14 +27,20 @@ import type { DecisionPath } from './decision-path';
 export interface DecisionSplit {
   route: SplitRouter;
   topics: { shards: string[]; arbiter: string };
-  shards: BatchExtension[];
+  shards: ShardExtension[];
   arbiter: ArbiterExtension;
 }
 
 export async function buildDecisionSplit(
   config: HomeostatConfig,
   path: DecisionPath,
-  o: { signing: SigningKey; resolver?: SchemaResolver; logger: Logger; metrics?: HomeostatMetrics },
+  o: {
+    signing: SigningKey;
+    resolver?: SchemaResolver;
+    logger: Logger;
+    metrics?: HomeostatMetrics;
+    onOutputs?: ArbiterExtensionOptions['onOutputs'];
+  },
 ): Promise<DecisionSplit> {
   const n = config.runner.decisionShards;
   const setup = setupOf(path.engineOptions);
@@ -79,6 +88,7 @@ export async function buildDecisionSplit(
     stateKey: `split/${group}/arbiter`,
     logger: o.logger,
     metrics: o.metrics,
+    onOutputs: o.onOutputs,
   });
   return { route, topics, shards, arbiter };
 }

@@ -28,7 +28,7 @@ import { createOpsServer, type OpsServer } from '../ops/http';
 import { createLogger, type Logger } from '../ops/logger';
 import { countDashboardStreams, createMetrics, type HomeostatMetrics } from '../ops/metrics';
 import { buildDecisionPath, type DecisionPath } from './decision-path';
-import { buildDecisionSplit } from './decision-split';
+import { buildDecisionSplit, type DecisionSplit } from './decision-split';
 
 /** What each transaction writes, before it commits (see DecisionExtensionOptions.onOutputs). */
 export type OutputsObserver = (
@@ -65,6 +65,8 @@ export interface ProcessorAssembly {
   readonly decisions: DecisionPath;
   readonly extension: DecisionExtension;
   readonly runners: ProcessorRunners;
+  /** The split stage two's shards and arbiter (runner.decisionShards > 0). */
+  readonly split?: DecisionSplit;
   /** The runner over the telemetry partitions (stage one when scaled out). */
   readonly runner: ProcessorRunners['runner'];
   readonly control?: ControlReader;
@@ -106,7 +108,13 @@ export async function buildProcessor(
   dashboard?.setPolicies(policyList(decisions));
   const split =
     config.runner.scaleOut && config.runner.decisionShards > 0
-      ? await buildDecisionSplit(config, decisions, { signing, resolver, logger, metrics })
+      ? await buildDecisionSplit(config, decisions, {
+          signing,
+          resolver,
+          logger,
+          metrics,
+          onOutputs: observers(dashboard, overrides.onOutputs),
+        })
       : undefined;
   const control = omit.has('control-reader')
     ? undefined
@@ -141,7 +149,10 @@ export async function buildProcessor(
     split,
   );
   const http = config.http.enabled ? opsServer(config, runners.runner, { metrics, logger, dashboard }) : undefined;
-  return assembly({ logger, metrics, decisions, extension, runners, control, dashboard, http }, config.http.host);
+  return assembly(
+    { logger, metrics, decisions, extension, runners, split, control, dashboard, http },
+    config.http.host,
+  );
 }
 
 async function ensureConfiguredTopics(config: HomeostatConfig, logger: Logger): Promise<void> {

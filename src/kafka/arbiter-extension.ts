@@ -10,6 +10,7 @@
 import type { TopicMessages } from 'kafkajs';
 import type { SchemaResolver } from '../codec';
 import type { ControlRecord } from '../guardrails/control';
+import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { DecideOutputs } from '../pipeline/decide';
 import { createSplitArbiter, type SplitArbiterCheckpoint, type SplitArbiterOptions } from '../pipeline/split-arbiter';
@@ -20,6 +21,7 @@ import type { BatchExtension } from './batch-extension';
 import { controlKey } from './control-reader';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { decodeSplitRecord, splitRecord } from './split-records';
+import type { SplitWork } from './shard-extension';
 
 export interface ArbiterExtensionOptions extends SplitArbiterOptions {
   /** Each shard's topic, by shard. */
@@ -30,46 +32,78 @@ export interface ArbiterExtensionOptions extends SplitArbiterOptions {
   stateKey: string;
   logger: Logger;
   metrics?: HomeostatMetrics;
+  /** Observes each window's commands and decisions (as the decision extension's onOutputs); a throw is logged. */
+  onOutputs?(finals: readonly [], commands: readonly Command[], decisions: readonly Decision[]): void;
 }
 
 export interface ArbiterExtension extends BatchExtension {
   applyControl(record: ControlRecord): void;
+  /** The arbiter's judging, building, signing and verification in this process (the driver's Kafka work aside). */
+  work(): SplitWork;
 }
 
-export async function createArbiterExtension(o: ArbiterExtensionOptions): Promise<ArbiterExtension> {
+/** What the arbiter writes in its next transaction, and whether there is any. */
+async function createOutbox(o: ArbiterExtensionOptions) {
   const enc = {
     actions: await createOutputEncoder('command', o.topics.actions, o.format, o.resolver),
     decisions: await createOutputEncoder('decision', o.topics.decisions, o.format, o.resolver),
     outcomes: await createOutputEncoder('outcome', o.topics.outcomes, o.format, o.resolver),
   };
-  let arbiter = createSplitArbiter(o);
   let messages: TopicMessages[] = [];
   let dirty = false;
-  /** The newest control record per key, in the order applied: re-applied after a reset (decide-driver.ts does the same). */
-  const controls = new Map<string, ControlRecord>();
-
-  const toShards = (per: (shard: number) => ToShard | undefined): void => {
-    o.shardTopics.forEach((topic, shard) => {
-      const m = per(shard);
-      if (m) messages.push({ topic, messages: [splitRecord(m, 'arbiter')] });
-    });
-    dirty = true;
-  };
   const decisions = (list: readonly Decision[]): void => {
     if (list.length === 0) return;
     for (const d of list) o.metrics?.decisions.inc({ policy: d.policy, mode: d.mode, kind: d.kind });
     messages.push({ topic: o.topics.decisions, messages: list.map((d) => enc.decisions.message(d.target, d)) });
     dirty = true;
   };
-  const outputs = (out: DecideOutputs): void => {
-    if (out.commands.length > 0) {
-      messages.push({ topic: o.topics.actions, messages: out.commands.map((c) => enc.actions.message(c.target, c)) });
-      for (const c of out.commands) o.metrics?.commands.inc({ policy: c.policy, type: c.type, mode: c.mode });
-    }
-    if (out.outcomes && out.outcomes.length > 0)
-      messages.push({ topic: o.topics.outcomes, messages: out.outcomes.map((r) => enc.outcomes.message(r.target, r)) });
-    decisions(out.decisions);
+  return {
+    dirty: () => dirty,
+    touch: () => {
+      dirty = true;
+    },
+    toShards(per: (shard: number) => ToShard | undefined): void {
+      o.shardTopics.forEach((topic, shard) => {
+        const m = per(shard);
+        if (m) messages.push({ topic, messages: [splitRecord(m, 'arbiter')] });
+      });
+      dirty = true;
+    },
+    decisions,
+    outputs(out: DecideOutputs): void {
+      if (out.commands.length > 0) {
+        messages.push({ topic: o.topics.actions, messages: out.commands.map((c) => enc.actions.message(c.target, c)) });
+        for (const c of out.commands) o.metrics?.commands.inc({ policy: c.policy, type: c.type, mode: c.mode });
+      }
+      if (out.outcomes && out.outcomes.length > 0)
+        messages.push({
+          topic: o.topics.outcomes,
+          messages: out.outcomes.map((r) => enc.outcomes.message(r.target, r)),
+        });
+      decisions(out.decisions);
+      try {
+        o.onOutputs?.([], out.commands, out.decisions);
+      } catch (err) {
+        o.logger.warn({ err }, 'an onOutputs observer failed; the window carries on');
+      }
+    },
+    /** Everything waiting, then `last`; nothing waits after. */
+    take(last: TopicMessages): TopicMessages[] {
+      const out = [...messages, last];
+      messages = [];
+      dirty = false;
+      return out;
+    },
   };
+}
+
+export async function createArbiterExtension(o: ArbiterExtensionOptions): Promise<ArbiterExtension> {
+  const box = await createOutbox(o);
+  let arbiter = createSplitArbiter(o);
+  const work: SplitWork = { windows: 0, ms: 0 };
+  /** The newest control record per key, in the order applied: re-applied after a reset (decide-driver.ts does the same). */
+  const controls = new Map<string, ControlRecord>();
+
   const apply = (record: ControlRecord, replayed: boolean): void => {
     const r = arbiter.control(record);
     if (r.refused !== undefined) {
@@ -79,30 +113,26 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
     const forward = r.forward;
     if (forward === undefined) return;
     if (!replayed) o.logger.info({ control: record }, `control: ${record.kind} applied`);
-    toShards(() => forward);
+    box.toShards(() => forward);
   };
   const take = (): TopicMessages[] => {
     const stored = { shards: o.plan.shards, checkpoint: arbiter.checkpoint() };
-    const out = [
-      ...messages,
-      { topic: o.topics.state, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(stored)) }] },
-    ];
-    messages = [];
-    dirty = false;
-    return out;
+    return box.take({
+      topic: o.topics.state,
+      messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(stored)) }],
+    });
   };
 
   return {
     onFinals: () => take(),
-    hasPending: () => dirty,
+    hasPending: box.dirty,
     takePending: take,
     reset: () => Promise.reject(new Error('arbiter: reset through resetFrom (stage two reads the state topic)')),
     stateKey: o.stateKey,
     ownsKey: (k) => k === o.stateKey,
     resetFrom(stored) {
       arbiter = createSplitArbiter(o);
-      messages = [];
-      dirty = false;
+      box.take({ topic: o.topics.state, messages: [] });
       const v = stored.get(o.stateKey);
       if (v !== undefined) {
         try {
@@ -133,15 +163,20 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       }
       if (r.kind === 'control-ack') {
         const done = arbiter.ack(r);
-        if (done) decisions(done);
-        dirty = true;
+        if (done) box.decisions(done);
+        box.touch();
         return true;
       }
+      const began = performance.now();
       const done = arbiter.report(r);
-      dirty = true;
+      box.touch();
+      if (done !== null) {
+        work.windows++;
+        work.ms += performance.now() - began;
+      }
       if (done === null) return true;
-      outputs(done.out);
-      toShards((shard) => done.settlements[shard]);
+      box.outputs(done.out);
+      box.toShards((shard) => done.settlements[shard]);
       return true;
     },
     applyControl(record) {
@@ -150,5 +185,6 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       controls.delete(key);
       controls.set(key, record);
     },
+    work: () => ({ ...work }),
   };
 }

@@ -39,7 +39,19 @@ interface Stored {
   checkpoint: SplitShardCheckpoint;
 }
 
-export function createShardExtension(o: ShardExtensionOptions): BatchExtension {
+/** What a part of a split stage two has done in this process: windows, and the time their synchronous work took. */
+export interface SplitWork {
+  windows: number;
+  ms: number;
+}
+
+export interface ShardExtension extends BatchExtension {
+  /** The shard's evaluation work in this process (the driver's Kafka reads and writes aside). */
+  work(): SplitWork;
+}
+
+export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
+  const work: SplitWork = { windows: 0, ms: 0 };
   const fresh = (): SplitShard => createSplitShard(o);
   let shard = fresh();
   let out: (ShardReport | ControlAck)[] = [];
@@ -85,8 +97,11 @@ export function createShardExtension(o: ShardExtensionOptions): BatchExtension {
   return {
     onFinals(finals, windows) {
       for (const w of windows ?? []) {
+        const began = performance.now();
         const mine = finals.filter((s: WindowSignal) => s.windowEnd === w.end);
         out.push(shard.window(w, mine));
+        work.windows++;
+        work.ms += performance.now() - began;
       }
       if ((windows?.length ?? 0) === 0 && finals.length > 0)
         throw new Error(`${what}: finals without window summaries: stage one must run with runner.decisionShards too`);
@@ -115,5 +130,6 @@ export function createShardExtension(o: ShardExtensionOptions): BatchExtension {
     },
     holds: () => shard.awaiting() !== null,
     publishes: (s) => o.route(s)[0] === o.index,
+    work: () => ({ ...work }),
   };
 }

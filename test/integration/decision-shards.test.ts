@@ -161,4 +161,50 @@ describe('decision shards on the real broker', () => {
     await runAll(configs, [1, 2]);
     await expectIdentical(configs[0], configs.slice(1));
   }, 240_000);
+
+  it('takeovers mid-run, D = 2: the shards’ and the arbiter’s owner stopped twice, the outputs still identical', async () => {
+    const reference = configOf(randomName('ds0'), 0);
+    const split = configOf(randomName('dsk'), 2);
+    await runAll([reference], [1]);
+    const input = telemetry();
+    const perWindow = WORKERS * 3;
+    const parts = [
+      input.slice(0, 5 * perWindow),
+      input.slice(5 * perWindow, 10 * perWindow),
+      input.slice(10 * perWindow),
+    ];
+    const start = async (instance: string): Promise<ProcessorAssembly> => {
+      const run = await buildProcessor(split, {
+        logger: silentLogger(),
+        metrics: createMetrics(),
+        signing,
+        instanceId: instance,
+      });
+      runs.push(run);
+      await run.start();
+      return run;
+    };
+    const decided = async (): Promise<number> => (await recordsOf(split.topics.decisions)).length;
+    /** Waits until the split run has written more decisions than `before` (a window was settled). */
+    const progressed = async (before: number) =>
+      expect(await waitFor(async () => (await decided()) > before, 60_000, 500)).toBe(true);
+    // A joins first: it owns both shards and the arbiter; B stands by for them.
+    const a = await start('a');
+    const b = await start('b');
+    await produce(split.topics.telemetry, parts[0]);
+    await progressed(0);
+    // A stops mid-run: B takes the shards and the arbiter over from their last commits.
+    await a.stop();
+    const afterA = await decided();
+    await produce(split.topics.telemetry, parts[1]);
+    await progressed(afterA);
+    const c = await start('c');
+    // B stops mid-run: C takes them over.
+    await b.stop();
+    await produce(split.topics.telemetry, parts[2]);
+    const done = () => withAdmin((admin) => checkpointsAtEnd(admin, split.kafka.groupId, split.topics.telemetry));
+    expect(await waitFor(done, 90_000, 500)).toBe(true);
+    await expectIdentical(reference, [split]);
+    await c.stop();
+  }, 300_000);
 });
