@@ -66,6 +66,7 @@ export async function buildDecisionSplit(
       arbiterTopic: topics.arbiter,
       stateTopic: config.topics.state,
       stateKey: `split/${group}/shard-${index}`,
+      maxSnapshotBytes: config.runner.snapshotMaxMiB * 2 ** 20,
       logger: o.logger,
     }),
   );

@@ -38,7 +38,7 @@ import { nextAfter } from './non-data';
 import { createOutputEncoder } from './outputs';
 import type { BatchExtension } from './batch-extension';
 import { createSerial } from './serial';
-import { singleOwnerAssigner } from './single-owner-assigner';
+import { singleOwnerAssigner, type Spread } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { processorOutputGuard } from './output-guard';
 
@@ -58,6 +58,8 @@ export interface StageTwoOptions {
    * consumer group, transactional id and state key instead of stage two's.
    */
   names?: { topic: string; groupId: string; transactionalId: string; stateKey: string; what: string };
+  /** A split stage two's part: spread over the group's processes by index (single-owner-assigner.ts). */
+  spread?: Spread;
 }
 
 export interface StageTwoCounters extends GatherCounters {
@@ -179,7 +181,7 @@ class StageTwoDriver implements StageTwo {
         retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
         sessionTimeout: config.kafka.sessionTimeoutMs,
         heartbeatInterval: config.kafka.heartbeatIntervalMs,
-        partitionAssigners: [singleOwnerAssigner(() => this.owned)],
+        partitionAssigners: [singleOwnerAssigner(() => this.owned, this.o.spread)],
       },
       run: { eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) },
       alive: () => this.life.is('STARTING', 'RUNNING'),

@@ -5,6 +5,7 @@
  * scope merge and the policies, one process of the group at a time — gets the extension
  * (docs/scale-out.md). `homeostat run` and the latency bench both build it here.
  */
+import { randomUUID } from 'node:crypto';
 import { createRunner, type Runner, type RunnerOptions } from './processor-driver';
 import { createStageTwo, type StageTwo } from './gather-driver';
 import type { BatchExtension } from './batch-extension';
@@ -32,12 +33,15 @@ export interface SplitParts {
 /** One stage-two driver per shard and one for the arbiter, each with its topic, group, transactional id and state key. */
 function splitDrivers(o: RunnerOptions, split: SplitParts): StageTwo[] {
   const { groupId, transactionalIdPrefix: prefix } = o.config.kafka;
+  // This process's key in every part's group: the parts spread over the processes by it.
+  const process = randomUUID();
   const base = { config: o.config, engine: o.engine, logger: o.logger, metrics: o.metrics, resolver: o.resolver };
   const shards = split.shards.map((extension, i) =>
     createStageTwo({
       ...base,
       extension,
       history: o.history,
+      spread: { process, index: i },
       names: {
         topic: split.topics.shards[i],
         groupId: `${groupId}.shard-${i}`,
@@ -50,6 +54,7 @@ function splitDrivers(o: RunnerOptions, split: SplitParts): StageTwo[] {
   const arbiter = createStageTwo({
     ...base,
     extension: split.arbiter,
+    spread: { process, index: split.shards.length },
     names: {
       topic: split.topics.arbiter,
       groupId: `${groupId}.arbiter`,

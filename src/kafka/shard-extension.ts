@@ -14,14 +14,10 @@ import type { WindowSignal } from '../model/signal';
 import type { ControlDeps } from '../policies/engine-control';
 import type { ControlAck, ShardReport } from '../pipeline/split-protocol';
 import type { SplitRouter } from '../pipeline/split-route';
-import {
-  createSplitShard,
-  type SplitShard,
-  type SplitShardCheckpoint,
-  type SplitShardOptions,
-} from '../pipeline/split-shard';
+import { createSplitShard, type SplitShard, type SplitShardOptions } from '../pipeline/split-shard';
 import type { BatchExtension } from './batch-extension';
 import { decodeSplitRecord, splitRecord } from './split-records';
+import { checkpointRecords, ownsCheckpointKey, readCheckpoint } from './split-checkpoint';
 
 export interface ShardExtensionOptions extends SplitShardOptions {
   deps: ControlDeps;
@@ -30,13 +26,9 @@ export interface ShardExtensionOptions extends SplitShardOptions {
   arbiterTopic: string;
   stateTopic: string;
   stateKey: string;
+  /** Most bytes a checkpoint may inflate to (runner.snapshotMaxMiB). */
+  maxSnapshotBytes: number;
   logger: Logger;
-}
-
-/** A shard's checkpoint on the state topic, with the shard count it was split for. */
-interface Stored {
-  shards: number;
-  checkpoint: SplitShardCheckpoint;
 }
 
 /** What a part of a split stage two has done in this process: windows, and the time their synchronous work took. */
@@ -57,13 +49,15 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
   let out: (ShardReport | ControlAck)[] = [];
   let dirty = false;
   const what = `decision shard ${o.index}`;
+  /** Chunks of the checkpoint last written or read (a smaller one tombstones the rest), and the inflation bound. */
+  const chunks = { inForce: 0, maxInflatedBytes: o.maxSnapshotBytes };
 
   const take = (): TopicMessages[] => {
     const messages: TopicMessages[] = [];
     if (out.length > 0)
       messages.push({ topic: o.arbiterTopic, messages: out.map((m) => splitRecord(m, `shard/${o.index}`)) });
-    const stored: Stored = { shards: o.plan.shards, checkpoint: shard.checkpoint() };
-    messages.push({ topic: o.stateTopic, messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(stored)) }] });
+    const records = checkpointRecords(o.stateKey, o.plan.shards, shard.checkpoint(), chunks);
+    messages.push({ topic: o.stateTopic, messages: records });
     out = [];
     dirty = false;
     return messages;
@@ -73,25 +67,17 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     shard = fresh();
     out = [];
     dirty = false;
-    const v = stored.get(o.stateKey);
-    if (v === undefined) return;
-    try {
-      const stored = JSON.parse(v.toString('utf8')) as Stored;
-      if (stored.shards !== o.plan.shards) {
-        o.logger.error(
-          { key: o.stateKey, was: stored.shards, now: o.plan.shards },
-          `${what}: its checkpoint was written with another runner.decisionShards; starting the policies afresh`,
-        );
-        return;
-      }
-      shard.restore(stored.checkpoint);
-    } catch (err) {
+    const read = readCheckpoint(o.stateKey, o.plan.shards, stored, chunks.maxInflatedBytes);
+    chunks.inForce = read?.chunks ?? 0;
+    if (read === undefined) return;
+    if ('error' in read) {
       o.logger.error(
-        { err, key: o.stateKey },
-        `${what}: its checkpoint on the state topic is unreadable; starting fresh`,
+        { key: o.stateKey, reason: read.error },
+        `${what}: refused its checkpoint on the state topic; starting the policies afresh`,
       );
-      shard = fresh();
+      return;
     }
+    shard.restore(read.checkpoint);
   };
 
   return {
@@ -111,7 +97,7 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     takePending: take,
     reset: () => Promise.reject(new Error(`${what}: reset through resetFrom (stage two reads the state topic)`)),
     stateKey: o.stateKey,
-    ownsKey: (k) => k === o.stateKey,
+    ownsKey: (k) => ownsCheckpointKey(k, o.stateKey),
     resetFrom,
     onRecord(m, restoring) {
       const r = decodeSplitRecord(m, ['settle', 'control']);

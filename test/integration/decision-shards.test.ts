@@ -6,7 +6,8 @@
  * byte-identical commands, decisions and outcomes — the same records, keys and partitions,
  * in the same order. First one process, then two processes of one group.
  */
-import type { Message } from 'kafkajs';
+import '../../src/kafka/kafkajs-patches'; // before kafkajs loads, as in every module that loads it
+import { AssignerProtocol, type Message } from 'kafkajs';
 import { encodeTelemetryJson } from '../../src/codec';
 import { buildProcessor, type ProcessorAssembly } from '../../src/compose/processor';
 import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
@@ -160,9 +161,26 @@ describe('decision shards on the real broker', () => {
     const configs = [configOf(randomName('ds0'), 0), configOf(randomName('dsx'), 2)];
     await runAll(configs, [1, 2]);
     await expectIdentical(configs[0], configs.slice(1));
+    // The two shards are decided in different processes: each member's subscription names its process.
+    const group = configs[1].kafka.groupId;
+    const owners = await withAdmin(async (admin) => {
+      const { groups } = await admin.describeGroups([`${group}.shard-0`, `${group}.shard-1`]);
+      return groups.map((g) => {
+        const owner = g.members.find(
+          (x) => Object.keys(AssignerProtocol.MemberAssignment.decode(x.memberAssignment)?.assignment ?? {}).length > 0,
+        );
+        const data = owner
+          ? (AssignerProtocol.MemberMetadata.decode(owner.memberMetadata)?.userData.toString() ?? '')
+          : '';
+        return data.slice(data.indexOf(':') + 1);
+      });
+    });
+    expect(owners).toHaveLength(2);
+    expect(owners.every((p) => p.length > 0)).toBe(true);
+    expect(owners[0]).not.toBe(owners[1]);
   }, 240_000);
 
-  it('takeovers mid-run, D = 2: the shards’ and the arbiter’s owner stopped twice, the outputs still identical', async () => {
+  it('takeovers mid-run, D = 2: processes started and stopped, the shards and the arbiter moving, the outputs still identical', async () => {
     const reference = configOf(randomName('ds0'), 0);
     const split = configOf(randomName('dsk'), 2);
     await runAll([reference], [1]);
@@ -188,18 +206,18 @@ describe('decision shards on the real broker', () => {
     /** Waits until the split run has written more decisions than `before` (a window was settled). */
     const progressed = async (before: number) =>
       expect(await waitFor(async () => (await decided()) > before, 60_000, 500)).toBe(true);
-    // A joins first: it owns both shards and the arbiter; B stands by for them.
+    // A and B: the shards and the arbiter spread over them (each part's owner by process).
     const a = await start('a');
     const b = await start('b');
     await produce(split.topics.telemetry, parts[0]);
     await progressed(0);
-    // A stops mid-run: B takes the shards and the arbiter over from their last commits.
+    // A stops mid-run: B takes what A held over from its last commits.
     await a.stop();
     const afterA = await decided();
     await produce(split.topics.telemetry, parts[1]);
     await progressed(afterA);
     const c = await start('c');
-    // B stops mid-run: C takes them over.
+    // C joins (some parts move to it), then B stops mid-run: C takes the rest over.
     await b.stop();
     await produce(split.topics.telemetry, parts[2]);
     const done = () => withAdmin((admin) => checkpointsAtEnd(admin, split.kafka.groupId, split.topics.telemetry));
