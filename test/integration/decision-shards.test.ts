@@ -17,6 +17,7 @@ import { benchTopics } from '../../bench/lib/kafka';
 import { checkpointsAtEnd, produce, randomName, readTopic, waitFor, withAdmin } from '../helpers/kafka';
 import { testSigningKey } from '../helpers/keys';
 import { brokers } from '../helpers/services';
+import { QUICK_HERD, QUICK_TIMEOUT } from '../helpers/quick-policies';
 
 const T0 = Date.UTC(2026, 0, 1);
 const WORKERS = 40;
@@ -48,19 +49,13 @@ function configOf(prefix: string, shards: number): HomeostatConfig {
           type: 'adaptive-timeout',
           mode: 'enforce',
           select: { metric: 'queue.depth' },
-          parameters: {
-            defaultTimeoutMs: 8000,
-            high: { queueDepth: 50 },
-            low: { queueDepth: 10 },
-            overloadWindows: 1,
-            calmWindows: 1,
-          },
+          parameters: QUICK_TIMEOUT,
         },
         {
           name: 'herd',
           type: 'herd-control',
           mode: 'canary',
-          parameters: { baseline: { minWindows: 1 }, stormWindows: 1, storm: { retryShare: 0.2 } },
+          parameters: QUICK_HERD,
         },
       ],
     },

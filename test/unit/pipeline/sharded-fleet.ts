@@ -11,6 +11,7 @@ import { createPolicies, type DecisionEngineOptions } from '../../../src/policie
 import { createVerifier } from '../../../src/verify';
 import { sig } from '../policies/fixtures';
 import { testSigningKey } from '../../helpers/keys';
+import { QUICK_HERD, QUICK_TIMEOUT } from '../../helpers/quick-policies';
 
 /** JSON with object keys sorted: states are equal as data, whatever order their keys were inserted in. */
 export function canonical(x: unknown): string {
@@ -147,19 +148,13 @@ export function optionsOf(s: Scenario): DecisionEngineOptions {
       type: 'adaptive-timeout',
       mode,
       maxControlMode: 'enforce',
-      parameters: {
-        defaultTimeoutMs: 8000,
-        high: { queueDepth: 50 },
-        low: { queueDepth: 10 },
-        overloadWindows: 1,
-        calmWindows: 1,
-      },
+      parameters: QUICK_TIMEOUT,
     },
     {
       name: 'herd',
       type: 'herd-control',
       mode,
-      parameters: { baseline: { minWindows: 1 }, stormWindows: 1, storm: { retryShare: 0.2 } },
+      parameters: QUICK_HERD,
     },
     { name: 'wq', type: 'watermark-quota', mode: 'enforce', parameters: {} },
   ]);
