@@ -43,6 +43,11 @@ export async function buildDecisionSplit(
   },
 ): Promise<DecisionSplit> {
   const n = config.runner.decisionShards;
+  o.logger.warn(
+    { decisionShards: n },
+    'runner.decisionShards is experimental: outputs match one stage two in graceful runs, but after a crash a shard ' +
+      'can stall the arbiter (docs/scale-out.md, "The Kafka wiring"); keep it out of production',
+  );
   const setup = setupOf(path.engineOptions);
   const plan = shardPlan(setup, n, (key) => hashShard(key, n));
   const route = createSplitRouter(setup, plan, path.verifier?.config);
