@@ -90,7 +90,8 @@ function verifyFinals(reports: readonly ShardReport[]): WindowSignal[] {
 export function createSplitArbiter(o: SplitArbiterOptions): SplitArbiter {
   const { setup, plan } = o;
   const arbiter = createArbiter(setup);
-  let cp: SplitArbiterCheckpoint = o.init;
+  // A copy: a driver makes a new arbiter from the same options after every reset, and cp is changed in place.
+  let cp: SplitArbiterCheckpoint = structuredClone(o.init);
   arbiter.restore(cp.own);
   const counters: SplitArbiterCounters = { stale: 0, controlRaces: 0 };
 

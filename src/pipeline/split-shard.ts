@@ -66,7 +66,8 @@ export function createSplitShard(o: SplitShardOptions): SplitShard {
   const { setup, plan, index } = o;
   const runs = (e: Entry): boolean => (plan.ownerOf(e) ?? index) === index;
   const select = o.verifier ? createVerifySelector(o.verifier) : null;
-  let shard: DecisionShard = createDecisionShard(setup, runs, o.init);
+  // A copy: the shard steps its policies' tables in place, and a driver makes a new shard from the same options after a reset.
+  let shard: DecisionShard = createDecisionShard(setup, runs, structuredClone(o.init));
   let windowMs: number | null = o.init.windowMs;
   let pending: string[] = [];
   let awaiting: number | null = null;
