@@ -42,6 +42,9 @@ import { singleOwnerAssigner, type Spread } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { processorOutputGuard } from './output-guard';
 
+/** How long resets wait for the checkpoint of the last commit to become readable: twice kafkajs's transaction timeout. */
+export const CHECKPOINT_WAIT_MS = 120_000;
+
 export interface StageTwoOptions {
   config: HomeostatConfig;
   engine: EngineConfig;
@@ -112,6 +115,8 @@ class StageTwoDriver implements StageTwo {
   private unreadable = 0;
   /** The unit running now and since when (the accounting shows a stall). */
   private inFlight: { what: string; since: number } | undefined;
+  /** Since when resets have found an older checkpoint than the committed offset's (undefined: they have not). */
+  private staleSince: number | undefined;
   /** A tick is queued or running (ticks do not pile up behind a long batch). */
   private ticking = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -264,7 +269,10 @@ class StageTwoDriver implements StageTwo {
         if (recovery) await this.reset(recovery);
         else await fn();
       } catch (err) {
-        this.pending = new ResetRequired('batch-failed', `stage two: ${what} failed`, { cause: err });
+        this.pending =
+          err instanceof ResetRequired
+            ? err
+            : new ResetRequired('batch-failed', `stage two: ${what} failed`, { cause: err });
         this.o.metrics?.transactions.inc({ result: 'aborted' });
         this.o.logger.error(
           { err: describeError(err) },
@@ -284,6 +292,7 @@ class StageTwoDriver implements StageTwo {
     this.gather = undefined;
     await this.writer!.fence();
     const { config, logger } = this.o;
+    const resumed = await resumeStage(this.admin, this.consumer.current()!, this.groupId, this.stageTopic);
     const restored = await restoreGather({
       kafka: this.kafka,
       stateTopic: config.topics.state,
@@ -293,9 +302,11 @@ class StageTwoDriver implements StageTwo {
       extension: this.o.extension,
       history: this.o.history,
       logger,
+      expectTx: resumed.tx,
     });
+    if (!restored.current) this.checkpointNotVisible();
+    this.staleSince = undefined;
     const g = restored.gather;
-    const resumed = await resumeStage(this.admin, this.consumer.current()!, this.groupId, this.stageTopic);
     this.restoreBelow = resumed.restoreBelow;
     this.position = -1n;
     this.resumeAt = resumed.resumeAt;
@@ -312,6 +323,34 @@ class StageTwoDriver implements StageTwo {
       },
       'stage two: resumed from the last commit',
     );
+  }
+
+  /**
+   * The state topic shows an older checkpoint than the committed offset was written with: a
+   * transaction still open there (a dead process's, until its id is fenced or it times out)
+   * hides the newest from read_committed readers. Resuming would pair older state with a newer
+   * offset — windows settled and reported twice or never — so the reset fails and the next
+   * unit reads again. Past CHECKPOINT_WAIT_MS (no transaction stays open that long) the
+   * checkpoint must have been overwritten by someone else: resume from what is there, loudly.
+   */
+  private checkpointNotVisible(): void {
+    const now = Date.now();
+    this.staleSince ??= now;
+    const waited = now - this.staleSince;
+    const what = this.o.names?.what ?? 'stage two';
+    if (waited >= CHECKPOINT_WAIT_MS) {
+      this.o.logger.error(
+        { key: this.stateKey, waitedMs: waited },
+        `${what}: the state topic still does not show the checkpoint of the last commit; resuming from the one it shows ` +
+          '(check who else writes the state topic)',
+      );
+      return;
+    }
+    this.o.logger.warn(
+      { key: this.stateKey, waitedMs: waited },
+      `${what}: the state topic does not show the checkpoint of the last commit yet (a transaction is open there); reading again`,
+    );
+    throw new ResetRequired('checkpoint-not-visible', `${what}: the last commit's checkpoint is not readable yet`);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -373,7 +412,10 @@ class StageTwoDriver implements StageTwo {
 
   /** Commits what `out` holds with the position read to (inside a unit). */
   private async commit(g: Gather, out: GatherOutputs): Promise<void> {
-    await this.writer!.commit(g, out, { at: this.position, restoreBelow: this.restoreBelow });
+    // Nothing read since the reset: the offset stays where it was, committed again with this
+    // transaction's id, so that the checkpoint written now is the one a reset looks for.
+    const at = this.position >= 0n ? this.position : this.resumeAt;
+    await this.writer!.commit(g, out, { at, restoreBelow: this.restoreBelow });
     // A decision shard took the window it was handed in this transaction (split stage two).
     if (this.o.extension?.holds) g.step({ kind: 'taken' }, out);
   }

@@ -8,6 +8,7 @@
  * what was waiting; its metadata says how far records were handled (`next`), so the re-read
  * only rebuilds the buffer, and the checkpoint says what was released already.
  */
+import { randomBytes } from 'node:crypto';
 import type { TopicMessages } from 'kafkajs';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { Gather, GatherOutputs } from '../pipeline/gather';
@@ -83,8 +84,11 @@ export function createGatherWriter(o: GatherWriterOptions): GatherWriter {
       if (o.rawPassThrough) raw.set(signal, value);
     },
     async commit(gather, out, p) {
-      const messages = await transactionMessages(o, gather, out, raw);
-      await writeTransaction(producer!, messages, stageOffsets(o, gather, p), o.guard);
+      // The same id in the checkpoint and the offset's metadata: a reset tells the newest
+      // checkpoint from an older one (gather-reset.ts).
+      const tx = randomBytes(8).toString('hex');
+      const messages = await transactionMessages(o, gather, out, raw, tx);
+      await writeTransaction(producer!, messages, stageOffsets(o, gather, p, tx), o.guard);
       committedAt = Date.now();
       committedPosition = p.at;
       transactions++;
@@ -115,6 +119,7 @@ async function transactionMessages(
   g: Gather,
   out: GatherOutputs,
   raw: WeakMap<object, Buffer>,
+  tx: string,
 ): Promise<TopicMessages[]> {
   const messages: TopicMessages[] = [];
   const ext = o.extension;
@@ -137,13 +142,15 @@ async function transactionMessages(
       if (h) state.push(scopeHistoryMessage(o.history, s.key, h));
     }
   }
-  state.push({ key: o.stateKey, value: Buffer.from(JSON.stringify(g.checkpoint())) });
+  // Last of the transaction's state records (one partition, sent in order): once a reader sees
+  // it, it sees the rest of the transaction too.
+  state.push({ key: o.stateKey, value: Buffer.from(JSON.stringify({ ...g.checkpoint(), tx })) });
   messages.push({ topic: o.stateTopic, messages: state });
   return messages;
 }
 
 /** The stage offset a transaction commits: the oldest record still buffered, else the position. */
-function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition): TransactionOffsets | undefined {
+function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition, tx: string): TransactionOffsets | undefined {
   if (p.at < 0n) return undefined;
   const next = p.at > p.restoreBelow ? p.at : p.restoreBelow;
   return {
@@ -155,7 +162,7 @@ function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition): Tran
           {
             partition: 0,
             offset: g.oldestBuffered() ?? p.at.toString(),
-            metadata: encodeCheckpoint({ next: next.toString(), wm: g.released() }),
+            metadata: encodeCheckpoint({ next: next.toString(), wm: g.released(), tx }),
           },
         ],
       },
