@@ -92,6 +92,7 @@ export async function buildDecisionSplit(
     format: config.actions.format,
     resolver: o.resolver,
     stateKey: `split/${group}/arbiter`,
+    dlq: { topic: config.topics.dlq, maxMessageBytes: config.topics.dlqMaxMessageBytes, source: topics.arbiter },
     logger: o.logger,
     metrics: o.metrics,
     onOutputs: o.onOutputs,

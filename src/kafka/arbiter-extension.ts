@@ -7,7 +7,7 @@
  * reach it from the control reader (applyControl): applied to its replica, forwarded to every
  * shard, their decisions written when every shard's ack is in.
  */
-import type { TopicMessages } from 'kafkajs';
+import type { KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import type { SchemaResolver } from '../codec';
 import type { ControlRecord } from '../guardrails/control';
 import type { Command } from '../model/command';
@@ -19,6 +19,7 @@ import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { BatchExtension } from './batch-extension';
 import { controlKey } from './control-reader';
+import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { decodeSplitRecord, splitRecord } from './split-records';
 import type { SplitWork } from './shard-extension';
@@ -30,6 +31,11 @@ export interface ArbiterExtensionOptions extends SplitArbiterOptions {
   format: OutputFormat;
   resolver?: SchemaResolver;
   stateKey: string;
+  /**
+   * Where a record of the arbiter's topic it refuses goes (unreadable, a shard it does not have,
+   * a window other than the one open), with the reason: never read again for ever.
+   */
+  dlq: { topic: string; maxMessageBytes: number; source: string };
   logger: Logger;
   metrics?: HomeostatMetrics;
   /** Observes each window's commands and decisions (as the decision extension's onOutputs); a throw is logged. */
@@ -38,6 +44,8 @@ export interface ArbiterExtensionOptions extends SplitArbiterOptions {
 
 export interface ArbiterExtension extends BatchExtension {
   applyControl(record: ControlRecord): void;
+  /** Records of its topic it dead-lettered (refused), in this process. */
+  refused(): number;
   /** The arbiter's judging, building, signing and verification in this process (the driver's Kafka work aside). */
   work(): SplitWork;
 }
@@ -70,6 +78,10 @@ async function createOutbox(o: ArbiterExtensionOptions) {
       dirty = true;
     },
     decisions,
+    dead(m: Message): void {
+      messages.push({ topic: o.dlq.topic, messages: [m] });
+      dirty = true;
+    },
     outputs(out: DecideOutputs): void {
       if (out.commands.length > 0) {
         messages.push({ topic: o.topics.actions, messages: out.commands.map((c) => enc.actions.message(c.target, c)) });
@@ -103,6 +115,21 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
   const work: SplitWork = { windows: 0, ms: 0 };
   /** The newest control record per key, in the order applied: re-applied after a reset (decide-driver.ts does the same). */
   const controls = new Map<string, ControlRecord>();
+  let refused = 0;
+  /** A record it cannot take goes to the DLQ with why, in the transaction that moves past it. */
+  const refuse = (m: KafkaMessage, reason: string): true => {
+    refused++;
+    o.logger.error({ offset: m.offset, reason }, 'arbiter: refused a record of its topic; dead-lettered');
+    const source = { topic: o.dlq.source, partition: 0, offset: m.offset, timestamp: m.timestamp };
+    box.dead(
+      dlqMessage(
+        { ...source, key: m.key ?? null, value: m.value, headers: m.headers },
+        { code: 'INVALID_FIELD', message: reason, field: undefined },
+        o.dlq.maxMessageBytes,
+      ),
+    );
+    return true;
+  };
 
   const apply = (record: ControlRecord, replayed: boolean): void => {
     const r = arbiter.control(record);
@@ -157,17 +184,17 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       const r = decodeSplitRecord(m, ['report', 'control-ack']);
       if (r === undefined) return false;
       if (restoring) return true;
-      if ('error' in r) {
-        o.logger.error({ offset: m.offset, reason: r.error }, 'arbiter: a record of its topic is unreadable; skipped');
-        return true;
-      }
+      if ('error' in r) return refuse(m, r.error);
       if (r.kind === 'control-ack') {
+        if (r.shard >= o.plan.shards) return refuse(m, `an ack from shard ${r.shard}, of ${o.plan.shards}`);
         const done = arbiter.ack(r);
         if (done) box.decisions(done);
         box.touch();
         return true;
       }
       const began = performance.now();
+      const why = arbiter.refuses(r);
+      if (why !== undefined) return refuse(m, why);
       const done = arbiter.report(r);
       box.touch();
       if (done !== null) {
@@ -186,5 +213,6 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       controls.set(key, record);
     },
     work: () => ({ ...work }),
+    refused: () => refused,
   };
 }

@@ -61,6 +61,8 @@ export interface SplitArbiterCounters {
 export interface SplitArbiter {
   /** A shard's report; once every shard's is in, the window's outputs and one settlement per shard (shard order). */
   report(r: ShardReport): { out: DecideOutputs; settlements: ShardSettlement[] } | null;
+  /** Why `report` would refuse `r` (a shard it does not have, a window other than the one open); undefined: it takes it. */
+  refuses(r: ShardReport): string | undefined;
   /** An operator's record: why it was refused, or the forward every shard applies (none when it changed nothing). */
   control(c: ControlRecord): { refused?: string; forward?: ControlForward };
   /** A shard's ack; once every shard's is in, the record's decisions, sorted. */
@@ -147,17 +149,23 @@ export function createSplitArbiter(o: SplitArbiterOptions): SplitArbiter {
     return { out, settlements };
   };
 
+  const refuses = (r: ShardReport): string | undefined => {
+    if (!Number.isSafeInteger(r.shard) || r.shard < 0 || r.shard >= cp.reports.length)
+      return `a report from shard ${r.shard}, of ${cp.reports.length}`;
+    if (cp.settled !== null && r.summary.end <= cp.settled) return undefined;
+    const other = cp.reports.find((x) => x !== null && x.summary.end !== r.summary.end);
+    return other ? `shard ${r.shard} reported window ${r.summary.end} while ${other.summary.end} is open` : undefined;
+  };
+
   return {
+    refuses,
     report(r) {
+      const why = refuses(r);
+      if (why !== undefined) throw new Error(`arbiter: ${why}`);
       if (cp.settled !== null && r.summary.end <= cp.settled) {
         counters.stale++;
         return null;
       }
-      const other = cp.reports.find((x) => x !== null && x.summary.end !== r.summary.end);
-      if (other)
-        throw new Error(
-          `arbiter: shard ${r.shard} reported window ${r.summary.end} while ${other.summary.end} is open`,
-        );
       cp.reports[r.shard] = r;
       if (cp.reports.some((x) => x === null)) return null;
       const reports = cp.reports as ShardReport[];
