@@ -273,6 +273,8 @@ class StageTwoDriver implements StageTwo {
           err instanceof ResetRequired
             ? err
             : new ResetRequired('batch-failed', `stage two: ${what} failed`, { cause: err });
+        // A reset that must read the state topic again has said so (checkpointNotVisible).
+        if (this.pending.reason === 'checkpoint-not-visible') throw err;
         this.o.metrics?.transactions.inc({ result: 'aborted' });
         this.o.logger.error(
           { err: describeError(err) },
