@@ -175,6 +175,11 @@ function lowestActiveWatermark(marks: readonly MarkState[], since: number, idleA
   return min === Infinity ? -Infinity : min;
 }
 
+/** The partition's state, if the number is one of the group's partitions (a mark is input). */
+function markAt(marks: MarkState[], partition: number): MarkState | undefined {
+  return Number.isInteger(partition) && partition >= 0 && partition < marks.length ? marks[partition] : undefined;
+}
+
 /** Folds a partition's mark in: each of its figures only moves forward. */
 function applyMark(m: MarkState, mark: PartitionMark): void {
   if (mark.wm > m.wm) m.wm = mark.wm;
@@ -320,6 +325,31 @@ function createHoldGate(hold: (() => boolean) | undefined) {
   };
 }
 
+/**
+ * Whether a record's window was handed over already. A record re-read after a restart belongs to
+ * one only if the checkpoint or a release since says so: `released` may have moved on before the
+ * re-read brought the window back (a mark or stage one's offsets while the buffer was still
+ * empty, a hold keeping windows back), and skipping the record then would drop a window nobody
+ * evaluated — a decision shard would report a later window than the arbiter collects.
+ */
+function createHandOverBound(grace: number) {
+  /** The checkpoint's `released`, and end + grace of the last window handed over since. */
+  let restoredThrough = -Infinity;
+  let handedThrough = -Infinity;
+  return {
+    restored(released: number): void {
+      restoredThrough = released;
+      handedThrough = -Infinity;
+    },
+    handed(end: number): void {
+      handedThrough = end + grace;
+    },
+    covers(end: number, restoring: boolean, releasedNow: number): boolean {
+      return end + grace <= (restoring ? Math.max(restoredThrough, handedThrough) : releasedNow);
+    },
+  };
+}
+
 export interface GatherConfig {
   partitionCount: number;
   engine: EngineConfig;
@@ -339,6 +369,7 @@ export function createGather(config: GatherConfig): Gather {
   const marks: MarkState[] = [...Array(n).keys()].map(() => markState());
   let since = NaN;
   let released = -Infinity;
+  const bound = createHandOverBound(grace);
   const buffer = createWindowBuffer();
   const gate = createHoldGate(config.hold);
   const counters: GatherCounters = { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 };
@@ -363,6 +394,7 @@ export function createGather(config: GatherConfig): Gather {
     for (let end = buffer.firstEnd(); end !== undefined && end + grace <= released; end = buffer.firstEnd()) {
       if (!gate.handOver()) break;
       const p = buffer.take(end);
+      bound.handed(end);
       counters.rejected += releaseWindow(merger, mstate, end + grace, p.signals, out);
       if (p.minStart !== undefined) (out.windows ??= []).push({ end, minStart: p.minStart });
       counters.released += 1;
@@ -370,9 +402,9 @@ export function createGather(config: GatherConfig): Gather {
   };
 
   /** A mark's window summaries: every window it names is buffered (a shard may have no finals of it). */
-  const onSummaries = (windows: readonly WindowSummary[], offset: string): void => {
+  const onSummaries = (windows: readonly WindowSummary[], offset: string, restoring: boolean): void => {
     for (const w of windows) {
-      if (w.end + grace <= releasedNow()) continue;
+      if (bound.covers(w.end, restoring, releasedNow())) continue;
       const p = buffer.of(w.end, offset);
       if (p.minStart === undefined || w.minStart < p.minStart) p.minStart = w.minStart;
     }
@@ -380,7 +412,7 @@ export function createGather(config: GatherConfig): Gather {
 
   const onSignal = (s: WindowSignal, offset: string, out: GatherOutputs, restoring: boolean): void => {
     const end = s.windowEnd;
-    if (end + grace <= releasedNow()) {
+    if (bound.covers(end, restoring, releasedNow())) {
       if (restoring) return;
       counters.late += 1;
       out.published.push(s);
@@ -390,9 +422,6 @@ export function createGather(config: GatherConfig): Gather {
     buffer.of(end, offset).signals.push(s);
   };
 
-  const markOf = (partition: number): MarkState | undefined =>
-    Number.isInteger(partition) && partition >= 0 && partition < n ? marks[partition] : undefined;
-
   return {
     step(input, out, restoring = false) {
       switch (input.kind) {
@@ -400,11 +429,12 @@ export function createGather(config: GatherConfig): Gather {
           onSignal(input.signal, input.offset, out, restoring);
           return;
         case 'mark': {
-          const m = markOf(input.mark.partition);
+          const m = markAt(marks, input.mark.partition);
           if (m === undefined) return;
           counters.marks += 1;
           applyMark(m, input.mark);
-          if (input.mark.windows && input.offset !== undefined) onSummaries(input.mark.windows, input.offset);
+          if (input.mark.windows && input.offset !== undefined)
+            onSummaries(input.mark.windows, input.offset, restoring);
           releaseDue(out);
           return;
         }
@@ -438,6 +468,7 @@ export function createGather(config: GatherConfig): Gather {
     }),
     restore(cp) {
       released = unnum(cp.released, -Infinity);
+      bound.restored(released);
       since = unnum(cp.since, NaN);
       for (let p = 0; p < n; p++) marks[p] = markState(cp.marks[p]);
       buffer.clear();
