@@ -58,4 +58,33 @@ describe('gather with a hold (a decision shard)', () => {
     expect(released(out)).toEqual([END(0), END(1), END(2)]);
     expect(g.checkpoint().released).toBe(END(2) + 100);
   });
+
+  it('restored while held: windows the marks had passed are buffered again by the re-read, even after stage one offsets moved the watermark first', () => {
+    let awaiting = false;
+    const g = createGather({ partitionCount: 1, engine, hold: () => awaiting });
+    const out = emptyGatherOutputs();
+    g.step(signal(0, 'a'), out);
+    g.step(signal(1, 'b'), out);
+    g.step(signal(2, 'c'), out);
+    g.step(mark(2, [0, 1, 2], 100), out);
+    expect(released(out)).toEqual([END(0)]);
+    awaiting = true;
+    g.step({ kind: 'taken' }, out);
+    const cp = JSON.parse(JSON.stringify(g.checkpoint())) as ReturnType<typeof g.checkpoint>;
+    // A restart, still awaiting window 0's settlement: stage one's offsets arrive before the re-read.
+    const r = createGather({ partitionCount: 1, engine, hold: () => awaiting });
+    r.restore(cp);
+    const again = emptyGatherOutputs();
+    r.step({ kind: 'offsets', high: ['101'], committed: ['101'] }, again);
+    for (const input of [signal(1, 'b'), signal(2, 'c'), mark(2, [0, 1, 2], 100)]) r.step(input, again, true);
+    awaiting = false;
+    r.step({ kind: 'resume' }, again);
+    expect(released(again)).toEqual([END(1)]);
+    awaiting = true;
+    r.step({ kind: 'taken' }, again);
+    awaiting = false;
+    r.step({ kind: 'resume' }, again);
+    expect(released(again)).toEqual([END(1), END(2)]);
+    expect(again.finals.map((x: WindowSignal) => x.source)).toEqual(['b', 'c']);
+  });
 });
