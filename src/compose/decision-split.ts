@@ -45,8 +45,8 @@ export async function buildDecisionSplit(
   const n = config.runner.decisionShards;
   o.logger.warn(
     { decisionShards: n },
-    'runner.decisionShards is experimental: outputs match one stage two in graceful runs, but after a crash a shard ' +
-      'can stall the arbiter (docs/scale-out.md, "The Kafka wiring"); keep it out of production',
+    "runner.decisionShards is experimental: outputs match one stage two, also across the fault tier's crash, but in few " +
+      'runs so far (docs/scale-out.md, "The Kafka wiring"); keep it out of production',
   );
   const setup = setupOf(path.engineOptions);
   const plan = shardPlan(setup, n, (key) => hashShard(key, n));
