@@ -86,6 +86,12 @@ const replay = (r: Json): boolean => at(r, 'n') === 2_000_000 && at(r, 'file', '
 const pipeline = (r: Json): boolean => size('n', 1_000_000)(r) && (at(r, 'series') ?? 10_000) === 10_000;
 /** The fleet shape: 100k series, two records a series and window, so about a final signal for every 2.5 records. */
 const pipelineFleet = (r: Json): boolean => size('n', 1_000_000)(r) && at(r, 'series') === 100_000;
+/** A split stage two's busiest shard: its evaluation's ms per window (bench/latency.ts --decision-shards). */
+const busiestShard = (r: Json): number | undefined => {
+  const shards = (r.splitWork as { shards?: Json[] } | null | undefined)?.shards;
+  if (!Array.isArray(shards) || shards.length === 0) return undefined;
+  return Math.max(...shards.map((x) => at(x, 'msPerWindow') ?? 0));
+};
 const latency = (r: Json): boolean => (at(r, 'commands') ?? 0) >= 200;
 const clients = size('n', 300_000);
 /** Records of the aborted transaction a client delivered read_committed, in the probe's smallest fetch. */
@@ -340,7 +346,7 @@ export const FIGURES: readonly FigureSpec[] = [
     id: `fleet.${series / 1000}k.${scaled ? 'scaled' : 'single'}.p99`,
     bench: 'latency-fleet',
     unit: 'ms',
-    select: (r) => at(r, 'workers') === series && r.scaleOut === scaled,
+    select: (r) => at(r, 'workers') === series && r.scaleOut === scaled && !((at(r, 'decisionShards') ?? 0) > 0),
     value: (r) => at(r, 'latencyMs', 'p99'),
     aim: { atMost: 1000 },
   })),
@@ -723,6 +729,8 @@ export const TABLES: readonly DocTable[] = [
         unit: 'count',
         value: (r) => (typeof r.scaleOut === 'boolean' ? Number(r.scaleOut) : undefined),
       },
+      // runner.decisionShards: stage two split over that many shards and an arbiter (in the bench's one process).
+      { title: 'decision shards', unit: 'count', value: (r) => at(r, 'decisionShards') },
       { title: 'close → visible p50', unit: 'ms', value: lat('latencyMs', 'p50') },
       { title: 'p99', unit: 'ms', value: lat('latencyMs', 'p99') },
       { title: 'close → decided p50', unit: 'ms', value: lat('closeToDecidedMs', 'p50') },
@@ -730,6 +738,8 @@ export const TABLES: readonly DocTable[] = [
       { title: 'process CPU-s', unit: 'count', value: (r) => at(r, 'process', 'cpuSeconds') },
       { title: 'wall s', unit: 'count', value: (r) => at(r, 'seconds') },
       { title: 'RSS MiB', unit: 'count', value: (r) => at(r, 'process', 'maxRssMiB') },
+      { title: 'busiest shard ms/window', unit: 'ms', value: busiestShard },
+      { title: 'arbiter ms/window', unit: 'ms', value: (r) => at(r, 'splitWork', 'arbiter', 'msPerWindow') },
     ],
   },
   {

@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/latency.ts [--workers 20] [--seconds 30] [--tick 20] [--min-commands 200]
  *                            [--format avro|json] [--scale-out] [--fleet] [--no-history]
+ *                            [--decision-shards D]
  *
  * --scale-out: the processor scaled out (runner.scaleOut, docs/scale-out.md) — stage one per
  * partition, then the stage topic, then stage two's policies — as one process of a group;
@@ -50,6 +51,11 @@
  * count; --tick 500 is a good spread. Writes bench/results/latency-fleet/<ISO time>.json,
  * with the process's CPU and peak RSS (the producer and the watcher run in it too).
  *
+ * --decision-shards D: with --scale-out, stage two split over D decision shards and an arbiter
+ * (runner.decisionShards, docs/scale-out.md "The Kafka wiring"), all in this one process (the
+ * bench's); the result adds what each shard's evaluation and the arbiter's work took, per
+ * window (their synchronous time on the main thread, the Kafka reads and writes aside).
+ *
  * --no-history: runner.carryHistory off (no EWMA/trend state record per key and window), to
  * see what those records cost.
  */
@@ -58,12 +64,13 @@ import { loadSigningKey } from '../src/actions';
 import { createRecordCodec, encodeTelemetryJson } from '../src/codec';
 import { buildProcessor } from '../src/compose/processor';
 import { createRegistryResolver } from '../src/kafka/registry';
-import { ensureTopics, topicSpecs } from '../src/kafka/topics';
+import { ensureTopics, splitTopicNames, topicSpecs } from '../src/kafka/topics';
 import { silentLogger } from '../src/ops/logger';
 import { benchConfig, benchKafka, benchTopics, createTopics, deleteTopics, randomName, withAdmin } from './lib/kafka';
 import { argFlag, argNumber, argString, quantile, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
 import { producerConfig } from '../src/kafka/client';
+import type { SplitWork } from '../src/kafka/shard-extension';
 
 const WORKERS = Math.floor(argNumber('workers', 20));
 const SECONDS = argNumber('seconds', 30);
@@ -82,12 +89,24 @@ const TARGET_P99_MS = 100;
 const SIGNING_KEY = Buffer.alloc(32, 7);
 const SCALE_OUT = argFlag('scale-out');
 const CARRY_HISTORY = !argFlag('no-history');
+const DECISION_SHARDS = Math.floor(argNumber('decision-shards', 0));
 
 interface Seen {
   id: string;
   windowEnd: number;
   visibleAt: number;
   type: string;
+}
+
+/** Per shard and for the arbiter: windows and the ms their work took, in all and per window. */
+function splitWork(split: { shards: { work(): SplitWork }[]; arbiter: { work(): SplitWork } } | undefined) {
+  if (split === undefined) return null;
+  const of = (w: SplitWork) => ({
+    windows: w.windows,
+    ms: round(w.ms, 1),
+    msPerWindow: round(w.ms / Math.max(1, w.windows), 1),
+  });
+  return { shards: split.shards.map((s) => of(s.work())), arbiter: of(split.arbiter.work()) };
 }
 
 function stats(xs: number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
@@ -188,7 +207,7 @@ async function main(): Promise<void> {
     topics: { telemetryPartitions: 3 },
     engine: { window: { sizeMs: WINDOW, graceMs: GRACE }, allowedOutOfOrdernessMs: OOO, idleAfterMs: 5000 },
     actions: { format: FORMAT },
-    runner: { scaleOut: SCALE_OUT, carryHistory: CARRY_HISTORY },
+    runner: { scaleOut: SCALE_OUT, carryHistory: CARRY_HISTORY, decisionShards: DECISION_SHARDS },
     mode: 'enforce',
     signing: { keyId: 'bench' },
     policies: [
@@ -209,11 +228,16 @@ async function main(): Promise<void> {
       global: { rateLimit: { burst: 100_000, perWindow: 100_000 } },
     },
   });
-  const created = [...Object.values(topics), probeTopic];
+  const split = splitTopicNames(topics.stage, DECISION_SHARDS);
+  const created = [
+    ...Object.values(topics),
+    probeTopic,
+    ...(DECISION_SHARDS > 0 ? [...split.shards, split.arbiter] : []),
+  ];
   const runnerHolder: { stop?: () => Promise<void> } = {};
   let watcher: Consumer | undefined;
   try {
-    await withAdmin(kafka, (admin) => ensureTopics(admin, topicSpecs(config.topics)));
+    await withAdmin(kafka, (admin) => ensureTopics(admin, topicSpecs(config.topics, DECISION_SHARDS)));
     await createTopics(kafka, [{ topic: probeTopic, partitions: 1 }]);
 
     const base = await baseline(kafka, probeTopic);
@@ -325,6 +349,8 @@ async function main(): Promise<void> {
       graceMs: GRACE,
       format: FORMAT,
       scaleOut: SCALE_OUT,
+      decisionShards: DECISION_SHARDS,
+      splitWork: splitWork(processor.split),
       carryHistory: CARRY_HISTORY,
       fleet: FLEET ? { overloadedEvery: OVERLOADED_EVERY, reportsPerWorkerPerWindow: 1 } : null,
       process: { cpuSeconds: round((cpu.user + cpu.system) / 1e6, 1), maxRssMiB: round(maxRss / 2 ** 20, 1) },

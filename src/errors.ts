@@ -88,7 +88,9 @@ export type ResetReason =
   /** The consumer stopped for good and was replaced. */
   | 'consumer-replaced'
   /** The process held only some partitions; it resumes once it holds them all. */
-  | 'partial-assignment';
+  | 'partial-assignment'
+  /** The state topic does not show the checkpoint of the last commit yet (a transaction open there hides it). */
+  | 'checkpoint-not-visible';
 
 /**
  * A recovery a driver must run before it reads on. Thrown by the code that finds the need

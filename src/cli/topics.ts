@@ -17,7 +17,7 @@ export function registerTopicsCommand(program: Command): void {
     const admin = createKafka(config.kafka).admin();
     try {
       await admin.connect();
-      const result = await ensureTopics(admin, topicSpecs(config.topics));
+      const result = await ensureTopics(admin, topicSpecs(config.topics, config.runner.decisionShards));
       for (const t of result.created) process.stdout.write(`created  ${t}\n`);
       for (const t of result.existing) process.stdout.write(`exists   ${t}\n`);
       process.stdout.write(`${result.created.length} created, ${result.existing.length} already existed\n`);

@@ -17,8 +17,9 @@ import {
   loadPolicyModule,
   type ConfiguredPolicy,
   type DecisionEngine,
+  type DecisionEngineOptions,
 } from '../policies';
-import { createVerifier } from '../verify';
+import { createVerifier, type Verifier } from '../verify';
 
 export type DecisionPathConfig = Pick<HomeostatConfig, 'policies' | 'guardrails' | 'mode' | 'control' | 'verification'>;
 
@@ -36,6 +37,9 @@ export interface DecisionPath {
   /** The policies as configured: mode and guardrail overrides included. */
   readonly policies: readonly ConfiguredPolicy[];
   readonly engine: DecisionEngine;
+  /** What the engine was built from: a split stage two's shards and arbiter build their Setup from it. */
+  readonly engineOptions: DecisionEngineOptions;
+  readonly verifier?: Verifier;
   readonly stage: DecisionStage;
   /** Effective mode of every policy now: --mode, else the control plane's (restored with the state), else the config's. */
   modes(): Record<string, Mode>;
@@ -43,18 +47,21 @@ export interface DecisionPath {
 
 export function buildDecisionPath(config: DecisionPathConfig, o: DecisionPathOptions): DecisionPath {
   const policies = createPolicies(config.policies, { loadModule: (path) => loadPolicyModule(path) });
-  const engine = createDecisionEngine({
+  const engineOptions: DecisionEngineOptions = {
     policies,
     guardrails: config.guardrails,
     modeOverride: config.mode ?? null,
     signing: o.signing,
     control: { maxExclusions: config.control.maxExclusions },
-  });
+  };
+  const engine = createDecisionEngine(engineOptions);
   const verifier = o.verifier === false ? undefined : createVerifier(config.verification);
   const stage = createDecisionStage(engine, { verifier, signing: o.signing });
   return {
     policies,
     engine,
+    engineOptions,
+    verifier,
     stage,
     modes: () => Object.fromEntries(engine.policies.map((p) => [p.name, engine.modeOf(stage.state().engine, p.name)])),
   };

@@ -28,6 +28,7 @@ import { createOpsServer, type OpsServer } from '../ops/http';
 import { createLogger, type Logger } from '../ops/logger';
 import { countDashboardStreams, createMetrics, type HomeostatMetrics } from '../ops/metrics';
 import { buildDecisionPath, type DecisionPath } from './decision-path';
+import { buildDecisionSplit, type DecisionSplit } from './decision-split';
 
 /** What each transaction writes, before it commits (see DecisionExtensionOptions.onOutputs). */
 export type OutputsObserver = (
@@ -64,6 +65,8 @@ export interface ProcessorAssembly {
   readonly decisions: DecisionPath;
   readonly extension: DecisionExtension;
   readonly runners: ProcessorRunners;
+  /** The split stage two's shards and arbiter (runner.decisionShards > 0). */
+  readonly split?: DecisionSplit;
   /** The runner over the telemetry partitions (stage one when scaled out). */
   readonly runner: ProcessorRunners['runner'];
   readonly control?: ControlReader;
@@ -103,6 +106,16 @@ export async function buildProcessor(
   });
   await extension.restore();
   dashboard?.setPolicies(policyList(decisions));
+  const split =
+    config.runner.scaleOut && config.runner.decisionShards > 0
+      ? await buildDecisionSplit(config, decisions, {
+          signing,
+          resolver,
+          logger,
+          metrics,
+          onOutputs: observers(dashboard, overrides.onOutputs),
+        })
+      : undefined;
   const control = omit.has('control-reader')
     ? undefined
     : createConfiguredControlReader(config, {
@@ -110,36 +123,43 @@ export async function buildProcessor(
         metrics,
         onControl: (r) => {
           extension.applyControl(r);
+          split?.arbiter.applyControl(r);
           dashboard?.setModes(decisions.modes());
         },
       });
   // Scaled out, the policies run in stage two, one process of the group at a time.
-  const runners = createProcessorRunners({
-    ingest: ingestDecoderFor(config, resolver),
-    extension,
-    config,
-    engine,
-    limits: config.limits,
-    resolver,
-    logger,
-    metrics,
-    instanceId: overrides.instanceId,
-    maxAheadMs: config.runner.maxAheadMs,
-    // One history per consumer group, as the policies' snapshot: a standby continues it.
-    history: config.runner.carryHistory
-      ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` }
-      : undefined,
-    onFatal: overrides.onFatal,
-  });
+  const runners = createProcessorRunners(
+    {
+      ingest: ingestDecoderFor(config, resolver),
+      extension,
+      config,
+      engine,
+      limits: config.limits,
+      resolver,
+      logger,
+      metrics,
+      instanceId: overrides.instanceId,
+      maxAheadMs: config.runner.maxAheadMs,
+      // One history per consumer group, as the policies' snapshot: a standby continues it.
+      history: config.runner.carryHistory
+        ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` }
+        : undefined,
+      onFatal: overrides.onFatal,
+    },
+    split,
+  );
   const http = config.http.enabled ? opsServer(config, runners.runner, { metrics, logger, dashboard }) : undefined;
-  return assembly({ logger, metrics, decisions, extension, runners, control, dashboard, http }, config.http.host);
+  return assembly(
+    { logger, metrics, decisions, extension, runners, split, control, dashboard, http },
+    config.http.host,
+  );
 }
 
 async function ensureConfiguredTopics(config: HomeostatConfig, logger: Logger): Promise<void> {
   const admin = createKafka(config.kafka, logger).admin();
   try {
     await admin.connect();
-    const r = await ensureTopics(admin, topicSpecs(config.topics));
+    const r = await ensureTopics(admin, topicSpecs(config.topics, config.runner.decisionShards));
     if (r.created.length > 0) logger.info({ created: r.created }, 'created missing topics');
   } catch (err) {
     throw explainKafkaError(err, config.kafka.brokers);

@@ -114,6 +114,13 @@ export const configSchema = z
          */
         scaleOut: z.boolean().default(false),
         /**
+         * Split stage two's decisions over this many decision shards, each a consumer group of
+         * its own that any process of the group may own, and one arbiter for the fleet-wide
+         * guardrails (docs/scale-out.md, "The Kafka wiring"). 0 (default): one stage two as
+         * before. Needs runner.scaleOut; every process of a group must agree.
+         */
+        decisionShards: z.number().int().min(0).max(64).default(0),
+        /**
          * Most MiB the policies' snapshot may inflate to (docs/scale-out.md): a stored one past
          * it is refused at start (a decompression bomb costs at most this much memory), and a
          * state past it is not written. The bench fleet's state at a million series is 67 MiB.
@@ -149,6 +156,15 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.runner.decisionShards > 0 && !c.runner.scaleOut) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['runner', 'decisionShards'],
+        message:
+          `is ${c.runner.decisionShards}, which needs runner.scaleOut: true (stage one must write to the shards); ` +
+          'set runner.scaleOut: true, or runner.decisionShards: 0',
+      });
+    }
     const idle = c.engine.idleAfterMs === 'never' ? Infinity : (c.engine.idleAfterMs ?? 30_000);
     if (Number.isFinite(idle) && c.runner.maxAheadMs <= idle) {
       ctx.addIssue({

@@ -4,12 +4,16 @@
  * processor's transactions (single owner) or stage two's (scaled out). Every member is
  * required: the one implementation has them all, and a driver never guesses what is missing.
  */
-import type { TopicMessages } from 'kafkajs';
+import type { KafkaMessage, TopicMessages } from 'kafkajs';
 import type { WindowSignal } from '../model/signal';
+import type { WindowSummary } from '../pipeline/gather';
 
 export interface BatchExtension {
   /** Called with the final signals of a batch, in order; returns extra messages for the same transaction. */
-  onFinals(finals: readonly WindowSignal[]): Promise<TopicMessages[]> | TopicMessages[];
+  onFinals(
+    finals: readonly WindowSignal[],
+    windows?: readonly WindowSummary[],
+  ): Promise<TopicMessages[]> | TopicMessages[];
   /** True when the extension has output to write even without new input (e.g. control decisions). */
   hasPending(): boolean;
   /** That output, for a transaction of its own. */
@@ -22,6 +26,16 @@ export interface BatchExtension {
   ownsKey(key: string): boolean;
   /** `reset` with its state-topic records already read (the newest value of every key it owns). */
   resetFrom(stored: ReadonlyMap<string, Buffer>): void;
+  /**
+   * Split stage two only: a record of stage two's topic that is not a stage signal or mark (a
+   * settlement, a control record forwarded, a shard's report); true when it is the extension's.
+   * `restoring`: handled before the last reset (its effect is in the restored state).
+   */
+  onRecord?(m: KafkaMessage, restoring: boolean): boolean;
+  /** While true, stage two releases no further window (a decision shard awaiting its settlement). */
+  holds?(): boolean;
+  /** Whether stage two publishes this signal (a split stage two's shards publish each signal once between them). */
+  publishes?(s: WindowSignal): boolean;
 }
 
 /**

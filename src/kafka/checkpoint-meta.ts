@@ -11,20 +11,32 @@ export interface CheckpointMeta {
   next: string;
   /** The engine watermark at commit: windows that closed at or before it were emitted. */
   wm: number;
+  /**
+   * Stage two only: the id of the transaction, also written into the checkpoint on the state
+   * topic, so a reset knows whether the state it read is the one this offset was committed with.
+   */
+  tx?: string;
 }
+
+const TX_ID = /^[0-9a-f]{1,32}$/;
 
 export function encodeCheckpoint(meta: Omit<CheckpointMeta, 'v'>): string {
   // -Infinity is not JSON: before the first close there is no watermark to restore.
-  return JSON.stringify({ v: 1, next: meta.next, wm: Number.isFinite(meta.wm) ? meta.wm : null });
+  const wm = Number.isFinite(meta.wm) ? meta.wm : null;
+  return JSON.stringify(
+    meta.tx === undefined ? { v: 1, next: meta.next, wm } : { v: 1, next: meta.next, wm, tx: meta.tx },
+  );
 }
 
 /** Parses metadata written by encodeCheckpoint; anything else (another tool's commit) is ignored. */
 export function decodeCheckpoint(metadata: string | null | undefined): CheckpointMeta | undefined {
   if (!metadata) return undefined;
   try {
-    const m = JSON.parse(metadata) as { v?: unknown; next?: unknown; wm?: unknown };
+    const m = JSON.parse(metadata) as { v?: unknown; next?: unknown; wm?: unknown; tx?: unknown };
     if (m.v !== 1 || typeof m.next !== 'string' || !/^\d+$/.test(m.next)) return undefined;
-    return { v: 1, next: m.next, wm: typeof m.wm === 'number' ? m.wm : -Infinity };
+    const meta: CheckpointMeta = { v: 1, next: m.next, wm: typeof m.wm === 'number' ? m.wm : -Infinity };
+    if (typeof m.tx === 'string' && TX_ID.test(m.tx)) meta.tx = m.tx;
+    return meta;
   } catch {
     return undefined;
   }

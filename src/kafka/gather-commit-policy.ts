@@ -12,7 +12,12 @@ export const IDLE_COMMIT_MS = 1_000;
 
 /** Whether `out` (or the extension) holds something to write now. */
 export function releasesSomething(out: GatherOutputs, extension: BatchExtension | undefined): boolean {
-  return out.published.length > 0 || out.finals.length > 0 || extension?.hasPending?.() === true;
+  return (
+    out.published.length > 0 ||
+    out.finals.length > 0 ||
+    (out.windows?.length ?? 0) > 0 ||
+    extension?.hasPending?.() === true
+  );
 }
 
 /** A batch: commit what it released, or what it only buffered once the last commit is IDLE_COMMIT_MS old. */

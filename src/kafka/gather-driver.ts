@@ -38,9 +38,12 @@ import { nextAfter } from './non-data';
 import { createOutputEncoder } from './outputs';
 import type { BatchExtension } from './batch-extension';
 import { createSerial } from './serial';
-import { singleOwnerAssigner } from './single-owner-assigner';
+import { singleOwnerAssigner, type Spread } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { processorOutputGuard } from './output-guard';
+
+/** How long resets wait for the checkpoint of the last commit to become readable: twice kafkajs's transaction timeout. */
+export const CHECKPOINT_WAIT_MS = 120_000;
 
 export interface StageTwoOptions {
   config: HomeostatConfig;
@@ -53,6 +56,13 @@ export interface StageTwoOptions {
   history?: HistoryCheckpoint;
   /** The Kafka client (a fake in unit tests); default: kafkajs from config.kafka. */
   kafka?: KafkaPort;
+  /**
+   * A split stage two's shard or arbiter (runner.decisionShards): its own one-partition topic,
+   * consumer group, transactional id and state key instead of stage two's.
+   */
+  names?: { topic: string; groupId: string; transactionalId: string; stateKey: string; what: string };
+  /** A split stage two's part: spread over the group's processes by index (single-owner-assigner.ts). */
+  spread?: Spread;
 }
 
 export interface StageTwoCounters extends GatherCounters {
@@ -105,6 +115,8 @@ class StageTwoDriver implements StageTwo {
   private unreadable = 0;
   /** The unit running now and since when (the accounting shows a stall). */
   private inFlight: { what: string; since: number } | undefined;
+  /** Since when resets have found an older checkpoint than the committed offset's (undefined: they have not). */
+  private staleSince: number | undefined;
   /** A tick is queued or running (ticks do not pile up behind a long batch). */
   private ticking = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -112,10 +124,10 @@ class StageTwoDriver implements StageTwo {
   constructor(private readonly o: StageTwoOptions) {
     const { config, logger } = o;
     this.kafka = o.kafka ?? createKafka(config.kafka, logger);
-    this.groupId = `${config.kafka.groupId}.stage-two`;
-    this.stageTopic = config.topics.stage;
-    this.stateKey = `stage/${config.kafka.groupId}`;
-    this.life = createLifecycle('stage two', logger);
+    this.groupId = o.names?.groupId ?? `${config.kafka.groupId}.stage-two`;
+    this.stageTopic = o.names?.topic ?? config.topics.stage;
+    this.stateKey = o.names?.stateKey ?? `stage/${config.kafka.groupId}`;
+    this.life = createLifecycle(o.names?.what ?? 'stage two', logger);
     this.admin = createLazyAdmin(this.kafka);
     this.stageOne = createStageOneOffsets({
       admin: this.admin,
@@ -174,7 +186,7 @@ class StageTwoDriver implements StageTwo {
         retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
         sessionTimeout: config.kafka.sessionTimeoutMs,
         heartbeatInterval: config.kafka.heartbeatIntervalMs,
-        partitionAssigners: [singleOwnerAssigner(() => this.owned)],
+        partitionAssigners: [singleOwnerAssigner(() => this.owned, this.o.spread)],
       },
       run: { eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) },
       alive: () => this.life.is('STARTING', 'RUNNING'),
@@ -217,7 +229,7 @@ class StageTwoDriver implements StageTwo {
     await guard.load(this.kafka);
     this.writer = createGatherWriter({
       kafka: this.kafka,
-      transactionalId: `${config.kafka.transactionalIdPrefix}-stage-two`,
+      transactionalId: this.o.names?.transactionalId ?? `${config.kafka.transactionalIdPrefix}-stage-two`,
       groupId: this.groupId,
       stageTopic: this.stageTopic,
       signalsTopic: config.topics.signals,
@@ -257,7 +269,12 @@ class StageTwoDriver implements StageTwo {
         if (recovery) await this.reset(recovery);
         else await fn();
       } catch (err) {
-        this.pending = new ResetRequired('batch-failed', `stage two: ${what} failed`, { cause: err });
+        this.pending =
+          err instanceof ResetRequired
+            ? err
+            : new ResetRequired('batch-failed', `stage two: ${what} failed`, { cause: err });
+        // A reset that must read the state topic again has said so (checkpointNotVisible).
+        if (this.pending.reason === 'checkpoint-not-visible') throw err;
         this.o.metrics?.transactions.inc({ result: 'aborted' });
         this.o.logger.error(
           { err: describeError(err) },
@@ -277,6 +294,7 @@ class StageTwoDriver implements StageTwo {
     this.gather = undefined;
     await this.writer!.fence();
     const { config, logger } = this.o;
+    const resumed = await resumeStage(this.admin, this.consumer.current()!, this.groupId, this.stageTopic);
     const restored = await restoreGather({
       kafka: this.kafka,
       stateTopic: config.topics.state,
@@ -286,9 +304,11 @@ class StageTwoDriver implements StageTwo {
       extension: this.o.extension,
       history: this.o.history,
       logger,
+      expectTx: resumed.tx,
     });
+    if (!restored.current) this.checkpointNotVisible();
+    this.staleSince = undefined;
     const g = restored.gather;
-    const resumed = await resumeStage(this.admin, this.consumer.current()!, this.groupId, this.stageTopic);
     this.restoreBelow = resumed.restoreBelow;
     this.position = -1n;
     this.resumeAt = resumed.resumeAt;
@@ -305,6 +325,34 @@ class StageTwoDriver implements StageTwo {
       },
       'stage two: resumed from the last commit',
     );
+  }
+
+  /**
+   * The state topic shows an older checkpoint than the committed offset was written with: a
+   * transaction still open there (a dead process's, until its id is fenced or it times out)
+   * hides the newest from read_committed readers. Resuming would pair older state with a newer
+   * offset — windows settled and reported twice or never — so the reset fails and the next
+   * unit reads again. Past CHECKPOINT_WAIT_MS (no transaction stays open that long) the
+   * checkpoint must have been overwritten by someone else: resume from what is there, loudly.
+   */
+  private checkpointNotVisible(): void {
+    const now = Date.now();
+    this.staleSince ??= now;
+    const waited = now - this.staleSince;
+    const what = this.o.names?.what ?? 'stage two';
+    if (waited >= CHECKPOINT_WAIT_MS) {
+      this.o.logger.error(
+        { key: this.stateKey, waitedMs: waited },
+        `${what}: the state topic still does not show the checkpoint of the last commit; resuming from the one it shows ` +
+          '(check who else writes the state topic)',
+      );
+      return;
+    }
+    this.o.logger.warn(
+      { key: this.stateKey, waitedMs: waited },
+      `${what}: the state topic does not show the checkpoint of the last commit yet (a transaction is open there); reading again`,
+    );
+    throw new ResetRequired('checkpoint-not-visible', `${what}: the last commit's checkpoint is not readable yet`);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -332,6 +380,11 @@ class StageTwoDriver implements StageTwo {
   private gatherBatch(g: Gather, batch: StageBatch, out: GatherOutputs): void {
     for (const m of batch.messages) {
       const input = decodeStageRecord(m);
+      if ('error' in input && this.o.extension?.onRecord?.(m, BigInt(m.offset) < this.restoreBelow)) {
+        // A split stage two's settlement may lift the hold: release what is due after it, in order.
+        g.step({ kind: 'resume' }, out);
+        continue;
+      }
       if ('error' in input) {
         this.unreadable++;
         this.o.logger.error(
@@ -360,8 +413,13 @@ class StageTwoDriver implements StageTwo {
   }
 
   /** Commits what `out` holds with the position read to (inside a unit). */
-  private commit(g: Gather, out: GatherOutputs): Promise<void> {
-    return this.writer!.commit(g, out, { at: this.position, restoreBelow: this.restoreBelow });
+  private async commit(g: Gather, out: GatherOutputs): Promise<void> {
+    // Nothing read since the reset: the offset stays where it was, committed again with this
+    // transaction's id, so that the checkpoint written now is the one a reset looks for.
+    const at = this.position >= 0n ? this.position : this.resumeAt;
+    await this.writer!.commit(g, out, { at, restoreBelow: this.restoreBelow });
+    // A decision shard took the window it was handed in this transaction (split stage two).
+    if (this.o.extension?.holds) g.step({ kind: 'taken' }, out);
   }
 
   /** Ticks every OFFSETS_REFRESH_MS while this process owns the stage, one at a time. */

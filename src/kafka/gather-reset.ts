@@ -25,17 +25,27 @@ export interface GatherRestoreOptions {
   extension?: BatchExtension;
   history?: HistoryCheckpoint;
   logger: Logger;
+  /** The transaction id in the committed offset's metadata: the checkpoint the reset must find (none: any). */
+  expectTx?: string;
 }
 
 export interface RestoredGather {
   gather: Gather;
   /** Whether the state topic held a checkpoint (even one refused). */
   checkpointed: boolean;
+  /**
+   * False when the checkpoint read is not the one the committed offset was written with: a
+   * transaction still open on the state topic (a dead process's, until it is fenced or times
+   * out) hides the newest from read_committed readers. Resuming then would pair older state
+   * with a newer offset.
+   */
+  current: boolean;
 }
 
 /** A gather as of the last commit, its scope histories seeded, and the extension reset from the same read. */
 export async function restoreGather(o: GatherRestoreOptions): Promise<RestoredGather> {
-  let g = createGather({ partitionCount: o.partitionCount, engine: o.engine });
+  const hold = o.extension?.holds ? () => o.extension!.holds!() : undefined;
+  let g = createGather({ partitionCount: o.partitionCount, engine: o.engine, hold });
   // One read of the state topic for the checkpoint, the scope histories and the policies'
   // snapshot (see resetExtension).
   const scopes = o.history ? historyKeys(o.history, 'scopes') : undefined;
@@ -46,6 +56,7 @@ export async function restoreGather(o: GatherRestoreOptions): Promise<RestoredGa
       k === o.stateKey || o.extension?.ownsKey(k) === true || (scopes !== undefined && k.startsWith(scopes.prefix)),
   );
   const saved = stored.get(o.stateKey);
+  let tx: unknown;
   if (saved) {
     // Anyone who can write the state topic wrote this: a value that is not a checkpoint is
     // refused with a reason, and stage two starts afresh from the stage topic, never crashes.
@@ -53,17 +64,18 @@ export async function restoreGather(o: GatherRestoreOptions): Promise<RestoredGa
       const parsed: unknown = JSON.parse(saved.toString('utf8'));
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
       g.restore(parsed as GatherCheckpoint);
+      tx = (parsed as { tx?: unknown }).tx;
     } catch (err) {
       o.logger.error(
         { topic: o.stateTopic, key: o.stateKey, reason: describeError(err) },
         'stage two: refused its checkpoint on the state topic; starting afresh — check who can write the state topic',
       );
-      g = createGather({ partitionCount: o.partitionCount, engine: o.engine });
+      g = createGather({ partitionCount: o.partitionCount, engine: o.engine, hold });
     }
   }
   if (scopes) g.seedHistories(scopes.parse(stored).scopes);
   await resetExtension(o.extension, stored);
-  return { gather: g, checkpointed: saved !== undefined };
+  return { gather: g, checkpointed: saved !== undefined, current: o.expectTx === undefined || tx === o.expectTx };
 }
 
 /** Where stage two reads on from after a reset. */
@@ -74,6 +86,8 @@ export interface StageResume {
   resumeAt: bigint;
   /** Stage records below it were handled before the last commit: they only rebuild the buffer. */
   restoreBelow: bigint;
+  /** The id of the transaction that committed the offset, when it carries one. */
+  tx?: string;
 }
 
 /** Seeks the stage topic's one partition to stage two's committed offset (or the log start). */
@@ -84,9 +98,11 @@ export async function resumeStage(
   stageTopic: string,
 ): Promise<StageResume> {
   const [p] = await seekToResumePoints(await admin.get(), consumer, groupId, stageTopic, [0]);
+  const meta = decodeCheckpoint(p.metadata);
   return {
     committed: p.committed,
     resumeAt: BigInt(p.from),
-    restoreBelow: BigInt(decodeCheckpoint(p.metadata)?.next ?? '-1'),
+    restoreBelow: BigInt(meta?.next ?? '-1'),
+    tx: meta?.tx,
   };
 }

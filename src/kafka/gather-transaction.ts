@@ -8,6 +8,7 @@
  * what was waiting; its metadata says how far records were handled (`next`), so the re-read
  * only rebuilds the buffer, and the checkpoint says what was released already.
  */
+import { randomBytes } from 'node:crypto';
 import type { TopicMessages } from 'kafkajs';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { Gather, GatherOutputs } from '../pipeline/gather';
@@ -83,8 +84,11 @@ export function createGatherWriter(o: GatherWriterOptions): GatherWriter {
       if (o.rawPassThrough) raw.set(signal, value);
     },
     async commit(gather, out, p) {
-      const messages = await transactionMessages(o, gather, out, raw);
-      await writeTransaction(producer!, messages, stageOffsets(o, gather, p), o.guard);
+      // The same id in the checkpoint and the offset's metadata: a reset tells the newest
+      // checkpoint from an older one (gather-reset.ts).
+      const tx = randomBytes(8).toString('hex');
+      const messages = await transactionMessages(o, gather, out, raw, tx);
+      await writeTransaction(producer!, messages, stageOffsets(o, gather, p, tx), o.guard);
       committedAt = Date.now();
       committedPosition = p.at;
       transactions++;
@@ -115,16 +119,19 @@ async function transactionMessages(
   g: Gather,
   out: GatherOutputs,
   raw: WeakMap<object, Buffer>,
+  tx: string,
 ): Promise<TopicMessages[]> {
   const messages: TopicMessages[] = [];
-  if (out.published.length > 0) {
+  const ext = o.extension;
+  const published = ext?.publishes ? out.published.filter((s) => ext.publishes!(s)) : out.published;
+  if (published.length > 0) {
     messages.push({
       topic: o.signalsTopic,
-      messages: out.published.map((s) => ({ key: s.key, value: raw.get(s) ?? o.signals.message(s.key, s).value })),
+      messages: published.map((s) => ({ key: s.key, value: raw.get(s) ?? o.signals.message(s.key, s).value })),
     });
   }
-  const ext = o.extension;
-  if (ext && (out.finals.length > 0 || ext.hasPending?.())) messages.push(...(await ext.onFinals(out.finals)));
+  const released = out.finals.length > 0 || (out.windows?.length ?? 0) > 0;
+  if (ext && (released || ext.hasPending?.())) messages.push(...(await ext.onFinals(out.finals, out.windows)));
   const state = [];
   if (o.history) {
     const seen = new Set<string>();
@@ -135,13 +142,15 @@ async function transactionMessages(
       if (h) state.push(scopeHistoryMessage(o.history, s.key, h));
     }
   }
-  state.push({ key: o.stateKey, value: Buffer.from(JSON.stringify(g.checkpoint())) });
+  // Last of the transaction's state records (one partition, sent in order): once a reader sees
+  // it, it sees the rest of the transaction too.
+  state.push({ key: o.stateKey, value: Buffer.from(JSON.stringify({ ...g.checkpoint(), tx })) });
   messages.push({ topic: o.stateTopic, messages: state });
   return messages;
 }
 
 /** The stage offset a transaction commits: the oldest record still buffered, else the position. */
-function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition): TransactionOffsets | undefined {
+function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition, tx: string): TransactionOffsets | undefined {
   if (p.at < 0n) return undefined;
   const next = p.at > p.restoreBelow ? p.at : p.restoreBelow;
   return {
@@ -153,7 +162,7 @@ function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition): Tran
           {
             partition: 0,
             offset: g.oldestBuffered() ?? p.at.toString(),
-            metadata: encodeCheckpoint({ next: next.toString(), wm: g.released() }),
+            metadata: encodeCheckpoint({ next: next.toString(), wm: g.released(), tx }),
           },
         ],
       },

@@ -17,6 +17,8 @@ import { inconsistentProtocolMessage, type CommitPlan, type DriverState, type Jo
 import type { KafkaPort } from './port';
 import type { PartitionProgress } from './runner-state';
 import { stageMark, stageSignals } from './stage-records';
+import type { PartitionMark, WindowSummary } from '../pipeline/gather';
+import type { WindowSignal } from '../model/signal';
 import type { TransactionalWriter } from './transactional-writer';
 
 type Counters = ReturnType<Processor['counters']>;
@@ -128,12 +130,14 @@ export class SharedPartitions implements Ownership {
     const pr = this.state.progress.get(p)!;
     const { advanceMs, graceMs } = this.o.engine.window;
     const ends = Number.isFinite(wm) ? Math.floor((wm - graceMs) / advanceMs) : -Infinity;
-    const messages = stageSignals(plan.out.published);
-    if (messages.length > 0 || ends !== pr.markedEnds || pr.lag === 0) {
-      messages.push(stageMark({ partition: p, wm, maxTs: pr.maxTs, next: next(pr).toString() }));
-      pr.markedEnds = ends;
-    }
-    return messages.length > 0 ? [{ topic: this.o.config.topics.stage, messages }] : [];
+    const published = plan.out.published;
+    if (published.length === 0 && ends === pr.markedEnds && pr.lag !== 0) return [];
+    pr.markedEnds = ends;
+    const mark: PartitionMark = { partition: p, wm, maxTs: pr.maxTs, next: next(pr).toString() };
+    if (this.o.split) return splitMessages(this.o.split, published, mark);
+    const messages = stageSignals(published);
+    messages.push(stageMark(mark));
+    return [{ topic: this.o.config.topics.stage, messages }];
   }
 
   /** This partition's checkpoint alone: its producer commits nothing else. */
@@ -171,4 +175,27 @@ export class SharedPartitions implements Ownership {
   refusedMessage(groupId: string): string {
     return inconsistentProtocolMessage(groupId, true);
   }
+}
+
+/**
+ * A split stage two's records of one stage-one transaction: each signal to the topics of the
+ * shards that read it, and the mark — with the windows this transaction emitted and their
+ * earliest starts — to every shard's topic.
+ */
+function splitMessages(
+  split: NonNullable<RunnerOptions['split']>,
+  published: readonly WindowSignal[],
+  mark: PartitionMark,
+): TopicMessages[] {
+  const perTopic = split.topics.map((topic) => ({ topic, messages: [] as TopicMessages['messages'] }));
+  const windows = new Map<number, number>();
+  const encoded = stageSignals(published);
+  published.forEach((s, i) => {
+    for (const d of split.route(s)) perTopic[d].messages.push({ ...encoded[i] });
+    const start = windows.get(s.windowEnd);
+    if (start === undefined || s.windowStart < start) windows.set(s.windowEnd, s.windowStart);
+  });
+  const summaries: WindowSummary[] = [...windows].map(([end, minStart]) => ({ end, minStart }));
+  for (const t of perTopic) t.messages.push(stageMark({ ...mark, windows: summaries }));
+  return perTopic;
 }

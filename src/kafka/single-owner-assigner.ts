@@ -13,7 +13,18 @@ import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 export const SINGLE_OWNER_ASSIGNER = 'HomeostatSingleOwner';
 const VERSION = 0;
 
-export function singleOwnerAssigner(ownsPartitions: () => boolean): PartitionAssigner {
+/**
+ * A split stage two's shards and arbiter (runner.decisionShards) are spread instead: each
+ * group's partition goes to the `index`-th of the processes present (by their `process` key,
+ * the same in all of a process's groups), so that D shards use up to D processes; a process
+ * joining or leaving moves some of them (each a takeover from its last commit).
+ */
+export interface Spread {
+  process: string;
+  index: number;
+}
+
+export function singleOwnerAssigner(ownsPartitions: () => boolean, spread?: Spread): PartitionAssigner {
   return ({ cluster }) => ({
     name: SINGLE_OWNER_ASSIGNER,
     version: VERSION,
@@ -23,17 +34,21 @@ export function singleOwnerAssigner(ownsPartitions: () => boolean): PartitionAss
         metadata: AssignerProtocol.MemberMetadata.encode({
           version: VERSION,
           topics,
-          userData: Buffer.from(ownsPartitions() ? 'owner' : 'standby'),
+          userData: Buffer.from(`${ownsPartitions() ? 'owner' : 'standby'}${spread ? `:${spread.process}` : ''}`),
         }),
       };
     },
     assign({ members, topics }) {
-      const owner = chooseOwner(
-        members.map((m) => ({
+      const said = members.map((m) => {
+        const data = AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData?.toString() ?? '';
+        const at = data.indexOf(':');
+        return {
           memberId: m.memberId,
-          owner: AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData?.toString() === 'owner',
-        })),
-      );
+          owner: (at < 0 ? data : data.slice(0, at)) === 'owner',
+          process: at < 0 ? '' : data.slice(at + 1),
+        };
+      });
+      const owner = spread ? chooseSpread(said, spread.index) : chooseOwner(said);
       const all = Object.fromEntries(
         topics.map((t) => [
           t,
@@ -55,6 +70,14 @@ export function singleOwnerAssigner(ownsPartitions: () => boolean): PartitionAss
       );
     },
   });
+}
+
+/** The members of the `index`-th process (by process key, modulo their number), then as chooseOwner among them. */
+export function chooseSpread(members: { memberId: string; owner: boolean; process: string }[], index: number) {
+  const processes = [...new Set(members.map((m) => m.process))].sort();
+  if (processes.length === 0) return undefined;
+  const chosen = processes[index % processes.length];
+  return chooseOwner(members.filter((m) => m.process === chosen));
 }
 
 /** The current owner if one says so (the first by id if several do), else the first member by id. */

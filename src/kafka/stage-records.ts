@@ -8,7 +8,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { createRecordCodec } from '../codec';
 import { describeError } from '../errors';
 import { WINDOW_STATS, type WindowSignal } from '../model/signal';
-import type { GatherInput, PartitionMark } from '../pipeline/gather';
+import type { GatherInput, PartitionMark, WindowSummary } from '../pipeline/gather';
 
 export const STAGE_KIND_HEADER = 'homeostat-stage';
 const SIGNAL = 'signal';
@@ -90,6 +90,22 @@ export function decodeStageSignal(value: Buffer): WindowSignal {
   return s as unknown as WindowSignal;
 }
 
+/** At most this many window summaries in one mark: a stage-one transaction closes a few windows, not thousands. */
+const MAX_MARK_WINDOWS = 10_000;
+
+/** A mark's window summaries (split stage two), or undefined when they are not well formed. */
+function summariesOf(x: unknown): WindowSummary[] | undefined {
+  if (!Array.isArray(x) || x.length > MAX_MARK_WINDOWS) return undefined;
+  const out: WindowSummary[] = [];
+  for (const w of x as unknown[]) {
+    const { end, minStart } = (w ?? {}) as { end?: unknown; minStart?: unknown };
+    if (typeof end !== 'number' || typeof minStart !== 'number' || !Number.isFinite(end) || !Number.isFinite(minStart))
+      return undefined;
+    out.push({ end, minStart });
+  }
+  return out;
+}
+
 /** A stage record back as stage two's input, or why it is not one. */
 export function decodeStageRecord(m: KafkaMessage): GatherInput | { error: string } {
   const kind = m.headers?.[STAGE_KIND_HEADER]?.toString();
@@ -102,14 +118,24 @@ export function decodeStageRecord(m: KafkaMessage): GatherInput | { error: strin
         wm?: unknown;
         maxTs?: unknown;
         next?: unknown;
+        windows?: unknown;
       };
       if (!isPartition(v.partition) || typeof v.next !== 'string' || !/^\d+$/.test(v.next))
         return { error: `not a partition mark: ${m.value.toString('utf8').slice(0, 200)}` };
       const num = (x: unknown): number => (typeof x === 'number' ? x : -Infinity);
-      return {
-        kind: 'mark',
-        mark: { partition: v.partition as number, wm: num(v.wm), maxTs: num(v.maxTs), next: v.next },
+      const mark: PartitionMark = {
+        partition: v.partition as number,
+        wm: num(v.wm),
+        maxTs: num(v.maxTs),
+        next: v.next,
       };
+      if (v.windows !== undefined) {
+        const windows = summariesOf(v.windows);
+        if (windows === undefined)
+          return { error: 'a partition mark whose windows are not a list of window summaries' };
+        mark.windows = windows;
+      }
+      return { kind: 'mark', mark, offset: m.offset };
     }
     return {
       error: `header ${STAGE_KIND_HEADER} is ${kind === undefined ? 'missing' : `"${kind}"`}: not a stage record`,

@@ -3,7 +3,13 @@ import type { PortAdmin } from './port';
 import type { TopicsConfig } from '../config/kafka-schema';
 
 /** What the processor and executors expect on the cluster, one entry per topic of DESIGN.md. */
-export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
+/** A split stage two's topics (runner.decisionShards): one per decision shard, then the arbiter's. */
+export function splitTopicNames(stage: string, shards: number): { shards: string[]; arbiter: string } {
+  return { shards: [...Array(shards).keys()].map((i) => `${stage}.d${i}`), arbiter: `${stage}.arbiter` };
+}
+
+/** The topics homeostat uses; with `decisionShards` > 0 also the split stage two's, made like the stage topic. */
+export function topicSpecs(t: TopicsConfig, decisionShards = 0): ITopicConfig[] {
   const data = (name: string, partitions: number): ITopicConfig => ({
     topic: name,
     numPartitions: partitions,
@@ -18,7 +24,7 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
   });
   const telemetry = data(t.telemetry, t.telemetryPartitions);
   telemetry.configEntries!.push({ name: 'message.timestamp.type', value: t.telemetryTimestampType });
-  return [
+  const specs: ITopicConfig[] = [
     telemetry,
     // The DLQ keeps the original records (cut to fit its limit, dlq.ts): same retention as the telemetry they came from.
     {
@@ -71,6 +77,12 @@ export function topicSpecs(t: TopicsConfig): ITopicConfig[] {
       ],
     },
   ];
+  const split = splitTopicNames(t.stage, decisionShards);
+  if (decisionShards > 0) {
+    const stage = specs.find((x) => x.topic === t.stage)!;
+    for (const topic of [...split.shards, split.arbiter]) specs.push({ ...stage, topic });
+  }
+  return specs;
 }
 
 export interface EnsureTopicsResult {

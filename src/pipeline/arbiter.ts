@@ -80,7 +80,8 @@ export interface ArbiterState {
 
 export interface Arbiter {
   decide(frame: WindowFrame, shards: readonly ShardWindow[]): ArbiterOutput;
-  onControl(control: ControlRecord, deps: ControlDeps): void;
+  /** Applies an operator's record to the arbiter's control replica; why it was refused, else undefined. */
+  onControl(control: ControlRecord, deps: ControlDeps): string | undefined;
   state(): ArbiterState;
   restore(state: ArbiterState): void;
 }
@@ -161,7 +162,9 @@ export function createArbiter(setup: Setup): Arbiter {
       return { settlements: shards.map((s, i) => settlementOf(s.candidates, guard, verdicts[i])) };
     },
     onControl(control, deps) {
-      own = { ...own, control: controlEngine(pseudoState(own, null), control, deps).state.guard.control };
+      const r = controlEngine(pseudoState(own, null), control, deps);
+      own = { ...own, control: r.state.guard.control };
+      return r.refused;
     },
     state: () => own,
     restore(s) {

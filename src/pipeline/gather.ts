@@ -39,23 +39,41 @@ export interface PartitionMark {
   maxTs: number;
   /** Next telemetry offset stage one will read on it. */
   next: string;
+  /**
+   * Split stage two only (runner.decisionShards): the windows this transaction emitted finals or
+   * partials for, each with its earliest start — every shard learns of every window, also one it
+   * has no finals of, and of its span over all finals.
+   */
+  windows?: WindowSummary[];
+}
+
+/** A window as every decision shard knows it: its end and its finals' earliest start. */
+export interface WindowSummary {
+  end: number;
+  minStart: number;
 }
 
 export type GatherInput =
   | { kind: 'signal'; signal: WindowSignal; offset: string }
-  | { kind: 'mark'; mark: PartitionMark }
+  | { kind: 'mark'; mark: PartitionMark; offset?: string }
   /**
    * From the driver, for every partition at once (index = partition): its high watermark and,
    * until a mark says better, stage one's committed offset.
    */
   | { kind: 'offsets'; high: readonly string[]; committed: readonly string[] }
-  | { kind: 'flush' };
+  | { kind: 'flush' }
+  /** Release what a hold kept back (the hold has lifted). */
+  | { kind: 'resume' }
+  /** The window released last was taken (committed with its evaluation): the hold now speaks for it. */
+  | { kind: 'taken' };
 
 export interface GatherOutputs {
   /** Everything for the signals topic, in release order. */
   published: WindowSignal[];
   /** Final signals for the policies, in release order (window end, then key). */
   finals: WindowSignal[];
+  /** The windows released, in order, when marks carry window summaries (a split stage two). */
+  windows?: WindowSummary[];
 }
 
 export interface GatherCounters {
@@ -111,6 +129,8 @@ const unnum = (x: number | null | undefined, missing: number): number => (typeof
 
 interface Pending {
   readonly signals: WindowSignal[];
+  /** Earliest start over the window's finals and partials in every partition (from the marks' summaries). */
+  minStart?: number;
   /** Stage-topic offset of its first signal (arrival order, so the smallest). */
   readonly first: number;
 }
@@ -153,6 +173,11 @@ function lowestActiveWatermark(marks: readonly MarkState[], since: number, idleA
     if (m.wm < min) min = m.wm;
   }
   return min === Infinity ? -Infinity : min;
+}
+
+/** The partition's state, if the number is one of the group's partitions (a mark is input). */
+function markAt(marks: MarkState[], partition: number): MarkState | undefined {
+  return Number.isInteger(partition) && partition >= 0 && partition < marks.length ? marks[partition] : undefined;
 }
 
 /** Folds a partition's mark in: each of its figures only moves forward. */
@@ -218,25 +243,135 @@ function mergeByKey(lists: readonly (readonly WindowSignal[])[], out: WindowSign
   }
 }
 
-export function createGather(config: { partitionCount: number; engine: EngineConfig }): Gather {
-  const n = config.partitionCount;
-  const grace = config.engine.window.graceMs;
-  const idleAfter = config.engine.idleAfterMs;
-  const merger = createScopeMerger({
-    partitionCount: n,
+function mergerFor(config: GatherConfig): ScopeMerger {
+  return createScopeMerger({
+    partitionCount: config.partitionCount,
     advanceMs: config.engine.window.advanceMs,
     // Windows are finalised by `complete`, never by the merger's own fallback.
     latenessMs: Infinity,
-    graceMs: grace,
+    graceMs: config.engine.window.graceMs,
     ewmaAlpha: config.engine.ewmaAlpha,
     trendWindows: config.engine.trendWindows,
   });
+}
+
+function markCheckpoint(m: MarkState): GatherCheckpoint['marks'][number] {
+  return m.next === null && m.maxTs === -Infinity ? null : { wm: num(m.wm), maxTs: num(m.maxTs), next: m.next };
+}
+
+/** The windows buffered, by end, in end order. */
+function createWindowBuffer() {
+  const pending = new Map<number, Pending>();
+  let ends: number[] = [];
+  return {
+    firstEnd: (): number | undefined => ends[0],
+    /** The window's buffer, made when its first signal (or summary) arrives. */
+    of(end: number, offset: string): Pending {
+      let p = pending.get(end);
+      if (p === undefined) {
+        p = { signals: [], first: Number(offset) };
+        pending.set(end, p);
+        let i = ends.length;
+        while (i > 0 && ends[i - 1] > end) i--;
+        ends.splice(i, 0, end);
+      }
+      return p;
+    },
+    /** Removes the first window (`end`) and returns its buffer. */
+    take(end: number): Pending {
+      ends.shift();
+      const p = pending.get(end)!;
+      pending.delete(end);
+      return p;
+    },
+    /** Stage-topic offset of the oldest signal still buffered. */
+    oldest(): string | undefined {
+      let min = Infinity;
+      for (const p of pending.values()) if (p.first < min) min = p.first;
+      return min === Infinity ? undefined : String(min);
+    },
+    size: () => pending.size,
+    clear() {
+      pending.clear();
+      ends = [];
+    },
+  };
+}
+
+/**
+ * With a hold, one window at a time: released, it waits to be taken (the hold then holds)
+ * and, once the hold lifts, the next one is due. Without one, nothing is ever held.
+ */
+function createHoldGate(hold: (() => boolean) | undefined) {
+  let handedOver = false;
+  return {
+    held(): boolean {
+      if (hold === undefined) return false;
+      if (hold()) {
+        handedOver = false;
+        return true;
+      }
+      return handedOver;
+    },
+    /** Whether the next window may go out (it is then handed over), or is held. */
+    handOver(): boolean {
+      if (this.held()) return false;
+      if (hold) handedOver = true;
+      return true;
+    },
+    taken(): void {
+      if (hold?.()) handedOver = false;
+    },
+  };
+}
+
+/**
+ * Whether a record's window was handed over already. A record re-read after a restart belongs to
+ * one only if the checkpoint or a release since says so: `released` may have moved on before the
+ * re-read brought the window back (a mark or stage one's offsets while the buffer was still
+ * empty, a hold keeping windows back), and skipping the record then would drop a window nobody
+ * evaluated — a decision shard would report a later window than the arbiter collects.
+ */
+function createHandOverBound(grace: number) {
+  /** The checkpoint's `released`, and end + grace of the last window handed over since. */
+  let restoredThrough = -Infinity;
+  let handedThrough = -Infinity;
+  return {
+    restored(released: number): void {
+      restoredThrough = released;
+      handedThrough = -Infinity;
+    },
+    handed(end: number): void {
+      handedThrough = end + grace;
+    },
+    covers(end: number, restoring: boolean, releasedNow: number): boolean {
+      return end + grace <= (restoring ? Math.max(restoredThrough, handedThrough) : releasedNow);
+    },
+  };
+}
+
+export interface GatherConfig {
+  partitionCount: number;
+  engine: EngineConfig;
+  /**
+   * While true, no further window is released (a decision shard waits for the settlement of the
+   * window it released: split stage two); a `resume` input releases what is due once it lifts.
+   */
+  hold?: () => boolean;
+}
+
+export function createGather(config: GatherConfig): Gather {
+  const n = config.partitionCount;
+  const grace = config.engine.window.graceMs;
+  const idleAfter = config.engine.idleAfterMs;
+  const merger = mergerFor(config);
   let mstate: MergerState = merger.init();
   const marks: MarkState[] = [...Array(n).keys()].map(() => markState());
   let since = NaN;
   let released = -Infinity;
-  const pending = new Map<number, Pending>();
-  let ends: number[] = [];
+  const bound = createHandOverBound(grace);
+  const buffer = createWindowBuffer();
+  const gate = createHoldGate(config.hold);
   const counters: GatherCounters = { signals: 0, marks: 0, released: 0, late: 0, rejected: 0 };
 
   /** The lowest watermark of the partitions that are not idle (see the file comment). */
@@ -247,40 +382,45 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
     return lowestActiveWatermark(marks, since, idleAfter);
   };
 
+  /**
+   * What was released: `released`, unless a hold keeps a window due back — then just below it,
+   * so that a restart re-buffers the held window's signals instead of skipping them.
+   */
+  const releasedNow = (): number => Math.min(released, (buffer.firstEnd() ?? Infinity) + grace - 1);
+
   const releaseDue = (out: GatherOutputs): void => {
     const through = candidate();
     if (through > released) released = through;
-    while (ends.length > 0 && ends[0] + grace <= released) {
-      const end = ends.shift()!;
-      const p = pending.get(end)!;
-      pending.delete(end);
+    for (let end = buffer.firstEnd(); end !== undefined && end + grace <= released; end = buffer.firstEnd()) {
+      if (!gate.handOver()) break;
+      const p = buffer.take(end);
+      bound.handed(end);
       counters.rejected += releaseWindow(merger, mstate, end + grace, p.signals, out);
+      if (p.minStart !== undefined) (out.windows ??= []).push({ end, minStart: p.minStart });
       counters.released += 1;
+    }
+  };
+
+  /** A mark's window summaries: every window it names is buffered (a shard may have no finals of it). */
+  const onSummaries = (windows: readonly WindowSummary[], offset: string, restoring: boolean): void => {
+    for (const w of windows) {
+      if (bound.covers(w.end, restoring, releasedNow())) continue;
+      const p = buffer.of(w.end, offset);
+      if (p.minStart === undefined || w.minStart < p.minStart) p.minStart = w.minStart;
     }
   };
 
   const onSignal = (s: WindowSignal, offset: string, out: GatherOutputs, restoring: boolean): void => {
     const end = s.windowEnd;
-    if (end + grace <= released) {
+    if (bound.covers(end, restoring, releasedNow())) {
       if (restoring) return;
       counters.late += 1;
       out.published.push(s);
       return;
     }
     counters.signals += 1;
-    let p = pending.get(end);
-    if (p === undefined) {
-      p = { signals: [], first: Number(offset) };
-      pending.set(end, p);
-      let i = ends.length;
-      while (i > 0 && ends[i - 1] > end) i--;
-      ends.splice(i, 0, end);
-    }
-    p.signals.push(s);
+    buffer.of(end, offset).signals.push(s);
   };
-
-  const markOf = (partition: number): MarkState | undefined =>
-    Number.isInteger(partition) && partition >= 0 && partition < n ? marks[partition] : undefined;
 
   return {
     step(input, out, restoring = false) {
@@ -289,13 +429,21 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
           onSignal(input.signal, input.offset, out, restoring);
           return;
         case 'mark': {
-          const m = markOf(input.mark.partition);
+          const m = markAt(marks, input.mark.partition);
           if (m === undefined) return;
           counters.marks += 1;
           applyMark(m, input.mark);
+          if (input.mark.windows && input.offset !== undefined)
+            onSummaries(input.mark.windows, input.offset, restoring);
           releaseDue(out);
           return;
         }
+        case 'resume':
+          releaseDue(out);
+          return;
+        case 'taken':
+          gate.taken();
+          return;
         case 'offsets':
           for (let p = 0; p < n; p++) {
             marks[p].high = input.high[p] ?? null;
@@ -309,31 +457,25 @@ export function createGather(config: { partitionCount: number; engine: EngineCon
           return;
       }
     },
-    oldestBuffered() {
-      let min = Infinity;
-      for (const p of pending.values()) if (p.first < min) min = p.first;
-      return min === Infinity ? undefined : String(min);
-    },
-    released: () => released,
+    oldestBuffered: () => buffer.oldest(),
+    released: releasedNow,
     counters: () => ({ ...counters }),
     checkpoint: () => ({
       v: 1,
-      released: num(released),
+      released: num(releasedNow()),
       since: num(since),
-      marks: marks.map((m) =>
-        m.next === null && m.maxTs === -Infinity ? null : { wm: num(m.wm), maxTs: num(m.maxTs), next: m.next },
-      ),
+      marks: marks.map(markCheckpoint),
     }),
     restore(cp) {
       released = unnum(cp.released, -Infinity);
+      bound.restored(released);
       since = unnum(cp.since, NaN);
       for (let p = 0; p < n; p++) marks[p] = markState(cp.marks[p]);
-      pending.clear();
-      ends = [];
+      buffer.clear();
       mstate = merger.init();
     },
     history: (key) => merger.history(mstate, key),
     seedHistories: (scopes) => merger.seedHistories(mstate, scopes),
-    buffered: () => pending.size,
+    buffered: () => buffer.size(),
   };
 }

@@ -82,6 +82,11 @@ export interface DecisionShard {
   onWindow(frame: WindowFrame, finalsOf: (entry: Entry) => readonly WindowSignal[]): ShardWindow;
   /** Applies the arbiter's settlement of the last window's candidates: builds, hashes and signs what they became. */
   settle(s: Settlement): Built;
+  /**
+   * Applies a settlement whose records were built elsewhere (the arbiter of a split stage two,
+   * split-arbiter.ts): the candidates' guardrail slices and the leases their verdicts left.
+   */
+  applyBuilt(s: Pick<Settlement, 'lastChange' | 'breakers'>, leases: ReadonlyMap<string, Lease | null>): void;
   /** A window the engine skipped (no window length known yet): only the event time moves. */
   skip(eventTime: number): void;
   onControl(control: ControlRecord, deps: ControlDeps): ControlOutput;
@@ -89,6 +94,18 @@ export interface DecisionShard {
   revert(cmd: Command): void;
   state(): DecisionEngineState;
   restore(state: DecisionEngineState): void;
+}
+
+/** The candidates' last change and breaker as the arbiter left them (null: removed). */
+function applySlices(guard: GuardDraft, s: Pick<Settlement, 'lastChange' | 'breakers'>): void {
+  for (const [tk, v] of s.lastChange) {
+    if (v === null) delete guard.lastChange[tk];
+    else guard.lastChange[tk] = v;
+  }
+  for (const [tk, v] of s.breakers) {
+    if (v === null) delete guard.breakers[tk];
+    else guard.breakers[tk] = v;
+  }
 }
 
 /** The leases grouped by (policy, target) for the candidates' targets, and the shard's totals. */
@@ -162,28 +179,28 @@ export function createDecisionShard(
       return { decisions: r.decisions, candidates, known: ev.known, leases: totals };
     },
     settle(s) {
-      for (const [tk, v] of s.lastChange) {
-        if (v === null) delete guard.lastChange[tk];
-        else guard.lastChange[tk] = v;
-      }
-      for (const [tk, v] of s.breakers) {
-        if (v === null) delete guard.breakers[tk];
-        else guard.breakers[tk] = v;
-      }
-      const built: Built = { commands: [], decisions: [] };
-      if (last === null) return built;
-      for (const { index, verdict } of s.verdicts) {
-        const { entry, cand } = last.candidates[index].pc;
-        const { command, decision } = buildVerdict(last.frame, entry, cand, verdict);
-        built.decisions.push(decision);
-        if (command === null || !verdict.ok) continue;
-        built.commands.push(command);
-        const key = leaseKey(entry.cp.name, cand.target, cand.family);
-        const lease = leaseAfter(leases[key], command, verdict.candidate.action);
+      applySlices(guard, s);
+      if (last === null) return { commands: [], decisions: [] };
+      const { built, leases: changed } = buildFromVerdicts(last.frame, last.candidates, s.verdicts, (k) => leases[k]);
+      for (const [key, lease] of changed) {
         if (lease === null) delete leases[key];
         else leases[key] = lease;
       }
       return built;
+    },
+    applyBuilt(s, changed) {
+      // Copies, not the window's drafts: a shard restored between its window and this settlement holds none.
+      const g = draftOf(state.guard);
+      applySlices(g, s);
+      const l = { ...state.leases };
+      for (const [key, lease] of changed) {
+        if (lease === null) delete l[key];
+        else l[key] = lease;
+      }
+      state = { ...state, guard: g, leases: l };
+      guard = g;
+      leases = l;
+      last = null;
     },
     skip(eventTime) {
       state = { ...state, lastEventTime: eventTime };
@@ -208,6 +225,34 @@ export function createDecisionShard(
       state = s;
     },
   };
+}
+
+/**
+ * The records a shard's verdicts make, in the order judged, and the leases they leave: each
+ * passed command renews, sets or removes its (policy, target, family) lease. `leaseOf` reads
+ * the leases in force before the verdicts (after the window's lapse). Shared by the shard that
+ * builds its own records and by the arbiter that builds them for shards in other processes
+ * (split-arbiter.ts), so that both leave the same leases.
+ */
+export function buildFromVerdicts(
+  frame: BuildFrame,
+  candidates: readonly ShardCandidate[],
+  verdicts: Settlement['verdicts'],
+  leaseOf: (key: string) => Lease | undefined,
+): { built: Built; leases: Map<string, Lease | null> } {
+  const built: Built = { commands: [], decisions: [] };
+  const leases = new Map<string, Lease | null>();
+  for (const { index, verdict } of verdicts) {
+    const { entry, cand } = candidates[index].pc;
+    const { command, decision } = buildVerdict(frame, entry, cand, verdict);
+    built.decisions.push(decision);
+    if (command === null || !verdict.ok) continue;
+    built.commands.push(command);
+    const key = leaseKey(entry.cp.name, cand.target, cand.family);
+    const prev = leases.has(key) ? (leases.get(key) ?? undefined) : leaseOf(key);
+    leases.set(key, leaseAfter(prev, command, verdict.candidate.action));
+  }
+  return { built, leases };
 }
 
 /**

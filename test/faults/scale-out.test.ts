@@ -6,6 +6,8 @@
  * (scope merge + policies) moves to whichever process owns it. The outputs must be those of a
  * single uninterrupted process: every signal, command, decision and outcome byte for byte,
  * nothing lost, no command twice; and the commands equal a single-owner process's too.
+ * Run twice: with one stage two, and with stage two split over two decision shards and an
+ * arbiter (runner.decisionShards: 2), whose owners move with the processes as well.
  */
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/homeostat-config';
@@ -26,6 +28,7 @@ import { reportFigures } from '../helpers/figures';
 import { expectSameAsUninterrupted } from './lib/verify';
 import { T0, endMarkers, fleet } from './lib/workload';
 import { SIGNING } from './lib/cli';
+import { splitTopicNames } from '../../src/kafka/topics';
 
 const P = 4;
 const fx = useFaultBroker('scaleout');
@@ -46,124 +49,145 @@ const stageTwoOwner = (log: string): boolean | undefined => {
   return l === undefined ? undefined : !l.msg!.startsWith('stage two standing by');
 };
 
-test('1 → 2 → 3 → 2 → 1 processes sharing the partitions (one SIGKILLed): the outputs of one uninterrupted process', async () => {
-  const prefix = randomName('so');
-  const topics = topicNames(prefix);
-  const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, {
-    partitions: P,
-    extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition: 65_536, scaleOut: true } },
-  });
-  const groupId = (raw.kafka as { groupId: string }).groupId;
-  const config = loadConfig({ file });
-  await createProcessorTopics(fx.inst, config.topics);
-  const input = [
-    ...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed: 29 }),
-    ...endMarkers(P, T0 + 3_600_000),
-  ];
-  const parts = [
-    input.slice(0, 8_000),
-    input.slice(8_000, 16_000),
-    input.slice(16_000, 24_000),
-    input.slice(24_000, 30_000),
-    input.slice(30_000),
-  ];
-  const log = (name: string): string => join(dir, `${prefix}-${name}.log`);
-  const allCaughtUp = async (): Promise<boolean> =>
-    (await caughtUp(fx.inst, groupId, topics.telemetry)) &&
-    (await caughtUp(fx.inst, `${groupId}.stage-two`, topics.stage));
-  const split: number[][][] = [];
-  const handled: number[] = [];
-  const step = async (part: number): Promise<void> => {
-    await produceOrdered(fx.inst, topics.telemetry, parts[part]);
+test.each([0, 2])(
+  '1 → 2 → 3 → 2 → 1 processes sharing the partitions (one SIGKILLed), %i decision shards: the outputs of one uninterrupted process',
+  async (shards) => {
+    const prefix = randomName('so');
+    const topics = topicNames(prefix);
+    const { file, raw } = writeFaultConfig(dir, prefix, fx.inst, {
+      partitions: P,
+      extra: { runner: { logIntervalMs: 1000, maxBytesPerPartition: 65_536, scaleOut: true, decisionShards: shards } },
+    });
+    const groupId = (raw.kafka as { groupId: string }).groupId;
+    const config = loadConfig({ file });
+    await createProcessorTopics(fx.inst, config.topics, shards);
+    // Stage two's groups and topics: one, or each decision shard's and the arbiter's.
+    const splitTopics = splitTopicNames(topics.stage, shards);
+    const stageTwo: [string, string][] =
+      shards === 0
+        ? [[`${groupId}.stage-two`, topics.stage]]
+        : [
+            ...splitTopics.shards.map((t, i): [string, string] => [`${groupId}.shard-${i}`, t]),
+            [`${groupId}.arbiter`, splitTopics.arbiter],
+          ];
+    const input = [
+      ...fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed: 29 }),
+      ...endMarkers(P, T0 + 3_600_000),
+    ];
+    const parts = [
+      input.slice(0, 8_000),
+      input.slice(8_000, 16_000),
+      input.slice(16_000, 24_000),
+      input.slice(24_000, 30_000),
+      input.slice(30_000),
+    ];
+    const log = (name: string): string => join(dir, `${prefix}-${name}.log`);
+    const allCaughtUp = async (): Promise<boolean> => {
+      if (!(await caughtUp(fx.inst, groupId, topics.telemetry))) return false;
+      for (const [group, topic] of stageTwo) if (!(await caughtUp(fx.inst, group, topic))) return false;
+      return true;
+    };
+    const split: number[][][] = [];
+    const handled: number[] = [];
+    const step = async (part: number): Promise<void> => {
+      await produceOrdered(fx.inst, topics.telemetry, parts[part]);
+      expect(await waitFor(allCaughtUp, 180_000, 250)).toBe(true);
+      handled.push(await handledSoFar(fx.inst, groupId, topics.telemetry));
+    };
+    /** Waits until the running processes between them own every partition, each exactly once. */
+    const shared = async (logs: string[]): Promise<number[][]> => {
+      let owned: number[][] = [];
+      const ok = await waitFor(
+        () => {
+          owned = logs.map((l) => assignedOf(l) ?? []);
+          const all = owned.flat().sort((a, b) => a - b);
+          return owned.every((o) => o.length > 0) && all.length === P && all.every((p, i) => p === i);
+        },
+        90_000,
+        250,
+      );
+      expect(ok).toBe(true);
+      split.push(owned);
+      return owned;
+    };
+
+    // One process.
+    const a = startCliProcessor(file, fx.inst, log('a'), 'a');
+    children.push(a);
+    await shared([log('a')]);
+    await step(0);
+
+    // Two: the newcomer takes some partitions.
+    const b = startCliProcessor(file, fx.inst, log('b'), 'b');
+    children.push(b);
+    await shared([log('a'), log('b')]);
+    await step(1);
+
+    // Three.
+    const c = startCliProcessor(file, fx.inst, log('c'), 'c');
+    children.push(c);
+    await shared([log('a'), log('b'), log('c')]);
+    await produceOrdered(fx.inst, topics.telemetry, parts[2].slice(0, 4_000));
+    // Two: the first dies mid-stream, without a word; its partitions move once its session expires.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await stopChild(a, 'SIGKILL')).toBeNull();
+    await produceOrdered(fx.inst, topics.telemetry, parts[2].slice(4_000));
+    await shared([log('b'), log('c')]);
     expect(await waitFor(allCaughtUp, 180_000, 250)).toBe(true);
     handled.push(await handledSoFar(fx.inst, groupId, topics.telemetry));
-  };
-  /** Waits until the running processes between them own every partition, each exactly once. */
-  const shared = async (logs: string[]): Promise<number[][]> => {
-    let owned: number[][] = [];
-    const ok = await waitFor(
-      () => {
-        owned = logs.map((l) => assignedOf(l) ?? []);
-        const all = owned.flat().sort((a, b) => a - b);
-        return owned.every((o) => o.length > 0) && all.length === P && all.every((p, i) => p === i);
-      },
-      90_000,
-      250,
+    await step(3);
+
+    // One: the second stops; the third finishes alone.
+    expect(await stopChild(b, 'SIGTERM')).toBe(0);
+    await shared([log('c')]);
+    await step(4);
+    expect(stageTwoOwner(log('c'))).toBe(true);
+    expect(await stopChild(c, 'SIGTERM')).toBe(0);
+    // Stage two moved too: more than one process ran it during the run.
+    const stageTwoRan = ['a', 'b', 'c'].filter((n) =>
+      logLines(log(n)).some((l) => l.msg === 'stage two: this process merges the scopes and runs the policies'),
     );
-    expect(ok).toBe(true);
-    split.push(owned);
-    return owned;
-  };
+    expect(stageTwoRan.length).toBeGreaterThanOrEqual(2);
 
-  // One process.
-  const a = startCliProcessor(file, fx.inst, log('a'), 'a');
-  children.push(a);
-  await shared([log('a')]);
-  await step(0);
+    const figures = await expectSameAsUninterrupted(
+      shards === 0 ? 'scale-out' : 'scale-out-shards',
+      fx.inst,
+      topics,
+      config,
+      {
+        records: input.length,
+        partitions: P,
+        endMarkers: P,
+      },
+    );
 
-  // Two: the newcomer takes some partitions.
-  const b = startCliProcessor(file, fx.inst, log('b'), 'b');
-  children.push(b);
-  await shared([log('a'), log('b')]);
-  await step(1);
+    // And the commands, decisions and outcomes a single-owner process would have written.
+    const telemetry = await readAll(fx.inst, topics.telemetry);
+    const single = await referenceRun(telemetry, {
+      config: { ...config, runner: { ...config.runner, scaleOut: false } },
+      partitions: P,
+      signing: SIGNING,
+    });
+    expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.actions)), single.commandBytes)).toEqual({
+      onlyLive: [],
+      onlyReference: [],
+      counts: [0, 0],
+    });
+    expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.decisions)), single.decisionBytes)).toEqual({
+      onlyLive: [],
+      onlyReference: [],
+      counts: [0, 0],
+    });
 
-  // Three.
-  const c = startCliProcessor(file, fx.inst, log('c'), 'c');
-  children.push(c);
-  await shared([log('a'), log('b'), log('c')]);
-  await produceOrdered(fx.inst, topics.telemetry, parts[2].slice(0, 4_000));
-  // Two: the first dies mid-stream, without a word; its partitions move once its session expires.
-  await new Promise((r) => setTimeout(r, 300));
-  expect(await stopChild(a, 'SIGKILL')).toBeNull();
-  await produceOrdered(fx.inst, topics.telemetry, parts[2].slice(4_000));
-  await shared([log('b'), log('c')]);
-  expect(await waitFor(allCaughtUp, 180_000, 250)).toBe(true);
-  handled.push(await handledSoFar(fx.inst, groupId, topics.telemetry));
-  await step(3);
-
-  // One: the second stops; the third finishes alone.
-  expect(await stopChild(b, 'SIGTERM')).toBe(0);
-  await shared([log('c')]);
-  await step(4);
-  expect(stageTwoOwner(log('c'))).toBe(true);
-  expect(await stopChild(c, 'SIGTERM')).toBe(0);
-  // Stage two moved too: more than one process ran it during the run.
-  const stageTwoRan = ['a', 'b', 'c'].filter((n) =>
-    logLines(log(n)).some((l) => l.msg === 'stage two: this process merges the scopes and runs the policies'),
-  );
-  expect(stageTwoRan.length).toBeGreaterThanOrEqual(2);
-
-  const figures = await expectSameAsUninterrupted('scale-out', fx.inst, topics, config, {
-    records: input.length,
-    partitions: P,
-    endMarkers: P,
-  });
-
-  // And the commands, decisions and outcomes a single-owner process would have written.
-  const telemetry = await readAll(fx.inst, topics.telemetry);
-  const single = await referenceRun(telemetry, {
-    config: { ...config, runner: { ...config.runner, scaleOut: false } },
-    partitions: P,
-    signing: SIGNING,
-  });
-  expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.actions)), single.commandBytes)).toEqual({
-    onlyLive: [],
-    onlyReference: [],
-    counts: [0, 0],
-  });
-  expect(recordDiff(sortedBytes(await readAll(fx.inst, topics.decisions)), single.decisionBytes)).toEqual({
-    onlyLive: [],
-    onlyReference: [],
-    counts: [0, 0],
-  });
-
-  const { commandIds: _ids, ...rest } = figures;
-  reportFigures('scale-out', {
-    processes: '1 → 2 → 3 → 2 → 1',
-    killed: 1,
-    stageTwoRan,
-    partitionsSplit: split,
-    handledAtChange: handled,
-    ...rest,
-  });
-});
+    const { commandIds: _ids, ...rest } = figures;
+    reportFigures(shards === 0 ? 'scale-out' : 'scale-out-shards', {
+      processes: '1 → 2 → 3 → 2 → 1',
+      decisionShards: shards,
+      killed: 1,
+      stageTwoRan,
+      partitionsSplit: split,
+      handledAtChange: handled,
+      ...rest,
+    });
+  },
+);

@@ -27,7 +27,9 @@
  * - **Knobs.** `failNext(op)` fails the next calls of an operation as a broker outage would;
  *   `rebalance(group)` starts a new generation (a member in a batch learns of it at its next
  *   heartbeat, which throws REBALANCE_IN_PROGRESS); `crash(group)` stops a member for good with
- *   a CRASH event (restart: false), as kafkajs does after a non-retriable error.
+ *   a CRASH event (restart: false), as kafkajs does after a non-retriable error;
+ *   `openTransactionAt(topic, p)` holds a partition's last stable offset where a dead producer's
+ *   transaction opened, until `endTransactionAt`.
  */
 import {
   Partitioners,
@@ -132,6 +134,8 @@ export class FakeKafka implements KafkaPort {
   readonly maxRecordsPerFetch: number;
   private readonly failures = new Map<FakeOp, { times: number; error: () => Error }>();
   private memberSeq = 0;
+  /** Last stable offsets held back by `openTransactionAt` (by topic-partition). */
+  private readonly stable = new Map<string, number>();
 
   constructor(o: FakeKafkaOptions = {}) {
     this.maxRecordsPerFetch = o.maxRecordsPerFetch ?? 100;
@@ -169,6 +173,27 @@ export class FakeKafka implements KafkaPort {
     f.times--;
     if (f.times === 0) this.failures.delete(op);
     throw f.error();
+  }
+
+  /**
+   * A transaction of another producer opens at the partition's end and stays open (a process
+   * SIGKILLed mid-transaction, until its id is fenced or its transaction times out): consumers,
+   * all read_committed, see nothing at or after this offset — also what others commit after it —
+   * until `endTransactionAt`. The high watermark moves on as records are appended.
+   */
+  openTransactionAt(topic: string, partition: number): void {
+    this.stable.set(pkey(topic, partition), this.log(topic, partition).length);
+  }
+
+  /** The open transaction of `openTransactionAt` is aborted (fenced or timed out): the rest becomes readable. */
+  endTransactionAt(topic: string, partition: number): void {
+    this.stable.delete(pkey(topic, partition));
+  }
+
+  /** Where read_committed consumers stop on a partition: its end, or the first offset of an open transaction. */
+  lastStableOffset(topic: string, partition: number): number {
+    const log = this.log(topic, partition);
+    return Math.min(log.length, this.stable.get(pkey(topic, partition)) ?? Infinity);
   }
 
   log(topic: string, partition: number): Entry[] {
@@ -698,8 +723,9 @@ export class FakeConsumer implements PortConsumer {
     const key = pkey(topic, partition);
     const log = this.k.log(topic, partition);
     const from = this.positions.get(key) ?? log.length;
-    if (from >= log.length) return false;
-    const upTo = Math.min(log.length, from + this.k.maxRecordsPerFetch);
+    const stable = this.k.lastStableOffset(topic, partition);
+    if (from >= stable) return false;
+    const upTo = Math.min(stable, from + this.k.maxRecordsPerFetch);
     const messages: KafkaMessage[] = [];
     for (let o = from; o < upTo; o++) {
       const e = log[o];

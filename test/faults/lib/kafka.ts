@@ -44,11 +44,15 @@ export async function createTopics(
  * leader serves ListOffsets, and kafkajs's admin.fetchTopicOffsets gives up on the
  * NOT_LEADER_OR_FOLLOWER it gets meanwhile (docs/reliability.md, "Start-up on a fresh broker").
  */
-export async function createProcessorTopics(inst: BrokerInstance, topics: TopicsConfig): Promise<void> {
+export async function createProcessorTopics(
+  inst: BrokerInstance,
+  topics: TopicsConfig,
+  decisionShards = 0,
+): Promise<void> {
   const admin = faultKafka(inst).admin();
   await admin.connect();
   try {
-    const specs = topicSpecs(topics);
+    const specs = topicSpecs(topics, decisionShards);
     await ensureTopics(admin, specs);
     for (const spec of specs) {
       for (let attempt = 0; ; attempt++) {

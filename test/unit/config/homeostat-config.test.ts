@@ -51,6 +51,23 @@ describe('configuration', () => {
     ).toMatch(/runner\.maxAheadMs.*must exceed engine\.idleAfterMs/);
   });
 
+  test('runner.decisionShards: 0 by default, needs runner.scaleOut, named with the fix when out of range', () => {
+    expect(loadConfig({ env: {} }).runner.decisionShards).toBe(0);
+    const split = loadConfig({ env: {}, file: file('runner:\n  scaleOut: true\n  decisionShards: 3\n') });
+    expect(split.runner.decisionShards).toBe(3);
+    expect(
+      configIssuesOf(() => loadConfig({ env: {}, file: file('runner:\n  decisionShards: 2\n') })).join('\n'),
+    ).toMatch(
+      /runner\.decisionShards.*needs runner\.scaleOut: true.*set runner\.scaleOut: true, or runner\.decisionShards: 0/,
+    );
+    for (const bad of ['-1', '65', '1.5'])
+      expect(
+        configIssuesOf(() =>
+          loadConfig({ env: {}, file: file(`runner:\n  scaleOut: true\n  decisionShards: ${bad}\n`) }),
+        ).join('\n'),
+      ).toMatch(/runner\.decisionShards/);
+  });
+
   test("runner.snapshotMaxMiB bounds the policies' snapshot: 512 by default, finite, named when out of range", () => {
     expect(loadConfig({ env: {} }).runner.snapshotMaxMiB).toBe(512);
     expect(loadConfig({ env: {}, file: file('runner:\n  snapshotMaxMiB: 2048\n') }).runner.snapshotMaxMiB).toBe(2048);

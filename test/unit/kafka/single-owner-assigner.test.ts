@@ -1,5 +1,5 @@
 import { AssignerProtocol, type Cluster } from 'kafkajs';
-import { chooseOwner, singleOwnerAssigner } from '../../../src/kafka/single-owner-assigner';
+import { chooseOwner, chooseSpread, singleOwnerAssigner } from '../../../src/kafka/single-owner-assigner';
 
 // A stand-in for kafkajs's cluster metadata: the assigner only asks for partition ids.
 const cluster = {
@@ -49,5 +49,19 @@ describe('single-owner assigner', () => {
       ]),
     ).toBe('a');
     expect(chooseOwner([])).toBeUndefined();
+  });
+
+  test('chooseSpread: the index-th process by key (modulo their number), then its claimed owner or smallest id', () => {
+    const members = [
+      { memberId: 'm3', owner: false, process: 'q' },
+      { memberId: 'm1', owner: true, process: 'p' },
+      { memberId: 'm4', owner: true, process: 'q' },
+      { memberId: 'm2', owner: false, process: 'r' },
+    ];
+    expect(chooseSpread(members, 0)).toBe('m1');
+    expect(chooseSpread(members, 1)).toBe('m4');
+    expect(chooseSpread(members, 2)).toBe('m2');
+    expect(chooseSpread(members, 3)).toBe('m1');
+    expect(chooseSpread([], 1)).toBeUndefined();
   });
 });

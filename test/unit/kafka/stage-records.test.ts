@@ -58,12 +58,22 @@ test('signals and marks come back as they went, on partition 0', () => {
   expect(decodeStageRecord(asRead({ value: mark.value, headers: mark.headers }))).toEqual({
     kind: 'mark',
     mark: { partition: 2, wm: 5_000, maxTs: 5_300, next: '42' },
+    offset: '7',
+  });
+  // A split stage two's mark names the windows its transaction emitted.
+  const windows = [{ end: 6_000, minStart: 5_000 }];
+  const named = stageMark({ partition: 1, wm: 5_000, maxTs: 5_300, next: '43', windows });
+  expect(decodeStageRecord(asRead({ value: named.value, headers: named.headers }))).toEqual({
+    kind: 'mark',
+    mark: { partition: 1, wm: 5_000, maxTs: 5_300, next: '43', windows },
+    offset: '7',
   });
   // Nothing seen yet: -Infinity survives the trip (JSON has no infinities).
   const empty = stageMark({ partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' });
   expect(decodeStageRecord(asRead({ value: empty.value, headers: empty.headers }))).toEqual({
     kind: 'mark',
     mark: { partition: 0, wm: -Infinity, maxTs: -Infinity, next: '0' },
+    offset: '7',
   });
 });
 
@@ -73,6 +83,13 @@ test('anything else is named, not thrown', () => {
     [{ value: '{}', headers: { [STAGE_KIND_HEADER]: Buffer.from('other') } }, /is "other": not a stage record/],
     [{ value: null, headers: { [STAGE_KIND_HEADER]: Buffer.from('mark') } }, /no value/],
     [{ value: '{"partition":1}', headers: { [STAGE_KIND_HEADER]: Buffer.from('mark') } }, /not a partition mark/],
+    [
+      {
+        value: '{"partition":1,"next":"3","windows":[{"end":"x"}]}',
+        headers: { [STAGE_KIND_HEADER]: Buffer.from('mark') },
+      },
+      /windows are not a list of window summaries/,
+    ],
     [{ value: 'not json', headers: { [STAGE_KIND_HEADER]: Buffer.from('mark') } }, /JSON/],
     [{ value: '{"scope":"series"}', headers: { [STAGE_KIND_HEADER]: Buffer.from('signal') } }, /./],
   ];

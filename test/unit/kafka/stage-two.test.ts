@@ -138,3 +138,27 @@ test('a consumer stopped for good is replaced; the new one resumes from the last
   expect(h.logged('the stage-two consumer stopped for good')).toHaveLength(1);
   expect(resumedFor(h).length).toBeGreaterThanOrEqual(2);
 });
+
+test('a takeover while a dead process holds a transaction open on the state topic: resumes from the newest checkpoint, not an older one', async () => {
+  const h = stageHarness();
+  const s = await started(h);
+  h.feed(4);
+  await h.k.until(() => committedNext(h) === stageEnd(h), 5_000, 'the first windows committed');
+  // A process SIGKILLed mid-transaction on the state topic: read_committed readers see nothing
+  // past it — also the checkpoints stage two commits from now on — until its id is fenced or
+  // its transaction times out. The committed stage offsets are not held back.
+  h.k.openTransactionAt(h.config.topics.state, 0);
+  h.feed(8);
+  await h.k.until(() => committedNext(h) === stageEnd(h), 5_000, 'more windows committed past the open transaction');
+  const committedWm = decodeCheckpoint(h.committed()?.metadata)?.wm;
+  expect(s.counters().released).toBeGreaterThan(0);
+  h.k.rebalance(GROUP);
+  const waited = (): boolean => h.logged('stage two: the state topic does not show').length > 0;
+  await h.k.until(() => resumedFor(h).length >= 2 || waited(), 15_000, 'a reset to read the state topic');
+  h.k.endTransactionAt(h.config.topics.state, 0);
+  await h.k.until(() => resumedFor(h).length >= 2, 15_000, 'the reset to complete');
+  // The state the committed offset was written with, never an older one.
+  expect(h.logged('stage two: resumed')[1].released).toBe(committedWm);
+  h.feedAll();
+  await publishesExactlyOnce(h);
+});

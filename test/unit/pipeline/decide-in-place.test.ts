@@ -21,6 +21,7 @@ import {
 } from '../../../src/policies';
 import { sig } from '../policies/fixtures';
 import { testSigningKey } from '../../helpers/keys';
+import { QUICK_TIMEOUT } from '../../helpers/quick-policies';
 
 /** Targets that are own keys of no plain object, and integer-like ones that an object orders first. */
 const NAMES = ['w0', 'w1', 'w2', '__proto__', 'constructor', 'toString', '12', '7', 'w10', 'hasOwnProperty'];
@@ -66,14 +67,7 @@ function optionsOf(extra: ConfiguredPolicy[] = []): DecisionEngineOptions {
       name: 'at',
       type: 'adaptive-timeout',
       mode: 'enforce',
-      parameters: {
-        defaultTimeoutMs: 8000,
-        high: { queueDepth: 50 },
-        low: { queueDepth: 10 },
-        overloadWindows: 1,
-        calmWindows: 1,
-        forgetAfterWindows: 2,
-      },
+      parameters: { ...QUICK_TIMEOUT, forgetAfterWindows: 2 },
     },
     {
       name: 'herd',

@@ -1,0 +1,121 @@
+/**
+ * A decision shard of a split stage two in stage two's driver (runner.decisionShards,
+ * docs/scale-out.md "The Kafka wiring"): the driver (gather-driver.ts) reads the shard's topic
+ * — the finals and partials stage one routed here, every partition's marks with their window
+ * summaries, the arbiter's settlements and forwarded control records — and releases the
+ * shard's windows one at a time (holds: none while a settlement is awaited). Each window's
+ * report, each control record's ack and the shard's checkpoint go into the driver's
+ * transaction with the topic's offset, so a shard that moves to another process resumes
+ * exactly where the last committed one left off. Its finals never leave the shard.
+ */
+import type { TopicMessages } from 'kafkajs';
+import type { Logger } from '../ops/logger';
+import type { WindowSignal } from '../model/signal';
+import type { ControlDeps } from '../policies/engine-control';
+import type { ControlAck, ShardReport } from '../pipeline/split-protocol';
+import type { SplitRouter } from '../pipeline/split-route';
+import { createSplitShard, type SplitShard, type SplitShardOptions } from '../pipeline/split-shard';
+import type { BatchExtension } from './batch-extension';
+import { decodeSplitRecord, splitRecord } from './split-records';
+import { checkpointRecords, ownsCheckpointKey, readCheckpoint } from './split-checkpoint';
+
+export interface ShardExtensionOptions extends SplitShardOptions {
+  deps: ControlDeps;
+  route: SplitRouter;
+  /** The arbiter's topic, where reports and acks go. */
+  arbiterTopic: string;
+  stateTopic: string;
+  stateKey: string;
+  /** Most bytes a checkpoint may inflate to (runner.snapshotMaxMiB). */
+  maxSnapshotBytes: number;
+  logger: Logger;
+}
+
+/** What a part of a split stage two has done in this process: windows, and the time their synchronous work took. */
+export interface SplitWork {
+  windows: number;
+  ms: number;
+}
+
+export interface ShardExtension extends BatchExtension {
+  /** The shard's evaluation work in this process (the driver's Kafka reads and writes aside). */
+  work(): SplitWork;
+}
+
+export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
+  const work: SplitWork = { windows: 0, ms: 0 };
+  const fresh = (): SplitShard => createSplitShard(o);
+  let shard = fresh();
+  let out: (ShardReport | ControlAck)[] = [];
+  let dirty = false;
+  const what = `decision shard ${o.index}`;
+  /** Chunks of the checkpoint last written or read (a smaller one tombstones the rest), and the inflation bound. */
+  const chunks = { inForce: 0, maxInflatedBytes: o.maxSnapshotBytes };
+
+  const take = (): TopicMessages[] => {
+    const messages: TopicMessages[] = [];
+    if (out.length > 0)
+      messages.push({ topic: o.arbiterTopic, messages: out.map((m) => splitRecord(m, `shard/${o.index}`)) });
+    const records = checkpointRecords(o.stateKey, o.plan.shards, shard.checkpoint(), chunks);
+    messages.push({ topic: o.stateTopic, messages: records });
+    out = [];
+    dirty = false;
+    return messages;
+  };
+
+  const resetFrom = (stored: ReadonlyMap<string, Buffer>): void => {
+    shard = fresh();
+    out = [];
+    dirty = false;
+    const read = readCheckpoint(o.stateKey, o.plan.shards, stored, chunks.maxInflatedBytes);
+    chunks.inForce = read?.chunks ?? 0;
+    if (read === undefined) return;
+    if ('error' in read) {
+      o.logger.error(
+        { key: o.stateKey, reason: read.error },
+        `${what}: refused its checkpoint on the state topic; starting the policies afresh`,
+      );
+      return;
+    }
+    shard.restore(read.checkpoint);
+  };
+
+  return {
+    onFinals(finals, windows) {
+      for (const w of windows ?? []) {
+        const began = performance.now();
+        const mine = finals.filter((s: WindowSignal) => s.windowEnd === w.end);
+        out.push(shard.window(w, mine));
+        work.windows++;
+        work.ms += performance.now() - began;
+      }
+      if ((windows?.length ?? 0) === 0 && finals.length > 0)
+        throw new Error(`${what}: finals without window summaries: stage one must run with runner.decisionShards too`);
+      return take();
+    },
+    hasPending: () => dirty,
+    takePending: take,
+    reset: () => Promise.reject(new Error(`${what}: reset through resetFrom (stage two reads the state topic)`)),
+    stateKey: o.stateKey,
+    ownsKey: (k) => ownsCheckpointKey(k, o.stateKey),
+    resetFrom,
+    onRecord(m, restoring) {
+      const r = decodeSplitRecord(m, ['settle', 'control']);
+      if (r === undefined) return false;
+      if (restoring) return true;
+      if ('error' in r) {
+        o.logger.error({ offset: m.offset, reason: r.error }, `${what}: a record of its topic is unreadable; skipped`);
+        return true;
+      }
+      if (r.kind === 'control') out.push(shard.control(r, o.deps));
+      else if (shard.awaiting() === r.end) shard.settle(r);
+      else
+        o.logger.warn({ end: r.end, awaiting: shard.awaiting() }, `${what}: a settlement it does not await; skipped`);
+      dirty = true;
+      return true;
+    },
+    holds: () => shard.awaiting() !== null,
+    publishes: (s) => o.route(s)[0] === o.index,
+    work: () => ({ ...work }),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * A decision shard's checkpoint on the state topic (runner.decisionShards): its engine state
+ * as the policies' snapshot is written — frames with the large tables as gzip rows, split into
+ * checked chunks when larger than one record (policy-snapshot.ts, snapshot-chunks.ts) — and
+ * the rest (window awaited, targets under verification, control records applied, the shard
+ * count) as one small JSON record beside it, both in the shard's transaction. So a shard holds
+ * as much state as the single stage two's snapshot may, not one record's worth.
+ */
+import type { Message } from 'kafkajs';
+import type { SplitShardCheckpoint } from '../pipeline/split-shard';
+import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
+import { assembleSnapshot, chunkCount, isSnapshotKey, snapshotRecords, SNAPSHOT_MAX_CHUNKS } from './snapshot-chunks';
+
+type Meta = Omit<SplitShardCheckpoint, 'state'> & { shards: number };
+
+const metaKey = (key: string): string => `${key}/meta`;
+
+export function ownsCheckpointKey(k: string, key: string): boolean {
+  return k === metaKey(key) || isSnapshotKey(k, key);
+}
+
+/**
+ * The checkpoint's records; `inForce` the chunks of the last one written (tombstoned when the
+ * new one has fewer), updated. Throws when the state cannot be written within the bounds (the
+ * transaction then fails and the shard resumes from its last checkpoint: a shard never goes on
+ * without its state committed).
+ */
+export function checkpointRecords(
+  key: string,
+  shards: number,
+  cp: SplitShardCheckpoint,
+  o: { inForce: number; maxInflatedBytes: number },
+): Message[] {
+  const enc = encodeSnapshot({ engine: cp.state, verifier: null });
+  if (enc.inflatedBytes > o.maxInflatedBytes)
+    throw new Error(
+      `decision shard checkpoint inflates to ${enc.inflatedBytes} bytes, over runner.snapshotMaxMiB; raise it or add shards`,
+    );
+  const records = snapshotRecords(key, enc.value, o.inForce);
+  if (records === undefined)
+    throw new Error(`decision shard checkpoint needs more than ${SNAPSHOT_MAX_CHUNKS} chunks; add shards`);
+  o.inForce = Math.max(0, chunkCount(records));
+  const { state: _state, ...rest } = cp;
+  const meta: Meta = { ...rest, shards };
+  return [...records, { key: metaKey(key), value: Buffer.from(JSON.stringify(meta)) }];
+}
+
+/** The checkpoint as stored: none, refused (why), or written for another shard count; never throws. */
+export function readCheckpoint(
+  key: string,
+  shards: number,
+  stored: ReadonlyMap<string, Buffer>,
+  maxInflatedBytes: number,
+): { checkpoint: SplitShardCheckpoint; chunks: number } | { error: string; chunks: number } | undefined {
+  const assembled = assembleSnapshot(key, stored);
+  const metaValue = stored.get(metaKey(key));
+  if ('error' in assembled) return assembled;
+  if (assembled.value === undefined || metaValue === undefined) return undefined;
+  try {
+    const meta = JSON.parse(metaValue.toString('utf8')) as Meta;
+    if (meta.shards !== shards)
+      return { error: `written for ${meta.shards} decision shards, not ${shards}`, chunks: assembled.chunks };
+    const decoded = decodeSnapshot(assembled.value, maxInflatedBytes);
+    if ('error' in decoded) return { error: decoded.error, chunks: assembled.chunks };
+    const engine = 'engine' in decoded.state ? decoded.state.engine : decoded.state;
+    const { shards: _s, ...rest } = meta;
+    return { checkpoint: { ...rest, state: engine }, chunks: assembled.chunks };
+  } catch (err) {
+    return { error: (err as Error).message, chunks: assembled.chunks };
+  }
+}

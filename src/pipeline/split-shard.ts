@@ -1,0 +1,130 @@
+/**
+ * A decision shard of a stage two split over processes (docs/scale-out.md, "The Kafka
+ * wiring"): the DecisionShard of shard-stage.ts behind the messages of split-protocol.ts.
+ * Per window it evaluates its finals and reports to the arbiter; it then waits for the
+ * window's settlement before it takes the next window (the barrier: the verdicts and the
+ * verifier's reverts change its leases, which the next window's lapse and renewals read).
+ * Its state is its checkpoint: what it holds between two transactions of its driver.
+ */
+import type { Lease } from '../actions/leases';
+import type { WindowSignal } from '../model/signal';
+import type { Entry, Setup } from '../policies/engine';
+import type { ControlDeps } from '../policies/engine-control';
+import type { DecisionEngineState } from '../policies/engine-types';
+import type { VerifierConfig } from '../verify/config';
+import { createDecisionShard, type DecisionShard, type WindowFrame } from './shard-stage';
+import type { ShardPlan } from './shard-state';
+import {
+  toWire,
+  type ControlAck,
+  type ControlForward,
+  type ShardReport,
+  type ShardSettlement,
+  type WindowSummary,
+} from './split-protocol';
+import { createVerifySelector } from './verify-select';
+
+/** The window every side decides, from its summary; null when no window length is known yet (the window is skipped). */
+export function frameOf(summary: WindowSummary, windowMs: number | null): WindowFrame | null {
+  const observed = summary.end - summary.minStart;
+  const wms = observed > 0 ? observed : windowMs;
+  if (wms === null || wms <= 0) return null;
+  return { eventTime: summary.end, windowMs: wms, batch: { windowStart: summary.minStart, windowEnd: summary.end } };
+}
+
+/** JSON-safe: what a shard's driver persists with each transaction. */
+export interface SplitShardCheckpoint {
+  state: DecisionEngineState;
+  windowMs: number | null;
+  pending: string[];
+  /** The window reported and not yet settled (null: none). */
+  awaiting: number | null;
+  controls: number;
+}
+
+export interface SplitShard {
+  /** Evaluates a window on the shard's finals of it (release order). Throws while a settlement is awaited. */
+  window(summary: WindowSummary, finals: readonly WindowSignal[]): ShardReport;
+  settle(s: ShardSettlement): void;
+  control(f: ControlForward, deps: ControlDeps): ControlAck;
+  /** The window whose settlement the shard waits for, or null. */
+  awaiting(): number | null;
+  checkpoint(): SplitShardCheckpoint;
+  restore(cp: SplitShardCheckpoint): void;
+}
+
+export interface SplitShardOptions {
+  setup: Setup;
+  plan: ShardPlan;
+  index: number;
+  verifier?: VerifierConfig;
+  /** The shard's part of the state to start from (shard-state.ts, splitShardState). */
+  init: DecisionEngineState;
+}
+
+export function createSplitShard(o: SplitShardOptions): SplitShard {
+  const { setup, plan, index } = o;
+  const runs = (e: Entry): boolean => (plan.ownerOf(e) ?? index) === index;
+  const select = o.verifier ? createVerifySelector(o.verifier) : null;
+  // A copy: the shard steps its policies' tables in place, and a driver makes a new shard from the same options after a reset.
+  let shard: DecisionShard = createDecisionShard(setup, runs, structuredClone(o.init));
+  let windowMs: number | null = o.init.windowMs;
+  let pending: string[] = [];
+  let awaiting: number | null = null;
+  let controls = 0;
+
+  /** The finals of `finals` a policy reads in this shard: all for a whole policy, its targets' for a per-target one. */
+  const finalsOf = (finals: readonly WindowSignal[]) => (e: Entry) => {
+    if (plan.ownerOf(e) !== null) return finals;
+    const per = e.cp.policy.perTarget!;
+    return finals.filter((s) => {
+      const t = per.targetOf(s);
+      return t !== null && plan.shardOfTarget(e.cp.name, t) === index;
+    });
+  };
+
+  return {
+    window(summary, finals) {
+      if (awaiting !== null)
+        throw new Error(`decision shard ${index}: window ${summary.end} before the settlement of ${awaiting}`);
+      const frame = frameOf(summary, windowMs);
+      const targets = new Set(pending);
+      let wire: ShardReport['window'] = null;
+      if (frame === null) shard.skip(summary.end);
+      else {
+        const w = shard.onWindow(frame, finalsOf(finals));
+        for (const c of w.candidates) targets.add(c.pc.cand.target);
+        wire = toWire(w);
+        windowMs = frame.windowMs;
+      }
+      awaiting = summary.end;
+      const verify = select ? select(finals, targets) : [];
+      return { kind: 'report', shard: index, summary, window: wire, verify, controls };
+    },
+    settle(s) {
+      if (awaiting !== s.end)
+        throw new Error(`decision shard ${index}: a settlement of window ${s.end}, awaiting ${awaiting}`);
+      shard.applyBuilt(
+        { lastChange: new Map(s.lastChange), breakers: new Map(s.breakers) },
+        new Map<string, Lease | null>(s.leases),
+      );
+      for (const cmd of s.reverts) shard.revert(cmd);
+      pending = s.pending;
+      awaiting = null;
+    },
+    control(f, deps) {
+      const r = shard.onControl(f.control, deps);
+      controls = f.seq;
+      return { kind: 'control-ack', shard: index, seq: f.seq, decisions: r.decisions };
+    },
+    awaiting: () => awaiting,
+    checkpoint: () => ({ state: shard.state(), windowMs, pending, awaiting, controls }),
+    restore(cp) {
+      shard = createDecisionShard(setup, runs, cp.state);
+      windowMs = cp.windowMs;
+      pending = cp.pending;
+      awaiting = cp.awaiting;
+      controls = cp.controls;
+    },
+  };
+}
