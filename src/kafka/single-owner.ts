@@ -32,6 +32,11 @@ export class SingleOwner implements Ownership {
   readonly consumerConfig;
   readonly loadsOnJoin = true;
   readonly commitsAllPartitions = true;
+  /**
+   * No: this process's producer ends its predecessor's open transaction before the read, and
+   * nothing else of the group writes the state topic in this mode (see docs/scale-out.md).
+   */
+  readonly namesHistoryCommits = false;
   private proc: Processor | undefined;
   private signalsOut: OutputEncoder<'signal'> | undefined;
 
@@ -99,6 +104,7 @@ export class SingleOwner implements Ownership {
     return j.first ? undefined : new ResetRequired('rejoined', 'the group was joined again');
   }
 
+  /** The committed offsets are not needed: see namesHistoryCommits. */
   async rebuild(): Promise<void> {
     const { o, state } = this;
     await this.writer.renewOwn();
