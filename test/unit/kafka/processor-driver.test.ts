@@ -425,6 +425,36 @@ describe('the processor driver over the fake port', () => {
     }
   });
 
+  test("scaled out, a checkpoint of the previous version (no histories' commit named) restores as before, and the next commits name theirs", async () => {
+    const c = config(true);
+    const expected = await stageSignalsOf([workload.slice(0, 40), workload.slice(40)]);
+    const r = await start({ scaleOut: true });
+    try {
+      r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
+      await r.k.until(() => r.runner.counters().consumed === 40, WAIT_MS, 'the first half');
+      // The offsets as the previous version committed them: the same, without `h`.
+      const old = r.k.producer({ transactionalId: 'previous-version' });
+      await old.connect();
+      const tx = await old.transaction();
+      const partitions = [0, 1].map((partition) => {
+        const { offset, metadata } = r.k.committed('g', c.topics.telemetry, partition)!;
+        const { v, next, wm } = JSON.parse(metadata!) as { v: number; next: string; wm: number | null };
+        return { partition, offset, metadata: JSON.stringify({ v, next, wm }) };
+      });
+      await tx.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: c.topics.telemetry, partitions }] });
+      await tx.commit();
+      r.k.rebalance('g');
+      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
+      await r.k.until(() => done(r), WAIT_MS, 'the second half');
+      expect(r.messages.filter((m) => m.includes('does not show the histories'))).toEqual([]);
+      expect(stageSignals(r.k)).toEqual(expected);
+      for (const p of [0, 1])
+        expect(decodeCheckpoint(r.k.committed('g', c.topics.telemetry, p)!.metadata)?.h).toBeDefined();
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
   test('a group of the other ownership refuses this process: fatal, not replaced', async () => {
     const owner = await start();
     const fatal: unknown[] = [];
