@@ -33,8 +33,9 @@ export class SingleOwner implements Ownership {
   readonly loadsOnJoin = true;
   readonly commitsAllPartitions = true;
   /**
-   * No: this process's producer ends its predecessor's open transaction before the read, and
-   * nothing else of the group writes the state topic in this mode (see docs/scale-out.md).
+   * No: in this mode only the owner writes the group's state, and a dead owner's transaction
+   * still open began after its last commit, so it hides none of it. Another group or tool
+   * writing the same state topic could (docs/scale-out.md, *Reading the state topic back*).
    */
   readonly namesHistoryCommits = false;
   private proc: Processor | undefined;
