@@ -9,6 +9,8 @@ import { Type, types } from 'avsc';
 export interface ArbitraryOptions {
   /** Allow NaN and ±Infinity in doubles. */
   nonFinite?: boolean;
+  /** Strings and map keys from this arbitrary (default: any UTF-16 units, up to 12). */
+  strings?: fc.Arbitrary<string>;
 }
 
 const text = fc.string({ unit: 'binary', maxLength: 12 });
@@ -29,7 +31,7 @@ export function arbitraryFor(type: Type, options: ArbitraryOptions = {}): fc.Arb
     case 'double':
       return options.nonFinite ? fc.double() : fc.double({ noNaN: true, noDefaultInfinity: true });
     case 'string':
-      return text;
+      return options.strings ?? text;
     case 'bytes':
       return fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a));
     default:
@@ -43,7 +45,8 @@ export function arbitraryFor(type: Type, options: ArbitraryOptions = {}): fc.Arb
   if (type instanceof types.EnumType) return fc.constantFrom(...type.symbols);
   if (type instanceof types.ArrayType) return fc.array(arbitraryFor(type.itemsType, options), { maxLength: 4 });
   if (type instanceof types.MapType) {
-    return fc.dictionary(mapKey, arbitraryFor(type.valuesType as Type, options), { maxKeys: 4, noNullPrototype: true });
+    const key = options.strings ? options.strings.filter((k) => k !== '__proto__') : mapKey;
+    return fc.dictionary(key, arbitraryFor(type.valuesType as Type, options), { maxKeys: 4, noNullPrototype: true });
   }
   if (type instanceof types.UnwrappedUnionType) return fc.oneof(...type.types.map((t) => arbitraryFor(t, options)));
   if (type instanceof types.LogicalType) return arbitraryFor(type.underlyingType, options);
