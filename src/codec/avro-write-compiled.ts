@@ -18,7 +18,7 @@
  * Varints are avsc's `writeLong`, term for term.
  */
 import { types, type Type } from 'avsc';
-import { assertSchemaId, HEADER_SIZE, MAGIC_BYTE } from './framing';
+import { assertSchemaId } from './framing';
 import { NOT_SURE } from './normalize-compiled';
 
 /** Writes `value` at the writer's position; false: not sure (nothing usable was written). */
@@ -32,6 +32,9 @@ const INT_MAX = 0x7fffffff;
 const LONG_LIMIT = 2 ** 52;
 /** avsc writes a string of more bytes than this with `utf8Write`, a shorter one with a loop of its own. */
 const AVSC_UTF8_WRITE_ABOVE = 64;
+/** The Confluent header (framing.ts's MAGIC_BYTE and HEADER_SIZE, kept local: under tsx an imported constant is a getter call). */
+const MAGIC = 0;
+const HEADER = 5;
 
 /** The scratch buffer every compiled writer writes into (synchronously: one record at a time). */
 let buf = Buffer.allocUnsafe(64 * 1024);
@@ -65,12 +68,29 @@ function writeLong(n: number): void {
   pos++;
 }
 
+/** Up to this many UTF-16 units, a string is tried as ASCII by a loop (two native calls cost more). */
+const ASCII_LOOP_MAX = 64;
+
 function writeString(s: string): boolean {
+  const n = s.length;
+  if (n <= ASCII_LOOP_MAX) {
+    const start = pos;
+    writeLong(n);
+    ensure(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[pos++] = c;
+    }
+    if (i === n) return true;
+    pos = start; // not ASCII: its UTF-8 length decides how avsc writes it
+  }
   const len = Buffer.byteLength(s);
-  if (len !== s.length && len <= AVSC_UTF8_WRITE_ABOVE) return false;
+  if (len !== n && len <= AVSC_UTF8_WRITE_ABOVE) return false;
   writeLong(len);
   ensure(len);
-  buf.write(s, pos, len, len === s.length ? 'latin1' : 'utf8');
+  buf.write(s, pos, len, len === n ? 'latin1' : 'utf8');
   pos += len;
   return true;
 }
@@ -96,10 +116,30 @@ const longW: Write = (v) => {
   writeLong(v + 0);
   return true;
 };
+/** A double's little-endian bytes through a typed array (Buffer#writeDoubleLE checks its arguments per call). */
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const doubleW: Write = (v) => {
   if (typeof v !== 'number') return false;
   ensure(8);
-  pos = buf.writeDoubleLE(v + 0, pos);
+  if (!LITTLE_ENDIAN) {
+    pos = buf.writeDoubleLE(v + 0, pos);
+    return true;
+  }
+  f64[0] = v + 0;
+  const b = buf;
+  const p = pos;
+  b[p] = f64Bytes[0];
+  b[p + 1] = f64Bytes[1];
+  b[p + 2] = f64Bytes[2];
+  b[p + 3] = f64Bytes[3];
+  b[p + 4] = f64Bytes[4];
+  b[p + 5] = f64Bytes[5];
+  b[p + 6] = f64Bytes[6];
+  b[p + 7] = f64Bytes[7];
+  pos = p + 8;
   return true;
 };
 const floatW: Write = (v) => {
@@ -117,10 +157,13 @@ export function compileAvroWriter(type: Type): CompiledAvroWriter {
     assertSchemaId(schemaId);
     pos = 0;
     if (!write(value)) return NOT_SURE;
-    const out = Buffer.allocUnsafe(HEADER_SIZE + pos);
-    out[0] = MAGIC_BYTE;
-    out.writeUInt32BE(schemaId, 1);
-    buf.copy(out, HEADER_SIZE, 0, pos);
+    const out = Buffer.allocUnsafe(HEADER + pos);
+    out[0] = MAGIC;
+    out[1] = schemaId >>> 24;
+    out[2] = (schemaId >>> 16) & 0xff;
+    out[3] = (schemaId >>> 8) & 0xff;
+    out[4] = schemaId & 0xff;
+    buf.copy(out, HEADER, 0, pos);
     return out;
   };
 }
@@ -194,9 +237,17 @@ function compileRecord(type: types.RecordType, done: Map<Type, Write>): Write {
   return fn;
 }
 
-/** An absent field: its default, as normalize-compiled.ts fills it. */
+/**
+ * An absent field: its default, as normalize-compiled.ts fills it. avsc's `defaultValue()` makes
+ * a fresh copy per call; the writer only reads it, so one per field is kept.
+ */
+const defaults = new WeakMap<types.Field, unknown>();
 function writeDefault(field: types.Field, child: Write): boolean {
-  const v = field.defaultValue() as unknown;
+  let v = defaults.get(field);
+  if (v === undefined && !defaults.has(field)) {
+    v = field.defaultValue() as unknown;
+    defaults.set(field, v);
+  }
   return v !== undefined && child(v);
 }
 
