@@ -5,7 +5,9 @@
  * scopes), without a broker — so that a change to that path is measured apart from kafkajs,
  * whose share of the pipeline's CPU (and noise) is larger than the path's.
  *
- *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both]
+ *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both] [--series 10000]
+ *
+ * `--series 100000` is the pipeline bench's fleet shape (20k sources, a final for every 2.5 records).
  *
  * Encodes N records (Confluent-framed Avro and canonical JSON), each in a buffer of its own,
  * then per round: (1) the reader alone over all of them, (2) the reader and a fresh
@@ -26,13 +28,14 @@ import { argNumber, argString, quantile, round, writeResult } from './lib/result
 const N = Math.floor(argNumber('n', 1_000_000));
 const ROUNDS = Math.floor(argNumber('rounds', 4));
 const FORMAT = argString('format', 'both');
+const SERIES = Math.floor(argNumber('series', 10_000));
 const PARTITIONS = 3;
 
 type Format = 'avro' | 'json';
 
 function encodeAll(format: Format): Buffer[] {
   const fleet = createFleet({
-    series: 10_000,
+    series: SERIES,
     t0: Date.UTC(2026, 0, 1),
     eventsPerSecond: 20_000,
     disorderMs: 500,
@@ -121,7 +124,7 @@ function main(): void {
     );
     results[format] = summary;
   }
-  const file = writeResult('record-path', { n: N, rounds: ROUNDS, series: 10_000, partitions: PARTITIONS, ...results });
+  const file = writeResult('record-path', { n: N, rounds: ROUNDS, series: SERIES, partitions: PARTITIONS, ...results });
   console.log(`wrote ${file}`);
 }
 
