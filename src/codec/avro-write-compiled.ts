@@ -294,11 +294,28 @@ function compileArray(item: Write): Write {
 /** A digit first: possibly an array index, which the copy would list before the other keys. */
 const mayBeIndex = (key: string): boolean => key.length > 0 && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
 
+/**
+ * `keys.sort()`'s order (UTF-16 code units, which `<` on strings compares too): a few keys by
+ * insertion, without the default comparator's string conversions.
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 8) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    for (; j >= 0 && keys[j] > k; j--) keys[j + 1] = keys[j];
+    keys[j + 1] = k;
+  }
+}
+
 function compileMap(values: Write): Write {
   return (value) => {
     if (!isPlainObject(value)) return false;
     const keys = Object.keys(value);
-    if (keys.length > 1) keys.sort();
+    if (keys.length > 1) sortKeys(keys);
     if (keys.length > 0) writeLong(keys.length);
     for (const key of keys) {
       if (key === '__proto__' || mayBeIndex(key) || !writeString(key) || !values(value[key])) return false;

@@ -112,6 +112,8 @@ describe('compileAvroWriter', () => {
     const { sketch: _omitted, ...signal } = samples.signal;
     expect(check(type, { ...signal, sum: -0, tags: { b: '2', a: '1', c: 'x'.repeat(200) } })).toBe(true);
     expect(check(type, { ...signal, key: 'k'.repeat(200_000), sketch: 'é'.repeat(40) })).toBe(true);
+    const many = Object.fromEntries(['z', 'B', 'a', '_', 'y', 'Z', 'b', 'aa', 'A', '~', 'a~', 'x'].map((k) => [k, k]));
+    expect(check(type, { ...signal, tags: many })).toBe(true);
     // Left to avsc: a short non-ASCII string, a key that may be an array index, a hole.
     expect(check(type, { ...signal, source: 'é' })).toBe(false);
     expect(check(type, { ...signal, tags: { b: '1', '10': '2' } })).toBe(false);
