@@ -14,6 +14,7 @@
  * processor's step (decode → windows → signals), in CPU time of this process. Baseline in the
  * same run: (1), so step = (2) − (1). Prints ns per record per round and the median; writes
  * bench/results/record-path/<ISO time>.json. Run it on two commits, alternating, to compare.
+ * Before the rounds, untimed: how many records got a tags object other than their source's last.
  */
 import { createTelemetryAvroEncoder, DEFAULT_TELEMETRY_LIMITS, encodeTelemetryJson, HEADER_SIZE } from '../src/codec';
 import { readTelemetryFast } from '../src/codec/telemetry-avro-fast';
@@ -91,6 +92,24 @@ function pass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefine
   return ((used.user + used.system) * 1000) / bufs.length;
 }
 
+/**
+ * Untimed: how many records got a tags object other than the one their source's last record
+ * got — a miss of the reader's remembered tags (tags-memo.ts), which takes the engine's series
+ * hint on them with it. At least one per source; more when the string table evicts sources.
+ */
+function freshTags(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefined): number {
+  const last = new Map<string, object | undefined>();
+  let fresh = 0;
+  for (const b of bufs) {
+    const rec = read(b)!;
+    if (last.get(rec.source) !== rec.tags) {
+      fresh++;
+      last.set(rec.source, rec.tags);
+    }
+  }
+  return fresh;
+}
+
 const median = (xs: number[]): number =>
   quantile(
     [...xs].sort((a, b) => a - b),
@@ -103,6 +122,8 @@ function main(): void {
   for (const format of formats) {
     const bufs = encodeAll(format);
     const read = reader(format);
+    const fresh = freshTags(bufs, read);
+    console.log(`${format}: ${fresh} records of ${N} got tags other than their source's last (the first pass)`);
     const decode: number[] = [];
     const all: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -117,6 +138,7 @@ function main(): void {
       readNs: round(median(decode), 1),
       readAndStepNs: round(median(all), 1),
       stepNs: round(median(steps), 1),
+      freshTags: fresh,
       rounds: { readNs: decode.map((x) => round(x, 1)), readAndStepNs: all.map((x) => round(x, 1)) },
     };
     console.log(
