@@ -52,3 +52,26 @@ export function arbitraryFor(type: Type, options: ArbitraryOptions = {}): fc.Arb
   if (type instanceof types.LogicalType) return arbitraryFor(type.underlyingType, options);
   throw new Error(`no arbitrary for ${type.typeName}`);
 }
+
+/** Field-level damage a careless or hostile producer could do to a record (the compiled codecs' property tests). */
+export const fieldDamage = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.constant(-0),
+  fc.constant(NaN),
+  fc.constant('NaN'),
+  fc.constant('Infinity'),
+  fc.constant(2 ** 53),
+  fc.constant(-(2 ** 52) - 2),
+  fc.constant(2 ** 31),
+  fc.constant(1.5),
+  fc.constant('x'),
+  fc.constant('é'),
+  fc.constant(true),
+  fc.constant([1, 'a']),
+  fc.constant({ a: 1 }),
+  fc.constant({ '1': 'a', b: 'c' }),
+  fc.constant({ __proto__: null, b: 'c' }),
+  fc.constant(JSON.parse('{"__proto__":"x"}') as unknown),
+  fc.constant(Buffer.from('ab')),
+);
