@@ -37,7 +37,10 @@ const MAGIC = 0;
 const HEADER = 5;
 
 /** The scratch buffer every compiled writer writes into (synchronously: one record at a time). */
-let buf = Buffer.allocUnsafe(64 * 1024);
+const SCRATCH_BYTES = 64 * 1024;
+/** Grown past this for a large record, the scratch buffer goes back to SCRATCH_BYTES after it. */
+const SCRATCH_KEEP = 1024 * 1024;
+let buf = Buffer.allocUnsafe(SCRATCH_BYTES);
 let pos = 0;
 
 function ensure(n: number): void {
@@ -154,9 +157,10 @@ const stringW: Write = (v) => typeof v === 'string' && writeString(v);
 export function compileAvroWriter(type: Type): CompiledAvroWriter {
   const write = compile(type, new Map());
   return (value, schemaId) => {
-    assertSchemaId(schemaId);
     pos = 0;
     if (!write(value)) return NOT_SURE;
+    // After the value, as `frame` after the copy: an invalid value is the copy's InputError first.
+    assertSchemaId(schemaId);
     const out = Buffer.allocUnsafe(HEADER + pos);
     out[0] = MAGIC;
     out[1] = schemaId >>> 24;
@@ -164,6 +168,8 @@ export function compileAvroWriter(type: Type): CompiledAvroWriter {
     out[3] = (schemaId >>> 8) & 0xff;
     out[4] = schemaId & 0xff;
     buf.copy(out, HEADER, 0, pos);
+    // A rare large record does not keep its scratch space for ever.
+    if (buf.length > SCRATCH_KEEP) buf = Buffer.allocUnsafe(SCRATCH_BYTES);
     return out;
   };
 }

@@ -102,6 +102,12 @@ describe('compileAvroWriter', () => {
     holey[1] = 2;
     expect(check(type, { ...signal, partitions: holey })).toBe(false);
     expect(() => createRecordCodec('signal').encodeAvro({ ...samples.signal, count: 1.5 }, ID)).toThrow(InputError);
+    // As before: an invalid value is an InputError even with a bad schema id; a valid one, the id's error.
+    expect(() => createRecordCodec('signal').encodeAvro({ ...samples.signal, count: 1.5 }, -1)).toThrow(InputError);
+    expect(() => createRecordCodec('signal').encodeAvro(samples.signal, -1)).toThrow(/schema id/);
+    // After a record of megabytes, the next small one is still written exactly.
+    expect(check(type, { ...signal, key: 'k'.repeat(3_000_000) })).toBe(true);
+    expect(check(type, signal)).toBe(true);
   });
 
   it('unions beyond [null, X], enums and floats: the definition’s bytes wherever it answers', () => {
