@@ -132,6 +132,7 @@ function newSeries(
     chained: false,
   };
   st.seriesById[id] = se;
+  st.unranked.push(se);
   st.ranksStale = true;
   return se;
 }
@@ -196,6 +197,8 @@ function unchain(st: InternalState, se: Series): void {
  */
 export function killSeries(st: InternalState, se: Series): void {
   se.alive = false;
+  // Dropped from the rank order at the next refresh, so a shrinking set lets go of it too.
+  st.ranksStale = true;
   st.hints.gen += 1;
   releaseScopes(st, se.scopes);
   st.seriesByKey.delete(se.key);
@@ -219,13 +222,46 @@ function evictOne(st: InternalState, out: EngineOutput[]): boolean {
 }
 
 /**
- * Re-assigns `rank` (position in key order) after series were added, so that sorting a
- * window's series is an integer compare. A full sort only when the series set changed.
+ * Re-assigns `rank` (position in key order) after series were added or killed, so that
+ * sorting a window's series is an integer compare. Only the series created since the last
+ * refresh are sorted; they are merged into the kept order by binary search, so a refresh
+ * costs k log k + k log n key comparisons and one pass over n, not a sort of all n series
+ * (100k series with a few hundred new each window: the full sort was most of a close).
  */
 export function refreshRanks(st: InternalState): void {
   if (!st.ranksStale) return;
-  const all = [...st.seriesByKey.values()];
-  all.sort((a, b) => compareKeys(a.key, b.key));
+  const fresh = st.unranked.filter(isAlive).sort(byKey);
+  st.rankOrder = mergeByKey(st.rankOrder, fresh);
+  st.unranked = [];
+  const all = st.rankOrder;
   for (let i = 0; i < all.length; i++) all[i].rank = i;
   st.ranksStale = false;
+}
+
+const isAlive = (se: Series): boolean => se.alive;
+const byKey = (a: Series, b: Series): number => compareKeys(a.key, b.key);
+
+/** `kept` (key order, killed series dropped) and `fresh` (key order) as one list in key order. */
+function mergeByKey(kept: readonly Series[], fresh: readonly Series[]): Series[] {
+  const out: Series[] = [];
+  let from = 0;
+  for (const se of fresh) {
+    const at = lowerBound(kept, se.key, from);
+    for (let i = from; i < at; i++) if (kept[i].alive) out.push(kept[i]);
+    out.push(se);
+    from = at;
+  }
+  for (let i = from; i < kept.length; i++) if (kept[i].alive) out.push(kept[i]);
+  return out;
+}
+
+/** The first index ≥ `lo` whose key is not below `key` (keys are unique among live series). */
+function lowerBound(list: readonly Series[], key: string, lo: number): number {
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -157,8 +157,12 @@ export interface InternalState {
   readonly freeIds: number[];
   /** Checks the series slots on shared tags objects (series-hint.ts); its generation moves when a series is killed. */
   readonly hints: HintOwner;
-  /** Set when series were added since ranks were assigned. */
+  /** Set when series were added or killed since ranks were assigned. */
   ranksStale: boolean;
+  /** The series as of the last rank refresh, in key order (killed ones dropped at the next). */
+  rankOrder: Series[];
+  /** Series created since the last rank refresh, in creation order. */
+  unranked: Series[];
   /** metric → source → first series of the chain (metric first: few, hot maps). */
   readonly byMetric: Map<string, Map<string, Series>>;
   /** Open pane batches by start; paneStarts = their starts, ascending. */
@@ -235,6 +239,8 @@ export function newState(trendWindows: number): InternalState {
     freeIds: [],
     hints: { gen: 0 },
     ranksStale: false,
+    rankOrder: [],
+    unranked: [],
     byMetric: new Map(),
     batches: new Map(),
     paneStarts: [],
