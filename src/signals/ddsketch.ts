@@ -48,26 +48,6 @@ const BUFFER_MAX = 256;
  */
 const MIN_NORMAL = 2.2250738585072014e-308;
 const scratchPos = new Float64Array(BUFFER_MAX);
-/**
- * Representative values of buckets |index| < VALUE_CACHE_HALF, by gamma, filled on first use
- * (NaN: not yet): every signal's quantiles map three or four bucket indexes to values, each
- * an exp, and a fleet's windows keep hitting the same few hundred buckets. A cached entry is
- * the same double valueOf computes, so estimates are unchanged. 64 Ki entries (512 KiB) per
- * accuracy, for at most VALUE_CACHE_LIMIT accuracies; others compute every time.
- */
-const VALUE_CACHE_HALF = 1 << 15;
-const VALUE_CACHE_LIMIT = 4;
-const valueCaches = new Map<number, Float64Array>();
-
-function valueCacheFor(gamma: number): Float64Array | null {
-  let cache = valueCaches.get(gamma);
-  if (cache === undefined) {
-    if (valueCaches.size >= VALUE_CACHE_LIMIT) return null;
-    cache = new Float64Array(2 * VALUE_CACHE_HALF).fill(NaN);
-    valueCaches.set(gamma, cache);
-  }
-  return cache;
-}
 const scratchNeg = new Float64Array(BUFFER_MAX);
 const scratchSort = new Float64Array(BUFFER_MAX);
 
@@ -78,8 +58,6 @@ export class DDSketch {
   /** 1 / ln(gamma): index = ceil(ln(x) * multiplier). */
   private readonly multiplier: number;
   private readonly lnGamma: number;
-  /** valueOf by index + VALUE_CACHE_HALF, shared by the sketches of one accuracy (null: no cache). */
-  private readonly values: Float64Array | null;
   /** Magnitudes at or below this count as zero (see MIN_NORMAL). */
   readonly minIndexable: number;
   private pos: CollapsingLowestStore | null = null;
@@ -105,7 +83,6 @@ export class DDSketch {
     this.lnGamma = Math.log(this.gamma);
     this.multiplier = 1 / this.lnGamma;
     this.minIndexable = MIN_NORMAL * this.gamma;
-    this.values = valueCacheFor(this.gamma);
   }
 
   /** Adds one finite value. */
@@ -185,15 +162,6 @@ export class DDSketch {
 
   /** Representative value of bucket `index` of the positive store. */
   valueOf(index: number): number {
-    const values = this.values;
-    const at = index + VALUE_CACHE_HALF;
-    if (values === null || at < 0 || at >= values.length) return this.computeValue(index);
-    const cached = values[at];
-    if (cached === cached) return cached; // not NaN: filled
-    return (values[at] = this.computeValue(index));
-  }
-
-  private computeValue(index: number): number {
     return (2 * Math.exp(index * this.lnGamma)) / (this.gamma + 1);
   }
 
@@ -278,8 +246,7 @@ export class DDSketch {
     const topIndex = top > tiny ? this.indexOf(top) : 0;
     const posLow = top > tiny ? topIndex - this.maxBins + 1 : 0;
     let nearZero = 0;
-    // Sorted: no value below -tiny when the lowest is not.
-    for (let k = sorted[0] < -tiny ? n - 1 : -1; k >= 0; k--) {
+    for (let k = n - 1; k >= 0; k--) {
       if (sorted[k] < -tiny) {
         nearZero = sorted[k];
         break;
