@@ -85,9 +85,11 @@ const engineSize = size('n', 2_000_000);
 const engine = (r: Json): boolean => engineSize(r) && at(r, 'maxSemiSpaceMB') === undefined;
 const replay = (r: Json): boolean => at(r, 'n') === 2_000_000 && at(r, 'file', 'n') === 1_000_000;
 /** The pipeline bench's default shape: 10k series, about 100 records a series over five windows (older runs: 10k). */
-const pipeline = (r: Json): boolean => size('n', 1_000_000)(r) && (at(r, 'series') ?? 10_000) === 10_000;
+const pipeline = (r: Json): boolean =>
+  size('n', 1_000_000)(r) && (at(r, 'series') ?? 10_000) === 10_000 && r.windows === undefined;
 /** The fleet shape: 100k series, two records a series and window, so about a final signal for every 2.5 records. */
-const pipelineFleet = (r: Json): boolean => size('n', 1_000_000)(r) && at(r, 'series') === 100_000;
+const pipelineFleet = (r: Json): boolean =>
+  size('n', 1_000_000)(r) && at(r, 'series') === 100_000 && r.windows === undefined;
 /** A split stage two's busiest shard: its evaluation's ms per window (bench/latency.ts --decision-shards). */
 const busiestShard = (r: Json): number | undefined => {
   const shards = (r.splitWork as { shards?: Json[] } | null | undefined)?.shards;
