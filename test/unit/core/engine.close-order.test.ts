@@ -119,6 +119,48 @@ describe('a close in id order', () => {
   });
 });
 
+describe('a close listing few of many series', () => {
+  it('sorts the few ids instead of passing over all of them, and emits each with its own values', () => {
+    const engine = createEngine({ window: WINDOW, allowedOutOfOrdernessMs: 0, idleAfterMs: Infinity, scopes: [] });
+    const state = engine.init();
+    const signals: WindowSignal[] = [];
+    const take = (i: EngineInput): void => {
+      for (const o of engine.step(state, i).outputs) if (o.kind === 'signal') signals.push(o.signal);
+    };
+    take({ kind: 'assign', partitions: [0] });
+    const sums = new Map<string, number>();
+    let offset = 0;
+    const record = (ts: number, source: string, value: number): void => {
+      take({ kind: 'record', partition: 0, offset: offset++, record: { ts, source, metric: 'm', value, tags: {} } });
+      const pane = Math.floor(ts / WINDOW.advanceMs) * WINDOW.advanceMs;
+      for (let w = pane; w > ts - WINDOW.sizeMs; w -= WINDOW.advanceMs) {
+        sums.set(`${source}@${w}`, (sums.get(`${source}@${w}`) ?? 0) + value);
+      }
+    };
+    // 300 series created in one window (ids in an order unlike key order), then three of them for ten windows.
+    for (let i = 0; i < 300; i++) record(1_000_000 + i, `s${(i * 7) % 300}`, i / 977);
+    for (let t = 1_001_000; t < 1_011_000; t += 50) {
+      for (const src of ['s250', 's3', 's100']) record(t, src, t / 977);
+      // Two more that stop early: zero-filled in windows that list only a few of the 305 ids.
+      if (t >= 1_003_000 && t < 1_004_000) for (const src of ['q1', 'q0']) record(t, src, t / 977);
+    }
+    take({ kind: 'flush' });
+    const withData = signals.filter((x) => x.count > 0);
+    const got = new Map(withData.map((x) => [`${x.source}@${x.windowStart}`, x.sum]));
+    expect(got).toEqual(sums);
+    // Each of the 297 quiet series: its record's five windows, then three zero-filled ones (zeroFillWindows).
+    const perSource = new Map<string, number>();
+    for (const x of signals) perSource.set(x.source, (perSource.get(x.source) ?? 0) + 1);
+    for (const src of ['q1', 'q0']) expect(signals.filter((x) => x.source === src && x.count === 0)).toHaveLength(3);
+    const quiet = [...perSource].filter(([src]) => !['s250', 's3', 's100', 'q1', 'q0'].includes(src));
+    expect(quiet).toHaveLength(297);
+    expect(new Set(quiet.map(([, n]) => n))).toEqual(new Set([8]));
+    const order = signals.map((x) => [x.windowEnd, x.key] as const);
+    const sorted = [...order].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    expect(order).toEqual(sorted);
+  });
+});
+
 describe('DDSketch.mergeRaw', () => {
   const values = fc.array(
     fc.integer({ min: -1e6, max: 1e9 }).map((n) => n / 977),
