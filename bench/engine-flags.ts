@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createEngine } from '../src/core';
-import { createEngineSource, ENGINE_PARTITIONS } from './lib/engine-source';
+import { feedEngine, HOPPING } from './lib/engine-source';
 import { argFlag, argNumber, argString, maxSemiSpaceMB, quantile, writeResult } from './lib/results';
 
 const N = argNumber('n', 1_000_000);
@@ -23,7 +23,6 @@ const ROUNDS = argNumber('rounds', 10);
 const HOP = argFlag('hop');
 const FLAGS = argString('flags', '');
 const BASE_FLAGS = argString('base-flags', '');
-const CHUNK = 5_000;
 
 interface ChildRun {
   cpuMs: number;
@@ -33,21 +32,7 @@ interface ChildRun {
 
 /** CPU ms and outputs of one engine fed n records (generation excluded). */
 function runOnce(n: number): { cpuMs: number; outputs: number } {
-  const engine = createEngine(HOP ? { window: { sizeMs: 10_000, advanceMs: 2_000 } } : {});
-  const state = engine.init();
-  engine.step(state, { kind: 'assign', partitions: Array.from({ length: ENGINE_PARTITIONS }, (_, i) => i) });
-  const source = createEngineSource(10_000);
-  let cpu = 0;
-  let outputs = 0;
-  for (let done = 0; done <= n; done += CHUNK) {
-    const inputs = done < n ? source.next(Math.min(CHUNK, n - done)) : null;
-    const c0 = process.cpuUsage();
-    if (inputs === null) outputs += engine.step(state, { kind: 'flush' }).outputs.length;
-    else for (let i = 0; i < inputs.length; i++) outputs += engine.step(state, inputs[i]).outputs.length;
-    const d = process.cpuUsage(c0);
-    cpu += (d.user + d.system) / 1000;
-  }
-  return { cpuMs: cpu, outputs };
+  return feedEngine(createEngine(HOP ? HOPPING : {}), n, 10_000);
 }
 
 function child(): void {
