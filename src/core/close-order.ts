@@ -10,7 +10,6 @@
  * the series in id order gets that locality whatever order they were created in. The results
  * are then put in key order through rank slots, reading only the close's own arrays.
  */
-import { SIGNAL_STATS } from '../signals/window-signal';
 import { EMITTED_START, LAST_DATA_START } from './series-numbers';
 import type { CloseScratch, Compiled, InternalState, Series } from './state';
 
@@ -119,5 +118,4 @@ export function ensurePositions(cs: CloseScratch, n: number): void {
   cs.flags = new Uint8Array(cap);
   cs.from = new Int32Array(cap);
   cs.to = new Int32Array(cap);
-  cs.stats = new Float64Array(cap * SIGNAL_STATS);
 }

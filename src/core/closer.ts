@@ -21,7 +21,7 @@ import type { WindowSignal } from '../model/signal';
 import { createSketch, type DDSketch } from '../signals/ddsketch';
 import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history';
 import { sketchToBase64 } from '../signals/sketch-codec';
-import { buildSignal, SIGNAL_STATS, signalFrom, signalStats } from '../signals/window-signal';
+import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { compareKeys } from './series-key';
 import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
@@ -38,7 +38,7 @@ const ROW_HISTORY = HISTORY;
 const ROW_EWMA = HISTORY + PACKED_EWMA;
 const ROW_TREND = HISTORY + PACKED_TREND;
 
-const STATS = SIGNAL_STATS;
+const NO_PARTITIONS: number[] = [];
 const bySignalKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
 
 /** Next window start with something to emit (NaN: none). */
@@ -91,7 +91,7 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   const order = rankOrder(cs, list.length);
 
   const groups = new Map<string, GroupAcc>();
-  const signals = inKeyOrder(cs, s, e, list, order, grouped, groups, c);
+  const signals = inKeyOrder(cs, list, order, grouped, groups, c);
   st.counters.signals += signals.length;
   const partials = emitPartials(st, c, s, e, horizon, groups);
   st.counters.partials += partials.length;
@@ -100,7 +100,8 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
 
   freePane(st, c, s, cs.leaving);
   list.length = 0;
-  clearPositions(cs);
+  cs.signals.length = 0;
+  cs.copies.clear();
 }
 
 /**
@@ -160,16 +161,6 @@ interface WindowClose {
   readonly grouped: Float64Array;
 }
 
-/** Drops the close's references to this window's series and sketches (the arrays keep their capacity). */
-function clearPositions(cs: CloseScratch): void {
-  cs.keys.length = 0;
-  cs.sources.length = 0;
-  cs.metrics.length = 0;
-  cs.tags.length = 0;
-  cs.partitions.length = 0;
-  cs.copies.clear();
-}
-
 /** A position's flags: its series feeds scope groups; its newest data is in the pane this close frees. */
 const SCOPED = 1;
 const LEAVING = 2;
@@ -186,7 +177,9 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
   const stride = st.numbers.stride;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   ensurePositions(cs, list.length);
-  const { ranks, flags, from, to, stats, keys, sources, metrics, tags, partitions } = cs;
+  const { ranks, flags, from, to, signals } = cs;
+  // One extras object for the whole close: buildSignal copies its fields into the signal.
+  const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
   for (let i = 0; i < list.length; i++) {
     const se = list[i];
     const id = se.id;
@@ -219,14 +212,10 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
       st.counters.zeroSignals += 1;
     }
     if (nums[row + ROW_LAST_PANE] === s) f |= LEAVING;
-    // The numbers now, the signal object in key order (inKeyOrder): consumers read signals in
-    // output order, and objects allocated in that order are read in memory order.
-    signalStats(windowSk, s, e, nums[row + ROW_EWMA], nums[row + ROW_TREND], stats, i * SIGNAL_STATS);
-    keys[i] = se.key;
-    sources[i] = se.source;
-    metrics[i] = se.metric;
-    tags[i] = se.tags;
-    partitions[i] = se.partitions;
+    extras.ewma = nums[row + ROW_EWMA];
+    extras.trend = nums[row + ROW_TREND];
+    extras.partitions = se.partitions;
+    signals[i] = buildSignal(se, s, e, windowSk, extras);
     ranks[i] = se.rank;
     flags[i] = f;
   }
@@ -239,34 +228,20 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
  */
 function inKeyOrder(
   cs: CloseScratch,
-  s: number,
-  e: number,
   list: readonly Series[],
   order: Int32Array,
   grouped: Float64Array,
   groups: Map<string, GroupAcc>,
   c: Compiled,
 ): WindowSignal[] {
-  const { flags, from, to, stats, keys, sources, metrics, tags, partitions } = cs;
+  const { flags, from, to, signals: byPosition } = cs;
   const leaving = cs.leaving;
   leaving.length = 0;
   const n = list.length;
   const signals = new Array<WindowSignal>(n);
   for (let k = 0; k < n; k++) {
     const i = order[k];
-    const signal = signalFrom(
-      'series',
-      keys[i],
-      sources[i],
-      metrics[i],
-      tags[i],
-      s,
-      e,
-      stats,
-      i * STATS,
-      false,
-      partitions[i],
-    );
+    const signal = byPosition[i];
     signals[k] = signal;
     const f = flags[i];
     if (f === 0) continue;

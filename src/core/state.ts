@@ -3,6 +3,7 @@
  * purity here means: no clock, no I/O, no randomness — the same inputs in the same order
  * give the same outputs and the same state.
  */
+import type { WindowSignal } from '../model/signal';
 import type { DDSketch, SketchParams } from '../signals/ddsketch';
 import type { EngineConfig } from './config';
 import type { ScopeList } from './scope-memberships';
@@ -139,13 +140,8 @@ export interface CloseScratch {
   order: Int32Array;
   /** Position + 1 by rank while a window's list is ordered (all 0 in between). */
   rankSlots: Int32Array;
-  /** Per position: the series' signal numbers (SIGNAL_STATS each, window-signal.ts) and identity, read in key order. */
-  stats: Float64Array;
-  keys: string[];
-  sources: string[];
-  metrics: string[];
-  tags: Record<string, string>[];
-  partitions: number[][];
+  /** Per position: the series' signal. */
+  signals: WindowSignal[];
   /** Per position: a copy of the series' window sketch, when its scope groups cannot take its gathered values. */
   copies: Map<number, DDSketch>;
   /** Series whose newest data is in the pane the close frees, in key order. */
@@ -287,12 +283,7 @@ export function newState(trendWindows: number): InternalState {
       to: new Int32Array(0),
       order: new Int32Array(0),
       rankSlots: new Int32Array(0),
-      stats: new Float64Array(0),
-      keys: [],
-      sources: [],
-      metrics: [],
-      tags: [],
-      partitions: [],
+      signals: [],
       copies: new Map(),
       leaving: [],
     },
