@@ -5,13 +5,16 @@
  * scopes), without a broker — so that a change to that path is measured apart from kafkajs,
  * whose share of the pipeline's CPU (and noise) is larger than the path's.
  *
- *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both]
+ *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both] [--series 10000]
+ *
+ * `--series 100000` is the pipeline bench's fleet shape (20k sources, a final for every 2.5 records).
  *
  * Encodes N records (Confluent-framed Avro and canonical JSON), each in a buffer of its own,
  * then per round: (1) the reader alone over all of them, (2) the reader and a fresh
  * processor's step (decode → windows → signals), in CPU time of this process. Baseline in the
  * same run: (1), so step = (2) − (1). Prints ns per record per round and the median; writes
  * bench/results/record-path/<ISO time>.json. Run it on two commits, alternating, to compare.
+ * Before the rounds, untimed: how many records got a tags object other than their source's last.
  */
 import { createTelemetryAvroEncoder, DEFAULT_TELEMETRY_LIMITS, encodeTelemetryJson, HEADER_SIZE } from '../src/codec';
 import { readTelemetryFast } from '../src/codec/telemetry-avro-fast';
@@ -26,13 +29,14 @@ import { argNumber, argString, quantile, round, writeResult } from './lib/result
 const N = Math.floor(argNumber('n', 1_000_000));
 const ROUNDS = Math.floor(argNumber('rounds', 4));
 const FORMAT = argString('format', 'both');
+const SERIES = Math.floor(argNumber('series', 10_000));
 const PARTITIONS = 3;
 
 type Format = 'avro' | 'json';
 
 function encodeAll(format: Format): Buffer[] {
   const fleet = createFleet({
-    series: 10_000,
+    series: SERIES,
     t0: Date.UTC(2026, 0, 1),
     eventsPerSecond: 20_000,
     disorderMs: 500,
@@ -88,6 +92,24 @@ function pass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefine
   return ((used.user + used.system) * 1000) / bufs.length;
 }
 
+/**
+ * Untimed: how many records got a tags object other than the one their source's last record
+ * got — a miss of the reader's remembered tags (tags-memo.ts), which takes the engine's series
+ * hint on them with it. At least one per source; more when the string table evicts sources.
+ */
+function freshTags(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefined): number {
+  const last = new Map<string, object | undefined>();
+  let fresh = 0;
+  for (const b of bufs) {
+    const rec = read(b)!;
+    if (last.get(rec.source) !== rec.tags) {
+      fresh++;
+      last.set(rec.source, rec.tags);
+    }
+  }
+  return fresh;
+}
+
 const median = (xs: number[]): number =>
   quantile(
     [...xs].sort((a, b) => a - b),
@@ -100,6 +122,8 @@ function main(): void {
   for (const format of formats) {
     const bufs = encodeAll(format);
     const read = reader(format);
+    const fresh = freshTags(bufs, read);
+    console.log(`${format}: ${fresh} records of ${N} got tags other than their source's last (the first pass)`);
     const decode: number[] = [];
     const all: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -114,6 +138,7 @@ function main(): void {
       readNs: round(median(decode), 1),
       readAndStepNs: round(median(all), 1),
       stepNs: round(median(steps), 1),
+      freshTags: fresh,
       rounds: { readNs: decode.map((x) => round(x, 1)), readAndStepNs: all.map((x) => round(x, 1)) },
     };
     console.log(
@@ -121,7 +146,7 @@ function main(): void {
     );
     results[format] = summary;
   }
-  const file = writeResult('record-path', { n: N, rounds: ROUNDS, series: 10_000, partitions: PARTITIONS, ...results });
+  const file = writeResult('record-path', { n: N, rounds: ROUNDS, series: SERIES, partitions: PARTITIONS, ...results });
   console.log(`wrote ${file}`);
 }
 

@@ -19,8 +19,14 @@
  * code. Values are the same strings however the table is filled, so output never depends on it.
  */
 
-/** Slots in the table (a power of two, in pairs). 16384 references: 128 KiB. */
-export const INTERN_SLOTS = 16384;
+/**
+ * Slots in the table (a power of two, in pairs). 65536 references: 512 KiB, and the strings
+ * (at most 64 bytes each). 16384 were too few for a fleet: the pipeline bench's fleet shape
+ * (100k series, 20k sources, their tag values and metrics) kept evicting its own names, and
+ * every miss cost a new string, a miss of the source's remembered tags, and with them the
+ * engine's series hint (a full series-index look-up).
+ */
+export const INTERN_SLOTS = 65536;
 const SLOTS = INTERN_SLOTS;
 /** Longer strings are decoded each time: rarely repeated names, and a longer compare. */
 export const MAX_INTERNED = 64;

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors';
 import type { WindowSignal } from '../model/signal';
+import { compileAvroWriter } from './avro-write-compiled';
 import { compileCanonical } from './canonical-json';
 import { createDecoderCore, type RecordDecoder, type WireFormat } from './decoder-core';
 import { frame } from './framing';
@@ -78,6 +79,8 @@ export function createRecordCodec<K extends RecordKind>(kind: K): RecordCodec<Re
   };
   const canonical = (value: T): unknown => check(hooks.toWire(value), false);
   const text = compileCanonical(type);
+  // Written in one pass where it is sure; else the canonical copy through avsc, which decides.
+  const avro = compileAvroWriter(type);
   const fromParsed = (parsed: unknown, json: boolean): T | InputError => {
     try {
       return hooks.fromWire(check(parsed, json)) as T;
@@ -112,7 +115,10 @@ export function createRecordCodec<K extends RecordKind>(kind: K): RecordCodec<Re
     kind,
     normalize: (value) => hooks.fromWire(canonical(value)) as T,
     encodeJson: (value) => Buffer.from(text(canonical(value)), 'utf8'),
-    encodeAvro: (value, schemaId) => frame(schemaId, type.toBuffer(canonical(value))),
+    encodeAvro: (value, schemaId) => {
+      const fast = avro(hooks.toWire(value), schemaId);
+      return fast !== NOT_SURE ? fast : frame(schemaId, type.toBuffer(canonical(value)));
+    },
     decodeJson(value: Buffer): T {
       jsonDecoder ??= createDecoder({ format: 'json', maxRecordBytes: Number.MAX_SAFE_INTEGER });
       const result = jsonDecoder.decodeSync(value);

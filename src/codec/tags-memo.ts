@@ -17,7 +17,7 @@
  * Keyed by the source's slot in the string table (ascii-intern.ts), which the reader has in
  * hand: no hash of its own. Only tags read and accepted under the same limits are remembered
  * (a change of limits forgets them all), so a hit gives what the reading would. Bounded: one
- * row of BODY_BYTES per slot of the string table (about 800 KiB, touched only where used).
+ * row of BODY_BYTES per slot of the string table (about 6.5 MiB at 65536 slots, zero pages until a slot is used).
  */
 import { addSeriesHint, hintOf, hintSource } from '../core/series-hint';
 import { createPatternRows, rowEquals, storeRow } from '../replay/fast-jsonl/words';

@@ -11,7 +11,8 @@ import type { Accounting, CommitWork } from './accounting';
 import { encodeCheckpoint } from './checkpoint-meta';
 import type { BatchDead, DeadInput } from './dlq-arrival';
 import type { RunnerOptions } from './driver-options';
-import { historyMessages } from './history-checkpoint';
+import { newCommitId } from './checkpoint-wait';
+import { historyCommitMessage, historyMessages } from './history-checkpoint';
 import type { DriverState, Ownership } from './ownership';
 import type { PartitionProgress } from './runner-state';
 import type { TransactionalWriter } from './transactional-writer';
@@ -52,16 +53,19 @@ export class BatchCommitter {
     const wm = proc.watermark();
     topicMessages.push(...ownership.outputMessages({ partition: p, out, watermark: wm }, nextOf));
     const histories = o.history ? historyMessages(proc, out, o.history) : undefined;
+    const historyTx = this.nameHistoryCommit(p, histories);
     const partitions = ownership.committedPartitions(p).map((part) => {
       const s = state.progress.get(part)!;
       const pending = proc.pendingOffset(part);
       const safe = pending !== undefined ? BigInt(pending) : s.position;
+      const h = ownership.namesHistoryCommits ? (part === p ? (historyTx ?? s.historyTx) : s.historyTx) : undefined;
       return {
         partition: part,
         offset: safe.toString(),
-        metadata: encodeCheckpoint({ next: nextOf(s).toString(), wm }),
+        metadata: encodeCheckpoint({ next: nextOf(s).toString(), wm, h }),
       };
     });
+    const progress = state.progress.get(p);
     // The state this transaction commits is taken before its first await (see commitSkipped).
     const work: CommitWork = { counters: ownership.counters()!, deadInputs, signalsWritten: out.published.length };
     topicMessages.push(...(await ownership.extensionMessages(out)));
@@ -75,8 +79,22 @@ export class BatchCommitter {
       throw err;
     }
     accounting.committedWork(work);
+    if (historyTx !== undefined && progress) progress.historyTx = historyTx;
     this.gauges(wm, topicMessages, started);
     dead.clear();
+  }
+
+  /**
+   * Scaled out, a transaction that writes partition `p`'s histories names itself: a record on
+   * the state topic and the offset's metadata carry one id, so that the partition's next owner
+   * knows whether the histories it reads are this commit's (shared-partitions.ts).
+   */
+  private nameHistoryCommit(p: number, histories: TopicMessages | undefined): string | undefined {
+    const { o, ownership } = this.d;
+    if (!histories || !o.history || !ownership.namesHistoryCommits) return undefined;
+    const id = newCommitId();
+    histories.messages.push(historyCommitMessage(o.history, p, id));
+    return id;
   }
 
   /** Gauges after a commit: watermark and its delay, live series, lag, and the command latency. */

@@ -25,6 +25,7 @@ import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { HomeostatConfig } from '../config/homeostat-config';
 import { emptyGatherOutputs, type Gather, type GatherCounters, type GatherOutputs } from '../pipeline/gather';
+import { CheckpointWait } from './checkpoint-wait';
 import { createKafka } from './client';
 import { createLazyAdmin, type LazyAdmin } from './committed-offsets';
 import { createDriverConsumer, type DriverConsumer } from './driver-consumer';
@@ -41,9 +42,6 @@ import { createSerial } from './serial';
 import { singleOwnerAssigner, type Spread } from './single-owner-assigner';
 import { decodeStageRecord } from './stage-records';
 import { processorOutputGuard } from './output-guard';
-
-/** How long resets wait for the checkpoint of the last commit to become readable: twice kafkajs's transaction timeout. */
-export const CHECKPOINT_WAIT_MS = 120_000;
 
 export interface StageTwoOptions {
   config: HomeostatConfig;
@@ -115,8 +113,8 @@ class StageTwoDriver implements StageTwo {
   private unreadable = 0;
   /** The unit running now and since when (the accounting shows a stall). */
   private inFlight: { what: string; since: number } | undefined;
-  /** Since when resets have found an older checkpoint than the committed offset's (undefined: they have not). */
-  private staleSince: number | undefined;
+  /** Resets that find an older checkpoint than the committed offset's read again, for a while (checkpoint-wait.ts). */
+  private readonly wait: CheckpointWait;
   /** A tick is queued or running (ticks do not pile up behind a long batch). */
   private ticking = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -128,6 +126,7 @@ class StageTwoDriver implements StageTwo {
     this.stageTopic = o.names?.topic ?? config.topics.stage;
     this.stateKey = o.names?.stateKey ?? `stage/${config.kafka.groupId}`;
     this.life = createLifecycle(o.names?.what ?? 'stage two', logger);
+    this.wait = new CheckpointWait({ logger, what: o.names?.what ?? 'stage two', state: 'the checkpoint' });
     this.admin = createLazyAdmin(this.kafka);
     this.stageOne = createStageOneOffsets({
       admin: this.admin,
@@ -306,8 +305,10 @@ class StageTwoDriver implements StageTwo {
       logger,
       expectTx: resumed.tx,
     });
-    if (!restored.current) this.checkpointNotVisible();
-    this.staleSince = undefined;
+    // An older checkpoint than the committed offset's: a transaction open on the state topic
+    // hides the newest; resuming would pair older state with a newer offset (checkpoint-wait.ts).
+    if (!restored.current) this.wait.notVisible({ key: this.stateKey });
+    this.wait.found();
     const g = restored.gather;
     this.restoreBelow = resumed.restoreBelow;
     this.position = -1n;
@@ -325,34 +326,6 @@ class StageTwoDriver implements StageTwo {
       },
       'stage two: resumed from the last commit',
     );
-  }
-
-  /**
-   * The state topic shows an older checkpoint than the committed offset was written with: a
-   * transaction still open there (a dead process's, until its id is fenced or it times out)
-   * hides the newest from read_committed readers. Resuming would pair older state with a newer
-   * offset — windows settled and reported twice or never — so the reset fails and the next
-   * unit reads again. Past CHECKPOINT_WAIT_MS (no transaction stays open that long) the
-   * checkpoint must have been overwritten by someone else: resume from what is there, loudly.
-   */
-  private checkpointNotVisible(): void {
-    const now = Date.now();
-    this.staleSince ??= now;
-    const waited = now - this.staleSince;
-    const what = this.o.names?.what ?? 'stage two';
-    if (waited >= CHECKPOINT_WAIT_MS) {
-      this.o.logger.error(
-        { key: this.stateKey, waitedMs: waited },
-        `${what}: the state topic still does not show the checkpoint of the last commit; resuming from the one it shows ` +
-          '(check who else writes the state topic)',
-      );
-      return;
-    }
-    this.o.logger.warn(
-      { key: this.stateKey, waitedMs: waited },
-      `${what}: the state topic does not show the checkpoint of the last commit yet (a transaction is open there); reading again`,
-    );
-    throw new ResetRequired('checkpoint-not-visible', `${what}: the last commit's checkpoint is not readable yet`);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {

@@ -8,11 +8,11 @@
  * what was waiting; its metadata says how far records were handled (`next`), so the re-read
  * only rebuilds the buffer, and the checkpoint says what was released already.
  */
-import { randomBytes } from 'node:crypto';
 import type { TopicMessages } from 'kafkajs';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { Gather, GatherOutputs } from '../pipeline/gather';
 import { encodeCheckpoint } from './checkpoint-meta';
+import { newCommitId } from './checkpoint-wait';
 import { scopeHistoryMessage, type HistoryCheckpoint } from './history-checkpoint';
 import type { OutputEncoder } from './outputs';
 import type { OutputGuard } from './output-guard';
@@ -86,7 +86,7 @@ export function createGatherWriter(o: GatherWriterOptions): GatherWriter {
     async commit(gather, out, p) {
       // The same id in the checkpoint and the offset's metadata: a reset tells the newest
       // checkpoint from an older one (gather-reset.ts).
-      const tx = randomBytes(8).toString('hex');
+      const tx = newCommitId();
       const messages = await transactionMessages(o, gather, out, raw, tx);
       await writeTransaction(producer!, messages, stageOffsets(o, gather, p, tx), o.guard);
       committedAt = Date.now();

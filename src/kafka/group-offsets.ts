@@ -47,6 +47,7 @@ export class GroupSnapshot {
       const o = this.of(p);
       const meta = decodeCheckpoint(o.metadata);
       if (meta) pr.restoreBelow = BigInt(meta.next);
+      pr.historyTx = meta?.h;
       const from = BigInt(this.startOf(p));
       pr.start = from;
       pr.lag = o.high !== undefined ? Number(BigInt(o.high) - from) : 0;

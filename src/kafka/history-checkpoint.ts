@@ -20,6 +20,8 @@ export interface HistoryCheckpoint {
 
 const SERIES = 's/';
 const SCOPE = 'c/';
+/** Stage one scaled out: per telemetry partition, the transaction that last wrote its series' histories. */
+const COMMIT = 'p/';
 
 /** The state records of one transaction: the histories the batch changed, once per key. */
 export function historyMessages(
@@ -82,6 +84,32 @@ function parseHistories(o: HistoryCheckpoint, prefix: string, stored: ReadonlyMa
     else if (rest.startsWith(SCOPE)) scopes.set(rest.slice(SCOPE.length), h);
   }
   return { series, scopes };
+}
+
+/**
+ * Stage one scaled out: the state record that names the transaction writing a partition's
+ * histories (`id`, also in the offset's metadata, checkpoint-meta.ts). A new owner that reads
+ * another id reads older histories than its committed offset's (checkpoint-wait.ts). One small
+ * record per partition per transaction that writes histories, none for those that do not.
+ */
+export function historyCommitMessage(o: HistoryCheckpoint, partition: number, id: string): Message {
+  return { key: `${o.prefix}${COMMIT}${partition}`, value: Buffer.from(id, 'utf8') };
+}
+
+/** The series' histories and, per telemetry partition, the id of the commit that last wrote them (one read). */
+export async function readSeriesHistories(
+  kafka: KafkaPort,
+  o: HistoryCheckpoint,
+): Promise<{ series: Map<string, Float64Array>; commits: Map<number, string> }> {
+  const series = `${o.prefix}${SERIES}`;
+  const commit = `${o.prefix}${COMMIT}`;
+  const stored = await readCompacted(kafka, o.topic, (k) => k.startsWith(series) || k.startsWith(commit));
+  const commits = new Map<number, string>();
+  for (const [key, value] of stored) {
+    const p = key.startsWith(commit) ? Number(key.slice(commit.length)) : NaN;
+    if (Number.isSafeInteger(p) && p >= 0) commits.set(p, value.toString('utf8'));
+  }
+  return { series: parseHistories(o, series, stored).series, commits };
 }
 
 /** Reads the histories back and gives them to a fresh processor. Returns how many were seeded. */

@@ -60,8 +60,17 @@ export interface Ownership {
   join(j: Join): ResetRequired | undefined;
   /** Whether a join loads the new assignment's checkpoints at once (else the reset it requires does). */
   readonly loadsOnJoin: boolean;
-  /** Throws the in-memory state away and rebuilds processors (and producers) as a restarted process would. */
-  rebuild(): Promise<void>;
+  /**
+   * Throws the in-memory state away and rebuilds processors (and producers) as a restarted
+   * process would; `committed` reads the group's committed offsets once the producers have
+   * fenced their predecessors (they are final then).
+   */
+  rebuild(committed: () => Promise<GroupSnapshot>): Promise<void>;
+  /**
+   * Whether a transaction that writes a partition's histories names itself on the state topic
+   * and in the offset's metadata, for the partition's next owner to check (scaled out).
+   */
+  readonly namesHistoryCommits: boolean;
   /**
    * Applies the committed checkpoints of `partitions` (their watermarks) after a join or a
    * reset, and whether each has records left to read (`backlogs`).

@@ -309,7 +309,7 @@ class ProcessorDriver {
     const pending = this.pending;
     if (pending) {
       this.pending = undefined;
-      return this.reset(pending);
+      return this.resetOrWait(pending);
     }
     try {
       await this.processBatch(payload);
@@ -343,6 +343,15 @@ class ProcessorDriver {
     await new Promise((r) => setTimeout(r, 200));
   }
 
+  /** A reset that read older histories than the offsets name stays pending; kafkajs hands the unresolved batch over again. */
+  private async resetOrWait(why: ResetRequired): Promise<void> {
+    await this.reset(why).catch(async (err: unknown) => {
+      if (!(err instanceof ResetRequired) || err.reason !== 'checkpoint-not-visible') throw err;
+      this.require(err);
+      await new Promise((r) => setTimeout(r, PENDING_EVERY_MS));
+    });
+  }
+
   /**
    * After a failed batch (e.g. the transaction was aborted while the broker restarted), a
    * rejoin or a replaced consumer, the in-memory state holds records whose outputs were never
@@ -353,7 +362,7 @@ class ProcessorDriver {
     const { assigned, progress } = this.state;
     // Rebuilding renews the producers first: their transactional ids fence any cut-off
     // transaction, so the offsets read below are final.
-    await this.ownership.rebuild();
+    await this.ownership.rebuild(() => this.offsets.snapshot());
     progress.clear();
     // The records after the committed offsets were differenced in memory: re-reading them must
     // rebuild the cumulative OTLP baselines, not find them "duplicates" of what was forgotten.

@@ -13,6 +13,11 @@ export interface PartitionProgress {
   paused: boolean;
   /** Scaled out: window ends the watermark had passed at the last mark sent to stage two. */
   markedEnds: number;
+  /**
+   * Scaled out: the id of the last transaction that wrote this partition's histories, from the
+   * checkpoint restored or the last commit since; every checkpoint carries it on (checkpoint-meta.ts).
+   */
+  historyTx?: string;
 }
 
 export function newProgress(): PartitionProgress {

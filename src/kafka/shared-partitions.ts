@@ -12,7 +12,8 @@ import { createProcessor, emptyOutputs, type Processor } from '../pipeline/proce
 import { decodeCheckpoint } from './checkpoint-meta';
 import type { RunnerOptions } from './driver-options';
 import type { GroupSnapshot } from './group-offsets';
-import { readHistories } from './history-checkpoint';
+import { CheckpointWait } from './checkpoint-wait';
+import { readSeriesHistories, type HistoryCheckpoint } from './history-checkpoint';
 import { inconsistentProtocolMessage, type CommitPlan, type DriverState, type Join, type Ownership } from './ownership';
 import type { KafkaPort } from './port';
 import type { PartitionProgress } from './runner-state';
@@ -27,14 +28,19 @@ export class SharedPartitions implements Ownership {
   readonly consumerConfig = {};
   readonly loadsOnJoin = false;
   readonly commitsAllPartitions = false;
+  readonly namesHistoryCommits = true;
   private readonly procs = new Map<number, Processor>();
+  /** Resets that read older histories than a committed offset names read again, for a while (checkpoint-wait.ts). */
+  private readonly wait: CheckpointWait;
 
   constructor(
     private readonly o: RunnerOptions,
     private readonly kafka: KafkaPort,
     private readonly state: DriverState,
     private readonly writer: TransactionalWriter,
-  ) {}
+  ) {
+    this.wait = new CheckpointWait({ logger: o.logger, what: 'stage one', state: 'the histories' });
+  }
 
   /** The partitions' engines and producers are built when the group assigns them (rebuild). */
   start(): Promise<void> {
@@ -80,14 +86,14 @@ export class SharedPartitions implements Ownership {
    * A fresh engine per owned partition, and a fresh transactional producer per partition
    * whose transactional id, initialised at once, fences the partition's previous owner and
    * ends its open transaction — before the committed offsets and histories are read, so they
-   * are final.
+   * are final. The histories must be those of the commits the offsets name (restoreHistories).
    */
-  async rebuild(): Promise<void> {
+  async rebuild(committed: () => Promise<GroupSnapshot>): Promise<void> {
     const { o, state } = this;
     const began = Date.now();
     await this.writer.renewPartitions(state.assigned);
     this.procs.clear();
-    const histories = o.history ? (await readHistories(this.kafka, o.history, 'series')).series : undefined;
+    const histories = o.history ? await this.restoreHistories(o.history, await committed()) : undefined;
     for (const p of state.assigned) {
       const proc = createProcessor({ engine: o.engine, partitionCount: state.topicPartitions, mergeScopes: false });
       proc.step({ kind: 'assign', partitions: [p] }, emptyOutputs());
@@ -98,6 +104,28 @@ export class SharedPartitions implements Ownership {
       { partitions: [...state.assigned].sort((a, b) => a - b), histories: histories?.size, ms: Date.now() - began },
       'partitions restored: engines, producers and histories',
     );
+  }
+
+  /**
+   * The series' histories, as of the commits the owned partitions' offsets name. Fencing ended
+   * the open transactions of these partitions' producers only: another partition's dead owner
+   * (not yet taken over) or stage two may hold one open on the state topic from before this
+   * partition's last commit, which hides that commit's histories from read_committed readers.
+   * Seeding older histories would make EWMA and trend differ from an uninterrupted run, with no
+   * error: so a read that does not show the commit a checkpoint names fails the reset, and the
+   * next batch reads again (checkpoint-wait.ts). A checkpoint of an earlier version names none:
+   * its partition takes the histories the read shows, as before.
+   */
+  private async restoreHistories(o: HistoryCheckpoint, snapshot: GroupSnapshot): Promise<Map<string, Float64Array>> {
+    const { series, commits } = await readSeriesHistories(this.kafka, o);
+    const behind: number[] = [];
+    for (const p of this.state.assigned) {
+      const h = decodeCheckpoint(snapshot.of(p).metadata)?.h;
+      if (h !== undefined && commits.get(p) !== h) behind.push(p);
+    }
+    if (behind.length > 0) this.wait.notVisible({ topic: o.topic, partitions: behind.sort((a, b) => a - b) });
+    else this.wait.found();
+    return series;
   }
 
   /** Each partition has its own engine and its own watermark. */

@@ -32,6 +32,12 @@ export class SingleOwner implements Ownership {
   readonly consumerConfig;
   readonly loadsOnJoin = true;
   readonly commitsAllPartitions = true;
+  /**
+   * No: in this mode only the owner writes the group's state, and a dead owner's transaction
+   * still open began after its last commit, so it hides none of it. Another group or tool
+   * writing the same state topic could (docs/scale-out.md, *Reading the state topic back*).
+   */
+  readonly namesHistoryCommits = false;
   private proc: Processor | undefined;
   private signalsOut: OutputEncoder<'signal'> | undefined;
 
@@ -99,6 +105,7 @@ export class SingleOwner implements Ownership {
     return j.first ? undefined : new ResetRequired('rejoined', 'the group was joined again');
   }
 
+  /** The committed offsets are not needed: see namesHistoryCommits. */
   async rebuild(): Promise<void> {
     const { o, state } = this;
     await this.writer.renewOwn();

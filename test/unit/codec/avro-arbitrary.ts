@@ -9,6 +9,8 @@ import { Type, types } from 'avsc';
 export interface ArbitraryOptions {
   /** Allow NaN and ±Infinity in doubles. */
   nonFinite?: boolean;
+  /** Strings and map keys from this arbitrary (default: any UTF-16 units, up to 12). */
+  strings?: fc.Arbitrary<string>;
 }
 
 const text = fc.string({ unit: 'binary', maxLength: 12 });
@@ -29,7 +31,7 @@ export function arbitraryFor(type: Type, options: ArbitraryOptions = {}): fc.Arb
     case 'double':
       return options.nonFinite ? fc.double() : fc.double({ noNaN: true, noDefaultInfinity: true });
     case 'string':
-      return text;
+      return options.strings ?? text;
     case 'bytes':
       return fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a));
     default:
@@ -43,9 +45,33 @@ export function arbitraryFor(type: Type, options: ArbitraryOptions = {}): fc.Arb
   if (type instanceof types.EnumType) return fc.constantFrom(...type.symbols);
   if (type instanceof types.ArrayType) return fc.array(arbitraryFor(type.itemsType, options), { maxLength: 4 });
   if (type instanceof types.MapType) {
-    return fc.dictionary(mapKey, arbitraryFor(type.valuesType as Type, options), { maxKeys: 4, noNullPrototype: true });
+    const key = options.strings ? options.strings.filter((k) => k !== '__proto__') : mapKey;
+    return fc.dictionary(key, arbitraryFor(type.valuesType as Type, options), { maxKeys: 4, noNullPrototype: true });
   }
   if (type instanceof types.UnwrappedUnionType) return fc.oneof(...type.types.map((t) => arbitraryFor(t, options)));
   if (type instanceof types.LogicalType) return arbitraryFor(type.underlyingType, options);
   throw new Error(`no arbitrary for ${type.typeName}`);
 }
+
+/** Field-level damage a careless or hostile producer could do to a record (the compiled codecs' property tests). */
+export const fieldDamage = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.constant(-0),
+  fc.constant(NaN),
+  fc.constant('NaN'),
+  fc.constant('Infinity'),
+  fc.constant(2 ** 53),
+  fc.constant(-(2 ** 52) - 2),
+  fc.constant(2 ** 31),
+  fc.constant(1.5),
+  fc.constant('x'),
+  fc.constant('é'),
+  fc.constant(true),
+  fc.constant([1, 'a']),
+  fc.constant({ a: 1 }),
+  fc.constant({ '1': 'a', b: 'c' }),
+  fc.constant({ __proto__: null, b: 'c' }),
+  fc.constant(JSON.parse('{"__proto__":"x"}') as unknown),
+  fc.constant(Buffer.from('ab')),
+);

@@ -9,7 +9,7 @@ import { InputError } from '../../../src/errors';
 import { normalize } from '../../../src/codec/normalize';
 import { compileNormalizer, NOT_SURE } from '../../../src/codec/normalize-compiled';
 import { parseOptions, RECORD_KINDS, schemaType } from '../../../src/codec/schemas';
-import { arbitraryFor } from './avro-arbitrary';
+import { arbitraryFor, fieldDamage } from './avro-arbitrary';
 import { samples } from './fixtures';
 
 type Outcome = { ok: true; value: unknown } | { ok: false };
@@ -45,23 +45,7 @@ function check(type: Type, value: unknown, fromJson: boolean): void {
   if (expected.ok) expect(sameCopy(fast, expected.value)).toBe(true);
 }
 
-/** Field-level damage a careless or hostile producer could do to a record. */
-const damage = fc.oneof(
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.constant(-0),
-  fc.constant(NaN),
-  fc.constant('NaN'),
-  fc.constant('Infinity'),
-  fc.constant(2 ** 53),
-  fc.constant(1.5),
-  fc.constant('x'),
-  fc.constant(true),
-  fc.constant([1, 'a']),
-  fc.constant({ a: 1 }),
-  fc.constant({ __proto__: null, b: 'c' }),
-  fc.constant(Buffer.from('ab')),
-);
+const damage = fieldDamage;
 
 describe('compileNormalizer', () => {
   it.each(RECORD_KINDS)('%s: the same copy as normalize.ts for every valid value', (kind) => {

@@ -193,6 +193,30 @@ async function inHalves(disturb: (r: Run) => Promise<void> | void, check: (r: Ru
   }
 }
 
+/** Stage one's signals on the stage topic (scaled out), as committed, in a canonical order. */
+const stageSignals = (k: FakeKafka): string[] =>
+  k
+    .committedRecords(config(true).topics.stage)
+    .map((m) => decodeStageRecord(m))
+    .flatMap((rec) => ('kind' in rec && rec.kind === 'signal' ? [JSON.stringify(rec.signal)] : []))
+    .sort();
+
+/** An uninterrupted scaled-out run of `parts`, produced one after the other: stage one's signals. */
+async function stageSignalsOf(parts: readonly (typeof workload)[]): Promise<string[]> {
+  const r = await start({ scaleOut: true });
+  try {
+    let n = 0;
+    for (const part of parts) {
+      r.k.produce(config(true).topics.telemetry, part, { transactional: true });
+      n += part.length;
+      await r.k.until(() => r.runner.counters().consumed === n, WAIT_MS, 'the reference run');
+    }
+    return stageSignals(r.k);
+  } finally {
+    await r.runner.stop();
+  }
+}
+
 let ref: { signals: string[]; counters: RunnerCounters };
 beforeAll(async () => {
   ref = await reference();
@@ -361,6 +385,71 @@ describe('the processor driver over the fake port', () => {
       await k.until(() => done(r), WAIT_MS, 'the second half once it owns every partition');
       expect(r.runner.ready()).toBe(true);
       expectSameAsReference(r, ref);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test('scaled out, a takeover while another writer holds a transaction open on the state topic: the histories of the last commit are restored', async () => {
+    const c = config(true);
+    const telemetry = c.topics.telemetry;
+    const parts = [workload.slice(0, 30), workload.slice(30, 55), workload.slice(55)];
+    const expected = await stageSignalsOf(parts);
+    const r = await start({ scaleOut: true });
+    const consumed = (n: number) => (): boolean => r.runner.counters().consumed === n;
+    try {
+      r.k.produce(telemetry, parts[0], { transactional: true });
+      await r.k.until(consumed(30), WAIT_MS, 'the first part');
+      // Another partition's dead owner (or stage two) mid-transaction on the shared state topic:
+      // read_committed readers see nothing past it — also the histories this process commits
+      // from now on — until that transactional id is fenced or times out.
+      r.k.openTransactionAt(c.topics.state, 0);
+      r.k.produce(telemetry, parts[1], { transactional: true });
+      await r.k.until(consumed(55), WAIT_MS, 'the second part, its histories past the open transaction');
+      const resets = (): number =>
+        r.messages.filter((m) => m === 'state reset to the last committed checkpoint').length;
+      const before = resets();
+      r.k.rebalance('g');
+      const reset = (): boolean => resets() > before;
+      const waited = (): boolean => r.messages.some((m) => m.startsWith('stage one: the state topic does not show'));
+      await r.k.until(() => reset() || waited(), WAIT_MS, 'the takeover to read the state topic');
+      expect(reset()).toBe(false);
+      r.k.endTransactionAt(c.topics.state, 0);
+      await r.k.until(reset, WAIT_MS, 'the takeover to complete');
+      r.k.produce(telemetry, parts[2], { transactional: true });
+      await r.k.until(consumed(RECORDS), WAIT_MS, 'the last part');
+      // EWMA and trend continued from the histories the committed offsets were written with.
+      expect(stageSignals(r.k)).toEqual(expected);
+    } finally {
+      await r.runner.stop();
+    }
+  });
+
+  test("scaled out, a checkpoint of the previous version (no histories' commit named) restores as before, and the next commits name theirs", async () => {
+    const c = config(true);
+    const expected = await stageSignalsOf([workload.slice(0, 40), workload.slice(40)]);
+    const r = await start({ scaleOut: true });
+    try {
+      r.k.produce(c.topics.telemetry, workload.slice(0, 40), { transactional: true });
+      await r.k.until(() => r.runner.counters().consumed === 40, WAIT_MS, 'the first half');
+      // The offsets as the previous version committed them: the same, without `h`.
+      const old = r.k.producer({ transactionalId: 'previous-version' });
+      await old.connect();
+      const tx = await old.transaction();
+      const partitions = [0, 1].map((partition) => {
+        const { offset, metadata } = r.k.committed('g', c.topics.telemetry, partition)!;
+        const { v, next, wm } = JSON.parse(metadata!) as { v: number; next: string; wm: number | null };
+        return { partition, offset, metadata: JSON.stringify({ v, next, wm }) };
+      });
+      await tx.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: c.topics.telemetry, partitions }] });
+      await tx.commit();
+      r.k.rebalance('g');
+      r.k.produce(c.topics.telemetry, workload.slice(40), { transactional: true });
+      await r.k.until(() => done(r), WAIT_MS, 'the second half');
+      expect(r.messages.filter((m) => m.includes('does not show the histories'))).toEqual([]);
+      expect(stageSignals(r.k)).toEqual(expected);
+      for (const p of [0, 1])
+        expect(decodeCheckpoint(r.k.committed('g', c.topics.telemetry, p)!.metadata)?.h).toBeDefined();
     } finally {
       await r.runner.stop();
     }

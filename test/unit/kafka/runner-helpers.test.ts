@@ -18,6 +18,19 @@ describe('runner helpers', () => {
       expect(decodeCheckpoint(foreign)).toBeUndefined();
   });
 
+  test("a stage-one checkpoint names its histories' commit; one of the previous version (no h) still decodes", () => {
+    const meta = encodeCheckpoint({ next: '42', wm: 1000, h: '00ff00ff00ff00ff' });
+    expect(JSON.parse(meta)).toEqual({ v: 1, next: '42', wm: 1000, h: '00ff00ff00ff00ff' });
+    expect(decodeCheckpoint(meta)?.h).toBe('00ff00ff00ff00ff');
+    // Written by the previous version: restored, with no commit to wait for.
+    expect(decodeCheckpoint('{"v":1,"next":"42","wm":1000}')).toEqual({ v: 1, next: '42', wm: 1000 });
+    // Anyone can commit offsets to the group: an id that is not one is ignored, not trusted.
+    for (const h of ['', 'XYZ', 'a'.repeat(33), 7]) {
+      const m = decodeCheckpoint(JSON.stringify({ v: 1, next: '1', wm: 0, h }));
+      expect(m).toEqual({ v: 1, next: '1', wm: 0 });
+    }
+  });
+
   test('chunks never exceed the byte budget (unless one message alone does) and keep order', () => {
     const big = (n: number): Buffer => Buffer.alloc(n, 1);
     const input: TopicMessages[] = [
