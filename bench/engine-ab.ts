@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createEngine, type Engine, type EngineConfigInput } from '../src/core';
-import { createEngineSource, ENGINE_PARTITIONS } from './lib/engine-source';
+import { feedEngine, HOPPING } from './lib/engine-source';
 import { argFlag, argNumber, argString, quantile, writeResult } from './lib/results';
 
 type CreateEngine = (config?: EngineConfigInput) => Engine;
@@ -27,25 +27,10 @@ const N = argNumber('n', 1_000_000);
 const ROUNDS = argNumber('rounds', 12);
 const SERIES = 10_000;
 const HOP = argFlag('hop');
-const CHUNK = 5_000;
 
 /** CPU ms and outputs of one engine fed N records (generation excluded). */
 function runOnce(create: CreateEngine, n: number): { cpuMs: number; outputs: number } {
-  const engine = create(HOP ? { window: { sizeMs: 10_000, advanceMs: 2_000 } } : {});
-  const state = engine.init();
-  engine.step(state, { kind: 'assign', partitions: Array.from({ length: ENGINE_PARTITIONS }, (_, i) => i) });
-  const source = createEngineSource(SERIES);
-  let cpu = 0;
-  let outputs = 0;
-  for (let done = 0; done <= n; done += CHUNK) {
-    const inputs = done < n ? source.next(Math.min(CHUNK, n - done)) : null;
-    const c0 = process.cpuUsage();
-    if (inputs === null) outputs += engine.step(state, { kind: 'flush' }).outputs.length;
-    else for (let i = 0; i < inputs.length; i++) outputs += engine.step(state, inputs[i]).outputs.length;
-    const d = process.cpuUsage(c0);
-    cpu += (d.user + d.system) / 1000;
-  }
-  return { cpuMs: cpu, outputs };
+  return feedEngine(create(HOP ? HOPPING : {}), n, SERIES);
 }
 
 function commitOf(dir: string): string {

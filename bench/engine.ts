@@ -2,6 +2,7 @@
  * Throughput of the windowing engine alone, on pre-decoded records.
  *
  *   npx tsx bench/engine.ts [--n 2000000] [--series 10000] [--hop]
+ *   node --max-semi-space-size=64 --import tsx bench/engine.ts --hop   (another young generation, recorded as such)
  *
  * Generates N records over `series` series (sources × 5 metrics, 12 partitions, mild
  * disorder: up to 500 ms, within the default 2 s allowed out-of-orderness), then times
@@ -13,7 +14,7 @@
 import { loadavg } from 'node:os';
 import { createEngine, type EngineInput } from '../src/core';
 import { createEngineSource, ENGINE_PARTITIONS } from './lib/engine-source';
-import { writeResult } from './lib/results';
+import { maxSemiSpaceMB, writeResult } from './lib/results';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -119,6 +120,8 @@ function main(): void {
     loadAverage1m: Number(loadavg()[0].toFixed(2)),
     baselineMs: Number(baseBest.toFixed(2)),
     node: process.version,
+    // Most of a close's garbage is the signals it returns: the young generation's size moves the figure.
+    maxSemiSpaceMB: maxSemiSpaceMB(),
   };
   console.log(
     `engine: ${(eventsPerSec / 1e6).toFixed(2)}M events/s wall, ${(cpuEventsPerSec / 1e6).toFixed(2)}M per CPU-second ` +

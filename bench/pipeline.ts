@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/pipeline.ts [--n 1000000] [--series 10000] [--format avro|json|both]
  *                             [--topic <existing telemetry topic>] [--only pipeline] [--keep]
- *                             [--max-bytes 1048576] [--profile /tmp/pipeline] [--history]
+ *                             [--max-bytes 1048576] [--profile /tmp/pipeline] [--history] [--hop]
  *
  * For each wire format (Avro with a registered schema, and JSON) it pre-produces N
  * telemetry records to a random 3-partition topic (10k series, 20k events/s of event time:
@@ -58,6 +58,8 @@ const MAX_BYTES = Math.floor(argNumber('max-bytes', 1_048_576));
 const PROFILE = argString('profile', '');
 /** Also write the EWMA/trend history to a state topic, as `homeostat run` does (history-checkpoint.ts). */
 const HISTORY = argFlag('history');
+/** Hopping windows (10 s / 2 s) instead of the default tumbling 10 s: five signals per series and pane. */
+const HOP = argFlag('hop');
 const PARTITIONS = 3;
 const T0 = Date.UTC(2026, 0, 1);
 const TARGET_EVENTS_PER_SEC = 150_000;
@@ -220,7 +222,10 @@ async function benchFormat(
   const prefix = randomName(`bench-pipeline-${format}`);
   const topics = benchTopics(prefix);
   if (REUSE_TOPIC !== '') topics.telemetry = REUSE_TOPIC;
-  const config = benchConfig(brokers, registryUrl, topics, { runner: { maxBytesPerPartition: MAX_BYTES } });
+  const config = benchConfig(brokers, registryUrl, topics, {
+    runner: { maxBytesPerPartition: MAX_BYTES },
+    ...(HOP ? { engine: { window: { sizeMs: 10_000, advanceMs: 2_000 } } } : {}),
+  });
   const resolver = createRegistryResolver(config.registry);
   const outputs = [topics.signals, topics.dlq, ...(HISTORY ? [topics.state] : [])];
   await createTopics(
@@ -303,6 +308,7 @@ async function main(): Promise<void> {
     series: SERIES,
     maxBytesPerPartition: MAX_BYTES,
     partitions: PARTITIONS,
+    ...(HOP ? { windows: 'hopping 10s/2s' } : {}),
     statistic:
       'one run per phase; wall time from group joined to last record (pipeline: to the commit that makes consumed = N)',
     targets: {

@@ -111,6 +111,24 @@ export function machineContext(at = new Date()): MachineContext {
 }
 
 /**
+ * The young generation's size this process was started with: `--max-semi-space-size` (MB per
+ * semi-space) from the node flags or NODE_OPTIONS, null when V8's default (16 MB on 64-bit
+ * Node 20). Recorded by benches whose cost is mostly garbage collection of short-lived
+ * outputs, so that runs under another setting are never read as the default's.
+ */
+export function maxSemiSpaceMB(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env.NODE_OPTIONS ?? '',
+): number | null {
+  let mb: number | null = null;
+  for (const flag of [...nodeOptions.split(/\s+/), ...execArgv]) {
+    const m = /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(flag);
+    if (m) mb = Number(m[1]);
+  }
+  return mb;
+}
+
+/**
  * A run's file name: its time in ISO 8601 basic format (20261127T212622.241Z), which sorts
  * in time order and, unlike the extended format's colons, is a valid file name everywhere.
  */

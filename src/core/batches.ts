@@ -73,6 +73,9 @@ export function ensureIdCapacity(cs: CloseScratch, n: number): void {
   const stamp = new Int32Array(cap);
   stamp.set(cs.stamp);
   cs.stamp = stamp;
+  const emit = new Int32Array(cap);
+  emit.set(cs.emit);
+  cs.emit = emit;
   cs.counts = new Int32Array(cap);
   cs.cursor = new Int32Array(cap);
 }

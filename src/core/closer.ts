@@ -25,13 +25,13 @@ import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { compareKeys } from './series-key';
 import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
-import { EMITTED_START, HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
+import { HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
+import { ensurePositions, rankOrder, seriesToEmit } from './close-order';
 import type { CloseScratch, Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
 import type { EngineOutput } from './types';
 import { firstOpenWindowStart } from './watermark';
 
 // Offsets in a series' row, copied once: under tsx an imported binding is a getter call per use.
-const ROW_EMITTED = EMITTED_START;
 const ROW_LAST_DATA = LAST_DATA_START;
 const ROW_LAST_PANE = LAST_PANE_START;
 const ROW_HISTORY = HISTORY;
@@ -39,7 +39,6 @@ const ROW_EWMA = HISTORY + PACKED_EWMA;
 const ROW_TREND = HISTORY + PACKED_TREND;
 
 const NO_PARTITIONS: number[] = [];
-const byRank = (a: Series, b: Series): number => a.rank - b.rank;
 const bySignalKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
 
 /** Next window start with something to emit (NaN: none). */
@@ -85,21 +84,24 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   const now = (cs.stampNow = (cs.stampNow + 1) | 0);
   countEntries(cs, batches, now);
   const horizon = s - c.zeroFill * c.advance;
-  const list = seriesToEmit(st, c, s, horizon);
+  const list = seriesToEmit(st, c, s, horizon, now);
   refreshRanks(st);
-  orderByRank(list, cs.rankSlots);
-
   const grouped = gatherRuns(cs, list, batches, now);
+  seriesSignals(st, c, { s, e, now, list, batches, grouped });
+  const order = rankOrder(cs, list.length);
 
   const groups = new Map<string, GroupAcc>();
-  const signals = seriesSignals(st, c, { s, e, now, list, batches, grouped, groups });
+  const signals = inKeyOrder(cs, list, order, grouped, groups, c);
   st.counters.signals += signals.length;
   const partials = emitPartials(st, c, s, e, horizon, groups);
   st.counters.partials += partials.length;
   if (signals.length + partials.length > 0) st.counters.windowsClosed += 1;
   mergeByKey(signals, partials, out);
 
-  freePane(st, c, s, list);
+  freePane(st, c, s, cs.leaving);
+  list.length = 0;
+  cs.signals.length = 0;
+  cs.copies.clear();
 }
 
 /**
@@ -149,38 +151,6 @@ function countEntries(cs: CloseScratch, batches: readonly PaneBatch[], now: numb
   }
 }
 
-/**
- * The series window s emits a signal for, each once: those with data in it, then the recent
- * ones zero-filled; series whose last data is older than the zero-fill horizon leave `recent`.
- */
-function seriesToEmit(st: InternalState, c: Compiled, s: number, horizon: number): Series[] {
-  const cs = st.close;
-  const list = cs.series;
-  list.length = 0;
-  const nums = st.numbers.data;
-  const stride = st.numbers.stride;
-  for (const id of cs.touched) {
-    const se = st.seriesById[id];
-    if (se !== undefined && nums[id * stride + ROW_EMITTED] !== s) {
-      nums[id * stride + ROW_EMITTED] = s;
-      list.push(se);
-    }
-  }
-  if (c.zeroFill > 0) {
-    for (const se of st.recent) {
-      const row = se.id * stride;
-      if (nums[row + ROW_LAST_DATA] < horizon) {
-        st.recent.delete(se);
-        se.inRecent = false;
-      } else if (nums[row + ROW_EMITTED] !== s) {
-        nums[row + ROW_EMITTED] = s;
-        list.push(se);
-      }
-    }
-  }
-  return list;
-}
-
 /** What a close has gathered for its window, handed to the per-series pass. */
 interface WindowClose {
   readonly s: number;
@@ -189,41 +159,102 @@ interface WindowClose {
   readonly list: readonly Series[];
   readonly batches: readonly PaneBatch[];
   readonly grouped: Float64Array;
-  readonly groups: Map<string, GroupAcc>;
 }
 
-/** Pass 3 of a close: one signal per listed series, in rank order; series with data feed their scope groups. */
-function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): WindowSignal[] {
+/** A position's flags: its series feeds scope groups; its newest data is in the pane this close frees. */
+const SCOPED = 1;
+const LEAVING = 2;
+
+/**
+ * Pass 3 of a close, in id order: one signal per listed series, its history recorded, and
+ * what the key-ordered pass needs (rank, flags, its values' range or a copy of its sketch).
+ */
+function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
   const cs = st.close;
   const { counts, stamp, cursor } = cs;
-  const { s, e, now, batches, grouped } = w;
+  const { s, e, now, batches, grouped, list } = w;
   const nums = st.numbers.data;
   const stride = st.numbers.stride;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
-  const signals: WindowSignal[] = [];
+  ensurePositions(cs, list.length);
+  const { ranks, flags, from, to, signals } = cs;
   // One extras object for the whole close: buildSignal copies its fields into the signal.
   const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
-  for (const se of w.list) {
+  for (let i = 0; i < list.length; i++) {
+    const se = list[i];
+    const id = se.id;
     let windowSk: DDSketch | null = null;
-    const row = se.id * stride;
-    if (stamp[se.id] === now) {
+    let f = 0;
+    const row = id * stride;
+    if (stamp[id] === now) {
       sk.reset();
-      const end = cursor[se.id];
-      for (let j = end - counts[se.id]; j < end; j++) sk.add(grouped[j]);
+      const end = cursor[id];
+      const start = end - counts[id];
+      for (let j = start; j < end; j++) sk.add(grouped[j]);
+      let whole = true;
       for (const b of batches) {
-        const part = b.compacted?.get(se.id);
-        if (part !== undefined) sk.merge(part);
+        const part = b.compacted?.get(id);
+        if (part !== undefined) {
+          sk.merge(part);
+          whole = false;
+        }
       }
       windowSk = sk;
       recordData(st, c, se, s, sk);
-      addToGroups(c, se, sk, w.groups);
+      if (se.scopes.members.length > 0) {
+        f |= SCOPED;
+        from[i] = start;
+        to[i] = end;
+        // Not just the gathered values: the groups merge the sketch itself.
+        if (!whole || !sk.isRaw()) cs.copies.set(i, sk.copy());
+      }
     } else {
       st.counters.zeroSignals += 1;
     }
+    if (nums[row + ROW_LAST_PANE] === s) f |= LEAVING;
     extras.ewma = nums[row + ROW_EWMA];
     extras.trend = nums[row + ROW_TREND];
     extras.partitions = se.partitions;
-    signals.push(buildSignal(se, s, e, windowSk, extras));
+    signals[i] = buildSignal(se, s, e, windowSk, extras);
+    ranks[i] = se.rank;
+    flags[i] = f;
+  }
+}
+
+/**
+ * Pass 4 of a close, in key order: the signals, the scope groups fed (their sums are folds
+ * over the series in key order, as before), and the series leaving with the freed pane (in
+ * key order: the eviction order). Returns the signals.
+ */
+function inKeyOrder(
+  cs: CloseScratch,
+  list: readonly Series[],
+  order: Int32Array,
+  grouped: Float64Array,
+  groups: Map<string, GroupAcc>,
+  c: Compiled,
+): WindowSignal[] {
+  const { flags, from, to, signals: byPosition } = cs;
+  const leaving = cs.leaving;
+  leaving.length = 0;
+  const n = list.length;
+  const signals = new Array<WindowSignal>(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    const signal = byPosition[i];
+    signals[k] = signal;
+    const f = flags[i];
+    if (f === 0) continue;
+    if ((f & SCOPED) !== 0) {
+      const members = list[i].scopes.members;
+      const copy = cs.copies.get(i);
+      for (const m of members) {
+        const g = groupOf(c, m, groups);
+        if (copy !== undefined) g.sk.merge(copy);
+        else g.sk.mergeRaw(grouped, from[i], to[i], signal.sum, signal.min, signal.max);
+      }
+    }
+    if ((f & LEAVING) !== 0) leaving.push(list[i]);
   }
   return signals;
 }
@@ -245,53 +276,14 @@ function recordData(st: InternalState, c: Compiled, se: Series, s: number, sk: D
   }
 }
 
-/** Merges a series' window sketch into the stage-one group of every scope it belongs to. */
-function addToGroups(c: Compiled, se: Series, sk: DDSketch, groups: Map<string, GroupAcc>): void {
-  for (const m of se.scopes.members) {
-    let g = groups.get(m.key);
-    if (g === undefined) {
-      g = { membership: m, sk: createSketch(c.sketch) };
-      groups.set(m.key, g);
-    }
-    g.sk.merge(sk);
+/** The stage-one group of scope membership m in this close, created on first use. */
+function groupOf(c: Compiled, m: ScopeMembership, groups: Map<string, GroupAcc>): GroupAcc {
+  let g = groups.get(m.key);
+  if (g === undefined) {
+    g = { membership: m, sk: createSketch(c.sketch) };
+    groups.set(m.key, g);
   }
-}
-
-/**
- * Sorts distinct series by rank. Ranks are distinct small integers (positions in key order,
- * series-index.ts), and a window usually holds most live series: placing each in a slot by
- * rank and reading the slots back is linear, where a comparison sort of every window's
- * list cost n log n — five times per record's series with 10 s / 2 s windows. Falls back to
- * the sort when the list is small against the rank range, or if two ranks collide.
- */
-function orderByRank(list: Series[], slots: (Series | undefined)[]): void {
-  const n = list.length;
-  let maxRank = 0;
-  for (let i = 0; i < n; i++) if (list[i].rank > maxRank) maxRank = list[i].rank;
-  if (n < 32 || maxRank > 4 * n) {
-    list.sort(byRank);
-    return;
-  }
-  while (slots.length <= maxRank) slots.push(undefined);
-  let collided = false;
-  for (let i = 0; i < n; i++) {
-    const se = list[i];
-    if (slots[se.rank] !== undefined) collided = true;
-    slots[se.rank] = se;
-  }
-  if (collided) {
-    for (let r = 0; r <= maxRank; r++) slots[r] = undefined;
-    list.sort(byRank);
-    return;
-  }
-  let w = 0;
-  for (let r = 0; r <= maxRank; r++) {
-    const se = slots[r];
-    if (se !== undefined) {
-      list[w++] = se;
-      slots[r] = undefined;
-    }
-  }
+  return g;
 }
 
 /**
@@ -338,14 +330,25 @@ function gatherRuns(
   return grouped;
 }
 
-/** Pushes both key-sorted lists into `out` in key order. */
+/**
+ * Pushes both key-sorted lists into `out` in key order (ties: a first). The partials are few
+ * and the series signals many: each partial's place is found by binary search, so most
+ * signals are pushed without reading their keys.
+ */
 function mergeByKey(a: WindowSignal[], b: WindowSignal[], out: EngineOutput[]): void {
   let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const takeA = j >= b.length || (i < a.length && compareKeys(a[i].key, b[j].key) <= 0);
-    out.push({ kind: 'signal', signal: takeA ? a[i++] : b[j++] });
+  for (const p of b) {
+    let lo = i;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(a[mid].key, p.key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    while (i < lo) out.push({ kind: 'signal', signal: a[i++] });
+    out.push({ kind: 'signal', signal: p });
   }
+  while (i < a.length) out.push({ kind: 'signal', signal: a[i++] });
 }
 
 function emitPartials(
@@ -389,17 +392,16 @@ function emitPartials(
 }
 
 /** Frees pane s (window s was the last to cover it); series whose newest data it held turn dormant. */
-function freePane(st: InternalState, c: Compiled, s: number, sortedSeries: Series[]): void {
+function freePane(st: InternalState, c: Compiled, s: number, leaving: Series[]): void {
   const b = st.batches.get(s);
-  if (b === undefined) return;
-  // Every series with data in pane s is in the (key-ordered) list of window s: marking them
-  // dormant in that order makes the eviction order deterministic.
-  const { data: nums, stride } = st.numbers;
-  for (const se of sortedSeries) {
-    if (se.alive && nums[se.id * stride + ROW_LAST_PANE] === s) st.dormant.set(se, true);
+  if (b !== undefined) {
+    // Every series with data in pane s is in the list of window s, and `leaving` holds those
+    // whose newest data it is, in key order: marking them dormant in that order makes the
+    // eviction order deterministic.
+    for (const se of leaving) st.dormant.set(se, true);
+    releaseBatch(st, b);
+    const end = s + c.size;
+    for (const p of st.partitions) p.pending.delete(end);
   }
-  releaseBatch(st, b);
-  const end = s + c.size;
-  for (const p of st.partitions) p.pending.delete(end);
-  sortedSeries.length = 0;
+  leaving.length = 0;
 }

@@ -3,6 +3,7 @@
  * purity here means: no clock, no I/O, no randomness — the same inputs in the same order
  * give the same outputs and the same state.
  */
+import type { WindowSignal } from '../model/signal';
 import type { DDSketch, SketchParams } from '../signals/ddsketch';
 import type { EngineConfig } from './config';
 import type { ScopeList } from './scope-memberships';
@@ -128,8 +129,23 @@ export interface CloseScratch {
   /** Spare columns a pane is grouped into, then swapped with the pane's own (same lengths). */
   spareIds: Int32Array;
   spareValues: Float64Array;
-  /** Series by rank while a window's list is ordered (all undefined in between). */
-  rankSlots: (Series | undefined)[];
+  /** Per series id: stamped `now` when a zero-fill series is listed (close-order.ts). */
+  emit: Int32Array;
+  /** Per position of the close's list (id order): its series' rank, flags, and values' range in the gathered values. */
+  ranks: Int32Array;
+  flags: Uint8Array;
+  from: Int32Array;
+  to: Int32Array;
+  /** The list's positions in rank order (close-order.ts). */
+  order: Int32Array;
+  /** Position + 1 by rank while a window's list is ordered (all 0 in between). */
+  rankSlots: Int32Array;
+  /** Per position: the series' signal. */
+  signals: WindowSignal[];
+  /** Per position: a copy of the series' window sketch, when its scope groups cannot take its gathered values. */
+  copies: Map<number, DDSketch>;
+  /** Series whose newest data is in the pane the close frees, in key order. */
+  leaving: Series[];
 }
 
 export interface InternalState {
@@ -266,7 +282,16 @@ export function newState(trendWindows: number): InternalState {
       sketch: null,
       spareIds: new Int32Array(0),
       spareValues: new Float64Array(0),
-      rankSlots: [],
+      emit: new Int32Array(1024),
+      ranks: new Int32Array(0),
+      flags: new Uint8Array(0),
+      from: new Int32Array(0),
+      to: new Int32Array(0),
+      order: new Int32Array(0),
+      rankSlots: new Int32Array(0),
+      signals: [],
+      copies: new Map(),
+      leaving: [],
     },
   };
 }

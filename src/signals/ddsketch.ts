@@ -200,6 +200,36 @@ export class DDSketch {
     if (other.max > this.max) this.max = other.max;
   }
 
+  /** True while every value is still held raw (nothing binned): its values are exactly those added. */
+  isRaw(): boolean {
+    return !this.binned;
+  }
+
+  /**
+   * merge(other) for an `other` that is raw (isRaw) and holds exactly values[from..to) in that
+   * order, with these count, sum, min and max: the same steps on the same numbers, without
+   * the other sketch (closer.ts merges a series' window into its scope groups this way, from
+   * the gathered values, after the series' own sketch has been reused).
+   */
+  mergeRaw(values: Float64Array, from: number, to: number, sum: number, min: number, max: number): void {
+    const m = to - from;
+    if (m === 0) return;
+    if (!this.binned && this.bufLen + m <= BUFFER_MAX) {
+      for (let k = from; k < to; k++) this.buf[this.bufLen++] = values[k];
+    } else {
+      this.flush();
+      for (let k = from; k < to; k++) {
+        if (this.bufLen === BUFFER_MAX) this.flush();
+        this.buf[this.bufLen++] = values[k];
+      }
+      this.flush();
+    }
+    this.count += m;
+    this.sum += sum;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+  }
+
   copy(): DDSketch {
     const s = new DDSketch(this);
     s.pos = this.pos === null ? null : this.pos.copy();
