@@ -2,17 +2,18 @@
  * A decision shard of a split stage two in stage two's driver (runner.decisionShards,
  * docs/scale-out.md "The Kafka wiring"): the driver (gather-driver.ts) reads the shard's topic
  * — the finals and partials stage one routed here, every partition's marks with their window
- * summaries, the arbiter's settlements and forwarded control records — and releases the
- * shard's windows one at a time (holds: none while a settlement is awaited). Each window's
- * report, each control record's ack and the shard's checkpoint go into the driver's
- * transaction with the topic's offset, so a shard that moves to another process resumes
- * exactly where the last committed one left off. Its finals never leave the shard.
+ * summaries, the arbiter's verdicts, settlements and forwarded control records — and releases
+ * the shard's windows one at a time (holds: none while a settlement is awaited). Each window's
+ * report, the commands and decisions it builds from its verdicts, each control record's ack and
+ * the shard's checkpoint go into the driver's transaction with the topic's offset, so a shard
+ * that moves to another process resumes exactly where the last committed one left off. Its
+ * finals never leave the shard.
  */
 import type { TopicMessages } from 'kafkajs';
 import type { Logger } from '../ops/logger';
 import type { WindowSignal } from '../model/signal';
 import type { ControlDeps } from '../policies/engine-control';
-import type { ControlAck, ShardReport } from '../pipeline/split-protocol';
+import type { ToArbiter } from '../pipeline/split-protocol';
 import type { SplitRouter } from '../pipeline/split-route';
 import { createSplitShard, type SplitShard, type SplitShardOptions } from '../pipeline/split-shard';
 import type { BatchExtension } from './batch-extension';
@@ -38,7 +39,7 @@ export interface SplitWork {
 }
 
 export interface ShardExtension extends BatchExtension {
-  /** The shard's evaluation work in this process (the driver's Kafka reads and writes aside). */
+  /** The shard's evaluation and building in this process (the driver's Kafka reads and writes aside). */
   work(): SplitWork;
 }
 
@@ -46,7 +47,7 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
   const work: SplitWork = { windows: 0, ms: 0 };
   const fresh = (): SplitShard => createSplitShard(o);
   let shard = fresh();
-  let out: (ShardReport | ControlAck)[] = [];
+  let out: ToArbiter[] = [];
   let dirty = false;
   const what = `decision shard ${o.index}`;
   /** Chunks of the checkpoint last written or read (a smaller one tombstones the rest), and the inflation bound. */
@@ -100,7 +101,7 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     ownsKey: (k) => ownsCheckpointKey(k, o.stateKey),
     resetFrom,
     onRecord(m, restoring) {
-      const r = decodeSplitRecord(m, ['settle', 'control']);
+      const r = decodeSplitRecord(m, ['verdicts', 'settle', 'control']);
       if (r === undefined) return false;
       if (restoring) return true;
       if ('error' in r) {
@@ -108,9 +109,14 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
         return true;
       }
       if (r.kind === 'control') out.push(shard.control(r, o.deps));
-      else if (shard.awaiting() === r.end) shard.settle(r);
-      else
-        o.logger.warn({ end: r.end, awaiting: shard.awaiting() }, `${what}: a settlement it does not await; skipped`);
+      else if (!shard.awaits(r.kind, r.end))
+        o.logger.warn({ end: r.end, awaiting: shard.awaiting() }, `${what}: ${r.kind} it does not await; skipped`);
+      else if (r.kind === 'settle') shard.settle(r);
+      else {
+        const began = performance.now();
+        out.push(shard.verdicts(r));
+        work.ms += performance.now() - began;
+      }
       dirty = true;
       return true;
     },

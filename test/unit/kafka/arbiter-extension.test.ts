@@ -1,6 +1,7 @@
 /**
  * The arbiter of a split stage two in its driver: a record of its topic it cannot take — a
- * report of a window other than the one open, from a shard it does not have, or unreadable —
+ * report of a window other than the one open, records built for a window not judged, from a
+ * shard it does not have, or unreadable —
  * goes to the DLQ with the reason, counted, in the transaction that moves past it; it never
  * throws (its driver would reset into the same record for ever), and the window carries on
  * when the genuine reports come.
@@ -15,16 +16,23 @@ import { STAGE_KIND_HEADER } from '../../../src/kafka/stage-records';
 import { compareKeys } from '../../../src/core/series-key';
 import { hashShard, shardPlan } from '../../../src/pipeline/sharded-decide';
 import { splitStart } from '../../../src/pipeline/split-arbiter';
-import type { ShardReport } from '../../../src/pipeline/split-protocol';
+import type { ShardReport, ShardVerdicts, ToArbiter } from '../../../src/pipeline/split-protocol';
 import { createSplitRouter } from '../../../src/pipeline/split-route';
-import { createSplitShard } from '../../../src/pipeline/split-shard';
+import { createSplitShard, type SplitShard } from '../../../src/pipeline/split-shard';
 import { createDecisionEngine, setupOf } from '../../../src/policies/engine';
 import { finalsOf, optionsOf, scenarioArb, verifierFor } from '../pipeline/sharded-fleet';
 
 const SHARDS = ['t.d0', 't.d1'];
 const DLQ = 't.dlq';
 
-async function fleet(): Promise<{ arbiter: ArbiterExtension; reports: ShardReport[]; windowMs: number }> {
+interface Fleet {
+  arbiter: ArbiterExtension;
+  shards: SplitShard[];
+  reports: ShardReport[];
+  windowMs: number;
+}
+
+async function fleet(): Promise<Fleet> {
   const [s] = fc.sample(scenarioArb, { seed: 7, numRuns: 1 });
   const opts = optionsOf(s);
   const setup = setupOf(opts);
@@ -48,18 +56,21 @@ async function fleet(): Promise<{ arbiter: ArbiterExtension; reports: ShardRepor
   });
   const finals = finalsOf(s, 0).sort((a, b) => compareKeys(a.key, b.key));
   const summary = { end: finals[0].windowEnd, minStart: Math.min(...finals.map((f) => f.windowStart)) };
-  const reports = [0, 1].map((d) =>
-    createSplitShard({ setup, plan, index: d, verifier: verifier.config, init: start.shards[d] }).window(
+  const shards = [0, 1].map((d) =>
+    createSplitShard({ setup, plan, index: d, verifier: verifier.config, init: start.shards[d] }),
+  );
+  const reports = shards.map((x, d) =>
+    x.window(
       summary,
       finals.filter((f) => route(f).includes(d)),
     ),
   );
-  return { arbiter, reports, windowMs: finals[0].windowEnd - finals[0].windowStart };
+  return { arbiter, shards, reports, windowMs: finals[0].windowEnd - finals[0].windowStart };
 }
 
 let offset = 0;
 const record = (value: unknown, kind = 'report'): KafkaMessage => {
-  const m = splitRecord(value as ShardReport, 'shard');
+  const m = splitRecord(value as ToArbiter, 'shard');
   return {
     ...m,
     headers: { [STAGE_KIND_HEADER]: kind },
@@ -72,7 +83,7 @@ const record = (value: unknown, kind = 'report'): KafkaMessage => {
 const dlqOf = (messages: TopicMessages[]) => messages.filter((t) => t.topic === DLQ).flatMap((t) => t.messages);
 
 test('reports it cannot take are dead-lettered with the reason, and the window completes with the genuine ones', async () => {
-  const { arbiter, reports, windowMs } = await fleet();
+  const { arbiter, shards, reports, windowMs } = await fleet();
   expect(arbiter.onRecord!(record(reports[0]), false)).toBe(true);
   // Shard 1's report of a window six windows later, while the first is open; and one from a shard there is not.
   const ahead = { ...reports[1], summary: { ...reports[1].summary, end: reports[1].summary.end + 6 * windowMs } };
@@ -90,9 +101,30 @@ test('reports it cannot take are dead-lettered with the reason, and the window c
   ]);
   expect(dead.map((m) => m.headers?.[DLQ_HEADERS.offset]?.toString())).toEqual(['1', '2', '3']);
   expect(first.filter((t) => SHARDS.includes(t.topic))).toHaveLength(0);
-  // The genuine report of shard 1: the window is settled, each shard's settlement on its topic.
+  // The genuine report of shard 1: the window is judged, verdicts to each shard that reported candidates.
   arbiter.onRecord!(record(reports[1]), false);
+  const judged = arbiter.takePending();
+  expect(dlqOf(judged)).toHaveLength(0);
+  const verdicts = judged.filter((t) => SHARDS.includes(t.topic));
+  const withCandidates = SHARDS.filter((_t, d) => (reports[d].window?.candidates.length ?? 0) > 0);
+  expect(verdicts.map((t) => t.topic)).toEqual(withCandidates);
+  expect(withCandidates.length).toBeGreaterThan(0);
+  // Records built for a window not judged, and from a shard there is not: dead-lettered too.
+  const later = reports[0].summary.end + windowMs;
+  arbiter.onRecord!(record({ kind: 'built', shard: 0, end: later, commands: [], decisions: [] }, 'built'), false);
+  arbiter.onRecord!(record({ kind: 'built', shard: 7, end: later, commands: [], decisions: [] }, 'built'), false);
+  expect(dlqOf(arbiter.takePending()).map((m) => m.headers?.[DLQ_HEADERS.message]?.toString())).toEqual([
+    `shard 0 built window ${later}, which was not judged`,
+    'a build from shard 7, of 2',
+  ]);
+  // Each such shard builds its records from its verdicts; once all are in, the outputs and every shard's settlement.
+  for (const t of verdicts) {
+    const v = JSON.parse(t.messages[0].value!.toString()) as ShardVerdicts;
+    arbiter.onRecord!(record(shards[SHARDS.indexOf(t.topic)].verdicts(v), 'built'), false);
+  }
   const settled = arbiter.takePending();
   expect(settled.filter((t) => SHARDS.includes(t.topic)).map((t) => t.topic)).toEqual(SHARDS);
+  expect(settled.some((t) => t.topic === 't.decisions')).toBe(true);
   expect(dlqOf(settled)).toHaveLength(0);
+  expect(arbiter.refused()).toBe(5);
 });
