@@ -26,10 +26,10 @@ import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { BatchExtension } from './batch-extension';
 import { controlKey } from './control-reader';
-import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { decodeSplitRecord, splitRecord } from './split-records';
 import type { SplitWork } from './shard-extension';
+import { createSplitRefusals, type SplitDlq } from './split-refusals';
 
 export interface ArbiterExtensionOptions extends SplitArbiterOptions {
   /** Each shard's topic, by shard. */
@@ -42,7 +42,7 @@ export interface ArbiterExtensionOptions extends SplitArbiterOptions {
    * Where a record of the arbiter's topic it refuses goes (unreadable, a shard it does not have,
    * a window other than the one open), with the reason: never read again for ever.
    */
-  dlq: { topic: string; maxMessageBytes: number; source: string };
+  dlq: SplitDlq;
   logger: Logger;
   metrics?: HomeostatMetrics;
   /** Observes each window's commands and decisions (as the decision extension's onOutputs); a throw is logged. */
@@ -122,19 +122,10 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
   const work: SplitWork = { windows: 0, ms: 0 };
   /** The newest control record per key, in the order applied: re-applied after a reset (decide-driver.ts does the same). */
   const controls = new Map<string, ControlRecord>();
-  let refused = 0;
+  const refusals = createSplitRefusals({ ...o, part: 'arbiter', what: 'arbiter' });
   /** A record it cannot take goes to the DLQ with why, in the transaction that moves past it. */
   const refuse = (m: KafkaMessage, reason: string): true => {
-    refused++;
-    o.logger.error({ offset: m.offset, reason }, 'arbiter: refused a record of its topic; dead-lettered');
-    const source = { topic: o.dlq.source, partition: 0, offset: m.offset, timestamp: m.timestamp };
-    box.dead(
-      dlqMessage(
-        { ...source, key: m.key ?? null, value: m.value, headers: m.headers },
-        { code: 'INVALID_FIELD', message: reason, field: undefined },
-        o.dlq.maxMessageBytes,
-      ),
-    );
+    box.dead(refusals.refuse(m, reason));
     return true;
   };
 
@@ -213,7 +204,9 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       if (r.kind === 'built') {
         settle(arbiter.built(r));
       } else {
+        const races = arbiter.counters().controlRaces;
         const judged = arbiter.report(r);
+        if (arbiter.counters().controlRaces > races) o.metrics?.splitControlRaces.inc();
         if (judged !== null) {
           box.toShards((shard) => judged.verdicts[shard] ?? undefined);
           settle(judged.settled);
@@ -229,6 +222,6 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       controls.set(key, record);
     },
     work: () => ({ ...work }),
-    refused: () => refused,
+    refused: refusals.count,
   };
 }
