@@ -19,7 +19,7 @@
  *   arbiter's part was, measured in the same run.
  * The first window warms up and is not in the figures.
  */
-import { T0, WINDOW_MS, benchEngineOptions, benchSigningKey } from './lib/stage-two-setup';
+import { T0, WINDOW_MS, benchEngineOptions, benchFinal, benchSigningKey } from './lib/stage-two-setup';
 import { argNumber, writeResult } from './lib/results';
 import type { WindowSignal } from '../src/model/signal';
 import { hashShard, shardPlan } from '../src/pipeline/sharded-decide';
@@ -43,29 +43,7 @@ function finalsOf(w: number): WindowSignal[] {
   for (let i = 0; i < SERIES; i++) {
     const source = `worker-${String(i).padStart(7, '0')}`;
     const depth = (i + w) % EVERY === 0 ? 80 : 5;
-    out.push({
-      scope: 'series',
-      key: `${source}|queue.depth|`,
-      source,
-      metric: 'queue.depth',
-      tags: {},
-      windowStart: start,
-      windowEnd: start + WINDOW_MS,
-      count: 20,
-      sum: depth * 20,
-      min: depth,
-      max: depth,
-      mean: depth,
-      ratePerSec: (depth * 20) / 10,
-      p50: depth,
-      p90: depth,
-      p99: depth,
-      p999: depth,
-      ewma: depth,
-      trend: 0,
-      partial: false,
-      partitions: [0],
-    });
+    out.push(benchFinal(source, start, depth, [0]));
   }
   return out;
 }
