@@ -755,6 +755,12 @@ export const TABLES: readonly DocTable[] = [
       },
       // runner.decisionShards: stage two split over that many shards and an arbiter (in the bench's one process).
       { title: 'decision shards', unit: 'count', value: (r) => at(r, 'decisionShards') },
+      // Split runs: 1 when the shards built and signed the commands (the second hop), 0 when the arbiter did.
+      {
+        title: 'shards sign',
+        unit: 'count',
+        value: (r) => ((at(r, 'decisionShards') ?? 0) > 0 ? Number(r.splitBuildsInShards === true) : undefined),
+      },
       { title: 'close → visible p50', unit: 'ms', value: lat('latencyMs', 'p50') },
       { title: 'p99', unit: 'ms', value: lat('latencyMs', 'p99') },
       { title: 'close → decided p50', unit: 'ms', value: lat('closeToDecidedMs', 'p50') },

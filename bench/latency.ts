@@ -351,6 +351,8 @@ async function main(): Promise<void> {
       scaleOut: SCALE_OUT,
       decisionShards: DECISION_SHARDS,
       splitWork: splitWork(processor.split),
+      // The shards build, hash and sign their commands (the second hop); results without it: the arbiter did.
+      splitBuildsInShards: DECISION_SHARDS > 0 ? true : null,
       carryHistory: CARRY_HISTORY,
       fleet: FLEET ? { overloadedEvery: OVERLOADED_EVERY, reportsPerWorkerPerWindow: 1 } : null,
       process: { cpuSeconds: round((cpu.user + cpu.system) / 1e6, 1), maxRssMiB: round(maxRss / 2 ** 20, 1) },

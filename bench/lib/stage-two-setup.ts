@@ -51,6 +51,33 @@ export function benchGather(partitions: number) {
   return createGather({ partitionCount: partitions, engine });
 }
 
+/** A series final of the fleet's shape: `source`'s queue depth over the window from `start`. */
+export function benchFinal(source: string, start: number, depth: number, partitions: number[]): WindowSignal {
+  return {
+    scope: 'series',
+    key: `${source}|queue.depth|`,
+    source,
+    metric: 'queue.depth',
+    tags: {},
+    windowStart: start,
+    windowEnd: start + WINDOW_MS,
+    count: 20,
+    sum: depth * 20,
+    min: depth,
+    max: depth,
+    mean: depth,
+    ratePerSec: (depth * 20) / 10,
+    p50: depth,
+    p90: depth,
+    p99: depth,
+    p999: depth,
+    ewma: depth,
+    trend: 0,
+    partial: false,
+    partitions,
+  };
+}
+
 /**
  * Stage one's output for window w: the final of every series `keep` accepts (all by
  * default; a shard keeps the series it owns), then each partition's mark.
@@ -71,29 +98,7 @@ export function windowInputs(
     if (!keep(source)) continue;
     const overloaded = (i + w * 7919) % 100 === 0;
     const depth = overloaded ? 80 : 5;
-    const signal: WindowSignal = {
-      scope: 'series',
-      key: `${source}|queue.depth|`,
-      source,
-      metric: 'queue.depth',
-      tags: {},
-      windowStart: start,
-      windowEnd: end,
-      count: 20,
-      sum: depth * 20,
-      min: depth,
-      max: depth,
-      mean: depth,
-      ratePerSec: (depth * 20) / 10,
-      p50: depth,
-      p90: depth,
-      p99: depth,
-      p999: depth,
-      ewma: depth,
-      trend: 0,
-      partial: false,
-      partitions: partitionLists[i % partitions],
-    };
+    const signal = benchFinal(source, start, depth, partitionLists[i % partitions]);
     finals.push({ kind: 'signal', signal, offset: String(offset.next++) });
   }
   const marks: GatherInput[] = [];

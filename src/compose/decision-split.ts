@@ -59,6 +59,7 @@ export async function buildDecisionSplit(
     limits: path.engineOptions.control,
   };
   const group = config.kafka.groupId;
+  const dlq = { topic: config.topics.dlq, maxMessageBytes: config.topics.dlqMaxMessageBytes };
   const shards = start.shards.map((init, index) =>
     createShardExtension({
       setup,
@@ -72,7 +73,9 @@ export async function buildDecisionSplit(
       stateTopic: config.topics.state,
       stateKey: `split/${group}/shard-${index}`,
       maxSnapshotBytes: config.runner.snapshotMaxMiB * 2 ** 20,
+      dlq: { ...dlq, source: topics.shards[index] },
       logger: o.logger,
+      metrics: o.metrics,
     }),
   );
   const arbiter = await createArbiterExtension({
@@ -92,7 +95,7 @@ export async function buildDecisionSplit(
     format: config.actions.format,
     resolver: o.resolver,
     stateKey: `split/${group}/arbiter`,
-    dlq: { topic: config.topics.dlq, maxMessageBytes: config.topics.dlqMaxMessageBytes, source: topics.arbiter },
+    dlq: { ...dlq, source: topics.arbiter },
     logger: o.logger,
     metrics: o.metrics,
     onOutputs: o.onOutputs,

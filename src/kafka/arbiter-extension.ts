@@ -1,9 +1,11 @@
 /**
  * The arbiter of a split stage two in stage two's driver (runner.decisionShards,
  * docs/scale-out.md "The Kafka wiring"): one process of the group at a time reads the arbiter's
- * topic — the shards' reports and control acks — and, once every shard's report of a window is
- * in, writes in one transaction the window's commands, decisions and outcomes, each shard's
- * settlement on its topic, its checkpoint and the topic's offset. Operators' control records
+ * topic — the shards' reports, their built records and control acks. Once every shard's report
+ * of a window is in, it writes in one transaction the verdicts for each shard on its topic, its
+ * checkpoint and the topic's offset; once every shard's records are in, in another, the
+ * window's commands, decisions and outcomes, each shard's settlement, its checkpoint and the
+ * offset. Operators' control records
  * reach it from the control reader (applyControl): applied to its replica, forwarded to every
  * shard, their decisions written when every shard's ack is in.
  */
@@ -13,16 +15,21 @@ import type { ControlRecord } from '../guardrails/control';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { DecideOutputs } from '../pipeline/decide';
-import { createSplitArbiter, type SplitArbiterCheckpoint, type SplitArbiterOptions } from '../pipeline/split-arbiter';
+import {
+  createSplitArbiter,
+  type ArbiterSettled,
+  type SplitArbiterCheckpoint,
+  type SplitArbiterOptions,
+} from '../pipeline/split-arbiter';
 import type { ToShard } from '../pipeline/split-protocol';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { BatchExtension } from './batch-extension';
 import { controlKey } from './control-reader';
-import { dlqMessage } from './dlq';
 import { createOutputEncoder, type OutputFormat } from './outputs';
 import { decodeSplitRecord, splitRecord } from './split-records';
 import type { SplitWork } from './shard-extension';
+import { createSplitRefusals, type SplitDlq } from './split-refusals';
 
 export interface ArbiterExtensionOptions extends SplitArbiterOptions {
   /** Each shard's topic, by shard. */
@@ -35,7 +42,7 @@ export interface ArbiterExtensionOptions extends SplitArbiterOptions {
    * Where a record of the arbiter's topic it refuses goes (unreadable, a shard it does not have,
    * a window other than the one open), with the reason: never read again for ever.
    */
-  dlq: { topic: string; maxMessageBytes: number; source: string };
+  dlq: SplitDlq;
   logger: Logger;
   metrics?: HomeostatMetrics;
   /** Observes each window's commands and decisions (as the decision extension's onOutputs); a throw is logged. */
@@ -46,7 +53,7 @@ export interface ArbiterExtension extends BatchExtension {
   applyControl(record: ControlRecord): void;
   /** Records of its topic it dead-lettered (refused), in this process. */
   refused(): number;
-  /** The arbiter's judging, building, signing and verification in this process (the driver's Kafka work aside). */
+  /** The arbiter's judging, merging and verification in this process (the driver's Kafka work aside). */
   work(): SplitWork;
 }
 
@@ -115,19 +122,10 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
   const work: SplitWork = { windows: 0, ms: 0 };
   /** The newest control record per key, in the order applied: re-applied after a reset (decide-driver.ts does the same). */
   const controls = new Map<string, ControlRecord>();
-  let refused = 0;
+  const refusals = createSplitRefusals({ ...o, part: 'arbiter', what: 'arbiter' });
   /** A record it cannot take goes to the DLQ with why, in the transaction that moves past it. */
   const refuse = (m: KafkaMessage, reason: string): true => {
-    refused++;
-    o.logger.error({ offset: m.offset, reason }, 'arbiter: refused a record of its topic; dead-lettered');
-    const source = { topic: o.dlq.source, partition: 0, offset: m.offset, timestamp: m.timestamp };
-    box.dead(
-      dlqMessage(
-        { ...source, key: m.key ?? null, value: m.value, headers: m.headers },
-        { code: 'INVALID_FIELD', message: reason, field: undefined },
-        o.dlq.maxMessageBytes,
-      ),
-    );
+    box.dead(refusals.refuse(m, reason));
     return true;
   };
 
@@ -141,6 +139,13 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
     if (forward === undefined) return;
     if (!replayed) o.logger.info({ control: record }, `control: ${record.kind} applied`);
     box.toShards(() => forward);
+  };
+  /** A window every shard built: its outputs, and each shard's settlement. */
+  const settle = (done: ArbiterSettled | null): void => {
+    if (done === null) return;
+    work.windows++;
+    box.outputs(done.out);
+    box.toShards((shard) => done.settlements[shard]);
   };
   const take = (): TopicMessages[] => {
     const stored = { shards: o.plan.shards, checkpoint: arbiter.checkpoint() };
@@ -181,7 +186,7 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       for (const r of controls.values()) apply(r, true);
     },
     onRecord(m, restoring) {
-      const r = decodeSplitRecord(m, ['report', 'control-ack']);
+      const r = decodeSplitRecord(m, ['report', 'built', 'control-ack']);
       if (r === undefined) return false;
       if (restoring) return true;
       if ('error' in r) return refuse(m, r.error);
@@ -195,15 +200,19 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       const began = performance.now();
       const why = arbiter.refuses(r);
       if (why !== undefined) return refuse(m, why);
-      const done = arbiter.report(r);
       box.touch();
-      if (done !== null) {
-        work.windows++;
-        work.ms += performance.now() - began;
+      if (r.kind === 'built') {
+        settle(arbiter.built(r));
+      } else {
+        const races = arbiter.counters().controlRaces;
+        const judged = arbiter.report(r);
+        if (arbiter.counters().controlRaces > races) o.metrics?.splitControlRaces.inc();
+        if (judged !== null) {
+          box.toShards((shard) => judged.verdicts[shard] ?? undefined);
+          settle(judged.settled);
+        }
       }
-      if (done === null) return true;
-      box.outputs(done.out);
-      box.toShards((shard) => done.settlements[shard]);
+      work.ms += performance.now() - began;
       return true;
     },
     applyControl(record) {
@@ -213,6 +222,6 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       controls.set(key, record);
     },
     work: () => ({ ...work }),
-    refused: () => refused,
+    refused: refusals.count,
   };
 }

@@ -58,7 +58,7 @@ export interface StageTwoOptions {
    * A split stage two's shard or arbiter (runner.decisionShards): its own one-partition topic,
    * consumer group, transactional id and state key instead of stage two's.
    */
-  names?: { topic: string; groupId: string; transactionalId: string; stateKey: string; what: string };
+  names?: { topic: string; groupId: string; transactionalId: string; stateKey: string; what: string; part: string };
   /** A split stage two's part: spread over the group's processes by index (single-owner-assigner.ts). */
   spread?: Spread;
 }
@@ -246,7 +246,7 @@ class StageTwoDriver implements StageTwo {
   private onJoin(partitions: number[]): void {
     const was = this.owned;
     this.owned = partitions.length > 0;
-    this.o.metrics?.stageTwoOwner.set(this.owned ? 1 : 0);
+    this.o.metrics?.stageTwoOwner.set({ part: this.o.names?.part ?? 'stage-two' }, this.owned ? 1 : 0);
     // Any join may follow a change of owner: rebuild from the last commit before reading.
     this.pending = new ResetRequired('rejoined', 'stage two: the group was joined again');
     if (this.owned !== was || !was) {

@@ -48,6 +48,7 @@ function splitDrivers(o: RunnerOptions, split: SplitParts): StageTwo[] {
         transactionalId: `${prefix}-shard-${i}`,
         stateKey: `stage/${groupId}/shard-${i}`,
         what: `decision shard ${i}`,
+        part: `shard-${i}`,
       },
     }),
   );
@@ -61,6 +62,7 @@ function splitDrivers(o: RunnerOptions, split: SplitParts): StageTwo[] {
       transactionalId: `${prefix}-arbiter`,
       stateKey: `stage/${groupId}/arbiter`,
       what: 'arbiter',
+      part: 'arbiter',
     },
   });
   return [...shards, arbiter];

@@ -2,22 +2,25 @@
  * A decision shard of a split stage two in stage two's driver (runner.decisionShards,
  * docs/scale-out.md "The Kafka wiring"): the driver (gather-driver.ts) reads the shard's topic
  * — the finals and partials stage one routed here, every partition's marks with their window
- * summaries, the arbiter's settlements and forwarded control records — and releases the
- * shard's windows one at a time (holds: none while a settlement is awaited). Each window's
- * report, each control record's ack and the shard's checkpoint go into the driver's
- * transaction with the topic's offset, so a shard that moves to another process resumes
- * exactly where the last committed one left off. Its finals never leave the shard.
+ * summaries, the arbiter's verdicts, settlements and forwarded control records — and releases
+ * the shard's windows one at a time (holds: none while a settlement is awaited). Each window's
+ * report, the commands and decisions it builds from its verdicts, each control record's ack and
+ * the shard's checkpoint go into the driver's transaction with the topic's offset, so a shard
+ * that moves to another process resumes exactly where the last committed one left off. Its
+ * finals never leave the shard.
  */
-import type { TopicMessages } from 'kafkajs';
+import type { Message, TopicMessages } from 'kafkajs';
 import type { Logger } from '../ops/logger';
+import type { HomeostatMetrics } from '../ops/metrics';
 import type { WindowSignal } from '../model/signal';
 import type { ControlDeps } from '../policies/engine-control';
-import type { ControlAck, ShardReport } from '../pipeline/split-protocol';
+import type { ToArbiter } from '../pipeline/split-protocol';
 import type { SplitRouter } from '../pipeline/split-route';
 import { createSplitShard, type SplitShard, type SplitShardOptions } from '../pipeline/split-shard';
 import type { BatchExtension } from './batch-extension';
 import { decodeSplitRecord, splitRecord } from './split-records';
 import { checkpointRecords, ownsCheckpointKey, readCheckpoint } from './split-checkpoint';
+import { createSplitRefusals, type SplitDlq } from './split-refusals';
 
 export interface ShardExtensionOptions extends SplitShardOptions {
   deps: ControlDeps;
@@ -28,7 +31,10 @@ export interface ShardExtensionOptions extends SplitShardOptions {
   stateKey: string;
   /** Most bytes a checkpoint may inflate to (runner.snapshotMaxMiB). */
   maxSnapshotBytes: number;
+  /** Where a record of its topic it cannot take goes, with the reason (as the arbiter's). */
+  dlq: SplitDlq;
   logger: Logger;
+  metrics?: HomeostatMetrics;
 }
 
 /** What a part of a split stage two has done in this process: windows, and the time their synchronous work took. */
@@ -38,17 +44,28 @@ export interface SplitWork {
 }
 
 export interface ShardExtension extends BatchExtension {
-  /** The shard's evaluation work in this process (the driver's Kafka reads and writes aside). */
+  /** The shard's evaluation and building in this process (the driver's Kafka reads and writes aside). */
   work(): SplitWork;
+  /** Records of its topic it dead-lettered (refused), in this process. */
+  refused(): number;
+}
+
+/** What a shard awaits, for a refusal's reason. */
+function awaited(shard: SplitShard): string {
+  const end = shard.awaiting();
+  if (end === null) return 'it awaits none';
+  return `it awaits the ${shard.awaits('verdicts', end) ? 'verdicts' : 'settlement'} of window ${end}`;
 }
 
 export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
   const work: SplitWork = { windows: 0, ms: 0 };
   const fresh = (): SplitShard => createSplitShard(o);
   let shard = fresh();
-  let out: (ShardReport | ControlAck)[] = [];
+  let out: ToArbiter[] = [];
+  let dead: Message[] = [];
   let dirty = false;
   const what = `decision shard ${o.index}`;
+  const refusals = createSplitRefusals({ ...o, part: `shard-${o.index}`, what });
   /** Chunks of the checkpoint last written or read (a smaller one tombstones the rest), and the inflation bound. */
   const chunks = { inForce: 0, maxInflatedBytes: o.maxSnapshotBytes };
 
@@ -56,9 +73,11 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     const messages: TopicMessages[] = [];
     if (out.length > 0)
       messages.push({ topic: o.arbiterTopic, messages: out.map((m) => splitRecord(m, `shard/${o.index}`)) });
+    if (dead.length > 0) messages.push({ topic: o.dlq.topic, messages: dead });
     const records = checkpointRecords(o.stateKey, o.plan.shards, shard.checkpoint(), chunks);
     messages.push({ topic: o.stateTopic, messages: records });
     out = [];
+    dead = [];
     dirty = false;
     return messages;
   };
@@ -66,6 +85,7 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
   const resetFrom = (stored: ReadonlyMap<string, Buffer>): void => {
     shard = fresh();
     out = [];
+    dead = [];
     dirty = false;
     const read = readCheckpoint(o.stateKey, o.plan.shards, stored, chunks.maxInflatedBytes);
     chunks.inForce = read?.chunks ?? 0;
@@ -100,22 +120,26 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     ownsKey: (k) => ownsCheckpointKey(k, o.stateKey),
     resetFrom,
     onRecord(m, restoring) {
-      const r = decodeSplitRecord(m, ['settle', 'control']);
+      const r = decodeSplitRecord(m, ['verdicts', 'settle', 'control']);
       if (r === undefined) return false;
       if (restoring) return true;
-      if ('error' in r) {
-        o.logger.error({ offset: m.offset, reason: r.error }, `${what}: a record of its topic is unreadable; skipped`);
-        return true;
-      }
-      if (r.kind === 'control') out.push(shard.control(r, o.deps));
-      else if (shard.awaiting() === r.end) shard.settle(r);
-      else
-        o.logger.warn({ end: r.end, awaiting: shard.awaiting() }, `${what}: a settlement it does not await; skipped`);
       dirty = true;
+      // Not the exactly-once guard (a window before its settlement throws, in onFinals): a record it cannot use.
+      if ('error' in r) dead.push(refusals.refuse(m, r.error));
+      else if (r.kind === 'control') out.push(shard.control(r, o.deps));
+      else if (!shard.awaits(r.kind, r.end))
+        dead.push(refusals.refuse(m, `${r.kind} of window ${r.end}; ${awaited(shard)}`));
+      else if (r.kind === 'settle') shard.settle(r);
+      else {
+        const began = performance.now();
+        out.push(shard.verdicts(r));
+        work.ms += performance.now() - began;
+      }
       return true;
     },
     holds: () => shard.awaiting() !== null,
     publishes: (s) => o.route(s)[0] === o.index,
     work: () => ({ ...work }),
+    refused: refusals.count,
   };
 }

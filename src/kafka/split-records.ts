@@ -9,8 +9,8 @@ import { describeError } from '../errors';
 import type { ToArbiter, ToShard } from '../pipeline/split-protocol';
 import { STAGE_KIND_HEADER } from './stage-records';
 
-type SplitKind = 'report' | 'control-ack' | 'settle' | 'control';
-/** A settlement or report carries a window's candidates and verdicts: large, but bounded. */
+type SplitKind = (ToArbiter | ToShard)['kind'];
+/** A report, verdicts or built records carry a window's candidates, verdicts or commands: large, but bounded. */
 export const MAX_SPLIT_RECORD_BYTES = 64 * 2 ** 20;
 
 export function splitRecord(m: ToArbiter | ToShard, key: string): Message {
@@ -18,6 +18,18 @@ export function splitRecord(m: ToArbiter | ToShard, key: string): Message {
 }
 
 const isInt = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
+const isEnd = (x: unknown): boolean => typeof x === 'number';
+const lists = (v: Record<string, unknown>, ...keys: string[]): boolean => keys.every((k) => Array.isArray(v[k]));
+
+/** The fields each kind must have to be taken at all (their shapes beyond that are the writer's, of the same group). */
+const FIELDS_OK: Record<SplitKind, (v: Record<string, unknown>) => boolean> = {
+  report: (v) => isInt(v.shard) && lists(v, 'verify') && isEnd((v.summary as { end?: unknown } | null)?.end),
+  built: (v) => isInt(v.shard) && isEnd(v.end) && lists(v, 'commands', 'decisions'),
+  'control-ack': (v) => isInt(v.shard) && isInt(v.seq) && lists(v, 'decisions'),
+  verdicts: (v) => isEnd(v.end) && lists(v, 'lastChange', 'breakers', 'verdicts'),
+  settle: (v) => isEnd(v.end) && lists(v, 'reverts', 'pending'),
+  control: (v) => isInt(v.seq) && typeof v.control === 'object' && v.control !== null,
+};
 
 /** A split record back, if the record is one of `kinds`; `error` when it claims to be and is not well formed. */
 export function decodeSplitRecord<K extends SplitKind>(
@@ -32,18 +44,7 @@ export function decodeSplitRecord<K extends SplitKind>(
   try {
     const v = JSON.parse(m.value.toString('utf8')) as Record<string, unknown>;
     if (v === null || typeof v !== 'object' || v.kind !== kind) return { error: `a ${kind} record of another kind` };
-    const ok =
-      kind === 'report'
-        ? isInt(v.shard) && Array.isArray(v.verify) && typeof (v.summary as { end?: unknown })?.end === 'number'
-        : kind === 'control-ack'
-          ? isInt(v.shard) && isInt(v.seq) && Array.isArray(v.decisions)
-          : kind === 'settle'
-            ? typeof v.end === 'number' &&
-              Array.isArray(v.leases) &&
-              Array.isArray(v.reverts) &&
-              Array.isArray(v.pending)
-            : isInt(v.seq) && typeof v.control === 'object' && v.control !== null;
-    if (!ok) return { error: `a ${kind} record missing its fields` };
+    if (!FIELDS_OK[kind as SplitKind](v)) return { error: `a ${kind} record missing its fields` };
     return v as unknown as Extract<ToArbiter | ToShard, { kind: K }>;
   } catch (err) {
     return { error: describeError(err) };

@@ -59,6 +59,8 @@ export const METRIC_NAMES = {
   stageTwoOwner: 'stage_two_owner',
   stageTwoBufferedWindows: 'stage_two_buffered_windows',
   stageTwoLate: 'stage_two_late_total',
+  splitRefused: 'stage_two_split_refused_total',
+  splitControlRaces: 'stage_two_split_control_races_total',
   executorResults: 'executor_results_total',
   executorApplySeconds: 'executor_apply_seconds',
   ready: 'ready',
@@ -108,12 +110,16 @@ export interface HomeostatMetrics {
   readonly controlRecords: Counter<'result'>;
 
   // stage two of a scaled-out group (docs/scale-out.md)
-  /** 1 in the process that merges the scopes and runs the policies, 0 in the others. */
-  readonly stageTwoOwner: Gauge<never>;
+  /** Per part (`stage-two`; split: `shard-<i>`, `arbiter`): 1 in the process that runs it, 0 in the others. */
+  readonly stageTwoOwner: Gauge<'part'>;
   /** Windows waiting for every partition to pass them. */
   readonly stageTwoBufferedWindows: Gauge<never>;
   /** Series finals and partials that arrived for a window already released (published, not decided on). */
   readonly stageTwoLate: Counter<never>;
+  /** Split stage two (runner.decisionShards): records of a part's topic it could not take, each dead-lettered with the reason. */
+  readonly splitRefused: Counter<'part'>;
+  /** Split stage two: windows whose shards had applied another number of control records than the arbiter. */
+  readonly splitControlRaces: Counter<never>;
 
   // executor side
   readonly executorResults: Counter<'executor' | 'status'>;
@@ -130,15 +136,8 @@ export interface HomeostatMetrics {
 
 const PREFIX_PATTERN = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
-export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
-  const prefix = options.prefix ?? 'homeostat_';
-  if (!PREFIX_PATTERN.test(prefix)) {
-    throw new ConfigError([
-      `metrics.prefix: ${JSON.stringify(prefix)} is not a valid Prometheus name prefix; ` +
-        'use letters, digits, "_" or ":" and do not start with a digit (e.g. "homeostat_")',
-    ]);
-  }
-  const registry = options.registry ?? new Registry();
+/** Makes each metric under its handle's name in `registry`, saying how to fix a name already taken there. */
+function metricMakers(prefix: string, registry: Registry) {
   const registers = [registry];
   const name = (handle: MetricHandle): string => prefix + METRIC_NAMES[handle];
 
@@ -161,6 +160,19 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
     guard(handle, () => new Gauge<L>({ name: name(handle), help, labelNames, registers }));
   const histogram = (handle: MetricHandle, help: string, buckets: readonly number[]) =>
     guard(handle, () => new Histogram<never>({ name: name(handle), help, buckets: [...buckets], registers }));
+  return { counter, gauge, histogram };
+}
+
+export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
+  const prefix = options.prefix ?? 'homeostat_';
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new ConfigError([
+      `metrics.prefix: ${JSON.stringify(prefix)} is not a valid Prometheus name prefix; ` +
+        'use letters, digits, "_" or ":" and do not start with a digit (e.g. "homeostat_")',
+    ]);
+  }
+  const registry = options.registry ?? new Registry();
+  const { counter, gauge, histogram } = metricMakers(prefix, registry);
 
   const metrics: HomeostatMetrics = {
     registry,
@@ -214,9 +226,10 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
       'Control records read, by result (applied, unchanged, refused, forged, unreadable)',
       ['result'],
     ),
-    stageTwoOwner: gauge<never>(
+    stageTwoOwner: gauge(
       'stageTwoOwner',
-      'Scaled out: 1 in the process that merges the scopes and runs the policies, 0 in the others',
+      'Scaled out: 1 in the process that runs the part of stage two (stage-two; split: shard-<i>, arbiter), 0 in the others',
+      ['part'],
     ),
     stageTwoBufferedWindows: gauge<never>(
       'stageTwoBufferedWindows',
@@ -225,6 +238,15 @@ export function createMetrics(options: MetricsOptions = {}): HomeostatMetrics {
     stageTwoLate: counter<never>(
       'stageTwoLate',
       'Scaled out: signals for windows already released (published, not given to the policies)',
+    ),
+    splitRefused: counter(
+      'splitRefused',
+      "Split stage two: records of a part's topic it could not take, dead-lettered",
+      ['part'],
+    ),
+    splitControlRaces: counter<never>(
+      'splitControlRaces',
+      'Split stage two: windows judged while a control record had reached some shards and not others',
     ),
     executorResults: counter('executorResults', 'Commands applied by executors, by executor and status', [
       'executor',

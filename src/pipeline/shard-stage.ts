@@ -83,10 +83,11 @@ export interface DecisionShard {
   /** Applies the arbiter's settlement of the last window's candidates: builds, hashes and signs what they became. */
   settle(s: Settlement): Built;
   /**
-   * Applies a settlement whose records were built elsewhere (the arbiter of a split stage two,
-   * split-arbiter.ts): the candidates' guardrail slices and the leases their verdicts left.
+   * `settle` for a shard whose window's candidates crossed a process boundary (split-shard.ts):
+   * the candidates as reported (a shard restored since holds none of its own) and the state as
+   * it is now — a control record applied since the report is kept, as in applying it after.
    */
-  applyBuilt(s: Pick<Settlement, 'lastChange' | 'breakers'>, leases: ReadonlyMap<string, Lease | null>): void;
+  settleOn(frame: BuildFrame, candidates: readonly ShardCandidate[], s: Settlement): Built;
   /** A window the engine skipped (no window length known yet): only the event time moves. */
   skip(eventTime: number): void;
   onControl(control: ControlRecord, deps: ControlDeps): ControlOutput;
@@ -188,7 +189,8 @@ export function createDecisionShard(
       }
       return built;
     },
-    applyBuilt(s, changed) {
+    settleOn(frame, candidates, s) {
+      const { built, leases: changed } = buildFromVerdicts(frame, candidates, s.verdicts, (k) => state.leases[k]);
       // Copies, not the window's drafts: a shard restored between its window and this settlement holds none.
       const g = draftOf(state.guard);
       applySlices(g, s);
@@ -201,6 +203,7 @@ export function createDecisionShard(
       guard = g;
       leases = l;
       last = null;
+      return built;
     },
     skip(eventTime) {
       state = { ...state, lastEventTime: eventTime };
@@ -230,9 +233,9 @@ export function createDecisionShard(
 /**
  * The records a shard's verdicts make, in the order judged, and the leases they leave: each
  * passed command renews, sets or removes its (policy, target, family) lease. `leaseOf` reads
- * the leases in force before the verdicts (after the window's lapse). Shared by the shard that
- * builds its own records and by the arbiter that builds them for shards in other processes
- * (split-arbiter.ts), so that both leave the same leases.
+ * the leases in force before the verdicts (after the window's lapse). Shared by the shard of the
+ * in-process stage (settle) and the shard of the split over processes (settleOn), so that both
+ * build the same records and leave the same leases.
  */
 export function buildFromVerdicts(
   frame: BuildFrame,

@@ -2,12 +2,13 @@
  * What the decision shards and the arbiter of a stage two split over processes say to each
  * other (docs/scale-out.md, "The Kafka wiring"): plain JSON, one Kafka record each. The
  * shards' finals never cross: a shard sends the arbiter its candidates, counts and lapse
- * decisions, and the few finals verification reads; the arbiter sends each shard its
- * settlement (guardrail slices, the leases the verdicts left, the verifier's reverts of its
- * leases, the targets under verification). Candidates name their policy (a policy holds
- * functions); every side rebuilds the same Setup from the same config.
+ * decisions, and the few finals verification reads; the arbiter sends each shard the verdicts
+ * on its candidates (with their guardrail slices); the shard builds, hashes and signs its
+ * commands and decisions from them and sends them back; the arbiter merges them in the single
+ * engine's order, verifies, publishes, and sends each shard its settlement (the verifier's
+ * reverts of its leases, the targets under verification). Candidates name their policy (a
+ * policy holds functions); every side rebuilds the same Setup from the same config.
  */
-import type { Lease } from '../actions/leases';
 import { ConfigError } from '../errors';
 import type { ControlRecord } from '../guardrails/control';
 import type { BreakerEntry, Candidate } from '../guardrails/types';
@@ -15,6 +16,7 @@ import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { Setup } from '../policies/engine';
+import type { CandidateVerdict } from '../policies/verdict';
 import type { ShardCandidate, ShardWindow } from './shard-stage';
 
 /** What every shard knows of a window from all of its finals (stage one's window records): its end and earliest start. */
@@ -46,13 +48,35 @@ export interface ShardReport {
   controls: number;
 }
 
-/** Arbiter → shard, once per window: what the window's verdicts and verification did to the shard's state. */
-export interface ShardSettlement {
-  kind: 'settle';
+/**
+ * Arbiter → shard, once per window, to a shard that reported candidates: their verdicts in the
+ * order judged (index: into the report's candidates) and their guardrail slices after them.
+ */
+export interface ShardVerdicts {
+  kind: 'verdicts';
   end: number;
   lastChange: [string, number | null][];
   breakers: [string, BreakerEntry | null][];
-  leases: [string, Lease | null][];
+  verdicts: { index: number; verdict: CandidateVerdict }[];
+}
+
+/**
+ * Shard → arbiter, answering its verdicts: the window's commands and decisions it built,
+ * hashed and signed (its own lapse and error decisions first, then one a verdict, in the order
+ * judged), unsorted: the arbiter merges every shard's as the single engine orders them.
+ */
+export interface ShardBuilt {
+  kind: 'built';
+  shard: number;
+  end: number;
+  commands: Command[];
+  decisions: Decision[];
+}
+
+/** Arbiter → shard, once per window, once every shard's records are in: what verification did to the shard's leases. */
+export interface ShardSettlement {
+  kind: 'settle';
+  end: number;
   /** The verifier's automatic reverts of leases this shard holds. */
   reverts: Command[];
   /** Targets under verification after the window: the shard forwards their finals with the next one. */
@@ -74,8 +98,8 @@ export interface ControlAck {
   decisions: Decision[];
 }
 
-export type ToArbiter = ShardReport | ControlAck;
-export type ToShard = ShardSettlement | ControlForward;
+export type ToArbiter = ShardReport | ShardBuilt | ControlAck;
+export type ToShard = ShardVerdicts | ShardSettlement | ControlForward;
 
 export function toWire(w: ShardWindow): WireWindow {
   return {

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/homeostat-config';
 import { randomName, waitFor } from '../helpers/kafka';
 import {
   caughtUp,
+  endsOf,
   handledSoFar,
   logLines,
   startCliProcessor,
@@ -82,10 +83,23 @@ test.each([0, 2])(
       input.slice(30_000),
     ];
     const log = (name: string): string => join(dir, `${prefix}-${name}.log`);
-    const allCaughtUp = async (): Promise<boolean> => {
+    const everyGroupAtEnd = async (): Promise<boolean> => {
       if (!(await caughtUp(fx.inst, groupId, topics.telemetry))) return false;
       for (const [group, topic] of stageTwo) if (!(await caughtUp(fx.inst, group, topic))) return false;
       return true;
+    };
+    /**
+     * Every group at its topic's end, and still so a second later with nothing written to stage
+     * two's topics in between. Looked at one group after another, a split stage two's parts can
+     * each be at their end while a message between them is in flight (the arbiter commits its
+     * verdicts after the shards were looked at), and its windows would be cut off by the stop.
+     */
+    const allCaughtUp = async (): Promise<boolean> => {
+      if (!(await everyGroupAtEnd())) return false;
+      const stageTopics = stageTwo.map(([, topic]) => topic);
+      const before = await endsOf(fx.inst, stageTopics);
+      await new Promise((r) => setTimeout(r, 1_000));
+      return (await everyGroupAtEnd()) && (await endsOf(fx.inst, stageTopics)) === before;
     };
     const split: number[][][] = [];
     const handled: number[] = [];

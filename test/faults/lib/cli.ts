@@ -189,6 +189,19 @@ export async function caughtUp(inst: BrokerInstance, groupId: string, topic: str
   }
 }
 
+/** The sum of the topics' end offsets: changes whenever anything is written to one of them. */
+export async function endsOf(inst: BrokerInstance, topics: readonly string[]): Promise<bigint> {
+  const admin = faultKafka(inst).admin();
+  await admin.connect();
+  try {
+    let sum = 0n;
+    for (const topic of topics) for (const e of await admin.fetchTopicOffsets(topic)) sum += BigInt(e.high);
+    return sum;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 /** How many records the processor has handled so far, from the committed checkpoints. */
 export async function handledSoFar(inst: BrokerInstance, groupId: string, topic: string): Promise<number> {
   const admin = faultKafka(inst).admin();

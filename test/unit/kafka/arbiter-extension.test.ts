@@ -1,41 +1,34 @@
 /**
  * The arbiter of a split stage two in its driver: a record of its topic it cannot take — a
- * report of a window other than the one open, from a shard it does not have, or unreadable —
+ * report of a window other than the one open, records built for a window not judged, from a
+ * shard it does not have, or unreadable —
  * goes to the DLQ with the reason, counted, in the transaction that moves past it; it never
  * throws (its driver would reset into the same record for ever), and the window carries on
  * when the genuine reports come.
  */
-import fc from 'fast-check';
-import type { KafkaMessage, TopicMessages } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import pino from 'pino';
 import { createArbiterExtension, type ArbiterExtension } from '../../../src/kafka/arbiter-extension';
 import { DLQ_HEADERS } from '../../../src/kafka/dlq';
-import { splitRecord } from '../../../src/kafka/split-records';
 import { STAGE_KIND_HEADER } from '../../../src/kafka/stage-records';
-import { compareKeys } from '../../../src/core/series-key';
-import { hashShard, shardPlan } from '../../../src/pipeline/sharded-decide';
-import { splitStart } from '../../../src/pipeline/split-arbiter';
-import type { ShardReport } from '../../../src/pipeline/split-protocol';
-import { createSplitRouter } from '../../../src/pipeline/split-route';
-import { createSplitShard } from '../../../src/pipeline/split-shard';
-import { createDecisionEngine, setupOf } from '../../../src/policies/engine';
-import { finalsOf, optionsOf, scenarioArb, verifierFor } from '../pipeline/sharded-fleet';
+import { createMetrics, type HomeostatMetrics } from '../../../src/ops/metrics';
+import type { ShardReport, ShardVerdicts } from '../../../src/pipeline/split-protocol';
+import { createSplitShard, type SplitShard } from '../../../src/pipeline/split-shard';
+import { DLQ, dlqOf, record as recordOf, SHARDS, splitFleet } from './split-fleet';
 
-const SHARDS = ['t.d0', 't.d1'];
-const DLQ = 't.dlq';
+interface Fleet {
+  arbiter: ArbiterExtension;
+  shards: SplitShard[];
+  reports: ShardReport[];
+  windowMs: number;
+}
 
-async function fleet(): Promise<{ arbiter: ArbiterExtension; reports: ShardReport[]; windowMs: number }> {
-  const [s] = fc.sample(scenarioArb, { seed: 7, numRuns: 1 });
-  const opts = optionsOf(s);
-  const setup = setupOf(opts);
-  const plan = shardPlan(setup, 2, (key) => hashShard(`7:${key}`, 2));
-  const verifier = verifierFor();
-  const route = createSplitRouter(setup, plan, verifier.config);
-  const start = splitStart(setup, plan, createDecisionEngine(opts).init(), verifier.init());
+async function fleet(metrics?: HomeostatMetrics): Promise<Fleet> {
+  const { opts, setup, plan, verifier, start, deps, summary, finalsFor, windowMs } = splitFleet();
   const arbiter = await createArbiterExtension({
     setup,
     plan,
-    deps: { modeOf: setup.modeOf, policy: (p) => setup.byName.get(p)?.cp, limits: opts.control },
+    deps,
     verifier,
     signing: opts.signing,
     init: JSON.parse(JSON.stringify(start.arbiter)) as typeof start.arbiter,
@@ -45,34 +38,19 @@ async function fleet(): Promise<{ arbiter: ArbiterExtension; reports: ShardRepor
     stateKey: 'split/g/arbiter',
     dlq: { topic: DLQ, maxMessageBytes: 1_048_576, source: 't.arbiter' },
     logger: pino({ level: 'silent' }),
+    metrics,
   });
-  const finals = finalsOf(s, 0).sort((a, b) => compareKeys(a.key, b.key));
-  const summary = { end: finals[0].windowEnd, minStart: Math.min(...finals.map((f) => f.windowStart)) };
-  const reports = [0, 1].map((d) =>
-    createSplitShard({ setup, plan, index: d, verifier: verifier.config, init: start.shards[d] }).window(
-      summary,
-      finals.filter((f) => route(f).includes(d)),
-    ),
+  const shards = [0, 1].map((d) =>
+    createSplitShard({ setup, plan, index: d, verifier: verifier.config, init: start.shards[d] }),
   );
-  return { arbiter, reports, windowMs: finals[0].windowEnd - finals[0].windowStart };
+  const reports = shards.map((x, d) => x.window(summary, finalsFor(d)));
+  return { arbiter, shards, reports, windowMs };
 }
 
-let offset = 0;
-const record = (value: unknown, kind = 'report'): KafkaMessage => {
-  const m = splitRecord(value as ShardReport, 'shard');
-  return {
-    ...m,
-    headers: { [STAGE_KIND_HEADER]: kind },
-    offset: String(offset++),
-    timestamp: '0',
-    attributes: 0,
-  } as unknown as KafkaMessage;
-};
-
-const dlqOf = (messages: TopicMessages[]) => messages.filter((t) => t.topic === DLQ).flatMap((t) => t.messages);
+const record = (value: unknown, kind = 'report'): KafkaMessage => recordOf(value, kind);
 
 test('reports it cannot take are dead-lettered with the reason, and the window completes with the genuine ones', async () => {
-  const { arbiter, reports, windowMs } = await fleet();
+  const { arbiter, shards, reports, windowMs } = await fleet();
   expect(arbiter.onRecord!(record(reports[0]), false)).toBe(true);
   // Shard 1's report of a window six windows later, while the first is open; and one from a shard there is not.
   const ahead = { ...reports[1], summary: { ...reports[1].summary, end: reports[1].summary.end + 6 * windowMs } };
@@ -90,9 +68,52 @@ test('reports it cannot take are dead-lettered with the reason, and the window c
   ]);
   expect(dead.map((m) => m.headers?.[DLQ_HEADERS.offset]?.toString())).toEqual(['1', '2', '3']);
   expect(first.filter((t) => SHARDS.includes(t.topic))).toHaveLength(0);
-  // The genuine report of shard 1: the window is settled, each shard's settlement on its topic.
+  // The genuine report of shard 1: the window is judged, verdicts to each shard that reported candidates.
   arbiter.onRecord!(record(reports[1]), false);
+  const judged = arbiter.takePending();
+  expect(dlqOf(judged)).toHaveLength(0);
+  const verdicts = judged.filter((t) => SHARDS.includes(t.topic));
+  const withCandidates = SHARDS.filter((_t, d) => (reports[d].window?.candidates.length ?? 0) > 0);
+  expect(verdicts.map((t) => t.topic)).toEqual(withCandidates);
+  expect(withCandidates.length).toBeGreaterThan(0);
+  // Records built for a window not judged, and from a shard there is not: dead-lettered too.
+  const later = reports[0].summary.end + windowMs;
+  arbiter.onRecord!(record({ kind: 'built', shard: 0, end: later, commands: [], decisions: [] }, 'built'), false);
+  arbiter.onRecord!(record({ kind: 'built', shard: 7, end: later, commands: [], decisions: [] }, 'built'), false);
+  expect(dlqOf(arbiter.takePending()).map((m) => m.headers?.[DLQ_HEADERS.message]?.toString())).toEqual([
+    `shard 0 built window ${later}, which was not judged`,
+    'a build from shard 7, of 2',
+  ]);
+  // Each such shard builds its records from its verdicts; once all are in, the outputs and every shard's settlement.
+  for (const t of verdicts) {
+    const v = JSON.parse(t.messages[0].value!.toString()) as ShardVerdicts;
+    arbiter.onRecord!(record(shards[SHARDS.indexOf(t.topic)].verdicts(v), 'built'), false);
+  }
   const settled = arbiter.takePending();
   expect(settled.filter((t) => SHARDS.includes(t.topic)).map((t) => t.topic)).toEqual(SHARDS);
+  expect(settled.some((t) => t.topic === 't.decisions')).toBe(true);
   expect(dlqOf(settled)).toHaveLength(0);
+  expect(arbiter.refused()).toBe(5);
+});
+
+test('a window whose shards applied another number of control records than the arbiter is counted as a race', async () => {
+  const metrics = createMetrics();
+  const { arbiter, reports } = await fleet(metrics);
+  arbiter.onRecord!(record(reports[0]), false);
+  // Applied by the arbiter (and forwarded) after the shards evaluated the window without it.
+  arbiter.applyControl({
+    kind: 'pause',
+    policy: null,
+    target: null,
+    mode: null,
+    issuedBy: 'ops',
+    issuedAt: 1,
+    reason: 'test',
+  });
+  arbiter.onRecord!(record(reports[1]), false);
+  expect((await metrics.splitControlRaces.get()).values[0]?.value).toBe(1);
+  const forwarded = arbiter.takePending().filter((t) => SHARDS.includes(t.topic));
+  expect(forwarded.flatMap((t) => t.messages.map((m) => m.headers?.[STAGE_KIND_HEADER]?.toString()))).toContain(
+    'control',
+  );
 });

@@ -31,6 +31,7 @@ function checkpoint(targets: number): SplitShardCheckpoint {
     windowMs: 10_000,
     pending: ['w3'],
     awaiting: 1_767_225_610_000,
+    building: null,
     controls: 2,
   };
 }

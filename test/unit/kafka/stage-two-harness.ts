@@ -14,6 +14,7 @@ import type { HomeostatConfig } from '../../../src/config/homeostat-config';
 import { fakeConfig } from '../../helpers/fake-config';
 import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import type { Logger } from '../../../src/ops/logger';
+import type { HomeostatMetrics } from '../../../src/ops/metrics';
 import { emptyGatherOutputs, type GatherOutputs } from '../../../src/pipeline/gather';
 import { emptyOutputs } from '../../../src/pipeline/processor';
 import { FakeKafka } from '../../helpers/fake-kafka';
@@ -32,7 +33,7 @@ export interface StageHarness {
   readonly config: HomeostatConfig;
   readonly logs: LogLine[];
   /** A stage two of the group (a process); every one shares the fake and the log. */
-  stageTwo(): StageTwo;
+  stageTwo(metrics?: HomeostatMetrics): StageTwo;
   /** Writes the next `n` stage-one transactions to the stage topic (partitions in turn); false when none was left. */
   feed(n: number): boolean;
   /** Writes every stage-one transaction left. */
@@ -93,7 +94,7 @@ export function stageHarness(o: { maxRecordsPerFetch?: number } = {}): StageHarn
     k,
     config,
     logs,
-    stageTwo: () => createStageTwo({ config, engine, logger, kafka: k }),
+    stageTwo: (metrics) => createStageTwo({ config, engine, logger, kafka: k, metrics }),
     feed(n) {
       let any = false;
       for (let i = 0; i < n; i++) any = feedOne() || any;

@@ -5,7 +5,8 @@
  * JSON as over Kafka. For the same finals, control records and config they give
  * byte-identical commands, decisions and outcomes — and, merged, the same state — as the
  * single DecisionStage; also when every node is rebuilt from its checkpoint in the middle of
- * a window (some shards reported, the rest not), as after a crash.
+ * a window — some shards reported and the rest not, or some shards built their records from
+ * the arbiter's verdicts and the rest not — as after a crash.
  */
 import fc from 'fast-check';
 import { compareKeys } from '../../../src/core/series-key';
@@ -56,8 +57,11 @@ function single(s: Scenario, whole: boolean): Run {
   return { out: JSON.stringify(outs), refused: JSON.stringify(refused), state: canonical(stage.state()) };
 }
 
-/** `crashAt`: the window in whose middle every node is rebuilt from its checkpoint. */
-function split(s: Scenario, whole: boolean, n: number, seed: number, crashAt: number | null): Run {
+/** Where in a window every node is rebuilt from its checkpoint: half the shards reported, or half built. */
+type Crash = { at: number; phase: 'report' | 'build' } | null;
+
+/** `crashAt`: the window in whose middle every node is rebuilt from its checkpoint, and where in it. */
+function split(s: Scenario, whole: boolean, n: number, seed: number, crashAt: Crash): Run {
   const opts = fleetOptions(s, whole);
   const setup = setupOf(opts);
   const plan = shardPlan(setup, n, (key) => hashShard(`${seed}:${key}`, n));
@@ -98,18 +102,28 @@ function split(s: Scenario, whole: boolean, n: number, seed: number, crashAt: nu
     const finals = released(s, i);
     const summary = { end: finals[0].windowEnd, minStart: Math.min(...finals.map((f) => f.windowStart)) };
     const routes = new Map(finals.map((f) => [f.key, route(f)]));
-    shards.forEach((_x, d) => {
-      if (i === crashAt && d === Math.floor(n / 2)) crash();
-      const report = shards[d].window(
-        summary,
-        finals.filter((f) => routes.get(f.key)!.includes(d)),
-      );
-      const done = arbiter.report(wire(report));
+    const settled = (done: ReturnType<SplitArbiter['built']>) => {
       if (!done) return;
       out.commands.push(...done.out.commands);
       out.decisions.push(...done.out.decisions);
       if (done.out.outcomes) (out.outcomes ??= []).push(...done.out.outcomes);
       done.settlements.forEach((st, j) => shards[j].settle(wire(st)));
+    };
+    const crashHere = (phase: 'report' | 'build', d: number) =>
+      crashAt !== null && i === crashAt.at && phase === crashAt.phase && d === Math.floor(n / 2);
+    shards.forEach((_x, d) => {
+      if (crashHere('report', d)) crash();
+      const report = shards[d].window(
+        summary,
+        finals.filter((f) => routes.get(f.key)!.includes(d)),
+      );
+      const judged = arbiter.report(wire(report));
+      if (!judged) return;
+      settled(judged.settled);
+      judged.verdicts.forEach((v, j) => {
+        if (crashHere('build', j)) crash();
+        if (v !== null) settled(arbiter.built(wire(shards[j].verdicts(wire(v)))));
+      });
     });
     outs.push(out);
   }
@@ -128,6 +142,8 @@ function split(s: Scenario, whole: boolean, n: number, seed: number, crashAt: nu
   };
 }
 
+const phaseArb = fc.constantFrom<'report' | 'build'>('report', 'build');
+
 describe('stage two split over processes: shards and arbiter through their messages', () => {
   it('commands, decisions, outcomes and merged state are those of the single stage', () => {
     fc.assert(
@@ -144,12 +160,20 @@ describe('stage two split over processes: shards and arbiter through their messa
 
   it('every node rebuilt from its checkpoint in the middle of a window goes on as if it never stopped', () => {
     fc.assert(
-      fc.property(scenarioArb, fc.boolean(), fc.constantFrom(2, 3), fc.integer(), fc.nat(), (s, whole, n, seed, at) => {
-        const a = single(s, whole);
-        const b = split(s, whole, n, seed, at % s.windows);
-        expect(b.out).toBe(a.out);
-        expect(b.state).toBe(a.state);
-      }),
+      fc.property(
+        scenarioArb,
+        fc.boolean(),
+        fc.constantFrom(2, 3),
+        fc.integer(),
+        fc.nat(),
+        phaseArb,
+        (s, whole, n, seed, at, phase) => {
+          const a = single(s, whole);
+          const b = split(s, whole, n, seed, { at: at % s.windows, phase });
+          expect(b.out).toBe(a.out);
+          expect(b.state).toBe(a.state);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -1,0 +1,178 @@
+/**
+ * The arbiter of the split stage two on Kafka (runner.decisionShards; src/pipeline/split-*.ts)
+ * alone, in one process: D decision shards and the arbiter driven through their JSON messages
+ * as their drivers drive them, without Kafka, at a window of many candidates (issue #21,
+ * item 3: the arbiter is the part that cannot be split, so its cost a window is the ceiling).
+ *
+ *   npx tsx bench/split-arbiter.ts [--series 100000] [--overloaded-every 10] [--shards 2] [--windows 4]
+ *
+ * Every `overloaded-every`-th series is overloaded in a window (a different tenth each
+ * window), so the adaptive timeout of bench/stage-two.ts proposes for it and renews its lease
+ * while it lasts: about series / overloaded-every × 2 candidates a window. Per window, timed
+ * on one thread (the shards' steps are timed apart, as they run in processes of their own):
+ * - the arbiter's part: parsing the reports, judging them (`report`), parsing the shards'
+ *   records, merging and verifying them (`built`) — its work in the Kafka form since the
+ *   shards build;
+ * - each shard's building: its verdicts parsed, every command and decision built, hashed and
+ *   signed (`verdicts`) — the work the arbiter did itself before (it built every shard's
+ *   records with the same buildFromVerdicts), so `arbiter + Σ shards' building` is what the
+ *   arbiter's part was, measured in the same run.
+ * The first window warms up and is not in the figures.
+ */
+import { T0, WINDOW_MS, benchEngineOptions, benchFinal, benchSigningKey } from './lib/stage-two-setup';
+import { argNumber, writeResult } from './lib/results';
+import type { WindowSignal } from '../src/model/signal';
+import { hashShard, shardPlan } from '../src/pipeline/sharded-decide';
+import { createSplitArbiter, splitStart, type ArbiterSettled } from '../src/pipeline/split-arbiter';
+import type { ShardBuilt, ShardReport, ShardVerdicts } from '../src/pipeline/split-protocol';
+import { createSplitRouter } from '../src/pipeline/split-route';
+import { createSplitShard } from '../src/pipeline/split-shard';
+import { createDecisionEngine, setupOf } from '../src/policies/engine';
+import type { ControlDeps } from '../src/policies/engine-control';
+import { createVerifier } from '../src/verify';
+
+const SERIES = argNumber('series', 100_000);
+const EVERY = argNumber('overloaded-every', 10);
+const SHARDS = argNumber('shards', 2);
+const WINDOWS = argNumber('windows', 4);
+
+/** Window w's finals in key order (as a gather releases them): every EVERY-th series overloaded, a different set each window. */
+function finalsOf(w: number): WindowSignal[] {
+  const start = T0 + w * WINDOW_MS;
+  const out: WindowSignal[] = [];
+  for (let i = 0; i < SERIES; i++) {
+    const source = `worker-${String(i).padStart(7, '0')}`;
+    const depth = (i + w) % EVERY === 0 ? 80 : 5;
+    out.push(benchFinal(source, start, depth, [0]));
+  }
+  return out;
+}
+
+interface Row {
+  window: number;
+  candidates: number;
+  commands: number;
+  arbiterMs: number;
+  arbiter: { parseReportsMs: number; judgeMs: number; parseBuiltMs: number; mergeVerifyMs: number };
+  shardsEvaluateMs: number[];
+  shardsBuildMs: number[];
+  arbiterIfItBuiltMs: number;
+  /** The largest report and built record of a shard, in bytes of JSON: each is one Kafka record. */
+  maxReportBytes: number;
+  maxBuiltBytes: number;
+}
+
+const time = <T>(fn: () => T): [T, number] => {
+  const began = performance.now();
+  const r = fn();
+  return [r, performance.now() - began];
+};
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+function main(): void {
+  const opts = benchEngineOptions(benchSigningKey());
+  const setup = setupOf(opts);
+  const plan = shardPlan(setup, SHARDS, (key) => hashShard(key, SHARDS));
+  const verifier = createVerifier({});
+  const route = createSplitRouter(setup, plan, verifier.config);
+  const start = splitStart(setup, plan, createDecisionEngine(opts).init(), verifier.init());
+  const deps: ControlDeps = { modeOf: setup.modeOf, policy: (p) => setup.byName.get(p)?.cp, limits: opts.control };
+  const shards = start.shards.map((init, index) =>
+    createSplitShard({ setup, plan, index, verifier: verifier.config, init }),
+  );
+  const arbiter = createSplitArbiter({ setup, plan, deps, verifier, signing: opts.signing, init: start.arbiter });
+  const rows: Row[] = [];
+  for (let w = 0; w <= WINDOWS; w++) {
+    const finals = finalsOf(w);
+    const summary = { end: finals[0].windowEnd, minStart: finals[0].windowStart };
+    const routed: WindowSignal[][] = shards.map(() => []);
+    for (const f of finals) for (const d of route(f)) routed[d].push(f);
+    const shardMs = shards.map(() => 0);
+    const buildMs = shards.map(() => 0);
+    let maxBuiltBytes = 0;
+    const reports = shards.map((s, d) => {
+      const [text, ms] = time(() => JSON.stringify(s.window(summary, routed[d])));
+      shardMs[d] += ms;
+      return text;
+    });
+    const arb = { parseReportsMs: 0, judgeMs: 0, parseBuiltMs: 0, finishMs: 0 };
+    let verdicts: (ShardVerdicts | null)[] = [];
+    let done: ArbiterSettled | null = null;
+    for (const text of reports) {
+      const [r, parse] = time(() => JSON.parse(text) as ShardReport);
+      const [judged, ms] = time(() => arbiter.report(r));
+      arb.parseReportsMs += parse;
+      arb.judgeMs += ms;
+      if (judged) {
+        verdicts = judged.verdicts.map((v) => (v === null ? null : (JSON.parse(JSON.stringify(v)) as ShardVerdicts)));
+        done = judged.settled;
+      }
+    }
+    let commands = 0;
+    verdicts.forEach((v, d) => {
+      if (v === null) return;
+      const [text, ms] = time(() => JSON.stringify(shards[d].verdicts(v)));
+      buildMs[d] += ms;
+      maxBuiltBytes = Math.max(maxBuiltBytes, Buffer.byteLength(text));
+      const [b, parse] = time(() => JSON.parse(text) as ShardBuilt);
+      arb.parseBuiltMs += parse;
+      const [settled, finish] = time(() => arbiter.built(b));
+      arb.finishMs += finish;
+      done = settled ?? done;
+    });
+    if (done === null) throw new Error(`window ${w}: not settled`);
+    commands = done.out.commands.length;
+    done.settlements.forEach((st, d) => shards[d].settle(JSON.parse(JSON.stringify(st)) as typeof st));
+    const candidates = verdicts.reduce((n, v) => n + (v?.verdicts.length ?? 0), 0);
+    const arbiterMs = arb.parseReportsMs + arb.judgeMs + arb.parseBuiltMs + arb.finishMs;
+    const building = buildMs.reduce((a, b) => a + b, 0);
+    const row: Row = {
+      window: w,
+      candidates,
+      commands,
+      arbiterMs: round(arbiterMs),
+      arbiter: {
+        parseReportsMs: round(arb.parseReportsMs),
+        judgeMs: round(arb.judgeMs),
+        parseBuiltMs: round(arb.parseBuiltMs),
+        mergeVerifyMs: round(arb.finishMs),
+      },
+      shardsEvaluateMs: shardMs.map(round),
+      shardsBuildMs: buildMs.map(round),
+      arbiterIfItBuiltMs: round(arbiterMs + building),
+      maxReportBytes: Math.max(...reports.map((t) => Buffer.byteLength(t))),
+      maxBuiltBytes,
+    };
+    console.log(JSON.stringify(row));
+    if (w > 0) rows.push(row);
+  }
+  const mean = (f: (r: Row) => number): number => round(rows.reduce((a, r) => a + f(r), 0) / rows.length);
+  const result = {
+    series: SERIES,
+    overloadedEvery: EVERY,
+    shards: SHARDS,
+    windows: rows.length,
+    definition:
+      'ms a window on one thread; arbiterMs: parse the reports + judge + parse the built records + merge/verify ' +
+      "(the shards build); arbiterIfItBuiltMs: arbiterMs + every shard's building (what the arbiter did before; " +
+      'it did not parse built records, so this overstates it by parseBuiltMs)',
+    mean: {
+      candidates: mean((r) => r.candidates),
+      commands: mean((r) => r.commands),
+      arbiterMs: mean((r) => r.arbiterMs),
+      arbiterIfItBuiltMs: mean((r) => r.arbiterIfItBuiltMs),
+      busiestShardBuildMs: mean((r) => Math.max(...r.shardsBuildMs)),
+      parseBuiltMs: mean((r) => r.arbiter.parseBuiltMs),
+    },
+    ratioArbiterNowToBefore: Number((mean((r) => r.arbiterMs) / mean((r) => r.arbiterIfItBuiltMs)).toFixed(3)),
+    rows,
+  };
+  console.log(
+    `${SERIES} series, ${SHARDS} shards: ${result.mean.candidates} candidates, ${result.mean.commands} commands a window; ` +
+      `arbiter ${result.mean.arbiterMs} ms a window (it would be ${result.mean.arbiterIfItBuiltMs} ms building itself; ` +
+      `ratio ${result.ratioArbiterNowToBefore}); busiest shard's building ${result.mean.busiestShardBuildMs} ms`,
+  );
+  console.log(`wrote ${writeResult('split-arbiter', result)}`);
+}
+
+main();
