@@ -153,6 +153,25 @@ export async function produceGzip(topic: string, messages: Message[]): Promise<v
   }
 }
 
+/**
+ * n messages of every shape a client writes: null and string keys, Buffer and string values
+ * (non-ASCII too), header arrays mixing strings and Buffers, and explicit timestamps —
+ * `nullValues` makes every 11th value null, `someUntimed` leaves every 4th timestamp to the client.
+ */
+export function variedMessages(tag: string, n: number, o: { nullValues: boolean; someUntimed: boolean }): Message[] {
+  return Array.from({ length: n }, (_, i) => ({
+    key: i % 7 === 0 ? null : `${tag}-key-${i}`,
+    value:
+      o.nullValues && i % 11 === 0
+        ? null
+        : i % 5 === 0
+          ? Buffer.from([0, 1, 2, i & 0xff])
+          : `${tag}-value-${i}-${'é'.repeat(i % 4)}`,
+    headers: i % 3 === 0 ? { tag, many: [`${i}`, Buffer.from('b')] } : undefined,
+    timestamp: o.someUntimed && i % 4 === 0 ? undefined : String(1_765_000_000_000 + i * 10),
+  }));
+}
+
 /** What a consumer sees of a message: key, value and headers (as hex), and the timestamp when asked. */
 export function messageSeen(m: Message | ReadMessage, withTimestamp = false): string {
   const headers: Record<string, string[]> = {};

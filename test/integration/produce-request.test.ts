@@ -16,16 +16,11 @@ import {
   randomName,
   readTopic,
   type ReadMessage,
+  variedMessages,
 } from '../helpers/kafka';
 
-function messagesOf(tag: string, n: number): Message[] {
-  return Array.from({ length: n }, (_, i) => ({
-    key: i % 7 === 0 ? null : `${tag}-key-${i}`,
-    value: i % 5 === 0 ? Buffer.from([0, 1, 2, i & 0xff]) : `${tag}-value-${i}-${'é'.repeat(i % 4)}`,
-    headers: i % 3 === 0 ? { tag, many: [`${i}`, Buffer.from('b')] } : undefined,
-    timestamp: i % 4 === 0 ? undefined : String(1_765_000_000_000 + i * 10),
-  }));
-}
+const messagesOf = (tag: string, n: number): Message[] =>
+  variedMessages(tag, n, { nullValues: false, someUntimed: true });
 
 const seen = (m: Message | ReadMessage): string => messageSeen(m);
 

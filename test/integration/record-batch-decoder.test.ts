@@ -17,16 +17,11 @@ import {
   randomName,
   readTopic,
   type ReadMessage,
+  variedMessages,
 } from '../helpers/kafka';
 
-function messagesOf(tag: string, n: number): Message[] {
-  return Array.from({ length: n }, (_, i) => ({
-    key: i % 7 === 0 ? null : `${tag}-key-${i}`,
-    value: i % 11 === 0 ? null : i % 5 === 0 ? Buffer.from([0, 1, 2, i & 0xff]) : `${tag}-${i}-${'é'.repeat(i % 4)}`,
-    headers: i % 3 === 0 ? { tag, many: [`${i}`, Buffer.from('b')] } : undefined,
-    timestamp: String(1_765_000_000_000 + i * 10),
-  }));
-}
+const messagesOf = (tag: string, n: number): Message[] =>
+  variedMessages(tag, n, { nullValues: true, someUntimed: false });
 
 const seen = (m: Message | ReadMessage): string => messageSeen(m, true);
 const readAll = (topic: string, expected: number, readUncommitted: boolean): Promise<ReadMessage[]> =>
@@ -48,7 +43,10 @@ describe('the fast record batch decoder on the real broker', () => {
     ] as const;
     await produceTransactions(
       topic,
-      sizes.map(([tag, n, commit]) => ({ messages: messagesOf(tag, n), commit })),
+      sizes.map(([tag, n, commit]) => ({
+        messages: messagesOf(tag, n),
+        commit,
+      })),
     );
     const committed = [...messagesOf('a', 400), ...messagesOf('c', 250)];
     const all = sizes.flatMap(([tag, n]) => messagesOf(tag, n));
