@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import type { KafkaPort } from './port';
+import type { KafkaPort, PortConsumer } from './port';
+import { ReadEnds } from './read-ends';
 import { waitForLeaders } from './topics';
 
 /**
@@ -16,7 +17,8 @@ import { waitForLeaders } from './topics';
  * batches are followed through kafkajs's END_BATCH_PROCESS event, which also reports batches
  * of markers and aborted records (as the topic replay does). Only a transaction still open at
  * the end keeps a partition from its high watermark: then reading stops after `quietMs`
- * without records, counted from the first fetch (never from before the group was joined).
+ * without records — but never before every partition has reached the last stable offset taken
+ * first (read-ends.ts); only `timeoutMs` ends a read that cannot get there.
  */
 export async function readTopicToEnd(
   kafka: KafkaPort,
@@ -24,24 +26,8 @@ export async function readTopicToEnd(
   onMessage: (m: KafkaMessage, partition: number) => void,
   o: { timeoutMs?: number; quietMs?: number } = {},
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, bigint>;
-  try {
-    // A state topic created a moment ago may not have its leader yet (KRaft answers
-    // NOT_LEADER / UNKNOWN_TOPIC for a while): wait for it rather than fail the start.
-    await waitForLeaders(admin, [topic]);
-    ends = await retryRetriable(
-      async () => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)])),
-    );
-  } finally {
-    await admin.disconnect();
-  }
-  const remaining = new Set([...ends.entries()].filter(([, h]) => h > 0n).map(([p]) => p));
-  if (remaining.size === 0) return;
-  const timeoutMs = o.timeoutMs ?? 60_000;
-  const quietMs = o.quietMs ?? 3_000;
-  const sawHigh = new Set<number>();
+  const ends = await stableEnds(kafka, topic);
+  if (ends.done) return;
   const consumer = kafka.consumer({
     groupId: `homeostat-reader-${process.pid}-${randomBytes(6).toString('hex')}`,
     readUncommitted: false,
@@ -50,57 +36,79 @@ export async function readTopicToEnd(
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      let quiet: NodeJS.Timeout | undefined;
-      const timer = setTimeout(
-        () => reject(new Error(`timed out after ${timeoutMs} ms reading ${topic}; is the broker healthy?`)),
-        timeoutMs,
-      );
-      let finished = false;
-      const done = (): void => {
-        finished = true;
-        clearTimeout(timer);
-        if (quiet) clearTimeout(quiet);
-        resolve();
-      };
-      const armQuiet = (): void => {
-        // Events of the fetch that finished the read may still come: no timer outlives it.
-        if (finished) return;
-        if (quiet) clearTimeout(quiet);
-        quiet = setTimeout(done, quietMs);
-      };
-      consumer.on(consumer.events.FETCH, () => {
-        if (quiet === undefined) armQuiet();
-      });
-      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-        const { partition, lastOffset, highWatermark } = e.payload;
-        // The end taken first is the last stable offset: with several writers (processes
-        // sharing the partitions, stage two) a transaction of one that is still open holds it
-        // below records another committed before this read began — a partition's last
-        // histories, written by the owner just fenced. So read on to the high watermark the
-        // first fetch reports: those transactions end within milliseconds.
-        if (!sawHigh.has(partition)) {
-          sawHigh.add(partition);
-          const high = BigInt(highWatermark);
-          if (high > (ends.get(partition) ?? 0n)) ends.set(partition, high);
-        }
-        if (BigInt(lastOffset) + 1n >= (ends.get(partition) ?? 0n)) remaining.delete(partition);
-        if (remaining.size === 0) done();
-        else armQuiet();
-      });
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: ({ batch }) => {
-            for (const m of batch.messages) onMessage(m, batch.partition);
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
+    await readUntilEnds(consumer, topic, ends, onMessage, {
+      timeoutMs: o.timeoutMs ?? 60_000,
+      quietMs: o.quietMs ?? 3_000,
     });
   } finally {
     await consumer.disconnect();
   }
+}
+
+/** The log starts and last stable offsets (kafkajs's admin lists offsets read_committed) before the read. */
+async function stableEnds(kafka: KafkaPort, topic: string): Promise<ReadEnds> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // A state topic created a moment ago may not have its leader yet (KRaft answers
+    // NOT_LEADER / UNKNOWN_TOPIC for a while): wait for it rather than fail the start.
+    await waitForLeaders(admin, [topic]);
+    const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
+    return new ReadEnds(offsets.map((p) => ({ partition: p.partition, low: BigInt(p.low), stable: BigInt(p.high) })));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Runs the subscribed consumer until `ends` are reached, or quiet past the stable ends, or the timeout. */
+function readUntilEnds(
+  consumer: PortConsumer,
+  topic: string,
+  ends: ReadEnds,
+  onMessage: (m: KafkaMessage, partition: number) => void,
+  o: { timeoutMs: number; quietMs: number },
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let quiet: NodeJS.Timeout | undefined;
+    let finished = false;
+    const finish = (err?: Error): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (quiet) clearTimeout(quiet);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => {
+      const short = ends.shortOfStable();
+      const where = short === '' ? '' : ` (partitions short of their committed end: ${short})`;
+      finish(new Error(`timed out after ${o.timeoutMs} ms reading ${topic}${where}; is the broker healthy?`));
+    }, o.timeoutMs);
+    // Events of the fetch that finished the read may still come: no timer outlives it.
+    const armQuiet = (): void => {
+      if (finished || !ends.mayStopWhenQuiet) return;
+      if (quiet) clearTimeout(quiet);
+      quiet = setTimeout(() => finish(), o.quietMs);
+    };
+    consumer.on(consumer.events.FETCH, () => {
+      if (quiet === undefined) armQuiet();
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      const { partition, lastOffset, highWatermark } = e.payload;
+      ends.batch(partition, BigInt(lastOffset), BigInt(highWatermark));
+      if (ends.done) finish();
+      else armQuiet();
+    });
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatch: ({ batch }) => {
+          for (const m of batch.messages) onMessage(m, batch.partition);
+          return Promise.resolve();
+        },
+      })
+      .catch((err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
+  });
 }
 
 /** The newest value of every key `keep` accepts (read_committed, from the start to the end). */

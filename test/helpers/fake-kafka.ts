@@ -428,7 +428,8 @@ class FakeAdmin {
     return attempt(() => {
       this.k.maybeFail('fetchTopicOffsets');
       return Array.from({ length: this.k.partitions.get(topic) ?? 0 }, (_, partition) => {
-        const high = String(this.k.log(topic, partition).length);
+        // kafkajs's admin lists offsets read_committed: `high` is the last stable offset.
+        const high = String(this.k.lastStableOffset(topic, partition));
         return { partition, offset: high, high, low: '0' };
       });
     });
