@@ -49,11 +49,23 @@ async function groupEmpty(groupId: string): Promise<boolean> {
   }
 }
 
+/**
+ * Each kill comes once this share of the input is handled (and then some way into the next
+ * batch): shares, not counts, so that a larger input keeps the kills mid-stream.
+ */
+const KILLS: readonly { share: number; delayMs: number }[] = [
+  { share: 0.09, delayMs: 150 },
+  { share: 0.35, delayMs: 420 },
+  { share: 0.6, delayMs: 60 },
+];
+/** With 4 MiB fetches a batch is a whole partition's share of a fetch: kills come soon after the threshold. */
+const KILLS_4M = KILLS.map((k) => ({ ...k, delayMs: Math.min(k.delayMs, 60) }));
+
 async function killAndRestart(
   label: string,
   waitForEmptyGroup: boolean,
   seed: number,
-  maxBytesPerPartition = 65_536,
+  { maxBytesPerPartition = 65_536, workers = 24, kills = KILLS } = {},
 ): Promise<void> {
   const prefix = randomName(label);
   const topics = topicNames(prefix);
@@ -76,7 +88,7 @@ async function killAndRestart(
     subjectFor(topics.telemetry),
   );
   const input = [
-    ...halfAvro(fleet({ workers: 24, seconds: 120, partitions: P, malformedEvery: 100, seed }), schemaId),
+    ...halfAvro(fleet({ workers, seconds: 120, partitions: P, malformedEvery: 100, seed }), schemaId),
     ...endMarkers(P, T0 + 3_600_000),
   ];
   await produceOrdered(fx.inst, topics.telemetry, input);
@@ -87,11 +99,8 @@ async function killAndRestart(
   const log = join(dir, `${prefix}.log`);
   const killedAt: number[] = [];
   try {
-    for (const [threshold, delayMs] of [
-      [3_000, 150],
-      [12_000, 420],
-      [21_000, 60],
-    ]) {
+    for (const { share, delayMs } of kills) {
+      const threshold = Math.round(share * input.length);
       const proc = startCliProcessor(file, fx.inst, log);
       children.push(proc);
       expect(
@@ -149,7 +158,14 @@ test('SIGKILLed mid-batch three times, restarted at once (the dead member still 
 
 // With the default 4 MiB fetches the first batches of a restart that owns some partitions
 // only can run a partition to the end of the stream: this once lost outputs (a checkpoint
-// over part of the input marked the other partitions' windows as emitted).
+// over part of the input marked the other partitions' windows as emitted). Five times the
+// workers of the other runs (5.9 MB a partition, two fetches): with 24 (1.2 MB) one fetch held
+// every partition whole, a restart's three commits came within milliseconds, and the last kill
+// could come after the end of the input.
 test('SIGKILLed three times, restarted at once, default 4 MiB fetches: the outputs of an uninterrupted run', async () => {
-  await killAndRestart('processor-kill-immediate-4m', false, 17, 4 * 1_048_576);
+  await killAndRestart('processor-kill-immediate-4m', false, 17, {
+    maxBytesPerPartition: 4 * 1_048_576,
+    workers: 120,
+    kills: KILLS_4M,
+  });
 });
