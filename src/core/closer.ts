@@ -25,7 +25,7 @@ import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { compareKeys } from './series-key';
 import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
-import { HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
+import { HISTORY, LAST_DATA_START, LAST_PANE_START, PER_RECORD } from './series-numbers';
 import { ensurePositions, rankOrder, seriesToEmit } from './close-order';
 import type { CloseScratch, Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
 import type { EngineOutput } from './types';
@@ -34,6 +34,7 @@ import { firstOpenWindowStart } from './watermark';
 // Offsets in a series' row, copied once: under tsx an imported binding is a getter call per use.
 const ROW_LAST_DATA = LAST_DATA_START;
 const ROW_LAST_PANE = LAST_PANE_START;
+const ROW_PER_RECORD = PER_RECORD;
 const ROW_HISTORY = HISTORY;
 const ROW_EWMA = HISTORY + PACKED_EWMA;
 const ROW_TREND = HISTORY + PACKED_TREND;
@@ -175,6 +176,7 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
   const { s, e, now, batches, grouped, list } = w;
   const nums = st.numbers.data;
   const stride = st.numbers.stride;
+  const perRecord = st.numbers.perRecord;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   ensurePositions(cs, list.length);
   const { ranks, flags, from, to, signals } = cs;
@@ -211,7 +213,7 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
     } else {
       st.counters.zeroSignals += 1;
     }
-    if (nums[row + ROW_LAST_PANE] === s) f |= LEAVING;
+    if (perRecord[id * ROW_PER_RECORD + ROW_LAST_PANE] === s) f |= LEAVING;
     extras.ewma = nums[row + ROW_EWMA];
     extras.trend = nums[row + ROW_TREND];
     extras.partitions = se.partitions;

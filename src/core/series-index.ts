@@ -16,7 +16,7 @@ import type { Telemetry } from '../model/telemetry';
 import { acquireScopes, releaseScopes } from './scope-memberships';
 import { hintOf, hintSource, hintedSeries, storeHint } from './series-hint';
 import { compareKeys, pickTags, seriesKey } from './series-key';
-import { MAX_TS, resetRow, seedRowHistory } from './series-numbers';
+import { MAX_TS, PER_RECORD, resetRow, seedRowHistory } from './series-numbers';
 import type { Compiled, InternalState, Series } from './state';
 import type { EngineOutput } from './types';
 
@@ -214,7 +214,7 @@ function evictOne(st: InternalState, out: EngineOutput[]): boolean {
   if (first.done === true) return false;
   const victim = first.value;
   // Read before the kill: its id (and row of numbers) is free for the next series after it.
-  const latestEventTime = st.numbers.data[victim.id * st.numbers.stride + MAX_TS];
+  const latestEventTime = st.numbers.perRecord[victim.id * PER_RECORD + MAX_TS];
   killSeries(st, victim);
   st.counters.evicted += 1;
   out.push({ kind: 'evicted', key: victim.key, partition: victim.partition, latestEventTime });
