@@ -48,7 +48,12 @@ export interface SeriesNumbers {
 }
 
 export function createSeriesNumbers(trendWindows: number): SeriesNumbers {
-  return { stride: HISTORY + packedHistorySize(trendWindows), trendWindows, data: new Float64Array(0), perRecord: new Float64Array(0) };
+  return {
+    stride: HISTORY + packedHistorySize(trendWindows),
+    trendWindows,
+    data: new Float64Array(0),
+    perRecord: new Float64Array(0),
+  };
 }
 
 /** Makes room for the row of `id` (doubling, so growth costs O(1) amortised per series) and resets it. */
