@@ -46,19 +46,21 @@ export function findSeries(
   const tags = rec.tags ?? NO_TAGS;
   const hint = slotOf(tags);
   if (hint === undefined) {
-    const se = indexSeries(st, c, rec, tags, partition, out);
-    return se === null ? -1 : se.id;
+    return indexSeries(st, c, rec, tags, partition, out);
   }
   const known = hinted(hint, st.hints, rec.source, rec.metric);
   if (known >= 0) return known;
-  const se = indexSeries(st, c, rec, tags, partition, out);
-  if (se === null) return -1;
+  const id = indexSeries(st, c, rec, tags, partition, out);
+  if (id < 0) return -1;
   // After the look-up: an eviction it made has moved the generation already.
-  if (rec.source === sourceOf(hint)) remember(hint, st.hints, rec.metric, se.id);
-  return se.id;
+  if (rec.source === sourceOf(hint)) remember(hint, st.hints, rec.metric, id);
+  return id;
 }
 
-/** The index look-up of findSeries. */
+/**
+ * The index look-up of findSeries: the series id, or -1 when the cap rejects a new series. An
+ * id, not the Series: a chained series is found without reading its object (series-chains.ts).
+ */
 function indexSeries(
   st: InternalState,
   c: Compiled,
@@ -66,19 +68,19 @@ function indexSeries(
   tags: Readonly<Record<string, string>>,
   partition: number,
   out: EngineOutput[],
-): Series | null {
+): number {
   const chained = inChains(st, rec.source, rec.metric, tags, c.sortedDims);
-  if (chained >= 0) return st.seriesById[chained] as Series;
+  if (chained >= 0) return chained;
   const dimTags = pickTags(tags, c.sortedDims);
   const key = seriesKey(rec.source, rec.metric, dimTags, c.sortedDims);
   const existing = st.seriesByKey.get(key);
-  if (existing !== undefined) return existing;
-  if (st.seriesByKey.size >= c.config.maxSeries && !evictOne(st, out)) return null;
+  if (existing !== undefined) return existing.id;
+  if (st.seriesByKey.size >= c.config.maxSeries && !evictOne(st, out)) return -1;
   const se = newSeries(st, c, key, rec.source, rec.metric, dimTags, partition);
   st.seriesByKey.set(key, se);
   const dims = c.sortedDims;
   chain(st, se, dims.length > 0 ? dimTags[dims[0]] : undefined, dims.length > 1 ? dimTags[dims[1]] : undefined);
-  return se;
+  return se.id;
 }
 
 function newSeries(
