@@ -102,6 +102,7 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   freePane(st, c, s, cs.leaving);
   list.length = 0;
   cs.signals.length = 0;
+  cs.members.length = 0;
   cs.copies.clear();
 }
 
@@ -179,7 +180,7 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
   const perRecord = st.numbers.perRecord;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   ensurePositions(cs, list.length);
-  const { ranks, flags, from, to, signals } = cs;
+  const { ranks, flags, from, to, signals, members, sumMinMax } = cs;
   // One extras object for the whole close: buildSignal copies its fields into the signal.
   const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
   for (let i = 0; i < list.length; i++) {
@@ -207,6 +208,10 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
         f |= SCOPED;
         from[i] = start;
         to[i] = end;
+        members[i] = se.scopes.members;
+        sumMinMax[3 * i] = sk.sum;
+        sumMinMax[3 * i + 1] = sk.min;
+        sumMinMax[3 * i + 2] = sk.max;
         // Not just the gathered values: the groups merge the sketch itself.
         if (!whole || !sk.isRaw()) cs.copies.set(i, sk.copy());
       }
@@ -236,7 +241,7 @@ function inKeyOrder(
   groups: Map<string, GroupAcc>,
   c: Compiled,
 ): WindowSignal[] {
-  const { flags, from, to, signals: byPosition } = cs;
+  const { flags, from, to, signals: byPosition, members: membersAt, sumMinMax } = cs;
   const leaving = cs.leaving;
   leaving.length = 0;
   const n = list.length;
@@ -248,12 +253,12 @@ function inKeyOrder(
     const f = flags[i];
     if (f === 0) continue;
     if ((f & SCOPED) !== 0) {
-      const members = list[i].scopes.members;
+      const members = membersAt[i];
       const copy = cs.copies.get(i);
       for (const m of members) {
         const g = groupOf(c, m, groups);
         if (copy !== undefined) g.sk.merge(copy);
-        else g.sk.mergeRaw(grouped, from[i], to[i], signal.sum, signal.min, signal.max);
+        else g.sk.mergeRaw(grouped, from[i], to[i], sumMinMax[3 * i], sumMinMax[3 * i + 1], sumMinMax[3 * i + 2]);
       }
     }
     if ((f & LEAVING) !== 0) leaving.push(list[i]);

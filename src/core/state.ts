@@ -134,6 +134,12 @@ export interface CloseScratch {
   rankSlots: Int32Array;
   /** Per position: the series' signal. */
   signals: WindowSignal[];
+  /**
+   * Per position of a series that feeds scope groups: its memberships, and its window's sum,
+   * min and max at 3·position (read by the key-ordered pass without the Series or the signal).
+   */
+  members: (readonly ScopeMembership[])[];
+  sumMinMax: Float64Array;
   /** Per position: a copy of the series' window sketch, when its scope groups cannot take its gathered values. */
   copies: Map<number, DDSketch>;
   /** Series whose newest data is in the pane the close frees, in key order. */
@@ -282,6 +288,8 @@ export function newState(trendWindows: number): InternalState {
       order: new Int32Array(0),
       rankSlots: new Int32Array(0),
       signals: [],
+      members: [],
+      sumMinMax: new Float64Array(0),
       copies: new Map(),
       leaving: [],
     },
