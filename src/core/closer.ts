@@ -405,7 +405,11 @@ function freePane(st: InternalState, c: Compiled, s: number, leaving: Series[]):
     // Every series with data in pane s is in the list of window s, and `leaving` holds those
     // whose newest data it is, in key order: marking them dormant in that order makes the
     // eviction order deterministic.
-    for (const se of leaving) st.dormant.set(se, true);
+    const flags = st.numbers.dormant;
+    for (const se of leaving) {
+      st.dormant.set(se, true);
+      flags[se.id] = 1;
+    }
     releaseBatch(st, b);
     const end = s + c.size;
     for (const p of st.partitions) p.pending.delete(end);

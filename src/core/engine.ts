@@ -158,11 +158,15 @@ function aggregate(st: InternalState, c: Compiled, id: number, paneStart: number
   b.ids[b.len] = id;
   b.values[b.len] = value;
   b.len += 1;
-  const nums = st.numbers.perRecord;
+  const sn = st.numbers;
+  const nums = sn.perRecord;
   const row = id * ROW_PER_RECORD;
   const lastPane = nums[row + ROW_LAST_PANE_START];
   if (paneStart > lastPane) {
-    if (lastPane !== -Infinity) st.dormant.delete(st.seriesById[id] as Series);
+    if (sn.dormant[id] === 1) {
+      sn.dormant[id] = 0;
+      st.dormant.delete(st.seriesById[id] as Series);
+    }
     nums[row + ROW_LAST_PANE_START] = paneStart;
   }
   st.counters.aggregated += 1;

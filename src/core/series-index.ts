@@ -142,6 +142,7 @@ export function killSeries(st: InternalState, se: Series): void {
   st.freeIds.push(se.id);
   st.recent.delete(se);
   st.dormant.delete(se);
+  st.numbers.dormant[se.id] = 0;
   unchain(st, se);
 }
 

@@ -45,6 +45,12 @@ export interface SeriesNumbers {
   data: Float64Array;
   /** rows × PER_RECORD doubles (MAX_TS, LAST_PANE_START); grown with `data`. */
   perRecord: Float64Array;
+  /**
+   * Per id: 1 while the series is in `InternalState.dormant`. A record whose series moves to a
+   * newer pane checks this byte, not the Map: the series is seldom dormant, and deleting from
+   * the Map reads the Series object (its hash) — a cache miss per series and pane.
+   */
+  dormant: Uint8Array;
 }
 
 export function createSeriesNumbers(trendWindows: number): SeriesNumbers {
@@ -53,6 +59,7 @@ export function createSeriesNumbers(trendWindows: number): SeriesNumbers {
     trendWindows,
     data: new Float64Array(0),
     perRecord: new Float64Array(0),
+    dormant: new Uint8Array(0),
   };
 }
 
@@ -68,7 +75,11 @@ export function resetRow(sn: SeriesNumbers, id: number): void {
     const perRecord = new Float64Array(rows * PER_RECORD);
     perRecord.set(sn.perRecord);
     sn.perRecord = perRecord;
+    const dormant = new Uint8Array(rows);
+    dormant.set(sn.dormant);
+    sn.dormant = dormant;
   }
+  sn.dormant[id] = 0;
   const hot = id * PER_RECORD;
   sn.perRecord[hot + MAX_TS] = -Infinity;
   sn.perRecord[hot + LAST_PANE_START] = -Infinity;
