@@ -118,4 +118,5 @@ export function ensurePositions(cs: CloseScratch, n: number): void {
   cs.flags = new Uint8Array(cap);
   cs.from = new Int32Array(cap);
   cs.to = new Int32Array(cap);
+  cs.sumMinMax = new Float64Array(3 * cap);
 }

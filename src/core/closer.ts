@@ -25,7 +25,7 @@ import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { compareKeys } from './series-key';
 import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
-import { HISTORY, LAST_DATA_START, LAST_PANE_START } from './series-numbers';
+import { HISTORY, LAST_DATA_START, LAST_PANE_START, PER_RECORD } from './series-numbers';
 import { ensurePositions, rankOrder, seriesToEmit } from './close-order';
 import type { CloseScratch, Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
 import type { EngineOutput } from './types';
@@ -34,6 +34,7 @@ import { firstOpenWindowStart } from './watermark';
 // Offsets in a series' row, copied once: under tsx an imported binding is a getter call per use.
 const ROW_LAST_DATA = LAST_DATA_START;
 const ROW_LAST_PANE = LAST_PANE_START;
+const ROW_PER_RECORD = PER_RECORD;
 const ROW_HISTORY = HISTORY;
 const ROW_EWMA = HISTORY + PACKED_EWMA;
 const ROW_TREND = HISTORY + PACKED_TREND;
@@ -101,6 +102,7 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   freePane(st, c, s, cs.leaving);
   list.length = 0;
   cs.signals.length = 0;
+  cs.members.length = 0;
   cs.copies.clear();
 }
 
@@ -175,9 +177,10 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
   const { s, e, now, batches, grouped, list } = w;
   const nums = st.numbers.data;
   const stride = st.numbers.stride;
+  const perRecord = st.numbers.perRecord;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   ensurePositions(cs, list.length);
-  const { ranks, flags, from, to, signals } = cs;
+  const { ranks, flags, from, to, signals, members, sumMinMax } = cs;
   // One extras object for the whole close: buildSignal copies its fields into the signal.
   const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
   for (let i = 0; i < list.length; i++) {
@@ -205,13 +208,17 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
         f |= SCOPED;
         from[i] = start;
         to[i] = end;
+        members[i] = se.scopes.members;
+        sumMinMax[3 * i] = sk.sum;
+        sumMinMax[3 * i + 1] = sk.min;
+        sumMinMax[3 * i + 2] = sk.max;
         // Not just the gathered values: the groups merge the sketch itself.
         if (!whole || !sk.isRaw()) cs.copies.set(i, sk.copy());
       }
     } else {
       st.counters.zeroSignals += 1;
     }
-    if (nums[row + ROW_LAST_PANE] === s) f |= LEAVING;
+    if (perRecord[id * ROW_PER_RECORD + ROW_LAST_PANE] === s) f |= LEAVING;
     extras.ewma = nums[row + ROW_EWMA];
     extras.trend = nums[row + ROW_TREND];
     extras.partitions = se.partitions;
@@ -234,7 +241,7 @@ function inKeyOrder(
   groups: Map<string, GroupAcc>,
   c: Compiled,
 ): WindowSignal[] {
-  const { flags, from, to, signals: byPosition } = cs;
+  const { flags, from, to, signals: byPosition, members: membersAt, sumMinMax } = cs;
   const leaving = cs.leaving;
   leaving.length = 0;
   const n = list.length;
@@ -246,12 +253,12 @@ function inKeyOrder(
     const f = flags[i];
     if (f === 0) continue;
     if ((f & SCOPED) !== 0) {
-      const members = list[i].scopes.members;
+      const members = membersAt[i];
       const copy = cs.copies.get(i);
       for (const m of members) {
         const g = groupOf(c, m, groups);
         if (copy !== undefined) g.sk.merge(copy);
-        else g.sk.mergeRaw(grouped, from[i], to[i], signal.sum, signal.min, signal.max);
+        else g.sk.mergeRaw(grouped, from[i], to[i], sumMinMax[3 * i], sumMinMax[3 * i + 1], sumMinMax[3 * i + 2]);
       }
     }
     if ((f & LEAVING) !== 0) leaving.push(list[i]);
@@ -398,7 +405,11 @@ function freePane(st: InternalState, c: Compiled, s: number, leaving: Series[]):
     // Every series with data in pane s is in the list of window s, and `leaving` holds those
     // whose newest data it is, in key order: marking them dormant in that order makes the
     // eviction order deterministic.
-    for (const se of leaving) st.dormant.set(se, true);
+    const flags = st.numbers.dormant;
+    for (const se of leaving) {
+      st.dormant.set(se, true);
+      flags[se.id] = 1;
+    }
     releaseBatch(st, b);
     const end = s + c.size;
     for (const p of st.partitions) p.pending.delete(end);

@@ -2,7 +2,8 @@
  * Finding, creating and evicting series.
  *
  * Hot path: metric → source → a short chain of series (one per dimension combination seen),
- * matched by comparing the record's dimension tag values — no string is built per record.
+ * matched by comparing the record's dimension tag values — no string is built per record
+ * (series-chains.ts).
  * The key string is only built when a (source, metric, dims) combination is new to the cache.
  *
  * Cap (maxSeries): a new series first evicts the dormant series — no data in an open pane,
@@ -15,35 +16,21 @@
 import type { Telemetry } from '../model/telemetry';
 import { acquireScopes, releaseScopes } from './scope-memberships';
 import { hintOf, hintSource, hintedSeries, storeHint } from './series-hint';
+import { chain, chainedSeries, unchain } from './series-chains';
 import { compareKeys, pickTags, seriesKey } from './series-key';
-import { MAX_TS, resetRow, seedRowHistory } from './series-numbers';
+import { MAX_TS, PER_RECORD, resetRow, seedRowHistory } from './series-numbers';
 import type { Compiled, InternalState, Series } from './state';
 import type { EngineOutput } from './types';
 
-/** Series chained per (source, metric); beyond it lookups build the key (still correct). */
-const CHAIN_LIMIT = 8;
 const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_DIMS: readonly (string | undefined)[] = Object.freeze([]);
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-function dimsMatch(se: Series, tags: Readonly<Record<string, string>>, dims: readonly string[]): boolean {
-  const n = dims.length;
-  if (n === 0) return true;
-  if (str(tags[dims[0]]) !== se.d0) return false;
-  if (n === 1) return true;
-  if (str(tags[dims[1]]) !== se.d1) return false;
-  for (let j = 2; j < n; j++) {
-    if (str(tags[dims[j]]) !== se.dimsRest[j - 2]) return false;
-  }
-  return true;
-}
 
 // Local copies: under tsx an imported function is read through a getter on every call (hot path).
 const slotOf = hintOf;
 const hinted = hintedSeries;
 const remember = storeHint;
 const sourceOf = hintSource;
+const inChains = chainedSeries;
 
 /**
  * The id of the live series of a record, creating the series if needed; -1 when the cap
@@ -59,19 +46,21 @@ export function findSeries(
   const tags = rec.tags ?? NO_TAGS;
   const hint = slotOf(tags);
   if (hint === undefined) {
-    const se = indexSeries(st, c, rec, tags, partition, out);
-    return se === null ? -1 : se.id;
+    return indexSeries(st, c, rec, tags, partition, out);
   }
   const known = hinted(hint, st.hints, rec.source, rec.metric);
   if (known >= 0) return known;
-  const se = indexSeries(st, c, rec, tags, partition, out);
-  if (se === null) return -1;
+  const id = indexSeries(st, c, rec, tags, partition, out);
+  if (id < 0) return -1;
   // After the look-up: an eviction it made has moved the generation already.
-  if (rec.source === sourceOf(hint)) remember(hint, st.hints, rec.metric, se.id);
-  return se.id;
+  if (rec.source === sourceOf(hint)) remember(hint, st.hints, rec.metric, id);
+  return id;
 }
 
-/** The index look-up of findSeries. */
+/**
+ * The index look-up of findSeries: the series id, or -1 when the cap rejects a new series. An
+ * id, not the Series: a chained series is found without reading its object (series-chains.ts).
+ */
 function indexSeries(
   st: InternalState,
   c: Compiled,
@@ -79,24 +68,19 @@ function indexSeries(
   tags: Readonly<Record<string, string>>,
   partition: number,
   out: EngineOutput[],
-): Series | null {
-  const bySource = st.byMetric.get(rec.metric);
-  if (bySource !== undefined) {
-    let se: Series | null = bySource.get(rec.source) ?? null;
-    while (se !== null) {
-      if (dimsMatch(se, tags, c.sortedDims)) return se;
-      se = se.nextAlt;
-    }
-  }
+): number {
+  const chained = inChains(st, rec.source, rec.metric, tags, c.sortedDims);
+  if (chained >= 0) return chained;
   const dimTags = pickTags(tags, c.sortedDims);
   const key = seriesKey(rec.source, rec.metric, dimTags, c.sortedDims);
   const existing = st.seriesByKey.get(key);
-  if (existing !== undefined) return existing;
-  if (st.seriesByKey.size >= c.config.maxSeries && !evictOne(st, out)) return null;
+  if (existing !== undefined) return existing.id;
+  if (st.seriesByKey.size >= c.config.maxSeries && !evictOne(st, out)) return -1;
   const se = newSeries(st, c, key, rec.source, rec.metric, dimTags, partition);
   st.seriesByKey.set(key, se);
-  chain(st, se);
-  return se;
+  const dims = c.sortedDims;
+  chain(st, se, dims.length > 0 ? dimTags[dims[0]] : undefined, dims.length > 1 ? dimTags[dims[1]] : undefined);
+  return se.id;
 }
 
 function newSeries(
@@ -113,9 +97,6 @@ function newSeries(
   resetRow(st.numbers, id);
   if (st.seededHistory.size > 0) seedRowHistory(st, id, key);
   const se: Series = {
-    d0: dims.length > 0 ? tags[dims[0]] : undefined,
-    d1: dims.length > 1 ? tags[dims[1]] : undefined,
-    nextAlt: null,
     id,
     dimsRest: dims.length > 2 ? dims.slice(2).map((d) => tags[d]) : NO_DIMS,
     scope: 'series',
@@ -129,7 +110,6 @@ function newSeries(
     rank: 0,
     alive: true,
     inRecent: false,
-    chained: false,
   };
   st.seriesById[id] = se;
   st.unranked.push(se);
@@ -147,50 +127,6 @@ function partitionList(st: InternalState, partition: number): number[] {
   return list;
 }
 
-function chain(st: InternalState, se: Series): void {
-  let bySource = st.byMetric.get(se.metric);
-  if (bySource === undefined) {
-    bySource = new Map();
-    st.byMetric.set(se.metric, bySource);
-  }
-  const head = bySource.get(se.source);
-  if (head === undefined) {
-    bySource.set(se.source, se);
-    se.chained = true;
-    return;
-  }
-  let tail = head;
-  let length = 1;
-  while (tail.nextAlt !== null) {
-    tail = tail.nextAlt;
-    length += 1;
-  }
-  if (length < CHAIN_LIMIT) {
-    tail.nextAlt = se;
-    se.chained = true;
-  }
-}
-
-function unchain(st: InternalState, se: Series): void {
-  if (!se.chained) return;
-  se.chained = false;
-  const bySource = st.byMetric.get(se.metric);
-  if (bySource === undefined) return;
-  const head = bySource.get(se.source);
-  if (head === se) {
-    if (se.nextAlt !== null) bySource.set(se.source, se.nextAlt);
-    else {
-      bySource.delete(se.source);
-      if (bySource.size === 0) st.byMetric.delete(se.metric);
-    }
-  } else {
-    let prev = head;
-    while (prev !== undefined && prev.nextAlt !== null && prev.nextAlt !== se) prev = prev.nextAlt;
-    if (prev !== undefined && prev.nextAlt === se) prev.nextAlt = se.nextAlt;
-  }
-  se.nextAlt = null;
-}
-
 /**
  * Removes a series from every index and frees its id. Only for a series with no entry in
  * an open batch: a dormant one, or one whose entries dropSeriesEntries removed.
@@ -206,6 +142,7 @@ export function killSeries(st: InternalState, se: Series): void {
   st.freeIds.push(se.id);
   st.recent.delete(se);
   st.dormant.delete(se);
+  st.numbers.dormant[se.id] = 0;
   unchain(st, se);
 }
 
@@ -214,7 +151,7 @@ function evictOne(st: InternalState, out: EngineOutput[]): boolean {
   if (first.done === true) return false;
   const victim = first.value;
   // Read before the kill: its id (and row of numbers) is free for the next series after it.
-  const latestEventTime = st.numbers.data[victim.id * st.numbers.stride + MAX_TS];
+  const latestEventTime = st.numbers.perRecord[victim.id * PER_RECORD + MAX_TS];
   killSeries(st, victim);
   st.counters.evicted += 1;
   out.push({ kind: 'evicted', key: victim.key, partition: victim.partition, latestEventTime });

@@ -4,8 +4,15 @@
  *
  * Why: V8 keeps a double-valued object field (event times, NaN, ±Infinity) as a pointer to a
  * separate 16 B heap number, and the EWMA/trend history was an object with two small arrays:
- * ~380 B of heap per series together. A row is (4 + 4 + 2K) × 8 B (160 B at the default
- * K = 6) and costs no allocation per series; see docs/benchmarks.md, memory.
+ * ~380 B of heap per series together. A row is (2 + 4 + 2K) × 8 B (144 B at the default
+ * K = 6), with 16 B more per id for the two numbers below (160 B in all), and costs no
+ * allocation per series; see docs/benchmarks.md, memory.
+ *
+ * The two numbers every record reads and writes (its series' newest event time and newest
+ * pane) are kept apart from the row, two doubles per id in `perRecord`: a record's series is
+ * a random one of thousands, and a 16 B slot of a 160 KB array (10k series) is far likelier
+ * to be in cache than the first line of a 144 B row of a 1.4 MB one. The row is read at a
+ * window close, in id order.
  *
  * Rows are indexed by series id, and ids are reused once a series is gone: newSeries resets
  * the row, and nothing may read the row of a dead series (its id may already belong to a
@@ -14,16 +21,18 @@
 import { packedHistorySize, resetPackedHistory } from '../signals/history';
 import type { InternalState } from './state';
 
-/** Latest event time aggregated (eviction order; -Infinity before the first). */
+/** In `perRecord`, at id · PER_RECORD: latest event time aggregated (eviction order; -Infinity before the first). */
 export const MAX_TS = 0;
-/** Start of the newest pane holding its data: dormant once that pane is freed (-Infinity: none). */
+/** In `perRecord`: start of the newest pane holding its data: dormant once that pane is freed (-Infinity: none). */
 export const LAST_PANE_START = 1;
-/** Start of the last window emitted (de-duplicates zero-fill; NaN: none). */
-export const EMITTED_START = 2;
-/** Start of the last window with data emitted (zero-fill horizon; -Infinity: none). */
-export const LAST_DATA_START = 3;
-/** The packed EWMA/trend history (signals/history.ts) starts here. */
-export const HISTORY = 4;
+/** Doubles per id in `perRecord`. */
+export const PER_RECORD = 2;
+/** In the row: start of the last window emitted (de-duplicates zero-fill; NaN: none). */
+export const EMITTED_START = 0;
+/** In the row: start of the last window with data emitted (zero-fill horizon; -Infinity: none). */
+export const LAST_DATA_START = 1;
+/** In the row: the packed EWMA/trend history (signals/history.ts) starts here. */
+export const HISTORY = 2;
 
 /** Rows of the first allocation (none before the first series: K may be large). */
 const FIRST_ROWS = 8;
@@ -34,10 +43,24 @@ export interface SeriesNumbers {
   readonly trendWindows: number;
   /** rows × stride doubles; replaced (grown) as ids grow. */
   data: Float64Array;
+  /** rows × PER_RECORD doubles (MAX_TS, LAST_PANE_START); grown with `data`. */
+  perRecord: Float64Array;
+  /**
+   * Per id: 1 while the series is in `InternalState.dormant`. A record whose series moves to a
+   * newer pane checks this byte, not the Map: the series is seldom dormant, and deleting from
+   * the Map reads the Series object (its hash) — a cache miss per series and pane.
+   */
+  dormant: Uint8Array;
 }
 
 export function createSeriesNumbers(trendWindows: number): SeriesNumbers {
-  return { stride: HISTORY + packedHistorySize(trendWindows), trendWindows, data: new Float64Array(0) };
+  return {
+    stride: HISTORY + packedHistorySize(trendWindows),
+    trendWindows,
+    data: new Float64Array(0),
+    perRecord: new Float64Array(0),
+    dormant: new Uint8Array(0),
+  };
 }
 
 /** Makes room for the row of `id` (doubling, so growth costs O(1) amortised per series) and resets it. */
@@ -49,10 +72,18 @@ export function resetRow(sn: SeriesNumbers, id: number): void {
     const grown = new Float64Array(rows * sn.stride);
     grown.set(sn.data);
     sn.data = grown;
+    const perRecord = new Float64Array(rows * PER_RECORD);
+    perRecord.set(sn.perRecord);
+    sn.perRecord = perRecord;
+    const dormant = new Uint8Array(rows);
+    dormant.set(sn.dormant);
+    sn.dormant = dormant;
   }
+  sn.dormant[id] = 0;
+  const hot = id * PER_RECORD;
+  sn.perRecord[hot + MAX_TS] = -Infinity;
+  sn.perRecord[hot + LAST_PANE_START] = -Infinity;
   const d = sn.data;
-  d[at + MAX_TS] = -Infinity;
-  d[at + LAST_PANE_START] = -Infinity;
   d[at + EMITTED_START] = NaN;
   d[at + LAST_DATA_START] = -Infinity;
   resetPackedHistory(d, at + HISTORY, sn.trendWindows);

@@ -8,6 +8,7 @@ import type { DDSketch, SketchParams } from '../signals/ddsketch';
 import type { EngineConfig } from './config';
 import type { ScopeList } from './scope-memberships';
 import type { HintOwner } from './series-hint';
+import { createSeriesChains, type SeriesChains } from './series-chains';
 import { createSeriesNumbers, type SeriesNumbers } from './series-numbers';
 import type { EngineCounters, EngineOutput, Offset } from './types';
 
@@ -58,16 +59,9 @@ export interface ScopeMembership {
  * trend history) are a row of `InternalState.numbers`, at `id` (see series-numbers.ts).
  */
 export interface Series {
-  /**
-   * Values of the (sorted) dimension tags for the allocation-free match: the first two
-   * inline (one monomorphic property load each), the rest in `dimsRest`. Hot fields first.
-   */
-  readonly d0: string | undefined;
-  readonly d1: string | undefined;
-  /** Next series of the same (source, metric) with other dimension values (lookup chain). */
-  nextAlt: Series | null;
   /** Index in `seriesById`, in pane batches and of its row of numbers (reused after the series is gone). */
   readonly id: number;
+  /** Values of the (sorted) dimension tags from the third on (the first two: series-chains.ts). */
   readonly dimsRest: readonly (string | undefined)[];
   /** Always 'series' (so a Series is its own SignalIdentity). */
   readonly scope: 'series';
@@ -84,8 +78,6 @@ export interface Series {
   rank: number;
   alive: boolean;
   inRecent: boolean;
-  /** Whether it is on a lookup chain (chains are capped; the rest are found by key). */
-  chained: boolean;
 }
 
 export interface PartitionState {
@@ -142,6 +134,12 @@ export interface CloseScratch {
   rankSlots: Int32Array;
   /** Per position: the series' signal. */
   signals: WindowSignal[];
+  /**
+   * Per position of a series that feeds scope groups: its memberships, and its window's sum,
+   * min and max at 3·position (read by the key-ordered pass without the Series or the signal).
+   */
+  members: (readonly ScopeMembership[])[];
+  sumMinMax: Float64Array;
   /** Per position: a copy of the series' window sketch, when its scope groups cannot take its gathered values. */
   copies: Map<number, DDSketch>;
   /** Series whose newest data is in the pane the close frees, in key order. */
@@ -179,8 +177,8 @@ export interface InternalState {
   rankOrder: Series[];
   /** Series created since the last rank refresh, in creation order. */
   unranked: Series[];
-  /** metric → source → first series of the chain (metric first: few, hot maps). */
-  readonly byMetric: Map<string, Map<string, Series>>;
+  /** metric → source → chain of series ids, matched by dimension values (series-chains.ts). */
+  readonly chains: SeriesChains;
   /** Open pane batches by start; paneStarts = their starts, ascending. */
   readonly batches: Map<number, PaneBatch>;
   readonly paneStarts: number[];
@@ -257,7 +255,7 @@ export function newState(trendWindows: number): InternalState {
     ranksStale: false,
     rankOrder: [],
     unranked: [],
-    byMetric: new Map(),
+    chains: createSeriesChains(),
     batches: new Map(),
     paneStarts: [],
     lastBatch: null,
@@ -290,6 +288,8 @@ export function newState(trendWindows: number): InternalState {
       order: new Int32Array(0),
       rankSlots: new Int32Array(0),
       signals: [],
+      members: [],
+      sumMinMax: new Float64Array(0),
       copies: new Map(),
       leaving: [],
     },

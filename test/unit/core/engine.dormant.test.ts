@@ -1,0 +1,57 @@
+import { createEngine, type EngineOutput } from '../../../src/core';
+
+/**
+ * A dormant series (its newest pane freed) that gets a record again is no longer dormant: at
+ * the cap it must not be evicted while its new data is in an open window
+ * (src/core/engine.ts aggregate, series-numbers.ts `dormant`).
+ */
+describe('dormant series', () => {
+  const engine = createEngine({
+    window: { sizeMs: 1000, advanceMs: 1000, graceMs: 0 },
+    allowedOutOfOrdernessMs: 0,
+    idleAfterMs: Infinity,
+    maxSeries: 2,
+    scopes: [],
+    zeroFillWindows: 0,
+  });
+
+  function feed(records: [number, string][]): EngineOutput[] {
+    const st = engine.init();
+    engine.step(st, { kind: 'assign', partitions: [0] });
+    const out: EngineOutput[] = [];
+    records.forEach(([ts, source], offset) => {
+      const record = { ts, source, metric: 'm', value: 1, tags: {} };
+      out.push(...engine.step(st, { kind: 'record', partition: 0, offset, record }).outputs);
+    });
+    out.push(...engine.step(st, { kind: 'flush' }).outputs);
+    return out;
+  }
+
+  it('a series revived by a new record is not evicted; the new series is rejected instead', () => {
+    // a@0 closes window 0 at b@1500: a turns dormant; a@1600 revives it; c@1700 finds no dormant series.
+    const out = feed([
+      [0, 'a'],
+      [1500, 'b'],
+      [1600, 'a'],
+      [1700, 'c'],
+    ]);
+    expect(out.filter((o) => o.kind === 'evicted')).toEqual([]);
+    expect(out.filter((o) => o.kind === 'rejected').map((o) => o.kind === 'rejected' && o.reason)).toEqual([
+      'series_limit',
+    ]);
+    const counts = out.flatMap((o) =>
+      o.kind === 'signal' ? [`${o.signal.source}@${o.signal.windowStart}:${o.signal.count}`] : [],
+    );
+    expect(counts).toEqual(['a@0:1', 'a@1000:1', 'b@1000:1']);
+  });
+
+  it('a series that stays dormant is evicted for the new one', () => {
+    const out = feed([
+      [0, 'a'],
+      [1500, 'b'],
+      [1700, 'c'],
+    ]);
+    expect(out.flatMap((o) => (o.kind === 'evicted' ? [o.key] : []))).toHaveLength(1);
+    expect(out.filter((o) => o.kind === 'rejected')).toEqual([]);
+  });
+});
