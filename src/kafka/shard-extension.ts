@@ -70,7 +70,7 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
   /** The arbiter's chunked messages being put back together. */
   const assembly = createSplitReassembly();
   /** Chunks of the checkpoint last written or read (a smaller one tombstones the rest), and the inflation bound. */
-  const chunks = { inForce: 0, maxInflatedBytes: o.maxSnapshotBytes };
+  const chunks = { inForce: 0, metaInForce: 0, maxInflatedBytes: o.maxSnapshotBytes };
 
   const take = (): TopicMessages[] => {
     const messages: TopicMessages[] = [];
@@ -92,7 +92,8 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     dirty = false;
     assembly.clear();
     const read = readCheckpoint(o.stateKey, o.plan.shards, stored, chunks.maxInflatedBytes);
-    chunks.inForce = read?.chunks ?? 0;
+    chunks.inForce = read?.inForce ?? 0;
+    chunks.metaInForce = read?.metaInForce ?? 0;
     if (read === undefined) return;
     if ('error' in read) {
       o.logger.error(
