@@ -25,12 +25,16 @@ export type SplitKind = (ToArbiter | ToShard)['kind'];
  * checkpoint that cannot be written does.
  */
 export function splitRecords(m: ToArbiter | ToShard, key: string): Message[] {
-  const value = Buffer.from(JSON.stringify(m));
-  const headers = { [STAGE_KIND_HEADER]: m.kind };
+  return splitRecordsOf(Buffer.from(JSON.stringify(m)), m.kind, key);
+}
+
+/** `splitRecords` of a message already in JSON (`value`, of `kind`). */
+export function splitRecordsOf(value: Buffer, kind: SplitKind, key: string): Message[] {
+  const headers = { [STAGE_KIND_HEADER]: kind };
   if (value.length <= SPLIT_CHUNK_BYTES) return [{ key, value, partition: 0, headers }];
   if (value.length > MAX_SPLIT_RECORD_BYTES)
     throw new Error(
-      `a split ${m.kind} of ${value.length} bytes from ${key}: over ${MAX_SPLIT_RECORD_BYTES} bytes a message; add decision shards`,
+      `a split ${kind} of ${value.length} bytes from ${key}: over ${MAX_SPLIT_RECORD_BYTES} bytes a message; add decision shards`,
     );
   return chunkFrames(value, SPLIT_CHUNK_BYTES).map((frame) => ({
     key,
