@@ -17,10 +17,15 @@
  *   signed (`verdicts`) — the work the arbiter did itself before (it built every shard's
  *   records with the same buildFromVerdicts), so `arbiter + Σ shards' building` is what the
  *   arbiter's part was, measured in the same run.
+ * - the Kafka form's framing (`chunkMs`): every report and built record cut into chunk records
+ *   and put back together as the parts' readers do (messages above one record are chunked).
  * The first window warms up and is not in the figures.
  */
 import { T0, WINDOW_MS, benchEngineOptions, benchFinal, benchSigningKey } from './lib/stage-two-setup';
 import { argNumber, writeResult } from './lib/results';
+import type { KafkaMessage } from 'kafkajs';
+import { createSplitReassembly } from '../src/kafka/split-chunks';
+import { splitRecordsOf, type SplitKind } from '../src/kafka/split-records';
 import type { WindowSignal } from '../src/model/signal';
 import { hashShard, shardPlan } from '../src/pipeline/sharded-decide';
 import { createSplitArbiter, splitStart, type ArbiterSettled } from '../src/pipeline/split-arbiter';
@@ -57,9 +62,28 @@ interface Row {
   shardsEvaluateMs: number[];
   shardsBuildMs: number[];
   arbiterIfItBuiltMs: number;
-  /** The largest report and built record of a shard, in bytes of JSON: each is one Kafka record. */
+  /** The largest report and built record of a shard, in bytes of JSON (chunked above one record). */
   maxReportBytes: number;
   maxBuiltBytes: number;
+  /**
+   * The Kafka form's framing of every report and built record of the window: cut into chunk
+   * records (split-records.ts) and put back together by a reader (split-chunks.ts), sha256 both
+   * ways — not in arbiterMs (the writer's half is a shard's, the reader's the arbiter's).
+   */
+  chunkMs: number;
+  chunkRecords: number;
+}
+
+/** Writes a message's JSON (as the writer encodes it anyway) as its records and reads them back as a part's reader does; the records' count. */
+function chunkRoundTrip(json: Buffer, kind: SplitKind, key: string): number {
+  const records = splitRecordsOf(json, kind, key);
+  const reader = createSplitReassembly();
+  let whole = 0;
+  records.forEach((m, i) => {
+    if (reader.take({ ...m, offset: String(i) } as unknown as KafkaMessage, false).whole) whole++;
+  });
+  if (whole !== 1) throw new Error(`${key}: ${records.length} records made ${whole} messages`);
+  return records.length;
 }
 
 const time = <T>(fn: () => T): [T, number] => {
@@ -90,9 +114,17 @@ function main(): void {
     const shardMs = shards.map(() => 0);
     const buildMs = shards.map(() => 0);
     let maxBuiltBytes = 0;
+    const chunked = { ms: 0, records: 0 };
+    const frame = (text: string, kind: SplitKind, key: string): void => {
+      const json = Buffer.from(text);
+      const [records, ms] = time(() => chunkRoundTrip(json, kind, key));
+      chunked.ms += ms;
+      chunked.records += records;
+    };
     const reports = shards.map((s, d) => {
       const [text, ms] = time(() => JSON.stringify(s.window(summary, routed[d])));
       shardMs[d] += ms;
+      frame(text, 'report', `shard/${d}`);
       return text;
     });
     const arb = { parseReportsMs: 0, judgeMs: 0, parseBuiltMs: 0, finishMs: 0 };
@@ -115,6 +147,7 @@ function main(): void {
       buildMs[d] += ms;
       maxBuiltBytes = Math.max(maxBuiltBytes, Buffer.byteLength(text));
       const [b, parse] = time(() => JSON.parse(text) as ShardBuilt);
+      frame(text, 'built', `shard/${d}`);
       arb.parseBuiltMs += parse;
       const [settled, finish] = time(() => arbiter.built(b));
       arb.finishMs += finish;
@@ -142,6 +175,8 @@ function main(): void {
       arbiterIfItBuiltMs: round(arbiterMs + building),
       maxReportBytes: Math.max(...reports.map((t) => Buffer.byteLength(t))),
       maxBuiltBytes,
+      chunkMs: round(chunked.ms),
+      chunkRecords: chunked.records,
     };
     console.log(JSON.stringify(row));
     if (w > 0) rows.push(row);
@@ -163,6 +198,8 @@ function main(): void {
       arbiterIfItBuiltMs: mean((r) => r.arbiterIfItBuiltMs),
       busiestShardBuildMs: mean((r) => Math.max(...r.shardsBuildMs)),
       parseBuiltMs: mean((r) => r.arbiter.parseBuiltMs),
+      parseReportsMs: mean((r) => r.arbiter.parseReportsMs),
+      chunkMs: mean((r) => r.chunkMs),
     },
     ratioArbiterNowToBefore: Number((mean((r) => r.arbiterMs) / mean((r) => r.arbiterIfItBuiltMs)).toFixed(3)),
     rows,

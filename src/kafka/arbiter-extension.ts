@@ -15,19 +15,16 @@ import type { ControlRecord } from '../guardrails/control';
 import type { Command } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { DecideOutputs } from '../pipeline/decide';
-import {
-  createSplitArbiter,
-  type ArbiterSettled,
-  type SplitArbiterCheckpoint,
-  type SplitArbiterOptions,
-} from '../pipeline/split-arbiter';
+import { createSplitArbiter, type ArbiterSettled, type SplitArbiterOptions } from '../pipeline/split-arbiter';
 import type { ToShard } from '../pipeline/split-protocol';
 import type { Logger } from '../ops/logger';
 import type { HomeostatMetrics } from '../ops/metrics';
 import type { BatchExtension } from './batch-extension';
+import { arbiterCheckpointRecords, ownsArbiterKey, readArbiterCheckpoint } from './arbiter-checkpoint';
 import { controlKey } from './control-reader';
 import { createOutputEncoder, type OutputFormat } from './outputs';
-import { decodeSplitRecord, splitRecord } from './split-records';
+import { createSplitReassembly } from './split-chunks';
+import { readSplitRecord, splitRecords } from './split-records';
 import type { SplitWork } from './shard-extension';
 import { createSplitRefusals, type SplitDlq } from './split-refusals';
 
@@ -80,7 +77,7 @@ async function createOutbox(o: ArbiterExtensionOptions) {
     toShards(per: (shard: number) => ToShard | undefined): void {
       o.shardTopics.forEach((topic, shard) => {
         const m = per(shard);
-        if (m) messages.push({ topic, messages: [splitRecord(m, 'arbiter')] });
+        if (m) messages.push({ topic, messages: splitRecords(m, 'arbiter') });
       });
       dirty = true;
     },
@@ -123,6 +120,8 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
   /** The newest control record per key, in the order applied: re-applied after a reset (decide-driver.ts does the same). */
   const controls = new Map<string, ControlRecord>();
   const refusals = createSplitRefusals({ ...o, part: 'arbiter', what: 'arbiter' });
+  /** The shards' chunked messages being put back together (theirs interleave on the topic). */
+  const assembly = createSplitReassembly();
   /** A record it cannot take goes to the DLQ with why, in the transaction that moves past it. */
   const refuse = (m: KafkaMessage, reason: string): true => {
     box.dead(refusals.refuse(m, reason));
@@ -147,12 +146,11 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
     box.outputs(done.out);
     box.toShards((shard) => done.settlements[shard]);
   };
+  /** Chunks of the checkpoint last written or read (a smaller one tombstones the rest). */
+  const chunks = { inForce: 0 };
   const take = (): TopicMessages[] => {
-    const stored = { shards: o.plan.shards, checkpoint: arbiter.checkpoint() };
-    return box.take({
-      topic: o.topics.state,
-      messages: [{ key: o.stateKey, value: Buffer.from(JSON.stringify(stored)) }],
-    });
+    const messages = arbiterCheckpointRecords(o.stateKey, o.plan.shards, arbiter.checkpoint(), chunks);
+    return box.take({ topic: o.topics.state, messages });
   };
 
   return {
@@ -161,37 +159,34 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
     takePending: take,
     reset: () => Promise.reject(new Error('arbiter: reset through resetFrom (stage two reads the state topic)')),
     stateKey: o.stateKey,
-    ownsKey: (k) => k === o.stateKey,
+    ownsKey: (k) => ownsArbiterKey(k, o.stateKey),
     resetFrom(stored) {
       arbiter = createSplitArbiter(o);
       box.take({ topic: o.topics.state, messages: [] });
-      const v = stored.get(o.stateKey);
-      if (v !== undefined) {
+      assembly.clear();
+      const read = readArbiterCheckpoint(o.stateKey, o.plan.shards, stored);
+      chunks.inForce = read?.chunks ?? 0;
+      if (read !== undefined && 'error' in read)
+        o.logger.error({ key: o.stateKey, reason: read.error }, 'arbiter: refused its checkpoint; starting afresh');
+      else if (read !== undefined) {
         try {
-          const stored = JSON.parse(v.toString('utf8')) as { shards: number; checkpoint: SplitArbiterCheckpoint };
-          if (stored.shards === o.plan.shards) arbiter.restore(stored.checkpoint);
-          else
-            o.logger.error(
-              { key: o.stateKey, was: stored.shards, now: o.plan.shards },
-              'arbiter: its checkpoint was written with another runner.decisionShards; starting afresh',
-            );
+          arbiter.restore(read.checkpoint);
         } catch (err) {
-          o.logger.error(
-            { err, key: o.stateKey },
-            'arbiter: its checkpoint on the state topic is unreadable; starting fresh',
-          );
+          o.logger.error({ err, key: o.stateKey }, 'arbiter: its checkpoint cannot be restored; starting afresh');
           arbiter = createSplitArbiter(o);
         }
       }
       for (const r of controls.values()) apply(r, true);
     },
     onRecord(m, restoring) {
-      const r = decodeSplitRecord(m, ['report', 'built', 'control-ack']);
-      if (r === undefined) return false;
-      if (restoring) return true;
-      if ('error' in r) return refuse(m, r.error);
+      const read = readSplitRecord(assembly, m, ['report', 'built', 'control-ack'], restoring);
+      if (read === undefined) return false;
+      for (const x of read.refused) refuse(x.record, x.reason);
+      if (read.message === undefined) return true;
+      const { record, decoded: r } = read.message;
+      if ('error' in r) return refuse(record, r.error);
       if (r.kind === 'control-ack') {
-        if (r.shard >= o.plan.shards) return refuse(m, `an ack from shard ${r.shard}, of ${o.plan.shards}`);
+        if (r.shard >= o.plan.shards) return refuse(record, `an ack from shard ${r.shard}, of ${o.plan.shards}`);
         const done = arbiter.ack(r);
         if (done) box.decisions(done);
         box.touch();
@@ -199,7 +194,7 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       }
       const began = performance.now();
       const why = arbiter.refuses(r);
-      if (why !== undefined) return refuse(m, why);
+      if (why !== undefined) return refuse(record, why);
       box.touch();
       if (r.kind === 'built') {
         settle(arbiter.built(r));
@@ -215,6 +210,7 @@ export async function createArbiterExtension(o: ArbiterExtensionOptions): Promis
       work.ms += performance.now() - began;
       return true;
     },
+    heldFrom: () => assembly.heldFrom(),
     applyControl(record) {
       apply(record, false);
       const key = controlKey(record);

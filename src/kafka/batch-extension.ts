@@ -32,6 +32,12 @@ export interface BatchExtension {
    * `restoring`: handled before the last reset (its effect is in the restored state).
    */
   onRecord?(m: KafkaMessage, restoring: boolean): boolean;
+  /**
+   * Split stage two only: the offset of the first chunk of the oldest message it holds
+   * incomplete (split-chunks.ts), undefined when none. The committed offset stays at or below
+   * it, so that a restart reads the whole message again and never begins mid-set.
+   */
+  heldFrom?(): string | undefined;
   /** While true, stage two releases no further window (a decision shard awaiting its settlement). */
   holds?(): boolean;
   /** Whether stage two publishes this signal (a split stage two's shards publish each signal once between them). */

@@ -4,9 +4,10 @@
  * work — the signals released, the policies' commands, decisions and snapshot, the scope
  * histories, the gather checkpoint and the stage-topic offset, committed together or not at all.
  *
- * The offset committed is that of the oldest stage record still buffered, so a new owner re-reads
- * what was waiting; its metadata says how far records were handled (`next`), so the re-read
- * only rebuilds the buffer, and the checkpoint says what was released already.
+ * The offset committed is that of the oldest stage record still buffered (or the first chunk of
+ * a split message not yet complete), so a new owner re-reads what was waiting; its metadata
+ * says how far records were handled (`next`), so the re-read only rebuilds the buffer, and the
+ * checkpoint says what was released already.
  */
 import type { TopicMessages } from 'kafkajs';
 import type { HomeostatMetrics } from '../ops/metrics';
@@ -149,7 +150,15 @@ async function transactionMessages(
   return messages;
 }
 
-/** The stage offset a transaction commits: the oldest record still buffered, else the position. */
+/** The lower of two offsets (the second may be absent). */
+function resumeOffset(a: string, b: string | undefined): string {
+  return b !== undefined && BigInt(b) < BigInt(a) ? b : a;
+}
+
+/**
+ * The stage offset a transaction commits: the oldest record still buffered, else the position;
+ * lower still when the extension holds the first chunks of a message not yet complete.
+ */
 function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition, tx: string): TransactionOffsets | undefined {
   if (p.at < 0n) return undefined;
   const next = p.at > p.restoreBelow ? p.at : p.restoreBelow;
@@ -161,7 +170,7 @@ function stageOffsets(o: GatherWriterOptions, g: Gather, p: StagePosition, tx: s
         partitions: [
           {
             partition: 0,
-            offset: g.oldestBuffered() ?? p.at.toString(),
+            offset: resumeOffset(g.oldestBuffered() ?? p.at.toString(), o.extension?.heldFrom?.()),
             metadata: encodeCheckpoint({ next: next.toString(), wm: g.released(), tx }),
           },
         ],

@@ -18,7 +18,8 @@ import type { ToArbiter } from '../pipeline/split-protocol';
 import type { SplitRouter } from '../pipeline/split-route';
 import { createSplitShard, type SplitShard, type SplitShardOptions } from '../pipeline/split-shard';
 import type { BatchExtension } from './batch-extension';
-import { decodeSplitRecord, splitRecord } from './split-records';
+import { createSplitReassembly } from './split-chunks';
+import { readSplitRecord, splitRecords } from './split-records';
 import { checkpointRecords, ownsCheckpointKey, readCheckpoint } from './split-checkpoint';
 import { createSplitRefusals, type SplitDlq } from './split-refusals';
 
@@ -66,13 +67,15 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
   let dirty = false;
   const what = `decision shard ${o.index}`;
   const refusals = createSplitRefusals({ ...o, part: `shard-${o.index}`, what });
+  /** The arbiter's chunked messages being put back together. */
+  const assembly = createSplitReassembly();
   /** Chunks of the checkpoint last written or read (a smaller one tombstones the rest), and the inflation bound. */
-  const chunks = { inForce: 0, maxInflatedBytes: o.maxSnapshotBytes };
+  const chunks = { inForce: 0, metaInForce: 0, maxInflatedBytes: o.maxSnapshotBytes };
 
   const take = (): TopicMessages[] => {
     const messages: TopicMessages[] = [];
     if (out.length > 0)
-      messages.push({ topic: o.arbiterTopic, messages: out.map((m) => splitRecord(m, `shard/${o.index}`)) });
+      messages.push({ topic: o.arbiterTopic, messages: out.flatMap((m) => splitRecords(m, `shard/${o.index}`)) });
     if (dead.length > 0) messages.push({ topic: o.dlq.topic, messages: dead });
     const records = checkpointRecords(o.stateKey, o.plan.shards, shard.checkpoint(), chunks);
     messages.push({ topic: o.stateTopic, messages: records });
@@ -87,8 +90,10 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     out = [];
     dead = [];
     dirty = false;
+    assembly.clear();
     const read = readCheckpoint(o.stateKey, o.plan.shards, stored, chunks.maxInflatedBytes);
-    chunks.inForce = read?.chunks ?? 0;
+    chunks.inForce = read?.inForce ?? 0;
+    chunks.metaInForce = read?.metaInForce ?? 0;
     if (read === undefined) return;
     if ('error' in read) {
       o.logger.error(
@@ -120,15 +125,18 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
     ownsKey: (k) => ownsCheckpointKey(k, o.stateKey),
     resetFrom,
     onRecord(m, restoring) {
-      const r = decodeSplitRecord(m, ['verdicts', 'settle', 'control']);
-      if (r === undefined) return false;
-      if (restoring) return true;
+      const read = readSplitRecord(assembly, m, ['verdicts', 'settle', 'control'], restoring);
+      if (read === undefined) return false;
+      for (const x of read.refused) dead.push(refusals.refuse(x.record, x.reason));
+      if (read.refused.length > 0) dirty = true;
+      if (read.message === undefined) return true;
+      const { record, decoded: r } = read.message;
       dirty = true;
       // Not the exactly-once guard (a window before its settlement throws, in onFinals): a record it cannot use.
-      if ('error' in r) dead.push(refusals.refuse(m, r.error));
+      if ('error' in r) dead.push(refusals.refuse(record, r.error));
       else if (r.kind === 'control') out.push(shard.control(r, o.deps));
       else if (!shard.awaits(r.kind, r.end))
-        dead.push(refusals.refuse(m, `${r.kind} of window ${r.end}; ${awaited(shard)}`));
+        dead.push(refusals.refuse(record, `${r.kind} of window ${r.end}; ${awaited(shard)}`));
       else if (r.kind === 'settle') shard.settle(r);
       else {
         const began = performance.now();
@@ -137,6 +145,7 @@ export function createShardExtension(o: ShardExtensionOptions): ShardExtension {
       }
       return true;
     },
+    heldFrom: () => assembly.heldFrom(),
     holds: () => shard.awaiting() !== null,
     publishes: (s) => o.route(s)[0] === o.index,
     work: () => ({ ...work }),

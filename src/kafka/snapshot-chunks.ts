@@ -15,8 +15,8 @@
  * for any refused snapshot. Transactions keep head and chunks together for read_committed
  * readers; compaction keeps the newest of each key, and the digest ties a chunk to its head.
  */
-import { createHash } from 'node:crypto';
 import type { Message } from 'kafkajs';
+import { chunkFrames, DIGEST_BYTES, readChunkFrame, sha256 } from './chunk-frames';
 
 /** Bytes of snapshot per record: fits a state topic at the broker's default max.message.bytes (1 MiB), with room for framing. */
 export const SNAPSHOT_CHUNK_BYTES = 1_048_576 - 64 * 1024;
@@ -24,12 +24,8 @@ export const SNAPSHOT_CHUNK_BYTES = 1_048_576 - 64 * 1024;
 export const SNAPSHOT_MAX_CHUNKS = 64;
 
 const HEAD_MAGIC = Buffer.from('HSH1');
-const CHUNK_MAGIC = Buffer.from('HSC1');
-const DIGEST_BYTES = 32;
 /** Magic, count (u16), total bytes (u32), digest. */
 const HEAD_BYTES = 4 + 2 + 4 + DIGEST_BYTES;
-/** Magic, index (u16), count (u16), digest. */
-const CHUNK_HEADER_BYTES = 4 + 2 + 2 + DIGEST_BYTES;
 
 /** The key of chunk `index` of the snapshot under `key`. */
 export const chunkKey = (key: string, index: number): string => `${key}#chunk-${index}`;
@@ -50,22 +46,16 @@ export function snapshotRecords(key: string, value: Buffer, before = 0): Message
   const out: Message[] = [];
   if (count === 0) out.push({ key, value });
   else {
-    const digest = createHash('sha256').update(value).digest();
+    const digest = sha256(value);
     const head = Buffer.alloc(HEAD_BYTES);
     HEAD_MAGIC.copy(head, 0);
     head.writeUInt16BE(count, 4);
     head.writeUInt32BE(value.length, 6);
     digest.copy(head, 10);
     out.push({ key, value: head });
-    for (let i = 0; i < count; i++) {
-      const header = Buffer.alloc(CHUNK_HEADER_BYTES);
-      CHUNK_MAGIC.copy(header, 0);
-      header.writeUInt16BE(i, 4);
-      header.writeUInt16BE(count, 6);
-      digest.copy(header, 8);
-      const part = value.subarray(i * SNAPSHOT_CHUNK_BYTES, (i + 1) * SNAPSHOT_CHUNK_BYTES);
-      out.push({ key: chunkKey(key, i), value: Buffer.concat([header, part]) });
-    }
+    chunkFrames(value, SNAPSHOT_CHUNK_BYTES, digest).forEach((frame, i) =>
+      out.push({ key: chunkKey(key, i), value: frame }),
+    );
   }
   for (let i = count; i < before; i++) out.push({ key: chunkKey(key, i), value: null });
   return out;
@@ -94,19 +84,19 @@ export function assembleSnapshot(key: string, stored: ReadonlyMap<string, Buffer
     return refuse(`head names ${count} chunks of ${total} bytes in all (2–${SNAPSHOT_MAX_CHUNKS} chunks expected)`);
   const parts: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    const c = stored.get(chunkKey(key, i));
-    if (c === undefined) return refuse(`chunk ${i} of ${count} is missing (partial set)`);
-    if (c.length < CHUNK_HEADER_BYTES || !startsWith(c, CHUNK_MAGIC)) return refuse(`chunk ${i} is not a chunk`);
-    if (c.readUInt16BE(4) !== i || c.readUInt16BE(6) !== count)
-      return refuse(`chunk ${i} says it is chunk ${c.readUInt16BE(4)} of ${c.readUInt16BE(6)}, not ${i} of ${count}`);
-    if (!c.subarray(8, CHUNK_HEADER_BYTES).equals(digest))
+    const raw = stored.get(chunkKey(key, i));
+    if (raw === undefined) return refuse(`chunk ${i} of ${count} is missing (partial set)`);
+    const c = readChunkFrame(raw);
+    if (c === undefined) return refuse(`chunk ${i} is not a chunk`);
+    if (c.index !== i || c.count !== count)
+      return refuse(`chunk ${i} says it is chunk ${c.index} of ${c.count}, not ${i} of ${count}`);
+    if (!c.digest.equals(digest))
       return refuse(`chunk ${i} belongs to another snapshot (its digest differs from the head's)`);
-    parts.push(c.subarray(CHUNK_HEADER_BYTES));
+    parts.push(c.part);
   }
   const value = Buffer.concat(parts);
   if (value.length !== total) return refuse(`chunks hold ${value.length} bytes, the head says ${total}`);
-  if (!createHash('sha256').update(value).digest().equals(digest))
-    return refuse("the reassembled bytes do not match the head's sha256");
+  if (!sha256(value).equals(digest)) return refuse("the reassembled bytes do not match the head's sha256");
   return { value, chunks };
 }
 

@@ -3,7 +3,8 @@
  * as the policies' snapshot is written — frames with the large tables as gzip rows, split into
  * checked chunks when larger than one record (policy-snapshot.ts, snapshot-chunks.ts) — and
  * the rest (window awaited, targets under verification, control records applied, the shard
- * count) as one small JSON record beside it, both in the shard's transaction. So a shard holds
+ * count, and the reported window it builds from) as JSON beside it — one record, or chunks
+ * when that window's candidates make it larger — both in the shard's transaction. So a shard holds
  * as much state as the single stage two's snapshot may, not one record's worth.
  */
 import type { Message } from 'kafkajs';
@@ -16,7 +17,13 @@ type Meta = Omit<SplitShardCheckpoint, 'state'> & { shards: number };
 const metaKey = (key: string): string => `${key}/meta`;
 
 export function ownsCheckpointKey(k: string, key: string): boolean {
-  return k === metaKey(key) || isSnapshotKey(k, key);
+  return isSnapshotKey(k, metaKey(key)) || isSnapshotKey(k, key);
+}
+
+/** Chunks of each part of the checkpoint in force (a smaller one written next tombstones the rest). */
+export interface CheckpointChunks {
+  inForce: number;
+  metaInForce: number;
 }
 
 /**
@@ -29,7 +36,7 @@ export function checkpointRecords(
   key: string,
   shards: number,
   cp: SplitShardCheckpoint,
-  o: { inForce: number; maxInflatedBytes: number },
+  o: CheckpointChunks & { maxInflatedBytes: number },
 ): Message[] {
   const enc = encodeSnapshot({ engine: cp.state, verifier: null });
   if (enc.inflatedBytes > o.maxInflatedBytes)
@@ -42,8 +49,16 @@ export function checkpointRecords(
   o.inForce = Math.max(0, chunkCount(records));
   const { state: _state, ...rest } = cp;
   const meta: Meta = { ...rest, shards };
-  return [...records, { key: metaKey(key), value: Buffer.from(JSON.stringify(meta)) }];
+  // The window it builds from (its candidates) rides here: chunked too when larger than a record.
+  const metaRecords = snapshotRecords(metaKey(key), Buffer.from(JSON.stringify(meta)), o.metaInForce);
+  if (metaRecords === undefined)
+    throw new Error(`decision shard checkpoint's window needs more than ${SNAPSHOT_MAX_CHUNKS} chunks; add shards`);
+  o.metaInForce = Math.max(0, chunkCount(metaRecords));
+  // The meta last: a reader that sees it sees the snapshot of the same transaction.
+  return [...records, ...metaRecords];
 }
+
+type Read = { checkpoint: SplitShardCheckpoint } | { error: string };
 
 /** The checkpoint as stored: none, refused (why), or written for another shard count; never throws. */
 export function readCheckpoint(
@@ -51,21 +66,23 @@ export function readCheckpoint(
   shards: number,
   stored: ReadonlyMap<string, Buffer>,
   maxInflatedBytes: number,
-): { checkpoint: SplitShardCheckpoint; chunks: number } | { error: string; chunks: number } | undefined {
+): (Read & CheckpointChunks) | undefined {
   const assembled = assembleSnapshot(key, stored);
-  const metaValue = stored.get(metaKey(key));
-  if ('error' in assembled) return assembled;
-  if (assembled.value === undefined || metaValue === undefined) return undefined;
+  const metaRead = assembleSnapshot(metaKey(key), stored);
+  const chunks: CheckpointChunks = { inForce: assembled.chunks, metaInForce: metaRead.chunks };
+  if ('error' in assembled) return { error: assembled.error, ...chunks };
+  if ('error' in metaRead) return { error: metaRead.error, ...chunks };
+  if (assembled.value === undefined || metaRead.value === undefined) return undefined;
   try {
-    const meta = JSON.parse(metaValue.toString('utf8')) as Meta;
+    const meta = JSON.parse(metaRead.value.toString('utf8')) as Meta;
     if (meta.shards !== shards)
-      return { error: `written for ${meta.shards} decision shards, not ${shards}`, chunks: assembled.chunks };
+      return { error: `written for ${meta.shards} decision shards, not ${shards}`, ...chunks };
     const decoded = decodeSnapshot(assembled.value, maxInflatedBytes);
-    if ('error' in decoded) return { error: decoded.error, chunks: assembled.chunks };
+    if ('error' in decoded) return { error: decoded.error, ...chunks };
     const engine = 'engine' in decoded.state ? decoded.state.engine : decoded.state;
     const { shards: _s, ...rest } = meta;
-    return { checkpoint: { ...rest, state: engine }, chunks: assembled.chunks };
+    return { checkpoint: { ...rest, state: engine }, ...chunks };
   } catch (err) {
-    return { error: (err as Error).message, chunks: assembled.chunks };
+    return { error: (err as Error).message, ...chunks };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What the decision shards and the arbiter of a stage two split over processes say to each
- * other (docs/scale-out.md, "The Kafka wiring"): plain JSON, one Kafka record each. The
+ * other (docs/scale-out.md, "The Kafka wiring"): plain JSON, one Kafka record each (or its
+ * chunks in one transaction when larger than a record: src/kafka/split-chunks.ts). The
  * shards' finals never cross: a shard sends the arbiter its candidates, counts and lapse
  * decisions, and the few finals verification reads; the arbiter sends each shard the verdicts
  * on its candidates (with their guardrail slices); the shard builds, hashes and signs its

@@ -14,7 +14,8 @@ import { STAGE_KIND_HEADER } from '../../../src/kafka/stage-records';
 import { createMetrics, type HomeostatMetrics } from '../../../src/ops/metrics';
 import type { ShardReport, ShardVerdicts } from '../../../src/pipeline/split-protocol';
 import { createSplitShard, type SplitShard } from '../../../src/pipeline/split-shard';
-import { DLQ, dlqOf, record as recordOf, SHARDS, splitFleet } from './split-fleet';
+import { SPLIT_CHUNK_BYTES } from '../../../src/kafka/split-chunks';
+import { DLQ, dlqOf, record as recordOf, records, SHARDS, splitFleet } from './split-fleet';
 
 interface Fleet {
   arbiter: ArbiterExtension;
@@ -116,4 +117,62 @@ test('a window whose shards applied another number of control records than the a
   expect(forwarded.flatMap((t) => t.messages.map((m) => m.headers?.[STAGE_KIND_HEADER]?.toString()))).toContain(
     'control',
   );
+});
+
+test('reports larger than a record come in chunks, interleaved; the window is judged once both are whole; a broken set is dead-lettered', async () => {
+  const metrics = createMetrics();
+  const { arbiter, reports } = await fleet(metrics);
+  // Padded past one record: the arbiter reads what the shard's fields say and ignores the rest.
+  const pad = 'x'.repeat(2 * SPLIT_CHUNK_BYTES);
+  const [a, b] = [0, 1].map((d) => records({ ...reports[d], pad }, 'report', `shard/${d}`));
+  expect(a.length).toBe(3);
+  // A broken set of shard 0 first (its middle chunk lost), superseded by its genuine one.
+  const broken = records({ ...reports[0], pad: `${pad}y` }, 'report', 'shard/0');
+  for (const m of [broken[0], broken[2]]) expect(arbiter.onRecord!(m, false)).toBe(true);
+  for (const m of [a[0], b[0], a[1], b[1], a[2]]) arbiter.onRecord!(m, false);
+  expect(arbiter.heldFrom!()).toBe(b[0].offset);
+  const first = arbiter.takePending();
+  expect(first.filter((t) => SHARDS.includes(t.topic))).toHaveLength(0);
+  expect(dlqOf(first).map((m) => m.headers?.[DLQ_HEADERS.message]?.toString())).toEqual([
+    expect.stringMatching(/chunk 2 where chunk 1 was due/),
+    expect.stringMatching(/chunk 2 where chunk 1 was due/),
+  ]);
+  arbiter.onRecord!(b[2], false);
+  expect(arbiter.heldFrom!()).toBeUndefined();
+  const judged = arbiter.takePending();
+  expect(dlqOf(judged)).toHaveLength(0);
+  const withCandidates = SHARDS.filter((_t, d) => (reports[d].window?.candidates.length ?? 0) > 0);
+  expect(judged.filter((t) => SHARDS.includes(t.topic)).map((t) => t.topic)).toEqual(withCandidates);
+  expect(arbiter.refused()).toBe(2);
+  expect((await metrics.splitRefused.get()).values.find((v) => v.labels.part === 'arbiter')?.value).toBe(2);
+});
+
+test('a checkpoint larger than a record is written in chunks and read back whole: the window judged as without the takeover', async () => {
+  const pad = 'x'.repeat(2 * SPLIT_CHUNK_BYTES);
+  const judgedBy = async (takeover: boolean): Promise<string[]> => {
+    const { arbiter, reports } = await fleet();
+    for (const m of records({ ...reports[0], pad }, 'report', 'shard/0')) arbiter.onRecord!(m, false);
+    const state = arbiter
+      .takePending()
+      .filter((t) => t.topic === 't.state')
+      .flatMap((t) => t.messages);
+    if (takeover) {
+      // The report it holds makes its checkpoint larger than one record.
+      expect(state.map((m) => String(m.key))).toEqual([
+        'split/g/arbiter',
+        'split/g/arbiter#chunk-0',
+        'split/g/arbiter#chunk-1',
+        'split/g/arbiter#chunk-2',
+      ]);
+      expect(state.every((m) => arbiter.ownsKey(String(m.key)))).toBe(true);
+      arbiter.resetFrom(new Map(state.map((m) => [String(m.key), m.value as Buffer])));
+    }
+    arbiter.onRecord!(record(reports[1]), false);
+    const judged = arbiter.takePending();
+    expect(dlqOf(judged)).toHaveLength(0);
+    return judged.filter((t) => SHARDS.includes(t.topic)).flatMap((t) => t.messages.map((m) => m.value!.toString()));
+  };
+  const direct = await judgedBy(false);
+  expect(direct.length).toBeGreaterThan(0);
+  expect(await judgedBy(true)).toEqual(direct);
 });

@@ -3,7 +3,8 @@
  * unreadable, verdicts or a settlement of a window it does not await — goes to the DLQ with the
  * reason, counted, in the transaction that moves past it (as the arbiter's do), and the shard
  * carries on; the exactly-once guard still stops: a window released before the last one's
- * settlement throws. Given its verdicts, it sends the arbiter the records it built.
+ * settlement throws. Given its verdicts (in chunks, when larger than a record), it sends the
+ * arbiter the records it built.
  */
 import type { TopicMessages } from 'kafkajs';
 import pino from 'pino';
@@ -12,7 +13,8 @@ import { createShardExtension } from '../../../src/kafka/shard-extension';
 import { createMetrics } from '../../../src/ops/metrics';
 import { createSplitArbiter } from '../../../src/pipeline/split-arbiter';
 import type { ShardBuilt, ShardReport, ShardVerdicts } from '../../../src/pipeline/split-protocol';
-import { DLQ, dlqOf, record, SHARDS, splitFleet } from './split-fleet';
+import { SPLIT_CHUNK_BYTES } from '../../../src/kafka/split-chunks';
+import { DLQ, dlqOf, record, records, SHARDS, splitFleet } from './split-fleet';
 
 const ARBITER = 't.arbiter';
 
@@ -69,8 +71,16 @@ test('records a shard cannot take are dead-lettered with the reason; it builds f
   expect(await metrics.splitRefused.get()).toMatchObject({ values: [{ labels: { part: `shard-${d}` }, value: 3 }] });
   // The exactly-once guard still stops: no window before the settlement of the last.
   expect(() => shard.onFinals([], [{ end: later, minStart: later - f.windowMs }])).toThrow(/before the settlement/);
-  // The genuine verdicts: the records it built go to the arbiter, nothing to the DLQ.
-  shard.onRecord!(record(verdicts, 'verdicts'), false);
+  // The genuine verdicts, padded past one record (the shard reads its fields only): they come in
+  // chunks, held (the committed offset stays at the first) until the last; then the records it
+  // built go to the arbiter, nothing to the DLQ.
+  const chunks = records({ ...verdicts, pad: 'x'.repeat(SPLIT_CHUNK_BYTES) }, 'verdicts', 'arbiter');
+  expect(chunks.length).toBe(2);
+  shard.onRecord!(chunks[0], false);
+  expect(shard.heldFrom!()).toBe(chunks[0].offset);
+  expect(shard.hasPending()).toBe(false);
+  shard.onRecord!(chunks[1], false);
+  expect(shard.heldFrom!()).toBeUndefined();
   const built = shard.takePending();
   expect(dlqOf(built)).toHaveLength(0);
   const [b] = toArbiter<ShardBuilt>(built);

@@ -13,7 +13,7 @@ import type { ToArbiter, ToShard, WindowSummary } from '../../../src/pipeline/sp
 import { createSplitRouter } from '../../../src/pipeline/split-route';
 import { createDecisionEngine, setupOf } from '../../../src/policies/engine';
 import type { ControlDeps } from '../../../src/policies/engine-control';
-import { splitRecord } from '../../../src/kafka/split-records';
+import { splitRecords } from '../../../src/kafka/split-records';
 import { STAGE_KIND_HEADER } from '../../../src/kafka/stage-records';
 import { finalsOf, optionsOf, scenarioArb, verifierFor } from '../pipeline/sharded-fleet';
 
@@ -48,16 +48,23 @@ export function splitFleet() {
 }
 
 let offset = 0;
-/** A record of a part's topic as its driver reads it (`kind` in the header, whatever the value). */
+/** The records of a message on a part's topic as its driver reads them (`kind` in the header, whatever the value). */
+export const records = (value: unknown, kind: string, key = 'test'): KafkaMessage[] =>
+  splitRecords(value as ToArbiter | ToShard, key).map(
+    (m) =>
+      ({
+        ...m,
+        headers: { [STAGE_KIND_HEADER]: kind },
+        offset: String(offset++),
+        timestamp: '0',
+        attributes: 0,
+      }) as unknown as KafkaMessage,
+  );
+/** The one record of a message that fits one. */
 export const record = (value: unknown, kind: string): KafkaMessage => {
-  const m = splitRecord(value as ToArbiter | ToShard, 'test');
-  return {
-    ...m,
-    headers: { [STAGE_KIND_HEADER]: kind },
-    offset: String(offset++),
-    timestamp: '0',
-    attributes: 0,
-  } as unknown as KafkaMessage;
+  const [m, ...more] = records(value, kind);
+  if (more.length > 0) throw new Error('a message larger than one record: use records()');
+  return m;
 };
 
 export const dlqOf = (messages: TopicMessages[]) => messages.filter((t) => t.topic === DLQ).flatMap((t) => t.messages);
