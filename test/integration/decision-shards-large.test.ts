@@ -11,17 +11,16 @@ import '../../src/kafka/kafkajs-patches'; // before kafkajs loads, as in every m
 import type { Message } from 'kafkajs';
 import { encodeTelemetryJson } from '../../src/codec';
 import { buildProcessor, type ProcessorAssembly } from '../../src/compose/processor';
-import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
+import type { HomeostatConfig } from '../../src/config/homeostat-config';
 import { isChunkFrame } from '../../src/kafka/chunk-frames';
 import { createSplitReassembly } from '../../src/kafka/split-chunks';
 import { decodeSplitRecord } from '../../src/kafka/split-records';
 import { splitTopicNames } from '../../src/kafka/topics';
 import { createMetrics } from '../../src/ops/metrics';
 import { silentLogger } from '../../src/ops/logger';
-import { benchTopics } from '../../bench/lib/kafka';
 import { checkpointsAtEnd, produce, randomName, readTopic, waitFor, withAdmin } from '../helpers/kafka';
 import { testSigningKey } from '../helpers/keys';
-import { brokers } from '../helpers/services';
+import { recordsOf, splitTestConfig } from '../helpers/split-config';
 import { QUICK_TIMEOUT } from '../helpers/quick-policies';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -32,37 +31,25 @@ const OPEN = 1_000_000;
 const signing = testSigningKey('shards-large-it', 9);
 
 function configOf(prefix: string, shards: number): HomeostatConfig {
-  return loadConfig({
-    env: {},
-    overrides: {
-      kafka: { brokers: brokers(), groupId: randomName('grp'), transactionalIdPrefix: randomName('tx') },
-      topics: { ...benchTopics(prefix), telemetryPartitions: 2 },
-      engine: { window: { sizeMs: 1000, graceMs: 100 }, allowedOutOfOrdernessMs: 100, idleAfterMs: 'never' },
-      actions: { format: 'json' },
-      http: { enabled: false },
-      log: { level: 'silent' },
-      runner: { scaleOut: true, decisionShards: shards },
-      verification: { windows: 2 },
-      // Opened so that every overloaded worker gets its command: the test is about their number.
-      guardrails: {
-        minConsecutiveWindows: 1,
-        cooldownWindows: 0,
-        rateLimit: { burst: OPEN, perWindow: OPEN },
-        blastRadius: { fraction: 1 },
-        circuitBreaker: { maxActionsWithoutRecovery: OPEN },
-        maxActiveLeases: OPEN,
-        global: { rateLimit: { burst: OPEN, perWindow: OPEN }, maxActiveLeases: OPEN },
-      },
-      policies: [
-        {
-          name: 'timeouts',
-          type: 'adaptive-timeout',
-          mode: 'enforce',
-          select: { metric: 'queue.depth' },
-          parameters: QUICK_TIMEOUT,
-        },
-      ],
+  return splitTestConfig(prefix, shards, {
+    guardrails: {
+      minConsecutiveWindows: 1,
+      cooldownWindows: 0,
+      rateLimit: { burst: OPEN, perWindow: OPEN },
+      blastRadius: { fraction: 1 },
+      circuitBreaker: { maxActionsWithoutRecovery: OPEN },
+      maxActiveLeases: OPEN,
+      global: { rateLimit: { burst: OPEN, perWindow: OPEN }, maxActiveLeases: OPEN },
     },
+    policies: [
+      {
+        name: 'timeouts',
+        type: 'adaptive-timeout',
+        mode: 'enforce',
+        select: { metric: 'queue.depth' },
+        parameters: QUICK_TIMEOUT,
+      },
+    ],
   });
 }
 
@@ -83,14 +70,6 @@ function telemetry(): Message[] {
     out.push({ partition, key: `closer-${partition}`, value });
   }
   return out;
-}
-
-/** Every record of `topic` as `partition key value`, in partition and offset order. */
-async function recordsOf(topic: string): Promise<string[]> {
-  const read = await readTopic(topic, Number.MAX_SAFE_INTEGER, 4000);
-  return read
-    .sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
-    .map((m) => `${m.partition} ${String(m.key)} ${m.value?.toString('base64') ?? 'null'}`);
 }
 
 /** The arbiter's topic: its chunk records, and the commands of each shard's built records a window. */

@@ -10,13 +10,12 @@ import '../../src/kafka/kafkajs-patches'; // before kafkajs loads, as in every m
 import { AssignerProtocol, type Message } from 'kafkajs';
 import { encodeTelemetryJson } from '../../src/codec';
 import { buildProcessor, type ProcessorAssembly } from '../../src/compose/processor';
-import { loadConfig, type HomeostatConfig } from '../../src/config/homeostat-config';
+import type { HomeostatConfig } from '../../src/config/homeostat-config';
 import { createMetrics } from '../../src/ops/metrics';
 import { silentLogger } from '../../src/ops/logger';
-import { benchTopics } from '../../bench/lib/kafka';
-import { checkpointsAtEnd, produce, randomName, readTopic, waitFor, withAdmin } from '../helpers/kafka';
+import { checkpointsAtEnd, produce, randomName, waitFor, withAdmin } from '../helpers/kafka';
 import { testSigningKey } from '../helpers/keys';
-import { brokers } from '../helpers/services';
+import { recordsOf, splitTestConfig } from '../helpers/split-config';
 import { QUICK_HERD, QUICK_TIMEOUT } from '../helpers/quick-policies';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -25,40 +24,29 @@ const WINDOWS = 14;
 const signing = testSigningKey('shards-it', 9);
 
 function configOf(prefix: string, shards: number): HomeostatConfig {
-  return loadConfig({
-    env: {},
-    overrides: {
-      kafka: { brokers: brokers(), groupId: randomName('grp'), transactionalIdPrefix: randomName('tx') },
-      topics: { ...benchTopics(prefix), telemetryPartitions: 2 },
-      engine: { window: { sizeMs: 1000, graceMs: 100 }, allowedOutOfOrdernessMs: 100, idleAfterMs: 'never' },
-      actions: { format: 'json' },
-      http: { enabled: false },
-      log: { level: 'silent' },
-      runner: { scaleOut: true, decisionShards: shards },
-      verification: { windows: 2 },
-      guardrails: {
-        minConsecutiveWindows: 1,
-        blastRadius: { fraction: 0.5, min: 1, fleetSize: WORKERS },
-        rateLimit: { burst: 6, perWindow: 2 },
-        maxActiveLeases: 12,
-        lease: { windows: 3, renewBeforeWindows: 1 },
-      },
-      policies: [
-        {
-          name: 'timeouts',
-          type: 'adaptive-timeout',
-          mode: 'enforce',
-          select: { metric: 'queue.depth' },
-          parameters: QUICK_TIMEOUT,
-        },
-        {
-          name: 'herd',
-          type: 'herd-control',
-          mode: 'canary',
-          parameters: QUICK_HERD,
-        },
-      ],
+  return splitTestConfig(prefix, shards, {
+    guardrails: {
+      minConsecutiveWindows: 1,
+      blastRadius: { fraction: 0.5, min: 1, fleetSize: WORKERS },
+      rateLimit: { burst: 6, perWindow: 2 },
+      maxActiveLeases: 12,
+      lease: { windows: 3, renewBeforeWindows: 1 },
     },
+    policies: [
+      {
+        name: 'timeouts',
+        type: 'adaptive-timeout',
+        mode: 'enforce',
+        select: { metric: 'queue.depth' },
+        parameters: QUICK_TIMEOUT,
+      },
+      {
+        name: 'herd',
+        type: 'herd-control',
+        mode: 'canary',
+        parameters: QUICK_HERD,
+      },
+    ],
   });
 }
 
@@ -86,14 +74,6 @@ function telemetry(): Message[] {
     out.push({ partition, key: `closer-${partition}`, value });
   }
   return out;
-}
-
-/** Every record of `topic` as `partition key value`, in partition and offset order. */
-async function recordsOf(topic: string): Promise<string[]> {
-  const read = await readTopic(topic, Number.MAX_SAFE_INTEGER, 4000);
-  return read
-    .sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
-    .map((m) => `${m.partition} ${String(m.key)} ${m.value?.toString('base64') ?? 'null'}`);
 }
 
 const TOPICS = ['actions', 'decisions', 'outcomes'] as const;
