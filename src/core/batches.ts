@@ -3,6 +3,7 @@
  */
 import { createSketch } from '../signals/ddsketch';
 import type { CloseScratch, Compiled, InternalState, PaneBatch, PaneRuns } from './state';
+import { grown } from './grown';
 
 const INITIAL_CAPACITY = 4096;
 /**
@@ -70,12 +71,8 @@ export function ensureIdCapacity(cs: CloseScratch, n: number): void {
   if (cs.counts.length >= n) return;
   let cap = cs.counts.length;
   while (cap < n) cap *= 2;
-  const stamp = new Int32Array(cap);
-  stamp.set(cs.stamp);
-  cs.stamp = stamp;
-  const emit = new Int32Array(cap);
-  emit.set(cs.emit);
-  cs.emit = emit;
+  cs.stamp = grown(cs.stamp, cap);
+  cs.emit = grown(cs.emit, cap);
   cs.counts = new Int32Array(cap);
   cs.cursor = new Int32Array(cap);
 }

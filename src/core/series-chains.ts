@@ -12,6 +12,7 @@
  * object at all: only `Series.dimsRest`, for a third dimension tag and beyond.
  */
 import type { InternalState, Series } from './state';
+import { grown } from './grown';
 
 /** Series chained per (source, metric); beyond it lookups build the key (still correct). */
 const CHAIN_LIMIT = 8;
@@ -138,10 +139,6 @@ function grow(ch: SeriesChains, id: number): void {
   if (id < ch.next.length) return;
   let cap = ch.next.length;
   while (cap <= id) cap *= 2;
-  const next = new Int32Array(cap);
-  next.set(ch.next);
-  ch.next = next;
-  const chained = new Uint8Array(cap);
-  chained.set(ch.chained);
-  ch.chained = chained;
+  ch.next = grown(ch.next, cap);
+  ch.chained = grown(ch.chained, cap);
 }

@@ -20,6 +20,7 @@
  */
 import { packedHistorySize, resetPackedHistory } from '../signals/history';
 import type { InternalState } from './state';
+import { grown } from './grown';
 
 /** In `perRecord`, at id · PER_RECORD: latest event time aggregated (eviction order; -Infinity before the first). */
 export const MAX_TS = 0;
@@ -69,15 +70,9 @@ export function resetRow(sn: SeriesNumbers, id: number): void {
   if (at + sn.stride > sn.data.length) {
     let rows = Math.max(FIRST_ROWS, sn.data.length / sn.stride);
     while (rows <= id) rows *= 2;
-    const grown = new Float64Array(rows * sn.stride);
-    grown.set(sn.data);
-    sn.data = grown;
-    const perRecord = new Float64Array(rows * PER_RECORD);
-    perRecord.set(sn.perRecord);
-    sn.perRecord = perRecord;
-    const dormant = new Uint8Array(rows);
-    dormant.set(sn.dormant);
-    sn.dormant = dormant;
+    sn.data = grown(sn.data, rows * sn.stride);
+    sn.perRecord = grown(sn.perRecord, rows * PER_RECORD);
+    sn.dormant = grown(sn.dormant, rows);
   }
   sn.dormant[id] = 0;
   const hot = id * PER_RECORD;
