@@ -32,7 +32,7 @@ export function arbiterCheckpointRecords(
   const records = snapshotRecords(key, Buffer.from(JSON.stringify(stored)), o.inForce);
   if (records === undefined)
     throw new Error(`the arbiter's checkpoint needs more than ${SNAPSHOT_MAX_CHUNKS} chunks; add decision shards`);
-  o.inForce = Math.max(0, chunkCount(records));
+  o.inForce = chunkCount(records);
   return records;
 }
 

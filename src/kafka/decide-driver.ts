@@ -260,7 +260,7 @@ function snapshotMessages(o: DecisionExtensionOptions, chunks: { inForce: number
   if (records === undefined)
     return notWritten({ bytes: enc.value.length }, `needs more than ${SNAPSHOT_MAX_CHUNKS} chunks`);
   // Counted as written now: a transaction that aborts is read again and rewrites them.
-  chunks.inForce = Math.max(0, chunkCount(records));
+  chunks.inForce = chunkCount(records);
   return [{ topic: o.topics.state, messages: records }];
 }
 

@@ -63,7 +63,7 @@ export function snapshotRecords(key: string, value: Buffer, before = 0): Message
 
 /** How many chunks the records of `snapshotRecords` left in force (0: one plain record). */
 export function chunkCount(records: readonly Message[]): number {
-  return records.filter((m) => m.value !== null).length - 1;
+  return Math.max(0, records.filter((m) => m.value !== null).length - 1);
 }
 
 /** The snapshot as stored (undefined: none), or why its chunks do not make one; `chunks`: chunk keys present. */

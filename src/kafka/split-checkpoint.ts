@@ -46,14 +46,14 @@ export function checkpointRecords(
   const records = snapshotRecords(key, enc.value, o.inForce);
   if (records === undefined)
     throw new Error(`decision shard checkpoint needs more than ${SNAPSHOT_MAX_CHUNKS} chunks; add shards`);
-  o.inForce = Math.max(0, chunkCount(records));
+  o.inForce = chunkCount(records);
   const { state: _state, ...rest } = cp;
   const meta: Meta = { ...rest, shards };
   // The window it builds from (its candidates) rides here: chunked too when larger than a record.
   const metaRecords = snapshotRecords(metaKey(key), Buffer.from(JSON.stringify(meta)), o.metaInForce);
   if (metaRecords === undefined)
     throw new Error(`decision shard checkpoint's window needs more than ${SNAPSHOT_MAX_CHUNKS} chunks; add shards`);
-  o.metaInForce = Math.max(0, chunkCount(metaRecords));
+  o.metaInForce = chunkCount(metaRecords);
   // The meta last: a reader that sees it sees the snapshot of the same transaction.
   return [...records, ...metaRecords];
 }
