@@ -17,6 +17,7 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/unit-timeout.ts'],
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },

@@ -90,7 +90,13 @@ export type ResetReason =
   /** The process held only some partitions; it resumes once it holds them all. */
   | 'partial-assignment'
   /** The state topic does not show the checkpoint of the last commit yet (a transaction open there hides it). */
-  | 'checkpoint-not-visible';
+  | 'checkpoint-not-visible'
+  /**
+   * Single owner: this process was given the partitions. It fences the last owner's producer
+   * first, then resumes from what that owner committed — never from what it read before. Names
+   * the reset even when another is pending (a standby's pending reset never ran: no batches).
+   */
+  | 'took-ownership';
 
 /**
  * A recovery a driver must run before it reads on. Thrown by the code that finds the need

@@ -21,7 +21,7 @@ export function registerRunCommand(program: Command): void {
       .description('run the processor: telemetry in; signals, decisions and commands out')
       .option('--actions-format <format>', 'encoding of the output topics: avro or json (config actions.format)')
       .option('--mode <mode>', "override every policy's mode: shadow, canary or enforce (config mode)")
-      .option('--instance <id>', 'stable id of this process, for its transactional id (default 0)')
+      .option('--instance <id>', 'a name for this process, on each of its log lines')
       .option('--http-port <port>', 'port of /metrics, /healthz and /readyz (config http.port; 0 picks one)'),
   ).action(async (opts: RunOptions) => {
     const overrides: Record<string, Record<string, unknown>> = {};
@@ -41,12 +41,13 @@ export function registerRunCommand(program: Command): void {
 }
 
 /** Runs until SIGTERM/SIGINT, then drains: the batch in flight commits before the process exits. */
-export async function runProcessor(config: HomeostatConfig, logger: Logger, instanceId?: string): Promise<void> {
+export async function runProcessor(config: HomeostatConfig, base: Logger, instanceId?: string): Promise<void> {
+  const logger = instanceId === undefined ? base : base.child({ instance: instanceId });
   requireFleetSizes(config);
   warnIssuedAtAhead(config, logger);
   /** Set below: stops the processor because it cannot go on (exit status 1). */
   let shutdown: ((err: Error) => void) | undefined;
-  const processor = await buildProcessor(config, { logger, instanceId, onFatal: (err) => shutdown?.(err) });
+  const processor = await buildProcessor(config, { logger, onFatal: (err) => shutdown?.(err) });
   announcePolicies(config, processor.decisions, logger);
   logger.info(
     {

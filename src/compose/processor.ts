@@ -47,7 +47,10 @@ export interface ProcessorOverrides {
   metrics?: HomeostatMetrics;
   /** Default: the key config `signing` names (a file, HOMEOSTAT_SIGNING_KEY, else a development key). */
   signing?: SigningKey;
-  /** Stable id of this process, for its transactional id. Default `0`. */
+  /**
+   * Names this process in its log lines (`instance`). Not part of any transactional id: the
+   * owner's is the group's, so that a new owner fences the last whichever process it was.
+   */
   instanceId?: string;
   /** Dashboard settings beyond config `http` (which decides whether there is a dashboard at all). */
   dashboard?: Omit<DashboardOptions, 'logger'>;
@@ -87,7 +90,8 @@ export async function buildProcessor(
   const omit = new Set(overrides.omit ?? []);
   // First, so that a bad engine section fails before anything connects.
   const engine = engineConfigFrom(config);
-  const logger = overrides.logger ?? createLogger({ level: config.log.level });
+  const base = overrides.logger ?? createLogger({ level: config.log.level });
+  const logger = overrides.instanceId === undefined ? base : base.child({ instance: overrides.instanceId });
   await ensureConfiguredTopics(config, logger);
   const metrics = overrides.metrics ?? createMetrics({ defaultMetrics: true });
   const signing = overrides.signing ?? signingKeyFrom(config, logger);
@@ -138,7 +142,6 @@ export async function buildProcessor(
       resolver,
       logger,
       metrics,
-      instanceId: overrides.instanceId,
       maxAheadMs: config.runner.maxAheadMs,
       // One history per consumer group, as the policies' snapshot: a standby continues it.
       history: config.runner.carryHistory

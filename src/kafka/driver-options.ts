@@ -22,8 +22,6 @@ export interface RunnerOptions {
   logger: Logger;
   metrics?: HomeostatMetrics;
   extension?: BatchExtension;
-  /** Appended to the transactional id prefix; stable per instance so a zombie is fenced. */
-  instanceId?: string;
   /** Watermark alignment: pause a partition this far (event time) ahead of the watermark. */
   maxAheadMs?: number;
   /** Carry EWMA/trend across restarts on this compacted topic (history-checkpoint.ts). */

@@ -100,6 +100,8 @@ class StageTwoDriver implements StageTwo {
   private writer: GatherWriter | undefined;
   private partitionCount = 0;
   private owned = false;
+  /** When this process was given the stage (its claim in the group's assignment); undefined: standing by. */
+  private ownedSince: number | undefined;
   /** A recovery the next unit must run before anything else. */
   private pending: ResetRequired | undefined;
   /** Undefined until the first reset (and during one). */
@@ -185,7 +187,7 @@ class StageTwoDriver implements StageTwo {
         retry: { restartOnFailure: () => Promise.resolve(true), retries: 10 },
         sessionTimeout: config.kafka.sessionTimeoutMs,
         heartbeatInterval: config.kafka.heartbeatIntervalMs,
-        partitionAssigners: [singleOwnerAssigner(() => this.owned, this.o.spread)],
+        partitionAssigners: [singleOwnerAssigner(() => this.ownedSince, this.o.spread)],
       },
       run: { eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) },
       alive: () => this.life.is('STARTING', 'RUNNING'),
@@ -246,6 +248,7 @@ class StageTwoDriver implements StageTwo {
   private onJoin(partitions: number[]): void {
     const was = this.owned;
     this.owned = partitions.length > 0;
+    this.ownedSince = !this.owned ? undefined : was ? this.ownedSince : Date.now();
     this.o.metrics?.stageTwoOwner.set({ part: this.o.names?.part ?? 'stage-two' }, this.owned ? 1 : 0);
     // Any join may follow a change of owner: rebuild from the last commit before reading.
     this.pending = new ResetRequired('rejoined', 'stage two: the group was joined again');

@@ -62,16 +62,6 @@ export function historyKeys(
   return { prefix, parse: (stored) => parseHistories(o, prefix, stored) };
 }
 
-/** The histories on the state topic, series' and scopes' apart (`only`: read just one kind). */
-export async function readHistories(
-  kafka: KafkaPort,
-  o: HistoryCheckpoint,
-  only?: 'series' | 'scopes',
-): Promise<Histories> {
-  const { prefix, parse } = historyKeys(o, only);
-  return parse(await readCompacted(kafka, o.topic, (k) => k.startsWith(prefix)));
-}
-
 function parseHistories(o: HistoryCheckpoint, prefix: string, stored: ReadonlyMap<string, Buffer>): Histories {
   const series = new Map<string, Float64Array>();
   const scopes = new Map<string, Float64Array>();
@@ -110,13 +100,6 @@ export async function readSeriesHistories(
     if (Number.isSafeInteger(p) && p >= 0) commits.set(p, value.toString('utf8'));
   }
   return { series: parseHistories(o, series, stored).series, commits };
-}
-
-/** Reads the histories back and gives them to a fresh processor. Returns how many were seeded. */
-export async function seedHistories(kafka: KafkaPort, proc: Processor, o: HistoryCheckpoint): Promise<number> {
-  const { series, scopes } = await readHistories(kafka, o);
-  proc.seedHistories(series, scopes);
-  return series.size + scopes.size;
 }
 
 /** The state record of a scope key's history (stage two of a shared group writes these). */

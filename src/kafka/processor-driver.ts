@@ -60,6 +60,7 @@ export interface Runner {
 /** Samples stepped between two heartbeats within a batch of foreign records (a few tens of ms of work). */
 const HEARTBEAT_EVERY_SAMPLES = 100_000;
 
+const TOOK_PARTITIONS = "took the partitions: the last owner's producer is fenced; resuming from its last commit";
 /** How often the extension's pending output and positions moved past markers are committed when idle. */
 const PENDING_EVERY_MS = 200;
 
@@ -121,7 +122,6 @@ class ProcessorDriver {
       logger,
       metrics: o.metrics,
       transactionalIdPrefix: config.kafka.transactionalIdPrefix,
-      instanceId: o.instanceId,
       guard: processorOutputGuard(config.topics, logger, o.metrics),
     });
     this.offsets = new GroupOffsets(this.kafka, this.groupId, this.topic);
@@ -187,7 +187,7 @@ class ProcessorDriver {
   }
 
   private require(reset: ResetRequired): void {
-    this.pending ??= reset;
+    this.pending = reset.reason === 'took-ownership' ? reset : (this.pending ?? reset);
   }
 
   ready(): boolean {
@@ -375,9 +375,10 @@ class ProcessorDriver {
     const consumer = this.consumer.current()!;
     for (const p of assigned) consumer.seek({ topic: this.topic, partition: p, offset: snapshot.startOf(p) });
     void this.loadAssigned();
-    this.o.logger.warn(
+    const took = why.reason === 'took-ownership';
+    this.o.logger[took ? 'info' : 'warn'](
       { partitions: [...assigned], reason: why.reason },
-      'state reset to the last committed checkpoint',
+      took ? TOOK_PARTITIONS : 'state reset to the last committed checkpoint',
     );
   }
 

@@ -3,9 +3,16 @@
  * none to the others (hot standbys). One process holds the whole group's state — stage two
  * of the scope aggregates and the policies' state span all partitions — so splitting the
  * partitions over processes would close windows over part of the input. A member says in
- * its subscription whether it owns partitions now, and the owner keeps them: a standby
- * joining does not move the work. A standby takes over when the owner leaves or its session
- * expires, and restores from the committed checkpoints as a restarted process does.
+ * its subscription whether it owns partitions now, and since when, and the owner keeps them: a
+ * standby joining does not move the work. A standby takes over when the owner leaves or its
+ * session expires, and restores from the committed checkpoints as a restarted process does.
+ *
+ * Since when: an owner dropped by the group without knowing it (paused past its session)
+ * rejoins still claiming the partitions, beside the process that took them over. The newer
+ * claim wins, so the work does not move back to the zombie (it is fenced either way: its
+ * transactional id was taken). The times are wall clocks of different hosts, but the two claims
+ * are a session timeout apart at least; a claim of the previous version carries no time and
+ * loses to one that does.
  */
 import './kafkajs-patches'; // before kafkajs loads: its producer's grouping, fixed (kafkajs-patches.ts)
 import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
@@ -24,7 +31,11 @@ export interface Spread {
   index: number;
 }
 
-export function singleOwnerAssigner(ownsPartitions: () => boolean, spread?: Spread): PartitionAssigner {
+/**
+ * `ownedSince`: when this member was given the partitions (ms since the epoch), or undefined
+ * while it stands by.
+ */
+export function singleOwnerAssigner(ownedSince: () => number | undefined, spread?: Spread): PartitionAssigner {
   return ({ cluster }) => ({
     name: SINGLE_OWNER_ASSIGNER,
     version: VERSION,
@@ -34,7 +45,7 @@ export function singleOwnerAssigner(ownsPartitions: () => boolean, spread?: Spre
         metadata: AssignerProtocol.MemberMetadata.encode({
           version: VERSION,
           topics,
-          userData: Buffer.from(`${ownsPartitions() ? 'owner' : 'standby'}${spread ? `:${spread.process}` : ''}`),
+          userData: Buffer.from(`${claimOf(ownedSince())}${spread ? `:${spread.process}` : ''}`),
         }),
       };
     },
@@ -44,7 +55,7 @@ export function singleOwnerAssigner(ownsPartitions: () => boolean, spread?: Spre
         const at = data.indexOf(':');
         return {
           memberId: m.memberId,
-          owner: (at < 0 ? data : data.slice(0, at)) === 'owner',
+          ...parseClaim(at < 0 ? data : data.slice(0, at)),
           process: at < 0 ? '' : data.slice(at + 1),
         };
       });
@@ -80,8 +91,26 @@ export function chooseSpread(members: { memberId: string; owner: boolean; proces
   return chooseOwner(members.filter((m) => m.process === chosen));
 }
 
-/** The current owner if one says so (the first by id if several do), else the first member by id. */
-export function chooseOwner(members: { memberId: string; owner: boolean }[]): string | undefined {
+/** `owner@<since>` or `standby`. */
+function claimOf(since: number | undefined): string {
+  return since === undefined ? 'standby' : `owner@${since}`;
+}
+
+/** A member's claim; `owner` alone (the previous version) is a claim of no known time. */
+export function parseClaim(claim: string): { owner: boolean; since: number } {
+  if (claim === 'owner') return { owner: true, since: 0 };
+  if (!claim.startsWith('owner@')) return { owner: false, since: 0 };
+  const since = Number(claim.slice('owner@'.length));
+  return { owner: true, since: Number.isFinite(since) ? since : 0 };
+}
+
+/**
+ * The current owner if one says so — the newest claim if several do (then the first by id) —
+ * else the first member by id.
+ */
+export function chooseOwner(members: { memberId: string; owner: boolean; since?: number }[]): string | undefined {
   const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
-  return (sorted.find((m) => m.owner) ?? sorted[0])?.memberId;
+  let owner: (typeof sorted)[number] | undefined;
+  for (const m of sorted) if (m.owner && (owner === undefined || (m.since ?? 0) > (owner.since ?? 0))) owner = m;
+  return (owner ?? sorted[0])?.memberId;
 }

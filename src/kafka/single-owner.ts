@@ -3,7 +3,10 @@
  * telemetry topic or stands by. One processor over all of them, which also runs the policies
  * (the extension); one transactional producer for the process.
  *
- * The group's assigner gives every partition to one member (single-owner-assigner.ts). Should
+ * The group's assigner gives every partition to one member (single-owner-assigner.ts). A process
+ * given the partitions — at start or at a takeover — resets before its first batch: it takes the
+ * owner's transactional id (fencing the last owner, who may be a zombie that does not know it
+ * lost them) and only then reads the committed offsets and the state topic. Should
  * a process still own only some partitions (a member of the group that is not a homeostat of
  * this version assigned them), it processes nothing until it owns all: working on the subset
  * would close windows over part of the input, and the checkpoint it committed would mark the
@@ -16,7 +19,7 @@ import { resetExtension } from './batch-extension';
 import { decodeCheckpoint } from './checkpoint-meta';
 import type { RunnerOptions } from './driver-options';
 import type { GroupSnapshot } from './group-offsets';
-import { historyKeys, seedHistories } from './history-checkpoint';
+import { historyKeys } from './history-checkpoint';
 import { inconsistentProtocolMessage, type CommitPlan, type DriverState, type Join, type Ownership } from './ownership';
 import { createOutputEncoder, type OutputEncoder } from './outputs';
 import type { KafkaPort, PortConsumer } from './port';
@@ -39,6 +42,8 @@ export class SingleOwner implements Ownership {
    */
   readonly namesHistoryCommits = false;
   private proc: Processor | undefined;
+  /** When this process was given the partitions (its claim in the group's assignment); undefined: standing by. */
+  private ownedSince: number | undefined;
   private signalsOut: OutputEncoder<'signal'> | undefined;
 
   constructor(
@@ -49,19 +54,17 @@ export class SingleOwner implements Ownership {
   ) {
     // All partitions to one process, the others stand by. The protocol's name differs from
     // kafkajs's round robin (shared partitions), so the broker refuses to mix the two kinds.
-    this.consumerConfig = { partitionAssigners: [singleOwnerAssigner(() => state.assigned.size > 0)] };
+    this.consumerConfig = { partitionAssigners: [singleOwnerAssigner(() => this.ownedSince)] };
   }
 
+  /**
+   * Nothing read yet: a standby's reads would be stale by the time it takes over, and an owner's
+   * must come after its producer fenced the last owner's (rebuild, on the join that gives it the
+   * partitions).
+   */
   async start(): Promise<void> {
     const { o } = this;
     this.proc = createProcessor({ engine: o.engine, partitionCount: this.state.topicPartitions });
-    // The producer first: its transactional id fences this instance's predecessor and ends
-    // its open transaction, which would otherwise hold the state topic's read below.
-    await this.writer.connectOwn();
-    if (o.history) {
-      const seeded = await seedHistories(this.kafka, this.proc, o.history);
-      o.logger.info({ topic: o.history.topic, keys: seeded }, 'restored EWMA/trend histories from the state topic');
-    }
     this.signalsOut = await createOutputEncoder('signal', o.config.topics.signals, o.config.actions.format, o.resolver);
   }
 
@@ -85,6 +88,8 @@ export class SingleOwner implements Ownership {
       for (const r of j.revoked) state.progress.delete(r);
     }
     if (j.added.length > 0) proc.step({ kind: 'assign', partitions: j.added }, emptyOutputs());
+    if (j.now.size === 0) this.ownedSince = undefined;
+    else if (state.assigned.size === 0) this.ownedSince = Date.now();
     state.assigned = j.now;
     if (j.now.size === 0) {
       o.logger.info(
@@ -99,18 +104,37 @@ export class SingleOwner implements Ownership {
           'until its session expires)',
       );
     }
+    if (this.owning() && (j.first || j.added.length > 0)) {
+      return new ResetRequired(
+        'took-ownership',
+        "given the partitions: fencing the last owner's producer, then resuming from its last commit",
+      );
+    }
     // After any rejoin kafkajs fetches again from the committed offsets, which lag the position
     // on purpose (they point at the oldest record of an open window): records already in the
     // state would be stepped twice. Rebuild from the checkpoint instead.
     return j.first ? undefined : new ResetRequired('rejoined', 'the group was joined again');
   }
 
-  /** The committed offsets are not needed: see namesHistoryCommits. */
+  /** Every partition: the one case in which this process writes (see holdingPartial). */
+  private owning(): boolean {
+    return this.state.assigned.size > 0 && !this.holdingPartial();
+  }
+
+  /**
+   * The owner's producer first: it fences the last owner's, so what is read after it is final.
+   * A standby lets the producer go instead. The committed offsets are not needed: see
+   * namesHistoryCommits.
+   */
   async rebuild(): Promise<void> {
     const { o, state } = this;
-    await this.writer.renewOwn();
     this.proc = createProcessor({ engine: o.engine, partitionCount: state.topicPartitions });
     this.proc.step({ kind: 'assign', partitions: [...state.assigned] }, emptyOutputs());
+    if (!this.owning()) {
+      await this.writer.releaseOwn();
+      return;
+    }
+    await this.writer.renewOwn();
     if (!o.history) {
       await o.extension?.reset();
       return;
@@ -125,6 +149,10 @@ export class SingleOwner implements Ownership {
     );
     const { series, scopes } = parse(stored);
     this.proc.seedHistories(series, scopes);
+    o.logger.info(
+      { topic: o.history.topic, keys: series.size + scopes.size },
+      'restored EWMA/trend histories from the state topic',
+    );
     await resetExtension(o.extension, stored);
   }
 

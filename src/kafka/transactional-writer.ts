@@ -2,10 +2,13 @@
  * The processor's transactional writer: its producers, the fencing of their predecessors, the
  * one chain every transaction of the process runs on, and the commit/abort metrics.
  *
- * Single owner: one transactional id per process (`<prefix>-<instanceId>`). Shared partitions:
- * one per telemetry partition, whoever owns it (`<prefix>-p<partition>`) — the new owner's
- * producer fences the old owner's (the pattern of Kafka Streams before KIP-447; kafkajs's
- * sendOffsets cannot fence by group generation).
+ * Single owner: one transactional id for the group's owner, whichever process it is
+ * (`<prefix>-owner`), taken when a process is given the partitions and let go when it stands
+ * by. Shared partitions: one per telemetry partition, whoever owns it (`<prefix>-p<partition>`).
+ * Either way the new owner's producer fences the old owner's (the pattern of Kafka Streams
+ * before KIP-447; kafkajs's sendOffsets cannot fence by group generation): a process that lost
+ * its partitions without knowing it — paused past its session, cut off from the group — can no
+ * longer commit what the new owner also reads.
  */
 import type { TopicMessages } from 'kafkajs';
 import { HomeostatError, describeError } from '../errors';
@@ -21,11 +24,12 @@ export interface TransactionalWriterOptions {
   logger: Logger;
   metrics?: HomeostatMetrics;
   transactionalIdPrefix: string;
-  /** Appended to the prefix in single-owner mode; stable per instance so a zombie is fenced. */
-  instanceId?: string;
   /** Dead-letters an output its topic would refuse instead of sending it (output-guard.ts). */
   guard?: OutputGuard;
 }
+
+/** The single owner's transactional id is `<prefix>-owner`, the same in every process of the group. */
+const OWNER_SUFFIX = 'owner';
 
 /** The key of a producer: the process's own (undefined) or a partition's. */
 export type ProducerKey = number | undefined;
@@ -39,7 +43,7 @@ export class TransactionalWriter {
   constructor(private readonly o: TransactionalWriterOptions) {}
 
   transactionalIdOf(partition: ProducerKey): string {
-    const suffix = partition === undefined ? (this.o.instanceId ?? '0') : `p${partition}`;
+    const suffix = partition === undefined ? OWNER_SUFFIX : `p${partition}`;
     return `${this.o.transactionalIdPrefix}-${suffix}`;
   }
 
@@ -48,21 +52,29 @@ export class TransactionalWriter {
     return this.chain.run(fn);
   }
 
-  /** Single owner at start: the producer first, fencing this instance's predecessor and ending its open transaction. */
-  async connectOwn(): Promise<void> {
-    this.own = await connectTransactional(this.o.kafka, this.transactionalIdOf(undefined));
-  }
-
   /**
-   * Single owner after a failed batch: a transaction cut off by a broker outage can leave
-   * kafkajs's producer stuck (e.g. in COMMITTING), failing every later beginTransaction. A new
-   * producer with the same transactional id fences the old one and has the coordinator finish
-   * or abort the cut-off transaction first, so the offsets read after it are the final ones.
+   * Single owner, given the partitions (at a takeover, and after a failed batch): a new producer
+   * with the owner's transactional id. Initialising it fences the last owner's producer — a
+   * zombie's, or one of this process left stuck by a transaction a broker outage cut off (e.g.
+   * in COMMITTING, failing every later beginTransaction) — and has the coordinator finish or
+   * abort its open transaction first, so the offsets and state read after it are final.
    */
   renewOwn(): Promise<void> {
     return this.serialized(async () => {
       await this.own?.disconnect().catch(() => undefined);
+      this.own = undefined;
       this.own = await connectTransactional(this.o.kafka, this.transactionalIdOf(undefined));
+    });
+  }
+
+  /**
+   * Single owner, standing by (or holding part of the partitions): no producer. Taking the
+   * owner's transactional id here would fence the process that owns the partitions.
+   */
+  releaseOwn(): Promise<void> {
+    return this.serialized(async () => {
+      await this.own?.disconnect().catch(() => undefined);
+      this.own = undefined;
     });
   }
 
@@ -84,7 +96,7 @@ export class TransactionalWriter {
     await this.o.guard?.load(this.o.kafka);
   }
 
-  /** Whether the process's own producer is connected (single owner, after start). */
+  /** Whether the process holds the owner's producer (single owner, given the partitions). */
   hasOwn(): boolean {
     return this.own !== undefined;
   }

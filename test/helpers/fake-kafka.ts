@@ -26,7 +26,9 @@
  *   and its open transaction is aborted.
  * - **Knobs.** `failNext(op)` fails the next calls of an operation as a broker outage would;
  *   `rebalance(group)` starts a new generation (a member in a batch learns of it at its next
- *   heartbeat, which throws REBALANCE_IN_PROGRESS); `crash(group)` stops a member for good with
+ *   heartbeat, which throws REBALANCE_IN_PROGRESS); `expel(group, member)` drops a member that
+ *   missed its session without telling it (a zombie: it learns at its next heartbeat or fetch,
+ *   and rejoins); `crash(group)` stops a member for good with
  *   a CRASH event (restart: false), as kafkajs does after a non-retriable error;
  *   `openTransactionAt(topic, p)` holds a partition's last stable offset where a dead producer's
  *   transaction opened, until `endTransactionAt`.
@@ -274,6 +276,19 @@ export class FakeKafka implements KafkaPort {
   rebalance(groupId: string): void {
     const g = this.group(groupId);
     g.generation++;
+    for (const m of g.members) m.pendingRejoin = true;
+  }
+
+  /**
+   * The coordinator drops a member whose session expired (a process paused or cut off) and the
+   * others rebalance without it. The member is not told: a batch in its hands goes on to its
+   * commit; it learns at its next heartbeat (UNKNOWN_MEMBER_ID) or fetch, and rejoins.
+   */
+  expel(groupId: string, member: FakeConsumer): void {
+    const g = this.group(groupId);
+    if (!g.members.includes(member)) throw new Error(`${member.memberId} is not a member of group ${groupId}`);
+    g.members = g.members.filter((m) => m !== member);
+    member.expelled = true;
     for (const m of g.members) m.pendingRejoin = true;
   }
 
@@ -581,6 +596,8 @@ export class FakeConsumer implements PortConsumer {
   /** Seeks since a partition's batch was fetched make that batch stale. */
   private readonly seeks = new Map<string, number>();
   pendingRejoin = false;
+  /** Dropped by the group without knowing it (`FakeKafka.expel`): rejoins at its next heartbeat or fetch. */
+  expelled = false;
   running = false;
   joinedAt = 0;
   private loop: Promise<void> | undefined;
@@ -694,6 +711,14 @@ export class FakeConsumer implements PortConsumer {
     this.emit(EVENTS.CRASH, { error, groupId: this.config.groupId, restart: false });
   }
 
+  /** An expelled member's new join: the group rebalances with it again. */
+  private rejoin(): void {
+    this.expelled = false;
+    const g = this.k.group(this.config.groupId);
+    g.members.push(this);
+    for (const m of g.members) m.pendingRejoin = true;
+  }
+
   private leave(): void {
     const g = this.k.group(this.config.groupId);
     if (!g.members.includes(this)) return;
@@ -705,6 +730,7 @@ export class FakeConsumer implements PortConsumer {
 
   private async fetchLoop(): Promise<void> {
     while (this.running) {
+      if (this.expelled) this.rejoin();
       if (this.pendingRejoin) await this.k.assign(this.config.groupId);
       let work = false;
       for (const [topic, parts] of Object.entries(this.assignment)) {
@@ -770,6 +796,10 @@ export class FakeConsumer implements PortConsumer {
         resolved = offset === final ? Number(batch.lastOffset()) : Number(offset);
       },
       heartbeat: () => {
+        if (this.expelled)
+          return Promise.reject(
+            new FakeKafkaError('The coordinator is not aware of this member', 'UNKNOWN_MEMBER_ID', false),
+          );
         if (this.pendingRejoin)
           return Promise.reject(new FakeKafkaError('The group is rebalancing', 'REBALANCE_IN_PROGRESS', true));
         return Promise.resolve();

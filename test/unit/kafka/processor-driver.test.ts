@@ -80,6 +80,8 @@ interface Hooks {
   beforeBatch?(payload: EachBatchPayload): void;
   /** Called after a transaction's commit went through: a throw makes it look failed to the driver. */
   afterCommit?(): void;
+  /** Awaited before a transaction's commit is sent, with the topics it wrote to. */
+  beforeCommit?(topics: ReadonlySet<string>): Promise<void> | void;
 }
 
 /** The fake as the driver's port, with the hooks in the way. */
@@ -106,8 +108,15 @@ function port(k: FakeKafka, hooks: Hooks): KafkaPort {
         transaction: async (): Promise<PortTransaction> => {
           const tx = await begin();
           const commit = tx.commit.bind(tx);
+          const sendBatch = tx.sendBatch.bind(tx);
+          const topics = new Set<string>();
           return Object.assign(tx, {
+            sendBatch: (b: Parameters<PortTransaction['sendBatch']>[0]) => {
+              for (const tm of b.topicMessages ?? []) if (tm.messages.length > 0) topics.add(tm.topic);
+              return sendBatch(b);
+            },
             commit: async () => {
+              await hooks.beforeCommit?.(topics);
               await commit();
               hooks.afterCommit?.();
             },
@@ -255,8 +264,8 @@ describe('the processor driver over the fake port', () => {
   test('a fenced producer: the commit is refused, a new producer takes the id back, the batch is read again', () =>
     inHalves(
       async (r) => {
-        // A zombie of this instance (same transactional id) takes the id: the runner's producer is fenced.
-        const zombie = r.k.producer({ transactionalId: 'tx-0' });
+        // Another producer takes the owner's transactional id: the runner's producer is fenced.
+        const zombie = r.k.producer({ transactionalId: `${config().kafka.transactionalIdPrefix}-owner` });
         await zombie.connect();
         await (await zombie.transaction()).abort();
       },
@@ -265,6 +274,75 @@ describe('the processor driver over the fake port', () => {
         expectSameAsReference(r, ref);
       },
     ));
+
+  test.each([
+    ['a process started after it left', false],
+    ['the standby', true],
+  ])(
+    'a zombie owner (dropped by the group mid-commit, not knowing it) cannot commit once %s took the partitions: each signal once',
+    async (_, standby) => {
+      const c = config();
+      const k = fakeFor(c);
+      const telemetry = c.topics.telemetry;
+      let release: (() => void) | undefined;
+      let held = false;
+      // The owner's first commit with signals in the second half waits: the process is paused
+      // there past its session, its transaction open.
+      const gate = new Promise<void>((r) => (release = r));
+      const zombieHooks: Hooks = {
+        beforeCommit: async (topics) => {
+          if (!armed || held || !topics.has(c.topics.signals)) return;
+          held = true;
+          await gate;
+        },
+      };
+      let armed = false;
+      const a = await start({ k, hooks: zombieHooks });
+      const runs: Run[] = [a];
+      try {
+        k.produce(telemetry, workload.slice(0, RECORDS / 2), { transactional: true });
+        await k.until(() => a.runner.counters().consumed === RECORDS / 2, WAIT_MS, 'the first half');
+        if (standby) runs.push(await start({ k }));
+        const member = k.group('g').members.find((m) => m.assignment[telemetry]?.length === PARTITIONS)!;
+        armed = true;
+        k.produce(telemetry, workload.slice(RECORDS / 2), { transactional: true });
+        await k.until(() => held, WAIT_MS, "the owner's commit with signals");
+        k.expel('g', member);
+        const b = standby ? runs[1] : await start({ k });
+        if (!standby) runs.push(b);
+        // The checkpoint's `next`: the committed offset itself lags at the oldest open window.
+        const committedEnd = (): boolean =>
+          [0, 1].every(
+            (p) =>
+              Number(decodeCheckpoint(k.committed('g', telemetry, p)?.metadata ?? null)?.next ?? -1) >=
+              k.log(telemetry, p).length - 1,
+          );
+        await k.until(
+          () => signals(k).length >= ref.signals.length && committedEnd(),
+          WAIT_MS,
+          'the new owner through the second half',
+        );
+        // The zombie wakes up and sends its commit.
+        release!();
+        await k.until(
+          () => a.messages.includes('batch failed; its outputs were not committed and the state will be rebuilt'),
+          WAIT_MS,
+          "the zombie's commit refused",
+        );
+        await k.until(() => !k.group('g').members.some((m) => m.expelled), WAIT_MS, 'the zombie rejoined');
+        await new Promise((r) => setTimeout(r, 100));
+        // Back in the group with its old claim, the zombie does not take the partitions back.
+        const owner = k.group('g').members.find((m) => m.assignment[telemetry]?.length === PARTITIONS);
+        expect(owner).toBeDefined();
+        expect(owner).not.toBe(member);
+        expect(signals(k)).toEqual(ref.signals);
+        expect(k.committedRecords(c.topics.dlq)).toHaveLength(1);
+      } finally {
+        release?.();
+        for (const r of runs) await r.runner.stop();
+      }
+    },
+  );
 
   test('a fetch of markers only (scaled out): the position moves past them and a mark tells stage two', async () => {
     const c = config(true);

@@ -1,5 +1,5 @@
 import { AssignerProtocol, type Cluster } from 'kafkajs';
-import { chooseOwner, chooseSpread, singleOwnerAssigner } from '../../../src/kafka/single-owner-assigner';
+import { chooseOwner, chooseSpread, parseClaim, singleOwnerAssigner } from '../../../src/kafka/single-owner-assigner';
 
 // A stand-in for kafkajs's cluster metadata: the assigner only asks for partition ids.
 const cluster = {
@@ -7,15 +7,16 @@ const cluster = {
     (t === 'telemetry' ? [2, 0, 1, 3] : [0]).map((partitionId) => ({ partitionId })),
 } as unknown as Cluster;
 
-function member(id: string, owns: boolean): { memberId: string; memberMetadata: Buffer } {
-  const a = singleOwnerAssigner(() => owns)({ cluster, groupId: 'g', logger: undefined as never });
+/** A member standing by (`since` undefined) or owning the partitions since `since`. */
+function member(id: string, since?: number): { memberId: string; memberMetadata: Buffer } {
+  const a = singleOwnerAssigner(() => since)({ cluster, groupId: 'g', logger: undefined as never });
   return { memberId: id, memberMetadata: a.protocol({ topics: ['telemetry'] }).metadata };
 }
 
 async function assign(
   members: { memberId: string; memberMetadata: Buffer }[],
 ): Promise<Record<string, Record<string, number[]>>> {
-  const a = singleOwnerAssigner(() => false)({ cluster, groupId: 'g', logger: undefined as never });
+  const a = singleOwnerAssigner(() => undefined)({ cluster, groupId: 'g', logger: undefined as never });
   const out = await a.assign({ members, topics: ['telemetry'] });
   return Object.fromEntries(
     out.map((m) => [m.memberId, AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment]),
@@ -24,17 +25,37 @@ async function assign(
 
 describe('single-owner assigner', () => {
   test('every partition to one member, none to the others', async () => {
-    const got = await assign([member('b', false), member('a', false), member('c', false)]);
+    const got = await assign([member('b'), member('a'), member('c')]);
     expect(got).toEqual({ a: { telemetry: [0, 1, 2, 3] }, b: {}, c: {} });
   });
 
   test('the current owner keeps the partitions when a standby with a smaller id joins', async () => {
-    const got = await assign([member('z-owner', true), member('a-new', false)]);
+    const got = await assign([member('z-owner', 1_000), member('a-new')]);
     expect(got['z-owner']).toEqual({ telemetry: [0, 1, 2, 3] });
     expect(got['a-new']).toEqual({});
   });
 
-  test('chooseOwner: a claimed owner first (the smallest id if several claim), else the smallest id', () => {
+  test('a zombie rejoining with its old claim beside the process that took over: the newer claim keeps the partitions', async () => {
+    const got = await assign([member('a-zombie', 1_000), member('z-new-owner', 9_000)]);
+    expect(got['z-new-owner']).toEqual({ telemetry: [0, 1, 2, 3] });
+    expect(got['a-zombie']).toEqual({});
+  });
+
+  test("claims: the previous version's bare `owner` loses to a timed one; anything else is a standby", () => {
+    expect(parseClaim('owner')).toEqual({ owner: true, since: 0 });
+    expect(parseClaim('owner@1700000000000')).toEqual({ owner: true, since: 1_700_000_000_000 });
+    expect(parseClaim('owner@soon')).toEqual({ owner: true, since: 0 });
+    expect(parseClaim('standby')).toEqual({ owner: false, since: 0 });
+    expect(parseClaim('')).toEqual({ owner: false, since: 0 });
+    expect(
+      chooseOwner([
+        { memberId: 'a', ...parseClaim('owner') },
+        { memberId: 'b', ...parseClaim('owner@5') },
+      ]),
+    ).toBe('b');
+  });
+
+  test('chooseOwner: a claimed owner first (the newest claim, then the smallest id if several claim), else the smallest id', () => {
     expect(
       chooseOwner([
         { memberId: 'b', owner: true },
