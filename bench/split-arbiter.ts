@@ -5,6 +5,7 @@
  * item 3: the arbiter is the part that cannot be split, so its cost a window is the ceiling).
  *
  *   npx tsx bench/split-arbiter.ts [--series 100000] [--overloaded-every 10] [--shards 2] [--windows 4] [--label '<code>']
+ *   node --expose-gc --import tsx bench/split-arbiter.ts … --collect-between
  *
  * Every `overloaded-every`-th series is overloaded in a window (a different tenth each
  * window), so the adaptive timeout of bench/stage-two.ts proposes for it and renews its lease
@@ -22,7 +23,7 @@
  * The first window warms up and is not in the figures.
  */
 import { T0, WINDOW_MS, benchEngineOptions, benchFinal, benchSigningKey } from './lib/stage-two-setup';
-import { argNumber, argString, writeResult } from './lib/results';
+import { argFlag, argNumber, argString, writeResult } from './lib/results';
 import type { KafkaMessage } from 'kafkajs';
 import { createSplitReassembly } from '../src/kafka/split-chunks';
 import { splitRecordsOf, type SplitKind } from '../src/kafka/split-records';
@@ -42,6 +43,17 @@ const SHARDS = argNumber('shards', 2);
 const WINDOWS = argNumber('windows', 4);
 /** Which code ran (e.g. `main 9ebce74`), recorded with the result: before/after runs alternate worktrees. */
 const LABEL = argString('label', '');
+/**
+ * `--collect-between` (run under `node --expose-gc --import tsx`): a full collection before the
+ * arbiter's steps, so that the garbage of the shards' steps — another process's in a deployment —
+ * is not collected on the arbiter's clock (the bench's one heap holds every part's state).
+ */
+const COLLECT = argFlag('collect-between');
+const gc = (globalThis as { gc?: () => void }).gc;
+if (COLLECT && gc === undefined) throw new Error('--collect-between needs node --expose-gc --import tsx');
+const collect = (): void => {
+  if (COLLECT) gc?.();
+};
 
 /** Window w's finals in key order (as a gather releases them): every EVERY-th series overloaded, a different set each window. */
 function finalsOf(w: number): WindowSignal[] {
@@ -162,6 +174,7 @@ function main(): void {
     const arb = { parseReportsMs: 0, judgeMs: 0, parseBuiltMs: 0, finishMs: 0 };
     let verdicts: (ShardVerdicts | null)[] = [];
     let done: ArbiterSettled | null = null;
+    collect();
     for (const text of reports) {
       const [r, parse] = time(() => parseReport(text));
       const [judged, ms] = time(() => judgeReports(arbiter, r));
@@ -178,9 +191,11 @@ function main(): void {
       const [text, ms] = time(() => buildShard(shards[d], v));
       buildMs[d] += ms;
       maxBuiltBytes = Math.max(maxBuiltBytes, Buffer.byteLength(text));
+      collect();
       const [b, parse] = time(() => parseBuilt(text));
       frame(text, 'built', `shard/${d}`);
       arb.parseBuiltMs += parse;
+      collect();
       const [settled, finish] = time(() => finishWindow(arbiter, b));
       arb.finishMs += finish;
       done = settled ?? done;
@@ -216,6 +231,7 @@ function main(): void {
   const mean = (f: (r: Row) => number): number => round(rows.reduce((a, r) => a + f(r), 0) / rows.length);
   const result = {
     code: LABEL,
+    collectBetween: COLLECT,
     series: SERIES,
     overloadedEvery: EVERY,
     shards: SHARDS,
