@@ -102,7 +102,10 @@ function pseudoState(s: ArbiterState, lastEventTime: number | null): DecisionEng
   };
 }
 
-/** The settlement of one shard's candidates (`keys`: theirs, in report order): their verdicts, in the order judged, and their guardrail slices. */
+/**
+ * The settlement of one shard's candidates (`keys`: theirs, in report order): their verdicts,
+ * in the order judged, and their guardrail slices.
+ */
 function settlementOf(keys: readonly string[], guard: GuardDraft, verdicts: Settlement['verdicts']): Settlement {
   const s: Settlement = { lastChange: new Map(), breakers: new Map(), verdicts };
   for (const tk of keys) {

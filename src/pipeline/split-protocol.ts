@@ -123,7 +123,8 @@ export type ToShard = ShardVerdicts | ShardSettlement | ControlForward;
 export function wireRefusal(w: { wire?: unknown } | null | undefined): string | undefined {
   if (w === null || w === undefined || w.wire === SPLIT_WIRE_VERSION) return undefined;
   const v = typeof w.wire === 'number' ? w.wire : 1;
-  return `a shard's window of wire version ${v}, this version reads ${SPLIT_WIRE_VERSION}: every process of a split group must run one version`;
+  const fix = 'every process of a split group must run one version';
+  return `a shard's window of wire version ${v}, this version reads ${SPLIT_WIRE_VERSION}: ${fix}`;
 }
 
 export function toWire(w: ShardWindow): WireWindow {
