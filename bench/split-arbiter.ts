@@ -72,6 +72,11 @@ interface Row {
   candidates: number;
   commands: number;
   arbiterMs: number;
+  /**
+   * The process's CPU time (user + system, all its threads: the collector's too) over the same
+   * steps: what load from other processes does not inflate.
+   */
+  arbiterCpuMs: number;
   arbiter: { parseReportsMs: number; judgeMs: number; parseBuiltMs: number; mergeVerifyMs: number };
   shardsEvaluateMs: number[];
   shardsBuildMs: number[];
@@ -100,6 +105,16 @@ function chunkRoundTrip(json: Buffer, kind: SplitKind, key: string): number {
   return records.length;
 }
 
+/** CPU time of the process over the arbiter's steps, summed by `arbiterTime`. */
+let arbiterCpuUs = 0;
+/** `time` of an arbiter's step, its CPU time added to arbiterCpuUs. */
+const arbiterTime = <T>(fn: () => T): [T, number] => {
+  const cpu = process.cpuUsage();
+  const out = time(fn);
+  const d = process.cpuUsage(cpu);
+  arbiterCpuUs += d.user + d.system;
+  return out;
+};
 const time = <T>(fn: () => T): [T, number] => {
   const began = performance.now();
   const r = fn();
@@ -152,6 +167,7 @@ function main(): void {
   const arbiter = createSplitArbiter({ setup, plan, deps, verifier, signing: opts.signing, init: start.arbiter });
   const rows: Row[] = [];
   for (let w = 0; w <= WINDOWS; w++) {
+    arbiterCpuUs = 0;
     const finals = finalsOf(w);
     const summary = { end: finals[0].windowEnd, minStart: finals[0].windowStart };
     const routed = routeFinals(route, shards.length, finals);
@@ -176,8 +192,8 @@ function main(): void {
     let done: ArbiterSettled | null = null;
     collect();
     for (const text of reports) {
-      const [r, parse] = time(() => parseReport(text));
-      const [judged, ms] = time(() => judgeReports(arbiter, r));
+      const [r, parse] = arbiterTime(() => parseReport(text));
+      const [judged, ms] = arbiterTime(() => judgeReports(arbiter, r));
       arb.parseReportsMs += parse;
       arb.judgeMs += ms;
       if (judged) {
@@ -192,11 +208,11 @@ function main(): void {
       buildMs[d] += ms;
       maxBuiltBytes = Math.max(maxBuiltBytes, Buffer.byteLength(text));
       collect();
-      const [b, parse] = time(() => parseBuilt(text));
+      const [b, parse] = arbiterTime(() => parseBuilt(text));
       frame(text, 'built', `shard/${d}`);
       arb.parseBuiltMs += parse;
       collect();
-      const [settled, finish] = time(() => finishWindow(arbiter, b));
+      const [settled, finish] = arbiterTime(() => finishWindow(arbiter, b));
       arb.finishMs += finish;
       done = settled ?? done;
     });
@@ -211,6 +227,7 @@ function main(): void {
       candidates,
       commands,
       arbiterMs: round(arbiterMs),
+      arbiterCpuMs: round(arbiterCpuUs / 1000),
       arbiter: {
         parseReportsMs: round(arb.parseReportsMs),
         judgeMs: round(arb.judgeMs),
@@ -244,6 +261,7 @@ function main(): void {
       candidates: mean((r) => r.candidates),
       commands: mean((r) => r.commands),
       arbiterMs: mean((r) => r.arbiterMs),
+      arbiterCpuMs: mean((r) => r.arbiterCpuMs),
       arbiterIfItBuiltMs: mean((r) => r.arbiterIfItBuiltMs),
       busiestShardBuildMs: mean((r) => Math.max(...r.shardsBuildMs)),
       parseBuiltMs: mean((r) => r.arbiter.parseBuiltMs),
