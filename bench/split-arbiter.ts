@@ -4,7 +4,8 @@
  * as their drivers drive them, without Kafka, at a window of many candidates (issue #21,
  * item 3: the arbiter is the part that cannot be split, so its cost a window is the ceiling).
  *
- *   npx tsx bench/split-arbiter.ts [--series 100000] [--overloaded-every 10] [--shards 2] [--windows 4]
+ *   npx tsx bench/split-arbiter.ts [--series 100000] [--overloaded-every 10] [--shards 2] [--windows 4] [--label '<code>']
+ *   node --expose-gc --import tsx bench/split-arbiter.ts … --collect-between
  *
  * Every `overloaded-every`-th series is overloaded in a window (a different tenth each
  * window), so the adaptive timeout of bench/stage-two.ts proposes for it and renews its lease
@@ -22,16 +23,16 @@
  * The first window warms up and is not in the figures.
  */
 import { T0, WINDOW_MS, benchEngineOptions, benchFinal, benchSigningKey } from './lib/stage-two-setup';
-import { argNumber, writeResult } from './lib/results';
+import { argFlag, argNumber, argString, writeResult } from './lib/results';
 import type { KafkaMessage } from 'kafkajs';
 import { createSplitReassembly } from '../src/kafka/split-chunks';
 import { splitRecordsOf, type SplitKind } from '../src/kafka/split-records';
 import type { WindowSignal } from '../src/model/signal';
 import { hashShard, shardPlan } from '../src/pipeline/sharded-decide';
-import { createSplitArbiter, splitStart, type ArbiterSettled } from '../src/pipeline/split-arbiter';
-import type { ShardBuilt, ShardReport, ShardVerdicts } from '../src/pipeline/split-protocol';
-import { createSplitRouter } from '../src/pipeline/split-route';
-import { createSplitShard } from '../src/pipeline/split-shard';
+import { createSplitArbiter, splitStart, type ArbiterSettled, type SplitArbiter } from '../src/pipeline/split-arbiter';
+import type { ShardBuilt, ShardReport, ShardVerdicts, WindowSummary } from '../src/pipeline/split-protocol';
+import { createSplitRouter, type SplitRouter } from '../src/pipeline/split-route';
+import { createSplitShard, type SplitShard } from '../src/pipeline/split-shard';
 import { createDecisionEngine, setupOf } from '../src/policies/engine';
 import type { ControlDeps } from '../src/policies/engine-control';
 import { createVerifier } from '../src/verify';
@@ -40,6 +41,19 @@ const SERIES = argNumber('series', 100_000);
 const EVERY = argNumber('overloaded-every', 10);
 const SHARDS = argNumber('shards', 2);
 const WINDOWS = argNumber('windows', 4);
+/** Which code ran (e.g. `main 9ebce74`), recorded with the result: before/after runs alternate worktrees. */
+const LABEL = argString('label', '');
+/**
+ * `--collect-between` (run under `node --expose-gc --import tsx`): a full collection before the
+ * arbiter's steps, so that the garbage of the shards' steps — another process's in a deployment —
+ * is not collected on the arbiter's clock (the bench's one heap holds every part's state).
+ */
+const COLLECT = argFlag('collect-between');
+const gc = (globalThis as { gc?: () => void }).gc;
+if (COLLECT && gc === undefined) throw new Error('--collect-between needs node --expose-gc --import tsx');
+const collect = (): void => {
+  if (COLLECT) gc?.();
+};
 
 /** Window w's finals in key order (as a gather releases them): every EVERY-th series overloaded, a different set each window. */
 function finalsOf(w: number): WindowSignal[] {
@@ -58,6 +72,11 @@ interface Row {
   candidates: number;
   commands: number;
   arbiterMs: number;
+  /**
+   * The process's CPU time (user + system, all its threads: the collector's too) over the same
+   * steps: what load from other processes does not inflate.
+   */
+  arbiterCpuMs: number;
   arbiter: { parseReportsMs: number; judgeMs: number; parseBuiltMs: number; mergeVerifyMs: number };
   shardsEvaluateMs: number[];
   shardsBuildMs: number[];
@@ -86,12 +105,53 @@ function chunkRoundTrip(json: Buffer, kind: SplitKind, key: string): number {
   return records.length;
 }
 
+/** CPU time of the process over the arbiter's steps, summed by `arbiterTime`. */
+let arbiterCpuUs = 0;
+/** `time` of an arbiter's step, its CPU time added to arbiterCpuUs. */
+const arbiterTime = <T>(fn: () => T): [T, number] => {
+  const cpu = process.cpuUsage();
+  const out = time(fn);
+  const d = process.cpuUsage(cpu);
+  arbiterCpuUs += d.user + d.system;
+  return out;
+};
 const time = <T>(fn: () => T): [T, number] => {
   const began = performance.now();
   const r = fn();
   return [r, performance.now() - began];
 };
 const round = (x: number): number => Math.round(x * 10) / 10;
+
+// The steps are function declarations (named in a profile, as arrows under tsx are not) so that a profile (--cpu-prof; bench/lib/profile-phases.ts,
+// SPLIT_ARBITER_RULES) can tell them apart: the arbiter's parses of what crosses Kafka, its
+// judging and its merge-and-verify, the shards' steps, the framing.
+function parseReport(text: string): ShardReport {
+  return JSON.parse(text) as ShardReport;
+}
+function parseBuilt(text: string): ShardBuilt {
+  return JSON.parse(text) as ShardBuilt;
+}
+function judgeReports(arbiter: SplitArbiter, r: ShardReport): ReturnType<SplitArbiter['report']> {
+  return arbiter.report(r);
+}
+function finishWindow(arbiter: SplitArbiter, b: ShardBuilt): ArbiterSettled | null {
+  return arbiter.built(b);
+}
+function evaluateShard(shard: SplitShard, summary: WindowSummary, finals: WindowSignal[]): string {
+  return JSON.stringify(shard.window(summary, finals));
+}
+function buildShard(shard: SplitShard, v: ShardVerdicts): string {
+  return JSON.stringify(shard.verdicts(v));
+}
+/** A small message's trip through JSON, as it crosses (untimed: verdicts and settlements are the arbiter's writes). */
+const copied = <T>(m: T): T => JSON.parse(JSON.stringify(m)) as T;
+
+/** Window w's finals split by the shards they are routed to. */
+function routeFinals(route: SplitRouter, shards: number, finals: readonly WindowSignal[]): WindowSignal[][] {
+  const routed: WindowSignal[][] = Array.from({ length: shards }, () => []);
+  for (const f of finals) for (const d of route(f)) routed[d].push(f);
+  return routed;
+}
 
 function main(): void {
   const opts = benchEngineOptions(benchSigningKey());
@@ -107,10 +167,10 @@ function main(): void {
   const arbiter = createSplitArbiter({ setup, plan, deps, verifier, signing: opts.signing, init: start.arbiter });
   const rows: Row[] = [];
   for (let w = 0; w <= WINDOWS; w++) {
+    arbiterCpuUs = 0;
     const finals = finalsOf(w);
     const summary = { end: finals[0].windowEnd, minStart: finals[0].windowStart };
-    const routed: WindowSignal[][] = shards.map(() => []);
-    for (const f of finals) for (const d of route(f)) routed[d].push(f);
+    const routed = routeFinals(route, shards.length, finals);
     const shardMs = shards.map(() => 0);
     const buildMs = shards.map(() => 0);
     let maxBuiltBytes = 0;
@@ -122,7 +182,7 @@ function main(): void {
       chunked.records += records;
     };
     const reports = shards.map((s, d) => {
-      const [text, ms] = time(() => JSON.stringify(s.window(summary, routed[d])));
+      const [text, ms] = time(() => evaluateShard(s, summary, routed[d]));
       shardMs[d] += ms;
       frame(text, 'report', `shard/${d}`);
       return text;
@@ -130,32 +190,35 @@ function main(): void {
     const arb = { parseReportsMs: 0, judgeMs: 0, parseBuiltMs: 0, finishMs: 0 };
     let verdicts: (ShardVerdicts | null)[] = [];
     let done: ArbiterSettled | null = null;
+    collect();
     for (const text of reports) {
-      const [r, parse] = time(() => JSON.parse(text) as ShardReport);
-      const [judged, ms] = time(() => arbiter.report(r));
+      const [r, parse] = arbiterTime(() => parseReport(text));
+      const [judged, ms] = arbiterTime(() => judgeReports(arbiter, r));
       arb.parseReportsMs += parse;
       arb.judgeMs += ms;
       if (judged) {
-        verdicts = judged.verdicts.map((v) => (v === null ? null : (JSON.parse(JSON.stringify(v)) as ShardVerdicts)));
+        verdicts = judged.verdicts.map((v) => (v === null ? null : copied(v)));
         done = judged.settled;
       }
     }
     let commands = 0;
     verdicts.forEach((v, d) => {
       if (v === null) return;
-      const [text, ms] = time(() => JSON.stringify(shards[d].verdicts(v)));
+      const [text, ms] = time(() => buildShard(shards[d], v));
       buildMs[d] += ms;
       maxBuiltBytes = Math.max(maxBuiltBytes, Buffer.byteLength(text));
-      const [b, parse] = time(() => JSON.parse(text) as ShardBuilt);
+      collect();
+      const [b, parse] = arbiterTime(() => parseBuilt(text));
       frame(text, 'built', `shard/${d}`);
       arb.parseBuiltMs += parse;
-      const [settled, finish] = time(() => arbiter.built(b));
+      collect();
+      const [settled, finish] = arbiterTime(() => finishWindow(arbiter, b));
       arb.finishMs += finish;
       done = settled ?? done;
     });
     if (done === null) throw new Error(`window ${w}: not settled`);
     commands = done.out.commands.length;
-    done.settlements.forEach((st, d) => shards[d].settle(JSON.parse(JSON.stringify(st)) as typeof st));
+    done.settlements.forEach((st, d) => shards[d].settle(copied(st)));
     const candidates = verdicts.reduce((n, v) => n + (v?.verdicts.length ?? 0), 0);
     const arbiterMs = arb.parseReportsMs + arb.judgeMs + arb.parseBuiltMs + arb.finishMs;
     const building = buildMs.reduce((a, b) => a + b, 0);
@@ -164,6 +227,7 @@ function main(): void {
       candidates,
       commands,
       arbiterMs: round(arbiterMs),
+      arbiterCpuMs: round(arbiterCpuUs / 1000),
       arbiter: {
         parseReportsMs: round(arb.parseReportsMs),
         judgeMs: round(arb.judgeMs),
@@ -183,6 +247,8 @@ function main(): void {
   }
   const mean = (f: (r: Row) => number): number => round(rows.reduce((a, r) => a + f(r), 0) / rows.length);
   const result = {
+    code: LABEL,
+    collectBetween: COLLECT,
     series: SERIES,
     overloadedEvery: EVERY,
     shards: SHARDS,
@@ -195,6 +261,7 @@ function main(): void {
       candidates: mean((r) => r.candidates),
       commands: mean((r) => r.commands),
       arbiterMs: mean((r) => r.arbiterMs),
+      arbiterCpuMs: mean((r) => r.arbiterCpuMs),
       arbiterIfItBuiltMs: mean((r) => r.arbiterIfItBuiltMs),
       busiestShardBuildMs: mean((r) => Math.max(...r.shardsBuildMs)),
       parseBuiltMs: mean((r) => r.arbiter.parseBuiltMs),

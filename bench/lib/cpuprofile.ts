@@ -6,9 +6,10 @@
  *   npx tsx bench/lib/cpuprofile.ts /tmp/prof/<file>.cpuprofile [--top 30] [--filter src/]
  *   npx tsx bench/lib/cpuprofile.ts <file> --lines 'processBatch '   (self samples per source line)
  *   npx tsx bench/lib/cpuprofile.ts <file> --phases --rules stage-two --events <finals>   (bench/stage-two.ts by phase)
+ *   npx tsx bench/lib/cpuprofile.ts <file> --phases --rules split-arbiter --events <candidates>   (bench/split-arbiter.ts)
  */
 import { readFileSync } from 'node:fs';
-import { ENGINE_RULES, phases, STAGE_TWO_RULES } from './profile-phases';
+import { ENGINE_RULES, phases, SPLIT_ARBITER_RULES, STAGE_TWO_RULES } from './profile-phases';
 import { argNumber, argString, writeResult } from './results';
 
 interface CallFrame {
@@ -119,9 +120,14 @@ export function lineTicks(profile: CpuProfile, fn: string): { line: string; tick
 function printPhases(profile: CpuProfile): void {
   const events = argNumber('events', 1_000_000);
   const rules = argString('rules', 'pipeline');
-  if (rules !== 'pipeline' && rules !== 'stage-two' && rules !== 'engine')
-    throw new Error(`--rules: pipeline, stage-two or engine, not ${rules}`);
-  const table = rules === 'stage-two' ? STAGE_TWO_RULES : rules === 'engine' ? ENGINE_RULES : undefined;
+  const tables = {
+    pipeline: undefined,
+    'stage-two': STAGE_TWO_RULES,
+    engine: ENGINE_RULES,
+    'split-arbiter': SPLIT_ARBITER_RULES,
+  };
+  if (!(rules in tables)) throw new Error(`--rules: ${Object.keys(tables).join(', ')}, not ${rules}`);
+  const table = tables[rules as keyof typeof tables];
   const { totalMs, rows } = phases(profile, events, table);
   console.log(`by phase (of ${totalMs.toFixed(0)} ms sampled, ${events} events)`);
   for (const r of rows)

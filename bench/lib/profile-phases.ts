@@ -8,6 +8,7 @@
  *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --events 1000000 [--record '<what was profiled>']
  *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --rules stage-two --events <finals> [--record '…']
  *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --rules engine --events <records fed> [--record '…']
+ *   npx tsx bench/lib/cpuprofile.ts <file.cpuprofile> --phases --rules split-arbiter --events <candidates> [--record '…']
  *
  * `--record` writes bench/results/profile/<ISO time>.json (the table of docs/benchmarks.md
  * "Profile of the pipeline" is read from there).
@@ -133,6 +134,33 @@ export const ENGINE_RULES: readonly [string, (f: CallFrame) => boolean][] = [
   ['record: series lookup', (f) => /src\/core\/(series-index|series-key|scope-memberships)/.test(f.url)],
   ['record: panes, watermark, offsets', (f) => /src\/core\//.test(f.url)],
   ['module loading and startup', (f) => /node_modules\/(tsx|zod)|node:internal\/modules/.test(f.url)],
+];
+
+/**
+ * The split stage two's parts (bench/split-arbiter.ts profiled): the arbiter's judging by what
+ * it does, its verification and merge, then the bench's named steps (each part's parse, the
+ * shards' steps, the framing). A frame of a guardrail counts as judging (only the arbiter runs
+ * the chain here); `draftOf` and the modes, which the shards call while building, do not.
+ */
+export const SPLIT_ARBITER_RULES: readonly [string, (f: CallFrame) => boolean][] = [
+  [
+    'arbiter judge: guardrail chain and mode',
+    (f) =>
+      (/src\/guardrails\//.test(f.url) && !/src\/guardrails\/modes/.test(f.url) && f.functionName !== 'draftOf') ||
+      (f.url.includes('src/policies/verdict') && f.functionName === 'judgeCandidate'),
+  ],
+  ['arbiter judge: order, counts, slices (arbiter.ts)', (f) => /src\/pipeline\/arbiter\./.test(f.url)],
+  ['arbiter: verification', (f) => /src\/(verify\/|pipeline\/verify-step)/.test(f.url)],
+  ['arbiter: merging the records (sorts)', (f) => /^(mergeBuilt|sortCommands|sortDecisions)$/.test(f.functionName)],
+  ['arbiter: parsing the reports', (f) => f.functionName === 'parseReport'],
+  ['arbiter: parsing the built records', (f) => f.functionName === 'parseBuilt'],
+  ['arbiter: judging, the rest (the wire form back, bookkeeping)', (f) => f.functionName === 'judgeReports'],
+  ['arbiter: merge and verify, the rest', (f) => f.functionName === 'finishWindow'],
+  ['framing: chunk records written and read back (both halves)', (f) => f.functionName === 'chunkRoundTrip'],
+  ['shards: evaluating and encoding their reports', (f) => f.functionName === 'evaluateShard'],
+  ['shards: building, signing and encoding their records', (f) => f.functionName === 'buildShard'],
+  ['bench: the finals, routing, copies of small messages', (f) => f.url.includes('bench/split-arbiter')],
+  ['module loading and startup', (f) => /node_modules\/(tsx|zod|esbuild)|node:internal\/modules/.test(f.url)],
 ];
 
 /** Self time of leaf frames that are not code: their own phases whatever the stack. */

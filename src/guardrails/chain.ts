@@ -50,8 +50,27 @@ export function checkChain(
     if (r.candidate) current = r.candidate;
     if (r.note) notes.push(r.note);
   }
-  const patch = mergePatches(chain.map((g) => (g.commit ? g.commit(state, current, ctx) : null)));
-  return { patch, verdict: { ok: true, candidate: current, notes } };
+  return { patch: commitPatch(chain, state, current, ctx), verdict: { ok: true, candidate: current, notes } };
+}
+
+const NO_PATCH: GuardPatch = Object.freeze({});
+
+/**
+ * Every guardrail's commit of a passed candidate, merged. Most commits are null (a renewal
+ * commits nothing), so the merge — three fresh records a candidate — is made only when two
+ * patches meet: the arbiter judges tens of thousands of candidates a window. Patches are
+ * read, never changed, by their callers.
+ */
+function commitPatch(chain: readonly Guardrail[], state: GuardState, c: Candidate, ctx: GuardContext): GuardPatch {
+  let only: GuardPatch | null = null;
+  let all: GuardPatch[] | null = null;
+  for (const g of chain) {
+    const p = g.commit ? g.commit(state, c, ctx) : null;
+    if (p === null) continue;
+    if (only === null) only = p;
+    else (all ??= [only]).push(p);
+  }
+  return all !== null ? mergePatches(all) : (only ?? NO_PATCH);
 }
 
 /** Runs `candidate` through `chain`: the verdict and the guardrail state after it (pure). */

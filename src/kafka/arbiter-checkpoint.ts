@@ -8,6 +8,7 @@
  */
 import type { Message } from 'kafkajs';
 import type { SplitArbiterCheckpoint } from '../pipeline/split-arbiter';
+import { wireRefusal } from '../pipeline/split-protocol';
 import { assembleSnapshot, chunkCount, isSnapshotKey, snapshotRecords, SNAPSHOT_MAX_CHUNKS } from './snapshot-chunks';
 
 interface Stored {
@@ -52,6 +53,8 @@ export function readArbiterCheckpoint(
         error: `written with another runner.decisionShards (${read.shards}, not ${shards})`,
         chunks: assembled.chunks,
       };
+    const version = read.checkpoint.reports.map((r) => wireRefusal(r?.window)).find((x) => x !== undefined);
+    if (version !== undefined) return { error: `a report it holds: ${version}`, chunks: assembled.chunks };
     return { checkpoint: read.checkpoint, chunks: assembled.chunks };
   } catch (err) {
     return { error: `unreadable (${(err as Error).message})`, chunks: assembled.chunks };

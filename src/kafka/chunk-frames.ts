@@ -24,18 +24,28 @@ export interface ChunkFrame {
   part: Buffer;
 }
 
-/** `value` cut into `count` frames of at most `chunkBytes` of it each; `digest` its sha256 (computed when not given). */
+/**
+ * `value` cut into `count` frames of at most `chunkBytes` of it each; `digest` its sha256
+ * (computed when not given). The frames are views of one buffer, filled in one pass: a
+ * message of tens of MB is copied once, not once per chunk into buffers of its own.
+ */
 export function chunkFrames(value: Buffer, chunkBytes: number, digest: Buffer = sha256(value)): Buffer[] {
   const count = Math.ceil(value.length / chunkBytes);
   if (count > MAX_FRAME_COUNT) throw new RangeError(`${count} chunks: at most ${MAX_FRAME_COUNT} fit the frame`);
+  const all = Buffer.allocUnsafe(value.length + count * CHUNK_HEADER_BYTES);
   const frames: Buffer[] = [];
+  let at = 0;
   for (let i = 0; i < count; i++) {
-    const header = Buffer.alloc(CHUNK_HEADER_BYTES);
-    CHUNK_MAGIC.copy(header, 0);
-    header.writeUInt16BE(i, 4);
-    header.writeUInt16BE(count, 6);
-    digest.copy(header, 8);
-    frames.push(Buffer.concat([header, value.subarray(i * chunkBytes, (i + 1) * chunkBytes)]));
+    const from = i * chunkBytes;
+    const to = Math.min(value.length, from + chunkBytes);
+    CHUNK_MAGIC.copy(all, at);
+    all.writeUInt16BE(i, at + 4);
+    all.writeUInt16BE(count, at + 6);
+    digest.copy(all, at + 8);
+    value.copy(all, at + CHUNK_HEADER_BYTES, from, to);
+    const end = at + CHUNK_HEADER_BYTES + (to - from);
+    frames.push(all.subarray(at, end));
+    at = end;
   }
   return frames;
 }

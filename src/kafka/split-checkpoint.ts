@@ -8,6 +8,7 @@
  * as much state as the single stage two's snapshot may, not one record's worth.
  */
 import type { Message } from 'kafkajs';
+import { wireRefusal } from '../pipeline/split-protocol';
 import type { SplitShardCheckpoint } from '../pipeline/split-shard';
 import { decodeSnapshot, encodeSnapshot } from './policy-snapshot';
 import { assembleSnapshot, chunkCount, isSnapshotKey, snapshotRecords, SNAPSHOT_MAX_CHUNKS } from './snapshot-chunks';
@@ -77,6 +78,8 @@ export function readCheckpoint(
     const meta = JSON.parse(metaRead.value.toString('utf8')) as Meta;
     if (meta.shards !== shards)
       return { error: `written for ${meta.shards} decision shards, not ${shards}`, ...chunks };
+    const version = wireRefusal(meta.building?.window);
+    if (version !== undefined) return { error: `its reported window: ${version}`, ...chunks };
     const decoded = decodeSnapshot(assembled.value, maxInflatedBytes);
     if ('error' in decoded) return { error: decoded.error, ...chunks };
     const engine = 'engine' in decoded.state ? decoded.state.engine : decoded.state;

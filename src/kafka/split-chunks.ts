@@ -21,8 +21,9 @@
  *   resume point is skipped, and a message completed — or refused — by such a record was
  *   handled too (`restoring`), so it is neither taken nor dead-lettered again.
  */
+import { createHash, type Hash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { MAX_FRAME_COUNT, readChunkFrame, sha256, type ChunkFrame } from './chunk-frames';
+import { MAX_FRAME_COUNT, readChunkFrame, type ChunkFrame } from './chunk-frames';
 import { SNAPSHOT_CHUNK_BYTES } from './snapshot-chunks';
 import { STAGE_KIND_HEADER } from './stage-records';
 
@@ -71,6 +72,8 @@ interface Held {
   count: number;
   records: KafkaMessage[];
   parts: Buffer[];
+  /** The sha256 of the parts so far: each chunk hashed as it comes, the whole joined only once it checks. */
+  hash: Hash;
   bytes: number;
   first: bigint;
 }
@@ -175,6 +178,7 @@ class ChunkSets implements SplitReassembly {
         count: frame.count,
         records: [],
         parts: [],
+        hash: createHash('sha256'),
         bytes: 0,
         first: BigInt(m.offset),
       };
@@ -202,12 +206,12 @@ class ChunkSets implements SplitReassembly {
     this.heldBytes += frame.part.length;
     if (h.bytes > this.bounds.messageBytes)
       return this.refuse(h, `${describe(h)}: over ${this.bounds.messageBytes} bytes after ${readOf(h)}`);
+    h.hash.update(frame.part);
     if (h.records.length < h.count) return undefined;
-    const value = Buffer.concat(h.parts);
-    if (!sha256(value).equals(frame.digest))
+    if (!h.hash.digest().equals(frame.digest))
       return this.refuse(h, `${describe(h)}: the ${h.count} chunks' bytes do not match their sha256`);
     this.drop(h);
-    return { ...h.records[0], value };
+    return { ...h.records[0], value: Buffer.concat(h.parts, h.bytes) };
   }
 
   /** The oldest held first, while a bound is passed or a message has spanned too far. */

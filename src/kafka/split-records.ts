@@ -9,7 +9,7 @@
  */
 import type { KafkaMessage, Message } from 'kafkajs';
 import { describeError } from '../errors';
-import type { ToArbiter, ToShard } from '../pipeline/split-protocol';
+import { wireRefusal, type ToArbiter, type ToShard } from '../pipeline/split-protocol';
 import { chunkFrames } from './chunk-frames';
 import { MAX_SPLIT_RECORD_BYTES, SPLIT_CHUNK_BYTES, type RefusedChunk, type SplitReassembly } from './split-chunks';
 import { STAGE_KIND_HEADER } from './stage-records';
@@ -78,6 +78,8 @@ export function decodeSplitRecord<K extends SplitKind>(
     const v = JSON.parse(m.value.toString('utf8')) as Record<string, unknown>;
     if (v === null || typeof v !== 'object' || v.kind !== kind) return { error: `a ${kind} record of another kind` };
     if (!FIELDS_OK[kind](v)) return { error: `a ${kind} record missing its fields` };
+    const version = kind === 'report' ? wireRefusal(v.window as { wire?: unknown } | null) : undefined;
+    if (version !== undefined) return { error: version };
     return v as unknown as Extract<ToArbiter | ToShard, { kind: K }>;
   } catch (err) {
     return { error: describeError(err) };

@@ -21,6 +21,14 @@ import { controlEngine, type ControlDeps } from '../policies/engine-control';
 import type { DecisionEngineState } from '../policies/engine-types';
 import { type Settlement, type ShardCandidate, type ShardWindow, type WindowFrame } from './shard-stage';
 
+/** A candidate as the arbiter judges it: where it came from, and its (policy, target) key, made once. */
+interface Judged {
+  shard: number;
+  index: number;
+  c: ShardCandidate;
+  tk: string;
+}
+
 /** Lease counts from the shards' totals, with per-target detail only for the candidates' targets. */
 class ArbiterCounts implements LeaseCounts {
   total = 0;
@@ -28,16 +36,13 @@ class ArbiterCounts implements LeaseCounts {
   private readonly targets = new Map<string, number>();
   private readonly perTarget = new Map<string, number>();
 
-  constructor(shards: readonly ShardWindow[], candidates: readonly ShardCandidate[]) {
+  constructor(shards: readonly ShardWindow[], candidates: readonly Judged[]) {
     for (const s of shards) {
       this.total += s.leases.total;
       for (const [p, n] of s.leases.perPolicy) this.perPolicy.set(p, (this.perPolicy.get(p) ?? 0) + n);
       for (const [p, n] of s.leases.targets) this.targets.set(p, (this.targets.get(p) ?? 0) + n);
     }
-    for (const c of candidates) {
-      const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
-      if (!this.perTarget.has(tk)) this.perTarget.set(tk, c.leases.length);
-    }
+    for (const { tk, c } of candidates) if (!this.perTarget.has(tk)) this.perTarget.set(tk, c.leases.length);
   }
   policyLeases(policy: string): number {
     return this.perPolicy.get(policy) ?? 0;
@@ -97,15 +102,13 @@ function pseudoState(s: ArbiterState, lastEventTime: number | null): DecisionEng
   };
 }
 
-/** The settlement of one shard's candidates: their verdicts, in the order judged, and their guardrail slices. */
-function settlementOf(
-  cands: readonly ShardCandidate[],
-  guard: GuardDraft,
-  verdicts: Settlement['verdicts'],
-): Settlement {
+/**
+ * The settlement of one shard's candidates (`keys`: theirs, in report order): their verdicts,
+ * in the order judged, and their guardrail slices.
+ */
+function settlementOf(keys: readonly string[], guard: GuardDraft, verdicts: Settlement['verdicts']): Settlement {
   const s: Settlement = { lastChange: new Map(), breakers: new Map(), verdicts };
-  for (const c of cands) {
-    const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
+  for (const tk of keys) {
     s.lastChange.set(tk, guard.lastChange[tk] ?? null);
     s.breakers.set(tk, guard.breakers[tk] ?? null);
   }
@@ -117,14 +120,16 @@ export function createArbiter(setup: Setup): Arbiter {
 
   return {
     decide(frame, shards) {
-      const all: { shard: number; index: number; c: ShardCandidate }[] = [];
-      shards.forEach((s, shard) => s.candidates.forEach((c, index) => all.push({ shard, index, c })));
+      const keys = shards.map((s) => s.candidates.map((c) => targetKey(c.pc.cand.policy, c.pc.cand.target)));
+      const all: Judged[] = [];
+      shards.forEach((s, shard) =>
+        s.candidates.forEach((c, index) => all.push({ shard, index, c, tk: keys[shard][index] })),
+      );
       all.sort((a, b) => candidateOrder(a.c.pc.cand, b.c.pc.cand));
       const guard: GuardDraft = { control: own.control, lastChange: {}, breakers: {}, buckets: { ...own.buckets } };
       // Which leases exist is all the chain reads of them; the shards build the leases themselves.
       const present: Record<string, true> = {};
-      for (const { c } of all) {
-        const tk = targetKey(c.pc.cand.policy, c.pc.cand.target);
+      for (const { c, tk } of all) {
         if (c.lastChange !== undefined) guard.lastChange[tk] = c.lastChange;
         if (c.breaker !== undefined) guard.breakers[tk] = c.breaker;
         for (const l of c.leases) present[leaseKey(l.policy, l.target, l.family)] = true;
@@ -138,10 +143,7 @@ export function createArbiter(setup: Setup): Arbiter {
         guard,
         leases: present,
       };
-      const counts = new ArbiterCounts(
-        shards,
-        all.map((x) => x.c),
-      );
+      const counts = new ArbiterCounts(shards, all);
       const verdicts: Settlement['verdicts'][] = shards.map(() => []);
       for (const { shard, index, c } of all) {
         const { entry, cand } = c.pc;
@@ -159,7 +161,7 @@ export function createArbiter(setup: Setup): Arbiter {
         );
       }
       own = { control: own.control, buckets: guard.buckets };
-      return { settlements: shards.map((s, i) => settlementOf(s.candidates, guard, verdicts[i])) };
+      return { settlements: shards.map((_, i) => settlementOf(keys[i], guard, verdicts[i])) };
     },
     onControl(control, deps) {
       const r = controlEngine(pseudoState(own, null), control, deps);

@@ -42,9 +42,15 @@ export interface ShardCandidate {
   pc: PendingCandidate;
   lastChange: number | undefined;
   breaker: BreakerEntry | undefined;
-  /** Every lease of the candidate's (policy, target), all families. */
-  leases: readonly Lease[];
+  /**
+   * Every lease of the candidate's (policy, target), all families: the arbiter reads only which
+   * exist (their keys), so what crosses to it is their families (split-protocol.ts).
+   */
+  leases: readonly LeaseRef[];
 }
+
+/** What the arbiter reads of a lease: its key. */
+export type LeaseRef = Pick<Lease, 'policy' | 'target' | 'family'>;
 
 /** Leases in force in a shard after the lapse: the arbiter sums them over shards. */
 export interface LeaseTotals {

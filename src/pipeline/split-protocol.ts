@@ -9,11 +9,15 @@
  * engine's order, verifies, publishes, and sends each shard its settlement (the verifier's
  * reverts of its leases, the targets under verification). Candidates name their policy (a
  * policy holds functions); every side rebuilds the same Setup from the same config.
+ *
+ * A shard's window carries its wire version (`wire`): a report, or a checkpoint holding one,
+ * of another version is refused with the reason rather than misread (split-records.ts,
+ * split-checkpoint.ts, arbiter-checkpoint.ts); a group runs one version.
  */
 import { ConfigError } from '../errors';
 import type { ControlRecord } from '../guardrails/control';
 import type { BreakerEntry, Candidate } from '../guardrails/types';
-import type { Command } from '../model/command';
+import type { Command, CommandFamily } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
 import type { Setup } from '../policies/engine';
@@ -26,11 +30,24 @@ export interface WindowSummary {
   minStart: number;
 }
 
-/** A candidate as it crosses: its policy by name. */
-export type WireCandidate = Omit<ShardCandidate, 'pc'> & { policy: string; cand: Candidate };
+/**
+ * The shape of a shard's window as it crosses. 2: a candidate's leases as their families (the
+ * arbiter reads only which leases exist; whole leases were half a report's bytes). 1 (unnamed):
+ * whole leases.
+ */
+export const SPLIT_WIRE_VERSION = 2;
+
+/** A candidate as it crosses: its policy by name, its leases by family (their policy and target are the candidate's). */
+export type WireCandidate = Omit<ShardCandidate, 'pc' | 'leases'> & {
+  policy: string;
+  cand: Candidate;
+  families: CommandFamily[];
+};
 
 /** A shard's window as it crosses: Maps as entry lists. */
 export interface WireWindow {
+  /** SPLIT_WIRE_VERSION of the writer. */
+  wire: number;
   decisions: Decision[];
   candidates: WireCandidate[];
   known: [string, number][];
@@ -102,10 +119,24 @@ export interface ControlAck {
 export type ToArbiter = ShardReport | ShardBuilt | ControlAck;
 export type ToShard = ShardVerdicts | ShardSettlement | ControlForward;
 
+/** Why a window from the wire (a report's, or a checkpoint's) cannot be read as this version's; undefined: it can. */
+export function wireRefusal(w: { wire?: unknown } | null | undefined): string | undefined {
+  if (w === null || w === undefined || w.wire === SPLIT_WIRE_VERSION) return undefined;
+  const v = typeof w.wire === 'number' ? w.wire : 1;
+  const fix = 'every process of a split group must run one version';
+  return `a shard's window of wire version ${v}, this version reads ${SPLIT_WIRE_VERSION}: ${fix}`;
+}
+
 export function toWire(w: ShardWindow): WireWindow {
   return {
+    wire: SPLIT_WIRE_VERSION,
     decisions: w.decisions,
-    candidates: w.candidates.map(({ pc, ...rest }) => ({ ...rest, policy: pc.entry.cp.name, cand: pc.cand })),
+    candidates: w.candidates.map(({ pc, leases, ...rest }) => ({
+      ...rest,
+      policy: pc.entry.cp.name,
+      cand: pc.cand,
+      families: leases.map((l) => l.family),
+    })),
     known: [...w.known],
     leases: { total: w.leases.total, perPolicy: [...w.leases.perPolicy], targets: [...w.leases.targets] },
   };
@@ -115,11 +146,12 @@ export function toWire(w: ShardWindow): WireWindow {
 export function fromWire(setup: Setup, w: WireWindow): ShardWindow {
   return {
     decisions: w.decisions,
-    candidates: w.candidates.map(({ policy, cand, ...rest }) => {
+    candidates: w.candidates.map(({ policy, cand, families, ...rest }) => {
       const entry = setup.byName.get(policy);
       // Both sides built their Setup from one config: a name one of them lacks is a wiring bug.
       if (entry === undefined) throw new ConfigError([`decision shard: a candidate of unknown policy '${policy}'`]);
-      return { ...rest, pc: { entry, cand } };
+      const leases = families.map((family) => ({ policy: cand.policy, target: cand.target, family }));
+      return { ...rest, leases, pc: { entry, cand } };
     }),
     known: new Map(w.known),
     leases: { total: w.leases.total, perPolicy: new Map(w.leases.perPolicy), targets: new Map(w.leases.targets) },

@@ -5,6 +5,7 @@
  */
 import type { Message } from 'kafkajs';
 import { checkpointRecords, ownsCheckpointKey, readCheckpoint } from '../../../src/kafka/split-checkpoint';
+import { SPLIT_WIRE_VERSION } from '../../../src/pipeline/split-protocol';
 import type { SplitShardCheckpoint } from '../../../src/pipeline/split-shard';
 
 const KEY = 'split/g/shard-1';
@@ -91,7 +92,13 @@ test('the window a shard builds from, larger than a record, is written in chunks
     building: {
       eventTime: 1,
       windowMs: 10_000,
-      window: { decisions: [], candidates, known: [], leases: { total: 0, perPolicy: [], targets: [] } },
+      window: {
+        wire: SPLIT_WIRE_VERSION,
+        decisions: [],
+        candidates,
+        known: [],
+        leases: { total: 0, perPolicy: [], targets: [] },
+      },
     } as never,
   };
   const o = { inForce: 0, metaInForce: 0, maxInflatedBytes: MAX };
