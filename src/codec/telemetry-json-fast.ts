@@ -223,38 +223,59 @@ const METRIC = 2;
 const VALUE = 3;
 const TAGS = 4;
 /**
- * Each field's name and closing quote, indexed by the constants above. A key is matched on
- * its bytes instead of read as a string: no hash, no string-table look-up and no string
- * compare for five names per record. Any other key (an escape, another name, a prefix of
- * one) matches none, as the string compare refused it before, and the general path judges it.
+ * The field whose quoted name is next (after whitespace), with `pos` after its closing quote;
+ * -1 otherwise. A key is matched on its bytes instead of read as a string: no hash, no
+ * string-table look-up and no string compare for five names per record. Any other key (an
+ * escape, another name, a prefix of one) matches none, as the string compare refused it
+ * before, and the general path judges it. The bytes are compared as constants, the first one
+ * telling the names apart (`t` is ts or tags).
  */
-const KEYS: readonly Buffer[] = ['ts', 'source', 'metric', 'value', 'tags'].map((k) => Buffer.from(`${k}"`, 'latin1'));
-
-/** Whether `key` (a name and its closing quote) is at `pos`; then `pos` moves past it. */
-function matchKey(key: Buffer): boolean {
-  const n = key.length;
-  if (pos + n > buf.length) return false;
-  for (let i = 1; i < n; i++) if (buf[pos + i] !== key[i]) return false;
-  pos += n;
-  return true;
-}
-
-/** The field whose quoted name is next (after whitespace), with `pos` after it; -1 otherwise. */
 function readKey(): number {
   if (!expect(QUOTE)) return -1;
-  // The first byte tells the candidates apart (`t` is ts or tags); matchKey checks the rest.
-  switch (buf[pos]) {
-    case 0x74:
-      return matchKey(KEYS[TS]) ? TS : matchKey(KEYS[TAGS]) ? TAGS : -1;
-    case 0x73:
-      return matchKey(KEYS[SOURCE]) ? SOURCE : -1;
-    case 0x6d:
-      return matchKey(KEYS[METRIC]) ? METRIC : -1;
-    case 0x76:
-      return matchKey(KEYS[VALUE]) ? VALUE : -1;
+  const p = pos;
+  // Each name and its quote is followed by at least `:0}`: a shorter rest is no record of five fields.
+  if (p + 8 > buf.length) return -1;
+  switch (buf[p]) {
+    case 0x74: // t
+      if (buf[p + 1] === 0x73 && buf[p + 2] === QUOTE) return keyOf(TS, 3);
+      if (buf[p + 1] === 0x61 && buf[p + 2] === 0x67 && buf[p + 3] === 0x73 && buf[p + 4] === QUOTE)
+        return keyOf(TAGS, 5);
+      return -1;
+    case 0x73: // source
+      return buf[p + 1] === 0x6f &&
+        buf[p + 2] === 0x75 &&
+        buf[p + 3] === 0x72 &&
+        buf[p + 4] === 0x63 &&
+        buf[p + 5] === 0x65 &&
+        buf[p + 6] === QUOTE
+        ? keyOf(SOURCE, 7)
+        : -1;
+    case 0x6d: // metric
+      return buf[p + 1] === 0x65 &&
+        buf[p + 2] === 0x74 &&
+        buf[p + 3] === 0x72 &&
+        buf[p + 4] === 0x69 &&
+        buf[p + 5] === 0x63 &&
+        buf[p + 6] === QUOTE
+        ? keyOf(METRIC, 7)
+        : -1;
+    case 0x76: // value
+      return buf[p + 1] === 0x61 &&
+        buf[p + 2] === 0x6c &&
+        buf[p + 3] === 0x75 &&
+        buf[p + 4] === 0x65 &&
+        buf[p + 5] === QUOTE
+        ? keyOf(VALUE, 6)
+        : -1;
     default:
       return -1;
   }
+}
+
+/** Field `key`, whose name and quote took `n` bytes: moves past them. */
+function keyOf(key: number, n: number): number {
+  pos += n;
+  return key;
 }
 
 /** Reads the value of field `key`; false when it is repeated or not valid. */
