@@ -233,7 +233,8 @@ const TAGS = 4;
 function readKey(): number {
   if (!expect(QUOTE)) return -1;
   const p = pos;
-  // Each name and its quote is followed by at least `:0}`: a shorter rest is no record of five fields.
+  // The compares read up to 7 bytes from p. A key fewer than 8 bytes from the end (at most a
+  // `ts` of two digits or fewer fits there) leaves the record to the general path, which judges it.
   if (p + 8 > buf.length) return -1;
   switch (buf[p]) {
     case 0x74: // t
