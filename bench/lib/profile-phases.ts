@@ -29,7 +29,8 @@ export interface PhaseProfile {
 const RULES: readonly [string, (f: CallFrame) => boolean][] = [
   [
     'decode and validation',
-    (f) => f.url.includes('src/kafka/batch-decoder') && /^decodeSync|afterMiss/.test(f.functionName),
+    // decodeFast: the one-pass readers' records (from 20261207T0450; before, all took decodeSync).
+    (f) => f.url.includes('src/kafka/batch-decoder') && /^(decodeSync|decodeFast|afterMiss)/.test(f.functionName),
   ],
   [
     'windows, scope merge, signals (processor step)',

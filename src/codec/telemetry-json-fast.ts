@@ -188,57 +188,121 @@ function readTags(limits: TelemetryLimits): Record<string, string> | undefined {
 }
 
 /**
+ * The fields of the record being read, reset by each read: module state as `buf` and `pos`,
+ * so that a record costs no object of its own besides the Telemetry it gives.
+ */
+let fTs = NaN;
+let fSource: string | undefined;
+/** The source's string-table slot (tags-memo.ts), -1 when unknown. */
+let fSourceSlot = -1;
+let fMetric: string | undefined;
+let fValue = NaN;
+let fTags: Record<string, string> | undefined;
+
+/**
  * The tags of the record being read: when its source came first and these bytes are the ones
  * it sent last, the tags read from them then (tags-memo.ts), else read now and remembered.
  */
-function readTagsOf(f: Fields, limits: TelemetryLimits): Record<string, string> | undefined {
+function readTagsOf(limits: TelemetryLimits): Record<string, string> | undefined {
   skipWs();
   const start = pos;
-  const source = f.source;
+  const source = fSource;
   if (source === undefined) return readTags(limits);
-  const end = memo.recall(buf, start, buf.length, source, f.sourceSlot, limits);
+  const end = memo.recall(buf, start, buf.length, source, fSourceSlot, limits);
   if (end >= 0) {
     pos = end;
     return memo.tags;
   }
   const tags = readTags(limits);
-  return tags === undefined ? undefined : memo.remember(buf, start, pos, source, f.sourceSlot, limits, tags);
+  return tags === undefined ? undefined : memo.remember(buf, start, pos, source, fSourceSlot, limits, tags);
 }
 
-interface Fields {
-  ts: number;
-  source: string | undefined;
-  /** The source's string-table slot (tags-memo.ts), -1 when unknown. */
-  sourceSlot: number;
-  metric: string | undefined;
-  value: number;
-  tags: Record<string, string> | undefined;
+const TS = 0;
+const SOURCE = 1;
+const METRIC = 2;
+const VALUE = 3;
+const TAGS = 4;
+/**
+ * The field whose quoted name is next (after whitespace), with `pos` after its closing quote;
+ * -1 otherwise. A key is matched on its bytes instead of read as a string: no hash, no
+ * string-table look-up and no string compare for five names per record. Any other key (an
+ * escape, another name, a prefix of one) matches none, as the string compare refused it
+ * before, and the general path judges it. The bytes are compared as constants, the first one
+ * telling the names apart (`t` is ts or tags).
+ */
+function readKey(): number {
+  if (!expect(QUOTE)) return -1;
+  const p = pos;
+  // The compares read up to 7 bytes from p. A key fewer than 8 bytes from the end (at most a
+  // `ts` of two digits or fewer fits there) leaves the record to the general path, which judges it.
+  if (p + 8 > buf.length) return -1;
+  switch (buf[p]) {
+    case 0x74: // t
+      if (buf[p + 1] === 0x73 && buf[p + 2] === QUOTE) return keyOf(TS, 3);
+      if (buf[p + 1] === 0x61 && buf[p + 2] === 0x67 && buf[p + 3] === 0x73 && buf[p + 4] === QUOTE)
+        return keyOf(TAGS, 5);
+      return -1;
+    case 0x73: // source
+      return buf[p + 1] === 0x6f &&
+        buf[p + 2] === 0x75 &&
+        buf[p + 3] === 0x72 &&
+        buf[p + 4] === 0x63 &&
+        buf[p + 5] === 0x65 &&
+        buf[p + 6] === QUOTE
+        ? keyOf(SOURCE, 7)
+        : -1;
+    case 0x6d: // metric
+      return buf[p + 1] === 0x65 &&
+        buf[p + 2] === 0x74 &&
+        buf[p + 3] === 0x72 &&
+        buf[p + 4] === 0x69 &&
+        buf[p + 5] === 0x63 &&
+        buf[p + 6] === QUOTE
+        ? keyOf(METRIC, 7)
+        : -1;
+    case 0x76: // value
+      return buf[p + 1] === 0x61 &&
+        buf[p + 2] === 0x6c &&
+        buf[p + 3] === 0x75 &&
+        buf[p + 4] === 0x65 &&
+        buf[p + 5] === QUOTE
+        ? keyOf(VALUE, 6)
+        : -1;
+    default:
+      return -1;
+  }
 }
 
-/** Reads the value of field `key` into `f`; false when it is absent from the five, repeated or not valid. */
-function readField(key: string, f: Fields, limits: TelemetryLimits): boolean {
+/** Field `key`, whose name and quote took `n` bytes: moves past them. */
+function keyOf(key: number, n: number): number {
+  pos += n;
+  return key;
+}
+
+/** Reads the value of field `key`; false when it is repeated or not valid. */
+function readField(key: number, limits: TelemetryLimits): boolean {
   switch (key) {
-    case 'ts':
-      if (!Number.isNaN(f.ts)) return false;
-      f.ts = readNumber();
-      return Number.isInteger(f.ts) && f.ts >= limits.minTs && f.ts <= limits.maxTs;
-    case 'source':
-      if (f.source !== undefined) return false;
-      f.source = readString(limits.maxSourceLength);
-      f.sourceSlot = intern.slot;
-      return f.source !== undefined && f.source !== '';
-    case 'metric':
-      if (f.metric !== undefined) return false;
-      f.metric = readString(limits.maxMetricLength);
-      return f.metric !== undefined && f.metric !== '';
-    case 'value':
-      if (!Number.isNaN(f.value)) return false;
-      f.value = readNumber();
-      return Number.isFinite(f.value);
-    case 'tags':
-      if (f.tags !== undefined) return false;
-      f.tags = readTagsOf(f, limits);
-      return f.tags !== undefined;
+    case TS:
+      if (!Number.isNaN(fTs)) return false;
+      fTs = readNumber();
+      return Number.isInteger(fTs) && fTs >= limits.minTs && fTs <= limits.maxTs;
+    case SOURCE:
+      if (fSource !== undefined) return false;
+      fSource = readString(limits.maxSourceLength);
+      fSourceSlot = intern.slot;
+      return fSource !== undefined && fSource !== '';
+    case METRIC:
+      if (fMetric !== undefined) return false;
+      fMetric = readString(limits.maxMetricLength);
+      return fMetric !== undefined && fMetric !== '';
+    case VALUE:
+      if (!Number.isNaN(fValue)) return false;
+      fValue = readNumber();
+      return Number.isFinite(fValue);
+    case TAGS:
+      if (fTags !== undefined) return false;
+      fTags = readTagsOf(limits);
+      return fTags !== undefined;
     default:
       return false;
   }
@@ -246,20 +310,19 @@ function readField(key: string, f: Fields, limits: TelemetryLimits): boolean {
 
 function readObject(limits: TelemetryLimits): Telemetry | undefined {
   if (!expect(OPEN)) return undefined;
-  const f: Fields = { ts: NaN, source: undefined, sourceSlot: -1, metric: undefined, value: NaN, tags: undefined };
   for (let n = 0; n < 5; n++) {
-    const key = readString(6);
-    if (key === undefined || !expect(COLON) || !readField(key, f, limits)) return undefined;
+    const key = readKey();
+    if (key < 0 || !expect(COLON) || !readField(key, limits)) return undefined;
     skipWs();
     if (buf[pos] === CLOSE) break;
     if (buf[pos++] !== COMMA) return undefined;
   }
   if (!expect(CLOSE)) return undefined;
   skipWs();
-  if (pos !== buf.length || f.source === undefined || f.metric === undefined) return undefined;
-  if (Number.isNaN(f.ts) || Number.isNaN(f.value)) return undefined;
+  if (pos !== buf.length || fSource === undefined || fMetric === undefined) return undefined;
+  if (Number.isNaN(fTs) || Number.isNaN(fValue)) return undefined;
   // Absent tags are {} after validateTelemetry, as here.
-  return { ts: f.ts, source: f.source, metric: f.metric, value: f.value, tags: f.tags ?? {} };
+  return { ts: fTs, source: fSource, metric: fMetric, value: fValue, tags: fTags ?? {} };
 }
 
 /**
@@ -269,9 +332,18 @@ function readObject(limits: TelemetryLimits): Telemetry | undefined {
 export function readTelemetryJsonFast(bytes: Buffer, start: number, limits: TelemetryLimits): Telemetry | undefined {
   buf = bytes;
   pos = start;
+  fTs = NaN;
+  fSource = undefined;
+  fSourceSlot = -1;
+  fMetric = undefined;
+  fValue = NaN;
+  fTags = undefined;
   try {
     return readObject(limits);
   } finally {
+    // Nothing of this record is retained between reads.
     buf = EMPTY;
+    fSource = fMetric = undefined;
+    fTags = undefined;
   }
 }

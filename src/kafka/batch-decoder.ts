@@ -130,6 +130,15 @@ export class BatchDecoder {
     return ingest.decodeSync(m.value, { partition, timestamp: Number(m.timestamp) });
   }
 
+  /**
+   * A native record's telemetry when the one-pass readers answer for it (most records), with
+   * no result object; undefined when decodeSync must decide (foreign formats, bad input, a
+   * schema to fetch, another writer schema).
+   */
+  decodeFast(m: KafkaMessage): Telemetry | undefined {
+    return this.o.ingest ? undefined : this.o.decoder.decodeFast(m.value);
+  }
+
   /** Decodes again once the missing schema was fetched (loadSchemaRetrying); rejects when the registry stays away. */
   async afterMiss(m: KafkaMessage, partition: number, schemaId: number): Promise<Decoded> {
     const source = this.o.ingest ?? this.o.decoder;
@@ -144,24 +153,30 @@ export class BatchDecoder {
       : this.stepNative(m, r as DecodeResult<Telemetry>, t);
   }
 
-  private stepNative(m: KafkaMessage, decoded: DecodeResult<Telemetry>, t: FeedTarget): number {
-    const { partition, proc, progress: pr, out } = t;
-    let r = decoded;
-    if (r.status === 'ok') {
-      const ahead = aheadOfLogTime(r.value.ts, Number(m.timestamp), this.o.limits, this.arrival);
-      if (ahead) r = { status: 'invalid', error: ahead };
-    }
+  private stepNative(m: KafkaMessage, r: DecodeResult<Telemetry>, t: FeedTarget): number {
     if (r.status !== 'ok') {
       // Refused before a restart too, and dead-lettered then: only counted as restored now.
       if (t.restoring) this.o.accounting.restoredOne();
       else refuse(m, r, t);
       return 1;
     }
+    return this.stepValue(m, r.value, t);
+  }
+
+  /** Steps a native record decoded to `value` (decodeFast, or decodeSync's ok); returns 1. */
+  stepValue(m: KafkaMessage, value: Telemetry, t: FeedTarget): number {
+    const ahead = aheadOfLogTime(value.ts, Number(m.timestamp), this.o.limits, this.arrival);
+    if (ahead) {
+      if (t.restoring) this.o.accounting.restoredOne();
+      else refuse(m, { status: 'invalid', error: ahead }, t);
+      return 1;
+    }
+    const { partition, proc, progress: pr, out } = t;
     const input = this.recordInput;
     input.partition = partition;
     input.offset = m.offset;
-    input.record = r.value;
-    if (r.value.ts > pr.maxTs) pr.maxTs = r.value.ts;
+    input.record = value;
+    if (value.ts > pr.maxTs) pr.maxTs = value.ts;
     if (t.restoring) {
       // Handled before the restart: rebuild open windows, emit what closes, but never
       // dead-letter or count it again.

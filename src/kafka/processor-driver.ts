@@ -10,7 +10,7 @@
  * The driver is a loop of named phases, as Kafka Streams' StreamThread is (poll → process →
  * punctuate → maybe commit): kafkajs polls and hands a batch to `eachBatch`, which first runs
  * a pending recovery (a typed ResetRequired, held until then), else decodes and steps the
- * batch (batch-decoder.ts), judges backlogs and commits (transactional-writer.ts), then aligns
+ * batch (batch-feed.ts, batch-decoder.ts), judges backlogs and commits (transactional-writer.ts), then aligns
  * the partitions. Its collaborators own the rest: how this process owns partitions
  * (ownership.ts: single-owner.ts or shared-partitions.ts), the group's offsets and log ends
  * (group-offsets.ts), the counters that move with committed work (accounting.ts), and the
@@ -22,7 +22,8 @@ import { DriverFatalError, HomeostatError, ResetRequired, describeError } from '
 import { emptyOutputs, type Processor, type ProcessorOutputs } from '../pipeline/processor';
 import { Accounting, type RunnerCounters } from './accounting';
 import { BatchCommitter } from './batch-commit';
-import { BatchDecoder, type FeedTarget } from './batch-decoder';
+import { BatchDecoder } from './batch-decoder';
+import { feedBatch } from './batch-feed';
 import { createKafka, explainKafkaError } from './client';
 import { createBatchDead } from './dlq-arrival';
 import { createDriverConsumer, type DriverConsumer } from './driver-consumer';
@@ -56,9 +57,6 @@ export interface Runner {
   processor(): Processor | undefined;
   counters(): RunnerCounters;
 }
-
-/** Samples stepped between two heartbeats within a batch of foreign records (a few tens of ms of work). */
-const HEARTBEAT_EVERY_SAMPLES = 100_000;
 
 const TOOK_PARTITIONS = "took the partitions: the last owner's producer is fenced; resuming from its last commit";
 /** How often the extension's pending output and positions moved past markers are committed when idle. */
@@ -403,7 +401,8 @@ class ProcessorDriver {
     // and after that await is the same as checking per record, at a fraction of the cost
     // (kafkajs builds a string key per isStale call).
     if (!isRunning() || isStale()) return;
-    const last = await this.feed(payload, { partition: p, proc, progress: pr, restoring: false, out });
+    const target = { partition: p, proc, progress: pr, restoring: false, out };
+    const last = await feedBatch(payload, target, this.decoder, this.dead);
     if (last === undefined) return;
     pr.position = nextAfter(batch, last);
     // Only dead letters need their original message: index the batch only when there are some.
@@ -419,36 +418,6 @@ class ProcessorDriver {
     const consumer = this.consumer.current();
     if (consumer) this.ownership.align(consumer);
     this.o.metrics?.batchDurationSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-  }
-
-  /** Decodes and steps a batch's records; the offset of the last one stepped. */
-  private async feed(payload: EachBatchPayload, t: FeedTarget): Promise<string | undefined> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
-    const { decoder } = this;
-    const restoreBelow = t.progress.restoreBelow;
-    let last: string | undefined;
-    let samplesSinceBeat = 0;
-    for (const m of batch.messages) {
-      t.restoring = restoreBelow > 0n && BigInt(m.offset) < restoreBelow;
-      let r = decoder.decodeSync(m, t.partition);
-      if (r.status === 'schema-miss') {
-        r = await decoder.afterMiss(m, t.partition, r.schemaId);
-        if (!isRunning() || isStale()) break;
-      }
-      const samples = decoder.step(m, r, t);
-      last = m.offset;
-      if (!decoder.foreign) continue;
-      this.dead.fold(t.out.dead);
-      // A batch of records that each expand to many samples can take longer than the
-      // session: keep it alive (kafkajs sends at most one heartbeat per heartbeatInterval).
-      samplesSinceBeat += samples;
-      if (samplesSinceBeat >= HEARTBEAT_EVERY_SAMPLES) {
-        samplesSinceBeat = 0;
-        await heartbeat();
-        if (!isRunning() || isStale()) break;
-      }
-    }
-    return last;
   }
 
   /**
