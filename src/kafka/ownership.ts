@@ -72,6 +72,11 @@ export interface Ownership {
    */
   readonly namesHistoryCommits: boolean;
   /**
+   * Before the checkpoints of a join are read: whatever must come first so that they are final
+   * (single owner, first given the partitions: its producer fences the last owner's).
+   */
+  beforeCheckpoints(): Promise<void>;
+  /**
    * Applies the committed checkpoints of `partitions` (their watermarks) after a join or a
    * reset, and whether each has records left to read (`backlogs`).
    */

@@ -35,7 +35,7 @@ import type { DriverState, Ownership } from './ownership';
 import type { KafkaPort } from './port';
 import { newProgress } from './runner-state';
 import { SharedPartitions } from './shared-partitions';
-import { SingleOwner } from './single-owner';
+import { SingleOwner, TOOK_PARTITIONS } from './single-owner';
 import { createSourcePartitionWatch } from './source-partitions';
 import { TransactionalWriter } from './transactional-writer';
 import { processorOutputGuard } from './output-guard';
@@ -58,7 +58,6 @@ export interface Runner {
   counters(): RunnerCounters;
 }
 
-const TOOK_PARTITIONS = "took the partitions: the last owner's producer is fenced; resuming from its last commit";
 /** How often the extension's pending output and positions moved past markers are committed when idle. */
 const PENDING_EVERY_MS = 200;
 
@@ -267,6 +266,7 @@ class ProcessorDriver {
 
   /** Loads committed offsets' checkpoints for newly assigned partitions; raises the watermark to theirs. */
   private async loadCheckpoints(partitions: number[]): Promise<void> {
+    await this.ownership.beforeCheckpoints();
     const snapshot = await this.offsets.snapshot();
     this.ownership.restoreCheckpoints(snapshot, snapshot.restoreProgress(partitions, this.state.progress));
   }

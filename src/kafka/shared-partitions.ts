@@ -129,6 +129,11 @@ export class SharedPartitions implements Ownership {
   }
 
   /** Each partition has its own engine and its own watermark. */
+  /** Nothing: a join requires a reset here, whose rebuild renews the partitions' producers first. */
+  beforeCheckpoints(): Promise<void> {
+    return Promise.resolve();
+  }
+
   restoreCheckpoints(snapshot: GroupSnapshot, backlogs: ReadonlyMap<number, boolean>): void {
     for (const p of backlogs.keys()) {
       const meta = decodeCheckpoint(snapshot.of(p).metadata);

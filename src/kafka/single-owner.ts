@@ -4,9 +4,10 @@
  * (the extension); one transactional producer for the process.
  *
  * The group's assigner gives every partition to one member (single-owner-assigner.ts). A process
- * given the partitions — at start or at a takeover — resets before its first batch: it takes the
- * owner's transactional id (fencing the last owner, who may be a zombie that does not know it
- * lost them) and only then reads the committed offsets and the state topic. Should
+ * given the partitions takes the owner's transactional id — fencing the last owner, who may be a
+ * zombie that does not know it lost them — before it reads the committed offsets and the state
+ * topic: at its first join before the checkpoints are loaded (beforeCheckpoints), at a takeover
+ * in the reset that join requires (rebuild). Should
  * a process still own only some partitions (a member of the group that is not a homeostat of
  * this version assigned them), it processes nothing until it owns all: working on the subset
  * would close windows over part of the input, and the checkpoint it committed would mark the
@@ -31,6 +32,10 @@ import { describeError } from '../errors';
 
 const sorted = (s: Iterable<number>): number[] => [...s].sort((a, b) => a - b);
 
+/** Logged when this process has taken the partitions over (at its first join, or in the reset of a takeover). */
+export const TOOK_PARTITIONS =
+  "took the partitions: the last owner's producer is fenced; resuming from its last commit";
+
 export class SingleOwner implements Ownership {
   readonly consumerConfig;
   readonly loadsOnJoin = true;
@@ -44,6 +49,8 @@ export class SingleOwner implements Ownership {
   private proc: Processor | undefined;
   /** When this process was given the partitions (its claim in the group's assignment); undefined: standing by. */
   private ownedSince: number | undefined;
+  /** Given the partitions at its first join: fence and read the state before the checkpoints. */
+  private firstTake = false;
   private signalsOut: OutputEncoder<'signal'> | undefined;
 
   constructor(
@@ -104,7 +111,11 @@ export class SingleOwner implements Ownership {
           'until its session expires)',
       );
     }
-    if (this.owning() && (j.first || j.added.length > 0)) {
+    if (j.first) {
+      this.firstTake = this.owning();
+      return undefined;
+    }
+    if (this.owning() && j.added.length > 0) {
       return new ResetRequired(
         'took-ownership',
         "given the partitions: fencing the last owner's producer, then resuming from its last commit",
@@ -113,7 +124,7 @@ export class SingleOwner implements Ownership {
     // After any rejoin kafkajs fetches again from the committed offsets, which lag the position
     // on purpose (they point at the oldest record of an open window): records already in the
     // state would be stepped twice. Rebuild from the checkpoint instead.
-    return j.first ? undefined : new ResetRequired('rejoined', 'the group was joined again');
+    return new ResetRequired('rejoined', 'the group was joined again');
   }
 
   /** Every partition: the one case in which this process writes (see holdingPartial). */
@@ -134,6 +145,20 @@ export class SingleOwner implements Ownership {
       await this.writer.releaseOwn();
       return;
     }
+    await this.takeOwnership();
+  }
+
+  /** The first join as owner: the producer and the state as rebuild takes them, into the fresh processor. */
+  async beforeCheckpoints(): Promise<void> {
+    if (!this.firstTake) return;
+    this.firstTake = false;
+    await this.takeOwnership();
+    this.o.logger.info({ partitions: sorted(this.state.assigned) }, TOOK_PARTITIONS);
+  }
+
+  /** The owner's producer, fencing the last owner's; then the histories and the policies' state it committed. */
+  private async takeOwnership(): Promise<void> {
+    const { o } = this;
     await this.writer.renewOwn();
     if (!o.history) {
       await o.extension?.reset();
@@ -148,7 +173,7 @@ export class SingleOwner implements Ownership {
       (k) => k.startsWith(prefix) || o.extension?.ownsKey(k) === true,
     );
     const { series, scopes } = parse(stored);
-    this.proc.seedHistories(series, scopes);
+    this.proc!.seedHistories(series, scopes);
     o.logger.info(
       { topic: o.history.topic, keys: series.size + scopes.size },
       'restored EWMA/trend histories from the state topic',
