@@ -8,6 +8,7 @@
  * refuses an acting policy that has neither (src/config/fleet-size.ts).
  */
 import type { Guardrail } from './types';
+import { PASS } from './types';
 
 export function blastRadiusLimit(knownTargets: number, fraction: number, min: number): number {
   return Math.max(min, Math.floor(fraction * knownTargets));
@@ -16,11 +17,11 @@ export function blastRadiusLimit(knownTargets: number, fraction: number, min: nu
 export const blastRadius: Guardrail = {
   name: 'blast_radius',
   check: (_state, c, ctx) => {
-    if (c.action !== 'set' || ctx.targetUnderAction) return { ok: true };
+    if (c.action !== 'set' || ctx.targetUnderAction) return PASS;
     const { fraction, min, fleetSize } = ctx.config.blastRadius;
     const configured = typeof fleetSize === 'number';
     const limit = blastRadiusLimit(configured ? fleetSize : ctx.knownTargets, fraction, min);
-    if (ctx.targetsUnderAction + 1 <= limit) return { ok: true };
+    if (ctx.targetsUnderAction + 1 <= limit) return PASS;
     const counted = configured ? `a configured fleet of ${fleetSize}` : `${ctx.knownTargets} known targets`;
     return {
       ok: false,

@@ -11,16 +11,18 @@
 import type { CommandParams } from '../model/command';
 import { NUMERIC_PARAM_KEYS } from '../actions/params';
 import type { Guardrail } from './types';
+import { PASS } from './types';
 
 export const bounds: Guardrail = {
   name: 'bounds',
   check: (_state, c, ctx) => {
-    if (c.action === 'revert' || c.action === 'renew') return { ok: true };
+    if (c.action === 'revert' || c.action === 'renew') return PASS;
     const cfg = ctx.config.bounds;
-    const params: CommandParams = { ...c.params, extra: { ...c.params.extra } };
+    // Copied on the first clamp only: most candidates are inside their bounds.
+    let params: CommandParams | null = null;
     const notes: string[] = [];
     for (const key of NUMERIC_PARAM_KEYS) {
-      const v = params[key];
+      const v = c.params[key];
       if (v === null) continue;
       if (!Number.isFinite(v))
         return { ok: false, reason: `${key} is ${String(v)}; only finite values can be applied` };
@@ -28,10 +30,11 @@ export const bounds: Guardrail = {
       if (v >= min && v <= max) continue;
       if (cfg.onViolation === 'block') return { ok: false, reason: `${key} ${v} is outside [${min}, ${max}]` };
       const clamped = Math.min(max, Math.max(min, v));
+      params ??= { ...c.params, extra: { ...c.params.extra } };
       params[key] = clamped;
       notes.push(`${key} clamped ${v} → ${clamped} by bounds [${min}, ${max}]`);
     }
-    if (notes.length === 0) return { ok: true };
+    if (params === null) return PASS;
     return { ok: true, candidate: { ...c, params }, note: notes.join('; ') };
   },
 };

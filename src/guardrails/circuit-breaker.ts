@@ -6,15 +6,15 @@
  * reduced or lapses by the normal paths, which also close the breaker again.
  */
 import type { Guardrail, GuardPatch, GuardState } from './types';
-import { applyPatch, targetKey } from './types';
+import { applyPatch, PASS, targetKey } from './types';
 
 export const circuitBreaker: Guardrail = {
   name: 'circuit_breaker',
   check: (state, c, ctx) => {
-    if (c.action !== 'set') return { ok: true };
-    const entry = state.breakers[targetKey(c.policy, c.target)];
+    if (c.action !== 'set') return PASS;
+    const entry = state.breakers[ctx.targetKey];
     const k = ctx.config.circuitBreaker.maxActionsWithoutRecovery;
-    if (entry === undefined || entry.actions < k) return { ok: true };
+    if (entry === undefined || entry.actions < k) return PASS;
     return entry.tripped
       ? {
           ok: false,
@@ -26,17 +26,17 @@ export const circuitBreaker: Guardrail = {
           reason: `${entry.actions} actions on ${c.target} without recovery (limit ${k}): stop acting and escalate to a human`,
         };
   },
-  commit: (state, c) => {
-    const key = targetKey(c.policy, c.target);
+  commit: (state, c, ctx) => {
     if (c.action === 'renew') return null;
+    const key = ctx.targetKey;
     if (c.action === 'set') {
       const prev = state.breakers[key];
       return { breakers: { [key]: { actions: (prev?.actions ?? 0) + 1, tripped: prev?.tripped ?? false } } };
     }
-    return breakerReset(c.policy, c.target);
+    return { breakers: { [key]: null } };
   },
-  onBlocked: (state, c) => {
-    const key = targetKey(c.policy, c.target);
+  onBlocked: (state, _c, ctx) => {
+    const key = ctx.targetKey;
     const prev = state.breakers[key];
     if (prev === undefined || prev.tripped) return null;
     return { breakers: { [key]: { ...prev, tripped: true } } };

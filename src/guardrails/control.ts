@@ -12,6 +12,7 @@ import { InputError } from '../errors';
 import type { Mode } from '../model/command';
 import { MODES } from '../model/command';
 import type { Guardrail } from './types';
+import { PASS } from './types';
 
 export type ControlKind = 'pause' | 'resume' | 'mode' | 'exclude' | 'include' | 'kill' | 'unkill';
 
@@ -210,6 +211,8 @@ export function isPaused(state: ControlState, policy: string): boolean {
 }
 
 export function isExcluded(state: ControlState, policy: string, target: string): boolean {
+  // Most windows run with no exclusion at all: skip the four keys the lookups would build.
+  if (state.excludedCount === 0) return false;
   const ex = state.excluded;
   return (
     ex[exclusionKey(policy, target)] === true ||
@@ -229,7 +232,7 @@ export const killSwitch: Guardrail = {
   check: (state) =>
     state.control.killed
       ? { ok: false, reason: 'kill switch is on: nothing is issued; leases lapse and executors revert' }
-      : { ok: true },
+      : PASS,
 };
 
 export const pause: Guardrail = {
@@ -237,7 +240,7 @@ export const pause: Guardrail = {
   check: (state, c) =>
     isPaused(state.control, c.policy)
       ? { ok: false, reason: `policy ${c.policy} is paused: nothing is issued; its leases lapse` }
-      : { ok: true },
+      : PASS,
 };
 
 export const exclusion: Guardrail = {
@@ -245,5 +248,5 @@ export const exclusion: Guardrail = {
   check: (state, c) =>
     isExcluded(state.control, c.policy, c.target)
       ? { ok: false, reason: `target ${c.target} is excluded from ${c.policy}: nothing is issued; its lease lapses` }
-      : { ok: true },
+      : PASS,
 };

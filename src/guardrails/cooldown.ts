@@ -7,7 +7,7 @@
  * Reductions are never held back: they only ever make the system more like its default.
  */
 import type { Guardrail } from './types';
-import { targetKey } from './types';
+import { PASS } from './types';
 
 /**
  * Removes from `lastChange` (a draft the caller owns) every entry whose cooldown is over at
@@ -22,17 +22,16 @@ export function pruneCooldowns(lastChange: Record<string, number>, eventTime: nu
 export const cooldown: Guardrail = {
   name: 'cooldown',
   check: (state, c, ctx) => {
-    if (c.action !== 'set') return { ok: true };
-    const last = state.lastChange[targetKey(c.policy, c.target)];
-    if (last === undefined) return { ok: true };
+    if (c.action !== 'set') return PASS;
+    const last = state.lastChange[ctx.targetKey];
+    if (last === undefined) return PASS;
     const waitMs = ctx.config.cooldownWindows * ctx.windowMs;
     const readyAt = last + waitMs;
-    if (ctx.eventTime >= readyAt) return { ok: true };
+    if (ctx.eventTime >= readyAt) return PASS;
     return {
       ok: false,
       reason: `last change at ${last}; cooling down until ${readyAt} (${ctx.config.cooldownWindows} windows)`,
     };
   },
-  commit: (_state, c, ctx) =>
-    c.action === 'renew' ? null : { lastChange: { [targetKey(c.policy, c.target)]: ctx.eventTime } },
+  commit: (_state, c, ctx) => (c.action === 'renew' ? null : { lastChange: { [ctx.targetKey]: ctx.eventTime } }),
 };

@@ -4,11 +4,12 @@
  * Only a `set` that would add a new lease counts; replacing a lease does not.
  */
 import type { Guardrail } from './types';
+import { PASS } from './types';
 
 export const leaseCap: Guardrail = {
   name: 'lease_cap',
   check: (_state, c, ctx) => {
-    if (c.action !== 'set' || ctx.leaseExists) return { ok: true };
+    if (c.action !== 'set' || ctx.leaseExists) return PASS;
     if (ctx.policyLeases >= ctx.config.maxActiveLeases) {
       return { ok: false, reason: `policy holds ${ctx.policyLeases} leases, the cap is ${ctx.config.maxActiveLeases}` };
     }
@@ -18,6 +19,6 @@ export const leaseCap: Guardrail = {
         reason: `${ctx.totalLeases} leases in force across policies, the global cap is ${ctx.global.maxActiveLeases}`,
       };
     }
-    return { ok: true };
+    return PASS;
   },
 };

@@ -5,12 +5,13 @@
  * noise should never move production. Reductions are never held back.
  */
 import type { Guardrail } from './types';
+import { PASS } from './types';
 
 export const minWindows: Guardrail = {
   name: 'min_windows',
   check: (_state, c, ctx) => {
     const floor = ctx.config.minConsecutiveWindows;
-    if (c.action !== 'set' || c.streak >= floor) return { ok: true };
+    if (c.action !== 'set' || c.streak >= floor) return PASS;
     return {
       ok: false,
       reason: `condition held for ${c.streak} window(s); at least ${floor} consecutive windows are required before acting`,

@@ -6,6 +6,7 @@
  * renewals never spend or need tokens.
  */
 import type { Bucket, Guardrail, GuardState } from './types';
+import { PASS } from './types';
 import { ALL } from './control';
 
 interface BucketConfig {
@@ -29,7 +30,7 @@ function take(state: GuardState, key: string, cfg: BucketConfig, eventTime: numb
 export const rateLimit: Guardrail = {
   name: 'rate_limit',
   check: (state, c, ctx) => {
-    if (c.action !== 'set') return { ok: true };
+    if (c.action !== 'set') return PASS;
     const own = refill(state.buckets[c.policy], ctx.config.rateLimit, ctx.eventTime, ctx.windowMs);
     if (own.tokens < 1) {
       return {
@@ -48,7 +49,7 @@ export const rateLimit: Guardrail = {
           `${ctx.global.rateLimit.perWindow} per window; no token left`,
       };
     }
-    return { ok: true };
+    return PASS;
   },
   commit: (state, c, ctx) => {
     if (c.action !== 'set') return null;

@@ -65,6 +65,12 @@ export interface GuardContext {
   /** Leases in force of this policy, and of all policies. */
   policyLeases: number;
   totalLeases: number;
+  /**
+   * `targetKey(candidate.policy, candidate.target)`, made once by the caller: the arbiter
+   * judges tens of thousands of candidates a window, and a key made per check was a fresh
+   * string to build and hash each time.
+   */
+  targetKey: string;
 }
 
 export interface BreakerEntry {
@@ -103,6 +109,9 @@ export interface GuardPatch {
 
 export type CheckResult =
   { ok: true; candidate?: Candidate; note?: string } | { ok: false; reason: string; escalate?: boolean };
+
+/** The result of a check that passes the candidate unchanged: one shared value, read and never changed. */
+export const PASS: CheckResult = Object.freeze({ ok: true });
 
 export interface Guardrail {
   readonly name: GuardrailName;

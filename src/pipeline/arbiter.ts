@@ -16,17 +16,20 @@ import { initialControlState } from '../guardrails/control';
 import { targetKey, type Bucket, type GuardDraft } from '../guardrails/types';
 import type { Setup } from '../policies/engine';
 import { candidateOrder, type LeaseCounts } from '../policies/engine-support';
-import { judgeCandidate, putLease, type JudgeRound } from '../policies/verdict';
+import { judgeCandidate, type JudgeRound } from '../policies/verdict';
 import { controlEngine, type ControlDeps } from '../policies/engine-control';
 import type { DecisionEngineState } from '../policies/engine-types';
 import { type Settlement, type ShardCandidate, type ShardWindow, type WindowFrame } from './shard-stage';
 
-/** A candidate as the arbiter judges it: where it came from, and its (policy, target) key, made once. */
+/** A candidate as the arbiter judges it: where it came from, and its keys, made once. */
 interface Judged {
   shard: number;
   index: number;
   c: ShardCandidate;
+  /** targetKey(policy, target) */
   tk: string;
+  /** leaseKey(policy, target, family) */
+  lk: string;
 }
 
 /** Lease counts from the shards' totals, with per-target detail only for the candidates' targets. */
@@ -50,22 +53,28 @@ class ArbiterCounts implements LeaseCounts {
   targetsUnderAction(policy: string): number {
     return this.targets.get(policy) ?? 0;
   }
-  underAction(policy: string, target: string): boolean {
-    return (this.perTarget.get(targetKey(policy, target)) ?? 0) > 0;
+  underAction(_policy: string, _target: string, tk: string): boolean {
+    return (this.perTarget.get(tk) ?? 0) > 0;
   }
   // add and remove mirror LeaseIndex's: a target counts while it holds at least one lease.
   add(policy: string, target: string): void {
+    this.addAt(policy, targetKey(policy, target));
+  }
+  remove(policy: string, target: string): void {
+    this.removeAt(policy, targetKey(policy, target));
+  }
+  /** add, with the target's key the caller made. */
+  addAt(policy: string, tk: string): void {
     this.total++;
     this.perPolicy.set(policy, this.policyLeases(policy) + 1);
-    const tk = targetKey(policy, target);
     const n = this.perTarget.get(tk) ?? 0;
     if (n === 0) this.targets.set(policy, this.targetsUnderAction(policy) + 1);
     this.perTarget.set(tk, n + 1);
   }
-  remove(policy: string, target: string): void {
+  /** remove, with the target's key the caller made. */
+  removeAt(policy: string, tk: string): void {
     this.total--;
     this.perPolicy.set(policy, (this.perPolicy.get(policy) ?? 1) - 1);
-    const tk = targetKey(policy, target);
     const n = this.perTarget.get(tk) ?? 0;
     if (n === 1) this.targets.set(policy, this.targetsUnderAction(policy) - 1);
     if (n > 0) this.perTarget.set(tk, n - 1);
@@ -103,6 +112,18 @@ function pseudoState(s: ArbiterState, lastEventTime: number | null): DecisionEng
 }
 
 /**
+ * Which leases exist after a passed candidate, the counts following — the engine's putLease
+ * over a set: the arbiter needs only which leases exist, not the leases.
+ */
+function putPresence(present: Set<string>, counts: ArbiterCounts, j: Judged, policy: string, exists: boolean): void {
+  const had = present.has(j.lk);
+  if (exists) present.add(j.lk);
+  else present.delete(j.lk);
+  if (had && !exists) counts.removeAt(policy, j.tk);
+  if (!had && exists) counts.addAt(policy, j.tk);
+}
+
+/**
  * The settlement of one shard's candidates (`keys`: theirs, in report order): their verdicts,
  * in the order judged, and their guardrail slices.
  */
@@ -123,16 +144,20 @@ export function createArbiter(setup: Setup): Arbiter {
       const keys = shards.map((s) => s.candidates.map((c) => targetKey(c.pc.cand.policy, c.pc.cand.target)));
       const all: Judged[] = [];
       shards.forEach((s, shard) =>
-        s.candidates.forEach((c, index) => all.push({ shard, index, c, tk: keys[shard][index] })),
+        s.candidates.forEach((c, index) => {
+          const { entry, cand } = c.pc;
+          const lk = leaseKey(entry.cp.name, cand.target, cand.family);
+          all.push({ shard, index, c, tk: keys[shard][index], lk });
+        }),
       );
       all.sort((a, b) => candidateOrder(a.c.pc.cand, b.c.pc.cand));
       const guard: GuardDraft = { control: own.control, lastChange: {}, breakers: {}, buckets: { ...own.buckets } };
       // Which leases exist is all the chain reads of them; the shards build the leases themselves.
-      const present: Record<string, true> = {};
+      const present = new Set<string>();
       for (const { c, tk } of all) {
         if (c.lastChange !== undefined) guard.lastChange[tk] = c.lastChange;
         if (c.breaker !== undefined) guard.breakers[tk] = c.breaker;
-        for (const l of c.leases) present[leaseKey(l.policy, l.target, l.family)] = true;
+        for (const l of c.leases) present.add(leaseKey(l.policy, l.target, l.family));
       }
       const known = new Map<string, number>();
       for (const s of shards) for (const [p, n] of s.known) known.set(p, (known.get(p) ?? 0) + n);
@@ -141,24 +166,15 @@ export function createArbiter(setup: Setup): Arbiter {
         eventTime: frame.eventTime,
         windowMs: frame.windowMs,
         guard,
-        leases: present,
       };
       const counts = new ArbiterCounts(shards, all);
       const verdicts: Settlement['verdicts'][] = shards.map(() => []);
-      for (const { shard, index, c } of all) {
-        const { entry, cand } = c.pc;
-        const verdict = judgeCandidate(setup.modeOf, setup.global.global, r, known, counts, entry, cand);
-        verdicts[shard].push({ index, verdict });
-        if (!verdict.ok) continue;
-        const key = leaseKey(entry.cp.name, cand.target, cand.family);
-        putLease(
-          present,
-          counts,
-          key,
-          entry.cp.name,
-          verdict.candidate.target,
-          verdict.candidate.action === 'revert' ? null : true,
-        );
+      for (const j of all) {
+        const { entry, cand } = j.c.pc;
+        const facts = { targetKey: j.tk, leaseExists: present.has(j.lk) };
+        const verdict = judgeCandidate(setup.modeOf, setup.global.global, r, known, counts, entry, cand, facts);
+        verdicts[j.shard].push({ index: j.index, verdict });
+        if (verdict.ok) putPresence(present, counts, j, entry.cp.name, verdict.candidate.action !== 'revert');
       }
       own = { control: own.control, buckets: guard.buckets };
       return { settlements: shards.map((_, i) => settlementOf(keys[i], guard, verdicts[i])) };

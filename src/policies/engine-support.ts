@@ -220,7 +220,8 @@ export interface LeaseCounts {
   policyLeases(policy: string): number;
   /** Distinct targets of `policy` with a lease in force. */
   targetsUnderAction(policy: string): number;
-  underAction(policy: string, target: string): boolean;
+  /** `key` is `targetKey(policy, target)`, made once by the caller; a count may read either. */
+  underAction(policy: string, target: string, key: string): boolean;
   add(policy: string, target: string): void;
   remove(policy: string, target: string): void;
 }

@@ -21,7 +21,7 @@ import {
 } from '../guardrails/config';
 import { controlMode, initialControlState, type ControlRecord } from '../guardrails/control';
 import type { Candidate, GuardDraft } from '../guardrails/types';
-import { draftOf, patchDraft } from '../guardrails/types';
+import { draftOf, patchDraft, targetKey } from '../guardrails/types';
 import type { Command, Mode } from '../model/command';
 import type { Decision } from '../model/decision';
 import type { WindowSignal } from '../model/signal';
@@ -296,10 +296,11 @@ export function guardCandidate(
   pc: PendingCandidate,
 ): void {
   const { entry, cand } = pc;
-  const v = judgeCandidate(setup.modeOf, setup.global.global, r, known, index, entry, cand);
+  const key = leaseKey(entry.cp.name, cand.target, cand.family);
+  const facts = { targetKey: targetKey(cand.policy, cand.target), leaseExists: key in r.leases };
+  const v = judgeCandidate(setup.modeOf, setup.global.global, r, known, index, entry, cand, facts);
   const built = buildVerdict({ eventTime: r.eventTime, windowMs: r.windowMs, signing: setup.signing }, entry, cand, v);
   if (built.command !== null && v.ok) {
-    const key = leaseKey(entry.cp.name, cand.target, cand.family);
     const lease = leaseAfter(r.leases[key], built.command, v.candidate.action);
     putLease(r.leases, index, key, entry.cp.name, v.candidate.target, lease);
     r.commands.push(built.command);

@@ -7,7 +7,6 @@
  * (src/pipeline/arbiter.ts, shard-stage.ts), in parallel, with the same records as result.
  */
 import { buildCommand, type CommandSpec } from '../actions/build';
-import { leaseKey } from '../actions/leases';
 import { checkChain, DEFAULT_CHAIN } from '../guardrails/chain';
 import { canaryGroup, commandMode, decisionKind, type CanaryGroup } from '../guardrails/modes';
 import type { Candidate, GuardContext, GuardDraft, GuardrailName } from '../guardrails/types';
@@ -28,13 +27,22 @@ export type CandidateVerdict =
   | { ok: true; mode: Mode; candidate: Candidate; notes: string[]; group: CanaryGroup | null }
   | { ok: false; mode: Mode; guardrail: GuardrailName; reason: string; escalate: boolean };
 
-/** What judging reads and patches: the round's window, its guardrail draft and which leases exist. */
+/** What judging reads and patches: the round's window and its guardrail draft. */
 export interface JudgeRound {
   readonly state: DecisionEngineState;
   readonly eventTime: number;
   readonly windowMs: number;
   readonly guard: GuardDraft;
-  readonly leases: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What the caller knows of a candidate before judging it, made once: its (policy, target)
+ * key (`targetKey`) and whether its (policy, target, family) lease exists. The callers keep
+ * their leases in different tables (the engine its leases, the arbiter only which exist).
+ */
+export interface CandidateFacts {
+  readonly targetKey: string;
+  readonly leaseExists: boolean;
 }
 
 /** What building reads: the window's event time and length, and the signing key. */
@@ -53,6 +61,7 @@ export function judgeCandidate(
   index: LeaseCounts,
   entry: Entry,
   cand: Candidate,
+  facts: CandidateFacts,
 ): CandidateVerdict {
   const { cp } = entry;
   const mode = modeOf(r.state, cp.name);
@@ -63,10 +72,11 @@ export function judgeCandidate(
     global,
     knownTargets: known.get(cp.name) ?? 0,
     targetsUnderAction: index.targetsUnderAction(cp.name),
-    targetUnderAction: index.underAction(cp.name, cand.target),
-    leaseExists: leaseKey(cp.name, cand.target, cand.family) in r.leases,
+    targetUnderAction: index.underAction(cp.name, cand.target, facts.targetKey),
+    leaseExists: facts.leaseExists,
     policyLeases: index.policyLeases(cp.name),
     totalLeases: index.total,
+    targetKey: facts.targetKey,
   };
   const run = checkChain(DEFAULT_CHAIN, r.guard, cand, ctx);
   patchDraft(r.guard, run.patch);

@@ -1,6 +1,12 @@
 /** A guard context and a candidate for guardrail tests; override what a test is about. */
 import { completeParams } from '../../../src/actions/params';
-import { defaultGuardrails, resolvePolicyGuardrails, type Candidate, type GuardContext } from '../../../src/guardrails';
+import {
+  defaultGuardrails,
+  resolvePolicyGuardrails,
+  targetKey,
+  type Candidate,
+  type GuardContext,
+} from '../../../src/guardrails';
 
 export const W = 10_000;
 export const cfg = resolvePolicyGuardrails(defaultGuardrails(), {}, 'p');
@@ -15,6 +21,8 @@ export const ctx = (o: Partial<GuardContext> = {}): GuardContext => ({
   leaseExists: false,
   policyLeases: 0,
   totalLeases: 0,
+  // The key of cand()'s default (policy, target); a test of another target passes its own.
+  targetKey: targetKey('p', 't'),
   ...o,
 });
 export const cand = (o: Partial<Candidate> = {}): Candidate => ({

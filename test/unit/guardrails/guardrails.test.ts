@@ -16,6 +16,7 @@ import {
   refill,
   resolvePolicyGuardrails,
   runChain,
+  targetKey,
   type ControlRecord,
   type GuardState,
   type GuardPatch,
@@ -104,6 +105,28 @@ describe('individual guardrails', () => {
     expect(bounds.check(empty(), cand({ params: completeParams({ timeoutMs: NaN }) }), ctx()).ok).toBe(false);
     expect(bounds.check(empty(), cand({ params: completeParams({ retryMaxAttempts: 3 }) }), ctx())).toEqual({
       ok: true,
+    });
+  });
+
+  it('bounds clamp a copy: the candidate given keeps its params (a refusal further on names the command it wanted)', () => {
+    const wanted = cand({ params: completeParams({ timeoutMs: 1, quotaBytesPerSec: 10 }) });
+    const before = JSON.stringify(wanted);
+    const r = bounds.check(empty(), wanted, ctx());
+    expect(r.ok && r.candidate?.params).toMatchObject({ timeoutMs: 10, quotaBytesPerSec: 1024 });
+    expect(r.ok && r.candidate?.params).not.toBe(wanted.params);
+    expect(r.ok && r.candidate?.params.extra).not.toBe(wanted.params.extra);
+    expect(JSON.stringify(wanted)).toBe(before);
+  });
+
+  it('cooldown and the breaker read and write the slice of the key the caller made for the candidate', () => {
+    const other = targetKey('p', 'u');
+    const s = { ...empty(), lastChange: { [other]: 100 * W }, breakers: { [other]: { actions: 99, tripped: true } } };
+    const u = cand({ target: 'u' });
+    expect(cooldown.check(s, u, ctx({ targetKey: other })).ok).toBe(false);
+    expect(circuitBreaker.check(s, u, ctx({ targetKey: other })).ok).toBe(false);
+    expect(cooldown.commit!(s, u, ctx({ targetKey: other }))).toEqual({ lastChange: { [other]: 100 * W } });
+    expect(circuitBreaker.commit!(s, cand({ target: 'u', action: 'relax' }), ctx({ targetKey: other }))).toEqual({
+      breakers: { [other]: null },
     });
   });
 
