@@ -20,6 +20,8 @@ import { createRunner } from '../../../src/kafka/processor-driver';
 import { engineConfigFrom } from '../../../src/config/resolve-engine';
 import { fakeConfig } from '../../helpers/fake-config';
 import { FakeKafka } from '../../helpers/fake-kafka';
+// Deterministic: the workload is the same on every run.
+import { mulberry32 as prng } from '../../../src/client/random';
 
 const PARTITIONS = 2;
 const RECORDS = 1_200;
@@ -29,18 +31,6 @@ const METRICS = ['query.latency_ms', 'queue.depth', 'requests'];
 const T0 = Date.UTC(2026, 0, 1);
 const WAIT_MS = 20_000;
 jest.setTimeout(3 * WAIT_MS);
-
-/** Deterministic PRNG (mulberry32): the workload is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The text of record `i` written some other way than the canonical encoder does, or undefined. */
 function oddText(i: number, ts: number, source: string, metric: string, value: number): string | undefined {

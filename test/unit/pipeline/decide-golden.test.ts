@@ -19,6 +19,8 @@ import { createGather, emptyGatherOutputs, type GatherInput } from '../../../src
 import { createDecisionEngine, createPolicies } from '../../../src/policies';
 import { createVerifier } from '../../../src/verify';
 import { testSigningKey } from '../../helpers/keys';
+// Deterministic: the workload is the same on every run.
+import { mulberry32 as prng } from '../../../src/client/random';
 
 const WINDOW_MS = 10_000;
 const GRACE_MS = 1_000;
@@ -28,18 +30,6 @@ const WORKERS = 240;
 const SERVICES = 12;
 const TENANTS = 6;
 const WINDOWS = 36;
-
-/** Deterministic PRNG (mulberry32): the fleet is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function signal(
   scope: string,
