@@ -54,16 +54,21 @@ test('a candidate’s leases cross as their families and come back as the same l
   expect(back.candidates.map((c) => c.pc.cand)).toEqual(window.candidates.map((c) => c.pc.cand));
 });
 
-/** Shard 0's report of the fleet's window, its window written as `version` would (1: whole leases, no `wire`). */
-function reportOf(version: number | undefined): ShardReport {
-  const f = splitFleet();
-  const shard = createSplitShard({
+/** Shard 0 of the fleet, as its driver starts it. */
+function firstShard(f: ReturnType<typeof splitFleet>): ReturnType<typeof createSplitShard> {
+  return createSplitShard({
     setup: f.setup,
     plan: f.plan,
     index: 0,
     verifier: f.verifier.config,
     init: f.start.shards[0],
   });
+}
+
+/** Shard 0's report of the fleet's window, its window written as `version` would (1: whole leases, no `wire`). */
+function reportOf(version: number | undefined): ShardReport {
+  const f = splitFleet();
+  const shard = firstShard(f);
   const r = shard.window(f.summary, f.finalsFor(0));
   const { wire: _wire, ...rest } = r.window!;
   return { ...r, window: (version === undefined ? rest : { ...rest, wire: version }) as WireWindow };
@@ -122,13 +127,7 @@ test('the arbiter dead-letters a report of another wire version, counted, and ju
 
 test('a shard’s checkpoint whose reported window is of another wire version is refused, never restored', () => {
   const f = splitFleet();
-  const shard = createSplitShard({
-    setup: f.setup,
-    plan: f.plan,
-    index: 0,
-    verifier: f.verifier.config,
-    init: f.start.shards[0],
-  });
+  const shard = firstShard(f);
   shard.window(f.summary, f.finalsFor(0));
   const cp = shard.checkpoint();
   expect(cp.building).not.toBeNull();
