@@ -55,8 +55,21 @@ export function readArbiterCheckpoint(
       };
     const version = read.checkpoint.reports.map((r) => wireRefusal(r?.window)).find((x) => x !== undefined);
     if (version !== undefined) return { error: `a report it holds: ${version}`, chunks: assembled.chunks };
+    recountExclusions(read.checkpoint);
     return { checkpoint: read.checkpoint, chunks: assembled.chunks };
   } catch (err) {
     return { error: `unreadable (${(err as Error).message})`, chunks: assembled.chunks };
   }
+}
+
+/**
+ * The exclusion check trusts the control replica's count (isExcluded skips the look-ups at 0):
+ * counted again from the exclusions themselves, as a policy snapshot's read does, so a stored
+ * count — stale, missing or written by someone else — never hides one.
+ */
+function recountExclusions(cp: SplitArbiterCheckpoint): void {
+  const control = cp.own?.control as { excluded?: unknown; excludedCount?: number } | undefined;
+  if (control === undefined) return;
+  const excluded = control.excluded;
+  control.excludedCount = typeof excluded === 'object' && excluded !== null ? Object.keys(excluded).length : 0;
 }

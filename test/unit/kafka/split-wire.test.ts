@@ -154,3 +154,17 @@ test('an arbiter’s checkpoint holding a report of another wire version is refu
     error: expect.stringMatching(/^a report it holds: a shard's window of wire version 1, this version reads 2/),
   });
 });
+
+test('an arbiter’s checkpoint is read with its exclusions counted again, whatever count it stores', () => {
+  const f = splitFleet();
+  const key = 'split/g/arbiter';
+  const own = f.start.arbiter.own;
+  const excluded = { ...own.control.excluded, 'timeouts\u0000worker-1': true as const };
+  const cp = { ...f.start.arbiter, own: { ...own, control: { ...own.control, excluded, excludedCount: 0 } } };
+  const stored = new Map(
+    arbiterCheckpointRecords(key, 2, cp, { inForce: 0 }).map((r) => [String(r.key), r.value as Buffer]),
+  );
+  const read = readArbiterCheckpoint(key, 2, stored);
+  expect(read).toHaveProperty('checkpoint');
+  expect(read && 'checkpoint' in read && read.checkpoint.own.control.excludedCount).toBe(1);
+});
