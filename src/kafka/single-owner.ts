@@ -66,8 +66,8 @@ export class SingleOwner implements Ownership {
 
   /**
    * Nothing read yet: a standby's reads would be stale by the time it takes over, and an owner's
-   * must come after its producer fenced the last owner's (rebuild, on the join that gives it the
-   * partitions).
+   * must come after its producer fenced the last owner's (beforeCheckpoints at the first join,
+   * rebuild at a takeover).
    */
   async start(): Promise<void> {
     const { o } = this;
@@ -257,8 +257,7 @@ export class SingleOwner implements Ownership {
       const ext = this.o.extension;
       // Only the process that owns the partitions writes: a standby's policy state is the one it
       // started with, and its snapshot would overwrite the owner's.
-      if (!this.writer.hasOwn() || this.state.assigned.size === 0 || this.holdingPartial() || !ext?.hasPending())
-        return;
+      if (!this.writer.hasOwn() || !this.owning() || !ext?.hasPending()) return;
       try {
         await this.writer.writeOwn(ext.takePending());
       } catch (err) {
