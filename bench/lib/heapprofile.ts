@@ -4,7 +4,7 @@
  * per layer, per event when `--events` is given — where a phase's garbage comes from.
  *
  *   npx tsx bench/lib/heapprofile.ts <file.heapprofile> [--top 30] [--events 1000000]
- *   npx tsx bench/lib/heapprofile.ts <a.heapprofile> --events N --record '<what>' [--against <b.heapprofile> --label-a raw+decode --label-b pipeline]
+ *   npx tsx bench/lib/heapprofile.ts <a.heapprofile> <b.heapprofile>… --events N --labels raw,pipeline [--record '<what>']
  */
 import { readFileSync } from 'node:fs';
 import { BUCKETS } from './cpuprofile';
@@ -90,21 +90,19 @@ function print(title: string, s: Summary): void {
 }
 
 function main(): void {
-  const file = process.argv[2];
-  if (!file || file.startsWith('--'))
-    throw new Error('usage: tsx bench/lib/heapprofile.ts <file.heapprofile> [--events N]');
+  const files = process.argv.slice(2).filter((a) => a.endsWith('.heapprofile'));
+  if (files.length === 0) throw new Error('usage: tsx bench/lib/heapprofile.ts <file.heapprofile>… [--events N]');
   const events = argNumber('events', 1);
   const top = argNumber('top', 30);
-  const a = summaryOf(file, events, top);
-  const labelA = argString('label-a', 'profile');
-  print(labelA, a);
-  const against = argString('against', '');
-  const b = against !== '' ? summaryOf(against, events, top) : undefined;
-  const labelB = argString('label-b', 'against');
-  if (b) print(labelB, b);
+  const labels = argString('labels', '').split(',');
+  const runs: Record<string, Summary> = {};
+  files.forEach((file, i) => {
+    const label = labels[i] !== undefined && labels[i] !== '' ? labels[i] : file;
+    runs[label] = summaryOf(file, events, top);
+    print(label, runs[label]);
+  });
   const what = argString('record', '');
   if (what === '') return;
-  const runs = { [labelA]: a, ...(b ? { [labelB]: b } : {}) };
   console.log(`wrote ${writeResult('profile', { profiled: what, kind: 'allocations', events, runs })}`);
 }
 
