@@ -5,6 +5,7 @@
  *   npx tsx bench/pipeline.ts [--n 1000000] [--series 10000] [--format avro|json|both]
  *                             [--topic <existing telemetry topic>] [--only pipeline] [--keep]
  *                             [--max-bytes 1048576] [--profile /tmp/pipeline] [--history] [--hop]
+ *                             [--heap-profile /tmp/alloc] [--json-out /tmp/run.json]
  *
  * For each wire format (Avro with a registered schema, and JSON) it pre-produces N
  * telemetry records to a random 3-partition topic (10k series, 20k events/s of event time:
@@ -21,6 +22,7 @@
  * recorded per phase (the broker shares the machine's two cores).
  * Writes bench/results/pipeline/<ISO time>.json. Deletes the topics it created.
  */
+import { writeFileSync } from 'node:fs';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createTelemetryAvroEncoder, encodeTelemetryJson, registerSchema, subjectFor } from '../src/codec';
 import { createRegistryResolver } from '../src/kafka/registry';
@@ -31,6 +33,8 @@ import { engineConfigFrom } from '../src/config/resolve-engine';
 import { silentLogger } from '../src/ops/logger';
 import { createMetrics } from '../src/ops/metrics';
 import { startCpuMeter } from './lib/cpu';
+import { startGcMeter, type GcFigures } from './lib/gc';
+import { startHeapSampler, type PhaseHeapSampler } from './lib/heap-sampler';
 import { startProfiler } from './lib/profiler';
 import {
   benchConfig,
@@ -41,7 +45,7 @@ import {
   randomName,
   topicRecordCount,
 } from './lib/kafka';
-import { argFlag, argNumber, argString, perSec, round, writeResult } from './lib/results';
+import { argFlag, argNumber, argString, maxSemiSpaceMB, perSec, round, writeResult } from './lib/results';
 import { acquireServices } from './lib/services';
 import { produceTelemetry, telemetryDecoder } from './lib/telemetry-topic';
 
@@ -56,6 +60,10 @@ const KEEP = argFlag('keep');
 const MAX_BYTES = Math.floor(argNumber('max-bytes', 1_048_576));
 /** Write a CPU profile of each pipeline phase to <prefix>-<format>.cpuprofile. */
 const PROFILE = argString('profile', '');
+/** Write an allocation profile of each phase (raw, decode, pipeline) to <prefix>-<format>-<phase>.heapprofile. */
+const HEAP_PROFILE = argString('heap-profile', '');
+/** Also write the run's summary to this file, recorded or not (bench/pipeline-flags.ts reads it). */
+const JSON_OUT = argString('json-out', '');
 /** Also write the EWMA/trend history to a state topic, as `homeostat run` does (history-checkpoint.ts). */
 const HISTORY = argFlag('history');
 /** Hopping windows (10 s / 2 s) instead of the default tumbling 10 s: five signals per series and pane. */
@@ -78,9 +86,16 @@ interface Phase {
   brokerCpuMs: number | null;
   /** Events per CPU-second of this process. */
   eventsPerCpuSec: number;
+  /** Collections of this process during the phase (bench/lib/gc.ts). */
+  gc: GcFigures;
 }
 
-function phase(events: number, ms: number, cpu: { selfMs: number; brokerMs: number | undefined }): Phase {
+function phase(
+  events: number,
+  ms: number,
+  cpu: { selfMs: number; brokerMs: number | undefined },
+  gc: GcFigures,
+): Phase {
   return {
     events,
     ms: round(ms, 1),
@@ -88,7 +103,22 @@ function phase(events: number, ms: number, cpu: { selfMs: number; brokerMs: numb
     cpuMs: round(cpu.selfMs, 0),
     brokerCpuMs: cpu.brokerMs === undefined ? null : round(cpu.brokerMs, 0),
     eventsPerCpuSec: Math.round(events / (cpu.selfMs / 1000)),
+    gc,
   };
+}
+
+function gcText(g: GcFigures): string {
+  return `${g.scavenges} scavenges ${g.scavengeMs.toFixed(0)} ms, ${g.markCompacts} mark-compacts ${g.markCompactMs.toFixed(0)} ms`;
+}
+
+/** The allocation sampler of a phase when --heap-profile is given. */
+function heapSampler(format: Format, name: string): Promise<PhaseHeapSampler | undefined> {
+  if (HEAP_PROFILE === '') return Promise.resolve(undefined);
+  return startHeapSampler(`${HEAP_PROFILE}-${format}-${name}.heapprofile`);
+}
+
+async function stopSampler(sampler: PhaseHeapSampler | undefined): Promise<void> {
+  if (sampler) console.log(`wrote ${await sampler.stop()}`);
 }
 
 async function until(predicate: () => boolean, timeoutMs: number, everyMs = 5): Promise<boolean> {
@@ -107,6 +137,7 @@ async function rawConsume(
   topic: string,
   expected: number,
   perMessage: ((v: Buffer) => unknown) | null,
+  sampled: () => Promise<PhaseHeapSampler | undefined>,
 ): Promise<Phase> {
   const consumer: Consumer = kafka.consumer({
     groupId: randomName('bench-raw'),
@@ -136,16 +167,20 @@ async function rawConsume(
       },
     });
     await run;
+    const sampler = await sampled();
+    const gc = startGcMeter();
     const cpu = startCpuMeter();
     const start = performance.now();
     const timer = setTimeout(done, PHASE_TIMEOUT_MS);
     await finished;
     clearTimeout(timer);
     const ms = performance.now() - start;
+    const used = cpu.read();
+    await stopSampler(sampler);
     if (count < expected)
       throw new Error(`raw consumer read ${count} of ${expected} records in ${PHASE_TIMEOUT_MS} ms`);
     if (perMessage !== null && sink !== count) throw new Error('a value did not decode');
-    return phase(count, ms, cpu.read());
+    return phase(count, ms, used, await gc.stop());
   } finally {
     await consumer.disconnect();
   }
@@ -159,7 +194,12 @@ interface PipelinePhase extends Phase {
   busyFraction: number;
 }
 
-async function runPipeline(config: HomeostatConfig, expected: number, profileFile: string): Promise<PipelinePhase> {
+async function runPipeline(
+  config: HomeostatConfig,
+  expected: number,
+  profileFile: string,
+  sampled: () => Promise<PhaseHeapSampler | undefined>,
+): Promise<PipelinePhase> {
   const metrics = createMetrics();
   const runner = createRunner({
     history: HISTORY ? { topic: config.topics.state, prefix: `history/${config.kafka.groupId}/` } : undefined,
@@ -174,11 +214,15 @@ async function runPipeline(config: HomeostatConfig, expected: number, profileFil
   try {
     await runner.start();
     const profiler = profileFile !== '' ? await startProfiler(profileFile) : undefined;
+    const sampler = await sampled();
+    const gc = startGcMeter();
     const cpu = startCpuMeter();
     const start = performance.now();
     const ok = await until(() => runner.counters().consumed >= expected, PHASE_TIMEOUT_MS);
     const ms = performance.now() - start;
     const used = cpu.read();
+    const gcUsed = await gc.stop();
+    await stopSampler(sampler);
     if (profiler) console.log(`wrote ${await profiler.stop()}`);
     const counters = runner.counters();
     if (!ok)
@@ -189,7 +233,7 @@ async function runPipeline(config: HomeostatConfig, expected: number, profileFil
     const batches = hist.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
     const sumSec = hist.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
     return {
-      ...phase(counters.consumed, ms, used),
+      ...phase(counters.consumed, ms, used, gcUsed),
       counters,
       batches,
       meanBatchMs: batches > 0 ? round((sumSec * 1000) / batches, 2) : 0,
@@ -254,23 +298,25 @@ async function benchFormat(
   let raw: Phase | null = null;
   let decode: Phase | null = null;
   if (ONLY !== 'pipeline') {
-    raw = await rawConsume(kafka, config, topics.telemetry, n, null);
+    raw = await rawConsume(kafka, config, topics.telemetry, n, null, () => heapSampler(format, 'raw'));
     console.log(
-      `${format}: raw kafkajs consumer (count only)  ${perSec(raw.eventsPerSec)}  (${raw.ms.toFixed(0)} ms, ${perSec(raw.eventsPerCpuSec)} per CPU-s)`,
+      `${format}: raw kafkajs consumer (count only)  ${perSec(raw.eventsPerSec)}  (${raw.ms.toFixed(0)} ms, ${perSec(raw.eventsPerCpuSec)} per CPU-s; GC ${gcText(raw.gc)})`,
     );
     const decodeOne = telemetryDecoder(format);
-    decode = await rawConsume(kafka, config, topics.telemetry, n, decodeOne);
+    decode = await rawConsume(kafka, config, topics.telemetry, n, decodeOne, () => heapSampler(format, 'decode'));
     console.log(
-      `${format}: raw consumer + ${format === 'avro' ? 'avsc fromBuffer' : 'JSON.parse'}  ${perSec(decode.eventsPerSec)}  (${decode.ms.toFixed(0)} ms, ${perSec(decode.eventsPerCpuSec)} per CPU-s)`,
+      `${format}: raw consumer + ${format === 'avro' ? 'avsc fromBuffer' : 'JSON.parse'}  ${perSec(decode.eventsPerSec)}  (${decode.ms.toFixed(0)} ms, ${perSec(decode.eventsPerCpuSec)} per CPU-s; GC ${gcText(decode.gc)})`,
     );
   }
-  const pipeline = await runPipeline(config, n, PROFILE !== '' ? `${PROFILE}-${format}.cpuprofile` : '');
+  const pipeline = await runPipeline(config, n, PROFILE !== '' ? `${PROFILE}-${format}.cpuprofile` : '', () =>
+    heapSampler(format, 'pipeline'),
+  );
   const ratioVsRaw = raw ? round(pipeline.eventsPerSec / raw.eventsPerSec, 3) : null;
   const ratioVsDecode = decode ? round(pipeline.eventsPerSec / decode.eventsPerSec, 3) : null;
   console.log(
     `${format}: homeostat pipeline  ${perSec(pipeline.eventsPerSec)}  (${pipeline.ms.toFixed(0)} ms, ${perSec(pipeline.eventsPerCpuSec)} per CPU-s; ` +
       `${pipeline.counters.transactions} transactions, ${pipeline.batches} batches of ${pipeline.meanBatchMs} ms, busy ${(pipeline.busyFraction * 100).toFixed(0)}%, ` +
-      `${pipeline.counters.signalsWritten} signals)` +
+      `${pipeline.counters.signalsWritten} signals; GC ${gcText(pipeline.gc)})` +
       (ratioVsRaw !== null
         ? `\n${format}: ratio pipeline/raw = ${ratioVsRaw}, pipeline/decode = ${ratioVsDecode}`
         : ''),
@@ -308,6 +354,9 @@ async function main(): Promise<void> {
     series: SERIES,
     maxBytesPerPartition: MAX_BYTES,
     partitions: PARTITIONS,
+    maxSemiSpaceMB: maxSemiSpaceMB(),
+    /** Peak resident memory of this process over the whole run (set-up and every phase). */
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(HOP ? { windows: 'hopping 10s/2s' } : {}),
     statistic:
       'one run per phase; wall time from group joined to last record (pipeline: to the commit that makes consumed = N)',
@@ -318,11 +367,12 @@ async function main(): Promise<void> {
     },
     results,
   };
-  if (ONLY === '' && REUSE_TOPIC === '' && N >= 100_000 && !HISTORY) {
+  if (JSON_OUT !== '') writeFileSync(JSON_OUT, JSON.stringify(summary));
+  if (ONLY === '' && REUSE_TOPIC === '' && N >= 100_000 && !HISTORY && maxSemiSpaceMB() === null) {
     const file = writeResult('pipeline', summary);
     console.log(`wrote ${file}`);
   } else {
-    console.log('partial run (--only / --topic / small --n): nothing recorded');
+    console.log('partial run (--only / --topic / small --n / --max-semi-space-size): nothing recorded');
   }
 }
 

@@ -112,7 +112,24 @@ export class BatchDecoder {
     record: NO_RECORD,
   };
 
+  /** The last native record's Kafka timestamp, as text and parsed (see kafkaTime). */
+  private lastKafkaTimeText = '';
+  private lastKafkaTime = 0;
+
   constructor(private readonly o: BatchDecoderOptions) {}
+
+  /**
+   * `Number(m.timestamp)`, parsed again only when the text differs from the previous record's:
+   * a producer's batch usually shares one timestamp, and the record batch decoder then hands out
+   * one string for it (record-batch-decoder.ts), so this is mostly a compare of references.
+   */
+  private kafkaTime(text: string): number {
+    if (text !== this.lastKafkaTimeText) {
+      this.lastKafkaTimeText = text;
+      this.lastKafkaTime = Number(text);
+    }
+    return this.lastKafkaTime;
+  }
 
   /** Whether records may expand to many samples (the batch loop then heartbeats by samples). */
   get foreign(): boolean {
@@ -165,7 +182,7 @@ export class BatchDecoder {
 
   /** Steps a native record decoded to `value` (decodeFast, or decodeSync's ok); returns 1. */
   stepValue(m: KafkaMessage, value: Telemetry, t: FeedTarget): number {
-    const ahead = aheadOfLogTime(value.ts, Number(m.timestamp), this.o.limits, this.arrival);
+    const ahead = aheadOfLogTime(value.ts, this.kafkaTime(m.timestamp), this.o.limits, this.arrival);
     if (ahead) {
       if (t.restoring) this.o.accounting.restoredOne();
       else refuse(m, { status: 'invalid', error: ahead }, t);

@@ -219,6 +219,22 @@ interface RecordsContext {
   logAppendTime: boolean;
   maxTimestamp: string;
   batchContext: BatchContext & { magicByte: number };
+  /**
+   * The last record's timestamp and its string: a producer stamps a whole batch with one clock
+   * reading when it sets none per record (kafkajs's `Date.now()` for the batch), so most records
+   * repeat it and share one string instead of each formatting its own (equal strings either way).
+   */
+  lastTimestamp: number;
+  lastTimestampText: string;
+}
+
+/** The record's timestamp as kafkajs's string, the previous record's string when they are equal. */
+function timestampText(ctx: RecordsContext, timestamp: number): string {
+  if (timestamp !== ctx.lastTimestamp) {
+    ctx.lastTimestamp = timestamp;
+    ctx.lastTimestampText = String(timestamp);
+  }
+  return ctx.lastTimestampText;
 }
 
 /** One record from `pos` (its varint length first), as kafkajs's record decoder builds it; undefined to give up. */
@@ -244,7 +260,7 @@ function readRecord(buf: Buffer, end: number, ctx: RecordsContext): DecodedRecor
   return {
     magicByte: batchContext.magicByte,
     attributes,
-    timestamp: ctx.logAppendTime ? ctx.maxTimestamp : String(timestamp),
+    timestamp: ctx.logAppendTime ? ctx.maxTimestamp : timestampText(ctx, timestamp),
     offset: String(offset),
     key,
     value,
@@ -337,6 +353,8 @@ async function fastBatch(d: KafkaDecoder, parts: DecoderParts): Promise<Outcome>
     logAppendTime: context.timestampType === LOG_APPEND_TIME,
     maxTimestamp: context.maxTimestamp,
     batchContext: context,
+    lastTimestamp: NaN,
+    lastTimestampText: '',
   };
   const count = buf.readInt32BE(s + HEADER_BYTES - 4);
   const at = s + HEADER_BYTES;

@@ -190,8 +190,11 @@ export function createProcessor(config: ProcessorConfig): Processor {
         });
         return;
       }
-      const r = engine.step(state, input);
-      for (const o of r.outputs) {
+      const outputs = engine.step(state, input).outputs;
+      // An index, not for…of: most steps output nothing (the engine's frozen empty array), and
+      // for…of over it made an iterator and a result object per record.
+      for (let i = 0; i < outputs.length; i++) {
+        const o = outputs[i];
         switch (o.kind) {
           case 'signal':
             out.published.push(o.signal);
