@@ -248,6 +248,8 @@ function main(): void {
   const mean = (f: (r: Row) => number): number => round(rows.reduce((a, r) => a + f(r), 0) / rows.length);
   const result = {
     code: LABEL,
+    /** Node's flags (e.g. --max-semi-space-size): the collector's settings change the arbiter's figures. */
+    execArgv: process.execArgv.filter((a) => a !== '--import' && a !== 'tsx'),
     collectBetween: COLLECT,
     series: SERIES,
     overloadedEvery: EVERY,
