@@ -30,22 +30,6 @@ export const DEFAULT_CHAIN: readonly Guardrail[] = [
 ];
 
 /**
- * The guardrails of DEFAULT_CHAIN that can stop a renewal: the operator's stops. Every other
- * one passes a renewal unchanged and commits nothing for it — a renewal holds an intervention
- * already in force, and reductions and renewals are never held back — so a renewal gets the
- * same verdict and patch from this chain as from DEFAULT_CHAIN (test/unit/guardrails/
- * renewal-chain.test.ts checks it over random states and contexts). Renewals are some half of
- * the candidates of a fleet that holds its leases, and the split's arbiter judges tens of
- * thousands a window.
- */
-export const RENEWAL_CHAIN: readonly Guardrail[] = [killSwitch, pause, exclusion];
-
-/** The chain that judges a candidate of `action` as DEFAULT_CHAIN would. */
-export function defaultChainFor(action: Candidate['action']): readonly Guardrail[] {
-  return action === 'renew' ? RENEWAL_CHAIN : DEFAULT_CHAIN;
-}
-
-/**
  * Runs `candidate` through `chain` without changing anything: the verdict and the patch
  * that records it (the refusing guardrail's onBlocked, or every guardrail's commit).
  */

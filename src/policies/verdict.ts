@@ -7,7 +7,7 @@
  * (src/pipeline/arbiter.ts, shard-stage.ts), in parallel, with the same records as result.
  */
 import { buildCommand, type CommandSpec } from '../actions/build';
-import { checkChain, defaultChainFor } from '../guardrails/chain';
+import { checkChain, DEFAULT_CHAIN } from '../guardrails/chain';
 import { canaryGroup, commandMode, decisionKind, type CanaryGroup } from '../guardrails/modes';
 import type { Candidate, GuardContext, GuardDraft, GuardrailName } from '../guardrails/types';
 import { patchDraft } from '../guardrails/types';
@@ -78,7 +78,7 @@ export function judgeCandidate(
     totalLeases: index.total,
     targetKey: facts.targetKey,
   };
-  const run = checkChain(defaultChainFor(cand.action), r.guard, cand, ctx);
+  const run = checkChain(DEFAULT_CHAIN, r.guard, cand, ctx);
   patchDraft(r.guard, run.patch);
   const v = run.verdict;
   if (!v.ok) return { ok: false, mode, guardrail: v.guardrail, reason: v.reason, escalate: v.escalate };
