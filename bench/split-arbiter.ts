@@ -5,7 +5,7 @@
  * item 3: the arbiter is the part that cannot be split, so its cost a window is the ceiling).
  *
  *   npx tsx bench/split-arbiter.ts [--series 100000] [--overloaded-every 10] [--shards 2] [--windows 4] [--label '<code>']
- *   node --expose-gc --import tsx bench/split-arbiter.ts … --collect-between
+ *   node --expose-gc --import tsx bench/split-arbiter.ts … --collect-between [--repeat 10]
  *
  * Every `overloaded-every`-th series is overloaded in a window (a different tenth each
  * window), so the adaptive timeout of bench/stage-two.ts proposes for it and renews its lease
@@ -49,6 +49,12 @@ const LABEL = argString('label', '');
  * is not collected on the arbiter's clock (the bench's one heap holds every part's state).
  */
 const COLLECT = argFlag('collect-between');
+/**
+ * `--repeat N`: the last window's judging, and its merging and verifying, run N more times on
+ * arbiters restored from the state before that window — the same input each time, its CPU time
+ * each: a steadier figure of the arbiter's own code than one window on a loaded machine.
+ */
+const REPEAT = argNumber('repeat', 0);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (COLLECT && gc === undefined) throw new Error('--collect-between needs node --expose-gc --import tsx');
 const collect = (): void => {
@@ -121,6 +127,28 @@ const time = <T>(fn: () => T): [T, number] => {
   return [r, performance.now() - began];
 };
 const round = (x: number): number => Math.round(x * 10) / 10;
+/** The process's CPU ms (user + system) that `fn` takes. */
+const cpuMs = (fn: () => unknown): number => {
+  const began = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(began);
+  return (d.user + d.system) / 1000;
+};
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The last window again (REPEAT): its judging and its merge-and-verify on a fresh arbiter each time, CPU ms. */
+function repeatWindow(make: () => SplitArbiter, reports: readonly ShardReport[], built: readonly ShardBuilt[]) {
+  const judgeCpuMs: number[] = [];
+  const finishCpuMs: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const arbiter = make();
+    collect();
+    judgeCpuMs.push(round(cpuMs(() => reports.forEach((r) => judgeReports(arbiter, r)))));
+    collect();
+    finishCpuMs.push(round(cpuMs(() => built.forEach((b) => finishWindow(arbiter, b)))));
+  }
+  return { judgeCpuMs, finishCpuMs, medianJudgeCpuMs: median(judgeCpuMs), medianFinishCpuMs: median(finishCpuMs) };
+}
 
 // The steps are function declarations (named in a profile, as arrows under tsx are not) so that a profile (--cpu-prof; bench/lib/profile-phases.ts,
 // SPLIT_ARBITER_RULES) can tell them apart: the arbiter's parses of what crosses Kafka, its
@@ -166,8 +194,10 @@ function main(): void {
   );
   const arbiter = createSplitArbiter({ setup, plan, deps, verifier, signing: opts.signing, init: start.arbiter });
   const rows: Row[] = [];
+  const last = { before: start.arbiter, reports: [] as ShardReport[], built: [] as ShardBuilt[], candidates: 0 };
   for (let w = 0; w <= WINDOWS; w++) {
     arbiterCpuUs = 0;
+    if (w === WINDOWS) last.before = structuredClone(arbiter.checkpoint());
     const finals = finalsOf(w);
     const summary = { end: finals[0].windowEnd, minStart: finals[0].windowStart };
     const routed = routeFinals(route, shards.length, finals);
@@ -193,6 +223,7 @@ function main(): void {
     collect();
     for (const text of reports) {
       const [r, parse] = arbiterTime(() => parseReport(text));
+      last.reports.push(r);
       const [judged, ms] = arbiterTime(() => judgeReports(arbiter, r));
       arb.parseReportsMs += parse;
       arb.judgeMs += ms;
@@ -209,6 +240,7 @@ function main(): void {
       maxBuiltBytes = Math.max(maxBuiltBytes, Buffer.byteLength(text));
       collect();
       const [b, parse] = arbiterTime(() => parseBuilt(text));
+      last.built.push(b);
       frame(text, 'built', `shard/${d}`);
       arb.parseBuiltMs += parse;
       collect();
@@ -244,10 +276,17 @@ function main(): void {
     };
     console.log(JSON.stringify(row));
     if (w > 0) rows.push(row);
+    last.candidates = candidates;
+    if (w < WINDOWS) {
+      last.reports = [];
+      last.built = [];
+    }
   }
   const mean = (f: (r: Row) => number): number => round(rows.reduce((a, r) => a + f(r), 0) / rows.length);
   const result = {
     code: LABEL,
+    /** Node's flags (e.g. --max-semi-space-size): the collector's settings change the arbiter's figures. */
+    execArgv: process.execArgv.filter((a) => a !== '--import' && a !== 'tsx'),
     collectBetween: COLLECT,
     series: SERIES,
     overloadedEvery: EVERY,
@@ -268,6 +307,17 @@ function main(): void {
       parseReportsMs: mean((r) => r.arbiter.parseReportsMs),
       chunkMs: mean((r) => r.chunkMs),
     },
+    repeat:
+      REPEAT > 0
+        ? {
+            candidates: last.candidates,
+            ...repeatWindow(
+              () => createSplitArbiter({ setup, plan, deps, verifier, signing: opts.signing, init: last.before }),
+              last.reports,
+              last.built,
+            ),
+          }
+        : null,
     ratioArbiterNowToBefore: Number((mean((r) => r.arbiterMs) / mean((r) => r.arbiterIfItBuiltMs)).toFixed(3)),
     rows,
   };
@@ -276,6 +326,11 @@ function main(): void {
       `arbiter ${result.mean.arbiterMs} ms a window (it would be ${result.mean.arbiterIfItBuiltMs} ms building itself; ` +
       `ratio ${result.ratioArbiterNowToBefore}); busiest shard's building ${result.mean.busiestShardBuildMs} ms`,
   );
+  if (result.repeat !== null)
+    console.log(
+      `last window (${result.repeat.candidates} candidates) ${REPEAT} times: judging ${result.repeat.medianJudgeCpuMs} ms, ` +
+        `merging and verifying ${result.repeat.medianFinishCpuMs} ms of CPU (medians)`,
+    );
   console.log(`wrote ${writeResult('split-arbiter', result)}`);
 }
 

@@ -35,7 +35,7 @@ import {
 } from './decide';
 import { createDecisionShard, mergeBuilt, type DecisionShard, type ShardWindow, type WindowFrame } from './shard-stage';
 import { mergeShardStates, splitShardState, type ShardPlan } from './shard-state';
-import { createVerifySelector } from './verify-select';
+import { addVerifiedTargets, createVerifySelector } from './verify-select';
 import { verifyWindow } from './verify-step';
 
 export interface ShardedStageOptions extends DecisionStageOptions {
@@ -157,7 +157,7 @@ export function createShardedDecisionStage(
         const windows = decideWindow(group, end, out);
         if (!verifier || !vstate || !select) return;
         const targets = new Set(vstate.pending.map((v) => v.target));
-        for (const w of windows ?? []) for (const c of w.candidates) targets.add(c.pc.cand.target);
+        for (const w of windows ?? []) addVerifiedTargets(targets, w.candidates);
         const step = { commands: out.commands.slice(before), signals: select(group, targets), eventTime: end };
         vstate = verifyWindow(verifier, vstate, step, options.signing ?? null, out, (cmd) =>
           shards[plan.shardOfTarget(cmd.policy, cmd.target)].revert(cmd),

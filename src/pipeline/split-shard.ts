@@ -27,7 +27,7 @@ import {
   type WindowSummary,
   type WireWindow,
 } from './split-protocol';
-import { createVerifySelector } from './verify-select';
+import { addVerifiedTargets, createVerifySelector } from './verify-select';
 
 /** The window every side decides, from its summary; null when no window length is known yet (the window is skipped). */
 export function frameOf(summary: WindowSummary, windowMs: number | null): WindowFrame | null {
@@ -114,7 +114,7 @@ export function createSplitShard(o: SplitShardOptions): SplitShard {
       if (frame === null) shard.skip(summary.end);
       else {
         const w = shard.onWindow(frame, finalsOf(finals));
-        for (const c of w.candidates) targets.add(c.pc.cand.target);
+        addVerifiedTargets(targets, w.candidates);
         wire = toWire(w);
         windowMs = frame.windowMs;
         // A window without candidates gets no verdicts: the arbiter takes its decisions from the report.

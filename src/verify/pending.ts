@@ -15,6 +15,14 @@ export type CommandAction = NonNullable<CommandHints['action']>;
 const GROUP_PREFIX = /^\[(canary group|control group)[^\]]*\] /;
 const RENEWAL = /^renew lease \(/;
 
+/**
+ * Whether a command with this reason (or this reason after a canary group's note) is read as
+ * a renewal, which never starts a verification (commandAction).
+ */
+export function isRenewalReason(reason: string): boolean {
+  return RENEWAL.test(reason);
+}
+
 /** How the command changes its lease, from the hint or inferred from the command (see CommandHints). */
 export function commandAction(cmd: Command, hints: CommandHints): CommandAction {
   if (hints.action !== undefined) return hints.action;
