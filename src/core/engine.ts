@@ -26,6 +26,12 @@ export interface Engine {
   init(): WindowEngineState;
   /** Applies one input. The returned state is the same object, updated. */
   step(state: WindowEngineState, input: EngineInput): StepResult;
+  /**
+   * step() without its result: appends the outputs to `out` (which the caller owns and
+   * empties). For a driver that steps one record at a time, so that a record with no output
+   * costs no result object and a window close no copy of its outputs.
+   */
+  stepInto(state: WindowEngineState, input: EngineInput, out: EngineOutput[]): void;
   /** Applies inputs in order; outputs concatenated. */
   stepAll(state: WindowEngineState, inputs: Iterable<EngineInput>): StepResult;
   /** A copy of the counters. */
@@ -266,6 +272,9 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
       // and the state would hold them all until the next input arrives.
       out.length = 0;
       return { state, outputs };
+    },
+    stepInto(state, input, out) {
+      apply(internal(state), c, input, out);
     },
     stepAll(state, inputs) {
       const st = internal(state);
