@@ -266,7 +266,8 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
       const out = st.scratchOut;
       if (out.length !== 0) out.length = 0; // left over if the previous step threw
       apply(st, c, input, out);
-      if (out.length === 0) return { state, outputs: NONE };
+      // Most steps output nothing: one frozen result per state for them, not an object a record.
+      if (out.length === 0) return st.quiet ?? (st.quiet = Object.freeze({ state, outputs: NONE }));
       const outputs = out.slice();
       // Emptied now, not at the next step: a window close can output a signal per series,
       // and the state would hold them all until the next input arrives.
