@@ -5,7 +5,7 @@
  * scopes), without a broker — so that a change to that path is measured apart from kafkajs,
  * whose share of the pipeline's CPU (and noise) is larger than the path's.
  *
- *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both] [--series 10000]
+ *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both] [--series 10000] [--batch 100]
  *
  * `--series 100000` is the pipeline bench's fleet shape (20k sources, a final for every 2.5 records).
  *
@@ -34,6 +34,8 @@ const ROUNDS = Math.floor(argNumber('rounds', 4));
 const FORMAT = argString('format', 'both');
 const SERIES = Math.floor(argNumber('series', 10_000));
 const PARTITIONS = 3;
+/** --batch B: a fourth pass reads B records, then steps those B, and so on (0: no such pass). */
+const BATCH = Math.floor(argNumber('batch', 0));
 
 type Format = 'avro' | 'json';
 
@@ -104,6 +106,41 @@ function pass(
   return ((used.user + used.system) * 1000) / bufs.length;
 }
 
+/** CPU ns per record of reading BATCH records into an array, then stepping them, and so on. */
+function batchedPass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefined): number {
+  const proc = createProcessor({ engine: resolveEngineConfig({}), partitionCount: PARTITIONS });
+  const out = emptyOutputs();
+  const input: Extract<EngineInput, { kind: 'record' }> = {
+    kind: 'record',
+    partition: 0,
+    offset: '0',
+    record: null as unknown as Telemetry,
+  };
+  const held = new Array<Telemetry>(BATCH);
+  const t0 = process.cpuUsage();
+  for (let from = 0; from < bufs.length; from += BATCH) {
+    const n = Math.min(BATCH, bufs.length - from);
+    for (let k = 0; k < n; k++) {
+      const rec = read(bufs[from + k]);
+      if (rec === undefined) throw new Error(`record ${from + k} left the one-pass reader`);
+      held[k] = rec;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = from + k;
+      input.partition = i % PARTITIONS;
+      input.offset = String(i);
+      input.record = held[k];
+      proc.step(input, out);
+      if (out.published.length > 10_000) {
+        out.published.length = 0;
+        out.finals.length = 0;
+      }
+    }
+  }
+  const used = process.cpuUsage(t0);
+  return ((used.user + used.system) * 1000) / bufs.length;
+}
+
 /**
  * Untimed: how many records got a tags object other than the one their source's last record
  * got — a miss of the reader's remembered tags (tags-memo.ts), which takes the engine's series
@@ -141,13 +178,17 @@ function main(): void {
     const decode: number[] = [];
     const all: number[] = [];
     const alone: number[] = [];
+    const batched: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       decode.push(pass(bufs, read, false));
       all.push(pass(bufs, read, true));
       alone.push(pass(bufs, read, true, decoded));
+      if (BATCH > 0) batched.push(batchedPass(bufs, read));
       console.log(
         `${format} round ${r + 1}: read ${decode[r].toFixed(0)} ns, read + step ${all[r].toFixed(0)} ns, ` +
-          `step of pre-read records ${alone[r].toFixed(0)} ns per record (CPU)`,
+          `step of pre-read records ${alone[r].toFixed(0)} ns` +
+          (BATCH > 0 ? `, read and step by ${BATCH} ${batched[r].toFixed(0)} ns` : '') +
+          ' per record (CPU)',
       );
     }
     const steps = all.map((a, i) => a - decode[i]);
@@ -156,11 +197,13 @@ function main(): void {
       readAndStepNs: round(median(all), 1),
       stepNs: round(median(steps), 1),
       stepPreReadNs: round(median(alone), 1),
+      ...(BATCH > 0 ? { batch: BATCH, readAndStepByBatchNs: round(median(batched), 1) } : {}),
       freshTags: fresh,
       rounds: {
         readNs: decode.map((x) => round(x, 1)),
         readAndStepNs: all.map((x) => round(x, 1)),
         stepPreReadNs: alone.map((x) => round(x, 1)),
+        ...(BATCH > 0 ? { readAndStepByBatchNs: batched.map((x) => round(x, 1)) } : {}),
       },
     };
     console.log(
