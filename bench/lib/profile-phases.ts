@@ -177,7 +177,8 @@ export const RECORD_PATH_RULES: readonly [string, (f: CallFrame) => boolean][] =
     (f) =>
       f.url.includes('node_modules/avsc') ||
       f.url.includes('src/codec/validate-telemetry') ||
-      (f.url.includes('src/codec/telemetry.') && /^(encode|checked|sortedTags|encodeTelemetryJson)/.test(f.functionName)) ||
+      (f.url.includes('src/codec/telemetry.') &&
+        /^(encode|checked|sortedTags|encodeTelemetryJson)/.test(f.functionName)) ||
       f.functionName === 'encodeAll',
   ],
   [
