@@ -5,14 +5,17 @@
  * scopes), without a broker — so that a change to that path is measured apart from kafkajs,
  * whose share of the pipeline's CPU (and noise) is larger than the path's.
  *
- *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both] [--series 10000]
+ *   npx tsx bench/record-path.ts [--n 1000000] [--rounds 4] [--format avro|json|both] [--series 10000] [--batch 100]
  *
  * `--series 100000` is the pipeline bench's fleet shape (20k sources, a final for every 2.5 records).
  *
  * Encodes N records (Confluent-framed Avro and canonical JSON), each in a buffer of its own,
  * then per round: (1) the reader alone over all of them, (2) the reader and a fresh
  * processor's step (decode → windows → signals), in CPU time of this process. Baseline in the
- * same run: (1), so step = (2) − (1). Prints ns per record per round and the median; writes
+ * same run: (1), so step = (2) − (1). And (3): the same step over records read beforehand
+ * (untimed), as the engine bench feeds its engine, so that (2) − (1) − (3) is what reading and
+ * stepping in turn cost each other (caches, young-generation garbage), not either's own work.
+ * Prints ns per record per round and the median; writes
  * bench/results/record-path/<ISO time>.json. Run it on two commits, alternating, to compare.
  * Before the rounds, untimed: how many records got a tags object other than their source's last.
  */
@@ -31,6 +34,8 @@ const ROUNDS = Math.floor(argNumber('rounds', 4));
 const FORMAT = argString('format', 'both');
 const SERIES = Math.floor(argNumber('series', 10_000));
 const PARTITIONS = 3;
+/** --batch B: a fourth pass reads B records, then steps those B, and so on (0: no such pass). */
+const BATCH = Math.floor(argNumber('batch', 0));
 
 type Format = 'avro' | 'json';
 
@@ -59,8 +64,17 @@ function reader(format: Format): (b: Buffer) => Telemetry | undefined {
     : (b) => readTelemetryJsonFast(b, 0, limits);
 }
 
-/** CPU ns per record of reading every buffer, and stepping the records through a processor when `step`. */
-function pass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefined, step: boolean): number {
+/**
+ * CPU ns per record of reading every buffer, and stepping the records through a processor when
+ * `step`; with `decoded`, the same step over records read beforehand (untimed), as the engine
+ * bench feeds its engine: nothing runs between two records but the step.
+ */
+function pass(
+  bufs: readonly Buffer[],
+  read: (b: Buffer) => Telemetry | undefined,
+  step: boolean,
+  decoded?: readonly Telemetry[],
+): number {
   const proc = createProcessor({ engine: resolveEngineConfig({}), partitionCount: PARTITIONS });
   const out = emptyOutputs();
   const input: Extract<EngineInput, { kind: 'record' }> = {
@@ -72,7 +86,7 @@ function pass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefine
   let sink = 0;
   const t0 = process.cpuUsage();
   for (let i = 0; i < bufs.length; i++) {
-    const rec = read(bufs[i]);
+    const rec = decoded !== undefined ? decoded[i] : read(bufs[i]);
     if (rec === undefined) throw new Error(`record ${i} left the one-pass reader`);
     if (!step) {
       sink += rec.value;
@@ -89,6 +103,41 @@ function pass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefine
   }
   const used = process.cpuUsage(t0);
   if (Number.isNaN(sink)) throw new Error('unreachable');
+  return ((used.user + used.system) * 1000) / bufs.length;
+}
+
+/** CPU ns per record of reading BATCH records into an array, then stepping them, and so on. */
+function batchedPass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefined): number {
+  const proc = createProcessor({ engine: resolveEngineConfig({}), partitionCount: PARTITIONS });
+  const out = emptyOutputs();
+  const input: Extract<EngineInput, { kind: 'record' }> = {
+    kind: 'record',
+    partition: 0,
+    offset: '0',
+    record: null as unknown as Telemetry,
+  };
+  const held = new Array<Telemetry>(BATCH);
+  const t0 = process.cpuUsage();
+  for (let from = 0; from < bufs.length; from += BATCH) {
+    const n = Math.min(BATCH, bufs.length - from);
+    for (let k = 0; k < n; k++) {
+      const rec = read(bufs[from + k]);
+      if (rec === undefined) throw new Error(`record ${from + k} left the one-pass reader`);
+      held[k] = rec;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = from + k;
+      input.partition = i % PARTITIONS;
+      input.offset = String(i);
+      input.record = held[k];
+      proc.step(input, out);
+      if (out.published.length > 10_000) {
+        out.published.length = 0;
+        out.finals.length = 0;
+      }
+    }
+  }
+  const used = process.cpuUsage(t0);
   return ((used.user + used.system) * 1000) / bufs.length;
 }
 
@@ -124,13 +173,22 @@ function main(): void {
     const read = reader(format);
     const fresh = freshTags(bufs, read);
     console.log(`${format}: ${fresh} records of ${N} got tags other than their source's last (the first pass)`);
+    // Read once, untimed, for the third pass: records as the engine bench gets them.
+    const decoded = bufs.map((b) => read(b) as Telemetry);
     const decode: number[] = [];
     const all: number[] = [];
+    const alone: number[] = [];
+    const batched: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       decode.push(pass(bufs, read, false));
       all.push(pass(bufs, read, true));
+      alone.push(pass(bufs, read, true, decoded));
+      if (BATCH > 0) batched.push(batchedPass(bufs, read));
       console.log(
-        `${format} round ${r + 1}: read ${decode[r].toFixed(0)} ns, read + step ${all[r].toFixed(0)} ns per record (CPU)`,
+        `${format} round ${r + 1}: read ${decode[r].toFixed(0)} ns, read + step ${all[r].toFixed(0)} ns, ` +
+          `step of pre-read records ${alone[r].toFixed(0)} ns` +
+          (BATCH > 0 ? `, read and step by ${BATCH} ${batched[r].toFixed(0)} ns` : '') +
+          ' per record (CPU)',
       );
     }
     const steps = all.map((a, i) => a - decode[i]);
@@ -138,11 +196,19 @@ function main(): void {
       readNs: round(median(decode), 1),
       readAndStepNs: round(median(all), 1),
       stepNs: round(median(steps), 1),
+      stepPreReadNs: round(median(alone), 1),
+      ...(BATCH > 0 ? { batch: BATCH, readAndStepByBatchNs: round(median(batched), 1) } : {}),
       freshTags: fresh,
-      rounds: { readNs: decode.map((x) => round(x, 1)), readAndStepNs: all.map((x) => round(x, 1)) },
+      rounds: {
+        readNs: decode.map((x) => round(x, 1)),
+        readAndStepNs: all.map((x) => round(x, 1)),
+        stepPreReadNs: alone.map((x) => round(x, 1)),
+        ...(BATCH > 0 ? { readAndStepByBatchNs: batched.map((x) => round(x, 1)) } : {}),
+      },
     };
     console.log(
-      `${format}: median read ${summary.readNs} ns, read + step ${summary.readAndStepNs} ns, step ${summary.stepNs} ns`,
+      `${format}: median read ${summary.readNs} ns, read + step ${summary.readAndStepNs} ns, step ${summary.stepNs} ns; ` +
+        `step of pre-read records ${summary.stepPreReadNs} ns`,
     );
     results[format] = summary;
   }

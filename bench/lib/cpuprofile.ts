@@ -7,9 +7,10 @@
  *   npx tsx bench/lib/cpuprofile.ts <file> --lines 'processBatch '   (self samples per source line)
  *   npx tsx bench/lib/cpuprofile.ts <file> --phases --rules stage-two --events <finals>   (bench/stage-two.ts by phase)
  *   npx tsx bench/lib/cpuprofile.ts <file> --phases --rules split-arbiter --events <candidates>   (bench/split-arbiter.ts)
+ *   npx tsx bench/lib/cpuprofile.ts <file> --phases --rules record-path --events <rounds × n>   (bench/record-path.ts)
  */
 import { readFileSync } from 'node:fs';
-import { ENGINE_RULES, phases, SPLIT_ARBITER_RULES, STAGE_TWO_RULES } from './profile-phases';
+import { ENGINE_RULES, phases, RECORD_PATH_RULES, SPLIT_ARBITER_RULES, STAGE_TWO_RULES } from './profile-phases';
 import { argNumber, argString, writeResult } from './results';
 
 interface CallFrame {
@@ -124,6 +125,7 @@ function printPhases(profile: CpuProfile): void {
     pipeline: undefined,
     'stage-two': STAGE_TWO_RULES,
     engine: ENGINE_RULES,
+    'record-path': RECORD_PATH_RULES,
     'split-arbiter': SPLIT_ARBITER_RULES,
   };
   if (!(rules in tables)) throw new Error(`--rules: ${Object.keys(tables).join(', ')}, not ${rules}`);

@@ -164,6 +164,44 @@ export const SPLIT_ARBITER_RULES: readonly [string, (f: CallFrame) => boolean][]
   ['module loading and startup', (f) => /node_modules\/(tsx|zod|esbuild)|node:internal\/modules/.test(f.url)],
 ];
 
+/**
+ * bench/record-path.ts profiled (`node --cpu-prof --import tsx bench/record-path.ts`): the
+ * bench's encoding (untimed), the one-pass reader (which runs in both passes of a round, and
+ * once more untimed to count fresh tags: divide its µs by about 2 per round), then the
+ * processor's step by part — the processor around the engine, the stage-two merge of the
+ * scope partials it makes in the same process, and the engine's own phases (ENGINE_RULES).
+ */
+export const RECORD_PATH_RULES: readonly [string, (f: CallFrame) => boolean][] = [
+  [
+    'bench: encoding the records (untimed)',
+    (f) =>
+      f.url.includes('node_modules/avsc') ||
+      f.url.includes('src/codec/validate-telemetry') ||
+      (f.url.includes('src/codec/telemetry.') &&
+        /^(encode|checked|sortedTags|encodeTelemetryJson)/.test(f.functionName)) ||
+      f.functionName === 'encodeAll',
+  ],
+  [
+    'reader (one-pass Avro/JSON, tags memo, string table)',
+    (f) =>
+      /src\/codec\/|src\/replay\/fast-jsonl\//.test(f.url) ||
+      (f.url.includes('src/core/series-hint') && /^(addSeriesHint|hintSource)$/.test(f.functionName)),
+  ],
+  [
+    'step: stage-two merge of the scope partials (scope-merger, sketches decoded)',
+    (f) =>
+      f.url.includes('src/core/scope-merger') ||
+      (f.url.includes('src/signals/sketch-codec') && /^(sketchFromBase64|decodeSketch|readStore)/.test(f.functionName)),
+  ],
+  ['step: the processor around the engine (routing outputs)', (f) => f.url.includes('src/pipeline/processor')],
+  ...ENGINE_RULES.filter(([name]) => /^(record|close|panes):/.test(name)).map(
+    ([name, match]) => [`step: ${name}`, match] as [string, (f: CallFrame) => boolean],
+  ),
+  // Its own frames: the loop, String(i) for the offsets, and whatever of the reader V8 inlined into it.
+  ['bench: the loop (record-path.ts; may hold inlined reader frames)', (f) => f.url.includes('bench/record-path')],
+  ['module loading and startup', (f) => /node_modules\/(tsx|zod)|node:internal\/modules/.test(f.url)],
+];
+
 /** Self time of leaf frames that are not code: their own phases whatever the stack. */
 const SPECIAL = new Map<string, string>([
   ['(garbage collector)', 'garbage collection'],

@@ -26,6 +26,12 @@ export interface Engine {
   init(): WindowEngineState;
   /** Applies one input. The returned state is the same object, updated. */
   step(state: WindowEngineState, input: EngineInput): StepResult;
+  /**
+   * step() without its result: appends the outputs to `out` (which the caller owns and
+   * empties). For a driver that steps one record at a time, so that a record with no output
+   * costs no result object and a window close no copy of its outputs.
+   */
+  stepInto(state: WindowEngineState, input: EngineInput, out: EngineOutput[]): void;
   /** Applies inputs in order; outputs concatenated. */
   stepAll(state: WindowEngineState, inputs: Iterable<EngineInput>): StepResult;
   /** A copy of the counters. */
@@ -260,12 +266,16 @@ export function createEngine(input: EngineConfigInput | EngineConfig = {}): Engi
       const out = st.scratchOut;
       if (out.length !== 0) out.length = 0; // left over if the previous step threw
       apply(st, c, input, out);
-      if (out.length === 0) return { state, outputs: NONE };
+      // Most steps output nothing: one frozen result per state for them, not an object a record.
+      if (out.length === 0) return st.quiet ?? (st.quiet = Object.freeze({ state, outputs: NONE }));
       const outputs = out.slice();
       // Emptied now, not at the next step: a window close can output a signal per series,
       // and the state would hold them all until the next input arrives.
       out.length = 0;
       return { state, outputs };
+    },
+    stepInto(state, input, out) {
+      apply(internal(state), c, input, out);
     },
     stepAll(state, inputs) {
       const st = internal(state);

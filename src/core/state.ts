@@ -10,7 +10,7 @@ import type { ScopeList } from './scope-memberships';
 import type { HintOwner } from './series-hint';
 import { createSeriesChains, type SeriesChains } from './series-chains';
 import { createSeriesNumbers, type SeriesNumbers } from './series-numbers';
-import type { EngineCounters, EngineOutput, Offset } from './types';
+import type { EngineCounters, EngineOutput, Offset, StepResult } from './types';
 
 /**
  * The records of one pane [start, start + advanceMs), all series together, as columns:
@@ -200,6 +200,8 @@ export interface InternalState {
   readonly dormant: Map<Series, true>;
   readonly counters: EngineCounters;
   readonly scratchOut: EngineOutput[];
+  /** The result of a step without outputs (frozen, made on first use): engine.ts. */
+  quiet: Readonly<StepResult> | null;
   readonly close: CloseScratch;
 }
 
@@ -269,6 +271,7 @@ export function newState(trendWindows: number): InternalState {
     dormant: new Map(),
     counters: newCounters(),
     scratchOut: [],
+    quiet: null,
     close: {
       counts: new Int32Array(1024),
       cursor: new Int32Array(1024),

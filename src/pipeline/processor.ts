@@ -174,6 +174,33 @@ export function createProcessor(config: ProcessorConfig): Processor {
     mergerRejected += takeMerged(r.outputs, out);
   };
 
+  /**
+   * The engine's outputs of one step, routed then emptied (before the next step, so that the
+   * signals of a close are not held until then). Most records output nothing: they cost the
+   * engine no result object and this loop nothing but the length check.
+   */
+  const stepped: EngineOutput[] = [];
+  const route = (outputs: readonly EngineOutput[], out: ProcessorOutputs): void => {
+    for (let i = 0; i < outputs.length; i++) {
+      const o = outputs[i];
+      switch (o.kind) {
+        case 'signal':
+          out.published.push(o.signal);
+          if (o.signal.partial) {
+            if (mergeScopes) merge(o.signal, out);
+          } else out.finals.push(o.signal);
+          break;
+        case 'late':
+        case 'rejected':
+          out.dead.push(deadLetterOf(o));
+          break;
+        case 'evicted':
+          (out.evicted ??= []).push(o.key);
+          break;
+      }
+    }
+  };
+
   return {
     engine,
     merger,
@@ -190,26 +217,11 @@ export function createProcessor(config: ProcessorConfig): Processor {
         });
         return;
       }
-      const outputs = engine.step(state, input).outputs;
-      // An index, not for…of: most steps output nothing (the engine's frozen empty array), and
-      // for…of over it made an iterator and a result object per record.
-      for (let i = 0; i < outputs.length; i++) {
-        const o = outputs[i];
-        switch (o.kind) {
-          case 'signal':
-            out.published.push(o.signal);
-            if (o.signal.partial) {
-              if (mergeScopes) merge(o.signal, out);
-            } else out.finals.push(o.signal);
-            break;
-          case 'late':
-          case 'rejected':
-            out.dead.push(deadLetterOf(o));
-            break;
-          case 'evicted':
-            (out.evicted ??= []).push(o.key);
-            break;
-        }
+      if (stepped.length !== 0) stepped.length = 0; // left over if a previous step threw
+      engine.stepInto(state, input, stepped);
+      if (stepped.length !== 0) {
+        route(stepped, out);
+        stepped.length = 0;
       }
       if (input.kind === 'flush') {
         const r2 = merger.step(mstate, { kind: 'flush' });

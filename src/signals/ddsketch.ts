@@ -15,6 +15,7 @@
  * quantile estimates to [min, max] (which can only reduce the error). The guarantee holds
  * for magnitudes above ~2.2e-308 (normal doubles); smaller ones count as zero.
  */
+import { selectRank } from './order-statistics';
 import { CollapsingLowestStore } from './sketch-store';
 
 export interface SketchParams {
@@ -35,8 +36,8 @@ export const DEFAULT_SKETCH_PARAMS: SketchParams = Object.freeze({ relativeAccur
  * Values are first kept raw, up to BUFFER_MAX, and only binned when the buffer fills or a
  * merge needs bins. Most window panes hold a few dozen values spread over hundreds of
  * buckets: a dense bin array for them would cost more to allocate, zero and walk than
- * the values themselves. While unbinned, quantiles sort the raw values and map the value at
- * the wanted rank to its bucket — bucket order is value order, so the answer is exactly
+ * the values themselves. While unbinned, quantiles select the raw value at each wanted rank
+ * (order-statistics.ts) and map it to its bucket — bucket order is value order, so the answer is exactly
  * what the bins would give (same bucket, same collapsing rule). Every read that needs bins
  * bins the buffer first, so the representation is invisible from outside.
  */
@@ -50,6 +51,8 @@ const MIN_NORMAL = 2.2250738585072014e-308;
 const scratchPos = new Float64Array(BUFFER_MAX);
 const scratchNeg = new Float64Array(BUFFER_MAX);
 const scratchSort = new Float64Array(BUFFER_MAX);
+/** The value at each wanted rank (quantilesFromBuffer). */
+const picked: number[] = [];
 
 export class DDSketch {
   readonly relativeAccuracy: number;
@@ -268,20 +271,34 @@ export class DDSketch {
 
   private quantilesFromBuffer(qs: readonly number[], out: number[]): void {
     const n = this.bufLen;
-    const sorted = scratchSort;
-    sortInto(this.buf, n, sorted);
-    // Collapsing bounds, as the bins would have them (see CollapsingLowestStore).
     const tiny = this.minIndexable;
-    const top = sorted[n - 1];
-    const topIndex = top > tiny ? this.indexOf(top) : 0;
-    const posLow = top > tiny ? topIndex - this.maxBins + 1 : 0;
+    // The values copied to scratch, with the two the bounds need: the highest, and the highest
+    // below -tiny (what the top and the first value < -tiny from the top of a sorted copy are).
+    const a = scratchSort;
+    const buf = this.buf;
+    let top = -Infinity;
     let nearZero = 0;
-    for (let k = n - 1; k >= 0; k--) {
-      if (sorted[k] < -tiny) {
-        nearZero = sorted[k];
-        break;
+    for (let k = 0; k < n; k++) {
+      const v = buf[k];
+      a[k] = v;
+      if (v > top) top = v;
+      if (v < -tiny && (nearZero === 0 || v > nearZero)) nearZero = v;
+    }
+    // Each rank's value, highest rank first: the ones below are then selected among the values
+    // a selection left before it (order-statistics.ts); the top rank is the maximum, known.
+    let hi = n;
+    for (let k = qs.length - 1; k >= 0; k--) {
+      const r = nearestRank(qs[k], n);
+      if (r === n) picked[k] = top;
+      else if (k < qs.length - 1 && r === nearestRank(qs[k + 1], n)) picked[k] = picked[k + 1];
+      else {
+        picked[k] = selectRank(a, 0, hi, r - 1);
+        hi = r - 1;
       }
     }
+    // Collapsing bounds, as the bins would have them (see CollapsingLowestStore).
+    const topIndex = top > tiny ? this.indexOf(top) : 0;
+    const posLow = top > tiny ? topIndex - this.maxBins + 1 : 0;
     const negLow = nearZero < 0 ? -this.indexOf(-nearZero) - this.maxBins + 1 : 0;
     // The estimate is a function of the value at the rank: neighbouring quantiles of a small
     // window often land on the same value (p99 and p999 of fewer than 100), and the top
@@ -289,7 +306,7 @@ export class DDSketch {
     let prev = NaN;
     let prevEstimate = 0;
     for (let k = 0; k < qs.length; k++) {
-      const v = sorted[nearestRank(qs[k], n) - 1];
+      const v = picked[k];
       if (v !== prev) {
         prev = v;
         prevEstimate = 0;
@@ -340,27 +357,6 @@ export class DDSketch {
 
   private clamp(v: number): number {
     return v < this.min ? this.min : v > this.max ? this.max : v;
-  }
-}
-
-/**
- * Sorts buf[0..n) ascending into out[0..n). Insertion sort for the small buffers of most
- * panes (no allocation, no comparator calls); the typed-array sort beyond.
- */
-function sortInto(buf: readonly number[], n: number, out: Float64Array): void {
-  if (n > 32) {
-    for (let k = 0; k < n; k++) out[k] = buf[k];
-    out.subarray(0, n).sort();
-    return;
-  }
-  for (let k = 0; k < n; k++) {
-    const v = buf[k];
-    let j = k - 1;
-    while (j >= 0 && out[j] > v) {
-      out[j + 1] = out[j];
-      j--;
-    }
-    out[j + 1] = v;
   }
 }
 

@@ -211,3 +211,31 @@ describe('sketch serialisation', () => {
     }
   });
 });
+
+describe('DDSketch quantiles of raw values, by selection', () => {
+  // Few distinct values (runs of equal ones, ±0, subnormals counted as zero) and wide ones.
+  const value = fc.oneof(
+    fc.constantFrom(-0, 0, 5e-324, -1e-310, 1, 2, 2.5, -3, 1e300, -1e300),
+    fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+  );
+  const ascending = fc
+    .uniqueArray(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 12 })
+    .map((qs) => [...qs].sort((a, b) => a - b));
+
+  it('answers every ascending list of quantiles as the bins would, bit for bit', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 256 }), ascending, (values, qs) => {
+        const raw = sketchOf(values);
+        const binned = sketchOf(values);
+        binned.flush();
+        const got = new Array<number>(qs.length).fill(NaN);
+        const want = new Array<number>(qs.length).fill(NaN);
+        raw.quantiles(qs, got);
+        binned.quantiles(qs, want);
+        expect(raw.isRaw()).toBe(true);
+        got.forEach((g, i) => expect(Object.is(g, want[i])).toBe(true));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
