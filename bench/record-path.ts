@@ -65,6 +65,31 @@ function reader(format: Format): (b: Buffer) => Telemetry | undefined {
 }
 
 /**
+ * A fresh processor and the step of record i through it, as the driver steps it (one input object
+ * reused, the outputs dropped now and then so that they do not pile up over a million records).
+ */
+function recordStepper(): (i: number, rec: Telemetry) => void {
+  const proc = createProcessor({ engine: resolveEngineConfig({}), partitionCount: PARTITIONS });
+  const out = emptyOutputs();
+  const input: Extract<EngineInput, { kind: 'record' }> = {
+    kind: 'record',
+    partition: 0,
+    offset: '0',
+    record: null as unknown as Telemetry,
+  };
+  return (i, rec) => {
+    input.partition = i % PARTITIONS;
+    input.offset = String(i);
+    input.record = rec;
+    proc.step(input, out);
+    if (out.published.length > 10_000) {
+      out.published.length = 0;
+      out.finals.length = 0;
+    }
+  };
+}
+
+/**
  * CPU ns per record of reading every buffer, and stepping the records through a processor when
  * `step`; with `decoded`, the same step over records read beforehand (untimed), as the engine
  * bench feeds its engine: nothing runs between two records but the step.
@@ -75,14 +100,7 @@ function pass(
   step: boolean,
   decoded?: readonly Telemetry[],
 ): number {
-  const proc = createProcessor({ engine: resolveEngineConfig({}), partitionCount: PARTITIONS });
-  const out = emptyOutputs();
-  const input: Extract<EngineInput, { kind: 'record' }> = {
-    kind: 'record',
-    partition: 0,
-    offset: '0',
-    record: null as unknown as Telemetry,
-  };
+  const stepRecord = recordStepper();
   let sink = 0;
   const t0 = process.cpuUsage();
   for (let i = 0; i < bufs.length; i++) {
@@ -92,14 +110,7 @@ function pass(
       sink += rec.value;
       continue;
     }
-    input.partition = i % PARTITIONS;
-    input.offset = String(i);
-    input.record = rec;
-    proc.step(input, out);
-    if (out.published.length > 10_000) {
-      out.published.length = 0;
-      out.finals.length = 0;
-    }
+    stepRecord(i, rec);
   }
   const used = process.cpuUsage(t0);
   if (Number.isNaN(sink)) throw new Error('unreachable');
@@ -108,14 +119,7 @@ function pass(
 
 /** CPU ns per record of reading BATCH records into an array, then stepping them, and so on. */
 function batchedPass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | undefined): number {
-  const proc = createProcessor({ engine: resolveEngineConfig({}), partitionCount: PARTITIONS });
-  const out = emptyOutputs();
-  const input: Extract<EngineInput, { kind: 'record' }> = {
-    kind: 'record',
-    partition: 0,
-    offset: '0',
-    record: null as unknown as Telemetry,
-  };
+  const stepRecord = recordStepper();
   const held = new Array<Telemetry>(BATCH);
   const t0 = process.cpuUsage();
   for (let from = 0; from < bufs.length; from += BATCH) {
@@ -126,15 +130,7 @@ function batchedPass(bufs: readonly Buffer[], read: (b: Buffer) => Telemetry | u
       held[k] = rec;
     }
     for (let k = 0; k < n; k++) {
-      const i = from + k;
-      input.partition = i % PARTITIONS;
-      input.offset = String(i);
-      input.record = held[k];
-      proc.step(input, out);
-      if (out.published.length > 10_000) {
-        out.published.length = 0;
-        out.finals.length = 0;
-      }
+      stepRecord(from + k, held[k]);
     }
   }
   const used = process.cpuUsage(t0);
