@@ -7,16 +7,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { post } from './profiler';
 
 export interface PhaseHeapSampler {
   /** Stops sampling and writes the profile to the file given at start. */
   stop(): Promise<string>;
-}
-
-function post<T>(session: Session, method: string, params?: Record<string, unknown>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T)));
-  });
 }
 
 /** Samples about one allocation per `intervalBytes` bytes allocated (V8's default is 32 KiB). */

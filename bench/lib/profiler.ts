@@ -13,7 +13,8 @@ export interface PhaseProfiler {
   stop(): Promise<string>;
 }
 
-function post<T>(session: Session, method: string, params?: Record<string, unknown>): Promise<T> {
+/** One inspector call as a promise (the heap sampler uses it too). */
+export function post<T>(session: Session, method: string, params?: Record<string, unknown>): Promise<T> {
   return new Promise((resolve, reject) => {
     session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T)));
   });
