@@ -27,7 +27,7 @@ export function isRenewalReason(reason: string): boolean {
 export function commandAction(cmd: Command, hints: CommandHints): CommandAction {
   if (hints.action !== undefined) return hints.action;
   if (isRevertType(cmd.type)) return 'revert';
-  if (RENEWAL.test(cmd.reason.replace(GROUP_PREFIX, ''))) return 'renew';
+  if (isRenewalReason(cmd.reason.replace(GROUP_PREFIX, ''))) return 'renew';
   const loosening = (c: string) => c === '<' || c === '<=';
   if (cmd.evidence.length > 0 && cmd.evidence.every((e) => loosening(e.comparison))) return 'relax';
   return 'set';
