@@ -31,7 +31,7 @@ import type { SourcePartitionWatch } from './source-partitions';
 import { UNDECODABLE_HEADER } from './codecs';
 
 /** What the reused record input holds between steps: nothing retained past its record's step. */
-const NO_RECORD: Telemetry = Object.freeze({ ts: 0, source: '', metric: '', value: 0, tags: Object.freeze({}) });
+export const NO_RECORD: Telemetry = Object.freeze({ ts: 0, source: '', metric: '', value: 0, tags: Object.freeze({}) });
 
 /** Retries of a schema fetch after the first attempt; waits 200 ms, doubling. */
 export const SCHEMA_FETCH_RETRIES = 5;
