@@ -121,7 +121,13 @@ export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
 }
 
 function newRuns(): PaneRuns {
-  return { count: 0, ids: new Int32Array(64), starts: new Int32Array(64), lens: new Int32Array(64) };
+  return {
+    count: 0,
+    ids: new Int32Array(64),
+    starts: new Int32Array(64),
+    lens: new Int32Array(64),
+    scoped: new Uint8Array(64),
+  };
 }
 
 function growRuns(runs: PaneRuns, n: number): void {
@@ -131,6 +137,7 @@ function growRuns(runs: PaneRuns, n: number): void {
   runs.ids = new Int32Array(cap);
   runs.starts = new Int32Array(cap);
   runs.lens = new Int32Array(cap);
+  runs.scoped = new Uint8Array(cap);
 }
 
 /**
@@ -201,12 +208,13 @@ export function groupBatch(st: InternalState, b: PaneBatch): void {
 export function codeBatch(st: InternalState, b: PaneBatch, coder: DDSketch): void {
   if (b.coded) return;
   if (b.codes.length < b.values.length) b.codes = new Int32Array(b.values.length);
-  const { ids, starts, lens, count } = b.runs;
+  const { ids, starts, lens, count, scoped } = b.runs;
   const byId = st.seriesById;
   for (let r = 0; r < count; r++) {
     const se = byId[ids[r]];
-    if (se !== undefined && se.scopes.members.length > 0)
-      coder.codeValues(b.values, b.codes, starts[r], starts[r] + lens[r]);
+    const coding = se !== undefined && se.scopes.members.length > 0;
+    scoped[r] = coding ? 1 : 0;
+    if (coding) coder.codeValues(b.values, b.codes, starts[r], starts[r] + lens[r]);
   }
   b.coded = true;
 }

@@ -334,19 +334,19 @@ function gatherRuns(
   }
   if (cs.groupedCodes.length < cs.grouped.length) cs.groupedCodes = new Int32Array(cs.grouped.length);
   const grouped = cs.grouped;
-  // Codes travel with their values (only those of scoped series are meaningful, and read).
+  // Codes travel with their values: those of scoped series, the only ones read.
   const codes = cs.groupedCodes;
   for (const b of batches) {
     const values = b.values;
     const paneCodes = b.codes;
     const coded = b.coded;
-    const { ids: runIds, starts: runStarts, lens } = b.runs;
+    const { ids: runIds, starts: runStarts, lens, scoped } = b.runs;
     for (let r = 0; r < b.runs.count; r++) {
       const id = runIds[r];
       let at = cursor[id];
       const from = runStarts[r];
       const to = from + lens[r];
-      if (coded) for (let k = from, j = at; k < to; k++, j++) codes[j] = paneCodes[k];
+      if (coded && scoped[r] === 1) for (let k = from, j = at; k < to; k++, j++) codes[j] = paneCodes[k];
       for (let k = from; k < to; k++) grouped[at++] = values[k];
       cursor[id] = at;
     }

@@ -51,6 +51,8 @@ export interface PaneRuns {
   ids: Int32Array;
   starts: Int32Array;
   lens: Int32Array;
+  /** 1 where the run's series feeds scope groups, so its values are coded (valid while the pane is `coded`). */
+  scoped: Uint8Array;
 }
 
 /** A series' membership in one scope group (shared by the series of the group: see scope-memberships.ts). */
