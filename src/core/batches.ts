@@ -1,7 +1,7 @@
 /**
  * Pane batches (see PaneBatch in state.ts): creation, growth, compaction, release.
  */
-import { createSketch } from '../signals/ddsketch';
+import { createSketch, type DDSketch } from '../signals/ddsketch';
 import type { CloseScratch, Compiled, InternalState, PaneBatch, PaneRuns } from './state';
 import { grown } from './grown';
 
@@ -19,6 +19,8 @@ function compactAt(st: InternalState): number {
   return Math.min(COMPACT_MAX, Math.max(COMPACT_MIN, COMPACT_PER_SERIES * st.seriesByKey.size));
 }
 const POOL_LIMIT = 16;
+/** A pane's codes before its first close (closer.ts grows them to the pane's columns). */
+const NO_CODES = new Int32Array(0);
 
 /** The open batch of pane `start`, created (and scheduled for closing) if needed. */
 export function batchFor(st: InternalState, c: Compiled, start: number): PaneBatch {
@@ -34,9 +36,21 @@ export function batchFor(st: InternalState, c: Compiled, start: number): PaneBat
       compacted: null,
       grouped: 0,
       runs: newRuns(),
+      codes: NO_CODES,
+      coded: false,
     };
   } else {
-    b = { start, ids: b.ids, values: b.values, len: 0, compacted: null, grouped: 0, runs: b.runs };
+    b = {
+      start,
+      ids: b.ids,
+      values: b.values,
+      len: 0,
+      compacted: null,
+      grouped: 0,
+      runs: b.runs,
+      codes: b.codes,
+      coded: false,
+    };
     b.runs.count = 0;
   }
   st.batches.set(start, b);
@@ -107,7 +121,13 @@ export function compact(st: InternalState, c: Compiled, b: PaneBatch): void {
 }
 
 function newRuns(): PaneRuns {
-  return { count: 0, ids: new Int32Array(64), starts: new Int32Array(64), lens: new Int32Array(64) };
+  return {
+    count: 0,
+    ids: new Int32Array(64),
+    starts: new Int32Array(64),
+    lens: new Int32Array(64),
+    scoped: new Uint8Array(64),
+  };
 }
 
 function growRuns(runs: PaneRuns, n: number): void {
@@ -117,6 +137,7 @@ function growRuns(runs: PaneRuns, n: number): void {
   runs.ids = new Int32Array(cap);
   runs.starts = new Int32Array(cap);
   runs.lens = new Int32Array(cap);
+  runs.scoped = new Uint8Array(cap);
 }
 
 /**
@@ -174,7 +195,28 @@ export function groupBatch(st: InternalState, b: PaneBatch): void {
   b.ids = gIds;
   b.values = gValues;
   b.grouped = n;
+  // Entries moved: their codes are recomputed when next read (every change to the entries
+  // — appends, compaction, revocation — leads here before they are read again).
+  b.coded = false;
   touched.length = 0;
+}
+
+/**
+ * Codes the grouped values of the pane's scoped series (DDSketch.codeValues; the only values a
+ * scope group bins), unless they are coded already.
+ */
+export function codeBatch(st: InternalState, b: PaneBatch, coder: DDSketch): void {
+  if (b.coded) return;
+  if (b.codes.length < b.values.length) b.codes = new Int32Array(b.values.length);
+  const { ids, starts, lens, count, scoped } = b.runs;
+  const byId = st.seriesById;
+  for (let r = 0; r < count; r++) {
+    const se = byId[ids[r]];
+    const coding = se !== undefined && se.scopes.members.length > 0;
+    scoped[r] = coding ? 1 : 0;
+    if (coding) coder.codeValues(b.values, b.codes, starts[r], starts[r] + lens[r]);
+  }
+  b.coded = true;
 }
 
 /** Drops a closed batch, keeping its columns for reuse. */

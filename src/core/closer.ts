@@ -23,7 +23,7 @@ import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history'
 import { sketchToBase64 } from '../signals/sketch-codec';
 import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { compareKeys } from './series-key';
-import { ensureIdCapacity, groupBatch, releaseBatch } from './batches';
+import { codeBatch, ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
 import { HISTORY, LAST_DATA_START, LAST_PANE_START, PER_RECORD } from './series-numbers';
 import { ensurePositions, rankOrder, seriesToEmit } from './close-order';
@@ -80,7 +80,9 @@ interface GroupAcc {
 function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutput[]): void {
   const e = s + c.size;
   const cs = st.close;
-  const batches = windowPanes(st, e);
+  const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
+  const coding = c.scopesByMetric.size > 0 && sk.codesFit();
+  const batches = windowPanes(st, e, coding ? sk : null);
   ensureIdCapacity(cs, st.seriesById.length);
   const now = (cs.stampNow = (cs.stampNow + 1) | 0);
   countEntries(cs, batches, now);
@@ -92,7 +94,8 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
   const order = rankOrder(cs, list.length);
 
   const groups = new Map<string, GroupAcc>();
-  const signals = inKeyOrder(cs, list, order, grouped, groups, c);
+  const codes = coding ? gatheredCodes(cs, batches) : null;
+  const signals = inKeyOrder(cs, list, order, grouped, codes, groups, c);
   st.counters.signals += signals.length;
   const partials = emitPartials(st, c, s, e, horizon, groups);
   st.counters.partials += partials.length;
@@ -107,17 +110,19 @@ function closeWindow(st: InternalState, c: Compiled, s: number, out: EngineOutpu
 }
 
 /**
- * The panes of the window ending at e, each grouped by series. Each pane is grouped once (the
- * first window covering it closes first), so the passes of a close cost one step per (pane,
- * series) run, not per record and window.
+ * The panes of the window ending at e, each grouped by series, and its scoped values coded
+ * when `coder` is given. Each pane is grouped and coded once (the first window covering it
+ * closes first), so the passes of a close cost one step per (pane, series) run, not per
+ * record and window, and a scoped value takes one log, not one per window and scope group.
  */
-function windowPanes(st: InternalState, e: number): PaneBatch[] {
+function windowPanes(st: InternalState, e: number, coder: DDSketch | null): PaneBatch[] {
   const batches: PaneBatch[] = [];
   const starts = st.paneStarts;
   for (let i = 0; i < starts.length && starts[i] < e; i++) {
     const b = st.batches.get(starts[i]);
     if (b === undefined) continue;
     groupBatch(st, b);
+    if (coder !== null) codeBatch(st, b, coder);
     batches.push(b);
   }
   return batches;
@@ -238,6 +243,7 @@ function inKeyOrder(
   list: readonly Series[],
   order: Int32Array,
   grouped: Float64Array,
+  codes: Int32Array | null,
   groups: Map<string, GroupAcc>,
   c: Compiled,
 ): WindowSignal[] {
@@ -255,10 +261,14 @@ function inKeyOrder(
     if ((f & SCOPED) !== 0) {
       const members = membersAt[i];
       const copy = cs.copies.get(i);
+      const sum = sumMinMax[3 * i];
+      const min = sumMinMax[3 * i + 1];
+      const max = sumMinMax[3 * i + 2];
       for (const m of members) {
         const g = groupOf(c, m, groups);
         if (copy !== undefined) g.sk.merge(copy);
-        else g.sk.mergeRaw(grouped, from[i], to[i], sumMinMax[3 * i], sumMinMax[3 * i + 1], sumMinMax[3 * i + 2]);
+        else if (codes !== null) g.sk.mergeCoded(grouped, codes, from[i], to[i], sum, min, max);
+        else g.sk.mergeRaw(grouped, from[i], to[i], sum, min, max);
       }
     }
     if ((f & LEAVING) !== 0) leaving.push(list[i]);
@@ -294,9 +304,10 @@ function groupOf(c: Compiled, m: ScopeMembership, groups: Map<string, GroupAcc>)
 }
 
 /**
- * Pass 2 of a close: lays each series' values out contiguously, pane by pane, and leaves
- * cursor[id] at the end of its values in the returned array. A window of one pane (tumbling
- * windows) already has them so in the pane's grouped columns: no copy.
+ * Pass 2 of a close: lays each series' values (and their codes, in cs.groupedCodes) out
+ * contiguously, pane by pane, and leaves cursor[id] at the end of its values in the returned
+ * array. A window of one pane (tumbling windows) already has them so in the pane's grouped
+ * columns: no copy.
  */
 function gatherRuns(
   cs: CloseScratch,
@@ -321,20 +332,31 @@ function gatherRuns(
     while (cap < total) cap *= 2;
     cs.grouped = new Float64Array(cap);
   }
+  if (cs.groupedCodes.length < cs.grouped.length) cs.groupedCodes = new Int32Array(cs.grouped.length);
   const grouped = cs.grouped;
+  // Codes travel with their values: those of scoped series, the only ones read.
+  const codes = cs.groupedCodes;
   for (const b of batches) {
     const values = b.values;
-    const { ids: runIds, starts: runStarts, lens } = b.runs;
+    const paneCodes = b.codes;
+    const coded = b.coded;
+    const { ids: runIds, starts: runStarts, lens, scoped } = b.runs;
     for (let r = 0; r < b.runs.count; r++) {
       const id = runIds[r];
       let at = cursor[id];
       const from = runStarts[r];
       const to = from + lens[r];
+      if (coded && scoped[r] === 1) for (let k = from, j = at; k < to; k++, j++) codes[j] = paneCodes[k];
       for (let k = from; k < to; k++) grouped[at++] = values[k];
       cursor[id] = at;
     }
   }
   return grouped;
+}
+
+/** The codes parallel to gatherRuns' values: for a window of one pane, the pane's own, as its values. */
+function gatheredCodes(cs: CloseScratch, batches: readonly PaneBatch[]): Int32Array {
+  return batches.length === 1 ? batches[0].codes : cs.groupedCodes;
 }
 
 /**

@@ -36,6 +36,13 @@ export interface PaneBatch {
    */
   grouped: number;
   runs: PaneRuns;
+  /**
+   * Bucket codes of the grouped entries of scoped series (DDSketch.codeValues), valid while
+   * `coded`: computed once, at the first close that reads the pane, so that the windows
+   * covering it bin their scope groups' values without a log each. Regrouping clears `coded`.
+   */
+  codes: Int32Array;
+  coded: boolean;
 }
 
 /** Runs of a grouped pane, as columns (reused with the batch). */
@@ -44,6 +51,8 @@ export interface PaneRuns {
   ids: Int32Array;
   starts: Int32Array;
   lens: Int32Array;
+  /** 1 where the run's series feeds scope groups, so its values are coded (valid while the pane is `coded`). */
+  scoped: Uint8Array;
 }
 
 /** A series' membership in one scope group (shared by the series of the group: see scope-memberships.ts). */
@@ -114,6 +123,8 @@ export interface CloseScratch {
   stamp: Int32Array;
   stampNow: number;
   grouped: Float64Array;
+  /** The codes of the gathered values of scoped series, parallel to `grouped` (gatherRuns). */
+  groupedCodes: Int32Array;
   touched: number[];
   series: Series[];
   /** Reused sketch of the series being emitted (built lazily: the state does not know the params). */
@@ -278,6 +289,7 @@ export function newState(trendWindows: number): InternalState {
       stamp: new Int32Array(1024),
       stampNow: 0,
       grouped: new Float64Array(4096),
+      groupedCodes: new Int32Array(4096),
       touched: [],
       series: [],
       sketch: null,

@@ -53,6 +53,17 @@ const scratchNeg = new Float64Array(BUFFER_MAX);
 const scratchSort = new Float64Array(BUFFER_MAX);
 /** The value at each wanted rank (quantilesFromBuffer). */
 const picked: number[] = [];
+/**
+ * A value's bucket code (codeValues): the store's index times CODE_SPAN plus its kind in the
+ * low bits. At the default accuracy the indexes of doubles lie within ±36 000; codesFit says
+ * whether every code of a sketch's parameters fits an Int32.
+ */
+const CODE_BITS = 2;
+const CODE_SPAN = 1 << CODE_BITS;
+const CODE_MASK = CODE_SPAN - 1;
+const CODE_POS = 0;
+const CODE_NEG = 1;
+const CODE_ZERO = 2;
 
 export class DDSketch {
   readonly relativeAccuracy: number;
@@ -231,6 +242,75 @@ export class DDSketch {
     this.sum += sum;
     if (min < this.min) this.min = min;
     if (max > this.max) this.max = max;
+  }
+
+  /** True when every finite value's code fits an Int32 (all but accuracies below about 1e-6). */
+  codesFit(): boolean {
+    // The largest magnitude has the largest index; the smallest indexable one (≥ 2.2e-308) a
+    // smaller one in absolute value.
+    return (Math.abs(this.indexOf(Number.MAX_VALUE)) + 1) * CODE_SPAN < 2 ** 31;
+  }
+
+  /**
+   * Writes the bucket code of each of values[from..to) into codes[from..to): the store and
+   * index flush() would bin the value into (see CODE_* above). A value's code depends only on
+   * the value and this sketch's parameters, so a pane can code its values once and every
+   * window covering it bin them without a log (closer.ts).
+   */
+  codeValues(values: Float64Array, codes: Int32Array, from: number, to: number): void {
+    const mult = this.multiplier;
+    const tiny = this.minIndexable;
+    for (let k = from; k < to; k++) {
+      const v = values[k];
+      if (v > tiny) codes[k] = (Math.ceil(Math.log(v) * mult) + 0) * CODE_SPAN + CODE_POS;
+      else if (v < -tiny) codes[k] = (0 - Math.ceil(Math.log(-v) * mult)) * CODE_SPAN + CODE_NEG;
+      else codes[k] = CODE_ZERO;
+    }
+  }
+
+  /**
+   * mergeRaw, with codes[from..to) the codes of values[from..to) (codeValues, same parameters):
+   * the same steps, except that values this sketch would bin are binned from their codes, in
+   * the same batches of BUFFER_MAX — so the stores end with the same bins, and the sketch in
+   * the same raw or binned state, as mergeRaw leaves them.
+   */
+  mergeCoded(
+    values: Float64Array,
+    codes: Int32Array,
+    from: number,
+    to: number,
+    sum: number,
+    min: number,
+    max: number,
+  ): void {
+    const m = to - from;
+    if (m === 0) return;
+    if (!this.binned && this.bufLen + m <= BUFFER_MAX) {
+      for (let k = from; k < to; k++) this.buf[this.bufLen++] = values[k];
+    } else {
+      this.flush();
+      for (let k = from; k < to; k += BUFFER_MAX) this.binCodes(codes, k, Math.min(to, k + BUFFER_MAX));
+    }
+    this.count += m;
+    this.sum += sum;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+  }
+
+  /** flush() for coded values: codes[from..to) (at most BUFFER_MAX) into the stores. */
+  private binCodes(codes: Int32Array, from: number, to: number): void {
+    let np = 0;
+    let nn = 0;
+    for (let k = from; k < to; k++) {
+      const code = codes[k];
+      const kind = code & CODE_MASK;
+      // >> floors: (index * CODE_SPAN + kind) >> CODE_BITS is the index, negative ones too.
+      if (kind === CODE_POS) scratchPos[np++] = code >> CODE_BITS;
+      else if (kind === CODE_NEG) scratchNeg[nn++] = code >> CODE_BITS;
+      else this.zeros += 1;
+    }
+    if (np > 0) this.positive.addIndexes(scratchPos, np);
+    if (nn > 0) this.negative.addIndexes(scratchNeg, nn);
   }
 
   copy(): DDSketch {
