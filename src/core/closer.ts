@@ -20,14 +20,13 @@
 import type { WindowSignal } from '../model/signal';
 import { createSketch, type DDSketch } from '../signals/ddsketch';
 import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history';
-import { sketchToBase64 } from '../signals/sketch-codec';
 import { buildSignal, type SignalExtras } from '../signals/window-signal';
-import { compareKeys } from './series-key';
+import { emitPartials, groupOf, mergeByKey, type GroupAcc } from './close-partials';
 import { codeBatch, ensureIdCapacity, groupBatch, releaseBatch } from './batches';
 import { refreshRanks } from './series-index';
 import { HISTORY, LAST_DATA_START, LAST_PANE_START, PER_RECORD } from './series-numbers';
 import { ensurePositions, rankOrder, seriesToEmit } from './close-order';
-import type { CloseScratch, Compiled, InternalState, PaneBatch, ScopeMembership, Series } from './state';
+import type { CloseScratch, Compiled, InternalState, PaneBatch, Series } from './state';
 import type { EngineOutput } from './types';
 import { firstOpenWindowStart } from './watermark';
 
@@ -40,8 +39,6 @@ const ROW_EWMA = HISTORY + PACKED_EWMA;
 const ROW_TREND = HISTORY + PACKED_TREND;
 
 const NO_PARTITIONS: number[] = [];
-const bySignalKey = (a: WindowSignal, b: WindowSignal): number => compareKeys(a.key, b.key);
-
 /** Next window start with something to emit (NaN: none). */
 function nextCandidate(st: InternalState, c: Compiled): number {
   const next = st.nextWindowStart;
@@ -69,11 +66,6 @@ export function closeDue(st: InternalState, c: Compiled, out: EngineOutput[]): v
   }
   const open = firstOpenWindowStart(st.watermark, c);
   if (open > st.nextWindowStart) st.nextWindowStart = open;
-}
-
-interface GroupAcc {
-  readonly membership: ScopeMembership;
-  readonly sk: DDSketch;
 }
 
 /** Closes window [s, s + size): its series' signals and scope partials, key-ordered, into `out`. */
@@ -293,16 +285,6 @@ function recordData(st: InternalState, c: Compiled, se: Series, s: number, sk: D
   }
 }
 
-/** The stage-one group of scope membership m in this close, created on first use. */
-function groupOf(c: Compiled, m: ScopeMembership, groups: Map<string, GroupAcc>): GroupAcc {
-  let g = groups.get(m.key);
-  if (g === undefined) {
-    g = { membership: m, sk: createSketch(c.sketch) };
-    groups.set(m.key, g);
-  }
-  return g;
-}
-
 /**
  * Pass 2 of a close: lays each series' values (and their codes, in cs.groupedCodes) out
  * contiguously, pane by pane, and leaves cursor[id] at the end of its values in the returned
@@ -357,67 +339,6 @@ function gatherRuns(
 /** The codes parallel to gatherRuns' values: for a window of one pane, the pane's own, as its values. */
 function gatheredCodes(cs: CloseScratch, batches: readonly PaneBatch[]): Int32Array {
   return batches.length === 1 ? batches[0].codes : cs.groupedCodes;
-}
-
-/**
- * Pushes both key-sorted lists into `out` in key order (ties: a first). The partials are few
- * and the series signals many: each partial's place is found by binary search, so most
- * signals are pushed without reading their keys.
- */
-function mergeByKey(a: WindowSignal[], b: WindowSignal[], out: EngineOutput[]): void {
-  let i = 0;
-  for (const p of b) {
-    let lo = i;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(a[mid].key, p.key) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    while (i < lo) out.push({ kind: 'signal', signal: a[i++] });
-    out.push({ kind: 'signal', signal: p });
-  }
-  while (i < a.length) out.push({ kind: 'signal', signal: a[i++] });
-}
-
-function emitPartials(
-  st: InternalState,
-  c: Compiled,
-  s: number,
-  e: number,
-  horizon: number,
-  groups: Map<string, GroupAcc>,
-): WindowSignal[] {
-  const signals: WindowSignal[] = [];
-  if (groups.size === 0 && st.scopeRecent.size === 0) return signals;
-  // Partials cover every owned partition — one with no data for a group contributed nothing —
-  // and carry source '*': a scope aggregate spans sources; its group values are in `tags`.
-  const partitions = st.ownedIds.slice();
-  const partial = (m: ScopeMembership, sk: DDSketch | null): WindowSignal =>
-    buildSignal({ scope: m.scope, key: m.key, source: '*', metric: m.metric, tags: m.tags }, s, e, sk, {
-      ewma: 0,
-      trend: 0,
-      partial: true,
-      partitions,
-      sketch: sk === null ? c.emptySketchB64 : sketchToBase64(sk),
-    });
-  for (const g of groups.values()) {
-    signals.push(partial(g.membership, g.sk));
-    if (c.zeroFill > 0) {
-      const known = st.scopeRecent.get(g.membership.key);
-      if (known === undefined) {
-        st.scopeRecent.set(g.membership.key, { membership: g.membership, lastDataStart: s });
-      } else known.lastDataStart = s;
-      const until = s + c.zeroFill * c.advance;
-      if (until > st.zeroFillUntil) st.zeroFillUntil = until;
-    }
-  }
-  for (const [key, g] of st.scopeRecent) {
-    if (g.lastDataStart === s) continue;
-    if (g.lastDataStart < horizon) st.scopeRecent.delete(key);
-    else signals.push(partial(g.membership, null));
-  }
-  return signals.sort(bySignalKey);
 }
 
 /** Frees pane s (window s was the last to cover it); series whose newest data it held turn dormant. */
