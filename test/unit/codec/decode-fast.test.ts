@@ -6,42 +6,9 @@
  * one-pass reader's), JSON, every format setting, and damaged, truncated and foreign bytes.
  */
 import fc from 'fast-check';
-import avro from 'avsc';
-import {
-  createTelemetryDecoder,
-  encodeTelemetryJson,
-  frameHeader,
-  schemaType,
-  type WireFormat,
-} from '../../../src/codec';
+import { createTelemetryDecoder, encodeTelemetryJson, type WireFormat } from '../../../src/codec';
 import type { Telemetry } from '../../../src/model/telemetry';
-
-const OWN_ID = 1;
-const EVOLVED_ID = 2;
-const UNKNOWN_ID = 3;
-/**
- * A writer schema the reader resolves: source and metric swapped. Its bytes read as the
- * reader's own schema would still look valid — with the two names exchanged — so a fast path
- * that ignored the resolution would show here.
- */
-const evolved = avro.Type.forSchema({
-  type: 'record',
-  name: 'Telemetry',
-  namespace: 'io.homeostat',
-  fields: [
-    { name: 'ts', type: 'long' },
-    { name: 'metric', type: 'string' },
-    { name: 'source', type: 'string' },
-    { name: 'value', type: 'double' },
-    { name: 'tags', type: { type: 'map', values: 'string' } },
-  ],
-});
-const own = schemaType('telemetry');
-
-const lookup = (id: number): Promise<avro.Type | undefined> =>
-  Promise.resolve(id === OWN_ID ? own : id === EVOLVED_ID ? evolved : undefined);
-
-const frame = (id: number, body: Buffer): Buffer => Buffer.concat([frameHeader(id), body]);
+import { EVOLVED_ID, OWN_ID, UNKNOWN_ID, evolved, frame, lookup, own } from '../../helpers/telemetry-writers';
 
 const telemetry = fc.record({
   ts: fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }),

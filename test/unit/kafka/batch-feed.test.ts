@@ -12,10 +12,9 @@
  * spelt with an escape; bad JSON, a tombstone, line protocol (not telemetry to the native
  * decoder), a record too far ahead of its Kafka timestamp; and a checkpoint inside a run.
  */
-import avro from 'avsc';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import pino from 'pino';
-import { createTelemetryDecoder, encodeTelemetryJson, frameHeader, schemaType } from '../../../src/codec';
+import { createTelemetryDecoder, encodeTelemetryJson } from '../../../src/codec';
 import { DEFAULT_TELEMETRY_LIMITS } from '../../../src/codec';
 import { createIngestDecoder } from '../../../src/ingest';
 import { Accounting } from '../../../src/kafka/accounting';
@@ -28,30 +27,10 @@ import { createSourcePartitionWatch } from '../../../src/kafka/source-partitions
 import type { Telemetry } from '../../../src/model/telemetry';
 import { emptyOutputs, type Processor, type ProcessorInput } from '../../../src/pipeline/processor';
 import { mulberry32 as prng } from '../../../src/client/random';
+import { EVOLVED_ID, OWN_ID, UNKNOWN_ID, evolved, frame, lookup, own } from '../../helpers/telemetry-writers';
 
-const OWN_ID = 1;
-const EVOLVED_ID = 2;
-const UNKNOWN_ID = 3;
 const T0 = Date.UTC(2026, 0, 1);
 const logger = pino({ level: 'silent' });
-
-/** A writer schema the reader resolves (source and metric swapped): never the one-pass reader's. */
-const evolved = avro.Type.forSchema({
-  type: 'record',
-  name: 'Telemetry',
-  namespace: 'io.homeostat',
-  fields: [
-    { name: 'ts', type: 'long' },
-    { name: 'metric', type: 'string' },
-    { name: 'source', type: 'string' },
-    { name: 'value', type: 'double' },
-    { name: 'tags', type: { type: 'map', values: 'string' } },
-  ],
-});
-const own = schemaType('telemetry');
-const lookup = (id: number): Promise<avro.Type | undefined> =>
-  Promise.resolve(id === OWN_ID ? own : id === EVOLVED_ID ? evolved : undefined);
-const frame = (id: number, body: Buffer): Buffer => Buffer.concat([frameHeader(id), body]);
 
 /** The value of record `i` in one of the forms above, picked by `kind`. */
 function value(kind: number, t: Telemetry): Buffer | null {
