@@ -45,8 +45,13 @@ export const kafkaSchema = z
       .default(['127.0.0.1:9092']),
     clientId: z.string().min(1).default('homeostat'),
     groupId: z.string().min(1).default('homeostat'),
-    /** Prefix of the transactional id; the processor appends its instance id. */
-    transactionalIdPrefix: z.string().min(1).default('homeostat-processor'),
+    /**
+     * Prefix of the group's transactional ids (`<prefix>-owner`, `-p<partition>`, `-stage-two`,
+     * …). Unset: `<groupId>-processor`, so two groups on one cluster never share an id — a
+     * shared id fences the other group's producer at every takeover (Kafka Streams derives
+     * its ids from application.id for the same reason).
+     */
+    transactionalIdPrefix: z.string().min(1).optional(),
     connectionTimeoutMs: z.number().int().positive().default(10_000),
     requestTimeoutMs: z.number().int().positive().default(30_000),
     sessionTimeoutMs: z.number().int().positive().default(30_000),
@@ -58,7 +63,16 @@ export const kafkaSchema = z
     message:
       'kafka.heartbeatIntervalMs must be at most a third of kafka.sessionTimeoutMs; set it to about sessionTimeoutMs / 10',
     path: ['heartbeatIntervalMs'],
-  });
+  })
+  .transform((k) => ({
+    ...k,
+    transactionalIdPrefix: k.transactionalIdPrefix ?? defaultTransactionalIdPrefix(k.groupId),
+  }));
+
+/** The transactional id prefix of a group that names none: the default group's is `homeostat-processor`, as before. */
+export function defaultTransactionalIdPrefix(groupId: string): string {
+  return `${groupId}-processor`;
+}
 
 export type KafkaConfig = z.infer<typeof kafkaSchema>;
 

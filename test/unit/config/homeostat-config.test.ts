@@ -23,6 +23,15 @@ describe('configuration', () => {
     expect(engineConfigFrom(c).window).toEqual({ sizeMs: 5000, advanceMs: 5000, graceMs: 1000 });
   });
 
+  test("kafka.transactionalIdPrefix follows the group id unless given, so two groups' ids differ", () => {
+    expect(loadConfig({ env: {} }).kafka.transactionalIdPrefix).toBe('homeostat-processor');
+    const g1 = loadConfig({ file: file('kafka:\n  groupId: payments\n'), env: {} }).kafka;
+    const g2 = loadConfig({ file: file('kafka:\n  groupId: search\n'), env: {} }).kafka;
+    expect([g1.transactionalIdPrefix, g2.transactionalIdPrefix]).toEqual(['payments-processor', 'search-processor']);
+    const given = file('kafka:\n  groupId: payments\n  transactionalIdPrefix: homeostat-processor\n');
+    expect(loadConfig({ file: given, env: {} }).kafka.transactionalIdPrefix).toBe('homeostat-processor');
+  });
+
   test('errors name the key, the value and the fix', () => {
     const issues = configIssuesOf(() =>
       loadConfig({
