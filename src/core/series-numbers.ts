@@ -14,6 +14,9 @@
  * to be in cache than the first line of a 144 B row of a 1.4 MB one. The row is read at a
  * window close, in id order.
  *
+ * Beside them, small per-id columns (13 B per id) that the record path and the close read in
+ * place of the Series object: the dormant byte and list links, and the rank in key order.
+ *
  * Rows are indexed by series id, and ids are reused once a series is gone: newSeries resets
  * the row, and nothing may read the row of a dead series (its id may already belong to a
  * new one).
