@@ -114,6 +114,7 @@ function sortedByRank(cs: CloseScratch, n: number): Int32Array {
 export function ensurePositions(cs: CloseScratch, n: number): void {
   if (cs.ranks.length >= n) return;
   const cap = Math.max(n, 2 * cs.ranks.length);
+  cs.ids = new Int32Array(cap);
   cs.ranks = new Int32Array(cap);
   cs.flags = new Uint8Array(cap);
   cs.from = new Int32Array(cap);

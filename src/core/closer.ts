@@ -23,6 +23,7 @@ import { PACKED_EWMA, PACKED_TREND, recordMeanPacked } from '../signals/history'
 import { buildSignal, type SignalExtras } from '../signals/window-signal';
 import { emitPartials, groupOf, mergeByKey, type GroupAcc } from './close-partials';
 import { codeBatch, ensureIdCapacity, groupBatch, releaseBatch } from './batches';
+import { joinDormant } from './dormant-queue';
 import { refreshRanks } from './series-index';
 import { HISTORY, LAST_DATA_START, LAST_PANE_START, PER_RECORD } from './series-numbers';
 import { ensurePositions, rankOrder, seriesToEmit } from './close-order';
@@ -177,7 +178,8 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
   const perRecord = st.numbers.perRecord;
   const sk = cs.sketch ?? (cs.sketch = createSketch(c.sketch));
   ensurePositions(cs, list.length);
-  const { ranks, flags, from, to, signals, members, sumMinMax } = cs;
+  const { ids, ranks, flags, from, to, signals, members, sumMinMax } = cs;
+  const rankOf = st.numbers.rankOf;
   // One extras object for the whole close: buildSignal copies its fields into the signal.
   const extras: SignalExtras = { ewma: 0, trend: 0, partial: false, partitions: NO_PARTITIONS };
   for (let i = 0; i < list.length; i++) {
@@ -220,7 +222,8 @@ function seriesSignals(st: InternalState, c: Compiled, w: WindowClose): void {
     extras.trend = nums[row + ROW_TREND];
     extras.partitions = se.partitions;
     signals[i] = buildSignal(se, s, e, windowSk, extras);
-    ranks[i] = se.rank;
+    ids[i] = id;
+    ranks[i] = rankOf[id];
     flags[i] = f;
   }
 }
@@ -239,7 +242,7 @@ function inKeyOrder(
   groups: Map<string, GroupAcc>,
   c: Compiled,
 ): WindowSignal[] {
-  const { flags, from, to, signals: byPosition, members: membersAt, sumMinMax } = cs;
+  const { ids, flags, from, to, signals: byPosition, members: membersAt, sumMinMax } = cs;
   const leaving = cs.leaving;
   leaving.length = 0;
   const n = list.length;
@@ -263,7 +266,7 @@ function inKeyOrder(
         else g.sk.mergeRaw(grouped, from[i], to[i], sum, min, max);
       }
     }
-    if ((f & LEAVING) !== 0) leaving.push(list[i]);
+    if ((f & LEAVING) !== 0) leaving.push(ids[i]);
   }
   return signals;
 }
@@ -342,17 +345,15 @@ function gatheredCodes(cs: CloseScratch, batches: readonly PaneBatch[]): Int32Ar
 }
 
 /** Frees pane s (window s was the last to cover it); series whose newest data it held turn dormant. */
-function freePane(st: InternalState, c: Compiled, s: number, leaving: Series[]): void {
+function freePane(st: InternalState, c: Compiled, s: number, leaving: number[]): void {
   const b = st.batches.get(s);
   if (b !== undefined) {
     // Every series with data in pane s is in the list of window s, and `leaving` holds those
     // whose newest data it is, in key order: marking them dormant in that order makes the
     // eviction order deterministic.
-    const flags = st.numbers.dormant;
-    for (const se of leaving) {
-      st.dormant.set(se, true);
-      flags[se.id] = 1;
-    }
+    const sn = st.numbers;
+    const queue = st.dormant;
+    for (let k = 0; k < leaving.length; k++) joinDormant(sn, queue, leaving[k]);
     releaseBatch(st, b);
     const end = s + c.size;
     for (const p of st.partitions) p.pending.delete(end);

@@ -14,9 +14,10 @@ import type { Telemetry } from '../model/telemetry';
 import { assertEngineConfig, resolveEngineConfig, type EngineConfig, type EngineConfigInput } from './config';
 import { closeDue } from './closer';
 import { batchFor, dropSeriesEntries, makeRoom } from './batches';
+import { leaveDormant } from './dormant-queue';
 import { findSeries, killSeries } from './series-index';
 import { LAST_PANE_START, MAX_TS, PER_RECORD, rowHistory, seedRowHistory } from './series-numbers';
-import { newState, type Compiled, type InternalState, type PartitionState, type Series } from './state';
+import { newState, type Compiled, type InternalState, type PartitionState } from './state';
 import type { EngineCounters, EngineInput, EngineOutput, WindowEngineState, Offset, StepResult } from './types';
 import { assignPartitions, candidateWatermark, firstOpenWindowStart, removePartitions } from './watermark';
 
@@ -65,6 +66,7 @@ const NONE: readonly EngineOutput[] = Object.freeze([]);
 const ROW_MAX_TS = MAX_TS;
 const ROW_LAST_PANE_START = LAST_PANE_START;
 const ROW_PER_RECORD = PER_RECORD;
+const wake = leaveDormant;
 
 function compile(config: EngineConfig): Compiled {
   const scopesByMetric = new Map<string, { name: string; groupBy: readonly string[] }[]>();
@@ -169,10 +171,7 @@ function aggregate(st: InternalState, c: Compiled, id: number, paneStart: number
   const row = id * ROW_PER_RECORD;
   const lastPane = nums[row + ROW_LAST_PANE_START];
   if (paneStart > lastPane) {
-    if (sn.dormant[id] === 1) {
-      sn.dormant[id] = 0;
-      st.dormant.delete(st.seriesById[id] as Series);
-    }
+    if (sn.dormant[id] === 1) wake(sn, st.dormant, id);
     nums[row + ROW_LAST_PANE_START] = paneStart;
   }
   st.counters.aggregated += 1;

@@ -14,6 +14,9 @@
  * to be in cache than the first line of a 144 B row of a 1.4 MB one. The row is read at a
  * window close, in id order.
  *
+ * Beside them, small per-id columns (13 B per id) that the record path and the close read in
+ * place of the Series object: the dormant byte and list links, and the rank in key order.
+ *
  * Rows are indexed by series id, and ids are reused once a series is gone: newSeries resets
  * the row, and nothing may read the row of a dead series (its id may already belong to a
  * new one).
@@ -46,12 +49,16 @@ export interface SeriesNumbers {
   data: Float64Array;
   /** rows × PER_RECORD doubles (MAX_TS, LAST_PANE_START); grown with `data`. */
   perRecord: Float64Array;
-  /**
-   * Per id: 1 while the series is in `InternalState.dormant`. A record whose series moves to a
-   * newer pane checks this byte, not the Map: the series is seldom dormant, and deleting from
-   * the Map reads the Series object (its hash) — a cache miss per series and pane.
-   */
+  /** Per id: 1 while the series is in the dormant list `InternalState.dormant` (dormant-queue.ts). */
   dormant: Uint8Array;
+  /** Per id: the dormant list's links (dormant-queue.ts; read only while `dormant` is 1). */
+  dormantPrev: Int32Array;
+  dormantNext: Int32Array;
+  /**
+   * Per id: the series' position in key order as of the last rank refresh, -1 while it has
+   * none (created since, or killed): series-index.ts, refreshRanks.
+   */
+  rankOf: Int32Array;
 }
 
 export function createSeriesNumbers(trendWindows: number): SeriesNumbers {
@@ -61,6 +68,9 @@ export function createSeriesNumbers(trendWindows: number): SeriesNumbers {
     data: new Float64Array(0),
     perRecord: new Float64Array(0),
     dormant: new Uint8Array(0),
+    dormantPrev: new Int32Array(0),
+    dormantNext: new Int32Array(0),
+    rankOf: new Int32Array(0),
   };
 }
 
@@ -73,8 +83,12 @@ export function resetRow(sn: SeriesNumbers, id: number): void {
     sn.data = grown(sn.data, rows * sn.stride);
     sn.perRecord = grown(sn.perRecord, rows * PER_RECORD);
     sn.dormant = grown(sn.dormant, rows);
+    sn.dormantPrev = grown(sn.dormantPrev, rows);
+    sn.dormantNext = grown(sn.dormantNext, rows);
+    sn.rankOf = grown(sn.rankOf, rows);
   }
   sn.dormant[id] = 0;
+  sn.rankOf[id] = -1;
   const hot = id * PER_RECORD;
   sn.perRecord[hot + MAX_TS] = -Infinity;
   sn.perRecord[hot + LAST_PANE_START] = -Infinity;

@@ -8,6 +8,7 @@ import type { DDSketch, SketchParams } from '../signals/ddsketch';
 import type { EngineConfig } from './config';
 import type { ScopeList } from './scope-memberships';
 import type { HintOwner } from './series-hint';
+import { createDormantQueue, type DormantQueue } from './dormant-queue';
 import { createSeriesChains, type SeriesChains } from './series-chains';
 import { createSeriesNumbers, type SeriesNumbers } from './series-numbers';
 import type { EngineCounters, EngineOutput, Offset, StepResult } from './types';
@@ -83,8 +84,6 @@ export interface Series {
   /** `[partition]`, frozen, shared by every series of the partition and all their signals. */
   readonly partitions: number[];
   readonly scopes: ScopeList;
-  /** Position in key order (integer compare when sorting outputs); refreshed when series are added. */
-  rank: number;
   alive: boolean;
   inRecent: boolean;
 }
@@ -134,7 +133,8 @@ export interface CloseScratch {
   spareValues: Float64Array;
   /** Per series id: stamped `now` when a zero-fill series is listed (close-order.ts). */
   emit: Int32Array;
-  /** Per position of the close's list (id order): its series' rank, flags, and values' range in the gathered values. */
+  /** Per position of the close's list (id order): its series' id, rank, flags, and values' range in the gathered values. */
+  ids: Int32Array;
   ranks: Int32Array;
   flags: Uint8Array;
   from: Int32Array;
@@ -153,8 +153,8 @@ export interface CloseScratch {
   sumMinMax: Float64Array;
   /** Per position: a copy of the series' window sketch, when its scope groups cannot take its gathered values. */
   copies: Map<number, DDSketch>;
-  /** Series whose newest data is in the pane the close frees, in key order. */
-  leaving: Series[];
+  /** Ids of the series whose newest data is in the pane the close frees, in key order. */
+  leaving: number[];
 }
 
 export interface InternalState {
@@ -184,8 +184,8 @@ export interface InternalState {
   readonly hints: HintOwner;
   /** Set when series were added or killed since ranks were assigned. */
   ranksStale: boolean;
-  /** The series as of the last rank refresh, in key order (killed ones dropped at the next). */
-  rankOrder: Series[];
+  /** The ids of the series as of the last rank refresh, in key order (killed ones dropped at the next). */
+  rankOrder: Int32Array;
   /** Series created since the last rank refresh, in creation order. */
   unranked: Series[];
   /** metric → source → chain of series ids, matched by dimension values (series-chains.ts). */
@@ -208,7 +208,7 @@ export interface InternalState {
   readonly recent: Set<Series>;
   readonly scopeRecent: Map<string, ScopeGroupState>;
   /** Series without data in an open pane, in the order they became dormant (eviction order). */
-  readonly dormant: Map<Series, true>;
+  readonly dormant: DormantQueue;
   readonly counters: EngineCounters;
   readonly scratchOut: EngineOutput[];
   /** The result of a step without outputs (frozen, made on first use): engine.ts. */
@@ -266,7 +266,7 @@ export function newState(trendWindows: number): InternalState {
     freeIds: [],
     hints: { gen: 0 },
     ranksStale: false,
-    rankOrder: [],
+    rankOrder: new Int32Array(0),
     unranked: [],
     chains: createSeriesChains(),
     batches: new Map(),
@@ -279,7 +279,7 @@ export function newState(trendWindows: number): InternalState {
     zeroFillLimit: Infinity,
     recent: new Set(),
     scopeRecent: new Map(),
-    dormant: new Map(),
+    dormant: createDormantQueue(),
     counters: newCounters(),
     scratchOut: [],
     quiet: null,
@@ -296,6 +296,7 @@ export function newState(trendWindows: number): InternalState {
       spareIds: new Int32Array(0),
       spareValues: new Float64Array(0),
       emit: new Int32Array(1024),
+      ids: new Int32Array(0),
       ranks: new Int32Array(0),
       flags: new Uint8Array(0),
       from: new Int32Array(0),

@@ -15,15 +15,15 @@ describe('dormant series', () => {
     zeroFillWindows: 0,
   });
 
-  function feed(records: [number, string][]): EngineOutput[] {
-    const st = engine.init();
-    engine.step(st, { kind: 'assign', partitions: [0] });
+  function feed(records: [number, string][], e = engine): EngineOutput[] {
+    const st = e.init();
+    e.step(st, { kind: 'assign', partitions: [0] });
     const out: EngineOutput[] = [];
     records.forEach(([ts, source], offset) => {
       const record = { ts, source, metric: 'm', value: 1, tags: {} };
-      out.push(...engine.step(st, { kind: 'record', partition: 0, offset, record }).outputs);
+      out.push(...e.step(st, { kind: 'record', partition: 0, offset, record }).outputs);
     });
-    out.push(...engine.step(st, { kind: 'flush' }).outputs);
+    out.push(...e.step(st, { kind: 'flush' }).outputs);
     return out;
   }
 
@@ -53,5 +53,36 @@ describe('dormant series', () => {
     ]);
     expect(out.flatMap((o) => (o.kind === 'evicted' ? [o.key] : []))).toHaveLength(1);
     expect(out.filter((o) => o.kind === 'rejected')).toEqual([]);
+  });
+
+  it('evicts in the order series went dormant: by window, then key; a revived series goes to the back', () => {
+    const roomy = createEngine({
+      window: { sizeMs: 1000, advanceMs: 1000, graceMs: 0 },
+      allowedOutOfOrdernessMs: 0,
+      idleAfterMs: Infinity,
+      maxSeries: 4,
+      scopes: [],
+      zeroFillWindows: 0,
+    });
+    // Window 0 holds d and b: both dormant when it closes (at c), b first (key order); d is
+    // revived in window 1 with c and a, which all go dormant when it closes (at e): a, c, d.
+    // Each new series at the cap evicts the series that went dormant first — e evicts b (the
+    // look-up comes before e's record closes window 1), and e itself is dormant by i.
+    const out = feed(
+      [
+        [0, 'd'],
+        [10, 'b'],
+        [1000, 'c'],
+        [1010, 'a'],
+        [1020, 'd'],
+        [2000, 'e'],
+        [3000, 'f'],
+        [3010, 'g'],
+        [3020, 'h'],
+        [3030, 'i'],
+      ],
+      roomy,
+    );
+    expect(out.flatMap((o) => (o.kind === 'evicted' ? [o.key.split('|')[0]] : []))).toEqual(['b', 'a', 'c', 'd', 'e']);
   });
 });

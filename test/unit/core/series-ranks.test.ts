@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { refreshRanks } from '../../../src/core/series-index';
+import { resetRow } from '../../../src/core/series-numbers';
 import { newState, type InternalState, type Series } from '../../../src/core/state';
 
 type Op = { kind: 'add'; key: string } | { kind: 'kill'; pick: number } | { kind: 'refresh' };
@@ -16,13 +17,16 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('refresh' as const) }) },
 );
 
-/** What newSeries and killSeries do to the rank bookkeeping, and nothing else. */
+/** What newSeries and killSeries do to the rank bookkeeping, and nothing else (ids are reused, as there). */
 function apply(st: InternalState, live: Map<string, Series>, o: Op): void {
   if (o.kind === 'refresh') return refreshRanks(st);
   if (o.kind === 'add') {
     if (live.has(o.key)) return;
-    const se = { key: o.key, alive: true, rank: 0 } as unknown as Series;
+    const id = st.freeIds.length > 0 ? (st.freeIds.pop() as number) : st.seriesById.length;
+    resetRow(st.numbers, id);
+    const se = { id, key: o.key, alive: true } as unknown as Series;
     live.set(o.key, se);
+    st.seriesById[id] = se;
     st.unranked.push(se);
     st.ranksStale = true;
     return;
@@ -32,6 +36,9 @@ function apply(st: InternalState, live: Map<string, Series>, o: Op): void {
   const se = live.get(keys[o.pick % keys.length])!;
   live.delete(se.key);
   se.alive = false;
+  st.numbers.rankOf[se.id] = -1;
+  st.seriesById[se.id] = undefined;
+  st.freeIds.push(se.id);
   st.ranksStale = true;
 }
 
@@ -42,11 +49,12 @@ test('ranks order the live series as a sort of their keys, through creations, ki
       const live = new Map<string, Series>();
       for (const o of ops) apply(st, live, o);
       refreshRanks(st);
+      const rankOf = (se: Series): number => st.numbers.rankOf[se.id];
       const byKey = [...live.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const byRank = [...live.values()].sort((a, b) => a.rank - b.rank);
+      const byRank = [...live.values()].sort((a, b) => rankOf(a) - rankOf(b));
       expect(byRank.map((s) => s.key)).toEqual(byKey.map((s) => s.key));
-      expect(new Set(byRank.map((s) => s.rank)).size).toBe(byRank.length);
-      expect(st.rankOrder).toEqual(byKey);
+      expect(byRank.map(rankOf)).toEqual(byRank.map((_, i) => i));
+      expect([...st.rankOrder]).toEqual(byKey.map((s) => s.id));
       expect(st.unranked).toEqual([]);
     }),
     { numRuns: 500 },
