@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { encodeTelemetryJson } from '../../src/codec';
 import { produce, randomName, testKafka, waitFor } from './kafka';
+import { topicNames } from './topic-names';
 import { seedText, testKeyring, testSigningKey } from './keys';
 import { brokers, registryUrl } from './services';
 import { OPERATOR_ENV, operatorControlConfig } from './operator-key';
@@ -25,20 +26,7 @@ export function writeConfig(
   overrides: { name?: string; kafka?: Record<string, unknown>; runner?: Record<string, unknown> } = {},
 ): string {
   const file = join(dir, overrides.name ?? 'homeostat.yaml');
-  const topics = Object.fromEntries(
-    [
-      'telemetry',
-      'dlq',
-      'signals',
-      'decisions',
-      'actions',
-      'actionResults',
-      'outcomes',
-      'control',
-      'state',
-      'stage',
-    ].map((t) => [t, `${prefix}.${t}`]),
-  );
+  const topics = topicNames(prefix);
   writeFileSync(
     file,
     stringify({

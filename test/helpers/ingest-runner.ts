@@ -13,6 +13,7 @@ import type { Logger } from '../../src/ops/logger';
 import { createMetrics, type HomeostatMetrics } from '../../src/ops/metrics';
 import { createTopic, randomName } from './kafka';
 import { registryUrl } from './services';
+import { topicNames } from './topic-names';
 
 export interface IngestRunner {
   runner: Runner;
@@ -49,24 +50,12 @@ function warningLogger(warnings: string[]): Logger {
 
 export async function startIngestRunner(options: IngestRunnerOptions): Promise<IngestRunner> {
   const prefix = randomName('ingest');
-  const names = [
-    'telemetry',
-    'dlq',
-    'signals',
-    'decisions',
-    'actions',
-    'actionResults',
-    'outcomes',
-    'control',
-    'state',
-    'stage',
-  ] as const;
   const config = loadConfig({
     registry: registryUrl(),
     overrides: mergeDeep(
       {
         kafka: { groupId: randomName('group'), transactionalIdPrefix: randomName('tx') },
-        topics: Object.fromEntries(names.map((t) => [t, `${prefix}.${t}`])),
+        topics: topicNames(prefix),
         ingest: { format: 'auto' },
         http: { enabled: false },
       },

@@ -32,6 +32,7 @@ import { randomName, readTopic, testKafka, waitFor } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
 import { reportFigures } from '../helpers/figures';
 import { kcatBatch } from '../helpers/kcat';
+import { topicNames } from '../helpers/topic-names';
 import { writeResult } from '../../bench/lib/results';
 
 const SECONDS = Number(process.env.HOSTILE_SOAK_SECONDS ?? 30);
@@ -188,20 +189,7 @@ function hostile(): Hostile {
 }
 
 function configFor(prefix: string): HomeostatConfig {
-  const topics = Object.fromEntries(
-    [
-      'telemetry',
-      'dlq',
-      'signals',
-      'decisions',
-      'actions',
-      'actionResults',
-      'outcomes',
-      'control',
-      'state',
-      'stage',
-    ].map((t) => [t, `${prefix}.${t}`]),
-  );
+  const topics = topicNames(prefix);
   return loadConfig({
     env: {},
     overrides: {

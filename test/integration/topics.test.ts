@@ -8,30 +8,19 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { randomName, withAdmin } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
+import { TOPIC_KEYS, topicNames } from '../helpers/topic-names';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '..', '..', 'bin', 'homeostat.js');
 
 test('topics create is idempotent and compacts the control topic', async () => {
   const prefix = randomName('topics');
-  const names = [
-    'telemetry',
-    'dlq',
-    'signals',
-    'decisions',
-    'actions',
-    'actionResults',
-    'outcomes',
-    'control',
-    'state',
-    'stage',
-  ];
   const file = join(mkdtempSync(join(tmpdir(), 'homeostat-topics-')), 'c.yaml');
   writeFileSync(
     file,
     stringify({
       topics: {
-        ...Object.fromEntries(names.map((n) => [n, `${prefix}.${n}`])),
+        ...topicNames(prefix),
         telemetryTimestampType: 'LogAppendTime',
       },
     }),
@@ -45,7 +34,7 @@ test('topics create is idempotent and compacts the control topic', async () => {
     '--brokers',
     brokers().join(','),
   ]);
-  expect(first.stdout).toContain(`${names.length} created, 0 already existed`);
+  expect(first.stdout).toContain(`${TOPIC_KEYS.length} created, 0 already existed`);
   const second = await run(process.execPath, [
     BIN,
     'topics',
@@ -55,7 +44,7 @@ test('topics create is idempotent and compacts the control topic', async () => {
     '--brokers',
     brokers().join(','),
   ]);
-  expect(second.stdout).toContain(`0 created, ${names.length} already existed`);
+  expect(second.stdout).toContain(`0 created, ${TOPIC_KEYS.length} already existed`);
   await withAdmin(async (admin) => {
     const meta = await admin.fetchTopicMetadata({
       topics: [`${prefix}.telemetry`, `${prefix}.control`, `${prefix}.stage`],

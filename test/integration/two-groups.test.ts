@@ -15,6 +15,7 @@ import { engineConfigFrom } from '../../src/config/resolve-engine';
 import { createRunner, type Runner } from '../../src/kafka/processor-driver';
 import { checkpointsAtEnd, createTopic, produce, randomName, waitFor, withAdmin } from '../helpers/kafka';
 import { brokers } from '../helpers/services';
+import { topicNames } from '../helpers/topic-names';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -32,20 +33,8 @@ function records(from: number, count: number): Message[] {
 
 /** A group with topics of its own and no transactional id prefix of its own. */
 async function group(name: string): Promise<HomeostatConfig> {
-  const names = [
-    'telemetry',
-    'dlq',
-    'signals',
-    'decisions',
-    'actions',
-    'actionResults',
-    'outcomes',
-    'control',
-    'state',
-  ];
-  const topics: Record<string, string> = {};
-  for (const n of names) topics[n] = randomName(`${name}-${n}`);
-  for (const n of names) await createTopic(topics[n], 1);
+  const topics = topicNames(randomName(name));
+  for (const t of Object.values(topics)) await createTopic(t, 1);
   return loadConfig({
     overrides: { kafka: { brokers: brokers(), groupId: randomName(name) }, actions: { format: 'json' }, topics },
   });

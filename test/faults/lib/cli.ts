@@ -28,23 +28,8 @@ export const KEY_ID = 'test-key';
  */
 export const faultRegistry = (): string => registryUrl();
 
-export const TOPIC_KEYS = [
-  'telemetry',
-  'dlq',
-  'signals',
-  'decisions',
-  'actions',
-  'actionResults',
-  'outcomes',
-  'control',
-  'state',
-  'stage',
-] as const;
-export type TopicKey = (typeof TOPIC_KEYS)[number];
-
-export function topicNames(prefix: string): Record<TopicKey, string> {
-  return Object.fromEntries(TOPIC_KEYS.map((t) => [t, `${prefix}.${t}`])) as Record<TopicKey, string>;
-}
+import { topicNames } from '../../helpers/topic-names';
+export { TOPIC_KEYS, topicNames, type TopicKey } from '../../helpers/topic-names';
 
 /** The adaptive-timeout policy of the fault workloads: queue.depth above 50 for 3 windows is overload. */
 export const TIMEOUT_POLICY = {
