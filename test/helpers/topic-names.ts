@@ -1,19 +1,8 @@
-/** The config's topic keys (`topics.*`, docs/config.md): a test's own set of topics, one per key. */
-export const TOPIC_KEYS = [
-  'telemetry',
-  'dlq',
-  'signals',
-  'decisions',
-  'actions',
-  'actionResults',
-  'outcomes',
-  'control',
-  'state',
-  'stage',
-] as const;
+import { benchTopics, TOPIC_KEYS } from '../../bench/lib/kafka';
+
+/** The config's topic keys (`topics.*`, docs/config.md), the benches' list: a test's own set of topics, one per key. */
+export { TOPIC_KEYS };
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 
 /** Every topic key named `<prefix>.<key>`, as `topics` of a config. */
-export function topicNames(prefix: string): Record<TopicKey, string> {
-  return Object.fromEntries(TOPIC_KEYS.map((t) => [t, `${prefix}.${t}`])) as Record<TopicKey, string>;
-}
+export const topicNames: (prefix: string) => Record<TopicKey, string> = benchTopics;

@@ -5,15 +5,20 @@ import { createEngine, type EngineOutput } from '../../../src/core';
  * the cap it must not be evicted while its new data is in an open window
  * (src/core/engine.ts aggregate, series-numbers.ts `dormant`).
  */
-describe('dormant series', () => {
-  const engine = createEngine({
+/** 1 s tumbling windows, no lateness, nothing idle: only the series cap evicts. */
+function cappedEngine(maxSeries: number) {
+  return createEngine({
     window: { sizeMs: 1000, advanceMs: 1000, graceMs: 0 },
     allowedOutOfOrdernessMs: 0,
     idleAfterMs: Infinity,
-    maxSeries: 2,
+    maxSeries,
     scopes: [],
     zeroFillWindows: 0,
   });
+}
+
+describe('dormant series', () => {
+  const engine = cappedEngine(2);
 
   function feed(records: [number, string][], e = engine): EngineOutput[] {
     const st = e.init();
@@ -56,14 +61,7 @@ describe('dormant series', () => {
   });
 
   it('evicts in the order series went dormant: by window, then key; a revived series goes to the back', () => {
-    const roomy = createEngine({
-      window: { sizeMs: 1000, advanceMs: 1000, graceMs: 0 },
-      allowedOutOfOrdernessMs: 0,
-      idleAfterMs: Infinity,
-      maxSeries: 4,
-      scopes: [],
-      zeroFillWindows: 0,
-    });
+    const roomy = cappedEngine(4);
     // Window 0 holds d and b: both dormant when it closes (at c), b first (key order); d is
     // revived in window 1 with c and a, which all go dormant when it closes (at e): a, c, d.
     // Each new series at the cap evicts the series that went dormant first — e evicts b (the
