@@ -5,12 +5,16 @@
  */
 import fc from 'fast-check';
 import { InputError } from '../../../src/errors';
+import type { WindowSignal } from '../../../src/model/signal';
 import { createRecordCodec } from '../../../src/codec/record-codec';
 import { RECORD_KINDS, schemaType } from '../../../src/codec/schemas';
 import { arbitraryFor } from './avro-arbitrary';
 import { samples } from './fixtures';
 
 const ID = 0x01020304;
+
+const tagsOf = (i: number): Record<string, string> =>
+  i % 3 === 0 ? { role: 'worker', tenant: `t${i % 11}` } : { role: 'worker' };
 
 /** Each value's bytes from encodeAvro, or the error it throws. */
 function oneByOne(kind: (typeof RECORD_KINDS)[number], values: readonly unknown[]): string[] {
@@ -47,12 +51,12 @@ describe('encodeAvroMany (one buffer for many records)', () => {
   it('signals: thousands in one slab, a grown slab, a record of megabytes among them, and an invalid one', () => {
     const codec = createRecordCodec('signal');
     const { sketch: _omitted, ...signal } = samples.signal;
-    const values = Array.from({ length: 5000 }, (_, i) => ({
+    const values: WindowSignal[] = Array.from({ length: 5000 }, (_, i) => ({
       ...signal,
       key: `w${i}|query.latency_ms|role=worker`,
       source: i % 7 === 0 ? 'é' : `w${i}`, // short non-ASCII: left to avsc, at its place
       sum: i * 1.5,
-      tags: i % 3 === 0 ? { role: 'worker', tenant: `t${i % 11}` } : { role: 'worker' },
+      tags: tagsOf(i),
     }));
     values[2500] = { ...values[2500], key: 'k'.repeat(2_000_000) };
     const expected = oneByOne('signal', values);
