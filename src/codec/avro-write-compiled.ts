@@ -26,6 +26,12 @@ type Write = (value: unknown) => boolean;
 
 export type CompiledAvroWriter = (value: unknown, schemaId: number) => Buffer | typeof NOT_SURE;
 
+/**
+ * Many values at once, each framed as `CompiledAvroWriter` frames it, into one buffer: `out[i]` is
+ * a view of its bytes, or NOT_SURE where the single writer would say so.
+ */
+export type CompiledAvroSlabWriter = (values: readonly unknown[], schemaId: number) => (Buffer | typeof NOT_SURE)[];
+
 const INT_MIN = -0x80000000;
 const INT_MAX = 0x7fffffff;
 /** As normalize.ts: avsc writes longs beyond 2^52 inexactly. */
@@ -170,6 +176,60 @@ export function compileAvroWriter(type: Type): CompiledAvroWriter {
     buf.copy(out, HEADER, 0, pos);
     // A rare large record does not keep its scratch space for ever.
     if (buf.length > SCRATCH_KEEP) buf = Buffer.allocUnsafe(SCRATCH_BYTES);
+    return out;
+  };
+}
+
+/** Bytes per record of the last slab: the next slab's first guess (a fleet's signals vary little). */
+let slabBytesPerRecord = 256;
+
+/**
+ * The slab writer of `type`: a transaction's records of one kind written one after the other into
+ * one buffer — each with its Confluent header, as the single writer frames it — and handed out as
+ * views of it, instead of a buffer of its own per record and a copy into it. The slab is then
+ * theirs: the next write starts on a new scratch buffer, so no later record overwrites them.
+ */
+export function compileAvroSlabWriter(type: Type): CompiledAvroSlabWriter {
+  const write = compile(type, new Map());
+  return (values, schemaId) => {
+    const n = values.length;
+    const out: (Buffer | typeof NOT_SURE)[] = new Array<Buffer | typeof NOT_SURE>(n);
+    if (n === 0) return out;
+    buf = Buffer.allocUnsafe(Math.max(SCRATCH_BYTES, Math.ceil(n * slabBytesPerRecord * 1.25)));
+    pos = 0;
+    const ends = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const start = pos;
+      ensure(HEADER);
+      pos += HEADER;
+      if (!write(values[i])) {
+        pos = start;
+        ends[i] = -1;
+        continue;
+      }
+      // As the single writer: the schema id is checked after a value it could write.
+      assertSchemaId(schemaId);
+      buf[start] = MAGIC;
+      buf[start + 1] = schemaId >>> 24;
+      buf[start + 2] = (schemaId >>> 16) & 0xff;
+      buf[start + 3] = (schemaId >>> 8) & 0xff;
+      buf[start + 4] = schemaId & 0xff;
+      ends[i] = pos;
+    }
+    const slab = buf;
+    let from = 0;
+    for (let i = 0; i < n; i++) {
+      const end = ends[i];
+      if (end < 0) out[i] = NOT_SURE;
+      else {
+        out[i] = slab.subarray(from, end);
+        from = end;
+      }
+    }
+    slabBytesPerRecord = Math.max(16, Math.ceil(pos / n));
+    // The slab now belongs to the views handed out: later records go to a scratch buffer of their own.
+    buf = Buffer.allocUnsafe(SCRATCH_BYTES);
+    pos = 0;
     return out;
   };
 }

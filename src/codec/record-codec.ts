@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors';
 import type { WindowSignal } from '../model/signal';
-import { compileAvroWriter } from './avro-write-compiled';
+import { compileAvroSlabWriter, compileAvroWriter } from './avro-write-compiled';
 import { compileCanonical } from './canonical-json';
 import { createDecoderCore, type RecordDecoder, type WireFormat } from './decoder-core';
 import { frame } from './framing';
@@ -38,6 +38,11 @@ export interface RecordCodec<T> {
   encodeJson(value: T): Buffer;
   /** Confluent-framed Avro under a registered schema id. Throws InputError for invalid values. */
   encodeAvro(value: T, schemaId: number): Buffer;
+  /**
+   * `values.map((v) => encodeAvro(v, schemaId))`, the same bytes, written into one buffer (the
+   * values are views of it). Throws as encodeAvro does (InputError for an invalid value).
+   */
+  encodeAvroMany(values: readonly T[], schemaId: number): Buffer[];
   /** Parse JSON bytes; throws InputError. (Use createDecoder for Avro or auto-detection.) */
   decodeJson(value: Buffer): T;
   /** A format-detecting decoder with a schema cache (for telemetry: createTelemetryDecoder). */
@@ -50,11 +55,12 @@ interface Hooks {
   fromWire(value: unknown): unknown;
 }
 
-const IDENTITY: Hooks = { toWire: (v) => v, fromWire: (v) => v };
+const asIs = (v: unknown): unknown => v;
+const IDENTITY: Hooks = { toWire: asIs, fromWire: asIs };
 
 const SIGNAL_HOOKS: Hooks = {
   // WindowSignal.sketch is optional; on the wire it is ["null","string"] default null.
-  toWire: (v) => v,
+  toWire: asIs,
   fromWire: (v) => {
     const s = v as WindowSignal & { sketch?: string | null };
     if (s.sketch === null) delete s.sketch;
@@ -81,6 +87,8 @@ export function createRecordCodec<K extends RecordKind>(kind: K): RecordCodec<Re
   const text = compileCanonical(type);
   // Written in one pass where it is sure; else the canonical copy through avsc, which decides.
   const avro = compileAvroWriter(type);
+  const avroSlab = compileAvroSlabWriter(type);
+  const avroSlow = (value: T, schemaId: number): Buffer => frame(schemaId, type.toBuffer(canonical(value)));
   const fromParsed = (parsed: unknown, json: boolean): T | InputError => {
     try {
       return hooks.fromWire(check(parsed, json)) as T;
@@ -117,7 +125,16 @@ export function createRecordCodec<K extends RecordKind>(kind: K): RecordCodec<Re
     encodeJson: (value) => Buffer.from(text(canonical(value)), 'utf8'),
     encodeAvro: (value, schemaId) => {
       const fast = avro(hooks.toWire(value), schemaId);
-      return fast !== NOT_SURE ? fast : frame(schemaId, type.toBuffer(canonical(value)));
+      return fast !== NOT_SURE ? fast : avroSlow(value, schemaId);
+    },
+    encodeAvroMany(values, schemaId) {
+      const written = avroSlab(hooks.toWire === asIs ? values : values.map(hooks.toWire), schemaId);
+      const out: Buffer[] = new Array<Buffer>(values.length);
+      for (let i = 0; i < values.length; i++) {
+        const w = written[i];
+        out[i] = w !== NOT_SURE ? w : avroSlow(values[i], schemaId);
+      }
+      return out;
     },
     decodeJson(value: Buffer): T {
       jsonDecoder ??= createDecoder({ format: 'json', maxRecordBytes: Number.MAX_SAFE_INTEGER });

@@ -20,14 +20,17 @@
  * which produce v3–v7 encode) by produce-request.ts, which writes the same bytes at a fraction of
  * the cost per record (docs/benchmarks.md, "record-batch"). The third, on the read side: kafkajs's
  * record batch decoder (through which every fetched batch of magic 2 is decoded) by
- * record-batch-decoder.ts, the same batch objects without a BigInt-backed Long per record.
- * jest's registry gets all three from test/helpers/kafkajs-patches-setup.ts in the tiers that
+ * record-batch-decoder.ts, the same batch objects without a BigInt-backed Long per record. The
+ * fourth, every request's framing (src/protocol/request.js, which the connection requires) by
+ * request-frame.ts: one buffer of the exact size instead of two power-of-two copies.
+ * jest's registry gets all four from test/helpers/kafkajs-patches-setup.ts in the tiers that
  * talk to a broker.
  */
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { fastProduceRequestFromKafkajs, isFastProduceRequest } from './produce-request';
 import { fastRecordBatchDecoderFromKafkajs, isFastRecordBatchDecoder } from './record-batch-decoder';
+import { fastRequestFrameFromKafkajs, isFastRequestFrame } from './request-frame';
 
 interface GroupArgs<M> {
   topic: string;
@@ -124,13 +127,30 @@ function installRecordBatchDecoder(cache: ModuleCache): boolean {
 }
 
 /**
+ * Every request's framing (kafkajs's connection requires it when kafkajs loads): request-frame.ts
+ * in its place. Not in place if the connection module already holds kafkajs's.
+ */
+function installRequestFrame(cache: ModuleCache): boolean {
+  const path = require.resolve('kafkajs/src/protocol/request');
+  const cached = cache[path];
+  if (cached !== undefined && isFastRequestFrame(cached.exports)) return true;
+  if (cache[require.resolve('kafkajs/src/network/connection')] !== undefined) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fast = fastRequestFrameFromKafkajs((id) => require(id));
+  const entry = cache[path];
+  if (entry !== undefined) entry.exports = fast;
+  else putInCache(cache, path, fast);
+  return true;
+}
+
+/**
  * Set to `off` in the environment to run kafkajs's own modules unchanged: the switch an operator
  * needs to rule these replacements in or out when chasing a client problem. It has to be the
  * environment, not the config file, because the replacements go in before kafkajs loads.
  */
 export const KAFKAJS_PATCHES_ENV = 'HOMEOSTAT_KAFKAJS_PATCHES';
 
-/** Whether the three replacements are in place for kafkajs (installed now, or before). */
+/** Whether the four replacements are in place for kafkajs (installed now, or before). */
 export function installKafkajsPatches(): boolean {
   if (process.env[KAFKAJS_PATCHES_ENV] === 'off') return false;
   const cache = checkedCache();
@@ -138,7 +158,8 @@ export function installKafkajsPatches(): boolean {
   try {
     const grouping = installGrouping(cache);
     const produce = installProduceRequest(cache);
-    return installRecordBatchDecoder(cache) && produce && grouping;
+    const framing = installRequestFrame(cache);
+    return installRecordBatchDecoder(cache) && produce && grouping && framing;
   } catch {
     return false; // a kafkajs module not where 2.2.x has it: leave kafkajs as it is
   }

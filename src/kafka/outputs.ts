@@ -19,6 +19,11 @@ export interface OutputEncoder<K extends RecordKind> {
   readonly topic: string;
   readonly format: OutputFormat;
   message(key: string, value: RecordTypes[K]): Message;
+  /**
+   * `values.map((v) => message(keyOf(v), v))`, the same messages: with Avro written one after
+   * the other into one buffer (a transaction's signals, while their objects are still in cache).
+   */
+  messages(values: readonly RecordTypes[K][], keyOf: (value: RecordTypes[K]) => string): Message[];
 }
 
 export async function createOutputEncoder<K extends RecordKind>(
@@ -29,9 +34,20 @@ export async function createOutputEncoder<K extends RecordKind>(
 ): Promise<OutputEncoder<K>> {
   const codec = createRecordCodec(kind);
   if (format === 'json') {
-    return { topic, format, message: (key, value) => ({ key, value: codec.encodeJson(value) }) };
+    const message = (key: string, value: RecordTypes[K]): Message => ({ key, value: codec.encodeJson(value) });
+    return { topic, format, message, messages: (values, keyOf) => values.map((v) => message(keyOf(v), v)) };
   }
   if (!resolver) throw new Error(`Avro output for ${topic} needs a schema registry; set registry.url or use JSON`);
   const id = await registerSchema(resolver, kind, subjectFor(topic));
-  return { topic, format, message: (key, value) => ({ key, value: codec.encodeAvro(value, id) }) };
+  return {
+    topic,
+    format,
+    message: (key, value) => ({ key, value: codec.encodeAvro(value, id) }),
+    messages(values, keyOf) {
+      const encoded = codec.encodeAvroMany(values, id);
+      const out: Message[] = new Array<Message>(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = { key: keyOf(values[i]), value: encoded[i] };
+      return out;
+    },
+  };
 }

@@ -16,6 +16,7 @@
 import type { TopicMessages } from 'kafkajs';
 import { ResetRequired } from '../errors';
 import { createProcessor, emptyOutputs, type Processor, type ProcessorOutputs } from '../pipeline/processor';
+import type { WindowSignal } from '../model/signal';
 import { resetExtension } from './batch-extension';
 import { decodeCheckpoint } from './checkpoint-meta';
 import type { RunnerOptions } from './driver-options';
@@ -35,6 +36,8 @@ const sorted = (s: Iterable<number>): number[] => [...s].sort((a, b) => a - b);
 /** Logged when this process has taken the partitions over (at its first join, or in the reset of a takeover). */
 export const TOOK_PARTITIONS =
   "took the partitions: the last owner's producer is fenced; resuming from its last commit";
+
+const signalKey = (s: WindowSignal): string => s.key;
 
 export class SingleOwner implements Ownership {
   readonly consumerConfig;
@@ -210,7 +213,7 @@ export class SingleOwner implements Ownership {
     const { published } = plan.out;
     if (published.length === 0) return [];
     const enc = this.signalsOut!;
-    return [{ topic: this.o.config.topics.signals, messages: published.map((s) => enc.message(s.key, s)) }];
+    return [{ topic: this.o.config.topics.signals, messages: enc.messages(published, signalKey) }];
   }
 
   /** Every partition's checkpoint carries the one watermark. */

@@ -2,7 +2,7 @@
  * The tiers on the real broker run kafkajs with homeostat's replacements in it, as `homeostat`
  * does in production (src/kafka/kafkajs-patches.ts puts them in Node's require cache; jest has
  * a module registry of its own, so they are registered here): the one-pass grouping of a send,
- * the fast produce request and the fast record batch decoder. Every record these tests produce
+ * the fast produce request, the fast record batch decoder and the requests' framing in one buffer. Every record these tests produce
  * or consume through kafkajs is then encoded and decoded as production does it.
  */
 jest.mock('kafkajs/src/producer/groupMessagesPerPartition', () => {
@@ -22,4 +22,9 @@ jest.mock('kafkajs/src/protocol/recordBatch/v0/decoder', () => {
   );
   // kafkajs's own modules, its record batch decoder among them (what the fast path hands over to).
   return fast.fastRecordBatchDecoderFromKafkajs((id) => jest.requireActual(id));
+});
+jest.mock('kafkajs/src/protocol/request', () => {
+  const fast = jest.requireActual<typeof import('../../src/kafka/request-frame')>('../../src/kafka/request-frame');
+  // kafkajs's own framing among its modules (what the fast path hands over to).
+  return fast.fastRequestFrameFromKafkajs((id) => jest.requireActual(id));
 });

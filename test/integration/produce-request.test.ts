@@ -8,6 +8,7 @@
  */
 import type { Message } from 'kafkajs';
 import { isFastProduceRequest } from '../../src/kafka/produce-request';
+import { isFastRequestFrame } from '../../src/kafka/request-frame';
 import {
   createTopic,
   messageSeen,
@@ -28,6 +29,9 @@ describe('the fast produce request on the real broker', () => {
   it('is the request kafkajs makes in this tier', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(isFastProduceRequest(require('kafkajs/src/protocol/requests/produce/v3/request'))).toBe(true);
+    // Every request of this tier, produce and fetch alike, framed in one buffer (request-frame.ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(isFastRequestFrame(require('kafkajs/src/protocol/request'))).toBe(true);
   });
 
   it('writes transactions an idempotent producer commits and aborts, read back exactly by a read_committed consumer', async () => {

@@ -41,7 +41,7 @@ describe("kafkajs's producer grouping, linear", () => {
     );
   });
 
-  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request and record batch decoder too)", () => {
+  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request, record batch decoder and request framing too)", () => {
     const root = resolve(__dirname, '../../..');
     const script = [
       "require('./src/kafka/client');",
@@ -53,20 +53,36 @@ describe("kafkajs's producer grouping, linear", () => {
       "const { isFastRecordBatchDecoder } = require('./src/kafka/record-batch-decoder');",
       // What a fetch response decodes its batches with (fetch v4 to v11 all go through it).
       "const decoder = require('kafkajs/src/protocol/recordBatch/v0/decoder');",
+      "const { isFastRequestFrame } = require('./src/kafka/request-frame');",
+      // What every connection frames its requests with.
+      "const frame = require('kafkajs/src/protocol/request');",
       "process.stdout.write(JSON.stringify({ same: used === ours, kafkajsLoaded: !!require.cache[require.resolve('kafkajs')],",
-      '  fastProduce: isFastProduceRequest(produce), fastDecode: isFastRecordBatchDecoder(decoder) }));',
+      '  fastProduce: isFastProduceRequest(produce), fastDecode: isFastRecordBatchDecoder(decoder),',
+      '  fastFrame: isFastRequestFrame(frame) }));',
     ].join('\n');
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ same: true, kafkajsLoaded: true, fastProduce: true, fastDecode: true });
+    expect(JSON.parse(r.stdout)).toEqual({
+      same: true,
+      kafkajsLoaded: true,
+      fastProduce: true,
+      fastDecode: true,
+      fastFrame: true,
+    });
     const off = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, HOMEOSTAT_KAFKAJS_PATCHES: 'off' },
     });
     expect(off.stderr).toBe('');
-    // Switched off: kafkajs's own three modules, untouched.
-    expect(JSON.parse(off.stdout)).toEqual({ same: false, kafkajsLoaded: true, fastProduce: false, fastDecode: false });
+    // Switched off: kafkajs's own four modules, untouched.
+    expect(JSON.parse(off.stdout)).toEqual({
+      same: false,
+      kafkajsLoaded: true,
+      fastProduce: false,
+      fastDecode: false,
+      fastFrame: false,
+    });
   });
 });
 
