@@ -5,7 +5,7 @@
  *   npx tsx bench/pipeline.ts [--n 1000000] [--series 10000] [--format avro|json|both]
  *                             [--topic <existing telemetry topic>] [--only pipeline] [--keep]
  *                             [--max-bytes 1048576] [--profile /tmp/pipeline] [--history] [--hop]
- *                             [--heap-profile /tmp/alloc] [--json-out /tmp/run.json]
+ *                             [--heap-profile /tmp/alloc] [--json-out /tmp/run.json] [--record-kept]
  *
  * For each wire format (Avro with a registered schema, and JSON) it pre-produces N
  * telemetry records to a random 3-partition topic (10k series, 20k events/s of event time:
@@ -64,6 +64,11 @@ const PROFILE = argString('profile', '');
 const HEAP_PROFILE = argString('heap-profile', '');
 /** Also write the run's summary to this file, recorded or not (bench/pipeline-flags.ts reads it). */
 const JSON_OUT = argString('json-out', '');
+/**
+ * With `--topic <kept> --only pipeline`: record the summary under bench/results/pipeline-kept-ab/
+ * (the pipeline phase alone on one kept topic, run from two trees in turn to compare them).
+ */
+const RECORD_KEPT = argFlag('record-kept');
 /** Also write the EWMA/trend history to a state topic, as `homeostat run` does (history-checkpoint.ts). */
 const HISTORY = argFlag('history');
 /** Hopping windows (10 s / 2 s) instead of the default tumbling 10 s: five signals per series and pane. */
@@ -368,7 +373,11 @@ async function main(): Promise<void> {
     results,
   };
   if (JSON_OUT !== '') writeFileSync(JSON_OUT, JSON.stringify(summary));
-  if (ONLY === '' && REUSE_TOPIC === '' && N >= 100_000 && !HISTORY && maxSemiSpaceMB() === null) {
+  if (RECORD_KEPT && REUSE_TOPIC !== '' && ONLY === 'pipeline') {
+    const command = `npx tsx bench/pipeline.ts ${process.argv.slice(2).join(' ')}`;
+    const kept = { shape: SERIES >= 100_000 ? 'fleet' : 'default', keptTopic: REUSE_TOPIC, command, ...summary };
+    console.log(`wrote ${writeResult('pipeline-kept-ab', kept)}`);
+  } else if (ONLY === '' && REUSE_TOPIC === '' && N >= 100_000 && !HISTORY && maxSemiSpaceMB() === null) {
     const file = writeResult('pipeline', summary);
     console.log(`wrote ${file}`);
   } else {
