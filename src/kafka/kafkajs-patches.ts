@@ -89,6 +89,30 @@ function installGrouping(cache: ModuleCache): boolean {
 }
 
 /**
+ * Puts the module `build` makes in place of kafkajs's module at `target`, unless kafkajs has
+ * already loaded one of `loadedBy` (then its own is bound and the replacement would not take:
+ * false). True when ours is in place, also from an earlier call.
+ */
+function replaceModule(
+  cache: ModuleCache,
+  target: string,
+  loadedBy: string[],
+  isOurs: (exports: unknown) => boolean,
+  build: (load: (id: string) => unknown) => unknown,
+): boolean {
+  const path = require.resolve(target);
+  const cached = cache[path];
+  if (cached !== undefined && isOurs(cached.exports)) return true;
+  if (loadedBy.some((id) => cache[require.resolve(id)] !== undefined)) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ours = build((id) => require(id));
+  const entry = cache[path];
+  if (entry !== undefined) entry.exports = ours;
+  else putInCache(cache, path, ours);
+  return true;
+}
+
+/**
  * The produce request of versions 3–7 (they all encode through the v3 module, which kafkajs
  * requires when it first produces): produce-request.ts in its place, kafkajs's own kept for
  * what the fast path leaves to it. Not in place if a later version's module already holds
@@ -96,16 +120,8 @@ function installGrouping(cache: ModuleCache): boolean {
  */
 function installProduceRequest(cache: ModuleCache): boolean {
   const base = 'kafkajs/src/protocol/requests/produce';
-  const v3Path = require.resolve(`${base}/v3/request`);
-  const cached = cache[v3Path];
-  if (cached !== undefined && isFastProduceRequest(cached.exports)) return true;
-  for (const v of [4, 5, 6, 7]) if (cache[require.resolve(`${base}/v${v}/request`)] !== undefined) return false;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fast = fastProduceRequestFromKafkajs((id) => require(id));
-  const entry = cache[v3Path];
-  if (entry !== undefined) entry.exports = fast;
-  else putInCache(cache, v3Path, fast);
-  return true;
+  const later = [4, 5, 6, 7].map((v) => `${base}/v${v}/request`);
+  return replaceModule(cache, `${base}/v3/request`, later, isFastProduceRequest, fastProduceRequestFromKafkajs);
 }
 
 /**
@@ -114,16 +130,13 @@ function installProduceRequest(cache: ModuleCache): boolean {
  * fast path leaves to it. Not in place if decodeMessages.js already holds kafkajs's.
  */
 function installRecordBatchDecoder(cache: ModuleCache): boolean {
-  const path = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder');
-  const cached = cache[path];
-  if (cached !== undefined && isFastRecordBatchDecoder(cached.exports)) return true;
-  if (cache[require.resolve('kafkajs/src/protocol/requests/fetch/v4/decodeMessages')] !== undefined) return false;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fast = fastRecordBatchDecoderFromKafkajs((id) => require(id));
-  const entry = cache[path];
-  if (entry !== undefined) entry.exports = fast;
-  else putInCache(cache, path, fast);
-  return true;
+  return replaceModule(
+    cache,
+    'kafkajs/src/protocol/recordBatch/v0/decoder',
+    ['kafkajs/src/protocol/requests/fetch/v4/decodeMessages'],
+    isFastRecordBatchDecoder,
+    fastRecordBatchDecoderFromKafkajs,
+  );
 }
 
 /**
@@ -131,16 +144,13 @@ function installRecordBatchDecoder(cache: ModuleCache): boolean {
  * in its place. Not in place if the connection module already holds kafkajs's.
  */
 function installRequestFrame(cache: ModuleCache): boolean {
-  const path = require.resolve('kafkajs/src/protocol/request');
-  const cached = cache[path];
-  if (cached !== undefined && isFastRequestFrame(cached.exports)) return true;
-  if (cache[require.resolve('kafkajs/src/network/connection')] !== undefined) return false;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fast = fastRequestFrameFromKafkajs((id) => require(id));
-  const entry = cache[path];
-  if (entry !== undefined) entry.exports = fast;
-  else putInCache(cache, path, fast);
-  return true;
+  return replaceModule(
+    cache,
+    'kafkajs/src/protocol/request',
+    ['kafkajs/src/network/connection'],
+    isFastRequestFrame,
+    fastRequestFrameFromKafkajs,
+  );
 }
 
 /**

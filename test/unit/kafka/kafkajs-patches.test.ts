@@ -86,6 +86,29 @@ describe("kafkajs's producer grouping, linear", () => {
   });
 });
 
+describe('a replacement kafkajs has already bound', () => {
+  it("is not put in place (the module that requires it holds kafkajs's own), and the install says so", () => {
+    const root = resolve(__dirname, '../../..');
+    const script = [
+      // The modules that bind the three replaced ones, loaded before homeostat's patches.
+      "require('kafkajs/src/network/connection');",
+      "require('kafkajs/src/protocol/requests/fetch/v4/decodeMessages');",
+      "require('kafkajs/src/protocol/requests/produce/v4/request');",
+      "const { installKafkajsPatches } = require('./src/kafka/kafkajs-patches');",
+      "const { isFastProduceRequest } = require('./src/kafka/produce-request');",
+      "const { isFastRecordBatchDecoder } = require('./src/kafka/record-batch-decoder');",
+      "const { isFastRequestFrame } = require('./src/kafka/request-frame');",
+      'process.stdout.write(JSON.stringify({ installed: installKafkajsPatches(),',
+      "  fastProduce: isFastProduceRequest(require('kafkajs/src/protocol/requests/produce/v3/request')),",
+      "  fastDecode: isFastRecordBatchDecoder(require('kafkajs/src/protocol/recordBatch/v0/decoder')),",
+      "  fastFrame: isFastRequestFrame(require('kafkajs/src/protocol/request')) }));",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ installed: false, fastProduce: false, fastDecode: false, fastFrame: false });
+  });
+});
+
 describe('every module that loads kafkajs installs the fix first', () => {
   it("imports kafkajs-patches before any import of kafkajs's values, in every file under src/", () => {
     const { readdirSync, readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
