@@ -12,6 +12,26 @@ import { groupMessagesPerPartition } from '../../../src/kafka/kafkajs-patches';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kafkajsGroup = require('kafkajs/src/producer/groupMessagesPerPartition') as typeof groupMessagesPerPartition;
 
+const ROOT = resolve(__dirname, '../../..');
+
+/** The three replaced modules' own checks, as lines of a script for `runInNode`. */
+const FAST_CHECKS = [
+  "const { isFastProduceRequest } = require('./src/kafka/produce-request');",
+  "const { isFastRecordBatchDecoder } = require('./src/kafka/record-batch-decoder');",
+  "const { isFastRequestFrame } = require('./src/kafka/request-frame');",
+];
+
+/** Runs `lines` in a Node process of its own from the project's root: what it wrote, parsed; nothing on stderr. */
+function runInNode(lines: string[], env: NodeJS.ProcessEnv = process.env): unknown {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', lines.join('\n')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env,
+  });
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as unknown;
+}
+
 interface Msg {
   key: string;
   value: string;
@@ -42,41 +62,30 @@ describe("kafkajs's producer grouping, linear", () => {
   });
 
   it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request, record batch decoder and request framing too)", () => {
-    const root = resolve(__dirname, '../../..');
     const script = [
       "require('./src/kafka/client');",
       "const ours = require('./src/kafka/kafkajs-patches').groupMessagesPerPartition;",
       "const used = require('kafkajs/src/producer/groupMessagesPerPartition');",
-      "const { isFastProduceRequest } = require('./src/kafka/produce-request');",
+      ...FAST_CHECKS,
       // Produce v3 to v7 all encode through the v3 module (v4 to v7 require it when first used).
       "const produce = require('kafkajs/src/protocol/requests/produce/v3/request');",
-      "const { isFastRecordBatchDecoder } = require('./src/kafka/record-batch-decoder');",
       // What a fetch response decodes its batches with (fetch v4 to v11 all go through it).
       "const decoder = require('kafkajs/src/protocol/recordBatch/v0/decoder');",
-      "const { isFastRequestFrame } = require('./src/kafka/request-frame');",
       // What every connection frames its requests with.
       "const frame = require('kafkajs/src/protocol/request');",
       "process.stdout.write(JSON.stringify({ same: used === ours, kafkajsLoaded: !!require.cache[require.resolve('kafkajs')],",
       '  fastProduce: isFastProduceRequest(produce), fastDecode: isFastRecordBatchDecoder(decoder),',
       '  fastFrame: isFastRequestFrame(frame) }));',
-    ].join('\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({
+    ];
+    expect(runInNode(script)).toEqual({
       same: true,
       kafkajsLoaded: true,
       fastProduce: true,
       fastDecode: true,
       fastFrame: true,
     });
-    const off = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, HOMEOSTAT_KAFKAJS_PATCHES: 'off' },
-    });
-    expect(off.stderr).toBe('');
     // Switched off: kafkajs's own four modules, untouched.
-    expect(JSON.parse(off.stdout)).toEqual({
+    expect(runInNode(script, { ...process.env, HOMEOSTAT_KAFKAJS_PATCHES: 'off' })).toEqual({
       same: false,
       kafkajsLoaded: true,
       fastProduce: false,
@@ -88,24 +97,19 @@ describe("kafkajs's producer grouping, linear", () => {
 
 describe('a replacement kafkajs has already bound', () => {
   it("is not put in place (the module that requires it holds kafkajs's own), and the install says so", () => {
-    const root = resolve(__dirname, '../../..');
     const script = [
       // The modules that bind the three replaced ones, loaded before homeostat's patches.
       "require('kafkajs/src/network/connection');",
       "require('kafkajs/src/protocol/requests/fetch/v4/decodeMessages');",
       "require('kafkajs/src/protocol/requests/produce/v4/request');",
       "const { installKafkajsPatches } = require('./src/kafka/kafkajs-patches');",
-      "const { isFastProduceRequest } = require('./src/kafka/produce-request');",
-      "const { isFastRecordBatchDecoder } = require('./src/kafka/record-batch-decoder');",
-      "const { isFastRequestFrame } = require('./src/kafka/request-frame');",
+      ...FAST_CHECKS,
       'process.stdout.write(JSON.stringify({ installed: installKafkajsPatches(),',
       "  fastProduce: isFastProduceRequest(require('kafkajs/src/protocol/requests/produce/v3/request')),",
       "  fastDecode: isFastRecordBatchDecoder(require('kafkajs/src/protocol/recordBatch/v0/decoder')),",
       "  fastFrame: isFastRequestFrame(require('kafkajs/src/protocol/request')) }));",
-    ].join('\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ installed: false, fastProduce: false, fastDecode: false, fastFrame: false });
+    ];
+    expect(runInNode(script)).toEqual({ installed: false, fastProduce: false, fastDecode: false, fastFrame: false });
   });
 });
 
