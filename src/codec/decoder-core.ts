@@ -9,7 +9,7 @@ import type { Type } from 'avsc';
 import { InputError } from '../errors';
 import { guardAvro, type GuardFailure, type GuardResult } from './avro-guard';
 import { HEADER_SIZE, MAGIC_BYTE, hex2, truncatedHeader } from './framing';
-import { createWriterCache, type SchemaLookup } from './writer-cache';
+import { createWriterCache, type SchemaLookup, type WriterCache } from './writer-cache';
 
 /** Which encodings a decoder accepts. `auto` (default) detects per record. */
 export type WireFormat = 'auto' | 'avro' | 'json';
@@ -30,6 +30,12 @@ export interface RecordDecoder<T> {
    * by the general path). Never throws.
    */
   decodeFast(value: Buffer | null | undefined): T | undefined;
+  /**
+   * decodeFast of the value at `buf[start..end)`, read where it lies — in the fetch response
+   * a record batch was read from — without a Buffer view made for it per record. The same
+   * answer as decodeFast of that view. Never throws.
+   */
+  decodeFastIn(buf: Buffer, start: number, end: number): T | undefined;
   /**
    * Decode, fetching an unknown schema id first. Rejects with an InputError for bad input
    * (route it to the DLQ) and with a retriable HomeostatError (SCHEMA_REGISTRY) when the
@@ -55,13 +61,14 @@ export interface DecoderCoreOptions<T> {
   /** Turn a parsed JSON object into T. */
   fromJson: (parsed: Record<string, unknown>) => T | InputError;
   /**
-   * A one-pass reader of a body written with the reader's own schema: the valid T, or
-   * undefined to let the general path (guard, avsc, fromAvro) decide. It must accept only
+   * A one-pass reader of a body written with the reader's own schema, `buf[start..end)`
+   * (reading nothing past `end`): the valid T, or undefined to let the general path (guard,
+   * avsc, fromAvro) decide. It must accept only
    * what that path accepts, and give the same T (telemetry-avro-fast.ts).
    */
-  fastAvro?: (buf: Buffer, start: number) => T | undefined;
-  /** The same for JSON from its first non-whitespace byte: the valid T, or undefined (telemetry-json-fast.ts). */
-  fastJson?: (buf: Buffer, start: number) => T | undefined;
+  fastAvro?: (buf: Buffer, start: number, end: number) => T | undefined;
+  /** The same for JSON from its first non-whitespace byte to `end`: the valid T, or undefined (telemetry-json-fast.ts). */
+  fastJson?: (buf: Buffer, start: number, end: number) => T | undefined;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -78,10 +85,10 @@ function invalid<T>(error: InputError): DecodeResult<T> {
   return { status: 'invalid', error };
 }
 
-/** Index of the first byte that is not JSON whitespace (after an optional UTF-8 BOM). */
-function firstNonWhitespace(buf: Buffer): number {
-  let i = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  while (i < buf.length) {
+/** Index of the first byte of buf[from..end) that is not JSON whitespace (after an optional UTF-8 BOM). */
+function firstNonWhitespace(buf: Buffer, from = 0, end = buf.length): number {
+  let i = end - from >= 3 && buf[from] === 0xef && buf[from + 1] === 0xbb && buf[from + 2] === 0xbf ? from + 3 : from;
+  while (i < end) {
     const b = buf[i];
     if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
     i++;
@@ -120,6 +127,45 @@ function guardFailure(scan: GuardResult, buf: Buffer, schemaId: number, what: st
   return undefined;
 }
 
+type FastPath<T> = Pick<RecordDecoder<T>, 'decodeFast' | 'decodeFastIn'>;
+
+/**
+ * The one-pass readers behind the same tests as decodeSync and decodeAvro, in the same order:
+ * a value they answer for is exactly decodeSync's; any other gets undefined.
+ */
+function fastPath<T>(options: DecoderCoreOptions<T>, cache: WriterCache): FastPath<T> {
+  const { format, maxRecordBytes, fastAvro, fastJson } = options;
+  // An Avro value framed at buf[start], of end - start bytes (at least one).
+  const fastAvroIn = (buf: Buffer, start: number, end: number): T | undefined => {
+    if (fastAvro === undefined || end - start < HEADER_SIZE) return undefined;
+    const entry = cache.get(buf.readUInt32BE(start + 1));
+    if (entry === undefined || entry instanceof InputError || entry.resolver !== undefined) return undefined;
+    return fastAvro(buf, start + HEADER_SIZE, end);
+  };
+
+  // A value at buf[from..end) that is not Avro.
+  const fastJsonIn = (buf: Buffer, from: number, end: number): T | undefined => {
+    if (format === 'avro' || fastJson === undefined) return undefined;
+    const start = firstNonWhitespace(buf, from, end);
+    return start < end && buf[start] === OPEN_BRACE ? fastJson(buf, start, end) : undefined;
+  };
+
+  return {
+    decodeFast(value: Buffer | null | undefined): T | undefined {
+      if (value === null || value === undefined || value.length === 0 || value.length > maxRecordBytes)
+        return undefined;
+      if (value[0] === MAGIC_BYTE && format !== 'json') return fastAvroIn(value, 0, value.length);
+      return fastJsonIn(value, 0, value.length);
+    },
+    decodeFastIn(buf: Buffer, start: number, end: number): T | undefined {
+      const length = end - start;
+      if (!(length > 0) || length > maxRecordBytes) return undefined;
+      if (buf[start] === MAGIC_BYTE && format !== 'json') return fastAvroIn(buf, start, end);
+      return fastJsonIn(buf, start, end);
+    },
+  };
+}
+
 export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDecoder<T> {
   const { what, reader, format, maxRecordBytes, fromAvro, fromJson, fastAvro, fastJson } = options;
   const cache = createWriterCache({ reader, lookup: options.lookup, negativeCacheSize: options.negativeCacheSize });
@@ -137,7 +183,7 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
     if (entry === undefined) return { status: 'schema-miss', schemaId };
     if (entry instanceof InputError) return invalid(entry);
     if (fastAvro !== undefined && entry.resolver === undefined) {
-      const fast = fastAvro(buf, HEADER_SIZE);
+      const fast = fastAvro(buf, HEADER_SIZE, buf.length);
       if (fast !== undefined) return { status: 'ok', value: fast, format: 'avro' };
     }
     const refused = guardFailure(guardAvro(entry.writer, buf, HEADER_SIZE), buf, schemaId, what);
@@ -162,7 +208,7 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
   };
 
   const decodeJson = (buf: Buffer, start: number): DecodeResult<T> => {
-    const fast = fastJson?.(buf, start);
+    const fast = fastJson?.(buf, start, buf.length);
     if (fast !== undefined) return { status: 'ok', value: fast, format: 'json' };
     if (!isUtf8(buf)) {
       return invalid(
@@ -184,19 +230,7 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
     return out instanceof InputError ? invalid(out) : { status: 'ok', value: out, format: 'json' };
   };
 
-  // The same tests as decodeSync and decodeAvro up to their one-pass readers, in the same order.
-  const decodeFast = (value: Buffer | null | undefined): T | undefined => {
-    if (value === null || value === undefined || value.length === 0 || value.length > maxRecordBytes) return undefined;
-    if (value[0] === MAGIC_BYTE && format !== 'json') {
-      if (fastAvro === undefined || value.length < HEADER_SIZE) return undefined;
-      const entry = cache.get(value.readUInt32BE(1));
-      if (entry === undefined || entry instanceof InputError || entry.resolver !== undefined) return undefined;
-      return fastAvro(value, HEADER_SIZE);
-    }
-    if (format === 'avro' || fastJson === undefined) return undefined;
-    const start = firstNonWhitespace(value);
-    return start < value.length && value[start] === OPEN_BRACE ? fastJson(value, start) : undefined;
-  };
+  const { decodeFast, decodeFastIn } = fastPath(options, cache);
 
   const decodeSync = (value: Buffer | null | undefined): DecodeResult<T> => {
     if (value === null || value === undefined) {
@@ -222,6 +256,7 @@ export function createDecoderCore<T>(options: DecoderCoreOptions<T>): RecordDeco
   return {
     decodeSync,
     decodeFast,
+    decodeFastIn,
     async decode(value: Buffer | null | undefined): Promise<T> {
       let result = decodeSync(value);
       if (result.status === 'schema-miss') {

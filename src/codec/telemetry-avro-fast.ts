@@ -26,18 +26,20 @@ import { createTagsMemo } from './tags-memo';
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
 let pos = 0;
+/** Where the body ends: the value's end, which may lie inside a larger buffer (the fetch's). */
+let end = 0;
 const memo = createTagsMemo();
 const intern = lastIntern;
 
 /** Zig-zag varint as a float (exact up to 2^53); NaN when truncated or longer than 10 bytes. */
 function readLong(): number {
-  if (pos >= buf.length) return NaN;
+  if (pos >= end) return NaN;
   const first = buf[pos++];
   // One byte: every length and count of a usual record.
   if ((first & 0x80) === 0) return (first & 1) === 0 ? first >>> 1 : -((first + 1) >>> 1);
   let value = first & 0x7f;
   let scale = 128;
-  for (let i = 1; i < 10 && pos < buf.length; i++) {
+  for (let i = 1; i < 10 && pos < end; i++) {
     const b = buf[pos++];
     value += (b & 0x7f) * scale;
     // The sign is the first byte's low bit: `value % 2` on a double beyond 2^31 is a slow fmod.
@@ -51,7 +53,7 @@ function readLong(): number {
 function readString(max: number): string | undefined {
   const len = readLong();
   // NaN fails both comparisons' negation below, so it is caught by the first test.
-  if (!(len > 0) || len > buf.length - pos) return undefined;
+  if (!(len > 0) || len > end - pos) return undefined;
   const s = internAscii(buf, pos, len);
   pos += len;
   return s.length <= max ? s : undefined;
@@ -86,7 +88,7 @@ function readTags(limits: TelemetryLimits): Record<string, string> | undefined {
 /** A tag value: may be empty, at most `max` UTF-16 units. */
 function readValueString(max: number): string | undefined {
   const len = readLong();
-  if (!(len >= 0) || len > buf.length - pos) return undefined;
+  if (!(len >= 0) || len > end - pos) return undefined;
   const s = len === 0 ? '' : internAscii(buf, pos, len);
   pos += len;
   return s.length <= max ? s : undefined;
@@ -99,17 +101,17 @@ function readBody(limits: TelemetryLimits): Telemetry | undefined {
   if (source === undefined) return undefined;
   const sourceSlot = intern.slot;
   const metric = readString(limits.maxMetricLength);
-  if (metric === undefined || buf.length - pos < 8) return undefined;
+  if (metric === undefined || end - pos < 8) return undefined;
   const value = buf.readDoubleLE(pos);
   pos += 8;
   if (!Number.isFinite(value)) return undefined;
   // The tags run to the end of the body: the same bytes as the source's last ones, the same tags.
   const start = pos;
   let tags: Record<string, string> | undefined;
-  if (memo.recall(buf, start, buf.length, source, sourceSlot, limits) === buf.length) tags = memo.tags;
+  if (memo.recall(buf, start, end, source, sourceSlot, limits) === end) tags = memo.tags;
   else {
     tags = readTags(limits);
-    if (tags === undefined || pos !== buf.length) return undefined;
+    if (tags === undefined || pos !== end) return undefined;
     tags = memo.remember(buf, start, pos, source, sourceSlot, limits, tags);
   }
   return { ts, source, metric, value, tags };
@@ -119,9 +121,15 @@ function readBody(limits: TelemetryLimits): Telemetry | undefined {
  * The valid telemetry record in `bytes[start..]` (written with the reader's own schema), or
  * undefined when the general path must decide. Never throws.
  */
-export function readTelemetryFast(bytes: Buffer, start: number, limits: TelemetryLimits): Telemetry | undefined {
+export function readTelemetryFast(
+  bytes: Buffer,
+  start: number,
+  limits: TelemetryLimits,
+  stop: number = bytes.length,
+): Telemetry | undefined {
   buf = bytes;
   pos = start;
+  end = stop;
   try {
     return readBody(limits);
   } finally {

@@ -35,11 +35,17 @@ const BACKSLASH = 0x5c;
 const EMPTY = Buffer.alloc(0);
 let buf: Buffer = EMPTY;
 let pos = 0;
+/**
+ * Where the value ends: it may lie inside a larger buffer (the fetch's). The loops stop here;
+ * a byte compared at or past it can only move `pos` past it, and a record is accepted only
+ * with `pos` at it, so what lies beyond never makes a record valid.
+ */
+let valueEnd = 0;
 const memo = createTagsMemo();
 const intern = lastIntern;
 
 function skipWs(): void {
-  while (pos < buf.length) {
+  while (pos < valueEnd) {
     const b = buf[pos];
     if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return;
     pos++;
@@ -59,7 +65,7 @@ function readString(max: number): string | undefined {
   if (!expect(QUOTE)) return undefined;
   const start = pos;
   let h = FNV_START;
-  while (pos < buf.length) {
+  while (pos < valueEnd) {
     const b = buf[pos];
     if (b === QUOTE) {
       const len = pos - start;
@@ -79,7 +85,7 @@ const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
 
 function skipDigits(): number {
   const start = pos;
-  while (pos < buf.length && isDigit(buf[pos])) pos++;
+  while (pos < valueEnd && isDigit(buf[pos])) pos++;
   return pos - start;
 }
 
@@ -208,9 +214,9 @@ function readTagsOf(limits: TelemetryLimits): Record<string, string> | undefined
   const start = pos;
   const source = fSource;
   if (source === undefined) return readTags(limits);
-  const end = memo.recall(buf, start, buf.length, source, fSourceSlot, limits);
-  if (end >= 0) {
-    pos = end;
+  const after = memo.recall(buf, start, valueEnd, source, fSourceSlot, limits);
+  if (after >= 0) {
+    pos = after;
     return memo.tags;
   }
   const tags = readTags(limits);
@@ -235,7 +241,7 @@ function readKey(): number {
   const p = pos;
   // The compares read up to 7 bytes from p. A key fewer than 8 bytes from the end (at most a
   // `ts` of two digits or fewer fits there) leaves the record to the general path, which judges it.
-  if (p + 8 > buf.length) return -1;
+  if (p + 8 > valueEnd) return -1;
   switch (buf[p]) {
     case 0x74: // t
       if (buf[p + 1] === 0x73 && buf[p + 2] === QUOTE) return keyOf(TS, 3);
@@ -319,7 +325,7 @@ function readObject(limits: TelemetryLimits): Telemetry | undefined {
   }
   if (!expect(CLOSE)) return undefined;
   skipWs();
-  if (pos !== buf.length || fSource === undefined || fMetric === undefined) return undefined;
+  if (pos !== valueEnd || fSource === undefined || fMetric === undefined) return undefined;
   if (Number.isNaN(fTs) || Number.isNaN(fValue)) return undefined;
   // Absent tags are {} after validateTelemetry, as here.
   return { ts: fTs, source: fSource, metric: fMetric, value: fValue, tags: fTags ?? {} };
@@ -329,9 +335,15 @@ function readObject(limits: TelemetryLimits): Telemetry | undefined {
  * The valid telemetry record in `bytes[start..]` (`start` at its first non-whitespace byte),
  * or undefined when the general path must decide. Never throws.
  */
-export function readTelemetryJsonFast(bytes: Buffer, start: number, limits: TelemetryLimits): Telemetry | undefined {
+export function readTelemetryJsonFast(
+  bytes: Buffer,
+  start: number,
+  limits: TelemetryLimits,
+  stop: number = bytes.length,
+): Telemetry | undefined {
   buf = bytes;
   pos = start;
+  valueEnd = stop;
   fTs = NaN;
   fSource = undefined;
   fSourceSlot = -1;

@@ -40,8 +40,8 @@ export function createTelemetryDecoder(options: TelemetryDecoderOptions = {}): T
     negativeCacheSize: options.negativeCacheSize,
     fromAvro: (decoded) => validateTelemetry(decoded as Record<string, unknown>, limits),
     fromJson: (parsed) => validateTelemetry(parsed, limits),
-    fastAvro: (buf, start) => readTelemetryFast(buf, start, limits),
-    fastJson: (buf, start) => readTelemetryJsonFast(buf, start, limits),
+    fastAvro: (buf, start, end) => readTelemetryFast(buf, start, limits, end),
+    fastJson: (buf, start, end) => readTelemetryJsonFast(buf, start, limits, end),
   });
   return { ...core, limits };
 }

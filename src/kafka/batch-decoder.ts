@@ -29,6 +29,7 @@ import type { BatchDead } from './dlq-arrival';
 import type { PartitionProgress } from './runner-state';
 import type { SourcePartitionWatch } from './source-partitions';
 import { UNDECODABLE_HEADER } from './codecs';
+import { FetchedRecord } from './fetched-record';
 
 /** What the reused record input holds between steps: nothing retained past its record's step. */
 export const NO_RECORD: Telemetry = Object.freeze({ ts: 0, source: '', metric: '', value: 0, tags: Object.freeze({}) });
@@ -153,7 +154,11 @@ export class BatchDecoder {
    * schema to fetch, another writer schema).
    */
   decodeFast(m: KafkaMessage): Telemetry | undefined {
-    return this.o.ingest ? undefined : this.o.decoder.decodeFast(m.value);
+    if (this.o.ingest) return undefined;
+    // Read where the fetch left it when the fast batch decoder read the record: no view of it.
+    if (m instanceof FetchedRecord && m.inPlace)
+      return this.o.decoder.decodeFastIn(m.valueBuffer, m.valueStart, m.valueEnd);
+    return this.o.decoder.decodeFast(m.value);
   }
 
   /** Decodes again once the missing schema was fetched (loadSchemaRetrying); rejects when the registry stays away. */

@@ -5,7 +5,8 @@
  * string through its BigInt-backed Long (`Long.fromValue(firstOffset).add(delta).toString()`,
  * a string parsed to a BigInt per record, twice), reads each timestamp delta as a varlong of
  * Longs, wraps each record in a new Decoder and rebuilds the headers object once per header.
- * Here the batch is read in place from the fetch buffer with plain numbers: an offset or
+ * Here the batch is read in place from the fetch buffer with plain numbers, and each record's
+ * value is left there until asked for (fetched-record.ts: no Buffer view per record): an offset or
  * timestamp is the batch's first one plus the record's delta when both are exact below 2^53
  * (`Number.isSafeInteger` of the sum is then its exact value), and varints are read by the same
  * expressions as kafkajs's Decoder, so a hostile varint reads as the same number.
@@ -21,6 +22,7 @@
  */
 
 import { InputError } from '../errors';
+import { FetchedRecord } from './fetched-record';
 
 /** kafkajs's Decoder (src/protocol/decoder.js), as far as the batch decoder reads it. */
 export interface KafkaDecoder {
@@ -251,23 +253,32 @@ function readRecord(buf: Buffer, end: number, ctx: RecordsContext): DecodedRecor
   if (!Number.isSafeInteger(offset) || (!ctx.logAppendTime && !Number.isSafeInteger(timestamp))) return undefined;
   const key = varIntBytes(buf, recordEnd);
   if (key === undefined) return undefined;
-  const value = varIntBytes(buf, recordEnd);
-  if (value === undefined) return undefined;
+  // The value as kafkajs's readVarIntBytes bounds it, left in place (fetched-record.ts).
+  const valueLength = varInt(buf, recordEnd);
+  let valueStart = -1;
+  if (valueLength !== -1) {
+    if (!(valueLength >= 0) || pos + valueLength > recordEnd) return undefined;
+    valueStart = pos;
+    pos += valueLength;
+  }
+  const valueEnd = valueStart < 0 ? -1 : pos;
   const headers = readHeaders(buf, recordEnd);
   if (headers === undefined) return undefined;
   pos = recordEnd;
   const { batchContext } = ctx;
-  return {
-    magicByte: batchContext.magicByte,
+  return new FetchedRecord(
+    batchContext.magicByte,
     attributes,
-    timestamp: ctx.logAppendTime ? ctx.maxTimestamp : timestampText(ctx, timestamp),
-    offset: String(offset),
+    ctx.logAppendTime ? ctx.maxTimestamp : timestampText(ctx, timestamp),
+    String(offset),
     key,
-    value,
+    buf,
+    valueStart,
+    valueEnd,
     headers,
-    isControlRecord: batchContext.isControlBatch,
+    batchContext.isControlBatch,
     batchContext,
-  };
+  );
 }
 
 /** `count` records from `buf[at..end)`, or undefined to give up. */

@@ -73,6 +73,27 @@ describe('decodeFast', () => {
     expect(declined).toBeGreaterThan(0);
   });
 
+  test('decodeFastIn answers for a value inside a larger buffer exactly as decodeFast for its own copy', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(telemetry, fc.nat(200), fc.nat(), fc.nat(255), fc.nat(9), (t, cut, flip, byte, lead) => {
+        const forms = wireForms(t, cut, flip, byte);
+        forms.forEach((value, i) => {
+          // Followed by another form: a reader looking past the value's end would find a record.
+          const next = forms[(i + 1) % forms.length];
+          const big = Buffer.concat([Buffer.alloc(lead, 0x7b), value, next]);
+          for (const d of decoders) {
+            const inPlace = d.decodeFastIn(big, lead, lead + value.length);
+            expect(inPlace).toEqual(d.decodeFast(Buffer.from(value)));
+            if (inPlace !== undefined) answered++;
+          }
+        });
+      }),
+      { numRuns: 150 },
+    );
+    expect(answered).toBeGreaterThan(0);
+  });
+
   test('declines what decodeSync must decide: a tombstone, an empty value, a schema to fetch, another writer schema', () => {
     const t: Telemetry = { ts: 1_767_225_600_000, source: 'w-1', metric: 'm', value: 1, tags: { role: 'worker' } };
     const [auto] = decoders;

@@ -114,6 +114,28 @@ describe('readTelemetryFast', () => {
     }
   });
 
+  it('reads a body in place inside a larger buffer exactly as its own copy, reading nothing past its end', () => {
+    // Each body's truncations and byte changes, followed by the rest of the body (and a trailing
+    // byte): a reader that looked past the end it was given would find a whole record there.
+    const lead = Buffer.from([0, 0, 0, 0, 7]);
+    for (const t of valid) {
+      const body = encode(t);
+      const candidates: Buffer[] = [];
+      for (let end = 0; end <= body.length; end++) candidates.push(body.subarray(0, end));
+      for (let i = 0; i < body.length; i++) {
+        const changed = Buffer.from(body);
+        changed[i] ^= 0x01;
+        candidates.push(changed);
+      }
+      for (const c of candidates) {
+        const rest = body.subarray(Math.min(c.length, body.length));
+        const big = Buffer.concat([lead, c, rest, Buffer.from([0])]);
+        const inPlace = readTelemetryFast(big, lead.length, limits, lead.length + c.length);
+        expect(inPlace).toEqual(readTelemetryFast(Buffer.from(c), 0, limits));
+      }
+    }
+  });
+
   it('agrees with the general path on random bodies', () => {
     const prefix = encode({ ts: 1_767_225_600_000, source: 's', metric: 'm', value: 1, tags: {} }).subarray(0, 8);
     fc.assert(

@@ -147,6 +147,30 @@ describe('readTelemetryJsonFast', () => {
     }
   });
 
+  it('reads a value in place inside a larger buffer exactly as its own copy, whatever follows it', () => {
+    // Each record's truncations and byte changes, followed by the rest of the record and by
+    // bytes a reader looking past the end would take up ('}', ',', digits, whitespace).
+    const lead = Buffer.from('  ');
+    const tails = ['', '}', ' }', ',"x":1}', '5}', '.5}', 'e3}', '"}'];
+    for (const t of valid) {
+      const bytes = encodeTelemetryJson(t);
+      const candidates: Buffer[] = [];
+      for (let end = 0; end <= bytes.length; end++) candidates.push(bytes.subarray(0, end));
+      for (let i = 0; i < bytes.length; i++) {
+        const changed = Buffer.from(bytes);
+        changed[i] = 0x20;
+        candidates.push(changed);
+      }
+      for (const c of candidates) {
+        const own = readTelemetryJsonFast(Buffer.from(c), 0, limits);
+        for (const tail of [bytes.subarray(Math.min(c.length, bytes.length)).toString(), ...tails]) {
+          const big = Buffer.concat([lead, c, Buffer.from(tail)]);
+          expect(readTelemetryJsonFast(big, lead.length, limits, lead.length + c.length)).toEqual(own);
+        }
+      }
+    }
+  });
+
   it('agrees with the general path on random text', () => {
     const alphabet = fc.constantFrom(...'{}[]":,.-+0123456789eE tsourcemtricvalguxy\\'.split(''));
     fc.assert(
