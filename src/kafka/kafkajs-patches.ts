@@ -22,12 +22,14 @@
  * record batch decoder (through which every fetched batch of magic 2 is decoded) by
  * record-batch-decoder.ts, the same batch objects without a BigInt-backed Long per record. The
  * fourth, every request's framing (src/protocol/request.js, which the connection requires) by
- * request-frame.ts: one buffer of the exact size instead of two power-of-two copies.
- * jest's registry gets all four from test/helpers/kafkajs-patches-setup.ts in the tiers that
+ * request-frame.ts: one buffer of the exact size instead of two power-of-two copies. The fifth,
+ * the consumer's Batch (src/consumer/batch.js) by fetch-batch.ts: the same batch, its offset filter
+ * without a BigInt per record. jest's registry gets all five from test/helpers/kafkajs-patches-setup.ts in the tiers that
  * talk to a broker.
  */
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
+import { fastBatchFromKafkajs, isFastBatch } from './fetch-batch';
 import { fastProduceRequestFromKafkajs, isFastProduceRequest } from './produce-request';
 import { fastRecordBatchDecoderFromKafkajs, isFastRecordBatchDecoder } from './record-batch-decoder';
 import { fastRequestFrameFromKafkajs, isFastRequestFrame } from './request-frame';
@@ -154,13 +156,27 @@ function installRequestFrame(cache: ModuleCache): boolean {
 }
 
 /**
+ * The consumer's Batch (the consumer group requires it when kafkajs loads): fetch-batch.ts in its
+ * place. Not in place if the consumer group module already holds kafkajs's.
+ */
+function installBatch(cache: ModuleCache): boolean {
+  return replaceModule(
+    cache,
+    'kafkajs/src/consumer/batch',
+    ['kafkajs/src/consumer/consumerGroup'],
+    isFastBatch,
+    fastBatchFromKafkajs,
+  );
+}
+
+/**
  * Set to `off` in the environment to run kafkajs's own modules unchanged: the switch an operator
  * needs to rule these replacements in or out when chasing a client problem. It has to be the
  * environment, not the config file, because the replacements go in before kafkajs loads.
  */
 export const KAFKAJS_PATCHES_ENV = 'HOMEOSTAT_KAFKAJS_PATCHES';
 
-/** Whether the four replacements are in place for kafkajs (installed now, or before). */
+/** Whether the five replacements are in place for kafkajs (installed now, or before). */
 export function installKafkajsPatches(): boolean {
   if (process.env[KAFKAJS_PATCHES_ENV] === 'off') return false;
   const cache = checkedCache();
@@ -169,7 +185,8 @@ export function installKafkajsPatches(): boolean {
     const grouping = installGrouping(cache);
     const produce = installProduceRequest(cache);
     const framing = installRequestFrame(cache);
-    return installRecordBatchDecoder(cache) && produce && grouping && framing;
+    const batch = installBatch(cache);
+    return installRecordBatchDecoder(cache) && produce && grouping && framing && batch;
   } catch {
     return false; // a kafkajs module not where 2.2.x has it: leave kafkajs as it is
   }

@@ -22,7 +22,7 @@
  */
 
 import { InputError } from '../errors';
-import { FetchedRecord } from './fetched-record';
+import { fetchedRecord } from './fetched-record';
 
 /** kafkajs's Decoder (src/protocol/decoder.js), as far as the batch decoder reads it. */
 export interface KafkaDecoder {
@@ -266,7 +266,7 @@ function readRecord(buf: Buffer, end: number, ctx: RecordsContext): DecodedRecor
   if (headers === undefined) return undefined;
   pos = recordEnd;
   const { batchContext } = ctx;
-  return new FetchedRecord(
+  return fetchedRecord(
     batchContext.magicByte,
     attributes,
     ctx.logAppendTime ? ctx.maxTimestamp : timestampText(ctx, timestamp),

@@ -2,7 +2,8 @@
  * The tiers on the real broker run kafkajs with homeostat's replacements in it, as `homeostat`
  * does in production (src/kafka/kafkajs-patches.ts puts them in Node's require cache; jest has
  * a module registry of its own, so they are registered here): the one-pass grouping of a send,
- * the fast produce request, the fast record batch decoder and the requests' framing in one buffer. Every record these tests produce
+ * the fast produce request, the fast record batch decoder, the requests' framing in one buffer and
+ * the consumer's batch. Every record these tests produce
  * or consume through kafkajs is then encoded and decoded as production does it.
  */
 jest.mock('kafkajs/src/producer/groupMessagesPerPartition', () => {
@@ -27,4 +28,9 @@ jest.mock('kafkajs/src/protocol/request', () => {
   const fast = jest.requireActual<typeof import('../../src/kafka/request-frame')>('../../src/kafka/request-frame');
   // kafkajs's own framing among its modules (what the fast path hands over to).
   return fast.fastRequestFrameFromKafkajs((id) => jest.requireActual(id));
+});
+jest.mock('kafkajs/src/consumer/batch', () => {
+  const fast = jest.requireActual<typeof import('../../src/kafka/fetch-batch')>('../../src/kafka/fetch-batch');
+  // kafkajs's own Batch among its modules (its prototype is the fast batch's).
+  return fast.fastBatchFromKafkajs((id) => jest.requireActual(id));
 });

@@ -14,11 +14,12 @@ const kafkajsGroup = require('kafkajs/src/producer/groupMessagesPerPartition') a
 
 const ROOT = resolve(__dirname, '../../..');
 
-/** The three replaced modules' own checks, as lines of a script for `runInNode`. */
+/** The replaced modules' own checks, as lines of a script for `runInNode`. */
 const FAST_CHECKS = [
   "const { isFastProduceRequest } = require('./src/kafka/produce-request');",
   "const { isFastRecordBatchDecoder } = require('./src/kafka/record-batch-decoder');",
   "const { isFastRequestFrame } = require('./src/kafka/request-frame');",
+  "const { isFastBatch } = require('./src/kafka/fetch-batch');",
 ];
 
 /** Runs `lines` in a Node process of its own from the project's root: what it wrote, parsed; nothing on stderr. */
@@ -61,7 +62,7 @@ describe("kafkajs's producer grouping, linear", () => {
     );
   });
 
-  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request, record batch decoder and request framing too)", () => {
+  it("is what kafkajs's producer calls once homeostat's Kafka client is loaded in a Node process (and the fast produce request, record batch decoder, request framing and consumer batch too)", () => {
     const script = [
       "require('./src/kafka/client');",
       "const ours = require('./src/kafka/kafkajs-patches').groupMessagesPerPartition;",
@@ -73,9 +74,11 @@ describe("kafkajs's producer grouping, linear", () => {
       "const decoder = require('kafkajs/src/protocol/recordBatch/v0/decoder');",
       // What every connection frames its requests with.
       "const frame = require('kafkajs/src/protocol/request');",
+      // What the consumer group builds each partition's fetched records into.
+      "const batch = require('kafkajs/src/consumer/batch');",
       "process.stdout.write(JSON.stringify({ same: used === ours, kafkajsLoaded: !!require.cache[require.resolve('kafkajs')],",
       '  fastProduce: isFastProduceRequest(produce), fastDecode: isFastRecordBatchDecoder(decoder),',
-      '  fastFrame: isFastRequestFrame(frame) }));',
+      '  fastFrame: isFastRequestFrame(frame), fastBatch: isFastBatch(batch) }));',
     ];
     expect(runInNode(script)).toEqual({
       same: true,
@@ -83,14 +86,16 @@ describe("kafkajs's producer grouping, linear", () => {
       fastProduce: true,
       fastDecode: true,
       fastFrame: true,
+      fastBatch: true,
     });
-    // Switched off: kafkajs's own four modules, untouched.
+    // Switched off: kafkajs's own five modules, untouched.
     expect(runInNode(script, { ...process.env, HOMEOSTAT_KAFKAJS_PATCHES: 'off' })).toEqual({
       same: false,
       kafkajsLoaded: true,
       fastProduce: false,
       fastDecode: false,
       fastFrame: false,
+      fastBatch: false,
     });
   });
 });
@@ -98,8 +103,9 @@ describe("kafkajs's producer grouping, linear", () => {
 describe('a replacement kafkajs has already bound', () => {
   it("is not put in place (the module that requires it holds kafkajs's own), and the install says so", () => {
     const script = [
-      // The modules that bind the three replaced ones, loaded before homeostat's patches.
+      // The modules that bind the replaced ones, loaded before homeostat's patches.
       "require('kafkajs/src/network/connection');",
+      "require('kafkajs/src/consumer/consumerGroup');",
       "require('kafkajs/src/protocol/requests/fetch/v4/decodeMessages');",
       "require('kafkajs/src/protocol/requests/produce/v4/request');",
       "const { installKafkajsPatches } = require('./src/kafka/kafkajs-patches');",
@@ -107,9 +113,16 @@ describe('a replacement kafkajs has already bound', () => {
       'process.stdout.write(JSON.stringify({ installed: installKafkajsPatches(),',
       "  fastProduce: isFastProduceRequest(require('kafkajs/src/protocol/requests/produce/v3/request')),",
       "  fastDecode: isFastRecordBatchDecoder(require('kafkajs/src/protocol/recordBatch/v0/decoder')),",
-      "  fastFrame: isFastRequestFrame(require('kafkajs/src/protocol/request')) }));",
+      "  fastFrame: isFastRequestFrame(require('kafkajs/src/protocol/request')),",
+      "  fastBatch: isFastBatch(require('kafkajs/src/consumer/batch')) }));",
     ];
-    expect(runInNode(script)).toEqual({ installed: false, fastProduce: false, fastDecode: false, fastFrame: false });
+    expect(runInNode(script)).toEqual({
+      installed: false,
+      fastProduce: false,
+      fastDecode: false,
+      fastFrame: false,
+      fastBatch: false,
+    });
   });
 });
 
