@@ -29,7 +29,7 @@ import type { BatchDead } from './dlq-arrival';
 import type { PartitionProgress } from './runner-state';
 import type { SourcePartitionWatch } from './source-partitions';
 import { UNDECODABLE_HEADER } from './codecs';
-import { valueInPlace } from './fetched-record';
+import { FetchedRecord } from './fetched-record';
 
 /** What the reused record input holds between steps: nothing retained past its record's step. */
 export const NO_RECORD: Telemetry = Object.freeze({ ts: 0, source: '', metric: '', value: 0, tags: Object.freeze({}) });
@@ -156,10 +156,9 @@ export class BatchDecoder {
   decodeFast(m: KafkaMessage): Telemetry | undefined {
     if (this.o.ingest) return undefined;
     // Read where the fetch left it when the fast batch decoder read the record: no view of it.
-    const at = valueInPlace(m);
-    return at === undefined
-      ? this.o.decoder.decodeFast(m.value)
-      : this.o.decoder.decodeFastIn(at.buffer, at.start, at.end);
+    if (m instanceof FetchedRecord && m.inPlace)
+      return this.o.decoder.decodeFastIn(m.valueBuffer, m.valueStart, m.valueEnd);
+    return this.o.decoder.decodeFast(m.value);
   }
 
   /** Decodes again once the missing schema was fetched (loadSchemaRetrying); rejects when the registry stays away. */

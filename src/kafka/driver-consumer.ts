@@ -12,6 +12,7 @@ import type { ConsumerConfig, ConsumerRunConfig } from 'kafkajs';
 import { describeError } from '../errors';
 import type { Logger } from '../ops/logger';
 import { replaceWhenStoppedForGood } from './consumer-replacement';
+import { keepValuesInPlace } from './fetched-record';
 import { onNonDataSkipped } from './non-data';
 import type { KafkaPort, PortConsumer } from './port';
 
@@ -21,6 +22,11 @@ export interface DriverConsumerOptions {
   /** What the logs call it, e.g. "the telemetry consumer". */
   what: string;
   topic: string;
+  /**
+   * The driver reads its records' values through `BatchDecoder.decodeFast` and copies no record:
+   * its topic's records may keep their values in the fetch (fetched-record.ts).
+   */
+  valuesInPlace?: boolean;
   /** Where a group with no committed offset starts (the drivers that own state: the beginning). */
   fromBeginning: boolean;
   /** groupId, timeouts, assigners, fetch sizes: the consumer's settings beside read_committed. */
@@ -71,6 +77,7 @@ export function createDriverConsumer(o: DriverConsumerOptions): DriverConsumer {
       fatal: o.fatal,
       onFatal: o.onFatal,
     });
+    if (o.valuesInPlace === true) keepValuesInPlace(o.topic);
     await c.connect();
     await c.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
     await c.run({ ...o.run, autoCommit: false });

@@ -8,9 +8,13 @@
  * number, kafkajs's a BigInt's `toString`), so one of at most 15 characters is exact as a
  * number: here such an offset is compared as a number when the fetched offset is exact as one as
  * well (below 2^53 in magnitude, read through kafkajs's own Long once per batch); any other is
- * compared as kafkajs compares it. Aborted transactions and control records are filtered by kafkajs's own
+ * compared as kafkajs compares it. For a topic whose consumers did not opt in to values kept in
+ * place (fetched-record.ts), the fast decoder's records are turned into kafkajs's plain objects
+ * first, so such a consumer sees kafkajs's records. Aborted transactions and control records are filtered by kafkajs's own
  * code, as in its constructor. test/unit/kafka/fetch-batch.test.ts holds the two to each other.
  */
+import { asKafkajsRecord, FetchedRecord, inPlaceRecords, valuesKeptInPlace } from './fetched-record';
+
 interface Long {
   value: bigint;
   gte(other: Long): boolean;
@@ -73,6 +77,14 @@ function withinOffset(messages: Message[], fetched: Long, long: LongModule): Mes
   });
 }
 
+/** The fast decoder's records among `messages` as kafkajs's plain objects, in place (the same array). */
+function asKafkajsRecords(messages: Message[]): void {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (m instanceof FetchedRecord) messages[i] = asKafkajsRecord(m) as unknown as Message;
+  }
+}
+
 const FAST = Symbol.for('homeostat.fastBatch');
 
 /** Whether `c` is a batch class built by `fastBatchClass`. */
@@ -92,6 +104,7 @@ export function fastBatchClass(parts: BatchParts): BatchClass {
     this.topic = topic;
     this.partition = partitionData.partition;
     this.highWatermark = partitionData.highWatermark;
+    if (!valuesKeptInPlace(topic)) asKafkajsRecords(messages);
     this.rawMessages = messages;
     this.messagesWithinOffset = withinOffset(messages, fetched, long);
     this.messages = filterAbortedMessages({ messages: this.messagesWithinOffset, abortedTransactions }).filter(
@@ -106,6 +119,9 @@ export function fastBatchClass(parts: BatchParts): BatchClass {
 /** The fast Batch over kafkajs's own modules, resolved by `load` (Node's require, or jest's). */
 export function fastBatchFromKafkajs(load: (id: string) => unknown): BatchClass {
   const base = 'kafkajs/src';
+  // From now on the fast record batch decoder may hand out records with values in place:
+  // this batch turns them into kafkajs's for every topic that did not opt in.
+  inPlaceRecords.enabled = true;
   return fastBatchClass({
     original: load(`${base}/consumer/batch`) as BatchClass,
     long: load(`${base}/utils/long`) as LongModule,

@@ -1,102 +1,96 @@
 /**
  * A record read by the fast record batch decoder (record-batch-decoder.ts): kafkajs's record,
- * the same own, enumerable keys in the same order, except that its value stays where it arrived —
- * in the fetch response (or the batch's inflated bytes) — until someone reads `value`.
+ * field for field, except that its value stays where it arrived — in the fetch response (or
+ * the batch's inflated bytes) — until someone asks for `value`.
  *
- * Why: kafkajs hands every record's value out as a Buffer view of the fetch, and making a view
- * costs about as much as reading a telemetry record's fields. The processor's one-pass readers
- * read the value in place instead (BatchDecoder.decodeFast → valueInPlace → decodeFastIn), so on
- * its path no view is made. Anyone else who reads `value` — the general decode path, the DLQ's
- * copy of a refused record, another kafkajs consumer in the same process, a spread or
- * JSON.stringify of the record — gets the view kafkajs would have made, made once, on first read.
- * `value` is an own enumerable accessor (a getter and a setter in the object literal), not a
- * prototype getter, so that copies of the record (`{ ...message }`) keep it, as with kafkajs.
+ * Why: kafkajs hands every record's value out as a Buffer view of the fetch, one small
+ * object per record, and making a view costs about as much as reading a telemetry record's
+ * fields. The processor's one-pass readers read the value in place instead
+ * (BatchDecoder.decodeFast → decodeFastIn), so on its path no view is made; any other reader
+ * of `value` — the general decode path, the DLQ's copy of a refused record — gets the view
+ * kafkajs would have made, made once, when first asked for.
+ *
+ * `value` is a getter on the class, not an own property, so a copy of such a record
+ * (`{ ...message }`, JSON.stringify) would lose it. Only the consumers of a topic that opted in
+ * (keepValuesInPlace: homeostat's processor, for its telemetry topic) get these records; the
+ * consumer's batch (fetch-batch.ts) turns every other topic's into kafkajs's plain objects
+ * (asKafkajsRecord), so another kafkajs consumer in the same process sees kafkajs's records.
+ * And the decoder makes them only once that batch is in place (inPlaceRecords).
  */
 import type { BatchContext } from './record-batch-decoder';
 
-/** Where the last value asked for through `valueInPlace` lies: one at a time, read at once. */
-export interface ValueLocation {
-  buffer: Buffer;
-  start: number;
-  end: number;
-}
+export class FetchedRecord {
+  /** The view of the value, once made; undefined until asked for. */
+  private view: Buffer | null | undefined = undefined;
 
-const EMPTY = Buffer.alloc(0);
-const located: ValueLocation = { buffer: EMPTY, start: 0, end: 0 };
-/** Set only inside valueInPlace: a record's getter then reports where its value lies instead. */
-let locating = false;
-/** What a getter returns while locating, for a value left in place. */
-const IN_PLACE = Buffer.alloc(0);
-
-/**
- * Where `m`'s value lies when it is a fetched record's value still in place (not null, not
- * replaced): then the location (valid until the next call), else undefined — read `m.value`.
- * Any other record (kafkajs's own) just has its value read.
- */
-export function valueInPlace(m: { value: Buffer | null }): ValueLocation | undefined {
-  locating = true;
-  let v: Buffer | null;
-  try {
-    v = m.value;
-  } finally {
-    locating = false;
+  constructor(
+    readonly magicByte: number,
+    readonly attributes: number,
+    readonly timestamp: string,
+    readonly offset: string,
+    readonly key: Buffer | null,
+    /** The buffer the value lies in: the fetch response, or the batch's inflated records. */
+    readonly valueBuffer: Buffer,
+    /** The value's first byte in valueBuffer; -1 for a null value, or once `value` was set. */
+    public valueStart: number,
+    /** One past its last byte; -1 as valueStart. */
+    public valueEnd: number,
+    readonly headers: Record<string, unknown>,
+    readonly isControlRecord: boolean,
+    readonly batchContext: BatchContext & { magicByte: number },
+  ) {
+    if (valueStart < 0) this.view = null;
   }
-  return v === IN_PLACE ? located : undefined;
+
+  /** kafkajs's value: null, or a view of the value's bytes (the same view on every read). */
+  get value(): Buffer | null {
+    if (this.view === undefined) this.view = this.valueBuffer.subarray(this.valueStart, this.valueEnd);
+    return this.view;
+  }
+
+  /** As writable as kafkajs's plain object's field; the bytes in place no longer count then. */
+  set value(v: Buffer | null) {
+    this.view = v;
+    this.valueStart = -1;
+    this.valueEnd = -1;
+  }
+
+  /** Whether the value is in valueBuffer[valueStart..valueEnd) (not null, not replaced). */
+  get inPlace(): boolean {
+    return this.valueStart >= 0;
+  }
 }
 
-export interface FetchedRecord {
-  magicByte: number;
-  attributes: number;
-  timestamp: string;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, unknown>;
-  isControlRecord: boolean;
-  batchContext: BatchContext & { magicByte: number };
-}
-
-/**
- * kafkajs's record with its value at `buffer[start..end)`, or null when `start` is -1. Arguments,
- * not an object of fields: one object per record, the record itself.
- */
-export function fetchedRecord(
-  magicByte: number,
-  attributes: number,
-  timestamp: string,
-  offset: string,
-  key: Buffer | null,
-  buffer: Buffer,
-  start: number,
-  end: number,
-  headers: Record<string, unknown>,
-  isControlRecord: boolean,
-  batchContext: BatchContext & { magicByte: number },
-): FetchedRecord {
-  let view: Buffer | null | undefined = start < 0 ? null : undefined;
+/** kafkajs's plain record for `r`, its value an own property (the view, made now if not yet). */
+export function asKafkajsRecord(r: FetchedRecord): Record<string, unknown> {
   return {
-    magicByte,
-    attributes,
-    timestamp,
-    offset,
-    key,
-    get value(): Buffer | null {
-      if (view === undefined) {
-        if (locating) {
-          located.buffer = buffer;
-          located.start = start;
-          located.end = end;
-          return IN_PLACE;
-        }
-        view = buffer.subarray(start, end);
-      }
-      return view;
-    },
-    set value(v: Buffer | null) {
-      view = v;
-    },
-    headers,
-    isControlRecord,
-    batchContext,
+    magicByte: r.magicByte,
+    attributes: r.attributes,
+    timestamp: r.timestamp,
+    offset: r.offset,
+    key: r.key,
+    value: r.value,
+    headers: r.headers,
+    isControlRecord: r.isControlRecord,
+    batchContext: r.batchContext,
   };
 }
+
+/** Topics whose consumers in this process take records with their values in place. */
+const inPlaceTopics = new Set<string>();
+
+/** Opts `topic`'s consumers in this process in to records with their values in place. */
+export function keepValuesInPlace(topic: string): void {
+  inPlaceTopics.add(topic);
+}
+
+/** Whether `topic`'s consumers take records with their values in place. */
+export function valuesKeptInPlace(topic: string): boolean {
+  return inPlaceTopics.has(topic);
+}
+
+/**
+ * Whether the record batch decoder may make FetchedRecords: only once the consumer's batch that
+ * turns them into kafkajs's objects for other topics is in place (fetch-batch.ts sets it).
+ */
+export const inPlaceRecords = { enabled: false };

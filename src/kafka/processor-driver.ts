@@ -151,6 +151,7 @@ class ProcessorDriver {
       logger,
       what: 'the telemetry consumer',
       topic: this.topic,
+      valuesInPlace: true,
       fromBeginning: true,
       config: {
         groupId: this.groupId,

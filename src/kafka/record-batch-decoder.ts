@@ -5,8 +5,9 @@
  * string through its BigInt-backed Long (`Long.fromValue(firstOffset).add(delta).toString()`,
  * a string parsed to a BigInt per record, twice), reads each timestamp delta as a varlong of
  * Longs, wraps each record in a new Decoder and rebuilds the headers object once per header.
- * Here the batch is read in place from the fetch buffer with plain numbers, and each record's
- * value is left there until asked for (fetched-record.ts: no Buffer view per record): an offset or
+ * Here the batch is read in place from the fetch buffer with plain numbers, and, for the topics
+ * whose consumers opted in, each record's value is left there until asked for (fetched-record.ts:
+ * no Buffer view per record): an offset or
  * timestamp is the batch's first one plus the record's delta when both are exact below 2^53
  * (`Number.isSafeInteger` of the sum is then its exact value), and varints are read by the same
  * expressions as kafkajs's Decoder, so a hostile varint reads as the same number.
@@ -22,7 +23,7 @@
  */
 
 import { InputError } from '../errors';
-import { fetchedRecord } from './fetched-record';
+import { FetchedRecord, inPlaceRecords } from './fetched-record';
 
 /** kafkajs's Decoder (src/protocol/decoder.js), as far as the batch decoder reads it. */
 export interface KafkaDecoder {
@@ -253,7 +254,7 @@ function readRecord(buf: Buffer, end: number, ctx: RecordsContext): DecodedRecor
   if (!Number.isSafeInteger(offset) || (!ctx.logAppendTime && !Number.isSafeInteger(timestamp))) return undefined;
   const key = varIntBytes(buf, recordEnd);
   if (key === undefined) return undefined;
-  // The value as kafkajs's readVarIntBytes bounds it, left in place (fetched-record.ts).
+  // The value as kafkajs's readVarIntBytes bounds it; a view of it made only for kafkajs's records.
   const valueLength = varInt(buf, recordEnd);
   let valueStart = -1;
   if (valueLength !== -1) {
@@ -266,19 +267,34 @@ function readRecord(buf: Buffer, end: number, ctx: RecordsContext): DecodedRecor
   if (headers === undefined) return undefined;
   pos = recordEnd;
   const { batchContext } = ctx;
-  return fetchedRecord(
-    batchContext.magicByte,
+  const time = ctx.logAppendTime ? ctx.maxTimestamp : timestampText(ctx, timestamp);
+  if (inPlaceRecords.enabled) {
+    const c = batchContext;
+    return new FetchedRecord(
+      c.magicByte,
+      attributes,
+      time,
+      String(offset),
+      key,
+      buf,
+      valueStart,
+      valueEnd,
+      headers,
+      c.isControlBatch,
+      c,
+    );
+  }
+  return {
+    magicByte: batchContext.magicByte,
     attributes,
-    ctx.logAppendTime ? ctx.maxTimestamp : timestampText(ctx, timestamp),
-    String(offset),
+    timestamp: time,
+    offset: String(offset),
     key,
-    buf,
-    valueStart,
-    valueEnd,
+    value: valueStart < 0 ? null : buf.subarray(valueStart, valueEnd),
     headers,
-    batchContext.isControlBatch,
+    isControlRecord: batchContext.isControlBatch,
     batchContext,
-  );
+  };
 }
 
 /** `count` records from `buf[at..end)`, or undefined to give up. */

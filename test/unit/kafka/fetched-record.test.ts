@@ -1,8 +1,9 @@
 /**
  * A record of the fast record batch decoder keeps its value in the fetch's bytes (fetched-record.ts):
- * its `value` must still be what kafkajs hands out (null or one view of the bytes, writable), and the
- * batch decoder's one-pass read of it in place must answer exactly as the read of its own copy —
- * including after the value was replaced, when only the new value counts.
+ * its `value` must still be what kafkajs hands out (null or one view of the bytes, writable), its
+ * plain copy kafkajs's object, and the batch decoder's one-pass read of it in place must answer
+ * exactly as the read of its own copy — including after the value was replaced, when only the new
+ * value counts.
  */
 import type { KafkaMessage } from 'kafkajs';
 import pino from 'pino';
@@ -10,7 +11,12 @@ import { createTelemetryDecoder, DEFAULT_TELEMETRY_LIMITS, encodeTelemetryJson }
 import { Accounting } from '../../../src/kafka/accounting';
 import { BatchDecoder } from '../../../src/kafka/batch-decoder';
 import { createBatchDead } from '../../../src/kafka/dlq-arrival';
-import { fetchedRecord, valueInPlace, type FetchedRecord } from '../../../src/kafka/fetched-record';
+import {
+  asKafkajsRecord,
+  FetchedRecord,
+  keepValuesInPlace,
+  valuesKeptInPlace,
+} from '../../../src/kafka/fetched-record';
 import type { BatchContext } from '../../../src/kafka/record-batch-decoder';
 import { createSourcePartitionWatch } from '../../../src/kafka/source-partitions';
 import type { Telemetry } from '../../../src/model/telemetry';
@@ -36,13 +42,13 @@ function fetched(bytes: Buffer | null, offset = '7'): FetchedRecord {
   const buf = Buffer.concat([before, bytes ?? Buffer.alloc(0), after]);
   const start = bytes === null ? -1 : before.length;
   const end = bytes === null ? -1 : before.length + bytes.length;
-  return fetchedRecord(2, 0, '1767225600000', offset, null, buf, start, end, {}, false, context);
+  return new FetchedRecord(2, 0, '1767225600000', offset, null, buf, start, end, {}, false, context);
 }
 
 /** The same record as kafkajs's plain object, its value a copy of its own. */
 function plain(r: FetchedRecord): KafkaMessage {
   const value = r.value === null ? null : Buffer.from(r.value);
-  return { ...r, value } as unknown as KafkaMessage;
+  return { ...r, value, timestamp: r.timestamp, offset: r.offset } as unknown as KafkaMessage;
 }
 
 function batchDecoder(): BatchDecoder {
@@ -58,17 +64,27 @@ function batchDecoder(): BatchDecoder {
 }
 
 describe('a record read by the fast record batch decoder', () => {
-  it('hands out its value as kafkajs does: null, or one view of the bytes, replaceable, kept by copies', () => {
+  it('hands out its value as kafkajs does: null, or one view of the bytes, replaceable', () => {
     const bytes = frame(OWN_ID, own.toBuffer(t));
     const r = fetched(bytes);
-    const at = valueInPlace(r);
-    expect(at).toBeDefined();
-    expect(at!.buffer.subarray(at!.start, at!.end)).toEqual(bytes);
+    expect(r.inPlace).toBe(true);
     expect(r.value).toEqual(bytes);
     expect(r.value).toBe(r.value);
-    expect(valueInPlace(r)).toBeUndefined(); // the view is made: read that
-    // kafkajs's own keys in its order, value among them: copies and JSON keep it.
-    expect(Object.keys(r)).toEqual([
+    expect(r.value!.buffer).toBe(r.valueBuffer.buffer); // a view, not a copy
+    expect(fetched(null).value).toBeNull();
+    expect(fetched(null).inPlace).toBe(false);
+    const replacement = Buffer.from('x');
+    r.value = replacement;
+    expect(r.value).toBe(replacement);
+    expect(r.inPlace).toBe(false);
+  });
+
+  it("turns into kafkajs's plain object: its keys in its order, the value an own property", () => {
+    const bytes = frame(OWN_ID, own.toBuffer(t));
+    const r = fetched(bytes);
+    const p = asKafkajsRecord(r);
+    expect(Object.getPrototypeOf(p)).toBe(Object.prototype);
+    expect(Object.keys(p)).toEqual([
       'magicByte',
       'attributes',
       'timestamp',
@@ -79,21 +95,16 @@ describe('a record read by the fast record batch decoder', () => {
       'isControlRecord',
       'batchContext',
     ]);
-    expect({ ...fetched(bytes) }.value).toEqual(bytes);
-    expect(JSON.parse(JSON.stringify(fetched(bytes))).value).toEqual(
-      JSON.parse(JSON.stringify({ value: bytes })).value,
-    );
-    expect(fetched(null).value).toBeNull();
-    expect(valueInPlace(fetched(null))).toBeUndefined();
-    const replaced = fetched(bytes);
-    const replacement = Buffer.from('x');
-    replaced.value = replacement;
-    expect(replaced.value).toBe(replacement);
-    expect(valueInPlace(replaced)).toBeUndefined();
-    // A record of kafkajs's own: its value is read as it is.
-    expect(valueInPlace({ value: bytes })).toBeUndefined();
-    // After a look for the location, values read as views again.
-    expect(fetched(bytes).value).toEqual(bytes);
+    expect(p.value).toBe(r.value);
+    expect({ ...p }.value).toEqual(bytes);
+    expect(asKafkajsRecord(fetched(null)).value).toBeNull();
+  });
+
+  it('is handed out only for the topics whose consumers opted in', () => {
+    expect(valuesKeptInPlace('telemetry-a')).toBe(false);
+    keepValuesInPlace('telemetry-a');
+    expect(valuesKeptInPlace('telemetry-a')).toBe(true);
+    expect(valuesKeptInPlace('telemetry-b')).toBe(false);
   });
 
   it('is read in place by the batch decoder exactly as its own copy is read', async () => {

@@ -16,6 +16,7 @@ import {
   type KafkaDecoder,
   type RecordBatchDecoder,
 } from '../../../src/kafka/record-batch-decoder';
+import { asKafkajsRecord, FetchedRecord, inPlaceRecords } from '../../../src/kafka/fetched-record';
 
 // Under jest's module registry kafkajs's modules load as they are: the reference.
 const load = (id: string): unknown => jest.requireActual(id);
@@ -221,6 +222,7 @@ const damage = fc.oneof(
  * named `constructor` holds one in kafkajs's object), holes and undefined apart.
  */
 function canon(v: unknown): unknown {
+  if (v instanceof FetchedRecord) return canon(asKafkajsRecord(v));
   if (Buffer.isBuffer(v)) return `buffer ${v.toString('hex')}`;
   if (typeof v === 'function') return `function ${v.name}`;
   if (Array.isArray(v)) return ['array', Array.from({ length: v.length }, (_, i) => (i in v ? canon(v[i]) : 'hole'))];
@@ -261,9 +263,18 @@ describe('the fast record batch decoder', () => {
         fc.array(batch, { minLength: 1, maxLength: 3 }),
         fc.nat(3),
         damage,
-        async (batches, prefix, dmg) => {
+        fc.boolean(),
+        async (batches, prefix, dmg, inPlace) => {
           const buf = fetchBytes(batches, prefix, dmg);
-          const ours = await decodeAll(fast, buf, prefix);
+          // Both kinds of records: kafkajs's plain objects, and those with values in place
+          // (written out as kafkajs's object they turn into, fetched-record.ts).
+          inPlaceRecords.enabled = inPlace;
+          let ours: unknown[];
+          try {
+            ours = await decodeAll(fast, buf, prefix);
+          } finally {
+            inPlaceRecords.enabled = false;
+          }
           // A forged header count kafkajs would build headers from nothing for (until memory runs
           // out): refused instead, and not run through kafkajs here. The test below covers it.
           if (ours.some((x) => typeof x === 'string' && x.startsWith('threw InputError'))) return;
