@@ -17,7 +17,7 @@
  * left out of the table and counted in `outside`, and while any is, a miss asks the Map by
  * key (series-index.ts) — the engine's answer never depends on the table, only its cost.
  * Entries are removed by backward shifting (Knuth, TAOCP vol. 3, 6.4, Algorithm R), so no
- * tombstones build up under eviction churn. The load stays at most one half.
+ * tombstones build up under eviction churn. The load stays at most three quarters.
  */
 import type { InternalState, Series } from './state';
 import { grown } from './grown';
@@ -156,7 +156,7 @@ export function insertSeries(st: InternalState, se: Series, d0: string | undefin
     t.outside += 1;
     return;
   }
-  if (2 * (t.size + 1) > t.mask + 1) rehash(t, 2 * (t.mask + 1));
+  if (4 * (t.size + 1) > 3 * (t.mask + 1)) rehash(t, 2 * (t.mask + 1));
   if (place(t, keyHash(se.source, se.metric), se.id, se.source, se.metric, d0, d1)) t.placed[se.id] = 1;
   else t.outside += 1;
 }
