@@ -137,7 +137,10 @@ export const ENGINE_RULES: readonly [string, (f: CallFrame) => boolean][] = [
     'panes: grouping by series, freeing',
     (f) => /src\/core\/(batches|series-index)/.test(f.url) && /Batch|^compact/.test(f.functionName),
   ],
-  ['record: series lookup', (f) => /src\/core\/(series-index|series-key|scope-memberships)/.test(f.url)],
+  [
+    'record: series lookup',
+    (f) => /src\/core\/(series-index|series-key|series-chains|series-hint|series-table|scope-memberships)/.test(f.url),
+  ],
   ['record: panes, watermark, offsets', (f) => /src\/core\//.test(f.url)],
   ['module loading and startup', (f) => /node_modules\/(tsx|zod)|node:internal\/modules/.test(f.url)],
 ];

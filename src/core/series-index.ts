@@ -1,10 +1,10 @@
 /**
  * Finding, creating and evicting series.
  *
- * Hot path: metric → source → a short chain of series (one per dimension combination seen),
- * matched by comparing the record's dimension tag values — no string is built per record
- * (series-chains.ts).
- * The key string is only built when a (source, metric, dims) combination is new to the cache.
+ * Hot path: one open-addressing table by (source, metric, dimension values), matched by
+ * comparing the record's fields with the slot's — no string is built per record
+ * (series-table.ts). The key string is only built for a new series, or when the table could
+ * not place every live series (then the Map by key is asked too).
  *
  * Cap (maxSeries): a new series first evicts the dormant series — no data in an open pane,
  * only EWMA/trend/zero-fill history — that became dormant first, which is the one whose latest
@@ -16,7 +16,7 @@
 import type { Telemetry } from '../model/telemetry';
 import { acquireScopes, releaseScopes } from './scope-memberships';
 import { hintOf, hintSource, hintedSeries, storeHint } from './series-hint';
-import { chain, chainedSeries, unchain } from './series-chains';
+import { insertSeries, removeSeries, tableSeries } from './series-table';
 import { leaveDormant, NONE } from './dormant-queue';
 import { compareKeys, pickTags, seriesKey } from './series-key';
 import { MAX_TS, PER_RECORD, resetRow, seedRowHistory } from './series-numbers';
@@ -31,7 +31,7 @@ const slotOf = hintOf;
 const hinted = hintedSeries;
 const remember = storeHint;
 const sourceOf = hintSource;
-const inChains = chainedSeries;
+const inTable = tableSeries;
 
 /**
  * The id of the live series of a record, creating the series if needed; -1 when the cap
@@ -60,7 +60,7 @@ export function findSeries(
 
 /**
  * The index look-up of findSeries: the series id, or -1 when the cap rejects a new series. An
- * id, not the Series: a chained series is found without reading its object (series-chains.ts).
+ * id, not the Series: a placed series is found without reading its object (series-table.ts).
  */
 function indexSeries(
   st: InternalState,
@@ -70,17 +70,20 @@ function indexSeries(
   partition: number,
   out: EngineOutput[],
 ): number {
-  const chained = inChains(st, rec.source, rec.metric, tags, c.sortedDims);
-  if (chained >= 0) return chained;
+  const placed = inTable(st, rec.source, rec.metric, tags, c.sortedDims);
+  if (placed >= 0) return placed;
   const dimTags = pickTags(tags, c.sortedDims);
   const key = seriesKey(rec.source, rec.metric, dimTags, c.sortedDims);
-  const existing = st.seriesByKey.get(key);
-  if (existing !== undefined) return existing.id;
+  // Every live series is in the table unless some could not be placed: only then may a miss be wrong.
+  if (st.table.outside > 0) {
+    const existing = st.seriesByKey.get(key);
+    if (existing !== undefined) return existing.id;
+  }
   if (st.seriesByKey.size >= c.config.maxSeries && !evictOne(st, out)) return -1;
   const se = newSeries(st, c, key, rec.source, rec.metric, dimTags, partition);
   st.seriesByKey.set(key, se);
   const dims = c.sortedDims;
-  chain(st, se, dims.length > 0 ? dimTags[dims[0]] : undefined, dims.length > 1 ? dimTags[dims[1]] : undefined);
+  insertSeries(st, se, dims.length > 0 ? dimTags[dims[0]] : undefined, dims.length > 1 ? dimTags[dims[1]] : undefined);
   return se.id;
 }
 
@@ -143,7 +146,7 @@ export function killSeries(st: InternalState, se: Series): void {
   st.freeIds.push(se.id);
   st.recent.delete(se);
   leaveDormant(st.numbers, st.dormant, se.id);
-  unchain(st, se);
+  removeSeries(st, se);
 }
 
 function evictOne(st: InternalState, out: EngineOutput[]): boolean {

@@ -9,7 +9,7 @@ import type { EngineConfig } from './config';
 import type { ScopeList } from './scope-memberships';
 import type { HintOwner } from './series-hint';
 import { createDormantQueue, type DormantQueue } from './dormant-queue';
-import { createSeriesChains, type SeriesChains } from './series-chains';
+import { createSeriesTable, type SeriesTable } from './series-table';
 import { createSeriesNumbers, type SeriesNumbers } from './series-numbers';
 import type { EngineCounters, EngineOutput, Offset, StepResult } from './types';
 
@@ -71,7 +71,7 @@ export interface ScopeMembership {
 export interface Series {
   /** Index in `seriesById`, in pane batches and of its row of numbers (reused after the series is gone). */
   readonly id: number;
-  /** Values of the (sorted) dimension tags from the third on (the first two: series-chains.ts). */
+  /** Values of the (sorted) dimension tags from the third on (the first two: series-table.ts). */
   readonly dimsRest: readonly (string | undefined)[];
   /** Always 'series' (so a Series is its own SignalIdentity). */
   readonly scope: 'series';
@@ -188,8 +188,8 @@ export interface InternalState {
   rankOrder: Int32Array;
   /** Series created since the last rank refresh, in creation order. */
   unranked: Series[];
-  /** metric → source → chain of series ids, matched by dimension values (series-chains.ts). */
-  readonly chains: SeriesChains;
+  /** (source, metric, dimension values) → series id (series-table.ts). */
+  readonly table: SeriesTable;
   /** Open pane batches by start; paneStarts = their starts, ascending. */
   readonly batches: Map<number, PaneBatch>;
   readonly paneStarts: number[];
@@ -268,7 +268,7 @@ export function newState(trendWindows: number): InternalState {
     ranksStale: false,
     rankOrder: new Int32Array(0),
     unranked: [],
-    chains: createSeriesChains(),
+    table: createSeriesTable(),
     batches: new Map(),
     paneStarts: [],
     lastBatch: null,

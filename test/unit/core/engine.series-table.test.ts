@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import { createEngine, type EngineOutput } from '../../../src/core';
+import { createSeriesTable } from '../../../src/core/series-table';
 import type { Telemetry } from '../../../src/model/telemetry';
 
 /**
- * The index's chains (src/core/series-chains.ts): every record reaches the series of its own
- * (source, metric, dimension values) — also on chains longer than the cap, with a third
- * dimension tag, tags that are missing or not strings, and ids freed by eviction and reused.
- * Checked against the definition: each signal's count is the number of records of its key.
+ * The index's table (src/core/series-table.ts): every record reaches the series of its own
+ * (source, metric, dimension values) — with a third dimension tag, tags that are missing or not
+ * strings, ids freed by eviction and reused, and probe limits so small that many series are
+ * left out of the table and found by key instead. Checked against the definition: each
+ * signal's count is the number of records of its key, and no key has two signals a window.
  */
 const TAGS = ['a', 'b', 'c'] as const;
 const valueArb = fc.constantFrom<unknown>('x', 'y', 'z', undefined, 7);
@@ -29,13 +31,14 @@ function signalKey(s: { source: string; metric: string; tags: Record<string, str
   return `${s.source}|${s.metric}|${dims.join(',')}`;
 }
 
-describe('series index chains', () => {
-  it('routes every record to the series of its own dimension values, through long chains and evictions', () => {
+describe('series index table', () => {
+  it('routes every record to the series of its own dimension values, through collisions, probe limits and evictions', () => {
     fc.assert(
       fc.property(
         fc.array(recordArb, { minLength: 1, maxLength: 120 }),
         fc.integer({ min: 3, max: 60 }),
-        (rs, maxSeries) => {
+        fc.constantFrom(1, 2, 32),
+        (rs, maxSeries, probeLimit) => {
           const engine = createEngine({
             window: { sizeMs: 1000, advanceMs: 1000, graceMs: 0 },
             allowedOutOfOrdernessMs: 0,
@@ -46,6 +49,7 @@ describe('series index chains', () => {
             zeroFillWindows: 0,
           });
           const st = engine.init();
+          (st as unknown as { table: unknown }).table = createSeriesTable(probeLimit);
           engine.step(st, { kind: 'assign', partitions: [0] });
           const outputs: EngineOutput[] = [];
           const sent = new Map<string, number>();
