@@ -13,7 +13,7 @@
  * first, so such a consumer sees kafkajs's records. Aborted transactions and control records are filtered by kafkajs's own
  * code, as in its constructor. test/unit/kafka/fetch-batch.test.ts holds the two to each other.
  */
-import { asKafkajsRecord, FetchedRecord, inPlaceRecords, valuesKeptInPlace } from './fetched-record';
+import { asKafkajsRecord, batchHandlesValuesInPlace, FetchedRecord, valuesKeptInPlace } from './fetched-record';
 
 interface Long {
   value: bigint;
@@ -121,7 +121,7 @@ export function fastBatchFromKafkajs(load: (id: string) => unknown): BatchClass 
   const base = 'kafkajs/src';
   // From now on the fast record batch decoder may hand out records with values in place:
   // this batch turns them into kafkajs's for every topic that did not opt in.
-  inPlaceRecords.enabled = true;
+  batchHandlesValuesInPlace();
   return fastBatchClass({
     original: load(`${base}/consumer/batch`) as BatchClass,
     long: load(`${base}/utils/long`) as LongModule,

@@ -79,18 +79,27 @@ export function asKafkajsRecord(r: FetchedRecord): Record<string, unknown> {
 /** Topics whose consumers in this process take records with their values in place. */
 const inPlaceTopics = new Set<string>();
 
+/**
+ * Whether the record batch decoder makes FetchedRecords: only once the consumer's batch that
+ * turns them into kafkajs's objects for other topics is in place (fetch-batch.ts), and some
+ * topic opted in — until then every consumer gets kafkajs's records straight from the decoder,
+ * with no FetchedRecord made and turned back.
+ */
+export const inPlaceRecords = { enabled: false, batchInPlace: false };
+
 /** Opts `topic`'s consumers in this process in to records with their values in place. */
 export function keepValuesInPlace(topic: string): void {
   inPlaceTopics.add(topic);
+  inPlaceRecords.enabled = inPlaceRecords.batchInPlace;
+}
+
+/** The consumer's batch that hands kafkajs's records to the topics not opted in is in place. */
+export function batchHandlesValuesInPlace(): void {
+  inPlaceRecords.batchInPlace = true;
+  inPlaceRecords.enabled = inPlaceTopics.size > 0;
 }
 
 /** Whether `topic`'s consumers take records with their values in place. */
 export function valuesKeptInPlace(topic: string): boolean {
   return inPlaceTopics.has(topic);
 }
-
-/**
- * Whether the record batch decoder may make FetchedRecords: only once the consumer's batch that
- * turns them into kafkajs's objects for other topics is in place (fetch-batch.ts sets it).
- */
-export const inPlaceRecords = { enabled: false };

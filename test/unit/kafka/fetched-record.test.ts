@@ -11,12 +11,7 @@ import { createTelemetryDecoder, DEFAULT_TELEMETRY_LIMITS, encodeTelemetryJson }
 import { Accounting } from '../../../src/kafka/accounting';
 import { BatchDecoder } from '../../../src/kafka/batch-decoder';
 import { createBatchDead } from '../../../src/kafka/dlq-arrival';
-import {
-  asKafkajsRecord,
-  FetchedRecord,
-  keepValuesInPlace,
-  valuesKeptInPlace,
-} from '../../../src/kafka/fetched-record';
+import { asKafkajsRecord, FetchedRecord } from '../../../src/kafka/fetched-record';
 import type { BatchContext } from '../../../src/kafka/record-batch-decoder';
 import { createSourcePartitionWatch } from '../../../src/kafka/source-partitions';
 import type { Telemetry } from '../../../src/model/telemetry';
@@ -100,11 +95,31 @@ describe('a record read by the fast record batch decoder', () => {
     expect(asKafkajsRecord(fetched(null)).value).toBeNull();
   });
 
-  it('is handed out only for the topics whose consumers opted in', () => {
-    expect(valuesKeptInPlace('telemetry-a')).toBe(false);
-    keepValuesInPlace('telemetry-a');
-    expect(valuesKeptInPlace('telemetry-a')).toBe(true);
-    expect(valuesKeptInPlace('telemetry-b')).toBe(false);
+  it("is made only once some topic opted in and the batch that hands the others kafkajs's records is in place", () => {
+    type Module = typeof import('../../../src/kafka/fetched-record');
+    // Fresh modules: nothing opted in, no batch installed (this tier's setup installs one).
+    const fresh = (): Module => {
+      let m: Module | undefined;
+      jest.isolateModules(() => {
+        m = jest.requireActual<Module>('../../../src/kafka/fetched-record');
+      });
+      return m!;
+    };
+    const a = fresh();
+    expect(a.valuesKeptInPlace('telemetry-a')).toBe(false);
+    a.keepValuesInPlace('telemetry-a');
+    expect(a.valuesKeptInPlace('telemetry-a')).toBe(true);
+    expect(a.valuesKeptInPlace('telemetry-b')).toBe(false);
+    // kafkajs's own Batch would pass such records to every topic's consumers: none made.
+    expect(a.inPlaceRecords.enabled).toBe(false);
+    a.batchHandlesValuesInPlace();
+    expect(a.inPlaceRecords.enabled).toBe(true);
+    // The batch in place, no topic opted in: still none.
+    const b = fresh();
+    b.batchHandlesValuesInPlace();
+    expect(b.inPlaceRecords.enabled).toBe(false);
+    b.keepValuesInPlace('telemetry-a');
+    expect(b.inPlaceRecords.enabled).toBe(true);
   });
 
   it('is read in place by the batch decoder exactly as its own copy is read', async () => {
