@@ -11,6 +11,7 @@ import { internAscii } from '../../../src/codec/ascii-intern';
 import { readTelemetryFast } from '../../../src/codec/telemetry-avro-fast';
 import { InputError } from '../../../src/errors';
 import type { Telemetry } from '../../../src/model/telemetry';
+import { prefixesAndChanges } from '../../helpers/damaged-bytes';
 
 const type = schemaType('telemetry');
 const limits: TelemetryLimits = { ...DEFAULT_TELEMETRY_LIMITS, maxTags: 4, maxSourceLength: 12 };
@@ -120,13 +121,7 @@ describe('readTelemetryFast', () => {
     const lead = Buffer.from([0, 0, 0, 0, 7]);
     for (const t of valid) {
       const body = encode(t);
-      const candidates: Buffer[] = [];
-      for (let end = 0; end <= body.length; end++) candidates.push(body.subarray(0, end));
-      for (let i = 0; i < body.length; i++) {
-        const changed = Buffer.from(body);
-        changed[i] ^= 0x01;
-        candidates.push(changed);
-      }
+      const candidates = prefixesAndChanges(body, (b) => b ^ 0x01);
       for (const c of candidates) {
         const rest = body.subarray(Math.min(c.length, body.length));
         const big = Buffer.concat([lead, c, rest, Buffer.from([0])]);

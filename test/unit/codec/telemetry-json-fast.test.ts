@@ -15,6 +15,7 @@ import {
 import { readTelemetryJsonFast } from '../../../src/codec/telemetry-json-fast';
 import { InputError } from '../../../src/errors';
 import type { Telemetry } from '../../../src/model/telemetry';
+import { prefixesAndChanges } from '../../helpers/damaged-bytes';
 
 const limits: TelemetryLimits = { ...DEFAULT_TELEMETRY_LIMITS, maxTags: 4, maxSourceLength: 12 };
 
@@ -154,13 +155,7 @@ describe('readTelemetryJsonFast', () => {
     const tails = ['', '}', ' }', ',"x":1}', '5}', '.5}', 'e3}', '"}'];
     for (const t of valid) {
       const bytes = encodeTelemetryJson(t);
-      const candidates: Buffer[] = [];
-      for (let end = 0; end <= bytes.length; end++) candidates.push(bytes.subarray(0, end));
-      for (let i = 0; i < bytes.length; i++) {
-        const changed = Buffer.from(bytes);
-        changed[i] = 0x20;
-        candidates.push(changed);
-      }
+      const candidates = prefixesAndChanges(bytes, () => 0x20);
       for (const c of candidates) {
         const own = readTelemetryJsonFast(Buffer.from(c), 0, limits);
         for (const tail of [bytes.subarray(Math.min(c.length, bytes.length)).toString(), ...tails]) {
