@@ -60,6 +60,7 @@ export interface DriverConsumer {
 
 export function createDriverConsumer(o: DriverConsumerOptions): DriverConsumer {
   let consumer: PortConsumer | undefined;
+  let releaseValues: (() => void) | undefined;
   const start = async (): Promise<void> => {
     const c = o.kafka.consumer({ readUncommitted: false, ...o.config });
     consumer = c;
@@ -77,7 +78,8 @@ export function createDriverConsumer(o: DriverConsumerOptions): DriverConsumer {
       fatal: o.fatal,
       onFatal: o.onFatal,
     });
-    if (o.valuesInPlace === true) keepValuesInPlace(o.topic);
+    // Once per driver consumer (a replacement starts again), until it stops.
+    if (o.valuesInPlace === true && releaseValues === undefined) releaseValues = keepValuesInPlace(o.topic);
     await c.connect();
     await c.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
     await c.run({ ...o.run, autoCommit: false });
@@ -89,6 +91,8 @@ export function createDriverConsumer(o: DriverConsumerOptions): DriverConsumer {
       await consumer
         ?.disconnect()
         .catch((err: unknown) => o.logger.warn({ err: describeError(err) }, `${o.what}: disconnect failed`));
+      releaseValues?.();
+      releaseValues = undefined;
     },
   };
 }

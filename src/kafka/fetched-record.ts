@@ -77,27 +77,44 @@ export function asKafkajsRecord(r: FetchedRecord): Record<string, unknown> {
   };
 }
 
-/** Topics whose consumers in this process take records with their values in place. */
-const inPlaceTopics = new Set<string>();
+/** Topics whose consumers in this process take records with their values in place, and how many opted in. */
+const inPlaceTopics = new Map<string, number>();
 
 /**
- * Whether the record batch decoder makes FetchedRecords: only once the consumer's batch that
- * turns them into kafkajs's objects for other topics is in place (fetch-batch.ts), and some
- * topic opted in — until then every consumer gets kafkajs's records straight from the decoder,
- * with no FetchedRecord made and turned back.
+ * Whether the record batch decoder makes FetchedRecords: only while the consumer's batch that
+ * turns them into kafkajs's objects for other topics is in place (fetch-batch.ts) and some
+ * topic is opted in — otherwise every consumer gets kafkajs's records straight from the
+ * decoder, with no FetchedRecord made and turned back.
  */
 export const inPlaceRecords = { enabled: false, batchInPlace: false };
 
-/** Opts `topic`'s consumers in this process in to records with their values in place. */
-export function keepValuesInPlace(topic: string): void {
-  inPlaceTopics.add(topic);
-  inPlaceRecords.enabled = inPlaceRecords.batchInPlace;
+function refresh(): void {
+  inPlaceRecords.enabled = inPlaceRecords.batchInPlace && inPlaceTopics.size > 0;
+}
+
+/**
+ * Opts `topic`'s consumers in this process in to records with their values in place, until the
+ * returned release is called (once the opting consumer stopped: the process's other consumers
+ * then stop paying for the records turned back into kafkajs's).
+ */
+export function keepValuesInPlace(topic: string): () => void {
+  inPlaceTopics.set(topic, (inPlaceTopics.get(topic) ?? 0) + 1);
+  refresh();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (inPlaceTopics.get(topic) ?? 1) - 1;
+    if (left > 0) inPlaceTopics.set(topic, left);
+    else inPlaceTopics.delete(topic);
+    refresh();
+  };
 }
 
 /** The consumer's batch that hands kafkajs's records to the topics not opted in is in place. */
 export function batchHandlesValuesInPlace(): void {
   inPlaceRecords.batchInPlace = true;
-  inPlaceRecords.enabled = inPlaceTopics.size > 0;
+  refresh();
 }
 
 /** Whether `topic`'s consumers take records with their values in place. */

@@ -95,7 +95,7 @@ describe('a record read by the fast record batch decoder', () => {
     expect(asKafkajsRecord(fetched(null)).value).toBeNull();
   });
 
-  it("is made only once some topic opted in and the batch that hands the others kafkajs's records is in place", () => {
+  it("is made only while some topic is opted in and the batch that hands the others kafkajs's records is in place", () => {
     type Module = typeof import('../../../src/kafka/fetched-record');
     // Fresh modules: nothing opted in, no batch installed (this tier's setup installs one).
     const fresh = (): Module => {
@@ -118,8 +118,17 @@ describe('a record read by the fast record batch decoder', () => {
     const b = fresh();
     b.batchHandlesValuesInPlace();
     expect(b.inPlaceRecords.enabled).toBe(false);
-    b.keepValuesInPlace('telemetry-a');
+    const first = b.keepValuesInPlace('telemetry-a');
+    const second = b.keepValuesInPlace('telemetry-a');
     expect(b.inPlaceRecords.enabled).toBe(true);
+    // Released by every consumer that opted in (each release counts once): none made again.
+    first();
+    first();
+    expect(b.valuesKeptInPlace('telemetry-a')).toBe(true);
+    expect(b.inPlaceRecords.enabled).toBe(true);
+    second();
+    expect(b.valuesKeptInPlace('telemetry-a')).toBe(false);
+    expect(b.inPlaceRecords.enabled).toBe(false);
   });
 
   it('is read in place by the batch decoder exactly as its own copy is read', async () => {
